@@ -1,0 +1,28 @@
+package dev.nest.fn;
+
+import java.util.Map;
+
+/** What a function knows about the invocation it is running: passed as the second argument of {@code handle}. */
+public interface Context {
+
+    /** The function's {@code namespace/name}. */
+    String functionName();
+
+    /** The deployed version of the function. */
+    String functionVersion();
+
+    /** The id of this invocation (also the event's {@code requestContext.requestId}). */
+    String invocationId();
+
+    /** Milliseconds left until the invocation's deadline (never negative). */
+    long remainingTimeMillis();
+
+    /** The memory the function was deployed with, in MiB. */
+    int memoryLimitMb();
+
+    /** A logger whose lines are attributed to this invocation. */
+    Logger logger();
+
+    /** The function's environment (read-only; {@code System.getenv()} is not modified). */
+    Map<String, String> env();
+}

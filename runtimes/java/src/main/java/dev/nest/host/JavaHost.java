@@ -1,0 +1,846 @@
+package dev.nest.host;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import dev.nest.fn.HttpEvent;
+import dev.nest.fn.HttpResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The Java runtime host: speaks {@code runtimes/CONTRACT.md} over HTTP/1.1 and runs Java functions, each
+ * version in its own class loader (a sandbox).
+ *
+ * <p>{@link #main} reads its settings from the environment; {@link #start} runs a host in-process.
+ */
+public final class JavaHost implements HttpHandler, AutoCloseable {
+
+    private static final String RUNTIME = "java";
+    private static final String JSON = "application/json";
+    private static final long DRAIN_MILLIS = 5_000;
+
+    private final HostSettings settings;
+    private final byte[] secret;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final ConcurrentHashMap<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Boolean> loading = new ConcurrentHashMap<>();
+    private final AtomicLong localIds = new AtomicLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition idle = lock.newCondition();
+    private int inFlight;
+    private volatile boolean ready;
+    private volatile boolean stopping;
+    private long pid = -1;
+
+    private JavaHost(HostSettings settings, HttpServer server, ExecutorService executor) {
+        this.settings = settings;
+        this.secret = settings.secret().getBytes(StandardCharsets.UTF_8);
+        this.out = settings.out() != null ? settings.out() : LogRouter.rawOut();
+        this.err = settings.err() != null ? settings.err() : LogRouter.rawErr();
+        this.server = server;
+        this.executor = executor;
+    }
+
+    /** Runs a host from {@code NEST_HOST_*} environment variables; exits non-zero if it cannot start. */
+    public static void main(String[] args) {
+        HostSettings settings;
+        try {
+            settings = HostSettings.fromEnv(System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("nest java host: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        JavaHost host;
+        try {
+            host = start(settings);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("nest java host: cannot listen on " + settings.address() + ":" + settings.port()
+                    + ": " + e);
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(new Task(Task.SHUTDOWN, host), "nest-host-shutdown"));
+        StringBuilder line = new StringBuilder("nest java host listening on ").append(settings.address())
+                .append(':').append(host.port());
+        if (!settings.podId().isEmpty()) line.append(" (pod ").append(settings.podId()).append(')');
+        LogRouter.rawOut().println(line);
+    }
+
+    /**
+     * Binds, starts serving, pre-loads {@link HostSettings#preload()} and returns the running host.
+     * Installs the {@code System.out}/{@code System.err} routing (once per JVM).
+     *
+     * @throws IOException if the address cannot be bound
+     */
+    public static JavaHost start(HostSettings settings) throws IOException {
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+        LogRouter.install();
+        // warm the first request's code paths (virtual threads, Date header, JSON) while the server is set up
+        Thread warm = new Thread(new Task(Task.WARM_UP, null), "nest-host-warmup");
+        warm.setDaemon(true);
+        warm.start();
+        HttpServer server = HttpServer.create(new InetSocketAddress(settings.address(), settings.port()), 1024);
+        ExecutorService executor = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("nest-host-", 0).factory());
+        JavaHost host = new JavaHost(settings, server, executor);
+        server.createContext("/", host);
+        server.setExecutor(executor);
+        server.start();
+        host.preload(settings.preload());
+        host.ready = true;
+        return host;
+    }
+
+    /** The port the host listens on. */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** Whether pre-loading is done. */
+    public boolean ready() {
+        return ready;
+    }
+
+    /**
+     * Stops: refuses new invocations, waits up to 5 s for in-flight ones, stops the server and closes the
+     * sandboxes' class loaders.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        stopping = true;
+        lock.lock();
+        try {
+            long nanos = TimeUnit.MILLISECONDS.toNanos(DRAIN_MILLIS);
+            while (inFlight > 0 && nanos > 0) nanos = idle.awaitNanos(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+        server.stop(0);
+        executor.shutdown();
+        for (String id : new ArrayList<>(sandboxes.keySet())) {
+            Sandbox s = sandboxes.remove(id);
+            if (s != null) s.unload(0);
+        }
+    }
+
+    private void preload(List<String> names) {
+        ClassLoader cl = JavaHost.class.getClassLoader();
+        for (String name : names) {
+            try {
+                Class.forName(name, true, cl);
+            } catch (Throwable t) {
+                err.println("nest java host: preload of " + name + " failed: " + t);
+            }
+        }
+    }
+
+    /** The host's small background jobs (a named class rather than lambdas: keeps start-up lean). */
+    private static final class Task implements Runnable {
+        static final int WARM_UP = 0;
+        static final int SHUTDOWN = 1;
+        static final int NOTHING = 2;
+
+        private final int what;
+        private final JavaHost host;
+
+        Task(int what, JavaHost host) {
+            this.what = what;
+            this.host = host;
+        }
+
+        @Override
+        public void run() {
+            switch (what) {
+                case WARM_UP -> warmUp();
+                case SHUTDOWN -> host.close();
+                default -> { }
+            }
+        }
+
+        private static void warmUp() {
+            try {
+                Thread.ofVirtual().start(new Task(NOTHING, null));
+                java.time.format.DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss zzz", Locale.US)
+                        .withZone(java.time.ZoneId.of("GMT")).format(java.time.Instant.now());
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("ready", Boolean.TRUE);
+                m.put("pid", ProcessHandle.current().pid());
+                m.put("rssBytes", rss(0));
+                m.put("list", new ArrayList<>(List.of("a\u0001")));
+                Json.parse(Json.writeBytes(m));
+                MessageDigest.isEqual(new byte[1], new byte[1]);
+            } catch (Throwable ignored) {
+                // only a warm-up
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ HTTP
+
+    @Override
+    public void handle(HttpExchange ex) {
+        try {
+            String method = ex.getRequestMethod();
+            if (!authorized(ex)) {
+                error(ex, 401, "unauthorized", "unauthorized",
+                        "the request has no valid X-Nest-Secret header; send the host's NEST_HOST_SECRET");
+                return;
+            }
+            String path = ex.getRequestURI().getRawPath();
+            if (path == null) path = "/";
+            if (path.startsWith("/invoke/")) {
+                invoke(ex, method, path);
+            } else if (path.equals("/health")) {
+                if (!method.equals("GET") && !method.equals("HEAD")) {
+                    methodNotAllowed(ex, "GET");
+                } else {
+                    reply(ex, 200, JSON, Json.writeBytes(health()));
+                }
+            } else if (path.equals("/load")) {
+                if (!method.equals("POST")) methodNotAllowed(ex, "POST");
+                else load(ex);
+            } else if (path.equals("/unload")) {
+                if (!method.equals("POST")) methodNotAllowed(ex, "POST");
+                else unload(ex);
+            } else {
+                error(ex, 404, "bad-request", "not found",
+                        "no such endpoint " + path + "; the host serves /health, /load, /unload and /invoke/{id}/...");
+            }
+        } catch (Throwable t) {
+            err.println("nest java host: failed to answer " + ex.getRequestMethod() + " " + ex.getRequestURI()
+                    + ": " + t);
+        } finally {
+            ex.close();
+        }
+    }
+
+    private boolean authorized(HttpExchange ex) {
+        String given = ex.getRequestHeaders().getFirst("X-Nest-Secret");
+        return given != null && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), secret);
+    }
+
+    private void methodNotAllowed(HttpExchange ex, String allowed) throws IOException {
+        ex.getResponseHeaders().set("Allow", allowed);
+        error(ex, 405, "bad-request", "method not allowed",
+                ex.getRequestMethod() + " is not supported here; use " + allowed);
+    }
+
+    /** A host-produced error: JSON body, {@code X-Nest-Error} header. */
+    private static void error(HttpExchange ex, int status, String kind, String error, String detail)
+            throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>(4);
+        m.put("error", error);
+        m.put("detail", detail);
+        errorBody(ex, status, kind, m);
+    }
+
+    private static void errorBody(HttpExchange ex, int status, String kind, Map<String, Object> body)
+            throws IOException {
+        ex.getResponseHeaders().set("X-Nest-Error", kind);
+        reply(ex, status, JSON, Json.writeBytes(body));
+    }
+
+    private static void reply(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
+        if (contentType != null) ex.getResponseHeaders().set("Content-Type", contentType);
+        send(ex, status, body);
+    }
+
+    /** Sends the status and body, always with an exact {@code Content-Length} (never chunked). */
+    private static void send(HttpExchange ex, int status, byte[] body) throws IOException {
+        if (status == 204 || status == 304 || status < 200) {
+            ex.sendResponseHeaders(status, -1);
+        } else if (ex.getRequestMethod().equals("HEAD")) {
+            ex.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
+            ex.sendResponseHeaders(status, -1);
+        } else if (body.length == 0) {
+            ex.sendResponseHeaders(status, -1); // -1: no body, "Content-Length: 0" (0 would mean chunked)
+        } else {
+            ex.sendResponseHeaders(status, body.length);
+            OutputStream os = ex.getResponseBody();
+            os.write(body);
+            os.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ /health
+
+    private Map<String, Object> health() {
+        Map<String, Object> m = new LinkedHashMap<>(8);
+        m.put("ready", ready);
+        m.put("runtime", RUNTIME);
+        m.put("pid", pid());
+        m.put("inFlight", inFlight());
+        Runtime rt = Runtime.getRuntime();
+        long heapUsed = rt.totalMemory() - rt.freeMemory();
+        Map<String, Object> mem = new LinkedHashMap<>(4);
+        mem.put("rssBytes", rss(rt.totalMemory()));
+        mem.put("heapUsedBytes", heapUsed);
+        m.put("memory", mem);
+        List<Object> list = new ArrayList<>(sandboxes.size());
+        for (Sandbox s : sandboxes.values()) {
+            Map<String, Object> sm = new LinkedHashMap<>(6);
+            sm.put("id", s.id);
+            sm.put("function", s.function);
+            sm.put("version", s.version);
+            sm.put("inFlight", s.inFlight());
+            list.add(sm);
+        }
+        m.put("sandboxes", list);
+        return m;
+    }
+
+    private long pid() {
+        long p = pid;
+        if (p < 0) {
+            p = ProcessHandle.current().pid();
+            pid = p;
+        }
+        return p;
+    }
+
+    private static long rss(long fallback) {
+        try {
+            String statm = new String(Files.readAllBytes(Path.of("/proc/self/statm")), StandardCharsets.US_ASCII);
+            int a = statm.indexOf(' ');
+            int b = statm.indexOf(' ', a + 1);
+            if (a > 0 && b > a) return Long.parseLong(statm.substring(a + 1, b)) * 4096L;
+        } catch (IOException | RuntimeException ignored) {
+            // not Linux: fall back
+        }
+        return fallback;
+    }
+
+    private int inFlight() {
+        lock.lock();
+        try {
+            return inFlight;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void begin() {
+        lock.lock();
+        try {
+            inFlight++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void end() {
+        lock.lock();
+        try {
+            if (--inFlight == 0) idle.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ /load and /unload
+
+    private Map<?, ?> jsonBody(HttpExchange ex) throws IOException {
+        byte[] body = ex.getRequestBody().readAllBytes();
+        Object v;
+        try {
+            v = Json.parse(body);
+        } catch (Json.JsonException e) {
+            error(ex, 400, "bad-request", "invalid JSON", e.getMessage());
+            return null;
+        }
+        if (!(v instanceof Map<?, ?> m)) {
+            error(ex, 400, "bad-request", "invalid request", "the body must be a JSON object");
+            return null;
+        }
+        return m;
+    }
+
+    private static String text(Map<?, ?> m, String key) {
+        Object v = m.get(key);
+        return v == null ? null : v instanceof String s ? s : v instanceof Map || v instanceof List ? null
+                : String.valueOf(v);
+    }
+
+    static boolean validId(String id) {
+        if (id == null || id.isEmpty() || id.length() > 128) return false;
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == '_' || c == '~' || c == '-')) return false;
+        }
+        return true;
+    }
+
+    private void load(HttpExchange ex) throws IOException {
+        Map<?, ?> req = jsonBody(ex);
+        if (req == null) return;
+        String id = text(req, "id");
+        if (!validId(id)) {
+            error(ex, 400, "bad-request", "invalid id", "id must match [A-Za-z0-9._~-]{1,128}, got " + id);
+            return;
+        }
+        String codeDir = text(req, "codeDir");
+        if (codeDir == null || codeDir.isEmpty()) {
+            error(ex, 400, "bad-request", "invalid request", "codeDir is required");
+            return;
+        }
+        Path dir;
+        try {
+            dir = Path.of(codeDir).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            error(ex, 400, "bad-request", "invalid request", "codeDir is not a valid path: " + e.getMessage());
+            return;
+        }
+        String handler = text(req, "handler");
+        if (handler == null || handler.isBlank()) handler = "Handler";
+        handler = handler.trim();
+        String function = text(req, "function");
+        String version = text(req, "version");
+        Map<String, String> env = new LinkedHashMap<>();
+        if (req.get("env") instanceof Map<?, ?> e) {
+            for (Map.Entry<?, ?> en : e.entrySet()) {
+                if (en.getValue() != null) env.put(String.valueOf(en.getKey()), String.valueOf(en.getValue()));
+            }
+        }
+        int memoryMb = (int) (Runtime.getRuntime().maxMemory() >> 20);
+        long timeoutMs = 0;
+        if (req.get("limits") instanceof Map<?, ?> limits) {
+            if (limits.get("memoryMb") instanceof Number n) memoryMb = n.intValue();
+            if (limits.get("timeoutMs") instanceof Number n) timeoutMs = n.longValue();
+        }
+
+        if (sandboxes.containsKey(id) || loading.putIfAbsent(id, Boolean.TRUE) != null) {
+            error(ex, 409, "bad-request", "already loaded", "sandbox " + id + " is already loaded; unload it first");
+            return;
+        }
+        try {
+            if (sandboxes.containsKey(id)) {
+                error(ex, 409, "bad-request", "already loaded",
+                        "sandbox " + id + " is already loaded; unload it first");
+                return;
+            }
+            Sandbox s;
+            try {
+                s = Sandbox.load(id, function == null ? "" : function, version == null ? "" : version, dir, handler,
+                        Collections.unmodifiableMap(env), memoryMb, timeoutMs);
+            } catch (Sandbox.LoadException e) {
+                error(ex, 422, "load-failed", "load failed", e.getMessage());
+                return;
+            }
+            sandboxes.put(id, s);
+            Map<String, Object> timings = new LinkedHashMap<>(4);
+            timings.put("loadMs", s.loadMs);
+            timings.put("initMs", s.initMs);
+            Map<String, Object> m = new LinkedHashMap<>(4);
+            m.put("id", id);
+            m.put("timings", timings);
+            reply(ex, 200, JSON, Json.writeBytes(m));
+        } finally {
+            loading.remove(id);
+        }
+    }
+
+    private void unload(HttpExchange ex) throws IOException {
+        Map<?, ?> req = jsonBody(ex);
+        if (req == null) return;
+        String id = text(req, "id");
+        Sandbox s = id == null ? null : sandboxes.remove(id);
+        if (s == null) {
+            error(ex, 404, "not-loaded", "not loaded", "sandbox " + id + " is not loaded");
+            return;
+        }
+        s.unload(DRAIN_MILLIS);
+        Map<String, Object> m = new LinkedHashMap<>(2);
+        m.put("id", id);
+        reply(ex, 200, JSON, Json.writeBytes(m));
+    }
+
+    // ------------------------------------------------------------------ /invoke
+
+    private void invoke(HttpExchange ex, String method, String rawPath) throws IOException {
+        int slash = rawPath.indexOf('/', 8);
+        String id = slash < 0 ? rawPath.substring(8) : rawPath.substring(8, slash);
+        String rest = slash < 0 ? "/" : rawPath.substring(slash);
+        Sandbox sb = sandboxes.get(id);
+        if (stopping) {
+            error(ex, 503, "not-loaded", "shutting down", "the host is stopping; sandbox " + id + " takes no more invocations");
+            return;
+        }
+        if (sb == null || !sb.acquire()) {
+            error(ex, 404, "not-loaded", "not loaded", "sandbox " + id + " is not loaded in this host");
+            return;
+        }
+        begin();
+        try {
+            invoke(ex, sb, method, rest);
+        } finally {
+            sb.release();
+            end();
+        }
+    }
+
+    private void invoke(HttpExchange ex, Sandbox sb, String method, String rest) throws IOException {
+        byte[] raw = ex.getRequestBody().readAllBytes();
+        Headers rh = ex.getRequestHeaders();
+
+        String invocationId = rh.getFirst("X-Nest-Invocation-Id");
+        invocationId = invocationId == null || invocationId.isEmpty()
+                ? "local-" + localIds.incrementAndGet() : sanitize(invocationId);
+        long deadline = Long.MAX_VALUE;
+        String dl = rh.getFirst("X-Nest-Deadline");
+        if (dl != null) {
+            try {
+                deadline = Long.parseLong(dl.trim());
+            } catch (NumberFormatException ignored) {
+                dl = null;
+            }
+        }
+        if (dl == null && sb.timeoutMs > 0) deadline = System.currentTimeMillis() + sb.timeoutMs;
+
+        // headers: lower-case names, X-Nest-* removed
+        int n = rh.size();
+        Map<String, String> headers = new LinkedHashMap<>(n * 2);
+        Map<String, List<String>> multiHeaders = new LinkedHashMap<>(n * 2);
+        for (Map.Entry<String, List<String>> e : rh.entrySet()) {
+            String name = e.getKey().toLowerCase(Locale.ROOT);
+            if (name.startsWith("x-nest-")) continue;
+            List<String> values = e.getValue();
+            if (values == null || values.isEmpty()) continue;
+            multiHeaders.put(name, values);
+            headers.put(name, values.size() == 1 ? values.get(0)
+                    : String.join(name.equals("cookie") ? "; " : ", ", values));
+        }
+
+        // query
+        String rawQuery = ex.getRequestURI().getRawQuery();
+        boolean hasQuery = rawQuery != null && !rawQuery.isEmpty();
+        Map<String, String> query = new LinkedHashMap<>();
+        Map<String, List<String>> multiQuery = new LinkedHashMap<>();
+        if (hasQuery) parseQuery(rawQuery, query, multiQuery);
+
+        // body
+        String body = null;
+        boolean base64 = false;
+        if (raw.length > 0) {
+            if (isTextual(headers.get("content-type"))) {
+                body = new String(raw, StandardCharsets.UTF_8);
+            } else {
+                body = Base64.getEncoder().encodeToString(raw);
+                base64 = true;
+            }
+        }
+
+        Map<String, Object> event = null;
+        HttpEvent httpEvent = null;
+        String rawBody = null;
+        if (sb.wantsMap()) {
+            event = new LinkedHashMap<>(16);
+            event.put("method", method);
+            event.put("httpMethod", method);
+            event.put("path", rest);
+            event.put("query", query);
+            event.put("queryStringParameters", hasQuery ? query : null);
+            event.put("multiValueQueryStringParameters", hasQuery ? multiQuery : null);
+            event.put("headers", headers);
+            event.put("multiValueHeaders", multiHeaders);
+            event.put("body", body);
+            event.put("isBase64Encoded", base64);
+            Map<String, Object> rc = new LinkedHashMap<>(4);
+            rc.put("requestId", invocationId);
+            rc.put("httpMethod", method);
+            rc.put("path", rest);
+            event.put("requestContext", rc);
+        } else if (sb.wantsEvent()) {
+            httpEvent = new HttpEvent(method, rest, query, multiQuery, headers, multiHeaders, body, base64);
+        } else if (sb.wantsBody()) {
+            rawBody = raw.length == 0 ? null : base64 ? new String(raw, StandardCharsets.UTF_8) : body;
+        }
+
+        Invocation inv = new Invocation(sb, invocationId, deadline, out, err);
+        Headers responseHeaders = ex.getResponseHeaders();
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        Throwable failure = null;
+        String responseError = null;
+        Reply reply = null;
+        thread.setContextClassLoader(sb.loader);
+        LogRouter.CURRENT.set(inv);
+        try {
+            Object result = null;
+            try {
+                result = sb.call(event, httpEvent, rawBody, inv);
+            } catch (Throwable t) {
+                failure = t;
+            }
+            if (failure == null) {
+                // encoding may run the function's getters: still inside the invocation
+                try {
+                    reply = toResponse(result, responseHeaders);
+                } catch (ResponseException | Json.JsonException e) {
+                    responseError = e.getMessage();
+                } catch (RuntimeException | LinkageError e) {
+                    responseError = "cannot encode the result: " + e;
+                }
+            }
+        } finally {
+            inv.finish();
+            LogRouter.CURRENT.remove();
+            thread.setContextClassLoader(previous);
+        }
+
+        if (failure != null) {
+            inv.logStackTrace(failure);
+            responseHeaders.clear();
+            Map<String, Object> m = new LinkedHashMap<>(6);
+            m.put("error", "function error");
+            m.put("detail", failure.getMessage() != null ? failure.getMessage() : failure.getClass().getName());
+            m.put("type", failure.getClass().getName());
+            m.put("invocationId", invocationId);
+            errorBody(ex, 500, "function-error", m);
+        } else if (responseError != null) {
+            responseHeaders.clear();
+            inv.log(err, Invocation.ERROR, "invalid response: " + responseError);
+            Map<String, Object> m = new LinkedHashMap<>(6);
+            m.put("error", "invalid response");
+            m.put("detail", responseError);
+            m.put("invocationId", invocationId);
+            errorBody(ex, 502, "response-error", m);
+        } else {
+            send(ex, reply.status(), reply.body());
+        }
+    }
+
+    private static String sanitize(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f) return s.replaceAll("[\\x00-\\x1f\\x7f]", "_");
+        }
+        return s;
+    }
+
+    static void parseQuery(String raw, Map<String, String> last, Map<String, List<String>> all) {
+        int i = 0;
+        int len = raw.length();
+        while (i <= len) {
+            int amp = raw.indexOf('&', i);
+            if (amp < 0) amp = len;
+            if (amp > i) {
+                int eq = raw.indexOf('=', i);
+                String k;
+                String v;
+                if (eq < 0 || eq > amp) {
+                    k = decode(raw.substring(i, amp));
+                    v = "";
+                } else {
+                    k = decode(raw.substring(i, eq));
+                    v = decode(raw.substring(eq + 1, amp));
+                }
+                last.put(k, v);
+                List<String> values = all.get(k);
+                if (values == null) {
+                    values = new ArrayList<>(2);
+                    all.put(k, values);
+                }
+                values.add(v);
+            }
+            i = amp + 1;
+        }
+    }
+
+    private static String decode(String s) {
+        if (s.indexOf('%') < 0 && s.indexOf('+') < 0) return s;
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return s; // malformed escape: keep it as sent
+        }
+    }
+
+    /** Whether a body of this content type is passed as a UTF-8 string (otherwise base64). */
+    static boolean isTextual(String contentType) {
+        if (contentType == null) return true;
+        int semi = contentType.indexOf(';');
+        String t = (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
+        return t.isEmpty() || t.startsWith("text/") || t.equals("application/json") || t.endsWith("+json")
+                || t.equals("application/xml") || t.endsWith("+xml") || t.equals("application/javascript")
+                || t.equals("application/x-www-form-urlencoded");
+    }
+
+    // ------------------------------------------------------------------ results
+
+    /** A result that is not a valid HTTP response. */
+    private static final class ResponseException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ResponseException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private record Reply(int status, byte[] body) {}
+
+    private static final byte[] EMPTY = new byte[0];
+
+    /** Turns a handler's result into a status and body, setting the response headers on {@code h}. */
+    private static Reply toResponse(Object result, Headers h) throws ResponseException {
+        if (result instanceof HttpResponse r) {
+            return httpResponse(r.statusCode(), r.headers(), null, r.body(), r.isBase64Encoded(), h);
+        }
+        if (result instanceof Map<?, ?> m && statusCode(m) instanceof Number code) {
+            double d = code.doubleValue();
+            if (d != Math.rint(d) || d < Integer.MIN_VALUE || d > Integer.MAX_VALUE) {
+                throw new ResponseException("invalid statusCode " + code + " (must be an integer from 200 to 599)");
+            }
+            Object headers = m.get("headers");
+            Object multi = m.get("multiValueHeaders");
+            if (headers != null && !(headers instanceof Map)) {
+                throw new ResponseException("headers must be an object of strings");
+            }
+            if (multi != null && !(multi instanceof Map)) {
+                throw new ResponseException("multiValueHeaders must be an object of string lists");
+            }
+            Object b64 = m.get("isBase64Encoded");
+            return httpResponse((int) d, (Map<?, ?>) headers, (Map<?, ?>) multi, m.get("body"),
+                    Boolean.TRUE.equals(b64) || "true".equals(b64), h);
+        }
+        if (result instanceof byte[] bytes) {
+            h.set("Content-Type", "application/octet-stream");
+            return new Reply(200, bytes);
+        }
+        byte[] json = Json.writeBytes(result);
+        h.set("Content-Type", JSON);
+        return new Reply(200, json);
+    }
+
+    private static Object statusCode(Map<?, ?> m) {
+        try {
+            return m.get("statusCode");
+        } catch (RuntimeException e) {
+            return null; // e.g. a TreeMap with non-String keys: not a response object
+        }
+    }
+
+    private static Reply httpResponse(int status, Map<?, ?> headers, Map<?, ?> multi, Object body, boolean base64,
+            Headers h) throws ResponseException {
+        if (status < 200 || status > 599) {
+            throw new ResponseException("invalid statusCode " + status + " (must be an integer from 200 to 599)");
+        }
+        if (headers != null) {
+            for (Map.Entry<?, ?> e : headers.entrySet()) {
+                if (e.getValue() == null) continue;
+                String name = headerName(e.getKey());
+                if (name == null) continue;
+                h.set(name, headerValue(name, e.getValue()));
+            }
+        }
+        if (multi != null) {
+            for (Map.Entry<?, ?> e : multi.entrySet()) {
+                if (e.getValue() == null) continue;
+                String name = headerName(e.getKey());
+                if (name == null) continue;
+                List<String> values = new ArrayList<>();
+                if (e.getValue() instanceof Iterable<?> it) {
+                    for (Object v : it) if (v != null) values.add(headerValue(name, v));
+                } else {
+                    values.add(headerValue(name, e.getValue()));
+                }
+                h.put(name, values);
+            }
+        }
+        byte[] bytes;
+        String defaultType;
+        if (body == null) {
+            bytes = EMPTY;
+            defaultType = null;
+        } else if (body instanceof String s) {
+            if (base64) {
+                try {
+                    bytes = Base64.getDecoder().decode(stripWhitespace(s));
+                } catch (IllegalArgumentException e) {
+                    throw new ResponseException("body is not valid base64 although isBase64Encoded is true: "
+                            + e.getMessage());
+                }
+                defaultType = "application/octet-stream";
+            } else {
+                bytes = s.getBytes(StandardCharsets.UTF_8);
+                defaultType = "text/plain; charset=utf-8";
+            }
+        } else {
+            bytes = Json.writeBytes(body);
+            defaultType = JSON;
+        }
+        if (defaultType != null && !h.containsKey("Content-Type")) h.set("Content-Type", defaultType);
+        return new Reply(status, bytes);
+    }
+
+    private static String stripWhitespace(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isWhitespace(s.charAt(i))) return s.replaceAll("\\s+", "");
+        }
+        return s;
+    }
+
+    /** The header name to send, or null for headers the host controls (framing, connection). */
+    private static String headerName(Object key) throws ResponseException {
+        String name = String.valueOf(key);
+        if (name.isEmpty()) throw new ResponseException("empty header name");
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c <= 0x20 || c >= 0x7f || "()<>@,;:\\\"/[]?={}".indexOf(c) >= 0) {
+                throw new ResponseException("invalid header name \"" + name + "\"");
+            }
+        }
+        switch (name.toLowerCase(Locale.ROOT)) {
+            case "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer", "te":
+                return null;
+            default:
+                return name;
+        }
+    }
+
+    private static String headerValue(String name, Object value) throws ResponseException {
+        String v = String.valueOf(value);
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c == '\r' || c == '\n' || c == 0) {
+                throw new ResponseException("invalid value for header " + name + ": it contains a line break");
+            }
+        }
+        return v;
+    }
+}

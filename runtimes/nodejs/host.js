@@ -1,0 +1,1007 @@
+'use strict';
+// Nest Node.js runtime host: speaks runtimes/CONTRACT.md (the host <-> node agent
+// contract). Standard library only. It runs inside a pod, loads function code
+// as "sandboxes" (POST /load), runs invocations (ANY /invoke/{id}/...) and
+// reports health (GET /health). Everything on the /invoke path is written to
+// keep per-request work small: one pass over the raw headers, no URL objects,
+// no JSON round-trips of the event, responses written in a single end() call.
+
+const http = require('http');
+const path = require('path');
+const fs = require('fs');
+const util = require('util');
+const crypto = require('crypto');
+const Module = require('module');
+const querystring = require('querystring');
+const { AsyncLocalStorage } = require('async_hooks');
+const { performance } = require('perf_hooks');
+const { pathToFileURL } = require('url');
+
+// ---------------------------------------------------------------------------
+// Configuration
+
+const PORT = process.env.NEST_HOST_PORT;
+const ADDRESS = process.env.NEST_HOST_ADDRESS || '127.0.0.1';
+const SECRET = process.env.NEST_HOST_SECRET;
+const POD_ID = process.env.NEST_POD_ID || '';
+const PRELOAD = process.env.NEST_PRELOAD || '';
+
+const DEFAULT_HANDLER = 'index.handler';
+const DEFAULT_TIMEOUT_MS = 30000; // only used when neither X-Nest-Deadline nor limits.timeoutMs is given
+const SHUTDOWN_GRACE_MS = 5000;
+const SANDBOX_ID_RE = /^[A-Za-z0-9._~-]{1,128}$/;
+
+// ---------------------------------------------------------------------------
+// Output: original writers, pod-level lines and framed invocation lines
+
+const stdoutWrite = process.stdout.write.bind(process.stdout);
+const stderrWrite = process.stderr.write.bind(process.stderr);
+const origConsole = {
+  log: console.log, info: console.info, debug: console.debug,
+  warn: console.warn, error: console.error,
+};
+
+/** A line that belongs to the pod (not to an invocation). */
+function podLog(level, text) {
+  const lines = String(text).split('\n');
+  let out = '';
+  const prefix = `nest-host${POD_ID ? ' pod=' + POD_ID : ''} ${level}: `;
+  for (let i = 0; i < lines.length; i++) out += prefix + lines[i] + '\n';
+  (level === 'warn' || level === 'error' ? stderrWrite : stdoutWrite)(out);
+}
+
+const als = new AsyncLocalStorage();
+const kPrefix = Symbol('nest.prefix');
+const kDeadline = Symbol('nest.deadline');
+const kSandbox = Symbol('nest.sandbox');
+const kLogger = Symbol('nest.logger');
+
+function framePrefix(ctx) {
+  let p = ctx[kPrefix];
+  if (p === null) {
+    // the invocation id comes from a header: keep the frame parseable
+    const inv = String(ctx.invocationId).replace(/[\t\r\n\u001e]/g, ' ');
+    p = ctx[kPrefix] = '\u001eNEST\t' + inv + '\t' + ctx[kSandbox].id + '\t';
+  }
+  return p;
+}
+
+/**
+ * Writes `text` as framed lines of invocation `ctx`: one line per text line.
+ * debug/info go to stdout, warn/error to stderr.
+ */
+function writeFramed(ctx, level, text) {
+  const head = framePrefix(ctx) + level + '\t';
+  let out;
+  if (text.indexOf('\n') === -1) {
+    out = head + (text.indexOf('\r') === -1 ? text : text.replace(/\r/g, '')) + '\n';
+  } else {
+    const lines = text.split('\n');
+    out = '';
+    for (let i = 0; i < lines.length; i++) {
+      let l = lines[i];
+      if (l.length !== 0 && l.charCodeAt(l.length - 1) === 13) l = l.slice(0, -1);
+      out += head + (l.indexOf('\r') === -1 ? l : l.replace(/\r/g, '')) + '\n';
+    }
+  }
+  if (level === 'warn' || level === 'error') stderrWrite(out);
+  else stdoutWrite(out);
+}
+
+function formatArgs(args) {
+  return args.length === 1 && typeof args[0] === 'string' ? args[0] : util.format.apply(null, args);
+}
+
+function patchConsoleMethod(name, level) {
+  const orig = origConsole[name];
+  console[name] = function nestConsole(...args) {
+    const ctx = als.getStore();
+    if (ctx === undefined) return orig.apply(console, args);
+    writeFramed(ctx, level, formatArgs(args));
+  };
+}
+
+// Patch once at start-up. The common console methods are framed directly (with
+// their own level); everything else that reaches stdout/stderr during an
+// invocation (console.dir/table/trace, process.stdout.write, ...) is caught by
+// the stream patch below with level info (stdout) / error (stderr).
+patchConsoleMethod('log', 'info');
+patchConsoleMethod('info', 'info');
+patchConsoleMethod('debug', 'debug');
+patchConsoleMethod('warn', 'warn');
+patchConsoleMethod('error', 'error');
+
+function patchStream(stream, orig, level) {
+  stream.write = function nestWrite(chunk, encoding, cb) {
+    const ctx = als.getStore();
+    if (ctx === undefined) return orig(chunk, encoding, cb);
+    let text;
+    if (typeof chunk === 'string') {
+      text = (typeof encoding === 'string' && encoding !== 'utf8' && encoding !== 'utf-8')
+        ? Buffer.from(chunk, encoding).toString('utf8') : chunk;
+    } else {
+      text = Buffer.from(chunk.buffer ? chunk : String(chunk)).toString('utf8');
+    }
+    if (text.length !== 0 && text.charCodeAt(text.length - 1) === 10) text = text.slice(0, -1);
+    writeFramed(ctx, level, text);
+    const done = typeof encoding === 'function' ? encoding : cb;
+    if (typeof done === 'function') process.nextTick(done);
+    return true;
+  };
+}
+patchStream(process.stdout, stdoutWrite, 'info');
+patchStream(process.stderr, stderrWrite, 'error');
+// if the node agent stops reading our output, keep serving rather than die on EPIPE
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
+
+// ---------------------------------------------------------------------------
+// Sandboxes and the invocation context
+
+/** id -> Sandbox (only fully loaded, not unloading). */
+const sandboxes = new Map();
+/** ids whose /load is in progress (the user's init may be async). */
+const loading = new Set();
+let inFlight = 0;
+let ready = false;
+let stopping = false;
+
+class Sandbox {
+  constructor(spec, fn, codePrefix) {
+    this.id = spec.id;
+    this.function = spec.function;
+    this.version = spec.version;
+    this.codeDir = spec.codeDir;
+    this.codePrefix = codePrefix; // realpath of codeDir + '/', the key prefix in require.cache
+    this.handler = spec.handler;
+    this.fn = fn;
+    this.callbackStyle = fn.length >= 3; // legacy (event, context, callback)
+    this.env = spec.env;
+    this.memoryMb = spec.memoryMb;
+    this.timeoutMs = spec.timeoutMs;
+    this.inFlight = 0;
+    this.unloading = false;
+    this.unloadWaiters = null; // responses of /unload waiting for in-flight invocations
+  }
+}
+
+/** The handler's second argument. Data fields are own properties (so spreading/logging works); internals are symbols. */
+class Context {
+  constructor(sb, invocationId, deadline) {
+    this.functionName = sb.function;
+    this.functionVersion = sb.version;
+    this.invocationId = invocationId;
+    this.awsRequestId = invocationId;
+    this.memoryLimitInMB = sb.memoryMb;
+    this.env = sb.env;
+    this.callbackWaitsForEmptyEventLoop = false;
+    this[kSandbox] = sb;
+    this[kDeadline] = deadline;
+    this[kPrefix] = null;
+    this[kLogger] = null;
+  }
+
+  getRemainingTimeInMillis() {
+    const left = this[kDeadline] - Date.now();
+    return left > 0 ? left : 0;
+  }
+
+  /** Bound to this invocation; safe to destructure (`const { logger } = context`). */
+  get logger() {
+    let l = this[kLogger];
+    if (l === null) {
+      const ctx = this;
+      l = this[kLogger] = Object.freeze({
+        debug: (...a) => writeFramed(ctx, 'debug', formatArgs(a)),
+        info: (...a) => writeFramed(ctx, 'info', formatArgs(a)),
+        warn: (...a) => writeFramed(ctx, 'warn', formatArgs(a)),
+        error: (...a) => writeFramed(ctx, 'error', formatArgs(a)),
+      });
+    }
+    return l;
+  }
+
+  get log() {
+    return this.logger.info;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Small HTTP helpers (every answer carries Content-Length; never chunked)
+
+function sendJson(res, status, obj, extraHeaders) {
+  const body = JSON.stringify(obj);
+  const h = ['Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(body))];
+  if (extraHeaders !== undefined) for (let i = 0; i < extraHeaders.length; i++) h.push(extraHeaders[i]);
+  res.writeHead(status, h);
+  res.end(body);
+}
+
+/** A non-2xx answer produced by the host itself. */
+function sendError(res, status, kind, error, detail, extra) {
+  if (res.headersSent) { res.end(); return; }
+  const obj = { error, detail };
+  if (extra !== undefined) Object.assign(obj, extra);
+  sendJson(res, status, obj, ['X-Nest-Error', kind]);
+}
+
+const secretBuf = Buffer.from(SECRET || '', 'utf8');
+
+function secretOk(value) {
+  if (typeof value !== 'string') return false;
+  const got = Buffer.from(value, 'utf8');
+  if (got.length !== secretBuf.length) {
+    crypto.timingSafeEqual(secretBuf, secretBuf); // same work, constant answer
+    return false;
+  }
+  return crypto.timingSafeEqual(got, secretBuf);
+}
+
+function unauthorized(res) {
+  sendError(res, 401, 'unauthorized', 'unauthorized',
+    'missing or wrong X-Nest-Secret header; requests must carry the NEST_HOST_SECRET the host was started with');
+}
+
+/** Reads a whole request body (any size) as one Buffer. */
+function readBody(req, cb) {
+  const chunks = [];
+  let size = 0;
+  req.on('data', (c) => { chunks.push(c); size += c.length; });
+  req.on('end', () => cb(null, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+  req.on('error', (e) => cb(e));
+}
+
+function readJsonBody(req, res, cb) {
+  readBody(req, (err, buf) => {
+    if (err) return; // connection is gone
+    let obj;
+    try {
+      obj = buf.length === 0 ? {} : JSON.parse(buf.toString('utf8'));
+    } catch (e) {
+      return sendError(res, 400, 'bad-request', 'bad request', 'request body is not valid JSON: ' + e.message);
+    }
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+      return sendError(res, 400, 'bad-request', 'bad request', 'request body must be a JSON object');
+    }
+    cb(obj);
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Request routing
+
+function onRequest(req, res) {
+  try {
+    const url = req.url;
+    // hot path: /invoke/...
+    if (url.length > 8 && url.charCodeAt(1) === 105 /* i */ && url.startsWith('/invoke/')) {
+      return invoke(req, res, url);
+    }
+    if (!secretOk(req.headers['x-nest-secret'])) return unauthorized(res);
+    const q = url.indexOf('?');
+    const p = q === -1 ? url : url.slice(0, q);
+    const m = req.method;
+    if (p === '/health') {
+      if (m !== 'GET' && m !== 'HEAD') return methodNotAllowed(res, m, p, 'GET');
+      return health(res);
+    }
+    if (p === '/load') {
+      if (m !== 'POST') return methodNotAllowed(res, m, p, 'POST');
+      return readJsonBody(req, res, (spec) => load(spec, res));
+    }
+    if (p === '/unload') {
+      if (m !== 'POST') return methodNotAllowed(res, m, p, 'POST');
+      return readJsonBody(req, res, (spec) => unload(spec, res));
+    }
+    sendError(res, 404, 'bad-request', 'not found',
+      `no route ${m} ${p}; the host answers GET /health, POST /load, POST /unload and ANY /invoke/{id}/{path}`);
+  } catch (e) {
+    podLog('error', 'host error: ' + (e && e.stack || e));
+    sendError(res, 500, 'response-error', 'host error', 'the runtime host failed: ' + (e && e.message || e));
+  }
+}
+
+function methodNotAllowed(res, m, p, allowed) {
+  sendError(res, 405, 'bad-request', 'method not allowed', `${m} ${p} is not supported; use ${allowed}`);
+}
+
+// ---------------------------------------------------------------------------
+// GET /health
+
+function health(res) {
+  const mem = process.memoryUsage();
+  const list = [];
+  for (const sb of sandboxes.values()) {
+    list.push({ id: sb.id, function: sb.function, version: sb.version, inFlight: sb.inFlight });
+  }
+  sendJson(res, 200, {
+    ready, runtime: 'nodejs', pid: process.pid, inFlight,
+    memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
+    sandboxes: list,
+  });
+}
+
+// ---------------------------------------------------------------------------
+// POST /load
+
+class LoadError extends Error {}
+
+function round3(ms) { return Math.round(ms * 1000) / 1000; }
+
+function rel(codeDir, file) {
+  const r = path.relative(codeDir, file);
+  return r && !r.startsWith('..') && !path.isAbsolute(r) ? r : file;
+}
+
+/** Removes every require.cache entry (and resolution-cache entry) under `prefix`. */
+function purgeModules(prefix) {
+  const cache = require.cache;
+  let purged = false;
+  for (const key of Object.keys(cache)) {
+    if (key.startsWith(prefix)) { delete cache[key]; purged = true; }
+  }
+  if (purged) {
+    // require() from this file records children on our own module: drop them so they can be collected
+    module.children = module.children.filter((c) => !(c.filename && c.filename.startsWith(prefix)));
+  }
+  const pc = Module._pathCache; // internal resolution cache; best effort
+  if (pc && typeof pc === 'object') {
+    for (const key of Object.keys(pc)) {
+      const v = pc[key];
+      if (typeof v === 'string' && v.startsWith(prefix)) delete pc[key];
+    }
+  }
+}
+
+/** Makes a useful 422 detail out of an error thrown while requiring the handler file. */
+function describeLoadError(e, codeDir, file, relFile) {
+  if (!e || typeof e !== 'object') return `loading ${relFile} threw ${String(e)}`;
+  const msg = String(e.message || e);
+  if (e.code === 'MODULE_NOT_FOUND') {
+    const first = msg.split('\n')[0];
+    const m = /Cannot find module '([^']+)'/.exec(first);
+    const missing = m ? m[1] : '';
+    if (missing === file || missing === file + '.js') {
+      return `handler file ${relFile}.js not found in codeDir ${codeDir} (module not found); ` +
+        'check the file part of the handler ("file.export", file relative to the code root, without .js)';
+    }
+    const stack = Array.isArray(e.requireStack) && e.requireStack.length ? e.requireStack[0] : '';
+    return `module not found: ${first}${stack ? ' (required from ' + rel(codeDir, stack) + ')' : ''}; ` +
+      'bundle it in the function\'s node_modules';
+  }
+  if (e.code === 'ERR_REQUIRE_ESM' || e.code === 'ERR_REQUIRE_ASYNC_MODULE') {
+    return `${relFile}: ${msg.split('\n')[0]}`;
+  }
+  const stack = typeof e.stack === 'string' ? e.stack : '';
+  if (e instanceof SyntaxError || e.name === 'SyntaxError') {
+    // Node puts "<file>:<line>\n<source>\n<carets>\n\n" in front of a compile error's stack
+    const first = stack.split('\n')[0];
+    const loc = /^(.+):(\d+)$/.exec(first);
+    if (loc) return `syntax error in ${rel(codeDir, loc[1])}:${loc[2]}: ${msg}`;
+    return `syntax error in ${relFile} (or a module it requires): ${msg}`;
+  }
+  // an exception thrown by the module's top-level code: name the first frame in the function's code
+  const frame = firstCodeFrame(stack, codeDir);
+  return `${relFile} failed while initialising: ${e.name || 'Error'}: ${msg}${frame ? ' at ' + frame : ''}`;
+}
+
+function firstCodeFrame(stack, codeDir) {
+  const lines = stack.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const m = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(lines[i]);
+    if (m) {
+      const f = m[1].startsWith('file://') ? m[1].slice(7) : m[1];
+      if (f.startsWith(codeDir)) return `${rel(codeDir, f)}:${m[2]}:${m[3]}`;
+    }
+  }
+  return '';
+}
+
+function load(spec, res) {
+  const id = spec.id;
+  if (typeof id !== 'string' || !SANDBOX_ID_RE.test(id)) {
+    return sendError(res, 400, 'bad-request', 'bad request', '"id" must match [A-Za-z0-9._~-]{1,128}');
+  }
+  if (typeof spec.codeDir !== 'string' || spec.codeDir === '') {
+    return sendError(res, 400, 'bad-request', 'bad request', '"codeDir" (the unpacked code folder) is required');
+  }
+  if (spec.handler != null && typeof spec.handler !== 'string') {
+    return sendError(res, 400, 'bad-request', 'bad request', '"handler" must be a string like "index.handler"');
+  }
+  if (spec.env != null && (typeof spec.env !== 'object' || Array.isArray(spec.env))) {
+    return sendError(res, 400, 'bad-request', 'bad request', '"env" must be an object of strings');
+  }
+  if (sandboxes.has(id) || loading.has(id)) {
+    return sendError(res, 409, 'bad-request', 'already loaded',
+      `sandbox ${id} is already loaded${loading.has(id) ? ' (loading)' : ''}; unload it first or use a new id`);
+  }
+  const limits = spec.limits && typeof spec.limits === 'object' ? spec.limits : {};
+  const env = {};
+  if (spec.env) for (const k of Object.keys(spec.env)) { const v = spec.env[k]; if (v != null) env[k] = String(v); }
+  const norm = {
+    id,
+    function: spec.function == null ? '' : String(spec.function),
+    version: spec.version == null ? '' : String(spec.version),
+    codeDir: spec.codeDir,
+    handler: spec.handler || DEFAULT_HANDLER,
+    env: Object.freeze(env),
+    memoryMb: Number(limits.memoryMb) > 0 ? Number(limits.memoryMb) : undefined,
+    timeoutMs: Number(limits.timeoutMs) > 0 ? Number(limits.timeoutMs) : DEFAULT_TIMEOUT_MS,
+  };
+
+  loading.add(id);
+  doLoad(norm).then(({ sb, loadMs, initMs }) => {
+    loading.delete(id);
+    sandboxes.set(id, sb);
+    sendJson(res, 200, { id, timings: { loadMs: round3(loadMs), initMs: round3(initMs) } });
+  }, (e) => {
+    loading.delete(id);
+    const prefix = e && e.codePrefix;
+    // a failed load leaves nothing behind: not the sandbox, not its modules
+    if (prefix && !prefixInUse(prefix)) purgeModules(prefix);
+    const detail = e instanceof LoadError ? e.message : 'load failed: ' + (e && e.stack || e);
+    podLog('warn', `load of ${id} (${norm.function}@${norm.version}) failed: ${detail}`);
+    sendError(res, 422, 'load-failed', 'load failed', detail);
+  });
+}
+
+function prefixInUse(prefix) {
+  for (const sb of sandboxes.values()) if (sb.codePrefix === prefix) return true;
+  return false;
+}
+
+async function doLoad(spec) {
+  const fail = (msg, prefix) => { const e = new LoadError(msg); e.codePrefix = prefix; return e; };
+  let codeDir;
+  try {
+    codeDir = fs.realpathSync(spec.codeDir);
+    if (!fs.statSync(codeDir).isDirectory()) throw new Error('not a directory');
+  } catch (e) {
+    throw fail(`codeDir ${spec.codeDir} is not a readable directory (${e.code || e.message})`);
+  }
+  const prefix = codeDir.endsWith(path.sep) ? codeDir : codeDir + path.sep;
+
+  // "file.export": split on the LAST dot so "src/app.handler" and "lib/v1.2/app.handler" work
+  const handler = spec.handler;
+  const dot = handler.lastIndexOf('.');
+  if (dot <= 0 || dot === handler.length - 1 || handler.charCodeAt(dot - 1) === 47 /* / */) {
+    throw fail(`handler "${handler}" must look like "file.export" (e.g. "index.handler"; file relative to the code root, without .js)`);
+  }
+  const relFile = handler.slice(0, dot);
+  const exportName = handler.slice(dot + 1);
+  const file = path.resolve(codeDir, relFile);
+
+  // Merge the function's env before its top level runs (contract: process.env is shared by the host).
+  const env = spec.env;
+  for (const k of Object.keys(env)) process.env[k] = env[k];
+
+  // A fresh module instance per sandbox: forget anything cached under this codeDir (another
+  // sandbox of the same code keeps the instances it already holds).
+  purgeModules(prefix);
+
+  // loadMs: require() = read + compile + run the module's top level (Node runs top-level code
+  // inside require, so user init that lives at module top level is counted here).
+  // initMs: 0, unless the module exports an optional `init()` function (sync or async), which
+  // is called and awaited once, after require and before the sandbox takes invocations.
+  let mod;
+  const t0 = performance.now();
+  try {
+    mod = requireHandlerFile(file);
+    if (mod instanceof Promise) mod = await mod; // ESM through import()
+  } catch (e) {
+    throw fail(describeLoadError(e, codeDir, file, relFile), prefix);
+  }
+  const loadMs = performance.now() - t0;
+
+  let fn = mod == null ? undefined : mod[exportName];
+  if (fn === undefined && mod != null && mod.default != null && typeof mod.default === 'object') {
+    fn = mod.default[exportName]; // transpiled ESM (exports.default = { handler })
+  }
+  if (fn === undefined) {
+    const names = mod != null && (typeof mod === 'object' || typeof mod === 'function') ? Object.keys(mod) : [];
+    throw fail(`${relFile} does not export "${exportName}" (exports: ${names.length ? names.join(', ') : 'none'}); ` +
+      `export the handler, e.g. exports.${exportName} = async (event, context) => ...`, prefix);
+  }
+  if (typeof fn !== 'function') {
+    throw fail(`"${exportName}" exported by ${relFile} is ${fn === null ? 'null' : 'a ' + typeof fn}, not a function`, prefix);
+  }
+
+  let initMs = 0;
+  const init = mod.init;
+  if (exportName !== 'init' && typeof init === 'function') {
+    const t1 = performance.now();
+    try {
+      await init.call(mod);
+    } catch (e) {
+      throw fail(`init() exported by ${relFile} failed: ${e && e.name || 'Error'}: ${e && e.message || e}` +
+        (e && e.stack ? (' at ' + firstCodeFrame(e.stack, codeDir)) : ''), prefix);
+    }
+    initMs = performance.now() - t1;
+  }
+  if (stopping) throw fail('the host is shutting down', prefix);
+  const norm = Object.assign({}, spec, { codeDir });
+  return { sb: new Sandbox(norm, fn, prefix), loadMs, initMs };
+}
+
+let esmCounter = 0;
+
+/** require() the handler file; .cjs/.mjs fallbacks; ESM that require() cannot load goes through import(). */
+function requireHandlerFile(file) {
+  try {
+    return require(file);
+  } catch (e) {
+    if (e && e.code === 'MODULE_NOT_FOUND' && typeof e.message === 'string' &&
+        e.message.startsWith(`Cannot find module '${file}'`)) {
+      if (fs.existsSync(file + '.cjs')) return require(file + '.cjs');
+      if (fs.existsSync(file + '.mjs')) return importFresh(file + '.mjs');
+    }
+    if (e && (e.code === 'ERR_REQUIRE_ESM' || e.code === 'ERR_REQUIRE_ASYNC_MODULE')) {
+      return importFresh(require.resolve(file));
+    }
+    throw e;
+  }
+}
+
+function importFresh(file) {
+  // the query makes this an independent module instance (the ESM cache cannot be cleared)
+  return import(pathToFileURL(file).href + '?nest=' + (++esmCounter));
+}
+
+// ---------------------------------------------------------------------------
+// POST /unload
+
+function unload(spec, res) {
+  const id = spec.id;
+  if (typeof id !== 'string' || id === '') {
+    return sendError(res, 400, 'bad-request', 'bad request', '"id" is required');
+  }
+  const sb = sandboxes.get(id);
+  if (sb === undefined) {
+    if (loading.has(id)) {
+      return sendError(res, 409, 'bad-request', 'still loading', `sandbox ${id} is still loading; unload it after /load answers`);
+    }
+    return sendError(res, 404, 'not-loaded', 'not loaded', `no sandbox ${id} is loaded in this host`);
+  }
+  sandboxes.delete(id); // new invocations now get 404 not-loaded
+  sb.unloading = true;
+  if (sb.inFlight === 0) return finishUnload(sb, res);
+  (sb.unloadWaiters || (sb.unloadWaiters = [])).push(res);
+}
+
+function finishUnload(sb, res) {
+  if (!prefixInUse(sb.codePrefix)) purgeModules(sb.codePrefix);
+  sb.fn = null;
+  if (res) sendJson(res, 200, { id: sb.id });
+  const waiters = sb.unloadWaiters;
+  sb.unloadWaiters = null;
+  if (waiters) for (const w of waiters) sendJson(w, 200, { id: sb.id });
+}
+
+// ---------------------------------------------------------------------------
+// ANY /invoke/{id}/{rest...}?{query}
+
+function isTextual(ct) {
+  if (ct === undefined) return true;
+  let semi = ct.indexOf(';');
+  let t = (semi === -1 ? ct : ct.slice(0, semi)).trim().toLowerCase();
+  if (t === '') return true;
+  return t.startsWith('text/') || t === 'application/json' || t.endsWith('+json') ||
+    t === 'application/xml' || t.endsWith('+xml') || t === 'application/javascript' ||
+    t === 'application/x-www-form-urlencoded';
+}
+
+function decodeComponent(s) {
+  if (s.indexOf('%') === -1 && s.indexOf('+') === -1) return s;
+  s = s.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return querystring.unescape(s); // lenient on malformed escapes
+  }
+}
+
+/** Parses a raw query string into [last-value map, all-values map], or null when it has no parameter. */
+function parseQuery(qs) {
+  const single = {};
+  const multi = {};
+  let n = 0;
+  const len = qs.length;
+  let start = 0;
+  while (start < len) {
+    let amp = qs.indexOf('&', start);
+    if (amp === -1) amp = len;
+    if (amp > start) {
+      const eq = qs.indexOf('=', start);
+      let k, v;
+      if (eq === -1 || eq > amp) { k = qs.slice(start, amp); v = ''; }
+      else { k = qs.slice(start, eq); v = qs.slice(eq + 1, amp); }
+      k = decodeComponent(k);
+      if (k !== '__proto__') {
+        v = decodeComponent(v);
+        single[k] = v;
+        const a = multi[k];
+        if (Array.isArray(a)) a.push(v); else multi[k] = [v];
+        n++;
+      }
+    }
+    start = amp + 1;
+  }
+  return n === 0 ? null : [single, multi];
+}
+
+function invoke(req, res, url) {
+  // /invoke/{id}{rest}?{query}
+  const q = url.indexOf('?', 8);
+  const pathEnd = q === -1 ? url.length : q;
+  let slash = url.indexOf('/', 8);
+  if (slash === -1 || slash > pathEnd) slash = pathEnd;
+  const id = url.slice(8, slash);
+  const rest = slash === pathEnd ? '/' : url.slice(slash, pathEnd);
+
+  // one pass over the raw headers: event headers (lower-case, X-Nest-* removed) and control headers
+  const raw = req.rawHeaders;
+  const headers = {};
+  const mvHeaders = {};
+  let secret, invocationId, deadlineH, ctype, hasBody = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    const value = raw[i + 1];
+    if (name.length > 7 && name.charCodeAt(0) === 120 && name.startsWith('x-nest-')) {
+      if (name === 'x-nest-secret') secret = value;
+      else if (name === 'x-nest-invocation-id') invocationId = value;
+      else if (name === 'x-nest-deadline') deadlineH = value;
+      continue;
+    }
+    if (name === 'content-length') { if (value !== '0') hasBody = true; }
+    else if (name === 'transfer-encoding') hasBody = true;
+    else if (name === 'content-type') ctype = value;
+    else if (name === '__proto__') continue;
+    headers[name] = value;
+    const a = mvHeaders[name];
+    if (Array.isArray(a)) a.push(value); else mvHeaders[name] = [value];
+  }
+  if (!secretOk(secret)) return unauthorized(res);
+
+  const sb = sandboxes.get(id);
+  if (sb === undefined) {
+    return sendError(res, 404, 'not-loaded', 'not loaded',
+      `no sandbox ${JSON.stringify(id)} is loaded in this host; /load it first`);
+  }
+
+  if (invocationId === undefined || invocationId === '') invocationId = crypto.randomUUID();
+  let deadline = deadlineH === undefined ? NaN : Number(deadlineH);
+  if (!(deadline > 0)) deadline = Date.now() + sb.timeoutMs;
+
+  const method = req.method;
+  let query, qsp = null, mvq = null;
+  if (q !== -1 && q < url.length - 1) {
+    const parsed = parseQuery(url.slice(q + 1));
+    if (parsed !== null) { qsp = parsed[0]; mvq = parsed[1]; }
+  }
+  query = qsp === null ? {} : qsp;
+
+  const event = {
+    method,
+    httpMethod: method,
+    path: rest,
+    query,
+    queryStringParameters: qsp,
+    multiValueQueryStringParameters: mvq,
+    headers,
+    multiValueHeaders: mvHeaders,
+    body: null,
+    isBase64Encoded: false,
+    requestContext: { requestId: invocationId, httpMethod: method, path: rest },
+  };
+  const ctx = new Context(sb, invocationId, deadline);
+
+  // counted from here: an /unload now waits for this invocation
+  sb.inFlight++;
+  inFlight++;
+  const inv = new Invocation(sb, ctx, event, res);
+
+  if (!hasBody) {
+    als.run(ctx, runHandler, inv);
+    return;
+  }
+  const chunks = [];
+  let size = 0;
+  req.on('data', (c) => { chunks.push(c); size += c.length; });
+  req.on('error', () => inv.abort());
+  req.on('end', () => {
+    if (size !== 0) {
+      const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+      if (isTextual(ctype)) event.body = buf.toString('utf8');
+      else { event.body = buf.toString('base64'); event.isBase64Encoded = true; }
+    }
+    als.run(ctx, runHandler, inv);
+  });
+}
+
+class Invocation {
+  constructor(sb, ctx, event, res) {
+    this.sb = sb;
+    this.ctx = ctx;
+    this.event = event;
+    this.res = res;
+    this.done = false;
+  }
+
+  /** The request died before the handler ran. */
+  abort() {
+    if (this.done) return;
+    this.done = true;
+    endInvocation(this.sb);
+  }
+
+  ok(result) {
+    if (this.done) return;
+    this.done = true;
+    try {
+      sendResult(this.res, result);
+    } catch (e) {
+      const detail = 'the function\'s result cannot be sent as an HTTP response: ' + (e && e.message || e);
+      try { writeFramed(this.ctx, 'error', detail); } catch { /* ignore */ }
+      sendError(this.res, 502, 'response-error', 'response error', detail, { invocationId: this.ctx.invocationId });
+    }
+    endInvocation(this.sb);
+  }
+
+  fail(err) {
+    if (this.done) return;
+    this.done = true;
+    let type, detail, stack;
+    if (err !== null && typeof err === 'object') {
+      const name = typeof err.name === 'string' ? err.name : '';
+      const ctor = err.constructor && typeof err.constructor.name === 'string' ? err.constructor.name : '';
+      type = name && name !== 'Error' ? name : (ctor && ctor !== 'Object' ? ctor : (name || 'Error'));
+      detail = err.message !== undefined ? String(err.message) : safeString(err);
+      stack = typeof err.stack === 'string' ? err.stack : `${type}: ${detail}`;
+    } else {
+      type = err === undefined ? 'undefined' : (err === null ? 'null' : typeof err);
+      detail = String(err);
+      stack = `${type}: ${detail}`;
+    }
+    try { writeFramed(this.ctx, 'error', 'function error: ' + stack); } catch { /* ignore */ }
+    try {
+      sendError(this.res, 500, 'function-error', 'function error', detail,
+        { type, invocationId: this.ctx.invocationId });
+    } catch (e) {
+      podLog('error', 'could not send a function error: ' + e.message);
+    }
+    endInvocation(this.sb);
+  }
+}
+
+function safeString(v) {
+  try { return JSON.stringify(v); } catch { return Object.prototype.toString.call(v); }
+}
+
+function endInvocation(sb) {
+  sb.inFlight--;
+  inFlight--;
+  if (sb.unloading && sb.inFlight === 0) finishUnload(sb, null);
+}
+
+function invocationOk(v) { this.ok(v); }
+function invocationFail(e) { this.fail(e); }
+
+/** Runs inside als.run(ctx, ...). */
+function runHandler(inv) {
+  const sb = inv.sb;
+  let r;
+  try {
+    if (sb.callbackStyle) return runCallbackStyle(inv);
+    r = sb.fn(inv.event, inv.ctx);
+    if (r !== null && (typeof r === 'object' || typeof r === 'function') && typeof r.then === 'function') {
+      r.then(invocationOk.bind(inv), invocationFail.bind(inv));
+      return;
+    }
+  } catch (e) {
+    return inv.fail(e);
+  }
+  inv.ok(r);
+}
+
+/** Legacy Lambda style: (event, context, callback). A returned promise also settles it; first one wins. */
+function runCallbackStyle(inv) {
+  const callback = (err, value) => {
+    if (err !== undefined && err !== null) inv.fail(err); else inv.ok(value);
+  };
+  const r = inv.sb.fn(inv.event, inv.ctx, callback);
+  if (r !== null && r !== undefined && (typeof r === 'object' || typeof r === 'function') && typeof r.then === 'function') {
+    r.then(invocationOk.bind(inv), (e) => inv.fail(e === undefined || e === null ? new Error('handler promise rejected') : e));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Result -> HTTP response
+
+const CT = 'Content-Type';
+const CL = 'Content-Length';
+
+function sendResult(res, r) {
+  if (r !== null && typeof r === 'object' && typeof r.statusCode === 'number') return sendHttpResult(res, r);
+  let body = JSON.stringify(r);
+  if (body === undefined) body = 'null'; // undefined, functions, symbols
+  res.writeHead(200, [CT, 'application/json', CL, String(Buffer.byteLength(body))]);
+  res.end(body);
+}
+
+function skipHeader(lk) {
+  return lk === 'content-length' || lk === 'transfer-encoding' || lk === 'connection' || lk === 'keep-alive';
+}
+
+function pushValues(out, k, v) {
+  if (Array.isArray(v)) {
+    for (let j = 0; j < v.length; j++) if (v[j] !== undefined && v[j] !== null) out.push(k, String(v[j]));
+  } else {
+    out.push(k, String(v));
+  }
+}
+
+function sendHttpResult(res, r) {
+  const sc = r.statusCode;
+  if (!Number.isInteger(sc) || sc < 200 || sc > 599) {
+    throw new Error(`invalid statusCode ${sc} (must be an integer from 200 to 599)`);
+  }
+  const body = r.body;
+  let payload = null;
+  let defaultCt;
+  if (body === undefined || body === null) {
+    payload = null;
+  } else if (typeof body === 'string') {
+    if (r.isBase64Encoded === true) {
+      payload = Buffer.from(body, 'base64');
+      defaultCt = 'application/octet-stream';
+    } else {
+      payload = body;
+      defaultCt = 'text/plain; charset=utf-8';
+    }
+  } else if (body instanceof Uint8Array) {
+    payload = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    defaultCt = 'application/octet-stream';
+  } else {
+    payload = JSON.stringify(body);
+    if (payload === undefined) payload = 'null';
+    defaultCt = 'application/json';
+  }
+
+  const out = [];
+  let hasCt = false;
+  let mvKeys = null;
+  const mvh = r.multiValueHeaders;
+  if (mvh !== null && typeof mvh === 'object') {
+    for (const k in mvh) {
+      const v = mvh[k];
+      if (v === undefined || v === null) continue;
+      const lk = k.toLowerCase();
+      if (skipHeader(lk)) continue;
+      if (lk === 'content-type') hasCt = true;
+      (mvKeys || (mvKeys = new Set())).add(lk);
+      pushValues(out, k, v);
+    }
+  }
+  const h = r.headers;
+  if (h !== null && typeof h === 'object') {
+    for (const k in h) {
+      const v = h[k];
+      if (v === undefined || v === null) continue;
+      const lk = k.toLowerCase();
+      if (skipHeader(lk) || (mvKeys !== null && mvKeys.has(lk))) continue; // multiValueHeaders win, as on API Gateway
+      if (lk === 'content-type') hasCt = true;
+      pushValues(out, k, v);
+    }
+  }
+
+  if (sc === 204 || sc === 304) { // no body, no Content-Length
+    res.writeHead(sc, out);
+    res.end();
+    return;
+  }
+  if (payload === null) {
+    out.push(CL, '0');
+    res.writeHead(sc, out);
+    res.end();
+    return;
+  }
+  if (!hasCt) out.push(CT, defaultCt);
+  out.push(CL, String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length));
+  res.writeHead(sc, out);
+  res.end(payload);
+}
+
+// ---------------------------------------------------------------------------
+// Process-level safety: user code must not kill the host
+
+function describe(err) {
+  return err && err.stack ? String(err.stack) : util.inspect(err);
+}
+
+process.on('uncaughtException', (err, origin) => {
+  const text = `${origin === 'unhandledRejection' ? 'unhandled rejection' : 'uncaught exception'}: ${describe(err)}`;
+  podLog('error', text);
+  const ctx = als.getStore();
+  if (ctx !== undefined) { try { writeFramed(ctx, 'error', text); } catch { /* ignore */ } }
+});
+
+process.on('unhandledRejection', (reason) => {
+  const text = 'unhandled rejection: ' + describe(reason);
+  podLog('error', text);
+  const ctx = als.getStore();
+  if (ctx !== undefined) { try { writeFramed(ctx, 'error', text); } catch { /* ignore */ } }
+});
+
+// ---------------------------------------------------------------------------
+// Start-up and shutdown
+
+function shutdown(signal) {
+  if (stopping) return;
+  stopping = true;
+  ready = false;
+  podLog('info', `${signal}: closing; waiting for ${inFlight} in-flight invocation(s)`);
+  server.close();
+  if (typeof server.closeIdleConnections === 'function') server.closeIdleConnections();
+  const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+  const tick = setInterval(() => {
+    if (inFlight === 0 || Date.now() >= deadline) {
+      clearInterval(tick);
+      if (inFlight !== 0) podLog('warn', `exiting with ${inFlight} invocation(s) still in flight`);
+      if (typeof server.closeAllConnections === 'function') server.closeAllConnections();
+      process.exit(0);
+    }
+  }, 20);
+}
+
+function preload() {
+  for (const name of PRELOAD.split(',')) {
+    const m = name.trim();
+    if (m === '') continue;
+    try {
+      require(m);
+    } catch (e) {
+      podLog('warn', `preload of "${m}" failed, continuing: ${e && e.message ? e.message.split('\n')[0] : e}`);
+    }
+  }
+}
+
+if (!PORT || !/^\d+$/.test(PORT) || Number(PORT) > 65535) {
+  podLog('error', 'NEST_HOST_PORT must be set to a TCP port');
+  process.exit(2);
+}
+if (!SECRET) {
+  podLog('error', 'NEST_HOST_SECRET must be set');
+  process.exit(2);
+}
+
+const server = http.createServer({
+  keepAlive: true,
+  noDelay: true,
+  requestTimeout: 0, // deadlines are enforced by the node agent
+  headersTimeout: 66000,
+  maxHeaderSize: 256 * 1024,
+  requireHostHeader: false, // loopback peer; do not insist on Host
+}, onRequest);
+server.keepAliveTimeout = 65000;
+server.timeout = 0;
+server.on('clientError', (err, socket) => {
+  if (socket.writable && !socket.destroyed) {
+    const body = JSON.stringify({ error: 'bad request', detail: 'malformed HTTP request: ' + (err.code || err.message) });
+    socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nX-Nest-Error: bad-request\r\n' +
+      'Connection: close\r\nContent-Length: ' + Buffer.byteLength(body) + '\r\n\r\n' + body);
+  } else {
+    socket.destroy();
+  }
+});
+server.on('error', (e) => {
+  podLog('error', `cannot listen on ${ADDRESS}:${PORT}: ${e.message}`);
+  process.exit(1);
+});
+server.listen(Number(PORT), ADDRESS, () => {
+  preload();
+  ready = true;
+  podLog('info', `listening on ${ADDRESS}:${server.address().port} (node ${process.version}, pid ${process.pid})`);
+});
+
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));

@@ -1,0 +1,3 @@
+'use strict';
+const lib = require('not-installed-anywhere');
+exports.handler = () => lib;

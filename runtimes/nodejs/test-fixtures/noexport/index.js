@@ -1,0 +1,2 @@
+'use strict';
+exports.somethingElse = () => 1;

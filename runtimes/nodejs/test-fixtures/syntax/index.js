@@ -1,0 +1,4 @@
+'use strict';
+exports.handler = async (event) => {
+  return { ok: true ;
+};

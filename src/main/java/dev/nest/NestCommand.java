@@ -1,0 +1,148 @@
+package dev.nest;
+
+import dev.nest.cli.FnCommand;
+import dev.nest.common.NestException;
+import dev.nest.config.NestConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Formatter;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code nest} command line: {@code nest server} (the default) and {@code nest fn ...}. */
+@Command(name = "nest", mixinStandardHelpOptions = true, version = "nest 0.1.0",
+        description = "Nest, a self-hosted serverless platform. With no command, starts the server.",
+        subcommands = {NestCommand.Server.class, FnCommand.class})
+public final class NestCommand implements Callable<Integer> {
+
+    /** Runs the command line; returns the exit code (the server command returns only when stopped). */
+    public static int run(String[] args) {
+        CommandLine cl = new CommandLine(new NestCommand());
+        if (args.length == 0 || args[0].startsWith("--") && !args[0].equals("--help") && !args[0].equals("--version")) {
+            String[] withServer = new String[args.length + 1];
+            withServer[0] = "server";
+            System.arraycopy(args, 0, withServer, 1, args.length);
+            args = withServer;
+        }
+        return cl.execute(args);
+    }
+
+    @Override
+    public Integer call() {
+        return new Server().call();
+    }
+
+    /** {@code nest server}: starts a node and runs until stopped (SIGTERM, Ctrl-C). */
+    @Command(name = "server", mixinStandardHelpOptions = true,
+            description = "Start a Nest node (embedded ZooKeeper and the process driver unless nest.yaml says otherwise).")
+    public static final class Server implements Callable<Integer> {
+        @Option(names = "--config", description = "nest.yaml to read (default: config/nest.yaml if it exists)")
+        Path config;
+        @Option(names = "--port", description = "HTTP port (default 8080)")
+        Integer port;
+        @Option(names = "--data", description = "state directory (default ./data)")
+        Path data;
+        @Option(names = "--functions", description = "directory of function YAML files (default ./config/functions)")
+        Path functions;
+        @Option(names = "--runtimes", description = "directory of runtimes (default ./runtimes)")
+        Path runtimes;
+
+        @Override
+        public Integer call() {
+            configureLogging();
+            NestConfig c;
+            try {
+                Path file = config != null ? config : Path.of("config", "nest.yaml");
+                c = config != null || Files.isRegularFile(file) ? NestConfig.load(file) : NestConfig.defaults();
+                if (port != null) {
+                    c = c.withPort(port);
+                }
+                if (data != null) {
+                    c = c.withDataDir(data);
+                }
+                if (functions != null) {
+                    c = c.withFunctionsDir(functions);
+                }
+                if (runtimes != null) {
+                    c = c.withRuntimesDir(runtimes);
+                } else if (!Files.isDirectory(c.runtimesDir())) {
+                    c = c.withRuntimesDir(besideJar("runtimes").orElse(c.runtimesDir()));
+                }
+            } catch (NestException e) {
+                System.err.println("nest: " + e.detail());
+                return 2;
+            }
+            long t0 = System.nanoTime();
+            NestServer server;
+            try {
+                server = NestServer.start(c);
+            } catch (NestException e) {
+                System.err.println("nest: cannot start: " + e.detail());
+                return 1;
+            }
+            Logger.getLogger("dev.nest").info("started in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                stopped.countDown();
+            }, "nest-shutdown"));
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return 0;
+        }
+
+        /** {@code <install>/runtimes} when running from a distribution ({@code <install>/lib/nest.jar}). */
+        private static java.util.Optional<Path> besideJar(String name) {
+            try {
+                Path jar = Path.of(NestCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                for (Path p = jar.getParent(); p != null; p = p.getParent()) {
+                    if (Files.isDirectory(p.resolve(name))) {
+                        return java.util.Optional.of(p.resolve(name));
+                    }
+                }
+            } catch (Exception ignored) {
+                // fall back to the configured directory
+            }
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** One line per record, quiet libraries. */
+    static void configureLogging() {
+        LogManager.getLogManager().reset();
+        Logger root = Logger.getLogger("");
+        ConsoleHandler h = new ConsoleHandler();
+        h.setLevel(Level.ALL);
+        h.setFormatter(new Formatter() {
+            @Override
+            public String format(LogRecord r) {
+                String src = r.getLoggerName() == null ? "" : r.getLoggerName().substring(r.getLoggerName().lastIndexOf('.') + 1);
+                String msg = formatMessage(r);
+                StringBuilder sb = new StringBuilder(java.time.Instant.ofEpochMilli(r.getMillis()).toString())
+                        .append(' ').append(r.getLevel().getName()).append(' ').append(src).append(": ").append(msg).append('\n');
+                if (r.getThrown() != null && r.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    java.io.StringWriter sw = new java.io.StringWriter();
+                    r.getThrown().printStackTrace(new java.io.PrintWriter(sw));
+                    sb.append(sw);
+                }
+                return sb.toString();
+            }
+        });
+        root.addHandler(h);
+        root.setLevel(Level.INFO);
+        Logger.getLogger("org.apache.zookeeper").setLevel(Level.SEVERE);
+        Logger.getLogger("org.apache.curator").setLevel(Level.SEVERE);
+        Logger.getLogger("io.helidon").setLevel(Level.WARNING);
+    }
+}

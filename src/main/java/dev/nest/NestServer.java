@@ -1,0 +1,196 @@
+package dev.nest;
+
+import dev.nest.api.AdminApi;
+import dev.nest.api.Errors;
+import dev.nest.artifact.ArtifactStore;
+import dev.nest.artifact.PackageLimits;
+import dev.nest.cluster.Cluster;
+import dev.nest.cluster.EmbeddedZooKeeper;
+import dev.nest.cluster.NodeInfo;
+import dev.nest.common.NestException;
+import dev.nest.config.ConfigException;
+import dev.nest.config.NestConfig;
+import dev.nest.deploy.Deployer;
+import dev.nest.deploy.FunctionFiles;
+import dev.nest.gateway.Gateway;
+import dev.nest.runtime.RuntimeRegistry;
+import dev.nest.sidecar.NodeAgent;
+import dev.nest.spi.DriverContext;
+import dev.nest.spi.SandboxDriver;
+import dev.nest.spi.SandboxDriverProvider;
+import dev.nest.store.NodeStore;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One Nest node: the composition root. {@link #start} builds every module in dependency order and starts
+ * serving; {@link #close} stops them in reverse. No decisions are made here.
+ */
+public final class NestServer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(NestServer.class.getName());
+
+    private final Deque<AutoCloseable> closers;
+    private final WebServer web;
+    private final NestConfig config;
+    private final Cluster cluster;
+    private final FunctionFiles files;
+
+    private NestServer(Deque<AutoCloseable> closers, WebServer web, NestConfig config, Cluster cluster, FunctionFiles files) {
+        this.closers = closers;
+        this.web = web;
+        this.config = config;
+        this.cluster = cluster;
+        this.files = files;
+    }
+
+    /**
+     * Starts a node. Fails fast, with a message that says what to change, when the data directory is in use,
+     * the port is taken, the driver is unknown or ZooKeeper cannot be reached.
+     */
+    public static NestServer start(NestConfig requested) {
+        Clock clock = Clock.systemUTC();
+        Deque<AutoCloseable> closers = new ArrayDeque<>();
+        try {
+            NestConfig config = requested.server().port() == 0 ? requested.withPort(freePort()) : requested;
+            Path data = config.dataDir().toAbsolutePath().normalize();
+            Files.createDirectories(data);
+            closers.push(lock(data));
+
+            String zk = config.cluster().zookeeper();
+            if (config.cluster().embedded()) {
+                EmbeddedZooKeeper embedded = EmbeddedZooKeeper.start(data.resolve("zookeeper"), config.cluster().embeddedPort());
+                closers.push(embedded);
+                zk = embedded.connectString();
+            }
+            NodeStore store = NodeStore.open(data, clock, config.store().retention(), config.store().maxLogLineBytes());
+            closers.push(store);
+            RuntimeRegistry runtimes = RuntimeRegistry.load(config.runtimesDir().toAbsolutePath().normalize());
+            ArtifactStore artifacts = new ArtifactStore(data.resolve("artifacts"), PackageLimits.DEFAULT);
+            String nodeId = config.nodeId();
+            SandboxDriver driver = driver(config, nodeId, data);
+
+            NodeInfo self = new NodeInfo(nodeId, config.node().address(), config.server().port(), config.node().zone(),
+                    config.node().region(), driver.name(), clock.instant(), Map.of());
+            Cluster cluster = Cluster.start(zk, config.cluster(), self, clock);
+            closers.push(cluster);
+
+            NodeAgent agent = new NodeAgent(config.sidecar(), nodeId, data, data.resolve("artifacts").resolve("code"),
+                    driver, runtimes, digest -> artifacts.find(digest).map(a -> a.codeDir()), store::log,
+                    cluster.functions(), clock);
+            closers.push(agent);
+            Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock);
+            FunctionFiles files = new FunctionFiles(config.functionsDir(), deployer, cluster.functions(), 2_000);
+            closers.push(files);
+            files.start();
+            agent.start();
+
+            String url = "http://" + config.node().address() + ":" + config.server().port();
+            Gateway gateway = new Gateway(cluster.functions(), agent, store::record, config.server().maxBody(), clock);
+            AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes, url);
+            HttpRouting.Builder routing = HttpRouting.builder();
+            Errors.register(routing);
+            gateway.routing(routing);
+            api.routing(routing);
+            WebServer web = WebServer.builder()
+                    .host(config.server().host())
+                    .port(config.server().port())
+                    .maxPayloadSize(-1)
+                    .shutdownGracePeriod(config.server().shutdownGrace())
+                    .addRouting(routing)
+                    .build()
+                    .start();
+            closers.push(web::stop);
+            LOG.info("Nest node " + nodeId + " ready on " + url + " (driver " + driver.name() + ", ZooKeeper " + zk
+                    + (config.cluster().embedded() ? " embedded" : "") + ", data " + data + ")");
+            return new NestServer(closers, web, config, cluster, files);
+        } catch (RuntimeException | IOException e) {
+            closeAll(closers);
+            if (e instanceof NestException ne) {
+                throw ne;
+            }
+            throw new NestException(500, "cannot start", e.getMessage(), e);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static AutoCloseable lock(Path data) throws IOException {
+        FileChannel ch = FileChannel.open(data.resolve("nest.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = ch.tryLock();
+        if (lock == null) {
+            ch.close();
+            throw new ConfigException("data directory " + data + " is in use by another Nest process; stop it or "
+                    + "give this one its own directory with --data");
+        }
+        return () -> {
+            lock.release();
+            ch.close();
+        };
+    }
+
+    private static SandboxDriver driver(NestConfig config, String nodeId, Path data) {
+        String name = config.sidecar().driver();
+        List<SandboxDriverProvider> providers = ServiceLoader.load(SandboxDriverProvider.class).stream()
+                .map(ServiceLoader.Provider::get).toList();
+        for (SandboxDriverProvider p : providers) {
+            if (p.name().equals(name)) {
+                return p.create(new DriverContext(nodeId, data, config.sidecar().drivers().getOrDefault(name, Map.of())));
+            }
+        }
+        throw new ConfigException("key 'sidecar.driver': value '" + name + "' is not valid; allowed: "
+                + String.join(", ", providers.stream().map(SandboxDriverProvider::name).toList()));
+    }
+
+    public int port() {
+        return web.port();
+    }
+
+    public NestConfig config() {
+        return config;
+    }
+
+    public Cluster cluster() {
+        return cluster;
+    }
+
+    /** Re-reads the functions directory now (tests; the watcher does this by itself). */
+    public void rescanFunctions() {
+        files.scan();
+    }
+
+    @Override
+    public void close() {
+        closeAll(closers);
+    }
+
+    private static void closeAll(Deque<AutoCloseable> closers) {
+        while (!closers.isEmpty()) {
+            AutoCloseable c = closers.pop();
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "error while stopping", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package dev.nest.api;
+
+import dev.nest.common.Json;
+import dev.nest.common.NestException;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Maps every exception to {@code {"error": ..., "detail": ...}} with the right status, in one place.
+ * {@link NestException}s carry their status; anything else is a 500 that is logged with its stack.
+ */
+public final class Errors {
+    private static final Logger LOG = Logger.getLogger(Errors.class.getName());
+
+    private Errors() {
+    }
+
+    public static void register(HttpRouting.Builder routing) {
+        routing.error(NestException.class, (req, res, e) -> send(res, e.status(), e.error(), e.detail()));
+        routing.error(IllegalArgumentException.class, (req, res, e) -> send(res, 400, "bad request", e.getMessage()));
+        routing.error(Throwable.class, (req, res, e) -> {
+            LOG.log(Level.WARNING, "unexpected error on " + req.prologue().method().text() + " " + req.path().rawPath(), e);
+            send(res, 500, "internal error", e.toString());
+        });
+    }
+
+    public static void send(ServerResponse res, int status, String error, String detail) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", error);
+        body.put("detail", detail == null ? "" : detail);
+        res.status(Status.create(status));
+        res.headers().set(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(Json.bytes(body));
+    }
+
+    public static void json(ServerResponse res, int status, Object body) {
+        res.status(Status.create(status));
+        res.headers().set(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(Json.bytes(body));
+    }
+}

@@ -1,0 +1,332 @@
+package dev.nest.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nest.common.Durations;
+import dev.nest.common.Json;
+import dev.nest.common.Sizes;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A node's whole configuration: one record per module, read from {@code nest.yaml} (every key optional,
+ * documented in {@code config/nest.yaml}) and validated with messages naming the key, value and range.
+ */
+public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Server server, Node node,
+                         Cluster cluster, Sidecar sidecar, Store store) {
+
+    /** HTTP listener shared by the gateway, the admin API and health. */
+    public record Server(String host, int port, long maxBody, Duration shutdownGrace) {
+    }
+
+    /** This node's identity in the cluster. */
+    public record Node(String id, String address, String zone, String region) {
+    }
+
+    /** ZooKeeper: an external ensemble, or empty for the embedded single-server default. */
+    public record Cluster(String zookeeper, int embeddedPort, Duration sessionTimeout, Duration connectionTimeout,
+                          Duration operationTimeout) {
+        public boolean embedded() {
+            return zookeeper.isBlank();
+        }
+    }
+
+    /** The node agent: which driver places pods, ports, limits. */
+    public record Sidecar(String driver, int portFrom, int portTo, Duration startTimeout, int maxPods,
+                          Duration stopGrace, Map<String, Map<String, String>> drivers) {
+    }
+
+    /** H2 node store: retention of invocation records and logs. */
+    public record Store(Duration retention, int maxLogLineBytes) {
+    }
+
+    private static final Map<String, Set<String>> KEYS = Map.of(
+            "", Set.of("data-dir", "functions-dir", "runtimes-dir", "server", "node", "cluster", "sidecar", "store"),
+            "server", Set.of("host", "port", "max-body", "shutdown-grace"),
+            "node", Set.of("id", "address", "zone", "region"),
+            "cluster", Set.of("zookeeper", "embedded-port", "session-timeout", "connection-timeout", "operation-timeout"),
+            "sidecar", Set.of("driver", "port-range", "start-timeout", "max-pods", "stop-grace", "drivers"),
+            "store", Set.of("retention", "max-log-line"));
+
+    /** Defaults: what {@code java -jar nest.jar} uses with no config file. */
+    public static NestConfig defaults() {
+        return parse(JsonNodeFactory.instance.objectNode(), "(defaults)", Path.of("."));
+    }
+
+    /**
+     * Loads {@code file} (YAML). Relative paths in it are resolved against the working directory,
+     * as a user running {@code java -jar nest.jar} from a folder expects.
+     */
+    public static NestConfig load(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException("config file " + file + " does not exist; pass an existing file to --config");
+        }
+        JsonNode tree;
+        try {
+            tree = Json.yaml().readTree(file.toFile());
+        } catch (IOException e) {
+            throw new ConfigException(file + " is not valid YAML: " + e.getMessage(), e);
+        }
+        if (tree == null || tree.isMissingNode() || tree.isNull()) {
+            tree = JsonNodeFactory.instance.objectNode();
+        }
+        return parse(tree, file.toString(), Path.of("."));
+    }
+
+    static NestConfig parse(JsonNode tree, String source, Path base) {
+        Reader r = new Reader(source);
+        if (!tree.isObject()) {
+            throw new ConfigException(source + ": the document must be a mapping of keys (see config/nest.yaml)");
+        }
+        r.unknown(tree, "");
+        Path data = base.resolve(r.text(tree, "data-dir", "./data")).normalize();
+        Path functions = base.resolve(r.text(tree, "functions-dir", "./config/functions")).normalize();
+        Path runtimes = base.resolve(r.text(tree, "runtimes-dir", "./runtimes")).normalize();
+
+        JsonNode s = r.section(tree, "server");
+        Server server = new Server(r.text(s, "server.host", "0.0.0.0"), r.integer(s, "server.port", 8080, 0, 65535),
+                r.size(s, "server.max-body", 6L * 1024 * 1024, 1024, 1L << 30),
+                r.duration(s, "server.shutdown-grace", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10)));
+
+        JsonNode n = r.section(tree, "node");
+        String address = r.text(n, "node.address", "127.0.0.1");
+        Node node = new Node(r.text(n, "node.id", ""), address, r.text(n, "node.zone", "zone-a"),
+                r.label(n, "node.region", "default"));
+
+        JsonNode c = r.section(tree, "cluster");
+        Cluster cluster = new Cluster(r.text(c, "cluster.zookeeper", ""), r.integer(c, "cluster.embedded-port", 0, 0, 65535),
+                r.duration(c, "cluster.session-timeout", Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofMinutes(5)),
+                r.duration(c, "cluster.connection-timeout", Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMinutes(5)),
+                r.duration(c, "cluster.operation-timeout", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(5)));
+
+        JsonNode sc = r.section(tree, "sidecar");
+        String driver = r.text(sc, "sidecar.driver", "process");
+        String range = r.text(sc, "sidecar.port-range", "20000-29999");
+        int from = 20000;
+        int to = 29999;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,5})-(\\d{1,5})").matcher(range);
+        if (!m.matches() || Integer.parseInt(m.group(1)) < 1024 || Integer.parseInt(m.group(2)) > 65535
+                || Integer.parseInt(m.group(1)) > Integer.parseInt(m.group(2))) {
+            r.problem("sidecar.port-range", range, "FROM-TO with 1024 <= FROM <= TO <= 65535, e.g. 20000-29999");
+        } else {
+            from = Integer.parseInt(m.group(1));
+            to = Integer.parseInt(m.group(2));
+        }
+        Map<String, Map<String, String>> drivers = new LinkedHashMap<>();
+        JsonNode d = sc.get("drivers");
+        if (d != null && d.isObject()) {
+            d.fields().forEachRemaining(e -> {
+                Map<String, String> opts = new LinkedHashMap<>();
+                e.getValue().fields().forEachRemaining(o -> opts.put(o.getKey(), o.getValue().asText()));
+                drivers.put(e.getKey(), Map.copyOf(opts));
+            });
+        }
+        Sidecar sidecar = new Sidecar(driver, from, to,
+                r.duration(sc, "sidecar.start-timeout", Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofMinutes(10)),
+                r.integer(sc, "sidecar.max-pods", 64, 1, 100_000),
+                r.duration(sc, "sidecar.stop-grace", Duration.ofSeconds(5), Duration.ZERO, Duration.ofMinutes(5)),
+                Map.copyOf(drivers));
+
+        JsonNode st = r.section(tree, "store");
+        Store store = new Store(r.duration(st, "store.retention", Duration.ofDays(7), Duration.ofMinutes(1), Duration.ofDays(3650)),
+                (int) r.size(st, "store.max-log-line", 16 * 1024, 256, 1024 * 1024));
+        r.throwIfAny();
+        return new NestConfig(data, functions, runtimes, server, node, cluster, sidecar, store);
+    }
+
+    /** This node's id: {@code node.id}, else {@code <hostname>-<port>}. */
+    public String nodeId() {
+        if (!node.id().isBlank()) {
+            return node.id();
+        }
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "node";
+        }
+        return host.toLowerCase().replaceAll("[^a-z0-9-]", "-") + "-" + server.port();
+    }
+
+    public NestConfig withPort(int port) {
+        return new NestConfig(dataDir, functionsDir, runtimesDir, new Server(server.host(), port, server.maxBody(),
+                server.shutdownGrace()), node, cluster, sidecar, store);
+    }
+
+    public NestConfig withDataDir(Path dir) {
+        return new NestConfig(dir, functionsDir, runtimesDir, server, node, cluster, sidecar, store);
+    }
+
+    public NestConfig withFunctionsDir(Path dir) {
+        return new NestConfig(dataDir, dir, runtimesDir, server, node, cluster, sidecar, store);
+    }
+
+    public NestConfig withRuntimesDir(Path dir) {
+        return new NestConfig(dataDir, functionsDir, dir, server, node, cluster, sidecar, store);
+    }
+
+    public NestConfig withCluster(Cluster c) {
+        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, c, sidecar, store);
+    }
+
+    public NestConfig withNode(Node n) {
+        return new NestConfig(dataDir, functionsDir, runtimesDir, server, n, cluster, sidecar, store);
+    }
+
+    /** Collects problems while reading, so that every mistake in a file is reported at once. */
+    private static final class Reader {
+        private final String source;
+        private final List<String> problems = new ArrayList<>();
+
+        Reader(String source) {
+            this.source = source;
+        }
+
+        void problem(String key, String value, String allowed) {
+            problems.add("key '" + key + "': value '" + value + "' is not valid; allowed: " + allowed);
+        }
+
+        void throwIfAny() {
+            if (!problems.isEmpty()) {
+                throw new ConfigException(source + ": " + String.join("; ", problems));
+            }
+        }
+
+        void unknown(JsonNode node, String section) {
+            Set<String> allowed = KEYS.get(section);
+            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (!allowed.contains(k)) {
+                    problems.add("key '" + (section.isEmpty() ? "" : section + ".") + k + "' is unknown; allowed keys here are "
+                            + String.join(", ", new TreeSet<>(allowed)));
+                }
+            }
+        }
+
+        JsonNode section(JsonNode tree, String key) {
+            JsonNode s = tree.get(key);
+            if (s == null || s.isNull()) {
+                return JsonNodeFactory.instance.objectNode();
+            }
+            if (!s.isObject()) {
+                problem(key, s.asText(), "a mapping of keys");
+                return JsonNodeFactory.instance.objectNode();
+            }
+            unknown(s, key);
+            return s;
+        }
+
+        private static Optional<JsonNode> leaf(JsonNode tree, String key) {
+            String last = key.substring(key.lastIndexOf('.') + 1);
+            JsonNode v = tree.get(last);
+            return v == null || v.isNull() ? Optional.empty() : Optional.of(v);
+        }
+
+        String text(JsonNode tree, String key, String dflt) {
+            return leaf(tree, key).map(JsonNode::asText).orElse(dflt);
+        }
+
+        String label(JsonNode tree, String key, String dflt) {
+            String v = text(tree, key, dflt);
+            if (!v.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")) {
+                problem(key, v, "lower-case letters, digits and '-'");
+                return dflt;
+            }
+            return v;
+        }
+
+        int integer(JsonNode tree, String key, int dflt, int min, int max) {
+            Optional<JsonNode> v = leaf(tree, key);
+            if (v.isEmpty()) {
+                return dflt;
+            }
+            String t = v.get().asText();
+            if (!t.matches("-?\\d{1,10}") || Long.parseLong(t) < min || Long.parseLong(t) > max) {
+                problem(key, t, "an integer from " + min + " to " + max);
+                return dflt;
+            }
+            return Integer.parseInt(t);
+        }
+
+        long size(JsonNode tree, String key, long dflt, long min, long max) {
+            Optional<JsonNode> v = leaf(tree, key);
+            if (v.isEmpty()) {
+                return dflt;
+            }
+            try {
+                long n = Sizes.parse(v.get().asText());
+                if (n >= min && n <= max) {
+                    return n;
+                }
+            } catch (IllegalArgumentException e) {
+                // reported below
+            }
+            problem(key, v.get().asText(), Sizes.ALLOWED + ", from " + Sizes.format(min) + " to " + Sizes.format(max));
+            return dflt;
+        }
+
+        Duration duration(JsonNode tree, String key, Duration dflt, Duration min, Duration max) {
+            Optional<JsonNode> v = leaf(tree, key);
+            if (v.isEmpty()) {
+                return dflt;
+            }
+            try {
+                Duration d = Durations.parse(v.get().asText());
+                if (d.compareTo(min) >= 0 && d.compareTo(max) <= 0) {
+                    return d;
+                }
+            } catch (IllegalArgumentException e) {
+                // reported below
+            }
+            problem(key, v.get().asText(), Durations.ALLOWED + ", from " + Durations.format(min) + " to " + Durations.format(max));
+            return dflt;
+        }
+    }
+
+    /** The documented defaults as a YAML-shaped tree (used by the test that keeps config/nest.yaml honest). */
+    public static ObjectNode defaultsTree() {
+        NestConfig d = defaults();
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        root.put("data-dir", "./data");
+        root.put("functions-dir", "./config/functions");
+        root.put("runtimes-dir", "./runtimes");
+        ObjectNode s = root.putObject("server");
+        s.put("host", d.server.host);
+        s.put("port", d.server.port);
+        s.put("max-body", Sizes.format(d.server.maxBody));
+        s.put("shutdown-grace", Durations.format(d.server.shutdownGrace));
+        ObjectNode n = root.putObject("node");
+        n.put("id", d.node.id);
+        n.put("address", d.node.address);
+        n.put("zone", d.node.zone);
+        n.put("region", d.node.region);
+        ObjectNode c = root.putObject("cluster");
+        c.put("zookeeper", d.cluster.zookeeper);
+        c.put("embedded-port", d.cluster.embeddedPort);
+        c.put("session-timeout", Durations.format(d.cluster.sessionTimeout));
+        c.put("connection-timeout", Durations.format(d.cluster.connectionTimeout));
+        c.put("operation-timeout", Durations.format(d.cluster.operationTimeout));
+        ObjectNode sc = root.putObject("sidecar");
+        sc.put("driver", d.sidecar.driver);
+        sc.put("port-range", d.sidecar.portFrom + "-" + d.sidecar.portTo);
+        sc.put("start-timeout", Durations.format(d.sidecar.startTimeout));
+        sc.put("max-pods", d.sidecar.maxPods);
+        sc.put("stop-grace", Durations.format(d.sidecar.stopGrace));
+        ObjectNode st = root.putObject("store");
+        st.put("retention", Durations.format(d.store.retention));
+        st.put("max-log-line", Sizes.format(d.store.maxLogLineBytes));
+        return root;
+    }
+}

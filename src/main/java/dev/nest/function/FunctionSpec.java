@@ -1,0 +1,28 @@
+package dev.nest.function;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * What a function is: everything a version freezes except the code.
+ *
+ * @param id          namespace and name
+ * @param runtime     runtime name ({@code nodejs}, {@code java}, ...), a folder under {@code runtimes/}
+ * @param handler     entry point in the runtime's notation; empty means the runtime's default
+ * @param memoryMb    memory limit per instance, MiB
+ * @param timeout     longest time one invocation may run
+ * @param concurrency in-flight invocations one instance takes at most
+ * @param env         environment visible to the function
+ * @param scaling     instance bounds
+ * @param queue       waiting requests when every instance is busy
+ */
+public record FunctionSpec(FunctionId id, String runtime, String handler, int memoryMb, Duration timeout,
+                           int concurrency, Map<String, String> env, ScalingSpec scaling, QueueSpec queue) {
+    public FunctionSpec {
+        env = Map.copyOf(env);
+    }
+
+    public FunctionSpec withId(FunctionId newId) {
+        return new FunctionSpec(newId, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue);
+    }
+}

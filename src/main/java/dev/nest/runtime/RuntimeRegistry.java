@@ -1,0 +1,191 @@
+package dev.nest.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nest.common.Json;
+import dev.nest.common.NestException;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The runtimes installed on this node: every {@code <runtimes-dir>/<name>/runtime.yaml}. Adding a language
+ * means adding a folder; nothing else changes.
+ *
+ * <p>Launch templates may use {@code ${runtimeDir}}, {@code ${node}} (Node.js found on {@code PATH}),
+ * {@code ${java}} (the JDK running Nest), {@code ${hostClasspath}} (where the Java host's classes are) and
+ * {@code ${heapMb}} (about 75% of the function's memory).
+ */
+public final class RuntimeRegistry {
+    private static final Logger LOG = Logger.getLogger(RuntimeRegistry.class.getName());
+    private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z]+)}");
+
+    private final Path dir;
+    private final Map<String, RuntimeDefinition> runtimes;
+    private final Map<String, String> problems;
+    private final JavaFunctionCompiler compiler;
+
+    private RuntimeRegistry(Path dir, Map<String, RuntimeDefinition> runtimes, Map<String, String> problems) {
+        this.dir = dir;
+        this.runtimes = runtimes;
+        this.problems = problems;
+        this.compiler = new JavaFunctionCompiler(hostClasspath());
+    }
+
+    /** Reads every runtime under {@code dir}; a broken {@code runtime.yaml} is reported, not fatal. */
+    public static RuntimeRegistry load(Path dir) {
+        Map<String, RuntimeDefinition> found = new TreeMap<>();
+        Map<String, String> problems = new TreeMap<>();
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> s = Files.list(dir)) {
+                for (Path d : s.sorted().toList()) {
+                    Path yaml = d.resolve("runtime.yaml");
+                    if (!Files.isRegularFile(yaml)) {
+                        continue;
+                    }
+                    try {
+                        RuntimeDefinition r = read(d, Json.yaml().readTree(yaml.toFile()));
+                        found.put(r.name(), r);
+                    } catch (IOException | RuntimeException e) {
+                        String msg = yaml + ": " + e.getMessage();
+                        problems.put(d.getFileName().toString(), msg);
+                        LOG.warning("runtime not loaded: " + msg);
+                    }
+                }
+            } catch (IOException e) {
+                LOG.warning("cannot list runtimes in " + dir + ": " + e.getMessage());
+            }
+        } else {
+            LOG.warning("runtimes directory " + dir + " does not exist; no function can run (set runtimes-dir)");
+        }
+        return new RuntimeRegistry(dir, found, problems);
+    }
+
+    private static RuntimeDefinition read(Path d, JsonNode n) {
+        String name = n.path("name").asText(d.getFileName().toString());
+        List<String> launch = new ArrayList<>();
+        n.path("launch").forEach(x -> launch.add(x.asText()));
+        if (launch.isEmpty()) {
+            throw new IllegalArgumentException("key 'launch' is missing: give the host's argv as a list");
+        }
+        List<String> preload = new ArrayList<>();
+        n.path("preload").forEach(x -> preload.add(x.asText()));
+        return new RuntimeDefinition(name, d.toAbsolutePath().normalize(), List.copyOf(launch),
+                n.path("default-handler").asText(""), n.path("image").asText(""), n.path("memory").asInt(128),
+                n.path("pool").asInt(0), n.path("max-functions").asInt(1), List.copyOf(preload));
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Collection<RuntimeDefinition> all() {
+        return runtimes.values();
+    }
+
+    public Map<String, String> problems() {
+        return problems;
+    }
+
+    public Optional<RuntimeDefinition> find(String name) {
+        return Optional.ofNullable(runtimes.get(name));
+    }
+
+    /** The runtime, or a 400 that names it and lists what is installed. */
+    public RuntimeDefinition require(String name) {
+        RuntimeDefinition r = runtimes.get(name);
+        if (r == null) {
+            String why = problems.containsKey(name) ? " (its runtime.yaml is broken: " + problems.get(name) + ")" : "";
+            throw new NestException(400, "runtime not installed", "runtime '" + name + "' is not installed on this node"
+                    + why + "; installed runtimes: " + String.join(", ", runtimes.keySet())
+                    + " (each is a folder with a runtime.yaml under " + dir + ")");
+        }
+        return r;
+    }
+
+    /** The host command for a pod of {@code runtime} running a function with {@code memoryMb}. */
+    public List<String> command(RuntimeDefinition runtime, int memoryMb) {
+        List<String> out = new ArrayList<>();
+        for (String arg : runtime.launch()) {
+            Matcher m = VAR.matcher(arg);
+            StringBuilder sb = new StringBuilder();
+            while (m.find()) {
+                m.appendReplacement(sb, Matcher.quoteReplacement(variable(m.group(1), runtime, memoryMb)));
+            }
+            m.appendTail(sb);
+            out.add(sb.toString());
+        }
+        return out;
+    }
+
+    private String variable(String name, RuntimeDefinition runtime, int memoryMb) {
+        return switch (name) {
+            case "runtimeDir" -> runtime.dir().toString();
+            case "heapMb" -> String.valueOf(Math.max(8, memoryMb * 3 / 4));
+            case "java" -> javaBinary();
+            case "hostClasspath" -> hostClasspath().toString();
+            case "node" -> nodeBinary().orElseThrow(() -> new NestException(503, "runtime not installed",
+                    "runtime '" + runtime.name() + "' needs Node.js, which is not on this node's PATH; "
+                            + "install it (distribution/setup.sh does) and restart Nest"));
+            default -> throw new NestException(500, "runtime misconfigured", runtime.dir().resolve("runtime.yaml")
+                    + ": unknown variable ${" + name + "} in launch; known: runtimeDir, heapMb, java, hostClasspath, node");
+        };
+    }
+
+    /** The {@code java} binary of the JDK running Nest. */
+    public static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** Node.js on PATH ({@code node}, else {@code nodejs}). */
+    public static Optional<String> nodeBinary() {
+        String path = Optional.ofNullable(System.getenv("PATH")).orElse("/usr/local/bin:/usr/bin:/bin");
+        for (String name : List.of("node", "nodejs")) {
+            for (String p : path.split(File.pathSeparator)) {
+                Path candidate = Path.of(p, name);
+                if (Files.isExecutable(candidate)) {
+                    return Optional.of(candidate.toString());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The jar or directory that holds the Java host and the function API ({@code dev.nest.fn}). */
+    public static Path hostClasspath() {
+        try {
+            return Path.of(RuntimeRegistry.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot locate Nest's own classes", e);
+        }
+    }
+
+    /**
+     * Prepares unpacked code for {@code runtime} before it is stored: compiles Java sources.
+     *
+     * @throws NestException 400 "compile error" with {@code file:line:column: message} per error
+     */
+    public void prepare(String runtime, Path codeDir) {
+        if (!runtime.equals("java")) {
+            return;
+        }
+        JavaFunctionCompiler.Result result = compiler.compile(codeDir, codeDir.resolve("classes"));
+        if (!result.ok()) {
+            StringBuilder sb = new StringBuilder();
+            for (JavaFunctionCompiler.Diagnostic d : result.errors()) {
+                sb.append(sb.isEmpty() ? "" : "\n").append(d);
+            }
+            throw new NestException(400, "compile error", sb.toString());
+        }
+    }
+}

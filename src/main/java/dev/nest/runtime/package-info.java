@@ -1,0 +1,5 @@
+/**
+ * Runtimes (language hosts): reads each {@code runtimes/<name>/runtime.yaml}, turns its launch template into a
+ * command for this machine, and prepares code for a runtime at deploy time (compiling Java sources).
+ */
+package dev.nest.runtime;

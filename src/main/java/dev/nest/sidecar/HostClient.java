@@ -1,0 +1,407 @@
+package dev.nest.sidecar;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedDeque;
+
+/**
+ * A minimal HTTP/1.1 client for one runtime host: the gateway's forwarding hop and the agent's control calls.
+ *
+ * <p>It exists because the hop to the host is the hot path of every warm invocation: requests are written
+ * with one buffered write, responses are parsed straight from the socket (the contract guarantees
+ * {@code Content-Length}; chunked bodies are accepted too), and keep-alive connections are pooled. A
+ * connection reused from the pool that fails before any response byte arrives is retried once on a fresh
+ * connection (the host closed it while idle); any other failure is reported, never retried.
+ *
+ * <p>Thread-safe; any number of threads may call at once, each using its own connection.
+ */
+public final class HostClient implements AutoCloseable {
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final long MAX_IDLE_NANOS = 20_000_000_000L;
+
+    private final InetSocketAddress address;
+    private final byte[] hostHeader;
+    private final byte[] secretHeader;
+    private final ConcurrentLinkedDeque<Conn> idle = new ConcurrentLinkedDeque<>();
+    private volatile boolean closed;
+
+    /** Receives headers to forward. */
+    public interface HeaderSink {
+        void header(String name, String value);
+    }
+
+    /** Supplies the caller's headers; the client drops hop-by-hop ones and {@code X-Nest-*}. */
+    public interface HeaderSource {
+        void forEach(HeaderSink sink);
+    }
+
+    /** A host's answer. {@code headers} alternates names and values. */
+    public record Response(int status, List<String> headers, byte[] body) {
+        public java.util.Optional<String> header(String name) {
+            for (int i = 0; i < headers.size(); i += 2) {
+                if (headers.get(i).equalsIgnoreCase(name)) {
+                    return java.util.Optional.of(headers.get(i + 1));
+                }
+            }
+            return java.util.Optional.empty();
+        }
+
+        public String bodyText() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The host did not answer before the deadline. */
+    public static final class TimeoutException extends IOException {
+        public TimeoutException(String message) {
+            super(message);
+        }
+    }
+
+    public HostClient(String host, int port, String secret) {
+        this.address = new InetSocketAddress(host, port);
+        this.hostHeader = ("Host: " + host + ":" + port + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        this.secretHeader = ("X-Nest-Secret: " + secret + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    public int port() {
+        return address.getPort();
+    }
+
+    /** A control call ({@code /health}, {@code /load}, {@code /unload}) with a JSON or empty body. */
+    public Response call(String method, String target, byte[] body, long timeoutMillis) throws IOException {
+        return exchange(method, target, null, null, 0, body, System.nanoTime() + timeoutMillis * 1_000_000L);
+    }
+
+    /**
+     * Forwards one invocation.
+     *
+     * @param deadlineNanos {@link System#nanoTime()} by which the answer must have arrived
+     */
+    public Response forward(String method, String target, HeaderSource headers, String invocationId,
+                            long deadlineEpochMillis, byte[] body, long deadlineNanos) throws IOException {
+        return exchange(method, target, headers, invocationId, deadlineEpochMillis, body, deadlineNanos);
+    }
+
+    private Response exchange(String method, String target, HeaderSource headers, String invocationId,
+                              long deadlineEpochMillis, byte[] body, long deadlineNanos) throws IOException {
+        Conn c = pooled();
+        boolean reused = c != null;
+        if (c == null) {
+            c = open(deadlineNanos);
+        }
+        while (true) {
+            try {
+                c.write(method, target, hostHeader, secretHeader, headers, invocationId, deadlineEpochMillis, body);
+                Response r = c.read(method, deadlineNanos);
+                if (c.reusable && !closed) {
+                    c.lastUsed = System.nanoTime();
+                    idle.push(c);
+                } else {
+                    c.close();
+                }
+                return r;
+            } catch (StaleConnectionException stale) {
+                c.close();
+                if (!reused) {
+                    throw new EOFException("runtime host on port " + address.getPort() + " closed the connection without answering");
+                }
+                reused = false;
+                c = open(deadlineNanos);
+            } catch (SocketTimeoutException e) {
+                c.close();
+                throw new TimeoutException("runtime host on port " + address.getPort() + " did not answer in time");
+            } catch (IOException | RuntimeException e) {
+                c.close();
+                throw e;
+            }
+        }
+    }
+
+    private Conn pooled() {
+        Conn c;
+        long now = System.nanoTime();
+        while ((c = idle.poll()) != null) {
+            if (now - c.lastUsed < MAX_IDLE_NANOS) {
+                return c;
+            }
+            c.close();
+        }
+        return null;
+    }
+
+    private Conn open(long deadlineNanos) throws IOException {
+        Socket s = new Socket();
+        s.setTcpNoDelay(true);
+        long ms = Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000);
+        try {
+            s.connect(address, (int) Math.min(ms, 10_000));
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
+        return new Conn(s);
+    }
+
+    /** Closes pooled connections; calls in flight finish on their own connections. */
+    @Override
+    public void close() {
+        closed = true;
+        Conn c;
+        while ((c = idle.poll()) != null) {
+            c.close();
+        }
+    }
+
+    private static final class StaleConnectionException extends IOException {
+        StaleConnectionException() {
+            super("stale pooled connection");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
+    /** One keep-alive connection. Used by one thread at a time. */
+    private static final class Conn {
+        private final Socket socket;
+        private final InputStream in;
+        private final OutputStream out;
+        private final byte[] line = new byte[8192];
+        private byte[] wbuf = new byte[4096];
+        private int wlen;
+        boolean reusable = true;
+        long lastUsed = System.nanoTime();
+
+        Conn(Socket socket) throws IOException {
+            this.socket = socket;
+            this.in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+            this.out = socket.getOutputStream();
+        }
+
+        void write(String method, String target, byte[] hostHeader, byte[] secretHeader, HeaderSource headers,
+                   String invocationId, long deadlineEpochMillis, byte[] body) throws IOException {
+            wlen = 0;
+            ascii(method);
+            put((byte) ' ');
+            utf8(target);
+            ascii(" HTTP/1.1\r\n");
+            put(hostHeader);
+            put(secretHeader);
+            if (invocationId != null) {
+                ascii("X-Nest-Invocation-Id: ");
+                ascii(invocationId);
+                put(CRLF);
+                ascii("X-Nest-Deadline: ");
+                ascii(Long.toString(deadlineEpochMillis));
+                put(CRLF);
+            }
+            if (headers != null) {
+                headers.forEach((name, value) -> {
+                    if (!skipped(name)) {
+                        utf8(name);
+                        put((byte) ':');
+                        put((byte) ' ');
+                        utf8(value);
+                        put(CRLF);
+                    }
+                });
+            }
+            ascii("Content-Length: ");
+            ascii(Integer.toString(body == null ? 0 : body.length));
+            ascii("\r\n\r\n");
+            if (body != null && body.length > 0 && body.length <= 16 * 1024) {
+                put(body);
+                out.write(wbuf, 0, wlen);
+            } else {
+                out.write(wbuf, 0, wlen);
+                if (body != null && body.length > 0) {
+                    out.write(body);
+                }
+            }
+            out.flush();
+        }
+
+        private static boolean skipped(String name) {
+            int n = name.length();
+            char c = Character.toLowerCase(name.charAt(0));
+            return switch (c) {
+                case 'h' -> n == 4 && name.equalsIgnoreCase("host");
+                case 'c' -> name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("content-length");
+                case 'k' -> name.equalsIgnoreCase("keep-alive");
+                case 't' -> name.equalsIgnoreCase("transfer-encoding") || name.equalsIgnoreCase("te")
+                        || name.equalsIgnoreCase("trailer");
+                case 'u' -> name.equalsIgnoreCase("upgrade");
+                case 'p' -> name.regionMatches(true, 0, "proxy-", 0, 6);
+                case 'x' -> name.regionMatches(true, 0, "x-nest-", 0, 7);
+                default -> false;
+            };
+        }
+
+        private void ensure(int extra) {
+            if (wlen + extra > wbuf.length) {
+                wbuf = Arrays.copyOf(wbuf, Math.max(wbuf.length * 2, wlen + extra));
+            }
+        }
+
+        private void put(byte b) {
+            ensure(1);
+            wbuf[wlen++] = b;
+        }
+
+        private void put(byte[] b) {
+            ensure(b.length);
+            System.arraycopy(b, 0, wbuf, wlen, b.length);
+            wlen += b.length;
+        }
+
+        private void ascii(String s) {
+            int n = s.length();
+            ensure(n);
+            for (int i = 0; i < n; i++) {
+                wbuf[wlen++] = (byte) s.charAt(i);
+            }
+        }
+
+        private void utf8(String s) {
+            int n = s.length();
+            for (int i = 0; i < n; i++) {
+                char ch = s.charAt(i);
+                if (ch >= 0x80 || ch == '\r' || ch == '\n') {
+                    byte[] b = s.replace("\r", "").replace("\n", "").getBytes(StandardCharsets.UTF_8);
+                    put(b);
+                    return;
+                }
+            }
+            ascii(s);
+        }
+
+        Response read(String method, long deadlineNanos) throws IOException {
+            long ms = (deadlineNanos - System.nanoTime()) / 1_000_000;
+            if (ms <= 0) {
+                throw new SocketTimeoutException("deadline passed");
+            }
+            socket.setSoTimeout((int) Math.min(ms, Integer.MAX_VALUE));
+            int n = readLine(true);
+            if (n < 12 || line[0] != 'H') {
+                throw new IOException("malformed status line from runtime host: " + new String(line, 0, Math.max(0, n), StandardCharsets.ISO_8859_1));
+            }
+            int status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+            boolean http10 = line[7] == '0';
+            List<String> headers = new ArrayList<>(16);
+            long contentLength = -1;
+            boolean chunked = false;
+            boolean close = http10;
+            while ((n = readLine(false)) > 0) {
+                int colon = -1;
+                for (int i = 0; i < n; i++) {
+                    if (line[i] == ':') {
+                        colon = i;
+                        break;
+                    }
+                }
+                if (colon <= 0) {
+                    continue;
+                }
+                String name = new String(line, 0, colon, StandardCharsets.ISO_8859_1);
+                int vs = colon + 1;
+                while (vs < n && (line[vs] == ' ' || line[vs] == '\t')) {
+                    vs++;
+                }
+                String value = new String(line, vs, n - vs, StandardCharsets.UTF_8);
+                if (name.equalsIgnoreCase("content-length")) {
+                    contentLength = Long.parseLong(value.trim());
+                } else if (name.equalsIgnoreCase("transfer-encoding")) {
+                    chunked = value.toLowerCase().contains("chunked");
+                } else if (name.equalsIgnoreCase("connection")) {
+                    close = value.equalsIgnoreCase("close") || (http10 && !value.equalsIgnoreCase("keep-alive"));
+                } else if (!name.equalsIgnoreCase("keep-alive") && !name.equalsIgnoreCase("date")) {
+                    headers.add(name);
+                    headers.add(value);
+                }
+            }
+            byte[] body;
+            if (method.equals("HEAD") || status == 204 || status == 304 || status < 200) {
+                body = new byte[0];
+            } else if (chunked) {
+                body = readChunked();
+            } else if (contentLength >= 0) {
+                if (contentLength > Integer.MAX_VALUE - 16) {
+                    throw new IOException("runtime host answered a body of " + contentLength + " bytes, too large");
+                }
+                body = in.readNBytes((int) contentLength);
+                if (body.length != contentLength) {
+                    throw new EOFException("runtime host closed the connection in the middle of the body");
+                }
+            } else {
+                body = in.readAllBytes();
+                close = true;
+            }
+            reusable = !close;
+            return new Response(status, headers, body);
+        }
+
+        private byte[] readChunked() throws IOException {
+            java.io.ByteArrayOutputStream bos = new java.io.ByteArrayOutputStream();
+            while (true) {
+                int n = readLine(false);
+                String size = new String(line, 0, n, StandardCharsets.ISO_8859_1);
+                int semi = size.indexOf(';');
+                int len = Integer.parseInt((semi < 0 ? size : size.substring(0, semi)).trim(), 16);
+                if (len == 0) {
+                    while (readLine(false) > 0) {
+                        // trailers are dropped
+                    }
+                    return bos.toByteArray();
+                }
+                byte[] chunk = in.readNBytes(len);
+                if (chunk.length != len) {
+                    throw new EOFException("runtime host closed the connection in the middle of a chunk");
+                }
+                bos.write(chunk);
+                readLine(false);
+            }
+        }
+
+        /** Reads one CRLF-terminated line into {@link #line}; returns its length without CRLF. */
+        private int readLine(boolean first) throws IOException {
+            int n = 0;
+            while (true) {
+                int b = in.read();
+                if (b < 0) {
+                    if (first && n == 0) {
+                        throw new StaleConnectionException();
+                    }
+                    throw new EOFException("runtime host closed the connection in the middle of a response");
+                }
+                if (b == '\n') {
+                    return n > 0 && line[n - 1] == '\r' ? n - 1 : n;
+                }
+                if (n == line.length) {
+                    throw new IOException("runtime host sent a header line longer than " + line.length + " bytes");
+                }
+                line[n++] = (byte) b;
+            }
+        }
+
+        void close() {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // nothing to do
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+package dev.nest.sidecar;
+
+import dev.nest.function.FunctionVersion;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The instances of one function version on this node and the requests waiting for one: the decisions of the
+ * data path, with no I/O (times are passed in), so that they are tested directly.
+ *
+ * <ul>
+ *   <li>A request takes the ready instance with the fewest in-flight requests below {@code concurrency}.</li>
+ *   <li>Otherwise it waits in a FIFO queue bounded by {@code queue.size}; the set asks for as many new
+ *       instances as the waiting requests need beyond the capacity already starting, up to
+ *       {@code scaling.max}.</li>
+ *   <li>An instance that becomes ready, or finishes a request, is handed to the oldest waiters at once, so
+ *       no waiter waits for a whole burst to start.</li>
+ *   <li>Idle instances above the minimum are released after {@code scaling.keep-alive}.</li>
+ * </ul>
+ * All methods are synchronized; callers complete the returned handoffs after the call, outside the lock.
+ */
+final class InstanceSet {
+    private final FunctionVersion version;
+    private final int concurrency;
+    private final int max;
+    private final int queueSize;
+    private final List<Instance> ready = new ArrayList<>();
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    private int starting;
+
+    /** A request waiting for an instance. */
+    static final class Waiter {
+        final long sinceNanos;
+        final CompletableFuture<Handoff> future = new CompletableFuture<>();
+
+        Waiter(long sinceNanos) {
+            this.sinceNanos = sinceNanos;
+        }
+    }
+
+    /** An instance given to a waiter; {@code cold} when the instance was started for it. */
+    record Handoff(Waiter waiter, Instance instance, boolean cold) {
+    }
+
+    /** The answer to {@link #acquire}: an instance now, or a waiter plus how many instances to start. */
+    record Grant(Instance instance, Waiter waiter, int starts, boolean rejected) {
+    }
+
+    InstanceSet(FunctionVersion version) {
+        this.version = version;
+        this.concurrency = version.spec().concurrency();
+        this.max = version.spec().scaling().max();
+        this.queueSize = version.spec().queue().size();
+    }
+
+    FunctionVersion version() {
+        return version;
+    }
+
+    synchronized Grant acquire(long nowNanos) {
+        Instance best = leastLoaded();
+        if (best != null) {
+            best.inFlight++;
+            best.lastUsedNanos = nowNanos;
+            return new Grant(best, null, 0, false);
+        }
+        if (waiters.size() >= queueSize) {
+            return new Grant(null, null, 0, true);
+        }
+        Waiter w = new Waiter(nowNanos);
+        waiters.add(w);
+        int starts = startsNeeded();
+        starting += starts;
+        return new Grant(null, w, starts, false);
+    }
+
+    private Instance leastLoaded() {
+        Instance best = null;
+        for (Instance i : ready) {
+            if (i.inFlight < concurrency && (best == null || i.inFlight < best.inFlight)) {
+                best = i;
+                if (i.inFlight == 0) {
+                    break;
+                }
+            }
+        }
+        return best;
+    }
+
+    private int startsNeeded() {
+        int demand = waiters.size();
+        int coming = starting * concurrency;
+        if (demand <= coming) {
+            return 0;
+        }
+        int wanted = (demand - coming + concurrency - 1) / concurrency;
+        int room = max - ready.size() - starting;
+        return Math.max(0, Math.min(wanted, room));
+    }
+
+    /** Starts that were asked for but could not be made (node at capacity). */
+    synchronized void startsAborted(int n) {
+        starting -= n;
+    }
+
+    /** Asks for instances so that at least {@code min} exist; returns how many to start. */
+    synchronized int deficit(int min) {
+        int n = Math.max(0, Math.min(min, max) - ready.size() - starting);
+        starting += n;
+        return n;
+    }
+
+    /** A started instance is ready: it serves the oldest waiters first. */
+    synchronized List<Handoff> ready(Instance instance, long nowNanos) {
+        starting--;
+        ready.add(instance);
+        instance.lastUsedNanos = nowNanos;
+        List<Handoff> out = new ArrayList<>();
+        while (instance.inFlight < concurrency && !waiters.isEmpty()) {
+            instance.inFlight++;
+            out.add(new Handoff(waiters.poll(), instance, true));
+        }
+        return out;
+    }
+
+    /**
+     * A start failed. When nothing else can serve the waiters (no instance ready or starting), they all fail
+     * with the start's error; returns those waiters.
+     */
+    synchronized List<Waiter> startFailed() {
+        starting--;
+        if (starting == 0 && ready.isEmpty()) {
+            List<Waiter> failed = new ArrayList<>(waiters);
+            waiters.clear();
+            return failed;
+        }
+        return List.of();
+    }
+
+    /** A request finished on {@code instance}; the instance may go straight to the next waiter. */
+    synchronized Handoff release(Instance instance, long nowNanos) {
+        instance.inFlight--;
+        instance.served++;
+        instance.lastUsedNanos = nowNanos;
+        if (instance.state() == InstanceState.READY && ready.contains(instance) && !waiters.isEmpty()) {
+            instance.inFlight++;
+            return new Handoff(waiters.poll(), instance, false);
+        }
+        return null;
+    }
+
+    /** The waiter gave up (timeout); false when it was handed an instance concurrently. */
+    synchronized boolean cancel(Waiter w) {
+        return waiters.remove(w);
+    }
+
+    /** An instance left (died, recycled); returns how many instances to start for the remaining waiters. */
+    synchronized int remove(Instance instance) {
+        if (!ready.remove(instance)) {
+            return 0;
+        }
+        int starts = startsNeeded();
+        starting += starts;
+        return starts;
+    }
+
+    /**
+     * Idle instances to stop: those with no request in flight for {@code keepAliveNanos}, oldest first,
+     * keeping at least {@code min}. They leave the set before this returns.
+     */
+    synchronized List<Instance> expire(long nowNanos, long keepAliveNanos, int min) {
+        List<Instance> idle = new ArrayList<>();
+        for (Instance i : ready) {
+            if (i.inFlight == 0 && nowNanos - i.lastUsedNanos >= keepAliveNanos) {
+                idle.add(i);
+            }
+        }
+        idle.sort(Comparator.comparingLong(i -> i.lastUsedNanos));
+        int removable = Math.max(0, ready.size() - min);
+        List<Instance> out = new ArrayList<>(idle.subList(0, Math.min(removable, idle.size())));
+        ready.removeAll(out);
+        return out;
+    }
+
+    /** All ready instances (for stopping everything or listing). */
+    synchronized List<Instance> instances() {
+        return List.copyOf(ready);
+    }
+
+    synchronized List<Instance> drainAll() {
+        List<Instance> all = List.copyOf(ready);
+        ready.clear();
+        return all;
+    }
+
+    synchronized int waiting() {
+        return waiters.size();
+    }
+
+    synchronized int starting() {
+        return starting;
+    }
+
+    synchronized int inFlight() {
+        int n = 0;
+        for (Instance i : ready) {
+            n += i.inFlight;
+        }
+        return n;
+    }
+
+    synchronized boolean isEmpty() {
+        return ready.isEmpty() && starting == 0 && waiters.isEmpty();
+    }
+}

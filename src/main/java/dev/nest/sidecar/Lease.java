@@ -1,0 +1,25 @@
+package dev.nest.sidecar;
+
+import java.util.Map;
+
+/**
+ * The right to send one invocation to an instance. Exactly one of {@link #release} or {@link #recycle}
+ * must be called when the invocation ends.
+ *
+ * @param instance    the instance to call
+ * @param cold        whether the request waited for a newly started instance
+ * @param queueMillis time spent waiting for an instance
+ * @param startPhases for a cold start, the instance's start phases (pod, load, init) in ms
+ */
+public record Lease(Instance instance, boolean cold, double queueMillis, Map<String, Double> startPhases,
+                    NodeAgent agent) {
+    /** The invocation finished; the instance may serve the next request. */
+    public void release() {
+        agent.release(this);
+    }
+
+    /** The instance is no longer trustworthy (timed out, protocol error): stop it. */
+    public void recycle(String reason) {
+        agent.recycle(this, reason);
+    }
+}

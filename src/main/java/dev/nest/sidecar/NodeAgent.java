@@ -1,0 +1,512 @@
+package dev.nest.sidecar;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nest.common.Json;
+import dev.nest.config.NestConfig;
+import dev.nest.function.FunctionCatalog;
+import dev.nest.function.FunctionId;
+import dev.nest.function.FunctionRecord;
+import dev.nest.function.FunctionSpec;
+import dev.nest.function.FunctionVersion;
+import dev.nest.runtime.RuntimeDefinition;
+import dev.nest.runtime.RuntimeRegistry;
+import dev.nest.spi.DriverHealth;
+import dev.nest.spi.Pod;
+import dev.nest.spi.PodSpec;
+import dev.nest.spi.SandboxDriver;
+import dev.nest.store.LogLine;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The node agent: owns this node's instances. The gateway asks it for a {@link Lease} on an instance of a
+ * function version; it answers at once when an instance is free, otherwise queues the request and starts
+ * instances (a cold start: pod, health, {@code /load}) in parallel, bounded by {@code sidecar.max-pods}.
+ *
+ * <p>Every second (and after each catalog change) it reconciles: keeps {@code scaling.min} instances of each
+ * live version, stops instances idle for longer than {@code scaling.keep-alive}, and stops everything of a
+ * deleted function. A pod that dies is noticed through its driver; its instance leaves routing at once and
+ * in-flight requests on it fail with 502, while waiting requests are served by a replacement.
+ *
+ * <p>Threads: {@link #acquire} is called on request threads (virtual), starts run on virtual threads,
+ * reconciliation on one scheduler thread. Instance bookkeeping is guarded by each {@link InstanceSet}.
+ */
+public final class NodeAgent implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(NodeAgent.class.getName());
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final NestConfig.Sidecar config;
+    private final String nodeId;
+    private final Path dataDir;
+    private final Path codeRoot;
+    private final SandboxDriver driver;
+    private final RuntimeRegistry runtimes;
+    private final Function<String, Optional<Path>> codeDirs;
+    private final Consumer<LogLine> logs;
+    private final FunctionCatalog catalog;
+    private final Clock clock;
+    private final PortAllocator ports;
+    private final Map<String, InstanceSet> sets = new ConcurrentHashMap<>();
+    private final Map<String, Instance> byPod = new ConcurrentHashMap<>();
+    private final Map<FunctionId, String> lastStartError = new ConcurrentHashMap<>();
+    private final AtomicInteger pods = new AtomicInteger();
+    private final AtomicLong coldStarts = new AtomicLong();
+    private final AtomicLong ids = new AtomicLong();
+    private final String idPrefix = HexFormat.of().formatHex(RANDOM.generateSeed(3));
+    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().name("nest-agent-reconcile").daemon().unstarted(r));
+    private volatile boolean closed;
+
+    /**
+     * @param codeDirs maps a package digest to its unpacked directory on this node
+     * @param logs     receives every line the pods write
+     */
+    public NodeAgent(NestConfig.Sidecar config, String nodeId, Path dataDir, Path codeRoot, SandboxDriver driver,
+                     RuntimeRegistry runtimes, Function<String, Optional<Path>> codeDirs, Consumer<LogLine> logs,
+                     FunctionCatalog catalog, Clock clock) {
+        this.config = config;
+        this.nodeId = nodeId;
+        this.dataDir = dataDir;
+        this.codeRoot = codeRoot;
+        this.driver = driver;
+        this.runtimes = runtimes;
+        this.codeDirs = codeDirs;
+        this.logs = logs;
+        this.catalog = catalog;
+        this.clock = clock;
+        this.ports = new PortAllocator(config.portFrom(), config.portTo());
+    }
+
+    /** Removes pods left by an earlier run, starts reconciliation. */
+    public void start() {
+        int orphans = driver.removeOrphans(nodeId);
+        if (orphans > 0) {
+            LOG.info("removed " + orphans + " pods left behind by an earlier run of node " + nodeId);
+        }
+        catalog.addListener((id, now) -> {
+            if (!closed) {
+                ticker.execute(this::reconcile);
+            }
+        });
+        ticker.scheduleWithFixedDelay(this::reconcile, 0, 1, TimeUnit.SECONDS);
+    }
+
+    public SandboxDriver driver() {
+        return driver;
+    }
+
+    public DriverHealth driverHealth() {
+        return driver.health();
+    }
+
+    public long coldStarts() {
+        return coldStarts.get();
+    }
+
+    /** The last reason an instance of {@code id} failed to start, if its latest start failed. */
+    public Optional<String> lastStartError(FunctionId id) {
+        return Optional.ofNullable(lastStartError.get(id));
+    }
+
+    private static String key(FunctionVersion v) {
+        return v.spec().id() + "@" + v.version();
+    }
+
+    // ---- the data path ---------------------------------------------------------------------------------
+
+    /**
+     * An instance of {@code version} for one invocation, waiting (at most until {@code deadlineNanos} and
+     * {@code queue.timeout}) while instances start.
+     *
+     * @throws InvokeException 429 when the queue is full, 503 when no instance became free in time, 502 when
+     *                         instances cannot be started (the detail says why: load error, missing runtime)
+     */
+    public Lease acquire(FunctionVersion version, long deadlineNanos) {
+        if (closed) {
+            throw new InvokeException(503, "node shutting down", "this node is stopping; retry on another node");
+        }
+        InstanceSet set = sets.computeIfAbsent(key(version), k -> new InstanceSet(version));
+        long now = System.nanoTime();
+        InstanceSet.Grant g = set.acquire(now);
+        if (g.instance() != null) {
+            return new Lease(g.instance(), false, 0, Map.of(), this);
+        }
+        FunctionSpec spec = version.spec();
+        if (g.rejected()) {
+            throw new InvokeException(429, "too many requests", "function " + spec.id() + " has " + spec.queue().size()
+                    + " requests waiting for an instance (queue.size); retry later or raise scaling.max or queue.size");
+        }
+        launch(set, g.starts());
+        long waitUntil = Math.min(deadlineNanos, now + spec.queue().timeout().toNanos());
+        InstanceSet.Handoff h;
+        try {
+            h = g.waiter().future.get(Math.max(0, waitUntil - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            if (set.cancel(g.waiter())) {
+                String why = lastStartError.get(spec.id());
+                throw new InvokeException(503, "no instance available", "no instance of " + spec.id() + " became free within "
+                        + Math.round((waitUntil - now) / 1e6) + " ms (scaling.max " + spec.scaling().max() + ", "
+                        + set.starting() + " starting" + (why == null ? "" : ", last start failed: " + why) + ")");
+            }
+            h = g.waiter().future.join();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof InvokeException ie) {
+                throw ie;
+            }
+            throw new InvokeException(502, "instance start failed", e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            set.cancel(g.waiter());
+            throw new InvokeException(503, "interrupted", "the request was interrupted while waiting for an instance");
+        }
+        double queued = (System.nanoTime() - g.waiter().sinceNanos) / 1e6;
+        return new Lease(h.instance(), h.cold(), queued, h.cold() ? Map.copyOf(h.instance().startPhases) : Map.of(), this);
+    }
+
+    void release(Lease lease) {
+        Instance i = lease.instance();
+        InstanceSet set = sets.get(key(i.version()));
+        if (set == null) {
+            return;
+        }
+        InstanceSet.Handoff next = set.release(i, System.nanoTime());
+        if (next != null) {
+            next.waiter().future.complete(next);
+        }
+    }
+
+    void recycle(Lease lease, String reason) {
+        Instance i = lease.instance();
+        InstanceSet set = sets.get(key(i.version()));
+        if (set != null) {
+            set.release(i, System.nanoTime());
+            launch(set, set.remove(i));
+        }
+        LOG.warning("recycling instance " + i + ": " + reason);
+        Thread.ofVirtual().start(() -> stop(i, java.time.Duration.ZERO));
+    }
+
+    private void launch(InstanceSet set, int n) {
+        for (int k = 0; k < n; k++) {
+            if (pods.incrementAndGet() > config.maxPods()) {
+                pods.decrementAndGet();
+                set.startsAborted(n - k);
+                LOG.warning("node at capacity (sidecar.max-pods " + config.maxPods() + "): cannot start "
+                        + (n - k) + " instances of " + set.version().spec().id());
+                lastStartError.put(set.version().spec().id(), "node at capacity (sidecar.max-pods " + config.maxPods() + ")");
+                return;
+            }
+            Thread.ofVirtual().name("start-" + set.version().spec().id().name()).start(() -> startInstance(set));
+        }
+    }
+
+    // ---- starting an instance --------------------------------------------------------------------------
+
+    private void startInstance(InstanceSet set) {
+        FunctionVersion v = set.version();
+        FunctionSpec spec = v.spec();
+        Instance inst = new Instance(v.spec().id().name() + "-" + v.version() + "-" + idPrefix + ids.incrementAndGet(), v,
+                System.nanoTime());
+        int port = -1;
+        ArrayDeque<String> recent = new ArrayDeque<>();
+        try {
+            RuntimeDefinition runtime = runtimes.require(spec.runtime());
+            Path codeDir = codeDirs.apply(v.digest()).orElseThrow(() -> new InvokeException(503, "code not available",
+                    "the code package " + v.digest() + " of " + spec.id() + " version " + v.version()
+                            + " is not on node " + nodeId + "; redeploy it"));
+            port = ports.allocate();
+            String secret = HexFormat.of().formatHex(RANDOM.generateSeed(16));
+            long t0 = System.nanoTime();
+            Map<String, String> env = new LinkedHashMap<>();
+            env.put("NEST_HOST_PORT", String.valueOf(port));
+            env.put("NEST_HOST_ADDRESS", "127.0.0.1");
+            env.put("NEST_HOST_SECRET", secret);
+            env.put("NEST_POD_ID", inst.id());
+            env.put("NEST_PRELOAD", String.join(",", runtime.preload()));
+            Map<String, String> labels = Map.of("dev.nest.owner", "nest", "dev.nest.node", nodeId,
+                    "dev.nest.function", spec.id().toString(), "dev.nest.version", String.valueOf(v.version()));
+            PodSpec podSpec = new PodSpec(inst.id(), runtime.name(), runtime.image(), runtimes.command(runtime, spec.memoryMb()),
+                    env, runtime.dir(), codeRoot, "127.0.0.1", port, spec.memoryMb() * 1024L * 1024L, 1.0, 256, labels,
+                    dataDir.resolve("pods").resolve(inst.id()).resolve("work"));
+            byPod.put(inst.id(), inst);
+            Pod pod = driver.start(podSpec, (podId, stderr, line) -> {
+                synchronized (recent) {
+                    if (recent.size() == 20) {
+                        recent.poll();
+                    }
+                    recent.add(line);
+                }
+                onLine(podId, stderr, line);
+            });
+            HostClient client = new HostClient("127.0.0.1", port, secret);
+            inst.attach(pod, client, port);
+            pod.exited().thenAccept(code -> onPodExit(inst, code));
+            awaitHealthy(inst, pod, client, System.nanoTime() + config.startTimeout().toNanos(), recent);
+            inst.startPhases.put("pod", (System.nanoTime() - t0) / 1e6);
+            inst.moveTo(InstanceState.LOADING);
+            load(inst, client, spec, runtime, driver.pathInPod(podSpec, codeDir));
+            if (!inst.moveTo(InstanceState.READY)) {
+                throw new InvokeException(502, "instance died", "the instance of " + spec.id() + " stopped while loading");
+            }
+            coldStarts.incrementAndGet();
+            lastStartError.remove(spec.id());
+            for (InstanceSet.Handoff h : set.ready(inst, System.nanoTime())) {
+                h.waiter().future.complete(h);
+            }
+        } catch (RuntimeException | IOException e) {
+            InvokeException ie = e instanceof InvokeException x ? x
+                    : new InvokeException(502, "instance start failed", "cannot start an instance of " + spec.id() + ": "
+                    + e.getMessage() + tail(recent), e);
+            lastStartError.put(spec.id(), ie.getMessage());
+            LOG.log(Level.WARNING, "start of " + inst + " failed: " + ie.getMessage());
+            stopQuietly(inst, port);
+            for (InstanceSet.Waiter w : set.startFailed()) {
+                w.future.completeExceptionally(ie);
+            }
+        }
+    }
+
+    private static String tail(ArrayDeque<String> recent) {
+        synchronized (recent) {
+            return recent.isEmpty() ? "" : "; last output: " + String.join(" | ", recent);
+        }
+    }
+
+    private void awaitHealthy(Instance inst, Pod pod, HostClient client, long deadline, ArrayDeque<String> recent)
+            throws IOException {
+        long pause = 1;
+        while (true) {
+            if (pod.exited().isDone()) {
+                throw new InvokeException(502, "instance start failed", "the " + inst.version().spec().runtime()
+                        + " host of " + inst.version().spec().id() + " exited with code " + pod.exited().join()
+                        + " while starting" + tail(recent));
+            }
+            try {
+                HostClient.Response r = client.call("GET", "/health", null, 2_000);
+                if (r.status() == 200 && Json.tree(r.body(), "health").path("ready").asBoolean(false)) {
+                    return;
+                }
+            } catch (ConnectException notYet) {
+                // the host is not listening yet
+            } catch (IOException e) {
+                if (!(e instanceof java.io.EOFException)) {
+                    throw e;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new InvokeException(502, "instance start failed", "the host of " + inst.version().spec().id()
+                        + " did not become healthy within sidecar.start-timeout " + config.startTimeout().toMillis() + " ms" + tail(recent));
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InvokeException(503, "interrupted", "interrupted while starting an instance");
+            }
+            pause = Math.min(pause * 2, 20);
+        }
+    }
+
+    private void load(Instance inst, HostClient client, FunctionSpec spec, RuntimeDefinition runtime, String codeDir)
+            throws IOException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", inst.id());
+        body.put("function", spec.id().toString());
+        body.put("version", String.valueOf(inst.version().version()));
+        body.put("codeDir", codeDir);
+        body.put("handler", spec.handler().isEmpty() ? runtime.defaultHandler() : spec.handler());
+        body.put("env", spec.env());
+        body.put("limits", Map.of("memoryMb", spec.memoryMb(), "timeoutMs", spec.timeout().toMillis(),
+                "concurrency", spec.concurrency()));
+        long t0 = System.nanoTime();
+        HostClient.Response r = client.call("POST", "/load", Json.bytes(body), config.startTimeout().toMillis());
+        if (r.status() != 200) {
+            String detail = r.bodyText();
+            try {
+                JsonNode n = Json.tree(r.body(), "load answer");
+                detail = n.path("detail").asText(detail);
+            } catch (RuntimeException ignored) {
+                // not JSON: keep the raw text
+            }
+            throw new InvokeException(502, "function failed to load", spec.id() + " version " + inst.version().version()
+                    + " failed to load: " + detail);
+        }
+        JsonNode timings = Json.tree(r.body(), "load answer").path("timings");
+        inst.startPhases.put("load", timings.path("loadMs").asDouble((System.nanoTime() - t0) / 1e6));
+        inst.startPhases.put("init", timings.path("initMs").asDouble(0));
+    }
+
+    // ---- pod events ------------------------------------------------------------------------------------
+
+    private void onLine(String podId, boolean stderr, String line) {
+        Instance inst = byPod.get(podId);
+        String fn = inst == null ? "" : inst.version().spec().id().toString();
+        int version = inst == null ? 0 : inst.version().version();
+        Optional<LogFraming.Framed> f = LogFraming.parse(line);
+        if (f.isPresent()) {
+            logs.accept(new LogLine(clock.instant(), fn, version, f.get().invocationId(), f.get().sandboxId(),
+                    f.get().level(), f.get().text()));
+        } else {
+            logs.accept(new LogLine(clock.instant(), fn, version, "", podId, stderr ? "error" : "info", line));
+        }
+    }
+
+    private void onPodExit(Instance inst, int code) {
+        InstanceState before = inst.state();
+        if (before == InstanceState.DRAINING || before == InstanceState.STOPPED) {
+            return;
+        }
+        if (before == InstanceState.READY) {
+            LOG.warning("instance " + inst + " died (exit code " + code + "); replacing it if needed");
+            logs.accept(new LogLine(clock.instant(), inst.version().spec().id().toString(), inst.version().version(), "",
+                    inst.id(), "error", "instance exited unexpectedly with code " + code));
+        }
+        InstanceSet set = sets.get(key(inst.version()));
+        if (before == InstanceState.READY && set != null) {
+            int starts = set.remove(inst);
+            launch(set, starts);
+        }
+        if (before == InstanceState.READY) {
+            stopQuietly(inst, inst.port());
+        }
+    }
+
+    private void stop(Instance inst, java.time.Duration grace) {
+        if (!inst.moveTo(InstanceState.DRAINING) && inst.state() == InstanceState.STOPPED) {
+            return;
+        }
+        Pod pod = inst.pod();
+        try {
+            if (pod != null) {
+                pod.stop(grace);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "stopping " + inst + " failed", e);
+        }
+        release(inst, inst.port());
+    }
+
+    private void stopQuietly(Instance inst, int port) {
+        try {
+            if (inst.pod() != null) {
+                inst.moveTo(InstanceState.DRAINING);
+                inst.pod().stop(java.time.Duration.ZERO);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "cleanup of " + inst, e);
+        }
+        release(inst, port);
+    }
+
+    private void release(Instance inst, int port) {
+        if (!inst.moveTo(InstanceState.STOPPED)) {
+            return;
+        }
+        pods.decrementAndGet();
+        byPod.remove(inst.id());
+        if (inst.client() != null) {
+            inst.client().close();
+        }
+        if (port > 0) {
+            ports.release(port);
+        }
+    }
+
+    // ---- reconciliation --------------------------------------------------------------------------------
+
+    /** One pass: minimums, keep-alive expiry, deleted functions. Runs on the reconcile thread. */
+    void reconcile() {
+        if (closed) {
+            return;
+        }
+        try {
+            long now = System.nanoTime();
+            for (FunctionRecord r : catalog.all()) {
+                r.liveVersion().ifPresent(v -> {
+                    if (v.spec().scaling().min() > 0) {
+                        sets.computeIfAbsent(key(v), k -> new InstanceSet(v));
+                    }
+                });
+            }
+            for (Map.Entry<String, InstanceSet> e : sets.entrySet()) {
+                InstanceSet set = e.getValue();
+                FunctionVersion v = set.version();
+                Optional<FunctionRecord> rec = catalog.get(v.spec().id());
+                boolean live = rec.isPresent() && rec.get().live() == v.version();
+                if (rec.isEmpty() || rec.get().version(v.version()).isEmpty()) {
+                    for (Instance i : set.drainAll()) {
+                        Thread.ofVirtual().start(() -> stop(i, config.stopGrace()));
+                    }
+                } else {
+                    int min = live ? v.spec().scaling().min() : 0;
+                    for (Instance i : set.expire(now, v.spec().scaling().keepAlive().toNanos(), min)) {
+                        Thread.ofVirtual().start(() -> stop(i, config.stopGrace()));
+                    }
+                    if (live) {
+                        launch(set, set.deficit(min));
+                    }
+                }
+                if (set.isEmpty() && !live) {
+                    sets.remove(e.getKey(), set);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "reconcile failed", e);
+        }
+    }
+
+    /** Instances on this node, for the API. */
+    public List<InstanceInfo> instances() {
+        List<InstanceInfo> out = new ArrayList<>();
+        for (InstanceSet set : sets.values()) {
+            synchronized (set) {
+                for (Instance i : set.instances()) {
+                    out.add(new InstanceInfo(i.id(), i.version().spec().id().toString(), i.version().version(),
+                            i.state().name(), i.inFlight, i.served, i.port(), i.pod() == null ? "" : i.pod().describe()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Instances of one function on this node. */
+    public List<InstanceInfo> instances(FunctionId id) {
+        String prefix = id.toString();
+        return instances().stream().filter(i -> i.function().equals(prefix)).toList();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        ticker.shutdownNow();
+        List<Instance> all = new ArrayList<>();
+        for (InstanceSet set : sets.values()) {
+            all.addAll(set.drainAll());
+        }
+        all.addAll(byPod.values());
+        all.parallelStream().distinct().forEach(i -> stop(i, config.stopGrace()));
+        driver.close();
+    }
+}

@@ -1,0 +1,22 @@
+package dev.nest.store;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * One invocation as recorded.
+ *
+ * @param id         invocation id
+ * @param function   {@code namespace/name}
+ * @param version    function version
+ * @param startedAt  arrival at the gateway
+ * @param durationMs gateway arrival to response written
+ * @param status     HTTP status returned to the caller
+ * @param cold       whether it waited for a new instance
+ * @param instance   the instance (sandbox) that served it, empty if none did
+ * @param error      short error text, empty on success
+ * @param phases     time per phase in ms (queue, acquire, load, init, exec, ...)
+ */
+public record InvocationRecord(String id, String function, int version, Instant startedAt, double durationMs,
+                               int status, boolean cold, String instance, String error, Map<String, Double> phases) {
+}

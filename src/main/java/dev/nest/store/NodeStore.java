@@ -1,0 +1,379 @@
+package dev.nest.store;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.nest.common.Json;
+import dev.nest.common.NestException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The node's H2 database ({@code <data>/nest.mv.db}): invocation records, log lines and the deploy audit.
+ *
+ * <p>Writes never block the invocation path: {@link #record} and {@link #log} put rows on a bounded queue
+ * that one writer thread drains in batches. When the queue is full (the disk cannot keep up) rows are
+ * dropped and counted in {@link #dropped()} rather than slowing invocations. {@link #flush} waits until
+ * everything queued before it is written (the API calls it before reading). Rows older than
+ * {@code store.retention} are deleted hourly.
+ *
+ * <p>Thread-safety: every public method may be called from any thread.
+ */
+public final class NodeStore implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(NodeStore.class.getName());
+    private static final int QUEUE = 65_536;
+    private static final int BATCH = 2_000;
+
+    private final Connection writer;
+    private final String url;
+    private final Clock clock;
+    private final Duration retention;
+    private final int maxLine;
+    private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(QUEUE);
+    private final AtomicLong dropped = new AtomicLong();
+    private final Thread thread;
+    private volatile boolean closed;
+    private Instant lastPurge = Instant.EPOCH;
+
+    private record Flush(CompletableFuture<Void> done) {
+    }
+
+    private static final Object STOP = new Object();
+
+    private NodeStore(Connection writer, String url, Clock clock, Duration retention, int maxLine) {
+        this.writer = writer;
+        this.url = url;
+        this.clock = clock;
+        this.retention = retention;
+        this.maxLine = maxLine;
+        this.thread = Thread.ofPlatform().name("nest-store-writer").daemon().start(this::drain);
+    }
+
+    /** Opens (creating if needed) the database under {@code dataDir}. */
+    public static NodeStore open(Path dataDir, Clock clock, Duration retention, int maxLineBytes) {
+        String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("nest") + ";DB_CLOSE_ON_EXIT=FALSE";
+        try {
+            Connection c = DriverManager.getConnection(url, "nest", "");
+            try (Statement s = c.createStatement()) {
+                s.execute("""
+                        CREATE TABLE IF NOT EXISTS invocations (
+                          id VARCHAR(64) PRIMARY KEY, function VARCHAR(160) NOT NULL, version INT NOT NULL,
+                          started_at TIMESTAMP(3) WITH TIME ZONE NOT NULL, duration_ms DOUBLE PRECISION NOT NULL,
+                          status INT NOT NULL, cold BOOLEAN NOT NULL, instance VARCHAR(128) NOT NULL,
+                          error VARCHAR(2000) NOT NULL, phases VARCHAR(2000) NOT NULL)""");
+                s.execute("CREATE INDEX IF NOT EXISTS invocations_fn ON invocations(function, started_at)");
+                s.execute("CREATE INDEX IF NOT EXISTS invocations_at ON invocations(started_at)");
+                s.execute("""
+                        CREATE TABLE IF NOT EXISTS logs (
+                          seq BIGINT AUTO_INCREMENT PRIMARY KEY, at TIMESTAMP(3) WITH TIME ZONE NOT NULL,
+                          function VARCHAR(160) NOT NULL, version INT NOT NULL, invocation_id VARCHAR(64) NOT NULL,
+                          instance VARCHAR(128) NOT NULL, level VARCHAR(8) NOT NULL, text VARCHAR(1048576) NOT NULL)""");
+                s.execute("CREATE INDEX IF NOT EXISTS logs_fn ON logs(function, seq)");
+                s.execute("CREATE INDEX IF NOT EXISTS logs_inv ON logs(invocation_id)");
+                s.execute("""
+                        CREATE TABLE IF NOT EXISTS audit (
+                          seq BIGINT AUTO_INCREMENT PRIMARY KEY, at TIMESTAMP(3) WITH TIME ZONE NOT NULL,
+                          function VARCHAR(160) NOT NULL, action VARCHAR(32) NOT NULL, version INT NOT NULL,
+                          source VARCHAR(256) NOT NULL, detail VARCHAR(2000) NOT NULL)""");
+            }
+            c.setAutoCommit(false);
+            return new NodeStore(c, url, clock, retention, maxLineBytes);
+        } catch (SQLException e) {
+            throw new NestException(500, "store unavailable", "cannot open the node database " + url + ": "
+                    + e.getMessage() + " (is another Nest process using data dir " + dataDir + "? use --data)", e);
+        }
+    }
+
+    /** Queues an invocation record; never blocks. */
+    public void record(InvocationRecord r) {
+        offer(r);
+    }
+
+    /** Queues a log line; never blocks. */
+    public void log(LogLine line) {
+        offer(line);
+    }
+
+    /** Queues an audit entry; never blocks. */
+    public void audit(AuditEntry entry) {
+        offer(entry);
+    }
+
+    private void offer(Object row) {
+        if (closed || !queue.offer(row)) {
+            long n = dropped.incrementAndGet();
+            if (Long.bitCount(n) == 1) {
+                LOG.warning("node store is behind: " + n + " rows dropped so far");
+            }
+        }
+    }
+
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /** Waits until every row queued before this call is written. */
+    public void flush() {
+        if (closed) {
+            return;
+        }
+        Flush f = new Flush(new CompletableFuture<>());
+        try {
+            queue.put(f);
+            f.done().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new NestException(500, "store unavailable", "the node database did not flush: " + e.getMessage(), e);
+        }
+    }
+
+    private void drain() {
+        List<Object> batch = new ArrayList<>(BATCH);
+        while (true) {
+            try {
+                Object first = queue.poll(500, TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    batch.add(first);
+                    queue.drainTo(batch, BATCH - 1);
+                    boolean stop = batch.remove(STOP);
+                    write(batch);
+                    batch.clear();
+                    if (stop) {
+                        return;
+                    }
+                }
+                purgeIfDue();
+            } catch (InterruptedException e) {
+                // only close() stops the writer, through STOP; an interrupt must not break H2's file channel
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "node store writer", e);
+                batch.clear();
+            }
+        }
+    }
+
+    private void write(List<Object> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        List<Flush> flushes = new ArrayList<>();
+        try (PreparedStatement inv = writer.prepareStatement(
+                "MERGE INTO invocations KEY(id) VALUES (?,?,?,?,?,?,?,?,?,?)");
+             PreparedStatement log = writer.prepareStatement(
+                     "INSERT INTO logs(at, function, version, invocation_id, instance, level, text) VALUES (?,?,?,?,?,?,?)");
+             PreparedStatement aud = writer.prepareStatement(
+                     "INSERT INTO audit(at, function, action, version, source, detail) VALUES (?,?,?,?,?,?)")) {
+            int ni = 0;
+            int nl = 0;
+            int na = 0;
+            for (Object o : batch) {
+                switch (o) {
+                    case InvocationRecord r -> {
+                        inv.setString(1, r.id());
+                        inv.setString(2, r.function());
+                        inv.setInt(3, r.version());
+                        inv.setObject(4, r.startedAt().atOffset(java.time.ZoneOffset.UTC));
+                        inv.setDouble(5, r.durationMs());
+                        inv.setInt(6, r.status());
+                        inv.setBoolean(7, r.cold());
+                        inv.setString(8, r.instance());
+                        inv.setString(9, truncate(r.error(), 2000));
+                        inv.setString(10, Json.string(r.phases()));
+                        inv.addBatch();
+                        ni++;
+                    }
+                    case LogLine l -> {
+                        log.setObject(1, l.at().atOffset(java.time.ZoneOffset.UTC));
+                        log.setString(2, l.function());
+                        log.setInt(3, l.version());
+                        log.setString(4, l.invocationId());
+                        log.setString(5, l.instance());
+                        log.setString(6, l.level());
+                        log.setString(7, truncate(l.text(), maxLine));
+                        log.addBatch();
+                        nl++;
+                    }
+                    case AuditEntry a -> {
+                        aud.setObject(1, a.at().atOffset(java.time.ZoneOffset.UTC));
+                        aud.setString(2, a.function());
+                        aud.setString(3, a.action());
+                        aud.setInt(4, a.version());
+                        aud.setString(5, truncate(a.source(), 256));
+                        aud.setString(6, truncate(a.detail(), 2000));
+                        aud.addBatch();
+                        na++;
+                    }
+                    case Flush f -> flushes.add(f);
+                    default -> throw new IllegalStateException("unexpected row " + o);
+                }
+            }
+            if (ni > 0) {
+                inv.executeBatch();
+            }
+            if (nl > 0) {
+                log.executeBatch();
+            }
+            if (na > 0) {
+                aud.executeBatch();
+            }
+            writer.commit();
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "cannot write " + batch.size() + " rows to the node database", e);
+            try {
+                writer.rollback();
+            } catch (SQLException ignored) {
+                // the connection is broken; the next batch reports it again
+            }
+        } finally {
+            flushes.forEach(f -> f.done().complete(null));
+        }
+    }
+
+    private static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    }
+
+    private void purgeIfDue() {
+        Instant now = clock.instant();
+        if (Duration.between(lastPurge, now).toMinutes() < 60) {
+            return;
+        }
+        lastPurge = now;
+        Instant cutoff = now.minus(retention);
+        try (PreparedStatement a = writer.prepareStatement("DELETE FROM invocations WHERE started_at < ?");
+             PreparedStatement b = writer.prepareStatement("DELETE FROM logs WHERE at < ?")) {
+            a.setObject(1, cutoff.atOffset(java.time.ZoneOffset.UTC));
+            b.setObject(1, cutoff.atOffset(java.time.ZoneOffset.UTC));
+            int n = a.executeUpdate() + b.executeUpdate();
+            writer.commit();
+            if (n > 0) {
+                LOG.info("purged " + n + " rows older than " + cutoff);
+            }
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "purge failed", e);
+        }
+    }
+
+    // ---- reads (each on its own connection; H2 serves them concurrently with the writer) -----------------
+
+    /** Recent invocations, newest first; {@code function} empty means all. */
+    public List<InvocationRecord> invocations(Optional<String> function, int limit) {
+        String sql = "SELECT * FROM invocations" + (function.isPresent() ? " WHERE function = ?" : "")
+                + " ORDER BY started_at DESC LIMIT ?";
+        return query(sql, ps -> {
+            int i = 1;
+            if (function.isPresent()) {
+                ps.setString(i++, function.get());
+            }
+            ps.setInt(i, limit);
+        }, NodeStore::invocation);
+    }
+
+    public Optional<InvocationRecord> invocation(String id) {
+        return query("SELECT * FROM invocations WHERE id = ?", ps -> ps.setString(1, id), NodeStore::invocation)
+                .stream().findFirst();
+    }
+
+    /** Log lines, oldest first among the newest {@code limit}; filters are optional. */
+    public List<LogLine> logs(Optional<String> function, Optional<String> invocationId, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT * FROM (SELECT * FROM logs WHERE 1=1");
+        function.ifPresent(f -> sql.append(" AND function = ?"));
+        invocationId.ifPresent(f -> sql.append(" AND invocation_id = ?"));
+        sql.append(" ORDER BY seq DESC LIMIT ?) ORDER BY seq");
+        return query(sql.toString(), ps -> {
+            int i = 1;
+            if (function.isPresent()) {
+                ps.setString(i++, function.get());
+            }
+            if (invocationId.isPresent()) {
+                ps.setString(i++, invocationId.get());
+            }
+            ps.setInt(i, limit);
+        }, rs -> new LogLine(rs.getObject("at", java.time.OffsetDateTime.class).toInstant(), rs.getString("function"),
+                rs.getInt("version"), rs.getString("invocation_id"), rs.getString("instance"), rs.getString("level"),
+                rs.getString("text")));
+    }
+
+    public List<AuditEntry> audit(Optional<String> function, int limit) {
+        String sql = "SELECT * FROM audit" + (function.isPresent() ? " WHERE function = ?" : "") + " ORDER BY seq DESC LIMIT ?";
+        return query(sql, ps -> {
+            int i = 1;
+            if (function.isPresent()) {
+                ps.setString(i++, function.get());
+            }
+            ps.setInt(i, limit);
+        }, rs -> new AuditEntry(rs.getObject("at", java.time.OffsetDateTime.class).toInstant(), rs.getString("function"),
+                rs.getString("action"), rs.getInt("version"), rs.getString("source"), rs.getString("detail")));
+    }
+
+    private static InvocationRecord invocation(ResultSet rs) throws SQLException {
+        Map<String, Double> phases = Json.mapper().convertValue(Json.tree(rs.getString("phases").getBytes(), "phases"),
+                new TypeReference<Map<String, Double>>() { });
+        return new InvocationRecord(rs.getString("id"), rs.getString("function"), rs.getInt("version"),
+                rs.getObject("started_at", java.time.OffsetDateTime.class).toInstant(), rs.getDouble("duration_ms"),
+                rs.getInt("status"), rs.getBoolean("cold"), rs.getString("instance"), rs.getString("error"), phases);
+    }
+
+    private interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    private interface RowMapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    private <T> List<T> query(String sql, Binder binder, RowMapper<T> mapper) {
+        try (Connection c = DriverManager.getConnection(url, "nest", "");
+             PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
+            List<T> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(mapper.map(rs));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new NestException(500, "store unavailable", "node database query failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            queue.put(STOP);
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            writer.commit();
+            try (Statement s = writer.createStatement()) {
+                s.execute("SHUTDOWN");
+            }
+            writer.close();
+        } catch (SQLException e) {
+            LOG.log(Level.FINE, "closing the node database", e);
+        }
+    }
+}
