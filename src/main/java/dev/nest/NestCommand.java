@@ -141,8 +141,16 @@ public final class NestCommand implements Callable<Integer> {
         });
         root.addHandler(h);
         root.setLevel(Level.INFO);
-        Logger.getLogger("org.apache.zookeeper").setLevel(Level.SEVERE);
-        Logger.getLogger("org.apache.curator").setLevel(Level.SEVERE);
-        Logger.getLogger("io.helidon").setLevel(Level.WARNING);
+        QUIET.forEach((name, level) -> {
+            Logger l = Logger.getLogger(name);
+            l.setLevel(level);
+            KEEP.add(l);
+        });
     }
+
+    /** Libraries whose INFO lines say nothing an operator needs. */
+    private static final java.util.Map<String, Level> QUIET = java.util.Map.of(
+            "org.apache.zookeeper", Level.WARNING, "org.apache.curator", Level.WARNING, "io.helidon", Level.WARNING);
+    /** JUL keeps loggers weakly: hold the configured ones so that their levels stay. */
+    private static final java.util.List<Logger> KEEP = new java.util.concurrent.CopyOnWriteArrayList<>();
 }

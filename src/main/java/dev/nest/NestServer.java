@@ -116,6 +116,10 @@ public final class NestServer implements AutoCloseable {
                     .build()
                     .start();
             closers.push(web::stop);
+            if (!web.isRunning()) {
+                throw new ConfigException("cannot listen on " + config.server().host() + ":" + config.server().port()
+                        + " (is another server using the port?); choose another with --port or server.port");
+            }
             LOG.info("Nest node " + nodeId + " ready on " + url + " (driver " + driver.name() + ", ZooKeeper " + zk
                     + (config.cluster().embedded() ? " embedded" : "") + ", data " + data + ")");
             return new NestServer(closers, web, config, cluster, files);

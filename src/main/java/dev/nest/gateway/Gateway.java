@@ -39,13 +39,16 @@ import java.util.function.Consumer;
  * touches ZooKeeper or the database synchronously.
  */
 public final class Gateway {
-    private static final String ID_HEADER = "x-nest-invocation-id";
+    private static final io.helidon.http.HeaderName ID_HEADER = HeaderNames.create("x-nest-invocation-id");
+    private static final io.helidon.http.HeaderName COLD_HEADER = HeaderNames.create("x-nest-cold");
 
     private final FunctionCatalog catalog;
     private final NodeAgent agent;
     private final Consumer<InvocationRecord> records;
     private final long maxBody;
     private final Clock clock;
+    /** Validated ids of deployed functions by their URL prefix, so that the hot path skips validation. */
+    private final java.util.concurrent.ConcurrentHashMap<String, FunctionId> ids = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Gateway(FunctionCatalog catalog, NodeAgent agent, Consumer<InvocationRecord> records, long maxBody, Clock clock) {
         this.catalog = catalog;
@@ -82,12 +85,17 @@ public final class Gateway {
         int end = raw.indexOf('/', nameStart);
         String name = end < 0 ? raw.substring(nameStart) : raw.substring(nameStart, end);
         String rest = end < 0 ? "/" : raw.substring(end);
-        FunctionId id;
-        try {
-            id = FunctionId.of(namespace, name);
-        } catch (IllegalArgumentException e) {
-            error(res, invocationId, 404, "function not found", e.getMessage());
-            return;
+        FunctionId id = ids.get(raw.substring(0, end < 0 ? raw.length() : end));
+        if (id == null) {
+            try {
+                id = FunctionId.of(namespace, name);
+            } catch (IllegalArgumentException e) {
+                error(res, invocationId, 404, "function not found", e.getMessage());
+                return;
+            }
+            if (catalog.get(id).isPresent() && ids.size() < 100_000) {
+                ids.put(raw.substring(0, end < 0 ? raw.length() : end), id);
+            }
         }
         Optional<FunctionRecord> record = catalog.get(id);
         if (record.isEmpty()) {
@@ -167,9 +175,9 @@ public final class Gateway {
             }
             headers.add(HeaderValues.create(n, hs.get(i + 1)));
         }
-        headers.set(HeaderNames.create(ID_HEADER), invocationId);
+        headers.set(ID_HEADER, invocationId);
         if (lease.cold()) {
-            headers.set(HeaderNames.create("x-nest-cold"), "true");
+            headers.set(COLD_HEADER, "true");
         }
         res.send(r.body());
         if (!error.isEmpty()) {
@@ -232,7 +240,7 @@ public final class Gateway {
         body.put("invocationId", invocationId);
         res.status(Status.create(status));
         res.headers().set(HeaderNames.CONTENT_TYPE, "application/json");
-        res.headers().set(HeaderNames.create(ID_HEADER), invocationId);
+        res.headers().set(ID_HEADER, invocationId);
         res.send(Json.bytes(body));
     }
 }

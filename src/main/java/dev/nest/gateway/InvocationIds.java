@@ -1,25 +1,32 @@
 package dev.nest.gateway;
 
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** Invocation ids: 20 hex characters, time-ordered prefix (milliseconds) plus randomness. */
+/**
+ * Invocation ids: 20 hex characters. The first 16 are {@code epochMillis << 20 | sequence} (time-ordered and
+ * unique on this node; the node store uses them as its row key), the last 4 are random per node so that ids
+ * from different nodes do not collide.
+ */
 final class InvocationIds {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final AtomicLong SEQ = new AtomicLong();
+    private static final int NODE = ThreadLocalRandom.current().nextInt(1 << 16);
 
     private InvocationIds() {
     }
 
     static String next() {
-        long t = System.currentTimeMillis();
-        long r = ThreadLocalRandom.current().nextLong();
+        long k = System.currentTimeMillis() << 20 | (SEQ.getAndIncrement() & 0xfffff);
         char[] c = new char[20];
-        for (int i = 9; i >= 0; i--) {
-            c[i] = HEX[(int) (t & 0xf)];
-            t >>>= 4;
+        for (int i = 15; i >= 0; i--) {
+            c[i] = HEX[(int) (k & 0xf)];
+            k >>>= 4;
         }
-        for (int i = 19; i >= 10; i--) {
-            c[i] = HEX[(int) (r & 0xf)];
-            r >>>= 4;
+        int n = NODE;
+        for (int i = 19; i >= 16; i--) {
+            c[i] = HEX[n & 0xf];
+            n >>>= 4;
         }
         return new String(c);
     }

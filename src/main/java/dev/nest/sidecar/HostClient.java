@@ -1,6 +1,5 @@
 package dev.nest.sidecar;
 
-import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -177,8 +176,11 @@ public final class HostClient implements AutoCloseable {
     /** One keep-alive connection. Used by one thread at a time. */
     private static final class Conn {
         private final Socket socket;
-        private final InputStream in;
+        private final InputStream raw;
         private final OutputStream out;
+        private final byte[] rbuf = new byte[16 * 1024];
+        private int rpos;
+        private int rlim;
         private final byte[] line = new byte[8192];
         private byte[] wbuf = new byte[4096];
         private int wlen;
@@ -187,7 +189,7 @@ public final class HostClient implements AutoCloseable {
 
         Conn(Socket socket) throws IOException {
             this.socket = socket;
-            this.in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+            this.raw = socket.getInputStream();
             this.out = socket.getOutputStream();
         }
 
@@ -341,12 +343,13 @@ public final class HostClient implements AutoCloseable {
                 if (contentLength > Integer.MAX_VALUE - 16) {
                     throw new IOException("runtime host answered a body of " + contentLength + " bytes, too large");
                 }
-                body = in.readNBytes((int) contentLength);
-                if (body.length != contentLength) {
-                    throw new EOFException("runtime host closed the connection in the middle of the body");
-                }
+                body = readN((int) contentLength);
             } else {
-                body = in.readAllBytes();
+                java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+                all.write(rbuf, rpos, rlim - rpos);
+                rpos = rlim;
+                raw.transferTo(all);
+                body = all.toByteArray();
                 close = true;
             }
             reusable = !close;
@@ -366,20 +369,44 @@ public final class HostClient implements AutoCloseable {
                     }
                     return bos.toByteArray();
                 }
-                byte[] chunk = in.readNBytes(len);
-                if (chunk.length != len) {
-                    throw new EOFException("runtime host closed the connection in the middle of a chunk");
-                }
-                bos.write(chunk);
+                bos.write(readN(len));
                 readLine(false);
             }
+        }
+
+        /** Reads exactly {@code n} bytes (buffered first, then straight from the socket). */
+        private byte[] readN(int n) throws IOException {
+            byte[] b = new byte[n];
+            int have = Math.min(n, rlim - rpos);
+            System.arraycopy(rbuf, rpos, b, 0, have);
+            rpos += have;
+            while (have < n) {
+                int r = raw.read(b, have, n - have);
+                if (r < 0) {
+                    throw new EOFException("runtime host closed the connection in the middle of the body");
+                }
+                have += r;
+            }
+            return b;
+        }
+
+        private int next() throws IOException {
+            if (rpos == rlim) {
+                int r = raw.read(rbuf, 0, rbuf.length);
+                if (r <= 0) {
+                    return -1;
+                }
+                rpos = 0;
+                rlim = r;
+            }
+            return rbuf[rpos++] & 0xff;
         }
 
         /** Reads one CRLF-terminated line into {@link #line}; returns its length without CRLF. */
         private int readLine(boolean first) throws IOException {
             int n = 0;
             while (true) {
-                int b = in.read();
+                int b = next();
                 if (b < 0) {
                     if (first && n == 0) {
                         throw new StaleConnectionException();

@@ -68,7 +68,7 @@ public final class NodeAgent implements AutoCloseable {
     private final FunctionCatalog catalog;
     private final Clock clock;
     private final PortAllocator ports;
-    private final Map<String, InstanceSet> sets = new ConcurrentHashMap<>();
+    private final Map<VersionKey, InstanceSet> sets = new ConcurrentHashMap<>();
     private final Map<String, Instance> byPod = new ConcurrentHashMap<>();
     private final Map<FunctionId, String> lastStartError = new ConcurrentHashMap<>();
     private final AtomicInteger pods = new AtomicInteger();
@@ -130,8 +130,12 @@ public final class NodeAgent implements AutoCloseable {
         return Optional.ofNullable(lastStartError.get(id));
     }
 
-    private static String key(FunctionVersion v) {
-        return v.spec().id() + "@" + v.version();
+    /** Map key of a version: cheap to hash (the id's strings cache their hashes). */
+    private record VersionKey(FunctionId id, int version) {
+    }
+
+    private static VersionKey key(FunctionVersion v) {
+        return new VersionKey(v.spec().id(), v.version());
     }
 
     // ---- the data path ---------------------------------------------------------------------------------
@@ -450,7 +454,7 @@ public final class NodeAgent implements AutoCloseable {
                     }
                 });
             }
-            for (Map.Entry<String, InstanceSet> e : sets.entrySet()) {
+            for (Map.Entry<VersionKey, InstanceSet> e : sets.entrySet()) {
                 InstanceSet set = e.getValue();
                 FunctionVersion v = set.version();
                 Optional<FunctionRecord> rec = catalog.get(v.spec().id());

@@ -1,7 +1,5 @@
 package dev.nest.store;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import dev.nest.common.Json;
 import dev.nest.common.NestException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -74,12 +72,11 @@ public final class NodeStore implements AutoCloseable {
             try (Statement s = c.createStatement()) {
                 s.execute("""
                         CREATE TABLE IF NOT EXISTS invocations (
-                          id VARCHAR(64) PRIMARY KEY, function VARCHAR(160) NOT NULL, version INT NOT NULL,
-                          started_at TIMESTAMP(3) WITH TIME ZONE NOT NULL, duration_ms DOUBLE PRECISION NOT NULL,
+                          k BIGINT PRIMARY KEY, id VARCHAR(64) NOT NULL, function VARCHAR(160) NOT NULL,
+                          version INT NOT NULL, started_ms BIGINT NOT NULL, duration_ms DOUBLE PRECISION NOT NULL,
                           status INT NOT NULL, cold BOOLEAN NOT NULL, instance VARCHAR(128) NOT NULL,
                           error VARCHAR(2000) NOT NULL, phases VARCHAR(2000) NOT NULL)""");
-                s.execute("CREATE INDEX IF NOT EXISTS invocations_fn ON invocations(function, started_at)");
-                s.execute("CREATE INDEX IF NOT EXISTS invocations_at ON invocations(started_at)");
+                s.execute("CREATE INDEX IF NOT EXISTS invocations_fn ON invocations(function, k)");
                 s.execute("""
                         CREATE TABLE IF NOT EXISTS logs (
                           seq BIGINT AUTO_INCREMENT PRIMARY KEY, at TIMESTAMP(3) WITH TIME ZONE NOT NULL,
@@ -174,7 +171,7 @@ public final class NodeStore implements AutoCloseable {
         }
         List<Flush> flushes = new ArrayList<>();
         try (PreparedStatement inv = writer.prepareStatement(
-                "MERGE INTO invocations KEY(id) VALUES (?,?,?,?,?,?,?,?,?,?)");
+                "INSERT INTO invocations VALUES (?,?,?,?,?,?,?,?,?,?,?)");
              PreparedStatement log = writer.prepareStatement(
                      "INSERT INTO logs(at, function, version, invocation_id, instance, level, text) VALUES (?,?,?,?,?,?,?)");
              PreparedStatement aud = writer.prepareStatement(
@@ -185,16 +182,17 @@ public final class NodeStore implements AutoCloseable {
             for (Object o : batch) {
                 switch (o) {
                     case InvocationRecord r -> {
-                        inv.setString(1, r.id());
-                        inv.setString(2, r.function());
-                        inv.setInt(3, r.version());
-                        inv.setObject(4, r.startedAt().atOffset(java.time.ZoneOffset.UTC));
-                        inv.setDouble(5, r.durationMs());
-                        inv.setInt(6, r.status());
-                        inv.setBoolean(7, r.cold());
-                        inv.setString(8, r.instance());
-                        inv.setString(9, truncate(r.error(), 2000));
-                        inv.setString(10, Json.string(r.phases()));
+                        inv.setLong(1, key(r.id(), r.startedAt()));
+                        inv.setString(2, r.id());
+                        inv.setString(3, r.function());
+                        inv.setInt(4, r.version());
+                        inv.setLong(5, r.startedAt().toEpochMilli());
+                        inv.setDouble(6, r.durationMs());
+                        inv.setInt(7, r.status());
+                        inv.setBoolean(8, r.cold());
+                        inv.setString(9, r.instance());
+                        inv.setString(10, truncate(r.error(), 2000));
+                        inv.setString(11, phases(r.phases()));
                         inv.addBatch();
                         ni++;
                     }
@@ -245,6 +243,48 @@ public final class NodeStore implements AutoCloseable {
         }
     }
 
+    /**
+     * The row key of an invocation: ids made by the gateway start with 16 hex digits of
+     * {@code epochMillis << 20 | sequence}, which serve as the primary key (time-ordered, so "recent" is a
+     * key range). Other ids fall back to their start time and a hash.
+     */
+    static long key(String id, Instant startedAt) {
+        if (id.length() >= 16) {
+            try {
+                return Long.parseUnsignedLong(id.substring(0, 16), 16);
+            } catch (NumberFormatException ignored) {
+                // not a gateway id
+            }
+        }
+        return startedAt.toEpochMilli() << 20 | (id.hashCode() & 0xfffff);
+    }
+
+    /** {@code name=ms;...}: cheaper to write than JSON on a path taken once per invocation. */
+    private static String phases(Map<String, Double> phases) {
+        StringBuilder sb = new StringBuilder(phases.size() * 16);
+        phases.forEach((k, v) -> {
+            if (!sb.isEmpty()) {
+                sb.append(';');
+            }
+            sb.append(k).append('=').append(Math.round(v * 1000) / 1000.0);
+        });
+        return sb.toString();
+    }
+
+    private static Map<String, Double> parsePhases(String text) {
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        if (text.isEmpty()) {
+            return out;
+        }
+        for (String part : text.split(";")) {
+            int eq = part.indexOf('=');
+            if (eq > 0) {
+                out.put(part.substring(0, eq), Double.parseDouble(part.substring(eq + 1)));
+            }
+        }
+        return out;
+    }
+
     private static String truncate(String s, int max) {
         return s.length() <= max ? s : s.substring(0, max - 1) + "…";
     }
@@ -256,9 +296,9 @@ public final class NodeStore implements AutoCloseable {
         }
         lastPurge = now;
         Instant cutoff = now.minus(retention);
-        try (PreparedStatement a = writer.prepareStatement("DELETE FROM invocations WHERE started_at < ?");
+        try (PreparedStatement a = writer.prepareStatement("DELETE FROM invocations WHERE k < ?");
              PreparedStatement b = writer.prepareStatement("DELETE FROM logs WHERE at < ?")) {
-            a.setObject(1, cutoff.atOffset(java.time.ZoneOffset.UTC));
+            a.setLong(1, cutoff.toEpochMilli() << 20);
             b.setObject(1, cutoff.atOffset(java.time.ZoneOffset.UTC));
             int n = a.executeUpdate() + b.executeUpdate();
             writer.commit();
@@ -275,7 +315,7 @@ public final class NodeStore implements AutoCloseable {
     /** Recent invocations, newest first; {@code function} empty means all. */
     public List<InvocationRecord> invocations(Optional<String> function, int limit) {
         String sql = "SELECT * FROM invocations" + (function.isPresent() ? " WHERE function = ?" : "")
-                + " ORDER BY started_at DESC LIMIT ?";
+                + " ORDER BY k DESC LIMIT ?";
         return query(sql, ps -> {
             int i = 1;
             if (function.isPresent()) {
@@ -285,9 +325,15 @@ public final class NodeStore implements AutoCloseable {
         }, NodeStore::invocation);
     }
 
+    /**
+     * One invocation by id (a primary-key lookup, see {@link #key}).
+     */
     public Optional<InvocationRecord> invocation(String id) {
-        return query("SELECT * FROM invocations WHERE id = ?", ps -> ps.setString(1, id), NodeStore::invocation)
-                .stream().findFirst();
+        long k = key(id, Instant.EPOCH);
+        return query("SELECT * FROM invocations WHERE k = ? AND id = ?", ps -> {
+            ps.setLong(1, k);
+            ps.setString(2, id);
+        }, NodeStore::invocation).stream().findFirst();
     }
 
     /** Log lines, oldest first among the newest {@code limit}; filters are optional. */
@@ -323,10 +369,9 @@ public final class NodeStore implements AutoCloseable {
     }
 
     private static InvocationRecord invocation(ResultSet rs) throws SQLException {
-        Map<String, Double> phases = Json.mapper().convertValue(Json.tree(rs.getString("phases").getBytes(), "phases"),
-                new TypeReference<Map<String, Double>>() { });
+        Map<String, Double> phases = parsePhases(rs.getString("phases"));
         return new InvocationRecord(rs.getString("id"), rs.getString("function"), rs.getInt("version"),
-                rs.getObject("started_at", java.time.OffsetDateTime.class).toInstant(), rs.getDouble("duration_ms"),
+                Instant.ofEpochMilli(rs.getLong("started_ms")), rs.getDouble("duration_ms"),
                 rs.getInt("status"), rs.getBoolean("cold"), rs.getString("instance"), rs.getString("error"), phases);
     }
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what Nest needs that Maven does not bring (a JDK >= 21, Maven, Node.js), then builds nest.jar.
+# Idempotent: on a machine that has everything it only rebuilds the jar when sources changed.
+# Usage: distribution/setup.sh [--no-build]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_updated=0
+apt_install() {
+  command -v apt-get >/dev/null || { echo "setup: please install $* (no apt-get on this machine)" >&2; exit 1; }
+  if [ $apt_updated = 0 ]; then as_root apt-get update -qq; apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# A JDK >= 21 (Helidon 4 needs it; Nest compiles Java functions with its compiler).
+if ! (source "$here/jdk.sh") >/dev/null 2>&1; then
+  echo "setup: installing a JDK >= 21"
+  apt_install openjdk-21-jdk-headless || apt_install openjdk-25-jdk-headless
+fi
+source "$here/jdk.sh"
+
+command -v mvn >/dev/null || { echo "setup: installing Maven"; apt_install maven; }
+
+# Node.js >= 18 for the nodejs runtime.
+node_ok() { command -v node >/dev/null && [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 18 ]; }
+if ! node_ok; then
+  echo "setup: installing Node.js"
+  apt_install nodejs
+  node_ok || { echo "setup: Node.js >= 18 is required; install it and run setup again" >&2; exit 1; }
+fi
+
+if [ "${1:-}" != "--no-build" ]; then
+  jar="$root/target/nest.jar"
+  if [ ! -f "$jar" ] || [ -n "$(find "$root/src/main" "$root/runtimes/java/src" "$root/pom.xml" -newer "$jar" -type f -print -quit)" ]; then
+    echo "setup: building target/nest.jar"
+    (cd "$root" && mvn -B -q -DskipTests package)
+  fi
+fi
+echo "setup: ready (JDK $JAVA_HOME, Node.js $(node --version), $(mvn -v 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g'))"

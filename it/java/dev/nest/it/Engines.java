@@ -1,0 +1,68 @@
+package dev.nest.it;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The real engines the integration tests need (Node.js now; Docker and containerd later).
+ *
+ * <p>Each {@code requireX()} returns when the engine is there. When it is not, the test fails if the
+ * environment variable {@code NEST_REQUIRE_ENGINES=1} is set (CI, where a missing engine is a broken
+ * machine), and otherwise is skipped with a loud line on stderr so that a skip is never mistaken for a pass.
+ * Call it first in {@code @BeforeAll} (skips the class) or in a test (skips the test).
+ *
+ * <p>To add an engine, write a {@code requireX()} that finds it and calls {@link #require}.
+ */
+public final class Engines {
+    /** Set to {@code 1} to turn a missing engine into a failure instead of a skip. */
+    public static final String STRICT_ENV = "NEST_REQUIRE_ENGINES";
+
+    private Engines() {
+    }
+
+    /** Node.js ({@code node} or {@code nodejs} on {@code PATH}). */
+    public static void requireNode() {
+        require("Node.js", onPath("node").or(() -> onPath("nodejs")).isPresent(),
+                "install Node.js >= 18 and put 'node' on PATH");
+    }
+
+    /** The path of {@code name} if an executable of that name is on {@code PATH}. */
+    public static Optional<Path> onPath(String name) {
+        String path = Optional.ofNullable(System.getenv("PATH")).orElse("");
+        for (String dir : path.split(File.pathSeparator)) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path candidate = Path.of(dir, name);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Fails or skips (see the class comment) unless {@code available}.
+     *
+     * @param engine what is missing, for the message ("Node.js", "Docker")
+     * @param hint   what to do about it
+     */
+    public static void require(String engine, boolean available, String hint) {
+        if (available) {
+            return;
+        }
+        String message = engine + " required by this integration test but not found (" + hint + ")";
+        if ("1".equals(System.getenv(STRICT_ENV))) {
+            Assertions.fail(message + "; " + STRICT_ENV + "=1 forbids skipping");
+        }
+        System.err.println();
+        System.err.println("*** SKIPPED: " + engine + " not found: " + message + " ***");
+        System.err.println("*** Set " + STRICT_ENV + "=1 to make this a failure. ***");
+        System.err.println();
+        Assumptions.abort(message);
+    }
+}

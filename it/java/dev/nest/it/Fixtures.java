@@ -1,0 +1,103 @@
+package dev.nest.it;
+
+import dev.nest.NestServer;
+import dev.nest.artifact.PackageWriter;
+import dev.nest.config.NestConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** Files, packages and nodes for the integration tests. */
+public final class Fixtures {
+    private Fixtures() {
+    }
+
+    /** The project root (Maven runs the tests there; failsafe also passes it as {@code nest.home}). */
+    public static Path projectRoot() {
+        return Path.of(System.getProperty("nest.home", ".")).toAbsolutePath().normalize();
+    }
+
+    public static Path runtimesDir() {
+        return projectRoot().resolve("runtimes");
+    }
+
+    /** {@code target/nest.jar}, as passed by failsafe in {@code nest.jar}. */
+    public static Path nestJar() {
+        return Path.of(System.getProperty("nest.jar", "target/nest.jar")).toAbsolutePath().normalize();
+    }
+
+    /** The java binary of the JDK running the tests. */
+    public static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /**
+     * Writes {@code text} to {@code dir/relative} atomically (temp file + move), so a watcher never sees a
+     * half-written file. Creates parent directories.
+     */
+    public static Path write(Path dir, String relative, String text) {
+        try {
+            Path target = dir.resolve(relative);
+            Files.createDirectories(target.getParent());
+            Path tmp = Files.createTempFile(target.getParent(), ".tmp-", ".part");
+            Files.writeString(tmp, text);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A zip (the API's package form) of {@code files} (relative path to content), built with PackageWriter. */
+    public static byte[] zip(Path scratch, Map<String, String> files) {
+        try {
+            Path dir = Files.createTempDirectory(scratch, "pkg-");
+            files.forEach((rel, text) -> write(dir, rel, text));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            PackageWriter.zip(dir, out);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts an in-process node on a free port with the defaults, its own data and functions directories. */
+    public static NestServer startNode(Path dataDir, Path functionsDir) {
+        return startNode(NestConfig.defaults(), dataDir, functionsDir);
+    }
+
+    /** Starts an in-process node from {@code base} with a free port and the given directories. */
+    public static NestServer startNode(NestConfig base, Path dataDir, Path functionsDir) {
+        quietLibraries();
+        return NestServer.start(base.withPort(0).withDataDir(dataDir).withFunctionsDir(functionsDir)
+                .withRuntimesDir(runtimesDir()));
+    }
+
+    /** A Node.js function file {@code <name>.yaml} with its code in {@code <name>/index.js}. */
+    public static void nodeFunction(Path functionsDir, String name, String extraYaml, String indexJs) {
+        write(functionsDir, name + "/index.js", indexJs);
+        write(functionsDir, name + ".yaml", "name: " + name + "\nruntime: nodejs\ncode: " + name + "\n" + extraYaml);
+    }
+
+    /** Loggers quieted for in-process nodes; JUL holds loggers weakly, so they are kept here. */
+    private static final List<Logger> QUIETED = new ArrayList<>();
+
+    /** ZooKeeper, Curator and Helidon log every connection at INFO; keep the test output readable. */
+    static synchronized void quietLibraries() {
+        if (QUIETED.isEmpty()) {
+            for (String name : List.of("org.apache.zookeeper", "org.apache.curator", "io.helidon")) {
+                Logger l = Logger.getLogger(name);
+                l.setLevel(Level.WARNING);
+                QUIETED.add(l);
+            }
+        }
+    }
+}
