@@ -47,11 +47,14 @@ public final class NestServer implements AutoCloseable {
 
     private final Deque<AutoCloseable> closers;
     private final WebServer web;
+    private final int port;
     private final NestConfig config;
     private final Cluster cluster;
     private final FunctionFiles files;
 
-    private NestServer(Deque<AutoCloseable> closers, WebServer web, NestConfig config, Cluster cluster, FunctionFiles files) {
+    private NestServer(Deque<AutoCloseable> closers, WebServer web, NestConfig config, Cluster cluster, FunctionFiles files,
+                       int port) {
+        this.port = port;
         this.closers = closers;
         this.web = web;
         this.config = config;
@@ -101,15 +104,13 @@ public final class NestServer implements AutoCloseable {
             agent.start();
 
             String url = "http://" + config.node().address() + ":" + config.server().port();
-            Gateway gateway = new Gateway(cluster.functions(), agent, store::record, config.server().maxBody(), clock);
             AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes, url);
             HttpRouting.Builder routing = HttpRouting.builder();
             Errors.register(routing);
-            gateway.routing(routing);
             api.routing(routing);
             WebServer web = WebServer.builder()
-                    .host(config.server().host())
-                    .port(config.server().port())
+                    .host("127.0.0.1")
+                    .port(0)
                     .maxPayloadSize(-1)
                     .shutdownGracePeriod(config.server().shutdownGrace())
                     .addRouting(routing)
@@ -117,12 +118,21 @@ public final class NestServer implements AutoCloseable {
                     .start();
             closers.push(web::stop);
             if (!web.isRunning()) {
+                throw new ConfigException("cannot start the admin server on a loopback port");
+            }
+            Gateway gateway = new Gateway(cluster.functions(), agent, store::record, config.server().maxBody(), clock);
+            try {
+                gateway.start(config.server().host(), config.server().port(), web.port(),
+                        Math.max(1, Runtime.getRuntime().availableProcessors()));
+            } catch (java.net.BindException e) {
+                gateway.close();
                 throw new ConfigException("cannot listen on " + config.server().host() + ":" + config.server().port()
                         + " (is another server using the port?); choose another with --port or server.port");
             }
+            closers.push(gateway);
             LOG.info("Nest node " + nodeId + " ready on " + url + " (driver " + driver.name() + ", ZooKeeper " + zk
                     + (config.cluster().embedded() ? " embedded" : "") + ", data " + data + ")");
-            return new NestServer(closers, web, config, cluster, files);
+            return new NestServer(closers, web, config, cluster, files, gateway.port());
         } catch (RuntimeException | IOException e) {
             closeAll(closers);
             if (e instanceof NestException ne) {
@@ -165,8 +175,9 @@ public final class NestServer implements AutoCloseable {
                 + String.join(", ", providers.stream().map(SandboxDriverProvider::name).toList()));
     }
 
+    /** The public port (gateway and API). */
     public int port() {
-        return web.port();
+        return port;
     }
 
     public NestConfig config() {

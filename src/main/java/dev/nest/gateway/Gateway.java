@@ -6,49 +6,62 @@ import dev.nest.function.FunctionCatalog;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRecord;
 import dev.nest.function.FunctionVersion;
-import dev.nest.sidecar.HostClient;
+import dev.nest.sidecar.InvokeException;
 import dev.nest.sidecar.Lease;
 import dev.nest.sidecar.NodeAgent;
 import dev.nest.store.InvocationRecord;
-import io.helidon.http.Header;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.HeaderValues;
-import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRouting;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
-import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * Serves {@code ANY /fn/{name}[/{rest...}]} for functions of the {@code default} namespace and
- * {@code ANY /ns/{namespace}/fn/{name}[/{rest...}]} for the others.
+ * The node's public HTTP port. Invocations ({@code ANY /fn/{name}[/...]} for the {@code default} namespace,
+ * {@code ANY /ns/{namespace}/fn/{name}[/...]} for others) are served here directly; every other path (the
+ * admin API, {@code /health}) is passed to the admin server on its internal loopback port.
  *
- * <p>The path of one invocation: resolve the function's live version from the in-memory catalog; check the
- * body size ({@code server.max-body}, 413 beyond it); take a {@link Lease} from the node agent (429 when the
- * queue is full, 503 when no instance frees up in time); forward the request with {@link HostClient} to
- * {@code /invoke/{instance}{rest}}; copy the answer back; release the lease; queue the invocation record.
- * At the function's {@code timeout} the caller gets 504 and the instance is recycled. Nothing on this path
- * touches ZooKeeper or the database synchronously.
+ * <p>Why an event loop: the hop to the runtime host is on the path of every warm invocation. With one
+ * selector thread per core, a request is read, forwarded over a pooled keep-alive connection and answered
+ * without any thread hand-off or per-request thread; only cold starts leave the loop (the node agent starts
+ * instances on its own threads and completes the waiting request's future, which resumes here).
+ *
+ * <p>The path of one invocation: parse {@code /fn/{name}{rest}}; resolve the live version from the in-memory
+ * catalog; take a lease from the node agent (at once when an instance is free; otherwise wait, up to the
+ * function's queue timeout and deadline); send {@code /invoke/{instance}{rest}?{query}} with the caller's
+ * headers and body; copy the answer back with {@code x-nest-invocation-id}; release the lease; queue the
+ * invocation record. At the function's {@code timeout} the caller gets 504 and the instance is recycled;
+ * an instance that fails mid-request gives 502 and is replaced.
  */
-public final class Gateway {
-    private static final io.helidon.http.HeaderName ID_HEADER = HeaderNames.create("x-nest-invocation-id");
-    private static final io.helidon.http.HeaderName COLD_HEADER = HeaderNames.create("x-nest-cold");
+public final class Gateway implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
 
     private final FunctionCatalog catalog;
     private final NodeAgent agent;
     private final Consumer<InvocationRecord> records;
     private final long maxBody;
     private final Clock clock;
-    /** Validated ids of deployed functions by their URL prefix, so that the hot path skips validation. */
-    private final java.util.concurrent.ConcurrentHashMap<String, FunctionId> ids = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, FunctionId> ids = new ConcurrentHashMap<>();
+    private final List<EventLoop> loops = new ArrayList<>();
+    private final List<Upstream> upstreams = new ArrayList<>();
+    private ServerSocketChannel server;
+    private int adminPort;
+    private int next;
 
     public Gateway(FunctionCatalog catalog, NodeAgent agent, Consumer<InvocationRecord> records, long maxBody, Clock clock) {
         this.catalog = catalog;
@@ -58,133 +71,302 @@ public final class Gateway {
         this.clock = clock;
     }
 
-    /** Registers the invocation routes. */
-    public void routing(HttpRouting.Builder routing) {
-        routing.any("/fn/*", this::handle);
-        routing.any("/ns/*", this::handle);
+    /**
+     * Binds {@code host:port} and starts one event loop per core.
+     *
+     * @param adminPort loopback port of the admin server that serves every non-invocation path
+     */
+    public void start(String host, int port, int adminPort, int threads) throws IOException {
+        this.adminPort = adminPort;
+        for (int i = 0; i < threads; i++) {
+            EventLoop loop = new EventLoop("nest-gateway-" + i);
+            loops.add(loop);
+            upstreams.add(new Upstream(loop));
+        }
+        server = ServerSocketChannel.open();
+        server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        server.bind(new InetSocketAddress(host, port), 1024);
+        server.configureBlocking(false);
+        EventLoop acceptLoop = loops.getFirst();
+        server.register(acceptLoop.selector, SelectionKey.OP_ACCEPT, new EventLoop.IoHandler() {
+            @Override
+            public void ready(SelectionKey key) throws IOException {
+                SocketChannel c;
+                while ((c = server.accept()) != null) {
+                    accept(c);
+                }
+            }
+
+            @Override
+            public void failed(Throwable t) {
+                LOG.log(Level.WARNING, "accept failed", t);
+            }
+        });
+        loops.forEach(EventLoop::start);
     }
 
-    private void handle(ServerRequest req, ServerResponse res) {
+    public int port() {
+        return server.socket().getLocalPort();
+    }
+
+    private void accept(SocketChannel c) throws IOException {
+        c.configureBlocking(false);
+        c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        int i = next++ % loops.size();
+        EventLoop loop = loops.get(i);
+        Upstream up = upstreams.get(i);
+        Runnable register = () -> {
+            try {
+                new ClientConnection(loop, up, this, c, maxBody);
+            } catch (IOException e) {
+                try {
+                    c.close();
+                } catch (IOException ignored) {
+                    // closing
+                }
+            }
+        };
+        if (loop.inLoop()) {
+            register.run();
+        } else {
+            loop.execute(register);
+        }
+    }
+
+    // ---- dispatch (loop thread) ------------------------------------------------------------------------
+
+    void reject(ClientConnection c, int status, String detail) {
+        String error = switch (status) {
+            case 413 -> "request body too large";
+            case 431 -> "request header too large";
+            case 505 -> "HTTP version not supported";
+            case 501 -> "not implemented";
+            default -> "bad request";
+        };
+        error(c, status, error, detail, null);
+    }
+
+    void dispatch(ClientConnection c) {
+        HttpRequestParser r = c.request;
+        String target = r.target;
+        int q = target.indexOf('?');
+        String path = q < 0 ? target : target.substring(0, q);
+        if (path.startsWith("/fn/") || path.startsWith("/ns/") && path.indexOf("/fn/", 4) > 0) {
+            invoke(c, path, q < 0 ? "" : target.substring(q + 1));
+        } else {
+            proxyToAdmin(c);
+        }
+    }
+
+    private void proxyToAdmin(ClientConnection c) {
+        HttpRequestParser r = c.request;
+        StringBuilder sb = new StringBuilder(256);
+        sb.append(r.method).append(' ').append(r.target).append(" HTTP/1.1\r\nhost: 127.0.0.1:").append(adminPort).append("\r\n");
+        for (int i = 0; i < r.headers.size(); i += 2) {
+            String n = r.headers.get(i);
+            if (!n.equalsIgnoreCase("host") && !n.equalsIgnoreCase("connection") && !n.equalsIgnoreCase("keep-alive")) {
+                sb.append(n).append(": ").append(r.headers.get(i + 1)).append("\r\n");
+            }
+        }
+        sb.append("content-length: ").append(r.body.length).append("\r\n\r\n");
+        ByteBuffer head = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
+        ByteBuffer[] req = r.body.length == 0 ? new ByteBuffer[] {head} : new ByteBuffer[] {head, ByteBuffer.wrap(r.body)};
+        long gen = c.generation;
+        c.upstream.exchange(adminPort, req, r.method.equals("HEAD"), System.nanoTime() + 600_000_000_000L, new Upstream.Callback() {
+            @Override
+            public void done(HttpResponseParser resp) {
+                if (c.generation == gen) {
+                    c.respond(resp.status, resp.headers, null, resp.body);
+                }
+            }
+
+            @Override
+            public void failed(IOException error, boolean timedOut) {
+                if (c.generation == gen) {
+                    error(c, 502, "admin server unavailable", "the admin API did not answer: " + error.getMessage(), null);
+                }
+            }
+        });
+    }
+
+    private void invoke(ClientConnection c, String path, String query) {
         long t0 = System.nanoTime();
         Instant started = clock.instant();
         String invocationId = InvocationIds.next();
-        String raw = req.path().rawPath();
         String namespace = FunctionId.DEFAULT_NAMESPACE;
-        int nameStart;
-        if (raw.startsWith("/ns/")) {
-            int slash = raw.indexOf('/', 4);
-            if (slash < 0 || !raw.startsWith("/fn/", slash)) {
-                res.next();
-                return;
-            }
-            namespace = raw.substring(4, slash);
+        int nameStart = 4;
+        if (path.startsWith("/ns/")) {
+            int slash = path.indexOf('/', 4);
+            namespace = path.substring(4, slash);
             nameStart = slash + 4;
-        } else {
-            nameStart = 4;
         }
-        int end = raw.indexOf('/', nameStart);
-        String name = end < 0 ? raw.substring(nameStart) : raw.substring(nameStart, end);
-        String rest = end < 0 ? "/" : raw.substring(end);
-        FunctionId id = ids.get(raw.substring(0, end < 0 ? raw.length() : end));
+        int end = path.indexOf('/', nameStart);
+        String prefix = end < 0 ? path : path.substring(0, end);
+        String rest = end < 0 ? "/" : path.substring(end);
+        FunctionId id = ids.get(prefix);
         if (id == null) {
             try {
-                id = FunctionId.of(namespace, name);
+                id = FunctionId.of(namespace, end < 0 ? path.substring(nameStart) : path.substring(nameStart, end));
             } catch (IllegalArgumentException e) {
-                error(res, invocationId, 404, "function not found", e.getMessage());
+                error(c, 404, "function not found", e.getMessage(), invocationId);
                 return;
-            }
-            if (catalog.get(id).isPresent() && ids.size() < 100_000) {
-                ids.put(raw.substring(0, end < 0 ? raw.length() : end), id);
             }
         }
         Optional<FunctionRecord> record = catalog.get(id);
         if (record.isEmpty()) {
-            error(res, invocationId, 404, "function not found", "no function " + id + " is deployed; "
-                    + "see GET /api/v1/functions or deploy it with 'nest fn deploy'");
+            error(c, 404, "function not found", "no function " + id + " is deployed; see GET /api/v1/functions "
+                    + "or deploy it with 'nest fn deploy'", invocationId);
             return;
+        }
+        if (ids.size() < 100_000) {
+            ids.putIfAbsent(prefix, id);
         }
         Optional<FunctionVersion> live = record.get().liveVersion();
         if (live.isEmpty()) {
-            error(res, invocationId, 404, "function not deployed", "function " + id + " has no live version yet; deploy code to it");
+            error(c, 404, "function not deployed", "function " + id + " has no live version yet; deploy code to it", invocationId);
             return;
         }
         FunctionVersion version = live.get();
-        byte[] body;
+        long deadline = t0 + version.spec().timeout().toNanos();
+        Call call = new Call(c, c.generation, version, invocationId, started, t0, deadline,
+                started.toEpochMilli() + version.spec().timeout().toMillis(), rest + (query.isEmpty() ? "" : "?" + query));
+        NodeAgent.Pending pending;
         try {
-            body = readBody(req);
+            pending = agent.acquireAsync(version, deadline);
         } catch (NestException e) {
-            error(res, invocationId, e.status(), e.error(), e.detail());
+            call.fail(e.status(), e.error(), e.detail());
             return;
         }
-        long timeoutNanos = version.spec().timeout().toNanos();
-        long deadline = t0 + timeoutNanos;
-        long deadlineEpoch = started.toEpochMilli() + version.spec().timeout().toMillis();
-        Lease lease;
-        try {
-            lease = agent.acquire(version, deadline);
-        } catch (NestException e) {
-            error(res, invocationId, e.status(), e.error(), e.detail());
-            record(invocationId, version, started, t0, e.status(), false, "", e.error() + ": " + e.detail(),
-                    Map.of("queue", (System.nanoTime() - t0) / 1e6));
+        Optional<Lease> now = pending.now();
+        if (now.isPresent()) {
+            call.forward(now.get());
             return;
         }
-        String query = req.query().rawValue();
-        String target = "/invoke/" + lease.instance().id() + rest + (query.isEmpty() ? "" : "?" + query);
-        long tForward = System.nanoTime();
-        HostClient.Response r;
-        try {
-            r = lease.instance().client().forward(req.prologue().method().text(), target,
-                    sink -> {
-                        for (Header h : req.headers()) {
-                            List<String> values = h.allValues();
-                            for (int i = 0; i < values.size(); i++) {
-                                sink.header(h.name(), values.get(i));
-                            }
-                        }
-                    }, invocationId, deadlineEpoch, body, deadline);
-        } catch (HostClient.TimeoutException e) {
-            lease.recycle("invocation " + invocationId + " exceeded the timeout of " + version.spec().timeout().toMillis() + " ms");
-            String detail = "function " + id + " did not answer within its timeout of "
-                    + version.spec().timeout().toMillis() + " ms; the instance was recycled";
-            error(res, invocationId, 504, "function timed out", detail);
-            record(invocationId, version, started, t0, 504, lease.cold(), lease.instance().id(), "timeout: " + detail,
-                    phases(lease, tForward, System.nanoTime()));
-            return;
-        } catch (IOException e) {
-            lease.recycle("invocation " + invocationId + " failed: " + e.getMessage());
-            String detail = "the instance of " + id + " failed during the invocation (" + e.getMessage()
-                    + "); it was replaced, retry the request";
-            error(res, invocationId, 502, "instance failed", detail);
-            record(invocationId, version, started, t0, 502, lease.cold(), lease.instance().id(), detail,
-                    phases(lease, tForward, System.nanoTime()));
-            return;
-        }
-        long tDone = System.nanoTime();
-        lease.release();
-        res.status(Status.create(r.status()));
-        List<String> hs = r.headers();
-        String error = "";
-        var headers = res.headers();
-        for (int i = 0; i < hs.size(); i += 2) {
-            String n = hs.get(i);
-            if (n.regionMatches(true, 0, "x-nest-", 0, 7)) {
-                if (n.equalsIgnoreCase("x-nest-error")) {
-                    error = hs.get(i + 1);
+        EventLoop.Timer timer = c.loop.schedule(pending.waitUntilNanos() - System.nanoTime(), () -> {
+            Optional<InvokeException> err = agent.cancel(pending);
+            err.ifPresent(e -> call.fail(e.status(), e.error(), e.detail()));
+        });
+        pending.later().whenComplete((lease, error) -> c.loop.execute(() -> {
+            timer.cancel();
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : error;
+                if (cause instanceof NestException ne) {
+                    call.fail(ne.status(), ne.error(), ne.detail());
+                } else {
+                    call.fail(502, "instance start failed", String.valueOf(cause.getMessage()));
                 }
-                continue;
+            } else if (c.closed() || c.generation != call.generation) {
+                lease.release();
+            } else {
+                call.forward(lease);
             }
-            headers.add(HeaderValues.create(n, hs.get(i + 1)));
+        }));
+    }
+
+    /** One invocation in flight on a loop. */
+    private final class Call implements Upstream.Callback {
+        final ClientConnection c;
+        final long generation;
+        final FunctionVersion version;
+        final String invocationId;
+        final Instant started;
+        final long t0;
+        final long deadline;
+        final long deadlineEpoch;
+        final String rest;
+        Lease lease;
+        long tForward;
+        boolean finished;
+
+        Call(ClientConnection c, long generation, FunctionVersion version, String invocationId, Instant started, long t0,
+             long deadline, long deadlineEpoch, String rest) {
+            this.c = c;
+            this.generation = generation;
+            this.version = version;
+            this.invocationId = invocationId;
+            this.started = started;
+            this.t0 = t0;
+            this.deadline = deadline;
+            this.deadlineEpoch = deadlineEpoch;
+            this.rest = rest;
         }
-        headers.set(ID_HEADER, invocationId);
-        if (lease.cold()) {
-            headers.set(COLD_HEADER, "true");
+
+        void forward(Lease l) {
+            lease = l;
+            HttpRequestParser r = c.request;
+            ByteBuffer[] req = l.instance().client().encodeInvocation(r.method, "/invoke/" + l.instance().id() + rest,
+                    r.headers, invocationId, deadlineEpoch, r.body);
+            tForward = System.nanoTime();
+            c.upstream.exchange(l.instance().port(), req, r.method.equals("HEAD"), deadline, this);
         }
-        res.send(r.body());
-        if (!error.isEmpty()) {
-            error = error + ": " + errorDetail(r.body());
+
+        @Override
+        public void done(HttpResponseParser resp) {
+            long tDone = System.nanoTime();
+            lease.release();
+            String error = "";
+            for (int i = 0; i < resp.headers.size(); i += 2) {
+                if (resp.headers.get(i).equalsIgnoreCase("x-nest-error")) {
+                    error = resp.headers.get(i + 1) + ": " + errorDetail(resp.body);
+                }
+            }
+            if (c.generation == generation) {
+                if (lease.cold()) {
+                    c.respond(resp.status, resp.headers, null, resp.body, "x-nest-invocation-id", invocationId, "x-nest-cold", "true");
+                } else {
+                    c.respond(resp.status, resp.headers, null, resp.body, "x-nest-invocation-id", invocationId);
+                }
+            }
+            record(resp.status, error, phases(tDone));
         }
-        record(invocationId, version, started, t0, r.status(), lease.cold(), lease.instance().id(), error,
-                phases(lease, tForward, tDone));
+
+        @Override
+        public void failed(IOException e, boolean timedOut) {
+            long tDone = System.nanoTime();
+            c.upstream.forget(lease.instance().port());
+            if (timedOut) {
+                lease.recycle("invocation " + invocationId + " exceeded the timeout of " + version.spec().timeout().toMillis() + " ms");
+                String detail = "function " + version.spec().id() + " did not answer within its timeout of "
+                        + version.spec().timeout().toMillis() + " ms; the instance was recycled";
+                respondError(504, "function timed out", detail);
+                record(504, "timeout: " + detail, phases(tDone));
+            } else {
+                lease.recycle("invocation " + invocationId + " failed: " + e.getMessage());
+                String detail = "the instance of " + version.spec().id() + " failed during the invocation (" + e.getMessage()
+                        + "); it was replaced, retry the request";
+                respondError(502, "instance failed", detail);
+                record(502, detail, phases(tDone));
+            }
+        }
+
+        void fail(int status, String error, String detail) {
+            if (finished) {
+                return;
+            }
+            respondError(status, error, detail);
+            record(status, error + ": " + detail, Map.of("queue", (System.nanoTime() - t0) / 1e6));
+        }
+
+        private void respondError(int status, String error, String detail) {
+            if (c.generation == generation) {
+                error(c, status, error, detail, invocationId);
+            }
+        }
+
+        private Map<String, Double> phases(long tDone) {
+            Map<String, Double> p = new LinkedHashMap<>();
+            p.put("queue", lease.queueMillis());
+            p.putAll(lease.startPhases());
+            p.put("exec", (tDone - tForward) / 1e6);
+            return p;
+        }
+
+        private void record(int status, String error, Map<String, Double> phases) {
+            finished = true;
+            records.accept(new InvocationRecord(invocationId, version.spec().id().toString(), version.version(), started,
+                    (System.nanoTime() - t0) / 1e6, status, lease != null && lease.cold(),
+                    lease == null ? "" : lease.instance().id(), error, phases));
+        }
     }
 
     private static String errorDetail(byte[] body) {
@@ -195,52 +377,32 @@ public final class Gateway {
         }
     }
 
-    private byte[] readBody(ServerRequest req) {
-        if (!req.content().hasEntity()) {
-            return new byte[0];
-        }
-        var declared = req.headers().contentLength();
-        if (declared.isPresent() && declared.getAsLong() > maxBody) {
-            throw tooLarge(declared.getAsLong());
-        }
-        try (InputStream in = req.content().inputStream()) {
-            byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 16, maxBody + 1));
-            if (b.length > maxBody) {
-                throw tooLarge(b.length);
-            }
-            return b;
-        } catch (IOException e) {
-            throw new NestException(400, "bad request", "cannot read the request body: " + e.getMessage());
-        }
-    }
-
-    private NestException tooLarge(long size) {
-        return new NestException(413, "request body too large", "the body has " + size + " bytes; the limit is "
-                + maxBody + " bytes (server.max-body); send large data by reference");
-    }
-
-    private static Map<String, Double> phases(Lease lease, long tForward, long tDone) {
-        Map<String, Double> p = new LinkedHashMap<>();
-        p.put("queue", lease.queueMillis());
-        p.putAll(lease.startPhases());
-        p.put("exec", (tDone - tForward) / 1e6);
-        return p;
-    }
-
-    private void record(String id, FunctionVersion v, Instant started, long t0, int status, boolean cold,
-                        String instance, String error, Map<String, Double> phases) {
-        records.accept(new InvocationRecord(id, v.spec().id().toString(), v.version(), started,
-                (System.nanoTime() - t0) / 1e6, status, cold, instance, error, phases));
-    }
-
-    private static void error(ServerResponse res, String invocationId, int status, String error, String detail) {
+    private static void error(ClientConnection c, int status, String error, String detail, String invocationId) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", error);
         body.put("detail", detail);
-        body.put("invocationId", invocationId);
-        res.status(Status.create(status));
-        res.headers().set(HeaderNames.CONTENT_TYPE, "application/json");
-        res.headers().set(ID_HEADER, invocationId);
-        res.send(Json.bytes(body));
+        if (invocationId != null) {
+            body.put("invocationId", invocationId);
+            c.respond(status, List.of(), "application/json", Json.bytes(body), "x-nest-invocation-id", invocationId);
+        } else {
+            c.respond(status, List.of(), "application/json", Json.bytes(body));
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (server != null) {
+                server.close();
+            }
+        } catch (IOException ignored) {
+            // closing
+        }
+        for (int i = 0; i < loops.size(); i++) {
+            Upstream up = upstreams.get(i);
+            EventLoop loop = loops.get(i);
+            loop.execute(up::closeAll);
+            loop.close();
+        }
     }
 }

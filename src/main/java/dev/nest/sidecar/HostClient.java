@@ -162,40 +162,35 @@ public final class HostClient implements AutoCloseable {
         }
     }
 
-    private static final class StaleConnectionException extends IOException {
-        StaleConnectionException() {
-            super("stale pooled connection");
-        }
-
-        @Override
-        public synchronized Throwable fillInStackTrace() {
-            return this;
-        }
+    /**
+     * The bytes of one invocation request (head and body) for a caller that does its own I/O, such as the
+     * gateway's event loop. {@code headers} alternates names and values; hop-by-hop and {@code X-Nest-*}
+     * headers are dropped, the secret, invocation id and deadline are added.
+     */
+    public java.nio.ByteBuffer[] encodeInvocation(String method, String target, List<String> headers,
+                                                  String invocationId, long deadlineEpochMillis, byte[] body) {
+        Encoder e = new Encoder();
+        e.head(method, target, hostHeader, secretHeader, sink -> {
+            for (int i = 0; i < headers.size(); i += 2) {
+                sink.header(headers.get(i), headers.get(i + 1));
+            }
+        }, invocationId, deadlineEpochMillis, body == null ? 0 : body.length);
+        java.nio.ByteBuffer head = java.nio.ByteBuffer.wrap(e.buf, 0, e.len);
+        return body == null || body.length == 0 ? new java.nio.ByteBuffer[] {head}
+                : new java.nio.ByteBuffer[] {head, java.nio.ByteBuffer.wrap(body)};
     }
 
-    /** One keep-alive connection. Used by one thread at a time. */
-    private static final class Conn {
-        private final Socket socket;
-        private final InputStream raw;
-        private final OutputStream out;
-        private final byte[] rbuf = new byte[16 * 1024];
-        private int rpos;
-        private int rlim;
-        private final byte[] line = new byte[8192];
-        private byte[] wbuf = new byte[4096];
-        private int wlen;
-        boolean reusable = true;
-        long lastUsed = System.nanoTime();
+    /** Writes request heads into a growable buffer. */
+    static final class Encoder {
+        byte[] buf = new byte[2048];
+        int len;
 
-        Conn(Socket socket) throws IOException {
-            this.socket = socket;
-            this.raw = socket.getInputStream();
-            this.out = socket.getOutputStream();
+        void reset() {
+            len = 0;
         }
 
-        void write(String method, String target, byte[] hostHeader, byte[] secretHeader, HeaderSource headers,
-                   String invocationId, long deadlineEpochMillis, byte[] body) throws IOException {
-            wlen = 0;
+        void head(String method, String target, byte[] hostHeader, byte[] secretHeader, HeaderSource headers,
+                  String invocationId, long deadlineEpochMillis, int bodyLength) {
             ascii(method);
             put((byte) ' ');
             utf8(target);
@@ -222,25 +217,17 @@ public final class HostClient implements AutoCloseable {
                 });
             }
             ascii("Content-Length: ");
-            ascii(Integer.toString(body == null ? 0 : body.length));
+            ascii(Integer.toString(bodyLength));
             ascii("\r\n\r\n");
-            if (body != null && body.length > 0 && body.length <= 16 * 1024) {
-                put(body);
-                out.write(wbuf, 0, wlen);
-            } else {
-                out.write(wbuf, 0, wlen);
-                if (body != null && body.length > 0) {
-                    out.write(body);
-                }
-            }
-            out.flush();
         }
 
-        private static boolean skipped(String name) {
-            int n = name.length();
+        static boolean skipped(String name) {
+            if (name.isEmpty()) {
+                return true;
+            }
             char c = Character.toLowerCase(name.charAt(0));
             return switch (c) {
-                case 'h' -> n == 4 && name.equalsIgnoreCase("host");
+                case 'h' -> name.length() == 4 && name.equalsIgnoreCase("host");
                 case 'c' -> name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("content-length");
                 case 'k' -> name.equalsIgnoreCase("keep-alive");
                 case 't' -> name.equalsIgnoreCase("transfer-encoding") || name.equalsIgnoreCase("te")
@@ -248,46 +235,94 @@ public final class HostClient implements AutoCloseable {
                 case 'u' -> name.equalsIgnoreCase("upgrade");
                 case 'p' -> name.regionMatches(true, 0, "proxy-", 0, 6);
                 case 'x' -> name.regionMatches(true, 0, "x-nest-", 0, 7);
+                case 'e' -> name.equalsIgnoreCase("expect");
                 default -> false;
             };
         }
 
         private void ensure(int extra) {
-            if (wlen + extra > wbuf.length) {
-                wbuf = Arrays.copyOf(wbuf, Math.max(wbuf.length * 2, wlen + extra));
+            if (len + extra > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + extra));
             }
         }
 
-        private void put(byte b) {
+        void put(byte b) {
             ensure(1);
-            wbuf[wlen++] = b;
+            buf[len++] = b;
         }
 
-        private void put(byte[] b) {
+        void put(byte[] b) {
             ensure(b.length);
-            System.arraycopy(b, 0, wbuf, wlen, b.length);
-            wlen += b.length;
+            System.arraycopy(b, 0, buf, len, b.length);
+            len += b.length;
         }
 
-        private void ascii(String s) {
+        void ascii(String s) {
             int n = s.length();
             ensure(n);
             for (int i = 0; i < n; i++) {
-                wbuf[wlen++] = (byte) s.charAt(i);
+                buf[len++] = (byte) s.charAt(i);
             }
         }
 
-        private void utf8(String s) {
+        void utf8(String s) {
             int n = s.length();
             for (int i = 0; i < n; i++) {
                 char ch = s.charAt(i);
                 if (ch >= 0x80 || ch == '\r' || ch == '\n') {
-                    byte[] b = s.replace("\r", "").replace("\n", "").getBytes(StandardCharsets.UTF_8);
-                    put(b);
+                    put(s.replace("\r", "").replace("\n", "").getBytes(StandardCharsets.UTF_8));
                     return;
                 }
             }
             ascii(s);
+        }
+    }
+
+    private static final class StaleConnectionException extends IOException {
+        StaleConnectionException() {
+            super("stale pooled connection");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
+    /** One keep-alive connection. Used by one thread at a time. */
+    private static final class Conn {
+        private final Socket socket;
+        private final InputStream raw;
+        private final OutputStream out;
+        private final byte[] rbuf = new byte[16 * 1024];
+        private int rpos;
+        private int rlim;
+        private final byte[] line = new byte[8192];
+        private final Encoder enc = new Encoder();
+        boolean reusable = true;
+        long lastUsed = System.nanoTime();
+
+        Conn(Socket socket) throws IOException {
+            this.socket = socket;
+            this.raw = socket.getInputStream();
+            this.out = socket.getOutputStream();
+        }
+
+        void write(String method, String target, byte[] hostHeader, byte[] secretHeader, HeaderSource headers,
+                   String invocationId, long deadlineEpochMillis, byte[] body) throws IOException {
+            enc.reset();
+            enc.head(method, target, hostHeader, secretHeader, headers, invocationId, deadlineEpochMillis,
+                    body == null ? 0 : body.length);
+            if (body != null && body.length > 0 && body.length <= 16 * 1024) {
+                enc.put(body);
+                out.write(enc.buf, 0, enc.len);
+            } else {
+                out.write(enc.buf, 0, enc.len);
+                if (body != null && body.length > 0) {
+                    out.write(body);
+                }
+            }
+            out.flush();
         }
 
         Response read(String method, long deadlineNanos) throws IOException {

@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -141,13 +142,45 @@ public final class NodeAgent implements AutoCloseable {
     // ---- the data path ---------------------------------------------------------------------------------
 
     /**
-     * An instance of {@code version} for one invocation, waiting (at most until {@code deadlineNanos} and
-     * {@code queue.timeout}) while instances start.
-     *
-     * @throws InvokeException 429 when the queue is full, 503 when no instance became free in time, 502 when
-     *                         instances cannot be started (the detail says why: load error, missing runtime)
+     * The answer to {@link #acquireAsync}: a lease now, or a future that completes with one when an instance
+     * is handed over (or exceptionally with an {@link InvokeException} when instances cannot start). A caller
+     * that stops waiting at {@link #waitUntilNanos} must call {@link NodeAgent#cancel}.
      */
-    public Lease acquire(FunctionVersion version, long deadlineNanos) {
+    public static final class Pending {
+        private final Lease now;
+        private final CompletableFuture<Lease> later;
+        private final long waitUntilNanos;
+        private final InstanceSet set;
+        private final InstanceSet.Waiter waiter;
+
+        Pending(Lease now, CompletableFuture<Lease> later, long waitUntilNanos, InstanceSet set, InstanceSet.Waiter waiter) {
+            this.now = now;
+            this.later = later;
+            this.waitUntilNanos = waitUntilNanos;
+            this.set = set;
+            this.waiter = waiter;
+        }
+
+        public Optional<Lease> now() {
+            return Optional.ofNullable(now);
+        }
+
+        public CompletableFuture<Lease> later() {
+            return later;
+        }
+
+        public long waitUntilNanos() {
+            return waitUntilNanos;
+        }
+    }
+
+    /**
+     * An instance of {@code version} for one invocation, without blocking: the warm path answers at once; a
+     * request that must wait gets a future. Waiting ends at {@code deadlineNanos} or after {@code queue.timeout}.
+     *
+     * @throws InvokeException 429 when the function's queue is full, 503 when the node is stopping
+     */
+    public Pending acquireAsync(FunctionVersion version, long deadlineNanos) {
         if (closed) {
             throw new InvokeException(503, "node shutting down", "this node is stopping; retry on another node");
         }
@@ -155,7 +188,7 @@ public final class NodeAgent implements AutoCloseable {
         long now = System.nanoTime();
         InstanceSet.Grant g = set.acquire(now);
         if (g.instance() != null) {
-            return new Lease(g.instance(), false, 0, Map.of(), this);
+            return new Pending(new Lease(g.instance(), false, 0, Map.of(), this), null, now, set, null);
         }
         FunctionSpec spec = version.spec();
         if (g.rejected()) {
@@ -163,18 +196,41 @@ public final class NodeAgent implements AutoCloseable {
                     + " requests waiting for an instance (queue.size); retry later or raise scaling.max or queue.size");
         }
         launch(set, g.starts());
-        long waitUntil = Math.min(deadlineNanos, now + spec.queue().timeout().toNanos());
-        InstanceSet.Handoff h;
+        InstanceSet.Waiter w = g.waiter();
+        CompletableFuture<Lease> later = w.future.thenApply(h -> new Lease(h.instance(), h.cold(),
+                (System.nanoTime() - w.sinceNanos) / 1e6, h.cold() ? Map.copyOf(h.instance().startPhases) : Map.of(), this));
+        return new Pending(null, later, Math.min(deadlineNanos, now + spec.queue().timeout().toNanos()), set, w);
+    }
+
+    /**
+     * Stops waiting. Returns the error to answer with, or empty when an instance was handed over at the same
+     * moment (then {@link Pending#later()} completes with it and must be used).
+     */
+    public Optional<InvokeException> cancel(Pending p) {
+        if (p.waiter == null || !p.set.cancel(p.waiter)) {
+            return Optional.empty();
+        }
+        FunctionSpec spec = p.set.version().spec();
+        String why = lastStartError.get(spec.id());
+        return Optional.of(new InvokeException(503, "no instance available", "no instance of " + spec.id()
+                + " became free within " + Math.round((p.waitUntilNanos - p.waiter.sinceNanos) / 1e6) + " ms (scaling.max "
+                + spec.scaling().max() + ", " + p.set.starting() + " starting" + (why == null ? "" : ", last start failed: " + why) + ")"));
+    }
+
+    /** Blocking form of {@link #acquireAsync}, for callers on their own (virtual) thread. */
+    public Lease acquire(FunctionVersion version, long deadlineNanos) {
+        Pending p = acquireAsync(version, deadlineNanos);
+        if (p.now != null) {
+            return p.now;
+        }
         try {
-            h = g.waiter().future.get(Math.max(0, waitUntil - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return p.later.get(Math.max(0, p.waitUntilNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            if (set.cancel(g.waiter())) {
-                String why = lastStartError.get(spec.id());
-                throw new InvokeException(503, "no instance available", "no instance of " + spec.id() + " became free within "
-                        + Math.round((waitUntil - now) / 1e6) + " ms (scaling.max " + spec.scaling().max() + ", "
-                        + set.starting() + " starting" + (why == null ? "" : ", last start failed: " + why) + ")");
+            Optional<InvokeException> err = cancel(p);
+            if (err.isPresent()) {
+                throw err.get();
             }
-            h = g.waiter().future.join();
+            return p.later.join();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof InvokeException ie) {
                 throw ie;
@@ -182,11 +238,9 @@ public final class NodeAgent implements AutoCloseable {
             throw new InvokeException(502, "instance start failed", e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            set.cancel(g.waiter());
+            cancel(p);
             throw new InvokeException(503, "interrupted", "the request was interrupted while waiting for an instance");
         }
-        double queued = (System.nanoTime() - g.waiter().sinceNanos) / 1e6;
-        return new Lease(h.instance(), h.cold(), queued, h.cold() ? Map.copyOf(h.instance().startPhases) : Map.of(), this);
     }
 
     void release(Lease lease) {

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs Nest's benchmarks (dev.nest.bench.WarmPathBenchmark): cold start, warm path against the runtime host
+# directly and through nginx, server memory and startup. Prints a report; a full-length run also writes the
+# section "Warm path and cold start (process driver)" of docs/BENCHMARKS.md.
+#
+#   distribution/bench.sh                          # full run: 20 s per wrk run, 20 cold starts (about 3 minutes)
+#   NEST_BENCH_SECONDS=3 distribution/bench.sh     # quick smoke run (under a minute)
+#
+# Knobs (environment, or -Dnest.bench.<key>=...): NEST_BENCH_SECONDS (20), NEST_BENCH_WARMUP (5; 1 when quick),
+# NEST_BENCH_CONNECTIONS (16), NEST_BENCH_COLD (20; 5 when quick), NEST_BENCH_STARTS (5; 1 when quick),
+# NEST_BENCH_COLD_PAUSE_MS (250), NEST_BENCH_PARTS (startup,warm,cold), NEST_BENCH_DOCS (1 for full runs),
+# NEST_BENCH_SERVER_OPTS (-XX:+UseSerialGC), NEST_BENCH_KEEP (0: keep the temp dir), NEST_BENCH_JAR,
+# NEST_BENCH_BUILD (auto: build when the jar or the benchmark classes are missing or older than the sources;
+# always; never).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+source "$here/jdk.sh"
+cd "$root"
+
+for tool in wrk nginx; do
+  if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ]; then
+    echo "bench: installing $tool" >&2
+    sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq "$tool" >/dev/null
+  fi
+done
+command -v node >/dev/null 2>&1 || { echo "bench: Node.js is not on PATH; run distribution/setup.sh" >&2; exit 1; }
+
+jar="${NEST_BENCH_JAR:-$root/target/nest.jar}"
+bench_class="$root/target/test-classes/dev/nest/bench/WarmPathBenchmark.class"
+build="${NEST_BENCH_BUILD:-auto}"
+stale() {
+  [ -f "$jar" ] && [ -f "$bench_class" ] || return 0
+  [ -n "$(find "$root/src/main" "$root/runtimes/java/src" "$root/pom.xml" -newer "$jar" -type f -print -quit 2>/dev/null)" ] && return 0
+  [ -n "$(find "$root/it/java/dev/nest/bench" -newer "$bench_class" -type f -print -quit 2>/dev/null)" ] && return 0
+  return 1
+}
+if [ "$build" = always ] || { [ "$build" = auto ] && stale; }; then
+  echo "bench: building nest.jar and the benchmark (mvn -B -q -DskipTests package)" >&2
+  if ! mvn -B -q -DskipTests package; then
+    if [ -f "$jar" ] && [ -f "$bench_class" ]; then
+      echo "bench: the build failed; using the existing $jar and benchmark classes" >&2
+    else
+      echo "bench: the build failed and there is no jar to run" >&2
+      exit 1
+    fi
+  fi
+fi
+
+# The test classpath: Maven's dependencies (cached until pom.xml changes), then the test and main classes.
+cp_file="$root/target/bench-classpath.txt"
+if [ ! -s "$cp_file" ] || [ "$root/pom.xml" -nt "$cp_file" ]; then
+  mvn -B -q dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
+fi
+# Run from a snapshot of the class directories, so a build started meanwhile in this tree cannot change them
+# under the running benchmark (the benchmark itself copies nest.jar the same way).
+snapshot=$(mktemp -d "${TMPDIR:-/tmp}/nest-bench-classes.XXXXXX")
+trap 'rm -rf "$snapshot"' EXIT
+cp -r "$root/target/test-classes" "$snapshot/test-classes"
+cp -r "$root/target/classes" "$snapshot/classes"
+classpath="$snapshot/test-classes:$snapshot/classes:$(cat "$cp_file")"
+
+"$JAVA_HOME/bin/java" -XX:+UseSerialGC -Dnest.home="$root" -Dnest.bench.jar="$jar" \
+  -cp "$classpath" dev.nest.bench.WarmPathBenchmark "$@"

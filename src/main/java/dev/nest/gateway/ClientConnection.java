@@ -1,0 +1,193 @@
+package dev.nest.gateway;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * One client connection of the gateway: reads requests (keep-alive, pipelined requests one after another),
+ * hands each complete request to {@link Gateway#dispatch}, and writes the response. Loop thread only.
+ *
+ * <p>States: reading a request, processing it (reads paused), writing the response; then back to reading,
+ * or closed when either side asked for it or the request could not be parsed.
+ */
+final class ClientConnection implements EventLoop.IoHandler {
+    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    final EventLoop loop;
+    final Upstream upstream;
+    private final Gateway gateway;
+    private final SocketChannel ch;
+    private final SelectionKey key;
+    final HttpRequestParser request;
+    private byte[] buf = new byte[16 * 1024];
+    private int pos;
+    private int lim;
+    private ByteBuffer[] out;
+    private boolean processing;
+    private boolean closeAfterWrite;
+    private boolean sentContinue;
+    private boolean closed;
+    /** Incremented per request, so that a late answer to an abandoned request is dropped. */
+    long generation;
+
+    ClientConnection(EventLoop loop, Upstream upstream, Gateway gateway, SocketChannel ch, long maxBody) throws IOException {
+        this.loop = loop;
+        this.upstream = upstream;
+        this.gateway = gateway;
+        this.ch = ch;
+        this.request = new HttpRequestParser(maxBody);
+        this.request.reset();
+        this.key = ch.register(loop.selector, SelectionKey.OP_READ, this);
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    @Override
+    public void ready(SelectionKey k) throws IOException {
+        if (k.isWritable()) {
+            flush();
+        }
+        if (k.isValid() && k.isReadable() && !processing) {
+            if (lim == buf.length) {
+                compact();
+            }
+            int n = ch.read(ByteBuffer.wrap(buf, lim, buf.length - lim));
+            if (n < 0) {
+                close();
+                return;
+            }
+            lim += n;
+            parse();
+        }
+    }
+
+    private void compact() {
+        if (pos > 0) {
+            System.arraycopy(buf, pos, buf, 0, lim - pos);
+            lim -= pos;
+            pos = 0;
+        } else {
+            buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+        }
+    }
+
+    private void parse() throws IOException {
+        while (!processing && !closed && (pos < lim || request.complete())) {
+            try {
+                pos = request.feed(buf, pos, lim);
+            } catch (HttpRequestParser.BadRequest e) {
+                closeAfterWrite = true;
+                processing = true;
+                key.interestOps(0);
+                gateway.reject(this, e.status, e.getMessage());
+                return;
+            }
+            if (pos == lim) {
+                pos = 0;
+                lim = 0;
+            }
+            if (request.headDone() && request.expectContinue && !sentContinue && !request.complete()) {
+                sentContinue = true;
+                ch.write(ByteBuffer.wrap(CONTINUE));
+            }
+            if (!request.complete()) {
+                if (lim == buf.length && pos == 0 && !request.headDone() && buf.length >= 64 * 1024) {
+                    closeAfterWrite = true;
+                    processing = true;
+                    gateway.reject(this, 431, "request head too large");
+                }
+                return;
+            }
+            processing = true;
+            key.interestOps(0);
+            generation++;
+            gateway.dispatch(this);
+        }
+    }
+
+    /** Writes a response; {@code headers} alternates names and values. Loop thread only. */
+    void respond(int status, List<String> headers, String contentType, byte[] body, String... extra) {
+        if (closed) {
+            return;
+        }
+        boolean keep = request.keepAlive && !closeAfterWrite;
+        StringBuilder sb = new StringBuilder(256);
+        sb.append(request.http10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(status).append(' ').append(Reasons.of(status)).append("\r\n");
+        for (int i = 0; i < headers.size(); i += 2) {
+            String n = headers.get(i);
+            if (n.regionMatches(true, 0, "x-nest-", 0, 7) || n.equalsIgnoreCase("connection")
+                    || n.equalsIgnoreCase("transfer-encoding") || n.equalsIgnoreCase("content-length")) {
+                continue;
+            }
+            sb.append(n).append(": ").append(headers.get(i + 1)).append("\r\n");
+        }
+        if (contentType != null) {
+            sb.append("content-type: ").append(contentType).append("\r\n");
+        }
+        for (int i = 0; i + 1 < extra.length; i += 2) {
+            sb.append(extra[i]).append(": ").append(extra[i + 1]).append("\r\n");
+        }
+        if (!keep) {
+            sb.append("connection: close\r\n");
+        } else if (request.http10) {
+            sb.append("connection: keep-alive\r\n");
+        }
+        boolean noBody = request.method != null && request.method.equals("HEAD") || status == 204 || status == 304;
+        sb.append("content-length: ").append(noBody && status != 200 ? 0 : body.length).append("\r\n\r\n");
+        byte[] head = sb.toString().getBytes(StandardCharsets.UTF_8);
+        out = noBody || body.length == 0 ? new ByteBuffer[] {ByteBuffer.wrap(head)}
+                : new ByteBuffer[] {ByteBuffer.wrap(head), ByteBuffer.wrap(body)};
+        closeAfterWrite = !keep;
+        try {
+            flush();
+        } catch (IOException e) {
+            close();
+        }
+    }
+
+    private void flush() throws IOException {
+        if (out == null) {
+            return;
+        }
+        ch.write(out);
+        if (out[out.length - 1].hasRemaining()) {
+            key.interestOps(SelectionKey.OP_WRITE);
+            return;
+        }
+        out = null;
+        if (closeAfterWrite) {
+            close();
+            return;
+        }
+        processing = false;
+        sentContinue = false;
+        request.reset();
+        key.interestOps(SelectionKey.OP_READ);
+        parse();
+    }
+
+    @Override
+    public void failed(Throwable t) {
+        close();
+    }
+
+    void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        generation++;
+        key.cancel();
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // closing
+        }
+    }
+}

@@ -1,0 +1,278 @@
+package dev.nest.gateway;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Incremental HTTP/1.1 request parser for the gateway's event loop: fed whatever bytes arrived, it says
+ * whether a whole request (head and body, Content-Length or chunked) is there. No I/O, no threads; one
+ * instance per connection, {@link #reset} between requests.
+ */
+final class HttpRequestParser {
+    /** Why a request was refused while parsing; the connection answers with {@code status} and closes. */
+    static final class BadRequest extends Exception {
+        final int status;
+
+        BadRequest(int status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
+    }
+
+    private static final int MAX_HEAD = 64 * 1024;
+
+    private final long maxBody;
+    private boolean headDone;
+    String method;
+    String target;
+    boolean http10;
+    final List<String> headers = new ArrayList<>(32);
+    long contentLength = -1;
+    boolean chunked;
+    boolean keepAlive;
+    boolean expectContinue;
+    byte[] body;
+    private int bodyFilled;
+    private java.io.ByteArrayOutputStream chunks;
+    private int chunkState; // 0 size line, 1 data, 2 CRLF after data, 3 trailers
+    private long chunkLeft;
+
+    HttpRequestParser(long maxBody) {
+        this.maxBody = maxBody;
+    }
+
+    void reset() {
+        headDone = false;
+        method = null;
+        target = null;
+        headers.clear();
+        contentLength = -1;
+        chunked = false;
+        keepAlive = true;
+        expectContinue = false;
+        body = null;
+        bodyFilled = 0;
+        chunks = null;
+        chunkState = 0;
+        chunkLeft = 0;
+    }
+
+    boolean headDone() {
+        return headDone;
+    }
+
+    /**
+     * Consumes bytes from {@code buf[pos, lim)}; returns the new position. {@link #complete()} tells whether a
+     * whole request has been read.
+     */
+    int feed(byte[] buf, int pos, int lim) throws BadRequest {
+        if (!headDone) {
+            int end = findHeadEnd(buf, pos, lim);
+            if (end < 0) {
+                if (lim - pos > MAX_HEAD) {
+                    throw new BadRequest(431, "request head larger than " + MAX_HEAD + " bytes");
+                }
+                return pos;
+            }
+            parseHead(buf, pos, end);
+            pos = end;
+            headDone = true;
+            if (!chunked) {
+                body = contentLength <= 0 ? EMPTY : new byte[(int) contentLength];
+            } else {
+                chunks = new java.io.ByteArrayOutputStream();
+            }
+        }
+        if (!chunked) {
+            int n = Math.min(lim - pos, body.length - bodyFilled);
+            System.arraycopy(buf, pos, body, bodyFilled, n);
+            bodyFilled += n;
+            return pos + n;
+        }
+        return feedChunked(buf, pos, lim);
+    }
+
+    boolean complete() {
+        return headDone && (chunked ? chunkState == 4 : bodyFilled == body.length);
+    }
+
+    private static final byte[] EMPTY = new byte[0];
+
+    private static int findHeadEnd(byte[] b, int pos, int lim) {
+        for (int i = pos + 3; i < lim; i++) {
+            if (b[i] == '\n' && b[i - 1] == '\r' && b[i - 2] == '\n' && b[i - 3] == '\r') {
+                return i + 1;
+            }
+        }
+        return -1;
+    }
+
+    private void parseHead(byte[] b, int pos, int end) throws BadRequest {
+        int lineEnd = indexOfCrlf(b, pos, end);
+        int sp1 = indexOf(b, (byte) ' ', pos, lineEnd);
+        int sp2 = sp1 < 0 ? -1 : indexOf(b, (byte) ' ', sp1 + 1, lineEnd);
+        if (sp1 <= pos || sp2 < 0) {
+            throw new BadRequest(400, "malformed request line");
+        }
+        method = ascii(b, pos, sp1);
+        target = new String(b, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.UTF_8);
+        String version = ascii(b, sp2 + 1, lineEnd);
+        if (!version.startsWith("HTTP/1.")) {
+            throw new BadRequest(505, "only HTTP/1.x is supported");
+        }
+        http10 = version.equals("HTTP/1.0");
+        keepAlive = !http10;
+        int p = lineEnd + 2;
+        while (p < end - 2) {
+            int le = indexOfCrlf(b, p, end);
+            int colon = indexOf(b, (byte) ':', p, le);
+            if (colon <= p) {
+                throw new BadRequest(400, "malformed header line");
+            }
+            String name = ascii(b, p, colon);
+            int vs = colon + 1;
+            while (vs < le && (b[vs] == ' ' || b[vs] == '\t')) {
+                vs++;
+            }
+            int ve = le;
+            while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
+                ve--;
+            }
+            String value = new String(b, vs, ve - vs, StandardCharsets.UTF_8);
+            switch (name.length()) {
+                case 14 -> {
+                    if (name.equalsIgnoreCase("content-length")) {
+                        try {
+                            long n = Long.parseLong(value);
+                            if (n < 0 || contentLength >= 0 && contentLength != n) {
+                                throw new NumberFormatException();
+                            }
+                            contentLength = n;
+                        } catch (NumberFormatException e) {
+                            throw new BadRequest(400, "invalid Content-Length '" + value + "'");
+                        }
+                        if (contentLength > maxBody) {
+                            throw new BadRequest(413, "the body has " + contentLength + " bytes; the limit is " + maxBody
+                                    + " bytes (server.max-body); send large data by reference");
+                        }
+                        p = le + 2;
+                        continue;
+                    }
+                }
+                case 17 -> {
+                    if (name.equalsIgnoreCase("transfer-encoding")) {
+                        if (!value.toLowerCase().endsWith("chunked")) {
+                            throw new BadRequest(501, "Transfer-Encoding '" + value + "' is not supported");
+                        }
+                        chunked = true;
+                        p = le + 2;
+                        continue;
+                    }
+                }
+                case 10 -> {
+                    if (name.equalsIgnoreCase("connection")) {
+                        String v = value.toLowerCase();
+                        if (v.contains("close")) {
+                            keepAlive = false;
+                        } else if (v.contains("keep-alive")) {
+                            keepAlive = true;
+                        }
+                    }
+                }
+                case 6 -> {
+                    if (name.equalsIgnoreCase("expect") && value.equalsIgnoreCase("100-continue")) {
+                        expectContinue = true;
+                        p = le + 2;
+                        continue;
+                    }
+                }
+                default -> {
+                }
+            }
+            headers.add(name);
+            headers.add(value);
+            p = le + 2;
+        }
+        if (chunked) {
+            contentLength = -1;
+        }
+    }
+
+    private int feedChunked(byte[] b, int pos, int lim) throws BadRequest {
+        while (pos < lim && chunkState != 4) {
+            switch (chunkState) {
+                case 0, 3 -> {
+                    int le = indexOfCrlf(b, pos, lim);
+                    if (le < 0) {
+                        if (lim - pos > 4096) {
+                            throw new BadRequest(400, "malformed chunk");
+                        }
+                        return pos;
+                    }
+                    if (chunkState == 3) {
+                        if (le == pos) {
+                            chunkState = 4;
+                            body = chunks.toByteArray();
+                        }
+                        pos = le + 2;
+                        continue;
+                    }
+                    String size = ascii(b, pos, le);
+                    int semi = size.indexOf(';');
+                    try {
+                        chunkLeft = Long.parseLong((semi < 0 ? size : size.substring(0, semi)).trim(), 16);
+                    } catch (NumberFormatException e) {
+                        throw new BadRequest(400, "malformed chunk size '" + size + "'");
+                    }
+                    if (chunks.size() + chunkLeft > maxBody) {
+                        throw new BadRequest(413, "the body is larger than the limit of " + maxBody
+                                + " bytes (server.max-body); send large data by reference");
+                    }
+                    pos = le + 2;
+                    chunkState = chunkLeft == 0 ? 3 : 1;
+                }
+                case 1 -> {
+                    int n = (int) Math.min(lim - pos, chunkLeft);
+                    chunks.write(b, pos, n);
+                    pos += n;
+                    chunkLeft -= n;
+                    if (chunkLeft == 0) {
+                        chunkState = 2;
+                    }
+                }
+                case 2 -> {
+                    if (lim - pos < 2) {
+                        return pos;
+                    }
+                    pos += 2;
+                    chunkState = 0;
+                }
+                default -> throw new IllegalStateException();
+            }
+        }
+        return pos;
+    }
+
+    private static int indexOfCrlf(byte[] b, int from, int to) {
+        for (int i = from; i + 1 < to; i++) {
+            if (b[i] == '\r' && b[i + 1] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int indexOf(byte[] b, byte x, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] == x) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String ascii(byte[] b, int from, int to) {
+        return new String(b, from, to - from, StandardCharsets.ISO_8859_1);
+    }
+}

@@ -1,0 +1,285 @@
+package dev.nest.gateway;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Keep-alive connections from one event loop to upstream servers (runtime hosts, the admin server), and
+ * the exchange of one request on one of them. Loop thread only.
+ *
+ * <p>An exchange on a pooled connection that the peer closed while idle (EOF before any response byte) is
+ * retried once on a new connection; every other failure is reported to the caller.
+ */
+final class Upstream {
+    /** The outcome of one exchange. */
+    interface Callback {
+        void done(HttpResponseParser response);
+
+        void failed(IOException error, boolean timedOut);
+    }
+
+    private final EventLoop loop;
+    private final Map<Integer, ArrayDeque<Conn>> idle = new HashMap<>();
+
+    Upstream(EventLoop loop) {
+        this.loop = loop;
+    }
+
+    /** Sends {@code request} to 127.0.0.1:{@code port}; calls back on the loop thread. */
+    void exchange(int port, ByteBuffer[] request, boolean head, long deadlineNanos, Callback cb) {
+        Conn c = pooled(port);
+        if (c == null) {
+            exchangeFresh(port, request, head, deadlineNanos, cb);
+        } else {
+            c.start(request, head, deadlineNanos, cb, true);
+        }
+    }
+
+    private void exchangeFresh(int port, ByteBuffer[] request, boolean head, long deadlineNanos, Callback cb) {
+        Conn c;
+        try {
+            c = new Conn(port);
+        } catch (IOException e) {
+            cb.failed(e, false);
+            return;
+        }
+        c.start(request, head, deadlineNanos, cb, false);
+    }
+
+    private Conn pooled(int port) {
+        ArrayDeque<Conn> q = idle.get(port);
+        if (q == null) {
+            return null;
+        }
+        Conn c;
+        while ((c = q.pollLast()) != null) {
+            if (c.ch.isOpen()) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** Closes idle connections to {@code port} (its instance went away). */
+    void forget(int port) {
+        ArrayDeque<Conn> q = idle.remove(port);
+        if (q != null) {
+            q.forEach(Conn::close);
+        }
+    }
+
+    void closeAll() {
+        idle.values().forEach(q -> q.forEach(Conn::close));
+        idle.clear();
+    }
+
+    private final class Conn implements EventLoop.IoHandler {
+        final int port;
+        final SocketChannel ch;
+        final SelectionKey key;
+        final HttpResponseParser parser = new HttpResponseParser();
+        final byte[] buf = new byte[16 * 1024];
+        final ByteBuffer in = ByteBuffer.wrap(buf);
+        ByteBuffer[] out;
+        Callback cb;
+        EventLoop.Timer timer;
+        boolean reused;
+        boolean busy;
+        ByteBuffer[] retryRequest;
+        boolean retryHead;
+        long retryDeadline;
+
+        Conn(int port) throws IOException {
+            this.port = port;
+            ch = SocketChannel.open();
+            try {
+                ch.configureBlocking(false);
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                boolean connected = ch.connect(new InetSocketAddress("127.0.0.1", port));
+                key = ch.register(loop.selector, connected ? 0 : SelectionKey.OP_CONNECT, this);
+            } catch (IOException e) {
+                ch.close();
+                throw e;
+            }
+        }
+
+        void start(ByteBuffer[] request, boolean head, long deadlineNanos, Callback callback, boolean wasReused) {
+            this.cb = callback;
+            this.reused = wasReused;
+            this.busy = true;
+            this.out = request;
+            this.retryRequest = request;
+            this.retryHead = head;
+            this.retryDeadline = deadlineNanos;
+            for (ByteBuffer b : request) {
+                b.mark();
+            }
+            parser.reset(head);
+            in.clear();
+            long delay = deadlineNanos - System.nanoTime();
+            if (delay <= 0) {
+                fail(new HostTimeout(), true);
+                return;
+            }
+            timer = loop.schedule(delay, () -> {
+                timer = null;
+                fail(new HostTimeout(), true);
+            });
+            if (ch.isConnected()) {
+                try {
+                    write();
+                } catch (IOException e) {
+                    fail(e, false);
+                }
+            }
+        }
+
+        @Override
+        public void ready(SelectionKey k) throws IOException {
+            if (k.isConnectable()) {
+                ch.finishConnect();
+                k.interestOps(0);
+                write();
+                return;
+            }
+            if (k.isWritable()) {
+                write();
+            }
+            if (k.isValid() && k.isReadable()) {
+                read();
+            }
+        }
+
+        private void write() throws IOException {
+            ch.write(out);
+            if (out[out.length - 1].hasRemaining()) {
+                key.interestOps(SelectionKey.OP_WRITE);
+            } else {
+                key.interestOps(SelectionKey.OP_READ);
+            }
+        }
+
+        private void read() throws IOException {
+            while (true) {
+                int n = ch.read(in);
+                if (n < 0) {
+                    if (!busy) {
+                        close();
+                        return;
+                    }
+                    if (!parser.started() && in.position() == 0 && reused) {
+                        retry();
+                        return;
+                    }
+                    if (parser.closed()) {
+                        finish();
+                        return;
+                    }
+                    throw new EOFException("the upstream closed the connection before the response was complete");
+                }
+                if (n == 0) {
+                    return;
+                }
+                if (!busy) {
+                    close();
+                    return;
+                }
+                int consumed;
+                try {
+                    consumed = parser.feed(buf, 0, in.position());
+                } catch (HttpResponseParser.Malformed e) {
+                    throw new IOException(e.getMessage());
+                }
+                if (consumed > 0) {
+                    System.arraycopy(buf, consumed, buf, 0, in.position() - consumed);
+                    in.position(in.position() - consumed);
+                }
+                if (parser.complete()) {
+                    finish();
+                    return;
+                }
+                if (!in.hasRemaining()) {
+                    throw new IOException("upstream response head too large");
+                }
+            }
+        }
+
+        private void retry() {
+            if (timer != null) {
+                timer.cancel();
+                timer = null;
+            }
+            Callback c = cb;
+            ByteBuffer[] request = retryRequest;
+            cb = null;
+            busy = false;
+            retryRequest = null;
+            close();
+            for (ByteBuffer b : request) {
+                b.reset();
+            }
+            exchangeFresh(port, request, retryHead, retryDeadline, c);
+        }
+
+        private void finish() {
+            if (timer != null) {
+                timer.cancel();
+                timer = null;
+            }
+            busy = false;
+            Callback c = cb;
+            cb = null;
+            out = null;
+            retryRequest = null;
+            if (parser.keepAlive && ch.isOpen()) {
+                idle.computeIfAbsent(port, p -> new ArrayDeque<>()).addLast(this);
+            } else {
+                close();
+            }
+            c.done(parser);
+        }
+
+        private void fail(IOException e, boolean timedOut) {
+            if (timer != null) {
+                timer.cancel();
+                timer = null;
+            }
+            close();
+            Callback c = cb;
+            cb = null;
+            busy = false;
+            if (c != null) {
+                c.failed(e, timedOut);
+            }
+        }
+
+        @Override
+        public void failed(Throwable t) {
+            fail(t instanceof IOException io ? io : new IOException(t.toString(), t), false);
+        }
+
+        void close() {
+            key.cancel();
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+        }
+    }
+
+    /** The upstream did not answer before the deadline. */
+    static final class HostTimeout extends IOException {
+        HostTimeout() {
+            super("no answer before the deadline", null);
+        }
+    }
+}
