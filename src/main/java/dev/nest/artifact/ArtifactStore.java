@@ -25,7 +25,7 @@ import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
-import java.util.zip.ZipInputStream;
+import java.util.zip.ZipFile;
 
 /**
  * The node's package store under {@code <data>/artifacts}: {@code code/<hex>/} holds each package unpacked,
@@ -79,19 +79,34 @@ public final class ArtifactStore {
      */
     public Artifact ingestZip(InputStream zip, Consumer<Path> prepare) {
         Path stage = staging.resolve(UUID.randomUUID().toString());
+        Path spooled = staging.resolve(stage.getFileName() + ".zip");
         try {
             Files.createDirectories(stage);
+            // Spool first: a zip's central directory is at its end, and reading it is the only way to tell a
+            // complete upload from one cut short.
+            try (OutputStream out = Files.newOutputStream(spooled)) {
+                byte[] buf = new byte[64 * 1024];
+                long total = 0;
+                int n;
+                while ((n = zip.read(buf)) > 0) {
+                    total += n;
+                    if (total > limits.maxBytes()) {
+                        throw new ArtifactException(400, "the package is larger than " + limits.maxBytes()
+                                + " bytes; make it smaller or raise the limit");
+                    }
+                    out.write(buf, 0, n);
+                }
+            }
             TreeMap<String, String> hashes = new TreeMap<>();
             long total = 0;
-            int entries = 0;
-            try (ZipInputStream in = new ZipInputStream(zip, StandardCharsets.UTF_8)) {
-                ZipEntry e;
+            try (ZipFile file = new ZipFile(spooled.toFile(), StandardCharsets.UTF_8)) {
+                if (file.size() > limits.maxEntries()) {
+                    throw new ArtifactException(400, "the package has more than " + limits.maxEntries() + " entries ("
+                            + file.size() + "); leave build caches and test data out of the package");
+                }
                 byte[] buf = new byte[64 * 1024];
-                while ((e = in.getNextEntry()) != null) {
-                    if (++entries > limits.maxEntries()) {
-                        throw new ArtifactException(400, "the package has more than " + limits.maxEntries()
-                                + " entries; leave build caches and test data out of the package");
-                    }
+                for (var it = file.entries().asIterator(); it.hasNext(); ) {
+                    ZipEntry e = it.next();
                     String rel = safeName(e.getName());
                     Path target = stage.resolve(rel).normalize();
                     if (!target.startsWith(stage) || target.equals(stage)) {
@@ -107,7 +122,8 @@ public final class ArtifactStore {
                     }
                     Files.createDirectories(target.getParent());
                     MessageDigest md = sha256();
-                    try (OutputStream out = new DigestOutputStream(Files.newOutputStream(target), md)) {
+                    try (InputStream in = file.getInputStream(e);
+                         OutputStream out = new DigestOutputStream(Files.newOutputStream(target), md)) {
                         int n;
                         while ((n = in.read(buf)) > 0) {
                             total += n;
@@ -122,19 +138,20 @@ public final class ArtifactStore {
                         throw new ArtifactException(400, "package entry '" + rel + "' appears twice");
                     }
                 }
-            } catch (ZipException ze) {
-                throw new ArtifactException(400, "the package is not a valid zip archive: " + ze.getMessage()
-                        + "; upload a zip of the function's directory (nest fn deploy does this)", ze);
+            } catch (ZipException | java.io.EOFException ze) {
+                throw new ArtifactException(400, "the package is not a valid zip archive (" + ze.getMessage()
+                        + "); upload a complete zip of the function's directory (nest fn deploy does this)", ze);
             }
             if (hashes.isEmpty()) {
-                throw new ArtifactException(400, "the package is empty or not a zip archive; upload a zip of the "
-                        + "function's directory (nest fn deploy does this)");
+                throw new ArtifactException(400, "the package is empty; upload a zip of the function's directory "
+                        + "(nest fn deploy does this)");
             }
             return commit(stage, digestOf(hashes), hashes.size(), total, prepare);
         } catch (IOException e) {
             throw new ArtifactException(500, "cannot store the package: " + e.getMessage(), e);
         } finally {
             quietDelete(stage);
+            quietDelete(spooled);
         }
     }
 

@@ -34,6 +34,9 @@ public final class Durations {
 
     /** Prints the shortest exact form: {@code 1500ms}, {@code 30s}, {@code 5m}. */
     public static String format(Duration d) {
+        if (d.toNanosPart() % 1_000_000 != 0) {
+            return java.math.BigDecimal.valueOf(d.toNanos()).movePointLeft(6).stripTrailingZeros().toPlainString() + "ms";
+        }
         long ms = d.toMillis();
         if (ms != 0 && ms % 86_400_000 == 0) {
             return ms / 86_400_000 + "d";

@@ -16,14 +16,18 @@ public final class Sizes {
         if (m == null || !m.matches()) {
             throw new IllegalArgumentException("'" + text + "' is not a size; expected " + ALLOWED);
         }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "B" : m.group(2);
-        return switch (unit) {
-            case "KiB", "KB", "k" -> n * 1024;
-            case "MiB", "MB", "m" -> n * 1024 * 1024;
-            case "GiB", "GB", "g" -> n * 1024 * 1024 * 1024;
-            default -> n;
-        };
+        try {
+            long n = Long.parseLong(m.group(1));
+            String unit = m.group(2) == null ? "B" : m.group(2);
+            return switch (unit) {
+                case "KiB", "KB", "k" -> Math.multiplyExact(n, 1024L);
+                case "MiB", "MB", "m" -> Math.multiplyExact(n, 1024L * 1024);
+                case "GiB", "GB", "g" -> Math.multiplyExact(n, 1024L * 1024 * 1024);
+                default -> n;
+            };
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("'" + text + "' is too large; expected " + ALLOWED);
+        }
     }
 
     public static String format(long bytes) {

@@ -126,12 +126,26 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         }
         Map<String, Map<String, String>> drivers = new LinkedHashMap<>();
         JsonNode d = sc.get("drivers");
-        if (d != null && d.isObject()) {
-            d.fields().forEachRemaining(e -> {
-                Map<String, String> opts = new LinkedHashMap<>();
-                e.getValue().fields().forEachRemaining(o -> opts.put(o.getKey(), o.getValue().asText()));
-                drivers.put(e.getKey(), Map.copyOf(opts));
-            });
+        if (d != null && !d.isNull()) {
+            if (!d.isObject()) {
+                r.problem("sidecar.drivers", d.toString(), "a mapping of driver name to a mapping of its options");
+            } else {
+                d.fields().forEachRemaining(e -> {
+                    if (!e.getValue().isObject()) {
+                        r.problem("sidecar.drivers." + e.getKey(), e.getValue().toString(), "a mapping of option: value");
+                        return;
+                    }
+                    Map<String, String> opts = new LinkedHashMap<>();
+                    e.getValue().fields().forEachRemaining(o -> {
+                        if (o.getValue().isContainerNode()) {
+                            r.problem("sidecar.drivers." + e.getKey() + "." + o.getKey(), o.getValue().toString(), "a string");
+                        } else {
+                            opts.put(o.getKey(), o.getValue().asText());
+                        }
+                    });
+                    drivers.put(e.getKey(), Map.copyOf(opts));
+                });
+            }
         }
         Sidecar sidecar = new Sidecar(driver, from, to,
                 r.duration(sc, "sidecar.start-timeout", Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofMinutes(10)),
@@ -235,7 +249,12 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         }
 
         String text(JsonNode tree, String key, String dflt) {
-            return leaf(tree, key).map(JsonNode::asText).orElse(dflt);
+            Optional<JsonNode> v = leaf(tree, key);
+            if (v.isPresent() && v.get().isContainerNode()) {
+                problem(key, v.get().toString(), "a single value, not a list or mapping");
+                return dflt;
+            }
+            return v.map(JsonNode::asText).orElse(dflt);
         }
 
         String label(JsonNode tree, String key, String dflt) {

@@ -63,9 +63,12 @@ public final class SpecParser {
         }
         unknownKeys(tree, "", TOP_KEYS, problems);
 
+        int before = problems.size();
         String name = text(tree, "name", problems).orElse(defaultName == null ? "" : defaultName);
         if (name.isEmpty()) {
-            problems.add(new SpecProblem("name", null, "required: " + FunctionId.LABEL_RULE));
+            if (problems.size() == before) {
+                problems.add(new SpecProblem("name", null, "required: " + FunctionId.LABEL_RULE));
+            }
         } else if (!FunctionId.LABEL.matcher(name).matches()) {
             problems.add(new SpecProblem("name", name, FunctionId.LABEL_RULE));
         }
@@ -96,7 +99,7 @@ public final class SpecParser {
         JsonNode s = tree.get("scaling");
         if (s != null && !s.isNull()) {
             if (!s.isObject()) {
-                problems.add(new SpecProblem("scaling", s.asText(), "a mapping with min, max, keep-alive"));
+                problems.add(new SpecProblem("scaling", shown(s), "a mapping with min, max, keep-alive"));
             } else {
                 unknownKeys(s, "scaling.", SCALING_KEYS, problems);
                 int min = integer(s, "scaling.min", "min", ScalingSpec.DEFAULT.min(), 0, MAX_INSTANCES, "an integer number of instances", problems);
@@ -113,7 +116,7 @@ public final class SpecParser {
         JsonNode q = tree.get("queue");
         if (q != null && !q.isNull()) {
             if (!q.isObject()) {
-                problems.add(new SpecProblem("queue", q.asText(), "a mapping with size, timeout"));
+                problems.add(new SpecProblem("queue", shown(q), "a mapping with size, timeout"));
             } else {
                 unknownKeys(q, "queue.", QUEUE_KEYS, problems);
                 int size = integer(q, "queue.size", "size", QueueSpec.DEFAULT.size(), 0, 100_000, "an integer number of requests", problems);
@@ -153,6 +156,11 @@ public final class SpecParser {
         return n;
     }
 
+    /** A value as the user wrote it: scalars as text, lists and mappings as JSON. */
+    private static String shown(JsonNode v) {
+        return v.isContainerNode() ? v.toString() : v.asText();
+    }
+
     private static void unknownKeys(JsonNode node, String prefix, Set<String> allowed, List<SpecProblem> problems) {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String k = it.next();
@@ -169,7 +177,7 @@ public final class SpecParser {
             return Optional.empty();
         }
         if (!v.isValueNode() || v.isBinary()) {
-            problems.add(new SpecProblem(key, v.toString(), "a string"));
+            problems.add(new SpecProblem(key, shown(v), "a string"));
             return Optional.empty();
         }
         return Optional.of(v.asText().trim());
@@ -193,7 +201,7 @@ public final class SpecParser {
         } else if (v.isTextual() && v.asText().trim().matches("-?\\d{1,12}")) {
             n = Long.parseLong(v.asText().trim());
         } else {
-            problems.add(new SpecProblem(fullKey, v.asText(v.toString()), allowed));
+            problems.add(new SpecProblem(fullKey, shown(v), allowed));
             return dflt;
         }
         if (n < min || n > max) {
@@ -219,11 +227,11 @@ public final class SpecParser {
         try {
             d = Durations.parse(v.asText());
         } catch (IllegalArgumentException e) {
-            problems.add(new SpecProblem(fullKey, v.asText(v.toString()), allowed));
+            problems.add(new SpecProblem(fullKey, shown(v), allowed));
             return dflt;
         }
         if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-            problems.add(new SpecProblem(fullKey, v.asText(), allowed));
+            problems.add(new SpecProblem(fullKey, shown(v), allowed));
             return dflt;
         }
         return d;
@@ -235,7 +243,7 @@ public final class SpecParser {
             return Map.of();
         }
         if (!v.isObject()) {
-            problems.add(new SpecProblem("env", v.asText(v.toString()), "a mapping of NAME: value"));
+            problems.add(new SpecProblem("env", shown(v), "a mapping of NAME: value"));
             return Map.of();
         }
         Map<String, String> env = new LinkedHashMap<>();

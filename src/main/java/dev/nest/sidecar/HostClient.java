@@ -299,6 +299,7 @@ public final class HostClient implements AutoCloseable {
         private int rlim;
         private final byte[] line = new byte[8192];
         private final Encoder enc = new Encoder();
+        private long deadline;
         boolean reusable = true;
         long lastUsed = System.nanoTime();
 
@@ -326,11 +327,7 @@ public final class HostClient implements AutoCloseable {
         }
 
         Response read(String method, long deadlineNanos) throws IOException {
-            long ms = (deadlineNanos - System.nanoTime()) / 1_000_000;
-            if (ms <= 0) {
-                throw new SocketTimeoutException("deadline passed");
-            }
-            socket.setSoTimeout((int) Math.min(ms, Integer.MAX_VALUE));
+            this.deadline = deadlineNanos;
             int n = readLine(true);
             if (n < 12 || line[0] != 'H') {
                 throw new IOException("malformed status line from runtime host: " + new String(line, 0, Math.max(0, n), StandardCharsets.ISO_8859_1));
@@ -383,7 +380,15 @@ public final class HostClient implements AutoCloseable {
                 java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
                 all.write(rbuf, rpos, rlim - rpos);
                 rpos = rlim;
-                raw.transferTo(all);
+                byte[] chunk = new byte[16 * 1024];
+                int r;
+                while (true) {
+                    armTimeout();
+                    if ((r = raw.read(chunk)) < 0) {
+                        break;
+                    }
+                    all.write(chunk, 0, r);
+                }
                 body = all.toByteArray();
                 close = true;
             }
@@ -416,6 +421,7 @@ public final class HostClient implements AutoCloseable {
             System.arraycopy(rbuf, rpos, b, 0, have);
             rpos += have;
             while (have < n) {
+                armTimeout();
                 int r = raw.read(b, have, n - have);
                 if (r < 0) {
                     throw new EOFException("runtime host closed the connection in the middle of the body");
@@ -425,8 +431,18 @@ public final class HostClient implements AutoCloseable {
             return b;
         }
 
+        /** Each read waits only for what is left until the deadline, so a slow trickle cannot outlive it. */
+        private void armTimeout() throws IOException {
+            long ms = (deadline - System.nanoTime()) / 1_000_000;
+            if (ms <= 0) {
+                throw new SocketTimeoutException("deadline passed");
+            }
+            socket.setSoTimeout((int) Math.min(ms, Integer.MAX_VALUE));
+        }
+
         private int next() throws IOException {
             if (rpos == rlim) {
+                armTimeout();
                 int r = raw.read(rbuf, 0, rbuf.length);
                 if (r <= 0) {
                     return -1;

@@ -259,8 +259,9 @@ public final class NodeAgent implements AutoCloseable {
         Instance i = lease.instance();
         InstanceSet set = sets.get(key(i.version()));
         if (set != null) {
+            int starts = set.remove(i);
             set.release(i, System.nanoTime());
-            launch(set, set.remove(i));
+            launch(set, starts);
         }
         LOG.warning("recycling instance " + i + ": " + reason);
         Thread.ofVirtual().start(() -> stop(i, java.time.Duration.ZERO));

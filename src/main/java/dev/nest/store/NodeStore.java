@@ -183,14 +183,14 @@ public final class NodeStore implements AutoCloseable {
                 switch (o) {
                     case InvocationRecord r -> {
                         inv.setLong(1, key(r.id(), r.startedAt()));
-                        inv.setString(2, r.id());
-                        inv.setString(3, r.function());
+                        inv.setString(2, truncate(r.id(), 64));
+                        inv.setString(3, truncate(r.function(), 160));
                         inv.setInt(4, r.version());
                         inv.setLong(5, r.startedAt().toEpochMilli());
                         inv.setDouble(6, r.durationMs());
                         inv.setInt(7, r.status());
                         inv.setBoolean(8, r.cold());
-                        inv.setString(9, r.instance());
+                        inv.setString(9, truncate(r.instance(), 128));
                         inv.setString(10, truncate(r.error(), 2000));
                         inv.setString(11, phases(r.phases()));
                         inv.addBatch();
@@ -198,19 +198,19 @@ public final class NodeStore implements AutoCloseable {
                     }
                     case LogLine l -> {
                         log.setObject(1, l.at().atOffset(java.time.ZoneOffset.UTC));
-                        log.setString(2, l.function());
+                        log.setString(2, truncate(l.function(), 160));
                         log.setInt(3, l.version());
-                        log.setString(4, l.invocationId());
-                        log.setString(5, l.instance());
-                        log.setString(6, l.level());
+                        log.setString(4, truncate(l.invocationId(), 64));
+                        log.setString(5, truncate(l.instance(), 128));
+                        log.setString(6, truncate(l.level(), 8));
                         log.setString(7, truncate(l.text(), maxLine));
                         log.addBatch();
                         nl++;
                     }
                     case AuditEntry a -> {
                         aud.setObject(1, a.at().atOffset(java.time.ZoneOffset.UTC));
-                        aud.setString(2, a.function());
-                        aud.setString(3, a.action());
+                        aud.setString(2, truncate(a.function(), 160));
+                        aud.setString(3, truncate(a.action(), 32));
                         aud.setInt(4, a.version());
                         aud.setString(5, truncate(a.source(), 256));
                         aud.setString(6, truncate(a.detail(), 2000));
@@ -232,11 +232,21 @@ public final class NodeStore implements AutoCloseable {
             }
             writer.commit();
         } catch (SQLException e) {
-            LOG.log(Level.WARNING, "cannot write " + batch.size() + " rows to the node database", e);
             try {
                 writer.rollback();
             } catch (SQLException ignored) {
-                // the connection is broken; the next batch reports it again
+                // the connection is broken; the row-by-row retry reports it
+            }
+            if (batch.size() > 1) {
+                // one bad row must not lose the others: write them one at a time, dropping only the bad ones
+                for (Object row : batch) {
+                    if (!(row instanceof Flush)) {
+                        write(new ArrayList<>(List.of(row)));
+                    }
+                }
+            } else {
+                long n = dropped.incrementAndGet();
+                LOG.log(Level.WARNING, "node database refused a row (" + n + " dropped so far): " + e.getMessage());
             }
         } finally {
             flushes.forEach(f -> f.done().complete(null));
@@ -249,12 +259,8 @@ public final class NodeStore implements AutoCloseable {
      * key range). Other ids fall back to their start time and a hash.
      */
     static long key(String id, Instant startedAt) {
-        if (id.length() >= 16) {
-            try {
-                return Long.parseUnsignedLong(id.substring(0, 16), 16);
-            } catch (NumberFormatException ignored) {
-                // not a gateway id
-            }
+        if (gatewayId(id)) {
+            return Long.parseUnsignedLong(id.substring(0, 16), 16);
         }
         return startedAt.toEpochMilli() << 20 | (id.hashCode() & 0xfffff);
     }
@@ -329,11 +335,27 @@ public final class NodeStore implements AutoCloseable {
      * One invocation by id (a primary-key lookup, see {@link #key}).
      */
     public Optional<InvocationRecord> invocation(String id) {
+        if (!gatewayId(id)) {
+            return query("SELECT * FROM invocations WHERE id = ?", ps -> ps.setString(1, id), NodeStore::invocation)
+                    .stream().findFirst();
+        }
         long k = key(id, Instant.EPOCH);
         return query("SELECT * FROM invocations WHERE k = ? AND id = ?", ps -> {
             ps.setLong(1, k);
             ps.setString(2, id);
         }, NodeStore::invocation).stream().findFirst();
+    }
+
+    private static boolean gatewayId(String id) {
+        if (id.length() < 16) {
+            return false;
+        }
+        for (int i = 0; i < 16; i++) {
+            if (Character.digit(id.charAt(i), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Log lines, oldest first among the newest {@code limit}; filters are optional. */

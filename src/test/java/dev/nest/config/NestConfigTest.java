@@ -17,7 +17,6 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -254,8 +253,6 @@ class NestConfigTest {
         assertTrue(id.matches("[a-z0-9-]+-8123"), id);
     }
 
-    @Disabled("bug: NestConfig.parse does not validate sidecar.drivers: a non-mapping value (or a non-mapping driver"
-            + " entry) is silently ignored instead of refused with key, value and allowed form")
     @ParameterizedTest(name = "{0}")
     @MethodSource("badDrivers")
     void driversThatAreNotMappingsAreRefused(String yaml, String key) throws IOException {
@@ -268,8 +265,6 @@ class NestConfigTest {
                 Arguments.of("sidecar:\n  drivers:\n    docker: 5\n", "sidecar.drivers.docker"));
     }
 
-    @Disabled("bug: NestConfig.Reader.text reads a list or mapping given for a scalar key as \"\" (JsonNode.asText),"
-            + " so e.g. 'data-dir: [a, b]' silently becomes the working directory instead of being refused")
     @ParameterizedTest(name = "{0}")
     @MethodSource("containersForScalars")
     void aListOrMappingForAScalarKeyIsRefused(String yaml, String key) throws IOException {

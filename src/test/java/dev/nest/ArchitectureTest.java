@@ -1,0 +1,107 @@
+package dev.nest;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.ArchConfiguration;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import dev.nest.spi.SandboxDriver;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The module boundaries of docs/ARCHITECTURE.md and CONVENTIONS.md, checked on the compiled main classes. */
+class ArchitectureTest {
+    private static JavaClasses nest;
+
+    /**
+     * Imports the main classes straight from their directory (the build output that holds the SPI), and leaves
+     * classes outside it as stubs named by their package: scanning the whole class path and resolving Helidon,
+     * Jackson and friends takes seconds and adds nothing to rules about package names.
+     */
+    @BeforeAll
+    static void importClasses() throws URISyntaxException {
+        Path mainClasses = Path.of(SandboxDriver.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        ArchConfiguration config = ArchConfiguration.get();
+        boolean resolve = config.resolveMissingDependenciesFromClassPath();
+        config.setResolveMissingDependenciesFromClassPath(false);
+        try {
+            nest = new ClassFileImporter()
+                    .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                    .importPath(mainClasses)
+                    .that(JavaClass.Predicates.resideInAPackage("dev.nest.."));
+        } finally {
+            config.setResolveMissingDependenciesFromClassPath(resolve);
+        }
+    }
+
+    @Test
+    void theImportSeesTheModules() {
+        // a guard: an empty import would make every rule below pass
+        for (String pkg : new String[] {"dev.nest.cluster", "dev.nest.sidecar", "dev.nest.spi", "dev.nest.fn",
+                "dev.nest.host", "dev.nest.driver.process", "dev.nest.function"}) {
+            if (!nest.containPackage(pkg)) {
+                throw new AssertionError("package " + pkg + " was not imported");
+            }
+        }
+        if (nest.stream().anyMatch(c -> c.getSimpleName().endsWith("Test"))) {
+            throw new AssertionError("test classes were imported");
+        }
+    }
+
+    @Test
+    void onlyTheClusterModuleUsesCuratorAndZooKeeper() {
+        ArchRule rule = noClasses().that().resideOutsideOfPackage("dev.nest.cluster..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.apache.curator..", "org.apache.zookeeper..")
+                .because("only the cluster module talks to ZooKeeper (CONVENTIONS.md, habit 3)");
+        rule.check(nest);
+    }
+
+    /**
+     * The function API and the Java runtime host run inside pods with nothing but a JDK on the class path.
+     * {@code com.sun.net.httpserver} is allowed: it is the JDK's own exported HTTP server (module jdk.httpserver).
+     */
+    @Test
+    void theFunctionApiAndJavaHostDependOnlyOnTheJdk() {
+        ArchRule rule = classes().that().resideInAnyPackage("dev.nest.fn..", "dev.nest.host..")
+                .should().onlyDependOnClassesThat()
+                .resideInAnyPackage("java..", "com.sun.net.httpserver..", "dev.nest.fn..", "dev.nest.host..")
+                .because("they run inside pods, where only the JDK and the function's code are on the class path");
+        rule.check(nest);
+    }
+
+    @Test
+    void theFunctionApiDoesNotDependOnTheHost() {
+        ArchRule rule = noClasses().that().resideInAPackage("dev.nest.fn..")
+                .should().dependOnClassesThat().resideInAPackage("dev.nest.host..")
+                .because("functions compile against dev.nest.fn alone");
+        rule.check(nest);
+    }
+
+    @Test
+    void onlyDriversImplementTheSandboxDriverSpi() {
+        ArchRule rule = classes().that().implement(SandboxDriver.class)
+                .should().resideInAPackage("dev.nest.driver..")
+                .because("back ends are plugged in through the SPI (CONVENTIONS.md, habit 8)");
+        rule.check(nest);
+    }
+
+    @Test
+    void theSpiDependsOnlyOnTheJdk() {
+        ArchRule rule = classes().that().resideInAPackage("dev.nest.spi..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "dev.nest.spi..")
+                .because("a third-party driver implements the SPI without pulling in Nest's internals");
+        rule.check(nest);
+    }
+
+    @Test
+    void topLevelModulesAreFreeOfCycles() {
+        slices().matching("dev.nest.(*)..").should().beFreeOfCycles().check(nest);
+    }
+}
