@@ -197,8 +197,16 @@ public final class NodeAgent implements AutoCloseable {
         }
         launch(set, g.starts());
         InstanceSet.Waiter w = g.waiter();
-        CompletableFuture<Lease> later = w.future.thenApply(h -> new Lease(h.instance(), h.cold(),
-                (System.nanoTime() - w.sinceNanos) / 1e6, h.cold() ? Map.copyOf(h.instance().startPhases) : Map.of(), this));
+        CompletableFuture<Lease> later = w.future.thenApply(h -> {
+            double waited = (System.nanoTime() - w.sinceNanos) / 1e6;
+            if (!h.cold()) {
+                return new Lease(h.instance(), false, waited, Map.of(), this);
+            }
+            // a cold request's wait is mostly its instance's start: report the start's phases separately
+            Map<String, Double> start = Map.copyOf(h.instance().startPhases);
+            double starting = start.values().stream().mapToDouble(Double::doubleValue).sum();
+            return new Lease(h.instance(), true, Math.max(0, waited - starting), start, this);
+        });
         return new Pending(null, later, Math.min(deadlineNanos, now + spec.queue().timeout().toNanos()), set, w);
     }
 

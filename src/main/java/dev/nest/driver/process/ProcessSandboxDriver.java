@@ -86,7 +86,9 @@ final class ProcessSandboxDriver implements SandboxDriver {
     }
 
     private static void pump(String podId, InputStream stream, boolean stderr, PodListener listener) {
-        Thread.ofVirtual().name("pod-" + podId + (stderr ? "-err" : "-out")).start(() -> {
+        // Platform threads: a virtual thread blocked on a pipe read holds its carrier, and a few idle pods
+        // would starve every other virtual thread of the node.
+        Thread.ofPlatform().daemon().stackSize(256 * 1024).name("pod-" + podId + (stderr ? "-err" : "-out")).start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {

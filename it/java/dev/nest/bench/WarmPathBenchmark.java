@@ -1,0 +1,606 @@
+package dev.nest.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.stream.Stream;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+
+/**
+ * Issue #2's first benchmark, for a trivial Node.js and a trivial Java function on the {@code process} driver:
+ * <ol>
+ *   <li>cold start: client-side p50/p99 over N cold starts (each the first request to a newly deployed version),
+ *       and the server's phase split ({@code GET /api/v1/invocations/{id}});</li>
+ *   <li>warm path: wrk against the runtime host's {@code /invoke} directly, through nginx (Node.js only) and
+ *       through Nest's {@code /fn/{name}}, in the same run;</li>
+ *   <li>the Nest server's resident memory at ready, after the warm runs and after the cold starts;</li>
+ *   <li>startup: launch to {@code /health} 200, median over fresh data directories.</li>
+ * </ol>
+ * The direct and nginx baselines of both runtimes run first, then both runtimes through Nest, then the cold
+ * starts, so the server is never left idle for long with instances running. (When this was written, a 2-core
+ * server left idle for about 30 s with a live instance stopped running virtual threads: the process driver's
+ * pod-output readers, blocked on pipe reads in virtual threads, held both carriers. A run that hits such a
+ * problem fails and keeps the server's thread dump under {@code diagnostics/} in its temporary directory.)
+ *
+ * <p>Everything runs as real processes: a copy of {@code nest.jar} as the server, hosts started from their
+ * {@code runtime.yaml}, nginx and wrk. Prints a Markdown report and, for full-length runs, replaces the section
+ * {@value #SECTION} of {@code docs/BENCHMARKS.md}. Every process started is stopped at the end, also on failure
+ * and on Ctrl-C. Knobs: see {@link BenchSettings}; run it with {@code distribution/bench.sh}.
+ */
+public final class WarmPathBenchmark {
+    static final String SECTION = "## Warm path and cold start (process driver)";
+    static final String BODY = "hello";
+    static final String NODE_FUNCTION = """
+            // The benchmark's trivial function: answers a short fixed text.
+            exports.handler = async () => ({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'hello' });
+            """;
+    static final String JAVA_FUNCTION = """
+            import java.util.Map;
+
+            /** The benchmark's trivial function: answers a short fixed text. */
+            public class Handler {
+                public Map<String, Object> handle(Map<String, Object> event) {
+                    return Map.of("statusCode", 200, "headers", Map.of("content-type", "text/plain"), "body", "hello");
+                }
+            }
+            """;
+    private static final List<String> PHASES = List.of("queue", "pod", "load", "init", "exec");
+
+    /** One runtime's cold starts: client time, server duration, deploy call time, and each phase, in ms. */
+    record Cold(List<Double> clientMs, List<Double> serverMs, List<Double> deployMs, Map<String, List<Double>> phases,
+                int warmAnswers) {
+    }
+
+    /** One wrk measurement: the runtime, the path ({@code direct}, {@code nginx}, {@code nest}) and what it is. */
+    record Warm(String runtime, String path, String description, Wrk.Result result) {
+    }
+
+    private final BenchSettings s;
+    private final ChildProcesses children;
+    private final Path work;
+    private final Path jar;
+    private final BenchHttp http = new BenchHttp();
+    private final Wrk wrk;
+
+    private Machine machine;
+    private String loadStart = "";
+    private String loadEnd = "";
+    private List<String> serverArgv = List.of();
+    private final List<Double> startupMs = new ArrayList<>();
+    private final List<Double> startupLoggedMs = new ArrayList<>();
+    private long[] rssReady;
+    private long[] rssWarm;
+    private long[] rssCold;
+    private final List<Warm> warm = new ArrayList<>();
+    private final Map<String, Cold> cold = new LinkedHashMap<>();
+
+    private WarmPathBenchmark(BenchSettings s, ChildProcesses children, Path work) {
+        this.s = s;
+        this.children = children;
+        this.work = work;
+        this.jar = work.resolve("nest.jar");
+        this.wrk = new Wrk(children, s.wrk(), work);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run());
+    }
+
+    /** Runs the benchmark; returns the exit status (0 ok, 1 failed, 2 bad settings). */
+    static int run() {
+        BenchSettings s;
+        try {
+            s = BenchSettings.fromEnvironment();
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            return 2;
+        }
+        Path work;
+        try {
+            work = Files.createTempDirectory("nest-bench-");
+        } catch (IOException e) {
+            System.err.println("bench: cannot create a temporary directory: " + e);
+            return 1;
+        }
+        ChildProcesses children = new ChildProcesses();
+        Thread hook = new Thread(children::close, "nest-bench-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        boolean ok = false;
+        try {
+            new WarmPathBenchmark(s, children, work).execute();
+            ok = true;
+        } catch (RuntimeException e) {
+            System.err.println("\nbench: FAILED: " + e.getMessage());
+            e.printStackTrace();
+        } finally {
+            children.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // already shutting down: the hook runs, close() is idempotent
+            }
+            if (ok && !s.keepTemp()) {
+                delete(work);
+            } else {
+                System.err.println("bench: logs, data and wrk output kept in " + work);
+            }
+        }
+        return ok ? 0 : 1;
+    }
+
+    private void execute() {
+        try {
+            Files.copy(s.jar(), jar, StandardCopyOption.COPY_ATTRIBUTES);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy " + s.jar(), e);
+        }
+        machine = Machine.describe(s);
+        loadStart = Machine.loadAverage();
+        say("Nest benchmark: warm path and cold start (process driver)");
+        say("  machine: %d cores, %s, load average %s", machine.cores(), machine.cpu(), loadStart);
+        say("  wrk -t1 -c%d -d%ds --latency after a %d s warm-up; %d cold starts per runtime; %d startup(s)%s",
+                s.connections(), s.seconds(), s.warmupSeconds(), s.coldStarts(), s.startupRuns(),
+                s.full() ? "" : " (quick run: the figures are a smoke test, not results)");
+        say("  jar %s copied to %s", s.jar(), jar);
+        if (s.runs("startup")) {
+            startup();
+        }
+        if (s.runs("warm") || s.runs("cold")) {
+            Path code = work.resolve("code");
+            Path nodeCode = write(code.resolve("node"), "index.js", NODE_FUNCTION);
+            Path javaSource = write(code.resolve("java-src"), "Handler.java", JAVA_FUNCTION);
+            try (NestNode node = NestNode.start(children, http, s.java(), s.serverJvmOptions(), jar, runtimesDir(),
+                    work.resolve("node"))) {
+                try {
+                    measureOnNode(node, nodeCode, javaSource, code);
+                } catch (RuntimeException e) {
+                    say("\nfailed; saving the server's instances, invocations and threads in %s", work.resolve("diagnostics"));
+                    node.saveDiagnostics(work.resolve("diagnostics"), s.java());
+                    throw e;
+                }
+            }
+        }
+        loadEnd = Machine.loadAverage();
+        String report = report();
+        say("\n%s\n\n%s", SECTION, report);
+        if (s.writeDocs()) {
+            Path doc = s.root().resolve("docs/BENCHMARKS.md");
+            BenchmarksDoc.writeSection(doc, SECTION, report);
+            say("wrote the section \"%s\" of %s", SECTION.substring(3), doc);
+        } else {
+            say("docs/BENCHMARKS.md not written (%s; NEST_BENCH_DOCS=1 writes it)",
+                    s.full() ? "NEST_BENCH_DOCS=0" : "quick run");
+        }
+    }
+
+    /** Warm runs and cold starts on one server. */
+    private void measureOnNode(NestNode node, Path nodeCode, Path javaSource, Path code) {
+        serverArgv = node.argv();
+        rssReady = node.residentKb();
+        say("\nNest server pid %d on %s ready after %.0f ms; VmRSS %s", node.pid(), node.base(),
+                node.readyMillis(), mib(rssReady[0]));
+        String nodeDigest = node.upload(nodeCode, Optional.empty());
+        String javaDigest = node.upload(javaSource, Optional.of("java"));
+        if (s.runs("warm")) {
+            node.create(spec("warm-node", "nodejs", "index.handler", 128, s.connections(), Optional.empty(), "0"),
+                    nodeDigest);
+            node.create(spec("warm-java", "java", "Handler", 256, s.connections(), Optional.empty(), "0"),
+                    javaDigest);
+            // the baselines first, then everything through Nest back to back (see the class comment)
+            baseline("nodejs", "Node.js", nodeCode, "index.handler", 128, true);
+            baseline("java", "Java", compileDirect(javaSource, code.resolve("java-direct")), "Handler", 256, false);
+            throughNest(node, "nodejs", "Node.js", "warm-node");
+            throughNest(node, "java", "Java", "warm-java");
+            rssWarm = node.residentKb();
+            say("Nest server VmRSS after the warm runs: %s", mib(rssWarm[0]));
+        }
+        if (s.runs("cold")) {
+            cold.put("Node.js", coldStarts(node, "cold-node", "nodejs", "index.handler", 128, nodeDigest));
+            cold.put("Java", coldStarts(node, "cold-java", "java", "Handler", 256, javaDigest));
+            rssCold = node.residentKb();
+            say("Nest server VmRSS after the cold starts: %s", mib(rssCold[0]));
+        }
+    }
+
+    // ---- startup -------------------------------------------------------------------------------------------
+
+    private void startup() {
+        http.probe("http://127.0.0.1:" + BenchHttp.freePort() + "/health", Map.of()); // warms up this client
+        say("\nStartup: launch to /health 200, fresh data directory each");
+        for (int i = 1; i <= s.startupRuns(); i++) {
+            NestNode node = NestNode.start(children, http, s.java(), s.serverJvmOptions(), jar, runtimesDir(),
+                    work.resolve("startup-" + i));
+            serverArgv = node.argv();
+            double ms = node.readyMillis();
+            node.close();
+            OptionalLong logged = node.loggedStartMillis();
+            startupMs.add(ms);
+            logged.ifPresent(l -> startupLoggedMs.add((double) l));
+            say("  run %d: %.0f ms (server log: started in %s)", i, ms,
+                    logged.isPresent() ? logged.getAsLong() + " ms" : "?");
+        }
+    }
+
+    // ---- warm path -----------------------------------------------------------------------------------------
+
+    /** The runtime host started directly: wrk against its {@code /invoke}, and through nginx if asked. */
+    private void baseline(String runtime, String label, Path code, String handler, int memoryMb, boolean withNginx) {
+        say("\nWarm path, %s host without Nest", label);
+        try (RuntimeHost host = RuntimeHost.start(children, runtimesDir(), runtime, memoryMb, s.java(), jar, work)) {
+            host.load("s-1", "default/bench-" + runtime, code, handler, memoryMb, s.connections());
+            String url = host.invokeUrl("s-1");
+            Map<String, String> secret = Map.of("X-Nest-Secret", host.secret());
+            checkHello(http.send("GET", url, secret, null, java.time.Duration.ofSeconds(30)), "GET " + url);
+            warm.add(new Warm(runtime, "direct", "host `/invoke` directly", measure(label + " host directly", url, secret)));
+            if (withNginx) {
+                try (NginxProxy proxy = NginxProxy.start(children, s.nginx(), work.resolve("nginx"), host.port(),
+                        host.secret(), "/invoke/s-1/")) {
+                    warm.add(new Warm(runtime, "nginx", "nginx -> host", measure(label + " through nginx",
+                            proxy.base() + "/invoke/s-1/", Map.of())));
+                }
+            }
+        }
+    }
+
+    /** wrk against {@code /fn/function} (its first request starts the instance). */
+    private void throughNest(NestNode node, String runtime, String label, String function) {
+        say("\nWarm path, %s through Nest", label);
+        checkHello(node.invoke("/fn/" + function), "GET /fn/" + function);
+        warm.add(new Warm(runtime, "nest", "Nest `/fn/" + function + "` -> host",
+                measure(label + " through Nest", node.base() + "/fn/" + function, Map.of())));
+    }
+
+    private Wrk.Result measure(String what, String url, Map<String, String> headers) {
+        if (s.warmupSeconds() > 0) {
+            wrk.run(url, headers, s.connections(), s.warmupSeconds());
+        }
+        Wrk.Result r = wrk.run(url, headers, s.connections(), s.seconds());
+        say("  %-28s %9s req/s  p50 %8s  p99 %8s%s", what, String.format(Locale.ROOT, "%,.0f", r.requestsPerSecond()),
+                ms(r.p50Ms()), ms(r.p99Ms()), r.errors() > 0 ? "  ERRORS: " + r.non2xx() + " non-2xx, "
+                        + r.socketErrors() + " socket" : "");
+        return r;
+    }
+
+    private static void checkHello(BenchHttp.Response r, String what) {
+        if (r.status() != 200 || !r.text().equals(BODY)) {
+            throw new IllegalStateException(what + ": expected 200 '" + BODY + "', got " + r);
+        }
+    }
+
+    /** Compiles the Java function with javac into {@code dir/classes}, against the jar (as Nest would). */
+    private Path compileDirect(Path source, Path dir) {
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        if (javac == null) {
+            throw new IllegalStateException("no Java compiler: run the benchmark with a JDK, not a JRE");
+        }
+        Path classes = dir.resolve("classes");
+        try {
+            Files.createDirectories(classes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = javac.run(null, err, err, "--release", "21", "-proc:none", "-cp", jar.toString(), "-d",
+                classes.toString(), source.resolve("Handler.java").toString());
+        if (rc != 0) {
+            throw new IllegalStateException("javac failed on the benchmark's Handler.java:\n" + err.toString(StandardCharsets.UTF_8));
+        }
+        return dir;
+    }
+
+    // ---- cold start ----------------------------------------------------------------------------------------
+
+    /** N cold starts: each deploys a new version (changed env) and sends it its first request. */
+    private Cold coldStarts(NestNode node, String name, String runtime, String handler, int memoryMb, String digest) {
+        say("\nCold starts, %s (%s): new version, then its first request", runtime, name);
+        node.create(spec(name, runtime, handler, memoryMb, 1, Optional.of("1s"), "0"), digest);
+        List<Double> client = new ArrayList<>();
+        List<Double> deploy = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        int warmAnswers = 0;
+        boolean primed = false;
+        int attempt = 0;
+        StringBuilder line = new StringBuilder("  ms:");
+        while (ids.size() < s.coldStarts()) {
+            if (++attempt > 2 * s.coldStarts() + 5) {
+                throw new IllegalStateException(name + ": " + warmAnswers + " of " + (attempt - 1) + " first requests to "
+                        + "a new version were not cold (no x-nest-cold: true); a new version should start a new instance");
+            }
+            BenchHttp.Response d = node.update(name, spec(name, runtime, handler, memoryMb, 1, Optional.of("1s"),
+                    String.valueOf(attempt)));
+            BenchHttp.Response r = node.invoke("/fn/" + name);
+            checkHello(r, "cold request " + attempt + " to /fn/" + name);
+            if (!r.header("x-nest-cold").orElse("").equals("true")) {
+                warmAnswers++;
+                continue;
+            }
+            if (!primed) {
+                primed = true; // the first cold start also warms the server's own code paths: not recorded
+                line.append(String.format(Locale.ROOT, " (%.0f)", r.nanos() / 1e6));
+            } else {
+                client.add(r.nanos() / 1e6);
+                deploy.add(d.nanos() / 1e6);
+                ids.add(r.header("x-nest-invocation-id").orElseThrow(() ->
+                        new IllegalStateException("no x-nest-invocation-id on " + r)));
+                line.append(String.format(Locale.ROOT, " %.0f", r.nanos() / 1e6));
+            }
+            if (s.coldPauseMillis() > 0) {
+                BenchHttp.sleep(s.coldPauseMillis());
+            }
+        }
+        say("%s", line);
+        List<Double> server = new ArrayList<>();
+        Map<String, List<Double>> phases = new LinkedHashMap<>();
+        for (String id : ids) {
+            JsonNode inv = node.invocation(id);
+            if (!inv.path("cold").asBoolean(false)) {
+                say("  WARNING: invocation %s answered x-nest-cold: true but is recorded as warm: %s", id, inv);
+            }
+            server.add(inv.path("durationMs").asDouble(Double.NaN));
+            inv.path("phases").properties().forEach(e ->
+                    phases.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue().asDouble()));
+        }
+        Cold c = new Cold(client, server, deploy, phases, warmAnswers);
+        say("  p50 %s  p99 %s  (server p50 %s; phases p50: %s)%s", ms(Stats.median(client)),
+                ms(Stats.percentile(client, 99)), ms(Stats.median(server)), phaseLine(c),
+                warmAnswers > 0 ? "; " + warmAnswers + " first requests were not cold" : "");
+        return c;
+    }
+
+    private static String phaseLine(Cold c) {
+        StringBuilder sb = new StringBuilder();
+        for (String p : phaseNames(List.of(c))) {
+            List<Double> v = c.phases().getOrDefault(p, List.of());
+            sb.append(sb.isEmpty() ? "" : ", ").append(p).append(' ').append(v.isEmpty() ? "-" : ms(Stats.median(v)));
+        }
+        return sb.toString();
+    }
+
+    private static List<String> phaseNames(java.util.Collection<Cold> colds) {
+        List<String> names = new ArrayList<>(PHASES);
+        for (Cold c : colds) {
+            for (String p : c.phases().keySet()) {
+                if (!names.contains(p)) {
+                    names.add(p);
+                }
+            }
+        }
+        return names;
+    }
+
+    // ---- specs, files ----------------------------------------------------------------------------------
+
+    private static ObjectNode spec(String name, String runtime, String handler, int memoryMb, int concurrency,
+                                   Optional<String> keepAlive, String run) {
+        ObjectNode n = BenchHttp.JSON.createObjectNode();
+        n.put("name", name);
+        n.put("runtime", runtime);
+        n.put("handler", handler);
+        n.put("memory", memoryMb);
+        n.put("timeout", "30s");
+        n.put("concurrency", concurrency);
+        n.putObject("env").put("BENCH_RUN", run);
+        ObjectNode scaling = n.putObject("scaling");
+        scaling.put("min", 0);
+        scaling.put("max", 1);
+        keepAlive.ifPresent(k -> scaling.put("keep-alive", k));
+        return n;
+    }
+
+    private Path runtimesDir() {
+        return s.root().resolve("runtimes");
+    }
+
+    private static Path write(Path dir, String file, String text) {
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve(file), text);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void delete(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException ignored) {
+            // a temp directory left behind is harmless
+        }
+    }
+
+    // ---- report --------------------------------------------------------------------------------------------
+
+    private String report() {
+        StringBuilder b = new StringBuilder();
+        b.append("Measured ").append(machine.date()).append(" on ").append(machine.cores()).append(" cores (`nproc`), ")
+                .append(machine.cpu()).append(", Linux ").append(machine.kernel()).append("; ").append(machine.jdk())
+                .append("; Node.js ").append(machine.node()).append("; nginx ").append(machine.nginx()).append("; wrk ")
+                .append(machine.wrk()).append("; Nest ").append(machine.commit()).append(". Load average (1/5/15 min) ")
+                .append(loadStart).append(" at the start, ").append(loadEnd).append(" at the end.\n\n");
+        b.append("Command: `").append(command()).append("` (").append(settingsText()).append(").\n");
+        b.append("The server runs as `").append(serverCommand()).append("` (embedded defaults, `process` driver); ")
+                .append("the directly started hosts use the `launch` line of their `runtime.yaml`, as Nest does.\n\n");
+        b.append("The load generator (wrk), the proxy (nginx or Nest) and the runtime host share the machine's ")
+                .append(machine.cores()).append(" cores.\n");
+        if (!s.full()) {
+            b.append("\n**Quick run** (NEST_BENCH_SECONDS < ").append(BenchSettings.FULL_SECONDS)
+                    .append("): a smoke test of the harness, not results.\n");
+        }
+        if (!warm.isEmpty()) {
+            warmReport(b);
+        }
+        if (!cold.isEmpty()) {
+            coldReport(b);
+        }
+        serverReport(b);
+        return b.toString();
+    }
+
+    private void warmReport(StringBuilder b) {
+        b.append("\n### Warm path\n\n");
+        b.append("A trivial function (answers `hello`) with one instance serving all ").append(s.connections())
+                .append(" connections (`concurrency: ").append(s.connections()).append("`, `scaling.max: 1`); `wrk -t1 -c")
+                .append(s.connections()).append(" -d").append(s.seconds()).append("s --latency` after a ")
+                .append(s.warmupSeconds()).append(" s warm-up run. Order: the direct and nginx baselines of both ")
+                .append("runtimes, then both runtimes through Nest, then the cold starts.\n\n");
+        b.append("| runtime | path | req/s | p50 | p90 | p99 | errors |\n|---|---|---:|---:|---:|---:|---:|\n");
+        List<String> order = List.of("direct", "nginx", "nest");
+        List<Warm> rows = warm.stream().sorted(Comparator.comparing((Warm w) -> !w.runtime().equals("nodejs"))
+                .thenComparing(w -> order.indexOf(w.path()))).toList();
+        for (Warm w : rows) {
+            Wrk.Result r = w.result();
+            b.append("| ").append(label(w.runtime())).append(" | ").append(w.description()).append(" | ")
+                    .append(String.format(Locale.ROOT, "%,.0f", r.requestsPerSecond())).append(" | ").append(ms(r.p50Ms()))
+                    .append(" | ").append(ms(r.p90Ms())).append(" | ").append(ms(r.p99Ms())).append(" | ")
+                    .append(r.errors()).append(" |\n");
+        }
+        b.append("\n| ratio | Node.js | Java | target (issue #2) |\n|---|---:|---:|---|\n");
+        b.append("| throughput through Nest / direct | ").append(ratio("nodejs", "nest")).append(" | ")
+                .append(ratio("java", "nest")).append(" | >= 0.5 |\n");
+        b.append("| throughput through nginx / direct | ").append(ratio("nodejs", "nginx")).append(" | - | reference |\n");
+        b.append("| added p50 latency through Nest | ").append(added("nodejs", "nest")).append(" | ")
+                .append(added("java", "nest")).append(" | <= 0.5 ms |\n");
+        b.append("| added p50 latency through nginx | ").append(added("nodejs", "nginx")).append(" | - | reference |\n");
+    }
+
+    private Optional<Wrk.Result> find(String runtime, String path) {
+        return warm.stream().filter(w -> w.runtime().equals(runtime) && w.path().equals(path)).map(Warm::result).findFirst();
+    }
+
+    private String ratio(String runtime, String path) {
+        var direct = find(runtime, "direct");
+        var other = find(runtime, path);
+        return direct.isPresent() && other.isPresent()
+                ? String.format(Locale.ROOT, "%.2fx", other.get().requestsPerSecond() / direct.get().requestsPerSecond()) : "-";
+    }
+
+    private String added(String runtime, String path) {
+        var direct = find(runtime, "direct");
+        var other = find(runtime, path);
+        return direct.isPresent() && other.isPresent()
+                ? String.format(Locale.ROOT, "%+.2f ms", other.get().p50Ms() - direct.get().p50Ms()) : "-";
+    }
+
+    private void coldReport(StringBuilder b) {
+        int n = cold.values().iterator().next().clientMs().size();
+        b.append("\n### Cold start\n\n");
+        b.append(n).append(" cold starts per runtime, each the first request to a newly deployed version ")
+                .append("(`PUT /api/v1/functions/{name}` with a changed `env` value), each answered with `x-nest-cold: true`; ")
+                .append("one unrecorded cold start before them. Client time: from sending the request to the whole ")
+                .append("response, on a kept-alive connection to the server. Nearest-rank percentiles (with 20 samples, ")
+                .append("p99 is the slowest). Server: the invocation record's duration (gateway arrival to response).\n\n");
+        b.append("| runtime | p50 | p99 | min | server p50 | deploy (PUT) p50 |\n|---|---:|---:|---:|---:|---:|\n");
+        cold.forEach((rt, c) -> b.append("| ").append(rt).append(" | ").append(ms(Stats.median(c.clientMs()))).append(" | ")
+                .append(ms(Stats.percentile(c.clientMs(), 99))).append(" | ").append(ms(Stats.min(c.clientMs())))
+                .append(" | ").append(ms(Stats.median(c.serverMs()))).append(" | ").append(ms(Stats.median(c.deployMs())))
+                .append(" |\n"));
+        List<String> names = phaseNames(cold.values());
+        b.append("\nServer-side phases (`GET /api/v1/invocations/{id}`), medians. `queue` is the whole wait for an ")
+                .append("instance, so on a cold start it contains `pod` (process start to `/health` ready), `load` and ")
+                .append("`init` (the host's `/load` timings); `exec` is the forwarded request itself.\n\n| runtime | ")
+                .append(String.join(" | ", names)).append(" |\n|---|").append("---:|".repeat(names.size())).append('\n');
+        cold.forEach((rt, c) -> {
+            b.append("| ").append(rt).append(" |");
+            for (String p : names) {
+                List<Double> v = c.phases().getOrDefault(p, List.of());
+                b.append(' ').append(v.isEmpty() ? "-" : ms(Stats.median(v))).append(" |");
+            }
+            b.append('\n');
+        });
+        int notCold = cold.values().stream().mapToInt(Cold::warmAnswers).sum();
+        if (notCold > 0) {
+            b.append("\n").append(notCold).append(" first requests to a new version were not cold and were not counted.\n");
+        }
+    }
+
+    private void serverReport(StringBuilder b) {
+        b.append("\n### Server\n\n| figure | value |\n|---|---:|\n");
+        if (!startupMs.isEmpty()) {
+            b.append("| startup: launch to `/health` 200, median of ").append(startupMs.size())
+                    .append(" (fresh data dir each) | ").append(String.format(Locale.ROOT, "%.0f ms (min %.0f, max %.0f)",
+                            Stats.median(startupMs), Stats.min(startupMs), Stats.max(startupMs))).append(" |\n");
+            if (!startupLoggedMs.isEmpty()) {
+                b.append("| startup as logged by the server (\"started in\"), median | ")
+                        .append(String.format(Locale.ROOT, "%.0f ms", Stats.median(startupLoggedMs))).append(" |\n");
+            }
+        }
+        if (rssReady != null) {
+            b.append("| resident memory (VmRSS) at ready | ").append(mib(rssReady[0])).append(" |\n");
+        }
+        if (rssWarm != null) {
+            b.append("| VmRSS after the warm runs | ").append(mib(rssWarm[0])).append(" |\n");
+        }
+        if (rssCold != null) {
+            b.append("| VmRSS after the cold starts | ").append(mib(rssCold[0])).append(" |\n");
+        }
+        long[] last = rssCold != null ? rssCold : rssWarm != null ? rssWarm : rssReady;
+        if (last != null) {
+            b.append("| peak VmRSS (VmHWM) | ").append(mib(last[1])).append(" |\n");
+        }
+    }
+
+    private String command() {
+        StringBuilder c = new StringBuilder();
+        if (s.seconds() != BenchSettings.FULL_SECONDS) {
+            c.append("NEST_BENCH_SECONDS=").append(s.seconds()).append(' ');
+        }
+        return c.append("distribution/bench.sh").toString();
+    }
+
+    private String settingsText() {
+        return String.format(Locale.ROOT, "%d s per wrk run after a %d s warm-up, %d connections, %d cold starts per "
+                + "runtime, %d startup(s)", s.seconds(), s.warmupSeconds(), s.connections(), s.coldStarts(), s.startupRuns());
+    }
+
+    private String serverCommand() {
+        if (serverArgv.isEmpty()) {
+            return "java -jar nest.jar server";
+        }
+        List<String> out = new ArrayList<>();
+        out.add("java");
+        int i = 1;
+        for (; i < serverArgv.size() && !serverArgv.get(i).equals("-jar"); i++) {
+            out.add(serverArgv.get(i));
+        }
+        out.addAll(List.of("-jar", "nest.jar", "server", "--port", "P", "--data", "TMP/data", "--functions",
+                "TMP/functions", "--runtimes", "runtimes"));
+        return String.join(" ", out);
+    }
+
+    private static String label(String runtime) {
+        return runtime.equals("nodejs") ? "Node.js" : "Java";
+    }
+
+    static String ms(double v) {
+        if (Double.isNaN(v)) {
+            return "-";
+        }
+        return v >= 100 ? String.format(Locale.ROOT, "%.0f ms", v)
+                : v >= 10 ? String.format(Locale.ROOT, "%.1f ms", v) : String.format(Locale.ROOT, "%.2f ms", v);
+    }
+
+    static String mib(long kb) {
+        return kb < 0 ? "-" : String.format(Locale.ROOT, "%.0f MiB", kb / 1024.0);
+    }
+
+    private static void say(String format, Object... args) {
+        System.out.println(String.format(Locale.ROOT, format, args));
+        System.out.flush();
+    }
+}
