@@ -7,6 +7,7 @@ import dev.nest.artifact.PackageLimits;
 import dev.nest.cluster.Cluster;
 import dev.nest.cluster.EmbeddedZooKeeper;
 import dev.nest.cluster.NodeInfo;
+import dev.nest.common.Json;
 import dev.nest.common.NestException;
 import dev.nest.config.ConfigException;
 import dev.nest.config.NestConfig;
@@ -35,6 +36,10 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -69,29 +74,44 @@ public final class NestServer implements AutoCloseable {
     public static NestServer start(NestConfig requested) {
         Clock clock = Clock.systemUTC();
         Deque<AutoCloseable> closers = new ArrayDeque<>();
+        StartupTimer timer = new StartupTimer();
         try {
             NestConfig config = requested.server().port() == 0 ? requested.withPort(freePort()) : requested;
             Path data = config.dataDir().toAbsolutePath().normalize();
             Files.createDirectories(data);
             closers.push(lock(data));
+            timer.mark("lock");
 
+            // Independent steps start in parallel: most of their time is class loading and file I/O.
+            ExecutorService boot = Executors.newVirtualThreadPerTaskExecutor();
+            Future<?> warmHelidon = boot.submit(NestServer::warmUpHelidon);
+            Future<EmbeddedZooKeeper> embeddedZk = config.cluster().embedded()
+                    ? boot.submit(() -> EmbeddedZooKeeper.start(data.resolve("zookeeper"), config.cluster().embeddedPort()))
+                    : null;
+            Future<NodeStore> storeF = boot.submit(() -> NodeStore.open(data, clock, config.store().retention(),
+                    config.store().maxLogLineBytes()));
+            Future<RuntimeRegistry> runtimesF = boot.submit(() -> RuntimeRegistry.load(config.runtimesDir().toAbsolutePath().normalize()));
             String zk = config.cluster().zookeeper();
-            if (config.cluster().embedded()) {
-                EmbeddedZooKeeper embedded = EmbeddedZooKeeper.start(data.resolve("zookeeper"), config.cluster().embeddedPort());
+            if (embeddedZk != null) {
+                EmbeddedZooKeeper embedded = join(embeddedZk);
                 closers.push(embedded);
                 zk = embedded.connectString();
             }
-            NodeStore store = NodeStore.open(data, clock, config.store().retention(), config.store().maxLogLineBytes());
+            timer.mark("zookeeper");
+            NodeStore store = join(storeF);
             closers.push(store);
-            RuntimeRegistry runtimes = RuntimeRegistry.load(config.runtimesDir().toAbsolutePath().normalize());
+            timer.mark("store");
+            RuntimeRegistry runtimes = join(runtimesF);
             ArtifactStore artifacts = new ArtifactStore(data.resolve("artifacts"), PackageLimits.DEFAULT);
             String nodeId = config.nodeId();
             SandboxDriver driver = driver(config, nodeId, data);
+            timer.mark("runtimes+driver");
 
             NodeInfo self = new NodeInfo(nodeId, config.node().address(), config.server().port(), config.node().zone(),
                     config.node().region(), driver.name(), clock.instant(), Map.of());
             Cluster cluster = Cluster.start(zk, config.cluster(), self, clock);
             closers.push(cluster);
+            timer.mark("cluster");
 
             NodeAgent agent = new NodeAgent(config.sidecar(), nodeId, data, data.resolve("artifacts").resolve("code"),
                     driver, runtimes, digest -> artifacts.find(digest).map(a -> a.codeDir()), store::log,
@@ -101,10 +121,14 @@ public final class NestServer implements AutoCloseable {
             FunctionFiles files = new FunctionFiles(config.functionsDir(), deployer, cluster.functions(), 2_000);
             closers.push(files);
             files.start();
+            timer.mark("functions");
             agent.start();
+            timer.mark("agent");
 
             String url = "http://" + config.node().address() + ":" + config.server().port();
             AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes, url);
+            join(warmHelidon);
+            boot.shutdown();
             HttpRouting.Builder routing = HttpRouting.builder();
             Errors.register(routing);
             api.routing(routing);
@@ -120,6 +144,7 @@ public final class NestServer implements AutoCloseable {
             if (!web.isRunning()) {
                 throw new ConfigException("cannot start the admin server on a loopback port");
             }
+            timer.mark("admin");
             Gateway gateway = new Gateway(cluster.functions(), agent, store::record, config.server().maxBody(), clock);
             try {
                 gateway.start(config.server().host(), config.server().port(), web.port(),
@@ -130,8 +155,9 @@ public final class NestServer implements AutoCloseable {
                         + " (is another server using the port?); choose another with --port or server.port");
             }
             closers.push(gateway);
+            timer.mark("gateway");
             LOG.info("Nest node " + nodeId + " ready on " + url + " (driver " + driver.name() + ", ZooKeeper " + zk
-                    + (config.cluster().embedded() ? " embedded" : "") + ", data " + data + ")");
+                    + (config.cluster().embedded() ? " embedded" : "") + ", data " + data + "); start-up " + timer);
             return new NestServer(closers, web, config, cluster, files, gateway.port());
         } catch (RuntimeException | IOException e) {
             closeAll(closers);
@@ -140,6 +166,47 @@ public final class NestServer implements AutoCloseable {
             }
             throw new NestException(500, "cannot start", e.getMessage(), e);
         }
+    }
+
+    /** Time per start-up step, for the ready line of the log. */
+    private static final class StartupTimer {
+        private final long t0 = System.nanoTime();
+        private long last = t0;
+        private final StringBuilder steps = new StringBuilder();
+
+        void mark(String step) {
+            long now = System.nanoTime();
+            steps.append(steps.isEmpty() ? "" : ", ").append(step).append(' ').append((now - last) / 1_000_000).append(" ms");
+            last = now;
+        }
+
+        @Override
+        public String toString() {
+            return (System.nanoTime() - t0) / 1_000_000 + " ms (" + steps + ")";
+        }
+    }
+
+    /** Waits for a start-up step; its failure becomes this start's failure. */
+    private static <T> T join(Future<T> f) {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new NestException(500, "cannot start", e.getCause().toString(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NestException(500, "cannot start", "interrupted");
+        }
+    }
+
+    /** Loads the admin server's classes while ZooKeeper and H2 start, on the other core. */
+    private static void warmUpHelidon() {
+        HttpRouting.Builder r = HttpRouting.builder();
+        r.get("/", (req, res) -> res.send());
+        WebServer.builder().host("127.0.0.1").port(0).addRouting(r).build();
+        Json.mapper().createObjectNode();
     }
 
     private static int freePort() throws IOException {

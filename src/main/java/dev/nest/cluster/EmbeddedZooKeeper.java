@@ -25,6 +25,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     public static EmbeddedZooKeeper start(Path dir, int port) {
         System.setProperty("zookeeper.admin.enableServer", "false");
         System.setProperty("zookeeper.4lw.commands.whitelist", "ruok,srvr,stat");
+        System.setProperty("zookeeper.maxCnxns", "1000");
         try {
             File d = dir.toFile();
             if (!d.isDirectory() && !d.mkdirs()) {
