@@ -71,12 +71,11 @@ public final class NodeStore implements AutoCloseable {
             Connection c = DriverManager.getConnection(url, "nest", "");
             try (Statement s = c.createStatement()) {
                 s.execute("""
-                        CREATE TABLE IF NOT EXISTS invocations (
-                          k BIGINT PRIMARY KEY, id VARCHAR(64) NOT NULL, function VARCHAR(160) NOT NULL,
-                          version INT NOT NULL, started_ms BIGINT NOT NULL, duration_ms DOUBLE PRECISION NOT NULL,
-                          status INT NOT NULL, cold BOOLEAN NOT NULL, instance VARCHAR(128) NOT NULL,
-                          error VARCHAR(2000) NOT NULL, phases VARCHAR(2000) NOT NULL)""");
-                s.execute("CREATE INDEX IF NOT EXISTS invocations_fn ON invocations(function, k)");
+                        CREATE TABLE IF NOT EXISTS invocation_batches (
+                          b BIGINT PRIMARY KEY, n INT NOT NULL, data VARBINARY(1000000000) NOT NULL)""");
+                s.execute("""
+                        CREATE TABLE IF NOT EXISTS invocation_index (
+                          function VARCHAR(160) NOT NULL, b BIGINT NOT NULL, PRIMARY KEY (function, b))""");
                 s.execute("""
                         CREATE TABLE IF NOT EXISTS logs (
                           seq BIGINT AUTO_INCREMENT PRIMARY KEY, at TIMESTAMP(3) WITH TIME ZONE NOT NULL,
@@ -170,32 +169,18 @@ public final class NodeStore implements AutoCloseable {
             return;
         }
         List<Flush> flushes = new ArrayList<>();
-        try (PreparedStatement inv = writer.prepareStatement(
-                "INSERT INTO invocations VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+        List<InvocationRecord> invocations = new ArrayList<>();
+        try (PreparedStatement inv = writer.prepareStatement("INSERT INTO invocation_batches VALUES (?,?,?)");
+             PreparedStatement idx = writer.prepareStatement("INSERT INTO invocation_index VALUES (?,?)");
              PreparedStatement log = writer.prepareStatement(
                      "INSERT INTO logs(at, function, version, invocation_id, instance, level, text) VALUES (?,?,?,?,?,?,?)");
              PreparedStatement aud = writer.prepareStatement(
                      "INSERT INTO audit(at, function, action, version, source, detail) VALUES (?,?,?,?,?,?)")) {
-            int ni = 0;
             int nl = 0;
             int na = 0;
             for (Object o : batch) {
                 switch (o) {
-                    case InvocationRecord r -> {
-                        inv.setLong(1, key(r.id(), r.startedAt()));
-                        inv.setString(2, truncate(r.id(), 64));
-                        inv.setString(3, truncate(r.function(), 160));
-                        inv.setInt(4, r.version());
-                        inv.setLong(5, r.startedAt().toEpochMilli());
-                        inv.setDouble(6, r.durationMs());
-                        inv.setInt(7, r.status());
-                        inv.setBoolean(8, r.cold());
-                        inv.setString(9, truncate(r.instance(), 128));
-                        inv.setString(10, truncate(r.error(), 2000));
-                        inv.setString(11, phases(r.phases()));
-                        inv.addBatch();
-                        ni++;
-                    }
+                    case InvocationRecord r -> invocations.add(r);
                     case LogLine l -> {
                         log.setObject(1, l.at().atOffset(java.time.ZoneOffset.UTC));
                         log.setString(2, truncate(l.function(), 160));
@@ -221,8 +206,18 @@ public final class NodeStore implements AutoCloseable {
                     default -> throw new IllegalStateException("unexpected row " + o);
                 }
             }
-            if (ni > 0) {
-                inv.executeBatch();
+            if (!invocations.isEmpty()) {
+                long b = nextBatch();
+                inv.setLong(1, b);
+                inv.setInt(2, invocations.size());
+                inv.setBytes(3, InvocationCodec.encode(invocations));
+                inv.executeUpdate();
+                for (String fn : new java.util.TreeSet<>(invocations.stream().map(InvocationRecord::function).toList())) {
+                    idx.setString(1, truncate(fn, 160));
+                    idx.setLong(2, b);
+                    idx.addBatch();
+                }
+                idx.executeBatch();
             }
             if (nl > 0) {
                 log.executeBatch();
@@ -265,30 +260,16 @@ public final class NodeStore implements AutoCloseable {
         return startedAt.toEpochMilli() << 20 | (id.hashCode() & 0xfffff);
     }
 
-    /** {@code name=ms;...}: cheaper to write than JSON on a path taken once per invocation. */
-    private static String phases(Map<String, Double> phases) {
-        StringBuilder sb = new StringBuilder(phases.size() * 16);
-        phases.forEach((k, v) -> {
-            if (!sb.isEmpty()) {
-                sb.append(';');
-            }
-            sb.append(k).append('=').append(Math.round(v * 1000) / 1000.0);
-        });
-        return sb.toString();
-    }
+    private long lastBatch;
 
-    private static Map<String, Double> parsePhases(String text) {
-        Map<String, Double> out = new java.util.LinkedHashMap<>();
-        if (text.isEmpty()) {
-            return out;
-        }
-        for (String part : text.split(";")) {
-            int eq = part.indexOf('=');
-            if (eq > 0) {
-                out.put(part.substring(0, eq), Double.parseDouble(part.substring(eq + 1)));
-            }
-        }
-        return out;
+    /**
+     * The key of the next invocation batch: {@code writtenMillis << 12 | n}, increasing. A record is written
+     * after it started, so the batch holding an invocation that started at T was written at T or later.
+     */
+    private long nextBatch() {
+        long b = Math.max(clock.millis() << 12, lastBatch + 1);
+        lastBatch = b;
+        return b;
     }
 
     private static String truncate(String s, int max) {
@@ -302,9 +283,12 @@ public final class NodeStore implements AutoCloseable {
         }
         lastPurge = now;
         Instant cutoff = now.minus(retention);
-        try (PreparedStatement a = writer.prepareStatement("DELETE FROM invocations WHERE k < ?");
+        try (PreparedStatement a = writer.prepareStatement("DELETE FROM invocation_batches WHERE b < ?");
+             PreparedStatement c = writer.prepareStatement("DELETE FROM invocation_index WHERE b < ?");
              PreparedStatement b = writer.prepareStatement("DELETE FROM logs WHERE at < ?")) {
-            a.setLong(1, cutoff.toEpochMilli() << 20);
+            a.setLong(1, cutoff.toEpochMilli() << 12);
+            c.setLong(1, cutoff.toEpochMilli() << 12);
+            c.executeUpdate();
             b.setObject(1, cutoff.atOffset(java.time.ZoneOffset.UTC));
             int n = a.executeUpdate() + b.executeUpdate();
             writer.commit();
@@ -318,35 +302,90 @@ public final class NodeStore implements AutoCloseable {
 
     // ---- reads (each on its own connection; H2 serves them concurrently with the writer) -----------------
 
-    /** Recent invocations, newest first; {@code function} empty means all. */
+    /** Recent invocations, newest first by start time; {@code function} empty means all. */
     public List<InvocationRecord> invocations(Optional<String> function, int limit) {
-        String sql = "SELECT * FROM invocations" + (function.isPresent() ? " WHERE function = ?" : "")
-                + " ORDER BY k DESC LIMIT ?";
-        return query(sql, ps -> {
-            int i = 1;
-            if (function.isPresent()) {
-                ps.setString(i++, function.get());
+        String sql = function.isPresent()
+                ? "SELECT x.b, x.data FROM invocation_index i JOIN invocation_batches x ON x.b = i.b"
+                + " WHERE i.function = ? ORDER BY i.b DESC"
+                : "SELECT b, data FROM invocation_batches ORDER BY b DESC";
+        List<InvocationRecord> out = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        try (Connection c = DriverManager.getConnection(url, "nest", "");
+             PreparedStatement ps = c.prepareStatement(sql)) {
+            function.ifPresent(f -> {
+                try {
+                    ps.setString(1, f);
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            ps.setFetchSize(16);
+            try (ResultSet rs = ps.executeQuery()) {
+                java.util.PriorityQueue<InvocationRecord> newest = new java.util.PriorityQueue<>(
+                        java.util.Comparator.comparingLong((InvocationRecord r) -> key(r.id(), r.startedAt())));
+                while (rs.next()) {
+                    long writtenMillis = rs.getLong(1) >>> 12;
+                    // every record in this batch and in older ones started before it was written
+                    if (newest.size() >= limit && newest.peek().startedAt().toEpochMilli() > writtenMillis) {
+                        break;
+                    }
+                    for (InvocationRecord r : InvocationCodec.decode(rs.getBytes(2))) {
+                        if (function.isPresent() && !function.get().equals(r.function())) {
+                            continue;
+                        }
+                        newest.add(r);
+                        if (newest.size() > limit) {
+                            newest.poll();
+                        }
+                    }
+                }
+                out.addAll(newest);
             }
-            ps.setInt(i, limit);
-        }, NodeStore::invocation);
+        } catch (SQLException e) {
+            throw new NestException(500, "store unavailable", "node database query failed: " + e.getMessage(), e);
+        }
+        out.sort(java.util.Comparator.comparingLong((InvocationRecord r) -> key(r.id(), r.startedAt())).reversed());
+        List<InvocationRecord> unique = new ArrayList<>(out.size());
+        for (InvocationRecord r : out) {
+            if (seen.add(r.id())) {
+                unique.add(r);
+            }
+        }
+        return unique;
     }
 
     /**
-     * One invocation by id (a primary-key lookup, see {@link #key}).
+     * One invocation by id. Gateway ids carry their start time, so only batches written after it are read;
+     * other ids are searched in every batch, newest first.
      */
     public Optional<InvocationRecord> invocation(String id) {
-        if (!gatewayId(id)) {
-            return query("SELECT * FROM invocations WHERE id = ?", ps -> ps.setString(1, id), NodeStore::invocation)
-                    .stream().findFirst();
+        boolean timed = gatewayId(id);
+        // a minute of slack: the batch's clock and the gateway's may disagree slightly
+        long from = timed ? ((key(id, Instant.EPOCH) >>> 20) - 60_000) << 12 : Long.MIN_VALUE;
+        String sql = timed ? "SELECT data FROM invocation_batches WHERE b >= ? ORDER BY b"
+                : "SELECT data FROM invocation_batches ORDER BY b DESC";
+        try (Connection c = DriverManager.getConnection(url, "nest", "");
+             PreparedStatement ps = c.prepareStatement(sql)) {
+            if (timed) {
+                ps.setLong(1, from);
+            }
+            ps.setFetchSize(4);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    for (InvocationRecord r : InvocationCodec.decode(rs.getBytes(1))) {
+                        if (r.id().equals(id)) {
+                            return Optional.of(r);
+                        }
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new NestException(500, "store unavailable", "node database query failed: " + e.getMessage(), e);
         }
-        long k = key(id, Instant.EPOCH);
-        return query("SELECT * FROM invocations WHERE k = ? AND id = ?", ps -> {
-            ps.setLong(1, k);
-            ps.setString(2, id);
-        }, NodeStore::invocation).stream().findFirst();
+        return Optional.empty();
     }
 
-    private static boolean gatewayId(String id) {
+    static boolean gatewayId(String id) {
         if (id.length() < 16) {
             return false;
         }
@@ -390,12 +429,6 @@ public final class NodeStore implements AutoCloseable {
                 rs.getString("action"), rs.getInt("version"), rs.getString("source"), rs.getString("detail")));
     }
 
-    private static InvocationRecord invocation(ResultSet rs) throws SQLException {
-        Map<String, Double> phases = parsePhases(rs.getString("phases"));
-        return new InvocationRecord(rs.getString("id"), rs.getString("function"), rs.getInt("version"),
-                Instant.ofEpochMilli(rs.getLong("started_ms")), rs.getDouble("duration_ms"),
-                rs.getInt("status"), rs.getBoolean("cold"), rs.getString("instance"), rs.getString("error"), phases);
-    }
 
     private interface Binder {
         void bind(PreparedStatement ps) throws SQLException;

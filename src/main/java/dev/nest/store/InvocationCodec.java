@@ -1,0 +1,148 @@
+package dev.nest.store;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.DataFormatException;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
+
+/**
+ * The stored form of a batch of invocation records: one tab-separated line per record, deflated. Writing a
+ * batch of thousands of invocations costs one database row instead of thousands, which keeps recording off
+ * the invocation path's CPU budget. Text fields escape backslash, tab and newline.
+ */
+final class InvocationCodec {
+    private static final int FIELDS = 10;
+
+    private InvocationCodec() {
+    }
+
+    static byte[] encode(List<InvocationRecord> records) {
+        StringBuilder sb = new StringBuilder(records.size() * 160);
+        for (InvocationRecord r : records) {
+            text(sb, r.id()).append('\t');
+            text(sb, r.function()).append('\t');
+            sb.append(r.version()).append('\t');
+            sb.append(r.startedAt().toEpochMilli()).append('\t');
+            sb.append(r.durationMs()).append('\t');
+            sb.append(r.status()).append('\t');
+            sb.append(r.cold() ? '1' : '0').append('\t');
+            text(sb, r.instance()).append('\t');
+            text(sb, r.error().length() <= 2000 ? r.error() : r.error().substring(0, 1999) + "…").append('\t');
+            boolean first = true;
+            for (Map.Entry<String, Double> e : r.phases().entrySet()) {
+                if (!first) {
+                    sb.append(';');
+                }
+                first = false;
+                text(sb, e.getKey()).append('=').append(e.getValue());
+            }
+            sb.append('\n');
+        }
+        byte[] raw = sb.toString().getBytes(StandardCharsets.UTF_8);
+        Deflater d = new Deflater(Deflater.BEST_SPEED);
+        try {
+            d.setInput(raw);
+            d.finish();
+            ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length / 4 + 64);
+            byte[] buf = new byte[32 * 1024];
+            while (!d.finished()) {
+                out.write(buf, 0, d.deflate(buf));
+            }
+            return out.toByteArray();
+        } finally {
+            d.end();
+        }
+    }
+
+    static List<InvocationRecord> decode(byte[] data) {
+        Inflater inf = new Inflater();
+        String text;
+        try {
+            inf.setInput(data);
+            ByteArrayOutputStream out = new ByteArrayOutputStream(data.length * 4);
+            byte[] buf = new byte[32 * 1024];
+            while (!inf.finished()) {
+                int n = inf.inflate(buf);
+                if (n == 0 && (inf.needsInput() || inf.needsDictionary())) {
+                    break;
+                }
+                out.write(buf, 0, n);
+            }
+            text = out.toString(StandardCharsets.UTF_8);
+        } catch (DataFormatException e) {
+            throw new IllegalStateException("corrupt invocation batch: " + e.getMessage(), e);
+        } finally {
+            inf.end();
+        }
+        List<InvocationRecord> out = new ArrayList<>();
+        int start = 0;
+        while (start < text.length()) {
+            int end = text.indexOf('\n', start);
+            if (end < 0) {
+                end = text.length();
+            }
+            String[] f = text.substring(start, end).split("\t", -1);
+            start = end + 1;
+            if (f.length < FIELDS) {
+                continue;
+            }
+            Map<String, Double> phases = new LinkedHashMap<>();
+            if (!f[9].isEmpty()) {
+                for (String part : f[9].split(";")) {
+                    int eq = part.lastIndexOf('=');
+                    phases.put(untext(part.substring(0, eq)), Double.parseDouble(part.substring(eq + 1)));
+                }
+            }
+            out.add(new InvocationRecord(untext(f[0]), untext(f[1]), Integer.parseInt(f[2]),
+                    Instant.ofEpochMilli(Long.parseLong(f[3])), Double.parseDouble(f[4]), Integer.parseInt(f[5]),
+                    f[6].equals("1"), untext(f[7]), untext(f[8]), phases));
+        }
+        return out;
+    }
+
+    private static StringBuilder text(StringBuilder sb, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '\\' -> sb.append("\\\\");
+                case '\t' -> sb.append("\\t");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case ';' -> sb.append("\\s");
+                case '=' -> sb.append("\\e");
+                default -> sb.append(c);
+            }
+        }
+        return sb;
+    }
+
+    private static String untext(String s) {
+        if (s.indexOf('\\') < 0) {
+            return s;
+        }
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 1 < s.length()) {
+                char n = s.charAt(++i);
+                sb.append(switch (n) {
+                    case 't' -> '\t';
+                    case 'n' -> '\n';
+                    case 'r' -> '\r';
+                    case 's' -> ';';
+                    case 'e' -> '=';
+                    default -> n;
+                });
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+}
