@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Replays a day of the Azure Functions 2019 trace (500 functions, ../shared/data/azure2019/) in virtual time
+# against Nest's scaler and keep-alive policies, a fixed 10-minute keep-alive and a Knative-style KPA
+# (dev.nest.sim.TraceSimulator), prints the tables and writes the section
+# "Autoscaling on the Azure Functions 2019 trace (simulation)" of docs/BENCHMARKS.md.
+#
+#   distribution/replay.sh                       # the policies compared plus the designs tried (2-3 minutes on 2 cores)
+#   NEST_REPLAY_VARIANTS=0 distribution/replay.sh   # only the policies compared (about a minute)
+#   NEST_REPLAY_DOCS=0 distribution/replay.sh       # print only, leave docs/BENCHMARKS.md alone
+#
+# Knobs (environment): NEST_REPLAY_DATA (trace directory, default ../shared/data/azure2019 beside the repo),
+# NEST_REPLAY_SEED (1), NEST_REPLAY_COLD_MS (250: the modelled cold start), NEST_REPLAY_FUNCTIONS (all),
+# NEST_REPLAY_THREADS (cores), NEST_REPLAY_BUILD (auto: build the test classes when missing or older than the
+# sources; always; never). Extra arguments go to the simulator.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+source "$here/jdk.sh"
+cd "$root"
+
+data="${NEST_REPLAY_DATA:-$root/../shared/data/azure2019}"
+if [ ! -f "$data/500_inv.csv" ]; then
+  echo "replay: no trace at $data (500_inv.csv, 500_run.csv, 500_mem.csv); set NEST_REPLAY_DATA" >&2
+  exit 1
+fi
+
+sim_class="$root/target/test-classes/dev/nest/sim/TraceSimulator.class"
+build="${NEST_REPLAY_BUILD:-auto}"
+stale() {
+  [ -f "$sim_class" ] || return 0
+  [ -n "$(find "$root/src/main" "$root/it/java/dev/nest/sim" "$root/pom.xml" -newer "$sim_class" -type f -print -quit 2>/dev/null)" ]
+}
+if [ "$build" = always ] || { [ "$build" = auto ] && stale; }; then
+  echo "replay: building the classes (mvn -B -q -DskipTests test-compile)" >&2
+  mvn -B -q -DskipTests test-compile
+fi
+
+# The classpath: Maven's dependencies (cached until pom.xml changes), then the test and main classes, copied so
+# that a build started meanwhile in this tree cannot change them under the running simulator.
+cp_file="$root/target/replay-classpath.txt"
+if [ ! -s "$cp_file" ] || [ "$root/pom.xml" -nt "$cp_file" ]; then
+  mvn -B -q dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
+fi
+snapshot=$(mktemp -d "${TMPDIR:-/tmp}/nest-replay-classes.XXXXXX")
+trap 'rm -rf "$snapshot"' EXIT
+cp -r "$root/target/test-classes" "$snapshot/test-classes"
+cp -r "$root/target/classes" "$snapshot/classes"
+classpath="$snapshot/test-classes:$snapshot/classes:$(cat "$cp_file")"
+
+args=(--data "$data" --seed "${NEST_REPLAY_SEED:-1}" --cold-ms "${NEST_REPLAY_COLD_MS:-250}")
+[ -n "${NEST_REPLAY_FUNCTIONS:-}" ] && args+=(--functions "$NEST_REPLAY_FUNCTIONS")
+[ -n "${NEST_REPLAY_THREADS:-}" ] && args+=(--threads "$NEST_REPLAY_THREADS")
+[ "${NEST_REPLAY_VARIANTS:-1}" = 1 ] && args+=(--variants)
+if [ "${NEST_REPLAY_DOCS:-1}" = 1 ] && [ -z "${NEST_REPLAY_FUNCTIONS:-}" ]; then
+  args+=(--doc "$root/docs/BENCHMARKS.md" --command "distribution/replay.sh")
+fi
+
+"$JAVA_HOME/bin/java" -Xmx2g -Dnest.home="$root" -cp "$classpath" dev.nest.sim.TraceSimulator "${args[@]}" "$@"

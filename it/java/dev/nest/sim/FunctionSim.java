@@ -1,0 +1,393 @@
+package dev.nest.sim;
+
+import dev.nest.scaler.Decision;
+import dev.nest.scaler.FunctionMetrics;
+import dev.nest.scaler.IdleHistogram;
+import dev.nest.scaler.MetricType;
+import dev.nest.scaler.ScalerState;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.SplittableRandom;
+
+/**
+ * One function under one policy for the whole trace, as a discrete-event simulation in virtual milliseconds.
+ *
+ * <p>The model: each minute's invocations arrive at uniformly random times within the minute (seeded, the
+ * same for every policy; given the count, that is a Poisson process); each runs for the function's average
+ * duration on an instance of its own (one request per instance). A request that finds an idle instance starts
+ * at once (the most recently used instance is taken, so that surplus instances idle out); otherwise it waits
+ * in a FIFO queue for the first instance that becomes free or finishes starting. A start takes the modelled
+ * cold-start cost. Instances are provisioned from the start of their cold start until they are stopped.
+ *
+ * <p>A request counts as a cold start when it was served by an instance that finished starting while it
+ * waited; its wait is the time from arrival to the start of execution. Figures are accounted up to the end of
+ * the trace's last minute.
+ */
+final class FunctionSim {
+    private static final long NONE = Long.MAX_VALUE;
+
+    private final Trace.Function fn;
+    private final Policy policy;
+    private final long seed;
+    private final long coldMs;
+    private final long endMs;
+    private final int max;
+    private final Totals t;
+
+    private final LongRing idle = new LongRing();
+    private final LongRing starting = new LongRing();
+    private final LongRing busy = new LongRing();
+    private final LongRing waiting = new LongRing();
+    private int instances;
+    private int pendingStops;
+    private long idleSince;
+    private boolean called;
+    private IdleHistogram histogram = IdleHistogram.empty();
+
+    // per-second concurrency (busy + waiting) integrals, in request-ms, and their prefix sums
+    private final double[] secSum;
+    private final int[] secMax;
+    private final double[] cum;
+    private int cumUpTo;
+    private long accountedTo;
+
+    // arrivals of the current minute
+    private final SplittableRandom random;
+    private int minute = -1;
+    private long[] arrivals = new long[0];
+    private int nextArrival;
+
+    // events
+    private long lastEventAt = -1;
+    private int lastEventDirection;
+
+    // the scaler's state
+    private ScalerState state = ScalerState.initial();
+    private KnativeKpa kpa;
+    private long nextTick = NONE;
+
+    FunctionSim(Trace.Function fn, int minutes, Policy policy, long seed, long coldMs, int max, Totals totals) {
+        this.fn = fn;
+        this.policy = policy;
+        this.seed = seed;
+        this.coldMs = coldMs;
+        this.endMs = minutes * 60_000L;
+        this.max = max;
+        this.t = totals;
+        this.random = new SplittableRandom(seed * 1_000_003L + fn.index());
+        boolean metrics = !(policy instanceof Policy.FixedOnly);
+        int seconds = minutes * 60 + 2;
+        this.secSum = metrics ? new double[seconds] : null;
+        this.secMax = metrics ? new int[seconds] : null;
+        this.cum = metrics ? new double[seconds + 1] : null;
+        if (policy instanceof Policy.Kpa k) {
+            kpa = new KnativeKpa(k.settings());
+        }
+    }
+
+    void run() {
+        long keepAliveMs = policy instanceof Policy.FixedOnly f ? f.keepAlive().keepAlive().toMillis() : NONE;
+        while (true) {
+            long tA = peekArrival();
+            long tB = busy.isEmpty() ? NONE : busy.peekFirst();
+            long tS = starting.isEmpty() ? NONE : starting.peekFirst();
+            long tE = keepAliveMs != NONE && !idle.isEmpty() ? idle.peekFirst() + keepAliveMs : NONE;
+            long tT = nextTick;
+            long now = Math.min(Math.min(tA, tB), Math.min(tS, Math.min(tE, tT)));
+            if (now == NONE || now > endMs && busy.isEmpty() && waiting.isEmpty() && starting.isEmpty()) {
+                break;
+            }
+            account(now);
+            if (now == tB) {
+                complete(now);
+            } else if (now == tS) {
+                ready(now);
+            } else if (now == tE) {
+                idle.pollFirst();
+                change(now, -1);
+            } else if (now == tA) {
+                nextArrival++;
+                arrive(now);
+            } else {
+                tick(now, false);
+            }
+        }
+        account(endMs);
+    }
+
+    // ---- arrivals ----------------------------------------------------------------------------------------
+
+    private long peekArrival() {
+        while (nextArrival >= arrivals.length) {
+            minute++;
+            if (minute >= fn.perMinute().length) {
+                return NONE;
+            }
+            int n = fn.perMinute()[minute];
+            if (arrivals.length != n) {
+                arrivals = new long[n];
+            }
+            long base = minute * 60_000L;
+            for (int i = 0; i < n; i++) {
+                arrivals[i] = base + random.nextLong(60_000);
+            }
+            Arrays.sort(arrivals);
+            nextArrival = 0;
+        }
+        return arrivals[nextArrival];
+    }
+
+    private void arrive(long now) {
+        t.invocations++;
+        if (busy.isEmpty() && waiting.isEmpty() && called && histogramLearns()) {
+            histogram = histogram.record(java.time.Duration.ofMillis(now - idleSince));
+        }
+        called = true;
+        if (!idle.isEmpty()) {
+            idle.pollLast();
+            busy.addLast(now + fn.durationMs());
+            t.waited(0);
+            return;
+        }
+        if (instances == 0) {
+            t.coldFromZero++;
+        }
+        waiting.addLast(now);
+        pendingStops = 0; // demand is back: nothing busy is stopped after its request
+        if (policy instanceof Policy.Kpa) {
+            if (instances == 0) {
+                tick(now, true); // the activator wakes the autoscaler
+            }
+        } else {
+            int need = waiting.size() - starting.size();
+            int room = max - instances;
+            for (int i = 0; i < Math.min(need, room); i++) {
+                starting.addLast(now + coldMs);
+                change(now, +1);
+            }
+        }
+        if (policy instanceof Policy.Ours && (nextTick == NONE || nextTick > now + 1000)) {
+            nextTick = (now / 1000 + 1) * 1000;
+        }
+    }
+
+    private boolean histogramLearns() {
+        return policy instanceof Policy.Ours o && o.config().keepAlivePolicy() instanceof dev.nest.scaler.HistogramKeepAlive;
+    }
+
+    private void complete(long now) {
+        busy.pollFirst();
+        if (!waiting.isEmpty()) {
+            serve(now, false);
+        } else if (pendingStops > 0) {
+            pendingStops--;
+            change(now, -1);
+        } else {
+            idle.addLast(now);
+        }
+        if (busy.isEmpty() && waiting.isEmpty()) {
+            idleSince = now;
+        }
+    }
+
+    private void ready(long now) {
+        starting.pollFirst();
+        if (!waiting.isEmpty()) {
+            serve(now, true);
+        } else if (pendingStops > 0) {
+            pendingStops--;
+            change(now, -1);
+        } else {
+            idle.addLast(now);
+        }
+    }
+
+    private void serve(long now, boolean cold) {
+        long arrived = waiting.pollFirst();
+        t.waited(now - arrived);
+        if (cold) {
+            t.coldStarts++;
+        } else {
+            t.queued++;
+        }
+        busy.addLast(now + fn.durationMs());
+    }
+
+    private void change(long now, int delta) {
+        instances += delta;
+        if (delta > 0) {
+            t.starts += delta;
+        }
+        int dir = Integer.signum(delta);
+        if (now != lastEventAt || dir != lastEventDirection) {
+            t.scaleEvents++;
+            lastEventAt = now;
+            lastEventDirection = dir;
+        }
+    }
+
+    // ---- accounting --------------------------------------------------------------------------------------
+
+    private void account(long now) {
+        long to = Math.min(now, endMs);
+        if (to <= accountedTo) {
+            return;
+        }
+        long dt = to - accountedTo;
+        t.instanceMs += (double) instances * dt;
+        t.busyMs += (double) busy.size() * dt;
+        t.memMbMs += (double) instances * dt * fn.memoryMb();
+        t.busyMemMbMs += (double) busy.size() * dt * fn.memoryMb();
+        if (busy.isEmpty() && waiting.isEmpty()) {
+            t.tailMemMbMs += (double) instances * dt * fn.memoryMb();
+        }
+        int level = busy.size() + waiting.size();
+        if (secSum != null && level > 0) {
+            long from = accountedTo;
+            while (from < to) {
+                long sec = from / 1000;
+                long until = Math.min(to, (sec + 1) * 1000);
+                secSum[(int) sec] += (double) level * (until - from);
+                if (level > secMax[(int) sec]) {
+                    secMax[(int) sec] = level;
+                }
+                from = until;
+            }
+        }
+        accountedTo = to;
+    }
+
+    /** Average concurrency over the whole seconds in {@code [fromMs, nowSec)}; zero before the trace. */
+    private double average(long nowSec, long fromMs) {
+        int k = (int) Math.min(nowSec, secSum.length - 1);
+        while (cumUpTo < k) {
+            cum[cumUpTo + 1] = cum[cumUpTo] + secSum[cumUpTo];
+            cumUpTo++;
+        }
+        long w = Math.max(1, nowSec - Math.floorDiv(fromMs, 1000));
+        int lo = (int) Math.max(0, nowSec - w);
+        return (cum[k] - cum[Math.min(lo, k)]) / (w * 1000.0);
+    }
+
+    /** The most requests in flight at once during the whole seconds in {@code [fromMs, nowSec)}. */
+    private double peak(long nowSec, long fromMs) {
+        int k = (int) Math.min(nowSec, secMax.length - 1);
+        int lo = (int) Math.max(0, Math.floorDiv(fromMs, 1000));
+        int max = 0;
+        for (int i = lo; i < k; i++) {
+            max = Math.max(max, secMax[i]);
+        }
+        return max;
+    }
+
+    // ---- decisions ---------------------------------------------------------------------------------------
+
+    private void tick(long now, boolean poke) {
+        if (now > endMs) {
+            nextTick = NONE;
+            return;
+        }
+        long sec = now / 1000;
+        int desired;
+        boolean quiet = busy.isEmpty() && waiting.isEmpty() && now - idleSince > 61_000;
+        if (policy instanceof Policy.Ours o) {
+            Decision d = o.scaler().decide(new View(sec, now), o.config(), Instant.ofEpochMilli(now), state);
+            state = d.state();
+            desired = d.desired();
+            if (quiet && d.desired() == instances) {
+                nextTick = d.wakeAt().map(w -> Math.max(now + 1000, (w.toEpochMilli() + 999) / 1000 * 1000)).orElse(NONE);
+            } else {
+                nextTick = (sec + 1) * 1000;
+            }
+        } else {
+            KnativeKpa.Settings s = ((Policy.Kpa) policy).settings();
+            double stable = average(sec, now - s.stableWindowMs());
+            double panic = average(sec, now - s.panicWindowMs());
+            if (poke) {
+                panic = Math.max(panic, waiting.size()); // the activator reports its queue at once
+            }
+            desired = kpa.decide(now, stable, panic, instances - starting.size(), instances, waiting.size(), poke);
+            if (!poke) {
+                nextTick = quiet && instances == 0 && desired == 0 ? NONE : now + s.tickMs();
+            } else if (nextTick == NONE) {
+                nextTick = (now / s.tickMs() + 1) * s.tickMs();
+            }
+        }
+        apply(now, Math.min(desired, max));
+    }
+
+    private void apply(long now, int desired) {
+        if (desired > instances) {
+            int n = desired - instances;
+            for (int i = 0; i < n; i++) {
+                starting.addLast(now + coldMs);
+            }
+            change(now, n);
+            pendingStops = 0;
+            // waiters are served by these instances when they are ready (FIFO)
+        } else if (desired < instances) {
+            int excess = instances - desired;
+            int stopped = 0;
+            while (excess > 0 && !idle.isEmpty()) {
+                idle.pollFirst(); // the instance idle the longest
+                excess--;
+                stopped++;
+            }
+            if (stopped > 0) {
+                change(now, -stopped);
+            }
+            pendingStops = excess;
+        } else {
+            pendingStops = 0;
+        }
+    }
+
+    /** The scaler's view of this function at a tick. */
+    private final class View implements FunctionMetrics {
+        private final long sec;
+        private final long now;
+
+        View(long sec, long now) {
+            this.sec = sec;
+            this.now = now;
+        }
+
+        @Override
+        public OptionalDouble average(MetricType type, Instant from) {
+            if (type != MetricType.CONCURRENCY) {
+                return OptionalDouble.empty();
+            }
+            return OptionalDouble.of(FunctionSim.this.average(sec, from.toEpochMilli()));
+        }
+
+        @Override
+        public OptionalDouble peak(MetricType type, Instant from) {
+            if (type != MetricType.CONCURRENCY) {
+                return OptionalDouble.empty();
+            }
+            return OptionalDouble.of(FunctionSim.this.peak(sec, from.toEpochMilli()));
+        }
+
+        @Override
+        public int instances() {
+            return instances;
+        }
+
+        @Override
+        public int inFlight() {
+            return busy.size() + waiting.size();
+        }
+
+        @Override
+        public Optional<Instant> idleSince() {
+            return inFlight() == 0 ? Optional.of(Instant.ofEpochMilli(idleSince)) : Optional.empty();
+        }
+
+        @Override
+        public IdleHistogram idleTimes() {
+            return histogram;
+        }
+    }
+}

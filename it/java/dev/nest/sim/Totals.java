@@ -1,0 +1,89 @@
+package dev.nest.sim;
+
+/** The figures of one policy, summed over functions (one instance per simulation task, then merged). */
+final class Totals {
+    /** Waits are counted per millisecond up to this bound; longer waits land in the last bin. */
+    static final int WAIT_BINS = 600_001;
+
+    long invocations;
+    long coldStarts;
+    /** Cold starts of a function that had no instance at all when the request arrived. */
+    long coldFromZero;
+    long queued;
+    long scaleEvents;
+    long starts;
+    double instanceMs;
+    double busyMs;
+    double memMbMs;
+    double busyMemMbMs;
+    /** Memory provisioned while nothing of the function was in flight (the keep-alive tail). */
+    double tailMemMbMs;
+    long maxWaitMs;
+    final long[] waits = new long[WAIT_BINS];
+
+    void waited(long ms) {
+        waits[(int) Math.min(ms, WAIT_BINS - 1)]++;
+        if (ms > maxWaitMs) {
+            maxWaitMs = ms;
+        }
+    }
+
+    void add(Totals o) {
+        invocations += o.invocations;
+        coldStarts += o.coldStarts;
+        coldFromZero += o.coldFromZero;
+        tailMemMbMs += o.tailMemMbMs;
+        queued += o.queued;
+        scaleEvents += o.scaleEvents;
+        starts += o.starts;
+        instanceMs += o.instanceMs;
+        busyMs += o.busyMs;
+        memMbMs += o.memMbMs;
+        busyMemMbMs += o.busyMemMbMs;
+        maxWaitMs = Math.max(maxWaitMs, o.maxWaitMs);
+        for (int i = 0; i < WAIT_BINS; i++) {
+            waits[i] += o.waits[i];
+        }
+    }
+
+    /** The wait (ms) at percentile {@code p} of all requests. */
+    long waitPercentile(double p) {
+        long total = 0;
+        for (long w : waits) {
+            total += w;
+        }
+        long need = (long) Math.ceil(p / 100.0 * total);
+        long c = 0;
+        for (int i = 0; i < waits.length; i++) {
+            c += waits[i];
+            if (c >= need && c > 0) {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    double coldStartRate() {
+        return invocations == 0 ? 0 : (double) coldStarts / invocations;
+    }
+
+    double utilization() {
+        return instanceMs == 0 ? 0 : busyMs / instanceMs;
+    }
+
+    double gbSeconds() {
+        return memMbMs / 1024.0 / 1000.0;
+    }
+
+    double idleGbSeconds() {
+        return (memMbMs - busyMemMbMs) / 1024.0 / 1000.0;
+    }
+
+    double tailGbSeconds() {
+        return tailMemMbMs / 1024.0 / 1000.0;
+    }
+
+    double instanceHours() {
+        return instanceMs / 3_600_000.0;
+    }
+}

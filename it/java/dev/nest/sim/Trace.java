@@ -1,0 +1,76 @@
+package dev.nest.sim;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The 500-function sample of the Azure Functions 2019 trace (Shahrad et al., USENIX ATC 2020; CC-BY 4.0):
+ * per-minute invocation counts ({@code 500_inv.csv}), average durations ({@code 500_run.csv}) and average
+ * allocated memory ({@code 500_mem.csv}), joined on the function hash (the sampler repeats it as the app hash).
+ */
+record Trace(List<Function> functions, int minutes) {
+
+    /** One function: its per-minute counts, its average duration and memory. */
+    record Function(int index, String hash, int[] perMinute, long durationMs, int memoryMb, long invocations) {
+    }
+
+    static Trace load(Path dir) throws IOException {
+        Map<String, Long> durations = new HashMap<>();
+        try (BufferedReader r = Files.newBufferedReader(dir.resolve("500_run.csv"), StandardCharsets.UTF_8)) {
+            int avg = columns(r.readLine()).indexOf("Average");
+            for (String line; (line = r.readLine()) != null; ) {
+                String[] f = line.split(",");
+                durations.put(f[0], Math.max(1, Math.round(Double.parseDouble(f[avg]))));
+            }
+        }
+        Map<String, Integer> memory = new HashMap<>();
+        try (BufferedReader r = Files.newBufferedReader(dir.resolve("500_mem.csv"), StandardCharsets.UTF_8)) {
+            int avg = columns(r.readLine()).indexOf("AverageAllocatedMb");
+            for (String line; (line = r.readLine()) != null; ) {
+                String[] f = line.split(",");
+                memory.put(f[0], Math.max(1, (int) Math.round(Double.parseDouble(f[avg]))));
+            }
+        }
+        List<Function> out = new ArrayList<>();
+        int minutes;
+        try (BufferedReader r = Files.newBufferedReader(dir.resolve("500_inv.csv"), StandardCharsets.UTF_8)) {
+            List<String> header = columns(r.readLine());
+            int first = header.indexOf("minute_1");
+            minutes = header.size() - first;
+            for (String line; (line = r.readLine()) != null; ) {
+                String[] f = line.split(",");
+                int[] counts = new int[minutes];
+                long total = 0;
+                for (int m = 0; m < minutes; m++) {
+                    counts[m] = Integer.parseInt(f[first + m].trim());
+                    total += counts[m];
+                }
+                Long d = durations.get(f[0]);
+                Integer mem = memory.get(f[1]);
+                if (d == null || mem == null) {
+                    throw new IOException("function " + f[0] + " has no duration or memory row");
+                }
+                out.add(new Function(out.size(), f[0], counts, d, mem, total));
+            }
+        }
+        return new Trace(List.copyOf(out), minutes);
+    }
+
+    private static List<String> columns(String header) throws IOException {
+        if (header == null) {
+            throw new IOException("empty CSV file");
+        }
+        return List.of(header.trim().split(","));
+    }
+
+    long invocations() {
+        return functions.stream().mapToLong(Function::invocations).sum();
+    }
+}

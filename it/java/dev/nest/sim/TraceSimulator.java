@@ -1,0 +1,263 @@
+package dev.nest.sim;
+
+import dev.nest.scaler.FixedKeepAlive;
+import dev.nest.scaler.HistogramKeepAlive;
+import dev.nest.scaler.KeepAlivePolicy;
+import dev.nest.scaler.ScaleDownStep;
+import dev.nest.scaler.Scaler;
+import dev.nest.scaler.ScalingConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Replays a day of the Azure Functions 2019 trace (500 functions, per-minute counts) in virtual time against
+ * Nest's scaler and keep-alive policies and two baselines, and prints per policy: cold-start rate,
+ * instance-hours and GB-s provisioned, utilization, idle (wasted) GB-s, p99 wait for an instance and scale
+ * events. With {@code --doc FILE} it also writes its section of docs/BENCHMARKS.md.
+ *
+ * <pre>
+ * java -cp ... dev.nest.sim.TraceSimulator [--data DIR] [--seed N] [--cold-ms 250] [--functions N]
+ *      [--threads N] [--variants] [--doc docs/BENCHMARKS.md] [--command "..."]
+ * </pre>
+ * No I/O besides reading the CSVs (and writing the doc when asked).
+ */
+public final class TraceSimulator {
+    /** Cold-start cost: pod + load phases of a Node.js process-driver cold start, measured on this machine. */
+    static final long DEFAULT_COLD_MS = 250;
+    /** Functions in the trace run one request per instance; a function may have at most this many. */
+    static final int MAX_INSTANCES = ScalingConfig.MAX_INSTANCES;
+
+    private TraceSimulator() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opt = options(args);
+        Path home = Path.of(System.getProperty("nest.home", "."));
+        Path data = Path.of(opt.getOrDefault("data", home.resolve("../shared/data/azure2019").toString()));
+        long seed = Long.parseLong(opt.getOrDefault("seed", "1"));
+        long coldMs = Long.parseLong(opt.getOrDefault("cold-ms", String.valueOf(DEFAULT_COLD_MS)));
+        int threads = Integer.parseInt(opt.getOrDefault("threads", String.valueOf(Runtime.getRuntime().availableProcessors())));
+        Trace trace = Trace.load(data);
+        if (opt.containsKey("functions")) {
+            int n = Integer.parseInt(opt.get("functions"));
+            trace = new Trace(trace.functions().subList(0, Math.min(n, trace.functions().size())), trace.minutes());
+        }
+        List<Policy> policies = opt.containsKey("app-only") ? List.of() : opt.containsKey("variants") ? variants() : standard();
+        long started = System.nanoTime();
+        Map<Policy, Totals> results = run(trace, policies, seed, coldMs, threads);
+        Map<String, AppLevelSim.AppTotals> appLevel = runAppLevel(trace,
+                opt.containsKey("variants") ? appLevelVariants() : appLevelPolicies(), seed, threads);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        Report report = new Report(trace, results, appLevel, seed, coldMs, seconds, threads);
+        System.out.println(report.table());
+        if (report.hasVariants()) {
+            System.out.println("Designs tried:");
+            System.out.println(report.table(true));
+        }
+        System.out.println(report.verdict());
+        System.out.println(report.defaultAndWhy());
+        System.out.println(report.appTable());
+        System.out.printf(Locale.ROOT, "%n%d functions, %d invocations, %d minutes; %.1f s on %d threads%n",
+                trace.functions().size(), trace.invocations(), trace.minutes(), seconds, threads);
+        if (opt.containsKey("doc")) {
+            Path doc = Path.of(opt.get("doc"));
+            SectionWriter.writeSection(doc, Report.HEADING, report.section(opt.getOrDefault("command",
+                    "distribution/replay.sh"), home));
+            System.out.println("wrote section '" + Report.HEADING + "' of " + doc);
+        }
+    }
+
+    /** Ours (the default), ours with the other keep-alive policy, fixed 10 minutes, Knative's KPA. */
+    static List<Policy> standard() {
+        ScalingConfig base = ScalingConfig.defaults(1).withMinMax(0, MAX_INSTANCES);
+        FixedKeepAlive tenMinutes = new FixedKeepAlive(Duration.ofMinutes(10));
+        List<Policy> out = new ArrayList<>();
+        out.add(new Policy.Ours("nest: scaler + histogram keep-alive", Scaler.windowed(), base.withKeepAlive(Duration.ofMinutes(10),
+                HistogramKeepAlive.standard(tenMinutes), ScalingConfig.DEFAULT_SCALE_TO_ZERO_AFTER),
+                "Nest's scaler with its defaults (concurrency target 1 per instance, utilization 0.7, 60 s stable / 6 s up window, "
+                        + "peak hold, scale-down-delay 30s, max-scale-down-step 50%) "
+                        + "with the hybrid histogram keep-alive (p5/p99, 10% margin, fallback fixed 10m)"));
+        out.add(new Policy.Ours("nest: scaler + fixed 10m keep-alive", Scaler.windowed(), base.withKeepAlive(Duration.ofMinutes(10),
+                tenMinutes, ScalingConfig.DEFAULT_SCALE_TO_ZERO_AFTER),
+                "the same scaler with the fixed 10-minute keep-alive for an idle function's last instance"));
+        out.add(new Policy.FixedOnly("fixed 10m keep-alive (Lambda-like)", tenMinutes,
+                "an instance per request that finds none free, each stopped after 10 minutes idle"));
+        out.add(new Policy.Kpa("Knative KPA (defaults)", KnativeKpa.Settings.DEFAULTS,
+                "Knative's KPA: 60 s stable / 6 s panic window, panic at 200%, target 70% of container concurrency 1, "
+                        + "2 s tick, scale-to-zero grace 30 s"));
+        return out;
+    }
+
+    /** Design alternatives tried while choosing the defaults (run with --variants). */
+    static List<Policy> variants() {
+        List<Policy> out = new ArrayList<>(standard());
+        FixedKeepAlive tenMinutes = new FixedKeepAlive(Duration.ofMinutes(10));
+        ScalingConfig base = ScalingConfig.defaults(1).withMinMax(0, MAX_INSTANCES).withKeepAlive(Duration.ofMinutes(10),
+                HistogramKeepAlive.standard(tenMinutes), ScalingConfig.DEFAULT_SCALE_TO_ZERO_AFTER);
+        out.add(new Policy.Ours("variant: average only (no peak hold)", Scaler.averageOnly(), base, "variant"));
+        for (double u : new double[] {0.7, 0.85, 1.0}) {
+            for (long delay : new long[] {30, 120, 300, 600}) {
+                if (u == 0.7 && delay == 30) {
+                    continue;
+                }
+                out.add(new Policy.Ours(String.format(Locale.ROOT, "variant: utilization %.2f, scale-down-delay %ds", u, delay),
+                        Scaler.windowed(), base.withMetrics(base.metrics(), u)
+                        .withScaleDown(Duration.ofSeconds(delay), ScalingConfig.DEFAULT_SCALE_DOWN_STEP), "variant"));
+            }
+        }
+        out.add(new Policy.Ours("variant: utilization 1.0, delay 300s, step 1", Scaler.windowed(),
+                base.withMetrics(base.metrics(), 1.0).withScaleDown(Duration.ofSeconds(300), new ScaleDownStep(1, false)), "variant"));
+        out.add(new Policy.Ours("variant: histogram p1/p99.9", Scaler.windowed(), base.withKeepAlive(Duration.ofMinutes(10),
+                new HistogramKeepAlive(tenMinutes, 1, 99.9, 0.10, 10, 2.0), ScalingConfig.DEFAULT_SCALE_TO_ZERO_AFTER), "variant"));
+        out.add(new Policy.Ours("variant: histogram, no pre-warm (head 0)", Scaler.windowed(), base.withKeepAlive(Duration.ofMinutes(10),
+                new HistogramKeepAlive(tenMinutes, 0.0001, 99, 0.10, 10, 2.0), ScalingConfig.DEFAULT_SCALE_TO_ZERO_AFTER), "variant"));
+        out.add(new Policy.FixedOnly("fixed 20m keep-alive (Azure-like)", new FixedKeepAlive(Duration.ofMinutes(20)), "variant"));
+        out.add(new Policy.FixedOnly("fixed 5m keep-alive", new FixedKeepAlive(Duration.ofMinutes(5)), "variant"));
+        return out;
+    }
+
+    /** The keep-alive policies in the paper's one-instance-per-function model ({@link AppLevelSim}). */
+    static Map<String, KeepAlivePolicy> appLevelPolicies() {
+        FixedKeepAlive tenMinutes = new FixedKeepAlive(Duration.ofMinutes(10));
+        Map<String, KeepAlivePolicy> out = new LinkedHashMap<>();
+        out.put("fixed 10m", tenMinutes);
+        out.put("fixed 20m", new FixedKeepAlive(Duration.ofMinutes(20)));
+        out.put("histogram p5/p99, fallback fixed 10m (Nest's default)", HistogramKeepAlive.standard(tenMinutes));
+        out.put("histogram p5/p99, fallback fixed 4h (the paper's fallback)",
+                HistogramKeepAlive.standard(new FixedKeepAlive(Duration.ofHours(4))));
+        return out;
+    }
+
+    /** Keep-alive alternatives tried in the one-instance model (run with --variants). */
+    static Map<String, KeepAlivePolicy> appLevelVariants() {
+        FixedKeepAlive tenMinutes = new FixedKeepAlive(Duration.ofMinutes(10));
+        Map<String, KeepAlivePolicy> out = appLevelPolicies();
+        out.put("fixed 5m", new FixedKeepAlive(Duration.ofMinutes(5)));
+        for (double tail : new double[] {90, 95}) {
+            out.put("histogram p5/p" + (int) tail + ", fallback 10m", new HistogramKeepAlive(tenMinutes, 5, tail, 0.10, 10, 2.0));
+        }
+        out.put("histogram p5/p99, no margin", new HistogramKeepAlive(tenMinutes, 5, 99, 0, 10, 2.0));
+        out.put("histogram p5/p99, min 3 samples", new HistogramKeepAlive(tenMinutes, 5, 99, 0.10, 3, 2.0));
+        out.put("histogram p5/p99, min 30 samples", new HistogramKeepAlive(tenMinutes, 5, 99, 0.10, 30, 2.0));
+        out.put("histogram p5/p99, CV threshold 5", new HistogramKeepAlive(tenMinutes, 5, 99, 0.10, 10, 5.0));
+        out.put("histogram p5/p99, fallback 5m", HistogramKeepAlive.standard(new FixedKeepAlive(Duration.ofMinutes(5))));
+        out.put("histogram p5/p95, fallback 5m", new HistogramKeepAlive(new FixedKeepAlive(Duration.ofMinutes(5)), 5, 95, 0.10, 10, 2.0));
+        return out;
+    }
+
+    static Map<String, AppLevelSim.AppTotals> runAppLevel(Trace trace, Map<String, KeepAlivePolicy> policies, long seed,
+                                                          int threads) throws Exception {
+        Map<String, AppLevelSim.AppTotals> out = new LinkedHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            for (Map.Entry<String, KeepAlivePolicy> e : policies.entrySet()) {
+                List<Future<AppLevelSim.AppTotals>> parts = new ArrayList<>();
+                for (Trace.Function f : trace.functions()) {
+                    parts.add(pool.submit(() -> AppLevelSim.run(f, trace.minutes(), e.getValue(), seed)));
+                }
+                AppLevelSim.AppTotals sum = new AppLevelSim.AppTotals();
+                for (Future<AppLevelSim.AppTotals> part : parts) {
+                    sum.add(part.get());
+                }
+                out.put(e.getKey(), sum);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return out;
+    }
+
+    static Map<Policy, Totals> run(Trace trace, List<Policy> policies, long seed, long coldMs, int threads)
+            throws Exception {
+        record Task(Trace.Function fn, Policy policy) {
+        }
+        List<Task> tasks = new ArrayList<>();
+        for (Trace.Function f : trace.functions()) {
+            for (Policy p : policies) {
+                tasks.add(new Task(f, p));
+            }
+        }
+        // the most expensive first, so that the pool does not wait on one long task at the end
+        tasks.sort(Comparator.comparingLong((Task k) -> k.fn().invocations() + 60L * activeMinutes(k.fn())).reversed());
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<Totals>> futures = new ArrayList<>();
+            // one Totals per worker thread and policy, merged at the end
+            ThreadLocal<Map<Policy, Totals>> local = ThreadLocal.withInitial(LinkedHashMap::new);
+            List<Map<Policy, Totals>> all = java.util.Collections.synchronizedList(new ArrayList<>());
+            for (Task k : tasks) {
+                futures.add(pool.submit(() -> {
+                    Map<Policy, Totals> mine = local.get();
+                    if (mine.isEmpty()) {
+                        all.add(mine);
+                    }
+                    Totals t = mine.computeIfAbsent(k.policy(), p -> new Totals());
+                    new FunctionSim(k.fn(), trace.minutes(), k.policy(), seed, coldMs, MAX_INSTANCES, t).run();
+                    return t;
+                }));
+            }
+            for (Future<Totals> f : futures) {
+                f.get();
+            }
+            Map<Policy, Totals> out = new LinkedHashMap<>();
+            for (Policy p : policies) {
+                Totals sum = new Totals();
+                synchronized (all) {
+                    for (Map<Policy, Totals> m : all) {
+                        Totals t = m.get(p);
+                        if (t != null) {
+                            sum.add(t);
+                        }
+                    }
+                }
+                out.put(p, sum);
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static long activeMinutes(Trace.Function f) {
+        long n = 0;
+        for (int c : f.perMinute()) {
+            if (c > 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument '" + args[i] + "'; options are --data DIR, "
+                        + "--seed N, --cold-ms MS, --functions N, --threads N, --variants, --doc FILE, --command TEXT");
+            }
+            String k = args[i].substring(2);
+            if (k.equals("variants") || k.equals("app-only")) {
+                out.put(k, "true");
+            } else if (i + 1 < args.length) {
+                out.put(k, args[++i]);
+            } else {
+                throw new IllegalArgumentException("option --" + k + " needs a value");
+            }
+        }
+        return out;
+    }
+
+    static boolean exists(Path p) {
+        return Files.exists(p);
+    }
+}

@@ -1,0 +1,44 @@
+package dev.nest.scaler;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+/**
+ * {@link FunctionMetrics} over a list of samples, oldest first (tests, and callers that keep raw samples). The
+ * average of a window is the plain mean of the samples in it.
+ */
+public record MetricSamples(List<MetricSample> samples, int instances, int inFlight, Optional<Instant> idleSince,
+                            IdleHistogram idleTimes) implements FunctionMetrics {
+    public MetricSamples {
+        samples = List.copyOf(samples);
+    }
+
+    @Override
+    public OptionalDouble average(MetricType type, Instant from) {
+        double sum = 0;
+        int n = 0;
+        for (int i = samples.size() - 1; i >= 0; i--) {
+            MetricSample s = samples.get(i);
+            if (s.at().isBefore(from)) {
+                break;
+            }
+            sum += s.value(type);
+            n++;
+        }
+        return n == 0 ? OptionalDouble.empty() : OptionalDouble.of(sum / n);
+    }
+
+    @Override
+    public OptionalDouble peak(MetricType type, Instant from) {
+        OptionalDouble max = OptionalDouble.empty();
+        for (int i = samples.size() - 1; i >= 0 && !samples.get(i).at().isBefore(from); i--) {
+            double v = samples.get(i).value(type);
+            if (max.isEmpty() || v > max.getAsDouble()) {
+                max = OptionalDouble.of(v);
+            }
+        }
+        return max;
+    }
+}

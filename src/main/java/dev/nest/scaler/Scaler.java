@@ -1,0 +1,55 @@
+package dev.nest.scaler;
+
+import java.time.Instant;
+
+/**
+ * Decides how many instances a function should have. A pure function of its arguments: no I/O, no clock of
+ * its own, no hidden state (what it remembers travels in {@link ScalerState}), so the leader can call it every
+ * second per function, tests call it with tables and the trace simulator replays a day in seconds.
+ *
+ * <p>The rules ({@link #windowed()}):
+ * <ul>
+ *   <li>Per declared metric, needed = value / (target x utilization) over a window; the count is the largest
+ *       over the metrics, rounded up. For concurrency the stable window's need is also at least its peak (the
+ *       most requests in flight at once, at full target), so instances that were all busy together recently
+ *       are kept through the scale-down delay.</li>
+ *   <li>Up at once: when the short window ({@code upWindow}, 6 s) shows the instances carrying more than their
+ *       full target (the utilization headroom is used up), to the count that carries it at full target (or
+ *       the stable window's need if higher); and whenever the stable window ({@code stableWindow}, 60 s) needs
+ *       more than 10% above the current count, which brings the utilization headroom.</li>
+ *   <li>Down only when the stable window has asked for fewer instances continuously for
+ *       {@code scale-down-delay}, to the highest count asked for meanwhile plus 10% (hysteresis: the next
+ *       scale-up then needs a real rise, so a noisy steady load does not flap), and by at most
+ *       {@code max-scale-down-step} per decision. An increase of the instance count (a request that found no
+ *       free instance made the node agent start one) restarts the delay.</li>
+ *   <li>Never below {@code min} or an active {@code schedule} rule's min, never above {@code max}.</li>
+ *   <li>The last instance of an idle function (nothing in flight) follows the keep-alive policy: kept,
+ *       unloaded, pre-warmed, never longer than {@code scale-to-zero-after}; a function with requests waiting
+ *       and no instance gets one at once.</li>
+ * </ul>
+ * {@link Decision#wakeAt()} names pending changes (scale-down delay, pre-warm, keep-alive end) but not the
+ * opening of a schedule window: a caller that sleeps between decisions must also wake when a rule opens.
+ * Thread-safe: implementations hold no mutable state.
+ */
+public interface Scaler {
+    /**
+     * @param metrics  the function's recent metrics
+     * @param config   its scaling config
+     * @param now      the decision's clock
+     * @param previous the previous decision's state, or {@link ScalerState#initial()}
+     */
+    Decision decide(FunctionMetrics metrics, ScalingConfig config, Instant now, ScalerState previous);
+
+    /** The standard scaler described above. */
+    static Scaler windowed() {
+        return WindowedScaler.INSTANCE;
+    }
+
+    /**
+     * The same rules, but the stable window's need is the average alone (the peak concurrency does not hold
+     * instances through the scale-down delay); kept for comparison in the trace simulator.
+     */
+    static Scaler averageOnly() {
+        return WindowedScaler.AVERAGE_ONLY;
+    }
+}

@@ -1,0 +1,53 @@
+package dev.nest.scaler;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+
+/**
+ * Scheduled scaling: from each time {@code cron} fires (in {@code timezone}) and for {@code duration}, the
+ * function keeps at least {@code min} instances. Cron fires on whole minutes of local wall-clock time, so a
+ * rule for 08:00 follows daylight-saving changes; a local minute that does not exist (the spring gap) does not
+ * fire.
+ *
+ * @param cron     when a window opens
+ * @param duration how long a window stays open, 1 minute to 1 day
+ * @param min      the minimum during the window
+ * @param timezone the zone the cron expression is read in
+ */
+public record ScheduleRule(CronExpression cron, Duration duration, int min, ZoneId timezone) {
+    public static final Duration MIN_DURATION = Duration.ofMinutes(1);
+    public static final Duration MAX_DURATION = Duration.ofDays(1);
+
+    public ScheduleRule {
+        if (cron == null || duration == null || timezone == null) {
+            throw new IllegalArgumentException("cron, duration and timezone are required");
+        }
+        if (duration.compareTo(MIN_DURATION) < 0 || duration.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException("schedule duration " + duration + " is outside 1m..1d");
+        }
+        if (min < 0 || min > ScalingConfig.MAX_INSTANCES) {
+            throw new IllegalArgumentException("schedule min " + min + " is outside 0.." + ScalingConfig.MAX_INSTANCES);
+        }
+    }
+
+    /**
+     * The end of the window that contains {@code now}, if one does: the latest firing at or before {@code now}
+     * whose window has not closed yet. Scans back minute by minute over at most {@code duration}.
+     */
+    public Optional<Instant> activeUntil(Instant now) {
+        Instant minute = now.truncatedTo(ChronoUnit.MINUTES);
+        Instant earliest = now.minus(duration);
+        for (Instant t = minute; t.isAfter(earliest); t = t.minus(1, ChronoUnit.MINUTES)) {
+            LocalDateTime local = LocalDateTime.ofInstant(t, timezone);
+            if (cron.matches(local) && ZonedDateTime.of(local, timezone).toInstant().equals(t)) {
+                return Optional.of(t.plus(duration));
+            }
+        }
+        return Optional.empty();
+    }
+}

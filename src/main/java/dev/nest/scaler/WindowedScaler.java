@@ -1,0 +1,223 @@
+package dev.nest.scaler;
+
+import dev.nest.common.Durations;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+/** The rules documented on {@link Scaler}. */
+final class WindowedScaler implements Scaler {
+    static final WindowedScaler INSTANCE = new WindowedScaler(true);
+    static final WindowedScaler AVERAGE_ONLY = new WindowedScaler(false);
+    /** Relative band around the current count within which the stable window changes nothing. */
+    static final double TOLERANCE = 0.10;
+    private static final double EPS = 1e-9;
+
+    /** Whether the stable window's need includes the peak concurrency (at full target), not just the average. */
+    private final boolean holdPeak;
+
+    private WindowedScaler(boolean holdPeak) {
+        this.holdPeak = holdPeak;
+    }
+
+    @Override
+    public Decision decide(FunctionMetrics m, ScalingConfig c, Instant now, ScalerState prev) {
+        int seen = Math.max(0, m.instances());
+        int current = Math.max(seen, prev.desired());
+        boolean rose = seen > prev.seen();
+        boolean idle = m.inFlight() == 0 && m.idleSince().isPresent();
+
+        // the metrics: the largest need over the declared metrics, on both windows
+        Instant stableFrom = now.minus(c.stableWindow());
+        Instant upFrom = now.minus(c.upWindow());
+        double stableNeed = 0;
+        double upFull = 0;
+        MetricTarget stableBy = c.metrics().getFirst();
+        MetricTarget upBy = stableBy;
+        double stableValue = 0;
+        double upValue = 0;
+        boolean byPeak = false;
+        for (MetricTarget t : c.metrics()) {
+            double s = value(m.average(t.type(), stableFrom));
+            double u = value(m.average(t.type(), upFrom));
+            double tu = t.target() * c.utilization();
+            if (s / tu > stableNeed) {
+                stableNeed = s / tu;
+                stableBy = t;
+                stableValue = s;
+                byPeak = false;
+            }
+            if (holdPeak && t.type() == MetricType.CONCURRENCY) {
+                double p = value(m.peak(t.type(), stableFrom));
+                if (p / t.target() > stableNeed) {
+                    stableNeed = p / t.target();
+                    stableBy = t;
+                    stableValue = p;
+                    byPeak = true;
+                }
+            }
+            if (u / t.target() > upFull) {
+                upFull = u / t.target();
+                upBy = t;
+                upValue = u;
+            }
+        }
+        int stableCount = ceil(stableNeed);
+
+        StringBuilder why = new StringBuilder(160);
+        int metricDesired;
+        Optional<Instant> lowSince = Optional.empty();
+        int lowMax = 0;
+        Optional<Instant> wakeAt = Optional.empty();
+        if (upFull > current + EPS) {
+            // capacity now; the stable window adds the utilization headroom as its average catches up
+            metricDesired = Math.max(ceil(upFull), stableCount);
+            why.append("up at once: ");
+            metric(why, upBy, upValue, c.upWindow());
+            why.append(" is more than ").append(current).append(" instance(s) carry at target ")
+                    .append(ScalingConfig.number(upBy.target())).append("; needs ").append(ceil(upFull))
+                    .append(" now, ").append(stableCount).append(" over ").append(Durations.format(c.stableWindow()));
+        } else if (stableCount > current && stableNeed > current * (1 + TOLERANCE)) {
+            metricDesired = stableCount;
+            why.append("up: ");
+            metric(why, stableBy, stableValue, c.stableWindow(), byPeak);
+            needs(why, stableBy, stableCount, c, byPeak);
+        } else {
+            // hysteresis: a scale-down keeps 10% above the need, so the next scale-up needs a real rise
+            int candidate = Math.min(current, ceil(stableNeed * (1 + TOLERANCE)));
+            if (idle && candidate <= 1) {
+                candidate = 0; // the last instance of an idle function follows the keep-alive policy
+            }
+            if (candidate >= current) {
+                metricDesired = current;
+                if (current > 0) {
+                    why.append("hold ").append(current).append(": ");
+                    metric(why, stableBy, stableValue, c.stableWindow(), byPeak);
+                    needs(why, stableBy, stableCount, c, byPeak);
+                    why.append(" (within ").append(Math.round(TOLERANCE * 100)).append("% of ").append(current).append(')');
+                }
+            } else if (candidate == 0 && current <= 1 && idle) {
+                metricDesired = 0;
+            } else {
+                Instant since = rose || prev.lowSince().isEmpty() ? now : prev.lowSince().get();
+                int highest = rose || prev.lowSince().isEmpty() ? candidate : Math.max(prev.lowMax(), candidate);
+                Duration held = Duration.between(since, now);
+                if (held.compareTo(c.scaleDownDelay()) >= 0) {
+                    int step = c.maxScaleDownStep().allowed(current);
+                    metricDesired = Math.max(highest, current - step);
+                    lowSince = Optional.of(since);
+                    lowMax = candidate;
+                    why.append("down: ");
+                    metric(why, stableBy, stableValue, c.stableWindow(), byPeak);
+                    why.append(" has needed at most ").append(highest).append(" for ").append(Durations.format(held))
+                            .append(" (scale-down-delay ").append(Durations.format(c.scaleDownDelay()))
+                            .append("); step at most ").append(step).append(" (max-scale-down-step ")
+                            .append(c.maxScaleDownStep()).append(')');
+                    if (metricDesired > candidate) {
+                        wakeAt = Optional.of(now);
+                    }
+                } else {
+                    metricDesired = current;
+                    lowSince = Optional.of(since);
+                    lowMax = highest;
+                    wakeAt = Optional.of(since.plus(c.scaleDownDelay()));
+                    why.append("hold ").append(current).append(": ");
+                    metric(why, stableBy, stableValue, c.stableWindow(), byPeak);
+                    needs(why, stableBy, stableCount, c, byPeak);
+                    why.append("; lower count held ").append(Durations.format(held)).append(" of ")
+                            .append(Durations.format(c.scaleDownDelay())).append(" scale-down-delay");
+                }
+            }
+        }
+
+        // floors: min, schedule, a waiting request, the keep-alive policy
+        int desired = metricDesired;
+        int floor = c.min();
+        String floorWhy = floor > 0 ? "min " + floor : "";
+        for (ScheduleRule r : c.schedule()) {
+            if (r.min() > floor) {
+                Optional<Instant> until = r.activeUntil(now);
+                if (until.isPresent()) {
+                    floor = r.min();
+                    floorWhy = "min " + r.min() + " from schedule '" + r.cron() + "' (" + r.timezone().getId()
+                            + ") until " + until.get();
+                }
+            }
+        }
+        if (floor > desired) {
+            desired = floor;
+            sep(why).append(floorWhy);
+        }
+        if (desired == 0) {
+            if (m.inFlight() > 0) {
+                desired = 1;
+                sep(why).append(m.inFlight()).append(" request(s) waiting: start one at once");
+            } else if (m.idleSince().isPresent()) {
+                Duration idleFor = Duration.between(m.idleSince().get(), now);
+                KeepAliveWindow w = c.keepAlivePolicy().window(m.idleTimes());
+                Duration until = w.warmUntil().compareTo(c.scaleToZeroAfter()) < 0 ? w.warmUntil() : c.scaleToZeroAfter();
+                boolean warm = idleFor.compareTo(w.warmFrom()) >= 0 && idleFor.compareTo(until) < 0;
+                sep(why).append("idle ").append(Durations.format(idleFor.withNanos(0))).append(": ").append(w.reason());
+                if (until.compareTo(w.warmUntil()) < 0) {
+                    why.append(", capped by scale-to-zero-after ").append(Durations.format(c.scaleToZeroAfter()));
+                }
+                if (warm) {
+                    desired = 1;
+                    why.append(w.warmFrom().isZero() ? " -> keep 1 warm" : " -> pre-warm 1");
+                    wakeAt = earliest(wakeAt, m.idleSince().get().plus(until));
+                } else if (idleFor.compareTo(w.warmFrom()) < 0) {
+                    why.append(" -> none until the pre-warm point");
+                    wakeAt = earliest(wakeAt, m.idleSince().get().plus(w.warmFrom()));
+                } else {
+                    why.append(" -> scale to zero");
+                }
+            } else {
+                sep(why).append("no traffic");
+            }
+        }
+        if (desired > c.max()) {
+            desired = c.max();
+            sep(why).append("capped at max ").append(c.max());
+        }
+        ScalerState state = new ScalerState(desired, lowSince, lowMax, seen);
+        return new Decision(desired, seen, why.toString(), state, wakeAt);
+    }
+
+    private static double value(OptionalDouble d) {
+        return d.isPresent() ? Math.max(0, d.getAsDouble()) : 0;
+    }
+
+    private static int ceil(double needed) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.ceil(needed - EPS));
+    }
+
+    private static Optional<Instant> earliest(Optional<Instant> a, Instant b) {
+        return a.isEmpty() || b.isBefore(a.get()) ? Optional.of(b) : a;
+    }
+
+    private static StringBuilder sep(StringBuilder b) {
+        return b.isEmpty() ? b : b.append("; ");
+    }
+
+    private static void metric(StringBuilder b, MetricTarget t, double value, Duration window) {
+        metric(b, t, value, window, false);
+    }
+
+    private static void metric(StringBuilder b, MetricTarget t, double value, Duration window, boolean peak) {
+        b.append(t.type().key()).append(' ').append(round(value)).append(peak ? " peak over " : " avg over ")
+                .append(Durations.format(window));
+    }
+
+    private static void needs(StringBuilder b, MetricTarget t, int count, ScalingConfig c, boolean peak) {
+        b.append(" needs ").append(count).append(" (target ").append(ScalingConfig.number(t.target()));
+        if (!peak) {
+            b.append(" x ").append(ScalingConfig.number(c.utilization()));
+        }
+        b.append(')');
+    }
+
+    private static String round(double v) {
+        return v >= 100 ? String.valueOf(Math.round(v)) : String.valueOf(Math.round(v * 100) / 100.0);
+    }
+}

@@ -1,0 +1,253 @@
+package dev.nest.scaler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ScalerTest {
+    private static final Instant T0 = Instant.parse("2024-03-04T00:00:00Z");
+    private static final Scaler SCALER = Scaler.windowed();
+
+    private static ScalingConfig config(double utilization, MetricTarget... metrics) {
+        return ScalingConfig.defaults(1).withMinMax(0, 1000).withMetrics(List.of(metrics), utilization);
+    }
+
+    private static MetricTarget m(MetricType type, double target) {
+        return new MetricTarget(type, target);
+    }
+
+    /** Steady samples over the last minute with the given values, on an instance count that is already right. */
+    private static MetricSamples steady(int instances, double concurrency, double rps, double cpu, double memory) {
+        List<MetricSample> s = Stream.iterate(T0.minusSeconds(59), t -> t.plusSeconds(1)).limit(60)
+                .map(t -> new MetricSample(t, concurrency, rps, cpu, memory)).toList();
+        return new MetricSamples(s, instances, (int) Math.ceil(concurrency), Optional.empty(), IdleHistogram.empty());
+    }
+
+    static Stream<Arguments> desiredCounts() {
+        return Stream.of(
+                // name, utilization, metrics, concurrency, rps, cpu, memory, desired
+                Arguments.of("concurrency 7 at target 1 x 0.7", 0.7, List.of(m(MetricType.CONCURRENCY, 1)), 7, 0, 0, 0, 10),
+                Arguments.of("concurrency 7.1 rounds up", 0.7, List.of(m(MetricType.CONCURRENCY, 1)), 7.1, 0, 0, 0, 11),
+                Arguments.of("concurrency 50 at target 10 x 1.0", 1.0, List.of(m(MetricType.CONCURRENCY, 10)), 50, 0, 0, 0, 5),
+                Arguments.of("rps 100 at target 20 x 0.5", 0.5, List.of(m(MetricType.RPS, 20)), 0, 100, 0, 0, 10),
+                Arguments.of("cpu 3.5 cores at 0.5 per instance x 0.7", 0.7, List.of(m(MetricType.CPU, 0.5)), 0, 0, 3.5, 0, 10),
+                Arguments.of("memory 2048 MiB at 256 x 0.8", 0.8, List.of(m(MetricType.MEMORY, 256)), 0, 0, 0, 2048, 10),
+                Arguments.of("largest of several: rps wins", 0.7,
+                        List.of(m(MetricType.CONCURRENCY, 10), m(MetricType.RPS, 10), m(MetricType.CPU, 1)), 7, 140, 2.1, 0, 20),
+                Arguments.of("largest of several: cpu wins", 0.7,
+                        List.of(m(MetricType.CONCURRENCY, 10), m(MetricType.RPS, 10), m(MetricType.CPU, 1)), 7, 14, 21, 0, 30),
+                Arguments.of("utilization 1.0: exactly full", 1.0, List.of(m(MetricType.CONCURRENCY, 1)), 8, 0, 0, 0, 8));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("desiredCounts")
+    void desiredIsTheLargestNeedOverTheMetrics(String name, double utilization, List<MetricTarget> metrics,
+                                               double concurrency, double rps, double cpu, double memory, int desired) {
+        Decision d = SCALER.decide(steady(0, concurrency, rps, cpu, memory), config(utilization, metrics.toArray(MetricTarget[]::new)),
+                T0, ScalerState.initial());
+        assertEquals(desired, d.desired(), d.reason());
+        assertTrue(d.reason().startsWith("up"), d.reason());
+    }
+
+    @Test
+    void aSteadyCountWithinTheToleranceHolds() {
+        // 7.3 / 0.7 = 10.4, less than 10% above 10 instances: nothing changes
+        Decision d = SCALER.decide(steady(10, 7.3, 0, 0, 0), config(0.7, m(MetricType.CONCURRENCY, 1)), T0,
+                new ScalerState(10, Optional.empty(), 0, 10));
+        assertEquals(10, d.desired(), d.reason());
+        assertTrue(d.reason().startsWith("hold 10"), d.reason());
+        assertTrue(d.reason().contains("concurrency 7.3"), d.reason());
+    }
+
+    @Test
+    void theShortWindowScalesUpAtOnceWhenInstancesAreFull() {
+        ScalingConfig c = config(0.7, m(MetricType.CONCURRENCY, 1));
+        FakeFunction f = new FakeFunction(c, T0);
+        f.run(Duration.ofMinutes(2), 7);
+        assertEquals(10, f.instances);
+        // a step to 30 in flight: the first decision after it scales up (the short window's average exceeds what
+        // 10 instances carry at full target; the peak of 30 in flight at once needs 30), without waiting for the
+        // 60 s average; the average then brings the headroom: ceil(30 / 0.7) = 43
+        Decision d = f.second(30);
+        assertEquals(30, d.desired(), d.reason());
+        assertTrue(d.reason().startsWith("up at once: concurrency 10.29 avg over 6s"), d.reason());
+        f.run(Duration.ofSeconds(60), 30);
+        assertEquals(43, f.instances);
+    }
+
+    @Test
+    void scaleDownWaitsForTheDelayThenStepsByAtMostTheStep() {
+        ScalingConfig c = config(1.0, m(MetricType.CONCURRENCY, 1))
+                .withScaleDown(Duration.ofSeconds(30), new ScaleDownStep(4, false));
+        FakeFunction f = new FakeFunction(c, T0);
+        f.run(Duration.ofMinutes(2), 20);
+        assertEquals(20, f.instances);
+        Instant drop = f.now;
+        f.run(Duration.ofMinutes(3), 2);
+        // the peak of the 60 s window keeps 20 until the window has passed; then the lower count must hold 30 s;
+        // then at most 4 instances go per decision
+        List<Decision> after = f.decisions.subList(f.decisions.size() - 180, f.decisions.size());
+        int firstDown = -1;
+        for (int i = 0; i < after.size(); i++) {
+            if (after.get(i).desired() < 20) {
+                firstDown = i + 1;
+                break;
+            }
+        }
+        assertTrue(firstDown >= 60 + 30, "scaled down after " + firstDown + " s");
+        int prev = 20;
+        for (Decision d : after) {
+            assertTrue(prev - d.desired() <= 4, "step of " + (prev - d.desired()) + ": " + d.reason());
+            prev = d.desired();
+        }
+        assertEquals(3, f.instances, "the need of 2 plus the 10% hysteresis, rounded up");
+        assertTrue(f.eventsAfter(drop) >= 5, "20 -> 3 by steps of 4 takes at least 5 decisions");
+    }
+
+    @Test
+    void aRiseWithinTheDelayRestartsIt() {
+        ScalingConfig c = config(1.0, m(MetricType.CONCURRENCY, 1)).withScaleDown(Duration.ofSeconds(30), new ScaleDownStep(100, true));
+        FakeFunction f = new FakeFunction(c, T0);
+        f.run(Duration.ofMinutes(2), 10);
+        f.run(Duration.ofSeconds(80), 2); // window passed (60 s), lower count held 20 s of 30
+        assertEquals(10, f.instances);
+        f.second(10); // load is back for a second: the lower count did not hold
+        f.run(Duration.ofSeconds(80), 2);
+        assertEquals(10, f.instances, "the delay restarted when the need rose");
+        f.run(Duration.ofSeconds(15), 2);
+        assertEquals(3, f.instances, "the need of 2 plus the 10% hysteresis, rounded up");
+    }
+
+    @Test
+    void noisySteadyLoadDoesNotFlap() {
+        // +/-30% uniform noise per second around 7 in flight, 10 simulated minutes, seeded
+        ScalingConfig c = ScalingConfig.defaults(1).withMinMax(0, 1000);
+        for (long seed = 1; seed <= 20; seed++) {
+            FakeFunction f = new FakeFunction(c, T0);
+            Random noise = new Random(seed);
+            for (int s = 0; s < 600; s++) {
+                f.second(7 * (0.7 + 0.6 * noise.nextDouble()));
+            }
+            // the initial scale-up: capacity at once from the short window, then the utilization headroom in up
+            // steps as the stable window's average (zeros before the load) catches up; it is over within two
+            // stable windows, and after it there is no event at all, and never a scale-down
+            Instant settled = T0.plus(c.stableWindow().multipliedBy(2));
+            assertEquals(0, f.eventsAfter(settled), "seed " + seed + ": events " + f.events);
+            int previous = 0;
+            for (Decision d : f.decisions) {
+                assertTrue(d.desired() >= previous, "seed " + seed + ": a scale-down during the ramp: " + d.reason());
+                previous = d.desired();
+            }
+            assertTrue(f.instances >= 10 && f.instances <= 13, "seed " + seed + ": instances " + f.instances);
+        }
+    }
+
+    @Test
+    void minAndMaxBoundTheCount() {
+        ScalingConfig c = config(0.7, m(MetricType.CONCURRENCY, 1)).withMinMax(3, 8);
+        Decision low = SCALER.decide(steady(3, 0.5, 0, 0, 0), c, T0, new ScalerState(3, Optional.empty(), 0, 3));
+        assertEquals(3, low.desired(), low.reason());
+        Decision high = SCALER.decide(steady(3, 70, 0, 0, 0), c, T0, new ScalerState(3, Optional.empty(), 0, 3));
+        assertEquals(8, high.desired(), high.reason());
+        assertTrue(high.reason().contains("capped at max 8"), high.reason());
+    }
+
+    @Test
+    void anIdleFunctionScalesToZeroAfterTheFixedKeepAlive() {
+        ScalingConfig c = ScalingConfig.defaults(1).withKeepAlive(Duration.ofMinutes(10),
+                new FixedKeepAlive(Duration.ofMinutes(10)), Duration.ofHours(4));
+        FakeFunction f = new FakeFunction(c, T0);
+        f.run(Duration.ofMinutes(2), 1);
+        assertEquals(2, f.instances); // ceil(1 / 0.7)
+        Instant idle = f.now.plusSeconds(1);
+        f.run(Duration.ofSeconds(120), 0);
+        assertEquals(1, f.instances, "the last instance is kept");
+        Decision kept = f.decisions.getLast();
+        assertTrue(kept.reason().contains("fixed keep-alive 10m -> keep 1 warm"), kept.reason());
+        assertEquals(Optional.of(idle.plus(Duration.ofMinutes(10))), kept.wakeAt());
+        f.run(Duration.ofMinutes(8), 0);
+        assertEquals(1, f.instances);
+        Decision zero = f.run(Duration.ofSeconds(1), 0);
+        assertEquals(0, zero.desired(), zero.reason());
+        assertTrue(zero.reason().contains("scale to zero"), zero.reason());
+    }
+
+    @Test
+    void scaleToZeroAfterCapsTheKeepAlive() {
+        ScalingConfig c = ScalingConfig.defaults(1).withKeepAlive(Duration.ofMinutes(10),
+                new FixedKeepAlive(Duration.ofMinutes(10)), Duration.ofMinutes(1));
+        MetricSamples idle = new MetricSamples(List.of(), 1, 0, Optional.of(T0), IdleHistogram.empty());
+        assertEquals(1, SCALER.decide(idle, c, T0.plusSeconds(59), ScalerState.initial()).desired());
+        Decision d = SCALER.decide(idle, c, T0.plusSeconds(60), ScalerState.initial());
+        assertEquals(0, d.desired(), d.reason());
+        assertTrue(d.reason().contains("capped by scale-to-zero-after 1m"), d.reason());
+    }
+
+    @Test
+    void minOneNeverScalesToZero() {
+        ScalingConfig c = ScalingConfig.defaults(1).withMinMax(1, 10);
+        MetricSamples idle = new MetricSamples(List.of(), 1, 0, Optional.of(T0), IdleHistogram.empty());
+        assertEquals(1, SCALER.decide(idle, c, T0.plus(Duration.ofDays(1)), ScalerState.initial()).desired());
+    }
+
+    @Test
+    void aWaitingRequestStartsAnInstanceFromZeroAtOnce() {
+        MetricSamples waiting = new MetricSamples(List.of(), 0, 1, Optional.empty(), IdleHistogram.empty());
+        Decision d = SCALER.decide(waiting, ScalingConfig.defaults(1), T0, ScalerState.initial());
+        assertEquals(1, d.desired(), d.reason());
+        assertTrue(d.reason().contains("1 request(s) waiting"), d.reason());
+    }
+
+    @Test
+    void theHistogramPolicyPreWarmsAnIdleFunction() {
+        IdleHistogram h = IdleHistogram.empty();
+        for (int i = 0; i < 40; i++) {
+            h = h.record(Duration.ofMinutes(30).plusSeconds(i));
+        }
+        ScalingConfig c = ScalingConfig.defaults(1);
+        MetricSamples idle = new MetricSamples(List.of(), 0, 0, Optional.of(T0), h);
+        Decision early = SCALER.decide(idle, c, T0.plus(Duration.ofMinutes(5)), ScalerState.initial());
+        assertEquals(0, early.desired(), early.reason());
+        assertEquals(Optional.of(T0.plus(Duration.ofMinutes(27))), early.wakeAt(), early.reason());
+        Decision warm = SCALER.decide(idle, c, T0.plus(Duration.ofMinutes(28)), ScalerState.initial());
+        assertEquals(1, warm.desired(), warm.reason());
+        assertTrue(warm.reason().contains("pre-warm 1"), warm.reason());
+        Decision late = SCALER.decide(idle, c, T0.plus(Duration.ofMinutes(35)), ScalerState.initial());
+        assertEquals(0, late.desired(), late.reason());
+    }
+
+    @Test
+    void aScheduleRaisesTheMinimumInItsWindowOnly() {
+        ScheduleRule mornings = new ScheduleRule(CronExpression.parse("0 8 * * MON-FRI"), Duration.ofHours(2), 5,
+                ZoneId.of("Asia/Shanghai"));
+        ScalingConfig c = ScalingConfig.defaults(1).withSchedule(List.of(mornings));
+        MetricSamples idle = new MetricSamples(List.of(), 0, 0, Optional.of(T0.minus(Duration.ofDays(1))), IdleHistogram.empty());
+        // Monday 2024-03-04 08:30 in Shanghai is 00:30 UTC
+        Decision in = SCALER.decide(idle, c, Instant.parse("2024-03-04T00:30:00Z"), ScalerState.initial());
+        assertEquals(5, in.desired(), in.reason());
+        assertTrue(in.reason().contains("schedule '0 8 * * MON-FRI' (Asia/Shanghai) until 2024-03-04T02:00:00Z"), in.reason());
+        Decision before = SCALER.decide(idle, c, Instant.parse("2024-03-03T23:59:00Z"), ScalerState.initial());
+        assertEquals(0, before.desired(), before.reason());
+        Decision after = SCALER.decide(idle, c, Instant.parse("2024-03-04T02:00:00Z"), ScalerState.initial());
+        assertEquals(0, after.desired(), after.reason());
+    }
+
+    @Test
+    void theDecisionIsPure() {
+        MetricSamples s = steady(4, 7, 0, 0, 0);
+        ScalingConfig c = ScalingConfig.defaults(1);
+        ScalerState st = new ScalerState(4, Optional.empty(), 0, 4);
+        assertEquals(SCALER.decide(s, c, T0, st), SCALER.decide(s, c, T0, st));
+    }
+}
