@@ -24,6 +24,9 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -43,6 +46,17 @@ class CliIT {
     static Process server;
     static String url;
     static Http http;
+
+    /** On a failure, the server's log tail goes to stderr (the temp directory is gone afterwards). */
+    @RegisterExtension
+    static final TestWatcher SERVER_LOG_ON_FAILURE = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            List<String> lines = read(serverDir.resolve("server.log")).lines().toList();
+            System.err.println("--- last lines of the nest.jar server log (" + context.getDisplayName() + " failed) ---");
+            lines.subList(Math.max(0, lines.size() - 60), lines.size()).forEach(System.err::println);
+        }
+    };
 
     /** One finished CLI run. */
     record Run(int exit, String out, String err) {
@@ -229,6 +243,28 @@ class CliIT {
 
     @Test
     @Order(14)
+    void mistakesGetMessagesThatSayWhatToChange() throws IOException {
+        Run again = cli("fn", "init", "hello", "--runtime", "nodejs");
+        assertEquals(1, again.exit(), again::toString);
+        assertTrue(again.err().contains("already exists"), again::toString);
+
+        Run badName = cli("fn", "init", "Bad_Name", "--runtime", "nodejs");
+        assertEquals(1, badName.exit(), badName::toString);
+        assertTrue(badName.err().contains("not a valid function name"), badName::toString);
+
+        Fixtures.write(work, "broken/index.js", "exports.handler = async () => 1;\n");
+        Fixtures.write(work, "broken/function.yaml", "name: broken\nruntime: nodejs\nmemory: lots\n");
+        Run deploy = cli("fn", "deploy", "broken", "--server", url);
+        assertEquals(1, deploy.exit(), deploy::toString);
+        assertTrue(deploy.err().contains("memory") && deploy.err().contains("lots"), "names the key and value: " + deploy);
+
+        Run rollback = cli("fn", "rollback", "hj", "--server", url);
+        assertEquals(1, rollback.exit(), rollback::toString);
+        assertTrue(rollback.err().contains("no earlier live version"), rollback::toString);
+    }
+
+    @Test
+    @Order(15)
     void noArgumentsStartsAServerOn8080InTheWorkingDirectory(@TempDir Path fresh) throws IOException {
         Assumptions.assumeTrue(portFree(8080), "port 8080 is in use; skipping the no-arguments start");
         long t0 = System.nanoTime();
@@ -239,7 +275,13 @@ class CliIT {
                 .start();
         try {
             Http h = new Http("http://127.0.0.1:8080");
-            awaitHealthy(p, h, fresh.resolve("out.log"));
+            try {
+                awaitHealthy(p, h, fresh.resolve("out.log"));
+            } catch (AssertionError e) {
+                // someone took 8080 between the check and the start: not this test's failure
+                Assumptions.assumeFalse(read(fresh.resolve("out.log")).contains("cannot listen on"), "port 8080 was taken");
+                throw e;
+            }
             System.out.printf("CliIT: java -jar nest.jar (no arguments) was ready on 8080 %d ms after launch%n",
                     (System.nanoTime() - t0) / 1_000_000);
             JsonNode health = h.get("/health").json();

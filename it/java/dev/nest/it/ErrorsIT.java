@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -59,6 +60,23 @@ class ErrorsIT {
                 exports.handler = async (event) => {
                   if (event.query.die) process.exit(1);
                   return { ok: true, pid: process.pid };
+                };
+                """);
+        // one instance, one request at a time: a second request must wait for it
+        Fixtures.nodeFunction(functions, "solo", "concurrency: 1\nscaling:\n  max: 1\n", """
+                exports.handler = async (event) => {
+                  if (event.query.die) {
+                    setTimeout(() => process.exit(1), 1500);
+                    return new Promise(() => {});
+                  }
+                  return { ok: true, pid: process.pid };
+                };
+                """);
+        // one instance, one request at a time, one request may wait: a third is refused
+        Fixtures.nodeFunction(functions, "narrow", "concurrency: 1\nscaling:\n  max: 1\nqueue:\n  size: 1\n", """
+                exports.handler = async (event) => {
+                  if (event.query.slow) await new Promise((resolve) => setTimeout(resolve, 2000));
+                  return { ok: true };
                 };
                 """);
         NestConfig config = NestConfig.load(CONFIG);
@@ -242,10 +260,62 @@ class ErrorsIT {
 
     @Test
     @Order(12)
+    void aRequestWaitingForAnInstanceThatDiesIsServedByItsReplacement() throws Exception {
+        Http.Response warm = http.get("/fn/solo");
+        assertEquals(200, warm.status(), warm::toString);
+        int firstPid = warm.json().path("pid").asInt();
+
+        var dying = http.sendAsync(http.request("/fn/solo?die=1").GET());
+        Poll.until("the dying request to be in flight on solo's only instance",
+                () -> http.get("/api/v1/functions/solo/instances").json(),
+                n -> n.size() == 1 && n.get(0).path("inFlight").asInt() == 1);
+        // concurrency 1 and scaling.max 1: this request waits for the instance, which then dies
+        var waiting = http.sendAsync(http.request("/fn/solo").GET());
+
+        Http.Response died = dying.get(30, TimeUnit.SECONDS);
+        assertEquals(502, died.status(), died::toString);
+        Http.Response served = waiting.get(30, TimeUnit.SECONDS);
+        assertEquals(200, served.status(), "the waiting request is served by the replacement: " + served);
+        assertNotEquals(firstPid, served.json().path("pid").asInt(), served::toString);
+    }
+
+    @Test
+    @Order(13)
+    void aFullQueueIs429() throws Exception {
+        assertEquals(200, http.get("/fn/narrow").status());
+        var slow = http.sendAsync(http.request("/fn/narrow?slow=1").GET());
+        Poll.until("the slow request to be in flight on narrow's only instance",
+                () -> http.get("/api/v1/functions/narrow/instances").json(),
+                n -> n.size() == 1 && n.get(0).path("inFlight").asInt() == 1);
+        // while it runs, one of these two waits (queue.size 1) and the other is refused
+        var a = http.sendAsync(http.request("/fn/narrow?n=a").GET());
+        var b = http.sendAsync(http.request("/fn/narrow?n=b").GET());
+        Http.Response ra = a.get(30, TimeUnit.SECONDS);
+        Http.Response rb = b.get(30, TimeUnit.SECONDS);
+        assertEquals(200, slow.get(30, TimeUnit.SECONDS).status());
+        Http.Response refused = ra.status() == 429 ? ra : rb;
+        Http.Response waited = ra.status() == 429 ? rb : ra;
+        assertEquals(429, refused.status(), "one is refused: " + ra + " / " + rb);
+        assertErrorBody(refused, "queue.size");
+        assertEquals(200, waited.status(), "the other waits and is served: " + waited);
+    }
+
+    @Test
+    @Order(14)
     void unknownApiEndpointIs404Json() {
         Http.Response r = http.get("/api/v1/nothing-here");
         assertEquals(404, r.status(), r::toString);
         assertErrorBody(r, "nothing-here");
+    }
+
+    @Test
+    @Order(15)
+    void unknownPathIs404Json() {
+        for (String path : new String[] {"/", "/nosuch", "/fn", "/ns/team-a"}) {
+            Http.Response r = http.get(path);
+            assertEquals(404, r.status(), r::toString);
+            assertErrorBody(r, path);
+        }
     }
 
     @Test

@@ -41,13 +41,14 @@ public final class Fixtures {
 
     /**
      * Writes {@code text} to {@code dir/relative} atomically (temp file + move), so a watcher never sees a
-     * half-written file. Creates parent directories.
+     * half-written file. The temp file is made in {@code dir} itself (a function code directory below it
+     * never holds a stray file), named so that the functions directory scan ignores it. Creates parents.
      */
     public static Path write(Path dir, String relative, String text) {
         try {
             Path target = dir.resolve(relative);
             Files.createDirectories(target.getParent());
-            Path tmp = Files.createTempFile(target.getParent(), ".tmp-", ".part");
+            Path tmp = Files.createTempFile(dir, ".tmp-", ".part");
             Files.writeString(tmp, text);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return target;

@@ -73,6 +73,12 @@ public final class Http {
         }
     }
 
+    /** Sends without waiting; the future fails with the I/O error, if any. */
+    public java.util.concurrent.CompletableFuture<Response> sendAsync(HttpRequest.Builder request) {
+        return client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray())
+                .thenApply(r -> new Response(r.statusCode(), r.headers(), r.body()));
+    }
+
     public Response get(String path) {
         return send(request(path).GET());
     }

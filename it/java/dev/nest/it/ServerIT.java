@@ -16,7 +16,6 @@ import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,10 +50,20 @@ class ServerIT {
                   body: 'made it',
                 });
                 """);
+        Fixtures.nodeFunction(functions, "cookies", "", """
+                exports.handler = async () => ({
+                  statusCode: 200,
+                  multiValueHeaders: { 'set-cookie': ['a=1; Path=/', 'b=2; Path=/'] },
+                  body: 'two cookies',
+                });
+                """);
         Fixtures.nodeFunction(functions, "plain", "", "exports.handler = async () => ({ hello: 'world', n: 1 });\n");
         Fixtures.nodeFunction(functions, "greet", "env:\n  GREETING: Hello\n",
                 "exports.handler = async () => ({ greeting: process.env.GREETING });\n");
         Fixtures.nodeFunction(functions, "doomed", "", "exports.handler = async () => 'still here';\n");
+        Fixtures.nodeFunction(functions, "nsfn", "namespace: team-a\n", "exports.handler = async () => 'team a';\n");
+        Fixtures.nodeFunction(functions, "keeper", "", "exports.handler = async () => 'kept';\n");
+        Fixtures.nodeFunction(functions, "codeedit", "", "exports.handler = async () => 'before';\n");
         Fixtures.write(functions, "hj/Handler.java", """
                 import dev.nest.fn.Context;
                 import java.util.Map;
@@ -146,6 +155,40 @@ class ServerIT {
     }
 
     @Test
+    void repeatedHeadersPassThroughBothWays() {
+        Http.Response r = http.send(http.request("/fn/echo/multi").header("X-Multi", "one").header("X-Multi", "two").GET());
+        assertEquals(200, r.status(), r::toString);
+        assertEquals("[\"one\",\"two\"]", r.json().path("multiValueHeaders").path("x-multi").toString(), r::toString);
+
+        Http.Response c = http.get("/fn/cookies");
+        assertEquals(200, c.status(), c::toString);
+        assertEquals(List.of("a=1; Path=/", "b=2; Path=/"), c.headers().allValues("set-cookie"), c::toString);
+        assertEquals("two cookies", c.text());
+    }
+
+    @Test
+    void chunkedRequestBodyReachesTheFunctionWhole() {
+        byte[] bytes = new byte[100_000];
+        new java.util.Random(42).nextBytes(bytes);
+        Http.Response r = http.send(http.request("/fn/echo/chunked").header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(bytes))));
+        assertEquals(200, r.status(), r::toString);
+        assertEquals(Base64.getEncoder().encodeToString(bytes), r.json().path("body").asText(), "the body arrives whole");
+    }
+
+    @Test
+    void functionsOfOtherNamespacesLiveUnderNs() {
+        Http.Response r = http.get("/ns/team-a/fn/nsfn/x");
+        assertEquals(200, r.status(), r::toString);
+        assertEquals("\"team a\"", r.text());
+        assertEquals(404, http.get("/fn/nsfn").status(), "not in the default namespace");
+        JsonNode listed = http.get("/api/v1/functions?namespace=team-a").json().path("functions");
+        assertEquals(1, listed.size(), listed::toString);
+        assertEquals("nsfn", listed.get(0).path("name").asText(), listed::toString);
+        assertEquals(http.base() + "/ns/team-a/fn/nsfn", listed.get(0).path("url").asText(), listed::toString);
+    }
+
+    @Test
     void plainObjectBecomes200Json() {
         Http.Response r = http.get("/fn/plain");
         assertEquals(200, r.status(), r::toString);
@@ -181,8 +224,6 @@ class ServerIT {
     }
 
     @Test
-    @Disabled("bug: GET /api/v1/invocations/{id} is 404 for every id: InvocationIds keeps only 40 bits of the millis, "
-            + "NodeStore.invocation() reads them as the full start time")
     void invocationByIdShowsPhasesAndLogs() {
         Http.Response r = http.get("/fn/echo/by-id");
         assertEquals(200, r.status(), r::toString);
@@ -288,9 +329,46 @@ class ServerIT {
         Http.Response plain = http.get("/fn/plain");
         assertEquals(200, plain.status(), "other functions keep working: " + plain);
         assertEquals(404, http.get("/fn/broken").status());
+
+        Fixtures.write(functions, "broken.yaml", "name: broken\nruntime: nodejs\ncode: plain\nmemory: 128\n");
+        Http.Response fixed = Poll.until("/fn/broken to work once its file is fixed", () -> http.get("/fn/broken"),
+                x -> x.status() == 200);
+        assertEquals("world", fixed.json().path("hello").asText(), fixed::toString);
+        JsonNode now = http.get("/api/v1/functions/broken").json();
+        assertFalse(now.has("error"), "the error is gone: " + now);
     }
 
     /** The record of invocation {@code id} from {@code GET /api/v1/invocations?function=}, once it is written. */
+    @Test
+    void editingTheCodeDirectoryIsPickedUp() {
+        Http.Response before = http.get("/fn/codeedit");
+        assertEquals("\"before\"", before.text(), before::toString);
+        Fixtures.write(functions, "codeedit/index.js", "exports.handler = async () => 'after the edit';\n");
+        Http.Response after = Poll.until("/fn/codeedit to run the edited code", () -> http.get("/fn/codeedit"),
+                x -> x.status() == 200 && x.text().contains("after the edit"));
+        assertEquals("\"after the edit\"", after.text(), after::toString);
+        assertEquals(2, http.get("/api/v1/functions/codeedit/versions").json().path("live").asInt());
+    }
+
+    @Test
+    void aMistakeInARunningFunctionsFileKeepsTheLastGoodVersion() {
+        Http.Response before = http.get("/fn/keeper");
+        assertEquals(200, before.status(), before::toString);
+        Fixtures.write(functions, "keeper.yaml", "name: keeper\nruntime: nodejs\ncode: keeper\ntimeout: forever\n");
+        JsonNode f = Poll.until("GET /api/v1/functions/keeper to report the mistake",
+                () -> http.get("/api/v1/functions/keeper").json(), x -> x.path("error").asText().contains("timeout"));
+        assertTrue(f.path("error").asText().contains("keeper.yaml") && f.path("error").asText().contains("forever"), f::toString);
+        Http.Response during = http.get("/fn/keeper");
+        assertEquals(200, during.status(), "the last good version keeps serving: " + during);
+        assertEquals("\"kept\"", during.text(), during::toString);
+
+        Fixtures.write(functions, "keeper.yaml", "name: keeper\nruntime: nodejs\ncode: keeper\ntimeout: 5s\n");
+        JsonNode fixed = Poll.until("the mistake in keeper.yaml to clear", () -> http.get("/api/v1/functions/keeper").json(),
+                x -> !x.has("error"));
+        assertEquals("ready", fixed.path("status").asText(), fixed::toString);
+        assertEquals(200, http.get("/fn/keeper").status());
+    }
+
     static JsonNode awaitRecord(String function, String id) {
         return Poll.until("invocation " + id + " in GET /api/v1/invocations?function=" + function,
                 () -> find(http.get("/api/v1/invocations?function=" + function).json().path("invocations"), id),

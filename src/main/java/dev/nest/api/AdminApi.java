@@ -85,6 +85,9 @@ public final class AdminApi {
         r.get(P + "/nodes", (req, res) -> Errors.json(res, 200, cluster.nodes()));
         r.any(P + "/*", (req, res) -> Errors.send(res, 404, "no such endpoint", req.prologue().method().text() + " "
                 + req.path().rawPath() + " is not part of the API; see docs/API.md"));
+        r.any("/*", (req, res) -> Errors.send(res, 404, "not found", req.prologue().method().text() + " "
+                + req.path().rawPath() + " is not served here: functions are at /fn/{name} (or /ns/{namespace}/fn/{name}),"
+                + " the admin API under /api/v1 (see docs/API.md)"));
     }
 
     // ---- health ----------------------------------------------------------------------------------------

@@ -139,7 +139,11 @@ final class ClientConnection implements EventLoop.IoHandler {
             sb.append("connection: keep-alive\r\n");
         }
         boolean noBody = request.method != null && request.method.equals("HEAD") || status == 204 || status == 304;
-        sb.append("content-length: ").append(noBody && status != 200 ? 0 : body.length).append("\r\n\r\n");
+        if (status == 204 || status == 304) {
+            sb.append("\r\n");
+        } else {
+            sb.append("content-length: ").append(noBody ? 0 : body.length).append("\r\n\r\n");
+        }
         byte[] head = sb.toString().getBytes(StandardCharsets.UTF_8);
         out = noBody || body.length == 0 ? new ByteBuffer[] {ByteBuffer.wrap(head)}
                 : new ByteBuffer[] {ByteBuffer.wrap(head), ByteBuffer.wrap(body)};

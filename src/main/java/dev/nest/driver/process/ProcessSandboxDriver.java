@@ -150,8 +150,8 @@ final class ProcessSandboxDriver implements SandboxDriver {
     private static void deleteQuietly(Path dir) {
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // left for the next scan
+        } catch (IOException | java.io.UncheckedIOException ignored) {
+            // left for the next scan (or removed by a concurrent stop)
         }
     }
 
