@@ -48,18 +48,10 @@ if [ "$build" = always ] || { [ "$build" = auto ] && stale; }; then
   fi
 fi
 
-# The test classpath: Maven's dependencies (cached until pom.xml changes), then the test and main classes.
-cp_file="$root/target/bench-classpath.txt"
-if [ ! -s "$cp_file" ] || [ "$root/pom.xml" -nt "$cp_file" ]; then
-  mvn -B -q dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
-fi
-# Run from a snapshot of the class directories, so a build started meanwhile in this tree cannot change them
-# under the running benchmark (the benchmark itself copies nest.jar the same way).
-snapshot=$(mktemp -d "${TMPDIR:-/tmp}/nest-bench-classes.XXXXXX")
+source "$root/distribution/classpath.sh"
+classpath=$(nest_snapshot_classpath bench)
+snapshot=${classpath%%/test-classes:*}
 trap 'rm -rf "$snapshot"' EXIT
-cp -r "$root/target/test-classes" "$snapshot/test-classes"
-cp -r "$root/target/classes" "$snapshot/classes"
-classpath="$snapshot/test-classes:$snapshot/classes:$(cat "$cp_file")"
 
 "$JAVA_HOME/bin/java" -XX:+UseSerialGC -Dnest.home="$root" -Dnest.bench.jar="$jar" \
   -cp "$classpath" dev.nest.bench.WarmPathBenchmark "$@"

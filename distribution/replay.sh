@@ -35,17 +35,10 @@ if [ "$build" = always ] || { [ "$build" = auto ] && stale; }; then
   mvn -B -q -DskipTests test-compile
 fi
 
-# The classpath: Maven's dependencies (cached until pom.xml changes), then the test and main classes, copied so
-# that a build started meanwhile in this tree cannot change them under the running simulator.
-cp_file="$root/target/replay-classpath.txt"
-if [ ! -s "$cp_file" ] || [ "$root/pom.xml" -nt "$cp_file" ]; then
-  mvn -B -q dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
-fi
-snapshot=$(mktemp -d "${TMPDIR:-/tmp}/nest-replay-classes.XXXXXX")
+source "$root/distribution/classpath.sh"
+classpath=$(nest_snapshot_classpath replay)
+snapshot=${classpath%%/test-classes:*}
 trap 'rm -rf "$snapshot"' EXIT
-cp -r "$root/target/test-classes" "$snapshot/test-classes"
-cp -r "$root/target/classes" "$snapshot/classes"
-classpath="$snapshot/test-classes:$snapshot/classes:$(cat "$cp_file")"
 
 args=(--data "$data" --seed "${NEST_REPLAY_SEED:-1}" --cold-ms "${NEST_REPLAY_COLD_MS:-250}")
 [ -n "${NEST_REPLAY_FUNCTIONS:-}" ] && args+=(--functions "$NEST_REPLAY_FUNCTIONS")

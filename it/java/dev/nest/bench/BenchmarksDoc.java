@@ -14,7 +14,7 @@ import java.util.List;
  * (up to the next {@code ## } heading), other sections are kept as they are, a missing section is appended and a
  * missing file is created. The file is replaced atomically.
  */
-final class BenchmarksDoc {
+public final class BenchmarksDoc {
     static final String HEADER = """
             # Benchmarks
 
@@ -26,7 +26,7 @@ final class BenchmarksDoc {
     }
 
     /** Replaces (or adds) the section starting with the line {@code heading} with {@code heading + body}. */
-    static void writeSection(Path file, String heading, String body) {
+    public static void writeSection(Path file, String heading, String body) {
         try {
             List<String> lines = Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8)
                     : new ArrayList<>(HEADER.lines().toList());

@@ -71,7 +71,7 @@ public final class TraceSimulator {
                 trace.functions().size(), trace.invocations(), trace.minutes(), seconds, threads);
         if (opt.containsKey("doc")) {
             Path doc = Path.of(opt.get("doc"));
-            SectionWriter.writeSection(doc, Report.HEADING, report.section(opt.getOrDefault("command",
+            dev.nest.bench.BenchmarksDoc.writeSection(doc, Report.HEADING, report.section(opt.getOrDefault("command",
                     "distribution/replay.sh"), home));
             System.out.println("wrote section '" + Report.HEADING + "' of " + doc);
         }
