@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Nest needs that Maven does not bring (a JDK >= 21, Maven, Node.js), then builds nest.jar.
 # Idempotent: on a machine that has everything it only rebuilds the jar when sources changed.
-# Usage: distribution/setup.sh [--no-build]
+# Usage: distribution/setup.sh [--no-build] [--engines]
+#   --engines  also install and start the container engines (Docker) and build the runtime images
+#              (distribution/setup-engines.sh); needed for the docker driver and its tests
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -31,11 +33,23 @@ if ! node_ok; then
   node_ok || { echo "setup: Node.js >= 18 is required; install it and run setup again" >&2; exit 1; }
 fi
 
-if [ "${1:-}" != "--no-build" ]; then
+build=1
+engines=0
+for arg in "$@"; do
+  case "$arg" in
+    --no-build) build=0 ;;
+    --engines) engines=1 ;;
+    *) echo "setup: unknown option $arg (use --no-build, --engines)" >&2; exit 2 ;;
+  esac
+done
+if [ $build = 1 ]; then
   jar="$root/target/nest.jar"
   if [ ! -f "$jar" ] || [ -n "$(find "$root/src/main" "$root/runtimes/java/src" "$root/pom.xml" -newer "$jar" -type f -print -quit)" ]; then
     echo "setup: building target/nest.jar"
     (cd "$root" && mvn -B -q -DskipTests package)
   fi
+fi
+if [ $engines = 1 ]; then
+  "$here/setup-engines.sh"
 fi
 echo "setup: ready (JDK $JAVA_HOME, Node.js $(node --version), $(mvn -v 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g'))"

@@ -45,7 +45,7 @@ class ArchitectureTest {
     void theImportSeesTheModules() {
         // a guard: an empty import would make every rule below pass
         for (String pkg : new String[] {"dev.nest.cluster", "dev.nest.sidecar", "dev.nest.spi", "dev.nest.fn",
-                "dev.nest.host", "dev.nest.driver.process", "dev.nest.function"}) {
+                "dev.nest.host", "dev.nest.driver.process", "dev.nest.driver.docker", "dev.nest.function", "dev.nest.scaler"}) {
             if (!nest.containPackage(pkg)) {
                 throw new AssertionError("package " + pkg + " was not imported");
             }
@@ -60,6 +60,14 @@ class ArchitectureTest {
         ArchRule rule = noClasses().that().resideOutsideOfPackage("dev.nest.cluster..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.apache.curator..", "org.apache.zookeeper..")
                 .because("only the cluster module talks to ZooKeeper (CONVENTIONS.md, habit 3)");
+        rule.check(nest);
+    }
+
+    @Test
+    void onlyTheDockerDriverUsesDockerJava() {
+        ArchRule rule = noClasses().that().resideOutsideOfPackage("dev.nest.driver.docker..")
+                .should().dependOnClassesThat().resideInAnyPackage("com.github.dockerjava..")
+                .because("only a driver imports its engine's client (CONVENTIONS.md, habit 3)");
         rule.check(nest);
     }
 

@@ -1,0 +1,225 @@
+package dev.nest.driver.docker;
+
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.WaitResponse;
+import dev.nest.spi.Pod;
+import dev.nest.spi.PodListener;
+import dev.nest.spi.SandboxException;
+import java.io.Closeable;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One started container. Two streams watch it from the moment it started: its output ({@link LogPump}) and
+ * its exit (the engine's wait call), which completes {@link #exited()} with the exit code, or -1 when the
+ * container vanished or the engine connection broke. A container that was killed for exceeding its memory
+ * limit says so in one last stderr line before {@link #exited()} completes.
+ *
+ * <p>{@link #stop} may be called from any thread, more than once: SIGTERM, wait up to the grace period,
+ * then remove with force (SIGKILL). A container that cannot be removed now (engine down) is left for
+ * {@code removeOrphans} at the node's next start.
+ */
+final class DockerPod implements Pod {
+    private static final Logger LOG = Logger.getLogger(DockerPod.class.getName());
+    /** How long the exit watch waits for the output stream to deliver the last lines of a stopped container. */
+    private static final long OUTPUT_DRAIN_MS = 1_000;
+    /** How long {@link #stop} waits for the engine to report a removed container's exit. */
+    private static final long EXIT_REPORT_MS = 5_000;
+
+    private final String id;
+    private final String containerId;
+    private final String name;
+    private final String image;
+    private final long memoryBytes;
+    private final DockerEngine engine;
+    private final CompletableFuture<Integer> exited = new CompletableFuture<>();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private volatile LogPump output;
+    private volatile ExitWatch exitWatch;
+
+    DockerPod(String id, String containerId, String name, String image, long memoryBytes, DockerEngine engine) {
+        this.id = id;
+        this.containerId = containerId;
+        this.name = name;
+        this.image = image;
+        this.memoryBytes = memoryBytes;
+        this.engine = engine;
+    }
+
+    /** Opens the output and exit streams (no blocking: docker-java runs each on a thread of its own). */
+    void watch(PodListener listener) {
+        LogPump pump = new LogPump(id, listener);
+        output = pump;
+        engine.streams().logContainerCmd(containerId).withStdOut(true).withStdErr(true).withFollowStream(true)
+                .exec(pump);
+        ExitWatch watch = new ExitWatch(listener);
+        exitWatch = watch;
+        engine.streams().waitContainerCmd(containerId).exec(watch);
+    }
+
+    String containerId() {
+        return containerId;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public CompletableFuture<Integer> exited() {
+        return exited;
+    }
+
+    @Override
+    public void stop(Duration grace) {
+        stopping.set(true);
+        if (!exited.isDone() && grace.toMillis() > 0) {
+            try {
+                engine.call("send SIGTERM to container " + name, c -> c.killContainerCmd(containerId).withSignal("SIGTERM").exec());
+                exited.get(grace.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (NotFoundException | ConflictException | TimeoutException | ExecutionException gone) {
+                // not running any more, or not within the grace period: removal below kills it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (DockerException | SandboxException e) {
+                LOG.log(Level.FINE, "SIGTERM to " + name + " failed", e);
+            }
+        }
+        boolean removed = false;
+        try {
+            engine.call("remove container " + name, c -> c.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(true).exec());
+            removed = true;
+        } catch (NotFoundException gone) {
+            removed = true;
+        } catch (ConflictException inProgress) {
+            removed = true; // "removal already in progress": another stop got there first
+        } catch (DockerException | SandboxException e) {
+            LOG.warning("cannot remove container " + name + " of pod " + id + " (left for the next start's orphan "
+                    + "removal): " + e.getMessage());
+        }
+        if (removed && !exited.isDone()) {
+            try {
+                exited.get(EXIT_REPORT_MS, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                // reported as unknown below
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        exited.complete(-1);
+        closeStreams();
+    }
+
+    private void closeStreams() {
+        LogPump o = output;
+        if (o != null) {
+            o.close();
+        }
+        ExitWatch w = exitWatch;
+        if (w != null) {
+            w.close();
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "container " + containerId.substring(0, Math.min(12, containerId.length())) + " (" + name + ", image "
+                + image + ")";
+    }
+
+    /** The engine's wait call: answers with the exit code once the container is not running. */
+    private final class ExitWatch implements ResultCallback<WaitResponse> {
+        private final PodListener listener;
+        private volatile Closeable stream;
+        private volatile boolean closed;
+        /** Set once the engine reported the exit; the stream then ends by itself. */
+        private volatile boolean delivered;
+
+        ExitWatch(PodListener listener) {
+            this.listener = listener;
+        }
+
+        @Override
+        public void onStart(Closeable stream) {
+            this.stream = stream;
+            if (closed) {
+                LogPump.closeQuietly(stream);
+            }
+        }
+
+        @Override
+        public void onNext(WaitResponse response) {
+            Integer code = response.getStatusCode();
+            exit(code == null ? -1 : code);
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            if (!(error instanceof NotFoundException) && !closed && !stopping.get()) {
+                LOG.warning("lost the watch on container " + name + " of pod " + id + " (" + DockerEngine.reason(error)
+                        + "); treating the pod as exited");
+            }
+            exit(-1);
+        }
+
+        @Override
+        public void onComplete() {
+            exit(-1);
+        }
+
+        private void exit(int code) {
+            delivered = true;
+            if (exited.isDone()) {
+                return;
+            }
+            if (!stopping.get()) {
+                LogPump o = output;
+                if (o != null) {
+                    o.awaitEnd(OUTPUT_DRAIN_MS);
+                }
+                if (code == 137) {
+                    reportOutOfMemory();
+                }
+            }
+            exited.complete(code);
+        }
+
+        private void reportOutOfMemory() {
+            try {
+                InspectContainerResponse r = engine.call("inspect container " + name, Duration.ofSeconds(2),
+                        c -> c.inspectContainerCmd(containerId).exec());
+                if (r.getState() != null && Boolean.TRUE.equals(r.getState().getOOMKilled())) {
+                    listener.line(id, true, "nest: container " + name + " was killed: out of memory (limit "
+                            + memoryBytes / (1024 * 1024) + " MiB, the function's memory)");
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "cannot inspect " + name + " after its exit", e);
+            }
+        }
+
+        /**
+         * Closes the stream if the engine has not answered yet. Once it has, closing is left out: it would
+         * interrupt the stream's thread, which may be the very thread running {@link #stop} (the node agent
+         * stops a dead pod from the {@link #exited()} callback).
+         */
+        @Override
+        public void close() {
+            closed = true;
+            Closeable s = stream;
+            if (s != null && !delivered) {
+                LogPump.closeQuietly(s);
+            }
+        }
+    }
+}

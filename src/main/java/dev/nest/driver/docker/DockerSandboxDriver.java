@@ -1,0 +1,265 @@
+package dev.nest.driver.docker;
+
+import com.github.dockerjava.api.command.CreateContainerResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.LogConfig;
+import com.github.dockerjava.api.model.Volume;
+import dev.nest.spi.DriverHealth;
+import dev.nest.spi.Pod;
+import dev.nest.spi.PodListener;
+import dev.nest.spi.PodSpec;
+import dev.nest.spi.SandboxDriver;
+import dev.nest.spi.SandboxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Runs each pod as a hardened container of its runtime's image, through the Docker engine API.
+ *
+ * <p>Every container: host networking (the host binds the loopback port the node agent assigned; no bridge,
+ * no NAT), user 65534:65534, read-only root filesystem with a writable tmpfs on {@code /tmp}, all
+ * capabilities dropped, no-new-privileges, memory limit = the function's memory with no swap, a CPU quota, a
+ * pids limit, the node's code directory bind-mounted read-only at {@value #CODE_MOUNT}, the pod's labels plus
+ * {@code dev.nest.owner=nest}, {@code dev.nest.node=<node>} and {@code dev.nest.pod=<pod>}. Its command is the
+ * image's entrypoint (the runtime host), configured by the contract's environment variables.
+ *
+ * <p>Failures: a missing image, an engine that is down or a socket that is wrong make {@link #start} throw a
+ * {@link SandboxException} naming the image or socket and what to do, and {@link #health()} report down;
+ * every engine call is bounded by {@code sidecar.drivers.docker.timeout}. Leftovers of a crashed node are
+ * found by their labels ({@link #removeOrphans}); containers of other nodes or of anything else are never
+ * touched.
+ *
+ * <p>Thread-safe: pods are started and stopped from many threads at once; output and exits are reported on
+ * docker-java's stream threads.
+ */
+final class DockerSandboxDriver implements SandboxDriver {
+    private static final Logger LOG = Logger.getLogger(DockerSandboxDriver.class.getName());
+    static final String CODE_MOUNT = "/nest/code";
+    static final String USER = "65534:65534";
+    static final String OWNER_LABEL = "dev.nest.owner";
+    static final String NODE_LABEL = "dev.nest.node";
+    static final String POD_LABEL = "dev.nest.pod";
+    private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(3);
+    private static final long MIN_MEMORY = 6L * 1024 * 1024;
+
+    private final String nodeId;
+    private final DockerSettings settings;
+    private final DockerEngine engine;
+    private final Map<String, DockerPod> pods = new ConcurrentHashMap<>();
+    /** Images a start found missing; {@link #health()} reports them until they appear. */
+    private final Set<String> missingImages = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    DockerSandboxDriver(String nodeId, DockerSettings settings) {
+        this.nodeId = nodeId;
+        this.settings = settings;
+        this.engine = new DockerEngine(settings);
+    }
+
+    @Override
+    public String name() {
+        return "docker";
+    }
+
+    @Override
+    public Pod start(PodSpec spec, PodListener listener) {
+        if (closed) {
+            throw new SandboxException("the docker driver of node " + nodeId + " is closed; cannot start pod " + spec.podId());
+        }
+        String image = settings.image(spec.runtime()).orElse(spec.image() == null ? "" : spec.image());
+        if (image.isBlank()) {
+            throw new SandboxException("runtime " + spec.runtime() + " names no image: set image: in its runtime.yaml or "
+                    + DockerSettings.PREFIX + "image." + spec.runtime() + " in nest.yaml");
+        }
+        if (spec.memoryBytes() < MIN_MEMORY) {
+            throw new SandboxException("pod " + spec.podId() + " asks for " + spec.memoryBytes() + " bytes of memory; "
+                    + "Docker needs at least 6 MiB: raise the function's memory");
+        }
+        String name = containerName(spec.podId());
+        Map<String, String> labels = new LinkedHashMap<>(spec.labels());
+        labels.put(OWNER_LABEL, "nest");
+        labels.put(NODE_LABEL, nodeId);
+        labels.put(POD_LABEL, spec.podId());
+        List<String> env = new ArrayList<>();
+        spec.env().forEach((k, v) -> env.add(k + "=" + v));
+        HostConfig host = hostConfig(spec);
+
+        String containerId;
+        try {
+            CreateContainerResponse created = engine.call("create container " + name, c -> c.createContainerCmd(image)
+                    .withName(name).withUser(USER).withEnv(env).withLabels(labels).withHostConfig(host).exec());
+            containerId = created.getId();
+        } catch (NotFoundException e) {
+            missingImages.add(image);
+            throw new SandboxException(missingImage(image, spec.runtime()), e);
+        } catch (ConflictException e) {
+            throw new SandboxException("a container named " + name + " already exists in the Docker engine at "
+                    + engine.endpoint() + " (" + e.getMessage().trim() + "); remove it (docker rm -f " + name + ")", e);
+        } catch (DockerException e) {
+            throw new SandboxException("the Docker engine at " + engine.endpoint() + " refused to create the container of pod "
+                    + spec.podId() + " (image " + image + "): " + message(e), e);
+        }
+        missingImages.remove(image);
+
+        DockerPod pod = new DockerPod(spec.podId(), containerId, name, image, spec.memoryBytes(), engine);
+        try {
+            engine.call("start container " + name, c -> c.startContainerCmd(containerId).exec());
+        } catch (DockerException | SandboxException e) {
+            removeQuietly(containerId, name);
+            if (e instanceof SandboxException se) {
+                throw se;
+            }
+            throw new SandboxException("cannot start container " + name + " of pod " + spec.podId() + " (image " + image
+                    + "): " + message((DockerException) e), e);
+        }
+        pods.put(spec.podId(), pod);
+        pod.exited().whenComplete((code, error) -> pods.remove(spec.podId(), pod));
+        pod.watch(listener);
+        return pod;
+    }
+
+    private HostConfig hostConfig(PodSpec spec) {
+        HostConfig host = HostConfig.newHostConfig()
+                .withNetworkMode("host")
+                .withReadonlyRootfs(true)
+                .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,size=" + settings.tmpfsSize() + ",mode=1777"))
+                .withCapDrop(Capability.ALL)
+                .withSecurityOpts(List.of("no-new-privileges"))
+                .withMemory(spec.memoryBytes())
+                .withMemorySwap(spec.memoryBytes())
+                .withPidsLimit((long) spec.pids())
+                .withBinds(new Bind(spec.codeRoot().toAbsolutePath().normalize().toString(), new Volume(CODE_MOUNT),
+                        AccessMode.ro))
+                .withInit(settings.init())
+                .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE,
+                        Map.of("max-size", settings.logMaxSize(), "max-file", "1")));
+        if (spec.cpus() > 0) {
+            host.withNanoCPUs(Math.round(spec.cpus() * 1e9));
+        }
+        return host;
+    }
+
+    /** {@code nest-<pod id>}, with characters Docker does not allow in names replaced. */
+    static String containerName(String podId) {
+        return "nest-" + podId.replaceAll("[^a-zA-Z0-9_.-]", "-");
+    }
+
+    private String missingImage(String image, String runtime) {
+        return "image " + image + " (runtime " + runtime + ") is not in the Docker engine at " + engine.endpoint()
+                + "; build the runtime images with distribution/images/build.sh (or distribution/setup-engines.sh), "
+                + "or set " + DockerSettings.PREFIX + "image." + runtime + " to an image the engine has";
+    }
+
+    private static String message(DockerException e) {
+        String m = e.getMessage() == null ? e.toString() : e.getMessage().trim();
+        // docker-java prefixes "Status 500: {"message":"..."}": keep the engine's own words
+        int i = m.indexOf("\"message\":\"");
+        if (i >= 0) {
+            int end = m.lastIndexOf('"');
+            if (end > i + 11) {
+                m = m.substring(i + 11, end);
+            }
+        }
+        return m;
+    }
+
+    private void removeQuietly(String containerId, String name) {
+        try {
+            engine.call("remove container " + name, c -> c.removeContainerCmd(containerId).withForce(true).exec());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot remove container " + name + " (left for the next orphan removal): " + e.getMessage());
+        }
+    }
+
+    @Override
+    public DriverHealth health() {
+        try {
+            engine.call("ping", HEALTH_TIMEOUT, c -> c.pingCmd().exec());
+        } catch (DockerException e) {
+            return DriverHealth.down("the Docker engine at " + engine.endpoint() + " answers ping with an error ("
+                    + message(e) + "); check dockerd (docker info)");
+        } catch (SandboxException e) {
+            return DriverHealth.down(e.getMessage());
+        }
+        for (String image : List.copyOf(missingImages)) {
+            try {
+                engine.call("inspect image " + image, HEALTH_TIMEOUT, c -> c.inspectImageCmd(image).exec());
+                missingImages.remove(image);
+            } catch (NotFoundException e) {
+                return DriverHealth.down("image " + image + " is not in the Docker engine at " + engine.endpoint()
+                        + "; build the runtime images with distribution/images/build.sh");
+            } catch (RuntimeException e) {
+                return DriverHealth.down(e.getMessage());
+            }
+        }
+        return DriverHealth.ok("Docker engine at " + engine.endpoint() + ", " + pods.size() + " containers of this node");
+    }
+
+    @Override
+    public int removeOrphans(String nodeId) {
+        List<Container> found;
+        try {
+            found = engine.call("list the containers of node " + nodeId, c -> c.listContainersCmd().withShowAll(true)
+                    .withLabelFilter(Map.of(OWNER_LABEL, "nest", NODE_LABEL, nodeId)).exec());
+        } catch (DockerException | SandboxException e) {
+            LOG.warning("cannot look for orphaned containers of node " + nodeId + ": " + e.getMessage());
+            return 0;
+        }
+        Set<String> running = ConcurrentHashMap.newKeySet();
+        pods.values().forEach(p -> running.add(p.containerId()));
+        int removed = 0;
+        for (Container c : found) {
+            Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
+            if (running.contains(c.getId()) || !"nest".equals(labels.get(OWNER_LABEL)) || !nodeId.equals(labels.get(NODE_LABEL))) {
+                continue;
+            }
+            try {
+                engine.call("remove orphaned container " + c.getId(), d -> d.removeContainerCmd(c.getId()).withForce(true)
+                        .withRemoveVolumes(true).exec());
+                removed++;
+            } catch (NotFoundException gone) {
+                // removed meanwhile
+            } catch (DockerException | SandboxException e) {
+                LOG.warning("cannot remove orphaned container " + c.getId() + " of node " + nodeId + ": " + e.getMessage());
+            }
+        }
+        return removed;
+    }
+
+    @Override
+    public String pathInPod(PodSpec spec, Path hostPath) {
+        Path root = spec.codeRoot().toAbsolutePath().normalize();
+        Path p = hostPath.toAbsolutePath().normalize();
+        if (!p.startsWith(root)) {
+            throw new SandboxException(hostPath + " is not under the node's code directory " + root
+                    + ", the only host directory mounted into docker pods");
+        }
+        String rel = root.relativize(p).toString().replace('\\', '/');
+        return rel.isEmpty() ? CODE_MOUNT : CODE_MOUNT + "/" + rel;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            pods.values().parallelStream().forEach(p -> p.stop(Duration.ofSeconds(2)));
+        } finally {
+            engine.close();
+        }
+    }
+}
