@@ -230,9 +230,15 @@ public final class Gateway implements AutoCloseable {
         long deadline = t0 + version.spec().timeout().toNanos();
         Call call = new Call(c, c.generation, version, invocationId, started, t0, deadline,
                 started.toEpochMilli() + version.spec().timeout().toMillis(), rest + (query.isEmpty() ? "" : "?" + query));
+        acquireAndForward(call);
+    }
+
+    /** Takes an instance for {@code call} (waiting on the loop, not blocking it) and forwards to it. */
+    private void acquireAndForward(Call call) {
+        ClientConnection c = call.c;
         NodeAgent.Pending pending;
         try {
-            pending = agent.acquireAsync(version, deadline);
+            pending = agent.acquireAsync(call.version, call.deadline);
         } catch (NestException e) {
             call.fail(e.status(), e.error(), e.detail());
             return;
@@ -277,6 +283,7 @@ public final class Gateway implements AutoCloseable {
         Lease lease;
         long tForward;
         boolean finished;
+        boolean retried;
 
         Call(ClientConnection c, long generation, FunctionVersion version, String invocationId, Instant started, long t0,
              long deadline, long deadlineEpoch, String rest) {
@@ -324,6 +331,14 @@ public final class Gateway implements AutoCloseable {
         public void failed(IOException e, boolean timedOut) {
             long tDone = System.nanoTime();
             c.upstream.forget(lease.instance().port());
+            if (!timedOut && e instanceof java.net.ConnectException && !retried && tDone < deadline) {
+                // nothing reached the instance (it died before its exit was noticed): another one may serve it
+                retried = true;
+                lease.recycle("instance refused the connection for invocation " + invocationId);
+                lease = null;
+                acquireAndForward(this);
+                return;
+            }
             if (timedOut) {
                 lease.recycle("invocation " + invocationId + " exceeded the timeout of " + version.spec().timeout().toMillis() + " ms");
                 String detail = "function " + version.spec().id() + " did not answer within its timeout of "
