@@ -1,0 +1,54 @@
+package dev.nest.driver.docker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nest.spi.SandboxException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class DockerSettingsTest {
+    @Test
+    void defaults() {
+        DockerSettings s = DockerSettings.parse(Map.of());
+        assertEquals("unix:///var/run/docker.sock", s.endpoint());
+        assertEquals(Duration.ofSeconds(30), s.timeout());
+        assertEquals("64m", s.tmpfsSize());
+        assertTrue(s.init());
+        assertEquals("10m", s.logMaxSize());
+        assertEquals(Optional.empty(), s.image("nodejs"));
+    }
+
+    @Test
+    void optionsAreRead() {
+        DockerSettings s = DockerSettings.parse(Map.of("host", "tcp://127.0.0.1:2375", "timeout", "1500ms",
+                "tmpfs-size", "128M", "init", "false", "image.nodejs", " my/node:1 "));
+        assertEquals("tcp://127.0.0.1:2375", s.endpoint());
+        assertEquals(Duration.ofMillis(1500), s.timeout());
+        assertEquals("128m", s.tmpfsSize());
+        assertFalse(s.init());
+        assertEquals(Optional.of("my/node:1"), s.image("nodejs"));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "host|tcp://10.0.0.1:2375|sidecar.drivers.docker.host",
+        "host|/var/run/docker.sock|sidecar.drivers.docker.host",
+        "timeout|0s|sidecar.drivers.docker.timeout",
+        "timeout|soon|sidecar.drivers.docker.timeout",
+        "tmpfs-size|lots|sidecar.drivers.docker.tmpfs-size",
+        "init|yes|sidecar.drivers.docker.init",
+        "colour|blue|sidecar.drivers.docker.colour",
+        "image.|x|image.",
+    })
+    void mistakesNameTheKey(String key, String value, String named) {
+        SandboxException e = assertThrows(SandboxException.class, () -> DockerSettings.parse(Map.of(key, value)));
+        assertTrue(e.getMessage().contains(named), e.getMessage());
+    }
+}
