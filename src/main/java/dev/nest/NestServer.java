@@ -102,7 +102,12 @@ public final class NestServer implements AutoCloseable {
             closers.push(store);
             timer.mark("store");
             RuntimeRegistry runtimes = join(runtimesF);
-            ArtifactStore artifacts = new ArtifactStore(data.resolve("artifacts"), PackageLimits.DEFAULT);
+            // code referenced by any version of any function is never evicted from the cache: on a single node it
+            // exists nowhere else, and a rollback needs it
+            java.util.concurrent.atomic.AtomicReference<dev.nest.function.FunctionCatalog> catalogRef =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            ArtifactStore artifacts = new ArtifactStore(data.resolve("artifacts"), PackageLimits.DEFAULT,
+                    ArtifactStore.DEFAULT_CACHE_BYTES, () -> referencedDigests(catalogRef.get()));
             String nodeId = config.nodeId();
             SandboxDriver driver = driver(config, nodeId, data);
             timer.mark("runtimes+driver");
@@ -111,6 +116,7 @@ public final class NestServer implements AutoCloseable {
                     config.node().region(), driver.name(), clock.instant(), Map.of());
             Cluster cluster = Cluster.start(zk, config.cluster(), self, clock);
             closers.push(cluster);
+            catalogRef.set(cluster.functions());
             timer.mark("cluster");
 
             NodeAgent agent = new NodeAgent(config.sidecar(), nodeId, data, data.resolve("artifacts").resolve("code"),
@@ -184,6 +190,18 @@ public final class NestServer implements AutoCloseable {
         public String toString() {
             return (System.nanoTime() - t0) / 1_000_000 + " ms (" + steps + ")";
         }
+    }
+
+    /** Every code digest some version refers to; everything when the catalog is not known yet. */
+    private static java.util.Set<String> referencedDigests(dev.nest.function.FunctionCatalog catalog) {
+        if (catalog == null) {
+            return ArtifactStore.PIN_ALL;
+        }
+        java.util.Set<String> digests = new java.util.HashSet<>();
+        for (var r : catalog.all()) {
+            r.versions().values().forEach(v -> digests.add(v.digest()));
+        }
+        return digests;
     }
 
     /** Waits for a start-up step; its failure becomes this start's failure. */

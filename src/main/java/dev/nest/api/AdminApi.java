@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nest.artifact.Artifact;
+import dev.nest.artifact.Codec;
 import dev.nest.cluster.Cluster;
 import dev.nest.common.Json;
 import dev.nest.common.NestException;
@@ -77,6 +78,11 @@ public final class AdminApi {
         r.get(P + "/functions/{name}/instances", (req, res) -> Errors.json(res, 200, agent.instances(id(req))));
         r.get(P + "/functions/{name}/logs", this::logs);
         r.post(P + "/artifacts", this::upload);
+        r.put(P + "/artifacts/chunks/{sha256}", this::uploadChunk);
+        r.get(P + "/artifacts/chunks/{sha256}", this::chunk);
+        r.head(P + "/artifacts/chunks/{sha256}", this::chunk);
+        r.post(P + "/artifacts/manifests", this::uploadManifest);
+        r.get(P + "/artifacts/manifests/{digest}", this::manifest);
         r.get(P + "/invocations", this::invocations);
         r.get(P + "/invocations/{id}", this::invocation);
         r.get(P + "/instances", (req, res) -> Errors.json(res, 200, agent.instances()));
@@ -320,13 +326,58 @@ public final class AdminApi {
 
     private void upload(ServerRequest req, ServerResponse res) {
         Optional<String> runtime = req.query().first("runtime").asOptional();
+        Optional<Codec> codec = req.query().first("codec").asOptional().map(Codec::parse);
         Artifact a;
         try (InputStream in = req.content().inputStream()) {
-            a = deployer.upload(in, runtime);
+            a = deployer.upload(in, runtime, codec);
         } catch (IOException e) {
             throw NestException.badRequest("cannot read the package: " + e.getMessage());
         }
         Errors.json(res, 201, Map.of("digest", a.digest(), "files", a.files(), "bytes", a.bytes()));
+    }
+
+    /** {@code PUT /artifacts/chunks/{sha256}}: one compressed chunk of a chunked upload, verified. */
+    private void uploadChunk(ServerRequest req, ServerResponse res) {
+        String sha = req.path().pathParameters().get("sha256");
+        try (InputStream in = req.content().inputStream()) {
+            deployer.uploadChunk(sha, in);
+        } catch (IOException e) {
+            throw NestException.badRequest("cannot read chunk " + sha + ": " + e.getMessage());
+        }
+        Errors.json(res, 201, Map.of("sha256", sha));
+    }
+
+    /** {@code GET|HEAD /artifacts/chunks/{sha256}}: a stored compressed chunk (for peers, and for the CLI to skip uploads). */
+    private void chunk(ServerRequest req, ServerResponse res) {
+        String sha = req.path().pathParameters().get("sha256");
+        java.nio.file.Path f = deployer.uploadedChunk(sha).orElseThrow(() -> NestException.notFound("chunk",
+                "no chunk " + sha + " is stored on this node"));
+        res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/octet-stream");
+        try {
+            if (req.prologue().method() == io.helidon.http.Method.HEAD) {
+                res.header(io.helidon.http.HeaderNames.CONTENT_LENGTH, String.valueOf(java.nio.file.Files.size(f)));
+                res.send();
+            } else {
+                res.send(java.nio.file.Files.readAllBytes(f));
+            }
+        } catch (IOException e) {
+            throw new NestException(500, "artifact store error", "cannot read chunk " + sha + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code POST /artifacts/manifests[?runtime=java]}: completes a chunked upload; answers like a zip upload. */
+    private void uploadManifest(ServerRequest req, ServerResponse res) {
+        Artifact a = deployer.uploadManifest(body(req), req.query().first("runtime").asOptional());
+        Errors.json(res, 201, Map.of("digest", a.digest(), "files", a.files(), "bytes", a.bytes()));
+    }
+
+    /** {@code GET /artifacts/manifests/{digest}}: a stored package's manifest (for peers). */
+    private void manifest(ServerRequest req, ServerResponse res) {
+        String digest = req.path().pathParameters().get("digest");
+        byte[] m = deployer.uploadedManifest(digest).orElseThrow(() -> NestException.notFound("package",
+                "no manifest of " + digest + " is stored on this node"));
+        res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(m);
     }
 
     // ---- observability ---------------------------------------------------------------------------------

@@ -2,9 +2,10 @@ package dev.nest.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.nest.artifact.PackageWriter;
+import dev.nest.artifact.ChunkManifest;
+import dev.nest.artifact.ChunkedPackage;
+import dev.nest.artifact.Codec;
 import dev.nest.common.Json;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -132,6 +134,68 @@ public final class FnCommand implements Runnable {
         String runtime;
         @Option(names = "--handler", description = "handler (default: function.yaml's, else the runtime's default)")
         String handler;
+        @Option(names = "--codec", description = "chunk compression: zstd or lz4 (default: lz4 below 1 MiB, else zstd)")
+        String codec;
+
+        /** Packages showing at least this many compressed bytes to upload get a progress line. */
+        static final long PROGRESS_ABOVE = 4L << 20;
+
+        /**
+         * Packs the directory into compressed chunks (in memory), uploads only the chunks the server lacks
+         * (HEAD first), then posts the manifest; returns the server's {digest, files, bytes}.
+         */
+        private JsonNode uploadChunked(ApiClient api, String rt) {
+            Map<String, byte[]> chunks = new LinkedHashMap<>();
+            ChunkManifest m;
+            try {
+                m = ChunkedPackage.write(dir, p -> !p.equals("function.yaml") && !p.equals("function.yml"),
+                        Optional.ofNullable(codec).map(c -> {
+                            try {
+                                return Codec.parse(c);
+                            } catch (RuntimeException e) {
+                                throw new CliException("--codec '" + c + "' is not known; use zstd or lz4");
+                            }
+                        }), ChunkManifest.DEFAULT_CHUNK_BYTES, chunks::put);
+            } catch (IOException e) {
+                throw new CliException("cannot package " + dir + ": " + e.getMessage());
+            } catch (RuntimeException e) {
+                throw new CliException("cannot package " + dir + ": " + e.getMessage());
+            }
+            List<String> missing = new ArrayList<>();
+            for (String sha : chunks.keySet()) {
+                int status = api.send(api.request("/api/v1/artifacts/chunks/" + sha)
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody())).statusCode();
+                if (status != 200) {
+                    missing.add(sha);
+                }
+            }
+            long toSend = missing.stream().mapToLong(sha -> chunks.get(sha).length).sum();
+            boolean progress = toSend >= PROGRESS_ABOVE;
+            PrintWriter err = spec.commandLine().getErr();
+            long sent = 0;
+            for (int i = 0; i < missing.size(); i++) {
+                byte[] c = chunks.get(missing.get(i));
+                api.json(api.request("/api/v1/artifacts/chunks/" + missing.get(i))
+                        .header("Content-Type", "application/octet-stream")
+                        .PUT(HttpRequest.BodyPublishers.ofByteArray(c)));
+                sent += c.length;
+                if (progress) {
+                    int width = 30;
+                    int filled = (int) (width * sent / toSend);
+                    err.printf("\rUploading [%s%s] %3d%%  %.1f/%.1f MiB  chunk %d/%d", "#".repeat(filled),
+                            " ".repeat(width - filled), 100 * sent / toSend, sent / 1048576.0, toSend / 1048576.0, i + 1, missing.size());
+                    err.flush();
+                }
+            }
+            if (progress) {
+                err.printf("%nUploaded %d of %d chunks (%s, %.1f MiB unpacked -> %.1f MiB compressed)%n", missing.size(),
+                        chunks.size(), m.codec().id(), m.bytes() / 1048576.0, m.compressedBytes() / 1048576.0);
+                err.flush();
+            }
+            return api.json(api.request("/api/v1/artifacts/manifests?runtime=" + URLEncoder.encode(rt, StandardCharsets.UTF_8))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(m.toJson())));
+        }
 
         @Override
         int execute() {
@@ -142,17 +206,9 @@ public final class FnCommand implements Runnable {
             String fn = spec.path("name").asText();
             String rt = spec.path("runtime").asText();
             long t0 = System.nanoTime();
-            ByteArrayOutputStream zip = new ByteArrayOutputStream();
-            int files;
-            try {
-                files = PackageWriter.zip(dir, zip, p -> !p.equals("function.yaml") && !p.equals("function.yml"));
-            } catch (IOException e) {
-                throw new CliException("cannot package " + dir + ": " + e.getMessage());
-            }
             ApiClient api = server.client();
-            JsonNode a = api.json(api.request("/api/v1/artifacts?runtime=" + URLEncoder.encode(rt, StandardCharsets.UTF_8))
-                    .header("Content-Type", "application/zip")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(zip.toByteArray())));
+            JsonNode a = uploadChunked(api, rt);
+            int files = a.path("files").asInt();
             String ns = spec.path("namespace").asText(server.namespace);
             JsonNode d = api.post("/api/v1/functions/" + fn + "/versions?namespace=" + ns,
                     Map.of("spec", spec, "digest", a.path("digest").asText()));

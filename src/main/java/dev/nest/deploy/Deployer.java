@@ -2,6 +2,7 @@ package dev.nest.deploy;
 
 import dev.nest.artifact.Artifact;
 import dev.nest.artifact.ArtifactStore;
+import dev.nest.artifact.Codec;
 import dev.nest.common.NestException;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRecord;
@@ -47,8 +48,34 @@ public final class Deployer {
 
     /** Stores an uploaded zip; {@code runtime} (when given) prepares it, e.g. compiles Java sources. */
     public Artifact upload(InputStream zip, Optional<String> runtime) {
+        return upload(zip, runtime, Optional.empty());
+    }
+
+    /** {@link #upload(InputStream, Optional)}, keeping its chunks compressed with {@code codec} (empty: by size). */
+    public Artifact upload(InputStream zip, Optional<String> runtime, Optional<Codec> codec) {
         runtime.ifPresent(runtimes::require);
-        return artifacts.ingestZip(zip, dir -> runtime.ifPresent(r -> runtimes.prepare(r, dir)));
+        return artifacts.ingestZip(zip, codec, dir -> runtime.ifPresent(r -> runtimes.prepare(r, dir)));
+    }
+
+    /** Stores one compressed chunk of a chunked upload after verifying its sha256 (hex). */
+    public void uploadChunk(String sha256, InputStream body) {
+        artifacts.putChunk(sha256, body);
+    }
+
+    /** Whether chunk {@code sha256} is stored, and where (to serve it or to skip its upload). */
+    public Optional<Path> uploadedChunk(String sha256) {
+        return artifacts.chunk(sha256);
+    }
+
+    /** The manifest of an uploaded package, to serve it. */
+    public Optional<byte[]> uploadedManifest(String digest) {
+        return artifacts.manifest(digest);
+    }
+
+    /** Completes a chunked upload: every chunk the manifest lists must be uploaded; prepared for {@code runtime}. */
+    public Artifact uploadManifest(byte[] manifest, Optional<String> runtime) {
+        runtime.ifPresent(runtimes::require);
+        return artifacts.ingestManifest(manifest, dir -> runtime.ifPresent(r -> runtimes.prepare(r, dir)));
     }
 
     /** Stores a directory (config-file functions) prepared for {@code runtime}. */

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs dev.nest.bench.CodePathBenchmark: 200 MiB of package content fetched from a peer on loopback, decompressed,
+# verified and unpacked with zstd chunks, lz4 chunks (both parallel) and one gzip stream (the JDK's), in the same
+# run. Prints a report; a full run (200 MiB, >= 3 repetitions) also writes the section
+# "Code path: fetch, decompress, verify, unpack" of docs/BENCHMARKS.md. About two minutes on 2 cores.
+#
+#   distribution/bench-codepath.sh                                       # full run
+#   NEST_BENCH_CODEPATH_MIB=20 NEST_BENCH_CODEPATH_REPS=1 distribution/bench-codepath.sh   # smoke run
+#
+# Knobs (environment): NEST_BENCH_CODEPATH_MIB (200), NEST_BENCH_CODEPATH_REPS (5), NEST_BENCH_CODEPATH_CHUNK_MIB (4),
+# NEST_BENCH_DOCS (1; only full runs with 4 MiB chunks write the doc),
+# NEST_BENCH_BUILD (auto: build the classes when missing or older than the sources; always; never),
+# NEST_BENCH_JAVA_OPTS (-Xmx2g).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+source "$here/jdk.sh"
+cd "$root"
+
+bench_class="$root/target/test-classes/dev/nest/bench/CodePathBenchmark.class"
+build="${NEST_BENCH_BUILD:-auto}"
+stale() {
+  [ -f "$bench_class" ] || return 0
+  [ -n "$(find "$root/src/main" "$root/it/java/dev/nest/bench" "$root/pom.xml" -newer "$bench_class" -type f -print -quit 2>/dev/null)" ] && return 0
+  return 1
+}
+if [ "$build" = always ] || { [ "$build" = auto ] && stale; }; then
+  echo "bench-codepath: compiling (mvn -B -q -DskipTests test-compile)" >&2
+  mvn -B -q -DskipTests test-compile
+fi
+
+cp_file="$root/target/bench-classpath.txt"
+if [ ! -s "$cp_file" ] || [ "$root/pom.xml" -nt "$cp_file" ]; then
+  mvn -B -q dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
+fi
+snapshot=$(mktemp -d "${TMPDIR:-/tmp}/nest-bench-classes.XXXXXX")
+trap 'rm -rf "$snapshot"' EXIT
+cp -r "$root/target/test-classes" "$snapshot/test-classes"
+cp -r "$root/target/classes" "$snapshot/classes"
+classpath="$snapshot/test-classes:$snapshot/classes:$(cat "$cp_file")"
+
+# shellcheck disable=SC2086
+"$JAVA_HOME/bin/java" ${NEST_BENCH_JAVA_OPTS:--Xmx2g} -Dnest.home="$root" -cp "$classpath" dev.nest.bench.CodePathBenchmark "$@"

@@ -1,0 +1,34 @@
+package dev.nest.artifact;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * Writes a directory as a chunked package (the format is in {@link PackageArchive} and {@link ChunkManifest}):
+ * used by {@code nest fn deploy} to compress before upload, and by the store for zip and directory ingests.
+ */
+public final class ChunkedPackage {
+    private ChunkedPackage() {
+    }
+
+    /** Receives each compressed chunk with its sha256 (hex), in order. */
+    @FunctionalInterface
+    public interface Sink {
+        void accept(String sha256, byte[] compressed) throws IOException;
+    }
+
+    /**
+     * Packs the regular files of {@code dir} that {@code include} accepts (relative paths; {@code .git} is
+     * skipped) into chunks of {@code chunkSize} uncompressed bytes; {@code codec} empty chooses by size
+     * ({@link Codec#forSize}). Returns the manifest to post after the chunks.
+     */
+    public static ChunkManifest write(Path dir, Predicate<String> include, Optional<Codec> codec, int chunkSize, Sink sink)
+            throws IOException {
+        var files = PackageArchive.list(dir, include);
+        long total = files.stream().mapToLong(PackageArchive.Source::size).sum();
+        return PackageArchive.pack(files, codec.orElse(Codec.forSize(total)), chunkSize,
+                (chunk, bytes) -> sink.accept(chunk.sha256(), bytes));
+    }
+}

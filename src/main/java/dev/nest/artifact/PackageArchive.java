@@ -1,0 +1,348 @@
+package dev.nest.artifact;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+
+/**
+ * The archive framing inside chunks ("nest-chunks/1"). A chunk's uncompressed bytes are a sequence of records,
+ * all integers big-endian:
+ * <pre>
+ *   u8  kind        'F' (a regular file or a part of one; nothing else exists: no links, no devices, no dirs)
+ *   u16 pathLength  then the path, UTF-8, relative, '/'-separated, no '..', not absolute
+ *   u16 mode        POSIX permission bits; only the owner's executable bit (0100) is honoured
+ *   u64 fileSize    the whole file's size
+ *   u64 offset      where this part starts in the file
+ *   u32 partLength  then the part's bytes
+ * </pre>
+ * Every chunk is self-contained: it starts with a record header, so chunks decompress and unpack independently
+ * and in parallel. A file that fits in a chunk is never split; a larger one is split into parts at chunk
+ * boundaries. Directories are implied by paths (empty directories are not carried, as in the digest).
+ */
+final class PackageArchive {
+    static final byte FILE = 'F';
+    private static final int HEADER = 1 + 2 + 2 + 8 + 8 + 4;
+
+    private PackageArchive() {
+    }
+
+    /** Receives each finished chunk: its manifest entry and its compressed bytes, in order. */
+    interface ChunkSink {
+        void accept(ChunkManifest.Chunk chunk, byte[] compressed) throws IOException;
+    }
+
+    /** A regular file to pack: its archive path, the file, its size and whether it is executable. */
+    record Source(String path, Path file, long size, boolean executable) {
+    }
+
+    /** The regular files under {@code dir} that {@code include} accepts, sorted by path; skips {@code .git}. */
+    static List<Source> list(Path dir, Predicate<String> include) throws IOException {
+        Path root = dir.toRealPath();
+        TreeMap<String, Source> files = new TreeMap<>();
+        Files.walkFileTree(root, Set.of(java.nio.file.FileVisitOption.FOLLOW_LINKS), 64, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+                return d.getFileName() != null && d.getFileName().toString().equals(".git")
+                        ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+                String rel = root.relativize(f).toString().replace('\\', '/');
+                if (attrs.isRegularFile() && include.test(rel)) {
+                    files.put(rel, new Source(rel, f, attrs.size(), Files.isExecutable(f)));
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return new ArrayList<>(files.values());
+    }
+
+    /**
+     * Packs {@code files} into chunks of about {@code chunkSize} uncompressed bytes compressed with {@code codec},
+     * handing each to {@code sink}; returns the manifest (whose digest is computed while reading the files).
+     */
+    static ChunkManifest pack(List<Source> files, Codec codec, int chunkSize, ChunkSink sink) throws IOException {
+        if (chunkSize < 1024 || chunkSize > ChunkManifest.MAX_CHUNK_BYTES) {
+            throw new ArtifactException(400, "chunk size " + chunkSize + " is out of range 1024.." + ChunkManifest.MAX_CHUNK_BYTES);
+        }
+        Packer p = new Packer(codec, chunkSize, sink);
+        TreeMap<String, String> hashes = new TreeMap<>();
+        long total = 0;
+        byte[] buf = new byte[1 << 20];
+        for (Source s : files) {
+            byte[] path = s.path().getBytes(StandardCharsets.UTF_8);
+            if (path.length > 4096 || HEADER + path.length > chunkSize / 2) {
+                throw new ArtifactException(400, "path '" + s.path() + "' is too long for the package format (at most 4096 bytes)");
+            }
+            int mode = s.executable() ? 0755 : 0644;
+            MessageDigest md = ArtifactStore.sha256();
+            long size = s.size();
+            // a file that fits in a fresh chunk is never split: start a new chunk when it does not fit this one
+            if (HEADER + path.length + size <= chunkSize && p.room() < HEADER + path.length + size) {
+                p.flush();
+            }
+            try (InputStream in = Files.newInputStream(s.file())) {
+                long offset = 0;
+                do {
+                    if (p.room() <= HEADER + path.length) {
+                        p.flush();
+                    }
+                    int part = (int) Math.min(size - offset, p.room() - HEADER - path.length);
+                    p.header(path, mode, size, offset, part);
+                    int read = 0;
+                    while (read < part) {
+                        int n = in.readNBytes(buf, 0, Math.min(buf.length, part - read));
+                        if (n <= 0) {
+                            throw new IOException(s.file() + " shrank while it was being packed");
+                        }
+                        md.update(buf, 0, n);
+                        p.bytes(buf, n);
+                        read += n;
+                    }
+                    offset += part;
+                } while (offset < size);
+            }
+            hashes.put(s.path(), HexFormat.of().formatHex(md.digest()));
+            total += size;
+        }
+        p.flush();
+        if (hashes.isEmpty()) {
+            throw new ArtifactException(400, "the package is empty");
+        }
+        return new ChunkManifest(ArtifactStore.digestOf(hashes), codec, hashes.size(), total, p.chunks);
+    }
+
+    private static final class Packer {
+        final Codec codec;
+        final byte[] raw;
+        final ChunkSink sink;
+        final List<ChunkManifest.Chunk> chunks = new ArrayList<>();
+        int used;
+
+        Packer(Codec codec, int chunkSize, ChunkSink sink) {
+            this.codec = codec;
+            this.raw = new byte[chunkSize];
+            this.sink = sink;
+        }
+
+        int room() {
+            return raw.length - used;
+        }
+
+        void header(byte[] path, int mode, long size, long offset, int part) {
+            ByteBuffer b = ByteBuffer.wrap(raw, used, HEADER + path.length);
+            b.put(FILE).putShort((short) path.length).put(path).putShort((short) mode).putLong(size).putLong(offset).putInt(part);
+            used += HEADER + path.length;
+        }
+
+        void bytes(byte[] buf, int n) {
+            System.arraycopy(buf, 0, raw, used, n);
+            used += n;
+        }
+
+        void flush() throws IOException {
+            if (used == 0) {
+                return;
+            }
+            byte[] c = codec.compress(raw, used);
+            ChunkManifest.Chunk chunk = new ChunkManifest.Chunk(HexFormat.of().formatHex(ArtifactStore.sha256().digest(c)), c.length, used);
+            chunks.add(chunk);
+            sink.accept(chunk, c);
+            used = 0;
+        }
+    }
+
+    // ---- unpacking -------------------------------------------------------------------------------------
+
+    /**
+     * What the chunks of one package have unpacked so far, shared by the threads unpacking its chunks: enforces
+     * the limits across chunks, refuses a path given twice, and collects each file's sha256.
+     */
+    static final class Unpacked {
+        final Path stage;
+        final PackageLimits limits;
+        final AtomicLong bytes = new AtomicLong();
+        final AtomicInteger entries = new AtomicInteger();
+        /** Files that arrived whole, with their hash. */
+        final Map<String, String> hashes = new ConcurrentHashMap<>();
+        /** Files that arrived in parts: size and bytes received; hashed once every part is written. */
+        final Map<String, long[]> split = new ConcurrentHashMap<>();
+        /** Directories known to exist, so that each file costs no directory check. */
+        final Set<Path> dirs = ConcurrentHashMap.newKeySet();
+
+        Unpacked(Path stage, PackageLimits limits) {
+            this.stage = stage;
+            this.limits = limits;
+            dirs.add(stage);
+        }
+
+        /**
+         * Hashes the split files (in parallel, on virtual threads), makes them read-only like the others, and
+         * returns every file's hash, sorted by path.
+         */
+        TreeMap<String, String> finish() throws IOException {
+            TreeMap<String, String> all = new TreeMap<>(hashes);
+            for (var e : split.entrySet()) {
+                long[] s = e.getValue();
+                if (s[1] != s[0]) {
+                    throw new ArtifactException(400, "package file '" + e.getKey() + "' is incomplete: " + s[1] + " of "
+                            + s[0] + " bytes arrived; a chunk is missing from the manifest");
+                }
+            }
+            Map<String, java.util.concurrent.Future<String>> pending = new TreeMap<>();
+            try (var exec = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (var e : split.entrySet()) {
+                    Path f = stage.resolve(e.getKey());
+                    boolean exe = (e.getValue()[2] & 0100) != 0;
+                    pending.put(e.getKey(), exec.submit(() -> {
+                        String h = ArtifactStore.hashFile(f);
+                        setPermissions(f, exe);
+                        return h;
+                    }));
+                }
+                for (var e : pending.entrySet()) {
+                    all.put(e.getKey(), e.getValue().get());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            }
+            return all;
+        }
+    }
+
+    private static final Set<PosixFilePermission> READ_ONLY = PosixFilePermissions.fromString("r--r--r--");
+    private static final Set<PosixFilePermission> READ_EXECUTE = PosixFilePermissions.fromString("r-xr-xr-x");
+
+    private static void setPermissions(Path f, boolean executable) throws IOException {
+        try {
+            Files.setPosixFilePermissions(f, executable ? READ_EXECUTE : READ_ONLY);
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system
+        }
+    }
+
+    /** Unpacks one chunk's uncompressed records into {@code u.stage}; {@code what} names the chunk in errors. */
+    static void unpack(byte[] raw, String what, Unpacked u) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        while (b.hasRemaining()) {
+            if (b.remaining() < HEADER || b.get() != FILE) {
+                throw new ArtifactException(400, what + " holds a record that is not a regular file (links, devices and "
+                        + "other kinds are refused) or is cut short at byte " + b.position());
+            }
+            int pathLength = Short.toUnsignedInt(b.getShort());
+            if (pathLength == 0 || b.remaining() < pathLength + HEADER - 3) {
+                throw new ArtifactException(400, what + " is cut short at byte " + b.position());
+            }
+            byte[] pathBytes = new byte[pathLength];
+            b.get(pathBytes);
+            String name = new String(pathBytes, StandardCharsets.UTF_8);
+            int mode = Short.toUnsignedInt(b.getShort());
+            long size = b.getLong();
+            long offset = b.getLong();
+            int part = b.getInt();
+            if (size < 0 || offset < 0 || part < 0 || offset + part > size || part > b.remaining()) {
+                throw new ArtifactException(400, what + ": entry '" + name + "' declares an impossible size or offset");
+            }
+            String rel = ArtifactStore.safeName(name);
+            Path target = u.stage.resolve(rel).normalize();
+            if (!target.startsWith(u.stage) || target.equals(u.stage)) {
+                throw new ArtifactException(400, "package entry '" + name + "' points outside the package; use relative paths without '..'");
+            }
+            boolean whole = offset == 0 && part == size;
+            if (whole || offset == 0) {
+                if (u.entries.incrementAndGet() > u.limits.maxEntries()) {
+                    throw new ArtifactException(400, "the package has more than " + u.limits.maxEntries()
+                            + " entries; leave build caches and test data out of the package");
+                }
+            }
+            if (u.bytes.addAndGet(part) > u.limits.maxBytes()) {
+                throw new ArtifactException(400, "the package unpacks to more than " + u.limits.maxBytes()
+                        + " bytes; make it smaller or raise the limit");
+            }
+            ByteBuffer data = b.slice(b.position(), part);
+            b.position(b.position() + part);
+            mkdirs(target.getParent(), u, name);
+            if (whole) {
+                MessageDigest md = ArtifactStore.sha256();
+                md.update(data.duplicate());
+                // created read-only (the fd still writes): no second pass over every file to protect it
+                try (FileChannel ch = FileChannel.open(target, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS), POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
+                                (mode & 0100) != 0 ? READ_EXECUTE : READ_ONLY)} : new FileAttribute<?>[0])) {
+                    while (data.hasRemaining()) {
+                        ch.write(data);
+                    }
+                } catch (FileAlreadyExistsException e) {
+                    throw new ArtifactException(400, "package entry '" + rel + "' appears twice");
+                }
+                if (u.hashes.put(rel, HexFormat.of().formatHex(md.digest())) != null || u.split.containsKey(rel)) {
+                    throw new ArtifactException(400, "package entry '" + rel + "' appears twice");
+                }
+            } else {
+                long[] state = u.split.computeIfAbsent(rel, k -> new long[] {size, 0, mode});
+                if (state[0] != size || u.hashes.containsKey(rel)) {
+                    throw new ArtifactException(400, "package entry '" + rel + "' appears twice with different sizes");
+                }
+                try (FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS)) {
+                    long pos = offset;
+                    while (data.hasRemaining()) {
+                        pos += ch.write(data, pos);
+                    }
+                }
+                synchronized (state) {
+                    state[1] += part;
+                    if (state[1] > size) {
+                        throw new ArtifactException(400, "package entry '" + rel + "' has overlapping parts");
+                    }
+                }
+            }
+        }
+    }
+
+    private static void mkdirs(Path dir, Unpacked u, String name) throws IOException {
+        if (u.dirs.contains(dir)) {
+            return;
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (FileAlreadyExistsException e) {
+            throw new ArtifactException(400, "package entry '" + name + "' needs directory '" + u.stage.relativize(dir)
+                    + "', which is a file in the package");
+        }
+        for (Path d = dir; d != null && d.startsWith(u.stage) && u.dirs.add(d); d = d.getParent()) {
+            // remember it and its parents
+        }
+    }
+
+    private static final boolean POSIX = java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+}
