@@ -392,7 +392,7 @@ public final class NodeAgent implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new InvokeException(503, "interrupted", "interrupted while starting an instance");
             }
-            pause = Math.min(pause * 2, 20);
+            pause = Math.min(pause * 2, 4); // a refused connect costs little; a late "ready" costs the request
         }
     }
 

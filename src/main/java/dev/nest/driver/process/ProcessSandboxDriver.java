@@ -190,6 +190,7 @@ final class ProcessSandboxDriver implements SandboxDriver {
         @Override
         public void stop(Duration grace) {
             if (process.isAlive()) {
+                process.descendants().forEach(ProcessHandle::destroy);
                 process.destroy();
                 try {
                     if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -1,0 +1,25 @@
+package dev.nest.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The figures of one runtime in {@link PodReadyBenchmark}: times to ready (ms) and idle memory per pod (MiB). */
+final class PodReadyResult {
+    final String runtime;
+    final String image;
+    final List<Double> process = new ArrayList<>();
+    final List<Double> docker = new ArrayList<>();
+    final List<Double> baseline = new ArrayList<>();
+    final List<Double> processStop = new ArrayList<>();
+    final List<Double> dockerStop = new ArrayList<>();
+    final List<Double> baselineStop = new ArrayList<>();
+    /** Idle memory per pod, MiB: {docker stats (NaN for processes), VmRSS of the process tree}. */
+    double[] processMemMb = {Double.NaN, Double.NaN};
+    double[] dockerMemMb = {Double.NaN, Double.NaN};
+    double[] baselineMemMb = {Double.NaN, Double.NaN};
+
+    PodReadyResult(String runtime, String image) {
+        this.runtime = runtime;
+        this.image = image;
+    }
+}
