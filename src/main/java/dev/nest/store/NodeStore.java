@@ -37,7 +37,8 @@ import java.util.logging.Logger;
 public final class NodeStore implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NodeStore.class.getName());
     private static final int QUEUE = 65_536;
-    private static final int BATCH = 2_000;
+    private static final int BATCH = 4_000;
+    private static final long GATHER_MILLIS = 20;
 
     private final Connection writer;
     private final String url;
@@ -146,6 +147,10 @@ public final class NodeStore implements AutoCloseable {
                 Object first = queue.poll(500, TimeUnit.MILLISECONDS);
                 if (first != null) {
                     batch.add(first);
+                    if (!(first instanceof Flush) && first != STOP) {
+                        // gather for a moment: fewer, larger batches, and producers do not wake this thread per row
+                        Thread.sleep(GATHER_MILLIS);
+                    }
                     queue.drainTo(batch, BATCH - 1);
                     boolean stop = batch.remove(STOP);
                     write(batch);
