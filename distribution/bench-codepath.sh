@@ -29,15 +29,10 @@ if [ "$build" = always ] || { [ "$build" = auto ] && stale; }; then
   mvn -B -q -DskipTests test-compile
 fi
 
-cp_file="$root/target/bench-classpath.txt"
-if [ ! -s "$cp_file" ] || [ "$root/pom.xml" -nt "$cp_file" ]; then
-  mvn -B -q dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
-fi
-snapshot=$(mktemp -d "${TMPDIR:-/tmp}/nest-bench-classes.XXXXXX")
+source "$root/distribution/classpath.sh"
+classpath=$(nest_snapshot_classpath bench-codepath)
+snapshot=${classpath%%/test-classes:*}
 trap 'rm -rf "$snapshot"' EXIT
-cp -r "$root/target/test-classes" "$snapshot/test-classes"
-cp -r "$root/target/classes" "$snapshot/classes"
-classpath="$snapshot/test-classes:$snapshot/classes:$(cat "$cp_file")"
 
 # shellcheck disable=SC2086
 "$JAVA_HOME/bin/java" ${NEST_BENCH_JAVA_OPTS:--Xmx2g} -Dnest.home="$root" -cp "$classpath" dev.nest.bench.CodePathBenchmark "$@"
