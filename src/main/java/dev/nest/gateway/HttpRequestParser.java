@@ -34,9 +34,7 @@ final class HttpRequestParser {
     boolean expectContinue;
     byte[] body;
     private int bodyFilled;
-    private java.io.ByteArrayOutputStream chunks;
-    private int chunkState; // 0 size line, 1 data, 2 CRLF after data, 3 trailers
-    private long chunkLeft;
+    private ChunkedDecoder chunks;
 
     HttpRequestParser(long maxBody) {
         this.maxBody = maxBody;
@@ -54,8 +52,6 @@ final class HttpRequestParser {
         body = null;
         bodyFilled = 0;
         chunks = null;
-        chunkState = 0;
-        chunkLeft = 0;
     }
 
     boolean headDone() {
@@ -81,7 +77,7 @@ final class HttpRequestParser {
             if (!chunked) {
                 body = contentLength <= 0 ? EMPTY : new byte[(int) contentLength];
             } else {
-                chunks = new java.io.ByteArrayOutputStream();
+                chunks = new ChunkedDecoder(maxBody);
             }
         }
         if (!chunked) {
@@ -94,7 +90,7 @@ final class HttpRequestParser {
     }
 
     boolean complete() {
-        return headDone && (chunked ? chunkState == 4 : bodyFilled == body.length);
+        return headDone && (chunked ? chunks.done() : bodyFilled == body.length);
     }
 
     private static final byte[] EMPTY = new byte[0];
@@ -200,56 +196,14 @@ final class HttpRequestParser {
     }
 
     private int feedChunked(byte[] b, int pos, int lim) throws BadRequest {
-        while (pos < lim && chunkState != 4) {
-            switch (chunkState) {
-                case 0, 3 -> {
-                    int le = indexOfCrlf(b, pos, lim);
-                    if (le < 0) {
-                        if (lim - pos > 4096) {
-                            throw new BadRequest(400, "malformed chunk");
-                        }
-                        return pos;
-                    }
-                    if (chunkState == 3) {
-                        if (le == pos) {
-                            chunkState = 4;
-                            body = chunks.toByteArray();
-                        }
-                        pos = le + 2;
-                        continue;
-                    }
-                    String size = ascii(b, pos, le);
-                    int semi = size.indexOf(';');
-                    try {
-                        chunkLeft = Long.parseLong((semi < 0 ? size : size.substring(0, semi)).trim(), 16);
-                    } catch (NumberFormatException e) {
-                        throw new BadRequest(400, "malformed chunk size '" + size + "'");
-                    }
-                    if (chunks.size() + chunkLeft > maxBody) {
-                        throw new BadRequest(413, "the body is larger than the limit of " + maxBody
-                                + " bytes (server.max-body); send large data by reference");
-                    }
-                    pos = le + 2;
-                    chunkState = chunkLeft == 0 ? 3 : 1;
-                }
-                case 1 -> {
-                    int n = (int) Math.min(lim - pos, chunkLeft);
-                    chunks.write(b, pos, n);
-                    pos += n;
-                    chunkLeft -= n;
-                    if (chunkLeft == 0) {
-                        chunkState = 2;
-                    }
-                }
-                case 2 -> {
-                    if (lim - pos < 2) {
-                        return pos;
-                    }
-                    pos += 2;
-                    chunkState = 0;
-                }
-                default -> throw new IllegalStateException();
-            }
+        try {
+            pos = chunks.feed(b, pos, lim);
+        } catch (ChunkedDecoder.Malformed e) {
+            throw new BadRequest(e.tooLarge ? 413 : 400, e.tooLarge ? e.getMessage()
+                    + " (server.max-body); send large data by reference" : e.getMessage());
+        }
+        if (chunks.done()) {
+            body = chunks.body();
         }
         return pos;
     }

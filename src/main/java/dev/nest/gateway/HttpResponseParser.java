@@ -28,9 +28,8 @@ final class HttpResponseParser {
     private boolean untilClose;
     byte[] body;
     private int filled;
-    private ByteArrayOutputStream chunks;
-    private int chunkState;
-    private long chunkLeft;
+    private ByteArrayOutputStream untilCloseBody;
+    private ChunkedDecoder chunks;
     private boolean complete;
 
     void reset(boolean headRequest) {
@@ -44,9 +43,8 @@ final class HttpResponseParser {
         untilClose = false;
         body = null;
         filled = 0;
+        untilCloseBody = null;
         chunks = null;
-        chunkState = 0;
-        chunkLeft = 0;
         complete = false;
     }
 
@@ -61,7 +59,7 @@ final class HttpResponseParser {
     /** The peer closed the connection: completes a close-delimited body, else the response is truncated. */
     boolean closed() {
         if (headDone && untilClose) {
-            body = chunks.toByteArray();
+            body = untilCloseBody.toByteArray();
             complete = true;
         }
         return complete;
@@ -91,7 +89,7 @@ final class HttpResponseParser {
                 return pos;
             }
             if (chunked) {
-                chunks = new ByteArrayOutputStream();
+                chunks = new ChunkedDecoder(Integer.MAX_VALUE - 16);
             } else if (contentLength >= 0) {
                 body = new byte[(int) contentLength];
                 if (contentLength == 0) {
@@ -101,11 +99,11 @@ final class HttpResponseParser {
             } else {
                 untilClose = true;
                 keepAlive = false;
-                chunks = new ByteArrayOutputStream();
+                untilCloseBody = new ByteArrayOutputStream();
             }
         }
         if (untilClose) {
-            chunks.write(b, pos, lim - pos);
+            untilCloseBody.write(b, pos, lim - pos);
             return lim;
         }
         if (!chunked) {
@@ -115,48 +113,14 @@ final class HttpResponseParser {
             complete = filled == body.length;
             return pos + n;
         }
-        while (pos < lim && !complete) {
-            switch (chunkState) {
-                case 0, 3 -> {
-                    int le = crlf(b, pos, lim);
-                    if (le < 0) {
-                        return pos;
-                    }
-                    if (chunkState == 3) {
-                        if (le == pos) {
-                            body = chunks.toByteArray();
-                            complete = true;
-                        }
-                        pos = le + 2;
-                        continue;
-                    }
-                    String size = new String(b, pos, le - pos, StandardCharsets.ISO_8859_1);
-                    int semi = size.indexOf(';');
-                    try {
-                        chunkLeft = Long.parseLong((semi < 0 ? size : size.substring(0, semi)).trim(), 16);
-                    } catch (NumberFormatException e) {
-                        throw new Malformed("malformed chunk size");
-                    }
-                    pos = le + 2;
-                    chunkState = chunkLeft == 0 ? 3 : 1;
-                }
-                case 1 -> {
-                    int n = (int) Math.min(lim - pos, chunkLeft);
-                    chunks.write(b, pos, n);
-                    pos += n;
-                    chunkLeft -= n;
-                    if (chunkLeft == 0) {
-                        chunkState = 2;
-                    }
-                }
-                default -> {
-                    if (lim - pos < 2) {
-                        return pos;
-                    }
-                    pos += 2;
-                    chunkState = 0;
-                }
-            }
+        try {
+            pos = chunks.feed(b, pos, lim);
+        } catch (ChunkedDecoder.Malformed e) {
+            throw new Malformed(e.getMessage());
+        }
+        if (chunks.done()) {
+            body = chunks.body();
+            complete = true;
         }
         return pos;
     }
