@@ -14,6 +14,7 @@ import dev.nest.config.NestConfig;
 import dev.nest.deploy.Deployer;
 import dev.nest.deploy.FunctionFiles;
 import dev.nest.gateway.Gateway;
+import dev.nest.metrics.NodeMetrics;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.sidecar.NodeAgent;
 import dev.nest.spi.DriverContext;
@@ -120,7 +121,7 @@ public final class NestServer implements AutoCloseable {
             timer.mark("cluster");
 
             NodeAgent agent = new NodeAgent(config.sidecar(), nodeId, data, data.resolve("artifacts").resolve("code"),
-                    driver, runtimes, digest -> artifacts.find(digest).map(a -> a.codeDir()), store::log,
+                    driver, runtimes, codeSource(artifacts), store::log,
                     cluster.functions(), clock);
             closers.push(agent);
             Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock);
@@ -132,7 +133,8 @@ public final class NestServer implements AutoCloseable {
             timer.mark("agent");
 
             String url = "http://" + config.node().address() + ":" + config.server().port();
-            AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes, url);
+            NodeMetrics metrics = new NodeMetrics(agent.pool()::status, agent::instances);
+            AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes, url, metrics);
             join(warmHelidon);
             boot.shutdown();
             HttpRouting.Builder routing = HttpRouting.builder();
@@ -151,7 +153,10 @@ public final class NestServer implements AutoCloseable {
                 throw new ConfigException("cannot start the admin server on a loopback port");
             }
             timer.mark("admin");
-            Gateway gateway = new Gateway(cluster.functions(), agent, store::record, config.server().maxBody(), clock);
+            Gateway gateway = new Gateway(cluster.functions(), agent, r -> {
+                store.record(r);
+                metrics.record(r);
+            }, config.server().maxBody(), clock);
             try {
                 gateway.start(config.server().host(), config.server().port(), web.port(),
                         Math.max(1, Runtime.getRuntime().availableProcessors()));
@@ -190,6 +195,11 @@ public final class NestServer implements AutoCloseable {
         public String toString() {
             return (System.nanoTime() - t0) / 1_000_000 + " ms (" + steps + ")";
         }
+    }
+
+    /** The node agent's code: the artifact store's unpacked directories, already on this node (no fetch phases). */
+    private static dev.nest.sidecar.CodeSource codeSource(ArtifactStore artifacts) {
+        return digest -> artifacts.find(digest).map(a -> new dev.nest.sidecar.CodeDir(a.codeDir(), Map.of()));
     }
 
     /** Every code digest some version refers to; everything when the catalog is not known yet. */

@@ -109,6 +109,14 @@ class ArchitectureTest {
     }
 
     @Test
+    void thePoolKnowsNoPodsDriversOrAgents() {
+        ArchRule rule = classes().that().resideInAPackage("dev.nest.pool..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "dev.nest.pool..")
+                .because("the pool's decisions are pure bookkeeping; the node agent starts and stops its pods");
+        rule.check(nest);
+    }
+
+    @Test
     void topLevelModulesAreFreeOfCycles() {
         slices().matching("dev.nest.(*)..").should().beFreeOfCycles().check(nest);
     }

@@ -18,6 +18,7 @@ import dev.nest.function.FunctionRegistry;
 import dev.nest.function.FunctionSpec;
 import dev.nest.function.FunctionVersion;
 import dev.nest.function.SpecParser;
+import dev.nest.metrics.NodeMetrics;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.sidecar.NodeAgent;
 import dev.nest.spi.DriverHealth;
@@ -37,7 +38,8 @@ import java.util.TreeMap;
 
 /**
  * The admin API, {@code /api/v1}: functions (list, get, create, update, delete), versions, rollback, code
- * packages, instances, invocations, logs, runtimes, the cluster and nodes; plus {@code GET /health}.
+ * packages, instances, invocations, logs, runtimes, the cluster and nodes, warm pools; plus {@code GET /health} and
+ * {@code GET /metrics} (Prometheus text).
  * Functions are addressed by name with {@code ?namespace=} (default {@code default}).
  * Every error is a JSON {@code {"error", "detail"}} through {@link Errors}.
  */
@@ -52,9 +54,10 @@ public final class AdminApi {
     private final Cluster cluster;
     private final RuntimeRegistry runtimes;
     private final String publicUrl;
+    private final NodeMetrics metrics;
 
     public AdminApi(FunctionRegistry registry, Deployer deployer, FunctionFiles files, NodeAgent agent, NodeStore store,
-                    Cluster cluster, RuntimeRegistry runtimes, String publicUrl) {
+                    Cluster cluster, RuntimeRegistry runtimes, String publicUrl, NodeMetrics metrics) {
         this.registry = registry;
         this.deployer = deployer;
         this.files = files;
@@ -63,6 +66,7 @@ public final class AdminApi {
         this.cluster = cluster;
         this.runtimes = runtimes;
         this.publicUrl = publicUrl;
+        this.metrics = metrics;
     }
 
     public void routing(HttpRouting.Builder r) {
@@ -89,6 +93,7 @@ public final class AdminApi {
         r.get(P + "/runtimes", this::runtimes);
         r.get(P + "/cluster", (req, res) -> Errors.json(res, 200, cluster.describe()));
         r.get(P + "/nodes", (req, res) -> Errors.json(res, 200, cluster.nodes()));
+        poolsAndMetrics(r);
         r.any(P + "/*", (req, res) -> Errors.send(res, 404, "no such endpoint", req.prologue().method().text() + " "
                 + req.path().rawPath() + " is not part of the API; see docs/API.md"));
         r.any("/*", (req, res) -> Errors.send(res, 404, "not found", req.prologue().method().text() + " "
@@ -422,5 +427,42 @@ public final class AdminApi {
         runtimes.all().forEach(r -> out.add(Map.of("name", r.name(), "image", r.image(), "memory", r.memoryMb(),
                 "defaultHandler", r.defaultHandler())));
         Errors.json(res, 200, Map.of("runtimes", out, "problems", runtimes.problems()));
+    }
+
+    // ---- warm pools and metrics ------------------------------------------------------------------------
+
+    private void poolsAndMetrics(HttpRouting.Builder r) {
+        r.get(P + "/pools", (req, res) -> Errors.json(res, 200, agent.pool().status()));
+        r.put(P + "/pools/{runtime}", this::resizePool);
+        r.get("/metrics", (req, res) -> {
+            res.headers().contentType(io.helidon.http.HttpMediaType.create("text/plain; version=0.0.4; charset=utf-8"));
+            res.send(metrics.render().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        });
+    }
+
+    /** {@code PUT /pools/{runtime}} {@code {"size": n}}: the pool's size on this node until it restarts. */
+    private void resizePool(ServerRequest req, ServerResponse res) {
+        String runtime = req.path().pathParameters().get("runtime");
+        JsonNode body;
+        try (InputStream in = req.content().inputStream()) {
+            body = Json.tree(in.readAllBytes(), "pool size");
+        } catch (IOException | RuntimeException e) {
+            throw NestException.badRequest("the body must be JSON like {\"size\": 2}: " + e.getMessage());
+        }
+        JsonNode size = body.path("size");
+        if (!size.canConvertToInt() || !size.isIntegralNumber()) {
+            throw NestException.badRequest("field 'size' must be a whole number of pods, like {\"size\": 2}; got "
+                    + (size.isMissingNode() ? "nothing" : size.toString()));
+        }
+        try {
+            agent.pool().resize(runtime, size.asInt());
+        } catch (IllegalArgumentException e) {
+            if (runtimes.find(runtime).isEmpty()) {
+                throw NestException.notFound("runtime", e.getMessage());
+            }
+            throw NestException.badRequest(e.getMessage());
+        }
+        agent.pool().status().stream().filter(p -> p.runtime().equals(runtime)).findFirst()
+                .ifPresent(p -> Errors.json(res, 200, p));
     }
 }

@@ -45,7 +45,29 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
 
     /** The node agent: which driver places pods, ports, limits. */
     public record Sidecar(String driver, int portFrom, int portTo, Duration startTimeout, int maxPods,
-                          Duration stopGrace, Map<String, Map<String, String>> drivers) {
+                          Duration stopGrace, Map<String, Map<String, String>> drivers, Pool pool,
+                          Duration previousVersionKeepAlive) {
+        /** Settings with the default warm pools and previous-version keep-alive. */
+        public Sidecar(String driver, int portFrom, int portTo, Duration startTimeout, int maxPods, Duration stopGrace,
+                       Map<String, Map<String, String>> drivers) {
+            this(driver, portFrom, portTo, startTimeout, maxPods, stopGrace, drivers, Pool.DEFAULT, DEFAULT_PREVIOUS_KEEP_ALIVE);
+        }
+
+        public static final Duration DEFAULT_PREVIOUS_KEEP_ALIVE = Duration.ofMinutes(10);
+    }
+
+    /**
+     * Warm pools of generic pods per runtime on this node.
+     *
+     * @param sizes pods per runtime, overriding each runtime.yaml's {@code pool:}
+     * @param idle  a pool pod unused this long is replaced by a fresh one
+     */
+    public record Pool(Map<String, Integer> sizes, Duration idle) {
+        public static final Pool DEFAULT = new Pool(Map.of(), Duration.ofMinutes(10));
+
+        public Pool {
+            sizes = Map.copyOf(sizes);
+        }
     }
 
     /** H2 node store: retention of invocation records and logs. */
@@ -57,7 +79,8 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
             "server", Set.of("host", "port", "max-body", "shutdown-grace"),
             "node", Set.of("id", "address", "zone", "region"),
             "cluster", Set.of("zookeeper", "embedded-port", "session-timeout", "connection-timeout", "operation-timeout"),
-            "sidecar", Set.of("driver", "port-range", "start-timeout", "max-pods", "stop-grace", "drivers"),
+            "sidecar", Set.of("driver", "port-range", "start-timeout", "max-pods", "stop-grace", "drivers", "pool", "pool-idle",
+                    "previous-version-keep-alive"),
             "store", Set.of("retention", "max-log-line"));
 
     /** Defaults: what {@code java -jar nest.jar} uses with no config file. */
@@ -147,11 +170,30 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
                 });
             }
         }
+        // warm pools: sidecar.pool.<runtime>: size
+        Map<String, Integer> poolSizes = new LinkedHashMap<>();
+        JsonNode pl = sc.get("pool");
+        if (pl != null && !pl.isNull()) {
+            if (!pl.isObject()) {
+                r.problem("sidecar.pool", pl.toString(), "a mapping of runtime name to pool size, e.g. {nodejs: 2}");
+            } else {
+                pl.fields().forEachRemaining(e -> {
+                    int size = r.integer(pl, "sidecar.pool." + e.getKey(), -1, 0, 100_000);
+                    if (size >= 0) {
+                        poolSizes.put(e.getKey(), size);
+                    }
+                });
+            }
+        }
+        Pool pool = new Pool(poolSizes, r.duration(sc, "sidecar.pool-idle", Pool.DEFAULT.idle(), Duration.ofSeconds(1),
+                Duration.ofDays(1)));
         Sidecar sidecar = new Sidecar(driver, from, to,
                 r.duration(sc, "sidecar.start-timeout", Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofMinutes(10)),
                 r.integer(sc, "sidecar.max-pods", 64, 1, 100_000),
                 r.duration(sc, "sidecar.stop-grace", Duration.ofSeconds(5), Duration.ZERO, Duration.ofMinutes(5)),
-                Map.copyOf(drivers));
+                Map.copyOf(drivers), pool,
+                r.duration(sc, "sidecar.previous-version-keep-alive", Sidecar.DEFAULT_PREVIOUS_KEEP_ALIVE, Duration.ZERO,
+                        Duration.ofDays(1)));
 
         JsonNode st = r.section(tree, "store");
         Store store = new Store(r.duration(st, "store.retention", Duration.ofDays(7), Duration.ofMinutes(1), Duration.ofDays(3650)),
@@ -343,6 +385,10 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         sc.put("start-timeout", Durations.format(d.sidecar.startTimeout));
         sc.put("max-pods", d.sidecar.maxPods);
         sc.put("stop-grace", Durations.format(d.sidecar.stopGrace));
+        ObjectNode pool = sc.putObject("pool");
+        d.sidecar.pool.sizes().forEach(pool::put);
+        sc.put("pool-idle", Durations.format(d.sidecar.pool.idle()));
+        sc.put("previous-version-keep-alive", Durations.format(d.sidecar.previousVersionKeepAlive));
         ObjectNode st = root.putObject("store");
         st.put("retention", Durations.format(d.store.retention));
         st.put("max-log-line", Sizes.format(d.store.maxLogLineBytes));

@@ -31,6 +31,7 @@ final class InstanceSet {
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private int starting;
     private long served;
+    private long retiredSinceNanos = Long.MIN_VALUE;
 
     /** A request waiting for an instance. */
     static final class Waiter {
@@ -174,9 +175,18 @@ final class InstanceSet {
      * keeping at least {@code min}. They leave the set before this returns.
      */
     synchronized List<Instance> expire(long nowNanos, long keepAliveNanos, int min) {
+        return expire(nowNanos, keepAliveNanos, min, Long.MIN_VALUE);
+    }
+
+    /**
+     * Like {@link #expire(long, long, int)}, counting idle time from {@code sinceNanos} at the earliest (the
+     * moment a version stopped being live: its instances were not idle by choice before).
+     */
+    synchronized List<Instance> expire(long nowNanos, long keepAliveNanos, int min, long sinceNanos) {
         List<Instance> idle = new ArrayList<>();
         for (Instance i : ready) {
-            if (i.inFlight == 0 && nowNanos - i.lastUsedNanos >= keepAliveNanos) {
+            long from = sinceNanos == Long.MIN_VALUE ? i.lastUsedNanos : Math.max(i.lastUsedNanos, sinceNanos);
+            if (i.inFlight == 0 && nowNanos - from >= keepAliveNanos) {
                 idle.add(i);
             }
         }
@@ -212,6 +222,19 @@ final class InstanceSet {
             n += i.inFlight;
         }
         return n;
+    }
+
+    /**
+     * Records whether the version is live; returns since when it is not (the first call that saw it retired), or
+     * {@code Long.MIN_VALUE} while it is live.
+     */
+    synchronized long retired(boolean live, long nowNanos) {
+        if (live) {
+            retiredSinceNanos = Long.MIN_VALUE;
+        } else if (retiredSinceNanos == Long.MIN_VALUE) {
+            retiredSinceNanos = nowNanos;
+        }
+        return retiredSinceNanos;
     }
 
     /** Ready instances. */

@@ -8,6 +8,8 @@ import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRecord;
 import dev.nest.function.FunctionSpec;
 import dev.nest.function.FunctionVersion;
+import dev.nest.pool.PodFactory;
+import dev.nest.pool.WarmPool;
 import dev.nest.runtime.RuntimeDefinition;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.spi.DriverHealth;
@@ -40,7 +42,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -50,7 +51,9 @@ import java.util.logging.Logger;
  * instances (a cold start: pod, health, {@code /load}) in parallel, bounded by {@code sidecar.max-pods}.
  *
  * <p>Every second (and after each catalog change) it reconciles: keeps {@code scaling.min} instances of each
- * live version, stops instances idle for longer than {@code scaling.keep-alive}, and stops everything of a
+ * live version, stops instances idle for longer than {@code scaling.keep-alive} (instances of a version that is no
+ * longer live: {@code sidecar.previous-version-keep-alive} after it stopped being live, so that a rollback finds
+ * them warm), and stops everything of a
  * deleted function. An autoscaler may instead set a target per function ({@link #setTarget}): reconciliation then
  * keeps {@code max(scaling.min, target)} instances of the live version and stops idle ones above it at once; it
  * reads the node's load through {@link #load()} and hears of queued requests through {@link #onStarved}. A pod that dies is noticed through its driver; its instance leaves routing at once and
@@ -69,7 +72,8 @@ public final class NodeAgent implements AutoCloseable {
     private final Path codeRoot;
     private final SandboxDriver driver;
     private final RuntimeRegistry runtimes;
-    private final Function<String, Optional<Path>> codeDirs;
+    private final CodeSource code;
+    private final WarmPool<PoolPod> pool;
     private final Consumer<LogLine> logs;
     private final FunctionCatalog catalog;
     private final Clock clock;
@@ -92,23 +96,38 @@ public final class NodeAgent implements AutoCloseable {
     private volatile boolean started;
 
     /**
-     * @param codeDirs maps a package digest to its unpacked directory on this node
+     * @param code     gives the unpacked directory of a package digest on this node
      * @param logs     receives every line the pods write
      */
     public NodeAgent(NestConfig.Sidecar config, String nodeId, Path dataDir, Path codeRoot, SandboxDriver driver,
-                     RuntimeRegistry runtimes, Function<String, Optional<Path>> codeDirs, Consumer<LogLine> logs,
+                     RuntimeRegistry runtimes, CodeSource code, Consumer<LogLine> logs,
                      FunctionCatalog catalog, Clock clock) {
+        this(config, nodeId, dataDir, codeRoot, driver, runtimes, code, logs, catalog, clock,
+                task -> Thread.ofVirtual().name("nest-pool-start").start(task));
+    }
+
+    /** @param poolStarts runs the warm pools' pod starts (tests run them at once) */
+        NodeAgent(NestConfig.Sidecar config, String nodeId, Path dataDir, Path codeRoot, SandboxDriver driver,
+                     RuntimeRegistry runtimes, CodeSource code, Consumer<LogLine> logs,
+                     FunctionCatalog catalog, Clock clock,
+              java.util.concurrent.Executor poolStarts) {
         this.config = config;
         this.nodeId = nodeId;
         this.dataDir = dataDir;
         this.codeRoot = codeRoot;
         this.driver = driver;
         this.runtimes = runtimes;
-        this.codeDirs = codeDirs;
+        this.code = code;
         this.logs = logs;
         this.catalog = catalog;
         this.clock = clock;
         this.ports = new PortAllocator(config.portFrom(), config.portTo());
+        List<WarmPool.Runtime> pooled = new ArrayList<>();
+        for (RuntimeDefinition r : runtimes.all()) {
+            pooled.add(new WarmPool.Runtime(r.name(), config.pool().sizes().getOrDefault(r.name(), r.pool()), r.memoryMb()));
+        }
+        this.pool = new WarmPool<>(new PoolPods(), pooled, config.maxPods(), config.pool().idle(), System::nanoTime,
+                poolStarts);
     }
 
     /** Removes pods left by an earlier run, starts reconciliation. */
@@ -119,6 +138,7 @@ public final class NodeAgent implements AutoCloseable {
         }
         started = true;
         catalog.addListener((id, now) -> scheduleReconcile());
+        pool.start();
         ticker.scheduleWithFixedDelay(this::reconcile, 0, 1, TimeUnit.SECONDS);
     }
 
@@ -128,6 +148,11 @@ public final class NodeAgent implements AutoCloseable {
 
     public DriverHealth driverHealth() {
         return driver.health();
+    }
+
+    /** This node's warm pools. */
+    public WarmPool<?> pool() {
+        return pool;
     }
 
     public long coldStarts() {
@@ -214,11 +239,23 @@ public final class NodeAgent implements AutoCloseable {
                 return new Lease(h.instance(), false, waited, Map.of(), this);
             }
             // a cold request's wait is mostly its instance's start: report the start's phases separately
-            Map<String, Double> start = Map.copyOf(h.instance().startPhases);
+            Map<String, Double> start = ordered(h.instance().startPhases);
             double starting = start.values().stream().mapToDouble(Double::doubleValue).sum();
             return new Lease(h.instance(), true, Math.max(0, waited - starting), start, this);
         });
         return new Pending(null, later, Math.min(deadlineNanos, now + spec.queue().timeout().toNanos()), set, w);
+    }
+
+    private static Map<String, Double> ordered(Map<String, Double> phases) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (String name : START_PHASES) {
+            Double ms = phases.get(name);
+            if (ms != null) {
+                out.put(name, ms);
+            }
+        }
+        phases.forEach(out::putIfAbsent);
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     /**
@@ -298,55 +335,67 @@ public final class NodeAgent implements AutoCloseable {
                 lastStartError.put(set.version().spec().id(), "node at capacity (sidecar.max-pods " + config.maxPods() + ")");
                 return;
             }
-            Thread.ofVirtual().name("start-" + set.version().spec().id().name()).start(() -> startInstance(set));
+            long decided = System.nanoTime();
+            Thread.ofVirtual().name("start-" + set.version().spec().id().name()).start(() -> startInstance(set, decided));
         }
     }
 
     // ---- starting an instance --------------------------------------------------------------------------
 
-    private void startInstance(InstanceSet set) {
+    /** Phase names of a cold start, in the order they happen (the lease reports them in this order). */
+    static final List<String> START_PHASES = List.of("placement", "pool", "pod", "fetch", "decompress", "unpack",
+            "load", "init");
+
+    private void startInstance(InstanceSet set, long decidedNanos) {
         FunctionVersion v = set.version();
         FunctionSpec spec = v.spec();
         Instance inst = new Instance(v.spec().id().name() + "-" + v.version() + "-" + idPrefix + ids.incrementAndGet(), v,
                 System.nanoTime());
+        inst.startPhases.put("placement", (System.nanoTime() - decidedNanos) / 1e6);
         int port = -1;
         ArrayDeque<String> recent = new ArrayDeque<>();
         try {
             RuntimeDefinition runtime = runtimes.require(spec.runtime());
-            Path codeDir = codeDirs.apply(v.digest()).orElseThrow(() -> new InvokeException(503, "code not available",
+            long t0 = System.nanoTime();
+            Optional<PoolPod> pooled = pool.take(runtime.name(), spec.memoryMb());
+            Pod pod;
+            PodSpec podSpec;
+            HostClient client;
+            if (pooled.isPresent()) {
+                // a pool hit: the pod already counts towards sidecar.max-pods, so this start's reservation is returned
+                pods.decrementAndGet();
+                PoolPod pp = pooled.get();
+                pp.taken.set(true);
+                pod = pp.pod();
+                podSpec = pp.spec();
+                client = pp.client();
+                port = pp.port();
+                recent = pp.recent();
+                byPod.put(pod.id(), inst);
+                inst.attach(pod, client, port);
+                inst.startPhases.put("pool", (System.nanoTime() - t0) / 1e6);
+            } else {
+                port = ports.allocate();
+                String secret = HexFormat.of().formatHex(RANDOM.generateSeed(16));
+                Map<String, String> labels = Map.of("dev.nest.owner", "nest", "dev.nest.node", nodeId,
+                        "dev.nest.function", spec.id().toString(), "dev.nest.version", String.valueOf(v.version()));
+                podSpec = podSpec(inst.id(), runtime, spec.memoryMb(), port, secret, labels);
+                byPod.put(inst.id(), inst);
+                pod = driver.start(podSpec, recorder(recent));
+                client = new HostClient("127.0.0.1", port, secret);
+                inst.attach(pod, client, port);
+            }
+            pod.exited().thenAccept(code -> onPodExit(inst, code));
+            if (pooled.isEmpty()) {
+                awaitHealthy(spec.runtime(), spec.id().toString(), pod, client, System.nanoTime() + config.startTimeout().toNanos(), recent);
+                inst.startPhases.put("pod", (System.nanoTime() - t0) / 1e6);
+            }
+            CodeDir codeDir = code.resolve(v.digest()).orElseThrow(() -> new InvokeException(503, "code not available",
                     "the code package " + v.digest() + " of " + spec.id() + " version " + v.version()
                             + " is not on node " + nodeId + "; redeploy it"));
-            port = ports.allocate();
-            String secret = HexFormat.of().formatHex(RANDOM.generateSeed(16));
-            long t0 = System.nanoTime();
-            Map<String, String> env = new LinkedHashMap<>();
-            env.put("NEST_HOST_PORT", String.valueOf(port));
-            env.put("NEST_HOST_ADDRESS", "127.0.0.1");
-            env.put("NEST_HOST_SECRET", secret);
-            env.put("NEST_POD_ID", inst.id());
-            env.put("NEST_PRELOAD", String.join(",", runtime.preload()));
-            Map<String, String> labels = Map.of("dev.nest.owner", "nest", "dev.nest.node", nodeId,
-                    "dev.nest.function", spec.id().toString(), "dev.nest.version", String.valueOf(v.version()));
-            PodSpec podSpec = new PodSpec(inst.id(), runtime.name(), runtime.image(), runtimes.command(runtime, spec.memoryMb()),
-                    env, runtime.dir(), codeRoot, "127.0.0.1", port, spec.memoryMb() * 1024L * 1024L, 1.0, 256, labels,
-                    dataDir.resolve("pods").resolve(inst.id()).resolve("work"));
-            byPod.put(inst.id(), inst);
-            Pod pod = driver.start(podSpec, (podId, stderr, line) -> {
-                synchronized (recent) {
-                    if (recent.size() == 20) {
-                        recent.poll();
-                    }
-                    recent.add(line);
-                }
-                onLine(podId, stderr, line);
-            });
-            HostClient client = new HostClient("127.0.0.1", port, secret);
-            inst.attach(pod, client, port);
-            pod.exited().thenAccept(code -> onPodExit(inst, code));
-            awaitHealthy(inst, pod, client, System.nanoTime() + config.startTimeout().toNanos(), recent);
-            inst.startPhases.put("pod", (System.nanoTime() - t0) / 1e6);
+            inst.startPhases.putAll(codeDir.phasesMs());
             inst.moveTo(InstanceState.LOADING);
-            load(inst, client, spec, runtime, driver.pathInPod(podSpec, codeDir));
+            load(inst, client, spec, runtime, driver.pathInPod(podSpec, codeDir.dir()));
             if (!inst.moveTo(InstanceState.READY)) {
                 throw new InvokeException(502, "instance died", "the instance of " + spec.id() + " stopped while loading");
             }
@@ -368,19 +417,128 @@ public final class NodeAgent implements AutoCloseable {
         }
     }
 
+    private PodSpec podSpec(String podId, RuntimeDefinition runtime, int memoryMb, int port, String secret,
+                            Map<String, String> labels) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("NEST_HOST_PORT", String.valueOf(port));
+        env.put("NEST_HOST_ADDRESS", "127.0.0.1");
+        env.put("NEST_HOST_SECRET", secret);
+        env.put("NEST_POD_ID", podId);
+        env.put("NEST_PRELOAD", String.join(",", runtime.preload()));
+        return new PodSpec(podId, runtime.name(), runtime.image(), runtimes.command(runtime, memoryMb), env, runtime.dir(),
+                codeRoot, "127.0.0.1", port, memoryMb * 1024L * 1024L, 1.0, 256, labels,
+                dataDir.resolve("pods").resolve(podId).resolve("work"));
+    }
+
+    /** Keeps a pod's last 20 lines (for start errors) and forwards every line to the logs. */
+    private dev.nest.spi.PodListener recorder(ArrayDeque<String> recent) {
+        return (podId, stderr, line) -> {
+            synchronized (recent) {
+                if (recent.size() == 20) {
+                    recent.poll();
+                }
+                recent.add(line);
+            }
+            onLine(podId, stderr, line);
+        };
+    }
+
+    // ---- warm pools ------------------------------------------------------------------------------------
+
+    /** A generic pod of a warm pool: started with its runtime's default memory and preload, healthy, not loaded. */
+    record PoolPod(Pod pod, PodSpec spec, HostClient client, int port, ArrayDeque<String> recent,
+                   java.util.concurrent.atomic.AtomicBoolean taken, java.util.concurrent.atomic.AtomicBoolean released) {
+    }
+
+    /** Starts the pools' pods through this node's driver, ports and {@code sidecar.max-pods}. */
+    private final class PoolPods implements PodFactory<PoolPod> {
+        @Override
+        public PoolPod start(String runtimeName, Runnable onExit) {
+            if (closed) {
+                throw new IllegalStateException("node stopping");
+            }
+            if (pods.incrementAndGet() > config.maxPods()) {
+                pods.decrementAndGet();
+                throw new IllegalStateException("node at capacity (sidecar.max-pods " + config.maxPods()
+                        + "); lower the pool size or raise sidecar.max-pods");
+            }
+            RuntimeDefinition runtime = runtimes.require(runtimeName);
+            String podId = "pool-" + runtimeName + "-" + idPrefix + ids.incrementAndGet();
+            int port;
+            try {
+                port = ports.allocate();
+            } catch (RuntimeException e) {
+                pods.decrementAndGet();
+                throw e;
+            }
+            String secret = HexFormat.of().formatHex(RANDOM.generateSeed(16));
+            Map<String, String> labels = Map.of("dev.nest.owner", "nest", "dev.nest.node", nodeId, "dev.nest.pool", runtimeName);
+            PodSpec spec = podSpec(podId, runtime, runtime.memoryMb(), port, secret, labels);
+            ArrayDeque<String> recent = new ArrayDeque<>();
+            PoolPod pp = null;
+            Pod pod = null;
+            try {
+                pod = driver.start(spec, recorder(recent));
+                HostClient client = new HostClient("127.0.0.1", port, secret);
+                pp = new PoolPod(pod, spec, client, port, recent, new java.util.concurrent.atomic.AtomicBoolean(),
+                        new java.util.concurrent.atomic.AtomicBoolean());
+                pod.exited().thenRun(onExit);
+                awaitHealthy(runtimeName, "the " + runtimeName + " pool", pod, client,
+                        System.nanoTime() + config.startTimeout().toNanos(), recent);
+                return pp;
+            } catch (RuntimeException | IOException e) {
+                if (pp != null) {
+                    stop(pp);
+                } else {
+                    if (pod != null) {
+                        stopPod(pod);
+                    }
+                    ports.release(port);
+                    pods.decrementAndGet();
+                }
+                throw e instanceof RuntimeException re ? re
+                        : new IllegalStateException("cannot start a " + runtimeName + " pool pod: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public boolean alive(PoolPod p) {
+            return !p.pod().exited().isDone();
+        }
+
+        @Override
+        public void stop(PoolPod p) {
+            if (p.taken().get() || !p.released().compareAndSet(false, true)) {
+                return;
+            }
+            stopPod(p.pod());
+            p.client().close();
+            ports.release(p.port());
+            pods.decrementAndGet();
+        }
+
+        private void stopPod(Pod pod) {
+            try {
+                pod.stop(java.time.Duration.ZERO);
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "stopping pool pod " + pod.id(), e);
+            }
+        }
+    }
+
     private static String tail(ArrayDeque<String> recent) {
         synchronized (recent) {
             return recent.isEmpty() ? "" : "; last output: " + String.join(" | ", recent);
         }
     }
 
-    private void awaitHealthy(Instance inst, Pod pod, HostClient client, long deadline, ArrayDeque<String> recent)
+    private void awaitHealthy(String runtime, String of, Pod pod, HostClient client, long deadline, ArrayDeque<String> recent)
             throws IOException {
         long pause = 1;
         while (true) {
             if (pod.exited().isDone()) {
-                throw new InvokeException(502, "instance start failed", "the " + inst.version().spec().runtime()
-                        + " host of " + inst.version().spec().id() + " exited with code " + pod.exited().join()
+                throw new InvokeException(502, "instance start failed", "the " + runtime
+                        + " host of " + of + " exited with code " + pod.exited().join()
                         + " while starting" + tail(recent));
             }
             try {
@@ -396,7 +554,7 @@ public final class NodeAgent implements AutoCloseable {
                 }
             }
             if (System.nanoTime() > deadline) {
-                throw new InvokeException(502, "instance start failed", "the host of " + inst.version().spec().id()
+                throw new InvokeException(502, "instance start failed", "the host of " + of
                         + " did not become healthy within sidecar.start-timeout " + config.startTimeout().toMillis() + " ms" + tail(recent));
             }
             try {
@@ -434,8 +592,10 @@ public final class NodeAgent implements AutoCloseable {
                     + " failed to load: " + detail);
         }
         JsonNode timings = Json.tree(r.body(), "load answer").path("timings");
-        inst.startPhases.put("load", timings.path("loadMs").asDouble((System.nanoTime() - t0) / 1e6));
-        inst.startPhases.put("init", timings.path("initMs").asDouble(0));
+        // the round trip less the user's init: the host's own loading plus the call itself
+        double init = timings.path("initMs").asDouble(0);
+        inst.startPhases.put("load", Math.max(timings.path("loadMs").asDouble(0), (System.nanoTime() - t0) / 1e6 - init));
+        inst.startPhases.put("init", init);
     }
 
     // ---- pod events ------------------------------------------------------------------------------------
@@ -506,6 +666,9 @@ public final class NodeAgent implements AutoCloseable {
         }
         pods.decrementAndGet();
         byPod.remove(inst.id());
+        if (inst.pod() != null) {
+            byPod.remove(inst.pod().id());
+        }
         if (inst.client() != null) {
             inst.client().close();
         }
@@ -638,8 +801,10 @@ public final class NodeAgent implements AutoCloseable {
                     Integer target = live ? targets.get(v.spec().id()) : null;
                     int min = live ? v.spec().scaling().min() : 0;
                     int keep = target == null ? min : Math.max(min, target);
-                    long keepAlive = target == null ? v.spec().scaling().keepAlive().toNanos() : 0;
-                    for (Instance i : set.expire(now, keepAlive, keep)) {
+                    // an earlier live version stays warm for sidecar.previous-version-keep-alive, so a rollback is warm
+                    long keepAlive = !live ? config.previousVersionKeepAlive().toNanos()
+                            : target == null ? v.spec().scaling().keepAlive().toNanos() : 0;
+                    for (Instance i : set.expire(now, keepAlive, keep, set.retired(live, now))) {
                         Thread.ofVirtual().start(() -> stop(i, config.stopGrace()));
                     }
                     if (live) {
@@ -680,6 +845,7 @@ public final class NodeAgent implements AutoCloseable {
         closed = true;
         ticker.shutdownNow();
         notifier.shutdownNow();
+        pool.close();
         List<Instance> all = new ArrayList<>();
         for (InstanceSet set : sets.values()) {
             all.addAll(set.drainAll());

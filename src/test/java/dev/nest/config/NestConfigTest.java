@@ -206,7 +206,7 @@ class NestConfigTest {
                 Arguments.of("cluster:\n  zk: a\n", "cluster.zk",
                         "connection-timeout, embedded-port, operation-timeout, session-timeout, zookeeper"),
                 Arguments.of("sidecar:\n  ports: 1-2\n", "sidecar.ports",
-                        "driver, drivers, max-pods, port-range, start-timeout, stop-grace"),
+                        "driver, drivers, max-pods, pool, pool-idle, port-range, previous-version-keep-alive, start-timeout, stop-grace"),
                 Arguments.of("store:\n  retain: 1d\n", "store.retain", "max-log-line, retention"));
     }
 

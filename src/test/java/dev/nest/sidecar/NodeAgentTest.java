@@ -15,6 +15,7 @@ import dev.nest.function.FunctionSpec;
 import dev.nest.function.FunctionVersion;
 import dev.nest.function.QueueSpec;
 import dev.nest.function.ScalingSpec;
+import dev.nest.pool.PoolStatus;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.spi.DriverHealth;
 import dev.nest.spi.Pod;
@@ -61,14 +62,27 @@ class NodeAgentTest {
 
     @BeforeEach
     void setUp() throws IOException {
+        agent = agent(0, 16, NestConfig.Sidecar.DEFAULT_PREVIOUS_KEEP_ALIVE);
+    }
+
+    /**
+     * An agent on runtime {@code fake} (128 MiB) with a warm pool of {@code poolSize} whose starts run on the
+     * caller's thread, so that {@code pool().maintain()} returns with the pool filled.
+     */
+    private NodeAgent agent(int poolSize, int maxPods, Duration previousKeepAlive) throws IOException {
+        if (agent != null) {
+            agent.close();
+        }
         Path runtimes = dir.resolve("runtimes");
         Files.createDirectories(runtimes.resolve("fake"));
-        Files.writeString(runtimes.resolve("fake/runtime.yaml"), "name: fake\nlaunch: [\"${runtimeDir}/host\"]\n");
+        Files.writeString(runtimes.resolve("fake/runtime.yaml"), "name: fake\nlaunch: [\"${runtimeDir}/host\"]\nmemory: 128\n");
         Path code = Files.createDirectories(dir.resolve("code"));
-        NestConfig.Sidecar config = new NestConfig.Sidecar("fake", 41000, 41999, Duration.ofSeconds(BOUND_S), 16,
-                Duration.ZERO, Map.of());
+        NestConfig.Sidecar config = new NestConfig.Sidecar("fake", 41000, 41999, Duration.ofSeconds(BOUND_S), maxPods,
+                Duration.ZERO, Map.of(), new NestConfig.Pool(Map.of("fake", poolSize), Duration.ofMinutes(10)),
+                previousKeepAlive);
         agent = new NodeAgent(config, "node-1", dir, code, driver, RuntimeRegistry.load(runtimes),
-                digest -> Optional.of(code), line -> { }, catalog, Clock.systemUTC());
+                digest -> Optional.of(new CodeDir(code, Map.of())), line -> { }, catalog, Clock.systemUTC(), Runnable::run);
+        return agent;
     }
 
     @AfterEach
@@ -81,7 +95,11 @@ class NodeAgentTest {
     }
 
     private static FunctionSpec spec(int max) {
-        return new FunctionSpec(FunctionId.of("default", "fn"), "fake", "", 128, Duration.ofSeconds(30), 1,
+        return spec(max, 128);
+    }
+
+    private static FunctionSpec spec(int max, int memoryMb) {
+        return new FunctionSpec(FunctionId.of("default", "fn"), "fake", "", memoryMb, Duration.ofSeconds(30), 1,
                 Map.of(), new ScalingSpec(0, max, Duration.ofMinutes(10)), new QueueSpec(10, Duration.ofSeconds(BOUND_S)));
     }
 
@@ -105,6 +123,123 @@ class NodeAgentTest {
             out.add(p.now().isPresent() ? p.now().get() : p.later().get(BOUND_S, TimeUnit.SECONDS));
         }
         return out;
+    }
+
+    private PoolStatus poolStatus() {
+        return agent.pool().status().getFirst();
+    }
+
+    // ---- warm pools --------------------------------------------------------------------------------------
+
+    @Test
+    void aColdStartTakesAPoolPodAndThePoolRefills() throws Exception {
+        agent(1, 16, Duration.ZERO);
+        agent.pool().maintain();
+        assertEquals(1, driver.started.size());
+        PodSpec pooled = driver.started.getFirst();
+        assertEquals("fake", pooled.labels().get("dev.nest.pool"));
+        assertEquals("nest", pooled.labels().get("dev.nest.owner"), "orphan removal finds pool pods");
+        assertEquals("node-1", pooled.labels().get("dev.nest.node"));
+        assertEquals(128L << 20, pooled.memoryBytes(), "the runtime's default memory");
+
+        Lease lease = agent.acquire(version(), deadline());
+        assertTrue(lease.cold());
+        assertEquals(List.of("placement", "pool", "load", "init"), List.copyOf(lease.startPhases().keySet()));
+        assertEquals(1, driver.started.size(), "no pod was created for the request");
+        assertEquals("fake:" + pooled.port(), agent.instances().getFirst().pod());
+        assertEquals(1, poolStatus().hits());
+
+        agent.pool().maintain();
+        assertEquals(2, driver.started.size());
+        assertEquals(1, poolStatus().ready());
+        lease.release();
+    }
+
+    @Test
+    void aBurstLargerThanThePoolStartsPodsInParallelAndServesEachRequestAsSoonAsAnInstanceIsReady() throws Exception {
+        agent(1, 16, Duration.ZERO);
+        agent.pool().maintain();
+        FunctionVersion v = new FunctionVersion(1, "sha256:" + "a".repeat(64), spec(3), Instant.EPOCH, "api");
+        List<Lease> held = leases(v, 3);
+        assertEquals(3, held.stream().map(Lease::instance).distinct().count());
+        assertEquals(1, held.stream().filter(l -> l.startPhases().containsKey("pool")).count());
+        assertEquals(2, held.stream().filter(l -> l.startPhases().containsKey("pod")).count());
+        assertEquals(3, driver.started.size(), "one pool pod and two new ones");
+        held.forEach(Lease::release);
+    }
+
+    @Test
+    void aFunctionNeedingMoreMemoryThanThePoolGetsItsOwnPod() throws Exception {
+        agent(1, 16, Duration.ZERO);
+        agent.pool().maintain();
+        FunctionVersion v = new FunctionVersion(1, "sha256:" + "a".repeat(64), spec(1, 256), Instant.EPOCH, "api");
+        Lease lease = agent.acquire(v, deadline());
+        assertTrue(lease.startPhases().containsKey("pod"));
+        assertEquals(256L << 20, driver.started.getLast().memoryBytes());
+        assertEquals(1, poolStatus().ready());
+        lease.release();
+    }
+
+    @Test
+    void poolPodsCountTowardsMaxPods() throws Exception {
+        agent(1, 1, Duration.ZERO);
+        agent.pool().maintain();
+        FunctionVersion v = new FunctionVersion(1, "sha256:" + "a".repeat(64), spec(1, 256), Instant.EPOCH, "api");
+        NodeAgent.Pending p = agent.acquireAsync(v, deadline());
+        assertTrue(agent.lastStartError(v.spec().id()).orElseThrow().contains("sidecar.max-pods 1"));
+        assertTrue(agent.cancel(p).isPresent());
+
+        agent.pool().resize("fake", 0);
+        agent.pool().maintain();
+        Lease lease = agent.acquire(v, deadline());
+        assertTrue(lease.cold(), "the pool's pod made room");
+        lease.release();
+    }
+
+    @Test
+    void aDeadPoolPodIsReplaced() throws Exception {
+        agent(1, 16, Duration.ZERO);
+        agent.pool().maintain();
+        driver.pods.getFirst().kill();
+        assertEquals(0, poolStatus().ready(), "its exit is noticed at once");
+        agent.pool().maintain();
+        assertEquals(2, driver.started.size());
+        assertEquals(1, poolStatus().ready());
+        Lease lease = agent.acquire(version(), deadline());
+        assertEquals("fake:" + driver.started.getLast().port(), agent.instances().getFirst().pod());
+        lease.release();
+    }
+
+    // ---- versions that stop being live -------------------------------------------------------------------
+
+    @Test
+    void aRollbackWithinThePreviousVersionKeepAliveIsWarm() throws Exception {
+        FunctionVersion v1 = deployed(1);
+        Lease first = agent.acquire(v1, deadline());
+        first.release();
+        FunctionRecord r = catalog.records.get(v1.spec().id());
+        catalog.records.put(v1.spec().id(), r.withNewVersion("sha256:" + "c".repeat(64), v1.spec(), "api", Instant.EPOCH, true));
+        agent.reconcile();
+        assertEquals(InstanceState.READY, first.instance().state(), "version 1 is kept warm after the deploy");
+
+        catalog.records.put(v1.spec().id(), catalog.records.get(v1.spec().id()).rolledBack(Optional.empty(), Instant.EPOCH));
+        agent.reconcile();
+        Lease again = agent.acquire(v1, deadline());
+        assertFalse(again.cold());
+        assertSame(first.instance(), again.instance());
+        again.release();
+    }
+
+    @Test
+    void aPreviousVersionIsStoppedAfterItsKeepAlive() throws Exception {
+        agent(0, 16, Duration.ZERO);
+        FunctionVersion v1 = deployed(1);
+        Lease first = agent.acquire(v1, deadline());
+        first.release();
+        FunctionRecord r = catalog.records.get(v1.spec().id());
+        catalog.records.put(v1.spec().id(), r.withNewVersion("sha256:" + "c".repeat(64), v1.spec(), "api", Instant.EPOCH, true));
+        agent.reconcile();
+        assertTrue(agent.instances().isEmpty(), "sidecar.previous-version-keep-alive 0 stops it at once");
     }
 
     // ---- the autoscaler's interface ----------------------------------------------------------------------
@@ -255,6 +390,16 @@ class NodeAgentTest {
     /** Pods are JDK HTTP servers on the assigned loopback port that report healthy and load anything. */
     static final class FakeSandboxDriver implements SandboxDriver {
         final List<PodSpec> started = new CopyOnWriteArrayList<>();
+        final List<FakePod> pods = new CopyOnWriteArrayList<>();
+
+        /** A pod whose host is an in-process HTTP server. */
+        record FakePod(HttpServer server, CompletableFuture<Integer> exited) {
+            /** The host dies by itself. */
+            void kill() {
+                server.stop(0);
+                exited.complete(137);
+            }
+        }
 
         @Override
         public String name() {
@@ -281,6 +426,7 @@ class NodeAgentTest {
             });
             server.start();
             CompletableFuture<Integer> exited = new CompletableFuture<>();
+            pods.add(new FakePod(server, exited));
             return new Pod() {
                 @Override
                 public String id() {

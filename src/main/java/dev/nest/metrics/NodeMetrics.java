@@ -1,0 +1,190 @@
+package dev.nest.metrics;
+
+import dev.nest.pool.PoolStatus;
+import dev.nest.sidecar.InstanceInfo;
+import dev.nest.store.InvocationRecord;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.DoubleAdder;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+
+/**
+ * This node's metrics, written in the Prometheus text exposition format (version 0.0.4):
+ * <ul>
+ *   <li>{@code nest_invocations_total{function,status}}: invocations by function and HTTP status</li>
+ *   <li>{@code nest_invocation_duration_seconds{function}}: histogram, gateway arrival to response</li>
+ *   <li>{@code nest_cold_starts_total{function,pod}}: cold invocations by where their pod came from
+ *       ({@code pool} or {@code new})</li>
+ *   <li>{@code nest_cold_start_seconds{function}}: histogram of the whole cold invocation</li>
+ *   <li>{@code nest_cold_start_phase_seconds{function,phase}}: histogram per phase of cold invocations (queue,
+ *       placement, pool, pod, fetch, decompress, unpack, load, init, exec)</li>
+ *   <li>{@code nest_pool_size}, {@code nest_pool_ready}, {@code nest_pool_starting}, {@code nest_pool_hits_total},
+ *       {@code nest_pool_misses_total} by runtime</li>
+ *   <li>{@code nest_instances{function,state}}: instances on this node</li>
+ * </ul>
+ * Counters are kept since the node started. {@link #record} is called once per invocation on gateway threads:
+ * it does a few map lookups and adder increments, no locking. Written by hand rather than with a metrics library:
+ * the handful of series needs ~200 lines and no extra classes at start-up.
+ */
+public final class NodeMetrics {
+    /** Bucket upper bounds in seconds, from a warm call's fraction of a millisecond to a slow cold start. */
+    static final double[] BUCKETS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+
+    private final Map<StatusKey, LongAdder> invocations = new ConcurrentHashMap<>();
+    private final Map<String, Histogram> durations = new ConcurrentHashMap<>();
+    private final Map<StatusKey, LongAdder> coldStarts = new ConcurrentHashMap<>();
+    private final Map<String, Histogram> coldDurations = new ConcurrentHashMap<>();
+    private final Map<StatusKey, Histogram> phases = new ConcurrentHashMap<>();
+    private final Supplier<List<PoolStatus>> pools;
+    private final Supplier<List<InstanceInfo>> instances;
+
+    private record StatusKey(String function, String second) {
+    }
+
+    /**
+     * @param pools     the pools of this node, read at each scrape
+     * @param instances the instances of this node, read at each scrape
+     */
+    public NodeMetrics(Supplier<List<PoolStatus>> pools, Supplier<List<InstanceInfo>> instances) {
+        this.pools = pools;
+        this.instances = instances;
+    }
+
+    /** Counts one finished invocation. */
+    public void record(InvocationRecord r) {
+        invocations.computeIfAbsent(new StatusKey(r.function(), Integer.toString(r.status())), k -> new LongAdder())
+                .increment();
+        durations.computeIfAbsent(r.function(), k -> new Histogram()).observe(r.durationMs() / 1000);
+        if (r.cold()) {
+            String pod = r.phases().containsKey("pool") ? "pool" : "new";
+            coldStarts.computeIfAbsent(new StatusKey(r.function(), pod), k -> new LongAdder()).increment();
+            coldDurations.computeIfAbsent(r.function(), k -> new Histogram()).observe(r.durationMs() / 1000);
+            for (Map.Entry<String, Double> p : r.phases().entrySet()) {
+                phases.computeIfAbsent(new StatusKey(r.function(), p.getKey()), k -> new Histogram())
+                        .observe(p.getValue() / 1000);
+            }
+        }
+    }
+
+    /** The exposition text of every metric. */
+    public String render() {
+        StringBuilder out = new StringBuilder(4096);
+        header(out, "nest_invocations_total", "counter", "Invocations by function and HTTP status.");
+        sorted(invocations).forEach((k, v) -> sample(out, "nest_invocations_total",
+                labels("function", k.function(), "status", k.second()), v.sum()));
+        header(out, "nest_invocation_duration_seconds", "histogram", "Gateway arrival to response written.");
+        new TreeMap<>(durations).forEach((fn, h) -> h.write(out, "nest_invocation_duration_seconds", labels("function", fn)));
+        header(out, "nest_cold_starts_total", "counter", "Cold invocations by where the pod came from (pool or new).");
+        sorted(coldStarts).forEach((k, v) -> sample(out, "nest_cold_starts_total",
+                labels("function", k.function(), "pod", k.second()), v.sum()));
+        header(out, "nest_cold_start_seconds", "histogram", "Whole cold invocations, arrival to response.");
+        new TreeMap<>(coldDurations).forEach((fn, h) -> h.write(out, "nest_cold_start_seconds", labels("function", fn)));
+        header(out, "nest_cold_start_phase_seconds", "histogram", "Phases of cold invocations.");
+        sorted(phases).forEach((k, h) -> h.write(out, "nest_cold_start_phase_seconds",
+                labels("function", k.function(), "phase", k.second())));
+
+        List<PoolStatus> ps = pools.get();
+        header(out, "nest_pool_size", "gauge", "Pods each runtime's warm pool keeps.");
+        ps.forEach(p -> sample(out, "nest_pool_size", labels("runtime", p.runtime()), p.size()));
+        header(out, "nest_pool_ready", "gauge", "Pool pods started, healthy and waiting.");
+        ps.forEach(p -> sample(out, "nest_pool_ready", labels("runtime", p.runtime()), p.ready()));
+        header(out, "nest_pool_starting", "gauge", "Pool pods being started.");
+        ps.forEach(p -> sample(out, "nest_pool_starting", labels("runtime", p.runtime()), p.starting()));
+        header(out, "nest_pool_hits_total", "counter", "Cold starts served by a pool pod.");
+        ps.forEach(p -> sample(out, "nest_pool_hits_total", labels("runtime", p.runtime()), p.hits()));
+        header(out, "nest_pool_misses_total", "counter", "Cold starts that found the pool empty.");
+        ps.forEach(p -> sample(out, "nest_pool_misses_total", labels("runtime", p.runtime()), p.misses()));
+
+        header(out, "nest_instances", "gauge", "Instances on this node by function and state.");
+        Map<StatusKey, Integer> counts = new TreeMap<>(java.util.Comparator.comparing(StatusKey::function)
+                .thenComparing(StatusKey::second));
+        for (InstanceInfo i : instances.get()) {
+            counts.merge(new StatusKey(i.function(), i.state().toLowerCase(java.util.Locale.ROOT)), 1, Integer::sum);
+        }
+        counts.forEach((k, n) -> sample(out, "nest_instances", labels("function", k.function(), "state", k.second()), n));
+        return out.toString();
+    }
+
+    private static <V> Map<StatusKey, V> sorted(Map<StatusKey, V> m) {
+        Map<StatusKey, V> out = new TreeMap<>(java.util.Comparator.comparing(StatusKey::function)
+                .thenComparing(StatusKey::second));
+        out.putAll(m);
+        return out;
+    }
+
+    private static void header(StringBuilder out, String name, String type, String help) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private static void sample(StringBuilder out, String name, String labels, double value) {
+        out.append(name).append(labels).append(' ').append(number(value)).append('\n');
+    }
+
+    private static String number(double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString((long) v);
+        }
+        return Double.toString(v);
+    }
+
+    /** {@code {k="v",...}} with the values escaped as the format requires. */
+    static String labels(String... kv) {
+        StringBuilder b = new StringBuilder("{");
+        for (int i = 0; i < kv.length; i += 2) {
+            if (i > 0) {
+                b.append(',');
+            }
+            b.append(kv[i]).append("=\"");
+            String v = kv[i + 1];
+            for (int c = 0; c < v.length(); c++) {
+                char ch = v.charAt(c);
+                switch (ch) {
+                    case '\\' -> b.append("\\\\");
+                    case '"' -> b.append("\\\"");
+                    case '\n' -> b.append("\\n");
+                    default -> b.append(ch);
+                }
+            }
+            b.append('"');
+        }
+        return b.append('}').toString();
+    }
+
+    /** A cumulative histogram over {@link #BUCKETS}. */
+    static final class Histogram {
+        private final LongAdder[] counts = new LongAdder[BUCKETS.length + 1];
+        private final DoubleAdder sum = new DoubleAdder();
+
+        Histogram() {
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] = new LongAdder();
+            }
+        }
+
+        void observe(double seconds) {
+            int i = 0;
+            while (i < BUCKETS.length && seconds > BUCKETS[i]) {
+                i++;
+            }
+            counts[i].increment();
+            sum.add(seconds);
+        }
+
+        void write(StringBuilder out, String name, String labels) {
+            String inner = labels.substring(1, labels.length() - 1);
+            long cumulative = 0;
+            for (int i = 0; i < counts.length; i++) {
+                cumulative += counts[i].sum();
+                String le = i < BUCKETS.length ? Double.toString(BUCKETS[i]) : "+Inf";
+                out.append(name).append("_bucket{").append(inner).append(",le=\"").append(le).append("\"} ")
+                        .append(cumulative).append('\n');
+            }
+            out.append(name).append("_sum").append(labels).append(' ').append(sum.sum()).append('\n');
+            out.append(name).append("_count").append(labels).append(' ').append(cumulative).append('\n');
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.nest.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nest.pool.PoolStatus;
+import dev.nest.sidecar.InstanceInfo;
+import dev.nest.store.InvocationRecord;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class NodeMetricsTest {
+    private final NodeMetrics metrics = new NodeMetrics(
+            () -> List.of(new PoolStatus("nodejs", 2, 1, 1, 128, 5, 3, "", 0)),
+            () -> List.of(new InstanceInfo("i1", "default/a", 1, "READY", 0, 4, 20001, "p"),
+                    new InstanceInfo("i2", "default/a", 1, "READY", 1, 2, 20002, "p"),
+                    new InstanceInfo("i3", "default/b", 2, "STARTING", 0, 0, 20003, "p")));
+
+    private static InvocationRecord record(String fn, int status, double ms, boolean cold, Map<String, Double> phases) {
+        return new InvocationRecord("inv", fn, 1, Instant.EPOCH, ms, status, cold, "i1", "", phases);
+    }
+
+    @Test
+    void countsInvocationsByFunctionAndStatus() {
+        metrics.record(record("default/a", 200, 0.4, false, Map.of("queue", 0.0, "exec", 0.3)));
+        metrics.record(record("default/a", 200, 0.7, false, Map.of()));
+        metrics.record(record("default/a", 504, 3000, false, Map.of()));
+        String text = metrics.render();
+        assertTrue(text.contains("nest_invocations_total{function=\"default/a\",status=\"200\"} 2\n"), text);
+        assertTrue(text.contains("nest_invocations_total{function=\"default/a\",status=\"504\"} 1\n"), text);
+        assertTrue(text.contains("nest_invocation_duration_seconds_bucket{function=\"default/a\",le=\"5.0E-4\"} 1\n"), text);
+        assertTrue(text.contains("nest_invocation_duration_seconds_bucket{function=\"default/a\",le=\"0.001\"} 2\n"), text);
+        assertTrue(text.contains("nest_invocation_duration_seconds_bucket{function=\"default/a\",le=\"+Inf\"} 3\n"), text);
+        assertTrue(text.contains("nest_invocation_duration_seconds_count{function=\"default/a\"} 3\n"), text);
+        assertTrue(text.contains("# TYPE nest_invocation_duration_seconds histogram\n"), text);
+    }
+
+    @Test
+    void coldInvocationsAreBrokenIntoPhasesAndPodSources() {
+        Map<String, Double> phases = new LinkedHashMap<>();
+        phases.put("queue", 0.1);
+        phases.put("pool", 0.02);
+        phases.put("load", 4.0);
+        phases.put("exec", 1.0);
+        metrics.record(record("default/a", 200, 6, true, phases));
+        metrics.record(record("default/a", 200, 300, true, Map.of("pod", 280.0, "load", 5.0)));
+        String text = metrics.render();
+        assertTrue(text.contains("nest_cold_starts_total{function=\"default/a\",pod=\"pool\"} 1\n"), text);
+        assertTrue(text.contains("nest_cold_starts_total{function=\"default/a\",pod=\"new\"} 1\n"), text);
+        assertTrue(text.contains("nest_cold_start_seconds_count{function=\"default/a\"} 2\n"), text);
+        assertTrue(text.contains("nest_cold_start_phase_seconds_count{function=\"default/a\",phase=\"load\"} 2\n"), text);
+        assertTrue(text.contains("nest_cold_start_phase_seconds_bucket{function=\"default/a\",phase=\"pod\",le=\"0.25\"} 0\n"), text);
+        assertTrue(text.contains("nest_cold_start_phase_seconds_bucket{function=\"default/a\",phase=\"pod\",le=\"0.5\"} 1\n"), text);
+        assertTrue(text.contains("nest_cold_start_phase_seconds_sum{function=\"default/a\",phase=\"pod\"} 0.28\n"), text);
+    }
+
+    @Test
+    void gaugesAreReadAtEachScrape() {
+        String text = metrics.render();
+        assertTrue(text.contains("nest_pool_size{runtime=\"nodejs\"} 2\n"), text);
+        assertTrue(text.contains("nest_pool_ready{runtime=\"nodejs\"} 1\n"), text);
+        assertTrue(text.contains("nest_pool_starting{runtime=\"nodejs\"} 1\n"), text);
+        assertTrue(text.contains("nest_pool_hits_total{runtime=\"nodejs\"} 5\n"), text);
+        assertTrue(text.contains("nest_pool_misses_total{runtime=\"nodejs\"} 3\n"), text);
+        assertTrue(text.contains("nest_instances{function=\"default/a\",state=\"ready\"} 2\n"), text);
+        assertTrue(text.contains("nest_instances{function=\"default/b\",state=\"starting\"} 1\n"), text);
+    }
+
+    @Test
+    void labelValuesAreEscaped() {
+        assertEquals("{a=\"x\\\"y\\\\z\\n\"}", NodeMetrics.labels("a", "x\"y\\z\n"));
+    }
+
+    @Test
+    void everyLineIsACommentOrASample() {
+        metrics.record(record("default/a", 200, 1, true, Map.of("load", 1.0)));
+        for (String line : metrics.render().split("\n")) {
+            assertTrue(line.startsWith("# HELP ") || line.startsWith("# TYPE ")
+                    || line.matches("[a-z_]+(\\{[^}]*})? [0-9.E+-]+"), line);
+        }
+    }
+}
