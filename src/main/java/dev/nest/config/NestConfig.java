@@ -241,6 +241,10 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         return new NestConfig(dataDir, functionsDir, runtimesDir, server, n, cluster, sidecar, store);
     }
 
+    public NestConfig withSidecar(Sidecar s) {
+        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, cluster, s, store);
+    }
+
     /** Collects problems while reading, so that every mistake in a file is reported at once. */
     private static final class Reader {
         private final String source;

@@ -31,7 +31,8 @@ final class InstanceSet {
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private int starting;
     private long served;
-    private long retiredSinceNanos = Long.MIN_VALUE;
+    private boolean lastSeenLive = true;
+    private long stateSinceNanos = Long.MIN_VALUE;
 
     /** A request waiting for an instance. */
     static final class Waiter {
@@ -179,8 +180,8 @@ final class InstanceSet {
     }
 
     /**
-     * Like {@link #expire(long, long, int)}, counting idle time from {@code sinceNanos} at the earliest (the
-     * moment a version stopped being live: its instances were not idle by choice before).
+     * Like {@link #expire(long, long, int)}, counting idle time from {@code sinceNanos} at the earliest (see
+     * {@link #liveChange}).
      */
     synchronized List<Instance> expire(long nowNanos, long keepAliveNanos, int min, long sinceNanos) {
         List<Instance> idle = new ArrayList<>();
@@ -225,16 +226,16 @@ final class InstanceSet {
     }
 
     /**
-     * Records whether the version is live; returns since when it is not (the first call that saw it retired), or
-     * {@code Long.MIN_VALUE} while it is live.
+     * Records whether the version is live; returns since when it is in that state ({@code Long.MIN_VALUE} for a
+     * version that has been live all along). Idle time counts from there at the earliest: an instance is not idle
+     * by choice while its version is not live, and one whose version just became live again must not expire at once.
      */
-    synchronized long retired(boolean live, long nowNanos) {
-        if (live) {
-            retiredSinceNanos = Long.MIN_VALUE;
-        } else if (retiredSinceNanos == Long.MIN_VALUE) {
-            retiredSinceNanos = nowNanos;
+    synchronized long liveChange(boolean live, long nowNanos) {
+        if (live != lastSeenLive) {
+            lastSeenLive = live;
+            stateSinceNanos = nowNanos;
         }
-        return retiredSinceNanos;
+        return stateSinceNanos;
     }
 
     /** Ready instances. */

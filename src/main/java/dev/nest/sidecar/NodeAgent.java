@@ -804,7 +804,7 @@ public final class NodeAgent implements AutoCloseable {
                     // an earlier live version stays warm for sidecar.previous-version-keep-alive, so a rollback is warm
                     long keepAlive = !live ? config.previousVersionKeepAlive().toNanos()
                             : target == null ? v.spec().scaling().keepAlive().toNanos() : 0;
-                    for (Instance i : set.expire(now, keepAlive, keep, set.retired(live, now))) {
+                    for (Instance i : set.expire(now, keepAlive, keep, set.liveChange(live, now))) {
                         Thread.ofVirtual().start(() -> stop(i, config.stopGrace()));
                     }
                     if (live) {

@@ -414,6 +414,23 @@ class InstanceSetTest {
     }
 
     @Test
+    void idleTimeCountsFromTheLastChangeOfLiveness() {
+        InstanceSet set = set(1, 10, 100);
+        Instance i = warm(set, 0).getFirst();
+        assertEquals(Long.MIN_VALUE, set.liveChange(true, 10 * S), "live all along: idle since last use");
+        assertEquals(List.of(), set.expire(40 * S, 50 * S, 0, set.liveChange(true, 40 * S)));
+
+        long retired = set.liveChange(false, 45 * S);
+        assertEquals(45 * S, retired);
+        assertEquals(45 * S, set.liveChange(false, 60 * S), "still retired since the first time it was seen");
+        assertEquals(List.of(), set.expire(90 * S, 50 * S, 0, retired), "kept 50 s after it was retired");
+
+        long back = set.liveChange(true, 200 * S);
+        assertEquals(List.of(), set.expire(200 * S, 50 * S, 0, back), "live again: not expired at once");
+        assertEquals(List.of(i), set.expire(250 * S, 50 * S, 0, set.liveChange(true, 250 * S)));
+    }
+
+    @Test
     void drainAllEmptiesTheSet() {
         InstanceSet set = set(1, 10, 100);
         List<Instance> all = warm(set, 0, 0, 0);
