@@ -315,7 +315,7 @@ function health(res) {
     list.push({ id: sb.id, function: sb.function, version: sb.version, inFlight: sb.inFlight });
   }
   sendJson(res, 200, {
-    ready, runtime: 'nodejs', pid: process.pid, inFlight,
+    ready, runtime: 'nodejs', pid: process.pid, inFlight, preloaded,
     memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
     sandboxes: list,
   });
@@ -953,12 +953,15 @@ function shutdown(signal) {
   }, 20);
 }
 
+const preloaded = [];
+
 function preload() {
   for (const name of PRELOAD.split(',')) {
     const m = name.trim();
     if (m === '') continue;
     try {
       require(m);
+      preloaded.push(m);
     } catch (e) {
       podLog('warn', `preload of "${m}" failed, continuing: ${e && e.message ? e.message.split('\n')[0] : e}`);
     }

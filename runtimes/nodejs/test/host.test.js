@@ -120,7 +120,7 @@ before(async () => {
   port = await freePort();
   child = spawn(process.execPath, [HOST], {
     env: { ...process.env, NEST_HOST_PORT: String(port), NEST_HOST_SECRET: SECRET, NEST_POD_ID: 'pod-test',
-      NEST_PRELOAD: 'util, ,no-such-preload-module' },
+      NEST_PRELOAD: `util, ,no-such-preload-module,${path.join(FIX, 'preload', 'probe.js')}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.setEncoding('utf8');
@@ -161,6 +161,12 @@ describe('start-up and auth', () => {
 
   it('logs a failed preload and keeps going', () => {
     assert.match(stderr, /preload of "no-such-preload-module" failed/);
+  });
+
+  it('requires the preloaded modules before it is ready and lists them', async () => {
+    const r = await request('GET', '/health');
+    assert.deepEqual(r.json.preloaded, ['util', path.join(FIX, 'preload', 'probe.js')]);
+    assert.match(stdout, /preload probe evaluated/, 'the module body ran in the host');
   });
 
   it('rejects requests without the secret', async () => {

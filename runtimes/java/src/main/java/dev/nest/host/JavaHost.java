@@ -58,6 +58,7 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
     private final Condition idle = lock.newCondition();
     private int inFlight;
     private volatile boolean ready;
+    private volatile List<String> preloaded = List.of();
     private volatile boolean stopping;
     private long pid = -1;
 
@@ -160,13 +161,16 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
 
     private void preload(List<String> names) {
         ClassLoader cl = JavaHost.class.getClassLoader();
+        List<String> done = new ArrayList<>(names.size());
         for (String name : names) {
             try {
                 Class.forName(name, true, cl);
+                done.add(name);
             } catch (Throwable t) {
                 err.println("nest java host: preload of " + name + " failed: " + t);
             }
         }
+        preloaded = List.copyOf(done);
     }
 
     /** The host's small background jobs (a named class rather than lambdas: keeps start-up lean). */
@@ -305,6 +309,7 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         m.put("runtime", RUNTIME);
         m.put("pid", pid());
         m.put("inFlight", inFlight());
+        m.put("preloaded", preloaded);
         Runtime rt = Runtime.getRuntime();
         long heapUsed = rt.totalMemory() - rt.freeMemory();
         Map<String, Object> mem = new LinkedHashMap<>(4);
