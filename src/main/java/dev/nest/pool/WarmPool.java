@@ -117,7 +117,9 @@ public final class WarmPool<P> implements AutoCloseable {
     /**
      * A ready pod of {@code runtime} for a function of {@code memoryMb}, or empty (the pool is empty, too small
      * for the function, or there is no pool of that runtime). A pod that is handed out leaves the pool for good:
-     * the caller owns it and stops it.
+     * the caller owns it and stops it. The pool does not refill at once: starting a pod competes for the CPU with
+     * the specialization of the one just taken, so the caller calls {@link #refill} when that is done (the
+     * periodic pass refills anyway).
      */
     public Optional<P> take(String runtime, int memoryMb) {
         Optional<P> out = Optional.empty();
@@ -143,8 +145,15 @@ public final class WarmPool<P> implements AutoCloseable {
             }
         }
         dead.forEach(m -> factory.stop(m.pod));
-        schedule();
+        if (out.isEmpty()) {
+            schedule();
+        }
         return out;
+    }
+
+    /** Starts the deficit of the pools now (after a taken pod was specialized), instead of at the next pass. */
+    public void refill() {
+        schedule();
     }
 
     /**

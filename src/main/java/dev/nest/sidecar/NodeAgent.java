@@ -301,6 +301,9 @@ public final class NodeAgent implements AutoCloseable {
 
     void release(Lease lease) {
         Instance i = lease.instance();
+        if (lease.cold()) {
+            afterColdStart(lease);
+        }
         InstanceSet set = sets.get(key(i.version()));
         if (set == null) {
             return;
@@ -315,6 +318,9 @@ public final class NodeAgent implements AutoCloseable {
 
     void recycle(Lease lease, String reason) {
         Instance i = lease.instance();
+        if (lease.cold()) {
+            afterColdStart(lease);
+        }
         InstanceSet set = sets.get(key(i.version()));
         if (set != null) {
             int starts = set.remove(i);
@@ -323,6 +329,16 @@ public final class NodeAgent implements AutoCloseable {
         }
         LOG.warning("recycling instance " + i + ": " + reason);
         Thread.ofVirtual().start(() -> stop(i, java.time.Duration.ZERO));
+    }
+
+    /**
+     * The first request on a pool pod finished: now the pool refills. Starting a pod earlier would compete for
+     * the CPU with that pod's specialization and first request, the latency the pool exists to cut.
+     */
+    private void afterColdStart(Lease lease) {
+        if (lease.startPhases().containsKey("pool")) {
+            pool.refill();
+        }
     }
 
     private void launch(InstanceSet set, int n) {

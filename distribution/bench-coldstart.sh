@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Cold starts end to end: warm-pool pod vs. new pod vs. `docker run`, Node.js and Java, 1 and 50 MiB packages;
+# writes its section of docs/BENCHMARKS.md (NEST_BENCH_DOCS=false: print only).
+# Usage: distribution/bench-coldstart.sh [DRIVER] [-Dnest.bench.starts=30 -Dnest.bench.runtimes=nodejs,java ...]
+#   DRIVER: process (default), docker, or any installed sandbox driver.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+source "$here/jdk.sh"
+cd "$root"
+driver=process
+if [[ $# -gt 0 && $1 != -* ]]; then
+  driver=$1
+  shift
+fi
+mvn -B -q -DskipTests test-compile
+source "$root/distribution/classpath.sh"
+classpath=$(nest_snapshot_classpath bench-coldstart)
+snapshot=${classpath%%/test-classes:*}
+trap 'rm -rf "$snapshot"' EXIT
+"$JAVA_HOME/bin/java" -Dnest.bench.driver="$driver" "$@" -cp "$classpath" dev.nest.bench.ColdStartBenchmark

@@ -1,0 +1,351 @@
+package dev.nest.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nest.NestServer;
+import dev.nest.artifact.PackageWriter;
+import dev.nest.common.Json;
+import dev.nest.config.NestConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/**
+ * Cold starts end to end: for a Node.js and a Java function with code packages of 1 MiB and 50 MiB, the latency of
+ * the first request (client send to response) with a warm-pool pod available, the same with the pool disabled
+ * (size 0), and, when a Docker engine answers, the baseline of {@code docker run} of the same runtime image with the
+ * same unpacked code mounted until its first response. Every cold start is a new function (created, invoked once,
+ * deleted); the pool-hit runs wait until the pool holds a ready pod before each request. Phases come from the
+ * invocation records ({@code GET /api/v1/invocations/{id}}).
+ *
+ * <p>Parameters (system properties): {@code nest.bench.driver} (process; docker, or any installed driver),
+ * {@code nest.bench.starts} (30 per case), {@code nest.bench.runtimes} (nodejs,java), {@code nest.bench.sizes-mib}
+ * (1,50), {@code nest.bench.baseline} (true: measure {@code docker run} when Docker answers). Writes its section of
+ * docs/BENCHMARKS.md unless {@code NEST_BENCH_DOCS=false}.
+ */
+public final class ColdStartBenchmark {
+    static final String HEADING = "## Cold start: warm pool vs. new pod vs. docker run";
+    private static final List<String> PHASES = List.of("queue", "placement", "pool", "pod", "fetch", "decompress",
+            "unpack", "load", "init", "exec");
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final String base;
+    private final Path dataDir;
+
+    private ColdStartBenchmark(String base, Path dataDir) {
+        this.base = base;
+        this.dataDir = dataDir;
+    }
+
+    /** One case's samples: end-to-end ms and the phases of each start. */
+    record Samples(List<Double> totalMs, List<Double> serverMs, List<Map<String, Double>> phases) {
+        Samples() {
+            this(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        }
+
+        double p(double pct) {
+            return Stats.percentile(totalMs, pct);
+        }
+
+        String phaseMedians() {
+            StringBuilder b = new StringBuilder();
+            for (String name : PHASES) {
+                List<Double> v = phases.stream().filter(m -> m.containsKey(name)).map(m -> m.get(name)).toList();
+                if (!v.isEmpty() && v.size() * 2 >= phases.size()) {
+                    b.append(b.isEmpty() ? "" : ", ").append(name).append(' ')
+                            .append(String.format(Locale.ROOT, "%.2f", Stats.median(v)));
+                }
+            }
+            return b.toString();
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        String driver = System.getProperty("nest.bench.driver", "process");
+        int starts = Integer.getInteger("nest.bench.starts", 30);
+        List<String> runtimes = List.of(System.getProperty("nest.bench.runtimes", "nodejs,java").split(","));
+        List<Integer> sizes = Stream.of(System.getProperty("nest.bench.sizes-mib", "1,50").split(","))
+                .map(String::trim).map(Integer::parseInt).toList();
+        boolean baseline = Boolean.parseBoolean(System.getProperty("nest.bench.baseline", "true")) && dockerAnswers();
+
+        Path tmp = Files.createTempDirectory("nest-coldstart-bench");
+        Path fns = Files.createDirectories(tmp.resolve("functions"));
+        NestConfig d = NestConfig.defaults();
+        NestConfig.Sidecar s = d.sidecar();
+        Map<String, Integer> pool = new LinkedHashMap<>();
+        runtimes.forEach(r -> pool.put(r, 0));
+        NestConfig config = d.withSidecar(new NestConfig.Sidecar(driver, s.portFrom(), s.portTo(), s.startTimeout(),
+                        s.maxPods(), Duration.ZERO, s.drivers(), new NestConfig.Pool(pool, s.pool().idle()), Duration.ZERO))
+                .withPort(0).withDataDir(tmp.resolve("data")).withFunctionsDir(fns)
+                .withRuntimesDir(Path.of("runtimes").toAbsolutePath());
+        StringBuilder table = new StringBuilder("""
+                | runtime | package | first request after | starts | p50 | p99 | in the node, p50 | phases, median ms |
+                |---|---:|---|---:|---:|---:|---:|---|
+                """);
+        List<String> verdicts = new ArrayList<>();
+        try (NestServer server = NestServer.start(config)) {
+            ColdStartBenchmark b = new ColdStartBenchmark("http://127.0.0.1:" + server.port(), tmp.resolve("data"));
+            for (String runtime : runtimes) {
+                for (int mib : sizes) {
+                    Path code = b.writePackage(tmp, runtime, mib);
+                    String digest = b.upload(code, runtime);
+                    // one unmeasured start per case warms the node's own code paths
+                    b.resize(runtime, 1);
+                    b.coldStarts(runtime, digest, 1, true, "warm-up");
+                    Samples hit = b.coldStarts(runtime, digest, starts, true, "hit");
+                    b.resize(runtime, 0);
+                    Samples miss = b.coldStarts(runtime, digest, starts, false, "miss");
+                    Optional<Samples> run = baseline ? Optional.of(b.dockerRuns(runtime, digest, starts)) : Optional.empty();
+                    row(table, runtime, mib, "pool pod (pool hit)", hit, true);
+                    row(table, runtime, mib, "new pod (" + driver + ", pool size 0)", miss, true);
+                    run.ifPresent(r -> row(table, runtime, mib, "`docker run` of the image, code mounted", r, false));
+                    verdicts.add(String.format(Locale.ROOT, "%s %d MiB: pool hit %.1fx faster than a new pod at p50%s",
+                            runtime, mib, miss.p(50) / hit.p(50),
+                            run.map(r -> String.format(Locale.ROOT, ", %.1fx faster than docker run", r.p(50) / hit.p(50)))
+                                    .orElse("")));
+                    System.out.println(table);
+                }
+            }
+        }
+        String body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors() + " cores, JDK "
+                + System.getProperty("java.runtime.version") + ", the node in-process with the `" + driver + "` driver.\n\n"
+                + "Command: `distribution/bench-coldstart.sh` (options: `-Dnest.bench.driver=docker`, "
+                + "`-Dnest.bench.starts=N`). Each start is a new function created, invoked once from a client on the same"
+                + " machine and deleted; end to end is the client's send to the response; phases are the invocation"
+                + " record's (`pool`: taking a pool pod; `pod`: creating a pod until its host is healthy; `load`: `/load`"
+                + " of the unpacked code; `init`: the function's own initialisation; `queue`: the rest of the wait; the"
+                + " code is already on the node, so there are no fetch/decompress/unpack phases). The `docker run`"
+                + " baseline starts the runtime image with the same unpacked code mounted read-only, waits for its"
+                + " `/health`, loads the function and sends the first invocation, all from the client.\n\n"
+                + table + "\n" + String.join("; ", verdicts) + ".\n";
+        System.out.println(HEADING + "\n\n" + body);
+        if (!"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
+            BenchmarksDoc.writeSection(Path.of("docs", "BENCHMARKS.md"), HEADING, body);
+        }
+    }
+
+    private static void row(StringBuilder t, String runtime, int mib, String after, Samples s, boolean phases) {
+        t.append(String.format(Locale.ROOT, "| %s | %d MiB | %s | %d | %.1f ms | %.1f ms | %s | %s |%n", runtime, mib, after,
+                s.totalMs().size(), s.p(50), s.p(99),
+                s.serverMs().isEmpty() ? "" : String.format(Locale.ROOT, "%.1f ms", Stats.median(s.serverMs())),
+                phases ? s.phaseMedians() : "end to end only"));
+    }
+
+    /** A function package of about {@code mib} MiB: the handler and an incompressible filler file. */
+    private Path writePackage(Path tmp, String runtime, int mib) throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("pkg-" + runtime + "-" + mib));
+        if (runtime.equals("java")) {
+            Files.writeString(dir.resolve("Handler.java"), """
+                    import dev.nest.fn.Context;
+                    import java.util.Map;
+
+                    public class Handler {
+                        public Map<String, Object> handle(Map<String, Object> event, Context context) {
+                            return Map.of("ok", true);
+                        }
+                    }
+                    """);
+        } else {
+            Files.writeString(dir.resolve("index.js"), "exports.handler = async () => ({ ok: true });\n");
+        }
+        byte[] filler = new byte[mib * 1024 * 1024 - 4096];
+        new Random(mib).nextBytes(filler);
+        Files.write(dir.resolve("assets.bin"), filler);
+        return dir;
+    }
+
+    private String upload(Path dir, String runtime) throws Exception {
+        ByteArrayOutputStream zip = new ByteArrayOutputStream();
+        PackageWriter.zip(dir, zip);
+        return send(HttpRequest.newBuilder(URI.create(base + "/api/v1/artifacts?runtime=" + runtime))
+                .header("Content-Type", "application/zip").POST(HttpRequest.BodyPublishers.ofByteArray(zip.toByteArray())), 201)
+                .path("digest").asText();
+    }
+
+    private void resize(String runtime, int size) throws Exception {
+        send(HttpRequest.newBuilder(URI.create(base + "/api/v1/pools/" + runtime)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(Map.of("size", size)))), 200);
+        waitForPool(runtime, p -> p.path("ready").asInt() == size && p.path("starting").asInt() == 0);
+    }
+
+    private void waitForPool(String runtime, java.util.function.Predicate<JsonNode> done) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (true) {
+            for (JsonNode p : send(HttpRequest.newBuilder(URI.create(base + "/api/v1/pools")).GET(), 200)) {
+                if (p.path("runtime").asText().equals(runtime)) {
+                    if (done.test(p)) {
+                        return;
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the " + runtime + " pool did not settle: " + p);
+                    }
+                }
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private Samples coldStarts(String runtime, String digest, int n, boolean poolHit, String tag) throws Exception {
+        Samples out = new Samples();
+        for (int i = 0; i < n; i++) {
+            String name = "cs-" + runtime + "-" + tag + "-" + i + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
+            send(HttpRequest.newBuilder(URI.create(base + "/api/v1/functions")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(Map.of("digest", digest, "spec",
+                            Map.of("name", name, "runtime", runtime, "timeout", "30s"))))), 201);
+            if (poolHit) {
+                waitForPool(runtime, p -> p.path("ready").asInt() >= 1);
+            }
+            Thread.sleep(20); // let the node settle after the deploy (its catalog watch and reconcile pass)
+            long t0 = System.nanoTime();
+            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + "/fn/" + name)).GET().build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            double ms = (System.nanoTime() - t0) / 1e6;
+            if (r.statusCode() != 200 || r.headers().firstValue("x-nest-cold").isEmpty()) {
+                throw new IllegalStateException("the first request of " + name + " was not a successful cold start: HTTP "
+                        + r.statusCode() + " " + new String(r.body()));
+            }
+            String id = r.headers().firstValue("x-nest-invocation-id").orElseThrow();
+            Map<String, Double> phases = new LinkedHashMap<>();
+            JsonNode inv = invocation(id);
+            inv.path("phases").fields().forEachRemaining(e -> phases.put(e.getKey(), e.getValue().asDouble()));
+            if (phases.containsKey("pool") != poolHit) {
+                throw new IllegalStateException("start " + i + " of " + runtime + " expected pool hit " + poolHit + ": " + phases);
+            }
+            out.totalMs().add(ms);
+            out.serverMs().add(inv.path("durationMs").asDouble());
+            out.phases().add(phases);
+            send(HttpRequest.newBuilder(URI.create(base + "/api/v1/functions/" + name)).DELETE(), 200);
+        }
+        return out;
+    }
+
+    private JsonNode invocation(String id) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/invocations/" + id)).GET()
+                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (r.statusCode() == 200) {
+                return Json.tree(r.body(), "invocation").path("invocation");
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("invocation " + id + " was not recorded: HTTP " + r.statusCode());
+            }
+            Thread.sleep(5); // the store writes records in batches
+        }
+    }
+
+    // ---- the docker run baseline -------------------------------------------------------------------------
+
+    private static boolean dockerAnswers() {
+        try {
+            Process p = new ProcessBuilder("docker", "info", "--format", "{{.ServerVersion}}").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private Samples dockerRuns(String runtime, String digest, int n) throws Exception {
+        Path codeDir = unpackedDir(digest);
+        String image = "nest/runtime-" + runtime + ":latest";
+        int memory = runtime.equals("java") ? 256 : 128;
+        Samples out = new Samples();
+        for (int i = 0; i < n; i++) {
+            int port = BenchHttp.freePort();
+            byte[] key = new byte[16];
+            new java.security.SecureRandom().nextBytes(key);
+            String secret = HexFormat.of().formatHex(key);
+            String name = "nest-bench-coldstart-" + port;
+            long t0 = System.nanoTime();
+            Process run = new ProcessBuilder("docker", "run", "-d", "--rm", "--name", name, "--network", "host",
+                    "--read-only", "--tmpfs", "/tmp:rw,nosuid,nodev,size=64m", "--cap-drop", "ALL",
+                    "--security-opt", "no-new-privileges", "--memory", memory + "m", "--init",
+                    "--label", "dev.nest.bench=coldstart",
+                    "-v", codeDir + ":/nest/code:ro", "-e", "NEST_HOST_PORT=" + port, "-e", "NEST_HOST_ADDRESS=127.0.0.1",
+                    "-e", "NEST_HOST_SECRET=" + secret, "-e", "NEST_POD_ID=" + name, image)
+                    .redirectErrorStream(true).start();
+            String runOut = new String(run.getInputStream().readAllBytes());
+            if (run.waitFor() != 0) {
+                throw new IllegalStateException("docker run " + image + " failed: " + runOut);
+            }
+            try {
+                String host = "http://127.0.0.1:" + port;
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (true) {
+                    try {
+                        HttpResponse<byte[]> h = http.send(HttpRequest.newBuilder(URI.create(host + "/health"))
+                                .header("X-Nest-Secret", secret).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                        if (h.statusCode() == 200 && Json.tree(h.body(), "health").path("ready").asBoolean()) {
+                            break;
+                        }
+                    } catch (IOException notYet) {
+                        // not listening yet
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the " + image + " container did not become healthy");
+                    }
+                    Thread.sleep(1);
+                }
+                Map<String, Object> load = Map.of("id", "s-1", "function", "default/baseline", "version", "1",
+                        "codeDir", "/nest/code", "handler", runtime.equals("java") ? "Handler" : "index.handler",
+                        "env", Map.of(), "limits", Map.of("memoryMb", memory, "timeoutMs", 30000, "concurrency", 1));
+                HttpResponse<byte[]> l = http.send(HttpRequest.newBuilder(URI.create(host + "/load"))
+                        .header("X-Nest-Secret", secret).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(load))).build(), HttpResponse.BodyHandlers.ofByteArray());
+                if (l.statusCode() != 200) {
+                    throw new IllegalStateException("/load in the " + image + " container: HTTP " + l.statusCode() + " "
+                            + new String(l.body()));
+                }
+                HttpResponse<byte[]> inv = http.send(HttpRequest.newBuilder(URI.create(host + "/invoke/s-1/"))
+                        .header("X-Nest-Secret", secret).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                double ms = (System.nanoTime() - t0) / 1e6;
+                if (inv.statusCode() != 200) {
+                    throw new IllegalStateException("first invocation in the " + image + " container: HTTP " + inv.statusCode());
+                }
+                out.totalMs().add(ms);
+                out.phases().add(Map.of());
+            } finally {
+                new ProcessBuilder("docker", "rm", "-f", name).redirectErrorStream(true).start().waitFor();
+            }
+        }
+        return out;
+    }
+
+    /** The node's unpacked directory of {@code digest} (Java packages hold the compiled classes there). */
+    private Path unpackedDir(String digest) throws IOException {
+        String hex = digest.substring(digest.indexOf(':') + 1);
+        try (Stream<Path> s = Files.walk(dataDir.resolve("artifacts").resolve("code"), 2)) {
+            return s.filter(Files::isDirectory).filter(p -> p.getFileName().toString().contains(hex)).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no unpacked directory of " + digest + " under " + dataDir));
+        }
+    }
+
+    private JsonNode send(HttpRequest.Builder b, int expected) throws Exception {
+        HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() != expected) {
+            throw new IllegalStateException(b.build().method() + " " + b.build().uri() + ": HTTP " + r.statusCode() + " "
+                    + new String(r.body()));
+        }
+        return r.body().length == 0 ? Json.mapper().createObjectNode() : Json.tree(r.body(), "response");
+    }
+}
