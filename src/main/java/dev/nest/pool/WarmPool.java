@@ -41,6 +41,7 @@ public final class WarmPool<P> implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(WarmPool.class.getName());
     static final long BACKOFF_MIN_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final long BACKOFF_MAX_NANOS = TimeUnit.SECONDS.toNanos(60);
+    static final long REFILL_DELAY_MS = 50;
 
     private final PodFactory<P> factory;
     private final Map<String, RuntimePool> pools = new LinkedHashMap<>();
@@ -151,9 +152,19 @@ public final class WarmPool<P> implements AutoCloseable {
         return out;
     }
 
-    /** Starts the deficit of the pools now (after a taken pod was specialized), instead of at the next pass. */
+    /**
+     * Starts the deficit of the pools shortly (after a taken pod served its first request), instead of at the next
+     * pass. The short delay lets that request's response reach its client before a new host competes for the CPU.
+     */
     public void refill() {
-        schedule();
+        if (!started) {
+            return;
+        }
+        try {
+            ticker.schedule(this::maintain, REFILL_DELAY_MS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+            // the node is stopping
+        }
     }
 
     /**
