@@ -164,6 +164,24 @@ class NestConfigTest {
     }
 
     @Test
+    void readsWarmPoolsAndThePreviousVersionKeepAlive() throws IOException {
+        NestConfig c = load("""
+                sidecar:
+                  pool:
+                    nodejs: 3
+                    java: 0
+                  pool-idle: 2m
+                  previous-version-keep-alive: 30s
+                """);
+        assertEquals(new NestConfig.Pool(Map.of("nodejs", 3, "java", 0), Duration.ofMinutes(2)), c.sidecar().pool());
+        assertEquals(Duration.ofSeconds(30), c.sidecar().previousVersionKeepAlive());
+        String m = refused("sidecar:\n  pool:\n    nodejs: -1\n    java: many\n").getMessage();
+        assertTrue(m.contains("key 'sidecar.pool.nodejs': value '-1'"), m);
+        assertTrue(m.contains("key 'sidecar.pool.java': value 'many'"), m);
+        assertTrue(refused("sidecar:\n  pool: 2\n").getMessage().contains("a mapping of runtime name to pool size"));
+    }
+
+    @Test
     void everyMistakeOfAFileIsListed() throws IOException {
         ConfigException e = refused("""
                 prot: 1
