@@ -98,10 +98,13 @@ class DockerDriverIT {
         }
     }
 
-    /** The one running container of {@code function} on this node. */
-    static InspectContainerResponse containerOf(String function) {
-        List<Container> list = Poll.until("one running container of " + function, () -> DockerEngines.client()
-                        .listContainersCmd().withLabelFilter(Map.of("dev.nest.node", nodeId, "dev.nest.function", "default/" + function))
+    /**
+     * The one running container of pod {@code podId} on this node (found by its pod label: a pod taken from the warm
+     * pool was created before it knew its function, so it carries the pool's labels, not the function's).
+     */
+    static InspectContainerResponse containerOf(String podId) {
+        List<Container> list = Poll.until("one running container of pod " + podId, () -> DockerEngines.client()
+                        .listContainersCmd().withLabelFilter(Map.of("dev.nest.node", nodeId, "dev.nest.pod", podId))
                         .exec(), l -> l.size() == 1);
         return DockerEngines.client().inspectContainerCmd(list.get(0).getId()).exec();
     }
@@ -142,8 +145,8 @@ class DockerDriverIT {
         assertTrue(java.path("root").asText().contains("FileSystemException") || java.path("root").asText().contains("AccessDenied"),
                 "read-only root filesystem: " + j);
 
-        assertHardened(containerOf("dn"), 128, node.path("pod").asText());
-        assertHardened(containerOf("dj"), 256, java.path("pod").asText());
+        assertHardened(containerOf(node.path("pod").asText()), 128, node.path("pod").asText());
+        assertHardened(containerOf(java.path("pod").asText()), 256, java.path("pod").asText());
     }
 
     static void assertHardened(InspectContainerResponse c, long memoryMb, String podId) {
@@ -179,7 +182,7 @@ class DockerDriverIT {
         Http.Response before = http.get("/fn/dn");
         assertEquals(200, before.status(), before::toString);
         String oldPod = before.json().path("pod").asText();
-        InspectContainerResponse old = containerOf("dn");
+        InspectContainerResponse old = containerOf(oldPod);
 
         DockerEngines.client().killContainerCmd(old.getId()).exec();
         Poll.until("the node to notice that instance " + oldPod + " died", () -> http.get("/api/v1/functions/dn/instances").text(),
@@ -189,7 +192,7 @@ class DockerDriverIT {
         assertEquals(200, after.status(), "the next invocation is served by a new container: " + after);
         String newPod = after.json().path("pod").asText();
         assertNotEquals(oldPod, newPod, after::toString);
-        assertEquals(newPod, containerOf("dn").getConfig().getLabels().get("dev.nest.pod"), "serves from the new container");
+        assertEquals(newPod, containerOf(newPod).getConfig().getLabels().get("dev.nest.pod"), "serves from the new container");
         Poll.until("the killed container removed", () -> DockerEngines.containers(Map.of("dev.nest.pod", oldPod)),
                 List::isEmpty);
     }
