@@ -167,6 +167,12 @@ public final class WarmPool<P> implements AutoCloseable {
         }
     }
 
+    /** Ready pods {@link #take} could hand to a function of {@code runtime} with {@code memoryMb}. */
+    public synchronized int available(String runtime, int memoryMb) {
+        RuntimePool p = pools.get(runtime);
+        return p == null || closed || memoryMb > p.memoryMb ? 0 : p.ready.size();
+    }
+
     /**
      * Sets the size of {@code runtime}'s pool; pods above it are stopped, the deficit is started at once (a
      * backing-off pool retries now).

@@ -342,8 +342,12 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     private void launch(InstanceSet set, int n) {
+        FunctionSpec spec = set.version().spec();
         for (int k = 0; k < n; k++) {
-            if (pods.incrementAndGet() > config.maxPods()) {
+            int over = pods.incrementAndGet() - config.maxPods();
+            // pool pods count towards sidecar.max-pods; a start that will take one gives its reservation back, so
+            // at capacity a start may still go ahead while the function's pool has a ready pod for it
+            if (over > 0 && over > pool.available(spec.runtime(), spec.memoryMb())) {
                 pods.decrementAndGet();
                 set.startsAborted(n - k);
                 LOG.warning("node at capacity (sidecar.max-pods " + config.maxPods() + "): cannot start "
@@ -391,6 +395,11 @@ public final class NodeAgent implements AutoCloseable {
                 inst.attach(pod, client, port);
                 inst.startPhases.put("pool", (System.nanoTime() - t0) / 1e6);
             } else {
+                if (pods.get() > config.maxPods()) {
+                    // this start went ahead at capacity for a pool pod that another start took first
+                    throw new InvokeException(503, "node at capacity", "node " + nodeId + " runs sidecar.max-pods "
+                            + config.maxPods() + " pods; retry later, lower the pool sizes or raise sidecar.max-pods");
+                }
                 port = ports.allocate();
                 String secret = HexFormat.of().formatHex(RANDOM.generateSeed(16));
                 Map<String, String> labels = Map.of("dev.nest.owner", "nest", "dev.nest.node", nodeId,

@@ -197,6 +197,20 @@ class NodeAgentTest {
     }
 
     @Test
+    void atCapacityAColdStartStillTakesAPoolPod() throws Exception {
+        agent(1, 1, Duration.ZERO);
+        agent.pool().maintain();
+        Lease lease = agent.acquire(version(), deadline());
+        assertTrue(lease.startPhases().containsKey("pool"), "the pool's pod is the node's one pod: " + lease.startPhases());
+        assertEquals(1, driver.started.size());
+        lease.release();
+
+        agent.pool().maintain();
+        assertEquals(0, poolStatus().ready(), "no room for a refill");
+        assertTrue(poolStatus().lastError().contains("sidecar.max-pods"), poolStatus().lastError());
+    }
+
+    @Test
     void aDeadPoolPodIsReplaced() throws Exception {
         agent(1, 16, Duration.ZERO);
         agent.pool().maintain();
