@@ -1,9 +1,9 @@
 package dev.nest.sim;
 
+import dev.nest.function.ScaleDownStep;
 import dev.nest.scaler.FixedKeepAlive;
 import dev.nest.scaler.HistogramKeepAlive;
 import dev.nest.scaler.KeepAlivePolicy;
-import dev.nest.scaler.ScaleDownStep;
 import dev.nest.scaler.Scaler;
 import dev.nest.scaler.ScalingConfig;
 import java.nio.file.Files;

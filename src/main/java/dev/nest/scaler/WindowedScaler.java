@@ -1,5 +1,8 @@
 package dev.nest.scaler;
 
+import dev.nest.function.MetricType;
+import dev.nest.function.MetricTarget;
+import dev.nest.function.ScheduleRule;
 import dev.nest.common.Durations;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,5 +1,10 @@
 package dev.nest.scaler;
 
+import dev.nest.function.MetricType;
+import dev.nest.function.MetricTarget;
+import dev.nest.function.ScaleDownStep;
+import dev.nest.function.CronExpression;
+import dev.nest.function.ScheduleRule;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
