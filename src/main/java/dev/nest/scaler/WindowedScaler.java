@@ -70,6 +70,7 @@ final class WindowedScaler implements Scaler {
 
         StringBuilder why = new StringBuilder(160);
         int metricDesired;
+        ScalingRule rule = ScalingRule.METRIC;
         Optional<Instant> lowSince = Optional.empty();
         int lowMax = 0;
         Optional<Instant> wakeAt = Optional.empty();
@@ -120,11 +121,15 @@ final class WindowedScaler implements Scaler {
                     if (metricDesired > candidate) {
                         wakeAt = Optional.of(now);
                     }
+                    if (metricDesired > highest) {
+                        rule = ScalingRule.STEP;
+                    }
                 } else {
                     metricDesired = current;
                     lowSince = Optional.of(since);
                     lowMax = highest;
                     wakeAt = Optional.of(since.plus(c.scaleDownDelay()));
+                    rule = ScalingRule.SCALE_DOWN_DELAY;
                     why.append("hold ").append(current).append(": ");
                     metric(why, stableBy, stableValue, c.stableWindow(), byPeak);
                     needs(why, stableBy, stableCount, c, byPeak);
@@ -138,11 +143,13 @@ final class WindowedScaler implements Scaler {
         int desired = metricDesired;
         int floor = c.min();
         String floorWhy = floor > 0 ? "min " + floor : "";
+        ScalingRule floorRule = ScalingRule.MIN;
         for (ScheduleRule r : c.schedule()) {
             if (r.min() > floor) {
                 Optional<Instant> until = r.activeUntil(now);
                 if (until.isPresent()) {
                     floor = r.min();
+                    floorRule = ScalingRule.SCHEDULE;
                     floorWhy = "min " + r.min() + " from schedule '" + r.cron() + "' (" + r.timezone().getId()
                             + ") until " + until.get();
                 }
@@ -150,11 +157,13 @@ final class WindowedScaler implements Scaler {
         }
         if (floor > desired) {
             desired = floor;
+            rule = floorRule;
             sep(why).append(floorWhy);
         }
         if (desired == 0) {
             if (m.inFlight() > 0) {
                 desired = 1;
+                rule = ScalingRule.WAITING;
                 sep(why).append(m.inFlight()).append(" request(s) waiting: start one at once");
             } else if (m.idleSince().isPresent()) {
                 Duration idleFor = Duration.between(m.idleSince().get(), now);
@@ -165,26 +174,31 @@ final class WindowedScaler implements Scaler {
                 if (until.compareTo(w.warmUntil()) < 0) {
                     why.append(", capped by scale-to-zero-after ").append(Durations.format(c.scaleToZeroAfter()));
                 }
+                rule = ScalingRule.SCALE_TO_ZERO;
                 if (warm) {
                     desired = 1;
+                    rule = ScalingRule.KEEP_ALIVE;
                     why.append(w.warmFrom().isZero() ? " -> keep 1 warm" : " -> pre-warm 1");
                     wakeAt = earliest(wakeAt, m.idleSince().get().plus(until));
                 } else if (idleFor.compareTo(w.warmFrom()) < 0) {
                     why.append(" -> none until the pre-warm point");
+                    rule = ScalingRule.KEEP_ALIVE;
                     wakeAt = earliest(wakeAt, m.idleSince().get().plus(w.warmFrom()));
                 } else {
                     why.append(" -> scale to zero");
                 }
             } else {
                 sep(why).append("no traffic");
+                rule = ScalingRule.SCALE_TO_ZERO;
             }
         }
         if (desired > c.max()) {
             desired = c.max();
+            rule = ScalingRule.MAX;
             sep(why).append("capped at max ").append(c.max());
         }
         ScalerState state = new ScalerState(desired, lowSince, lowMax, seen);
-        return new Decision(desired, seen, why.toString(), state, wakeAt);
+        return new Decision(desired, seen, why.toString(), rule, state, wakeAt);
     }
 
     private static double value(OptionalDouble d) {
