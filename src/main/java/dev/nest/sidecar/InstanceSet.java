@@ -30,6 +30,7 @@ final class InstanceSet {
     private final List<Instance> ready = new ArrayList<>();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private int starting;
+    private long served;
 
     /** A request waiting for an instance. */
     static final class Waiter {
@@ -144,6 +145,7 @@ final class InstanceSet {
     synchronized Handoff release(Instance instance, long nowNanos) {
         instance.inFlight--;
         instance.served++;
+        served++;
         instance.lastUsedNanos = nowNanos;
         if (instance.state() == InstanceState.READY && ready.contains(instance) && !waiters.isEmpty()) {
             instance.inFlight++;
@@ -210,6 +212,36 @@ final class InstanceSet {
             n += i.inFlight;
         }
         return n;
+    }
+
+    /** Ready instances. */
+    synchronized int readyCount() {
+        return ready.size();
+    }
+
+    /**
+     * Stops {@code instance} if it is idle and the set holds more than {@code keep} ready instances; it leaves
+     * the set before this returns. Used when a target lowers the count while the instance was busy.
+     */
+    synchronized boolean removeIfIdleAbove(Instance instance, int keep) {
+        if (instance.inFlight == 0 && ready.size() > keep && waiters.isEmpty()) {
+            return ready.remove(instance);
+        }
+        return false;
+    }
+
+    /** A snapshot for the autoscaler. */
+    synchronized FunctionLoad load() {
+        int busy = 0;
+        int inFlight = 0;
+        for (Instance i : ready) {
+            inFlight += i.inFlight;
+            if (i.inFlight > 0) {
+                busy++;
+            }
+        }
+        return new FunctionLoad(version.spec().id(), version.version(), ready.size(), busy, inFlight, starting,
+                waiters.size(), served);
     }
 
     synchronized boolean isEmpty() {

@@ -27,9 +27,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +51,9 @@ import java.util.logging.Logger;
  *
  * <p>Every second (and after each catalog change) it reconciles: keeps {@code scaling.min} instances of each
  * live version, stops instances idle for longer than {@code scaling.keep-alive}, and stops everything of a
- * deleted function. A pod that dies is noticed through its driver; its instance leaves routing at once and
+ * deleted function. An autoscaler may instead set a target per function ({@link #setTarget}): reconciliation then
+ * keeps {@code max(scaling.min, target)} instances of the live version and stops idle ones above it at once; it
+ * reads the node's load through {@link #load()} and hears of queued requests through {@link #onStarved}. A pod that dies is noticed through its driver; its instance leaves routing at once and
  * in-flight requests on it fail with 502, while waiting requests are served by a replacement.
  *
  * <p>Threads: {@link #acquire} is called on request threads (virtual), starts run on virtual threads,
@@ -72,6 +77,11 @@ public final class NodeAgent implements AutoCloseable {
     private final Map<VersionKey, InstanceSet> sets = new ConcurrentHashMap<>();
     private final Map<String, Instance> byPod = new ConcurrentHashMap<>();
     private final Map<FunctionId, String> lastStartError = new ConcurrentHashMap<>();
+    private final Map<FunctionId, Integer> targets = new ConcurrentHashMap<>();
+    private final List<Consumer<FunctionId>> starvedListeners = new CopyOnWriteArrayList<>();
+    private final Set<FunctionId> starvedPending = ConcurrentHashMap.newKeySet();
+    private final ExecutorService notifier = Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().name("nest-agent-starved").daemon().unstarted(r));
     private final AtomicInteger pods = new AtomicInteger();
     private final AtomicLong coldStarts = new AtomicLong();
     private final AtomicLong ids = new AtomicLong();
@@ -79,6 +89,7 @@ public final class NodeAgent implements AutoCloseable {
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().name("nest-agent-reconcile").daemon().unstarted(r));
     private volatile boolean closed;
+    private volatile boolean started;
 
     /**
      * @param codeDirs maps a package digest to its unpacked directory on this node
@@ -106,11 +117,8 @@ public final class NodeAgent implements AutoCloseable {
         if (orphans > 0) {
             LOG.info("removed " + orphans + " pods left behind by an earlier run of node " + nodeId);
         }
-        catalog.addListener((id, now) -> {
-            if (!closed) {
-                ticker.execute(this::reconcile);
-            }
-        });
+        started = true;
+        catalog.addListener((id, now) -> scheduleReconcile());
         ticker.scheduleWithFixedDelay(this::reconcile, 0, 1, TimeUnit.SECONDS);
     }
 
@@ -196,6 +204,9 @@ public final class NodeAgent implements AutoCloseable {
                     + " requests waiting for an instance (queue.size); retry later or raise scaling.max or queue.size");
         }
         launch(set, g.starts());
+        if (!starvedListeners.isEmpty()) {
+            starved(spec.id());
+        }
         InstanceSet.Waiter w = g.waiter();
         CompletableFuture<Lease> later = w.future.thenApply(h -> {
             double waited = (System.nanoTime() - w.sinceNanos) / 1e6;
@@ -260,6 +271,8 @@ public final class NodeAgent implements AutoCloseable {
         InstanceSet.Handoff next = set.release(i, System.nanoTime());
         if (next != null) {
             next.waiter().future.complete(next);
+        } else if (!targets.isEmpty()) {
+            stopIfAboveTarget(set, i);
         }
     }
 
@@ -501,6 +514,101 @@ public final class NodeAgent implements AutoCloseable {
         }
     }
 
+    // ---- the autoscaler's interface --------------------------------------------------------------------
+
+    /** A snapshot of the live versions' instance sets on this node. */
+    public Map<FunctionId, FunctionLoad> load() {
+        Map<FunctionId, FunctionLoad> out = new LinkedHashMap<>();
+        for (InstanceSet set : sets.values()) {
+            if (isLive(set.version())) {
+                out.put(set.version().spec().id(), set.load());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Desired instances of {@code id}'s live version on this node. Reconciliation (at once, and every second)
+     * keeps {@code max(scaling.min, instances)} of them, capped by {@code scaling.max}: it starts the deficit and
+     * stops idle instances above the target; busy ones above it are stopped when their last request ends.
+     *
+     * @throws IllegalArgumentException when {@code instances} is negative
+     */
+    public void setTarget(FunctionId id, int instances) {
+        if (instances < 0) {
+            throw new IllegalArgumentException("target of " + id + " must be >= 0, got " + instances);
+        }
+        targets.put(id, instances);
+        scheduleReconcile();
+    }
+
+    /** Back to the keep-alive behaviour: idle instances above {@code scaling.min} expire after {@code scaling.keep-alive}. */
+    public void clearTarget(FunctionId id) {
+        if (targets.remove(id) != null) {
+            scheduleReconcile();
+        }
+    }
+
+    /** The current target of {@code id}, if one is set. */
+    public Optional<Integer> target(FunctionId id) {
+        return Optional.ofNullable(targets.get(id));
+    }
+
+    /**
+     * Calls {@code listener} when a request of a function queues because no instance is free. Calls are made on
+     * one notifier thread, never on the request's; a burst of queued requests of one function is coalesced into
+     * one call while the previous one has not run yet. A listener that throws is logged and kept.
+     */
+    public void onStarved(Consumer<FunctionId> listener) {
+        starvedListeners.add(listener);
+    }
+
+    private void starved(FunctionId id) {
+        if (closed || !starvedPending.add(id)) {
+            return;
+        }
+        try {
+            notifier.execute(() -> {
+                starvedPending.remove(id);
+                for (Consumer<FunctionId> l : starvedListeners) {
+                    try {
+                        l.accept(id);
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.WARNING, "starved listener failed for " + id, e);
+                    }
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            starvedPending.remove(id);
+        }
+    }
+
+    private void stopIfAboveTarget(InstanceSet set, Instance i) {
+        FunctionVersion v = set.version();
+        Integer target = targets.get(v.spec().id());
+        if (target == null || !isLive(v)) {
+            return;
+        }
+        if (set.removeIfIdleAbove(i, Math.max(v.spec().scaling().min(), target))) {
+            Thread.ofVirtual().start(() -> stop(i, config.stopGrace()));
+        }
+    }
+
+    private boolean isLive(FunctionVersion v) {
+        Optional<FunctionRecord> rec = catalog.get(v.spec().id());
+        return rec.isPresent() && rec.get().live() == v.version();
+    }
+
+    private void scheduleReconcile() {
+        if (started && !closed) {
+            try {
+                ticker.execute(this::reconcile);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // closing
+            }
+        }
+    }
+
     // ---- reconciliation --------------------------------------------------------------------------------
 
     /** One pass: minimums, keep-alive expiry, deleted functions. Runs on the reconcile thread. */
@@ -512,7 +620,7 @@ public final class NodeAgent implements AutoCloseable {
             long now = System.nanoTime();
             for (FunctionRecord r : catalog.all()) {
                 r.liveVersion().ifPresent(v -> {
-                    if (v.spec().scaling().min() > 0) {
+                    if (v.spec().scaling().min() > 0 || targets.getOrDefault(v.spec().id(), 0) > 0) {
                         sets.computeIfAbsent(key(v), k -> new InstanceSet(v));
                     }
                 });
@@ -527,12 +635,15 @@ public final class NodeAgent implements AutoCloseable {
                         Thread.ofVirtual().start(() -> stop(i, config.stopGrace()));
                     }
                 } else {
+                    Integer target = live ? targets.get(v.spec().id()) : null;
                     int min = live ? v.spec().scaling().min() : 0;
-                    for (Instance i : set.expire(now, v.spec().scaling().keepAlive().toNanos(), min)) {
+                    int keep = target == null ? min : Math.max(min, target);
+                    long keepAlive = target == null ? v.spec().scaling().keepAlive().toNanos() : 0;
+                    for (Instance i : set.expire(now, keepAlive, keep)) {
                         Thread.ofVirtual().start(() -> stop(i, config.stopGrace()));
                     }
                     if (live) {
-                        launch(set, set.deficit(min));
+                        launch(set, set.deficit(keep));
                     }
                 }
                 if (set.isEmpty() && !live) {
@@ -568,6 +679,7 @@ public final class NodeAgent implements AutoCloseable {
     public void close() {
         closed = true;
         ticker.shutdownNow();
+        notifier.shutdownNow();
         List<Instance> all = new ArrayList<>();
         for (InstanceSet set : sets.values()) {
             all.addAll(set.drainAll());

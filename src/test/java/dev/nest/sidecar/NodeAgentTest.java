@@ -30,11 +30,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -54,6 +56,7 @@ class NodeAgentTest {
     Path dir;
 
     private final FakeSandboxDriver driver = new FakeSandboxDriver();
+    private final InMemoryCatalog catalog = new InMemoryCatalog();
     private NodeAgent agent;
 
     @BeforeEach
@@ -65,7 +68,7 @@ class NodeAgentTest {
         NestConfig.Sidecar config = new NestConfig.Sidecar("fake", 41000, 41999, Duration.ofSeconds(BOUND_S), 16,
                 Duration.ZERO, Map.of());
         agent = new NodeAgent(config, "node-1", dir, code, driver, RuntimeRegistry.load(runtimes),
-                digest -> Optional.of(code), line -> { }, new EmptyCatalog(), Clock.systemUTC());
+                digest -> Optional.of(code), line -> { }, catalog, Clock.systemUTC());
     }
 
     @AfterEach
@@ -74,9 +77,124 @@ class NodeAgentTest {
     }
 
     private static FunctionVersion version() {
-        FunctionSpec spec = new FunctionSpec(FunctionId.of("default", "fn"), "fake", "", 128, Duration.ofSeconds(30), 1,
-                Map.of(), new ScalingSpec(0, 1, Duration.ofMinutes(10)), new QueueSpec(10, Duration.ofSeconds(BOUND_S)));
-        return new FunctionVersion(1, "sha256:" + "a".repeat(64), spec, Instant.EPOCH, "api");
+        return new FunctionVersion(1, "sha256:" + "a".repeat(64), spec(1), Instant.EPOCH, "api");
+    }
+
+    private static FunctionSpec spec(int max) {
+        return new FunctionSpec(FunctionId.of("default", "fn"), "fake", "", 128, Duration.ofSeconds(30), 1,
+                Map.of(), new ScalingSpec(0, max, Duration.ofMinutes(10)), new QueueSpec(10, Duration.ofSeconds(BOUND_S)));
+    }
+
+    /** Deploys {@code fn} with {@code scaling.max} {@code max} into the catalog; returns its live version. */
+    private FunctionVersion deployed(int max) {
+        FunctionSpec spec = spec(max);
+        FunctionRecord r = FunctionRecord.empty(spec.id(), "api", Instant.EPOCH)
+                .withNewVersion("sha256:" + "b".repeat(64), spec, "api", Instant.EPOCH, true);
+        catalog.records.put(spec.id(), r);
+        return r.liveVersion().orElseThrow();
+    }
+
+    /** Takes {@code n} leases at once; each is on its own instance because concurrency is 1. */
+    private List<Lease> leases(FunctionVersion v, int n) throws Exception {
+        List<NodeAgent.Pending> pending = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            pending.add(agent.acquireAsync(v, deadline()));
+        }
+        List<Lease> out = new ArrayList<>();
+        for (NodeAgent.Pending p : pending) {
+            out.add(p.now().isPresent() ? p.now().get() : p.later().get(BOUND_S, TimeUnit.SECONDS));
+        }
+        return out;
+    }
+
+    // ---- the autoscaler's interface ----------------------------------------------------------------------
+
+    @Test
+    void aTargetStartsTheDeficitOfTheLiveVersion() throws Exception {
+        FunctionVersion v = deployed(5);
+        agent.setTarget(v.spec().id(), 3);
+        agent.reconcile();
+        FunctionLoad asked = agent.load().get(v.spec().id());
+        assertEquals(3, asked.starting() + asked.ready(), "the target's deficit is started at once");
+        List<Lease> held = leases(v, 3);
+        assertEquals(3, held.stream().map(Lease::instance).distinct().count());
+        assertEquals(3, driver.started.size(), "the three requests were served by the target's instances");
+
+        FunctionLoad load = agent.load().get(v.spec().id());
+        assertEquals(new FunctionLoad(v.spec().id(), 1, 3, 3, 3, 0, 0, 0), load);
+        held.forEach(Lease::release);
+        assertEquals(new FunctionLoad(v.spec().id(), 1, 3, 0, 0, 0, 0, 3), agent.load().get(v.spec().id()));
+    }
+
+    @Test
+    void aTargetIsCappedByScalingMax() {
+        FunctionVersion v = deployed(2);
+        agent.setTarget(v.spec().id(), 7);
+        agent.reconcile();
+        FunctionLoad asked = agent.load().get(v.spec().id());
+        assertEquals(2, asked.starting() + asked.ready());
+    }
+
+    @Test
+    void aLowerTargetStopsIdleInstancesAtOnceAndBusyOnesWhenTheyFinish() throws Exception {
+        FunctionVersion v = deployed(5);
+        List<Lease> held = leases(v, 3);
+        held.get(0).release();
+        agent.setTarget(v.spec().id(), 1);
+        agent.reconcile();
+        assertEquals(2, agent.load().get(v.spec().id()).ready(), "the idle instance above the target is stopped");
+        assertEquals(2, agent.load().get(v.spec().id()).busy());
+
+        held.get(1).release();
+        assertEquals(1, agent.load().get(v.spec().id()).ready(), "a busy instance above the target stops once idle");
+        assertEquals(InstanceState.READY, held.get(2).instance().state(), "the in-flight request keeps its instance");
+        held.get(2).release();
+        assertEquals(1, agent.load().get(v.spec().id()).ready(), "the target's instance stays");
+        agent.reconcile();
+        assertEquals(1, agent.load().get(v.spec().id()).ready());
+    }
+
+    @Test
+    void withoutATargetIdleInstancesLiveTheirKeepAlive() throws Exception {
+        FunctionVersion v = deployed(5);
+        agent.setTarget(v.spec().id(), 0);
+        agent.clearTarget(v.spec().id());
+        assertTrue(agent.target(v.spec().id()).isEmpty());
+        leases(v, 2).forEach(Lease::release);
+        agent.reconcile();
+        assertEquals(2, agent.load().get(v.spec().id()).ready(), "scaling.keep-alive 10m has not passed");
+    }
+
+    @Test
+    void aNegativeTargetIsRefused() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> agent.setTarget(FunctionId.of("default", "fn"), -1));
+        assertTrue(e.getMessage().contains(">= 0"), e.getMessage());
+    }
+
+    @Test
+    void loadListsOnlyLiveVersions() throws Exception {
+        FunctionVersion v = deployed(5);
+        Lease old = agent.acquire(version(), deadline());
+        FunctionRecord r = catalog.records.get(v.spec().id());
+        catalog.records.put(v.spec().id(), r.withNewVersion("sha256:" + "c".repeat(64), v.spec(), "api", Instant.EPOCH, true));
+        assertTrue(agent.load().isEmpty(), "versions 1 is no longer live and version 2 has no instances");
+        old.release();
+    }
+
+    @Test
+    void aQueuedRequestTellsTheStarvedListenersOffTheRequestThread() throws Exception {
+        FunctionVersion v = deployed(1);
+        CompletableFuture<FunctionId> heard = new CompletableFuture<>();
+        CompletableFuture<Thread> on = new CompletableFuture<>();
+        agent.onStarved(id -> {
+            on.complete(Thread.currentThread());
+            heard.complete(id);
+        });
+        Lease first = agent.acquire(v, deadline());
+        assertEquals(v.spec().id(), heard.get(BOUND_S, TimeUnit.SECONDS), "the first request queued for a cold start");
+        assertNotSame(Thread.currentThread(), on.get());
+        first.release();
     }
 
     private static long deadline() {
@@ -115,16 +233,18 @@ class NodeAgentTest {
         second.release();
     }
 
-    /** A catalog with no functions; the tests never start reconciliation. */
-    static final class EmptyCatalog implements FunctionCatalog {
+    /** Functions the test puts in; the tests never start the agent, so they call reconciliation themselves. */
+    static final class InMemoryCatalog implements FunctionCatalog {
+        final Map<FunctionId, FunctionRecord> records = new ConcurrentHashMap<>();
+
         @Override
         public Optional<FunctionRecord> get(FunctionId id) {
-            return Optional.empty();
+            return Optional.ofNullable(records.get(id));
         }
 
         @Override
         public Collection<FunctionRecord> all() {
-            return List.of();
+            return List.copyOf(records.values());
         }
 
         @Override
