@@ -131,8 +131,31 @@ public final class NestServer implements AutoCloseable {
             agent.start();
             timer.mark("agent");
 
+            // the live scaler, deciding while this node leads: load from the node agent, targets to it
+            dev.nest.scaler.ScalerLoop scaler = new dev.nest.scaler.ScalerLoop(cluster.functions(),
+                    () -> agent.load().entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> {
+                        dev.nest.sidecar.FunctionLoad l = e.getValue();
+                        return new dev.nest.scaler.InstanceLoad(l.id(), l.version(), l.ready(), l.busy(), l.inFlight(),
+                                l.starting(), l.queued(), l.served());
+                    })), new dev.nest.scaler.TargetSink() {
+                        @Override
+                        public void setTarget(dev.nest.function.FunctionId id, int instances) {
+                            agent.setTarget(id, instances);
+                        }
+
+                        @Override
+                        public void clearTarget(dev.nest.function.FunctionId id) {
+                            agent.clearTarget(id);
+                        }
+                    }, dev.nest.scaler.Scaler.windowed(), clock);
+            closers.push(scaler);
+            agent.onStarved(scaler::wake);
+            scaler.start();
+            cluster.onLeadership(scaler::setActive);
+            timer.mark("scaler");
+
             String url = "http://" + config.node().address() + ":" + config.server().port();
-            AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes, url);
+            AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes, scaler, url);
             join(warmHelidon);
             boot.shutdown();
             HttpRouting.Builder routing = HttpRouting.builder();
