@@ -16,6 +16,6 @@ import java.util.Map;
  */
 public record ScalingEvent(Instant at, int from, int to, ScalingRule rule, String reason, Map<String, Double> metrics) {
     public ScalingEvent {
-        metrics = Map.copyOf(metrics);
+        metrics = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metrics));
     }
 }

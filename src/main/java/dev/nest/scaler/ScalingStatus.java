@@ -26,7 +26,7 @@ public record ScalingStatus(FunctionId id, int version, ScalingConfig config, bo
                             ScalingRule rule, String reason, Instant decidedAt, InstanceLoad load,
                             Map<String, Double> metrics, Optional<Instant> idleSince, List<ScalingEvent> events) {
     public ScalingStatus {
-        metrics = Map.copyOf(metrics);
+        metrics = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metrics));
         events = List.copyOf(events);
     }
 }
