@@ -131,7 +131,24 @@ public final class NestServer implements AutoCloseable {
             agent.start();
             timer.mark("agent");
 
-            // the live scaler, deciding while this node leads: load from the node agent, targets to it
+            // the live scaler and the scheduler, deciding while this node leads: load from the node agent, desired
+            // counts through the scheduler's placements to the node agent (this node is the only one it places on)
+            long memoryMb = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                    .getOperatingSystemMXBean()).getTotalMemorySize() >> 20;
+            dev.nest.scheduler.Scheduler scheduler = new dev.nest.scheduler.Scheduler(cluster.functions(),
+                    () -> List.of(new dev.nest.scheduler.NodeState(nodeId, self.zone(), memoryMb,
+                            Runtime.getRuntime().availableProcessors() * 1000L, config.sidecar().maxPods(), Map.of(), java.util.Set.of())),
+                    new dev.nest.scheduler.Scheduler.Applier() {
+                        @Override
+                        public void apply(String node, dev.nest.function.FunctionId id, int instances) {
+                            agent.setTarget(id, instances);
+                        }
+
+                        @Override
+                        public void release(String node, dev.nest.function.FunctionId id) {
+                            agent.clearTarget(id);
+                        }
+                    }, 0, clock);
             dev.nest.scaler.ScalerLoop scaler = new dev.nest.scaler.ScalerLoop(cluster.functions(),
                     () -> agent.load().entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> {
                         dev.nest.sidecar.FunctionLoad l = e.getValue();
@@ -140,12 +157,12 @@ public final class NestServer implements AutoCloseable {
                     })), new dev.nest.scaler.TargetSink() {
                         @Override
                         public void setTarget(dev.nest.function.FunctionId id, int instances) {
-                            agent.setTarget(id, instances);
+                            scheduler.scale(id, instances);
                         }
 
                         @Override
                         public void clearTarget(dev.nest.function.FunctionId id) {
-                            agent.clearTarget(id);
+                            scheduler.release(id);
                         }
                     }, dev.nest.scaler.Scaler.windowed(), clock);
             closers.push(scaler);
@@ -155,7 +172,7 @@ public final class NestServer implements AutoCloseable {
             timer.mark("scaler");
 
             String url = "http://" + config.node().address() + ":" + config.server().port();
-            AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes, scaler, url);
+            AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes, scaler, scheduler, url);
             join(warmHelidon);
             boot.shutdown();
             HttpRouting.Builder routing = HttpRouting.builder();

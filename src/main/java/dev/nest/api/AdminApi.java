@@ -22,6 +22,7 @@ import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.scaler.ScalerLoop;
 import dev.nest.scaler.ScalingEvent;
 import dev.nest.scaler.ScalingStatus;
+import dev.nest.scheduler.Scheduler;
 import dev.nest.sidecar.NodeAgent;
 import dev.nest.spi.DriverHealth;
 import dev.nest.store.InvocationRecord;
@@ -55,10 +56,11 @@ public final class AdminApi {
     private final Cluster cluster;
     private final RuntimeRegistry runtimes;
     private final ScalerLoop scaler;
+    private final Scheduler scheduler;
     private final String publicUrl;
 
     public AdminApi(FunctionRegistry registry, Deployer deployer, FunctionFiles files, NodeAgent agent, NodeStore store,
-                    Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, String publicUrl) {
+                    Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl) {
         this.registry = registry;
         this.deployer = deployer;
         this.files = files;
@@ -67,6 +69,7 @@ public final class AdminApi {
         this.cluster = cluster;
         this.runtimes = runtimes;
         this.scaler = scaler;
+        this.scheduler = scheduler;
         this.publicUrl = publicUrl;
     }
 
@@ -267,6 +270,15 @@ public final class AdminApi {
             n.put("reason", "the scaler has not seen this function yet (it decides every second on the leader)");
             n.putArray("decisions");
         }
+        ObjectNode placement = n.putObject("placement");
+        placement.put("noCapacityEvents", scheduler.noCapacityEvents());
+        scheduler.status(id).ifPresent(p -> {
+            placement.put("wanted", p.wanted());
+            placement.put("placed", p.placed());
+            placement.put("shortfall", p.shortfall());
+            placement.set("perNode", Json.mapper().valueToTree(p.perNode()));
+            placement.put("reason", p.reason());
+        });
         Errors.json(res, 200, n);
     }
 
