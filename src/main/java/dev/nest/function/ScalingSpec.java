@@ -18,7 +18,7 @@ import java.util.List;
  *   keep-alive: 10m             # the fixed keep-alive (and the histogram policy's fallback)
  *   utilization: 0.7            # scale so that instances run at 70% of their targets
  *   metrics: [{type: concurrency, target: 1}]   # default: concurrency at the function's 'concurrency'
- *   scale-down-delay: 30s       # a lower count must hold this long before instances are removed
+ *   scale-down-delay: 20m       # a lower count must hold this long before instances are removed
  *   max-scale-down-step: 50%    # at most this many instances removed per decision (count or percentage)
  *   scale-to-zero-after: 4h     # an idle function never keeps an instance longer than this
  *   keep-alive-policy: histogram   # fixed | histogram
@@ -44,7 +44,7 @@ public record ScalingSpec(int min, int max, Duration keepAlive, double utilizati
     public static final int DEFAULT_MAX = 10;
     public static final Duration DEFAULT_KEEP_ALIVE = Duration.ofMinutes(10);
     public static final double DEFAULT_UTILIZATION = 0.7;
-    public static final Duration DEFAULT_SCALE_DOWN_DELAY = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_SCALE_DOWN_DELAY = Duration.ofMinutes(20);
     public static final ScaleDownStep DEFAULT_SCALE_DOWN_STEP = new ScaleDownStep(50, true);
     public static final Duration DEFAULT_SCALE_TO_ZERO_AFTER = Duration.ofHours(4);
     public static final KeepAliveMode DEFAULT_KEEP_ALIVE_POLICY = KeepAliveMode.HISTOGRAM;

@@ -11,17 +11,24 @@ import java.util.OptionalDouble;
 
 /** The rules documented on {@link Scaler}. */
 final class WindowedScaler implements Scaler {
-    static final WindowedScaler INSTANCE = new WindowedScaler(true);
-    static final WindowedScaler AVERAGE_ONLY = new WindowedScaler(false);
     /** Relative band around the current count within which the stable window changes nothing. */
     static final double TOLERANCE = 0.10;
+    /** Headroom a scale-down keeps above the stable window's need (none: the 10% band of scale-up is enough). */
+    static final double TOLERANCE_DOWN = 0;
     private static final double EPS = 1e-9;
+    static final WindowedScaler INSTANCE = new WindowedScaler(true, TOLERANCE_DOWN, true);
+    static final WindowedScaler AVERAGE_ONLY = new WindowedScaler(false, TOLERANCE_DOWN, true);
 
     /** Whether the stable window's need includes the peak concurrency (at full target), not just the average. */
     private final boolean holdPeak;
+    private final double downHeadroom;
+    /** Whether a concurrency target x utilization is at least one whole request. */
+    private final boolean wholeRequests;
 
-    private WindowedScaler(boolean holdPeak) {
+    WindowedScaler(boolean holdPeak, double downHeadroom, boolean wholeRequests) {
         this.holdPeak = holdPeak;
+        this.downHeadroom = downHeadroom;
+        this.wholeRequests = wholeRequests;
     }
 
     @Override
@@ -45,6 +52,9 @@ final class WindowedScaler implements Scaler {
             double s = value(m.average(t.type(), stableFrom));
             double u = value(m.average(t.type(), upFrom));
             double tu = t.target() * c.utilization();
+            if (wholeRequests && t.type() == MetricType.CONCURRENCY) {
+                tu = Math.max(Math.min(1, t.target()), tu); // an instance cannot carry 0.7 of a request
+            }
             if (s / tu > stableNeed) {
                 stableNeed = s / tu;
                 stableBy = t;
@@ -88,8 +98,8 @@ final class WindowedScaler implements Scaler {
             metric(why, stableBy, stableValue, c.stableWindow(), byPeak);
             needs(why, stableBy, stableCount, c, byPeak);
         } else {
-            // hysteresis: a scale-down keeps 10% above the need, so the next scale-up needs a real rise
-            int candidate = Math.min(current, ceil(stableNeed * (1 + TOLERANCE)));
+            // a scale-down may keep headroom above the need (downHeadroom); the next scale-up needs a 10% rise
+            int candidate = Math.min(current, ceil(stableNeed * (1 + downHeadroom)));
             if (idle && candidate <= 1) {
                 candidate = 0; // the last instance of an idle function follows the keep-alive policy
             }

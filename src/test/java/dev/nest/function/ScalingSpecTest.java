@@ -55,7 +55,7 @@ class ScalingSpecTest {
         assertEquals(0.7, c.utilization());
         assertEquals(List.of(), c.metrics());
         assertEquals(List.of(new MetricTarget(MetricType.CONCURRENCY, 4)), c.metricsFor(4));
-        assertEquals(Duration.ofSeconds(30), c.scaleDownDelay());
+        assertEquals(Duration.ofMinutes(20), c.scaleDownDelay());
         assertEquals("50%", c.maxScaleDownStep().toString());
         assertEquals(Duration.ofHours(4), c.scaleToZeroAfter());
         assertEquals(KeepAliveMode.HISTOGRAM, c.keepAlivePolicy());

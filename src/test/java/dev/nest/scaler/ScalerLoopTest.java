@@ -79,11 +79,11 @@ class ScalerLoopTest {
 
         loop.setActive(true);
         loop.tick();
-        // 7 in flight or waiting, 1 instance at target 1: up at once, with the 0.7 utilization headroom
-        assertEquals(List.of("f=10"), applied);
+        // 7 in flight or waiting, 1 instance at target 1 (one request per instance): up at once
+        assertEquals(List.of("f=7"), applied);
         ScalingEvent e = status().events().getLast();
         assertEquals(0, e.from());
-        assertEquals(10, e.to());
+        assertEquals(7, e.to());
         assertEquals(ScalingRule.METRIC, e.rule());
         assertTrue(e.reason().startsWith("up at once"), e.reason());
         assertEquals(7.0, e.metrics().get("concurrency.now"));
@@ -100,7 +100,7 @@ class ScalerLoopTest {
             load(8, 8, 0, 0, served);
             run(1);
         }
-        assertEquals(12, status().desired()); // 8 at 0.7 utilization
+        assertEquals(8, status().desired()); // 8 in flight, one request per instance
         applied.clear();
         // the load falls to 2 in flight; the 60 s window's peak holds 8 (at full target) until it leaves the window
         for (int i = 0; i < 60; i++) {
@@ -108,8 +108,8 @@ class ScalerLoopTest {
             load(status().desired(), 2, 0, 0, served); // the agent follows the target
             run(1);
         }
-        // while the peak of 8 is in the window, at most the headroom above it goes (8 + 10% hysteresis: 9)
-        assertTrue(applied.stream().allMatch(a -> Integer.parseInt(a.substring(2)) >= 9), applied.toString());
+        // while the peak of 8 is in the window, nothing goes
+        assertEquals(List.of(), applied);
         for (int i = 0; i < 120; i++) {
             served += 2;
             load(status().desired(), 2, 0, 0, served);
@@ -121,7 +121,7 @@ class ScalerLoopTest {
             assertTrue(d.from() - d.to() <= 2, "step of at most 2: " + d);
         }
         assertTrue(downs.stream().anyMatch(d -> d.rule() == ScalingRule.STEP), downs.toString());
-        assertEquals(4, status().desired()); // 2 in flight / 0.7, plus 10% hysteresis: 4
+        assertEquals(2, status().desired()); // 2 in flight
         assertEquals(2.0, status().metrics().get("rps.avg60s"));
     }
 
@@ -134,8 +134,7 @@ class ScalerLoopTest {
         run(1);
         load(1, 0, 0, 0, 1);
         run(100);
-        // one request in flight asked for 2 (1 / 0.7); the second went after the peak left the window and the
-        // scale-down delay; the last is kept for the keep-alive from the end of the request
+        // one request in flight asked for 1; it is kept for the keep-alive from the end of the request
         assertEquals(1, status().desired());
         assertEquals(ScalingRule.KEEP_ALIVE, status().rule());
         run(30);
