@@ -26,7 +26,7 @@ import java.util.SplittableRandom;
  *
  * <p>Knobs (system properties): {@code nest.bench.replay.data} (../shared/data/azure2019 beside the repo),
  * {@code .functions} (50), {@code .from-minute} (600), {@code .minutes} (30), {@code .compression} (10: a trace
- * minute lasts 6 s), {@code .max-rps} (40: the total peak rate), {@code .seed} (1). The keep-alive is compressed with
+ * minute lasts 6 s), {@code .max-rps} (25: the total peak rate), {@code .seed} (1). The keep-alive is compressed with
  * the trace ({@code 10m / compression}); the scaler's own windows (6 s / 60 s, scale-down delay) run in real time.
  */
 public final class LiveReplayBenchmark {
@@ -48,7 +48,7 @@ public final class LiveReplayBenchmark {
         int from = Integer.getInteger("nest.bench.replay.from-minute", 600);
         int minutes = Integer.getInteger("nest.bench.replay.minutes", 30);
         int compression = Integer.getInteger("nest.bench.replay.compression", 10);
-        double maxRps = Double.parseDouble(System.getProperty("nest.bench.replay.max-rps", "40"));
+        double maxRps = Double.parseDouble(System.getProperty("nest.bench.replay.max-rps", "25"));
         long seed = Long.getLong("nest.bench.replay.seed", 1);
         Trace trace = Trace.load(data);
         double minuteS = 60.0 / compression;
@@ -103,7 +103,8 @@ public final class LiveReplayBenchmark {
         try (ScalingNode node = new ScalingNode(tmp, 400)) {
             Map<String, Fn> byName = new HashMap<>();
             for (Fn fn : fns) {
-                node.deploy(fn.name(), fn.workMs(), fn.memoryMb(), Map.of("max", 50, "keep-alive", keepAlive));
+                // max 10 per function: the rates are capped for two cores, so no function needs more
+                node.deploy(fn.name(), fn.workMs(), fn.memoryMb(), Map.of("max", 10, "keep-alive", keepAlive));
                 byName.put(fn.name(), fn);
             }
             // instance-seconds, memory-seconds and busy samples from the instances API

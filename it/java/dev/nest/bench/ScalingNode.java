@@ -48,6 +48,8 @@ final class ScalingNode implements AutoCloseable {
                 new NestConfig.Sidecar(sc.driver(), sc.portFrom(), sc.portTo(), sc.startTimeout(), maxPods, sc.stopGrace(),
                         sc.drivers()), d.store());
         server = NestServer.start(config);
+        // the node's pods are child processes: stop them on Ctrl-C too
+        Runtime.getRuntime().addShutdownHook(new Thread(this::close));
         base = "http://127.0.0.1:" + server.port();
         Path code = Files.createDirectories(tmp.resolve("code"));
         Files.writeString(code.resolve("index.js"), """
@@ -73,6 +75,16 @@ final class ScalingNode implements AutoCloseable {
         Map<String, Object> spec = Map.of("runtime", "nodejs", "concurrency", 1, "memory", memoryMb,
                 "env", Map.of("WORK_MS", String.valueOf(workMs)), "scaling", scaling, "queue", Map.of("size", 10000, "timeout", "60s"));
         post(base + "/api/v1/functions/" + name + "/versions", Map.of("spec", spec, "digest", digest));
+    }
+
+    /** Sends one invocation of {@code name} and waits for its answer (the first instance is started). */
+    void warm(String name) throws Exception {
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + "/fn/" + name))
+                .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("the first invocation of " + name + " answered " + r.statusCode() + ": "
+                    + new String(r.body()));
+        }
     }
 
     /** Sends one invocation of {@code name} now, on a virtual thread; the outcome lands in {@link #samples}. */
@@ -134,8 +146,12 @@ final class ScalingNode implements AutoCloseable {
         return Json.tree(r.body(), "response");
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
     @Override
     public void close() {
-        server.close();
+        if (closed.compareAndSet(false, true)) {
+            server.close();
+        }
     }
 }

@@ -183,7 +183,9 @@ record Report(Trace trace, Map<Policy, Totals> results, Map<String, AppLevelSim.
     private static final String NOTES = """
             How the figures are made (`it/java/dev/nest/sim/`): a discrete-event simulation in virtual time, one \
             function at a time, with the real `dev.nest.scaler` classes (`Scaler.windowed()`, `HistogramKeepAlive`, \
-            `FixedKeepAlive`) and no I/O besides reading the CSVs.
+            `FixedKeepAlive`) and no I/O besides reading the CSVs. The scheduler (`dev.nest.scheduler`) is not in \
+            this model: it decides where an instance runs, not how many, and functions are simulated one at a time \
+            without shared nodes; its decisions are table-tested and run live in `distribution/bench-scaling.sh`.
             - Each minute's invocations arrive at uniformly random times within the minute (seeded; the same arrivals \
             for every policy) and run for the function's average duration from `500_run.csv`; memory per instance is \
             the function's average allocated memory from `500_mem.csv`.
