@@ -214,7 +214,9 @@ public final class LiveReplayBenchmark {
             String body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors() + " cores, JDK "
                     + System.getProperty("java.runtime.version") + ", one node in-process with the embedded defaults and the"
                     + " `process` driver; every function a Node.js function on Nest's default scaling (histogram keep-alive"
-                    + " with its fallback compressed to " + keepAlive + ", utilization 0.7, scale-down-delay 30s).\n\n"
+                    + " with its fallback compressed to " + keepAlive + ", utilization 0.7 but at least one request per instance,"
+                    + " scale-down-delay 20m in real time, so a function that has had two instances keeps them for the whole"
+                    + " run; the last instance of an idle one follows the keep-alive).\n\n"
                     + "Command: `distribution/bench-scaling.sh replay` (" + fns.size() + " functions picked evenly over the"
                     + " activity ranks of trace minutes " + from + ".." + (from + minutes) + ", time compressed " + compression
                     + "x (a trace minute lasts " + minuteS + " s), request durations divided by " + compression
