@@ -78,6 +78,22 @@ final class WindowedScaler implements Scaler {
         }
         int stableCount = ceil(stableNeed);
 
+        // the floors: min and the active schedule rules
+        int floor = c.min();
+        String floorWhy = floor > 0 ? "min " + floor : "";
+        ScalingRule floorRule = ScalingRule.MIN;
+        for (ScheduleRule r : c.schedule()) {
+            if (r.min() > floor) {
+                Optional<Instant> until = r.activeUntil(now);
+                if (until.isPresent()) {
+                    floor = r.min();
+                    floorRule = ScalingRule.SCHEDULE;
+                    floorWhy = "min " + r.min() + " from schedule '" + r.cron() + "' (" + r.timezone().getId()
+                            + ") until " + until.get();
+                }
+            }
+        }
+
         StringBuilder why = new StringBuilder(160);
         int metricDesired;
         ScalingRule rule = ScalingRule.METRIC;
@@ -103,7 +119,16 @@ final class WindowedScaler implements Scaler {
             if (idle && candidate <= 1) {
                 candidate = 0; // the last instance of an idle function follows the keep-alive policy
             }
-            if (candidate >= current) {
+            // the metrics want fewer, but the floor holds these: no scale-down is pending
+            boolean atFloor = candidate < current && floor >= current;
+            candidate = Math.max(candidate, Math.min(floor, current));
+            if (atFloor) {
+                metricDesired = current;
+                rule = floorRule;
+                why.append("hold ").append(current).append(": ").append(floorWhy).append("; ");
+                metric(why, stableBy, stableValue, c.stableWindow(), byPeak);
+                needs(why, stableBy, stableCount, c, byPeak);
+            } else if (candidate >= current) {
                 metricDesired = current;
                 if (current > 0) {
                     why.append("hold ").append(current).append(": ");
@@ -151,20 +176,6 @@ final class WindowedScaler implements Scaler {
 
         // floors: min, schedule, a waiting request, the keep-alive policy
         int desired = metricDesired;
-        int floor = c.min();
-        String floorWhy = floor > 0 ? "min " + floor : "";
-        ScalingRule floorRule = ScalingRule.MIN;
-        for (ScheduleRule r : c.schedule()) {
-            if (r.min() > floor) {
-                Optional<Instant> until = r.activeUntil(now);
-                if (until.isPresent()) {
-                    floor = r.min();
-                    floorRule = ScalingRule.SCHEDULE;
-                    floorWhy = "min " + r.min() + " from schedule '" + r.cron() + "' (" + r.timezone().getId()
-                            + ") until " + until.get();
-                }
-            }
-        }
         if (floor > desired) {
             desired = floor;
             rule = floorRule;

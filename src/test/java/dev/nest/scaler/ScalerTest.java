@@ -172,6 +172,16 @@ class ScalerTest {
     }
 
     @Test
+    void instancesHeldByTheMinimumSayItAndWaitForNothing() {
+        ScalingConfig c = ScalingConfig.defaults(1).withMinMax(2, 10);
+        Decision d = SCALER.decide(steady(2, 0, 0, 0, 0), c, T0, ScalerState.initial());
+        assertEquals(2, d.desired(), d.reason());
+        assertEquals(ScalingRule.MIN, d.rule(), d.reason());
+        assertTrue(d.reason().startsWith("hold 2: min 2"), d.reason());
+        assertEquals(Optional.empty(), d.wakeAt(), "no scale-down is pending");
+    }
+
+    @Test
     void anIdleFunctionScalesToZeroAfterTheFixedKeepAlive() {
         ScalingConfig c = ScalingConfig.defaults(1).withKeepAlive(Duration.ofMinutes(10),
                 new FixedKeepAlive(Duration.ofMinutes(10)), Duration.ofHours(4));
