@@ -48,4 +48,4 @@ if [ "${NEST_REPLAY_DOCS:-1}" = 1 ] && [ -z "${NEST_REPLAY_FUNCTIONS:-}" ]; then
   args+=(--doc "$root/docs/BENCHMARKS.md" --command "distribution/replay.sh")
 fi
 
-"$JAVA_HOME/bin/java" -Xmx2g -Dnest.home="$root" -cp "$classpath" dev.nest.sim.TraceSimulator "${args[@]}" "$@"
+"$JAVA_HOME/bin/java" -Xmx2g ${NEST_REPLAY_JAVA_OPTS:-} -Dnest.home="$root" -cp "$classpath" dev.nest.sim.TraceSimulator "${args[@]}" "$@"

@@ -1,9 +1,9 @@
 package dev.nest.sim;
 
+import dev.nest.function.MetricType;
 import dev.nest.scaler.Decision;
 import dev.nest.scaler.FunctionMetrics;
 import dev.nest.scaler.IdleHistogram;
-import dev.nest.scaler.MetricType;
 import dev.nest.scaler.ScalerState;
 import java.time.Instant;
 import java.util.Arrays;

@@ -15,13 +15,13 @@ import java.util.Map;
  * per-minute invocation counts ({@code 500_inv.csv}), average durations ({@code 500_run.csv}) and average
  * allocated memory ({@code 500_mem.csv}), joined on the function hash (the sampler repeats it as the app hash).
  */
-record Trace(List<Function> functions, int minutes) {
+public record Trace(List<Function> functions, int minutes) {
 
     /** One function: its per-minute counts, its average duration and memory. */
-    record Function(int index, String hash, int[] perMinute, long durationMs, int memoryMb, long invocations) {
+    public record Function(int index, String hash, int[] perMinute, long durationMs, int memoryMb, long invocations) {
     }
 
-    static Trace load(Path dir) throws IOException {
+    public static Trace load(Path dir) throws IOException {
         Map<String, Long> durations = new HashMap<>();
         try (BufferedReader r = Files.newBufferedReader(dir.resolve("500_run.csv"), StandardCharsets.UTF_8)) {
             int avg = columns(r.readLine()).indexOf("Average");

@@ -3,7 +3,6 @@ package dev.nest.sim;
 import dev.nest.scaler.FixedKeepAlive;
 import dev.nest.scaler.HistogramKeepAlive;
 import dev.nest.scaler.KeepAlivePolicy;
-import dev.nest.scaler.ScaleDownStep;
 import dev.nest.scaler.Scaler;
 import dev.nest.scaler.ScalingConfig;
 import java.nio.file.Files;
@@ -52,7 +51,8 @@ public final class TraceSimulator {
             int n = Integer.parseInt(opt.get("functions"));
             trace = new Trace(trace.functions().subList(0, Math.min(n, trace.functions().size())), trace.minutes());
         }
-        List<Policy> policies = opt.containsKey("app-only") ? List.of() : opt.containsKey("variants") ? variants() : standard();
+        List<Policy> policies = opt.containsKey("app-only") ? List.of() : opt.containsKey("variants") ? variants()
+                : opt.containsKey("designs") ? designs() : standard();
         long started = System.nanoTime();
         Map<Policy, Totals> results = run(trace, policies, seed, coldMs, threads);
         Map<String, AppLevelSim.AppTotals> appLevel = runAppLevel(trace,
@@ -84,9 +84,9 @@ public final class TraceSimulator {
         List<Policy> out = new ArrayList<>();
         out.add(new Policy.Ours("nest: scaler + histogram keep-alive", Scaler.windowed(), base.withKeepAlive(Duration.ofMinutes(10),
                 HistogramKeepAlive.standard(tenMinutes), ScalingConfig.DEFAULT_SCALE_TO_ZERO_AFTER),
-                "Nest's scaler with its defaults (concurrency target 1 per instance, utilization 0.7, 60 s stable / 6 s up window, "
-                        + "peak hold, scale-down-delay 30s, max-scale-down-step 50%) "
-                        + "with the hybrid histogram keep-alive (p5/p99, 10% margin, fallback fixed 10m)"));
+                "Nest's scaler with its defaults (concurrency target 1 per instance, utilization 0.7 but at least one request "
+                        + "per instance, 60 s stable / 6 s up window, peak hold, no scale-down headroom, scale-down-delay 20m, "
+                        + "max-scale-down-step 50%) with the hybrid histogram keep-alive (p5/p99, 10% margin, fallback fixed 10m)"));
         out.add(new Policy.Ours("nest: scaler + fixed 10m keep-alive", Scaler.windowed(), base.withKeepAlive(Duration.ofMinutes(10),
                 tenMinutes, ScalingConfig.DEFAULT_SCALE_TO_ZERO_AFTER),
                 "the same scaler with the fixed 10-minute keep-alive for an idle function's last instance"));
@@ -98,32 +98,43 @@ public final class TraceSimulator {
         return out;
     }
 
-    /** Design alternatives tried while choosing the defaults (run with --variants). */
+    /** Design alternatives tried while choosing the defaults (run with --variants): the designs and other keep-alives. */
     static List<Policy> variants() {
+        List<Policy> out = new ArrayList<>(designs());
+        FixedKeepAlive tenMinutes = new FixedKeepAlive(Duration.ofMinutes(10));
+        ScalingConfig base = ScalingConfig.defaults(1).withMinMax(0, MAX_INSTANCES);
+        out.add(new Policy.Ours("variant: average only (no peak hold)", Scaler.averageOnly(), base, "variant"));
+        out.add(new Policy.Ours("variant: histogram p1/p99.9", Scaler.windowed(), base.withKeepAlive(Duration.ofMinutes(10),
+                new HistogramKeepAlive(tenMinutes, 1, 99.9, 0.10, 10, 2.0), ScalingConfig.DEFAULT_SCALE_TO_ZERO_AFTER), "variant"));
+        out.add(new Policy.FixedOnly("fixed 20m keep-alive (Azure-like)", new FixedKeepAlive(Duration.ofMinutes(20)), "variant"));
+        out.add(new Policy.FixedOnly("fixed 5m keep-alive", new FixedKeepAlive(Duration.ofMinutes(5)), "variant"));
+        return out;
+    }
+
+    /**
+     * The designs tried against the idle-memory target (run with --designs): the previous default and one change at
+     * a time on the way to the current one.
+     */
+    static List<Policy> designs() {
         List<Policy> out = new ArrayList<>(standard());
         FixedKeepAlive tenMinutes = new FixedKeepAlive(Duration.ofMinutes(10));
         ScalingConfig base = ScalingConfig.defaults(1).withMinMax(0, MAX_INSTANCES).withKeepAlive(Duration.ofMinutes(10),
                 HistogramKeepAlive.standard(tenMinutes), ScalingConfig.DEFAULT_SCALE_TO_ZERO_AFTER);
-        out.add(new Policy.Ours("variant: average only (no peak hold)", Scaler.averageOnly(), base, "variant"));
-        for (double u : new double[] {0.7, 0.85, 1.0}) {
-            for (long delay : new long[] {30, 120, 300, 600}) {
-                if (u == 0.7 && delay == 30) {
-                    continue;
-                }
-                out.add(new Policy.Ours(String.format(Locale.ROOT, "variant: utilization %.2f, scale-down-delay %ds", u, delay),
-                        Scaler.windowed(), base.withMetrics(base.metrics(), u)
-                        .withScaleDown(Duration.ofSeconds(delay), ScalingConfig.DEFAULT_SCALE_DOWN_STEP), "variant"));
-            }
+        out.add(design("previous default: 0.7 of a request per instance, 10% scale-down headroom, delay 30s",
+                Scaler.variant(0.1, false), base, 0.7, 30));
+        out.add(design("previous default without the scale-down headroom", Scaler.variant(0, false), base, 0.7, 30));
+        out.add(design("0.7 of a request per instance, no headroom, delay 600s", Scaler.variant(0, false), base, 0.7, 600));
+        out.add(design("0.85 of a request per instance, no headroom, delay 600s", Scaler.variant(0, false), base, 0.85, 600));
+        for (long delay : new long[] {30, 120, 300, 600, 900}) {
+            out.add(design("whole requests, no headroom, delay " + delay + "s", Scaler.windowed(), base, 0.7, delay));
         }
-        out.add(new Policy.Ours("variant: utilization 1.0, delay 300s, step 1", Scaler.windowed(),
-                base.withMetrics(base.metrics(), 1.0).withScaleDown(Duration.ofSeconds(300), new ScaleDownStep(1, false)), "variant"));
-        out.add(new Policy.Ours("variant: histogram p1/p99.9", Scaler.windowed(), base.withKeepAlive(Duration.ofMinutes(10),
-                new HistogramKeepAlive(tenMinutes, 1, 99.9, 0.10, 10, 2.0), ScalingConfig.DEFAULT_SCALE_TO_ZERO_AFTER), "variant"));
-        out.add(new Policy.Ours("variant: histogram, no pre-warm (head 0)", Scaler.windowed(), base.withKeepAlive(Duration.ofMinutes(10),
-                new HistogramKeepAlive(tenMinutes, 0.0001, 99, 0.10, 10, 2.0), ScalingConfig.DEFAULT_SCALE_TO_ZERO_AFTER), "variant"));
-        out.add(new Policy.FixedOnly("fixed 20m keep-alive (Azure-like)", new FixedKeepAlive(Duration.ofMinutes(20)), "variant"));
-        out.add(new Policy.FixedOnly("fixed 5m keep-alive", new FixedKeepAlive(Duration.ofMinutes(5)), "variant"));
+        out.add(design("whole requests, 10% scale-down headroom, delay 1200s", Scaler.variant(0.1, true), base, 0.7, 1200));
         return out;
+    }
+
+    private static Policy design(String name, Scaler scaler, ScalingConfig base, double utilization, long delaySeconds) {
+        return new Policy.Ours("design: " + name, scaler, base.withMetrics(base.metrics(), utilization)
+                .withScaleDown(Duration.ofSeconds(delaySeconds), ScalingConfig.DEFAULT_SCALE_DOWN_STEP), "variant");
     }
 
     /** The keep-alive policies in the paper's one-instance-per-function model ({@link AppLevelSim}). */
@@ -246,7 +257,7 @@ public final class TraceSimulator {
                         + "--seed N, --cold-ms MS, --functions N, --threads N, --variants, --doc FILE, --command TEXT");
             }
             String k = args[i].substring(2);
-            if (k.equals("variants") || k.equals("app-only")) {
+            if (k.equals("variants") || k.equals("app-only") || k.equals("designs")) {
                 out.put(k, "true");
             } else if (i + 1 < args.length) {
                 out.put(k, args[++i]);

@@ -132,9 +132,49 @@ public final class NestServer implements AutoCloseable {
             agent.start();
             timer.mark("agent");
 
+            // the live scaler and the scheduler, deciding while this node leads: load from the node agent, desired
+            // counts through the scheduler's placements to the node agent (this node is the only one it places on)
+            long memoryMb = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                    .getOperatingSystemMXBean()).getTotalMemorySize() >> 20;
+            dev.nest.scheduler.Scheduler scheduler = new dev.nest.scheduler.Scheduler(cluster.functions(),
+                    () -> List.of(new dev.nest.scheduler.NodeState(nodeId, self.zone(), memoryMb,
+                            Runtime.getRuntime().availableProcessors() * 1000L, config.sidecar().maxPods(), Map.of(), java.util.Set.of())),
+                    new dev.nest.scheduler.Scheduler.Applier() {
+                        @Override
+                        public void apply(String node, dev.nest.function.FunctionId id, int instances) {
+                            agent.setTarget(id, instances);
+                        }
+
+                        @Override
+                        public void release(String node, dev.nest.function.FunctionId id) {
+                            agent.clearTarget(id);
+                        }
+                    }, 0, clock);
+            dev.nest.scaler.ScalerLoop scaler = new dev.nest.scaler.ScalerLoop(cluster.functions(),
+                    () -> agent.load().entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> {
+                        dev.nest.sidecar.FunctionLoad l = e.getValue();
+                        return new dev.nest.scaler.InstanceLoad(l.id(), l.version(), l.ready(), l.busy(), l.inFlight(),
+                                l.starting(), l.queued(), l.served());
+                    })), new dev.nest.scaler.TargetSink() {
+                        @Override
+                        public void setTarget(dev.nest.function.FunctionId id, int instances) {
+                            scheduler.scale(id, instances);
+                        }
+
+                        @Override
+                        public void clearTarget(dev.nest.function.FunctionId id) {
+                            scheduler.release(id);
+                        }
+                    }, dev.nest.scaler.Scaler.windowed(), clock);
+            closers.push(scaler);
+            agent.onStarved(scaler::wake);
+            scaler.start();
+            cluster.onLeadership(scaler::setActive);
+            timer.mark("scaler");
+
             String url = "http://" + config.node().address() + ":" + config.server().port();
             NodeMetrics metrics = new NodeMetrics(agent.pool()::status, agent::instances);
-            AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes, url, metrics);
+            AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes, scaler, scheduler, url, metrics);
             join(warmHelidon);
             boot.shutdown();
             HttpRouting.Builder routing = HttpRouting.builder();

@@ -20,6 +20,10 @@ import dev.nest.function.FunctionVersion;
 import dev.nest.function.SpecParser;
 import dev.nest.metrics.NodeMetrics;
 import dev.nest.runtime.RuntimeRegistry;
+import dev.nest.scaler.ScalerLoop;
+import dev.nest.scaler.ScalingEvent;
+import dev.nest.scaler.ScalingStatus;
+import dev.nest.scheduler.Scheduler;
 import dev.nest.sidecar.NodeAgent;
 import dev.nest.spi.DriverHealth;
 import dev.nest.store.InvocationRecord;
@@ -53,11 +57,14 @@ public final class AdminApi {
     private final NodeStore store;
     private final Cluster cluster;
     private final RuntimeRegistry runtimes;
+    private final ScalerLoop scaler;
+    private final Scheduler scheduler;
     private final String publicUrl;
     private final NodeMetrics metrics;
 
     public AdminApi(FunctionRegistry registry, Deployer deployer, FunctionFiles files, NodeAgent agent, NodeStore store,
-                    Cluster cluster, RuntimeRegistry runtimes, String publicUrl, NodeMetrics metrics) {
+                    Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
+                    NodeMetrics metrics) {
         this.registry = registry;
         this.deployer = deployer;
         this.files = files;
@@ -65,6 +72,8 @@ public final class AdminApi {
         this.store = store;
         this.cluster = cluster;
         this.runtimes = runtimes;
+        this.scaler = scaler;
+        this.scheduler = scheduler;
         this.publicUrl = publicUrl;
         this.metrics = metrics;
     }
@@ -81,6 +90,7 @@ public final class AdminApi {
         r.post(P + "/functions/{name}/rollback", this::rollback);
         r.get(P + "/functions/{name}/instances", (req, res) -> Errors.json(res, 200, agent.instances(id(req))));
         r.get(P + "/functions/{name}/logs", this::logs);
+        r.get(P + "/functions/{name}/scaling", this::scaling);
         r.post(P + "/artifacts", this::upload);
         r.put(P + "/artifacts/chunks/{sha256}", this::uploadChunk);
         r.get(P + "/artifacts/chunks/{sha256}", this::chunk);
@@ -212,6 +222,69 @@ public final class AdminApi {
             n.put("error", problem.get().error());
             n.put("file", problem.get().file());
         }
+        Errors.json(res, 200, n);
+    }
+
+    // ---- scaling ---------------------------------------------------------------------------------------
+
+    /** The effective scaling config, the current metrics, the desired count and the recent decisions. */
+    private void scaling(ServerRequest req, ServerResponse res) {
+        FunctionId id = id(req);
+        FunctionRecord r = registry.get(id).orElseThrow(() -> NestException.notFound("function",
+                "no function " + id + "; see GET /api/v1/functions"));
+        FunctionVersion live = r.liveVersion().orElseThrow(() -> NestException.notFound("function",
+                "function " + id + " has no live version; deploy one"));
+        ObjectNode n = Json.mapper().createObjectNode();
+        n.put("name", id.name());
+        n.put("namespace", id.namespace());
+        n.put("version", live.version());
+        n.set("config", SpecParser.write(live.spec()).get("scaling"));
+        Optional<ScalingStatus> st = scaler.status(id);
+        n.put("active", scaler.active());
+        n.put("leader", cluster.leaderId().orElse(""));
+        if (st.isPresent()) {
+            ScalingStatus s = st.get();
+            ObjectNode eff = (ObjectNode) n.get("config");
+            ArrayNode ms = eff.putArray("metrics");
+            s.config().metrics().forEach(m -> ms.addObject().put("type", m.type().key()).put("target", m.target()));
+            eff.put("stable-window", dev.nest.common.Durations.format(s.config().stableWindow()));
+            eff.put("up-window", dev.nest.common.Durations.format(s.config().upWindow()));
+            n.put("desired", s.desired());
+            n.put("rule", s.rule() == null ? "" : s.rule().key());
+            n.put("reason", s.reason());
+            n.put("decidedAt", s.decidedAt() == null ? "" : s.decidedAt().toString());
+            ObjectNode load = n.putObject("instances");
+            load.put("ready", s.load().ready());
+            load.put("busy", s.load().busy());
+            load.put("starting", s.load().starting());
+            load.put("inFlight", s.load().inFlight());
+            load.put("queued", s.load().queued());
+            load.put("served", s.load().served());
+            n.set("metrics", Json.mapper().valueToTree(s.metrics()));
+            n.put("idleSince", s.idleSince().map(Object::toString).orElse(""));
+            ArrayNode ev = n.putArray("decisions");
+            for (ScalingEvent e : s.events().reversed()) {
+                ObjectNode o = ev.addObject();
+                o.put("at", e.at().toString());
+                o.put("from", e.from());
+                o.put("to", e.to());
+                o.put("rule", e.rule().key());
+                o.put("reason", e.reason());
+                o.set("metrics", Json.mapper().valueToTree(e.metrics()));
+            }
+        } else {
+            n.put("reason", "the scaler has not seen this function yet (it decides every second on the leader)");
+            n.putArray("decisions");
+        }
+        ObjectNode placement = n.putObject("placement");
+        placement.put("noCapacityEvents", scheduler.noCapacityEvents());
+        scheduler.status(id).ifPresent(p -> {
+            placement.put("wanted", p.wanted());
+            placement.put("placed", p.placed());
+            placement.put("shortfall", p.shortfall());
+            placement.set("perNode", Json.mapper().valueToTree(p.perNode()));
+            placement.put("reason", p.reason());
+        });
         Errors.json(res, 200, n);
     }
 

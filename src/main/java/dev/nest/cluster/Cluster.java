@@ -115,6 +115,28 @@ public final class Cluster implements AutoCloseable {
         return latch.hasLeadership();
     }
 
+    /**
+     * Calls {@code listener} with {@code true} when this node becomes the leader and {@code false} when it stops
+     * being it, on a Curator thread; at once with the current state if this node already leads. Used to run the
+     * leader-only modules (scaler, scheduler).
+     */
+    public void onLeadership(java.util.function.Consumer<Boolean> listener) {
+        latch.addListener(new org.apache.curator.framework.recipes.leader.LeaderLatchListener() {
+            @Override
+            public void isLeader() {
+                listener.accept(true);
+            }
+
+            @Override
+            public void notLeader() {
+                listener.accept(false);
+            }
+        });
+        if (latch.hasLeadership()) {
+            listener.accept(true);
+        }
+    }
+
     /** The current leader's node id, when one is known. */
     public Optional<String> leaderId() {
         try {

@@ -1,12 +1,14 @@
 package dev.nest.function;
 
+import static dev.nest.function.Fields.shown;
+import static dev.nest.function.Fields.unknownKeys;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nest.common.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +32,6 @@ public final class SpecParser {
     private static final Pattern RUNTIME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
     private static final Set<String> TOP_KEYS = Set.of("name", "namespace", "runtime", "code", "handler", "memory",
             "timeout", "concurrency", "env", "scaling", "queue", "description");
-    private static final Set<String> SCALING_KEYS = Set.of("min", "max", "keep-alive");
     private static final Set<String> QUEUE_KEYS = Set.of("size", "timeout");
 
     /** Defaults for keys a spec leaves out. */
@@ -95,23 +96,7 @@ public final class SpecParser {
                 "an integer number of in-flight requests per instance", problems);
         Map<String, String> env = env(tree, problems);
 
-        ScalingSpec scaling = ScalingSpec.DEFAULT;
-        JsonNode s = tree.get("scaling");
-        if (s != null && !s.isNull()) {
-            if (!s.isObject()) {
-                problems.add(new SpecProblem("scaling", shown(s), "a mapping with min, max, keep-alive"));
-            } else {
-                unknownKeys(s, "scaling.", SCALING_KEYS, problems);
-                int min = integer(s, "scaling.min", "min", ScalingSpec.DEFAULT.min(), 0, MAX_INSTANCES, "an integer number of instances", problems);
-                int max = integer(s, "scaling.max", "max", Math.max(ScalingSpec.DEFAULT.max(), min), 1, MAX_INSTANCES, "an integer number of instances", problems);
-                if (max < min) {
-                    problems.add(new SpecProblem("scaling.max", String.valueOf(max), "at least scaling.min (" + min + ")"));
-                }
-                Duration keep = duration(s, "scaling.keep-alive", "keep-alive", ScalingSpec.DEFAULT.keepAlive(),
-                        Duration.ofSeconds(1), Duration.ofDays(1), problems);
-                scaling = new ScalingSpec(min, max, keep);
-            }
-        }
+        ScalingSpec scaling = ScalingParser.parse(tree.get("scaling"), problems);
         QueueSpec queue = QueueSpec.DEFAULT;
         JsonNode q = tree.get("queue");
         if (q != null && !q.isNull()) {
@@ -146,29 +131,11 @@ public final class SpecParser {
         n.put("concurrency", spec.concurrency());
         ObjectNode env = n.putObject("env");
         new TreeMap<>(spec.env()).forEach(env::put);
-        ObjectNode sc = n.putObject("scaling");
-        sc.put("min", spec.scaling().min());
-        sc.put("max", spec.scaling().max());
-        sc.put("keep-alive", Durations.format(spec.scaling().keepAlive()));
+        n.set("scaling", ScalingParser.write(spec.scaling()));
         ObjectNode qu = n.putObject("queue");
         qu.put("size", spec.queue().size());
         qu.put("timeout", Durations.format(spec.queue().timeout()));
         return n;
-    }
-
-    /** A value as the user wrote it: scalars as text, lists and mappings as JSON. */
-    private static String shown(JsonNode v) {
-        return v.isContainerNode() ? v.toString() : v.asText();
-    }
-
-    private static void unknownKeys(JsonNode node, String prefix, Set<String> allowed, List<SpecProblem> problems) {
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            if (!allowed.contains(k)) {
-                problems.add(new SpecProblem(prefix + k, null, "unknown key; allowed keys here are "
-                        + String.join(", ", new java.util.TreeSet<>(allowed))));
-            }
-        }
     }
 
     private static Optional<String> text(JsonNode tree, String key, List<SpecProblem> problems) {
@@ -185,56 +152,22 @@ public final class SpecParser {
 
     private static int integer(JsonNode tree, String key, int dflt, int min, int max, String what,
                                List<SpecProblem> problems) {
-        return integer(tree, key, key, dflt, min, max, what, problems);
+        return Fields.integer(tree.get(key), key, dflt, min, max, what, problems);
     }
 
     private static int integer(JsonNode tree, String fullKey, String key, int dflt, int min, int max, String what,
                                List<SpecProblem> problems) {
-        JsonNode v = tree.get(key);
-        if (v == null || v.isNull()) {
-            return dflt;
-        }
-        String allowed = what + " from " + min + " to " + max;
-        long n;
-        if (v.isIntegralNumber()) {
-            n = v.asLong();
-        } else if (v.isTextual() && v.asText().trim().matches("-?\\d{1,12}")) {
-            n = Long.parseLong(v.asText().trim());
-        } else {
-            problems.add(new SpecProblem(fullKey, shown(v), allowed));
-            return dflt;
-        }
-        if (n < min || n > max) {
-            problems.add(new SpecProblem(fullKey, String.valueOf(n), allowed));
-            return dflt;
-        }
-        return (int) n;
+        return Fields.integer(tree.get(key), fullKey, dflt, min, max, what, problems);
     }
 
     private static Duration duration(JsonNode tree, String key, Duration dflt, Duration min, Duration max,
                                      List<SpecProblem> problems) {
-        return duration(tree, key, key, dflt, min, max, problems);
+        return Fields.duration(tree.get(key), key, dflt, min, max, problems);
     }
 
     private static Duration duration(JsonNode tree, String fullKey, String key, Duration dflt, Duration min,
                                      Duration max, List<SpecProblem> problems) {
-        JsonNode v = tree.get(key);
-        if (v == null || v.isNull()) {
-            return dflt;
-        }
-        String allowed = Durations.ALLOWED + ", from " + Durations.format(min) + " to " + Durations.format(max);
-        Duration d;
-        try {
-            d = Durations.parse(v.asText());
-        } catch (IllegalArgumentException e) {
-            problems.add(new SpecProblem(fullKey, shown(v), allowed));
-            return dflt;
-        }
-        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-            problems.add(new SpecProblem(fullKey, shown(v), allowed));
-            return dflt;
-        }
-        return d;
+        return Fields.duration(tree.get(key), fullKey, dflt, min, max, problems);
     }
 
     private static Map<String, String> env(JsonNode tree, List<SpecProblem> problems) {

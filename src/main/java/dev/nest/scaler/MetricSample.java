@@ -1,5 +1,6 @@
 package dev.nest.scaler;
 
+import dev.nest.function.MetricType;
 import java.time.Instant;
 
 /**

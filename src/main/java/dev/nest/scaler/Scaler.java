@@ -10,16 +10,18 @@ import java.time.Instant;
  * <p>The rules ({@link #windowed()}):
  * <ul>
  *   <li>Per declared metric, needed = value / (target x utilization) over a window; the count is the largest
- *       over the metrics, rounded up. For concurrency the stable window's need is also at least its peak (the
- *       most requests in flight at once, at full target), so instances that were all busy together recently
- *       are kept through the scale-down delay.</li>
+ *       over the metrics, rounded up. For concurrency, target x utilization is at least one request (an instance
+ *       that takes one request at a time is either idle or full, so {@code target: 1} scales on the requests
+ *       in flight; the replay of the Azure trace showed 1/0.7 instances per request as pure idle memory), and the
+ *       stable window's need is also at least its peak (the most requests in flight at once, at full target), so
+ *       instances that were all busy together recently are kept through the scale-down delay.</li>
  *   <li>Up at once: when the short window ({@code upWindow}, 6 s) shows the instances carrying more than their
  *       full target (the utilization headroom is used up), to the count that carries it at full target (or
  *       the stable window's need if higher); and whenever the stable window ({@code stableWindow}, 60 s) needs
  *       more than 10% above the current count, which brings the utilization headroom.</li>
  *   <li>Down only when the stable window has asked for fewer instances continuously for
- *       {@code scale-down-delay}, to the highest count asked for meanwhile plus 10% (hysteresis: the next
- *       scale-up then needs a real rise, so a noisy steady load does not flap), and by at most
+ *       {@code scale-down-delay}, to the highest count asked for meanwhile (the next scale-up needs a rise of more
+ *       than 10% over the stable window, so a noisy steady load does not flap), and by at most
  *       {@code max-scale-down-step} per decision. An increase of the instance count (a request that found no
  *       free instance made the node agent start one) restarts the delay.</li>
  *   <li>Never below {@code min} or an active {@code schedule} rule's min, never above {@code max}.</li>
@@ -51,5 +53,20 @@ public interface Scaler {
      */
     static Scaler averageOnly() {
         return WindowedScaler.AVERAGE_ONLY;
+    }
+
+    /**
+     * The standard rules with their design choices open, for comparison in the trace simulator.
+     *
+     * @param downHeadroom  headroom above the need a scale-down keeps (0.1 keeps 10%; the standard is 0)
+     * @param wholeRequests whether a concurrency target times utilization is at least one request (the standard):
+     *                      without it, {@code target: 1} at {@code utilization: 0.7} keeps 1/0.7 instances per
+     *                      request in flight
+     */
+    static Scaler variant(double downHeadroom, boolean wholeRequests) {
+        if (!(downHeadroom >= 0 && downHeadroom <= 1)) {
+            throw new IllegalArgumentException("down headroom " + downHeadroom + " is outside 0..1");
+        }
+        return new WindowedScaler(true, downHeadroom, wholeRequests);
     }
 }

@@ -1,5 +1,8 @@
 package dev.nest.scaler;
 
+import dev.nest.function.MetricType;
+import dev.nest.function.MetricTarget;
+import dev.nest.function.ScheduleRule;
 import dev.nest.common.Durations;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,17 +11,24 @@ import java.util.OptionalDouble;
 
 /** The rules documented on {@link Scaler}. */
 final class WindowedScaler implements Scaler {
-    static final WindowedScaler INSTANCE = new WindowedScaler(true);
-    static final WindowedScaler AVERAGE_ONLY = new WindowedScaler(false);
     /** Relative band around the current count within which the stable window changes nothing. */
     static final double TOLERANCE = 0.10;
+    /** Headroom a scale-down keeps above the stable window's need (none: the 10% band of scale-up is enough). */
+    static final double TOLERANCE_DOWN = 0;
     private static final double EPS = 1e-9;
+    static final WindowedScaler INSTANCE = new WindowedScaler(true, TOLERANCE_DOWN, true);
+    static final WindowedScaler AVERAGE_ONLY = new WindowedScaler(false, TOLERANCE_DOWN, true);
 
     /** Whether the stable window's need includes the peak concurrency (at full target), not just the average. */
     private final boolean holdPeak;
+    private final double downHeadroom;
+    /** Whether a concurrency target x utilization is at least one whole request. */
+    private final boolean wholeRequests;
 
-    private WindowedScaler(boolean holdPeak) {
+    WindowedScaler(boolean holdPeak, double downHeadroom, boolean wholeRequests) {
         this.holdPeak = holdPeak;
+        this.downHeadroom = downHeadroom;
+        this.wholeRequests = wholeRequests;
     }
 
     @Override
@@ -42,6 +52,9 @@ final class WindowedScaler implements Scaler {
             double s = value(m.average(t.type(), stableFrom));
             double u = value(m.average(t.type(), upFrom));
             double tu = t.target() * c.utilization();
+            if (wholeRequests && t.type() == MetricType.CONCURRENCY) {
+                tu = Math.max(Math.min(1, t.target()), tu); // an instance cannot carry 0.7 of a request
+            }
             if (s / tu > stableNeed) {
                 stableNeed = s / tu;
                 stableBy = t;
@@ -65,8 +78,25 @@ final class WindowedScaler implements Scaler {
         }
         int stableCount = ceil(stableNeed);
 
+        // the floors: min and the active schedule rules
+        int floor = c.min();
+        String floorWhy = floor > 0 ? "min " + floor : "";
+        ScalingRule floorRule = ScalingRule.MIN;
+        for (ScheduleRule r : c.schedule()) {
+            if (r.min() > floor) {
+                Optional<Instant> until = r.activeUntil(now);
+                if (until.isPresent()) {
+                    floor = r.min();
+                    floorRule = ScalingRule.SCHEDULE;
+                    floorWhy = "min " + r.min() + " from schedule '" + r.cron() + "' (" + r.timezone().getId()
+                            + ") until " + until.get();
+                }
+            }
+        }
+
         StringBuilder why = new StringBuilder(160);
         int metricDesired;
+        ScalingRule rule = ScalingRule.METRIC;
         Optional<Instant> lowSince = Optional.empty();
         int lowMax = 0;
         Optional<Instant> wakeAt = Optional.empty();
@@ -84,12 +114,21 @@ final class WindowedScaler implements Scaler {
             metric(why, stableBy, stableValue, c.stableWindow(), byPeak);
             needs(why, stableBy, stableCount, c, byPeak);
         } else {
-            // hysteresis: a scale-down keeps 10% above the need, so the next scale-up needs a real rise
-            int candidate = Math.min(current, ceil(stableNeed * (1 + TOLERANCE)));
+            // a scale-down may keep headroom above the need (downHeadroom); the next scale-up needs a 10% rise
+            int candidate = Math.min(current, ceil(stableNeed * (1 + downHeadroom)));
             if (idle && candidate <= 1) {
                 candidate = 0; // the last instance of an idle function follows the keep-alive policy
             }
-            if (candidate >= current) {
+            // the metrics want fewer, but the floor holds these: no scale-down is pending
+            boolean atFloor = candidate < current && floor >= current;
+            candidate = Math.max(candidate, Math.min(floor, current));
+            if (atFloor) {
+                metricDesired = current;
+                rule = floorRule;
+                why.append("hold ").append(current).append(": ").append(floorWhy).append("; ");
+                metric(why, stableBy, stableValue, c.stableWindow(), byPeak);
+                needs(why, stableBy, stableCount, c, byPeak);
+            } else if (candidate >= current) {
                 metricDesired = current;
                 if (current > 0) {
                     why.append("hold ").append(current).append(": ");
@@ -117,11 +156,15 @@ final class WindowedScaler implements Scaler {
                     if (metricDesired > candidate) {
                         wakeAt = Optional.of(now);
                     }
+                    if (metricDesired > highest) {
+                        rule = ScalingRule.STEP;
+                    }
                 } else {
                     metricDesired = current;
                     lowSince = Optional.of(since);
                     lowMax = highest;
                     wakeAt = Optional.of(since.plus(c.scaleDownDelay()));
+                    rule = ScalingRule.SCALE_DOWN_DELAY;
                     why.append("hold ").append(current).append(": ");
                     metric(why, stableBy, stableValue, c.stableWindow(), byPeak);
                     needs(why, stableBy, stableCount, c, byPeak);
@@ -133,25 +176,15 @@ final class WindowedScaler implements Scaler {
 
         // floors: min, schedule, a waiting request, the keep-alive policy
         int desired = metricDesired;
-        int floor = c.min();
-        String floorWhy = floor > 0 ? "min " + floor : "";
-        for (ScheduleRule r : c.schedule()) {
-            if (r.min() > floor) {
-                Optional<Instant> until = r.activeUntil(now);
-                if (until.isPresent()) {
-                    floor = r.min();
-                    floorWhy = "min " + r.min() + " from schedule '" + r.cron() + "' (" + r.timezone().getId()
-                            + ") until " + until.get();
-                }
-            }
-        }
         if (floor > desired) {
             desired = floor;
+            rule = floorRule;
             sep(why).append(floorWhy);
         }
         if (desired == 0) {
             if (m.inFlight() > 0) {
                 desired = 1;
+                rule = ScalingRule.WAITING;
                 sep(why).append(m.inFlight()).append(" request(s) waiting: start one at once");
             } else if (m.idleSince().isPresent()) {
                 Duration idleFor = Duration.between(m.idleSince().get(), now);
@@ -162,26 +195,31 @@ final class WindowedScaler implements Scaler {
                 if (until.compareTo(w.warmUntil()) < 0) {
                     why.append(", capped by scale-to-zero-after ").append(Durations.format(c.scaleToZeroAfter()));
                 }
+                rule = ScalingRule.SCALE_TO_ZERO;
                 if (warm) {
                     desired = 1;
+                    rule = ScalingRule.KEEP_ALIVE;
                     why.append(w.warmFrom().isZero() ? " -> keep 1 warm" : " -> pre-warm 1");
                     wakeAt = earliest(wakeAt, m.idleSince().get().plus(until));
                 } else if (idleFor.compareTo(w.warmFrom()) < 0) {
                     why.append(" -> none until the pre-warm point");
+                    rule = ScalingRule.KEEP_ALIVE;
                     wakeAt = earliest(wakeAt, m.idleSince().get().plus(w.warmFrom()));
                 } else {
                     why.append(" -> scale to zero");
                 }
             } else {
                 sep(why).append("no traffic");
+                rule = ScalingRule.SCALE_TO_ZERO;
             }
         }
         if (desired > c.max()) {
             desired = c.max();
+            rule = ScalingRule.MAX;
             sep(why).append("capped at max ").append(c.max());
         }
         ScalerState state = new ScalerState(desired, lowSince, lowMax, seen);
-        return new Decision(desired, seen, why.toString(), state, wakeAt);
+        return new Decision(desired, seen, why.toString(), rule, state, wakeAt);
     }
 
     private static double value(OptionalDouble d) {

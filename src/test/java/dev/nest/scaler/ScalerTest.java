@@ -1,5 +1,10 @@
 package dev.nest.scaler;
 
+import dev.nest.function.MetricType;
+import dev.nest.function.MetricTarget;
+import dev.nest.function.ScaleDownStep;
+import dev.nest.function.CronExpression;
+import dev.nest.function.ScheduleRule;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,8 +42,10 @@ class ScalerTest {
     static Stream<Arguments> desiredCounts() {
         return Stream.of(
                 // name, utilization, metrics, concurrency, rps, cpu, memory, desired
-                Arguments.of("concurrency 7 at target 1 x 0.7", 0.7, List.of(m(MetricType.CONCURRENCY, 1)), 7, 0, 0, 0, 10),
-                Arguments.of("concurrency 7.1 rounds up", 0.7, List.of(m(MetricType.CONCURRENCY, 1)), 7.1, 0, 0, 0, 11),
+                Arguments.of("concurrency 14 at target 2 x 0.7", 0.7, List.of(m(MetricType.CONCURRENCY, 2)), 14, 0, 0, 0, 10),
+                Arguments.of("concurrency 14.2 rounds up", 0.7, List.of(m(MetricType.CONCURRENCY, 2)), 14.2, 0, 0, 0, 11),
+                Arguments.of("target 1 x 0.7 is still one whole request per instance", 0.7, List.of(m(MetricType.CONCURRENCY, 1)), 7, 0, 0, 0, 7),
+                Arguments.of("a fractional target below one request stays as written", 0.5, List.of(m(MetricType.CONCURRENCY, 0.5)), 2, 0, 0, 0, 4),
                 Arguments.of("concurrency 50 at target 10 x 1.0", 1.0, List.of(m(MetricType.CONCURRENCY, 10)), 50, 0, 0, 0, 5),
                 Arguments.of("rps 100 at target 20 x 0.5", 0.5, List.of(m(MetricType.RPS, 20)), 0, 100, 0, 0, 10),
                 Arguments.of("cpu 3.5 cores at 0.5 per instance x 0.7", 0.7, List.of(m(MetricType.CPU, 0.5)), 0, 0, 3.5, 0, 10),
@@ -72,17 +79,17 @@ class ScalerTest {
 
     @Test
     void theShortWindowScalesUpAtOnceWhenInstancesAreFull() {
-        ScalingConfig c = config(0.7, m(MetricType.CONCURRENCY, 1));
+        ScalingConfig c = config(0.7, m(MetricType.CONCURRENCY, 2));
         FakeFunction f = new FakeFunction(c, T0);
-        f.run(Duration.ofMinutes(2), 7);
+        f.run(Duration.ofMinutes(2), 14);
         assertEquals(10, f.instances);
-        // a step to 30 in flight: the first decision after it scales up (the short window's average exceeds what
-        // 10 instances carry at full target; the peak of 30 in flight at once needs 30), without waiting for the
-        // 60 s average; the average then brings the headroom: ceil(30 / 0.7) = 43
-        Decision d = f.second(30);
+        // a step to 60 in flight: the first decision after it scales up (the short window's average exceeds what
+        // 10 instances carry at full target; the peak of 60 in flight at once needs 30), without waiting for the
+        // 60 s average; the average then brings the headroom: ceil(60 / (2 x 0.7)) = 43
+        Decision d = f.second(60);
         assertEquals(30, d.desired(), d.reason());
-        assertTrue(d.reason().startsWith("up at once: concurrency 10.29 avg over 6s"), d.reason());
-        f.run(Duration.ofSeconds(60), 30);
+        assertTrue(d.reason().startsWith("up at once: concurrency 20.57 avg over 6s"), d.reason());
+        f.run(Duration.ofSeconds(60), 60);
         assertEquals(43, f.instances);
     }
 
@@ -111,8 +118,8 @@ class ScalerTest {
             assertTrue(prev - d.desired() <= 4, "step of " + (prev - d.desired()) + ": " + d.reason());
             prev = d.desired();
         }
-        assertEquals(3, f.instances, "the need of 2 plus the 10% hysteresis, rounded up");
-        assertTrue(f.eventsAfter(drop) >= 5, "20 -> 3 by steps of 4 takes at least 5 decisions");
+        assertEquals(2, f.instances, "the need of 2");
+        assertTrue(f.eventsAfter(drop) >= 5, "20 -> 2 by steps of 4 takes at least 5 decisions");
     }
 
     @Test
@@ -126,7 +133,7 @@ class ScalerTest {
         f.run(Duration.ofSeconds(80), 2);
         assertEquals(10, f.instances, "the delay restarted when the need rose");
         f.run(Duration.ofSeconds(15), 2);
-        assertEquals(3, f.instances, "the need of 2 plus the 10% hysteresis, rounded up");
+        assertEquals(2, f.instances, "the need of 2");
     }
 
     @Test
@@ -149,7 +156,8 @@ class ScalerTest {
                 assertTrue(d.desired() >= previous, "seed " + seed + ": a scale-down during the ramp: " + d.reason());
                 previous = d.desired();
             }
-            assertTrue(f.instances >= 10 && f.instances <= 13, "seed " + seed + ": instances " + f.instances);
+            // the peak of 7 +/- 30% in flight at once, one request per instance
+            assertTrue(f.instances >= 9 && f.instances <= 10, "seed " + seed + ": instances " + f.instances);
         }
     }
 
@@ -164,12 +172,22 @@ class ScalerTest {
     }
 
     @Test
+    void instancesHeldByTheMinimumSayItAndWaitForNothing() {
+        ScalingConfig c = ScalingConfig.defaults(1).withMinMax(2, 10);
+        Decision d = SCALER.decide(steady(2, 0, 0, 0, 0), c, T0, ScalerState.initial());
+        assertEquals(2, d.desired(), d.reason());
+        assertEquals(ScalingRule.MIN, d.rule(), d.reason());
+        assertTrue(d.reason().startsWith("hold 2: min 2"), d.reason());
+        assertEquals(Optional.empty(), d.wakeAt(), "no scale-down is pending");
+    }
+
+    @Test
     void anIdleFunctionScalesToZeroAfterTheFixedKeepAlive() {
         ScalingConfig c = ScalingConfig.defaults(1).withKeepAlive(Duration.ofMinutes(10),
                 new FixedKeepAlive(Duration.ofMinutes(10)), Duration.ofHours(4));
         FakeFunction f = new FakeFunction(c, T0);
         f.run(Duration.ofMinutes(2), 1);
-        assertEquals(2, f.instances); // ceil(1 / 0.7)
+        assertEquals(1, f.instances); // one request in flight, one request per instance
         Instant idle = f.now.plusSeconds(1);
         f.run(Duration.ofSeconds(120), 0);
         assertEquals(1, f.instances, "the last instance is kept");

@@ -1,4 +1,4 @@
-package dev.nest.scaler;
+package dev.nest.function;
 
 import java.time.DayOfWeek;
 import java.time.LocalDateTime;

@@ -1,10 +1,10 @@
-package dev.nest.scaler;
+package dev.nest.function;
 
 import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * A metric the scaler can scale on. Values are totals over all of a function's instances; targets are per
+ * A metric a function can scale on. Values are totals over all of a function's instances; targets are per
  * instance.
  */
 public enum MetricType {

@@ -1,4 +1,4 @@
-package dev.nest.scaler;
+package dev.nest.function;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -30,8 +30,8 @@ public record ScheduleRule(CronExpression cron, Duration duration, int min, Zone
         if (duration.compareTo(MIN_DURATION) < 0 || duration.compareTo(MAX_DURATION) > 0) {
             throw new IllegalArgumentException("schedule duration " + duration + " is outside 1m..1d");
         }
-        if (min < 0 || min > ScalingConfig.MAX_INSTANCES) {
-            throw new IllegalArgumentException("schedule min " + min + " is outside 0.." + ScalingConfig.MAX_INSTANCES);
+        if (min < 0 || min > SpecParser.MAX_INSTANCES) {
+            throw new IllegalArgumentException("schedule min " + min + " is outside 0.." + SpecParser.MAX_INSTANCES);
         }
     }
 

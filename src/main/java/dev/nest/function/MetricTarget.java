@@ -1,4 +1,4 @@
-package dev.nest.scaler;
+package dev.nest.function;
 
 /**
  * One metric a function scales on, with the value one instance should carry (before {@code utilization}).
@@ -13,8 +13,8 @@ public record MetricTarget(MetricType type, double target) {
         }
         if (!(target >= type.minTarget() && target <= type.maxTarget())) {
             throw new IllegalArgumentException("target of metric " + type.key() + " is " + target + "; allowed: "
-                    + type.unit() + " from " + ScalingConfig.number(type.minTarget()) + " to "
-                    + ScalingConfig.number(type.maxTarget()));
+                    + type.unit() + " from " + ScalingSpec.number(type.minTarget()) + " to "
+                    + ScalingSpec.number(type.maxTarget()));
         }
     }
 }

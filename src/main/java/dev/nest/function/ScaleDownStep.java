@@ -1,4 +1,4 @@
-package dev.nest.scaler;
+package dev.nest.function;
 
 /**
  * The most instances one scale-down decision may remove: a count ({@code 2}) or a percentage of the current
@@ -8,11 +8,11 @@ package dev.nest.scaler;
  * @param percent whether {@code value} is a percentage (1..100) rather than a count (1..10000)
  */
 public record ScaleDownStep(int value, boolean percent) {
-    public static final String ALLOWED = "an instance count from 1 to " + ScalingConfig.MAX_INSTANCES
+    public static final String ALLOWED = "an instance count from 1 to " + SpecParser.MAX_INSTANCES
             + " or a percentage of the current count from 1% to 100% (e.g. 2 or 50%)";
 
     public ScaleDownStep {
-        if (value < 1 || value > (percent ? 100 : ScalingConfig.MAX_INSTANCES)) {
+        if (value < 1 || value > (percent ? 100 : SpecParser.MAX_INSTANCES)) {
             throw new IllegalArgumentException("max-scale-down-step " + this + " is outside the allowed range: " + ALLOWED);
         }
     }

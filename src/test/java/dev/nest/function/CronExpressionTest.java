@@ -1,4 +1,4 @@
-package dev.nest.scaler;
+package dev.nest.function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,0 +1,94 @@
+package dev.nest.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nest.NestServer;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The autoscaler on a real node: the {@code scaling:} block of a function file reaches the scaler, the scaler
+ * (this node leads) steers the node agent, and {@code GET /api/v1/functions/{name}/scaling} shows the effective
+ * config, the metrics, the desired count and the decisions; a bad block is refused with its key, value and range.
+ */
+class ScalingIT {
+    @TempDir
+    static Path data;
+    @TempDir
+    static Path functions;
+
+    static NestServer server;
+    static Http http;
+
+    @BeforeAll
+    static void start() {
+        Engines.requireNode();
+        Fixtures.nodeFunction(functions, "reserved", """
+                scaling:
+                  min: 2
+                  max: 5
+                  metrics: [{type: concurrency, target: 1}, {type: rps, target: 50}]
+                  keep-alive-policy: fixed
+                  schedule: [{cron: "0 8 * * MON-FRI", duration: 2h, min: 3, timezone: Europe/Berlin}]
+                """, "exports.handler = async () => 'ok';\n");
+        Fixtures.nodeFunction(functions, "called", "", "exports.handler = async () => 'called';\n");
+        Fixtures.nodeFunction(functions, "typo", "scaling:\n  utilization: 2\n  mni: 1\n", "exports.handler = async () => 'x';\n");
+        server = Fixtures.startNode(data, functions);
+        http = Http.local(server.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void theMinimumIsKeptByTheScalerAndShownWithItsConfig() {
+        JsonNode s = Poll.until("the scaler keeps min 2 of 'reserved'", () -> http.get("/api/v1/functions/reserved/scaling").json(),
+                n -> n.path("instances").path("ready").asInt() >= 2);
+        assertTrue(s.path("active").asBoolean(), s::toString);
+        assertEquals(2, s.path("desired").asInt(), s::toString);
+        assertEquals("min", s.path("rule").asText(), s::toString);
+        JsonNode config = s.path("config");
+        assertEquals(5, config.path("max").asInt(), s::toString);
+        assertEquals("fixed", config.path("keep-alive-policy").asText(), s::toString);
+        assertEquals("rps", config.path("metrics").get(1).path("type").asText(), s::toString);
+        assertEquals("Europe/Berlin", config.path("schedule").get(0).path("timezone").asText(), s::toString);
+        assertEquals("1m", config.path("stable-window").asText(), s::toString);
+        JsonNode first = s.path("decisions").get(s.path("decisions").size() - 1);
+        assertEquals(0, first.path("from").asInt(), s::toString);
+        assertEquals(2, first.path("to").asInt(), s::toString);
+        assertEquals(2, s.path("placement").path("placed").asInt(), s::toString);
+        // the spec as stored and served carries the whole block
+        JsonNode spec = http.get("/api/v1/functions/reserved").json().path("spec").path("scaling");
+        assertEquals("0 8 * * MON-FRI", spec.path("schedule").get(0).path("cron").asText(), spec::toString);
+    }
+
+    @Test
+    void anInvokedFunctionKeepsItsInstanceAndTheDecisionSaysWhy() {
+        assertEquals(200, http.get("/fn/called").status());
+        JsonNode s = Poll.until("the scaler decides for 'called'", () -> http.get("/api/v1/functions/called/scaling").json(),
+                n -> n.path("desired").asInt() == 1 && n.path("decisions").size() > 0
+                        && n.path("instances").path("served").asLong() >= 1);
+        assertTrue(s.path("metrics").has("concurrency.avg60s"), s::toString);
+        assertTrue(s.path("instances").path("served").asLong() >= 1, s::toString);
+        assertEquals(1, s.path("instances").path("ready").asInt(), s::toString);
+    }
+
+    @Test
+    void aBadScalingBlockNamesTheKeyTheValueAndTheRange() {
+        JsonNode f = Poll.until("the file problem of 'typo'", () -> http.get("/api/v1/functions/typo").json(),
+                n -> n.path("status").asText().equals("error"));
+        String error = f.path("error").asText();
+        assertTrue(error.contains("key 'scaling.utilization': value '2' is not valid; allowed: a number from 0.1 to 1"), error);
+        assertTrue(error.contains("key 'scaling.mni': unknown key"), error);
+        assertEquals(404, http.get("/api/v1/functions/nothing/scaling").status());
+    }
+}

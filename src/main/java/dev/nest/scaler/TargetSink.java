@@ -1,0 +1,12 @@
+package dev.nest.scaler;
+
+import dev.nest.function.FunctionId;
+
+/** Where the live scaler's desired counts go: the node agent (or, later, the scheduler's placements). */
+public interface TargetSink {
+    /** Keep {@code instances} instances of {@code id}'s live version (the agent keeps at least its min). */
+    void setTarget(FunctionId id, int instances);
+
+    /** Stop steering {@code id}: the agent goes back to its own keep-alive expiry. */
+    void clearTarget(FunctionId id);
+}

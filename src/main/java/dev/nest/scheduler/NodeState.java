@@ -1,0 +1,32 @@
+package dev.nest.scheduler;
+
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the scheduler knows of one node: its capacity and what it holds that makes a start fast. Usage is not
+ * part of it: it follows from the placements on the node.
+ *
+ * @param id         node id
+ * @param zone       availability zone
+ * @param memoryMb   memory that sandboxes may use, MiB
+ * @param cpuMillis  CPU that sandboxes may use, thousandths of a core
+ * @param maxPods    sandboxes the node may run at once
+ * @param warmPods   generic pool pods ready per runtime name
+ * @param cached     code digests the node has unpacked
+ */
+public record NodeState(String id, String zone, long memoryMb, long cpuMillis, int maxPods, Map<String, Integer> warmPods,
+                        Set<String> cached) {
+    public NodeState {
+        warmPods = Map.copyOf(warmPods);
+        cached = Set.copyOf(cached);
+        if (memoryMb < 0 || cpuMillis < 0 || maxPods < 0) {
+            throw new IllegalArgumentException("node " + id + " has a negative capacity");
+        }
+    }
+
+    /** Whether a generic pod of {@code runtime} is ready here. */
+    public boolean warm(String runtime) {
+        return warmPods.getOrDefault(runtime, 0) > 0;
+    }
+}

@@ -1,0 +1,132 @@
+package dev.nest.scheduler;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The scheduler's pure decisions, table-tested and free of I/O.
+ *
+ * <p>Placing ({@link #decide}): only nodes with the request's memory and CPU free and a pod slot left qualify
+ * (usage is the sum of the sandboxes placed there, draining ones included, as they still hold their memory).
+ * Among them: the zone with the fewest instances of the function first, then the node with the fewest, then a node
+ * with a warm pool pod of the runtime, then one with the package cached, then the most free memory, then the
+ * node id (so equal inputs give equal answers). No qualifying node gives {@link PlacementDecision.NoCapacity}
+ * with a reason naming the request and the most any node has free.
+ *
+ * <p>Removing ({@link #nextToRemove}, {@link #removalOrder}): the mirror image: from the zone with the most
+ * instances of the function, the least loaded instance (fewest requests in flight), then the one on the node with
+ * the most instances, then the newest id. Draining sandboxes are already on their way out and are not chosen again.
+ */
+public final class Placement {
+    private Placement() {
+    }
+
+    /**
+     * Where to place {@code request}.
+     *
+     * @param request  the sandbox to place
+     * @param nodes    the nodes that may take it
+     * @param existing every placed sandbox on those nodes (of all functions)
+     */
+    public static PlacementDecision decide(PlacementRequest request, List<NodeState> nodes, List<Sandbox> existing) {
+        Map<String, Usage> usage = new HashMap<>();
+        Map<String, Integer> perZone = new HashMap<>();
+        Map<String, Integer> perNode = new HashMap<>();
+        for (Sandbox s : existing) {
+            usage.computeIfAbsent(s.nodeId(), k -> new Usage()).add(s);
+            if (s.id().equals(request.id()) && !s.draining()) {
+                perZone.merge(s.zone(), 1, Integer::sum);
+                perNode.merge(s.nodeId(), 1, Integer::sum);
+            }
+        }
+        List<NodeState> fit = new ArrayList<>();
+        long bestMemory = -1;
+        long bestCpu = -1;
+        for (NodeState n : nodes) {
+            Usage u = usage.getOrDefault(n.id(), new Usage());
+            long freeMemory = n.memoryMb() - u.memoryMb;
+            long freeCpu = n.cpuMillis() - u.cpuMillis;
+            bestMemory = Math.max(bestMemory, freeMemory);
+            bestCpu = Math.max(bestCpu, freeCpu);
+            if (freeMemory >= request.memoryMb() && freeCpu >= request.cpuMillis() && u.pods < n.maxPods()) {
+                fit.add(n);
+            }
+        }
+        if (fit.isEmpty()) {
+            String reason = nodes.isEmpty() ? "no node is available to place " + request.id() + " on"
+                    : "no node has " + request.memoryMb() + " MiB and " + request.cpuMillis() + " millicores free and a pod slot"
+                    + " for " + request.id() + " v" + request.version() + " (" + nodes.size() + " node(s); the most free: "
+                    + Math.max(0, bestMemory) + " MiB, " + Math.max(0, bestCpu) + " millicores)";
+            return new PlacementDecision.NoCapacity(reason);
+        }
+        Comparator<NodeState> order = Comparator
+                .<NodeState>comparingInt(n -> perZone.getOrDefault(n.zone(), 0))
+                .thenComparingInt(n -> perNode.getOrDefault(n.id(), 0))
+                .thenComparing(n -> !n.warm(request.runtime()))
+                .thenComparing(n -> !n.cached().contains(request.digest()))
+                .thenComparing(n -> -(n.memoryMb() - usage.getOrDefault(n.id(), new Usage()).memoryMb))
+                .thenComparing(NodeState::id);
+        NodeState best = fit.stream().min(order).orElseThrow();
+        StringBuilder why = new StringBuilder();
+        why.append("node ").append(best.id()).append(" in zone ").append(best.zone()).append(": ")
+                .append(perZone.getOrDefault(best.zone(), 0)).append(" instance(s) in the zone, ")
+                .append(perNode.getOrDefault(best.id(), 0)).append(" on the node");
+        if (best.warm(request.runtime())) {
+            why.append(", warm ").append(request.runtime()).append(" pod");
+        }
+        if (best.cached().contains(request.digest())) {
+            why.append(", package cached");
+        }
+        why.append(" (").append(fit.size()).append(" of ").append(nodes.size()).append(" node(s) have room)");
+        return new PlacementDecision.Placed(best, why.toString());
+    }
+
+    /** The sandbox of {@code sandboxes} (one function's) to remove next, if any is not draining yet. */
+    public static Optional<Sandbox> nextToRemove(List<Sandbox> sandboxes) {
+        Map<String, Integer> perZone = new HashMap<>();
+        Map<String, Integer> perNode = new HashMap<>();
+        for (Sandbox s : sandboxes) {
+            if (!s.draining()) {
+                perZone.merge(s.zone(), 1, Integer::sum);
+                perNode.merge(s.nodeId(), 1, Integer::sum);
+            }
+        }
+        Comparator<Sandbox> order = Comparator
+                .<Sandbox>comparingInt(s -> -perZone.get(s.zone()))
+                .thenComparingInt(Sandbox::inFlight)
+                .thenComparingInt(s -> -perNode.get(s.nodeId()))
+                .thenComparing(Sandbox::sandboxId, Comparator.reverseOrder());
+        return sandboxes.stream().filter(s -> !s.draining()).min(order);
+    }
+
+    /** The first {@code count} sandboxes to remove, in order, each chosen as if the earlier ones were gone. */
+    public static List<Sandbox> removalOrder(List<Sandbox> sandboxes, int count) {
+        List<Sandbox> left = new ArrayList<>(sandboxes);
+        List<Sandbox> out = new ArrayList<>();
+        while (out.size() < count) {
+            Optional<Sandbox> next = nextToRemove(left);
+            if (next.isEmpty()) {
+                break;
+            }
+            out.add(next.get());
+            left.remove(next.get());
+        }
+        return out;
+    }
+
+    private static final class Usage {
+        long memoryMb;
+        long cpuMillis;
+        int pods;
+
+        void add(Sandbox s) {
+            memoryMb += s.memoryMb();
+            cpuMillis += s.cpuMillis();
+            pods++;
+        }
+    }
+}

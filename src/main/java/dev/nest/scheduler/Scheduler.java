@@ -1,0 +1,223 @@
+package dev.nest.scheduler;
+
+import dev.nest.function.FunctionCatalog;
+import dev.nest.function.FunctionId;
+import dev.nest.function.FunctionRecord;
+import dev.nest.function.FunctionVersion;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+
+/**
+ * Applies the {@link Placement} decisions: keeps the table of placed sandboxes, turns a function's desired count
+ * into new placements or removals, and tells each node how many instances of the function it should run through
+ * an {@link Applier} (on a single node: the local node agent, which starts the difference and drains the
+ * surplus: idle instances stop at once, busy ones when their last request ends).
+ *
+ * <p>A count that does not fit is placed as far as it goes; the rest is reported: a log line and an event per
+ * change of the shortfall, {@link #status} for the API, and the {@link #noCapacityEvents} counter. The next
+ * {@link #scale} call tries again (nodes may have freed room).
+ *
+ * <p>Thread-safe: every method is serialized on this object. Limits: specs carry no CPU request yet, so
+ * requests reserve {@code cpuMillis} from the constructor; per-instance load is not known here, so the removal
+ * order among equal zones picks the most crowded node rather than the least loaded instance.
+ */
+public final class Scheduler {
+    private static final Logger LOG = Logger.getLogger(Scheduler.class.getName());
+    /** Events kept. */
+    public static final int EVENTS_KEPT = 200;
+
+    /** Where the nodes' capacities come from. */
+    @FunctionalInterface
+    public interface NodeSource {
+        List<NodeState> nodes();
+    }
+
+    /** Tells a node how many instances of a function to run. */
+    public interface Applier {
+        void apply(String nodeId, FunctionId id, int instances);
+
+        /** The node is no longer steered for {@code id}. */
+        void release(String nodeId, FunctionId id);
+    }
+
+    /**
+     * The scheduler's view of one function.
+     *
+     * @param wanted    the count asked for last
+     * @param placed    sandboxes placed now
+     * @param perNode   placed sandboxes per node id
+     * @param shortfall what could not be placed ({@code wanted - placed})
+     * @param reason    the last placement or no-capacity reason
+     * @param at        when the last change was made
+     */
+    public record Status(int wanted, int placed, Map<String, Integer> perNode, int shortfall, String reason, Instant at) {
+        public Status {
+            perNode = Map.copyOf(perNode);
+        }
+    }
+
+    /**
+     * One change the scheduler made or could not make.
+     *
+     * @param at     when
+     * @param id     the function
+     * @param kind   {@code placed}, {@code removed} or {@code no-capacity}
+     * @param nodeId the node (empty for no-capacity)
+     * @param reason why
+     */
+    public record Event(Instant at, FunctionId id, String kind, String nodeId, String reason) {
+    }
+
+    private final FunctionCatalog catalog;
+    private final NodeSource nodes;
+    private final Applier applier;
+    private final Clock clock;
+    private final int cpuMillis;
+    private final List<Sandbox> sandboxes = new ArrayList<>();
+    private final Map<FunctionId, Status> statuses = new HashMap<>();
+    private final ArrayDeque<Event> events = new ArrayDeque<>();
+    private final AtomicLong noCapacity = new AtomicLong();
+    private long nextId;
+
+    public Scheduler(FunctionCatalog catalog, NodeSource nodes, Applier applier, int cpuMillis, Clock clock) {
+        this.catalog = catalog;
+        this.nodes = nodes;
+        this.applier = applier;
+        this.cpuMillis = cpuMillis;
+        this.clock = clock;
+    }
+
+    /**
+     * Makes {@code id}'s live version have {@code desired} placed sandboxes (as many as fit) and applies the per-node
+     * counts that changed.
+     */
+    public synchronized Status scale(FunctionId id, int desired) {
+        Instant now = clock.instant();
+        Optional<FunctionVersion> live = catalog.get(id).flatMap(FunctionRecord::liveVersion);
+        if (live.isEmpty()) {
+            release(id);
+            return new Status(desired, 0, Map.of(), desired, "no live version", now);
+        }
+        FunctionVersion v = live.get();
+        Map<String, Integer> before = perNode(id);
+        // another version's placements give way to the live one
+        sandboxes.removeIf(s -> s.id().equals(id) && s.version() != v.version());
+        List<Sandbox> mine = mine(id);
+        String reason = statuses.containsKey(id) ? statuses.get(id).reason() : "";
+        int shortfall = 0;
+        if (mine.size() < desired) {
+            List<NodeState> all = nodes.nodes();
+            PlacementRequest request = new PlacementRequest(id, v.version(), v.spec().runtime(), v.digest(), v.spec().memoryMb(), cpuMillis);
+            for (int i = mine.size(); i < desired; i++) {
+                PlacementDecision d = Placement.decide(request, all, sandboxes);
+                if (d instanceof PlacementDecision.Placed p) {
+                    Sandbox s = new Sandbox(id.name() + "-" + (++nextId), id, v.version(), p.node().id(), p.node().zone(),
+                            request.memoryMb(), request.cpuMillis(), 0, false);
+                    sandboxes.add(s);
+                    event(now, id, "placed", p.node().id(), p.reason());
+                    reason = p.reason();
+                } else {
+                    shortfall = desired - i;
+                    Status last = statuses.get(id);
+                    if (last == null || last.shortfall() != shortfall) {
+                        noCapacity.incrementAndGet();
+                        event(now, id, "no-capacity", "", shortfall + " of " + desired + " not placed: " + d.reason());
+                        LOG.warning("scheduler: " + id + ": " + shortfall + " of " + desired + " instance(s) not placed: " + d.reason());
+                    }
+                    reason = d.reason();
+                    break;
+                }
+            }
+        } else if (mine.size() > desired) {
+            for (Sandbox s : Placement.removalOrder(mine, mine.size() - desired)) {
+                sandboxes.remove(s);
+                event(now, id, "removed", s.nodeId(), "desired " + desired + "; from the most crowded zone " + s.zone());
+                reason = "removed down to " + desired;
+            }
+        }
+        Map<String, Integer> after = perNode(id);
+        for (Map.Entry<String, Integer> e : after.entrySet()) {
+            if (!e.getValue().equals(before.get(e.getKey()))) {
+                applier.apply(e.getKey(), id, e.getValue());
+            }
+        }
+        for (String node : before.keySet()) {
+            if (!after.containsKey(node)) {
+                applier.apply(node, id, 0);
+            }
+        }
+        if (desired == 0 && before.isEmpty() && !statuses.containsKey(id)) {
+            // tell the local view at least once, so that a function never scaled up is steered too
+            for (NodeState n : nodes.nodes()) {
+                applier.apply(n.id(), id, 0);
+            }
+        }
+        Status st = new Status(desired, mine(id).size(), after, shortfall, reason, now);
+        statuses.put(id, st);
+        return st;
+    }
+
+    /** Forgets {@code id}'s placements and stops steering it on every node. */
+    public synchronized void release(FunctionId id) {
+        Map<String, Integer> before = perNode(id);
+        sandboxes.removeIf(s -> s.id().equals(id));
+        statuses.remove(id);
+        for (String node : before.keySet()) {
+            applier.release(node, id);
+        }
+        for (NodeState n : nodes.nodes()) {
+            if (!before.containsKey(n.id())) {
+                applier.release(n.id(), id);
+            }
+        }
+    }
+
+    public synchronized Optional<Status> status(FunctionId id) {
+        return Optional.ofNullable(statuses.get(id));
+    }
+
+    /** Placed sandboxes, all functions. */
+    public synchronized List<Sandbox> sandboxes() {
+        return List.copyOf(sandboxes);
+    }
+
+    /** Recent events, oldest first. */
+    public synchronized List<Event> events() {
+        return List.copyOf(events);
+    }
+
+    /** How many times a function's count could not be placed in full (a counter for monitoring). */
+    public long noCapacityEvents() {
+        return noCapacity.get();
+    }
+
+    private List<Sandbox> mine(FunctionId id) {
+        return sandboxes.stream().filter(s -> s.id().equals(id)).toList();
+    }
+
+    private Map<String, Integer> perNode(FunctionId id) {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        for (Sandbox s : sandboxes) {
+            if (s.id().equals(id)) {
+                m.merge(s.nodeId(), 1, Integer::sum);
+            }
+        }
+        return m;
+    }
+
+    private void event(Instant at, FunctionId id, String kind, String nodeId, String reason) {
+        events.addLast(new Event(at, id, kind, nodeId, reason));
+        while (events.size() > EVENTS_KEPT) {
+            events.removeFirst();
+        }
+    }
+}

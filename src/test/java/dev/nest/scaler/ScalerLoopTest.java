@@ -1,0 +1,247 @@
+package dev.nest.scaler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nest.function.FunctionCatalog;
+import dev.nest.function.FunctionId;
+import dev.nest.function.FunctionRecord;
+import dev.nest.function.FunctionSpec;
+import dev.nest.function.QueueSpec;
+import dev.nest.function.ScalingSpec;
+import dev.nest.function.ScheduleRule;
+import dev.nest.function.CronExpression;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The live scaler's rounds against a fake clock, a fake load source and a recording sink: no threads, no sleeps. */
+class ScalerLoopTest {
+    private static final FunctionId ID = FunctionId.of("default", "f");
+    private static final Instant T0 = Instant.parse("2026-03-02T10:00:00Z");
+
+    private final FakeClock clock = new FakeClock(T0);
+    private final InMemoryCatalog catalog = new InMemoryCatalog();
+    private final Map<FunctionId, InstanceLoad> load = new HashMap<>();
+    private final List<String> applied = new ArrayList<>();
+    private final TargetSink sink = new TargetSink() {
+        @Override
+        public void setTarget(FunctionId id, int instances) {
+            applied.add(id.name() + "=" + instances);
+        }
+
+        @Override
+        public void clearTarget(FunctionId id) {
+            applied.add(id.name() + " cleared");
+        }
+    };
+    private final ScalerLoop loop = new ScalerLoop(catalog, () -> Map.copyOf(load), sink, Scaler.windowed(), clock);
+
+    private void deploy(ScalingSpec scaling) {
+        FunctionSpec spec = new FunctionSpec(ID, "nodejs", "", 128, Duration.ofSeconds(30), 1, Map.of(), scaling, QueueSpec.DEFAULT);
+        catalog.put(FunctionRecord.empty(ID, "api", T0).withNewVersion("sha256:" + "0".repeat(64), spec, "api", T0, true));
+    }
+
+    private void load(int ready, int inFlight, int starting, int queued, long served) {
+        load.put(ID, new InstanceLoad(ID, 1, ready, Math.min(ready, inFlight), inFlight, starting, queued, served));
+    }
+
+    /** Runs {@code seconds} rounds one second apart, the load unchanged. */
+    private void run(int seconds) {
+        for (int i = 0; i < seconds; i++) {
+            clock.advance(Duration.ofSeconds(1));
+            loop.tick();
+        }
+    }
+
+    private ScalingStatus status() {
+        return loop.status(ID).orElseThrow();
+    }
+
+    @Test
+    void decidesNothingUntilActiveAndThenScalesUpAtOnce() {
+        deploy(ScalingSpec.DEFAULT.withMinMax(0, 100));
+        load(1, 1, 0, 6, 0);
+        loop.tick();
+        assertEquals(List.of(), applied);
+        assertFalse(status().active());
+
+        loop.setActive(true);
+        loop.tick();
+        // 7 in flight or waiting, 1 instance at target 1 (one request per instance): up at once
+        assertEquals(List.of("f=7"), applied);
+        ScalingEvent e = status().events().getLast();
+        assertEquals(0, e.from());
+        assertEquals(7, e.to());
+        assertEquals(ScalingRule.METRIC, e.rule());
+        assertTrue(e.reason().startsWith("up at once"), e.reason());
+        assertEquals(7.0, e.metrics().get("concurrency.now"));
+    }
+
+    @Test
+    void scalesDownOnlyAfterTheDelayAndByTheStep() {
+        deploy(ScalingSpec.DEFAULT.withMinMax(0, 100).withScaleDown(Duration.ofSeconds(30), new dev.nest.function.ScaleDownStep(2, false)));
+        loop.setActive(true);
+        load(8, 8, 0, 0, 0);
+        long served = 0;
+        for (int i = 0; i < 70; i++) {
+            served += 8;
+            load(8, 8, 0, 0, served);
+            run(1);
+        }
+        assertEquals(8, status().desired()); // 8 in flight, one request per instance
+        applied.clear();
+        // the load falls to 2 in flight; the 60 s window's peak holds 8 (at full target) until it leaves the window
+        for (int i = 0; i < 60; i++) {
+            served += 2;
+            load(status().desired(), 2, 0, 0, served); // the agent follows the target
+            run(1);
+        }
+        // while the peak of 8 is in the window, nothing goes
+        assertEquals(List.of(), applied);
+        for (int i = 0; i < 120; i++) {
+            served += 2;
+            load(status().desired(), 2, 0, 0, served);
+            run(1);
+        }
+        List<ScalingEvent> downs = status().events().stream().filter(x -> x.to() < x.from()).toList();
+        assertFalse(downs.isEmpty());
+        for (ScalingEvent d : downs) {
+            assertTrue(d.from() - d.to() <= 2, "step of at most 2: " + d);
+        }
+        assertTrue(downs.stream().anyMatch(d -> d.rule() == ScalingRule.STEP), downs.toString());
+        assertEquals(2, status().desired()); // 2 in flight
+        assertEquals(2.0, status().metrics().get("rps.avg60s"));
+    }
+
+    @Test
+    void anIdleFunctionKeepsItsLastInstanceForTheKeepAliveThenGoesToZero() {
+        deploy(new ScalingSpec(0, 10, Duration.ofMinutes(2)).withKeepAlive(Duration.ofMinutes(2),
+                dev.nest.function.KeepAliveMode.FIXED, Duration.ofHours(4)));
+        loop.setActive(true);
+        load(1, 1, 0, 0, 0);
+        run(1);
+        load(1, 0, 0, 0, 1);
+        run(100);
+        // one request in flight asked for 1; it is kept for the keep-alive from the end of the request
+        assertEquals(1, status().desired());
+        assertEquals(ScalingRule.KEEP_ALIVE, status().rule());
+        run(30);
+        assertEquals(0, status().desired());
+        assertEquals(ScalingRule.SCALE_TO_ZERO, status().rule());
+        assertEquals("f=0", applied.getLast());
+    }
+
+    @Test
+    void aNeverCalledFunctionGetsNoInstanceButItsMinAndScheduleAreKept() {
+        deploy(ScalingSpec.DEFAULT);
+        loop.setActive(true);
+        run(5);
+        assertEquals(0, status().desired());
+        assertEquals(List.of("f=0"), applied);
+
+        deploy(ScalingSpec.DEFAULT.withMinMax(2, 10));
+        run(1);
+        assertEquals(2, status().desired());
+        assertEquals(ScalingRule.MIN, status().rule());
+
+        // 10:00 UTC on a Monday: a rule from 10:00 for an hour raises the minimum to 5
+        ScheduleRule rule = new ScheduleRule(CronExpression.parse("0 10 * * MON"), Duration.ofHours(1), 5, ZoneId.of("UTC"));
+        deploy(ScalingSpec.DEFAULT.withMinMax(2, 10).withSchedule(List.of(rule)));
+        run(1);
+        assertEquals(5, status().desired());
+        assertEquals(ScalingRule.SCHEDULE, status().rule());
+    }
+
+    @Test
+    void losingLeadershipClearsTheTargetsAndADeletedFunctionIsForgotten() {
+        deploy(ScalingSpec.DEFAULT.withMinMax(1, 10));
+        loop.setActive(true);
+        run(1);
+        assertEquals(List.of("f=1"), applied);
+        loop.setActive(false);
+        assertEquals(List.of("f=1", "f cleared"), applied);
+        loop.setActive(true);
+        run(1);
+        catalog.remove(ID);
+        run(1);
+        assertEquals(List.of("f=1", "f cleared", "f=1", "f cleared"), applied);
+        assertTrue(loop.status(ID).isEmpty());
+    }
+
+    @Test
+    void theLogIsBounded() {
+        deploy(ScalingSpec.DEFAULT.withScaleDown(Duration.ZERO, new dev.nest.function.ScaleDownStep(100, true)));
+        loop.setActive(true);
+        for (int i = 0; i < ScalerLoop.EVENTS_KEPT * 2; i++) {
+            load(1, i % 2 == 0 ? 5 : 0, 0, 0, 0);
+            clock.advance(Duration.ofMinutes(2)); // each sample alone in its window
+            loop.tick();
+        }
+        assertEquals(ScalerLoop.EVENTS_KEPT, status().events().size());
+    }
+
+    static final class FakeClock extends Clock {
+        private Instant now;
+
+        FakeClock(Instant start) {
+            now = start;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    static final class InMemoryCatalog implements FunctionCatalog {
+        private final Map<FunctionId, FunctionRecord> records = new LinkedHashMap<>();
+
+        void put(FunctionRecord r) {
+            records.put(r.id(), r);
+        }
+
+        void remove(FunctionId id) {
+            records.remove(id);
+        }
+
+        @Override
+        public Optional<FunctionRecord> get(FunctionId id) {
+            return Optional.ofNullable(records.get(id));
+        }
+
+        @Override
+        public Collection<FunctionRecord> all() {
+            return List.copyOf(records.values());
+        }
+
+        @Override
+        public void addListener(Listener listener) {
+        }
+    }
+}

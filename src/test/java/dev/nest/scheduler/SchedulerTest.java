@@ -1,0 +1,95 @@
+package dev.nest.scheduler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nest.function.FunctionCatalog;
+import dev.nest.function.FunctionId;
+import dev.nest.function.FunctionRecord;
+import dev.nest.function.FunctionSpec;
+import dev.nest.function.QueueSpec;
+import dev.nest.function.ScalingSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The scheduler applying placements through a recording applier. */
+class SchedulerTest {
+    private static final FunctionId F = FunctionId.of("default", "f");
+    private static final Instant T0 = Instant.parse("2026-03-02T10:00:00Z");
+
+    private final List<String> applied = new ArrayList<>();
+    private final Scheduler.Applier applier = new Scheduler.Applier() {
+        @Override
+        public void apply(String nodeId, FunctionId id, int instances) {
+            applied.add(nodeId + ":" + instances);
+        }
+
+        @Override
+        public void release(String nodeId, FunctionId id) {
+            applied.add(nodeId + ":released");
+        }
+    };
+    private FunctionRecord record = FunctionRecord.empty(F, "api", T0).withNewVersion("sha256:" + "b".repeat(64),
+            new FunctionSpec(F, "nodejs", "", 256, Duration.ofSeconds(30), 1, Map.of(), ScalingSpec.DEFAULT, QueueSpec.DEFAULT),
+            "api", T0, true);
+    private final FunctionCatalog catalog = new FunctionCatalog() {
+        @Override
+        public Optional<FunctionRecord> get(FunctionId id) {
+            return Optional.ofNullable(record).filter(r -> r.id().equals(id));
+        }
+
+        @Override
+        public Collection<FunctionRecord> all() {
+            return record == null ? List.of() : List.of(record);
+        }
+
+        @Override
+        public void addListener(Listener listener) {
+        }
+    };
+    private final List<NodeState> nodes = List.of(
+            new NodeState("a", "z1", 1024, 4000, 100, Map.of(), Set.of()),
+            new NodeState("b", "z2", 512, 4000, 100, Map.of(), Set.of()));
+    private final Scheduler scheduler = new Scheduler(catalog, () -> nodes, applier, 0, Clock.fixed(T0, ZoneOffset.UTC));
+
+    @Test
+    void spreadsPlacesAsFarAsItFitsAndSaysWhatIsMissing() {
+        Scheduler.Status s = scheduler.scale(F, 2);
+        assertEquals(Map.of("a", 1, "b", 1), s.perNode());
+        assertEquals(List.of("a:1", "b:1"), applied);
+
+        // a takes 4 x 256, b 2 x 256: 6 fit, 2 do not
+        s = scheduler.scale(F, 8);
+        assertEquals(6, s.placed());
+        assertEquals(2, s.shortfall());
+        assertTrue(s.reason().startsWith("no node has 256 MiB"), s.reason());
+        assertEquals(1, scheduler.noCapacityEvents());
+        assertEquals("no-capacity", scheduler.events().getLast().kind());
+        scheduler.scale(F, 8);
+        assertEquals(1, scheduler.noCapacityEvents(), "an unchanged shortfall is one event");
+
+        applied.clear();
+        s = scheduler.scale(F, 3);
+        // removal from the most crowded zone (z1 holds 4, z2 2) until they are even-ish
+        assertEquals(Map.of("a", 2, "b", 1), s.perNode());
+        assertEquals(List.of("a:2", "b:1"), applied);
+    }
+
+    @Test
+    void releaseStopsSteering() {
+        scheduler.scale(F, 1);
+        applied.clear();
+        scheduler.release(F);
+        assertEquals(List.of("a:released", "b:released"), applied);
+        assertTrue(scheduler.sandboxes().isEmpty());
+    }
+}
