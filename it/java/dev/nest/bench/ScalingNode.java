@@ -111,6 +111,22 @@ final class ScalingNode implements AutoCloseable {
         return send(HttpRequest.newBuilder(URI.create(base + "/api/v1/functions/" + name + "/scaling")).GET());
     }
 
+    /** Sets the warm pool of {@code runtime} to {@code size} pods and waits (at most {@code limit}) until they are ready. */
+    void pool(String runtime, int size, Duration limit) throws Exception {
+        send(HttpRequest.newBuilder(URI.create(base + "/api/v1/pools/" + runtime)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(Map.of("size", size)))));
+        long end = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < end) {
+            for (JsonNode p : send(HttpRequest.newBuilder(URI.create(base + "/api/v1/pools")).GET())) {
+                if (p.path("runtime").asText().equals(runtime) && p.path("ready").asInt() >= size) {
+                    return;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the " + runtime + " pool did not reach " + size + " ready pods within " + limit);
+    }
+
     JsonNode instances() throws Exception {
         return send(HttpRequest.newBuilder(URI.create(base + "/api/v1/instances")).GET());
     }

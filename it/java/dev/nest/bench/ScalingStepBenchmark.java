@@ -39,12 +39,16 @@ public final class ScalingStepBenchmark {
         int workMs = Integer.getInteger("nest.bench.step.work-ms", 100);
         int phaseS = Integer.getInteger("nest.bench.step.phase-s", 40);
         int steadyS = Integer.getInteger("nest.bench.step.steady-s", 180);
+        int poolSize = Integer.getInteger("nest.bench.step.pool", 12);
         int stepRps = baseRps * 10;
         Path tmp = Files.createTempDirectory("nest-scaling-bench");
         try (ScalingNode node = new ScalingNode(tmp, 200)) {
             // max 20: the step needs about 6; the bound keeps a slow start on a busy machine from snowballing
             node.deploy(FN, workMs, 128, Map.of("max", 20));
             node.warm(FN);
+            if (poolSize > 0) {
+                node.pool("nodejs", poolSize, Duration.ofSeconds(60));
+            }
             long t0 = System.nanoTime();
             List<Point> points = new ArrayList<>();
             Thread poller = Thread.ofPlatform().daemon().start(() -> {
@@ -172,7 +176,8 @@ public final class ScalingStepBenchmark {
                     ScalingNode.percentile(steadyLat, 99), node.samples.size(), errors, cold);
             String body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors() + " cores, JDK "
                     + System.getProperty("java.runtime.version") + ", one node in-process with the embedded defaults and the"
-                    + " `process` driver (no warm pool: every new instance is a cold start of a Node.js host).\n\n"
+                    + " `process` driver, a warm pool of " + poolSize
+                    + " Node.js pods (`-Dnest.bench.step.pool`; 0: every new instance starts a new host).\n\n"
                     + "Command: `distribution/bench-scaling.sh step` (phases of " + phaseS + " s: base, 10x step, base; then "
                     + steadyS + " s of steady load with +/-30% noise; the scaling API polled every 50 ms).\n\n" + table;
             System.out.println(HEADING + "\n\n" + body);
