@@ -56,7 +56,8 @@ record Resources(String containerId, String snapshotter) {
         try {
             return engine.tasks().delete(DeleteTaskRequest.newBuilder().setContainerId(containerId).build());
         } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION) {
+            // containerd refuses a running task with UNKNOWN ("cannot delete a running process"), not a status of its own
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND || e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
                 throw e;
             }
         }
@@ -64,7 +65,7 @@ record Resources(String containerId, String snapshotter) {
         try {
             engine.tasks().kill(KillRequest.newBuilder().setContainerId(containerId).setSignal(9).setAll(true).build());
         } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() != Status.Code.NOT_FOUND && e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION) {
+            if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
                 throw e;
             }
         }
