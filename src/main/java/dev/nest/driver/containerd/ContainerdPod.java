@@ -43,7 +43,7 @@ final class ContainerdPod implements Pod {
     private final Resources resources;
     private final String image;
     private final long memoryBytes;
-    private final String timings;
+    private final ContainerdSandboxDriver.Timings timings;
     private final ContainerdEngine engine;
     private final PodOutput output;
     private final CompletableFuture<Integer> exited = new CompletableFuture<>();
@@ -52,7 +52,7 @@ final class ContainerdPod implements Pod {
     private volatile Context.CancellableContext watch;
     private volatile int pid;
 
-    ContainerdPod(String id, Resources resources, String image, long memoryBytes, String timings, ContainerdEngine engine,
+    ContainerdPod(String id, Resources resources, String image, long memoryBytes, ContainerdSandboxDriver.Timings timings, ContainerdEngine engine,
                   PodOutput output) {
         this.id = id;
         this.resources = resources;

@@ -168,7 +168,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
                     .setContainerId(id).addAllRootfs(mounts).setStdout(out.stdout().toString())
                     .setStderr(out.stderr().toString()).build()));
             t.lap("task");
-            ContainerdPod pod = new ContainerdPod(spec.podId(), res, image, spec.memoryBytes(), t.toString(), engine, out);
+            ContainerdPod pod = new ContainerdPod(spec.podId(), res, image, spec.memoryBytes(), t, engine, out);
             pod.watch(listener);
             engine.call("start task " + id, () -> engine.tasks().start(StartRequest.newBuilder().setContainerId(id).build()));
             t.lap("start");
@@ -329,7 +329,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
     }
 
     /** Milliseconds per phase of one start, for {@link Pod#describe()} and profiling. */
-    private static final class Timings {
+    static final class Timings {
         private final StringBuilder sb = new StringBuilder();
         private long last = System.nanoTime();
 
