@@ -458,7 +458,7 @@ public final class PodReadyBenchmark {
                 Time to a ready pod: from asking for a pod (`SandboxDriver.start(PodSpec)` of the driver, created through \
                 `ServiceLoader` as the node agent does; for the baseline, launching the `docker run` process) until the host \
                 answers `GET /health` with 200 `{"ready":true}`, polled every 2 ms with a 50 ms connect time-out. Pods are \
-                started one at a time, each stopped (not timed) once ready; the three modes are interleaved pod by pod after \
+                started one at a time, each stopped (not timed) once ready; the four modes are interleaved pod by pod after \
                 one unrecorded warm-up each. The pod spec is the node agent's (`NodeAgent.startInstance`): the runtime's \
                 default memory, 1 CPU, 256 pids, the `NEST_HOST_*` environment; the process driver runs \
                 `RuntimeRegistry.command`, the docker and containerd drivers the image's entrypoint with the same \
