@@ -146,6 +146,39 @@ final class ContainerdClient {
         return out;
     }
 
+    /**
+     * Removes every container of node {@code node} with its task, snapshot and lease, and the leases and
+     * snapshots of the node left without a container (test clean-up; best effort, through the API only).
+     */
+    void removeAllOfNode(String node) {
+        for (Container c : containersOfNode(node)) {
+            String id = c.getId();
+            quietly(() -> kill(id, 9));
+            quietly(() -> TasksGrpc.newBlockingStub(ns).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .wait(containerd.services.tasks.v1.WaitRequest.newBuilder().setContainerId(id).build()));
+            quietly(() -> TasksGrpc.newBlockingStub(ns).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .delete(containerd.services.tasks.v1.DeleteTaskRequest.newBuilder().setContainerId(id).build()));
+            quietly(() -> containers().delete(containerd.services.containers.v1.DeleteContainerRequest.newBuilder().setId(id).build()));
+        }
+        for (String s : snapshotsOfNode(node)) {
+            quietly(() -> SnapshotsGrpc.newBlockingStub(ns).withDeadlineAfter(30, TimeUnit.SECONDS).remove(
+                    containerd.services.snapshots.v1.RemoveSnapshotRequest.newBuilder().setSnapshotter("overlayfs")
+                            .setKey(s.substring("snapshot ".length())).build()));
+        }
+        for (String l : leasesOfNode(node)) {
+            quietly(() -> LeasesGrpc.newBlockingStub(ns).withDeadlineAfter(30, TimeUnit.SECONDS).delete(
+                    containerd.services.leases.v1.DeleteRequest.newBuilder().setId(l.substring("lease ".length())).build()));
+        }
+    }
+
+    private static void quietly(Runnable r) {
+        try {
+            r.run();
+        } catch (StatusRuntimeException ignored) {
+            // gone already, or left for the next run's report
+        }
+    }
+
     List<String> snapshotsOfNode(String node) {
         List<String> out = new ArrayList<>();
         SnapshotsGrpc.newBlockingStub(ns).withDeadlineAfter(30, TimeUnit.SECONDS).list(ListSnapshotsRequest.newBuilder()

@@ -117,18 +117,6 @@ class ContainerdDriverIT extends DriverSuite {
 
     @Override
     protected void removeAll(String node) {
-        String a = ContainerdClient.address();
-        for (Container c : ContainerdClient.get().containersOfNode(node)) {
-            run(false, "ctr", "-a", a, "-n", "nest", "task", "kill", "-a", "-s", "SIGKILL", c.getId());
-            sleep(200);
-            run(false, "ctr", "-a", a, "-n", "nest", "task", "rm", "-f", c.getId());
-            run(false, "ctr", "-a", a, "-n", "nest", "container", "rm", c.getId());
-        }
-        for (String s : ContainerdClient.get().snapshotsOfNode(node)) {
-            run(false, "ctr", "-a", a, "-n", "nest", "snapshots", "rm", s.substring("snapshot ".length()));
-        }
-        for (String l : ContainerdClient.get().leasesOfNode(node)) {
-            run(false, "ctr", "-a", a, "-n", "nest", "leases", "rm", l.substring("lease ".length()));
-        }
+        ContainerdClient.get().removeAllOfNode(node);
     }
 }

@@ -73,6 +73,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
     /** Images a start found missing; {@link #health()} reports them until they appear. */
     private final Map<String, String> missingImages = new ConcurrentHashMap<>();
     private final Optional<Path> init;
+    private final Optional<String> shimGroup;
     private volatile boolean closed;
 
     ContainerdSandboxDriver(String nodeId, ContainerdSettings settings, Path stateDir) {
@@ -82,6 +83,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
         this.engine = new ContainerdEngine(settings);
         this.images = new ImageStore(engine);
         this.init = settings.init().filter(Files::isExecutable);
+        this.shimGroup = settings.sharedShim() ? Optional.of(containerId("shim-" + nodeId)) : Optional.empty();
         if (settings.init().isPresent() && init.isEmpty()) {
             LOG.warning("init binary " + settings.init().get() + " is not on this machine; containerd pods run their host "
                     + "as PID 1 (install docker-init/tini, or set " + ContainerdSettings.PREFIX + "init: none)");
@@ -142,7 +144,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
             Map<String, String> labels = new LinkedHashMap<>(spec.labels());
             labels.putAll(ours);
             labels.put(POD_LABEL, spec.podId());
-            byte[] oci = OciSpec.bytes(OciSpec.build(id, spec, img.config(), settings.tmpfsBytes(), init));
+            byte[] oci = OciSpec.bytes(OciSpec.build(id, spec, img.config(), settings.tmpfsBytes(), init, shimGroup));
             Container container = Container.newBuilder().setId(id).putAllLabels(labels).setImage(image)
                     .setRuntime(Container.Runtime.newBuilder().setName(settings.runtime()))
                     .setSpec(Any.newBuilder().setTypeUrl(OciSpec.TYPE_URL).setValue(ByteString.copyFrom(oci)))

@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
  * snapshotter: overlayfs                          # snapshotter the images were unpacked for
  * runtime: io.containerd.runc.v2                  # the shim that runs the containers
  * timeout: 30s                                    # longest single call (create, start, delete, list)
+ * shim: shared                                    # shared: one runc shim serves all pods of the node; per-pod: one each
  * tmpfs-size: 64m                                 # size of the writable /tmp of each pod
  * init: /usr/bin/docker-init                      # a tiny init (tini) as PID 1, bind-mounted from the host; none: no init
  * image.nodejs: docker.io/nest/runtime-nodejs:latest  # default: the runtime.yaml image, as docker.io/...
@@ -33,17 +34,18 @@ import java.util.regex.Pattern;
  * @param snapshotter snapshotter name
  * @param runtime     runtime (shim) name
  * @param timeout     bound of every call
+ * @param sharedShim  whether the pods of a node share one shim process
  * @param tmpfsBytes  size of {@code /tmp}
  * @param init        the init binary on the host, if any
  * @param images      runtime name to image, overriding runtime.yaml
  */
 record ContainerdSettings(Path address, String namespace, String snapshotter, String runtime, Duration timeout,
-                          long tmpfsBytes, Optional<Path> init, Map<String, String> images) {
+                          boolean sharedShim, long tmpfsBytes, Optional<Path> init, Map<String, String> images) {
     static final String PREFIX = "sidecar.drivers.containerd.";
     static final String DEFAULT_ADDRESS = "/run/nest/containerd/containerd.sock";
     static final String DEFAULT_INIT = "/usr/bin/docker-init";
-    private static final Set<String> KEYS = Set.of("address", "namespace", "snapshotter", "runtime", "timeout", "tmpfs-size",
-            "init");
+    private static final Set<String> KEYS = Set.of("address", "namespace", "snapshotter", "runtime", "timeout", "shim",
+            "tmpfs-size", "init");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,75}");
     private static final Pattern RUNTIME = Pattern.compile("[a-z0-9]+(\\.[a-z0-9]+){2,}");
     private static final Pattern SIZE = Pattern.compile("([1-9][0-9]{0,9})([kmg]?)");
@@ -111,6 +113,10 @@ record ContainerdSettings(Path address, String namespace, String snapshotter, St
             problems.add(problem("runtime", runtime, "a containerd runtime name, e.g. io.containerd.runc.v2"));
         }
         Duration timeout = duration(options.getOrDefault("timeout", "30s"), problems);
+        String shim = options.getOrDefault("shim", "shared").trim();
+        if (!shim.equals("shared") && !shim.equals("per-pod")) {
+            problems.add(problem("shim", shim, "shared (one runc shim process for all pods of the node) or per-pod"));
+        }
         long tmpfs = size(options.getOrDefault("tmpfs-size", "64m"), problems);
         String init = options.getOrDefault("init", DEFAULT_INIT).trim();
         Optional<Path> initPath = Optional.empty();
@@ -123,7 +129,7 @@ record ContainerdSettings(Path address, String namespace, String snapshotter, St
         if (!problems.isEmpty()) {
             throw new SandboxException("invalid containerd driver options: " + String.join("; ", problems));
         }
-        return new ContainerdSettings(Path.of(addr), namespace, snapshotter, runtime, timeout, tmpfs,
+        return new ContainerdSettings(Path.of(addr), namespace, snapshotter, runtime, timeout, shim.equals("shared"), tmpfs,
                 initPath, images);
     }
 

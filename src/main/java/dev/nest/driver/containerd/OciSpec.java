@@ -24,13 +24,17 @@ import java.util.Optional;
  * {@code /etc/resolv.conf} are bound read-only. New pid, ipc and mount namespaces, and none for the network
  * and the hostname, so the host binds its loopback port on the machine's loopback, as with docker's host
  * networking. Cgroup limits: memory (and memory+swap, so no swap), a CPU quota per 100 ms period, pids; all
- * devices denied but runc's defaults (null, zero, random, tty, ...).
+ * devices denied but runc's defaults (null, zero, random, tty, ...). With a shim group, the annotation
+ * {@value #SHIM_GROUP} makes containerd's runc shim serve the container from the group's existing shim process
+ * instead of starting one per container.
  */
 final class OciSpec {
     static final String TYPE_URL = "types.containerd.io/opencontainers/runtime-spec/1/Spec";
     static final String CODE_MOUNT = "/nest/code";
     static final String INIT_MOUNT = "/nest/init";
     static final int UID = 65534;
+    /** The annotation by which the runc v2 shim serves several containers from one process. */
+    static final String SHIM_GROUP = "io.containerd.runc.v2.group";
     static final long CPU_PERIOD = 100_000;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -46,10 +50,13 @@ final class OciSpec {
      * @param image       the image's config
      * @param tmpfsBytes  size of {@code /tmp}
      * @param init        the init binary on the host, bind-mounted and run as PID 1, if any
+     * @param shimGroup   the runc shim group (containers of one group share one shim process), if any
      */
-    static ObjectNode build(String containerId, PodSpec spec, ImageConfig image, long tmpfsBytes, Optional<Path> init) {
+    static ObjectNode build(String containerId, PodSpec spec, ImageConfig image, long tmpfsBytes, Optional<Path> init,
+                            Optional<String> shimGroup) {
         ObjectNode root = JSON.createObjectNode();
         root.put("ociVersion", "1.0.2");
+        shimGroup.ifPresent(g -> root.putObject("annotations").put(SHIM_GROUP, g));
 
         ObjectNode process = root.putObject("process");
         process.put("terminal", false);

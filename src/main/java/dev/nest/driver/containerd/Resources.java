@@ -32,15 +32,19 @@ record Resources(String containerId, String snapshotter) {
 
     /**
      * Removes the task (killing what still runs in it), the container, the snapshot and the lease; any that is
-     * not there is skipped. Tries every step.
+     * not there is skipped. The container record goes only once its task is gone, so that a task that could not be
+     * deleted stays findable by its container's labels (containerd cannot delete a task without its container);
+     * the snapshot and the lease are tried either way (without the lease, the garbage collector takes an
+     * unreferenced snapshot).
      *
      * @throws SandboxException some step failed (containerd down, or it refused); the message lists them
      */
     void remove(ContainerdEngine engine) {
         List<String> problems = new ArrayList<>();
-        step(problems, "delete task", () -> engine.call("delete task " + containerId, () -> deleteTask(engine)));
-        step(problems, "delete container", () -> engine.call("delete container " + containerId, () -> engine.containers()
-                .delete(DeleteContainerRequest.newBuilder().setId(containerId).build())));
+        if (step(problems, "delete task", () -> engine.call("delete task " + containerId, () -> deleteTask(engine)))) {
+            step(problems, "delete container", () -> engine.call("delete container " + containerId, () -> engine.containers()
+                    .delete(DeleteContainerRequest.newBuilder().setId(containerId).build())));
+        }
         step(problems, "remove snapshot", () -> engine.call("remove snapshot " + containerId, () -> engine.snapshots()
                 .remove(RemoveSnapshotRequest.newBuilder().setSnapshotter(snapshotter).setKey(snapshotKey()).build())));
         step(problems, "delete lease", () -> engine.call("delete lease " + containerId, () -> engine.leases()
@@ -73,15 +77,19 @@ record Resources(String containerId, String snapshotter) {
         return engine.tasks().delete(DeleteTaskRequest.newBuilder().setContainerId(containerId).build());
     }
 
-    private static void step(List<String> problems, String what, Supplier<Object> op) {
+    /** Runs one step; whether it succeeded (or found nothing to remove). */
+    private static boolean step(List<String> problems, String what, Supplier<Object> op) {
         try {
             op.get();
+            return true;
         } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
-                problems.add(what + ": " + ContainerdEngine.reason(e));
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                return true;
             }
+            problems.add(what + ": " + ContainerdEngine.reason(e));
         } catch (SandboxException e) {
             problems.add(what + ": " + e.getMessage());
         }
+        return false;
     }
 }
