@@ -32,7 +32,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -43,7 +46,8 @@ import java.util.logging.Logger;
  * the start makes until the container references it) -> resolve the image ({@link ImageStore}: config and
  * top snapshot, kept per image) -> an active snapshot on top of the image ({@code Prepare}) giving the root filesystem mounts -> the container record, with the OCI runtime spec
  * ({@link OciSpec}: the docker driver's hardening), the runtime, the snapshot and the labels -> the task,
- * with the rootfs mounts and two FIFOs for its output ({@link PodOutput}) -> a {@code Wait} on the task ->
+ * with the rootfs mounts and two FIFOs for its output ({@link PodOutput}, made on a helper thread while the
+ * calls before run) -> a {@code Wait} on the task ->
  * start. Every container carries the pod's labels plus {@code dev.nest.owner=nest},
  * {@code dev.nest.node=<node>} and {@code dev.nest.pod=<pod>}; the lease and the snapshot carry the first two.
  *
@@ -74,6 +78,9 @@ final class ContainerdSandboxDriver implements SandboxDriver {
     private final Map<String, String> missingImages = new ConcurrentHashMap<>();
     private final Optional<Path> init;
     private final Optional<String> shimGroup;
+    /** Runs the start's side work (making the output FIFOs) next to its calls. */
+    private final ExecutorService helpers = Executors.newCachedThreadPool(
+            r -> Thread.ofPlatform().daemon().name("containerd-start-helper").unstarted(r));
     private volatile boolean closed;
 
     ContainerdSandboxDriver(String nodeId, ContainerdSettings settings, Path stateDir) {
@@ -120,6 +127,9 @@ final class ContainerdSandboxDriver implements SandboxDriver {
         Resources res = new Resources(id, settings.snapshotter());
         Map<String, String> ours = Map.of(OWNER_LABEL, "nest", NODE_LABEL, nodeId);
         Timings t = new Timings();
+        // mkfifo is a child process: made on another thread while the calls below run
+        CompletableFuture<PodOutput> fifos = CompletableFuture.supplyAsync(
+                () -> PodOutput.create(spec.podId(), stateDir.resolve(id), listener), helpers);
         PodOutput output = null;
         boolean leased = false;
         try {
@@ -162,7 +172,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
             }
             t.lap("container");
 
-            PodOutput out = PodOutput.create(spec.podId(), stateDir.resolve(id), listener);
+            PodOutput out = join(fifos);
             output = out;
             out.open();
             t.lap("fifos");
@@ -182,6 +192,12 @@ final class ContainerdSandboxDriver implements SandboxDriver {
         } catch (RuntimeException e) {
             if (output != null) {
                 output.close();
+            } else {
+                fifos.whenComplete((o, error) -> {
+                    if (o != null) {
+                        o.close();
+                    }
+                });
             }
             if (leased) {
                 try {
@@ -198,6 +214,17 @@ final class ContainerdSandboxDriver implements SandboxDriver {
             throw new SandboxException("containerd refused to start pod " + spec.podId() + " (image " + image + ", "
                     + engine.where() + "): " + ContainerdEngine.reason(e) + "; its log (e.g. /var/log/nest-containerd.log) "
                     + "says more", e);
+        }
+    }
+
+    private static PodOutput join(CompletableFuture<PodOutput> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
         }
     }
 
@@ -326,6 +353,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
         try {
             pods.values().parallelStream().forEach(p -> p.stop(Duration.ofSeconds(2)));
         } finally {
+            helpers.shutdownNow();
             engine.close();
         }
     }
