@@ -506,6 +506,7 @@ public final class PodReadyBenchmark {
             }
             sb.append(' ').append(ms(sum)).append(" | ").append(ms(Stats.median(r.containerd))).append(" |\n");
         }
+        sb.append("\n").append("What the containerd driver does to shorten a start: the image (index, manifest, config, chain id) is resolved once per image and reused while the image record points at the same digest (one `Images.Get` per start); the pods of a node share one runc shim (`shim: shared`, the `io.containerd.runc.v2.group` annotation), so a start does not spawn and connect to a shim process of its own; the output FIFOs are made on a helper thread while the first calls run. A read-only `View` snapshot instead of `Prepare` is not possible: runc has to create the mount points (`/nest/code`, `/nest/init`) in the root before making it read-only. What remains is mostly `task` (containerd, the shim and `runc create`: namespaces, cgroups, mounts, the container's init) and the host's own start inside the container, which `docker run` pays as well.").append("\n");
         sb.append("""
 
                 The target (pod ready p50 <= 0.7x the `docker run` baseline) is the `containerd` driver's. \
