@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs dev.nest.bench.PodReadyBenchmark: time to a ready pod (driver asked -> host /health 200) for the process
-# and docker sandbox drivers and for `docker run` of the same image (baseline), p50/p99, and memory per idle
-# pod. Prints a report; a full run (20 pods or more) also writes the section "Pod start (sandbox drivers)" of
+# Runs dev.nest.bench.PodReadyBenchmark: time to a ready pod (driver asked -> host /health 200) for the process,
+# docker and containerd sandbox drivers and for `docker run` of the same image (baseline), p50/p99, memory per
+# idle pod, and where a containerd driver start spends its time. Prints a report; a full run (20 pods or more) also writes the section "Pod start (sandbox drivers)" of
 # docs/BENCHMARKS.md.
 #
 #   distribution/bench-pods.sh                        # full run: 20 pods per driver and runtime
@@ -9,7 +9,8 @@
 #
 # Knobs: NEST_BENCH_PODS (20), NEST_BENCH_IDLE (5), NEST_BENCH_RUNTIMES (nodejs,java), NEST_BENCH_DOCS (1 when
 # NEST_BENCH_PODS >= 20, else 0), NEST_BENCH_BUILD (auto: build when classes are missing or older than the
-# sources; always; never). Needs a running Docker engine and the runtime images (distribution/images/build.sh).
+# sources; always; never), NEST_CONTAINERD_ADDRESS (/run/nest/containerd/containerd.sock). Needs a running
+# Docker engine, Nest's containerd, and the runtime images in both (distribution/setup-engines.sh does all).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -19,6 +20,9 @@ cd "$root"
 command -v node >/dev/null 2>&1 || { echo "bench-pods: Node.js is not on PATH; run distribution/setup.sh" >&2; exit 1; }
 docker info >/dev/null 2>&1 || { echo "bench-pods: the Docker engine does not answer; run distribution/setup-engines.sh" >&2; exit 1; }
 
+ctr_address="${NEST_CONTAINERD_ADDRESS:-/run/nest/containerd/containerd.sock}"
+ctr -a "$ctr_address" version >/dev/null 2>&1 || { echo "bench-pods: containerd does not answer on $ctr_address; run distribution/setup-engines.sh" >&2; exit 1; }
+
 pods="${NEST_BENCH_PODS:-20}"
 idle="${NEST_BENCH_IDLE:-5}"
 runtimes="${NEST_BENCH_RUNTIMES:-nodejs,java}"
@@ -26,6 +30,8 @@ docs="${NEST_BENCH_DOCS:-$([ "$pods" -ge 20 ] && echo 1 || echo 0)}"
 for rt in ${runtimes//,/ }; do
   image=$(sed -n 's/^image: *//p' "runtimes/$rt/runtime.yaml")
   docker image inspect "$image" >/dev/null 2>&1 || { echo "bench-pods: image $image is missing; run distribution/images/build.sh" >&2; exit 1; }
+  ctr -a "$ctr_address" -n nest images ls -q | grep -qx "docker.io/$image" \
+    || { echo "bench-pods: image docker.io/$image is not in containerd; run distribution/images/load-containerd.sh" >&2; exit 1; }
 done
 
 bench_class="$root/target/test-classes/dev/nest/bench/PodReadyBenchmark.class"

@@ -8,12 +8,13 @@
 # image (label dev.nest.docker-id) is skipped, so a second run takes a moment.
 #
 # Usage: distribution/images/load-containerd.sh [--address SOCKET] [--namespace NS] [--snapshotter NAME] [IMAGE...]
-#   --address      containerd's socket ($NEST_CONTAINERD_ADDRESS, default /run/containerd/containerd.sock)
+#   --address      containerd's socket ($NEST_CONTAINERD_ADDRESS, default /run/nest/containerd/containerd.sock, the
+#                  containerd distribution/setup-engines.sh starts)
 #   --namespace    containerd namespace ($NEST_CONTAINERD_NAMESPACE, default nest)
 #   --snapshotter  snapshotter to unpack for (default: containerd's default, overlayfs)
 #   IMAGE...       default: nest/runtime-nodejs:latest nest/runtime-java:latest
 set -euo pipefail
-address=${NEST_CONTAINERD_ADDRESS:-/run/containerd/containerd.sock}
+address=${NEST_CONTAINERD_ADDRESS:-/run/nest/containerd/containerd.sock}
 namespace=${NEST_CONTAINERD_NAMESPACE:-nest}
 snapshotter=""
 images=()
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
     --address) address=$2; shift 2 ;;
     --namespace) namespace=$2; shift 2 ;;
     --snapshotter) snapshotter=$2; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     -*) echo "load-containerd: unknown option $1 (see --help)" >&2; exit 1 ;;
     *) images+=("$1"); shift ;;
   esac

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The real engines the integration tests need (Node.js now; Docker and containerd later).
+ * The real engines the integration tests need: Node.js, containerd (Docker: {@code docker.DockerEngines}).
  *
  * <p>Each {@code requireX()} returns when the engine is there. When it is not, the test fails if the
  * environment variable {@code NEST_REQUIRE_ENGINES=1} is set (CI, where a missing engine is a broken
@@ -28,6 +28,28 @@ public final class Engines {
     public static void requireNode() {
         require("Node.js", onPath("node").or(() -> onPath("nodejs")).isPresent(),
                 "install Node.js >= 18 and put 'node' on PATH");
+    }
+
+    /** containerd's socket for the tests: {@code NEST_CONTAINERD_ADDRESS}, default {@code /run/nest/containerd/containerd.sock}. */
+    public static String containerdAddress() {
+        return Optional.ofNullable(System.getenv("NEST_CONTAINERD_ADDRESS")).filter(s -> !s.isBlank())
+                .orElse("/run/nest/containerd/containerd.sock");
+    }
+
+    /**
+     * containerd: its socket ({@link #containerdAddress()}) is there and answers the version call within 5 s
+     * ({@code answers} makes that call; the tests' gRPC client lives with the containerd tests).
+     */
+    public static void requireContainerd(java.util.function.Predicate<String> answers) {
+        String address = containerdAddress();
+        String problem = null;
+        if (!Files.exists(Path.of(address))) {
+            problem = "no socket at " + address;
+        } else if (!answers.test(address)) {
+            problem = "containerd at " + address + " does not answer";
+        }
+        require("containerd", problem == null, (problem == null ? "" : problem + "; ") + "start it and load the images: "
+                + "distribution/setup-engines.sh (as root), or set NEST_CONTAINERD_ADDRESS to its socket");
     }
 
     /** The path of {@code name} if an executable of that name is on {@code PATH}. */

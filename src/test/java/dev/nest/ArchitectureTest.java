@@ -45,7 +45,7 @@ class ArchitectureTest {
     void theImportSeesTheModules() {
         // a guard: an empty import would make every rule below pass
         for (String pkg : new String[] {"dev.nest.cluster", "dev.nest.sidecar", "dev.nest.spi", "dev.nest.fn",
-                "dev.nest.host", "dev.nest.driver.process", "dev.nest.driver.docker", "dev.nest.function", "dev.nest.scaler"}) {
+                "dev.nest.host", "dev.nest.driver.process", "dev.nest.driver.docker", "dev.nest.driver.containerd", "dev.nest.function", "dev.nest.scaler"}) {
             if (!nest.containPackage(pkg)) {
                 throw new AssertionError("package " + pkg + " was not imported");
             }
@@ -67,6 +67,15 @@ class ArchitectureTest {
     void onlyTheDockerDriverUsesDockerJava() {
         ArchRule rule = noClasses().that().resideOutsideOfPackage("dev.nest.driver.docker..")
                 .should().dependOnClassesThat().resideInAnyPackage("com.github.dockerjava..")
+                .because("only a driver imports its engine's client (CONVENTIONS.md, habit 3)");
+        rule.check(nest);
+    }
+
+    @Test
+    void onlyTheContainerdDriverUsesGrpcAndContainerdsApi() {
+        ArchRule rule = noClasses().that().resideOutsideOfPackage("dev.nest.driver.containerd..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.grpc..", "containerd..", "com.google.protobuf..",
+                        "io.netty..")
                 .because("only a driver imports its engine's client (CONVENTIONS.md, habit 3)");
         rule.check(nest);
     }

@@ -1,0 +1,196 @@
+package dev.nest.driver.containerd;
+
+import containerd.services.tasks.v1.KillRequest;
+import containerd.services.tasks.v1.WaitRequest;
+import containerd.services.tasks.v1.WaitResponse;
+import dev.nest.spi.Pod;
+import dev.nest.spi.PodListener;
+import dev.nest.spi.SandboxException;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One started container. Its exit is watched by a {@code Tasks.Wait} call made before the task starts, which
+ * completes {@link #exited()} with the exit status, or -1 when the watch broke (containerd restarted or went
+ * away). Its output is read from FIFOs ({@link PodOutput}). A task killed by SIGKILL whose memory cgroup
+ * counted an OOM kill says so in one last stderr line before {@link #exited()} completes.
+ *
+ * <p>{@link #stop} may be called from any thread, more than once: SIGTERM, wait up to the grace period,
+ * SIGKILL to every process of the task, then delete the task, the container, its snapshot and its lease
+ * ({@link Resources#remove}). What cannot be removed now (containerd down) is left for {@code removeOrphans}
+ * at the node's next start.
+ */
+final class ContainerdPod implements Pod {
+    private static final Logger LOG = Logger.getLogger(ContainerdPod.class.getName());
+    /** How long the exit watch waits for the output FIFOs to deliver the last lines of an exited task. */
+    private static final long OUTPUT_DRAIN_MS = 1_000;
+    /** How long {@link #stop} waits for the exit after SIGKILL. */
+    private static final long KILL_WAIT_MS = 5_000;
+
+    private final String id;
+    private final Resources resources;
+    private final String image;
+    private final long memoryBytes;
+    private final ContainerdSandboxDriver.Timings timings;
+    private final ContainerdEngine engine;
+    private final PodOutput output;
+    private final CompletableFuture<Integer> exited = new CompletableFuture<>();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final Object stopLock = new Object();
+    private volatile Context.CancellableContext watch;
+    private volatile int pid;
+
+    ContainerdPod(String id, Resources resources, String image, long memoryBytes, ContainerdSandboxDriver.Timings timings, ContainerdEngine engine,
+                  PodOutput output) {
+        this.id = id;
+        this.resources = resources;
+        this.image = image;
+        this.memoryBytes = memoryBytes;
+        this.timings = timings;
+        this.engine = engine;
+        this.output = output;
+    }
+
+    /** Starts the exit watch (before the task is started, so that no exit is missed). */
+    void watch(PodListener listener) {
+        Context.CancellableContext ctx = Context.current().withCancellation();
+        watch = ctx;
+        ctx.run(() -> engine.tasksAsync().wait(WaitRequest.newBuilder().setContainerId(resources.containerId()).build(),
+                new StreamObserver<>() {
+                    @Override
+                    public void onNext(WaitResponse r) {
+                        exit((int) r.getExitStatus(), listener);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        if (!stopping.get() && !ContainerdEngine.is(t, Status.Code.NOT_FOUND)) {
+                            LOG.warning("lost the watch on container " + resources.containerId() + " of pod " + id + " ("
+                                    + ContainerdEngine.reason(t) + "); treating the pod as exited");
+                        }
+                        exit(-1, listener);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        exit(-1, listener);
+                    }
+                }));
+    }
+
+    void started(int pid) {
+        this.pid = pid;
+    }
+
+    String containerId() {
+        return resources.containerId();
+    }
+
+    private void exit(int code, PodListener listener) {
+        output.release();
+        if (exited.isDone()) {
+            return;
+        }
+        if (!stopping.get()) {
+            output.awaitEnd(OUTPUT_DRAIN_MS);
+            if (code == 137 && oomKilled()) {
+                listener.line(id, true, "nest: container " + resources.containerId() + " was killed: out of memory (limit "
+                        + memoryBytes / (1024 * 1024) + " MiB, the function's memory)");
+            }
+        }
+        exited.complete(code);
+    }
+
+    /** Whether the task's memory cgroup (cgroup v1 or v2, still there until the task is deleted) counted an OOM kill. */
+    private boolean oomKilled() {
+        String cg = "nest/" + resources.containerId();
+        for (Path p : new Path[] {Path.of("/sys/fs/cgroup/memory", cg, "memory.oom_control"), Path.of("/sys/fs/cgroup", cg, "memory.events")}) {
+            try {
+                for (String line : Files.readAllLines(p)) {
+                    if (line.startsWith("oom_kill ") && !line.equals("oom_kill 0")) {
+                        return true;
+                    }
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // not this cgroup version, or gone
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public CompletableFuture<Integer> exited() {
+        return exited;
+    }
+
+    @Override
+    public void stop(Duration grace) {
+        stopping.set(true);
+        synchronized (stopLock) {
+            if (!exited.isDone() && grace.toMillis() > 0) {
+                signal(15, false);
+                await(grace.toMillis());
+            }
+            if (!exited.isDone()) {
+                signal(9, true);
+                await(KILL_WAIT_MS);
+            }
+            try {
+                resources.remove(engine);
+            } catch (SandboxException e) {
+                LOG.warning("cannot remove container " + resources.containerId() + " of pod " + id + " (left for the next "
+                        + "start's orphan removal): " + e.getMessage());
+            }
+            exited.complete(-1);
+            Context.CancellableContext w = watch;
+            if (w != null) {
+                w.cancel(null);
+            }
+            output.close();
+        }
+    }
+
+    private void signal(int signal, boolean all) {
+        try {
+            engine.call("send signal " + signal + " to container " + resources.containerId(), () -> engine.tasks().kill(
+                    KillRequest.newBuilder().setContainerId(resources.containerId()).setSignal(signal).setAll(all).build()));
+        } catch (StatusRuntimeException e) {
+            // not found / not running: already gone
+            LOG.log(Level.FINE, "signal " + signal + " to " + resources.containerId() + ": " + ContainerdEngine.reason(e));
+        } catch (SandboxException e) {
+            LOG.log(Level.FINE, "signal " + signal + " to " + resources.containerId() + " failed", e);
+        }
+    }
+
+    private void await(long millis) {
+        try {
+            exited.get(millis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // not within the time: the next step forces it
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "container " + resources.containerId() + " (containerd, image " + image + ", pid " + pid + "; start: " + timings + ")";
+    }
+}

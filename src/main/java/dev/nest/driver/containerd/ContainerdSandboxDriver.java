@@ -1,0 +1,378 @@
+package dev.nest.driver.containerd;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Empty;
+import containerd.services.containers.v1.Container;
+import containerd.services.containers.v1.CreateContainerRequest;
+import containerd.services.containers.v1.ListContainersRequest;
+import containerd.services.leases.v1.CreateRequest;
+import containerd.services.leases.v1.Lease;
+import containerd.services.leases.v1.ListRequest;
+import containerd.services.snapshots.v1.PrepareSnapshotRequest;
+import containerd.services.tasks.v1.CreateTaskRequest;
+import containerd.services.tasks.v1.StartRequest;
+import containerd.services.version.v1.VersionResponse;
+import containerd.types.Mount;
+import dev.nest.spi.DriverHealth;
+import dev.nest.spi.Pod;
+import dev.nest.spi.PodListener;
+import dev.nest.spi.PodSpec;
+import dev.nest.spi.SandboxDriver;
+import dev.nest.spi.SandboxException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Runs each pod as a hardened container of its runtime's image, through containerd's gRPC API.
+ *
+ * <p>A start: create a lease named after the container (so that containerd's garbage collector keeps what
+ * the start makes until the container references it) -> resolve the image ({@link ImageStore}: config and
+ * top snapshot, kept per image) -> an active snapshot on top of the image ({@code Prepare}) giving the root filesystem mounts -> the container record, with the OCI runtime spec
+ * ({@link OciSpec}: the docker driver's hardening), the runtime, the snapshot and the labels -> the task,
+ * with the rootfs mounts and two FIFOs for its output ({@link PodOutput}, made on a helper thread while the
+ * calls before run) -> a {@code Wait} on the task ->
+ * start. Every container carries the pod's labels plus {@code dev.nest.owner=nest},
+ * {@code dev.nest.node=<node>} and {@code dev.nest.pod=<pod>}; the lease and the snapshot carry the first two.
+ *
+ * <p>Failures: a missing image, a containerd that is down or a wrong socket make {@link #start} throw a
+ * {@link SandboxException} naming the image or socket and what to do (after removing what the start had
+ * made), and {@link #health()} report down. Every call but the exit watch has the deadline
+ * {@code sidecar.drivers.containerd.timeout}. Leftovers of a crashed node are found by their labels
+ * ({@link #removeOrphans}); containers, leases and snapshots of other nodes are never touched.
+ *
+ * <p>Thread-safe: pods are started and stopped from many threads at once; exits are reported on the gRPC
+ * callback threads, output on a thread per stream.
+ */
+final class ContainerdSandboxDriver implements SandboxDriver {
+    private static final Logger LOG = Logger.getLogger(ContainerdSandboxDriver.class.getName());
+    static final String OWNER_LABEL = "dev.nest.owner";
+    static final String NODE_LABEL = "dev.nest.node";
+    static final String POD_LABEL = "dev.nest.pod";
+    private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(3);
+    private static final long MIN_MEMORY = 6L * 1024 * 1024;
+
+    private final String nodeId;
+    private final ContainerdSettings settings;
+    private final Path stateDir;
+    private final ContainerdEngine engine;
+    private final ImageStore images;
+    private final Map<String, ContainerdPod> pods = new ConcurrentHashMap<>();
+    /** Images a start found missing; {@link #health()} reports them until they appear. */
+    private final Map<String, String> missingImages = new ConcurrentHashMap<>();
+    private final Optional<Path> init;
+    private final Optional<String> shimGroup;
+    /** Runs the start's side work (making the output FIFOs) next to its calls. */
+    private final ExecutorService helpers = Executors.newCachedThreadPool(
+            r -> Thread.ofPlatform().daemon().name("containerd-start-helper").unstarted(r));
+    private volatile boolean closed;
+
+    ContainerdSandboxDriver(String nodeId, ContainerdSettings settings, Path stateDir) {
+        this.nodeId = nodeId;
+        this.settings = settings;
+        this.stateDir = stateDir;
+        this.engine = new ContainerdEngine(settings);
+        this.images = new ImageStore(engine);
+        this.init = settings.init().filter(Files::isExecutable);
+        this.shimGroup = settings.sharedShim() ? Optional.of(containerId("shim-" + nodeId)) : Optional.empty();
+        if (settings.init().isPresent() && init.isEmpty()) {
+            LOG.warning("init binary " + settings.init().get() + " is not on this machine; containerd pods run their host "
+                    + "as PID 1 (install docker-init/tini, or set " + ContainerdSettings.PREFIX + "init: none)");
+        }
+    }
+
+    @Override
+    public String name() {
+        return "containerd";
+    }
+
+    /** A containerd id for a pod: {@code nest-<pod id>} with characters containerd does not allow replaced. */
+    static String containerId(String podId) {
+        String id = ("nest-" + podId).replaceAll("[^A-Za-z0-9._-]", "-").replaceAll("[._-]{2,}", "-");
+        id = id.replaceAll("[._-]+$", "");
+        return id.length() <= 76 ? id : id.substring(0, 60) + "-" + ImageConfig.sha256Hex(podId).substring(0, 15);
+    }
+
+    @Override
+    public Pod start(PodSpec spec, PodListener listener) {
+        if (closed) {
+            throw new SandboxException("the containerd driver of node " + nodeId + " is closed; cannot start pod " + spec.podId());
+        }
+        String image = settings.image(spec.runtime(), spec.image());
+        if (image.isBlank()) {
+            throw new SandboxException("runtime " + spec.runtime() + " names no image: set image: in its runtime.yaml or "
+                    + ContainerdSettings.PREFIX + "image." + spec.runtime() + " in nest.yaml");
+        }
+        if (spec.memoryBytes() < MIN_MEMORY) {
+            throw new SandboxException("pod " + spec.podId() + " asks for " + spec.memoryBytes() + " bytes of memory; "
+                    + "containers need at least 6 MiB: raise the function's memory");
+        }
+        String id = containerId(spec.podId());
+        Resources res = new Resources(id, settings.snapshotter());
+        Map<String, String> ours = Map.of(OWNER_LABEL, "nest", NODE_LABEL, nodeId);
+        Timings t = new Timings();
+        // mkfifo is a child process: made on another thread while the calls below run
+        CompletableFuture<PodOutput> fifos = CompletableFuture.supplyAsync(
+                () -> PodOutput.create(spec.podId(), stateDir.resolve(id), listener), helpers);
+        PodOutput output = null;
+        boolean leased = false;
+        try {
+            engine.call("create lease " + id, () -> engine.leases().create(CreateRequest.newBuilder().setId(id).putAllLabels(ours)
+                    .build()));
+            leased = true;
+            t.lap("lease");
+            ImageStore.Resolved img;
+            try {
+                img = images.resolve(image, spec.runtime());
+                missingImages.remove(image);
+            } catch (SandboxException e) {
+                if (e.getMessage().startsWith("image " + image + " (runtime")) {
+                    missingImages.put(image, e.getMessage());
+                }
+                throw e;
+            }
+            t.lap("image");
+            List<Mount> mounts = snapshot(id, img, ours, spec);
+            t.lap("snapshot");
+
+            Map<String, String> labels = new LinkedHashMap<>(spec.labels());
+            labels.putAll(ours);
+            labels.put(POD_LABEL, spec.podId());
+            byte[] oci = OciSpec.bytes(OciSpec.build(id, spec, img.config(), settings.tmpfsBytes(), init, shimGroup));
+            Container container = Container.newBuilder().setId(id).putAllLabels(labels).setImage(image)
+                    .setRuntime(Container.Runtime.newBuilder().setName(settings.runtime()))
+                    .setSpec(Any.newBuilder().setTypeUrl(OciSpec.TYPE_URL).setValue(ByteString.copyFrom(oci)))
+                    .setSnapshotter(settings.snapshotter()).setSnapshotKey(res.snapshotKey()).build();
+            try {
+                engine.call("create container " + id, () -> ContainerdEngine.leased(engine.containers(), id)
+                        .create(CreateContainerRequest.newBuilder().setContainer(container).build()));
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
+                    throw new SandboxException("a container " + id + " already exists in " + engine.where() + "; remove it "
+                            + "(ctr -a " + settings.address() + " -n " + settings.namespace() + " task kill -s 9 " + id
+                            + "; ctr ... container rm " + id + ") or restart the node (its orphan removal does)", e);
+                }
+                throw e;
+            }
+            t.lap("container");
+
+            PodOutput out = join(fifos);
+            output = out;
+            out.open();
+            t.lap("fifos");
+            var created = engine.call("create task " + id, () -> engine.tasks().create(CreateTaskRequest.newBuilder()
+                    .setContainerId(id).addAllRootfs(mounts).setStdout(out.stdout().toString())
+                    .setStderr(out.stderr().toString()).build()));
+            t.lap("task");
+            ContainerdPod pod = new ContainerdPod(spec.podId(), res, image, spec.memoryBytes(), t, engine, out);
+            pod.watch(listener);
+            engine.call("start task " + id, () -> engine.tasks().start(StartRequest.newBuilder().setContainerId(id).build()));
+            t.lap("start");
+            pod.started(created.getPid());
+            pods.put(spec.podId(), pod);
+            pod.exited().whenComplete((code, error) -> pods.remove(spec.podId(), pod));
+            LOG.fine(() -> "pod " + spec.podId() + ": " + pod.describe());
+            return pod;
+        } catch (RuntimeException e) {
+            if (output != null) {
+                output.close();
+            } else {
+                fifos.whenComplete((o, error) -> {
+                    if (o != null) {
+                        o.close();
+                    }
+                });
+            }
+            if (leased) {
+                try {
+                    res.remove(engine);
+                } catch (SandboxException cleanup) {
+                    e.addSuppressed(cleanup);
+                    LOG.warning("cannot remove what the failed start of pod " + spec.podId() + " made (left for the next "
+                            + "orphan removal): " + cleanup.getMessage());
+                }
+            }
+            if (e instanceof SandboxException se) {
+                throw se;
+            }
+            throw new SandboxException("containerd refused to start pod " + spec.podId() + " (image " + image + ", "
+                    + engine.where() + "): " + ContainerdEngine.reason(e) + "; its log (e.g. /var/log/nest-containerd.log) "
+                    + "says more", e);
+        }
+    }
+
+    private static PodOutput join(CompletableFuture<PodOutput> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The pod's active snapshot on top of the image. Active, not a read-only view: runc makes the mount points
+     * ({@value OciSpec#CODE_MOUNT}, ...) in it before it makes the root read-only.
+     */
+    private List<Mount> snapshot(String id, ImageStore.Resolved img, Map<String, String> labels, PodSpec spec) {
+        try {
+            return engine.call("prepare snapshot " + id, () -> ContainerdEngine.leased(engine.snapshots(), id).prepare(
+                    PrepareSnapshotRequest.newBuilder().setSnapshotter(settings.snapshotter()).setKey(id)
+                            .setParent(img.chainId()).putAllLabels(labels).build())).getMountsList();
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
+                throw new SandboxException("a snapshot " + id + " for pod " + spec.podId() + " already exists in "
+                        + engine.where() + "; restart the node (its orphan removal removes it) or remove it: ctr -a "
+                        + settings.address() + " -n " + settings.namespace() + " snapshots rm " + id, e);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public DriverHealth health() {
+        engine.resetBackoff();
+        VersionResponse v;
+        try {
+            v = engine.call("version", () -> engine.version(HEALTH_TIMEOUT).version(Empty.getDefaultInstance()));
+        } catch (StatusRuntimeException e) {
+            return DriverHealth.down(engine.where() + " answers the version call with an error (" + ContainerdEngine.reason(e)
+                    + "); check containerd's log (e.g. /var/log/nest-containerd.log)");
+        } catch (SandboxException e) {
+            return DriverHealth.down(e.getMessage());
+        }
+        for (Map.Entry<String, String> missing : List.copyOf(missingImages.entrySet())) {
+            try {
+                images.resolve(missing.getKey(), "?");
+                missingImages.remove(missing.getKey());
+            } catch (SandboxException e) {
+                return DriverHealth.down(missing.getValue());
+            }
+        }
+        return DriverHealth.ok("containerd " + v.getVersion() + " at " + settings.address() + ", namespace "
+                + settings.namespace() + ", " + pods.size() + " containers of this node");
+    }
+
+    @Override
+    public int removeOrphans(String nodeId) {
+        String filter = "labels.\"" + OWNER_LABEL + "\"==nest,labels.\"" + NODE_LABEL + "\"==" + quoted(nodeId);
+        List<Container> found;
+        List<Lease> leases;
+        try {
+            found = engine.call("list the containers of node " + nodeId, () -> engine.containers()
+                    .list(ListContainersRequest.newBuilder().addFilters(filter).build())).getContainersList();
+            leases = engine.call("list the leases of node " + nodeId, () -> engine.leases()
+                    .list(ListRequest.newBuilder().addFilters(filter).build())).getLeasesList();
+        } catch (StatusRuntimeException | SandboxException e) {
+            LOG.warning("cannot look for orphaned containers of node " + nodeId + " in " + engine.where() + ": "
+                    + (e instanceof StatusRuntimeException s ? ContainerdEngine.reason(s) : e.getMessage()));
+            return 0;
+        }
+        Set<String> running = ConcurrentHashMap.newKeySet();
+        pods.values().forEach(p -> running.add(p.containerId()));
+        int removed = 0;
+        Set<String> done = new java.util.HashSet<>();
+        for (Container c : found) {
+            if (running.contains(c.getId()) || !"nest".equals(c.getLabelsMap().get(OWNER_LABEL))
+                    || !nodeId.equals(c.getLabelsMap().get(NODE_LABEL))) {
+                continue;
+            }
+            done.add(c.getId());
+            try {
+                new Resources(c.getId(), c.getSnapshotter().isEmpty() ? settings.snapshotter() : c.getSnapshotter()).remove(engine);
+                removed++;
+            } catch (SandboxException e) {
+                LOG.warning("cannot remove orphaned container " + c.getId() + " of node " + nodeId + ": " + e.getMessage());
+            }
+            deleteState(c.getId());
+        }
+        // a start that crashed before its container record: the lease (and the snapshot it holds) only
+        for (Lease l : leases) {
+            if (running.contains(l.getId()) || done.contains(l.getId()) || !nodeId.equals(l.getLabelsMap().get(NODE_LABEL))) {
+                continue;
+            }
+            try {
+                new Resources(l.getId(), settings.snapshotter()).remove(engine);
+            } catch (SandboxException e) {
+                LOG.warning("cannot remove orphaned lease " + l.getId() + " of node " + nodeId + ": " + e.getMessage());
+            }
+            deleteState(l.getId());
+        }
+        return removed;
+    }
+
+    /** A filter value in containerd's filter syntax: quoted unless it is a plain word. */
+    static String quoted(String value) {
+        if (value.matches("[A-Za-z0-9_]+")) {
+            return value;
+        }
+        return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    private void deleteState(String id) {
+        try {
+            PodOutput.deleteTree(stateDir.resolve(id));
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "cannot delete " + stateDir.resolve(id), e);
+        }
+    }
+
+    @Override
+    public String pathInPod(PodSpec spec, Path hostPath) {
+        Path root = spec.codeRoot().toAbsolutePath().normalize();
+        Path p = hostPath.toAbsolutePath().normalize();
+        if (!p.startsWith(root)) {
+            throw new SandboxException(hostPath + " is not under the node's code directory " + root
+                    + ", the only host directory mounted into containerd pods");
+        }
+        String rel = root.relativize(p).toString().replace('\\', '/');
+        return rel.isEmpty() ? OciSpec.CODE_MOUNT : OciSpec.CODE_MOUNT + "/" + rel;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            pods.values().parallelStream().forEach(p -> p.stop(Duration.ofSeconds(2)));
+        } finally {
+            helpers.shutdownNow();
+            engine.close();
+        }
+    }
+
+    /** Milliseconds per phase of one start, for {@link Pod#describe()} and profiling. */
+    static final class Timings {
+        private final StringBuilder sb = new StringBuilder();
+        private long last = System.nanoTime();
+
+        void lap(String phase) {
+            long now = System.nanoTime();
+            sb.append(sb.isEmpty() ? "" : ", ").append(phase).append(' ')
+                    .append(String.format(Locale.ROOT, "%.1f", (now - last) / 1e6)).append(" ms");
+            last = now;
+        }
+
+        @Override
+        public String toString() {
+            return sb.toString();
+        }
+    }
+}

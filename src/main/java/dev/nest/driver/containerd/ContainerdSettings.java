@@ -1,0 +1,182 @@
+package dev.nest.driver.containerd;
+
+import dev.nest.spi.SandboxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The options of {@code sidecar.drivers.containerd} in nest.yaml, validated. Every key is optional:
+ *
+ * <pre>
+ * address: /run/nest/containerd/containerd.sock   # containerd's gRPC socket (distribution/setup-engines.sh starts it)
+ * namespace: nest                                 # containerd namespace of the images and pods
+ * snapshotter: overlayfs                          # snapshotter the images were unpacked for
+ * runtime: io.containerd.runc.v2                  # the shim that runs the containers
+ * timeout: 30s                                    # longest single call (create, start, delete, list)
+ * shim: shared                                    # shared: one runc shim serves all pods of the node; per-pod: one each
+ * tmpfs-size: 64m                                 # size of the writable /tmp of each pod
+ * init: /usr/bin/docker-init                      # a tiny init (tini) as PID 1, bind-mounted from the host; none: no init
+ * image.nodejs: docker.io/nest/runtime-nodejs:latest  # default: the runtime.yaml image, as docker.io/...
+ * </pre>
+ *
+ * @param address     the socket path
+ * @param namespace   containerd namespace, sent as the {@code containerd-namespace} header of every call
+ * @param snapshotter snapshotter name
+ * @param runtime     runtime (shim) name
+ * @param timeout     bound of every call
+ * @param sharedShim  whether the pods of a node share one shim process
+ * @param tmpfsBytes  size of {@code /tmp}
+ * @param init        the init binary on the host, if any
+ * @param images      runtime name to image, overriding runtime.yaml
+ */
+record ContainerdSettings(Path address, String namespace, String snapshotter, String runtime, Duration timeout,
+                          boolean sharedShim, long tmpfsBytes, Optional<Path> init, Map<String, String> images) {
+    static final String PREFIX = "sidecar.drivers.containerd.";
+    static final String DEFAULT_ADDRESS = "/run/nest/containerd/containerd.sock";
+    static final String DEFAULT_INIT = "/usr/bin/docker-init";
+    private static final Set<String> KEYS = Set.of("address", "namespace", "snapshotter", "runtime", "timeout", "shim",
+            "tmpfs-size", "init");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,75}");
+    private static final Pattern RUNTIME = Pattern.compile("[a-z0-9]+(\\.[a-z0-9]+){2,}");
+    private static final Pattern SIZE = Pattern.compile("([1-9][0-9]{0,9})([kmg]?)");
+    private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m)");
+
+    ContainerdSettings {
+        images = Map.copyOf(images);
+    }
+
+    /** The image of {@code runtime}: the configured one, else {@code fallback} (runtime.yaml), normalised. */
+    String image(String runtime, String fallback) {
+        String image = images.getOrDefault(runtime, fallback == null ? "" : fallback);
+        return image.isBlank() ? "" : normalise(image);
+    }
+
+    /**
+     * An image name as containerd records it when Docker Hub style names are imported
+     * ({@code nest/runtime-nodejs} becomes {@code docker.io/nest/runtime-nodejs:latest}, {@code node} becomes
+     * {@code docker.io/library/node:latest}); names with a registry host are kept, a missing tag is
+     * {@code latest}. distribution/images/load-containerd.sh names them the same way.
+     */
+    static String normalise(String image) {
+        String n = image.trim();
+        int slash = n.indexOf('/');
+        String first = slash < 0 ? "" : n.substring(0, slash);
+        if (!(first.contains(".") || first.contains(":") || first.equals("localhost"))) {
+            n = "docker.io/" + (slash < 0 ? "library/" : "") + n;
+        }
+        String last = n.substring(n.lastIndexOf('/') + 1);
+        if (!last.contains(":") && !n.contains("@")) {
+            n = n + ":latest";
+        }
+        return n;
+    }
+
+    static ContainerdSettings parse(Map<String, String> options) {
+        List<String> problems = new ArrayList<>();
+        Map<String, String> images = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : options.entrySet()) {
+            String key = e.getKey();
+            if (key.startsWith("image.")) {
+                String runtime = key.substring("image.".length());
+                if (runtime.isBlank() || e.getValue() == null || e.getValue().isBlank() || e.getValue().trim().contains(" ")) {
+                    problems.add(problem(key, e.getValue(), "image.<runtime>: <image>, e.g. image.nodejs: docker.io/nest/runtime-nodejs:latest"));
+                } else {
+                    images.put(runtime, e.getValue().trim());
+                }
+            } else if (!KEYS.contains(key)) {
+                problems.add("unknown key '" + PREFIX + key + "'; known: " + String.join(", ", new TreeSet<>(KEYS))
+                        + ", image.<runtime>");
+            }
+        }
+        String addr = options.getOrDefault("address", DEFAULT_ADDRESS).trim();
+        if (addr.startsWith("unix://")) {
+            addr = addr.substring("unix://".length());
+        }
+        if (!addr.startsWith("/")) {
+            problems.add(problem("address", options.get("address"), "the absolute path of containerd's socket, e.g. " + DEFAULT_ADDRESS));
+            addr = DEFAULT_ADDRESS;
+        }
+        String namespace = name("namespace", options.getOrDefault("namespace", "nest"), problems);
+        String snapshotter = name("snapshotter", options.getOrDefault("snapshotter", "overlayfs"), problems);
+        String runtime = options.getOrDefault("runtime", "io.containerd.runc.v2").trim();
+        if (!RUNTIME.matcher(runtime).matches()) {
+            problems.add(problem("runtime", runtime, "a containerd runtime name, e.g. io.containerd.runc.v2"));
+        }
+        Duration timeout = duration(options.getOrDefault("timeout", "30s"), problems);
+        String shim = options.getOrDefault("shim", "shared").trim();
+        if (!shim.equals("shared") && !shim.equals("per-pod")) {
+            problems.add(problem("shim", shim, "shared (one runc shim process for all pods of the node) or per-pod"));
+        }
+        long tmpfs = size(options.getOrDefault("tmpfs-size", "64m"), problems);
+        String init = options.getOrDefault("init", DEFAULT_INIT).trim();
+        Optional<Path> initPath = Optional.empty();
+        if (init.startsWith("/")) {
+            initPath = Optional.of(Path.of(init));
+        } else if (!init.equals("none")) {
+            problems.add(problem("init", init, "the absolute path of an init binary on this machine (e.g. "
+                    + DEFAULT_INIT + ") or none"));
+        }
+        if (!problems.isEmpty()) {
+            throw new SandboxException("invalid containerd driver options: " + String.join("; ", problems));
+        }
+        return new ContainerdSettings(Path.of(addr), namespace, snapshotter, runtime, timeout, shim.equals("shared"), tmpfs,
+                initPath, images);
+    }
+
+    private static String name(String key, String value, List<String> problems) {
+        String v = value.trim();
+        if (!NAME.matcher(v).matches()) {
+            problems.add(problem(key, value, "letters, digits, '.', '_' and '-', starting with a letter or digit"));
+        }
+        return v;
+    }
+
+    private static Duration duration(String value, List<String> problems) {
+        Matcher m = DURATION.matcher(value.trim());
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            Duration d = switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                default -> Duration.ofMinutes(n);
+            };
+            if (d.compareTo(Duration.ofSeconds(1)) >= 0 && d.compareTo(Duration.ofMinutes(10)) <= 0) {
+                return d;
+            }
+        }
+        problems.add(problem("timeout", value, "a duration from 1s to 10m, e.g. 30s, 1500ms, 2m"));
+        return Duration.ofSeconds(30);
+    }
+
+    private static long size(String value, List<String> problems) {
+        Matcher m = SIZE.matcher(value.trim().toLowerCase(Locale.ROOT));
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            long bytes = switch (m.group(2)) {
+                case "k" -> n << 10;
+                case "m" -> n << 20;
+                case "g" -> n << 30;
+                default -> n;
+            };
+            if (bytes >= 1 << 20) {
+                return bytes;
+            }
+        }
+        problems.add(problem("tmpfs-size", value, "a size of at least 1m: bytes or a number with k, m or g, e.g. 64m"));
+        return 64L << 20;
+    }
+
+    private static String problem(String key, String value, String allowed) {
+        return "key '" + PREFIX + key + "': value '" + value + "' is not valid; allowed: " + allowed;
+    }
+}
