@@ -1,17 +1,16 @@
 package dev.nest.driver.containerd;
 
+import dev.nest.spi.DriverOptions;
 import dev.nest.spi.SandboxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -48,8 +47,6 @@ record ContainerdSettings(Path address, String namespace, String snapshotter, St
             "tmpfs-size", "init");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,75}");
     private static final Pattern RUNTIME = Pattern.compile("[a-z0-9]+(\\.[a-z0-9]+){2,}");
-    private static final Pattern SIZE = Pattern.compile("([1-9][0-9]{0,9})([kmg]?)");
-    private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m)");
 
     ContainerdSettings {
         images = Map.copyOf(images);
@@ -112,12 +109,12 @@ record ContainerdSettings(Path address, String namespace, String snapshotter, St
         if (!RUNTIME.matcher(runtime).matches()) {
             problems.add(problem("runtime", runtime, "a containerd runtime name, e.g. io.containerd.runc.v2"));
         }
-        Duration timeout = duration(options.getOrDefault("timeout", "30s"), problems);
+        Duration timeout = DriverOptions.timeout(PREFIX, "timeout", options.getOrDefault("timeout", "30s"), problems);
         String shim = options.getOrDefault("shim", "shared").trim();
         if (!shim.equals("shared") && !shim.equals("per-pod")) {
             problems.add(problem("shim", shim, "shared (one runc shim process for all pods of the node) or per-pod"));
         }
-        long tmpfs = size(options.getOrDefault("tmpfs-size", "64m"), problems);
+        long tmpfs = DriverOptions.size(PREFIX, "tmpfs-size", options.getOrDefault("tmpfs-size", "64m"), 1L << 20, 64L << 20, problems);
         String init = options.getOrDefault("init", DEFAULT_INIT).trim();
         Optional<Path> initPath = Optional.empty();
         if (init.startsWith("/")) {
@@ -141,42 +138,7 @@ record ContainerdSettings(Path address, String namespace, String snapshotter, St
         return v;
     }
 
-    private static Duration duration(String value, List<String> problems) {
-        Matcher m = DURATION.matcher(value.trim());
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            Duration d = switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                default -> Duration.ofMinutes(n);
-            };
-            if (d.compareTo(Duration.ofSeconds(1)) >= 0 && d.compareTo(Duration.ofMinutes(10)) <= 0) {
-                return d;
-            }
-        }
-        problems.add(problem("timeout", value, "a duration from 1s to 10m, e.g. 30s, 1500ms, 2m"));
-        return Duration.ofSeconds(30);
-    }
-
-    private static long size(String value, List<String> problems) {
-        Matcher m = SIZE.matcher(value.trim().toLowerCase(Locale.ROOT));
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            long bytes = switch (m.group(2)) {
-                case "k" -> n << 10;
-                case "m" -> n << 20;
-                case "g" -> n << 30;
-                default -> n;
-            };
-            if (bytes >= 1 << 20) {
-                return bytes;
-            }
-        }
-        problems.add(problem("tmpfs-size", value, "a size of at least 1m: bytes or a number with k, m or g, e.g. 64m"));
-        return 64L << 20;
-    }
-
     private static String problem(String key, String value, String allowed) {
-        return "key '" + PREFIX + key + "': value '" + value + "' is not valid; allowed: " + allowed;
+        return DriverOptions.problem(PREFIX, key, value, allowed);
     }
 }

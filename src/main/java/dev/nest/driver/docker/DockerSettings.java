@@ -1,5 +1,6 @@
 package dev.nest.driver.docker;
 
+import dev.nest.spi.DriverOptions;
 import dev.nest.spi.SandboxException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -11,7 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -39,7 +39,6 @@ record DockerSettings(URI host, Duration timeout, Map<String, String> images, St
     static final String DEFAULT_HOST = "unix:///var/run/docker.sock";
     private static final Set<String> KEYS = Set.of("host", "timeout", "tmpfs-size", "init", "log-max-size");
     private static final Pattern SIZE = Pattern.compile("[1-9][0-9]{0,9}[kmg]?");
-    private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m)");
 
     DockerSettings {
         images = Map.copyOf(images);
@@ -73,7 +72,7 @@ record DockerSettings(URI host, Duration timeout, Map<String, String> images, St
             }
         }
         URI host = host(options.getOrDefault("host", DEFAULT_HOST), problems);
-        Duration timeout = duration(options.getOrDefault("timeout", "30s"), problems);
+        Duration timeout = DriverOptions.timeout(PREFIX, "timeout", options.getOrDefault("timeout", "30s"), problems);
         String tmpfs = size("tmpfs-size", options.getOrDefault("tmpfs-size", "64m"), problems);
         String logMax = size("log-max-size", options.getOrDefault("log-max-size", "10m"), problems);
         String init = options.getOrDefault("init", "true").trim();
@@ -104,23 +103,6 @@ record DockerSettings(URI host, Duration timeout, Map<String, String> images, St
         return URI.create(DEFAULT_HOST);
     }
 
-    private static Duration duration(String value, List<String> problems) {
-        Matcher m = DURATION.matcher(value.trim());
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            Duration d = switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                default -> Duration.ofMinutes(n);
-            };
-            if (d.compareTo(Duration.ofSeconds(1)) >= 0 && d.compareTo(Duration.ofMinutes(10)) <= 0) {
-                return d;
-            }
-        }
-        problems.add(problem("timeout", value, "a duration from 1s to 10m, e.g. 30s, 1500ms, 2m"));
-        return Duration.ofSeconds(30);
-    }
-
     private static String size(String key, String value, List<String> problems) {
         String v = value.trim().toLowerCase(java.util.Locale.ROOT);
         if (SIZE.matcher(v).matches()) {
@@ -131,6 +113,6 @@ record DockerSettings(URI host, Duration timeout, Map<String, String> images, St
     }
 
     private static String problem(String key, String value, String allowed) {
-        return "key '" + PREFIX + key + "': value '" + value + "' is not valid; allowed: " + allowed;
+        return DriverOptions.problem(PREFIX, key, value, allowed);
     }
 }
