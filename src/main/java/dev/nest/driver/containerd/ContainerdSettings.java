@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * snapshotter: overlayfs                          # snapshotter the images were unpacked for
  * runtime: io.containerd.runc.v2                  # the shim that runs the containers
  * timeout: 30s                                    # longest single call (create, start, delete, list)
- * shim: shared                                    # shared: one runc shim serves all pods of the node; per-pod: one each
+ * shim: per-pod                                   # per-pod: one runc shim each; shared: one shim serves all pods of the node
  * tmpfs-size: 64m                                 # size of the writable /tmp of each pod
  * init: /usr/bin/docker-init                      # a tiny init (tini) as PID 1, bind-mounted from the host; none: no init
  * image.nodejs: docker.io/nest/runtime-nodejs:latest  # default: the runtime.yaml image, as docker.io/...
@@ -110,7 +110,7 @@ record ContainerdSettings(Path address, String namespace, String snapshotter, St
             problems.add(problem("runtime", runtime, "a containerd runtime name, e.g. io.containerd.runc.v2"));
         }
         Duration timeout = DriverOptions.timeout(PREFIX, "timeout", options.getOrDefault("timeout", "30s"), problems);
-        String shim = options.getOrDefault("shim", "shared").trim();
+        String shim = options.getOrDefault("shim", "per-pod").trim();
         if (!shim.equals("shared") && !shim.equals("per-pod")) {
             problems.add(problem("shim", shim, "shared (one runc shim process for all pods of the node) or per-pod"));
         }

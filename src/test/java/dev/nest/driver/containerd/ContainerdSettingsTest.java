@@ -21,7 +21,7 @@ class ContainerdSettingsTest {
         assertEquals("overlayfs", s.snapshotter());
         assertEquals("io.containerd.runc.v2", s.runtime());
         assertEquals(Duration.ofSeconds(30), s.timeout());
-        assertTrue(s.sharedShim());
+        assertFalse(s.sharedShim());
         assertEquals(64L << 20, s.tmpfsBytes());
         assertEquals(Optional.of(Path.of("/usr/bin/docker-init")), s.init());
     }
@@ -29,14 +29,14 @@ class ContainerdSettingsTest {
     @Test
     void readsEveryKey() {
         ContainerdSettings s = ContainerdSettings.parse(Map.of("address", "unix:///tmp/c.sock", "namespace", "ns1",
-                "snapshotter", "native", "runtime", "io.containerd.runsc.v1", "timeout", "1500ms", "shim", "per-pod",
+                "snapshotter", "native", "runtime", "io.containerd.runsc.v1", "timeout", "1500ms", "shim", "shared",
                 "tmpfs-size", "2g", "init", "none", "image.nodejs", "registry.local:5000/node:1"));
         assertEquals(Path.of("/tmp/c.sock"), s.address());
         assertEquals("ns1", s.namespace());
         assertEquals("native", s.snapshotter());
         assertEquals("io.containerd.runsc.v1", s.runtime());
         assertEquals(Duration.ofMillis(1500), s.timeout());
-        assertFalse(s.sharedShim());
+        assertTrue(s.sharedShim());
         assertEquals(2L << 30, s.tmpfsBytes());
         assertEquals(Optional.empty(), s.init());
         assertEquals("registry.local:5000/node:1", s.image("nodejs", "ignored"));
