@@ -7,10 +7,13 @@ import dev.nest.artifact.PackageLimits;
 import dev.nest.cluster.Cluster;
 import dev.nest.cluster.EmbeddedZooKeeper;
 import dev.nest.cluster.NodeInfo;
+import dev.nest.cluster.ReadyCount;
 import dev.nest.common.Json;
 import dev.nest.common.NestException;
 import dev.nest.config.ConfigException;
 import dev.nest.config.NestConfig;
+import dev.nest.deploy.ArtifactReplicator;
+import dev.nest.deploy.CodeFetcher;
 import dev.nest.deploy.Deployer;
 import dev.nest.deploy.FunctionFiles;
 import dev.nest.gateway.Gateway;
@@ -119,16 +122,19 @@ public final class NestServer implements AutoCloseable {
             catalogRef.set(cluster.functions());
             timer.mark("cluster");
 
+            // cluster: code this node lacks comes from a holder; deploys return once the package is on enough nodes
+            CodeFetcher code = new CodeFetcher(artifacts, cluster.artifactHolders());
             NodeAgent agent = new NodeAgent(config.sidecar(), nodeId, data, data.resolve("artifacts").resolve("code"),
-                    driver, runtimes, digest -> artifacts.find(digest).map(a -> a.codeDir()), store::log,
-                    cluster.functions(), clock);
+                    driver, runtimes, code::ensureLocal, store::log, cluster.functions(), clock);
             closers.push(agent);
-            Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock);
+            Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock,
+                    new ArtifactReplicator(artifacts, cluster.artifactHolders(), config.cluster().artifactReplicas()));
             FunctionFiles files = new FunctionFiles(config.functionsDir(), deployer, cluster.functions(), 2_000);
             closers.push(files);
             files.start();
             timer.mark("functions");
             agent.start();
+            cluster.publishReady(() -> readyCounts(agent));
             timer.mark("agent");
 
             String url = "http://" + config.node().address() + ":" + config.server().port();
@@ -151,7 +157,8 @@ public final class NestServer implements AutoCloseable {
                 throw new ConfigException("cannot start the admin server on a loopback port");
             }
             timer.mark("admin");
-            Gateway gateway = new Gateway(cluster.functions(), agent, store::record, config.server().maxBody(), clock);
+            Gateway gateway = new Gateway(cluster.functions(), agent, store::record, config.server().maxBody(), clock,
+                    cluster.routes());
             try {
                 gateway.start(config.server().host(), config.server().port(), web.port(),
                         Math.max(1, Runtime.getRuntime().availableProcessors()));
@@ -202,6 +209,25 @@ public final class NestServer implements AutoCloseable {
             r.versions().values().forEach(v -> digests.add(v.digest()));
         }
         return digests;
+    }
+
+    /** This node's ready instances per function version, for the cluster's routing tables. */
+    private static List<ReadyCount> readyCounts(NodeAgent agent) {
+        Map<String, int[]> counts = new java.util.TreeMap<>();
+        for (var i : agent.instances()) {
+            if (i.state().equals("READY")) {
+                int[] c = counts.computeIfAbsent(i.function() + "@" + i.version(), k -> new int[2]);
+                c[0]++;
+                c[1] += i.inFlight();
+            }
+        }
+        List<ReadyCount> out = new java.util.ArrayList<>();
+        counts.forEach((k, c) -> {
+            int at = k.lastIndexOf('@');
+            out.add(new ReadyCount(dev.nest.function.FunctionId.parse(k.substring(0, at)),
+                    Integer.parseInt(k.substring(at + 1)), c[0], c[1]));
+        });
+        return out;
     }
 
     /** Waits for a start-up step; its failure becomes this start's failure. */

@@ -3,22 +3,29 @@ package dev.nest.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nest.common.Json;
 import dev.nest.config.NestConfig;
+import dev.nest.deploy.ArtifactHolders;
 import dev.nest.function.FunctionRegistry;
+import dev.nest.gateway.PeerRoutes;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
 
 /**
  * This node's membership of the cluster: the Curator client, the ephemeral node registration, the leader
@@ -41,15 +48,33 @@ public final class Cluster implements AutoCloseable {
     private final ZooKeeperFunctionRegistry registry;
     private final LeaderLatch latch;
     private final PersistentNode registration;
+    private final ReadyInstances ready;
+    private final Duration opTimeout;
     private volatile State state = State.DEGRADED;
+    /** The region's leader epoch this node won, or -1 while it is not the leader. */
+    private volatile int epoch = -1;
+    private volatile Optional<String> lastLeader = Optional.empty();
 
     private Cluster(CuratorFramework client, ZooKeeperPaths paths, NodeInfo self, Clock clock, Duration opTimeout) {
         this.client = client;
         this.paths = paths;
         this.self = self;
+        this.opTimeout = opTimeout;
         this.registry = new ZooKeeperFunctionRegistry(client, paths, clock, opTimeout);
         this.latch = new LeaderLatch(client, paths.leader(), self.id());
         this.registration = new PersistentNode(client, CreateMode.EPHEMERAL, false, paths.node(self.id()), Json.bytes(self));
+        this.ready = new ReadyInstances(client, paths, self);
+        this.latch.addListener(new LeaderLatchListener() {
+            @Override
+            public void isLeader() {
+                claimEpoch();
+            }
+
+            @Override
+            public void notLeader() {
+                epoch = -1;
+            }
+        });
     }
 
     /** Connects to {@code connectString} and joins the cluster as {@code self}. */
@@ -78,6 +103,7 @@ public final class Cluster implements AutoCloseable {
         cluster.state = State.CONNECTED;
         try {
             cluster.registry.start();
+            cluster.ready.start();
             cluster.registration.start();
             cluster.latch.start();
         } catch (Exception e) {
@@ -111,18 +137,150 @@ public final class Cluster implements AutoCloseable {
         return registry;
     }
 
+    /** Where the gateway may forward invocations this node cannot serve warm: peers' ready instances. */
+    public PeerRoutes routes() {
+        return ready;
+    }
+
+    /**
+     * Publishes this node's ready instances, as {@code counts} reports them, to every other node's routing table;
+     * read every 200 ms and written only when it changed. Call once, when the node agent runs.
+     */
+    public void publishReady(Supplier<List<ReadyCount>> counts) {
+        ready.publish(counts);
+    }
+
+    /** Which nodes hold which packages, for the deployer and the code fetcher. */
+    public ArtifactHolders artifactHolders() {
+        return new ZooKeeperArtifactHolders(this);
+    }
+
+    CuratorFramework client() {
+        return client;
+    }
+
+    ZooKeeperPaths paths() {
+        return paths;
+    }
+
+    /**
+     * Waits until ZooKeeper is reachable, at most {@code cluster.operation-timeout}.
+     *
+     * @throws ClusterException naming {@code what} could not be done, when it stays unreachable
+     */
+    void awaitConnected(String what) {
+        if (client.getZookeeperClient().isConnected()) {
+            return;
+        }
+        try {
+            if (client.blockUntilConnected((int) opTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new ClusterException("cannot " + what + ": ZooKeeper was unreachable for cluster.operation-timeout ("
+                + opTimeout.toMillis() + " ms); the cluster is " + state + ", see GET /api/v1/cluster and check the "
+                + "ensemble in cluster.zookeeper", null);
+    }
+
+    // ---- fencing of leader-only writes -----------------------------------------------------------------
+
+    /**
+     * Called when this node wins the election: increments the region's epoch ({@code epoch}'s data version) and
+     * keeps the new value. Every leader write checks it, so a leader that lost its session (and so its
+     * leadership) while it was partitioned cannot write after a successor claimed a newer epoch.
+     */
+    void claimEpoch() {
+        try {
+            client.createContainers(paths.root());
+            try {
+                client.create().forPath(paths.epoch(), new byte[0]);
+            } catch (KeeperException.NodeExistsException exists) {
+                // claimed before
+            }
+            Stat stat = client.setData().forPath(paths.epoch(), self.id().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            epoch = stat.getVersion();
+            LOG.info("node " + self.id() + " leads region " + self.region() + " at epoch " + epoch);
+        } catch (Exception e) {
+            epoch = -1;
+            LOG.log(Level.WARNING, "cannot claim the leader epoch; leader-only writes are refused until it is claimed", e);
+        }
+    }
+
+    /** The epoch this node leads at, when it is the leader and has claimed one. */
+    public Optional<Integer> epoch() {
+        int e = epoch;
+        return e >= 0 && latch.hasLeadership() ? Optional.of(e) : Optional.empty();
+    }
+
+    /**
+     * Writes {@code data} at {@code relativePath} under the region's root (creating it and its parents) as the
+     * leader: in one transaction with a check that the region's epoch is still the one this node claimed.
+     *
+     * @throws ClusterException 503 when this node is not the leader, lost its leadership to a newer epoch (then it
+     *                          must stop leader-only work), or ZooKeeper is unreachable
+     */
+    public void writeAsLeader(String relativePath, byte[] data) {
+        leaderTransaction(relativePath, data, false);
+    }
+
+    /** Deletes {@code relativePath} under the region's root as the leader; see {@link #writeAsLeader}. */
+    public void deleteAsLeader(String relativePath) {
+        leaderTransaction(relativePath, null, true);
+    }
+
+    private void leaderTransaction(String relativePath, byte[] data, boolean delete) {
+        if (relativePath.startsWith("/") || relativePath.contains("..") || relativePath.isBlank()) {
+            throw new IllegalArgumentException("a path relative to the region root, without '..', not '" + relativePath + "'");
+        }
+        int e = epoch;
+        if (e < 0 || !latch.hasLeadership() || state != State.CONNECTED) {
+            throw new ClusterException("node " + self.id() + " is not the leader of region " + self.region()
+                    + " (leader: " + leaderId().orElse("none") + ", cluster " + state + "); leader-only writes are refused", null);
+        }
+        String path = paths.root() + "/" + relativePath;
+        try {
+            List<CuratorOp> ops = new ArrayList<>();
+            ops.add(client.transactionOp().check().withVersion(e).forPath(paths.epoch()));
+            boolean exists = client.checkExists().forPath(path) != null;
+            if (delete) {
+                if (!exists) {
+                    return;
+                }
+                ops.add(client.transactionOp().delete().forPath(path));
+            } else if (exists) {
+                ops.add(client.transactionOp().setData().forPath(path, data));
+            } else {
+                client.createContainers(path.substring(0, path.lastIndexOf('/')));
+                ops.add(client.transactionOp().create().forPath(path, data));
+            }
+            client.transaction().forOperations(ops);
+        } catch (KeeperException.BadVersionException stale) {
+            epoch = -1;
+            throw new ClusterException("node " + self.id() + " was fenced off: the region's leader epoch moved past " + e
+                    + " (another node leads now); it stops leader-only work", stale);
+        } catch (Exception ex) {
+            throw new ClusterException("cannot write " + path + " as the leader: " + ex.getMessage(), ex);
+        }
+    }
+
     public boolean isLeader() {
         return latch.hasLeadership();
     }
 
     /** The current leader's node id, when one is known. */
     public Optional<String> leaderId() {
+        if (state != State.CONNECTED) {
+            return lastLeader; // do not wait for an unreachable ZooKeeper
+        }
         try {
             String id = latch.getLeader().getId();
-            return id == null || id.isEmpty() ? Optional.empty() : Optional.of(id);
+            lastLeader = id == null || id.isEmpty() ? Optional.empty() : Optional.of(id);
         } catch (Exception e) {
-            return Optional.empty();
+            lastLeader = Optional.empty();
         }
+        return lastLeader;
     }
 
     /** The nodes currently registered in this region. */
@@ -151,7 +309,10 @@ public final class Cluster implements AutoCloseable {
         n.put("node", self.id());
         n.put("leader", leaderId().orElse(""));
         n.put("isLeader", isLeader());
+        n.put("epoch", epoch().orElse(-1));
         n.set("nodes", Json.mapper().valueToTree(state == State.CONNECTED ? nodes() : List.of()));
+        // the routing table as this node's gateway sees it (its last known content while DEGRADED)
+        n.set("ready", Json.mapper().valueToTree(ready.documents()));
         return n;
     }
 
@@ -166,6 +327,7 @@ public final class Cluster implements AutoCloseable {
         } catch (Exception e) {
             LOG.log(Level.FINE, "leader latch close", e);
         }
+        ready.close();
         try {
             registration.close();
         } catch (Exception e) {
