@@ -18,6 +18,8 @@ import java.util.logging.Logger;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.transaction.CuratorOp;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
@@ -49,11 +51,12 @@ public final class Cluster implements AutoCloseable {
     private final LeaderLatch latch;
     private final PersistentNode registration;
     private final ReadyInstances ready;
+    private final CuratorCache nodeCache;
+    private final CuratorCache leaderCache;
     private final Duration opTimeout;
     private volatile State state = State.DEGRADED;
     /** The region's leader epoch this node won, or -1 while it is not the leader. */
     private volatile int epoch = -1;
-    private volatile Optional<String> lastLeader = Optional.empty();
 
     private Cluster(CuratorFramework client, ZooKeeperPaths paths, NodeInfo self, Clock clock, Duration opTimeout) {
         this.client = client;
@@ -64,6 +67,8 @@ public final class Cluster implements AutoCloseable {
         this.latch = new LeaderLatch(client, paths.leader(), self.id());
         this.registration = new PersistentNode(client, CreateMode.EPHEMERAL, false, paths.node(self.id()), Json.bytes(self));
         this.ready = new ReadyInstances(client, paths, self);
+        this.nodeCache = CuratorCache.build(client, paths.nodes());
+        this.leaderCache = CuratorCache.build(client, paths.leader());
         this.latch.addListener(new LeaderLatchListener() {
             @Override
             public void isLeader() {
@@ -104,6 +109,8 @@ public final class Cluster implements AutoCloseable {
         try {
             cluster.registry.start();
             cluster.ready.start();
+            cluster.nodeCache.start();
+            cluster.leaderCache.start();
             cluster.registration.start();
             cluster.latch.start();
         } catch (Exception e) {
@@ -269,36 +276,61 @@ public final class Cluster implements AutoCloseable {
         return latch.hasLeadership();
     }
 
-    /** The current leader's node id, when one is known. */
+    /**
+     * The current leader's node id, when one is known: the latch participant with the lowest sequence number in
+     * the in-memory mirror of {@code leader/} (never waits for ZooKeeper; while it is unreachable, the last known).
+     */
     public Optional<String> leaderId() {
-        if (state != State.CONNECTED) {
-            return lastLeader; // do not wait for an unreachable ZooKeeper
-        }
-        try {
-            String id = latch.getLeader().getId();
-            lastLeader = id == null || id.isEmpty() ? Optional.empty() : Optional.of(id);
-        } catch (Exception e) {
-            lastLeader = Optional.empty();
-        }
-        return lastLeader;
+        String prefix = paths.leader() + "/";
+        return leaderCache.stream()
+                .filter(d -> d.getPath().startsWith(prefix) && d.getPath().lastIndexOf('-') > prefix.length())
+                .min(java.util.Comparator.comparing((ChildData d) -> d.getPath().substring(d.getPath().lastIndexOf('-') + 1)))
+                .map(d -> new String(d.getData(), java.nio.charset.StandardCharsets.UTF_8))
+                .filter(id -> !id.isEmpty());
     }
 
-    /** The nodes currently registered in this region. */
+    /**
+     * The nodes registered in this region, from the in-memory mirror of {@code nodes/} (never waits for ZooKeeper;
+     * while it is unreachable, the last known registrations).
+     */
     public List<NodeInfo> nodes() {
         List<NodeInfo> out = new ArrayList<>();
-        try {
-            for (String child : client.getChildren().forPath(paths.nodes())) {
-                try {
-                    byte[] data = client.getData().forPath(paths.node(child));
-                    out.add(Json.read(data, NodeInfo.class));
-                } catch (org.apache.zookeeper.KeeperException.NoNodeException gone) {
-                    // left between the two reads
-                }
-            }
-        } catch (Exception e) {
-            throw new ClusterException("cannot list nodes: " + e.getMessage(), e);
-        }
+        String prefix = paths.nodes() + "/";
+        nodeCache.stream().filter(d -> d.getPath().startsWith(prefix) && d.getPath().indexOf('/', prefix.length()) < 0)
+                .sorted(java.util.Comparator.comparing(ChildData::getPath)).forEach(d -> {
+                    try {
+                        out.add(Json.read(d.getData(), NodeInfo.class));
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.FINE, "ignoring unreadable registration " + d.getPath(), e);
+                    }
+                });
         return out;
+    }
+
+    /**
+     * Runs one ZooKeeper operation for {@code what}, failing with a {@link ClusterException} that says why when it
+     * does not finish within {@code cluster.operation-timeout} (Curator itself would retry far longer).
+     */
+    <T> T bounded(String what, java.util.concurrent.Callable<T> op) {
+        awaitConnected(what);
+        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(op);
+        Thread.ofVirtual().name("nest-zk-op").start(task);
+        try {
+            return task.get(opTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            task.cancel(true);
+            throw new ClusterException("cannot " + what + " within cluster.operation-timeout (" + opTimeout.toMillis()
+                    + " ms): ZooKeeper did not answer; the cluster is " + state + ", see GET /api/v1/cluster", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof ClusterException ce) {
+                throw ce;
+            }
+            throw new ClusterException("cannot " + what + ": " + c.getMessage(), c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterException("interrupted while trying to " + what, e);
+        }
     }
 
     /** A raw read used for diagnostics ({@code GET /api/v1/cluster}). */
@@ -310,7 +342,7 @@ public final class Cluster implements AutoCloseable {
         n.put("leader", leaderId().orElse(""));
         n.put("isLeader", isLeader());
         n.put("epoch", epoch().orElse(-1));
-        n.set("nodes", Json.mapper().valueToTree(state == State.CONNECTED ? nodes() : List.of()));
+        n.set("nodes", Json.mapper().valueToTree(nodes()));
         // the routing table as this node's gateway sees it (its last known content while DEGRADED)
         n.set("ready", Json.mapper().valueToTree(ready.documents()));
         return n;
@@ -328,6 +360,8 @@ public final class Cluster implements AutoCloseable {
             LOG.log(Level.FINE, "leader latch close", e);
         }
         ready.close();
+        nodeCache.close();
+        leaderCache.close();
         try {
             registration.close();
         } catch (Exception e) {

@@ -11,7 +11,8 @@ import org.apache.zookeeper.KeeperException;
  * Package holders in ZooKeeper: one persistent child per holder, {@code artifacts/<sha256>/<node>}. A holder
  * entry outlives its node's session on purpose (the package stays on that node's disk); readers intersect it
  * with the live {@code nodes/} registrations. Every call first waits for ZooKeeper up to
- * {@code cluster.operation-timeout} and then fails with a {@link ClusterException} that says so.
+ * {@code cluster.operation-timeout} and then fails with a {@link ClusterException} that says so; the live nodes
+ * come from the in-memory mirror of {@code nodes/}.
  */
 final class ZooKeeperArtifactHolders implements ArtifactHolders {
     private final Cluster cluster;
@@ -32,33 +33,24 @@ final class ZooKeeperArtifactHolders implements ArtifactHolders {
 
     @Override
     public void record(String digest, String node) {
-        cluster.awaitConnected("record the holders of package " + digest);
-        try {
-            cluster.client().create().orSetData().creatingParentContainersIfNeeded()
-                    .forPath(cluster.paths().holder(digest, node), new byte[0]);
-        } catch (Exception e) {
-            throw new ClusterException("cannot record node " + node + " as a holder of package " + digest + ": "
-                    + e.getMessage() + " (is ZooKeeper reachable? see GET /api/v1/cluster)", e);
-        }
+        cluster.bounded("record node " + node + " as a holder of package " + digest, () -> cluster.client().create()
+                .orSetData().creatingParentContainersIfNeeded().forPath(cluster.paths().holder(digest, node), new byte[0]));
     }
 
     @Override
     public List<Node> holders(String digest) {
-        cluster.awaitConnected("list the holders of package " + digest);
-        Set<String> ids;
-        try {
-            ids = new HashSet<>(cluster.client().getChildren().forPath(cluster.paths().artifact(digest)));
-        } catch (KeeperException.NoNodeException e) {
-            return List.of();
-        } catch (Exception e) {
-            throw new ClusterException("cannot list the holders of package " + digest + ": " + e.getMessage(), e);
-        }
+        Set<String> ids = cluster.bounded("list the holders of package " + digest, () -> {
+            try {
+                return new HashSet<>(cluster.client().getChildren().forPath(cluster.paths().artifact(digest)));
+            } catch (KeeperException.NoNodeException e) {
+                return Set.<String>of();
+            }
+        });
         return peers().stream().filter(n -> ids.contains(n.node())).toList();
     }
 
     @Override
     public List<Node> peers() {
-        cluster.awaitConnected("list the live nodes");
         List<Node> out = new ArrayList<>();
         for (NodeInfo n : cluster.nodes()) {
             if (!n.id().equals(cluster.self().id())) {
