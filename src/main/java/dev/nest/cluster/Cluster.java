@@ -162,6 +162,10 @@ public final class Cluster implements AutoCloseable {
         return new ZooKeeperArtifactHolders(this);
     }
 
+    LeaderLatch latchForTests() {
+        return latch;
+    }
+
     CuratorFramework client() {
         return client;
     }
