@@ -20,6 +20,7 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
@@ -108,9 +109,9 @@ public final class Cluster implements AutoCloseable {
         cluster.state = State.CONNECTED;
         try {
             cluster.registry.start();
-            cluster.ready.start();
-            cluster.nodeCache.start();
-            cluster.leaderCache.start();
+            cluster.ready.start(config.operationTimeout());
+            primed(cluster.nodeCache, "nodes", config.operationTimeout());
+            primed(cluster.leaderCache, "leader", config.operationTimeout());
             cluster.registration.start();
             cluster.latch.start();
         } catch (Exception e) {
@@ -118,6 +119,16 @@ public final class Cluster implements AutoCloseable {
             throw new ClusterException("cannot join the cluster at " + connectString + ": " + e.getMessage(), e);
         }
         return cluster;
+    }
+
+    /** Starts {@code cache} and waits until it holds its whole subtree once. */
+    private static void primed(CuratorCache cache, String what, Duration timeout) throws Exception {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        cache.listenable().addListener(CuratorCacheListener.builder().forInitialized(done::countDown).build());
+        cache.start();
+        if (!done.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("the " + what + " tree did not load within " + timeout.toMillis() + " ms");
+        }
     }
 
     private void onState(ConnectionState s) {

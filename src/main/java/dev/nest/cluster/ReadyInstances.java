@@ -24,6 +24,7 @@ import java.util.logging.Logger;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.zookeeper.CreateMode;
 
@@ -52,6 +53,9 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
     record Document(String node, String address, int port, String zone, List<Entry> instances) {
     }
 
+    private record Parsed(long mzxid, Document document) {
+    }
+
     /** One function version in a document. */
     record Entry(String function, int version, int ready, int inFlight) {
     }
@@ -65,6 +69,9 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
     private volatile Map<FunctionId, Map<Integer, List<Peer>>> remote = Map.of();
     private volatile Map<FunctionId, Set<Integer>> local = Map.of();
     private volatile Map<String, Document> documents = Map.of();
+    /** Parsed documents by path and the ZooKeeper modification they were parsed from: each is parsed once. */
+    private final Map<String, Parsed> parsed = new HashMap<>();
+    private volatile boolean initialized;
     private ScheduledExecutorService publisher;
     private PersistentNode published;
     private List<Entry> lastPublished;
@@ -76,10 +83,26 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
         this.cache = CuratorCache.build(client, paths.ready());
     }
 
-    void start() throws Exception {
+    /** Starts the mirror and waits (at most {@code timeout}) until it holds every document once. */
+    void start(java.time.Duration timeout) throws Exception {
         client.createContainers(paths.ready());
-        cache.listenable().addListener((type, old, now) -> rebuild());
+        java.util.concurrent.CountDownLatch primed = new java.util.concurrent.CountDownLatch(1);
+        cache.listenable().addListener(CuratorCacheListener.builder()
+                .forAll((type, old, now) -> {
+                    if (initialized) {
+                        rebuild();
+                    }
+                })
+                .forInitialized(() -> {
+                    initialized = true;
+                    rebuild();
+                    primed.countDown();
+                })
+                .build());
         cache.start();
+        if (!primed.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("the ready-instance tree did not load within " + timeout.toMillis() + " ms");
+        }
     }
 
     /** Starts publishing what {@code counts} reports, every {@link #PUBLISH_INTERVAL_MS} ms when it changes. */
@@ -130,7 +153,7 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
         local = m;
     }
 
-    private void rebuild() {
+    private synchronized void rebuild() {
         Map<String, Document> docs = new LinkedHashMap<>();
         Map<FunctionId, Map<Integer, List<Peer>>> table = new HashMap<>();
         List<ChildData> all = cache.stream().filter(d -> d.getPath().startsWith(paths.ready() + "/")).toList();
@@ -139,12 +162,18 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
             if (id.contains("/") || d.getData() == null || d.getData().length == 0) {
                 continue;
             }
+            Parsed known = parsed.get(d.getPath());
             Document doc;
-            try {
-                doc = Json.read(d.getData(), Document.class);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "ignoring unreadable ready document " + d.getPath() + ": " + e.getMessage());
-                continue;
+            if (known != null && d.getStat() != null && known.mzxid() == d.getStat().getMzxid()) {
+                doc = known.document();
+            } else {
+                try {
+                    doc = Json.read(d.getData(), Document.class);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "ignoring unreadable ready document " + d.getPath() + ": " + e.getMessage());
+                    continue;
+                }
+                parsed.put(d.getPath(), new Parsed(d.getStat() == null ? -1 : d.getStat().getMzxid(), doc));
             }
             Document before = documents.get(id);
             if (before != null && !before.equals(doc)) {
@@ -164,6 +193,7 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
                 }
             }
         }
+        parsed.keySet().retainAll(all.stream().map(ChildData::getPath).toList());
         for (Map<Integer, List<Peer>> versions : table.values()) {
             versions.replaceAll((v, peers) -> List.copyOf(peers));
         }
