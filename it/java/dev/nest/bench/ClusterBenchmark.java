@@ -144,7 +144,8 @@ public final class ClusterBenchmark {
         String body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors() + " cores, JDK "
                 + System.getProperty("java.runtime.version") + ": three Nest processes (`process` driver, Node.js"
                 + " functions) on 127.0.0.1-3 in zones a, a, b, a three-server ZooKeeper ensemble in the benchmark's JVM,"
-                + " `cluster.session-timeout: " + session.toMillis() + "ms`, everything on this one machine.\n\nCommand: "
+                + " `cluster.session-timeout: " + session.toMillis() + "ms`, everything on this one machine (load average at"
+                + " the end: " + Machine.loadAverage() + ").\n\nCommand: "
                 + "`distribution/bench-cluster.sh` (options: `-Dnest.bench.kills=10 -Dnest.bench.session=3000 "
                 + "-Dnest.bench.functions=10000 -Dnest.bench.nodes=1000`).\n\n" + out;
         System.out.println(HEADING + "\n\n" + body);
