@@ -58,6 +58,8 @@ public final class Cluster implements AutoCloseable {
     private volatile State state = State.DEGRADED;
     /** The region's leader epoch this node won, or -1 while it is not the leader. */
     private volatile int epoch = -1;
+    private final java.util.concurrent.ExecutorService leadership = java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().daemon().name("nest-leadership").unstarted(r));
 
     private Cluster(CuratorFramework client, ZooKeeperPaths paths, NodeInfo self, Clock clock, Duration opTimeout) {
         this.client = client;
@@ -80,7 +82,7 @@ public final class Cluster implements AutoCloseable {
             public void notLeader() {
                 epoch = -1;
             }
-        });
+        }, leadership); // its own thread: claiming the epoch is a blocking write
     }
 
     /** Connects to {@code connectString} and joins the cluster as {@code self}. */
@@ -383,6 +385,7 @@ public final class Cluster implements AutoCloseable {
             LOG.log(Level.FINE, "registration close", e);
         }
         registry.close();
+        leadership.shutdownNow();
         client.close();
     }
 }

@@ -53,7 +53,7 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
     record Document(String node, String address, int port, String zone, List<Entry> instances) {
     }
 
-    private record Parsed(long mzxid, Document document) {
+    private record Parsed(long mzxid, Document document, Peer peer) {
     }
 
     /** One function version in a document. */
@@ -163,18 +163,19 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
                 continue;
             }
             Parsed known = parsed.get(d.getPath());
-            Document doc;
-            if (known != null && d.getStat() != null && known.mzxid() == d.getStat().getMzxid()) {
-                doc = known.document();
-            } else {
+            if (known == null || d.getStat() == null || known.mzxid() != d.getStat().getMzxid()) {
                 try {
-                    doc = Json.read(d.getData(), Document.class);
+                    Document read = Json.read(d.getData(), Document.class);
+                    // resolved here, on Curator's thread, so that the gateway's loops never look up a name
+                    known = new Parsed(d.getStat() == null ? -1 : d.getStat().getMzxid(), read,
+                            new Peer(id, read.address(), read.port()));
                 } catch (RuntimeException e) {
                     LOG.log(Level.WARNING, "ignoring unreadable ready document " + d.getPath() + ": " + e.getMessage());
                     continue;
                 }
-                parsed.put(d.getPath(), new Parsed(d.getStat() == null ? -1 : d.getStat().getMzxid(), doc));
+                parsed.put(d.getPath(), known);
             }
+            Document doc = known.document();
             Document before = documents.get(id);
             if (before != null && !before.equals(doc)) {
                 suspects.remove(id);
@@ -183,7 +184,7 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
             if (id.equals(self.id())) {
                 continue;
             }
-            Peer peer = new Peer(id, doc.address(), doc.port());
+            Peer peer = known.peer();
             for (Entry e : doc.instances() == null ? List.<Entry>of() : doc.instances()) {
                 try {
                     table.computeIfAbsent(FunctionId.parse(e.function()), k -> new HashMap<>())

@@ -288,7 +288,7 @@ public final class Gateway implements AutoCloseable {
                 return;
             }
             peer = peers.get(index);
-            address = new InetSocketAddress(peer.host(), peer.port());
+            address = peer.address();
             if (address.isUnresolved()) {
                 routes.unreachable(peer);
                 next();

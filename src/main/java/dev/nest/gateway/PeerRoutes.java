@@ -1,6 +1,7 @@
 package dev.nest.gateway;
 
 import dev.nest.function.FunctionId;
+import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
@@ -18,11 +19,16 @@ public interface PeerRoutes {
     /**
      * Another node's gateway.
      *
-     * @param node node id
-     * @param host advertised address ({@code node.address})
-     * @param port public port
+     * @param node    node id
+     * @param host    advertised address ({@code node.address})
+     * @param port    public port
+     * @param address {@code host:port}, resolved when the routing table is built, never on an event loop
      */
-    record Peer(String node, String host, int port) {
+    record Peer(String node, String host, int port, InetSocketAddress address) {
+        /** A peer whose address is resolved now (this may look up a host name). */
+        public Peer(String node, String host, int port) {
+            this(node, host, port, new InetSocketAddress(host, port));
+        }
     }
 
     /**
