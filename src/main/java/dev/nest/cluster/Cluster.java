@@ -175,6 +175,10 @@ public final class Cluster implements AutoCloseable {
         return new ZooKeeperArtifactHolders(this);
     }
 
+    ReadyInstances readyForTests() {
+        return ready;
+    }
+
     LeaderLatch latchForTests() {
         return latch;
     }

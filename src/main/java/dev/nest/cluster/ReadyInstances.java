@@ -72,6 +72,7 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
     /** Parsed documents by path and the ZooKeeper modification they were parsed from: each is parsed once. */
     private final Map<String, Parsed> parsed = new HashMap<>();
     private volatile boolean initialized;
+    private volatile Runnable rebuilt = () -> { };
     private ScheduledExecutorService publisher;
     private PersistentNode published;
     private List<Entry> lastPublished;
@@ -200,6 +201,12 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
         }
         documents = docs;
         remote = table;
+        rebuilt.run();
+    }
+
+    /** Runs {@code r} after every rebuild of the table (tests wait on it instead of sleeping). */
+    void onRebuilt(Runnable r) {
+        rebuilt = r;
     }
 
     // ---- PeerRoutes (gateway event loops) --------------------------------------------------------------
