@@ -40,8 +40,8 @@ public final class ArtifactReplicator {
     private final ArtifactStore artifacts;
     private final ArtifactHolders holders;
     private final int replicas;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2)).build();
+    /** Made on the first push: a node alone never needs one (and its start-up does not pay for it). */
+    private volatile HttpClient http;
 
     /** @param replicas copies a deploy needs, this node's included ({@code cluster.artifact-replicas}) */
     public ArtifactReplicator(ArtifactStore artifacts, ArtifactHolders holders, int replicas) {
@@ -65,6 +65,9 @@ public final class ArtifactReplicator {
             return 1;
         }
         List<ArtifactHolders.Node> peers = holders.peers();
+        if (peers.isEmpty()) {
+            return 1;
+        }
         Set<String> holding = new HashSet<>();
         holders.holders(digest).forEach(h -> holding.add(h.node()));
         int need = Math.min(replicas, 1 + peers.size());
@@ -152,9 +155,22 @@ public final class ArtifactReplicator {
         }
     }
 
+    private HttpClient client() {
+        HttpClient c = http;
+        if (c == null) {
+            synchronized (this) {
+                if (http == null) {
+                    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+                }
+                c = http;
+            }
+        }
+        return c;
+    }
+
     private HttpResponse<String> send(HttpRequest request) {
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
+            return client().send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new IllegalStateException(request.method() + " " + request.uri() + " failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
