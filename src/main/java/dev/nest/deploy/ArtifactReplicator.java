@@ -60,14 +60,19 @@ public final class ArtifactReplicator {
      * @throws NestException 503 when fewer nodes than needed could take a copy
      */
     public int replicate(String digest) {
-        holders.record(digest, holders.self());
-        if (replicas == 1) {
-            return 1;
-        }
         List<ArtifactHolders.Node> peers = holders.peers();
-        if (peers.isEmpty()) {
+        if (replicas == 1 || peers.isEmpty()) {
+            // nobody needs this node's copy now: record it without holding the deploy up
+            Thread.ofVirtual().name("nest-record-holder").start(() -> {
+                try {
+                    holders.record(digest, holders.self());
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "cannot record this node as a holder of " + digest + ": " + e.getMessage());
+                }
+            });
             return 1;
         }
+        holders.record(digest, holders.self());
         Set<String> holding = new HashSet<>();
         holders.holders(digest).forEach(h -> holding.add(h.node()));
         int need = Math.min(replicas, 1 + peers.size());

@@ -45,6 +45,7 @@ class ArtifactReplicatorTest {
     static final class FakeArtifactHolders implements ArtifactHolders {
         final List<Node> peers;
         final Map<String, Set<String>> recorded = new ConcurrentHashMap<>();
+        final java.util.concurrent.CountDownLatch recordedOnce = new java.util.concurrent.CountDownLatch(1);
 
         FakeArtifactHolders(List<Node> peers) {
             this.peers = peers;
@@ -63,6 +64,7 @@ class ArtifactReplicatorTest {
         @Override
         public void record(String digest, String node) {
             recorded.computeIfAbsent(digest, d -> ConcurrentHashMap.newKeySet()).add(node);
+            recordedOnce.countDown();
         }
 
         @Override
@@ -96,9 +98,10 @@ class ArtifactReplicatorTest {
     }
 
     @Test
-    void aNodeAloneNeedsNoCopy() {
+    void aNodeAloneNeedsNoCopy() throws InterruptedException {
         FakeArtifactHolders holders = new FakeArtifactHolders(List.of());
         assertEquals(1, new ArtifactReplicator(store, holders, 2).replicate(artifact.digest()));
+        assertTrue(holders.recordedOnce.await(5, java.util.concurrent.TimeUnit.SECONDS), "recorded in the background");
         assertEquals(Set.of("me"), holders.recorded.get(artifact.digest()));
     }
 
