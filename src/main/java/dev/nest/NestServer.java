@@ -7,10 +7,13 @@ import dev.nest.artifact.PackageLimits;
 import dev.nest.cluster.Cluster;
 import dev.nest.cluster.EmbeddedZooKeeper;
 import dev.nest.cluster.NodeInfo;
+import dev.nest.cluster.ReadyCount;
 import dev.nest.common.Json;
 import dev.nest.common.NestException;
 import dev.nest.config.ConfigException;
 import dev.nest.config.NestConfig;
+import dev.nest.deploy.ArtifactReplicator;
+import dev.nest.deploy.CodeFetcher;
 import dev.nest.deploy.Deployer;
 import dev.nest.deploy.FunctionFiles;
 import dev.nest.gateway.Gateway;
@@ -36,6 +39,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -120,16 +124,19 @@ public final class NestServer implements AutoCloseable {
             catalogRef.set(cluster.functions());
             timer.mark("cluster");
 
+            // cluster: code this node lacks comes from a holder; deploys return once the package is on enough nodes
+            CodeFetcher code = new CodeFetcher(artifacts, cluster.artifactHolders());
             NodeAgent agent = new NodeAgent(config.sidecar(), nodeId, data, data.resolve("artifacts").resolve("code"),
-                    driver, runtimes, codeSource(artifacts), store::log,
-                    cluster.functions(), clock);
+                    driver, runtimes, codeSource(code), store::log, cluster.functions(), clock);
             closers.push(agent);
-            Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock);
+            Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock,
+                    new ArtifactReplicator(artifacts, cluster.artifactHolders(), config.cluster().artifactReplicas()));
             FunctionFiles files = new FunctionFiles(config.functionsDir(), deployer, cluster.functions(), 2_000);
             closers.push(files);
             files.start();
             timer.mark("functions");
             agent.start();
+            cluster.publishReady(() -> readyCounts(agent));
             timer.mark("agent");
 
             // the live scaler and the scheduler, deciding while this node leads: load from the node agent, desired
@@ -196,7 +203,7 @@ public final class NestServer implements AutoCloseable {
             Gateway gateway = new Gateway(cluster.functions(), agent, r -> {
                 store.record(r);
                 metrics.record(r);
-            }, config.server().maxBody(), clock);
+            }, config.server().maxBody(), clock, cluster.routes());
             try {
                 gateway.start(config.server().host(), config.server().port(), web.port(),
                         Math.max(1, Runtime.getRuntime().availableProcessors()));
@@ -238,8 +245,19 @@ public final class NestServer implements AutoCloseable {
     }
 
     /** The node agent's code: the artifact store's unpacked directories, already on this node (no fetch phases). */
-    private static dev.nest.sidecar.CodeSource codeSource(ArtifactStore artifacts) {
-        return digest -> artifacts.find(digest).map(a -> new dev.nest.sidecar.CodeDir(a.codeDir(), Map.of()));
+    /**
+     * The node agent's code: the package's directory on this node, fetched from a holder first when this node lacks
+     * it; a fetch is reported as the cold start's {@code fetch} phase (download, decompression, verification and
+     * unpacking run pipelined, chunk by chunk, so they are one phase).
+     */
+    private static dev.nest.sidecar.CodeSource codeSource(CodeFetcher code) {
+        return digest -> {
+            Optional<CodeFetcher.Fetch> before = code.lastFetch(digest);
+            Optional<java.nio.file.Path> dir = code.ensureLocal(digest);
+            Optional<CodeFetcher.Fetch> after = code.lastFetch(digest);
+            Map<String, Double> phases = after.isPresent() && !after.equals(before) ? Map.of("fetch", after.get().millis()) : Map.of();
+            return dir.map(d -> new dev.nest.sidecar.CodeDir(d, phases));
+        };
     }
 
     /** Every code digest some version refers to; everything when the catalog is not known yet. */
@@ -252,6 +270,25 @@ public final class NestServer implements AutoCloseable {
             r.versions().values().forEach(v -> digests.add(v.digest()));
         }
         return digests;
+    }
+
+    /** This node's ready instances per function version, for the cluster's routing tables. */
+    private static List<ReadyCount> readyCounts(NodeAgent agent) {
+        Map<String, int[]> counts = new java.util.TreeMap<>();
+        for (var i : agent.instances()) {
+            if (i.state().equals("READY")) {
+                int[] c = counts.computeIfAbsent(i.function() + "@" + i.version(), k -> new int[2]);
+                c[0]++;
+                c[1] += i.inFlight();
+            }
+        }
+        List<ReadyCount> out = new java.util.ArrayList<>();
+        counts.forEach((k, c) -> {
+            int at = k.lastIndexOf('@');
+            out.add(new ReadyCount(dev.nest.function.FunctionId.parse(k.substring(0, at)),
+                    Integer.parseInt(k.substring(at + 1)), c[0], c[1]));
+        });
+        return out;
     }
 
     /** Waits for a start-up step; its failure becomes this start's failure. */

@@ -3,22 +3,32 @@ package dev.nest.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nest.common.Json;
 import dev.nest.config.NestConfig;
+import dev.nest.deploy.ArtifactHolders;
 import dev.nest.function.FunctionRegistry;
+import dev.nest.gateway.PeerRoutes;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.transaction.CuratorOp;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
 
 /**
  * This node's membership of the cluster: the Curator client, the ephemeral node registration, the leader
@@ -41,15 +51,38 @@ public final class Cluster implements AutoCloseable {
     private final ZooKeeperFunctionRegistry registry;
     private final LeaderLatch latch;
     private final PersistentNode registration;
+    private final ReadyInstances ready;
+    private final CuratorCache nodeCache;
+    private final CuratorCache leaderCache;
+    private final Duration opTimeout;
     private volatile State state = State.DEGRADED;
+    /** The region's leader epoch this node won, or -1 while it is not the leader. */
+    private volatile int epoch = -1;
+    private final java.util.concurrent.ExecutorService leadership = java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().daemon().name("nest-leadership").unstarted(r));
 
     private Cluster(CuratorFramework client, ZooKeeperPaths paths, NodeInfo self, Clock clock, Duration opTimeout) {
         this.client = client;
         this.paths = paths;
         this.self = self;
+        this.opTimeout = opTimeout;
         this.registry = new ZooKeeperFunctionRegistry(client, paths, clock, opTimeout);
         this.latch = new LeaderLatch(client, paths.leader(), self.id());
         this.registration = new PersistentNode(client, CreateMode.EPHEMERAL, false, paths.node(self.id()), Json.bytes(self));
+        this.ready = new ReadyInstances(client, paths, self);
+        this.nodeCache = CuratorCache.build(client, paths.nodes());
+        this.leaderCache = CuratorCache.build(client, paths.leader());
+        this.latch.addListener(new LeaderLatchListener() {
+            @Override
+            public void isLeader() {
+                claimEpoch();
+            }
+
+            @Override
+            public void notLeader() {
+                epoch = -1;
+            }
+        }, leadership); // its own thread: claiming the epoch is a blocking write
     }
 
     /** Connects to {@code connectString} and joins the cluster as {@code self}. */
@@ -78,6 +111,9 @@ public final class Cluster implements AutoCloseable {
         cluster.state = State.CONNECTED;
         try {
             cluster.registry.start();
+            cluster.ready.start(config.operationTimeout());
+            primed(cluster.nodeCache, "nodes", config.operationTimeout());
+            primed(cluster.leaderCache, "leader", config.operationTimeout());
             cluster.registration.start();
             cluster.latch.start();
         } catch (Exception e) {
@@ -85,6 +121,16 @@ public final class Cluster implements AutoCloseable {
             throw new ClusterException("cannot join the cluster at " + connectString + ": " + e.getMessage(), e);
         }
         return cluster;
+    }
+
+    /** Starts {@code cache} and waits until it holds its whole subtree once. */
+    private static void primed(CuratorCache cache, String what, Duration timeout) throws Exception {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        cache.listenable().addListener(CuratorCacheListener.builder().forInitialized(done::countDown).build());
+        cache.start();
+        if (!done.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("the " + what + " tree did not load within " + timeout.toMillis() + " ms");
+        }
     }
 
     private void onState(ConnectionState s) {
@@ -109,6 +155,142 @@ public final class Cluster implements AutoCloseable {
 
     public FunctionRegistry functions() {
         return registry;
+    }
+
+    /** Where the gateway may forward invocations this node cannot serve warm: peers' ready instances. */
+    public PeerRoutes routes() {
+        return ready;
+    }
+
+    /**
+     * Publishes this node's ready instances, as {@code counts} reports them, to every other node's routing table;
+     * read every 200 ms and written only when it changed. Call once, when the node agent runs.
+     */
+    public void publishReady(Supplier<List<ReadyCount>> counts) {
+        ready.publish(counts);
+    }
+
+    /** Which nodes hold which packages, for the deployer and the code fetcher. */
+    public ArtifactHolders artifactHolders() {
+        return new ZooKeeperArtifactHolders(this);
+    }
+
+    ReadyInstances readyForTests() {
+        return ready;
+    }
+
+    LeaderLatch latchForTests() {
+        return latch;
+    }
+
+    CuratorFramework client() {
+        return client;
+    }
+
+    ZooKeeperPaths paths() {
+        return paths;
+    }
+
+    /**
+     * Waits until ZooKeeper is reachable, at most {@code cluster.operation-timeout}.
+     *
+     * @throws ClusterException naming {@code what} could not be done, when it stays unreachable
+     */
+    void awaitConnected(String what) {
+        if (client.getZookeeperClient().isConnected()) {
+            return;
+        }
+        try {
+            if (client.blockUntilConnected((int) opTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new ClusterException("cannot " + what + ": ZooKeeper was unreachable for cluster.operation-timeout ("
+                + opTimeout.toMillis() + " ms); the cluster is " + state + ", see GET /api/v1/cluster and check the "
+                + "ensemble in cluster.zookeeper", null);
+    }
+
+    // ---- fencing of leader-only writes -----------------------------------------------------------------
+
+    /**
+     * Called when this node wins the election: increments the region's epoch ({@code epoch}'s data version) and
+     * keeps the new value. Every leader write checks it, so a leader that lost its session (and so its
+     * leadership) while it was partitioned cannot write after a successor claimed a newer epoch.
+     */
+    void claimEpoch() {
+        try {
+            client.createContainers(paths.root());
+            try {
+                client.create().forPath(paths.epoch(), new byte[0]);
+            } catch (KeeperException.NodeExistsException exists) {
+                // claimed before
+            }
+            Stat stat = client.setData().forPath(paths.epoch(), self.id().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            epoch = stat.getVersion();
+            LOG.info("node " + self.id() + " leads region " + self.region() + " at epoch " + epoch);
+        } catch (Exception e) {
+            epoch = -1;
+            LOG.log(Level.WARNING, "cannot claim the leader epoch; leader-only writes are refused until it is claimed", e);
+        }
+    }
+
+    /** The epoch this node leads at, when it is the leader and has claimed one. */
+    public Optional<Integer> epoch() {
+        int e = epoch;
+        return e >= 0 && latch.hasLeadership() ? Optional.of(e) : Optional.empty();
+    }
+
+    /**
+     * Writes {@code data} at {@code relativePath} under the region's root (creating it and its parents) as the
+     * leader: in one transaction with a check that the region's epoch is still the one this node claimed.
+     *
+     * @throws ClusterException 503 when this node is not the leader, lost its leadership to a newer epoch (then it
+     *                          must stop leader-only work), or ZooKeeper is unreachable
+     */
+    public void writeAsLeader(String relativePath, byte[] data) {
+        leaderTransaction(relativePath, data, false);
+    }
+
+    /** Deletes {@code relativePath} under the region's root as the leader; see {@link #writeAsLeader}. */
+    public void deleteAsLeader(String relativePath) {
+        leaderTransaction(relativePath, null, true);
+    }
+
+    private void leaderTransaction(String relativePath, byte[] data, boolean delete) {
+        if (relativePath.startsWith("/") || relativePath.contains("..") || relativePath.isBlank()) {
+            throw new IllegalArgumentException("a path relative to the region root, without '..', not '" + relativePath + "'");
+        }
+        int e = epoch;
+        if (e < 0 || !latch.hasLeadership() || state != State.CONNECTED) {
+            throw new ClusterException("node " + self.id() + " is not the leader of region " + self.region()
+                    + " (leader: " + leaderId().orElse("none") + ", cluster " + state + "); leader-only writes are refused", null);
+        }
+        String path = paths.root() + "/" + relativePath;
+        try {
+            List<CuratorOp> ops = new ArrayList<>();
+            ops.add(client.transactionOp().check().withVersion(e).forPath(paths.epoch()));
+            boolean exists = client.checkExists().forPath(path) != null;
+            if (delete) {
+                if (!exists) {
+                    return;
+                }
+                ops.add(client.transactionOp().delete().forPath(path));
+            } else if (exists) {
+                ops.add(client.transactionOp().setData().forPath(path, data));
+            } else {
+                client.createContainers(path.substring(0, path.lastIndexOf('/')));
+                ops.add(client.transactionOp().create().forPath(path, data));
+            }
+            client.transaction().forOperations(ops);
+        } catch (KeeperException.BadVersionException stale) {
+            epoch = -1;
+            throw new ClusterException("node " + self.id() + " was fenced off: the region's leader epoch moved past " + e
+                    + " (another node leads now); it stops leader-only work", stale);
+        } catch (Exception ex) {
+            throw new ClusterException("cannot write " + path + " as the leader: " + ex.getMessage(), ex);
+        }
     }
 
     public boolean isLeader() {
@@ -137,32 +319,61 @@ public final class Cluster implements AutoCloseable {
         }
     }
 
-    /** The current leader's node id, when one is known. */
+    /**
+     * The current leader's node id, when one is known: the latch participant with the lowest sequence number in
+     * the in-memory mirror of {@code leader/} (never waits for ZooKeeper; while it is unreachable, the last known).
+     */
     public Optional<String> leaderId() {
-        try {
-            String id = latch.getLeader().getId();
-            return id == null || id.isEmpty() ? Optional.empty() : Optional.of(id);
-        } catch (Exception e) {
-            return Optional.empty();
-        }
+        String prefix = paths.leader() + "/";
+        return leaderCache.stream()
+                .filter(d -> d.getPath().startsWith(prefix) && d.getPath().lastIndexOf('-') > prefix.length())
+                .min(java.util.Comparator.comparing((ChildData d) -> d.getPath().substring(d.getPath().lastIndexOf('-') + 1)))
+                .map(d -> new String(d.getData(), java.nio.charset.StandardCharsets.UTF_8))
+                .filter(id -> !id.isEmpty());
     }
 
-    /** The nodes currently registered in this region. */
+    /**
+     * The nodes registered in this region, from the in-memory mirror of {@code nodes/} (never waits for ZooKeeper;
+     * while it is unreachable, the last known registrations).
+     */
     public List<NodeInfo> nodes() {
         List<NodeInfo> out = new ArrayList<>();
-        try {
-            for (String child : client.getChildren().forPath(paths.nodes())) {
-                try {
-                    byte[] data = client.getData().forPath(paths.node(child));
-                    out.add(Json.read(data, NodeInfo.class));
-                } catch (org.apache.zookeeper.KeeperException.NoNodeException gone) {
-                    // left between the two reads
-                }
-            }
-        } catch (Exception e) {
-            throw new ClusterException("cannot list nodes: " + e.getMessage(), e);
-        }
+        String prefix = paths.nodes() + "/";
+        nodeCache.stream().filter(d -> d.getPath().startsWith(prefix) && d.getPath().indexOf('/', prefix.length()) < 0)
+                .sorted(java.util.Comparator.comparing(ChildData::getPath)).forEach(d -> {
+                    try {
+                        out.add(Json.read(d.getData(), NodeInfo.class));
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.FINE, "ignoring unreadable registration " + d.getPath(), e);
+                    }
+                });
         return out;
+    }
+
+    /**
+     * Runs one ZooKeeper operation for {@code what}, failing with a {@link ClusterException} that says why when it
+     * does not finish within {@code cluster.operation-timeout} (Curator itself would retry far longer).
+     */
+    <T> T bounded(String what, java.util.concurrent.Callable<T> op) {
+        awaitConnected(what);
+        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(op);
+        Thread.ofVirtual().name("nest-zk-op").start(task);
+        try {
+            return task.get(opTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            task.cancel(true);
+            throw new ClusterException("cannot " + what + " within cluster.operation-timeout (" + opTimeout.toMillis()
+                    + " ms): ZooKeeper did not answer; the cluster is " + state + ", see GET /api/v1/cluster", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof ClusterException ce) {
+                throw ce;
+            }
+            throw new ClusterException("cannot " + what + ": " + c.getMessage(), c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterException("interrupted while trying to " + what, e);
+        }
     }
 
     /** A raw read used for diagnostics ({@code GET /api/v1/cluster}). */
@@ -173,7 +384,10 @@ public final class Cluster implements AutoCloseable {
         n.put("node", self.id());
         n.put("leader", leaderId().orElse(""));
         n.put("isLeader", isLeader());
-        n.set("nodes", Json.mapper().valueToTree(state == State.CONNECTED ? nodes() : List.of()));
+        n.put("epoch", epoch().orElse(-1));
+        n.set("nodes", Json.mapper().valueToTree(nodes()));
+        // the routing table as this node's gateway sees it (its last known content while DEGRADED)
+        n.set("ready", Json.mapper().valueToTree(ready.documents()));
         return n;
     }
 
@@ -188,12 +402,16 @@ public final class Cluster implements AutoCloseable {
         } catch (Exception e) {
             LOG.log(Level.FINE, "leader latch close", e);
         }
+        ready.close();
+        nodeCache.close();
+        leaderCache.close();
         try {
             registration.close();
         } catch (Exception e) {
             LOG.log(Level.FINE, "registration close", e);
         }
         registry.close();
+        leadership.shutdownNow();
         client.close();
     }
 }

@@ -171,7 +171,7 @@ final class ZooKeeperFunctionRegistry implements FunctionRegistry, AutoCloseable
         long deadline = System.nanoTime() + opTimeout.toNanos();
         while (true) {
             try {
-                FunctionRecord stored = tryUpdate(id, origin, change);
+                FunctionRecord stored = within(deadline, () -> tryUpdate(id, origin, change));
                 if (stored != null) {
                     applyLocally(stored);
                     return stored;
@@ -191,6 +191,23 @@ final class ZooKeeperFunctionRegistry implements FunctionRegistry, AutoCloseable
                         + " ms: ZooKeeper is unreachable or the function is changing too often", null);
             }
             Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * Runs {@code op} on its own thread and waits for it until {@code deadline} (nanoTime): Curator's own retries
+     * of a lost connection would otherwise hold the caller far beyond {@code cluster.operation-timeout}.
+     */
+    private static <T> T within(long deadline, java.util.concurrent.Callable<T> op) throws Exception {
+        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(op);
+        Thread.ofVirtual().name("nest-zk-write").start(task);
+        try {
+            return task.get(Math.max(1, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            task.cancel(true);
+            throw KeeperException.create(KeeperException.Code.OPERATIONTIMEOUT);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
         }
     }
 

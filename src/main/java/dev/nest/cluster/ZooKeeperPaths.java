@@ -2,7 +2,10 @@ package dev.nest.cluster;
 
 import dev.nest.function.FunctionId;
 
-/** The layout of one region's tree: {@code /nest/<region>/{leader, nodes, functions, ...}}. */
+/**
+ * The layout of one region's tree: {@code /nest/<region>/{leader, epoch, nodes/<id>, ready/<id>, functions/<ns>/<name>,
+ * artifacts/<sha256 hex>/<holder id>}}. {@code nodes} and {@code ready} children are ephemeral.
+ */
 record ZooKeeperPaths(String region) {
     String root() {
         return "/nest/" + region;
@@ -34,5 +37,30 @@ record ZooKeeperPaths(String region) {
 
     String version(FunctionId id, int version) {
         return versions(id) + "/" + String.format("%010d", version);
+    }
+
+    String epoch() {
+        return root() + "/epoch";
+    }
+
+    String ready() {
+        return root() + "/ready";
+    }
+
+    String ready(String nodeId) {
+        return ready() + "/" + nodeId;
+    }
+
+    String artifacts() {
+        return root() + "/artifacts";
+    }
+
+    /** The holders of a package; {@code digest} may carry its {@code sha256:} prefix. */
+    String artifact(String digest) {
+        return artifacts() + "/" + (digest.startsWith("sha256:") ? digest.substring(7) : digest);
+    }
+
+    String holder(String digest, String nodeId) {
+        return artifact(digest) + "/" + nodeId;
     }
 }

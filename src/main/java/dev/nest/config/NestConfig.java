@@ -37,7 +37,13 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
 
     /** ZooKeeper: an external ensemble, or empty for the embedded single-server default. */
     public record Cluster(String zookeeper, int embeddedPort, Duration sessionTimeout, Duration connectionTimeout,
-                          Duration operationTimeout) {
+                          Duration operationTimeout, int artifactReplicas) {
+        /** The defaults for what is not given: {@code artifact-replicas} 2. */
+        public Cluster(String zookeeper, int embeddedPort, Duration sessionTimeout, Duration connectionTimeout,
+                       Duration operationTimeout) {
+            this(zookeeper, embeddedPort, sessionTimeout, connectionTimeout, operationTimeout, 2);
+        }
+
         public boolean embedded() {
             return zookeeper.isBlank();
         }
@@ -78,7 +84,8 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
             "", Set.of("data-dir", "functions-dir", "runtimes-dir", "server", "node", "cluster", "sidecar", "store"),
             "server", Set.of("host", "port", "max-body", "shutdown-grace"),
             "node", Set.of("id", "address", "zone", "region"),
-            "cluster", Set.of("zookeeper", "embedded-port", "session-timeout", "connection-timeout", "operation-timeout"),
+            "cluster", Set.of("zookeeper", "embedded-port", "session-timeout", "connection-timeout", "operation-timeout",
+                    "artifact-replicas"),
             "sidecar", Set.of("driver", "port-range", "start-timeout", "max-pods", "stop-grace", "drivers", "pool", "pool-idle",
                     "previous-version-keep-alive"),
             "store", Set.of("retention", "max-log-line"));
@@ -132,7 +139,8 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         Cluster cluster = new Cluster(r.text(c, "cluster.zookeeper", ""), r.integer(c, "cluster.embedded-port", 0, 0, 65535),
                 r.duration(c, "cluster.session-timeout", Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofMinutes(5)),
                 r.duration(c, "cluster.connection-timeout", Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMinutes(5)),
-                r.duration(c, "cluster.operation-timeout", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(5)));
+                r.duration(c, "cluster.operation-timeout", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(5)),
+                r.integer(c, "cluster.artifact-replicas", 2, 1, 16));
 
         JsonNode sc = r.section(tree, "sidecar");
         String driver = r.text(sc, "sidecar.driver", "process");
@@ -383,6 +391,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         c.put("session-timeout", Durations.format(d.cluster.sessionTimeout));
         c.put("connection-timeout", Durations.format(d.cluster.connectionTimeout));
         c.put("operation-timeout", Durations.format(d.cluster.operationTimeout));
+        c.put("artifact-replicas", d.cluster.artifactReplicas);
         ObjectNode sc = root.putObject("sidecar");
         sc.put("driver", d.sidecar.driver);
         sc.put("port-range", d.sidecar.portFrom + "-" + d.sidecar.portTo);

@@ -25,6 +25,10 @@ import java.util.stream.Stream;
  * (runtime not installed, code not uploaded, Java sources not compiled) before it writes, and is one atomic
  * write to the registry, so a new version or a rollback is live as soon as the call returns.
  * Deploying exactly the live version's code and spec again creates no new version.
+ *
+ * <p>In a cluster a deploy first has its package copied to {@code cluster.artifact-replicas} nodes (see
+ * {@link ArtifactReplicator}); only then is the version written, so an acknowledged deploy never points at code
+ * that a single node's loss would take away.
  */
 public final class Deployer {
     private final FunctionRegistry registry;
@@ -32,6 +36,7 @@ public final class Deployer {
     private final RuntimeRegistry runtimes;
     private final Consumer<AuditEntry> audit;
     private final Clock clock;
+    private final ArtifactReplicator replicator;
 
     /** The outcome of a deploy. */
     public record Deployed(FunctionRecord record, FunctionVersion version, boolean changed) {
@@ -39,6 +44,13 @@ public final class Deployer {
 
     public Deployer(FunctionRegistry registry, ArtifactStore artifacts, RuntimeRegistry runtimes,
                     Consumer<AuditEntry> audit, Clock clock) {
+        this(registry, artifacts, runtimes, audit, clock, new ArtifactReplicator(artifacts, ArtifactHolders.SINGLE_NODE, 1));
+    }
+
+    /** A deployer whose deploys return only once {@code replicator} has the package on enough nodes. */
+    public Deployer(FunctionRegistry registry, ArtifactStore artifacts, RuntimeRegistry runtimes,
+                    Consumer<AuditEntry> audit, Clock clock, ArtifactReplicator replicator) {
+        this.replicator = replicator;
         this.registry = registry;
         this.artifacts = artifacts;
         this.runtimes = runtimes;
@@ -93,6 +105,7 @@ public final class Deployer {
             throw NestException.badRequest("package " + digest + " holds Java sources that were not compiled; upload it "
                     + "with ?runtime=java so that Nest compiles it");
         }
+        replicator.replicate(digest);
         FunctionVersion[] made = new FunctionVersion[1];
         FunctionRecord r = registry.update(spec.id(), origin, current -> {
             Optional<FunctionVersion> live = current.liveVersion();

@@ -47,6 +47,10 @@ import java.util.logging.Logger;
  * headers and body; copy the answer back with {@code x-nest-invocation-id}; release the lease; queue the
  * invocation record. At the function's {@code timeout} the caller gets 504 and the instance is recycled;
  * an instance that fails mid-request gives 502 and is replaced.
+ *
+ * <p>In a cluster, when this node has no ready instance of the live version and other nodes have (one lookup in
+ * {@link PeerRoutes}, in memory), the request goes on to one of their gateways instead of waiting for a cold start
+ * here; see {@code PeerCall}.
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
@@ -56,6 +60,7 @@ public final class Gateway implements AutoCloseable {
     private final Consumer<InvocationRecord> records;
     private final long maxBody;
     private final Clock clock;
+    private final PeerRoutes routes;
     private final Map<String, FunctionId> ids = new ConcurrentHashMap<>();
     private final List<EventLoop> loops = new ArrayList<>();
     private final List<Upstream> upstreams = new ArrayList<>();
@@ -64,6 +69,16 @@ public final class Gateway implements AutoCloseable {
     private int next;
 
     public Gateway(FunctionCatalog catalog, NodeAgent agent, Consumer<InvocationRecord> records, long maxBody, Clock clock) {
+        this(catalog, agent, records, maxBody, clock, PeerRoutes.LOCAL_ONLY);
+    }
+
+    /**
+     * A gateway that forwards an invocation to another node's gateway when this node has no ready instance of
+     * the function and {@code routes} names peers that have one (see {@link PeerRoutes}).
+     */
+    public Gateway(FunctionCatalog catalog, NodeAgent agent, Consumer<InvocationRecord> records, long maxBody, Clock clock,
+                   PeerRoutes routes) {
+        this.routes = routes;
         this.catalog = catalog;
         this.agent = agent;
         this.records = records;
@@ -230,7 +245,104 @@ public final class Gateway implements AutoCloseable {
         long deadline = t0 + version.spec().timeout().toNanos();
         Call call = new Call(c, c.generation, version, invocationId, started, t0, deadline,
                 started.toEpochMilli() + version.spec().timeout().toMillis(), rest + (query.isEmpty() ? "" : "?" + query));
+        List<PeerRoutes.Peer> peers = routes.peersFor(id, version.version());
+        if (!peers.isEmpty() && !forwarded(c.request)) {
+            new PeerCall(call, peers).next();
+            return;
+        }
         acquireAndForward(call);
+    }
+
+    private static boolean forwarded(HttpRequestParser r) {
+        for (int i = 0; i < r.headers.size(); i += 2) {
+            if (r.headers.get(i).equalsIgnoreCase(PeerRoutes.FORWARDED_BY)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * One invocation sent on to another node's gateway, which serves it locally (it carries
+     * {@link PeerRoutes#FORWARDED_BY}, so it is never forwarded twice). A peer that refuses the connection got
+     * nothing: the next peer is tried, then this node (a cold start here). Failures after the request was sent
+     * are answered with 502, as for a local instance, because the function may have run. The peer records the
+     * invocation; this node does not record it a second time.
+     */
+    private final class PeerCall implements Upstream.Callback {
+        final Call call;
+        final List<PeerRoutes.Peer> peers;
+        int index = -1;
+        PeerRoutes.Peer peer;
+        InetSocketAddress address;
+
+        PeerCall(Call call, List<PeerRoutes.Peer> peers) {
+            this.call = call;
+            this.peers = peers;
+        }
+
+        void next() {
+            index++;
+            if (index >= peers.size() || System.nanoTime() >= call.deadline) {
+                acquireAndForward(call);
+                return;
+            }
+            peer = peers.get(index);
+            address = peer.address();
+            if (address.isUnresolved()) {
+                routes.unreachable(peer);
+                next();
+                return;
+            }
+            HttpRequestParser r = call.c.request;
+            StringBuilder sb = new StringBuilder(256);
+            sb.append(r.method).append(' ').append(r.target).append(" HTTP/1.1\r\nhost: ").append(peer.host()).append(':')
+                    .append(peer.port()).append("\r\n");
+            for (int i = 0; i < r.headers.size(); i += 2) {
+                String n = r.headers.get(i);
+                if (!n.equalsIgnoreCase("host") && !n.equalsIgnoreCase("connection") && !n.equalsIgnoreCase("keep-alive")
+                        && !n.equalsIgnoreCase("content-length") && !n.equalsIgnoreCase("transfer-encoding")) {
+                    sb.append(n).append(": ").append(r.headers.get(i + 1)).append("\r\n");
+                }
+            }
+            sb.append(PeerRoutes.FORWARDED_BY).append(": ").append(routes.self()).append("\r\n");
+            sb.append("content-length: ").append(r.body.length).append("\r\n\r\n");
+            ByteBuffer head = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
+            ByteBuffer[] req = r.body.length == 0 ? new ByteBuffer[] {head} : new ByteBuffer[] {head, ByteBuffer.wrap(r.body)};
+            call.tForward = System.nanoTime();
+            // the peer answers within the function's timeout; a little more covers the hop
+            call.c.upstream.exchange(address, req, r.method.equals("HEAD"), call.deadline + 1_000_000_000L, this);
+        }
+
+        @Override
+        public void done(HttpResponseParser resp) {
+            call.finished = true;
+            if (call.c.generation == call.generation) {
+                call.c.respond(resp.status, resp.headers, null, resp.body);
+            }
+        }
+
+        @Override
+        public void failed(IOException e, boolean timedOut) {
+            call.c.upstream.forget(address);
+            if (!timedOut && e instanceof java.net.ConnectException) {
+                // nothing was sent: the peer is gone or not listening
+                routes.unreachable(peer);
+                next();
+                return;
+            }
+            call.finished = true;
+            if (call.c.generation == call.generation) {
+                if (timedOut) {
+                    error(call.c, 504, "function timed out", "node " + peer.node() + " did not answer for function "
+                            + call.version.spec().id() + " within its timeout of " + call.version.spec().timeout().toMillis()
+                            + " ms", call.invocationId);
+                } else {
+                    error(call.c, 502, "peer failed", "node " + peer.node() + " failed while serving function "
+                            + call.version.spec().id() + " (" + e.getMessage() + "); retry the request", call.invocationId);
+                }
+            }
+        }
     }
 
     /** Takes an instance for {@code call} (waiting on the loop, not blocking it) and forwards to it. */

@@ -12,7 +12,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Keep-alive connections from one event loop to upstream servers (runtime hosts, the admin server), and
+ * Keep-alive connections from one event loop to upstream servers (runtime hosts, the admin server, other
+ * nodes' gateways), and
  * the exchange of one request on one of them. Loop thread only.
  *
  * <p>An exchange on a pooled connection that the peer closed while idle (EOF before any response byte) is
@@ -27,7 +28,8 @@ final class Upstream {
     }
 
     private final EventLoop loop;
-    private final Map<Integer, ArrayDeque<Conn>> idle = new HashMap<>();
+    /** Idle connections by target: an {@code Integer} port on 127.0.0.1, or a peer's {@link InetSocketAddress}. */
+    private final Map<Object, ArrayDeque<Conn>> idle = new HashMap<>();
 
     Upstream(EventLoop loop) {
         this.loop = loop;
@@ -37,16 +39,27 @@ final class Upstream {
     void exchange(int port, ByteBuffer[] request, boolean head, long deadlineNanos, Callback cb) {
         Conn c = pooled(port);
         if (c == null) {
-            exchangeFresh(port, request, head, deadlineNanos, cb);
+            exchangeFresh(port, null, request, head, deadlineNanos, cb);
         } else {
             c.start(request, head, deadlineNanos, cb, true);
         }
     }
 
-    private void exchangeFresh(int port, ByteBuffer[] request, boolean head, long deadlineNanos, Callback cb) {
+    /** Sends {@code request} to another node's gateway at {@code peer}; calls back on the loop thread. */
+    void exchange(InetSocketAddress peer, ByteBuffer[] request, boolean head, long deadlineNanos, Callback cb) {
+        Conn c = pooled(peer);
+        if (c == null) {
+            exchangeFresh(peer, peer, request, head, deadlineNanos, cb);
+        } else {
+            c.start(request, head, deadlineNanos, cb, true);
+        }
+    }
+
+    private void exchangeFresh(Object poolKey, InetSocketAddress address, ByteBuffer[] request, boolean head,
+                               long deadlineNanos, Callback cb) {
         Conn c;
         try {
-            c = new Conn(port);
+            c = new Conn(poolKey, address != null ? address : new InetSocketAddress("127.0.0.1", (Integer) poolKey));
         } catch (IOException e) {
             cb.failed(e, false);
             return;
@@ -54,8 +67,8 @@ final class Upstream {
         c.start(request, head, deadlineNanos, cb, false);
     }
 
-    private Conn pooled(int port) {
-        ArrayDeque<Conn> q = idle.get(port);
+    private Conn pooled(Object poolKey) {
+        ArrayDeque<Conn> q = idle.get(poolKey);
         if (q == null) {
             return null;
         }
@@ -70,7 +83,16 @@ final class Upstream {
 
     /** Closes idle connections to {@code port} (its instance went away). */
     void forget(int port) {
-        ArrayDeque<Conn> q = idle.remove(port);
+        forget((Object) port);
+    }
+
+    /** Closes idle connections to {@code peer} (it went away). */
+    void forget(InetSocketAddress peer) {
+        forget((Object) peer);
+    }
+
+    private void forget(Object poolKey) {
+        ArrayDeque<Conn> q = idle.remove(poolKey);
         if (q != null) {
             q.forEach(Conn::close);
         }
@@ -82,7 +104,8 @@ final class Upstream {
     }
 
     private final class Conn implements EventLoop.IoHandler {
-        final int port;
+        final Object poolKey;
+        final InetSocketAddress address;
         final SocketChannel ch;
         final SelectionKey key;
         final HttpResponseParser parser = new HttpResponseParser();
@@ -97,13 +120,14 @@ final class Upstream {
         boolean retryHead;
         long retryDeadline;
 
-        Conn(int port) throws IOException {
-            this.port = port;
+        Conn(Object poolKey, InetSocketAddress address) throws IOException {
+            this.poolKey = poolKey;
+            this.address = address;
             ch = SocketChannel.open();
             try {
                 ch.configureBlocking(false);
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                boolean connected = ch.connect(new InetSocketAddress("127.0.0.1", port));
+                boolean connected = ch.connect(address);
                 key = ch.register(loop.selector, connected ? 0 : SelectionKey.OP_CONNECT, this);
             } catch (IOException e) {
                 ch.close();
@@ -226,7 +250,7 @@ final class Upstream {
             for (ByteBuffer b : request) {
                 b.reset();
             }
-            exchangeFresh(port, request, retryHead, retryDeadline, c);
+            exchangeFresh(poolKey, address, request, retryHead, retryDeadline, c);
         }
 
         private void finish() {
@@ -240,7 +264,7 @@ final class Upstream {
             out = null;
             retryRequest = null;
             if (parser.keepAlive && ch.isOpen()) {
-                idle.computeIfAbsent(port, p -> new ArrayDeque<>()).addLast(this);
+                idle.computeIfAbsent(poolKey, p -> new ArrayDeque<>()).addLast(this);
             } else {
                 close();
             }

@@ -1,0 +1,152 @@
+package dev.nest.it.cluster;
+
+import dev.nest.it.Fixtures;
+import dev.nest.it.Http;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One Nest server in its own JVM (the test class path, {@code dev.nest.Main server --config FILE}), listening on
+ * its own loopback address, with a config file that joins it to a ZooKeeper ensemble. {@link #kill} is
+ * {@code kill -9} of the server and of its pods, as when a machine dies.
+ */
+final class NestProcess implements AutoCloseable {
+    final String id;
+    final String address;
+    final int port;
+    final String zone;
+    final Path dir;
+    final Http http;
+    private Process process;
+
+    private NestProcess(String id, String address, int port, String zone, Path dir) {
+        this.id = id;
+        this.address = address;
+        this.port = port;
+        this.zone = zone;
+        this.dir = dir;
+        this.http = new Http("http://" + address + ":" + port);
+    }
+
+    /**
+     * Writes {@code dir/nest.yaml} and starts the server; returns once {@code /health} answers 200.
+     *
+     * @param podPorts the loopback port range of its pods ({@code sidecar.port-range}), distinct per node
+     */
+    static NestProcess start(String id, String address, int port, String zone, String region, String zookeeper,
+                             String podPorts, Path dir) {
+        NestProcess p = new NestProcess(id, address, port, zone, dir);
+        try {
+            Files.createDirectories(dir.resolve("functions"));
+            Files.writeString(dir.resolve("nest.yaml"), """
+                    data-dir: %s
+                    functions-dir: %s
+                    runtimes-dir: %s
+                    server:
+                      host: %s
+                      port: %d
+                      shutdown-grace: 1s
+                    node:
+                      id: %s
+                      address: %s
+                      zone: %s
+                      region: %s
+                    cluster:
+                      zookeeper: "%s"
+                      session-timeout: 4s
+                      connection-timeout: 3s
+                      operation-timeout: 3s
+                    sidecar:
+                      driver: process
+                      port-range: %s
+                    """.formatted(dir.resolve("data"), dir.resolve("functions"), Fixtures.runtimesDir(), address, port,
+                    id, address, zone, region, zookeeper, podPorts), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        p.launch();
+        return p;
+    }
+
+    /** Starts (again) with the same config and data. */
+    void launch() {
+        List<String> argv = new ArrayList<>(List.of(Fixtures.javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
+                "-cp", System.getProperty("java.class.path"), "dev.nest.Main", "server", "--config",
+                dir.resolve("nest.yaml").toString()));
+        try {
+            process = new ProcessBuilder(argv).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile())).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start node " + id + ": " + e.getMessage(), e);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (!http.healthy()) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("node " + id + " exited with " + process.exitValue() + ":\n" + logTail());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("node " + id + " did not become healthy within 90 s:\n" + logTail());
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    /** {@code kill -9} of the server and its pods: nothing is cleaned up, the session just stops. */
+    void kill() {
+        List<ProcessHandle> pods = process.descendants().toList();
+        process.destroyForcibly();
+        pods.forEach(ProcessHandle::destroyForcibly);
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(dir.resolve("server.log"), StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        List<ProcessHandle> pods = process.descendants().toList();
+        process.destroy();
+        try {
+            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        pods.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    }
+
+    @Override
+    public String toString() {
+        return id + "@" + address + ":" + port;
+    }
+}

@@ -1,0 +1,62 @@
+package dev.nest.cluster;
+
+import dev.nest.deploy.ArtifactHolders;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.zookeeper.KeeperException;
+
+/**
+ * Package holders in ZooKeeper: one persistent child per holder, {@code artifacts/<sha256>/<node>}. A holder
+ * entry outlives its node's session on purpose (the package stays on that node's disk); readers intersect it
+ * with the live {@code nodes/} registrations. Every call first waits for ZooKeeper up to
+ * {@code cluster.operation-timeout} and then fails with a {@link ClusterException} that says so; the live nodes
+ * come from the in-memory mirror of {@code nodes/}.
+ */
+final class ZooKeeperArtifactHolders implements ArtifactHolders {
+    private final Cluster cluster;
+
+    ZooKeeperArtifactHolders(Cluster cluster) {
+        this.cluster = cluster;
+    }
+
+    @Override
+    public String self() {
+        return cluster.self().id();
+    }
+
+    @Override
+    public String zone() {
+        return cluster.self().zone();
+    }
+
+    @Override
+    public void record(String digest, String node) {
+        cluster.bounded("record node " + node + " as a holder of package " + digest, () -> cluster.client().create()
+                .orSetData().creatingParentContainersIfNeeded().forPath(cluster.paths().holder(digest, node), new byte[0]));
+    }
+
+    @Override
+    public List<Node> holders(String digest) {
+        Set<String> ids = cluster.bounded("list the holders of package " + digest, () -> {
+            try {
+                return new HashSet<>(cluster.client().getChildren().forPath(cluster.paths().artifact(digest)));
+            } catch (KeeperException.NoNodeException e) {
+                return Set.<String>of();
+            }
+        });
+        return peers().stream().filter(n -> ids.contains(n.node())).toList();
+    }
+
+    @Override
+    public List<Node> peers() {
+        List<Node> out = new ArrayList<>();
+        for (NodeInfo n : cluster.nodes()) {
+            if (!n.id().equals(cluster.self().id())) {
+                out.add(new Node(n.id(), n.zone(), "http://" + n.address() + ":" + n.port()));
+            }
+        }
+        return out;
+    }
+}

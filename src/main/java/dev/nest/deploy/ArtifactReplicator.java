@@ -1,0 +1,186 @@
+package dev.nest.deploy;
+
+import dev.nest.artifact.ArtifactStore;
+import dev.nest.artifact.ChunkManifest;
+import dev.nest.common.NestException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Makes a deployed package survive the loss of a node: before a deploy is acknowledged, the package is on at
+ * least {@code replicas} live nodes (capped by how many are alive), and each holder is recorded in the cluster
+ * so that other nodes know whom to fetch it from. Copies are pushed over the peers' own upload API: the chunks
+ * they lack ({@code HEAD}, then {@code PUT /api/v1/artifacts/chunks/{sha256}}), then the manifest
+ * ({@code POST /api/v1/artifacts/manifests}), which makes the peer verify and unpack it.
+ *
+ * <p>Peers in another zone than this node are preferred, so that a zone's loss leaves a copy. A peer that fails
+ * is skipped for the next; when too few succeed the deploy fails with 503 and says how many copies exist.
+ * Thread-safe; each call blocks its caller (a request thread) for the pushes.
+ */
+public final class ArtifactReplicator {
+    private static final Logger LOG = Logger.getLogger(ArtifactReplicator.class.getName());
+    private static final int PARALLEL_CHUNKS = 4;
+
+    private final ArtifactStore artifacts;
+    private final ArtifactHolders holders;
+    private final int replicas;
+    /** Made on the first push: a node alone never needs one (and its start-up does not pay for it). */
+    private volatile HttpClient http;
+
+    /** @param replicas copies a deploy needs, this node's included ({@code cluster.artifact-replicas}) */
+    public ArtifactReplicator(ArtifactStore artifacts, ArtifactHolders holders, int replicas) {
+        if (replicas < 1) {
+            throw new IllegalArgumentException("replicas must be at least 1, not " + replicas);
+        }
+        this.artifacts = artifacts;
+        this.holders = holders;
+        this.replicas = replicas;
+    }
+
+    /**
+     * Records this node as a holder of {@code digest} and pushes it to peers until {@code replicas} live nodes
+     * hold it. Returns the number of live holders.
+     *
+     * @throws NestException 503 when fewer nodes than needed could take a copy
+     */
+    public int replicate(String digest) {
+        List<ArtifactHolders.Node> peers = holders.peers();
+        if (replicas == 1 || peers.isEmpty()) {
+            // nobody needs this node's copy now: record it without holding the deploy up
+            Thread.ofVirtual().name("nest-record-holder").start(() -> {
+                try {
+                    holders.record(digest, holders.self());
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "cannot record this node as a holder of " + digest + ": " + e.getMessage());
+                }
+            });
+            return 1;
+        }
+        holders.record(digest, holders.self());
+        Set<String> holding = new HashSet<>();
+        holders.holders(digest).forEach(h -> holding.add(h.node()));
+        int need = Math.min(replicas, 1 + peers.size());
+        int have = 1 + holding.size();
+        List<ArtifactHolders.Node> candidates = new ArrayList<>(peers.stream().filter(p -> !holding.contains(p.node())).toList());
+        candidates.sort(Comparator.comparing((ArtifactHolders.Node p) -> p.zone().equals(holders.zone())).thenComparing(p -> p.node()));
+        List<String> failures = new ArrayList<>();
+        for (ArtifactHolders.Node peer : candidates) {
+            if (have >= need) {
+                break;
+            }
+            try {
+                push(digest, peer);
+                holders.record(digest, peer.node());
+                have++;
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "cannot copy package " + digest + " to node " + peer.node() + ": " + e.getMessage());
+                failures.add(peer.node() + ": " + e.getMessage());
+            }
+        }
+        if (have < need) {
+            throw new NestException(503, "package not replicated", "package " + digest + " is stored on " + have
+                    + " node(s) but cluster.artifact-replicas asks for " + need + " of the " + (1 + peers.size())
+                    + " live nodes; copies failed (" + String.join("; ", failures) + "); retry when the nodes are back, "
+                    + "or lower cluster.artifact-replicas");
+        }
+        return have;
+    }
+
+    /** Copies {@code digest} to {@code peer}: the chunks it lacks, then the manifest. */
+    private void push(String digest, ArtifactHolders.Node peer) {
+        byte[] manifest = artifacts.manifest(digest).orElseThrow(() -> new NestException(500, "artifact store error",
+                "package " + digest + " has no manifest on this node"));
+        ChunkManifest m = ChunkManifest.parse(manifest);
+        String base = peer.baseUrl().replaceAll("/+$", "") + "/api/v1/artifacts";
+        List<String> distinct = m.chunks().stream().map(ChunkManifest.Chunk::sha256).distinct().toList();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(PARALLEL_CHUNKS);
+            List<Future<?>> sent = new ArrayList<>();
+            for (String sha : distinct) {
+                sent.add(pool.submit(() -> {
+                    permits.acquire();
+                    try {
+                        pushChunk(base, sha);
+                    } finally {
+                        permits.release();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : sent) {
+                f.get();
+            }
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            throw c instanceof RuntimeException re ? re : new IllegalStateException(String.valueOf(c.getMessage()), c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while copying package " + digest);
+        }
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/manifests"))
+                .timeout(Duration.ofSeconds(120)).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(manifest)).build());
+        if (r.statusCode() != 201) {
+            throw new IllegalStateException("the manifest upload answered " + r.statusCode() + ": " + r.body());
+        }
+    }
+
+    private void pushChunk(String base, String sha) {
+        HttpResponse<String> head = send(HttpRequest.newBuilder(URI.create(base + "/chunks/" + sha))
+                .timeout(Duration.ofSeconds(30)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+        if (head.statusCode() == 200) {
+            return;
+        }
+        Path file = artifacts.chunk(sha).orElseThrow(() -> new IllegalStateException("chunk " + sha + " is missing on this node"));
+        HttpResponse<String> put;
+        try {
+            put = send(HttpRequest.newBuilder(URI.create(base + "/chunks/" + sha)).timeout(Duration.ofSeconds(120))
+                    .header("content-type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofFile(file)).build());
+        } catch (java.io.FileNotFoundException e) {
+            throw new IllegalStateException("chunk " + sha + " is missing on this node", e);
+        }
+        if (put.statusCode() != 201) {
+            throw new IllegalStateException("chunk " + sha + " upload answered " + put.statusCode() + ": " + put.body());
+        }
+    }
+
+    private HttpClient client() {
+        HttpClient c = http;
+        if (c == null) {
+            synchronized (this) {
+                if (http == null) {
+                    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+                }
+                c = http;
+            }
+        }
+        return c;
+    }
+
+    private HttpResponse<String> send(HttpRequest request) {
+        try {
+            return client().send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(request.method() + " " + request.uri() + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during " + request.method() + " " + request.uri(), e);
+        }
+    }
+}

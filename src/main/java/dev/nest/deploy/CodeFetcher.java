@@ -1,0 +1,102 @@
+package dev.nest.deploy;
+
+import dev.nest.artifact.Artifact;
+import dev.nest.artifact.ArtifactStore;
+import dev.nest.common.NestException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The code of a package on this node, fetched from a holder on first use: the node agent asks for the unpacked
+ * directory of a digest before it starts an instance, and a node that was not among the deploy's replicas gets
+ * it here from a live holder the cluster names (same zone first), through {@link ArtifactStore#fetch}, which
+ * fetches the chunks in parallel and decompresses and unpacks each as it arrives. Once fetched, this node is
+ * recorded as a holder too.
+ *
+ * <p>Concurrent calls for one digest fetch it once. A holder that fails is skipped for the next; when none can
+ * serve it the answer is empty and the node agent reports that the code is missing.
+ */
+public final class CodeFetcher {
+    private static final Logger LOG = Logger.getLogger(CodeFetcher.class.getName());
+
+    private final ArtifactStore artifacts;
+    private final ArtifactHolders holders;
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    private final Map<String, Fetch> fetches = new ConcurrentHashMap<>();
+
+    /**
+     * How one package came to this node.
+     *
+     * @param digest the package
+     * @param from   the node it was fetched from
+     * @param millis wall time of the fetch, which overlaps download, decompression and unpacking of the chunks
+     * @param files  files unpacked, or -1 when not known
+     */
+    public record Fetch(String digest, String from, double millis, int files) {
+    }
+
+    public CodeFetcher(ArtifactStore artifacts, ArtifactHolders holders) {
+        this.artifacts = artifacts;
+        this.holders = holders;
+    }
+
+    /** The unpacked directory of {@code digest}, fetched from a holder when this node lacks it. */
+    public Optional<Path> ensureLocal(String digest) {
+        Optional<Artifact> here = artifacts.find(digest);
+        if (here.isPresent()) {
+            return Optional.of(here.get().codeDir());
+        }
+        synchronized (locks.computeIfAbsent(digest, d -> new Object())) {
+            try {
+                here = artifacts.find(digest);
+                if (here.isPresent()) {
+                    return Optional.of(here.get().codeDir());
+                }
+                return fetch(digest);
+            } finally {
+                locks.remove(digest);
+            }
+        }
+    }
+
+    /** The last fetch of {@code digest} by this node, if it had to fetch it. */
+    public Optional<Fetch> lastFetch(String digest) {
+        return Optional.ofNullable(fetches.get(digest));
+    }
+
+    private Optional<Path> fetch(String digest) {
+        List<ArtifactHolders.Node> from;
+        try {
+            from = new ArrayList<>(holders.holders(digest));
+        } catch (NestException e) {
+            LOG.log(Level.WARNING, "cannot list the holders of " + digest + ": " + e.getMessage());
+            return Optional.empty();
+        }
+        from.sort(Comparator.comparing((ArtifactHolders.Node n) -> !n.zone().equals(holders.zone())).thenComparing(n -> n.node()));
+        for (ArtifactHolders.Node h : from) {
+            long t0 = System.nanoTime();
+            try {
+                Artifact a = artifacts.fetch(digest, h.baseUrl());
+                Fetch f = new Fetch(digest, h.node(), (System.nanoTime() - t0) / 1e6, a.files());
+                fetches.put(digest, f);
+                LOG.info("fetched package " + digest + " from node " + h.node() + " in " + Math.round(f.millis()) + " ms");
+                try {
+                    holders.record(digest, holders.self());
+                } catch (NestException e) {
+                    LOG.log(Level.WARNING, "cannot record this node as a holder of " + digest + ": " + e.getMessage());
+                }
+                return Optional.of(a.codeDir());
+            } catch (NestException e) {
+                LOG.log(Level.WARNING, "cannot fetch package " + digest + " from node " + h.node() + ": " + e.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,62 @@
+package dev.nest.gateway;
+
+import dev.nest.function.FunctionId;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * Where the gateway may send an invocation that this node cannot serve warm: the other nodes of the region
+ * that have ready instances of the function version. Implemented by the cluster module from its watches, so
+ * that the gateway never talks to ZooKeeper; {@link #LOCAL_ONLY} is the single-node answer.
+ *
+ * <p>Threads: called on the gateway's event loops for every invocation; {@link #peersFor} must be a lookup in
+ * memory that does not allocate when it answers with no peers.
+ */
+public interface PeerRoutes {
+    /** Header a forwarding gateway adds; a request carrying it is served on the node that receives it. */
+    String FORWARDED_BY = "x-nest-forwarded-by";
+
+    /**
+     * Another node's gateway.
+     *
+     * @param node    node id
+     * @param host    advertised address ({@code node.address})
+     * @param port    public port
+     * @param address {@code host:port}, resolved when the routing table is built, never on an event loop
+     */
+    record Peer(String node, String host, int port, InetSocketAddress address) {
+        /** A peer whose address is resolved now (this may look up a host name). */
+        public Peer(String node, String host, int port) {
+            this(node, host, port, new InetSocketAddress(host, port));
+        }
+    }
+
+    /**
+     * The peers to forward one invocation of {@code id} version {@code version} to, best first (least loaded,
+     * rotated between equals); empty when this node has a ready instance of it or no other node has one.
+     */
+    List<Peer> peersFor(FunctionId id, int version);
+
+    /** A connection to {@code peer} was refused or timed out: leave it out until its registration changes. */
+    void unreachable(Peer peer);
+
+    /** This node's id, for {@link #FORWARDED_BY}. */
+    String self();
+
+    /** No peers: every invocation is served on this node. */
+    PeerRoutes LOCAL_ONLY = new PeerRoutes() {
+        @Override
+        public List<Peer> peersFor(FunctionId id, int version) {
+            return List.of();
+        }
+
+        @Override
+        public void unreachable(Peer peer) {
+        }
+
+        @Override
+        public String self() {
+            return "";
+        }
+    };
+}

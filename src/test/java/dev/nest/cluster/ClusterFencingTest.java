@@ -1,0 +1,87 @@
+package dev.nest.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nest.config.NestConfig;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Leader-only writes are fenced by the region's epoch, against a real in-process ZooKeeper. */
+class ClusterFencingTest {
+    private TestingServer zk;
+    private Cluster first;
+    private Cluster second;
+
+    @BeforeEach
+    void start() throws Exception {
+        zk = new TestingServer(true);
+        NestConfig.Cluster config = new NestConfig.Cluster(zk.getConnectString(), 0, Duration.ofSeconds(5),
+                Duration.ofSeconds(5), Duration.ofSeconds(2), 2);
+        first = Cluster.start(zk.getConnectString(), config, node("a"), Clock.systemUTC());
+        assertTrue(first.latchForTests().await(10, TimeUnit.SECONDS), "the only node leads");
+        first.claimEpoch();
+        second = Cluster.start(zk.getConnectString(), config, node("b"), Clock.systemUTC());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        second.close();
+        first.close();
+        zk.close();
+    }
+
+    private static NodeInfo node(String id) {
+        return new NodeInfo(id, "127.0.0.1", 8080, "zone-a", "fence", "process", Instant.EPOCH, Map.of());
+    }
+
+    @Test
+    void theLeaderWritesAtItsEpoch() throws Exception {
+        Optional<Integer> epoch = first.epoch();
+        assertTrue(epoch.isPresent(), "the leader knows its epoch");
+        first.writeAsLeader("placements/b/s1", "x".getBytes(StandardCharsets.UTF_8));
+        first.writeAsLeader("placements/b/s1", "y".getBytes(StandardCharsets.UTF_8));
+        assertArrayEquals("y".getBytes(StandardCharsets.UTF_8),
+                first.client().getData().forPath("/nest/fence/placements/b/s1"));
+        first.deleteAsLeader("placements/b/s1");
+        assertEquals(null, first.client().checkExists().forPath("/nest/fence/placements/b/s1"));
+    }
+
+    @Test
+    void aFormerLeaderIsFencedOnceASuccessorClaimsANewerEpoch() throws Exception {
+        int before = first.epoch().orElseThrow();
+        // what a successor does when it wins while the old leader is cut off and still believes it leads
+        second.claimEpoch();
+        ClusterException e = assertThrows(ClusterException.class,
+                () -> first.writeAsLeader("placements/b/s1", new byte[0]));
+        assertTrue(e.getMessage().contains("fenced off") || e.detail().contains("fenced off"), e::toString);
+        assertEquals(null, first.client().checkExists().forPath("/nest/fence/placements/b/s1"), "nothing was written");
+        assertFalse(first.epoch().isPresent(), "the fenced node forgets its epoch: " + before);
+    }
+
+    @Test
+    void aNodeThatIsNotTheLeaderCannotWrite() {
+        ClusterException e = assertThrows(ClusterException.class, () -> second.writeAsLeader("placements/a/s1", new byte[0]));
+        assertTrue(e.detail().contains("is not the leader"), e::toString);
+    }
+
+    @Test
+    void pathsOutsideTheRegionAreRefused() {
+        for (String bad : List.of("/nest/other/x", "../other/x", "")) {
+            assertThrows(IllegalArgumentException.class, () -> first.writeAsLeader(bad, new byte[0]), bad);
+        }
+    }
+}

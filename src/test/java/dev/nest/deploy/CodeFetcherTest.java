@@ -1,0 +1,83 @@
+package dev.nest.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.nest.artifact.Artifact;
+import dev.nest.artifact.ArtifactStore;
+import dev.nest.artifact.PackageLimits;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A node that lacks a package fetches it from a holder on first use, and says where it came from. */
+class CodeFetcherTest {
+    @TempDir
+    Path tmp;
+
+    /** Serves {@code holder}'s manifests and chunks the way a node's API does. */
+    private static HttpServer serve(ArtifactStore holder) throws IOException {
+        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        s.createContext("/api/v1/artifacts", ex -> {
+            String path = ex.getRequestURI().getPath();
+            String key = path.substring(path.lastIndexOf('/') + 1);
+            Optional<byte[]> body = path.contains("/manifests/") ? holder.manifest(key)
+                    : holder.chunk(key).map(p -> {
+                        try {
+                            return Files.readAllBytes(p);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+            if (body.isEmpty()) {
+                ex.sendResponseHeaders(404, -1);
+            } else {
+                ex.sendResponseHeaders(200, body.get().length);
+                ex.getResponseBody().write(body.get());
+            }
+            ex.close();
+        });
+        s.start();
+        return s;
+    }
+
+    @Test
+    void aMissingPackageIsFetchedFromAHolderAndThisNodeBecomesOne() throws IOException {
+        ArtifactStore holderStore = new ArtifactStore(tmp.resolve("holder"), PackageLimits.DEFAULT);
+        Path code = Files.createDirectories(tmp.resolve("code"));
+        Files.writeString(code.resolve("index.js"), "exports.handler = async () => 1;\n");
+        Artifact a = holderStore.ingestDirectory(code, p -> { });
+        HttpServer server = serve(holderStore);
+        try {
+            ArtifactReplicatorTest.FakeArtifactHolders holders = new ArtifactReplicatorTest.FakeArtifactHolders(List.of(
+                    new ArtifactHolders.Node("h", "zone-b", "http://127.0.0.1:" + server.getAddress().getPort())));
+            holders.record(a.digest(), "h");
+            ArtifactStore here = new ArtifactStore(tmp.resolve("here"), PackageLimits.DEFAULT);
+            CodeFetcher fetcher = new CodeFetcher(here, holders);
+
+            Optional<Path> dir = fetcher.ensureLocal(a.digest());
+            assertTrue(dir.isPresent());
+            assertEquals("exports.handler = async () => 1;\n", Files.readString(dir.get().resolve("index.js")));
+            assertEquals("h", fetcher.lastFetch(a.digest()).orElseThrow().from());
+            assertEquals(Set.of("h", "me"), holders.recorded.get(a.digest()));
+            assertEquals(dir, fetcher.ensureLocal(a.digest()), "the second call finds it on disk");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aPackageNobodyHoldsIsNotFound() {
+        ArtifactStore here = new ArtifactStore(tmp.resolve("here"), PackageLimits.DEFAULT);
+        CodeFetcher fetcher = new CodeFetcher(here, new ArtifactReplicatorTest.FakeArtifactHolders(List.of()));
+        assertEquals(Optional.empty(), fetcher.ensureLocal("sha256:" + "ab".repeat(32)));
+    }
+}
