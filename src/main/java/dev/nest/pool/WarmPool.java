@@ -42,6 +42,7 @@ public final class WarmPool<P> implements AutoCloseable {
     static final long BACKOFF_MIN_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final long BACKOFF_MAX_NANOS = TimeUnit.SECONDS.toNanos(60);
     static final long REFILL_DELAY_MS = 50;
+    static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(30);
 
     private final PodFactory<P> factory;
     private final Map<String, RuntimePool> pools = new LinkedHashMap<>();
@@ -251,6 +252,7 @@ public final class WarmPool<P> implements AutoCloseable {
             } catch (RejectedExecutionException e) {
                 synchronized (this) {
                     pools.get(runtime).starting--;
+                    notifyAll();
                 }
             }
         }
@@ -265,6 +267,7 @@ public final class WarmPool<P> implements AutoCloseable {
             synchronized (this) {
                 RuntimePool p = pools.get(runtime);
                 p.starting--;
+                notifyAll();
                 long now = nanoTime.getAsLong();
                 // starts made together that fail together count as one failure
                 if (p.failures == 0 || now - p.retryAtNanos >= 0) {
@@ -282,7 +285,6 @@ public final class WarmPool<P> implements AutoCloseable {
         boolean keep;
         synchronized (this) {
             RuntimePool p = pools.get(runtime);
-            p.starting--;
             p.failures = 0;
             p.lastError = "";
             keep = !closed && p.ready.size() < p.size;
@@ -290,10 +292,20 @@ public final class WarmPool<P> implements AutoCloseable {
                 Member m = new Member(pod, nanoTime.getAsLong());
                 self.set(m);
                 p.ready.add(m);
+                p.starting--;
+                notifyAll();
             }
         }
         if (!keep) {
-            factory.stop(pod);
+            // stopped before it stops counting as starting: close() waits for it
+            try {
+                factory.stop(pod);
+            } finally {
+                synchronized (this) {
+                    pools.get(runtime).starting--;
+                    notifyAll();
+                }
+            }
         }
     }
 
@@ -325,7 +337,10 @@ public final class WarmPool<P> implements AutoCloseable {
         }
     }
 
-    /** Stops maintenance and every pod still in a pool. */
+    /**
+     * Stops maintenance and every pod still in a pool. Waits (at most {@code CLOSE_WAIT}) for pool pods being started
+     * to finish starting, so that each is stopped here rather than after the node's driver has closed.
+     */
     @Override
     public void close() {
         List<P> stop = new ArrayList<>();
@@ -338,5 +353,21 @@ public final class WarmPool<P> implements AutoCloseable {
         }
         ticker.shutdownNow();
         stop.parallelStream().forEach(factory::stop);
+        long end = System.nanoTime() + CLOSE_WAIT.toNanos();
+        synchronized (this) {
+            while (pools.values().stream().anyMatch(p -> p.starting > 0)) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    LOG.warning("pool pods still starting after " + CLOSE_WAIT.toSeconds() + " s of closing; the driver removes them");
+                    return;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 }

@@ -826,10 +826,15 @@ public final class NodeAgent implements AutoCloseable {
                     Integer target = live ? targets.get(v.spec().id()) : null;
                     int min = live ? v.spec().scaling().min() : 0;
                     int keep = target == null ? min : Math.max(min, target);
-                    // an earlier live version stays warm for sidecar.previous-version-keep-alive, so a rollback is warm
+                    // an earlier live version stays warm for sidecar.previous-version-keep-alive, so a rollback is warm;
+                    // under the scaler's target, instances above it go at once, except that a version that has just
+                    // become live again keeps its warm instances for the function's keep-alive (the scaler's view of
+                    // the function's load has not seen them yet)
+                    long since = set.liveChange(live, now);
+                    long fnKeepAlive = v.spec().scaling().keepAlive().toNanos();
                     long keepAlive = !live ? config.previousVersionKeepAlive().toNanos()
-                            : target == null ? v.spec().scaling().keepAlive().toNanos() : 0;
-                    for (Instance i : set.expire(now, keepAlive, keep, set.liveChange(live, now))) {
+                            : target == null || (since != Long.MIN_VALUE && now - since < fnKeepAlive) ? fnKeepAlive : 0;
+                    for (Instance i : set.expire(now, keepAlive, keep, since)) {
                         Thread.ofVirtual().start(() -> stop(i, config.stopGrace()));
                     }
                     if (live) {

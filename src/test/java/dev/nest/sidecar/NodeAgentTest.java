@@ -245,6 +245,25 @@ class NodeAgentTest {
     }
 
     @Test
+    void aRollbackUnderTheScalersTargetIsWarmToo() throws Exception {
+        FunctionVersion v1 = deployed(1);
+        Lease first = agent.acquire(v1, deadline());
+        first.release();
+        FunctionRecord r = catalog.records.get(v1.spec().id());
+        catalog.records.put(v1.spec().id(), r.withNewVersion("sha256:" + "c".repeat(64), v1.spec(), "api", Instant.EPOCH, true));
+        agent.reconcile();
+        // the scaler saw version 2 idle and asks for none
+        agent.setTarget(v1.spec().id(), 0);
+        catalog.records.put(v1.spec().id(), catalog.records.get(v1.spec().id()).rolledBack(Optional.empty(), Instant.EPOCH));
+        agent.reconcile();
+        assertEquals(InstanceState.READY, first.instance().state(),
+                "a version that is live again keeps its warm instance for the function's keep-alive");
+        Lease again = agent.acquire(v1, deadline());
+        assertFalse(again.cold());
+        again.release();
+    }
+
+    @Test
     void aPreviousVersionIsStoppedAfterItsKeepAlive() throws Exception {
         agent(0, 16, Duration.ZERO);
         FunctionVersion v1 = deployed(1);
