@@ -219,7 +219,7 @@ public final class Cluster implements AutoCloseable {
      * keeps the new value. Every leader write checks it, so a leader that lost its session (and so its
      * leadership) while it was partitioned cannot write after a successor claimed a newer epoch.
      */
-    void claimEpoch() {
+    synchronized void claimEpoch() {
         try {
             client.createContainers(paths.root());
             try {

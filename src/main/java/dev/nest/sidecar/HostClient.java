@@ -145,6 +145,9 @@ public final class HostClient implements AutoCloseable {
         long ms = Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000);
         try {
             s.connect(address, (int) Math.min(ms, 10_000));
+        } catch (SocketTimeoutException e) {
+            s.close();
+            throw new TimeoutException("runtime host on port " + address.getPort() + " did not accept a connection in time");
         } catch (IOException e) {
             s.close();
             throw e;
