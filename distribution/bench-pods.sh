@@ -30,7 +30,8 @@ docs="${NEST_BENCH_DOCS:-$([ "$pods" -ge 20 ] && echo 1 || echo 0)}"
 for rt in ${runtimes//,/ }; do
   image=$(sed -n 's/^image: *//p' "runtimes/$rt/runtime.yaml")
   docker image inspect "$image" >/dev/null 2>&1 || { echo "bench-pods: image $image is missing; run distribution/images/build.sh" >&2; exit 1; }
-  ctr -a "$ctr_address" -n nest images ls -q | grep -qx "docker.io/$image" \
+  # the list is read whole first: with pipefail, grep -q stopping early would fail ctr with SIGPIPE
+  grep -qx "docker.io/$image" <<<"$(ctr -a "$ctr_address" -n nest images ls -q)" \
     || { echo "bench-pods: image docker.io/$image is not in containerd; run distribution/images/load-containerd.sh" >&2; exit 1; }
 done
 
