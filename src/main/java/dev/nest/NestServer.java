@@ -135,7 +135,7 @@ public final class NestServer implements AutoCloseable {
             closers.push(files);
             files.start();
             timer.mark("functions");
-            agent.start();
+            agent.start(false); // the warm pools fill once the node is ready (below), not while it starts
             cluster.publishReady(() -> readyCounts(agent));
             timer.mark("agent");
 
@@ -216,6 +216,7 @@ public final class NestServer implements AutoCloseable {
             timer.mark("gateway");
             LOG.info("Nest node " + nodeId + " ready on " + url + " (driver " + driver.name() + ", ZooKeeper " + zk
                     + (config.cluster().embedded() ? " embedded" : "") + ", data " + data + "); start-up " + timer);
+            agent.startPools();
             return new NestServer(closers, web, config, cluster, files, gateway.port());
         } catch (RuntimeException | IOException e) {
             closeAll(closers);
@@ -244,7 +245,6 @@ public final class NestServer implements AutoCloseable {
         }
     }
 
-    /** The node agent's code: the artifact store's unpacked directories, already on this node (no fetch phases). */
     /**
      * The node agent's code: the package's directory on this node, fetched from a holder first when this node lacks
      * it; a fetch is reported as the cold start's {@code fetch} phase (download, decompression, verification and

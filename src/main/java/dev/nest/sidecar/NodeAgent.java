@@ -130,16 +130,31 @@ public final class NodeAgent implements AutoCloseable {
                 poolStarts);
     }
 
-    /** Removes pods left by an earlier run, starts reconciliation. */
+    /** Removes pods left by an earlier run, starts reconciliation and the warm pools. */
     public void start() {
+        start(true);
+    }
+
+    /**
+     * Removes pods left by an earlier run, starts reconciliation, and the warm pools when {@code pools} (else
+     * {@link #startPools} does, e.g. once the node is ready, so that pool pods do not compete with its start).
+     */
+    public void start(boolean pools) {
         int orphans = driver.removeOrphans(nodeId);
         if (orphans > 0) {
             LOG.info("removed " + orphans + " pods left behind by an earlier run of node " + nodeId);
         }
         started = true;
         catalog.addListener((id, now) -> scheduleReconcile());
-        pool.start();
+        if (pools) {
+            pool.start();
+        }
         ticker.scheduleWithFixedDelay(this::reconcile, 0, 1, TimeUnit.SECONDS);
+    }
+
+    /** Starts filling the warm pools (see {@link #start(boolean)}). */
+    public void startPools() {
+        pool.start();
     }
 
     public SandboxDriver driver() {
