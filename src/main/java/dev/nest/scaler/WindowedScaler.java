@@ -100,7 +100,10 @@ final class WindowedScaler implements Scaler {
         Optional<Instant> lowSince = Optional.empty();
         int lowMax = 0;
         Optional<Instant> wakeAt = Optional.empty();
-        if (upFull > current + EPS) {
+        // a function scaled to zero that is still idle stays there: its windows still hold the requests from before
+        // it went idle, and a new request wakes the scaler (and starts an instance) by itself
+        boolean dormant = current == 0 && idle;
+        if (upFull > current + EPS && !dormant) {
             // capacity now; the stable window adds the utilization headroom as its average catches up
             metricDesired = Math.max(ceil(upFull), stableCount);
             why.append("up at once: ");
@@ -108,7 +111,7 @@ final class WindowedScaler implements Scaler {
             why.append(" is more than ").append(current).append(" instance(s) carry at target ")
                     .append(ScalingConfig.number(upBy.target())).append("; needs ").append(ceil(upFull))
                     .append(" now, ").append(stableCount).append(" over ").append(Durations.format(c.stableWindow()));
-        } else if (stableCount > current && stableNeed > current * (1 + TOLERANCE)) {
+        } else if (stableCount > current && stableNeed > current * (1 + TOLERANCE) && !dormant) {
             metricDesired = stableCount;
             why.append("up: ");
             metric(why, stableBy, stableValue, c.stableWindow(), byPeak);

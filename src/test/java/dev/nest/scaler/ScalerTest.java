@@ -220,6 +220,17 @@ class ScalerTest {
     }
 
     @Test
+    void aFunctionScaledToZeroStaysThereWhileIdleThoughItsWindowsStillHoldEarlierRequests() {
+        List<MetricSample> s = Stream.iterate(T0.minusSeconds(59), t -> t.plusSeconds(1)).limit(60)
+                .map(t -> new MetricSample(t, t.isBefore(T0.minusSeconds(4)) ? 1 : 0, 0, 0, 0)).toList();
+        MetricSamples idle = new MetricSamples(s, 0, 0, Optional.of(T0.minusSeconds(4)), IdleHistogram.empty());
+        ScalingConfig oneSecond = ScalingConfig.defaults(1).withKeepAlive(Duration.ofSeconds(1),
+                new FixedKeepAlive(Duration.ofSeconds(1)), Duration.ofHours(4));
+        Decision d = SCALER.decide(idle, oneSecond, T0, ScalerState.initial());
+        assertEquals(0, d.desired(), d.reason());
+    }
+
+    @Test
     void aWaitingRequestStartsAnInstanceFromZeroAtOnce() {
         MetricSamples waiting = new MetricSamples(List.of(), 0, 1, Optional.empty(), IdleHistogram.empty());
         Decision d = SCALER.decide(waiting, ScalingConfig.defaults(1), T0, ScalerState.initial());
