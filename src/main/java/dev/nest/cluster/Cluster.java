@@ -414,6 +414,13 @@ public final class Cluster implements AutoCloseable {
         n.set("nodes", Json.mapper().valueToTree(nodes()));
         // the routing table as this node's gateway sees it (its last known content while DEGRADED)
         n.set("ready", Json.mapper().valueToTree(ready.documents()));
+        // what the leader placed on each node: {node: {"<ns>/<name>": {instances, version, epoch}}}
+        var placed = Json.mapper().createObjectNode();
+        placements.all().forEach((node, ps) -> {
+            var m = placed.putObject(node);
+            ps.forEach((id, p) -> m.set(id.toString(), Json.mapper().valueToTree(p)));
+        });
+        n.set("placements", placed);
         return n;
     }
 
