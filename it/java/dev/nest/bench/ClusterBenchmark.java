@@ -355,6 +355,8 @@ public final class ClusterBenchmark {
         String digest = upload(via, "exports.handler = async () => ({ v: 'only' });\n");
         post(via.base() + "/api/v1/functions/only/versions", Map.of("spec", Map.of("runtime", "nodejs", "timeout", "10s"),
                 "digest", digest), 201);
+        // the holder's catalog mirror may be a moment behind the deploy's answer from another node
+        until(System.nanoTime(), () -> json(holder.base() + "/api/v1/functions/only").path("live").asInt() == 1);
         HttpResponse<String> local = http.send(HttpRequest.newBuilder(URI.create(holder.base() + "/fn/only"))
                 .header("X-Nest-Forwarded-By", "bench").GET().build(), HttpResponse.BodyHandlers.ofString());
         if (local.statusCode() != 200) {
