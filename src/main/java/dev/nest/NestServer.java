@@ -168,7 +168,7 @@ public final class NestServer implements AutoCloseable {
             };
             dev.nest.placement.LeaderPlacements leaderPlacements = new dev.nest.placement.LeaderPlacements(nodeId,
                     () -> cluster.nodes().stream().map(n -> nodeState(n, self, capacity)).toList(),
-                    placementStore(cluster), targets, cluster::isLeader);
+                    placementStore(cluster), targets, () -> cluster.epoch().isPresent());
             closers.push(leaderPlacements);
             dev.nest.scheduler.Scheduler scheduler = new dev.nest.scheduler.Scheduler(cluster.functions(), leaderPlacements,
                     leaderPlacements, 0, clock);

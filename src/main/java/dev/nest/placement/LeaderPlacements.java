@@ -50,7 +50,7 @@ public final class LeaderPlacements implements Scheduler.NodeSource, Scheduler.A
      * @param live    the registered nodes with their capacity (from the in-memory mirror; must not block)
      * @param store   where placements are written
      * @param local   this node's agent
-     * @param leading whether this node leads now
+     * @param leading whether this node leads now and may write (its leader epoch is claimed)
      */
     public LeaderPlacements(String self, Supplier<List<NodeState>> live, PlacementStore store, Targets local,
                             BooleanSupplier leading) {
@@ -141,7 +141,10 @@ public final class LeaderPlacements implements Scheduler.NodeSource, Scheduler.A
         }
     }
 
-    /** Adopts the stored placements on live nodes into the scheduler; placements on other nodes are re-placed by {@link #sync}. */
+    /**
+     * Adopts the stored placements on live nodes into the scheduler; placements on other nodes are re-placed and
+     * deleted by the next {@link #sync} (once this node's epoch is claimed: writes need it).
+     */
     public void takeOver() {
         Scheduler s = scheduler;
         Set<String> alive = aliveIds();
@@ -152,7 +155,6 @@ public final class LeaderPlacements implements Scheduler.NodeSource, Scheduler.A
             node.getValue().forEach((id, n) -> s.adopt(node.getKey(), id, n));
         }
         LOG.info("leader placements: took over " + s.sandboxes().size() + " placed sandbox(es)");
-        sync();
     }
 
     /**

@@ -152,6 +152,7 @@ class LeaderPlacementsTest {
         stored.put("n2", new HashMap<>(Map.of(F, 2)));
         stored.put("gone", new HashMap<>(Map.of(F, 1)));
         leader.takeOver();
+        leader.sync();
         assertEquals(Map.of("n2", Map.of(F, 2)), stored);
         Scheduler.Status s = scheduler.scale(F, 2);
         assertEquals(Map.of("n2", 2), s.perNode(), "nothing placed twice");
