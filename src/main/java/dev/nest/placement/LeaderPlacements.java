@@ -87,8 +87,11 @@ public final class LeaderPlacements implements Scheduler.NodeSource, Scheduler.A
     /** Runs {@code then} after {@link #takeOver} on this component's thread (on winning the election). */
     public void leadershipWon(Runnable then) {
         submit(() -> {
-            takeOver();
-            then.run();
+            try {
+                takeOver();
+            } finally {
+                then.run(); // the scaler runs even if the take-over failed: sync repairs the placements later
+            }
         });
     }
 
