@@ -205,7 +205,11 @@ public final class NestServer implements AutoCloseable {
             cluster.onLeadership(leads -> {
                 follower.changed();
                 if (leads) {
-                    leaderPlacements.leadershipWon(() -> scaler.setActive(true));
+                    leaderPlacements.leadershipWon(() -> {
+                        if (cluster.isLeader()) { // not lost again while the placements were taken over
+                            scaler.setActive(true);
+                        }
+                    });
                 } else {
                     scaler.setActive(false);
                 }
