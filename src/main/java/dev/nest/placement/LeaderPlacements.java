@@ -25,7 +25,8 @@ import java.util.logging.Logger;
  *
  * <p>{@link #takeOver} (on winning the election) adopts the placements a previous leader wrote, so that nothing
  * is placed twice. {@link #sync} (every second while leading, and at once when the node registrations change)
- * re-places the sandboxes of nodes that left (their registration expired) on the nodes left, and then makes the
+ * re-places the sandboxes of nodes that left (their registration expired) on the nodes left, tries again the counts
+ * that did not fit (a node may have joined), and then makes the
  * store equal the scheduler's table: a write that failed (ZooKeeper unreachable, epoch not claimed yet) is
  * repaired there, and a dead node's placements are deleted.
  *
@@ -161,7 +162,7 @@ public final class LeaderPlacements implements Scheduler.NodeSource, Scheduler.A
     }
 
     /**
-     * Re-places sandboxes of nodes that are gone, then makes the store equal the scheduler's table (held still
+     * Re-places sandboxes of nodes that are gone, retries shortfalls, then makes the store equal the scheduler's table (held still
      * meanwhile, so no placement is deleted while it is being made).
      */
     public void sync() {
@@ -185,6 +186,7 @@ public final class LeaderPlacements implements Scheduler.NodeSource, Scheduler.A
                 LOG.info("node " + node + " left: re-placed " + moved);
             }
         }
+        s.retryShortfalls();
         synchronized (s) {
             Map<String, Map<FunctionId, Integer>> table = new HashMap<>();
             for (Sandbox sb : s.sandboxes()) {

@@ -225,6 +225,21 @@ public final class Scheduler {
         return affected;
     }
 
+    /**
+     * Tries again to place every function whose last count did not fit (nodes may have joined or freed room since);
+     * the scaler only calls {@link #scale} when its desired count changes.
+     *
+     * @return the functions tried
+     */
+    public synchronized List<FunctionId> retryShortfalls() {
+        List<FunctionId> shortOnes = statuses.entrySet().stream().filter(e -> e.getValue().shortfall() > 0)
+                .map(Map.Entry::getKey).sorted().toList();
+        for (FunctionId id : shortOnes) {
+            scale(id, statuses.get(id).wanted());
+        }
+        return shortOnes;
+    }
+
     public synchronized Optional<Status> status(FunctionId id) {
         return Optional.ofNullable(statuses.get(id));
     }

@@ -162,6 +162,17 @@ class LeaderPlacementsTest {
     }
 
     @Test
+    void aCountThatDidNotFitIsPlacedWhenANodeJoins() {
+        live.removeIf(n -> !n.id().equals("n1"));
+        live.set(0, new NodeState("n1", "a", 4096, 4000, 1, Map.of(), Set.of())); // one pod slot
+        assertEquals(1, scheduler.scale(F, 2).shortfall());
+        live.add(node("n3", "b"));
+        leader.sync();
+        assertEquals(Map.of("n1", Map.of(F, 1), "n3", Map.of(F, 1)), stored);
+        assertEquals(0, scheduler.status(F).orElseThrow().shortfall());
+    }
+
+    @Test
     void aStrayPlacementIsDeleted() {
         scheduler.scale(F, 1);
         stored.put("n2", new HashMap<>(Map.of(F, 5))); // written by a leader that was fenced off meanwhile
