@@ -117,8 +117,13 @@ public final class NestServer implements AutoCloseable {
             SandboxDriver driver = driver(config, nodeId, data);
             timer.mark("runtimes+driver");
 
+            Map<String, String> capacity = Map.of(
+                    NodeInfo.MEMORY_MB, Long.toString(((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                            .getOperatingSystemMXBean()).getTotalMemorySize() >> 20),
+                    NodeInfo.CPU_MILLIS, Long.toString(Runtime.getRuntime().availableProcessors() * 1000L),
+                    NodeInfo.MAX_PODS, Integer.toString(config.sidecar().maxPods()));
             NodeInfo self = new NodeInfo(nodeId, config.node().address(), config.server().port(), config.node().zone(),
-                    config.node().region(), driver.name(), clock.instant(), Map.of());
+                    config.node().region(), driver.name(), clock.instant(), capacity);
             Cluster cluster = Cluster.start(zk, config.cluster(), self, clock);
             closers.push(cluster);
             catalogRef.set(cluster.functions());
@@ -126,8 +131,11 @@ public final class NestServer implements AutoCloseable {
 
             // cluster: code this node lacks comes from a holder; deploys return once the package is on enough nodes
             CodeFetcher code = new CodeFetcher(artifacts, cluster.artifactHolders());
+            // with an external ensemble, scaling.min is kept cluster-wide through placements, not on every node
+            dev.nest.function.FunctionCatalog agentCatalog = config.cluster().embedded() ? cluster.functions()
+                    : new dev.nest.placement.PlacedMinimumCatalog(cluster.functions());
             NodeAgent agent = new NodeAgent(config.sidecar(), nodeId, data, data.resolve("artifacts").resolve("code"),
-                    driver, runtimes, codeSource(code), store::log, cluster.functions(), clock);
+                    driver, runtimes, codeSource(code), store::log, agentCatalog, clock);
             closers.push(agent);
             Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock,
                     new ArtifactReplicator(artifacts, cluster.artifactHolders(), config.cluster().artifactReplicas()));
@@ -140,23 +148,38 @@ public final class NestServer implements AutoCloseable {
             timer.mark("agent");
 
             // the live scaler and the scheduler, deciding while this node leads: load from the node agent, desired
-            // counts through the scheduler's placements to the node agent (this node is the only one it places on)
-            long memoryMb = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                    .getOperatingSystemMXBean()).getTotalMemorySize() >> 20;
-            dev.nest.scheduler.Scheduler scheduler = new dev.nest.scheduler.Scheduler(cluster.functions(),
-                    () -> List.of(new dev.nest.scheduler.NodeState(nodeId, self.zone(), memoryMb,
-                            Runtime.getRuntime().availableProcessors() * 1000L, config.sidecar().maxPods(), Map.of(), java.util.Set.of())),
-                    new dev.nest.scheduler.Scheduler.Applier() {
-                        @Override
-                        public void apply(String node, dev.nest.function.FunctionId id, int instances) {
-                            agent.setTarget(id, instances);
-                        }
+            // counts through the scheduler to placements in ZooKeeper (per node; this node's own count also straight
+            // to its agent); every node's follower turns its placements into its agent's targets
+            dev.nest.placement.Targets targets = new dev.nest.placement.Targets() {
+                @Override
+                public Optional<Integer> target(dev.nest.function.FunctionId id) {
+                    return agent.target(id);
+                }
 
-                        @Override
-                        public void release(String node, dev.nest.function.FunctionId id) {
-                            agent.clearTarget(id);
-                        }
-                    }, 0, clock);
+                @Override
+                public void setTarget(dev.nest.function.FunctionId id, int instances) {
+                    agent.setTarget(id, instances);
+                }
+
+                @Override
+                public void clearTarget(dev.nest.function.FunctionId id) {
+                    agent.clearTarget(id);
+                }
+            };
+            dev.nest.placement.LeaderPlacements leaderPlacements = new dev.nest.placement.LeaderPlacements(nodeId,
+                    () -> cluster.nodes().stream().map(n -> nodeState(n, self, capacity)).toList(),
+                    placementStore(cluster), targets, () -> cluster.epoch().isPresent());
+            closers.push(leaderPlacements);
+            dev.nest.scheduler.Scheduler scheduler = new dev.nest.scheduler.Scheduler(cluster.functions(), leaderPlacements,
+                    leaderPlacements, 0, clock);
+            leaderPlacements.attach(scheduler);
+            dev.nest.placement.PlacementFollower follower = new dev.nest.placement.PlacementFollower(() -> {
+                Map<dev.nest.function.FunctionId, Integer> mine = new java.util.HashMap<>();
+                cluster.placements().of(nodeId).forEach((id, p) -> mine.put(id, p.instances()));
+                return mine;
+            }, targets, cluster::isLeader);
+            closers.push(follower);
+            cluster.placements().onChange(follower::changed);
             dev.nest.scaler.ScalerLoop scaler = new dev.nest.scaler.ScalerLoop(cluster.functions(),
                     () -> agent.load().entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> {
                         dev.nest.sidecar.FunctionLoad l = e.getValue();
@@ -176,7 +199,21 @@ public final class NestServer implements AutoCloseable {
             closers.push(scaler);
             agent.onStarved(scaler::wake);
             scaler.start();
-            cluster.onLeadership(scaler::setActive);
+            follower.start();
+            leaderPlacements.start();
+            cluster.onNodesChanged(leaderPlacements::nodesChanged);
+            cluster.onLeadership(leads -> {
+                follower.changed();
+                if (leads) {
+                    leaderPlacements.leadershipWon(() -> {
+                        if (cluster.isLeader()) { // not lost again while the placements were taken over
+                            scaler.setActive(true);
+                        }
+                    });
+                } else {
+                    scaler.setActive(false);
+                }
+            });
             timer.mark("scaler");
 
             String url = "http://" + config.node().address() + ":" + config.server().port();
@@ -200,7 +237,7 @@ public final class NestServer implements AutoCloseable {
                 throw new ConfigException("cannot start the admin server on a loopback port");
             }
             timer.mark("admin");
-            Gateway gateway = new Gateway(cluster.functions(), agent, r -> {
+            Gateway gateway = new Gateway(agentCatalog, agent, r -> {
                 store.record(r);
                 metrics.record(r);
             }, config.server().maxBody(), clock, cluster.routes());
@@ -270,6 +307,48 @@ public final class NestServer implements AutoCloseable {
             r.versions().values().forEach(v -> digests.add(v.digest()));
         }
         return digests;
+    }
+
+    /** A registered node as the scheduler sees it: its zone and the capacity it advertised (this node's own if absent). */
+    private static dev.nest.scheduler.NodeState nodeState(NodeInfo n, NodeInfo self, Map<String, String> own) {
+        Map<String, String> l = n.labels() == null ? Map.of() : n.labels();
+        return new dev.nest.scheduler.NodeState(n.id(), n.zone(), label(l, own, NodeInfo.MEMORY_MB), label(l, own, NodeInfo.CPU_MILLIS),
+                (int) label(l, own, NodeInfo.MAX_PODS), Map.of(), java.util.Set.of());
+    }
+
+    private static long label(Map<String, String> labels, Map<String, String> own, String key) {
+        try {
+            return Long.parseLong(labels.getOrDefault(key, own.get(key)));
+        } catch (NumberFormatException e) {
+            return Long.parseLong(own.get(key));
+        }
+    }
+
+    /** The cluster's placements tree as the leader's placement store. */
+    private static dev.nest.placement.PlacementStore placementStore(Cluster cluster) {
+        return new dev.nest.placement.PlacementStore() {
+            @Override
+            public Map<String, Map<dev.nest.function.FunctionId, Integer>> all() {
+                Map<String, Map<dev.nest.function.FunctionId, Integer>> out = new java.util.HashMap<>();
+                cluster.placements().all().forEach((node, ps) -> {
+                    Map<dev.nest.function.FunctionId, Integer> m = new java.util.HashMap<>();
+                    ps.forEach((id, p) -> m.put(id, p.instances()));
+                    out.put(node, m);
+                });
+                return out;
+            }
+
+            @Override
+            public void write(String nodeId, dev.nest.function.FunctionId id, int instances) {
+                int version = cluster.functions().get(id).map(dev.nest.function.FunctionRecord::live).orElse(0);
+                cluster.placements().write(nodeId, id, instances, version);
+            }
+
+            @Override
+            public void delete(String nodeId, dev.nest.function.FunctionId id) {
+                cluster.placements().delete(nodeId, id);
+            }
+        };
     }
 
     /** This node's ready instances per function version, for the cluster's routing tables. */

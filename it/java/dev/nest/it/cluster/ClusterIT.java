@@ -143,8 +143,8 @@ class ClusterIT {
     @Test
     @Order(4)
     void aNodeWithInstancesDiesAndItsInstancesLeaveRouting() {
-        // make sure exactly one node serves hello: invoke through one node until it has an instance
-        NestProcess holder = nodes.stream().filter(n -> n.http.get("/api/v1/instances").json().size() > 0).findFirst()
+        // a node that serves hello (the leader may have placed it anywhere); else invoke through one node until it has one
+        NestProcess holder = nodes.stream().filter(n -> readyPerNode("default/hello").containsKey(n.id)).findFirst()
                 .orElseGet(() -> {
                     NestProcess n = nodes.get(1);
                     answer(n.http.send(n.http.request("/fn/hello").header("X-Nest-Forwarded-By", "test").GET()));
@@ -240,14 +240,52 @@ class ClusterIT {
         assertFalse(nodeIds(nodes.get(0)).contains("west-1"), "region it-east does not list west-1");
     }
 
+    @Test
+    @Order(8)
+    void aMinimumIsPlacedAcrossZonesAndADeadNodesInstanceIsPlacedAgainOnASurvivor() {
+        deploy(nodes.get(0), "placed", "placed-v1", Map.of("min", 2));
+        // the leader places scaling.min across the cluster, one per zone (n3 is zone-b's only node), not 2 per node
+        Map<String, Integer> spread = Poll.until("2 ready instances of placed across the cluster", Duration.ofSeconds(60),
+                () -> readyPerNode("default/placed"), m -> total(m) == 2 && m.getOrDefault("n3", 0) == 1);
+        assertEquals(2, spread.size(), "one per node: " + spread);
+        String leader = nodes.get(0).http.get("/api/v1/cluster").json().path("leader").asText();
+        // kill -9 a holder; a node that does not lead, so that this is re-placement, not a leader change
+        NestProcess victim = nodes.stream().filter(n -> spread.containsKey(n.id) && !n.id.equals(leader)).findFirst()
+                .orElseThrow(() -> new AssertionError("two holders, at most one leads: " + spread + ", leader " + leader));
+        victim.kill();
+        Map<String, Integer> after = Poll.until("placed back at 2 ready instances on the survivors", Duration.ofSeconds(60),
+                () -> readyPerNode("default/placed"), m -> total(m) == 2);
+        assertFalse(after.containsKey(victim.id), "nothing counted on the dead node: " + after);
+        assertTrue(after.keySet().stream().noneMatch(id -> after.get(id) > 1) || after.size() == 1,
+                "spread over the survivors where they have room: " + after);
+
+        victim.launch();
+        Poll.until("node " + victim.id + " registered again", () -> nodeIds(nodes.get(0 == nodes.indexOf(victim) ? 1 : 0)),
+                ids -> ids.contains(victim.id));
+        // the node that came back has no placement of placed any more and runs none of it; the count stays as placed
+        Map<String, Integer> back = readyPerNode("default/placed");
+        assertEquals(0, back.getOrDefault(victim.id, 0), "instances on the node that came back: " + back);
+        assertEquals(2, total(back), "no more instances than placed: " + back);
+        assertEquals("placed-v1", answer(victim.http.get("/fn/placed")), "via the node that came back");
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------------
 
     /** Uploads code answering {@code {"v": tag}} to {@code n}, deploys it as {@code name}; returns the digest. */
     static String deploy(NestProcess n, String name, String tag) {
+        return deploy(n, name, tag, Map.of());
+    }
+
+    /** {@link #deploy(NestProcess, String, String)} with a {@code scaling} block ({@code min}, ...). */
+    static String deploy(NestProcess n, String name, String tag, Map<String, Object> scaling) {
         Http.Response up = n.http.post("/api/v1/artifacts?runtime=nodejs", "application/zip", code(scratch, tag));
         assertEquals(201, up.status(), up::toString);
         String digest = up.json().path("digest").asText();
-        Http.Response d = n.http.postJson("/api/v1/functions/" + name + "/versions", Map.of("spec", spec(), "digest", digest));
+        Map<String, Object> spec = new LinkedHashMap<>(spec());
+        if (!scaling.isEmpty()) {
+            spec.put("scaling", scaling);
+        }
+        Http.Response d = n.http.postJson("/api/v1/functions/" + name + "/versions", Map.of("spec", spec, "digest", digest));
         assertEquals(201, d.status(), d::toString);
         acknowledged.put(name, tag);
         return digest;
@@ -277,6 +315,26 @@ class ClusterIT {
             }
         });
         return out;
+    }
+
+    /** Ready instances of {@code function} per live node id, from each node's own {@code GET /api/v1/instances}. */
+    static Map<String, Integer> readyPerNode(String function) {
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        for (NestProcess n : nodes) {
+            if (!n.alive()) {
+                continue;
+            }
+            for (JsonNode i : n.http.get("/api/v1/instances").json()) {
+                if (i.path("function").asText().equals(function) && i.path("state").asText().equals("READY")) {
+                    out.merge(n.id, 1, Integer::sum);
+                }
+            }
+        }
+        return out;
+    }
+
+    static int total(Map<String, Integer> perNode) {
+        return perNode.values().stream().mapToInt(Integer::intValue).sum();
     }
 
     static Set<String> nodeIds(NestProcess n) {

@@ -54,6 +54,8 @@ public final class Cluster implements AutoCloseable {
     private final ReadyInstances ready;
     private final CuratorCache nodeCache;
     private final CuratorCache leaderCache;
+    private final ZooKeeperPlacements placements;
+    private final List<Runnable> nodeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Duration opTimeout;
     private volatile State state = State.DEGRADED;
     /** The region's leader epoch this node won, or -1 while it is not the leader. */
@@ -72,6 +74,16 @@ public final class Cluster implements AutoCloseable {
         this.ready = new ReadyInstances(client, paths, self);
         this.nodeCache = CuratorCache.build(client, paths.nodes());
         this.leaderCache = CuratorCache.build(client, paths.leader());
+        this.placements = new ZooKeeperPlacements(this);
+        this.nodeCache.listenable().addListener(CuratorCacheListener.builder().forAll((type, before, after) -> {
+            for (Runnable l : nodeListeners) {
+                try {
+                    l.run();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "node listener failed", e);
+                }
+            }
+        }).build());
         this.latch.addListener(new LeaderLatchListener() {
             @Override
             public void isLeader() {
@@ -114,6 +126,7 @@ public final class Cluster implements AutoCloseable {
             cluster.ready.start(config.operationTimeout());
             primed(cluster.nodeCache, "nodes", config.operationTimeout());
             primed(cluster.leaderCache, "leader", config.operationTimeout());
+            primed(cluster.placements.cache(), "placements", config.operationTimeout());
             cluster.registration.start();
             cluster.latch.start();
         } catch (Exception e) {
@@ -168,6 +181,19 @@ public final class Cluster implements AutoCloseable {
      */
     public void publishReady(Supplier<List<ReadyCount>> counts) {
         ready.publish(counts);
+    }
+
+    /** The region's placements: what the leader wants each node to run. */
+    public ZooKeeperPlacements placements() {
+        return placements;
+    }
+
+    /**
+     * Calls {@code listener} after every change of the node registrations (a node joined, left, or its session
+     * expired), on a Curator thread; it must not block.
+     */
+    public void onNodesChanged(Runnable listener) {
+        nodeListeners.add(listener);
     }
 
     /** Which nodes hold which packages, for the deployer and the code fetcher. */
@@ -388,6 +414,13 @@ public final class Cluster implements AutoCloseable {
         n.set("nodes", Json.mapper().valueToTree(nodes()));
         // the routing table as this node's gateway sees it (its last known content while DEGRADED)
         n.set("ready", Json.mapper().valueToTree(ready.documents()));
+        // what the leader placed on each node: {node: {"<ns>/<name>": {instances, version, epoch}}}
+        var placed = Json.mapper().createObjectNode();
+        placements.all().forEach((node, ps) -> {
+            var m = placed.putObject(node);
+            ps.forEach((id, p) -> m.set(id.toString(), Json.mapper().valueToTree(p)));
+        });
+        n.set("placements", placed);
         return n;
     }
 
@@ -405,6 +438,7 @@ public final class Cluster implements AutoCloseable {
         ready.close();
         nodeCache.close();
         leaderCache.close();
+        placements.close();
         try {
             registration.close();
         } catch (Exception e) {

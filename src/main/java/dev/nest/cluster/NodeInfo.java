@@ -13,8 +13,15 @@ import java.util.Map;
  * @param region  region
  * @param driver  sandbox driver name
  * @param started when the node started
- * @param labels  free-form facts (driver health, capacity) refreshed by the node
+ * @param labels  free-form facts: the capacity the scheduler places against ({@link #MEMORY_MB}, {@link #CPU_MILLIS},
+ *                {@link #MAX_PODS}), advertised at registration
  */
 public record NodeInfo(String id, String address, int port, String zone, String region, String driver,
                        Instant started, Map<String, String> labels) {
+    /** Label: memory sandboxes may use, MiB. */
+    public static final String MEMORY_MB = "memory-mb";
+    /** Label: CPU sandboxes may use, thousandths of a core. */
+    public static final String CPU_MILLIS = "cpu-millis";
+    /** Label: sandboxes the node runs at once ({@code sidecar.max-pods}). */
+    public static final String MAX_PODS = "max-pods";
 }

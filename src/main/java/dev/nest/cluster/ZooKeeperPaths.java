@@ -4,7 +4,7 @@ import dev.nest.function.FunctionId;
 
 /**
  * The layout of one region's tree: {@code /nest/<region>/{leader, epoch, nodes/<id>, ready/<id>, functions/<ns>/<name>,
- * artifacts/<sha256 hex>/<holder id>}}. {@code nodes} and {@code ready} children are ephemeral.
+ * artifacts/<sha256 hex>/<holder id>, placements/<node id>/<namespace>.<name>}}. {@code nodes} and {@code ready} children are ephemeral.
  */
 record ZooKeeperPaths(String region) {
     String root() {
@@ -62,5 +62,14 @@ record ZooKeeperPaths(String region) {
 
     String holder(String digest, String nodeId) {
         return artifact(digest) + "/" + nodeId;
+    }
+
+    String placements() {
+        return root() + "/placements";
+    }
+
+    /** A placement's path relative to the region root, as the leader's fenced writes take it. */
+    static String placementRelative(String nodeId, FunctionId id) {
+        return "placements/" + nodeId + "/" + id.namespace() + "." + id.name();
     }
 }

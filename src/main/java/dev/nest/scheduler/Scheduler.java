@@ -181,6 +181,65 @@ public final class Scheduler {
         }
     }
 
+    /**
+     * Takes over {@code instances} placed sandboxes of {@code id}'s live version on {@code nodeId}, as a new leader
+     * finds them in the cluster, without applying anything; the next {@link #scale} starts from them. Ignored when
+     * the node is not among {@link NodeSource#nodes} or the function has no live version.
+     *
+     * @return whether they were taken over
+     */
+    public synchronized boolean adopt(String nodeId, FunctionId id, int instances) {
+        Optional<FunctionVersion> live = catalog.get(id).flatMap(FunctionRecord::liveVersion);
+        Optional<NodeState> node = nodes.nodes().stream().filter(n -> n.id().equals(nodeId)).findFirst();
+        if (live.isEmpty() || node.isEmpty()) {
+            return false;
+        }
+        FunctionVersion v = live.get();
+        sandboxes.removeIf(s -> s.id().equals(id) && s.nodeId().equals(nodeId));
+        for (int i = 0; i < instances; i++) {
+            sandboxes.add(new Sandbox(id.name() + "-" + (++nextId), id, v.version(), nodeId, node.get().zone(),
+                    v.spec().memoryMb(), cpuMillis, 0, false));
+        }
+        return true;
+    }
+
+    /**
+     * {@code nodeId} is gone (its registration expired): forgets its sandboxes, releases the node for each function
+     * it held, and places each such function's last wanted count again on the nodes left ({@link NodeSource} no
+     * longer lists the dead node), other zones first by the usual spreading.
+     *
+     * @return the functions that had sandboxes on the node
+     */
+    public synchronized List<FunctionId> nodeLost(String nodeId) {
+        List<FunctionId> affected = sandboxes.stream().filter(s -> s.nodeId().equals(nodeId)).map(Sandbox::id).distinct().toList();
+        Instant now = clock.instant();
+        sandboxes.removeIf(s -> s.nodeId().equals(nodeId));
+        for (FunctionId id : affected) {
+            event(now, id, "removed", nodeId, "node " + nodeId + " left the cluster");
+            applier.release(nodeId, id);
+            Status last = statuses.get(id);
+            if (last != null) {
+                scale(id, last.wanted());
+            }
+        }
+        return affected;
+    }
+
+    /**
+     * Tries again to place every function whose last count did not fit (nodes may have joined or freed room since);
+     * the scaler only calls {@link #scale} when its desired count changes.
+     *
+     * @return the functions tried
+     */
+    public synchronized List<FunctionId> retryShortfalls() {
+        List<FunctionId> shortOnes = statuses.entrySet().stream().filter(e -> e.getValue().shortfall() > 0)
+                .map(Map.Entry::getKey).sorted().toList();
+        for (FunctionId id : shortOnes) {
+            scale(id, statuses.get(id).wanted());
+        }
+        return shortOnes;
+    }
+
     public synchronized Optional<Status> status(FunctionId id) {
         return Optional.ofNullable(statuses.get(id));
     }
