@@ -112,8 +112,13 @@ public final class WarmPool<P> implements AutoCloseable {
 
     /** Starts filling the pools and maintaining them every second. */
     public void start() {
+        start(java.time.Duration.ZERO);
+    }
+
+    /** Starts maintenance (and so the first fill) after {@code delay}, then a pass every second. */
+    public void start(java.time.Duration delay) {
         started = true;
-        ticker.scheduleWithFixedDelay(this::maintain, 0, 1, TimeUnit.SECONDS);
+        ticker.scheduleWithFixedDelay(this::maintain, delay.toMillis(), 1_000, TimeUnit.MILLISECONDS);
     }
 
     /**

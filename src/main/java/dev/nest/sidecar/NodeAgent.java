@@ -152,9 +152,12 @@ public final class NodeAgent implements AutoCloseable {
         ticker.scheduleWithFixedDelay(this::reconcile, 0, 1, TimeUnit.SECONDS);
     }
 
-    /** Starts filling the warm pools (see {@link #start(boolean)}). */
+    /**
+     * Starts filling the warm pools (see {@link #start(boolean)}) one second from now: starting pool pods takes both
+     * cores of a small node for a while, and a node that has just become ready answers its first requests first.
+     */
     public void startPools() {
-        pool.start();
+        pool.start(java.time.Duration.ofSeconds(1));
     }
 
     public SandboxDriver driver() {
