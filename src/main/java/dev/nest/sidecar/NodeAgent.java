@@ -14,6 +14,7 @@ import dev.nest.runtime.RuntimeDefinition;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.spi.DriverHealth;
 import dev.nest.spi.Pod;
+import dev.nest.spi.PodLabels;
 import dev.nest.spi.PodSpec;
 import dev.nest.spi.SandboxDriver;
 import dev.nest.store.LogLine;
@@ -420,8 +421,8 @@ public final class NodeAgent implements AutoCloseable {
                 }
                 port = ports.allocate();
                 String secret = HexFormat.of().formatHex(RANDOM.generateSeed(16));
-                Map<String, String> labels = Map.of("dev.nest.owner", "nest", "dev.nest.node", nodeId,
-                        "dev.nest.function", spec.id().toString(), "dev.nest.version", String.valueOf(v.version()));
+                Map<String, String> labels = Map.of(PodLabels.OWNER, "nest", PodLabels.NODE, nodeId,
+                        PodLabels.FUNCTION, spec.id().toString(), PodLabels.VERSION, String.valueOf(v.version()));
                 podSpec = podSpec(inst.id(), runtime, spec.memoryMb(), port, secret, labels);
                 byPod.put(inst.id(), inst);
                 pod = driver.start(podSpec, recorder(recent));
@@ -515,7 +516,7 @@ public final class NodeAgent implements AutoCloseable {
                 throw e;
             }
             String secret = HexFormat.of().formatHex(RANDOM.generateSeed(16));
-            Map<String, String> labels = Map.of("dev.nest.owner", "nest", "dev.nest.node", nodeId, "dev.nest.pool", runtimeName);
+            Map<String, String> labels = Map.of(PodLabels.OWNER, "nest", PodLabels.NODE, nodeId, PodLabels.POOL, runtimeName);
             PodSpec spec = podSpec(podId, runtime, runtime.memoryMb(), port, secret, labels);
             ArrayDeque<String> recent = new ArrayDeque<>();
             PoolPod pp = null;

@@ -16,6 +16,7 @@ import containerd.services.version.v1.VersionResponse;
 import containerd.types.Mount;
 import dev.nest.spi.DriverHealth;
 import dev.nest.spi.Pod;
+import dev.nest.spi.PodLabels;
 import dev.nest.spi.PodListener;
 import dev.nest.spi.PodSpec;
 import dev.nest.spi.SandboxDriver;
@@ -62,9 +63,9 @@ import java.util.logging.Logger;
  */
 final class ContainerdSandboxDriver implements SandboxDriver {
     private static final Logger LOG = Logger.getLogger(ContainerdSandboxDriver.class.getName());
-    static final String OWNER_LABEL = "dev.nest.owner";
-    static final String NODE_LABEL = "dev.nest.node";
-    static final String POD_LABEL = "dev.nest.pod";
+    static final String OWNER_LABEL = PodLabels.OWNER;
+    static final String NODE_LABEL = PodLabels.NODE;
+    static final String POD_LABEL = PodLabels.POD;
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(3);
     private static final long MIN_MEMORY = 6L * 1024 * 1024;
 

@@ -13,6 +13,7 @@ import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Volume;
 import dev.nest.spi.DriverHealth;
 import dev.nest.spi.Pod;
+import dev.nest.spi.PodLabels;
 import dev.nest.spi.PodListener;
 import dev.nest.spi.PodSpec;
 import dev.nest.spi.SandboxDriver;
@@ -51,9 +52,9 @@ final class DockerSandboxDriver implements SandboxDriver {
     private static final Logger LOG = Logger.getLogger(DockerSandboxDriver.class.getName());
     static final String CODE_MOUNT = "/nest/code";
     static final String USER = "65534:65534";
-    static final String OWNER_LABEL = "dev.nest.owner";
-    static final String NODE_LABEL = "dev.nest.node";
-    static final String POD_LABEL = "dev.nest.pod";
+    static final String OWNER_LABEL = PodLabels.OWNER;
+    static final String NODE_LABEL = PodLabels.NODE;
+    static final String POD_LABEL = PodLabels.POD;
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(3);
     private static final long MIN_MEMORY = 6L * 1024 * 1024;
 

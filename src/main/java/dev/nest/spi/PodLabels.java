@@ -1,0 +1,24 @@
+package dev.nest.spi;
+
+/**
+ * The labels Nest puts on its pods. Drivers that can label what they create (containers, tasks) carry them, so that
+ * a restarted node finds and removes the pods an earlier run of it left behind ({@link SandboxDriver#removeOrphans}),
+ * and only those.
+ */
+public final class PodLabels {
+    /** Always {@code nest}: the pod is Nest's. */
+    public static final String OWNER = "dev.nest.owner";
+    /** The id of the node whose agent started the pod. */
+    public static final String NODE = "dev.nest.node";
+    /** The pod's id. */
+    public static final String POD = "dev.nest.pod";
+    /** The function ({@code namespace/name}) an instance's pod was started for. */
+    public static final String FUNCTION = "dev.nest.function";
+    /** The function version an instance's pod was started for. */
+    public static final String VERSION = "dev.nest.version";
+    /** The runtime of a warm-pool pod (started before any function was known). */
+    public static final String POOL = "dev.nest.pool";
+
+    private PodLabels() {
+    }
+}
