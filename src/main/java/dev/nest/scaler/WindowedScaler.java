@@ -48,9 +48,18 @@ final class WindowedScaler implements Scaler {
         double stableValue = 0;
         double upValue = 0;
         boolean byPeak = false;
+        boolean upNow = false;
         for (MetricTarget t : c.metrics()) {
             double s = value(m.average(t.type(), stableFrom));
             double u = value(m.average(t.type(), upFrom));
+            boolean instantaneous = false;
+            if (t.type() == MetricType.CONCURRENCY && m.inFlight() > u
+                    && m.inFlight() / t.target() > current * (1 + TOLERANCE) + EPS) {
+                // requests in flight or waiting right now, clearly more than the instances carry: a step shows here
+                // a whole window before it shows in an average (the band keeps noise around a full count calm)
+                u = m.inFlight();
+                instantaneous = true;
+            }
             double tu = t.target() * c.utilization();
             if (wholeRequests && t.type() == MetricType.CONCURRENCY) {
                 tu = Math.max(Math.min(1, t.target()), tu); // an instance cannot carry 0.7 of a request
@@ -74,6 +83,7 @@ final class WindowedScaler implements Scaler {
                 upFull = u / t.target();
                 upBy = t;
                 upValue = u;
+                upNow = instantaneous;
             }
         }
         int stableCount = ceil(stableNeed);
@@ -107,7 +117,11 @@ final class WindowedScaler implements Scaler {
             // capacity now; the stable window adds the utilization headroom as its average catches up
             metricDesired = Math.max(ceil(upFull), stableCount);
             why.append("up at once: ");
-            metric(why, upBy, upValue, c.upWindow());
+            if (upNow) {
+                why.append(upBy.type().key()).append(' ').append(round(upValue)).append(" now (in flight and waiting)");
+            } else {
+                metric(why, upBy, upValue, c.upWindow());
+            }
             why.append(" is more than ").append(current).append(" instance(s) carry at target ")
                     .append(ScalingConfig.number(upBy.target())).append("; needs ").append(ceil(upFull))
                     .append(" now, ").append(stableCount).append(" over ").append(Durations.format(c.stableWindow()));

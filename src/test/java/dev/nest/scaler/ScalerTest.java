@@ -83,12 +83,12 @@ class ScalerTest {
         FakeFunction f = new FakeFunction(c, T0);
         f.run(Duration.ofMinutes(2), 14);
         assertEquals(10, f.instances);
-        // a step to 60 in flight: the first decision after it scales up (the short window's average exceeds what
-        // 10 instances carry at full target; the peak of 60 in flight at once needs 30), without waiting for the
-        // 60 s average; the average then brings the headroom: ceil(60 / (2 x 0.7)) = 43
+        // a step to 60 in flight: the first decision after it scales up (60 in flight now is more than 10 instances
+        // carry at full target: it needs 30), without waiting for the 60 s average or the 6 s one; the average
+        // then brings the headroom: ceil(60 / (2 x 0.7)) = 43
         Decision d = f.second(60);
         assertEquals(30, d.desired(), d.reason());
-        assertTrue(d.reason().startsWith("up at once: concurrency 20.57 avg over 6s"), d.reason());
+        assertTrue(d.reason().startsWith("up at once: concurrency 60.0 now (in flight and waiting)"), d.reason());
         f.run(Duration.ofSeconds(60), 60);
         assertEquals(43, f.instances);
     }
@@ -235,7 +235,7 @@ class ScalerTest {
         MetricSamples waiting = new MetricSamples(List.of(), 0, 1, Optional.empty(), IdleHistogram.empty());
         Decision d = SCALER.decide(waiting, ScalingConfig.defaults(1), T0, ScalerState.initial());
         assertEquals(1, d.desired(), d.reason());
-        assertTrue(d.reason().contains("1 request(s) waiting"), d.reason());
+        assertTrue(d.reason().startsWith("up at once: concurrency 1.0 now (in flight and waiting)"), d.reason());
     }
 
     @Test
