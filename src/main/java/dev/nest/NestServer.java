@@ -166,13 +166,24 @@ public final class NestServer implements AutoCloseable {
                     agent.clearTarget(id);
                 }
             };
+            java.util.concurrent.atomic.AtomicReference<Runnable> nodesChanged = new java.util.concurrent.atomic.AtomicReference<>(() -> { });
+            java.time.Duration probeEvery = config.cluster().nodeProbe();
+            dev.nest.placement.NodeProbe probe = probeEvery.isZero() ? null : new dev.nest.placement.NodeProbe(
+                    () -> cluster.nodes().stream().filter(n -> !n.id().equals(nodeId))
+                            .map(n -> new dev.nest.placement.NodeProbe.Target(n.id(), n.address(), n.port(), n.started())).toList(),
+                    probeEvery, 2, dev.nest.placement.NodeProbe.tcp(), cluster::isLeader, () -> nodesChanged.get().run());
+            if (probe != null) {
+                closers.push(probe);
+            }
             dev.nest.placement.LeaderPlacements leaderPlacements = new dev.nest.placement.LeaderPlacements(nodeId,
-                    () -> cluster.nodes().stream().map(n -> nodeState(n, self, capacity)).toList(),
+                    () -> cluster.nodes().stream().filter(n -> probe == null || !probe.down(n.id()))
+                            .map(n -> nodeState(n, self, capacity)).toList(),
                     placementStore(cluster), targets, () -> cluster.epoch().isPresent());
             closers.push(leaderPlacements);
             dev.nest.scheduler.Scheduler scheduler = new dev.nest.scheduler.Scheduler(cluster.functions(), leaderPlacements,
                     leaderPlacements, 0, clock);
             leaderPlacements.attach(scheduler);
+            nodesChanged.set(leaderPlacements::nodesChanged);
             dev.nest.placement.PlacementFollower follower = new dev.nest.placement.PlacementFollower(() -> {
                 Map<dev.nest.function.FunctionId, Integer> mine = new java.util.HashMap<>();
                 cluster.placements().of(nodeId).forEach((id, p) -> mine.put(id, p.instances()));
@@ -201,6 +212,9 @@ public final class NestServer implements AutoCloseable {
             scaler.start();
             follower.start();
             leaderPlacements.start();
+            if (probe != null) {
+                probe.start();
+            }
             cluster.onNodesChanged(leaderPlacements::nodesChanged);
             cluster.onLeadership(leads -> {
                 follower.changed();

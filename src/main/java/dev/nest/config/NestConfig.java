@@ -37,11 +37,21 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
 
     /** ZooKeeper: an external ensemble, or empty for the embedded single-server default. */
     public record Cluster(String zookeeper, int embeddedPort, Duration sessionTimeout, Duration connectionTimeout,
-                          Duration operationTimeout, int artifactReplicas) {
-        /** The defaults for what is not given: {@code artifact-replicas} 2. */
+                          Duration operationTimeout, int artifactReplicas, Duration nodeProbe) {
+        /** The default node probe interval: a dead node's port is tried every second (0 turns the probe off). */
+        public static final Duration DEFAULT_NODE_PROBE = Duration.ofSeconds(1);
+
+        /** The defaults for what is not given: {@code artifact-replicas} 2, {@code node-probe} 1s. */
         public Cluster(String zookeeper, int embeddedPort, Duration sessionTimeout, Duration connectionTimeout,
                        Duration operationTimeout) {
             this(zookeeper, embeddedPort, sessionTimeout, connectionTimeout, operationTimeout, 2);
+        }
+
+        /** The default for what is not given: {@code node-probe} 1s. */
+        public Cluster(String zookeeper, int embeddedPort, Duration sessionTimeout, Duration connectionTimeout,
+                       Duration operationTimeout, int artifactReplicas) {
+            this(zookeeper, embeddedPort, sessionTimeout, connectionTimeout, operationTimeout, artifactReplicas,
+                    DEFAULT_NODE_PROBE);
         }
 
         public boolean embedded() {
@@ -85,7 +95,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
             "server", Set.of("host", "port", "max-body", "shutdown-grace"),
             "node", Set.of("id", "address", "zone", "region"),
             "cluster", Set.of("zookeeper", "embedded-port", "session-timeout", "connection-timeout", "operation-timeout",
-                    "artifact-replicas"),
+                    "artifact-replicas", "node-probe"),
             "sidecar", Set.of("driver", "port-range", "start-timeout", "max-pods", "stop-grace", "drivers", "pool", "pool-idle",
                     "previous-version-keep-alive"),
             "store", Set.of("retention", "max-log-line"));
@@ -140,7 +150,8 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
                 r.duration(c, "cluster.session-timeout", Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofMinutes(5)),
                 r.duration(c, "cluster.connection-timeout", Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMinutes(5)),
                 r.duration(c, "cluster.operation-timeout", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(5)),
-                r.integer(c, "cluster.artifact-replicas", 2, 1, 16));
+                r.integer(c, "cluster.artifact-replicas", 2, 1, 16),
+                r.duration(c, "cluster.node-probe", Cluster.DEFAULT_NODE_PROBE, Duration.ZERO, Duration.ofMinutes(1)));
 
         JsonNode sc = r.section(tree, "sidecar");
         String driver = r.text(sc, "sidecar.driver", "process");
@@ -392,6 +403,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         c.put("connection-timeout", Durations.format(d.cluster.connectionTimeout));
         c.put("operation-timeout", Durations.format(d.cluster.operationTimeout));
         c.put("artifact-replicas", d.cluster.artifactReplicas);
+        c.put("node-probe", Durations.format(d.cluster.nodeProbe));
         ObjectNode sc = root.putObject("sidecar");
         sc.put("driver", d.sidecar.driver);
         sc.put("port-range", d.sidecar.portFrom + "-" + d.sidecar.portTo);

@@ -222,7 +222,7 @@ class NestConfigTest {
                 Arguments.of("server:\n  prot: 8080\n", "server.prot", "host, max-body, port, shutdown-grace"),
                 Arguments.of("node:\n  name: a\n", "node.name", "address, id, region, zone"),
                 Arguments.of("cluster:\n  zk: a\n", "cluster.zk",
-                        "artifact-replicas, connection-timeout, embedded-port, operation-timeout, session-timeout, zookeeper"),
+                        "artifact-replicas, connection-timeout, embedded-port, node-probe, operation-timeout, session-timeout, zookeeper"),
                 Arguments.of("sidecar:\n  ports: 1-2\n", "sidecar.ports",
                         "driver, drivers, max-pods, pool, pool-idle, port-range, previous-version-keep-alive, start-timeout, stop-grace"),
                 Arguments.of("store:\n  retain: 1d\n", "store.retain", "max-log-line, retention"));

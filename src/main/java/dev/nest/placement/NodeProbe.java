@@ -1,0 +1,186 @@
+package dev.nest.placement;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Finds a dead node before ZooKeeper does. A node's registration is ephemeral, so ZooKeeper removes it only when the
+ * node's session expires ({@code cluster.session-timeout}, 15 s by default); a node whose process died ({@code kill
+ * -9}, a crash, an OOM kill) on a host that is still up refuses connections to its port at once. While this node
+ * leads, it connects to every other node's advertised address and port every interval; a node that refuses
+ * {@code failures} times in a row is {@link #down}: the leader treats it as gone and re-places its sandboxes, without
+ * waiting for the session to expire.
+ *
+ * <p>Only a refusal counts. A timeout or an unreachable network says nothing certain (the node may be alive behind a
+ * partition and still hold its session), so it is left to ZooKeeper's session. A node that answers again, or
+ * registers anew (another start time), is up again. A node wrongly judged down is safe: its placements are deleted,
+ * so its own agent stops their pods, and no function runs twice.
+ *
+ * <p>Threads: {@link #probe} runs on this component's thread ({@code nest-node-probe}) once {@link #start}ed; {@link
+ * #down} may be called from any thread.
+ */
+public final class NodeProbe implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(NodeProbe.class.getName());
+
+    /** A node to probe: its id, where it listens, and when it registered (a new registration starts afresh). */
+    public record Target(String id, String address, int port, Instant started) {
+    }
+
+    /** What a connection attempt found. */
+    public enum Answer {
+        /** the port accepted the connection */
+        ACCEPTED,
+        /** the host answered that nothing listens on the port */
+        REFUSED,
+        /** no answer in time, or no route: nothing certain */
+        UNKNOWN
+    }
+
+    /** Opens (and closes) a connection to a node's port. */
+    @FunctionalInterface
+    public interface Connector {
+        Answer connect(String address, int port, Duration timeout);
+    }
+
+    private final Supplier<List<Target>> nodes;
+    private final Duration interval;
+    private final int failures;
+    private final Connector connector;
+    private final BooleanSupplier leading;
+    private final Runnable changed;
+    private final Map<Target, Integer> refusals = new HashMap<>();
+    private final Set<String> down = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("nest-node-probe").unstarted(r));
+
+    /**
+     * @param nodes     the other registered nodes (from the in-memory mirror; must not block)
+     * @param interval  time between two rounds
+     * @param failures  refusals in a row that make a node down (at least 1)
+     * @param connector how a connection is tried ({@link #tcp()} outside tests)
+     * @param leading   whether this node leads now (nothing is probed otherwise)
+     * @param changed   called on the probe thread when a node went down or came back up
+     */
+    public NodeProbe(Supplier<List<Target>> nodes, Duration interval, int failures, Connector connector,
+                     BooleanSupplier leading, Runnable changed) {
+        if (interval.isZero() || interval.isNegative() || failures < 1) {
+            throw new IllegalArgumentException("a node probe needs a positive interval and at least one failure");
+        }
+        this.nodes = nodes;
+        this.interval = interval;
+        this.failures = failures;
+        this.connector = connector;
+        this.leading = leading;
+        this.changed = changed;
+    }
+
+    /** TCP connections with a timeout of at most the interval; only {@link ConnectException} is a refusal. */
+    public static Connector tcp() {
+        return (address, port, timeout) -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(address, port), (int) Math.max(1, timeout.toMillis()));
+                return Answer.ACCEPTED;
+            } catch (ConnectException e) {
+                return Answer.REFUSED;
+            } catch (IOException | RuntimeException e) {
+                return Answer.UNKNOWN;
+            }
+        };
+    }
+
+    /** Probes every interval, from now on. */
+    public void start() {
+        long ms = interval.toMillis();
+        thread.scheduleWithFixedDelay(() -> {
+            try {
+                probe();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "node probe failed: " + e, e);
+            }
+        }, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    /** Whether {@code nodeId} refused its connections {@code failures} times in a row and has not answered since. */
+    public boolean down(String nodeId) {
+        return down.contains(nodeId);
+    }
+
+    /** The nodes down now. */
+    public Set<String> downNodes() {
+        return Set.copyOf(down);
+    }
+
+    /** One round: every other registered node is tried once (nothing while this node does not lead). */
+    void probe() {
+        if (!leading.getAsBoolean()) {
+            if (!refusals.isEmpty() || !down.isEmpty()) {
+                refusals.clear();
+                down.clear();
+            }
+            return;
+        }
+        List<Target> targets = nodes.get();
+        boolean change = false;
+        Set<String> present = new HashSet<>();
+        for (Target t : targets) {
+            present.add(t.id());
+            Answer a = connector.connect(t.address(), t.port(), interval);
+            if (a == Answer.REFUSED) {
+                int n = refusals.merge(t, 1, Integer::sum);
+                if (n >= failures && down.add(t.id())) {
+                    LOG.warning("node " + t.id() + " refuses connections on " + t.address() + ":" + t.port() + " (" + n
+                            + " times in a row): treated as gone before its ZooKeeper session expires");
+                    change = true;
+                }
+            } else if (a == Answer.ACCEPTED) {
+                refusals.remove(t);
+                if (down.remove(t.id())) {
+                    LOG.info("node " + t.id() + " answers again on " + t.address() + ":" + t.port());
+                    change = true;
+                }
+            }
+        }
+        // forget nodes that are no longer registered, and the counts of earlier registrations of the same id
+        refusals.keySet().removeIf(t -> !targets.contains(t));
+        if (down.removeIf(id -> !present.contains(id))) {
+            change = true;
+        }
+        for (String id : Set.copyOf(down)) {
+            boolean counted = refusals.entrySet().stream().anyMatch(e -> e.getKey().id().equals(id) && e.getValue() >= failures);
+            if (!counted) {
+                down.remove(id); // registered anew since: a new start gets its own count
+                change = true;
+            }
+        }
+        if (change) {
+            changed.run();
+        }
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+        try {
+            thread.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
