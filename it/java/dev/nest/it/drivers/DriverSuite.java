@@ -66,6 +66,9 @@ public abstract class DriverSuite {
               lang: 'node', pod: process.env.NEST_POD_ID, uid: process.getuid(), path: event.path,
               root: tryWrite('/nest-probe'), tmp: tryWrite('/tmp/nest-probe-' + process.pid),
               code: tryWrite(__dirname + '/probe'),
+              seccomp: (fs.readFileSync('/proc/self/status', 'utf8').match(/^Seccomp:\\s*(\\d+)/m) || [])[1],
+              userns: (() => { const r = require('child_process').spawnSync('unshare', ['-U', 'true']);
+                               return r.error ? r.error.code : String(r.status); })(),
             });
             """;
 
@@ -341,6 +344,8 @@ public abstract class DriverSuite {
         assertEquals(65534, r.path("uid").asInt(), r.toString());
         assertEquals("EROFS", r.path("root").asText(), "root is read-only: " + r);
         assertEquals("EROFS", r.path("code").asText(), "the code mount is read-only: " + r);
+        assertEquals("2", r.path("seccomp").asText(), "a seccomp filter is installed: " + r);
+        assertEquals("1", r.path("userns").asText(), "unshare -U fails: no user namespace, so no capabilities in one: " + r);
     }
 
     private static void compile(Path dir, String source) throws IOException {

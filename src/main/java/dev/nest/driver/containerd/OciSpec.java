@@ -131,6 +131,7 @@ final class OciSpec {
         for (String p : List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger")) {
             readonly.add(p);
         }
+        SeccompProfile.write(linux, System.getProperty("os.arch"));
         return root;
     }
 

@@ -45,6 +45,38 @@ class OciSpecTest {
     }
 
     @Test
+    void aSeccompFilterTakesAwayWhatAFunctionNeverNeeds() throws Exception {
+        JsonNode sc = build(pod(1, 1), Optional.empty(), Optional.empty()).path("linux").path("seccomp");
+        assertEquals("SCMP_ACT_ALLOW", sc.path("defaultAction").asText());
+        assertEquals(SeccompProfile.architectures(System.getProperty("os.arch")), strings(sc.path("architectures")));
+        JsonNode denied = sc.path("syscalls").get(0);
+        assertEquals("SCMP_ACT_ERRNO", denied.path("action").asText());
+        assertEquals(1, denied.path("errnoRet").asInt(), "EPERM");
+        List<String> names = strings(denied.path("names"));
+        for (String call : List.of("unshare", "setns", "bpf", "userfaultfd", "io_uring_setup", "ptrace", "mount", "keyctl")) {
+            assertTrue(names.contains(call), call);
+        }
+        for (String everyday : List.of("read", "write", "openat", "clone", "execve", "mmap", "futex", "epoll_wait")) {
+            assertFalse(names.contains(everyday), everyday);
+        }
+        JsonNode clone3 = sc.path("syscalls").get(1);
+        assertEquals(List.of("clone3"), strings(clone3.path("names")));
+        assertEquals(38, clone3.path("errnoRet").asInt(), "ENOSYS, so that the C library falls back to clone");
+        int cloneRules = 0;
+        for (JsonNode rule : sc.path("syscalls")) {
+            if (strings(rule.path("names")).equals(List.of("clone"))) {
+                cloneRules++;
+                JsonNode arg = rule.path("args").get(0);
+                assertEquals("SCMP_CMP_MASKED_EQ", arg.path("op").asText());
+                assertEquals(arg.path("value").asLong(), arg.path("valueTwo").asLong(), "one namespace flag per rule");
+                assertEquals(1, Long.bitCount(arg.path("value").asLong()));
+            }
+        }
+        assertEquals(7, cloneRules, "clone with any namespace flag fails");
+        assertEquals(List.of("SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"), SeccompProfile.architectures("aarch64"));
+    }
+
+    @Test
     void thePodsEnvironmentGoesOverTheImages() throws Exception {
         List<String> env = strings(build(pod(1, 1), Optional.empty(), Optional.empty()).path("process").path("env"));
         assertTrue(env.contains("PATH=/usr/bin:/bin"));
