@@ -166,24 +166,35 @@ public final class NestServer implements AutoCloseable {
                     agent.clearTarget(id);
                 }
             };
+            // dead nodes found before their sessions expire: the leader tries every other node, the others the leader
             java.util.concurrent.atomic.AtomicReference<Runnable> nodesChanged = new java.util.concurrent.atomic.AtomicReference<>(() -> { });
             java.time.Duration probeEvery = config.cluster().nodeProbe();
-            dev.nest.placement.NodeProbe probe = probeEvery.isZero() ? null : new dev.nest.placement.NodeProbe(
-                    () -> cluster.nodes().stream().filter(n -> !n.id().equals(nodeId))
-                            .map(n -> new dev.nest.placement.NodeProbe.Target(n.id(), n.address(), n.port(), n.started())).toList(),
-                    probeEvery, 2, dev.nest.placement.NodeProbe.tcp(), cluster::isLeader, () -> nodesChanged.get().run());
-            if (probe != null) {
+            dev.nest.placement.NodeProbe probe = null;
+            if (!probeEvery.isZero()) {
+                probe = new dev.nest.placement.NodeProbe(() -> probeTargets(cluster, n -> !n.id().equals(nodeId)),
+                        probeEvery, 2, dev.nest.placement.NodeProbe.tcp(), cluster::isLeader, () -> nodesChanged.get().run());
                 closers.push(probe);
+                java.util.concurrent.atomic.AtomicReference<dev.nest.placement.NodeProbe> leaderProbe = new java.util.concurrent.atomic.AtomicReference<>();
+                leaderProbe.set(new dev.nest.placement.NodeProbe(() -> probeTargets(cluster,
+                        n -> !n.id().equals(nodeId) && cluster.leaderId().filter(n.id()::equals).isPresent()),
+                        probeEvery, 2, dev.nest.placement.NodeProbe.tcp(), () -> !cluster.isLeader(),
+                        () -> leaderProbe.get().downNodes().forEach(cluster::evict)));
+                closers.push(leaderProbe.get());
+                leaderProbe.get().start();
             }
+            dev.nest.placement.NodeProbe nodeProbe = probe;
             dev.nest.placement.LeaderPlacements leaderPlacements = new dev.nest.placement.LeaderPlacements(nodeId,
-                    () -> cluster.nodes().stream().filter(n -> probe == null || !probe.down(n.id()))
+                    () -> cluster.nodes().stream().filter(n -> nodeProbe == null || !nodeProbe.down(n.id()))
                             .map(n -> nodeState(n, self, capacity)).toList(),
                     placementStore(cluster), targets, () -> cluster.epoch().isPresent());
             closers.push(leaderPlacements);
             dev.nest.scheduler.Scheduler scheduler = new dev.nest.scheduler.Scheduler(cluster.functions(), leaderPlacements,
                     leaderPlacements, 0, clock);
             leaderPlacements.attach(scheduler);
-            nodesChanged.set(leaderPlacements::nodesChanged);
+            nodesChanged.set(() -> {
+                nodeProbe.downNodes().forEach(cluster::evict);
+                leaderPlacements.nodesChanged();
+            });
             dev.nest.placement.PlacementFollower follower = new dev.nest.placement.PlacementFollower(() -> {
                 Map<dev.nest.function.FunctionId, Integer> mine = new java.util.HashMap<>();
                 cluster.placements().of(nodeId).forEach((id, p) -> mine.put(id, p.instances()));
@@ -212,8 +223,8 @@ public final class NestServer implements AutoCloseable {
             scaler.start();
             follower.start();
             leaderPlacements.start();
-            if (probe != null) {
-                probe.start();
+            if (nodeProbe != null) {
+                nodeProbe.start();
             }
             cluster.onNodesChanged(leaderPlacements::nodesChanged);
             cluster.onLeadership(leads -> {
@@ -321,6 +332,12 @@ public final class NestServer implements AutoCloseable {
             r.versions().values().forEach(v -> digests.add(v.digest()));
         }
         return digests;
+    }
+
+    /** The registered nodes that {@code which} selects, as a node probe's targets. */
+    private static List<dev.nest.placement.NodeProbe.Target> probeTargets(Cluster cluster, java.util.function.Predicate<NodeInfo> which) {
+        return cluster.nodes().stream().filter(which)
+                .map(n -> new dev.nest.placement.NodeProbe.Target(n.id(), n.address(), n.port(), n.started())).toList();
     }
 
     /** A registered node as the scheduler sees it: its zone and the capacity it advertised (this node's own if absent). */

@@ -324,6 +324,49 @@ public final class Cluster implements AutoCloseable {
     }
 
     /**
+     * Removes a node that is known dead (its port refuses connections) before ZooKeeper expires its session: its
+     * registration, its ready instances and its place in the leader election, so that every gateway stops routing
+     * to it and, if it led, the next node in the election takes over at once. These are the dead node's ephemeral
+     * nodes; a node that is in fact alive writes its registrations back by itself (they are persistent nodes on its
+     * side), and a former leader that lives on is fenced by the epoch. Never removes this node; never throws (a
+     * failure is logged: the session's expiry still removes everything).
+     */
+    public void evict(String nodeId) {
+        if (nodeId.equals(self.id())) {
+            return;
+        }
+        List<String> gone = new ArrayList<>();
+        try {
+            for (String path : List.of(paths.ready(nodeId), paths.node(nodeId))) {
+                if (deleteIfPresent(path)) {
+                    gone.add(path);
+                }
+            }
+            String prefix = paths.leader() + "/";
+            for (ChildData d : leaderCache.stream().filter(d -> d.getPath().startsWith(prefix)).toList()) {
+                if (nodeId.equals(new String(d.getData() == null ? new byte[0] : d.getData(), java.nio.charset.StandardCharsets.UTF_8))
+                        && deleteIfPresent(d.getPath())) {
+                    gone.add(d.getPath());
+                }
+            }
+            if (!gone.isEmpty()) {
+                LOG.warning("node " + nodeId + " refuses connections: removed " + gone + " before its session expires");
+            }
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "cannot remove dead node " + nodeId + " (its session's expiry will): " + e, e);
+        }
+    }
+
+    private boolean deleteIfPresent(String path) throws Exception {
+        try {
+            client.delete().forPath(path);
+            return true;
+        } catch (KeeperException.NoNodeException e) {
+            return false;
+        }
+    }
+
+    /**
      * Calls {@code listener} with {@code true} when this node becomes the leader and {@code false} when it stops
      * being it, on a Curator thread; at once with the current state if this node already leads. Used to run the
      * leader-only modules (scaler, scheduler).

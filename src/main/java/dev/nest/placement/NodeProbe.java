@@ -23,10 +23,11 @@ import java.util.logging.Logger;
 /**
  * Finds a dead node before ZooKeeper does. A node's registration is ephemeral, so ZooKeeper removes it only when the
  * node's session expires ({@code cluster.session-timeout}, 15 s by default); a node whose process died ({@code kill
- * -9}, a crash, an OOM kill) on a host that is still up refuses connections to its port at once. While this node
- * leads, it connects to every other node's advertised address and port every interval; a node that refuses
- * {@code failures} times in a row is {@link #down}: the leader treats it as gone and re-places its sandboxes, without
- * waiting for the session to expire.
+ * -9}, a crash, an OOM kill) on a host that is still up refuses connections to its port at once. While active, the
+ * probe connects to each of its nodes' advertised address and port every interval; a node that refuses {@code
+ * failures} times in a row is {@link #down}. Two probes run on every node: the leader's tries every other node (a
+ * dead one is re-placed and removed from routing at once), the others' try the leader (a dead leader's place in the
+ * election is removed, so that the next node leads without waiting for the session to expire).
  *
  * <p>Only a refusal counts. A timeout or an unreachable network says nothing certain (the node may be alive behind a
  * partition and still hold its session), so it is left to ZooKeeper's session. A node that answers again, or
@@ -63,7 +64,7 @@ public final class NodeProbe implements AutoCloseable {
     private final Duration interval;
     private final int failures;
     private final Connector connector;
-    private final BooleanSupplier leading;
+    private final BooleanSupplier active;
     private final Runnable changed;
     private final Map<Target, Integer> refusals = new HashMap<>();
     private final Set<String> down = ConcurrentHashMap.newKeySet();
@@ -71,15 +72,15 @@ public final class NodeProbe implements AutoCloseable {
             r -> Thread.ofPlatform().daemon().name("nest-node-probe").unstarted(r));
 
     /**
-     * @param nodes     the other registered nodes (from the in-memory mirror; must not block)
+     * @param nodes     the nodes to try (from the in-memory mirror; must not block)
      * @param interval  time between two rounds
      * @param failures  refusals in a row that make a node down (at least 1)
      * @param connector how a connection is tried ({@link #tcp()} outside tests)
-     * @param leading   whether this node leads now (nothing is probed otherwise)
+     * @param active    whether to probe now (nothing is probed otherwise, and what was found is forgotten)
      * @param changed   called on the probe thread when a node went down or came back up
      */
     public NodeProbe(Supplier<List<Target>> nodes, Duration interval, int failures, Connector connector,
-                     BooleanSupplier leading, Runnable changed) {
+                     BooleanSupplier active, Runnable changed) {
         if (interval.isZero() || interval.isNegative() || failures < 1) {
             throw new IllegalArgumentException("a node probe needs a positive interval and at least one failure");
         }
@@ -87,7 +88,7 @@ public final class NodeProbe implements AutoCloseable {
         this.interval = interval;
         this.failures = failures;
         this.connector = connector;
-        this.leading = leading;
+        this.active = active;
         this.changed = changed;
     }
 
@@ -127,9 +128,9 @@ public final class NodeProbe implements AutoCloseable {
         return Set.copyOf(down);
     }
 
-    /** One round: every other registered node is tried once (nothing while this node does not lead). */
+    /** One round: every node is tried once (nothing while inactive). */
     void probe() {
-        if (!leading.getAsBoolean()) {
+        if (!active.getAsBoolean()) {
             if (!refusals.isEmpty() || !down.isEmpty()) {
                 refusals.clear();
                 down.clear();
@@ -146,7 +147,7 @@ public final class NodeProbe implements AutoCloseable {
                 int n = refusals.merge(t, 1, Integer::sum);
                 if (n >= failures && down.add(t.id())) {
                     LOG.warning("node " + t.id() + " refuses connections on " + t.address() + ":" + t.port() + " (" + n
-                            + " times in a row): treated as gone before its ZooKeeper session expires");
+                            + " times in a row): treated as dead before its ZooKeeper session expires");
                     change = true;
                 }
             } else if (a == Answer.ACCEPTED) {
