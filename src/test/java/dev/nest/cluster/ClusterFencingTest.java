@@ -73,6 +73,31 @@ class ClusterFencingTest {
     }
 
     @Test
+    void evictingADeadLeaderHandsTheLeadOnAtOnce() throws Exception {
+        // what a node does when the leader's port refuses connections: the leader's latch and registrations go
+        second.evict("a");
+        assertTrue(second.latchForTests().await(10, TimeUnit.SECONDS), "the next node leads without a session expiry");
+        // a node evicted wrongly (it is alive) writes its registration back; the epoch fences its leader writes
+        second.claimEpoch();
+        assertThrows(ClusterException.class, () -> first.writeAsLeader("placements/b/s1", new byte[0]));
+        assertTrue(awaitNode(first, "a"), "the live node registered again");
+        second.evict("b");
+        assertTrue(second.isLeader(), "a node never evicts itself");
+    }
+
+    /** Polls ZooKeeper until the node is registered (Curator writes it back asynchronously). */
+    private static boolean awaitNode(Cluster c, String id) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < end) {
+            if (c.client().checkExists().forPath("/nest/fence/nodes/" + id) != null) {
+                return true;
+            }
+            Thread.sleep(5);
+        }
+        return false;
+    }
+
+    @Test
     void aNodeThatIsNotTheLeaderCannotWrite() {
         ClusterException e = assertThrows(ClusterException.class, () -> second.writeAsLeader("placements/a/s1", new byte[0]));
         assertTrue(e.detail().contains("is not the leader"), e::toString);
