@@ -226,8 +226,8 @@ public final class NestServer implements AutoCloseable {
             boot.shutdown();
             HttpRouting.Builder routing = HttpRouting.builder();
             Errors.register(routing);
+            new dev.nest.load.LoadRoutes(clusterLoad, scaler::wake).routing(routing); // before the API's catch-all
             api.routing(routing);
-            new dev.nest.load.LoadRoutes(clusterLoad, scaler::wake).routing(routing);
             WebServer web = WebServer.builder()
                     .host("127.0.0.1")
                     .port(0)

@@ -109,9 +109,14 @@ final class WindowedScaler implements Scaler {
             // none of the declared metrics has a sample (CPU or memory on a driver that cannot read them): no
             // number says more or fewer, so the count holds; waiting requests still start instances on their node
             metricDesired = current;
-            why.append("hold ").append(current).append(": no sample of ");
+            why.append("hold ").append(current).append(": ");
+            if (floor >= current && floor > 0) {
+                rule = floorRule;
+                why.append(floorWhy).append("; ");
+            }
+            why.append("no sample of ");
             why.append(String.join(", ", c.metrics().stream().map(t -> t.type().key()).toList()));
-            why.append(" over ").append(Durations.format(c.stableWindow())).append(" (not reported by the driver)");
+            why.append(" over ").append(Durations.format(c.stableWindow())).append(" (no instance measured yet, or the driver does not report it)");
         } else if (upFull > current + EPS && !dormant) {
             // capacity now; the stable window adds the utilization headroom as its average catches up
             metricDesired = Math.max(ceil(upFull), stableCount);
