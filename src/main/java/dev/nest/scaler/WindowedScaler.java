@@ -116,7 +116,8 @@ final class WindowedScaler implements Scaler {
             }
             why.append("no sample of ");
             why.append(String.join(", ", c.metrics().stream().map(t -> t.type().key()).toList()));
-            why.append(" over ").append(Durations.format(c.stableWindow())).append(" (no instance measured yet, or the driver does not report it)");
+            why.append(" over ").append(Durations.format(c.stableWindow()))
+                    .append(" (no instance measured yet, or the driver does not report it)");
         } else if (upFull > current + EPS && !dormant) {
             // capacity now; the stable window adds the utilization headroom as its average catches up
             metricDesired = Math.max(ceil(upFull), stableCount);
