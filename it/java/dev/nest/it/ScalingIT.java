@@ -124,6 +124,26 @@ class ScalingIT {
     }
 
     @Test
+    void aNodesLoadReportCountsOnTheLeaderAndABadOneIsRefusedWithTheReason() {
+        Http.Response ok = http.postJson("/api/v1/cluster/load", java.util.Map.of("node", "elsewhere", "boot", "b1",
+                "functions", java.util.List.of(java.util.Map.of("function", "default/ghost", "version", 1, "ready", 2))));
+        assertEquals(204, ok.status(), ok::toString);
+        JsonNode load = http.get("/api/v1/cluster/load").json();
+        assertEquals(2, load.path("nodes").path("elsewhere").path("functions").get(0).path("ready").asInt(), load::toString);
+        assertEquals(2, load.path("functions").path("default/ghost").path("ready").asInt(), load::toString);
+
+        Http.Response negative = http.postJson("/api/v1/cluster/load", java.util.Map.of("node", "elsewhere", "boot", "b1",
+                "functions", java.util.List.of(java.util.Map.of("function", "default/ghost", "ready", -1))));
+        assertEquals(400, negative.status(), negative::toString);
+        assertTrue(negative.text().contains("negative"), negative::toString);
+        Http.Response noNode = http.postJson("/api/v1/cluster/load", java.util.Map.of("boot", "b1"));
+        assertEquals(400, noNode.status(), noNode::toString);
+        assertTrue(noNode.text().contains("'node'"), noNode::toString);
+        Http.Response broken = http.post("/api/v1/cluster/load", "application/json", "{".getBytes());
+        assertEquals(400, broken.status(), broken::toString);
+    }
+
+    @Test
     void aBadScalingBlockNamesTheKeyTheValueAndTheRange() {
         JsonNode f = Poll.until("the file problem of 'typo'", () -> http.get("/api/v1/functions/typo").json(),
                 n -> n.path("status").asText().equals("error"));
