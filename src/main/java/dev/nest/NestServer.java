@@ -202,12 +202,13 @@ public final class NestServer implements AutoCloseable {
             }, targets, cluster::isLeader);
             closers.push(follower);
             cluster.placements().onChange(follower::changed);
+            // load: the leader sums its own agent (read directly) and every other node's report (pushed each second)
+            dev.nest.load.ClusterLoad clusterLoad = new dev.nest.load.ClusterLoad(nodeId, agent::load, System::nanoTime);
+            dev.nest.load.LoadReporter loadReporter = new dev.nest.load.LoadReporter(nodeId, agent::load,
+                    () -> leaderUrl(cluster, nodeId), dev.nest.load.LoadReporter.http());
+            closers.push(loadReporter);
             dev.nest.scaler.ScalerLoop scaler = new dev.nest.scaler.ScalerLoop(cluster.functions(),
-                    () -> agent.load().entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> {
-                        dev.nest.sidecar.FunctionLoad l = e.getValue();
-                        return new dev.nest.scaler.InstanceLoad(l.id(), l.version(), l.ready(), l.busy(), l.inFlight(),
-                                l.starting(), l.queued(), l.served());
-                    })), new dev.nest.scaler.TargetSink() {
+                    clusterLoad, new dev.nest.scaler.TargetSink() {
                         @Override
                         public void setTarget(dev.nest.function.FunctionId id, int instances) {
                             scheduler.scale(id, instances);
@@ -220,7 +221,9 @@ public final class NestServer implements AutoCloseable {
                     }, dev.nest.scaler.Scaler.windowed(), clock);
             closers.push(scaler);
             agent.onStarved(scaler::wake);
+            agent.onStarved(loadReporter::starved); // sent only while another node leads
             scaler.start();
+            loadReporter.start();
             follower.start();
             leaderPlacements.start();
             if (nodeProbe != null) {
@@ -248,6 +251,7 @@ public final class NestServer implements AutoCloseable {
             boot.shutdown();
             HttpRouting.Builder routing = HttpRouting.builder();
             Errors.register(routing);
+            new dev.nest.load.LoadRoutes(clusterLoad, scaler::wake).routing(routing); // before the API's catch-all
             api.routing(routing);
             WebServer web = WebServer.builder()
                     .host("127.0.0.1")
@@ -380,6 +384,13 @@ public final class NestServer implements AutoCloseable {
                 cluster.placements().delete(nodeId, id);
             }
         };
+    }
+
+    /** The leader's base URL, when a leader other than this node is registered. */
+    private static Optional<java.net.URI> leaderUrl(Cluster cluster, String self) {
+        return cluster.leaderId().filter(id -> !id.equals(self)).flatMap(id -> cluster.nodes().stream()
+                .filter(n -> n.id().equals(id)).findFirst())
+                .map(n -> java.net.URI.create("http://" + n.address() + ":" + n.port()));
     }
 
     /** This node's ready instances per function version, for the cluster's routing tables. */

@@ -269,6 +269,47 @@ class ClusterIT {
         assertEquals("placed-v1", answer(victim.http.get("/fn/placed")), "via the node that came back");
     }
 
+    @Test
+    @Order(9)
+    void loadThatArrivesOnlyAtANodeThatDoesNotLeadMakesTheLeaderScale() throws Exception {
+        String leaderId = Poll.until("a leader", () -> nodes.get(0).http.get("/api/v1/cluster").json().path("leader").asText(),
+                id -> !id.isEmpty() && byId(id).alive());
+        NestProcess leader = byId(leaderId);
+        NestProcess entry = nodes.stream().filter(n -> n.alive() && n != leader).findFirst().orElseThrow();
+        Http.Response up = entry.http.post("/api/v1/artifacts?runtime=nodejs", "application/zip", Fixtures.zip(scratch,
+                Map.of("index.js", "exports.handler = async () => { await new Promise(r => setTimeout(r, 300)); return { v: 'slow' }; };\n")));
+        assertEquals(201, up.status(), up::toString);
+        Map<String, Object> spec = new LinkedHashMap<>(spec());
+        spec.put("scaling", Map.of("max", 6, "metrics", List.of(Map.of("type", "concurrency", "target", 1))));
+        Http.Response d = entry.http.postJson("/api/v1/functions/slow/versions",
+                Map.of("spec", spec, "digest", up.json().path("digest").asText()));
+        assertEquals(201, d.status(), d::toString);
+        acknowledged.put("slow", "slow");
+        // four callers at once, all through the same node that does not lead
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Thread> callers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            callers.add(Thread.ofVirtual().start(() -> {
+                while (!stop.get()) {
+                    entry.http.get("/fn/slow");
+                }
+            }));
+        }
+        try {
+            JsonNode s = Poll.until("the leader " + leaderId + " scales 'slow' on load sent by " + entry.id, Duration.ofSeconds(60),
+                    () -> leader.http.get("/api/v1/functions/slow/scaling").json(),
+                    n -> n.path("active").asBoolean() && n.path("desired").asInt() >= 3 && n.path("metrics").path("rps.avg6s").asDouble() > 0);
+            JsonNode load = leader.http.get("/api/v1/cluster/load").json();
+            assertTrue(load.path("nodes").has(entry.id), "the leader holds " + entry.id + "'s report: " + load);
+            assertTrue(s.path("decisions").size() > 0, s::toString);
+        } finally {
+            stop.set(true);
+            for (Thread t : callers) {
+                t.join(5_000);
+            }
+        }
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------------
 
     /** Uploads code answering {@code {"v": tag}} to {@code n}, deploys it as {@code name}; returns the digest. */

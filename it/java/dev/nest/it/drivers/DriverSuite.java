@@ -214,6 +214,23 @@ public abstract class DriverSuite {
     }
 
     @Test
+    @Order(4)
+    void aPodReportsItsCpuTimeAndMemoryUntilItStops() {
+        Started s = start(driver, "nodejs");
+        dev.nest.spi.PodUsage first = driver.usage(s.pod).orElseThrow(() -> new AssertionError(
+                driverName() + " reads no usage of " + s.pod.describe()));
+        assertTrue(first.cpuNanos() > 0, "the host used CPU to start: " + first);
+        assertTrue(first.memoryBytes() > 4L * 1024 * 1024 && first.memoryBytes() < 2 * s.spec.memoryBytes() + (64L << 20),
+                "a Node.js host's working set: " + first);
+        Http http = new Http("http://127.0.0.1:" + s.spec.port());
+        assertEquals(200, http.send(http.request("/health").header("X-Nest-Secret", s.secret).GET()).status());
+        dev.nest.spi.PodUsage second = driver.usage(s.pod).orElseThrow();
+        assertTrue(second.cpuNanos() >= first.cpuNanos(), "cumulative CPU time: " + first + " then " + second);
+        s.pod.stop(Duration.ofSeconds(2));
+        assertTrue(driver.usage(s.pod).isEmpty(), "a stopped pod reads as empty");
+    }
+
+    @Test
     @Order(5)
     void aPodKilledFromOutsideIsNoticed() throws Exception {
         Started s = start(driver, "nodejs");

@@ -260,6 +260,9 @@ public final class AdminApi {
             load.put("inFlight", s.load().inFlight());
             load.put("queued", s.load().queued());
             load.put("served", s.load().served());
+            load.put("cpu", Math.round(s.load().cpu() * 1000) / 1000.0);
+            load.put("memoryMb", Math.round(s.load().memoryMb() * 10) / 10.0);
+            load.put("measured", s.load().measured());
             n.set("metrics", Json.mapper().valueToTree(s.metrics()));
             n.put("idleSince", s.idleSince().map(Object::toString).orElse(""));
             ArrayNode ev = n.putArray("decisions");

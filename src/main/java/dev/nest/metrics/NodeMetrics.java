@@ -24,6 +24,9 @@ import java.util.function.Supplier;
  *   <li>{@code nest_pool_size}, {@code nest_pool_ready}, {@code nest_pool_starting}, {@code nest_pool_hits_total},
  *       {@code nest_pool_misses_total} by runtime</li>
  *   <li>{@code nest_instances{function,state}}: instances on this node</li>
+ *   <li>{@code nest_instance_cpu_cores{function,instance}}, {@code nest_instance_memory_bytes{function,instance}}: what
+ *       each instance's pod uses, sampled by the node agent once a second (instances the driver cannot measure are
+ *       left out)</li>
  * </ul>
  * Counters are kept since the node started. {@link #record} is called once per invocation on gateway threads:
  * it does a few map lookups and adder increments, no locking. Written by hand rather than with a metrics library:
@@ -105,6 +108,15 @@ public final class NodeMetrics {
             counts.merge(new StatusKey(i.function(), i.state().toLowerCase(java.util.Locale.ROOT)), 1, Integer::sum);
         }
         counts.forEach((k, n) -> sample(out, "nest_instances", labels("function", k.function(), "state", k.second()), n));
+
+        List<InstanceInfo> measured = instances.get().stream().filter(i -> i.cpuCores() >= 0 && i.memoryBytes() >= 0)
+                .sorted(java.util.Comparator.comparing(InstanceInfo::function).thenComparing(InstanceInfo::id)).toList();
+        header(out, "nest_instance_cpu_cores", "gauge", "CPU cores each instance's pod used over the last second.");
+        measured.forEach(i -> sample(out, "nest_instance_cpu_cores", labels("function", i.function(), "instance", i.id()),
+                i.cpuCores()));
+        header(out, "nest_instance_memory_bytes", "gauge", "Memory each instance's pod uses (working set).");
+        measured.forEach(i -> sample(out, "nest_instance_memory_bytes", labels("function", i.function(), "instance", i.id()),
+                i.memoryBytes()));
         return out.toString();
     }
 

@@ -9,8 +9,8 @@ import java.time.Instant;
  * @param at          when the sample was taken
  * @param concurrency requests in flight or waiting
  * @param rps         requests per second arrived since the previous sample
- * @param cpu         cores in use
- * @param memoryMb    memory in use, MiB
+ * @param cpu         cores in use; NaN when not measured in this sample
+ * @param memoryMb    memory in use, MiB; NaN when not measured in this sample
  */
 public record MetricSample(Instant at, double concurrency, double rps, double cpu, double memoryMb) {
     public double value(MetricType type) {

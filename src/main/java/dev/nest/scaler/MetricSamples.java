@@ -8,7 +8,8 @@ import java.util.OptionalDouble;
 
 /**
  * {@link FunctionMetrics} over a list of samples, oldest first (tests, and callers that keep raw samples). The
- * average of a window is the plain mean of the samples in it.
+ * average of a window is the plain mean of the samples in it; a value that is NaN was not measured in its sample
+ * (CPU or memory of a function whose driver did not report them) and is left out of means and peaks.
  */
 public record MetricSamples(List<MetricSample> samples, int instances, int inFlight, Optional<Instant> idleSince,
                             IdleHistogram idleTimes) implements FunctionMetrics {
@@ -25,8 +26,11 @@ public record MetricSamples(List<MetricSample> samples, int instances, int inFli
             if (s.at().isBefore(from)) {
                 break;
             }
-            sum += s.value(type);
-            n++;
+            double v = s.value(type);
+            if (!Double.isNaN(v)) {
+                sum += v;
+                n++;
+            }
         }
         return n == 0 ? OptionalDouble.empty() : OptionalDouble.of(sum / n);
     }
@@ -36,7 +40,7 @@ public record MetricSamples(List<MetricSample> samples, int instances, int inFli
         OptionalDouble max = OptionalDouble.empty();
         for (int i = samples.size() - 1; i >= 0 && !samples.get(i).at().isBefore(from); i--) {
             double v = samples.get(i).value(type);
-            if (max.isEmpty() || v > max.getAsDouble()) {
+            if (!Double.isNaN(v) && (max.isEmpty() || v > max.getAsDouble())) {
                 max = OptionalDouble.of(v);
             }
         }

@@ -24,6 +24,10 @@ import java.time.Instant;
  *       than 10% over the stable window, so a noisy steady load does not flap), and by at most
  *       {@code max-scale-down-step} per decision. An increase of the instance count (a request that found no
  *       free instance made the node agent start one) restarts the delay.</li>
+ *   <li>A metric without samples in the stable window (CPU or memory that the driver does not report) counts
+ *       as no need; when none of the declared metrics has a sample and the function is not idle, the count holds
+ *       (no scale-up to max, no scale-down to zero on a missing number; waiting requests still start
+ *       instances).</li>
  *   <li>Never below {@code min} or an active {@code schedule} rule's min, never above {@code max}.</li>
  *   <li>The last instance of an idle function (nothing in flight) follows the keep-alive policy: kept,
  *       unloaded, pre-warmed, never longer than {@code scale-to-zero-after}; a function with requests waiting

@@ -36,8 +36,10 @@ import java.util.logging.Logger;
  * whole round and is what tests call with a fake clock; it and {@link #setActive} are serialized on this object.
  * {@link #wake} and {@link #status} may be called from any thread and never block on a round.
  *
- * <p>Limits: CPU and memory per instance are not collected yet, so a function that scales only on them scales on
- * waiting requests alone; the sink is the local node agent (placements across nodes are the scheduler's job).
+ * <p>CPU and memory come from the load's usage readings ({@link InstanceLoad#measured()}); a second without them
+ * (a driver that cannot read them, no ready instance) gives a sample without CPU and memory, and a function that
+ * scales only on them holds its count while it has none (see {@link Scaler}). The load is the cluster's sum when
+ * the source aggregates the nodes' reports (it does on the leader), else this node's.
  */
 public final class ScalerLoop implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ScalerLoop.class.getName());
@@ -178,7 +180,7 @@ public final class ScalerLoop implements AutoCloseable {
             ScalingConfig config = ScalingConfig.of(live.get().spec());
             InstanceLoad l = load.get(id);
             if (l == null || l.version() != live.get().version()) {
-                l = new InstanceLoad(id, live.get().version(), 0, 0, 0, 0, 0, 0);
+                l = new InstanceLoad(id, live.get().version(), 0, 0, 0, 0, 0, 0, 0, 0, 0);
             }
             Tracked t = tracked.computeIfAbsent(id, k -> new Tracked());
             t.observe(now, l, config.stableWindow());
@@ -233,7 +235,7 @@ public final class ScalerLoop implements AutoCloseable {
         v.put("concurrency.now", (double) m.inFlight());
         String up = "avg" + c.upWindow().toSeconds() + "s";
         String stable = "avg" + c.stableWindow().toSeconds() + "s";
-        for (MetricType type : List.of(MetricType.CONCURRENCY, MetricType.RPS)) {
+        for (MetricType type : MetricType.values()) {
             put(v, type.key() + "." + up, m.average(type, now.minus(c.upWindow())));
             put(v, type.key() + "." + stable, m.average(type, now.minus(c.stableWindow())));
         }
@@ -276,7 +278,16 @@ public final class ScalerLoop implements AutoCloseable {
             sampledAt = now;
             inFlight = l.inFlight() + l.queued();
             instances = l.ready() + l.starting();
-            samples.addLast(new MetricSample(now, inFlight, rps, 0, 0));
+            // CPU and memory are totals over the measured instances, taken as the whole function's when every
+            // ready instance was measured, and scaled up to the ready count when only some were (one just started)
+            double cpu = Double.NaN;
+            double memory = Double.NaN;
+            if (l.measured() > 0) {
+                double scale = Math.max(1.0, (double) l.ready() / l.measured());
+                cpu = l.cpu() * scale;
+                memory = l.memoryMb() * scale;
+            }
+            samples.addLast(new MetricSample(now, inFlight, rps, cpu, memory));
             Instant oldest = now.minus(keep);
             for (Iterator<MetricSample> it = samples.iterator(); it.hasNext() && it.next().at().isBefore(oldest); ) {
                 it.remove();
@@ -298,12 +309,12 @@ public final class ScalerLoop implements AutoCloseable {
             return new FunctionMetrics() {
                 @Override
                 public OptionalDouble average(MetricType type, Instant from) {
-                    return collected(type) ? all.average(type, from) : OptionalDouble.empty();
+                    return all.average(type, from);
                 }
 
                 @Override
                 public OptionalDouble peak(MetricType type, Instant from) {
-                    return collected(type) ? all.peak(type, from) : OptionalDouble.empty();
+                    return all.peak(type, from);
                 }
 
                 @Override
@@ -326,10 +337,6 @@ public final class ScalerLoop implements AutoCloseable {
                     return all.idleTimes();
                 }
             };
-        }
-
-        private static boolean collected(MetricType type) {
-            return type == MetricType.CONCURRENCY || type == MetricType.RPS;
         }
     }
 }

@@ -49,7 +49,9 @@ final class WindowedScaler implements Scaler {
         double upValue = 0;
         boolean byPeak = false;
         boolean upNow = false;
+        boolean measured = false;
         for (MetricTarget t : c.metrics()) {
+            measured |= m.average(t.type(), stableFrom).isPresent();
             double s = value(m.average(t.type(), stableFrom));
             double u = value(m.average(t.type(), upFrom));
             boolean instantaneous = false;
@@ -113,7 +115,20 @@ final class WindowedScaler implements Scaler {
         // a function scaled to zero that is still idle stays there: its windows still hold the requests from before
         // it went idle, and a new request wakes the scaler (and starts an instance) by itself
         boolean dormant = current == 0 && idle;
-        if (upFull > current + EPS && !dormant) {
+        if (!measured && !idle && current > 0) {
+            // none of the declared metrics has a sample (CPU or memory on a driver that cannot read them): no
+            // number says more or fewer, so the count holds; waiting requests still start instances on their node
+            metricDesired = current;
+            why.append("hold ").append(current).append(": ");
+            if (floor >= current && floor > 0) {
+                rule = floorRule;
+                why.append(floorWhy).append("; ");
+            }
+            why.append("no sample of ");
+            why.append(String.join(", ", c.metrics().stream().map(t -> t.type().key()).toList()));
+            why.append(" over ").append(Durations.format(c.stableWindow()))
+                    .append(" (no instance measured yet, or the driver does not report it)");
+        } else if (upFull > current + EPS && !dormant) {
             // capacity now; the stable window adds the utilization headroom as its average catches up
             metricDesired = Math.max(ceil(upFull), stableCount);
             why.append("up at once: ");

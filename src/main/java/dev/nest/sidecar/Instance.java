@@ -20,6 +20,12 @@ public final class Instance {
     int inFlight;
     long lastUsedNanos;
     long served;
+    /** CPU cores in use over the last sampling interval; NaN until two readings exist or while not measured. */
+    private volatile double cpuCores = Double.NaN;
+    /** Memory in use at the last reading, bytes; -1 while not measured. */
+    private volatile long memoryBytes = -1;
+    private long lastCpuNanos = -1;
+    private long lastSampleNanos;
 
     Instance(String id, FunctionVersion version, long nowNanos) {
         this.id = id;
@@ -49,6 +55,36 @@ public final class Instance {
 
     Pod pod() {
         return pod;
+    }
+
+    /** CPU cores in use (see {@link UsageSampler}); NaN when not measured. */
+    double cpuCores() {
+        return cpuCores;
+    }
+
+    /** Memory in use in bytes; -1 when not measured. */
+    long memoryBytes() {
+        return memoryBytes;
+    }
+
+    /** One reading of the pod's usage at {@code nowNanos}; called by the sampler thread only. */
+    void observeUsage(java.util.Optional<dev.nest.spi.PodUsage> usage, long nowNanos) {
+        if (usage.isEmpty()) {
+            cpuCores = Double.NaN;
+            memoryBytes = -1;
+            lastCpuNanos = -1;
+            return;
+        }
+        long cpu = usage.get().cpuNanos();
+        long wall = nowNanos - lastSampleNanos;
+        if (lastCpuNanos >= 0 && cpu >= lastCpuNanos && wall > 0) {
+            cpuCores = (double) (cpu - lastCpuNanos) / wall;
+        } else if (lastCpuNanos >= 0 && cpu < lastCpuNanos) {
+            cpuCores = Double.NaN; // the counter went back: start the rate afresh
+        }
+        lastCpuNanos = cpu;
+        lastSampleNanos = nowNanos;
+        memoryBytes = usage.get().memoryBytes();
     }
 
     void attach(Pod pod, HostClient client, int port) {

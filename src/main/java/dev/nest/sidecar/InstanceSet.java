@@ -258,14 +258,24 @@ final class InstanceSet {
     synchronized FunctionLoad load() {
         int busy = 0;
         int inFlight = 0;
+        double cpu = 0;
+        long memory = 0;
+        int measured = 0;
         for (Instance i : ready) {
             inFlight += i.inFlight;
             if (i.inFlight > 0) {
                 busy++;
             }
+            double c = i.cpuCores();
+            long m = i.memoryBytes();
+            if (!Double.isNaN(c) && m >= 0) {
+                cpu += c;
+                memory += m;
+                measured++;
+            }
         }
         return new FunctionLoad(version.spec().id(), version.version(), ready.size(), busy, inFlight, starting,
-                waiters.size(), served);
+                waiters.size(), served, cpu, memory / (1024.0 * 1024.0), measured);
     }
 
     synchronized boolean isEmpty() {

@@ -93,6 +93,9 @@ public final class NodeAgent implements AutoCloseable {
     private final String idPrefix = HexFormat.of().formatHex(RANDOM.generateSeed(3));
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().name("nest-agent-reconcile").daemon().unstarted(r));
+    private final ScheduledExecutorService usageTicker = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().name("nest-agent-usage").daemon().unstarted(r));
+    private final UsageSampler usage;
     private volatile boolean closed;
     private volatile boolean started;
 
@@ -123,6 +126,7 @@ public final class NodeAgent implements AutoCloseable {
         this.catalog = catalog;
         this.clock = clock;
         this.ports = new PortAllocator(config.portFrom(), config.portTo());
+        this.usage = new UsageSampler(driver::usage, System::nanoTime);
         List<WarmPool.Runtime> pooled = new ArrayList<>();
         for (RuntimeDefinition r : runtimes.all()) {
             pooled.add(new WarmPool.Runtime(r.name(), config.pool().sizes().getOrDefault(r.name(), r.pool()), r.memoryMb()));
@@ -151,6 +155,24 @@ public final class NodeAgent implements AutoCloseable {
             pool.start();
         }
         ticker.scheduleWithFixedDelay(this::reconcile, 0, 1, TimeUnit.SECONDS);
+        usageTicker.scheduleAtFixedRate(this::sampleUsage, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Reads the CPU and memory of every ready instance's pod (see {@link UsageSampler}); once a second on the
+     * {@code nest-agent-usage} thread, so that a slow driver read never delays reconciliation or requests.
+     */
+    void sampleUsage() {
+        if (closed) {
+            return;
+        }
+        try {
+            for (InstanceSet set : sets.values()) {
+                usage.sample(set.instances());
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "usage sampling failed; trying again next second", e);
+        }
     }
 
     /**
@@ -875,8 +897,12 @@ public final class NodeAgent implements AutoCloseable {
         for (InstanceSet set : sets.values()) {
             synchronized (set) {
                 for (Instance i : set.instances()) {
+                    double cpu = i.cpuCores();
+                    long memory = i.memoryBytes();
+                    boolean measured = !Double.isNaN(cpu) && memory >= 0;
                     out.add(new InstanceInfo(i.id(), i.version().spec().id().toString(), i.version().version(),
-                            i.state().name(), i.inFlight, i.served, i.port(), i.pod() == null ? "" : i.pod().describe()));
+                            i.state().name(), i.inFlight, i.served, i.port(), i.pod() == null ? "" : i.pod().describe(),
+                            measured ? Math.round(cpu * 1000) / 1000.0 : -1, measured ? memory : -1));
                 }
             }
         }
@@ -893,6 +919,7 @@ public final class NodeAgent implements AutoCloseable {
     public void close() {
         closed = true;
         ticker.shutdownNow();
+        usageTicker.shutdownNow();
         notifier.shutdownNow();
         pool.close();
         List<Instance> all = new ArrayList<>();

@@ -24,6 +24,16 @@ public interface SandboxDriver extends AutoCloseable {
      */
     int removeOrphans(String nodeId);
 
+    /**
+     * What {@code pod} (started by this driver) uses now: cumulative CPU time and current memory. Called once a
+     * second per ready pod by the node agent's sampler, so it must be cheap (a few small file reads, no engine call
+     * after the first); empty when the driver cannot tell (the default, a pod that is gone, an unreadable cgroup).
+     * Never throws for a pod that stopped meanwhile.
+     */
+    default java.util.Optional<PodUsage> usage(Pod pod) {
+        return java.util.Optional.empty();
+    }
+
     /** The path under which a pod sees {@code hostPath} (a directory under {@code PodSpec.codeRoot()}). */
     String pathInPod(PodSpec spec, java.nio.file.Path hostPath);
 

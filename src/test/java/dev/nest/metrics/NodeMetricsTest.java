@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class NodeMetricsTest {
     private final NodeMetrics metrics = new NodeMetrics(
             () -> List.of(new PoolStatus("nodejs", 2, 1, 1, 128, 5, 3, "", 0)),
-            () -> List.of(new InstanceInfo("i1", "default/a", 1, "READY", 0, 4, 20001, "p"),
+            () -> List.of(new InstanceInfo("i1", "default/a", 1, "READY", 0, 4, 20001, "p", 0.25, 50L * 1024 * 1024),
                     new InstanceInfo("i2", "default/a", 1, "READY", 1, 2, 20002, "p"),
                     new InstanceInfo("i3", "default/b", 2, "STARTING", 0, 0, 20003, "p")));
 
@@ -81,5 +81,14 @@ class NodeMetricsTest {
             assertTrue(line.startsWith("# HELP ") || line.startsWith("# TYPE ")
                     || line.matches("[a-z_]+(\\{[^}]*})? [0-9.E+-]+"), line);
         }
+    }
+
+    @Test
+    void measuredInstancesHaveCpuAndMemoryGauges() {
+        String text = metrics.render();
+        assertTrue(text.contains("# TYPE nest_instance_cpu_cores gauge\n"), text);
+        assertTrue(text.contains("nest_instance_cpu_cores{function=\"default/a\",instance=\"i1\"} 0.25\n"), text);
+        assertTrue(text.contains("nest_instance_memory_bytes{function=\"default/a\",instance=\"i1\"} 52428800\n"), text);
+        assertTrue(!text.contains("instance=\"i2\""), "i2 is not measured: " + text);
     }
 }

@@ -244,4 +244,55 @@ class ScalerLoopTest {
         public void addListener(Listener listener) {
         }
     }
+
+    private void usage(int ready, int inFlight, long served, double cpu, double memoryMb, int measured) {
+        load.put(ID, new InstanceLoad(ID, 1, ready, Math.min(ready, inFlight), inFlight, 0, 0, served, cpu, memoryMb, measured));
+    }
+
+    @Test
+    void aFunctionWithACpuTargetScalesOnTheCoresItsInstancesUse() {
+        deploy(ScalingSpec.DEFAULT.withMinMax(0, 20).withMetrics(List.of(new dev.nest.function.MetricTarget(
+                dev.nest.function.MetricType.CPU, 0.5)), 0.7));
+        loop.setActive(true);
+        long served = 0;
+        for (int i = 0; i < 10; i++) {
+            served += 5;
+            usage(2, 1, served, 1.8, 120, 2); // 1.8 cores over 2 instances
+            run(1);
+        }
+        // ceil(1.8 / (0.5 x 0.7)) = 6
+        assertEquals(6, status().desired(), status().reason());
+        assertTrue(status().events().getFirst().reason().contains("cpu"), status().events().getFirst().reason());
+        assertEquals(1.8, status().metrics().get("cpu.avg6s"));
+        assertEquals(120.0, status().metrics().get("memory.avg60s"));
+    }
+
+    @Test
+    void anInstanceNotMeasuredYetCountsAtTheAverageOfTheMeasuredOnes() {
+        deploy(ScalingSpec.DEFAULT.withMinMax(0, 20).withMetrics(List.of(new dev.nest.function.MetricTarget(
+                dev.nest.function.MetricType.MEMORY, 100)), 1.0));
+        loop.setActive(true);
+        usage(3, 3, 0, 0.3, 200, 2); // 200 MiB over 2 of 3 instances: 300 MiB for the function
+        run(1);
+        assertEquals(300.0, status().metrics().get("memory.avg6s"));
+        assertEquals(3, status().desired(), status().reason());
+    }
+
+    @Test
+    void aCpuTargetWithoutReadingsNeitherScalesToMaxNorToZero() {
+        deploy(ScalingSpec.DEFAULT.withMinMax(0, 20).withMetrics(List.of(new dev.nest.function.MetricTarget(
+                dev.nest.function.MetricType.CPU, 0.5)), 0.7).withScaleDown(Duration.ofSeconds(10),
+                new dev.nest.function.ScaleDownStep(50, true)));
+        loop.setActive(true);
+        long served = 0;
+        for (int i = 0; i < 120; i++) {
+            served += 3;
+            usage(3, 3, served, 0, 0, 0); // busy, but the driver reports no usage
+            run(1);
+        }
+        assertEquals(3, status().desired(), status().reason());
+        assertTrue(status().reason().startsWith("hold 3: no sample of cpu"), status().reason());
+        assertFalse(status().metrics().containsKey("cpu.avg60s"));
+        assertTrue(applied.stream().noneMatch(a -> a.equals("f=20") || a.equals("f=0")), applied.toString());
+    }
 }

@@ -148,9 +148,10 @@ class ScalerTest {
             }
             // the initial scale-up: capacity at once from the short window, then the utilization headroom in up
             // steps as the stable window's average (zeros before the load) catches up; it is over within two
-            // stable windows, and after it there is no event at all, and never a scale-down
+            // stable windows; after it there is at most the one step up to the highest count the noise ever has in
+            // flight at once (10: a request waits for the tenth instance), and never a scale-down
             Instant settled = T0.plus(c.stableWindow().multipliedBy(2));
-            assertEquals(0, f.eventsAfter(settled), "seed " + seed + ": events " + f.events);
+            assertTrue(f.eventsAfter(settled) <= 1, "seed " + seed + ": events " + f.events);
             int previous = 0;
             for (Decision d : f.decisions) {
                 assertTrue(d.desired() >= previous, "seed " + seed + ": a scale-down during the ramp: " + d.reason());
@@ -278,5 +279,37 @@ class ScalerTest {
         ScalingConfig c = ScalingConfig.defaults(1);
         ScalerState st = new ScalerState(4, Optional.empty(), 0, 4);
         assertEquals(SCALER.decide(s, c, T0, st), SCALER.decide(s, c, T0, st));
+    }
+
+    @Test
+    void aMetricWithoutSamplesIsLeftOutAndNoSamplesAtAllHoldTheCount() {
+        List<MetricSample> s = Stream.iterate(T0.minusSeconds(59), t -> t.plusSeconds(1)).limit(60)
+                .map(t -> new MetricSample(t, 6, 10, Double.NaN, Double.NaN)).toList();
+        MetricSamples busy = new MetricSamples(s, 4, 6, Optional.empty(), IdleHistogram.empty());
+        // concurrency is measured, CPU is not: concurrency alone decides (6 in flight at target 1: 6)
+        Decision both = SCALER.decide(busy, config(1.0, m(MetricType.CPU, 0.5), m(MetricType.CONCURRENCY, 1)), T0,
+                new ScalerState(4, Optional.empty(), 0, 4));
+        assertEquals(6, both.desired(), both.reason());
+        // only CPU, never measured: the count holds, whatever the previous decisions
+        ScalingConfig cpuOnly = config(0.7, m(MetricType.CPU, 0.5)).withScaleDown(Duration.ZERO, new ScaleDownStep(100, true));
+        Decision held = SCALER.decide(busy, cpuOnly, T0, new ScalerState(4, Optional.of(T0.minusSeconds(600)), 0, 4));
+        assertEquals(4, held.desired(), held.reason());
+        assertTrue(held.reason().startsWith("hold 4: no sample of cpu over 1m"), held.reason());
+        // an idle function without samples still follows its keep-alive to zero
+        MetricSamples idle = new MetricSamples(List.of(), 1, 0, Optional.of(T0.minus(Duration.ofDays(1))), IdleHistogram.empty());
+        assertEquals(0, SCALER.decide(idle, cpuOnly, T0, ScalerState.initial()).desired());
+    }
+
+    @Test
+    void samplesWithoutAMeasurementAreLeftOutOfMeansAndPeaks() {
+        List<MetricSample> s = List.of(new MetricSample(T0.minusSeconds(2), 1, 0, 1.0, 100),
+                new MetricSample(T0.minusSeconds(1), 1, 0, Double.NaN, Double.NaN),
+                new MetricSample(T0, 1, 0, 3.0, 300));
+        MetricSamples m = new MetricSamples(s, 1, 1, Optional.empty(), IdleHistogram.empty());
+        assertEquals(2.0, m.average(MetricType.CPU, T0.minusSeconds(5)).getAsDouble(), 1e-9);
+        assertEquals(300.0, m.peak(MetricType.MEMORY, T0.minusSeconds(5)).getAsDouble(), 1e-9);
+        assertTrue(m.average(MetricType.CPU, T0.minusMillis(1500)).isPresent());
+        assertTrue(new MetricSamples(s.subList(1, 2), 1, 1, Optional.empty(), IdleHistogram.empty())
+                .average(MetricType.CPU, T0.minusSeconds(5)).isEmpty());
     }
 }

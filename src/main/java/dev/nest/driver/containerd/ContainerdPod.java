@@ -51,6 +51,7 @@ final class ContainerdPod implements Pod {
     private final Object stopLock = new Object();
     private volatile Context.CancellableContext watch;
     private volatile int pid;
+    private volatile dev.nest.spi.UsageReader.Cgroup cgroup;
 
     ContainerdPod(String id, Resources resources, String image, long memoryBytes, ContainerdSandboxDriver.Timings timings, ContainerdEngine engine,
                   PodOutput output) {
@@ -92,6 +93,23 @@ final class ContainerdPod implements Pod {
 
     void started(int pid) {
         this.pid = pid;
+    }
+
+    /** The task's usage from its cgroup, found once from the task's pid (a file read; tried again while not found). */
+    java.util.Optional<dev.nest.spi.PodUsage> usage(dev.nest.spi.UsageReader reader) {
+        int p = pid;
+        if (p <= 0 || exited.isDone() || stopping.get()) {
+            return java.util.Optional.empty();
+        }
+        dev.nest.spi.UsageReader.Cgroup c = cgroup;
+        if (c == null) {
+            c = reader.cgroupOf(p).orElse(null);
+            if (c == null) {
+                return java.util.Optional.empty();
+            }
+            cgroup = c;
+        }
+        return reader.read(c);
     }
 
     String containerId() {

@@ -248,6 +248,12 @@ final class ContainerdSandboxDriver implements SandboxDriver {
         }
     }
 
+    /** From the task's cgroup (v1 or v2), found once per pod through the task's pid. */
+    @Override
+    public java.util.Optional<dev.nest.spi.PodUsage> usage(Pod pod) {
+        return pod instanceof ContainerdPod c ? c.usage(dev.nest.spi.UsageReader.SYSTEM) : java.util.Optional.empty();
+    }
+
     @Override
     public DriverHealth health() {
         engine.resetBackoff();

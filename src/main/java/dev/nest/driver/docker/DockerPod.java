@@ -8,9 +8,12 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.WaitResponse;
 import dev.nest.spi.Pod;
 import dev.nest.spi.PodListener;
+import dev.nest.spi.PodUsage;
+import dev.nest.spi.UsageReader;
 import dev.nest.spi.SandboxException;
 import java.io.Closeable;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +47,11 @@ final class DockerPod implements Pod {
     private final DockerEngine engine;
     private final CompletableFuture<Integer> exited = new CompletableFuture<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
+    /** How long after a failed cgroup lookup {@link #usage} tries again. */
+    private static final long CGROUP_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private volatile UsageReader.Cgroup cgroup;
+    private volatile long cgroupRetryAt;
+    private volatile boolean cgroupTried;
     private volatile LogPump output;
     private volatile ExitWatch exitWatch;
 
@@ -130,6 +138,42 @@ final class DockerPod implements Pod {
         if (w != null) {
             w.close();
         }
+    }
+
+    /**
+     * The container's usage from its cgroup. The cgroup is found once, from the container's main pid (one inspect
+     * call, on the first reading); a failed lookup is tried again after 10 s, not at every reading.
+     */
+    Optional<PodUsage> usage(UsageReader reader) {
+        if (exited.isDone() || stopping.get()) {
+            return Optional.empty();
+        }
+        UsageReader.Cgroup c = cgroup;
+        if (c == null) {
+            long now = System.nanoTime();
+            if (cgroupTried && now - cgroupRetryAt < 0) {
+                return Optional.empty();
+            }
+            cgroupTried = true;
+            cgroupRetryAt = now + CGROUP_RETRY_NANOS;
+            try {
+                InspectContainerResponse r = engine.call("inspect container " + name, Duration.ofSeconds(2),
+                        cl -> cl.inspectContainerCmd(containerId).exec());
+                Long pid = r.getState() == null ? null : r.getState().getPidLong();
+                if (pid == null || pid <= 0) {
+                    return Optional.empty();
+                }
+                c = reader.cgroupOf(pid).orElse(null);
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "cannot find the cgroup of " + name, e);
+                return Optional.empty();
+            }
+            if (c == null) {
+                return Optional.empty();
+            }
+            cgroup = c;
+        }
+        return reader.read(c);
     }
 
     @Override

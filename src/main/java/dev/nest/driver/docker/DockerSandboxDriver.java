@@ -187,6 +187,12 @@ final class DockerSandboxDriver implements SandboxDriver {
         }
     }
 
+    /** From the container's cgroup (v1 or v2), found once per pod through its main pid. */
+    @Override
+    public java.util.Optional<dev.nest.spi.PodUsage> usage(Pod pod) {
+        return pod instanceof DockerPod d ? d.usage(dev.nest.spi.UsageReader.SYSTEM) : java.util.Optional.empty();
+    }
+
     @Override
     public DriverHealth health() {
         try {

@@ -5,8 +5,10 @@ import dev.nest.spi.DriverHealth;
 import dev.nest.spi.Pod;
 import dev.nest.spi.PodListener;
 import dev.nest.spi.PodSpec;
+import dev.nest.spi.PodUsage;
 import dev.nest.spi.SandboxDriver;
 import dev.nest.spi.SandboxException;
+import dev.nest.spi.UsageReader;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -98,6 +100,15 @@ final class ProcessSandboxDriver implements SandboxDriver {
                 // the process went away; its exit is reported through onExit
             }
         });
+    }
+
+    /** The host process and the processes it forked, from {@code /proc} (process pods share the node's cgroup). */
+    @Override
+    public Optional<PodUsage> usage(Pod pod) {
+        if (!(pod instanceof ProcessPod p) || !p.process.isAlive()) {
+            return Optional.empty();
+        }
+        return UsageReader.SYSTEM.processTree(p.process.pid());
     }
 
     @Override

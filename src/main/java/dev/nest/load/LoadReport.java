@@ -1,0 +1,58 @@
+package dev.nest.load;
+
+import dev.nest.function.FunctionId;
+import dev.nest.sidecar.FunctionLoad;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One node's load, as it sends it to the leader ({@code POST /api/v1/cluster/load}, JSON).
+ *
+ * @param node      the sending node's id
+ * @param boot      a random id of the sending process, new at every start: a change tells the leader that the
+ *                  node's request counters started again from zero
+ * @param functions the live version of each function with instances or waiting requests on the node
+ * @param starved   functions a request of which found no free instance since the previous report: the leader's
+ *                  scaler decides at once instead of at its next second
+ */
+public record LoadReport(String node, String boot, List<Entry> functions, List<String> starved) {
+    public LoadReport {
+        if (node == null || node.isBlank()) {
+            throw new IllegalArgumentException("a load report needs the sending node's id ('node')");
+        }
+        if (boot == null || boot.isBlank()) {
+            throw new IllegalArgumentException("the load report of node " + node + " needs its process id ('boot')");
+        }
+        functions = functions == null ? List.of() : List.copyOf(functions);
+        starved = starved == null ? List.of() : List.copyOf(starved);
+    }
+
+    /** One function's load on the node; the fields of {@link FunctionLoad}, with the function as {@code ns/name}. */
+    public record Entry(String function, int version, int ready, int busy, int inFlight, int starting, int queued,
+                        long served, double cpu, double memoryMb, int measured) {
+        static Entry of(FunctionLoad l) {
+            return new Entry(l.id().toString(), l.version(), l.ready(), l.busy(), l.inFlight(), l.starting(), l.queued(),
+                    l.served(), l.cpu(), l.memoryMb(), l.measured());
+        }
+
+        /**
+         * As a {@link FunctionLoad}.
+         *
+         * @throws IllegalArgumentException when a field is out of range (a negative count, a bad function name)
+         */
+        FunctionLoad toLoad() {
+            if (version < 0 || ready < 0 || busy < 0 || inFlight < 0 || starting < 0 || queued < 0 || served < 0
+                    || measured < 0 || !(cpu >= 0) || !(memoryMb >= 0)) {
+                throw new IllegalArgumentException("load of " + function + " has a negative or missing number: " + this);
+            }
+            return new FunctionLoad(FunctionId.parse(function == null ? "" : function), version, ready, busy, inFlight,
+                    starting, queued, served, cpu, memoryMb, measured);
+        }
+    }
+
+    /** The report of {@code loads}. */
+    static LoadReport of(String node, String boot, Map<FunctionId, FunctionLoad> loads, List<FunctionId> starved) {
+        return new LoadReport(node, boot, loads.values().stream().map(Entry::of).toList(),
+                starved.stream().map(FunctionId::toString).toList());
+    }
+}

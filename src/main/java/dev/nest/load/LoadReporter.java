@@ -1,0 +1,202 @@
+package dev.nest.load;
+
+import dev.nest.common.Json;
+import dev.nest.function.FunctionId;
+import dev.nest.sidecar.FunctionLoad;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Sends this node's load to the leader: every {@link #INTERVAL}, and at once when a request of a function found no
+ * free instance ({@link #starved}), a {@link LoadReport} of the node agent's snapshot goes to the leader's
+ * {@code POST /api/v1/cluster/load}. While this node leads (or no leader is known) nothing is sent: the leader
+ * reads its own agent directly ({@link ClusterLoad}), so a single node never makes an HTTP call to itself.
+ *
+ * <p>Lifecycle: {@link #start()} starts one platform thread, {@code nest-load-report}, which makes every send;
+ * {@link #close()} stops it. {@link #starved} may be called from any thread and never blocks. Failure: a send that
+ * fails (the leader is changing, unreachable) is dropped, and the next one a second later carries the current
+ * numbers; the starved functions it carried are not repeated, since the next report's queued counts show them. The
+ * change between failing and succeeding is logged once.
+ */
+public final class LoadReporter implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(LoadReporter.class.getName());
+    /** How often a report is sent. */
+    public static final Duration INTERVAL = Duration.ofSeconds(1);
+    /** The leader's endpoint, relative to its base URL. */
+    public static final String PATH = "/api/v1/cluster/load";
+
+    /** Delivers a report's JSON to the leader; the narrow seam tests replace. */
+    @FunctionalInterface
+    public interface Transport {
+        /** Sends {@code json} to {@code leader}'s {@link #PATH}; throws when it was not accepted. */
+        void send(URI leader, byte[] json) throws IOException;
+    }
+
+    /** The lifecycle. */
+    public enum State { NEW, RUNNING, CLOSED }
+
+    private final String node;
+    private final String boot = HexFormat.of().formatHex(longBytes(ThreadLocalRandom.current().nextLong()));
+    private final Supplier<Map<FunctionId, FunctionLoad>> local;
+    private final Supplier<Optional<URI>> leader;
+    private final Transport transport;
+    private final Set<FunctionId> starved = new LinkedHashSet<>();
+    private final Object signal = new Object();
+    private boolean woken;
+    private volatile State state = State.NEW;
+    private boolean failing;
+    private Thread thread;
+
+    /**
+     * @param node      this node's id
+     * @param local     this node's agent's load
+     * @param leader    the leader's base URL ({@code http://address:port}); empty while this node leads or no leader
+     *                  is known
+     * @param transport the sender ({@link #http()} in production)
+     */
+    public LoadReporter(String node, Supplier<Map<FunctionId, FunctionLoad>> local, Supplier<Optional<URI>> leader,
+                        Transport transport) {
+        this.node = node;
+        this.local = local;
+        this.leader = leader;
+        this.transport = transport;
+    }
+
+    /** HTTP/1.1 POSTs with a 1 s connect and 2 s response limit. */
+    public static Transport http() {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(1)).build();
+        return (leader, json) -> {
+            HttpRequest req = HttpRequest.newBuilder(leader.resolve(PATH)).timeout(Duration.ofSeconds(2))
+                    .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(json)).build();
+            try {
+                HttpResponse<String> res = client.send(req, HttpResponse.BodyHandlers.ofString());
+                if (res.statusCode() / 100 != 2) {
+                    throw new IOException("leader " + leader + " answered " + res.statusCode() + ": " + res.body());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        };
+    }
+
+    /** Starts the sending thread. */
+    public synchronized void start() {
+        if (state != State.NEW) {
+            throw new IllegalStateException("load reporter is " + state);
+        }
+        state = State.RUNNING;
+        thread = Thread.ofPlatform().name("nest-load-report").daemon().start(this::run);
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** A request of {@code id} found no free instance: report now, naming it, so the leader decides at once. */
+    public void starved(FunctionId id) {
+        synchronized (signal) {
+            starved.add(id);
+            woken = true;
+            signal.notifyAll();
+        }
+    }
+
+    /**
+     * Sends one report now when a leader other than this node is known; returns whether one was accepted. Called by
+     * the sending thread (and tests).
+     */
+    public boolean report() {
+        Optional<URI> to = leader.get();
+        List<FunctionId> names;
+        synchronized (signal) {
+            names = new ArrayList<>(starved);
+            starved.clear();
+        }
+        if (to.isEmpty()) {
+            return false;
+        }
+        try {
+            transport.send(to.get(), Json.bytes(LoadReport.of(node, boot, local.get(), names)));
+            if (failing) {
+                failing = false;
+                LOG.info("load reports reach the leader at " + to.get() + " again");
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            if (!failing) {
+                failing = true;
+                LOG.info("cannot send this node's load to the leader at " + to.get() + " (" + e.getMessage()
+                        + "); trying every " + INTERVAL.toSeconds() + " s");
+            } else {
+                LOG.log(Level.FINE, "load report to " + to.get() + " failed", e);
+            }
+            return false;
+        }
+    }
+
+    private void run() {
+        long next = System.nanoTime();
+        while (state == State.RUNNING) {
+            synchronized (signal) {
+                long wait;
+                while (!woken && state == State.RUNNING && (wait = next - System.nanoTime()) > 0) {
+                    try {
+                        signal.wait(Math.max(1, wait / 1_000_000));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                woken = false;
+            }
+            if (state != State.RUNNING) {
+                return;
+            }
+            long started = System.nanoTime();
+            if (started - next >= 0) {
+                next = started + INTERVAL.toNanos();
+            }
+            report();
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (state == State.CLOSED) {
+                return;
+            }
+            state = State.CLOSED;
+        }
+        synchronized (signal) {
+            signal.notifyAll();
+        }
+        if (thread != null) {
+            try {
+                thread.join(INTERVAL.toMillis() * 3);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static byte[] longBytes(long v) {
+        return java.nio.ByteBuffer.allocate(Long.BYTES).putLong(v).array();
+    }
+}
