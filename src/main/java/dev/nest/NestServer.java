@@ -144,7 +144,13 @@ public final class NestServer implements AutoCloseable {
             files.start();
             timer.mark("functions");
             agent.start(false); // the warm pools fill once the node is ready (below), not while it starts
-            cluster.publishReady(() -> readyCounts(agent));
+            // ready instances for the routing tables; warm pool pods and unpacked packages for the scheduler
+            cluster.publishReady(() -> readyCounts(agent), () -> {
+                Map<String, Integer> pools = new java.util.TreeMap<>();
+                agent.pool().status().forEach(p -> pools.put(p.runtime(), p.ready()));
+                return pools;
+            });
+            cluster.publishCached(artifacts::digests);
             timer.mark("agent");
 
             // the live scaler and the scheduler, deciding while this node leads: load from the node agent, desired
@@ -167,7 +173,7 @@ public final class NestServer implements AutoCloseable {
                 }
             };
             dev.nest.placement.LeaderPlacements leaderPlacements = new dev.nest.placement.LeaderPlacements(nodeId,
-                    () -> cluster.nodes().stream().map(n -> nodeState(n, self, capacity)).toList(),
+                    () -> cluster.nodes().stream().map(n -> nodeState(n, capacity, cluster)).toList(),
                     placementStore(cluster), targets, () -> cluster.epoch().isPresent());
             closers.push(leaderPlacements);
             dev.nest.scheduler.Scheduler scheduler = new dev.nest.scheduler.Scheduler(cluster.functions(), leaderPlacements,
@@ -309,11 +315,14 @@ public final class NestServer implements AutoCloseable {
         return digests;
     }
 
-    /** A registered node as the scheduler sees it: its zone and the capacity it advertised (this node's own if absent). */
-    private static dev.nest.scheduler.NodeState nodeState(NodeInfo n, NodeInfo self, Map<String, String> own) {
+    /**
+     * A registered node as the scheduler sees it: its zone, the capacity it advertised (this node's own if absent),
+     * and the warm pool pods and unpacked packages it last published.
+     */
+    private static dev.nest.scheduler.NodeState nodeState(NodeInfo n, Map<String, String> own, Cluster cluster) {
         Map<String, String> l = n.labels() == null ? Map.of() : n.labels();
         return new dev.nest.scheduler.NodeState(n.id(), n.zone(), label(l, own, NodeInfo.MEMORY_MB), label(l, own, NodeInfo.CPU_MILLIS),
-                (int) label(l, own, NodeInfo.MAX_PODS), Map.of(), java.util.Set.of());
+                (int) label(l, own, NodeInfo.MAX_PODS), cluster.warmPods(n.id()), cluster.cachedPackages(n.id()));
     }
 
     private static long label(Map<String, String> labels, Map<String, String> own, String key) {
