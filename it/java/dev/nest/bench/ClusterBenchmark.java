@@ -127,6 +127,9 @@ public final class ClusterBenchmark {
         int deploys = Integer.getInteger("nest.bench.deploys", 10);
         int functions = Integer.getInteger("nest.bench.functions", 10_000);
         int simulated = Integer.getInteger("nest.bench.nodes", 1_000);
+        // a subset of the parts (e.g. -Dnest.bench.parts=deploy) prints its figures without touching the docs
+        List<String> parts = List.of(System.getProperty("nest.bench.parts", "deploy,failover,death,replacement,scale").split(","));
+        boolean all = parts.containsAll(List.of("deploy", "failover", "death", "replacement", "scale"));
         Path dir = Files.createTempDirectory("nest-cluster-bench");
         ClusterBenchmark b = new ClusterBenchmark(session, dir);
         Runtime.getRuntime().addShutdownHook(new Thread(b.children::close));
@@ -134,14 +137,24 @@ public final class ClusterBenchmark {
         try (TestingCluster zk = new TestingCluster(3)) {
             zk.start();
             b.startNodes(zk.getConnectString());
-            out.append(b.deployVisibility(deploys));
-            out.append(b.failover(kills));
-            out.append(b.nodeDeath());
-            out.append(b.replacement(Integer.getInteger("nest.bench.replacements", 5)));
+            if (parts.contains("deploy")) {
+                out.append(b.deployVisibility(deploys));
+            }
+            if (parts.contains("failover")) {
+                out.append(b.failover(kills));
+            }
+            if (parts.contains("death")) {
+                out.append(b.nodeDeath());
+            }
+            if (parts.contains("replacement")) {
+                out.append(b.replacement(Integer.getInteger("nest.bench.replacements", 5)));
+            }
         } finally {
             b.children.close();
         }
-        out.append(scale(functions, simulated));
+        if (parts.contains("scale")) {
+            out.append(scale(functions, simulated));
+        }
         String body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors() + " cores, JDK "
                 + System.getProperty("java.runtime.version") + ": three Nest processes (`process` driver, Node.js"
                 + " functions) on 127.0.0.1-3 in zones a, a, b, a three-server ZooKeeper ensemble in the benchmark's JVM,"
@@ -150,7 +163,7 @@ public final class ClusterBenchmark {
                 + "`distribution/bench-cluster.sh` (options: `-Dnest.bench.kills=10 -Dnest.bench.replacements=5 -Dnest.bench.session=3000 "
                 + "-Dnest.bench.functions=10000 -Dnest.bench.nodes=1000`).\n\n" + out;
         System.out.println(HEADING + "\n\n" + body);
-        if (!"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
+        if (all && !"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
             BenchmarksDoc.writeSection(Path.of("docs", "BENCHMARKS.md"), HEADING, body);
         }
         System.exit(0);
@@ -224,6 +237,12 @@ public final class ClusterBenchmark {
                 }
                 catalog.add(maxSeen);
                 invocable.add(maxServed);
+                StringBuilder line = new StringBuilder("deploy " + r + ": call " + Math.round(call.getLast()) + " ms");
+                for (int i = 0; i < nodes.size(); i++) {
+                    line.append(", ").append(nodes.get(i).id).append(" catalog ").append(Math.round(seen.get(i).get()))
+                            .append(" / served ").append(Math.round(served.get(i).get())).append(" ms");
+                }
+                System.out.println(line);
             }
         }
         return """
