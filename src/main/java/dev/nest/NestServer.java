@@ -131,6 +131,10 @@ public final class NestServer implements AutoCloseable {
 
             // cluster: code this node lacks comes from a holder; deploys return once the package is on enough nodes
             CodeFetcher code = new CodeFetcher(artifacts, cluster.artifactHolders());
+            // a node that held the previous live version's code fetches a new version's as soon as it sees the deploy
+            dev.nest.deploy.CodePrefetcher prefetcher = new dev.nest.deploy.CodePrefetcher(code::ensureLocal, artifacts::digests);
+            closers.push(prefetcher);
+            cluster.functions().addListener(prefetcher);
             // with an external ensemble, scaling.min is kept cluster-wide through placements, not on every node
             dev.nest.function.FunctionCatalog agentCatalog = config.cluster().embedded() ? cluster.functions()
                     : new dev.nest.placement.PlacedMinimumCatalog(cluster.functions());
@@ -317,12 +321,13 @@ public final class NestServer implements AutoCloseable {
 
     /**
      * A registered node as the scheduler sees it: its zone, the capacity it advertised (this node's own if absent),
-     * and the warm pool pods and unpacked packages it last published.
+     * and the warm pool pods, unpacked packages and ready instances it last published.
      */
     private static dev.nest.scheduler.NodeState nodeState(NodeInfo n, Map<String, String> own, Cluster cluster) {
         Map<String, String> l = n.labels() == null ? Map.of() : n.labels();
         return new dev.nest.scheduler.NodeState(n.id(), n.zone(), label(l, own, NodeInfo.MEMORY_MB), label(l, own, NodeInfo.CPU_MILLIS),
-                (int) label(l, own, NodeInfo.MAX_PODS), cluster.warmPods(n.id()), cluster.cachedPackages(n.id()));
+                (int) label(l, own, NodeInfo.MAX_PODS), cluster.warmPods(n.id()), cluster.cachedPackages(n.id()),
+                cluster.serving(n.id()));
     }
 
     private static long label(Map<String, String> labels, Map<String, String> own, String key) {

@@ -115,6 +115,25 @@ class ClusterIT {
         assertEquals("fetched-v1", answer(r), "via " + lacking);
         assertEquals(200, lacking.http.get("/api/v1/artifacts/manifests/" + digest).status(),
                 lacking + " keeps the fetched package");
+
+        // what the scheduler prefers a node for, as every node advertises it: its unpacked packages (the two replicas
+        // and now the node that fetched it) and its ready warm-pool pods
+        NestProcess viewer = nodes.stream().filter(n -> n != lacking).findFirst().orElseThrow();
+        JsonNode holding = Poll.until(lacking + " listed as a node holding " + digest,
+                () -> viewer.http.get("/api/v1/nodes?package=" + java.net.URLEncoder.encode(digest,
+                        java.nio.charset.StandardCharsets.UTF_8)).json(), list -> ids(list).contains(lacking.id));
+        assertEquals(Set.of("n1", "n2", "n3"), ids(holding), "every node holds it now: " + holding);
+        Poll.until("every node's ready nodejs pool pod", () -> viewer.http.get("/api/v1/nodes").json(),
+                list -> list.size() == 3 && ids(list).size() == 3
+                        && java.util.stream.StreamSupport.stream(list.spliterator(), false)
+                        .allMatch(n -> n.path("pools").path("nodejs").asInt() > 0));
+        assertEquals(400, viewer.http.get("/api/v1/nodes?package=latest").status(), "a filter that is no digest");
+    }
+
+    private static Set<String> ids(JsonNode nodeList) {
+        Set<String> out = new TreeSet<>();
+        nodeList.forEach(n -> out.add(n.path("id").asText()));
+        return out;
     }
 
     @Test

@@ -208,6 +208,11 @@ public final class Cluster implements AutoCloseable {
         return ready.pools(nodeId);
     }
 
+    /** The functions node {@code nodeId} last published a ready instance of (from memory). */
+    public Set<dev.nest.function.FunctionId> serving(String nodeId) {
+        return ready.serving(nodeId);
+    }
+
     /** The code packages node {@code nodeId} last published as unpacked there (from memory). */
     public Set<String> cachedPackages(String nodeId) {
         return cached.of(nodeId);

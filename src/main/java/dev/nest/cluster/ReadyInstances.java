@@ -83,6 +83,7 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
     private volatile Map<FunctionId, Map<Integer, List<Peer>>> remote = Map.of();
     private volatile Map<FunctionId, Set<Integer>> local = Map.of();
     private volatile Map<String, Document> documents = Map.of();
+    private volatile Map<String, Set<FunctionId>> serving = Map.of();
     /** Parsed documents by path and the ZooKeeper modification they were parsed from: each is parsed once. */
     private final Map<String, Parsed> parsed = new HashMap<>();
     private volatile boolean initialized;
@@ -178,6 +179,7 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
     private synchronized void rebuild() {
         Map<String, Document> docs = new LinkedHashMap<>();
         Map<FunctionId, Map<Integer, List<Peer>>> table = new HashMap<>();
+        Map<String, Set<FunctionId>> servingNow = new HashMap<>();
         List<ChildData> all = cache.stream().filter(d -> d.getPath().startsWith(paths.ready() + "/")).toList();
         for (ChildData d : all) {
             String id = d.getPath().substring(paths.ready().length() + 1);
@@ -203,6 +205,15 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
                 suspects.remove(id);
             }
             docs.put(id, doc);
+            Set<FunctionId> functions = new HashSet<>();
+            for (Entry e : doc.instances() == null ? List.<Entry>of() : doc.instances()) {
+                try {
+                    functions.add(FunctionId.parse(e.function()));
+                } catch (IllegalArgumentException bad) {
+                    // reported below for the routing table
+                }
+            }
+            servingNow.put(id, Set.copyOf(functions));
             if (id.equals(self.id())) {
                 continue;
             }
@@ -221,6 +232,7 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
             versions.replaceAll((v, peers) -> List.copyOf(peers));
         }
         documents = docs;
+        serving = servingNow;
         remote = table;
         rebuilt.run();
     }
@@ -272,6 +284,11 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
     /** What every node published, as last seen (for {@code GET /api/v1/cluster}). */
     Map<String, Document> documents() {
         return documents;
+    }
+
+    /** The functions {@code nodeId} last published a ready instance of. */
+    Set<FunctionId> serving(String nodeId) {
+        return serving.getOrDefault(nodeId, Set.of());
     }
 
     /** The ready generic pods per runtime that {@code nodeId} last published; empty when none is known. */

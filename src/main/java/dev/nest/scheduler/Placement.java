@@ -13,7 +13,8 @@ import java.util.Optional;
  * <p>Placing ({@link #decide}): only nodes with the request's memory and CPU free and a pod slot left qualify
  * (usage is the sum of the sandboxes placed there, draining ones included, as they still hold their memory).
  * Among them: the zone with the fewest instances of the function first, then the node with the fewest, then a node
- * with a warm pool pod of the runtime, then one with the package cached, then the most free memory, then the
+ * that already has a ready instance of the function (the placement adopts it: nothing starts), then one with a warm
+ * pool pod of the runtime, then one with the package cached, then the most free memory, then the
  * node id (so equal inputs give equal answers). No qualifying node gives {@link PlacementDecision.NoCapacity}
  * with a reason naming the request and the most any node has free.
  *
@@ -66,6 +67,7 @@ public final class Placement {
         Comparator<NodeState> order = Comparator
                 .<NodeState>comparingInt(n -> perZone.getOrDefault(n.zone(), 0))
                 .thenComparingInt(n -> perNode.getOrDefault(n.id(), 0))
+                .thenComparing(n -> !n.serving().contains(request.id()))
                 .thenComparing(n -> !n.warm(request.runtime()))
                 .thenComparing(n -> !n.cached().contains(request.digest()))
                 .thenComparing(n -> -(n.memoryMb() - usage.getOrDefault(n.id(), new Usage()).memoryMb))
@@ -75,6 +77,9 @@ public final class Placement {
         why.append("node ").append(best.id()).append(" in zone ").append(best.zone()).append(": ")
                 .append(perZone.getOrDefault(best.zone(), 0)).append(" instance(s) in the zone, ")
                 .append(perNode.getOrDefault(best.id(), 0)).append(" on the node");
+        if (best.serving().contains(request.id())) {
+            why.append(", a ready instance already there");
+        }
         if (best.warm(request.runtime())) {
             why.append(", warm ").append(request.runtime()).append(" pod");
         }

@@ -36,6 +36,7 @@ class NodeAdvertisementTest {
     private final Semaphore updates = new Semaphore(0);
     private final Map<String, Integer> bPools = new ConcurrentHashMap<>();
     private final Set<String> bPackages = ConcurrentHashMap.newKeySet();
+    private final List<ReadyCount> bReady = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -47,7 +48,7 @@ class NodeAdvertisementTest {
         a.cachedForTests().onDecoded(updates::release);
         b = Cluster.start(zk.getConnectString(), config, node("b"), Clock.systemUTC());
         bPools.put("nodejs", 0);
-        b.publishReady(List::of, () -> Map.copyOf(bPools));
+        b.publishReady(() -> List.copyOf(bReady), () -> Map.copyOf(bPools));
         b.publishCached(() -> Set.copyOf(bPackages));
         a.publishReady(List::of, () -> Map.of("java", 1));
         a.publishCached(Set::of);
@@ -81,7 +82,17 @@ class NodeAdvertisementTest {
         bPools.put("nodejs", 1);
         bPools.put("java", 3);
         await("b's pool after a take and a new runtime", () -> a.warmPods("b").equals(Map.of("nodejs", 1, "java", 3)));
-        assertEquals(Map.of("java", 1), b.warmPods("a") , "and the other way round");
+        assertEquals(Map.of("java", 1), b.warmPods("a"), "and the other way round");
+    }
+
+    @Test
+    void theFunctionsANodeHasReadyInstancesOfReachOtherNodes() throws Exception {
+        dev.nest.function.FunctionId f = dev.nest.function.FunctionId.of("default", "f");
+        bReady.add(new ReadyCount(f, 3, 1, 0));
+        bReady.add(new ReadyCount(dev.nest.function.FunctionId.of("default", "starting"), 1, 0, 0));
+        await("b's ready instance of f", () -> a.serving("b").equals(Set.of(f)));
+        bReady.clear();
+        await("b's instance gone", () -> a.serving("b").isEmpty());
         assertEquals(Map.of(), a.warmPods("c"), "nothing for a node that never published");
     }
 

@@ -34,6 +34,10 @@ class PlacementTest {
         return new NodeState(id, zone, 4096, 4000, 100, Map.of(), Set.of(DIGEST));
     }
 
+    private static NodeState serving(String id, String zone, FunctionId fn) {
+        return new NodeState(id, zone, 4096, 4000, 100, Map.of(), Set.of(), Set.of(fn));
+    }
+
     /** {@code count} sandboxes of {@code fn} on {@code node}. */
     private static List<Sandbox> on(FunctionId fn, String node, String zone, int count, int memoryMb) {
         List<Sandbox> out = new ArrayList<>();
@@ -69,6 +73,12 @@ class PlacementTest {
                 Arguments.of("spreading beats a warm pod", List.of(node("a", "z1", 4096, 4000), warm("b", "z1")),
                         on(F, "b", "z1", 1, 128), "a"),
                 Arguments.of("warm beats cached", List.of(cached("a", "z1"), warm("b", "z1")), List.of(), "b"),
+                Arguments.of("a node with a ready instance of the function adopts it before a warm pod",
+                        List.of(warm("a", "z1"), cached("b", "z1"), serving("c", "z1", F)), List.of(), "c"),
+                Arguments.of("a ready instance of another function is no reason",
+                        List.of(warm("a", "z1"), serving("b", "z1", G)), List.of(), "a"),
+                Arguments.of("spreading beats a ready instance", List.of(node("a", "z2", 4096, 4000), serving("b", "z1", F)),
+                        on(F, "b", "z1", 1, 128), "a"),
                 Arguments.of("then the most free memory", List.of(node("a", "z1", 2048, 4000), node("b", "z1", 4096, 4000)),
                         List.of(), "b"),
                 Arguments.of("then the id", List.of(node("b", "z1", 4096, 4000), node("a", "z1", 4096, 4000)),
