@@ -72,9 +72,12 @@ public final class ArtifactReplicator {
             });
             return 1;
         }
+        long t0 = System.nanoTime();
         holders.record(digest, holders.self());
+        long recorded = System.nanoTime();
         Set<String> holding = new HashSet<>();
         holders.holders(digest).forEach(h -> holding.add(h.node()));
+        long listed = System.nanoTime();
         int need = Math.min(replicas, 1 + peers.size());
         int have = 1 + holding.size();
         List<ArtifactHolders.Node> candidates = new ArrayList<>(peers.stream().filter(p -> !holding.contains(p.node())).toList());
@@ -85,9 +88,14 @@ public final class ArtifactReplicator {
                 break;
             }
             try {
+                long p0 = System.nanoTime();
                 push(digest, peer);
+                long pushed = System.nanoTime();
                 holders.record(digest, peer.node());
                 have++;
+                LOG.info(() -> "package " + digest + ": recorded here in " + (recorded - t0) / 1_000_000 + " ms, holders listed in "
+                        + (listed - recorded) / 1_000_000 + " ms, pushed to " + peer.node() + " in " + (pushed - p0) / 1_000_000
+                        + " ms, recorded there in " + (System.nanoTime() - pushed) / 1_000_000 + " ms");
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "cannot copy package " + digest + " to node " + peer.node() + ": " + e.getMessage());
                 failures.add(peer.node() + ": " + e.getMessage());
