@@ -223,11 +223,19 @@ public final class ClusterBenchmark {
             // every node's catalog shows the new live version (what any gateway routes by)
             List<Future<Double>> seen = new ArrayList<>();
             List<Future<Double>> served = new ArrayList<>();
+            Map<String, String> firstAnswers = new java.util.concurrent.ConcurrentHashMap<>();
             try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
                 int version = r;
                 for (Node n : nodes) {
                     seen.add(pool.submit(() -> until(t0, () -> json(n.base() + "/api/v1/functions/vis").path("live").asInt() == version)));
-                    served.add(pool.submit(() -> until(t0, () -> tag.equals(answer(n.base() + "/fn/vis")))));
+                    served.add(pool.submit(() -> until(t0, () -> {
+                        String[] id = new String[1];
+                        boolean ok = tag.equals(answer(n.base() + "/fn/vis", id));
+                        if (ok) {
+                            firstAnswers.put(n.id, id[0]);
+                        }
+                        return ok;
+                    })));
                 }
                 double maxSeen = 0;
                 double maxServed = 0;
@@ -239,8 +247,10 @@ public final class ClusterBenchmark {
                 invocable.add(maxServed);
                 StringBuilder line = new StringBuilder("deploy " + r + ": call " + Math.round(call.getLast()) + " ms");
                 for (int i = 0; i < nodes.size(); i++) {
-                    line.append(", ").append(nodes.get(i).id).append(" catalog ").append(Math.round(seen.get(i).get()))
-                            .append(" / served ").append(Math.round(served.get(i).get())).append(" ms");
+                    Node n = nodes.get(i);
+                    line.append(", ").append(n.id).append(" catalog ").append(Math.round(seen.get(i).get()))
+                            .append(" / served ").append(Math.round(served.get(i).get())).append(" ms ")
+                            .append(invocationPhases(n, firstAnswers.get(n.id)));
                 }
                 System.out.println(line);
             }
@@ -620,6 +630,33 @@ public final class ClusterBenchmark {
             return Json.tree(r.body(), url);
         } catch (Exception e) {
             return Json.mapper().createObjectNode();
+        }
+    }
+
+    /** How the invocation {@code id} went on {@code n}: served where (forwarded or not), cold or warm, its phases. */
+    private String invocationPhases(Node n, String id) {
+        if (id == null || id.isEmpty()) {
+            return "(no invocation id)";
+        }
+        for (int attempt = 0; attempt < 20; attempt++) { // the record is written by the node's store thread
+            JsonNode r = json(n.base() + "/api/v1/invocations/" + id);
+            if (r.has("phases")) {
+                return (r.path("cold").asBoolean() ? "cold " : "warm ") + r.path("phases");
+            }
+            BenchHttp.sleep(25);
+        }
+        return "(served by a peer)";
+    }
+
+    /** The {@code v} of a function's JSON answer, or "" when it failed; {@code id[0]} gets its invocation id. */
+    private String answer(String url, String[] id) {
+        try {
+            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15)).GET().build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            id[0] = r.headers().firstValue("x-nest-invocation-id").orElse("");
+            return r.statusCode() == 200 ? Json.tree(r.body(), url).path("v").asText() : "";
+        } catch (Exception e) {
+            return "";
         }
     }
 
