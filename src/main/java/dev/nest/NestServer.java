@@ -141,8 +141,11 @@ public final class NestServer implements AutoCloseable {
             NodeAgent agent = new NodeAgent(config.sidecar(), nodeId, data, data.resolve("artifacts").resolve("code"),
                     driver, runtimes, codeSource(code), store::log, agentCatalog, clock);
             closers.push(agent);
-            Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock,
-                    new ArtifactReplicator(artifacts, cluster.artifactHolders(), config.cluster().artifactReplicas()));
+            ArtifactReplicator replicator = new ArtifactReplicator(artifacts, cluster.artifactHolders(),
+                    config.cluster().artifactReplicas());
+            cluster.onNodesChanged(replicator::prepare);
+            replicator.prepare();
+            Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock, replicator);
             FunctionFiles files = new FunctionFiles(config.functionsDir(), deployer, cluster.functions(), 2_000);
             closers.push(files);
             files.start();

@@ -80,7 +80,11 @@ public final class CodePrefetcher implements FunctionCatalog.Listener, AutoClose
             return;
         }
         try {
-            if (ensureLocal.apply(digest).isEmpty()) {
+            long t0 = System.nanoTime();
+            if (ensureLocal.apply(digest).isPresent()) {
+                LOG.info("prefetched package " + digest + " of " + id + " v" + version + " in "
+                        + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            } else {
                 LOG.info("cannot prefetch package " + digest + " of " + id + " v" + version + "; its first cold start here fetches it");
             }
         } catch (RuntimeException e) {
