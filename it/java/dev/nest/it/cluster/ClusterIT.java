@@ -281,10 +281,11 @@ class ClusterIT {
         victim.launch();
         Poll.until("node " + victim.id + " registered again", () -> nodeIds(nodes.get(0 == nodes.indexOf(victim) ? 1 : 0)),
                 ids -> ids.contains(victim.id));
-        // the node that came back has no placement of placed any more and runs none of it; the count stays as placed
-        Map<String, Integer> back = readyPerNode("default/placed");
-        assertEquals(0, back.getOrDefault(victim.id, 0), "instances on the node that came back: " + back);
-        assertEquals(2, total(back), "no more instances than placed: " + back);
+        // the spread evens out again: when zone-b's only node is the one that came back, the leader moves an instance
+        // back onto it (the old one drained once the new one serves); either way the count ends as placed
+        Map<String, Integer> back = Poll.until("one instance per zone again after " + victim.id + " came back",
+                Duration.ofSeconds(60), () -> readyPerNode("default/placed"), m -> total(m) == 2 && m.getOrDefault("n3", 0) == 1);
+        assertEquals(2, back.size(), "one per node: " + back);
         assertEquals("placed-v1", answer(victim.http.get("/fn/placed")), "via the node that came back");
     }
 

@@ -97,6 +97,44 @@ class PlacementTest {
     }
 
     @Test
+    void aNodeThatJoinsGetsOneInstanceOfAConcentratedFunctionAtATime() {
+        // zone z1 holds all three; n3 in z2 joined empty
+        List<NodeState> nodes = List.of(node("n1", "z1", 4096, 4000), node("n2", "z1", 4096, 4000), node("n3", "z2", 4096, 4000));
+        List<Sandbox> existing = all(List.of(on(F, "n1", "z1", 2, 128), on(F, "n2", "z1", 1, 128)));
+        Placement.Move m = Placement.rebalance(REQ, nodes, existing).orElseThrow();
+        assertEquals("n1", m.from().nodeId(), m.reason());
+        assertEquals("n3", m.to().id(), m.reason());
+        assertTrue(m.reason().contains("3 in zone z1") && m.reason().contains("0 in zone z2"), m.reason());
+
+        // after the move (n1 1, n2 1, n3 1) nothing is uneven enough to move again
+        List<Sandbox> after = all(List.of(on(F, "n1", "z1", 1, 128), on(F, "n2", "z1", 1, 128), on(F, "n3", "z2", 1, 128)));
+        assertTrue(Placement.rebalance(REQ, nodes, after).isEmpty());
+    }
+
+    @Test
+    void aDifferenceOfOneIsLeftAloneAndOtherFunctionsDoNotCount() {
+        List<NodeState> nodes = List.of(node("a", "z1", 4096, 4000), node("b", "z2", 4096, 4000), node("c", "z3", 4096, 4000));
+        assertTrue(Placement.rebalance(REQ, nodes, all(List.of(on(F, "a", "z1", 1, 128), on(F, "b", "z2", 1, 128)))).isEmpty(),
+                "c is empty, but moving would only shift the imbalance");
+        assertTrue(Placement.rebalance(REQ, nodes, all(List.of(on(F, "a", "z1", 1, 128), on(G, "a", "z1", 5, 128)))).isEmpty(),
+                "one instance is as even as it gets");
+        assertTrue(Placement.rebalance(REQ, nodes, List.of()).isEmpty(), "nothing placed, nothing to move");
+    }
+
+    @Test
+    void withinAZoneTheEmptierNodeTakesOneAndANodeWithoutRoomNone() {
+        List<NodeState> nodes = List.of(node("a", "z1", 4096, 4000), node("b", "z1", 4096, 4000));
+        Placement.Move m = Placement.rebalance(REQ, nodes, on(F, "a", "z1", 3, 128)).orElseThrow();
+        assertEquals("a", m.from().nodeId());
+        assertEquals("b", m.to().id());
+        List<NodeState> full = List.of(node("a", "z1", 4096, 4000), node("b", "z1", 100, 4000));
+        assertTrue(Placement.rebalance(REQ, full, on(F, "a", "z1", 3, 128)).isEmpty(), "b has no room for it");
+        List<Sandbox> draining = new ArrayList<>(on(F, "a", "z1", 1, 128));
+        draining.add(new Sandbox("f-d", F, 1, "a", "z1", 128, 0, 0, true));
+        assertTrue(Placement.rebalance(REQ, nodes, draining).isEmpty(), "a draining sandbox is on its way out already");
+    }
+
+    @Test
     void noCapacityIsAnExplicitResultWithAReason() {
         PlacementDecision d = Placement.decide(REQ, List.of(node("a", "z1", 1024, 4000)), on(G, "a", "z1", 8, 128));
         assertInstanceOf(PlacementDecision.NoCapacity.class, d);
