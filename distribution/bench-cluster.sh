@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The cluster's figures (leader failover under warm load, node death, re-placement of its instances, deploy visibility, control-plane scale);
 # writes its section of docs/BENCHMARKS.md (NEST_BENCH_DOCS=false: print only). Extra arguments go to the JVM,
-# e.g. -Dnest.bench.kills=20 -Dnest.bench.replacements=5 -Dnest.bench.session=3000.
+# e.g. -Dnest.bench.kills=20 -Dnest.bench.replacements=5 -Dnest.bench.session=3000 -Dnest.bench.deploys=10;
+# -Dnest.bench.parts=deploy (a comma list of deploy,failover,death,replacement,scale) runs a subset and prints only.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)

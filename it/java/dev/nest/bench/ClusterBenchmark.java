@@ -127,6 +127,9 @@ public final class ClusterBenchmark {
         int deploys = Integer.getInteger("nest.bench.deploys", 10);
         int functions = Integer.getInteger("nest.bench.functions", 10_000);
         int simulated = Integer.getInteger("nest.bench.nodes", 1_000);
+        // a subset of the parts (e.g. -Dnest.bench.parts=deploy) prints its figures without touching the docs
+        List<String> parts = List.of(System.getProperty("nest.bench.parts", "deploy,failover,death,replacement,scale").split(","));
+        boolean all = parts.containsAll(List.of("deploy", "failover", "death", "replacement", "scale"));
         Path dir = Files.createTempDirectory("nest-cluster-bench");
         ClusterBenchmark b = new ClusterBenchmark(session, dir);
         Runtime.getRuntime().addShutdownHook(new Thread(b.children::close));
@@ -134,23 +137,34 @@ public final class ClusterBenchmark {
         try (TestingCluster zk = new TestingCluster(3)) {
             zk.start();
             b.startNodes(zk.getConnectString());
-            out.append(b.deployVisibility(deploys));
-            out.append(b.failover(kills));
-            out.append(b.nodeDeath());
-            out.append(b.replacement(Integer.getInteger("nest.bench.replacements", 5)));
+            if (parts.contains("deploy")) {
+                out.append(b.deployVisibility(deploys));
+            }
+            if (parts.contains("failover")) {
+                out.append(b.failover(kills));
+            }
+            if (parts.contains("death")) {
+                out.append(b.nodeDeath());
+            }
+            if (parts.contains("replacement")) {
+                out.append(b.replacement(Integer.getInteger("nest.bench.replacements", 5)));
+            }
         } finally {
             b.children.close();
         }
-        out.append(scale(functions, simulated));
+        if (parts.contains("scale")) {
+            out.append(scale(functions, simulated));
+        }
         String body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors() + " cores, JDK "
                 + System.getProperty("java.runtime.version") + ": three Nest processes (`process` driver, Node.js"
                 + " functions) on 127.0.0.1-3 in zones a, a, b, a three-server ZooKeeper ensemble in the benchmark's JVM,"
                 + " `cluster.session-timeout: " + session.toMillis() + "ms`, everything on this one machine (load average at"
                 + " the end: " + Machine.loadAverage() + ").\n\nCommand: "
                 + "`distribution/bench-cluster.sh` (options: `-Dnest.bench.kills=10 -Dnest.bench.replacements=5 -Dnest.bench.session=3000 "
-                + "-Dnest.bench.functions=10000 -Dnest.bench.nodes=1000`).\n\n" + out;
+                + "-Dnest.bench.deploys=10 -Dnest.bench.functions=10000 -Dnest.bench.nodes=1000`; "
+                + "`-Dnest.bench.parts=deploy,failover,death,replacement,scale` runs a subset and only prints it).\n\n" + out;
         System.out.println(HEADING + "\n\n" + body);
-        if (!"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
+        if (all && !"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
             BenchmarksDoc.writeSection(Path.of("docs", "BENCHMARKS.md"), HEADING, body);
         }
         System.exit(0);
@@ -200,21 +214,32 @@ public final class ClusterBenchmark {
         List<Double> call = new ArrayList<>();
         List<Double> catalog = new ArrayList<>();
         List<Double> invocable = new ArrayList<>();
-        for (int r = 1; r <= rounds; r++) {
+        // round 0 is the first deploy after the nodes started: its code paths run for the first time on every node
+        // (class loading, the first HTTP client, the first ZooKeeper transaction), so it is reported on its own
+        double[] firstDeploy = new double[3];
+        for (int r = 0; r <= rounds; r++) {
             String tag = "d" + r;
             String digest = upload(first, "exports.handler = async () => ({ v: '" + tag + "' });\n");
             long t0 = System.nanoTime();
             post(first.base() + "/api/v1/functions/vis/versions", Map.of("spec", Map.of("runtime", "nodejs",
                     "timeout", "10s"), "digest", digest), 201);
-            call.add((System.nanoTime() - t0) / 1e6);
+            double callMs = (System.nanoTime() - t0) / 1e6;
             // every node's catalog shows the new live version (what any gateway routes by)
             List<Future<Double>> seen = new ArrayList<>();
             List<Future<Double>> served = new ArrayList<>();
+            Map<String, String> firstAnswers = new java.util.concurrent.ConcurrentHashMap<>();
             try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-                int version = r;
+                int version = r + 1;
                 for (Node n : nodes) {
                     seen.add(pool.submit(() -> until(t0, () -> json(n.base() + "/api/v1/functions/vis").path("live").asInt() == version)));
-                    served.add(pool.submit(() -> until(t0, () -> tag.equals(answer(n.base() + "/fn/vis")))));
+                    served.add(pool.submit(() -> until(t0, () -> {
+                        String[] id = new String[1];
+                        boolean ok = tag.equals(answer(n.base() + "/fn/vis", id));
+                        if (ok) {
+                            firstAnswers.put(n.id, id[0]);
+                        }
+                        return ok;
+                    })));
                 }
                 double maxSeen = 0;
                 double maxServed = 0;
@@ -222,8 +247,21 @@ public final class ClusterBenchmark {
                     maxSeen = Math.max(maxSeen, seen.get(i).get());
                     maxServed = Math.max(maxServed, served.get(i).get());
                 }
-                catalog.add(maxSeen);
-                invocable.add(maxServed);
+                if (r == 0) {
+                    firstDeploy = new double[] {callMs, maxSeen, maxServed};
+                } else {
+                    call.add(callMs);
+                    catalog.add(maxSeen);
+                    invocable.add(maxServed);
+                }
+                StringBuilder line = new StringBuilder("deploy " + r + ": call " + Math.round(callMs) + " ms");
+                for (int i = 0; i < nodes.size(); i++) {
+                    Node n = nodes.get(i);
+                    line.append(", ").append(n.id).append(" catalog ").append(Math.round(seen.get(i).get()))
+                            .append(" / served ").append(Math.round(served.get(i).get())).append(" ms ")
+                            .append(invocationPhases(n, firstAnswers.get(n.id)));
+                }
+                System.out.println(line);
             }
         }
         return """
@@ -235,8 +273,11 @@ public final class ClusterBenchmark {
                 | deploy start -> every node's catalog has the new live version | %.0f ms | %.0f ms |
                 | deploy start -> every node answers with the new version (includes the new version's cold start) | %.0f ms | %.0f ms |
 
+                The first deploy after the nodes started, not in the figures above (every code path on its way runs for the first
+                time): call %.0f ms, every catalog %.0f ms, every node answering %.0f ms.
+
                 """.formatted(rounds, Stats.median(call), Stats.max(call), Stats.median(catalog), Stats.max(catalog),
-                Stats.median(invocable), Stats.max(invocable));
+                Stats.median(invocable), Stats.max(invocable), firstDeploy[0], firstDeploy[1], firstDeploy[2]);
     }
 
     // ---- leader failover under warm load ---------------------------------------------------------------
@@ -601,6 +642,33 @@ public final class ClusterBenchmark {
             return Json.tree(r.body(), url);
         } catch (Exception e) {
             return Json.mapper().createObjectNode();
+        }
+    }
+
+    /** How the invocation {@code id} went on {@code n}: served where (forwarded or not), cold or warm, its phases. */
+    private String invocationPhases(Node n, String id) {
+        if (id == null || id.isEmpty()) {
+            return "(no invocation id)";
+        }
+        for (int attempt = 0; attempt < 20; attempt++) { // the record is written by the node's store thread
+            JsonNode r = json(n.base() + "/api/v1/invocations/" + id).path("invocation");
+            if (r.has("phases")) {
+                return (r.path("cold").asBoolean() ? "cold " : "warm ") + r.path("phases");
+            }
+            BenchHttp.sleep(25);
+        }
+        return "(served by a peer)";
+    }
+
+    /** The {@code v} of a function's JSON answer, or "" when it failed; {@code id[0]} gets its invocation id. */
+    private String answer(String url, String[] id) {
+        try {
+            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15)).GET().build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            id[0] = r.headers().firstValue("x-nest-invocation-id").orElse("");
+            return r.statusCode() == 200 ? Json.tree(r.body(), url).path("v").asText() : "";
+        } catch (Exception e) {
+            return "";
         }
     }
 

@@ -131,20 +131,33 @@ public final class NestServer implements AutoCloseable {
 
             // cluster: code this node lacks comes from a holder; deploys return once the package is on enough nodes
             CodeFetcher code = new CodeFetcher(artifacts, cluster.artifactHolders());
+            // a node that held the previous live version's code fetches a new version's as soon as it sees the deploy
+            dev.nest.deploy.CodePrefetcher prefetcher = new dev.nest.deploy.CodePrefetcher(code::ensureLocal, artifacts::digests);
+            closers.push(prefetcher);
+            cluster.functions().addListener(prefetcher);
             // with an external ensemble, scaling.min is kept cluster-wide through placements, not on every node
             dev.nest.function.FunctionCatalog agentCatalog = config.cluster().embedded() ? cluster.functions()
                     : new dev.nest.placement.PlacedMinimumCatalog(cluster.functions());
             NodeAgent agent = new NodeAgent(config.sidecar(), nodeId, data, data.resolve("artifacts").resolve("code"),
                     driver, runtimes, codeSource(code), store::log, agentCatalog, clock);
             closers.push(agent);
-            Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock,
-                    new ArtifactReplicator(artifacts, cluster.artifactHolders(), config.cluster().artifactReplicas()));
+            ArtifactReplicator replicator = new ArtifactReplicator(artifacts, cluster.artifactHolders(),
+                    config.cluster().artifactReplicas());
+            cluster.onNodesChanged(replicator::prepare);
+            replicator.prepare();
+            Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock, replicator);
             FunctionFiles files = new FunctionFiles(config.functionsDir(), deployer, cluster.functions(), 2_000);
             closers.push(files);
             files.start();
             timer.mark("functions");
             agent.start(false); // the warm pools fill once the node is ready (below), not while it starts
-            cluster.publishReady(() -> readyCounts(agent));
+            // ready instances for the routing tables; warm pool pods and unpacked packages for the scheduler
+            cluster.publishReady(() -> readyCounts(agent), () -> {
+                Map<String, Integer> pools = new java.util.TreeMap<>();
+                agent.pool().status().forEach(p -> pools.put(p.runtime(), p.ready()));
+                return pools;
+            });
+            cluster.publishCached(artifacts::digests);
             timer.mark("agent");
 
             // the live scaler and the scheduler, deciding while this node leads: load from the node agent, desired
@@ -185,7 +198,7 @@ public final class NestServer implements AutoCloseable {
             dev.nest.placement.NodeProbe nodeProbe = probe;
             dev.nest.placement.LeaderPlacements leaderPlacements = new dev.nest.placement.LeaderPlacements(nodeId,
                     () -> cluster.nodes().stream().filter(n -> nodeProbe == null || !nodeProbe.down(n.id()))
-                            .map(n -> nodeState(n, self, capacity)).toList(),
+                            .map(n -> nodeState(n, capacity, cluster)).toList(),
                     placementStore(cluster), targets, () -> cluster.epoch().isPresent());
             closers.push(leaderPlacements);
             dev.nest.scheduler.Scheduler scheduler = new dev.nest.scheduler.Scheduler(cluster.functions(), leaderPlacements,
@@ -344,11 +357,15 @@ public final class NestServer implements AutoCloseable {
                 .map(n -> new dev.nest.placement.NodeProbe.Target(n.id(), n.address(), n.port(), n.started())).toList();
     }
 
-    /** A registered node as the scheduler sees it: its zone and the capacity it advertised (this node's own if absent). */
-    private static dev.nest.scheduler.NodeState nodeState(NodeInfo n, NodeInfo self, Map<String, String> own) {
+    /**
+     * A registered node as the scheduler sees it: its zone, the capacity it advertised (this node's own if absent),
+     * and the warm pool pods, unpacked packages and ready instances it last published.
+     */
+    private static dev.nest.scheduler.NodeState nodeState(NodeInfo n, Map<String, String> own, Cluster cluster) {
         Map<String, String> l = n.labels() == null ? Map.of() : n.labels();
         return new dev.nest.scheduler.NodeState(n.id(), n.zone(), label(l, own, NodeInfo.MEMORY_MB), label(l, own, NodeInfo.CPU_MILLIS),
-                (int) label(l, own, NodeInfo.MAX_PODS), Map.of(), java.util.Set.of());
+                (int) label(l, own, NodeInfo.MAX_PODS), cluster.warmPods(n.id()), cluster.cachedPackages(n.id()),
+                cluster.serving(n.id()));
     }
 
     private static long label(Map<String, String> labels, Map<String, String> own, String key) {

@@ -102,13 +102,24 @@ public final class AdminApi {
         r.get(P + "/instances", (req, res) -> Errors.json(res, 200, agent.instances()));
         r.get(P + "/runtimes", this::runtimes);
         r.get(P + "/cluster", (req, res) -> Errors.json(res, 200, cluster.describe()));
-        r.get(P + "/nodes", (req, res) -> Errors.json(res, 200, cluster.nodes()));
+        r.get(P + "/nodes", (req, res) -> Errors.json(res, 200, cluster.describeNodes(
+                req.query().first("package").asOptional().map(AdminApi::packageDigest))));
         poolsAndMetrics(r);
         r.any(P + "/*", (req, res) -> Errors.send(res, 404, "no such endpoint", req.prologue().method().text() + " "
                 + req.path().rawPath() + " is not part of the API; see docs/API.md"));
         r.any("/*", (req, res) -> Errors.send(res, 404, "not found", req.prologue().method().text() + " "
                 + req.path().rawPath() + " is not served here: functions are at /fn/{name} (or /ns/{namespace}/fn/{name}),"
                 + " the admin API under /api/v1 (see docs/API.md)"));
+    }
+
+    /** A {@code ?package=} filter: {@code sha256:<64 hex>} or the bare hex. */
+    private static String packageDigest(String given) {
+        String hex = given.startsWith("sha256:") ? given.substring(7) : given;
+        if (!hex.matches("[0-9a-f]{64}")) {
+            throw NestException.badRequest("package '" + given + "' is not a package digest; give sha256:<64 lowercase hex "
+                    + "digits> as the upload answered it");
+        }
+        return "sha256:" + hex;
     }
 
     // ---- health ----------------------------------------------------------------------------------------

@@ -35,6 +35,11 @@ final class ArtifactCache {
         }
     }
 
+    /** The packages (hex digests) the cache accounts for. */
+    synchronized List<String> hexes() {
+        return List.copyOf(entries.keySet());
+    }
+
     synchronized long total() {
         return entries.values().stream().mapToLong(Entry::bytes).sum();
     }

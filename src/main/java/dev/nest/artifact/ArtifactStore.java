@@ -655,6 +655,15 @@ public final class ArtifactStore {
         cache.put(h, size, own);
     }
 
+    /** The digests ({@code sha256:<hex>}) of the packages unpacked on this node, from memory (no disk access). */
+    public Set<String> digests() {
+        Set<String> out = new java.util.HashSet<>();
+        for (String h : cache.hexes()) {
+            out.add("sha256:" + h);
+        }
+        return out;
+    }
+
     /** Bytes of unpacked code and chunks the cache accounts for. */
     public long cachedBytes() {
         return cache.total();

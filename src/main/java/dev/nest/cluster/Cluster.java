@@ -10,7 +10,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -52,6 +54,7 @@ public final class Cluster implements AutoCloseable {
     private final LeaderLatch latch;
     private final PersistentNode registration;
     private final ReadyInstances ready;
+    private final CachedPackages cached;
     private final CuratorCache nodeCache;
     private final CuratorCache leaderCache;
     private final ZooKeeperPlacements placements;
@@ -72,6 +75,7 @@ public final class Cluster implements AutoCloseable {
         this.latch = new LeaderLatch(client, paths.leader(), self.id());
         this.registration = new PersistentNode(client, CreateMode.EPHEMERAL, false, paths.node(self.id()), Json.bytes(self));
         this.ready = new ReadyInstances(client, paths, self);
+        this.cached = new CachedPackages(client, paths, self.id());
         this.nodeCache = CuratorCache.build(client, paths.nodes());
         this.leaderCache = CuratorCache.build(client, paths.leader());
         this.placements = new ZooKeeperPlacements(this);
@@ -124,6 +128,7 @@ public final class Cluster implements AutoCloseable {
         try {
             cluster.registry.start();
             cluster.ready.start(config.operationTimeout());
+            cluster.cached.start(config.operationTimeout());
             primed(cluster.nodeCache, "nodes", config.operationTimeout());
             primed(cluster.leaderCache, "leader", config.operationTimeout());
             primed(cluster.placements.cache(), "placements", config.operationTimeout());
@@ -176,11 +181,41 @@ public final class Cluster implements AutoCloseable {
     }
 
     /**
-     * Publishes this node's ready instances, as {@code counts} reports them, to every other node's routing table;
-     * read every 200 ms and written only when it changed. Call once, when the node agent runs.
+     * Publishes this node's ready instances, as {@code counts} reports them, to every other node's routing table,
+     * with its ready generic pool pods per runtime ({@code pools}) for the scheduler; sampled every 100 ms and
+     * written only when it changed, at most every 200 ms. Call once, when the node agent runs.
      */
+    public void publishReady(Supplier<List<ReadyCount>> counts, Supplier<Map<String, Integer>> pools) {
+        ready.publish(counts, pools);
+    }
+
+    /** {@link #publishReady(Supplier, Supplier)} of a node without warm pools. */
     public void publishReady(Supplier<List<ReadyCount>> counts) {
-        ready.publish(counts);
+        ready.publish(counts, Map::of);
+    }
+
+    /**
+     * Publishes the code packages this node has unpacked ({@code sha256:<hex>} digests), so that the scheduler can
+     * prefer it for their instances; sampled every 250 ms, written only when the set changed, at most once a
+     * second. Call once.
+     */
+    public void publishCached(Supplier<Set<String>> digests) {
+        cached.publish(digests);
+    }
+
+    /** The ready generic pool pods per runtime that node {@code nodeId} last published (from memory). */
+    public Map<String, Integer> warmPods(String nodeId) {
+        return ready.pools(nodeId);
+    }
+
+    /** The functions node {@code nodeId} last published a ready instance of (from memory). */
+    public Set<dev.nest.function.FunctionId> serving(String nodeId) {
+        return ready.serving(nodeId);
+    }
+
+    /** The code packages node {@code nodeId} last published as unpacked there (from memory). */
+    public Set<String> cachedPackages(String nodeId) {
+        return cached.of(nodeId);
     }
 
     /** The region's placements: what the leader wants each node to run. */
@@ -203,6 +238,10 @@ public final class Cluster implements AutoCloseable {
 
     ReadyInstances readyForTests() {
         return ready;
+    }
+
+    CachedPackages cachedForTests() {
+        return cached;
     }
 
     LeaderLatch latchForTests() {
@@ -445,6 +484,26 @@ public final class Cluster implements AutoCloseable {
         }
     }
 
+    /**
+     * The registered nodes ({@code GET /api/v1/nodes}), each as it registered plus what it last published:
+     * {@code pools} (ready generic pods per runtime) and {@code packages} (how many code packages it has
+     * unpacked); with {@code holding}, only the nodes that have that package unpacked.
+     */
+    public com.fasterxml.jackson.databind.node.ArrayNode describeNodes(Optional<String> holding) {
+        var out = Json.mapper().createArrayNode();
+        for (NodeInfo info : nodes()) {
+            Set<String> packages = cached.of(info.id());
+            if (holding.isPresent() && !packages.contains(holding.get())) {
+                continue;
+            }
+            var n = (com.fasterxml.jackson.databind.node.ObjectNode) Json.mapper().valueToTree(info);
+            n.set("pools", Json.mapper().valueToTree(new java.util.TreeMap<>(ready.pools(info.id()))));
+            n.put("packages", packages.size());
+            out.add(n);
+        }
+        return out;
+    }
+
     /** A raw read used for diagnostics ({@code GET /api/v1/cluster}). */
     public JsonNode describe() {
         var n = Json.mapper().createObjectNode();
@@ -454,7 +513,7 @@ public final class Cluster implements AutoCloseable {
         n.put("leader", leaderId().orElse(""));
         n.put("isLeader", isLeader());
         n.put("epoch", epoch().orElse(-1));
-        n.set("nodes", Json.mapper().valueToTree(nodes()));
+        n.set("nodes", describeNodes(Optional.empty()));
         // the routing table as this node's gateway sees it (its last known content while DEGRADED)
         n.set("ready", Json.mapper().valueToTree(ready.documents()));
         // what the leader placed on each node: {node: {"<ns>/<name>": {instances, version, epoch}}}
@@ -479,6 +538,7 @@ public final class Cluster implements AutoCloseable {
             LOG.log(Level.FINE, "leader latch close", e);
         }
         ready.close();
+        cached.close();
         nodeCache.close();
         leaderCache.close();
         placements.close();

@@ -31,9 +31,11 @@ import org.apache.zookeeper.CreateMode;
 /**
  * The ready-instance registry of a region and the routing table built from it.
  *
- * <p>Each node publishes one ephemeral document, {@code ready/<node>}: its gateway address and, per function
- * version, how many instances it has ready and how many invocations they are running. The document is
- * rewritten only when the counts change, at most every {@link #PUBLISH_INTERVAL_MS} ms, never per request; being
+ * <p>Each node publishes one ephemeral document, {@code ready/<node>}: its gateway address, per function
+ * version how many instances it has ready and how many invocations they are running, and per runtime how many
+ * generic warm-pool pods it has ready (what the scheduler prefers a node for). The document is sampled every
+ * {@link #SAMPLE_MS} ms and rewritten only when it changed, at most every {@link #PUBLISH_INTERVAL_MS} ms (a
+ * burst of changes is one write), never per request; being
  * ephemeral, it disappears with the node's session, and Curator's {@link PersistentNode} writes it again under a
  * new session after an expiry, so what a node published under an old session never outlives it.
  *
@@ -47,10 +49,22 @@ import org.apache.zookeeper.CreateMode;
 final class ReadyInstances implements PeerRoutes, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ReadyInstances.class.getName());
     static final long PUBLISH_INTERVAL_MS = 200;
+    static final long SAMPLE_MS = 100;
     static final long SUSPECT_MS = 5_000;
 
-    /** The wire form of one node's document. */
-    record Document(String node, String address, int port, String zone, List<Entry> instances) {
+    /**
+     * The wire form of one node's document.
+     *
+     * @param pools ready generic pods per runtime (absent in documents of nodes that predate it: read as none)
+     */
+    record Document(String node, String address, int port, String zone, List<Entry> instances, Map<String, Integer> pools) {
+        Document {
+            pools = pools == null ? Map.of() : pools;
+        }
+    }
+
+    /** What is published: the entries and the pools, compared as a whole. */
+    private record Snapshot(List<Entry> entries, Map<String, Integer> pools) {
     }
 
     private record Parsed(long mzxid, Document document, Peer peer) {
@@ -69,13 +83,14 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
     private volatile Map<FunctionId, Map<Integer, List<Peer>>> remote = Map.of();
     private volatile Map<FunctionId, Set<Integer>> local = Map.of();
     private volatile Map<String, Document> documents = Map.of();
+    private volatile Map<String, Set<FunctionId>> serving = Map.of();
     /** Parsed documents by path and the ZooKeeper modification they were parsed from: each is parsed once. */
     private final Map<String, Parsed> parsed = new HashMap<>();
     private volatile boolean initialized;
     private volatile Runnable rebuilt = () -> { };
     private ScheduledExecutorService publisher;
     private PersistentNode published;
-    private List<Entry> lastPublished;
+    private final Coalescer<Snapshot> coalescer = new Coalescer<>(java.time.Duration.ofMillis(PUBLISH_INTERVAL_MS));
 
     ReadyInstances(CuratorFramework client, ZooKeeperPaths paths, NodeInfo self) {
         this.client = client;
@@ -106,29 +121,36 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
         }
     }
 
-    /** Starts publishing what {@code counts} reports, every {@link #PUBLISH_INTERVAL_MS} ms when it changes. */
-    synchronized void publish(Supplier<List<ReadyCount>> counts) {
+    /**
+     * Starts publishing what {@code counts} and {@code pools} (ready generic pods per runtime) report: sampled every
+     * {@link #SAMPLE_MS} ms, written when changed, at most every {@link #PUBLISH_INTERVAL_MS} ms.
+     */
+    synchronized void publish(Supplier<List<ReadyCount>> counts, Supplier<Map<String, Integer>> pools) {
         if (publisher != null) {
             throw new IllegalStateException("already publishing");
         }
-        List<Entry> first = entries(counts.get());
-        applyLocal(first);
-        lastPublished = first;
+        Snapshot first = new Snapshot(entries(counts.get()), new java.util.TreeMap<>(pools.get()));
+        applyLocal(first.entries());
+        coalescer.due(first, System.nanoTime());
         published = new PersistentNode(client, CreateMode.EPHEMERAL, false, paths.ready(self.id()), document(first));
         published.start();
         publisher = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("nest-ready-publisher").unstarted(r));
         publisher.scheduleWithFixedDelay(() -> {
             try {
-                List<Entry> now = entries(counts.get());
-                if (!now.equals(lastPublished)) {
-                    applyLocal(now);
-                    lastPublished = now;
-                    published.setData(document(now));
+                Snapshot now = new Snapshot(entries(counts.get()), new java.util.TreeMap<>(pools.get()));
+                if (coalescer.due(now, System.nanoTime())) {
+                    applyLocal(now.entries());
+                    try {
+                        published.setData(document(now));
+                    } catch (Exception e) {
+                        coalescer.failed();
+                        throw e;
+                    }
                 }
             } catch (Exception e) {
                 LOG.log(Level.FINE, "cannot publish ready instances", e);
             }
-        }, PUBLISH_INTERVAL_MS, PUBLISH_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        }, SAMPLE_MS, SAMPLE_MS, TimeUnit.MILLISECONDS);
     }
 
     private static List<Entry> entries(List<ReadyCount> counts) {
@@ -142,8 +164,8 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
         return out;
     }
 
-    private byte[] document(List<Entry> entries) {
-        return Json.bytes(new Document(self.id(), self.address(), self.port(), self.zone(), entries));
+    private byte[] document(Snapshot s) {
+        return Json.bytes(new Document(self.id(), self.address(), self.port(), self.zone(), s.entries(), s.pools()));
     }
 
     private void applyLocal(List<Entry> entries) {
@@ -157,6 +179,7 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
     private synchronized void rebuild() {
         Map<String, Document> docs = new LinkedHashMap<>();
         Map<FunctionId, Map<Integer, List<Peer>>> table = new HashMap<>();
+        Map<String, Set<FunctionId>> servingNow = new HashMap<>();
         List<ChildData> all = cache.stream().filter(d -> d.getPath().startsWith(paths.ready() + "/")).toList();
         for (ChildData d : all) {
             String id = d.getPath().substring(paths.ready().length() + 1);
@@ -182,6 +205,15 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
                 suspects.remove(id);
             }
             docs.put(id, doc);
+            Set<FunctionId> functions = new HashSet<>();
+            for (Entry e : doc.instances() == null ? List.<Entry>of() : doc.instances()) {
+                try {
+                    functions.add(FunctionId.parse(e.function()));
+                } catch (IllegalArgumentException bad) {
+                    // reported below for the routing table
+                }
+            }
+            servingNow.put(id, Set.copyOf(functions));
             if (id.equals(self.id())) {
                 continue;
             }
@@ -200,6 +232,7 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
             versions.replaceAll((v, peers) -> List.copyOf(peers));
         }
         documents = docs;
+        serving = servingNow;
         remote = table;
         rebuilt.run();
     }
@@ -256,6 +289,17 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
     /** What every node published, as last seen (for {@code GET /api/v1/cluster}). */
     Map<String, Document> documents() {
         return documents;
+    }
+
+    /** The functions {@code nodeId} last published a ready instance of. */
+    Set<FunctionId> serving(String nodeId) {
+        return serving.getOrDefault(nodeId, Set.of());
+    }
+
+    /** The ready generic pods per runtime that {@code nodeId} last published; empty when none is known. */
+    Map<String, Integer> pools(String nodeId) {
+        Document d = documents.get(nodeId);
+        return d == null ? Map.of() : d.pools();
     }
 
     @Override

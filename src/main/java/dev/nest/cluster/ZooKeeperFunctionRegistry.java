@@ -226,9 +226,14 @@ final class ZooKeeperFunctionRegistry implements FunctionRegistry, AutoCloseable
             } catch (KeeperException.NoNodeException e) {
                 children = List.of();
             }
+            // versions are immutable: those already mirrored are taken from memory, only new ones are read (a
+            // function with many versions costs no round trip per version on each deploy)
+            Map<Integer, FunctionVersion> mirrored = versions.getOrDefault(id, Map.of());
             for (String c : children) {
-                FunctionVersion v = FunctionCodec.readVersion(Json.mapper().readTree(
-                        client.getData().forPath(paths.versions(id) + "/" + c)));
+                FunctionVersion v = mirrored.get(versionNumber(c));
+                if (v == null) {
+                    v = FunctionCodec.readVersion(Json.mapper().readTree(client.getData().forPath(paths.versions(id) + "/" + c)));
+                }
                 vs.put(v.version(), v);
             }
             current = FunctionCodec.readHead(Json.mapper().readTree(head), vs);
@@ -261,6 +266,15 @@ final class ZooKeeperFunctionRegistry implements FunctionRegistry, AutoCloseable
             return next;
         } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException race) {
             return null;
+        }
+    }
+
+    /** The number of a version's node name ({@code 0000000012}), or -1 for a name of another form. */
+    private static int versionNumber(String child) {
+        try {
+            return Integer.parseInt(child);
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 

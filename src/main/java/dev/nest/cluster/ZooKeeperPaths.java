@@ -3,8 +3,8 @@ package dev.nest.cluster;
 import dev.nest.function.FunctionId;
 
 /**
- * The layout of one region's tree: {@code /nest/<region>/{leader, epoch, nodes/<id>, ready/<id>, functions/<ns>/<name>,
- * artifacts/<sha256 hex>/<holder id>, placements/<node id>/<namespace>.<name>}}. {@code nodes} and {@code ready} children are ephemeral.
+ * The layout of one region's tree: {@code /nest/<region>/{leader, epoch, nodes/<id>, ready/<id>, cached/<id>, functions/<ns>/<name>,
+ * artifacts/<sha256 hex>/<holder id>, placements/<node id>/<namespace>.<name>}}. {@code nodes}, {@code ready} and {@code cached} children are ephemeral.
  */
 record ZooKeeperPaths(String region) {
     String root() {
@@ -49,6 +49,14 @@ record ZooKeeperPaths(String region) {
 
     String ready(String nodeId) {
         return ready() + "/" + nodeId;
+    }
+
+    String cached() {
+        return root() + "/cached";
+    }
+
+    String cached(String nodeId) {
+        return cached() + "/" + nodeId;
     }
 
     String artifacts() {

@@ -72,7 +72,10 @@ public final class ArtifactReplicator {
             });
             return 1;
         }
-        holders.record(digest, holders.self());
+        // the holder records are ZooKeeper writes: each runs on its own thread while the copies are pushed, and all
+        // are waited for before the deploy goes on (a deploy's version never names a holder that was not recorded)
+        long t0 = System.nanoTime();
+        java.util.concurrent.FutureTask<Void> self = recordAsync(digest, holders.self());
         Set<String> holding = new HashSet<>();
         holders.holders(digest).forEach(h -> holding.add(h.node()));
         int need = Math.min(replicas, 1 + peers.size());
@@ -80,19 +83,33 @@ public final class ArtifactReplicator {
         List<ArtifactHolders.Node> candidates = new ArrayList<>(peers.stream().filter(p -> !holding.contains(p.node())).toList());
         candidates.sort(Comparator.comparing((ArtifactHolders.Node p) -> p.zone().equals(holders.zone())).thenComparing(p -> p.node()));
         List<String> failures = new ArrayList<>();
+        java.util.Map<String, java.util.concurrent.FutureTask<Void>> peerRecords = new java.util.LinkedHashMap<>();
         for (ArtifactHolders.Node peer : candidates) {
             if (have >= need) {
                 break;
             }
             try {
+                long p0 = System.nanoTime();
                 push(digest, peer);
-                holders.record(digest, peer.node());
+                LOG.fine("package " + digest + " pushed to " + peer.node() + " in " + (System.nanoTime() - p0) / 1_000_000 + " ms");
+                peerRecords.put(peer.node(), recordAsync(digest, peer.node()));
                 have++;
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "cannot copy package " + digest + " to node " + peer.node() + ": " + e.getMessage());
                 failures.add(peer.node() + ": " + e.getMessage());
             }
         }
+        join(self); // this node's own record failing fails the deploy, as ZooKeeper is then not writable
+        for (var r : peerRecords.entrySet()) {
+            try {
+                join(r.getValue());
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "cannot record node " + r.getKey() + " as a holder of " + digest + ": " + e.getMessage());
+                failures.add(r.getKey() + ": copied but not recorded: " + e.getMessage());
+                have--;
+            }
+        }
+        LOG.fine(() -> "package " + digest + " on " + need + " node(s) in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         if (have < need) {
             throw new NestException(503, "package not replicated", "package " + digest + " is stored on " + have
                     + " node(s) but cluster.artifact-replicas asks for " + need + " of the " + (1 + peers.size())
@@ -100,6 +117,40 @@ public final class ArtifactReplicator {
                     + "or lower cluster.artifact-replicas");
         }
         return have;
+    }
+
+    /**
+     * Makes the HTTP client for pushes ahead of the first deploy, on a virtual thread, once this node has peers (its
+     * first creation loads the JDK's HTTP and TLS classes, a few hundred ms on a busy node). Does not block; a node
+     * alone never makes one. Called whenever the live nodes change.
+     */
+    public void prepare() {
+        if (http == null && replicas > 1 && !holders.peers().isEmpty()) {
+            Thread.ofVirtual().name("nest-replicator-client").start(this::client);
+        }
+    }
+
+    /** Records {@code node} as a holder of {@code digest} on a virtual thread of its own. */
+    private java.util.concurrent.FutureTask<Void> recordAsync(String digest, String node) {
+        java.util.concurrent.FutureTask<Void> task = new java.util.concurrent.FutureTask<>(() -> {
+            holders.record(digest, node);
+            return null;
+        });
+        Thread.ofVirtual().name("nest-record-holder").start(task);
+        return task;
+    }
+
+    /** Waits for a holder record; its failure is thrown as it was (the record itself is time-bounded). */
+    private static void join(java.util.concurrent.FutureTask<Void> task) {
+        try {
+            task.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re
+                    : new IllegalStateException(String.valueOf(e.getCause().getMessage()), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while recording a package holder", e);
+        }
     }
 
     /** Copies {@code digest} to {@code peer}: the chunks it lacks, then the manifest. */

@@ -31,6 +31,7 @@ import java.util.stream.Stream;
  * that a single node's loss would take away.
  */
 public final class Deployer {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Deployer.class.getName());
     private final FunctionRegistry registry;
     private final ArtifactStore artifacts;
     private final RuntimeRegistry runtimes;
@@ -105,7 +106,9 @@ public final class Deployer {
             throw NestException.badRequest("package " + digest + " holds Java sources that were not compiled; upload it "
                     + "with ?runtime=java so that Nest compiles it");
         }
-        replicator.replicate(digest);
+        long t0 = System.nanoTime();
+        int copies = replicator.replicate(digest);
+        long replicated = System.nanoTime();
         FunctionVersion[] made = new FunctionVersion[1];
         FunctionRecord r = registry.update(spec.id(), origin, current -> {
             Optional<FunctionVersion> live = current.liveVersion();
@@ -124,6 +127,8 @@ public final class Deployer {
         FunctionVersion v = changed ? made[0] : r.liveVersion().orElseThrow();
         if (changed) {
             audit.accept(new AuditEntry(clock.instant(), spec.id().toString(), "deploy", v.version(), source, digest));
+            LOG.info("deployed " + spec.id() + " v" + v.version() + " (" + digest + "): package on " + copies + " node(s) in "
+                    + (replicated - t0) / 1_000_000 + " ms, version written in " + (System.nanoTime() - replicated) / 1_000_000 + " ms");
         }
         return new Deployed(r, v, changed);
     }

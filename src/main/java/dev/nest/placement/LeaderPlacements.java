@@ -26,7 +26,9 @@ import java.util.logging.Logger;
  * <p>{@link #takeOver} (on winning the election) adopts the placements a previous leader wrote, so that nothing
  * is placed twice. {@link #sync} (every second while leading, and at once when the node registrations change)
  * re-places the sandboxes of nodes that left (their registration expired) on the nodes left, tries again the counts
- * that did not fit (a node may have joined), and then makes the
+ * that did not fit (a node may have joined), moves instances of unevenly spread functions onto nodes that joined or
+ * returned ({@link Scheduler#rebalance}: one move per function at a time, the old instance drained once the new one
+ * serves), and then makes the
  * store equal the scheduler's table: a write that failed (ZooKeeper unreachable, epoch not claimed yet) is
  * repaired there, and a dead node's placements are deleted.
  *
@@ -187,6 +189,7 @@ public final class LeaderPlacements implements Scheduler.NodeSource, Scheduler.A
             }
         }
         s.retryShortfalls();
+        s.rebalance();
         synchronized (s) {
             Map<String, Map<FunctionId, Integer>> table = new HashMap<>();
             for (Sandbox sb : s.sandboxes()) {

@@ -1,5 +1,6 @@
 package dev.nest.scheduler;
 
+import dev.nest.function.FunctionId;
 import java.util.Map;
 import java.util.Set;
 
@@ -14,15 +15,24 @@ import java.util.Set;
  * @param maxPods    sandboxes the node may run at once
  * @param warmPods   generic pool pods ready per runtime name
  * @param cached     code digests the node has unpacked
+ * @param serving    functions the node has a ready instance of now (started by requests or earlier placements): a
+ *                   placement there adopts a running instance instead of starting one
  */
 public record NodeState(String id, String zone, long memoryMb, long cpuMillis, int maxPods, Map<String, Integer> warmPods,
-                        Set<String> cached) {
+                        Set<String> cached, Set<FunctionId> serving) {
     public NodeState {
         warmPods = Map.copyOf(warmPods);
         cached = Set.copyOf(cached);
+        serving = Set.copyOf(serving);
         if (memoryMb < 0 || cpuMillis < 0 || maxPods < 0) {
             throw new IllegalArgumentException("node " + id + " has a negative capacity");
         }
+    }
+
+    /** A node that serves no function yet. */
+    public NodeState(String id, String zone, long memoryMb, long cpuMillis, int maxPods, Map<String, Integer> warmPods,
+                     Set<String> cached) {
+        this(id, zone, memoryMb, cpuMillis, maxPods, warmPods, cached, Set.of());
     }
 
     /** Whether a generic pod of {@code runtime} is ready here. */

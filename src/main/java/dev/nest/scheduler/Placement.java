@@ -13,9 +13,13 @@ import java.util.Optional;
  * <p>Placing ({@link #decide}): only nodes with the request's memory and CPU free and a pod slot left qualify
  * (usage is the sum of the sandboxes placed there, draining ones included, as they still hold their memory).
  * Among them: the zone with the fewest instances of the function first, then the node with the fewest, then a node
- * with a warm pool pod of the runtime, then one with the package cached, then the most free memory, then the
+ * that already has a ready instance of the function (the placement adopts it: nothing starts), then one with a warm
+ * pool pod of the runtime, then one with the package cached, then the most free memory, then the
  * node id (so equal inputs give equal answers). No qualifying node gives {@link PlacementDecision.NoCapacity}
  * with a reason naming the request and the most any node has free.
+ *
+ * <p>Rebalancing ({@link #rebalance}): one move at a time from the most crowded place to where a new one would go,
+ * when that strictly evens the spread out.
  *
  * <p>Removing ({@link #nextToRemove}, {@link #removalOrder}): the mirror image: from the zone with the most
  * instances of the function, the least loaded instance (fewest requests in flight), then the one on the node with
@@ -66,6 +70,7 @@ public final class Placement {
         Comparator<NodeState> order = Comparator
                 .<NodeState>comparingInt(n -> perZone.getOrDefault(n.zone(), 0))
                 .thenComparingInt(n -> perNode.getOrDefault(n.id(), 0))
+                .thenComparing(n -> !n.serving().contains(request.id()))
                 .thenComparing(n -> !n.warm(request.runtime()))
                 .thenComparing(n -> !n.cached().contains(request.digest()))
                 .thenComparing(n -> -(n.memoryMb() - usage.getOrDefault(n.id(), new Usage()).memoryMb))
@@ -75,6 +80,9 @@ public final class Placement {
         why.append("node ").append(best.id()).append(" in zone ").append(best.zone()).append(": ")
                 .append(perZone.getOrDefault(best.zone(), 0)).append(" instance(s) in the zone, ")
                 .append(perNode.getOrDefault(best.id(), 0)).append(" on the node");
+        if (best.serving().contains(request.id())) {
+            why.append(", a ready instance already there");
+        }
         if (best.warm(request.runtime())) {
             why.append(", warm ").append(request.runtime()).append(" pod");
         }
@@ -83,6 +91,53 @@ public final class Placement {
         }
         why.append(" (").append(fit.size()).append(" of ").append(nodes.size()).append(" node(s) have room)");
         return new PlacementDecision.Placed(best, why.toString());
+    }
+
+    /**
+     * A move that evens out one function's spread, as a node that joined (or returned) makes possible.
+     *
+     * @param from   the sandbox to take away once its replacement runs
+     * @param to     the node to place the replacement on
+     * @param reason why, naming the counts before the move
+     */
+    public record Move(Sandbox from, NodeState to, String reason) {
+    }
+
+    /**
+     * The one move of {@code request}'s function that makes its spread more even, if any: the sandbox
+     * {@link #nextToRemove} picks (most crowded zone, then node) goes to where {@link #decide} would place a new one
+     * without it, but only when that strictly helps: the target zone then holds fewer than the source zone held (or,
+     * within one zone, the target node fewer than the source node held). A difference of one is left alone, so moves
+     * never go back and forth.
+     */
+    public static Optional<Move> rebalance(PlacementRequest request, List<NodeState> nodes, List<Sandbox> existing) {
+        List<Sandbox> mine = existing.stream().filter(x -> x.id().equals(request.id()) && !x.draining()).toList();
+        Optional<Sandbox> source = nextToRemove(mine);
+        if (source.isEmpty()) {
+            return Optional.empty();
+        }
+        Sandbox from = source.get();
+        Map<String, Integer> perZone = new HashMap<>();
+        Map<String, Integer> perNode = new HashMap<>();
+        for (Sandbox x : mine) {
+            perZone.merge(x.zone(), 1, Integer::sum);
+            perNode.merge(x.nodeId(), 1, Integer::sum);
+        }
+        List<Sandbox> without = new ArrayList<>(existing);
+        without.remove(from);
+        if (!(decide(request, nodes, without) instanceof PlacementDecision.Placed placed) || placed.node().id().equals(from.nodeId())) {
+            return Optional.empty();
+        }
+        NodeState to = placed.node();
+        boolean helps = to.zone().equals(from.zone())
+                ? perNode.getOrDefault(to.id(), 0) + 1 < perNode.get(from.nodeId())
+                : perZone.getOrDefault(to.zone(), 0) + 1 < perZone.get(from.zone());
+        if (!helps) {
+            return Optional.empty();
+        }
+        return Optional.of(new Move(from, to, "from node " + from.nodeId() + " (" + perNode.get(from.nodeId()) + " on it, "
+                + perZone.get(from.zone()) + " in zone " + from.zone() + ") to node " + to.id() + " ("
+                + perNode.getOrDefault(to.id(), 0) + " on it, " + perZone.getOrDefault(to.zone(), 0) + " in zone " + to.zone() + ")"));
     }
 
     /** The sandbox of {@code sandboxes} (one function's) to remove next, if any is not draining yet. */

@@ -86,7 +86,18 @@ public final class Scheduler {
     private final Map<FunctionId, Status> statuses = new HashMap<>();
     private final ArrayDeque<Event> events = new ArrayDeque<>();
     private final AtomicLong noCapacity = new AtomicLong();
+    /** Moves under way: the replacement is placed; the source goes once the replacement's node serves the function. */
+    private final Map<FunctionId, Moving> moving = new HashMap<>();
+    private final Map<FunctionId, Instant> lastMove = new HashMap<>();
     private long nextId;
+
+    /** Between two moves of one function's sandboxes at least this long passes. */
+    public static final java.time.Duration MOVE_INTERVAL = java.time.Duration.ofSeconds(10);
+    /** A replacement that does not serve within this long has its source removed anyway (it is placed all the same). */
+    public static final java.time.Duration MOVE_TIMEOUT = java.time.Duration.ofSeconds(60);
+
+    private record Moving(Sandbox from, String toNode, Instant since) {
+    }
 
     public Scheduler(FunctionCatalog catalog, NodeSource nodes, Applier applier, int cpuMillis, Clock clock) {
         this.catalog = catalog;
@@ -102,6 +113,7 @@ public final class Scheduler {
      */
     public synchronized Status scale(FunctionId id, int desired) {
         Instant now = clock.instant();
+        moving.remove(id); // the count is set anew: a move's extra sandbox is removed like any other
         Optional<FunctionVersion> live = catalog.get(id).flatMap(FunctionRecord::liveVersion);
         if (live.isEmpty()) {
             release(id);
@@ -166,8 +178,82 @@ public final class Scheduler {
         return st;
     }
 
+    /**
+     * Evens out the spread of placed functions, gradually: a node that joined or came back gets instances of the
+     * functions that are concentrated elsewhere. Per function at most one move per {@link #MOVE_INTERVAL}, chosen by
+     * {@link Placement#rebalance}; a move first places the replacement (its node starts it) and only once that node
+     * serves the function (or after {@link #MOVE_TIMEOUT}) lowers the source node's count, whose agent then drains
+     * the surplus instance (idle at once, busy after its last request). Call it periodically (the leader does, every
+     * second); it changes nothing while the spread is even.
+     *
+     * @return the functions for which a move was started or completed
+     */
+    public synchronized List<FunctionId> rebalance() {
+        Instant now = clock.instant();
+        List<NodeState> all = nodes.nodes();
+        List<FunctionId> changed = new ArrayList<>();
+        for (var it = moving.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            FunctionId id = e.getKey();
+            Moving m = e.getValue();
+            Optional<NodeState> target = all.stream().filter(n -> n.id().equals(m.toNode())).findFirst();
+            if (!sandboxes.contains(m.from()) || target.isEmpty()) {
+                it.remove(); // scaled away, or the target left (its sandboxes are placed again elsewhere)
+                continue;
+            }
+            boolean serves = target.get().serving().contains(id);
+            if (!serves && now.isBefore(m.since().plus(MOVE_TIMEOUT))) {
+                continue;
+            }
+            it.remove();
+            sandboxes.remove(m.from());
+            applier.apply(m.from().nodeId(), id, perNode(id).getOrDefault(m.from().nodeId(), 0));
+            event(now, id, "removed", m.from().nodeId(), "moved to node " + m.toNode()
+                    + (serves ? ", which serves it now" : ", which does not serve it after " + MOVE_TIMEOUT.toSeconds() + " s"));
+            changed.add(id);
+            refreshStatus(id, now, "moved an instance from node " + m.from().nodeId() + " to node " + m.toNode());
+        }
+        for (Map.Entry<FunctionId, Status> e : new ArrayList<>(statuses.entrySet())) {
+            FunctionId id = e.getKey();
+            Instant last = lastMove.get(id);
+            if (e.getValue().wanted() == 0 || moving.containsKey(id) || last != null && now.isBefore(last.plus(MOVE_INTERVAL))) {
+                continue;
+            }
+            Optional<FunctionVersion> live = catalog.get(id).flatMap(FunctionRecord::liveVersion);
+            if (live.isEmpty()) {
+                continue;
+            }
+            FunctionVersion v = live.get();
+            PlacementRequest request = new PlacementRequest(id, v.version(), v.spec().runtime(), v.digest(), v.spec().memoryMb(), cpuMillis);
+            Optional<Placement.Move> move = Placement.rebalance(request, all, sandboxes.stream()
+                    .filter(x -> !x.id().equals(id) || x.version() == v.version()).toList());
+            if (move.isEmpty()) {
+                continue;
+            }
+            Placement.Move mv = move.get();
+            sandboxes.add(new Sandbox(id.name() + "-" + (++nextId), id, v.version(), mv.to().id(), mv.to().zone(),
+                    request.memoryMb(), request.cpuMillis(), 0, false));
+            applier.apply(mv.to().id(), id, perNode(id).get(mv.to().id()));
+            moving.put(id, new Moving(mv.from(), mv.to().id(), now));
+            lastMove.put(id, now);
+            event(now, id, "placed", mv.to().id(), "rebalancing: " + mv.reason());
+            LOG.info("scheduler: " + id + ": moving an instance " + mv.reason());
+            changed.add(id);
+            refreshStatus(id, now, "rebalancing: " + mv.reason());
+        }
+        return changed;
+    }
+
+    private void refreshStatus(FunctionId id, Instant now, String reason) {
+        Status last = statuses.get(id);
+        if (last != null) {
+            statuses.put(id, new Status(last.wanted(), mine(id).size(), perNode(id), last.shortfall(), reason, now));
+        }
+    }
+
     /** Forgets {@code id}'s placements and stops steering it on every node. */
     public synchronized void release(FunctionId id) {
+        moving.remove(id);
         Map<String, Integer> before = perNode(id);
         sandboxes.removeIf(s -> s.id().equals(id));
         statuses.remove(id);

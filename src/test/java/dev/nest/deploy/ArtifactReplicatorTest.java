@@ -46,6 +46,8 @@ class ArtifactReplicatorTest {
         final List<Node> peers;
         final Map<String, Set<String>> recorded = new ConcurrentHashMap<>();
         final java.util.concurrent.CountDownLatch recordedOnce = new java.util.concurrent.CountDownLatch(1);
+        /** Nodes whose holder record fails, as when ZooKeeper refuses the write. */
+        final Set<String> refused = ConcurrentHashMap.newKeySet();
 
         FakeArtifactHolders(List<Node> peers) {
             this.peers = peers;
@@ -63,6 +65,9 @@ class ArtifactReplicatorTest {
 
         @Override
         public void record(String digest, String node) {
+            if (refused.contains(node)) {
+                throw new NestException(503, "cluster unavailable", "cannot record " + node + ": ZooKeeper refused");
+            }
             recorded.computeIfAbsent(digest, d -> ConcurrentHashMap.newKeySet()).add(node);
             recordedOnce.countDown();
         }
@@ -142,6 +147,27 @@ class ArtifactReplicatorTest {
         assertEquals(503, e.status());
         assertTrue(e.detail().contains("stored on 1 node(s)") && e.detail().contains("gone")
                 && e.detail().contains("cluster.artifact-replicas"), e.detail());
+    }
+
+    @Test
+    void aCopyWhoseHolderRecordFailsDoesNotCountAndThisNodesOwnRecordFailingFailsTheDeploy() throws IOException {
+        HttpServer b = acceptingPeer(new CopyOnWriteArrayList<>());
+        try {
+            FakeArtifactHolders holders = new FakeArtifactHolders(List.of(new ArtifactHolders.Node("b", "zone-b", url(b))));
+            holders.refused.add("b");
+            NestException e = assertThrows(NestException.class,
+                    () -> new ArtifactReplicator(store, holders, 2).replicate(artifact.digest()));
+            assertEquals(503, e.status());
+            assertTrue(e.detail().contains("stored on 1 node(s)") && e.detail().contains("b: copied but not recorded"), e.detail());
+
+            holders.refused.clear();
+            holders.refused.add("me");
+            NestException own = assertThrows(NestException.class,
+                    () -> new ArtifactReplicator(store, holders, 2).replicate(artifact.digest()));
+            assertTrue(own.detail().contains("cannot record me"), own.detail());
+        } finally {
+            b.stop(0);
+        }
     }
 
     @Test

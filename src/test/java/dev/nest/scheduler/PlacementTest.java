@@ -34,6 +34,10 @@ class PlacementTest {
         return new NodeState(id, zone, 4096, 4000, 100, Map.of(), Set.of(DIGEST));
     }
 
+    private static NodeState serving(String id, String zone, FunctionId fn) {
+        return new NodeState(id, zone, 4096, 4000, 100, Map.of(), Set.of(), Set.of(fn));
+    }
+
     /** {@code count} sandboxes of {@code fn} on {@code node}. */
     private static List<Sandbox> on(FunctionId fn, String node, String zone, int count, int memoryMb) {
         List<Sandbox> out = new ArrayList<>();
@@ -69,6 +73,12 @@ class PlacementTest {
                 Arguments.of("spreading beats a warm pod", List.of(node("a", "z1", 4096, 4000), warm("b", "z1")),
                         on(F, "b", "z1", 1, 128), "a"),
                 Arguments.of("warm beats cached", List.of(cached("a", "z1"), warm("b", "z1")), List.of(), "b"),
+                Arguments.of("a node with a ready instance of the function adopts it before a warm pod",
+                        List.of(warm("a", "z1"), cached("b", "z1"), serving("c", "z1", F)), List.of(), "c"),
+                Arguments.of("a ready instance of another function is no reason",
+                        List.of(warm("a", "z1"), serving("b", "z1", G)), List.of(), "a"),
+                Arguments.of("spreading beats a ready instance", List.of(node("a", "z2", 4096, 4000), serving("b", "z1", F)),
+                        on(F, "b", "z1", 1, 128), "a"),
                 Arguments.of("then the most free memory", List.of(node("a", "z1", 2048, 4000), node("b", "z1", 4096, 4000)),
                         List.of(), "b"),
                 Arguments.of("then the id", List.of(node("b", "z1", 4096, 4000), node("a", "z1", 4096, 4000)),
@@ -84,6 +94,44 @@ class PlacementTest {
         PlacementDecision d = Placement.decide(REQ, nodes, existing);
         PlacementDecision.Placed p = assertInstanceOf(PlacementDecision.Placed.class, d, d.reason());
         assertEquals(expected, p.node().id(), p.reason());
+    }
+
+    @Test
+    void aNodeThatJoinsGetsOneInstanceOfAConcentratedFunctionAtATime() {
+        // zone z1 holds all three; n3 in z2 joined empty
+        List<NodeState> nodes = List.of(node("n1", "z1", 4096, 4000), node("n2", "z1", 4096, 4000), node("n3", "z2", 4096, 4000));
+        List<Sandbox> existing = all(List.of(on(F, "n1", "z1", 2, 128), on(F, "n2", "z1", 1, 128)));
+        Placement.Move m = Placement.rebalance(REQ, nodes, existing).orElseThrow();
+        assertEquals("n1", m.from().nodeId(), m.reason());
+        assertEquals("n3", m.to().id(), m.reason());
+        assertTrue(m.reason().contains("3 in zone z1") && m.reason().contains("0 in zone z2"), m.reason());
+
+        // after the move (n1 1, n2 1, n3 1) nothing is uneven enough to move again
+        List<Sandbox> after = all(List.of(on(F, "n1", "z1", 1, 128), on(F, "n2", "z1", 1, 128), on(F, "n3", "z2", 1, 128)));
+        assertTrue(Placement.rebalance(REQ, nodes, after).isEmpty());
+    }
+
+    @Test
+    void aDifferenceOfOneIsLeftAloneAndOtherFunctionsDoNotCount() {
+        List<NodeState> nodes = List.of(node("a", "z1", 4096, 4000), node("b", "z2", 4096, 4000), node("c", "z3", 4096, 4000));
+        assertTrue(Placement.rebalance(REQ, nodes, all(List.of(on(F, "a", "z1", 1, 128), on(F, "b", "z2", 1, 128)))).isEmpty(),
+                "c is empty, but moving would only shift the imbalance");
+        assertTrue(Placement.rebalance(REQ, nodes, all(List.of(on(F, "a", "z1", 1, 128), on(G, "a", "z1", 5, 128)))).isEmpty(),
+                "one instance is as even as it gets");
+        assertTrue(Placement.rebalance(REQ, nodes, List.of()).isEmpty(), "nothing placed, nothing to move");
+    }
+
+    @Test
+    void withinAZoneTheEmptierNodeTakesOneAndANodeWithoutRoomNone() {
+        List<NodeState> nodes = List.of(node("a", "z1", 4096, 4000), node("b", "z1", 4096, 4000));
+        Placement.Move m = Placement.rebalance(REQ, nodes, on(F, "a", "z1", 3, 128)).orElseThrow();
+        assertEquals("a", m.from().nodeId());
+        assertEquals("b", m.to().id());
+        List<NodeState> full = List.of(node("a", "z1", 4096, 4000), node("b", "z1", 100, 4000));
+        assertTrue(Placement.rebalance(REQ, full, on(F, "a", "z1", 3, 128)).isEmpty(), "b has no room for it");
+        List<Sandbox> draining = new ArrayList<>(on(F, "a", "z1", 1, 128));
+        draining.add(new Sandbox("f-d", F, 1, "a", "z1", 128, 0, 0, true));
+        assertTrue(Placement.rebalance(REQ, nodes, draining).isEmpty(), "a draining sandbox is on its way out already");
     }
 
     @Test

@@ -85,6 +85,59 @@ class SchedulerTest {
     }
 
     @Test
+    void aJoiningNodeGetsInstancesOneMoveAtATimeEachDrainedOnlyOnceItsReplacementServes() {
+        Instant[] now = {T0};
+        Clock clock = new Clock() {
+            @Override
+            public ZoneOffset getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now[0];
+            }
+        };
+        List<NodeState> live = new ArrayList<>(List.of(new NodeState("a", "z1", 4096, 4000, 100, Map.of(), Set.of())));
+        Scheduler s = new Scheduler(catalog, () -> List.copyOf(live), applier, 0, clock);
+        s.scale(F, 3);
+        assertEquals(List.of("a:3"), applied);
+        assertEquals(List.of(), s.rebalance(), "one node: nothing to even out");
+
+        live.add(new NodeState("b", "z2", 4096, 4000, 100, Map.of(), Set.of()));
+        live.add(new NodeState("c", "z3", 4096, 4000, 100, Map.of(), Set.of()));
+        applied.clear();
+        assertEquals(List.of(F), s.rebalance());
+        assertEquals(List.of("b:1"), applied, "the replacement is placed first; a keeps its three");
+        assertEquals(4, s.sandboxes().size());
+        assertEquals(List.of(), s.rebalance(), "a drains nothing before b serves f");
+
+        live.set(1, new NodeState("b", "z2", 4096, 4000, 100, Map.of(), Set.of(), Set.of(F)));
+        applied.clear();
+        assertEquals(List.of(F), s.rebalance());
+        assertEquals(List.of("a:2"), applied, "b serves: a's surplus instance is drained");
+        assertEquals(List.of(), s.rebalance(), "the next move of f waits for the interval");
+
+        now[0] = T0.plus(Scheduler.MOVE_INTERVAL);
+        applied.clear();
+        assertEquals(List.of(F), s.rebalance());
+        assertEquals(List.of("c:1"), applied);
+        now[0] = now[0].plus(Scheduler.MOVE_TIMEOUT);
+        applied.clear();
+        assertEquals(List.of(F), s.rebalance(), "c never served: the move completes after the timeout all the same");
+        assertEquals(List.of("a:1"), applied);
+        now[0] = now[0].plus(Scheduler.MOVE_INTERVAL);
+        assertEquals(List.of(), s.rebalance(), "one per zone: even");
+        assertEquals(Map.of("a", 1, "b", 1, "c", 1), s.status(F).orElseThrow().perNode());
+        assertEquals(3, s.sandboxes().size());
+    }
+
+    @Test
     void releaseStopsSteering() {
         scheduler.scale(F, 1);
         applied.clear();
