@@ -160,7 +160,7 @@ public final class CodePathBenchmark {
                     } else {
                         ArtifactStore s = new ArtifactStore(node.resolve("store"), limits, Long.MAX_VALUE, java.util.Set::of);
                         t0 = System.nanoTime();
-                        got = s.fetch(digest, base + "/" + method).digest();
+                        got = s.fetch(digest, base + "/" + method).artifact().digest();
                     }
                     double sec = (System.nanoTime() - t0) / 1e9;
                     if (!got.equals(digest)) {

@@ -440,7 +440,8 @@ public final class ArtifactStore {
                     + String.join(", ", missing.subList(0, Math.min(10, missing.size())))
                     + (missing.size() > 10 ? ", ..." : "") + "; PUT them to /api/v1/artifacts/chunks/{sha256} first");
         }
-        return materialize(m, json, i -> Files.readAllBytes(chunks.resolve(m.chunks().get(i).sha256())), cpus, prepare);
+        return materialize(m, json, i -> Files.readAllBytes(chunks.resolve(m.chunks().get(i).sha256())), false, cpus, prepare,
+                new StageClock(System::nanoTime));
     }
 
     /** Reads chunk {@code i} of a manifest from wherever it comes from. */
@@ -449,32 +450,43 @@ public final class ArtifactStore {
     }
 
     /**
+     * A package fetch's result: the stored package, and how long each stage took when it had to be fetched (empty
+     * when this node held it already).
+     */
+    public record Fetched(Artifact artifact, Optional<FetchStages> stages) {
+    }
+
+    /**
      * Fetches package {@code digest} from the peer at {@code peerBaseUrl} (its API root, e.g.
      * {@code http://10.0.0.2:8080}) unless this node has it: the manifest, then the chunks this node lacks,
-     * {@link #FETCH_PARALLELISM} at a time, each decompressed, verified and unpacked as soon as it arrives.
-     * The chunks are kept, so this node can serve the package in turn.
+     * {@link #FETCH_PARALLELISM} at a time, each verified, decompressed and unpacked as soon as it arrives.
+     * The chunks are kept, so this node can serve the package in turn. Measures the stages (see
+     * {@link FetchStages}).
      *
      * @throws ArtifactException 502 when the peer cannot serve it, 400 when what it serves does not verify
      */
-    public Artifact fetch(String digest, String peerBaseUrl) {
+    public Fetched fetch(String digest, String peerBaseUrl) {
         return fetch(digest, peerBaseUrl, NO_PREPARE);
     }
 
     /** {@link #fetch(String, String)}, then {@code prepare} on the unpacked directory before it is committed. */
-    public Artifact fetch(String digest, String peerBaseUrl, Consumer<Path> prepare) {
+    public Fetched fetch(String digest, String peerBaseUrl, Consumer<Path> prepare) {
         String h = hex(digest);
         Optional<Artifact> existing = find(digest);
         if (existing.isPresent()) {
-            return existing.get();
+            return new Fetched(existing.get(), Optional.empty());
         }
+        StageClock clock = new StageClock(System::nanoTime);
         String base = peerBaseUrl.replaceAll("/+$", "") + "/api/v1/artifacts";
+        long t0 = clock.now();
         byte[] json = get(base + "/manifests/" + digest, "the manifest of " + digest, 64L << 20);
+        clock.record(StageClock.Stage.FETCH, t0, clock.now());
         ChunkManifest m = ChunkManifest.parse(json);
         if (!m.digest().equals("sha256:" + h)) {
             throw new ArtifactException(502, "peer " + peerBaseUrl + " answered with the manifest of " + m.digest() + ", not " + digest);
         }
         Semaphore net = new Semaphore(FETCH_PARALLELISM);
-        return materialize(m, json, i -> {
+        Artifact a = materialize(m, json, i -> {
             String sha = m.chunks().get(i).sha256();
             Path local = chunks.resolve(sha);
             if (Files.exists(local)) {
@@ -482,14 +494,12 @@ public final class ArtifactStore {
             }
             net.acquire();
             try {
-                byte[] bytes = get(base + "/chunks/" + sha, "chunk " + sha, m.chunks().get(i).size());
-                verifyChunk(sha, bytes);
-                writeChunk(sha, bytes);
-                return bytes;
+                return get(base + "/chunks/" + sha, "chunk " + sha, m.chunks().get(i).size());
             } finally {
                 net.release();
             }
-        }, cpus, prepare);
+        }, true, cpus, prepare, clock);
+        return new Fetched(a, Optional.of(clock.times()));
     }
 
     private HttpClient http() {
@@ -535,8 +545,11 @@ public final class ArtifactStore {
     /**
      * Reads every chunk (in parallel, on virtual threads), decompresses and unpacks each one as soon as it is
      * read, with at most {@code cpu} chunks decompressing at once, then checks the content digest and commits.
+     * Each chunk's sha256 is checked once, before anything else uses its bytes; {@code keep}: then store it in the
+     * node's chunk cache (it came from a peer). Records each chunk's stages on {@code clock}.
      */
-    private Artifact materialize(ChunkManifest m, byte[] json, ChunkSource source, int cpu, Consumer<Path> prepare) {
+    private Artifact materialize(ChunkManifest m, byte[] json, ChunkSource source, boolean keep, int cpu,
+                                 Consumer<Path> prepare, StageClock clock) {
         if (m.bytes() > limits.maxBytes() || m.files() > limits.maxEntries()) {
             throw new ArtifactException(400, "the package unpacks to " + m.bytes() + " bytes in " + m.files()
                     + " files; the limits are " + limits.maxBytes() + " bytes and " + limits.maxEntries() + " entries");
@@ -558,19 +571,30 @@ public final class ArtifactStore {
                         String what = "chunk " + index + " (" + c.sha256() + ")";
                         inFlight.acquire();
                         try {
+                            long t0 = clock.now();
                             byte[] compressed = source.read(index);
-                            verifyChunk(c.sha256(), compressed);
+                            clock.record(StageClock.Stage.FETCH, t0, clock.now());
                             byte[] raw;
                             decompress.acquire();
                             try {
+                                long t1 = clock.now();
+                                verifyChunk(c.sha256(), compressed);
                                 raw = m.codec().decompress(compressed, c.rawSize(), what);
+                                clock.record(StageClock.Stage.DECOMPRESS, t1, clock.now());
                             } finally {
                                 decompress.release();
+                            }
+                            if (keep) {
+                                long t2 = clock.now();
+                                writeChunk(c.sha256(), compressed);
+                                clock.record(StageClock.Stage.FETCH, t2, clock.now());
                             }
                             // writing files is mostly waiting on the file system: more writers than cores pay off
                             unpack.acquire();
                             try {
+                                long t3 = clock.now();
                                 PackageArchive.unpack(raw, what, u);
+                                clock.record(StageClock.Stage.UNPACK, t3, clock.now());
                             } finally {
                                 unpack.release();
                             }
@@ -599,6 +623,7 @@ public final class ArtifactStore {
                 Thread.currentThread().interrupt();
                 throw new ArtifactException(500, "interrupted while unpacking " + m.digest(), e);
             }
+            long t4 = clock.now();
             TreeMap<String, String> hashes = u.finish();
             String actual = digestOf(hashes);
             if (!actual.equals(m.digest())) {
@@ -610,7 +635,9 @@ public final class ArtifactStore {
                         + " files but its chunks hold " + hashes.size());
             }
             writeAtomically(manifests.resolve(hex(m.digest()) + ".json"), json);
-            return commit(stage, m.digest(), hashes.size(), u.bytes.get(), Optional.of(m.codec()), prepare, true);
+            Artifact a = commit(stage, m.digest(), hashes.size(), u.bytes.get(), Optional.of(m.codec()), prepare, true);
+            clock.record(StageClock.Stage.UNPACK, t4, clock.now());
+            return a;
         } catch (IOException e) {
             throw new ArtifactException(500, "cannot store package " + m.digest() + ": " + e.getMessage(), e);
         } finally {
