@@ -54,8 +54,11 @@ public final class ArtifactStore {
     public static final Set<String> PIN_ALL = java.util.Collections.unmodifiableSet(new java.util.HashSet<>());
     /** How many chunks one fetch downloads at a time from a peer. */
     public static final int FETCH_PARALLELISM = 4;
-    /** How many chunks are written to disk at once: file creation waits on the file system more than on a core. */
-    static final int UNPACK_PARALLELISM = 8;
+    /**
+     * How many chunks are written to disk at once by default: file creation waits on the file system more than on a
+     * core, so more writers than cores pay off.
+     */
+    public static final int UNPACK_PARALLELISM = 8;
     /** The preparation step that does nothing (a peer fetch): the unpacked files are already read-only. */
     private static final Consumer<Path> NO_PREPARE = p -> { };
 
@@ -66,6 +69,7 @@ public final class ArtifactStore {
     private final PackageLimits limits;
     private final long cacheBytes;
     private final Supplier<Set<String>> pinned;
+    private final int unpackParallelism;
     private final ArtifactCache cache = new ArtifactCache();
     private final int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
     private volatile HttpClient http;
@@ -81,6 +85,20 @@ public final class ArtifactStore {
      *                   thread)
      */
     public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned) {
+        this(root, limits, cacheBytes, pinned, UNPACK_PARALLELISM);
+    }
+
+    /**
+     * {@link #ArtifactStore(Path, PackageLimits, long, Supplier)} writing at most {@code unpackParallelism} chunks'
+     * files at once (default {@link #UNPACK_PARALLELISM}; what pays off depends on the file system).
+     *
+     * @throws ArtifactException 500 when {@code unpackParallelism} is below 1
+     */
+    public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned, int unpackParallelism) {
+        if (unpackParallelism < 1) {
+            throw new ArtifactException(500, "unpack parallelism " + unpackParallelism + " is out of range; use 1 or more");
+        }
+        this.unpackParallelism = unpackParallelism;
         this.code = root.resolve("code");
         this.staging = root.resolve("staging");
         this.chunks = root.resolve("chunks");
@@ -517,8 +535,9 @@ public final class ArtifactStore {
 
     /**
      * GETs {@code url}, reading at most {@code max} bytes (a chunk's declared size: a peer cannot make this node
-     * buffer more). Reads the body as a stream into one array: the HttpClient's byte-array handler copies through
-     * a list of small buffers and was several times slower on large chunks.
+     * buffer more). Reads the body as a stream into one array (of the announced length when the peer gives one):
+     * the HttpClient's byte-array handler copies through a list of small buffers and was several times slower on
+     * large chunks.
      */
     private byte[] get(String url, String what, long max) {
         try {
@@ -527,6 +546,20 @@ public final class ArtifactStore {
             try (InputStream in = r.body()) {
                 if (r.statusCode() != 200) {
                     throw new ArtifactException(502, "peer answered " + r.statusCode() + " for " + what + " (" + url + ")");
+                }
+                long length = r.headers().firstValueAsLong("content-length").orElse(-1);
+                if (length > max) {
+                    throw new ArtifactException(502, "peer sent more than the " + max + " bytes of " + what + " (" + url + ")");
+                }
+                if (length >= 0) {
+                    // the size is known: read straight into one array of that size, no intermediate buffers
+                    byte[] body = new byte[(int) length];
+                    int n = in.readNBytes(body, 0, body.length);
+                    if (n < body.length || in.read() != -1) {
+                        throw new ArtifactException(502, "peer sent " + (n < body.length ? n : "more than " + length)
+                                + " bytes of " + what + " but announced " + length + " (" + url + ")");
+                    }
+                    return body;
                 }
                 byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
                 if (body.length > max) {
@@ -559,9 +592,9 @@ public final class ArtifactStore {
             Files.createDirectories(stage);
             PackageArchive.Unpacked u = new PackageArchive.Unpacked(stage, limits);
             Semaphore decompress = new Semaphore(cpu);
-            Semaphore unpack = new Semaphore(UNPACK_PARALLELISM);
+            Semaphore unpack = new Semaphore(unpackParallelism);
             // bounds the chunks held in memory at once (compressed or raw) whatever the package size
-            Semaphore inFlight = new Semaphore(FETCH_PARALLELISM + UNPACK_PARALLELISM + cpu);
+            Semaphore inFlight = new Semaphore(FETCH_PARALLELISM + unpackParallelism + cpu);
             try (ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor()) {
                 List<Future<?>> tasks = new ArrayList<>();
                 for (int i = 0; i < m.chunks().size(); i++) {
