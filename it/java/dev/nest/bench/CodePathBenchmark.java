@@ -172,7 +172,10 @@ public final class CodePathBenchmark {
         List<String> methods = List.of("zstd", "zstd-w2", "zstd-w32", "lz4", "gzip");
         Map<String, List<Double>> seconds = new LinkedHashMap<>();
         Map<String, List<FetchStages>> stages = new LinkedHashMap<>();
+        Map<String, List<Double>> cpuSeconds = new LinkedHashMap<>();
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         for (Profile pr : profiles) {
+            methods.forEach(m -> cpuSeconds.put(pr.id() + "/" + m, new ArrayList<>()));
             methods.forEach(m -> seconds.put(pr.id() + "/" + m, new ArrayList<>()));
             methods.forEach(m -> stages.put(pr.id() + "/" + m, new ArrayList<>()));
         }
@@ -184,6 +187,7 @@ public final class CodePathBenchmark {
                         Path node = tmp.resolve("node-" + pr.id() + "-" + method + "-" + (rep + 1));
                         Files.createDirectories(node);
                         quiesce();
+                        long cpu0 = os.getProcessCpuTime();
                         long t0 = System.nanoTime();
                         String got;
                         if (method.equals("gzip")) {
@@ -201,14 +205,16 @@ public final class CodePathBenchmark {
                             }
                         }
                         double sec = (System.nanoTime() - t0) / 1e9;
+                        double cpuSec = (os.getProcessCpuTime() - cpu0) / 1e9;
                         if (!got.equals(pr.digest())) {
                             throw new IllegalStateException(key + " unpacked content with digest " + got + ", expected " + pr.digest());
                         }
                         if (rep >= 0) {
                             seconds.get(key).add(sec);
+                            cpuSeconds.get(key).add(cpuSec);
                         }
-                        System.out.printf("%s %-11s %-4s %6.3f s  %7.1f MB/s%n", rep < 0 ? "warm-up" : "rep " + (rep + 1), pr.id(),
-                                method, sec, pr.g().bytes() / 1e6 / sec);
+                        System.out.printf("%s %-11s %-8s %6.3f s  %7.1f MB/s  cpu %6.3f s%n", rep < 0 ? "warm-up" : "rep " + (rep + 1),
+                                pr.id(), method, sec, pr.g().bytes() / 1e6 / sec, cpuSec);
                     }
                 }
             }
@@ -221,8 +227,8 @@ public final class CodePathBenchmark {
         for (Profile pr : profiles) {
             Map<String, Double> mbps = new LinkedHashMap<>();
             StringBuilder table = new StringBuilder();
-            table.append("| method | on the wire | median time | MB/s (median) | fastest | slowest | stages, median ms (fetch / decompress / unpack) |\n"
-                    + "|---|---:|---:|---:|---:|---:|---|\n");
+            table.append("| method | on the wire | median time | MB/s (median) | fastest | slowest | CPU, median | stages, median ms (fetch / decompress / unpack) |\n"
+                    + "|---|---:|---:|---:|---:|---:|---:|---|\n");
             for (String m : methods) {
                 List<Double> sec = seconds.get(pr.id() + "/" + m);
                 double med = Stats.median(sec);
@@ -232,9 +238,9 @@ public final class CodePathBenchmark {
                         Stats.median(st.stream().map(FetchStages::fetchMs).toList()),
                         Stats.median(st.stream().map(FetchStages::decompressMs).toList()),
                         Stats.median(st.stream().map(FetchStages::unpackMs).toList()));
-                table.append(String.format(Locale.ROOT, "| %s | %.1f MiB (%.2fx) | %.3f s | %.0f | %.3f s | %.3f s | %s |%n", label(m),
-                        wire(pr, m) / (double) MIB, pr.g().bytes() / (double) wire(pr, m), med, mbps.get(m),
-                        Stats.min(sec), Stats.max(sec), stageText));
+                table.append(String.format(Locale.ROOT, "| %s | %.1f MiB (%.2fx) | %.3f s | %.0f | %.3f s | %.3f s | %.2f s | %s |%n",
+                        label(m), wire(pr, m) / (double) MIB, pr.g().bytes() / (double) wire(pr, m), med, mbps.get(m),
+                        Stats.min(sec), Stats.max(sec), Stats.median(cpuSeconds.get(pr.id() + "/" + m)), stageText));
             }
             double zstdRatio = mbps.get("zstd") / mbps.get("gzip");
             double lz4Ratio = mbps.get("lz4") / mbps.get("gzip");
@@ -262,6 +268,7 @@ public final class CodePathBenchmark {
 
                     - **zstd / lz4**: `ArtifactStore.fetch(digest, peer)`: the manifest, then 4 MiB chunks (%d downloads at a time) on virtual threads; each chunk's sha256 checked once, decompressed (at most one chunk per core at a time), kept in the node's chunk cache and unpacked (up to %d chunks written at once) as soon as it arrives; files are created read-only, split files are hashed after their last part, and the directory is committed with an atomic rename (the chunk check, the chunk cache and the commit are work the baseline does not do).
                     - **gzip**: the baseline: one `tar.gz`-like stream (the same record framing, `GZIPOutputStream` default level) fetched over HTTP and read through the JDK's `GZIPInputStream` as it arrives, each file written and hashed in turn, the same content digest computed.
+                    - **CPU**: the process's CPU time during the run (`OperatingSystemMXBean.getProcessCpuTime`: the peer's serving threads included), less sensitive than wall time to the other work on the machine.
                     - **stages**: the fetch's own measurement (`FetchStages`, as a cold start records them): each stage is the wall time during which at least one chunk was in it, so the three overlap and may sum to more than the median time.
 
                     %s

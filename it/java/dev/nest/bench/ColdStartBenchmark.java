@@ -37,7 +37,8 @@ import java.util.stream.Stream;
  * <p>Parameters (system properties): {@code nest.bench.driver} (process; docker, or any installed driver),
  * {@code nest.bench.starts} (30 per case), {@code nest.bench.runtimes} (nodejs,java), {@code nest.bench.sizes-mib}
  * (1,50), {@code nest.bench.baseline} (true: measure {@code docker run} when Docker answers), {@code nest.bench.fetched}
- * (true: also cold starts whose code a peer node in this process holds, fetched during the start). Writes its section of
+ * (true: also cold starts whose code a peer node in this process holds, fetched during the start; only: those
+ * alone, printed and not written to the doc). Writes its section of
  * docs/BENCHMARKS.md unless {@code NEST_BENCH_DOCS=false}.
  */
 public final class ColdStartBenchmark {
@@ -102,7 +103,9 @@ public final class ColdStartBenchmark {
         List<Integer> sizes = Stream.of(System.getProperty("nest.bench.sizes-mib", "1,50").split(","))
                 .map(String::trim).map(Integer::parseInt).toList();
         boolean baseline = Boolean.parseBoolean(System.getProperty("nest.bench.baseline", "true")) && dockerAnswers();
-        boolean fetchedCases = Boolean.parseBoolean(System.getProperty("nest.bench.fetched", "true"));
+        String fetched = System.getProperty("nest.bench.fetched", "true");
+        boolean fetchedCases = fetched.equals("true") || fetched.equals("only");
+        boolean others = !fetched.equals("only");
 
         Path tmp = Files.createTempDirectory("nest-coldstart-bench");
         Path fns = Files.createDirectories(tmp.resolve("functions"));
@@ -122,9 +125,10 @@ public final class ColdStartBenchmark {
                 |---|---:|---|---:|---:|---:|---:|---|
                 """);
         List<String> verdicts = new ArrayList<>();
-        try (NestServer server = NestServer.start(config)) {
-            ColdStartBenchmark b = new ColdStartBenchmark("http://127.0.0.1:" + server.port(), tmp.resolve("data"));
-            for (String runtime : runtimes) {
+        try (NestServer server = others ? NestServer.start(config) : null) {
+            ColdStartBenchmark b = server == null ? null
+                    : new ColdStartBenchmark("http://127.0.0.1:" + server.port(), tmp.resolve("data"));
+            for (String runtime : others ? runtimes : List.<String>of()) {
                 for (int mib : sizes) {
                     Path code = b.writePackage(tmp, runtime, mib);
                     String digest = b.upload(code, runtime);
@@ -169,7 +173,7 @@ public final class ColdStartBenchmark {
                 + " `/health`, loads the function and sends the first invocation, all from the client.\n\n"
                 + table + "\n" + String.join("; ", verdicts) + ".\n\n" + WHERE_THE_TIME_GOES;
         System.out.println(heading(driver) + "\n\n" + body);
-        if (!"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
+        if (others && !"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
             BenchmarksDoc.writeSection(Path.of("docs", "BENCHMARKS.md"), heading(driver), body);
         }
     }
