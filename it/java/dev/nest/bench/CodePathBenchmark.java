@@ -69,13 +69,21 @@ public final class CodePathBenchmark {
     static final String DESIGNS = """
             ### Designs tried
 
-            On the same 2-vCPU VM (2026-11-24), with other builds running (load average 2.4 to 5.7); figures move by 20% or more between runs. Designs 1 to 5 used the many-small-files content only.
+            On the same 2-vCPU VM (2026-11-24), with other builds running (load average 2.4 to 16); figures move by 20% or more between runs, and by 2x under the heaviest load. Designs 1 to 5 used the many-small-files content only.
 
             1. First cut: each chunk unpacked inside its decompression slot (at most 2 chunks written at once), chunk bodies read with the HttpClient's byte-array handler, every file made read-only in a second pass, a directory check per file: zstd/gzip 1.03x to 1.26x (20 and 40 MiB runs).
             2. Writing decoupled from decompression (up to 8 chunks written at once, because creating files waits on the file system: here 4000 files of 8 KB take 324 us per file from one thread and 72 us from 8), files created read-only with their final mode, known directories cached, chunk bodies streamed into one array of the declared size: 1.37x at 200 MiB. That run deleted the previous run's 16 000 files just before each timed run, which slowed every method (gzip took 6.1 s then, 1.8 s now), so it overstated the gain.
             3. 1 MiB chunks instead of 4 MiB: no gain (1.00x).
             4. On tmpfs (`-Djava.io.tmpdir=/dev/shm`): 0.82x (gzip 1.66 s, zstd 2.01 s).
             5. Design 2, with `sync` before each run and no deletion between runs: 0.91x.
+            6. Each chunk's sha256 checked once on a fetch (it was checked when downloaded and again before decompression), and chunk bodies read into one array of the announced `Content-Length`: in every chunked row of the tables above, not measured apart.
+            7. 2, 8 and 32 chunks written at once, interleaved in one run (the run of the tables above; load average 17 at its start, 5 at its end): many small files 1.87 / 2.11 / 1.96 s median (fastest 1.86 / 1.61 / 1.35 s), large files 2.25 / 2.05 / 2.17 s. No writer count wins consistently; the spread between repetitions of one method (up to 2x) is larger than the differences.
+            8. CPU time per run (the tables' CPU column, the whole process: the peer's serving threads too): large files, the zstd path 2.1 to 3.4 s against gzip's 1.4 to 2.3 s; many small files 2.3 to 4.0 s against 2.6 to 3.4 s. On 2 cores wall time cannot go below half the CPU time, so even perfectly parallel the zstd path cannot beat gzip by more than about 1.3x (large files) to 2x (many small files) here: the 5x target needs less work per byte, not more overlap.
+            9. Profile (JFR execution and native-method samples over a whole run, other builds running): the threads of the chunked path were seldom on a core; among their samples, file opens and writes (unpacking), the HttpClient's response stream, SHA-256 of the chunks and the chunk-cache writes came first, zstd decompression last (under 5%). SHA-256 in this JVM ran at 450 to 600 MB/s (200 MiB hashed in a loop, same machine), so hashing the files is about 0.4 s of CPU and hashing the chunks another 0.15 to 0.3 s.
+            10. Is every file's sha256 redundant once the chunks are checked? Not with the current trust: the chunk digests come from the manifest, which comes from the peer; the node trusts only the content digest the version names, and only the files' hashes tie the bytes to it. Dropping them needs a manifest the node can trust (its sha256 recorded with the version in ZooKeeper by the node that verified the upload); then the chunk check alone covers every byte and saves the ~0.4 s of CPU of hashing 200 MiB of files. Not built: it changes what the cluster records.
+            11. Does the baseline do the same work? The same verification of the content (every file's sha256, the content digest), but no check of the compressed bytes beyond gzip's CRC-32, no chunk cache (the chunked path writes the 82 or 156 MiB of chunks to disk beside the files) and no staging directory: the comparison favours gzip.
+
+            The target is missed on both profiles, on this 2-vCPU VM shared with other builds. Not tried yet: trusting an authenticated manifest instead of hashing every file (10), writing the chunk cache after the commit or in the background, hashing split files as their parts arrive instead of after the last one, and more cores. Rerun on the real nodes before quoting any of these figures.
             """;
 
     private CodePathBenchmark() {
@@ -271,8 +279,7 @@ public final class CodePathBenchmark {
                     - **CPU**: the process's CPU time during the run (`OperatingSystemMXBean.getProcessCpuTime`: the peer's serving threads included), less sensitive than wall time to the other work on the machine.
                     - **stages**: the fetch's own measurement (`FetchStages`, as a cold start records them): each stage is the wall time during which at least one chunk was in it, so the three overlap and may sum to more than the median time.
 
-                    %s
-                    %s""", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME).replaceAll("\\.\\d+", ""),
+                    %s%s""", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME).replaceAll("\\.\\d+", ""),
                     Runtime.getRuntime().availableProcessors(), cpu, Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim(),
                     System.getProperty("java.vm.name"), Runtime.version(), commit,
                     dirty.isEmpty() || dirty.equals("unknown") ? "" : " + uncommitted changes", loadStart, Machine.loadAverage(),
