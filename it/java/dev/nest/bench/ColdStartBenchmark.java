@@ -38,7 +38,7 @@ import java.util.stream.Stream;
  * {@code nest.bench.starts} (30 per case), {@code nest.bench.runtimes} (nodejs,java), {@code nest.bench.sizes-mib}
  * (1,50), {@code nest.bench.baseline} (true: measure {@code docker run} when Docker answers), {@code nest.bench.fetched}
  * (true: also cold starts whose code a peer node in this process holds, fetched during the start; only: those
- * alone, printed and not written to the doc). Writes its section of
+ * alone, written to their own section). Writes its section of
  * docs/BENCHMARKS.md unless {@code NEST_BENCH_DOCS=false}.
  */
 public final class ColdStartBenchmark {
@@ -173,9 +173,32 @@ public final class ColdStartBenchmark {
                 + " `/health`, loads the function and sends the first invocation, all from the client.\n\n"
                 + table + "\n" + String.join("; ", verdicts) + ".\n\n" + WHERE_THE_TIME_GOES;
         System.out.println(heading(driver) + "\n\n" + body);
-        if (others && !"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
-            BenchmarksDoc.writeSection(Path.of("docs", "BENCHMARKS.md"), heading(driver), body);
+        if (!others) {
+            // the fetched starts alone: their own section, so the full run's figures stay as they were measured
+            body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors() + " cores, JDK "
+                    + System.getProperty("java.runtime.version") + ", two nodes in-process with the `" + driver + "` driver.\n\n"
+                    + "Command: `distribution/bench-coldstart.sh -Dnest.bench.fetched=only` (a full run puts these rows in"
+                    + " the section of its driver instead). Each start is a new function whose code is not on the measured"
+                    + " node: a second node in the same process (its own data directory, both on one ZooKeeper server,"
+                    + " `cluster.artifact-replicas: 1`) takes each start's upload (a new package each time: the same files"
+                    + " plus a unique one), and the measured node fetches it over loopback HTTP during the cold start, on a"
+                    + " warm-pool pod. Phases are the invocation record's: `fetch` (downloading the manifest and chunks and"
+                    + " keeping the chunks), `decompress` (each chunk's sha256 check and decompression), `unpack` (writing"
+                    + " and hashing the files, the content digest check, the commit); the three run pipelined chunk by"
+                    + " chunk, each is the time during which at least one chunk was in it, so they overlap. The 50 MiB"
+                    + " package is one incompressible file (split across 13 chunks), the 1 MiB one fits in one chunk."
+                    + " Node.js only: a fetched Java package lacks the classes its uploading node compiled, so it cannot"
+                    + " be loaded yet.\n\n" + table + "\n" + String.join("; ", verdicts) + ".\n";
+            System.out.println(fetchedHeading(driver) + "\n\n" + body);
         }
+        if (!"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
+            BenchmarksDoc.writeSection(Path.of("docs", "BENCHMARKS.md"), others ? heading(driver) : fetchedHeading(driver), body);
+        }
+    }
+
+    /** The section of a run of the fetched starts alone. */
+    static String fetchedHeading(String driver) {
+        return "## Cold start: code fetched from a peer (" + driver + " driver)";
     }
 
     /**
