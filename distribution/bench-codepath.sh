@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs dev.nest.bench.CodePathBenchmark: 200 MiB of package content fetched from a peer on loopback, decompressed,
-# verified and unpacked with zstd chunks, lz4 chunks (both parallel) and one gzip stream (the JDK's), in the same
-# run. Prints a report; a full run (200 MiB, >= 3 repetitions) also writes the section
-# "Code path: fetch, decompress, verify, unpack" of docs/BENCHMARKS.md. About two minutes on 2 cores.
+# verified and unpacked with zstd chunks (8, 2 and 32 chunks written at once), lz4 chunks (all parallel) and one
+# gzip stream (the JDK's), in the same run, for two content profiles: many small files (node_modules-like) and
+# large files (a Java function's fat jars and assets). Prints a report with wall and CPU time and the fetch's
+# stages; a full run (200 MiB, >= 3 repetitions) also writes the section
+# "Code path: fetch, decompress, verify, unpack" of docs/BENCHMARKS.md. About five minutes on 2 cores.
 #
 #   distribution/bench-codepath.sh                                       # full run
 #   NEST_BENCH_CODEPATH_MIB=20 NEST_BENCH_CODEPATH_REPS=1 distribution/bench-codepath.sh   # smoke run

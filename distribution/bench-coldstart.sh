@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Cold starts end to end: warm-pool pod vs. new pod vs. `docker run`, Node.js and Java, 1 and 50 MiB packages;
-# writes its section of docs/BENCHMARKS.md (NEST_BENCH_DOCS=false: print only).
+# Cold starts end to end: warm-pool pod vs. new pod vs. `docker run`, Node.js and Java, 1 and 50 MiB packages,
+# and pool-pod starts whose code a peer node (in the same process) holds, so that the node fetches it during the
+# start (fetch, decompress and unpack phases); writes its section of docs/BENCHMARKS.md (NEST_BENCH_DOCS=false:
+# print only). -Dnest.bench.fetched=false leaves the fetched starts out; =only runs them alone, into their own
+# section.
 # Usage: distribution/bench-coldstart.sh [DRIVER] [-Dnest.bench.starts=30 -Dnest.bench.runtimes=nodejs,java ...]
 #   DRIVER: process (default), docker, or any installed sandbox driver.
 set -euo pipefail

@@ -29,13 +29,16 @@ import java.util.stream.Stream;
  * Cold starts end to end: for a Node.js and a Java function with code packages of 1 MiB and 50 MiB, the latency of
  * the first request (client send to response) with a warm-pool pod available, the same with the pool disabled
  * (size 0), and, when a Docker engine answers, the baseline of {@code docker run} of the same runtime image with the
- * same unpacked code mounted until its first response. Every cold start is a new function (created, invoked once,
- * deleted); the pool-hit runs wait until the pool holds a ready pod before each request. Phases come from the
+ * same unpacked code mounted until its first response; and pool-hit cold starts whose code is not on the node yet
+ * (a second node in this process holds it; the measured node fetches it during the start). Every cold start is a
+ * new function (created, invoked once, deleted); the pool-hit runs wait until the pool holds a ready pod before each request. Phases come from the
  * invocation records ({@code GET /api/v1/invocations/{id}}).
  *
  * <p>Parameters (system properties): {@code nest.bench.driver} (process; docker, or any installed driver),
  * {@code nest.bench.starts} (30 per case), {@code nest.bench.runtimes} (nodejs,java), {@code nest.bench.sizes-mib}
- * (1,50), {@code nest.bench.baseline} (true: measure {@code docker run} when Docker answers). Writes its section of
+ * (1,50), {@code nest.bench.baseline} (true: measure {@code docker run} when Docker answers), {@code nest.bench.fetched}
+ * (true: also cold starts whose code a peer node in this process holds, fetched during the start; only: those
+ * alone, written to their own section). Writes its section of
  * docs/BENCHMARKS.md unless {@code NEST_BENCH_DOCS=false}.
  */
 public final class ColdStartBenchmark {
@@ -100,6 +103,9 @@ public final class ColdStartBenchmark {
         List<Integer> sizes = Stream.of(System.getProperty("nest.bench.sizes-mib", "1,50").split(","))
                 .map(String::trim).map(Integer::parseInt).toList();
         boolean baseline = Boolean.parseBoolean(System.getProperty("nest.bench.baseline", "true")) && dockerAnswers();
+        String fetched = System.getProperty("nest.bench.fetched", "true");
+        boolean fetchedCases = fetched.equals("true") || fetched.equals("only");
+        boolean others = !fetched.equals("only");
 
         Path tmp = Files.createTempDirectory("nest-coldstart-bench");
         Path fns = Files.createDirectories(tmp.resolve("functions"));
@@ -119,9 +125,10 @@ public final class ColdStartBenchmark {
                 |---|---:|---|---:|---:|---:|---:|---|
                 """);
         List<String> verdicts = new ArrayList<>();
-        try (NestServer server = NestServer.start(config)) {
-            ColdStartBenchmark b = new ColdStartBenchmark("http://127.0.0.1:" + server.port(), tmp.resolve("data"));
-            for (String runtime : runtimes) {
+        try (NestServer server = others ? NestServer.start(config) : null) {
+            ColdStartBenchmark b = server == null ? null
+                    : new ColdStartBenchmark("http://127.0.0.1:" + server.port(), tmp.resolve("data"));
+            for (String runtime : others ? runtimes : List.<String>of()) {
                 for (int mib : sizes) {
                     Path code = b.writePackage(tmp, runtime, mib);
                     String digest = b.upload(code, runtime);
@@ -143,20 +150,106 @@ public final class ColdStartBenchmark {
                 }
             }
         }
+        if (fetchedCases) {
+            fetchedFromAPeer(config, tmp, runtimes, sizes, starts, table, verdicts);
+            System.out.println(table);
+        }
         String body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors() + " cores, JDK "
                 + System.getProperty("java.runtime.version") + ", the node in-process with the `" + driver + "` driver.\n\n"
                 + "Command: `distribution/bench-coldstart.sh` (options: `-Dnest.bench.driver=docker`, "
-                + "`-Dnest.bench.starts=N`). Each start is a new function created, invoked once from a client on the same"
-                + " machine and deleted; end to end is the client's send to the response; phases are the invocation"
+                + "`-Dnest.bench.starts=N`, `-Dnest.bench.fetched=false`). Each start is a new function created, invoked"
+                + " once from a client on the same machine and deleted; end to end is the client's send to the response; phases are the invocation"
                 + " record's (`pool`: taking a pool pod; `pod`: creating a pod until its host is healthy; `load`: `/load`"
-                + " of the unpacked code; `init`: the function's own initialisation; `queue`: the rest of the wait; the"
-                + " code is already on the node, so there are no fetch/decompress/unpack phases). The `docker run`"
+                + " of the unpacked code; `init`: the function's own initialisation; `queue`: the rest of the wait). In the"
+                + " pool and new-pod rows the code is already on the node, so there are no fetch/decompress/unpack phases."
+                + " In the \"code fetched from a peer\" rows it is not: a second node in the same process (its own data"
+                + " directory, both on one ZooKeeper server, `cluster.artifact-replicas: 1`) takes each start's upload (a new"
+                + " package each time: the same files plus a unique one), and the measured node fetches it over loopback"
+                + " HTTP during the cold start (`fetch`: download and keeping the chunks; `decompress`: chunk sha256 check and"
+                + " decompression; `unpack`: writing and hashing the files, the content digest check and the commit; the"
+                + " three run pipelined chunk by chunk, so they overlap). Node.js only: a fetched Java package lacks the"
+                + " classes its uploading node compiled, so it cannot be loaded yet. The `docker run`"
                 + " baseline starts the runtime image with the same unpacked code mounted read-only, waits for its"
                 + " `/health`, loads the function and sends the first invocation, all from the client.\n\n"
                 + table + "\n" + String.join("; ", verdicts) + ".\n\n" + WHERE_THE_TIME_GOES;
         System.out.println(heading(driver) + "\n\n" + body);
+        if (!others) {
+            // the fetched starts alone: their own section, so the full run's figures stay as they were measured
+            body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors() + " cores, JDK "
+                    + System.getProperty("java.runtime.version") + ", two nodes in-process with the `" + driver + "` driver.\n\n"
+                    + "Command: `distribution/bench-coldstart.sh -Dnest.bench.fetched=only` (a full run puts these rows in"
+                    + " the section of its driver instead). Each start is a new function whose code is not on the measured"
+                    + " node: a second node in the same process (its own data directory, both on one ZooKeeper server,"
+                    + " `cluster.artifact-replicas: 1`) takes each start's upload (a new package each time: the same files"
+                    + " plus a unique one), and the measured node fetches it over loopback HTTP during the cold start, on a"
+                    + " warm-pool pod. Phases are the invocation record's: `fetch` (downloading the manifest and chunks and"
+                    + " keeping the chunks), `decompress` (each chunk's sha256 check and decompression), `unpack` (writing"
+                    + " and hashing the files, the content digest check, the commit); the three run pipelined chunk by"
+                    + " chunk, each is the time during which at least one chunk was in it, so they overlap. The 50 MiB"
+                    + " package is one incompressible file (split across 13 chunks), the 1 MiB one fits in one chunk."
+                    + " Node.js only: a fetched Java package lacks the classes its uploading node compiled, so it cannot"
+                    + " be loaded yet.\n\n" + table + "\n" + String.join("; ", verdicts) + ".\n";
+            System.out.println(fetchedHeading(driver) + "\n\n" + body);
+        }
         if (!"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
-            BenchmarksDoc.writeSection(Path.of("docs", "BENCHMARKS.md"), heading(driver), body);
+            BenchmarksDoc.writeSection(Path.of("docs", "BENCHMARKS.md"), others ? heading(driver) : fetchedHeading(driver), body);
+        }
+    }
+
+    /** The section of a run of the fetched starts alone. */
+    static String fetchedHeading(String driver) {
+        return "## Cold start: code fetched from a peer (" + driver + " driver)";
+    }
+
+    /**
+     * The cold starts whose code is not on the node: a peer node in this process takes the uploads, the measured
+     * node fetches each package during its cold start (a pool pod, so that the fetch is the larger part).
+     */
+    private static void fetchedFromAPeer(NestConfig single, Path tmp, List<String> runtimes, List<Integer> sizes, int starts,
+                                         StringBuilder table, List<String> verdicts) throws Exception {
+        try (org.apache.curator.test.TestingServer zk = new org.apache.curator.test.TestingServer(true)) {
+            NestConfig.Cluster c = single.cluster();
+            NestConfig.Sidecar s = single.sidecar();
+            List<NestServer> servers = new ArrayList<>();
+            try {
+                for (String id : List.of("peer", "node")) {
+                    int from = id.equals("peer") ? 35_000 : 36_000;
+                    servers.add(NestServer.start(single.withNode(new NestConfig.Node(id, "127.0.0.1", "zone-a", "bench-fetch"))
+                            .withCluster(new NestConfig.Cluster(zk.getConnectString(), 0, Duration.ofSeconds(10),
+                                    c.connectionTimeout(), c.operationTimeout(), 1))
+                            .withSidecar(new NestConfig.Sidecar(s.driver(), from, from + 999, s.startTimeout(), s.maxPods(),
+                                    s.stopGrace(), s.drivers(), s.pool(), s.previousVersionKeepAlive()))
+                            .withDataDir(tmp.resolve(id + "-data"))));
+                }
+                ColdStartBenchmark peer = new ColdStartBenchmark("http://127.0.0.1:" + servers.get(0).port(), tmp.resolve("peer-data"));
+                ColdStartBenchmark node = new ColdStartBenchmark("http://127.0.0.1:" + servers.get(1).port(), tmp.resolve("node-data"));
+                for (String runtime : runtimes) {
+                    if (!runtime.equals("nodejs")) {
+                        // a peer serves a Java package as uploaded: its compiled classes are made on the uploading
+                        // node only, so the fetching node cannot load it (the fetch itself is the same)
+                        System.out.println("fetched from a peer: " + runtime + " left out (no compiled classes in fetched Java packages)");
+                        continue;
+                    }
+                    node.resize(runtime, 1);
+                    for (int mib : sizes) {
+                        Path code = writePackageInto(tmp.resolve("pkg-fetched-" + runtime + "-" + mib), runtime, mib);
+                        DigestSource fresh = i -> {
+                            Files.writeString(code.resolve("start.txt"), runtime + " " + mib + " " + i + " " + System.nanoTime());
+                            return peer.upload(code, runtime);
+                        };
+                        node.coldStarts(runtime, fresh, peer, 1, true, "fetch-warm-up");
+                        Samples got = node.coldStarts(runtime, fresh, peer, starts, true, "fetched");
+                        row(table, runtime, mib, "pool pod, code fetched from a peer", got, true);
+                        verdicts.add(String.format(Locale.ROOT, "%s %d MiB fetched from a peer: p50 %.1f ms end to end", runtime,
+                                mib, got.p(50)));
+                    }
+                    node.resize(runtime, 0);
+                }
+            } finally {
+                for (NestServer n : servers.reversed()) {
+                    n.close();
+                }
+            }
         }
     }
 
@@ -169,7 +262,12 @@ public final class ColdStartBenchmark {
 
     /** A function package of about {@code mib} MiB: the handler and an incompressible filler file. */
     private Path writePackage(Path tmp, String runtime, int mib) throws IOException {
-        Path dir = Files.createDirectories(tmp.resolve("pkg-" + runtime + "-" + mib));
+        return writePackageInto(tmp.resolve("pkg-" + runtime + "-" + mib), runtime, mib);
+    }
+
+    /** {@link #writePackage(Path, String, int)} into {@code dir}. */
+    private static Path writePackageInto(Path target, String runtime, int mib) throws IOException {
+        Path dir = Files.createDirectories(target);
         if (runtime.equals("java")) {
             Files.writeString(dir.resolve("Handler.java"), """
                     import dev.nest.fn.Context;
@@ -222,19 +320,37 @@ public final class ColdStartBenchmark {
     }
 
     private Samples coldStarts(String runtime, String digest, int n, boolean poolHit, String tag) throws Exception {
+        return coldStarts(runtime, i -> digest, this, n, poolHit, tag);
+    }
+
+    /**
+     * {@code n} cold starts on this node of new functions of the code {@code digestOf} gives for each start; the
+     * functions are created and deleted through {@code via} (another node: a peer holds the code and this node
+     * fetches it; the request then carries {@code X-Nest-Forwarded-By}, so this node serves it itself).
+     */
+    private Samples coldStarts(String runtime, DigestSource digestOf, ColdStartBenchmark via, int n, boolean poolHit,
+                               String tag) throws Exception {
         Samples out = new Samples();
+        boolean fetched = via != this;
         for (int i = 0; i < n; i++) {
+            String digest = digestOf.digest(i);
             String name = "cs-" + runtime + "-" + tag + "-" + i + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
-            send(HttpRequest.newBuilder(URI.create(base + "/api/v1/functions")).header("Content-Type", "application/json")
+            send(HttpRequest.newBuilder(URI.create(via.base + "/api/v1/functions")).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(Map.of("digest", digest, "spec",
                             Map.of("name", name, "runtime", runtime, "timeout", "30s"))))), 201);
+            if (fetched) {
+                waitForFunction(name);
+            }
             if (poolHit) {
                 waitForPool(runtime, p -> p.path("ready").asInt() >= 1);
             }
             Thread.sleep(20); // let the node settle after the deploy (its catalog watch and reconcile pass)
+            HttpRequest.Builder first = HttpRequest.newBuilder(URI.create(base + "/fn/" + name)).GET();
+            if (fetched) {
+                first.header("X-Nest-Forwarded-By", "bench");
+            }
             long t0 = System.nanoTime();
-            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + "/fn/" + name)).GET().build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> r = http.send(first.build(), HttpResponse.BodyHandlers.ofByteArray());
             double ms = (System.nanoTime() - t0) / 1e6;
             if (r.statusCode() != 200 || r.headers().firstValue("x-nest-cold").isEmpty()) {
                 throw new IllegalStateException("the first request of " + name + " was not a successful cold start: HTTP "
@@ -247,13 +363,34 @@ public final class ColdStartBenchmark {
             if (phases.containsKey("pool") != poolHit) {
                 throw new IllegalStateException("start " + i + " of " + runtime + " expected pool hit " + poolHit + ": " + phases);
             }
+            if (phases.containsKey("fetch") != fetched) {
+                throw new IllegalStateException("start " + i + " of " + runtime + " expected a fetch " + fetched + ": " + phases);
+            }
             out.totalMs().add(ms);
             out.serverMs().add(inv.path("durationMs").asDouble());
             out.phases().add(phases);
-            send(HttpRequest.newBuilder(URI.create(base + "/api/v1/functions/" + name)).DELETE(), 200);
+            send(HttpRequest.newBuilder(URI.create(via.base + "/api/v1/functions/" + name)).DELETE(), 200);
             waitUntilNoInstances();
         }
         return out;
+    }
+
+    /** The code of start {@code i}. */
+    @FunctionalInterface
+    private interface DigestSource {
+        String digest(int i) throws Exception;
+    }
+
+    /** Waits until this node's catalog has function {@code name} (created through a peer). */
+    private void waitForFunction(String name) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/functions/" + name)).GET().build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("function " + name + " did not reach " + base + " within 30 s");
+            }
+            Thread.sleep(5);
+        }
     }
 
     /** Each start is measured on an otherwise idle node: the previous function's pod is gone. */

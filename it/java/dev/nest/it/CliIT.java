@@ -190,6 +190,17 @@ class CliIT {
     }
 
     @Test
+    @Order(8)
+    void invocationsListsTheColdStartWithItsPhases() {
+        Run r = cli("fn", "invocations", "hello", "--server", url, "--limit", "50");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().lines().findFirst().orElse("").startsWith("STARTED"), "a header line: " + r);
+        String cold = r.out().lines().filter(l -> l.contains(" yes ")).findFirst()
+                .orElseThrow(() -> new AssertionError("a cold invocation in " + r));
+        assertTrue(cold.contains("queue=") && cold.contains("load=") && cold.contains("exec="), cold);
+    }
+
+    @Test
     @Order(9)
     void logsShowTheTemplatesLogLine() {
         Run r = Poll.until("'greeting world' in nest fn logs hello", () -> cli("fn", "logs", "hello", "--server", url),

@@ -326,15 +326,16 @@ public final class NestServer implements AutoCloseable {
 
     /**
      * The node agent's code: the package's directory on this node, fetched from a holder first when this node lacks
-     * it; a fetch is reported as the cold start's {@code fetch} phase (download, decompression, verification and
-     * unpacking run pipelined, chunk by chunk, so they are one phase).
+     * it; a fetch is reported as the cold start's {@code fetch}, {@code decompress} (with verification) and
+     * {@code unpack} phases. They run pipelined, chunk by chunk: each phase is the time during which at least one
+     * chunk was in it, so they overlap and may sum to more than the fetch's wall time.
      */
     private static dev.nest.sidecar.CodeSource codeSource(CodeFetcher code) {
         return digest -> {
             Optional<CodeFetcher.Fetch> before = code.lastFetch(digest);
             Optional<java.nio.file.Path> dir = code.ensureLocal(digest);
             Optional<CodeFetcher.Fetch> after = code.lastFetch(digest);
-            Map<String, Double> phases = after.isPresent() && !after.equals(before) ? Map.of("fetch", after.get().millis()) : Map.of();
+            Map<String, Double> phases = after.isPresent() && !after.equals(before) ? after.get().stages().phases() : Map.of();
             return dir.map(d -> new dev.nest.sidecar.CodeDir(d, phases));
         };
     }

@@ -54,8 +54,11 @@ public final class ArtifactStore {
     public static final Set<String> PIN_ALL = java.util.Collections.unmodifiableSet(new java.util.HashSet<>());
     /** How many chunks one fetch downloads at a time from a peer. */
     public static final int FETCH_PARALLELISM = 4;
-    /** How many chunks are written to disk at once: file creation waits on the file system more than on a core. */
-    static final int UNPACK_PARALLELISM = 8;
+    /**
+     * How many chunks are written to disk at once by default: file creation waits on the file system more than on a
+     * core, so more writers than cores pay off.
+     */
+    public static final int UNPACK_PARALLELISM = 8;
     /** The preparation step that does nothing (a peer fetch): the unpacked files are already read-only. */
     private static final Consumer<Path> NO_PREPARE = p -> { };
 
@@ -66,6 +69,7 @@ public final class ArtifactStore {
     private final PackageLimits limits;
     private final long cacheBytes;
     private final Supplier<Set<String>> pinned;
+    private final int unpackParallelism;
     private final ArtifactCache cache = new ArtifactCache();
     private final int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
     private volatile HttpClient http;
@@ -81,6 +85,20 @@ public final class ArtifactStore {
      *                   thread)
      */
     public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned) {
+        this(root, limits, cacheBytes, pinned, UNPACK_PARALLELISM);
+    }
+
+    /**
+     * {@link #ArtifactStore(Path, PackageLimits, long, Supplier)} writing at most {@code unpackParallelism} chunks'
+     * files at once (default {@link #UNPACK_PARALLELISM}; what pays off depends on the file system).
+     *
+     * @throws ArtifactException 500 when {@code unpackParallelism} is below 1
+     */
+    public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned, int unpackParallelism) {
+        if (unpackParallelism < 1) {
+            throw new ArtifactException(500, "unpack parallelism " + unpackParallelism + " is out of range; use 1 or more");
+        }
+        this.unpackParallelism = unpackParallelism;
         this.code = root.resolve("code");
         this.staging = root.resolve("staging");
         this.chunks = root.resolve("chunks");
@@ -440,7 +458,8 @@ public final class ArtifactStore {
                     + String.join(", ", missing.subList(0, Math.min(10, missing.size())))
                     + (missing.size() > 10 ? ", ..." : "") + "; PUT them to /api/v1/artifacts/chunks/{sha256} first");
         }
-        return materialize(m, json, i -> Files.readAllBytes(chunks.resolve(m.chunks().get(i).sha256())), cpus, prepare);
+        return materialize(m, json, i -> Files.readAllBytes(chunks.resolve(m.chunks().get(i).sha256())), false, cpus, prepare,
+                new StageClock(System::nanoTime));
     }
 
     /** Reads chunk {@code i} of a manifest from wherever it comes from. */
@@ -449,32 +468,43 @@ public final class ArtifactStore {
     }
 
     /**
+     * A package fetch's result: the stored package, and how long each stage took when it had to be fetched (empty
+     * when this node held it already).
+     */
+    public record Fetched(Artifact artifact, Optional<FetchStages> stages) {
+    }
+
+    /**
      * Fetches package {@code digest} from the peer at {@code peerBaseUrl} (its API root, e.g.
      * {@code http://10.0.0.2:8080}) unless this node has it: the manifest, then the chunks this node lacks,
-     * {@link #FETCH_PARALLELISM} at a time, each decompressed, verified and unpacked as soon as it arrives.
-     * The chunks are kept, so this node can serve the package in turn.
+     * {@link #FETCH_PARALLELISM} at a time, each verified, decompressed and unpacked as soon as it arrives.
+     * The chunks are kept, so this node can serve the package in turn. Measures the stages (see
+     * {@link FetchStages}).
      *
      * @throws ArtifactException 502 when the peer cannot serve it, 400 when what it serves does not verify
      */
-    public Artifact fetch(String digest, String peerBaseUrl) {
+    public Fetched fetch(String digest, String peerBaseUrl) {
         return fetch(digest, peerBaseUrl, NO_PREPARE);
     }
 
     /** {@link #fetch(String, String)}, then {@code prepare} on the unpacked directory before it is committed. */
-    public Artifact fetch(String digest, String peerBaseUrl, Consumer<Path> prepare) {
+    public Fetched fetch(String digest, String peerBaseUrl, Consumer<Path> prepare) {
         String h = hex(digest);
         Optional<Artifact> existing = find(digest);
         if (existing.isPresent()) {
-            return existing.get();
+            return new Fetched(existing.get(), Optional.empty());
         }
+        StageClock clock = new StageClock(System::nanoTime);
         String base = peerBaseUrl.replaceAll("/+$", "") + "/api/v1/artifacts";
+        long t0 = clock.now();
         byte[] json = get(base + "/manifests/" + digest, "the manifest of " + digest, 64L << 20);
+        clock.record(StageClock.Stage.FETCH, t0, clock.now());
         ChunkManifest m = ChunkManifest.parse(json);
         if (!m.digest().equals("sha256:" + h)) {
             throw new ArtifactException(502, "peer " + peerBaseUrl + " answered with the manifest of " + m.digest() + ", not " + digest);
         }
         Semaphore net = new Semaphore(FETCH_PARALLELISM);
-        return materialize(m, json, i -> {
+        Artifact a = materialize(m, json, i -> {
             String sha = m.chunks().get(i).sha256();
             Path local = chunks.resolve(sha);
             if (Files.exists(local)) {
@@ -482,14 +512,12 @@ public final class ArtifactStore {
             }
             net.acquire();
             try {
-                byte[] bytes = get(base + "/chunks/" + sha, "chunk " + sha, m.chunks().get(i).size());
-                verifyChunk(sha, bytes);
-                writeChunk(sha, bytes);
-                return bytes;
+                return get(base + "/chunks/" + sha, "chunk " + sha, m.chunks().get(i).size());
             } finally {
                 net.release();
             }
-        }, cpus, prepare);
+        }, true, cpus, prepare, clock);
+        return new Fetched(a, Optional.of(clock.times()));
     }
 
     private HttpClient http() {
@@ -507,8 +535,9 @@ public final class ArtifactStore {
 
     /**
      * GETs {@code url}, reading at most {@code max} bytes (a chunk's declared size: a peer cannot make this node
-     * buffer more). Reads the body as a stream into one array: the HttpClient's byte-array handler copies through
-     * a list of small buffers and was several times slower on large chunks.
+     * buffer more). Reads the body as a stream into one array (of the announced length when the peer gives one):
+     * the HttpClient's byte-array handler copies through a list of small buffers and was several times slower on
+     * large chunks.
      */
     private byte[] get(String url, String what, long max) {
         try {
@@ -517,6 +546,20 @@ public final class ArtifactStore {
             try (InputStream in = r.body()) {
                 if (r.statusCode() != 200) {
                     throw new ArtifactException(502, "peer answered " + r.statusCode() + " for " + what + " (" + url + ")");
+                }
+                long length = r.headers().firstValueAsLong("content-length").orElse(-1);
+                if (length > max) {
+                    throw new ArtifactException(502, "peer sent more than the " + max + " bytes of " + what + " (" + url + ")");
+                }
+                if (length >= 0) {
+                    // the size is known: read straight into one array of that size, no intermediate buffers
+                    byte[] body = new byte[(int) length];
+                    int n = in.readNBytes(body, 0, body.length);
+                    if (n < body.length || in.read() != -1) {
+                        throw new ArtifactException(502, "peer sent " + (n < body.length ? n : "more than " + length)
+                                + " bytes of " + what + " but announced " + length + " (" + url + ")");
+                    }
+                    return body;
                 }
                 byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
                 if (body.length > max) {
@@ -535,8 +578,11 @@ public final class ArtifactStore {
     /**
      * Reads every chunk (in parallel, on virtual threads), decompresses and unpacks each one as soon as it is
      * read, with at most {@code cpu} chunks decompressing at once, then checks the content digest and commits.
+     * Each chunk's sha256 is checked once, before anything else uses its bytes; {@code keep}: then store it in the
+     * node's chunk cache (it came from a peer). Records each chunk's stages on {@code clock}.
      */
-    private Artifact materialize(ChunkManifest m, byte[] json, ChunkSource source, int cpu, Consumer<Path> prepare) {
+    private Artifact materialize(ChunkManifest m, byte[] json, ChunkSource source, boolean keep, int cpu,
+                                 Consumer<Path> prepare, StageClock clock) {
         if (m.bytes() > limits.maxBytes() || m.files() > limits.maxEntries()) {
             throw new ArtifactException(400, "the package unpacks to " + m.bytes() + " bytes in " + m.files()
                     + " files; the limits are " + limits.maxBytes() + " bytes and " + limits.maxEntries() + " entries");
@@ -546,9 +592,9 @@ public final class ArtifactStore {
             Files.createDirectories(stage);
             PackageArchive.Unpacked u = new PackageArchive.Unpacked(stage, limits);
             Semaphore decompress = new Semaphore(cpu);
-            Semaphore unpack = new Semaphore(UNPACK_PARALLELISM);
+            Semaphore unpack = new Semaphore(unpackParallelism);
             // bounds the chunks held in memory at once (compressed or raw) whatever the package size
-            Semaphore inFlight = new Semaphore(FETCH_PARALLELISM + UNPACK_PARALLELISM + cpu);
+            Semaphore inFlight = new Semaphore(FETCH_PARALLELISM + unpackParallelism + cpu);
             try (ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor()) {
                 List<Future<?>> tasks = new ArrayList<>();
                 for (int i = 0; i < m.chunks().size(); i++) {
@@ -558,19 +604,30 @@ public final class ArtifactStore {
                         String what = "chunk " + index + " (" + c.sha256() + ")";
                         inFlight.acquire();
                         try {
+                            long t0 = clock.now();
                             byte[] compressed = source.read(index);
-                            verifyChunk(c.sha256(), compressed);
+                            clock.record(StageClock.Stage.FETCH, t0, clock.now());
                             byte[] raw;
                             decompress.acquire();
                             try {
+                                long t1 = clock.now();
+                                verifyChunk(c.sha256(), compressed);
                                 raw = m.codec().decompress(compressed, c.rawSize(), what);
+                                clock.record(StageClock.Stage.DECOMPRESS, t1, clock.now());
                             } finally {
                                 decompress.release();
+                            }
+                            if (keep) {
+                                long t2 = clock.now();
+                                writeChunk(c.sha256(), compressed);
+                                clock.record(StageClock.Stage.FETCH, t2, clock.now());
                             }
                             // writing files is mostly waiting on the file system: more writers than cores pay off
                             unpack.acquire();
                             try {
+                                long t3 = clock.now();
                                 PackageArchive.unpack(raw, what, u);
+                                clock.record(StageClock.Stage.UNPACK, t3, clock.now());
                             } finally {
                                 unpack.release();
                             }
@@ -599,6 +656,7 @@ public final class ArtifactStore {
                 Thread.currentThread().interrupt();
                 throw new ArtifactException(500, "interrupted while unpacking " + m.digest(), e);
             }
+            long t4 = clock.now();
             TreeMap<String, String> hashes = u.finish();
             String actual = digestOf(hashes);
             if (!actual.equals(m.digest())) {
@@ -610,7 +668,9 @@ public final class ArtifactStore {
                         + " files but its chunks hold " + hashes.size());
             }
             writeAtomically(manifests.resolve(hex(m.digest()) + ".json"), json);
-            return commit(stage, m.digest(), hashes.size(), u.bytes.get(), Optional.of(m.codec()), prepare, true);
+            Artifact a = commit(stage, m.digest(), hashes.size(), u.bytes.get(), Optional.of(m.codec()), prepare, true);
+            clock.record(StageClock.Stage.UNPACK, t4, clock.now());
+            return a;
         } catch (IOException e) {
             throw new ArtifactException(500, "cannot store package " + m.digest() + ": " + e.getMessage(), e);
         } finally {

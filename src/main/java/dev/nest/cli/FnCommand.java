@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
 /** {@code nest fn ...}: manage and call functions on a Nest server. */
 @Command(name = "fn", mixinStandardHelpOptions = true, description = "Manage and invoke functions.",
         subcommands = {FnCommand.Init.class, FnCommand.Deploy.class, FnCommand.Invoke.class, FnCommand.Ls.class,
-                FnCommand.Versions.class, FnCommand.Rollback.class, FnCommand.Logs.class, FnCommand.Delete.class})
+                FnCommand.Versions.class, FnCommand.Rollback.class, FnCommand.Logs.class, FnCommand.Invocations.class,
+                FnCommand.Delete.class})
 public final class FnCommand implements Runnable {
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -335,11 +336,8 @@ public final class FnCommand implements Runnable {
             if (verbose && !id.isEmpty()) {
                 try {
                     JsonNode inv = api.get("/api/v1/invocations/" + id).path("invocation");
-                    StringBuilder sb = new StringBuilder("\nphases (ms):");
-                    inv.path("phases").fields().forEachRemaining(e ->
-                            sb.append(String.format(" %s=%.2f", e.getKey(), e.getValue().asDouble())));
-                    sb.append(String.format("  total=%.2f", inv.path("durationMs").asDouble()));
-                    out().println(sb);
+                    out().println("\nphases (ms): " + phases(inv.path("phases"))
+                            + String.format(java.util.Locale.ROOT, "  total=%.2f", inv.path("durationMs").asDouble()));
                 } catch (CliException e) {
                     out().println("(phase timings unavailable: " + e.getMessage() + ")");
                 }
@@ -425,6 +423,45 @@ public final class FnCommand implements Runnable {
                 out().printf("%s %-5s %s %s%n", l.path("at").asText(), l.path("level").asText().toUpperCase(),
                         l.path("invocationId").asText().isEmpty() ? "[" + l.path("instance").asText() + "]"
                                 : l.path("invocationId").asText(), l.path("text").asText());
+            }
+            return 0;
+        }
+    }
+
+    /**
+     * An invocation's phases as {@code name=ms} in the record's order; when the code was fetched, a note that
+     * {@code fetch}, {@code decompress} and {@code unpack} overlap (they run pipelined, chunk by chunk).
+     */
+    static String phases(JsonNode phases) {
+        StringBuilder sb = new StringBuilder();
+        phases.fields().forEachRemaining(e -> sb.append(sb.isEmpty() ? "" : " ")
+                .append(String.format(java.util.Locale.ROOT, "%s=%.2f", e.getKey(), e.getValue().asDouble())));
+        if (phases.has("fetch")) {
+            sb.append(" (fetch, decompress and unpack overlap)");
+        }
+        return sb.toString();
+    }
+
+    @Command(name = "invocations", mixinStandardHelpOptions = true,
+            description = "List a function's recent invocations on this node, newest first, with their phase timings.")
+    static final class Invocations extends Base {
+        @Parameters(index = "0")
+        String name;
+        @Mixin
+        Server server;
+        @Option(names = "--limit", defaultValue = "20", description = "how many (default: 20)")
+        int limit;
+
+        @Override
+        int execute() {
+            JsonNode list = server.client().get("/api/v1/invocations?function=" + URLEncoder.encode(name, StandardCharsets.UTF_8)
+                    + "&" + server.ns() + "&limit=" + limit).path("invocations");
+            out().printf("%-24s  %-36s  %7s  %6s  %-4s  %10s  %s%n", "STARTED", "ID", "VERSION", "STATUS", "COLD",
+                    "TOTAL (ms)", "PHASES (ms)");
+            for (JsonNode i : list) {
+                out().printf(java.util.Locale.ROOT, "%-24s  %-36s  %7d  %6d  %-4s  %10.2f  %s%n", i.path("startedAt").asText(),
+                        i.path("id").asText(), i.path("version").asInt(), i.path("status").asInt(),
+                        i.path("cold").asBoolean() ? "yes" : "no", i.path("durationMs").asDouble(), phases(i.path("phases")));
             }
             return 0;
         }

@@ -2,6 +2,7 @@ package dev.nest.deploy;
 
 import dev.nest.artifact.Artifact;
 import dev.nest.artifact.ArtifactStore;
+import dev.nest.artifact.FetchStages;
 import dev.nest.common.NestException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,8 +39,10 @@ public final class CodeFetcher {
      * @param from   the node it was fetched from
      * @param millis wall time of the fetch, which overlaps download, decompression and unpacking of the chunks
      * @param files  files unpacked, or -1 when not known
+     * @param stages the time of each stage of the fetch (download, decompression with verification, unpacking),
+     *               which overlap: see {@link FetchStages}
      */
-    public record Fetch(String digest, String from, double millis, int files) {
+    public record Fetch(String digest, String from, double millis, int files, FetchStages stages) {
     }
 
     public CodeFetcher(ArtifactStore artifacts, ArtifactHolders holders) {
@@ -83,10 +86,15 @@ public final class CodeFetcher {
         for (ArtifactHolders.Node h : from) {
             long t0 = System.nanoTime();
             try {
-                Artifact a = artifacts.fetch(digest, h.baseUrl());
-                Fetch f = new Fetch(digest, h.node(), (System.nanoTime() - t0) / 1e6, a.files());
+                ArtifactStore.Fetched fetched = artifacts.fetch(digest, h.baseUrl());
+                Artifact a = fetched.artifact();
+                double millis = (System.nanoTime() - t0) / 1e6;
+                Fetch f = new Fetch(digest, h.node(), millis, a.files(),
+                        fetched.stages().orElse(new FetchStages(millis, 0, 0, 0)));
                 fetches.put(digest, f);
-                LOG.info("fetched package " + digest + " from node " + h.node() + " in " + Math.round(f.millis()) + " ms");
+                LOG.info("fetched package " + digest + " from node " + h.node() + " in " + Math.round(f.millis()) + " ms (fetch "
+                        + Math.round(f.stages().fetchMs()) + " ms, decompress " + Math.round(f.stages().decompressMs())
+                        + " ms, unpack " + Math.round(f.stages().unpackMs()) + " ms, overlapping)");
                 try {
                     holders.record(digest, holders.self());
                 } catch (NestException e) {

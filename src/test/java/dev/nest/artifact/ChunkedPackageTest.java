@@ -299,13 +299,21 @@ class ChunkedPackageTest {
         try {
             String url = "http://127.0.0.1:" + server.getAddress().getPort();
             ArtifactStore node = new ArtifactStore(tmp.resolve("node"), PackageLimits.DEFAULT);
-            Artifact got = node.fetch(a.digest(), url);
+            ArtifactStore.Fetched fetched = node.fetch(a.digest(), url);
+            Artifact got = fetched.artifact();
             assertEquals(a.digest(), got.digest());
+            FetchStages stages = fetched.stages().orElseThrow(() -> new AssertionError("a fetch reports its stages"));
+            assertEquals(List.of("fetch", "decompress", "unpack"), List.copyOf(stages.phases().keySet()));
+            for (double ms : stages.phases().values()) {
+                assertTrue(ms > 0 && ms <= stages.totalMs(), "each stage lies within the fetch: " + stages);
+            }
             int chunks = ChunkManifest.parse(peer.manifest(a.digest()).orElseThrow()).chunks().size();
             assertEquals(chunks, chunkGets.get(), "every chunk fetched once");
             assertArrayEquals(Files.readAllBytes(src.resolve("big.bin")), Files.readAllBytes(got.codeDir().resolve("big.bin")));
             assertTrue(node.manifest(a.digest()).isPresent(), "the node can serve it in turn");
-            assertEquals(got.codeDir(), node.fetch(a.digest(), url).codeDir(), "cached: no second fetch");
+            ArtifactStore.Fetched again = node.fetch(a.digest(), url);
+            assertEquals(got.codeDir(), again.artifact().codeDir(), "cached: no second fetch");
+            assertEquals(Optional.empty(), again.stages(), "nothing fetched, no stages");
             assertEquals(chunks, chunkGets.get());
             ArtifactException e = assertThrows(ArtifactException.class, () -> node.fetch("sha256:" + "a".repeat(64), url));
             assertEquals(502, e.status());

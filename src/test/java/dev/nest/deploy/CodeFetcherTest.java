@@ -66,7 +66,10 @@ class CodeFetcherTest {
             Optional<Path> dir = fetcher.ensureLocal(a.digest());
             assertTrue(dir.isPresent());
             assertEquals("exports.handler = async () => 1;\n", Files.readString(dir.get().resolve("index.js")));
-            assertEquals("h", fetcher.lastFetch(a.digest()).orElseThrow().from());
+            CodeFetcher.Fetch f = fetcher.lastFetch(a.digest()).orElseThrow();
+            assertEquals("h", f.from());
+            assertEquals(java.util.List.of("fetch", "decompress", "unpack"), java.util.List.copyOf(f.stages().phases().keySet()));
+            assertTrue(f.stages().fetchMs() > 0 && f.stages().unpackMs() > 0, "measured stages: " + f.stages());
             assertEquals(Set.of("h", "me"), holders.recorded.get(a.digest()));
             assertEquals(dir, fetcher.ensureLocal(a.digest()), "the second call finds it on disk");
         } finally {

@@ -58,6 +58,26 @@ class NodeMetricsTest {
     }
 
     @Test
+    void aFetchedPackageAddsItsFetchDecompressAndUnpackPhases() {
+        Map<String, Double> phases = new LinkedHashMap<>();
+        phases.put("queue", 0.1);
+        phases.put("pool", 0.02);
+        phases.put("fetch", 40.0);
+        phases.put("decompress", 12.0);
+        phases.put("unpack", 30.0);
+        phases.put("load", 4.0);
+        phases.put("exec", 1.0);
+        metrics.record(record("default/f", 200, 70, true, phases));
+        String text = metrics.render();
+        for (String p : java.util.List.of("fetch", "decompress", "unpack")) {
+            assertTrue(text.contains("nest_cold_start_phase_seconds_count{function=\"default/f\",phase=\"" + p + "\"} 1\n"), text);
+        }
+        assertTrue(text.contains("nest_cold_start_phase_seconds_bucket{function=\"default/f\",phase=\"fetch\",le=\"0.025\"} 0\n"), text);
+        assertTrue(text.contains("nest_cold_start_phase_seconds_bucket{function=\"default/f\",phase=\"fetch\",le=\"0.05\"} 1\n"), text);
+        assertTrue(text.contains("nest_cold_start_phase_seconds_sum{function=\"default/f\",phase=\"decompress\"} 0.012\n"), text);
+    }
+
+    @Test
     void gaugesAreReadAtEachScrape() {
         String text = metrics.render();
         assertTrue(text.contains("nest_pool_size{runtime=\"nodejs\"} 2\n"), text);

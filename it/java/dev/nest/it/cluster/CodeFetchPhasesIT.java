@@ -1,0 +1,126 @@
+package dev.nest.it.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nest.NestServer;
+import dev.nest.config.NestConfig;
+import dev.nest.it.Engines;
+import dev.nest.it.Fixtures;
+import dev.nest.it.Http;
+import dev.nest.it.Poll;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A cold start on a node that lacks the function's code: two in-process nodes on one ZooKeeper server, the package
+ * kept by one only ({@code cluster.artifact-replicas: 1}); the other fetches it from its holder over HTTP, and the
+ * invocation record shows the fetch's three stages ({@code fetch}, {@code decompress}, {@code unpack}) between
+ * pod acquisition and {@code load}. The package is large enough (several chunks) for the stages to overlap.
+ */
+class CodeFetchPhasesIT {
+    @TempDir
+    static Path scratch;
+
+    static TestingServer zookeeper;
+    static final List<NestServer> nodes = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        Engines.requireNode();
+        zookeeper = new TestingServer(true);
+        NestConfig d = NestConfig.defaults();
+        NestConfig.Cluster c = d.cluster();
+        for (int i = 0; i < 2; i++) {
+            String id = "f" + (i + 1);
+            NestConfig.Sidecar s = d.sidecar();
+            int from = 33_000 + i * 500;
+            NestConfig config = d.withNode(new NestConfig.Node(id, "127.0.0.1", "zone-a", "it-fetch"))
+                    .withCluster(new NestConfig.Cluster(zookeeper.getConnectString(), 0, Duration.ofSeconds(10),
+                            c.connectionTimeout(), c.operationTimeout(), 1))
+                    .withSidecar(new NestConfig.Sidecar(s.driver(), from, from + 499, s.startTimeout(), s.maxPods(),
+                            s.stopGrace(), s.drivers(), new NestConfig.Pool(Map.of("nodejs", 0, "java", 0), s.pool().idle()),
+                            s.previousVersionKeepAlive()));
+            nodes.add(Fixtures.startNode(config, scratch.resolve(id + "/data"),
+                    Files.createDirectories(scratch.resolve(id + "/functions"))));
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (NestServer n : nodes) {
+            n.close();
+        }
+        if (zookeeper != null) {
+            zookeeper.close();
+        }
+    }
+
+    @Test
+    void aColdStartThatFetchesTheCodeRecordsFetchDecompressAndUnpack() {
+        Http holder = Http.local(nodes.get(0).port());
+        Http lacking = Http.local(nodes.get(1).port());
+        // 12 MiB of files: about three 4 MiB chunks
+        StringBuilder filler = new StringBuilder();
+        for (int i = 0; filler.length() < 1 << 20; i++) {
+            filler.append("// line ").append(i).append(" of a generated module, to fill the package\n");
+        }
+        Map<String, String> files = new java.util.LinkedHashMap<>();
+        files.put("index.js", "exports.handler = async () => ({ v: 'fetched' });\n");
+        for (int i = 0; i < 12; i++) {
+            files.put("lib/module-" + i + ".js", filler + "module.exports = " + i + ";\n");
+        }
+        Http.Response up = holder.post("/api/v1/artifacts?runtime=nodejs", "application/zip", Fixtures.zip(scratch, files));
+        assertEquals(201, up.status(), up::toString);
+        String digest = up.json().path("digest").asText();
+        Http.Response d = holder.postJson("/api/v1/functions/fetched/versions", Map.of("spec",
+                Map.of("runtime", "nodejs", "handler", "index.handler", "timeout", "30s"), "digest", digest));
+        assertEquals(201, d.status(), d::toString);
+        assertEquals(404, lacking.get("/api/v1/artifacts/manifests/" + digest).status(),
+                "cluster.artifact-replicas 1: only the node that took the upload holds the package");
+        Poll.until("the function on node f2", () -> lacking.get("/api/v1/functions/fetched").status(), s -> s == 200);
+
+        // a forwarded request is served where it arrives: a cold start on the node without the code
+        Http.Response r = lacking.send(lacking.request("/fn/fetched").header("X-Nest-Forwarded-By", "test").GET());
+        assertEquals(200, r.status(), r::toString);
+        assertEquals("fetched", r.json().path("v").asText());
+        assertEquals(200, lacking.get("/api/v1/artifacts/manifests/" + digest).status(), "f2 keeps the fetched package");
+
+        JsonNode inv = lacking.get("/api/v1/invocations/" + r.header("x-nest-invocation-id").orElseThrow()).json()
+                .path("invocation");
+        JsonNode phases = inv.path("phases");
+        assertTrue(inv.path("cold").asBoolean(), "a cold start: " + inv);
+        List<String> names = new ArrayList<>();
+        phases.fieldNames().forEachRemaining(names::add);
+        int fetch = names.indexOf("fetch");
+        assertTrue(fetch > 0, "a fetch phase: " + phases);
+        assertEquals(List.of("fetch", "decompress", "unpack", "load"), names.subList(fetch, fetch + 4),
+                "the fetch's stages, in order, before load: " + phases);
+        for (String p : List.of("fetch", "decompress", "unpack")) {
+            assertTrue(phases.path(p).asDouble() > 0, p + " measured: " + phases);
+            assertTrue(phases.path(p).asDouble() < inv.path("durationMs").asDouble(), p + " within the invocation: " + inv);
+        }
+
+        // the second request is warm and fetches nothing
+        Http.Response again = lacking.send(lacking.request("/fn/fetched").header("X-Nest-Forwarded-By", "test").GET());
+        JsonNode warm = lacking.get("/api/v1/invocations/" + again.header("x-nest-invocation-id").orElseThrow()).json()
+                .path("invocation").path("phases");
+        assertTrue(!warm.has("fetch") && !warm.has("unpack"), "a warm call has no fetch: " + warm);
+
+        String metrics = lacking.get("/metrics").text();
+        for (String p : List.of("fetch", "decompress", "unpack")) {
+            assertTrue(metrics.contains("nest_cold_start_phase_seconds_count{function=\"default/fetched\",phase=\"" + p + "\"} 1"),
+                    p + " in the per-phase histogram");
+        }
+    }
+}
