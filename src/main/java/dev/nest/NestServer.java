@@ -130,7 +130,7 @@ public final class NestServer implements AutoCloseable {
             timer.mark("cluster");
 
             // cluster: code this node lacks comes from a holder; deploys return once the package is on enough nodes
-            CodeFetcher code = new CodeFetcher(artifacts, cluster.artifactHolders());
+            CodeFetcher code = new CodeFetcher(artifacts, cluster.artifactHolders(), runtimes::prepare);
             // a node that held the previous live version's code fetches a new version's as soon as it sees the deploy
             dev.nest.deploy.CodePrefetcher prefetcher = new dev.nest.deploy.CodePrefetcher(code::ensureLocal, artifacts::digests);
             closers.push(prefetcher);
@@ -331,9 +331,9 @@ public final class NestServer implements AutoCloseable {
      * chunk was in it, so they overlap and may sum to more than the fetch's wall time.
      */
     private static dev.nest.sidecar.CodeSource codeSource(CodeFetcher code) {
-        return digest -> {
+        return (digest, runtime) -> {
             Optional<CodeFetcher.Fetch> before = code.lastFetch(digest);
-            Optional<java.nio.file.Path> dir = code.ensureLocal(digest);
+            Optional<java.nio.file.Path> dir = code.ensureLocal(digest, runtime);
             Optional<CodeFetcher.Fetch> after = code.lastFetch(digest);
             Map<String, Double> phases = after.isPresent() && !after.equals(before) ? after.get().stages().phases() : Map.of();
             return dir.map(d -> new dev.nest.sidecar.CodeDir(d, phases));

@@ -67,6 +67,31 @@ class CodeFetchPhasesIT {
     }
 
     @Test
+    void aJavaFunctionsSourcesAreCompiledWhereverItsPackageIsFetched() {
+        Http holder = Http.local(nodes.get(0).port());
+        Http lacking = Http.local(nodes.get(1).port());
+        Map<String, String> files = Map.of("Handler.java", """
+                import java.util.Map;
+                public class Handler {
+                    public Map<String, Object> handle(Map<String, Object> event, dev.nest.fn.Context context) {
+                        return Map.of("v", "compiled here");
+                    }
+                }
+                """);
+        Http.Response up = holder.post("/api/v1/artifacts?runtime=java", "application/zip", Fixtures.zip(scratch, files));
+        assertEquals(201, up.status(), up::toString);
+        String digest = up.json().path("digest").asText();
+        Http.Response d = holder.postJson("/api/v1/functions/fetched-java/versions", Map.of("spec",
+                Map.of("runtime", "java", "handler", "Handler", "timeout", "30s"), "digest", digest));
+        assertEquals(201, d.status(), d::toString);
+        Poll.until("the function on node f2", () -> lacking.get("/api/v1/functions/fetched-java").status(), s -> s == 200);
+        // the package reached f2 as sources only (chunks carry what was uploaded); f2 compiles them as f1 did
+        Http.Response r = lacking.send(lacking.request("/fn/fetched-java").header("X-Nest-Forwarded-By", "test").GET());
+        assertEquals(200, r.status(), r::toString);
+        assertEquals("compiled here", r.json().path("v").asText());
+    }
+
+    @Test
     void aColdStartThatFetchesTheCodeRecordsFetchDecompressAndUnpack() {
         Http holder = Http.local(nodes.get(0).port());
         Http lacking = Http.local(nodes.get(1).port());

@@ -59,7 +59,7 @@ public final class ArtifactReplicator {
      *
      * @throws NestException 503 when fewer nodes than needed could take a copy
      */
-    public int replicate(String digest) {
+    public int replicate(String digest, String runtime) {
         List<ArtifactHolders.Node> peers = holders.peers();
         if (replicas == 1 || peers.isEmpty()) {
             // nobody needs this node's copy now: record it without holding the deploy up
@@ -90,7 +90,7 @@ public final class ArtifactReplicator {
             }
             try {
                 long p0 = System.nanoTime();
-                push(digest, peer);
+                push(digest, runtime, peer);
                 LOG.fine("package " + digest + " pushed to " + peer.node() + " in " + (System.nanoTime() - p0) / 1_000_000 + " ms");
                 peerRecords.put(peer.node(), recordAsync(digest, peer.node()));
                 have++;
@@ -153,8 +153,11 @@ public final class ArtifactReplicator {
         }
     }
 
-    /** Copies {@code digest} to {@code peer}: the chunks it lacks, then the manifest. */
-    private void push(String digest, ArtifactHolders.Node peer) {
+    /**
+     * Copies {@code digest} to {@code peer}: the chunks it lacks, then the manifest with the runtime, so that the
+     * peer prepares the code as this node did (compiles Java sources).
+     */
+    private void push(String digest, String runtime, ArtifactHolders.Node peer) {
         byte[] manifest = artifacts.manifest(digest).orElseThrow(() -> new NestException(500, "artifact store error",
                 "package " + digest + " has no manifest on this node"));
         ChunkManifest m = ChunkManifest.parse(manifest);
@@ -184,7 +187,8 @@ public final class ArtifactReplicator {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while copying package " + digest);
         }
-        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/manifests"))
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/manifests?runtime="
+                        + java.net.URLEncoder.encode(runtime, java.nio.charset.StandardCharsets.UTF_8)))
                 .timeout(Duration.ofSeconds(120)).header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(manifest)).build());
         if (r.statusCode() != 201) {

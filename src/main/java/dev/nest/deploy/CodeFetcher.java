@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -29,6 +30,7 @@ public final class CodeFetcher {
 
     private final ArtifactStore artifacts;
     private final ArtifactHolders holders;
+    private final BiConsumer<String, Path> prepare;
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
     private final Map<String, Fetch> fetches = new ConcurrentHashMap<>();
 
@@ -45,13 +47,21 @@ public final class CodeFetcher {
     public record Fetch(String digest, String from, double millis, int files, FetchStages stages) {
     }
 
-    public CodeFetcher(ArtifactStore artifacts, ArtifactHolders holders) {
+    /**
+     * @param prepare what a fetched package goes through for its runtime before it is committed, as on the node
+     *                that took the upload ({@code RuntimeRegistry.prepare}: Java sources are compiled)
+     */
+    public CodeFetcher(ArtifactStore artifacts, ArtifactHolders holders, BiConsumer<String, Path> prepare) {
         this.artifacts = artifacts;
         this.holders = holders;
+        this.prepare = prepare;
     }
 
-    /** The unpacked directory of {@code digest}, fetched from a holder when this node lacks it. */
-    public Optional<Path> ensureLocal(String digest) {
+    /**
+     * The unpacked directory of {@code digest}, fetched from a holder when this node lacks it and prepared for
+     * {@code runtime}.
+     */
+    public Optional<Path> ensureLocal(String digest, String runtime) {
         Optional<Artifact> here = artifacts.find(digest);
         if (here.isPresent()) {
             return Optional.of(here.get().codeDir());
@@ -62,7 +72,7 @@ public final class CodeFetcher {
                 if (here.isPresent()) {
                     return Optional.of(here.get().codeDir());
                 }
-                return fetch(digest);
+                return fetch(digest, runtime);
             } finally {
                 locks.remove(digest);
             }
@@ -74,7 +84,7 @@ public final class CodeFetcher {
         return Optional.ofNullable(fetches.get(digest));
     }
 
-    private Optional<Path> fetch(String digest) {
+    private Optional<Path> fetch(String digest, String runtime) {
         List<ArtifactHolders.Node> from;
         try {
             from = new ArrayList<>(holders.holders(digest));
@@ -86,7 +96,7 @@ public final class CodeFetcher {
         for (ArtifactHolders.Node h : from) {
             long t0 = System.nanoTime();
             try {
-                ArtifactStore.Fetched fetched = artifacts.fetch(digest, h.baseUrl());
+                ArtifactStore.Fetched fetched = artifacts.fetch(digest, h.baseUrl(), dir -> prepare.accept(runtime, dir));
                 Artifact a = fetched.artifact();
                 double millis = (System.nanoTime() - t0) / 1e6;
                 Fetch f = new Fetch(digest, h.node(), millis, a.files(),

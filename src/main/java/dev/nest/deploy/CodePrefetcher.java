@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -29,16 +29,16 @@ public final class CodePrefetcher implements FunctionCatalog.Listener, AutoClose
     private static final Logger LOG = Logger.getLogger(CodePrefetcher.class.getName());
     static final int PARALLEL = 2;
 
-    private final Function<String, Optional<Path>> ensureLocal;
+    private final BiFunction<String, String, Optional<Path>> ensureLocal;
     private final Supplier<Set<String>> held;
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("nest-prefetch-", 0).factory());
     private final Semaphore permits = new Semaphore(PARALLEL);
 
     /**
-     * @param ensureLocal fetches a package to this node if it lacks it ({@link CodeFetcher#ensureLocal})
+     * @param ensureLocal fetches a package (digest, runtime) to this node if it lacks it ({@link CodeFetcher#ensureLocal})
      * @param held        the packages unpacked on this node now (must not block)
      */
-    public CodePrefetcher(Function<String, Optional<Path>> ensureLocal, Supplier<Set<String>> held) {
+    public CodePrefetcher(BiFunction<String, String, Optional<Path>> ensureLocal, Supplier<Set<String>> held) {
         this.ensureLocal = ensureLocal;
         this.held = held;
     }
@@ -67,13 +67,14 @@ public final class CodePrefetcher implements FunctionCatalog.Listener, AutoClose
             return;
         }
         try {
-            threads.execute(() -> prefetch(id, now.get().live(), digest.get()));
+            String runtime = now.get().liveVersion().map(v -> v.spec().runtime()).orElseThrow();
+            threads.execute(() -> prefetch(id, now.get().live(), digest.get(), runtime));
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             // shutting down
         }
     }
 
-    private void prefetch(FunctionId id, int version, String digest) {
+    private void prefetch(FunctionId id, int version, String digest, String runtime) {
         try {
             permits.acquire();
         } catch (InterruptedException e) {
@@ -81,7 +82,7 @@ public final class CodePrefetcher implements FunctionCatalog.Listener, AutoClose
         }
         try {
             long t0 = System.nanoTime();
-            if (ensureLocal.apply(digest).isPresent()) {
+            if (ensureLocal.apply(digest, runtime).isPresent()) {
                 LOG.info("prefetched package " + digest + " of " + id + " v" + version + " in "
                         + (System.nanoTime() - t0) / 1_000_000 + " ms");
             } else {

@@ -107,7 +107,7 @@ public final class Deployer {
                     + "with ?runtime=java so that Nest compiles it");
         }
         long t0 = System.nanoTime();
-        int copies = replicator.replicate(digest);
+        int copies = replicator.replicate(digest, spec.runtime());
         long replicated = System.nanoTime();
         FunctionVersion[] made = new FunctionVersion[1];
         FunctionRecord r = registry.update(spec.id(), origin, current -> {

@@ -9,11 +9,11 @@ import java.util.Optional;
 @FunctionalInterface
 public interface CodeSource {
     /**
-     * The unpacked code of package {@code digest} on this node, fetching it first if needed; empty when no
-     * source holds it.
+     * The unpacked code of package {@code digest} on this node, fetching it first if needed and preparing it for
+     * {@code runtime} (Java sources are compiled where the package is unpacked); empty when no source holds it.
      *
-     * @throws RuntimeException with a message naming the package when fetching it failed
+     * @throws RuntimeException with a message naming the package when fetching or preparing it failed
      */
-    Optional<CodeDir> resolve(String digest);
+    Optional<CodeDir> resolve(String digest, String runtime);
 
 }

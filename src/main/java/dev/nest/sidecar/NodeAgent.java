@@ -469,7 +469,7 @@ public final class NodeAgent implements AutoCloseable {
                 awaitHealthy(spec.runtime(), spec.id().toString(), pod, client, System.nanoTime() + config.startTimeout().toNanos(), recent);
                 inst.startPhases.put("pod", (System.nanoTime() - t0) / 1e6);
             }
-            CodeDir codeDir = code.resolve(v.digest()).orElseThrow(() -> new InvokeException(503, "code not available",
+            CodeDir codeDir = code.resolve(v.digest(), v.spec().runtime()).orElseThrow(() -> new InvokeException(503, "code not available",
                     "the code package " + v.digest() + " of " + spec.id() + " version " + v.version()
                             + " is not on node " + nodeId + "; redeploy it"));
             inst.startPhases.putAll(codeDir.phasesMs());

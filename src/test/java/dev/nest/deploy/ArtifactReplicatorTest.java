@@ -105,7 +105,7 @@ class ArtifactReplicatorTest {
     @Test
     void aNodeAloneNeedsNoCopy() throws InterruptedException {
         FakeArtifactHolders holders = new FakeArtifactHolders(List.of());
-        assertEquals(1, new ArtifactReplicator(store, holders, 2).replicate(artifact.digest()));
+        assertEquals(1, new ArtifactReplicator(store, holders, 2).replicate(artifact.digest(), "nodejs"));
         assertTrue(holders.recordedOnce.await(5, java.util.concurrent.TimeUnit.SECONDS), "recorded in the background");
         assertEquals(Set.of("me"), holders.recorded.get(artifact.digest()));
     }
@@ -119,14 +119,14 @@ class ArtifactReplicatorTest {
         try {
             FakeArtifactHolders holders = new FakeArtifactHolders(List.of(
                     new ArtifactHolders.Node("a", "zone-a", url(a)), new ArtifactHolders.Node("b", "zone-b", url(b))));
-            assertEquals(2, new ArtifactReplicator(store, holders, 2).replicate(artifact.digest()));
+            assertEquals(2, new ArtifactReplicator(store, holders, 2).replicate(artifact.digest(), "nodejs"));
             assertEquals(Set.of("me", "b"), holders.recorded.get(artifact.digest()));
             assertEquals(List.of(), sameZone, "the same-zone peer was not needed");
             assertTrue(otherZone.contains("POST /api/v1/artifacts/manifests"), otherZone::toString);
             assertTrue(otherZone.stream().anyMatch(r -> r.startsWith("PUT /api/v1/artifacts/chunks/")), otherZone::toString);
             // a second deploy of the same package finds the copy and pushes nothing
             otherZone.clear();
-            assertEquals(2, new ArtifactReplicator(store, holders, 2).replicate(artifact.digest()));
+            assertEquals(2, new ArtifactReplicator(store, holders, 2).replicate(artifact.digest(), "nodejs"));
             assertEquals(List.of(), otherZone);
         } finally {
             a.stop(0);
@@ -143,7 +143,7 @@ class ArtifactReplicatorTest {
         FakeArtifactHolders holders = new FakeArtifactHolders(new ArrayList<>(List.of(
                 new ArtifactHolders.Node("gone", "zone-b", "http://127.0.0.1:" + closed))));
         NestException e = assertThrows(NestException.class,
-                () -> new ArtifactReplicator(store, holders, 2).replicate(artifact.digest()));
+                () -> new ArtifactReplicator(store, holders, 2).replicate(artifact.digest(), "nodejs"));
         assertEquals(503, e.status());
         assertTrue(e.detail().contains("stored on 1 node(s)") && e.detail().contains("gone")
                 && e.detail().contains("cluster.artifact-replicas"), e.detail());
@@ -156,14 +156,14 @@ class ArtifactReplicatorTest {
             FakeArtifactHolders holders = new FakeArtifactHolders(List.of(new ArtifactHolders.Node("b", "zone-b", url(b))));
             holders.refused.add("b");
             NestException e = assertThrows(NestException.class,
-                    () -> new ArtifactReplicator(store, holders, 2).replicate(artifact.digest()));
+                    () -> new ArtifactReplicator(store, holders, 2).replicate(artifact.digest(), "nodejs"));
             assertEquals(503, e.status());
             assertTrue(e.detail().contains("stored on 1 node(s)") && e.detail().contains("b: copied but not recorded"), e.detail());
 
             holders.refused.clear();
             holders.refused.add("me");
             NestException own = assertThrows(NestException.class,
-                    () -> new ArtifactReplicator(store, holders, 2).replicate(artifact.digest()));
+                    () -> new ArtifactReplicator(store, holders, 2).replicate(artifact.digest(), "nodejs"));
             assertTrue(own.detail().contains("cannot record me"), own.detail());
         } finally {
             b.stop(0);

@@ -61,9 +61,9 @@ class CodeFetcherTest {
                     new ArtifactHolders.Node("h", "zone-b", "http://127.0.0.1:" + server.getAddress().getPort())));
             holders.record(a.digest(), "h");
             ArtifactStore here = new ArtifactStore(tmp.resolve("here"), PackageLimits.DEFAULT);
-            CodeFetcher fetcher = new CodeFetcher(here, holders);
+            CodeFetcher fetcher = new CodeFetcher(here, holders, (runtime, dir) -> { });
 
-            Optional<Path> dir = fetcher.ensureLocal(a.digest());
+            Optional<Path> dir = fetcher.ensureLocal(a.digest(), "nodejs");
             assertTrue(dir.isPresent());
             assertEquals("exports.handler = async () => 1;\n", Files.readString(dir.get().resolve("index.js")));
             CodeFetcher.Fetch f = fetcher.lastFetch(a.digest()).orElseThrow();
@@ -71,7 +71,7 @@ class CodeFetcherTest {
             assertEquals(java.util.List.of("fetch", "decompress", "unpack"), java.util.List.copyOf(f.stages().phases().keySet()));
             assertTrue(f.stages().fetchMs() > 0 && f.stages().unpackMs() > 0, "measured stages: " + f.stages());
             assertEquals(Set.of("h", "me"), holders.recorded.get(a.digest()));
-            assertEquals(dir, fetcher.ensureLocal(a.digest()), "the second call finds it on disk");
+            assertEquals(dir, fetcher.ensureLocal(a.digest(), "nodejs"), "the second call finds it on disk");
         } finally {
             server.stop(0);
         }
@@ -80,7 +80,7 @@ class CodeFetcherTest {
     @Test
     void aPackageNobodyHoldsIsNotFound() {
         ArtifactStore here = new ArtifactStore(tmp.resolve("here"), PackageLimits.DEFAULT);
-        CodeFetcher fetcher = new CodeFetcher(here, new ArtifactReplicatorTest.FakeArtifactHolders(List.of()));
-        assertEquals(Optional.empty(), fetcher.ensureLocal("sha256:" + "ab".repeat(32)));
+        CodeFetcher fetcher = new CodeFetcher(here, new ArtifactReplicatorTest.FakeArtifactHolders(List.of()), (runtime, dir) -> { });
+        assertEquals(Optional.empty(), fetcher.ensureLocal("sha256:" + "ab".repeat(32), "nodejs"));
     }
 }

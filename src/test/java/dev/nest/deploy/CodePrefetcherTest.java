@@ -63,7 +63,7 @@ class CodePrefetcherTest {
         CountDownLatch done = new CountDownLatch(1);
         Thread listener = Thread.currentThread();
         List<Thread> fetchThreads = new CopyOnWriteArrayList<>();
-        try (CodePrefetcher p = new CodePrefetcher(d -> {
+        try (CodePrefetcher p = new CodePrefetcher((d, runtime) -> {
             fetchThreads.add(Thread.currentThread());
             fetched.add(d);
             done.countDown();
@@ -81,7 +81,7 @@ class CodePrefetcherTest {
     @Test
     void aFailingFetchIsOnlyLogged() throws Exception {
         CountDownLatch tried = new CountDownLatch(2);
-        try (CodePrefetcher p = new CodePrefetcher(d -> {
+        try (CodePrefetcher p = new CodePrefetcher((d, runtime) -> {
             tried.countDown();
             if (d.equals(D2)) {
                 throw new IllegalStateException("holder unreachable");

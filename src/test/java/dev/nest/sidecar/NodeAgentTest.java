@@ -81,7 +81,7 @@ class NodeAgentTest {
                 Duration.ZERO, Map.of(), new NestConfig.Pool(Map.of("fake", poolSize), Duration.ofMinutes(10)),
                 previousKeepAlive);
         agent = new NodeAgent(config, "node-1", dir, code, driver, RuntimeRegistry.load(runtimes),
-                digest -> Optional.of(new CodeDir(code, Map.of())), line -> { }, catalog, Clock.systemUTC(), Runnable::run);
+                (digest, runtime) -> Optional.of(new CodeDir(code, Map.of())), line -> { }, catalog, Clock.systemUTC(), Runnable::run);
         return agent;
     }
 
