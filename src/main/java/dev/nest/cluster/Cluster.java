@@ -407,8 +407,11 @@ public final class Cluster implements AutoCloseable {
 
     /**
      * Calls {@code listener} with {@code true} when this node becomes the leader and {@code false} when it stops
-     * being it, on a Curator thread; at once with the current state if this node already leads. Used to run the
-     * leader-only modules (scaler, scheduler).
+     * being it, on the {@code nest-leadership} thread (after the epoch is claimed), never on a Curator thread: a
+     * listener may block (stopping leader-only work writes to ZooKeeper, which waits while it is unreachable), and
+     * Curator delivers connection changes on the thread that tells the latch, so a blocked listener there would
+     * hold back the news that ZooKeeper is gone. At once with the current state if this node already leads. Used
+     * to run the leader-only modules (scaler, scheduler).
      */
     public void onLeadership(java.util.function.Consumer<Boolean> listener) {
         latch.addListener(new org.apache.curator.framework.recipes.leader.LeaderLatchListener() {
@@ -421,7 +424,7 @@ public final class Cluster implements AutoCloseable {
             public void notLeader() {
                 listener.accept(false);
             }
-        });
+        }, leadership);
         if (latch.hasLeadership()) {
             listener.accept(true);
         }
