@@ -34,7 +34,12 @@ final class WindowedScaler implements Scaler {
     @Override
     public Decision decide(FunctionMetrics m, ScalingConfig c, Instant now, ScalerState prev) {
         int seen = Math.max(0, m.instances());
-        int current = Math.max(seen, prev.desired());
+        // instances beyond the last decision count as current only as far as requests need them now (a node
+        // starts instances for requests that wait, and those are adopted); others (a move or a re-placement under
+        // way, an instance draining) are not, or every such overlap would raise the count it placed. A fresh
+        // state (first decision, or a new leader) takes what exists.
+        int current = prev.equals(ScalerState.initial()) ? seen
+                : Math.max(prev.desired(), Math.min(seen, demand(m, c)));
         boolean rose = seen > prev.seen();
         boolean idle = m.inFlight() == 0 && m.idleSince().isPresent();
 
@@ -264,6 +269,17 @@ final class WindowedScaler implements Scaler {
 
     private static Optional<Instant> earliest(Optional<Instant> a, Instant b) {
         return a.isEmpty() || b.isBefore(a.get()) ? Optional.of(b) : a;
+    }
+
+    /** Instances the requests in flight and waiting fill now, at the concurrency target (one each without one). */
+    private static int demand(FunctionMetrics m, ScalingConfig c) {
+        double perInstance = 1;
+        for (MetricTarget t : c.metrics()) {
+            if (t.type() == MetricType.CONCURRENCY) {
+                perInstance = t.target();
+            }
+        }
+        return (int) Math.ceil(m.inFlight() / perInstance - EPS);
     }
 
     private static StringBuilder sep(StringBuilder b) {

@@ -163,6 +163,22 @@ class ScalerTest {
     }
 
     @Test
+    void instancesBeyondTheDecisionAreAdoptedOnlyAsFarAsRequestsNeedThem() {
+        ScalingConfig c = config(1.0, m(MetricType.CONCURRENCY, 1));
+        ScalerState decided4 = new ScalerState(4, Optional.empty(), 0, 4);
+        // a move under way: 5 instances exist for a decision of 4 and 4 requests are in flight; the extra one is
+        // the mover's, and counting it would place a fifth, then a sixth...
+        Decision move = SCALER.decide(steady(5, 4, 0, 0, 0), c, T0, decided4);
+        assertEquals(4, move.desired(), move.reason());
+        // requests waiting made a node start two more: 6 in flight on 6 instances, which are adopted
+        Decision burst = SCALER.decide(steady(6, 6, 0, 0, 0), c, T0, decided4);
+        assertEquals(6, burst.desired(), burst.reason());
+        // a new leader (a fresh state) takes what exists and keeps it through the scale-down delay
+        Decision fresh = SCALER.decide(steady(5, 0, 0, 0, 0), c, T0, ScalerState.initial());
+        assertEquals(5, fresh.desired(), fresh.reason());
+    }
+
+    @Test
     void minAndMaxBoundTheCount() {
         ScalingConfig c = config(0.7, m(MetricType.CONCURRENCY, 1)).withMinMax(3, 8);
         Decision low = SCALER.decide(steady(3, 0.5, 0, 0, 0), c, T0, new ScalerState(3, Optional.empty(), 0, 3));
