@@ -246,17 +246,12 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
 
     @Override
     public List<Peer> peersFor(FunctionId id, int version) {
-        Set<Integer> mine = local.get(id);
-        if (mine != null && mine.contains(version)) {
-            return List.of();
-        }
-        return peersWithInstances(id, version);
-    }
-
-    @Override
-    public List<Peer> peersWithInstances(FunctionId id, int version) {
         Map<Integer, List<Peer>> versions = remote.get(id);
         if (versions == null) {
+            return List.of();
+        }
+        Set<Integer> mine = local.get(id);
+        if (mine != null && mine.contains(version)) {
             return List.of();
         }
         List<Peer> peers = versions.get(version);

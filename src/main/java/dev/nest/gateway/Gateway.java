@@ -245,24 +245,10 @@ public final class Gateway implements AutoCloseable {
         long deadline = t0 + version.spec().timeout().toNanos();
         Call call = new Call(c, c.generation, version, invocationId, started, t0, deadline,
                 started.toEpochMilli() + version.spec().timeout().toMillis(), rest + (query.isEmpty() ? "" : "?" + query));
-        if (!forwarded(c.request)) {
-            List<PeerRoutes.Peer> peers = routes.peersFor(id, version.version());
-            if (!peers.isEmpty()) {
-                new PeerCall(call, peers).next(); // no ready instance here
-                return;
-            }
-            // every instance here busy: another node's ready instance serves now, where waiting or a start here
-            // would not (and a start here would add to what the scaler placed elsewhere)
-            Optional<Lease> free = agent.tryAcquire(version);
-            if (free.isPresent()) {
-                call.forward(free.get());
-                return;
-            }
-            peers = routes.peersWithInstances(id, version.version());
-            if (!peers.isEmpty()) {
-                new PeerCall(call, peers).next();
-                return;
-            }
+        List<PeerRoutes.Peer> peers = routes.peersFor(id, version.version());
+        if (!peers.isEmpty() && !forwarded(c.request)) {
+            new PeerCall(call, peers).next();
+            return;
         }
         acquireAndForward(call);
     }

@@ -37,14 +37,6 @@ public interface PeerRoutes {
      */
     List<Peer> peersFor(FunctionId id, int version);
 
-    /**
-     * The peers that have a ready instance of {@code id} version {@code version}, best first, whether or not this node
-     * has one too: where an invocation goes when every instance here is busy, rather than wait or start one here.
-     */
-    default List<Peer> peersWithInstances(FunctionId id, int version) {
-        return List.of();
-    }
-
     /** A connection to {@code peer} was refused or timed out: leave it out until its registration changes. */
     void unreachable(Peer peer);
 

@@ -80,16 +80,6 @@ final class InstanceSet {
         return new Grant(null, w, starts, false);
     }
 
-    /** The least loaded ready instance with room, taken for one request; null when none has room (nothing waits). */
-    synchronized Instance tryAcquire(long nowNanos) {
-        Instance best = leastLoaded();
-        if (best != null) {
-            best.inFlight++;
-            best.lastUsedNanos = nowNanos;
-        }
-        return best;
-    }
-
     private Instance leastLoaded() {
         Instance best = null;
         for (Instance i : ready) {

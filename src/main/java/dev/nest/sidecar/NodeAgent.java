@@ -249,19 +249,6 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     /**
-     * A ready instance of {@code version} with room for one more request, if this node has one now; nothing waits
-     * and nothing starts otherwise (the gateway then prefers another node's ready instance to a start here).
-     */
-    public Optional<Lease> tryAcquire(FunctionVersion version) {
-        if (closed) {
-            return Optional.empty();
-        }
-        InstanceSet set = sets.get(key(version));
-        Instance i = set == null ? null : set.tryAcquire(System.nanoTime());
-        return i == null ? Optional.empty() : Optional.of(new Lease(i, false, 0, Map.of(), this));
-    }
-
-    /**
      * An instance of {@code version} for one invocation, without blocking: the warm path answers at once; a
      * request that must wait gets a future. Waiting ends at {@code deadlineNanos} or after {@code queue.timeout}.
      *

@@ -122,19 +122,6 @@ class InstanceSetTest {
     }
 
     @Test
-    void tryingForAnInstanceTakesAFreeOneOrNothing() {
-        InstanceSet set = set(1, 10, 100);
-        assertNull(set.tryAcquire(0), "no instance: nothing waits and nothing starts");
-        assertEquals(0, set.waiting());
-        assertEquals(0, set.starting());
-        List<Instance> is = warm(set, 0);
-        assertSame(is.get(0), set.tryAcquire(1));
-        assertNull(set.tryAcquire(2), "the only instance is busy");
-        assertEquals(0, set.waiting());
-        assertEquals(0, set.starting());
-    }
-
-    @Test
     void readyInstancesCountAgainstMax() {
         InstanceSet set = set(1, 3, 100);
         List<Instance> busy = warm(set, 0, 0);
