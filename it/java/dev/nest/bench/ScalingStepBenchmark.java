@@ -111,6 +111,24 @@ public final class ScalingStepBenchmark {
             double firstReady = ps.stream().filter(p -> p.t() >= stepAt && p.ready() > readyBefore).mapToDouble(p -> p.t() - stepAt).findFirst().orElse(Double.NaN);
             int target = ps.stream().filter(p -> p.t() >= stepAt && p.t() < stepAt + 10).mapToInt(Point::desired).max().orElse(0);
             double capacity = ps.stream().filter(p -> p.t() >= stepAt && p.ready() >= target).mapToDouble(p -> p.t() - stepAt).findFirst().orElse(Double.NaN);
+            // the platform's part: each time the scaler asks for more during the step's first 10 s, how long until
+            // that many instances are ready (the highest count itself depends on when the load's random peaks come)
+            double lagMax = 0;
+            List<Double> lags = new ArrayList<>();
+            int asked = before;
+            for (Point p : ps) {
+                if (p.t() < stepAt || p.t() >= stepAt + 10 || p.desired() <= asked) {
+                    continue;
+                }
+                asked = p.desired();
+                int want = asked;
+                double from = p.t();
+                double lag = ps.stream().filter(q -> q.t() >= from && q.ready() >= want).mapToDouble(q -> q.t() - from)
+                        .findFirst().orElse(Double.NaN);
+                lags.add(lag);
+                lagMax = Double.isNaN(lag) ? Double.NaN : Math.max(lagMax, lag);
+            }
+            double lagP50 = lags.isEmpty() ? Double.NaN : lags.stream().sorted().toList().get((lags.size() - 1) / 2);
             List<Double> stepLat = new ArrayList<>();
             List<Double> stepFirst5 = new ArrayList<>();
             List<Double> steadyLat = new ArrayList<>();
@@ -163,14 +181,15 @@ public final class ScalingStepBenchmark {
                     | instances before the step | %d | |
                     | step -> the scaler asks for more instances | %.2f s | <= 1 s |
                     | step -> first new instance ready | %.2f s | |
-                    | step -> desired capacity (%d instances) ready | %.2f s | <= 3 s with a warm pool |
+                    | step -> desired capacity (%d instances, the most the scaler asked for in the step's first 10 s) ready | %.2f s | <= 3 s with a warm pool |
+                    | the scaler asks for more -> that many instances ready, over the %d increases in the step's first 10 s: median, max | %.2f s, %.2f s | |
                     | p99 latency during the step (%d s), first 5 s | %.0f ms, %.0f ms (p50 %.0f ms) | |
                     | steady noisy load: %d s at %d req/s +/-30%% per second (10 minutes compressed to %d s) | | |
                     | scale events in the steady phase (after its first 60 s) | %d (desired %d..%d) | |
                     | oscillations (direction reversals) in the steady phase | %d | 0 |
                     | p99 latency in the steady phase | %.0f ms | |
                     | requests, errors, cold starts | %d, %d, %d | |
-                    """, baseRps, stepRps, workMs, before, firstUp, firstReady, target, capacity, phaseS,
+                    """, baseRps, stepRps, workMs, before, firstUp, firstReady, target, capacity, lags.size(), lagP50, lagMax, phaseS,
                     ScalingNode.percentile(stepLat, 99), ScalingNode.percentile(stepFirst5, 99), ScalingNode.percentile(stepLat, 50),
                     steadyS, stepRps, steadyS, changes.size(), steadyMin, steadyMax, reversals,
                     ScalingNode.percentile(steadyLat, 99), node.samples.size(), errors, cold);
