@@ -48,7 +48,7 @@ import org.apache.zookeeper.CreateMode;
  * The cluster's figures: leader failover under warm load, a node's death, re-placement of a dead node's instances,
  * deploy to invocable on every node, and the control plane at scale. Three Nest processes (127.0.0.1, .2, .3; zones a, a, b) run on a three-server
  * ZooKeeper ensemble ({@link TestingCluster}, in this JVM) with {@code cluster.session-timeout} set by
- * {@code nest.bench.session} (default 3s): a {@code kill -9}ed leader keeps its latch until its session expires,
+ * {@code nest.bench.session} (default 15s, the product's default): a {@code kill -9}ed leader keeps its latch until its session expires or the other nodes' probes remove it,
  * so the failover time is about that timeout plus the election. The scale part runs against a separate
  * in-process ZooKeeper server. Writes its section of docs/BENCHMARKS.md unless {@code NEST_BENCH_DOCS=false}.
  */
@@ -122,7 +122,7 @@ public final class ClusterBenchmark {
             l.setLevel(java.util.logging.Level.SEVERE);
             QUIET.add(l);
         }
-        Duration session = Duration.ofMillis(Long.getLong("nest.bench.session", 3_000));
+        Duration session = Duration.ofMillis(Long.getLong("nest.bench.session", 15_000));
         int kills = Integer.getInteger("nest.bench.kills", 10);
         int deploys = Integer.getInteger("nest.bench.deploys", 10);
         int functions = Integer.getInteger("nest.bench.functions", 10_000);
@@ -160,7 +160,7 @@ public final class ClusterBenchmark {
                 + " functions) on 127.0.0.1-3 in zones a, a, b, a three-server ZooKeeper ensemble in the benchmark's JVM,"
                 + " `cluster.session-timeout: " + session.toMillis() + "ms`, everything on this one machine (load average at"
                 + " the end: " + Machine.loadAverage() + ").\n\nCommand: "
-                + "`distribution/bench-cluster.sh` (options: `-Dnest.bench.kills=10 -Dnest.bench.replacements=5 -Dnest.bench.session=3000 "
+                + "`distribution/bench-cluster.sh` (options: `-Dnest.bench.kills=10 -Dnest.bench.replacements=5 -Dnest.bench.session=15000 "
                 + "-Dnest.bench.deploys=10 -Dnest.bench.functions=10000 -Dnest.bench.nodes=1000`; "
                 + "`-Dnest.bench.parts=deploy,failover,death,replacement,scale` runs a subset and only prints it).\n\n" + out;
         System.out.println(HEADING + "\n\n" + body);
@@ -340,8 +340,9 @@ public final class ClusterBenchmark {
                 the benchmark waits until both survivors have one ready (a node that came back after an earlier kill
                 starts one on demand: its placement moved while it was dead). Warm invocations during the kills (from 0.5 s
                 before each kill to 0.5 s after the new leader): %d sent, **%d failed**%s. No invocation passes through the leader, so the data plane does not notice the change; the
-                failover time is about `cluster.session-timeout` (the dead leader's latch node lives until its session
-                expires) plus one election. With the default `session-timeout: 15s` expect about 15 s.
+                failover time is about two `cluster.node-probe` intervals (1 s): the other nodes find the dead leader's port
+                refusing connections twice and remove its latch node, so the next node in the election leads without
+                waiting for the session to expire (a host that dies without refusing still takes `session-timeout`).
 
                 """.formatted(kills, Stats.median(times), Stats.max(times), sent, failed,
                 reasons.isEmpty() ? "" : " (" + reasons + ")");
@@ -418,10 +419,10 @@ public final class ClusterBenchmark {
                 | figure | time |
                 |---|---:|
                 | kill -9 -> the next request through a surviving node is served (connection refused, so a cold start on the survivor) | %.0f ms |
-                | kill -9 -> the dead node's instances are out of every routing table (its session expired) | %.0f ms |
+                | kill -9 -> the dead node's instances are out of every routing table (the leader found it refusing and removed it) | %.0f ms |
 
                 A request that would go to the dead node is refused at connect and served elsewhere at once; the node
-                leaves the routing tables when its session expires. This function has no placement (no `scaling.min`),
+                leaves the routing tables when the leader's probe finds its port refusing twice (or its session expires). This function has no placement (no `scaling.min`),
                 so nothing is placed again; see the next table for a function whose instances are placed.
 
                 """.formatted(servedAgain, dropped);
@@ -471,14 +472,13 @@ public final class ClusterBenchmark {
 
                 | figure | p50 | max |
                 |---|---:|---:|
-                | kill -9 -> the dead node is out of the leader's node list (its session expired) | %.0f ms | %.0f ms |
+                | kill -9 -> the dead node is out of the leader's node list (its port refused twice) | %.0f ms | %.0f ms |
                 | kill -9 -> the survivors' ready instances of the function are back at the placed count | %.0f ms | %.0f ms |
 
                 The function has `scaling.min: 2`, which the leader places one per zone. Each round kills a holder that
-                does not lead (so this is re-placement, not a leader change); the leader sees its registration expire
-                (`cluster.session-timeout`), places its instance on a survivor (other zones first) through ZooKeeper, and
-                that node's agent cold-starts it. Expect `session-timeout` plus about a second; the default
-                `session-timeout: 15s` gives about 16 s. Killed -> instances per survivor: %s.
+                does not lead (so this is re-placement, not a leader change); the leader's probe finds its port refusing twice
+                (`cluster.node-probe`, 1 s), places its instance on a survivor (other zones first) through ZooKeeper, and
+                that node's agent cold-starts it. Expect two probe intervals plus a cold start. Killed -> instances per survivor: %s.
 
                 """.formatted(kills, Stats.median(gone), Stats.max(gone), Stats.median(serving), Stats.max(serving),
                 String.join("; ", rounds));
