@@ -214,6 +214,10 @@ final class ProcessSandboxDriver implements SandboxDriver {
                     Thread.currentThread().interrupt();
                 }
             }
+            if (!process.isAlive()) {
+                // the exit callback runs on another thread; a stop returns with the pod's end already reported
+                exited.complete(process.exitValue());
+            }
             deleteQuietly(dir);
         }
 
