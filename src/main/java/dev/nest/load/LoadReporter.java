@@ -1,6 +1,7 @@
 package dev.nest.load;
 
 import dev.nest.common.Json;
+import dev.nest.common.Ticker;
 import dev.nest.function.FunctionId;
 import dev.nest.sidecar.FunctionLoad;
 import java.io.IOException;
@@ -47,20 +48,15 @@ public final class LoadReporter implements AutoCloseable {
         void send(URI leader, byte[] json) throws IOException;
     }
 
-    /** The lifecycle. */
-    public enum State { NEW, RUNNING, CLOSED }
-
     private final String node;
     private final String boot = HexFormat.of().formatHex(longBytes(ThreadLocalRandom.current().nextLong()));
     private final Supplier<Map<FunctionId, FunctionLoad>> local;
     private final Supplier<Optional<URI>> leader;
     private final Transport transport;
     private final Set<FunctionId> starved = new LinkedHashSet<>();
-    private final Object signal = new Object();
-    private boolean woken;
-    private volatile State state = State.NEW;
+    private final Ticker ticker = new Ticker("nest-load-report", INTERVAL, this::report,
+            e -> LOG.log(Level.WARNING, "load report round failed", e));
     private boolean failing;
-    private Thread thread;
 
     /**
      * @param node      this node's id
@@ -97,25 +93,20 @@ public final class LoadReporter implements AutoCloseable {
     }
 
     /** Starts the sending thread. */
-    public synchronized void start() {
-        if (state != State.NEW) {
-            throw new IllegalStateException("load reporter is " + state);
-        }
-        state = State.RUNNING;
-        thread = Thread.ofPlatform().name("nest-load-report").daemon().start(this::run);
+    public void start() {
+        ticker.start();
     }
 
-    public State state() {
-        return state;
+    public Ticker.State state() {
+        return ticker.state();
     }
 
     /** A request of {@code id} found no free instance: report now, naming it, so the leader decides at once. */
     public void starved(FunctionId id) {
-        synchronized (signal) {
+        synchronized (starved) {
             starved.add(id);
-            woken = true;
-            signal.notifyAll();
         }
+        ticker.wake();
     }
 
     /**
@@ -125,7 +116,7 @@ public final class LoadReporter implements AutoCloseable {
     public boolean report() {
         Optional<URI> to = leader.get();
         List<FunctionId> names;
-        synchronized (signal) {
+        synchronized (starved) {
             names = new ArrayList<>(starved);
             starved.clear();
         }
@@ -151,49 +142,9 @@ public final class LoadReporter implements AutoCloseable {
         }
     }
 
-    private void run() {
-        long next = System.nanoTime();
-        while (state == State.RUNNING) {
-            synchronized (signal) {
-                long wait;
-                while (!woken && state == State.RUNNING && (wait = next - System.nanoTime()) > 0) {
-                    try {
-                        signal.wait(Math.max(1, wait / 1_000_000));
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                woken = false;
-            }
-            if (state != State.RUNNING) {
-                return;
-            }
-            long started = System.nanoTime();
-            if (started - next >= 0) {
-                next = started + INTERVAL.toNanos();
-            }
-            report();
-        }
-    }
-
     @Override
     public void close() {
-        synchronized (this) {
-            if (state == State.CLOSED) {
-                return;
-            }
-            state = State.CLOSED;
-        }
-        synchronized (signal) {
-            signal.notifyAll();
-        }
-        if (thread != null) {
-            try {
-                thread.join(INTERVAL.toMillis() * 3);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        ticker.close();
     }
 
     private static byte[] longBytes(long v) {

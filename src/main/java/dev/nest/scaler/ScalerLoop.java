@@ -1,5 +1,6 @@
 package dev.nest.scaler;
 
+import dev.nest.common.Ticker;
 import dev.nest.function.FunctionCatalog;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRecord;
@@ -48,9 +49,6 @@ public final class ScalerLoop implements AutoCloseable {
     /** The round interval. */
     public static final Duration TICK = Duration.ofSeconds(1);
 
-    /** The loop's lifecycle. */
-    public enum State { NEW, RUNNING, CLOSED }
-
     private final FunctionCatalog catalog;
     private final LoadSource loads;
     private final TargetSink sink;
@@ -58,11 +56,9 @@ public final class ScalerLoop implements AutoCloseable {
     private final Clock clock;
     private final Map<FunctionId, Tracked> tracked = new HashMap<>();
     private final Map<FunctionId, ScalingStatus> statuses = new ConcurrentHashMap<>();
-    private final Object signal = new Object();
-    private boolean woken;
+    private final Ticker ticker = new Ticker("nest-scaler", TICK, this::tick,
+            e -> LOG.log(Level.WARNING, "scaler round failed; retrying next second", e));
     private volatile boolean active;
-    private volatile State state = State.NEW;
-    private Thread thread;
 
     public ScalerLoop(FunctionCatalog catalog, LoadSource loads, TargetSink sink, Scaler scaler, Clock clock) {
         this.catalog = catalog;
@@ -73,16 +69,12 @@ public final class ScalerLoop implements AutoCloseable {
     }
 
     /** Starts the round thread. */
-    public synchronized void start() {
-        if (state != State.NEW) {
-            throw new IllegalStateException("scaler loop is " + state);
-        }
-        state = State.RUNNING;
-        thread = Thread.ofPlatform().name("nest-scaler").daemon().start(this::run);
+    public void start() {
+        ticker.start();
     }
 
-    public State state() {
-        return state;
+    public Ticker.State state() {
+        return ticker.state();
     }
 
     /** Whether decisions are made (this node leads). */
@@ -115,47 +107,12 @@ public final class ScalerLoop implements AutoCloseable {
 
     /** Runs a round now instead of at the next second (a request of {@code id} found no free instance). */
     public void wake(FunctionId id) {
-        synchronized (signal) {
-            woken = true;
-            signal.notifyAll();
-        }
+        ticker.wake();
     }
 
     /** The scaler's view of {@code id}: config, current metrics, desired count and recent decisions. */
     public Optional<ScalingStatus> status(FunctionId id) {
         return Optional.ofNullable(statuses.get(id));
-    }
-
-    private void run() {
-        long next = System.nanoTime();
-        while (state == State.RUNNING) {
-            synchronized (signal) {
-                long wait;
-                while (!woken && state == State.RUNNING && (wait = next - System.nanoTime()) > 0) {
-                    try {
-                        signal.wait(Math.max(1, wait / 1_000_000));
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                woken = false;
-            }
-            if (state != State.RUNNING) {
-                return;
-            }
-            long started = System.nanoTime();
-            if (started - next >= 0) {
-                next += TICK.toNanos();
-                if (started - next >= 0) {
-                    next = started + TICK.toNanos(); // a slow round: skip, do not catch up
-                }
-            }
-            try {
-                tick();
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "scaler round failed; retrying next second", e);
-            }
-        }
     }
 
     /** One round at the clock's time: read the load, sample, decide (when active), apply changes. */
@@ -214,20 +171,7 @@ public final class ScalerLoop implements AutoCloseable {
 
     @Override
     public void close() {
-        synchronized (this) {
-            if (state == State.CLOSED) {
-                return;
-            }
-            state = State.CLOSED;
-        }
-        wake(null);
-        if (thread != null) {
-            try {
-                thread.join(TICK.toMillis() * 5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        ticker.close();
     }
 
     private static Map<String, Double> values(FunctionMetrics m, ScalingConfig c, Instant now) {
