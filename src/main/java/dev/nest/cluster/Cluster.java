@@ -126,12 +126,41 @@ public final class Cluster implements AutoCloseable {
         }
         cluster.state = State.CONNECTED;
         try {
-            cluster.registry.start();
-            cluster.ready.start(config.operationTimeout());
-            cluster.cached.start(config.operationTimeout());
-            primed(cluster.nodeCache, "nodes", config.operationTimeout());
-            primed(cluster.leaderCache, "leader", config.operationTimeout());
-            primed(cluster.placements.cache(), "placements", config.operationTimeout());
+            // the mirrors fill independently: read them all at once, then wait for each
+            List<java.util.concurrent.Callable<Void>> mirrors = List.of(
+                    () -> {
+                        cluster.registry.start();
+                        return null;
+                    },
+                    () -> {
+                        cluster.ready.start(config.operationTimeout());
+                        return null;
+                    },
+                    () -> {
+                        cluster.cached.start(config.operationTimeout());
+                        return null;
+                    },
+                    () -> {
+                        primed(cluster.nodeCache, "nodes", config.operationTimeout());
+                        return null;
+                    },
+                    () -> {
+                        primed(cluster.leaderCache, "leader", config.operationTimeout());
+                        return null;
+                    },
+                    () -> {
+                        primed(cluster.placements.cache(), "placements", config.operationTimeout());
+                        return null;
+                    });
+            try (java.util.concurrent.ExecutorService starts = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (java.util.concurrent.Future<Void> f : starts.invokeAll(mirrors)) {
+                    try {
+                        f.get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        throw e.getCause() instanceof Exception ex ? ex : new IllegalStateException(e.getCause());
+                    }
+                }
+            }
             cluster.registration.start();
             cluster.latch.start();
         } catch (Exception e) {
