@@ -110,6 +110,9 @@ class ClusterIT {
         NestProcess lacking = nodes.stream()
                 .filter(n -> n.http.get("/api/v1/artifacts/manifests/" + digest).status() == 404).findFirst()
                 .orElseThrow(() -> new AssertionError("every node holds " + digest + "; replicas should be 2 of 3"));
+        // the deploy returns once the version is written; the other nodes' mirrors follow within a moment
+        Poll.until("the function in " + lacking + "'s catalog", () -> lacking.http.get("/api/v1/functions/fetched").status(),
+                s -> s == 200);
         // a forwarded request is served where it arrives: here a cold start on the node without the code
         Http.Response r = lacking.http.send(lacking.http.request("/fn/fetched").header("X-Nest-Forwarded-By", "test").GET());
         assertEquals("fetched-v1", answer(r), "via " + lacking);
