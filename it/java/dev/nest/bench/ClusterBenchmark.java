@@ -174,33 +174,10 @@ public final class ClusterBenchmark {
         String[][] layout = {{"n1", "127.0.0.1", "zone-a"}, {"n2", "127.0.0.2", "zone-a"}, {"n3", "127.0.0.3", "zone-b"}};
         for (int i = 0; i < layout.length; i++) {
             Path home = Files.createDirectories(dir.resolve(layout[i][0]));
-            Files.createDirectories(home.resolve("functions"));
             int port = freePort(layout[i][1]);
             int pods = 41_000 + i * 1_000;
-            Files.writeString(home.resolve("nest.yaml"), """
-                    data-dir: %s
-                    functions-dir: %s
-                    runtimes-dir: %s
-                    server:
-                      host: %s
-                      port: %d
-                      shutdown-grace: 1s
-                    node:
-                      id: %s
-                      address: %s
-                      zone: %s
-                      region: bench
-                    cluster:
-                      zookeeper: "%s"
-                      session-timeout: %dms
-                      connection-timeout: 3s
-                      operation-timeout: 5s
-                    sidecar:
-                      driver: process
-                      port-range: %d-%d
-                    """.formatted(home.resolve("data"), home.resolve("functions"), Path.of("runtimes").toAbsolutePath(),
-                    layout[i][1], port, layout[i][0], layout[i][1], layout[i][2], zookeeper, session.toMillis(), pods,
-                    pods + 999));
+            dev.nest.it.Fixtures.writeNodeConfig(home, layout[i][0], layout[i][1], port, layout[i][2], "bench", zookeeper,
+                    session, Duration.ofSeconds(5), pods + "-" + (pods + 999));
             Node n = new Node(layout[i][0], layout[i][1], port, home);
             n.launch();
             nodes.add(n);

@@ -29,6 +29,42 @@ public final class Fixtures {
         return projectRoot().resolve("runtimes");
     }
 
+    /**
+     * Writes {@code home/nest.yaml} for one node of a multi-process cluster on loopback (process driver, data and
+     * functions under {@code home}) and creates its functions directory.
+     *
+     * @param podPorts the node's {@code sidecar.port-range}, distinct per node
+     */
+    public static void writeNodeConfig(Path home, String id, String address, int port, String zone, String region,
+                                       String zookeeper, java.time.Duration session, java.time.Duration operationTimeout,
+                                       String podPorts) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(home.resolve("functions"));
+        java.nio.file.Files.writeString(home.resolve("nest.yaml"), """
+                data-dir: %s
+                functions-dir: %s
+                runtimes-dir: %s
+                server:
+                  host: %s
+                  port: %d
+                  shutdown-grace: 1s
+                node:
+                  id: %s
+                  address: %s
+                  zone: %s
+                  region: %s
+                cluster:
+                  zookeeper: "%s"
+                  session-timeout: %dms
+                  connection-timeout: 3s
+                  operation-timeout: %dms
+                sidecar:
+                  driver: process
+                  port-range: %s
+                """.formatted(home.resolve("data"), home.resolve("functions"), runtimesDir(), address, port, id, address,
+                zone, region, zookeeper, session.toMillis(), operationTimeout.toMillis(), podPorts),
+                java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** {@code target/nest.jar}, as passed by failsafe in {@code nest.jar}. */
     public static Path nestJar() {
         return Path.of(System.getProperty("nest.jar", "target/nest.jar")).toAbsolutePath().normalize();

@@ -44,30 +44,8 @@ final class NestProcess implements AutoCloseable {
                              String podPorts, Path dir) {
         NestProcess p = new NestProcess(id, address, port, zone, dir);
         try {
-            Files.createDirectories(dir.resolve("functions"));
-            Files.writeString(dir.resolve("nest.yaml"), """
-                    data-dir: %s
-                    functions-dir: %s
-                    runtimes-dir: %s
-                    server:
-                      host: %s
-                      port: %d
-                      shutdown-grace: 1s
-                    node:
-                      id: %s
-                      address: %s
-                      zone: %s
-                      region: %s
-                    cluster:
-                      zookeeper: "%s"
-                      session-timeout: 4s
-                      connection-timeout: 3s
-                      operation-timeout: 3s
-                    sidecar:
-                      driver: process
-                      port-range: %s
-                    """.formatted(dir.resolve("data"), dir.resolve("functions"), Fixtures.runtimesDir(), address, port,
-                    id, address, zone, region, zookeeper, podPorts), StandardCharsets.UTF_8);
+            Fixtures.writeNodeConfig(dir, id, address, port, zone, region, zookeeper, Duration.ofSeconds(4),
+                    Duration.ofSeconds(3), podPorts);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
