@@ -1,13 +1,12 @@
 package dev.nest.api;
 
+import dev.nest.common.ErrorResponse;
 import dev.nest.common.Json;
 import dev.nest.common.NestException;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerResponse;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -22,21 +21,22 @@ public final class Errors {
     }
 
     public static void register(HttpRouting.Builder routing) {
-        routing.error(NestException.class, (req, res, e) -> send(res, e.status(), e.error(), e.detail()));
-        routing.error(IllegalArgumentException.class, (req, res, e) -> send(res, 400, "bad request", e.getMessage()));
+        routing.error(NestException.class, (req, res, e) -> send(res, ErrorResponse.of(e)));
+        routing.error(IllegalArgumentException.class, (req, res, e) -> send(res, ErrorResponse.of(e)));
         routing.error(Throwable.class, (req, res, e) -> {
             LOG.log(Level.WARNING, "unexpected error on " + req.prologue().method().text() + " " + req.path().rawPath(), e);
-            send(res, 500, "internal error", e.toString());
+            send(res, ErrorResponse.of(e));
         });
     }
 
     public static void send(ServerResponse res, int status, String error, String detail) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", error);
-        body.put("detail", detail == null ? "" : detail);
-        res.status(Status.create(status));
+        send(res, new ErrorResponse(status, error, detail));
+    }
+
+    public static void send(ServerResponse res, ErrorResponse e) {
+        res.status(Status.create(e.status()));
         res.headers().set(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(Json.bytes(body));
+        res.send(e.body());
     }
 
     public static void json(ServerResponse res, int status, Object body) {

@@ -1,5 +1,6 @@
 package dev.nest.gateway;
 
+import dev.nest.common.ErrorResponse;
 import dev.nest.common.Json;
 import dev.nest.common.NestException;
 import dev.nest.function.FunctionCatalog;
@@ -505,14 +506,11 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static void error(ClientConnection c, int status, String error, String detail, String invocationId) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", error);
-        body.put("detail", detail);
+        ErrorResponse e = new ErrorResponse(status, error, detail, invocationId);
         if (invocationId != null) {
-            body.put("invocationId", invocationId);
-            c.respond(status, List.of(), "application/json", Json.bytes(body), "x-nest-invocation-id", invocationId);
+            c.respond(status, List.of(), "application/json", e.body(), "x-nest-invocation-id", invocationId);
         } else {
-            c.respond(status, List.of(), "application/json", Json.bytes(body));
+            c.respond(status, List.of(), "application/json", e.body());
         }
     }
 
