@@ -9,7 +9,8 @@ import dev.nest.function.FunctionRecord;
 import dev.nest.function.FunctionVersion;
 import dev.nest.sidecar.InvokeException;
 import dev.nest.sidecar.Lease;
-import dev.nest.sidecar.NodeAgent;
+import dev.nest.sidecar.InstanceLeases;
+import dev.nest.sidecar.Pending;
 import dev.nest.store.InvocationRecord;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -57,7 +58,7 @@ public final class Gateway implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
 
     private final FunctionCatalog catalog;
-    private final NodeAgent agent;
+    private final InstanceLeases agent;
     private final Consumer<InvocationRecord> records;
     private final long maxBody;
     private final Clock clock;
@@ -69,7 +70,7 @@ public final class Gateway implements AutoCloseable {
     private int adminPort;
     private int next;
 
-    public Gateway(FunctionCatalog catalog, NodeAgent agent, Consumer<InvocationRecord> records, long maxBody, Clock clock) {
+    public Gateway(FunctionCatalog catalog, InstanceLeases agent, Consumer<InvocationRecord> records, long maxBody, Clock clock) {
         this(catalog, agent, records, maxBody, clock, PeerRoutes.LOCAL_ONLY);
     }
 
@@ -77,7 +78,7 @@ public final class Gateway implements AutoCloseable {
      * A gateway that forwards an invocation to another node's gateway when this node has no ready instance of
      * the function and {@code routes} names peers that have one (see {@link PeerRoutes}).
      */
-    public Gateway(FunctionCatalog catalog, NodeAgent agent, Consumer<InvocationRecord> records, long maxBody, Clock clock,
+    public Gateway(FunctionCatalog catalog, InstanceLeases agent, Consumer<InvocationRecord> records, long maxBody, Clock clock,
                    PeerRoutes routes) {
         this.routes = routes;
         this.catalog = catalog;
@@ -349,7 +350,7 @@ public final class Gateway implements AutoCloseable {
     /** Takes an instance for {@code call} (waiting on the loop, not blocking it) and forwards to it. */
     private void acquireAndForward(Call call) {
         ClientConnection c = call.c;
-        NodeAgent.Pending pending;
+        Pending pending;
         try {
             pending = agent.acquireAsync(call.version, call.deadline);
         } catch (NestException e) {

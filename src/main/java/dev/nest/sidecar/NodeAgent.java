@@ -63,7 +63,7 @@ import java.util.logging.Logger;
  * <p>Threads: {@link #acquire} is called on request threads (virtual), starts run on virtual threads,
  * reconciliation on one scheduler thread. Instance bookkeeping is guarded by each {@link InstanceSet}.
  */
-public final class NodeAgent implements AutoCloseable {
+public final class NodeAgent implements InstanceLeases, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NodeAgent.class.getName());
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -216,44 +216,12 @@ public final class NodeAgent implements AutoCloseable {
     // ---- the data path ---------------------------------------------------------------------------------
 
     /**
-     * The answer to {@link #acquireAsync}: a lease now, or a future that completes with one when an instance
-     * is handed over (or exceptionally with an {@link InvokeException} when instances cannot start). A caller
-     * that stops waiting at {@link #waitUntilNanos} must call {@link NodeAgent#cancel}.
-     */
-    public static final class Pending {
-        private final Lease now;
-        private final CompletableFuture<Lease> later;
-        private final long waitUntilNanos;
-        private final InstanceSet set;
-        private final InstanceSet.Waiter waiter;
-
-        Pending(Lease now, CompletableFuture<Lease> later, long waitUntilNanos, InstanceSet set, InstanceSet.Waiter waiter) {
-            this.now = now;
-            this.later = later;
-            this.waitUntilNanos = waitUntilNanos;
-            this.set = set;
-            this.waiter = waiter;
-        }
-
-        public Optional<Lease> now() {
-            return Optional.ofNullable(now);
-        }
-
-        public CompletableFuture<Lease> later() {
-            return later;
-        }
-
-        public long waitUntilNanos() {
-            return waitUntilNanos;
-        }
-    }
-
-    /**
      * An instance of {@code version} for one invocation, without blocking: the warm path answers at once; a
      * request that must wait gets a future. Waiting ends at {@code deadlineNanos} or after {@code queue.timeout}.
      *
      * @throws InvokeException 429 when the function's queue is full, 503 when the node is stopping
      */
+    @Override
     public Pending acquireAsync(FunctionVersion version, long deadlineNanos) {
         if (closed) {
             throw new InvokeException(503, "node shutting down", "this node is stopping; retry on another node");
@@ -303,6 +271,7 @@ public final class NodeAgent implements AutoCloseable {
      * Stops waiting. Returns the error to answer with, or empty when an instance was handed over at the same
      * moment (then {@link Pending#later()} completes with it and must be used).
      */
+    @Override
     public Optional<InvokeException> cancel(Pending p) {
         if (p.waiter == null || !p.set.cancel(p.waiter)) {
             return Optional.empty();
@@ -310,7 +279,7 @@ public final class NodeAgent implements AutoCloseable {
         FunctionSpec spec = p.set.version().spec();
         String why = lastStartError.get(spec.id());
         return Optional.of(new InvokeException(503, "no instance available", "no instance of " + spec.id()
-                + " became free within " + Math.round((p.waitUntilNanos - p.waiter.sinceNanos) / 1e6) + " ms (scaling.max "
+                + " became free within " + Math.round((p.waitUntilNanos() - p.waiter.sinceNanos) / 1e6) + " ms (scaling.max "
                 + spec.scaling().max() + ", " + p.set.starting() + " starting" + (why == null ? "" : ", last start failed: " + why) + ")"));
     }
 
@@ -321,13 +290,13 @@ public final class NodeAgent implements AutoCloseable {
             return p.now;
         }
         try {
-            return p.later.get(Math.max(0, p.waitUntilNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return p.later().get(Math.max(0, p.waitUntilNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             Optional<InvokeException> err = cancel(p);
             if (err.isPresent()) {
                 throw err.get();
             }
-            return p.later.join();
+            return p.later().join();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof InvokeException ie) {
                 throw ie;

@@ -114,12 +114,12 @@ class NodeAgentTest {
 
     /** Takes {@code n} leases at once; each is on its own instance because concurrency is 1. */
     private List<Lease> leases(FunctionVersion v, int n) throws Exception {
-        List<NodeAgent.Pending> pending = new ArrayList<>();
+        List<Pending> pending = new ArrayList<>();
         for (int k = 0; k < n; k++) {
             pending.add(agent.acquireAsync(v, deadline()));
         }
         List<Lease> out = new ArrayList<>();
-        for (NodeAgent.Pending p : pending) {
+        for (Pending p : pending) {
             out.add(p.now().isPresent() ? p.now().get() : p.later().get(BOUND_S, TimeUnit.SECONDS));
         }
         return out;
@@ -185,7 +185,7 @@ class NodeAgentTest {
         agent(1, 1, Duration.ZERO);
         agent.pool().maintain();
         FunctionVersion v = new FunctionVersion(1, "sha256:" + "a".repeat(64), spec(1, 256), Instant.EPOCH, "api");
-        NodeAgent.Pending p = agent.acquireAsync(v, deadline());
+        Pending p = agent.acquireAsync(v, deadline());
         assertTrue(agent.lastStartError(v.spec().id()).orElseThrow().contains("sidecar.max-pods 1"));
         assertTrue(agent.cancel(p).isPresent());
 
@@ -374,7 +374,7 @@ class NodeAgentTest {
         FunctionVersion v = version();
         Lease first = agent.acquire(v, deadline());
         assertTrue(first.cold());
-        NodeAgent.Pending waiting = agent.acquireAsync(v, deadline());
+        Pending waiting = agent.acquireAsync(v, deadline());
         assertTrue(waiting.now().isEmpty(), "scaling.max 1 is busy: the request waits");
         assertFalse(waiting.later().isDone());
 
@@ -390,7 +390,7 @@ class NodeAgentTest {
     void aRecycledInstanceIsReplacedForTheWaitingRequest() throws Exception {
         FunctionVersion v = version();
         Lease first = agent.acquire(v, deadline());
-        NodeAgent.Pending waiting = agent.acquireAsync(v, deadline());
+        Pending waiting = agent.acquireAsync(v, deadline());
         assertTrue(waiting.now().isEmpty());
 
         first.recycle("timed out");

@@ -1,0 +1,40 @@
+package dev.nest.sidecar;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The answer to {@link InstanceLeases#acquireAsync}: a lease now (the warm path), or a future that completes with
+ * one when an instance is handed over, or exceptionally with an {@link InvokeException} when instances cannot start.
+ * A caller that stops waiting at {@link #waitUntilNanos} must call {@link InstanceLeases#cancel}.
+ */
+public final class Pending {
+    final Lease now;
+    private final CompletableFuture<Lease> later;
+    private final long waitUntilNanos;
+    final InstanceSet set;
+    final InstanceSet.Waiter waiter;
+
+    Pending(Lease now, CompletableFuture<Lease> later, long waitUntilNanos, InstanceSet set, InstanceSet.Waiter waiter) {
+        this.now = now;
+        this.later = later;
+        this.waitUntilNanos = waitUntilNanos;
+        this.set = set;
+        this.waiter = waiter;
+    }
+
+    /** The lease, when an instance was free at once. */
+    public Optional<Lease> now() {
+        return Optional.ofNullable(now);
+    }
+
+    /** Completes with the lease; already complete when {@link #now} has it. */
+    public CompletableFuture<Lease> later() {
+        return now != null ? CompletableFuture.completedFuture(now) : later;
+    }
+
+    /** When the caller stops waiting (its deadline or the function's {@code queue.timeout}), in {@code System.nanoTime} terms. */
+    public long waitUntilNanos() {
+        return waitUntilNanos;
+    }
+}
