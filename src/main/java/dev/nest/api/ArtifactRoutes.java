@@ -1,0 +1,113 @@
+package dev.nest.api;
+
+import static dev.nest.api.AdminRoutes.PREFIX;
+
+import dev.nest.artifact.Artifact;
+import dev.nest.artifact.Codec;
+import dev.nest.common.NestException;
+import dev.nest.deploy.Deployer;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * {@code /api/v1/artifacts}: code packages, uploaded as one zip or in compressed chunks plus a manifest; peers
+ * fetch chunks and manifests from here. Every upload is verified by the deployer before it is stored.
+ */
+final class ArtifactRoutes implements ResourceRoutes {
+    private final Deployer deployer;
+
+    ArtifactRoutes(Deployer deployer) {
+        this.deployer = deployer;
+    }
+
+    /** The answer to an upload: the package's content digest, its file count and size. */
+    record Uploaded(String digest, int files, long bytes) {
+        static Uploaded of(Artifact a) {
+            return new Uploaded(a.digest(), a.files(), a.bytes());
+        }
+    }
+
+    /** The answer to a chunk upload. */
+    record ChunkStored(String sha256) {
+    }
+
+    @Override
+    public String resource() {
+        return "artifacts";
+    }
+
+    @Override
+    public void routing(HttpRouting.Builder r) {
+        r.post(PREFIX + "/artifacts", this::upload);
+        r.put(PREFIX + "/artifacts/chunks/{sha256}", this::uploadChunk);
+        r.get(PREFIX + "/artifacts/chunks/{sha256}", this::chunk);
+        r.head(PREFIX + "/artifacts/chunks/{sha256}", this::chunk);
+        r.post(PREFIX + "/artifacts/manifests", this::uploadManifest);
+        r.get(PREFIX + "/artifacts/manifests/{digest}", this::manifest);
+    }
+
+    /** {@code POST /artifacts[?runtime=java][&codec=zstd|lz4]}: a zip of the function's directory. */
+    private void upload(ServerRequest req, ServerResponse res) {
+        Optional<String> runtime = req.query().first("runtime").asOptional();
+        Optional<Codec> codec = req.query().first("codec").asOptional().map(Codec::parse);
+        Artifact a;
+        try (InputStream in = req.content().inputStream()) {
+            a = deployer.upload(in, runtime, codec);
+        } catch (IOException e) {
+            throw NestException.badRequest("cannot read the package: " + e.getMessage());
+        }
+        Errors.json(res, 201, Uploaded.of(a));
+    }
+
+    /** {@code PUT /artifacts/chunks/{sha256}}: one compressed chunk of a chunked upload, verified. */
+    private void uploadChunk(ServerRequest req, ServerResponse res) {
+        String sha = Requests.param(req, "sha256");
+        try (InputStream in = req.content().inputStream()) {
+            deployer.uploadChunk(sha, in);
+        } catch (IOException e) {
+            throw NestException.badRequest("cannot read chunk " + sha + ": " + e.getMessage());
+        }
+        Errors.json(res, 201, new ChunkStored(sha));
+    }
+
+    /** {@code GET|HEAD /artifacts/chunks/{sha256}}: a stored compressed chunk (for peers, and for the CLI to skip uploads). */
+    private void chunk(ServerRequest req, ServerResponse res) {
+        String sha = Requests.param(req, "sha256");
+        Path f = deployer.uploadedChunk(sha).orElseThrow(() -> NestException.notFound("chunk",
+                "no chunk " + sha + " is stored on this node"));
+        res.header(HeaderNames.CONTENT_TYPE, "application/octet-stream");
+        try {
+            if (req.prologue().method() == Method.HEAD) {
+                res.header(HeaderNames.CONTENT_LENGTH, String.valueOf(Files.size(f)));
+                res.send();
+            } else {
+                res.send(Files.readAllBytes(f));
+            }
+        } catch (IOException e) {
+            throw new NestException(500, "artifact store error", "cannot read chunk " + sha + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code POST /artifacts/manifests[?runtime=java]}: completes a chunked upload; answers like a zip upload. */
+    private void uploadManifest(ServerRequest req, ServerResponse res) {
+        Artifact a = deployer.uploadManifest(Requests.body(req), req.query().first("runtime").asOptional());
+        Errors.json(res, 201, Uploaded.of(a));
+    }
+
+    /** {@code GET /artifacts/manifests/{digest}}: a stored package's manifest (for peers). */
+    private void manifest(ServerRequest req, ServerResponse res) {
+        String digest = Requests.param(req, "digest");
+        byte[] m = deployer.uploadedManifest(digest).orElseThrow(() -> NestException.notFound("package",
+                "no manifest of " + digest + " is stored on this node"));
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(m);
+    }
+}

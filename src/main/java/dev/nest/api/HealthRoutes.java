@@ -1,0 +1,54 @@
+package dev.nest.api;
+
+import dev.nest.cluster.Cluster;
+import dev.nest.spi.DriverHealth;
+import io.helidon.http.HttpMediaType;
+import io.helidon.webserver.http.HttpRouting;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
+
+/**
+ * {@code GET /health} ({@code ready} when the sandbox driver is healthy and ZooKeeper connected, else
+ * {@code degraded}; always 200 once the node is up) and {@code GET /metrics} (Prometheus text format 0.0.4).
+ */
+final class HealthRoutes implements ResourceRoutes {
+    private final LocalNode node;
+    private final ClusterView cluster;
+    private final Supplier<String> metrics;
+
+    HealthRoutes(LocalNode node, ClusterView cluster, Supplier<String> metrics) {
+        this.node = node;
+        this.cluster = cluster;
+        this.metrics = metrics;
+    }
+
+    /** {@code GET /health}. */
+    record Health(String status, String node, Driver driver, String cluster) {
+    }
+
+    /** The sandbox driver's name and health. */
+    record Driver(String name, boolean healthy, String detail) {
+    }
+
+    @Override
+    public String resource() {
+        return "health";
+    }
+
+    @Override
+    public void routing(HttpRouting.Builder r) {
+        r.get("/health", (req, res) -> Errors.json(res, 200, health()));
+        r.get("/metrics", (req, res) -> {
+            res.headers().contentType(HttpMediaType.create("text/plain; version=0.0.4; charset=utf-8"));
+            res.send(metrics.get().getBytes(StandardCharsets.UTF_8));
+        });
+    }
+
+    Health health() {
+        DriverHealth driver = node.driverHealth();
+        Cluster.State state = cluster.state();
+        boolean ok = driver.healthy() && state == Cluster.State.CONNECTED;
+        return new Health(ok ? "ready" : "degraded", cluster.nodeId(),
+                new Driver(node.driverName(), driver.healthy(), driver.detail()), state.name());
+    }
+}

@@ -1,0 +1,26 @@
+package dev.nest.api;
+
+import static dev.nest.api.AdminRoutes.PREFIX;
+
+import io.helidon.webserver.http.HttpRouting;
+
+/** {@code /api/v1/instances} and {@code /api/v1/functions/{name}/instances}: the instances on this node. */
+final class InstanceRoutes implements ResourceRoutes {
+    private final LocalNode node;
+
+    InstanceRoutes(LocalNode node) {
+        this.node = node;
+    }
+
+    @Override
+    public String resource() {
+        return "instances";
+    }
+
+    @Override
+    public void routing(HttpRouting.Builder r) {
+        r.get(PREFIX + "/instances", (req, res) -> Errors.json(res, 200, node.instances()));
+        r.get(PREFIX + "/functions/{name}/instances",
+                (req, res) -> Errors.json(res, 200, node.instances(Requests.function(req))));
+    }
+}
