@@ -1,0 +1,105 @@
+package dev.nest.api;
+
+import dev.nest.artifact.ArtifactStore;
+import dev.nest.artifact.PackageLimits;
+import dev.nest.deploy.Deployer;
+import dev.nest.deploy.FileProblem;
+import dev.nest.runtime.RuntimeRegistry;
+import dev.nest.store.NodeStore;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The admin API over fakes of the cluster, the node agent and the scaler, and real light components: an
+ * in-memory function registry, a deployer over an artifact store in {@code dir}, a runtime registry with one
+ * runtime {@code fake}, and an H2 node store. {@link #start()} serves it on a loopback port chosen by the system.
+ */
+final class AdminApiFixture implements AutoCloseable {
+    static final Instant T0 = Instant.parse("2026-01-02T03:04:05Z");
+    static final String URL = "http://nest.test:8080";
+
+    final Clock clock = Clock.fixed(T0, ZoneOffset.UTC);
+    final InMemoryFunctionRegistry registry = new InMemoryFunctionRegistry();
+    final FakeLocalNode node = new FakeLocalNode();
+    final FakeClusterView cluster = new FakeClusterView();
+    final FakeScalingView scaling = new FakeScalingView();
+    final List<FileProblem> problems = new ArrayList<>();
+    final RuntimeRegistry runtimes;
+    final Deployer deployer;
+    final NodeStore store;
+    final AdminApi api;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private WebServer server;
+
+    AdminApiFixture(Path dir) {
+        try {
+            Path runtime = Files.createDirectories(dir.resolve("runtimes/fake"));
+            Files.writeString(runtime.resolve("runtime.yaml"), "name: fake\nlaunch: [fake-host]\nmemory: 64\n"
+                    + "default-handler: index.handler\nimage: fake:1\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        runtimes = RuntimeRegistry.load(dir.resolve("runtimes"));
+        deployer = new Deployer(registry, new ArtifactStore(dir.resolve("artifacts"), PackageLimits.DEFAULT), runtimes,
+                audit -> { }, clock);
+        store = NodeStore.open(dir.resolve("store"), clock, Duration.ofDays(1), 4096);
+        api = new AdminApi(registry, deployer, () -> List.copyOf(problems), node, store, cluster, runtimes, scaling, URL,
+                () -> "nest_up 1\n");
+    }
+
+    /** Serves the API, with the error mapping, on a free loopback port. */
+    AdminApiFixture start() {
+        HttpRouting.Builder routing = HttpRouting.builder();
+        Errors.register(routing);
+        api.routing(routing);
+        server = WebServer.builder().host("127.0.0.1").port(0).addRouting(routing).build().start();
+        return this;
+    }
+
+    HttpResponse<String> send(String method, String path, String body) {
+        HttpRequest.BodyPublisher publisher = body.isEmpty() ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(body);
+        return send(HttpRequest.newBuilder(uri(path)).method(method, publisher).build());
+    }
+
+    HttpResponse<String> send(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    HttpResponse<String> get(String path) {
+        return send("GET", path, "");
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + server.port() + path);
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.stop();
+        }
+        store.close();
+    }
+}
