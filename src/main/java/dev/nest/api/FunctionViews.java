@@ -16,7 +16,8 @@ import java.util.Optional;
 /**
  * The JSON bodies that describe functions ({@code GET /functions}, one function, a deploy's or a rollback's
  * answer), and the summary they share: its status is {@code no code}, {@code ready}, {@code failing} (the last
- * start failed) or {@code error} (a function file is broken).
+ * start failed) or {@code error} (a function file is broken). In these records a null field is one the JSON
+ * leaves out (an {@code error} only while there is one, a {@code spec} only with a live version).
  */
 final class FunctionViews {
     private final String publicUrl;

@@ -30,7 +30,8 @@ import java.util.Optional;
 /**
  * {@code GET /api/v1/functions/{name}/scaling}: the effective scaling config, the scaler's current metrics, its
  * desired count and recent decisions (newest first), and the scheduler's placement. Before the scaler has seen
- * the function (it decides every second on the leader) the answer says so and has no decision.
+ * the function (it decides every second on the leader) the answer says so and has no decision. A null field of
+ * the body's records is one the JSON leaves out.
  */
 final class ScalingRoutes implements ResourceRoutes {
     private final FunctionCatalog catalog;
