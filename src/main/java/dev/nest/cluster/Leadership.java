@@ -283,6 +283,6 @@ public final class Leadership implements AutoCloseable {
         synchronized (claimed) {
             claimed.notifyAll();
         }
-        thread.shutdownNow();
+        thread.shutdown(); // queued callbacks (a leader's last false) still run; a blocked one does not hold this back
     }
 }
