@@ -62,7 +62,7 @@ final class ControlPlane implements AutoCloseable {
         try {
             String self = cluster.self().id();
             Targets targets = targets(agent);
-            ClusterNodes nodes = new ClusterNodes(cluster, capacity);
+            ClusterNodes nodes = ClusterNodes.of(cluster, capacity);
             ClusterPlacementStore store = new ClusterPlacementStore(cluster.placements(), cluster.functions());
             AtomicReference<NodeProbe> probe = new AtomicReference<>();
             AtomicReference<LeaderPlacements> placements = new AtomicReference<>();

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * The cluster's registered nodes as the placement side sees them: as {@link NodeState}s for the scheduler (their
@@ -19,16 +20,48 @@ import java.util.function.Predicate;
  * the cluster's in-memory mirrors only: never blocks, callable from any thread.
  */
 public final class ClusterNodes {
-    private final Cluster cluster;
+    /** What each node last published, by node id. */
+    interface Published {
+        Map<String, Integer> warmPods(String node);
+
+        Set<String> cached(String node);
+
+        Set<FunctionId> serving(String node);
+    }
+
+    private final Supplier<List<NodeInfo>> nodes;
+    private final Published published;
     private final Map<String, String> own;
 
+    ClusterNodes(Supplier<List<NodeInfo>> nodes, Published published, Map<String, String> own) {
+        this.nodes = nodes;
+        this.published = published;
+        this.own = Map.copyOf(own);
+    }
+
     /**
+     * The nodes of {@code cluster}.
+     *
      * @param own this node's capacity labels ({@link #capacity}): {@link NodeInfo#MEMORY_MB}, {@link NodeInfo#CPU_MILLIS}
      *            and {@link NodeInfo#MAX_PODS}, each a number
      */
-    public ClusterNodes(Cluster cluster, Map<String, String> own) {
-        this.cluster = cluster;
-        this.own = Map.copyOf(own);
+    public static ClusterNodes of(Cluster cluster, Map<String, String> own) {
+        return new ClusterNodes(cluster::nodes, new Published() {
+            @Override
+            public Map<String, Integer> warmPods(String node) {
+                return cluster.warmPods(node);
+            }
+
+            @Override
+            public Set<String> cached(String node) {
+                return cluster.cachedPackages(node);
+            }
+
+            @Override
+            public Set<FunctionId> serving(String node) {
+                return cluster.serving(node);
+            }
+        }, own);
     }
 
     /** The capacity labels of this machine: its memory, its cores and {@code maxPods}. */
@@ -42,14 +75,14 @@ public final class ClusterNodes {
 
     /** The registered nodes that {@code down} does not name, as the scheduler sees them. */
     public List<NodeState> states(Predicate<String> down) {
-        return cluster.nodes().stream().filter(n -> !down.test(n.id()))
-                .map(n -> state(n, own, cluster.warmPods(n.id()), cluster.cachedPackages(n.id()), cluster.serving(n.id())))
+        return nodes.get().stream().filter(n -> !down.test(n.id()))
+                .map(n -> state(n, own, published.warmPods(n.id()), published.cached(n.id()), published.serving(n.id())))
                 .toList();
     }
 
     /** The registered nodes that {@code which} selects, as a node probe's targets. */
     public List<NodeProbe.Target> targets(Predicate<NodeInfo> which) {
-        return cluster.nodes().stream().filter(which)
+        return nodes.get().stream().filter(which)
                 .map(n -> new NodeProbe.Target(n.id(), n.address(), n.port(), n.started())).toList();
     }
 

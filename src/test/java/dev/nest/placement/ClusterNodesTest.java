@@ -63,4 +63,32 @@ class ClusterNodesTest {
         assertEquals("7", c.get(NodeInfo.MAX_PODS));
         assertEquals(Set.of(NodeInfo.MEMORY_MB, NodeInfo.CPU_MILLIS, NodeInfo.MAX_PODS), c.keySet());
     }
+
+    @Test
+    void downNodesAreLeftOutAndTargetsAreSelected() {
+        NodeInfo a = new NodeInfo("a", "10.0.0.1", 8081, "zone-a", "r1", "process", Instant.EPOCH, Map.of());
+        NodeInfo b = node(Map.of());
+        ClusterNodes nodes = new ClusterNodes(() -> List.of(a, b), new ClusterNodes.Published() {
+            @Override
+            public Map<String, Integer> warmPods(String node) {
+                return Map.of("nodejs", node.equals("a") ? 1 : 2);
+            }
+
+            @Override
+            public Set<String> cached(String node) {
+                return Set.of();
+            }
+
+            @Override
+            public Set<FunctionId> serving(String node) {
+                return Set.of();
+            }
+        }, OWN);
+        assertEquals(List.of("a", "b"), nodes.states(id -> false).stream().map(NodeState::id).toList());
+        List<NodeState> live = nodes.states("a"::equals);
+        assertEquals(List.of("b"), live.stream().map(NodeState::id).toList());
+        assertEquals(Map.of("nodejs", 2), live.getFirst().warmPods());
+        assertEquals(List.of(new NodeProbe.Target("a", "10.0.0.1", 8081, Instant.EPOCH)),
+                nodes.targets(n -> !n.id().equals("b")));
+    }
 }
