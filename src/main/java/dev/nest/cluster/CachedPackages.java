@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -18,8 +16,6 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
-import org.apache.curator.framework.recipes.nodes.PersistentNode;
-import org.apache.zookeeper.CreateMode;
 
 /**
  * Which code packages each node has unpacked, so that the scheduler can prefer a node that starts an instance without
@@ -31,7 +27,7 @@ import org.apache.zookeeper.CreateMode;
  *
  * <p>Every node mirrors all documents with a {@link CuratorCache} and decodes each once per change, so lookups
  * ({@link #of}) never wait for ZooKeeper. Being ephemeral, a document disappears with its node's session and is
- * written again by {@link PersistentNode} under a new one.
+ * written again under a new one ({@link SampledPublisher}).
  *
  * <p>Threads: publishing on one daemon thread, decoding on Curator's event thread, lookups on any thread.
  */
@@ -48,9 +44,7 @@ final class CachedPackages implements AutoCloseable {
     private final String self;
     private final CuratorCache cache;
     private final Map<String, Set<String>> byNode = new ConcurrentHashMap<>();
-    private final Coalescer<Set<String>> coalescer = new Coalescer<>(INTERVAL);
-    private ScheduledExecutorService publisher;
-    private PersistentNode published;
+    private SampledPublisher<Set<String>> publisher;
     private boolean warnedTooMany;
     private volatile Runnable changed = () -> { };
 
@@ -100,26 +94,9 @@ final class CachedPackages implements AutoCloseable {
         if (publisher != null) {
             throw new IllegalStateException("already publishing");
         }
-        Set<String> first = Set.copyOf(digests.get());
-        coalescer.due(first, System.nanoTime());
-        published = new PersistentNode(client, CreateMode.EPHEMERAL, false, paths.cached(self), encodeCapped(first));
-        published.start();
-        publisher = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("nest-cached-publisher").unstarted(r));
-        publisher.scheduleWithFixedDelay(() -> {
-            try {
-                Set<String> now = Set.copyOf(digests.get());
-                if (coalescer.due(now, System.nanoTime())) {
-                    try {
-                        published.setData(encodeCapped(now));
-                    } catch (Exception e) {
-                        coalescer.failed();
-                        throw e;
-                    }
-                }
-            } catch (Exception e) {
-                LOG.log(Level.FINE, "cannot publish the cached packages", e);
-            }
-        }, SAMPLE_MS, SAMPLE_MS, TimeUnit.MILLISECONDS);
+        publisher = new SampledPublisher<>(client, paths.cached(self), "nest-cached-publisher", Duration.ofMillis(SAMPLE_MS),
+                INTERVAL, () -> Set.copyOf(digests.get()), this::encodeCapped, s -> { }, System::nanoTime);
+        publisher.start();
     }
 
     private byte[] encodeCapped(Set<String> digests) {
@@ -192,14 +169,7 @@ final class CachedPackages implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (publisher != null) {
-            publisher.shutdownNow();
-        }
-        if (published != null) {
-            try {
-                published.close();
-            } catch (Exception e) {
-                LOG.log(Level.FINE, "cached-packages document close", e);
-            }
+            publisher.close();
         }
         cache.close();
     }

@@ -1,9 +1,10 @@
 package dev.nest.cluster;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.nest.common.Json;
 import dev.nest.function.FunctionId;
+import dev.nest.cluster.ReadyDocument.Entry;
 import dev.nest.gateway.PeerRoutes;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -13,9 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -25,8 +25,6 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
-import org.apache.curator.framework.recipes.nodes.PersistentNode;
-import org.apache.zookeeper.CreateMode;
 
 /**
  * The ready-instance registry of a region and the routing table built from it.
@@ -36,7 +34,7 @@ import org.apache.zookeeper.CreateMode;
  * generic warm-pool pods it has ready (what the scheduler prefers a node for). The document is sampled every
  * {@link #SAMPLE_MS} ms and rewritten only when it changed, at most every {@link #PUBLISH_INTERVAL_MS} ms (a
  * burst of changes is one write), never per request; being
- * ephemeral, it disappears with the node's session, and Curator's {@link PersistentNode} writes it again under a
+ * ephemeral, it disappears with the node's session, and Curator writes it again under a
  * new session after an expiry, so what a node published under an old session never outlives it.
  *
  * <p>Every node mirrors all documents with a {@link CuratorCache} and rebuilds an immutable table on each change;
@@ -52,26 +50,11 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
     static final long SAMPLE_MS = 100;
     static final long SUSPECT_MS = 5_000;
 
-    /**
-     * The wire form of one node's document.
-     *
-     * @param pools ready generic pods per runtime (absent in documents of nodes that predate it: read as none)
-     */
-    record Document(String node, String address, int port, String zone, List<Entry> instances, Map<String, Integer> pools) {
-        Document {
-            pools = pools == null ? Map.of() : pools;
-        }
-    }
-
     /** What is published: the entries and the pools, compared as a whole. */
     private record Snapshot(List<Entry> entries, Map<String, Integer> pools) {
     }
 
-    private record Parsed(long mzxid, Document document, Peer peer) {
-    }
-
-    /** One function version in a document. */
-    record Entry(String function, int version, int ready, int inFlight) {
+    private record Parsed(long mzxid, ReadyDocument document, Peer peer) {
     }
 
     private final CuratorFramework client;
@@ -82,15 +65,13 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
     private final Map<String, Long> suspects = new ConcurrentHashMap<>();
     private volatile Map<FunctionId, Map<Integer, List<Peer>>> remote = Map.of();
     private volatile Map<FunctionId, Set<Integer>> local = Map.of();
-    private volatile Map<String, Document> documents = Map.of();
+    private volatile Map<String, ReadyDocument> documents = Map.of();
     private volatile Map<String, Set<FunctionId>> serving = Map.of();
     /** Parsed documents by path and the ZooKeeper modification they were parsed from: each is parsed once. */
     private final Map<String, Parsed> parsed = new HashMap<>();
     private volatile boolean initialized;
     private volatile Runnable rebuilt = () -> { };
-    private ScheduledExecutorService publisher;
-    private PersistentNode published;
-    private final Coalescer<Snapshot> coalescer = new Coalescer<>(java.time.Duration.ofMillis(PUBLISH_INTERVAL_MS));
+    private SampledPublisher<Snapshot> publisher;
 
     ReadyInstances(CuratorFramework client, ZooKeeperPaths paths, NodeInfo self) {
         this.client = client;
@@ -129,28 +110,11 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
         if (publisher != null) {
             throw new IllegalStateException("already publishing");
         }
-        Snapshot first = new Snapshot(entries(counts.get()), new java.util.TreeMap<>(pools.get()));
-        applyLocal(first.entries());
-        coalescer.due(first, System.nanoTime());
-        published = new PersistentNode(client, CreateMode.EPHEMERAL, false, paths.ready(self.id()), document(first));
-        published.start();
-        publisher = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("nest-ready-publisher").unstarted(r));
-        publisher.scheduleWithFixedDelay(() -> {
-            try {
-                Snapshot now = new Snapshot(entries(counts.get()), new java.util.TreeMap<>(pools.get()));
-                if (coalescer.due(now, System.nanoTime())) {
-                    applyLocal(now.entries());
-                    try {
-                        published.setData(document(now));
-                    } catch (Exception e) {
-                        coalescer.failed();
-                        throw e;
-                    }
-                }
-            } catch (Exception e) {
-                LOG.log(Level.FINE, "cannot publish ready instances", e);
-            }
-        }, SAMPLE_MS, SAMPLE_MS, TimeUnit.MILLISECONDS);
+        publisher = new SampledPublisher<>(client, paths.ready(self.id()), "nest-ready-publisher",
+                Duration.ofMillis(SAMPLE_MS), Duration.ofMillis(PUBLISH_INTERVAL_MS),
+                () -> new Snapshot(entries(counts.get()), new TreeMap<>(pools.get())), this::document,
+                s -> applyLocal(s.entries()), System::nanoTime);
+        publisher.start();
     }
 
     private static List<Entry> entries(List<ReadyCount> counts) {
@@ -165,7 +129,7 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
     }
 
     private byte[] document(Snapshot s) {
-        return Json.bytes(new Document(self.id(), self.address(), self.port(), self.zone(), s.entries(), s.pools()));
+        return Json.bytes(new ReadyDocument(self.id(), self.address(), self.port(), self.zone(), s.entries(), s.pools()));
     }
 
     private void applyLocal(List<Entry> entries) {
@@ -177,7 +141,7 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
     }
 
     private synchronized void rebuild() {
-        Map<String, Document> docs = new LinkedHashMap<>();
+        Map<String, ReadyDocument> docs = new LinkedHashMap<>();
         Map<FunctionId, Map<Integer, List<Peer>>> table = new HashMap<>();
         Map<String, Set<FunctionId>> servingNow = new HashMap<>();
         List<ChildData> all = cache.stream().filter(d -> d.getPath().startsWith(paths.ready() + "/")).toList();
@@ -189,7 +153,7 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
             Parsed known = parsed.get(d.getPath());
             if (known == null || d.getStat() == null || known.mzxid() != d.getStat().getMzxid()) {
                 try {
-                    Document read = Json.read(d.getData(), Document.class);
+                    ReadyDocument read = Json.read(d.getData(), ReadyDocument.class);
                     // resolved here, on Curator's thread, so that the gateway's loops never look up a name
                     known = new Parsed(d.getStat() == null ? -1 : d.getStat().getMzxid(), read,
                             new Peer(id, read.address(), read.port()));
@@ -199,8 +163,8 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
                 }
                 parsed.put(d.getPath(), known);
             }
-            Document doc = known.document();
-            Document before = documents.get(id);
+            ReadyDocument doc = known.document();
+            ReadyDocument before = documents.get(id);
             if (before != null && !before.equals(doc)) {
                 suspects.remove(id);
             }
@@ -282,7 +246,7 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
     }
 
     /** What every node published, as last seen (for {@code GET /api/v1/cluster}). */
-    Map<String, Document> documents() {
+    Map<String, ReadyDocument> documents() {
         return documents;
     }
 
@@ -293,21 +257,14 @@ final class ReadyInstances implements PeerRoutes, AutoCloseable {
 
     /** The ready generic pods per runtime that {@code nodeId} last published; empty when none is known. */
     Map<String, Integer> pools(String nodeId) {
-        Document d = documents.get(nodeId);
+        ReadyDocument d = documents.get(nodeId);
         return d == null ? Map.of() : d.pools();
     }
 
     @Override
     public synchronized void close() {
         if (publisher != null) {
-            publisher.shutdownNow();
-        }
-        if (published != null) {
-            try {
-                published.close();
-            } catch (Exception e) {
-                LOG.log(Level.FINE, "ready document close", e);
-            }
+            publisher.close();
         }
         cache.close();
     }

@@ -92,13 +92,13 @@ public final class ZooKeeperPlacements implements AutoCloseable {
      * @throws ClusterException when this node is not the leader (any more) or ZooKeeper is unreachable
      */
     public void write(String nodeId, FunctionId id, int instances, int version) {
-        int epoch = cluster.epoch().orElse(-1);
-        cluster.writeAsLeader(ZooKeeperPaths.placementRelative(nodeId, id), Json.bytes(new NodePlacement(instances, version, epoch)));
+        int epoch = cluster.leadership().epoch().orElse(-1);
+        cluster.leadership().writeAsLeader(ZooKeeperPaths.placementRelative(nodeId, id), Json.bytes(new NodePlacement(instances, version, epoch)));
     }
 
     /** Removes {@code nodeId}'s placement of {@code id} as the leader; see {@link #write}. */
     public void delete(String nodeId, FunctionId id) {
-        cluster.deleteAsLeader(ZooKeeperPaths.placementRelative(nodeId, id));
+        cluster.leadership().deleteAsLeader(ZooKeeperPaths.placementRelative(nodeId, id));
     }
 
     @Override

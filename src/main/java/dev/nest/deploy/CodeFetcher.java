@@ -4,6 +4,7 @@ import dev.nest.artifact.Artifact;
 import dev.nest.artifact.ArtifactStore;
 import dev.nest.artifact.FetchStages;
 import dev.nest.common.NestException;
+import dev.nest.sidecar.CodeDir;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -77,6 +78,21 @@ public final class CodeFetcher {
                 locks.remove(digest);
             }
         }
+    }
+
+    /**
+     * {@link #ensureLocal} for the node agent ({@link dev.nest.sidecar.CodeSource}): the directory with the phases of
+     * the fetch this call made, as the cold start's {@code fetch}, {@code decompress} (with verification) and
+     * {@code unpack}; no phases when the node already held the package. The phases run pipelined, chunk by chunk:
+     * each is the time during which at least one chunk was in it, so they overlap and may sum to more than the
+     * fetch's wall time.
+     */
+    public Optional<CodeDir> codeDir(String digest, String runtime) {
+        Optional<Fetch> before = lastFetch(digest);
+        Optional<Path> dir = ensureLocal(digest, runtime);
+        Optional<Fetch> after = lastFetch(digest);
+        Map<String, Double> phases = after.isPresent() && !after.equals(before) ? after.get().stages().phases() : Map.of();
+        return dir.map(d -> new CodeDir(d, phases));
     }
 
     /** The last fetch of {@code digest} by this node, if it had to fetch it. */

@@ -32,8 +32,8 @@ class ClusterFencingTest {
         NestConfig.Cluster config = new NestConfig.Cluster(zk.getConnectString(), 0, Duration.ofSeconds(5),
                 Duration.ofSeconds(5), Duration.ofSeconds(2), 2);
         first = Cluster.start(zk.getConnectString(), config, node("a"), Clock.systemUTC());
-        assertTrue(first.latchForTests().await(10, TimeUnit.SECONDS), "the only node leads");
-        first.claimEpoch();
+        assertTrue(first.leadership().await(Duration.ofSeconds(10)), "the only node leads");
+        first.leadership().claimEpoch();
         second = Cluster.start(zk.getConnectString(), config, node("b"), Clock.systemUTC());
     }
 
@@ -50,39 +50,39 @@ class ClusterFencingTest {
 
     @Test
     void theLeaderWritesAtItsEpoch() throws Exception {
-        Optional<Integer> epoch = first.epoch();
+        Optional<Integer> epoch = first.leadership().epoch();
         assertTrue(epoch.isPresent(), "the leader knows its epoch");
-        first.writeAsLeader("placements/b/s1", "x".getBytes(StandardCharsets.UTF_8));
-        first.writeAsLeader("placements/b/s1", "y".getBytes(StandardCharsets.UTF_8));
+        first.leadership().writeAsLeader("placements/b/s1", "x".getBytes(StandardCharsets.UTF_8));
+        first.leadership().writeAsLeader("placements/b/s1", "y".getBytes(StandardCharsets.UTF_8));
         assertArrayEquals("y".getBytes(StandardCharsets.UTF_8),
                 first.client().getData().forPath("/nest/fence/placements/b/s1"));
-        first.deleteAsLeader("placements/b/s1");
+        first.leadership().deleteAsLeader("placements/b/s1");
         assertEquals(null, first.client().checkExists().forPath("/nest/fence/placements/b/s1"));
     }
 
     @Test
     void aFormerLeaderIsFencedOnceASuccessorClaimsANewerEpoch() throws Exception {
-        int before = first.epoch().orElseThrow();
+        int before = first.leadership().epoch().orElseThrow();
         // what a successor does when it wins while the old leader is cut off and still believes it leads
-        second.claimEpoch();
+        second.leadership().claimEpoch();
         ClusterException e = assertThrows(ClusterException.class,
-                () -> first.writeAsLeader("placements/b/s1", new byte[0]));
+                () -> first.leadership().writeAsLeader("placements/b/s1", new byte[0]));
         assertTrue(e.getMessage().contains("fenced off") || e.detail().contains("fenced off"), e::toString);
         assertEquals(null, first.client().checkExists().forPath("/nest/fence/placements/b/s1"), "nothing was written");
-        assertFalse(first.epoch().isPresent(), "the fenced node forgets its epoch: " + before);
+        assertFalse(first.leadership().epoch().isPresent(), "the fenced node forgets its epoch: " + before);
     }
 
     @Test
     void evictingADeadLeaderHandsTheLeadOnAtOnce() throws Exception {
         // what a node does when the leader's port refuses connections: the leader's latch and registrations go
-        second.evict("a");
-        assertTrue(second.latchForTests().await(10, TimeUnit.SECONDS), "the next node leads without a session expiry");
+        second.membership().evict("a");
+        assertTrue(second.leadership().await(Duration.ofSeconds(10)), "the next node leads without a session expiry");
         // a node evicted wrongly (it is alive) writes its registration back; the epoch fences its leader writes
-        second.claimEpoch();
-        assertThrows(ClusterException.class, () -> first.writeAsLeader("placements/b/s1", new byte[0]));
+        second.leadership().claimEpoch();
+        assertThrows(ClusterException.class, () -> first.leadership().writeAsLeader("placements/b/s1", new byte[0]));
         assertTrue(awaitNode(first, "a"), "the live node registered again");
-        second.evict("b");
-        assertTrue(second.isLeader(), "a node never evicts itself");
+        second.membership().evict("b");
+        assertTrue(second.leadership().isLeader(), "a node never evicts itself");
     }
 
     /** Polls ZooKeeper until the node is registered (Curator writes it back asynchronously). */
@@ -99,14 +99,34 @@ class ClusterFencingTest {
 
     @Test
     void aNodeThatIsNotTheLeaderCannotWrite() {
-        ClusterException e = assertThrows(ClusterException.class, () -> second.writeAsLeader("placements/a/s1", new byte[0]));
+        ClusterException e = assertThrows(ClusterException.class, () -> second.leadership().writeAsLeader("placements/a/s1", new byte[0]));
         assertTrue(e.detail().contains("is not the leader"), e::toString);
     }
 
     @Test
     void pathsOutsideTheRegionAreRefused() {
         for (String bad : List.of("/nest/other/x", "../other/x", "")) {
-            assertThrows(IllegalArgumentException.class, () -> first.writeAsLeader(bad, new byte[0]), bad);
+            assertThrows(IllegalArgumentException.class, () -> first.leadership().writeAsLeader(bad, new byte[0]), bad);
         }
+    }
+
+    @Test
+    void leadershipHasALifecycle() {
+        Leadership l = second.leadership();
+        assertEquals(Leadership.State.STARTED, l.state());
+        assertThrows(IllegalStateException.class, l::start, "it starts once");
+        assertFalse(l.await(Duration.ofMillis(20)), "the second node does not lead while the first does");
+        assertEquals(Optional.of("a"), l.leaderId());
+        second.close();
+        assertEquals(Leadership.State.CLOSED, l.state());
+        assertFalse(l.await(Duration.ofSeconds(10)), "a closed latch never leads");
+        assertThrows(IllegalStateException.class, l::start, "nor starts again");
+    }
+
+    @Test
+    void membershipKnowsTheLeadersAddress() {
+        assertEquals(Optional.empty(), first.membership().leaderUrl(), "the leader has no other leader");
+        assertEquals(Optional.of(java.net.URI.create("http://127.0.0.1:8080")), second.membership().leaderUrl());
+        assertEquals("zone-a", second.membership().node("a").orElseThrow().zone());
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.nest.common.Json;
 import dev.nest.config.NestConfig;
 import java.time.Clock;
 import java.time.Duration;
@@ -105,7 +106,7 @@ class NodeAdvertisementTest {
         bPackages.remove(D1);
         await("b's eviction of the first", () -> a.cachedPackages("b").equals(Set.of(D2)));
 
-        JsonNode holders = a.describeNodes(Optional.of(D2));
+        JsonNode holders = Json.mapper().valueToTree(a.describeNodes(Optional.of(D2)));
         assertEquals(1, holders.size(), "only the holder is listed: " + holders);
         assertEquals("b", holders.get(0).path("id").asText());
         assertEquals(1, holders.get(0).path("packages").asInt());

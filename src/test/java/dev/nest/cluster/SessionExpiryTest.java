@@ -37,9 +37,9 @@ class SessionExpiryTest {
                     Duration.ofSeconds(5), Duration.ofSeconds(2), 2);
             NodeInfo self = new NodeInfo("a", "127.0.0.1", 8080, "zone-a", "expiry", "process", Instant.EPOCH, Map.of());
             try (Cluster node = Cluster.start(zk.getConnectString(), config, self, Clock.systemUTC())) {
-                assertTrue(node.latchForTests().await(10, TimeUnit.SECONDS), "the only node leads");
-                node.claimEpoch();
-                int epochBefore = node.epoch().orElseThrow();
+                assertTrue(node.leadership().await(Duration.ofSeconds(10)), "the only node leads");
+                node.leadership().claimEpoch();
+                int epochBefore = node.leadership().epoch().orElseThrow();
                 node.publishReady(() -> List.of(new ReadyCount(FunctionId.of("default", "f"), 1, 1, 0)));
                 Stat registration = awaitStat(observer, "/nest/expiry/nodes/a");
                 Stat ready = awaitStat(observer, "/nest/expiry/ready/a");

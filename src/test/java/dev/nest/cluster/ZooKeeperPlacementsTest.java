@@ -33,8 +33,8 @@ class ZooKeeperPlacementsTest {
         NestConfig.Cluster config = new NestConfig.Cluster(zk.getConnectString(), 0, Duration.ofSeconds(5),
                 Duration.ofSeconds(5), Duration.ofSeconds(2), 2);
         leader = Cluster.start(zk.getConnectString(), config, node("a"), Clock.systemUTC());
-        assertTrue(leader.latchForTests().await(10, TimeUnit.SECONDS), "the only node leads");
-        leader.claimEpoch();
+        assertTrue(leader.leadership().await(Duration.ofSeconds(10)), "the only node leads");
+        leader.leadership().claimEpoch();
         other = Cluster.start(zk.getConnectString(), config, node("b"), Clock.systemUTC());
         other.placements().onChange(changes::release);
     }
@@ -64,7 +64,7 @@ class ZooKeeperPlacementsTest {
         NodePlacement p = other.placements().of("b").get(F);
         assertEquals(2, p.instances());
         assertEquals(7, p.version());
-        assertEquals(leader.epoch().orElseThrow(), p.epoch());
+        assertEquals(leader.leadership().epoch().orElseThrow(), p.epoch());
         assertEquals(Map.of(), other.placements().of("a"));
         assertEquals(Map.of("b", Map.of(F, p)), other.placements().all());
 
@@ -80,7 +80,7 @@ class ZooKeeperPlacementsTest {
 
     @Test
     void aFencedFormerLeaderCannotPlace() {
-        other.claimEpoch(); // a successor's claim while the old leader still believes it leads
+        other.leadership().claimEpoch(); // a successor's claim while the old leader still believes it leads
         assertThrows(ClusterException.class, () -> leader.placements().write("b", F, 1, 1));
         assertEquals(Map.of(), leader.placements().all());
     }

@@ -1,0 +1,189 @@
+package dev.nest;
+
+import dev.nest.cluster.Cluster;
+import dev.nest.function.FunctionId;
+import dev.nest.load.ClusterLoad;
+import dev.nest.load.LoadReporter;
+import dev.nest.load.LoadRoutes;
+import dev.nest.placement.ClusterNodes;
+import dev.nest.placement.ClusterPlacementStore;
+import dev.nest.placement.LeaderPlacements;
+import dev.nest.placement.NodeProbe;
+import dev.nest.placement.PlacementFollower;
+import dev.nest.placement.Targets;
+import dev.nest.scaler.Scaler;
+import dev.nest.scaler.ScalerLoop;
+import dev.nest.scaler.TargetSink;
+import dev.nest.scheduler.Scheduler;
+import dev.nest.sidecar.NodeAgent;
+import io.helidon.webserver.http.HttpRouting;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The parts of a node that decide for the whole region, and the parts every node runs to follow them: the live
+ * scaler and the scheduler (active only while this node leads: load from every node's agent, desired counts through
+ * the scheduler to placements in ZooKeeper, this node's own count also straight to its agent), the leader's
+ * placements, each node's placement follower (its placements become its agent's targets), the load reports (every
+ * node pushes its load to the leader each second) and the node probes (the leader tries every other node, the
+ * others the leader, so that a dead node is evicted before its session expires).
+ *
+ * <p>Lifecycle: {@link #start} builds and starts everything and subscribes to the cluster's leadership (the switch:
+ * the scaler runs once the leader has taken over the placements); {@link #close} stops them in reverse. Leadership
+ * changes arrive on the cluster's {@code nest-leadership} thread; node changes on a Curator thread.
+ */
+final class ControlPlane implements AutoCloseable {
+    private final Deque<AutoCloseable> closers;
+    private final ScalerLoop scaler;
+    private final Scheduler scheduler;
+    private final LoadRoutes loadRoutes;
+
+    private ControlPlane(Deque<AutoCloseable> closers, ScalerLoop scaler, Scheduler scheduler, LoadRoutes loadRoutes) {
+        this.closers = closers;
+        this.scaler = scaler;
+        this.scheduler = scheduler;
+        this.loadRoutes = loadRoutes;
+    }
+
+    /**
+     * Starts this node's part of the control plane.
+     *
+     * @param capacity this node's capacity labels, assumed for nodes that advertise none
+     * @param probeEvery how often nodes are probed; zero for never
+     */
+    static ControlPlane start(Cluster cluster, NodeAgent agent, Map<String, String> capacity, Duration probeEvery,
+                              Clock clock) {
+        Deque<AutoCloseable> closers = new ArrayDeque<>();
+        try {
+            String self = cluster.self().id();
+            Targets targets = targets(agent);
+            ClusterNodes nodes = ClusterNodes.of(cluster, capacity);
+            ClusterPlacementStore store = new ClusterPlacementStore(cluster.placements(), cluster.functions());
+            AtomicReference<NodeProbe> probe = new AtomicReference<>();
+            AtomicReference<LeaderPlacements> placements = new AtomicReference<>();
+            if (!probeEvery.isZero()) {
+                probe.set(push(closers, new NodeProbe(() -> nodes.targets(n -> !n.id().equals(self)), probeEvery, 2,
+                        NodeProbe.tcp(), cluster.leadership()::isLeader, () -> {
+                            probe.get().downNodes().forEach(cluster.membership()::evict);
+                            placements.get().nodesChanged();
+                        })));
+                startLeaderProbe(closers, cluster, nodes, probeEvery);
+            }
+            placements.set(push(closers, new LeaderPlacements(self,
+                    () -> nodes.states(id -> probe.get() != null && probe.get().down(id)), store, targets,
+                    () -> cluster.leadership().epoch().isPresent())));
+            LeaderPlacements leader = placements.get();
+            Scheduler scheduler = new Scheduler(cluster.functions(), leader, leader, 0, clock);
+            leader.attach(scheduler);
+            PlacementFollower follower = push(closers, new PlacementFollower(() -> store.of(self), targets,
+                    cluster.leadership()::isLeader));
+            cluster.placements().onChange(follower::changed);
+
+            // load: the leader sums its own agent (read directly) and every other node's report (pushed each second)
+            ClusterLoad load = new ClusterLoad(self, agent::load, System::nanoTime);
+            LoadReporter reporter = push(closers, new LoadReporter(self, agent::load, cluster.membership()::leaderUrl,
+                    LoadReporter.http()));
+            ScalerLoop scaler = push(closers, new ScalerLoop(cluster.functions(), load, sink(scheduler), Scaler.windowed(),
+                    clock));
+            agent.onStarved(scaler::wake);
+            agent.onStarved(reporter::starved); // sent only while another node leads
+            scaler.start();
+            reporter.start();
+            follower.start();
+            leader.start();
+            Optional.ofNullable(probe.get()).ifPresent(NodeProbe::start);
+            cluster.membership().onNodesChanged(leader::nodesChanged);
+            cluster.leadership().onLeadership(leads -> {
+                follower.changed();
+                if (leads) {
+                    leader.leadershipWon(() -> {
+                        if (cluster.leadership().isLeader()) { // not lost again while the placements were taken over
+                            scaler.setActive(true);
+                        }
+                    });
+                } else {
+                    scaler.setActive(false);
+                }
+            });
+            return new ControlPlane(closers, scaler, scheduler, new LoadRoutes(load, scaler::wake));
+        } catch (RuntimeException e) {
+            Startup.closeAll(closers);
+            throw e;
+        }
+    }
+
+    /** Non-leaders probe the leader and evict it when it refuses connections, so that the next one takes over. */
+    private static void startLeaderProbe(Deque<AutoCloseable> closers, Cluster cluster, ClusterNodes nodes,
+                                         Duration probeEvery) {
+        String self = cluster.self().id();
+        AtomicReference<NodeProbe> probe = new AtomicReference<>();
+        probe.set(push(closers, new NodeProbe(() -> nodes.targets(
+                n -> !n.id().equals(self) && cluster.leaderId().filter(n.id()::equals).isPresent()),
+                probeEvery, 2, NodeProbe.tcp(), () -> !cluster.leadership().isLeader(),
+                () -> probe.get().downNodes().forEach(cluster.membership()::evict))));
+        probe.get().start();
+    }
+
+    /** The node agent's targets, as the placement components set them. */
+    private static Targets targets(NodeAgent agent) {
+        return new Targets() {
+            @Override
+            public Optional<Integer> target(FunctionId id) {
+                return agent.target(id);
+            }
+
+            @Override
+            public void setTarget(FunctionId id, int instances) {
+                agent.setTarget(id, instances);
+            }
+
+            @Override
+            public void clearTarget(FunctionId id) {
+                agent.clearTarget(id);
+            }
+        };
+    }
+
+    /** The scaler's desired counts go to the scheduler, which places them across the nodes. */
+    private static TargetSink sink(Scheduler scheduler) {
+        return new TargetSink() {
+            @Override
+            public void setTarget(FunctionId id, int instances) {
+                scheduler.scale(id, instances);
+            }
+
+            @Override
+            public void clearTarget(FunctionId id) {
+                scheduler.release(id);
+            }
+        };
+    }
+
+    private static <T extends AutoCloseable> T push(Deque<AutoCloseable> closers, T c) {
+        closers.push(c);
+        return c;
+    }
+
+    ScalerLoop scaler() {
+        return scaler;
+    }
+
+    Scheduler scheduler() {
+        return scheduler;
+    }
+
+    /** Adds the load report routes (before the admin API's catch-all). */
+    void routing(HttpRouting.Builder routing) {
+        loadRoutes.routing(routing);
+    }
+
+    @Override
+    public void close() {
+        Startup.closeAll(closers);
+    }
+}

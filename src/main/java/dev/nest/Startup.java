@@ -1,0 +1,161 @@
+package dev.nest;
+
+import dev.nest.common.Json;
+import dev.nest.common.NestException;
+import dev.nest.config.ConfigException;
+import dev.nest.config.NestConfig;
+import dev.nest.gateway.Gateway;
+import dev.nest.spi.DriverContext;
+import dev.nest.spi.SandboxDriver;
+import dev.nest.spi.SandboxDriverProvider;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The steps of a node's start-up that are not modules of their own: the data directory's lock, a free port, the
+ * driver chosen by {@code sidecar.driver}, warming up the admin server's classes, and the timing of each step for
+ * the ready line of the log. Each fails with a message that says what to change.
+ */
+final class Startup {
+    private static final Logger LOG = Logger.getLogger(Startup.class.getName());
+
+    private Startup() {
+    }
+
+    /** Time per start-up step, for the ready line of the log. Single-threaded (the starting thread). */
+    static final class Timer {
+        private final long t0 = System.nanoTime();
+        private long last = t0;
+        private final StringBuilder steps = new StringBuilder();
+
+        void mark(String step) {
+            long now = System.nanoTime();
+            steps.append(steps.isEmpty() ? "" : ", ").append(step).append(' ').append((now - last) / 1_000_000).append(" ms");
+            last = now;
+        }
+
+        @Override
+        public String toString() {
+            return (System.nanoTime() - t0) / 1_000_000 + " ms (" + steps + ")";
+        }
+    }
+
+    /** Waits for a start-up step; its failure becomes this start's failure. */
+    static <T> T join(Future<T> f) {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new NestException(500, "cannot start", e.getCause().toString(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NestException(500, "cannot start", "interrupted");
+        }
+    }
+
+    /** Loads the admin server's classes while ZooKeeper and H2 start, on the other core. */
+    static void warmUpHelidon() {
+        HttpRouting.Builder r = HttpRouting.builder();
+        r.get("/", (req, res) -> res.send());
+        WebServer.builder().host("127.0.0.1").port(0).addRouting(r).build();
+        Json.mapper().createObjectNode();
+    }
+
+    /** {@code config} with a free port when it asks for port 0. */
+    static NestConfig withPort(NestConfig config) throws IOException {
+        if (config.server().port() != 0) {
+            return config;
+        }
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return config.withPort(s.getLocalPort());
+        }
+    }
+
+    /** Locks {@code data} for this process; closing the result releases it. */
+    static AutoCloseable lock(Path data) throws IOException {
+        FileChannel ch = FileChannel.open(data.resolve("nest.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = ch.tryLock();
+        if (lock == null) {
+            ch.close();
+            throw new ConfigException("data directory " + data + " is in use by another Nest process; stop it or "
+                    + "give this one its own directory with --data");
+        }
+        return () -> {
+            lock.release();
+            ch.close();
+        };
+    }
+
+    /** The driver {@code sidecar.driver} names, among those on the class path. */
+    static SandboxDriver driver(NestConfig config, String nodeId, Path data) {
+        String name = config.sidecar().driver();
+        List<SandboxDriverProvider> providers = ServiceLoader.load(SandboxDriverProvider.class).stream()
+                .map(ServiceLoader.Provider::get).toList();
+        for (SandboxDriverProvider p : providers) {
+            if (p.name().equals(name)) {
+                return p.create(new DriverContext(nodeId, data, config.sidecar().drivers().getOrDefault(name, Map.of())));
+            }
+        }
+        throw new ConfigException("key 'sidecar.driver': value '" + name + "' is not valid; allowed: "
+                + String.join(", ", providers.stream().map(SandboxDriverProvider::name).toList()));
+    }
+
+    /** Starts the admin server on a loopback port: the gateway forwards {@code /api} to it. */
+    static WebServer adminServer(HttpRouting.Builder routing, Duration shutdownGrace) {
+        WebServer web = WebServer.builder()
+                .host("127.0.0.1")
+                .port(0)
+                .maxPayloadSize(-1)
+                .shutdownGracePeriod(shutdownGrace)
+                .addRouting(routing)
+                .build()
+                .start();
+        if (!web.isRunning()) {
+            web.stop();
+            throw new ConfigException("cannot start the admin server on a loopback port");
+        }
+        return web;
+    }
+
+    /** Starts {@code gateway} on {@code server.host}:{@code server.port}, in front of the admin server. */
+    static Gateway listen(Gateway gateway, NestConfig.Server server, int adminPort) throws IOException {
+        try {
+            gateway.start(server.host(), server.port(), adminPort, Math.max(1, Runtime.getRuntime().availableProcessors()));
+            return gateway;
+        } catch (java.net.BindException e) {
+            gateway.close();
+            throw new ConfigException("cannot listen on " + server.host() + ":" + server.port()
+                    + " (is another server using the port?); choose another with --port or server.port");
+        }
+    }
+
+    /** Closes {@code closers} most recent first; a failure is logged and the rest still close. */
+    static void closeAll(Deque<AutoCloseable> closers) {
+        while (!closers.isEmpty()) {
+            AutoCloseable c = closers.pop();
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "error while stopping", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package dev.nest.cluster;
+
+import dev.nest.common.Json;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.recipes.nodes.PersistentNode;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+
+/**
+ * The nodes of the region: this node's registration ({@code nodes/<id>}, ephemeral, written again by Curator under a
+ * new session after an expiry), an in-memory mirror of everyone's, and the eviction of a node known to be dead.
+ *
+ * <p>Lifecycle: built and started by {@link Cluster#start} (the mirror loads, then this node registers) and closed by
+ * {@link Cluster#close} (the registration is removed).
+ *
+ * <p>Threads: {@link #nodes} and {@link #leaderUrl} read the mirror from any thread and never wait for ZooKeeper
+ * (while it is unreachable they answer with the last known registrations). {@link #onNodesChanged} listeners run on
+ * a Curator thread and must not block. {@link #evict} blocks on ZooKeeper.
+ */
+public final class Membership {
+    private static final Logger LOG = Logger.getLogger(Membership.class.getName());
+
+    private final CuratorFramework client;
+    private final ZooKeeperPaths paths;
+    private final NodeInfo self;
+    private final Leadership leadership;
+    private final PersistentNode registration;
+    private final CuratorCache nodeCache;
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+
+    Membership(CuratorFramework client, ZooKeeperPaths paths, NodeInfo self, Leadership leadership) {
+        this.client = client;
+        this.paths = paths;
+        this.self = self;
+        this.leadership = leadership;
+        this.registration = new PersistentNode(client, CreateMode.EPHEMERAL, false, paths.node(self.id()), Json.bytes(self));
+        this.nodeCache = CuratorCache.build(client, paths.nodes());
+        this.nodeCache.listenable().addListener(CuratorCacheListener.builder().forAll((type, before, after) -> {
+            for (Runnable l : listeners) {
+                try {
+                    l.run();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "node listener failed", e);
+                }
+            }
+        }).build());
+    }
+
+    /** Loads the mirror of {@code nodes/}, waiting at most {@code timeout}. */
+    void load(Duration timeout) throws Exception {
+        Cluster.primed(nodeCache, "nodes", timeout);
+    }
+
+    /** Registers this node. */
+    void register() {
+        registration.start();
+    }
+
+    public NodeInfo self() {
+        return self;
+    }
+
+    /**
+     * The nodes registered in this region, from the in-memory mirror of {@code nodes/} (never waits for ZooKeeper;
+     * while it is unreachable, the last known registrations), ordered by id.
+     */
+    public List<NodeInfo> nodes() {
+        List<NodeInfo> out = new ArrayList<>();
+        String prefix = paths.nodes() + "/";
+        nodeCache.stream().filter(d -> d.getPath().startsWith(prefix) && d.getPath().indexOf('/', prefix.length()) < 0)
+                .sorted(Comparator.comparing(ChildData::getPath)).forEach(d -> {
+                    try {
+                        out.add(Json.read(d.getData(), NodeInfo.class));
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.FINE, "ignoring unreadable registration " + d.getPath(), e);
+                    }
+                });
+        return out;
+    }
+
+    /** The registered node {@code id}, if it is registered. */
+    public Optional<NodeInfo> node(String id) {
+        return nodes().stream().filter(n -> n.id().equals(id)).findFirst();
+    }
+
+    /** The leader's base URL ({@code http://address:port}), when a leader other than this node is registered. */
+    public Optional<URI> leaderUrl() {
+        return leadership.leaderId().filter(id -> !id.equals(self.id())).flatMap(this::node)
+                .map(n -> URI.create("http://" + n.address() + ":" + n.port()));
+    }
+
+    /**
+     * Calls {@code listener} after every change of the node registrations (a node joined, left, or its session
+     * expired), on a Curator thread; it must not block.
+     */
+    public void onNodesChanged(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    /**
+     * Removes a node that is known dead (its port refuses connections) before ZooKeeper expires its session: its
+     * registration, its ready instances and its place in the leader election, so that every gateway stops routing
+     * to it and, if it led, the next node in the election takes over at once. These are the dead node's ephemeral
+     * nodes; a node that is in fact alive writes its registrations back by itself (they are persistent nodes on its
+     * side), and a former leader that lives on is fenced by the epoch. Never removes this node; never throws (a
+     * failure is logged: the session's expiry still removes everything).
+     */
+    public void evict(String nodeId) {
+        if (nodeId.equals(self.id())) {
+            return;
+        }
+        List<String> gone = new ArrayList<>();
+        try {
+            List<String> paths = new ArrayList<>(List.of(this.paths.ready(nodeId), this.paths.node(nodeId)));
+            paths.addAll(leadership.participants(nodeId));
+            for (String path : paths) {
+                if (deleteIfPresent(path)) {
+                    gone.add(path);
+                }
+            }
+            if (!gone.isEmpty()) {
+                LOG.warning("node " + nodeId + " refuses connections: removed " + gone + " before its session expires");
+            }
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "cannot remove dead node " + nodeId + " (its session's expiry will): " + e, e);
+        }
+    }
+
+    private boolean deleteIfPresent(String path) throws Exception {
+        try {
+            client.delete().forPath(path);
+            return true;
+        } catch (KeeperException.NoNodeException e) {
+            return false;
+        }
+    }
+
+    /** Stops the mirror and removes this node's registration. */
+    void close() {
+        nodeCache.close();
+        try {
+            registration.close();
+        } catch (Exception e) {
+            LOG.log(Level.FINE, "registration close", e);
+        }
+    }
+}
