@@ -37,4 +37,9 @@ public record NewToken(String name, Role role, List<String> namespaces, Optional
         }
         expiresAt = expiresAt == null ? Optional.empty() : expiresAt;
     }
+
+    /** Whether {@code name} is a valid token name (so that a lookup by an invalid one can answer "no such token"). */
+    public static boolean validName(String name) {
+        return name != null && NAME.matcher(name).matches();
+    }
 }
