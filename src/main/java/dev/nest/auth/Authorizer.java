@@ -61,13 +61,12 @@ public final class Authorizer {
         if (header.isEmpty()) {
             throw new NotAuthenticatedException("this endpoint needs a token; " + HOW_TO_GET_ONE);
         }
-        int space = header.indexOf(' ');
-        String scheme = space < 0 ? header : header.substring(0, space);
-        if (!scheme.equalsIgnoreCase("Bearer")) {
+        String[] parts = header.split("\\s+", 2);
+        if (!parts[0].equalsIgnoreCase("Bearer")) {
             throw new NotAuthenticatedException("the Authorization header does not use the Bearer scheme; "
                     + HOW_TO_GET_ONE);
         }
-        String token = space < 0 ? "" : header.substring(space + 1).strip();
+        String token = parts.length < 2 ? "" : parts[1].strip();
         try {
             return TokenSecret.parse(token);
         } catch (IllegalArgumentException e) {

@@ -92,6 +92,8 @@ class AuthorizerTest {
         assertEquals(new Principal("ci", Role.DEVELOPER, List.of("shop")), p);
         assertEquals(p, authorizer.authorize(Optional.of("bearer  " + t.secret().reveal() + " "), Action.READ,
                 Optional.empty()));
+        assertEquals(p, authorizer.authorize(Optional.of("Bearer\t" + t.secret().reveal()), Action.READ,
+                Optional.empty()));
     }
 
     @Test
