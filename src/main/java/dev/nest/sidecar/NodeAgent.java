@@ -6,7 +6,6 @@ import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionSpec;
 import dev.nest.function.FunctionVersion;
 import dev.nest.pool.WarmPool;
-import dev.nest.runtime.RuntimeDefinition;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.spi.DriverHealth;
 import dev.nest.spi.SandboxDriver;
@@ -14,21 +13,16 @@ import dev.nest.store.LogLine;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -67,8 +61,6 @@ public final class NodeAgent implements InstanceLeases, AutoCloseable {
     private final Reconciler reconciler;
     private final StarvedNotifier starved = new StarvedNotifier();
     private final UsageSampler usage;
-    private final ScheduledExecutorService usageTicker = Executors.newSingleThreadScheduledExecutor(
-            r -> Thread.ofPlatform().name("nest-agent-usage").daemon().unstarted(r));
     private final Duration stopGrace;
     private volatile boolean closed;
 
@@ -107,12 +99,8 @@ public final class NodeAgent implements InstanceLeases, AutoCloseable {
         this.capture = new LogCapture(logs, clock);
         this.pods = new NodePods(config, nodeId, dataDir, codeRoot, driver, runtimes, ports, capture, nanoTime);
         this.usage = new UsageSampler(driver::usage, nanoTime);
-        List<WarmPool.Runtime> pooled = new ArrayList<>();
-        for (RuntimeDefinition r : runtimes.all()) {
-            pooled.add(new WarmPool.Runtime(r.name(), config.pool().sizes().getOrDefault(r.name(), r.pool()), r.memoryMb()));
-        }
-        this.pool = new WarmPool<>(new PoolPodFactory(pods, () -> closed), pooled, config.maxPods(), config.pool().idle(),
-                nanoTime, poolStarts);
+        this.pool = new WarmPool<>(new PoolPodFactory(pods, () -> closed), PoolPodFactory.pools(runtimes, config.pool()),
+                config.maxPods(), config.pool().idle(), nanoTime, poolStarts);
         this.starts = new ColdStart(config, pods, pool, code, capture, nanoTime);
         this.reconciler = new Reconciler(catalog, sets, starts, pods, new KeepAliveRule(config.previousVersionKeepAlive()),
                 stopGrace, nanoTime);
@@ -136,7 +124,7 @@ public final class NodeAgent implements InstanceLeases, AutoCloseable {
             pool.start();
         }
         reconciler.start();
-        usageTicker.scheduleAtFixedRate(this::sampleUsage, 1, 1, TimeUnit.SECONDS);
+        usage.start(sets::all);
     }
 
     /**
@@ -145,23 +133,6 @@ public final class NodeAgent implements InstanceLeases, AutoCloseable {
      */
     public void startPools() {
         pool.start(Duration.ofSeconds(1));
-    }
-
-    /**
-     * Reads the CPU and memory of every ready instance's pod (see {@link UsageSampler}); once a second on the
-     * {@code nest-agent-usage} thread, so that a slow driver read never delays reconciliation or requests.
-     */
-    void sampleUsage() {
-        if (closed) {
-            return;
-        }
-        try {
-            for (InstanceSet set : sets.all()) {
-                usage.sample(set.instances());
-            }
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "usage sampling failed; trying again next second", e);
-        }
     }
 
     public SandboxDriver driver() {
@@ -309,13 +280,7 @@ public final class NodeAgent implements InstanceLeases, AutoCloseable {
 
     /** A snapshot of the live versions' instance sets on this node. */
     public Map<FunctionId, FunctionLoad> load() {
-        Map<FunctionId, FunctionLoad> out = new LinkedHashMap<>();
-        for (InstanceSet set : sets.all()) {
-            if (reconciler.isLive(set.version())) {
-                out.put(set.version().spec().id(), set.load());
-            }
-        }
-        return out;
+        return sets.loads(reconciler::isLive);
     }
 
     /**
@@ -360,8 +325,7 @@ public final class NodeAgent implements InstanceLeases, AutoCloseable {
 
     /** Instances of one function on this node. */
     public List<InstanceInfo> instances(FunctionId id) {
-        String prefix = id.toString();
-        return instances().stream().filter(i -> i.function().equals(prefix)).toList();
+        return instances().stream().filter(i -> i.function().equals(id.toString())).toList();
     }
 
     /** Stops reconciliation, the pools and every instance (each within {@code sidecar.stop-grace}), then the driver. */
@@ -369,7 +333,7 @@ public final class NodeAgent implements InstanceLeases, AutoCloseable {
     public void close() {
         closed = true;
         reconciler.close();
-        usageTicker.shutdownNow();
+        usage.close();
         starved.close();
         pool.close();
         List<Instance> all = sets.drainAll();

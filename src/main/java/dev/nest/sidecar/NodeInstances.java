@@ -4,10 +4,12 @@ import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionVersion;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * The {@link InstanceSet}s of this node, one per function version that has instances, waiters or a minimum here.
@@ -50,6 +52,17 @@ final class NodeInstances {
             all.addAll(set.drainAll());
         }
         return all;
+    }
+
+    /** A snapshot of the load of each set whose version is {@code live}, by function. */
+    Map<FunctionId, FunctionLoad> loads(Predicate<FunctionVersion> live) {
+        Map<FunctionId, FunctionLoad> out = new LinkedHashMap<>();
+        for (InstanceSet set : sets.values()) {
+            if (live.test(set.version())) {
+                out.put(set.version().spec().id(), set.load());
+            }
+        }
+        return out;
     }
 
     /** A snapshot of the ready instances, for the API. */

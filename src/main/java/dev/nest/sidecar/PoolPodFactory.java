@@ -1,9 +1,14 @@
 package dev.nest.sidecar;
 
+import dev.nest.config.NestConfig;
 import dev.nest.pool.PodFactory;
+import dev.nest.pool.WarmPool;
 import dev.nest.runtime.RuntimeDefinition;
+import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.spi.PodLabels;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
@@ -28,6 +33,15 @@ final class PoolPodFactory implements PodFactory<PoolPodFactory.PoolPod> {
     PoolPodFactory(NodePods pods, BooleanSupplier stopping) {
         this.pods = pods;
         this.stopping = stopping;
+    }
+
+    /** A pool per runtime, of the size {@code sidecar.pool} gives it, else its {@code runtime.yaml}'s. */
+    static List<WarmPool.Runtime> pools(RuntimeRegistry runtimes, NestConfig.Pool config) {
+        List<WarmPool.Runtime> out = new ArrayList<>();
+        for (RuntimeDefinition r : runtimes.all()) {
+            out.add(new WarmPool.Runtime(r.name(), config.sizes().getOrDefault(r.name(), r.pool()), r.memoryMb()));
+        }
+        return out;
     }
 
     @Override

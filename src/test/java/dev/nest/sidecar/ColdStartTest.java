@@ -5,31 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nest.function.FunctionVersion;
 import dev.nest.spi.PodSpec;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The cold-start path: pool pod or new pod, the phases a lease reports, and {@code sidecar.max-pods}. */
-class ColdStartTest {
-    @TempDir
-    Path dir;
-
-    private AgentFixture f;
-    private NodeAgent agent;
-
+class ColdStartTest extends AgentTestBase {
+    /** A pool of one pod. */
     @BeforeEach
-    void setUp() {
-        f = new AgentFixture(dir);
+    void withAPool() {
         agent = f.agent(1, 16, Duration.ZERO);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
     }
 
     @Test

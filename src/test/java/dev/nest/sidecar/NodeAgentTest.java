@@ -10,37 +10,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionVersion;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The node agent's leasing: the hand-over of instances between requests, the queue, and what the autoscaler reads,
  * with a fake driver whose pods are in-process HTTP hosts answering {@code /health} and {@code /load}.
  */
-class NodeAgentTest {
-    @TempDir
-    Path dir;
-
-    private AgentFixture f;
-    private NodeAgent agent;
-
-    @BeforeEach
-    void setUp() {
-        f = new AgentFixture(dir);
-        agent = f.agent();
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
-
+class NodeAgentTest extends AgentTestBase {
     @Test
     void aReleasedInstanceGoesWarmToTheWaitingRequest() throws Exception {
         FunctionVersion v = AgentFixture.version();

@@ -6,30 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nest.spi.PodSpec;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The warm pools' pods as the node agent starts them: labels, memory, capacity, exits. */
-class PoolPodFactoryTest {
-    @TempDir
-    Path dir;
-
-    private AgentFixture f;
-    private NodeAgent agent;
-
+class PoolPodFactoryTest extends AgentTestBase {
+    /** A pool of one pod. */
     @BeforeEach
-    void setUp() {
-        f = new AgentFixture(dir);
+    void withAPool() {
         agent = f.agent(1, 16, Duration.ZERO);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
     }
 
     @Test

@@ -7,36 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nest.function.FunctionVersion;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Reconciliation through the node agent: targets, keep-alive on the agent's clock, versions that stop being live,
  * deleted functions. The rule itself is tested in {@link KeepAliveRuleTest}.
  */
-class ReconcilerTest {
-    @TempDir
-    Path dir;
-
-    private AgentFixture f;
-    private NodeAgent agent;
-
-    @BeforeEach
-    void setUp() {
-        f = new AgentFixture(dir);
-        agent = f.agent();
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
-
+class ReconcilerTest extends AgentTestBase {
     // ---- keep-alive --------------------------------------------------------------------------------------
 
     @Test
@@ -65,38 +44,40 @@ class ReconcilerTest {
 
     // ---- versions that stop being live -------------------------------------------------------------------
 
-    @Test
-    void aRollbackWithinThePreviousVersionKeepAliveIsWarm() {
-        FunctionVersion v1 = f.deployed(1);
-        Lease first = f.lease(v1);
+    /** Version 1 served a request and went idle; then version 2 was deployed. Returns version 1's instance. */
+    private Instance idleOldVersion() {
+        Lease first = f.lease(f.deployed(1));
         first.release();
         f.redeployed();
+        agent.reconcile();
+        return first.instance();
+    }
+
+    @Test
+    void aRollbackWithinThePreviousVersionKeepAliveIsWarm() {
+        Instance old = idleOldVersion();
         f.nanos.advance(Duration.ofMinutes(9));
         agent.reconcile();
-        assertEquals(InstanceState.READY, first.instance().state(), "version 1 is kept warm after the deploy");
+        assertEquals(InstanceState.READY, old.state(), "version 1 is kept warm after the deploy");
 
         f.rolledBack();
         agent.reconcile();
-        Lease again = f.lease(v1);
+        Lease again = f.lease(old.version());
         assertFalse(again.cold());
-        assertSame(first.instance(), again.instance());
+        assertSame(old, again.instance());
         again.release();
     }
 
     @Test
     void aRollbackUnderTheScalersTargetIsWarmToo() {
-        FunctionVersion v1 = f.deployed(1);
-        Lease first = f.lease(v1);
-        first.release();
-        f.redeployed();
-        agent.reconcile();
+        Instance old = idleOldVersion();
         // the scaler saw version 2 idle and asks for none
-        agent.setTarget(v1.spec().id(), 0);
+        agent.setTarget(AgentFixture.FN, 0);
         f.rolledBack();
         agent.reconcile();
-        assertEquals(InstanceState.READY, first.instance().state(),
+        assertEquals(InstanceState.READY, old.state(),
                 "a version that is live again keeps its warm instance for the function's keep-alive");
-        Lease again = f.lease(v1);
+        Lease again = f.lease(old.version());
         assertFalse(again.cold());
         again.release();
     }
@@ -104,14 +85,10 @@ class ReconcilerTest {
     @Test
     void aPreviousVersionIsStoppedAfterItsKeepAlive() {
         agent = f.agent(0, 16, Duration.ofMinutes(3));
-        FunctionVersion v1 = f.deployed(1);
-        Lease first = f.lease(v1);
-        first.release();
-        f.redeployed();
-        agent.reconcile();
+        Instance old = idleOldVersion();
         f.nanos.advance(Duration.ofMinutes(3).minusNanos(1));
         agent.reconcile();
-        assertEquals(InstanceState.READY, first.instance().state(), "idle time counts from the deploy");
+        assertEquals(InstanceState.READY, old.state(), "idle time counts from the deploy");
         f.nanos.advance(Duration.ofNanos(1));
         agent.reconcile();
         assertTrue(agent.instances().isEmpty(), "sidecar.previous-version-keep-alive 3m has passed");
