@@ -62,7 +62,10 @@ public final class NodeAgent implements InstanceLeases, AutoCloseable {
     private final StarvedNotifier starved = new StarvedNotifier();
     private final UsageSampler usage;
     private final Duration stopGrace;
-    private volatile boolean closed;
+    private volatile State state = State.NEW;
+
+    /** The agent's lifecycle: {@code NEW} until {@link #start}, then {@code RUNNING}; {@code CLOSED} refuses requests. */
+    public enum State { NEW, RUNNING, CLOSED }
 
     /**
      * An agent on the real monotonic clock, with hosts on ports of {@code sidecar.port-range}.
@@ -99,7 +102,7 @@ public final class NodeAgent implements InstanceLeases, AutoCloseable {
         this.capture = new LogCapture(logs, clock);
         this.pods = new NodePods(config, nodeId, dataDir, codeRoot, driver, runtimes, ports, capture, nanoTime);
         this.usage = new UsageSampler(driver::usage, nanoTime);
-        this.pool = new WarmPool<>(new PoolPodFactory(pods, () -> closed), PoolPodFactory.pools(runtimes, config.pool()),
+        this.pool = new WarmPool<>(new PoolPodFactory(pods, () -> state == State.CLOSED), PoolPodFactory.pools(runtimes, config.pool()),
                 config.maxPods(), config.pool().idle(), nanoTime, poolStarts);
         this.starts = new ColdStart(config, pods, pool, code, capture, nanoTime);
         this.reconciler = new Reconciler(catalog, sets, starts, pods, new KeepAliveRule(config.previousVersionKeepAlive()),
@@ -114,8 +117,14 @@ public final class NodeAgent implements InstanceLeases, AutoCloseable {
     /**
      * Removes pods left by an earlier run, starts reconciliation, and the warm pools when {@code pools} (else
      * {@link #startPools} does, e.g. once the node is ready, so that pool pods do not compete with its start).
+     *
+     * @throws IllegalStateException when the agent was started or closed before
      */
-    public void start(boolean pools) {
+    public synchronized void start(boolean pools) {
+        if (state != State.NEW) {
+            throw new IllegalStateException("the node agent is " + state + "; it starts once");
+        }
+        state = State.RUNNING;
         int orphans = driver.removeOrphans(nodeId);
         if (orphans > 0) {
             LOG.info("removed " + orphans + " pods left behind by an earlier run of node " + nodeId);
@@ -133,6 +142,10 @@ public final class NodeAgent implements InstanceLeases, AutoCloseable {
      */
     public void startPools() {
         pool.start(Duration.ofSeconds(1));
+    }
+
+    public State state() {
+        return state;
     }
 
     public SandboxDriver driver() {
@@ -167,7 +180,7 @@ public final class NodeAgent implements InstanceLeases, AutoCloseable {
      */
     @Override
     public Pending acquireAsync(FunctionVersion version, long deadlineNanos) {
-        if (closed) {
+        if (state == State.CLOSED) {
             throw new InvokeException(503, "node shutting down", "this node is stopping; retry on another node");
         }
         InstanceSet set = sets.of(version);
@@ -328,10 +341,18 @@ public final class NodeAgent implements InstanceLeases, AutoCloseable {
         return instances().stream().filter(i -> i.function().equals(id.toString())).toList();
     }
 
-    /** Stops reconciliation, the pools and every instance (each within {@code sidecar.stop-grace}), then the driver. */
+    /**
+     * Stops reconciliation, the pools and every instance (each within {@code sidecar.stop-grace}), then the driver.
+     * Requests after this are refused with 503. A second call does nothing.
+     */
     @Override
     public void close() {
-        closed = true;
+        synchronized (this) {
+            if (state == State.CLOSED) {
+                return;
+            }
+            state = State.CLOSED;
+        }
         reconciler.close();
         usage.close();
         starved.close();

@@ -133,6 +133,17 @@ class NodeAgentTest extends AgentTestBase {
     }
 
     @Test
+    void theAgentStartsOnceAndClosesOnce() {
+        assertEquals(NodeAgent.State.NEW, agent.state());
+        agent.start(false);
+        assertEquals(NodeAgent.State.RUNNING, agent.state());
+        assertThrows(IllegalStateException.class, () -> agent.start(false));
+        agent.close();
+        agent.close();
+        assertEquals(NodeAgent.State.CLOSED, agent.state());
+    }
+
+    @Test
     void theWaitIsBoundedByTheQueueTimeoutInTheAgentsTime() {
         FunctionVersion v = AgentFixture.version();
         Lease first = f.lease(v);
