@@ -7,15 +7,13 @@ import dev.nest.function.FunctionVersion;
 import dev.nest.spi.PodSpec;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The cold-start path: pool pod or new pod, the phases a lease reports, and {@code sidecar.max-pods}. */
 class ColdStartTest extends AgentTestBase {
-    /** A pool of one pod. */
-    @BeforeEach
-    void withAPool() {
-        agent = f.agent(1, 16, Duration.ZERO);
+    @Override
+    int poolSize() {
+        return 1;
     }
 
     @Test

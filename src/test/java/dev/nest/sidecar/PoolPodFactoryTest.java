@@ -7,15 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nest.spi.PodSpec;
 import java.time.Duration;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The warm pools' pods as the node agent starts them: labels, memory, capacity, exits. */
 class PoolPodFactoryTest extends AgentTestBase {
-    /** A pool of one pod. */
-    @BeforeEach
-    void withAPool() {
-        agent = f.agent(1, 16, Duration.ZERO);
+    @Override
+    int poolSize() {
+        return 1;
     }
 
     @Test
