@@ -31,6 +31,10 @@ import java.util.logging.Logger;
  *       and reports the error in {@link #status()}; a size change retries at once.</li>
  * </ul>
  *
+ * <p>A kept pod moves through {@link PoolPodState}: {@code READY} while it waits, then {@code TAKEN} (handed out,
+ * never touched by the pool again) or {@code STOPPED} (stopped through the factory exactly once); an illegal move
+ * fails loudly.
+ *
  * <p>Threads: {@link #take} is called on cold-start threads, {@link #maintain} on the pool's scheduler thread,
  * pod starts run on the {@code starts} executor (virtual threads in production). All bookkeeping is guarded by
  * this object's lock, which is never held while a pod is started or stopped.
@@ -75,15 +79,32 @@ public final class WarmPool<P> implements AutoCloseable {
         }
     }
 
-    /** A ready pod and since when it waits. */
+    /**
+     * A started pod the pool keeps, since when it waits and its {@link PoolPodState}. A member is in its pool's
+     * {@code ready} queue exactly while it is {@code READY}. Guarded by the pool's lock.
+     */
     private final class Member {
         final P pod;
         final long readySinceNanos;
-        volatile boolean exited;
+        private PoolPodState state = PoolPodState.READY;
 
         Member(P pod, long readySinceNanos) {
             this.pod = pod;
             this.readySinceNanos = readySinceNanos;
+        }
+
+        /** @throws IllegalStateException on a move {@link PoolPodState} does not allow */
+        void moveTo(PoolPodState next) {
+            if (!state.canMoveTo(next)) {
+                throw new IllegalStateException("a pool pod cannot move from " + state + " to " + next);
+            }
+            state = next;
+        }
+
+        /** Leaves the pool to be stopped; returns its pod. */
+        P stopped() {
+            moveTo(PoolPodState.STOPPED);
+            return pod;
         }
     }
 
@@ -130,7 +151,7 @@ public final class WarmPool<P> implements AutoCloseable {
      */
     public Optional<P> take(String runtime, int memoryMb) {
         Optional<P> out = Optional.empty();
-        List<Member> dead = new ArrayList<>();
+        List<P> dead = new ArrayList<>();
         synchronized (this) {
             RuntimePool p = pools.get(runtime);
             if (p == null || closed || memoryMb > p.memoryMb || p.size == 0) {
@@ -138,10 +159,11 @@ public final class WarmPool<P> implements AutoCloseable {
             }
             while (!p.ready.isEmpty()) {
                 Member m = p.ready.poll();
-                if (m.exited || !factory.alive(m.pod)) {
-                    dead.add(m);
+                if (!factory.alive(m.pod)) {
+                    dead.add(m.stopped());
                     continue;
                 }
+                m.moveTo(PoolPodState.TAKEN);
                 out = Optional.of(m.pod);
                 break;
             }
@@ -151,7 +173,7 @@ public final class WarmPool<P> implements AutoCloseable {
                 p.misses++;
             }
         }
-        dead.forEach(m -> factory.stop(m.pod));
+        dead.forEach(factory::stop);
         if (out.isEmpty()) {
             schedule();
         }
@@ -227,17 +249,17 @@ public final class WarmPool<P> implements AutoCloseable {
             for (RuntimePool p : pools.values()) {
                 for (Iterator<Member> it = p.ready.iterator(); it.hasNext(); ) {
                     Member m = it.next();
-                    if (m.exited || !factory.alive(m.pod)) {
+                    boolean dead = !factory.alive(m.pod);
+                    if (dead) {
                         LOG.warning("a " + p.runtime + " pool pod died; replacing it");
+                    }
+                    if (dead || now - m.readySinceNanos >= idleNanos) {
                         it.remove();
-                        stop.add(m.pod);
-                    } else if (now - m.readySinceNanos >= idleNanos) {
-                        it.remove();
-                        stop.add(m.pod);
+                        stop.add(m.stopped());
                     }
                 }
                 while (p.ready.size() > p.size) {
-                    stop.add(p.ready.pollLast().pod);
+                    stop.add(p.ready.pollLast().stopped());
                 }
                 int deficit = p.size - p.ready.size() - p.starting;
                 if (deficit > 0 && now - p.retryAtNanos >= 0) {
@@ -315,20 +337,18 @@ public final class WarmPool<P> implements AutoCloseable {
     }
 
     private void onExit(String runtime, java.util.concurrent.atomic.AtomicReference<Member> self) {
-        boolean removed;
+        P pod;
         synchronized (this) {
             Member m = self.get();
-            if (m == null) {
-                return;
+            if (m == null || m.state != PoolPodState.READY) {
+                return; // exited while starting (the start fails), or after it was taken (its owner's business)
             }
-            m.exited = true;
-            removed = pools.get(runtime).ready.remove(m);
+            pools.get(runtime).ready.remove(m);
+            pod = m.stopped();
         }
-        if (removed) {
-            LOG.warning("a " + runtime + " pool pod exited; replacing it");
-            factory.stop(self.get().pod);
-            schedule();
-        }
+        LOG.warning("a " + runtime + " pool pod exited; replacing it");
+        factory.stop(pod);
+        schedule();
     }
 
     private void schedule() {
@@ -352,12 +372,13 @@ public final class WarmPool<P> implements AutoCloseable {
         synchronized (this) {
             closed = true;
             for (RuntimePool p : pools.values()) {
-                p.ready.forEach(m -> stop.add(m.pod));
+                p.ready.forEach(m -> stop.add(m.stopped()));
                 p.ready.clear();
             }
         }
         ticker.shutdownNow();
         stop.parallelStream().forEach(factory::stop);
+        // a bound on a real wait for other threads, so the real clock (a test's frozen one would never end it)
         long end = System.nanoTime() + CLOSE_WAIT.toNanos();
         synchronized (this) {
             while (pools.values().stream().anyMatch(p -> p.starting > 0)) {

@@ -11,7 +11,8 @@ import java.util.Optional;
 public interface InstanceLeases {
     /**
      * A ready instance of {@code version} at once, or a future one. Waiting ends at {@code deadlineNanos}
-     * ({@code System.nanoTime} terms) or after the function's {@code queue.timeout}.
+     * (in the terms of the agent's time source: {@code System.nanoTime} in production) or after the function's
+     * {@code queue.timeout}.
      *
      * @throws InvokeException 429 when the function's queue is full, 503 when the node is stopping
      */

@@ -18,7 +18,7 @@ import java.util.concurrent.CompletableFuture;
  *       {@code scaling.max}.</li>
  *   <li>An instance that becomes ready, or finishes a request, is handed to the oldest waiters at once, so
  *       no waiter waits for a whole burst to start.</li>
- *   <li>Idle instances above the minimum are released after {@code scaling.keep-alive}.</li>
+ *   <li>Idle instances above the minimum leave under the {@link KeepAliveRule}'s policy.</li>
  * </ul>
  * All methods are synchronized; callers complete the returned handoffs after the call, outside the lock.
  */
@@ -172,27 +172,19 @@ final class InstanceSet {
     }
 
     /**
-     * Idle instances to stop: those with no request in flight for {@code keepAliveNanos}, oldest first,
-     * keeping at least {@code min}. They leave the set before this returns.
+     * Idle instances to stop under {@code policy} (see {@link KeepAliveRule}): those with no request in flight that
+     * the policy finds expired, oldest first, keeping at least {@code policy.keep()}. They leave the set before this
+     * returns.
      */
-    synchronized List<Instance> expire(long nowNanos, long keepAliveNanos, int min) {
-        return expire(nowNanos, keepAliveNanos, min, Long.MIN_VALUE);
-    }
-
-    /**
-     * Like {@link #expire(long, long, int)}, counting idle time from {@code sinceNanos} at the earliest (see
-     * {@link #liveChange}).
-     */
-    synchronized List<Instance> expire(long nowNanos, long keepAliveNanos, int min, long sinceNanos) {
+    synchronized List<Instance> expire(long nowNanos, KeepAliveRule.Policy policy) {
         List<Instance> idle = new ArrayList<>();
         for (Instance i : ready) {
-            long from = sinceNanos == Long.MIN_VALUE ? i.lastUsedNanos : Math.max(i.lastUsedNanos, sinceNanos);
-            if (i.inFlight == 0 && nowNanos - from >= keepAliveNanos) {
+            if (i.inFlight == 0 && policy.expired(i.lastUsedNanos, nowNanos)) {
                 idle.add(i);
             }
         }
         idle.sort(Comparator.comparingLong(i -> i.lastUsedNanos));
-        int removable = Math.max(0, ready.size() - min);
+        int removable = Math.max(0, ready.size() - policy.keep());
         List<Instance> out = new ArrayList<>(idle.subList(0, Math.min(removable, idle.size())));
         ready.removeAll(out);
         return out;

@@ -33,7 +33,10 @@ public final class Pending {
         return now != null ? CompletableFuture.completedFuture(now) : later;
     }
 
-    /** When the caller stops waiting (its deadline or the function's {@code queue.timeout}), in {@code System.nanoTime} terms. */
+    /**
+     * When the caller stops waiting (its deadline or the function's {@code queue.timeout}), in the terms of the
+     * agent's time source ({@code System.nanoTime} in production).
+     */
     public long waitUntilNanos() {
         return waitUntilNanos;
     }

@@ -9,7 +9,7 @@ import java.util.BitSet;
  * Hands out loopback ports from {@code sidecar.port-range} for runtime hosts, skipping ports something else
  * is listening on. Thread-safe.
  */
-final class PortAllocator {
+final class PortAllocator implements Ports {
     private final int from;
     private final int to;
     private final BitSet used = new BitSet();
@@ -21,7 +21,8 @@ final class PortAllocator {
         this.next = from;
     }
 
-    synchronized int allocate() {
+    @Override
+    public synchronized int allocate() {
         int span = to - from + 1;
         for (int tried = 0; tried < span; tried++) {
             int port = next;
@@ -35,7 +36,8 @@ final class PortAllocator {
                 + from + "-" + to + "; widen the range in nest.yaml");
     }
 
-    synchronized void release(int port) {
+    @Override
+    public synchronized void release(int port) {
         if (port >= from && port <= to) {
             used.clear(port - from);
         }

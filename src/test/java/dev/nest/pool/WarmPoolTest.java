@@ -12,6 +12,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The pool's decisions with a fake pod factory, a manual clock and starts that run at once. */
 class WarmPoolTest {
@@ -183,6 +185,41 @@ class WarmPoolTest {
         assertTrue(pool.take("nodejs", 128).isEmpty());
     }
 
+    @Test
+    void anExitAfterTheTakeIsLeftToThePodsOwner() {
+        pool.maintain();
+        FakePod taken = pool.take("nodejs", 128).orElseThrow();
+        taken.alive = false;
+        taken.onExit.run();
+        assertFalse(taken.stopped, "the caller stops what it took");
+        assertEquals(1, status("nodejs").ready());
+    }
+
+    @Test
+    void aPodIsStoppedOnceEvenWhenItsExitIsHeardTwice() {
+        pool.maintain();
+        FakePod first = factory.started.get(0);
+        first.alive = false;
+        first.onExit.run();
+        first.onExit.run();
+        assertEquals(1, factory.stops, "one stop for one pod");
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}: {2}")
+    @CsvSource({
+            "READY,   TAKEN,   true",
+            "READY,   STOPPED, true",
+            "READY,   READY,   false",
+            "TAKEN,   STOPPED, false",
+            "TAKEN,   READY,   false",
+            "STOPPED, TAKEN,   false",
+            "STOPPED, READY,   false",
+            "STOPPED, STOPPED, false",
+    })
+    void podStatesMoveOnlyForward(PoolPodState from, PoolPodState to, boolean legal) {
+        assertEquals(legal, from.canMoveTo(to));
+    }
+
     static final class FakePod {
         final String runtime;
         final Runnable onExit;
@@ -198,6 +235,7 @@ class WarmPoolTest {
     static final class FakePodFactory implements PodFactory<FakePod> {
         final List<FakePod> started = new ArrayList<>();
         int attempts;
+        int stops;
         String failure;
 
         @Override
@@ -217,7 +255,8 @@ class WarmPoolTest {
         }
 
         @Override
-        public void stop(FakePod pod) {
+        public synchronized void stop(FakePod pod) {
+            stops++;
             pod.stopped = true;
             pod.alive = false;
         }

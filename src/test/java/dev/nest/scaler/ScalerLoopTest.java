@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.nest.function.FunctionCatalog;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRecord;
 import dev.nest.function.FunctionSpec;
+import dev.nest.function.InMemoryCatalog;
 import dev.nest.function.QueueSpec;
 import dev.nest.function.ScalingSpec;
 import dev.nest.function.ScheduleRule;
@@ -18,12 +18,9 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The live scaler's rounds against a fake clock, a fake load source and a recording sink: no threads, no sleeps. */
@@ -216,32 +213,6 @@ class ScalerLoopTest {
         @Override
         public Instant instant() {
             return now;
-        }
-    }
-
-    static final class InMemoryCatalog implements FunctionCatalog {
-        private final Map<FunctionId, FunctionRecord> records = new LinkedHashMap<>();
-
-        void put(FunctionRecord r) {
-            records.put(r.id(), r);
-        }
-
-        void remove(FunctionId id) {
-            records.remove(id);
-        }
-
-        @Override
-        public Optional<FunctionRecord> get(FunctionId id) {
-            return Optional.ofNullable(records.get(id));
-        }
-
-        @Override
-        public Collection<FunctionRecord> all() {
-            return List.copyOf(records.values());
-        }
-
-        @Override
-        public void addListener(Listener listener) {
         }
     }
 

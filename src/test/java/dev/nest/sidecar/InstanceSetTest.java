@@ -396,11 +396,15 @@ class InstanceSetTest {
                 all.get(k).inFlight = 1;
             }
         }
-        List<Instance> removed = set.expire(now * S, keepAlive * S, min);
+        List<Instance> removed = expire(set, now * S, keepAlive * S, min, Long.MIN_VALUE);
         assertEquals(expected, removed.stream().map(Instance::id).toList());
         List<Instance> left = new ArrayList<>(all);
         left.removeAll(removed);
         assertEquals(left, set.instances(), "expired instances left the set");
+    }
+
+    private static List<Instance> expire(InstanceSet set, long now, long keepAlive, int min, long since) {
+        return set.expire(now, new KeepAliveRule.Policy(min, keepAlive, since));
     }
 
     @Test
@@ -409,8 +413,8 @@ class InstanceSetTest {
         Instance i = warm(set, 0).getFirst();
         assertSame(i, set.acquire(90 * S).instance());
         set.release(i, 95 * S);
-        assertEquals(List.of(), set.expire(100 * S, 50 * S, 0));
-        assertEquals(List.of(i), set.expire(145 * S, 50 * S, 0));
+        assertEquals(List.of(), expire(set, 100 * S, 50 * S, 0, Long.MIN_VALUE));
+        assertEquals(List.of(i), expire(set, 145 * S, 50 * S, 0, Long.MIN_VALUE));
     }
 
     @Test
@@ -418,16 +422,16 @@ class InstanceSetTest {
         InstanceSet set = set(1, 10, 100);
         Instance i = warm(set, 0).getFirst();
         assertEquals(Long.MIN_VALUE, set.liveChange(true, 10 * S), "live all along: idle since last use");
-        assertEquals(List.of(), set.expire(40 * S, 50 * S, 0, set.liveChange(true, 40 * S)));
+        assertEquals(List.of(), expire(set, 40 * S, 50 * S, 0, set.liveChange(true, 40 * S)));
 
         long retired = set.liveChange(false, 45 * S);
         assertEquals(45 * S, retired);
         assertEquals(45 * S, set.liveChange(false, 60 * S), "still retired since the first time it was seen");
-        assertEquals(List.of(), set.expire(90 * S, 50 * S, 0, retired), "kept 50 s after it was retired");
+        assertEquals(List.of(), expire(set, 90 * S, 50 * S, 0, retired), "kept 50 s after it was retired");
 
         long back = set.liveChange(true, 200 * S);
-        assertEquals(List.of(), set.expire(200 * S, 50 * S, 0, back), "live again: not expired at once");
-        assertEquals(List.of(i), set.expire(250 * S, 50 * S, 0, set.liveChange(true, 250 * S)));
+        assertEquals(List.of(), expire(set, 200 * S, 50 * S, 0, back), "live again: not expired at once");
+        assertEquals(List.of(i), expire(set, 250 * S, 50 * S, 0, set.liveChange(true, 250 * S)));
     }
 
     @Test

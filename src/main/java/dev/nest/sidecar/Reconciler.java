@@ -1,0 +1,149 @@
+package dev.nest.sidecar;
+
+import dev.nest.common.Ticker;
+import dev.nest.function.FunctionCatalog;
+import dev.nest.function.FunctionId;
+import dev.nest.function.FunctionRecord;
+import dev.nest.function.FunctionVersion;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Brings the node's instances in line with the catalog and the autoscaler's targets, every second and at once
+ * after a change ({@link #wake}): keeps {@code scaling.min} (or {@code max(scaling.min, target)}) instances of each
+ * live version, stops idle instances under the {@link KeepAliveRule}, stops everything of a deleted function or
+ * version, and drops the sets nothing uses any more.
+ *
+ * <p>Failure: a pass that throws is logged and the next one runs a second later. Threads: passes run on the
+ * {@code nest-agent-reconcile} thread (tests call {@link #reconcile} directly); targets are set from any thread;
+ * {@link #afterRelease} runs on request threads.
+ */
+final class Reconciler implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Reconciler.class.getName());
+
+    private final FunctionCatalog catalog;
+    private final NodeInstances sets;
+    private final ColdStart starts;
+    private final NodePods pods;
+    private final KeepAliveRule rule;
+    private final Duration stopGrace;
+    private final LongSupplier nanoTime;
+    private final Map<FunctionId, Integer> targets = new ConcurrentHashMap<>();
+    private final Ticker ticker = new Ticker("nest-agent-reconcile", Duration.ofSeconds(1), this::reconcile,
+            e -> LOG.log(Level.WARNING, "reconcile failed", e));
+    private volatile boolean closed;
+
+    Reconciler(FunctionCatalog catalog, NodeInstances sets, ColdStart starts, NodePods pods, KeepAliveRule rule,
+               Duration stopGrace, LongSupplier nanoTime) {
+        this.catalog = catalog;
+        this.sets = sets;
+        this.starts = starts;
+        this.pods = pods;
+        this.rule = rule;
+        this.stopGrace = stopGrace;
+        this.nanoTime = nanoTime;
+    }
+
+    /** Starts the passes: one now, then every second, and one after each change of the catalog. */
+    void start() {
+        catalog.addListener((id, now) -> wake());
+        ticker.start();
+    }
+
+    /** Asks for a pass now (nothing before {@link #start}). */
+    void wake() {
+        ticker.wake();
+    }
+
+    /** See {@link NodeAgent#setTarget}. */
+    void setTarget(FunctionId id, int instances) {
+        if (instances < 0) {
+            throw new IllegalArgumentException("target of " + id + " must be >= 0, got " + instances);
+        }
+        targets.put(id, instances);
+        wake();
+    }
+
+    void clearTarget(FunctionId id) {
+        if (targets.remove(id) != null) {
+            wake();
+        }
+    }
+
+    Optional<Integer> target(FunctionId id) {
+        return Optional.ofNullable(targets.get(id));
+    }
+
+    boolean isLive(FunctionVersion v) {
+        Optional<FunctionRecord> rec = catalog.get(v.spec().id());
+        return rec.isPresent() && rec.get().live() == v.version();
+    }
+
+    /** A request on {@code i} ended and no waiter took it: under a target, an idle instance above it stops now. */
+    void afterRelease(InstanceSet set, Instance i) {
+        if (targets.isEmpty()) {
+            return;
+        }
+        FunctionVersion v = set.version();
+        Integer target = targets.get(v.spec().id());
+        if (target == null || !isLive(v)) {
+            return;
+        }
+        if (set.removeIfIdleAbove(i, Math.max(v.spec().scaling().min(), target))) {
+            pods.stopLater(i, stopGrace);
+        }
+    }
+
+    /** One pass: minimums and targets, keep-alive expiry, deleted functions. */
+    void reconcile() {
+        if (closed) {
+            return;
+        }
+        try {
+            long now = nanoTime.getAsLong();
+            for (FunctionRecord r : catalog.all()) {
+                r.liveVersion().ifPresent(v -> {
+                    if (v.spec().scaling().min() > 0 || targets.getOrDefault(v.spec().id(), 0) > 0) {
+                        sets.of(v);
+                    }
+                });
+            }
+            for (InstanceSet set : sets.all()) {
+                reconcile(set, now);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "reconcile failed", e);
+        }
+    }
+
+    private void reconcile(InstanceSet set, long now) {
+        FunctionVersion v = set.version();
+        Optional<FunctionRecord> rec = catalog.get(v.spec().id());
+        boolean live = rec.isPresent() && rec.get().live() == v.version();
+        if (rec.isEmpty() || rec.get().version(v.version()).isEmpty()) {
+            set.drainAll().forEach(i -> pods.stopLater(i, stopGrace));
+        } else {
+            KeepAliveRule.Situation situation = new KeepAliveRule.Situation(live, set.liveChange(live, now),
+                    v.spec().scaling(), live ? target(v.spec().id()) : Optional.empty());
+            KeepAliveRule.Policy policy = rule.policy(situation, now);
+            set.expire(now, policy).forEach(i -> pods.stopLater(i, stopGrace));
+            if (live) {
+                starts.launch(set, set.deficit(policy.keep()));
+            }
+        }
+        if (set.isEmpty() && !live) {
+            sets.remove(set);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        ticker.close();
+    }
+}

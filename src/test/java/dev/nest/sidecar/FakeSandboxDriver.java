@@ -1,0 +1,107 @@
+package dev.nest.sidecar;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.nest.spi.DriverHealth;
+import dev.nest.spi.Pod;
+import dev.nest.spi.PodListener;
+import dev.nest.spi.PodSpec;
+import dev.nest.spi.SandboxDriver;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** Pods are JDK HTTP servers on the assigned loopback port that report healthy and load anything. */
+final class FakeSandboxDriver implements SandboxDriver {
+    final List<PodSpec> started = new CopyOnWriteArrayList<>();
+    final List<FakePod> pods = new CopyOnWriteArrayList<>();
+    final List<PodListener> listeners = new CopyOnWriteArrayList<>();
+
+    /** A pod whose host is an in-process HTTP server. */
+    record FakePod(HttpServer server, CompletableFuture<Integer> exited) {
+        /** The host dies by itself. */
+        void kill() {
+            server.stop(0);
+            exited.complete(137);
+        }
+
+        boolean stopped() {
+            return exited.isDone();
+        }
+    }
+
+    @Override
+    public String name() {
+        return "fake";
+    }
+
+    @Override
+    public Pod start(PodSpec spec, PodListener listener) {
+        started.add(spec);
+        listeners.add(listener);
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress(spec.address(), spec.port()), 16);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            String path = exchange.getRequestURI().getPath();
+            byte[] body = (path.equals("/health") ? "{\"ready\":true}" : "{\"timings\":{}}")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        CompletableFuture<Integer> exited = new CompletableFuture<>();
+        pods.add(new FakePod(server, exited));
+        return new Pod() {
+            @Override
+            public String id() {
+                return spec.podId();
+            }
+
+            @Override
+            public CompletableFuture<Integer> exited() {
+                return exited;
+            }
+
+            @Override
+            public void stop(Duration grace) {
+                server.stop(0);
+                exited.complete(0);
+            }
+
+            @Override
+            public String describe() {
+                return "fake:" + spec.port();
+            }
+        };
+    }
+
+    @Override
+    public DriverHealth health() {
+        return DriverHealth.ok("fake");
+    }
+
+    @Override
+    public int removeOrphans(String nodeId) {
+        return 0;
+    }
+
+    @Override
+    public String pathInPod(PodSpec spec, Path hostPath) {
+        return hostPath.toString();
+    }
+
+    @Override
+    public void close() {
+    }
+}
