@@ -1,5 +1,6 @@
 package dev.nest.bench;
 
+import dev.nest.it.Fixtures;
 import dev.nest.runtime.RuntimeDefinition;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.spi.DriverContext;
@@ -168,7 +169,7 @@ public final class PodReadyBenchmark {
     // ---- starting pods -------------------------------------------------------------------------------------
 
     private Started startDriverPod(SandboxDriver driver, RuntimeDefinition rt) throws IOException {
-        int port = BenchHttp.freePort();
+        int port = Fixtures.freePort();
         String secret = HexFormat.of().formatHex(java.security.SecureRandom.getSeed(16));
         String podId = "bench-" + rt.name() + "-" + driver.name() + "-" + SEQ.incrementAndGet();
         Map<String, String> env = new LinkedHashMap<>();
@@ -202,7 +203,7 @@ public final class PodReadyBenchmark {
     }
 
     private Started startBaseline(RuntimeDefinition rt) throws IOException {
-        int port = BenchHttp.freePort();
+        int port = Fixtures.freePort();
         String secret = HexFormat.of().formatHex(java.security.SecureRandom.getSeed(16));
         String name = "nest-bench-" + NODE_ID + "-" + SEQ.incrementAndGet();
         synchronized (leftoverBaselines) {

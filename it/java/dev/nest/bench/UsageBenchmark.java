@@ -1,5 +1,6 @@
 package dev.nest.bench;
 
+import dev.nest.it.Fixtures;
 import dev.nest.runtime.RuntimeDefinition;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.spi.DriverContext;
@@ -147,7 +148,7 @@ public final class UsageBenchmark {
 
     private static Pod start(SandboxDriver driver, RuntimeRegistry runtimes, RuntimeDefinition rt, Path tmp, int i)
             throws Exception {
-        int port = BenchHttp.freePort();
+        int port = Fixtures.freePort();
         String secret = HexFormat.of().formatHex(java.security.SecureRandom.getSeed(16));
         String podId = "usage-" + driver.name() + "-" + i;
         Map<String, String> env = new LinkedHashMap<>();

@@ -6,6 +6,8 @@ import dev.nest.config.NestConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -116,6 +118,32 @@ public final class Fixtures {
         quietLibraries();
         return NestServer.start(base.withPort(0).withDataDir(dataDir).withFunctionsDir(functionsDir)
                 .withRuntimesDir(runtimesDir()));
+    }
+
+    /**
+     * A port nothing listens on at loopback now, for a server that must be told its port before it starts (a
+     * child process, a config file). Another process may take it before the server binds it; where the code can
+     * bind port 0 itself, prefer that.
+     */
+    public static int freePort() {
+        return freePort(InetAddress.getLoopbackAddress());
+    }
+
+    /** A port nothing listens on at {@code address} now (see {@link #freePort()}). */
+    public static int freePort(String address) {
+        try {
+            return freePort(InetAddress.getByName(address));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int freePort(InetAddress address) {
+        try (ServerSocket s = new ServerSocket(0, 1, address)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port on " + address, e);
+        }
     }
 
     /** A Node.js function file {@code <name>.yaml} with its code in {@code <name>/index.js}. */

@@ -13,8 +13,6 @@ import dev.nest.it.Fixtures;
 import dev.nest.it.Http;
 import dev.nest.it.Poll;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,7 +60,7 @@ class ClusterIT {
         for (int i = 0; i < layout.length; i++) {
             String address = layout[i][1];
             int from = 31_000 + i * 1_000;
-            nodes.add(NestProcess.start(layout[i][0], address, freePort(address), layout[i][2], REGION,
+            nodes.add(NestProcess.start(layout[i][0], address, Fixtures.freePort(address), layout[i][2], REGION,
                     zookeeper.getConnectString(), from + "-" + (from + 999), scratch.resolve(layout[i][0])));
         }
     }
@@ -421,11 +419,5 @@ class ClusterIT {
     static NestProcess byId(String id) {
         return nodes.stream().filter(n -> n.id.equals(id)).findFirst()
                 .orElseThrow(() -> new AssertionError("no node " + id + " among " + nodes));
-    }
-
-    static int freePort(String address) throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(address))) {
-            return s.getLocalPort();
-        }
     }
 }

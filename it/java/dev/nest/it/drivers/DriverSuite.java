@@ -20,7 +20,6 @@ import dev.nest.spi.SandboxDriver;
 import dev.nest.spi.SandboxDriverProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -293,7 +292,7 @@ public abstract class DriverSuite {
 
     protected Started start(SandboxDriver d, String runtime) {
         RuntimeDefinition rt = runtimes.require(runtime);
-        int port = freePort();
+        int port = Fixtures.freePort();
         byte[] s = new byte[16];
         new java.security.SecureRandom().nextBytes(s);
         String secret = HexFormat.of().formatHex(s);
@@ -383,14 +382,6 @@ public abstract class DriverSuite {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    protected static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
