@@ -101,14 +101,7 @@ public final class ClusterBenchmark {
 
         /** {@code kill -9} of the server and its pods. */
         void kill() {
-            List<ProcessHandle> pods = process.descendants().toList();
-            process.destroyForcibly();
-            pods.forEach(ProcessHandle::destroyForcibly);
-            try {
-                process.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            dev.nest.it.Fixtures.killTree(process);
         }
     }
 

@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -65,6 +66,21 @@ public final class Fixtures {
                 """.formatted(home.resolve("data"), home.resolve("functions"), runtimesDir(), address, port, id, address,
                 zone, region, zookeeper, session.toMillis(), operationTimeout.toMillis(), podPorts),
                 java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * {@code kill -9} of {@code process} and of every process it started (a server and its pods), as when the
+     * machine dies: nothing is cleaned up. Waits up to 10 s for {@code process} to end.
+     */
+    public static void killTree(Process process) {
+        List<ProcessHandle> pods = process.descendants().toList();
+        process.destroyForcibly();
+        pods.forEach(ProcessHandle::destroyForcibly);
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** {@code target/nest.jar}, as passed by failsafe in {@code nest.jar}. */
