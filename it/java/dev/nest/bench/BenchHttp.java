@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,7 +13,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
-/** The benchmark's HTTP/1.1 client (one keep-alive pool), JSON helpers and free loopback ports. */
+/** The benchmark's HTTP/1.1 client (one keep-alive pool), and JSON helpers. */
 final class BenchHttp {
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -96,15 +95,6 @@ final class BenchHttp {
     }
 
     /** A loopback port that was free a moment ago. */
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot find a free port", e);
-        }
-    }
-
     static void sleep(long millis) {
         try {
             Thread.sleep(millis);

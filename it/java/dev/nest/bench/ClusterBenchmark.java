@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -102,14 +101,7 @@ public final class ClusterBenchmark {
 
         /** {@code kill -9} of the server and its pods. */
         void kill() {
-            List<ProcessHandle> pods = process.descendants().toList();
-            process.destroyForcibly();
-            pods.forEach(ProcessHandle::destroyForcibly);
-            try {
-                process.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            dev.nest.it.Fixtures.killTree(process);
         }
     }
 
@@ -174,7 +166,7 @@ public final class ClusterBenchmark {
         String[][] layout = {{"n1", "127.0.0.1", "zone-a"}, {"n2", "127.0.0.2", "zone-a"}, {"n3", "127.0.0.3", "zone-b"}};
         for (int i = 0; i < layout.length; i++) {
             Path home = Files.createDirectories(dir.resolve(layout[i][0]));
-            int port = freePort(layout[i][1]);
+            int port = dev.nest.it.Fixtures.freePort(layout[i][1]);
             int pods = 41_000 + i * 1_000;
             dev.nest.it.Fixtures.writeNodeConfig(home, layout[i][0], layout[i][1], port, layout[i][2], "bench", zookeeper,
                     session, Duration.ofSeconds(5), pods + "-" + (pods + 999));
@@ -670,11 +662,5 @@ public final class ClusterBenchmark {
             BenchHttp.sleep(10);
         }
         return (System.nanoTime() - t0) / 1e6;
-    }
-
-    private static int freePort(String address) throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(address))) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -5,6 +5,7 @@ import dev.nest.NestServer;
 import dev.nest.artifact.PackageWriter;
 import dev.nest.common.Json;
 import dev.nest.config.NestConfig;
+import dev.nest.it.Fixtures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -440,7 +441,7 @@ public final class ColdStartBenchmark {
         int memory = runtime.equals("java") ? 256 : 128;
         Samples out = new Samples();
         for (int i = 0; i < n; i++) {
-            int port = BenchHttp.freePort();
+            int port = Fixtures.freePort();
             byte[] key = new byte[16];
             new java.security.SecureRandom().nextBytes(key);
             String secret = HexFormat.of().formatHex(key);

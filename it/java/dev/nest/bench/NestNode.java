@@ -3,6 +3,7 @@ package dev.nest.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nest.artifact.PackageWriter;
+import dev.nest.it.Fixtures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -54,7 +55,7 @@ final class NestNode implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        int port = BenchHttp.freePort();
+        int port = Fixtures.freePort();
         List<String> argv = new ArrayList<>();
         argv.add(java.toString());
         argv.addAll(jvmOptions);

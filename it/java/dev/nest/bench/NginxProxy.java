@@ -1,5 +1,6 @@
 package dev.nest.bench;
 
+import dev.nest.it.Fixtures;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ final class NginxProxy implements AutoCloseable {
     /** Starts nginx on a free loopback port proxying to {@code 127.0.0.1:upstreamPort}; waits until it answers. */
     static NginxProxy start(ChildProcesses children, String binary, Path dir, int upstreamPort, String secret,
                             String probePath) {
-        int port = BenchHttp.freePort();
+        int port = Fixtures.freePort();
         Path conf = dir.resolve("nginx.conf");
         Path log = dir.resolve("nginx.out");
         try {

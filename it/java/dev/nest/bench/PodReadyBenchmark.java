@@ -1,12 +1,13 @@
 package dev.nest.bench;
 
+import dev.nest.it.Fixtures;
+import dev.nest.it.HostPods;
 import dev.nest.runtime.RuntimeDefinition;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.spi.DriverContext;
 import dev.nest.spi.Pod;
 import dev.nest.spi.PodSpec;
 import dev.nest.spi.SandboxDriver;
-import dev.nest.spi.SandboxDriverProvider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,11 +21,9 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -61,14 +60,9 @@ public final class PodReadyBenchmark {
     }
 
     private SandboxDriver driver(String name) {
-        for (SandboxDriverProvider p : ServiceLoader.load(SandboxDriverProvider.class)) {
-            if (p.name().equals(name)) {
-                Map<String, String> options = name.equals("containerd") && System.getenv("NEST_CONTAINERD_ADDRESS") != null
-                        ? Map.of("address", System.getenv("NEST_CONTAINERD_ADDRESS")) : Map.of();
-                return p.create(new DriverContext(NODE_ID, tmp.resolve("data-" + name), options));
-            }
-        }
-        throw new IllegalStateException("no sandbox driver named " + name + " on the class path");
+        Map<String, String> options = name.equals("containerd") && System.getenv("NEST_CONTAINERD_ADDRESS") != null
+                ? Map.of("address", System.getenv("NEST_CONTAINERD_ADDRESS")) : Map.of();
+        return HostPods.driver(name, new DriverContext(NODE_ID, tmp.resolve("data-" + name), options));
     }
 
     public static void main(String[] args) throws Exception {
@@ -168,21 +162,14 @@ public final class PodReadyBenchmark {
     // ---- starting pods -------------------------------------------------------------------------------------
 
     private Started startDriverPod(SandboxDriver driver, RuntimeDefinition rt) throws IOException {
-        int port = BenchHttp.freePort();
-        String secret = HexFormat.of().formatHex(java.security.SecureRandom.getSeed(16));
+        int port = Fixtures.freePort();
+        String secret = HostPods.secret();
         String podId = "bench-" + rt.name() + "-" + driver.name() + "-" + SEQ.incrementAndGet();
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("NEST_HOST_PORT", String.valueOf(port));
-        env.put("NEST_HOST_ADDRESS", "127.0.0.1");
-        env.put("NEST_HOST_SECRET", secret);
-        env.put("NEST_POD_ID", podId);
-        env.put("NEST_PRELOAD", String.join(",", rt.preload()));
         Map<String, String> labels = Map.of("dev.nest.owner", "nest", "dev.nest.node", NODE_ID,
                 "dev.nest.function", "bench/pod-ready", "dev.nest.version", "1");
         Path codeRoot = tmp.resolve("code");
         Files.createDirectories(codeRoot);
-        PodSpec spec = new PodSpec(podId, rt.name(), rt.image(), runtimes.command(rt, rt.memoryMb()), env, rt.dir(),
-                codeRoot, "127.0.0.1", port, rt.memoryMb() * 1024L * 1024L, 1.0, 256, labels,
+        PodSpec spec = HostPods.spec(runtimes, rt, podId, port, secret, codeRoot, 1.0, 256, labels,
                 tmp.resolve("pods").resolve(podId).resolve("work"));
         List<String> recent = java.util.Collections.synchronizedList(new ArrayList<>());
         long t0 = System.nanoTime();
@@ -202,7 +189,7 @@ public final class PodReadyBenchmark {
     }
 
     private Started startBaseline(RuntimeDefinition rt) throws IOException {
-        int port = BenchHttp.freePort();
+        int port = Fixtures.freePort();
         String secret = HexFormat.of().formatHex(java.security.SecureRandom.getSeed(16));
         String name = "nest-bench-" + NODE_ID + "-" + SEQ.incrementAndGet();
         synchronized (leftoverBaselines) {

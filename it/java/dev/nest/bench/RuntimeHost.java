@@ -3,6 +3,7 @@ package dev.nest.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.nest.it.Fixtures;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -79,7 +80,7 @@ final class RuntimeHost implements AutoCloseable {
         if (argv.isEmpty()) {
             throw new IllegalStateException(dir.resolve("runtime.yaml") + " has no launch argv");
         }
-        int port = BenchHttp.freePort();
+        int port = Fixtures.freePort();
         byte[] s = new byte[16];
         new SecureRandom().nextBytes(s);
         String secret = HexFormat.of().formatHex(s);

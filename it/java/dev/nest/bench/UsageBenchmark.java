@@ -1,5 +1,7 @@
 package dev.nest.bench;
 
+import dev.nest.it.Fixtures;
+import dev.nest.it.HostPods;
 import dev.nest.runtime.RuntimeDefinition;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.spi.DriverContext;
@@ -7,7 +9,6 @@ import dev.nest.spi.Pod;
 import dev.nest.spi.PodSpec;
 import dev.nest.spi.PodUsage;
 import dev.nest.spi.SandboxDriver;
-import dev.nest.spi.SandboxDriverProvider;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,13 +19,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -97,14 +96,9 @@ public final class UsageBenchmark {
     }
 
     private static SandboxDriver driver(String name, Path tmp) {
-        for (SandboxDriverProvider p : ServiceLoader.load(SandboxDriverProvider.class)) {
-            if (p.name().equals(name)) {
-                Map<String, String> options = name.equals("containerd") && System.getenv("NEST_CONTAINERD_ADDRESS") != null
-                        ? Map.of("address", System.getenv("NEST_CONTAINERD_ADDRESS")) : Map.of();
-                return p.create(new DriverContext(NODE_ID, tmp.resolve("data-" + name), options));
-            }
-        }
-        throw new IllegalStateException("no sandbox driver named " + name + " on the class path");
+        Map<String, String> options = name.equals("containerd") && System.getenv("NEST_CONTAINERD_ADDRESS") != null
+                ? Map.of("address", System.getenv("NEST_CONTAINERD_ADDRESS")) : Map.of();
+        return HostPods.driver(name, new DriverContext(NODE_ID, tmp.resolve("data-" + name), options));
     }
 
     private static Result run(SandboxDriver driver, RuntimeRegistry runtimes, RuntimeDefinition rt, Path tmp, int count,
@@ -147,20 +141,13 @@ public final class UsageBenchmark {
 
     private static Pod start(SandboxDriver driver, RuntimeRegistry runtimes, RuntimeDefinition rt, Path tmp, int i)
             throws Exception {
-        int port = BenchHttp.freePort();
-        String secret = HexFormat.of().formatHex(java.security.SecureRandom.getSeed(16));
+        int port = Fixtures.freePort();
+        String secret = HostPods.secret();
         String podId = "usage-" + driver.name() + "-" + i;
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("NEST_HOST_PORT", String.valueOf(port));
-        env.put("NEST_HOST_ADDRESS", "127.0.0.1");
-        env.put("NEST_HOST_SECRET", secret);
-        env.put("NEST_POD_ID", podId);
-        env.put("NEST_PRELOAD", String.join(",", rt.preload()));
         Map<String, String> labels = Map.of("dev.nest.owner", "nest", "dev.nest.node", NODE_ID,
                 "dev.nest.function", "bench/usage", "dev.nest.version", "1");
         Path codeRoot = Files.createDirectories(tmp.resolve("code"));
-        PodSpec spec = new PodSpec(podId, rt.name(), rt.image(), runtimes.command(rt, rt.memoryMb()), env, rt.dir(),
-                codeRoot, "127.0.0.1", port, rt.memoryMb() * 1024L * 1024L, 1.0, 256, labels,
+        PodSpec spec = HostPods.spec(runtimes, rt, podId, port, secret, codeRoot, 1.0, 256, labels,
                 tmp.resolve("pods").resolve(podId).resolve("work"));
         Pod pod = driver.start(spec, (id, stderr, line) -> { });
         HttpClient http = HttpClient.newHttpClient();

@@ -220,7 +220,7 @@ public final class WarmPathBenchmark {
     // ---- startup -------------------------------------------------------------------------------------------
 
     private void startup() {
-        http.probe("http://127.0.0.1:" + BenchHttp.freePort() + "/health", Map.of()); // warms up this client
+        http.probe("http://127.0.0.1:" + dev.nest.it.Fixtures.freePort() + "/health", Map.of()); // warms up this client
         say("\nStartup: launch to /health 200, fresh data directory each");
         for (int i = 1; i <= s.startupRuns(); i++) {
             NestNode node = NestNode.start(children, http, s.java(), s.serverJvmOptions(), jar, runtimesDir(),

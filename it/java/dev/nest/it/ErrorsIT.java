@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.nest.NestServer;
 import dev.nest.config.NestConfig;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
@@ -14,13 +13,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every error a caller can meet, each answered with a JSON {@code {"error", "detail"}} body that says what
@@ -30,19 +27,16 @@ import org.junit.jupiter.api.io.TempDir;
 class ErrorsIT {
     static final Path CONFIG = Fixtures.projectRoot().resolve("it/resources/errors-nest.yaml");
 
-    @TempDir
-    static Path data;
-    @TempDir
-    static Path functions;
-    @TempDir
-    static Path scratch;
+    @RegisterExtension
+    static final NestServerExtension node = NestServerExtension.node().requires(Engines::requireNode)
+            .functions(ErrorsIT::writeFunctions).config(() -> {
+                NestConfig config = NestConfig.load(CONFIG);
+                assertEquals(2048, config.server().maxBody(), "it/resources/errors-nest.yaml sets server.max-body");
+                return config;
+            });
+    static final Http http = node.http();
 
-    static NestServer server;
-    static Http http;
-
-    @BeforeAll
-    static void start() {
-        Engines.requireNode();
+    static void writeFunctions(Path functions) {
         Fixtures.nodeFunction(functions, "thrower", "", """
                 exports.handler = async (event) => {
                   if (event.query.fail) throw new TypeError('boom-' + event.query.fail);
@@ -79,17 +73,6 @@ class ErrorsIT {
                   return { ok: true };
                 };
                 """);
-        NestConfig config = NestConfig.load(CONFIG);
-        assertEquals(2048, config.server().maxBody(), "it/resources/errors-nest.yaml sets server.max-body");
-        server = Fixtures.startNode(config, data, functions);
-        http = Http.local(server.port());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
     }
 
     @Test
@@ -209,7 +192,7 @@ class ErrorsIT {
     @Test
     @Order(9)
     void javaCompileErrorIs400WithFileAndLine() {
-        byte[] zip = Fixtures.zip(scratch, Map.of("Handler.java", """
+        byte[] zip = Fixtures.zip(node.scratch(), Map.of("Handler.java", """
                 public class Handler {
                     public Object handle(java.util.Map<String, Object> event, dev.nest.fn.Context context) {
                         return undefinedVariable;
@@ -226,7 +209,7 @@ class ErrorsIT {
     @Order(10)
     void runtimeNotInstalledIs400NamingIt() {
         Http.Response upload = http.post("/api/v1/artifacts?runtime=cobol", "application/zip",
-                Fixtures.zip(scratch, Map.of("MAIN.CBL", "IDENTIFICATION DIVISION.\n")));
+                Fixtures.zip(node.scratch(), Map.of("MAIN.CBL", "IDENTIFICATION DIVISION.\n")));
         assertEquals(400, upload.status(), upload::toString);
         assertErrorBody(upload, "cobol");
 
@@ -331,16 +314,11 @@ class ErrorsIT {
 
     /** Uploads a Node.js package with {@code index.js}; returns its digest. */
     static String uploadNode(String indexJs) {
-        Http.Response r = http.post("/api/v1/artifacts?runtime=nodejs", "application/zip",
-                Fixtures.zip(scratch, Map.of("index.js", indexJs)));
-        assertEquals(201, r.status(), r::toString);
-        return r.json().path("digest").asText();
+        return http.upload("nodejs", Fixtures.zip(node.scratch(), Map.of("index.js", indexJs)));
     }
 
     static JsonNode awaitRecord(String function, String id) {
-        return Poll.until("invocation " + id + " of " + function + " to be recorded",
-                () -> ServerIT.find(http.get("/api/v1/invocations?function=" + function).json().path("invocations"), id),
-                n -> n != null);
+        return http.awaitInvocation(function, id);
     }
 
     /** A JSON {"error", "detail"} body whose detail mentions {@code mention}. */

@@ -6,12 +6,15 @@ import dev.nest.config.NestConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -65,6 +68,21 @@ public final class Fixtures {
                 java.nio.charset.StandardCharsets.UTF_8);
     }
 
+    /**
+     * {@code kill -9} of {@code process} and of every process it started (a server and its pods), as when the
+     * machine dies: nothing is cleaned up. Waits up to 10 s for {@code process} to end.
+     */
+    public static void killTree(Process process) {
+        List<ProcessHandle> pods = process.descendants().toList();
+        process.destroyForcibly();
+        pods.forEach(ProcessHandle::destroyForcibly);
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** {@code target/nest.jar}, as passed by failsafe in {@code nest.jar}. */
     public static Path nestJar() {
         return Path.of(System.getProperty("nest.jar", "target/nest.jar")).toAbsolutePath().normalize();
@@ -116,6 +134,32 @@ public final class Fixtures {
         quietLibraries();
         return NestServer.start(base.withPort(0).withDataDir(dataDir).withFunctionsDir(functionsDir)
                 .withRuntimesDir(runtimesDir()));
+    }
+
+    /**
+     * A port nothing listens on at loopback now, for a server that must be told its port before it starts (a
+     * child process, a config file). Another process may take it before the server binds it; where the code can
+     * bind port 0 itself, prefer that.
+     */
+    public static int freePort() {
+        return freePort(InetAddress.getLoopbackAddress());
+    }
+
+    /** A port nothing listens on at {@code address} now (see {@link #freePort()}). */
+    public static int freePort(String address) {
+        try {
+            return freePort(InetAddress.getByName(address));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int freePort(InetAddress address) {
+        try (ServerSocket s = new ServerSocket(0, 1, address)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port on " + address, e);
+        }
     }
 
     /** A Node.js function file {@code <name>.yaml} with its code in {@code <name>/index.js}. */

@@ -1,5 +1,7 @@
 package dev.nest.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -11,18 +13,32 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
-/** A small HTTP/1.1 client for tests against one Nest node ({@code base} is e.g. {@code http://127.0.0.1:8080}). */
+/**
+ * A small HTTP/1.1 client for tests against one Nest node ({@code base} is e.g. {@code http://127.0.0.1:41234}),
+ * with the admin API calls the tests repeat (upload, deploy, the record of an invocation). I/O errors are
+ * unchecked; the API helpers fail the test (an {@link AssertionError}) on an unexpected status.
+ */
 public final class Http {
     public static final ObjectMapper JSON = new ObjectMapper();
 
-    private final String base;
+    private final Supplier<String> base;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     public Http(String base) {
-        this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        this(() -> base);
+    }
+
+    /** A client whose base is known later (a node that starts after the client is made); read on each call. */
+    Http(Supplier<String> base) {
+        this.base = () -> {
+            String b = base.get();
+            return b.endsWith("/") ? b.substring(0, b.length() - 1) : b;
+        };
     }
 
     public static Http local(int port) {
@@ -30,7 +46,7 @@ public final class Http {
     }
 
     public String base() {
-        return base;
+        return base.get();
     }
 
     /** One answer, with the body kept as bytes. */
@@ -58,7 +74,7 @@ public final class Http {
     }
 
     public HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+        return HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(60));
     }
 
     public Response send(HttpRequest.Builder request) {
@@ -66,7 +82,7 @@ public final class Http {
             HttpResponse<byte[]> r = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
             return new Response(r.statusCode(), r.headers(), r.body());
         } catch (IOException e) {
-            throw new UncheckedIOException("request to " + base + " failed: " + e, e);
+            throw new UncheckedIOException("request to " + base() + " failed: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
@@ -94,6 +110,42 @@ public final class Http {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Uploads {@code zip} as a package of {@code runtime}; fails unless it is stored (201); returns its digest. */
+    public String upload(String runtime, byte[] zip) {
+        Response up = post("/api/v1/artifacts?runtime=" + runtime, "application/zip", zip);
+        assertEquals(201, up.status(), up::toString);
+        return up.json().path("digest").asText();
+    }
+
+    /** Deploys package {@code digest} with {@code spec} as the next version of {@code name}; fails unless 201. */
+    public Response deploy(String name, Map<String, ?> spec, String digest) {
+        Response d = postJson("/api/v1/functions/" + name + "/versions", Map.of("spec", spec, "digest", digest));
+        assertEquals(201, d.status(), d::toString);
+        return d;
+    }
+
+    /** Uploads {@code zip} and deploys it with {@code spec} (whose {@code runtime} names the package's runtime). */
+    public Response deploy(String name, Map<String, ?> spec, byte[] zip) {
+        return deploy(name, spec, upload(String.valueOf(spec.get("runtime")), zip));
+    }
+
+    /** The record of invocation {@code id} from {@code GET /api/v1/invocations?function=}, once it is written. */
+    public JsonNode awaitInvocation(String function, String id) {
+        return Poll.until("invocation " + id + " in GET /api/v1/invocations?function=" + function,
+                () -> find(get("/api/v1/invocations?function=" + function).json().path("invocations"), id),
+                n -> n != null);
+    }
+
+    /** The element of {@code invocations} whose {@code id} is {@code id}; null when there is none (yet). */
+    static JsonNode find(JsonNode invocations, String id) {
+        for (JsonNode n : invocations) {
+            if (n.path("id").asText().equals(id)) {
+                return n;
+            }
+        }
+        return null;
     }
 
     /** True when {@code GET /health} answers 200; false when nothing answers (yet). */

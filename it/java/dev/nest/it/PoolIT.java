@@ -5,17 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.nest.NestServer;
-import dev.nest.config.NestConfig;
 import java.net.http.HttpRequest;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Warm pools on a real node with the process driver and the Node.js host: a cold start specializes a pool pod,
@@ -23,32 +17,14 @@ import org.junit.jupiter.api.io.TempDir;
  * keep-alive is still warm thanks to {@code sidecar.previous-version-keep-alive}.
  */
 class PoolIT {
-    @TempDir
-    static Path data;
-    @TempDir
-    static Path scratch;
-
-    static NestServer server;
-    static Http http;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Engines.requireNode();
-        NestConfig d = NestConfig.defaults();
-        NestConfig.Sidecar s = d.sidecar();
-        NestConfig.Sidecar sidecar = new NestConfig.Sidecar(s.driver(), s.portFrom(), s.portTo(), s.startTimeout(),
-                s.maxPods(), s.stopGrace(), s.drivers(), new NestConfig.Pool(Map.of("nodejs", 1, "java", 0),
-                Duration.ofMinutes(10)), Duration.ofMinutes(10));
-        server = Fixtures.startNode(d.withSidecar(sidecar), data, Files.createDirectories(scratch.resolve("no-function-files")));
-        http = Http.local(server.port());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final NestServerExtension node = NestServerExtension.node().requires(Engines::requireNode).settings("""
+            sidecar:
+              pool: {nodejs: 1, java: 0}
+              pool-idle: 10m
+              previous-version-keep-alive: 10m
+            """);
+    static final Http http = node.http();
 
     static JsonNode pool(String runtime) {
         for (JsonNode p : http.get("/api/v1/pools").json()) {
@@ -127,15 +103,10 @@ class PoolIT {
 
     /** Uploads a package answering {@code {"v": tag}} and deploys it as the next version of {@code name}. */
     static void deploy(String name, String tag, String keepAlive) {
-        byte[] zip = Fixtures.zip(scratch, Map.of("index.js",
+        byte[] zip = Fixtures.zip(node.scratch(), Map.of("index.js",
                 "exports.handler = async () => ({ v: '" + tag + "' });\n"));
-        Http.Response up = http.post("/api/v1/artifacts?runtime=nodejs", "application/zip", zip);
-        assertEquals(201, up.status(), up::toString);
-        Http.Response d = http.postJson("/api/v1/functions/" + name + "/versions", Map.of(
-                "spec", Map.of("runtime", "nodejs", "handler", "index.handler", "timeout", "10s",
-                        "scaling", Map.of("keep-alive", keepAlive)),
-                "digest", up.json().path("digest").asText()));
-        assertEquals(201, d.status(), d::toString);
+        http.deploy(name, Map.of("runtime", "nodejs", "handler", "index.handler", "timeout", "10s",
+                "scaling", Map.of("keep-alive", keepAlive)), zip);
     }
 
     static String answer(Http.Response r) {

@@ -4,41 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.nest.NestServer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A rollback through the API is effective when the call returns and costs no cold start: the previous
  * version's instance is still warm (within its keep-alive), so the very next request is served by it.
  */
 class RollbackIT {
-    @TempDir
-    static Path data;
-    @TempDir
-    static Path scratch;
-
-    static NestServer server;
-    static Http http;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Engines.requireNode();
-        server = Fixtures.startNode(data, Files.createDirectories(scratch.resolve("no-function-files")));
-        http = Http.local(server.port());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final NestServerExtension node = NestServerExtension.node().requires(Engines::requireNode);
+    static final Http http = node.http();
 
     @Test
     void rollbackIsServedByTheWarmPreviousVersion() {
@@ -76,15 +53,10 @@ class RollbackIT {
 
     /** Uploads a package answering {@code {"v": tag}} and deploys it as the next version; returns the version. */
     static int deploy(String name, String tag) {
-        byte[] zip = Fixtures.zip(scratch, Map.of("index.js",
+        byte[] zip = Fixtures.zip(node.scratch(), Map.of("index.js",
                 "exports.handler = async (event, context) => ({ v: '" + tag + "', version: context.functionVersion });\n"));
-        Http.Response up = http.post("/api/v1/artifacts?runtime=nodejs", "application/zip", zip);
-        assertEquals(201, up.status(), up::toString);
-        Http.Response d = http.postJson("/api/v1/functions/" + name + "/versions", Map.of(
-                "spec", Map.of("runtime", "nodejs", "handler", "index.handler", "timeout", "10s"),
-                "digest", up.json().path("digest").asText()));
-        assertEquals(201, d.status(), d::toString);
-        return d.json().path("version").asInt();
+        return http.deploy(name, Map.of("runtime", "nodejs", "handler", "index.handler", "timeout", "10s"), zip)
+                .json().path("version").asInt();
     }
 
     static String answer(Http.Response r) {

@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.nest.NestServer;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The autoscaler on a real node: the {@code scaling:} block of a function file reaches the scaler, the scaler
@@ -18,20 +15,15 @@ import org.junit.jupiter.api.io.TempDir;
  * config, the metrics, the desired count and the decisions; a bad block is refused with its key, value and range.
  */
 class ScalingIT {
-    @TempDir
-    static Path data;
-    @TempDir
-    static Path functions;
-
-    static NestServer server;
-    static Http http;
+    @RegisterExtension
+    static final NestServerExtension node = NestServerExtension.node().requires(Engines::requireNode)
+            .functions(ScalingIT::writeFunctions);
+    static final Http http = node.http();
     /** A 2-hour schedule window that opens 12 hours from now (Berlin time), so that it is never open during the test. */
     static final String CRON = "0 " + (java.time.ZonedDateTime.now(java.time.ZoneId.of("Europe/Berlin")).getHour() + 12) % 24
             + " * * MON-FRI";
 
-    @BeforeAll
-    static void start() {
-        Engines.requireNode();
+    static void writeFunctions(Path functions) {
         Fixtures.nodeFunction(functions, "reserved", """
                 scaling:
                   min: 2
@@ -52,15 +44,6 @@ class ScalingIT {
                 exports.handler = async () => 'burning';
                 """);
         Fixtures.nodeFunction(functions, "typo", "scaling:\n  utilization: 2\n  mni: 1\n", "exports.handler = async () => 'x';\n");
-        server = Fixtures.startNode(data, functions);
-        http = Http.local(server.port());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
     }
 
     @Test

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.nest.NestServer;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
@@ -14,23 +13,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One in-process node with functions defined by YAML files: invocation pass-through (request and response),
  * Java sources compiled on apply, invocation records and logs, and the file watcher (edit, delete, mistakes).
  */
 class ServerIT {
-    @TempDir
-    static Path data;
-    @TempDir
-    static Path functions;
-
-    static NestServer server;
-    static Http http;
+    @RegisterExtension
+    static final NestServerExtension node = NestServerExtension.node().requires(Engines::requireNode)
+            .functions(ServerIT::writeFunctions);
+    static final Http http = node.http();
 
     static final String ECHO_JS = """
             exports.handler = async (event, context) => {
@@ -39,9 +33,7 @@ class ServerIT {
             };
             """;
 
-    @BeforeAll
-    static void start() {
-        Engines.requireNode();
+    static void writeFunctions(Path functions) {
         Fixtures.nodeFunction(functions, "echo", "", ECHO_JS);
         Fixtures.nodeFunction(functions, "created", "", """
                 exports.handler = async () => ({
@@ -77,15 +69,6 @@ class ServerIT {
                 }
                 """);
         Fixtures.write(functions, "hj.yaml", "name: hj\nruntime: java\ncode: hj\nhandler: Handler\nmemory: 256\n");
-        server = Fixtures.startNode(data, functions);
-        http = Http.local(server.port());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
     }
 
     @Test
@@ -246,8 +229,8 @@ class ServerIT {
 
     @Test
     void coldThenWarm() {
-        Fixtures.nodeFunction(functions, "coldwarm", "", "exports.handler = async () => 'cw';\n");
-        server.rescanFunctions();
+        Fixtures.nodeFunction(node.functions(), "coldwarm", "", "exports.handler = async () => 'cw';\n");
+        node.server().rescanFunctions();
         Http.Response first = Poll.until("/fn/coldwarm deployed", () -> http.get("/fn/coldwarm"), x -> x.status() != 404);
         assertEquals(200, first.status(), first::toString);
         assertEquals("true", first.header("x-nest-cold").orElse(""), "first call is a cold start: " + first);
@@ -283,7 +266,7 @@ class ServerIT {
         assertEquals(200, before.status(), before::toString);
         assertEquals("Hello", before.json().path("greeting").asText(), before::toString);
 
-        Fixtures.write(functions, "greet.yaml", "name: greet\nruntime: nodejs\ncode: greet\nenv:\n  GREETING: Howdy\n");
+        Fixtures.write(node.functions(), "greet.yaml", "name: greet\nruntime: nodejs\ncode: greet\nenv:\n  GREETING: Howdy\n");
         Http.Response after = Poll.until("/fn/greet to answer Howdy", () -> http.get("/fn/greet"),
                 x -> x.status() == 200 && x.text().contains("Howdy"));
         assertEquals("Howdy", after.json().path("greeting").asText(), after::toString);
@@ -298,7 +281,7 @@ class ServerIT {
     @Test
     void deletingTheFileRemovesTheFunction() throws IOException {
         assertEquals(200, http.get("/fn/doomed").status());
-        Files.delete(functions.resolve("doomed.yaml"));
+        Files.delete(node.functions().resolve("doomed.yaml"));
         Http.Response gone = Poll.until("/fn/doomed to be gone", () -> http.get("/fn/doomed"), x -> x.status() == 404);
         assertErrorBody(gone);
         assertEquals(404, http.get("/api/v1/functions/doomed").status());
@@ -306,7 +289,7 @@ class ServerIT {
 
     @Test
     void aBrokenFileIsReportedAndHarmsNoOtherFunction() {
-        Fixtures.write(functions, "broken.yaml", "name: broken\nruntime: nodejs\ncode: plain\nmemory: lots\n");
+        Fixtures.write(node.functions(), "broken.yaml", "name: broken\nruntime: nodejs\ncode: plain\nmemory: lots\n");
         Http.Response one = Poll.until("GET /api/v1/functions/broken to report the file",
                 () -> http.get("/api/v1/functions/broken"), x -> x.status() == 200);
         JsonNode f = one.json();
@@ -330,7 +313,7 @@ class ServerIT {
         assertEquals(200, plain.status(), "other functions keep working: " + plain);
         assertEquals(404, http.get("/fn/broken").status());
 
-        Fixtures.write(functions, "broken.yaml", "name: broken\nruntime: nodejs\ncode: plain\nmemory: 128\n");
+        Fixtures.write(node.functions(), "broken.yaml", "name: broken\nruntime: nodejs\ncode: plain\nmemory: 128\n");
         Http.Response fixed = Poll.until("/fn/broken to work once its file is fixed", () -> http.get("/fn/broken"),
                 x -> x.status() == 200);
         assertEquals("world", fixed.json().path("hello").asText(), fixed::toString);
@@ -338,12 +321,11 @@ class ServerIT {
         assertFalse(now.has("error"), "the error is gone: " + now);
     }
 
-    /** The record of invocation {@code id} from {@code GET /api/v1/invocations?function=}, once it is written. */
     @Test
     void editingTheCodeDirectoryIsPickedUp() {
         Http.Response before = http.get("/fn/codeedit");
         assertEquals("\"before\"", before.text(), before::toString);
-        Fixtures.write(functions, "codeedit/index.js", "exports.handler = async () => 'after the edit';\n");
+        Fixtures.write(node.functions(), "codeedit/index.js", "exports.handler = async () => 'after the edit';\n");
         Http.Response after = Poll.until("/fn/codeedit to run the edited code", () -> http.get("/fn/codeedit"),
                 x -> x.status() == 200 && x.text().contains("after the edit"));
         assertEquals("\"after the edit\"", after.text(), after::toString);
@@ -354,7 +336,7 @@ class ServerIT {
     void aMistakeInARunningFunctionsFileKeepsTheLastGoodVersion() {
         Http.Response before = http.get("/fn/keeper");
         assertEquals(200, before.status(), before::toString);
-        Fixtures.write(functions, "keeper.yaml", "name: keeper\nruntime: nodejs\ncode: keeper\ntimeout: forever\n");
+        Fixtures.write(node.functions(), "keeper.yaml", "name: keeper\nruntime: nodejs\ncode: keeper\ntimeout: forever\n");
         JsonNode f = Poll.until("GET /api/v1/functions/keeper to report the mistake",
                 () -> http.get("/api/v1/functions/keeper").json(), x -> x.path("error").asText().contains("timeout"));
         assertTrue(f.path("error").asText().contains("keeper.yaml") && f.path("error").asText().contains("forever"), f::toString);
@@ -362,7 +344,7 @@ class ServerIT {
         assertEquals(200, during.status(), "the last good version keeps serving: " + during);
         assertEquals("\"kept\"", during.text(), during::toString);
 
-        Fixtures.write(functions, "keeper.yaml", "name: keeper\nruntime: nodejs\ncode: keeper\ntimeout: 5s\n");
+        Fixtures.write(node.functions(), "keeper.yaml", "name: keeper\nruntime: nodejs\ncode: keeper\ntimeout: 5s\n");
         JsonNode fixed = Poll.until("the mistake in keeper.yaml to clear", () -> http.get("/api/v1/functions/keeper").json(),
                 x -> !x.has("error"));
         assertEquals("ready", fixed.path("status").asText(), fixed::toString);
@@ -370,18 +352,7 @@ class ServerIT {
     }
 
     static JsonNode awaitRecord(String function, String id) {
-        return Poll.until("invocation " + id + " in GET /api/v1/invocations?function=" + function,
-                () -> find(http.get("/api/v1/invocations?function=" + function).json().path("invocations"), id),
-                n -> n != null);
-    }
-
-    static JsonNode find(JsonNode invocations, String id) {
-        for (JsonNode n : invocations) {
-            if (n.path("id").asText().equals(id)) {
-                return n;
-            }
-        }
-        return null;
+        return http.awaitInvocation(function, id);
     }
 
     static void assertErrorBody(Http.Response r) {

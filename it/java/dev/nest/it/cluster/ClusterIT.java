@@ -13,8 +13,6 @@ import dev.nest.it.Fixtures;
 import dev.nest.it.Http;
 import dev.nest.it.Poll;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,7 +60,7 @@ class ClusterIT {
         for (int i = 0; i < layout.length; i++) {
             String address = layout[i][1];
             int from = 31_000 + i * 1_000;
-            nodes.add(NestProcess.start(layout[i][0], address, freePort(address), layout[i][2], REGION,
+            nodes.add(NestProcess.start(layout[i][0], address, Fixtures.freePort(address), layout[i][2], REGION,
                     zookeeper.getConnectString(), from + "-" + (from + 999), scratch.resolve(layout[i][0])));
         }
     }
@@ -209,10 +207,8 @@ class ClusterIT {
             assertEquals("hello-v1", answer(n.http.get("/fn/hello")), "warm invocation while ZooKeeper is down");
         }
         // a deploy waits for cluster.operation-timeout and fails saying why
-        Http.Response up = n.http.post("/api/v1/artifacts?runtime=nodejs", "application/zip", code(scratch, "lost-v1"));
-        assertEquals(201, up.status(), up::toString);
-        Http.Response d = n.http.postJson("/api/v1/functions/lost/versions", Map.of("spec", spec(),
-                "digest", up.json().path("digest").asText()));
+        String lost = n.http.upload("nodejs", code(scratch, "lost-v1"));
+        Http.Response d = n.http.postJson("/api/v1/functions/lost/versions", Map.of("spec", spec(), "digest", lost));
         assertEquals(503, d.status(), d::toString);
         assertTrue(d.text().contains("ZooKeeper"), "the error names ZooKeeper: " + d);
 
@@ -299,14 +295,11 @@ class ClusterIT {
                 id -> !id.isEmpty() && byId(id).alive());
         NestProcess leader = byId(leaderId);
         NestProcess entry = nodes.stream().filter(n -> n.alive() && n != leader).findFirst().orElseThrow();
-        Http.Response up = entry.http.post("/api/v1/artifacts?runtime=nodejs", "application/zip", Fixtures.zip(scratch,
+        String digest = entry.http.upload("nodejs", Fixtures.zip(scratch,
                 Map.of("index.js", "exports.handler = async () => { await new Promise(r => setTimeout(r, 300)); return { v: 'slow' }; };\n")));
-        assertEquals(201, up.status(), up::toString);
         Map<String, Object> spec = new LinkedHashMap<>(spec());
         spec.put("scaling", Map.of("max", 6, "metrics", List.of(Map.of("type", "concurrency", "target", 1))));
-        Http.Response d = entry.http.postJson("/api/v1/functions/slow/versions",
-                Map.of("spec", spec, "digest", up.json().path("digest").asText()));
-        assertEquals(201, d.status(), d::toString);
+        entry.http.deploy("slow", spec, digest);
         acknowledged.put("slow", "slow");
         // four callers at once, all through the same node that does not lead
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
@@ -342,15 +335,12 @@ class ClusterIT {
 
     /** {@link #deploy(NestProcess, String, String)} with a {@code scaling} block ({@code min}, ...). */
     static String deploy(NestProcess n, String name, String tag, Map<String, Object> scaling) {
-        Http.Response up = n.http.post("/api/v1/artifacts?runtime=nodejs", "application/zip", code(scratch, tag));
-        assertEquals(201, up.status(), up::toString);
-        String digest = up.json().path("digest").asText();
+        String digest = n.http.upload("nodejs", code(scratch, tag));
         Map<String, Object> spec = new LinkedHashMap<>(spec());
         if (!scaling.isEmpty()) {
             spec.put("scaling", scaling);
         }
-        Http.Response d = n.http.postJson("/api/v1/functions/" + name + "/versions", Map.of("spec", spec, "digest", digest));
-        assertEquals(201, d.status(), d::toString);
+        n.http.deploy(name, spec, digest);
         acknowledged.put(name, tag);
         return digest;
     }
@@ -421,11 +411,5 @@ class ClusterIT {
     static NestProcess byId(String id) {
         return nodes.stream().filter(n -> n.id.equals(id)).findFirst()
                 .orElseThrow(() -> new AssertionError("no node " + id + " among " + nodes));
-    }
-
-    static int freePort(String address) throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(address))) {
-            return s.getLocalPort();
-        }
     }
 }

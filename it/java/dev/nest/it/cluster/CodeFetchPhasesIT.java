@@ -78,12 +78,8 @@ class CodeFetchPhasesIT {
                     }
                 }
                 """);
-        Http.Response up = holder.post("/api/v1/artifacts?runtime=java", "application/zip", Fixtures.zip(scratch, files));
-        assertEquals(201, up.status(), up::toString);
-        String digest = up.json().path("digest").asText();
-        Http.Response d = holder.postJson("/api/v1/functions/fetched-java/versions", Map.of("spec",
-                Map.of("runtime", "java", "handler", "Handler", "timeout", "30s"), "digest", digest));
-        assertEquals(201, d.status(), d::toString);
+        holder.deploy("fetched-java", Map.of("runtime", "java", "handler", "Handler", "timeout", "30s"),
+                Fixtures.zip(scratch, files));
         Poll.until("the function on node f2", () -> lacking.get("/api/v1/functions/fetched-java").status(), s -> s == 200);
         // the package reached f2 as sources only (chunks carry what was uploaded); f2 compiles them as f1 did
         Http.Response r = lacking.send(lacking.request("/fn/fetched-java").header("X-Nest-Forwarded-By", "test").GET());
@@ -105,12 +101,8 @@ class CodeFetchPhasesIT {
         for (int i = 0; i < 12; i++) {
             files.put("lib/module-" + i + ".js", filler + "module.exports = " + i + ";\n");
         }
-        Http.Response up = holder.post("/api/v1/artifacts?runtime=nodejs", "application/zip", Fixtures.zip(scratch, files));
-        assertEquals(201, up.status(), up::toString);
-        String digest = up.json().path("digest").asText();
-        Http.Response d = holder.postJson("/api/v1/functions/fetched/versions", Map.of("spec",
-                Map.of("runtime", "nodejs", "handler", "index.handler", "timeout", "30s"), "digest", digest));
-        assertEquals(201, d.status(), d::toString);
+        String digest = holder.upload("nodejs", Fixtures.zip(scratch, files));
+        holder.deploy("fetched", Map.of("runtime", "nodejs", "handler", "index.handler", "timeout", "30s"), digest);
         assertEquals(404, lacking.get("/api/v1/artifacts/manifests/" + digest).status(),
                 "cluster.artifact-replicas 1: only the node that took the upload holds the package");
         Poll.until("the function on node f2", () -> lacking.get("/api/v1/functions/fetched").status(), s -> s == 200);

@@ -87,14 +87,7 @@ final class NestProcess implements AutoCloseable {
 
     /** {@code kill -9} of the server and its pods: nothing is cleaned up, the session just stops. */
     void kill() {
-        List<ProcessHandle> pods = process.descendants().toList();
-        process.destroyForcibly();
-        pods.forEach(ProcessHandle::destroyForcibly);
-        try {
-            process.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Fixtures.killTree(process);
     }
 
     String logTail() {

@@ -1,7 +1,5 @@
 package dev.nest.it.docker;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import com.github.dockerjava.api.model.Container;
 import dev.nest.NestServer;
 import dev.nest.config.NestConfig;
@@ -64,11 +62,7 @@ final class DockerNodes {
     /** Uploads {@code files} and deploys them as the next version of {@code name}. */
     static void deploy(Http http, Path scratch, String name, String runtime, String handler, int memoryMb,
                        Map<String, String> files) {
-        Http.Response up = http.post("/api/v1/artifacts?runtime=" + runtime, "application/zip", Fixtures.zip(scratch, files));
-        assertEquals(201, up.status(), up::toString);
-        Http.Response d = http.postJson("/api/v1/functions/" + name + "/versions", Map.of(
-                "spec", Map.of("runtime", runtime, "handler", handler, "memory", memoryMb, "timeout", "20s"),
-                "digest", up.json().path("digest").asText()));
-        assertEquals(201, d.status(), d::toString);
+        http.deploy(name, Map.of("runtime", runtime, "handler", handler, "memory", memoryMb, "timeout", "20s"),
+                Fixtures.zip(scratch, files));
     }
 }

@@ -80,13 +80,8 @@ class ContainerdNodeIT {
         assertEquals("containerd", h.path("driver").path("name").asText(), h::toString);
         assertTrue(h.path("driver").path("healthy").asBoolean(), h::toString);
 
-        Http.Response up = http.post("/api/v1/artifacts?runtime=nodejs", "application/zip",
+        http.deploy("cn", Map.of("runtime", "nodejs", "handler", "index.handler", "memory", 128, "timeout", "20s"),
                 Fixtures.zip(scratch, Map.of("index.js", NODE_FN)));
-        assertEquals(201, up.status(), up::toString);
-        Http.Response d = http.postJson("/api/v1/functions/cn/versions", Map.of(
-                "spec", Map.of("runtime", "nodejs", "handler", "index.handler", "memory", 128, "timeout", "20s"),
-                "digest", up.json().path("digest").asText()));
-        assertEquals(201, d.status(), d::toString);
 
         Http.Response r = http.get("/fn/cn/hello");
         assertEquals(200, r.status(), r::toString);

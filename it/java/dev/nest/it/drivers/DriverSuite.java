@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nest.it.Engines;
 import dev.nest.it.Fixtures;
+import dev.nest.it.HostPods;
 import dev.nest.it.Http;
 import dev.nest.it.Poll;
 import dev.nest.runtime.RuntimeDefinition;
@@ -17,17 +18,13 @@ import dev.nest.spi.DriverHealth;
 import dev.nest.spi.Pod;
 import dev.nest.spi.PodSpec;
 import dev.nest.spi.SandboxDriver;
-import dev.nest.spi.SandboxDriverProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -155,14 +152,9 @@ public abstract class DriverSuite {
     }
 
     protected SandboxDriver newDriver(String node) {
-        for (SandboxDriverProvider p : ServiceLoader.load(SandboxDriverProvider.class)) {
-            if (p.name().equals(driverName())) {
-                SandboxDriver d = p.create(new DriverContext(node, scratch.resolve("data-" + node), options()));
-                nodes.put(d, node);
-                return d;
-            }
-        }
-        throw new AssertionError("no sandbox driver named " + driverName() + " on the class path");
+        SandboxDriver d = HostPods.driver(driverName(), new DriverContext(node, scratch.resolve("data-" + node), options()));
+        nodes.put(d, node);
+        return d;
     }
 
     // ---- tests ---------------------------------------------------------------------------------------------
@@ -293,20 +285,12 @@ public abstract class DriverSuite {
 
     protected Started start(SandboxDriver d, String runtime) {
         RuntimeDefinition rt = runtimes.require(runtime);
-        int port = freePort();
-        byte[] s = new byte[16];
-        new java.security.SecureRandom().nextBytes(s);
-        String secret = HexFormat.of().formatHex(s);
+        int port = Fixtures.freePort();
+        String secret = HostPods.secret();
         String podId = "p" + UUID.randomUUID().toString().substring(0, 8) + "-" + runtime;
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("NEST_HOST_PORT", String.valueOf(port));
-        env.put("NEST_HOST_ADDRESS", "127.0.0.1");
-        env.put("NEST_HOST_SECRET", secret);
-        env.put("NEST_POD_ID", podId);
-        env.put("NEST_PRELOAD", String.join(",", rt.preload()));
         Map<String, String> labels = Map.of("dev.nest.function", "it/driver-suite", "dev.nest.version", "1");
-        PodSpec spec = new PodSpec(podId, rt.name(), rt.image(), runtimes.command(rt, rt.memoryMb()), env, rt.dir(), codeRoot,
-                "127.0.0.1", port, rt.memoryMb() * 1024L * 1024L, 0.5, 128, labels, scratch.resolve("work").resolve(podId));
+        PodSpec spec = HostPods.spec(runtimes, rt, podId, port, secret, codeRoot, 0.5, 128, labels,
+                scratch.resolve("work").resolve(podId));
         List<String> lines = new CopyOnWriteArrayList<>();
         Pod pod = d.start(spec, (id, stderr, line) -> lines.add((stderr ? "err: " : "") + line));
         started.add(pod);
@@ -383,14 +367,6 @@ public abstract class DriverSuite {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    protected static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

@@ -2,7 +2,7 @@ package dev.nest.placement;
 
 import dev.nest.function.FunctionId;
 import dev.nest.scheduler.NodeState;
-import dev.nest.scheduler.Sandbox;
+import dev.nest.scheduler.PlacedInstance;
 import dev.nest.scheduler.Scheduler;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -160,7 +160,7 @@ public final class LeaderPlacements implements Scheduler.NodeSource, Scheduler.A
             }
             node.getValue().forEach((id, n) -> s.adopt(node.getKey(), id, n));
         }
-        LOG.info("leader placements: took over " + s.sandboxes().size() + " placed sandbox(es)");
+        LOG.info("leader placements: took over " + s.instances().size() + " placed sandbox(es)");
     }
 
     /**
@@ -172,7 +172,7 @@ public final class LeaderPlacements implements Scheduler.NodeSource, Scheduler.A
         Set<String> alive = aliveIds();
         Map<String, Map<FunctionId, Integer>> stored = store.all();
         Set<String> lost = new HashSet<>();
-        for (Sandbox sb : s.sandboxes()) {
+        for (PlacedInstance sb : s.instances()) {
             if (!alive.contains(sb.nodeId())) {
                 lost.add(sb.nodeId());
             }
@@ -192,7 +192,7 @@ public final class LeaderPlacements implements Scheduler.NodeSource, Scheduler.A
         s.rebalance();
         synchronized (s) {
             Map<String, Map<FunctionId, Integer>> table = new HashMap<>();
-            for (Sandbox sb : s.sandboxes()) {
+            for (PlacedInstance sb : s.instances()) {
                 table.computeIfAbsent(sb.nodeId(), k -> new HashMap<>()).merge(sb.id(), 1, Integer::sum);
             }
             for (Map.Entry<String, Map<FunctionId, Integer>> node : table.entrySet()) {

@@ -10,9 +10,9 @@ import java.util.Set;
  *
  * @param id         node id
  * @param zone       availability zone
- * @param memoryMb   memory that sandboxes may use, MiB
- * @param cpuMillis  CPU that sandboxes may use, thousandths of a core
- * @param maxPods    sandboxes the node may run at once
+ * @param memoryMb   memory that instances may use, MiB
+ * @param cpuMillis  CPU that instances may use, thousandths of a core
+ * @param maxPods    pods the node may run at once
  * @param warmPods   generic pool pods ready per runtime name
  * @param cached     code digests the node has unpacked
  * @param serving    functions the node has a ready instance of now (started by requests or earlier placements): a

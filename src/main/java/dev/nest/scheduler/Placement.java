@@ -11,7 +11,7 @@ import java.util.Optional;
  * The scheduler's pure decisions, table-tested and free of I/O.
  *
  * <p>Placing ({@link #decide}): only nodes with the request's memory and CPU free and a pod slot left qualify
- * (usage is the sum of the sandboxes placed there, draining ones included, as they still hold their memory).
+ * (usage is the sum of the instances placed there, draining ones included, as they still hold their memory).
  * Among them: the zone with the fewest instances of the function first, then the node with the fewest, then a node
  * that already has a ready instance of the function (the placement adopts it: nothing starts), then one with a warm
  * pool pod of the runtime, then one with the package cached, then the most free memory, then the
@@ -23,7 +23,7 @@ import java.util.Optional;
  *
  * <p>Removing ({@link #nextToRemove}, {@link #removalOrder}): the mirror image: from the zone with the most
  * instances of the function, the least loaded instance (fewest requests in flight), then the one on the node with
- * the most instances, then the newest id. Draining sandboxes are already on their way out and are not chosen again.
+ * the most instances, then the newest id. Draining instances are already on their way out and are not chosen again.
  */
 public final class Placement {
     private Placement() {
@@ -32,15 +32,15 @@ public final class Placement {
     /**
      * Where to place {@code request}.
      *
-     * @param request  the sandbox to place
+     * @param request  the instance to place
      * @param nodes    the nodes that may take it
-     * @param existing every placed sandbox on those nodes (of all functions)
+     * @param existing every placed instance on those nodes (of all functions)
      */
-    public static PlacementDecision decide(PlacementRequest request, List<NodeState> nodes, List<Sandbox> existing) {
+    public static PlacementDecision decide(PlacementRequest request, List<NodeState> nodes, List<PlacedInstance> existing) {
         Map<String, Usage> usage = new HashMap<>();
         Map<String, Integer> perZone = new HashMap<>();
         Map<String, Integer> perNode = new HashMap<>();
-        for (Sandbox s : existing) {
+        for (PlacedInstance s : existing) {
             usage.computeIfAbsent(s.nodeId(), k -> new Usage()).add(s);
             if (s.id().equals(request.id()) && !s.draining()) {
                 perZone.merge(s.zone(), 1, Integer::sum);
@@ -96,34 +96,34 @@ public final class Placement {
     /**
      * A move that evens out one function's spread, as a node that joined (or returned) makes possible.
      *
-     * @param from   the sandbox to take away once its replacement runs
+     * @param from   the instance to take away once its replacement runs
      * @param to     the node to place the replacement on
      * @param reason why, naming the counts before the move
      */
-    public record Move(Sandbox from, NodeState to, String reason) {
+    public record Move(PlacedInstance from, NodeState to, String reason) {
     }
 
     /**
-     * The one move of {@code request}'s function that makes its spread more even, if any: the sandbox
+     * The one move of {@code request}'s function that makes its spread more even, if any: the instance
      * {@link #nextToRemove} picks (most crowded zone, then node) goes to where {@link #decide} would place a new one
      * without it, but only when that strictly helps: the target zone then holds fewer than the source zone held (or,
      * within one zone, the target node fewer than the source node held). A difference of one is left alone, so moves
      * never go back and forth.
      */
-    public static Optional<Move> rebalance(PlacementRequest request, List<NodeState> nodes, List<Sandbox> existing) {
-        List<Sandbox> mine = existing.stream().filter(x -> x.id().equals(request.id()) && !x.draining()).toList();
-        Optional<Sandbox> source = nextToRemove(mine);
+    public static Optional<Move> rebalance(PlacementRequest request, List<NodeState> nodes, List<PlacedInstance> existing) {
+        List<PlacedInstance> mine = existing.stream().filter(x -> x.id().equals(request.id()) && !x.draining()).toList();
+        Optional<PlacedInstance> source = nextToRemove(mine);
         if (source.isEmpty()) {
             return Optional.empty();
         }
-        Sandbox from = source.get();
+        PlacedInstance from = source.get();
         Map<String, Integer> perZone = new HashMap<>();
         Map<String, Integer> perNode = new HashMap<>();
-        for (Sandbox x : mine) {
+        for (PlacedInstance x : mine) {
             perZone.merge(x.zone(), 1, Integer::sum);
             perNode.merge(x.nodeId(), 1, Integer::sum);
         }
-        List<Sandbox> without = new ArrayList<>(existing);
+        List<PlacedInstance> without = new ArrayList<>(existing);
         without.remove(from);
         if (!(decide(request, nodes, without) instanceof PlacementDecision.Placed placed) || placed.node().id().equals(from.nodeId())) {
             return Optional.empty();
@@ -140,30 +140,30 @@ public final class Placement {
                 + perNode.getOrDefault(to.id(), 0) + " on it, " + perZone.getOrDefault(to.zone(), 0) + " in zone " + to.zone() + ")"));
     }
 
-    /** The sandbox of {@code sandboxes} (one function's) to remove next, if any is not draining yet. */
-    public static Optional<Sandbox> nextToRemove(List<Sandbox> sandboxes) {
+    /** The instance of {@code instances} (one function's) to remove next, if any is not draining yet. */
+    public static Optional<PlacedInstance> nextToRemove(List<PlacedInstance> instances) {
         Map<String, Integer> perZone = new HashMap<>();
         Map<String, Integer> perNode = new HashMap<>();
-        for (Sandbox s : sandboxes) {
+        for (PlacedInstance s : instances) {
             if (!s.draining()) {
                 perZone.merge(s.zone(), 1, Integer::sum);
                 perNode.merge(s.nodeId(), 1, Integer::sum);
             }
         }
-        Comparator<Sandbox> order = Comparator
-                .<Sandbox>comparingInt(s -> -perZone.get(s.zone()))
-                .thenComparingInt(Sandbox::inFlight)
+        Comparator<PlacedInstance> order = Comparator
+                .<PlacedInstance>comparingInt(s -> -perZone.get(s.zone()))
+                .thenComparingInt(PlacedInstance::inFlight)
                 .thenComparingInt(s -> -perNode.get(s.nodeId()))
-                .thenComparing(Sandbox::sandboxId, Comparator.reverseOrder());
-        return sandboxes.stream().filter(s -> !s.draining()).min(order);
+                .thenComparing(PlacedInstance::instanceId, Comparator.reverseOrder());
+        return instances.stream().filter(s -> !s.draining()).min(order);
     }
 
-    /** The first {@code count} sandboxes to remove, in order, each chosen as if the earlier ones were gone. */
-    public static List<Sandbox> removalOrder(List<Sandbox> sandboxes, int count) {
-        List<Sandbox> left = new ArrayList<>(sandboxes);
-        List<Sandbox> out = new ArrayList<>();
+    /** The first {@code count} instances to remove, in order, each chosen as if the earlier ones were gone. */
+    public static List<PlacedInstance> removalOrder(List<PlacedInstance> instances, int count) {
+        List<PlacedInstance> left = new ArrayList<>(instances);
+        List<PlacedInstance> out = new ArrayList<>();
         while (out.size() < count) {
-            Optional<Sandbox> next = nextToRemove(left);
+            Optional<PlacedInstance> next = nextToRemove(left);
             if (next.isEmpty()) {
                 break;
             }
@@ -178,7 +178,7 @@ public final class Placement {
         long cpuMillis;
         int pods;
 
-        void add(Sandbox s) {
+        void add(PlacedInstance s) {
             memoryMb += s.memoryMb();
             cpuMillis += s.cpuMillis();
             pods++;

@@ -1,6 +1,6 @@
 package dev.nest.scheduler;
 
-/** Where a new sandbox goes, or why it cannot be placed. */
+/** Where a new instance goes, or why it cannot be placed. */
 public sealed interface PlacementDecision {
     /** The reason in words. */
     String reason();

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 /**
- * Applies the {@link Placement} decisions: keeps the table of placed sandboxes, turns a function's desired count
+ * Applies the {@link Placement} decisions: keeps the table of placed instances, turns a function's desired count
  * into new placements or removals, and tells each node how many instances of the function it should run through
  * an {@link Applier} (on a single node: the local node agent, which starts the difference and drains the
  * surplus: idle instances stop at once, busy ones when their last request ends).
@@ -53,8 +53,8 @@ public final class Scheduler {
      * The scheduler's view of one function.
      *
      * @param wanted    the count asked for last
-     * @param placed    sandboxes placed now
-     * @param perNode   placed sandboxes per node id
+     * @param placed    instances placed now
+     * @param perNode   placed instances per node id
      * @param shortfall what could not be placed ({@code wanted - placed})
      * @param reason    the last placement or no-capacity reason
      * @param at        when the last change was made
@@ -82,7 +82,7 @@ public final class Scheduler {
     private final Applier applier;
     private final Clock clock;
     private final int cpuMillis;
-    private final List<Sandbox> sandboxes = new ArrayList<>();
+    private final List<PlacedInstance> placed = new ArrayList<>();
     private final Map<FunctionId, Status> statuses = new HashMap<>();
     private final ArrayDeque<Event> events = new ArrayDeque<>();
     private final AtomicLong noCapacity = new AtomicLong();
@@ -91,12 +91,12 @@ public final class Scheduler {
     private final Map<FunctionId, Instant> lastMove = new HashMap<>();
     private long nextId;
 
-    /** Between two moves of one function's sandboxes at least this long passes. */
+    /** Between two moves of one function's instances at least this long passes. */
     public static final java.time.Duration MOVE_INTERVAL = java.time.Duration.ofSeconds(10);
     /** A replacement that does not serve within this long has its source removed anyway (it is placed all the same). */
     public static final java.time.Duration MOVE_TIMEOUT = java.time.Duration.ofSeconds(60);
 
-    private record Moving(Sandbox from, String toNode, Instant since) {
+    private record Moving(PlacedInstance from, String toNode, Instant since) {
     }
 
     public Scheduler(FunctionCatalog catalog, NodeSource nodes, Applier applier, int cpuMillis, Clock clock) {
@@ -108,12 +108,12 @@ public final class Scheduler {
     }
 
     /**
-     * Makes {@code id}'s live version have {@code desired} placed sandboxes (as many as fit) and applies the per-node
+     * Makes {@code id}'s live version have {@code desired} placed instances (as many as fit) and applies the per-node
      * counts that changed.
      */
     public synchronized Status scale(FunctionId id, int desired) {
         Instant now = clock.instant();
-        moving.remove(id); // the count is set anew: a move's extra sandbox is removed like any other
+        moving.remove(id); // the count is set anew: a move's extra instance is removed like any other
         Optional<FunctionVersion> live = catalog.get(id).flatMap(FunctionRecord::liveVersion);
         if (live.isEmpty()) {
             release(id);
@@ -122,19 +122,19 @@ public final class Scheduler {
         FunctionVersion v = live.get();
         Map<String, Integer> before = perNode(id);
         // another version's placements give way to the live one
-        sandboxes.removeIf(s -> s.id().equals(id) && s.version() != v.version());
-        List<Sandbox> mine = mine(id);
+        placed.removeIf(s -> s.id().equals(id) && s.version() != v.version());
+        List<PlacedInstance> mine = mine(id);
         String reason = statuses.containsKey(id) ? statuses.get(id).reason() : "";
         int shortfall = 0;
         if (mine.size() < desired) {
             List<NodeState> all = nodes.nodes();
             PlacementRequest request = new PlacementRequest(id, v.version(), v.spec().runtime(), v.digest(), v.spec().memoryMb(), cpuMillis);
             for (int i = mine.size(); i < desired; i++) {
-                PlacementDecision d = Placement.decide(request, all, sandboxes);
+                PlacementDecision d = Placement.decide(request, all, placed);
                 if (d instanceof PlacementDecision.Placed p) {
-                    Sandbox s = new Sandbox(id.name() + "-" + (++nextId), id, v.version(), p.node().id(), p.node().zone(),
+                    PlacedInstance s = new PlacedInstance(id.name() + "-" + (++nextId), id, v.version(), p.node().id(), p.node().zone(),
                             request.memoryMb(), request.cpuMillis(), 0, false);
-                    sandboxes.add(s);
+                    placed.add(s);
                     event(now, id, "placed", p.node().id(), p.reason());
                     reason = p.reason();
                 } else {
@@ -150,8 +150,8 @@ public final class Scheduler {
                 }
             }
         } else if (mine.size() > desired) {
-            for (Sandbox s : Placement.removalOrder(mine, mine.size() - desired)) {
-                sandboxes.remove(s);
+            for (PlacedInstance s : Placement.removalOrder(mine, mine.size() - desired)) {
+                placed.remove(s);
                 event(now, id, "removed", s.nodeId(), "desired " + desired + "; from the most crowded zone " + s.zone());
                 reason = "removed down to " + desired;
             }
@@ -197,8 +197,8 @@ public final class Scheduler {
             FunctionId id = e.getKey();
             Moving m = e.getValue();
             Optional<NodeState> target = all.stream().filter(n -> n.id().equals(m.toNode())).findFirst();
-            if (!sandboxes.contains(m.from()) || target.isEmpty()) {
-                it.remove(); // scaled away, or the target left (its sandboxes are placed again elsewhere)
+            if (!placed.contains(m.from()) || target.isEmpty()) {
+                it.remove(); // scaled away, or the target left (its instances are placed again elsewhere)
                 continue;
             }
             boolean serves = target.get().serving().contains(id);
@@ -206,7 +206,7 @@ public final class Scheduler {
                 continue;
             }
             it.remove();
-            sandboxes.remove(m.from());
+            placed.remove(m.from());
             applier.apply(m.from().nodeId(), id, perNode(id).getOrDefault(m.from().nodeId(), 0));
             event(now, id, "removed", m.from().nodeId(), "moved to node " + m.toNode()
                     + (serves ? ", which serves it now" : ", which does not serve it after " + MOVE_TIMEOUT.toSeconds() + " s"));
@@ -225,13 +225,13 @@ public final class Scheduler {
             }
             FunctionVersion v = live.get();
             PlacementRequest request = new PlacementRequest(id, v.version(), v.spec().runtime(), v.digest(), v.spec().memoryMb(), cpuMillis);
-            Optional<Placement.Move> move = Placement.rebalance(request, all, sandboxes.stream()
+            Optional<Placement.Move> move = Placement.rebalance(request, all, placed.stream()
                     .filter(x -> !x.id().equals(id) || x.version() == v.version()).toList());
             if (move.isEmpty()) {
                 continue;
             }
             Placement.Move mv = move.get();
-            sandboxes.add(new Sandbox(id.name() + "-" + (++nextId), id, v.version(), mv.to().id(), mv.to().zone(),
+            placed.add(new PlacedInstance(id.name() + "-" + (++nextId), id, v.version(), mv.to().id(), mv.to().zone(),
                     request.memoryMb(), request.cpuMillis(), 0, false));
             applier.apply(mv.to().id(), id, perNode(id).get(mv.to().id()));
             moving.put(id, new Moving(mv.from(), mv.to().id(), now));
@@ -255,7 +255,7 @@ public final class Scheduler {
     public synchronized void release(FunctionId id) {
         moving.remove(id);
         Map<String, Integer> before = perNode(id);
-        sandboxes.removeIf(s -> s.id().equals(id));
+        placed.removeIf(s -> s.id().equals(id));
         statuses.remove(id);
         for (String node : before.keySet()) {
             applier.release(node, id);
@@ -268,7 +268,7 @@ public final class Scheduler {
     }
 
     /**
-     * Takes over {@code instances} placed sandboxes of {@code id}'s live version on {@code nodeId}, as a new leader
+     * Takes over {@code instances} placed instances of {@code id}'s live version on {@code nodeId}, as a new leader
      * finds them in the cluster, without applying anything; the next {@link #scale} starts from them. Ignored when
      * the node is not among {@link NodeSource#nodes} or the function has no live version.
      *
@@ -281,25 +281,25 @@ public final class Scheduler {
             return false;
         }
         FunctionVersion v = live.get();
-        sandboxes.removeIf(s -> s.id().equals(id) && s.nodeId().equals(nodeId));
+        placed.removeIf(s -> s.id().equals(id) && s.nodeId().equals(nodeId));
         for (int i = 0; i < instances; i++) {
-            sandboxes.add(new Sandbox(id.name() + "-" + (++nextId), id, v.version(), nodeId, node.get().zone(),
+            placed.add(new PlacedInstance(id.name() + "-" + (++nextId), id, v.version(), nodeId, node.get().zone(),
                     v.spec().memoryMb(), cpuMillis, 0, false));
         }
         return true;
     }
 
     /**
-     * {@code nodeId} is gone (its registration expired): forgets its sandboxes, releases the node for each function
+     * {@code nodeId} is gone (its registration expired): forgets its instances, releases the node for each function
      * it held, and places each such function's last wanted count again on the nodes left ({@link NodeSource} no
      * longer lists the dead node), other zones first by the usual spreading.
      *
-     * @return the functions that had sandboxes on the node
+     * @return the functions that had instances on the node
      */
     public synchronized List<FunctionId> nodeLost(String nodeId) {
-        List<FunctionId> affected = sandboxes.stream().filter(s -> s.nodeId().equals(nodeId)).map(Sandbox::id).distinct().toList();
+        List<FunctionId> affected = placed.stream().filter(s -> s.nodeId().equals(nodeId)).map(PlacedInstance::id).distinct().toList();
         Instant now = clock.instant();
-        sandboxes.removeIf(s -> s.nodeId().equals(nodeId));
+        placed.removeIf(s -> s.nodeId().equals(nodeId));
         for (FunctionId id : affected) {
             event(now, id, "removed", nodeId, "node " + nodeId + " left the cluster");
             applier.release(nodeId, id);
@@ -330,9 +330,9 @@ public final class Scheduler {
         return Optional.ofNullable(statuses.get(id));
     }
 
-    /** Placed sandboxes, all functions. */
-    public synchronized List<Sandbox> sandboxes() {
-        return List.copyOf(sandboxes);
+    /** Placed instances, all functions. */
+    public synchronized List<PlacedInstance> instances() {
+        return List.copyOf(placed);
     }
 
     /** Recent events, oldest first. */
@@ -345,13 +345,13 @@ public final class Scheduler {
         return noCapacity.get();
     }
 
-    private List<Sandbox> mine(FunctionId id) {
-        return sandboxes.stream().filter(s -> s.id().equals(id)).toList();
+    private List<PlacedInstance> mine(FunctionId id) {
+        return placed.stream().filter(s -> s.id().equals(id)).toList();
     }
 
     private Map<String, Integer> perNode(FunctionId id) {
         Map<String, Integer> m = new LinkedHashMap<>();
-        for (Sandbox s : sandboxes) {
+        for (PlacedInstance s : placed) {
             if (s.id().equals(id)) {
                 m.merge(s.nodeId(), 1, Integer::sum);
             }

@@ -38,16 +38,16 @@ class PlacementTest {
         return new NodeState(id, zone, 4096, 4000, 100, Map.of(), Set.of(), Set.of(fn));
     }
 
-    /** {@code count} sandboxes of {@code fn} on {@code node}. */
-    private static List<Sandbox> on(FunctionId fn, String node, String zone, int count, int memoryMb) {
-        List<Sandbox> out = new ArrayList<>();
+    /** {@code count} instances of {@code fn} on {@code node}. */
+    private static List<PlacedInstance> on(FunctionId fn, String node, String zone, int count, int memoryMb) {
+        List<PlacedInstance> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            out.add(new Sandbox(fn.name() + "-" + node + "-" + i, fn, 1, node, zone, memoryMb, 0, 0, false));
+            out.add(new PlacedInstance(fn.name() + "-" + node + "-" + i, fn, 1, node, zone, memoryMb, 0, 0, false));
         }
         return out;
     }
 
-    private static List<Sandbox> all(List<List<Sandbox>> parts) {
+    private static List<PlacedInstance> all(List<List<PlacedInstance>> parts) {
         return parts.stream().flatMap(List::stream).toList();
     }
 
@@ -83,14 +83,14 @@ class PlacementTest {
                         List.of(), "b"),
                 Arguments.of("then the id", List.of(node("b", "z1", 4096, 4000), node("a", "z1", 4096, 4000)),
                         List.of(), "a"),
-                Arguments.of("draining sandboxes hold memory but do not count for spreading",
+                Arguments.of("draining instances hold memory but do not count for spreading",
                         List.of(node("a", "z1", 256, 4000), node("b", "z1", 4096, 4000)),
-                        List.of(new Sandbox("f-x", F, 1, "a", "z1", 200, 0, 0, true)), "b"));
+                        List.of(new PlacedInstance("f-x", F, 1, "a", "z1", 200, 0, 0, true)), "b"));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("placements")
-    void places(String name, List<NodeState> nodes, List<Sandbox> existing, String expected) {
+    void places(String name, List<NodeState> nodes, List<PlacedInstance> existing, String expected) {
         PlacementDecision d = Placement.decide(REQ, nodes, existing);
         PlacementDecision.Placed p = assertInstanceOf(PlacementDecision.Placed.class, d, d.reason());
         assertEquals(expected, p.node().id(), p.reason());
@@ -100,14 +100,14 @@ class PlacementTest {
     void aNodeThatJoinsGetsOneInstanceOfAConcentratedFunctionAtATime() {
         // zone z1 holds all three; n3 in z2 joined empty
         List<NodeState> nodes = List.of(node("n1", "z1", 4096, 4000), node("n2", "z1", 4096, 4000), node("n3", "z2", 4096, 4000));
-        List<Sandbox> existing = all(List.of(on(F, "n1", "z1", 2, 128), on(F, "n2", "z1", 1, 128)));
+        List<PlacedInstance> existing = all(List.of(on(F, "n1", "z1", 2, 128), on(F, "n2", "z1", 1, 128)));
         Placement.Move m = Placement.rebalance(REQ, nodes, existing).orElseThrow();
         assertEquals("n1", m.from().nodeId(), m.reason());
         assertEquals("n3", m.to().id(), m.reason());
         assertTrue(m.reason().contains("3 in zone z1") && m.reason().contains("0 in zone z2"), m.reason());
 
         // after the move (n1 1, n2 1, n3 1) nothing is uneven enough to move again
-        List<Sandbox> after = all(List.of(on(F, "n1", "z1", 1, 128), on(F, "n2", "z1", 1, 128), on(F, "n3", "z2", 1, 128)));
+        List<PlacedInstance> after = all(List.of(on(F, "n1", "z1", 1, 128), on(F, "n2", "z1", 1, 128), on(F, "n3", "z2", 1, 128)));
         assertTrue(Placement.rebalance(REQ, nodes, after).isEmpty());
     }
 
@@ -129,9 +129,9 @@ class PlacementTest {
         assertEquals("b", m.to().id());
         List<NodeState> full = List.of(node("a", "z1", 4096, 4000), node("b", "z1", 100, 4000));
         assertTrue(Placement.rebalance(REQ, full, on(F, "a", "z1", 3, 128)).isEmpty(), "b has no room for it");
-        List<Sandbox> draining = new ArrayList<>(on(F, "a", "z1", 1, 128));
-        draining.add(new Sandbox("f-d", F, 1, "a", "z1", 128, 0, 0, true));
-        assertTrue(Placement.rebalance(REQ, nodes, draining).isEmpty(), "a draining sandbox is on its way out already");
+        List<PlacedInstance> draining = new ArrayList<>(on(F, "a", "z1", 1, 128));
+        draining.add(new PlacedInstance("f-d", F, 1, "a", "z1", 128, 0, 0, true));
+        assertTrue(Placement.rebalance(REQ, nodes, draining).isEmpty(), "a draining instance is on its way out already");
     }
 
     @Test
@@ -149,24 +149,24 @@ class PlacementTest {
 
     @Test
     void removalTakesTheMostCrowdedZoneThenTheLeastLoadedInstance() {
-        List<Sandbox> f = new ArrayList<>();
-        f.add(new Sandbox("f-1", F, 1, "a", "z1", 128, 0, 3, false));
-        f.add(new Sandbox("f-2", F, 1, "b", "z1", 128, 0, 1, false));
-        f.add(new Sandbox("f-3", F, 1, "b", "z1", 128, 0, 2, false));
-        f.add(new Sandbox("f-4", F, 1, "c", "z2", 128, 0, 0, false));
-        f.add(new Sandbox("f-5", F, 1, "d", "z3", 128, 0, 0, true));
+        List<PlacedInstance> f = new ArrayList<>();
+        f.add(new PlacedInstance("f-1", F, 1, "a", "z1", 128, 0, 3, false));
+        f.add(new PlacedInstance("f-2", F, 1, "b", "z1", 128, 0, 1, false));
+        f.add(new PlacedInstance("f-3", F, 1, "b", "z1", 128, 0, 2, false));
+        f.add(new PlacedInstance("f-4", F, 1, "c", "z2", 128, 0, 0, false));
+        f.add(new PlacedInstance("f-5", F, 1, "d", "z3", 128, 0, 0, true));
         // z1 holds 3: its least loaded (f-2) goes first; then z1 and z2 hold 2 and 1: z1 again (f-3), then
         // z1 and z2 tie at one each: the idle one in z2 (f-4); the draining one is never chosen
         assertEquals(List.of("f-2", "f-3", "f-4", "f-1"),
-                Placement.removalOrder(f, 10).stream().map(Sandbox::sandboxId).toList());
+                Placement.removalOrder(f, 10).stream().map(PlacedInstance::instanceId).toList());
     }
 
     @Test
     void removalBreaksTiesByTheMostCrowdedNodeThenTheNewest() {
-        List<Sandbox> f = new ArrayList<>();
-        f.add(new Sandbox("f-1", F, 1, "a", "z1", 128, 0, 0, false));
-        f.add(new Sandbox("f-2", F, 1, "b", "z1", 128, 0, 0, false));
-        f.add(new Sandbox("f-3", F, 1, "b", "z1", 128, 0, 0, false));
-        assertEquals(List.of("f-3", "f-2", "f-1"), Placement.removalOrder(f, 3).stream().map(Sandbox::sandboxId).toList());
+        List<PlacedInstance> f = new ArrayList<>();
+        f.add(new PlacedInstance("f-1", F, 1, "a", "z1", 128, 0, 0, false));
+        f.add(new PlacedInstance("f-2", F, 1, "b", "z1", 128, 0, 0, false));
+        f.add(new PlacedInstance("f-3", F, 1, "b", "z1", 128, 0, 0, false));
+        assertEquals(List.of("f-3", "f-2", "f-1"), Placement.removalOrder(f, 3).stream().map(PlacedInstance::instanceId).toList());
     }
 }

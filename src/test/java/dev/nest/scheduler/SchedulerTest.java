@@ -114,7 +114,7 @@ class SchedulerTest {
         applied.clear();
         assertEquals(List.of(F), s.rebalance());
         assertEquals(List.of("b:1"), applied, "the replacement is placed first; a keeps its three");
-        assertEquals(4, s.sandboxes().size());
+        assertEquals(4, s.instances().size());
         assertEquals(List.of(), s.rebalance(), "a drains nothing before b serves f");
 
         live.set(1, new NodeState("b", "z2", 4096, 4000, 100, Map.of(), Set.of(), Set.of(F)));
@@ -134,7 +134,7 @@ class SchedulerTest {
         now[0] = now[0].plus(Scheduler.MOVE_INTERVAL);
         assertEquals(List.of(), s.rebalance(), "one per zone: even");
         assertEquals(Map.of("a", 1, "b", 1, "c", 1), s.status(F).orElseThrow().perNode());
-        assertEquals(3, s.sandboxes().size());
+        assertEquals(3, s.instances().size());
     }
 
     @Test
@@ -143,6 +143,6 @@ class SchedulerTest {
         applied.clear();
         scheduler.release(F);
         assertEquals(List.of("a:released", "b:released"), applied);
-        assertTrue(scheduler.sandboxes().isEmpty());
+        assertTrue(scheduler.instances().isEmpty());
     }
 }
