@@ -1,5 +1,6 @@
 package dev.nest.gateway;
 
+import dev.nest.common.ErrorResponse;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -152,6 +153,19 @@ final class ClientConnection implements EventLoop.IoHandler {
             flush();
         } catch (IOException e) {
             close();
+        }
+    }
+
+    /**
+     * Answers with {@code status} and the JSON body of {@link ErrorResponse}, the one shape of every error of the
+     * node; with {@code x-nest-invocation-id} when {@code invocationId} is not null.
+     */
+    void respondError(int status, String error, String detail, String invocationId) {
+        byte[] body = new ErrorResponse(status, error, detail, invocationId).body();
+        if (invocationId != null) {
+            respond(status, List.of(), "application/json", body, "x-nest-invocation-id", invocationId);
+        } else {
+            respond(status, List.of(), "application/json", body);
         }
     }
 
