@@ -198,7 +198,7 @@ public final class Gateway implements AutoCloseable {
     private void invoke(ClientConnection c, String path, String query) {
         long t0 = System.nanoTime();
         Instant started = clock.instant();
-        String invocationId = InvocationIds.next();
+        String invocationId = InvocationIds.next(started.toEpochMilli());
         String namespace = FunctionId.DEFAULT_NAMESPACE;
         int nameStart = 4;
         if (path.startsWith("/ns/")) {
