@@ -63,6 +63,7 @@ public final class Gateway implements AutoCloseable {
     private final Clock clock;
     private final PeerRoutes routes;
     private final Map<String, FunctionId> ids = new ConcurrentHashMap<>();
+    private final ClientConnection.Dispatcher dispatcher = this::dispatch;
     private final List<EventLoop> loops = new ArrayList<>();
     private final List<Upstream> upstreams = new ArrayList<>();
     private ServerSocketChannel server;
@@ -121,7 +122,11 @@ public final class Gateway implements AutoCloseable {
         loops.forEach(EventLoop::start);
     }
 
+    /** The bound port (the one chosen by the system when {@link #start} was given 0). */
     public int port() {
+        if (server == null) {
+            throw new IllegalStateException("the gateway is not started");
+        }
         return server.socket().getLocalPort();
     }
 
@@ -133,7 +138,7 @@ public final class Gateway implements AutoCloseable {
         Upstream up = upstreams.get(i);
         Runnable register = () -> {
             try {
-                new ClientConnection(loop, up, this, c, maxBody);
+                new ClientConnection(loop, up, dispatcher, c, maxBody);
             } catch (IOException e) {
                 try {
                     c.close();
@@ -151,24 +156,10 @@ public final class Gateway implements AutoCloseable {
 
     // ---- dispatch (loop thread) ------------------------------------------------------------------------
 
-    void reject(ClientConnection c, int status, String detail) {
-        String error = switch (status) {
-            case 413 -> "request body too large";
-            case 431 -> "request header too large";
-            case 505 -> "HTTP version not supported";
-            case 501 -> "not implemented";
-            default -> "bad request";
-        };
-        c.respondError(status, error, detail, null);
-    }
-
-    void dispatch(ClientConnection c) {
-        HttpRequestParser r = c.request;
-        String target = r.target;
-        int q = target.indexOf('?');
-        String path = q < 0 ? target : target.substring(0, q);
-        if (path.startsWith("/fn/") || path.startsWith("/ns/") && path.indexOf("/fn/", 4) > 0) {
-            invoke(c, path, q < 0 ? "" : target.substring(q + 1));
+    private void dispatch(ClientConnection c) {
+        Optional<InvocationPath> invocation = InvocationPath.of(c.request.target);
+        if (invocation.isPresent()) {
+            invoke(c, invocation.get());
         } else {
             proxyToAdmin(c);
         }
@@ -195,24 +186,15 @@ public final class Gateway implements AutoCloseable {
         });
     }
 
-    private void invoke(ClientConnection c, String path, String query) {
+    private void invoke(ClientConnection c, InvocationPath path) {
         long t0 = System.nanoTime();
         Instant started = clock.instant();
         String invocationId = InvocationIds.next(started.toEpochMilli());
-        String namespace = FunctionId.DEFAULT_NAMESPACE;
-        int nameStart = 4;
-        if (path.startsWith("/ns/")) {
-            int slash = path.indexOf('/', 4);
-            namespace = path.substring(4, slash);
-            nameStart = slash + 4;
-        }
-        int end = path.indexOf('/', nameStart);
-        String prefix = end < 0 ? path : path.substring(0, end);
-        String rest = end < 0 ? "/" : path.substring(end);
+        String prefix = path.prefix();
         FunctionId id = ids.get(prefix);
         if (id == null) {
             try {
-                id = FunctionId.of(namespace, end < 0 ? path.substring(nameStart) : path.substring(nameStart, end));
+                id = FunctionId.of(path.namespace(), path.name());
             } catch (IllegalArgumentException e) {
                 c.respondError(404, "function not found", e.getMessage(), invocationId);
                 return;
@@ -234,7 +216,7 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         FunctionVersion version = live.get();
-        Call call = new Call(c, version, invocationId, started, t0, rest + (query.isEmpty() ? "" : "?" + query), leases, records);
+        Call call = new Call(c, version, invocationId, started, t0, path.rest(), leases, records);
         List<PeerRoutes.Peer> peers = routes.peersFor(id, version.version());
         if (!peers.isEmpty() && !forwarded(c.request)) {
             new PeerCall(call, peers, routes).next();
