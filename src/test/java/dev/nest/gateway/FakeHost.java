@@ -112,6 +112,10 @@ final class FakeHost implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
+                if (closing.getCount() == 0) {
+                    s.close(); // accepted while closing: a closed host answers nothing
+                    return;
+                }
                 sockets.add(s);
                 int n = connections.incrementAndGet();
                 Thread.ofVirtual().name("fake-host-" + n).start(() -> serve(s, n));

@@ -68,9 +68,20 @@ class GatewayTest {
     }
 
     private Gateway start(PeerRoutes routes) throws IOException {
+        return start(routes, admin.port());
+    }
+
+    private Gateway start(PeerRoutes routes, int adminPort) throws IOException {
         Gateway g = new Gateway(catalog, leases, records::add, MAX_BODY, Clock.fixed(NOW, ZoneOffset.UTC), routes);
-        g.start("127.0.0.1", 0, admin.port(), 1);
+        g.start("127.0.0.1", 0, adminPort, 1);
         return g;
+    }
+
+    /** A loopback port nothing listens on (it was free a moment ago). */
+    private static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
     }
 
     private FunctionVersion deploy(FunctionId id, Duration timeout) {
@@ -381,7 +392,8 @@ class GatewayTest {
 
     @Test
     void answers502WhenTheAdminServerIsDown() throws Exception {
-        admin.close();
+        gateway.close();
+        gateway = start(PeerRoutes.LOCAL_ONLY, closedPort());
         try (RawClient c = client()) {
             RawClient.Response r = c.request("GET", "/api/v1/functions", "").read();
             assertEquals(502, r.status());
@@ -411,11 +423,7 @@ class GatewayTest {
 
     @Test
     void servesHereWhenThePeerRefusesTheConnection() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
-        PeerRoutes.Peer gone = new PeerRoutes.Peer("node-gone", "127.0.0.1", closedPort);
+        PeerRoutes.Peer gone = new PeerRoutes.Peer("node-gone", "127.0.0.1", closedPort());
         FakePeerRoutes routes = new FakePeerRoutes(List.of(gone));
         gateway.close();
         gateway = start(routes);

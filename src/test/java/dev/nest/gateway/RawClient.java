@@ -18,9 +18,10 @@ final class RawClient implements AutoCloseable {
     /**
      * One response.
      *
-     * @param headers names in lower case
+     * @param statusLine the first line, such as {@code HTTP/1.1 200 OK}
+     * @param headers    names in lower case
      */
-    record Response(int status, Map<String, String> headers, byte[] body) {
+    record Response(String statusLine, int status, Map<String, String> headers, byte[] body) {
         String bodyText() {
             return new String(body, StandardCharsets.UTF_8);
         }
@@ -39,6 +40,13 @@ final class RawClient implements AutoCloseable {
         socket.setSoTimeout((int) (FakeHost.BOUND_S * 1000));
         in = new BufferedInputStream(socket.getInputStream());
         out = socket.getOutputStream();
+    }
+
+    /** Sends {@code bytes} as they are. */
+    RawClient send(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+        return this;
     }
 
     /** Sends {@code text} (ISO-8859-1) as it is. */
@@ -68,7 +76,7 @@ final class RawClient implements AutoCloseable {
         }
         Map<String, String> headers = FakeHost.headers(in);
         int length = head ? 0 : Integer.parseInt(headers.getOrDefault("content-length", "0"));
-        return new Response(Integer.parseInt(status.split(" ")[1]), headers, in.readNBytes(length));
+        return new Response(status, Integer.parseInt(status.split(" ")[1]), headers, in.readNBytes(length));
     }
 
     Response read() throws IOException {
