@@ -55,6 +55,8 @@ public final class Gateway implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
     /** How long the admin server may take to answer one request passed on to it. */
     private static final long ADMIN_TIMEOUT_NANOS = 600_000_000_000L;
+    /** Function ids kept by path prefix, so that the warm path parses none; beyond this many, new ones are not kept. */
+    private static final int MAX_CACHED_IDS = 100_000;
 
     private final FunctionCatalog catalog;
     private final InstanceLeases leases;
@@ -206,7 +208,7 @@ public final class Gateway implements AutoCloseable {
                     + "or deploy it with 'nest fn deploy'", invocationId);
             return;
         }
-        if (ids.size() < 100_000) {
+        if (ids.size() < MAX_CACHED_IDS) {
             ids.putIfAbsent(prefix, id);
         }
         Optional<FunctionVersion> live = record.get().liveVersion();
