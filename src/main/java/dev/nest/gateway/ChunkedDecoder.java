@@ -48,7 +48,7 @@ final class ChunkedDecoder {
         while (pos < lim && state != DONE) {
             switch (state) {
                 case SIZE, TRAILERS -> {
-                    int le = crlf(b, pos, lim);
+                    int le = HttpBytes.crlf(b, pos, lim);
                     if (le < 0) {
                         if (lim - pos > MAX_LINE) {
                             throw new Malformed("malformed chunk: a line longer than " + MAX_LINE + " bytes", false);
@@ -94,14 +94,5 @@ final class ChunkedDecoder {
             }
         }
         return pos;
-    }
-
-    private static int crlf(byte[] b, int from, int to) {
-        for (int i = from; i + 1 < to; i++) {
-            if (b[i] == '\r' && b[i + 1] == '\n') {
-                return i;
-            }
-        }
-        return -1;
     }
 }

@@ -1,5 +1,6 @@
 package dev.nest.gateway;
 
+import dev.nest.common.ErrorResponse;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -9,17 +10,23 @@ import java.util.List;
 
 /**
  * One client connection of the gateway: reads requests (keep-alive, pipelined requests one after another),
- * hands each complete request to {@link Gateway#dispatch}, and writes the response. Loop thread only.
+ * hands each complete request to its {@link Dispatcher}, and writes the response. Loop thread only.
  *
  * <p>States: reading a request, processing it (reads paused), writing the response; then back to reading,
- * or closed when either side asked for it or the request could not be parsed.
+ * or closed when either side asked for it or the request could not be parsed. A request that cannot be parsed
+ * is answered here (400, 413, 431, 501, 505, in the shape of {@link ErrorResponse}) and the connection closes.
  */
 final class ClientConnection implements EventLoop.IoHandler {
+    /** Serves one complete request ({@link #request}); answers with {@link #respond} or {@link #respondError}, now or later on the loop thread. */
+    interface Dispatcher {
+        void dispatch(ClientConnection c);
+    }
+
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     final EventLoop loop;
     final Upstream upstream;
-    private final Gateway gateway;
+    private final Dispatcher dispatcher;
     private final SocketChannel ch;
     private final SelectionKey key;
     final HttpRequestParser request;
@@ -34,10 +41,10 @@ final class ClientConnection implements EventLoop.IoHandler {
     /** Incremented per request, so that a late answer to an abandoned request is dropped. */
     long generation;
 
-    ClientConnection(EventLoop loop, Upstream upstream, Gateway gateway, SocketChannel ch, long maxBody) throws IOException {
+    ClientConnection(EventLoop loop, Upstream upstream, Dispatcher dispatcher, SocketChannel ch, long maxBody) throws IOException {
         this.loop = loop;
         this.upstream = upstream;
-        this.gateway = gateway;
+        this.dispatcher = dispatcher;
         this.ch = ch;
         this.request = new HttpRequestParser(maxBody);
         this.request.reset();
@@ -85,7 +92,7 @@ final class ClientConnection implements EventLoop.IoHandler {
                 closeAfterWrite = true;
                 processing = true;
                 key.interestOps(0);
-                gateway.reject(this, e.status, e.getMessage());
+                reject(e.status, e.getMessage());
                 return;
             }
             if (pos == lim) {
@@ -100,15 +107,26 @@ final class ClientConnection implements EventLoop.IoHandler {
                 if (lim == buf.length && pos == 0 && !request.headDone() && buf.length >= 64 * 1024) {
                     closeAfterWrite = true;
                     processing = true;
-                    gateway.reject(this, 431, "request head too large");
+                    reject(431, "request head too large");
                 }
                 return;
             }
             processing = true;
             key.interestOps(0);
             generation++;
-            gateway.dispatch(this);
+            dispatcher.dispatch(this);
         }
+    }
+
+    private void reject(int status, String detail) {
+        String error = switch (status) {
+            case 413 -> "request body too large";
+            case 431 -> "request header too large";
+            case 505 -> "HTTP version not supported";
+            case 501 -> "not implemented";
+            default -> "bad request";
+        };
+        respondError(status, error, detail, null);
     }
 
     /** Writes a response; {@code headers} alternates names and values. Loop thread only. */
@@ -152,6 +170,19 @@ final class ClientConnection implements EventLoop.IoHandler {
             flush();
         } catch (IOException e) {
             close();
+        }
+    }
+
+    /**
+     * Answers with {@code status} and the JSON body of {@link ErrorResponse}, the one shape of every error of the
+     * node; with {@code x-nest-invocation-id} when {@code invocationId} is not null.
+     */
+    void respondError(int status, String error, String detail, String invocationId) {
+        byte[] body = new ErrorResponse(status, error, detail, invocationId).body();
+        if (invocationId != null) {
+            respond(status, List.of(), "application/json", body, "x-nest-invocation-id", invocationId);
+        } else {
+            respond(status, List.of(), "application/json", body);
         }
     }
 

@@ -64,7 +64,7 @@ final class HttpRequestParser {
      */
     int feed(byte[] buf, int pos, int lim) throws BadRequest {
         if (!headDone) {
-            int end = findHeadEnd(buf, pos, lim);
+            int end = HttpBytes.headEnd(buf, pos, lim);
             if (end < 0) {
                 if (lim - pos > MAX_HEAD) {
                     throw new BadRequest(431, "request head larger than " + MAX_HEAD + " bytes");
@@ -95,19 +95,11 @@ final class HttpRequestParser {
 
     private static final byte[] EMPTY = new byte[0];
 
-    private static int findHeadEnd(byte[] b, int pos, int lim) {
-        for (int i = pos + 3; i < lim; i++) {
-            if (b[i] == '\n' && b[i - 1] == '\r' && b[i - 2] == '\n' && b[i - 3] == '\r') {
-                return i + 1;
-            }
-        }
-        return -1;
-    }
 
     private void parseHead(byte[] b, int pos, int end) throws BadRequest {
-        int lineEnd = indexOfCrlf(b, pos, end);
-        int sp1 = indexOf(b, (byte) ' ', pos, lineEnd);
-        int sp2 = sp1 < 0 ? -1 : indexOf(b, (byte) ' ', sp1 + 1, lineEnd);
+        int lineEnd = HttpBytes.crlf(b, pos, end);
+        int sp1 = HttpBytes.indexOf(b, (byte) ' ', pos, lineEnd);
+        int sp2 = sp1 < 0 ? -1 : HttpBytes.indexOf(b, (byte) ' ', sp1 + 1, lineEnd);
         if (sp1 <= pos || sp2 < 0) {
             throw new BadRequest(400, "malformed request line");
         }
@@ -121,8 +113,8 @@ final class HttpRequestParser {
         keepAlive = !http10;
         int p = lineEnd + 2;
         while (p < end - 2) {
-            int le = indexOfCrlf(b, p, end);
-            int colon = indexOf(b, (byte) ':', p, le);
+            int le = HttpBytes.crlf(b, p, end);
+            int colon = HttpBytes.indexOf(b, (byte) ':', p, le);
             if (colon <= p) {
                 throw new BadRequest(400, "malformed header line");
             }
@@ -206,24 +198,6 @@ final class HttpRequestParser {
             body = chunks.body();
         }
         return pos;
-    }
-
-    private static int indexOfCrlf(byte[] b, int from, int to) {
-        for (int i = from; i + 1 < to; i++) {
-            if (b[i] == '\r' && b[i + 1] == '\n') {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static int indexOf(byte[] b, byte x, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (b[i] == x) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private static String ascii(byte[] b, int from, int to) {

@@ -67,13 +67,7 @@ final class HttpResponseParser {
 
     int feed(byte[] b, int pos, int lim) throws Malformed {
         if (!headDone) {
-            int end = -1;
-            for (int i = pos + 3; i < lim; i++) {
-                if (b[i] == '\n' && b[i - 1] == '\r' && b[i - 2] == '\n' && b[i - 3] == '\r') {
-                    end = i + 1;
-                    break;
-                }
-            }
+            int end = HttpBytes.headEnd(b, pos, lim);
             if (end < 0) {
                 if (lim - pos > MAX_HEAD) {
                     throw new Malformed("response head larger than " + MAX_HEAD + " bytes");
@@ -126,7 +120,7 @@ final class HttpResponseParser {
     }
 
     private void parseHead(byte[] b, int pos, int end) throws Malformed {
-        int le = crlf(b, pos, end);
+        int le = HttpBytes.crlf(b, pos, end);
         if (le - pos < 12 || b[pos] != 'H') {
             throw new Malformed("malformed status line");
         }
@@ -135,14 +129,8 @@ final class HttpResponseParser {
         keepAlive = !http10;
         int p = le + 2;
         while (p < end - 2) {
-            int e = crlf(b, p, end);
-            int colon = -1;
-            for (int i = p; i < e; i++) {
-                if (b[i] == ':') {
-                    colon = i;
-                    break;
-                }
-            }
+            int e = HttpBytes.crlf(b, p, end);
+            int colon = HttpBytes.indexOf(b, (byte) ':', p, e);
             if (colon > p) {
                 String name = new String(b, p, colon - p, StandardCharsets.ISO_8859_1);
                 int vs = colon + 1;
@@ -168,14 +156,5 @@ final class HttpResponseParser {
             }
             p = e + 2;
         }
-    }
-
-    private static int crlf(byte[] b, int from, int to) {
-        for (int i = from; i + 1 < to; i++) {
-            if (b[i] == '\r' && b[i + 1] == '\n') {
-                return i;
-            }
-        }
-        return -1;
     }
 }

@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Invocation ids: 20 hex characters. The first 16 are {@code epochMillis << 20 | sequence} (time-ordered and
  * unique on this node; the node store uses them as its row key), the last 4 are random per node so that ids
- * from different nodes do not collide.
+ * from different nodes do not collide. Thread-safe.
  */
 final class InvocationIds {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
@@ -16,8 +16,9 @@ final class InvocationIds {
     private InvocationIds() {
     }
 
-    static String next() {
-        long k = System.currentTimeMillis() << 20 | (SEQ.getAndIncrement() & 0xfffff);
+    /** The next id, for an invocation that started at {@code epochMillis}. */
+    static String next(long epochMillis) {
+        long k = epochMillis << 20 | (SEQ.getAndIncrement() & 0xfffff);
         char[] c = new char[20];
         for (int i = 15; i >= 0; i--) {
             c[i] = HEX[(int) (k & 0xf)];

@@ -13,8 +13,7 @@ import java.util.Map;
 
 /**
  * Keep-alive connections from one event loop to upstream servers (runtime hosts, the admin server, other
- * nodes' gateways), and
- * the exchange of one request on one of them. Loop thread only.
+ * nodes' gateways), and the exchange of one request on one of them. Loop thread only.
  *
  * <p>An exchange on a pooled connection that the peer closed while idle (EOF before any response byte) is
  * retried once on a new connection; every other failure is reported to the caller.
@@ -37,24 +36,26 @@ final class Upstream {
 
     /** Sends {@code request} to 127.0.0.1:{@code port}; calls back on the loop thread. */
     void exchange(int port, ByteBuffer[] request, boolean head, long deadlineNanos, Callback cb) {
-        Conn c = pooled(port);
-        if (c == null) {
-            exchangeFresh(port, null, request, head, deadlineNanos, cb);
-        } else {
-            c.start(request, head, deadlineNanos, cb, true);
-        }
+        exchange(port, null, request, head, deadlineNanos, cb);
     }
 
     /** Sends {@code request} to another node's gateway at {@code peer}; calls back on the loop thread. */
     void exchange(InetSocketAddress peer, ByteBuffer[] request, boolean head, long deadlineNanos, Callback cb) {
-        Conn c = pooled(peer);
+        exchange(peer, peer, request, head, deadlineNanos, cb);
+    }
+
+    /** On an idle connection to {@code poolKey} if there is one, else on a new one to {@code address}. */
+    private void exchange(Object poolKey, InetSocketAddress address, ByteBuffer[] request, boolean head,
+                          long deadlineNanos, Callback cb) {
+        Conn c = pooled(poolKey);
         if (c == null) {
-            exchangeFresh(peer, peer, request, head, deadlineNanos, cb);
+            exchangeFresh(poolKey, address, request, head, deadlineNanos, cb);
         } else {
             c.start(request, head, deadlineNanos, cb, true);
         }
     }
 
+    /** @param address where to connect, or null for 127.0.0.1 and the {@code Integer} port {@code poolKey} */
     private void exchangeFresh(Object poolKey, InetSocketAddress address, ByteBuffer[] request, boolean head,
                                long deadlineNanos, Callback cb) {
         Conn c;

@@ -1,5 +1,6 @@
 /**
- * The gateway: receives invocations on {@code /fn/...}, resolves the live version, takes an instance from the
- * node agent (waiting while one starts), forwards the request as it came, and records the invocation.
+ * The gateway: receives invocations on {@code /fn/...}, resolves the live version, takes an instance through
+ * {@link dev.nest.sidecar.InstanceLeases} (waiting while one starts), forwards the request as it came, and records
+ * the invocation; every other path goes on to the admin server.
  */
 package dev.nest.gateway;

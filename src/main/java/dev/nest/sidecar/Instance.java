@@ -33,6 +33,16 @@ public final class Instance {
         this.lastUsedNanos = nowNanos;
     }
 
+    /**
+     * An instance outside any node agent, served by the runtime host behind {@code client}: what an
+     * {@link InstanceLeases} other than the node agent's (a test's fake) hands out in its leases.
+     */
+    public static Instance serving(String id, FunctionVersion version, HostClient client) {
+        Instance i = new Instance(id, version, 0);
+        i.attach(null, client, client.port());
+        return i;
+    }
+
     public String id() {
         return id;
     }

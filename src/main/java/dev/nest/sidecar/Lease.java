@@ -10,16 +10,45 @@ import java.util.Map;
  * @param cold        whether the request waited for a newly started instance
  * @param queueMillis time spent waiting for an instance
  * @param startPhases for a cold start, the instance's start phases (pod, load, init) in ms
+ * @param lessor      who takes the instance back ({@link NodeAgent} on a node; a fake in a test of a caller)
  */
 public record Lease(Instance instance, boolean cold, double queueMillis, Map<String, Double> startPhases,
-                    NodeAgent agent) {
+                    Lessor lessor) {
+    /** Where a lease goes back to when its invocation ends. */
+    public interface Lessor {
+        /** See {@link Lease#release}. */
+        void release(Lease lease);
+
+        /** See {@link Lease#recycle}. */
+        void recycle(Lease lease, String reason);
+    }
+
+    /** A lease the node agent handed out. */
+    Lease(Instance instance, boolean cold, double queueMillis, Map<String, Double> startPhases, NodeAgent agent) {
+        this(instance, cold, queueMillis, startPhases, lessorOf(agent));
+    }
+
+    private static Lessor lessorOf(NodeAgent agent) {
+        return new Lessor() {
+            @Override
+            public void release(Lease lease) {
+                agent.release(lease);
+            }
+
+            @Override
+            public void recycle(Lease lease, String reason) {
+                agent.recycle(lease, reason);
+            }
+        };
+    }
+
     /** The invocation finished; the instance may serve the next request. */
     public void release() {
-        agent.release(this);
+        lessor.release(this);
     }
 
     /** The instance is no longer trustworthy (timed out, protocol error): stop it. */
     public void recycle(String reason) {
-        agent.recycle(this, reason);
+        lessor.recycle(this, reason);
     }
 }

@@ -23,6 +23,19 @@ public final class Pending {
         this.waiter = waiter;
     }
 
+    /** An instance free at once: the answer of an {@link InstanceLeases} other than the node agent's. */
+    public static Pending ready(Lease lease) {
+        return new Pending(java.util.Objects.requireNonNull(lease), null, 0, null, null);
+    }
+
+    /**
+     * A lease to come: the answer of an {@link InstanceLeases} other than the node agent's. {@code later} completes
+     * with the lease, or exceptionally (an {@link InvokeException}) when no instance can be had.
+     */
+    public static Pending waiting(CompletableFuture<Lease> later, long waitUntilNanos) {
+        return new Pending(null, java.util.Objects.requireNonNull(later), waitUntilNanos, null, null);
+    }
+
     /** The lease, when an instance was free at once. */
     public Optional<Lease> now() {
         return Optional.ofNullable(now);

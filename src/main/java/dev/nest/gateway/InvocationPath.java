@@ -1,0 +1,53 @@
+package dev.nest.gateway;
+
+import dev.nest.function.FunctionId;
+import java.util.Optional;
+
+/**
+ * Where an invocation's request target splits: {@code /fn/{name}{rest}?{query}} for the default namespace, or
+ * {@code /ns/{namespace}/fn/{name}{rest}?{query}}. Every other target belongs to the admin server. Pure; the
+ * parts are cut out only when asked for, so that the warm path cuts out only what it needs.
+ *
+ * @param path      the target without its query
+ * @param query     the query without {@code ?}, or empty
+ * @param nameStart where the function's name starts in {@code path}
+ * @param nameEnd   where it ends (the start of the rest, or the end of the path)
+ */
+record InvocationPath(String path, String query, int nameStart, int nameEnd) {
+    /** The invocation {@code target} names, or empty when it is for the admin server. */
+    static Optional<InvocationPath> of(String target) {
+        int q = target.indexOf('?');
+        String path = q < 0 ? target : target.substring(0, q);
+        String query = q < 0 ? "" : target.substring(q + 1);
+        int nameStart;
+        if (path.startsWith("/fn/")) {
+            nameStart = 4;
+        } else if (path.startsWith("/ns/") && path.indexOf("/fn/", 4) > 0) {
+            nameStart = path.indexOf('/', 4) + 4;
+        } else {
+            return Optional.empty();
+        }
+        int end = path.indexOf('/', nameStart);
+        return Optional.of(new InvocationPath(path, query, nameStart, end < 0 ? path.length() : end));
+    }
+
+    /** The namespace: the {@code /ns/} segment, or {@link FunctionId#DEFAULT_NAMESPACE}. */
+    String namespace() {
+        return path.startsWith("/ns/") ? path.substring(4, path.indexOf('/', 4)) : FunctionId.DEFAULT_NAMESPACE;
+    }
+
+    String name() {
+        return path.substring(nameStart, nameEnd);
+    }
+
+    /** The path up to the end of the name: one function's key in the gateway's cache of ids. */
+    String prefix() {
+        return path.substring(0, nameEnd);
+    }
+
+    /** What follows the name (at least {@code /}) and the query: the host is called on {@code /invoke/{instance}{rest}}. */
+    String rest() {
+        String rest = nameEnd == path.length() ? "/" : path.substring(nameEnd);
+        return query.isEmpty() ? rest : rest + "?" + query;
+    }
+}

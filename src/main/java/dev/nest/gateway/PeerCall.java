@@ -1,0 +1,78 @@
+package dev.nest.gateway;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * One invocation sent on to another node's gateway, which serves it locally (it carries
+ * {@link PeerRoutes#FORWARDED_BY}, so it is never forwarded twice). A peer that refuses the connection got
+ * nothing: it is reported {@link PeerRoutes#unreachable} and the next peer is tried, then this node (a cold
+ * start here). Failures after the request was sent are answered with 502 (504 when the peer did not answer in
+ * the function's timeout), as for a local instance, because the function may have run. The peer records the
+ * invocation; this node does not record it a second time. Loop thread only.
+ */
+final class PeerCall implements Upstream.Callback {
+    /** The peer answers within the function's timeout; this much more covers the hop. */
+    private static final long HOP_NANOS = 1_000_000_000L;
+
+    private final Call call;
+    private final List<PeerRoutes.Peer> peers;
+    private final PeerRoutes routes;
+    private int index = -1;
+    private PeerRoutes.Peer peer;
+    private InetSocketAddress address;
+
+    PeerCall(Call call, List<PeerRoutes.Peer> peers, PeerRoutes routes) {
+        this.call = call;
+        this.peers = peers;
+        this.routes = routes;
+    }
+
+    /** Sends the call to the next peer, or serves it here when none is left or its deadline passed. */
+    void next() {
+        index++;
+        if (index >= peers.size() || System.nanoTime() >= call.deadline) {
+            call.acquireAndForward();
+            return;
+        }
+        peer = peers.get(index);
+        address = peer.address();
+        if (address.isUnresolved()) {
+            routes.unreachable(peer);
+            next();
+            return;
+        }
+        HttpRequestParser r = call.c.request;
+        call.c.upstream.exchange(address, ProxiedRequest.encode(r, peer.host(), peer.port(), PeerRoutes.FORWARDED_BY, routes.self()),
+                r.method.equals("HEAD"), call.deadline + HOP_NANOS, this);
+    }
+
+    @Override
+    public void done(HttpResponseParser resp) {
+        call.finishedElsewhere();
+        if (call.answerable()) {
+            call.c.respond(resp.status, resp.headers, null, resp.body);
+        }
+    }
+
+    @Override
+    public void failed(IOException e, boolean timedOut) {
+        call.c.upstream.forget(address);
+        if (!timedOut && e instanceof ConnectException) {
+            // nothing was sent: the peer is gone or not listening
+            routes.unreachable(peer);
+            next();
+            return;
+        }
+        call.finishedElsewhere();
+        if (timedOut) {
+            call.respondError(504, "function timed out", "node " + peer.node() + " did not answer for function "
+                    + call.version.spec().id() + " within its timeout of " + call.version.spec().timeout().toMillis() + " ms");
+        } else {
+            call.respondError(502, "peer failed", "node " + peer.node() + " failed while serving function "
+                    + call.version.spec().id() + " (" + e.getMessage() + "); retry the request");
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.nest.gateway;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The bytes of a client's request passed on as it came to another HTTP server (the admin server, another node's
+ * gateway): same method, target, headers and body, with this hop's {@code host}, the body framed by
+ * {@code content-length} and the hop-by-hop headers dropped. The parser has already taken out
+ * {@code content-length}, {@code transfer-encoding} and {@code expect}.
+ */
+final class ProxiedRequest {
+    private ProxiedRequest() {
+    }
+
+    /**
+     * @param extraName  a header to add, or null for none
+     * @param extraValue its value
+     */
+    static ByteBuffer[] encode(HttpRequestParser r, String host, int port, String extraName, String extraValue) {
+        StringBuilder sb = new StringBuilder(256);
+        sb.append(r.method).append(' ').append(r.target).append(" HTTP/1.1\r\nhost: ").append(host).append(':')
+                .append(port).append("\r\n");
+        for (int i = 0; i < r.headers.size(); i += 2) {
+            String n = r.headers.get(i);
+            if (!n.equalsIgnoreCase("host") && !n.equalsIgnoreCase("connection") && !n.equalsIgnoreCase("keep-alive")) {
+                sb.append(n).append(": ").append(r.headers.get(i + 1)).append("\r\n");
+            }
+        }
+        if (extraName != null) {
+            sb.append(extraName).append(": ").append(extraValue).append("\r\n");
+        }
+        sb.append("content-length: ").append(r.body.length).append("\r\n\r\n");
+        ByteBuffer head = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
+        return r.body.length == 0 ? new ByteBuffer[] {head} : new ByteBuffer[] {head, ByteBuffer.wrap(r.body)};
+    }
+}

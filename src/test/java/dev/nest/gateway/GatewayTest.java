@@ -1,0 +1,449 @@
+package dev.nest.gateway;
+
+import static dev.nest.gateway.FakeInstanceLeases.take;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nest.common.Json;
+import dev.nest.function.FunctionId;
+import dev.nest.function.FunctionRecord;
+import dev.nest.function.FunctionSpec;
+import dev.nest.function.FunctionVersion;
+import dev.nest.function.QueueSpec;
+import dev.nest.function.ScalingSpec;
+import dev.nest.sidecar.InvokeException;
+import dev.nest.store.InvocationRecord;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The gateway on a loopback port, driven through raw client connections, with fake instance leases whose
+ * runtime host is a {@link FakeHost}, a fake admin server and an in-memory catalog.
+ */
+class GatewayTest {
+    private static final FunctionId ECHO = FunctionId.of("default", "echo");
+    private static final Instant NOW = Instant.parse("2026-01-02T03:04:05Z");
+    private static final long MAX_BODY = 1024;
+
+    private final InMemoryCatalog catalog = new InMemoryCatalog();
+    private final FakeInstanceLeases leases = new FakeInstanceLeases();
+    private final BlockingQueue<InvocationRecord> records = new LinkedBlockingQueue<>();
+    private FakeHost host;
+    private FakeHost admin;
+    private Gateway gateway;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        host = new FakeHost();
+        admin = new FakeHost();
+        deploy(ECHO, Duration.ofSeconds(5));
+        leases.serveAtOnce("echo-1", host.port());
+        gateway = start(PeerRoutes.LOCAL_ONLY);
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        gateway.close();
+        host.close();
+        admin.close();
+    }
+
+    private Gateway start(PeerRoutes routes) throws IOException {
+        return start(routes, admin.port());
+    }
+
+    private Gateway start(PeerRoutes routes, int adminPort) throws IOException {
+        Gateway g = new Gateway(catalog, leases, records::add, MAX_BODY, Clock.fixed(NOW, ZoneOffset.UTC), routes);
+        g.start("127.0.0.1", 0, adminPort, 1);
+        return g;
+    }
+
+    /** A loopback port nothing listens on (it was free a moment ago). */
+    private static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private FunctionVersion deploy(FunctionId id, Duration timeout) {
+        FunctionSpec spec = new FunctionSpec(id, "fake", "", 128, timeout, 1, Map.of(),
+                new ScalingSpec(0, 1, Duration.ofMinutes(10)), new QueueSpec(10, Duration.ofSeconds(5)));
+        FunctionRecord r = FunctionRecord.empty(id, "api", Instant.EPOCH)
+                .withNewVersion("sha256:" + "b".repeat(64), spec, "api", Instant.EPOCH, true);
+        catalog.put(r);
+        return r.liveVersion().orElseThrow();
+    }
+
+    private RawClient client() throws IOException {
+        return new RawClient(gateway.port());
+    }
+
+    private InvocationRecord record() throws InterruptedException {
+        return take(records, "no invocation was recorded");
+    }
+
+    private static String error(RawClient.Response r) {
+        return Json.tree(r.body(), "error").path("error").asText();
+    }
+
+    private static String detail(RawClient.Response r) {
+        return Json.tree(r.body(), "error").path("detail").asText();
+    }
+
+    @Test
+    void forwardsAWarmInvocationAndCopiesTheAnswerBack() throws Exception {
+        host.handler = FakeHost.answer(201, "hello", "x-custom", "a", "x-nest-internal", "dropped");
+        try (RawClient c = client()) {
+            RawClient.Response r = c.request("POST", "/fn/echo/a/b?x=1", "ping", "x-caller: me").read();
+            FakeHost.Request sent = host.take();
+
+            assertEquals(201, r.status());
+            assertEquals("hello", r.bodyText());
+            assertEquals(Optional.of("a"), r.header("x-custom"));
+            assertEquals(Optional.empty(), r.header("x-nest-internal"), "the host's x-nest-* headers stay inside");
+            assertEquals(Optional.empty(), r.header("x-nest-cold"));
+            String id = r.header("x-nest-invocation-id").orElseThrow();
+            assertEquals(id, sent.headers().get("x-nest-invocation-id"));
+
+            assertEquals("POST", sent.method());
+            assertEquals("/invoke/echo-1/a/b?x=1", sent.target());
+            assertEquals("me", sent.headers().get("x-caller"));
+            assertEquals("s3cret", sent.headers().get("x-nest-secret"));
+            assertEquals(String.valueOf(NOW.toEpochMilli() + 5000), sent.headers().get("x-nest-deadline"));
+            assertEquals("ping", sent.bodyText());
+
+            assertEquals("echo-1", take(leases.released, "the lease was not released").instance().id());
+            InvocationRecord rec = record();
+            assertEquals(id, rec.id());
+            assertEquals("default/echo", rec.function());
+            assertEquals(201, rec.status());
+            assertEquals("echo-1", rec.instance());
+            assertEquals(NOW, rec.startedAt());
+            assertFalse(rec.cold());
+            assertEquals("", rec.error());
+            assertTrue(rec.phases().containsKey("exec"));
+        }
+    }
+
+    @Test
+    void recordsTheErrorTheHostReports() throws Exception {
+        host.handler = FakeHost.answer(500, "{\"error\":\"bad input\",\"detail\":\"boom\"}", "x-nest-error", "handler");
+        try (RawClient c = client()) {
+            RawClient.Response r = c.request("GET", "/fn/echo", "").read();
+            assertEquals(500, r.status());
+            assertEquals(Optional.empty(), r.header("x-nest-error"));
+            assertEquals("/invoke/echo-1/", host.take().target());
+            assertEquals("handler: boom", record().error());
+        }
+    }
+
+    @Test
+    void answers404ForAnUnknownFunction() throws Exception {
+        try (RawClient c = client()) {
+            RawClient.Response r = c.request("GET", "/ns/other/fn/missing/x", "").read();
+            assertEquals(404, r.status());
+            assertEquals("function not found", error(r));
+            assertTrue(detail(r).contains("other/missing"), detail(r));
+            assertTrue(r.header("x-nest-invocation-id").isPresent());
+            assertEquals(Optional.of("application/json"), r.header("content-type"));
+            assertEquals(0, leases.acquired.get());
+        }
+    }
+
+    @Test
+    void answers404ForAFunctionWithoutALiveVersion() throws Exception {
+        catalog.put(FunctionRecord.empty(FunctionId.of("default", "empty"), "api", Instant.EPOCH));
+        try (RawClient c = client()) {
+            RawClient.Response r = c.request("GET", "/fn/empty", "").read();
+            assertEquals(404, r.status());
+            assertEquals("function not deployed", error(r));
+            assertEquals(0, leases.acquired.get());
+        }
+    }
+
+    @Test
+    void waitsInTheQueueThenForwardsToTheInstanceHandedOver() throws Exception {
+        leases.makeWait(TimeUnit.SECONDS.toNanos(FakeHost.BOUND_S));
+        try (RawClient c = client()) {
+            c.request("GET", "/fn/echo", "");
+            var pending = leases.nextWaiting();
+            FunctionVersion v = catalog.get(ECHO).orElseThrow().liveVersion().orElseThrow();
+            pending.complete(leases.lease(v, "echo-cold", host.port(), true, Map.of("pod", 12.0)));
+
+            RawClient.Response r = c.read();
+            assertEquals(200, r.status());
+            assertEquals(Optional.of("true"), r.header("x-nest-cold"));
+            assertEquals("/invoke/echo-cold/", host.take().target());
+            InvocationRecord rec = record();
+            assertTrue(rec.cold());
+            assertEquals(List.of("queue", "pod", "exec"), List.copyOf(rec.phases().keySet()));
+            assertTrue(leases.cancelled.isEmpty());
+        }
+    }
+
+    @Test
+    void stopsWaitingAtTheWaitDeadlineWithTheLeasesError() throws Exception {
+        leases.makeWait(TimeUnit.MILLISECONDS.toNanos(20));
+        leases.onCancel(p -> Optional.of(new InvokeException(503, "no instance available", "none became free")));
+        try (RawClient c = client()) {
+            RawClient.Response r = c.request("GET", "/fn/echo", "").read();
+            assertEquals(503, r.status());
+            assertEquals("no instance available", error(r));
+            assertEquals("none became free", detail(r));
+            assertEquals(1, leases.cancelled.size());
+            assertEquals(503, record().status());
+            assertTrue(host.requests.isEmpty());
+        }
+    }
+
+    @Test
+    void usesTheInstanceHandedOverAtTheMomentOfCancelling() throws Exception {
+        leases.makeWait(TimeUnit.MILLISECONDS.toNanos(20));
+        FunctionVersion v = catalog.get(ECHO).orElseThrow().liveVersion().orElseThrow();
+        leases.onCancel(p -> {
+            p.later().complete(leases.lease(v, "echo-late", host.port(), false, Map.of()));
+            return Optional.empty();
+        });
+        try (RawClient c = client()) {
+            RawClient.Response r = c.request("GET", "/fn/echo", "").read();
+            assertEquals(200, r.status());
+            assertEquals("/invoke/echo-late/", host.take().target());
+        }
+    }
+
+    @Test
+    void answersWithTheErrorOfAFailedStart() throws Exception {
+        leases.makeWait(TimeUnit.SECONDS.toNanos(FakeHost.BOUND_S));
+        try (RawClient c = client()) {
+            c.request("GET", "/fn/echo", "");
+            leases.nextWaiting().completeExceptionally(new InvokeException(502, "instance start failed", "no image"));
+            RawClient.Response r = c.read();
+            assertEquals(502, r.status());
+            assertEquals("no image", detail(r));
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"429, too many requests", "503, node shutting down"})
+    void answersWhatTheLeasesRefuseWith(int status, String error) throws Exception {
+        leases.refuse(new InvokeException(status, error, "the fake refused"));
+        try (RawClient c = client()) {
+            RawClient.Response r = c.request("GET", "/fn/echo", "").read();
+            assertEquals(status, r.status());
+            assertEquals(error, error(r));
+            assertEquals("the fake refused", detail(r));
+            assertEquals(r.header("x-nest-invocation-id").orElseThrow(), Json.tree(r.body(), "error").path("invocationId").asText());
+            assertEquals(status, record().status());
+        }
+    }
+
+    @Test
+    void answers504AndRecyclesTheInstanceAtTheFunctionsTimeout() throws Exception {
+        deploy(ECHO, Duration.ofMillis(100));
+        host.handler = host.hang();
+        try (RawClient c = client()) {
+            RawClient.Response r = c.request("GET", "/fn/echo", "").read();
+            assertEquals(504, r.status());
+            assertEquals("function timed out", error(r));
+            assertEquals("echo-1", take(leases.recycled, "the instance was not recycled").instance().id());
+            assertTrue(leases.released.isEmpty());
+            InvocationRecord rec = record();
+            assertEquals(504, rec.status());
+            assertTrue(rec.error().startsWith("timeout: "), rec.error());
+        }
+    }
+
+    @Test
+    void answers502AndRecyclesTheInstanceWhenTheHostClosesMidResponse() throws Exception {
+        host.handler = (request, out) -> {
+            out.write("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly a part".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            return false;
+        };
+        try (RawClient c = client()) {
+            RawClient.Response r = c.request("GET", "/fn/echo", "").read();
+            assertEquals(502, r.status());
+            assertEquals("instance failed", error(r));
+            take(leases.recycled, "the instance was not recycled");
+            assertEquals(502, record().status());
+            // the client's connection stays usable
+            host.handler = FakeHost.answer(200, "again");
+            assertEquals("again", c.request("GET", "/fn/echo", "").read().bodyText());
+        }
+    }
+
+    @Test
+    void forwardsAChunkedRequestBodyWithItsLength() throws Exception {
+        try (RawClient c = client()) {
+            c.send("POST /fn/echo HTTP/1.1\r\nhost: g\r\ntransfer-encoding: chunked\r\n\r\n4\r\nWiki\r\n5;x=y\r\npedia\r\n0\r\n\r\n");
+            assertEquals(200, c.read().status());
+            FakeHost.Request sent = host.take();
+            assertEquals("Wikipedia", sent.bodyText());
+            assertEquals("9", sent.headers().get("content-length"));
+            assertNull(sent.headers().get("transfer-encoding"));
+        }
+    }
+
+    @Test
+    void answers413AboveTheBodyLimitAndCloses() throws Exception {
+        try (RawClient c = client()) {
+            c.send("POST /fn/echo HTTP/1.1\r\nhost: g\r\ncontent-length: " + (MAX_BODY + 1) + "\r\n\r\n");
+            RawClient.Response r = c.read();
+            assertEquals(413, r.status());
+            assertEquals("request body too large", error(r));
+            assertEquals(Optional.of("close"), r.header("connection"));
+            assertTrue(c.closedByServer());
+        }
+        try (RawClient c = client()) {
+            String chunk = Integer.toHexString((int) MAX_BODY + 1);
+            c.send("POST /fn/echo HTTP/1.1\r\nhost: g\r\ntransfer-encoding: chunked\r\n\r\n" + chunk + "\r\n");
+            assertEquals(413, c.read().status());
+        }
+        assertTrue(host.requests.isEmpty());
+        assertEquals(0, leases.acquired.get());
+    }
+
+    @Test
+    void servesSeveralRequestsOnOneConnectionOverOnePooledHostConnection() throws Exception {
+        try (RawClient c = client()) {
+            for (int i = 0; i < 3; i++) {
+                RawClient.Response r = c.request("POST", "/fn/echo/" + i, "body-" + i).read();
+                assertEquals(200, r.status());
+                assertEquals(Optional.empty(), r.header("connection"));
+                assertEquals("/invoke/echo-1/" + i, host.take().target());
+            }
+            // two pipelined requests in one write
+            c.send("GET /fn/echo/p1 HTTP/1.1\r\nhost: g\r\n\r\nGET /fn/echo/p2 HTTP/1.1\r\nhost: g\r\n\r\n");
+            assertEquals(200, c.read().status());
+            assertEquals(200, c.read().status());
+            assertEquals("/invoke/echo-1/p1", host.take().target());
+            assertEquals("/invoke/echo-1/p2", host.take().target());
+        }
+        assertEquals(1, host.connections.get());
+        assertEquals(5, leases.released.size());
+    }
+
+    @Test
+    void closesAfterAnswerWhenTheClientAsksForIt() throws Exception {
+        try (RawClient c = client()) {
+            RawClient.Response r = c.request("GET", "/fn/echo", "", "connection: close").read();
+            assertEquals(200, r.status());
+            assertEquals(Optional.of("close"), r.header("connection"));
+            assertTrue(c.closedByServer());
+        }
+    }
+
+    @Test
+    void answersHeadWithoutABody() throws Exception {
+        host.handler = FakeHost.answer(200, "12345", "x-custom", "h");
+        try (RawClient c = client()) {
+            RawClient.Response r = c.request("HEAD", "/fn/echo", "").read(true);
+            assertEquals(200, r.status());
+            assertEquals(Optional.of("h"), r.header("x-custom"));
+            assertEquals("HEAD", host.take().method());
+            // the connection is still in step: the next answer is read whole
+            RawClient.Response next = c.request("GET", "/fn/echo", "").read();
+            assertEquals("12345", next.bodyText());
+        }
+    }
+
+    @Test
+    void passesOtherPathsToTheAdminServer() throws Exception {
+        admin.handler = FakeHost.answer(202, "{\"ok\":true}", "content-type", "application/json");
+        try (RawClient c = client()) {
+            RawClient.Response r = c.request("PUT", "/api/v1/functions/echo?dry=1", "{}", "authorization: Bearer t",
+                    "connection: keep-alive").read();
+            assertEquals(202, r.status());
+            assertEquals("{\"ok\":true}", r.bodyText());
+            assertEquals(Optional.of("application/json"), r.header("content-type"));
+            assertEquals(Optional.empty(), r.header("x-nest-invocation-id"));
+            FakeHost.Request sent = admin.take();
+            assertEquals("PUT", sent.method());
+            assertEquals("/api/v1/functions/echo?dry=1", sent.target());
+            assertEquals("127.0.0.1:" + admin.port(), sent.headers().get("host"));
+            assertEquals("Bearer t", sent.headers().get("authorization"));
+            assertNull(sent.headers().get("connection"));
+            assertEquals("{}", sent.bodyText());
+            assertEquals(202, c.request("GET", "/health", "").read().status());
+            assertEquals("/health", admin.take().target());
+        }
+        assertEquals(0, leases.acquired.get());
+        assertTrue(records.isEmpty());
+    }
+
+    @Test
+    void answers502WhenTheAdminServerIsDown() throws Exception {
+        gateway.close();
+        gateway = start(PeerRoutes.LOCAL_ONLY, closedPort());
+        try (RawClient c = client()) {
+            RawClient.Response r = c.request("GET", "/api/v1/functions", "").read();
+            assertEquals(502, r.status());
+            assertEquals("admin server unavailable", error(r));
+        }
+    }
+
+    @Test
+    void forwardsToAPeerWhenOnlyAPeerHasReadyInstances() throws Exception {
+        try (FakeHost peer = new FakeHost()) {
+            peer.handler = FakeHost.answer(200, "from the peer");
+            gateway.close();
+            gateway = start(new FakePeerRoutes(List.of(new PeerRoutes.Peer("node-b", "127.0.0.1", peer.port()))));
+            try (RawClient c = client()) {
+                RawClient.Response r = c.request("POST", "/fn/echo/x?y=1", "data").read();
+                assertEquals(200, r.status());
+                assertEquals("from the peer", r.bodyText());
+                FakeHost.Request sent = peer.take();
+                assertEquals("/fn/echo/x?y=1", sent.target());
+                assertEquals("node-a", sent.headers().get(PeerRoutes.FORWARDED_BY));
+                assertEquals("data", sent.bodyText());
+            }
+        }
+        assertEquals(0, leases.acquired.get());
+        assertTrue(records.isEmpty(), "the peer records the invocation");
+    }
+
+    @Test
+    void servesHereWhenThePeerRefusesTheConnection() throws Exception {
+        PeerRoutes.Peer gone = new PeerRoutes.Peer("node-gone", "127.0.0.1", closedPort());
+        FakePeerRoutes routes = new FakePeerRoutes(List.of(gone));
+        gateway.close();
+        gateway = start(routes);
+        try (RawClient c = client()) {
+            assertEquals(200, c.request("GET", "/fn/echo", "").read().status());
+            assertEquals("/invoke/echo-1/", host.take().target());
+            assertEquals(gone, take(routes.unreachable, "the peer was not reported"));
+        }
+    }
+
+    @Test
+    void servesAForwardedRequestHereEvenWhenPeersHaveInstances() throws Exception {
+        try (FakeHost peer = new FakeHost()) {
+            gateway.close();
+            gateway = start(new FakePeerRoutes(List.of(new PeerRoutes.Peer("node-b", "127.0.0.1", peer.port()))));
+            try (RawClient c = client()) {
+                assertEquals(200, c.request("GET", "/fn/echo", "", PeerRoutes.FORWARDED_BY + ": node-c").read().status());
+                assertEquals("/invoke/echo-1/", host.take().target());
+            }
+            assertEquals(0, peer.connections.get());
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.nest.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class InvocationPathTest {
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            # target                         | namespace | name  | prefix               | rest
+            /fn/hello                        | default   | hello | /fn/hello            | /
+            /fn/hello/                       | default   | hello | /fn/hello            | /
+            /fn/hello?x=1&y=2                | default   | hello | /fn/hello            | /?x=1&y=2
+            /fn/hello/a/b?x=1                | default   | hello | /fn/hello            | /a/b?x=1
+            /fn/hello?                       | default   | hello | /fn/hello            | /
+            /ns/team/fn/hello                | team      | hello | /ns/team/fn/hello    | /
+            /ns/team/fn/hello/deep/path?q=/x | team      | hello | /ns/team/fn/hello    | /deep/path?q=/x
+            /fn/                             | default   | ''    | /fn/                 | /
+            /ns//fn/x                        | ''        | x     | /ns//fn/x            | /
+            """)
+    void splitsAnInvocationTarget(String target, String namespace, String name, String prefix, String rest) {
+        InvocationPath p = InvocationPath.of(target).orElseThrow();
+        assertEquals(namespace, p.namespace());
+        assertEquals(name, p.name());
+        assertEquals(prefix, p.prefix());
+        assertEquals(rest, p.rest());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/", "/health", "/api/v1/functions", "/fn", "/fnx/hello", "/ns/team", "/ns/team/hello",
+            "/api/v1/functions?next=/fn/x", "/ns/?x=/fn/"})
+    void leavesEveryOtherTargetToTheAdminServer(String target) {
+        assertTrue(InvocationPath.of(target).isEmpty(), target);
+    }
+}

@@ -1,0 +1,133 @@
+package dev.nest.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Exchanges on pooled keep-alive connections to a {@link FakeHost}, from a running {@link EventLoop}. */
+class UpstreamTest {
+    private EventLoop loop;
+    private Upstream upstream;
+    private FakeHost host;
+
+    /** What one exchange ended with. */
+    record Outcome(int status, String body, IOException error, boolean timedOut) {
+    }
+
+    @BeforeEach
+    void setUp() throws IOException {
+        loop = new EventLoop("test-upstream");
+        upstream = new Upstream(loop);
+        loop.start();
+        host = new FakeHost();
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        loop.execute(upstream::closeAll);
+        loop.close();
+        host.close();
+    }
+
+    private static ByteBuffer[] get(String target) {
+        return new ByteBuffer[] {ByteBuffer.wrap(("GET " + target + " HTTP/1.1\r\nhost: h\r\ncontent-length: 0\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII))};
+    }
+
+    /** One exchange started on the loop, waited for within the bound. */
+    private Outcome exchange(String target, long timeoutNanos) throws Exception {
+        CompletableFuture<Outcome> f = new CompletableFuture<>();
+        loop.execute(() -> upstream.exchange(host.port(), get(target), false, System.nanoTime() + timeoutNanos,
+                new Upstream.Callback() {
+                    @Override
+                    public void done(HttpResponseParser r) {
+                        f.complete(new Outcome(r.status, new String(r.body, StandardCharsets.UTF_8), null, false));
+                    }
+
+                    @Override
+                    public void failed(IOException error, boolean timedOut) {
+                        f.complete(new Outcome(0, "", error, timedOut));
+                    }
+                }));
+        return f.get(FakeHost.BOUND_S, TimeUnit.SECONDS);
+    }
+
+    private Outcome exchange(String target) throws Exception {
+        return exchange(target, TimeUnit.SECONDS.toNanos(FakeHost.BOUND_S));
+    }
+
+    @Test
+    void reusesAPooledConnection() throws Exception {
+        host.handler = FakeHost.answer(200, "pong");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(new Outcome(200, "pong", null, false), exchange("/" + i));
+        }
+        assertEquals(1, host.connections.get());
+        assertEquals(3, host.requests.size());
+    }
+
+    @Test
+    void retriesOnceOnAFreshConnectionWhenThePooledOneWasClosed() throws Exception {
+        host.handler = (request, out) -> {
+            if (request.connection() == 1 && request.index() == 2) {
+                return false; // closed while the client thought it idle: no answer
+            }
+            FakeHost.write(out, 200, "answer " + request.connection(), false);
+            return true;
+        };
+        assertEquals("answer 1", exchange("/a").body());
+        assertEquals(new Outcome(200, "answer 2", null, false), exchange("/b"));
+        assertEquals(2, host.connections.get());
+        assertEquals("/a", host.take().target());
+        assertEquals("/b", host.take().target());
+        assertEquals("/b", host.take().target());
+    }
+
+    @Test
+    void reportsAFreshConnectionClosedBeforeAnyAnswer() throws Exception {
+        host.handler = (request, out) -> false;
+        Outcome o = exchange("/a");
+        assertInstanceOf(EOFException.class, o.error());
+        assertFalse(o.timedOut());
+        assertEquals(1, host.connections.get());
+    }
+
+    @Test
+    void reportsAResponseCutShort() throws Exception {
+        host.handler = (request, out) -> {
+            out.write("HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            return false;
+        };
+        Outcome o = exchange("/a");
+        assertInstanceOf(EOFException.class, o.error());
+        assertFalse(o.timedOut());
+    }
+
+    @Test
+    void reportsATimeoutAtTheDeadline() throws Exception {
+        host.handler = host.hang();
+        Outcome o = exchange("/a", TimeUnit.MILLISECONDS.toNanos(20));
+        assertInstanceOf(Upstream.HostTimeout.class, o.error());
+        assertTrue(o.timedOut());
+    }
+
+    @Test
+    void opensANewConnectionAfterForget() throws Exception {
+        assertEquals(200, exchange("/a").status());
+        loop.execute(() -> upstream.forget(host.port()));
+        assertEquals(200, exchange("/b").status());
+        assertEquals(2, host.connections.get());
+    }
+}
