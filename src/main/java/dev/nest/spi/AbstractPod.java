@@ -1,6 +1,7 @@
 package dev.nest.spi;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -18,11 +19,14 @@ public abstract class AbstractPod implements Pod {
     public static final Duration FORCE_WAIT = Duration.ofSeconds(5);
 
     private final String id;
+    private final long memoryBytes;
     private final CompletableFuture<Integer> exited = new CompletableFuture<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
 
-    protected AbstractPod(String id) {
-        this.id = id;
+    /** A pod {@code id} whose memory limit is {@code memoryBytes}. */
+    protected AbstractPod(String id, long memoryBytes) {
+        this.id = Objects.requireNonNull(id, "id");
+        this.memoryBytes = memoryBytes;
     }
 
     @Override
@@ -38,6 +42,12 @@ public abstract class AbstractPod implements Pod {
     /** Whether {@link #stop} has been called. */
     protected final boolean stopping() {
         return stopping.get();
+    }
+
+    /** The last line of a pod whose {@code container} was killed for exceeding its memory limit (the function's). */
+    protected final String outOfMemoryLine(String container) {
+        return "nest: container " + container + " was killed: out of memory (limit " + memoryBytes / (1024 * 1024)
+                + " MiB, the function's memory)";
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.nest.spi;
 
+import java.util.Objects;
 import java.util.function.Function;
 
 /**
@@ -12,8 +13,8 @@ public abstract class NamedDriverProvider implements SandboxDriverProvider {
     private final Function<DriverContext, SandboxDriver> factory;
 
     protected NamedDriverProvider(String name, Function<DriverContext, SandboxDriver> factory) {
-        this.name = name;
-        this.factory = factory;
+        this.name = Objects.requireNonNull(name, "name");
+        this.factory = Objects.requireNonNull(factory, "factory");
     }
 
     @Override

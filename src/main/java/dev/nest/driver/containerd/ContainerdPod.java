@@ -35,7 +35,6 @@ final class ContainerdPod extends AbstractPod {
 
     private final Resources resources;
     private final String image;
-    private final long memoryBytes;
     private final ContainerdSandboxDriver.Timings timings;
     private final ContainerdEngine engine;
     private final PodOutput output;
@@ -46,10 +45,9 @@ final class ContainerdPod extends AbstractPod {
 
     ContainerdPod(String id, Resources resources, String image, long memoryBytes, ContainerdSandboxDriver.Timings timings, ContainerdEngine engine,
                   PodOutput output) {
-        super(id);
+        super(id, memoryBytes);
         this.resources = resources;
         this.image = image;
-        this.memoryBytes = memoryBytes;
         this.timings = timings;
         this.engine = engine;
         this.output = output;
@@ -115,8 +113,7 @@ final class ContainerdPod extends AbstractPod {
         if (!stopping()) {
             output.awaitEnd(OUTPUT_DRAIN_MS);
             if (code == 137 && oomKilled()) {
-                listener.line(id(), true, "nest: container " + resources.containerId() + " was killed: out of memory (limit "
-                        + memoryBytes / (1024 * 1024) + " MiB, the function's memory)");
+                listener.line(id(), true, outOfMemoryLine(resources.containerId()));
             }
         }
         exited().complete(code);

@@ -20,6 +20,7 @@ import dev.nest.spi.Pod;
 import dev.nest.spi.PodLabels;
 import dev.nest.spi.PodListener;
 import dev.nest.spi.PodSpec;
+import dev.nest.spi.PodStop;
 import dev.nest.spi.SandboxDriver;
 import dev.nest.spi.SandboxException;
 import io.grpc.Status;
@@ -333,12 +334,10 @@ final class ContainerdSandboxDriver implements SandboxDriver {
     @Override
     public void close() {
         closed = true;
-        try {
-            pods.values().parallelStream().forEach(p -> p.stop(Duration.ofSeconds(2)));
-        } finally {
+        PodStop.all(pods.values(), Duration.ofSeconds(2), () -> {
             helpers.shutdownNow();
             engine.close();
-        }
+        });
     }
 
     /** Milliseconds per phase of one start, for {@link Pod#describe()} and profiling. */

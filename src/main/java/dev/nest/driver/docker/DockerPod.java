@@ -36,7 +36,6 @@ final class DockerPod extends AbstractPod {
     private final String containerId;
     private final String name;
     private final String image;
-    private final long memoryBytes;
     private final DockerEngine engine;
     /** How long after a failed cgroup lookup {@link #usage} tries again. */
     private static final long CGROUP_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -47,11 +46,10 @@ final class DockerPod extends AbstractPod {
     private volatile ExitWatch exitWatch;
 
     DockerPod(String id, String containerId, String name, String image, long memoryBytes, DockerEngine engine) {
-        super(id);
+        super(id, memoryBytes);
         this.containerId = containerId;
         this.name = name;
         this.image = image;
-        this.memoryBytes = memoryBytes;
         this.engine = engine;
     }
 
@@ -218,8 +216,7 @@ final class DockerPod extends AbstractPod {
                 InspectContainerResponse r = engine.call("inspect container " + name, Duration.ofSeconds(2),
                         c -> c.inspectContainerCmd(containerId).exec());
                 if (r.getState() != null && Boolean.TRUE.equals(r.getState().getOOMKilled())) {
-                    listener.line(id(), true, "nest: container " + name + " was killed: out of memory (limit "
-                            + memoryBytes / (1024 * 1024) + " MiB, the function's memory)");
+                    listener.line(id(), true, outOfMemoryLine(name));
                 }
             } catch (RuntimeException e) {
                 LOG.log(Level.FINE, "cannot inspect " + name + " after its exit", e);

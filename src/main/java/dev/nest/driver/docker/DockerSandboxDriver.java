@@ -17,6 +17,7 @@ import dev.nest.spi.Pod;
 import dev.nest.spi.PodLabels;
 import dev.nest.spi.PodListener;
 import dev.nest.spi.PodSpec;
+import dev.nest.spi.PodStop;
 import dev.nest.spi.SandboxDriver;
 import dev.nest.spi.SandboxException;
 import java.nio.file.Path;
@@ -238,10 +239,6 @@ final class DockerSandboxDriver implements SandboxDriver {
     @Override
     public void close() {
         closed = true;
-        try {
-            pods.values().parallelStream().forEach(p -> p.stop(Duration.ofSeconds(2)));
-        } finally {
-            engine.close();
-        }
+        PodStop.all(pods.values(), Duration.ofSeconds(2), engine::close);
     }
 }
