@@ -371,10 +371,9 @@ public final class ArtifactStore {
     }
 
     /**
-     * Reads every chunk (in parallel, on virtual threads), decompresses and unpacks each one as soon as it is
-     * read, with at most {@code cpu} chunks decompressing at once, then checks the content digest and commits.
-     * Each chunk's sha256 is checked once, before anything else uses its bytes; {@code keep}: then store it in the
-     * node's chunk cache (it came from a peer). Records each chunk's stages on {@code clock}.
+     * Unpacks every chunk into a new stage ({@link ChunkUnpacker}: in parallel, at most {@code cpu} chunks
+     * decompressing at once; {@code keep}: store each chunk, it came from a peer), then checks the content digest,
+     * writes the manifest and commits. Records each chunk's stages on {@code clock}.
      */
     private Artifact materialize(ChunkManifest m, byte[] json, ChunkUnpacker.ChunkSource source, boolean keep, int cpu,
                                  Consumer<Path> prepare, StageClock clock) {
