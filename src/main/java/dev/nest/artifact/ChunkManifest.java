@@ -68,7 +68,7 @@ public record ChunkManifest(String digest, Codec codec, int files, long bytes, L
             throw new ArtifactException(400, "manifest key 'format': value '" + format + "' is not supported; allowed: " + FORMAT);
         }
         String digest = n.path("digest").asText("");
-        ArtifactStore.hex(digest);
+        Digests.hex(digest);
         Codec codec = Codec.parse(n.path("codec").asText("zstd"));
         int files = n.path("files").asInt(-1);
         long bytes = n.path("bytes").asLong(-1);

@@ -101,7 +101,7 @@ final class PackageArchive {
                 throw new ArtifactException(400, "path '" + s.path() + "' is too long for the package format (at most 4096 bytes)");
             }
             int mode = s.executable() ? 0755 : 0644;
-            MessageDigest md = ArtifactStore.sha256();
+            MessageDigest md = Digests.sha256();
             long size = s.size();
             // a file that fits in a fresh chunk is never split: start a new chunk when it does not fit this one
             if (HEADER + path.length + size <= chunkSize && p.room() < HEADER + path.length + size) {
@@ -135,7 +135,7 @@ final class PackageArchive {
         if (hashes.isEmpty()) {
             throw new ArtifactException(400, "the package is empty");
         }
-        return new ChunkManifest(ArtifactStore.digestOf(hashes), codec, hashes.size(), total, p.chunks);
+        return new ChunkManifest(Digests.digestOf(hashes), codec, hashes.size(), total, p.chunks);
     }
 
     private static final class Packer {
@@ -171,7 +171,7 @@ final class PackageArchive {
                 return;
             }
             byte[] c = codec.compress(raw, used);
-            ChunkManifest.Chunk chunk = new ChunkManifest.Chunk(HexFormat.of().formatHex(ArtifactStore.sha256().digest(c)), c.length, used);
+            ChunkManifest.Chunk chunk = new ChunkManifest.Chunk(HexFormat.of().formatHex(Digests.sha256().digest(c)), c.length, used);
             chunks.add(chunk);
             sink.accept(chunk, c);
             used = 0;
@@ -221,7 +221,7 @@ final class PackageArchive {
                     Path f = stage.resolve(e.getKey());
                     boolean exe = (e.getValue()[2] & 0100) != 0;
                     pending.put(e.getKey(), exec.submit(() -> {
-                        String h = ArtifactStore.hashFile(f);
+                        String h = Digests.hashFile(f);
                         setPermissions(f, exe);
                         return h;
                     }));
@@ -272,7 +272,7 @@ final class PackageArchive {
             if (size < 0 || offset < 0 || part < 0 || offset + part > size || part > b.remaining()) {
                 throw new ArtifactException(400, what + ": entry '" + name + "' declares an impossible size or offset");
             }
-            String rel = ArtifactStore.safeName(name);
+            String rel = safeName(name);
             Path target = u.stage.resolve(rel).normalize();
             if (!target.startsWith(u.stage) || target.equals(u.stage)) {
                 throw new ArtifactException(400, "package entry '" + name + "' points outside the package; use relative paths without '..'");
@@ -292,7 +292,7 @@ final class PackageArchive {
             b.position(b.position() + part);
             mkdirs(target.getParent(), u, name);
             if (whole) {
-                MessageDigest md = ArtifactStore.sha256();
+                MessageDigest md = Digests.sha256();
                 md.update(data.duplicate());
                 // created read-only (the fd still writes): no second pass over every file to protect it
                 try (FileChannel ch = FileChannel.open(target, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
@@ -342,6 +342,23 @@ final class PackageArchive {
         for (Path d = dir; d != null && d.startsWith(u.stage) && u.dirs.add(d); d = d.getParent()) {
             // remember it and its parents
         }
+    }
+
+    /** Normalises a package entry name and refuses absolute paths and '..'. */
+    static String safeName(String name) {
+        String n = name.replace('\\', '/');
+        if (n.startsWith("/") || n.matches("^[A-Za-z]:.*") || n.contains("\0")) {
+            throw new ArtifactException(400, "package entry '" + name + "' is an absolute path; use paths relative to the function's directory");
+        }
+        for (String part : n.split("/")) {
+            if (part.equals("..")) {
+                throw new ArtifactException(400, "package entry '" + name + "' points outside the package; use relative paths without '..'");
+            }
+        }
+        while (n.startsWith("./")) {
+            n = n.substring(2);
+        }
+        return n.endsWith("/") ? n.substring(0, n.length() - 1) : n;
     }
 
     private static final boolean POSIX = java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix");

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * A node's whole configuration: one record per module, read from {@code nest.yaml} (every key optional,
@@ -345,36 +346,33 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         }
 
         long size(JsonNode tree, String key, long dflt, long min, long max) {
+            return bounded(tree, key, dflt, min, max, Sizes::parse, Sizes::format, Sizes.ALLOWED);
+        }
+
+        Duration duration(JsonNode tree, String key, Duration dflt, Duration min, Duration max) {
+            return bounded(tree, key, dflt, min, max, Durations::parse, Durations::format, Durations.ALLOWED);
+        }
+
+        /**
+         * The value of {@code key} read by {@code parse} (which throws {@link IllegalArgumentException} on bad text),
+         * {@code dflt} when absent; out of {@code [min, max]} or unreadable adds a problem that shows the range with
+         * {@code format}.
+         */
+        private <T extends Comparable<T>> T bounded(JsonNode tree, String key, T dflt, T min, T max,
+                                                    Function<String, T> parse, Function<T, String> format, String allowed) {
             Optional<JsonNode> v = leaf(tree, key);
             if (v.isEmpty()) {
                 return dflt;
             }
             try {
-                long n = Sizes.parse(v.get().asText());
-                if (n >= min && n <= max) {
+                T n = parse.apply(v.get().asText());
+                if (n.compareTo(min) >= 0 && n.compareTo(max) <= 0) {
                     return n;
                 }
             } catch (IllegalArgumentException e) {
                 // reported below
             }
-            problem(key, v.get().asText(), Sizes.ALLOWED + ", from " + Sizes.format(min) + " to " + Sizes.format(max));
-            return dflt;
-        }
-
-        Duration duration(JsonNode tree, String key, Duration dflt, Duration min, Duration max) {
-            Optional<JsonNode> v = leaf(tree, key);
-            if (v.isEmpty()) {
-                return dflt;
-            }
-            try {
-                Duration d = Durations.parse(v.get().asText());
-                if (d.compareTo(min) >= 0 && d.compareTo(max) <= 0) {
-                    return d;
-                }
-            } catch (IllegalArgumentException e) {
-                // reported below
-            }
-            problem(key, v.get().asText(), Durations.ALLOWED + ", from " + Durations.format(min) + " to " + Durations.format(max));
+            problem(key, v.get().asText(), allowed + ", from " + format.apply(min) + " to " + format.apply(max));
             return dflt;
         }
     }

@@ -1,8 +1,12 @@
 package dev.nest.spi;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -21,6 +25,31 @@ public final class DriverOptions {
     /** The message for a bad value of {@code prefix + key}. */
     public static String problem(String prefix, String key, String value, String allowed) {
         return "key '" + prefix + key + "': value '" + value + "' is not valid; allowed: " + allowed;
+    }
+
+    /**
+     * The {@code image.<runtime>: <image>} options of a driver whose pods are containers (runtime name to image, in
+     * the order given), and a check that every other key is one of {@code keys}: a blank runtime, a blank image or one
+     * with a space, and an unknown key, add a problem each. {@code example} is an image name for the messages.
+     */
+    public static Map<String, String> images(String prefix, Map<String, String> options, Set<String> keys, String example,
+                                             List<String> problems) {
+        Map<String, String> images = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : options.entrySet()) {
+            String key = e.getKey();
+            if (key.startsWith("image.")) {
+                String runtime = key.substring("image.".length());
+                if (runtime.isBlank() || e.getValue() == null || e.getValue().isBlank() || e.getValue().trim().contains(" ")) {
+                    problems.add(problem(prefix, key, e.getValue(), "image.<runtime>: <image>, e.g. image.nodejs: " + example));
+                } else {
+                    images.put(runtime, e.getValue().trim());
+                }
+            } else if (!keys.contains(key)) {
+                problems.add("unknown key '" + prefix + key + "'; known: " + String.join(", ", new TreeSet<>(keys))
+                        + ", image.<runtime>");
+            }
+        }
+        return images;
     }
 
     /** A duration written as {@code 1500ms}, {@code 30s} or {@code 2m}, from 1 s to 10 min (else 30 s and a problem). */

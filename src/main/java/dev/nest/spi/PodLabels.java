@@ -1,5 +1,8 @@
 package dev.nest.spi;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * The labels Nest puts on its pods. Drivers that can label what they create (containers, tasks) carry them, so that
  * a restarted node finds and removes the pods an earlier run of it left behind ({@link SandboxDriver#removeOrphans}),
@@ -20,5 +23,19 @@ public final class PodLabels {
     public static final String POOL = "dev.nest.pool";
 
     private PodLabels() {
+    }
+
+    /** The labels of the pod {@code spec} on node {@code nodeId}: the spec's own, then {@link #OWNER}, {@link #NODE}, {@link #POD}. */
+    public static Map<String, String> of(PodSpec spec, String nodeId) {
+        Map<String, String> labels = new LinkedHashMap<>(spec.labels());
+        labels.put(OWNER, "nest");
+        labels.put(NODE, nodeId);
+        labels.put(POD, spec.podId());
+        return labels;
+    }
+
+    /** Whether {@code labels} say Nest's node {@code nodeId} made what carries them (an orphan, after a crash). */
+    public static boolean ownedBy(Map<String, String> labels, String nodeId) {
+        return "nest".equals(labels.get(OWNER)) && nodeId.equals(labels.get(NODE));
     }
 }

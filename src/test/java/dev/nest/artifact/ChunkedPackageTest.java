@@ -157,7 +157,7 @@ class ChunkedPackageTest {
 
     private static ArtifactException refusedChunk(ArtifactStore s, byte[] raw) {
         byte[] c = Codec.ZSTD.compress(raw, raw.length);
-        String sha = java.util.HexFormat.of().formatHex(ArtifactStore.sha256().digest(c));
+        String sha = java.util.HexFormat.of().formatHex(Digests.sha256().digest(c));
         s.putChunk(sha, new ByteArrayInputStream(c));
         ChunkManifest m = new ChunkManifest("sha256:" + "0".repeat(64), Codec.ZSTD, 1, 1,
                 List.of(new ChunkManifest.Chunk(sha, c.length, raw.length)));
@@ -198,7 +198,7 @@ class ChunkedPackageTest {
         ArtifactStore s = new ArtifactStore(tmp.resolve("c"), PackageLimits.DEFAULT);
         byte[] raw = record("zeros", 0644, new byte[100_000]);
         byte[] c = Codec.ZSTD.compress(raw, raw.length);
-        String sha = java.util.HexFormat.of().formatHex(ArtifactStore.sha256().digest(c));
+        String sha = java.util.HexFormat.of().formatHex(Digests.sha256().digest(c));
         s.putChunk(sha, new ByteArrayInputStream(c));
         ChunkManifest m = new ChunkManifest("sha256:" + "0".repeat(64), Codec.ZSTD, 1, 100,
                 List.of(new ChunkManifest.Chunk(sha, c.length, 100)));

@@ -3,9 +3,12 @@ package dev.nest.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.nest.common.Json;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
 
-/** How the CLI prints an invocation's phases. */
+/** How the CLI reads its commands and prints an invocation's phases. */
 class FnCommandTest {
     @Test
     void phasesArePrintedInTheRecordsOrder() {
@@ -24,5 +27,14 @@ class FnCommandTest {
     @Test
     void noPhasesPrintNothing() {
         assertEquals("", FnCommand.phases(Json.tree("{}".getBytes(), "phases")));
+    }
+
+    @Test
+    void everyCommandAboutOneFunctionTakesItsNameAndTheServerOptions() {
+        for (String command : List.of("invoke", "versions", "rollback", "logs", "invocations", "delete")) {
+            ParseResult r = new CommandLine(new FnCommand()).parseArgs(command, "hello", "-n", "team", "--server", "http://h:1");
+            FnCommand.OfFunction c = (FnCommand.OfFunction) r.subcommand().commandSpec().userObject();
+            assertEquals(List.of("hello", "team", "http://h:1"), List.of(c.name, c.server.namespace, c.server.server), command);
+        }
     }
 }

@@ -3,8 +3,9 @@ package dev.nest.driver.containerd;
 import containerd.services.tasks.v1.KillRequest;
 import containerd.services.tasks.v1.WaitRequest;
 import containerd.services.tasks.v1.WaitResponse;
-import dev.nest.spi.Pod;
+import dev.nest.spi.AbstractPod;
 import dev.nest.spi.PodListener;
+import dev.nest.spi.PodStop;
 import dev.nest.spi.SandboxException;
 import io.grpc.Context;
 import io.grpc.Status;
@@ -13,11 +14,6 @@ import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -32,22 +28,16 @@ import java.util.logging.Logger;
  * ({@link Resources#remove}). What cannot be removed now (containerd down) is left for {@code removeOrphans}
  * at the node's next start.
  */
-final class ContainerdPod implements Pod {
+final class ContainerdPod extends AbstractPod {
     private static final Logger LOG = Logger.getLogger(ContainerdPod.class.getName());
     /** How long the exit watch waits for the output FIFOs to deliver the last lines of an exited task. */
     private static final long OUTPUT_DRAIN_MS = 1_000;
-    /** How long {@link #stop} waits for the exit after SIGKILL. */
-    private static final long KILL_WAIT_MS = 5_000;
 
-    private final String id;
     private final Resources resources;
     private final String image;
-    private final long memoryBytes;
     private final ContainerdSandboxDriver.Timings timings;
     private final ContainerdEngine engine;
     private final PodOutput output;
-    private final CompletableFuture<Integer> exited = new CompletableFuture<>();
-    private final AtomicBoolean stopping = new AtomicBoolean();
     private final Object stopLock = new Object();
     private volatile Context.CancellableContext watch;
     private volatile int pid;
@@ -55,10 +45,9 @@ final class ContainerdPod implements Pod {
 
     ContainerdPod(String id, Resources resources, String image, long memoryBytes, ContainerdSandboxDriver.Timings timings, ContainerdEngine engine,
                   PodOutput output) {
-        this.id = id;
+        super(id, memoryBytes);
         this.resources = resources;
         this.image = image;
-        this.memoryBytes = memoryBytes;
         this.timings = timings;
         this.engine = engine;
         this.output = output;
@@ -77,8 +66,8 @@ final class ContainerdPod implements Pod {
 
                     @Override
                     public void onError(Throwable t) {
-                        if (!stopping.get() && !ContainerdEngine.is(t, Status.Code.NOT_FOUND)) {
-                            LOG.warning("lost the watch on container " + resources.containerId() + " of pod " + id + " ("
+                        if (!stopping() && !ContainerdEngine.is(t, Status.Code.NOT_FOUND)) {
+                            LOG.warning("lost the watch on container " + resources.containerId() + " of pod " + id() + " ("
                                     + ContainerdEngine.reason(t) + "); treating the pod as exited");
                         }
                         exit(-1, listener);
@@ -98,7 +87,7 @@ final class ContainerdPod implements Pod {
     /** The task's usage from its cgroup, found once from the task's pid (a file read; tried again while not found). */
     java.util.Optional<dev.nest.spi.PodUsage> usage(dev.nest.spi.UsageReader reader) {
         int p = pid;
-        if (p <= 0 || exited.isDone() || stopping.get()) {
+        if (p <= 0 || exited().isDone() || stopping()) {
             return java.util.Optional.empty();
         }
         dev.nest.spi.UsageReader.Cgroup c = cgroup;
@@ -118,17 +107,16 @@ final class ContainerdPod implements Pod {
 
     private void exit(int code, PodListener listener) {
         output.release();
-        if (exited.isDone()) {
+        if (exited().isDone()) {
             return;
         }
-        if (!stopping.get()) {
+        if (!stopping()) {
             output.awaitEnd(OUTPUT_DRAIN_MS);
             if (code == 137 && oomKilled()) {
-                listener.line(id, true, "nest: container " + resources.containerId() + " was killed: out of memory (limit "
-                        + memoryBytes / (1024 * 1024) + " MiB, the function's memory)");
+                listener.line(id(), true, outOfMemoryLine(resources.containerId()));
             }
         }
-        exited.complete(code);
+        exited().complete(code);
     }
 
     /** Whether the task's memory cgroup (cgroup v1 or v2, still there until the task is deleted) counted an OOM kill. */
@@ -149,40 +137,40 @@ final class ContainerdPod implements Pod {
     }
 
     @Override
-    public String id() {
-        return id;
-    }
-
-    @Override
-    public CompletableFuture<Integer> exited() {
-        return exited;
-    }
-
-    @Override
     public void stop(Duration grace) {
-        stopping.set(true);
         synchronized (stopLock) {
-            if (!exited.isDone() && grace.toMillis() > 0) {
-                signal(15, false);
-                await(grace.toMillis());
-            }
-            if (!exited.isDone()) {
-                signal(9, true);
-                await(KILL_WAIT_MS);
-            }
-            try {
-                resources.remove(engine);
-            } catch (SandboxException e) {
-                LOG.warning("cannot remove container " + resources.containerId() + " of pod " + id + " (left for the next "
-                        + "start's orphan removal): " + e.getMessage());
-            }
-            exited.complete(-1);
-            Context.CancellableContext w = watch;
-            if (w != null) {
-                w.cancel(null);
-            }
-            output.close();
+            super.stop(grace);
         }
+    }
+
+    @Override
+    protected void terminate() {
+        signal(15, false);
+    }
+
+    /** SIGKILL to every process of the task, a wait for its exit, then the removal of all it held. */
+    @Override
+    protected boolean force() {
+        if (!exited().isDone()) {
+            signal(9, true);
+            PodStop.await(exited(), FORCE_WAIT);
+        }
+        try {
+            resources.remove(engine);
+        } catch (SandboxException e) {
+            LOG.warning("cannot remove container " + resources.containerId() + " of pod " + id() + " (left for the next "
+                    + "start's orphan removal): " + e.getMessage());
+        }
+        return false;
+    }
+
+    @Override
+    protected void released() {
+        Context.CancellableContext w = watch;
+        if (w != null) {
+            w.cancel(null);
+        }
+        output.close();
     }
 
     private void signal(int signal, boolean all) {
@@ -194,16 +182,6 @@ final class ContainerdPod implements Pod {
             LOG.log(Level.FINE, "signal " + signal + " to " + resources.containerId() + ": " + ContainerdEngine.reason(e));
         } catch (SandboxException e) {
             LOG.log(Level.FINE, "signal " + signal + " to " + resources.containerId() + " failed", e);
-        }
-    }
-
-    private void await(long millis) {
-        try {
-            exited.get(millis, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            // not within the time: the next step forces it
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -14,11 +14,13 @@ import containerd.services.tasks.v1.CreateTaskRequest;
 import containerd.services.tasks.v1.StartRequest;
 import containerd.services.version.v1.VersionResponse;
 import containerd.types.Mount;
+import dev.nest.spi.Containers;
 import dev.nest.spi.DriverHealth;
 import dev.nest.spi.Pod;
 import dev.nest.spi.PodLabels;
 import dev.nest.spi.PodListener;
 import dev.nest.spi.PodSpec;
+import dev.nest.spi.PodStop;
 import dev.nest.spi.SandboxDriver;
 import dev.nest.spi.SandboxException;
 import io.grpc.Status;
@@ -27,7 +29,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -63,11 +64,7 @@ import java.util.logging.Logger;
  */
 final class ContainerdSandboxDriver implements SandboxDriver {
     private static final Logger LOG = Logger.getLogger(ContainerdSandboxDriver.class.getName());
-    static final String OWNER_LABEL = PodLabels.OWNER;
-    static final String NODE_LABEL = PodLabels.NODE;
-    static final String POD_LABEL = PodLabels.POD;
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(3);
-    private static final long MIN_MEMORY = 6L * 1024 * 1024;
 
     private final String nodeId;
     private final ContainerdSettings settings;
@@ -112,21 +109,11 @@ final class ContainerdSandboxDriver implements SandboxDriver {
 
     @Override
     public Pod start(PodSpec spec, PodListener listener) {
-        if (closed) {
-            throw new SandboxException("the containerd driver of node " + nodeId + " is closed; cannot start pod " + spec.podId());
-        }
         String image = settings.image(spec.runtime(), spec.image());
-        if (image.isBlank()) {
-            throw new SandboxException("runtime " + spec.runtime() + " names no image: set image: in its runtime.yaml or "
-                    + ContainerdSettings.PREFIX + "image." + spec.runtime() + " in nest.yaml");
-        }
-        if (spec.memoryBytes() < MIN_MEMORY) {
-            throw new SandboxException("pod " + spec.podId() + " asks for " + spec.memoryBytes() + " bytes of memory; "
-                    + "containers need at least 6 MiB: raise the function's memory");
-        }
+        Containers.checkStart("containerd", nodeId, closed, spec, image, ContainerdSettings.PREFIX);
         String id = containerId(spec.podId());
         Resources res = new Resources(id, settings.snapshotter());
-        Map<String, String> ours = Map.of(OWNER_LABEL, "nest", NODE_LABEL, nodeId);
+        Map<String, String> ours = Map.of(PodLabels.OWNER, "nest", PodLabels.NODE, nodeId);
         Timings t = new Timings();
         // mkfifo is a child process: made on another thread while the calls below run
         CompletableFuture<PodOutput> fifos = CompletableFuture.supplyAsync(
@@ -152,9 +139,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
             List<Mount> mounts = snapshot(id, img, ours, spec);
             t.lap("snapshot");
 
-            Map<String, String> labels = new LinkedHashMap<>(spec.labels());
-            labels.putAll(ours);
-            labels.put(POD_LABEL, spec.podId());
+            Map<String, String> labels = PodLabels.of(spec, nodeId);
             byte[] oci = OciSpec.bytes(OciSpec.build(id, spec, img.config(), settings.tmpfsBytes(), init, shimGroup));
             Container container = Container.newBuilder().setId(id).putAllLabels(labels).setImage(image)
                     .setRuntime(Container.Runtime.newBuilder().setName(settings.runtime()))
@@ -280,7 +265,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
 
     @Override
     public int removeOrphans(String nodeId) {
-        String filter = "labels.\"" + OWNER_LABEL + "\"==nest,labels.\"" + NODE_LABEL + "\"==" + quoted(nodeId);
+        String filter = "labels.\"" + PodLabels.OWNER + "\"==nest,labels.\"" + PodLabels.NODE + "\"==" + quoted(nodeId);
         List<Container> found;
         List<Lease> leases;
         try {
@@ -298,8 +283,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
         int removed = 0;
         Set<String> done = new java.util.HashSet<>();
         for (Container c : found) {
-            if (running.contains(c.getId()) || !"nest".equals(c.getLabelsMap().get(OWNER_LABEL))
-                    || !nodeId.equals(c.getLabelsMap().get(NODE_LABEL))) {
+            if (running.contains(c.getId()) || !PodLabels.ownedBy(c.getLabelsMap(), nodeId)) {
                 continue;
             }
             done.add(c.getId());
@@ -313,7 +297,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
         }
         // a start that crashed before its container record: the lease (and the snapshot it holds) only
         for (Lease l : leases) {
-            if (running.contains(l.getId()) || done.contains(l.getId()) || !nodeId.equals(l.getLabelsMap().get(NODE_LABEL))) {
+            if (running.contains(l.getId()) || done.contains(l.getId()) || !nodeId.equals(l.getLabelsMap().get(PodLabels.NODE))) {
                 continue;
             }
             try {
@@ -344,25 +328,16 @@ final class ContainerdSandboxDriver implements SandboxDriver {
 
     @Override
     public String pathInPod(PodSpec spec, Path hostPath) {
-        Path root = spec.codeRoot().toAbsolutePath().normalize();
-        Path p = hostPath.toAbsolutePath().normalize();
-        if (!p.startsWith(root)) {
-            throw new SandboxException(hostPath + " is not under the node's code directory " + root
-                    + ", the only host directory mounted into containerd pods");
-        }
-        String rel = root.relativize(p).toString().replace('\\', '/');
-        return rel.isEmpty() ? OciSpec.CODE_MOUNT : OciSpec.CODE_MOUNT + "/" + rel;
+        return Containers.pathInPod("containerd", spec, hostPath, OciSpec.CODE_MOUNT);
     }
 
     @Override
     public void close() {
         closed = true;
-        try {
-            pods.values().parallelStream().forEach(p -> p.stop(Duration.ofSeconds(2)));
-        } finally {
+        PodStop.all(pods.values(), Duration.ofSeconds(2), () -> {
             helpers.shutdownNow();
             engine.close();
-        }
+        });
     }
 
     /** Milliseconds per phase of one start, for {@link Pod#describe()} and profiling. */

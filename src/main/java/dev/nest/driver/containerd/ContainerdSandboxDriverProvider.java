@@ -1,20 +1,14 @@
 package dev.nest.driver.containerd;
 
-import dev.nest.spi.DriverContext;
-import dev.nest.spi.SandboxDriver;
-import dev.nest.spi.SandboxDriverProvider;
+import dev.nest.spi.NamedDriverProvider;
 
-/** Registers the {@code containerd} driver with {@link java.util.ServiceLoader}. */
-public final class ContainerdSandboxDriverProvider implements SandboxDriverProvider {
-    @Override
-    public String name() {
-        return "containerd";
-    }
-
-    /** Reads the options of {@code sidecar.drivers.containerd}; does not contact containerd (see {@code health()}). */
-    @Override
-    public SandboxDriver create(DriverContext context) {
-        return new ContainerdSandboxDriver(context.nodeId(), ContainerdSettings.parse(context.options()),
-                context.dataDir().resolve("containerd"));
+/**
+ * Registers the {@code containerd} driver with {@link java.util.ServiceLoader}. Creating it reads the options of
+ * {@code sidecar.drivers.containerd}; it does not contact containerd (see {@code health()}).
+ */
+public final class ContainerdSandboxDriverProvider extends NamedDriverProvider {
+    public ContainerdSandboxDriverProvider() {
+        super("containerd", context -> new ContainerdSandboxDriver(context.nodeId(),
+                ContainerdSettings.parse(context.options()), context.dataDir().resolve("containerd")));
     }
 }

@@ -5,12 +5,10 @@ import dev.nest.spi.SandboxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -80,21 +78,7 @@ record ContainerdSettings(Path address, String namespace, String snapshotter, St
 
     static ContainerdSettings parse(Map<String, String> options) {
         List<String> problems = new ArrayList<>();
-        Map<String, String> images = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : options.entrySet()) {
-            String key = e.getKey();
-            if (key.startsWith("image.")) {
-                String runtime = key.substring("image.".length());
-                if (runtime.isBlank() || e.getValue() == null || e.getValue().isBlank() || e.getValue().trim().contains(" ")) {
-                    problems.add(problem(key, e.getValue(), "image.<runtime>: <image>, e.g. image.nodejs: docker.io/nest/runtime-nodejs:latest"));
-                } else {
-                    images.put(runtime, e.getValue().trim());
-                }
-            } else if (!KEYS.contains(key)) {
-                problems.add("unknown key '" + PREFIX + key + "'; known: " + String.join(", ", new TreeSet<>(KEYS))
-                        + ", image.<runtime>");
-            }
-        }
+        Map<String, String> images = DriverOptions.images(PREFIX, options, KEYS, "docker.io/nest/runtime-nodejs:latest", problems);
         String addr = options.getOrDefault("address", DEFAULT_ADDRESS).trim();
         if (addr.startsWith("unix://")) {
             addr = addr.substring("unix://".length());

@@ -1,8 +1,9 @@
 package dev.nest.driver.containerd;
 
+import dev.nest.spi.PodLines;
 import dev.nest.spi.PodListener;
+import dev.nest.spi.PodStop;
 import dev.nest.spi.SandboxException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -11,10 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -27,24 +29,24 @@ import java.util.logging.Logger;
  * end of its own, so that the readers see no end of file before the shim has opened its side;
  * {@link #release} drops those write ends once the task has exited (or could not be made), after which each
  * reader sees end of file as soon as the shim has passed on the last bytes; {@link #close} stops the readers
- * at once and deletes the directory. A line longer than {@link #MAX_LINE} bytes is passed on in pieces; a
+ * at once and deletes the directory. A line longer than {@link PodLines#MAX_LINE} bytes is passed on in pieces; a
  * last line without a newline is passed on at the end.
  */
 final class PodOutput implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PodOutput.class.getName());
-    static final int MAX_LINE = 64 * 1024;
 
     private final String podId;
     private final Path dir;
-    private final PodListener listener;
     private final List<FileChannel> holders = new ArrayList<>();
     private final List<FileChannel> readers = new ArrayList<>();
-    private final CountDownLatch ended = new CountDownLatch(2);
+    private final PodLines out;
+    private final PodLines err;
 
     private PodOutput(String podId, Path dir, PodListener listener) {
         this.podId = podId;
         this.dir = dir;
-        this.listener = listener;
+        this.out = new PodLines(podId, false, listener);
+        this.err = new PodLines(podId, true, listener);
     }
 
     /** Makes {@code dir} (emptied first) with the FIFOs {@code stdout} and {@code stderr}. */
@@ -91,8 +93,9 @@ final class PodOutput implements AutoCloseable {
         for (int i = 0; i < 2; i++) {
             FileChannel in = readers.get(i);
             boolean stderr = i == 1;
+            PodLines lines = stderr ? err : out;
             Thread.ofPlatform().daemon().stackSize(256 * 1024).name("containerd-output-" + podId + (stderr ? "-err" : "-out"))
-                    .start(() -> pump(in, stderr));
+                    .start(() -> pump(in, lines));
         }
     }
 
@@ -106,12 +109,7 @@ final class PodOutput implements AutoCloseable {
 
     /** Waits at most {@code millis} for both streams to end. */
     boolean awaitEnd(long millis) {
-        try {
-            return ended.await(millis, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return PodStop.await(CompletableFuture.allOf(out.ended(), err.ended()), Duration.ofMillis(millis));
     }
 
     @Override
@@ -127,8 +125,7 @@ final class PodOutput implements AutoCloseable {
         }
     }
 
-    private void pump(FileChannel in, boolean stderr) {
-        Lines lines = new Lines(stderr);
+    private void pump(FileChannel in, PodLines lines) {
         ByteBuffer buf = ByteBuffer.allocate(16 * 1024);
         try {
             while (in.read(buf) >= 0) {
@@ -141,9 +138,8 @@ final class PodOutput implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(Level.FINE, "output of pod " + podId + " ended: " + e);
         } finally {
-            lines.flush();
             closeQuietly(in);
-            ended.countDown();
+            lines.end();
         }
     }
 
@@ -162,47 +158,6 @@ final class PodOutput implements AutoCloseable {
         try (var s = Files.walk(dir)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
-            }
-        }
-    }
-
-    /** The bytes of one stream, cut at newlines and decoded as UTF-8 only then (a read may split a character). */
-    private final class Lines {
-        private final boolean stderr;
-        private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
-
-        Lines(boolean stderr) {
-            this.stderr = stderr;
-        }
-
-        void append(ByteBuffer b) {
-            while (b.hasRemaining()) {
-                byte c = b.get();
-                if (c == '\n') {
-                    emit();
-                } else {
-                    line.write(c);
-                    if (line.size() >= MAX_LINE) {
-                        emit();
-                    }
-                }
-            }
-        }
-
-        void flush() {
-            if (line.size() > 0) {
-                emit();
-            }
-        }
-
-        private void emit() {
-            byte[] b = line.toByteArray();
-            line.reset();
-            int n = b.length > 0 && b[b.length - 1] == '\r' ? b.length - 1 : b.length;
-            try {
-                listener.line(podId, stderr, new String(b, 0, n, StandardCharsets.UTF_8));
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "the listener of pod " + podId + " failed on a line", e);
             }
         }
     }

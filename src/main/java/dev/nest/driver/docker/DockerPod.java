@@ -6,7 +6,7 @@ import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.WaitResponse;
-import dev.nest.spi.Pod;
+import dev.nest.spi.AbstractPod;
 import dev.nest.spi.PodListener;
 import dev.nest.spi.PodUsage;
 import dev.nest.spi.UsageReader;
@@ -14,11 +14,7 @@ import dev.nest.spi.SandboxException;
 import java.io.Closeable;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -32,21 +28,15 @@ import java.util.logging.Logger;
  * then remove with force (SIGKILL). A container that cannot be removed now (engine down) is left for
  * {@code removeOrphans} at the node's next start.
  */
-final class DockerPod implements Pod {
+final class DockerPod extends AbstractPod {
     private static final Logger LOG = Logger.getLogger(DockerPod.class.getName());
     /** How long the exit watch waits for the output stream to deliver the last lines of a stopped container. */
     private static final long OUTPUT_DRAIN_MS = 1_000;
-    /** How long {@link #stop} waits for the engine to report a removed container's exit. */
-    private static final long EXIT_REPORT_MS = 5_000;
 
-    private final String id;
     private final String containerId;
     private final String name;
     private final String image;
-    private final long memoryBytes;
     private final DockerEngine engine;
-    private final CompletableFuture<Integer> exited = new CompletableFuture<>();
-    private final AtomicBoolean stopping = new AtomicBoolean();
     /** How long after a failed cgroup lookup {@link #usage} tries again. */
     private static final long CGROUP_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
     private volatile UsageReader.Cgroup cgroup;
@@ -56,17 +46,16 @@ final class DockerPod implements Pod {
     private volatile ExitWatch exitWatch;
 
     DockerPod(String id, String containerId, String name, String image, long memoryBytes, DockerEngine engine) {
-        this.id = id;
+        super(id, memoryBytes);
         this.containerId = containerId;
         this.name = name;
         this.image = image;
-        this.memoryBytes = memoryBytes;
         this.engine = engine;
     }
 
     /** Opens the output and exit streams (no blocking: docker-java runs each on a thread of its own). */
     void watch(PodListener listener) {
-        LogPump pump = new LogPump(id, listener);
+        LogPump pump = new LogPump(id(), listener);
         output = pump;
         engine.streams().logContainerCmd(containerId).withStdOut(true).withStdErr(true).withFollowStream(true)
                 .exec(pump);
@@ -80,52 +69,35 @@ final class DockerPod implements Pod {
     }
 
     @Override
-    public String id() {
-        return id;
-    }
-
-    @Override
-    public CompletableFuture<Integer> exited() {
-        return exited;
-    }
-
-    @Override
-    public void stop(Duration grace) {
-        stopping.set(true);
-        if (!exited.isDone() && grace.toMillis() > 0) {
-            try {
-                engine.call("send SIGTERM to container " + name, c -> c.killContainerCmd(containerId).withSignal("SIGTERM").exec());
-                exited.get(grace.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (NotFoundException | ConflictException | TimeoutException | ExecutionException gone) {
-                // not running any more, or not within the grace period: removal below kills it
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (DockerException | SandboxException e) {
-                LOG.log(Level.FINE, "SIGTERM to " + name + " failed", e);
-            }
+    protected void terminate() {
+        try {
+            engine.call("send SIGTERM to container " + name, c -> c.killContainerCmd(containerId).withSignal("SIGTERM").exec());
+        } catch (NotFoundException | ConflictException gone) {
+            // not running any more: removal below finishes it
+        } catch (DockerException | SandboxException e) {
+            LOG.log(Level.FINE, "SIGTERM to " + name + " failed", e);
         }
-        boolean removed = false;
+    }
+
+    /** Removes the container with force (SIGKILL); whether it is gone, so that its exit report is worth a wait. */
+    @Override
+    protected boolean force() {
         try {
             engine.call("remove container " + name, c -> c.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(true).exec());
-            removed = true;
+            return true;
         } catch (NotFoundException gone) {
-            removed = true;
+            return true;
         } catch (ConflictException inProgress) {
-            removed = true; // "removal already in progress": another stop got there first
+            return true; // "removal already in progress": another stop got there first
         } catch (DockerException | SandboxException e) {
-            LOG.warning("cannot remove container " + name + " of pod " + id + " (left for the next start's orphan "
+            LOG.warning("cannot remove container " + name + " of pod " + id() + " (left for the next start's orphan "
                     + "removal): " + e.getMessage());
+            return false;
         }
-        if (removed && !exited.isDone()) {
-            try {
-                exited.get(EXIT_REPORT_MS, TimeUnit.MILLISECONDS);
-            } catch (TimeoutException | ExecutionException e) {
-                // reported as unknown below
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        exited.complete(-1);
+    }
+
+    @Override
+    protected void released() {
         closeStreams();
     }
 
@@ -145,7 +117,7 @@ final class DockerPod implements Pod {
      * call, on the first reading); a failed lookup is tried again after 10 s, not at every reading.
      */
     Optional<PodUsage> usage(UsageReader reader) {
-        if (exited.isDone() || stopping.get()) {
+        if (exited().isDone() || stopping()) {
             return Optional.empty();
         }
         UsageReader.Cgroup c = cgroup;
@@ -210,8 +182,8 @@ final class DockerPod implements Pod {
 
         @Override
         public void onError(Throwable error) {
-            if (!(error instanceof NotFoundException) && !closed && !stopping.get()) {
-                LOG.warning("lost the watch on container " + name + " of pod " + id + " (" + DockerEngine.reason(error)
+            if (!(error instanceof NotFoundException) && !closed && !stopping()) {
+                LOG.warning("lost the watch on container " + name + " of pod " + id() + " (" + DockerEngine.reason(error)
                         + "); treating the pod as exited");
             }
             exit(-1);
@@ -224,10 +196,10 @@ final class DockerPod implements Pod {
 
         private void exit(int code) {
             delivered = true;
-            if (exited.isDone()) {
+            if (exited().isDone()) {
                 return;
             }
-            if (!stopping.get()) {
+            if (!stopping()) {
                 LogPump o = output;
                 if (o != null) {
                     o.awaitEnd(OUTPUT_DRAIN_MS);
@@ -236,7 +208,7 @@ final class DockerPod implements Pod {
                     reportOutOfMemory();
                 }
             }
-            exited.complete(code);
+            exited().complete(code);
         }
 
         private void reportOutOfMemory() {
@@ -244,8 +216,7 @@ final class DockerPod implements Pod {
                 InspectContainerResponse r = engine.call("inspect container " + name, Duration.ofSeconds(2),
                         c -> c.inspectContainerCmd(containerId).exec());
                 if (r.getState() != null && Boolean.TRUE.equals(r.getState().getOOMKilled())) {
-                    listener.line(id, true, "nest: container " + name + " was killed: out of memory (limit "
-                            + memoryBytes / (1024 * 1024) + " MiB, the function's memory)");
+                    listener.line(id(), true, outOfMemoryLine(name));
                 }
             } catch (RuntimeException e) {
                 LOG.log(Level.FINE, "cannot inspect " + name + " after its exit", e);

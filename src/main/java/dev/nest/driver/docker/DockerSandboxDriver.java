@@ -11,17 +11,18 @@ import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Volume;
+import dev.nest.spi.Containers;
 import dev.nest.spi.DriverHealth;
 import dev.nest.spi.Pod;
 import dev.nest.spi.PodLabels;
 import dev.nest.spi.PodListener;
 import dev.nest.spi.PodSpec;
+import dev.nest.spi.PodStop;
 import dev.nest.spi.SandboxDriver;
 import dev.nest.spi.SandboxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -52,11 +53,7 @@ final class DockerSandboxDriver implements SandboxDriver {
     private static final Logger LOG = Logger.getLogger(DockerSandboxDriver.class.getName());
     static final String CODE_MOUNT = "/nest/code";
     static final String USER = "65534:65534";
-    static final String OWNER_LABEL = PodLabels.OWNER;
-    static final String NODE_LABEL = PodLabels.NODE;
-    static final String POD_LABEL = PodLabels.POD;
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(3);
-    private static final long MIN_MEMORY = 6L * 1024 * 1024;
 
     private final String nodeId;
     private final DockerSettings settings;
@@ -79,23 +76,10 @@ final class DockerSandboxDriver implements SandboxDriver {
 
     @Override
     public Pod start(PodSpec spec, PodListener listener) {
-        if (closed) {
-            throw new SandboxException("the docker driver of node " + nodeId + " is closed; cannot start pod " + spec.podId());
-        }
         String image = settings.image(spec.runtime()).orElse(spec.image() == null ? "" : spec.image());
-        if (image.isBlank()) {
-            throw new SandboxException("runtime " + spec.runtime() + " names no image: set image: in its runtime.yaml or "
-                    + DockerSettings.PREFIX + "image." + spec.runtime() + " in nest.yaml");
-        }
-        if (spec.memoryBytes() < MIN_MEMORY) {
-            throw new SandboxException("pod " + spec.podId() + " asks for " + spec.memoryBytes() + " bytes of memory; "
-                    + "Docker needs at least 6 MiB: raise the function's memory");
-        }
+        Containers.checkStart("docker", nodeId, closed, spec, image, DockerSettings.PREFIX);
         String name = containerName(spec.podId());
-        Map<String, String> labels = new LinkedHashMap<>(spec.labels());
-        labels.put(OWNER_LABEL, "nest");
-        labels.put(NODE_LABEL, nodeId);
-        labels.put(POD_LABEL, spec.podId());
+        Map<String, String> labels = PodLabels.of(spec, nodeId);
         List<String> env = new ArrayList<>();
         spec.env().forEach((k, v) -> env.add(k + "=" + v));
         HostConfig host = hostConfig(spec);
@@ -222,7 +206,7 @@ final class DockerSandboxDriver implements SandboxDriver {
         List<Container> found;
         try {
             found = engine.call("list the containers of node " + nodeId, c -> c.listContainersCmd().withShowAll(true)
-                    .withLabelFilter(Map.of(OWNER_LABEL, "nest", NODE_LABEL, nodeId)).exec());
+                    .withLabelFilter(Map.of(PodLabels.OWNER, "nest", PodLabels.NODE, nodeId)).exec());
         } catch (DockerException | SandboxException e) {
             LOG.warning("cannot look for orphaned containers of node " + nodeId + ": " + e.getMessage());
             return 0;
@@ -231,8 +215,7 @@ final class DockerSandboxDriver implements SandboxDriver {
         pods.values().forEach(p -> running.add(p.containerId()));
         int removed = 0;
         for (Container c : found) {
-            Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
-            if (running.contains(c.getId()) || !"nest".equals(labels.get(OWNER_LABEL)) || !nodeId.equals(labels.get(NODE_LABEL))) {
+            if (running.contains(c.getId()) || !PodLabels.ownedBy(c.getLabels() == null ? Map.of() : c.getLabels(), nodeId)) {
                 continue;
             }
             try {
@@ -250,23 +233,12 @@ final class DockerSandboxDriver implements SandboxDriver {
 
     @Override
     public String pathInPod(PodSpec spec, Path hostPath) {
-        Path root = spec.codeRoot().toAbsolutePath().normalize();
-        Path p = hostPath.toAbsolutePath().normalize();
-        if (!p.startsWith(root)) {
-            throw new SandboxException(hostPath + " is not under the node's code directory " + root
-                    + ", the only host directory mounted into docker pods");
-        }
-        String rel = root.relativize(p).toString().replace('\\', '/');
-        return rel.isEmpty() ? CODE_MOUNT : CODE_MOUNT + "/" + rel;
+        return Containers.pathInPod("docker", spec, hostPath, CODE_MOUNT);
     }
 
     @Override
     public void close() {
         closed = true;
-        try {
-            pods.values().parallelStream().forEach(p -> p.stop(Duration.ofSeconds(2)));
-        } finally {
-            engine.close();
-        }
+        PodStop.all(pods.values(), Duration.ofSeconds(2), engine::close);
     }
 }

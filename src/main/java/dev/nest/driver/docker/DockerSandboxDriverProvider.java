@@ -1,19 +1,13 @@
 package dev.nest.driver.docker;
 
-import dev.nest.spi.DriverContext;
-import dev.nest.spi.SandboxDriver;
-import dev.nest.spi.SandboxDriverProvider;
+import dev.nest.spi.NamedDriverProvider;
 
-/** Registers the {@code docker} driver with {@link java.util.ServiceLoader}. */
-public final class DockerSandboxDriverProvider implements SandboxDriverProvider {
-    @Override
-    public String name() {
-        return "docker";
-    }
-
-    /** Reads the options of {@code sidecar.drivers.docker}; does not contact the engine (see {@code health()}). */
-    @Override
-    public SandboxDriver create(DriverContext context) {
-        return new DockerSandboxDriver(context.nodeId(), DockerSettings.parse(context.options()));
+/**
+ * Registers the {@code docker} driver with {@link java.util.ServiceLoader}. Creating it reads the options of
+ * {@code sidecar.drivers.docker}; it does not contact the engine (see {@code health()}).
+ */
+public final class DockerSandboxDriverProvider extends NamedDriverProvider {
+    public DockerSandboxDriverProvider() {
+        super("docker", context -> new DockerSandboxDriver(context.nodeId(), DockerSettings.parse(context.options())));
     }
 }

@@ -6,12 +6,10 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -56,21 +54,7 @@ record DockerSettings(URI host, Duration timeout, Map<String, String> images, St
 
     static DockerSettings parse(Map<String, String> options) {
         List<String> problems = new ArrayList<>();
-        Map<String, String> images = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : options.entrySet()) {
-            String key = e.getKey();
-            if (key.startsWith("image.")) {
-                String runtime = key.substring("image.".length());
-                if (runtime.isBlank() || e.getValue() == null || e.getValue().isBlank()) {
-                    problems.add(problem(key, e.getValue(), "image.<runtime>: <image>, e.g. image.nodejs: nest/runtime-nodejs:latest"));
-                } else {
-                    images.put(runtime, e.getValue().trim());
-                }
-            } else if (!KEYS.contains(key)) {
-                problems.add("unknown key '" + PREFIX + key + "'; known: " + String.join(", ", new TreeSet<>(KEYS))
-                        + ", image.<runtime>");
-            }
-        }
+        Map<String, String> images = DriverOptions.images(PREFIX, options, KEYS, "nest/runtime-nodejs:latest", problems);
         URI host = host(options.getOrDefault("host", DEFAULT_HOST), problems);
         Duration timeout = DriverOptions.timeout(PREFIX, "timeout", options.getOrDefault("timeout", "30s"), problems);
         String tmpfs = size("tmpfs-size", options.getOrDefault("tmpfs-size", "64m"), problems);

@@ -5,6 +5,7 @@ import dev.nest.spi.DriverHealth;
 import dev.nest.spi.Pod;
 import dev.nest.spi.PodListener;
 import dev.nest.spi.PodSpec;
+import dev.nest.spi.PodStop;
 import dev.nest.spi.PodUsage;
 import dev.nest.spi.SandboxDriver;
 import dev.nest.spi.SandboxException;
@@ -21,7 +22,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 
@@ -200,20 +200,17 @@ final class ProcessSandboxDriver implements SandboxDriver {
 
         @Override
         public void stop(Duration grace) {
-            if (process.isAlive()) {
+            PodStop.run(process.onExit(), grace, Duration.ofSeconds(5), () -> {
                 process.descendants().forEach(ProcessHandle::destroy);
                 process.destroy();
-                try {
-                    if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-                        process.descendants().forEach(ProcessHandle::destroyForcibly);
-                        process.destroyForcibly();
-                        process.waitFor(5, TimeUnit.SECONDS);
-                    }
-                } catch (InterruptedException e) {
-                    process.destroyForcibly();
-                    Thread.currentThread().interrupt();
+            }, () -> {
+                if (!process.isAlive()) {
+                    return false;
                 }
-            }
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                return true;
+            });
             if (!process.isAlive()) {
                 // the exit callback runs on another thread; a stop returns with the pod's end already reported
                 exited.complete(process.exitValue());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nest.spi.PodLines;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -44,11 +45,11 @@ class PodOutputTest {
         PodOutput out = PodOutput.create("p2", tmp.resolve("pod2"), (id, stderr, line) -> lines.add(line));
         out.open();
         try (FileOutputStream o = new FileOutputStream(out.stdout().toFile())) {
-            o.write(("x".repeat(PodOutput.MAX_LINE + 10) + "\n").getBytes(StandardCharsets.UTF_8));
+            o.write(("x".repeat(PodLines.MAX_LINE + 10) + "\n").getBytes(StandardCharsets.UTF_8));
         }
         out.release();
         assertTrue(out.awaitEnd(10_000));
-        assertEquals(List.of(PodOutput.MAX_LINE, 10), lines.stream().map(String::length).toList());
+        assertEquals(List.of(PodLines.MAX_LINE, 10), lines.stream().map(String::length).toList());
 
         PodOutput never = PodOutput.create("p3", tmp.resolve("pod3"), (id, stderr, line) -> { });
         never.open();

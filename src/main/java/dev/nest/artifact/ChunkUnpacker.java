@@ -1,0 +1,111 @@
+package dev.nest.artifact;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+
+/**
+ * Unpacks the chunks of one package into a staging directory, in parallel on virtual threads: each chunk is read
+ * (from this node's chunks or a peer), its sha256 checked once before anything else uses its bytes, decompressed
+ * (at most {@code cpu} at once), optionally kept in the node's chunk store, and unpacked (at most
+ * {@code unpackParallelism} at once) as soon as it is read. At most {@link ArtifactStore#FETCH_PARALLELISM}
+ * {@code + unpackParallelism + cpu} chunks are held in memory at once, whatever the package's size.
+ *
+ * <p>Failure: the first chunk that fails stops the others and its {@link ArtifactException} (or
+ * {@link IOException}) is thrown; what was unpacked stays in the stage, which the caller deletes. Limits: those of
+ * {@link PackageLimits}, enforced across chunks by {@link PackageArchive.Unpacked}.
+ */
+final class ChunkUnpacker {
+    /** Reads chunk {@code index} of a manifest from wherever it comes from. */
+    interface ChunkSource {
+        byte[] read(int index) throws IOException, InterruptedException;
+    }
+
+    private final ChunkStore store;
+    private final int unpackParallelism;
+
+    ChunkUnpacker(ChunkStore store, int unpackParallelism) {
+        this.store = store;
+        this.unpackParallelism = unpackParallelism;
+    }
+
+    /**
+     * Unpacks every chunk of {@code m} from {@code source} into {@code stage}; {@code keep}: store each chunk (it came
+     * from a peer). Records each chunk's stages on {@code clock}. Returns what was unpacked, not yet finished.
+     */
+    PackageArchive.Unpacked unpack(ChunkManifest m, Path stage, PackageLimits limits, ChunkSource source, boolean keep,
+                                   int cpu, StageClock clock) throws IOException {
+        PackageArchive.Unpacked u = new PackageArchive.Unpacked(stage, limits);
+        Semaphore decompress = new Semaphore(cpu);
+        Semaphore unpack = new Semaphore(unpackParallelism);
+        Semaphore inFlight = new Semaphore(ArtifactStore.FETCH_PARALLELISM + unpackParallelism + cpu);
+        try (ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> tasks = new ArrayList<>();
+            for (int i = 0; i < m.chunks().size(); i++) {
+                int index = i;
+                tasks.add(exec.submit(() -> {
+                    ChunkManifest.Chunk c = m.chunks().get(index);
+                    String what = "chunk " + index + " (" + c.sha256() + ")";
+                    inFlight.acquire();
+                    try {
+                        long t0 = clock.now();
+                        byte[] compressed = source.read(index);
+                        clock.record(StageClock.Stage.FETCH, t0, clock.now());
+                        byte[] raw;
+                        decompress.acquire();
+                        try {
+                            long t1 = clock.now();
+                            ChunkStore.verify(c.sha256(), compressed);
+                            raw = m.codec().decompress(compressed, c.rawSize(), what);
+                            clock.record(StageClock.Stage.DECOMPRESS, t1, clock.now());
+                        } finally {
+                            decompress.release();
+                        }
+                        if (keep) {
+                            long t2 = clock.now();
+                            store.writeChunk(c.sha256(), compressed);
+                            clock.record(StageClock.Stage.FETCH, t2, clock.now());
+                        }
+                        // writing files is mostly waiting on the file system: more writers than cores pay off
+                        unpack.acquire();
+                        try {
+                            long t3 = clock.now();
+                            PackageArchive.unpack(raw, what, u);
+                            clock.record(StageClock.Stage.UNPACK, t3, clock.now());
+                        } finally {
+                            unpack.release();
+                        }
+                    } finally {
+                        inFlight.release();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> t : tasks) {
+                try {
+                    t.get();
+                } catch (ExecutionException e) {
+                    exec.shutdownNow();
+                    Throwable cause = e.getCause();
+                    if (cause instanceof ArtifactException ae) {
+                        throw ae;
+                    }
+                    if (cause instanceof IOException io) {
+                        throw io;
+                    }
+                    throw new ArtifactException(500, "cannot unpack package " + m.digest() + ": " + cause, cause);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ArtifactException(500, "interrupted while unpacking " + m.digest(), e);
+        }
+        return u;
+    }
+}

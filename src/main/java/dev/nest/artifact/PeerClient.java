@@ -1,0 +1,77 @@
+package dev.nest.artifact;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+
+/**
+ * Reads manifests and chunks from a peer's artifact API over HTTP/1.1, never more bytes than the caller allows.
+ * The client is made on first use (connect timeout 5 s, each request 60 s, on virtual threads).
+ *
+ * <p>Failure: a peer that does not answer 200, sends more or fewer bytes than announced or allowed, or cannot be
+ * reached gives {@link ArtifactException} 502; an interrupt gives 500 and keeps the thread's interrupt status.
+ * Thread-safe.
+ */
+final class PeerClient {
+    private volatile HttpClient http;
+
+    private HttpClient http() {
+        if (http == null) {
+            synchronized (this) {
+                if (http == null) {
+                    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                            .connectTimeout(Duration.ofSeconds(5))
+                            .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+                }
+            }
+        }
+        return http;
+    }
+
+    /**
+     * GETs {@code url}, reading at most {@code max} bytes (a chunk's declared size: a peer cannot make this node
+     * buffer more). Reads the body as a stream into one array (of the announced length when the peer gives one):
+     * the HttpClient's byte-array handler copies through a list of small buffers and was several times slower on
+     * large chunks.
+     */
+    byte[] get(String url, String what, long max) {
+        try {
+            var r = http().send(HttpRequest.newBuilder(URI.create(url)).GET()
+                    .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = r.body()) {
+                if (r.statusCode() != 200) {
+                    throw new ArtifactException(502, "peer answered " + r.statusCode() + " for " + what + " (" + url + ")");
+                }
+                long length = r.headers().firstValueAsLong("content-length").orElse(-1);
+                if (length > max) {
+                    throw new ArtifactException(502, "peer sent more than the " + max + " bytes of " + what + " (" + url + ")");
+                }
+                if (length >= 0) {
+                    // the size is known: read straight into one array of that size, no intermediate buffers
+                    byte[] body = new byte[(int) length];
+                    int n = in.readNBytes(body, 0, body.length);
+                    if (n < body.length || in.read() != -1) {
+                        throw new ArtifactException(502, "peer sent " + (n < body.length ? n : "more than " + length)
+                                + " bytes of " + what + " but announced " + length + " (" + url + ")");
+                    }
+                    return body;
+                }
+                byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+                if (body.length > max) {
+                    throw new ArtifactException(502, "peer sent more than the " + max + " bytes of " + what + " (" + url + ")");
+                }
+                return body;
+            }
+        } catch (IOException e) {
+            throw new ArtifactException(502, "cannot fetch " + what + " from " + url + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ArtifactException(500, "interrupted while fetching " + what, e);
+        }
+    }
+}
