@@ -23,25 +23,6 @@ public record Lease(Instance instance, boolean cold, double queueMillis, Map<Str
         void recycle(Lease lease, String reason);
     }
 
-    /** A lease the node agent handed out. */
-    Lease(Instance instance, boolean cold, double queueMillis, Map<String, Double> startPhases, NodeAgent agent) {
-        this(instance, cold, queueMillis, startPhases, lessorOf(agent));
-    }
-
-    private static Lessor lessorOf(NodeAgent agent) {
-        return new Lessor() {
-            @Override
-            public void release(Lease lease) {
-                agent.release(lease);
-            }
-
-            @Override
-            public void recycle(Lease lease, String reason) {
-                agent.recycle(lease, reason);
-            }
-        };
-    }
-
     /** The invocation finished; the instance may serve the next request. */
     public void release() {
         lessor.release(this);

@@ -47,7 +47,7 @@ import java.util.logging.Logger;
  * threads (virtual), starts run on virtual threads, reconciliation on one thread, usage sampling on another.
  * Instance bookkeeping is guarded by each {@link InstanceSet}.
  */
-public final class NodeAgent implements InstanceLeases, AutoCloseable {
+public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NodeAgent.class.getName());
 
     private final String nodeId;
@@ -252,7 +252,8 @@ public final class NodeAgent implements InstanceLeases, AutoCloseable {
         }
     }
 
-    void release(Lease lease) {
+    @Override
+    public void release(Lease lease) {
         Instance i = lease.instance();
         afterColdStart(lease);
         Optional<InstanceSet> set = sets.find(i.version());
@@ -267,7 +268,8 @@ public final class NodeAgent implements InstanceLeases, AutoCloseable {
         }
     }
 
-    void recycle(Lease lease, String reason) {
+    @Override
+    public void recycle(Lease lease, String reason) {
         Instance i = lease.instance();
         afterColdStart(lease);
         sets.find(i.version()).ifPresent(set -> {
