@@ -62,7 +62,10 @@ record PidFile(long pid, long startTicks, int uid, List<String> argv, int hostSt
 
     /** The recording in {@code text}, or empty when it is not one (an older format, a truncated or forged file). */
     static Optional<PidFile> parse(String text) {
-        String[] lines = text.split("\n");
+        if (!text.endsWith("\n")) {
+            return Optional.empty(); // truncated
+        }
+        String[] lines = text.substring(0, text.length() - 1).split("\n", -1);
         if (lines.length < 6 || !lines[0].equals(MAGIC)) {
             return Optional.empty();
         }

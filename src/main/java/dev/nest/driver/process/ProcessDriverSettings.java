@@ -69,10 +69,6 @@ record ProcessDriverSettings(Isolation isolation, int uidBase, int uidCount, Str
             problems.add(DriverOptions.problem(PREFIX, "uid-base", String.valueOf(base),
                     "0 (all pods run as 'user') or a first uid of at least 1000 that no account uses"));
         }
-        if (base + count > Integer.MAX_VALUE - 1) {
-            problems.add(DriverOptions.problem(PREFIX, "uid-count", String.valueOf(count),
-                    "a count that keeps uid-base + uid-count below 2147483647"));
-        }
         String user = options.getOrDefault("user", DEFAULT_USER).trim();
         if (user.isEmpty() || user.equals("root") || user.equals("0")) {
             problems.add(DriverOptions.problem(PREFIX, "user", user, "an unprivileged account name or uid, e.g. nobody"));

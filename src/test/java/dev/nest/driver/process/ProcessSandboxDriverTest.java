@@ -1,0 +1,133 @@
+package dev.nest.driver.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.nest.spi.DriverContext;
+import dev.nest.spi.DriverHealth;
+import dev.nest.spi.Pod;
+import dev.nest.spi.PodSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProcessSandboxDriverTest {
+    private static final Optional<Path> SETSID = Optional.of(Path.of("/usr/bin/setsid"));
+    private static final Optional<Path> SETPRIV = Optional.of(Path.of("/usr/bin/setpriv"));
+    private static final List<String> HOST = List.of("/usr/bin/node", "/opt/nest/host.js");
+
+    @TempDir
+    Path tmp;
+
+    private ProcessSandboxDriver driver(FakeProcessTable procs, Map<String, String> options) {
+        return new ProcessSandboxDriver(new DriverContext("n1", tmp.resolve("data"), options), procs, Map.of(), SETSID,
+                SETPRIV, Path.of("/etc/passwd"));
+    }
+
+    private void pidFile(String pod, String text) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("data/pods").resolve(pod));
+        Files.writeString(dir.resolve("pid"), text);
+    }
+
+    @Test
+    void orphansAreSignalledOnlyWhenTheRecordStillMatchesTheLiveProcess() throws Exception {
+        FakeProcessTable procs = new FakeProcessTable(1000);
+        List<String> argv = List.of("/usr/bin/setsid", "/usr/bin/node", "/opt/nest/host.js");
+        ProcessRecord orphan = procs.add(5_000_001, 111, 1000, "/usr/bin/node", "/opt/nest/host.js");
+        pidFile("orphan", PidFile.of(orphan, argv, 1, 1000).format());
+        procs.add(5_000_002, 222, 0, "/usr/sbin/sshd", "-D");
+        pidFile("forged-pid", new PidFile(5_000_002, 222, 1000, argv, 1).format());
+        procs.add(5_000_003, 333, 1000, "/usr/bin/node", "/opt/nest/host.js");
+        pidFile("pid-reused", new PidFile(5_000_003, 300, 1000, argv, 1).format());
+        pidFile("old-format", "5000003 2026-12-06T10:00:00Z");
+        pidFile("gone", new PidFile(5_000_009, 1, 1000, argv, 1).format());
+
+        assertEquals(1, driver(procs, Map.of()).removeOrphans("n1"));
+        assertEquals(List.of(5_000_001L), procs.killed);
+        try (var s = Files.list(tmp.resolve("data/pods"))) {
+            assertEquals(List.of(), s.toList(), "every pod directory of the earlier run is removed");
+        }
+    }
+
+    @Test
+    void asNonRootTheDriverSaysThatNothingIsIsolated() throws Exception {
+        ProcessSandboxDriver d = driver(new FakeProcessTable(1000), Map.of());
+        DriverHealth h = d.health();
+        assertTrue(h.healthy());
+        assertTrue(h.detail().contains("NOT isolated"), h.detail());
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("data"))));
+        assertEquals("/x/y", d.pathInPod(null, Path.of("/x/y")));
+    }
+
+    @Test
+    void asRootTheDataDirectoryLetsPodsThroughToTheirOwnDirectoryOnly() throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("data"));
+        Files.writeString(data.resolve("nest.mv.db"), "db");
+        Files.setPosixFilePermissions(data.resolve("nest.mv.db"), PosixFilePermissions.fromString("rw-r--r--"));
+        Files.createDirectories(data.resolve("artifacts/code"));
+        Files.setPosixFilePermissions(data.resolve("artifacts"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        ProcessSandboxDriver d = driver(new FakeProcessTable(0), Map.of("uid-locks", tmp.resolve("locks").toString()));
+        assertEquals("rwx--x--x", PosixFilePermissions.toString(Files.getPosixFilePermissions(data)));
+        assertEquals("rwx--x--x", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("pods"))));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("nest.mv.db"))));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("artifacts"))));
+        assertTrue(d.health().detail().contains("own unprivileged uid"), d.health().detail());
+    }
+
+    /** Real processes: runs only as root (it starts a host as another uid). */
+    @Test
+    void asRootAHostRunsAsItsOwnUidGetsItsSecretOnStdinAndSeesOnlyItsCode() throws Exception {
+        assumeTrue(ProcFs.SYSTEM.selfUid() == 0, "needs root");
+        // as on a server: the data directory's parent lets everyone through
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+        Path data = tmp.resolve("data");
+        Path code = Files.createDirectories(data.resolve("artifacts/code/sha256-abc"));
+        Files.writeString(code.resolve("index.js"), "module.exports = 1;\n");
+        Files.setPosixFilePermissions(code.resolve("index.js"), PosixFilePermissions.fromString("r--r--r--"));
+        ProcessSandboxDriver d = new ProcessSandboxDriver(new DriverContext("n1", data, Map.of("uid-base", "1900100000",
+                "uid-locks", tmp.resolve("locks").toString())), ProcFs.SYSTEM, System.getenv(), SETSID, SETPRIV, Path.of("/etc/passwd"));
+        String script = "id -u; read s; echo \"secret:$s\"; env | grep -c NEST_HOST_SECRET=; "
+                + "cat \"$0/pods/$1/pid\" >/dev/null 2>&1 || echo pid-file-unreadable; "
+                + "ls \"$0\" >/dev/null 2>&1 || echo data-unlistable; "
+                + "cat \"$0/artifacts/code/sha256-abc/index.js\" >/dev/null 2>&1 || echo code-unreadable; "
+                + "echo > \"$HOME/scratch\" && echo scratch-writable; echo ready; cat >/dev/null; echo stdin-ended";
+        List<String> lines = new CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
+        PodSpec spec = new PodSpec("p1", "sh", "", List.of("/bin/sh", "-c", script, data.toString(), "p1"),
+                Map.of("NEST_HOST_SECRET", "s3cret"), tmp, data.resolve("artifacts/code"), "127.0.0.1", 1, 1 << 26, 1, 64,
+                Map.of(), data.resolve("pods/p1/work"));
+        Pod pod = d.start(spec, (id, err, line) -> {
+            lines.add(line);
+            if (line.equals("ready")) {
+                ready.countDown();
+            }
+        });
+        try {
+            assertTrue(ready.await(10, TimeUnit.SECONDS), "the pod's script ran: " + lines);
+            assertEquals(List.of("1900100000", "secret:s3cret", "0", "pid-file-unreadable", "data-unlistable",
+                    "code-unreadable", "scratch-writable", "ready"), lines.subList(0, Math.min(lines.size(), 8)), lines.toString());
+            Path view = Path.of(d.pathInPod(spec, code));
+            assertNotEquals(code, view);
+            assertEquals(Files.getAttribute(code.resolve("index.js"), "unix:ino"), Files.getAttribute(view.resolve("index.js"), "unix:ino"),
+                    "the view links the code's files");
+            assertEquals("rwxr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(view.getParent())));
+            assertEquals(1900100000, Files.getAttribute(view.getParent(), "unix:gid"));
+            assertFalse(Files.getPosixFilePermissions(view.resolve("index.js")).contains(
+                    java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE));
+        } finally {
+            pod.stop(Duration.ofSeconds(2));
+            d.close();
+        }
+    }
+}
