@@ -45,12 +45,13 @@ record HostLaunch(List<String> argv, int hostStart, Map<String, String> env, Opt
     /**
      * The launch of {@code spec}'s host.
      *
+     * @param workDir   the pod's scratch directory (its working directory, HOME and TMPDIR)
      * @param user      who the host runs as; empty: as Nest's user
      * @param setsid    the {@code setsid} program, if the machine has one
      * @param setpriv   the {@code setpriv} program (required when {@code user} is given)
      * @param inherited Nest's environment (only {@code PATH} and {@code LANG} are taken)
      */
-    static HostLaunch of(PodSpec spec, Optional<PodUser> user, Optional<Path> setsid, Optional<Path> setpriv,
+    static HostLaunch of(PodSpec spec, Path workDir, Optional<PodUser> user, Optional<Path> setsid, Optional<Path> setpriv,
                          Map<String, String> inherited) {
         List<String> argv = new ArrayList<>();
         setsid.ifPresent(p -> argv.add(p.toString()));
@@ -66,8 +67,8 @@ record HostLaunch(List<String> argv, int hostStart, Map<String, String> env, Opt
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PATH", inherited.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
         env.put("LANG", inherited.getOrDefault("LANG", "C.UTF-8"));
-        env.put("HOME", spec.workDir().toString());
-        env.put("TMPDIR", spec.workDir().toString());
+        env.put("HOME", workDir.toString());
+        env.put("TMPDIR", workDir.toString());
         env.putAll(spec.env());
         Optional<String> secret = Optional.ofNullable(env.remove(SECRET_VARIABLE)).filter(s -> !s.isEmpty());
         if (secret.isPresent()) {

@@ -34,6 +34,11 @@ import java.util.Set;
  * the pod's group can enter. Creating the links costs one {@code link(2)} per file; where the code is on
  * another file system the files are copied instead.
  *
+ * <p>Pods must be able to pass through every parent of their directory. When a parent of the data directory
+ * does not let others through (a data directory under {@code /root} or a private temporary directory), the pod
+ * directories live in {@code /var/tmp/nest-pods/<hash of the data path>/} instead ({@link #podsRoot}), the
+ * data directory becomes 0700, and code views are copies where hard links cannot cross file systems.
+ *
  * <p>Limits: an entry created at the top of the data directory by another module after the last
  * {@link #protectDataDir} keeps its mode until the next pod starts (the driver re-applies it at every start);
  * a path outside the data directory is only as private as its own modes make it.
@@ -57,6 +62,40 @@ final class PodFiles {
         this.podsDir = podsDir;
     }
 
+    static final Path FALLBACK_ROOT = Path.of("/var/tmp/nest-pods");
+
+    /**
+     * Where the pod directories of {@code dataDir} live: {@code <data>/pods} unless pods run as other users and a
+     * parent of {@code dataDir} keeps them out, then {@code <fallback>/<hash of the data path>}.
+     */
+    static Path podsRoot(Path dataDir, boolean isolated, Path fallback) {
+        Path data = dataDir.toAbsolutePath().normalize();
+        if (!isolated || othersCanPassThrough(data.getParent())) {
+            return data.resolve("pods");
+        }
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(data.toString().getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8));
+            return fallback.resolve(java.util.HexFormat.of().formatHex(d, 0, 8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Whether {@code dir} and all its parents let others through (search permission), following symlinks. */
+    static boolean othersCanPassThrough(Path dir) {
+        try {
+            for (Path p = dir.toRealPath(); p != null; p = p.getParent()) {
+                if (!Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Makes the data directory owner-only (Nest and its pods share a user: there is nothing to let pods through). */
     void closeDataDir() throws IOException {
         Files.createDirectories(dataDir);
@@ -68,11 +107,17 @@ final class PodFiles {
      * and every other entry at its top loses all group and other permissions.
      */
     void protectDataDir() throws IOException {
+        Files.createDirectories(dataDir);
+        if (!podsDir.getParent().equals(dataDir)) {
+            // the pods live elsewhere (see podsRoot): nothing needs to pass through the data directory
+            Files.setPosixFilePermissions(dataDir, OWNER_ONLY_DIR);
+            createOwnedByNest(podsDir.getParent());
+            createOwnedByNest(podsDir);
+            return;
+        }
         Files.createDirectories(podsDir);
         Files.setPosixFilePermissions(dataDir, TRAVERSE_ONLY);
-        if (podsDir.getParent().equals(dataDir)) {
-            Files.setPosixFilePermissions(podsDir, TRAVERSE_ONLY);
-        }
+        Files.setPosixFilePermissions(podsDir, TRAVERSE_ONLY);
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
             for (Path p : ds) {
                 if (p.equals(podsDir) || Files.isSymbolicLink(p)) {
@@ -84,6 +129,16 @@ final class PodFiles {
                 }
             }
         }
+    }
+
+    /** Creates {@code dir} (0711) and checks that Nest owns it: a directory in /var/tmp may have been planted. */
+    private static void createOwnedByNest(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        if (Files.isSymbolicLink(dir) || !Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).equals(
+                Files.getOwner(dir.getFileSystem().getPath("/proc/self"), LinkOption.NOFOLLOW_LINKS))) {
+            throw new IOException(dir + " is not a directory owned by Nest's user; remove it");
+        }
+        Files.setPosixFilePermissions(dir, TRAVERSE_ONLY);
     }
 
     /** Creates the pod's directory (root, 0711) and its scratch directory {@code workDir} (the pod's, 0700). */

@@ -76,13 +76,18 @@ final class ProcessSandboxDriver implements SandboxDriver {
 
     ProcessSandboxDriver(DriverContext context, ProcessTable procs, Map<String, String> inheritedEnv, Optional<Path> setsid,
                          Optional<Path> setpriv, Path passwd) {
-        this.podsDir = context.dataDir().resolve("pods");
         this.procs = procs;
         this.inheritedEnv = Map.copyOf(inheritedEnv);
         this.setsid = setsid;
         this.setpriv = setpriv;
         this.settings = ProcessDriverSettings.from(context.options(), procs.selfUid() == 0);
-        this.files = new PodFiles(context.dataDir(), podsDir);
+        this.podsDir = PodFiles.podsRoot(context.dataDir(), settings.isolation() != ProcessDriverSettings.Isolation.NONE,
+                PodFiles.FALLBACK_ROOT);
+        this.files = new PodFiles(context.dataDir().toAbsolutePath().normalize(), podsDir);
+        if (!podsDir.startsWith(context.dataDir().toAbsolutePath().normalize())) {
+            LOG.info("process driver: a parent of " + context.dataDir() + " does not let other users through, so pods "
+                    + "keep their directories in " + podsDir);
+        }
         if (settings.isolation() != ProcessDriverSettings.Isolation.NONE && setpriv.isEmpty()) {
             throw new SandboxException("the process driver runs hosts as unprivileged users with setpriv, which is not "
                     + "installed (looked in " + TOOL_DIRS + "); install util-linux");
@@ -118,20 +123,22 @@ final class ProcessSandboxDriver implements SandboxDriver {
     public Pod start(PodSpec spec, PodListener listener) {
         Optional<UidSlots.Slot> slot = slots.map(UidSlots::acquire);
         Optional<HostLaunch.PodUser> user = slot.map(s -> new HostLaunch.PodUser(s.uid(), s.uid())).or(() -> sharedUser);
+        // an isolated pod's scratch dir is always inside its own pod directory, which it can reach
+        Path workDir = user.isPresent() ? files.podDir(spec.podId()).resolve("work") : spec.workDir();
         HostLaunch launch;
         Process p;
         try {
             if (user.isPresent()) {
                 files.protectDataDir();
-                files.preparePod(spec.podId(), spec.workDir(), user.get());
+                files.preparePod(spec.podId(), workDir, user.get());
             } else {
-                Files.createDirectories(spec.workDir());
+                Files.createDirectories(workDir);
             }
-            launch = HostLaunch.of(spec, user, setsid, setpriv, inheritedEnv);
+            launch = HostLaunch.of(spec, workDir, user, setsid, setpriv, inheritedEnv);
             ProcessBuilder pb = new ProcessBuilder(launch.argv());
             pb.environment().clear();
             pb.environment().putAll(launch.env());
-            pb.directory(spec.workDir().toFile());
+            pb.directory(workDir.toFile());
             p = pb.start();
         } catch (IOException | RuntimeException e) {
             slot.ifPresent(UidSlots.Slot::close);

@@ -72,6 +72,7 @@ class ProcessSandboxDriverTest {
 
     @Test
     void asRootTheDataDirectoryLetsPodsThroughToTheirOwnDirectoryOnly() throws Exception {
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
         Path data = Files.createDirectories(tmp.resolve("data"));
         Files.writeString(data.resolve("nest.mv.db"), "db");
         Files.setPosixFilePermissions(data.resolve("nest.mv.db"), PosixFilePermissions.fromString("rw-r--r--"));
@@ -83,6 +84,23 @@ class ProcessSandboxDriverTest {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("nest.mv.db"))));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("artifacts"))));
         assertTrue(d.health().detail().contains("own unprivileged uid"), d.health().detail());
+    }
+
+    @Test
+    void podsLiveOutsideTheDataDirectoryWhenAParentKeepsOtherUsersOut() throws Exception {
+        Path open = Files.createDirectories(tmp.resolve("open"));
+        Path closed = Files.createDirectories(tmp.resolve("closed/deeper"));
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(tmp.resolve("closed"), PosixFilePermissions.fromString("rwx------"));
+        Path fallback = Path.of("/var/tmp/nest-pods");
+        assertEquals(open.resolve("data/pods"), PodFiles.podsRoot(open.resolve("data"), true, fallback));
+        Path elsewhere = PodFiles.podsRoot(closed.resolve("data"), true, fallback);
+        assertEquals(fallback, elsewhere.getParent());
+        assertEquals(elsewhere, PodFiles.podsRoot(closed.resolve("data"), true, fallback), "the same data, the same place");
+        assertNotEquals(elsewhere, PodFiles.podsRoot(closed.resolve("other"), true, fallback));
+        assertEquals(closed.resolve("data/pods"), PodFiles.podsRoot(closed.resolve("data"), false, fallback),
+                "pods that run as Nest's user need no way through");
     }
 
     /** Real processes: runs only as root (it starts a host as another uid). */
@@ -106,7 +124,7 @@ class ProcessSandboxDriverTest {
         java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
         PodSpec spec = new PodSpec("p1", "sh", "", List.of("/bin/sh", "-c", script, data.toString(), "p1"),
                 Map.of("NEST_HOST_SECRET", "s3cret"), tmp, data.resolve("artifacts/code"), "127.0.0.1", 1, 1 << 26, 1, 64,
-                Map.of(), data.resolve("pods/p1/work"));
+                Map.of(), tmp.resolve("ignored-when-isolated"));
         Pod pod = d.start(spec, (id, err, line) -> {
             lines.add(line);
             if (line.equals("ready")) {
