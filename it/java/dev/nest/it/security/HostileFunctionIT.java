@@ -157,7 +157,7 @@ class HostileFunctionIT {
     @Test
     void everyAttackOfAHostileFunctionFails() throws IOException {
         Http.Response victim = http.get("/fn/victim/");
-        assertEquals(200, victim.status(), victim::toString);
+        assertEquals(200, victim.status(), () -> victim + "\n" + listing(data));
         Http.Response warm = http.get("/fn/hostile/?warmup=1");
         assertEquals(200, warm.status(), warm::toString);
         String hostilePod = warm.json().path("pod").asText();
@@ -197,6 +197,27 @@ class HostileFunctionIT {
         assertTrue(Files.readString(victimCode).contains(MARKER), "the victim's code is unchanged");
         assertEquals(200, http.get("/fn/victim/").status(), "the victim still answers through the gateway");
         assertEquals("ready", http.get("/health").json().path("status").asText());
+    }
+
+    /** Modes and owners under {@code dir}, for a failure message. */
+    private static String listing(Path dir) {
+        StringBuilder sb = new StringBuilder();
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.forEach(p -> {
+                try {
+                    sb.append(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS))).append(' ')
+                            .append(Files.getAttribute(p, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS)).append(':')
+                            .append(Files.getAttribute(p, "unix:gid", java.nio.file.LinkOption.NOFOLLOW_LINKS)).append(' ')
+                            .append(Files.isSymbolicLink(p) ? "symlink " : "").append(p).append('\n');
+                } catch (IOException e) {
+                    sb.append("? ").append(p).append('\n');
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            sb.append("cannot list ").append(dir).append(": ").append(e);
+        }
+        return sb.toString();
     }
 
     private static Path victimCodeFile() throws IOException {

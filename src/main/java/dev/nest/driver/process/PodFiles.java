@@ -50,6 +50,7 @@ final class PodFiles {
     private static final Set<PosixFilePermission> GROUP_ENTER = PosixFilePermissions.fromString("rwxr-x---");
     private static final Set<PosixFilePermission> READ_DIR = PosixFilePermissions.fromString("rwxr-xr-x");
     private static final Set<PosixFilePermission> READ_FILE = PosixFilePermissions.fromString("r--r--r--");
+    private static final Set<PosixFilePermission> READ_EXEC_FILE = PosixFilePermissions.fromString("r-xr-xr-x");
     private static final Set<PosixFilePermission> GROUP_OR_OTHER = EnumSet.of(PosixFilePermission.GROUP_READ,
             PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
             PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
@@ -220,11 +221,17 @@ final class PodFiles {
                         throw new FileSystemException(f.toString(), null, "writable by others: copied, not linked");
                     }
                     Files.createLink(target, f);
+                    if (!perms.contains(PosixFilePermission.OTHERS_READ)) {
+                        // the code store means its files to be 0444/0555, but a umask may have narrowed them; the
+                        // inode is shared, and the store's owner-only directories still keep other pods out
+                        Files.setPosixFilePermissions(target, perms.contains(PosixFilePermission.OWNER_EXECUTE)
+                                ? READ_EXEC_FILE : READ_FILE);
+                    }
                 } catch (FileSystemException notLinkable) {
                     // another file system (EXDEV), or a file a pod must not share: a private read-only copy
                     Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
                     boolean exec = perms.contains(PosixFilePermission.OWNER_EXECUTE);
-                    Files.setPosixFilePermissions(target, exec ? PosixFilePermissions.fromString("r-xr-xr-x") : READ_FILE);
+                    Files.setPosixFilePermissions(target, exec ? READ_EXEC_FILE : READ_FILE);
                 }
                 return FileVisitResult.CONTINUE;
             }
