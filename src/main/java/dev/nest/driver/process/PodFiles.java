@@ -97,6 +97,36 @@ final class PodFiles {
         }
     }
 
+    /**
+     * The first file named in {@code command} that exists but that other users cannot read, if any: a host running
+     * as a pod uid could not start from it. Looked at: absolute arguments that are regular files (the program, the
+     * host script), and the absolute elements of a class path ({@code -cp} argument or {@code :}-separated list).
+     */
+    static java.util.Optional<Path> unreadableByOthers(java.util.List<String> command) {
+        for (int i = 0; i < command.size(); i++) {
+            String arg = command.get(i);
+            boolean classPath = arg.contains(":") || (i > 0 && java.util.Set.of("-cp", "-classpath", "--class-path")
+                    .contains(command.get(i - 1)));
+            for (String part : arg.split(":")) {
+                Path p = Path.of(part);
+                if (!part.startsWith("/") || !Files.exists(p) || (!classPath && !Files.isRegularFile(p))) {
+                    continue;
+                }
+                try {
+                    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+                    boolean readable = perms.contains(PosixFilePermission.OTHERS_READ)
+                            && (!Files.isDirectory(p) || perms.contains(PosixFilePermission.OTHERS_EXECUTE));
+                    if (!readable || !othersCanPassThrough(p.toRealPath().getParent())) {
+                        return java.util.Optional.of(p);
+                    }
+                } catch (IOException e) {
+                    return java.util.Optional.of(p);
+                }
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** Makes the data directory owner-only (Nest and its pods share a user: there is nothing to let pods through). */
     void closeDataDir() throws IOException {
         Files.createDirectories(dataDir);

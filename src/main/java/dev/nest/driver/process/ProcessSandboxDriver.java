@@ -65,6 +65,8 @@ final class ProcessSandboxDriver implements SandboxDriver {
     private final Map<String, ProcessPod> pods = new ConcurrentHashMap<>();
     /** Who each running pod runs as (when not as Nest's user), for code views and the release of its uid. */
     private final Map<String, Identity> identities = new ConcurrentHashMap<>();
+    /** Launch commands already checked for files a pod could not read (a handful: one per runtime and memory size). */
+    private final Map<List<String>, Optional<Path>> readableCommands = new ConcurrentHashMap<>();
 
     /** A running pod's user, and the uid slot it holds (none when pods share a user or Nest is not root). */
     private record Identity(HostLaunch.PodUser user, Optional<UidSlots.Slot> slot) {
@@ -121,6 +123,9 @@ final class ProcessSandboxDriver implements SandboxDriver {
 
     @Override
     public Pod start(PodSpec spec, PodListener listener) {
+        if (settings.isolation() != ProcessDriverSettings.Isolation.NONE) {
+            requireReadableByPods(spec);
+        }
         Optional<UidSlots.Slot> slot = slots.map(UidSlots::acquire);
         Optional<HostLaunch.PodUser> user = slot.map(s -> new HostLaunch.PodUser(s.uid(), s.uid())).or(() -> sharedUser);
         // an isolated pod's scratch dir is always inside its own pod directory, which it can reach
@@ -169,6 +174,17 @@ final class ProcessSandboxDriver implements SandboxDriver {
             pod.exited.complete(p.exitValue());
         });
         return pod;
+    }
+
+    /** Fails a start whose host program or files a pod uid could not read (checked once per command). */
+    private void requireReadableByPods(PodSpec spec) {
+        Optional<Path> unreadable = readableCommands.computeIfAbsent(spec.command(), PodFiles::unreadableByOthers);
+        if (unreadable.isPresent()) {
+            readableCommands.remove(spec.command()); // checked again once fixed
+            throw new SandboxException("cannot start the " + spec.runtime() + " host: it runs as an unprivileged user, "
+                    + "which cannot read " + unreadable.get() + "; make it readable by others and every parent directory "
+                    + "passable (chmod o+rx), e.g. install Nest under /opt as distribution/setup.sh does");
+        }
     }
 
     /**

@@ -103,6 +103,24 @@ class ProcessSandboxDriverTest {
                 "pods that run as Nest's user need no way through");
     }
 
+    @Test
+    void filesOfTheHostCommandThatOtherUsersCannotReadAreFound() throws Exception {
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+        Path open = Files.writeString(tmp.resolve("host.js"), "");
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
+        Path secret = Files.writeString(tmp.resolve("private.jar"), "");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        Path hidden = Files.createDirectories(tmp.resolve("home/nest"));
+        Files.setPosixFilePermissions(tmp.resolve("home"), PosixFilePermissions.fromString("rwx------"));
+        Path inHidden = Files.writeString(hidden.resolve("host.js"), "");
+        assertEquals(Optional.empty(), PodFiles.unreadableByOthers(List.of("/bin/sh", "--flag=1", open.toString(), "/no/such/file")));
+        assertEquals(Optional.of(secret), PodFiles.unreadableByOthers(List.of("/bin/sh", "-cp", "/bin:" + secret, "Main")));
+        assertEquals(Optional.of(inHidden), PodFiles.unreadableByOthers(List.of("/bin/sh", inHidden.toString())));
+        assertEquals(Optional.of(hidden), PodFiles.unreadableByOthers(List.of("/usr/bin/java", "-cp", hidden.toString(), "Main")));
+        assertEquals(Optional.empty(), PodFiles.unreadableByOthers(List.of("/bin/sh", "-c", "script", hidden.toString())),
+                "a directory argument is the host's business");
+    }
+
     /** Real processes: runs only as root (it starts a host as another uid). */
     @Test
     void asRootAHostRunsAsItsOwnUidGetsItsSecretOnStdinAndSeesOnlyItsCode() throws Exception {
