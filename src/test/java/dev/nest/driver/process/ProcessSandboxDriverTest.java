@@ -121,6 +121,64 @@ class ProcessSandboxDriverTest {
                 "a directory argument is the host's business");
     }
 
+    /** Real processes as Nest's own user (the uid is only reported as non-root). */
+    @Test
+    void withoutRootAHostStillGetsItsSecretOnStdinRunsInItsOwnSessionAndIsRecordedExactly() throws Exception {
+        ProcessTable notRoot = new ProcessTable() {
+            @Override
+            public Optional<ProcessRecord> read(long pid) {
+                return ProcFs.SYSTEM.read(pid);
+            }
+
+            @Override
+            public Map<Integer, List<Long>> byUid(int from, int count) {
+                return ProcFs.SYSTEM.byUid(from, count);
+            }
+
+            @Override
+            public void kill(long pid) {
+                ProcFs.SYSTEM.kill(pid);
+            }
+
+            @Override
+            public int selfUid() {
+                return 1000;
+            }
+        };
+        ProcessSandboxDriver d = new ProcessSandboxDriver(new DriverContext("n1", tmp.resolve("data"), Map.of()), notRoot,
+                System.getenv(), SETSID.filter(Files::isExecutable), SETPRIV, Path.of("/etc/passwd"));
+        String script = "read s; echo \"secret:$s\"; echo \"session:$(cut -d' ' -f6 /proc/$$/stat) pid:$$\"; "
+                + "env | grep -c NEST_HOST_SECRET=; echo ready; cat >/dev/null";
+        List<String> lines = new CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
+        PodSpec spec = new PodSpec("p2", "sh", "", List.of("/bin/sh", "-c", script), Map.of("NEST_HOST_SECRET", "s3cret"),
+                tmp, tmp, "127.0.0.1", 1, 1 << 26, 1, 64, Map.of(), tmp.resolve("work-p2"));
+        Pod pod = d.start(spec, (id, err, line) -> {
+            lines.add(line);
+            if (line.equals("ready")) {
+                ready.countDown();
+            }
+        });
+        try {
+            assertTrue(ready.await(10, TimeUnit.SECONDS), "the pod's script ran: " + lines);
+            long pid = Long.parseLong(pod.describe().substring(4).split("\\s+")[0]);
+            assertEquals("secret:s3cret", lines.get(0));
+            if (SETSID.filter(Files::isExecutable).isPresent()) {
+                assertEquals("session:" + pid + " pid:" + pid, lines.get(1), "the host leads its own session");
+            }
+            assertEquals("0", lines.get(2), "no NEST_HOST_SECRET in the environment");
+            PidFile recorded = PidFile.parse(Files.readString(tmp.resolve("data/pods/p2/pid"))).orElseThrow();
+            ProcessRecord live = ProcFs.SYSTEM.read(pid).orElseThrow();
+            assertEquals(1000, recorded.uid(), "Nest's uid (as the fake reports it)");
+            assertTrue(new PidFile(recorded.pid(), recorded.startTicks(), live.uid(), recorded.argv(), recorded.hostStart())
+                    .matches(live), "start time and command line match the live host: " + recorded + " / " + live);
+            assertTrue(d.health().detail().contains("NOT isolated"), d.health().detail());
+        } finally {
+            pod.stop(Duration.ofSeconds(2));
+            d.close();
+        }
+    }
+
     /** Real processes: runs only as root (it starts a host as another uid). */
     @Test
     void asRootAHostRunsAsItsOwnUidGetsItsSecretOnStdinAndSeesOnlyItsCode() throws Exception {
@@ -153,6 +211,10 @@ class ProcessSandboxDriverTest {
             assertTrue(ready.await(10, TimeUnit.SECONDS), "the pod's script ran: " + lines);
             assertEquals(List.of("1900100000", "secret:s3cret", "0", "pid-file-unreadable", "data-unlistable",
                     "code-unreadable", "scratch-writable", "ready"), lines.subList(0, Math.min(lines.size(), 8)), lines.toString());
+            long pid = Long.parseLong(pod.describe().substring(4).split("\\s+")[0]);
+            PidFile recorded = PidFile.parse(Files.readString(data.resolve("pods/p1/pid"))).orElseThrow();
+            assertTrue(recorded.matches(ProcFs.SYSTEM.read(pid).orElseThrow()), "the pid file matches the live host");
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("pods/p1/pid"))));
             Path view = Path.of(d.pathInPod(spec, code));
             assertNotEquals(code, view);
             assertEquals(Files.getAttribute(code.resolve("index.js"), "unix:ino"), Files.getAttribute(view.resolve("index.js"), "unix:ino"),
