@@ -125,25 +125,31 @@ final class UidSlots {
         if (!HELD.add(file)) {
             return Optional.empty();
         }
+        FileChannel ch = null;
         try {
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock;
-            try {
-                lock = ch.tryLock();
-            } catch (IOException | RuntimeException e) {
-                ch.close();
-                throw e;
+            ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock = ch.tryLock();
+            if (lock != null) {
+                return Optional.of(new Slot(uid, file, ch));
             }
-            if (lock == null) {
-                ch.close();
-                HELD.remove(file);
-                return Optional.empty();
-            }
-            return Optional.of(new Slot(uid, file, ch));
-        } catch (IOException e) {
+            ch.close();
+            HELD.remove(file);
+            return Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(ch);
             HELD.remove(file);
             throw new SandboxException("cannot lock " + file + " (the process driver's uid slots): " + e.getMessage()
                     + "; set " + ProcessDriverSettings.PREFIX + "uid-locks to a directory only root can write", e);
+        }
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // the lock goes with the channel either way
+            }
         }
     }
 
