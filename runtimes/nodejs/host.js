@@ -22,9 +22,39 @@ const { pathToFileURL } = require('url');
 
 const PORT = process.env.NEST_HOST_PORT;
 const ADDRESS = process.env.NEST_HOST_ADDRESS || '127.0.0.1';
-const SECRET = process.env.NEST_HOST_SECRET;
+// The secret comes as the first line of stdin when the driver says so (NEST_HOST_SECRET_STDIN=1), so that it
+// is in neither the environment nor the command line (both readable through /proc); the end of stdin then
+// means the node agent is gone. Container drivers may still pass NEST_HOST_SECRET.
+const SECRET_FROM_STDIN = process.env.NEST_HOST_SECRET_STDIN === '1';
+const SECRET = SECRET_FROM_STDIN ? readSecretLine() : process.env.NEST_HOST_SECRET;
+delete process.env.NEST_HOST_SECRET; // functions share process.env: they need not see it
+delete process.env.NEST_HOST_SECRET_STDIN;
 const POD_ID = process.env.NEST_POD_ID || '';
 const PRELOAD = process.env.NEST_PRELOAD || '';
+
+/**
+ * Reads stdin up to the first newline, byte by byte so that nothing after it is consumed; '' at end of input.
+ * Blocks: it runs once, before the host listens.
+ */
+function readSecretLine() {
+  const one = Buffer.alloc(1);
+  const bytes = [];
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (bytes.length <= 4096) {
+    let n;
+    try {
+      n = fs.readSync(0, one, 0, 1, null);
+    } catch (e) {
+      if (e.code === 'EAGAIN') { Atomics.wait(pause, 0, 0, 5); continue; }
+      if (e.code === 'EOF') break;
+      throw e;
+    }
+    if (n === 0) break;
+    if (one[0] === 0x0a) return Buffer.from(bytes).toString('utf8').replace(/\r$/, '');
+    bytes.push(one[0]);
+  }
+  return '';
+}
 
 const DEFAULT_HANDLER = 'index.handler';
 const DEFAULT_TIMEOUT_MS = 30000; // only used when neither X-Nest-Deadline nor limits.timeoutMs is given
@@ -973,8 +1003,16 @@ if (!PORT || !/^\d+$/.test(PORT) || Number(PORT) > 65535) {
   process.exit(2);
 }
 if (!SECRET) {
-  podLog('error', 'NEST_HOST_SECRET must be set');
+  podLog('error', SECRET_FROM_STDIN ? 'NEST_HOST_SECRET_STDIN is set but stdin held no secret line'
+    : 'NEST_HOST_SECRET must be set');
   process.exit(2);
+}
+if (SECRET_FROM_STDIN) {
+  // Nest holds the other end of stdin: its end means Nest died (or dropped this pod), and nobody is left to
+  // call this host, so exit now rather than wait for in-flight work.
+  process.stdin.on('data', () => {});
+  process.stdin.on('end', () => { podLog('warn', 'stdin closed: the node agent is gone; exiting'); process.exit(0); });
+  process.stdin.on('error', () => process.exit(0));
 }
 
 const server = http.createServer({

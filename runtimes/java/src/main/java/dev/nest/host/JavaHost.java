@@ -71,12 +71,17 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         this.executor = executor;
     }
 
-    /** Runs a host from {@code NEST_HOST_*} environment variables; exits non-zero if it cannot start. */
+    /**
+     * Runs a host from {@code NEST_HOST_*} environment variables (and the secret from stdin when
+     * {@code NEST_HOST_SECRET_STDIN=1}, in which case the end of stdin ends the host); exits non-zero if it cannot
+     * start.
+     */
     public static void main(String[] args) {
         HostSettings settings;
+        boolean stdinLink = HostSettings.secretOnStdin(System.getenv());
         try {
-            settings = HostSettings.fromEnv(System.getenv());
-        } catch (IllegalArgumentException e) {
+            settings = HostSettings.fromEnv(System.getenv(), System.in);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
             System.err.println("nest java host: " + e.getMessage());
             System.exit(2);
             return;
@@ -91,10 +96,34 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(new Task(Task.SHUTDOWN, host), "nest-host-shutdown"));
+        if (stdinLink) {
+            exitWhenClosed(System.in, () -> {
+                LogRouter.rawErr().println("nest java host: stdin closed: the node agent is gone; exiting");
+                Runtime.getRuntime().halt(0);
+            });
+        }
         StringBuilder line = new StringBuilder("nest java host listening on ").append(settings.address())
                 .append(':').append(host.port());
         if (!settings.podId().isEmpty()) line.append(" (pod ").append(settings.podId()).append(')');
         LogRouter.rawOut().println(line);
+    }
+
+    /**
+     * Starts a daemon thread that reads {@code link} to its end and then runs {@code onEnd}: the node agent holds
+     * the other end of the host's stdin, so its end means the agent died and nobody is left to call this host.
+     */
+    static Thread exitWhenClosed(java.io.InputStream link, Runnable onEnd) {
+        return Thread.ofPlatform().daemon().name("nest-host-stdin").start(() -> {
+            byte[] buf = new byte[256];
+            try {
+                while (link.read(buf) >= 0) {
+                    // anything after the secret line is ignored
+                }
+            } catch (IOException ignored) {
+                // a broken pipe is an end too
+            }
+            onEnd.run();
+        });
     }
 
     /**
