@@ -34,7 +34,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The Java runtime host: speaks {@code runtimes/CONTRACT.md} over HTTP/1.1 and runs Java functions, each
- * version in its own class loader (a sandbox).
+ * version in its own class loader (an instance).
  *
  * <p>{@link #main} reads its settings from the environment; {@link #start} runs a host in-process.
  */
@@ -50,7 +50,7 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
     private final PrintStream err;
     private final HttpServer server;
     private final ExecutorService executor;
-    private final ConcurrentHashMap<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Instance> instances = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Boolean> loading = new ConcurrentHashMap<>();
     private final AtomicLong localIds = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -165,7 +165,7 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
 
     /**
      * Stops: refuses new invocations, waits up to 5 s for in-flight ones, stops the server and closes the
-     * sandboxes' class loaders.
+     * instances' class loaders.
      */
     @Override
     public void close() {
@@ -182,8 +182,8 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         }
         server.stop(0);
         executor.shutdown();
-        for (String id : new ArrayList<>(sandboxes.keySet())) {
-            Sandbox s = sandboxes.remove(id);
+        for (String id : new ArrayList<>(instances.keySet())) {
+            Instance s = instances.remove(id);
             if (s != null) s.unload(0);
         }
     }
@@ -345,8 +345,8 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         mem.put("rssBytes", rss(rt.totalMemory()));
         mem.put("heapUsedBytes", heapUsed);
         m.put("memory", mem);
-        List<Object> list = new ArrayList<>(sandboxes.size());
-        for (Sandbox s : sandboxes.values()) {
+        List<Object> list = new ArrayList<>(instances.size());
+        for (Instance s : instances.values()) {
             Map<String, Object> sm = new LinkedHashMap<>(6);
             sm.put("id", s.id);
             sm.put("function", s.function);
@@ -354,7 +354,7 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
             sm.put("inFlight", s.inFlight());
             list.add(sm);
         }
-        m.put("sandboxes", list);
+        m.put("instances", list);
         return m;
     }
 
@@ -478,25 +478,25 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
             if (limits.get("timeoutMs") instanceof Number n) timeoutMs = n.longValue();
         }
 
-        if (sandboxes.containsKey(id) || loading.putIfAbsent(id, Boolean.TRUE) != null) {
-            error(ex, 409, "bad-request", "already loaded", "sandbox " + id + " is already loaded; unload it first");
+        if (instances.containsKey(id) || loading.putIfAbsent(id, Boolean.TRUE) != null) {
+            error(ex, 409, "bad-request", "already loaded", "instance " + id + " is already loaded; unload it first");
             return;
         }
         try {
-            if (sandboxes.containsKey(id)) {
+            if (instances.containsKey(id)) {
                 error(ex, 409, "bad-request", "already loaded",
-                        "sandbox " + id + " is already loaded; unload it first");
+                        "instance " + id + " is already loaded; unload it first");
                 return;
             }
-            Sandbox s;
+            Instance s;
             try {
-                s = Sandbox.load(id, function == null ? "" : function, version == null ? "" : version, dir, handler,
+                s = Instance.load(id, function == null ? "" : function, version == null ? "" : version, dir, handler,
                         Collections.unmodifiableMap(env), memoryMb, timeoutMs);
-            } catch (Sandbox.LoadException e) {
+            } catch (Instance.LoadException e) {
                 error(ex, 422, "load-failed", "load failed", e.getMessage());
                 return;
             }
-            sandboxes.put(id, s);
+            instances.put(id, s);
             Map<String, Object> timings = new LinkedHashMap<>(4);
             timings.put("loadMs", s.loadMs);
             timings.put("initMs", s.initMs);
@@ -513,9 +513,9 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         Map<?, ?> req = jsonBody(ex);
         if (req == null) return;
         String id = text(req, "id");
-        Sandbox s = id == null ? null : sandboxes.remove(id);
+        Instance s = id == null ? null : instances.remove(id);
         if (s == null) {
-            error(ex, 404, "not-loaded", "not loaded", "sandbox " + id + " is not loaded");
+            error(ex, 404, "not-loaded", "not loaded", "instance " + id + " is not loaded");
             return;
         }
         s.unload(DRAIN_MILLIS);
@@ -530,13 +530,13 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         int slash = rawPath.indexOf('/', 8);
         String id = slash < 0 ? rawPath.substring(8) : rawPath.substring(8, slash);
         String rest = slash < 0 ? "/" : rawPath.substring(slash);
-        Sandbox sb = sandboxes.get(id);
+        Instance sb = instances.get(id);
         if (stopping) {
-            error(ex, 503, "not-loaded", "shutting down", "the host is stopping; sandbox " + id + " takes no more invocations");
+            error(ex, 503, "not-loaded", "shutting down", "the host is stopping; instance " + id + " takes no more invocations");
             return;
         }
         if (sb == null || !sb.acquire()) {
-            error(ex, 404, "not-loaded", "not loaded", "sandbox " + id + " is not loaded in this host");
+            error(ex, 404, "not-loaded", "not loaded", "instance " + id + " is not loaded in this host");
             return;
         }
         begin();
@@ -548,7 +548,7 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         }
     }
 
-    private void invoke(HttpExchange ex, Sandbox sb, String method, String rest) throws IOException {
+    private void invoke(HttpExchange ex, Instance sb, String method, String rest) throws IOException {
         byte[] raw = ex.getRequestBody().readAllBytes();
         Headers rh = ex.getRequestHeaders();
 
