@@ -31,7 +31,8 @@ final class ZooKeeperAcls {
     ZooKeeperAcls(ClusterCredential credential) {
         try {
             String id = DigestAuthenticationProvider.generateDigest(credential.zooKeeperAuth());
-            this.acl = List.of(new ACL(ZooDefs.Perms.ALL, new Id("digest", id)));
+            // not List.of: ZooKeeper asks the list whether it contains null
+            this.acl = java.util.Collections.singletonList(new ACL(ZooDefs.Perms.ALL, new Id("digest", id)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("ZooKeeper's digest algorithm is missing from this JDK", e);
         }
