@@ -201,8 +201,12 @@ public final class ClusterCredential {
                 presented.strip().getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The {@code user:password} this node authenticates to ZooKeeper with (scheme {@code digest}). */
-    String zooKeeperAuth() {
+    /**
+     * The {@code user:password} the nodes authenticate to ZooKeeper with (scheme {@code digest}), for tools that
+     * must reach the cluster's znodes, e.g. {@code addauth digest <this>} in {@code zkCli.sh}. Derived from the
+     * secret, never the secret itself; keep it as secret all the same.
+     */
+    public String zooKeeperAuth() {
         return ZOOKEEPER_USER + ":" + zooKeeperPassword;
     }
 
