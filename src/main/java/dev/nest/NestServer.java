@@ -77,6 +77,7 @@ public final class NestServer implements AutoCloseable {
             Path data = Files.createDirectories(config.dataDir().toAbsolutePath().normalize());
             closers.push(Startup.lock(data));
             timer.mark("lock");
+            ClusterCredential credential = ClusterCredential.resolve(config.cluster(), data);
 
             // Independent steps start in parallel: most of their time is class loading and file I/O.
             ExecutorService boot = Executors.newVirtualThreadPerTaskExecutor();
@@ -106,7 +107,6 @@ public final class NestServer implements AutoCloseable {
             Map<String, String> capacity = ClusterNodes.capacity(config.sidecar().maxPods());
             NodeInfo self = new NodeInfo(nodeId, config.node().address(), config.server().port(), config.node().zone(),
                     config.node().region(), driver.name(), clock.instant(), capacity);
-            ClusterCredential credential = ClusterCredential.resolve(config.cluster(), data);
             Cluster cluster = push(closers, Cluster.start(zk, config.cluster(), credential, self, clock));
             referenced.attach(cluster.functions());
             timer.mark("cluster");
