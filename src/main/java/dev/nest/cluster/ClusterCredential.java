@@ -1,5 +1,6 @@
 package dev.nest.cluster;
 
+import dev.nest.common.NestException;
 import dev.nest.config.NestConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -199,6 +200,21 @@ public final class ClusterCredential {
         }
         return MessageDigest.isEqual(header.getBytes(StandardCharsets.US_ASCII),
                 presented.strip().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Refuses a call between nodes that does not carry this cluster's {@value #HEADER}: {@code presented} is that
+     * header's value, {@code null} when absent.
+     *
+     * @throws NestException 401 {@code unauthorized}, naming the header and the setting to check, unless
+     *                       {@link #verify(String)} accepts {@code presented}
+     */
+    public void require(String presented) {
+        if (!verify(presented)) {
+            throw new NestException(401, "unauthorized", "this route is for the cluster's nodes only: the "
+                    + HEADER + " header is " + (presented == null ? "missing" : "not this cluster's")
+                    + "; every node must have the same cluster.secret");
+        }
     }
 
     /**

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nest.common.NestException;
 import dev.nest.config.NestConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +43,16 @@ class ClusterCredentialTest {
     @MethodSource("presented")
     void verifyAcceptsOnlyTheHeaderValueOfTheSameSecret(String what, String value, boolean accepted) {
         assertEquals(accepted, CREDENTIAL.verify(value), what);
+    }
+
+    @Test
+    void requireRefusesAMissingOrWrongHeaderWith401() {
+        CREDENTIAL.require(CREDENTIAL.header());
+        for (String wrong : new String[] {null, "", "nope"}) {
+            NestException e = assertThrows(NestException.class, () -> CREDENTIAL.require(wrong));
+            assertEquals(401, e.status());
+            assertTrue(e.detail().contains(ClusterCredential.HEADER) && e.detail().contains("cluster.secret"), e.detail());
+        }
     }
 
     @Test
