@@ -5,6 +5,7 @@ import dev.nest.api.Errors;
 import dev.nest.artifact.ArtifactStore;
 import dev.nest.artifact.PackageLimits;
 import dev.nest.cluster.Cluster;
+import dev.nest.cluster.ClusterCredential;
 import dev.nest.cluster.EmbeddedZooKeeper;
 import dev.nest.cluster.NodeInfo;
 import dev.nest.cluster.ReadyCounts;
@@ -76,6 +77,7 @@ public final class NestServer implements AutoCloseable {
             Path data = Files.createDirectories(config.dataDir().toAbsolutePath().normalize());
             closers.push(Startup.lock(data));
             timer.mark("lock");
+            ClusterCredential credential = ClusterCredential.resolve(config.cluster(), data);
 
             // Independent steps start in parallel: most of their time is class loading and file I/O.
             ExecutorService boot = Executors.newVirtualThreadPerTaskExecutor();
@@ -105,7 +107,7 @@ public final class NestServer implements AutoCloseable {
             Map<String, String> capacity = ClusterNodes.capacity(config.sidecar().maxPods());
             NodeInfo self = new NodeInfo(nodeId, config.node().address(), config.server().port(), config.node().zone(),
                     config.node().region(), driver.name(), clock.instant(), capacity);
-            Cluster cluster = push(closers, Cluster.start(zk, config.cluster(), self, clock));
+            Cluster cluster = push(closers, Cluster.start(zk, config.cluster(), credential, self, clock));
             referenced.attach(cluster.functions());
             timer.mark("cluster");
 
