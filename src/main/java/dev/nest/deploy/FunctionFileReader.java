@@ -56,11 +56,11 @@ final class FunctionFileReader {
         LoaderOptions options = new LoaderOptions();
         options.setCodePointLimit(MAX_CODE_POINTS);
         options.setMaxAliasesForCollections(0);
-        options.setNestingDepthLimit(MAX_DEPTH);
-        options.setAllowDuplicateKeys(false);
+        options.setNestingDepthLimit(MAX_DEPTH + 8);
+        options.setAllowDuplicateKeys(true); // found (all of them, with their lines) by check()
         options.setAllowRecursiveKeys(false);
         return YAMLFactory.builder().loaderOptions(options)
-                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH)
+                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH + 8)
                         .maxStringLength(MAX_CODE_POINTS).maxNumberLength(64).build())
                 .build();
     }
