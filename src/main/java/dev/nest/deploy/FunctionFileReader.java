@@ -72,6 +72,7 @@ final class FunctionFileReader {
      * @throws Unreadable listing every duplicate key, or the first syntax error or limit broken
      */
     static JsonNode read(byte[] text) {
+        flowDepth(text);
         check(text);
         try {
             JsonNode tree = YAML.readTree(text);
@@ -80,6 +81,52 @@ final class FunctionFileReader {
             throw new Unreadable(List.of(syntax(e)));
         } catch (IOException e) {
             throw new Unreadable(List.of("cannot be read: " + e.getMessage()));
+        }
+    }
+
+    /**
+     * Refuses deeply nested flow collections ({@code [[[...}, {@code {a: {a: ...}) from the bytes alone: the YAML
+     * scanner reads a flow collection's tokens ahead and takes seconds over a file of nothing else. Brackets in
+     * quoted strings and comments are not counted; a plain scalar's brackets are (a spec has no reason to hold
+     * more than a few).
+     */
+    private static void flowDepth(byte[] text) {
+        int depth = 0;
+        int line = 1;
+        byte quote = 0;
+        boolean comment = false;
+        for (int i = 0; i < text.length; i++) {
+            byte b = text[i];
+            if (b == '\n') {
+                line++;
+                comment = false;
+                continue;
+            }
+            if (comment) {
+                continue;
+            }
+            if (quote != 0) {
+                if (b == quote) {
+                    quote = 0;
+                } else if (b == '\\' && quote == '"') {
+                    i++;
+                }
+                continue;
+            }
+            switch (b) {
+                case '"', '\'' -> quote = b;
+                case '#' -> comment = i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t';
+                case '[', '{' -> {
+                    if (++depth > MAX_DEPTH) {
+                        throw new Unreadable(List.of("line " + line + ": nested deeper than " + MAX_DEPTH
+                                + " levels; a function spec needs at most 4"));
+                    }
+                }
+                case ']', '}' -> depth = Math.max(0, depth - 1);
+                default -> {
+                    // other characters do not nest
+                }
+            }
         }
     }
 

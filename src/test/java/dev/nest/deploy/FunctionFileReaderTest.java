@@ -59,6 +59,13 @@ class FunctionFileReaderTest {
     }
 
     @Test
+    void deeplyNestedFlowMappingsAreRefusedFast() {
+        String deep = "env: " + "{a: ".repeat(50_000) + "1" + "}".repeat(50_000) + "\n";
+        List<String> p = assertTimeoutPreemptively(Duration.ofSeconds(2), () -> problems(deep));
+        assertTrue(p.getFirst().contains("nested deeper than"), p.toString());
+    }
+
+    @Test
     void everyDuplicateKeyIsNamedWithItsLines() {
         List<String> p = problems("""
                 name: a
