@@ -259,33 +259,49 @@ public final class Deployer {
         try {
             return op.get();
         } catch (NestException e) {
+            Optional<String> entry = e.status() >= 500 ? refusedEntry(e, roots) : Optional.empty();
+            if (entry.isPresent()) {
+                throw new NestException(400, "invalid package", entry.get(), e);
+            }
             String detail = ServerPaths.scrub(e.detail(), roots);
-            int status = e.status() >= 500 && entryRefused(e) ? 400 : e.status();
-            if (detail.equals(e.detail()) && status == e.status()) {
+            if (detail.equals(e.detail())) {
                 throw e;
             }
-            throw new NestException(status, status == e.status() ? e.error() : "invalid package", detail, e);
+            throw new NestException(e.status(), e.error(), detail, e);
         } catch (java.io.UncheckedIOException e) {
-            int status = entryRefused(e) ? 400 : 500;
-            throw new NestException(status, status == 400 ? "invalid package" : "artifact store error",
-                    "cannot store the package: " + ServerPaths.scrub(String.valueOf(e.getCause().getMessage()), roots), e);
+            throw new NestException(500, "artifact store error", refusedEntry(e, roots).orElse("cannot store the package: "
+                    + ServerPaths.scrub(String.valueOf(e.getCause().getMessage()), roots)), e);
         }
     }
 
-    /** Whether {@code e} was caused by the file system refusing a package entry (name, or file versus folder). */
-    private static boolean entryRefused(Throwable e) {
+    /**
+     * When {@code e} was caused by the file system refusing a package entry (a name too long, a file and a folder
+     * of one name), a 400 detail that names the entry (shortened to 100 characters) and the reason.
+     */
+    private static Optional<String> refusedEntry(Throwable e, List<Path> roots) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.nio.file.FileAlreadyExistsException || t instanceof java.nio.file.NotDirectoryException
-                    || t instanceof java.nio.file.DirectoryNotEmptyException) {
-                return true;
+            if (!(t instanceof java.nio.file.FileSystemException fs) || fs.getFile() == null) {
+                continue;
             }
-            if (t instanceof java.nio.file.FileSystemException fs && fs.getReason() != null
-                    && (fs.getReason().contains("File name too long") || fs.getReason().contains("Not a directory")
-                    || fs.getReason().contains("Is a directory"))) {
-                return true;
+            String reason = fs.getReason() == null ? "" : fs.getReason();
+            String why;
+            if (t instanceof java.nio.file.FileAlreadyExistsException || t instanceof java.nio.file.DirectoryNotEmptyException
+                    || reason.contains("Is a directory")) {
+                why = "a file and a folder have this name";
+            } else if (t instanceof java.nio.file.NotDirectoryException || reason.contains("Not a directory")) {
+                why = "a file has the name of a folder in its path";
+            } else if (reason.contains("File name too long")) {
+                why = "a name is longer than this server's file system allows (255 bytes per name)";
+            } else {
+                continue;
             }
+            String name = ServerPaths.scrub(fs.getFile(), roots);
+            if (name.length() > 100) {
+                name = name.substring(0, 100) + "...";
+            }
+            return Optional.of("package entry '" + name + "' cannot be unpacked: " + why + "; rename it and upload again");
         }
-        return false;
+        return Optional.empty();
     }
 
     private static boolean hasJavaSources(Path dir) {
