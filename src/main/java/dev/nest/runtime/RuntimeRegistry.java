@@ -57,9 +57,9 @@ public final class RuntimeRegistry {
                         RuntimeDefinition r = read(d, Json.yaml().readTree(yaml.toFile()));
                         found.put(r.name(), r);
                     } catch (IOException | RuntimeException e) {
-                        String msg = yaml + ": " + e.getMessage();
+                        String msg = d.getFileName() + "/runtime.yaml: " + e.getMessage();
                         problems.put(d.getFileName().toString(), msg);
-                        LOG.warning("runtime not loaded: " + msg);
+                        LOG.warning("runtime not loaded: " + yaml + ": " + e.getMessage());
                     }
                 }
             } catch (IOException e) {
