@@ -117,11 +117,13 @@ class FunctionFilesTest {
 
     @Test
     void everyProblemOfAFileIsReportedAtOnce() throws IOException {
-        function("a", "runtime: fake\ncode: /\nmemory: lots\ntimeout: forever\ncolour: blue\n");
+        function("a", "runtime: fake\ncode: /\nmemory: lots\ntimeout: forever\ncolour: blue\n"
+                + "scaling: {min: -1, keep-alive: never, metrics: [{type: heat, target: 1}]}\nqueue: {size: many}\n");
         files.scan();
         String error = problems().get("a");
         for (String expected : List.of("key 'colour': unknown key", "key 'memory': value 'lots'",
-                "key 'timeout': value 'forever'", "key 'code': value '/'")) {
+                "key 'timeout': value 'forever'", "key 'code': value '/'", "key 'scaling.min': value '-1'",
+                "key 'scaling.keep-alive': value 'never'", "key 'scaling.metrics[0].type'", "key 'queue.size'")) {
             assertTrue(error.contains(expected), expected + " in " + error);
         }
     }
@@ -152,6 +154,21 @@ class FunctionFilesTest {
         function("a", "runtime: fake\ncode: [a\n");
         files.scan();
         assertTrue(problems().get("a").matches("a\\.yaml: line \\d+, column \\d+: not valid YAML: .+"), problems().toString());
+    }
+
+    @Test
+    void theShippedFunctionFilesAreValid() throws IOException {
+        Path shipped = Path.of("config/functions").toAbsolutePath();
+        try (var list = Files.list(shipped)) {
+            for (Path f : list.filter(p -> p.toString().endsWith(".yaml")).toList()) {
+                var tree = FunctionFileReader.read(Files.readAllBytes(f));
+                String base = f.getFileName().toString().replace(".yaml", "");
+                dev.nest.function.SpecParser.parse(tree, f.getFileName().toString(), base,
+                        dev.nest.function.SpecParser.Defaults.STANDARD);
+                assertTrue(Files.isDirectory(CodeLocations.resolve(java.util.Optional.of(tree.path("code").asText()), f,
+                        shipped, List.of(data))), f.toString());
+            }
+        }
     }
 
     @Test
