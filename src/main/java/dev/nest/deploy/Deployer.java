@@ -32,7 +32,8 @@ import java.util.stream.Stream;
  * that a single node's loss would take away.
  *
  * <p>Ownership: a function defined by a file of the functions directory (origin {@code file:<path>}) is changed
- * only by that file: an update, rollback or delete from the API is refused with 409 naming the file. A create of a
+ * only by that file: an update, rollback or delete from the API is refused with 409 naming the file (a file that
+ * defines a function the API created takes it over). A create of a
  * function that exists is refused with 409 in the same atomic write that would have made version 1, so concurrent
  * creates of one name make exactly one version 1.
  *
@@ -159,12 +160,14 @@ public final class Deployer {
             }
             requireOwner(current, origin, "change");
             Optional<FunctionVersion> live = current.liveVersion();
+            // a file takes over a function the API created: from now on the file alone changes it
+            boolean takeOver = !origin.equals(current.origin()) && (current.versions().isEmpty() || origin.startsWith(FILE));
             if (live.isPresent() && live.get().digest().equals(digest) && live.get().spec().equals(spec)) {
                 made[0] = null;
-                return current;
+                return takeOver ? current.withOrigin(origin) : current;
             }
             FunctionRecord next = current.withNewVersion(digest, spec, source, clock.instant(), true);
-            if (!origin.equals(current.origin()) && current.versions().isEmpty()) {
+            if (takeOver) {
                 next = next.withOrigin(origin);
             }
             made[0] = next.liveVersion().orElseThrow();

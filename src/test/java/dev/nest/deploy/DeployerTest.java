@@ -146,6 +146,16 @@ class DeployerTest {
     }
 
     @Test
+    void aFileThatDefinesAnApiFunctionTakesItOver() throws IOException {
+        String digest = digest();
+        deployer.create(spec("fake", "", 128), digest, "api", Deployer.API);
+        Deployer.Deployed d = deployer.deploy(spec("fake", "", 128), digest, FILE, FILE);
+        assertFalse(d.changed(), "same code and spec: no new version");
+        assertEquals(FILE, registry.get(HELLO).orElseThrow().origin());
+        assertEquals(409, assertThrows(NestException.class, () -> deployer.delete(HELLO, "api")).status());
+    }
+
+    @Test
     void anApiFunctionIsChangedByTheApi() throws IOException {
         String digest = digest();
         deployer.create(spec("fake", "", 128), digest, "api", Deployer.API);
