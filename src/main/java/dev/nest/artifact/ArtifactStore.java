@@ -408,10 +408,10 @@ public final class ArtifactStore {
     }
 
     /** {@link #withoutPaths(Exception)} for the store under {@code root}. */
-    static String withoutPaths(Exception e, Path root) {
+    static String withoutPaths(Throwable e, Path root) {
         String m = e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null
                 ? fse.getFile() + (fse.getOtherFile() == null ? "" : " -> " + fse.getOtherFile()) + ": " + fse.getReason()
-                : String.valueOf(e.getMessage());
+                : e instanceof IOException ? String.valueOf(e.getMessage()) : e.toString();
         for (String r : java.util.List.of(realOr(root), root.toAbsolutePath().toString(), root.toString())) {
             m = m.replace(r + "/staging/", "<stage>/").replace(r, "<artifacts>");
         }

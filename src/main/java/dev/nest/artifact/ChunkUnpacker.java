@@ -119,7 +119,8 @@ final class ChunkUnpacker {
                     if (cause instanceof IOException io) {
                         throw io;
                     }
-                    throw new ArtifactException(500, "cannot unpack package " + m.digest() + ": " + cause, cause);
+                    throw new ArtifactException(500, "cannot unpack package " + m.digest() + ": "
+                            + ArtifactStore.withoutPaths(cause, stage.getParent().getParent()), cause);
                 }
             }
         } catch (InterruptedException e) {

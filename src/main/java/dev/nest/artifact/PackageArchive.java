@@ -70,7 +70,7 @@ final class PackageArchive {
      * <p>Symbolic links: a link whose target stays inside {@code dir} is packed as what it points to (a file's
      * content under the link's path; a directory's files under the link's path), so a package never holds a link.
      * A link whose target leaves {@code dir}, a broken link and a link that loops back to one of its own parents
-     * are refused with an {@link ArtifactException} 400 naming the link (its path relative to {@code dir}) and
+     * (unless it is a file link that {@code include} leaves out) are refused with an {@link ArtifactException} 400 naming the link (its path relative to {@code dir}) and
      * its target. The files are later opened without following links ({@link #open}), so a file swapped for a
      * link after listing is not read either.
      */
@@ -93,6 +93,9 @@ final class PackageArchive {
             String rel = prefix + name;
             BasicFileAttributes attrs = Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             Path real = child;
+            if (attrs.isSymbolicLink() && !Files.isDirectory(child) && !include.test(rel)) {
+                continue; // a link to a file left out of the package (function.yaml, say) is never read
+            }
             if (attrs.isSymbolicLink()) {
                 String target = Files.readSymbolicLink(child).toString();
                 try {

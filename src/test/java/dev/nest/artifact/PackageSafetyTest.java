@@ -83,6 +83,16 @@ class PackageSafetyTest {
     }
 
     @Test
+    void aLinkToAFileLeftOutOfThePackageIsNeverRead() throws IOException {
+        Path shared = tmp.resolve("shared.yaml");
+        Files.writeString(shared, "name: fn\n");
+        Path dir = fn();
+        Files.createSymbolicLink(dir.resolve("function.yaml"), shared);
+        ChunkManifest m = ChunkedPackage.write(dir, p -> !p.equals("function.yaml"), Optional.empty(), 4096, (sha, b) -> { });
+        assertEquals(1, m.files());
+    }
+
+    @Test
     void thePackerRefusesBrokenAndLoopingLinks() throws IOException {
         Path dir = fn();
         Files.createSymbolicLink(dir.resolve("gone.txt"), Path.of("missing.txt"));
