@@ -29,11 +29,12 @@ import java.util.function.Supplier;
  *
  * <p>Ingesting unpacks into {@code staging/} first, runs the caller's preparation step there (for example
  * compiling Java sources), and only then moves the result into place atomically; a failed ingest leaves
- * nothing behind. Unpacking refuses entries that would escape the directory, and stops at
- * {@link PackageLimits}. Thread-safe: concurrent ingests of the same content converge on one directory.
+ * nothing behind. Unpacking refuses entries that would escape the directory, links and special files, and stops
+ * at {@link PackageLimits} and at the sizes a package declares. Errors name the package's entries, never this
+ * node's paths. Thread-safe: concurrent ingests of the same content converge on one directory.
  *
  * <p>This class is the store's API; the work is done by package-private parts: {@link ZipUnpacker} (a zip upload
- * and its limits), {@link ChunkStore} (chunks and manifests on disk), {@link ChunkUnpacker} (the parallel unpacking
+ * and its limits, judged first by {@link ZipDirectory}), {@link ChunkStore} (chunks and manifests on disk), {@link ChunkUnpacker} (the parallel unpacking
  * of chunks), {@link PeerClient} (the peer fetch over HTTP) and {@link CodeCache} (the LRU bound on disk).
  */
 public final class ArtifactStore {
