@@ -12,7 +12,8 @@ import java.util.function.Function;
  * query; the admin API's filter applies it to every request before routing.
  *
  * <p>Patterns are matched segment by segment as the router does: {@code {name}} matches one segment, a final
- * {@code *} any rest. Fails closed: a request no rule matches needs {@link Action#ADMIN}.
+ * {@code *} any rest. A {@code HEAD} request needs what the {@code GET} of the same path needs (a router may answer it
+ * with the {@code GET} handler). Fails closed: a request no rule matches needs {@link Action#ADMIN}.
  *
  * <p>Namespaces (see {@link Requirement.Namespace}): the ones in the query are resolved here and checked by the
  * filter; the others are a {@link Duty} of the handler. Thread-safe (immutable).
@@ -65,7 +66,7 @@ public final class RouteAccess {
 
     private record Compiled(String method, List<String> pattern, Requirement requirement) {
         boolean matches(String m, List<String> path) {
-            if (!method.equals("ANY") && !method.equals(m)) {
+            if (!method.equals("ANY") && !method.equals(m) && !(m.equals("HEAD") && method.equals("GET"))) {
                 return false;
             }
             boolean rest = !pattern.isEmpty() && pattern.getLast().equals("*");

@@ -30,6 +30,8 @@ class RouteAccessTest {
             "GET    | /api/v1/functions/cart            | -                      | READ   | default | NONE   | false",
             "GET    | /api/v1/functions/cart/           | namespace=shop         | READ   | shop    | NONE   | false",
             "PUT    | /api/v1/functions/cart            | namespace=shop         | DEPLOY | shop    | CHECK  | false",
+            "HEAD   | /api/v1/functions/cart            | namespace=shop         | READ   | shop    | NONE   | false",
+            "HEAD   | /api/v1/tokens                    | -                      | ADMIN  | -       | NONE   | false",
             "DELETE | /api/v1/functions/cart            | namespace=shop         | DEPLOY | shop    | NONE   | false",
             "GET    | /api/v1/functions/cart/versions   | namespace=shop         | READ   | shop    | NONE   | false",
             "POST   | /api/v1/functions/cart/versions   | namespace=shop         | DEPLOY | shop    | CHECK  | false",
