@@ -1,7 +1,7 @@
 'use strict';
 // Nest Node.js runtime host: speaks runtimes/CONTRACT.md (the host <-> node agent
 // contract). Standard library only. It runs inside a pod, loads function code
-// as "sandboxes" (POST /load), runs invocations (ANY /invoke/{id}/...) and
+// as "instances" (POST /load), runs invocations (ANY /invoke/{id}/...) and
 // reports health (GET /health). Everything on the /invoke path is written to
 // keep per-request work small: one pass over the raw headers, no URL objects,
 // no JSON round-trips of the event, responses written in a single end() call.
@@ -22,9 +22,39 @@ const { pathToFileURL } = require('url');
 
 const PORT = process.env.NEST_HOST_PORT;
 const ADDRESS = process.env.NEST_HOST_ADDRESS || '127.0.0.1';
-const SECRET = process.env.NEST_HOST_SECRET;
+// The secret comes as the first line of stdin when the driver says so (NEST_HOST_SECRET_STDIN=1), so that it
+// is in neither the environment nor the command line (both readable through /proc); the end of stdin then
+// means the node agent is gone. Container drivers may still pass NEST_HOST_SECRET.
+const SECRET_FROM_STDIN = process.env.NEST_HOST_SECRET_STDIN === '1';
+const SECRET = SECRET_FROM_STDIN ? readSecretLine() : process.env.NEST_HOST_SECRET;
+delete process.env.NEST_HOST_SECRET; // functions share process.env: they need not see it
+delete process.env.NEST_HOST_SECRET_STDIN;
 const POD_ID = process.env.NEST_POD_ID || '';
 const PRELOAD = process.env.NEST_PRELOAD || '';
+
+/**
+ * Reads stdin up to the first newline, byte by byte so that nothing after it is consumed; '' at end of input.
+ * Blocks: it runs once, before the host listens.
+ */
+function readSecretLine() {
+  const one = Buffer.alloc(1);
+  const bytes = [];
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (bytes.length <= 4096) {
+    let n;
+    try {
+      n = fs.readSync(0, one, 0, 1, null);
+    } catch (e) {
+      if (e.code === 'EAGAIN') { Atomics.wait(pause, 0, 0, 5); continue; }
+      if (e.code === 'EOF') break;
+      throw e;
+    }
+    if (n === 0) break;
+    if (one[0] === 0x0a) return Buffer.from(bytes).toString('utf8').replace(/\r$/, '');
+    bytes.push(one[0]);
+  }
+  return '';
+}
 
 const DEFAULT_HANDLER = 'index.handler';
 const DEFAULT_TIMEOUT_MS = 30000; // only used when neither X-Nest-Deadline nor limits.timeoutMs is given
@@ -53,7 +83,7 @@ function podLog(level, text) {
 const als = new AsyncLocalStorage();
 const kPrefix = Symbol('nest.prefix');
 const kDeadline = Symbol('nest.deadline');
-const kSandbox = Symbol('nest.sandbox');
+const kInstance = Symbol('nest.instance');
 const kLogger = Symbol('nest.logger');
 
 function framePrefix(ctx) {
@@ -61,7 +91,7 @@ function framePrefix(ctx) {
   if (p === null) {
     // the invocation id comes from a header: keep the frame parseable
     const inv = String(ctx.invocationId).replace(/[\t\r\n\u001e]/g, ' ');
-    p = ctx[kPrefix] = '\u001eNEST\t' + inv + '\t' + ctx[kSandbox].id + '\t';
+    p = ctx[kPrefix] = '\u001eNEST\t' + inv + '\t' + ctx[kInstance].id + '\t';
   }
   return p;
 }
@@ -136,17 +166,17 @@ process.stdout.on('error', () => {});
 process.stderr.on('error', () => {});
 
 // ---------------------------------------------------------------------------
-// Sandboxes and the invocation context
+// Instances and the invocation context
 
-/** id -> Sandbox (only fully loaded, not unloading). */
-const sandboxes = new Map();
+/** id -> Instance (only fully loaded, not unloading). */
+const instances = new Map();
 /** ids whose /load is in progress (the user's init may be async). */
 const loading = new Set();
 let inFlight = 0;
 let ready = false;
 let stopping = false;
 
-class Sandbox {
+class Instance {
   constructor(spec, fn, codePrefix) {
     this.id = spec.id;
     this.function = spec.function;
@@ -175,7 +205,7 @@ class Context {
     this.memoryLimitInMB = sb.memoryMb;
     this.env = sb.env;
     this.callbackWaitsForEmptyEventLoop = false;
-    this[kSandbox] = sb;
+    this[kInstance] = sb;
     this[kDeadline] = deadline;
     this[kPrefix] = null;
     this[kLogger] = null;
@@ -311,13 +341,13 @@ function methodNotAllowed(res, m, p, allowed) {
 function health(res) {
   const mem = process.memoryUsage();
   const list = [];
-  for (const sb of sandboxes.values()) {
+  for (const sb of instances.values()) {
     list.push({ id: sb.id, function: sb.function, version: sb.version, inFlight: sb.inFlight });
   }
   sendJson(res, 200, {
     ready, runtime: 'nodejs', pid: process.pid, inFlight, preloaded,
     memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
-    sandboxes: list,
+    instances: list,
   });
 }
 
@@ -411,9 +441,9 @@ function load(spec, res) {
   if (spec.env != null && (typeof spec.env !== 'object' || Array.isArray(spec.env))) {
     return sendError(res, 400, 'bad-request', 'bad request', '"env" must be an object of strings');
   }
-  if (sandboxes.has(id) || loading.has(id)) {
+  if (instances.has(id) || loading.has(id)) {
     return sendError(res, 409, 'bad-request', 'already loaded',
-      `sandbox ${id} is already loaded${loading.has(id) ? ' (loading)' : ''}; unload it first or use a new id`);
+      `instance ${id} is already loaded${loading.has(id) ? ' (loading)' : ''}; unload it first or use a new id`);
   }
   const limits = spec.limits && typeof spec.limits === 'object' ? spec.limits : {};
   const env = {};
@@ -432,12 +462,12 @@ function load(spec, res) {
   loading.add(id);
   doLoad(norm).then(({ sb, loadMs, initMs }) => {
     loading.delete(id);
-    sandboxes.set(id, sb);
+    instances.set(id, sb);
     sendJson(res, 200, { id, timings: { loadMs: round3(loadMs), initMs: round3(initMs) } });
   }, (e) => {
     loading.delete(id);
     const prefix = e && e.codePrefix;
-    // a failed load leaves nothing behind: not the sandbox, not its modules
+    // a failed load leaves nothing behind: not the instance, not its modules
     if (prefix && !prefixInUse(prefix)) purgeModules(prefix);
     const detail = e instanceof LoadError ? e.message : 'load failed: ' + (e && e.stack || e);
     podLog('warn', `load of ${id} (${norm.function}@${norm.version}) failed: ${detail}`);
@@ -446,7 +476,7 @@ function load(spec, res) {
 }
 
 function prefixInUse(prefix) {
-  for (const sb of sandboxes.values()) if (sb.codePrefix === prefix) return true;
+  for (const sb of instances.values()) if (sb.codePrefix === prefix) return true;
   return false;
 }
 
@@ -475,14 +505,14 @@ async function doLoad(spec) {
   const env = spec.env;
   for (const k of Object.keys(env)) process.env[k] = env[k];
 
-  // A fresh module instance per sandbox: forget anything cached under this codeDir (another
-  // sandbox of the same code keeps the instances it already holds).
+  // A fresh module instance per instance: forget anything cached under this codeDir (another
+  // instance of the same code keeps the instances it already holds).
   purgeModules(prefix);
 
   // loadMs: require() = read + compile + run the module's top level (Node runs top-level code
   // inside require, so user init that lives at module top level is counted here).
   // initMs: 0, unless the module exports an optional `init()` function (sync or async), which
-  // is called and awaited once, after require and before the sandbox takes invocations.
+  // is called and awaited once, after require and before the instance takes invocations.
   let mod;
   const t0 = performance.now();
   try {
@@ -520,7 +550,7 @@ async function doLoad(spec) {
   }
   if (stopping) throw fail('the host is shutting down', prefix);
   const norm = Object.assign({}, spec, { codeDir });
-  return { sb: new Sandbox(norm, fn, prefix), loadMs, initMs };
+  return { sb: new Instance(norm, fn, prefix), loadMs, initMs };
 }
 
 let esmCounter = 0;
@@ -555,14 +585,14 @@ function unload(spec, res) {
   if (typeof id !== 'string' || id === '') {
     return sendError(res, 400, 'bad-request', 'bad request', '"id" is required');
   }
-  const sb = sandboxes.get(id);
+  const sb = instances.get(id);
   if (sb === undefined) {
     if (loading.has(id)) {
-      return sendError(res, 409, 'bad-request', 'still loading', `sandbox ${id} is still loading; unload it after /load answers`);
+      return sendError(res, 409, 'bad-request', 'still loading', `instance ${id} is still loading; unload it after /load answers`);
     }
-    return sendError(res, 404, 'not-loaded', 'not loaded', `no sandbox ${id} is loaded in this host`);
+    return sendError(res, 404, 'not-loaded', 'not loaded', `no instance ${id} is loaded in this host`);
   }
-  sandboxes.delete(id); // new invocations now get 404 not-loaded
+  instances.delete(id); // new invocations now get 404 not-loaded
   sb.unloading = true;
   if (sb.inFlight === 0) return finishUnload(sb, res);
   (sb.unloadWaiters || (sb.unloadWaiters = [])).push(res);
@@ -662,10 +692,10 @@ function invoke(req, res, url) {
   }
   if (!secretOk(secret)) return unauthorized(res);
 
-  const sb = sandboxes.get(id);
+  const sb = instances.get(id);
   if (sb === undefined) {
     return sendError(res, 404, 'not-loaded', 'not loaded',
-      `no sandbox ${JSON.stringify(id)} is loaded in this host; /load it first`);
+      `no instance ${JSON.stringify(id)} is loaded in this host; /load it first`);
   }
 
   if (invocationId === undefined || invocationId === '') invocationId = crypto.randomUUID();
@@ -973,8 +1003,16 @@ if (!PORT || !/^\d+$/.test(PORT) || Number(PORT) > 65535) {
   process.exit(2);
 }
 if (!SECRET) {
-  podLog('error', 'NEST_HOST_SECRET must be set');
+  podLog('error', SECRET_FROM_STDIN ? 'NEST_HOST_SECRET_STDIN is set but stdin held no secret line'
+    : 'NEST_HOST_SECRET must be set');
   process.exit(2);
+}
+if (SECRET_FROM_STDIN) {
+  // Nest holds the other end of stdin: its end means Nest died (or dropped this pod), and nobody is left to
+  // call this host, so exit now rather than wait for in-flight work.
+  process.stdin.on('data', () => {});
+  process.stdin.on('end', () => { podLog('warn', 'stdin closed: the node agent is gone; exiting'); process.exit(0); });
+  process.stdin.on('error', () => process.exit(0));
 }
 
 const server = http.createServer({

@@ -89,14 +89,14 @@ async function waitFor(pred, what, ms = 3000) {
   assert.fail(`timed out waiting for ${what}\nstdout:\n${stdout}\nstderr:\n${stderr}`);
 }
 
-/** Framed lines of one invocation: [{stream, level, sandbox, text}] */
+/** Framed lines of one invocation: [{stream, level, instance, text}] */
 function framed(invocationId) {
   const out = [];
   for (const [stream, text] of [['stdout', stdout], ['stderr', stderr]]) {
     for (const line of text.split('\n')) {
       if (!line.startsWith('\u001eNEST\t')) continue;
-      const [, inv, sandbox, level, ...rest] = line.split('\t');
-      if (inv === invocationId) out.push({ stream, level, sandbox, text: rest.join('\t') });
+      const [, inv, instance, level, ...rest] = line.split('\t');
+      if (inv === invocationId) out.push({ stream, level, instance, text: rest.join('\t') });
     }
   }
   return out;
@@ -156,7 +156,7 @@ describe('start-up and auth', () => {
     assert.equal(r.json.inFlight, 0);
     assert.ok(r.json.memory.rssBytes > 0);
     assert.ok(r.json.memory.heapUsedBytes > 0);
-    assert.ok(Array.isArray(r.json.sandboxes));
+    assert.ok(Array.isArray(r.json.instances));
   });
 
   it('logs a failed preload and keeps going', () => {
@@ -179,7 +179,7 @@ describe('start-up and auth', () => {
     assertHostError(r, 401, 'unauthorized');
     const r2 = await request('GET', '/invoke/x/', { secret: null });
     assertHostError(r2, 401, 'unauthorized');
-    assert.equal((await request('GET', '/health')).json.sandboxes.length, 0, 'nothing loaded by unauthorised /load');
+    assert.equal((await request('GET', '/health')).json.instances.length, 0, 'nothing loaded by unauthorised /load');
   });
 
   it('exits non-zero when it cannot bind', async () => {
@@ -219,7 +219,7 @@ describe('load and invoke', () => {
     assert.equal(again.status, 409);
     assert.equal(again.headers['x-nest-error'], 'bad-request');
     const h = await request('GET', '/health');
-    assert.deepEqual(h.json.sandboxes, [{ id: 's-async', function: 'default/echo', version: '3', inFlight: 0 }]);
+    assert.deepEqual(h.json.instances, [{ id: 's-async', function: 'default/echo', version: '3', inFlight: 0 }]);
   });
 
   it('builds the event and context', async () => {
@@ -327,7 +327,7 @@ describe('load and invoke', () => {
     const has = (stream, level, text) => assert.ok(
       lines.some((l) => l.stream === stream && l.level === level && l.text === text),
       `missing ${stream}/${level} "${text}" in ${JSON.stringify(lines, null, 1)}`);
-    for (const l of lines) assert.equal(l.sandbox, 's-async');
+    for (const l of lines) assert.equal(l.instance, 's-async');
     has('stdout', 'info', "hello from async { path: '/logs' }");
     has('stdout', 'info', 'line one');
     has('stdout', 'info', 'line two');
@@ -401,7 +401,7 @@ describe('load and invoke', () => {
       assertHostError(r, 502, 'response-error');
       assertFramedByLength(r);
     }
-    assert.equal((await invoke('s-http', '/text')).status, 418, 'sandbox still works');
+    assert.equal((await invoke('s-http', '/text')).status, 418, 'instance still works');
   });
 
   it('answers 500 function-error when the handler throws', async () => {
@@ -420,7 +420,7 @@ describe('load and invoke', () => {
     assert.ok(lines.every((l) => l.stream === 'stderr' && l.level === 'error'));
     assert.ok(lines.some((l) => l.text.includes('TypeError: sync boom')));
     const h = await request('GET', '/health');
-    assert.ok(h.json.sandboxes.some((s) => s.id === 's-throws'), 'the sandbox stays loaded');
+    assert.ok(h.json.instances.some((s) => s.id === 's-throws'), 'the instance stays loaded');
   });
 
   it('supports callback-style handlers', async () => {
@@ -442,12 +442,12 @@ describe('load and invoke', () => {
 });
 
 describe('modules', () => {
-  it('resolves the function\'s own node_modules and gives each sandbox a fresh instance', async () => {
+  it('resolves the function\'s own node_modules and gives each instance a fresh instance', async () => {
     assert.equal((await load({ id: 's-deps', function: 'default/deps', version: '1', codeDir: fixture('deps') })).status, 200);
     assert.deepEqual((await invoke('s-deps', '/?name=Ada')).json, { greeting: 'Hello, Ada!', calls: 1 });
     assert.deepEqual((await invoke('s-deps', '/')).json, { greeting: 'Hello, you!', calls: 2 });
 
-    // same code in another sandbox: its own module instance
+    // same code in another instance: its own module instance
     assert.equal((await load({ id: 's-deps-b', function: 'default/deps', version: '1', codeDir: fixture('deps') })).status, 200);
     assert.equal((await invoke('s-deps-b', '/')).json.calls, 1);
     assert.equal((await invoke('s-deps', '/')).json.calls, 3);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nest.artifact.PackageWriter;
 import dev.nest.cluster.Cluster;
+import dev.nest.cluster.ClusterCredential;
 import dev.nest.cluster.NodeInfo;
 import dev.nest.common.Json;
 import dev.nest.config.NestConfig;
@@ -470,14 +471,18 @@ public final class ClusterBenchmark {
 
     // ---- control plane at scale ------------------------------------------------------------------------
 
+    private static final String SECRET = "nest-benchmark-cluster-secret";
+
     private static String scale(int functions, int simulatedNodes) throws Exception {
         System.setProperty("zookeeper.4lw.commands.whitelist", "mntr,srvr,ruok");
         try (TestingServer zk = new TestingServer(true);
-             CuratorFramework raw = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
+             CuratorFramework raw = CuratorFrameworkFactory.builder().connectString(zk.getConnectString())
+                     .retryPolicy(new RetryOneTime(100)).authorization("digest", ClusterCredential.of(SECRET).zooKeeperAuth()
+                             .getBytes(java.nio.charset.StandardCharsets.UTF_8)).build()) {
             raw.start();
             raw.blockUntilConnected();
             NestConfig.Cluster config = new NestConfig.Cluster(zk.getConnectString(), 0, Duration.ofSeconds(30),
-                    Duration.ofSeconds(10), Duration.ofSeconds(60), 2);
+                    Duration.ofSeconds(10), Duration.ofSeconds(60), 2).withSecret(SECRET);
             NodeInfo writerInfo = new NodeInfo("writer", "127.0.0.1", 1, "zone-a", "scale", "process", Instant.now(), Map.of());
             long tWrite = System.nanoTime();
             try (Cluster writer = Cluster.start(zk.getConnectString(), config, writerInfo, Clock.systemUTC())) {

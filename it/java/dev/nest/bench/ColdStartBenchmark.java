@@ -217,7 +217,7 @@ public final class ColdStartBenchmark {
                     int from = id.equals("peer") ? 35_000 : 36_000;
                     servers.add(NestServer.start(single.withNode(new NestConfig.Node(id, "127.0.0.1", "zone-a", "bench-fetch"))
                             .withCluster(new NestConfig.Cluster(zk.getConnectString(), 0, Duration.ofSeconds(10),
-                                    c.connectionTimeout(), c.operationTimeout(), 1))
+                                    c.connectionTimeout(), c.operationTimeout(), 1).withSecret("nest-benchmark-cluster-secret"))
                             .withSidecar(new NestConfig.Sidecar(s.driver(), from, from + 999, s.startTimeout(), s.maxPods(),
                                     s.stopGrace(), s.drivers(), s.pool(), s.previousVersionKeepAlive()))
                             .withDataDir(tmp.resolve(id + "-data"))));

@@ -32,6 +32,9 @@ public final class Fixtures {
         return projectRoot().resolve("runtimes");
     }
 
+    /** The {@code cluster.secret} every node of a test cluster on an external ZooKeeper shares. */
+    public static final String CLUSTER_SECRET = "nest-integration-tests-cluster-secret";
+
     /**
      * Writes {@code home/nest.yaml} for one node of a multi-process cluster on loopback (process driver, data and
      * functions under {@code home}) and creates its functions directory.
@@ -57,6 +60,7 @@ public final class Fixtures {
                   region: %s
                 cluster:
                   zookeeper: "%s"
+                  secret: "%s"
                   session-timeout: %dms
                   connection-timeout: 3s
                   operation-timeout: %dms
@@ -64,7 +68,7 @@ public final class Fixtures {
                   driver: process
                   port-range: %s
                 """.formatted(home.resolve("data"), home.resolve("functions"), runtimesDir(), address, port, id, address,
-                zone, region, zookeeper, session.toMillis(), operationTimeout.toMillis(), podPorts),
+                zone, region, zookeeper, CLUSTER_SECRET, session.toMillis(), operationTimeout.toMillis(), podPorts),
                 java.nio.charset.StandardCharsets.UTF_8);
     }
 
@@ -133,6 +137,7 @@ public final class Fixtures {
     public static NestServer startNode(NestConfig base, Path dataDir, Path functionsDir) {
         quietLibraries();
         return NestServer.start(base.withPort(0).withDataDir(dataDir).withFunctionsDir(functionsDir)
+                .withCluster(base.cluster().embedded() ? base.cluster() : base.cluster().withSecret(CLUSTER_SECRET))
                 .withRuntimesDir(runtimesDir()));
     }
 

@@ -6,9 +6,9 @@ import dev.nest.artifact.ArtifactStore;
 import dev.nest.auth.Authorizer;
 import dev.nest.auth.Bootstrap;
 import dev.nest.auth.PeerCredential;
-import dev.nest.auth.SharedSecretPeerCredential;
 import dev.nest.artifact.PackageLimits;
 import dev.nest.cluster.Cluster;
+import dev.nest.cluster.ClusterCredential;
 import dev.nest.cluster.EmbeddedZooKeeper;
 import dev.nest.cluster.NodeInfo;
 import dev.nest.cluster.ReadyCounts;
@@ -87,6 +87,7 @@ public final class NestServer implements AutoCloseable {
             Path data = Files.createDirectories(config.dataDir().toAbsolutePath().normalize());
             closers.push(Startup.lock(data));
             timer.mark("lock");
+            ClusterCredential credential = ClusterCredential.resolve(config.cluster(), data);
 
             // Independent steps start in parallel: most of their time is class loading and file I/O.
             ExecutorService boot = Executors.newVirtualThreadPerTaskExecutor();
@@ -97,8 +98,8 @@ public final class NestServer implements AutoCloseable {
             Future<NodeStore> storeF = boot.submit(() -> NodeStore.open(data, clock, config.store().retention(),
                     config.store().maxLogLineBytes()));
             Future<RuntimeRegistry> runtimesF = boot.submit(() -> RuntimeRegistry.load(config.runtimesDir().toAbsolutePath().normalize()));
-            // the credential the nodes present to each other (the one line that chooses it)
-            PeerCredential peer = SharedSecretPeerCredential.load(data);
+            // the nodes' calls to each other carry the cluster's credential (the one line that chooses it)
+            PeerCredential peer = PeerCredential.of(ClusterCredential.HEADER, credential.header(), credential::verify);
             Supplier<Map<String, String>> peerHeaders = () -> Map.of(peer.headerName(), peer.headerValue());
             Optional<EmbeddedZooKeeper> embedded = embeddedZk.map(Startup::join);
             embedded.ifPresent(closers::push);
@@ -119,7 +120,7 @@ public final class NestServer implements AutoCloseable {
             Map<String, String> capacity = ClusterNodes.capacity(config.sidecar().maxPods());
             NodeInfo self = new NodeInfo(nodeId, config.node().address(), config.server().port(), config.node().zone(),
                     config.node().region(), driver.name(), clock.instant(), capacity);
-            Cluster cluster = push(closers, Cluster.start(zk, config.cluster(), self, clock));
+            Cluster cluster = push(closers, Cluster.start(zk, config.cluster(), credential, self, clock));
             referenced.attach(cluster.functions());
             timer.mark("cluster");
             ZooKeeperTokenStore tokens = push(closers, ZooKeeperTokenStore.start(cluster, clock,

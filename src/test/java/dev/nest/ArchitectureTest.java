@@ -125,6 +125,54 @@ class ArchitectureTest {
         rule.check(nest);
     }
 
+    /**
+     * The gateway reaches the node agent only through the leasing interface and the types a lease hands out, so
+     * it can be tested against a fake and the agent's internals can change without it.
+     */
+    @Test
+    void theGatewaySeesTheNodeAgentOnlyThroughLeases() {
+        java.util.Set<String> allowed = java.util.Set.of("InstanceLeases", "Pending", "Lease", "Lease$Lessor",
+                "InvokeException", "Instance", "HostClient");
+        ArchRule rule = noClasses().that().resideInAPackage("dev.nest.gateway..")
+                .should().dependOnClassesThat(com.tngtech.archunit.base.DescribedPredicate.describe(
+                        "sidecar internals (anything but " + allowed + ")",
+                        (JavaClass c) -> c.getPackageName().startsWith("dev.nest.sidecar")
+                                && !allowed.contains(c.getName().substring(c.getPackageName().length() + 1))))
+                .because("the gateway needs acquire, release and record, not the agent (ADR 0009)");
+        rule.check(nest);
+    }
+
+    @Test
+    void theClusterModuleDoesNotKnowTheApi() {
+        ArchRule rule = noClasses().that().resideInAPackage("dev.nest.cluster..")
+                .should().dependOnClassesThat().resideInAPackage("dev.nest.api..")
+                .because("cluster returns records; the api renders them (ADR 0008)");
+        rule.check(nest);
+    }
+
+    /** A module's {@code internal} packages are used by that module alone. */
+    @Test
+    void noModuleReachesIntoAnotherModulesInternals() {
+        java.util.List<String> violations = new java.util.ArrayList<>();
+        for (JavaClass origin : nest) {
+            for (var d : origin.getDirectDependenciesFromSelf()) {
+                String target = d.getTargetClass().getPackageName();
+                if (target.contains(".internal") && !module(target).equals(module(origin.getPackageName()))) {
+                    violations.add(d.getDescription());
+                }
+            }
+        }
+        if (!violations.isEmpty()) {
+            throw new AssertionError("a module's API is its package root (CONVENTIONS.md, habit 1): " + violations);
+        }
+    }
+
+    /** {@code dev.nest.gateway} for {@code dev.nest.gateway.internal.x}. */
+    private static String module(String pkg) {
+        String[] parts = pkg.split("\\.");
+        return parts.length < 3 ? pkg : parts[0] + "." + parts[1] + "." + parts[2];
+    }
+
     @Test
     void topLevelModulesAreFreeOfCycles() {
         slices().matching("dev.nest.(*)..").should().beFreeOfCycles().check(nest);

@@ -89,18 +89,14 @@ final class FunctionRoutes implements ResourceRoutes {
     private void create(ServerRequest req, ServerResponse res) {
         DeployRequest d = DeployRequest.read(req, Optional.empty());
         AuthFilter.check(req, Action.DEPLOY, d.spec().id().namespace());
-        if (registry.get(d.spec().id()).isPresent()) {
-            throw NestException.conflict("function " + d.spec().id() + " exists; deploy a new version with POST "
-                    + PREFIX + "/functions/" + d.spec().id().name() + "/versions");
-        }
-        deployed(res, 201, deployer.deploy(d.spec(), d.requireDigest(), Requests.source(req), "api"));
+        deployed(res, 201, deployer.create(d.spec(), d.requireDigest(), Requests.source(req), Deployer.API));
     }
 
     private void update(ServerRequest req, ServerResponse res) {
         DeployRequest d = DeployRequest.read(req, Optional.of(Requests.function(req)));
         AuthFilter.check(req, Action.DEPLOY, d.spec().id().namespace());
         Deployer.Deployed result = d.digest().isPresent()
-                ? deployer.deploy(d.spec(), d.digest().get(), Requests.source(req), "api")
+                ? deployer.deploy(d.spec(), d.digest().get(), Requests.source(req), Deployer.API)
                 : deployer.updateSpec(d.spec(), Requests.source(req));
         deployed(res, 200, result);
     }

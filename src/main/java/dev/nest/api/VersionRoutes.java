@@ -53,7 +53,7 @@ final class VersionRoutes implements ResourceRoutes {
     private void deploy(ServerRequest req, ServerResponse res) {
         DeployRequest d = DeployRequest.read(req, Optional.of(Requests.function(req)));
         AuthFilter.check(req, Action.DEPLOY, d.spec().id().namespace());
-        Deployer.Deployed result = deployer.deploy(d.spec(), d.requireDigest(), Requests.source(req), "api");
+        Deployer.Deployed result = deployer.deploy(d.spec(), d.requireDigest(), Requests.source(req), Deployer.API);
         Errors.json(res, 201, FunctionRoutes.deployedBody(views, result));
     }
 

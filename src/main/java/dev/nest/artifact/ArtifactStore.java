@@ -24,7 +24,7 @@ import java.util.function.Supplier;
 
 /**
  * The node's package store under {@code <data>/artifacts}: {@code code/<hex>/} holds each package unpacked,
- * named by its content digest, so that every sandbox of the same content shares one read-only directory and
+ * named by its content digest, so that every instance of the same content shares one read-only directory and
  * a redeploy or rollback of known content costs no copy.
  *
  * <p>Ingesting unpacks into {@code staging/} first, runs the caller's preparation step there (for example
@@ -67,7 +67,7 @@ public final class ArtifactStore {
     /**
      * @param cacheBytes the LRU bound on unpacked code plus chunks; least recently used packages beyond it are
      *                   removed after each new package, except those {@code pinned} names ({@code sha256:<hex>}
-     *                   digests in use by sandboxes on this node; called after each commit, from the committing
+     *                   digests in use by instances on this node; called after each commit, from the committing
      *                   thread)
      */
     public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned) {

@@ -4,7 +4,7 @@
  * ({@link dev.nest.auth.Requirement}, declared by each route of the admin API's table and looked up by
  * {@link dev.nest.auth.RouteAccess}), the decision ({@link dev.nest.auth.Authorizer}: allowed, 401 or 403), the
  * first admin token of a region ({@link dev.nest.auth.Bootstrap}) and the credential the nodes of a cluster present
- * to each other ({@link dev.nest.auth.PeerCredential}, {@link dev.nest.auth.SharedSecretPeerCredential}). The
+ * to each other ({@link dev.nest.auth.PeerCredential}, bound by the server to the cluster's credential). The
  * filter and the token endpoints are the admin API's ({@code dev.nest.api.AuthFilter}, {@code /api/v1/tokens}).
  *
  * <p>Threat model: a caller that reaches the node's port without a valid token can call only {@code /health}; a

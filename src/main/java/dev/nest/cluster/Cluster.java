@@ -54,10 +54,13 @@ public final class Cluster implements AutoCloseable {
     private final CachedPackages cached;
     private final ZooKeeperPlacements placements;
     private final Duration opTimeout;
+    private final ClusterCredential credential;
     private volatile State state = State.DEGRADED;
 
-    private Cluster(CuratorFramework client, ZooKeeperPaths paths, NodeInfo self, Clock clock, Duration opTimeout) {
+    private Cluster(CuratorFramework client, ZooKeeperPaths paths, NodeInfo self, Clock clock, Duration opTimeout,
+                    ClusterCredential credential) {
         this.client = client;
+        this.credential = credential;
         this.paths = paths;
         this.self = self;
         this.opTimeout = opTimeout;
@@ -69,15 +72,39 @@ public final class Cluster implements AutoCloseable {
         this.placements = new ZooKeeperPlacements(this);
     }
 
-    /** Connects to {@code connectString} and joins the cluster as {@code self}. */
+    /**
+     * Connects to {@code connectString} with {@code config}'s secret ({@code cluster.secret} or
+     * {@code cluster.secret-file}, required here) and joins the cluster as {@code self}; see
+     * {@link #start(String, NestConfig.Cluster, ClusterCredential, NodeInfo, Clock)}.
+     */
     public static Cluster start(String connectString, NestConfig.Cluster config, NodeInfo self, Clock clock) {
+        if (config.secret().isBlank() && config.secretFile().isBlank()) {
+            throw new ClusterException("no cluster secret: set cluster.secret or cluster.secret-file", null);
+        }
+        return start(connectString, config, ClusterCredential.resolve(config, java.nio.file.Path.of(".")), self, clock);
+    }
+
+    /**
+     * Connects to {@code connectString}, authenticated with {@code credential}, and joins the cluster as
+     * {@code self}. Every znode this node creates is readable and writable only with the same credential; znodes an
+     * older version left open get that rule now (see {@link ZooKeeperAcls#secure}).
+     *
+     * @throws ClusterException when ZooKeeper is unreachable, when the cluster's znodes were written with another
+     *                          secret (the message says so), or when a mirror cannot load
+     */
+    public static Cluster start(String connectString, NestConfig.Cluster config, ClusterCredential credential,
+                                NodeInfo self, Clock clock) {
+        ZooKeeperAcls acls = new ZooKeeperAcls(credential);
         CuratorFramework client = CuratorFrameworkFactory.builder()
                 .connectString(connectString)
                 .sessionTimeoutMs((int) config.sessionTimeout().toMillis())
                 .connectionTimeoutMs((int) config.connectionTimeout().toMillis())
                 .retryPolicy(new ExponentialBackoffRetry(100, 29, 5_000))
+                .authorization("digest", credential.zooKeeperAuth().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .aclProvider(acls.provider())
                 .build();
-        Cluster cluster = new Cluster(client, new ZooKeeperPaths(self.region()), self, clock, config.operationTimeout());
+        ZooKeeperPaths paths = new ZooKeeperPaths(self.region());
+        Cluster cluster = new Cluster(client, paths, self, clock, config.operationTimeout(), credential);
         client.getConnectionStateListenable().addListener((c, s) -> cluster.onState(s));
         client.start();
         try {
@@ -93,6 +120,16 @@ public final class Cluster implements AutoCloseable {
             throw new ClusterException("interrupted while connecting to ZooKeeper", e);
         }
         cluster.state = State.CONNECTED;
+        try {
+            acls.secure(client, paths.root());
+        } catch (ClusterException e) {
+            cluster.close();
+            throw e;
+        } catch (Exception e) {
+            cluster.close();
+            throw new ClusterException("cannot check the access rules of the cluster's znodes at " + connectString
+                    + ": " + e.getMessage(), e);
+        }
         try {
             // the mirrors fill independently: read them all at once, then wait for each
             List<java.util.concurrent.Callable<Void>> mirrors = List.of(
@@ -133,9 +170,21 @@ public final class Cluster implements AutoCloseable {
             cluster.leadership.start();
         } catch (Exception e) {
             cluster.close();
+            if (noAuth(e)) {
+                throw ZooKeeperAcls.secretDiffers(paths.root());
+            }
             throw new ClusterException("cannot join the cluster at " + connectString + ": " + e.getMessage(), e);
         }
         return cluster;
+    }
+
+    private static boolean noAuth(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.zookeeper.KeeperException.NoAuthException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Starts {@code cache} and waits until it holds its whole subtree once. */
@@ -166,6 +215,11 @@ public final class Cluster implements AutoCloseable {
 
     public NodeInfo self() {
         return self;
+    }
+
+    /** The cluster's shared credential: what this node sends to its peers and checks on their calls. */
+    public ClusterCredential credential() {
+        return credential;
     }
 
     public FunctionRegistry functions() {

@@ -18,10 +18,10 @@ import java.util.Map;
  */
 public record NodeInfo(String id, String address, int port, String zone, String region, String driver,
                        Instant started, Map<String, String> labels) {
-    /** Label: memory sandboxes may use, MiB. */
+    /** Label: memory instances may use, MiB. */
     public static final String MEMORY_MB = "memory-mb";
-    /** Label: CPU sandboxes may use, thousandths of a core. */
+    /** Label: CPU instances may use, thousandths of a core. */
     public static final String CPU_MILLIS = "cpu-millis";
-    /** Label: sandboxes the node runs at once ({@code sidecar.max-pods}). */
+    /** Label: pods the node runs at once ({@code sidecar.max-pods}). */
     public static final String MAX_PODS = "max-pods";
 }

@@ -25,7 +25,7 @@ import java.util.logging.Logger;
  *
  * <p>{@link #takeOver} (on winning the election) adopts the placements a previous leader wrote, so that nothing
  * is placed twice. {@link #sync} (every second while leading, and at once when the node registrations change)
- * re-places the sandboxes of nodes that left (their registration expired) on the nodes left, tries again the counts
+ * re-places the instances of nodes that left (their registration expired) on the nodes left, tries again the counts
  * that did not fit (a node may have joined), moves instances of unevenly spread functions onto nodes that joined or
  * returned ({@link Scheduler#rebalance}: one move per function at a time, the old instance drained once the new one
  * serves), and then makes the
@@ -160,11 +160,11 @@ public final class LeaderPlacements implements Scheduler.NodeSource, Scheduler.A
             }
             node.getValue().forEach((id, n) -> s.adopt(node.getKey(), id, n));
         }
-        LOG.info("leader placements: took over " + s.instances().size() + " placed sandbox(es)");
+        LOG.info("leader placements: took over " + s.instances().size() + " placed instance(s)");
     }
 
     /**
-     * Re-places sandboxes of nodes that are gone, retries shortfalls, then makes the store equal the scheduler's table (held still
+     * Re-places instances of nodes that are gone, retries shortfalls, then makes the store equal the scheduler's table (held still
      * meanwhile, so no placement is deleted while it is being made).
      */
     public void sync() {

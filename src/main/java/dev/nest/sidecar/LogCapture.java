@@ -73,7 +73,7 @@ final class LogCapture {
         int version = inst == null ? 0 : inst.version().version();
         Optional<LogFraming.Framed> f = LogFraming.parse(line);
         if (f.isPresent()) {
-            logs.accept(new LogLine(clock.instant(), fn, version, f.get().invocationId(), f.get().sandboxId(),
+            logs.accept(new LogLine(clock.instant(), fn, version, f.get().invocationId(), f.get().instanceId(),
                     f.get().level(), f.get().text()));
         } else {
             logs.accept(new LogLine(clock.instant(), fn, version, "", podId, stderr ? "error" : "info", line));

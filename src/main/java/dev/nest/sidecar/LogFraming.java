@@ -3,13 +3,13 @@ package dev.nest.sidecar;
 import java.util.Optional;
 
 /**
- * Parses the contract's framed log lines: {@code \u001eNEST\t<invocationId>\t<sandboxId>\t<level>\t<text>}.
+ * Parses the contract's framed log lines: {@code \u001eNEST\t<invocationId>\t<instanceId>\t<level>\t<text>}.
  */
 final class LogFraming {
     static final String PREFIX = "\u001eNEST\t";
 
     /** A framed line's parts. */
-    record Framed(String invocationId, String sandboxId, String level, String text) {
+    record Framed(String invocationId, String instanceId, String level, String text) {
     }
 
     private LogFraming() {

@@ -13,7 +13,7 @@ import java.util.Map;
  * @param durationMs gateway arrival to response written
  * @param status     HTTP status returned to the caller
  * @param cold       whether it waited for a new instance
- * @param instance   the instance (sandbox) that served it, empty if none did
+ * @param instance   the instance that served it, empty if none did
  * @param error      short error text, empty on success
  * @param phases     time per phase in ms (queue, acquire, load, init, exec, ...)
  */

@@ -9,7 +9,7 @@ import java.time.Instant;
  * @param function     {@code namespace/name}, empty for a line of a pod that holds several functions
  * @param version      function version, 0 when unknown
  * @param invocationId the invocation it belongs to, empty for pod-level lines
- * @param instance     sandbox or pod id
+ * @param instance     instance or pod id
  * @param level        debug, info, warn, error
  * @param text         the line, without newline
  */

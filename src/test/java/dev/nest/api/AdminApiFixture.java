@@ -5,7 +5,7 @@ import dev.nest.artifact.PackageLimits;
 import dev.nest.auth.Authorizer;
 import dev.nest.auth.InMemoryTokenStore;
 import dev.nest.auth.Role;
-import dev.nest.auth.SharedSecretPeerCredential;
+import dev.nest.auth.PeerCredential;
 import dev.nest.load.ClusterLoad;
 import dev.nest.deploy.Deployer;
 import dev.nest.deploy.FileProblem;
@@ -52,7 +52,7 @@ final class AdminApiFixture implements AutoCloseable {
     final Deployer deployer;
     final NodeStore store;
     final InMemoryTokenStore tokens = new InMemoryTokenStore(clock);
-    final SharedSecretPeerCredential peer = new SharedSecretPeerCredential(new byte[32]);
+    final PeerCredential peer = PeerCredential.of("X-Nest-Cluster-Auth", "peer-v1", "peer-v1"::equals);
     final ClusterLoad load = new ClusterLoad("node-1", Map::of, () -> 0L);
     final List<FunctionId> woken = new ArrayList<>();
     /** The secret of an admin token. */

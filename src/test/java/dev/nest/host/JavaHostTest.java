@@ -51,7 +51,7 @@ class JavaHostTest {
     private static final ByteArrayOutputStream OUT = new ByteArrayOutputStream();
     private static final ByteArrayOutputStream ERR = new ByteArrayOutputStream();
     private static JavaFunctionCompiler compiler;
-    /** One code dir holding many handler classes (each loaded as its own sandbox). */
+    /** One code dir holding many handler classes (each loaded as its own instance). */
     private static Path fns;
 
     // ------------------------------------------------------------------ fixtures
@@ -346,7 +346,7 @@ class JavaHostTest {
     }
 
     @Test
-    void healthReportsReadyRuntimeMemoryAndSandboxes() throws Exception {
+    void healthReportsReadyRuntimeMemoryAndInstances() throws Exception {
         loadOk("s-health", fns, "StaticHandler");
         try {
             HttpResponse<byte[]> r = call("GET", "/health", null);
@@ -359,9 +359,9 @@ class JavaHostTest {
             Map<?, ?> mem = (Map<?, ?>) m.get("memory");
             assertTrue(((Number) mem.get("rssBytes")).longValue() > 0);
             assertTrue(((Number) mem.get("heapUsedBytes")).longValue() > 0);
-            List<?> sandboxes = (List<?>) m.get("sandboxes");
-            assertTrue(sandboxes.contains(Map.of("id", "s-health", "function", "default/s-health", "version", "3",
-                    "inFlight", 0L)), sandboxes::toString);
+            List<?> instances = (List<?>) m.get("instances");
+            assertTrue(instances.contains(Map.of("id", "s-health", "function", "default/s-health", "version", "3",
+                    "inFlight", 0L)), instances::toString);
         } finally {
             unload("s-health");
         }
@@ -381,7 +381,7 @@ class JavaHostTest {
     // ------------------------------------------------------------------ tests: loading
 
     @Test
-    void loadFailuresAre422AndLeaveNoSandbox() throws Exception {
+    void loadFailuresAre422AndLeaveNoInstance() throws Exception {
         HttpResponse<byte[]> missing = load("s-missing", fns, "com.example.Missing");
         assertHostError(missing, 422, "load-failed");
         String detail = (String) json(missing).get("detail");
@@ -400,8 +400,8 @@ class JavaHostTest {
         HttpResponse<byte[]> noDir = load("s-nodir", tmp.resolve("does-not-exist"), "MapHandler");
         assertHostError(noDir, 422, "load-failed");
 
-        List<?> sandboxes = (List<?>) json(call("GET", "/health", null)).get("sandboxes");
-        for (Object s : sandboxes) {
+        List<?> instances = (List<?>) json(call("GET", "/health", null)).get("instances");
+        for (Object s : instances) {
             String id = (String) ((Map<?, ?>) s).get("id");
             assertFalse(List.of("s-missing", "s-nohandle", "s-badinit", "s-nodir").contains(id), id);
         }
@@ -422,7 +422,7 @@ class JavaHostTest {
     }
 
     @Test
-    void unloadedSandboxesAnswerNotLoaded() throws Exception {
+    void unloadedInstancesAnswerNotLoaded() throws Exception {
         loadOk("s-unload", fns, "StaticHandler");
         assertEquals(200, call("GET", "/invoke/s-unload/", null).statusCode());
         HttpResponse<byte[]> u = unload("s-unload");

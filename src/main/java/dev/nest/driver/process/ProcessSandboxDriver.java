@@ -14,10 +14,12 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -26,21 +28,92 @@ import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
- * Runs each pod as a child process: the runtime's launch command with the contract's environment and a
- * minimal inherited environment ({@code PATH}, {@code LANG}), working directory = the pod's scratch dir.
+ * Runs each pod as a child process: the runtime's launch command ({@link HostLaunch}), in its own session, with a
+ * minimal environment, working directory = the pod's scratch dir, and the pod's secret handed over on the host's
+ * standard input (so the host also sees Nest's death as the end of that input and exits).
  *
- * <p>This driver gives no resource isolation beyond the host's heap limit; use {@code docker} or
- * {@code containerd} for hardened pods. Every started pod writes {@code <data>/pods/<id>/pid}, so after a
- * crash of Nest the next start finds and stops the hosts it left behind ({@link #removeOrphans}).
+ * <p>Isolation ({@link ProcessDriverSettings}): when Nest runs as root, each host runs as its own unprivileged uid
+ * ({@link UidSlots}) with no capabilities, and the data directory lets it reach only its own scratch directory and
+ * the code versions loaded into it ({@link PodFiles}; {@link #pathInPod} creates a pod's view of a code version, as
+ * the node agent asks for the path just before it loads the version). When Nest does not run as root nothing is
+ * isolated; the driver says so at start and in {@link #health()}. There are no resource limits beyond the host's
+ * heap; use {@code docker} or {@code containerd} for those.
+ *
+ * <p>Every started pod writes a {@link PidFile} that only Nest can write, so after a crash of Nest the next start
+ * stops the hosts it left behind ({@link #removeOrphans}), and only those: a pid is signalled only when its start
+ * time, uid and command line still match the recording.
+ *
+ * <p>Thread-safe: the node agent starts and stops pods from many threads at once.
  */
 final class ProcessSandboxDriver implements SandboxDriver {
     private static final Logger LOG = Logger.getLogger(ProcessSandboxDriver.class.getName());
+    private static final List<String> TOOL_DIRS = List.of("/usr/bin", "/bin", "/usr/sbin", "/sbin");
+    private static final String NOT_ISOLATED = "functions are NOT isolated: Nest does not run as root, so every host "
+            + "runs as Nest's own user and can read Nest's data directory and the other functions' code, and signal "
+            + "the other hosts and Nest itself; run Nest as root (hosts then run as their own unprivileged uids) or use "
+            + "the docker or containerd driver (docs/SECURITY.md)";
 
     private final Path podsDir;
+    private final ProcessDriverSettings settings;
+    private final ProcessTable procs;
+    private final PodFiles files;
+    private final Optional<UidSlots> slots;
+    private final Optional<HostLaunch.PodUser> sharedUser;
+    private final Optional<Path> setsid;
+    private final Optional<Path> setpriv;
+    private final Map<String, String> inheritedEnv;
     private final Map<String, ProcessPod> pods = new ConcurrentHashMap<>();
+    /** Who each running pod runs as (when not as Nest's user), for code views and the release of its uid. */
+    private final Map<String, Identity> identities = new ConcurrentHashMap<>();
+    /** Launch commands already checked for files a pod could not read (a handful: one per runtime and memory size). */
+    private final Map<List<String>, Optional<Path>> readableCommands = new ConcurrentHashMap<>();
+
+    /** A running pod's user, and the uid slot it holds (none when pods share a user or Nest is not root). */
+    private record Identity(HostLaunch.PodUser user, Optional<UidSlots.Slot> slot) {
+    }
 
     ProcessSandboxDriver(DriverContext context) {
-        this.podsDir = context.dataDir().resolve("pods");
+        this(context, ProcFs.SYSTEM, System.getenv(), tool("setsid"), tool("setpriv"), Path.of("/etc/passwd"));
+    }
+
+    ProcessSandboxDriver(DriverContext context, ProcessTable procs, Map<String, String> inheritedEnv, Optional<Path> setsid,
+                         Optional<Path> setpriv, Path passwd) {
+        this.procs = procs;
+        this.inheritedEnv = Map.copyOf(inheritedEnv);
+        this.setsid = setsid;
+        this.setpriv = setpriv;
+        this.settings = ProcessDriverSettings.from(context.options(), procs.selfUid() == 0);
+        this.podsDir = PodFiles.podsRoot(context.dataDir(), settings.isolation() != ProcessDriverSettings.Isolation.NONE,
+                PodFiles.FALLBACK_ROOT);
+        this.files = new PodFiles(context.dataDir().toAbsolutePath().normalize(), podsDir);
+        if (!podsDir.startsWith(context.dataDir().toAbsolutePath().normalize())) {
+            LOG.info("process driver: a parent of " + context.dataDir() + " does not let other users through, so pods "
+                    + "keep their directories in " + podsDir);
+        }
+        if (settings.isolation() != ProcessDriverSettings.Isolation.NONE && setpriv.isEmpty()) {
+            throw new SandboxException("the process driver runs hosts as unprivileged users with setpriv, which is not "
+                    + "installed (looked in " + TOOL_DIRS + "); install util-linux");
+        }
+        this.slots = settings.isolation() == ProcessDriverSettings.Isolation.POD_UIDS
+                ? Optional.of(new UidSlots(settings.uidBase(), settings.uidCount(), settings.uidLocks(), procs))
+                : Optional.empty();
+        this.sharedUser = settings.isolation() == ProcessDriverSettings.Isolation.SHARED_USER
+                ? Optional.of(Accounts.resolve(settings.user(), passwd))
+                : Optional.empty();
+        try {
+            if (settings.isolation() == ProcessDriverSettings.Isolation.NONE) {
+                files.closeDataDir();
+                LOG.warning("process driver: " + NOT_ISOLATED);
+            } else {
+                files.protectDataDir();
+            }
+        } catch (IOException e) {
+            throw new SandboxException("cannot set the permissions of " + context.dataDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Optional<Path> tool(String name) {
+        return TOOL_DIRS.stream().map(d -> Path.of(d, name)).filter(Files::isExecutable).findFirst();
     }
 
     @Override
@@ -50,41 +123,86 @@ final class ProcessSandboxDriver implements SandboxDriver {
 
     @Override
     public Pod start(PodSpec spec, PodListener listener) {
-        ProcessBuilder pb = new ProcessBuilder(spec.command());
-        Map<String, String> env = pb.environment();
-        String path = env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
-        String lang = env.getOrDefault("LANG", "C.UTF-8");
-        env.clear();
-        env.put("PATH", path);
-        env.put("LANG", lang);
-        env.put("HOME", spec.workDir().toString());
-        env.put("TMPDIR", spec.workDir().toString());
-        env.putAll(spec.env());
-        pb.directory(spec.workDir().toFile());
+        if (settings.isolation() != ProcessDriverSettings.Isolation.NONE) {
+            requireReadableByPods(spec);
+        }
+        Optional<UidSlots.Slot> slot = slots.map(UidSlots::acquire);
+        Optional<HostLaunch.PodUser> user = slot.map(s -> new HostLaunch.PodUser(s.uid(), s.uid())).or(() -> sharedUser);
+        // an isolated pod's scratch dir is always inside its own pod directory, which it can reach
+        Path workDir = user.isPresent() ? files.podDir(spec.podId()).resolve("work") : spec.workDir();
+        HostLaunch launch;
         Process p;
         try {
-            Files.createDirectories(spec.workDir());
+            if (user.isPresent()) {
+                files.protectDataDir();
+                files.preparePod(spec.podId(), workDir, user.get());
+            } else {
+                Files.createDirectories(workDir);
+            }
+            launch = HostLaunch.of(spec, workDir, user, setsid, setpriv, inheritedEnv);
+            ProcessBuilder pb = new ProcessBuilder(launch.argv());
+            pb.environment().clear();
+            pb.environment().putAll(launch.env());
+            pb.directory(workDir.toFile());
             p = pb.start();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            slot.ifPresent(UidSlots.Slot::close);
             throw new SandboxException("cannot start the " + spec.runtime() + " host with " + String.join(" ", spec.command())
                     + ": " + e.getMessage() + " (is the runtime's program installed? see distribution/setup.sh)", e);
         }
+        user.ifPresent(u -> identities.put(spec.podId(), new Identity(u, slot)));
+        handOver(spec.podId(), p, launch.secret());
+        int uid = user.map(HostLaunch.PodUser::uid).orElseGet(procs::selfUid);
+        Optional<ProcessRecord> started = procs.read(p.pid());
         try {
-            Files.createDirectories(podsDir.resolve(spec.podId()));
-            Files.writeString(podsDir.resolve(spec.podId()).resolve("pid"), p.pid() + " "
-                    + p.info().startInstant().map(Object::toString).orElse(""));
+            if (started.isPresent()) {
+                files.writePidFile(spec.podId(), PidFile.of(started.get(), launch.argv(), launch.hostStart(), uid).format());
+            }
         } catch (IOException e) {
             LOG.warning("cannot record pid of pod " + spec.podId() + ": " + e.getMessage());
         }
-        ProcessPod pod = new ProcessPod(spec.podId(), p, podsDir.resolve(spec.podId()));
+        ProcessPod pod = new ProcessPod(spec.podId(), p, files.podDir(spec.podId()));
         pods.put(spec.podId(), pod);
         pump(spec.podId(), p.getInputStream(), false, listener);
         pump(spec.podId(), p.getErrorStream(), true, listener);
         p.onExit().thenRun(() -> {
             pods.remove(spec.podId());
+            Identity gone = identities.remove(spec.podId());
+            if (gone != null) {
+                gone.slot().ifPresent(UidSlots.Slot::close);
+            }
             pod.exited.complete(p.exitValue());
         });
         return pod;
+    }
+
+    /** Fails a start whose host program or files a pod uid could not read (checked once per command). */
+    private void requireReadableByPods(PodSpec spec) {
+        Optional<Path> unreadable = readableCommands.computeIfAbsent(spec.command(), PodFiles::unreadableByOthers);
+        if (unreadable.isPresent()) {
+            readableCommands.remove(spec.command()); // checked again once fixed
+            throw new SandboxException("cannot start the " + spec.runtime() + " host: it runs as an unprivileged user, "
+                    + "which cannot read " + unreadable.get() + "; make it readable by others and every parent directory "
+                    + "passable (chmod o+rx), e.g. install Nest under /opt as distribution/setup.sh does");
+        }
+    }
+
+    /**
+     * Writes the secret as the first line of the host's standard input and keeps the pipe open: the host reads
+     * the secret from it and exits when it ends, that is when Nest is gone.
+     */
+    private static void handOver(String podId, Process p, Optional<String> secret) {
+        if (secret.isEmpty()) {
+            return;
+        }
+        try {
+            OutputStream in = p.getOutputStream();
+            in.write((secret.get() + "\n").getBytes(StandardCharsets.UTF_8));
+            in.flush();
+        } catch (IOException e) {
+            // the host exited at once; its exit (and output) is reported through onExit
+            LOG.fine("cannot hand the secret to pod " + podId + ": " + e.getMessage());
+        }
     }
 
     private static void pump(String podId, InputStream stream, boolean stderr, PodListener listener) {
@@ -113,52 +231,59 @@ final class ProcessSandboxDriver implements SandboxDriver {
 
     @Override
     public DriverHealth health() {
-        return DriverHealth.ok(pods.size() + " host processes");
+        String n = pods.size() + " host processes";
+        return switch (settings.isolation()) {
+            case POD_UIDS -> DriverHealth.ok(n + ", each as its own unprivileged uid (from " + settings.uidBase() + ")");
+            case SHARED_USER -> DriverHealth.ok(n + " as user " + settings.user() + " (isolated from Nest, not from "
+                    + "each other: set " + ProcessDriverSettings.PREFIX + "uid-base for one uid per pod)");
+            case NONE -> DriverHealth.ok(n + "; WARNING: " + NOT_ISOLATED);
+        };
     }
 
+    /**
+     * Stops the hosts that an earlier run left behind: each pod directory's recorded process, if it is still that
+     * process ({@link PidFile#matches}); then, with one uid per pod, everything that runs as a pod uid that no live
+     * Nest holds. Returns how many recorded hosts were stopped.
+     */
     @Override
     public int removeOrphans(String nodeId) {
-        if (!Files.isDirectory(podsDir)) {
-            return 0;
-        }
         int removed = 0;
-        try (Stream<Path> s = Files.list(podsDir)) {
-            for (Path dir : s.toList()) {
-                if (pods.containsKey(dir.getFileName().toString())) {
-                    continue;
+        if (Files.isDirectory(podsDir)) {
+            try (Stream<Path> s = Files.list(podsDir)) {
+                for (Path dir : s.toList()) {
+                    if (pods.containsKey(dir.getFileName().toString())) {
+                        continue;
+                    }
+                    Optional<ProcessRecord> live = recorded(dir.resolve("pid"));
+                    if (live.isPresent()) {
+                        ProcessHandle.of(live.get().pid()).ifPresent(h -> h.descendants().forEach(d -> procs.kill(d.pid())));
+                        procs.kill(live.get().pid());
+                        removed++;
+                    }
+                    deleteQuietly(dir);
                 }
-                Optional<ProcessHandle> h = recorded(dir.resolve("pid"));
-                if (h.isPresent() && h.get().isAlive()) {
-                    h.get().descendants().forEach(ProcessHandle::destroyForcibly);
-                    h.get().destroyForcibly();
-                    removed++;
-                }
-                deleteQuietly(dir);
+            } catch (IOException e) {
+                LOG.warning("cannot scan " + podsDir + " for orphaned hosts: " + e.getMessage());
             }
-        } catch (IOException e) {
-            LOG.warning("cannot scan " + podsDir + " for orphaned hosts: " + e.getMessage());
+        }
+        int uids = slots.map(UidSlots::sweep).orElse(0);
+        if (uids > 0) {
+            LOG.info("process driver: stopped the processes of " + uids + " pod uids that no running Nest holds");
         }
         return removed;
     }
 
-    /** The process recorded in a pid file, if it is still the same process (same start time). */
-    private static Optional<ProcessHandle> recorded(Path pidFile) {
+    /** The live process a pid file recorded, if the file is valid and the process is still that one. */
+    private Optional<ProcessRecord> recorded(Path pidFile) {
         try {
-            String[] parts = Files.readString(pidFile).trim().split(" ", 2);
-            Optional<ProcessHandle> h = ProcessHandle.of(Long.parseLong(parts[0]));
-            if (h.isPresent() && parts.length == 2) {
-                String started = h.get().info().startInstant().map(Object::toString).orElse("");
-                if (!started.equals(parts[1])) {
-                    return Optional.empty();
-                }
-            }
-            return h;
+            Optional<PidFile> f = PidFile.parse(Files.readString(pidFile));
+            return f.flatMap(r -> procs.read(r.pid()).filter(r::matches));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
     }
 
-    private static void deleteQuietly(Path dir) {
+    static void deleteQuietly(Path dir) {
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException | java.io.UncheckedIOException ignored) {
@@ -166,9 +291,26 @@ final class ProcessSandboxDriver implements SandboxDriver {
         }
     }
 
+    /**
+     * Where the pod sees {@code hostPath}: the path itself when pods run as Nest's user; otherwise the pod's own
+     * read-only view of that code version, created here on first use ({@link PodFiles#codeView}).
+     *
+     * @throws SandboxException when the pod is not running or the view cannot be created
+     */
     @Override
     public String pathInPod(PodSpec spec, Path hostPath) {
-        return hostPath.toAbsolutePath().toString();
+        if (settings.isolation() == ProcessDriverSettings.Isolation.NONE) {
+            return hostPath.toAbsolutePath().toString();
+        }
+        Identity id = identities.get(spec.podId());
+        if (id == null) {
+            throw new SandboxException("pod " + spec.podId() + " is not running on this node");
+        }
+        try {
+            return files.codeView(spec.podId(), hostPath, id.user()).toString();
+        } catch (IOException e) {
+            throw new SandboxException("cannot give pod " + spec.podId() + " read access to " + hostPath + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

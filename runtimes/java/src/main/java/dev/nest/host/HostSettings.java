@@ -1,6 +1,11 @@
 package dev.nest.host;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +46,49 @@ public record HostSettings(String address, int port, String secret, String podId
     /** The same settings with framed log lines going to {@code out} and {@code err}. */
     public HostSettings withLogSinks(PrintStream out, PrintStream err) {
         return new HostSettings(address, port, secret, podId, preload, out, err);
+    }
+
+    /** The variable that says the secret comes on standard input (runtimes/CONTRACT.md). */
+    public static final String SECRET_STDIN = "NEST_HOST_SECRET_STDIN";
+
+    /** Whether {@code env} says the secret comes as the first line of standard input. */
+    public static boolean secretOnStdin(Map<String, String> env) {
+        return "1".equals(env.get(SECRET_STDIN));
+    }
+
+    /**
+     * Settings from the environment, with the secret read from {@code stdin} when {@code NEST_HOST_SECRET_STDIN}
+     * is {@code 1}: the first line, read byte by byte so that nothing after it is consumed (the rest of the stream
+     * is the host's link to the node agent, see {@link JavaHost}).
+     *
+     * @throws IllegalArgumentException when a required variable is missing or invalid, or stdin ends before a line
+     */
+    public static HostSettings fromEnv(Map<String, String> env, InputStream stdin) {
+        if (!secretOnStdin(env)) {
+            return fromEnv(env);
+        }
+        String secret;
+        try {
+            secret = readLine(stdin);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the secret from stdin", e);
+        }
+        if (secret.isEmpty()) throw new IllegalArgumentException(SECRET_STDIN + " is set but stdin held no secret line");
+        Map<String, String> withSecret = new java.util.HashMap<>(env);
+        withSecret.put("NEST_HOST_SECRET", secret);
+        return fromEnv(withSecret);
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) >= 0 && b != '\n') {
+            if (line.size() > 4096) return "";
+            line.write(b);
+        }
+        if (b < 0) return "";
+        String s = line.toString(StandardCharsets.UTF_8);
+        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
     }
 
     /**

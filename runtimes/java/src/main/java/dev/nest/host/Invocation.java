@@ -19,7 +19,7 @@ final class Invocation implements Context, Logger {
     static final byte[] WARN = {'w', 'a', 'r', 'n'};
     static final byte[] ERROR = {'e', 'r', 'r', 'o', 'r'};
 
-    private final Sandbox sandbox;
+    private final Instance instance;
     private final String id;
     private final long deadline;
     private final PrintStream out;
@@ -32,8 +32,8 @@ final class Invocation implements Context, Logger {
     private byte[] errBuf;
     private int errLen;
 
-    Invocation(Sandbox sandbox, String id, long deadline, PrintStream out, PrintStream err) {
-        this.sandbox = sandbox;
+    Invocation(Instance instance, String id, long deadline, PrintStream out, PrintStream err) {
+        this.instance = instance;
         this.id = id;
         this.deadline = deadline;
         this.out = out;
@@ -44,12 +44,12 @@ final class Invocation implements Context, Logger {
 
     @Override
     public String functionName() {
-        return sandbox.function;
+        return instance.function;
     }
 
     @Override
     public String functionVersion() {
-        return sandbox.version;
+        return instance.version;
     }
 
     @Override
@@ -64,7 +64,7 @@ final class Invocation implements Context, Logger {
 
     @Override
     public int memoryLimitMb() {
-        return sandbox.memoryMb;
+        return instance.memoryMb;
     }
 
     @Override
@@ -74,12 +74,12 @@ final class Invocation implements Context, Logger {
 
     @Override
     public Map<String, String> env() {
-        return sandbox.env;
+        return instance.env;
     }
 
     @Override
     public String toString() {
-        return "Context[" + sandbox.function + "@" + sandbox.version + ", invocation " + id + "]";
+        return "Context[" + instance.function + "@" + instance.version + ", invocation " + id + "]";
     }
 
     // ------------------------------------------------------------------ Logger
@@ -143,7 +143,7 @@ final class Invocation implements Context, Logger {
     private byte[] prefix() {
         byte[] p = prefix;
         if (p == null) {
-            p = (id + "\t" + sandbox.id + "\t").getBytes(StandardCharsets.UTF_8);
+            p = (id + "\t" + instance.id + "\t").getBytes(StandardCharsets.UTF_8);
             prefix = p;
         }
         return p;

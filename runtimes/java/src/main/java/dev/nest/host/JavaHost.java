@@ -34,7 +34,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The Java runtime host: speaks {@code runtimes/CONTRACT.md} over HTTP/1.1 and runs Java functions, each
- * version in its own class loader (a sandbox).
+ * version in its own class loader (an instance).
  *
  * <p>{@link #main} reads its settings from the environment; {@link #start} runs a host in-process.
  */
@@ -50,7 +50,7 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
     private final PrintStream err;
     private final HttpServer server;
     private final ExecutorService executor;
-    private final ConcurrentHashMap<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Instance> instances = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Boolean> loading = new ConcurrentHashMap<>();
     private final AtomicLong localIds = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -71,12 +71,17 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         this.executor = executor;
     }
 
-    /** Runs a host from {@code NEST_HOST_*} environment variables; exits non-zero if it cannot start. */
+    /**
+     * Runs a host from {@code NEST_HOST_*} environment variables (and the secret from stdin when
+     * {@code NEST_HOST_SECRET_STDIN=1}, in which case the end of stdin ends the host); exits non-zero if it cannot
+     * start.
+     */
     public static void main(String[] args) {
         HostSettings settings;
+        boolean stdinLink = HostSettings.secretOnStdin(System.getenv());
         try {
-            settings = HostSettings.fromEnv(System.getenv());
-        } catch (IllegalArgumentException e) {
+            settings = HostSettings.fromEnv(System.getenv(), System.in);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
             System.err.println("nest java host: " + e.getMessage());
             System.exit(2);
             return;
@@ -91,10 +96,34 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(new Task(Task.SHUTDOWN, host), "nest-host-shutdown"));
+        if (stdinLink) {
+            exitWhenClosed(System.in, () -> {
+                LogRouter.rawErr().println("nest java host: stdin closed: the node agent is gone; exiting");
+                Runtime.getRuntime().halt(0);
+            });
+        }
         StringBuilder line = new StringBuilder("nest java host listening on ").append(settings.address())
                 .append(':').append(host.port());
         if (!settings.podId().isEmpty()) line.append(" (pod ").append(settings.podId()).append(')');
         LogRouter.rawOut().println(line);
+    }
+
+    /**
+     * Starts a daemon thread that reads {@code link} to its end and then runs {@code onEnd}: the node agent holds
+     * the other end of the host's stdin, so its end means the agent died and nobody is left to call this host.
+     */
+    static Thread exitWhenClosed(java.io.InputStream link, Runnable onEnd) {
+        return Thread.ofPlatform().daemon().name("nest-host-stdin").start(() -> {
+            byte[] buf = new byte[256];
+            try {
+                while (link.read(buf) >= 0) {
+                    // anything after the secret line is ignored
+                }
+            } catch (IOException ignored) {
+                // a broken pipe is an end too
+            }
+            onEnd.run();
+        });
     }
 
     /**
@@ -136,7 +165,7 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
 
     /**
      * Stops: refuses new invocations, waits up to 5 s for in-flight ones, stops the server and closes the
-     * sandboxes' class loaders.
+     * instances' class loaders.
      */
     @Override
     public void close() {
@@ -153,8 +182,8 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         }
         server.stop(0);
         executor.shutdown();
-        for (String id : new ArrayList<>(sandboxes.keySet())) {
-            Sandbox s = sandboxes.remove(id);
+        for (String id : new ArrayList<>(instances.keySet())) {
+            Instance s = instances.remove(id);
             if (s != null) s.unload(0);
         }
     }
@@ -316,8 +345,8 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         mem.put("rssBytes", rss(rt.totalMemory()));
         mem.put("heapUsedBytes", heapUsed);
         m.put("memory", mem);
-        List<Object> list = new ArrayList<>(sandboxes.size());
-        for (Sandbox s : sandboxes.values()) {
+        List<Object> list = new ArrayList<>(instances.size());
+        for (Instance s : instances.values()) {
             Map<String, Object> sm = new LinkedHashMap<>(6);
             sm.put("id", s.id);
             sm.put("function", s.function);
@@ -325,7 +354,7 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
             sm.put("inFlight", s.inFlight());
             list.add(sm);
         }
-        m.put("sandboxes", list);
+        m.put("instances", list);
         return m;
     }
 
@@ -449,25 +478,25 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
             if (limits.get("timeoutMs") instanceof Number n) timeoutMs = n.longValue();
         }
 
-        if (sandboxes.containsKey(id) || loading.putIfAbsent(id, Boolean.TRUE) != null) {
-            error(ex, 409, "bad-request", "already loaded", "sandbox " + id + " is already loaded; unload it first");
+        if (instances.containsKey(id) || loading.putIfAbsent(id, Boolean.TRUE) != null) {
+            error(ex, 409, "bad-request", "already loaded", "instance " + id + " is already loaded; unload it first");
             return;
         }
         try {
-            if (sandboxes.containsKey(id)) {
+            if (instances.containsKey(id)) {
                 error(ex, 409, "bad-request", "already loaded",
-                        "sandbox " + id + " is already loaded; unload it first");
+                        "instance " + id + " is already loaded; unload it first");
                 return;
             }
-            Sandbox s;
+            Instance s;
             try {
-                s = Sandbox.load(id, function == null ? "" : function, version == null ? "" : version, dir, handler,
+                s = Instance.load(id, function == null ? "" : function, version == null ? "" : version, dir, handler,
                         Collections.unmodifiableMap(env), memoryMb, timeoutMs);
-            } catch (Sandbox.LoadException e) {
+            } catch (Instance.LoadException e) {
                 error(ex, 422, "load-failed", "load failed", e.getMessage());
                 return;
             }
-            sandboxes.put(id, s);
+            instances.put(id, s);
             Map<String, Object> timings = new LinkedHashMap<>(4);
             timings.put("loadMs", s.loadMs);
             timings.put("initMs", s.initMs);
@@ -484,9 +513,9 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         Map<?, ?> req = jsonBody(ex);
         if (req == null) return;
         String id = text(req, "id");
-        Sandbox s = id == null ? null : sandboxes.remove(id);
+        Instance s = id == null ? null : instances.remove(id);
         if (s == null) {
-            error(ex, 404, "not-loaded", "not loaded", "sandbox " + id + " is not loaded");
+            error(ex, 404, "not-loaded", "not loaded", "instance " + id + " is not loaded");
             return;
         }
         s.unload(DRAIN_MILLIS);
@@ -501,13 +530,13 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         int slash = rawPath.indexOf('/', 8);
         String id = slash < 0 ? rawPath.substring(8) : rawPath.substring(8, slash);
         String rest = slash < 0 ? "/" : rawPath.substring(slash);
-        Sandbox sb = sandboxes.get(id);
+        Instance sb = instances.get(id);
         if (stopping) {
-            error(ex, 503, "not-loaded", "shutting down", "the host is stopping; sandbox " + id + " takes no more invocations");
+            error(ex, 503, "not-loaded", "shutting down", "the host is stopping; instance " + id + " takes no more invocations");
             return;
         }
         if (sb == null || !sb.acquire()) {
-            error(ex, 404, "not-loaded", "not loaded", "sandbox " + id + " is not loaded in this host");
+            error(ex, 404, "not-loaded", "not loaded", "instance " + id + " is not loaded in this host");
             return;
         }
         begin();
@@ -519,7 +548,7 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         }
     }
 
-    private void invoke(HttpExchange ex, Sandbox sb, String method, String rest) throws IOException {
+    private void invoke(HttpExchange ex, Instance sb, String method, String rest) throws IOException {
         byte[] raw = ex.getRequestBody().readAllBytes();
         Headers rh = ex.getRequestHeaders();
 

@@ -65,7 +65,7 @@ final class LogRouter extends OutputStream {
 
     /**
      * Writes one framed line {@code \u001eNEST\t<prefix><level>\t<text>\n} as a single write, where
-     * {@code prefix} is {@code <invocationId>\t<sandboxId>\t} in UTF-8. A trailing {@code \r} is dropped.
+     * {@code prefix} is {@code <invocationId>\t<instanceId>\t} in UTF-8. A trailing {@code \r} is dropped.
      */
     static void frame(PrintStream sink, byte[] prefix, byte[] level, byte[] text, int off, int len) {
         if (len > 0 && text[off + len - 1] == '\r') len--;

@@ -24,7 +24,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /** One loaded function version: its class loader, its handler and its in-flight invocations. */
-final class Sandbox {
+final class Instance {
 
     /** The handler signatures accepted, in the order they are looked for. */
     static final String SIGNATURES = "handle(Map<String,Object>, Context), handle(HttpEvent, Context), "
@@ -66,7 +66,7 @@ final class Sandbox {
     final Map<String, String> env;
     final int memoryMb;
     final long timeoutMs;
-    final SandboxClassLoader loader;
+    final InstanceClassLoader loader;
     final int kind;
     private final Object target;
     private final Method method;
@@ -78,8 +78,8 @@ final class Sandbox {
     private int inFlight;
     private boolean closed;
 
-    private Sandbox(String id, String function, String version, Map<String, String> env, int memoryMb,
-            long timeoutMs, SandboxClassLoader loader, int kind, Object target, Method method) {
+    private Instance(String id, String function, String version, Map<String, String> env, int memoryMb,
+            long timeoutMs, InstanceClassLoader loader, int kind, Object target, Method method) {
         this.id = id;
         this.function = function;
         this.version = version;
@@ -93,7 +93,7 @@ final class Sandbox {
     }
 
     /** Loads {@code handlerClass} from {@code codeDir} and runs its initialisation. */
-    static Sandbox load(String id, String function, String version, Path codeDir, String handlerClass,
+    static Instance load(String id, String function, String version, Path codeDir, String handlerClass,
             Map<String, String> env, int memoryMb, long timeoutMs) throws LoadException {
         long t0 = System.nanoTime();
         if (!Files.isDirectory(codeDir)) {
@@ -106,7 +106,7 @@ final class Sandbox {
         } catch (MalformedURLException e) {
             throw new LoadException("cannot use codeDir " + codeDir + ": " + e.getMessage());
         }
-        SandboxClassLoader loader = new SandboxClassLoader(urls);
+        InstanceClassLoader loader = new InstanceClassLoader(urls);
         boolean ok = false;
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
@@ -199,7 +199,7 @@ final class Sandbox {
             }
             long t2 = System.nanoTime();
 
-            Sandbox s = new Sandbox(id, function, version, env, memoryMb, timeoutMs, loader, kind, target, method);
+            Instance s = new Instance(id, function, version, env, memoryMb, timeoutMs, loader, kind, target, method);
             s.loadMs = millis(t1 - t0);
             s.initMs = millis(t2 - t1);
             ok = true;
@@ -295,7 +295,7 @@ final class Sandbox {
         return kind == STRING_CONTEXT || kind == STRING;
     }
 
-    /** Registers an invocation; false once the sandbox is being unloaded. */
+    /** Registers an invocation; false once the instance is being unloaded. */
     boolean acquire() {
         lock.lock();
         try {
@@ -351,18 +351,18 @@ final class Sandbox {
     }
 
     /**
-     * A sandbox's class loader: the JDK (platform loader) as parent, the code dir's roots, and the host's own
+     * An instance's class loader: the JDK (platform loader) as parent, the code dir's roots, and the host's own
      * {@code dev.nest.fn} API types so that the function and the host share them. Nothing else of the host's
      * classpath is visible.
      */
-    static final class SandboxClassLoader extends URLClassLoader {
+    static final class InstanceClassLoader extends URLClassLoader {
         static {
             ClassLoader.registerAsParallelCapable();
         }
 
         private static final ClassLoader API = Context.class.getClassLoader();
 
-        SandboxClassLoader(URL[] urls) {
+        InstanceClassLoader(URL[] urls) {
             // unnamed: a named loader would prefix every stack frame of the function with its name
             super(urls, ClassLoader.getPlatformClassLoader());
         }
