@@ -74,7 +74,7 @@ public final class AuthFilter implements Filter {
                     throw new NotAuthenticatedException("the " + peers.headerName() + " header is not this cluster's "
                             + "peer credential: the nodes of a cluster must share it");
                 }
-                req.context().register(AuthFilter.class, new Peer());
+                req.context().register(Peer.class, new Peer());
                 chain.proceed();
                 return;
             }
