@@ -186,6 +186,12 @@ final class ClientConnection implements EventLoop.IoHandler {
         }
     }
 
+    /** {@link #respondError(int, String, String, String)} with one more header ({@code www-authenticate}). */
+    void respondError(int status, String error, String detail, String invocationId, String header, String value) {
+        byte[] body = new ErrorResponse(status, error, detail, invocationId).body();
+        respond(status, List.of(), "application/json", body, "x-nest-invocation-id", invocationId, header, value);
+    }
+
     private void flush() throws IOException {
         if (out == null) {
             return;
