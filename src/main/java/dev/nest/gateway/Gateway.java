@@ -47,7 +47,9 @@ import java.util.logging.Logger;
  *
  * <p>A function whose spec says {@code auth: token} is invoked only for a caller that {@link InvokeAuth} lets
  * through (the {@code Authorization} header): 401 with {@code WWW-Authenticate: Bearer realm="nest"}, or 403,
- * otherwise. Its {@code Authorization} header is then removed before the request reaches the function (a peer
+ * otherwise. Both carry {@code x-nest-auth: token}, which a
+ * function's own answer cannot (the gateway drops its {@code x-nest-*} headers), so that a client may send its token
+ * again to this function without sending it to every function. The {@code Authorization} header is removed before the request reaches the function (a peer
  * gateway the call is forwarded to gets it, and checks it again). A public function takes no part of this: no header
  * lookup, no call.
  *
@@ -255,10 +257,12 @@ public final class Gateway implements AutoCloseable {
             auth.check(header(c.request, "authorization"), id.namespace());
             return true;
         } catch (NestException e) {
+            // x-nest-auth cannot come from a function (their x-nest-* headers are dropped): clients may trust it
             if (e.status() == 401) {
-                c.respondError(401, e.error(), e.detail(), invocationId, "www-authenticate", InvokeAuth.CHALLENGE);
+                c.respondError(401, e.error(), e.detail(), invocationId, "www-authenticate", InvokeAuth.CHALLENGE,
+                        InvokeAuth.REQUIRED_HEADER, "token");
             } else {
-                c.respondError(e.status(), e.error(), e.detail(), invocationId);
+                c.respondError(e.status(), e.error(), e.detail(), invocationId, InvokeAuth.REQUIRED_HEADER, "token");
             }
             return false;
         } catch (RuntimeException e) {

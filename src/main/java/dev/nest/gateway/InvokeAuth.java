@@ -15,6 +15,11 @@ import java.util.Optional;
 public interface InvokeAuth {
     /** The {@code WWW-Authenticate} value the gateway sends with a 401. */
     String CHALLENGE = "Bearer realm=\"nest\"";
+    /**
+     * The header ({@code x-nest-auth: token}) of the gateway's 401 and 403 for a token function: the function needs
+     * a Nest token. Functions cannot set it, so a client may trust it before sending its token again.
+     */
+    String REQUIRED_HEADER = "x-nest-auth";
 
     /**
      * A node that was not given a way to check tokens: every call to a token function is refused (503), never

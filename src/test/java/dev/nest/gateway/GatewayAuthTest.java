@@ -114,6 +114,7 @@ class GatewayAuthTest {
         assertEquals(status, r.status(), why);
         assertEquals(status == 401 ? Optional.of("Bearer realm=\"nest\"") : Optional.empty(), r.header("www-authenticate"));
         assertEquals(status == 401 ? "unauthorized" : "forbidden", Json.tree(r.body(), "error").path("error").asText());
+        assertEquals(Optional.of("token"), r.header("x-nest-auth"), "the gateway says that the function needs a token");
         assertFalse(r.header("x-nest-invocation-id").isEmpty(), "an error carries the invocation id");
         assertEquals(0, leases.acquired.get(), "no instance is taken for a refused call");
         assertEquals(0, host.connections.get());
@@ -147,6 +148,15 @@ class GatewayAuthTest {
             assertEquals(200, call("/ns/team-a/fn/closed", "authorization: Bearer good-a").status());
             assertEquals("Bearer good-a", peer.take().headers().get("authorization"));
         }
+    }
+
+    @Test
+    void aPublicFunctionCannotClaimToNeedAToken() throws Exception {
+        host.handler = FakeHost.answer(401, "give me your token", "www-authenticate", "Bearer realm=\"nest\"",
+                "x-nest-auth", "token");
+        RawClient.Response r = call("/ns/team-a/fn/open");
+        assertEquals(401, r.status());
+        assertEquals(Optional.empty(), r.header("x-nest-auth"));
     }
 
     @Test
