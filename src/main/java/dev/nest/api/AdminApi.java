@@ -1,10 +1,14 @@
 package dev.nest.api;
 
+import dev.nest.auth.Authorizer;
+import dev.nest.auth.PeerCredential;
+import dev.nest.auth.TokenStore;
 import dev.nest.cluster.Cluster;
 import dev.nest.deploy.Deployer;
 import dev.nest.deploy.FunctionFiles;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRegistry;
+import dev.nest.load.ClusterLoad;
 import dev.nest.metrics.NodeMetrics;
 import dev.nest.pool.PoolStatus;
 import dev.nest.runtime.RuntimeRegistry;
@@ -16,15 +20,18 @@ import dev.nest.sidecar.NodeAgent;
 import dev.nest.spi.DriverHealth;
 import dev.nest.store.NodeStore;
 import io.helidon.webserver.http.HttpRouting;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * The admin API, {@code /api/v1}: functions (list, get, create, update, delete), versions, rollback, code
- * packages, instances, invocations, logs, runtimes, the cluster and nodes, warm pools; plus {@code GET /health} and
- * {@code GET /metrics} (Prometheus text). One route class per resource; this class only composes them, in the
- * order of {@link AdminRoutes#table()}, and the catch-all 404s come last.
+ * packages, instances, invocations, logs, runtimes, warm pools, the cluster's load, the cluster and nodes, tokens;
+ * plus {@code GET /health}, {@code GET /health/ready} and {@code GET /metrics} (Prometheus text). One route class
+ * per resource; this class only composes them, in the order of {@link AdminRoutes#table()}, and the catch-all
+ * 404s come last. Every route but the health probes needs a token: install {@link #filter} on the same routing.
  * Functions are addressed by name with {@code ?namespace=} (default {@code default}).
  * Every error is a JSON {@code {"error", "detail"}} through {@link Errors} (registered by the caller).
  * Handlers run on Helidon's request threads; the components they call are thread-safe.
@@ -34,14 +41,14 @@ public final class AdminApi {
 
     public AdminApi(FunctionRegistry registry, Deployer deployer, FunctionFiles files, NodeAgent agent, NodeStore store,
                     Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
-                    NodeMetrics metrics) {
+                    NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock) {
         this(registry, deployer, files::problems, node(agent), store, cluster(cluster), runtimes,
-                scaling(scaler, scheduler), publicUrl, metrics::render);
+                scaling(scaler, scheduler), publicUrl, metrics::render, load, wake, tokens, clock);
     }
 
     AdminApi(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, NodeStore store,
              ClusterView cluster, RuntimeRegistry runtimes, ScalingView scaling, String publicUrl,
-             Supplier<String> metrics) {
+             Supplier<String> metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock) {
         FunctionViews views = new FunctionViews(publicUrl, node, files);
         this.resources = List.of(
                 new HealthRoutes(node, cluster, metrics),
@@ -53,8 +60,18 @@ public final class AdminApi {
                 new InstanceRoutes(node),
                 new RuntimeRoutes(runtimes),
                 new PoolRoutes(node, runtimes),
+                new LoadRoutes(load, wake),
                 new ClusterRoutes(cluster),
+                new TokenRoutes(tokens, clock),
                 new NotFoundRoutes());
+    }
+
+    /**
+     * The filter that authenticates and authorizes every request by {@link AdminRoutes#table()}: add it to the
+     * routing before the routes ({@code routing.addFilter(AdminApi.filter(...))}).
+     */
+    public static AuthFilter filter(Authorizer authorizer, PeerCredential peers) {
+        return new AuthFilter(authorizer, AdminRoutes.access(), peers);
     }
 
     /** Registers every route of the admin API, the catch-all 404s last. */

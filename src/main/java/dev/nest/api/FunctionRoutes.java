@@ -2,6 +2,7 @@ package dev.nest.api;
 
 import static dev.nest.api.AdminRoutes.PREFIX;
 
+import dev.nest.auth.Action;
 import dev.nest.common.NestException;
 import dev.nest.deploy.Deployer;
 import dev.nest.deploy.FileProblem;
@@ -18,7 +19,8 @@ import java.util.TreeMap;
 
 /**
  * {@code /api/v1/functions[/{name}]}: list, create, get, update (a new version with a new spec, and new code when
- * a digest is given) and delete. Functions broken in their config file are listed with their error.
+ * a digest is given) and delete. Functions broken in their config file are listed with their error. The list shows
+ * only the namespaces the caller's token covers; a create or update checks the namespace its spec names.
  */
 final class FunctionRoutes implements ResourceRoutes {
     private final FunctionRegistry registry;
@@ -53,12 +55,12 @@ final class FunctionRoutes implements ResourceRoutes {
         Optional<String> ns = req.query().first("namespace").asOptional();
         Map<String, Object> out = new TreeMap<>();
         for (FunctionRecord r : registry.all()) {
-            if (ns.isEmpty() || ns.get().equals(r.id().namespace())) {
+            if ((ns.isEmpty() || ns.get().equals(r.id().namespace())) && AuthFilter.covers(req, r.id().namespace())) {
                 out.put(r.id().toString(), views.summary(r));
             }
         }
         for (FileProblem p : files.problems()) {
-            if (ns.isEmpty() || ns.get().equals(p.namespace())) {
+            if ((ns.isEmpty() || ns.get().equals(p.namespace())) && AuthFilter.covers(req, p.namespace())) {
                 out.compute(p.namespace() + "/" + p.name(), (k, v) -> switch (v) {
                     case null -> FunctionViews.Broken.of(p);
                     case FunctionViews.Summary s -> s.withProblem(p);
@@ -86,6 +88,7 @@ final class FunctionRoutes implements ResourceRoutes {
 
     private void create(ServerRequest req, ServerResponse res) {
         DeployRequest d = DeployRequest.read(req, Optional.empty());
+        AuthFilter.check(req, Action.DEPLOY, d.spec().id().namespace());
         if (registry.get(d.spec().id()).isPresent()) {
             throw NestException.conflict("function " + d.spec().id() + " exists; deploy a new version with POST "
                     + PREFIX + "/functions/" + d.spec().id().name() + "/versions");
@@ -95,6 +98,7 @@ final class FunctionRoutes implements ResourceRoutes {
 
     private void update(ServerRequest req, ServerResponse res) {
         DeployRequest d = DeployRequest.read(req, Optional.of(Requests.function(req)));
+        AuthFilter.check(req, Action.DEPLOY, d.spec().id().namespace());
         Deployer.Deployed result = d.digest().isPresent()
                 ? deployer.deploy(d.spec(), d.digest().get(), Requests.source(req), "api")
                 : deployer.updateSpec(d.spec(), Requests.source(req));

@@ -9,7 +9,9 @@ import java.util.function.Supplier;
 
 /**
  * {@code GET /health} ({@code ready} when the sandbox driver is healthy and ZooKeeper connected, else
- * {@code degraded}; always 200 once the node is up) and {@code GET /metrics} (Prometheus text format 0.0.4).
+ * {@code degraded}; always 200 once the node is up), {@code GET /health/ready} (the same decision as 200 or 503,
+ * with no body, for load balancers and orchestrators; both open to anyone) and {@code GET /metrics} (Prometheus text
+ * format 0.0.4, for a token with role viewer or above).
  */
 final class HealthRoutes implements ResourceRoutes {
     private final LocalNode node;
@@ -38,6 +40,7 @@ final class HealthRoutes implements ResourceRoutes {
     @Override
     public void routing(HttpRouting.Builder r) {
         r.get("/health", (req, res) -> Errors.json(res, 200, health()));
+        r.get("/health/ready", (req, res) -> res.status(health().status().equals("ready") ? 200 : 503).send());
         r.get("/metrics", (req, res) -> {
             res.headers().contentType(HttpMediaType.create("text/plain; version=0.0.4; charset=utf-8"));
             res.send(metrics.get().getBytes(StandardCharsets.UTF_8));

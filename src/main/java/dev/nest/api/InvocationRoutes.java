@@ -2,6 +2,7 @@ package dev.nest.api;
 
 import static dev.nest.api.AdminRoutes.PREFIX;
 
+import dev.nest.auth.Action;
 import dev.nest.common.NestException;
 import dev.nest.function.FunctionId;
 import dev.nest.store.InvocationRecord;
@@ -16,6 +17,8 @@ import java.util.Optional;
 /**
  * {@code /api/v1/invocations[/{id}]} and {@code /api/v1/functions/{name}/logs}: this node's recent invocations
  * and log lines. Each read flushes the store's write buffer first, so an invocation that was answered is listed.
+ * The list shows only invocations of namespaces the caller's token covers (so it may hold fewer than
+ * {@code ?limit=}); one invocation is answered only when its function's namespace is covered (403 otherwise).
  */
 final class InvocationRoutes implements ResourceRoutes {
     private final NodeStore store;
@@ -55,7 +58,9 @@ final class InvocationRoutes implements ResourceRoutes {
             return f.contains("/") ? FunctionId.parse(f).toString() : FunctionId.of(ns, f).toString();
         });
         store.flush();
-        Errors.json(res, 200, new Invocations(store.invocations(fn, Requests.limit(req, 50))));
+        List<InvocationRecord> all = store.invocations(fn, Requests.limit(req, 50));
+        Errors.json(res, 200, new Invocations(all.stream()
+                .filter(r -> AuthFilter.covers(req, Requests.namespaceOf(r.function()))).toList()));
     }
 
     private void invocation(ServerRequest req, ServerResponse res) {
@@ -63,6 +68,7 @@ final class InvocationRoutes implements ResourceRoutes {
         store.flush();
         InvocationRecord r = store.invocation(id).orElseThrow(() -> NestException.notFound("invocation",
                 "no invocation " + id + " on this node"));
+        AuthFilter.check(req, Action.LOGS, Requests.namespaceOf(r.function()));
         Errors.json(res, 200, new Invocation(r, store.logs(Optional.empty(), Optional.of(id), 1000)));
     }
 

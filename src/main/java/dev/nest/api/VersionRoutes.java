@@ -3,6 +3,7 @@ package dev.nest.api;
 import static dev.nest.api.AdminRoutes.PREFIX;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.nest.auth.Action;
 import dev.nest.common.Json;
 import dev.nest.common.NestException;
 import dev.nest.deploy.Deployer;
@@ -16,7 +17,8 @@ import java.util.Optional;
 
 /**
  * {@code /api/v1/functions/{name}/versions} and {@code .../rollback}: list a function's versions, deploy a new
- * one and make it live, and return to the previously live version (or a given one).
+ * one and make it live (checking the namespace its spec names), and return to the previously live version (or a
+ * given one).
  */
 final class VersionRoutes implements ResourceRoutes {
     private final FunctionRegistry registry;
@@ -50,6 +52,7 @@ final class VersionRoutes implements ResourceRoutes {
 
     private void deploy(ServerRequest req, ServerResponse res) {
         DeployRequest d = DeployRequest.read(req, Optional.of(Requests.function(req)));
+        AuthFilter.check(req, Action.DEPLOY, d.spec().id().namespace());
         Deployer.Deployed result = deployer.deploy(d.spec(), d.requireDigest(), Requests.source(req), "api");
         Errors.json(res, 201, FunctionRoutes.deployedBody(views, result));
     }

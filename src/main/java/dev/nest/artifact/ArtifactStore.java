@@ -57,7 +57,7 @@ public final class ArtifactStore {
     private final ChunkStore chunks;
     private final CodeCache cache;
     private final ChunkUnpacker unpacker;
-    private final PeerClient peers = new PeerClient();
+    private final PeerClient peers;
     private final int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
 
     public ArtifactStore(Path root, PackageLimits limits) {
@@ -81,6 +81,16 @@ public final class ArtifactStore {
      * @throws ArtifactException 500 when {@code unpackParallelism} is below 1
      */
     public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned, int unpackParallelism) {
+        this(root, limits, cacheBytes, pinned, unpackParallelism, java.util.Map::of);
+    }
+
+    /**
+     * {@link #ArtifactStore(Path, PackageLimits, long, Supplier, int)} sending {@code peerHeaders} (the cluster's
+     * peer credential) with every fetch from a peer.
+     */
+    public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned, int unpackParallelism,
+                         Supplier<java.util.Map<String, String>> peerHeaders) {
+        this.peers = new PeerClient(peerHeaders);
         if (unpackParallelism < 1) {
             throw new ArtifactException(500, "unpack parallelism " + unpackParallelism + " is out of range; use 1 or more");
         }

@@ -114,6 +114,17 @@ class AdminApiTest {
     }
 
     @Test
+    void theReadinessProbeAnswers200Or503WithNoDetail() {
+        HttpResponse<String> ready = api.sendAsIs(HttpRequest.newBuilder(api.uri("/health/ready")).GET().build());
+        assertStatus(200, ready);
+        assertEquals("", ready.body());
+        api.cluster.state = Cluster.State.DEGRADED;
+        HttpResponse<String> notReady = api.sendAsIs(HttpRequest.newBuilder(api.uri("/health/ready")).GET().build());
+        assertStatus(503, notReady);
+        assertEquals("", notReady.body());
+    }
+
+    @Test
     void aFunctionIsCreatedReadVersionedRolledBackAndDeleted() {
         String digest = upload();
         String spec = "{\"spec\":{\"name\":\"hello\",\"runtime\":\"fake\"},\"digest\":\"" + digest + "\"}";
