@@ -23,6 +23,19 @@ public final class Fixtures {
     private Fixtures() {
     }
 
+    /** The environment variable that presets the secret of a new region's first admin token. */
+    public static final String BOOTSTRAP_ENV = "NEST_BOOTSTRAP_TOKEN";
+    private static final String BOOTSTRAP_TOKEN = dev.nest.auth.TokenSecret.generate().reveal();
+
+    /**
+     * The first admin token of the regions that tests start as processes (given to each node in
+     * {@value #BOOTSTRAP_ENV}); one per test JVM. In-process nodes cannot be given it (they read the real
+     * environment): their clients read {@code <data>/admin.token} instead ({@link Http#of}).
+     */
+    public static String bootstrapToken() {
+        return BOOTSTRAP_TOKEN;
+    }
+
     /** The project root (Maven runs the tests there; failsafe also passes it as {@code nest.home}). */
     public static Path projectRoot() {
         return Path.of(System.getProperty("nest.home", ".")).toAbsolutePath().normalize();

@@ -15,14 +15,29 @@ import java.util.Map;
  * @param env         environment visible to the function
  * @param scaling     instance bounds
  * @param queue       waiting requests when every instance is busy
+ * @param auth        who may invoke it through the gateway ({@code auth} in the spec; {@link InvocationAuth#PUBLIC}
+ *                    when the spec does not say)
  */
 public record FunctionSpec(FunctionId id, String runtime, String handler, int memoryMb, Duration timeout,
-                           int concurrency, Map<String, String> env, ScalingSpec scaling, QueueSpec queue) {
+                           int concurrency, Map<String, String> env, ScalingSpec scaling, QueueSpec queue,
+                           InvocationAuth auth) {
     public FunctionSpec {
         env = Map.copyOf(env);
+        java.util.Objects.requireNonNull(auth, "auth");
+    }
+
+    /** A spec of a {@link InvocationAuth#PUBLIC public} function. */
+    public FunctionSpec(FunctionId id, String runtime, String handler, int memoryMb, Duration timeout,
+                        int concurrency, Map<String, String> env, ScalingSpec scaling, QueueSpec queue) {
+        this(id, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, InvocationAuth.PUBLIC);
     }
 
     public FunctionSpec withId(FunctionId newId) {
-        return new FunctionSpec(newId, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue);
+        return new FunctionSpec(newId, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, auth);
+    }
+
+    /** This spec with another {@code auth}. */
+    public FunctionSpec withAuth(InvocationAuth newAuth) {
+        return new FunctionSpec(id, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, newAuth);
     }
 }
