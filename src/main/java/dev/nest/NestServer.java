@@ -3,6 +3,7 @@ package dev.nest;
 import dev.nest.api.AdminApi;
 import dev.nest.api.Errors;
 import dev.nest.artifact.ArtifactStore;
+import dev.nest.auth.Action;
 import dev.nest.auth.Authorizer;
 import dev.nest.auth.Bootstrap;
 import dev.nest.auth.PeerCredential;
@@ -176,7 +177,9 @@ public final class NestServer implements AutoCloseable {
             Gateway gateway = push(closers, Startup.listen(new Gateway(agentCatalog, agent, r -> {
                 store.record(r);
                 metrics.record(r);
-            }, config.server().maxBody(), clock, cluster.routes()), config.server(), web.port()));
+            }, config.server().maxBody(), clock, cluster.routes(),
+                    (authorization, namespace) -> authorizer.authorize(authorization, Action.INVOKE, Optional.of(namespace))),
+                    config.server(), web.port()));
             timer.mark("gateway");
             LOG.info("Nest node " + nodeId + " ready on " + url + " (driver " + driver.name() + ", ZooKeeper " + zk
                     + (config.cluster().embedded() ? " embedded" : "") + ", data " + data + "); start-up " + timer);
