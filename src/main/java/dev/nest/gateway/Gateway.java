@@ -183,6 +183,9 @@ public final class Gateway implements AutoCloseable {
         Optional<InvocationPath> invocation = InvocationPath.of(c.request.target);
         if (invocation.isPresent()) {
             invoke(c, invocation.get());
+        } else if (InvocationPath.underInvocations(c.request.target)) {
+            c.respondError(404, "function not found", "this path names no function; invoke one at /fn/{name}/... or "
+                    + "/ns/{namespace}/fn/{name}/...", null);
         } else {
             proxyToAdmin(c);
         }

@@ -31,6 +31,16 @@ record InvocationPath(String path, String query, int nameStart, int nameEnd) {
         return Optional.of(new InvocationPath(path, query, nameStart, end < 0 ? path.length() : end));
     }
 
+    /**
+     * Whether {@code target} lies where invocations live ({@code /fn}, {@code /ns}, and below) without naming one:
+     * such a target is answered 404 here, never passed to the admin server.
+     */
+    static boolean underInvocations(String target) {
+        int q = target.indexOf('?');
+        String path = q < 0 ? target : target.substring(0, q);
+        return path.equals("/fn") || path.startsWith("/fn/") || path.equals("/ns") || path.startsWith("/ns/");
+    }
+
     /** The namespace: the {@code /ns/} segment, or {@link FunctionId#DEFAULT_NAMESPACE}. */
     String namespace() {
         return path.startsWith("/ns/") ? path.substring(4, path.indexOf('/', 4)) : FunctionId.DEFAULT_NAMESPACE;
