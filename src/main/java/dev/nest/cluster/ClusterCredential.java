@@ -96,7 +96,7 @@ public final class ClusterCredential {
         if (!config.embedded()) {
             throw new ClusterException("cluster.zookeeper names an external ensemble (" + config.zookeeper() + ") but "
                     + "no cluster secret is set: set cluster.secret or cluster.secret-file in nest.yaml to the same "
-                    + "secret on every node (e.g. the output of `openssl rand -base64 32`); see docs/security-cluster.md",
+                    + "secret on every node (e.g. the output of `openssl rand -base64 32`); see docs/SECURITY.md",
                     null);
         }
         return generatedIn(dataDir);
