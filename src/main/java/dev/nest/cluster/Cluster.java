@@ -21,6 +21,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListenerBuilder;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 
@@ -186,8 +187,18 @@ public final class Cluster implements AutoCloseable {
 
     /** Starts {@code cache} and waits until it holds its whole subtree once. */
     static void primed(CuratorCache cache, String what, Duration timeout) throws Exception {
+        primed(cache, CuratorCacheListener.builder(), what, timeout);
+    }
+
+    /**
+     * Adds {@code listener} to {@code cache}, starts it and waits until it holds the whole tree.
+     *
+     * @throws IllegalStateException when the tree does not load within {@code timeout}
+     */
+    static void primed(CuratorCache cache, CuratorCacheListenerBuilder listener, String what, Duration timeout)
+            throws Exception {
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-        cache.listenable().addListener(CuratorCacheListener.builder().forInitialized(done::countDown).build());
+        cache.listenable().addListener(listener.forInitialized(done::countDown).build());
         cache.start();
         if (!done.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new IllegalStateException("the " + what + " tree did not load within " + timeout.toMillis() + " ms");
