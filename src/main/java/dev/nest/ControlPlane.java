@@ -89,8 +89,9 @@ final class ControlPlane implements AutoCloseable {
             ClusterLoad load = new ClusterLoad(self, agent::load, System::nanoTime);
             LoadReporter reporter = push(closers, new LoadReporter(self, agent::load, cluster.membership()::leaderUrl,
                     LoadReporter.http(peerHeaders)));
-            ScalerLoop scaler = push(closers, new ScalerLoop(cluster.functions(), load, sink(scheduler), Scaler.windowed(),
-                    clock));
+            // the scaler's desired counts go to the scheduler, which places them across the nodes
+            TargetSink toScheduler = TargetSink.of(scheduler::scale, scheduler::release);
+            ScalerLoop scaler = push(closers, new ScalerLoop(cluster.functions(), load, toScheduler, Scaler.windowed(), clock));
             agent.onStarved(scaler::wake);
             agent.onStarved(reporter::starved); // sent only while another node leads
             scaler.start();
@@ -146,21 +147,6 @@ final class ControlPlane implements AutoCloseable {
             @Override
             public void clearTarget(FunctionId id) {
                 agent.clearTarget(id);
-            }
-        };
-    }
-
-    /** The scaler's desired counts go to the scheduler, which places them across the nodes. */
-    private static TargetSink sink(Scheduler scheduler) {
-        return new TargetSink() {
-            @Override
-            public void setTarget(FunctionId id, int instances) {
-                scheduler.scale(id, instances);
-            }
-
-            @Override
-            public void clearTarget(FunctionId id) {
-                scheduler.release(id);
             }
         };
     }

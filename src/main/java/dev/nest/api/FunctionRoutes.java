@@ -22,21 +22,7 @@ import java.util.TreeMap;
  * a digest is given) and delete. Functions broken in their config file are listed with their error. The list shows
  * only the namespaces the caller's token covers; a create or update checks the namespace its spec names.
  */
-final class FunctionRoutes implements ResourceRoutes {
-    private final FunctionRegistry registry;
-    private final Deployer deployer;
-    private final FileProblems files;
-    private final LocalNode node;
-    private final FunctionViews views;
-
-    FunctionRoutes(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, FunctionViews views) {
-        this.registry = registry;
-        this.deployer = deployer;
-        this.files = files;
-        this.node = node;
-        this.views = views;
-    }
-
+record FunctionRoutes(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, FunctionViews views) implements ResourceRoutes {
     @Override
     public String resource() {
         return "functions";

@@ -13,17 +13,7 @@ import java.util.function.Supplier;
  * with no body, for load balancers and orchestrators; both open to anyone) and {@code GET /metrics} (Prometheus text
  * format 0.0.4, for a token with role viewer or above).
  */
-final class HealthRoutes implements ResourceRoutes {
-    private final LocalNode node;
-    private final ClusterView cluster;
-    private final Supplier<String> metrics;
-
-    HealthRoutes(LocalNode node, ClusterView cluster, Supplier<String> metrics) {
-        this.node = node;
-        this.cluster = cluster;
-        this.metrics = metrics;
-    }
-
+record HealthRoutes(LocalNode node, ClusterView cluster, Supplier<String> metrics) implements ResourceRoutes {
     /** {@code GET /health}. */
     record Health(String status, String node, Driver driver, String cluster) {
     }

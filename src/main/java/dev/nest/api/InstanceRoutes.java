@@ -8,13 +8,7 @@ import io.helidon.webserver.http.HttpRouting;
  * {@code /api/v1/instances} and {@code /api/v1/functions/{name}/instances}: the instances on this node; the first
  * shows only the namespaces the caller's token covers.
  */
-final class InstanceRoutes implements ResourceRoutes {
-    private final LocalNode node;
-
-    InstanceRoutes(LocalNode node) {
-        this.node = node;
-    }
-
+record InstanceRoutes(LocalNode node) implements ResourceRoutes {
     @Override
     public String resource() {
         return "instances";

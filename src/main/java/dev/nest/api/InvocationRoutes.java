@@ -20,13 +20,7 @@ import java.util.Optional;
  * The list shows only invocations of namespaces the caller's token covers (so it may hold fewer than
  * {@code ?limit=}); one invocation is answered only when its function's namespace is covered (403 otherwise).
  */
-final class InvocationRoutes implements ResourceRoutes {
-    private final NodeStore store;
-
-    InvocationRoutes(NodeStore store) {
-        this.store = store;
-    }
-
+record InvocationRoutes(NodeStore store) implements ResourceRoutes {
     /** {@code GET /invocations}. */
     record Invocations(List<InvocationRecord> invocations) {
     }

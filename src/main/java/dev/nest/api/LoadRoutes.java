@@ -21,22 +21,13 @@ import java.util.function.Consumer;
  * The load endpoints of the admin API, for other nodes (with the cluster's peer credential) and admins: {@code POST /api/v1/cluster/load} takes a node's {@link LoadReport} (and
  * wakes the scaler for the functions it says starved), {@code GET /api/v1/cluster/load} shows the cluster's summed
  * load and each node's part as this node sees it (on the leader: every reporting node).
+ *
+ * @param load the aggregation the reports go to
+ * @param wake wakes the scaler for a function that starved on the reporting node
  */
-final class LoadRoutes implements ResourceRoutes {
+record LoadRoutes(ClusterLoad load, Consumer<FunctionId> wake) implements ResourceRoutes {
     /** The most a report may weigh: about 10,000 functions. */
     static final int MAX_REPORT_BYTES = 4 * 1024 * 1024;
-
-    private final ClusterLoad load;
-    private final Consumer<FunctionId> wake;
-
-    /**
-     * @param load the aggregation the reports go to
-     * @param wake wakes the scaler for a function that starved on the reporting node
-     */
-    LoadRoutes(ClusterLoad load, Consumer<FunctionId> wake) {
-        this.load = load;
-        this.wake = wake;
-    }
 
     @Override
     public String resource() {

@@ -36,17 +36,9 @@ import java.util.Optional;
  * the routes stay closed if the filter is missing). Errors are {@link NestException}s for the server's error mapper.
  * The secret is in the answer to the create only, with {@code Cache-Control: no-store}.
  */
-final class TokenRoutes implements ResourceRoutes {
+record TokenRoutes(TokenStore store, Clock clock) implements ResourceRoutes {
     static final String PATH = AdminRoutes.PREFIX + "/tokens";
     private static final int MAX_BODY = 64 * 1024;
-
-    private final TokenStore store;
-    private final Clock clock;
-
-    TokenRoutes(TokenStore store, Clock clock) {
-        this.store = store;
-        this.clock = clock;
-    }
 
     @Override
     public String resource() {

@@ -20,17 +20,7 @@ import java.util.Optional;
  * one and make it live (checking the namespace its spec names), and return to the previously live version (or a
  * given one).
  */
-final class VersionRoutes implements ResourceRoutes {
-    private final FunctionRegistry registry;
-    private final Deployer deployer;
-    private final FunctionViews views;
-
-    VersionRoutes(FunctionRegistry registry, Deployer deployer, FunctionViews views) {
-        this.registry = registry;
-        this.deployer = deployer;
-        this.views = views;
-    }
-
+record VersionRoutes(FunctionRegistry registry, Deployer deployer, FunctionViews views) implements ResourceRoutes {
     @Override
     public String resource() {
         return "versions";

@@ -21,6 +21,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListenerBuilder;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 
@@ -132,40 +133,14 @@ public final class Cluster implements AutoCloseable {
         }
         try {
             // the mirrors fill independently: read them all at once, then wait for each
-            List<java.util.concurrent.Callable<Void>> mirrors = List.of(
-                    () -> {
-                        cluster.registry.start();
-                        return null;
-                    },
-                    () -> {
-                        cluster.ready.start(config.operationTimeout());
-                        return null;
-                    },
-                    () -> {
-                        cluster.cached.start(config.operationTimeout());
-                        return null;
-                    },
-                    () -> {
-                        cluster.membership.load(config.operationTimeout());
-                        return null;
-                    },
-                    () -> {
-                        cluster.leadership.load(config.operationTimeout());
-                        return null;
-                    },
-                    () -> {
-                        primed(cluster.placements.cache(), "placements", config.operationTimeout());
-                        return null;
-                    });
-            try (java.util.concurrent.ExecutorService starts = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-                for (java.util.concurrent.Future<Void> f : starts.invokeAll(mirrors)) {
-                    try {
-                        f.get();
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        throw e.getCause() instanceof Exception ex ? ex : new IllegalStateException(e.getCause());
-                    }
-                }
-            }
+            Duration timeout = config.operationTimeout();
+            startTogether(List.of(
+                    cluster.registry::start,
+                    () -> cluster.ready.start(timeout),
+                    () -> cluster.cached.start(timeout),
+                    () -> cluster.membership.load(timeout),
+                    () -> cluster.leadership.load(timeout),
+                    () -> primed(cluster.placements.cache(), "placements", timeout)));
             cluster.membership.register();
             cluster.leadership.start();
         } catch (Exception e) {
@@ -187,10 +162,43 @@ public final class Cluster implements AutoCloseable {
         return false;
     }
 
+    /** One step of joining, which may fail with any exception. */
+    @FunctionalInterface
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** Runs the steps at once, each on a virtual thread, waits for all, and throws the first failure in list order. */
+    private static void startTogether(List<Step> steps) throws Exception {
+        List<java.util.concurrent.Callable<Void>> calls = steps.stream().map(s -> (java.util.concurrent.Callable<Void>) () -> {
+            s.run();
+            return null;
+        }).toList();
+        try (java.util.concurrent.ExecutorService starts = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (java.util.concurrent.Future<Void> f : starts.invokeAll(calls)) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof Exception ex ? ex : new IllegalStateException(e.getCause());
+                }
+            }
+        }
+    }
+
     /** Starts {@code cache} and waits until it holds its whole subtree once. */
     static void primed(CuratorCache cache, String what, Duration timeout) throws Exception {
+        primed(cache, CuratorCacheListener.builder(), what, timeout);
+    }
+
+    /**
+     * Adds {@code listener} to {@code cache}, starts it and waits until it holds the whole tree.
+     *
+     * @throws IllegalStateException when the tree does not load within {@code timeout}
+     */
+    static void primed(CuratorCache cache, CuratorCacheListenerBuilder listener, String what, Duration timeout)
+            throws Exception {
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-        cache.listenable().addListener(CuratorCacheListener.builder().forInitialized(done::countDown).build());
+        cache.listenable().addListener(listener.forInitialized(done::countDown).build());
         cache.start();
         if (!done.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new IllegalStateException("the " + what + " tree did not load within " + timeout.toMillis() + " ms");
