@@ -184,8 +184,8 @@ public final class Gateway implements AutoCloseable {
         if (invocation.isPresent()) {
             invoke(c, invocation.get());
         } else if (InvocationPath.underInvocations(c.request.target)) {
-            c.respondError(404, "function not found", "this path names no function; invoke one at /fn/{name}/... or "
-                    + "/ns/{namespace}/fn/{name}/...", null);
+            c.respondError(404, "function not found", "no function at " + InvocationPath.shown(c.request.target)
+                    + "; invoke one at /fn/{name}/... or /ns/{namespace}/fn/{name}/...", null);
         } else {
             proxyToAdmin(c);
         }
