@@ -83,16 +83,10 @@ class ContainerdNodeIT {
         assertEquals("containerd", h.path("driver").path("name").asText(), h::toString);
         assertTrue(h.path("driver").path("healthy").asBoolean(), h::toString);
 
-        // another function, with other code: its pod has it, cn's must not
-        http.deploy("co", Map.of("runtime", "nodejs", "handler", "index.handler", "memory", 128, "timeout", "20s"),
-                Fixtures.zip(scratch, Map.of("index.js", "// co\n" + NODE_FN)));
-        Http.Response o = http.get("/fn/co/x");
-        assertEquals(200, o.status(), o::toString);
-        String otherCode = o.json().path("dir").asText();
         http.deploy("cn", Map.of("runtime", "nodejs", "handler", "index.handler", "memory", 128, "timeout", "20s"),
                 Fixtures.zip(scratch, Map.of("index.js", NODE_FN)));
 
-        Http.Response r = http.get("/fn/cn" + otherCode + "/index.js");
+        Http.Response r = http.get("/fn/cn/hello");
         assertEquals(200, r.status(), r::toString);
         JsonNode body = r.json();
         assertEquals("node", body.path("lang").asText(), r::toString);
@@ -100,10 +94,6 @@ class ContainerdNodeIT {
         assertEquals("EROFS", body.path("root").asText(), "read-only root: " + r);
         assertEquals("EROFS", body.path("code").asText(), "read-only code: " + r);
         assertTrue(body.path("dir").asText().startsWith("/nest/code/"), r::toString);
-        assertEquals(otherCode + "/index.js", body.path("path").asText(), r::toString);
-        assertEquals("ENOENT", body.path("read").asText(), "another function's code is out of the pod's reach: " + r);
-        assertEquals(List.of(body.path("dir").asText().substring("/nest/code/".length()).split("/")[0]),
-                Http.JSON.convertValue(body.path("listing"), List.class), "/nest/code holds the pod's own version only: " + r);
 
         List<Container> mine = Poll.until("a containerd container of function default/cn", () -> ContainerdClient.get()
                 .containersOfNode(nodeId), l -> l.stream().anyMatch(c -> "default/cn".equals(c.getLabelsMap().get("dev.nest.function"))));
@@ -112,6 +102,21 @@ class ContainerdNodeIT {
         assertEquals(128L << 20, ContainerdClient.get().spec(ContainerdClient.get().containers().get(
                 containerd.services.containers.v1.GetContainerRequest.newBuilder().setId(c.getId()).build()).getContainer())
                 .path("linux").path("resources").path("memory").path("limit").asLong(), "the function's memory is the limit");
+
+        // another function, with other code: its pod has it, cn's must not
+        http.deploy("co", Map.of("runtime", "nodejs", "handler", "index.handler", "memory", 128, "timeout", "20s"),
+                Fixtures.zip(scratch, Map.of("index.js", "// co\n" + NODE_FN)));
+        Http.Response o = http.get("/fn/co/x");
+        assertEquals(200, o.status(), o::toString);
+        String otherCode = o.json().path("dir").asText();
+        assertTrue(otherCode.startsWith("/nest/code/") && !otherCode.equals(body.path("dir").asText()), o::toString);
+        Http.Response probe = http.get("/fn/cn" + otherCode + "/index.js");
+        assertEquals(200, probe.status(), probe::toString);
+        JsonNode seen = probe.json();
+        assertEquals(otherCode + "/index.js", seen.path("path").asText(), probe::toString);
+        assertEquals("ENOENT", seen.path("read").asText(), "another function's code is out of the pod's reach: " + probe);
+        assertEquals(List.of(seen.path("dir").asText().substring("/nest/code/".length()).split("/")[0]),
+                Http.JSON.convertValue(seen.path("listing"), List.class), "/nest/code holds the pod's own version only: " + probe);
 
         server.close();
         server = null;
