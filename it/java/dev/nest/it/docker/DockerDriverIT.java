@@ -51,7 +51,7 @@ class DockerDriverIT {
             exports.handler = async () => ({
               lang: 'node', pod: process.env.NEST_POD_ID, uid: process.getuid(), gid: process.getgid(),
               root: tryWrite('/nest-probe'), tmp: tryWrite('/tmp/nest-probe'), code: tryWrite(__dirname + '/probe'),
-              dir: __dirname,
+              dir: __dirname, listing: fs.readdirSync('/nest/code'),
             });
             """;
 
@@ -134,6 +134,9 @@ class DockerDriverIT {
         assertEquals("ok", node.path("tmp").asText(), "writable /tmp: " + n);
         assertEquals("EROFS", node.path("code").asText(), "read-only code: " + n);
         assertTrue(node.path("dir").asText().startsWith("/nest/code/"), "code under /nest/code: " + n);
+        assertEquals(List.of(node.path("dir").asText().substring("/nest/code/".length()).split("/")[0]),
+                Http.JSON.convertValue(node.path("listing"), List.class), "/nest/code holds the pod's own version only "
+                        + "(not dj's): " + n);
 
         Http.Response j = http.get("/fn/dj");
         assertEquals(200, j.status(), j::toString);
@@ -169,6 +172,8 @@ class DockerDriverIT {
                 .findFirst().orElse(null);
         assertNotNull(code, "code mounted at /nest/code: " + c.getMounts());
         assertEquals(Boolean.FALSE, code.getRW(), "code mounted read-only: " + c.getMounts());
+        assertTrue(code.getSource().endsWith("/docker/pods" + c.getName() + "/code"),
+                "the pod's own code directory, not the node's code root: " + code.getSource());
         assertEquals(1, c.getMounts().size(), "no other mounts: " + c.getMounts());
         Map<String, String> labels = c.getConfig().getLabels();
         assertEquals("nest", labels.get("dev.nest.owner"), labels::toString);

@@ -35,6 +35,11 @@ class ContainerdDriverIT extends DriverSuite {
     }
 
     @Override
+    protected boolean podsSeeOnlyTheirCode() {
+        return true;
+    }
+
+    @Override
     protected void assertLimits(Pod pod, PodSpec spec) {
         Container c = ContainerdClient.get().containerOfPod(spec.podId());
         assertEquals("io.containerd.runc.v2", c.getRuntime().getName());
@@ -71,7 +76,8 @@ class ContainerdDriverIT extends DriverSuite {
             }
         }
         assertTrue(code != null && code.path("options").toString().contains("\"ro\""), "read-only code mount: " + code);
-        assertEquals(spec.codeRoot().toAbsolutePath().normalize().toString(), code.path("source").asText());
+        assertEquals(scratch.resolve("data-" + nodeId + "/containerd/pods/" + c.getId() + "/code").toString(),
+                code.path("source").asText(), "the pod's own code directory, not the node's code root " + spec.codeRoot());
         assertTrue(tmp != null && tmp.path("type").asText().equals("tmpfs") && tmp.path("options").toString().contains("size="),
                 "size-limited tmpfs /tmp: " + tmp);
         for (String e : List.of("NEST_HOST_PORT=" + spec.port(), "NEST_POD_ID=" + spec.podId())) {

@@ -22,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A Nest node with {@code sidecar.driver: containerd}, end to end: a Node.js function deployed through the
- * admin API answers through the gateway from a containerd pod (non-root, read-only root, read-only code), the
- * node's {@code /health} names the driver, and closing the node leaves no container of it in containerd.
+ * admin API answers through the gateway from a containerd pod (non-root, read-only root, read-only code that holds
+ * its own version only: another function's code is out of its reach), the node's {@code /health} names the driver,
+ * and closing the node leaves no container of it in containerd and no pod code directory on the host.
  */
 class ContainerdNodeIT {
     @TempDir
@@ -35,9 +36,11 @@ class ContainerdNodeIT {
     static final String NODE_FN = """
             const fs = require('fs');
             function tryWrite(p) { try { fs.writeFileSync(p, 'x'); return 'ok'; } catch (e) { return e.code; } }
+            function tryRead(p) { try { fs.readFileSync(p); return 'ok'; } catch (e) { return e.code; } }
             exports.handler = async (event) => ({
               lang: 'node', uid: process.getuid(), pod: process.env.NEST_POD_ID, dir: __dirname, path: event.path,
               root: tryWrite('/nest-probe'), code: tryWrite(__dirname + '/probe'),
+              listing: fs.readdirSync('/nest/code'), read: tryRead(event.path),
             });
             """;
 
@@ -100,8 +103,31 @@ class ContainerdNodeIT {
                 containerd.services.containers.v1.GetContainerRequest.newBuilder().setId(c.getId()).build()).getContainer())
                 .path("linux").path("resources").path("memory").path("limit").asLong(), "the function's memory is the limit");
 
+        // another function, with other code: its pod has it, cn's must not
+        http.deploy("co", Map.of("runtime", "nodejs", "handler", "index.handler", "memory", 128, "timeout", "20s"),
+                Fixtures.zip(scratch, Map.of("index.js", "// co\n" + NODE_FN)));
+        Http.Response o = http.get("/fn/co/x");
+        assertEquals(200, o.status(), o::toString);
+        String otherCode = o.json().path("dir").asText();
+        assertTrue(otherCode.startsWith("/nest/code/") && !otherCode.equals(body.path("dir").asText()), o::toString);
+        Http.Response probe = http.get("/fn/cn" + otherCode + "/index.js");
+        assertEquals(200, probe.status(), probe::toString);
+        JsonNode seen = probe.json();
+        assertEquals(otherCode + "/index.js", seen.path("path").asText(), probe::toString);
+        assertEquals("ENOENT", seen.path("read").asText(), "another function's code is out of the pod's reach: " + probe);
+        assertEquals(List.of(seen.path("dir").asText().substring("/nest/code/".length()).split("/")[0]),
+                Http.JSON.convertValue(seen.path("listing"), List.class), "/nest/code holds the pod's own version only: " + probe);
+
         server.close();
         server = null;
         assertEquals(List.of(), ContainerdClient.get().containersOfNode(nodeId), "closing the node removes its pods");
+        Path podDirs = scratch.resolve("data/containerd/pods");
+        Poll.until("closing the node removes its pods' code directories", () -> {
+            try (var left = Files.exists(podDirs) ? Files.list(podDirs) : java.util.stream.Stream.<Path>empty()) {
+                return left.toList();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, List::isEmpty);
     }
 }

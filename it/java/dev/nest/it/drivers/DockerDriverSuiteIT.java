@@ -36,6 +36,11 @@ class DockerDriverSuiteIT extends DriverSuite {
         return Map.of("host", DockerEngines.host());
     }
 
+    @Override
+    protected boolean podsSeeOnlyTheirCode() {
+        return true;
+    }
+
     private InspectContainerResponse inspect(String podId) {
         List<Container> c = DockerEngines.containers(Map.of("dev.nest.pod", podId));
         assertEquals(1, c.size(), "one container of pod " + podId);
@@ -57,6 +62,10 @@ class DockerDriverSuiteIT extends DriverSuite {
         assertEquals("65534:65534", i.getConfig().getUser());
         assertTrue(i.getMounts().stream().anyMatch(m -> "/nest/code".equals(m.getDestination().getPath())
                 && Boolean.FALSE.equals(m.getRW())), "read-only code mount: " + i.getMounts());
+        String source = i.getMounts().stream().filter(m -> "/nest/code".equals(m.getDestination().getPath())).findFirst()
+                .orElseThrow().getSource();
+        assertEquals(scratch.resolve("data-" + nodeId + "/docker/pods/nest-" + spec.podId() + "/code").toString(), source,
+                "the pod's own code directory, not the node's code root " + spec.codeRoot());
         assertEquals(nodeId, i.getConfig().getLabels().get("dev.nest.node"));
     }
 

@@ -49,9 +49,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * <p>Each test starts its own pods through the driver, made through {@link ServiceLoader} as the node agent
  * makes it, with pod specs like the node agent's: a Node.js and a Java pod answer {@code /health}, load a
  * function with {@code POST /load} from the read-only code directory and run it; the engine shows the limits
- * and hardening; a pod killed from outside completes {@link Pod#exited()}; a stopped pod leaves nothing; pods
- * of a driver dropped without being closed (a crash) are removed by a new driver's {@code removeOrphans}, and
- * the pods of another node are left alone.
+ * and hardening; a container pod sees only the code loaded into it; a pod killed from outside completes
+ * {@link Pod#exited()}; a stopped pod leaves nothing; pods of a driver dropped without being closed (a crash) are
+ * removed by a new driver's {@code removeOrphans}, and the pods of another node are left alone.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -66,6 +66,15 @@ public abstract class DriverSuite {
               seccomp: (fs.readFileSync('/proc/self/status', 'utf8').match(/^Seccomp:\\s*(\\d+)/m) || [])[1],
               userns: (() => { const r = require('child_process').spawnSync('unshare', ['-U', 'true']);
                                return r.error ? r.error.code : String(r.status); })(),
+            });
+            """;
+
+    /** Lists {@code /nest/code} and tries to read {@code event.path} as it is and under {@code /nest/code}. */
+    static final String PROBE_FN = """
+            const fs = require('fs');
+            function tryRead(p) { try { fs.readFileSync(p); return 'ok'; } catch (e) { return e.code; } }
+            exports.handler = async (event) => ({
+              listing: fs.readdirSync('/nest/code'), read: tryRead(event.path), underMount: tryRead('/nest/code' + event.path),
             });
             """;
 
@@ -118,6 +127,14 @@ public abstract class DriverSuite {
 
     /** Removes whatever {@link #leftovers} lists (test cleanup, best effort). */
     protected abstract void removeAll(String nodeId);
+
+    /**
+     * Whether the driver's pods see code only at {@code /nest/code}, and there only the versions loaded into them
+     * (container drivers); the suite then checks that a pod cannot see any other code.
+     */
+    protected boolean podsSeeOnlyTheirCode() {
+        return false;
+    }
 
     @BeforeAll
     void setUp() throws IOException {
@@ -185,6 +202,34 @@ public abstract class DriverSuite {
     }
 
     @Test
+    @Order(2)
+    void aContainerSeesOnlyTheCodeLoadedIntoIt() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(podsSeeOnlyTheirCode(), driverName() + " pods see the host's files");
+        Path other = Files.createDirectories(codeRoot.resolve("other-fn"));
+        Files.writeString(other.resolve("secret.js"), "exports.handler = async () => 'secret';");
+        Started s = start(driver, "nodejs");
+        Started neighbour = start(driver, "nodejs");
+        Path dir = Files.createDirectories(codeRoot.resolve("probe-fn-" + s.spec.podId()));
+        Files.writeString(dir.resolve("index.js"), PROBE_FN);
+        load(driver, neighbour, other, "secret.handler");
+        load(driver, s, dir, "index.handler");
+
+        JsonNode r = invoke(s, "/other-fn/secret.js");
+        assertEquals(List.of(dir.getFileName().toString()), Http.JSON.convertValue(r.path("listing"), List.class),
+                "/nest/code holds the pod's own version only: " + r);
+        assertEquals("ENOENT", r.path("underMount").asText(), "another function's code is not in the pod: " + r);
+        assertEquals("ENOENT", invoke(s, other.resolve("secret.js").toString()).path("read").asText(),
+                "nor is the node's code directory at its host path");
+        assertEquals("ok", invoke(s, "/" + dir.getFileName() + "/index.js").path("underMount").asText(), "its own code is");
+        assertFalse(codeLeftIn(nodeId).isEmpty(), "the pods' views are on the host while they run");
+
+        s.pod.stop(Duration.ofSeconds(2));
+        neighbour.pod.stop(Duration.ofSeconds(2));
+        Poll.until("a stopped pod's view of the code is gone", Duration.ofSeconds(10), () -> codeLeftIn(nodeId), List::isEmpty);
+        assertTrue(Files.exists(dir.resolve("index.js")) && Files.exists(other.resolve("secret.js")), "the code store keeps its files");
+    }
+
+    @Test
     @Order(3)
     void aJavaPodLoadsAndRunsAFunction() throws IOException {
         Started s = start(driver, "java");
@@ -247,7 +292,7 @@ public abstract class DriverSuite {
 
     @Test
     @Order(7)
-    void aNewDriverRemovesThePodsOfACrashedOneAndOnlyThose() {
+    void aNewDriverRemovesThePodsOfACrashedOneAndOnlyThose() throws IOException {
         String crashed = nodeId + "-crashed";
         String other = nodeId + "-other";
         SandboxDriver first = newDriver(crashed);
@@ -257,6 +302,12 @@ public abstract class DriverSuite {
         Started b = start(first, "nodejs");
         Started c = start(bystander, "nodejs");
         started.removeAll(List.of(a.pod, b.pod));
+        if (podsSeeOnlyTheirCode()) {
+            Path dir = Files.createDirectories(codeRoot.resolve("crashed-fn-" + a.spec.podId()));
+            Files.writeString(dir.resolve("index.js"), NODE_FN);
+            load(first, a, dir, "index.handler");
+            assertFalse(codeLeftIn(crashed).isEmpty());
+        }
         // "crash": the first driver is dropped without stop or close; its pods keep running
         assertTrue(listening(a.spec.port()), "the dropped driver's pod still runs");
         assertFalse(leftovers(crashed).isEmpty());
@@ -270,6 +321,7 @@ public abstract class DriverSuite {
             assertTrue(listening(c.spec.port()), "another node's pod is left alone");
             assertFalse(c.pod.exited().isDone());
             assertEquals(0, second.removeOrphans(crashed), "nothing left to remove");
+            assertEquals(List.of(), codeLeftIn(crashed), "the crashed pods' views of the code are gone");
         } finally {
             second.close();
             removeAll(crashed);
@@ -319,8 +371,12 @@ public abstract class DriverSuite {
     }
 
     private void load(Started s, Path codeDir, String handler) {
+        load(driver, s, codeDir, handler);
+    }
+
+    private void load(SandboxDriver d, Started s, Path codeDir, String handler) {
         Map<String, Object> body = Map.of("id", "s1", "function", "it/fn", "version", "1",
-                "codeDir", driver.pathInPod(s.spec, codeDir), "handler", handler, "env", Map.of(),
+                "codeDir", d.pathInPod(s.spec, codeDir), "handler", handler, "env", Map.of(),
                 "limits", Map.of("memoryMb", 64, "timeoutMs", 20_000, "concurrency", 1));
         Http http = new Http("http://127.0.0.1:" + s.spec.port());
         Http.Response r;
@@ -358,6 +414,19 @@ public abstract class DriverSuite {
         String cp = Fixtures.projectRoot().resolve("target/classes").toString();
         int rc = javac.run(null, null, null, "--release", "21", "-cp", cp, "-d", classes.toString(), src.toString());
         assertEquals(0, rc, "javac Handler.java");
+    }
+
+    /** The code files in the data directory of node {@code node}'s driver (the pods' views of code versions). */
+    protected List<String> codeLeftIn(String node) {
+        Path data = scratch.resolve("data-" + node);
+        if (!Files.isDirectory(data)) {
+            return List.of();
+        }
+        try (var s = Files.walk(data)) {
+            return s.filter(p -> p.toString().endsWith(".js") && Files.isRegularFile(p)).map(Path::toString).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Whether something accepts connections on the loopback port. */

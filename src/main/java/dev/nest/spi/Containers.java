@@ -4,8 +4,8 @@ import java.nio.file.Path;
 
 /**
  * What drivers whose pods are containers (docker, containerd) check and compute the same way: the preconditions of
- * a start and the path under which a pod sees a directory of the node's code root (mounted read-only at one
- * mount point).
+ * a start and the path under which a pod sees a directory of the node's code root (its code directory, mounted
+ * read-only at one mount point, holds the versions loaded into it at the same relative paths: {@link PodCodeDirs}).
  *
  * <p>Failure: each check throws a {@link SandboxException} whose message says what to change. Stateless and
  * thread-safe.
@@ -39,14 +39,14 @@ public final class Containers {
 
     /**
      * The path under which a pod of driver {@code driver} sees {@code hostPath}, a path under {@code spec.codeRoot()},
-     * which is mounted at {@code mount}; a path outside the code root is refused.
+     * when the pod's code directory is mounted at {@code mount}; a path outside the code root is refused.
      */
     public static String pathInPod(String driver, PodSpec spec, Path hostPath, String mount) {
         Path root = spec.codeRoot().toAbsolutePath().normalize();
         Path p = hostPath.toAbsolutePath().normalize();
         if (!p.startsWith(root)) {
             throw new SandboxException(hostPath + " is not under the node's code directory " + root
-                    + ", the only host directory mounted into " + driver + " pods");
+                    + ", the only host directory whose code " + driver + " pods can see");
         }
         String rel = root.relativize(p).toString().replace('\\', '/');
         return rel.isEmpty() ? mount : mount + "/" + rel;

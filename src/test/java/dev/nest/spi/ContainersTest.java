@@ -38,7 +38,7 @@ class ContainersTest {
         assertEquals("/nest/code/ab/cd", Containers.pathInPod("docker", spec(1), Path.of("/data/code/ab/./cd"), "/nest/code"));
         SandboxException e = assertThrows(SandboxException.class,
                 () -> Containers.pathInPod("containerd", spec(1), Path.of("/data/other"), "/nest/code"));
-        assertTrue(e.getMessage().endsWith("the only host directory mounted into containerd pods"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("the only host directory whose code containerd pods can see"), e.getMessage());
     }
 
     @Test

@@ -14,9 +14,11 @@ import containerd.services.tasks.v1.CreateTaskRequest;
 import containerd.services.tasks.v1.StartRequest;
 import containerd.services.version.v1.VersionResponse;
 import containerd.types.Mount;
+import dev.nest.spi.CodeViews;
 import dev.nest.spi.Containers;
 import dev.nest.spi.DriverHealth;
 import dev.nest.spi.Pod;
+import dev.nest.spi.PodCodeDirs;
 import dev.nest.spi.PodLabels;
 import dev.nest.spi.PodListener;
 import dev.nest.spi.PodSpec;
@@ -50,7 +52,10 @@ import java.util.logging.Logger;
  * ({@link OciSpec}: the docker driver's hardening), the runtime, the snapshot and the labels -> the task,
  * with the rootfs mounts and two FIFOs for its output ({@link PodOutput}, made on a helper thread while the
  * calls before run) -> a {@code Wait} on the task ->
- * start. Every container carries the pod's labels plus {@code dev.nest.owner=nest},
+ * start. The pod's own code directory ({@link PodCodeDirs}: {@code <data>/containerd/pods/<container>/code}, empty
+ * at the start) is its {@value OciSpec#CODE_MOUNT}; {@link #pathInPod} links a code version into it when the version
+ * is loaded into the pod, so a container sees the code of the versions it hosts and no other function's. Every
+ * container carries the pod's labels plus {@code dev.nest.owner=nest},
  * {@code dev.nest.node=<node>} and {@code dev.nest.pod=<pod>}; the lease and the snapshot carry the first two.
  *
  * <p>Failures: a missing image, a containerd that is down or a wrong socket make {@link #start} throw a
@@ -71,6 +76,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
     private final Path stateDir;
     private final ContainerdEngine engine;
     private final ImageStore images;
+    private final PodCodeDirs codeDirs;
     private final Map<String, ContainerdPod> pods = new ConcurrentHashMap<>();
     /** Images a start found missing; {@link #health()} reports them until they appear. */
     private final Map<String, String> missingImages = new ConcurrentHashMap<>();
@@ -87,6 +93,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
         this.stateDir = stateDir;
         this.engine = new ContainerdEngine(settings);
         this.images = new ImageStore(engine);
+        this.codeDirs = new PodCodeDirs("containerd", stateDir.resolve("pods"), OciSpec.CODE_MOUNT);
         this.init = settings.init().filter(Files::isExecutable);
         this.shimGroup = settings.sharedShim() ? Optional.of(containerId("shim-" + nodeId)) : Optional.empty();
         if (settings.init().isPresent() && init.isEmpty()) {
@@ -120,6 +127,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
                 () -> PodOutput.create(spec.podId(), stateDir.resolve(id), listener), helpers);
         PodOutput output = null;
         boolean leased = false;
+        boolean codeDir = false;
         try {
             engine.call("create lease " + id, () -> engine.leases().create(CreateRequest.newBuilder().setId(id).putAllLabels(ours)
                     .build()));
@@ -140,7 +148,9 @@ final class ContainerdSandboxDriver implements SandboxDriver {
             t.lap("snapshot");
 
             Map<String, String> labels = PodLabels.of(spec, nodeId);
-            byte[] oci = OciSpec.bytes(OciSpec.build(id, spec, img.config(), settings.tmpfsBytes(), init, shimGroup));
+            Path code = codeDirs.create(id);
+            codeDir = true;
+            byte[] oci = OciSpec.bytes(OciSpec.build(id, spec, code, img.config(), settings.tmpfsBytes(), init, shimGroup));
             Container container = Container.newBuilder().setId(id).putAllLabels(labels).setImage(image)
                     .setRuntime(Container.Runtime.newBuilder().setName(settings.runtime()))
                     .setSpec(Any.newBuilder().setTypeUrl(OciSpec.TYPE_URL).setValue(ByteString.copyFrom(oci)))
@@ -172,7 +182,10 @@ final class ContainerdSandboxDriver implements SandboxDriver {
             t.lap("start");
             pod.started(created.getPid());
             pods.put(spec.podId(), pod);
-            pod.exited().whenComplete((code, error) -> pods.remove(spec.podId(), pod));
+            pod.exited().whenComplete((exit, error) -> {
+                pods.remove(spec.podId(), pod);
+                codeDirs.remove(id);
+            });
             LOG.fine(() -> "pod " + spec.podId() + ": " + pod.describe());
             return pod;
         } catch (RuntimeException e) {
@@ -184,6 +197,9 @@ final class ContainerdSandboxDriver implements SandboxDriver {
                         o.close();
                     }
                 });
+            }
+            if (codeDir) {
+                codeDirs.remove(id);
             }
             if (leased) {
                 try {
@@ -263,8 +279,10 @@ final class ContainerdSandboxDriver implements SandboxDriver {
                 + settings.namespace() + ", " + pods.size() + " containers of this node");
     }
 
+    /** Removes this node's containers, leases and snapshots that no running pod owns, and the code directories of gone pods. */
     @Override
     public int removeOrphans(String nodeId) {
+        codeDirs.removeOrphans();
         String filter = "labels.\"" + PodLabels.OWNER + "\"==nest,labels.\"" + PodLabels.NODE + "\"==" + quoted(nodeId);
         List<Container> found;
         List<Lease> leases;
@@ -320,7 +338,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
 
     private void deleteState(String id) {
         try {
-            PodOutput.deleteTree(stateDir.resolve(id));
+            CodeViews.deleteTree(stateDir.resolve(id));
         } catch (IOException e) {
             LOG.log(Level.FINE, "cannot delete " + stateDir.resolve(id), e);
         }
@@ -328,7 +346,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
 
     @Override
     public String pathInPod(PodSpec spec, Path hostPath) {
-        return Containers.pathInPod("containerd", spec, hostPath, OciSpec.CODE_MOUNT);
+        return codeDirs.pathInPod(spec, containerId(spec.podId()), hostPath);
     }
 
     @Override

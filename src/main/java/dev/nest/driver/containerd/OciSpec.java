@@ -18,8 +18,9 @@ import java.util.Optional;
  *
  * <p>The process runs as 65534:65534 with no capabilities in any set and no-new-privileges, the image's
  * entrypoint and command (behind the init, when there is one) and working directory, the image's environment
- * overlaid with the pod's. The root filesystem is read-only; {@code /tmp} is a size-limited tmpfs; the node's
- * code directory is bind-mounted read-only at {@value #CODE_MOUNT}; {@code /sys} is the host's, read-only
+ * overlaid with the pod's. The root filesystem is read-only; {@code /tmp} is a size-limited tmpfs; the pod's own
+ * code directory (which holds the code versions loaded into it) is bind-mounted read-only at {@value #CODE_MOUNT};
+ * {@code /sys} is the host's, read-only
  * (a new sysfs needs a network namespace of its own); the host's {@code /etc/hosts} and
  * {@code /etc/resolv.conf} are bound read-only. New pid, ipc and mount namespaces, and none for the network
  * and the hostname, so the host binds its loopback port on the machine's loopback, as with docker's host
@@ -47,12 +48,13 @@ final class OciSpec {
      *
      * @param containerId the container's id (names its cgroup {@code /nest/<id>})
      * @param spec        the pod
+     * @param codeDir     the pod's code directory on the host, mounted read-only at {@value #CODE_MOUNT}
      * @param image       the image's config
      * @param tmpfsBytes  size of {@code /tmp}
      * @param init        the init binary on the host, bind-mounted and run as PID 1, if any
      * @param shimGroup   the runc shim group (containers of one group share one shim process), if any
      */
-    static ObjectNode build(String containerId, PodSpec spec, ImageConfig image, long tmpfsBytes, Optional<Path> init,
+    static ObjectNode build(String containerId, PodSpec spec, Path codeDir, ImageConfig image, long tmpfsBytes, Optional<Path> init,
                             Optional<String> shimGroup) {
         ObjectNode root = JSON.createObjectNode();
         root.put("ociVersion", "1.0.2");
@@ -91,8 +93,7 @@ final class OciSpec {
         mount(mounts, "/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev");
         mount(mounts, "/sys", "bind", "/sys", "rbind", "nosuid", "noexec", "nodev", "ro");
         mount(mounts, "/tmp", "tmpfs", "tmpfs", "nosuid", "nodev", "mode=1777", "size=" + tmpfsBytes);
-        mount(mounts, CODE_MOUNT, "bind", spec.codeRoot().toAbsolutePath().normalize().toString(),
-                "rbind", "ro", "nosuid", "nodev");
+        mount(mounts, CODE_MOUNT, "bind", codeDir.toString(), "rbind", "ro", "nosuid", "nodev");
         for (String f : List.of("/etc/hosts", "/etc/resolv.conf")) {
             if (Files.isRegularFile(Path.of(f))) {
                 mount(mounts, f, "bind", f, "rbind", "ro", "nosuid", "nodev", "noexec");

@@ -1,5 +1,6 @@
 package dev.nest.driver.containerd;
 
+import dev.nest.spi.CodeViews;
 import dev.nest.spi.PodLines;
 import dev.nest.spi.PodListener;
 import dev.nest.spi.PodStop;
@@ -14,7 +15,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +52,7 @@ final class PodOutput implements AutoCloseable {
     /** Makes {@code dir} (emptied first) with the FIFOs {@code stdout} and {@code stderr}. */
     static PodOutput create(String podId, Path dir, PodListener listener) {
         try {
-            deleteTree(dir);
+            CodeViews.deleteTree(dir);
             Files.createDirectories(dir);
             Process p = new ProcessBuilder("mkfifo", "-m", "600", dir.resolve("stdout").toString(),
                     dir.resolve("stderr").toString()).redirectErrorStream(true).start();
@@ -119,7 +119,7 @@ final class PodOutput implements AutoCloseable {
             closeQuietly(r);
         }
         try {
-            deleteTree(dir);
+            CodeViews.deleteTree(dir);
         } catch (IOException e) {
             LOG.log(Level.FINE, "cannot delete " + dir, e);
         }
@@ -148,17 +148,6 @@ final class PodOutput implements AutoCloseable {
             c.close();
         } catch (IOException ignored) {
             // going away anyway
-        }
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

@@ -14,6 +14,7 @@ import com.github.dockerjava.api.model.Volume;
 import dev.nest.spi.Containers;
 import dev.nest.spi.DriverHealth;
 import dev.nest.spi.Pod;
+import dev.nest.spi.PodCodeDirs;
 import dev.nest.spi.PodLabels;
 import dev.nest.spi.PodListener;
 import dev.nest.spi.PodSpec;
@@ -36,15 +37,18 @@ import java.util.logging.Logger;
  * <p>Every container: host networking (the host binds the loopback port the node agent assigned; no bridge,
  * no NAT), user 65534:65534, read-only root filesystem with a writable tmpfs on {@code /tmp}, all
  * capabilities dropped, no-new-privileges, memory limit = the function's memory with no swap, a CPU quota, a
- * pids limit, the node's code directory bind-mounted read-only at {@value #CODE_MOUNT}, the pod's labels plus
- * {@code dev.nest.owner=nest}, {@code dev.nest.node=<node>} and {@code dev.nest.pod=<pod>}. Its command is the
- * image's entrypoint (the runtime host), configured by the contract's environment variables.
+ * pids limit, its own code directory ({@link PodCodeDirs}: {@code <data>/docker/pods/<container>/code}, empty at
+ * the start) bind-mounted read-only at {@value #CODE_MOUNT}, the pod's labels plus {@code dev.nest.owner=nest},
+ * {@code dev.nest.node=<node>} and {@code dev.nest.pod=<pod>}. Its command is the image's entrypoint (the runtime
+ * host), configured by the contract's environment variables. {@link #pathInPod} links a code version into the
+ * pod's code directory when the version is loaded into it, so a container sees the code of the versions it hosts
+ * and no other function's.
  *
  * <p>Failures: a missing image, an engine that is down or a socket that is wrong make {@link #start} throw a
  * {@link SandboxException} naming the image or socket and what to do, and {@link #health()} report down;
  * every engine call is bounded by {@code sidecar.drivers.docker.timeout}. Leftovers of a crashed node are
  * found by their labels ({@link #removeOrphans}); containers of other nodes or of anything else are never
- * touched.
+ * touched; the code directories of gone pods are deleted with them.
  *
  * <p>Thread-safe: pods are started and stopped from many threads at once; output and exits are reported on
  * docker-java's stream threads.
@@ -58,15 +62,18 @@ final class DockerSandboxDriver implements SandboxDriver {
     private final String nodeId;
     private final DockerSettings settings;
     private final DockerEngine engine;
+    private final PodCodeDirs codeDirs;
     private final Map<String, DockerPod> pods = new ConcurrentHashMap<>();
     /** Images a start found missing; {@link #health()} reports them until they appear. */
     private final Set<String> missingImages = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    DockerSandboxDriver(String nodeId, DockerSettings settings) {
+    /** @param podsDir where the pods' code directories live ({@code <data>/docker/pods}) */
+    DockerSandboxDriver(String nodeId, DockerSettings settings, Path podsDir) {
         this.nodeId = nodeId;
         this.settings = settings;
         this.engine = new DockerEngine(settings);
+        this.codeDirs = new PodCodeDirs("docker", podsDir, CODE_MOUNT);
     }
 
     @Override
@@ -82,22 +89,16 @@ final class DockerSandboxDriver implements SandboxDriver {
         Map<String, String> labels = PodLabels.of(spec, nodeId);
         List<String> env = new ArrayList<>();
         spec.env().forEach((k, v) -> env.add(k + "=" + v));
-        HostConfig host = hostConfig(spec);
+        HostConfig host = hostConfig(spec, codeDirs.create(name));
 
         String containerId;
         try {
             CreateContainerResponse created = engine.call("create container " + name, c -> c.createContainerCmd(image)
                     .withName(name).withUser(USER).withEnv(env).withLabels(labels).withHostConfig(host).exec());
             containerId = created.getId();
-        } catch (NotFoundException e) {
-            missingImages.add(image);
-            throw new SandboxException(missingImage(image, spec.runtime()), e);
-        } catch (ConflictException e) {
-            throw new SandboxException("a container named " + name + " already exists in the Docker engine at "
-                    + engine.endpoint() + " (" + e.getMessage().trim() + "); remove it (docker rm -f " + name + ")", e);
-        } catch (DockerException e) {
-            throw new SandboxException("the Docker engine at " + engine.endpoint() + " refused to create the container of pod "
-                    + spec.podId() + " (image " + image + "): " + message(e), e);
+        } catch (RuntimeException e) {
+            codeDirs.remove(name);
+            throw createFailed(e, spec, name, image);
         }
         missingImages.remove(image);
 
@@ -106,6 +107,7 @@ final class DockerSandboxDriver implements SandboxDriver {
             engine.call("start container " + name, c -> c.startContainerCmd(containerId).exec());
         } catch (DockerException | SandboxException e) {
             removeQuietly(containerId, name);
+            codeDirs.remove(name);
             if (e instanceof SandboxException se) {
                 throw se;
             }
@@ -113,12 +115,30 @@ final class DockerSandboxDriver implements SandboxDriver {
                     + "): " + message((DockerException) e), e);
         }
         pods.put(spec.podId(), pod);
-        pod.exited().whenComplete((code, error) -> pods.remove(spec.podId(), pod));
+        pod.exited().whenComplete((code, error) -> {
+            pods.remove(spec.podId(), pod);
+            codeDirs.remove(name);
+        });
         pod.watch(listener);
         return pod;
     }
 
-    private HostConfig hostConfig(PodSpec spec) {
+    /** What a start reports when the engine would not create the container. */
+    private RuntimeException createFailed(RuntimeException failure, PodSpec spec, String name, String image) {
+        return switch (failure) {
+            case NotFoundException e -> {
+                missingImages.add(image);
+                yield new SandboxException(missingImage(image, spec.runtime()), e);
+            }
+            case ConflictException e -> new SandboxException("a container named " + name + " already exists in the Docker "
+                    + "engine at " + engine.endpoint() + " (" + e.getMessage().trim() + "); remove it (docker rm -f " + name + ")", e);
+            case DockerException e -> new SandboxException("the Docker engine at " + engine.endpoint() + " refused to create "
+                    + "the container of pod " + spec.podId() + " (image " + image + "): " + message(e), e);
+            default -> failure;
+        };
+    }
+
+    private HostConfig hostConfig(PodSpec spec, Path codeDir) {
         HostConfig host = HostConfig.newHostConfig()
                 .withNetworkMode("host")
                 .withReadonlyRootfs(true)
@@ -128,8 +148,7 @@ final class DockerSandboxDriver implements SandboxDriver {
                 .withMemory(spec.memoryBytes())
                 .withMemorySwap(spec.memoryBytes())
                 .withPidsLimit((long) spec.pids())
-                .withBinds(new Bind(spec.codeRoot().toAbsolutePath().normalize().toString(), new Volume(CODE_MOUNT),
-                        AccessMode.ro))
+                .withBinds(new Bind(codeDir.toString(), new Volume(CODE_MOUNT), AccessMode.ro))
                 .withInit(settings.init())
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE,
                         Map.of("max-size", settings.logMaxSize(), "max-file", "1")));
@@ -201,8 +220,10 @@ final class DockerSandboxDriver implements SandboxDriver {
         return DriverHealth.ok("Docker engine at " + engine.endpoint() + ", " + pods.size() + " containers of this node");
     }
 
+    /** Removes this node's containers that no running pod of this driver owns, and the code directories of gone pods. */
     @Override
     public int removeOrphans(String nodeId) {
+        codeDirs.removeOrphans();
         List<Container> found;
         try {
             found = engine.call("list the containers of node " + nodeId, c -> c.listContainersCmd().withShowAll(true)
@@ -233,7 +254,7 @@ final class DockerSandboxDriver implements SandboxDriver {
 
     @Override
     public String pathInPod(PodSpec spec, Path hostPath) {
-        return Containers.pathInPod("docker", spec, hostPath, CODE_MOUNT);
+        return codeDirs.pathInPod(spec, containerName(spec.podId()), hostPath);
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.nest.spi.NamedDriverProvider;
  */
 public final class DockerSandboxDriverProvider extends NamedDriverProvider {
     public DockerSandboxDriverProvider() {
-        super("docker", context -> new DockerSandboxDriver(context.nodeId(), DockerSettings.parse(context.options())));
+        super("docker", context -> new DockerSandboxDriver(context.nodeId(), DockerSettings.parse(context.options()),
+                context.dataDir().resolve("docker").resolve("pods")));
     }
 }

@@ -1,17 +1,13 @@
 package dev.nest.driver.process;
 
 import dev.nest.driver.process.HostLaunch.PodUser;
+import dev.nest.spi.CodeViews;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
@@ -31,8 +27,8 @@ import java.util.Set;
  * </pre>
  * A pod reaches the code of a version only once it is loaded into it ({@link #codeView}): the node's code
  * directory stays owner-only, and the view holds hard links to its (read-only) files in directories that only
- * the pod's group can enter. Creating the links costs one {@code link(2)} per file; where the code is on
- * another file system the files are copied instead.
+ * the pod's group can enter ({@link CodeViews}, shared with the container drivers). Creating the links costs one
+ * {@code link(2)} per file; where the code is on another file system the files are copied instead.
  *
  * <p>Pods must be able to pass through every parent of their directory. When a parent of the data directory
  * does not let others through (a data directory under {@code /root} or a private temporary directory), the pod
@@ -48,9 +44,6 @@ final class PodFiles {
     private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> GROUP_ENTER = PosixFilePermissions.fromString("rwxr-x---");
-    private static final Set<PosixFilePermission> READ_DIR = PosixFilePermissions.fromString("rwxr-xr-x");
-    private static final Set<PosixFilePermission> READ_FILE = PosixFilePermissions.fromString("r--r--r--");
-    private static final Set<PosixFilePermission> READ_EXEC_FILE = PosixFilePermissions.fromString("r-xr-xr-x");
     private static final Set<PosixFilePermission> GROUP_OR_OTHER = EnumSet.of(PosixFilePermission.GROUP_READ,
             PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
             PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
@@ -199,73 +192,15 @@ final class PodFiles {
     }
 
     /**
-     * The pod's read-only view of {@code codeDir}, created on first use: {@code <pod>/code/<name of codeDir>}.
+     * The pod's read-only view of {@code codeDir}, created on first use ({@link CodeViews}):
+     * {@code <pod>/code/<name of codeDir>}.
      */
     Path codeView(String podId, Path codeDir, PodUser user) throws IOException {
         Path views = podDir(podId).resolve("code");
         Files.createDirectories(views);
         chown(views, 0, user.gid());
         Files.setPosixFilePermissions(views, GROUP_ENTER);
-        Path src = codeDir.toAbsolutePath().normalize();
-        Path view = views.resolve(src.getFileName().toString());
-        if (Files.isDirectory(view)) {
-            return view; // complete: a view appears by one atomic rename
-        }
-        Path building = views.resolve(src.getFileName() + ".building-" + Thread.currentThread().threadId());
-        ProcessSandboxDriver.deleteQuietly(building);
-        link(src, building);
-        try {
-            Files.move(building, view, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
-            // another load of the same version into this pod finished first; its view is the same
-            ProcessSandboxDriver.deleteQuietly(building);
-        }
-        return view;
-    }
-
-    private static void link(Path src, Path dst) throws IOException {
-        Files.walkFileTree(src, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-                Path target = dst.resolve(src.relativize(d).toString());
-                Files.createDirectory(target);
-                Files.setPosixFilePermissions(target, READ_DIR);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-                Path target = dst.resolve(src.relativize(f).toString());
-                if (attrs.isSymbolicLink()) {
-                    Files.createSymbolicLink(target, Files.readSymbolicLink(f));
-                    return FileVisitResult.CONTINUE;
-                }
-                if (!attrs.isRegularFile()) {
-                    return FileVisitResult.CONTINUE;
-                }
-                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(f, LinkOption.NOFOLLOW_LINKS);
-                boolean writableByOthers = perms.contains(PosixFilePermission.GROUP_WRITE)
-                        || perms.contains(PosixFilePermission.OTHERS_WRITE);
-                try {
-                    if (writableByOthers) {
-                        throw new FileSystemException(f.toString(), null, "writable by others: copied, not linked");
-                    }
-                    Files.createLink(target, f);
-                    if (!perms.contains(PosixFilePermission.OTHERS_READ)) {
-                        // the code store means its files to be 0444/0555, but a umask may have narrowed them; the
-                        // inode is shared, and the store's owner-only directories still keep other pods out
-                        Files.setPosixFilePermissions(target, perms.contains(PosixFilePermission.OWNER_EXECUTE)
-                                ? READ_EXEC_FILE : READ_FILE);
-                    }
-                } catch (FileSystemException notLinkable) {
-                    // another file system (EXDEV), or a file a pod must not share: a private read-only copy
-                    Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
-                    boolean exec = perms.contains(PosixFilePermission.OWNER_EXECUTE);
-                    Files.setPosixFilePermissions(target, exec ? READ_EXEC_FILE : READ_FILE);
-                }
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        return CodeViews.view(views, codeDir, codeDir.toAbsolutePath().normalize().getFileName().toString());
     }
 
     private static void chown(Path p, int uid, int gid) throws IOException {

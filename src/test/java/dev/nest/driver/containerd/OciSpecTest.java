@@ -26,7 +26,7 @@ class OciSpecTest {
 
     static JsonNode build(PodSpec spec, Optional<Path> init, Optional<String> group) throws Exception {
         // through bytes: what containerd receives
-        return new ObjectMapper().readTree(OciSpec.bytes(OciSpec.build("nest-p1", spec, IMAGE, 32L << 20, init, group)));
+        return new ObjectMapper().readTree(OciSpec.bytes(OciSpec.build("nest-p1", spec, Path.of("/var/lib/nest/containerd/pods/nest-p1/code"), IMAGE, 32L << 20, init, group)));
     }
 
     @Test
@@ -95,7 +95,8 @@ class OciSpecTest {
         assertTrue(s.path("root").path("readonly").asBoolean());
         JsonNode code = mount(s, "/nest/code");
         assertEquals("bind", code.path("type").asText());
-        assertEquals("/var/lib/nest/code", code.path("source").asText());
+        assertEquals("/var/lib/nest/containerd/pods/nest-p1/code", code.path("source").asText(),
+                "the pod's own code directory, not the node's whole code root");
         assertTrue(strings(code.path("options")).containsAll(List.of("rbind", "ro", "nosuid", "nodev")));
         JsonNode tmp = mount(s, "/tmp");
         assertEquals("tmpfs", tmp.path("type").asText());
