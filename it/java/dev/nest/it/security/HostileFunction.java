@@ -137,8 +137,21 @@ final class HostileFunction {
               });
             }
 
-            const ZK_ERRORS = { '0': 'ok', '-101': 'NoNode', '-102': 'NoAuth', '-110': 'NodeExists', '-4': 'ConnectionLoss' };
-            const zkText = (r) => (r.error ? 'connection: ' + r.error + '; ' : '') + 'answers ' + r.results.map((e) => ZK_ERRORS[e] || e);
+            const ZK_ERRORS = { '0': 'ok', '-101': 'NoNode', '-102': 'NoAuth', '-110': 'NodeExists', '-4': 'ConnectionLoss',
+              '-124': 'SessionClosedRequireAuth' };
+            /** Each op in a session of its own (a server that requires authentication closes the session at the first). */
+            async function zkEach(port, ops) {
+              const answers = [];
+              for (const op of ops) {
+                const r = await zk(port, [op]);
+                answers.push({ path: op.path, code: r.results.length > 0 ? r.results[0] : undefined, error: r.error });
+              }
+              return answers;
+            }
+            const zkText = (answers) => answers.map((a) => `${a.path}: ${a.code === undefined ? 'no answer' : (ZK_ERRORS[a.code] || a.code)}`
+              + (a.error ? ` (then ${a.error})` : '')).join('; ');
+            /** Refused: NoAuth, or the session closed because it did not authenticate. */
+            const zkRefused = (answers) => answers.every((a) => a.code === -102 || a.code === -124);
 
             /** Ports in [from, to] that something listens on (this network namespace's /proc/net/tcp*). */
             function listening(from, to) {
@@ -235,18 +248,16 @@ final class HostileFunction {
 
               const zkPort = Number(q.zkPort);
               const region = '/nest/' + q.region;
-              const read = await zk(zkPort, [{ type: 'get', path: region + '/functions' }, { type: 'get', path: '/nest' }]);
-              attempts.push({ name: 'read the cluster\\'s znodes', blocked: read.results.length > 0 && read.results.every((e) => e === -102),
-                detail: zkText(read) });
-              const write = await zk(zkPort, [{ type: 'create', path: region + '/functions/hostile' },
+              const read = await zkEach(zkPort, [{ type: 'get', path: region + '/functions' }, { type: 'get', path: '/nest' }]);
+              attempts.push({ name: 'read the cluster\\'s znodes', blocked: zkRefused(read), detail: zkText(read) });
+              const write = await zkEach(zkPort, [{ type: 'create', path: region + '/functions/hostile' },
                 { type: 'create', path: '/nest/hostile' }, { type: 'delete', path: region + '/leader' }]);
-              attempts.push({ name: 'write a znode under /nest', blocked: write.results.length > 0 && write.results.every((e) => e === -102),
-                detail: zkText(write) });
+              attempts.push({ name: 'write a znode under /nest', blocked: zkRefused(write), detail: zkText(write) });
               const rootName = '/hostile-' + process.env.NEST_POD_ID;
-              const outside = await zk(zkPort, [{ type: 'create', path: rootName }]);
-              if (outside.results[0] === 0) await zk(zkPort, [{ type: 'delete', path: rootName }]);
-              attempts.push({ name: 'write a znode outside /nest (' + rootName + ')', blocked: outside.results.length > 0 && outside.results[0] !== 0,
-                detail: zkText(outside) });
+              const outside = await zkEach(zkPort, [{ type: 'create', path: rootName }]);
+              if (outside[0].code === 0) await zk(zkPort, [{ type: 'delete', path: rootName }]);
+              attempts.push({ name: 'write a znode outside /nest (' + rootName + ')',
+                blocked: outside[0].code !== undefined && outside[0].code !== 0, detail: zkText(outside) });
               return { pod: process.env.NEST_POD_ID, uid: process.getuid(), attempts };
             }
 
