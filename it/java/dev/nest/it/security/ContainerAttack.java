@@ -23,8 +23,7 @@ import java.util.UUID;
 /**
  * {@link HostileFunction}'s container attacks on an in-process node of a container driver (docker, containerd): the
  * node runs the embedded ZooKeeper on a known port and its pods in a known port range; a victim function runs
- * beside the hostile one. Every attack must fail, except those marked known (another function's code is readable
- * while the whole code root is mounted into every container), which are printed as KNOWN.
+ * beside the hostile one. Every attack must fail (an attack marked known would be printed as KNOWN instead; none is).
  */
 final class ContainerAttack implements AutoCloseable {
     final String nodeId;

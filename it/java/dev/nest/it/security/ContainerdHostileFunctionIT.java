@@ -9,7 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The hostile function ({@link HostileFunction}) in a containerd pod (host network, new pid, ipc and mount
- * namespaces, uid 65534, read-only root, the code root mounted read-only at {@code /nest/code}): the same attacks
+ * namespaces, uid 65534, read-only root, its own code versions mounted read-only at {@code /nest/code}): the same attacks
  * as {@link DockerHostileFunctionIT}, with the same expectations. The driver must report itself healthy in the
  * node's {@code /health} (else the test is skipped, or fails with {@value Engines#STRICT_ENV}=1); closing the node
  * removes its containers.

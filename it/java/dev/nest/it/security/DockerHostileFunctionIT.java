@@ -10,11 +10,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The hostile function ({@link HostileFunction}) in a Docker pod (host networking, own pid namespace, uid 65534,
- * read-only root, the code root mounted read-only at {@code /nest/code}): it tries to read Nest's data directory
+ * read-only root, its own code versions mounted read-only at {@code /nest/code}): it tries to read Nest's data directory
  * and admin token, another function's code, secrets of other pods in {@code /proc}, to load its code into another
  * pod, to call the admin API and the peer routes without credentials, to read and write the embedded ZooKeeper's
- * znodes, and to see and signal Nest. Every attempt must fail; reading another function's code is reported (KNOWN)
- * while every container mounts the whole code root.
+ * znodes, and to see and signal Nest. Every attempt must fail.
  */
 class DockerHostileFunctionIT {
     @TempDir

@@ -197,15 +197,15 @@ final class HostileFunction {
               attempts.push(tryIt('write to the root file system', () => fs.writeFileSync('/hostile', 'x'), hidden));
               attempts.push(tryIt('rewrite its own code', () => fs.writeFileSync(__filename, '// hostile'), hidden));
 
-              // known today: the whole code root is mounted; reported, not failed
+              // a container mounts only the code of the versions loaded into it
               const code = walk(q.codeMount, 500);
               const others = code.filter((f) => !f.startsWith(__dirname + path.sep));
-              attempts.push({ name: 'list every function\\'s code', known: true, blocked: others.length === 0,
+              attempts.push({ name: 'list every function\\'s code', blocked: others.length === 0,
                 detail: `${code.length} files under ${q.codeMount}, ${others.length} of them not its own` });
               const victim = others.filter((f) => {
                 try { return fs.readFileSync(f, 'utf8').includes(q.marker); } catch (e) { return false; }
               });
-              attempts.push({ name: 'read another function\\'s code', known: true, blocked: victim.length === 0,
+              attempts.push({ name: 'read another function\\'s code', blocked: victim.length === 0,
                 detail: victim.length === 0 ? 'the victim\\'s code is not visible' : 'read ' + victim.join(', ') });
 
               const scan = scanProc();
