@@ -15,14 +15,22 @@ import java.util.Map;
  * @param env         environment visible to the function
  * @param scaling     instance bounds
  * @param queue       waiting requests when every instance is busy
+ * @param async       delivery of asynchronous invocations (the {@code async:} block)
  */
 public record FunctionSpec(FunctionId id, String runtime, String handler, int memoryMb, Duration timeout,
-                           int concurrency, Map<String, String> env, ScalingSpec scaling, QueueSpec queue) {
+                           int concurrency, Map<String, String> env, ScalingSpec scaling, QueueSpec queue,
+                           AsyncSpec async) {
     public FunctionSpec {
         env = Map.copyOf(env);
     }
 
+    /** A spec with the default {@code async:} settings. */
+    public FunctionSpec(FunctionId id, String runtime, String handler, int memoryMb, Duration timeout, int concurrency,
+                        Map<String, String> env, ScalingSpec scaling, QueueSpec queue) {
+        this(id, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, AsyncSpec.DEFAULT);
+    }
+
     public FunctionSpec withId(FunctionId newId) {
-        return new FunctionSpec(newId, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue);
+        return new FunctionSpec(newId, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, async);
     }
 }

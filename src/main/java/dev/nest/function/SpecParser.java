@@ -31,7 +31,7 @@ public final class SpecParser {
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern RUNTIME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
     private static final Set<String> TOP_KEYS = Set.of("name", "namespace", "runtime", "code", "handler", "memory",
-            "timeout", "concurrency", "env", "scaling", "queue", "description");
+            "timeout", "concurrency", "env", "scaling", "queue", "description", "async");
     private static final Set<String> QUEUE_KEYS = Set.of("size", "timeout");
 
     /** Defaults for keys a spec leaves out. */
@@ -109,11 +109,12 @@ public final class SpecParser {
                 queue = new QueueSpec(size, qt);
             }
         }
+        AsyncSpec async = AsyncParser.parse(tree.get("async"), problems);
         if (!problems.isEmpty()) {
             throw new SpecException(source, problems);
         }
         FunctionSpec spec = new FunctionSpec(new FunctionId(namespace, name), runtime, handler, memory, timeout,
-                concurrency, env, scaling, queue);
+                concurrency, env, scaling, queue, async);
         return new Parsed(spec, code, description);
     }
 
@@ -135,6 +136,7 @@ public final class SpecParser {
         ObjectNode qu = n.putObject("queue");
         qu.put("size", spec.queue().size());
         qu.put("timeout", Durations.format(spec.queue().timeout()));
+        AsyncParser.write(spec.async()).ifPresent(a -> n.set("async", a));
         return n;
     }
 
