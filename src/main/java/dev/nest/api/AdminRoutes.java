@@ -39,6 +39,8 @@ public final class AdminRoutes {
             read("GET", P + "/invocations", "invocations"),
             read("GET", P + "/invocations/{id}", "invocations"),
             read("GET", P + "/functions/{name}/logs", "invocations"),
+            read("GET", P + "/functions/{name}/dead-letters", "async"),
+            write("POST", P + "/functions/{name}/dead-letters/redrive", "async"),
             read("GET", P + "/instances", "instances"),
             read("GET", P + "/functions/{name}/instances", "instances"),
             read("GET", P + "/runtimes", "runtimes"),

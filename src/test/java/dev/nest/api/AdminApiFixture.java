@@ -1,6 +1,8 @@
 package dev.nest.api;
 
 import dev.nest.artifact.ArtifactStore;
+import dev.nest.async.AsyncLedger;
+import dev.nest.async.H2EventQueue;
 import dev.nest.artifact.PackageLimits;
 import dev.nest.deploy.Deployer;
 import dev.nest.deploy.FileProblem;
@@ -41,6 +43,7 @@ final class AdminApiFixture implements AutoCloseable {
     final RuntimeRegistry runtimes;
     final Deployer deployer;
     final NodeStore store;
+    final H2EventQueue asyncQueue;
     final AdminApi api;
     private final HttpClient http = HttpClient.newHttpClient();
     private WebServer server;
@@ -57,8 +60,9 @@ final class AdminApiFixture implements AutoCloseable {
         deployer = new Deployer(registry, new ArtifactStore(dir.resolve("artifacts"), PackageLimits.DEFAULT), runtimes,
                 audit -> { }, clock);
         store = NodeStore.open(dir.resolve("store"), clock, Duration.ofDays(1), 4096);
+        asyncQueue = H2EventQueue.open(store.jdbcUrl(), clock);
         api = new AdminApi(registry, deployer, () -> List.copyOf(problems), node, store, cluster, runtimes, scaling, URL,
-                () -> "nest_up 1\n");
+                () -> "nest_up 1\n", AsyncLedger.of(asyncQueue, () -> { }));
     }
 
     /** Serves the API, with the error mapping, on a free loopback port. */
@@ -100,6 +104,7 @@ final class AdminApiFixture implements AutoCloseable {
         if (server != null) {
             server.stop();
         }
+        asyncQueue.close();
         store.close();
     }
 }
