@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * so an async delivery takes the same path as a synchronous call: admission (queue, 429/503), instance leases,
  * cold starts, cluster forwarding, invocation records and logs. Each request carries
  * {@link AsyncIngress#DELIVERY} (the invocation id and this process's token) so the gateway serves it
- * synchronously under that id instead of enqueuing it again. See ADR 0010.
+ * synchronously under that id instead of enqueuing it again. See ADR 0011 (src/docs/adr/0011-async-invocations.md).
  *
  * <p>Admission refusals are told apart from the function's own 429/503 by the gateway's {@code x-nest-admission}
  * header, or, until the gateway sets it, by Nest's error body ({@code {"error": "too many requests" | "no instance
