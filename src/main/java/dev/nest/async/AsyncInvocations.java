@@ -6,6 +6,7 @@ import dev.nest.function.FunctionRecord;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Random;
+import java.util.function.IntSupplier;
 
 /**
  * The async module as one component for the composition root: the {@link EventQueue} ({@code async.queue}), the
@@ -21,7 +22,8 @@ public final class AsyncInvocations implements AutoCloseable {
     private final AsyncIngress ingress;
     private final Dispatcher dispatcher;
 
-    private AsyncInvocations(EventQueue queue, AsyncConfig config, FunctionCatalog catalog, int gatewayPort, Clock clock) {
+    private AsyncInvocations(EventQueue queue, AsyncConfig config, FunctionCatalog catalog, IntSupplier gatewayPort,
+                             Clock clock) {
         this.queue = queue;
         this.ingress = new AsyncIngress(queue, config, clock, this::wake);
         Random random = new SecureRandom();
@@ -34,11 +36,12 @@ public final class AsyncInvocations implements AutoCloseable {
      * Opens the queue named by {@code config.queue()} in the node's H2 database.
      *
      * @param jdbcUrl     the node store's database ({@code NodeStore#jdbcUrl()})
-     * @param gatewayPort the port the gateway listens on (deliveries go to {@code 127.0.0.1:gatewayPort})
+     * @param gatewayPort the port the gateway listens on (deliveries go to {@code 127.0.0.1:gatewayPort}); read at
+     *                    each delivery, so a gateway bound later (port 0) works
      * @throws AsyncException when the queue cannot be opened
      */
-    public static AsyncInvocations open(AsyncConfig config, String jdbcUrl, FunctionCatalog catalog, int gatewayPort,
-                                        Clock clock) {
+    public static AsyncInvocations open(AsyncConfig config, String jdbcUrl, FunctionCatalog catalog,
+                                        IntSupplier gatewayPort, Clock clock) {
         return new AsyncInvocations(H2EventQueue.open(jdbcUrl, clock), config, catalog, gatewayPort, clock);
     }
 

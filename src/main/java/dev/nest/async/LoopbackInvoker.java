@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -37,15 +38,15 @@ public final class LoopbackInvoker implements Invoker {
     private static final Duration SLACK = Duration.ofSeconds(30);
 
     private final HttpClient client;
-    private final String base;
+    private final IntSupplier port;
     private final AsyncIngress ingress;
     private final Clock clock;
 
-    /** @param port the gateway's port on this node */
-    public LoopbackInvoker(int port, AsyncIngress ingress, Clock clock) {
+    /** @param port the gateway's port on this node (read at each delivery: it may be bound after this is made) */
+    public LoopbackInvoker(IntSupplier port, AsyncIngress ingress, Clock clock) {
         this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
-        this.base = "http://127.0.0.1:" + port;
+        this.port = port;
         this.ingress = ingress;
         this.clock = clock;
     }
@@ -54,7 +55,7 @@ public final class LoopbackInvoker implements Invoker {
     public CompletableFuture<Outcome> deliver(Event event, FunctionVersion version) {
         NewEvent r = event.request();
         FunctionId id = version.spec().id();
-        String uri = base + "/ns/" + id.namespace() + "/fn/" + id.name() + r.path()
+        String uri = "http://127.0.0.1:" + port.getAsInt() + "/ns/" + id.namespace() + "/fn/" + id.name() + r.path()
                 + (r.query().isEmpty() ? "" : "?" + r.query());
         long t0 = clock.millis();
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(uri))
