@@ -22,12 +22,12 @@ public final class AsyncInvocations implements AutoCloseable {
     private final AsyncIngress ingress;
     private final Dispatcher dispatcher;
 
-    private AsyncInvocations(EventQueue queue, AsyncConfig config, FunctionCatalog catalog, IntSupplier gatewayPort,
-                             Clock clock) {
+    private AsyncInvocations(EventQueue queue, AsyncConfig config, FunctionCatalog catalog, String gatewayHost,
+                             IntSupplier gatewayPort, Clock clock) {
         this.queue = queue;
         this.ingress = new AsyncIngress(queue, config, clock, this::wake);
         Random random = new SecureRandom();
-        this.dispatcher = new Dispatcher(queue, new LoopbackInvoker(gatewayPort, ingress, clock),
+        this.dispatcher = new Dispatcher(queue, new LoopbackInvoker(gatewayHost, gatewayPort, ingress, clock),
                 f -> catalog.get(FunctionId.parse(f)).flatMap(FunctionRecord::liveVersion), config, clock,
                 random::nextDouble);
     }
@@ -36,13 +36,14 @@ public final class AsyncInvocations implements AutoCloseable {
      * Opens the queue named by {@code config.queue()} in the node's H2 database.
      *
      * @param jdbcUrl     the node store's database ({@code NodeStore#jdbcUrl()})
+     * @param gatewayHost the address the gateway listens on ({@code server.host}; a wildcard means loopback)
      * @param gatewayPort the port the gateway listens on (deliveries go to {@code 127.0.0.1:gatewayPort}); read at
      *                    each delivery, so a gateway bound later (port 0) works
      * @throws AsyncException when the queue cannot be opened
      */
     public static AsyncInvocations open(AsyncConfig config, String jdbcUrl, FunctionCatalog catalog,
-                                        IntSupplier gatewayPort, Clock clock) {
-        return new AsyncInvocations(H2EventQueue.open(jdbcUrl, clock), config, catalog, gatewayPort, clock);
+                                        String gatewayHost, IntSupplier gatewayPort, Clock clock) {
+        return new AsyncInvocations(H2EventQueue.open(jdbcUrl, clock), config, catalog, gatewayHost, gatewayPort, clock);
     }
 
     private void wake() {

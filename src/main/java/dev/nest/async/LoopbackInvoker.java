@@ -17,7 +17,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Delivers events through this node's own gateway over loopback ({@code http://127.0.0.1:<port>/ns/<ns>/fn/<name>...}),
+ * Delivers events through this node's own gateway over loopback ({@code http://127.0.0.1:<port>/ns/<ns>/fn/<name>...},
+ * or the gateway's own address when it listens on one address only),
  * so an async delivery takes the same path as a synchronous call: admission (queue, 429/503), instance leases,
  * cold starts, cluster forwarding, invocation records and logs. Each request carries
  * {@link AsyncIngress#DELIVERY} (the invocation id and this process's token) so the gateway serves it
@@ -38,14 +39,20 @@ public final class LoopbackInvoker implements Invoker {
     private static final Duration SLACK = Duration.ofSeconds(30);
 
     private final HttpClient client;
+    private final String host;
     private final IntSupplier port;
     private final AsyncIngress ingress;
     private final Clock clock;
 
-    /** @param port the gateway's port on this node (read at each delivery: it may be bound after this is made) */
-    public LoopbackInvoker(IntSupplier port, AsyncIngress ingress, Clock clock) {
+    /**
+     * @param host the address the gateway listens on ({@code server.host}); a wildcard address means loopback
+     * @param port the gateway's port on this node (read at each delivery: it may be bound after this is made)
+     */
+    public LoopbackInvoker(String host, IntSupplier port, AsyncIngress ingress, Clock clock) {
         this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
+        this.host = host.isEmpty() || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")
+                ? "127.0.0.1" : host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
         this.port = port;
         this.ingress = ingress;
         this.clock = clock;
@@ -55,7 +62,7 @@ public final class LoopbackInvoker implements Invoker {
     public CompletableFuture<Outcome> deliver(Event event, FunctionVersion version) {
         NewEvent r = event.request();
         FunctionId id = version.spec().id();
-        String uri = "http://127.0.0.1:" + port.getAsInt() + "/ns/" + id.namespace() + "/fn/" + id.name() + r.path()
+        String uri = "http://" + host + ":" + port.getAsInt() + "/ns/" + id.namespace() + "/fn/" + id.name() + r.path()
                 + (r.query().isEmpty() ? "" : "?" + r.query());
         long t0 = clock.millis();
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(uri))
