@@ -23,6 +23,8 @@ import java.util.function.ToIntFunction;
 public interface EventQueue extends AutoCloseable {
     /** How long an idempotency key is remembered per function. */
     Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
+    /** How long a dead letter is kept at least (when {@code async.retention} is shorter). */
+    Duration DEAD_LETTER_RETENTION = Duration.ofDays(14);
     /** The largest result body the ledger keeps. */
     int MAX_RESULT = 256 * 1024;
 
@@ -59,7 +61,10 @@ public interface EventQueue extends AutoCloseable {
     /** The event's request as enqueued (to hand it to a destination). */
     Optional<NewEvent> request(String id);
 
-    /** Deletes final events that finished before {@code finishedBefore} (keeping idempotency keys for their window). */
+    /**
+     * Deletes succeeded and failed events that finished before {@code finishedBefore}, and dead letters that
+     * finished before that and {@link #DEAD_LETTER_RETENTION} ago; keeps any event whose idempotency key is in its window.
+     */
     int purge(Instant finishedBefore);
 
     /** Stops taking events; already durable ones stay. */

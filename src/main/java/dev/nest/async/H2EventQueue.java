@@ -324,8 +324,10 @@ public final class H2EventQueue implements EventQueue {
     @Override
     public synchronized int purge(Instant finishedBefore) {
         long keyWindow = clock.millis() - IDEMPOTENCY_WINDOW.toMillis();
-        return update("DELETE FROM async_events WHERE state IN ('SUCCEEDED', 'FAILED', 'DEAD') AND finished_at < ? "
-                + "AND (idem_key IS NULL OR enqueued_at < ?)", finishedBefore.toEpochMilli(), keyWindow);
+        long dead = Math.min(finishedBefore.toEpochMilli(), clock.millis() - DEAD_LETTER_RETENTION.toMillis());
+        return update("DELETE FROM async_events WHERE (state IN ('SUCCEEDED', 'FAILED') AND finished_at < ? "
+                + "OR state = 'DEAD' AND finished_at < ?) AND (idem_key IS NULL OR enqueued_at < ?)",
+                finishedBefore.toEpochMilli(), dead, keyWindow);
     }
 
     @Override

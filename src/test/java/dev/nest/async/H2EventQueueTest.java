@@ -168,6 +168,17 @@ class H2EventQueueTest {
     }
 
     @Test
+    void purgeKeepsDeadLettersForTwoWeeks() {
+        put(event("e1", "default/f", Optional.empty()));
+        queue.lease(10, LEASE, f -> 10);
+        queue.dead("e1", 1, Result.error(500, 1, "boom"));
+        clock.advance(Duration.ofDays(2));
+        assertEquals(0, queue.purge(clock.instant().minus(Duration.ofHours(24))));
+        clock.advance(Duration.ofDays(13));
+        assertEquals(1, queue.purge(clock.instant().minus(Duration.ofHours(24))));
+    }
+
+    @Test
     void purgeKeepsIdempotencyKeysForTheirWindow() {
         put(event("e1", "default/f", Optional.of("k")));
         put(event("e2", "default/f", Optional.empty()));
