@@ -107,8 +107,10 @@ public final class Dispatcher implements AutoCloseable {
                 LOG.log(Level.WARNING, "async dispatcher pass failed; trying again", e);
             }
             try {
-                signal.tryAcquire(config.poll().toMillis(), TimeUnit.MILLISECONDS);
-                signal.drainPermits();
+                if (running) {
+                    signal.tryAcquire(config.poll().toMillis(), TimeUnit.MILLISECONDS);
+                    signal.drainPermits();
+                }
             } catch (InterruptedException e) {
                 return;
             }
@@ -252,7 +254,8 @@ public final class Dispatcher implements AutoCloseable {
             t = thread;
         }
         if (t != null) {
-            t.interrupt();
+            // woken, not interrupted: an interrupt during H2 file I/O would close the database's file channel
+            signal.release();
             try {
                 t.join(10_000);
             } catch (InterruptedException e) {

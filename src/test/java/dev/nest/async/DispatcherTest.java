@@ -189,6 +189,19 @@ class DispatcherTest {
     }
 
     @Test
+    void theThreadDeliversWhatIsEnqueuedAndStopsOnClose() throws Exception {
+        deploy("a", 10, AsyncSpec.DEFAULT);
+        dispatcher.start();
+        String id = enqueue("a");
+        dispatcher.wake();
+        FakeInvoker.Delivery d = invoker.next(java.time.Duration.ofSeconds(10));
+        assertEquals(id, d.event().id());
+        d.outcome().complete(new Outcome.Answered(200, 1, new byte[0]));
+        dispatcher.close();
+        assertEquals(EventState.SUCCEEDED, state(id));
+    }
+
+    @Test
     void aLeaseThatIsNeverAnsweredIsDeliveredAgain() {
         deploy("a", 10, AsyncSpec.DEFAULT);
         enqueue("a");

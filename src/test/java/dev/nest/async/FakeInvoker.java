@@ -1,9 +1,13 @@
 package dev.nest.async;
 
 import dev.nest.function.FunctionVersion;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /** An invoker whose deliveries the test completes by hand. */
 final class FakeInvoker implements Invoker {
@@ -11,12 +15,23 @@ final class FakeInvoker implements Invoker {
     }
 
     final List<Delivery> deliveries = new ArrayList<>();
+    private final BlockingQueue<Delivery> arrivals = new LinkedBlockingQueue<>();
 
     @Override
     public synchronized CompletableFuture<Outcome> deliver(Event event, FunctionVersion version) {
         Delivery d = new Delivery(event, version, new CompletableFuture<>());
         deliveries.add(d);
+        arrivals.add(d);
         return d.outcome();
+    }
+
+    /** The next delivery made, waiting for it at most {@code bound}. */
+    Delivery next(Duration bound) throws InterruptedException {
+        Delivery d = arrivals.poll(bound.toMillis(), TimeUnit.MILLISECONDS);
+        if (d == null) {
+            throw new AssertionError("no delivery within " + bound);
+        }
+        return d;
     }
 
     synchronized List<Delivery> open() {
