@@ -46,7 +46,7 @@ final class BenchHttp {
     }
 
     Response send(String method, String url, Map<String, String> headers, byte[] body, Duration timeout) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
+        HttpRequest.Builder b = BenchAuth.request(URI.create(url)).timeout(timeout)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(b::header);

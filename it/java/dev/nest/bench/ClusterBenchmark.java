@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nest.artifact.PackageWriter;
 import dev.nest.cluster.Cluster;
+import dev.nest.cluster.ClusterCredential;
 import dev.nest.cluster.NodeInfo;
 import dev.nest.common.Json;
 import dev.nest.config.NestConfig;
@@ -89,7 +90,7 @@ public final class ClusterBenchmark {
             List<String> argv = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                     "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
                     "dev.nest.Main", "server", "--config", home.resolve("nest.yaml").toString());
-            process = children.start("nest " + id, argv, Map.of(), home, home.resolve("server.log"));
+            process = children.start("nest " + id, argv, BenchAuth.childEnv(), home, home.resolve("server.log"));
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             while (status(base() + "/health") != 200) {
                 if (!process.isAlive() || System.nanoTime() > deadline) {
@@ -274,7 +275,7 @@ public final class ClusterBenchmark {
             // one on demand (kept for the keep-alive)
             for (Node n : survivors) {
                 if (ready(n, "default/warm") == 0) {
-                    http.send(HttpRequest.newBuilder(URI.create(n.base() + "/fn/warm")).header("X-Nest-Forwarded-By", "bench")
+                    http.send(BenchAuth.request(URI.create(n.base() + "/fn/warm")).header("X-Nest-Forwarded-By", "bench")
                             .GET().build(), HttpResponse.BodyHandlers.discarding());
                 }
                 until(System.nanoTime(), () -> ready(n, "default/warm") > 0);
@@ -338,7 +339,7 @@ public final class ClusterBenchmark {
             timer.scheduleAtFixedRate(() -> {
                 Node n = targets.get(Math.floorMod(turn.getAndIncrement(), targets.size()));
                 sent.incrementAndGet();
-                http.sendAsync(HttpRequest.newBuilder(URI.create(n.base() + path)).timeout(Duration.ofSeconds(10)).GET().build(),
+                http.sendAsync(BenchAuth.request(URI.create(n.base() + path)).timeout(Duration.ofSeconds(10)).GET().build(),
                         HttpResponse.BodyHandlers.ofByteArray()).whenComplete((r, e) -> {
                             if (e != null || r.statusCode() != 200) {
                                 failed.incrementAndGet();
@@ -368,7 +369,7 @@ public final class ClusterBenchmark {
                 "digest", digest), 201);
         // the holder's catalog mirror may be a moment behind the deploy's answer from another node
         until(System.nanoTime(), () -> json(holder.base() + "/api/v1/functions/only").path("live").asInt() == 1);
-        HttpResponse<String> local = http.send(HttpRequest.newBuilder(URI.create(holder.base() + "/fn/only"))
+        HttpResponse<String> local = http.send(BenchAuth.request(URI.create(holder.base() + "/fn/only"))
                 .header("X-Nest-Forwarded-By", "bench").GET().build(), HttpResponse.BodyHandlers.ofString());
         if (local.statusCode() != 200) {
             throw new IllegalStateException("cannot start the instance on " + holder.id + ": " + local.body());
@@ -470,14 +471,18 @@ public final class ClusterBenchmark {
 
     // ---- control plane at scale ------------------------------------------------------------------------
 
+    private static final String SECRET = "nest-benchmark-cluster-secret";
+
     private static String scale(int functions, int simulatedNodes) throws Exception {
         System.setProperty("zookeeper.4lw.commands.whitelist", "mntr,srvr,ruok");
         try (TestingServer zk = new TestingServer(true);
-             CuratorFramework raw = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
+             CuratorFramework raw = CuratorFrameworkFactory.builder().connectString(zk.getConnectString())
+                     .retryPolicy(new RetryOneTime(100)).authorization("digest", ClusterCredential.of(SECRET).zooKeeperAuth()
+                             .getBytes(java.nio.charset.StandardCharsets.UTF_8)).build()) {
             raw.start();
             raw.blockUntilConnected();
             NestConfig.Cluster config = new NestConfig.Cluster(zk.getConnectString(), 0, Duration.ofSeconds(30),
-                    Duration.ofSeconds(10), Duration.ofSeconds(60), 2);
+                    Duration.ofSeconds(10), Duration.ofSeconds(60), 2).withSecret(SECRET);
             NodeInfo writerInfo = new NodeInfo("writer", "127.0.0.1", 1, "zone-a", "scale", "process", Instant.now(), Map.of());
             long tWrite = System.nanoTime();
             try (Cluster writer = Cluster.start(zk.getConnectString(), config, writerInfo, Clock.systemUTC())) {
@@ -574,7 +579,7 @@ public final class ClusterBenchmark {
         Files.writeString(code.resolve("index.js"), indexJs);
         ByteArrayOutputStream zip = new ByteArrayOutputStream();
         PackageWriter.zip(code, zip);
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(n.base() + "/api/v1/artifacts?runtime=nodejs"))
+        HttpResponse<byte[]> r = http.send(BenchAuth.request(URI.create(n.base() + "/api/v1/artifacts?runtime=nodejs"))
                 .header("Content-Type", "application/zip").POST(HttpRequest.BodyPublishers.ofByteArray(zip.toByteArray())).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() != 201) {
@@ -584,7 +589,7 @@ public final class ClusterBenchmark {
     }
 
     private void post(String url, Object body, int expected) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+        HttpResponse<String> r = http.send(BenchAuth.request(URI.create(url)).header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body))).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != expected) {
@@ -594,7 +599,7 @@ public final class ClusterBenchmark {
 
     private int status(String url) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).GET().build(),
+            return http.send(BenchAuth.request(URI.create(url)).timeout(Duration.ofSeconds(2)).GET().build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;
@@ -606,7 +611,7 @@ public final class ClusterBenchmark {
 
     private JsonNode json(String url) {
         try {
-            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build(),
+            HttpResponse<byte[]> r = http.send(BenchAuth.request(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             return Json.tree(r.body(), url);
         } catch (Exception e) {
@@ -632,7 +637,7 @@ public final class ClusterBenchmark {
     /** The {@code v} of a function's JSON answer, or "" when it failed; {@code id[0]} gets its invocation id. */
     private String answer(String url, String[] id) {
         try {
-            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15)).GET().build(),
+            HttpResponse<byte[]> r = http.send(BenchAuth.request(URI.create(url)).timeout(Duration.ofSeconds(15)).GET().build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             id[0] = r.headers().firstValue("x-nest-invocation-id").orElse("");
             return r.statusCode() == 200 ? Json.tree(r.body(), url).path("v").asText() : "";
@@ -644,7 +649,7 @@ public final class ClusterBenchmark {
     /** The {@code v} of a function's JSON answer, or "" when it failed. */
     private String answer(String url) {
         try {
-            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15)).GET().build(),
+            HttpResponse<byte[]> r = http.send(BenchAuth.request(URI.create(url)).timeout(Duration.ofSeconds(15)).GET().build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             return r.statusCode() == 200 ? Json.tree(r.body(), url).path("v").asText() : "";
         } catch (Exception e) {

@@ -18,7 +18,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -347,7 +346,7 @@ public final class CodePathBenchmark {
 
     /** Fetches the gzip stream and unpacks it as it arrives; returns the content digest. */
     private static String fetchGzip(HttpClient http, String url, Path dir) throws IOException, InterruptedException {
-        HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+        HttpResponse<InputStream> r = http.send(BenchAuth.request(URI.create(url)).GET().build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         TreeMap<String, String> hashes = new TreeMap<>();
         java.util.Set<Path> dirs = new java.util.HashSet<>();

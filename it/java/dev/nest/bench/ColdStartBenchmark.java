@@ -126,7 +126,7 @@ public final class ColdStartBenchmark {
                 |---|---:|---|---:|---:|---:|---:|---|
                 """);
         List<String> verdicts = new ArrayList<>();
-        try (NestServer server = others ? NestServer.start(config) : null) {
+        try (NestServer server = others ? BenchAuth.started(NestServer.start(config)) : null) {
             ColdStartBenchmark b = server == null ? null
                     : new ColdStartBenchmark("http://127.0.0.1:" + server.port(), tmp.resolve("data"));
             for (String runtime : others ? runtimes : List.<String>of()) {
@@ -217,11 +217,12 @@ public final class ColdStartBenchmark {
                     int from = id.equals("peer") ? 35_000 : 36_000;
                     servers.add(NestServer.start(single.withNode(new NestConfig.Node(id, "127.0.0.1", "zone-a", "bench-fetch"))
                             .withCluster(new NestConfig.Cluster(zk.getConnectString(), 0, Duration.ofSeconds(10),
-                                    c.connectionTimeout(), c.operationTimeout(), 1))
+                                    c.connectionTimeout(), c.operationTimeout(), 1).withSecret("nest-benchmark-cluster-secret"))
                             .withSidecar(new NestConfig.Sidecar(s.driver(), from, from + 999, s.startTimeout(), s.maxPods(),
                                     s.stopGrace(), s.drivers(), s.pool(), s.previousVersionKeepAlive()))
                             .withDataDir(tmp.resolve(id + "-data"))));
                 }
+                BenchAuth.started(servers.get(0)); // the first node started the region and wrote its admin token
                 ColdStartBenchmark peer = new ColdStartBenchmark("http://127.0.0.1:" + servers.get(0).port(), tmp.resolve("peer-data"));
                 ColdStartBenchmark node = new ColdStartBenchmark("http://127.0.0.1:" + servers.get(1).port(), tmp.resolve("node-data"));
                 for (String runtime : runtimes) {
@@ -292,13 +293,13 @@ public final class ColdStartBenchmark {
     private String upload(Path dir, String runtime) throws Exception {
         ByteArrayOutputStream zip = new ByteArrayOutputStream();
         PackageWriter.zip(dir, zip);
-        return send(HttpRequest.newBuilder(URI.create(base + "/api/v1/artifacts?runtime=" + runtime))
+        return send(BenchAuth.request(URI.create(base + "/api/v1/artifacts?runtime=" + runtime))
                 .header("Content-Type", "application/zip").POST(HttpRequest.BodyPublishers.ofByteArray(zip.toByteArray())), 201)
                 .path("digest").asText();
     }
 
     private void resize(String runtime, int size) throws Exception {
-        send(HttpRequest.newBuilder(URI.create(base + "/api/v1/pools/" + runtime)).header("Content-Type", "application/json")
+        send(BenchAuth.request(URI.create(base + "/api/v1/pools/" + runtime)).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(Map.of("size", size)))), 200);
         waitForPool(runtime, p -> p.path("ready").asInt() == size && p.path("starting").asInt() == 0);
     }
@@ -306,7 +307,7 @@ public final class ColdStartBenchmark {
     private void waitForPool(String runtime, java.util.function.Predicate<JsonNode> done) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (true) {
-            for (JsonNode p : send(HttpRequest.newBuilder(URI.create(base + "/api/v1/pools")).GET(), 200)) {
+            for (JsonNode p : send(BenchAuth.request(URI.create(base + "/api/v1/pools")).GET(), 200)) {
                 if (p.path("runtime").asText().equals(runtime)) {
                     if (done.test(p)) {
                         return;
@@ -336,7 +337,7 @@ public final class ColdStartBenchmark {
         for (int i = 0; i < n; i++) {
             String digest = digestOf.digest(i);
             String name = "cs-" + runtime + "-" + tag + "-" + i + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
-            send(HttpRequest.newBuilder(URI.create(via.base + "/api/v1/functions")).header("Content-Type", "application/json")
+            send(BenchAuth.request(URI.create(via.base + "/api/v1/functions")).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(Map.of("digest", digest, "spec",
                             Map.of("name", name, "runtime", runtime, "timeout", "30s"))))), 201);
             if (fetched) {
@@ -346,7 +347,7 @@ public final class ColdStartBenchmark {
                 waitForPool(runtime, p -> p.path("ready").asInt() >= 1);
             }
             Thread.sleep(20); // let the node settle after the deploy (its catalog watch and reconcile pass)
-            HttpRequest.Builder first = HttpRequest.newBuilder(URI.create(base + "/fn/" + name)).GET();
+            HttpRequest.Builder first = BenchAuth.request(URI.create(base + "/fn/" + name)).GET();
             if (fetched) {
                 first.header("X-Nest-Forwarded-By", "bench");
             }
@@ -370,7 +371,7 @@ public final class ColdStartBenchmark {
             out.totalMs().add(ms);
             out.serverMs().add(inv.path("durationMs").asDouble());
             out.phases().add(phases);
-            send(HttpRequest.newBuilder(URI.create(via.base + "/api/v1/functions/" + name)).DELETE(), 200);
+            send(BenchAuth.request(URI.create(via.base + "/api/v1/functions/" + name)).DELETE(), 200);
             waitUntilNoInstances();
         }
         return out;
@@ -385,7 +386,7 @@ public final class ColdStartBenchmark {
     /** Waits until this node's catalog has function {@code name} (created through a peer). */
     private void waitForFunction(String name) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/functions/" + name)).GET().build(),
+        while (http.send(BenchAuth.request(URI.create(base + "/api/v1/functions/" + name)).GET().build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("function " + name + " did not reach " + base + " within 30 s");
@@ -397,7 +398,7 @@ public final class ColdStartBenchmark {
     /** Each start is measured on an otherwise idle node: the previous function's pod is gone. */
     private void waitUntilNoInstances() throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!send(HttpRequest.newBuilder(URI.create(base + "/api/v1/instances")).GET(), 200).isEmpty()) {
+        while (!send(BenchAuth.request(URI.create(base + "/api/v1/instances")).GET(), 200).isEmpty()) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("instances of deleted functions are still running after 30 s");
             }
@@ -408,7 +409,7 @@ public final class ColdStartBenchmark {
     private JsonNode invocation(String id) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (true) {
-            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/invocations/" + id)).GET()
+            HttpResponse<byte[]> r = http.send(BenchAuth.request(URI.create(base + "/api/v1/invocations/" + id)).GET()
                     .build(), HttpResponse.BodyHandlers.ofByteArray());
             if (r.statusCode() == 200) {
                 return Json.tree(r.body(), "invocation").path("invocation");
@@ -463,7 +464,7 @@ public final class ColdStartBenchmark {
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (true) {
                     try {
-                        HttpResponse<byte[]> h = http.send(HttpRequest.newBuilder(URI.create(host + "/health"))
+                        HttpResponse<byte[]> h = http.send(BenchAuth.request(URI.create(host + "/health"))
                                 .header("X-Nest-Secret", secret).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
                         if (h.statusCode() == 200 && Json.tree(h.body(), "health").path("ready").asBoolean()) {
                             break;
@@ -479,14 +480,14 @@ public final class ColdStartBenchmark {
                 Map<String, Object> load = Map.of("id", "s-1", "function", "default/baseline", "version", "1",
                         "codeDir", "/nest/code", "handler", runtime.equals("java") ? "Handler" : "index.handler",
                         "env", Map.of(), "limits", Map.of("memoryMb", memory, "timeoutMs", 30000, "concurrency", 1));
-                HttpResponse<byte[]> l = http.send(HttpRequest.newBuilder(URI.create(host + "/load"))
+                HttpResponse<byte[]> l = http.send(BenchAuth.request(URI.create(host + "/load"))
                         .header("X-Nest-Secret", secret).header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(load))).build(), HttpResponse.BodyHandlers.ofByteArray());
                 if (l.statusCode() != 200) {
                     throw new IllegalStateException("/load in the " + image + " container: HTTP " + l.statusCode() + " "
                             + new String(l.body()));
                 }
-                HttpResponse<byte[]> inv = http.send(HttpRequest.newBuilder(URI.create(host + "/invoke/s-1/"))
+                HttpResponse<byte[]> inv = http.send(BenchAuth.request(URI.create(host + "/invoke/s-1/"))
                         .header("X-Nest-Secret", secret).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
                 double ms = (System.nanoTime() - t0) / 1e6;
                 if (inv.statusCode() != 200) {

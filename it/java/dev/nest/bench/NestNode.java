@@ -64,7 +64,7 @@ final class NestNode implements AutoCloseable {
         Path log = dir.resolve("server.log");
         String health = "http://127.0.0.1:" + port + "/health";
         long t0 = System.nanoTime();
-        Process p = children.start("nest server", argv, Map.of(), dir, log);
+        Process p = children.start("nest server", argv, BenchAuth.childEnv(), dir, log);
         long deadline = t0 + Duration.ofSeconds(60).toNanos();
         while (true) {
             var r = probe.probe(health, Map.of());

@@ -35,14 +35,14 @@ public final class RollbackBenchmark {
         Path fns = Files.createDirectories(tmp.resolve("functions"));
         NestConfig config = NestConfig.defaults().withPort(0).withDataDir(tmp.resolve("data")).withFunctionsDir(fns)
                 .withRuntimesDir(Path.of("runtimes").toAbsolutePath());
-        try (NestServer server = NestServer.start(config)) {
+        try (NestServer server = BenchAuth.started(NestServer.start(config))) {
             String base = "http://127.0.0.1:" + server.port();
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             Path code = Files.createDirectories(tmp.resolve("code"));
             Files.writeString(code.resolve("index.js"), "exports.handler = async () => ({v: process.env.V});\n");
             ByteArrayOutputStream zip = new ByteArrayOutputStream();
             PackageWriter.zip(code, zip);
-            String digest = send(http, HttpRequest.newBuilder(URI.create(base + "/api/v1/artifacts"))
+            String digest = send(http, BenchAuth.request(URI.create(base + "/api/v1/artifacts"))
                     .header("Content-Type", "application/zip").POST(HttpRequest.BodyPublishers.ofByteArray(zip.toByteArray())))
                     .path("digest").asText();
             List<Double> deploy = new ArrayList<>();
@@ -95,7 +95,7 @@ public final class RollbackBenchmark {
     }
 
     private static void expect(HttpClient http, String base, String v) throws Exception {
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + "/fn/rb")).GET().build(),
+        HttpResponse<byte[]> r = http.send(BenchAuth.request(URI.create(base + "/fn/rb")).GET().build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         String got = Json.tree(r.body(), "response").path("v").asText();
         if (!got.equals(v)) {
@@ -104,7 +104,7 @@ public final class RollbackBenchmark {
     }
 
     private static JsonNode post(HttpClient http, String url, Object body) throws Exception {
-        return send(http, HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+        return send(http, BenchAuth.request(URI.create(url)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body))));
     }
 

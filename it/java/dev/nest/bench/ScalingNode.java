@@ -47,7 +47,7 @@ final class ScalingNode implements AutoCloseable {
         NestConfig config = new NestConfig(d.dataDir(), d.functionsDir(), d.runtimesDir(), d.server(), d.node(), d.cluster(),
                 new NestConfig.Sidecar(sc.driver(), sc.portFrom(), sc.portTo(), sc.startTimeout(), maxPods, sc.stopGrace(),
                         sc.drivers()), d.store());
-        server = NestServer.start(config);
+        server = BenchAuth.started(NestServer.start(config));
         // the node's pods are child processes: stop them on Ctrl-C too
         Runtime.getRuntime().addShutdownHook(new Thread(this::close));
         base = "http://127.0.0.1:" + server.port();
@@ -61,7 +61,7 @@ final class ScalingNode implements AutoCloseable {
                 """);
         ByteArrayOutputStream zip = new ByteArrayOutputStream();
         PackageWriter.zip(code, zip);
-        digest = send(HttpRequest.newBuilder(URI.create(base + "/api/v1/artifacts"))
+        digest = send(BenchAuth.request(URI.create(base + "/api/v1/artifacts"))
                 .header("Content-Type", "application/zip").POST(HttpRequest.BodyPublishers.ofByteArray(zip.toByteArray())))
                 .path("digest").asText();
     }
@@ -79,7 +79,7 @@ final class ScalingNode implements AutoCloseable {
 
     /** Sends one invocation of {@code name} and waits for its answer (the first instance is started). */
     void warm(String name) throws Exception {
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + "/fn/" + name))
+        HttpResponse<byte[]> r = http.send(BenchAuth.request(URI.create(base + "/fn/" + name))
                 .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() != 200) {
             throw new IllegalStateException("the first invocation of " + name + " answered " + r.statusCode() + ": "
@@ -95,7 +95,7 @@ final class ScalingNode implements AutoCloseable {
             int status;
             boolean cold = false;
             try {
-                HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + "/fn/" + name))
+                HttpResponse<byte[]> r = http.send(BenchAuth.request(URI.create(base + "/fn/" + name))
                         .timeout(Duration.ofSeconds(90)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
                 status = r.statusCode();
                 cold = r.headers().firstValue("x-nest-cold").map("true"::equals).orElse(false);
@@ -108,16 +108,16 @@ final class ScalingNode implements AutoCloseable {
     }
 
     JsonNode scaling(String name) throws Exception {
-        return send(HttpRequest.newBuilder(URI.create(base + "/api/v1/functions/" + name + "/scaling")).GET());
+        return send(BenchAuth.request(URI.create(base + "/api/v1/functions/" + name + "/scaling")).GET());
     }
 
     /** Sets the warm pool of {@code runtime} to {@code size} pods and waits (at most {@code limit}) until they are ready. */
     void pool(String runtime, int size, Duration limit) throws Exception {
-        send(HttpRequest.newBuilder(URI.create(base + "/api/v1/pools/" + runtime)).header("Content-Type", "application/json")
+        send(BenchAuth.request(URI.create(base + "/api/v1/pools/" + runtime)).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(Map.of("size", size)))));
         long end = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < end) {
-            for (JsonNode p : send(HttpRequest.newBuilder(URI.create(base + "/api/v1/pools")).GET())) {
+            for (JsonNode p : send(BenchAuth.request(URI.create(base + "/api/v1/pools")).GET())) {
                 if (p.path("runtime").asText().equals(runtime) && p.path("ready").asInt() >= size) {
                     return;
                 }
@@ -128,7 +128,7 @@ final class ScalingNode implements AutoCloseable {
     }
 
     JsonNode instances() throws Exception {
-        return send(HttpRequest.newBuilder(URI.create(base + "/api/v1/instances")).GET());
+        return send(BenchAuth.request(URI.create(base + "/api/v1/instances")).GET());
     }
 
     /** Waits until no request sent by {@link #fire} is in flight (at most {@code limit}). */
@@ -150,7 +150,7 @@ final class ScalingNode implements AutoCloseable {
     }
 
     private JsonNode post(String url, Object body) throws Exception {
-        return send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+        return send(BenchAuth.request(URI.create(url)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body))));
     }
 

@@ -151,7 +151,7 @@ public final class UsageBenchmark {
                 tmp.resolve("pods").resolve(podId).resolve("work"));
         Pod pod = driver.start(spec, (id, stderr, line) -> { });
         HttpClient http = HttpClient.newHttpClient();
-        HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+        HttpRequest health = BenchAuth.request(URI.create("http://127.0.0.1:" + port + "/health"))
                 .header("x-nest-secret", secret).timeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {

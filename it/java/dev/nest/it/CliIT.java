@@ -68,7 +68,7 @@ class CliIT {
         assertTrue(Files.isRegularFile(Fixtures.nestJar()), Fixtures.nestJar() + " is missing; run mvn package first");
         int port = Fixtures.freePort();
         url = "http://127.0.0.1:" + port;
-        http = new Http(url);
+        http = new Http(url).withAdminTokenOf(serverDir.resolve("data"));
         Path functions = Files.createDirectories(serverDir.resolve("functions"));
         long t0 = System.nanoTime();
         server = new ProcessBuilder(Fixtures.javaBinary(), "-jar", Fixtures.nestJar().toString(), "server",
@@ -296,22 +296,94 @@ class CliIT {
         }
     }
 
+    @Test
+    @Order(16)
+    void onTheServersMachineTheCliReadsDataAdminTokenOfItsWorkingDirectory() {
+        // the quick start: the server runs in a directory with ./data, the CLI from the same directory
+        Run ls = cliIn(serverDir, Map.of(), null, "fn", "ls", "--server", url);
+        assertEquals(0, ls.exit(), ls::toString);
+        assertTrue(ls.out().contains("hello"), ls::toString);
+    }
+
+    @Test
+    @Order(17)
+    void withoutATokenAnAdminCallSaysHowToGetOne() {
+        Run ls = cliIn(work, Map.of(), null, "fn", "ls", "--server", url);
+        assertEquals(1, ls.exit(), ls::toString);
+        assertTrue(ls.err().contains("nest login --server " + url), ls::toString);
+        assertTrue(ls.err().contains("--token"), ls::toString);
+        assertTrue(ls.err().contains("data/admin.token"), ls::toString);
+    }
+
+    @Test
+    @Order(18)
+    void loginKeepsATokenForTheServerThatLaterCommandsUse() throws IOException {
+        Run created = cli("token", "create", "cli-it", "--role", "developer", "--namespace", "default",
+                "--server", url);
+        assertEquals(0, created.exit(), created::toString);
+        String token = created.out().strip();
+        assertTrue(token.startsWith("nest_") && !token.contains("\n"), created::toString);
+
+        Run login = cliIn(work, Map.of(), token + "\n", "login", "--server", url);
+        assertEquals(0, login.exit(), login::toString);
+        assertTrue(!login.out().contains(token) && !login.err().contains(token), "the token is not printed");
+        Path saved = serverDir.resolve("config-home/nest/credentials.json");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(saved)));
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(saved.getParent())));
+
+        Run ls = cliIn(work, Map.of(), null, "fn", "ls", "--server", url);
+        assertEquals(0, ls.exit(), ls::toString);
+        assertTrue(ls.out().contains("hello"), ls::toString);
+
+        Run tokens = cli("token", "ls", "--server", url);
+        assertTrue(tokens.out().contains("cli-it"), tokens::toString);
+        Run revoke = cli("token", "revoke", "cli-it", "--server", url);
+        assertEquals(0, revoke.exit(), revoke::toString);
+        Run refused = cliIn(work, Map.of(), null, "fn", "ls", "--server", url);
+        assertEquals(1, refused.exit(), refused::toString);
+        assertTrue(refused.err().contains("nest login"), refused::toString);
+        assertTrue(!refused.err().contains(token), "the token is not printed");
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------------
 
     static Run cli(String... args) {
         return cli(Map.of(), args);
     }
 
-    /** Runs {@code java -jar nest.jar args} in {@link #work}, without NEST_SERVER unless {@code env} sets it. */
+    /**
+     * Runs {@code java -jar nest.jar args} in {@link #work}, without NEST_SERVER unless {@code env} sets it, with the
+     * server's admin token in NEST_TOKEN unless {@code env} sets that.
+     */
     static Run cli(Map<String, String> env, String... args) {
+        Map<String, String> withToken = new java.util.HashMap<>(env);
+        if (!withToken.containsKey("NEST_TOKEN")) {
+            // the server's first admin token, which it wrote to its data directory when it started
+            Http.adminToken(serverDir.resolve("data")).ifPresent(t -> withToken.put("NEST_TOKEN", t));
+        }
+        return cliIn(work, withToken, null, args);
+    }
+
+    /**
+     * Runs {@code java -jar nest.jar args} in {@code dir} with {@code env} and nothing else of Nest's from this
+     * process's environment (no NEST_SERVER, NEST_TOKEN, NEST_DATA; the user's config directory is a scratch
+     * one), {@code stdin} as its standard input when not null.
+     */
+    static Run cliIn(Path dir, Map<String, String> env, String stdin, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Fixtures.javaBinary(), "-jar", Fixtures.nestJar().toString()));
         cmd.addAll(List.of(args));
         try {
             Path out = Files.createTempFile(serverDir, "cli-", ".out");
             Path err = Files.createTempFile(serverDir, "cli-", ".err");
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile())
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
                     .redirectOutput(out.toFile()).redirectError(err.toFile());
-            pb.environment().remove("NEST_SERVER");
+            if (stdin != null) {
+                pb.redirectInput(Files.writeString(Files.createTempFile(serverDir, "cli-", ".in"), stdin).toFile());
+            }
+            List.of("NEST_SERVER", "NEST_TOKEN", "NEST_DATA").forEach(pb.environment()::remove);
+            pb.environment().put("XDG_CONFIG_HOME", serverDir.resolve("config-home").toString());
             pb.environment().putAll(env);
             Process p = pb.start();
             if (!p.waitFor(90, TimeUnit.SECONDS)) {

@@ -23,6 +23,19 @@ public final class Fixtures {
     private Fixtures() {
     }
 
+    /** The environment variable that presets the secret of a new region's first admin token. */
+    public static final String BOOTSTRAP_ENV = "NEST_BOOTSTRAP_TOKEN";
+    private static final String BOOTSTRAP_TOKEN = dev.nest.auth.TokenSecret.generate().reveal();
+
+    /**
+     * The first admin token of the regions that tests start as processes (given to each node in
+     * {@value #BOOTSTRAP_ENV}); one per test JVM. In-process nodes cannot be given it (they read the real
+     * environment): their clients read {@code <data>/admin.token} instead ({@link Http#of}).
+     */
+    public static String bootstrapToken() {
+        return BOOTSTRAP_TOKEN;
+    }
+
     /** The project root (Maven runs the tests there; failsafe also passes it as {@code nest.home}). */
     public static Path projectRoot() {
         return Path.of(System.getProperty("nest.home", ".")).toAbsolutePath().normalize();
@@ -31,6 +44,9 @@ public final class Fixtures {
     public static Path runtimesDir() {
         return projectRoot().resolve("runtimes");
     }
+
+    /** The {@code cluster.secret} every node of a test cluster on an external ZooKeeper shares. */
+    public static final String CLUSTER_SECRET = "nest-integration-tests-cluster-secret";
 
     /**
      * Writes {@code home/nest.yaml} for one node of a multi-process cluster on loopback (process driver, data and
@@ -57,6 +73,7 @@ public final class Fixtures {
                   region: %s
                 cluster:
                   zookeeper: "%s"
+                  secret: "%s"
                   session-timeout: %dms
                   connection-timeout: 3s
                   operation-timeout: %dms
@@ -64,7 +81,7 @@ public final class Fixtures {
                   driver: process
                   port-range: %s
                 """.formatted(home.resolve("data"), home.resolve("functions"), runtimesDir(), address, port, id, address,
-                zone, region, zookeeper, session.toMillis(), operationTimeout.toMillis(), podPorts),
+                zone, region, zookeeper, CLUSTER_SECRET, session.toMillis(), operationTimeout.toMillis(), podPorts),
                 java.nio.charset.StandardCharsets.UTF_8);
     }
 
@@ -133,6 +150,7 @@ public final class Fixtures {
     public static NestServer startNode(NestConfig base, Path dataDir, Path functionsDir) {
         quietLibraries();
         return NestServer.start(base.withPort(0).withDataDir(dataDir).withFunctionsDir(functionsDir)
+                .withCluster(base.cluster().embedded() ? base.cluster() : base.cluster().withSecret(CLUSTER_SECRET))
                 .withRuntimesDir(runtimesDir()));
     }
 

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * One in-process Nest node for a test class: started before the class's first test, closed after its last, on a
  * free port with its own data, functions and scratch directories in a fresh temporary directory. Tests reach it
- * through {@link #http()}, a client that is bound as soon as the node runs.
+ * through {@link #http()}, a client that is bound as soon as the node runs and sends the node's first admin token
+ * (read from {@code <data>/admin.token}, which the node writes when it starts a region) on admin calls.
  *
  * <pre>{@code
  * @RegisterExtension
@@ -46,7 +47,7 @@ public final class NestServerExtension implements BeforeAllCallback, AfterAllCal
     private Supplier<NestConfig> config = NestConfig::defaults;
     private Optional<String> settings = Optional.empty();
     private Consumer<Path> functions = dir -> { };
-    private final Http http = new Http(() -> "http://127.0.0.1:" + server().port());
+    private final Http http = new Http(() -> "http://127.0.0.1:" + server().port(), this::adminToken);
 
     private Path root;
     private NestServer server;
@@ -119,6 +120,11 @@ public final class NestServerExtension implements BeforeAllCallback, AfterAllCal
     /** A client of the node, usable once the node has started (it may be kept in a static field before). */
     public Http http() {
         return http;
+    }
+
+    /** The admin token the node wrote to {@code <data>/admin.token} when it started, if it did. */
+    public Optional<String> adminToken() {
+        return root == null ? Optional.empty() : Http.adminToken(root.resolve("data"));
     }
 
     /** The functions directory the node watches. */

@@ -4,7 +4,6 @@ import dev.nest.cluster.Cluster;
 import dev.nest.function.FunctionId;
 import dev.nest.load.ClusterLoad;
 import dev.nest.load.LoadReporter;
-import dev.nest.load.LoadRoutes;
 import dev.nest.placement.ClusterNodes;
 import dev.nest.placement.ClusterPlacementStore;
 import dev.nest.placement.LeaderPlacements;
@@ -16,13 +15,14 @@ import dev.nest.scaler.ScalerLoop;
 import dev.nest.scaler.TargetSink;
 import dev.nest.scheduler.Scheduler;
 import dev.nest.sidecar.NodeAgent;
-import io.helidon.webserver.http.HttpRouting;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -41,13 +41,13 @@ final class ControlPlane implements AutoCloseable {
     private final Deque<AutoCloseable> closers;
     private final ScalerLoop scaler;
     private final Scheduler scheduler;
-    private final LoadRoutes loadRoutes;
+    private final ClusterLoad load;
 
-    private ControlPlane(Deque<AutoCloseable> closers, ScalerLoop scaler, Scheduler scheduler, LoadRoutes loadRoutes) {
+    private ControlPlane(Deque<AutoCloseable> closers, ScalerLoop scaler, Scheduler scheduler, ClusterLoad load) {
         this.closers = closers;
         this.scaler = scaler;
         this.scheduler = scheduler;
-        this.loadRoutes = loadRoutes;
+        this.load = load;
     }
 
     /**
@@ -55,9 +55,10 @@ final class ControlPlane implements AutoCloseable {
      *
      * @param capacity this node's capacity labels, assumed for nodes that advertise none
      * @param probeEvery how often nodes are probed; zero for never
+     * @param peerHeaders the headers that authenticate this node's load reports at the leader
      */
     static ControlPlane start(Cluster cluster, NodeAgent agent, Map<String, String> capacity, Duration probeEvery,
-                              Clock clock) {
+                              Clock clock, Supplier<Map<String, String>> peerHeaders) {
         Deque<AutoCloseable> closers = new ArrayDeque<>();
         try {
             String self = cluster.self().id();
@@ -87,9 +88,10 @@ final class ControlPlane implements AutoCloseable {
             // load: the leader sums its own agent (read directly) and every other node's report (pushed each second)
             ClusterLoad load = new ClusterLoad(self, agent::load, System::nanoTime);
             LoadReporter reporter = push(closers, new LoadReporter(self, agent::load, cluster.membership()::leaderUrl,
-                    LoadReporter.http()));
-            ScalerLoop scaler = push(closers, new ScalerLoop(cluster.functions(), load, sink(scheduler), Scaler.windowed(),
-                    clock));
+                    LoadReporter.http(peerHeaders)));
+            // the scaler's desired counts go to the scheduler, which places them across the nodes
+            TargetSink toScheduler = TargetSink.of(scheduler::scale, scheduler::release);
+            ScalerLoop scaler = push(closers, new ScalerLoop(cluster.functions(), load, toScheduler, Scaler.windowed(), clock));
             agent.onStarved(scaler::wake);
             agent.onStarved(reporter::starved); // sent only while another node leads
             scaler.start();
@@ -110,7 +112,7 @@ final class ControlPlane implements AutoCloseable {
                     scaler.setActive(false);
                 }
             });
-            return new ControlPlane(closers, scaler, scheduler, new LoadRoutes(load, scaler::wake));
+            return new ControlPlane(closers, scaler, scheduler, load);
         } catch (RuntimeException e) {
             Startup.closeAll(closers);
             throw e;
@@ -149,21 +151,6 @@ final class ControlPlane implements AutoCloseable {
         };
     }
 
-    /** The scaler's desired counts go to the scheduler, which places them across the nodes. */
-    private static TargetSink sink(Scheduler scheduler) {
-        return new TargetSink() {
-            @Override
-            public void setTarget(FunctionId id, int instances) {
-                scheduler.scale(id, instances);
-            }
-
-            @Override
-            public void clearTarget(FunctionId id) {
-                scheduler.release(id);
-            }
-        };
-    }
-
     private static <T extends AutoCloseable> T push(Deque<AutoCloseable> closers, T c) {
         closers.push(c);
         return c;
@@ -177,9 +164,14 @@ final class ControlPlane implements AutoCloseable {
         return scheduler;
     }
 
-    /** Adds the load report routes (before the admin API's catch-all). */
-    void routing(HttpRouting.Builder routing) {
-        loadRoutes.routing(routing);
+    /** The cluster's load as this node sees it (on the leader: every node's reports), for the load routes. */
+    ClusterLoad load() {
+        return load;
+    }
+
+    /** Wakes the scaler for a function that starved on a reporting node. */
+    Consumer<FunctionId> wake() {
+        return scaler::wake;
     }
 
     @Override

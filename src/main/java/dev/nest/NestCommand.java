@@ -1,6 +1,8 @@
 package dev.nest;
 
 import dev.nest.cli.FnCommand;
+import dev.nest.cli.LoginCommand;
+import dev.nest.cli.TokenCommand;
 import dev.nest.common.NestException;
 import dev.nest.config.NestConfig;
 import java.nio.file.Files;
@@ -17,10 +19,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The {@code nest} command line: {@code nest server} (the default) and {@code nest fn ...}. */
+/**
+ * The {@code nest} command line: {@code nest server} (the default), {@code nest fn ...}, {@code nest login} and
+ * {@code nest token ...}.
+ */
 @Command(name = "nest", mixinStandardHelpOptions = true, version = "nest 0.1.0",
         description = "Nest, a self-hosted serverless platform. With no command, starts the server.",
-        subcommands = {NestCommand.Server.class, FnCommand.class})
+        subcommands = {NestCommand.Server.class, FnCommand.class, LoginCommand.class, TokenCommand.class})
 public final class NestCommand implements Callable<Integer> {
 
     /** Runs the command line; returns the exit code (the server command returns only when stopped). */

@@ -3,11 +3,17 @@ package dev.nest;
 import dev.nest.api.AdminApi;
 import dev.nest.api.Errors;
 import dev.nest.artifact.ArtifactStore;
+import dev.nest.auth.Action;
+import dev.nest.auth.Authorizer;
+import dev.nest.auth.Bootstrap;
+import dev.nest.auth.PeerCredential;
 import dev.nest.artifact.PackageLimits;
 import dev.nest.cluster.Cluster;
+import dev.nest.cluster.ClusterCredential;
 import dev.nest.cluster.EmbeddedZooKeeper;
 import dev.nest.cluster.NodeInfo;
 import dev.nest.cluster.ReadyCounts;
+import dev.nest.cluster.ZooKeeperTokenStore;
 import dev.nest.common.NestException;
 import dev.nest.config.NestConfig;
 import dev.nest.deploy.ArtifactReplicator;
@@ -33,11 +39,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -45,6 +53,11 @@ import java.util.logging.Logger;
  * {@link #close} stops them in reverse. The data plane (store, artifact store, driver, cluster membership, node agent
  * and its pools, deployer, admin server, gateway) runs on every node; the {@link ControlPlane} (scaler, scheduler,
  * placements, load, node probes) decides while this node leads. No decisions are made here.
+ *
+ * <p>Authentication: the region's tokens live in ZooKeeper (started once the cluster is), the first admin token is
+ * written to {@code <data>/admin.token} on a new region ({@link Bootstrap}), and every admin route but the health
+ * probes passes the admin API's filter. Nodes call each other's peer routes with the cluster's
+ * {@link PeerCredential}.
  */
 public final class NestServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NestServer.class.getName());
@@ -76,6 +89,7 @@ public final class NestServer implements AutoCloseable {
             Path data = Files.createDirectories(config.dataDir().toAbsolutePath().normalize());
             closers.push(Startup.lock(data));
             timer.mark("lock");
+            ClusterCredential credential = ClusterCredential.resolve(config.cluster(), data);
 
             // Independent steps start in parallel: most of their time is class loading and file I/O.
             ExecutorService boot = Executors.newVirtualThreadPerTaskExecutor();
@@ -86,6 +100,9 @@ public final class NestServer implements AutoCloseable {
             Future<NodeStore> storeF = boot.submit(() -> NodeStore.open(data, clock, config.store().retention(),
                     config.store().maxLogLineBytes()));
             Future<RuntimeRegistry> runtimesF = boot.submit(() -> RuntimeRegistry.load(config.runtimesDir().toAbsolutePath().normalize()));
+            // the nodes' calls to each other carry the cluster's credential (the one line that chooses it)
+            PeerCredential peer = PeerCredential.of(ClusterCredential.HEADER, credential.header(), credential::verify);
+            Supplier<Map<String, String>> peerHeaders = () -> Map.of(peer.headerName(), peer.headerValue());
             Optional<EmbeddedZooKeeper> embedded = embeddedZk.map(Startup::join);
             embedded.ifPresent(closers::push);
             String zk = embedded.map(EmbeddedZooKeeper::connectString).orElse(config.cluster().zookeeper());
@@ -97,7 +114,7 @@ public final class NestServer implements AutoCloseable {
             RuntimeRegistry runtimes = Startup.join(runtimesF);
             ReferencedCode referenced = new ReferencedCode(); // pins everything until the catalog is known
             ArtifactStore artifacts = new ArtifactStore(data.resolve("artifacts"), PackageLimits.DEFAULT,
-                    ArtifactStore.DEFAULT_CACHE_BYTES, referenced);
+                    ArtifactStore.DEFAULT_CACHE_BYTES, referenced, ArtifactStore.UNPACK_PARALLELISM, peerHeaders);
             String nodeId = config.nodeId();
             SandboxDriver driver = Startup.driver(config, nodeId, data);
             timer.mark("runtimes+driver");
@@ -105,9 +122,14 @@ public final class NestServer implements AutoCloseable {
             Map<String, String> capacity = ClusterNodes.capacity(config.sidecar().maxPods());
             NodeInfo self = new NodeInfo(nodeId, config.node().address(), config.server().port(), config.node().zone(),
                     config.node().region(), driver.name(), clock.instant(), capacity);
-            Cluster cluster = push(closers, Cluster.start(zk, config.cluster(), self, clock));
+            Cluster cluster = push(closers, Cluster.start(zk, config.cluster(), credential, self, clock));
             referenced.attach(cluster.functions());
             timer.mark("cluster");
+            ZooKeeperTokenStore tokens = push(closers, ZooKeeperTokenStore.start(cluster, clock,
+                    config.cluster().operationTimeout()));
+            new Bootstrap(tokens, data, name -> Optional.ofNullable(System.getenv(name))).run();
+            Authorizer authorizer = new Authorizer(tokens);
+            timer.mark("tokens");
 
             // code this node lacks comes from a holder; a holder of the live version's code prefetches a new version's
             CodeFetcher code = new CodeFetcher(artifacts, cluster.artifactHolders(), runtimes::prepare);
@@ -120,11 +142,11 @@ public final class NestServer implements AutoCloseable {
                     data.resolve("artifacts").resolve("code"), driver, runtimes, code::codeDir, store::log, agentCatalog, clock));
             // deploys return once the package is on enough nodes
             ArtifactReplicator replicator = new ArtifactReplicator(artifacts, cluster.artifactHolders(),
-                    config.cluster().artifactReplicas());
+                    config.cluster().artifactReplicas(), peerHeaders);
             cluster.membership().onNodesChanged(replicator::prepare);
             replicator.prepare();
             Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock, replicator);
-            FunctionFiles files = push(closers, new FunctionFiles(config.functionsDir(), deployer, cluster.functions(), 2_000));
+            FunctionFiles files = push(closers, new FunctionFiles(config.functionsDir(), deployer, cluster.functions(), 2_000, List.of(data)));
             files.start();
             timer.mark("functions");
             agent.start(false); // the warm pools fill once the node is ready (below), not while it starts
@@ -134,19 +156,20 @@ public final class NestServer implements AutoCloseable {
             timer.mark("agent");
 
             // ---- control plane: decides while this node leads ----
-            ControlPlane control = push(closers, ControlPlane.start(cluster, agent, capacity, config.cluster().nodeProbe(), clock));
+            ControlPlane control = push(closers, ControlPlane.start(cluster, agent, capacity, config.cluster().nodeProbe(), clock,
+                    peerHeaders));
             timer.mark("scaler");
 
             // ---- data plane: the admin server, then the gateway in front of it ----
             String url = "http://" + config.node().address() + ":" + config.server().port();
             NodeMetrics metrics = new NodeMetrics(agent.pool()::status, agent::instances);
             AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes,
-                    control.scaler(), control.scheduler(), url, metrics);
+                    control.scaler(), control.scheduler(), url, metrics, control.load(), control.wake(), tokens, clock);
             Startup.join(warmHelidon);
             boot.shutdown();
             HttpRouting.Builder routing = HttpRouting.builder();
             Errors.register(routing);
-            control.routing(routing); // before the API's catch-all
+            routing.addFilter(AdminApi.filter(authorizer, peer)); // every request, before routing
             api.routing(routing);
             WebServer web = Startup.adminServer(routing, config.server().shutdownGrace());
             closers.push(web::stop);
@@ -154,7 +177,9 @@ public final class NestServer implements AutoCloseable {
             Gateway gateway = push(closers, Startup.listen(new Gateway(agentCatalog, agent, r -> {
                 store.record(r);
                 metrics.record(r);
-            }, config.server().maxBody(), clock, cluster.routes()), config.server(), web.port()));
+            }, config.server().maxBody(), clock, cluster.routes(),
+                    (authorization, namespace) -> authorizer.authorize(authorization, Action.INVOKE, Optional.of(namespace))),
+                    config.server(), web.port()));
             timer.mark("gateway");
             LOG.info("Nest node " + nodeId + " ready on " + url + " (driver " + driver.name() + ", ZooKeeper " + zk
                     + (config.cluster().embedded() ? " embedded" : "") + ", data " + data + "); start-up " + timer);

@@ -248,7 +248,7 @@ class ClusterIT {
         base = base.withNode(new NestConfig.Node("west-1", "127.0.0.1", "zone-a", "it-west"));
         try (NestServer west = Fixtures.startNode(base, scratch.resolve("west-data"),
                 Files.createDirectories(scratch.resolve("west-functions")))) {
-            Http http = Http.local(west.port());
+            Http http = Http.of(west);
             assertEquals(Set.of(), functionNames(http), "functions seen in region it-west");
             JsonNode cluster = http.get("/api/v1/cluster").json();
             assertEquals("west-1", cluster.path("leader").asText(), cluster::toString);

@@ -68,8 +68,8 @@ class CodeFetchPhasesIT {
 
     @Test
     void aJavaFunctionsSourcesAreCompiledWhereverItsPackageIsFetched() {
-        Http holder = Http.local(nodes.get(0).port());
-        Http lacking = Http.local(nodes.get(1).port());
+        Http holder = Http.of(nodes.get(0), nodes);
+        Http lacking = Http.of(nodes.get(1), nodes);
         Map<String, String> files = Map.of("Handler.java", """
                 import java.util.Map;
                 public class Handler {
@@ -89,8 +89,8 @@ class CodeFetchPhasesIT {
 
     @Test
     void aColdStartThatFetchesTheCodeRecordsFetchDecompressAndUnpack() {
-        Http holder = Http.local(nodes.get(0).port());
-        Http lacking = Http.local(nodes.get(1).port());
+        Http holder = Http.of(nodes.get(0), nodes);
+        Http lacking = Http.of(nodes.get(1), nodes);
         // 12 MiB of files: about three 4 MiB chunks
         StringBuilder filler = new StringBuilder();
         for (int i = 0; filler.length() < 1 << 20; i++) {

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One Nest server in its own JVM (the test class path, {@code dev.nest.Main server --config FILE}), listening on
  * its own loopback address, with a config file that joins it to a ZooKeeper ensemble. {@link #kill} is
- * {@code kill -9} of the server and of its pods, as when a machine dies.
+ * {@code kill -9} of the server and of its pods, as when a machine dies. Its {@link #http} client sends the
+ * region's first admin token ({@link Fixtures#bootstrapToken()}, given to every node in {@code NEST_BOOTSTRAP_TOKEN}).
  */
 final class NestProcess implements AutoCloseable {
     final String id;
@@ -32,7 +33,7 @@ final class NestProcess implements AutoCloseable {
         this.port = port;
         this.zone = zone;
         this.dir = dir;
-        this.http = new Http("http://" + address + ":" + port);
+        this.http = new Http("http://" + address + ":" + port).withToken(Fixtures.bootstrapToken());
     }
 
     /**
@@ -59,8 +60,11 @@ final class NestProcess implements AutoCloseable {
                 "-cp", System.getProperty("java.class.path"), "dev.nest.Main", "server", "--config",
                 dir.resolve("nest.yaml").toString()));
         try {
-            process = new ProcessBuilder(argv).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile())).start();
+            ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile()));
+            // every node of the region knows the first admin token, so that the one that starts the region makes it
+            pb.environment().put(Fixtures.BOOTSTRAP_ENV, Fixtures.bootstrapToken());
+            process = pb.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start node " + id + ": " + e.getMessage(), e);
         }

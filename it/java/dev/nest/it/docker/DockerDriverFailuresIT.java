@@ -37,7 +37,7 @@ class DockerDriverFailuresIT {
         String socket = "unix://" + scratch.resolve("no-docker-here.sock");
         String id = "it-nosock-" + UUID.randomUUID().toString().substring(0, 8);
         try (NestServer server = DockerNodes.start(scratch, id, Map.of("host", socket))) {
-            Http http = Http.local(server.port());
+            Http http = Http.of(server);
             JsonNode h = http.get("/health").json();
             assertFalse(h.path("driver").path("healthy").asBoolean(true), h::toString);
             assertEquals("degraded", h.path("status").asText(), h::toString);
@@ -74,7 +74,7 @@ class DockerDriverFailuresIT {
             long t0 = System.nanoTime();
             try (NestServer server = DockerNodes.start(scratch, id, Map.of("host", "unix://" + socket, "timeout", "2s"))) {
                 assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(15).toNanos(), "the node starts (orphan removal gave up)");
-                Http http = Http.local(server.port());
+                Http http = Http.of(server);
                 long h0 = System.nanoTime();
                 JsonNode h = http.get("/health").json();
                 assertTrue(System.nanoTime() - h0 < Duration.ofSeconds(6).toNanos(), "health answers in time: " + h);
@@ -101,7 +101,7 @@ class DockerDriverFailuresIT {
         String image = "nest/no-such-image:" + UUID.randomUUID().toString().substring(0, 8);
         String id = "it-noimage-" + UUID.randomUUID().toString().substring(0, 8);
         try (NestServer server = DockerNodes.start(scratch, id, Map.of("image.nodejs", image))) {
-            Http http = Http.local(server.port());
+            Http http = Http.of(server);
             DockerNodes.deploy(http, scratch, "ni", "nodejs", "index.handler", 128, Map.of("index.js", "exports.handler = async () => 1;\n"));
             Http.Response r = http.get("/fn/ni");
             assertTrue(r.status() >= 500, r::toString);

@@ -85,7 +85,7 @@ class DockerDriverIT {
         DockerEngines.requireImages(DockerEngines.NODEJS_IMAGE, DockerEngines.JAVA_IMAGE);
         nodeId = "it-docker-" + UUID.randomUUID().toString().substring(0, 8);
         server = DockerNodes.start(scratch, nodeId, Map.of());
-        http = Http.local(server.port());
+        http = Http.of(server);
     }
 
     @AfterAll

@@ -61,7 +61,7 @@ class ContainerdNodeIT {
         Files.setPosixFilePermissions(scratch, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         server = Fixtures.startNode(NestConfig.load(file), Files.createDirectories(scratch.resolve("data")),
                 Files.createDirectories(scratch.resolve("functions")));
-        http = Http.local(server.port());
+        http = Http.of(server);
     }
 
     @AfterAll

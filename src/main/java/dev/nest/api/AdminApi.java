@@ -1,11 +1,15 @@
 package dev.nest.api;
 
 import dev.nest.async.AsyncLedger;
+import dev.nest.auth.Authorizer;
+import dev.nest.auth.PeerCredential;
+import dev.nest.auth.TokenStore;
 import dev.nest.cluster.Cluster;
 import dev.nest.deploy.Deployer;
 import dev.nest.deploy.FunctionFiles;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRegistry;
+import dev.nest.load.ClusterLoad;
 import dev.nest.metrics.NodeMetrics;
 import dev.nest.pool.PoolStatus;
 import dev.nest.runtime.RuntimeRegistry;
@@ -17,15 +21,18 @@ import dev.nest.sidecar.NodeAgent;
 import dev.nest.spi.DriverHealth;
 import dev.nest.store.NodeStore;
 import io.helidon.webserver.http.HttpRouting;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * The admin API, {@code /api/v1}: functions (list, get, create, update, delete), versions, rollback, code
- * packages, instances, invocations, logs, runtimes, the cluster and nodes, warm pools; plus {@code GET /health} and
- * {@code GET /metrics} (Prometheus text). One route class per resource; this class only composes them, in the
- * order of {@link AdminRoutes#table()}, and the catch-all 404s come last.
+ * packages, instances, invocations, logs, runtimes, warm pools, the cluster's load, the cluster and nodes, tokens;
+ * plus {@code GET /health}, {@code GET /health/ready} and {@code GET /metrics} (Prometheus text). One route class
+ * per resource; this class only composes them, in the order of {@link AdminRoutes#table()}, and the catch-all
+ * 404s come last. Every route but the health probes needs a token: install {@link #filter} on the same routing.
  * Functions are addressed by name with {@code ?namespace=} (default {@code default}).
  * Every error is a JSON {@code {"error", "detail"}} through {@link Errors} (registered by the caller).
  * Handlers run on Helidon's request threads; the components they call are thread-safe.
@@ -35,22 +42,24 @@ public final class AdminApi {
 
     public AdminApi(FunctionRegistry registry, Deployer deployer, FunctionFiles files, NodeAgent agent, NodeStore store,
                     Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
-                    NodeMetrics metrics) {
-        this(registry, deployer, files, agent, store, cluster, runtimes, scaler, scheduler, publicUrl, metrics,
-                AsyncLedger.NONE);
+                    NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock) {
+        this(registry, deployer, files, agent, store, cluster, runtimes, scaler, scheduler, publicUrl, metrics, load,
+                wake, tokens, clock, AsyncLedger.NONE);
     }
 
     /** The admin API with async invocations' ledger and dead letters ({@code async}). */
     public AdminApi(FunctionRegistry registry, Deployer deployer, FunctionFiles files, NodeAgent agent, NodeStore store,
                     Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
-                    NodeMetrics metrics, AsyncLedger async) {
+                    NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
+                    AsyncLedger async) {
         this(registry, deployer, files::problems, node(agent), store, cluster(cluster), runtimes,
-                scaling(scaler, scheduler), publicUrl, metrics::render, async);
+                scaling(scaler, scheduler), publicUrl, metrics::render, load, wake, tokens, clock, async);
     }
 
     AdminApi(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, NodeStore store,
              ClusterView cluster, RuntimeRegistry runtimes, ScalingView scaling, String publicUrl,
-             Supplier<String> metrics, AsyncLedger async) {
+             Supplier<String> metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
+             AsyncLedger async) {
         FunctionViews views = new FunctionViews(publicUrl, node, files);
         this.resources = List.of(
                 new HealthRoutes(node, cluster, metrics),
@@ -63,8 +72,18 @@ public final class AdminApi {
                 new InstanceRoutes(node),
                 new RuntimeRoutes(runtimes),
                 new PoolRoutes(node, runtimes),
+                new LoadRoutes(load, wake),
                 new ClusterRoutes(cluster),
+                new TokenRoutes(tokens, clock),
                 new NotFoundRoutes());
+    }
+
+    /**
+     * The filter that authenticates and authorizes every request by {@link AdminRoutes#table()}: add it to the
+     * routing before the routes ({@code routing.addFilter(AdminApi.filter(...))}).
+     */
+    public static AuthFilter filter(Authorizer authorizer, PeerCredential peers) {
+        return new AuthFilter(authorizer, AdminRoutes.access(), peers);
     }
 
     /** Registers every route of the admin API, the catch-all 404s last. */

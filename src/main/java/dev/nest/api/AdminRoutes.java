@@ -2,16 +2,35 @@ package dev.nest.api;
 
 import static dev.nest.api.Route.read;
 import static dev.nest.api.Route.write;
+import static dev.nest.auth.Action.ADMIN;
+import static dev.nest.auth.Action.DEPLOY;
+import static dev.nest.auth.Action.LOGS;
+import static dev.nest.auth.Action.READ;
+import static dev.nest.auth.Requirement.Namespace.BODY;
+import static dev.nest.auth.Requirement.Namespace.FILTER;
+import static dev.nest.auth.Requirement.Namespace.FUNCTION_QUERY_OR_FILTER;
+import static dev.nest.auth.Requirement.Namespace.NONE;
+import static dev.nest.auth.Requirement.Namespace.QUERY;
+import static dev.nest.auth.Requirement.Namespace.QUERY_AND_BODY;
+import static dev.nest.auth.Requirement.Namespace.QUERY_OR_FILTER;
+import static dev.nest.auth.Requirement.Namespace.RECORD;
 
+import dev.nest.auth.Action;
+import dev.nest.auth.Requirement;
+import dev.nest.auth.RouteAccess;
 import java.util.List;
 
 /**
  * Every route the admin router ({@link AdminApi#routing}) registers, in registration order (Helidon matches in
- * that order, so the catch-alls come last). A unit test checks this table against what the route classes
- * register, so a route cannot be added, removed or moved to another resource without changing it; authorization
- * and the OpenAPI description read it.
+ * that order, so the catch-alls come last), with what a caller needs: the one table of who may call what. A unit
+ * test checks this table against what the route classes register, so a route cannot be added, removed or moved
+ * to another resource without changing it; another proves that every route but the open ones refuses a call
+ * without a valid token. The {@link AuthFilter} reads it through {@link #access()}.
  *
- * <p>Not listed: {@code /api/v1/cluster/load}, which the load module registers on the same routing.
+ * <p>Open: {@code GET /health} and {@code GET /health/ready} only. The catch-alls need a valid token (any role),
+ * so that nothing about the API is answered without one. Code packages are content-addressed and shared by
+ * namespaces; they hold code, so reading one is a deployer's business (or a peer node's, with the cluster's
+ * {@link dev.nest.auth.PeerCredential}, as for the load reports).
  */
 public final class AdminRoutes {
     /** The prefix of the versioned API. */
@@ -19,43 +38,59 @@ public final class AdminRoutes {
 
     private static final String P = PREFIX;
     private static final List<Route> TABLE = List.of(
-            read("GET", "/health", "health"),
-            read("GET", "/metrics", "health"),
-            read("GET", P + "/functions", "functions"),
-            write("POST", P + "/functions", "functions"),
-            read("GET", P + "/functions/{name}", "functions"),
-            write("PUT", P + "/functions/{name}", "functions"),
-            write("DELETE", P + "/functions/{name}", "functions"),
-            read("GET", P + "/functions/{name}/versions", "versions"),
-            write("POST", P + "/functions/{name}/versions", "versions"),
-            write("POST", P + "/functions/{name}/rollback", "versions"),
-            read("GET", P + "/functions/{name}/scaling", "scaling"),
-            write("POST", P + "/artifacts", "artifacts"),
-            write("PUT", P + "/artifacts/chunks/{sha256}", "artifacts"),
-            read("GET", P + "/artifacts/chunks/{sha256}", "artifacts"),
-            read("HEAD", P + "/artifacts/chunks/{sha256}", "artifacts"),
-            write("POST", P + "/artifacts/manifests", "artifacts"),
-            read("GET", P + "/artifacts/manifests/{digest}", "artifacts"),
-            read("GET", P + "/invocations", "invocations"),
-            read("GET", P + "/invocations/{id}", "invocations"),
-            read("GET", P + "/functions/{name}/logs", "invocations"),
-            read("GET", P + "/functions/{name}/dead-letters", "async"),
-            write("POST", P + "/functions/{name}/dead-letters/redrive", "async"),
-            read("GET", P + "/instances", "instances"),
-            read("GET", P + "/functions/{name}/instances", "instances"),
-            read("GET", P + "/runtimes", "runtimes"),
-            read("GET", P + "/pools", "pools"),
-            write("PUT", P + "/pools/{runtime}", "pools"),
-            read("GET", P + "/cluster", "cluster"),
-            read("GET", P + "/nodes", "cluster"),
-            read("ANY", P + "/*", "not-found"),
-            read("ANY", "/*", "not-found"));
+            read("GET", "/health", "health", Requirement.anyone()),
+            read("GET", "/health/ready", "health", Requirement.anyone()),
+            read("GET", "/metrics", "health", need(READ, NONE)),
+            read("GET", P + "/functions", "functions", need(READ, QUERY_OR_FILTER)),
+            write("POST", P + "/functions", "functions", need(DEPLOY, BODY)),
+            read("GET", P + "/functions/{name}", "functions", need(READ, QUERY)),
+            write("PUT", P + "/functions/{name}", "functions", need(DEPLOY, QUERY_AND_BODY)),
+            write("DELETE", P + "/functions/{name}", "functions", need(DEPLOY, QUERY)),
+            read("GET", P + "/functions/{name}/versions", "versions", need(READ, QUERY)),
+            write("POST", P + "/functions/{name}/versions", "versions", need(DEPLOY, QUERY_AND_BODY)),
+            write("POST", P + "/functions/{name}/rollback", "versions", need(DEPLOY, QUERY)),
+            read("GET", P + "/functions/{name}/scaling", "scaling", need(READ, QUERY)),
+            write("POST", P + "/artifacts", "artifacts", need(DEPLOY, NONE)),
+            write("PUT", P + "/artifacts/chunks/{sha256}", "artifacts", need(DEPLOY, NONE).orPeer()),
+            read("GET", P + "/artifacts/chunks/{sha256}", "artifacts", need(DEPLOY, NONE).orPeer()),
+            read("HEAD", P + "/artifacts/chunks/{sha256}", "artifacts", need(DEPLOY, NONE).orPeer()),
+            write("POST", P + "/artifacts/manifests", "artifacts", need(DEPLOY, NONE).orPeer()),
+            read("GET", P + "/artifacts/manifests/{digest}", "artifacts", need(DEPLOY, NONE).orPeer()),
+            read("GET", P + "/invocations", "invocations", need(LOGS, FUNCTION_QUERY_OR_FILTER)),
+            read("GET", P + "/invocations/{id}", "invocations", need(LOGS, RECORD)),
+            read("GET", P + "/functions/{name}/logs", "invocations", need(LOGS, QUERY)),
+            read("GET", P + "/functions/{name}/dead-letters", "async", need(LOGS, QUERY)),
+            write("POST", P + "/functions/{name}/dead-letters/redrive", "async", need(DEPLOY, QUERY)),
+            read("GET", P + "/instances", "instances", need(READ, FILTER)),
+            read("GET", P + "/functions/{name}/instances", "instances", need(READ, QUERY)),
+            read("GET", P + "/runtimes", "runtimes", need(READ, NONE)),
+            read("GET", P + "/pools", "pools", need(READ, NONE)),
+            write("PUT", P + "/pools/{runtime}", "pools", need(ADMIN, NONE)),
+            read("GET", P + "/cluster/load", "load", need(READ, NONE).orPeer()),
+            write("POST", P + "/cluster/load", "load", need(ADMIN, NONE).orPeer()),
+            read("GET", P + "/cluster", "cluster", need(READ, NONE)),
+            read("GET", P + "/nodes", "cluster", need(READ, NONE)),
+            read("GET", P + "/tokens", "tokens", need(ADMIN, NONE)),
+            write("POST", P + "/tokens", "tokens", need(ADMIN, NONE)),
+            write("DELETE", P + "/tokens/{name}", "tokens", need(ADMIN, NONE)),
+            read("ANY", P + "/*", "not-found", Requirement.anyToken()),
+            read("ANY", "/*", "not-found", Requirement.anyToken()));
+    private static final RouteAccess ACCESS = new RouteAccess(TABLE);
 
     private AdminRoutes() {
+    }
+
+    private static Requirement need(Action action, Requirement.Namespace namespace) {
+        return Requirement.of(action, namespace);
     }
 
     /** The routes, in registration order. */
     public static List<Route> table() {
         return TABLE;
+    }
+
+    /** What each request needs, looked up in {@link #table()}. */
+    public static RouteAccess access() {
+        return ACCESS;
     }
 }

@@ -21,13 +21,7 @@ import java.util.Optional;
  * {@code /api/v1/artifacts}: code packages, uploaded as one zip or in compressed chunks plus a manifest; peers
  * fetch chunks and manifests from here. Every upload is verified by the deployer before it is stored.
  */
-final class ArtifactRoutes implements ResourceRoutes {
-    private final Deployer deployer;
-
-    ArtifactRoutes(Deployer deployer) {
-        this.deployer = deployer;
-    }
-
+record ArtifactRoutes(Deployer deployer) implements ResourceRoutes {
     /** The answer to an upload: the package's content digest, its file count and size. */
     record Uploaded(String digest, int files, long bytes) {
         static Uploaded of(Artifact a) {

@@ -26,13 +26,7 @@ import java.util.Optional;
  * this node, and sending them again. The ledger of one async invocation is part of
  * {@code GET /api/v1/invocations/{id}} ({@link InvocationRoutes}, through {@link #view}).
  */
-final class AsyncRoutes implements ResourceRoutes {
-    private final AsyncLedger ledger;
-
-    AsyncRoutes(AsyncLedger ledger) {
-        this.ledger = ledger;
-    }
-
+record AsyncRoutes(AsyncLedger ledger) implements ResourceRoutes {
     /** One async invocation as the API shows it; absent values are left out. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record View(String id, String function, String state, int attempt, Instant enqueuedAt, Instant nextTryAt,

@@ -8,13 +8,7 @@ import io.helidon.webserver.http.HttpRouting;
  * {@code /api/v1/cluster} and {@code /api/v1/nodes[?package=sha256:...]}: the cluster as this node sees it, and
  * the registered nodes (those holding a package, with {@code ?package=}; 400 when it is not a digest).
  */
-final class ClusterRoutes implements ResourceRoutes {
-    private final ClusterView cluster;
-
-    ClusterRoutes(ClusterView cluster) {
-        this.cluster = cluster;
-    }
-
+record ClusterRoutes(ClusterView cluster) implements ResourceRoutes {
     @Override
     public String resource() {
         return "cluster";

@@ -3,6 +3,7 @@ package dev.nest.api;
 import dev.nest.common.ErrorResponse;
 import dev.nest.common.Json;
 import dev.nest.common.NestException;
+import dev.nest.deploy.ServerPaths;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
@@ -12,7 +13,8 @@ import java.util.logging.Logger;
 
 /**
  * Maps every exception to {@code {"error": ..., "detail": ...}} with the right status, in one place.
- * {@link NestException}s carry their status; anything else is a 500 that is logged with its stack.
+ * {@link NestException}s carry their status; anything else is a 500 that is logged with its stack. A 5xx detail
+ * never shows a path of this server ({@link ServerPaths}).
  */
 public final class Errors {
     private static final Logger LOG = Logger.getLogger(Errors.class.getName());
@@ -21,12 +23,17 @@ public final class Errors {
     }
 
     public static void register(HttpRouting.Builder routing) {
-        routing.error(NestException.class, (req, res, e) -> send(res, ErrorResponse.of(e)));
+        routing.error(NestException.class, (req, res, e) -> send(res, withoutServerPaths(ErrorResponse.of(e))));
         routing.error(IllegalArgumentException.class, (req, res, e) -> send(res, ErrorResponse.of(e)));
         routing.error(Throwable.class, (req, res, e) -> {
             LOG.log(Level.WARNING, "unexpected error on " + req.prologue().method().text() + " " + req.path().rawPath(), e);
-            send(res, ErrorResponse.of(e));
+            send(res, withoutServerPaths(ErrorResponse.of(e)));
         });
+    }
+
+    /** A server error's detail without this server's file paths (they are in the log). */
+    private static ErrorResponse withoutServerPaths(ErrorResponse e) {
+        return e.status() < 500 ? e : new ErrorResponse(e.status(), e.error(), ServerPaths.scrub(e.detail()), e.invocationId());
     }
 
     public static void send(ServerResponse res, int status, String error, String detail) {

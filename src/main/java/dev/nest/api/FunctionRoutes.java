@@ -2,6 +2,7 @@ package dev.nest.api;
 
 import static dev.nest.api.AdminRoutes.PREFIX;
 
+import dev.nest.auth.Action;
 import dev.nest.common.NestException;
 import dev.nest.deploy.Deployer;
 import dev.nest.deploy.FileProblem;
@@ -18,23 +19,10 @@ import java.util.TreeMap;
 
 /**
  * {@code /api/v1/functions[/{name}]}: list, create, get, update (a new version with a new spec, and new code when
- * a digest is given) and delete. Functions broken in their config file are listed with their error.
+ * a digest is given) and delete. Functions broken in their config file are listed with their error. The list shows
+ * only the namespaces the caller's token covers; a create or update checks the namespace its spec names.
  */
-final class FunctionRoutes implements ResourceRoutes {
-    private final FunctionRegistry registry;
-    private final Deployer deployer;
-    private final FileProblems files;
-    private final LocalNode node;
-    private final FunctionViews views;
-
-    FunctionRoutes(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, FunctionViews views) {
-        this.registry = registry;
-        this.deployer = deployer;
-        this.files = files;
-        this.node = node;
-        this.views = views;
-    }
-
+record FunctionRoutes(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, FunctionViews views) implements ResourceRoutes {
     @Override
     public String resource() {
         return "functions";
@@ -53,12 +41,12 @@ final class FunctionRoutes implements ResourceRoutes {
         Optional<String> ns = req.query().first("namespace").asOptional();
         Map<String, Object> out = new TreeMap<>();
         for (FunctionRecord r : registry.all()) {
-            if (ns.isEmpty() || ns.get().equals(r.id().namespace())) {
+            if ((ns.isEmpty() || ns.get().equals(r.id().namespace())) && AuthFilter.covers(req, r.id().namespace())) {
                 out.put(r.id().toString(), views.summary(r));
             }
         }
         for (FileProblem p : files.problems()) {
-            if (ns.isEmpty() || ns.get().equals(p.namespace())) {
+            if ((ns.isEmpty() || ns.get().equals(p.namespace())) && AuthFilter.covers(req, p.namespace())) {
                 out.compute(p.namespace() + "/" + p.name(), (k, v) -> switch (v) {
                     case null -> FunctionViews.Broken.of(p);
                     case FunctionViews.Summary s -> s.withProblem(p);
@@ -86,17 +74,15 @@ final class FunctionRoutes implements ResourceRoutes {
 
     private void create(ServerRequest req, ServerResponse res) {
         DeployRequest d = DeployRequest.read(req, Optional.empty());
-        if (registry.get(d.spec().id()).isPresent()) {
-            throw NestException.conflict("function " + d.spec().id() + " exists; deploy a new version with POST "
-                    + PREFIX + "/functions/" + d.spec().id().name() + "/versions");
-        }
-        deployed(res, 201, deployer.deploy(d.spec(), d.requireDigest(), Requests.source(req), "api"));
+        AuthFilter.check(req, Action.DEPLOY, d.spec().id().namespace());
+        deployed(res, 201, deployer.create(d.spec(), d.requireDigest(), Requests.source(req), Deployer.API));
     }
 
     private void update(ServerRequest req, ServerResponse res) {
         DeployRequest d = DeployRequest.read(req, Optional.of(Requests.function(req)));
+        AuthFilter.check(req, Action.DEPLOY, d.spec().id().namespace());
         Deployer.Deployed result = d.digest().isPresent()
-                ? deployer.deploy(d.spec(), d.digest().get(), Requests.source(req), "api")
+                ? deployer.deploy(d.spec(), d.digest().get(), Requests.source(req), Deployer.API)
                 : deployer.updateSpec(d.spec(), Requests.source(req));
         deployed(res, 200, result);
     }

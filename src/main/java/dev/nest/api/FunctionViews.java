@@ -19,17 +19,7 @@ import java.util.Optional;
  * start failed) or {@code error} (a function file is broken). In these records a null field is one the JSON
  * leaves out (an {@code error} only while there is one, a {@code spec} only with a live version).
  */
-final class FunctionViews {
-    private final String publicUrl;
-    private final LocalNode node;
-    private final FileProblems files;
-
-    FunctionViews(String publicUrl, LocalNode node, FileProblems files) {
-        this.publicUrl = publicUrl;
-        this.node = node;
-        this.files = files;
-    }
-
+record FunctionViews(String publicUrl, LocalNode node, FileProblems files) {
     /** The summary of {@code r} as this node sees it. */
     Summary summary(FunctionRecord r) {
         return Summary.of(r, publicUrl + invokePath(r.id()), node.lastStartError(r.id()), files.problem(r.id()));

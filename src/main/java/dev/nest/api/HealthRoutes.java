@@ -9,19 +9,11 @@ import java.util.function.Supplier;
 
 /**
  * {@code GET /health} ({@code ready} when the sandbox driver is healthy and ZooKeeper connected, else
- * {@code degraded}; always 200 once the node is up) and {@code GET /metrics} (Prometheus text format 0.0.4).
+ * {@code degraded}; always 200 once the node is up), {@code GET /health/ready} (the same decision as 200 or 503,
+ * with no body, for load balancers and orchestrators; both open to anyone) and {@code GET /metrics} (Prometheus text
+ * format 0.0.4, for a token with role viewer or above).
  */
-final class HealthRoutes implements ResourceRoutes {
-    private final LocalNode node;
-    private final ClusterView cluster;
-    private final Supplier<String> metrics;
-
-    HealthRoutes(LocalNode node, ClusterView cluster, Supplier<String> metrics) {
-        this.node = node;
-        this.cluster = cluster;
-        this.metrics = metrics;
-    }
-
+record HealthRoutes(LocalNode node, ClusterView cluster, Supplier<String> metrics) implements ResourceRoutes {
     /** {@code GET /health}. */
     record Health(String status, String node, Driver driver, String cluster) {
     }
@@ -38,6 +30,7 @@ final class HealthRoutes implements ResourceRoutes {
     @Override
     public void routing(HttpRouting.Builder r) {
         r.get("/health", (req, res) -> Errors.json(res, 200, health()));
+        r.get("/health/ready", (req, res) -> res.status(health().status().equals("ready") ? 200 : 503).send());
         r.get("/metrics", (req, res) -> {
             res.headers().contentType(HttpMediaType.create("text/plain; version=0.0.4; charset=utf-8"));
             res.send(metrics.get().getBytes(StandardCharsets.UTF_8));

@@ -4,6 +4,7 @@ import static dev.nest.api.AdminRoutes.PREFIX;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.nest.async.AsyncLedger;
+import dev.nest.auth.Action;
 import dev.nest.common.NestException;
 import dev.nest.function.FunctionId;
 import dev.nest.store.InvocationRecord;
@@ -19,16 +20,10 @@ import java.util.Optional;
  * {@code /api/v1/invocations[/{id}]} and {@code /api/v1/functions/{name}/logs}: this node's recent invocations
  * and log lines. Each read flushes the store's write buffer first, so an invocation that was answered is listed.
  * An async invocation's entry also has its ledger ({@code async}: queued, running, retrying, succeeded, ...).
+ * The list shows only invocations of namespaces the caller's token covers (so it may hold fewer than
+ * {@code ?limit=}); one invocation is answered only when its function's namespace is covered (403 otherwise).
  */
-final class InvocationRoutes implements ResourceRoutes {
-    private final NodeStore store;
-    private final AsyncLedger async;
-
-    InvocationRoutes(NodeStore store, AsyncLedger async) {
-        this.store = store;
-        this.async = async;
-    }
-
+record InvocationRoutes(NodeStore store, AsyncLedger async) implements ResourceRoutes {
     /** {@code GET /invocations}. */
     record Invocations(List<InvocationRecord> invocations) {
     }
@@ -61,7 +56,9 @@ final class InvocationRoutes implements ResourceRoutes {
             return f.contains("/") ? FunctionId.parse(f).toString() : FunctionId.of(ns, f).toString();
         });
         store.flush();
-        Errors.json(res, 200, new Invocations(store.invocations(fn, Requests.limit(req, 50))));
+        List<InvocationRecord> all = store.invocations(fn, Requests.limit(req, 50));
+        Errors.json(res, 200, new Invocations(all.stream()
+                .filter(r -> AuthFilter.covers(req, Requests.namespaceOf(r.function()))).toList()));
     }
 
     private void invocation(ServerRequest req, ServerResponse res) {
@@ -72,6 +69,8 @@ final class InvocationRoutes implements ResourceRoutes {
         if (r.isEmpty() && queued.isEmpty()) {
             throw NestException.notFound("invocation", "no invocation " + id + " on this node");
         }
+        String function = r.map(InvocationRecord::function).orElseGet(() -> queued.orElseThrow().function());
+        AuthFilter.check(req, Action.LOGS, Requests.namespaceOf(function));
         Errors.json(res, 200, new Invocation(r.orElse(null), store.logs(Optional.empty(), Optional.of(id), 1000),
                 queued.orElse(null)));
     }

@@ -16,15 +16,7 @@ import java.io.InputStream;
  * {@code /api/v1/pools[/{runtime}]}: this node's warm pools, and a pool's size until the node restarts (400 for
  * a size out of range, 404 for an unknown runtime).
  */
-final class PoolRoutes implements ResourceRoutes {
-    private final LocalNode node;
-    private final RuntimeRegistry runtimes;
-
-    PoolRoutes(LocalNode node, RuntimeRegistry runtimes) {
-        this.node = node;
-        this.runtimes = runtimes;
-    }
-
+record PoolRoutes(LocalNode node, RuntimeRegistry runtimes) implements ResourceRoutes {
     @Override
     public String resource() {
         return "pools";

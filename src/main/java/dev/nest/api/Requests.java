@@ -22,6 +22,12 @@ final class Requests {
         }
     }
 
+    /** The namespace of a function written {@code namespace/name} (as records name it). */
+    static String namespaceOf(String function) {
+        int slash = function.indexOf('/');
+        return slash < 0 ? FunctionId.DEFAULT_NAMESPACE : function.substring(0, slash);
+    }
+
     static String param(ServerRequest req, String name) {
         return req.path().pathParameters().get(name);
     }

@@ -9,13 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /** {@code /api/v1/runtimes}: the installed runtimes and the runtime definitions that failed to load. */
-final class RuntimeRoutes implements ResourceRoutes {
-    private final RuntimeRegistry runtimes;
-
-    RuntimeRoutes(RuntimeRegistry runtimes) {
-        this.runtimes = runtimes;
-    }
-
+record RuntimeRoutes(RuntimeRegistry runtimes) implements ResourceRoutes {
     /** {@code GET /runtimes}. */
     record Runtimes(List<Runtime> runtimes, Map<String, String> problems) {
     }

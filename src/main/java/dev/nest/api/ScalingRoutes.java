@@ -33,17 +33,7 @@ import java.util.Optional;
  * the function (it decides every second on the leader) the answer says so and has no decision. A null field of
  * the body's records is one the JSON leaves out.
  */
-final class ScalingRoutes implements ResourceRoutes {
-    private final FunctionCatalog catalog;
-    private final ScalingView scaling;
-    private final ClusterView cluster;
-
-    ScalingRoutes(FunctionCatalog catalog, ScalingView scaling, ClusterView cluster) {
-        this.catalog = catalog;
-        this.scaling = scaling;
-        this.cluster = cluster;
-    }
-
+record ScalingRoutes(FunctionCatalog catalog, ScalingView scaling, ClusterView cluster) implements ResourceRoutes {
     /** The body; the fields from {@code desired} to {@code idleSince} are absent until the scaler saw the function. */
     record Scaling(String name, String namespace, int version, JsonNode config, boolean active, String leader,
                    @JsonInclude(NON_NULL) Integer desired, @JsonInclude(NON_NULL) String rule, String reason,

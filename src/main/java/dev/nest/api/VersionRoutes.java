@@ -3,6 +3,7 @@ package dev.nest.api;
 import static dev.nest.api.AdminRoutes.PREFIX;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.nest.auth.Action;
 import dev.nest.common.Json;
 import dev.nest.common.NestException;
 import dev.nest.deploy.Deployer;
@@ -16,19 +17,10 @@ import java.util.Optional;
 
 /**
  * {@code /api/v1/functions/{name}/versions} and {@code .../rollback}: list a function's versions, deploy a new
- * one and make it live, and return to the previously live version (or a given one).
+ * one and make it live (checking the namespace its spec names), and return to the previously live version (or a
+ * given one).
  */
-final class VersionRoutes implements ResourceRoutes {
-    private final FunctionRegistry registry;
-    private final Deployer deployer;
-    private final FunctionViews views;
-
-    VersionRoutes(FunctionRegistry registry, Deployer deployer, FunctionViews views) {
-        this.registry = registry;
-        this.deployer = deployer;
-        this.views = views;
-    }
-
+record VersionRoutes(FunctionRegistry registry, Deployer deployer, FunctionViews views) implements ResourceRoutes {
     @Override
     public String resource() {
         return "versions";
@@ -50,7 +42,8 @@ final class VersionRoutes implements ResourceRoutes {
 
     private void deploy(ServerRequest req, ServerResponse res) {
         DeployRequest d = DeployRequest.read(req, Optional.of(Requests.function(req)));
-        Deployer.Deployed result = deployer.deploy(d.spec(), d.requireDigest(), Requests.source(req), "api");
+        AuthFilter.check(req, Action.DEPLOY, d.spec().id().namespace());
+        Deployer.Deployed result = deployer.deploy(d.spec(), d.requireDigest(), Requests.source(req), Deployer.API);
         Errors.json(res, 201, FunctionRoutes.deployedBody(views, result));
     }
 

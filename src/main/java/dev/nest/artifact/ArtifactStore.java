@@ -29,11 +29,12 @@ import java.util.function.Supplier;
  *
  * <p>Ingesting unpacks into {@code staging/} first, runs the caller's preparation step there (for example
  * compiling Java sources), and only then moves the result into place atomically; a failed ingest leaves
- * nothing behind. Unpacking refuses entries that would escape the directory, and stops at
- * {@link PackageLimits}. Thread-safe: concurrent ingests of the same content converge on one directory.
+ * nothing behind. Unpacking refuses entries that would escape the directory, links and special files, and stops
+ * at {@link PackageLimits} and at the sizes a package declares. Errors name the package's entries, never this
+ * node's paths. Thread-safe: concurrent ingests of the same content converge on one directory.
  *
  * <p>This class is the store's API; the work is done by package-private parts: {@link ZipUnpacker} (a zip upload
- * and its limits), {@link ChunkStore} (chunks and manifests on disk), {@link ChunkUnpacker} (the parallel unpacking
+ * and its limits, judged first by {@link ZipDirectory}), {@link ChunkStore} (chunks and manifests on disk), {@link ChunkUnpacker} (the parallel unpacking
  * of chunks), {@link PeerClient} (the peer fetch over HTTP) and {@link CodeCache} (the LRU bound on disk).
  */
 public final class ArtifactStore {
@@ -57,7 +58,7 @@ public final class ArtifactStore {
     private final ChunkStore chunks;
     private final CodeCache cache;
     private final ChunkUnpacker unpacker;
-    private final PeerClient peers = new PeerClient();
+    private final PeerClient peers;
     private final int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
 
     public ArtifactStore(Path root, PackageLimits limits) {
@@ -81,6 +82,16 @@ public final class ArtifactStore {
      * @throws ArtifactException 500 when {@code unpackParallelism} is below 1
      */
     public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned, int unpackParallelism) {
+        this(root, limits, cacheBytes, pinned, unpackParallelism, java.util.Map::of);
+    }
+
+    /**
+     * {@link #ArtifactStore(Path, PackageLimits, long, Supplier, int)} sending {@code peerHeaders} (the cluster's
+     * peer credential) with every fetch from a peer.
+     */
+    public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned, int unpackParallelism,
+                         Supplier<java.util.Map<String, String>> peerHeaders) {
+        this.peers = new PeerClient(peerHeaders);
         if (unpackParallelism < 1) {
             throw new ArtifactException(500, "unpack parallelism " + unpackParallelism + " is out of range; use 1 or more");
         }
@@ -136,7 +147,7 @@ public final class ArtifactStore {
             ZipUnpacker.Unzipped u = ZipUnpacker.unpack(zip, stage, spooled, limits);
             return commit(stage, Digests.digestOf(u.hashes()), u.hashes().size(), u.bytes(), codec, prepare);
         } catch (IOException e) {
-            throw new ArtifactException(500, "cannot store the package: " + e.getMessage(), e);
+            throw new ArtifactException(500, "cannot store the package: " + withoutPaths(e), e);
         } finally {
             quietDelete(stage);
             quietDelete(spooled);
@@ -152,41 +163,21 @@ public final class ArtifactStore {
             throw new ArtifactException(400, "code directory " + dir + " does not exist or is not a directory");
         }
         Path root = realPath(dir);
-        Map<String, Path> files = new TreeMap<>();
+        Map<String, PackageArchive.Source> files = new TreeMap<>();
         long[] total = {0};
         try {
-            Files.walkFileTree(root, java.util.Set.of(java.nio.file.FileVisitOption.FOLLOW_LINKS), 64, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-                    if (d.getFileName() != null && d.getFileName().toString().equals(".git")) {
-                        return FileVisitResult.SKIP_SUBTREE;
-                    }
-                    if (!d.toRealPath().startsWith(root)) {
-                        throw new ArtifactException(400, "link " + d + " points outside the code directory " + root);
-                    }
-                    return FileVisitResult.CONTINUE;
+            // links are handled as the packer handles them: inside packed as what they point to, outside refused
+            for (PackageArchive.Source f : PackageArchive.list(root, p -> true)) {
+                total[0] += f.size();
+                if (files.size() >= limits.maxEntries() || total[0] > limits.maxBytes()) {
+                    throw new ArtifactException(400, "code directory " + root + " holds more than "
+                            + limits.maxEntries() + " files or " + limits.maxBytes() + " bytes");
                 }
-
-                @Override
-                public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-                    if (!attrs.isRegularFile()) {
-                        throw new ArtifactException(400, f + " is not a regular file (device, socket or fifo); remove it from the code directory");
-                    }
-                    if (!f.toRealPath().startsWith(root)) {
-                        throw new ArtifactException(400, "link " + f + " points outside the code directory " + root);
-                    }
-                    total[0] += attrs.size();
-                    if (files.size() >= limits.maxEntries() || total[0] > limits.maxBytes()) {
-                        throw new ArtifactException(400, "code directory " + root + " holds more than "
-                                + limits.maxEntries() + " files or " + limits.maxBytes() + " bytes");
-                    }
-                    files.put(root.relativize(f).toString().replace('\\', '/'), f);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+                files.put(f.path(), f);
+            }
             TreeMap<String, String> hashes = new TreeMap<>();
             for (var e : files.entrySet()) {
-                hashes.put(e.getKey(), Digests.hashFile(e.getValue()));
+                hashes.put(e.getKey(), Digests.hashFile(e.getValue().file()));
             }
             if (hashes.isEmpty()) {
                 throw new ArtifactException(400, "code directory " + root + " is empty");
@@ -201,7 +192,9 @@ public final class ArtifactStore {
                 for (var e : files.entrySet()) {
                     Path t = stage.resolve(e.getKey());
                     Files.createDirectories(t.getParent());
-                    Files.copy(e.getValue(), t);
+                    try (InputStream in = PackageArchive.open(e.getValue())) {
+                        Files.copy(in, t);
+                    }
                 }
                 return commit(stage, digest, hashes.size(), total[0], Optional.empty(), prepare);
             } finally {
@@ -238,7 +231,7 @@ public final class ArtifactStore {
         } catch (FileAlreadyExistsException | DirectoryNotEmptyException raced) {
             // another ingest of the same content won; its directory is equal
         } catch (AtomicMoveNotSupportedException e) {
-            throw new ArtifactException(500, "the artifact directory must be on one file system: " + e.getMessage(), e);
+            throw new ArtifactException(500, "the artifact directory must be on one file system: " + withoutPaths(e), e);
         }
         cache.account(hex(digest), prepare == NO_PREPARE ? bytes : -1);
         cache.evict(hex(digest));
@@ -377,10 +370,7 @@ public final class ArtifactStore {
      */
     private Artifact materialize(ChunkManifest m, byte[] json, ChunkUnpacker.ChunkSource source, boolean keep, int cpu,
                                  Consumer<Path> prepare, StageClock clock) {
-        if (m.bytes() > limits.maxBytes() || m.files() > limits.maxEntries()) {
-            throw new ArtifactException(400, "the package unpacks to " + m.bytes() + " bytes in " + m.files()
-                    + " files; the limits are " + limits.maxBytes() + " bytes and " + limits.maxEntries() + " entries");
-        }
+        ChunkUnpacker.checkDeclared(m, limits);
         Path stage = staging.resolve(UUID.randomUUID().toString());
         try {
             Files.createDirectories(stage);
@@ -401,7 +391,7 @@ public final class ArtifactStore {
             clock.record(StageClock.Stage.UNPACK, t4, clock.now());
             return a;
         } catch (IOException e) {
-            throw new ArtifactException(500, "cannot store package " + m.digest() + ": " + e.getMessage(), e);
+            throw new ArtifactException(500, "cannot store package " + m.digest() + ": " + withoutPaths(e), e);
         } finally {
             quietDelete(stage);
         }
@@ -417,6 +407,34 @@ public final class ArtifactStore {
     /** Bytes of unpacked code and chunks the cache accounts for. */
     public long cachedBytes() {
         return cache.bytes();
+    }
+
+    /**
+     * An I/O error's message without this store's paths (errors go back to API callers, who must not learn the
+     * server's layout): a staged file is named by its path in the package, anything else under the store by
+     * {@code <artifacts>/...}.
+     */
+    private String withoutPaths(Exception e) {
+        return withoutPaths(e, code.getParent());
+    }
+
+    /** {@link #withoutPaths(Exception)} for the store under {@code root}. */
+    static String withoutPaths(Throwable e, Path root) {
+        String m = e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null
+                ? fse.getFile() + (fse.getOtherFile() == null ? "" : " -> " + fse.getOtherFile()) + ": " + fse.getReason()
+                : e instanceof IOException ? String.valueOf(e.getMessage()) : e.toString();
+        for (String r : java.util.List.of(realOr(root), root.toAbsolutePath().toString(), root.toString())) {
+            m = m.replace(r + "/staging/", "<stage>/").replace(r, "<artifacts>");
+        }
+        return m.replaceAll("<stage>/[0-9a-f-]{36}(\\.zip)?/?", "").replaceAll("<stage>/", "<artifacts>/staging/");
+    }
+
+    private static String realOr(Path p) {
+        try {
+            return p.toRealPath().toString();
+        } catch (IOException e) {
+            return p.toString();
+        }
     }
 
     private static Path realPath(Path dir) {

@@ -111,7 +111,7 @@ final class ChunkStore {
         } catch (java.nio.file.NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new ArtifactException(500, "cannot read the manifest of " + digest + ": " + e.getMessage(), e);
+            throw new ArtifactException(500, "cannot read the manifest of " + digest + ": " + ArtifactStore.withoutPaths(e, chunks.getParent()), e);
         }
     }
 
@@ -126,7 +126,7 @@ final class ChunkStore {
             verify(sha256, bytes);
             writeChunk(sha256, bytes);
         } catch (IOException e) {
-            throw new ArtifactException(500, "cannot store chunk " + sha256 + ": " + e.getMessage(), e);
+            throw new ArtifactException(500, "cannot store chunk " + sha256 + ": " + ArtifactStore.withoutPaths(e, chunks.getParent()), e);
         }
     }
 

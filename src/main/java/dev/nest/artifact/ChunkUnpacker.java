@@ -36,12 +36,32 @@ final class ChunkUnpacker {
     }
 
     /**
+     * Refuses, before anything is fetched or written, a manifest whose declarations pass {@code limits}: more files
+     * or bytes than allowed, or chunks declaring more uncompressed bytes than those files and their record headers
+     * can take. What the chunks then really hold is counted against these declarations while unpacking.
+     *
+     * @throws ArtifactException 400 naming the declaration and the limit
+     */
+    static void checkDeclared(ChunkManifest m, PackageLimits limits) {
+        if (m.bytes() > limits.maxBytes() || m.files() > limits.maxEntries()) {
+            throw new ArtifactException(400, "the package unpacks to " + m.bytes() + " bytes in " + m.files()
+                    + " files; the limits are " + limits.maxBytes() + " bytes and " + limits.maxEntries() + " entries");
+        }
+        long headers = (long) (m.files() + m.chunks().size()) * PackageArchive.MAX_RECORD_HEADER;
+        if (m.rawBytes() > m.bytes() + headers) {
+            throw new ArtifactException(400, "the manifest's chunks declare " + m.rawBytes() + " uncompressed bytes, more "
+                    + "than its " + m.files() + " files of " + m.bytes() + " bytes can take; pack the package again");
+        }
+    }
+
+    /**
      * Unpacks every chunk of {@code m} from {@code source} into {@code stage}; {@code keep}: store each chunk (it came
      * from a peer). Records each chunk's stages on {@code clock}. Returns what was unpacked, not yet finished.
      */
     PackageArchive.Unpacked unpack(ChunkManifest m, Path stage, PackageLimits limits, ChunkSource source, boolean keep,
                                    int cpu, StageClock clock) throws IOException {
-        PackageArchive.Unpacked u = new PackageArchive.Unpacked(stage, limits);
+        checkDeclared(m, limits);
+        PackageArchive.Unpacked u = new PackageArchive.Unpacked(stage, limits, m.bytes());
         Semaphore decompress = new Semaphore(cpu);
         Semaphore unpack = new Semaphore(unpackParallelism);
         Semaphore inFlight = new Semaphore(ArtifactStore.FETCH_PARALLELISM + unpackParallelism + cpu);
@@ -99,7 +119,8 @@ final class ChunkUnpacker {
                     if (cause instanceof IOException io) {
                         throw io;
                     }
-                    throw new ArtifactException(500, "cannot unpack package " + m.digest() + ": " + cause, cause);
+                    throw new ArtifactException(500, "cannot unpack package " + m.digest() + ": "
+                            + ArtifactStore.withoutPaths(cause, stage.getParent().getParent()), cause);
                 }
             }
         } catch (InterruptedException e) {

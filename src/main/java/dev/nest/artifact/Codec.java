@@ -70,8 +70,9 @@ public enum Codec {
             }
             return dst;
         } catch (ZstdException | LZ4Exception e) {
-            throw new ArtifactException(400, what + " is not valid " + id() + " data of " + rawSize + " bytes ("
-                    + e.getMessage() + ")", e);
+            // the output buffer is exactly the declared size: a chunk that expands beyond it stops here, at once
+            throw new ArtifactException(400, what + " does not decompress to the " + rawSize + " bytes its manifest "
+                    + "declares: it expands beyond them or is not valid " + id() + " data (" + e.getMessage() + ")", e);
         }
     }
 }

@@ -6,11 +6,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileVisitResult;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
@@ -47,6 +46,10 @@ import java.util.function.Predicate;
 final class PackageArchive {
     static final byte FILE = 'F';
     private static final int HEADER = 1 + 2 + 2 + 8 + 8 + 4;
+    /** The longest path a record may carry, in bytes. */
+    static final int MAX_PATH_BYTES = 4096;
+    /** The most bytes one record's header may take (with the longest path). */
+    static final int MAX_RECORD_HEADER = HEADER + MAX_PATH_BYTES;
 
     private PackageArchive() {
     }
@@ -60,27 +63,71 @@ final class PackageArchive {
     record Source(String path, Path file, long size, boolean executable) {
     }
 
-    /** The regular files under {@code dir} that {@code include} accepts, sorted by path; skips {@code .git}. */
+    /**
+     * The regular files under {@code dir} that {@code include} accepts, sorted by path; skips {@code .git}
+     * directories and anything that is neither a file nor a directory (sockets, fifos, devices).
+     *
+     * <p>Symbolic links: a link whose target stays inside {@code dir} is packed as what it points to (a file's
+     * content under the link's path; a directory's files under the link's path), so a package never holds a link.
+     * A link whose target leaves {@code dir}, a broken link and a link that loops back to one of its own parents
+     * (unless it is a file link that {@code include} leaves out) are refused with an {@link ArtifactException} 400 naming the link (its path relative to {@code dir}) and
+     * its target. The files are later opened without following links ({@link #open}), so a file swapped for a
+     * link after listing is not read either.
+     */
     static List<Source> list(Path dir, Predicate<String> include) throws IOException {
         Path root = dir.toRealPath();
         TreeMap<String, Source> files = new TreeMap<>();
-        Files.walkFileTree(root, Set.of(java.nio.file.FileVisitOption.FOLLOW_LINKS), 64, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
-                return d.getFileName() != null && d.getFileName().toString().equals(".git")
-                        ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
-                String rel = root.relativize(f).toString().replace('\\', '/');
-                if (attrs.isRegularFile() && include.test(rel)) {
-                    files.put(rel, new Source(rel, f, attrs.size(), Files.isExecutable(f)));
-                }
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        walk(root, root, "", new java.util.HashSet<>(), include, files);
         return new ArrayList<>(files.values());
+    }
+
+    private static void walk(Path root, Path realDir, String prefix, Set<Path> parents, Predicate<String> include,
+                             TreeMap<String, Source> files) throws IOException {
+        parents.add(realDir);
+        List<Path> children;
+        try (var s = Files.list(realDir)) {
+            children = s.sorted().toList();
+        }
+        for (Path child : children) {
+            String name = child.getFileName().toString();
+            String rel = prefix + name;
+            BasicFileAttributes attrs = Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            Path real = child;
+            if (attrs.isSymbolicLink() && !Files.isDirectory(child) && !include.test(rel)) {
+                continue; // a link to a file left out of the package (function.yaml, say) is never read
+            }
+            if (attrs.isSymbolicLink()) {
+                String target = Files.readSymbolicLink(child).toString();
+                try {
+                    real = child.toRealPath();
+                } catch (IOException e) {
+                    throw new ArtifactException(400, "symbolic link '" + rel + "' points to '" + target
+                            + "', which does not exist; remove the link or create its target inside the function directory");
+                }
+                if (!real.startsWith(root)) {
+                    throw new ArtifactException(400, "symbolic link '" + rel + "' points to '" + target
+                            + "', outside the function directory; copy what it points to into the directory or remove the link");
+                }
+                if (parents.contains(real)) {
+                    throw new ArtifactException(400, "symbolic link '" + rel + "' points to '" + target
+                            + "', one of its own parent directories; remove the link");
+                }
+                attrs = Files.readAttributes(real, BasicFileAttributes.class);
+            }
+            if (attrs.isDirectory()) {
+                if (!name.equals(".git")) {
+                    walk(root, real, rel + "/", parents, include, files);
+                }
+            } else if (attrs.isRegularFile() && include.test(rel)) {
+                files.put(rel, new Source(rel, real, attrs.size(), Files.isExecutable(real)));
+            }
+        }
+        parents.remove(realDir);
+    }
+
+    /** Opens a listed file without following a link (a file replaced by a link after {@link #list} is refused). */
+    static InputStream open(Source s) throws IOException {
+        return Files.newInputStream(s.file(), LinkOption.NOFOLLOW_LINKS);
     }
 
     /**
@@ -97,7 +144,7 @@ final class PackageArchive {
         byte[] buf = new byte[1 << 20];
         for (Source s : files) {
             byte[] path = s.path().getBytes(StandardCharsets.UTF_8);
-            if (path.length > 4096 || HEADER + path.length > chunkSize / 2) {
+            if (path.length > MAX_PATH_BYTES || HEADER + path.length > chunkSize / 2) {
                 throw new ArtifactException(400, "path '" + s.path() + "' is too long for the package format (at most 4096 bytes)");
             }
             int mode = s.executable() ? 0755 : 0644;
@@ -107,7 +154,7 @@ final class PackageArchive {
             if (HEADER + path.length + size <= chunkSize && p.room() < HEADER + path.length + size) {
                 p.flush();
             }
-            try (InputStream in = Files.newInputStream(s.file())) {
+            try (InputStream in = open(s)) {
                 long offset = 0;
                 do {
                     if (p.room() <= HEADER + path.length) {
@@ -119,7 +166,7 @@ final class PackageArchive {
                     while (read < part) {
                         int n = in.readNBytes(buf, 0, Math.min(buf.length, part - read));
                         if (n <= 0) {
-                            throw new IOException(s.file() + " shrank while it was being packed");
+                            throw new ArtifactException(400, "'" + s.path() + "' shrank while it was being packed; pack again");
                         }
                         md.update(buf, 0, n);
                         p.bytes(buf, n);
@@ -196,10 +243,28 @@ final class PackageArchive {
         /** Directories known to exist, so that each file costs no directory check. */
         final Set<Path> dirs = ConcurrentHashMap.newKeySet();
 
-        Unpacked(Path stage, PackageLimits limits) {
+        /** Bytes the files' records declare (each file counted once, at its first part). */
+        final AtomicLong declared = new AtomicLong();
+        /** What the manifest declares the files add up to: no chunk may write beyond it. */
+        final long manifestBytes;
+
+        Unpacked(Path stage, PackageLimits limits, long manifestBytes) {
             this.stage = stage;
             this.limits = limits;
+            this.manifestBytes = manifestBytes;
             dirs.add(stage);
+        }
+
+        /** Refuses {@code total} bytes when they pass the limit or what the manifest declares. */
+        void checkBytes(long total, String counted) {
+            if (total > limits.maxBytes()) {
+                throw new ArtifactException(400, "the package unpacks to more than " + limits.maxBytes()
+                        + " bytes; make it smaller or raise the limit");
+            }
+            if (total > manifestBytes) {
+                throw new ArtifactException(400, "the chunks " + counted + " more than the " + manifestBytes
+                        + " bytes the manifest declares; pack the package again");
+            }
         }
 
         /**
@@ -259,6 +324,10 @@ final class PackageArchive {
                         + "other kinds are refused) or is cut short at byte " + b.position());
             }
             int pathLength = Short.toUnsignedInt(b.getShort());
+            if (pathLength > MAX_PATH_BYTES) {
+                throw new ArtifactException(400, what + " holds a path of " + pathLength + " bytes; paths may be at most "
+                        + MAX_PATH_BYTES + " bytes");
+            }
             if (pathLength == 0 || b.remaining() < pathLength + HEADER - 3) {
                 throw new ArtifactException(400, what + " is cut short at byte " + b.position());
             }
@@ -284,10 +353,11 @@ final class PackageArchive {
                             + " entries; leave build caches and test data out of the package");
                 }
             }
-            if (u.bytes.addAndGet(part) > u.limits.maxBytes()) {
-                throw new ArtifactException(400, "the package unpacks to more than " + u.limits.maxBytes()
-                        + " bytes; make it smaller or raise the limit");
+            if (offset == 0) {
+                // the file's declared size counts before any of its bytes is written
+                u.checkBytes(u.declared.addAndGet(size), "declare files of");
             }
+            u.checkBytes(u.bytes.addAndGet(part), "hold");
             ByteBuffer data = b.slice(b.position(), part);
             b.position(b.position() + part);
             mkdirs(target.getParent(), u, name);
@@ -302,7 +372,8 @@ final class PackageArchive {
                         ch.write(data);
                     }
                 } catch (FileAlreadyExistsException e) {
-                    throw new ArtifactException(400, "package entry '" + rel + "' appears twice");
+                    throw new ArtifactException(400, "package entry '" + rel + "' appears twice, or also as a directory; "
+                            + "keep one of them");
                 }
                 if (u.hashes.put(rel, HexFormat.of().formatHex(md.digest())) != null || u.split.containsKey(rel)) {
                     throw new ArtifactException(400, "package entry '" + rel + "' appears twice");
@@ -318,6 +389,8 @@ final class PackageArchive {
                     while (data.hasRemaining()) {
                         pos += ch.write(data, pos);
                     }
+                } catch (FileSystemException e) {
+                    throw new ArtifactException(400, "package entry '" + rel + "' is both a file and a directory; rename one");
                 }
                 synchronized (state) {
                     state[1] += part;
@@ -335,24 +408,40 @@ final class PackageArchive {
         }
         try {
             Files.createDirectories(dir);
-        } catch (FileAlreadyExistsException e) {
+        } catch (FileSystemException e) {
             throw new ArtifactException(400, "package entry '" + name + "' needs directory '" + u.stage.relativize(dir)
-                    + "', which is a file in the package");
+                    + "', which is a file in the package; rename the file or the directory");
         }
         for (Path d = dir; d != null && d.startsWith(u.stage) && u.dirs.add(d); d = d.getParent()) {
             // remember it and its parents
         }
     }
 
-    /** Normalises a package entry name and refuses absolute paths and '..'. */
+    /** The longest name of one file or directory most file systems accept, in bytes. */
+    static final int MAX_NAME_BYTES = 255;
+
+    /**
+     * Normalises a package entry name ({@code ./} prefixes, a trailing {@code /}, backslashes) and refuses, with a
+     * 400 naming the entry and what to change: a NUL byte, an absolute path, a {@code ..} part, and a part (a file
+     * or directory name) longer than {@link #MAX_NAME_BYTES} bytes.
+     */
     static String safeName(String name) {
+        if (name.indexOf('\0') >= 0) {
+            throw new ArtifactException(400, "package entry '" + name.replace("\0", "\\0") + "' contains a NUL byte; "
+                    + "rename the file");
+        }
         String n = name.replace('\\', '/');
-        if (n.startsWith("/") || n.matches("^[A-Za-z]:.*") || n.contains("\0")) {
+        if (n.startsWith("/") || n.matches("^[A-Za-z]:.*")) {
             throw new ArtifactException(400, "package entry '" + name + "' is an absolute path; use paths relative to the function's directory");
         }
         for (String part : n.split("/")) {
             if (part.equals("..")) {
                 throw new ArtifactException(400, "package entry '" + name + "' points outside the package; use relative paths without '..'");
+            }
+            int bytes = part.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > MAX_NAME_BYTES) {
+                throw new ArtifactException(400, "package entry '" + name + "' has a name of " + bytes + " bytes; file and "
+                        + "directory names may be at most " + MAX_NAME_BYTES + " bytes: shorten it");
             }
         }
         while (n.startsWith("./")) {

@@ -2,13 +2,16 @@ package dev.nest.artifact;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
-/** Packs a function's directory into the zip form the API accepts (its regular files sorted by path, skipping {@code .git}). */
+/**
+ * Packs a function's directory into the zip form the API accepts (its regular files sorted by path, skipping
+ * {@code .git}); symbolic links are handled as {@link PackageArchive#list} says: inside the directory packed as
+ * what they point to, outside refused with a 400 naming the link and its target.
+ */
 public final class PackageWriter {
     private PackageWriter() {
     }
@@ -27,7 +30,9 @@ public final class PackageWriter {
                 ZipEntry e = new ZipEntry(f.path());
                 e.setTime(0);
                 zip.putNextEntry(e);
-                Files.copy(f.file(), zip);
+                try (var in = PackageArchive.open(f)) {
+                    in.transferTo(zip);
+                }
                 zip.closeEntry();
             }
         }

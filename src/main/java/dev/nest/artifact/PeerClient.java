@@ -7,7 +7,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 
 /**
  * Reads manifests and chunks from a peer's artifact API over HTTP/1.1, never more bytes than the caller allows.
@@ -15,10 +17,17 @@ import java.util.concurrent.Executors;
  *
  * <p>Failure: a peer that does not answer 200, sends more or fewer bytes than announced or allowed, or cannot be
  * reached gives {@link ArtifactException} 502; an interrupt gives 500 and keeps the thread's interrupt status.
+ * Every request carries the headers given at construction (the cluster's peer credential, which peers require).
  * Thread-safe.
  */
 final class PeerClient {
+    private final Supplier<Map<String, String>> headers;
     private volatile HttpClient http;
+
+    /** @param headers sent with every request, read each time */
+    PeerClient(Supplier<Map<String, String>> headers) {
+        this.headers = headers;
+    }
 
     private HttpClient http() {
         if (http == null) {
@@ -41,8 +50,9 @@ final class PeerClient {
      */
     byte[] get(String url, String what, long max) {
         try {
-            var r = http().send(HttpRequest.newBuilder(URI.create(url)).GET()
-                    .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).GET().timeout(Duration.ofSeconds(60));
+            headers.get().forEach(b::header);
+            var r = http().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream in = r.body()) {
                 if (r.statusCode() != 200) {
                     throw new ArtifactException(502, "peer answered " + r.statusCode() + " for " + what + " (" + url + ")");

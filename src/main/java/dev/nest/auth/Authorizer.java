@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
 public final class Authorizer {
     /** The {@code WWW-Authenticate} value of a 401 answer. */
     public static final String CHALLENGE = "Bearer realm=\"nest\"";
-    static final String HOW_TO_GET_ONE = "send 'Authorization: Bearer <token>' with a Nest token (" + TokenSecret.FORM
+    public static final String HOW_TO_GET_ONE = "send 'Authorization: Bearer <token>' with a Nest token (" + TokenSecret.FORM
             + "); an admin creates tokens with POST /api/v1/tokens, and the region's first admin token is in the file "
             + "admin.token in the data directory of the node that started the region";
 

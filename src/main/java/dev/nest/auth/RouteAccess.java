@@ -1,31 +1,36 @@
 package dev.nest.auth;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
- * What each route of the node's HTTP server requires: the one table of who may call what. A pure function of the
- * method, the path and the query; {@link AuthFilter} applies it to every request before routing.
+ * The lookup of what a request needs, over the routes' own table (the admin API's {@code AdminRoutes.table()}, in
+ * registration order): the first rule whose method and path pattern match gives the {@link Requirement}, which this
+ * resolves against the request's query into an {@link Access}. A pure function of the method, the path and the
+ * query; the admin API's filter applies it to every request before routing.
  *
- * <p>Namespaces: a function route's namespace is its {@code ?namespace=} (default {@code default}), checked here.
- * Some routes see their namespace only once they run, and say so in {@link Access#duty()}:
- * <ul>
- *   <li>{@link Duty#FILTER}: the answer spans namespaces ({@code GET /functions} without {@code ?namespace=},
- *       {@code GET /instances}, {@code GET /invocations} without a function): show only what
- *       {@link Principal#covers} allows;</li>
- *   <li>{@link Duty#CHECK}: the namespace is in the request body (a deploy's spec) or in the record looked up
- *       ({@code GET /invocations/{id}}): call {@link Authorizer#check} with it before acting or answering.</li>
- * </ul>
- * Routes that belong to no namespace (code packages, which are content-addressed; runtimes; the cluster; pools;
- * tokens) are checked on the role alone.
+ * <p>Patterns are matched segment by segment as the router does: {@code {name}} matches one segment, a final
+ * {@code *} any rest. A {@code HEAD} request needs what the {@code GET} of the same path needs (a router may answer it
+ * with the {@code GET} handler). Fails closed: a request no rule matches needs {@link Action#ADMIN}.
  *
- * <p>Fails closed: a route missing from the table needs {@link Action#ADMIN}.
+ * <p>Namespaces (see {@link Requirement.Namespace}): the ones in the query are resolved here and checked by the
+ * filter; the others are a {@link Duty} of the handler. Thread-safe (immutable).
  */
 public final class RouteAccess {
-    private static final String P = "/api/v1";
     private static final String DEFAULT_NAMESPACE = "default";
+
+    /** One route as the table lists it. */
+    public interface Rule {
+        /** The HTTP method, upper case, or {@code ANY}. */
+        String method();
+
+        /** The path pattern as registered with the router. */
+        String path();
+
+        Requirement requirement();
+    }
 
     /** What a route handler must still do with the principal. */
     public enum Duty {
@@ -40,47 +45,36 @@ public final class RouteAccess {
     /**
      * What a request needs.
      *
-     * @param action    the action; empty for a route open to anyone ({@code /health})
+     * @param kind      open, any token, or an action
+     * @param action    the action, for {@link Requirement.Kind#ACTION}
      * @param namespace the namespace the filter checks; empty when the route belongs to no namespace, or when the
      *                  handler must check or filter it ({@link #duty})
      * @param duty      what the handler must still do
+     * @param peer      whether another node's {@link PeerCredential} is accepted instead of a token
      */
-    public record Access(Optional<Action> action, Optional<String> namespace, Duty duty) {
-        static final Access OPEN = new Access(Optional.empty(), Optional.empty(), Duty.NONE);
-
+    public record Access(Requirement.Kind kind, Optional<Action> action, Optional<String> namespace, Duty duty,
+                         boolean peer) {
         /** Whether the route needs no token. */
         public boolean open() {
-            return action.isEmpty();
+            return kind == Requirement.Kind.OPEN;
         }
     }
 
-    private enum Target {
-        /** no token needed */
-        OPEN,
-        /** belongs to no namespace: the role alone */
-        CLUSTER,
-        /** the ?namespace= of a function route */
-        QUERY,
-        /** the ?namespace=, and the handler checks the namespace of the body's spec too */
-        QUERY_AND_BODY,
-        /** the handler checks the namespace of the body */
-        BODY,
-        /** ?namespace= when given, else the handler filters */
-        LISTED,
-        /** the handler filters */
-        FILTERED,
-        /** ?function=<ns>/<name> or ?function=<name>&namespace=, else the handler filters */
-        INVOCATIONS,
-        /** the handler checks the namespace of the record it finds */
-        FOUND
-    }
+    /** What a request that matches no rule needs. */
+    public static final Access UNLISTED = new Access(Requirement.Kind.ACTION, Optional.of(Action.ADMIN),
+            Optional.empty(), Duty.NONE, false);
 
-    private record Rule(Set<String> methods, List<String> pattern, Action action, Target target) {
-        boolean matches(String method, List<String> path) {
-            if (!methods.contains(method) || pattern.size() != path.size()) {
+    private record Compiled(String method, List<String> pattern, Requirement requirement) {
+        boolean matches(String m, List<String> path) {
+            if (!method.equals("ANY") && !method.equals(m) && !(m.equals("HEAD") && method.equals("GET"))) {
                 return false;
             }
-            for (int i = 0; i < pattern.size(); i++) {
+            boolean rest = !pattern.isEmpty() && pattern.getLast().equals("*");
+            int fixed = rest ? pattern.size() - 1 : pattern.size();
+            if (rest ? path.size() < fixed : path.size() != fixed) {
+                return false;
+            }
+            for (int i = 0; i < fixed; i++) {
                 if (!pattern.get(i).startsWith("{") && !pattern.get(i).equals(path.get(i))) {
                     return false;
                 }
@@ -89,52 +83,15 @@ public final class RouteAccess {
         }
     }
 
-    private static final List<Rule> RULES = List.of(
-            rule("GET", "/health", null, Target.OPEN),
-            rule("GET", "/metrics", Action.READ, Target.CLUSTER),
-            rule("GET", P + "/functions", Action.READ, Target.LISTED),
-            rule("POST", P + "/functions", Action.DEPLOY, Target.BODY),
-            rule("GET", P + "/functions/{name}", Action.READ, Target.QUERY),
-            rule("PUT", P + "/functions/{name}", Action.DEPLOY, Target.QUERY_AND_BODY),
-            rule("DELETE", P + "/functions/{name}", Action.DEPLOY, Target.QUERY),
-            rule("GET", P + "/functions/{name}/versions", Action.READ, Target.QUERY),
-            rule("POST", P + "/functions/{name}/versions", Action.DEPLOY, Target.QUERY_AND_BODY),
-            rule("POST", P + "/functions/{name}/rollback", Action.DEPLOY, Target.QUERY),
-            rule("GET", P + "/functions/{name}/instances", Action.READ, Target.QUERY),
-            rule("GET", P + "/functions/{name}/logs", Action.LOGS, Target.QUERY),
-            rule("GET", P + "/functions/{name}/scaling", Action.READ, Target.QUERY),
-            // code packages are content-addressed and shared by namespaces; they hold code, so reading one is a
-            // deployer's (or a peer node's) business
-            rule("POST", P + "/artifacts", Action.DEPLOY, Target.CLUSTER),
-            rule("PUT", P + "/artifacts/chunks/{sha256}", Action.DEPLOY, Target.CLUSTER),
-            rule("GET HEAD", P + "/artifacts/chunks/{sha256}", Action.DEPLOY, Target.CLUSTER),
-            rule("POST", P + "/artifacts/manifests", Action.DEPLOY, Target.CLUSTER),
-            rule("GET", P + "/artifacts/manifests/{digest}", Action.DEPLOY, Target.CLUSTER),
-            rule("GET", P + "/invocations", Action.LOGS, Target.INVOCATIONS),
-            rule("GET", P + "/invocations/{id}", Action.LOGS, Target.FOUND),
-            rule("GET", P + "/instances", Action.READ, Target.FILTERED),
-            rule("GET", P + "/runtimes", Action.READ, Target.CLUSTER),
-            rule("GET", P + "/cluster", Action.READ, Target.CLUSTER),
-            rule("GET", P + "/nodes", Action.READ, Target.CLUSTER),
-            rule("GET", P + "/pools", Action.READ, Target.CLUSTER),
-            rule("PUT", P + "/pools/{runtime}", Action.ADMIN, Target.CLUSTER),
-            rule("GET", P + "/cluster/load", Action.READ, Target.CLUSTER),
-            rule("POST", P + "/cluster/load", Action.ADMIN, Target.CLUSTER), // a peer node's load report
-            rule("GET", P + "/tokens", Action.ADMIN, Target.CLUSTER),
-            rule("POST", P + "/tokens", Action.ADMIN, Target.CLUSTER),
-            rule("DELETE", P + "/tokens/{name}", Action.ADMIN, Target.CLUSTER));
+    private final List<Compiled> rules;
 
-    private static final Access UNLISTED = new Access(Optional.of(Action.ADMIN), Optional.empty(), Duty.NONE);
-
-    private RouteAccess() {
-    }
-
-    private static Rule rule(String methods, String pattern, Action action, Target target) {
-        return new Rule(Set.of(methods.split(" ")), segments(pattern), action, target);
+    /** @param rules the routes, in the order the router matches them */
+    public RouteAccess(List<? extends Rule> rules) {
+        this.rules = rules.stream().map(r -> new Compiled(r.method(), segments(r.path()), r.requirement())).toList();
     }
 
     private static List<String> segments(String path) {
-        return java.util.Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
+        return Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
     }
 
     /**
@@ -144,37 +101,47 @@ public final class RouteAccess {
      * @param path   the decoded path, without the query
      * @param query  the first value of a query parameter, by name
      */
-    public static Access of(String method, String path, Function<String, Optional<String>> query) {
+    public Access of(String method, String path, Function<String, Optional<String>> query) {
         List<String> segs = segments(path);
-        for (Rule r : RULES) {
+        for (Compiled r : rules) {
             if (r.matches(method, segs)) {
-                return access(r, query);
+                return access(r.requirement(), query);
             }
         }
         return UNLISTED;
     }
 
-    private static Access access(Rule r, Function<String, Optional<String>> query) {
-        Optional<Action> action = Optional.ofNullable(r.action());
+    /** Resolves {@code need} against the request's query. */
+    static Access access(Requirement need, Function<String, Optional<String>> query) {
+        if (need.kind() != Requirement.Kind.ACTION) {
+            return new Access(need.kind(), Optional.empty(), Optional.empty(), Duty.NONE, need.peer());
+        }
         Optional<String> ns = query.apply("namespace");
-        return switch (r.target()) {
-            case OPEN -> Access.OPEN;
-            case CLUSTER -> new Access(action, Optional.empty(), Duty.NONE);
-            case QUERY -> new Access(action, Optional.of(ns.orElse(DEFAULT_NAMESPACE)), Duty.NONE);
-            case QUERY_AND_BODY -> new Access(action, Optional.of(ns.orElse(DEFAULT_NAMESPACE)), Duty.CHECK);
-            case BODY, FOUND -> new Access(action, Optional.empty(), Duty.CHECK);
-            case LISTED -> ns.isPresent() ? new Access(action, ns, Duty.NONE)
-                    : new Access(action, Optional.empty(), Duty.FILTER);
-            case FILTERED -> new Access(action, Optional.empty(), Duty.FILTER);
-            case INVOCATIONS -> {
+        Optional<String> checked = Optional.empty();
+        Duty duty = Duty.NONE;
+        switch (need.namespace()) {
+            case NONE -> { }
+            case QUERY -> checked = Optional.of(ns.orElse(DEFAULT_NAMESPACE));
+            case QUERY_AND_BODY -> {
+                checked = Optional.of(ns.orElse(DEFAULT_NAMESPACE));
+                duty = Duty.CHECK;
+            }
+            case BODY, RECORD -> duty = Duty.CHECK;
+            case QUERY_OR_FILTER -> {
+                checked = ns;
+                duty = ns.isPresent() ? Duty.NONE : Duty.FILTER;
+            }
+            case FILTER -> duty = Duty.FILTER;
+            case FUNCTION_QUERY_OR_FILTER -> {
                 Optional<String> fn = query.apply("function");
                 if (fn.isEmpty()) {
-                    yield new Access(action, Optional.empty(), Duty.FILTER);
+                    duty = Duty.FILTER;
+                } else {
+                    int slash = fn.get().indexOf('/');
+                    checked = Optional.of(slash >= 0 ? fn.get().substring(0, slash) : ns.orElse(DEFAULT_NAMESPACE));
                 }
-                int slash = fn.get().indexOf('/');
-                String namespace = slash >= 0 ? fn.get().substring(0, slash) : ns.orElse(DEFAULT_NAMESPACE);
-                yield new Access(action, Optional.of(namespace), Duty.NONE);
             }
-        };
+        }
+        return new Access(need.kind(), need.action(), checked, duty, need.peer());
     }
 }

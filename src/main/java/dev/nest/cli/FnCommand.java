@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -32,18 +31,10 @@ public final class FnCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Options every command that talks to a server shares. */
-    static final class Server {
-        @Option(names = "--server", description = "server URL (default: $NEST_SERVER, else http://127.0.0.1:8080)")
-        String server;
+    /** Options every command about functions shares: the server, the token and the namespace. */
+    static final class Server extends Remote {
         @Option(names = {"-n", "--namespace"}, description = "namespace (default: default)", defaultValue = "default")
         String namespace;
-
-        ApiClient client() {
-            String url = server != null ? server
-                    : Optional.ofNullable(System.getenv("NEST_SERVER")).filter(s -> !s.isBlank()).orElse("http://127.0.0.1:8080");
-            return new ApiClient(url);
-        }
 
         String ns() {
             return "namespace=" + URLEncoder.encode(namespace, StandardCharsets.UTF_8);

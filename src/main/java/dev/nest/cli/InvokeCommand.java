@@ -12,9 +12,20 @@ import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code nest fn invoke NAME}: calls a function through the gateway and prints its response. */
+/**
+ * {@code nest fn invoke NAME}: calls a function through the gateway and prints its response.
+ *
+ * <p>Tokens: the call goes out without one. Only when the gateway itself answers that the function needs one (a 401
+ * or 403 with {@value #TOKEN_REQUIRED}{@code : token}, a header the gateway sets and a function cannot: the gateway
+ * drops every {@code x-nest-*} header of a function's answer) is it sent again with the token
+ * ({@link Credentials}). So a public function never sees the caller's Nest token, and cannot ask for it. An
+ * {@code Authorization} header given with {@code -H} is sent as it is, and never replaced.
+ */
 @Command(name = "invoke", mixinStandardHelpOptions = true, description = "Call a function and print its response.")
 final class InvokeCommand extends FnCommand.OfFunction {
+    /** The gateway's header on a refused call to a function whose spec says {@code auth: token}. */
+    static final String TOKEN_REQUIRED = "x-nest-auth";
+
     @Option(names = {"-d", "--data"}, description = "request body; @FILE reads a file (the method becomes POST)")
     String data;
     @Option(names = {"-X", "--method"}, description = "HTTP method (default GET, or POST with --data)")
@@ -43,19 +54,28 @@ final class InvokeCommand extends FnCommand.OfFunction {
         HttpRequest.Builder b = api.request(url).method(m, body.length == 0 && data == null
                 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         boolean contentType = false;
+        boolean userAuthorization = false;
         for (String h : headers) {
             int c = h.indexOf(':');
             if (c <= 0) {
                 throw new CliException("header '" + h + "' is not 'Name: value'");
             }
             contentType |= h.substring(0, c).trim().equalsIgnoreCase("content-type");
+            userAuthorization |= h.substring(0, c).trim().equalsIgnoreCase("authorization");
             b.header(h.substring(0, c).trim(), h.substring(c + 1).trim());
         }
         if (data != null && !contentType) {
             String t = new String(body, StandardCharsets.UTF_8).trim();
             b.header("Content-Type", t.startsWith("{") || t.startsWith("[") ? "application/json" : "text/plain");
         }
-        HttpResponse<byte[]> r = api.send(b);
+        HttpResponse<byte[]> r = api.sendAnonymous(b);
+        boolean needsToken = r.headers().firstValue(TOKEN_REQUIRED).filter("token"::equalsIgnoreCase).isPresent();
+        if (needsToken && (r.statusCode() == 401 || r.statusCode() == 403) && api.hasToken() && !userAuthorization) {
+            r = api.send(b);
+        }
+        if (needsToken && (r.statusCode() == 401 || r.statusCode() == 403) && !userAuthorization) {
+            spec.commandLine().getErr().println(api.hint(r.statusCode()).strip());
+        }
         String id = r.headers().firstValue("x-nest-invocation-id").orElse("");
         if (verbose) {
             out().println("HTTP " + r.statusCode() + "  invocation " + id

@@ -1,2 +1,5 @@
-/** The {@code nest fn ...} commands: talk to a Nest server's admin API over HTTP. */
+/**
+ * The {@code nest fn ...}, {@code nest login} and {@code nest token ...} commands: talk to a Nest server's admin API
+ * over HTTP, with the bearer token {@link dev.nest.cli.Credentials} finds.
+ */
 package dev.nest.cli;

@@ -21,6 +21,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListenerBuilder;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 
@@ -54,10 +55,13 @@ public final class Cluster implements AutoCloseable {
     private final CachedPackages cached;
     private final ZooKeeperPlacements placements;
     private final Duration opTimeout;
+    private final ClusterCredential credential;
     private volatile State state = State.DEGRADED;
 
-    private Cluster(CuratorFramework client, ZooKeeperPaths paths, NodeInfo self, Clock clock, Duration opTimeout) {
+    private Cluster(CuratorFramework client, ZooKeeperPaths paths, NodeInfo self, Clock clock, Duration opTimeout,
+                    ClusterCredential credential) {
         this.client = client;
+        this.credential = credential;
         this.paths = paths;
         this.self = self;
         this.opTimeout = opTimeout;
@@ -69,15 +73,39 @@ public final class Cluster implements AutoCloseable {
         this.placements = new ZooKeeperPlacements(this);
     }
 
-    /** Connects to {@code connectString} and joins the cluster as {@code self}. */
+    /**
+     * Connects to {@code connectString} with {@code config}'s secret ({@code cluster.secret} or
+     * {@code cluster.secret-file}, required here) and joins the cluster as {@code self}; see
+     * {@link #start(String, NestConfig.Cluster, ClusterCredential, NodeInfo, Clock)}.
+     */
     public static Cluster start(String connectString, NestConfig.Cluster config, NodeInfo self, Clock clock) {
+        if (config.secret().isBlank() && config.secretFile().isBlank()) {
+            throw new ClusterException("no cluster secret: set cluster.secret or cluster.secret-file", null);
+        }
+        return start(connectString, config, ClusterCredential.resolve(config, java.nio.file.Path.of(".")), self, clock);
+    }
+
+    /**
+     * Connects to {@code connectString}, authenticated with {@code credential}, and joins the cluster as
+     * {@code self}. Every znode this node creates is readable and writable only with the same credential; znodes an
+     * older version left open get that rule now (see {@link ZooKeeperAcls#secure}).
+     *
+     * @throws ClusterException when ZooKeeper is unreachable, when the cluster's znodes were written with another
+     *                          secret (the message says so), or when a mirror cannot load
+     */
+    public static Cluster start(String connectString, NestConfig.Cluster config, ClusterCredential credential,
+                                NodeInfo self, Clock clock) {
+        ZooKeeperAcls acls = new ZooKeeperAcls(credential);
         CuratorFramework client = CuratorFrameworkFactory.builder()
                 .connectString(connectString)
                 .sessionTimeoutMs((int) config.sessionTimeout().toMillis())
                 .connectionTimeoutMs((int) config.connectionTimeout().toMillis())
                 .retryPolicy(new ExponentialBackoffRetry(100, 29, 5_000))
+                .authorization("digest", credential.zooKeeperAuth().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .aclProvider(acls.provider())
                 .build();
-        Cluster cluster = new Cluster(client, new ZooKeeperPaths(self.region()), self, clock, config.operationTimeout());
+        ZooKeeperPaths paths = new ZooKeeperPaths(self.region());
+        Cluster cluster = new Cluster(client, paths, self, clock, config.operationTimeout(), credential);
         client.getConnectionStateListenable().addListener((c, s) -> cluster.onState(s));
         client.start();
         try {
@@ -94,54 +122,83 @@ public final class Cluster implements AutoCloseable {
         }
         cluster.state = State.CONNECTED;
         try {
+            acls.secure(client, paths.root());
+        } catch (ClusterException e) {
+            cluster.close();
+            throw e;
+        } catch (Exception e) {
+            cluster.close();
+            throw new ClusterException("cannot check the access rules of the cluster's znodes at " + connectString
+                    + ": " + e.getMessage(), e);
+        }
+        try {
             // the mirrors fill independently: read them all at once, then wait for each
-            List<java.util.concurrent.Callable<Void>> mirrors = List.of(
-                    () -> {
-                        cluster.registry.start();
-                        return null;
-                    },
-                    () -> {
-                        cluster.ready.start(config.operationTimeout());
-                        return null;
-                    },
-                    () -> {
-                        cluster.cached.start(config.operationTimeout());
-                        return null;
-                    },
-                    () -> {
-                        cluster.membership.load(config.operationTimeout());
-                        return null;
-                    },
-                    () -> {
-                        cluster.leadership.load(config.operationTimeout());
-                        return null;
-                    },
-                    () -> {
-                        primed(cluster.placements.cache(), "placements", config.operationTimeout());
-                        return null;
-                    });
-            try (java.util.concurrent.ExecutorService starts = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-                for (java.util.concurrent.Future<Void> f : starts.invokeAll(mirrors)) {
-                    try {
-                        f.get();
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        throw e.getCause() instanceof Exception ex ? ex : new IllegalStateException(e.getCause());
-                    }
-                }
-            }
+            Duration timeout = config.operationTimeout();
+            startTogether(List.of(
+                    cluster.registry::start,
+                    () -> cluster.ready.start(timeout),
+                    () -> cluster.cached.start(timeout),
+                    () -> cluster.membership.load(timeout),
+                    () -> cluster.leadership.load(timeout),
+                    () -> primed(cluster.placements.cache(), "placements", timeout)));
             cluster.membership.register();
             cluster.leadership.start();
         } catch (Exception e) {
             cluster.close();
+            if (noAuth(e)) {
+                throw ZooKeeperAcls.secretDiffers(paths.root());
+            }
             throw new ClusterException("cannot join the cluster at " + connectString + ": " + e.getMessage(), e);
         }
         return cluster;
     }
 
+    private static boolean noAuth(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.zookeeper.KeeperException.NoAuthException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** One step of joining, which may fail with any exception. */
+    @FunctionalInterface
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** Runs the steps at once, each on a virtual thread, waits for all, and throws the first failure in list order. */
+    private static void startTogether(List<Step> steps) throws Exception {
+        List<java.util.concurrent.Callable<Void>> calls = steps.stream().map(s -> (java.util.concurrent.Callable<Void>) () -> {
+            s.run();
+            return null;
+        }).toList();
+        try (java.util.concurrent.ExecutorService starts = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (java.util.concurrent.Future<Void> f : starts.invokeAll(calls)) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof Exception ex ? ex : new IllegalStateException(e.getCause());
+                }
+            }
+        }
+    }
+
     /** Starts {@code cache} and waits until it holds its whole subtree once. */
     static void primed(CuratorCache cache, String what, Duration timeout) throws Exception {
+        primed(cache, CuratorCacheListener.builder(), what, timeout);
+    }
+
+    /**
+     * Adds {@code listener} to {@code cache}, starts it and waits until it holds the whole tree.
+     *
+     * @throws IllegalStateException when the tree does not load within {@code timeout}
+     */
+    static void primed(CuratorCache cache, CuratorCacheListenerBuilder listener, String what, Duration timeout)
+            throws Exception {
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-        cache.listenable().addListener(CuratorCacheListener.builder().forInitialized(done::countDown).build());
+        cache.listenable().addListener(listener.forInitialized(done::countDown).build());
         cache.start();
         if (!done.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new IllegalStateException("the " + what + " tree did not load within " + timeout.toMillis() + " ms");
@@ -166,6 +223,11 @@ public final class Cluster implements AutoCloseable {
 
     public NodeInfo self() {
         return self;
+    }
+
+    /** The cluster's shared credential: what this node sends to its peers and checks on their calls. */
+    public ClusterCredential credential() {
+        return credential;
     }
 
     public FunctionRegistry functions() {

@@ -11,8 +11,18 @@ import org.apache.zookeeper.server.ZooKeeperServer;
  * A single ZooKeeper server inside the Nest process, the single-server default: the same Curator code path
  * as a real ensemble, with its snapshots and transaction log under {@code <data>/zookeeper}. Listens on
  * 127.0.0.1 only. Not for several nodes: those point {@code cluster.zookeeper} at an ensemble.
+ *
+ * <p>It requires authentication ({@code enforce.auth.enabled}, scheme {@code digest}): a client that has not
+ * authenticated gets {@code AuthFailed} on its first request and its session is closed, and what an authenticated
+ * client may touch the znodes' ACLs decide ({@link ZooKeeperAcls}: only the cluster's credential).
  */
 public final class EmbeddedZooKeeper implements AutoCloseable {
+    /** ZooKeeper's switch that refuses every request of a session without the schemes below. */
+    static final String ENFORCE_AUTH_ENABLED = "zookeeper.enforce.auth.enabled";
+    /** The authentication schemes a session must have used. */
+    static final String ENFORCE_AUTH_SCHEMES = "zookeeper.enforce.auth.schemes";
+    private static final Object PROPERTIES = new Object();
+
     private final ZooKeeperServer server;
     private final ServerCnxnFactory factory;
 
@@ -31,7 +41,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
             if (!d.isDirectory() && !d.mkdirs()) {
                 throw new IOException("cannot create " + d);
             }
-            ZooKeeperServer zks = new ZooKeeperServer(new File(d, "snapshots"), new File(d, "log"), 500);
+            ZooKeeperServer zks = authenticating(() -> new ZooKeeperServer(new File(d, "snapshots"), new File(d, "log"), 500));
             ServerCnxnFactory f = ServerCnxnFactory.createFactory(new InetSocketAddress("127.0.0.1", port), 1000);
             f.startup(zks);
             return new EmbeddedZooKeeper(zks, f);
@@ -41,6 +51,38 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ClusterException("interrupted while starting the embedded ZooKeeper", e);
+        }
+    }
+
+    interface ServerFactory {
+        ZooKeeperServer create() throws IOException;
+    }
+
+    /**
+     * Creates a server that enforces digest authentication. ZooKeeper reads the switch from system properties when
+     * the server is constructed; they are set around the construction only, so that other servers in the same JVM
+     * (tests) keep their own settings.
+     */
+    static ZooKeeperServer authenticating(ServerFactory factory) throws IOException {
+        synchronized (PROPERTIES) {
+            String enabled = System.getProperty(ENFORCE_AUTH_ENABLED);
+            String schemes = System.getProperty(ENFORCE_AUTH_SCHEMES);
+            System.setProperty(ENFORCE_AUTH_ENABLED, "true");
+            System.setProperty(ENFORCE_AUTH_SCHEMES, "digest");
+            try {
+                return factory.create();
+            } finally {
+                restore(ENFORCE_AUTH_ENABLED, enabled);
+                restore(ENFORCE_AUTH_SCHEMES, schemes);
+            }
+        }
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) {
+            System.clearProperty(key);
+        } else {
+            System.setProperty(key, value);
         }
     }
 

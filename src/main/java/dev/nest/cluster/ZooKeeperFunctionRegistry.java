@@ -62,16 +62,9 @@ final class ZooKeeperFunctionRegistry implements FunctionRegistry, AutoCloseable
     void start() throws Exception {
         client.createContainers(paths.functions());
         client.createContainers(paths.nodes());
-        java.util.concurrent.CountDownLatch primed = new java.util.concurrent.CountDownLatch(1);
-        cache.listenable().addListener(CuratorCacheListener.builder()
+        Cluster.primed(cache, CuratorCacheListener.builder()
                 .forCreatesAndChanges((old, now) -> onData(now))
-                .forDeletes(this::onDelete)
-                .forInitialized(primed::countDown)
-                .build());
-        cache.start();
-        if (!primed.await(opTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-            throw new IllegalStateException("the function tree did not load within " + opTimeout.toMillis() + " ms");
-        }
+                .forDeletes(this::onDelete), "function", opTimeout);
     }
 
     @Override

@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -97,18 +96,11 @@ public final class ZooKeeperTokenStore implements TokenStore, AutoCloseable {
 
     /** Starts the watch and returns once the mirror holds every token. */
     void start() {
-        CountDownLatch primed = new CountDownLatch(1);
         try {
             client.createContainers(path);
-            cache.listenable().addListener(CuratorCacheListener.builder()
+            Cluster.primed(cache, CuratorCacheListener.builder()
                     .forCreatesAndChanges((before, now) -> onData(now))
-                    .forDeletes(this::onDelete)
-                    .forInitialized(primed::countDown)
-                    .build());
-            cache.start();
-            if (!primed.await(opTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new IllegalStateException("they did not load within " + opTimeout.toMillis() + " ms");
-            }
+                    .forDeletes(this::onDelete), "token", opTimeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             close();

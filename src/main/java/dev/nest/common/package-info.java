@@ -1,2 +1,5 @@
-/** Small shared vocabulary used by every module: JSON mapping, durations and sizes, the error base type, the clock. */
+/**
+ * Small shared vocabulary used by every module: JSON mapping, durations and sizes, the error base type and its JSON
+ * shape, and the ticker that drives periodic loops.
+ */
 package dev.nest.common;

@@ -36,11 +36,26 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
     public record Node(String id, String address, String zone, String region) {
     }
 
-    /** ZooKeeper: an external ensemble, or empty for the embedded single-server default. */
+    /**
+     * ZooKeeper: an external ensemble, or empty for the embedded single-server default; and the cluster secret every
+     * node shares ({@code secret}, or the file {@code secretFile} holding it; both empty: generated for the embedded
+     * server, required for an ensemble). {@link #toString} never shows the secret.
+     */
     public record Cluster(String zookeeper, int embeddedPort, Duration sessionTimeout, Duration connectionTimeout,
-                          Duration operationTimeout, int artifactReplicas, Duration nodeProbe) {
+                          Duration operationTimeout, int artifactReplicas, Duration nodeProbe, String secret,
+                          String secretFile) {
         /** The default node probe interval: a dead node's port is tried every second (0 turns the probe off). */
         public static final Duration DEFAULT_NODE_PROBE = Duration.ofSeconds(1);
+
+        /** The shortest {@code cluster.secret} accepted. */
+        public static final int MIN_SECRET_LENGTH = 16;
+
+        /** No secret configured: generated for the embedded server, required for an ensemble. */
+        public Cluster(String zookeeper, int embeddedPort, Duration sessionTimeout, Duration connectionTimeout,
+                       Duration operationTimeout, int artifactReplicas, Duration nodeProbe) {
+            this(zookeeper, embeddedPort, sessionTimeout, connectionTimeout, operationTimeout, artifactReplicas,
+                    nodeProbe, "", "");
+        }
 
         /** The defaults for what is not given: {@code artifact-replicas} 2, {@code node-probe} 1s. */
         public Cluster(String zookeeper, int embeddedPort, Duration sessionTimeout, Duration connectionTimeout,
@@ -57,6 +72,20 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
 
         public boolean embedded() {
             return zookeeper.isBlank();
+        }
+
+        /** These settings with {@code cluster.secret} set to {@code value} (and no {@code secret-file}). */
+        public Cluster withSecret(String value) {
+            return new Cluster(zookeeper, embeddedPort, sessionTimeout, connectionTimeout, operationTimeout,
+                    artifactReplicas, nodeProbe, value, "");
+        }
+
+        @Override
+        public String toString() {
+            return "Cluster[zookeeper=" + zookeeper + ", embeddedPort=" + embeddedPort + ", sessionTimeout="
+                    + sessionTimeout + ", connectionTimeout=" + connectionTimeout + ", operationTimeout="
+                    + operationTimeout + ", artifactReplicas=" + artifactReplicas + ", nodeProbe=" + nodeProbe
+                    + ", secret=" + (secret.isEmpty() ? "" : "(hidden)") + ", secretFile=" + secretFile + "]";
         }
     }
 
@@ -96,7 +125,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
             "server", Set.of("host", "port", "max-body", "shutdown-grace"),
             "node", Set.of("id", "address", "zone", "region"),
             "cluster", Set.of("zookeeper", "embedded-port", "session-timeout", "connection-timeout", "operation-timeout",
-                    "artifact-replicas", "node-probe"),
+                    "artifact-replicas", "node-probe", "secret", "secret-file"),
             "sidecar", Set.of("driver", "port-range", "start-timeout", "max-pods", "stop-grace", "drivers", "pool", "pool-idle",
                     "previous-version-keep-alive"),
             "store", Set.of("retention", "max-log-line"));
@@ -152,7 +181,11 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
                 r.duration(c, "cluster.connection-timeout", Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMinutes(5)),
                 r.duration(c, "cluster.operation-timeout", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(5)),
                 r.integer(c, "cluster.artifact-replicas", 2, 1, 16),
-                r.duration(c, "cluster.node-probe", Cluster.DEFAULT_NODE_PROBE, Duration.ZERO, Duration.ofMinutes(1)));
+                r.duration(c, "cluster.node-probe", Cluster.DEFAULT_NODE_PROBE, Duration.ZERO, Duration.ofMinutes(1)),
+                r.secret(c, "cluster.secret"), r.path(c, "cluster.secret-file", base));
+        if (!cluster.secret().isEmpty() && !cluster.secretFile().isEmpty()) {
+            r.problem("cluster.secret-file", cluster.secretFile(), "empty when cluster.secret is set (give one of the two)");
+        }
 
         JsonNode sc = r.section(tree, "sidecar");
         String driver = r.text(sc, "sidecar.driver", "process");
@@ -323,6 +356,22 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
             return v.map(JsonNode::asText).orElse(dflt);
         }
 
+        /** A secret: empty, or at least {@link Cluster#MIN_SECRET_LENGTH} characters; the message never shows it. */
+        String secret(JsonNode tree, String key) {
+            String v = text(tree, key, "");
+            if (!v.isEmpty() && v.strip().length() < Cluster.MIN_SECRET_LENGTH) {
+                problem(key, "(" + v.strip().length() + " characters, hidden)", "at least " + Cluster.MIN_SECRET_LENGTH
+                        + " characters, e.g. the output of `openssl rand -base64 32`");
+            }
+            return v.strip();
+        }
+
+        /** A file name: empty, or resolved against {@code base}. */
+        String path(JsonNode tree, String key, Path base) {
+            String v = text(tree, key, "");
+            return v.isBlank() ? "" : base.resolve(v).normalize().toString();
+        }
+
         String label(JsonNode tree, String key, String dflt) {
             String v = text(tree, key, dflt);
             if (!v.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")) {
@@ -402,6 +451,8 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         c.put("operation-timeout", Durations.format(d.cluster.operationTimeout));
         c.put("artifact-replicas", d.cluster.artifactReplicas);
         c.put("node-probe", Durations.format(d.cluster.nodeProbe));
+        c.put("secret", d.cluster.secret);
+        c.put("secret-file", d.cluster.secretFile);
         ObjectNode sc = root.putObject("sidecar");
         sc.put("driver", d.sidecar.driver);
         sc.put("port-range", d.sidecar.portFrom + "-" + d.sidecar.portTo);

@@ -14,11 +14,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -40,11 +42,22 @@ public final class ArtifactReplicator {
     private final ArtifactStore artifacts;
     private final ArtifactHolders holders;
     private final int replicas;
+    private final Supplier<Map<String, String>> peerHeaders;
     /** Made on the first push: a node alone never needs one (and its start-up does not pay for it). */
     private volatile HttpClient http;
 
     /** @param replicas copies a deploy needs, this node's included ({@code cluster.artifact-replicas}) */
     public ArtifactReplicator(ArtifactStore artifacts, ArtifactHolders holders, int replicas) {
+        this(artifacts, holders, replicas, Map::of);
+    }
+
+    /**
+     * @param replicas    copies a deploy needs, this node's included ({@code cluster.artifact-replicas})
+     * @param peerHeaders sent with every push (the cluster's peer credential, which peers require)
+     */
+    public ArtifactReplicator(ArtifactStore artifacts, ArtifactHolders holders, int replicas,
+                              Supplier<Map<String, String>> peerHeaders) {
+        this.peerHeaders = peerHeaders;
         if (replicas < 1) {
             throw new IllegalArgumentException("replicas must be at least 1, not " + replicas);
         }
@@ -229,6 +242,9 @@ public final class ArtifactReplicator {
     }
 
     private HttpResponse<String> send(HttpRequest request) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(request, (name, value) -> true);
+        peerHeaders.get().forEach(b::header);
+        request = b.build();
         try {
             return client().send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

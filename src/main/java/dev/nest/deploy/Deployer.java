@@ -16,6 +16,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -29,9 +30,22 @@ import java.util.stream.Stream;
  * <p>In a cluster a deploy first has its package copied to {@code cluster.artifact-replicas} nodes (see
  * {@link ArtifactReplicator}); only then is the version written, so an acknowledged deploy never points at code
  * that a single node's loss would take away.
+ *
+ * <p>Ownership: a function defined by a file of the functions directory (origin {@code file:<path>}) is changed
+ * only by that file: an update, rollback or delete from the API is refused with 409 naming the file (a file that
+ * defines a function the API created takes it over). A create of a
+ * function that exists is refused with 409 in the same atomic write that would have made version 1, so concurrent
+ * creates of one name make exactly one version 1.
+ *
+ * <p>Errors name the package entry or the key at fault and never an absolute path of this server (see
+ * {@link ServerPaths}). Node.js handlers are syntax-checked before they are written (see
+ * {@link RuntimeRegistry#check}).
  */
 public final class Deployer {
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Deployer.class.getName());
+    /** The origin of changes made through the admin API (and the CLI). */
+    public static final String API = "api";
+    private static final String FILE = "file:";
     private final FunctionRegistry registry;
     private final ArtifactStore artifacts;
     private final RuntimeRegistry runtimes;
@@ -67,7 +81,8 @@ public final class Deployer {
     /** {@link #upload(InputStream, Optional)}, keeping its chunks compressed with {@code codec} (empty: by size). */
     public Artifact upload(InputStream zip, Optional<String> runtime, Optional<Codec> codec) {
         runtime.ifPresent(runtimes::require);
-        return artifacts.ingestZip(zip, codec, dir -> runtime.ifPresent(r -> runtimes.prepare(r, dir)));
+        return withoutServerPaths(List.of(), () -> artifacts.ingestZip(zip, codec,
+                dir -> runtime.ifPresent(r -> runtimes.prepare(r, dir))));
     }
 
     /** Stores one compressed chunk of a chunked upload after verifying its sha256 (hex). */
@@ -88,17 +103,37 @@ public final class Deployer {
     /** Completes a chunked upload: every chunk the manifest lists must be uploaded; prepared for {@code runtime}. */
     public Artifact uploadManifest(byte[] manifest, Optional<String> runtime) {
         runtime.ifPresent(runtimes::require);
-        return artifacts.ingestManifest(manifest, dir -> runtime.ifPresent(r -> runtimes.prepare(r, dir)));
+        return withoutServerPaths(List.of(), () -> artifacts.ingestManifest(manifest,
+                dir -> runtime.ifPresent(r -> runtimes.prepare(r, dir))));
     }
 
     /** Stores a directory (config-file functions) prepared for {@code runtime}. */
     public Artifact uploadDirectory(Path dir, String runtime) {
         runtimes.require(runtime);
-        return artifacts.ingestDirectory(dir, d -> runtimes.prepare(runtime, d));
+        return withoutServerPaths(List.of(dir), () -> artifacts.ingestDirectory(dir, d -> runtimes.prepare(runtime, d)));
     }
 
-    /** Creates a version from {@code spec} and the package {@code digest} and makes it live. */
+    /**
+     * Creates the function {@code spec} names with version 1 from the package {@code digest}.
+     *
+     * @throws NestException 409 when the function exists (also when another create of it won a race)
+     */
+    public Deployed create(FunctionSpec spec, String digest, String source, String origin) {
+        return deploy(spec, digest, source, origin, true);
+    }
+
+    /**
+     * Creates a version from {@code spec} and the package {@code digest} and makes it live; creates the function
+     * when there is none.
+     *
+     * @param origin who defines the function: {@link #API} or {@code file:<path>}
+     * @throws NestException 409 when the function is defined by a file and {@code origin} is not that file
+     */
     public Deployed deploy(FunctionSpec spec, String digest, String source, String origin) {
+        return deploy(spec, digest, source, origin, false);
+    }
+
+    private Deployed deploy(FunctionSpec spec, String digest, String source, String origin, boolean createOnly) {
         runtimes.require(spec.runtime());
         Artifact a = artifacts.find(digest).orElseThrow(() -> NestException.badRequest("no package with digest "
                 + digest + " is stored on this node; upload it first (POST /api/v1/artifacts)"));
@@ -106,18 +141,33 @@ public final class Deployer {
             throw NestException.badRequest("package " + digest + " holds Java sources that were not compiled; upload it "
                     + "with ?runtime=java so that Nest compiles it");
         }
+        Optional<FunctionRecord> before = registry.get(spec.id());
+        before.ifPresent(r -> requireOwner(r, origin, createOnly ? "create" : "change"));
+        if (createOnly && before.isPresent() && !before.get().versions().isEmpty()) {
+            throw exists(spec.id());
+        }
+        Optional<FunctionVersion> known = before.flatMap(FunctionRecord::liveVersion);
+        if (known.isEmpty() || !known.get().digest().equals(digest) || !known.get().spec().handler().equals(spec.handler())) {
+            runtimes.check(spec.runtime(), spec.handler(), a.codeDir());
+        }
         long t0 = System.nanoTime();
         int copies = replicator.replicate(digest, spec.runtime());
         long replicated = System.nanoTime();
         FunctionVersion[] made = new FunctionVersion[1];
         FunctionRecord r = registry.update(spec.id(), origin, current -> {
+            if (createOnly && !current.versions().isEmpty()) {
+                throw exists(spec.id());
+            }
+            requireOwner(current, origin, "change");
             Optional<FunctionVersion> live = current.liveVersion();
+            // a file takes over a function the API created: from now on the file alone changes it
+            boolean takeOver = !origin.equals(current.origin()) && (current.versions().isEmpty() || origin.startsWith(FILE));
             if (live.isPresent() && live.get().digest().equals(digest) && live.get().spec().equals(spec)) {
                 made[0] = null;
-                return current;
+                return takeOver ? current.withOrigin(origin) : current;
             }
             FunctionRecord next = current.withNewVersion(digest, spec, source, clock.instant(), true);
-            if (!origin.equals(current.origin()) && current.versions().isEmpty()) {
+            if (takeOver) {
                 next = next.withOrigin(origin);
             }
             made[0] = next.liveVersion().orElseThrow();
@@ -133,31 +183,128 @@ public final class Deployer {
         return new Deployed(r, v, changed);
     }
 
-    /** A new version with {@code spec} and the live version's code. */
+    /** A new version with {@code spec} and the live version's code, made through the API. */
     public Deployed updateSpec(FunctionSpec spec, String source) {
         FunctionRecord r = registry.get(spec.id()).orElseThrow(() -> NestException.notFound("function",
                 "no function " + spec.id() + "; create it with a code package first"));
         FunctionVersion live = r.liveVersion().orElseThrow(() -> NestException.conflict("function " + spec.id()
                 + " has no live version to take the code from; deploy a package"));
-        return deploy(spec, live.digest(), source, r.origin());
+        return deploy(spec, live.digest(), source, API);
     }
 
-    /** Points {@code live} back at {@code to}, or at the previously live version. */
+    /**
+     * Points {@code live} back at {@code to}, or at the previously live version (through the API).
+     *
+     * @throws NestException 409 when the function is defined by a file
+     */
     public FunctionRecord rollback(FunctionId id, Optional<Integer> to, String source) {
-        if (registry.get(id).isEmpty()) {
-            throw NestException.notFound("function", "no function " + id);
-        }
-        FunctionRecord r = registry.update(id, "api", current -> current.rolledBack(to, clock.instant()));
+        FunctionRecord found = registry.get(id).orElseThrow(() -> NestException.notFound("function", "no function " + id));
+        requireOwner(found, API, "roll back");
+        FunctionRecord r = registry.update(id, API, current -> {
+            requireOwner(current, API, "roll back");
+            return current.rolledBack(to, clock.instant());
+        });
         audit.accept(new AuditEntry(clock.instant(), id.toString(), "rollback", r.live(), source, ""));
         return r;
     }
 
+    /**
+     * Deletes a function through the API.
+     *
+     * @return whether it existed
+     * @throws NestException 409 when the function is defined by a file
+     */
     public boolean delete(FunctionId id, String source) {
+        return delete(id, source, API);
+    }
+
+    /**
+     * Deletes a function on behalf of {@code origin} ({@link #API} or the {@code file:<path>} that defines it).
+     *
+     * @throws NestException 409 when the function is defined by a file other than {@code origin}
+     */
+    public boolean delete(FunctionId id, String source, String origin) {
+        Optional<FunctionRecord> found = registry.get(id);
+        if (found.isEmpty()) {
+            return false;
+        }
+        requireOwner(found.get(), origin, "delete");
         boolean existed = registry.delete(id);
         if (existed) {
             audit.accept(new AuditEntry(clock.instant(), id.toString(), "delete", 0, source, ""));
         }
         return existed;
+    }
+
+    /** 409 when {@code r} is defined by a file and {@code origin} is not that file. */
+    private static void requireOwner(FunctionRecord r, String origin, String action) {
+        if (r.origin().startsWith(FILE) && !r.origin().equals(origin) && !r.versions().isEmpty()) {
+            String file = Optional.ofNullable(Path.of(r.origin().substring(FILE.length())).getFileName())
+                    .map(Path::toString).orElse(r.origin());
+            throw NestException.conflict("function " + r.id() + " is defined by the file " + file + " in the functions "
+                    + "directory; the API cannot " + action + " it: edit that file to change it, or remove the file to "
+                    + "delete it");
+        }
+    }
+
+    private static NestException exists(FunctionId id) {
+        return NestException.conflict("function " + id + " exists; deploy a new version with POST /api/v1/functions/"
+                + id.name() + "/versions" + (id.namespace().equals(FunctionId.DEFAULT_NAMESPACE) ? ""
+                : "?namespace=" + id.namespace()));
+    }
+
+    /**
+     * Runs a store operation, keeping this server's paths out of its errors: the detail names the package entry
+     * (or the path relative to one of {@code roots}); a 500 caused by an entry the file system refuses (a name
+     * too long, a file where a folder is needed) is the package's fault, a 400.
+     */
+    private static Artifact withoutServerPaths(List<Path> roots, java.util.function.Supplier<Artifact> op) {
+        try {
+            return op.get();
+        } catch (NestException e) {
+            Optional<String> entry = e.status() >= 500 ? refusedEntry(e, roots) : Optional.empty();
+            if (entry.isPresent()) {
+                throw new NestException(400, "invalid package", entry.get(), e);
+            }
+            String detail = ServerPaths.scrub(e.detail(), roots);
+            if (detail.equals(e.detail())) {
+                throw e;
+            }
+            throw new NestException(e.status(), e.error(), detail, e);
+        } catch (java.io.UncheckedIOException e) {
+            throw new NestException(500, "artifact store error", refusedEntry(e, roots).orElse("cannot store the package: "
+                    + ServerPaths.scrub(String.valueOf(e.getCause().getMessage()), roots)), e);
+        }
+    }
+
+    /**
+     * When {@code e} was caused by the file system refusing a package entry (a name too long, a file and a folder
+     * of one name), a 400 detail that names the entry (shortened to 100 characters) and the reason.
+     */
+    private static Optional<String> refusedEntry(Throwable e, List<Path> roots) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (!(t instanceof java.nio.file.FileSystemException fs) || fs.getFile() == null) {
+                continue;
+            }
+            String reason = fs.getReason() == null ? "" : fs.getReason();
+            String why;
+            if (t instanceof java.nio.file.FileAlreadyExistsException || t instanceof java.nio.file.DirectoryNotEmptyException
+                    || reason.contains("Is a directory")) {
+                why = "a file and a folder have this name";
+            } else if (t instanceof java.nio.file.NotDirectoryException || reason.contains("Not a directory")) {
+                why = "a file has the name of a folder in its path";
+            } else if (reason.contains("File name too long")) {
+                why = "a name is longer than this server's file system allows (255 bytes per name)";
+            } else {
+                continue;
+            }
+            String name = ServerPaths.scrub(fs.getFile(), roots);
+            if (name.length() > 100) {
+                name = name.substring(0, 100) + "...";
+            }
+            return Optional.of("package entry '" + name + "' cannot be unpacked: " + why + "; rename it and upload again");
+        }
+        return Optional.empty();
     }
 
     private static boolean hasJavaSources(Path dir) {

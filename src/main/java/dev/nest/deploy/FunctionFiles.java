@@ -1,13 +1,18 @@
 package dev.nest.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.nest.common.Json;
 import dev.nest.common.NestException;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRecord;
 import dev.nest.function.FunctionRegistry;
 import dev.nest.function.SpecParser;
+import dev.nest.function.SpecException;
+import dev.nest.function.SpecProblem;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -15,8 +20,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,10 +44,19 @@ import java.util.stream.Stream;
  * inside code directories), a scan every {@code interval}; a code directory is re-hashed only when its file
  * sizes or modification times changed.
  *
+ * <p>Limits: a file over {@link #MAX_FILE_BYTES} is refused unread; its YAML is read by
+ * {@link FunctionFileReader} (no aliases, nesting, duplicate keys or second documents), every problem of a
+ * file (YAML, spec keys, {@code code}) is reported at once, and a file whose size, modification time and content
+ * hash are unchanged is not parsed again. Its {@code code} directory must be allowed by {@link CodeLocations}
+ * (relative, not a system directory, not Nest's data directory). A file that failed with a user's mistake (4xx) is
+ * not retried until it or its code changes; any other failure is retried on the next scan.
+ *
  * <p>Threads: one daemon thread applies changes; {@link #problems()} may be called from any thread.
  */
 public final class FunctionFiles implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(FunctionFiles.class.getName());
+    /** The largest function file applied: 256 KiB (a spec is a few hundred bytes; its code is in its directory). */
+    public static final int MAX_FILE_BYTES = 256 * 1024;
 
     private final Path dir;
     private final Deployer deployer;
@@ -48,15 +65,28 @@ public final class FunctionFiles implements AutoCloseable {
     private final Map<Path, FileProblem> problems = new ConcurrentHashMap<>();
     private final Map<Path, String> applied = new HashMap<>();
     private final Map<Path, FunctionId> owners = new HashMap<>();
+    private final Map<Path, Read> reads = new HashMap<>();
+    private final Map<Path, String> failed = new HashMap<>();
+    private final List<Path> protectedDirs;
+    private int parses;
     private volatile boolean closed;
     private Thread thread;
     private WatchService watch;
 
     public FunctionFiles(Path dir, Deployer deployer, FunctionRegistry registry, long intervalMillis) {
+        this(dir, deployer, registry, intervalMillis, List.of());
+    }
+
+    /**
+     * @param protectedDirs directories no function's code directory may be in or hold (Nest's data directory)
+     */
+    public FunctionFiles(Path dir, Deployer deployer, FunctionRegistry registry, long intervalMillis,
+                         List<Path> protectedDirs) {
         this.dir = dir.toAbsolutePath().normalize();
         this.deployer = deployer;
         this.registry = registry;
         this.intervalMillis = intervalMillis;
+        this.protectedDirs = List.copyOf(protectedDirs);
     }
 
     /** Applies every file once (so that the node is ready with its functions), then watches. */
@@ -106,7 +136,11 @@ public final class FunctionFiles implements AutoCloseable {
                 .filter(p -> p.name().equals(id.name()) && p.namespace().equals(id.namespace())).findFirst();
     }
 
-    /** One pass over the directory. Synchronized: the watcher thread and tests may both call it. */
+    /**
+     * One pass over the directory: each file is applied on its own, so a file that cannot be read, parsed or
+     * deployed is reported through {@link #problems()} and the files after it are still applied. Synchronized: the
+     * watcher thread and tests may both call it.
+     */
     public synchronized void scan() {
         List<Path> files;
         if (!Files.isDirectory(dir)) {
@@ -117,13 +151,19 @@ public final class FunctionFiles implements AutoCloseable {
                     String n = p.getFileName().toString();
                     return (n.endsWith(".yaml") || n.endsWith(".yml")) && !n.startsWith(".") && Files.isRegularFile(p);
                 }).sorted().toList();
-            } catch (IOException e) {
-                LOG.warning("cannot list " + dir + ": " + e.getMessage());
+            } catch (IOException | UncheckedIOException e) {
+                LOG.warning("cannot list the functions directory " + dir + ": " + e.getMessage());
                 return;
             }
         }
         for (Path f : files) {
-            apply(f);
+            try {
+                apply(f);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "function file " + f.getFileName() + " not applied", e);
+                fail(f, baseName(f), FunctionId.DEFAULT_NAMESPACE, e.getClass().getSimpleName() + ": "
+                        + ServerPaths.scrub(String.valueOf(e.getMessage()), List.of(dir)));
+            }
         }
         for (Path gone : List.copyOf(applied.keySet())) {
             if (!files.contains(gone)) {
@@ -131,37 +171,47 @@ public final class FunctionFiles implements AutoCloseable {
             }
         }
         problems.keySet().removeIf(p -> !files.contains(p));
+        reads.keySet().removeIf(p -> !files.contains(p));
+        failed.keySet().removeIf(p -> !files.contains(p));
+    }
+
+    /** How many times a file's YAML was parsed since start: unchanged files are not parsed again. */
+    synchronized int parses() {
+        return parses;
     }
 
     private void apply(Path file) {
-        String base = file.getFileName().toString().replaceFirst("\\.ya?ml$", "");
-        String fingerprint;
-        SpecParser.Parsed parsed;
-        Path codeDir;
+        Parse parse;
         try {
-            byte[] text = Files.readAllBytes(file);
-            JsonNode tree;
-            try {
-                tree = Json.yaml().readTree(text);
-            } catch (IOException e) {
-                throw NestException.badRequest("not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
-            }
-            String defaultName = FunctionId.LABEL.matcher(base).matches() ? base : "";
-            parsed = SpecParser.parse(tree, file.getFileName().toString(), defaultName, SpecParser.Defaults.STANDARD);
-            if (parsed.code().isEmpty()) {
-                throw NestException.badRequest("key 'code': required: the function's code directory, relative to " + file.getFileName());
-            }
-            codeDir = file.getParent().resolve(parsed.code().get()).normalize();
-            if (!Files.isDirectory(codeDir)) {
-                throw NestException.badRequest("key 'code': value '" + parsed.code().get() + "' is not valid; allowed: "
-                        + "an existing directory relative to " + file.getFileName() + " (" + codeDir + " does not exist)");
-            }
-            fingerprint = new String(text, java.nio.charset.StandardCharsets.UTF_8) + "\n" + treeFingerprint(codeDir);
-        } catch (NestException | IOException e) {
-            fail(file, base, e instanceof NestException ne ? ne.detail() : e.getMessage());
+            parse = read(file);
+        } catch (IOException | UncheckedIOException e) {
+            fail(file, baseName(file), FunctionId.DEFAULT_NAMESPACE, "cannot be read: " + e.getMessage());
             return;
         }
-        if (fingerprint.equals(applied.get(file)) && !problems.containsKey(file)) {
+        List<String> errors = new ArrayList<>(parse.problems());
+        Path codeDir = null;
+        try {
+            codeDir = CodeLocations.resolve(parse.code(), file, dir, protectedDirs);
+        } catch (CodeLocations.Refused e) {
+            if (parse.readable()) {
+                errors.add(e.getMessage());
+            }
+        }
+        if (!errors.isEmpty() || parse.parsed().isEmpty() || codeDir == null) {
+            fail(file, parse.name(), parse.namespace(), String.join("; ", errors));
+            return;
+        }
+        SpecParser.Parsed parsed = parse.parsed().get();
+        String fingerprint;
+        try {
+            fingerprint = parse.sha256() + "\n" + treeFingerprint(codeDir);
+        } catch (IOException | UncheckedIOException e) {
+            fail(file, parse.name(), parse.namespace(), "key 'code': value '" + parse.code().orElse("")
+                    + "' is not valid; the directory cannot be read (" + e.getClass().getSimpleName() + ")");
+            return;
+        }
+        if (fingerprint.equals(applied.get(file)) && !problems.containsKey(file)
+                || fingerprint.equals(failed.get(file))) {
             return;
         }
         FunctionId id = parsed.spec().id();
@@ -170,8 +220,8 @@ public final class FunctionFiles implements AutoCloseable {
             String origin = "file:" + file;
             Optional<FunctionRecord> existing = registry.get(id);
             if (existing.isPresent() && !existing.get().origin().equals(origin) && existing.get().origin().startsWith("file:")) {
-                throw NestException.conflict("function " + id + " is already defined by " + existing.get().origin().substring(5)
-                        + "; give one of them another name");
+                throw NestException.conflict("function " + id + " is already defined by "
+                        + Path.of(existing.get().origin().substring(5)).getFileName() + "; give one of them another name");
             }
             var artifact = deployer.uploadDirectory(codeDir, parsed.spec().runtime());
             var d = deployer.deploy(parsed.spec(), artifact.digest(), origin, origin);
@@ -181,18 +231,111 @@ public final class FunctionFiles implements AutoCloseable {
             applied.put(file, fingerprint);
             owners.put(file, id);
             problems.remove(file);
+            failed.remove(file);
             if (previous != null && !previous.equals(id)) {
                 deleteIfOwned(previous, file);
             }
         } catch (NestException e) {
-            fail(file, id.name(), id.namespace(), e.detail());
-        } catch (RuntimeException e) {
-            fail(file, id.name(), id.namespace(), e.toString());
+            fail(file, id.name(), id.namespace(), ServerPaths.scrub(e.detail(), List.of(codeDir, dir)));
+            if (e.status() >= 400 && e.status() < 500 && e.status() != 409) {
+                failed.put(file, fingerprint); // the same file and code would fail the same way: wait for a change
+            }
         }
     }
 
-    private void fail(Path file, String base, String error) {
-        fail(file, base, FunctionId.DEFAULT_NAMESPACE, error);
+    /**
+     * The file's spec, parsed only when its size, modification time or content changed since the last scan. A file
+     * over {@link #MAX_FILE_BYTES} is refused before it is read.
+     */
+    private Parse read(Path file) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+        String base = baseName(file);
+        if (a.size() > MAX_FILE_BYTES) {
+            reads.remove(file);
+            return Parse.unreadable(base, tooLarge(file, a.size()));
+        }
+        byte[] text;
+        try (InputStream in = Files.newInputStream(file)) {
+            text = in.readNBytes(MAX_FILE_BYTES + 1);
+        }
+        if (text.length > MAX_FILE_BYTES) {
+            reads.remove(file);
+            return Parse.unreadable(base, tooLarge(file, text.length));
+        }
+        String sha = sha256(text);
+        Read last = reads.get(file);
+        if (last != null && last.size() == a.size() && last.modified().equals(a.lastModifiedTime())
+                && last.sha256().equals(sha)) {
+            return last.parse();
+        }
+        parses++;
+        Parse parse = Parse.of(text, sha, base, file.getFileName().toString());
+        reads.put(file, new Read(a.size(), a.lastModifiedTime(), sha, parse));
+        return parse;
+    }
+
+    private static String tooLarge(Path file, long size) {
+        return "the file is " + size + " bytes; a function file may hold at most " + MAX_FILE_BYTES + " bytes ("
+                + MAX_FILE_BYTES / 1024 + " KiB): it holds only the spec, the code belongs in the 'code' directory";
+    }
+
+    private static String baseName(Path file) {
+        return file.getFileName().toString().replaceFirst("\\.ya?ml$", "");
+    }
+
+    private static String sha256(byte[] text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /** What the last read of a file found, kept to skip parsing it again while it does not change. */
+    private record Read(long size, FileTime modified, String sha256, Parse parse) {
+    }
+
+    /**
+     * A file's parse: the spec when it is valid, else every problem found; the name and namespace it gives (or its
+     * base name) so that a broken file is listed under its function.
+     *
+     * @param readable whether the YAML could be read (only then is {@code code} checked too)
+     */
+    record Parse(Optional<SpecParser.Parsed> parsed, List<String> problems, String name, String namespace,
+                 Optional<String> code, String sha256, boolean readable) {
+        static Parse unreadable(String base, String problem) {
+            return new Parse(Optional.empty(), List.of(problem), base, FunctionId.DEFAULT_NAMESPACE, Optional.empty(), "",
+                    false);
+        }
+
+        static Parse of(byte[] text, String sha256, String base, String fileName) {
+            JsonNode tree;
+            try {
+                tree = FunctionFileReader.read(text);
+            } catch (FunctionFileReader.Unreadable e) {
+                return new Parse(Optional.empty(), e.problems(), base, FunctionId.DEFAULT_NAMESPACE, Optional.empty(),
+                        sha256, false);
+            }
+            String defaultName = FunctionId.LABEL.matcher(base).matches() ? base : "";
+            String name = label(tree, "name").orElse(base);
+            String namespace = label(tree, "namespace").orElse(FunctionId.DEFAULT_NAMESPACE);
+            Optional<String> code = tree.path("code").isValueNode() && !tree.path("code").isNull()
+                    ? Optional.of(tree.path("code").asText().trim()) : Optional.empty();
+            try {
+                SpecParser.Parsed parsed = SpecParser.parse(tree, fileName, defaultName, SpecParser.Defaults.STANDARD);
+                return new Parse(Optional.of(parsed), List.of(), parsed.spec().id().name(),
+                        parsed.spec().id().namespace(), code, sha256, true);
+            } catch (SpecException e) {
+                return new Parse(Optional.empty(), e.problems().stream().map(SpecProblem::toString).toList(), name,
+                        namespace, code, sha256, true);
+            }
+        }
+
+        private static Optional<String> label(JsonNode tree, String key) {
+            JsonNode v = tree.path(key);
+            return v.isTextual() && FunctionId.LABEL.matcher(v.asText().trim()).matches()
+                    ? Optional.of(v.asText().trim()) : Optional.empty();
+        }
     }
 
     private void fail(Path file, String name, String namespace, String error) {
@@ -214,7 +357,7 @@ public final class FunctionFiles implements AutoCloseable {
     private void deleteIfOwned(FunctionId id, Path file) {
         Optional<FunctionRecord> r = registry.get(id);
         if (r.isPresent() && r.get().origin().equals("file:" + file)) {
-            deployer.delete(id, "file:" + file);
+            deployer.delete(id, "file:" + file, "file:" + file);
             LOG.info("removed " + id + ": its file " + file.getFileName() + " is gone");
         }
     }

@@ -31,7 +31,7 @@ public final class SpecParser {
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern RUNTIME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
     private static final Set<String> TOP_KEYS = Set.of("name", "namespace", "runtime", "code", "handler", "memory",
-            "timeout", "concurrency", "env", "scaling", "queue", "description", "async");
+            "timeout", "concurrency", "env", "scaling", "queue", "description", "auth", "async");
     private static final Set<String> QUEUE_KEYS = Set.of("size", "timeout");
 
     /** Defaults for keys a spec leaves out. */
@@ -95,6 +95,7 @@ public final class SpecParser {
         int concurrency = integer(tree, "concurrency", defaults.concurrency(), 1, MAX_CONCURRENCY,
                 "an integer number of in-flight requests per instance", problems);
         Map<String, String> env = env(tree, problems);
+        InvocationAuth auth = auth(tree, problems);
 
         ScalingSpec scaling = ScalingParser.parse(tree.get("scaling"), problems);
         QueueSpec queue = QueueSpec.DEFAULT;
@@ -114,7 +115,7 @@ public final class SpecParser {
             throw new SpecException(source, problems);
         }
         FunctionSpec spec = new FunctionSpec(new FunctionId(namespace, name), runtime, handler, memory, timeout,
-                concurrency, env, scaling, queue, async);
+                concurrency, env, scaling, queue, auth, async);
         return new Parsed(spec, code, description);
     }
 
@@ -136,6 +137,9 @@ public final class SpecParser {
         ObjectNode qu = n.putObject("queue");
         qu.put("size", spec.queue().size());
         qu.put("timeout", Durations.format(spec.queue().timeout()));
+        if (spec.auth() != InvocationAuth.PUBLIC) {
+            n.put("auth", spec.auth().key()); // left out when public, so that documents written before it stay equal
+        }
         AsyncParser.write(spec.async()).ifPresent(a -> n.set("async", a));
         return n;
     }
@@ -170,6 +174,22 @@ public final class SpecParser {
     private static Duration duration(JsonNode tree, String fullKey, String key, Duration dflt, Duration min,
                                      Duration max, List<SpecProblem> problems) {
         return Fields.duration(tree.get(key), fullKey, dflt, min, max, problems);
+    }
+
+    /** {@code auth}: public (the default, also for specs stored before the key existed) or token. */
+    private static InvocationAuth auth(JsonNode tree, List<SpecProblem> problems) {
+        JsonNode v = tree.get("auth");
+        if (v == null || v.isNull()) {
+            return InvocationAuth.PUBLIC;
+        }
+        Optional<InvocationAuth> auth = v.isTextual() ? InvocationAuth.of(v.asText()) : Optional.empty();
+        if (auth.isEmpty()) {
+            problems.add(new SpecProblem("auth", shown(v), InvocationAuth.ALLOWED
+                    + " (public: anyone may invoke it; token: only callers with a Nest token that may invoke functions "
+                    + "in its namespace)"));
+            return InvocationAuth.PUBLIC;
+        }
+        return auth.get();
     }
 
     private static Map<String, String> env(JsonNode tree, List<SpecProblem> problems) {

@@ -3,6 +3,7 @@ package dev.nest.gateway;
 import dev.nest.common.Json;
 import dev.nest.common.NestException;
 import dev.nest.function.FunctionVersion;
+import dev.nest.function.InvocationAuth;
 import dev.nest.sidecar.InstanceLeases;
 import dev.nest.sidecar.InvokeException;
 import dev.nest.sidecar.Lease;
@@ -13,6 +14,7 @@ import java.net.ConnectException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
@@ -116,8 +118,11 @@ final class Call implements Upstream.Callback {
     private void forward(Lease l) {
         lease = l;
         HttpRequestParser r = c.request;
+        // a token function never sees its callers' Nest tokens
+        List<String> headers = version.spec().auth() == InvocationAuth.TOKEN ? Gateway.withoutAuthorization(r.headers)
+                : r.headers;
         ByteBuffer[] req = l.instance().client().encodeInvocation(r.method, "/invoke/" + l.instance().id() + rest,
-                r.headers, invocationId, deadlineEpoch, r.body);
+                headers, invocationId, deadlineEpoch, r.body);
         tForward = System.nanoTime();
         c.upstream.exchange(l.instance().port(), req, r.method.equals("HEAD"), deadline, this);
     }

@@ -186,6 +186,19 @@ final class ClientConnection implements EventLoop.IoHandler {
         }
     }
 
+    /**
+     * {@link #respondError(int, String, String, String)} with more headers ({@code www-authenticate}), names and
+     * values alternating; {@code invocationId} must not be null.
+     */
+    void respondError(int status, String error, String detail, String invocationId, String... headers) {
+        byte[] body = new ErrorResponse(status, error, detail, invocationId).body();
+        String[] extra = new String[headers.length + 2];
+        extra[0] = "x-nest-invocation-id";
+        extra[1] = invocationId;
+        System.arraycopy(headers, 0, extra, 2, headers.length);
+        respond(status, List.of(), "application/json", body, extra);
+    }
+
     private void flush() throws IOException {
         if (out == null) {
             return;

@@ -1,9 +1,11 @@
 package dev.nest.gateway;
 
+import dev.nest.common.NestException;
 import dev.nest.function.FunctionCatalog;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRecord;
 import dev.nest.function.FunctionVersion;
+import dev.nest.function.InvocationAuth;
 import dev.nest.sidecar.InstanceLeases;
 import dev.nest.store.InvocationRecord;
 import java.io.IOException;
@@ -43,6 +45,14 @@ import java.util.logging.Logger;
  * {@code timeout} the caller gets 504 and the instance is recycled; an instance that fails mid-request gives 502
  * and is replaced (see {@code Call}). Errors have the JSON shape of {@link dev.nest.common.ErrorResponse}.
  *
+ * <p>A function whose spec says {@code auth: token} is invoked only for a caller that {@link InvokeAuth} lets
+ * through (the {@code Authorization} header): 401 with {@code WWW-Authenticate: Bearer realm="nest"}, or 403,
+ * otherwise. Both carry {@code x-nest-auth: token}, which a
+ * function's own answer cannot (the gateway drops its {@code x-nest-*} headers), so that a client may send its token
+ * again to this function without sending it to every function. The {@code Authorization} header is removed before the request reaches the function (a peer
+ * gateway the call is forwarded to gets it, and checks it again). A public function takes no part of this: no header
+ * lookup, no call.
+ *
  * <p>In a cluster, when this node has no ready instance of the live version and other nodes have (one lookup in
  * {@link PeerRoutes}, in memory), the request goes on to one of their gateways instead of waiting for a cold start
  * here; see {@code PeerCall}.
@@ -64,6 +74,7 @@ public final class Gateway implements AutoCloseable {
     private final long maxBody;
     private final Clock clock;
     private final PeerRoutes routes;
+    private final InvokeAuth auth;
     private final Map<String, FunctionId> ids = new ConcurrentHashMap<>();
     private final ClientConnection.Dispatcher dispatcher = this::dispatch;
     private final List<EventLoop> loops = new ArrayList<>();
@@ -82,6 +93,16 @@ public final class Gateway implements AutoCloseable {
      */
     public Gateway(FunctionCatalog catalog, InstanceLeases leases, Consumer<InvocationRecord> records, long maxBody, Clock clock,
                    PeerRoutes routes) {
+        this(catalog, leases, records, maxBody, clock, routes, InvokeAuth.UNAVAILABLE);
+    }
+
+    /**
+     * A gateway that also invokes functions whose spec says {@code auth: token}, for the callers {@code auth} lets
+     * through (the other constructors refuse them all with 503).
+     */
+    public Gateway(FunctionCatalog catalog, InstanceLeases leases, Consumer<InvocationRecord> records, long maxBody, Clock clock,
+                   PeerRoutes routes, InvokeAuth auth) {
+        this.auth = auth;
         this.routes = routes;
         this.catalog = catalog;
         this.leases = leases;
@@ -162,6 +183,9 @@ public final class Gateway implements AutoCloseable {
         Optional<InvocationPath> invocation = InvocationPath.of(c.request.target);
         if (invocation.isPresent()) {
             invoke(c, invocation.get());
+        } else if (InvocationPath.underInvocations(c.request.target)) {
+            c.respondError(404, "function not found", "no function at " + InvocationPath.shown(c.request.target)
+                    + "; invoke one at /fn/{name}/... or /ns/{namespace}/fn/{name}/...", null);
         } else {
             proxyToAdmin(c);
         }
@@ -218,6 +242,9 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         FunctionVersion version = live.get();
+        if (version.spec().auth() == InvocationAuth.TOKEN && !authorized(c, id, invocationId)) {
+            return;
+        }
         Call call = new Call(c, version, invocationId, started, t0, path.rest(), leases, records);
         List<PeerRoutes.Peer> peers = routes.peersFor(id, version.version());
         if (!peers.isEmpty() && !forwarded(c.request)) {
@@ -225,6 +252,50 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         call.acquireAndForward();
+    }
+
+    /** For a token function: whether the caller may invoke it; if not, answers 401 (with the challenge) or 403. */
+    private boolean authorized(ClientConnection c, FunctionId id, String invocationId) {
+        try {
+            auth.check(header(c.request, "authorization"), id.namespace());
+            return true;
+        } catch (NestException e) {
+            // x-nest-auth cannot come from a function (their x-nest-* headers are dropped): clients may trust it
+            if (e.status() == 401) {
+                c.respondError(401, e.error(), e.detail(), invocationId, "www-authenticate", InvokeAuth.CHALLENGE,
+                        InvokeAuth.REQUIRED_HEADER, "token");
+            } else {
+                c.respondError(e.status(), e.error(), e.detail(), invocationId, InvokeAuth.REQUIRED_HEADER, "token");
+            }
+            return false;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "checking the token of a call to " + id + " failed", e);
+            c.respondError(500, "invocation auth failed", "the node could not check the token: " + e.getMessage(),
+                    invocationId);
+            return false;
+        }
+    }
+
+    /** The first value of header {@code name} (lower case), if the request has it. */
+    static Optional<String> header(HttpRequestParser r, String name) {
+        for (int i = 0; i < r.headers.size(); i += 2) {
+            if (r.headers.get(i).equalsIgnoreCase(name)) {
+                return Optional.of(r.headers.get(i + 1));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** {@code headers} (names and values alternating) without {@code Authorization}. */
+    static List<String> withoutAuthorization(List<String> headers) {
+        List<String> kept = new ArrayList<>(headers.size());
+        for (int i = 0; i < headers.size(); i += 2) {
+            if (!headers.get(i).equalsIgnoreCase("authorization")) {
+                kept.add(headers.get(i));
+                kept.add(headers.get(i + 1));
+            }
+        }
+        return kept;
     }
 
     private static boolean forwarded(HttpRequestParser r) {

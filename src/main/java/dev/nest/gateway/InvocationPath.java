@@ -31,6 +31,28 @@ record InvocationPath(String path, String query, int nameStart, int nameEnd) {
         return Optional.of(new InvocationPath(path, query, nameStart, end < 0 ? path.length() : end));
     }
 
+    /**
+     * Whether {@code target} lies where invocations live ({@code /fn}, {@code /ns}, and below) without naming one:
+     * such a target is answered 404 here, never passed to the admin server.
+     */
+    static boolean underInvocations(String target) {
+        int q = target.indexOf('?');
+        String path = q < 0 ? target : target.substring(0, q);
+        return path.equals("/fn") || path.startsWith("/fn/") || path.equals("/ns") || path.startsWith("/ns/");
+    }
+
+    /** {@code target}'s path as an error may quote it: printable ASCII, at most 200 characters. */
+    static String shown(String target) {
+        int q = target.indexOf('?');
+        String path = q < 0 ? target : target.substring(0, q);
+        StringBuilder out = new StringBuilder(Math.min(path.length(), 200) + 3);
+        for (int i = 0; i < path.length() && i < 200; i++) {
+            char ch = path.charAt(i);
+            out.append(ch >= 0x20 && ch < 0x7f ? ch : '?');
+        }
+        return path.length() > 200 ? out.append("...").toString() : out.toString();
+    }
+
     /** The namespace: the {@code /ns/} segment, or {@link FunctionId#DEFAULT_NAMESPACE}. */
     String namespace() {
         return path.startsWith("/ns/") ? path.substring(4, path.indexOf('/', 4)) : FunctionId.DEFAULT_NAMESPACE;

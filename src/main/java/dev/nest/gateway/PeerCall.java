@@ -53,8 +53,27 @@ final class PeerCall implements Upstream.Callback {
     public void done(HttpResponseParser resp) {
         call.finishedElsewhere();
         if (call.answerable()) {
-            call.c.respond(resp.status, resp.headers, null, resp.body);
+            // the peer's gateway recorded the invocation: its id (and whether it was a cold start) reach the client
+            String id = header(resp, "x-nest-invocation-id");
+            String cold = header(resp, "x-nest-cold");
+            if (id == null) {
+                call.c.respond(resp.status, resp.headers, null, resp.body);
+            } else if (cold == null) {
+                call.c.respond(resp.status, resp.headers, null, resp.body, "x-nest-invocation-id", id);
+            } else {
+                call.c.respond(resp.status, resp.headers, null, resp.body, "x-nest-invocation-id", id, "x-nest-cold", cold);
+            }
         }
+    }
+
+    /** The first value of header {@code name} in the peer's answer, or null. */
+    private static String header(HttpResponseParser resp, String name) {
+        for (int i = 0; i + 1 < resp.headers.size(); i += 2) {
+            if (resp.headers.get(i).equalsIgnoreCase(name)) {
+                return resp.headers.get(i + 1);
+            }
+        }
+        return null;
     }
 
     @Override

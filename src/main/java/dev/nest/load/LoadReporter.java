@@ -73,13 +73,18 @@ public final class LoadReporter implements AutoCloseable {
         this.transport = transport;
     }
 
-    /** HTTP/1.1 POSTs with a 1 s connect and 2 s response limit. */
-    public static Transport http() {
+    /**
+     * HTTP/1.1 POSTs with a 1 s connect and 2 s response limit, each with {@code headers} (the cluster's peer
+     * credential, which the leader requires), read for every send.
+     */
+    public static Transport http(Supplier<Map<String, String>> headers) {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(1)).build();
         return (leader, json) -> {
-            HttpRequest req = HttpRequest.newBuilder(leader.resolve(PATH)).timeout(Duration.ofSeconds(2))
-                    .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(json)).build();
+            HttpRequest.Builder b = HttpRequest.newBuilder(leader.resolve(PATH)).timeout(Duration.ofSeconds(2))
+                    .header("content-type", "application/json");
+            headers.get().forEach(b::header);
+            HttpRequest req = b.POST(HttpRequest.BodyPublishers.ofByteArray(json)).build();
             try {
                 HttpResponse<String> res = client.send(req, HttpResponse.BodyHandlers.ofString());
                 if (res.statusCode() / 100 != 2) {

@@ -57,9 +57,9 @@ public final class RuntimeRegistry {
                         RuntimeDefinition r = read(d, Json.yaml().readTree(yaml.toFile()));
                         found.put(r.name(), r);
                     } catch (IOException | RuntimeException e) {
-                        String msg = yaml + ": " + e.getMessage();
+                        String msg = d.getFileName() + "/runtime.yaml: " + e.getMessage();
                         problems.put(d.getFileName().toString(), msg);
-                        LOG.warning("runtime not loaded: " + msg);
+                        LOG.warning("runtime not loaded: " + yaml + ": " + e.getMessage());
                     }
                 }
             } catch (IOException e) {
@@ -108,7 +108,7 @@ public final class RuntimeRegistry {
             String why = problems.containsKey(name) ? " (its runtime.yaml is broken: " + problems.get(name) + ")" : "";
             throw new NestException(400, "runtime not installed", "runtime '" + name + "' is not installed on this node"
                     + why + "; installed runtimes: " + String.join(", ", runtimes.keySet())
-                    + " (each is a folder with a runtime.yaml under " + dir + ")");
+                    + " (each is a folder with a runtime.yaml in the runtimes directory)");
         }
         return r;
     }
@@ -137,8 +137,8 @@ public final class RuntimeRegistry {
             case "node" -> nodeBinary().orElseThrow(() -> new NestException(503, "runtime not installed",
                     "runtime '" + runtime.name() + "' needs Node.js, which is not on this node's PATH; "
                             + "install it (distribution/setup.sh does) and restart Nest"));
-            default -> throw new NestException(500, "runtime misconfigured", runtime.dir().resolve("runtime.yaml")
-                    + ": unknown variable ${" + name + "} in launch; known: runtimeDir, heapMb, java, hostClasspath, node");
+            default -> throw new NestException(500, "runtime misconfigured", "runtime '" + runtime.name()
+                    + "': runtime.yaml: unknown variable ${" + name + "} in launch; known: runtimeDir, heapMb, java, hostClasspath, node");
         };
     }
 
@@ -168,6 +168,33 @@ public final class RuntimeRegistry {
         } catch (Exception e) {
             throw new IllegalStateException("cannot locate Nest's own classes", e);
         }
+    }
+
+    /**
+     * Checks, before a version is written, that the handler of a function on {@code runtime} can be loaded as far
+     * as this node can tell without running it: for a runtime launched with {@code ${node}}, the handler's file
+     * must parse ({@code node --check}, bounded in time and output, see {@link NodeSyntaxCheck}). Does nothing for
+     * other runtimes, when the handler's file is not found (the host reports that when it loads the function) or
+     * when Node.js is not on this node's PATH.
+     *
+     * @param handler the spec's handler; empty for the runtime's default
+     * @throws NestException 400 "syntax error" with {@code file:line: message}, the file relative to the code
+     */
+    public void check(String runtime, String handler, Path codeDir) {
+        RuntimeDefinition r = runtimes.get(runtime);
+        if (r == null || r.launch().stream().noneMatch(a -> a.contains("${node}"))) {
+            return;
+        }
+        String h = handler.isEmpty() ? r.defaultHandler() : handler;
+        Optional<Path> file = NodeSyntaxCheck.handlerFile(codeDir, h);
+        Optional<String> node = nodeBinary();
+        if (file.isEmpty() || node.isEmpty()) {
+            return;
+        }
+        new NodeSyntaxCheck(node.get(), NodeSyntaxCheck.TIMEOUT).check(codeDir, file.get()).ifPresent(error -> {
+            throw new NestException(400, "syntax error", error + " (the handler '" + h + "' does not parse; fix it and"
+                    + " deploy again)");
+        });
     }
 
     /**

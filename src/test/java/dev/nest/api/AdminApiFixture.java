@@ -4,8 +4,14 @@ import dev.nest.artifact.ArtifactStore;
 import dev.nest.async.AsyncLedger;
 import dev.nest.async.H2EventQueue;
 import dev.nest.artifact.PackageLimits;
+import dev.nest.auth.Authorizer;
+import dev.nest.auth.InMemoryTokenStore;
+import dev.nest.auth.Role;
+import dev.nest.auth.PeerCredential;
+import dev.nest.load.ClusterLoad;
 import dev.nest.deploy.Deployer;
 import dev.nest.deploy.FileProblem;
+import dev.nest.function.FunctionId;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.store.NodeStore;
 import io.helidon.webserver.WebServer;
@@ -24,11 +30,15 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * The admin API over fakes of the cluster, the node agent and the scaler, and real light components: an
  * in-memory function registry, a deployer over an artifact store in {@code dir}, a runtime registry with one
- * runtime {@code fake}, and an H2 node store. {@link #start()} serves it on a loopback port chosen by the system.
+ * runtime {@code fake}, an H2 node store and an in-memory token store. {@link #start()} serves it, behind the
+ * authentication filter, on a loopback port chosen by the system; requests carry the token {@link #admin} unless a
+ * test gives another {@code Authorization}.
  */
 final class AdminApiFixture implements AutoCloseable {
     static final Instant T0 = Instant.parse("2026-01-02T03:04:05Z");
@@ -44,6 +54,12 @@ final class AdminApiFixture implements AutoCloseable {
     final Deployer deployer;
     final NodeStore store;
     final H2EventQueue asyncQueue;
+    final InMemoryTokenStore tokens = new InMemoryTokenStore(clock);
+    final PeerCredential peer = PeerCredential.of("X-Nest-Cluster-Auth", "peer-v1", "peer-v1"::equals);
+    final ClusterLoad load = new ClusterLoad("node-1", Map::of, () -> 0L);
+    final List<FunctionId> woken = new ArrayList<>();
+    /** The secret of an admin token. */
+    final String admin = tokens.create("root", Role.ADMIN, List.of("*"), Optional.empty()).secret().reveal();
     final AdminApi api;
     private final HttpClient http = HttpClient.newHttpClient();
     private WebServer server;
@@ -62,13 +78,14 @@ final class AdminApiFixture implements AutoCloseable {
         store = NodeStore.open(dir.resolve("store"), clock, Duration.ofDays(1), 4096);
         asyncQueue = H2EventQueue.open(store.jdbcUrl(), clock);
         api = new AdminApi(registry, deployer, () -> List.copyOf(problems), node, store, cluster, runtimes, scaling, URL,
-                () -> "nest_up 1\n", AsyncLedger.of(asyncQueue, () -> { }));
+                () -> "nest_up 1\n", load, woken::add, tokens, clock, AsyncLedger.of(asyncQueue, () -> { }));
     }
 
     /** Serves the API, with the error mapping, on a free loopback port. */
     AdminApiFixture start() {
         HttpRouting.Builder routing = HttpRouting.builder();
         Errors.register(routing);
+        routing.addFilter(AdminApi.filter(new Authorizer(tokens), peer));
         api.routing(routing);
         server = WebServer.builder().host("127.0.0.1").port(0).addRouting(routing).build().start();
         return this;
@@ -80,7 +97,16 @@ final class AdminApiFixture implements AutoCloseable {
         return send(HttpRequest.newBuilder(uri(path)).method(method, publisher).build());
     }
 
+    /** Sends {@code request} with the admin token unless it has an {@code Authorization} header. */
     HttpResponse<String> send(HttpRequest request) {
+        if (request.headers().firstValue("Authorization").isEmpty()) {
+            request = HttpRequest.newBuilder(request, (n, v) -> true).header("Authorization", "Bearer " + admin).build();
+        }
+        return sendAsIs(request);
+    }
+
+    /** Sends {@code request} as it is (no token added). */
+    HttpResponse<String> sendAsIs(HttpRequest request) {
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

@@ -114,6 +114,17 @@ class AdminApiTest {
     }
 
     @Test
+    void theReadinessProbeAnswers200Or503WithNoDetail() {
+        HttpResponse<String> ready = api.sendAsIs(HttpRequest.newBuilder(api.uri("/health/ready")).GET().build());
+        assertStatus(200, ready);
+        assertEquals("", ready.body());
+        api.cluster.state = Cluster.State.DEGRADED;
+        HttpResponse<String> notReady = api.sendAsIs(HttpRequest.newBuilder(api.uri("/health/ready")).GET().build());
+        assertStatus(503, notReady);
+        assertEquals("", notReady.body());
+    }
+
+    @Test
     void aFunctionIsCreatedReadVersionedRolledBackAndDeleted() {
         String digest = upload();
         String spec = "{\"spec\":{\"name\":\"hello\",\"runtime\":\"fake\"},\"digest\":\"" + digest + "\"}";
@@ -161,6 +172,66 @@ class AdminApiTest {
         assertStatus(404, gone);
         assertEquals(List.of("error", "detail"), fields(json(gone)));
         assertStatus(404, api.send("DELETE", P + "/functions/hello", ""));
+    }
+
+    @Test
+    void parallelCreatesOfOneNameGiveOne201AndConflicts() throws Exception {
+        String digest = upload();
+        List<java.util.concurrent.Future<HttpResponse<String>>> answers = new java.util.ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(10)) {
+            for (int i = 0; i < 10; i++) {
+                String spec = "{\"spec\":{\"name\":\"hello\",\"runtime\":\"fake\",\"memory\":" + (128 + i)
+                        + "},\"digest\":\"" + digest + "\"}";
+                answers.add(pool.submit(() -> api.send("POST", P + "/functions", spec)));
+            }
+            List<Integer> statuses = new java.util.ArrayList<>();
+            for (var a : answers) {
+                statuses.add(a.get().statusCode());
+            }
+            assertEquals(1, statuses.stream().filter(s -> s == 201).count(), statuses.toString());
+            assertEquals(9, statuses.stream().filter(s -> s == 409).count(), statuses.toString());
+        }
+        assertEquals(1, api.registry.get(HELLO).orElseThrow().versions().size());
+    }
+
+    @Test
+    void aFunctionDefinedByAFileIsChangedOnlyThroughItsFile() {
+        String digest = upload();
+        String origin = "file:" + dir.resolve("functions/hello.yaml");
+        api.deployer.deploy(new dev.nest.function.FunctionSpec(HELLO, "fake", "", 128, java.time.Duration.ofSeconds(30), 1,
+                Map.of(), dev.nest.function.ScalingSpec.DEFAULT, dev.nest.function.QueueSpec.DEFAULT), digest, origin, origin);
+        List<HttpResponse<String>> refused = List.of(
+                api.send("PUT", P + "/functions/hello", "{\"spec\":{\"runtime\":\"fake\",\"memory\":512}}"),
+                api.send("POST", P + "/functions/hello/versions", "{\"spec\":{\"runtime\":\"fake\"},\"digest\":\""
+                        + digest + "\"}"),
+                api.send("POST", P + "/functions/hello/rollback", "{}"),
+                api.send("DELETE", P + "/functions/hello", ""));
+        for (HttpResponse<String> res : refused) {
+            assertStatus(409, res);
+            assertEquals("conflict", json(res).get("error").asText());
+            String detail = json(res).get("detail").asText();
+            assertTrue(detail.startsWith("function default/hello is defined by the file hello.yaml"), detail);
+            assertFalse(detail.contains(dir.toString()), detail);
+        }
+        assertEquals(origin, api.registry.get(HELLO).orElseThrow().origin());
+    }
+
+    @Test
+    void aPackageWhoseEntriesClashIsA400NamingTheEntry() throws IOException {
+        ByteArrayOutputStream zip = new ByteArrayOutputStream();
+        try (ZipOutputStream out = new ZipOutputStream(zip)) {
+            for (String name : List.of("lib", "lib/a.js")) {
+                out.putNextEntry(new ZipEntry(name));
+                out.write('x');
+                out.closeEntry();
+            }
+        }
+        HttpResponse<String> res = api.send(HttpRequest.newBuilder(api.uri(P + "/artifacts"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(zip.toByteArray())).build());
+        assertStatus(400, res);
+        String detail = json(res).get("detail").asText();
+        assertTrue(detail.startsWith("package entry 'lib"), detail);
+        assertFalse(detail.contains(dir.toString()), detail);
     }
 
     @Test

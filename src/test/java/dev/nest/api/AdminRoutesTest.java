@@ -1,6 +1,7 @@
 package dev.nest.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -58,6 +59,18 @@ class AdminRoutesTest {
         for (Route r : AdminRoutes.table()) {
             Route.Access expected = Set.of("GET", "HEAD", "ANY").contains(r.method()) ? Route.Access.READ : Route.Access.WRITE;
             assertEquals(expected, r.access(), r.method() + " " + r.path());
+        }
+    }
+
+    @Test
+    void aRouteThatWritesNeedsDeployOrAdminAndOnlyTheHealthProbesAreOpen() {
+        for (Route r : AdminRoutes.table()) {
+            String row = r.method() + " " + r.path();
+            if (r.access() == Route.Access.WRITE) {
+                assertTrue(Set.of(dev.nest.auth.Action.DEPLOY, dev.nest.auth.Action.ADMIN)
+                        .contains(r.requirement().action().orElseThrow()), row);
+            }
+            assertEquals(row.equals("GET /health") || row.equals("GET /health/ready"), r.requirement().open(), row);
         }
     }
 

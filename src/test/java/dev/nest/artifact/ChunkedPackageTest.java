@@ -159,7 +159,7 @@ class ChunkedPackageTest {
         byte[] c = Codec.ZSTD.compress(raw, raw.length);
         String sha = java.util.HexFormat.of().formatHex(Digests.sha256().digest(c));
         s.putChunk(sha, new ByteArrayInputStream(c));
-        ChunkManifest m = new ChunkManifest("sha256:" + "0".repeat(64), Codec.ZSTD, 1, 1,
+        ChunkManifest m = new ChunkManifest("sha256:" + "0".repeat(64), Codec.ZSTD, 1, Math.min(raw.length, 1000),
                 List.of(new ChunkManifest.Chunk(sha, c.length, raw.length)));
         ArtifactException e = assertThrows(ArtifactException.class, () -> s.ingestManifest(m.toJson(), NOTHING));
         assertEquals(400, e.status(), e.getMessage());

@@ -50,7 +50,8 @@ class DispatcherTest {
 
     private void deploy(String name, int scalingMax, AsyncSpec async) {
         FunctionSpec spec = new FunctionSpec(FunctionId.of("default", name), "nodejs", "", 128, Duration.ofSeconds(30),
-                1, Map.of(), new ScalingSpec(0, scalingMax, Duration.ofMinutes(10)), QueueSpec.DEFAULT, async);
+                1, Map.of(), new ScalingSpec(0, scalingMax, Duration.ofMinutes(10)), QueueSpec.DEFAULT,
+                dev.nest.function.InvocationAuth.PUBLIC, async);
         live.put(spec.id().toString(), new FunctionVersion(1, "sha256:00", spec, clock.instant(), "test"));
     }
 

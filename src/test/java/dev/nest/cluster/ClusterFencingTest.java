@@ -31,10 +31,10 @@ class ClusterFencingTest {
         zk = new TestingServer(true);
         NestConfig.Cluster config = new NestConfig.Cluster(zk.getConnectString(), 0, Duration.ofSeconds(5),
                 Duration.ofSeconds(5), Duration.ofSeconds(2), 2);
-        first = Cluster.start(zk.getConnectString(), config, node("a"), Clock.systemUTC());
+        first = Cluster.start(zk.getConnectString(), config, TestCredentials.CREDENTIAL, node("a"), Clock.systemUTC());
         assertTrue(first.leadership().await(Duration.ofSeconds(10)), "the only node leads");
         first.leadership().claimEpoch();
-        second = Cluster.start(zk.getConnectString(), config, node("b"), Clock.systemUTC());
+        second = Cluster.start(zk.getConnectString(), config, TestCredentials.CREDENTIAL, node("b"), Clock.systemUTC());
     }
 
     @AfterEach

@@ -44,10 +44,10 @@ class NodeAdvertisementTest {
         zk = new TestingServer(true);
         NestConfig.Cluster config = new NestConfig.Cluster(zk.getConnectString(), 0, Duration.ofSeconds(5),
                 Duration.ofSeconds(5), Duration.ofSeconds(5), 2);
-        a = Cluster.start(zk.getConnectString(), config, node("a"), Clock.systemUTC());
+        a = Cluster.start(zk.getConnectString(), config, TestCredentials.CREDENTIAL, node("a"), Clock.systemUTC());
         a.readyForTests().onRebuilt(updates::release);
         a.cachedForTests().onDecoded(updates::release);
-        b = Cluster.start(zk.getConnectString(), config, node("b"), Clock.systemUTC());
+        b = Cluster.start(zk.getConnectString(), config, TestCredentials.CREDENTIAL, node("b"), Clock.systemUTC());
         bPools.put("nodejs", 0);
         b.publishReady(() -> List.copyOf(bReady), () -> Map.copyOf(bPools));
         b.publishCached(() -> Set.copyOf(bPackages));

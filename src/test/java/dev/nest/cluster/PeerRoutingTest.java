@@ -39,9 +39,9 @@ class PeerRoutingTest {
         zk = new TestingServer(true);
         NestConfig.Cluster config = new NestConfig.Cluster(zk.getConnectString(), 0, Duration.ofSeconds(5),
                 Duration.ofSeconds(5), Duration.ofSeconds(5), 2);
-        a = Cluster.start(zk.getConnectString(), config, node("a", "127.0.0.1"), Clock.systemUTC());
+        a = Cluster.start(zk.getConnectString(), config, TestCredentials.CREDENTIAL, node("a", "127.0.0.1"), Clock.systemUTC());
         a.readyForTests().onRebuilt(rebuilds::release);
-        b = Cluster.start(zk.getConnectString(), config, node("b", "127.0.0.2"), Clock.systemUTC());
+        b = Cluster.start(zk.getConnectString(), config, TestCredentials.CREDENTIAL, node("b", "127.0.0.2"), Clock.systemUTC());
         a.publishReady(() -> List.copyOf(aCounts));
         b.publishReady(() -> List.copyOf(bCounts));
     }

@@ -14,10 +14,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
-import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.data.Stat;
 import org.junit.jupiter.api.Test;
@@ -31,12 +29,11 @@ class SessionExpiryTest {
     @Test
     void anExpiredNodeRegistersAgainUnderItsNewSession() throws Exception {
         try (TestingServer zk = new TestingServer(true);
-             CuratorFramework observer = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
-            observer.start();
+             CuratorFramework observer = TestCredentials.client(zk.getConnectString())) {
             NestConfig.Cluster config = new NestConfig.Cluster(zk.getConnectString(), 0, Duration.ofSeconds(5),
                     Duration.ofSeconds(5), Duration.ofSeconds(2), 2);
             NodeInfo self = new NodeInfo("a", "127.0.0.1", 8080, "zone-a", "expiry", "process", Instant.EPOCH, Map.of());
-            try (Cluster node = Cluster.start(zk.getConnectString(), config, self, Clock.systemUTC())) {
+            try (Cluster node = Cluster.start(zk.getConnectString(), config, TestCredentials.CREDENTIAL, self, Clock.systemUTC())) {
                 assertTrue(node.leadership().await(Duration.ofSeconds(10)), "the only node leads");
                 node.leadership().claimEpoch();
                 int epochBefore = node.leadership().epoch().orElseThrow();

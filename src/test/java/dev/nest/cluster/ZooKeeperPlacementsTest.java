@@ -32,10 +32,10 @@ class ZooKeeperPlacementsTest {
         zk = new TestingServer(true);
         NestConfig.Cluster config = new NestConfig.Cluster(zk.getConnectString(), 0, Duration.ofSeconds(5),
                 Duration.ofSeconds(5), Duration.ofSeconds(2), 2);
-        leader = Cluster.start(zk.getConnectString(), config, node("a"), Clock.systemUTC());
+        leader = Cluster.start(zk.getConnectString(), config, TestCredentials.CREDENTIAL, node("a"), Clock.systemUTC());
         assertTrue(leader.leadership().await(Duration.ofSeconds(10)), "the only node leads");
         leader.leadership().claimEpoch();
-        other = Cluster.start(zk.getConnectString(), config, node("b"), Clock.systemUTC());
+        other = Cluster.start(zk.getConnectString(), config, TestCredentials.CREDENTIAL, node("b"), Clock.systemUTC());
         other.placements().onChange(changes::release);
     }
 

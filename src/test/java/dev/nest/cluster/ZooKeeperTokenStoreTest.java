@@ -20,8 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -71,9 +69,7 @@ class ZooKeeperTokenStoreTest extends TokenStoreContract {
     }
 
     private static CuratorFramework client() {
-        CuratorFramework c = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100));
-        c.start();
-        return c;
+        return TestCredentials.client(zk.getConnectString());
     }
 
     private ZooKeeperTokenStore store(CuratorFramework client) {
@@ -146,7 +142,7 @@ class ZooKeeperTokenStoreTest extends TokenStoreContract {
                 Duration.ofSeconds(5), Duration.ofSeconds(5), 2);
         NodeInfo self = new NodeInfo("n1", "127.0.0.1", 8080, "zone-a", "tokens-region", "process", Instant.EPOCH,
                 Map.of());
-        try (Cluster cluster = Cluster.start(zk.getConnectString(), config, self, clock);
+        try (Cluster cluster = Cluster.start(zk.getConnectString(), config, TestCredentials.CREDENTIAL, self, clock);
              ZooKeeperTokenStore store = ZooKeeperTokenStore.start(cluster, clock, Duration.ofSeconds(5))) {
             IssuedToken t = store.create("ci", Role.VIEWER, List.of("*"), Optional.empty());
             assertTrue(store.authenticate(t.secret()).isPresent());

@@ -222,7 +222,8 @@ class NestConfigTest {
                 Arguments.of("server:\n  prot: 8080\n", "server.prot", "host, max-body, port, shutdown-grace"),
                 Arguments.of("node:\n  name: a\n", "node.name", "address, id, region, zone"),
                 Arguments.of("cluster:\n  zk: a\n", "cluster.zk",
-                        "artifact-replicas, connection-timeout, embedded-port, node-probe, operation-timeout, session-timeout, zookeeper"),
+                        "artifact-replicas, connection-timeout, embedded-port, node-probe, operation-timeout, secret, secret-file, "
+                                + "session-timeout, zookeeper"),
                 Arguments.of("sidecar:\n  ports: 1-2\n", "sidecar.ports",
                         "driver, drivers, max-pods, pool, pool-idle, port-range, previous-version-keep-alive, start-timeout, stop-grace"),
                 Arguments.of("store:\n  retain: 1d\n", "store.retain", "max-log-line, retention"));
@@ -233,6 +234,33 @@ class NestConfigTest {
     void unknownKeysAreRefusedListingTheAllowedOnes(String yaml, String key, String allowed) throws IOException {
         String m = refused(yaml).getMessage();
         assertTrue(m.contains("key '" + key + "' is unknown; allowed keys here are " + allowed), m);
+    }
+
+    @Test
+    void readsTheClusterSecretAndNeverShowsIt() throws IOException {
+        NestConfig c = load("""
+                cluster:
+                  zookeeper: "zk1:2181"
+                  secret: "correct-horse-battery-staple"
+                """);
+        assertEquals("correct-horse-battery-staple", c.cluster().secret());
+        assertEquals("", c.cluster().secretFile());
+        assertFalse(c.toString().contains("correct-horse"), c.toString());
+        NestConfig f = load("cluster:\n  secret-file: secrets/cluster\n");
+        assertEquals(Path.of("secrets/cluster").normalize().toString(), f.cluster().secretFile());
+    }
+
+    @Test
+    void aShortClusterSecretIsRefusedWithoutShowingIt() throws IOException {
+        String m = refused("cluster:\n  secret: hunter2\n").getMessage();
+        assertTrue(m.contains("key 'cluster.secret'") && m.contains("at least 16 characters"), m);
+        assertFalse(m.contains("hunter2"), m);
+    }
+
+    @Test
+    void aClusterSecretAndASecretFileTogetherAreRefused() throws IOException {
+        String m = refused("cluster:\n  secret: 0123456789abcdef\n  secret-file: s\n").getMessage();
+        assertTrue(m.contains("key 'cluster.secret-file'") && m.contains("give one of the two"), m);
     }
 
     @Test

@@ -111,6 +111,28 @@ class ArtifactReplicatorTest {
     }
 
     @Test
+    void everyPushCarriesThePeerHeaders() throws IOException {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        s.createContext("/api/v1/artifacts", ex -> {
+            seen.add(ex.getRequestMethod() + " " + ex.getRequestHeaders().getFirst("X-Nest-Peer"));
+            ex.getRequestBody().readAllBytes();
+            ex.sendResponseHeaders(ex.getRequestMethod().equals("HEAD") ? 404 : 201, -1);
+            ex.close();
+        });
+        s.start();
+        try {
+            FakeArtifactHolders holders = new FakeArtifactHolders(List.of(new ArtifactHolders.Node("b", "zone-b", url(s))));
+            assertEquals(2, new ArtifactReplicator(store, holders, 2, () -> java.util.Map.of("X-Nest-Peer", "v1"))
+                    .replicate(artifact.digest(), "nodejs"));
+            assertTrue(seen.size() >= 3, seen::toString);
+            assertTrue(seen.stream().allMatch(r -> r.endsWith(" v1")), seen::toString);
+        } finally {
+            s.stop(0);
+        }
+    }
+
+    @Test
     void thePackageIsPushedToAPeerInAnotherZoneFirst() throws IOException {
         List<String> sameZone = new CopyOnWriteArrayList<>();
         List<String> otherZone = new CopyOnWriteArrayList<>();

@@ -323,6 +323,41 @@ class SpecParserTest {
     }
 
     @Test
+    void authDefaultsToPublicAndReadsToken() {
+        assertEquals(InvocationAuth.PUBLIC,
+                SpecParser.parse(yaml("name: hello\nruntime: nodejs\n"), "hello.yaml", "", STD).spec().auth());
+        assertEquals(InvocationAuth.TOKEN,
+                SpecParser.parse(yaml("name: hello\nruntime: nodejs\nauth: token\n"), "hello.yaml", "", STD).spec().auth());
+        assertEquals(InvocationAuth.PUBLIC,
+                SpecParser.parse(yaml("name: hello\nruntime: nodejs\nauth: public\n"), "hello.yaml", "", STD).spec().auth());
+    }
+
+    @ParameterizedTest(name = "auth: {0}")
+    @MethodSource("badAuth")
+    void anUnknownAuthNamesTheKeyTheValueAndWhatIsAllowed(String doc, String shown) {
+        SpecException e = assertThrows(SpecException.class,
+                () -> SpecParser.parse(yaml("name: hello\nruntime: nodejs\nauth: " + doc + "\n"), "hello.yaml", "", STD));
+        assertEquals(1, e.problems().size());
+        SpecProblem p = e.problems().getFirst();
+        assertEquals("auth", p.key());
+        assertEquals(shown, p.value());
+        assertTrue(p.allowed().startsWith("public or token"), p.allowed());
+    }
+
+    static Stream<Arguments> badAuth() {
+        return Stream.of(Arguments.of("private", "private"), Arguments.of("[token]", "[\"token\"]"),
+                Arguments.of("true", "true"));
+    }
+
+    @Test
+    void aTokenSpecSurvivesTheCanonicalDocumentAndAPublicOneLeavesTheKeyOut() {
+        FunctionSpec token = minimal("hello", "nodejs").withAuth(InvocationAuth.TOKEN);
+        assertEquals("token", SpecParser.write(token).path("auth").asText());
+        assertEquals(token, SpecParser.parse(SpecParser.write(token), "stored", "", STD).spec());
+        assertTrue(SpecParser.write(minimal("hello", "nodejs")).path("auth").isMissingNode());
+    }
+
+    @Test
     void aMissingDocumentIsOneProblem() {
         SpecException e = assertThrows(SpecException.class, () -> SpecParser.parse(null, "body", "", STD));
         assertEquals(List.of("(document)"), e.problems().stream().map(SpecProblem::key).toList());

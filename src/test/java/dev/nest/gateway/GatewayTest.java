@@ -404,13 +404,17 @@ class GatewayTest {
     @Test
     void forwardsToAPeerWhenOnlyAPeerHasReadyInstances() throws Exception {
         try (FakeHost peer = new FakeHost()) {
-            peer.handler = FakeHost.answer(200, "from the peer");
+            peer.handler = FakeHost.answer(200, "from the peer", "x-nest-invocation-id", "inv-b-1", "x-nest-cold", "true",
+                    "x-nest-secret", "not for the client");
             gateway.close();
             gateway = start(new FakePeerRoutes(List.of(new PeerRoutes.Peer("node-b", "127.0.0.1", peer.port()))));
             try (RawClient c = client()) {
                 RawClient.Response r = c.request("POST", "/fn/echo/x?y=1", "data").read();
                 assertEquals(200, r.status());
                 assertEquals("from the peer", r.bodyText());
+                assertEquals("inv-b-1", r.header("x-nest-invocation-id").orElse(null), "the peer's invocation id reaches the client");
+                assertEquals("true", r.header("x-nest-cold").orElse(null));
+                assertNull(r.header("x-nest-secret").orElse(null));
                 FakeHost.Request sent = peer.take();
                 assertEquals("/fn/echo/x?y=1", sent.target());
                 assertEquals("node-a", sent.headers().get(PeerRoutes.FORWARDED_BY));

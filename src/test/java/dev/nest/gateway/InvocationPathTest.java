@@ -35,4 +35,20 @@ class InvocationPathTest {
     void leavesEveryOtherTargetToTheAdminServer(String target) {
         assertTrue(InvocationPath.of(target).isEmpty(), target);
     }
+
+    @org.junit.jupiter.api.Test
+    void pathsUnderTheInvocationPrefixesAreNotTheAdminServers() {
+        for (String t : new String[] {"/fn", "/fn?x=1", "/ns", "/ns/team-a", "/ns//fn", "/fn/"}) {
+            org.junit.jupiter.api.Assertions.assertTrue(InvocationPath.underInvocations(t), t);
+        }
+        for (String t : new String[] {"/", "/api/v1/functions", "/health", "/fnx", "/nsx"}) {
+            org.junit.jupiter.api.Assertions.assertFalse(InvocationPath.underInvocations(t), t);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aQuotedPathIsPrintableAndBounded() {
+        org.junit.jupiter.api.Assertions.assertEquals("/ns/a?b", InvocationPath.shown("/ns/a\u0001b?q=1"));
+        org.junit.jupiter.api.Assertions.assertEquals(203, InvocationPath.shown("/" + "x".repeat(500)).length());
+    }
 }

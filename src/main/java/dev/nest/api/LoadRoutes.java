@@ -1,9 +1,11 @@
-package dev.nest.load;
+package dev.nest.api;
 
-import dev.nest.api.Errors;
 import dev.nest.common.Json;
 import dev.nest.common.NestException;
 import dev.nest.function.FunctionId;
+import dev.nest.load.ClusterLoad;
+import dev.nest.load.LoadReport;
+import dev.nest.load.LoadReporter;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -16,29 +18,26 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The load endpoints of the admin API: {@code POST /api/v1/cluster/load} takes a node's {@link LoadReport} (and
+ * The load endpoints of the admin API, for other nodes (with the cluster's peer credential) and admins: {@code POST /api/v1/cluster/load} takes a node's {@link LoadReport} (and
  * wakes the scaler for the functions it says starved), {@code GET /api/v1/cluster/load} shows the cluster's summed
  * load and each node's part as this node sees it (on the leader: every reporting node).
+ *
+ * @param load the aggregation the reports go to
+ * @param wake wakes the scaler for a function that starved on the reporting node
  */
-public final class LoadRoutes {
+record LoadRoutes(ClusterLoad load, Consumer<FunctionId> wake) implements ResourceRoutes {
     /** The most a report may weigh: about 10,000 functions. */
     static final int MAX_REPORT_BYTES = 4 * 1024 * 1024;
 
-    private final ClusterLoad load;
-    private final Consumer<FunctionId> wake;
-
-    /**
-     * @param load the aggregation the reports go to
-     * @param wake wakes the scaler for a function that starved on the reporting node
-     */
-    public LoadRoutes(ClusterLoad load, Consumer<FunctionId> wake) {
-        this.load = load;
-        this.wake = wake;
+    @Override
+    public String resource() {
+        return "load";
     }
 
+    @Override
     public void routing(HttpRouting.Builder r) {
-        r.post(LoadReporter.PATH, this::receive);
         r.get(LoadReporter.PATH, this::show);
+        r.post(LoadReporter.PATH, this::receive);
     }
 
     private void receive(ServerRequest req, ServerResponse res) {

@@ -1,8 +1,15 @@
-package dev.nest.auth;
+package dev.nest.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nest.auth.Action;
+import dev.nest.auth.Authorizer;
+import dev.nest.auth.Expiry;
+import dev.nest.auth.IssuedToken;
+import dev.nest.auth.NewToken;
+import dev.nest.auth.Role;
+import dev.nest.auth.TokenStore;
 import dev.nest.common.Json;
 import dev.nest.common.NestException;
 import io.helidon.http.HeaderNames;
@@ -27,19 +34,18 @@ import java.util.Optional;
  * </ul>
  * Each handler requires a principal with {@link Action#ADMIN} from {@link AuthFilter} (and refuses without one, so
  * the routes stay closed if the filter is missing). Errors are {@link NestException}s for the server's error mapper.
+ * The secret is in the answer to the create only, with {@code Cache-Control: no-store}.
  */
-public final class TokenRoutes {
-    public static final String PATH = "/api/v1/tokens";
+record TokenRoutes(TokenStore store, Clock clock) implements ResourceRoutes {
+    static final String PATH = AdminRoutes.PREFIX + "/tokens";
     private static final int MAX_BODY = 64 * 1024;
 
-    private final TokenStore store;
-    private final Clock clock;
-
-    public TokenRoutes(TokenStore store, Clock clock) {
-        this.store = store;
-        this.clock = clock;
+    @Override
+    public String resource() {
+        return "tokens";
     }
 
+    @Override
     public void routing(HttpRouting.Builder r) {
         r.get(PATH, this::list);
         r.post(PATH, this::create);
@@ -131,8 +137,6 @@ public final class TokenRoutes {
     }
 
     private static void json(ServerResponse res, int status, JsonNode body) {
-        res.status(status);
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(Json.bytes(body));
+        Errors.json(res, status, body);
     }
 }
