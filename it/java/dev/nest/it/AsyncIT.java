@@ -8,6 +8,7 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,8 +35,15 @@ class AsyncIT {
         Fixtures.nodeFunction(functions, "sink", "", """
                 exports.handler = async (event) => ({ ok: true });
                 """);
-        Fixtures.nodeFunction(functions, "failing", "async:\n  retries: 0\n", """
+        Fixtures.nodeFunction(functions, "failing", "async:\n  retries: 1\n", """
                 exports.handler = async () => { throw new Error('always fails'); };
+                """);
+        Fixtures.nodeFunction(functions, "once", "", """
+                exports.handler = async (event) => ({ body: event.body });
+                """);
+        Fixtures.nodeFunction(functions, "closed", "auth: token\n", """
+                exports.handler = async (event) => ({ auth: event.headers.authorization || 'none',
+                    delivery: event.headers['x-nest-async-delivery'] || 'none' });
                 """);
     }
 
@@ -68,11 +76,32 @@ class AsyncIT {
     }
 
     @Test
-    void aRepeatedIdempotencyKeyGivesTheFirstId() {
-        String first = invokeAsync("echo", "a", "Idempotency-Key", "order-42").json().get("invocationId").asText();
-        Http.Response again = invokeAsync("echo", "b", "Idempotency-Key", "order-42");
+    void aRepeatedIdempotencyKeyGivesTheFirstIdAndRunsOnce() {
+        String first = invokeAsync("once", "a", "Idempotency-Key", "order-42").json().get("invocationId").asText();
+        Http.Response again = invokeAsync("once", "b", "Idempotency-Key", "order-42");
         assertEquals(202, again.status());
         assertEquals(first, again.json().get("invocationId").asText());
+        JsonNode done = awaitState(first, "succeeded");
+        assertTrue(done.get("result").asText().contains("\"a\""), done.toString());
+        // a later event of the same function is delivered after the first; by then a duplicate would have run too
+        String later = invokeAsync("once", "c").json().get("invocationId").asText();
+        awaitState(later, "succeeded");
+        JsonNode list = http.get(P + "/invocations?function=once").json().get("invocations");
+        assertEquals(1, list.findValuesAsText("id").stream().filter(first::equals).count(), list.toString());
+        assertEquals(2, list.size(), "the keyed event ran once, the later one once: " + list);
+    }
+
+    @Test
+    void aTokenFunctionsEventIsCheckedWhenAcceptedAndDeliveredWithoutTheToken() {
+        Http.Response anonymous = invokeAsync("closed", "{}");
+        assertEquals(401, anonymous.status(), anonymous.text());
+        String token = http.token().orElseThrow();
+        Http.Response ok = invokeAsync("closed", "{}", "Authorization", "Bearer " + token);
+        assertEquals(202, ok.status(), ok.text());
+        JsonNode done = awaitState(ok.json().get("invocationId").asText(), "succeeded");
+        String result = done.get("result").asText();
+        assertTrue(result.contains("\"auth\":\"none\"") && result.contains("\"delivery\":\"none\""),
+                "neither the token nor the delivery marker reaches the function: " + result);
     }
 
     @Test
@@ -82,16 +111,24 @@ class AsyncIT {
     }
 
     @Test
-    void aFailureBecomesADeadLetterThatCanBeRedriven() {
+    void aFailureAfterItsRetriesBecomesADeadLetterThatCanBeRedriven() {
         String id = invokeAsync("failing", "{}").json().get("invocationId").asText();
         JsonNode dead = awaitState(id, "dead");
+        assertEquals(2, dead.get("attempt").asInt(), "retries: 1 is two attempts: " + dead);
         assertTrue(dead.get("lastError").asText().contains("500"), dead.toString());
         JsonNode letters = http.get(P + "/functions/failing/dead-letters").json().get("deadLetters");
         assertTrue(letters.findValuesAsText("id").contains(id), letters.toString());
         Http.Response redriven = http.postJson(P + "/functions/failing/dead-letters/redrive", Map.of("id", id));
         assertEquals(200, redriven.status(), redriven.text());
         assertEquals(1, redriven.json().get("redriven").asInt());
-        awaitState(id, "dead");
+        // sent again: tried twice more, then dead again
+        JsonNode again = Poll.until("invocation " + id + " dead again", Duration.ofSeconds(60),
+                () -> http.get(P + "/invocations/" + id).json().path("async"),
+                a -> a.path("state").asText().equals("dead") && Instant.parse(a.path("enqueuedAt").asText())
+                        .isAfter(Instant.parse(dead.path("enqueuedAt").asText())));
+        assertEquals(2, again.get("attempt").asInt(), again.toString());
+        assertEquals(404, http.postJson(P + "/functions/failing/dead-letters/redrive", Map.of("id", "no-such-id"))
+                .status());
     }
 
     @Test
