@@ -17,8 +17,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Async invocations on one in-process node: 202 once stored, delivered through the gateway with the caller's
  * {@code traceparent}, the ledger, idempotency keys, dead letters and redrive, destinations.
  *
- * <p>Needs the gateway hook ({@code Gateway} hands {@code X-Nest-Invocation-Type: async} requests to
- * {@code AsyncIngress}) and the wiring in {@code NestServer}.
+ * <p>Also: a token function's event is checked when it is accepted (401 without a token) and delivered without the
+ * token or the delivery marker. Restart durability (events a stopped process left are due again) is covered by
+ * {@code H2EventQueueTest}.
  */
 class AsyncIT {
     private static final String P = "/api/v1";

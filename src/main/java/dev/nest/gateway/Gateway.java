@@ -61,7 +61,8 @@ import java.util.logging.Logger;
  * stores it off the loop; the loop answers {@code 202} with {@code Location} and {@code x-nest-invocation-id} (or the
  * refusal: 413, 400, 503) once it is durable, so the event loop never waits on the disk. The dispatcher's deliveries
  * come back here with {@link AsyncIngress#DELIVERY}: one with this process's secret is served synchronously under the
- * event's invocation id, on this node, without a token check (the event was authorized when it was accepted). The
+ * event's invocation id without a token check (the event was authorized when it was accepted); a token function's
+ * delivery is served on this node, never forwarded to a peer (which would ask for the token the event does not keep). The
  * {@link AsyncIngress#DELIVERY} header is removed from every request before anything else, valid or not, so it never
  * reaches function code or a peer.
  *
@@ -268,7 +269,7 @@ public final class Gateway implements AutoCloseable {
         Optional<String> delivery = removeHeader(c.request.headers, AsyncIngress.DELIVERY)
                 .flatMap(v -> async.flatMap(a -> a.delivery(List.of(AsyncIngress.DELIVERY, v))));
         if (delivery.isPresent()) {
-            invocationId = delivery.get(); // authorized when it was accepted; served here, not on a peer
+            invocationId = delivery.get(); // authorized when it was accepted
         } else {
             if (version.spec().auth() == InvocationAuth.TOKEN && !authorized(c, id, invocationId)) {
                 return;
@@ -280,7 +281,9 @@ public final class Gateway implements AutoCloseable {
         }
         Call call = new Call(c, version, invocationId, started, t0, path.rest(), leases, records);
         List<PeerRoutes.Peer> peers = routes.peersFor(id, version.version());
-        if (delivery.isEmpty() && !peers.isEmpty() && !forwarded(c.request)) {
+        // a token function's delivery stays here: a peer would ask for the token, which the event does not keep
+        if (!peers.isEmpty() && !forwarded(c.request)
+                && (delivery.isEmpty() || version.spec().auth() == InvocationAuth.PUBLIC)) {
             new PeerCall(call, peers, routes).next();
             return;
         }
