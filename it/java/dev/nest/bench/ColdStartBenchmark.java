@@ -116,7 +116,7 @@ public final class ColdStartBenchmark {
         runtimes.forEach(r -> pool.put(r, 0));
         // the 50 MiB packages go through POST /api/v1/artifacts as one zip
         d = new NestConfig(d.dataDir(), d.functionsDir(), d.runtimesDir(), new NestConfig.Server(d.server().host(),
-                d.server().port(), 256L << 20, d.server().shutdownGrace()), d.node(), d.cluster(), d.sidecar(), d.store());
+                d.server().port(), 256L << 20, d.server().shutdownGrace()), d.node(), d.cluster(), d.sidecar(), d.store(), d.async());
         NestConfig config = d.withSidecar(new NestConfig.Sidecar(driver, s.portFrom(), s.portTo(), s.startTimeout(),
                         s.maxPods(), Duration.ZERO, s.drivers(), new NestConfig.Pool(pool, s.pool().idle()), Duration.ZERO))
                 .withPort(0).withDataDir(tmp.resolve("data")).withFunctionsDir(fns)

@@ -46,7 +46,7 @@ final class ScalingNode implements AutoCloseable {
         // room for every instance the scaler asks for: the pod limit is not what these benchmarks measure
         NestConfig config = new NestConfig(d.dataDir(), d.functionsDir(), d.runtimesDir(), d.server(), d.node(), d.cluster(),
                 new NestConfig.Sidecar(sc.driver(), sc.portFrom(), sc.portTo(), sc.startTimeout(), maxPods, sc.stopGrace(),
-                        sc.drivers()), d.store());
+                        sc.drivers()), d.store(), d.async());
         server = BenchAuth.started(NestServer.start(config));
         // the node's pods are child processes: stop them on Ctrl-C too
         Runtime.getRuntime().addShutdownHook(new Thread(this::close));

@@ -23,6 +23,7 @@ import dev.nest.deploy.Deployer;
 import dev.nest.deploy.FunctionFiles;
 import dev.nest.deploy.ReferencedCode;
 import dev.nest.function.FunctionCatalog;
+import dev.nest.async.AsyncInvocations;
 import dev.nest.gateway.Gateway;
 import dev.nest.metrics.NodeMetrics;
 import dev.nest.placement.ClusterNodes;
@@ -45,6 +46,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -58,6 +60,10 @@ import java.util.logging.Logger;
  * written to {@code <data>/admin.token} on a new region ({@link Bootstrap}), and every admin route but the health
  * probes passes the admin API's filter. Nodes call each other's peer routes with the cluster's
  * {@link PeerCredential}.
+ *
+ * <p>Async invocations ({@link AsyncInvocations}): the queue opens in the store's database after the store and closes
+ * before it; the admin API reads its ledger and dead letters; the gateway hands it async requests; the dispatcher
+ * starts once the gateway listens and delivers through it.
  */
 public final class NestServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NestServer.class.getName());
@@ -138,6 +144,11 @@ public final class NestServer implements AutoCloseable {
             // with an external ensemble, scaling.min is kept cluster-wide through placements, not on every node
             FunctionCatalog agentCatalog = config.cluster().embedded() ? cluster.functions()
                     : new PlacedMinimumCatalog(cluster.functions());
+            // async invocations: their queue is in the store's database (opened after it, closed before it);
+            // deliveries go through the gateway, whose port is known once it listens (the dispatcher starts then)
+            AtomicInteger gatewayPort = new AtomicInteger();
+            AsyncInvocations async = push(closers, AsyncInvocations.open(config.async(), store.jdbcUrl(), agentCatalog,
+                    config.server().host(), gatewayPort::get, clock));
             NodeAgent agent = push(closers, new NodeAgent(config.sidecar(), nodeId, data,
                     data.resolve("artifacts").resolve("code"), driver, runtimes, code::codeDir, store::log, agentCatalog, clock));
             // deploys return once the package is on enough nodes
@@ -164,7 +175,8 @@ public final class NestServer implements AutoCloseable {
             String url = "http://" + config.node().address() + ":" + config.server().port();
             NodeMetrics metrics = new NodeMetrics(agent.pool()::status, agent::instances);
             AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes,
-                    control.scaler(), control.scheduler(), url, metrics, control.load(), control.wake(), tokens, clock);
+                    control.scaler(), control.scheduler(), url, metrics, control.load(), control.wake(), tokens, clock,
+                    async.ledger());
             Startup.join(warmHelidon);
             boot.shutdown();
             HttpRouting.Builder routing = HttpRouting.builder();
@@ -178,8 +190,10 @@ public final class NestServer implements AutoCloseable {
                 store.record(r);
                 metrics.record(r);
             }, config.server().maxBody(), clock, cluster.routes(),
-                    (authorization, namespace) -> authorizer.authorize(authorization, Action.INVOKE, Optional.of(namespace))),
-                    config.server(), web.port()));
+                    (authorization, namespace) -> authorizer.authorize(authorization, Action.INVOKE, Optional.of(namespace)),
+                    Optional.of(async.ingress())), config.server(), web.port()));
+            gatewayPort.set(gateway.port());
+            async.start();
             timer.mark("gateway");
             LOG.info("Nest node " + nodeId + " ready on " + url + " (driver " + driver.name() + ", ZooKeeper " + zk
                     + (config.cluster().embedded() ? " embedded" : "") + ", data " + data + "); start-up " + timer);

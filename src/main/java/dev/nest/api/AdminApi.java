@@ -1,5 +1,6 @@
 package dev.nest.api;
 
+import dev.nest.async.AsyncLedger;
 import dev.nest.auth.Authorizer;
 import dev.nest.auth.PeerCredential;
 import dev.nest.auth.TokenStore;
@@ -42,13 +43,23 @@ public final class AdminApi {
     public AdminApi(FunctionRegistry registry, Deployer deployer, FunctionFiles files, NodeAgent agent, NodeStore store,
                     Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
                     NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock) {
+        this(registry, deployer, files, agent, store, cluster, runtimes, scaler, scheduler, publicUrl, metrics, load,
+                wake, tokens, clock, AsyncLedger.NONE);
+    }
+
+    /** The admin API with async invocations' ledger and dead letters ({@code async}). */
+    public AdminApi(FunctionRegistry registry, Deployer deployer, FunctionFiles files, NodeAgent agent, NodeStore store,
+                    Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
+                    NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
+                    AsyncLedger async) {
         this(registry, deployer, files::problems, node(agent), store, cluster(cluster), runtimes,
-                scaling(scaler, scheduler), publicUrl, metrics::render, load, wake, tokens, clock);
+                scaling(scaler, scheduler), publicUrl, metrics::render, load, wake, tokens, clock, async);
     }
 
     AdminApi(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, NodeStore store,
              ClusterView cluster, RuntimeRegistry runtimes, ScalingView scaling, String publicUrl,
-             Supplier<String> metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock) {
+             Supplier<String> metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
+             AsyncLedger async) {
         FunctionViews views = new FunctionViews(publicUrl, node, files);
         this.resources = List.of(
                 new HealthRoutes(node, cluster, metrics),
@@ -56,7 +67,8 @@ public final class AdminApi {
                 new VersionRoutes(registry, deployer, views),
                 new ScalingRoutes(registry, scaling, cluster),
                 new ArtifactRoutes(deployer),
-                new InvocationRoutes(store),
+                new InvocationRoutes(store, async),
+                new AsyncRoutes(async),
                 new InstanceRoutes(node),
                 new RuntimeRoutes(runtimes),
                 new PoolRoutes(node, runtimes),

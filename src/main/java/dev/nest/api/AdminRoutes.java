@@ -59,6 +59,8 @@ public final class AdminRoutes {
             read("GET", P + "/invocations", "invocations", need(LOGS, FUNCTION_QUERY_OR_FILTER)),
             read("GET", P + "/invocations/{id}", "invocations", need(LOGS, RECORD)),
             read("GET", P + "/functions/{name}/logs", "invocations", need(LOGS, QUERY)),
+            read("GET", P + "/functions/{name}/dead-letters", "async", need(LOGS, QUERY)),
+            write("POST", P + "/functions/{name}/dead-letters/redrive", "async", need(DEPLOY, QUERY)),
             read("GET", P + "/instances", "instances", need(READ, FILTER)),
             read("GET", P + "/functions/{name}/instances", "instances", need(READ, QUERY)),
             read("GET", P + "/runtimes", "runtimes", need(READ, NONE)),

@@ -2,6 +2,8 @@ package dev.nest.api;
 
 import static dev.nest.api.AdminRoutes.PREFIX;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.nest.async.AsyncLedger;
 import dev.nest.auth.Action;
 import dev.nest.common.NestException;
 import dev.nest.function.FunctionId;
@@ -17,16 +19,18 @@ import java.util.Optional;
 /**
  * {@code /api/v1/invocations[/{id}]} and {@code /api/v1/functions/{name}/logs}: this node's recent invocations
  * and log lines. Each read flushes the store's write buffer first, so an invocation that was answered is listed.
+ * An async invocation's entry also has its ledger ({@code async}: queued, running, retrying, succeeded, ...).
  * The list shows only invocations of namespaces the caller's token covers (so it may hold fewer than
  * {@code ?limit=}); one invocation is answered only when its function's namespace is covered (403 otherwise).
  */
-record InvocationRoutes(NodeStore store) implements ResourceRoutes {
+record InvocationRoutes(NodeStore store, AsyncLedger async) implements ResourceRoutes {
     /** {@code GET /invocations}. */
     record Invocations(List<InvocationRecord> invocations) {
     }
 
-    /** {@code GET /invocations/{id}}: the invocation and its log lines. */
-    record Invocation(InvocationRecord invocation, List<LogLine> logs) {
+    /** {@code GET /invocations/{id}}: the invocation (once an attempt was made), its log lines, its async ledger. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Invocation(InvocationRecord invocation, List<LogLine> logs, AsyncRoutes.View async) {
     }
 
     /** {@code GET /functions/{name}/logs}. */
@@ -60,10 +64,15 @@ record InvocationRoutes(NodeStore store) implements ResourceRoutes {
     private void invocation(ServerRequest req, ServerResponse res) {
         String id = Requests.param(req, "id");
         store.flush();
-        InvocationRecord r = store.invocation(id).orElseThrow(() -> NestException.notFound("invocation",
-                "no invocation " + id + " on this node"));
-        AuthFilter.check(req, Action.LOGS, Requests.namespaceOf(r.function()));
-        Errors.json(res, 200, new Invocation(r, store.logs(Optional.empty(), Optional.of(id), 1000)));
+        Optional<AsyncRoutes.View> queued = async.status(id).map(AsyncRoutes::view);
+        Optional<InvocationRecord> r = store.invocation(id);
+        if (r.isEmpty() && queued.isEmpty()) {
+            throw NestException.notFound("invocation", "no invocation " + id + " on this node");
+        }
+        String function = r.map(InvocationRecord::function).orElseGet(() -> queued.orElseThrow().function());
+        AuthFilter.check(req, Action.LOGS, Requests.namespaceOf(function));
+        Errors.json(res, 200, new Invocation(r.orElse(null), store.logs(Optional.empty(), Optional.of(id), 1000),
+                queued.orElse(null)));
     }
 
     /** {@code ?invocation=} and {@code ?limit=} (100). */

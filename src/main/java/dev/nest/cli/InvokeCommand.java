@@ -20,6 +20,11 @@ import picocli.CommandLine.Option;
  * drops every {@code x-nest-*} header of a function's answer) is it sent again with the token
  * ({@link Credentials}). So a public function never sees the caller's Nest token, and cannot ask for it. An
  * {@code Authorization} header given with {@code -H} is sent as it is, and never replaced.
+ *
+ * <p>{@code --async}: the function is invoked asynchronously ({@code X-Nest-Invocation-Type: async}, with
+ * {@code Idempotency-Key} from {@code --idempotency-key}); the gateway answers 202 once the event is stored, and
+ * this prints the invocation id and where its status is ({@code Location}). The token is checked when the event is
+ * accepted, as for a synchronous call.
  */
 @Command(name = "invoke", mixinStandardHelpOptions = true, description = "Call a function and print its response.")
 final class InvokeCommand extends FnCommand.OfFunction {
@@ -36,9 +41,16 @@ final class InvokeCommand extends FnCommand.OfFunction {
     List<String> headers = new ArrayList<>();
     @Option(names = {"-v", "--verbose"}, description = "print status, headers, invocation id and phase timings")
     boolean verbose;
+    @Option(names = "--async", description = "invoke asynchronously: print the invocation id once the event is stored")
+    boolean async;
+    @Option(names = "--idempotency-key", description = "with --async: a repeated key (24 h) gives the first event's id")
+    String idempotencyKey;
 
     @Override
     int execute() {
+        if (idempotencyKey != null && !async) {
+            throw new CliException("--idempotency-key goes with --async; a synchronous call has no idempotency key");
+        }
         ApiClient api = server.client();
         String p = path.isEmpty() || path.startsWith("/") || path.startsWith("?") ? path : "/" + path;
         String url = (server.namespace.equals("default") ? "/fn/" + name : "/ns/" + server.namespace + "/fn/" + name) + p;
@@ -64,6 +76,12 @@ final class InvokeCommand extends FnCommand.OfFunction {
             userAuthorization |= h.substring(0, c).trim().equalsIgnoreCase("authorization");
             b.header(h.substring(0, c).trim(), h.substring(c + 1).trim());
         }
+        if (async) {
+            b.header("X-Nest-Invocation-Type", "async");
+            if (idempotencyKey != null) {
+                b.header("Idempotency-Key", idempotencyKey);
+            }
+        }
         if (data != null && !contentType) {
             String t = new String(body, StandardCharsets.UTF_8).trim();
             b.header("Content-Type", t.startsWith("{") || t.startsWith("[") ? "application/json" : "text/plain");
@@ -77,6 +95,11 @@ final class InvokeCommand extends FnCommand.OfFunction {
             spec.commandLine().getErr().println(api.hint(r.statusCode()).strip());
         }
         String id = r.headers().firstValue("x-nest-invocation-id").orElse("");
+        if (async && r.statusCode() == 202) {
+            out().println("Accepted invocation " + id);
+            out().println("Location: " + api.base() + r.headers().firstValue("location").orElse("/api/v1/invocations/" + id));
+            return 0;
+        }
         if (verbose) {
             out().println("HTTP " + r.statusCode() + "  invocation " + id
                     + (r.headers().firstValue("x-nest-cold").isPresent() ? "  (cold start)" : ""));

@@ -3,6 +3,7 @@ package dev.nest.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nest.async.AsyncConfig;
 import dev.nest.common.Durations;
 import dev.nest.common.Json;
 import dev.nest.common.Sizes;
@@ -26,7 +27,7 @@ import java.util.function.Function;
  * documented in {@code config/nest.yaml}) and validated with messages naming the key, value and range.
  */
 public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Server server, Node node,
-                         Cluster cluster, Sidecar sidecar, Store store) {
+                         Cluster cluster, Sidecar sidecar, Store store, AsyncConfig async) {
 
     /** HTTP listener shared by the gateway, the admin API and health. */
     public record Server(String host, int port, long maxBody, Duration shutdownGrace) {
@@ -121,14 +122,18 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
     }
 
     private static final Map<String, Set<String>> KEYS = Map.of(
-            "", Set.of("data-dir", "functions-dir", "runtimes-dir", "server", "node", "cluster", "sidecar", "store"),
+            "", Set.of("data-dir", "functions-dir", "runtimes-dir", "server", "node", "cluster", "sidecar", "store",
+                    "async"),
             "server", Set.of("host", "port", "max-body", "shutdown-grace"),
             "node", Set.of("id", "address", "zone", "region"),
             "cluster", Set.of("zookeeper", "embedded-port", "session-timeout", "connection-timeout", "operation-timeout",
                     "artifact-replicas", "node-probe", "secret", "secret-file"),
             "sidecar", Set.of("driver", "port-range", "start-timeout", "max-pods", "stop-grace", "drivers", "pool", "pool-idle",
                     "previous-version-keep-alive"),
-            "store", Set.of("retention", "max-log-line"));
+            "store", Set.of("retention", "max-log-line"),
+            "async", Set.of("queue", "max-payload", "concurrency", "lease-time", "poll", "retention"));
+    /** The back ends {@code async.queue} names. */
+    private static final Set<String> ASYNC_QUEUES = Set.of("h2");
 
     /** Defaults: what {@code java -jar nest.jar} uses with no config file. */
     public static NestConfig defaults() {
@@ -251,8 +256,25 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         JsonNode st = r.section(tree, "store");
         Store store = new Store(r.duration(st, "store.retention", Duration.ofDays(7), Duration.ofMinutes(1), Duration.ofDays(3650)),
                 (int) r.size(st, "store.max-log-line", 16 * 1024, 256, 1024 * 1024));
+        AsyncConfig async = async(r, r.section(tree, "async"));
         r.throwIfAny();
-        return new NestConfig(data, functions, runtimes, server, node, cluster, sidecar, store);
+        return new NestConfig(data, functions, runtimes, server, node, cluster, sidecar, store, async);
+    }
+
+    /** The {@code async:} block; defaults from {@link AsyncConfig#DEFAULTS}. */
+    private static AsyncConfig async(Reader r, JsonNode as) {
+        AsyncConfig d = AsyncConfig.DEFAULTS;
+        String queue = r.text(as, "async.queue", d.queue());
+        if (!ASYNC_QUEUES.contains(queue)) {
+            r.problem("async.queue", queue, String.join(", ", new TreeSet<>(ASYNC_QUEUES)));
+            queue = d.queue();
+        }
+        return new AsyncConfig(queue,
+                r.size(as, "async.max-payload", d.maxPayload(), 1, 64L * 1024 * 1024),
+                r.integer(as, "async.concurrency", d.concurrency(), 1, 10_000),
+                r.duration(as, "async.lease-time", d.leaseTime(), Duration.ofMinutes(1), Duration.ofDays(7)),
+                r.duration(as, "async.poll", d.poll(), Duration.ofMillis(1), Duration.ofMinutes(1)),
+                r.duration(as, "async.retention", d.retention(), Duration.ofMinutes(1), Duration.ofDays(3650)));
     }
 
     /** This node's id: {@code node.id}, else {@code <hostname>-<port>}. */
@@ -271,31 +293,31 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
 
     public NestConfig withPort(int port) {
         return new NestConfig(dataDir, functionsDir, runtimesDir, new Server(server.host(), port, server.maxBody(),
-                server.shutdownGrace()), node, cluster, sidecar, store);
+                server.shutdownGrace()), node, cluster, sidecar, store, async);
     }
 
     public NestConfig withDataDir(Path dir) {
-        return new NestConfig(dir, functionsDir, runtimesDir, server, node, cluster, sidecar, store);
+        return new NestConfig(dir, functionsDir, runtimesDir, server, node, cluster, sidecar, store, async);
     }
 
     public NestConfig withFunctionsDir(Path dir) {
-        return new NestConfig(dataDir, dir, runtimesDir, server, node, cluster, sidecar, store);
+        return new NestConfig(dataDir, dir, runtimesDir, server, node, cluster, sidecar, store, async);
     }
 
     public NestConfig withRuntimesDir(Path dir) {
-        return new NestConfig(dataDir, functionsDir, dir, server, node, cluster, sidecar, store);
+        return new NestConfig(dataDir, functionsDir, dir, server, node, cluster, sidecar, store, async);
     }
 
     public NestConfig withCluster(Cluster c) {
-        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, c, sidecar, store);
+        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, c, sidecar, store, async);
     }
 
     public NestConfig withNode(Node n) {
-        return new NestConfig(dataDir, functionsDir, runtimesDir, server, n, cluster, sidecar, store);
+        return new NestConfig(dataDir, functionsDir, runtimesDir, server, n, cluster, sidecar, store, async);
     }
 
     public NestConfig withSidecar(Sidecar s) {
-        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, cluster, s, store);
+        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, cluster, s, store, async);
     }
 
     /** Collects problems while reading, so that every mistake in a file is reported at once. */
@@ -466,6 +488,13 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         ObjectNode st = root.putObject("store");
         st.put("retention", Durations.format(d.store.retention));
         st.put("max-log-line", Sizes.format(d.store.maxLogLineBytes));
+        ObjectNode as = root.putObject("async");
+        as.put("queue", d.async.queue());
+        as.put("max-payload", Sizes.format(d.async.maxPayload()));
+        as.put("concurrency", d.async.concurrency());
+        as.put("lease-time", Durations.format(d.async.leaseTime()));
+        as.put("poll", Durations.format(d.async.poll()));
+        as.put("retention", Durations.format(d.async.retention()));
         return root;
     }
 }

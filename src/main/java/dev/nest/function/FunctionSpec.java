@@ -17,27 +17,38 @@ import java.util.Map;
  * @param queue       waiting requests when every instance is busy
  * @param auth        who may invoke it through the gateway ({@code auth} in the spec; {@link InvocationAuth#PUBLIC}
  *                    when the spec does not say)
+ * @param async       delivery of asynchronous invocations (the {@code async:} block)
  */
 public record FunctionSpec(FunctionId id, String runtime, String handler, int memoryMb, Duration timeout,
                            int concurrency, Map<String, String> env, ScalingSpec scaling, QueueSpec queue,
-                           InvocationAuth auth) {
+                           InvocationAuth auth, AsyncSpec async) {
     public FunctionSpec {
         env = Map.copyOf(env);
         java.util.Objects.requireNonNull(auth, "auth");
+        java.util.Objects.requireNonNull(async, "async");
     }
 
-    /** A spec of a {@link InvocationAuth#PUBLIC public} function. */
+    /** A spec of a {@link InvocationAuth#PUBLIC public} function with the default {@code async:} settings. */
     public FunctionSpec(FunctionId id, String runtime, String handler, int memoryMb, Duration timeout,
                         int concurrency, Map<String, String> env, ScalingSpec scaling, QueueSpec queue) {
         this(id, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, InvocationAuth.PUBLIC);
     }
 
+    /** A spec with the default {@code async:} settings. */
+    public FunctionSpec(FunctionId id, String runtime, String handler, int memoryMb, Duration timeout,
+                        int concurrency, Map<String, String> env, ScalingSpec scaling, QueueSpec queue,
+                        InvocationAuth auth) {
+        this(id, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, auth, AsyncSpec.DEFAULT);
+    }
+
     public FunctionSpec withId(FunctionId newId) {
-        return new FunctionSpec(newId, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, auth);
+        return new FunctionSpec(newId, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, auth,
+                async);
     }
 
     /** This spec with another {@code auth}. */
     public FunctionSpec withAuth(InvocationAuth newAuth) {
-        return new FunctionSpec(id, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, newAuth);
+        return new FunctionSpec(id, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, newAuth,
+                async);
     }
 }

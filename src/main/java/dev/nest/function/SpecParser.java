@@ -31,7 +31,7 @@ public final class SpecParser {
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern RUNTIME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
     private static final Set<String> TOP_KEYS = Set.of("name", "namespace", "runtime", "code", "handler", "memory",
-            "timeout", "concurrency", "env", "scaling", "queue", "description", "auth");
+            "timeout", "concurrency", "env", "scaling", "queue", "description", "auth", "async");
     private static final Set<String> QUEUE_KEYS = Set.of("size", "timeout");
 
     /** Defaults for keys a spec leaves out. */
@@ -110,11 +110,12 @@ public final class SpecParser {
                 queue = new QueueSpec(size, qt);
             }
         }
+        AsyncSpec async = AsyncParser.parse(tree.get("async"), problems);
         if (!problems.isEmpty()) {
             throw new SpecException(source, problems);
         }
         FunctionSpec spec = new FunctionSpec(new FunctionId(namespace, name), runtime, handler, memory, timeout,
-                concurrency, env, scaling, queue, auth);
+                concurrency, env, scaling, queue, auth, async);
         return new Parsed(spec, code, description);
     }
 
@@ -139,6 +140,7 @@ public final class SpecParser {
         if (spec.auth() != InvocationAuth.PUBLIC) {
             n.put("auth", spec.auth().key()); // left out when public, so that documents written before it stay equal
         }
+        AsyncParser.write(spec.async()).ifPresent(a -> n.set("async", a));
         return n;
     }
 

@@ -1,5 +1,7 @@
 package dev.nest.gateway;
 
+import dev.nest.async.Acceptance;
+import dev.nest.async.AsyncIngress;
 import dev.nest.common.NestException;
 import dev.nest.function.FunctionCatalog;
 import dev.nest.function.FunctionId;
@@ -53,6 +55,17 @@ import java.util.logging.Logger;
  * gateway the call is forwarded to gets it, and checks it again). A public function takes no part of this: no header
  * lookup, no call.
  *
+ * <p>Async invocations (when the gateway was given an {@link AsyncIngress}): a request with
+ * {@code X-Nest-Invocation-Type: async} (or {@code X-Amz-Invocation-Type: Event}) is passed the same checks as a
+ * synchronous one (404s; for a token function the token, 401/403, at accept time), then handed to the ingress, which
+ * stores it off the loop; the loop answers {@code 202} with {@code Location} and {@code x-nest-invocation-id} (or the
+ * refusal: 413, 400, 503) once it is durable, so the event loop never waits on the disk. The dispatcher's deliveries
+ * come back here with {@link AsyncIngress#DELIVERY}: one with this process's secret is served synchronously under the
+ * event's invocation id without a token check (the event was authorized when it was accepted); a token function's
+ * delivery is served on this node, never forwarded to a peer (which would ask for the token the event does not keep). The
+ * {@link AsyncIngress#DELIVERY} header is removed from every request before anything else, valid or not, so it never
+ * reaches function code or a peer.
+ *
  * <p>In a cluster, when this node has no ready instance of the live version and other nodes have (one lookup in
  * {@link PeerRoutes}, in memory), the request goes on to one of their gateways instead of waiting for a cold start
  * here; see {@code PeerCall}.
@@ -75,6 +88,7 @@ public final class Gateway implements AutoCloseable {
     private final Clock clock;
     private final PeerRoutes routes;
     private final InvokeAuth auth;
+    private final Optional<AsyncIngress> async;
     private final Map<String, FunctionId> ids = new ConcurrentHashMap<>();
     private final ClientConnection.Dispatcher dispatcher = this::dispatch;
     private final List<EventLoop> loops = new ArrayList<>();
@@ -102,7 +116,17 @@ public final class Gateway implements AutoCloseable {
      */
     public Gateway(FunctionCatalog catalog, InstanceLeases leases, Consumer<InvocationRecord> records, long maxBody, Clock clock,
                    PeerRoutes routes, InvokeAuth auth) {
+        this(catalog, leases, records, maxBody, clock, routes, auth, Optional.empty());
+    }
+
+    /**
+     * A gateway that also hands async invocation requests to {@code async} and serves its deliveries (see
+     * {@link AsyncIngress}); without one, an async request is served synchronously.
+     */
+    public Gateway(FunctionCatalog catalog, InstanceLeases leases, Consumer<InvocationRecord> records, long maxBody, Clock clock,
+                   PeerRoutes routes, InvokeAuth auth, Optional<AsyncIngress> async) {
         this.auth = auth;
+        this.async = async;
         this.routes = routes;
         this.catalog = catalog;
         this.leases = leases;
@@ -242,16 +266,63 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         FunctionVersion version = live.get();
-        if (version.spec().auth() == InvocationAuth.TOKEN && !authorized(c, id, invocationId)) {
-            return;
+        Optional<String> delivery = removeHeader(c.request.headers, AsyncIngress.DELIVERY)
+                .flatMap(v -> async.flatMap(a -> a.delivery(List.of(AsyncIngress.DELIVERY, v))));
+        if (delivery.isPresent()) {
+            invocationId = delivery.get(); // authorized when it was accepted
+        } else {
+            if (version.spec().auth() == InvocationAuth.TOKEN && !authorized(c, id, invocationId)) {
+                return;
+            }
+            if (async.isPresent() && AsyncIngress.wantsAsync(c.request.headers)) {
+                enqueue(c, async.get(), version, path);
+                return;
+            }
         }
         Call call = new Call(c, version, invocationId, started, t0, path.rest(), leases, records);
         List<PeerRoutes.Peer> peers = routes.peersFor(id, version.version());
-        if (!peers.isEmpty() && !forwarded(c.request)) {
+        // a token function's delivery stays here: a peer would ask for the token, which the event does not keep
+        if (!peers.isEmpty() && !forwarded(c.request)
+                && (delivery.isEmpty() || version.spec().auth() == InvocationAuth.PUBLIC)) {
             new PeerCall(call, peers, routes).next();
             return;
         }
         call.acquireAndForward();
+    }
+
+    /** Stores an async invocation off the loop; answers 202 (or the refusal) on the loop once it is durable. */
+    private static void enqueue(ClientConnection c, AsyncIngress ingress, FunctionVersion version, InvocationPath path) {
+        HttpRequestParser r = c.request;
+        long gen = c.generation;
+        String rest = path.rest();
+        int q = rest.indexOf('?');
+        ingress.accept(version, r.method, q < 0 ? rest : rest.substring(0, q), path.query(), List.copyOf(r.headers),
+                r.body == null ? new byte[0] : r.body).thenAccept(a -> c.loop.execute(() -> {
+                    if (c.generation == gen) {
+                        switch (a) {
+                            case Acceptance.Accepted ok -> c.respond(202, List.of(), "application/json", ok.body(),
+                                    "location", ok.location(), "x-nest-invocation-id", ok.id());
+                            case Acceptance.Rejected no -> c.respondError(no.status(), no.error(), no.detail(), null);
+                        }
+                    }
+                }));
+    }
+
+    /** Removes every header {@code name} from {@code headers} (names and values alternating); the first value. */
+    static Optional<String> removeHeader(List<String> headers, String name) {
+        Optional<String> first = Optional.empty();
+        for (int i = 0; i < headers.size(); ) {
+            if (headers.get(i).equalsIgnoreCase(name)) {
+                if (first.isEmpty()) {
+                    first = Optional.of(headers.get(i + 1));
+                }
+                headers.remove(i + 1);
+                headers.remove(i);
+            } else {
+                i += 2;
+            }
+        }
+        return first;
     }
 
     /** For a token function: whether the caller may invoke it; if not, answers 401 (with the challenge) or 403. */

@@ -1,12 +1,13 @@
 package dev.nest.gateway;
 
+import dev.nest.async.AsyncIngress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
  * The bytes of a client's request passed on as it came to another HTTP server (the admin server, another node's
  * gateway): same method, target, headers and body, with this hop's {@code host}, the body framed by
- * {@code content-length} and the hop-by-hop headers dropped. The parser has already taken out
+ * {@code content-length} and the hop-by-hop headers (and an async delivery's marker) dropped. The parser has already taken out
  * {@code content-length}, {@code transfer-encoding} and {@code expect}.
  */
 final class ProxiedRequest {
@@ -23,7 +24,8 @@ final class ProxiedRequest {
                 .append(port).append("\r\n");
         for (int i = 0; i < r.headers.size(); i += 2) {
             String n = r.headers.get(i);
-            if (!n.equalsIgnoreCase("host") && !n.equalsIgnoreCase("connection") && !n.equalsIgnoreCase("keep-alive")) {
+            if (!n.equalsIgnoreCase("host") && !n.equalsIgnoreCase("connection") && !n.equalsIgnoreCase("keep-alive")
+                    && !n.equalsIgnoreCase(AsyncIngress.DELIVERY)) {
                 sb.append(n).append(": ").append(r.headers.get(i + 1)).append("\r\n");
             }
         }

@@ -98,6 +98,11 @@ public final class NodeStore implements AutoCloseable {
         }
     }
 
+    /** The JDBC URL of this database, for modules that keep their own tables in it on their own connections. */
+    public String jdbcUrl() {
+        return url;
+    }
+
     /** Queues an invocation record; never blocks. */
     public void record(InvocationRecord r) {
         offer(r);

@@ -1,6 +1,8 @@
 package dev.nest.api;
 
 import dev.nest.artifact.ArtifactStore;
+import dev.nest.async.AsyncLedger;
+import dev.nest.async.H2EventQueue;
 import dev.nest.artifact.PackageLimits;
 import dev.nest.auth.Authorizer;
 import dev.nest.auth.InMemoryTokenStore;
@@ -51,6 +53,7 @@ final class AdminApiFixture implements AutoCloseable {
     final RuntimeRegistry runtimes;
     final Deployer deployer;
     final NodeStore store;
+    final H2EventQueue asyncQueue;
     final InMemoryTokenStore tokens = new InMemoryTokenStore(clock);
     final PeerCredential peer = PeerCredential.of("X-Nest-Cluster-Auth", "peer-v1", "peer-v1"::equals);
     final ClusterLoad load = new ClusterLoad("node-1", Map::of, () -> 0L);
@@ -73,8 +76,9 @@ final class AdminApiFixture implements AutoCloseable {
         deployer = new Deployer(registry, new ArtifactStore(dir.resolve("artifacts"), PackageLimits.DEFAULT), runtimes,
                 audit -> { }, clock);
         store = NodeStore.open(dir.resolve("store"), clock, Duration.ofDays(1), 4096);
+        asyncQueue = H2EventQueue.open(store.jdbcUrl(), clock);
         api = new AdminApi(registry, deployer, () -> List.copyOf(problems), node, store, cluster, runtimes, scaling, URL,
-                () -> "nest_up 1\n", load, woken::add, tokens, clock);
+                () -> "nest_up 1\n", load, woken::add, tokens, clock, AsyncLedger.of(asyncQueue, () -> { }));
     }
 
     /** Serves the API, with the error mapping, on a free loopback port. */
@@ -126,6 +130,7 @@ final class AdminApiFixture implements AutoCloseable {
         if (server != null) {
             server.stop();
         }
+        asyncQueue.close();
         store.close();
     }
 }

@@ -218,7 +218,7 @@ class NestConfigTest {
     static Stream<Arguments> unknownKeys() {
         return Stream.of(
                 Arguments.of("prot: 8080\n", "prot",
-                        "cluster, data-dir, functions-dir, node, runtimes-dir, server, sidecar, store"),
+                        "async, cluster, data-dir, functions-dir, node, runtimes-dir, server, sidecar, store"),
                 Arguments.of("server:\n  prot: 8080\n", "server.prot", "host, max-body, port, shutdown-grace"),
                 Arguments.of("node:\n  name: a\n", "node.name", "address, id, region, zone"),
                 Arguments.of("cluster:\n  zk: a\n", "cluster.zk",
@@ -234,6 +234,30 @@ class NestConfigTest {
     void unknownKeysAreRefusedListingTheAllowedOnes(String yaml, String key, String allowed) throws IOException {
         String m = refused(yaml).getMessage();
         assertTrue(m.contains("key '" + key + "' is unknown; allowed keys here are " + allowed), m);
+    }
+
+    @Test
+    void readsTheAsyncBlock() throws IOException {
+        NestConfig c = load("""
+                async:
+                  queue: h2
+                  max-payload: 256KiB
+                  concurrency: 8
+                  lease-time: 30m
+                  poll: 250ms
+                  retention: 3d
+                """);
+        assertEquals(new dev.nest.async.AsyncConfig("h2", 256 * 1024, 8, java.time.Duration.ofMinutes(30),
+                java.time.Duration.ofMillis(250), java.time.Duration.ofDays(3)), c.async());
+        assertEquals(dev.nest.async.AsyncConfig.DEFAULTS, NestConfig.defaults().async());
+    }
+
+    @Test
+    void anUnknownAsyncQueueNamesKeyValueAndTheAllowedOnes() throws IOException {
+        String m = refused("async:\n  queue: kafka\n").getMessage();
+        assertTrue(m.contains("key 'async.queue': value 'kafka' is not valid; allowed: h2"), m);
+        String bad = refused("async:\n  concurrency: 0\n  lease-time: 10s\n").getMessage();
+        assertTrue(bad.contains("'async.concurrency'") && bad.contains("'async.lease-time'"), bad);
     }
 
     @Test
