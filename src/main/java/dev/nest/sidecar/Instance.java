@@ -12,6 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Instance {
     private final String id;
     private final FunctionVersion version;
+    /** When this instance's start began, in the agent's time. */
+    final long startedNanos;
     private volatile InstanceState state = InstanceState.STARTING;
     private volatile Pod pod;
     private volatile HostClient client;
@@ -30,6 +32,7 @@ public final class Instance {
     Instance(String id, FunctionVersion version, long nowNanos) {
         this.id = id;
         this.version = version;
+        this.startedNanos = nowNanos;
         this.lastUsedNanos = nowNanos;
     }
 

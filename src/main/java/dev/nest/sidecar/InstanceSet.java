@@ -230,6 +230,16 @@ final class InstanceSet {
         return stateSinceNanos;
     }
 
+    /** Whether a ready instance began its start after {@code nanos} (strictly). */
+    synchronized boolean startedAfter(long nanos) {
+        for (Instance i : ready) {
+            if (i.startedNanos - nanos > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Ready instances. */
     synchronized int readyCount() {
         return ready.size();

@@ -13,15 +13,26 @@ import java.util.Optional;
  *       autoscaler sets a target; a version that is not live keeps none.</li>
  *   <li>Above that, an instance of the live version stops once idle for {@code scaling.keep-alive}; under a target
  *       at once, except within {@code scaling.keep-alive} of the version becoming live again (the scaler has not
- *       seen those instances yet, and a rollback should find them warm).</li>
+ *       seen those instances yet, and a rollback should find them warm), and except while the version has an
+ *       instance that started after the target was set ({@code unseen}: a request that came after the scaler's
+ *       decision started it, and the scaler, woken by that request, has not answered yet; a target of 0 set before
+ *       a function's first request would otherwise stop the instance that has just served it).</li>
  *   <li>An instance of a version that is no longer live stops once idle for {@code sidecar.previous-version-keep-alive}.</li>
  *   <li>Idle time counts from the instance's last request, and at the earliest from the version's last change
  *       between live and not live: an instance is not idle by choice while its version is not live.</li>
  * </ul>
  */
 record KeepAliveRule(Duration previousVersionKeepAlive) {
-    /** A version's situation; {@code Long.MIN_VALUE} as change time for a version live all along. */
-    record Situation(boolean live, long liveChangedNanos, ScalingSpec scaling, Optional<Integer> target) {
+    /**
+     * A version's situation; {@code Long.MIN_VALUE} as change time for a version live all along; {@code unseen} when
+     * one of its instances started after the target was last set.
+     */
+    record Situation(boolean live, long liveChangedNanos, ScalingSpec scaling, Optional<Integer> target,
+                     boolean unseen) {
+        /** A situation without instances the scaler has not seen. */
+        Situation(boolean live, long liveChangedNanos, ScalingSpec scaling, Optional<Integer> target) {
+            this(live, liveChangedNanos, scaling, target, false);
+        }
     }
 
     /**
@@ -48,6 +59,7 @@ record KeepAliveRule(Duration previousVersionKeepAlive) {
             return new Policy(min, fnKeepAlive, s.liveChangedNanos());
         }
         boolean justBack = s.liveChangedNanos() != Long.MIN_VALUE && nowNanos - s.liveChangedNanos() < fnKeepAlive;
-        return new Policy(Math.max(min, s.target().get()), justBack ? fnKeepAlive : 0, s.liveChangedNanos());
+        return new Policy(Math.max(min, s.target().get()), justBack || s.unseen() ? fnKeepAlive : 0,
+                s.liveChangedNanos());
     }
 }

@@ -34,6 +34,8 @@ final class Reconciler implements AutoCloseable {
     private final Duration stopGrace;
     private final LongSupplier nanoTime;
     private final Map<FunctionId, Integer> targets = new ConcurrentHashMap<>();
+    /** When each target was last set, in {@code nanoTime}'s terms: instances started later are unseen by it. */
+    private final Map<FunctionId, Long> targetSetAt = new ConcurrentHashMap<>();
     private final Ticker ticker = new Ticker("nest-agent-reconcile", Duration.ofSeconds(1), this::reconcile,
             e -> LOG.log(Level.WARNING, "reconcile failed", e));
     private volatile boolean closed;
@@ -65,12 +67,14 @@ final class Reconciler implements AutoCloseable {
         if (instances < 0) {
             throw new IllegalArgumentException("target of " + id + " must be >= 0, got " + instances);
         }
+        targetSetAt.put(id, nanoTime.getAsLong());
         targets.put(id, instances);
         wake();
     }
 
     void clearTarget(FunctionId id) {
         if (targets.remove(id) != null) {
+            targetSetAt.remove(id);
             wake();
         }
     }
@@ -84,19 +88,28 @@ final class Reconciler implements AutoCloseable {
         return rec.isPresent() && rec.get().live() == v.version();
     }
 
-    /** A request on {@code i} ended and no waiter took it: under a target, an idle instance above it stops now. */
+    /**
+     * A request on {@code i} ended and no waiter took it: under a target, an idle instance above it stops now, unless
+     * it started after the target was set (the scaler has not seen it; see {@link KeepAliveRule}).
+     */
     void afterRelease(InstanceSet set, Instance i) {
         if (targets.isEmpty()) {
             return;
         }
         FunctionVersion v = set.version();
         Integer target = targets.get(v.spec().id());
-        if (target == null || !isLive(v)) {
+        if (target == null || !isLive(v) || unseen(v.spec().id(), i.startedNanos)) {
             return;
         }
         if (set.removeIfIdleAbove(i, Math.max(v.spec().scaling().min(), target))) {
             pods.stopLater(i, stopGrace);
         }
+    }
+
+    /** Whether an instance that started at {@code startedNanos} started after {@code id}'s target was set. */
+    private boolean unseen(FunctionId id, long startedNanos) {
+        Long setAt = targetSetAt.get(id);
+        return setAt != null && startedNanos - setAt > 0;
     }
 
     /** One pass: minimums and targets, keep-alive expiry, deleted functions. */
@@ -128,8 +141,11 @@ final class Reconciler implements AutoCloseable {
         if (rec.isEmpty() || rec.get().version(v.version()).isEmpty()) {
             set.drainAll().forEach(i -> pods.stopLater(i, stopGrace));
         } else {
+            Optional<Integer> target = live ? target(v.spec().id()) : Optional.empty();
+            Long setAt = targetSetAt.get(v.spec().id());
+            boolean unseen = target.isPresent() && setAt != null && set.startedAfter(setAt);
             KeepAliveRule.Situation situation = new KeepAliveRule.Situation(live, set.liveChange(live, now),
-                    v.spec().scaling(), live ? target(v.spec().id()) : Optional.empty());
+                    v.spec().scaling(), target, unseen);
             KeepAliveRule.Policy policy = rule.policy(situation, now);
             set.expire(now, policy).forEach(i -> pods.stopLater(i, stopGrace));
             if (live) {

@@ -67,4 +67,29 @@ class KeepAliveRuleTest {
         assertEquals(decision, policy.expired(NOW - idle * S, NOW) ? "STOP" : "KEEP");
         assertEquals(keeps, policy.keep());
     }
+
+    /**
+     * Under a target, a version with an instance that started after the target was set ({@code unseen}: the scaler
+     * has not answered the request that started it) keeps its idle instances for the function's keep-alive.
+     *
+     * @param idle   seconds since the instance's last request ended
+     * @param target the scaler's target; -1: none
+     * @param unseen whether an instance started after the target was set
+     */
+    @ParameterizedTest(name = "[{index}] idle {0}s, target {1}, unseen {2}: {3}")
+    @CsvSource({
+            "0,   0, false, STOP",
+            "0,   0, true,  KEEP",
+            "599, 0, true,  KEEP",
+            "600, 0, true,  STOP",
+            "0,   2, true,  KEEP",
+            "0,   2, false, STOP",
+            "599, -1, true, KEEP",
+            "600, -1, true, STOP",
+    })
+    void anInstanceTheScalerHasNotSeenKeepsTheFunctionsKeepAlive(long idle, int target, boolean unseen, String decision) {
+        KeepAliveRule.Situation s = new KeepAliveRule.Situation(true, Long.MIN_VALUE,
+                new ScalingSpec(0, 10, Duration.ofMinutes(10)), target < 0 ? Optional.empty() : Optional.of(target), unseen);
+        assertEquals(decision, rule.policy(s, NOW).expired(NOW - idle * S, NOW) ? "STOP" : "KEEP");
+    }
 }

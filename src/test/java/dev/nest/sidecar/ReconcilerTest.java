@@ -151,6 +151,28 @@ class ReconcilerTest extends AgentTestBase {
     }
 
     @Test
+    void anInstanceStartedAfterTheTargetWasSetWaitsForTheScalersAnswer() {
+        FunctionVersion v = f.deployed(5);
+        agent.setTarget(v.spec().id(), 0); // the scaler's first round after the deploy: nobody called it yet
+        agent.reconcile();
+        f.nanos.advance(Duration.ofMillis(10));
+        Lease first = f.lease(v); // the first request starts an instance (and wakes the scaler)
+        first.release(); // it ends before the scaler has answered
+        assertEquals(InstanceState.READY, first.instance().state(), "the scaler has not seen this instance yet");
+        agent.reconcile();
+        assertEquals(1, f.load().ready(), "nor does reconciliation stop it at once");
+
+        agent.setTarget(v.spec().id(), 1); // the scaler answers
+        agent.reconcile();
+        assertEquals(1, f.load().ready());
+        assertEquals(1, f.driver.started.size(), "the instance that served the request is the one kept");
+
+        agent.setTarget(v.spec().id(), 0); // once the scaler has seen it, its target applies at once again
+        agent.reconcile();
+        assertEquals(0, f.load().ready());
+    }
+
+    @Test
     void aNegativeTargetIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> agent.setTarget(AgentFixture.FN, -1));
