@@ -90,7 +90,8 @@ final class Reconciler implements AutoCloseable {
 
     /**
      * A request on {@code i} ended and no waiter took it: under a target, an idle instance above it stops now, unless
-     * it started after the target was set (the scaler has not seen it; see {@link KeepAliveRule}).
+     * the target is 0 and the instance started after it was set (a request started it before the scaler's next round
+     * could count it; the scaler has not seen it yet, see {@link KeepAliveRule}).
      */
     void afterRelease(InstanceSet set, Instance i) {
         if (targets.isEmpty()) {
@@ -98,7 +99,7 @@ final class Reconciler implements AutoCloseable {
         }
         FunctionVersion v = set.version();
         Integer target = targets.get(v.spec().id());
-        if (target == null || !isLive(v) || unseen(v.spec().id(), i.startedNanos)) {
+        if (target == null || !isLive(v) || target == 0 && unseen(v.spec().id(), i.startedNanos)) {
             return;
         }
         if (set.removeIfIdleAbove(i, Math.max(v.spec().scaling().min(), target))) {
@@ -143,7 +144,7 @@ final class Reconciler implements AutoCloseable {
         } else {
             Optional<Integer> target = live ? target(v.spec().id()) : Optional.empty();
             Long setAt = targetSetAt.get(v.spec().id());
-            boolean unseen = target.isPresent() && setAt != null && set.startedAfter(setAt);
+            boolean unseen = target.isPresent() && target.get() == 0 && setAt != null && set.startedAfter(setAt);
             KeepAliveRule.Situation situation = new KeepAliveRule.Situation(live, set.liveChange(live, now),
                     v.spec().scaling(), target, unseen);
             KeepAliveRule.Policy policy = rule.policy(situation, now);
