@@ -89,6 +89,7 @@ public final class Gateway implements AutoCloseable {
     private final PeerRoutes routes;
     private final InvokeAuth auth;
     private final Optional<AsyncIngress> async;
+    private final TrustedProxies trustedProxies;
     private final Map<String, FunctionId> ids = new ConcurrentHashMap<>();
     private final ClientConnection.Dispatcher dispatcher = this::dispatch;
     private final List<EventLoop> loops = new ArrayList<>();
@@ -125,6 +126,16 @@ public final class Gateway implements AutoCloseable {
      */
     public Gateway(FunctionCatalog catalog, InstanceLeases leases, Consumer<InvocationRecord> records, long maxBody, Clock clock,
                    PeerRoutes routes, InvokeAuth auth, Optional<AsyncIngress> async) {
+        this(catalog, leases, records, maxBody, clock, routes, auth, async, TrustedProxies.NONE);
+    }
+
+    /**
+     * A gateway that believes the {@code X-Forwarded-*} and {@code Forwarded} headers of the clients in
+     * {@code trustedProxies} (config {@code gateway.trusted-proxies}); see {@link TrustedProxies}.
+     */
+    public Gateway(FunctionCatalog catalog, InstanceLeases leases, Consumer<InvocationRecord> records, long maxBody, Clock clock,
+                   PeerRoutes routes, InvokeAuth auth, Optional<AsyncIngress> async, TrustedProxies trustedProxies) {
+        this.trustedProxies = trustedProxies;
         this.auth = auth;
         this.async = async;
         this.routes = routes;
@@ -279,7 +290,7 @@ public final class Gateway implements AutoCloseable {
                 return;
             }
         }
-        Call call = new Call(c, version, invocationId, started, t0, path.rest(), leases, records);
+        Call call = new Call(c, version, invocationId, started, t0, path.rest(), leases, records, trustedProxies);
         List<PeerRoutes.Peer> peers = routes.peersFor(id, version.version());
         // a token function's delivery stays here: a peer would ask for the token, which the event does not keep
         if (!peers.isEmpty() && !forwarded(c.request)
