@@ -152,7 +152,7 @@ final class Call implements Upstream.Callback {
         tForward = System.nanoTime();
         // the whole execution timeout is ahead of the request, however long it waited for the instance
         long timeoutNanos = version.spec().timeout().toNanos();
-        long deadlineEpoch = started.toEpochMilli() + (tForward - t0) / 1_000_000 + version.spec().timeout().toMillis();
+        long deadlineEpoch = executionDeadlineEpochMillis(started, t0, tForward, version.spec().timeout());
         ByteBuffer[] req = l.instance().client().encodeInvocation(r.method, "/invoke/" + l.instance().id() + rest,
                 headers, invocationId, deadlineEpoch, r.body);
         c.upstream.exchange(l.instance().port(), req, r.method.equals("HEAD"), tForward + timeoutNanos + GRACE_NANOS, this);
@@ -204,6 +204,14 @@ final class Call implements Upstream.Callback {
             respondError(502, "instance failed", detail);
             record(502, detail, phases(tDone));
         }
+    }
+
+    /**
+     * The deadline the host gets: the whole {@code timeout} from the moment the request is sent ({@code tForward}),
+     * whatever time it spent waiting for the instance since it was dispatched ({@code t0}, wall time {@code started}).
+     */
+    static long executionDeadlineEpochMillis(Instant started, long t0, long tForward, java.time.Duration timeout) {
+        return started.toEpochMilli() + Math.max(0, tForward - t0) / 1_000_000 + timeout.toMillis();
     }
 
     /**

@@ -38,6 +38,8 @@ final class InstanceSet {
     private long windowStartNanos = Long.MIN_VALUE;
     private int releasesNow;
     private int releasesBefore;
+    /** Whether the previous window was observed (else the rate is over the current window alone). */
+    private boolean previousWindow;
     /** When the oldest start in progress was asked for, and how long the last start took ({@code -1}: none seen). */
     private long startAskedNanos = Long.MIN_VALUE;
     private long lastStartNanos = -1;
@@ -210,21 +212,25 @@ final class InstanceSet {
             releasesBefore = 0;
             releasesNow = 0;
             windowStartNanos = nowNanos;
+            previousWindow = true;
         } else if (elapsed >= RATE_WINDOW_NANOS) {
             releasesBefore = releasesNow;
             releasesNow = 0;
             windowStartNanos += RATE_WINDOW_NANOS;
+            previousWindow = true;
         }
     }
 
     /**
      * When a request refused now (queue full, or no instance within its wait) may be served: see
      * {@link #retryAfterSeconds(int, double, int, long, long)}, with this set's waiters, its release rate over the
-     * last 10 to 20 s, its starts in progress and the duration of its last start.
+     * last 10 to 20 s (since the first release while there is less), its starts in progress and the duration of
+     * its last start.
      */
     synchronized int retryAfterSeconds(long nowNanos) {
         rollWindow(nowNanos);
-        double windowSeconds = (RATE_WINDOW_NANOS + Math.max(0, nowNanos - windowStartNanos)) / 1e9;
+        long current = Math.max(0, nowNanos - windowStartNanos);
+        double windowSeconds = (previousWindow ? RATE_WINDOW_NANOS + current : Math.max(current, 1_000_000_000L)) / 1e9;
         double rate = (releasesBefore + releasesNow) / windowSeconds;
         long startNanos = lastStartNanos >= 0 ? lastStartNanos : DEFAULT_START_NANOS;
         long startedFor = startAskedNanos == Long.MIN_VALUE ? 0 : Math.max(0, nowNanos - startAskedNanos);
