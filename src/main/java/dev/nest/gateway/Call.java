@@ -55,6 +55,8 @@ final class Call implements Upstream.Callback {
     static final long GRACE_NANOS = 2_000_000_000L;
     /** The Retry-After when the leases give no estimate. */
     static final int DEFAULT_RETRY_AFTER = 1;
+    /** The Retry-After of a refused async request. */
+    static final int ASYNC_RETRY_AFTER = 5;
     private final InstanceLeases leases;
     private final TrustedProxies trusted;
     private final Consumer<InvocationRecord> records;
@@ -249,6 +251,19 @@ final class Call implements Upstream.Callback {
         }
         respond(r);
         record(r.status(), r.error() + ": " + r.detail(), Map.of("queue", (System.nanoTime() - t0) / 1e6));
+    }
+
+    /**
+     * Answers a refusal that comes from elsewhere than the instance leases (an async request the async queue could
+     * not take) in the shape of {@link ErrorResponse}; a 429 or 503 says to come back in
+     * {@link #ASYNC_RETRY_AFTER} seconds (the queue is unavailable or closing: there is no drain rate to go by).
+     */
+    static void respondRefusal(ClientConnection c, int status, String error, String detail) {
+        ErrorResponse e = new ErrorResponse(status, error, detail);
+        if (status == 429 || status == 503) {
+            e = e.withRetryAfter(ASYNC_RETRY_AFTER);
+        }
+        c.respond(e.status(), e.headers(), "application/json", e.body());
     }
 
     /** Answers with an error if the client still waits for it; records nothing. */

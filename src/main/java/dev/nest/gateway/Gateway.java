@@ -313,7 +313,7 @@ public final class Gateway implements AutoCloseable {
                         switch (a) {
                             case Acceptance.Accepted ok -> c.respond(202, List.of(), "application/json", ok.body(),
                                     "location", ok.location(), "x-nest-invocation-id", ok.id());
-                            case Acceptance.Rejected no -> c.respondError(no.status(), no.error(), no.detail(), null);
+                            case Acceptance.Rejected no -> Call.respondRefusal(c, no.status(), no.error(), no.detail());
                         }
                     }
                 }));
