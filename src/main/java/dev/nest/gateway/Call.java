@@ -58,7 +58,7 @@ final class Call implements Upstream.Callback {
     /** The Retry-After of a refused async request. */
     static final int ASYNC_RETRY_AFTER = 5;
     private final InstanceLeases leases;
-    private final TrustedProxies trusted;
+    final TrustedProxies trusted;
     private final Consumer<InvocationRecord> records;
     private final Instant started;
     private final long t0;

@@ -45,7 +45,9 @@ final class PeerCall implements Upstream.Callback {
             return;
         }
         HttpRequestParser r = call.c.request;
-        call.c.upstream.exchange(address, ProxiedRequest.encode(r, peer.host(), peer.port(), PeerRoutes.FORWARDED_BY, routes.self()),
+        // the function on the peer sees the client's Host and address (the peer believes them if it trusts this node)
+        List<String> headers = ForwardedHeaders.apply(r.headers, call.c.remoteAddress(), call.trusted);
+        call.c.upstream.exchange(address, ProxiedRequest.encode(r, headers, null, PeerRoutes.FORWARDED_BY, routes.self()),
                 r.method.equals("HEAD"), call.peerDeadline() + HOP_NANOS, this);
     }
 

@@ -539,6 +539,8 @@ class GatewayTest {
                 assertEquals("/fn/echo/x?y=1", sent.target());
                 assertEquals("node-a", sent.headers().get(PeerRoutes.FORWARDED_BY));
                 assertEquals("data", sent.bodyText());
+                assertEquals("gateway", sent.headers().get("host"), "the client's Host goes on to the peer");
+                assertEquals("127.0.0.1", sent.headers().get("x-forwarded-for"));
             }
         }
         assertEquals(0, leases.acquired.get());
