@@ -43,9 +43,12 @@ import java.util.logging.Logger;
  * catalog; take a lease from {@link InstanceLeases} (at once when an instance is free; otherwise wait, up to the
  * function's queue timeout and deadline); send {@code /invoke/{instance}{rest}?{query}} with the caller's
  * headers and body; copy the answer back with {@code x-nest-invocation-id}; release the lease; hand the
- * invocation record to the records consumer (on the loop thread: it must not block). At the function's
- * {@code timeout} the caller gets 504 and the instance is recycled; an instance that fails mid-request gives 502
- * and is replaced (see {@code Call}). Errors have the JSON shape of {@link dev.nest.common.ErrorResponse}.
+ * invocation record to the records consumer (on the loop thread: it must not block). The execution
+ * {@code timeout} starts when the request reaches the instance; a host that has not answered a grace after it gives
+ * 504 and its instance is recycled; an instance that fails mid-request gives 502 and is replaced, and the request
+ * goes to another instance only if none of it was sent or its method is idempotent (see {@code Call}). Errors have
+ * the JSON shape of {@link dev.nest.common.ErrorResponse}; a 429 or 503 carries {@code Retry-After}. The function
+ * sees the client's {@code Host} and {@code X-Forwarded-*}/{@code Forwarded} ({@link TrustedProxies}).
  *
  * <p>A function whose spec says {@code auth: token} is invoked only for a caller that {@link InvokeAuth} lets
  * through (the {@code Authorization} header): 401 with {@code WWW-Authenticate: Bearer realm="nest"}, or 403,
