@@ -33,7 +33,8 @@ public final class Errors {
 
     /** A server error's detail without this server's file paths (they are in the log). */
     private static ErrorResponse withoutServerPaths(ErrorResponse e) {
-        return e.status() < 500 ? e : new ErrorResponse(e.status(), e.error(), ServerPaths.scrub(e.detail()), e.invocationId());
+        return e.status() < 500 ? e : new ErrorResponse(e.status(), e.error(), ServerPaths.scrub(e.detail()), e.invocationId(),
+                e.retryAfterSeconds());
     }
 
     public static void send(ServerResponse res, int status, String error, String detail) {
@@ -43,6 +44,7 @@ public final class Errors {
     public static void send(ServerResponse res, ErrorResponse e) {
         res.status(Status.create(e.status()));
         res.headers().set(HeaderNames.CONTENT_TYPE, "application/json");
+        e.retryAfterSeconds().ifPresent(s -> res.headers().set(HeaderNames.RETRY_AFTER, Integer.toString(s)));
         res.send(e.body());
     }
 

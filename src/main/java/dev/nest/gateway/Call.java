@@ -1,5 +1,6 @@
 package dev.nest.gateway;
 
+import dev.nest.common.ErrorResponse;
 import dev.nest.common.Json;
 import dev.nest.common.NestException;
 import dev.nest.function.FunctionVersion;
@@ -25,11 +26,20 @@ import java.util.function.Consumer;
  * without blocking it until the lease arrives or the wait ends), sends the request to the instance's runtime
  * host, copies the answer back with {@code x-nest-invocation-id}, gives the lease back and records the invocation.
  *
- * <p>Failures: an error from the leases (429, 503, a failed start) is answered as it is; no answer by the
- * function's timeout is a 504 and the instance is recycled; an instance that fails mid-request is a 502 and is
- * recycled; an instance that refused the connection (nothing was sent) is recycled and the call takes another
- * lease, once. A client that went away (or sent its next request) gets nothing, but the lease is still given
- * back and the invocation recorded.
+ * <p>Deadlines: the wait for an instance is bounded by the function's {@code queue.timeout} alone; the execution
+ * {@code timeout} starts when the request is sent to the instance, so a request always reaches an instance with its
+ * whole timeout ahead of it (the deadline passed to the host in {@code x-nest-deadline}). The host ends an invocation
+ * at that deadline itself (it answers 504, which is passed on and keeps the instance); only when the host has not
+ * answered {@link #GRACE_NANOS} after the deadline does the gateway answer 504 and recycle the instance.
+ *
+ * <p>Failures: an error from the leases is answered as it is, a 429 or 503 with {@code Retry-After} (the leases'
+ * estimate, the same as {@code retryAfterSeconds} in the body). The request goes to another instance, once, only
+ * when none of it reached the host (connection refused, {@link Upstream.NothingSent}), or when its method is
+ * idempotent (GET, HEAD, OPTIONS, PUT, DELETE); otherwise an instance that fails mid-request is a 502 with the
+ * invocation id, never a replay of work that may have started. A failed instance is recycled. A client that went
+ * away (or sent its next request) gets nothing, but the lease is still given back and the invocation recorded.
+ *
+ * <p>The function sees the client's {@code Host} and the forwarding headers of {@link ForwardedHeaders}.
  *
  * <p>Threads: the loop thread of its connection only; the leases' futures resume here through
  * {@link EventLoop#execute}.
@@ -39,13 +49,21 @@ final class Call implements Upstream.Callback {
     final long generation;
     final FunctionVersion version;
     final String invocationId;
-    final long deadline;
+    /** When the wait for an instance ends ({@code queue.timeout} after dispatch), {@code System.nanoTime}. */
+    final long waitDeadline;
+    /** How long the host may take past the deadline to answer 504 itself before its instance is recycled. */
+    static final long GRACE_NANOS = 2_000_000_000L;
+    /** The Retry-After when the leases give no estimate. */
+    static final int DEFAULT_RETRY_AFTER = 1;
+    /** The Retry-After of a refused async request. */
+    static final int ASYNC_RETRY_AFTER = 5;
     private final InstanceLeases leases;
+    final TrustedProxies trusted;
     private final Consumer<InvocationRecord> records;
     private final Instant started;
     private final long t0;
-    private final long deadlineEpoch;
     private final String rest;
+    private Pending pending;
     private Lease lease;
     private long tForward;
     private boolean finished;
@@ -57,17 +75,27 @@ final class Call implements Upstream.Callback {
      */
     Call(ClientConnection c, FunctionVersion version, String invocationId, Instant started, long t0, String rest,
          InstanceLeases leases, Consumer<InvocationRecord> records) {
+        this(c, version, invocationId, started, t0, rest, leases, records, TrustedProxies.NONE);
+    }
+
+    Call(ClientConnection c, FunctionVersion version, String invocationId, Instant started, long t0, String rest,
+         InstanceLeases leases, Consumer<InvocationRecord> records, TrustedProxies trusted) {
+        this.trusted = trusted;
         this.c = c;
         this.generation = c.generation;
         this.version = version;
         this.invocationId = invocationId;
         this.started = started;
         this.t0 = t0;
-        this.deadline = t0 + version.spec().timeout().toNanos();
-        this.deadlineEpoch = started.toEpochMilli() + version.spec().timeout().toMillis();
+        this.waitDeadline = t0 + version.spec().queue().timeout().toNanos();
         this.rest = rest;
         this.leases = leases;
         this.records = records;
+    }
+
+    /** The latest a peer gateway may answer: the whole wait and the whole execution timeout, from dispatch. */
+    long peerDeadline() {
+        return waitDeadline + version.spec().timeout().toNanos() + GRACE_NANOS;
     }
 
     /** Whether the client still waits for this call's answer. */
@@ -84,11 +112,12 @@ final class Call implements Upstream.Callback {
     void acquireAndForward() {
         Pending pending;
         try {
-            pending = leases.acquireAsync(version, deadline);
+            pending = leases.acquireAsync(version, waitDeadline);
         } catch (NestException e) {
-            fail(e.status(), e.error(), e.detail());
+            fail(e);
             return;
         }
+        this.pending = pending;
         Optional<Lease> now = pending.now();
         if (now.isPresent()) {
             forward(now.get());
@@ -96,14 +125,14 @@ final class Call implements Upstream.Callback {
         }
         EventLoop.Timer timer = c.loop.schedule(pending.waitUntilNanos() - System.nanoTime(), () -> {
             Optional<InvokeException> err = leases.cancel(pending);
-            err.ifPresent(e -> fail(e.status(), e.error(), e.detail()));
+            err.ifPresent(this::fail);
         });
         pending.later().whenComplete((l, error) -> c.loop.execute(() -> {
             timer.cancel();
             if (error != null) {
                 Throwable cause = error instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : error;
                 if (cause instanceof NestException ne) {
-                    fail(ne.status(), ne.error(), ne.detail());
+                    fail(ne);
                 } else {
                     fail(502, "instance start failed", String.valueOf(cause.getMessage()));
                 }
@@ -121,10 +150,14 @@ final class Call implements Upstream.Callback {
         // a token function never sees its callers' Nest tokens
         List<String> headers = version.spec().auth() == InvocationAuth.TOKEN ? Gateway.withoutAuthorization(r.headers)
                 : r.headers;
+        headers = ForwardedHeaders.apply(headers, c.remoteAddress(), trusted);
+        tForward = System.nanoTime();
+        // the whole execution timeout is ahead of the request, however long it waited for the instance
+        long timeoutNanos = version.spec().timeout().toNanos();
+        long deadlineEpoch = executionDeadlineEpochMillis(started, t0, tForward, version.spec().timeout());
         ByteBuffer[] req = l.instance().client().encodeInvocation(r.method, "/invoke/" + l.instance().id() + rest,
                 headers, invocationId, deadlineEpoch, r.body);
-        tForward = System.nanoTime();
-        c.upstream.exchange(l.instance().port(), req, r.method.equals("HEAD"), deadline, this);
+        c.upstream.exchange(l.instance().port(), req, r.method.equals("HEAD"), tForward + timeoutNanos + GRACE_NANOS, this);
     }
 
     @Override
@@ -151,10 +184,10 @@ final class Call implements Upstream.Callback {
     public void failed(IOException e, boolean timedOut) {
         long tDone = System.nanoTime();
         c.upstream.forget(lease.instance().port());
-        if (!timedOut && e instanceof ConnectException && !retried && tDone < deadline) {
-            // nothing reached the instance (it died before its exit was noticed): another one may serve it
+        if (!timedOut && !retried && answerable() && mayRetry(e, c.request.method)) {
+            // nothing reached the instance (it died before its exit was noticed), or the request may be repeated
             retried = true;
-            lease.recycle("instance refused the connection for invocation " + invocationId);
+            lease.recycle("instance failed invocation " + invocationId + " (" + e.getMessage() + ")");
             lease = null;
             acquireAndForward();
             return;
@@ -162,31 +195,86 @@ final class Call implements Upstream.Callback {
         if (timedOut) {
             lease.recycle("invocation " + invocationId + " exceeded the timeout of " + version.spec().timeout().toMillis() + " ms");
             String detail = "function " + version.spec().id() + " did not answer within its timeout of "
-                    + version.spec().timeout().toMillis() + " ms; the instance was recycled";
+                    + version.spec().timeout().toMillis() + " ms (and its host did not end it); the instance was recycled";
             respondError(504, "function timed out", detail);
             record(504, "timeout: " + detail, phases(tDone));
         } else {
             lease.recycle("invocation " + invocationId + " failed: " + e.getMessage());
-            String detail = "the instance of " + version.spec().id() + " failed during the invocation (" + e.getMessage()
-                    + "); it was replaced, retry the request";
+            String detail = "the instance of " + version.spec().id() + " failed during invocation " + invocationId
+                    + " (" + e.getMessage() + "); it was replaced. The request was not repeated because it may have "
+                    + "run in part: retry it if that is safe";
             respondError(502, "instance failed", detail);
             record(502, detail, phases(tDone));
         }
     }
 
+    /**
+     * The deadline the host gets: the whole {@code timeout} from the moment the request is sent ({@code tForward}),
+     * whatever time it spent waiting for the instance since it was dispatched ({@code t0}, wall time {@code started}).
+     */
+    static long executionDeadlineEpochMillis(Instant started, long t0, long tForward, java.time.Duration timeout) {
+        return started.toEpochMilli() + Math.max(0, tForward - t0) / 1_000_000 + timeout.toMillis();
+    }
+
+    /**
+     * Whether a request that failed on an instance may go to another: when none of it reached the host, or when
+     * its method is idempotent (a pure decision, tested with a table).
+     */
+    static boolean mayRetry(IOException failure, String method) {
+        if (failure instanceof ConnectException || failure instanceof Upstream.NothingSent) {
+            return true;
+        }
+        return switch (method) {
+            case "GET", "HEAD", "OPTIONS", "PUT", "DELETE" -> true;
+            default -> false;
+        };
+    }
+
+    /** Answers with the leases' error before any instance served the call (with its retry estimate), and records it. */
+    private void fail(NestException e) {
+        ErrorResponse r = ErrorResponse.of(e);
+        if ((r.status() == 429 || r.status() == 503) && r.retryAfterSeconds().isEmpty()) {
+            Pending p = pending;
+            r = r.withRetryAfter(p == null ? DEFAULT_RETRY_AFTER : p.retryAfterSeconds(System.nanoTime(), DEFAULT_RETRY_AFTER));
+        }
+        fail(r);
+    }
+
     /** Answers with an error before any instance served the call, and records it. */
     void fail(int status, String error, String detail) {
+        fail(new ErrorResponse(status, error, detail));
+    }
+
+    private void fail(ErrorResponse r) {
         if (finished) {
             return;
         }
-        respondError(status, error, detail);
-        record(status, error + ": " + detail, Map.of("queue", (System.nanoTime() - t0) / 1e6));
+        respond(r);
+        record(r.status(), r.error() + ": " + r.detail(), Map.of("queue", (System.nanoTime() - t0) / 1e6));
+    }
+
+    /**
+     * Answers a refusal that comes from elsewhere than the instance leases (an async request the async queue could
+     * not take) in the shape of {@link ErrorResponse}; a 429 or 503 says to come back in
+     * {@link #ASYNC_RETRY_AFTER} seconds (the queue is unavailable or closing: there is no drain rate to go by).
+     */
+    static void respondRefusal(ClientConnection c, int status, String error, String detail) {
+        ErrorResponse e = new ErrorResponse(status, error, detail);
+        if (status == 429 || status == 503) {
+            e = e.withRetryAfter(ASYNC_RETRY_AFTER);
+        }
+        c.respond(e.status(), e.headers(), "application/json", e.body());
     }
 
     /** Answers with an error if the client still waits for it; records nothing. */
     void respondError(int status, String error, String detail) {
+        respond(new ErrorResponse(status, error, detail));
+    }
+
+    private void respond(ErrorResponse r) {
         if (answerable()) {
-            c.respondError(status, error, detail, invocationId);
+            ErrorResponse e = r.withInvocation(invocationId);
+            c.respond(e.status(), e.headers(), "application/json", e.body(), "x-nest-invocation-id", invocationId);
         }
     }
 

@@ -129,6 +129,16 @@ final class ClientConnection implements EventLoop.IoHandler {
         respondError(status, error, detail, null);
     }
 
+    /** The client's address (the loopback address when it cannot be read). */
+    java.net.InetAddress remoteAddress() {
+        try {
+            return ch.getRemoteAddress() instanceof java.net.InetSocketAddress a ? a.getAddress()
+                    : java.net.InetAddress.getLoopbackAddress();
+        } catch (IOException e) {
+            return java.net.InetAddress.getLoopbackAddress();
+        }
+    }
+
     /** Writes a response; {@code headers} alternates names and values. Loop thread only. */
     void respond(int status, List<String> headers, String contentType, byte[] body, String... extra) {
         if (closed) {

@@ -43,9 +43,12 @@ import java.util.logging.Logger;
  * catalog; take a lease from {@link InstanceLeases} (at once when an instance is free; otherwise wait, up to the
  * function's queue timeout and deadline); send {@code /invoke/{instance}{rest}?{query}} with the caller's
  * headers and body; copy the answer back with {@code x-nest-invocation-id}; release the lease; hand the
- * invocation record to the records consumer (on the loop thread: it must not block). At the function's
- * {@code timeout} the caller gets 504 and the instance is recycled; an instance that fails mid-request gives 502
- * and is replaced (see {@code Call}). Errors have the JSON shape of {@link dev.nest.common.ErrorResponse}.
+ * invocation record to the records consumer (on the loop thread: it must not block). The execution
+ * {@code timeout} starts when the request reaches the instance; a host that has not answered a grace after it gives
+ * 504 and its instance is recycled; an instance that fails mid-request gives 502 and is replaced, and the request
+ * goes to another instance only if none of it was sent or its method is idempotent (see {@code Call}). Errors have
+ * the JSON shape of {@link dev.nest.common.ErrorResponse}; a 429 or 503 carries {@code Retry-After}. The function
+ * sees the client's {@code Host} and {@code X-Forwarded-*}/{@code Forwarded} ({@link TrustedProxies}).
  *
  * <p>A function whose spec says {@code auth: token} is invoked only for a caller that {@link InvokeAuth} lets
  * through (the {@code Authorization} header): 401 with {@code WWW-Authenticate: Bearer realm="nest"}, or 403,
@@ -89,6 +92,7 @@ public final class Gateway implements AutoCloseable {
     private final PeerRoutes routes;
     private final InvokeAuth auth;
     private final Optional<AsyncIngress> async;
+    private final TrustedProxies trustedProxies;
     private final Map<String, FunctionId> ids = new ConcurrentHashMap<>();
     private final ClientConnection.Dispatcher dispatcher = this::dispatch;
     private final List<EventLoop> loops = new ArrayList<>();
@@ -125,6 +129,16 @@ public final class Gateway implements AutoCloseable {
      */
     public Gateway(FunctionCatalog catalog, InstanceLeases leases, Consumer<InvocationRecord> records, long maxBody, Clock clock,
                    PeerRoutes routes, InvokeAuth auth, Optional<AsyncIngress> async) {
+        this(catalog, leases, records, maxBody, clock, routes, auth, async, TrustedProxies.NONE);
+    }
+
+    /**
+     * A gateway that believes the {@code X-Forwarded-*} and {@code Forwarded} headers of the clients in
+     * {@code trustedProxies} (config {@code gateway.trusted-proxies}); see {@link TrustedProxies}.
+     */
+    public Gateway(FunctionCatalog catalog, InstanceLeases leases, Consumer<InvocationRecord> records, long maxBody, Clock clock,
+                   PeerRoutes routes, InvokeAuth auth, Optional<AsyncIngress> async, TrustedProxies trustedProxies) {
+        this.trustedProxies = trustedProxies;
         this.auth = auth;
         this.async = async;
         this.routes = routes;
@@ -279,7 +293,7 @@ public final class Gateway implements AutoCloseable {
                 return;
             }
         }
-        Call call = new Call(c, version, invocationId, started, t0, path.rest(), leases, records);
+        Call call = new Call(c, version, invocationId, started, t0, path.rest(), leases, records, trustedProxies);
         List<PeerRoutes.Peer> peers = routes.peersFor(id, version.version());
         // a token function's delivery stays here: a peer would ask for the token, which the event does not keep
         if (!peers.isEmpty() && !forwarded(c.request)
@@ -302,7 +316,7 @@ public final class Gateway implements AutoCloseable {
                         switch (a) {
                             case Acceptance.Accepted ok -> c.respond(202, List.of(), "application/json", ok.body(),
                                     "location", ok.location(), "x-nest-invocation-id", ok.id());
-                            case Acceptance.Rejected no -> c.respondError(no.status(), no.error(), no.detail(), null);
+                            case Acceptance.Rejected no -> Call.respondRefusal(c, no.status(), no.error(), no.detail());
                         }
                     }
                 }));

@@ -10,7 +10,7 @@ import java.util.List;
  * {@link PeerRoutes#FORWARDED_BY}, so it is never forwarded twice). A peer that refuses the connection got
  * nothing: it is reported {@link PeerRoutes#unreachable} and the next peer is tried, then this node (a cold
  * start here). Failures after the request was sent are answered with 502 (504 when the peer did not answer in
- * the function's timeout), as for a local instance, because the function may have run. The peer records the
+ * the function's timeout), as for a local instance, because the function may have run; they are never sent again. The peer records the
  * invocation; this node does not record it a second time. Loop thread only.
  */
 final class PeerCall implements Upstream.Callback {
@@ -33,7 +33,7 @@ final class PeerCall implements Upstream.Callback {
     /** Sends the call to the next peer, or serves it here when none is left or its deadline passed. */
     void next() {
         index++;
-        if (index >= peers.size() || System.nanoTime() >= call.deadline) {
+        if (index >= peers.size() || System.nanoTime() >= call.waitDeadline) {
             call.acquireAndForward();
             return;
         }
@@ -45,8 +45,10 @@ final class PeerCall implements Upstream.Callback {
             return;
         }
         HttpRequestParser r = call.c.request;
-        call.c.upstream.exchange(address, ProxiedRequest.encode(r, peer.host(), peer.port(), PeerRoutes.FORWARDED_BY, routes.self()),
-                r.method.equals("HEAD"), call.deadline + HOP_NANOS, this);
+        // the function on the peer sees the client's Host and address (the peer believes them if it trusts this node)
+        List<String> headers = ForwardedHeaders.apply(r.headers, call.c.remoteAddress(), call.trusted);
+        call.c.upstream.exchange(address, ProxiedRequest.encode(r, headers, null, PeerRoutes.FORWARDED_BY, routes.self()),
+                r.method.equals("HEAD"), call.peerDeadline() + HOP_NANOS, this);
     }
 
     @Override
@@ -79,7 +81,7 @@ final class PeerCall implements Upstream.Callback {
     @Override
     public void failed(IOException e, boolean timedOut) {
         call.c.upstream.forget(address);
-        if (!timedOut && e instanceof ConnectException) {
+        if (!timedOut && (e instanceof ConnectException || e instanceof Upstream.NothingSent)) {
             // nothing was sent: the peer is gone or not listening
             routes.unreachable(peer);
             next();

@@ -15,8 +15,12 @@ import java.util.Map;
  * Keep-alive connections from one event loop to upstream servers (runtime hosts, the admin server, other
  * nodes' gateways), and the exchange of one request on one of them. Loop thread only.
  *
- * <p>An exchange on a pooled connection that the peer closed while idle (EOF before any response byte) is
- * retried once on a new connection; every other failure is reported to the caller.
+ * <p>No request is ever sent twice: a pooled connection is checked before it is used (a peer that closed it
+ * while idle is seen as end-of-stream, and the connection is dropped for another or a new one), and a request
+ * whose write fails before any byte left is sent on a new connection, once. Once a byte of the request was
+ * written, every failure is reported to the caller, which alone knows whether the request may be repeated. A
+ * failure before any byte of the request was written is reported as {@link NothingSent} (or the
+ * {@link java.net.ConnectException} of a refused connection), so that the caller knows the peer saw nothing.
  */
 final class Upstream {
     /** The outcome of one exchange. */
@@ -75,9 +79,10 @@ final class Upstream {
         }
         Conn c;
         while ((c = q.pollLast()) != null) {
-            if (c.ch.isOpen()) {
+            if (c.ch.isOpen() && c.stillOpen()) {
                 return c;
             }
+            c.close();
         }
         return null;
     }
@@ -117,6 +122,8 @@ final class Upstream {
         EventLoop.Timer timer;
         boolean reused;
         boolean busy;
+        /** Bytes of the current request written so far. */
+        long written;
         ByteBuffer[] retryRequest;
         boolean retryHead;
         long retryDeadline;
@@ -136,10 +143,20 @@ final class Upstream {
             }
         }
 
+        /** An idle connection the peer has not closed: a non-blocking read sees neither end-of-stream nor data. */
+        boolean stillOpen() {
+            try {
+                return ch.read(ByteBuffer.allocate(1)) == 0;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
         void start(ByteBuffer[] request, boolean head, long deadlineNanos, Callback callback, boolean wasReused) {
             this.cb = callback;
             this.reused = wasReused;
             this.busy = true;
+            this.written = 0;
             this.out = request;
             this.retryRequest = request;
             this.retryHead = head;
@@ -162,7 +179,11 @@ final class Upstream {
                 try {
                     write();
                 } catch (IOException e) {
-                    fail(e, false);
+                    if (reused && written == 0) {
+                        retry(); // the pooled connection broke before any byte of this request left
+                    } else {
+                        fail(e, false);
+                    }
                 }
             }
         }
@@ -184,7 +205,7 @@ final class Upstream {
         }
 
         private void write() throws IOException {
-            ch.write(out);
+            written += ch.write(out);
             if (out[out.length - 1].hasRemaining()) {
                 key.interestOps(SelectionKey.OP_WRITE);
             } else {
@@ -200,7 +221,7 @@ final class Upstream {
                         close();
                         return;
                     }
-                    if (!parser.started() && in.position() == 0 && reused) {
+                    if (written == 0 && reused) {
                         retry();
                         return;
                     }
@@ -282,7 +303,8 @@ final class Upstream {
             cb = null;
             busy = false;
             if (c != null) {
-                c.failed(e, timedOut);
+                boolean nothingSent = written == 0 && !timedOut && !(e instanceof java.net.ConnectException);
+                c.failed(nothingSent ? new NothingSent(e) : e, timedOut);
             }
         }
 
@@ -298,6 +320,13 @@ final class Upstream {
             } catch (IOException ignored) {
                 // closing
             }
+        }
+    }
+
+    /** The exchange failed before any byte of the request was written: the upstream saw nothing of it. */
+    static final class NothingSent extends IOException {
+        NothingSent(IOException cause) {
+            super("nothing was sent: " + cause.getMessage(), cause);
         }
     }
 

@@ -168,12 +168,21 @@ public final class HostClient implements AutoCloseable {
     /**
      * The bytes of one invocation request (head and body) for a caller that does its own I/O, such as the
      * gateway's event loop. {@code headers} alternates names and values; hop-by-hop and {@code X-Nest-*}
-     * headers are dropped, the secret, invocation id and deadline are added.
+     * headers are dropped, the secret, invocation id and deadline are added. A {@code Host} among {@code headers}
+     * (the client's) is passed on; without one, the host's own address is sent.
      */
     public java.nio.ByteBuffer[] encodeInvocation(String method, String target, List<String> headers,
                                                   String invocationId, long deadlineEpochMillis, byte[] body) {
         Encoder e = new Encoder();
-        e.head(method, target, hostHeader, secretHeader, sink -> {
+        // the function sees the client's Host, not the pod's address
+        byte[] host = hostHeader;
+        for (int i = 0; i < headers.size(); i += 2) {
+            if (headers.get(i).equalsIgnoreCase("host")) {
+                host = ("Host: " + headers.get(i + 1) + "\r\n").getBytes(StandardCharsets.UTF_8);
+                break;
+            }
+        }
+        e.head(method, target, host, secretHeader, sink -> {
             for (int i = 0; i < headers.size(); i += 2) {
                 sink.header(headers.get(i), headers.get(i + 1));
             }

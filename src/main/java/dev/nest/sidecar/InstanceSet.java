@@ -1,5 +1,6 @@
 package dev.nest.sidecar;
 
+import dev.nest.common.ErrorResponse;
 import dev.nest.function.FunctionVersion;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -33,6 +34,20 @@ final class InstanceSet {
     private long served;
     private boolean lastSeenLive = true;
     private long stateSinceNanos = Long.MIN_VALUE;
+    /** Releases counted in the current and the previous {@link #RATE_WINDOW_NANOS} window (the drain rate). */
+    private long windowStartNanos = Long.MIN_VALUE;
+    private int releasesNow;
+    private int releasesBefore;
+    /** Whether the previous window was observed (else the rate is over the current window alone). */
+    private boolean previousWindow;
+    /** When the oldest start in progress was asked for, and how long the last start took ({@code -1}: none seen). */
+    private long startAskedNanos = Long.MIN_VALUE;
+    private long lastStartNanos = -1;
+
+    /** The window over which the release rate is measured. */
+    static final long RATE_WINDOW_NANOS = 10_000_000_000L;
+    /** The start time assumed before one was seen. */
+    static final long DEFAULT_START_NANOS = 2_000_000_000L;
 
     /** A request waiting for an instance. */
     static final class Waiter {
@@ -76,7 +91,7 @@ final class InstanceSet {
         Waiter w = new Waiter(nowNanos);
         waiters.add(w);
         int starts = startsNeeded();
-        starting += starts;
+        startsAsked(starts, nowNanos);
         return new Grant(null, w, starts, false);
     }
 
@@ -104,6 +119,13 @@ final class InstanceSet {
         return Math.max(0, Math.min(wanted, room));
     }
 
+    private void startsAsked(int n, long nowNanos) {
+        if (n > 0 && starting == 0) {
+            startAskedNanos = nowNanos;
+        }
+        starting += n;
+    }
+
     /** Starts that were asked for but could not be made (node at capacity). */
     synchronized void startsAborted(int n) {
         starting -= n;
@@ -119,6 +141,10 @@ final class InstanceSet {
     /** A started instance is ready: it serves the oldest waiters first. */
     synchronized List<Handoff> ready(Instance instance, long nowNanos) {
         starting--;
+        if (startAskedNanos != Long.MIN_VALUE) {
+            lastStartNanos = Math.max(0, nowNanos - startAskedNanos);
+            startAskedNanos = starting > 0 ? nowNanos : Long.MIN_VALUE;
+        }
         ready.add(instance);
         instance.lastUsedNanos = nowNanos;
         List<Handoff> out = new ArrayList<>();
@@ -148,6 +174,7 @@ final class InstanceSet {
         instance.inFlight--;
         instance.served++;
         served++;
+        countRelease(nowNanos);
         instance.lastUsedNanos = nowNanos;
         if (instance.state() == InstanceState.READY && ready.contains(instance) && !waiters.isEmpty()) {
             instance.inFlight++;
@@ -169,6 +196,67 @@ final class InstanceSet {
         int starts = startsNeeded();
         starting += starts;
         return starts;
+    }
+
+    private void countRelease(long nowNanos) {
+        rollWindow(nowNanos);
+        releasesNow++;
+    }
+
+    private void rollWindow(long nowNanos) {
+        if (windowStartNanos == Long.MIN_VALUE) {
+            windowStartNanos = nowNanos;
+        }
+        long elapsed = nowNanos - windowStartNanos;
+        if (elapsed >= 2 * RATE_WINDOW_NANOS) {
+            releasesBefore = 0;
+            releasesNow = 0;
+            windowStartNanos = nowNanos;
+            previousWindow = true;
+        } else if (elapsed >= RATE_WINDOW_NANOS) {
+            releasesBefore = releasesNow;
+            releasesNow = 0;
+            windowStartNanos += RATE_WINDOW_NANOS;
+            previousWindow = true;
+        }
+    }
+
+    /**
+     * When a request refused now (queue full, or no instance within its wait) may be served: see
+     * {@link #retryAfterSeconds(int, double, int, long, long)}, with this set's waiters, its release rate over the
+     * last 10 to 20 s (since the first release while there is less), its starts in progress and the duration of
+     * its last start.
+     */
+    synchronized int retryAfterSeconds(long nowNanos) {
+        rollWindow(nowNanos);
+        long current = Math.max(0, nowNanos - windowStartNanos);
+        double windowSeconds = (previousWindow ? RATE_WINDOW_NANOS + current : Math.max(current, 1_000_000_000L)) / 1e9;
+        double rate = (releasesBefore + releasesNow) / windowSeconds;
+        long startNanos = lastStartNanos >= 0 ? lastStartNanos : DEFAULT_START_NANOS;
+        long startedFor = startAskedNanos == Long.MIN_VALUE ? 0 : Math.max(0, nowNanos - startAskedNanos);
+        return retryAfterSeconds(waiters.size(), rate, starting, Math.max(0, startNanos - startedFor),
+                version.spec().queue().timeout().toNanos());
+    }
+
+    /**
+     * The retry estimate, a pure function: the client would be behind {@code waiting} requests. With a drain rate
+     * (releases per second) it takes {@code (waiting + 1) / rate} seconds to reach the head of the queue; an instance
+     * that is starting frees room in {@code startLeftNanos}; the sooner of the two counts. With neither, the queue
+     * timeout (the longest a waiter waits before room is made or it gives up). Rounded up, bounded to 1..60 s.
+     */
+    static int retryAfterSeconds(int waiting, double releasesPerSecond, int starting, long startLeftNanos,
+                                 long queueTimeoutNanos) {
+        double best = Double.MAX_VALUE;
+        if (releasesPerSecond > 0) {
+            best = (waiting + 1) / releasesPerSecond;
+        }
+        if (starting > 0) {
+            best = Math.min(best, startLeftNanos / 1e9);
+        }
+        if (best == Double.MAX_VALUE) {
+            best = queueTimeoutNanos / 1e9;
+        }
+        return ErrorResponse.clampRetryAfter((long) Math.ceil(best));
     }
 
     /**

@@ -181,7 +181,8 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
     @Override
     public Pending acquireAsync(FunctionVersion version, long deadlineNanos) {
         if (state == State.CLOSED) {
-            throw new InvokeException(503, "node shutting down", "this node is stopping; retry on another node");
+            throw new InvokeException(503, "node shutting down", "this node is stopping; retry on another node")
+                    .withRetryAfter(1);
         }
         InstanceSet set = sets.of(version);
         long now = nanoTime.getAsLong();
@@ -192,7 +193,8 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
         FunctionSpec spec = version.spec();
         if (g.rejected()) {
             throw new InvokeException(429, "too many requests", "function " + spec.id() + " has " + spec.queue().size()
-                    + " requests waiting for an instance (queue.size); retry later or raise scaling.max or queue.size");
+                    + " requests waiting for an instance (queue.size); retry later or raise scaling.max or queue.size")
+                    .withRetryAfter(set.retryAfterSeconds(now));
         }
         starts.launch(set, g.starts());
         starved.starved(spec.id());
@@ -223,7 +225,8 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
         String why = starts.lastError(spec.id()).map(e -> ", last start failed: " + e).orElse("");
         return Optional.of(new InvokeException(503, "no instance available", "no instance of " + spec.id()
                 + " became free within " + Math.round((p.waitUntilNanos() - p.waiter.sinceNanos) / 1e6)
-                + " ms (scaling.max " + spec.scaling().max() + ", " + p.set.starting() + " starting" + why + ")"));
+                + " ms (scaling.max " + spec.scaling().max() + ", " + p.set.starting() + " starting" + why + ")")
+                .withRetryAfter(p.set.retryAfterSeconds(nanoTime.getAsLong())));
     }
 
     /** Blocking form of {@link #acquireAsync}, for callers on their own (virtual) thread. */

@@ -36,6 +36,15 @@ public final class Pending {
         return new Pending(null, java.util.Objects.requireNonNull(later), waitUntilNanos, null, null);
     }
 
+    /**
+     * When a retry may succeed if this wait fails with a 429 or 503 (a start refused because the node is at
+     * capacity, say): the function's estimate on this node (see {@link InvokeException#retryAfterSeconds}), or
+     * {@code fallback} for an {@link InstanceLeases} other than the node agent's.
+     */
+    public int retryAfterSeconds(long nowNanos, int fallback) {
+        return set == null ? fallback : set.retryAfterSeconds(nowNanos);
+    }
+
     /** The lease, when an instance was free at once. */
     public Optional<Lease> now() {
         return Optional.ofNullable(now);

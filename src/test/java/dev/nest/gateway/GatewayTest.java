@@ -243,16 +243,136 @@ class GatewayTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"429, too many requests", "503, node shutting down"})
-    void answersWhatTheLeasesRefuseWith(int status, String error) throws Exception {
-        leases.refuse(new InvokeException(status, error, "the fake refused"));
+    @CsvSource({"429, too many requests, 7, 7", "503, node shutting down, 1, 1", "503, node at capacity, 0, 1",
+            "429, too many requests, 600, 60"})
+    void answersWhatTheLeasesRefuseWith(int status, String error, int hint, int retryAfter) throws Exception {
+        InvokeException e = new InvokeException(status, error, "the fake refused");
+        leases.refuse(hint > 0 ? e.withRetryAfter(hint) : e);
         try (RawClient c = client()) {
             RawClient.Response r = c.request("GET", "/fn/echo", "").read();
             assertEquals(status, r.status());
             assertEquals(error, error(r));
             assertEquals("the fake refused", detail(r));
             assertEquals(r.header("x-nest-invocation-id").orElseThrow(), Json.tree(r.body(), "error").path("invocationId").asText());
+            assertRetryAfter(r, retryAfter);
             assertEquals(status, record().status());
+        }
+    }
+
+    /** {@code Retry-After} is there and equals {@code retryAfterSeconds} in the body. */
+    private static void assertRetryAfter(RawClient.Response r, int seconds) {
+        assertEquals(Optional.of(String.valueOf(seconds)), r.header("retry-after"));
+        assertEquals(seconds, Json.tree(r.body(), "error").path("retryAfterSeconds").asInt(-1));
+    }
+
+    @Test
+    void aWaitThatRunsOutIs503WithRetryAfter() throws Exception {
+        leases.makeWait(TimeUnit.MILLISECONDS.toNanos(20));
+        leases.onCancel(p -> Optional.of(new InvokeException(503, "no instance available", "none").withRetryAfter(4)));
+        try (RawClient c = client()) {
+            RawClient.Response r = c.request("GET", "/fn/echo", "").read();
+            assertEquals(503, r.status());
+            assertRetryAfter(r, 4);
+        }
+    }
+
+    @Test
+    void aStartRefusedForCapacityIs503WithRetryAfter() throws Exception {
+        leases.makeWait(TimeUnit.SECONDS.toNanos(FakeHost.BOUND_S));
+        try (RawClient c = client()) {
+            c.request("GET", "/fn/echo", "");
+            leases.nextWaiting().completeExceptionally(new InvokeException(503, "node at capacity", "full"));
+            RawClient.Response r = c.read();
+            assertEquals(503, r.status());
+            assertRetryAfter(r, Call.DEFAULT_RETRY_AFTER);
+        }
+    }
+
+    @Test
+    void aHostDyingMidPostIs502AndThePostIsNotSentAgain() throws Exception {
+        host.handler = (request, out) -> false; // took the request, then died without an answer
+        try (RawClient c = client()) {
+            RawClient.Response r = c.request("POST", "/fn/echo", "charge the card").read();
+            assertEquals(502, r.status());
+            assertEquals("instance failed", error(r));
+            String id = r.header("x-nest-invocation-id").orElseThrow();
+            assertEquals(id, Json.tree(r.body(), "error").path("invocationId").asText());
+            assertEquals("charge the card", host.take().bodyText());
+            assertTrue(host.requests.isEmpty(), "the POST reached the host once");
+            assertEquals(1, leases.acquired.get());
+            take(leases.recycled, "the instance was not recycled");
+        }
+    }
+
+    @Test
+    void anIdempotentRequestIsSentToAnotherInstanceOnceWhenTheHostDies() throws Exception {
+        host.handler = (request, out) -> {
+            if (request.connection() == 1) {
+                return false;
+            }
+            FakeHost.write(out, 200, "second", false);
+            return true;
+        };
+        try (RawClient c = client()) {
+            RawClient.Response r = c.request("PUT", "/fn/echo", "x").read();
+            assertEquals(200, r.status());
+            assertEquals("second", r.bodyText());
+            assertEquals(2, leases.acquired.get());
+            take(leases.recycled, "the failed instance was not recycled");
+        }
+    }
+
+    @Test
+    void aRequestReachesTheInstanceWithItsWholeTimeoutAfterWaiting() throws Exception {
+        leases.makeWait(TimeUnit.SECONDS.toNanos(FakeHost.BOUND_S));
+        try (RawClient c = client()) {
+            c.request("GET", "/fn/echo", "");
+            var pending = leases.nextWaiting();
+            FunctionVersion v = catalog.get(ECHO).orElseThrow().liveVersion().orElseThrow();
+            pending.complete(leases.lease(v, "echo-cold", host.port(), true, Map.of()));
+            assertEquals(200, c.read().status());
+            long deadline = Long.parseLong(host.take().headers().get("x-nest-deadline"));
+            assertTrue(deadline >= NOW.toEpochMilli() + 5000, "the wait is not taken from the timeout: " + deadline);
+        }
+    }
+
+    @Test
+    void theHostsOwn504KeepsTheInstance() throws Exception {
+        host.handler = FakeHost.answer(504, "{\"error\":\"function timed out\"}", "x-nest-error", "timeout");
+        try (RawClient c = client()) {
+            assertEquals(504, c.request("GET", "/fn/echo", "").read().status());
+            assertEquals("echo-1", take(leases.released, "the lease was not released").instance().id());
+            assertTrue(leases.recycled.isEmpty());
+        }
+    }
+
+    @Test
+    void passesTheClientsHostAndReplacesUntrustedForwardingHeaders() throws Exception {
+        try (RawClient c = client()) {
+            assertEquals(200, c.request("GET", "/fn/echo", "", "x-forwarded-for: 6.6.6.6", "forwarded: for=6.6.6.6",
+                    "x-forwarded-proto: https").read().status());
+            Map<String, String> h = host.take().headers();
+            assertEquals("gateway", h.get("host"));
+            assertEquals("127.0.0.1", h.get("x-forwarded-for"));
+            assertEquals("http", h.get("x-forwarded-proto"));
+            assertEquals("gateway", h.get("x-forwarded-host"));
+            assertEquals("for=127.0.0.1;proto=http;host=\"gateway\"", h.get("forwarded"));
+        }
+    }
+
+    @Test
+    void keepsTheForwardingHeadersOfATrustedProxy() throws Exception {
+        gateway.close();
+        gateway = new Gateway(catalog, leases, records::add, MAX_BODY, Clock.fixed(NOW, ZoneOffset.UTC),
+                PeerRoutes.LOCAL_ONLY, InvokeAuth.UNAVAILABLE, Optional.empty(), new TrustedProxies(List.of("127.0.0.0/8")));
+        gateway.start("127.0.0.1", 0, admin.port(), 1);
+        try (RawClient c = client()) {
+            assertEquals(200, c.request("GET", "/fn/echo", "", "x-forwarded-for: 203.0.113.9", "x-forwarded-proto: https",
+                    "x-forwarded-host: example.com").read().status());
+            Map<String, String> h = host.take().headers();
+            assertEquals("203.0.113.9, 127.0.0.1", h.get("x-forwarded-for"));
+            assertEquals("https", h.get("x-forwarded-proto"));
+            assertEquals("example.com", h.get("x-forwarded-host"));
         }
     }
 
@@ -419,6 +539,8 @@ class GatewayTest {
                 assertEquals("/fn/echo/x?y=1", sent.target());
                 assertEquals("node-a", sent.headers().get(PeerRoutes.FORWARDED_BY));
                 assertEquals("data", sent.bodyText());
+                assertEquals("gateway", sent.headers().get("host"), "the client's Host goes on to the peer");
+                assertEquals("127.0.0.1", sent.headers().get("x-forwarded-for"));
             }
         }
         assertEquals(0, leases.acquired.get());

@@ -78,20 +78,43 @@ class UpstreamTest {
     }
 
     @Test
-    void retriesOnceOnAFreshConnectionWhenThePooledOneWasClosed() throws Exception {
+    void sendsOnANewConnectionWhenThePooledOneWasClosedWhileIdle() throws Exception {
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        host.handler = (request, out) -> {
+            FakeHost.write(out, 200, "answer " + request.connection(), false);
+            if (request.connection() == 1) {
+                out.close(); // the host closes the connection the client keeps as idle
+                closed.countDown();
+                return false;
+            }
+            return true;
+        };
+        assertEquals("answer 1", exchange("/a").body());
+        assertTrue(closed.await(FakeHost.BOUND_S, TimeUnit.SECONDS));
+        assertEquals(new Outcome(200, "answer 2", null, false), exchange("/b"));
+        assertEquals(2, host.connections.get());
+        assertEquals("/a", host.take().target());
+        assertEquals("/b", host.take().target());
+        assertTrue(host.requests.isEmpty(), "the request was sent once");
+    }
+
+    @Test
+    void neverSendsARequestAgainOnceItWasWritten() throws Exception {
         host.handler = (request, out) -> {
             if (request.connection() == 1 && request.index() == 2) {
-                return false; // closed while the client thought it idle: no answer
+                return false; // took the request on the pooled connection, then closed it without an answer
             }
             FakeHost.write(out, 200, "answer " + request.connection(), false);
             return true;
         };
         assertEquals("answer 1", exchange("/a").body());
-        assertEquals(new Outcome(200, "answer 2", null, false), exchange("/b"));
-        assertEquals(2, host.connections.get());
+        Outcome o = exchange("/b");
+        assertEquals(0, o.status());
+        assertFalse(o.error() instanceof Upstream.NothingSent, String.valueOf(o.error()));
         assertEquals("/a", host.take().target());
         assertEquals("/b", host.take().target());
-        assertEquals("/b", host.take().target());
+        assertTrue(host.requests.isEmpty(), "the request was not sent again");
+        assertEquals(1, host.connections.get());
     }
 
     @Test

@@ -70,6 +70,7 @@ class NodeAgentTest extends AgentTestBase {
         Pending waiting = agent.acquireAsync(v, f.deadline());
         InvokeException e = agent.cancel(waiting).orElseThrow();
         assertEquals(503, e.status());
+        assertTrue(e.retryAfterSeconds().isPresent(), "a 503 says when to come back");
         assertTrue(e.getMessage().contains("scaling.max 1"), e.getMessage());
         assertTrue(e.getMessage().contains("within " + BOUND_S * 1000 + " ms"), "the wait in the agent's time: " + e.getMessage());
         first.release();
@@ -84,6 +85,8 @@ class NodeAgentTest extends AgentTestBase {
         }
         InvokeException e = assertThrows(InvokeException.class, () -> agent.acquireAsync(v, f.deadline()));
         assertEquals(429, e.status());
+        int retryAfter = e.retryAfterSeconds().orElseThrow();
+        assertTrue(retryAfter >= 1 && retryAfter <= 60, "Retry-After " + retryAfter);
         first.release();
     }
 
@@ -130,6 +133,7 @@ class NodeAgentTest extends AgentTestBase {
         assertEquals(InstanceState.STOPPED, lease.instance().state());
         InvokeException e = assertThrows(InvokeException.class, () -> agent.acquireAsync(AgentFixture.version(), f.deadline()));
         assertEquals(503, e.status());
+        assertEquals(1, e.retryAfterSeconds().orElseThrow());
     }
 
     @Test
