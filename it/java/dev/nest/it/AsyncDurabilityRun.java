@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code drainTimeout} passes) and counts.
  *
  * <p>The file's directory is made 0777 and the file 0666 (the process driver runs each pod as its own uid when
- * Nest runs as root), and {@code dir} itself 0711 so pods can reach it. Not thread-safe; one run at a time per
+ * Nest runs as root), and {@code dir} itself 0711 so pods can reach it (its parents must let others through too). Not thread-safe; one run at a time per
  * {@code dir}.
  */
 public final class AsyncDurabilityRun {
@@ -80,7 +80,7 @@ public final class AsyncDurabilityRun {
     }
 
     /**
-     * Makes {@code dir/out/ran.log} writable by any pod and writes the function that appends to it into
+     * Makes {@code dir/out/<name>.log} writable by any pod (and {@code dir} 0711; its parents must let others through) and writes the function that appends to it into
      * {@code functionsDir}; returns the file.
      */
     public static Path writeAppendingFunction(Path dir, Path functionsDir, String name) {
