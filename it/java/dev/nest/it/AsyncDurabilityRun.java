@@ -35,8 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code drainTimeout} passes) and counts.
  *
  * <p>The file's directory is made 0777 and the file 0666 (the process driver runs each pod as its own uid when
- * Nest runs as root), and {@code dir} itself 0711 so pods can reach it (its parents must let others through too). Not thread-safe; one run at a time per
- * {@code dir}.
+ * Nest runs as root), and {@code dir} itself 0711 so pods can reach it (its parents must let others through too).
+ * Not thread-safe; one run at a time per {@code dir}.
  */
 public final class AsyncDurabilityRun {
     /** The function's name. */
@@ -70,8 +70,8 @@ public final class AsyncDurabilityRun {
                          int retriedRequests, double sendSeconds, double drainSeconds, List<Double> accept202Millis,
                          List<String> lostSample) {
         public String summary() {
-            return "acknowledged=%d executed=%d duplicates=%d lost=%d unacknowledged-runs=%d kills=%d retried=%d send=%.1fs drain=%.1fs"
-                    .formatted(acknowledged, executed, duplicates, lost, unacknowledgedRuns, kills, retriedRequests,
+            return ("acknowledged=%d executed=%d duplicates=%d lost=%d unacknowledged-runs=%d kills=%d retried=%d"
+                    + " send=%.1fs drain=%.1fs").formatted(acknowledged, executed, duplicates, lost, unacknowledgedRuns, kills, retriedRequests,
                             sendSeconds, drainSeconds);
         }
     }
@@ -80,8 +80,8 @@ public final class AsyncDurabilityRun {
     }
 
     /**
-     * Makes {@code dir/out/<name>.log} writable by any pod (and {@code dir} 0711; its parents must let others through) and writes the function that appends to it into
-     * {@code functionsDir}; returns the file.
+     * Makes {@code dir/out/<name>.log} writable by any pod (and {@code dir} 0711; its parents must let others
+     * through) and writes the function that appends to it into {@code functionsDir}; returns the file.
      */
     public static Path writeAppendingFunction(Path dir, Path functionsDir, String name) {
         try {
