@@ -218,7 +218,7 @@ class NestConfigTest {
     static Stream<Arguments> unknownKeys() {
         return Stream.of(
                 Arguments.of("prot: 8080\n", "prot",
-                        "async, cluster, data-dir, functions-dir, node, runtimes-dir, server, sidecar, store"),
+                        "async, cluster, data-dir, functions-dir, gateway, node, runtimes-dir, server, sidecar, store"),
                 Arguments.of("server:\n  prot: 8080\n", "server.prot", "host, max-body, port, shutdown-grace"),
                 Arguments.of("node:\n  name: a\n", "node.name", "address, id, region, zone"),
                 Arguments.of("cluster:\n  zk: a\n", "cluster.zk",
