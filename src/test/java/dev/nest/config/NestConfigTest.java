@@ -253,6 +253,30 @@ class NestConfigTest {
     }
 
     @Test
+    void readsTheGatewayBlock() throws IOException {
+        NestConfig c = load("""
+                gateway:
+                  header-timeout: 2s
+                  idle-timeout: 30s
+                  body-timeout: 5s
+                  body-min-rate: 4KiB
+                  max-connections: 500
+                """);
+        assertEquals(new NestConfig.Gateway(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(30),
+                java.time.Duration.ofSeconds(5), 4096, 500), c.gateway());
+        assertEquals(NestConfig.Gateway.DEFAULTS, NestConfig.defaults().gateway());
+    }
+
+    @Test
+    void aBadGatewayValueNamesKeyValueAndRange() throws IOException {
+        String m = refused("gateway:\n  header-timeout: 0s\n  max-connections: -1\n  timeout: 1s\n").getMessage();
+        assertTrue(m.contains("key 'gateway.header-timeout': value '0s' is not valid") && m.contains("from 100ms to 1h"), m);
+        assertTrue(m.contains("key 'gateway.max-connections': value '-1' is not valid; allowed: an integer from 0 to 10000000"), m);
+        assertTrue(m.contains("key 'gateway.timeout' is unknown; allowed keys here are body-min-rate, body-timeout,"
+                + " header-timeout, idle-timeout, max-connections"), m);
+    }
+
+    @Test
     void anUnknownAsyncQueueNamesKeyValueAndTheAllowedOnes() throws IOException {
         String m = refused("async:\n  queue: kafka\n").getMessage();
         assertTrue(m.contains("key 'async.queue': value 'kafka' is not valid; allowed: h2"), m);
