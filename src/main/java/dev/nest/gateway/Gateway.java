@@ -73,7 +73,8 @@ import java.util.logging.Logger;
  *
  * <p>Lifecycle: {@link #start} binds the port and starts the loops; {@link #close} stops accepting, closes every
  * connection and stops the loops. Limits: request bodies up to {@code maxBody} bytes (413 above), request heads
- * up to 64 KiB (431 above), HTTP/1.x only.
+ * up to 64 KiB (431 above), HTTP/1.x only, framed strictly (RFC 9112: see {@code HttpRequestParser}); the timeouts
+ * and connection cap of {@link NestConfig.Gateway} (see {@code ClientConnection} and {@code Acceptor}).
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Gateway.class.getName());

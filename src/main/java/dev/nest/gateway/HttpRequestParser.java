@@ -8,6 +8,13 @@ import java.util.List;
  * Incremental HTTP/1.1 request parser for the gateway's event loop: fed whatever bytes arrived, it says
  * whether a whole request (head and body, Content-Length or chunked) is there. No I/O, no threads; one
  * instance per connection, {@link #reset} between requests.
+ *
+ * <p>Strict RFC 9112 framing, so that the gateway and whatever is behind it never disagree on where a request ends
+ * (request smuggling): Content-Length with Transfer-Encoding, a Content-Length that is not plain digits or differs
+ * between headers, a chunk without its CRLF or with a malformed size, a header name that is not a token (a space
+ * before the colon included), control characters in a value, obsolete line folding, and an HTTP/1.1 request without
+ * exactly one Host are 400; a transfer coding other than one {@code chunked} is 501. Every refusal closes the
+ * connection.
  */
 final class HttpRequestParser {
     /** Why a request was refused while parsing; the connection answers with {@code status} and closes. */
