@@ -286,9 +286,9 @@ final class ClientConnection implements EventLoop.IoHandler {
         if (out == null) {
             return;
         }
-        ch.write(out);
+        long written = ch.write(out);
         if (out[out.length - 1].hasRemaining()) {
-            if (phase != WRITE) {
+            if (phase != WRITE || written > 0) { // idle-timeout counts from the last progress of the write
                 arm(WRITE, limits.idleTimeout());
             }
             key.interestOps(SelectionKey.OP_WRITE);
