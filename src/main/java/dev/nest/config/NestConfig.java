@@ -27,7 +27,13 @@ import java.util.function.Function;
  * documented in {@code config/nest.yaml}) and validated with messages naming the key, value and range.
  */
 public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Server server, Node node,
-                         Cluster cluster, Sidecar sidecar, Store store, AsyncConfig async) {
+                         Cluster cluster, Sidecar sidecar, Store store, AsyncConfig async, Gateway gateway) {
+
+    /** Settings with the default {@code gateway:} block ({@link Gateway#DEFAULTS}). */
+    public NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Server server, Node node, Cluster cluster,
+                      Sidecar sidecar, Store store, AsyncConfig async) {
+        this(dataDir, functionsDir, runtimesDir, server, node, cluster, sidecar, store, async, Gateway.DEFAULTS);
+    }
 
     /** HTTP listener shared by the gateway, the admin API and health. */
     public record Server(String host, int port, long maxBody, Duration shutdownGrace) {
@@ -117,13 +123,83 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         }
     }
 
+    /**
+     * The public port's defences against slow, idle and too many clients ({@code gateway:}).
+     *
+     * @param headerTimeout  the request line and headers must arrive within this, counted from the connection (or, on
+     *                       a keep-alive connection, from the request's first byte); slower: 408 and close
+     * @param idleTimeout    a keep-alive connection with no request in progress, or whose client does not read the
+     *                       response, is closed after this
+     * @param bodyTimeout    the grace after the head, then the window over which {@code bodyMinRate} is measured
+     * @param bodyMinRate    bytes per second a body must keep arriving at after the grace (0: at least one byte per
+     *                       window); slower: 408 and close
+     * @param maxConnections client connections open at once (0: derived from the open-file limit); beyond it a new
+     *                       connection is accepted and closed at once
+     */
+    public record Gateway(Duration headerTimeout, Duration idleTimeout, Duration bodyTimeout, long bodyMinRate,
+                          int maxConnections, List<String> trustedProxies) {
+        public static final Gateway DEFAULTS = new Gateway(Duration.ofSeconds(10), Duration.ofMinutes(1),
+                Duration.ofSeconds(10), 1024, 0, List.of());
+
+        /** Limits that trust no proxy's forwarding headers. */
+        public Gateway(Duration headerTimeout, Duration idleTimeout, Duration bodyTimeout, long bodyMinRate,
+                       int maxConnections) {
+            this(headerTimeout, idleTimeout, bodyTimeout, bodyMinRate, maxConnections, List.of());
+        }
+
+        public Gateway {
+            trustedProxies = List.copyOf(trustedProxies);
+            positive("gateway.header-timeout", headerTimeout);
+            positive("gateway.idle-timeout", idleTimeout);
+            positive("gateway.body-timeout", bodyTimeout);
+            if (bodyMinRate < 0) {
+                throw new IllegalArgumentException("gateway.body-min-rate: " + bodyMinRate + " is negative");
+            }
+            if (maxConnections < 0) {
+                throw new IllegalArgumentException("gateway.max-connections: " + maxConnections
+                        + " is negative; 0 derives it from the open-file limit");
+            }
+        }
+
+        private static void positive(String key, Duration d) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(key + ": " + d + " is not positive");
+            }
+        }
+    }
+
     /** H2 node store: retention of invocation records and logs. */
     public record Store(Duration retention, int maxLogLineBytes) {
     }
 
+    /**
+     * {@code gateway.trusted-proxies}: addresses or CIDR blocks whose {@code X-Forwarded-*} headers the gateway
+     * believes; each must be a literal IPv4 or IPv6 address, optionally with a prefix length.
+     */
+    private static List<String> trustedProxies(Reader r, JsonNode g) {
+        JsonNode list = g == null ? null : g.get("trusted-proxies");
+        if (list == null || list.isNull()) {
+            return List.of();
+        }
+        if (!list.isArray()) {
+            r.problem("gateway.trusted-proxies", list.toString(), "a list of addresses or CIDR blocks, e.g. [10.0.0.0/8]");
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : list) {
+            String v = e.asText("");
+            if (!e.isTextual() || !v.matches("[0-9A-Fa-f:.]+(/[0-9]{1,3})?")) {
+                r.problem("gateway.trusted-proxies", e.toString(), "an IPv4 or IPv6 address, optionally /prefix-length");
+            } else {
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
     private static final Map<String, Set<String>> KEYS = Map.of(
             "", Set.of("data-dir", "functions-dir", "runtimes-dir", "server", "node", "cluster", "sidecar", "store",
-                    "async"),
+                    "async", "gateway"),
             "server", Set.of("host", "port", "max-body", "shutdown-grace"),
             "node", Set.of("id", "address", "zone", "region"),
             "cluster", Set.of("zookeeper", "embedded-port", "session-timeout", "connection-timeout", "operation-timeout",
@@ -131,7 +207,9 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
             "sidecar", Set.of("driver", "port-range", "start-timeout", "max-pods", "stop-grace", "drivers", "pool", "pool-idle",
                     "previous-version-keep-alive"),
             "store", Set.of("retention", "max-log-line"),
-            "async", Set.of("queue", "max-payload", "concurrency", "lease-time", "poll", "retention"));
+            "async", Set.of("queue", "max-payload", "concurrency", "lease-time", "poll", "retention"),
+            "gateway", Set.of("header-timeout", "idle-timeout", "body-timeout", "body-min-rate", "max-connections",
+                    "trusted-proxies"));
     /** The back ends {@code async.queue} names. */
     private static final Set<String> ASYNC_QUEUES = Set.of("h2");
 
@@ -257,8 +335,17 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         Store store = new Store(r.duration(st, "store.retention", Duration.ofDays(7), Duration.ofMinutes(1), Duration.ofDays(3650)),
                 (int) r.size(st, "store.max-log-line", 16 * 1024, 256, 1024 * 1024));
         AsyncConfig async = async(r, r.section(tree, "async"));
+        JsonNode g = r.section(tree, "gateway");
+        Gateway gd = Gateway.DEFAULTS;
+        Gateway gateway = new Gateway(
+                r.duration(g, "gateway.header-timeout", gd.headerTimeout(), Duration.ofMillis(100), Duration.ofHours(1)),
+                r.duration(g, "gateway.idle-timeout", gd.idleTimeout(), Duration.ofMillis(100), Duration.ofDays(1)),
+                r.duration(g, "gateway.body-timeout", gd.bodyTimeout(), Duration.ofMillis(100), Duration.ofHours(1)),
+                r.size(g, "gateway.body-min-rate", gd.bodyMinRate(), 0, 1L << 30),
+                r.integer(g, "gateway.max-connections", gd.maxConnections(), 0, 10_000_000),
+                trustedProxies(r, g));
         r.throwIfAny();
-        return new NestConfig(data, functions, runtimes, server, node, cluster, sidecar, store, async);
+        return new NestConfig(data, functions, runtimes, server, node, cluster, sidecar, store, async, gateway);
     }
 
     /** The {@code async:} block; defaults from {@link AsyncConfig#DEFAULTS}. */
@@ -293,31 +380,31 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
 
     public NestConfig withPort(int port) {
         return new NestConfig(dataDir, functionsDir, runtimesDir, new Server(server.host(), port, server.maxBody(),
-                server.shutdownGrace()), node, cluster, sidecar, store, async);
+                server.shutdownGrace()), node, cluster, sidecar, store, async, gateway);
     }
 
     public NestConfig withDataDir(Path dir) {
-        return new NestConfig(dir, functionsDir, runtimesDir, server, node, cluster, sidecar, store, async);
+        return new NestConfig(dir, functionsDir, runtimesDir, server, node, cluster, sidecar, store, async, gateway);
     }
 
     public NestConfig withFunctionsDir(Path dir) {
-        return new NestConfig(dataDir, dir, runtimesDir, server, node, cluster, sidecar, store, async);
+        return new NestConfig(dataDir, dir, runtimesDir, server, node, cluster, sidecar, store, async, gateway);
     }
 
     public NestConfig withRuntimesDir(Path dir) {
-        return new NestConfig(dataDir, functionsDir, dir, server, node, cluster, sidecar, store, async);
+        return new NestConfig(dataDir, functionsDir, dir, server, node, cluster, sidecar, store, async, gateway);
     }
 
     public NestConfig withCluster(Cluster c) {
-        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, c, sidecar, store, async);
+        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, c, sidecar, store, async, gateway);
     }
 
     public NestConfig withNode(Node n) {
-        return new NestConfig(dataDir, functionsDir, runtimesDir, server, n, cluster, sidecar, store, async);
+        return new NestConfig(dataDir, functionsDir, runtimesDir, server, n, cluster, sidecar, store, async, gateway);
     }
 
     public NestConfig withSidecar(Sidecar s) {
-        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, cluster, s, store, async);
+        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, cluster, s, store, async, gateway);
     }
 
     /** Collects problems while reading, so that every mistake in a file is reported at once. */
@@ -495,6 +582,13 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         as.put("lease-time", Durations.format(d.async.leaseTime()));
         as.put("poll", Durations.format(d.async.poll()));
         as.put("retention", Durations.format(d.async.retention()));
+        ObjectNode g = root.putObject("gateway");
+        g.put("header-timeout", Durations.format(d.gateway.headerTimeout()));
+        g.put("idle-timeout", Durations.format(d.gateway.idleTimeout()));
+        g.put("body-timeout", Durations.format(d.gateway.bodyTimeout()));
+        g.put("body-min-rate", Sizes.format(d.gateway.bodyMinRate()));
+        g.put("max-connections", d.gateway.maxConnections());
+        d.gateway.trustedProxies().forEach(g.putArray("trusted-proxies")::add);
         return root;
     }
 }

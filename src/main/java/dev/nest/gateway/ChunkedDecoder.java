@@ -43,6 +43,28 @@ final class ChunkedDecoder {
         return out.toByteArray();
     }
 
+    /**
+     * The chunk size on the line {@code b[from, to)}: 1 to 15 hex digits, then nothing or an extension after
+     * optional blanks and {@code ;}.
+     */
+    private static long size(byte[] b, int from, int to) throws Malformed {
+        int i = from;
+        long n = 0;
+        while (i < to && Character.digit(b[i], 16) >= 0 && i - from < 15) {
+            n = n * 16 + Character.digit(b[i], 16);
+            i++;
+        }
+        int digits = i - from;
+        while (i < to && (b[i] == ' ' || b[i] == '\t')) {
+            i++;
+        }
+        if (digits == 0 || i < to && b[i] != ';') {
+            throw new Malformed("malformed chunk size '" + new String(b, from, Math.min(to - from, 40),
+                    StandardCharsets.ISO_8859_1) + "'", false);
+        }
+        return n;
+    }
+
     /** Consumes bytes from {@code b[pos, lim)}; returns the new position (stops at the end of the body). */
     int feed(byte[] b, int pos, int lim) throws Malformed {
         while (pos < lim && state != DONE) {
@@ -62,13 +84,7 @@ final class ChunkedDecoder {
                         pos = le + 2;
                         continue;
                     }
-                    String size = new String(b, pos, le - pos, StandardCharsets.ISO_8859_1);
-                    int semi = size.indexOf(';');
-                    try {
-                        left = Long.parseLong((semi < 0 ? size : size.substring(0, semi)).trim(), 16);
-                    } catch (NumberFormatException e) {
-                        throw new Malformed("malformed chunk size '" + size + "'", false);
-                    }
+                    left = size(b, pos, le);
                     if (left < 0 || out.size() + left > limit) {
                         throw new Malformed("the body is larger than the limit of " + limit + " bytes", true);
                     }
@@ -87,6 +103,9 @@ final class ChunkedDecoder {
                 default -> {
                     if (lim - pos < 2) {
                         return pos;
+                    }
+                    if (b[pos] != '\r' || b[pos + 1] != '\n') {
+                        throw new Malformed("malformed chunk: its data is not followed by CRLF", false);
                     }
                     pos += 2;
                     state = SIZE;

@@ -1,6 +1,7 @@
 package dev.nest.gateway;
 
 import dev.nest.common.ErrorResponse;
+import dev.nest.config.NestConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -15,6 +16,12 @@ import java.util.List;
  * <p>States: reading a request, processing it (reads paused), writing the response; then back to reading,
  * or closed when either side asked for it or the request could not be parsed. A request that cannot be parsed
  * is answered here (400, 413, 431, 501, 505, in the shape of {@link ErrorResponse}) and the connection closes.
+ *
+ * <p>Timeouts ({@link NestConfig.Gateway}), one loop timer at a time: the head of a request must arrive within
+ * {@code header-timeout} of the connection or of its first byte (a slowloris client gets 408 and is closed however
+ * often it sends a byte); a body must keep arriving at {@code body-min-rate} per {@code body-timeout} window (408 and
+ * close); a keep-alive connection between requests, or a response the client does not read, is closed after
+ * {@code idle-timeout}. No timer runs while a request is processed (the function's own timeout applies).
  */
 final class ClientConnection implements EventLoop.IoHandler {
     /** Serves one complete request ({@link #request}); answers with {@link #respond} or {@link #respondError}, now or later on the loop thread. */
@@ -22,6 +29,11 @@ final class ClientConnection implements EventLoop.IoHandler {
         void dispatch(ClientConnection c);
     }
 
+    private static final int NONE = 0;
+    private static final int IDLE = 1;
+    private static final int HEAD = 2;
+    private static final int BODY = 3;
+    private static final int WRITE = 4;
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     final EventLoop loop;
@@ -38,10 +50,25 @@ final class ClientConnection implements EventLoop.IoHandler {
     private boolean closeAfterWrite;
     private boolean sentContinue;
     private boolean closed;
+    private final NestConfig.Gateway limits;
+    private final Runnable onClose;
+    private EventLoop.Timer timer;
+    private int phase = NONE;
+    /** Bytes read on this connection, and their count at the last body-rate check. */
+    private long received;
+    private long receivedAtCheck;
     /** Incremented per request, so that a late answer to an abandoned request is dropped. */
     long generation;
 
     ClientConnection(EventLoop loop, Upstream upstream, Dispatcher dispatcher, SocketChannel ch, long maxBody) throws IOException {
+        this(loop, upstream, dispatcher, ch, maxBody, NestConfig.Gateway.DEFAULTS, () -> { });
+    }
+
+    /** {@code onClose} runs once when the connection closes. Loop thread only. */
+    ClientConnection(EventLoop loop, Upstream upstream, Dispatcher dispatcher, SocketChannel ch, long maxBody,
+                     NestConfig.Gateway limits, Runnable onClose) throws IOException {
+        this.limits = limits;
+        this.onClose = onClose;
         this.loop = loop;
         this.upstream = upstream;
         this.dispatcher = dispatcher;
@@ -49,6 +76,53 @@ final class ClientConnection implements EventLoop.IoHandler {
         this.request = new HttpRequestParser(maxBody);
         this.request.reset();
         this.key = ch.register(loop.selector, SelectionKey.OP_READ, this);
+        arm(HEAD, limits.headerTimeout());
+    }
+
+    /** Replaces the connection's timer with one for {@code p} after {@code after} ({@code NONE}: no timer). */
+    private void arm(int p, java.time.Duration after) {
+        if (timer != null) {
+            timer.cancel();
+            timer = null;
+        }
+        phase = p;
+        if (p != NONE) {
+            timer = loop.schedule(after.toNanos(), () -> expired(p));
+        }
+    }
+
+    private void expired(int p) {
+        if (closed || phase != p) {
+            return;
+        }
+        switch (p) {
+            case HEAD -> timedOut("the request head did not arrive within " + limits.headerTimeout().toMillis()
+                    + " ms (gateway.header-timeout)");
+            case BODY -> {
+                if (tooSlow(received - receivedAtCheck, limits.bodyTimeout(), limits.bodyMinRate())) {
+                    timedOut("the request body arrived slower than " + limits.bodyMinRate() + " bytes/s over "
+                            + limits.bodyTimeout().toMillis() + " ms (gateway.body-min-rate, gateway.body-timeout)");
+                } else {
+                    receivedAtCheck = received;
+                    arm(BODY, limits.bodyTimeout());
+                }
+            }
+            default -> close();
+        }
+    }
+
+    /** Whether a body that grew by {@code bytes} over {@code window} arrived slower than {@code minRate} bytes/s. Pure. */
+    static boolean tooSlow(long bytes, java.time.Duration window, long minRate) {
+        return bytes <= 0 || bytes * 1000 < minRate * window.toMillis();
+    }
+
+    /** A request that did not arrive in time: 408, then close. */
+    private void timedOut(String detail) {
+        arm(NONE, null);
+        closeAfterWrite = true;
+        processing = true;
+        key.interestOps(0);
+        respondError(408, "request timeout", detail, null);
     }
 
     boolean closed() {
@@ -70,6 +144,7 @@ final class ClientConnection implements EventLoop.IoHandler {
                 return;
             }
             lim += n;
+            received += n;
             parse();
         }
     }
@@ -89,6 +164,7 @@ final class ClientConnection implements EventLoop.IoHandler {
             try {
                 pos = request.feed(buf, pos, lim);
             } catch (HttpRequestParser.BadRequest e) {
+                arm(NONE, null);
                 closeAfterWrite = true;
                 processing = true;
                 key.interestOps(0);
@@ -104,6 +180,12 @@ final class ClientConnection implements EventLoop.IoHandler {
                 ch.write(ByteBuffer.wrap(CONTINUE));
             }
             if (!request.complete()) {
+                if (request.headDone() && phase != BODY) {
+                    receivedAtCheck = received;
+                    arm(BODY, limits.bodyTimeout());
+                } else if (!request.headDone() && phase == IDLE && pos < lim) {
+                    arm(HEAD, limits.headerTimeout());
+                }
                 if (lim == buf.length && pos == 0 && !request.headDone() && buf.length >= 64 * 1024) {
                     closeAfterWrite = true;
                     processing = true;
@@ -111,6 +193,7 @@ final class ClientConnection implements EventLoop.IoHandler {
                 }
                 return;
             }
+            arm(NONE, null);
             processing = true;
             key.interestOps(0);
             generation++;
@@ -213,8 +296,11 @@ final class ClientConnection implements EventLoop.IoHandler {
         if (out == null) {
             return;
         }
-        ch.write(out);
+        long written = ch.write(out);
         if (out[out.length - 1].hasRemaining()) {
+            if (phase != WRITE || written > 0) { // idle-timeout counts from the last progress of the write
+                arm(WRITE, limits.idleTimeout());
+            }
             key.interestOps(SelectionKey.OP_WRITE);
             return;
         }
@@ -227,6 +313,7 @@ final class ClientConnection implements EventLoop.IoHandler {
         sentContinue = false;
         request.reset();
         key.interestOps(SelectionKey.OP_READ);
+        arm(IDLE, limits.idleTimeout());
         parse();
     }
 
@@ -241,6 +328,8 @@ final class ClientConnection implements EventLoop.IoHandler {
         }
         closed = true;
         generation++;
+        arm(NONE, null);
+        onClose.run();
         key.cancel();
         try {
             ch.close();

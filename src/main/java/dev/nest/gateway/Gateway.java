@@ -3,6 +3,7 @@ package dev.nest.gateway;
 import dev.nest.async.Acceptance;
 import dev.nest.async.AsyncIngress;
 import dev.nest.common.NestException;
+import dev.nest.config.NestConfig;
 import dev.nest.function.FunctionCatalog;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRecord;
@@ -75,7 +76,8 @@ import java.util.logging.Logger;
  *
  * <p>Lifecycle: {@link #start} binds the port and starts the loops; {@link #close} stops accepting, closes every
  * connection and stops the loops. Limits: request bodies up to {@code maxBody} bytes (413 above), request heads
- * up to 64 KiB (431 above), HTTP/1.x only.
+ * up to 64 KiB (431 above), HTTP/1.x only, framed strictly (RFC 9112: see {@code HttpRequestParser}); the timeouts
+ * and connection cap of {@link NestConfig.Gateway} (see {@code ClientConnection} and {@code Acceptor}).
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
@@ -93,6 +95,8 @@ public final class Gateway implements AutoCloseable {
     private final InvokeAuth auth;
     private final Optional<AsyncIngress> async;
     private final TrustedProxies trustedProxies;
+    private final NestConfig.Gateway limits;
+    private Acceptor acceptor;
     private final Map<String, FunctionId> ids = new ConcurrentHashMap<>();
     private final ClientConnection.Dispatcher dispatcher = this::dispatch;
     private final List<EventLoop> loops = new ArrayList<>();
@@ -129,16 +133,20 @@ public final class Gateway implements AutoCloseable {
      */
     public Gateway(FunctionCatalog catalog, InstanceLeases leases, Consumer<InvocationRecord> records, long maxBody, Clock clock,
                    PeerRoutes routes, InvokeAuth auth, Optional<AsyncIngress> async) {
-        this(catalog, leases, records, maxBody, clock, routes, auth, async, TrustedProxies.NONE);
+        this(catalog, leases, records, maxBody, clock, routes, auth, async, NestConfig.Gateway.DEFAULTS);
     }
 
     /**
-     * A gateway that believes the {@code X-Forwarded-*} and {@code Forwarded} headers of the clients in
-     * {@code trustedProxies} (config {@code gateway.trusted-proxies}); see {@link TrustedProxies}.
+     * A gateway with the timeouts and connection cap of {@code limits} (the other constructors use
+     * {@link NestConfig.Gateway#DEFAULTS}) that believes the {@code X-Forwarded-*} and {@code Forwarded} headers of
+     * the clients in its {@code trusted-proxies} (see {@link TrustedProxies}).
+     *
+     * @throws IllegalArgumentException when a trusted proxy is not an address or CIDR block
      */
     public Gateway(FunctionCatalog catalog, InstanceLeases leases, Consumer<InvocationRecord> records, long maxBody, Clock clock,
-                   PeerRoutes routes, InvokeAuth auth, Optional<AsyncIngress> async, TrustedProxies trustedProxies) {
-        this.trustedProxies = trustedProxies;
+                   PeerRoutes routes, InvokeAuth auth, Optional<AsyncIngress> async, NestConfig.Gateway limits) {
+        this.limits = limits;
+        this.trustedProxies = new TrustedProxies(limits.trustedProxies());
         this.auth = auth;
         this.async = async;
         this.routes = routes;
@@ -166,20 +174,8 @@ public final class Gateway implements AutoCloseable {
         server.bind(new InetSocketAddress(host, port), 1024);
         server.configureBlocking(false);
         EventLoop acceptLoop = loops.getFirst();
-        server.register(acceptLoop.selector, SelectionKey.OP_ACCEPT, new EventLoop.IoHandler() {
-            @Override
-            public void ready(SelectionKey key) throws IOException {
-                SocketChannel c;
-                while ((c = server.accept()) != null) {
-                    accept(c);
-                }
-            }
-
-            @Override
-            public void failed(Throwable t) {
-                LOG.log(Level.WARNING, "accept failed", t);
-            }
-        });
+        acceptor = new Acceptor(server, acceptLoop, Acceptor.connectionLimit(limits.maxConnections()), this::accept);
+        server.register(acceptLoop.selector, SelectionKey.OP_ACCEPT, acceptor);
         loops.forEach(EventLoop::start);
     }
 
@@ -191,21 +187,26 @@ public final class Gateway implements AutoCloseable {
         return server.socket().getLocalPort();
     }
 
-    private void accept(SocketChannel c) throws IOException {
-        c.configureBlocking(false);
-        c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+    /** Hands an accepted connection to the next loop; on failure it is closed and no longer counted. */
+    private void accept(SocketChannel c) {
+        Acceptor counted = acceptor;
+        try {
+            c.configureBlocking(false);
+            c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        } catch (IOException e) {
+            Acceptor.close(c);
+            counted.closed();
+            return;
+        }
         int i = next++ % loops.size();
         EventLoop loop = loops.get(i);
         Upstream up = upstreams.get(i);
         Runnable register = () -> {
             try {
-                new ClientConnection(loop, up, dispatcher, c, maxBody);
+                new ClientConnection(loop, up, dispatcher, c, maxBody, limits, counted::closed);
             } catch (IOException e) {
-                try {
-                    c.close();
-                } catch (IOException ignored) {
-                    // closing
-                }
+                Acceptor.close(c);
+                counted.closed();
             }
         };
         if (loop.inLoop()) {

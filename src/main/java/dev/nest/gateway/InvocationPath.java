@@ -22,12 +22,19 @@ record InvocationPath(String path, String query, int nameStart, int nameEnd) {
         int nameStart;
         if (path.startsWith("/fn/")) {
             nameStart = 4;
-        } else if (path.startsWith("/ns/") && path.indexOf("/fn/", 4) > 0) {
-            nameStart = path.indexOf('/', 4) + 4;
+        } else if (path.startsWith("/ns/")) {
+            int nsEnd = path.indexOf('/', 4);
+            if (nsEnd <= 4 || !path.startsWith("/fn/", nsEnd)) {
+                return Optional.empty(); // an empty namespace, or more than one segment: no invocation (404)
+            }
+            nameStart = nsEnd + 4;
         } else {
             return Optional.empty();
         }
         int end = path.indexOf('/', nameStart);
+        if (end == nameStart || nameStart == path.length()) {
+            return Optional.empty(); // an empty name
+        }
         return Optional.of(new InvocationPath(path, query, nameStart, end < 0 ? path.length() : end));
     }
 

@@ -218,7 +218,7 @@ class NestConfigTest {
     static Stream<Arguments> unknownKeys() {
         return Stream.of(
                 Arguments.of("prot: 8080\n", "prot",
-                        "async, cluster, data-dir, functions-dir, node, runtimes-dir, server, sidecar, store"),
+                        "async, cluster, data-dir, functions-dir, gateway, node, runtimes-dir, server, sidecar, store"),
                 Arguments.of("server:\n  prot: 8080\n", "server.prot", "host, max-body, port, shutdown-grace"),
                 Arguments.of("node:\n  name: a\n", "node.name", "address, id, region, zone"),
                 Arguments.of("cluster:\n  zk: a\n", "cluster.zk",
@@ -250,6 +250,30 @@ class NestConfigTest {
         assertEquals(new dev.nest.async.AsyncConfig("h2", 256 * 1024, 8, java.time.Duration.ofMinutes(30),
                 java.time.Duration.ofMillis(250), java.time.Duration.ofDays(3)), c.async());
         assertEquals(dev.nest.async.AsyncConfig.DEFAULTS, NestConfig.defaults().async());
+    }
+
+    @Test
+    void readsTheGatewayBlock() throws IOException {
+        NestConfig c = load("""
+                gateway:
+                  header-timeout: 2s
+                  idle-timeout: 30s
+                  body-timeout: 5s
+                  body-min-rate: 4KiB
+                  max-connections: 500
+                """);
+        assertEquals(new NestConfig.Gateway(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(30),
+                java.time.Duration.ofSeconds(5), 4096, 500), c.gateway());
+        assertEquals(NestConfig.Gateway.DEFAULTS, NestConfig.defaults().gateway());
+    }
+
+    @Test
+    void aBadGatewayValueNamesKeyValueAndRange() throws IOException {
+        String m = refused("gateway:\n  header-timeout: 0s\n  max-connections: -1\n  timeout: 1s\n").getMessage();
+        assertTrue(m.contains("key 'gateway.header-timeout': value '0s' is not valid") && m.contains("from 100ms to 1h"), m);
+        assertTrue(m.contains("key 'gateway.max-connections': value '-1' is not valid; allowed: an integer from 0 to 10000000"), m);
+        assertTrue(m.contains("key 'gateway.timeout' is unknown; allowed keys here are body-min-rate, body-timeout,"
+                + " header-timeout, idle-timeout, max-connections"), m);
     }
 
     @Test

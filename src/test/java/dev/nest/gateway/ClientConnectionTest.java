@@ -127,7 +127,7 @@ class ClientConnectionTest {
     @Test
     void sends100ContinueBeforeReadingTheBody() throws Exception {
         try (RawClient c = connect()) {
-            c.send("POST /up HTTP/1.1\r\nexpect: 100-continue\r\ncontent-length: 5\r\n\r\n");
+            c.send("POST /up HTTP/1.1\r\nhost: h\r\nexpect: 100-continue\r\ncontent-length: 5\r\n\r\n");
             RawClient.Response cont = c.read();
             assertEquals("HTTP/1.1 100 Continue", cont.statusLine());
             c.send("hello");
@@ -142,7 +142,7 @@ class ClientConnectionTest {
     void servesPipelinedRequestsOneAfterAnother() throws Exception {
         hold = true;
         try (RawClient c = connect()) {
-            c.send("GET /1 HTTP/1.1\r\n\r\nPOST /2 HTTP/1.1\r\ncontent-length: 3\r\n\r\nabcGET /3 HTTP/1.1\r\n\r\n");
+            c.send("GET /1 HTTP/1.1\r\nhost: h\r\n\r\nPOST /2 HTTP/1.1\r\nhost: h\r\ncontent-length: 3\r\n\r\nabcGET /3 HTTP/1.1\r\nhost: h\r\n\r\n");
             for (String expected : List.of("GET /1 ", "POST /2 abc", "GET /3 ")) {
                 Seen s = next();
                 assertEquals(expected, s.method() + " " + s.target() + " " + s.body());
@@ -172,12 +172,12 @@ class ClientConnectionTest {
     void writesNoLengthOrBodyWith204() throws Exception {
         hold = true;
         try (RawClient c = connect()) {
-            c.send("GET /empty HTTP/1.1\r\n\r\n");
+            c.send("GET /empty HTTP/1.1\r\nhost: h\r\n\r\n");
             answer(next(), 204, "ignored");
             RawClient.Response r = c.read();
             assertEquals(204, r.status());
             assertEquals(Optional.empty(), r.header("content-length"));
-            c.send("GET /next HTTP/1.1\r\n\r\n");
+            c.send("GET /next HTTP/1.1\r\nhost: h\r\n\r\n");
             answer(next(), 200, "next");
             assertEquals("next", c.read().bodyText(), "the connection is still in step");
         }
@@ -190,13 +190,13 @@ class ClientConnectionTest {
             body[i] = (byte) ('a' + i % 26);
         }
         try (RawClient c = connect()) {
-            c.send("PUT /big HTTP/1.1\r\ncontent-length: " + body.length + "\r\n\r\n");
+            c.send("PUT /big HTTP/1.1\r\nhost: h\r\ncontent-length: " + body.length + "\r\n\r\n");
             c.send(body);
             RawClient.Response r = c.read();
             assertEquals(200, r.status());
             assertEquals(body.length, r.body().length);
             assertTrue(Arrays.equals(body, r.body()));
-            assertEquals(200, c.send("GET /after HTTP/1.1\r\n\r\n").read().status());
+            assertEquals(200, c.send("GET /after HTTP/1.1\r\nhost: h\r\n\r\n").read().status());
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.nest.gateway;
 
+import dev.nest.config.NestConfig;
+
 import static dev.nest.gateway.FakeInstanceLeases.take;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -364,7 +366,8 @@ class GatewayTest {
     void keepsTheForwardingHeadersOfATrustedProxy() throws Exception {
         gateway.close();
         gateway = new Gateway(catalog, leases, records::add, MAX_BODY, Clock.fixed(NOW, ZoneOffset.UTC),
-                PeerRoutes.LOCAL_ONLY, InvokeAuth.UNAVAILABLE, Optional.empty(), new TrustedProxies(List.of("127.0.0.0/8")));
+                PeerRoutes.LOCAL_ONLY, InvokeAuth.UNAVAILABLE, Optional.empty(), new NestConfig.Gateway(java.time.Duration.ofSeconds(10),
+                java.time.Duration.ofMinutes(1), java.time.Duration.ofSeconds(10), 1024, 0, List.of("127.0.0.0/8")));
         gateway.start("127.0.0.1", 0, admin.port(), 1);
         try (RawClient c = client()) {
             assertEquals(200, c.request("GET", "/fn/echo", "", "x-forwarded-for: 203.0.113.9", "x-forwarded-proto: https",

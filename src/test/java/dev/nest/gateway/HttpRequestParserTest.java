@@ -45,7 +45,7 @@ class HttpRequestParserTest {
 
     @Test
     void decodesChunkedBodies() throws Exception {
-        byte[] req = b("PUT /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\nGET");
+        byte[] req = b("PUT /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\nGET");
         HttpRequestParser p = parser(100);
         int pos = p.feed(req, 0, req.length);
         assertTrue(p.complete());
@@ -55,7 +55,7 @@ class HttpRequestParserTest {
 
     @Test
     void leavesPipelinedRequestsForTheNextRound() throws Exception {
-        byte[] two = b("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
+        byte[] two = b("GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n");
         HttpRequestParser p = parser(100);
         int pos = p.feed(two, 0, two.length);
         assertTrue(p.complete());
@@ -76,7 +76,7 @@ class HttpRequestParserTest {
     })
     void keepAliveFollowsVersionAndConnectionHeader(String version, String header, boolean keep) throws Exception {
         String h = header == null ? "" : header.trim().replace("\\r\\n", "\r\n");
-        byte[] req = b("GET / " + version + "\r\n" + h + "\r\n");
+        byte[] req = b("GET / " + version + "\r\nHost: h\r\n" + h + "\r\n");
         HttpRequestParser p = parser(100);
         p.feed(req, 0, req.length);
         assertTrue(p.complete());
@@ -85,13 +85,30 @@ class HttpRequestParserTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "POST / HTTP/1.1\\r\\nContent-Length: 101\\r\\n\\r\\n|413",
+        "POST / HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: 101\\r\\n\\r\\n|413",
         "POST / HTTP/1.1\\r\\nContent-Length: x\\r\\n\\r\\n|400",
         "GARBAGE\\r\\n\\r\\n|400",
         "GET / HTTP/2.0\\r\\n\\r\\n|505",
         "POST / HTTP/1.1\\r\\nTransfer-Encoding: gzip\\r\\n\\r\\n|501",
-        "POST / HTTP/1.1\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n65\\r\\n|413",
+        "POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n65\\r\\n|413",
         "GET / HTTP/1.1\\r\\nNoColonHere\\r\\n\\r\\n|400",
+        "POST / HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: 3\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n|400",
+        "POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: xchunked\\r\\n\\r\\n|501",
+        "POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: gzip, chunked\\r\\n\\r\\n|501",
+        "POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n|501",
+        "POST / HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: +5\\r\\n\\r\\n|400",
+        "POST / HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: 5,5\\r\\n\\r\\n|400",
+        "POST / HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: 5\\r\\nContent-Length: 6\\r\\n\\r\\n|400",
+        "POST / HTTP/1.1\\r\\nHost: h\\r\\nContent-Length : 5\\r\\n\\r\\n|400",
+        "GET / HTTP/1.1\\r\\nHost: h\\r\\nX(y): 1\\r\\n\\r\\n|400",
+        "GET / HTTP/1.1\\r\\n\\r\\n|400",
+        "GET / HTTP/1.1\\r\\nHost: a\\r\\nHost: b\\r\\n\\r\\n|400",
+        "GET / HTTP/1.1\\r\\nHost: h\\r\\nX-A: 1\\r\\n  folded\\r\\n\\r\\n|400",
+        "GET / HTTP/1.1\\r\\nHost: h\\r\\nX-A: a\u0007b\\r\\n\\r\\n|400",
+        "GET / x HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n|400",
+        "POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n3\\r\\nabcXY0\\r\\n\\r\\n|400",
+        "POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n+3\\r\\nabc\\r\\n0\\r\\n\\r\\n|400",
+        "POST / HTTP/1.0\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n|400",
     })
     void refusesBadRequestsWithTheRightStatus(String raw, int status) {
         byte[] req = b(raw.replace("\\r\\n", "\r\n"));
@@ -102,7 +119,7 @@ class HttpRequestParserTest {
 
     @Test
     void recognisesExpectContinue() throws Exception {
-        byte[] req = b("POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
+        byte[] req = b("POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
         HttpRequestParser p = parser(100);
         p.feed(req, 0, req.length);
         assertTrue(p.headDone());

@@ -18,8 +18,6 @@ class InvocationPathTest {
             /fn/hello?                       | default   | hello | /fn/hello            | /
             /ns/team/fn/hello                | team      | hello | /ns/team/fn/hello    | /
             /ns/team/fn/hello/deep/path?q=/x | team      | hello | /ns/team/fn/hello    | /deep/path?q=/x
-            /fn/                             | default   | ''    | /fn/                 | /
-            /ns//fn/x                        | ''        | x     | /ns//fn/x            | /
             """)
     void splitsAnInvocationTarget(String target, String namespace, String name, String prefix, String rest) {
         InvocationPath p = InvocationPath.of(target).orElseThrow();
@@ -34,6 +32,13 @@ class InvocationPathTest {
             "/api/v1/functions?next=/fn/x", "/ns/?x=/fn/"})
     void leavesEveryOtherTargetToTheAdminServer(String target) {
         assertTrue(InvocationPath.of(target).isEmpty(), target);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/fn/", "/fn//x", "/ns//fn/x", "/ns/team/fn/", "/ns/a/b/fn/x", "/ns/team/fnx/y"})
+    void namesNoFunctionWithAnEmptyOrExtraSegment(String target) {
+        assertTrue(InvocationPath.of(target).isEmpty(), target);
+        assertTrue(InvocationPath.underInvocations(target), target);
     }
 
     @org.junit.jupiter.api.Test

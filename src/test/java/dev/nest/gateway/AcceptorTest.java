@@ -1,0 +1,58 @@
+package dev.nest.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The pure decisions behind the gateway's accept loop and its timeouts. */
+class AcceptorTest {
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            # open-file limit | connection cap
+            0                 | 10000
+            -1                | 10000
+            256               | 16
+            1024              | 384
+            65536             | 32640
+            1048576           | 524160
+            """)
+    void derivesTheConnectionCapFromTheOpenFileLimit(long fds, int cap) {
+        assertEquals(cap, Acceptor.fromFileLimit(fds));
+    }
+
+    @Test
+    void aConfiguredCapWins() {
+        assertEquals(5, Acceptor.connectionLimit(5));
+    }
+
+    @Test
+    void backsOffFrom10msDoublingTo1sAndStartsOverAfterAnAccept() {
+        AcceptBackoff b = new AcceptBackoff();
+        List<Long> pauses = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            pauses.add(b.next());
+        }
+        assertEquals(List.of(10L, 20L, 40L, 80L, 160L, 320L, 640L, 1000L, 1000L), pauses);
+        b.reset();
+        assertEquals(10L, b.next());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            # bytes in window | window ms | min rate (B/s) | too slow
+            0                 | 10000     | 0              | true
+            1                 | 10000     | 0              | false
+            10239             | 10000     | 1024           | true
+            10240             | 10000     | 1024           | false
+            512               | 500       | 1024           | false
+            511               | 500       | 1024           | true
+            """)
+    void aBodyIsTooSlowBelowTheMinimumRate(long bytes, long windowMs, long rate, boolean slow) {
+        assertEquals(slow, ClientConnection.tooSlow(bytes, Duration.ofMillis(windowMs), rate));
+    }
+}
