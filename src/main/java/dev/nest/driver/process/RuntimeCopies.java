@@ -38,7 +38,8 @@ import java.util.stream.Stream;
  *
  * <p>Cost: nothing for a command whose files are readable (checked once per file and modification); a file that
  * needs a copy is hashed and copied (or verified) once per change of the original while this object lives, then
- * every start costs one {@code stat} per file of the command.
+ * every start costs one {@code stat} per file of the command (two when copied: the copy may have been cleaned
+ * away, e.g. by {@code systemd-tmpfiles}, and is then made again).
  *
  * <p>Limits: a directory counts as changed only when its own modification time or size changes (a class
  * recompiled deep inside it keeps the copy until the next driver start). The program itself (the command's first element) is never copied (a JDK or node binary does not
@@ -106,7 +107,22 @@ final class RuntimeCopies {
         FileTime modified = Files.getLastModifiedTime(p);
         long size = Files.size(p);
         Seen s = seen.get(part);
-        if (s != null && s.modified().equals(modified) && s.size() == size) {
+        if (fresh(s, part, modified, size)) {
+            return s.path();
+        }
+        return givenSlow(part, p, modified, size);
+    }
+
+    /** Whether {@code s} still holds: the original unchanged, and its copy (if any) not cleaned away meanwhile. */
+    private static boolean fresh(Seen s, String part, FileTime modified, long size) {
+        return s != null && s.modified().equals(modified) && s.size() == size
+                && (s.path().equals(part) || Files.exists(Path.of(s.path()), LinkOption.NOFOLLOW_LINKS));
+    }
+
+    /** One copy at a time: concurrent first starts of pods wait for one copy of the jar instead of making several. */
+    private synchronized String givenSlow(String part, Path p, FileTime modified, long size) throws IOException {
+        Seen s = seen.get(part);
+        if (fresh(s, part, modified, size)) {
             return s.path();
         }
         String path = PodFiles.unreadableByOthers(List.of("", "-cp", part)).isPresent() ? copy(p.toRealPath()).toString() : part;

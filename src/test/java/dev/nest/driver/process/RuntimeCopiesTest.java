@@ -98,6 +98,10 @@ class RuntimeCopiesTest {
         assertEquals(second, Path.of(new RuntimeCopies(root).readable(command).get(2)));
         assertEquals("jar v2, rebuilt", Files.readString(second), "a copy that does not verify is replaced");
         assertEquals("r--r--r--", mode(second));
+
+        Files.delete(second);
+        assertEquals(second, Path.of(copies.readable(command).get(2)), "a copy cleaned away is made again");
+        assertEquals("jar v2, rebuilt", Files.readString(second));
     }
 
     @Test
