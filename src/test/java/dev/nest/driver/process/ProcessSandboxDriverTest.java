@@ -315,4 +315,23 @@ class ProcessSandboxDriverTest {
         assertTrue(e.getMessage().contains("cannot read " + program), e.getMessage());
         d.close();
     }
+
+    @Test
+    void whenNoReadableCopyCanBeMadeTheStartFailsWithTheFileToFix() throws Exception {
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+        Path hidden = Files.createDirectories(tmp.resolve("private"));
+        Files.setPosixFilePermissions(hidden, PosixFilePermissions.fromString("rwx------"));
+        Path jar = Files.writeString(hidden.resolve("nest.jar"), "jar");
+        Path planted = Files.createSymbolicLink(tmp.resolve("runtimes"), hidden);
+        ProcessSandboxDriver d = new ProcessSandboxDriver(new DriverContext("n1", tmp.resolve("data"), Map.of("uid-base",
+                "1900100000", "uid-locks", tmp.resolve("locks").toString())), new FakeProcessTable(0), Map.of(), SETSID, SETPRIV,
+                Path.of("/etc/passwd"), planted);
+        PodSpec spec = new PodSpec("pf", "java", "", List.of("/usr/bin/java", "-cp", jar.toString(), "Main"), Map.of(),
+                tmp, tmp, "127.0.0.1", 1, 1 << 26, 1, 64, Map.of(), tmp.resolve("ignored"));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.nest.spi.SandboxException.class,
+                () -> d.start(spec, (id, err, line) -> { }));
+        assertTrue(e.getMessage().contains("cannot read " + jar) && e.getMessage().contains("readable copy cannot be made")
+                && e.getMessage().contains("chmod o+rx"), e.getMessage());
+        d.close();
+    }
 }
