@@ -35,6 +35,9 @@ import java.util.Set;
  * directories live in {@code /var/tmp/nest-pods/<hash of the data path>/} instead ({@link #podsRoot}), the
  * data directory becomes 0700, and code views are copies where hard links cannot cross file systems.
  *
+ * <p>The files of a host's launch command (the Java host's jar, the Node.js host script) that other users cannot
+ * read are given to pods as readable copies outside the data directory ({@link RuntimeCopies}).
+ *
  * <p>Limits: an entry created at the top of the data directory by another module after the last
  * {@link #protectDataDir} keeps its mode until the next pod starts (the driver re-applies it at every start);
  * a path outside the data directory is only as private as its own modes make it.

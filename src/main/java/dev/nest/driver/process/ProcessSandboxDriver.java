@@ -65,7 +65,9 @@ final class ProcessSandboxDriver implements SandboxDriver {
     private final Map<String, ProcessPod> pods = new ConcurrentHashMap<>();
     /** Who each running pod runs as (when not as Nest's user), for code views and the release of its uid. */
     private final Map<String, Identity> identities = new ConcurrentHashMap<>();
-    /** Launch commands already checked for files a pod could not read (a handful: one per runtime and memory size). */
+    /** Readable copies of the files of launch commands that pods could not read otherwise. */
+    private final RuntimeCopies copies;
+    /** Launch commands (after copies) already checked for files a pod could not read (one per runtime and heap). */
     private final Map<List<String>, Optional<Path>> readableCommands = new ConcurrentHashMap<>();
 
     /** A running pod's user, and the uid slot it holds (none when pods share a user or Nest is not root). */
@@ -78,6 +80,12 @@ final class ProcessSandboxDriver implements SandboxDriver {
 
     ProcessSandboxDriver(DriverContext context, ProcessTable procs, Map<String, String> inheritedEnv, Optional<Path> setsid,
                          Optional<Path> setpriv, Path passwd) {
+        this(context, procs, inheritedEnv, setsid, setpriv, passwd, RuntimeCopies.DEFAULT_ROOT);
+    }
+
+    ProcessSandboxDriver(DriverContext context, ProcessTable procs, Map<String, String> inheritedEnv, Optional<Path> setsid,
+                         Optional<Path> setpriv, Path passwd, Path copiesRoot) {
+        this.copies = new RuntimeCopies(copiesRoot);
         this.procs = procs;
         this.inheritedEnv = Map.copyOf(inheritedEnv);
         this.setsid = setsid;
@@ -122,10 +130,8 @@ final class ProcessSandboxDriver implements SandboxDriver {
     }
 
     @Override
-    public Pod start(PodSpec spec, PodListener listener) {
-        if (settings.isolation() != ProcessDriverSettings.Isolation.NONE) {
-            requireReadableByPods(spec);
-        }
+    public Pod start(PodSpec requested, PodListener listener) {
+        PodSpec spec = settings.isolation() == ProcessDriverSettings.Isolation.NONE ? requested : readableByPods(requested);
         Optional<UidSlots.Slot> slot = slots.map(UidSlots::acquire);
         Optional<HostLaunch.PodUser> user = slot.map(s -> new HostLaunch.PodUser(s.uid(), s.uid())).or(() -> sharedUser);
         // an isolated pod's scratch dir is always inside its own pod directory, which it can reach
@@ -176,15 +182,36 @@ final class ProcessSandboxDriver implements SandboxDriver {
         return pod;
     }
 
-    /** Fails a start whose host program or files a pod uid could not read (checked once per command). */
-    private void requireReadableByPods(PodSpec spec) {
-        Optional<Path> unreadable = readableCommands.computeIfAbsent(spec.command(), PodFiles::unreadableByOthers);
+    /**
+     * {@code spec} with a launch command whose files a pod uid can read: files under a directory others cannot
+     * pass (Nest under {@code /root} or a private temporary directory) are replaced by readable copies
+     * ({@link RuntimeCopies}); fails when a copy cannot be made or the program itself is unreadable.
+     */
+    private PodSpec readableByPods(PodSpec spec) {
+        List<String> command;
+        try {
+            command = copies.readable(spec.command());
+        } catch (IOException | RuntimeException e) {
+            Optional<Path> unreadable = PodFiles.unreadableByOthers(spec.command());
+            throw new SandboxException("cannot start the " + spec.runtime() + " host: it runs as an unprivileged user, "
+                    + "which cannot read " + unreadable.map(Path::toString).orElse("a file of " + spec.command())
+                    + ", and a readable copy cannot be made (" + e.getMessage() + "); make it readable by others and "
+                    + "every parent directory passable (chmod o+rx), e.g. install Nest under /opt as "
+                    + "distribution/setup.sh does", e);
+        }
+        Optional<Path> unreadable = readableCommands.computeIfAbsent(command, PodFiles::unreadableByOthers);
         if (unreadable.isPresent()) {
-            readableCommands.remove(spec.command()); // checked again once fixed
+            readableCommands.remove(command); // checked again once fixed
             throw new SandboxException("cannot start the " + spec.runtime() + " host: it runs as an unprivileged user, "
                     + "which cannot read " + unreadable.get() + "; make it readable by others and every parent directory "
                     + "passable (chmod o+rx), e.g. install Nest under /opt as distribution/setup.sh does");
         }
+        if (command.equals(spec.command())) {
+            return spec;
+        }
+        return new PodSpec(spec.podId(), spec.runtime(), spec.image(), command, spec.env(), spec.runtimeDir(),
+                spec.codeRoot(), spec.address(), spec.port(), spec.memoryBytes(), spec.cpus(), spec.pids(), spec.labels(),
+                spec.workDir());
     }
 
     /**

@@ -228,4 +228,110 @@ class ProcessSandboxDriverTest {
             d.close();
         }
     }
+
+    /**
+     * Real processes, as root: the Java host's jar lies in a private (0700) directory, as in a checkout under a
+     * {@code mktemp -d} directory; the pod, running as its own uid, starts from a readable copy.
+     */
+    @Test
+    void asRootAJavaHostWhoseJarIsInAPrivateDirectoryStartsFromAReadableCopy() throws Exception {
+        assumeTrue(ProcFs.SYSTEM.selfUid() == 0, "needs root");
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+        Path hidden = Files.createDirectories(tmp.resolve("checkout/target"));
+        Files.setPosixFilePermissions(tmp.resolve("checkout"), PosixFilePermissions.fromString("rwx------"));
+        Path jar = hidden.resolve("nest.jar");
+        Path classes = Path.of(Class.forName("dev.nest.host.JavaHost").getProtectionDomain().getCodeSource().getLocation().toURI());
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar)); var walk = Files.walk(classes)) {
+            for (Path f : walk.filter(Files::isRegularFile).toList()) {
+                out.putNextEntry(new java.util.jar.JarEntry(classes.relativize(f).toString()));
+                Files.copy(f, out);
+                out.closeEntry();
+            }
+        }
+        Path copies = tmp.resolve("runtimes");
+        ProcessSandboxDriver d = new ProcessSandboxDriver(new DriverContext("n1", tmp.resolve("data"), Map.of("uid-base",
+                "1900100000", "uid-locks", tmp.resolve("locks").toString())), ProcFs.SYSTEM, System.getenv(), SETSID, SETPRIV,
+                Path.of("/etc/passwd"), copies);
+        int port;
+        try (var s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch listening = new java.util.concurrent.CountDownLatch(1);
+        PodSpec spec = new PodSpec("pj", "java", "", List.of(java, "-Xmx64m", "-cp", jar.toString(), "dev.nest.host.JavaHost"),
+                Map.of("NEST_HOST_SECRET", "s3cret", "NEST_HOST_PORT", Integer.toString(port), "NEST_HOST_ADDRESS", "127.0.0.1"),
+                tmp, tmp, "127.0.0.1", port, 1 << 28, 1, 256, Map.of(), tmp.resolve("ignored-when-isolated"));
+        Pod pod = d.start(spec, (id, err, line) -> {
+            lines.add(line);
+            if (line.startsWith("nest java host listening on")) {
+                listening.countDown();
+            }
+        });
+        try {
+            assertTrue(listening.await(30, TimeUnit.SECONDS), "the host started as its own uid: " + lines);
+            Path copy = copies.resolve(RuntimeCopies.hash(jar)).resolve("nest.jar");
+            assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(copy)));
+            PidFile recorded = PidFile.parse(Files.readString(tmp.resolve("data/pods/pj/pid"))).orElseThrow();
+            assertTrue(recorded.argv().contains(copy.toString()), "the host runs from the copy: " + recorded.argv());
+            assertEquals(1900100000, recorded.uid());
+        } finally {
+            pod.stop(Duration.ofSeconds(2));
+            d.close();
+        }
+    }
+
+    /** As root, a host script in a private directory is run from a readable copy; an unreadable program still fails. */
+    @Test
+    void asRootAHostScriptInAPrivateDirectoryRunsFromACopyAndAnUnreadableProgramIsReported() throws Exception {
+        assumeTrue(ProcFs.SYSTEM.selfUid() == 0, "needs root");
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+        Path hidden = Files.createDirectories(tmp.resolve("private"));
+        Files.setPosixFilePermissions(hidden, PosixFilePermissions.fromString("rwx------"));
+        Path script = Files.writeString(hidden.resolve("host.sh"), "echo \"uid:$(id -u)\"; echo \"script:$0\"; cat >/dev/null\n");
+        ProcessSandboxDriver d = new ProcessSandboxDriver(new DriverContext("n1", tmp.resolve("data"), Map.of("uid-base",
+                "1900100000", "uid-locks", tmp.resolve("locks").toString())), ProcFs.SYSTEM, System.getenv(), SETSID, SETPRIV,
+                Path.of("/etc/passwd"), tmp.resolve("runtimes"));
+        List<String> lines = new CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(2);
+        PodSpec spec = new PodSpec("ps", "sh", "", List.of("/bin/sh", script.toString()), Map.of("NEST_HOST_SECRET", "s"),
+                tmp, tmp, "127.0.0.1", 1, 1 << 26, 1, 64, Map.of(), tmp.resolve("ignored"));
+        Pod pod = d.start(spec, (id, err, line) -> {
+            lines.add(line);
+            ran.countDown();
+        });
+        try {
+            assertTrue(ran.await(10, TimeUnit.SECONDS), "the script ran: " + lines);
+            assertEquals(List.of("uid:1900100000", "script:" + tmp.resolve("runtimes").resolve(RuntimeCopies.hash(script))
+                    .resolve("host.sh")), lines.subList(0, 2));
+        } finally {
+            pod.stop(Duration.ofSeconds(2));
+        }
+        Path program = Files.copy(Path.of("/bin/true"), hidden.resolve("true"));
+        PodSpec unreadable = new PodSpec("pu", "sh", "", List.of(program.toString()), Map.of(), tmp, tmp, "127.0.0.1", 1,
+                1 << 26, 1, 64, Map.of(), tmp.resolve("ignored"));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.nest.spi.SandboxException.class,
+                () -> d.start(unreadable, (id, err, line) -> { }));
+        assertTrue(e.getMessage().contains("cannot read " + program), e.getMessage());
+        d.close();
+    }
+
+    @Test
+    void whenNoReadableCopyCanBeMadeTheStartFailsWithTheFileToFix() throws Exception {
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+        Path hidden = Files.createDirectories(tmp.resolve("private"));
+        Files.setPosixFilePermissions(hidden, PosixFilePermissions.fromString("rwx------"));
+        Path jar = Files.writeString(hidden.resolve("nest.jar"), "jar");
+        Path planted = Files.createSymbolicLink(tmp.resolve("runtimes"), hidden);
+        ProcessSandboxDriver d = new ProcessSandboxDriver(new DriverContext("n1", tmp.resolve("data"), Map.of("uid-base",
+                "1900100000", "uid-locks", tmp.resolve("locks").toString())), new FakeProcessTable(0), Map.of(), SETSID, SETPRIV,
+                Path.of("/etc/passwd"), planted);
+        PodSpec spec = new PodSpec("pf", "java", "", List.of("/usr/bin/java", "-cp", jar.toString(), "Main"), Map.of(),
+                tmp, tmp, "127.0.0.1", 1, 1 << 26, 1, 64, Map.of(), tmp.resolve("ignored"));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.nest.spi.SandboxException.class,
+                () -> d.start(spec, (id, err, line) -> { }));
+        assertTrue(e.getMessage().contains("cannot read " + jar) && e.getMessage().contains("readable copy cannot be made")
+                && e.getMessage().contains("chmod o+rx"), e.getMessage());
+        d.close();
+    }
 }
