@@ -1,5 +1,6 @@
 package dev.nest.async;
 
+import dev.nest.common.InvocationIds;
 import dev.nest.function.FunctionVersion;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -122,7 +123,7 @@ public final class AsyncIngress {
                     "Idempotency-Key must be 1 to 256 characters; it has " + key.get().length()));
         }
         Instant now = clock.instant();
-        NewEvent e = new NewEvent(EventIds.next(now.toEpochMilli()), version.spec().id().toString(), method,
+        NewEvent e = new NewEvent(InvocationIds.next(now.toEpochMilli()), version.spec().id().toString(), method,
                 path.isEmpty() ? "/" : path, query, kept, body, key, now);
         return queue.enqueue(e).handle((ok, x) -> {
             if (x != null) {

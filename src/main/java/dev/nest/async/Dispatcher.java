@@ -1,5 +1,6 @@
 package dev.nest.async;
 
+import dev.nest.common.InvocationIds;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nest.async.RetryPolicy.Decision;
@@ -225,7 +226,7 @@ public final class Dispatcher implements AutoCloseable {
         n.put("requestBase64", Base64.getEncoder().encodeToString(e.request().body()));
         String destination = FunctionId.of(source.namespace(), name).toString();
         Instant now = clock.instant();
-        NewEvent d = new NewEvent(EventIds.next(now.toEpochMilli()), destination, "POST", "/", "",
+        NewEvent d = new NewEvent(InvocationIds.next(now.toEpochMilli()), destination, "POST", "/", "",
                 List.of("content-type", "application/json", "x-nest-async-source", e.id()),
                 n.toString().getBytes(StandardCharsets.UTF_8), Optional.of(condition + ":" + e.id()), now);
         return queue.enqueue(d).whenComplete((ok, x) -> {

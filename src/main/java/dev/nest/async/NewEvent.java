@@ -7,7 +7,7 @@ import java.util.Optional;
 /**
  * An invocation to enqueue: the request as the caller sent it.
  *
- * @param id             the invocation id ({@link EventIds})
+ * @param id             the invocation id ({@link dev.nest.common.InvocationIds})
  * @param function       {@code namespace/name}
  * @param method         HTTP method
  * @param path           the path after the function's name ({@code /} at least)

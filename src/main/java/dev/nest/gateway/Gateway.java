@@ -2,6 +2,7 @@ package dev.nest.gateway;
 
 import dev.nest.async.Acceptance;
 import dev.nest.async.AsyncIngress;
+import dev.nest.common.InvocationIds;
 import dev.nest.common.NestException;
 import dev.nest.config.NestConfig;
 import dev.nest.function.FunctionCatalog;

@@ -1,4 +1,4 @@
-package dev.nest.gateway;
+package dev.nest.common;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
