@@ -120,9 +120,10 @@ class ClusterIT {
         // what the scheduler prefers a node for, as every node advertises it: its unpacked packages (the two replicas
         // and now the node that fetched it) and its ready warm-pool pods
         NestProcess viewer = nodes.stream().filter(n -> n != lacking).findFirst().orElseThrow();
-        JsonNode holding = Poll.until(lacking + " listed as a node holding " + digest,
+        // each node publishes its unpacked packages on its own schedule (at most once a second): wait for all three
+        JsonNode holding = Poll.until(lacking + " and the replicas listed as nodes holding " + digest,
                 () -> viewer.http.get("/api/v1/nodes?package=" + java.net.URLEncoder.encode(digest,
-                        java.nio.charset.StandardCharsets.UTF_8)).json(), list -> ids(list).contains(lacking.id));
+                        java.nio.charset.StandardCharsets.UTF_8)).json(), list -> ids(list).containsAll(Set.of("n1", "n2", "n3")));
         assertEquals(Set.of("n1", "n2", "n3"), ids(holding), "every node holds it now: " + holding);
         Poll.until("every node's ready nodejs pool pod", () -> viewer.http.get("/api/v1/nodes").json(),
                 list -> list.size() == 3 && ids(list).size() == 3

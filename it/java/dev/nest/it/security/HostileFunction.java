@@ -220,7 +220,14 @@ final class HostileFunction {
 
               const own = Number(process.env.NEST_HOST_PORT);
               const ports = listening(Number(q.podFrom), Number(q.podTo)).filter((p) => p !== own);
-              const foreign = scan.found.filter((s) => s !== process.env.NEST_HOST_SECRET);
+              // the pod's own secret is in its own processes' initial environment (a container sees only its own)
+              const mine = new Set([process.env.NEST_HOST_SECRET]);
+              try {
+                for (const kv of fs.readFileSync('/proc/self/environ', 'latin1').split('\\0')) {
+                  if (kv.startsWith('NEST_HOST_SECRET=')) mine.add(kv.slice(17));
+                }
+              } catch (e) { /* unreadable */ }
+              const foreign = scan.found.filter((s) => !mine.has(s));
               const statuses = [];
               for (const port of ports) {
                 for (const secret of [...foreign, '', 'guess']) {
