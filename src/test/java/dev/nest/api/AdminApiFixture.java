@@ -1,5 +1,6 @@
 package dev.nest.api;
 
+import dev.nest.function.InMemoryFunctionRegistry;
 import dev.nest.artifact.ArtifactStore;
 import dev.nest.async.AsyncLedger;
 import dev.nest.async.H2EventQueue;

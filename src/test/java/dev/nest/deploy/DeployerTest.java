@@ -1,5 +1,6 @@
 package dev.nest.deploy;
 
+import dev.nest.function.InMemoryFunctionRegistry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,8 +1,5 @@
-package dev.nest.deploy;
+package dev.nest.function;
 
-import dev.nest.function.FunctionId;
-import dev.nest.function.FunctionRecord;
-import dev.nest.function.FunctionRegistry;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -15,7 +12,7 @@ import java.util.function.UnaryOperator;
  * A function registry in a map that writes as the ZooKeeper registry does: an optimistic read-modify-write that
  * applies the change again to the newer record when another writer got there first. Listeners are not called.
  */
-final class InMemoryFunctionRegistry implements FunctionRegistry {
+public final class InMemoryFunctionRegistry implements FunctionRegistry {
     private final Map<FunctionId, FunctionRecord> records = new ConcurrentHashMap<>();
 
     @Override
@@ -51,5 +48,10 @@ final class InMemoryFunctionRegistry implements FunctionRegistry {
 
     @Override
     public void addListener(Listener listener) {
+    }
+
+    /** Stores {@code r} as it is, replacing any record of its function. */
+    public void put(FunctionRecord r) {
+        records.put(r.id(), r);
     }
 }
