@@ -4,6 +4,7 @@ import dev.nest.cluster.Cluster;
 import dev.nest.function.FunctionId;
 import dev.nest.load.ClusterLoad;
 import dev.nest.load.LoadReporter;
+import dev.nest.namespace.Quotas;
 import dev.nest.placement.ClusterNodes;
 import dev.nest.placement.ClusterPlacementStore;
 import dev.nest.placement.LeaderPlacements;
@@ -56,9 +57,10 @@ final class ControlPlane implements AutoCloseable {
      * @param capacity this node's capacity labels, assumed for nodes that advertise none
      * @param probeEvery how often nodes are probed; zero for never
      * @param peerHeaders the headers that authenticate this node's load reports at the leader
+     * @param quotas the namespaces' quotas, which the scheduler and the scaler stay within
      */
     static ControlPlane start(Cluster cluster, NodeAgent agent, Map<String, String> capacity, Duration probeEvery,
-                              Clock clock, Supplier<Map<String, String>> peerHeaders) {
+                              Clock clock, Supplier<Map<String, String>> peerHeaders, Quotas quotas) {
         Deque<AutoCloseable> closers = new ArrayDeque<>();
         try {
             String self = cluster.self().id();
@@ -79,7 +81,7 @@ final class ControlPlane implements AutoCloseable {
                     () -> nodes.states(id -> probe.get() != null && probe.get().down(id)), store, targets,
                     () -> cluster.leadership().epoch().isPresent())));
             LeaderPlacements leader = placements.get();
-            Scheduler scheduler = new Scheduler(cluster.functions(), leader, leader, 0, clock);
+            Scheduler scheduler = new Scheduler(cluster.functions(), leader, leader, 0, clock, quotas);
             leader.attach(scheduler);
             PlacementFollower follower = push(closers, new PlacementFollower(() -> store.of(self), targets,
                     cluster.leadership()::isLeader));
@@ -91,7 +93,8 @@ final class ControlPlane implements AutoCloseable {
                     LoadReporter.http(peerHeaders)));
             // the scaler's desired counts go to the scheduler, which places them across the nodes
             TargetSink toScheduler = TargetSink.of(scheduler::scale, scheduler::release);
-            ScalerLoop scaler = push(closers, new ScalerLoop(cluster.functions(), load, toScheduler, Scaler.windowed(), clock));
+            ScalerLoop scaler = push(closers, new ScalerLoop(cluster.functions(), load, toScheduler, Scaler.windowed(), clock,
+                    quotas));
             agent.onStarved(scaler::wake);
             agent.onStarved(reporter::starved); // sent only while another node leads
             scaler.start();

@@ -14,6 +14,8 @@ import dev.nest.cluster.EmbeddedZooKeeper;
 import dev.nest.cluster.NodeInfo;
 import dev.nest.cluster.ReadyCounts;
 import dev.nest.cluster.ZooKeeperTokenStore;
+import dev.nest.cluster.ZooKeeperNamespaceStore;
+import dev.nest.cluster.NamespaceUsages;
 import dev.nest.common.NestException;
 import dev.nest.config.NestConfig;
 import dev.nest.deploy.ArtifactReplicator;
@@ -135,6 +137,8 @@ public final class NestServer implements AutoCloseable {
                     config.cluster().operationTimeout()));
             new Bootstrap(tokens, data, name -> Optional.ofNullable(System.getenv(name))).run();
             Authorizer authorizer = new Authorizer(tokens);
+            ZooKeeperNamespaceStore namespaces = push(closers, ZooKeeperNamespaceStore.start(cluster, clock,
+                    config.cluster().operationTimeout()));
             timer.mark("tokens");
 
             // code this node lacks comes from a holder; a holder of the live version's code prefetches a new version's
@@ -156,10 +160,12 @@ public final class NestServer implements AutoCloseable {
                     config.cluster().artifactReplicas(), peerHeaders);
             cluster.membership().onNodesChanged(replicator::prepare);
             replicator.prepare();
-            Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock, replicator);
+            Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock, replicator,
+                    namespaces);
             FunctionFiles files = push(closers, new FunctionFiles(config.functionsDir(), deployer, cluster.functions(), 2_000, List.of(data)));
             files.start();
             timer.mark("functions");
+            agent.enforceQuotas(namespaces, NamespaceUsages.elsewhere(cluster, cluster.functions()));
             agent.start(false); // the warm pools fill once the node is ready (below), not while it starts
             // ready instances for the routing tables; warm pool pods and unpacked packages for the scheduler
             cluster.publishReady(() -> ReadyCounts.of(agent.instances()), () -> ReadyCounts.warmPods(agent.pool().status()));
@@ -168,7 +174,7 @@ public final class NestServer implements AutoCloseable {
 
             // ---- control plane: decides while this node leads ----
             ControlPlane control = push(closers, ControlPlane.start(cluster, agent, capacity, config.cluster().nodeProbe(), clock,
-                    peerHeaders));
+                    peerHeaders, namespaces));
             timer.mark("scaler");
 
             // ---- data plane: the admin server, then the gateway in front of it ----
@@ -176,7 +182,8 @@ public final class NestServer implements AutoCloseable {
             NodeMetrics metrics = new NodeMetrics(agent.pool()::status, agent::instances);
             AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes,
                     control.scaler(), control.scheduler(), url, metrics, control.load(), control.wake(), tokens, clock,
-                    async.ledger());
+                    async.ledger(), namespaces, NamespaceUsages.region(cluster, cluster.functions(),
+                    () -> ReadyCounts.of(agent.instances())));
             Startup.join(warmHelidon);
             boot.shutdown();
             HttpRouting.Builder routing = HttpRouting.builder();

@@ -8,6 +8,8 @@ import dev.nest.cluster.Cluster;
 import dev.nest.deploy.Deployer;
 import dev.nest.deploy.FunctionFiles;
 import dev.nest.function.FunctionId;
+import dev.nest.namespace.NamespaceStore;
+import dev.nest.namespace.UsageSource;
 import dev.nest.function.FunctionRegistry;
 import dev.nest.load.ClusterLoad;
 import dev.nest.metrics.NodeMetrics;
@@ -29,7 +31,8 @@ import java.util.function.Supplier;
 
 /**
  * The admin API, {@code /api/v1}: functions (list, get, create, update, delete), versions, rollback, code
- * packages, instances, invocations, logs, runtimes, warm pools, the cluster's load, the cluster and nodes, tokens;
+ * packages, instances, invocations, logs, runtimes, warm pools, the cluster's load, the cluster and nodes, tokens,
+ * namespaces (quotas and rate limits);
  * plus {@code GET /health}, {@code GET /health/ready} and {@code GET /metrics} (Prometheus text). One route class
  * per resource; this class only composes them, in the order of {@link AdminRoutes#table()}, and the catch-all
  * 404s come last. Every route but the health probes needs a token: install {@link #filter} on the same routing.
@@ -42,24 +45,29 @@ public final class AdminApi {
 
     public AdminApi(FunctionRegistry registry, Deployer deployer, FunctionFiles files, NodeAgent agent, NodeStore store,
                     Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
-                    NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock) {
+                    NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
+                    NamespaceStore namespaces, UsageSource usage) {
         this(registry, deployer, files, agent, store, cluster, runtimes, scaler, scheduler, publicUrl, metrics, load,
-                wake, tokens, clock, AsyncLedger.NONE);
+                wake, tokens, clock, AsyncLedger.NONE, namespaces, usage);
     }
 
-    /** The admin API with async invocations' ledger and dead letters ({@code async}). */
+    /**
+     * The admin API with async invocations' ledger and dead letters ({@code async}), and the namespaces' settings
+     * with the usage ({@code usage}: across the region) that {@code /api/v1/namespaces} shows.
+     */
     public AdminApi(FunctionRegistry registry, Deployer deployer, FunctionFiles files, NodeAgent agent, NodeStore store,
                     Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
                     NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
-                    AsyncLedger async) {
+                    AsyncLedger async, NamespaceStore namespaces, UsageSource usage) {
         this(registry, deployer, files::problems, node(agent), store, cluster(cluster), runtimes,
-                scaling(scaler, scheduler), publicUrl, metrics::render, load, wake, tokens, clock, async);
+                scaling(scaler, scheduler), publicUrl, metrics::render, load, wake, tokens, clock, async, namespaces,
+                usage);
     }
 
     AdminApi(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, NodeStore store,
              ClusterView cluster, RuntimeRegistry runtimes, ScalingView scaling, String publicUrl,
              Supplier<String> metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
-             AsyncLedger async) {
+             AsyncLedger async, NamespaceStore namespaces, UsageSource usage) {
         FunctionViews views = new FunctionViews(publicUrl, node, files);
         this.resources = List.of(
                 new HealthRoutes(node, cluster, metrics),
@@ -75,6 +83,7 @@ public final class AdminApi {
                 new LoadRoutes(load, wake),
                 new ClusterRoutes(cluster),
                 new TokenRoutes(tokens, clock),
+                new NamespaceRoutes(namespaces, registry, usage, clock),
                 new NotFoundRoutes());
     }
 

@@ -73,6 +73,10 @@ public final class AdminRoutes {
             read("GET", P + "/tokens", "tokens", need(ADMIN, NONE)),
             write("POST", P + "/tokens", "tokens", need(ADMIN, NONE)),
             write("DELETE", P + "/tokens/{name}", "tokens", need(ADMIN, NONE)),
+            read("GET", P + "/namespaces", "namespaces", need(READ, FILTER)),
+            read("GET", P + "/namespaces/{name}", "namespaces", need(READ, RECORD)),
+            write("PUT", P + "/namespaces/{name}", "namespaces", need(ADMIN, RECORD)),
+            write("DELETE", P + "/namespaces/{name}", "namespaces", need(ADMIN, RECORD)),
             read("ANY", P + "/*", "not-found", Requirement.anyToken()),
             read("ANY", "/*", "not-found", Requirement.anyToken()));
     private static final RouteAccess ACCESS = new RouteAccess(TABLE);

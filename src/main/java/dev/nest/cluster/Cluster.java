@@ -248,6 +248,29 @@ public final class Cluster implements AutoCloseable {
         ready.publish(counts, pools);
     }
 
+    /**
+     * The ready instances every other node last published, per function version (this node's own are not among
+     * them: its agent knows them first-hand). Read from memory; what a node started in the last
+     * {@code ReadyInstances.PUBLISH_INTERVAL_MS} ms may be missing.
+     */
+    public List<ReadyCount> readyElsewhere() {
+        List<ReadyCount> out = new java.util.ArrayList<>();
+        ready.documents().forEach((node, doc) -> {
+            if (node.equals(self.id()) || doc.instances() == null) {
+                return;
+            }
+            for (ReadyDocument.Entry e : doc.instances()) {
+                try {
+                    out.add(new ReadyCount(dev.nest.function.FunctionId.parse(e.function()), e.version(), e.ready(),
+                            e.inFlight()));
+                } catch (IllegalArgumentException bad) {
+                    // an entry that names no valid function is ignored, as the routing table does
+                }
+            }
+        });
+        return out;
+    }
+
     /** {@link #publishReady(Supplier, Supplier)} of a node without warm pools. */
     public void publishReady(Supplier<List<ReadyCount>> counts) {
         ready.publish(counts, Map::of);

@@ -9,6 +9,11 @@ import dev.nest.function.FunctionRecord;
 import dev.nest.function.FunctionRegistry;
 import dev.nest.function.FunctionSpec;
 import dev.nest.function.FunctionVersion;
+import dev.nest.namespace.NamespaceQuota;
+import dev.nest.namespace.NamespaceUsage;
+import dev.nest.namespace.QuotaCheck;
+import dev.nest.namespace.QuotaExceeded;
+import dev.nest.namespace.Quotas;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.store.AuditEntry;
 import java.io.IOException;
@@ -52,6 +57,7 @@ public final class Deployer {
     private final Consumer<AuditEntry> audit;
     private final Clock clock;
     private final ArtifactReplicator replicator;
+    private final Quotas quotas;
 
     /** The outcome of a deploy. */
     public record Deployed(FunctionRecord record, FunctionVersion version, boolean changed) {
@@ -65,6 +71,16 @@ public final class Deployer {
     /** A deployer whose deploys return only once {@code replicator} has the package on enough nodes. */
     public Deployer(FunctionRegistry registry, ArtifactStore artifacts, RuntimeRegistry runtimes,
                     Consumer<AuditEntry> audit, Clock clock, ArtifactReplicator replicator) {
+        this(registry, artifacts, runtimes, audit, clock, replicator, Quotas.NONE);
+    }
+
+    /**
+     * A deployer that also refuses (409) a version whose {@code scaling.min} instances do not fit its namespace's
+     * quota next to the {@code scaling.min} of the namespace's other functions.
+     */
+    public Deployer(FunctionRegistry registry, ArtifactStore artifacts, RuntimeRegistry runtimes,
+                    Consumer<AuditEntry> audit, Clock clock, ArtifactReplicator replicator, Quotas quotas) {
+        this.quotas = quotas;
         this.replicator = replicator;
         this.registry = registry;
         this.artifacts = artifacts;
@@ -146,6 +162,7 @@ public final class Deployer {
         if (createOnly && before.isPresent() && !before.get().versions().isEmpty()) {
             throw exists(spec.id());
         }
+        requireMinimumWithinQuota(spec);
         Optional<FunctionVersion> known = before.flatMap(FunctionRecord::liveVersion);
         if (known.isEmpty() || !known.get().digest().equals(digest) || !known.get().spec().handler().equals(spec.handler())) {
             runtimes.check(spec.runtime(), spec.handler(), a.codeDir());
@@ -181,6 +198,35 @@ public final class Deployer {
                     + (replicated - t0) / 1_000_000 + " ms, version written in " + (System.nanoTime() - replicated) / 1_000_000 + " ms");
         }
         return new Deployed(r, v, changed);
+    }
+
+    /**
+     * Refuses {@code spec} when its {@code scaling.min} instances, with the minimums of its namespace's other
+     * functions, exceed the namespace's quota: they could never all run.
+     *
+     * @throws NestException 409 naming the quota, its limit and usage
+     */
+    private void requireMinimumWithinQuota(FunctionSpec spec) {
+        String ns = spec.id().namespace();
+        NamespaceQuota quota = quotas.quota(ns);
+        if (!quota.limited() || spec.scaling().min() == 0) {
+            return;
+        }
+        NamespaceUsage others = NamespaceUsage.NONE;
+        for (FunctionRecord r : registry.all()) {
+            if (r.id().namespace().equals(ns) && !r.id().equals(spec.id())) {
+                Optional<FunctionVersion> live = r.liveVersion();
+                if (live.isPresent()) {
+                    others = others.plus(live.get().spec().scaling().min(), live.get().spec().memoryMb());
+                }
+            }
+        }
+        Optional<QuotaExceeded> over = QuotaCheck.admit(ns, quota, others, spec.scaling().min(), spec.memoryMb(),
+                "scaling.min " + spec.scaling().min() + " of " + spec.id() + " (with the scaling.min of the "
+                        + "namespace's other functions counted as in use)");
+        if (over.isPresent()) {
+            throw new NestException(409, QuotaExceeded.ERROR, over.get().detail() + "; or lower scaling.min");
+        }
     }
 
     /** A new version with {@code spec} and the live version's code, made through the API. */

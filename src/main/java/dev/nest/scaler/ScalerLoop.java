@@ -3,6 +3,11 @@ package dev.nest.scaler;
 import dev.nest.common.Ticker;
 import dev.nest.function.FunctionCatalog;
 import dev.nest.function.FunctionId;
+import dev.nest.namespace.NamespaceQuota;
+import dev.nest.namespace.NamespaceUsage;
+import dev.nest.namespace.QuotaCheck;
+import dev.nest.namespace.QuotaExceeded;
+import dev.nest.namespace.Quotas;
 import dev.nest.function.FunctionRecord;
 import dev.nest.function.FunctionVersion;
 import dev.nest.function.MetricType;
@@ -54,6 +59,7 @@ public final class ScalerLoop implements AutoCloseable {
     private final TargetSink sink;
     private final Scaler scaler;
     private final Clock clock;
+    private final Quotas quotas;
     private final Map<FunctionId, Tracked> tracked = new HashMap<>();
     private final Map<FunctionId, ScalingStatus> statuses = new ConcurrentHashMap<>();
     private final Ticker ticker = new Ticker("nest-scaler", TICK, this::tick,
@@ -61,6 +67,17 @@ public final class ScalerLoop implements AutoCloseable {
     private volatile boolean active;
 
     public ScalerLoop(FunctionCatalog catalog, LoadSource loads, TargetSink sink, Scaler scaler, Clock clock) {
+        this(catalog, loads, sink, scaler, clock, Quotas.NONE);
+    }
+
+    /**
+     * A loop that never asks for more instances than the function's namespace quota leaves it: the desired count is
+     * capped ({@link #capToQuota}) by what the namespace's other functions are asked to hold (their targets, or their
+     * instances when they have none yet), and the cap is named in the decision's reason.
+     */
+    public ScalerLoop(FunctionCatalog catalog, LoadSource loads, TargetSink sink, Scaler scaler, Clock clock,
+                      Quotas quotas) {
+        this.quotas = quotas;
         this.catalog = catalog;
         this.loads = loads;
         this.sink = sink;
@@ -144,7 +161,7 @@ public final class ScalerLoop implements AutoCloseable {
             FunctionMetrics m = t.metrics();
             Map<String, Double> values = values(m, config, now);
             if (active) {
-                Decision d = scaler.decide(m, config, now, t.state);
+                Decision d = capToQuota(id, live.get().spec().memoryMb(), scaler.decide(m, config, now, t.state), load);
                 t.state = d.state();
                 int from = Math.max(0, t.target);
                 if (d.desired() != t.target) {
@@ -172,6 +189,47 @@ public final class ScalerLoop implements AutoCloseable {
     @Override
     public void close() {
         ticker.close();
+    }
+
+    /**
+     * {@code d} with its count capped to what {@code id}'s namespace quota leaves next to the namespace's other
+     * functions: each counts with its current target, or its ready and starting instances while it has none.
+     */
+    private Decision capToQuota(FunctionId id, int memoryMb, Decision d, Map<FunctionId, InstanceLoad> load) {
+        NamespaceQuota quota = quotas.quota(id.namespace());
+        if (!quota.limited()) {
+            return d;
+        }
+        NamespaceUsage others = NamespaceUsage.NONE;
+        Set<FunctionId> seen = new java.util.HashSet<>();
+        for (Map.Entry<FunctionId, Tracked> e : tracked.entrySet()) {
+            FunctionId other = e.getKey();
+            if (other.equals(id) || !other.namespace().equals(id.namespace())) {
+                continue;
+            }
+            seen.add(other);
+            InstanceLoad l = load.get(other);
+            int count = e.getValue().target >= 0 ? e.getValue().target : l == null ? 0 : l.ready() + l.starting();
+            others = others.plus(count, memoryOf(other));
+        }
+        for (Map.Entry<FunctionId, InstanceLoad> e : load.entrySet()) {
+            FunctionId other = e.getKey();
+            if (!other.equals(id) && other.namespace().equals(id.namespace()) && !seen.contains(other)) {
+                others = others.plus(e.getValue().ready() + e.getValue().starting(), memoryOf(other));
+            }
+        }
+        int capped = QuotaCheck.cap(quota, others, memoryMb, d.desired());
+        if (capped >= d.desired()) {
+            return d;
+        }
+        String why = QuotaCheck.admit(id.namespace(), quota, others.plus(capped, memoryMb), d.desired() - capped,
+                memoryMb, "scaling " + id + " to " + d.desired()).map(QuotaExceeded::detail).orElse("namespace quota");
+        return new Decision(capped, d.previous(), d.reason() + "; capped at " + capped + ": " + why, d.rule(), d.state(),
+                d.wakeAt());
+    }
+
+    private int memoryOf(FunctionId id) {
+        return catalog.get(id).flatMap(FunctionRecord::liveVersion).map(v -> v.spec().memoryMb()).orElse(0);
     }
 
     private static Map<String, Double> values(FunctionMetrics m, ScalingConfig c, Instant now) {

@@ -4,6 +4,10 @@ import dev.nest.function.FunctionCatalog;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRecord;
 import dev.nest.function.FunctionVersion;
+import dev.nest.namespace.NamespaceUsage;
+import dev.nest.namespace.QuotaCheck;
+import dev.nest.namespace.QuotaExceeded;
+import dev.nest.namespace.Quotas;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -82,6 +86,7 @@ public final class Scheduler {
     private final Applier applier;
     private final Clock clock;
     private final int cpuMillis;
+    private final Quotas quotas;
     private final List<PlacedInstance> placed = new ArrayList<>();
     private final Map<FunctionId, Status> statuses = new HashMap<>();
     private final ArrayDeque<Event> events = new ArrayDeque<>();
@@ -100,6 +105,17 @@ public final class Scheduler {
     }
 
     public Scheduler(FunctionCatalog catalog, NodeSource nodes, Applier applier, int cpuMillis, Clock clock) {
+        this(catalog, nodes, applier, cpuMillis, clock, Quotas.NONE);
+    }
+
+    /**
+     * A scheduler that places no instance beyond its namespace's quota ({@code quota.instances}, {@code quota.memory}
+     * over every placed instance of the namespace's functions): a count above it is placed up to the quota, the rest
+     * reported as a shortfall naming the quota; a quota lowered below what is placed removes the surplus at the
+     * function's next {@link #scale}.
+     */
+    public Scheduler(FunctionCatalog catalog, NodeSource nodes, Applier applier, int cpuMillis, Clock clock, Quotas quotas) {
+        this.quotas = quotas;
         this.catalog = catalog;
         this.nodes = nodes;
         this.applier = applier;
@@ -126,6 +142,19 @@ public final class Scheduler {
         List<PlacedInstance> mine = mine(id);
         String reason = statuses.containsKey(id) ? statuses.get(id).reason() : "";
         int shortfall = 0;
+        Optional<QuotaExceeded> overQuota = QuotaCheck.admit(id.namespace(), quotas.quota(id.namespace()),
+                usageOfOthers(id), desired, v.spec().memoryMb(), "placing " + desired + " instance(s) of " + id);
+        int wanted = desired;
+        if (overQuota.isPresent()) {
+            desired = QuotaCheck.cap(quotas.quota(id.namespace()), usageOfOthers(id), v.spec().memoryMb(), wanted);
+            shortfall = wanted - desired;
+            reason = overQuota.get().detail();
+            Status last = statuses.get(id);
+            if (last == null || last.shortfall() != shortfall || !last.reason().equals(reason)) {
+                event(now, id, "quota", "", shortfall + " of " + wanted + " not placed: " + reason);
+                LOG.warning("scheduler: " + id + ": " + shortfall + " of " + wanted + " instance(s) not placed: " + reason);
+            }
+        }
         if (mine.size() < desired) {
             List<NodeState> all = nodes.nodes();
             PlacementRequest request = new PlacementRequest(id, v.version(), v.spec().runtime(), v.digest(), v.spec().memoryMb(), cpuMillis);
@@ -138,7 +167,7 @@ public final class Scheduler {
                     event(now, id, "placed", p.node().id(), p.reason());
                     reason = p.reason();
                 } else {
-                    shortfall = desired - i;
+                    shortfall = wanted - i;
                     Status last = statuses.get(id);
                     if (last == null || last.shortfall() != shortfall) {
                         noCapacity.incrementAndGet();
@@ -173,7 +202,10 @@ public final class Scheduler {
                 applier.apply(n.id(), id, 0);
             }
         }
-        Status st = new Status(desired, mine(id).size(), after, shortfall, reason, now);
+        if (overQuota.isPresent()) {
+            reason = overQuota.get().detail();
+        }
+        Status st = new Status(wanted, mine(id).size(), after, shortfall, reason, now);
         statuses.put(id, st);
         return st;
     }
@@ -343,6 +375,17 @@ public final class Scheduler {
     /** How many times a function's count could not be placed in full (a counter for monitoring). */
     public long noCapacityEvents() {
         return noCapacity.get();
+    }
+
+    /** What the other functions of {@code id}'s namespace hold among the placed instances, draining ones included. */
+    private NamespaceUsage usageOfOthers(FunctionId id) {
+        NamespaceUsage u = NamespaceUsage.NONE;
+        for (PlacedInstance s : placed) {
+            if (s.id().namespace().equals(id.namespace()) && !s.id().equals(id)) {
+                u = u.plus(1, s.memoryMb());
+            }
+        }
+        return u;
     }
 
     private List<PlacedInstance> mine(FunctionId id) {

@@ -6,6 +6,7 @@ import dev.nest.config.NestConfig;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionSpec;
 import dev.nest.function.FunctionVersion;
+import dev.nest.namespace.QuotaExceeded;
 import dev.nest.pool.WarmPool;
 import dev.nest.runtime.RuntimeDefinition;
 import dev.nest.spi.PodLabels;
@@ -51,11 +52,13 @@ final class ColdStart {
     private final CodeSource code;
     private final LogCapture capture;
     private final LongSupplier nanoTime;
+    private final QuotaGate quotas;
     private final Map<FunctionId, String> lastError = new ConcurrentHashMap<>();
     private final AtomicLong coldStarts = new AtomicLong();
 
     ColdStart(NestConfig.Sidecar config, NodePods pods, WarmPool<PoolPodFactory.PoolPod> pool, CodeSource code,
-              LogCapture capture, LongSupplier nanoTime) {
+              LogCapture capture, LongSupplier nanoTime, QuotaGate quotas) {
+        this.quotas = quotas;
         this.config = config;
         this.pods = pods;
         this.pool = pool;
@@ -87,9 +90,20 @@ final class ColdStart {
         return Collections.unmodifiableMap(out);
     }
 
-    /** Starts {@code n} instances for {@code set}, which counts them as starting already. */
-    void launch(InstanceSet set, int n) {
+    /**
+     * Starts {@code n} instances for {@code set}, which counts them as starting already; those beyond the namespace's
+     * quota ({@link QuotaGate}) are not started (the set stops counting them) and the refusal is returned.
+     */
+    Optional<QuotaExceeded> launch(InstanceSet set, int n) {
         FunctionSpec spec = set.version().spec();
+        QuotaGate.Admission admission = quotas.admit(set, n);
+        if (admission.allowed() < n) {
+            set.startsAborted(n - admission.allowed());
+            String why = admission.refusal().map(QuotaExceeded::detail).orElse("namespace quota");
+            LOG.warning("cannot start " + (n - admission.allowed()) + " instance(s) of " + spec.id() + ": " + why);
+            lastError.put(spec.id(), why);
+            n = admission.allowed();
+        }
         for (int k = 0; k < n; k++) {
             int over = pods.reserve();
             // pool pods count towards sidecar.max-pods; a start that will take one gives its reservation back, so
@@ -100,11 +114,12 @@ final class ColdStart {
                 String why = "node at capacity (sidecar.max-pods " + pods.maxPods() + ")";
                 LOG.warning(why + ": cannot start " + (n - k) + " instances of " + spec.id());
                 lastError.put(spec.id(), why);
-                return;
+                return admission.refusal();
             }
             long decided = nanoTime.getAsLong();
             Thread.ofVirtual().name("start-" + spec.id().name()).start(() -> start(set, decided));
         }
+        return admission.refusal();
     }
 
     private void start(InstanceSet set, long decidedNanos) {

@@ -5,6 +5,9 @@ import dev.nest.function.FunctionCatalog;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionSpec;
 import dev.nest.function.FunctionVersion;
+import dev.nest.namespace.QuotaExceeded;
+import dev.nest.namespace.Quotas;
+import dev.nest.namespace.UsageSource;
 import dev.nest.pool.WarmPool;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.spi.DriverHealth;
@@ -54,6 +57,7 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
     private final SandboxDriver driver;
     private final LongSupplier nanoTime;
     private final NodeInstances sets = new NodeInstances();
+    private final QuotaGate quotaGate = new QuotaGate(sets);
     private final LogCapture capture;
     private final NodePods pods;
     private final WarmPool<PoolPodFactory.PoolPod> pool;
@@ -104,7 +108,7 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
         this.usage = new UsageSampler(driver::usage, nanoTime);
         this.pool = new WarmPool<>(new PoolPodFactory(pods, () -> state == State.CLOSED), PoolPodFactory.pools(runtimes, config.pool()),
                 config.maxPods(), config.pool().idle(), nanoTime, poolStarts);
-        this.starts = new ColdStart(config, pods, pool, code, capture, nanoTime);
+        this.starts = new ColdStart(config, pods, pool, code, capture, nanoTime, quotaGate);
         this.reconciler = new Reconciler(catalog, sets, starts, pods, new KeepAliveRule(config.previousVersionKeepAlive()),
                 stopGrace, nanoTime);
     }
@@ -148,6 +152,22 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
         return state;
     }
 
+    /**
+     * Enforces the namespaces' quotas on this node's starts: a start that would take a namespace over
+     * {@code quota.instances} or {@code quota.memory} across the region (this node's instances plus what
+     * {@code elsewhere} reports for the other nodes) is not made, and a request that then has no instance to wait for
+     * gets a 429 naming the quota, its limit and usage. Without this call no quota is enforced. Call before
+     * {@link #start}.
+     *
+     * @throws IllegalStateException when the agent was started already
+     */
+    public synchronized void enforceQuotas(Quotas quotas, UsageSource elsewhere) {
+        if (state != State.NEW) {
+            throw new IllegalStateException("quotas are set before the node agent starts; it is " + state);
+        }
+        quotaGate.use(quotas, elsewhere);
+    }
+
     public SandboxDriver driver() {
         return driver;
     }
@@ -176,7 +196,8 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
      * An instance of {@code version} for one invocation, without blocking: the warm path answers at once; a
      * request that must wait gets a future. Waiting ends at {@code deadlineNanos} or after {@code queue.timeout}.
      *
-     * @throws InvokeException 429 when the function's queue is full, 503 when the node is stopping
+     * @throws InvokeException 429 when the function's queue is full or its namespace's quota allows no instance for
+     *                         it, 503 when the node is stopping
      */
     @Override
     public Pending acquireAsync(FunctionVersion version, long deadlineNanos) {
@@ -196,7 +217,12 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
                     + " requests waiting for an instance (queue.size); retry later or raise scaling.max or queue.size")
                     .withRetryAfter(set.retryAfterSeconds(now));
         }
-        starts.launch(set, g.starts());
+        Optional<QuotaExceeded> refused = starts.launch(set, g.starts());
+        if (refused.isPresent() && set.readyCount() == 0 && set.starting() == 0 && set.cancel(g.waiter())) {
+            // nothing runs or starts for this version and the quota allows no start: waiting would only time out
+            throw new InvokeException(429, QuotaExceeded.ERROR, refused.get().detail())
+                    .withRetryAfter(QuotaExceeded.RETRY_AFTER_SECONDS);
+        }
         starved.starved(spec.id());
         InstanceSet.Waiter w = g.waiter();
         CompletableFuture<Lease> later = w.future.thenApply(h -> {

@@ -13,6 +13,8 @@ import dev.nest.load.ClusterLoad;
 import dev.nest.deploy.Deployer;
 import dev.nest.deploy.FileProblem;
 import dev.nest.function.FunctionId;
+import dev.nest.namespace.InMemoryNamespaceStore;
+import dev.nest.namespace.NamespaceUsage;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.store.NodeStore;
 import io.helidon.webserver.WebServer;
@@ -56,6 +58,8 @@ final class AdminApiFixture implements AutoCloseable {
     final NodeStore store;
     final H2EventQueue asyncQueue;
     final InMemoryTokenStore tokens = new InMemoryTokenStore(clock);
+    final InMemoryNamespaceStore namespaces = new InMemoryNamespaceStore(clock);
+    final Map<String, NamespaceUsage> usage = new java.util.concurrent.ConcurrentHashMap<>();
     final PeerCredential peer = PeerCredential.of("X-Nest-Cluster-Auth", "peer-v1", "peer-v1"::equals);
     final ClusterLoad load = new ClusterLoad("node-1", Map::of, () -> 0L);
     final List<FunctionId> woken = new ArrayList<>();
@@ -79,7 +83,8 @@ final class AdminApiFixture implements AutoCloseable {
         store = NodeStore.open(dir.resolve("store"), clock, Duration.ofDays(1), 4096);
         asyncQueue = H2EventQueue.open(store.jdbcUrl(), clock);
         api = new AdminApi(registry, deployer, () -> List.copyOf(problems), node, store, cluster, runtimes, scaling, URL,
-                () -> "nest_up 1\n", load, woken::add, tokens, clock, AsyncLedger.of(asyncQueue, () -> { }));
+                () -> "nest_up 1\n", load, woken::add, tokens, clock, AsyncLedger.of(asyncQueue, () -> { }), namespaces,
+                ns -> usage.getOrDefault(ns, NamespaceUsage.NONE));
     }
 
     /** Serves the API, with the error mapping, on a free loopback port. */
