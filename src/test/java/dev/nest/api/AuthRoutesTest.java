@@ -196,7 +196,9 @@ class AuthRoutesTest {
                 .map(r -> r.method() + " " + r.path()).collect(Collectors.toSet());
         assertEquals(Set.of("POST " + P + "/functions", "PUT " + P + "/functions/{name}",
                 "POST " + P + "/functions/{name}/versions", "GET " + P + "/invocations/{id}",
-                "GET " + P + "/functions", "GET " + P + "/instances", "GET " + P + "/invocations"), handler);
+                "GET " + P + "/functions", "GET " + P + "/instances", "GET " + P + "/invocations",
+                "GET " + P + "/namespaces", "GET " + P + "/namespaces/{name}", "PUT " + P + "/namespaces/{name}",
+                "DELETE " + P + "/namespaces/{name}"), handler);
     }
 
     private String upload() {
