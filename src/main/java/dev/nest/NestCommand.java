@@ -3,6 +3,7 @@ package dev.nest;
 import dev.nest.cli.FnCommand;
 import dev.nest.cli.LoginCommand;
 import dev.nest.cli.TokenCommand;
+import dev.nest.cli.NsCommand;
 import dev.nest.common.NestException;
 import dev.nest.config.NestConfig;
 import java.nio.file.Files;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "nest", mixinStandardHelpOptions = true, version = "nest 0.1.0",
         description = "Nest, a self-hosted serverless platform. With no command, starts the server.",
-        subcommands = {NestCommand.Server.class, FnCommand.class, LoginCommand.class, TokenCommand.class})
+        subcommands = {NestCommand.Server.class, FnCommand.class, LoginCommand.class, TokenCommand.class,
+                NsCommand.class})
 public final class NestCommand implements Callable<Integer> {
 
     /** Runs the command line; returns the exit code (the server command returns only when stopped). */

@@ -104,6 +104,11 @@ final class ApiClient {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body))));
     }
 
+    JsonNode put(String path, Object body) {
+        return json(request(path).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body))));
+    }
+
     JsonNode delete(String path) {
         return json(request(path).DELETE());
     }
