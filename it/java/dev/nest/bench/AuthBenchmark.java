@@ -118,7 +118,7 @@ public final class AuthBenchmark {
             }
             String report = report(s, rounds, machine, loadStart, runs);
             System.out.println(SECTION + "\n\n" + report);
-            double overhead = overheads(runs, rounds).get(rounds / 2);
+            double overhead = Stats.median(overheads(runs, rounds));
             boolean docs = Optional.ofNullable(System.getenv("NEST_BENCH_DOCS")).map("1"::equals).orElse(s.full());
             if (docs) {
                 BenchmarksDoc.writeSection(s.root().resolve("docs/BENCHMARKS.md"), SECTION, report);

@@ -61,12 +61,16 @@ public final class Authorizer {
         if (header.isEmpty()) {
             throw new NotAuthenticatedException("this endpoint needs a token; " + HOW_TO_GET_ONE);
         }
-        String[] parts = header.split("\\s+", 2);
-        if (!parts[0].equalsIgnoreCase("Bearer")) {
+        // "<scheme> <credentials>": split by hand, as this runs on every call of a token function
+        int space = 0;
+        while (space < header.length() && !Character.isWhitespace(header.charAt(space))) {
+            space++;
+        }
+        if (!header.regionMatches(true, 0, "Bearer", 0, space) || space != "Bearer".length()) {
             throw new NotAuthenticatedException("the Authorization header does not use the Bearer scheme; "
                     + HOW_TO_GET_ONE);
         }
-        String token = parts.length < 2 ? "" : parts[1].strip();
+        String token = header.substring(space).strip();
         try {
             return TokenSecret.parse(token);
         } catch (IllegalArgumentException e) {

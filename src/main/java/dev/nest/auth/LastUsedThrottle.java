@@ -35,6 +35,10 @@ public final class LastUsedThrottle {
      * recorded, so that concurrent callers get one yes.
      */
     public boolean due(String token, Instant now) {
+        Instant seen = recorded.get(token);
+        if (seen != null && now.isBefore(seen.plus(interval))) {
+            return false; // the common case, without the lock compute takes (every call of a token passes here)
+        }
         boolean[] due = {false};
         recorded.compute(token, (name, last) -> {
             if (last == null || !now.isBefore(last.plus(interval))) {

@@ -76,13 +76,14 @@ public final class TokenSecret {
             throw new IllegalArgumentException("the token has " + text.length() + " characters, not " + LENGTH);
         }
         for (int i = PREFIX.length(); i < LENGTH; i++) {
-            if (BASE62.indexOf(text.charAt(i)) < 0) {
+            char c = text.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z')) {
                 throw new IllegalArgumentException("the token has a character other than letters and digits after "
                         + PREFIX);
             }
         }
         String body = text.substring(PREFIX.length(), PREFIX.length() + BODY_LENGTH);
-        if (!checksum(body).equals(text.substring(PREFIX.length() + BODY_LENGTH))) {
+        if (!text.endsWith(checksum(body))) {
             throw new IllegalArgumentException("the token's checksum does not match (it was changed or cut when "
                     + "copied)");
         }
@@ -129,7 +130,17 @@ public final class TokenSecret {
     static String checksum(String body) {
         CRC32 crc = new CRC32();
         crc.update(body.getBytes(StandardCharsets.US_ASCII));
-        return base62(BigInteger.valueOf(crc.getValue()), CHECKSUM_LENGTH);
+        // a CRC32 fits in a long: the same digits as base62(BigInteger), without its allocations (parse runs per call)
+        long n = crc.getValue();
+        char[] out = new char[CHECKSUM_LENGTH];
+        for (int i = CHECKSUM_LENGTH - 1; i >= 0; i--) {
+            out[i] = BASE62.charAt((int) (n % 62));
+            n /= 62;
+        }
+        if (n != 0) {
+            throw new IllegalStateException("a CRC32 needs more than " + CHECKSUM_LENGTH + " base62 digits");
+        }
+        return new String(out);
     }
 
     private static String base62(BigInteger n, int width) {

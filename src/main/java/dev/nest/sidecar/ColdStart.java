@@ -100,8 +100,9 @@ final class ColdStart {
         if (admission.allowed() < n) {
             set.startsAborted(n - admission.allowed());
             String why = admission.refusal().map(QuotaExceeded::detail).orElse("namespace quota");
-            LOG.warning("cannot start " + (n - admission.allowed()) + " instance(s) of " + spec.id() + ": " + why);
-            lastError.put(spec.id(), why);
+            if (!why.equals(lastError.put(spec.id(), why))) { // once per change: reconciliation retries every second
+                LOG.warning("cannot start " + (n - admission.allowed()) + " instance(s) of " + spec.id() + ": " + why);
+            }
             n = admission.allowed();
         }
         for (int k = 0; k < n; k++) {
