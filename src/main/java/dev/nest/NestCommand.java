@@ -2,8 +2,8 @@ package dev.nest;
 
 import dev.nest.cli.FnCommand;
 import dev.nest.cli.LoginCommand;
-import dev.nest.cli.TokenCommand;
 import dev.nest.cli.NsCommand;
+import dev.nest.cli.TokenCommand;
 import dev.nest.common.NestException;
 import dev.nest.config.NestConfig;
 import java.nio.file.Files;
