@@ -64,6 +64,7 @@ public record NamespaceRate(double perSecond, int burst) {
 
     /** {@code limits.rate} as text: "100/s", or "0.5/s". */
     public String rateText() {
-        return (perSecond == Math.rint(perSecond) ? Long.toString((long) perSecond) : Double.toString(perSecond)) + "/s";
+        // plain digits (never 2.7E-4), exact for the double, so that the stored text parses back to the same rate
+        return new java.math.BigDecimal(Double.toString(perSecond)).stripTrailingZeros().toPlainString() + "/s";
     }
 }

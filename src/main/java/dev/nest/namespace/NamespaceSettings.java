@@ -17,8 +17,9 @@ import java.util.Set;
 /**
  * What an admin set for one namespace: its {@link NamespaceQuota} and its {@link NamespaceRate}, as JSON
  * <pre>{"quota": {"instances": 10, "memory": "8Gi"}, "limits": {"rate": "100/s", "burst": 200}}</pre>
- * (every key optional; the API answers with {@code namespace} and {@code updatedAt} too). The same form is stored,
- * so what one node wrote every node reads back alike.
+ * (every key optional; the API answers with {@code namespace}, {@code updatedAt} and {@code usage} too, and accepts
+ * them back, ignored, so that an answer can be edited and sent again). The same form is stored, so what one node
+ * wrote every node reads back alike.
  *
  * <p>Validation ({@link #parse}) refuses unknown keys and bad values with a message naming the key, the value and
  * the allowed form, and reports every problem of a body at once. Namespace names follow the rule of function

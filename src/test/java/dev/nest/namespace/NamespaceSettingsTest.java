@@ -36,7 +36,11 @@ class NamespaceSettingsTest {
                 new Row("{\"limits\":{\"rate\":\"600/m\"}}", OptionalInt.empty(), OptionalLong.empty(),
                         Optional.of(new NamespaceRate(10, 10))),
                 new Row("{\"limits\":{\"rate\":\"1800/h\"}}", OptionalInt.empty(), OptionalLong.empty(),
-                        Optional.of(new NamespaceRate(0.5, 1))));
+                        Optional.of(new NamespaceRate(0.5, 1))),
+                new Row("{\"limits\":{\"rate\":\"1/h\"}}", OptionalInt.empty(), OptionalLong.empty(),
+                        Optional.of(new NamespaceRate(1.0 / 3600, 1))),
+                new Row("{\"limits\":{\"rate\":\"1000/h\",\"burst\":3}}", OptionalInt.empty(), OptionalLong.empty(),
+                        Optional.of(new NamespaceRate(1000.0 / 3600, 3))));
         for (Row r : rows) {
             NamespaceSettings s = parse("shop", r.json());
             assertEquals(new NamespaceQuota(r.instances(), r.memoryMb()), s.quota(), r.json());
@@ -85,6 +89,15 @@ class NamespaceSettingsTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse(bad, "{}"));
             assertTrue(e.getMessage().contains("namespace '" + bad + "' is not valid"), e.getMessage());
         }
+    }
+
+    @Test
+    void ratesAreWrittenInPlainDigits() {
+        assertEquals("100/s", new NamespaceRate(100, 1).rateText());
+        assertEquals("0.5/s", new NamespaceRate(0.5, 1).rateText());
+        String slow = new NamespaceRate(1.0 / 3600, 1).rateText();
+        assertTrue(slow.matches("0\\.000\\d+/s"), slow);
+        assertEquals(1.0 / 3600, NamespaceRate.perSecond(slow));
     }
 
     @Test
