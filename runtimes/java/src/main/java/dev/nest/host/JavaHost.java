@@ -43,6 +43,8 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
     private static final String RUNTIME = "java";
     private static final String JSON = "application/json";
     private static final long DRAIN_MILLIS = 5_000;
+    /** The exit status when the port is in use: the node agent starts the pod again on another port. */
+    static final int EXIT_PORT_IN_USE = 98;
 
     private final HostSettings settings;
     private final byte[] secret;
@@ -90,9 +92,10 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         try {
             host = start(settings);
         } catch (IOException | RuntimeException e) {
+            boolean inUse = e instanceof java.net.BindException;
             System.err.println("nest java host: cannot listen on " + settings.address() + ":" + settings.port()
-                    + ": " + e);
-            System.exit(1);
+                    + ": " + e + (inUse ? " (EADDRINUSE)" : ""));
+            System.exit(inUse ? EXIT_PORT_IN_USE : 1);
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(new Task(Task.SHUTDOWN, host), "nest-host-shutdown"));
@@ -352,6 +355,8 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
             sm.put("function", s.function);
             sm.put("version", s.version);
             sm.put("inFlight", s.inFlight());
+            sm.put("healthy", s.unhealthy().isEmpty());
+            s.unhealthy().ifPresent(why -> sm.put("unhealthy", why));
             list.add(sm);
         }
         m.put("instances", list);
@@ -626,56 +631,120 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         }
 
         Invocation inv = new Invocation(sb, invocationId, deadline, out, err);
+        Work work = new Work(sb, inv, event, httpEvent, rawBody);
+        DeadlineRun<Work> run = DeadlineRun.run(work, deadline, System.currentTimeMillis(),
+                DeadlineRun.INTERRUPT_GRACE_MILLIS, "nest-invoke-" + invocationId);
         Headers responseHeaders = ex.getResponseHeaders();
-        Thread thread = Thread.currentThread();
-        ClassLoader previous = thread.getContextClassLoader();
-        Throwable failure = null;
-        String responseError = null;
-        Reply reply = null;
-        thread.setContextClassLoader(sb.loader);
-        LogRouter.CURRENT.set(inv);
-        try {
-            Object result = null;
-            try {
-                result = sb.call(event, httpEvent, rawBody, inv);
-            } catch (Throwable t) {
-                failure = t;
-            }
-            if (failure == null) {
-                // encoding may run the function's getters: still inside the invocation
-                try {
-                    reply = toResponse(result, responseHeaders);
-                } catch (ResponseException | Json.JsonException e) {
-                    responseError = e.getMessage();
-                } catch (RuntimeException | LinkageError e) {
-                    responseError = "cannot encode the result: " + e;
-                }
-            }
-        } finally {
-            inv.finish();
-            LogRouter.CURRENT.remove();
-            thread.setContextClassLoader(previous);
+        if (run.outcome() == DeadlineRun.Outcome.STUCK) {
+            sb.markUnhealthy("invocation " + invocationId + " ignored its interruption at the deadline for "
+                    + DeadlineRun.INTERRUPT_GRACE_MILLIS + " ms and still runs");
+            inv.log(err, Invocation.ERROR, "the invocation still runs " + DeadlineRun.INTERRUPT_GRACE_MILLIS
+                    + " ms after it was interrupted at its deadline: the instance is unhealthy and will be replaced");
         }
-
+        sb.unhealthy().ifPresent(why -> responseHeaders.set(INSTANCE_HEALTH, "unhealthy"));
+        switch (run.outcome()) {
+            case TIMED_OUT, STUCK -> {
+                String detail = "function " + sb.function + " did not finish within its timeout"
+                        + (sb.timeoutMs > 0 ? " of " + sb.timeoutMs + " ms" : "")
+                        + "; the host interrupted it and ended the invocation. Make the function faster or raise its timeout";
+                inv.log(err, Invocation.ERROR, "timed out: " + detail);
+                Map<String, Object> m = new LinkedHashMap<>(6);
+                m.put("error", "function timed out");
+                m.put("detail", detail);
+                if (sb.timeoutMs > 0) m.put("timeoutMs", sb.timeoutMs);
+                m.put("invocationId", invocationId);
+                errorBody(ex, 504, "timeout", m);
+                return;
+            }
+            case INTERRUPTED -> {
+                error(ex, 503, "not-loaded", "shutting down", "the host stopped while invocation " + invocationId + " ran");
+                return;
+            }
+            case DONE -> { }
+        }
+        if (run.failure() != null) {
+            // the work catches what the function throws; anything else is the host's own failure
+            throw new IOException("invocation " + invocationId + " failed in the host", run.failure());
+        }
+        Work done = run.value();
+        Throwable failure = done.failure;
         if (failure != null) {
             inv.logStackTrace(failure);
-            responseHeaders.clear();
             Map<String, Object> m = new LinkedHashMap<>(6);
             m.put("error", "function error");
             m.put("detail", failure.getMessage() != null ? failure.getMessage() : failure.getClass().getName());
             m.put("type", failure.getClass().getName());
             m.put("invocationId", invocationId);
             errorBody(ex, 500, "function-error", m);
-        } else if (responseError != null) {
-            responseHeaders.clear();
-            inv.log(err, Invocation.ERROR, "invalid response: " + responseError);
+        } else if (done.responseError != null) {
+            inv.log(err, Invocation.ERROR, "invalid response: " + done.responseError);
             Map<String, Object> m = new LinkedHashMap<>(6);
             m.put("error", "invalid response");
-            m.put("detail", responseError);
+            m.put("detail", done.responseError);
             m.put("invocationId", invocationId);
             errorBody(ex, 502, "response-error", m);
         } else {
-            send(ex, reply.status(), reply.body());
+            responseHeaders.putAll(done.headers);
+            send(ex, done.reply.status(), done.reply.body());
+        }
+    }
+
+    /** The header that tells the node agent an instance must be replaced once its in-flight requests end. */
+    static final String INSTANCE_HEALTH = "X-Nest-Instance-Health";
+
+    /**
+     * One invocation's work on its own thread (see {@link DeadlineRun}): runs the function with the instance's class
+     * loader as context loader and the invocation's log routing, then encodes the result (which may run the function's
+     * getters: still inside the invocation) into headers of its own, so that a late finish touches nothing the
+     * answering thread uses.
+     */
+    private static final class Work implements java.util.concurrent.Callable<Work> {
+        private final Instance sb;
+        private final Invocation inv;
+        private final Map<String, Object> event;
+        private final HttpEvent httpEvent;
+        private final String rawBody;
+        final Headers headers = new Headers();
+        Throwable failure;
+        String responseError;
+        Reply reply;
+
+        Work(Instance sb, Invocation inv, Map<String, Object> event, HttpEvent httpEvent, String rawBody) {
+            this.sb = sb;
+            this.inv = inv;
+            this.event = event;
+            this.httpEvent = httpEvent;
+            this.rawBody = rawBody;
+        }
+
+        @Override
+        public Work call() {
+            Thread thread = Thread.currentThread();
+            ClassLoader previous = thread.getContextClassLoader();
+            thread.setContextClassLoader(sb.loader);
+            LogRouter.CURRENT.set(inv);
+            try {
+                Object result = null;
+                try {
+                    result = sb.call(event, httpEvent, rawBody, inv);
+                } catch (Throwable t) {
+                    failure = t;
+                }
+                if (failure == null) {
+                    try {
+                        reply = toResponse(result, headers);
+                    } catch (ResponseException | Json.JsonException e) {
+                        responseError = e.getMessage();
+                    } catch (RuntimeException | LinkageError e) {
+                        responseError = "cannot encode the result: " + e;
+                    }
+                }
+            } finally {
+                inv.finish();
+                LogRouter.CURRENT.remove();
+                thread.setContextClassLoader(previous);
+            }
+            return this;
         }
     }
 
