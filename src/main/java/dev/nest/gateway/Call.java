@@ -5,6 +5,7 @@ import dev.nest.common.Json;
 import dev.nest.common.NestException;
 import dev.nest.function.FunctionVersion;
 import dev.nest.function.InvocationAuth;
+import dev.nest.sidecar.AfterInvocation;
 import dev.nest.sidecar.InstanceLeases;
 import dev.nest.sidecar.InvokeException;
 import dev.nest.sidecar.Lease;
@@ -53,10 +54,11 @@ final class Call implements Upstream.Callback {
     final long waitDeadline;
     /**
      * How long the host may take past the deadline to answer 504 itself before the gateway answers and recycles its
-     * instance: short, because today's hosts do not end an invocation at its deadline, so the client waits this long
-     * past its timeout.
+     * instance ({@link AfterInvocation}): hosts end invocations at their deadline themselves, so only a host that
+     * cannot (a blocked Node.js event loop, a hung process) runs into it; long enough that a host slowed by a loaded
+     * machine is not taken for a broken one.
      */
-    static final long GRACE_NANOS = 250_000_000L;
+    static final long GRACE_NANOS = 1_000_000_000L;
     /** The Retry-After when the leases give no estimate. */
     static final int DEFAULT_RETRY_AFTER = 1;
     /** The Retry-After of a refused async request. */
@@ -167,12 +169,19 @@ final class Call implements Upstream.Callback {
     @Override
     public void done(HttpResponseParser resp) {
         long tDone = System.nanoTime();
-        lease.release();
         String error = "";
+        String health = "";
         for (int i = 0; i < resp.headers.size(); i += 2) {
             if (resp.headers.get(i).equalsIgnoreCase("x-nest-error")) {
                 error = resp.headers.get(i + 1) + ": " + errorDetail(resp.body);
+            } else if (resp.headers.get(i).equalsIgnoreCase(AfterInvocation.HEALTH_HEADER)) {
+                health = resp.headers.get(i + 1);
             }
+        }
+        if (AfterInvocation.decide(AfterInvocation.HostAnswer.ANSWERED, resp.status, health) == AfterInvocation.RETIRE) {
+            lease.retire("its host reports it unhealthy after invocation " + invocationId);
+        } else {
+            lease.release();
         }
         if (answerable()) {
             if (lease.cold()) {

@@ -3,7 +3,7 @@ package dev.nest.sidecar;
 import java.util.Map;
 
 /**
- * The right to send one invocation to an instance. Exactly one of {@link #release} or {@link #recycle}
+ * The right to send one invocation to an instance. Exactly one of {@link #release}, {@link #retire} or {@link #recycle}
  * must be called when the invocation ends.
  *
  * @param instance    the instance to call
@@ -21,6 +21,11 @@ public record Lease(Instance instance, boolean cold, double queueMillis, Map<Str
 
         /** See {@link Lease#recycle}. */
         void recycle(Lease lease, String reason);
+
+        /** See {@link Lease#retire}; a lessor that cannot wait for the other requests stops the instance at once. */
+        default void retire(Lease lease, String reason) {
+            recycle(lease, reason);
+        }
     }
 
     /** The invocation finished; the instance may serve the next request. */
@@ -31,5 +36,13 @@ public record Lease(Instance instance, boolean cold, double queueMillis, Map<Str
     /** The instance is no longer trustworthy (timed out, protocol error): stop it. */
     public void recycle(String reason) {
         lessor.recycle(this, reason);
+    }
+
+    /**
+     * The invocation finished, but the instance must be replaced (its host says it is unhealthy): it takes no new
+     * request, a replacement starts if requests wait, and it stops once its other requests in flight end.
+     */
+    public void retire(String reason) {
+        lessor.retire(this, reason);
     }
 }

@@ -127,6 +127,42 @@ final class NodePods {
         }
     }
 
+    /**
+     * Starts a pod ({@link #start}) and waits until its host is healthy ({@link #awaitHealthy}). A host that exits
+     * because another process took its port between the allocator's check and its bind ({@link PortConflict}) is
+     * started again on a new port, under a new pod id ({@code podId-2}, ...), up to {@link PortConflict#MAX_ATTEMPTS}
+     * starts in all, each logged. A start that fails is stopped and its port given back before this throws.
+     *
+     * @param of          names what is starting, for the errors
+     * @param beforeStart called with each pod id before its start (the caller attributes the pod's output)
+     * @throws InvokeException as {@link #start} and {@link #awaitHealthy}, for the last start
+     */
+    Started startHealthy(String of, String podId, RuntimeDefinition runtime, int memoryMb, Map<String, String> labels,
+                         RecentOutput recent, java.util.function.Consumer<String> beforeStart) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            String id = attempt == 1 ? podId : podId + "-" + attempt;
+            beforeStart.accept(id);
+            long mark = recent.count();
+            Started s = start(id, runtime, memoryMb, labels, recent);
+            try {
+                awaitHealthy(of, s, recent);
+                return s;
+            } catch (IOException | RuntimeException e) {
+                java.util.concurrent.CompletableFuture<Integer> exited = s.pod().exited();
+                java.util.Optional<Integer> exit = exited.isDone() && !exited.isCompletedExceptionally()
+                        ? java.util.Optional.of(exited.join()) : java.util.Optional.empty();
+                stopQuietly(s.pod());
+                ports.release(s.port());
+                if (!PortConflict.startAgain(exit, recent.since(mark), attempt)) {
+                    throw e;
+                }
+                LOG.warning("the " + runtime.name() + " host of " + of + " (pod " + id + ") could not bind port "
+                        + s.port() + ": another process took it; starting it again on another port (start "
+                        + (attempt + 1) + " of at most " + PortConflict.MAX_ATTEMPTS + ")");
+            }
+        }
+    }
+
     private PodSpec spec(String podId, RuntimeDefinition runtime, int memoryMb, int port, String secret,
                          Map<String, String> labels) {
         Map<String, String> env = new LinkedHashMap<>();
