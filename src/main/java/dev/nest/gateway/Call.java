@@ -5,7 +5,6 @@ import dev.nest.common.Json;
 import dev.nest.common.NestException;
 import dev.nest.function.FunctionVersion;
 import dev.nest.function.InvocationAuth;
-import dev.nest.sidecar.AfterInvocation;
 import dev.nest.sidecar.InstanceLeases;
 import dev.nest.sidecar.InvokeException;
 import dev.nest.sidecar.Lease;
@@ -54,7 +53,7 @@ final class Call implements Upstream.Callback {
     final long waitDeadline;
     /**
      * How long the host may take past the deadline to answer 504 itself before the gateway answers and recycles its
-     * instance ({@link AfterInvocation}): hosts end invocations at their deadline themselves, so only a host that
+     * instance: hosts end invocations at their deadline themselves, so only a host that
      * cannot (a blocked Node.js event loop, a hung process) runs into it; long enough that a host slowed by a loaded
      * machine is not taken for a broken one.
      */
@@ -174,15 +173,11 @@ final class Call implements Upstream.Callback {
         for (int i = 0; i < resp.headers.size(); i += 2) {
             if (resp.headers.get(i).equalsIgnoreCase("x-nest-error")) {
                 error = resp.headers.get(i + 1) + ": " + errorDetail(resp.body);
-            } else if (resp.headers.get(i).equalsIgnoreCase(AfterInvocation.HEALTH_HEADER)) {
+            } else if (resp.headers.get(i).equalsIgnoreCase(Lease.INSTANCE_HEALTH_HEADER)) {
                 health = resp.headers.get(i + 1);
             }
         }
-        if (AfterInvocation.decide(AfterInvocation.HostAnswer.ANSWERED, resp.status, health) == AfterInvocation.RETIRE) {
-            lease.retire("its host reports it unhealthy after invocation " + invocationId);
-        } else {
-            lease.release();
-        }
+        lease.answered(resp.status, health); // released, or retired when the host reports the instance unhealthy
         if (answerable()) {
             if (lease.cold()) {
                 c.respond(resp.status, resp.headers, null, resp.body, "x-nest-invocation-id", invocationId, "x-nest-cold", "true");

@@ -15,7 +15,7 @@ import java.util.Locale;
  *       ({@link #RECYCLE}): such a host cannot serve its other requests either.</li>
  * </ul>
  */
-public enum AfterInvocation {
+enum AfterInvocation {
     /** The instance serves the next request. */
     KEEP,
     /** The instance takes no new request and stops when its last request in flight ends. */
@@ -24,10 +24,10 @@ public enum AfterInvocation {
     RECYCLE;
 
     /** The response header in which a host says an instance must be replaced. */
-    public static final String HEALTH_HEADER = "x-nest-instance-health";
+    static final String HEALTH_HEADER = "x-nest-instance-health";
 
     /** What the caller saw of the host. */
-    public enum HostAnswer {
+    enum HostAnswer {
         /** The host answered (any status). */
         ANSWERED,
         /** No answer by the invocation's deadline plus the caller's grace. */
@@ -41,7 +41,7 @@ public enum AfterInvocation {
      * @param status         the answer's status (ignored unless {@link HostAnswer#ANSWERED})
      * @param instanceHealth the value of {@link #HEALTH_HEADER} in the answer, {@code ""} when absent
      */
-    public static AfterInvocation decide(HostAnswer answer, int status, String instanceHealth) {
+    static AfterInvocation decide(HostAnswer answer, int status, String instanceHealth) {
         return switch (answer) {
             case NO_ANSWER_BY_DEADLINE, FAILED -> RECYCLE;
             case ANSWERED -> "unhealthy".equals(instanceHealth.trim().toLowerCase(Locale.ROOT)) ? RETIRE : KEEP;

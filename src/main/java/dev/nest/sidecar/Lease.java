@@ -28,6 +28,23 @@ public record Lease(Instance instance, boolean cold, double queueMillis, Map<Str
         }
     }
 
+    /** The response header in which a runtime host says an instance must be replaced (runtimes/CONTRACT.md). */
+    public static final String INSTANCE_HEALTH_HEADER = AfterInvocation.HEALTH_HEADER;
+
+    /**
+     * The host answered the invocation: the lease is {@link #release released}, or {@link #retire retired} when the
+     * answer's {@link #INSTANCE_HEALTH_HEADER} says the instance is unhealthy (see {@link AfterInvocation}).
+     *
+     * @param instanceHealth the header's value, {@code ""} when absent
+     */
+    public void answered(int status, String instanceHealth) {
+        if (AfterInvocation.decide(AfterInvocation.HostAnswer.ANSWERED, status, instanceHealth) == AfterInvocation.RETIRE) {
+            retire("its host reports it unhealthy (" + INSTANCE_HEALTH_HEADER + ": " + instanceHealth.trim() + ")");
+        } else {
+            release();
+        }
+    }
+
     /** The invocation finished; the instance may serve the next request. */
     public void release() {
         lessor.release(this);
