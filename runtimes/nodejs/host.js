@@ -346,7 +346,8 @@ function health(res) {
   const mem = process.memoryUsage();
   const list = [];
   for (const sb of instances.values()) {
-    list.push({ id: sb.id, function: sb.function, version: sb.version, inFlight: sb.inFlight });
+    // healthy: a Node.js instance that cannot end an invocation blocks the whole host, which then answers nothing
+    list.push({ id: sb.id, function: sb.function, version: sb.version, inFlight: sb.inFlight, healthy: true });
   }
   sendJson(res, 200, {
     ready, runtime: 'nodejs', pid: process.pid, inFlight, preloaded,

@@ -223,7 +223,7 @@ describe('load and invoke', () => {
     assert.equal(again.status, 409);
     assert.equal(again.headers['x-nest-error'], 'bad-request');
     const h = await request('GET', '/health');
-    assert.deepEqual(h.json.instances, [{ id: 's-async', function: 'default/echo', version: '3', inFlight: 0 }]);
+    assert.deepEqual(h.json.instances, [{ id: 's-async', function: 'default/echo', version: '3', inFlight: 0, healthy: true }]);
   });
 
   it('builds the event and context', async () => {
