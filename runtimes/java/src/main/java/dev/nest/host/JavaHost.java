@@ -5,7 +5,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import dev.nest.fn.HttpEvent;
-import dev.nest.fn.HttpResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -631,8 +630,8 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         }
 
         Invocation inv = new Invocation(sb, invocationId, deadline, out, err);
-        Work work = new Work(sb, inv, event, httpEvent, rawBody);
-        DeadlineRun<Work> run = DeadlineRun.run(work, deadline, System.currentTimeMillis(),
+        InvocationWork work = new InvocationWork(sb, inv, event, httpEvent, rawBody);
+        DeadlineRun<InvocationWork> run = DeadlineRun.run(work, deadline, System.currentTimeMillis(),
                 DeadlineRun.INTERRUPT_GRACE_MILLIS, "nest-invoke-" + invocationId);
         Headers responseHeaders = ex.getResponseHeaders();
         if (run.outcome() == DeadlineRun.Outcome.STUCK) {
@@ -666,7 +665,7 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
             // the work catches what the function throws; anything else is the host's own failure
             throw new IOException("invocation " + invocationId + " failed in the host", run.failure());
         }
-        Work done = run.value();
+        InvocationWork done = run.value();
         Throwable failure = done.failure;
         if (failure != null) {
             inv.logStackTrace(failure);
@@ -691,62 +690,6 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
 
     /** The header that tells the node agent an instance must be replaced once its in-flight requests end. */
     static final String INSTANCE_HEALTH = "X-Nest-Instance-Health";
-
-    /**
-     * One invocation's work on its own thread (see {@link DeadlineRun}): runs the function with the instance's class
-     * loader as context loader and the invocation's log routing, then encodes the result (which may run the function's
-     * getters: still inside the invocation) into headers of its own, so that a late finish touches nothing the
-     * answering thread uses.
-     */
-    private static final class Work implements java.util.concurrent.Callable<Work> {
-        private final Instance sb;
-        private final Invocation inv;
-        private final Map<String, Object> event;
-        private final HttpEvent httpEvent;
-        private final String rawBody;
-        final Headers headers = new Headers();
-        Throwable failure;
-        String responseError;
-        Reply reply;
-
-        Work(Instance sb, Invocation inv, Map<String, Object> event, HttpEvent httpEvent, String rawBody) {
-            this.sb = sb;
-            this.inv = inv;
-            this.event = event;
-            this.httpEvent = httpEvent;
-            this.rawBody = rawBody;
-        }
-
-        @Override
-        public Work call() {
-            Thread thread = Thread.currentThread();
-            ClassLoader previous = thread.getContextClassLoader();
-            thread.setContextClassLoader(sb.loader);
-            LogRouter.CURRENT.set(inv);
-            try {
-                Object result = null;
-                try {
-                    result = sb.call(event, httpEvent, rawBody, inv);
-                } catch (Throwable t) {
-                    failure = t;
-                }
-                if (failure == null) {
-                    try {
-                        reply = toResponse(result, headers);
-                    } catch (ResponseException | Json.JsonException e) {
-                        responseError = e.getMessage();
-                    } catch (RuntimeException | LinkageError e) {
-                        responseError = "cannot encode the result: " + e;
-                    }
-                }
-            } finally {
-                inv.finish();
-                LogRouter.CURRENT.remove();
-                thread.setContextClassLoader(previous);
-            }
-            return this;
-        }
-    }
 
     private static String sanitize(String s) {
         for (int i = 0; i < s.length(); i++) {
@@ -802,148 +745,5 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         return t.isEmpty() || t.startsWith("text/") || t.equals("application/json") || t.endsWith("+json")
                 || t.equals("application/xml") || t.endsWith("+xml") || t.equals("application/javascript")
                 || t.equals("application/x-www-form-urlencoded");
-    }
-
-    // ------------------------------------------------------------------ results
-
-    /** A result that is not a valid HTTP response. */
-    private static final class ResponseException extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        ResponseException(String message) {
-            super(message, null, false, false);
-        }
-    }
-
-    private record Reply(int status, byte[] body) {}
-
-    private static final byte[] EMPTY = new byte[0];
-
-    /** Turns a handler's result into a status and body, setting the response headers on {@code h}. */
-    private static Reply toResponse(Object result, Headers h) throws ResponseException {
-        if (result instanceof HttpResponse r) {
-            return httpResponse(r.statusCode(), r.headers(), null, r.body(), r.isBase64Encoded(), h);
-        }
-        if (result instanceof Map<?, ?> m && statusCode(m) instanceof Number code) {
-            double d = code.doubleValue();
-            if (d != Math.rint(d) || d < Integer.MIN_VALUE || d > Integer.MAX_VALUE) {
-                throw new ResponseException("invalid statusCode " + code + " (must be an integer from 200 to 599)");
-            }
-            Object headers = m.get("headers");
-            Object multi = m.get("multiValueHeaders");
-            if (headers != null && !(headers instanceof Map)) {
-                throw new ResponseException("headers must be an object of strings");
-            }
-            if (multi != null && !(multi instanceof Map)) {
-                throw new ResponseException("multiValueHeaders must be an object of string lists");
-            }
-            Object b64 = m.get("isBase64Encoded");
-            return httpResponse((int) d, (Map<?, ?>) headers, (Map<?, ?>) multi, m.get("body"),
-                    Boolean.TRUE.equals(b64) || "true".equals(b64), h);
-        }
-        if (result instanceof byte[] bytes) {
-            h.set("Content-Type", "application/octet-stream");
-            return new Reply(200, bytes);
-        }
-        byte[] json = Json.writeBytes(result);
-        h.set("Content-Type", JSON);
-        return new Reply(200, json);
-    }
-
-    private static Object statusCode(Map<?, ?> m) {
-        try {
-            return m.get("statusCode");
-        } catch (RuntimeException e) {
-            return null; // e.g. a TreeMap with non-String keys: not a response object
-        }
-    }
-
-    private static Reply httpResponse(int status, Map<?, ?> headers, Map<?, ?> multi, Object body, boolean base64,
-            Headers h) throws ResponseException {
-        if (status < 200 || status > 599) {
-            throw new ResponseException("invalid statusCode " + status + " (must be an integer from 200 to 599)");
-        }
-        if (headers != null) {
-            for (Map.Entry<?, ?> e : headers.entrySet()) {
-                if (e.getValue() == null) continue;
-                String name = headerName(e.getKey());
-                if (name == null) continue;
-                h.set(name, headerValue(name, e.getValue()));
-            }
-        }
-        if (multi != null) {
-            for (Map.Entry<?, ?> e : multi.entrySet()) {
-                if (e.getValue() == null) continue;
-                String name = headerName(e.getKey());
-                if (name == null) continue;
-                List<String> values = new ArrayList<>();
-                if (e.getValue() instanceof Iterable<?> it) {
-                    for (Object v : it) if (v != null) values.add(headerValue(name, v));
-                } else {
-                    values.add(headerValue(name, e.getValue()));
-                }
-                h.put(name, values);
-            }
-        }
-        byte[] bytes;
-        String defaultType;
-        if (body == null) {
-            bytes = EMPTY;
-            defaultType = null;
-        } else if (body instanceof String s) {
-            if (base64) {
-                try {
-                    bytes = Base64.getDecoder().decode(stripWhitespace(s));
-                } catch (IllegalArgumentException e) {
-                    throw new ResponseException("body is not valid base64 although isBase64Encoded is true: "
-                            + e.getMessage());
-                }
-                defaultType = "application/octet-stream";
-            } else {
-                bytes = s.getBytes(StandardCharsets.UTF_8);
-                defaultType = "text/plain; charset=utf-8";
-            }
-        } else {
-            bytes = Json.writeBytes(body);
-            defaultType = JSON;
-        }
-        if (defaultType != null && !h.containsKey("Content-Type")) h.set("Content-Type", defaultType);
-        return new Reply(status, bytes);
-    }
-
-    private static String stripWhitespace(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            if (Character.isWhitespace(s.charAt(i))) return s.replaceAll("\\s+", "");
-        }
-        return s;
-    }
-
-    /** The header name to send, or null for headers the host controls (framing, connection). */
-    private static String headerName(Object key) throws ResponseException {
-        String name = String.valueOf(key);
-        if (name.isEmpty()) throw new ResponseException("empty header name");
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c <= 0x20 || c >= 0x7f || "()<>@,;:\\\"/[]?={}".indexOf(c) >= 0) {
-                throw new ResponseException("invalid header name \"" + name + "\"");
-            }
-        }
-        switch (name.toLowerCase(Locale.ROOT)) {
-            case "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer", "te":
-                return null;
-            default:
-                return name;
-        }
-    }
-
-    private static String headerValue(String name, Object value) throws ResponseException {
-        String v = String.valueOf(value);
-        for (int i = 0; i < v.length(); i++) {
-            char c = v.charAt(i);
-            if (c == '\r' || c == '\n' || c == 0) {
-                throw new ResponseException("invalid value for header " + name + ": it contains a line break");
-            }
-        }
-        return v;
     }
 }
