@@ -737,7 +737,8 @@ function invoke(req, res, url) {
   // the deadline is the host's to keep: a timer answers 504 then, unless the event loop is blocked (the node
   // agent then gives up after its grace and replaces the pod)
   const left = deadline - Date.now();
-  if (left <= MAX_TIMER_MS) inv.timer = setTimeout(invocationTimeout, Math.max(0, left), inv);
+  if (left <= 0) return inv.timeout(); // no time left: the handler does not run at all
+  if (left <= MAX_TIMER_MS) inv.timer = setTimeout(invocationTimeout, left, inv);
 
   if (!hasBody) {
     als.run(ctx, runHandler, inv);
@@ -748,6 +749,7 @@ function invoke(req, res, url) {
   req.on('data', (c) => { chunks.push(c); size += c.length; });
   req.on('error', () => inv.abort());
   req.on('end', () => {
+    if (inv.done) return; // the deadline passed while the body arrived: answered already, the handler does not run
     if (size !== 0) {
       const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       if (isTextual(ctype)) event.body = buf.toString('utf8');

@@ -29,7 +29,8 @@ import java.util.function.Consumer;
  * <p>Deadlines: the wait for an instance is bounded by the function's {@code queue.timeout} alone; the execution
  * {@code timeout} starts when the request is sent to the instance, so a request always reaches an instance with its
  * whole timeout ahead of it (the deadline passed to the host in {@code x-nest-deadline}). The host ends an invocation
- * at that deadline itself (it answers 504, which is passed on and keeps the instance); only when the host has not
+ * at that deadline itself (it answers 504, which is passed on and keeps the instance, unless the host reports the
+ * instance unhealthy: then {@link Lease#answered} retires it); only when the host has not
  * answered {@link #GRACE_NANOS} after the deadline does the gateway answer 504 and recycle the instance.
  *
  * <p>Failures: an error from the leases is answered as it is, a 429 or 503 with {@code Retry-After} (the leases'

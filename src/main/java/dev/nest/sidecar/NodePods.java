@@ -31,7 +31,8 @@ import java.util.logging.Logger;
  * back when the pod stops or the start fails, so that parallel starts never exceed the limit together.
  *
  * <p>Failure: {@link #start} gives back the port of a pod it could not start (the caller gives back the
- * reservation); stopping never throws (a pod that cannot be stopped is logged; the driver removes it as an orphan
+ * reservation); {@link #startHealthy} starts a pod again on another port when another process took its port
+ * ({@link PortConflict}), and stops a pod whose start failed and gives back its port before it throws; stopping never throws (a pod that cannot be stopped is logged; the driver removes it as an orphan
  * on the next start of the node).
  *
  * <p>Thread-safe: called from start threads, the reconcile thread, pod exit callbacks and request threads.

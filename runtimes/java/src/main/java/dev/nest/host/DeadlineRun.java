@@ -62,7 +62,7 @@ final class DeadlineRun<T> {
 
     /**
      * Runs {@code work} until {@code deadlineMillis} (epoch ms; {@link Long#MAX_VALUE}: no deadline, the work then runs
-     * on the caller's thread).
+     * on the caller's thread; a deadline that passed already: {@link Outcome#TIMED_OUT} without running the work).
      *
      * @param name the work thread's name
      */
@@ -73,6 +73,9 @@ final class DeadlineRun<T> {
             } catch (Throwable t) {
                 return new DeadlineRun<>(Outcome.DONE, null, t);
             }
+        }
+        if (deadlineMillis <= nowMillis) {
+            return new DeadlineRun<>(Outcome.TIMED_OUT, null, null); // no time left: the work does not run at all
         }
         FutureTask<T> task = new FutureTask<>(work);
         Thread thread = Thread.ofVirtual().name(name).start(task);
