@@ -3,8 +3,8 @@ package dev.nest.sidecar;
 import java.util.Map;
 
 /**
- * The right to send one invocation to an instance. Exactly one of {@link #release}, {@link #retire} or {@link #recycle}
- * must be called when the invocation ends.
+ * The right to send one invocation to an instance. Exactly one of {@link #release}, {@link #answered}, {@link #retire}
+ * or {@link #recycle} must be called when the invocation ends.
  *
  * @param instance    the instance to call
  * @param cold        whether the request waited for a newly started instance
