@@ -59,6 +59,10 @@ function readSecretLine() {
 const DEFAULT_HANDLER = 'index.handler';
 const DEFAULT_TIMEOUT_MS = 30000; // only used when neither X-Nest-Deadline nor limits.timeoutMs is given
 const SHUTDOWN_GRACE_MS = 5000;
+// The exit status of a host that cannot bind its port because something else holds it (EADDRINUSE on Linux):
+// the node agent starts such a pod again on another port (runtimes/CONTRACT.md, "Start-up").
+const EXIT_PORT_IN_USE = 98;
+const MAX_TIMER_MS = 2147483647; // setTimeout's limit; a deadline further away gets no timer
 const SANDBOX_ID_RE = /^[A-Za-z0-9._~-]{1,128}$/;
 
 // ---------------------------------------------------------------------------
@@ -342,7 +346,8 @@ function health(res) {
   const mem = process.memoryUsage();
   const list = [];
   for (const sb of instances.values()) {
-    list.push({ id: sb.id, function: sb.function, version: sb.version, inFlight: sb.inFlight });
+    // healthy: a Node.js instance that cannot end an invocation blocks the whole host, which then answers nothing
+    list.push({ id: sb.id, function: sb.function, version: sb.version, inFlight: sb.inFlight, healthy: true });
   }
   sendJson(res, 200, {
     ready, runtime: 'nodejs', pid: process.pid, inFlight, preloaded,
@@ -729,6 +734,11 @@ function invoke(req, res, url) {
   sb.inFlight++;
   inFlight++;
   const inv = new Invocation(sb, ctx, event, res);
+  // the deadline is the host's to keep: a timer answers 504 then, unless the event loop is blocked (the node
+  // agent then gives up after its grace and replaces the pod)
+  const left = deadline - Date.now();
+  if (left <= 0) return inv.timeout(); // no time left: the handler does not run at all
+  if (left <= MAX_TIMER_MS) inv.timer = setTimeout(invocationTimeout, left, inv);
 
   if (!hasBody) {
     als.run(ctx, runHandler, inv);
@@ -739,6 +749,7 @@ function invoke(req, res, url) {
   req.on('data', (c) => { chunks.push(c); size += c.length; });
   req.on('error', () => inv.abort());
   req.on('end', () => {
+    if (inv.done) return; // the deadline passed while the body arrived: answered already, the handler does not run
     if (size !== 0) {
       const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       if (isTextual(ctype)) event.body = buf.toString('utf8');
@@ -755,18 +766,44 @@ class Invocation {
     this.event = event;
     this.res = res;
     this.done = false;
+    this.timer = null;
+  }
+
+  /** Marks the invocation answered; false when it was already (a late result after the timeout is dropped). */
+  finish() {
+    if (this.done) return false;
+    this.done = true;
+    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
+    return true;
   }
 
   /** The request died before the handler ran. */
   abort() {
-    if (this.done) return;
-    this.done = true;
+    if (!this.finish()) return;
+    endInvocation(this.sb);
+  }
+
+  /**
+   * The deadline passed: answers 504 now. The handler's work cannot be stopped in Node.js; whatever it returns
+   * later is discarded, and it counts as in flight no more.
+   */
+  timeout() {
+    if (!this.finish()) return;
+    const limit = this.sb.timeoutMs;
+    const detail = `function ${this.sb.function} did not finish within its timeout of ${limit} ms; the host ended ` +
+      'the invocation and discards its late result. Make the function faster or raise its timeout';
+    try { writeFramed(this.ctx, 'error', 'timed out: ' + detail); } catch { /* ignore */ }
+    try {
+      sendError(this.res, 504, 'timeout', 'function timed out', detail,
+        { timeoutMs: limit, invocationId: this.ctx.invocationId });
+    } catch (e) {
+      podLog('error', 'could not send a timeout: ' + e.message);
+    }
     endInvocation(this.sb);
   }
 
   ok(result) {
-    if (this.done) return;
-    this.done = true;
+    if (!this.finish()) return;
     try {
       sendResult(this.res, result);
     } catch (e) {
@@ -778,8 +815,7 @@ class Invocation {
   }
 
   fail(err) {
-    if (this.done) return;
-    this.done = true;
+    if (!this.finish()) return;
     let type, detail, stack;
     if (err !== null && typeof err === 'object') {
       const name = typeof err.name === 'string' ? err.name : '';
@@ -814,6 +850,7 @@ function endInvocation(sb) {
 }
 
 function invocationOk(v) { this.ok(v); }
+function invocationTimeout(inv) { inv.timeout(); }
 function invocationFail(e) { this.fail(e); }
 
 /** Runs inside als.run(ctx, ...). */
@@ -1018,7 +1055,7 @@ if (SECRET_FROM_STDIN) {
 const server = http.createServer({
   keepAlive: true,
   noDelay: true,
-  requestTimeout: 0, // deadlines are enforced by the node agent
+  requestTimeout: 0, // each invocation's deadline has its own timer (X-Nest-Deadline)
   headersTimeout: 66000,
   maxHeaderSize: 256 * 1024,
   requireHostHeader: false, // loopback peer; do not insist on Host
@@ -1035,8 +1072,9 @@ server.on('clientError', (err, socket) => {
   }
 });
 server.on('error', (e) => {
+  // e.message names the code (EADDRINUSE), which the node agent also looks for in the output
   podLog('error', `cannot listen on ${ADDRESS}:${PORT}: ${e.message}`);
-  process.exit(1);
+  process.exit(e.code === 'EADDRINUSE' ? EXIT_PORT_IN_USE : 1);
 });
 server.listen(Number(PORT), ADDRESS, () => {
   preload();

@@ -188,10 +188,14 @@ describe('start-up and auth', () => {
     try {
       const other = spawn(process.execPath, [HOST], {
         env: { ...process.env, NEST_HOST_PORT: String(blocker.address().port), NEST_HOST_SECRET: 'x' },
-        stdio: 'ignore',
+        stdio: ['ignore', 'ignore', 'pipe'],
       });
+      let err = '';
+      other.stderr.setEncoding('utf8');
+      other.stderr.on('data', (d) => { err += d; });
       const code = await new Promise((r) => other.on('exit', (c) => r(c)));
-      assert.notEqual(code, 0);
+      assert.equal(code, 98, 'the port-in-use status, so that the node agent starts the pod on another port');
+      assert.match(err, /EADDRINUSE/);
     } finally {
       blocker.close();
     }
@@ -219,7 +223,7 @@ describe('load and invoke', () => {
     assert.equal(again.status, 409);
     assert.equal(again.headers['x-nest-error'], 'bad-request');
     const h = await request('GET', '/health');
-    assert.deepEqual(h.json.instances, [{ id: 's-async', function: 'default/echo', version: '3', inFlight: 0 }]);
+    assert.deepEqual(h.json.instances, [{ id: 's-async', function: 'default/echo', version: '3', inFlight: 0, healthy: true }]);
   });
 
   it('builds the event and context', async () => {
@@ -494,6 +498,46 @@ describe('modules', () => {
     const ok = await load({ id: 's-bad', function: 'default/bad', version: '1', codeDir: fixture('sync') });
     assert.equal(ok.status, 200, 'the id is free again');
     await unload('s-bad');
+  });
+});
+
+describe('deadlines', () => {
+  before(async () => {
+    assert.equal((await load({ id: 's-hang', function: 'default/hang', version: '1', codeDir: fixture('hang'),
+      limits: { timeoutMs: 150 } })).status, 200);
+  });
+
+  it('answers 504 at the deadline of a handler that never settles, and keeps serving', async () => {
+    const r = await invoke('s-hang', '/?hang=1', { deadline: Date.now() + 150 });
+    assertHostError(r, 504, 'timeout');
+    assert.equal(r.json.timeoutMs, 150);
+    assert.equal(r.json.invocationId, r.invocationId);
+    assert.match(r.json.detail, /timeout of 150 ms/);
+    assert.ok(framed(r.invocationId).some((l) => l.level === 'error' && /timed out/.test(l.text)), 'a framed line');
+    const next = await invoke('s-hang', '/');
+    assert.equal(next.status, 200, next.text);
+    assert.equal(next.json.ok, true);
+    const h = await request('GET', '/health');
+    assert.equal(h.json.instances.find((i) => i.id === 's-hang').inFlight, 0, 'the ended invocation is not in flight');
+  });
+
+  it('discards the late result of an invocation it ended', async () => {
+    const r = await invoke('s-hang', '/?late=300', { deadline: Date.now() + 100 });
+    assertHostError(r, 504, 'timeout');
+    await waitFor(() => framed(r.invocationId).some((l) => l.text === 'late result computed'), 'the late result');
+    const next = await invoke('s-hang', '/');
+    assert.equal(next.status, 200, next.text);
+    assert.equal(exitInfo, null);
+  });
+
+  it('answers at once when the deadline has passed', async () => {
+    assertHostError(await invoke('s-hang', '/?hang=1', { deadline: Date.now() - 1000 }), 504, 'timeout');
+  });
+
+  it('answers a handler that finishes in time as usual', async () => {
+    const r = await invoke('s-hang', '/?late=10', { deadline: Date.now() + 5000 });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json, { late: true });
   });
 });
 

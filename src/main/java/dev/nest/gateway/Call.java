@@ -29,7 +29,8 @@ import java.util.function.Consumer;
  * <p>Deadlines: the wait for an instance is bounded by the function's {@code queue.timeout} alone; the execution
  * {@code timeout} starts when the request is sent to the instance, so a request always reaches an instance with its
  * whole timeout ahead of it (the deadline passed to the host in {@code x-nest-deadline}). The host ends an invocation
- * at that deadline itself (it answers 504, which is passed on and keeps the instance); only when the host has not
+ * at that deadline itself (it answers 504, which is passed on and keeps the instance, unless the host reports the
+ * instance unhealthy: then {@link Lease#answered} retires it); only when the host has not
  * answered {@link #GRACE_NANOS} after the deadline does the gateway answer 504 and recycle the instance.
  *
  * <p>Failures: an error from the leases is answered as it is, a 429 or 503 with {@code Retry-After} (the leases'
@@ -53,10 +54,11 @@ final class Call implements Upstream.Callback {
     final long waitDeadline;
     /**
      * How long the host may take past the deadline to answer 504 itself before the gateway answers and recycles its
-     * instance: short, because today's hosts do not end an invocation at its deadline, so the client waits this long
-     * past its timeout.
+     * instance: hosts end invocations at their deadline themselves, so only a host that
+     * cannot (a blocked Node.js event loop, a hung process) runs into it; long enough that a host slowed by a loaded
+     * machine is not taken for a broken one.
      */
-    static final long GRACE_NANOS = 250_000_000L;
+    static final long GRACE_NANOS = 1_000_000_000L;
     /** The Retry-After when the leases give no estimate. */
     static final int DEFAULT_RETRY_AFTER = 1;
     /** The Retry-After of a refused async request. */
@@ -167,13 +169,16 @@ final class Call implements Upstream.Callback {
     @Override
     public void done(HttpResponseParser resp) {
         long tDone = System.nanoTime();
-        lease.release();
         String error = "";
+        String health = "";
         for (int i = 0; i < resp.headers.size(); i += 2) {
             if (resp.headers.get(i).equalsIgnoreCase("x-nest-error")) {
                 error = resp.headers.get(i + 1) + ": " + errorDetail(resp.body);
+            } else if (resp.headers.get(i).equalsIgnoreCase(Lease.INSTANCE_HEALTH_HEADER)) {
+                health = resp.headers.get(i + 1);
             }
         }
+        lease.answered(resp.status, health); // released, or retired when the host reports the instance unhealthy
         if (answerable()) {
             if (lease.cold()) {
                 c.respond(resp.status, resp.headers, null, resp.body, "x-nest-invocation-id", invocationId, "x-nest-cold", "true");

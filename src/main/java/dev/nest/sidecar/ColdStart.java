@@ -151,15 +151,13 @@ final class ColdStart {
                 }
                 Map<String, String> labels = Map.of(PodLabels.OWNER, "nest", PodLabels.NODE, pods.nodeId(),
                         PodLabels.FUNCTION, spec.id().toString(), PodLabels.VERSION, String.valueOf(v.version()));
-                capture.attribute(inst.id(), inst);
-                pod = pods.start(inst.id(), runtime, spec.memoryMb(), labels, recent);
+                // a host whose port another process took is started again on another port, under another pod id
+                pod = pods.startHealthy(spec.id().toString(), inst.id(), runtime, spec.memoryMb(), labels, recent,
+                        podId -> capture.attribute(podId, inst));
                 inst.attach(pod.pod(), pod.client(), pod.port());
-            }
-            pod.pod().exited().thenAccept(exit -> onPodExit(set, inst, exit));
-            if (pooled.isEmpty()) {
-                pods.awaitHealthy(spec.id().toString(), pod, recent);
                 inst.startPhases.put("pod", millisSince(t0));
             }
+            pod.pod().exited().thenAccept(exit -> onPodExit(set, inst, exit));
             CodeDir codeDir = code.resolve(v.digest(), spec.runtime()).orElseThrow(() -> new InvokeException(503,
                     "code not available", "the code package " + v.digest() + " of " + spec.id() + " version "
                     + v.version() + " is not on node " + pods.nodeId() + "; redeploy it"));

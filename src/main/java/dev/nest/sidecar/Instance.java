@@ -20,6 +20,10 @@ public final class Instance {
     private volatile int port;
     final Map<String, Double> startPhases = new ConcurrentHashMap<>();
     int inFlight;
+    /** Retired (see {@link Lease#retire}): takes no new request, stops when {@link #inFlight} reaches 0. */
+    boolean retired;
+    /** Whether the stop of a retired instance was claimed (so that it is stopped once). */
+    boolean retiredStopClaimed;
     long lastUsedNanos;
     long served;
     /** CPU cores in use over the last sampling interval; NaN until two readings exist or while not measured. */

@@ -198,6 +198,27 @@ final class InstanceSet {
         return starts;
     }
 
+    /**
+     * {@code instance} takes no new request (its host reported it unhealthy): it leaves the ready instances; returns
+     * how many instances to start for the remaining waiters. See {@link #retiredIdle}.
+     */
+    synchronized int retire(Instance instance) {
+        instance.retired = true;
+        return remove(instance);
+    }
+
+    /**
+     * Whether {@code instance} is retired and has no request left in flight, the first time this is so: the caller
+     * then stops it (once).
+     */
+    synchronized boolean retiredIdle(Instance instance) {
+        if (instance.retired && instance.inFlight == 0 && !instance.retiredStopClaimed) {
+            instance.retiredStopClaimed = true;
+            return true;
+        }
+        return false;
+    }
+
     private void countRelease(long nowNanos) {
         rollWindow(nowNanos);
         releasesNow++;

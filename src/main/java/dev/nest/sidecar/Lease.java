@@ -3,8 +3,8 @@ package dev.nest.sidecar;
 import java.util.Map;
 
 /**
- * The right to send one invocation to an instance. Exactly one of {@link #release} or {@link #recycle}
- * must be called when the invocation ends.
+ * The right to send one invocation to an instance. Exactly one of {@link #release}, {@link #answered}, {@link #retire}
+ * or {@link #recycle} must be called when the invocation ends.
  *
  * @param instance    the instance to call
  * @param cold        whether the request waited for a newly started instance
@@ -21,6 +21,28 @@ public record Lease(Instance instance, boolean cold, double queueMillis, Map<Str
 
         /** See {@link Lease#recycle}. */
         void recycle(Lease lease, String reason);
+
+        /** See {@link Lease#retire}; a lessor that cannot wait for the other requests stops the instance at once. */
+        default void retire(Lease lease, String reason) {
+            recycle(lease, reason);
+        }
+    }
+
+    /** The response header in which a runtime host says an instance must be replaced (runtimes/CONTRACT.md). */
+    public static final String INSTANCE_HEALTH_HEADER = AfterInvocation.HEALTH_HEADER;
+
+    /**
+     * The host answered the invocation: the lease is {@link #release released}, or {@link #retire retired} when the
+     * answer's {@link #INSTANCE_HEALTH_HEADER} says the instance is unhealthy (see {@link AfterInvocation}).
+     *
+     * @param instanceHealth the header's value, {@code ""} when absent
+     */
+    public void answered(int status, String instanceHealth) {
+        if (AfterInvocation.decide(AfterInvocation.HostAnswer.ANSWERED, status, instanceHealth) == AfterInvocation.RETIRE) {
+            retire("its host reports it unhealthy (" + INSTANCE_HEALTH_HEADER + ": " + instanceHealth.trim() + ")");
+        } else {
+            release();
+        }
     }
 
     /** The invocation finished; the instance may serve the next request. */
@@ -31,5 +53,13 @@ public record Lease(Instance instance, boolean cold, double queueMillis, Map<Str
     /** The instance is no longer trustworthy (timed out, protocol error): stop it. */
     public void recycle(String reason) {
         lessor.recycle(this, reason);
+    }
+
+    /**
+     * The invocation finished, but the instance must be replaced (its host says it is unhealthy): it takes no new
+     * request, a replacement starts if requests wait, and it stops once its other requests in flight end.
+     */
+    public void retire(String reason) {
+        lessor.retire(this, reason);
     }
 }

@@ -48,12 +48,9 @@ final class LogCapture {
         byPod.put(podId, instance);
     }
 
-    /** {@code instance} stopped: forget its pod. */
+    /** {@code instance} stopped: forget its pods (the one it ran in, and any whose start was repeated on another port). */
     void forget(Instance instance) {
-        byPod.remove(instance.id());
-        if (instance.pod() != null) {
-            byPod.remove(instance.pod().id());
-        }
+        byPod.values().removeIf(i -> i == instance);
     }
 
     /** Every instance attributed now (starting, ready or stopping), once each. */

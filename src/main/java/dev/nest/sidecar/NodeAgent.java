@@ -292,8 +292,33 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
         InstanceSet.Handoff next = set.get().release(i, nanoTime.getAsLong());
         if (next != null) {
             next.waiter().future.complete(next);
+        } else if (set.get().retiredIdle(i)) {
+            pods.stopLater(i, stopGrace);
         } else {
             reconciler.afterRelease(set.get(), i);
+        }
+    }
+
+    /**
+     * The invocation ended but the host reported its instance unhealthy ({@link AfterInvocation#RETIRE}): the instance
+     * takes no new request, replacements start for the waiting requests, and its pod stops (within
+     * {@code sidecar.stop-grace}) once its last request in flight ends.
+     */
+    @Override
+    public void retire(Lease lease, String reason) {
+        Instance i = lease.instance();
+        afterColdStart(lease);
+        Optional<InstanceSet> set = sets.find(i.version());
+        if (set.isEmpty()) {
+            pods.stopLater(i, stopGrace);
+            return;
+        }
+        int replacements = set.get().retire(i);
+        set.get().release(i, nanoTime.getAsLong());
+        starts.launch(set.get(), replacements);
+        LOG.warning("retiring instance " + i + ": " + reason + "; it stops when its requests in flight end");
+        if (set.get().retiredIdle(i)) {
+            pods.stopLater(i, stopGrace);
         }
     }
 

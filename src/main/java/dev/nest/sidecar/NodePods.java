@@ -31,7 +31,8 @@ import java.util.logging.Logger;
  * back when the pod stops or the start fails, so that parallel starts never exceed the limit together.
  *
  * <p>Failure: {@link #start} gives back the port of a pod it could not start (the caller gives back the
- * reservation); stopping never throws (a pod that cannot be stopped is logged; the driver removes it as an orphan
+ * reservation); {@link #startHealthy} starts a pod again on another port when another process took its port
+ * ({@link PortConflict}), and stops a pod whose start failed and gives back its port before it throws; stopping never throws (a pod that cannot be stopped is logged; the driver removes it as an orphan
  * on the next start of the node).
  *
  * <p>Thread-safe: called from start threads, the reconcile thread, pod exit callbacks and request threads.
@@ -124,6 +125,42 @@ final class NodePods {
         } catch (RuntimeException e) {
             ports.release(port);
             throw e;
+        }
+    }
+
+    /**
+     * Starts a pod ({@link #start}) and waits until its host is healthy ({@link #awaitHealthy}). A host that exits
+     * because another process took its port between the allocator's check and its bind ({@link PortConflict}) is
+     * started again on a new port, under a new pod id ({@code podId-2}, ...), up to {@link PortConflict#MAX_ATTEMPTS}
+     * starts in all, each logged. A start that fails is stopped and its port given back before this throws.
+     *
+     * @param of          names what is starting, for the errors
+     * @param beforeStart called with each pod id before its start (the caller attributes the pod's output)
+     * @throws InvokeException as {@link #start} and {@link #awaitHealthy}, for the last start
+     */
+    Started startHealthy(String of, String podId, RuntimeDefinition runtime, int memoryMb, Map<String, String> labels,
+                         RecentOutput recent, java.util.function.Consumer<String> beforeStart) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            String id = attempt == 1 ? podId : podId + "-" + attempt;
+            beforeStart.accept(id);
+            long mark = recent.count();
+            Started s = start(id, runtime, memoryMb, labels, recent);
+            try {
+                awaitHealthy(of, s, recent);
+                return s;
+            } catch (IOException | RuntimeException e) {
+                java.util.concurrent.CompletableFuture<Integer> exited = s.pod().exited();
+                java.util.Optional<Integer> exit = exited.isDone() && !exited.isCompletedExceptionally()
+                        ? java.util.Optional.of(exited.join()) : java.util.Optional.empty();
+                stopQuietly(s.pod());
+                ports.release(s.port());
+                if (!PortConflict.startAgain(exit, recent.since(mark), attempt)) {
+                    throw e;
+                }
+                LOG.warning("the " + runtime.name() + " host of " + of + " (pod " + id + ") could not bind port "
+                        + s.port() + ": another process took it; starting it again on another port (start "
+                        + (attempt + 1) + " of at most " + PortConflict.MAX_ATTEMPTS + ")");
+            }
         }
     }
 

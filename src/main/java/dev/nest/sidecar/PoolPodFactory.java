@@ -60,9 +60,10 @@ final class PoolPodFactory implements PodFactory<PoolPodFactory.PoolPod> {
             RecentOutput recent = new RecentOutput();
             Map<String, String> labels = Map.of(PodLabels.OWNER, "nest", PodLabels.NODE, pods.nodeId(),
                     PodLabels.POOL, runtimeName);
-            started = pods.start(pods.newId("pool-" + runtimeName), runtime, runtime.memoryMb(), labels, recent);
+            // a host whose port another process took is started again on another port
+            started = pods.startHealthy("the " + runtimeName + " pool", pods.newId("pool-" + runtimeName), runtime,
+                    runtime.memoryMb(), labels, recent, podId -> { });
             started.pod().exited().thenRun(onExit);
-            pods.awaitHealthy("the " + runtimeName + " pool", started, recent);
             return new PoolPod(started, recent);
         } catch (RuntimeException | IOException e) {
             if (started != null) {

@@ -24,6 +24,7 @@ import java.util.function.Function;
 final class FakeInstanceLeases implements InstanceLeases, Lease.Lessor {
     final BlockingQueue<Lease> released = new LinkedBlockingQueue<>();
     final BlockingQueue<Lease> recycled = new LinkedBlockingQueue<>();
+    final BlockingQueue<Lease> retired = new LinkedBlockingQueue<>();
     final BlockingQueue<CompletableFuture<Lease>> waiting = new LinkedBlockingQueue<>();
     final BlockingQueue<Pending> cancelled = new LinkedBlockingQueue<>();
     final AtomicInteger acquired = new AtomicInteger();
@@ -96,5 +97,10 @@ final class FakeInstanceLeases implements InstanceLeases, Lease.Lessor {
     @Override
     public void recycle(Lease lease, String reason) {
         recycled.add(lease);
+    }
+
+    @Override
+    public void retire(Lease lease, String reason) {
+        retired.add(lease);
     }
 }

@@ -349,6 +349,20 @@ class GatewayTest {
     }
 
     @Test
+    void anInstanceItsHostReportsUnhealthyIsRetiredNotRecycled() throws Exception {
+        host.handler = FakeHost.answer(504, "{\"error\":\"function timed out\"}", "x-nest-error", "timeout",
+                "x-nest-instance-health", "unhealthy");
+        try (RawClient c = client()) {
+            RawClient.Response r = c.request("GET", "/fn/echo", "").read();
+            assertEquals(504, r.status());
+            assertTrue(r.header("x-nest-instance-health").isEmpty(), "the host's report stays inside");
+            assertEquals("echo-1", take(leases.retired, "the instance was not retired").instance().id());
+            assertTrue(leases.recycled.isEmpty());
+            assertTrue(leases.released.isEmpty());
+        }
+    }
+
+    @Test
     void passesTheClientsHostAndReplacesUntrustedForwardingHeaders() throws Exception {
         try (RawClient c = client()) {
             assertEquals(200, c.request("GET", "/fn/echo", "", "x-forwarded-for: 6.6.6.6", "forwarded: for=6.6.6.6",

@@ -220,6 +220,31 @@ class JavaHostTest {
                     public Object handle(Map<String, Object> event) { return null; }
                 }
                 """);
+        SOURCES.put("Sleeper.java", """
+                import dev.nest.fn.Context;
+                import java.util.Map;
+
+                public class Sleeper {
+                    public Object handle(Map<String, Object> event, Context ctx) throws InterruptedException {
+                        if (((Map<?, ?>) event.get("query")).containsKey("sleep")) Thread.sleep(60_000);
+                        return "awake";
+                    }
+                }
+                """);
+        SOURCES.put("Spinner.java", """
+                import dev.nest.fn.Context;
+                import java.util.Map;
+
+                public class Spinner {
+                    public Object handle(Map<String, Object> event, Context ctx) {
+                        if (((Map<?, ?>) event.get("query")).containsKey("spin")) {
+                            long end = System.nanoTime() + 3_000_000_000L; // ends by itself, to leave the test JVM
+                            while (System.nanoTime() < end) Thread.interrupted(); // ignores interruption
+                        }
+                        return "done";
+                    }
+                }
+                """);
         SOURCES.put("Nothing.java", """
                 public class Nothing {
                     public static void handle() {}
@@ -361,7 +386,7 @@ class JavaHostTest {
             assertTrue(((Number) mem.get("heapUsedBytes")).longValue() > 0);
             List<?> instances = (List<?>) m.get("instances");
             assertTrue(instances.contains(Map.of("id", "s-health", "function", "default/s-health", "version", "3",
-                    "inFlight", 0L)), instances::toString);
+                    "inFlight", 0L, "healthy", true)), instances::toString);
         } finally {
             unload("s-health");
         }
@@ -566,6 +591,59 @@ class JavaHostTest {
         assertEquals(200, fine.statusCode());
         assertEquals("\"fine\"", text(fine));
         unload("s-throw");
+    }
+
+    @Test
+    void anInvocationPastItsDeadlineIsInterruptedAndAnswered504AndTheInstanceStays() throws Exception {
+        loadOk("s-sleep", fns, "Sleeper");
+        HttpResponse<byte[]> r = call("GET", "/invoke/s-sleep/?sleep=1", null, "X-Nest-Invocation-Id", "inv-sleep",
+                "X-Nest-Deadline", Long.toString(System.currentTimeMillis() + 150));
+        assertHostError(r, 504, "timeout");
+        Map<String, Object> m = json(r);
+        assertEquals("function timed out", m.get("error"));
+        assertEquals("inv-sleep", m.get("invocationId"));
+        assertEquals(30000, ((Number) m.get("timeoutMs")).intValue());
+        assertTrue(((String) m.get("detail")).contains("timeout of 30000 ms"), () -> text(r));
+        assertFalse(r.headers().firstValue("x-nest-instance-health").isPresent(), "an interrupted sleep ends at once");
+        assertTrue(ERR.toString(StandardCharsets.UTF_8).contains("\u001eNEST\tinv-sleep\ts-sleep\terror\ttimed out: "));
+
+        HttpResponse<byte[]> next = call("GET", "/invoke/s-sleep/", null);
+        assertEquals(200, next.statusCode());
+        assertEquals("\"awake\"", text(next));
+        assertEquals(Boolean.TRUE, instanceHealth("s-sleep").get("healthy"));
+        unload("s-sleep");
+    }
+
+    @Test
+    void anInvocationThatIgnoresItsInterruptionMakesTheInstanceUnhealthy() throws Exception {
+        loadOk("s-spin", fns, "Spinner");
+        HttpResponse<byte[]> r = call("GET", "/invoke/s-spin/?spin=1", null, "X-Nest-Invocation-Id", "inv-spin",
+                "X-Nest-Deadline", Long.toString(System.currentTimeMillis() + 100));
+        assertHostError(r, 504, "timeout");
+        assertEquals(Optional.of("unhealthy"), r.headers().firstValue("x-nest-instance-health"));
+        Map<String, Object> h = instanceHealth("s-spin");
+        assertEquals(Boolean.FALSE, h.get("healthy"));
+        assertTrue(((String) h.get("unhealthy")).contains("inv-spin"), h::toString);
+        // still served, still reported, until the node agent replaces it
+        HttpResponse<byte[]> next = call("GET", "/invoke/s-spin/", null);
+        assertEquals(200, next.statusCode());
+        assertEquals(Optional.of("unhealthy"), next.headers().firstValue("x-nest-instance-health"));
+    }
+
+    @Test
+    void aDeadlineThatPassedBeforeTheRequestIsAnsweredAtOnce() throws Exception {
+        loadOk("s-late", fns, "Sleeper");
+        assertHostError(call("GET", "/invoke/s-late/?sleep=1", null,
+                "X-Nest-Deadline", Long.toString(System.currentTimeMillis() - 1_000)), 504, "timeout");
+        assertEquals(200, call("GET", "/invoke/s-late/", null).statusCode());
+        unload("s-late");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> instanceHealth(String id) throws Exception {
+        List<Object> list = (List<Object>) json(call("GET", "/health", null)).get("instances");
+        return list.stream().map(o -> (Map<String, Object>) o).filter(i -> id.equals(i.get("id"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no instance " + id + " in /health"));
     }
 
     @Test

@@ -69,8 +69,13 @@ final class AgentFixture implements AutoCloseable {
 
     /** The node's pods with at most {@code maxPods}, on the fixture's driver, without an agent. */
     NodePods pods(int maxPods) {
+        return pods(maxPods, new FreePorts());
+    }
+
+    /** The node's pods with at most {@code maxPods}, their ports from {@code ports}, without an agent. */
+    NodePods pods(int maxPods, Ports ports) {
         return new NodePods(config(0, maxPods, Duration.ZERO), "node-1", dir, dir.resolve("code"), driver, runtimes(),
-                new FreePorts(), new LogCapture(line -> { }, Clock.systemUTC()), nanos);
+                ports, new LogCapture(line -> { }, Clock.systemUTC()), nanos);
     }
 
     private static NestConfig.Sidecar config(int poolSize, int maxPods, Duration previousKeepAlive) {

@@ -16,9 +16,14 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** Pods are JDK HTTP servers on the assigned loopback port that report healthy and load anything. */
+/**
+ * Pods are JDK HTTP servers on the assigned loopback port that report healthy and load anything. Like a real host, a
+ * pod whose port is in use exits at once with status 98 after a line naming {@code EADDRINUSE}; a pod started while
+ * {@link #exitAtStart} holds a status exits at once with it.
+ */
 final class FakeSandboxDriver implements SandboxDriver {
     final List<PodSpec> started = new CopyOnWriteArrayList<>();
+    final java.util.Queue<Integer> exitAtStart = new java.util.concurrent.ConcurrentLinkedQueue<>();
     final List<FakePod> pods = new CopyOnWriteArrayList<>();
     final List<PodListener> listeners = new CopyOnWriteArrayList<>();
 
@@ -44,9 +49,18 @@ final class FakeSandboxDriver implements SandboxDriver {
     public Pod start(PodSpec spec, PodListener listener) {
         started.add(spec);
         listeners.add(listener);
+        Integer exitCode = exitAtStart.poll();
+        if (exitCode != null) {
+            listener.line(spec.podId(), true, "fake host: cannot start");
+            return exitedPod(spec, exitCode);
+        }
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(spec.address(), spec.port()), 16);
+        } catch (java.net.BindException e) {
+            listener.line(spec.podId(), true, "fake host: cannot listen on " + spec.address() + ":" + spec.port()
+                    + ": listen EADDRINUSE: address already in use");
+            return exitedPod(spec, 98);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -82,6 +96,31 @@ final class FakeSandboxDriver implements SandboxDriver {
             @Override
             public String describe() {
                 return "fake:" + spec.port();
+            }
+        };
+    }
+
+    /** A pod whose host exited at once with {@code code}. */
+    private static Pod exitedPod(PodSpec spec, int code) {
+        CompletableFuture<Integer> exited = CompletableFuture.completedFuture(code);
+        return new Pod() {
+            @Override
+            public String id() {
+                return spec.podId();
+            }
+
+            @Override
+            public CompletableFuture<Integer> exited() {
+                return exited;
+            }
+
+            @Override
+            public void stop(Duration grace) {
+            }
+
+            @Override
+            public String describe() {
+                return "fake:" + spec.port() + " (exited " + code + ")";
             }
         };
     }

@@ -64,6 +64,39 @@ class NodeAgentTest extends AgentTestBase {
     }
 
     @Test
+    void aRetiredInstanceTakesNoNewRequestAndStopsWhenItsLastRequestEnds() throws Exception {
+        FunctionVersion v = AgentFixture.version(new dev.nest.function.FunctionSpec(AgentFixture.FN, "fake", "", 128,
+                Duration.ofSeconds(30), 2, java.util.Map.of(), new dev.nest.function.ScalingSpec(0, 1, Duration.ofMinutes(10)),
+                new dev.nest.function.QueueSpec(10, Duration.ofSeconds(BOUND_S))));
+        Lease unhealthy = f.lease(v);
+        Lease other = f.lease(v);
+        assertSame(unhealthy.instance(), other.instance(), "concurrency 2: both on one instance");
+        FakeSandboxDriver.FakePod pod = f.driver.pods.get(0);
+
+        unhealthy.retire("its host reports it unhealthy");
+        assertFalse(pod.stopped(), "the other request in flight finishes first");
+        Lease next = f.lease(v);
+        assertNotSame(unhealthy.instance(), next.instance(), "a retired instance takes no new request");
+        assertEquals(2, f.driver.started.size());
+
+        other.release();
+        assertEquals(0, pod.exited().get(BOUND_S, TimeUnit.SECONDS), "stopped once its last request ended");
+        assertEquals(InstanceState.READY, next.instance().state());
+        next.release();
+    }
+
+    @Test
+    void aRetiredInstanceWithNothingElseInFlightStopsAtOnce() throws Exception {
+        FunctionVersion v = AgentFixture.version();
+        Lease lease = f.lease(v);
+        lease.retire("its host reports it unhealthy");
+        assertEquals(0, f.driver.pods.get(0).exited().get(BOUND_S, TimeUnit.SECONDS));
+        Lease next = f.lease(v);
+        assertNotSame(lease.instance(), next.instance());
+        next.release();
+    }
+
+    @Test
     void aCancelledWaitSaysWhyNoInstanceCame() {
         FunctionVersion v = AgentFixture.version();
         Lease first = f.lease(v);

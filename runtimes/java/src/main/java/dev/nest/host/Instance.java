@@ -295,6 +295,19 @@ final class Instance {
         return kind == STRING_CONTEXT || kind == STRING;
     }
 
+    /** Why the instance is unhealthy (an invocation that ignored its interruption still runs); null while healthy. */
+    private volatile String unhealthy;
+
+    /** Marks the instance unhealthy for good: the node agent replaces it (runtimes/CONTRACT.md). The first reason stays. */
+    void markUnhealthy(String reason) {
+        if (unhealthy == null) unhealthy = reason;
+    }
+
+    /** Why the instance is unhealthy, or empty while it is healthy. */
+    java.util.Optional<String> unhealthy() {
+        return java.util.Optional.ofNullable(unhealthy);
+    }
+
     /** Registers an invocation; false once the instance is being unloaded. */
     boolean acquire() {
         lock.lock();

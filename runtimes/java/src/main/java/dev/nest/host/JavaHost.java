@@ -5,7 +5,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import dev.nest.fn.HttpEvent;
-import dev.nest.fn.HttpResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -43,6 +42,8 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
     private static final String RUNTIME = "java";
     private static final String JSON = "application/json";
     private static final long DRAIN_MILLIS = 5_000;
+    /** The exit status when the port is in use: the node agent starts the pod again on another port. */
+    static final int EXIT_PORT_IN_USE = 98;
 
     private final HostSettings settings;
     private final byte[] secret;
@@ -90,9 +91,10 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         try {
             host = start(settings);
         } catch (IOException | RuntimeException e) {
+            boolean inUse = e instanceof java.net.BindException;
             System.err.println("nest java host: cannot listen on " + settings.address() + ":" + settings.port()
-                    + ": " + e);
-            System.exit(1);
+                    + ": " + e + (inUse ? " (EADDRINUSE)" : ""));
+            System.exit(inUse ? EXIT_PORT_IN_USE : 1);
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(new Task(Task.SHUTDOWN, host), "nest-host-shutdown"));
@@ -352,6 +354,8 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
             sm.put("function", s.function);
             sm.put("version", s.version);
             sm.put("inFlight", s.inFlight());
+            sm.put("healthy", s.unhealthy().isEmpty());
+            s.unhealthy().ifPresent(why -> sm.put("unhealthy", why));
             list.add(sm);
         }
         m.put("instances", list);
@@ -626,58 +630,66 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         }
 
         Invocation inv = new Invocation(sb, invocationId, deadline, out, err);
+        InvocationWork work = new InvocationWork(sb, inv, event, httpEvent, rawBody);
+        DeadlineRun<InvocationWork> run = DeadlineRun.run(work, deadline, System.currentTimeMillis(),
+                DeadlineRun.INTERRUPT_GRACE_MILLIS, "nest-invoke-" + invocationId);
         Headers responseHeaders = ex.getResponseHeaders();
-        Thread thread = Thread.currentThread();
-        ClassLoader previous = thread.getContextClassLoader();
-        Throwable failure = null;
-        String responseError = null;
-        Reply reply = null;
-        thread.setContextClassLoader(sb.loader);
-        LogRouter.CURRENT.set(inv);
-        try {
-            Object result = null;
-            try {
-                result = sb.call(event, httpEvent, rawBody, inv);
-            } catch (Throwable t) {
-                failure = t;
-            }
-            if (failure == null) {
-                // encoding may run the function's getters: still inside the invocation
-                try {
-                    reply = toResponse(result, responseHeaders);
-                } catch (ResponseException | Json.JsonException e) {
-                    responseError = e.getMessage();
-                } catch (RuntimeException | LinkageError e) {
-                    responseError = "cannot encode the result: " + e;
-                }
-            }
-        } finally {
-            inv.finish();
-            LogRouter.CURRENT.remove();
-            thread.setContextClassLoader(previous);
+        if (run.outcome() == DeadlineRun.Outcome.STUCK) {
+            sb.markUnhealthy("invocation " + invocationId + " ignored its interruption at the deadline for "
+                    + DeadlineRun.INTERRUPT_GRACE_MILLIS + " ms and still runs");
+            inv.log(err, Invocation.ERROR, "the invocation still runs " + DeadlineRun.INTERRUPT_GRACE_MILLIS
+                    + " ms after it was interrupted at its deadline: the instance is unhealthy and will be replaced");
         }
-
+        sb.unhealthy().ifPresent(why -> responseHeaders.set(INSTANCE_HEALTH, "unhealthy"));
+        switch (run.outcome()) {
+            case TIMED_OUT, STUCK -> {
+                String detail = "function " + sb.function + " did not finish within its timeout"
+                        + (sb.timeoutMs > 0 ? " of " + sb.timeoutMs + " ms" : "")
+                        + "; the host interrupted it and ended the invocation. Make the function faster or raise its timeout";
+                inv.log(err, Invocation.ERROR, "timed out: " + detail);
+                Map<String, Object> m = new LinkedHashMap<>(6);
+                m.put("error", "function timed out");
+                m.put("detail", detail);
+                if (sb.timeoutMs > 0) m.put("timeoutMs", sb.timeoutMs);
+                m.put("invocationId", invocationId);
+                errorBody(ex, 504, "timeout", m);
+                return;
+            }
+            case INTERRUPTED -> {
+                error(ex, 503, "not-loaded", "shutting down", "the host stopped while invocation " + invocationId + " ran");
+                return;
+            }
+            case DONE -> { }
+        }
+        if (run.failure() != null) {
+            // the work catches what the function throws; anything else is the host's own failure
+            throw new IOException("invocation " + invocationId + " failed in the host", run.failure());
+        }
+        InvocationWork done = run.value();
+        Throwable failure = done.failure;
         if (failure != null) {
             inv.logStackTrace(failure);
-            responseHeaders.clear();
             Map<String, Object> m = new LinkedHashMap<>(6);
             m.put("error", "function error");
             m.put("detail", failure.getMessage() != null ? failure.getMessage() : failure.getClass().getName());
             m.put("type", failure.getClass().getName());
             m.put("invocationId", invocationId);
             errorBody(ex, 500, "function-error", m);
-        } else if (responseError != null) {
-            responseHeaders.clear();
-            inv.log(err, Invocation.ERROR, "invalid response: " + responseError);
+        } else if (done.responseError != null) {
+            inv.log(err, Invocation.ERROR, "invalid response: " + done.responseError);
             Map<String, Object> m = new LinkedHashMap<>(6);
             m.put("error", "invalid response");
-            m.put("detail", responseError);
+            m.put("detail", done.responseError);
             m.put("invocationId", invocationId);
             errorBody(ex, 502, "response-error", m);
         } else {
-            send(ex, reply.status(), reply.body());
+            responseHeaders.putAll(done.headers);
+            send(ex, done.reply.status(), done.reply.body());
         }
     }
+
+    /** The header that tells the node agent an instance must be replaced once its in-flight requests end. */
+    static final String INSTANCE_HEALTH = "X-Nest-Instance-Health";
 
     private static String sanitize(String s) {
         for (int i = 0; i < s.length(); i++) {
@@ -733,148 +745,5 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         return t.isEmpty() || t.startsWith("text/") || t.equals("application/json") || t.endsWith("+json")
                 || t.equals("application/xml") || t.endsWith("+xml") || t.equals("application/javascript")
                 || t.equals("application/x-www-form-urlencoded");
-    }
-
-    // ------------------------------------------------------------------ results
-
-    /** A result that is not a valid HTTP response. */
-    private static final class ResponseException extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        ResponseException(String message) {
-            super(message, null, false, false);
-        }
-    }
-
-    private record Reply(int status, byte[] body) {}
-
-    private static final byte[] EMPTY = new byte[0];
-
-    /** Turns a handler's result into a status and body, setting the response headers on {@code h}. */
-    private static Reply toResponse(Object result, Headers h) throws ResponseException {
-        if (result instanceof HttpResponse r) {
-            return httpResponse(r.statusCode(), r.headers(), null, r.body(), r.isBase64Encoded(), h);
-        }
-        if (result instanceof Map<?, ?> m && statusCode(m) instanceof Number code) {
-            double d = code.doubleValue();
-            if (d != Math.rint(d) || d < Integer.MIN_VALUE || d > Integer.MAX_VALUE) {
-                throw new ResponseException("invalid statusCode " + code + " (must be an integer from 200 to 599)");
-            }
-            Object headers = m.get("headers");
-            Object multi = m.get("multiValueHeaders");
-            if (headers != null && !(headers instanceof Map)) {
-                throw new ResponseException("headers must be an object of strings");
-            }
-            if (multi != null && !(multi instanceof Map)) {
-                throw new ResponseException("multiValueHeaders must be an object of string lists");
-            }
-            Object b64 = m.get("isBase64Encoded");
-            return httpResponse((int) d, (Map<?, ?>) headers, (Map<?, ?>) multi, m.get("body"),
-                    Boolean.TRUE.equals(b64) || "true".equals(b64), h);
-        }
-        if (result instanceof byte[] bytes) {
-            h.set("Content-Type", "application/octet-stream");
-            return new Reply(200, bytes);
-        }
-        byte[] json = Json.writeBytes(result);
-        h.set("Content-Type", JSON);
-        return new Reply(200, json);
-    }
-
-    private static Object statusCode(Map<?, ?> m) {
-        try {
-            return m.get("statusCode");
-        } catch (RuntimeException e) {
-            return null; // e.g. a TreeMap with non-String keys: not a response object
-        }
-    }
-
-    private static Reply httpResponse(int status, Map<?, ?> headers, Map<?, ?> multi, Object body, boolean base64,
-            Headers h) throws ResponseException {
-        if (status < 200 || status > 599) {
-            throw new ResponseException("invalid statusCode " + status + " (must be an integer from 200 to 599)");
-        }
-        if (headers != null) {
-            for (Map.Entry<?, ?> e : headers.entrySet()) {
-                if (e.getValue() == null) continue;
-                String name = headerName(e.getKey());
-                if (name == null) continue;
-                h.set(name, headerValue(name, e.getValue()));
-            }
-        }
-        if (multi != null) {
-            for (Map.Entry<?, ?> e : multi.entrySet()) {
-                if (e.getValue() == null) continue;
-                String name = headerName(e.getKey());
-                if (name == null) continue;
-                List<String> values = new ArrayList<>();
-                if (e.getValue() instanceof Iterable<?> it) {
-                    for (Object v : it) if (v != null) values.add(headerValue(name, v));
-                } else {
-                    values.add(headerValue(name, e.getValue()));
-                }
-                h.put(name, values);
-            }
-        }
-        byte[] bytes;
-        String defaultType;
-        if (body == null) {
-            bytes = EMPTY;
-            defaultType = null;
-        } else if (body instanceof String s) {
-            if (base64) {
-                try {
-                    bytes = Base64.getDecoder().decode(stripWhitespace(s));
-                } catch (IllegalArgumentException e) {
-                    throw new ResponseException("body is not valid base64 although isBase64Encoded is true: "
-                            + e.getMessage());
-                }
-                defaultType = "application/octet-stream";
-            } else {
-                bytes = s.getBytes(StandardCharsets.UTF_8);
-                defaultType = "text/plain; charset=utf-8";
-            }
-        } else {
-            bytes = Json.writeBytes(body);
-            defaultType = JSON;
-        }
-        if (defaultType != null && !h.containsKey("Content-Type")) h.set("Content-Type", defaultType);
-        return new Reply(status, bytes);
-    }
-
-    private static String stripWhitespace(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            if (Character.isWhitespace(s.charAt(i))) return s.replaceAll("\\s+", "");
-        }
-        return s;
-    }
-
-    /** The header name to send, or null for headers the host controls (framing, connection). */
-    private static String headerName(Object key) throws ResponseException {
-        String name = String.valueOf(key);
-        if (name.isEmpty()) throw new ResponseException("empty header name");
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c <= 0x20 || c >= 0x7f || "()<>@,;:\\\"/[]?={}".indexOf(c) >= 0) {
-                throw new ResponseException("invalid header name \"" + name + "\"");
-            }
-        }
-        switch (name.toLowerCase(Locale.ROOT)) {
-            case "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer", "te":
-                return null;
-            default:
-                return name;
-        }
-    }
-
-    private static String headerValue(String name, Object value) throws ResponseException {
-        String v = String.valueOf(value);
-        for (int i = 0; i < v.length(); i++) {
-            char c = v.charAt(i);
-            if (c == '\r' || c == '\n' || c == 0) {
-                throw new ResponseException("invalid value for header " + name + ": it contains a line break");
-            }
-        }
-        return v;
     }
 }
