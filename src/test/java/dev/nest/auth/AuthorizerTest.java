@@ -120,6 +120,9 @@ class AuthorizerTest {
                 Arguments.of(Optional.of(""), "needs a token"),
                 Arguments.of(Optional.of("Basic dXNlcjpwYXNz"), "Bearer scheme"),
                 Arguments.of(Optional.of("Bearer"), "is empty"),
+                Arguments.of(Optional.of("Bearerx " + TokenSecret.generate().reveal()), "Bearer scheme"),
+                Arguments.of(Optional.of("Bear " + TokenSecret.generate().reveal()), "Bearer scheme"),
+                Arguments.of(Optional.of("Bearer" + TokenSecret.generate().reveal()), "Bearer scheme"),
                 Arguments.of(Optional.of("Bearer ghp_abc"), "does not start with nest_"),
                 Arguments.of(Optional.of("Bearer " + TokenSecret.generate().reveal()), "unknown, revoked or expired"));
     }
