@@ -21,24 +21,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code distribution/bench-overload.sh}.
  */
 class OverloadIT {
-    /** The function under overload, shared with the benchmark. */
-    public static final String SLOW_SPEC = "concurrency: 1\nscaling:\n  min: 2\n  max: 2\nqueue:\n  size: 2\n  timeout: 1s\n";
-    public static final String SLOW_CODE = """
-            exports.handler = async () => {
-              await new Promise((resolve) => setTimeout(resolve, 100));
-              return { ok: true };
-            };
-            """;
-    /** Requests a second the slow function can serve: 2 instances x 1 request x 10 a second. */
-    public static final double CAPACITY = 20;
-
     @RegisterExtension
     static final NestServerExtension node = NestServerExtension.node().requires(Engines::requireNode)
             .functions(OverloadIT::writeFunctions);
+    private static final double CAPACITY = OverloadRun.CAPACITY;
     static final Http http = node.http();
 
     static void writeFunctions(Path functions) {
-        Fixtures.nodeFunction(functions, "slow", SLOW_SPEC, SLOW_CODE);
+        Fixtures.nodeFunction(functions, "slow", OverloadRun.SLOW_SPEC, OverloadRun.SLOW_CODE);
         Fixtures.nodeFunction(functions, "limited", "limits:\n  rate: 5/s\n  burst: 5\n",
                 "exports.handler = async () => ({ ok: true });\n");
         Fixtures.nodeFunction(functions, "flaky", """

@@ -26,6 +26,21 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class OverloadRun {
     /**
+     * The function put under overload by {@code OverloadIT} and the benchmark: 100 ms per request, concurrency 1, two
+     * instances kept warm, at most 2 requests waiting for at most 1 s (so that an admitted request waits at most about
+     * one execution).
+     */
+    public static final String SLOW_SPEC = "concurrency: 1\nscaling:\n  min: 2\n  max: 2\nqueue:\n  size: 2\n  timeout: 1s\n";
+    public static final String SLOW_CODE = """
+            exports.handler = async () => {
+              await new Promise((resolve) => setTimeout(resolve, 100));
+              return { ok: true };
+            };
+            """;
+    /** Requests a second the slow function can serve: 2 instances x 1 request x 10 a second. */
+    public static final double CAPACITY = 20;
+
+    /**
      * @param statuses          answers by status ({@code -1}: none in time, or a broken connection)
      * @param refusalsWithoutHint 429s and 503s without a matching {@code Retry-After}/{@code retryAfterSeconds}, described
      * @param successMillis     the latencies of the 2xx answers, sorted
