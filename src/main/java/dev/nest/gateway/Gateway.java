@@ -74,6 +74,11 @@ import java.util.logging.Logger;
  * {@link AsyncIngress#DELIVERY} header is removed from every request before anything else, valid or not, so it never
  * reaches function code or a peer.
  *
+ * <p>Admission ({@link Admission}, ADR 0017): after the function and its auth are resolved and before an instance is
+ * leased, one {@link Admission#admit} call applies the rate limits (429 with {@code Retry-After}) and the function's
+ * circuit breaker (its fallback, or 503); {@code Fallbacks} answers what is not admitted. The records consumer should
+ * feed {@link Admission#record}, which the breakers learn from.
+ *
  * <p>In a cluster, when this node has no ready instance of the live version and other nodes have (one lookup in
  * {@link PeerRoutes}, in memory), the request goes on to one of their gateways instead of waiting for a cold start
  * here; see {@code PeerCall}.
