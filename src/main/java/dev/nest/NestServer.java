@@ -7,6 +7,7 @@ import dev.nest.auth.Action;
 import dev.nest.auth.Authorizer;
 import dev.nest.auth.Bootstrap;
 import dev.nest.auth.PeerCredential;
+import dev.nest.auth.Principal;
 import dev.nest.artifact.PackageLimits;
 import dev.nest.cluster.Cluster;
 import dev.nest.cluster.ClusterCredential;
@@ -27,6 +28,11 @@ import dev.nest.deploy.ReferencedCode;
 import dev.nest.function.FunctionCatalog;
 import dev.nest.async.AsyncInvocations;
 import dev.nest.gateway.Gateway;
+import dev.nest.gateway.InvokeAuth;
+import dev.nest.limits.Admission;
+import dev.nest.limits.Caller;
+import dev.nest.limits.GatewayCount;
+import dev.nest.limits.NamespaceRates;
 import dev.nest.metrics.NodeMetrics;
 import dev.nest.placement.ClusterNodes;
 import dev.nest.placement.PlacedMinimumCatalog;
@@ -179,11 +185,15 @@ public final class NestServer implements AutoCloseable {
 
             // ---- data plane: the admin server, then the gateway in front of it ----
             String url = "http://" + config.node().address() + ":" + config.server().port();
-            NodeMetrics metrics = new NodeMetrics(agent.pool()::status, agent::instances);
+            // rate limits and circuit breakers; each gateway enforces its share of a limit (namespace limits: none yet)
+            Admission admission = new Admission(NamespaceRates.NONE, GatewayCount.cached(
+                    () -> cluster.membership().nodes().size(), cluster.membership()::onNodesChanged), clock, System::nanoTime);
+            NodeMetrics metrics = new NodeMetrics(agent.pool()::status, agent::instances, admission::rateLimited,
+                    admission::breakers);
             AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes,
                     control.scaler(), control.scheduler(), url, metrics, control.load(), control.wake(), tokens, clock,
                     async.ledger(), namespaces, NamespaceUsages.region(cluster, cluster.functions(),
-                    () -> ReadyCounts.of(agent.instances())));
+                    () -> ReadyCounts.of(agent.instances())), admission);
             Startup.join(warmHelidon);
             boot.shutdown();
             HttpRouting.Builder routing = HttpRouting.builder();
@@ -196,9 +206,13 @@ public final class NestServer implements AutoCloseable {
             Gateway gateway = push(closers, Startup.listen(new Gateway(agentCatalog, agent, r -> {
                 store.record(r);
                 metrics.record(r);
+                admission.record(r);
             }, config.server().maxBody(), clock, cluster.routes(),
-                    (authorization, namespace) -> authorizer.authorize(authorization, Action.INVOKE, Optional.of(namespace)),
-                    Optional.of(async.ingress()), config.gateway()), config.server(), web.port()));
+                    InvokeAuth.identifying((authorization, namespace) -> {
+                        Principal p = authorizer.authorize(authorization, Action.INVOKE, Optional.of(namespace));
+                        return new Caller(p.name(), p.rate());
+                    }),
+                    Optional.of(async.ingress()), config.gateway(), admission), config.server(), web.port()));
             gatewayPort.set(gateway.port());
             async.start();
             timer.mark("gateway");

@@ -9,6 +9,8 @@ import dev.nest.deploy.Deployer;
 import dev.nest.deploy.FunctionFiles;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRegistry;
+import dev.nest.limits.Admission;
+import dev.nest.limits.DegradeStatus;
 import dev.nest.load.ClusterLoad;
 import dev.nest.metrics.NodeMetrics;
 import dev.nest.namespace.NamespaceStore;
@@ -59,21 +61,49 @@ public final class AdminApi {
                     Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
                     NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
                     AsyncLedger async, NamespaceStore namespaces, UsageSource usage) {
+        this(registry, deployer, files, agent, store, cluster, runtimes, scaler, scheduler, publicUrl, metrics, load,
+                wake, tokens, clock, async, namespaces, usage, id -> Optional.empty());
+    }
+
+    /** The admin API with the circuit breakers of this node's gateway ({@code admission}). */
+    public AdminApi(FunctionRegistry registry, Deployer deployer, FunctionFiles files, NodeAgent agent, NodeStore store,
+                    Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
+                    NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
+                    AsyncLedger async, NamespaceStore namespaces, UsageSource usage, Admission admission) {
+        this(registry, deployer, files, agent, store, cluster, runtimes, scaler, scheduler, publicUrl, metrics, load,
+                wake, tokens, clock, async, namespaces, usage, admission::degrade);
+    }
+
+    private AdminApi(FunctionRegistry registry, Deployer deployer, FunctionFiles files, NodeAgent agent, NodeStore store,
+                     Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
+                     NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
+                     AsyncLedger async, NamespaceStore namespaces, UsageSource usage,
+                     java.util.function.Function<FunctionId, Optional<DegradeStatus>> breakers) {
         this(registry, deployer, files::problems, node(agent), store, cluster(cluster), runtimes,
                 scaling(scaler, scheduler), publicUrl, metrics::render, load, wake, tokens, clock, async, namespaces,
-                usage);
+                usage, breakers);
     }
 
     AdminApi(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, NodeStore store,
              ClusterView cluster, RuntimeRegistry runtimes, ScalingView scaling, String publicUrl,
              Supplier<String> metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
              AsyncLedger async, NamespaceStore namespaces, UsageSource usage) {
+        this(registry, deployer, files, node, store, cluster, runtimes, scaling, publicUrl, metrics, load, wake, tokens,
+                clock, async, namespaces, usage, id -> Optional.empty());
+    }
+
+    AdminApi(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, NodeStore store,
+             ClusterView cluster, RuntimeRegistry runtimes, ScalingView scaling, String publicUrl,
+             Supplier<String> metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
+             AsyncLedger async, NamespaceStore namespaces, UsageSource usage,
+             java.util.function.Function<FunctionId, Optional<DegradeStatus>> breakers) {
         FunctionViews views = new FunctionViews(publicUrl, node, files);
         this.resources = List.of(
                 new HealthRoutes(node, cluster, metrics),
                 new FunctionRoutes(registry, deployer, files, node, views),
                 new VersionRoutes(registry, deployer, views),
                 new ScalingRoutes(registry, scaling, cluster),
+                new DegradeRoutes(registry, breakers, cluster),
                 new ArtifactRoutes(deployer),
                 new InvocationRoutes(store, async),
                 new AsyncRoutes(async),

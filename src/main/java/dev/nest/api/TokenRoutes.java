@@ -12,6 +12,7 @@ import dev.nest.auth.Role;
 import dev.nest.auth.TokenStore;
 import dev.nest.common.Json;
 import dev.nest.common.NestException;
+import dev.nest.common.Rate;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
@@ -28,7 +29,8 @@ import java.util.Optional;
  * <ul>
  *   <li>{@code POST /api/v1/tokens} {@code {"name", "role", "namespaces": [...], "expires": "30d"}} -> 201 with the
  *       token and its {@code secret}, shown this once ({@code namespaces} defaults to {@code ["*"]} for an admin
- *       token only; {@code expires} to never, see {@link Expiry});</li>
+ *       token only; {@code expires} to never, see {@link Expiry}; an optional {@code "rate": "50/s"} (or
+ *       {@code /m}) limits how fast the token may invoke functions, enforced by the gateways);</li>
  *   <li>{@code GET /api/v1/tokens} -> {@code {"tokens": [...]}}, without secrets;</li>
  *   <li>{@code DELETE /api/v1/tokens/{name}} -> {@code {"revoked": name}}: every node refuses it within a second.</li>
  * </ul>
@@ -76,8 +78,15 @@ record TokenRoutes(TokenStore store, Clock clock) implements ResourceRoutes {
         Role role = Role.parse("role", text(body, "role").orElseThrow(() -> NestException.badRequest(
                 "key 'role': required; allowed: " + Role.ALLOWED)));
         List<String> namespaces = namespaces(body.get("namespaces"), role);
+        Optional<Rate> rate = text(body, "rate").map(r -> {
+            try {
+                return Rate.parse(r);
+            } catch (IllegalArgumentException e) {
+                throw NestException.badRequest("key 'rate': value '" + r + "' is not valid; allowed: " + Rate.ALLOWED);
+            }
+        });
         IssuedToken issued = store.create(name, role, namespaces,
-                Expiry.parse("expires", text(body, "expires").orElse("never"), clock));
+                Expiry.parse("expires", text(body, "expires").orElse("never"), clock), rate);
         ObjectNode out = issued.token().toJson();
         out.put("secret", issued.secret().reveal());
         res.header(HeaderNames.CACHE_CONTROL, "no-store");

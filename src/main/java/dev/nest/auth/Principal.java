@@ -1,5 +1,6 @@
 package dev.nest.auth;
 
+import dev.nest.common.Rate;
 import java.util.List;
 import java.util.Optional;
 
@@ -9,10 +10,17 @@ import java.util.Optional;
  * @param name       the token's name
  * @param role       what it may do
  * @param namespaces the namespaces it may do it in; never empty
+ * @param rate       the token's own rate limit on invocations, if it was created with one
  */
-public record Principal(String name, Role role, List<String> namespaces) {
+public record Principal(String name, Role role, List<String> namespaces, Optional<Rate> rate) {
     public Principal {
         namespaces = List.copyOf(namespaces);
+        rate = rate == null ? Optional.empty() : rate;
+    }
+
+    /** A principal without a rate limit. */
+    public Principal(String name, Role role, List<String> namespaces) {
+        this(name, role, namespaces, Optional.empty());
     }
 
     /** Whether the token covers {@code namespace} (use it to filter lists that span namespaces). */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nest.common.Json;
 import dev.nest.common.NestException;
+import dev.nest.common.Rate;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,14 +25,24 @@ import java.util.Optional;
  * @param createdAt  when it was created
  * @param expiresAt  when it stops working; empty for never
  * @param lastUsedAt when a node last recorded a use
+ * @param rate       its rate limit on invocations ({@code "rate": "50/s"} in the stored form; absent for none, as in
+ *                   tokens stored before the field existed)
  */
 public record StoredToken(String name, Role role, List<String> namespaces, String sha256, String prefix,
-                          Instant createdAt, Optional<Instant> expiresAt, Optional<Instant> lastUsedAt) {
+                          Instant createdAt, Optional<Instant> expiresAt, Optional<Instant> lastUsedAt,
+                          Optional<Rate> rate) {
     public StoredToken {
         namespaces = List.copyOf(namespaces);
+        rate = rate == null ? Optional.empty() : rate;
         if (!sha256.matches("[0-9a-f]{64}")) {
             throw new IllegalArgumentException("sha256 of token " + name + " is not 64 lowercase hex digits");
         }
+    }
+
+    /** A token without a rate limit. */
+    public StoredToken(String name, Role role, List<String> namespaces, String sha256, String prefix,
+                       Instant createdAt, Optional<Instant> expiresAt, Optional<Instant> lastUsedAt) {
+        this(name, role, namespaces, sha256, prefix, createdAt, expiresAt, lastUsedAt, Optional.empty());
     }
 
     /**
@@ -48,7 +59,7 @@ public record StoredToken(String name, Role role, List<String> namespaces, Strin
         });
         return new StoredToken(request.name(), request.role(), request.namespaces(),
                 HexFormat.of().formatHex(secret.sha256()), secret.displayPrefix(), now, request.expiresAt(),
-                Optional.empty());
+                Optional.empty(), request.rate());
     }
 
     /** Whether this is the token of {@code secret}: hashes compared in constant time. */
@@ -62,15 +73,15 @@ public record StoredToken(String name, Role role, List<String> namespaces, Strin
     }
 
     public Principal principal() {
-        return new Principal(name, role, namespaces);
+        return new Principal(name, role, namespaces, rate);
     }
 
     public TokenInfo info() {
-        return new TokenInfo(name, role, namespaces, prefix, createdAt, expiresAt, lastUsedAt);
+        return new TokenInfo(name, role, namespaces, prefix, createdAt, expiresAt, lastUsedAt, rate);
     }
 
     public StoredToken withLastUsed(Instant at) {
-        return new StoredToken(name, role, namespaces, sha256, prefix, createdAt, expiresAt, Optional.of(at));
+        return new StoredToken(name, role, namespaces, sha256, prefix, createdAt, expiresAt, Optional.of(at), rate);
     }
 
     public byte[] toJson() {
@@ -83,6 +94,7 @@ public record StoredToken(String name, Role role, List<String> namespaces, Strin
         n.put("createdAt", createdAt.toString());
         expiresAt.ifPresent(at -> n.put("expiresAt", at.toString()));
         lastUsedAt.ifPresent(at -> n.put("lastUsedAt", at.toString()));
+        rate.ifPresent(r -> n.put("rate", r.toString()));
         return Json.bytes(n);
     }
 
@@ -98,7 +110,8 @@ public record StoredToken(String name, Role role, List<String> namespaces, Strin
             n.path("namespaces").forEach(x -> namespaces.add(x.asText()));
             return new StoredToken(text(n, "name"), Role.parse("role", text(n, "role")), namespaces,
                     text(n, "sha256"), text(n, "prefix"), Instant.parse(text(n, "createdAt")),
-                    optionalInstant(n, "expiresAt"), optionalInstant(n, "lastUsedAt"));
+                    optionalInstant(n, "expiresAt"), optionalInstant(n, "lastUsedAt"),
+                    n.hasNonNull("rate") ? Optional.of(Rate.parse(n.get("rate").asText())) : Optional.empty());
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("stored token is not valid: " + e.getMessage(), e);
         }

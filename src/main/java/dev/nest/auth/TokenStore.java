@@ -23,6 +23,18 @@ public interface TokenStore {
     }
 
     /**
+     * Creates a token with a new random secret and its own rate limit on invocations ({@code rate}; empty for none).
+     *
+     * @return the token and its secret, shown this once
+     * @throws dev.nest.common.NestException 400 for an invalid request, 409 when the name is taken
+     */
+    default IssuedToken create(String name, Role role, List<String> namespaces, Optional<Instant> expiresAt,
+                               Optional<dev.nest.common.Rate> rate) {
+        TokenSecret secret = TokenSecret.generate();
+        return new IssuedToken(create(new NewToken(name, role, namespaces, expiresAt, rate), secret), secret);
+    }
+
+    /**
      * Creates a token whose secret the caller chose (already checked by {@link TokenSecret#parse}), as the region's
      * bootstrap does with {@code NEST_BOOTSTRAP_TOKEN}.
      *

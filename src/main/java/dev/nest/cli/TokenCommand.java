@@ -45,6 +45,9 @@ public final class TokenCommand implements Runnable {
         List<String> namespaces = new ArrayList<>();
         @Option(names = "--expires", description = "lifetime such as 30d, 12h, or never (default: never)")
         String expires;
+        @Option(names = "--rate", description = "how fast the token may invoke functions, such as 50/s or 600/m "
+                + "(default: no limit of its own)")
+        String rate;
         @Mixin
         Remote remote;
 
@@ -61,6 +64,7 @@ public final class TokenCommand implements Runnable {
             spec.commandLine().getErr().println("Created token '" + r.path("name").asText(name) + "' (role "
                     + r.path("role").asText(role) + ", namespaces " + r.path("namespaces") + ", expires "
                     + (r.path("expiresAt").isTextual() ? r.path("expiresAt").asText() : "never")
+                    + (r.path("rate").isTextual() ? ", rate " + r.path("rate").asText() : "")
                     + "). Its secret is shown this once; on another machine: nest login --server "
                     + remote.url(System.getenv()));
             return 0;
@@ -75,6 +79,9 @@ public final class TokenCommand implements Runnable {
             }
             if (expires != null) {
                 b.put("expires", expires);
+            }
+            if (rate != null) {
+                b.put("rate", rate);
             }
             return b;
         }

@@ -18,14 +18,27 @@ import java.util.Map;
  * @param auth        who may invoke it through the gateway ({@code auth} in the spec; {@link InvocationAuth#PUBLIC}
  *                    when the spec does not say)
  * @param async       delivery of asynchronous invocations (the {@code async:} block)
+ * @param limits      its rate limit (the {@code limits:} block; {@link LimitsSpec#NONE} when the spec has none)
+ * @param degrade     its circuit breaker and fallback (the {@code degrade:} block), if any
  */
 public record FunctionSpec(FunctionId id, String runtime, String handler, int memoryMb, Duration timeout,
                            int concurrency, Map<String, String> env, ScalingSpec scaling, QueueSpec queue,
-                           InvocationAuth auth, AsyncSpec async) {
+                           InvocationAuth auth, AsyncSpec async, LimitsSpec limits,
+                           java.util.Optional<DegradeSpec> degrade) {
     public FunctionSpec {
         env = Map.copyOf(env);
         java.util.Objects.requireNonNull(auth, "auth");
         java.util.Objects.requireNonNull(async, "async");
+        java.util.Objects.requireNonNull(limits, "limits");
+        java.util.Objects.requireNonNull(degrade, "degrade");
+    }
+
+    /** A spec without a rate limit or circuit breaker. */
+    public FunctionSpec(FunctionId id, String runtime, String handler, int memoryMb, Duration timeout,
+                        int concurrency, Map<String, String> env, ScalingSpec scaling, QueueSpec queue,
+                        InvocationAuth auth, AsyncSpec async) {
+        this(id, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, auth, async, LimitsSpec.NONE,
+                java.util.Optional.empty());
     }
 
     /** A spec of a {@link InvocationAuth#PUBLIC public} function with the default {@code async:} settings. */
@@ -43,12 +56,18 @@ public record FunctionSpec(FunctionId id, String runtime, String handler, int me
 
     public FunctionSpec withId(FunctionId newId) {
         return new FunctionSpec(newId, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, auth,
-                async);
+                async, limits, degrade);
     }
 
     /** This spec with another {@code auth}. */
     public FunctionSpec withAuth(InvocationAuth newAuth) {
         return new FunctionSpec(id, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, newAuth,
-                async);
+                async, limits, degrade);
+    }
+
+    /** This spec with another rate limit and circuit breaker. */
+    public FunctionSpec withProtection(LimitsSpec newLimits, java.util.Optional<DegradeSpec> newDegrade) {
+        return new FunctionSpec(id, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, auth,
+                async, newLimits, newDegrade);
     }
 }

@@ -31,7 +31,8 @@ public final class SpecParser {
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern RUNTIME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
     private static final Set<String> TOP_KEYS = Set.of("name", "namespace", "runtime", "code", "handler", "memory",
-            "timeout", "concurrency", "env", "scaling", "queue", "description", "auth", "async");
+            "timeout", "concurrency", "env", "scaling", "queue", "description", "auth", "async",
+            "limits", "degrade");
     private static final Set<String> QUEUE_KEYS = Set.of("size", "timeout");
 
     /** Defaults for keys a spec leaves out. */
@@ -111,11 +112,13 @@ public final class SpecParser {
             }
         }
         AsyncSpec async = AsyncParser.parse(tree.get("async"), problems);
+        LimitsSpec limits = LimitsParser.parse(tree.get("limits"), problems);
+        Optional<DegradeSpec> degrade = DegradeParser.parse(tree.get("degrade"), name, problems);
         if (!problems.isEmpty()) {
             throw new SpecException(source, problems);
         }
         FunctionSpec spec = new FunctionSpec(new FunctionId(namespace, name), runtime, handler, memory, timeout,
-                concurrency, env, scaling, queue, auth, async);
+                concurrency, env, scaling, queue, auth, async, limits, degrade);
         return new Parsed(spec, code, description);
     }
 
@@ -141,6 +144,8 @@ public final class SpecParser {
             n.put("auth", spec.auth().key()); // left out when public, so that documents written before it stay equal
         }
         AsyncParser.write(spec.async()).ifPresent(a -> n.set("async", a));
+        LimitsParser.write(spec.limits()).ifPresent(l -> n.set("limits", l));
+        DegradeParser.write(spec.degrade()).ifPresent(d -> n.set("degrade", d));
         return n;
     }
 

@@ -249,6 +249,11 @@ final class Call implements Upstream.Callback {
         fail(r);
     }
 
+    /** Answers a refusal of admission (a rate limit, an open breaker) before any lease, and records it. */
+    void refuse(ErrorResponse r) {
+        fail(r);
+    }
+
     /** Answers with an error before any instance served the call, and records it. */
     void fail(int status, String error, String detail) {
         fail(new ErrorResponse(status, error, detail));
@@ -272,6 +277,11 @@ final class Call implements Upstream.Callback {
         if (status == 429 || status == 503) {
             e = e.withRetryAfter(ASYNC_RETRY_AFTER);
         }
+        c.respond(e.status(), e.headers(), "application/json", e.body());
+    }
+
+    /** Answers a refusal of an async request (a rate limit) as it is, with its {@code Retry-After}; records nothing. */
+    static void respondRefusal(ClientConnection c, ErrorResponse e) {
         c.respond(e.status(), e.headers(), "application/json", e.body());
     }
 

@@ -10,6 +10,9 @@ import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRecord;
 import dev.nest.function.FunctionVersion;
 import dev.nest.function.InvocationAuth;
+import dev.nest.limits.Admission;
+import dev.nest.limits.Caller;
+import dev.nest.limits.Decision;
 import dev.nest.sidecar.InstanceLeases;
 import dev.nest.store.InvocationRecord;
 import java.io.IOException;
@@ -71,6 +74,11 @@ import java.util.logging.Logger;
  * {@link AsyncIngress#DELIVERY} header is removed from every request before anything else, valid or not, so it never
  * reaches function code or a peer.
  *
+ * <p>Admission ({@link Admission}, ADR 0017): after the function and its auth are resolved and before an instance is
+ * leased, one {@link Admission#admit} call applies the rate limits (429 with {@code Retry-After}) and the function's
+ * circuit breaker (its fallback, or 503); {@code Fallbacks} answers what is not admitted. The records consumer should
+ * feed {@link Admission#record}, which the breakers learn from.
+ *
  * <p>In a cluster, when this node has no ready instance of the live version and other nodes have (one lookup in
  * {@link PeerRoutes}, in memory), the request goes on to one of their gateways instead of waiting for a cold start
  * here; see {@code PeerCall}.
@@ -97,6 +105,8 @@ public final class Gateway implements AutoCloseable {
     private final Optional<AsyncIngress> async;
     private final TrustedProxies trustedProxies;
     private final NestConfig.Gateway limits;
+    private final Admission admission;
+    private final Fallbacks fallbacks;
     private Acceptor acceptor;
     private final Map<String, FunctionId> ids = new ConcurrentHashMap<>();
     private final ClientConnection.Dispatcher dispatcher = this::dispatch;
@@ -146,6 +156,17 @@ public final class Gateway implements AutoCloseable {
      */
     public Gateway(FunctionCatalog catalog, InstanceLeases leases, Consumer<InvocationRecord> records, long maxBody, Clock clock,
                    PeerRoutes routes, InvokeAuth auth, Optional<AsyncIngress> async, NestConfig.Gateway limits) {
+        this(catalog, leases, records, maxBody, clock, routes, auth, async, limits, Admission.local(clock));
+    }
+
+    /**
+     * A gateway whose invocations pass {@code admission} (rate limits, circuit breakers) before an instance is leased;
+     * the other constructors use {@link Admission#local}. The records consumer should feed {@link Admission#record}.
+     */
+    public Gateway(FunctionCatalog catalog, InstanceLeases leases, Consumer<InvocationRecord> records, long maxBody, Clock clock,
+                   PeerRoutes routes, InvokeAuth auth, Optional<AsyncIngress> async, NestConfig.Gateway limits,
+                   Admission admission) {
+        this.admission = admission;
         this.limits = limits;
         this.trustedProxies = new TrustedProxies(limits.trustedProxies());
         this.auth = auth;
@@ -156,6 +177,7 @@ public final class Gateway implements AutoCloseable {
         this.records = records;
         this.maxBody = maxBody;
         this.clock = clock;
+        this.fallbacks = new Fallbacks(catalog, admission, leases, records, trustedProxies, this::authorized);
     }
 
     /**
@@ -282,18 +304,36 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         FunctionVersion version = live.get();
+        Optional<Caller> caller = Optional.empty();
         Optional<String> delivery = removeHeader(c.request.headers, AsyncIngress.DELIVERY)
                 .flatMap(v -> async.flatMap(a -> a.delivery(List.of(AsyncIngress.DELIVERY, v))));
         if (delivery.isPresent()) {
             invocationId = delivery.get(); // authorized when it was accepted
         } else {
-            if (version.spec().auth() == InvocationAuth.TOKEN && !authorized(c, id, invocationId)) {
-                return;
+            if (version.spec().auth() == InvocationAuth.TOKEN) {
+                caller = authorized(c, id, invocationId);
+                if (caller.isEmpty()) {
+                    return;
+                }
             }
             if (async.isPresent() && AsyncIngress.wantsAsync(c.request.headers)) {
+                if (admission.limit(version.spec(), caller.filter(w -> !w.token().isEmpty())) instanceof Decision.Refuse r) {
+                    Call.respondRefusal(c, r.error());
+                    return;
+                }
                 enqueue(c, async.get(), version, path);
                 return;
             }
+        }
+        Decision admitted = admission.admit(version.spec(), caller.filter(w -> !w.token().isEmpty()), delivery.isPresent());
+        if (!(admitted instanceof Decision.Admit)) {
+            Optional<FunctionVersion> fallback = fallbacks.serve(c, admitted, version, caller, invocationId, started,
+                    t0, path.rest());
+            if (fallback.isEmpty()) {
+                return;
+            }
+            version = fallback.get();
+            id = version.spec().id();
         }
         Call call = new Call(c, version, invocationId, started, t0, path.rest(), leases, records, trustedProxies);
         List<PeerRoutes.Peer> peers = routes.peersFor(id, version.version());
@@ -341,11 +381,13 @@ public final class Gateway implements AutoCloseable {
         return first;
     }
 
-    /** For a token function: whether the caller may invoke it; if not, answers 401 (with the challenge) or 403. */
-    private boolean authorized(ClientConnection c, FunctionId id, String invocationId) {
+    /**
+     * For a token function: the caller, when it may invoke it (its {@link Caller#token()} empty when the auth does
+     * not name callers); if not, answers 401 (with the challenge) or 403 and gives empty.
+     */
+    Optional<Caller> authorized(ClientConnection c, FunctionId id, String invocationId) {
         try {
-            auth.check(header(c.request, "authorization"), id.namespace());
-            return true;
+            return Optional.of(auth.caller(header(c.request, "authorization"), id.namespace()));
         } catch (NestException e) {
             // x-nest-auth cannot come from a function (their x-nest-* headers are dropped): clients may trust it
             if (e.status() == 401) {
@@ -354,12 +396,12 @@ public final class Gateway implements AutoCloseable {
             } else {
                 c.respondError(e.status(), e.error(), e.detail(), invocationId, InvokeAuth.REQUIRED_HEADER, "token");
             }
-            return false;
+            return Optional.empty();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "checking the token of a call to " + id + " failed", e);
             c.respondError(500, "invocation auth failed", "the node could not check the token: " + e.getMessage(),
                     invocationId);
-            return false;
+            return Optional.empty();
         }
     }
 

@@ -1,7 +1,9 @@
 package dev.nest.gateway;
 
 import dev.nest.common.NestException;
+import dev.nest.limits.Caller;
 import java.util.Optional;
+import java.util.function.BiFunction;
 
 /**
  * What the gateway asks before it invokes a function whose spec says {@code auth: token}: may the caller with this
@@ -39,4 +41,28 @@ public interface InvokeAuth {
      *                       may not invoke functions in that namespace), with a detail that says what to change
      */
     void check(Optional<String> authorization, String namespace);
+
+    /**
+     * Like {@link #check}, and says who the caller is, so that the token's own rate limit applies (see
+     * {@link dev.nest.limits.Admission}); by default nobody in particular ({@link Caller#token()} empty).
+     */
+    default Caller caller(Optional<String> authorization, String namespace) {
+        check(authorization, namespace);
+        return new Caller("", Optional.empty());
+    }
+
+    /** An auth that names its callers: {@code who} checks as {@link #check} does and returns the caller. */
+    static InvokeAuth identifying(BiFunction<Optional<String>, String, Caller> who) {
+        return new InvokeAuth() {
+            @Override
+            public void check(Optional<String> authorization, String namespace) {
+                who.apply(authorization, namespace);
+            }
+
+            @Override
+            public Caller caller(Optional<String> authorization, String namespace) {
+                return who.apply(authorization, namespace);
+            }
+        };
+    }
 }

@@ -1,5 +1,8 @@
 package dev.nest.metrics;
 
+import dev.nest.limits.BreakerState;
+import dev.nest.limits.DegradeStatus;
+import dev.nest.limits.RateLimited;
 import dev.nest.pool.PoolStatus;
 import dev.nest.sidecar.InstanceInfo;
 import dev.nest.store.InvocationRecord;
@@ -27,6 +30,12 @@ import java.util.function.Supplier;
  *   <li>{@code nest_instance_cpu_cores{function,instance}}, {@code nest_instance_memory_bytes{function,instance}}: what
  *       each instance's pod uses, sampled by the node agent once a second (instances the driver cannot measure are
  *       left out)</li>
+ *   <li>{@code nest_rate_limited_total{function,limit}}: invocations refused with 429 by a rate limit
+ *       ({@code function}, {@code namespace} or {@code token})</li>
+ *   <li>{@code nest_degrade_state{function,state}}: 1 for the state each circuit breaker is in ({@code closed},
+ *       {@code open}, {@code half-open}), 0 for the others; {@code nest_degrade_opened_total{function}} and
+ *       {@code nest_degrade_fallbacks_total{function}}: how often it opened, and the calls served by its fallback
+ *       (or refused for want of one)</li>
  * </ul>
  * Counters are kept since the node started. {@link #record} is called once per invocation on gateway threads:
  * it does a few map lookups and adder increments, no locking. Written by hand rather than with a metrics library:
@@ -43,6 +52,8 @@ public final class NodeMetrics {
     private final Map<StatusKey, Histogram> phases = new ConcurrentHashMap<>();
     private final Supplier<List<PoolStatus>> pools;
     private final Supplier<List<InstanceInfo>> instances;
+    private final Supplier<List<RateLimited>> rateLimited;
+    private final Supplier<List<DegradeStatus>> breakers;
 
     private record StatusKey(String function, String second) {
     }
@@ -52,8 +63,19 @@ public final class NodeMetrics {
      * @param instances the instances of this node, read at each scrape
      */
     public NodeMetrics(Supplier<List<PoolStatus>> pools, Supplier<List<InstanceInfo>> instances) {
+        this(pools, instances, List::of, List::of);
+    }
+
+    /**
+     * @param rateLimited the gateway's 429s by function and limit, read at each scrape
+     * @param breakers    the gateway's circuit breakers, read at each scrape
+     */
+    public NodeMetrics(Supplier<List<PoolStatus>> pools, Supplier<List<InstanceInfo>> instances,
+                       Supplier<List<RateLimited>> rateLimited, Supplier<List<DegradeStatus>> breakers) {
         this.pools = pools;
         this.instances = instances;
+        this.rateLimited = rateLimited;
+        this.breakers = breakers;
     }
 
     /** Counts one finished invocation. */
@@ -117,7 +139,26 @@ public final class NodeMetrics {
         header(out, "nest_instance_memory_bytes", "gauge", "Memory each instance's pod uses (working set).");
         measured.forEach(i -> sample(out, "nest_instance_memory_bytes", labels("function", i.function(), "instance", i.id()),
                 i.memoryBytes()));
+        admission(out);
         return out.toString();
+    }
+
+    private void admission(StringBuilder out) {
+        header(out, "nest_rate_limited_total", "counter", "Invocations refused with 429 by a rate limit.");
+        rateLimited.get().forEach(r -> sample(out, "nest_rate_limited_total",
+                labels("function", r.function(), "limit", r.limit()), r.count()));
+        List<DegradeStatus> bs = breakers.get();
+        header(out, "nest_degrade_state", "gauge", "Circuit breaker state by function (1 for the current one).");
+        for (DegradeStatus b : bs) {
+            for (BreakerState st : BreakerState.values()) {
+                sample(out, "nest_degrade_state", labels("function", b.function(), "state", st.key()),
+                        b.state() == st ? 1 : 0);
+            }
+        }
+        header(out, "nest_degrade_opened_total", "counter", "Times each circuit breaker opened.");
+        bs.forEach(b -> sample(out, "nest_degrade_opened_total", labels("function", b.function()), b.opened()));
+        header(out, "nest_degrade_fallbacks_total", "counter", "Calls served by the fallback while a breaker was not closed.");
+        bs.forEach(b -> sample(out, "nest_degrade_fallbacks_total", labels("function", b.function()), b.fallbacks()));
     }
 
     private static <V> Map<StatusKey, V> sorted(Map<StatusKey, V> m) {

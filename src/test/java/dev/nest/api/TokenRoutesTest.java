@@ -71,6 +71,25 @@ class TokenRoutesTest {
     }
 
     @Test
+    void aTokenMayBeCreatedWithARateOfItsOwn() throws Exception {
+        HttpResponse<String> created = send("POST", "/api/v1/tokens", api.admin,
+                "{\"name\": \"ci\", \"role\": \"invoker\", \"namespaces\": [\"shop\"], \"rate\": \"50/s\"}");
+        assertEquals(201, created.statusCode(), created.body());
+        assertEquals("50/s", Json.mapper().readTree(created.body()).get("rate").asText());
+        String secret = Json.mapper().readTree(created.body()).get("secret").asText();
+        assertEquals(Optional.of(dev.nest.common.Rate.parse("50/s")),
+                api.tokens.authenticate(TokenSecret.parse(secret)).orElseThrow().rate());
+        HttpResponse<String> list = send("GET", "/api/v1/tokens", api.admin, "");
+        assertTrue(list.body().contains("\"rate\":\"50/s\""), list.body());
+        for (String bad : List.of("\"50/h\"", "\"fast\"", "50")) {
+            HttpResponse<String> r = send("POST", "/api/v1/tokens", api.admin,
+                    "{\"name\": \"ci2\", \"role\": \"invoker\", \"namespaces\": [\"shop\"], \"rate\": " + bad + "}");
+            assertEquals(400, r.statusCode(), r.body());
+            assertTrue(r.body().contains("key 'rate'"), r.body());
+        }
+    }
+
+    @Test
     void badRequestsNameTheKey() {
         HttpResponse<String> noNamespaces = send("POST", "/api/v1/tokens", api.admin, "{\"name\": \"ci\", \"role\": \"viewer\"}");
         assertEquals(400, noNamespaces.statusCode());

@@ -27,6 +27,23 @@ class StoredTokenTest {
     }
 
     @Test
+    void aTokensRateIsStoredAndGivenToItsPrincipal() {
+        StoredToken t = StoredToken.issue(new NewToken("ci", Role.INVOKER, List.of("shop"), Optional.empty(),
+                Optional.of(dev.nest.common.Rate.parse("50/s"))), TokenSecret.generate(), NOW);
+        assertTrue(new String(t.toJson(), StandardCharsets.UTF_8).contains("\"rate\":\"50/s\""));
+        StoredToken back = StoredToken.fromJson(t.toJson());
+        assertEquals(t, back);
+        assertEquals(Optional.of(dev.nest.common.Rate.parse("50/s")), back.principal().rate());
+        assertEquals("50/s", back.info().toJson().get("rate").asText());
+        assertEquals(t.rate(), back.withLastUsed(NOW).rate());
+        StoredToken none = StoredToken.issue(new NewToken("v", Role.VIEWER, List.of("*"), Optional.empty()),
+                TokenSecret.generate(), NOW);
+        assertFalse(new String(none.toJson(), StandardCharsets.UTF_8).contains("rate"), "a token stored before rates");
+        assertEquals(Optional.empty(), StoredToken.fromJson(none.toJson()).rate());
+        assertTrue(none.info().toJson().get("rate").isNull());
+    }
+
+    @Test
     void absentTimesStayAbsent() {
         StoredToken t = StoredToken.issue(new NewToken("ci", Role.VIEWER, List.of("*"), Optional.empty()),
                 TokenSecret.generate(), NOW);

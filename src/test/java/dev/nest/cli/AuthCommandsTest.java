@@ -143,6 +143,18 @@ class AuthCommandsTest {
     }
 
     @Test
+    void tokenCreateSendsTheTokensRate() throws Exception {
+        answers = s -> Answer.json(201, "{\"name\": \"ci\", \"role\": \"invoker\", \"namespaces\": [\"shop\"],"
+                + " \"prefix\": \"nest_SSSSSSSS\", \"rate\": \"50/s\", \"secret\": \"" + TOKEN + "\"}");
+        Run r = run(new TokenCommand(), "create", "ci", "--role", "invoker", "--namespace", "shop", "--rate", "50/s",
+                "--server", url, "--token", "nest_admin");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("rate 50/s"), r.err());
+        assertEquals(Json.tree("{\"name\":\"ci\",\"role\":\"invoker\",\"namespaces\":[\"shop\"],\"rate\":\"50/s\"}"
+                .getBytes(), "x"), Json.tree(next().body().getBytes(), "body"));
+    }
+
+    @Test
     void tokenCreatePrintsTheSecretAloneOnStandardOutput() throws Exception {
         answers = s -> Answer.json(201, "{\"name\": \"ci\", \"role\": \"developer\", \"namespaces\": [\"team-a\", \"b\"],"
                 + " \"prefix\": \"nest_SSSSSSSS\", \"expiresAt\": \"2027-01-01T00:00:00Z\", \"secret\": \"" + TOKEN + "\"}");

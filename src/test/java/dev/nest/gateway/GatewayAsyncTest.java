@@ -121,6 +121,26 @@ class GatewayAsyncTest {
     }
 
     @Test
+    void anAsyncRequestOverTheRateIsRefusedWhenAcceptedAndItsDeliveryIsNotLimitedAgain() throws Exception {
+        FunctionId metered = FunctionId.of("default", "metered");
+        FunctionSpec spec = new FunctionSpec(metered, "fake", "", 128, Duration.ofSeconds(5), 1, Map.of(),
+                new ScalingSpec(0, 1, Duration.ofMinutes(10)), new QueueSpec(10, Duration.ofSeconds(5)))
+                .withProtection(new dev.nest.function.LimitsSpec(Optional.of(dev.nest.common.Rate.parse("1/m")), 1),
+                        Optional.empty());
+        catalog.put(FunctionRecord.empty(metered, "api", Instant.EPOCH)
+                .withNewVersion("sha256:" + "b".repeat(64), spec, "api", Instant.EPOCH, true));
+        RawClient.Response ok = post("/fn/metered", "X-Nest-Invocation-Type: async");
+        assertEquals(202, ok.status());
+        RawClient.Response refused = post("/fn/metered", "X-Nest-Invocation-Type: async");
+        assertEquals(429, refused.status());
+        int retry = Integer.parseInt(refused.header("retry-after").orElseThrow());
+        assertTrue(retry > 1 && retry <= 60, "a token every minute: " + retry);
+        assertEquals(retry, Json.tree(refused.body(), "x").get("retryAfterSeconds").asInt());
+        String id = Json.tree(ok.body(), "x").get("invocationId").asText();
+        awaitState(id, EventState.SUCCEEDED); // delivered although the bucket is empty
+    }
+
+    @Test
     void anAsyncRequestForATokenFunctionIsCheckedWhenItIsAccepted() throws Exception {
         RawClient.Response anonymous = post("/ns/team-a/fn/closed", "X-Nest-Invocation-Type: async");
         assertEquals(401, anonymous.status());

@@ -24,6 +24,22 @@ class NodeMetricsTest {
     }
 
     @Test
+    void rateLimitsAndBreakersAreScraped() {
+        dev.nest.limits.DegradeStatus open = new dev.nest.limits.DegradeStatus("shop/a", dev.nest.limits.BreakerState.OPEN,
+                Instant.EPOCH, 0, 0, 0, 7, 2, List.of());
+        NodeMetrics m = new NodeMetrics(List::of, List::of,
+                () -> List.of(new dev.nest.limits.RateLimited("shop/a", "token", 3)), () -> List.of(open));
+        String text = m.render();
+        assertTrue(text.contains("nest_rate_limited_total{function=\"shop/a\",limit=\"token\"} 3\n"), text);
+        assertTrue(text.contains("nest_degrade_state{function=\"shop/a\",state=\"open\"} 1\n"), text);
+        assertTrue(text.contains("nest_degrade_state{function=\"shop/a\",state=\"closed\"} 0\n"), text);
+        assertTrue(text.contains("nest_degrade_state{function=\"shop/a\",state=\"half-open\"} 0\n"), text);
+        assertTrue(text.contains("nest_degrade_opened_total{function=\"shop/a\"} 2\n"), text);
+        assertTrue(text.contains("nest_degrade_fallbacks_total{function=\"shop/a\"} 7\n"), text);
+        assertTrue(text.contains("# TYPE nest_degrade_state gauge\n"), text);
+    }
+
+    @Test
     void countsInvocationsByFunctionAndStatus() {
         metrics.record(record("default/a", 200, 0.4, false, Map.of("queue", 0.0, "exec", 0.3)));
         metrics.record(record("default/a", 200, 0.7, false, Map.of()));
