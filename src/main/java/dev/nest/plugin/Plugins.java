@@ -193,6 +193,9 @@ public final class Plugins implements AutoCloseable {
 
     private void fail(Optional<Plugin> plugin, Class<?> type, Throwable e) {
         String why = e.getMessage() == null ? e.toString() : e.getMessage();
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            why += "; caused by " + c;
+        }
         if (plugin.isEmpty()) {
             throw new IllegalStateException("a built-in " + type.getName() + " cannot be created: " + why, e);
         }
