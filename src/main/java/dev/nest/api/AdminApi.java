@@ -11,6 +11,7 @@ import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRegistry;
 import dev.nest.load.ClusterLoad;
 import dev.nest.metrics.NodeMetrics;
+import dev.nest.plugin.Plugins;
 import dev.nest.pool.PoolStatus;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.scaler.ScalerLoop;
@@ -52,17 +53,34 @@ public final class AdminApi {
                     Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
                     NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
                     AsyncLedger async) {
+        this(registry, deployer, files, agent, store, cluster, runtimes, scaler, scheduler, publicUrl, metrics, load,
+                wake, tokens, clock, async, Plugins.none());
+    }
+
+    /** The admin API with async invocations ({@code async}) and the node's plugins, shown in {@code /health}. */
+    public AdminApi(FunctionRegistry registry, Deployer deployer, FunctionFiles files, NodeAgent agent, NodeStore store,
+                    Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
+                    NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
+                    AsyncLedger async, Plugins plugins) {
         this(registry, deployer, files::problems, node(agent), store, cluster(cluster), runtimes,
-                scaling(scaler, scheduler), publicUrl, metrics::render, load, wake, tokens, clock, async);
+                scaling(scaler, scheduler), publicUrl, metrics::render, load, wake, tokens, clock, async, plugins);
     }
 
     AdminApi(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, NodeStore store,
              ClusterView cluster, RuntimeRegistry runtimes, ScalingView scaling, String publicUrl,
              Supplier<String> metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
              AsyncLedger async) {
+        this(registry, deployer, files, node, store, cluster, runtimes, scaling, publicUrl, metrics, load, wake, tokens,
+                clock, async, Plugins.none());
+    }
+
+    AdminApi(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, NodeStore store,
+             ClusterView cluster, RuntimeRegistry runtimes, ScalingView scaling, String publicUrl,
+             Supplier<String> metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
+             AsyncLedger async, Plugins plugins) {
         FunctionViews views = new FunctionViews(publicUrl, node, files);
         this.resources = List.of(
-                new HealthRoutes(node, cluster, metrics),
+                new HealthRoutes(node, cluster, metrics, plugins),
                 new FunctionRoutes(registry, deployer, files, node, views),
                 new VersionRoutes(registry, deployer, views),
                 new ScalingRoutes(registry, scaling, cluster),

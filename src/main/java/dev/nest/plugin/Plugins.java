@@ -55,6 +55,20 @@ public final class Plugins implements AutoCloseable {
         return new Plugins(List.of(), List.of(), Plugins.class.getClassLoader());
     }
 
+    /**
+     * The default plugins folder: {@code plugins} beside {@code nest.jar} ({@code target/plugins} in a build, where
+     * the build puts the plugins' jars; {@code lib/plugins} in an installation), or beside the class folder when
+     * Nest does not run from a jar.
+     */
+    public static Path defaultDir() {
+        try {
+            Path code = Path.of(Plugins.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return code.toAbsolutePath().getParent().resolve("plugins").normalize();
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return Path.of("plugins").toAbsolutePath();
+        }
+    }
+
     /** Loads the plugins in {@code dir}; none when it does not exist. */
     public static Plugins load(Path dir) {
         return load(dir, Plugins.class.getClassLoader());
