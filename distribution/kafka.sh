@@ -170,6 +170,7 @@ EOF
     if ! "$JAVA_HOME/bin/java" -Djava.util.logging.config.file=/dev/null -cp "$cp" "$cache/Ready.java" "$servers" \
         "$brokers" "${NEST_KAFKA_START_TIMEOUT:-120}" 2> "$dir/ready.log" >&2; then
       for i in $(seq 1 "$brokers"); do tail -5 "$dir/node-$i/server.log" >&2 || true; done
+      grep "kafka.sh:" "$dir/ready.log" >&2 || true
       "$0" stop --dir "$dir" >/dev/null 2>&1 || true
       exit 1
     fi
