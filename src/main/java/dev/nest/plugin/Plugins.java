@@ -1,6 +1,8 @@
 package dev.nest.plugin;
 
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.MalformedURLException;
 import java.net.URL;
 import java.nio.file.Files;
@@ -25,7 +27,8 @@ import java.util.zip.ZipFile;
  * {@code *.jar} files (a plugin with its dependencies as separate jars), each loaded in its own
  * {@link PluginClassLoader} whose parent is Nest's class loader, so SPI types are shared and a plugin's own
  * dependencies stay inside it. Services are found with {@link ServiceLoader}: {@link #services} gives Nest's
- * built-in providers first, then each plugin's, in the order of the plugins' names.
+ * built-in providers first, then each plugin's, in the order of the plugins' names. A plugin's provider of an
+ * interface is wrapped so that its methods run with the plugin's class loader as the thread's context class loader.
  *
  * <p>Failure: a plugin that cannot be read (not a jar, an empty folder, no {@code META-INF/services}), or one of
  * whose providers cannot be created, is a {@link PluginFailure}: logged, kept in {@link #failures} (shown in
@@ -193,7 +196,8 @@ public final class Plugins implements AutoCloseable {
                 boolean own = plugin.isEmpty() || provider.type().getClassLoader() == loader;
                 if (own) {
                     try {
-                        out.add(provider.get());
+                        out.add(plugin.isEmpty() || !type.isInterface() ? provider.get()
+                                : withContextLoader(type, provider.get(), loader));
                     } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
                         fail(plugin, type, e);
                     }
@@ -203,6 +207,29 @@ public final class Plugins implements AutoCloseable {
             fail(plugin, type, e);
         }
         return out;
+    }
+
+    /**
+     * {@code service} behind a proxy that makes {@code loader} the calling thread's context class loader for each
+     * call: libraries inside a plugin (Kafka's clients) load their classes through it, and threads the plugin
+     * starts during the call inherit it.
+     */
+    private static <S> S withContextLoader(Class<S> type, S service, ClassLoader loader) {
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, m, args) -> {
+            if (m.getDeclaringClass() == Object.class && m.getName().equals("toString")) {
+                return service.toString();
+            }
+            Thread t = Thread.currentThread();
+            ClassLoader previous = t.getContextClassLoader();
+            t.setContextClassLoader(loader);
+            try {
+                return m.invoke(service, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            } finally {
+                t.setContextClassLoader(previous);
+            }
+        }));
     }
 
     private void fail(Optional<Plugin> plugin, Class<?> type, Throwable e) {

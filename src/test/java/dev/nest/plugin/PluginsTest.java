@@ -1,7 +1,6 @@
 package dev.nest.plugin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -46,9 +45,21 @@ class PluginsTest {
             assertEquals(List.of(Greeter.class.getName()), plugins.plugin("alpha").orElseThrow().services());
             List<Greeter> greeters = plugins.services(Greeter.class);
             assertEquals(List.of("alpha with lib 1.0", "beta with lib 2.0"), greeters.stream().map(Greeter::greet).toList());
-            assertNotSame(greeters.get(0).getClass().getClassLoader(), greeters.get(1).getClass().getClassLoader());
             // the SPI type is Nest's: one class for Nest and every plugin
             assertTrue(greeters.get(0) instanceof Greeter);
+        }
+    }
+
+    @Test
+    void aPluginsCodeRunsWithItsClassLoaderAsTheContextClassLoader() throws IOException {
+        Path dir = tmp.resolve("plugins");
+        PluginJars.build(tmp, dir.resolve("ctx.jar"), Map.of("ctx.Hello", greeter("ctx", "Hello",
+                "public String greet() { return String.valueOf(Thread.currentThread().getContextClassLoader()"
+                        + " == getClass().getClassLoader()); }")), Map.of(SERVICE, "ctx.Hello\n"));
+        ClassLoader before = Thread.currentThread().getContextClassLoader();
+        try (Plugins plugins = Plugins.load(dir, getClass().getClassLoader())) {
+            assertEquals("true", plugins.services(Greeter.class).getFirst().greet());
+            assertEquals(before, Thread.currentThread().getContextClassLoader());
         }
     }
 
