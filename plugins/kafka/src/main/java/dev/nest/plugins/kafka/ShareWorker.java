@@ -23,22 +23,19 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * ({@link #acknowledge}) and looks after what it holds:
  * <ul>
  *   <li>a due record is {@code READY} for {@link KafkaEventQueue#lease}; a record not yet due is held until it is
- *       due, but at most {@link #HOLD} (so one retry's backoff does not stop this consumer for minutes) and never
- *       into the last {@link #MARGIN} of its lock: then it is sent round (a copy is produced, the original
+ *       due, but at most {@link HoldRule#HOLD} (so one retry's backoff does not stop this consumer for minutes) and never
+ *       into the last {@link HoldRule#MARGIN} of its lock: then it is sent round (a copy is produced, the original
  *       acknowledged), which costs no attempt;</li>
  *   <li>a ready record nobody leased before the last {@code MARGIN} of its lock is sent round the same way;</li>
  *   <li>a leased record whose lock ended without an outcome is released (Kafka has given it to another consumer
  *       already, or does now); the delivery running here may still finish and is then one more run;</li>
- *   <li>a record delivered {@link #REDELIVERIES} times or more (nodes died holding it, or its function outlasts
+ *   <li>a record delivered more than {@link HoldRule#REDELIVERIES} times (nodes died holding it, or its function outlasts
  *       the lock) is sent round before the broker's delivery count limit would archive it.</li>
  * </ul>
  * On {@link #close} it releases what it holds, so other nodes get those records at once.
  */
 final class ShareWorker implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ShareWorker.class.getName());
-    static final long HOLD = 5_000;
-    static final long MARGIN = 5_000;
-    static final int REDELIVERIES = 3;
 
     private record Ack(Held held, AcknowledgeType type) {
     }
@@ -150,12 +147,13 @@ final class ShareWorker implements AutoCloseable {
                 rejected = true;
                 continue;
             }
-            boolean due = e.notBefore() <= now;
-            Held h = new Held(this, r, e, now, now + lock, due ? Held.State.READY : Held.State.WAITING);
+            HoldRule.Action a = HoldRule.received(now, e.notBefore(), r.deliveryCount().orElse((short) 1));
+            Held h = new Held(this, r, e, now, now + lock, a == HoldRule.Action.READY ? Held.State.READY
+                    : a == HoldRule.Action.KEEP ? Held.State.WAITING : Held.State.DONE);
             mine.add(h);
-            if (r.deliveryCount().orElse((short) 1) > REDELIVERIES && h.move(h.state.get(), Held.State.DONE)) {
-                sendRound(h, "delivered " + r.deliveryCount().get() + " times");
-            } else if (due) {
+            if (a == HoldRule.Action.SEND_ROUND) {
+                sendRound(h, "delivered " + r.deliveryCount().orElse((short) 0) + " times");
+            } else if (a == HoldRule.Action.READY) {
                 queue.ready(h);
                 ready = true;
             }
@@ -174,29 +172,27 @@ final class ShareWorker implements AutoCloseable {
         long now = clock.millis();
         boolean ready = false;
         for (Held h : List.copyOf(mine)) {
-            switch (h.state.get()) {
-                case WAITING -> {
-                    if (h.envelope.notBefore() <= now && h.move(Held.State.WAITING, Held.State.READY)) {
+            Held.State state = h.state.get();
+            switch (HoldRule.held(state, now, h.receivedAt, h.lockEnds, h.envelope.notBefore())) {
+                case READY -> {
+                    if (h.move(state, Held.State.READY)) {
                         queue.ready(h);
                         ready = true;
-                    } else if ((now >= h.receivedAt + HOLD || now >= h.lockEnds - MARGIN)
-                            && h.move(Held.State.WAITING, Held.State.DONE)) {
-                        sendRound(h, "not due yet");
                     }
                 }
-                case READY -> {
-                    if (now >= h.lockEnds - MARGIN && h.move(Held.State.READY, Held.State.DONE)) {
-                        sendRound(h, "not leased in time");
+                case SEND_ROUND -> {
+                    if (h.move(state, Held.State.DONE)) {
+                        sendRound(h, state == Held.State.WAITING ? "not due yet" : "not leased in time");
                     }
                 }
-                case LEASED -> {
-                    if (now >= h.lockEnds && h.move(Held.State.LEASED, Held.State.DONE)) {
+                case RELEASE -> {
+                    if (h.move(state, Held.State.DONE)) {
                         LOG.warning("async invocation " + h.id() + " outlasted its Kafka lock; it is released and "
                                 + "may run again (raise async.kafka.lock-time above the longest function timeout)");
                         acknowledge(h, AcknowledgeType.RELEASE);
                     }
                 }
-                case DONE -> { }
+                case KEEP -> { }
             }
         }
         if (ready) {
