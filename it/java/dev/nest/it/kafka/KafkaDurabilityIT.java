@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Durability of async invocations on the Kafka queue: three Nest nodes (each its own process, process driver) share
  * one events topic and share group on three brokers ({@code distribution/kafka.sh start --brokers 3}).
- * {@code nest.it.kafka.invocations} (default 1,500) async invocations of a function that appends its invocation
+ * {@code nest.it.kafka.invocations} (default 1,000) async invocations of a function that appends its invocation
  * id to a file are sent round-robin to the nodes from 6 client threads; during the run one Nest node is killed
  * ({@code kill -9}, not restarted: the other nodes get its events when their Kafka locks end) and one broker is
  * killed (restarted at the end). Every id that got a 202 must have run at least once; duplicates are printed.
@@ -43,7 +43,7 @@ class KafkaDurabilityIT {
     void everyAcknowledgedInvocationRunsAtLeastOnceWhenANodeAndABrokerDie() throws Exception {
         Engines.requireNode();
         KafkaBrokers.require(3);
-        int n = Integer.getInteger("nest.it.kafka.invocations", 1_500);
+        int n = Integer.getInteger("nest.it.kafka.invocations", 1_000);
         long seed = Long.getLong("nest.it.kafka.seed", System.nanoTime());
         Random random = new Random(seed);
         String topic = "nest-durability-" + Long.toHexString(seed & 0xffffffffL);

@@ -44,7 +44,7 @@ public final class Plugins implements AutoCloseable {
     private static final String SERVICES = "META-INF/services/";
 
     private final List<Plugin> loaded;
-    private final List<PluginFailure> failures;
+    private final CopyOnWriteArrayList<PluginFailure> failures;
     private final ClassLoader nest;
 
     private Plugins(List<Plugin> loaded, List<PluginFailure> failures, ClassLoader nest) {
@@ -243,9 +243,7 @@ public final class Plugins implements AutoCloseable {
         Plugin p = plugin.get();
         PluginFailure f = new PluginFailure(p.name(), p.source(), "plugin " + p.name() + ": a " + type.getSimpleName()
                 + " provider cannot be created: " + why);
-        if (!failures.contains(f)) {
-            failures.add(f);
-        }
+        failures.addIfAbsent(f);
         LOG.log(Level.WARNING, f.error(), e);
     }
 
