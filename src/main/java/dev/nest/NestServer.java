@@ -161,7 +161,8 @@ public final class NestServer implements AutoCloseable {
                     config.cluster().artifactReplicas(), peerHeaders);
             cluster.membership().onNodesChanged(replicator::prepare);
             replicator.prepare();
-            Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock, replicator);
+            Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock, replicator,
+                    spec -> config.async().destinations().check(spec.async())); // HTTP destinations: the allow-list
             FunctionFiles files = push(closers, new FunctionFiles(config.functionsDir(), deployer, cluster.functions(), 2_000, List.of(data)));
             files.start();
             timer.mark("functions");

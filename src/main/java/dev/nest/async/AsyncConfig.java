@@ -15,9 +15,10 @@ import java.util.Map;
  * @param poll        how often the dispatcher looks for due events when nothing wakes it, {@code async.poll}
  * @param retention   how long finished events (and successful results) stay in the ledger, {@code async.retention}
  * @param settings    the back end's own settings, the {@code async.<queue>:} block (validated by its provider)
+ * @param destinations the hosts HTTP destinations may name, {@code async.destinations.allow} (empty: none)
  */
 public record AsyncConfig(String queue, long maxPayload, int concurrency, Duration leaseTime, Duration poll,
-                          Duration retention, Map<String, String> settings) {
+                          Duration retention, Map<String, String> settings, Destinations destinations) {
     public static final AsyncConfig DEFAULTS = new AsyncConfig("h2", 1024 * 1024, 64, Duration.ofHours(2),
             Duration.ofSeconds(1), Duration.ofHours(24));
 
@@ -25,6 +26,12 @@ public record AsyncConfig(String queue, long maxPayload, int concurrency, Durati
     public AsyncConfig(String queue, long maxPayload, int concurrency, Duration leaseTime, Duration poll,
                        Duration retention) {
         this(queue, maxPayload, concurrency, leaseTime, poll, retention, Map.of());
+    }
+
+    /** Settings with no HTTP destination allowed. */
+    public AsyncConfig(String queue, long maxPayload, int concurrency, Duration leaseTime, Duration poll,
+                       Duration retention, Map<String, String> settings) {
+        this(queue, maxPayload, concurrency, leaseTime, poll, retention, settings, new Destinations(java.util.List.of()));
     }
 
     public AsyncConfig {

@@ -1,6 +1,9 @@
 package dev.nest.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.nest.async.Destinations;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -32,5 +35,29 @@ final class FlatBlock {
             }
         });
         return out;
+    }
+
+    /** {@code async.destinations:} (only {@code allow}, a list of hosts); none allowed when missing. */
+    static Destinations destinations(JsonNode block, Problems problems) {
+        List<String> hosts = new ArrayList<>();
+        if (block == null || block.isMissingNode() || block.isNull()) {
+            return new Destinations(hosts);
+        }
+        block.fieldNames().forEachRemaining(k -> {
+            if (!k.equals("allow")) {
+                problems.problem("async.destinations." + k, block.get(k).toString(), "only allow: a list of hosts");
+            }
+        });
+        JsonNode allow = block.path("allow");
+        if (!allow.isMissingNode() && !allow.isNull() && !allow.isArray()) {
+            problems.problem("async.destinations.allow", allow.toString(), "a list of host names, *.domain or host:port");
+        }
+        allow.forEach(h -> hosts.add(h.asText().trim()));
+        try {
+            return new Destinations(hosts);
+        } catch (IllegalArgumentException e) {
+            problems.problem("async.destinations.allow", allow.toString(), e.getMessage());
+            return new Destinations(List.of());
+        }
     }
 }

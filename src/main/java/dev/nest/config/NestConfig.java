@@ -213,7 +213,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
             "sidecar", Set.of("driver", "port-range", "start-timeout", "max-pods", "stop-grace", "drivers", "pool", "pool-idle",
                     "previous-version-keep-alive"),
             "store", Set.of("retention", "max-log-line"),
-            "async", Set.of("queue", "max-payload", "concurrency", "lease-time", "poll", "retention", "h2", "kafka"),
+            "async", Set.of("queue", "max-payload", "concurrency", "lease-time", "poll", "retention", "h2", "kafka", "destinations"),
             "gateway", Set.of("header-timeout", "idle-timeout", "body-timeout", "body-min-rate", "max-connections",
                     "trusted-proxies"));
 
@@ -361,13 +361,13 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
             r.problem("async.queue", queue, "h2, or a queue plugin's name such as kafka");
             queue = d.queue();
         }
-        Map<String, String> settings = FlatBlock.read(as.get(queue), "async." + queue, r::problem); // back end's
         return new AsyncConfig(queue,
                 r.size(as, "async.max-payload", d.maxPayload(), 1, 64L * 1024 * 1024),
                 r.integer(as, "async.concurrency", d.concurrency(), 1, 10_000),
                 r.duration(as, "async.lease-time", d.leaseTime(), Duration.ofMinutes(1), Duration.ofDays(7)),
                 r.duration(as, "async.poll", d.poll(), Duration.ofMillis(1), Duration.ofMinutes(1)),
-                r.duration(as, "async.retention", d.retention(), Duration.ofMinutes(1), Duration.ofDays(3650)), settings);
+                r.duration(as, "async.retention", d.retention(), Duration.ofMinutes(1), Duration.ofDays(3650)),
+                FlatBlock.read(as.get(queue), "async." + queue, r::problem), FlatBlock.destinations(as.get("destinations"), r::problem));
     }
 
     /** This node's id: {@code node.id}, else {@code <hostname>-<port>}. */

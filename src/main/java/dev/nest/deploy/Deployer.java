@@ -4,6 +4,7 @@ import dev.nest.artifact.Artifact;
 import dev.nest.artifact.ArtifactStore;
 import dev.nest.artifact.Codec;
 import dev.nest.common.NestException;
+import dev.nest.function.AsyncSpec;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRecord;
 import dev.nest.function.FunctionRegistry;
@@ -52,6 +53,17 @@ public final class Deployer {
     private final Consumer<AuditEntry> audit;
     private final Clock clock;
     private final ArtifactReplicator replicator;
+    private final Consumer<FunctionSpec> specCheck;
+
+    /** Refuses HTTP destinations: the check of a deployer made without the node's {@code async.destinations.allow}. */
+    public static final Consumer<FunctionSpec> NO_HTTP_DESTINATIONS = spec -> {
+        for (Optional<String> d : List.of(spec.async().onSuccess(), spec.async().onFailure())) {
+            if (d.filter(AsyncSpec::isUrl).isPresent()) {
+                throw new IllegalArgumentException("async: the HTTP destination " + d.get() + " is not allowed: its "
+                        + "host must be on the node's async.destinations.allow (nest.yaml)");
+            }
+        }
+    };
 
     /** The outcome of a deploy. */
     public record Deployed(FunctionRecord record, FunctionVersion version, boolean changed) {
@@ -65,6 +77,18 @@ public final class Deployer {
     /** A deployer whose deploys return only once {@code replicator} has the package on enough nodes. */
     public Deployer(FunctionRegistry registry, ArtifactStore artifacts, RuntimeRegistry runtimes,
                     Consumer<AuditEntry> audit, Clock clock, ArtifactReplicator replicator) {
+        this(registry, artifacts, runtimes, audit, clock, replicator, NO_HTTP_DESTINATIONS);
+    }
+
+    /**
+     * As above; {@code specCheck} refuses a spec the node's settings do not allow by throwing
+     * {@link IllegalArgumentException} (a 400 with its message), e.g. an HTTP destination whose host is not on
+     * {@code async.destinations.allow}.
+     */
+    public Deployer(FunctionRegistry registry, ArtifactStore artifacts, RuntimeRegistry runtimes,
+                    Consumer<AuditEntry> audit, Clock clock, ArtifactReplicator replicator,
+                    Consumer<FunctionSpec> specCheck) {
+        this.specCheck = specCheck;
         this.replicator = replicator;
         this.registry = registry;
         this.artifacts = artifacts;
@@ -134,6 +158,11 @@ public final class Deployer {
     }
 
     private Deployed deploy(FunctionSpec spec, String digest, String source, String origin, boolean createOnly) {
+        try {
+            specCheck.accept(spec);
+        } catch (IllegalArgumentException e) {
+            throw NestException.badRequest(e.getMessage());
+        }
         runtimes.require(spec.runtime());
         Artifact a = artifacts.find(digest).orElseThrow(() -> NestException.badRequest("no package with digest "
                 + digest + " is stored on this node; upload it first (POST /api/v1/artifacts)"));

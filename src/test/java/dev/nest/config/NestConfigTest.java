@@ -289,6 +289,17 @@ class NestConfigTest {
     }
 
     @Test
+    void httpDestinationsAreOffUntilHostsAreAllowed() throws IOException {
+        assertTrue(NestConfig.defaults().async().destinations().allow().isEmpty());
+        Path f = dir.resolve("destinations.yaml");
+        Files.writeString(f, "async:\n  destinations:\n    allow: [hooks.example.com, '*.acme.io']\n");
+        assertEquals(java.util.List.of("hooks.example.com", "*.acme.io"), NestConfig.load(f).async().destinations().allow());
+        String m = refused("async:\n  destinations:\n    allow: ['https://x.io']\n    deny: [a]\n").getMessage();
+        assertTrue(m.contains("key 'async.destinations.allow'") && m.contains("is not a host name"), m);
+        assertTrue(m.contains("key 'async.destinations.deny'"), m);
+    }
+
+    @Test
     void anUnknownAsyncQueueNamesKeyValueAndTheAllowedOnes() throws IOException {
         String m = refused("async:\n  queue: Kafka!\n").getMessage();
         assertTrue(m.contains("key 'async.queue': value 'Kafka!' is not valid; allowed: h2, or a queue plugin's name"), m);
