@@ -116,7 +116,7 @@ start_node() {
   local i="$1" cp="$2"
   local d="$dir/node-$i"
   local heap="${NEST_KAFKA_HEAP:-256m}"
-  nohup "$JAVA_HOME/bin/java" -Xms64m -Xmx"$heap" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+  nohup "$JAVA_HOME/bin/java" -Xms64m -Xmx"$heap" -XX:+UseSerialGC \
     -Djava.util.logging.config.file="$d/logging.properties" -Dkafka.logs.dir="$d" \
     -cp "$cp" kafka.Kafka "$d/server.properties" > "$d/server.log" 2>&1 < /dev/null &
   echo $! > "$d/pid"
