@@ -3,7 +3,9 @@
 # throughput (16 clients) and the 202's p50/p99, enqueue-to-start latency at idle, and the durability run (async
 # invocations with the node killed with kill -9 three times and restarted on the same data: acknowledged, executed,
 # duplicates, lost). Writes the section "Async invocations (H2 queue)" of docs/BENCHMARKS.md; exits 1 if an
-# acknowledged invocation was lost.
+# acknowledged invocation was lost. Then the kafka back end (dev.nest.bench.KafkaAsyncBenchmark): the same load's
+# enqueue throughput and 202 p50/p99 on three local brokers (distribution/kafka.sh, stopped at the end; or the
+# ones NEST_KAFKA_BOOTSTRAP names), section "Async invocations (Kafka queue)". NEST_BENCH_KAFKA=0 skips it.
 #
 #   distribution/bench-async.sh                          # full run: 20 s of load, 200 idle samples, 10,000 invocations (about 3 min)
 #   NEST_BENCH_SECONDS=5 NEST_BENCH_SAMPLES=50 NEST_BENCH_INVOCATIONS=2000 distribution/bench-async.sh   # quick run
@@ -34,6 +36,12 @@ if [ "$build" = always ] || { [ "$build" = auto ] && stale; }; then
   mvn -B -q -DskipTests test-compile || { [ -f "$bench_class" ] || { echo "bench-async: the build failed" >&2; exit 1; }; echo "bench-async: the build failed; using the existing classes" >&2; }
 fi
 
+kafka="${NEST_BENCH_KAFKA:-1}"
+if [ "$kafka" != 0 ] && [ ! -f "$root/target/plugins/kafka.jar" ]; then
+  echo "bench-async: building the Kafka plugin (mvn -B -q -DskipTests package)" >&2
+  mvn -B -q -DskipTests package
+fi
+
 source "$root/distribution/classpath.sh"
 classpath=$(nest_snapshot_classpath bench-async)
 snapshot=${classpath%%/test-classes:*}
@@ -46,3 +54,15 @@ cmd="distribution/bench-async.sh"
 "$JAVA_HOME/bin/java" -XX:+UseSerialGC -Dnest.home="$root" -Dnest.bench.seconds="$seconds" -Dnest.bench.samples="$samples" \
   -Dnest.bench.invocations="$invocations" -Dnest.bench.docs="$([ "$docs" = 1 ] && echo true || echo false)" \
   -Dnest.bench.command="$cmd" -cp "$classpath" dev.nest.bench.AsyncBenchmark "$@"
+
+if [ "$kafka" != 0 ]; then
+  if [ -z "${NEST_KAFKA_BOOTSTRAP:-}" ]; then
+    export NEST_KAFKA_DIR; NEST_KAFKA_DIR=$(mktemp -d "${TMPDIR:-/tmp}/nest-bench-kafka.XXXXXX"); rmdir "$NEST_KAFKA_DIR"
+    trap 'rm -rf "$snapshot"; "$here/kafka.sh" stop --dir "$NEST_KAFKA_DIR"' EXIT
+    NEST_KAFKA_BOOTSTRAP=$("$here/kafka.sh" start --brokers 3 --dir "$NEST_KAFKA_DIR")
+    export NEST_KAFKA_BOOTSTRAP
+  fi
+  "$JAVA_HOME/bin/java" -XX:+UseSerialGC -Dnest.home="$root" -Dnest.bench.seconds="$seconds" \
+    -Dnest.bench.docs="$([ "$docs" = 1 ] && echo true || echo false)" -Dnest.bench.command="$cmd" \
+    -cp "$classpath" dev.nest.bench.KafkaAsyncBenchmark
+fi

@@ -44,7 +44,10 @@ for arg in "$@"; do
 done
 if [ $build = 1 ]; then
   jar="$root/target/nest.jar"
-  if [ ! -f "$jar" ] || [ -n "$(find "$root/src/main" "$root/runtimes/java/src" "$root/pom.xml" -newer "$jar" -type f -print -quit)" ]; then
+  # the build also makes the plugins' jars (plugins/*, into target/plugins)
+  if [ ! -f "$jar" ] || [ ! -f "$root/target/plugins/kafka.jar" ] \
+      || [ -n "$(find "$root/src/main" "$root/runtimes/java/src" "$root/pom.xml" -newer "$jar" -type f -print -quit)" ] \
+      || [ -n "$(find "$root/plugins" -path "$root/plugins/*/target" -prune -o -newer "$jar" -type f -print -quit)" ]; then
     echo "setup: building target/nest.jar"
     (cd "$root" && mvn -B -q -DskipTests package)
   fi

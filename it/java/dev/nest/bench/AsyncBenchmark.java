@@ -45,7 +45,7 @@ public final class AsyncBenchmark {
     private record Idle(List<Double> startMillis, List<Double> acceptMillis) {
     }
 
-    private record Throughput(int accepted, int other, double seconds, List<Double> acceptMillis) {
+    record Throughput(int accepted, int other, double seconds, List<Double> acceptMillis) {
         double perSecond() {
             return accepted / seconds;
         }
@@ -176,7 +176,7 @@ public final class AsyncBenchmark {
     }
 
     /** {@link #CLIENTS} threads sending async requests back to back for {@code seconds}. */
-    private static Throughput throughput(String base, int seconds) throws InterruptedException {
+    static Throughput throughput(String base, int seconds) throws InterruptedException {
         List<Double> accept = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger ok = new AtomicInteger();
         AtomicInteger other = new AtomicInteger();

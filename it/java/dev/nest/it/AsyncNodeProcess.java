@@ -32,6 +32,11 @@ public final class AsyncNodeProcess implements AutoCloseable {
 
     /** Writes {@code home/nest.yaml} (data and functions under {@code home}, a free loopback port) without starting. */
     public static AsyncNodeProcess create(Path home) {
+        return create(home, "async-node", "");
+    }
+
+    /** As {@link #create(Path)}, with the node's id and more {@code nest.yaml} lines (top-level keys, e.g. {@code async:}). */
+    public static AsyncNodeProcess create(Path home, String nodeId, String moreYaml) {
         AsyncNodeProcess node = new AsyncNodeProcess(home, Fixtures.freePort());
         try {
             Files.createDirectories(home.resolve("functions"));
@@ -44,11 +49,12 @@ public final class AsyncNodeProcess implements AutoCloseable {
                       port: %d
                       shutdown-grace: 1s
                     node:
-                      id: async-node
+                      id: %s
                       address: 127.0.0.1
                     sidecar:
                       driver: process
-                    """.formatted(home.resolve("data"), home.resolve("functions"), Fixtures.runtimesDir(), node.port),
+                    """.formatted(home.resolve("data"), home.resolve("functions"), Fixtures.runtimesDir(), node.port,
+                    nodeId) + moreYaml,
                     StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

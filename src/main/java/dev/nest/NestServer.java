@@ -27,6 +27,8 @@ import dev.nest.deploy.FunctionFiles;
 import dev.nest.deploy.ReferencedCode;
 import dev.nest.function.FunctionCatalog;
 import dev.nest.async.AsyncInvocations;
+import dev.nest.async.EventQueueProvider;
+import dev.nest.plugin.Plugins;
 import dev.nest.gateway.Gateway;
 import dev.nest.gateway.InvokeAuth;
 import dev.nest.limits.Admission;
@@ -113,6 +115,7 @@ public final class NestServer implements AutoCloseable {
                     : Optional.empty();
             Future<NodeStore> storeF = boot.submit(() -> NodeStore.open(data, clock, config.store().retention(),
                     config.store().maxLogLineBytes()));
+            Future<Plugins> pluginsF = boot.submit(() -> Plugins.load(config.pluginsDir()));
             Future<RuntimeRegistry> runtimesF = boot.submit(() -> RuntimeRegistry.load(config.runtimesDir().toAbsolutePath().normalize()));
             // the nodes' calls to each other carry the cluster's credential (the one line that chooses it)
             PeerCredential peer = PeerCredential.of(ClusterCredential.HEADER, credential.header(), credential::verify);
@@ -157,7 +160,9 @@ public final class NestServer implements AutoCloseable {
             // async invocations: their queue is in the store's database (opened after it, closed before it);
             // deliveries go through the gateway, whose port is known once it listens (the dispatcher starts then)
             AtomicInteger gatewayPort = new AtomicInteger();
-            AsyncInvocations async = push(closers, AsyncInvocations.open(config.async(), store.jdbcUrl(), agentCatalog,
+            Plugins plugins = push(closers, Startup.join(pluginsF)); // a plugin that fails is in /health, not fatal
+            AsyncInvocations async = push(closers, AsyncInvocations.open(config.async(),
+                    plugins.services(EventQueueProvider.class), nodeId, store.jdbcUrl(), agentCatalog,
                     config.server().host(), gatewayPort::get, clock));
             NodeAgent agent = push(closers, new NodeAgent(config.sidecar(), nodeId, data,
                     data.resolve("artifacts").resolve("code"), driver, runtimes, code::codeDir, store::log, agentCatalog, clock));
@@ -167,7 +172,7 @@ public final class NestServer implements AutoCloseable {
             cluster.membership().onNodesChanged(replicator::prepare);
             replicator.prepare();
             Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock, replicator,
-                    namespaces);
+                    namespaces, spec -> config.async().destinations().check(spec.async())); // HTTP destinations: the allow-list
             FunctionFiles files = push(closers, new FunctionFiles(config.functionsDir(), deployer, cluster.functions(), 2_000, List.of(data)));
             files.start();
             timer.mark("functions");
@@ -193,7 +198,7 @@ public final class NestServer implements AutoCloseable {
             AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes,
                     control.scaler(), control.scheduler(), url, metrics, control.load(), control.wake(), tokens, clock,
                     async.ledger(), namespaces, NamespaceUsages.region(cluster, cluster.functions(),
-                    () -> ReadyCounts.of(agent.instances())), admission);
+                    () -> ReadyCounts.of(agent.instances())), admission, plugins);
             Startup.join(warmHelidon);
             boot.shutdown();
             HttpRouting.Builder routing = HttpRouting.builder();

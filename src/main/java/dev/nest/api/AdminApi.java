@@ -15,6 +15,7 @@ import dev.nest.load.ClusterLoad;
 import dev.nest.metrics.NodeMetrics;
 import dev.nest.namespace.NamespaceStore;
 import dev.nest.namespace.UsageSource;
+import dev.nest.plugin.Plugins;
 import dev.nest.pool.PoolStatus;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.scaler.ScalerLoop;
@@ -45,61 +46,29 @@ import java.util.function.Supplier;
 public final class AdminApi {
     private final List<ResourceRoutes> resources;
 
-    public AdminApi(FunctionRegistry registry, Deployer deployer, FunctionFiles files, NodeAgent agent, NodeStore store,
-                    Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
-                    NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
-                    NamespaceStore namespaces, UsageSource usage) {
-        this(registry, deployer, files, agent, store, cluster, runtimes, scaler, scheduler, publicUrl, metrics, load,
-                wake, tokens, clock, AsyncLedger.NONE, namespaces, usage);
-    }
-
     /**
-     * The admin API with async invocations' ledger and dead letters ({@code async}), and the namespaces' settings
-     * with the usage ({@code usage}: across the region) that {@code /api/v1/namespaces} shows.
+     * The admin API of a node: async invocations' ledger and dead letters ({@code async}), the namespaces' settings
+     * with the usage across the region that {@code /api/v1/namespaces} shows ({@code usage}), the circuit breakers of
+     * this node's gateway ({@code admission}) and the node's plugins, shown in {@code /health}.
      */
     public AdminApi(FunctionRegistry registry, Deployer deployer, FunctionFiles files, NodeAgent agent, NodeStore store,
                     Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
                     NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
-                    AsyncLedger async, NamespaceStore namespaces, UsageSource usage) {
-        this(registry, deployer, files, agent, store, cluster, runtimes, scaler, scheduler, publicUrl, metrics, load,
-                wake, tokens, clock, async, namespaces, usage, id -> Optional.empty());
-    }
-
-    /** The admin API with the circuit breakers of this node's gateway ({@code admission}). */
-    public AdminApi(FunctionRegistry registry, Deployer deployer, FunctionFiles files, NodeAgent agent, NodeStore store,
-                    Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
-                    NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
-                    AsyncLedger async, NamespaceStore namespaces, UsageSource usage, Admission admission) {
-        this(registry, deployer, files, agent, store, cluster, runtimes, scaler, scheduler, publicUrl, metrics, load,
-                wake, tokens, clock, async, namespaces, usage, admission::degrade);
-    }
-
-    private AdminApi(FunctionRegistry registry, Deployer deployer, FunctionFiles files, NodeAgent agent, NodeStore store,
-                     Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
-                     NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
-                     AsyncLedger async, NamespaceStore namespaces, UsageSource usage,
-                     java.util.function.Function<FunctionId, Optional<DegradeStatus>> breakers) {
+                    AsyncLedger async, NamespaceStore namespaces, UsageSource usage, Admission admission,
+                    Plugins plugins) {
         this(registry, deployer, files::problems, node(agent), store, cluster(cluster), runtimes,
                 scaling(scaler, scheduler), publicUrl, metrics::render, load, wake, tokens, clock, async, namespaces,
-                usage, breakers);
-    }
-
-    AdminApi(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, NodeStore store,
-             ClusterView cluster, RuntimeRegistry runtimes, ScalingView scaling, String publicUrl,
-             Supplier<String> metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
-             AsyncLedger async, NamespaceStore namespaces, UsageSource usage) {
-        this(registry, deployer, files, node, store, cluster, runtimes, scaling, publicUrl, metrics, load, wake, tokens,
-                clock, async, namespaces, usage, id -> Optional.empty());
+                usage, admission::degrade, plugins);
     }
 
     AdminApi(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, NodeStore store,
              ClusterView cluster, RuntimeRegistry runtimes, ScalingView scaling, String publicUrl,
              Supplier<String> metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
              AsyncLedger async, NamespaceStore namespaces, UsageSource usage,
-             java.util.function.Function<FunctionId, Optional<DegradeStatus>> breakers) {
+             java.util.function.Function<FunctionId, Optional<DegradeStatus>> breakers, Plugins plugins) {
         FunctionViews views = new FunctionViews(publicUrl, node, files);
         this.resources = List.of(
-                new HealthRoutes(node, cluster, metrics),
+                new HealthRoutes(node, cluster, metrics, plugins),
                 new FunctionRoutes(registry, deployer, files, node, views),
                 new VersionRoutes(registry, deployer, views),
                 new ScalingRoutes(registry, scaling, cluster),

@@ -1,21 +1,36 @@
 package dev.nest.api;
 
 import dev.nest.cluster.Cluster;
+import dev.nest.plugin.PluginFailure;
+import dev.nest.plugin.Plugins;
 import dev.nest.spi.DriverHealth;
 import io.helidon.http.HttpMediaType;
 import io.helidon.webserver.http.HttpRouting;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
  * {@code GET /health} ({@code ready} when the sandbox driver is healthy and ZooKeeper connected, else
  * {@code degraded}; always 200 once the node is up), {@code GET /health/ready} (the same decision as 200 or 503,
  * with no body, for load balancers and orchestrators; both open to anyone) and {@code GET /metrics} (Prometheus text
- * format 0.0.4, for a token with role viewer or above).
+ * format 0.0.4, for a token with role viewer or above). {@code /health} also lists the node's plugins: each one
+ * loaded (with the services it provides) or failed (with why); a failed plugin does not make the node degraded
+ * (a feature it would provide, such as {@code async.queue: kafka}, fails the node's start instead).
  */
-record HealthRoutes(LocalNode node, ClusterView cluster, Supplier<String> metrics) implements ResourceRoutes {
+record HealthRoutes(LocalNode node, ClusterView cluster, Supplier<String> metrics, Plugins plugins)
+        implements ResourceRoutes {
+    HealthRoutes(LocalNode node, ClusterView cluster, Supplier<String> metrics) {
+        this(node, cluster, metrics, Plugins.none());
+    }
+
     /** {@code GET /health}. */
-    record Health(String status, String node, Driver driver, String cluster) {
+    record Health(String status, String node, Driver driver, String cluster, List<PluginState> plugins) {
+    }
+
+    /** A plugin: {@code loaded} with its services, or {@code failed} with its error. */
+    record PluginState(String name, String source, String state, List<String> services, String error) {
     }
 
     /** The sandbox driver's name and health. */
@@ -41,7 +56,12 @@ record HealthRoutes(LocalNode node, ClusterView cluster, Supplier<String> metric
         DriverHealth driver = node.driverHealth();
         Cluster.State state = cluster.state();
         boolean ok = driver.healthy() && state == Cluster.State.CONNECTED;
+        List<PluginState> ps = new ArrayList<>();
+        plugins.loaded().forEach(p -> ps.add(new PluginState(p.name(), p.source().toString(), "loaded", p.services(), "")));
+        for (PluginFailure f : plugins.failures()) {
+            ps.add(new PluginState(f.name(), f.source().toString(), "failed", List.of(), f.error()));
+        }
         return new Health(ok ? "ready" : "degraded", cluster.nodeId(),
-                new Driver(node.driverName(), driver.healthy(), driver.detail()), state.name());
+                new Driver(node.driverName(), driver.healthy(), driver.detail()), state.name(), ps);
     }
 }

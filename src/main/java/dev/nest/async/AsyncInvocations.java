@@ -5,7 +5,9 @@ import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRecord;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.List;
 import java.util.Random;
+import java.util.function.Function;
 import java.util.function.IntSupplier;
 
 /**
@@ -20,11 +22,11 @@ import java.util.function.IntSupplier;
 public final class AsyncInvocations implements AutoCloseable {
     private final EventQueue queue;
     private final AsyncIngress ingress;
-    private final Dispatcher dispatcher;
+    private volatile Dispatcher dispatcher;
 
-    private AsyncInvocations(EventQueue queue, AsyncConfig config, FunctionCatalog catalog, String gatewayHost,
-                             IntSupplier gatewayPort, Clock clock) {
-        this.queue = queue;
+    private AsyncInvocations(Function<Runnable, EventQueue> open, AsyncConfig config, FunctionCatalog catalog,
+                             String gatewayHost, IntSupplier gatewayPort, Clock clock) {
+        this.queue = open.apply(this::wake);
         this.ingress = new AsyncIngress(queue, config, clock, this::wake);
         Random random = new SecureRandom();
         this.dispatcher = new Dispatcher(queue, new LoopbackInvoker(gatewayHost, gatewayPort, ingress, clock),
@@ -43,11 +45,34 @@ public final class AsyncInvocations implements AutoCloseable {
      */
     public static AsyncInvocations open(AsyncConfig config, String jdbcUrl, FunctionCatalog catalog,
                                         String gatewayHost, IntSupplier gatewayPort, Clock clock) {
-        return new AsyncInvocations(H2EventQueue.open(jdbcUrl, clock), config, catalog, gatewayHost, gatewayPort, clock);
+        return open(config, List.of(new H2QueueProvider()), "node", jdbcUrl, catalog, gatewayHost, gatewayPort, clock);
+    }
+
+    /**
+     * Opens the queue of the provider named by {@code config.queue()} (Nest's {@code h2}, or a plugin's such as
+     * {@code kafka}) with the {@code async.<queue>:} settings.
+     *
+     * @param providers the queue back ends Nest and its plugins provide
+     * @throws IllegalArgumentException when no provider has that name, or its settings are wrong
+     * @throws AsyncException when the queue cannot be opened
+     */
+    public static AsyncInvocations open(AsyncConfig config, List<EventQueueProvider> providers, String nodeId,
+                                        String jdbcUrl, FunctionCatalog catalog, String gatewayHost,
+                                        IntSupplier gatewayPort, Clock clock) {
+        EventQueueProvider provider = providers.stream().filter(p -> p.name().equals(config.queue())).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("async.queue: '" + config.queue() + "' is not available; "
+                        + "the queue back ends here are " + providers.stream().map(EventQueueProvider::name).sorted().toList()
+                        + (config.queue().equals("h2") ? "" : " (a back end other than h2 comes from a plugin: put its "
+                        + "jar in plugins-dir, and see GET /health for plugins that failed to load)")));
+        return new AsyncInvocations(wake -> provider.open(new QueueContext(config.settings(), nodeId, jdbcUrl, clock,
+                wake)), config, catalog, gatewayHost, gatewayPort, clock);
     }
 
     private void wake() {
-        dispatcher.wake();
+        Dispatcher d = dispatcher;
+        if (d != null) { // a queue may call it while it opens
+            d.wake();
+        }
     }
 
     /** Starts delivering events. */

@@ -10,10 +10,15 @@ import dev.nest.async.RetryPolicy.Succeed;
 import dev.nest.function.AsyncSpec;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionVersion;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
@@ -34,7 +39,8 @@ import java.util.logging.Logger;
  * {@code async.concurrency} (default half of {@code scaling.max}) per function, so async work never takes every
  * instance from synchronous traffic. Each outcome goes through {@link RetryPolicy}; successes and final failures
  * go to the function's {@code on-success} / {@code on-failure} destination as a new event (a JSON record of the
- * invocation), a final failure without a destination is a dead letter.
+ * invocation), or as a {@code POST} of that record to an HTTP destination on {@code async.destinations.allow}; a
+ * final failure without a destination, or whose destination did not take it, is a dead letter.
  *
  * <p>Failure: an event whose function is gone or has no live version is dead; one that is too old is dead;
  * an error of the queue itself is logged and the events stay leased until their lease ends (then they are due
@@ -61,6 +67,8 @@ public final class Dispatcher implements AutoCloseable {
     private final AsyncConfig config;
     private final Clock clock;
     private final DoubleSupplier random;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+            .followRedirects(HttpClient.Redirect.NEVER).build();
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final AtomicInteger total = new AtomicInteger();
     private final Semaphore signal = new Semaphore(0);
@@ -207,8 +215,35 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code POST}s the record to an HTTP destination whose host is on {@code async.destinations.allow} (checked
+     * again here: the spec may have been deployed under another node's list); no redirects; 10 s; a status other than
+     * 2xx fails the future.
+     */
+    private CompletableFuture<?> post(String url, String id, String condition, byte[] record) {
+        Optional<String> refused = config.destinations().refusal(url);
+        if (refused.isPresent()) {
+            LOG.warning("async invocation " + id + ": " + condition + " destination refused: " + refused.get());
+            return CompletableFuture.failedFuture(new IllegalStateException(refused.get()));
+        }
+        HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                .header("content-type", "application/json").header("x-nest-async-source", id)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(record)).build();
+        return http.sendAsync(req, HttpResponse.BodyHandlers.discarding()).thenApply(r -> {
+            if (r.statusCode() / 100 != 2) {
+                throw new IllegalStateException(url + " answered " + r.statusCode());
+            }
+            return r;
+        }).whenComplete((ok, x) -> {
+            if (x != null) {
+                LOG.log(Level.WARNING, "async invocation " + id + ": " + condition + " destination " + url
+                        + " did not take the record", x);
+            }
+        });
+    }
+
     /** Enqueues the destination event: {@code POST /} to the function {@code name} in the event's namespace. */
-    private CompletableFuture<Enqueued> sendTo(String name, Event e, String condition, int attempt, Result r) {
+    private CompletableFuture<?> sendTo(String name, Event e, String condition, int attempt, Result r) {
         FunctionId source = FunctionId.parse(e.function());
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("invocationId", e.id());
@@ -224,6 +259,9 @@ public final class Dispatcher implements AutoCloseable {
             n.put("responseBase64", Base64.getEncoder().encodeToString(r.body()));
         }
         n.put("requestBase64", Base64.getEncoder().encodeToString(e.request().body()));
+        if (AsyncSpec.isUrl(name)) {
+            return post(name, e.id(), condition, n.toString().getBytes(StandardCharsets.UTF_8));
+        }
         String destination = FunctionId.of(source.namespace(), name).toString();
         Instant now = clock.instant();
         NewEvent d = new NewEvent(InvocationIds.next(now.toEpochMilli()), destination, "POST", "/", "",

@@ -9,7 +9,8 @@ import java.util.function.ToIntFunction;
 
 /**
  * The durable queue and ledger of asynchronous invocations: the SPI a back end implements ({@code async.queue}:
- * {@code h2} is built in, see {@link H2EventQueue}; a Kafka back end would be another).
+ * {@code h2} is built in, see {@link H2EventQueue}; the {@code kafka} plugin is another), made by its
+ * {@link EventQueueProvider}.
  *
  * <p>Contract: {@link #enqueue} completes only when the event survives a crash of the process ({@code kill -9})
  * and of the machine as far as the disk's fsync promises; it completes exceptionally when it cannot be stored.

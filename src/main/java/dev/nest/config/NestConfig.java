@@ -7,6 +7,7 @@ import dev.nest.async.AsyncConfig;
 import dev.nest.common.Durations;
 import dev.nest.common.Json;
 import dev.nest.common.Sizes;
+import dev.nest.plugin.Plugins;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -27,8 +28,13 @@ import java.util.function.Function;
  * documented in {@code config/nest.yaml}) and validated with messages naming the key, value and range.
  */
 public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Server server, Node node,
-                         Cluster cluster, Sidecar sidecar, Store store, AsyncConfig async, Gateway gateway) {
+                         Cluster cluster, Sidecar sidecar, Store store, AsyncConfig async, Gateway gateway, Path pluginsDir) {
 
+    /** Settings with the default {@code plugins-dir} ({@link Plugins#defaultDir()}). */
+    public NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Server server, Node node, Cluster cluster,
+                      Sidecar sidecar, Store store, AsyncConfig async, Gateway gateway) {
+        this(dataDir, functionsDir, runtimesDir, server, node, cluster, sidecar, store, async, gateway, Plugins.defaultDir());
+    }
     /** Settings with the default {@code gateway:} block ({@link Gateway#DEFAULTS}). */
     public NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Server server, Node node, Cluster cluster,
                       Sidecar sidecar, Store store, AsyncConfig async) {
@@ -199,7 +205,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
 
     private static final Map<String, Set<String>> KEYS = Map.of(
             "", Set.of("data-dir", "functions-dir", "runtimes-dir", "server", "node", "cluster", "sidecar", "store",
-                    "async", "gateway"),
+                    "async", "gateway", "plugins-dir"),
             "server", Set.of("host", "port", "max-body", "shutdown-grace"),
             "node", Set.of("id", "address", "zone", "region"),
             "cluster", Set.of("zookeeper", "embedded-port", "session-timeout", "connection-timeout", "operation-timeout",
@@ -207,11 +213,9 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
             "sidecar", Set.of("driver", "port-range", "start-timeout", "max-pods", "stop-grace", "drivers", "pool", "pool-idle",
                     "previous-version-keep-alive"),
             "store", Set.of("retention", "max-log-line"),
-            "async", Set.of("queue", "max-payload", "concurrency", "lease-time", "poll", "retention"),
+            "async", Set.of("queue", "max-payload", "concurrency", "lease-time", "poll", "retention", "h2", "kafka", "destinations"),
             "gateway", Set.of("header-timeout", "idle-timeout", "body-timeout", "body-min-rate", "max-connections",
                     "trusted-proxies"));
-    /** The back ends {@code async.queue} names. */
-    private static final Set<String> ASYNC_QUEUES = Set.of("h2");
 
     /** Defaults: what {@code java -jar nest.jar} uses with no config file. */
     public static NestConfig defaults() {
@@ -247,6 +251,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         Path data = base.resolve(r.text(tree, "data-dir", "./data")).normalize();
         Path functions = base.resolve(r.text(tree, "functions-dir", "./config/functions")).normalize();
         Path runtimes = base.resolve(r.text(tree, "runtimes-dir", "./runtimes")).normalize();
+        Path plugins = tree.has("plugins-dir") ? base.resolve(r.text(tree, "plugins-dir", "")).normalize() : Plugins.defaultDir();
 
         JsonNode s = r.section(tree, "server");
         Server server = new Server(r.text(s, "server.host", "0.0.0.0"), r.integer(s, "server.port", 8080, 0, 65535),
@@ -345,15 +350,15 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
                 r.integer(g, "gateway.max-connections", gd.maxConnections(), 0, 10_000_000),
                 trustedProxies(r, g));
         r.throwIfAny();
-        return new NestConfig(data, functions, runtimes, server, node, cluster, sidecar, store, async, gateway);
+        return new NestConfig(data, functions, runtimes, server, node, cluster, sidecar, store, async, gateway, plugins);
     }
 
     /** The {@code async:} block; defaults from {@link AsyncConfig#DEFAULTS}. */
     private static AsyncConfig async(Reader r, JsonNode as) {
         AsyncConfig d = AsyncConfig.DEFAULTS;
         String queue = r.text(as, "async.queue", d.queue());
-        if (!ASYNC_QUEUES.contains(queue)) {
-            r.problem("async.queue", queue, String.join(", ", new TreeSet<>(ASYNC_QUEUES)));
+        if (!queue.matches("[a-z][a-z0-9-]{0,39}")) {
+            r.problem("async.queue", queue, "h2, or a queue plugin's name such as kafka");
             queue = d.queue();
         }
         return new AsyncConfig(queue,
@@ -361,7 +366,8 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
                 r.integer(as, "async.concurrency", d.concurrency(), 1, 10_000),
                 r.duration(as, "async.lease-time", d.leaseTime(), Duration.ofMinutes(1), Duration.ofDays(7)),
                 r.duration(as, "async.poll", d.poll(), Duration.ofMillis(1), Duration.ofMinutes(1)),
-                r.duration(as, "async.retention", d.retention(), Duration.ofMinutes(1), Duration.ofDays(3650)));
+                r.duration(as, "async.retention", d.retention(), Duration.ofMinutes(1), Duration.ofDays(3650)),
+                FlatBlock.read(as.get(queue), "async." + queue, r::problem), FlatBlock.destinations(as.get("destinations"), r::problem));
     }
 
     /** This node's id: {@code node.id}, else {@code <hostname>-<port>}. */
@@ -380,31 +386,31 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
 
     public NestConfig withPort(int port) {
         return new NestConfig(dataDir, functionsDir, runtimesDir, new Server(server.host(), port, server.maxBody(),
-                server.shutdownGrace()), node, cluster, sidecar, store, async, gateway);
+                server.shutdownGrace()), node, cluster, sidecar, store, async, gateway, pluginsDir);
     }
 
     public NestConfig withDataDir(Path dir) {
-        return new NestConfig(dir, functionsDir, runtimesDir, server, node, cluster, sidecar, store, async, gateway);
+        return new NestConfig(dir, functionsDir, runtimesDir, server, node, cluster, sidecar, store, async, gateway, pluginsDir);
     }
 
     public NestConfig withFunctionsDir(Path dir) {
-        return new NestConfig(dataDir, dir, runtimesDir, server, node, cluster, sidecar, store, async, gateway);
+        return new NestConfig(dataDir, dir, runtimesDir, server, node, cluster, sidecar, store, async, gateway, pluginsDir);
     }
 
     public NestConfig withRuntimesDir(Path dir) {
-        return new NestConfig(dataDir, functionsDir, dir, server, node, cluster, sidecar, store, async, gateway);
+        return new NestConfig(dataDir, functionsDir, dir, server, node, cluster, sidecar, store, async, gateway, pluginsDir);
     }
 
     public NestConfig withCluster(Cluster c) {
-        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, c, sidecar, store, async, gateway);
+        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, c, sidecar, store, async, gateway, pluginsDir);
     }
 
     public NestConfig withNode(Node n) {
-        return new NestConfig(dataDir, functionsDir, runtimesDir, server, n, cluster, sidecar, store, async, gateway);
+        return new NestConfig(dataDir, functionsDir, runtimesDir, server, n, cluster, sidecar, store, async, gateway, pluginsDir);
     }
 
     public NestConfig withSidecar(Sidecar s) {
-        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, cluster, s, store, async, gateway);
+        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, cluster, s, store, async, gateway, pluginsDir);
     }
 
     /** Collects problems while reading, so that every mistake in a file is reported at once. */

@@ -4,6 +4,7 @@ import dev.nest.artifact.Artifact;
 import dev.nest.artifact.ArtifactStore;
 import dev.nest.artifact.Codec;
 import dev.nest.common.NestException;
+import dev.nest.function.AsyncSpec;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRecord;
 import dev.nest.function.FunctionRegistry;
@@ -58,6 +59,17 @@ public final class Deployer {
     private final Clock clock;
     private final ArtifactReplicator replicator;
     private final Quotas quotas;
+    private final Consumer<FunctionSpec> specCheck;
+
+    /** Refuses HTTP destinations: the check of a deployer made without the node's {@code async.destinations.allow}. */
+    public static final Consumer<FunctionSpec> NO_HTTP_DESTINATIONS = spec -> {
+        for (Optional<String> d : List.of(spec.async().onSuccess(), spec.async().onFailure())) {
+            if (d.filter(AsyncSpec::isUrl).isPresent()) {
+                throw new IllegalArgumentException("async: the HTTP destination " + d.get() + " is not allowed: its "
+                        + "host must be on the node's async.destinations.allow (nest.yaml)");
+            }
+        }
+    };
 
     /** The outcome of a deploy. */
     public record Deployed(FunctionRecord record, FunctionVersion version, boolean changed) {
@@ -71,16 +83,20 @@ public final class Deployer {
     /** A deployer whose deploys return only once {@code replicator} has the package on enough nodes. */
     public Deployer(FunctionRegistry registry, ArtifactStore artifacts, RuntimeRegistry runtimes,
                     Consumer<AuditEntry> audit, Clock clock, ArtifactReplicator replicator) {
-        this(registry, artifacts, runtimes, audit, clock, replicator, Quotas.NONE);
+        this(registry, artifacts, runtimes, audit, clock, replicator, Quotas.NONE, NO_HTTP_DESTINATIONS);
     }
 
     /**
-     * A deployer that also refuses (409) a version whose {@code scaling.min} instances do not fit its namespace's
-     * quota next to the {@code scaling.min} of the namespace's other functions.
+     * As above; also refuses (409) a version whose {@code scaling.min} instances do not fit its namespace's quota
+     * next to the {@code scaling.min} of the namespace's other functions, and ({@code specCheck}) a spec the node's
+     * settings do not allow by throwing {@link IllegalArgumentException} (a 400 with its message), e.g. an HTTP
+     * destination whose host is not on {@code async.destinations.allow}.
      */
     public Deployer(FunctionRegistry registry, ArtifactStore artifacts, RuntimeRegistry runtimes,
-                    Consumer<AuditEntry> audit, Clock clock, ArtifactReplicator replicator, Quotas quotas) {
+                    Consumer<AuditEntry> audit, Clock clock, ArtifactReplicator replicator, Quotas quotas,
+                    Consumer<FunctionSpec> specCheck) {
         this.quotas = quotas;
+        this.specCheck = specCheck;
         this.replicator = replicator;
         this.registry = registry;
         this.artifacts = artifacts;
@@ -150,6 +166,11 @@ public final class Deployer {
     }
 
     private Deployed deploy(FunctionSpec spec, String digest, String source, String origin, boolean createOnly) {
+        try {
+            specCheck.accept(spec);
+        } catch (IllegalArgumentException e) {
+            throw NestException.badRequest(e.getMessage());
+        }
         runtimes.require(spec.runtime());
         Artifact a = artifacts.find(digest).orElseThrow(() -> NestException.badRequest("no package with digest "
                 + digest + " is stored on this node; upload it first (POST /api/v1/artifacts)"));

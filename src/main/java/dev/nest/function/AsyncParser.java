@@ -45,12 +45,25 @@ final class AsyncParser {
             return Optional.empty();
         }
         String name = v.isTextual() ? v.asText().trim() : "";
+        if (AsyncSpec.isUrl(name) && url(name)) {
+            return Optional.of(name);
+        }
         if (!FunctionId.LABEL.matcher(name).matches()) {
             problems.add(new SpecProblem("async." + key, shown(v), "the name of a function in the same namespace ("
-                    + FunctionId.LABEL_RULE + "); HTTP destinations are not supported yet"));
+                    + FunctionId.LABEL_RULE + "), or an http:// or https:// URL with a host and no user info (its "
+                    + "host must be on the node's async.destinations.allow)"));
             return Optional.empty();
         }
         return Optional.of(name);
+    }
+
+    private static boolean url(String s) {
+        try {
+            java.net.URI u = new java.net.URI(s);
+            return u.getHost() != null && u.getRawUserInfo() == null && s.length() <= 2048;
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
     }
 
     /** The block to write, or empty when every setting is the default (so specs without one stay as they were). */

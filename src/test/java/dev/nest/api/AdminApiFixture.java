@@ -15,6 +15,7 @@ import dev.nest.deploy.FileProblem;
 import dev.nest.function.FunctionId;
 import dev.nest.namespace.InMemoryNamespaceStore;
 import dev.nest.namespace.NamespaceUsage;
+import dev.nest.plugin.Plugins;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.store.NodeStore;
 import io.helidon.webserver.WebServer;
@@ -84,7 +85,7 @@ final class AdminApiFixture implements AutoCloseable {
         asyncQueue = H2EventQueue.open(store.jdbcUrl(), clock);
         api = new AdminApi(registry, deployer, () -> List.copyOf(problems), node, store, cluster, runtimes, scaling, URL,
                 () -> "nest_up 1\n", load, woken::add, tokens, clock, AsyncLedger.of(asyncQueue, () -> { }), namespaces,
-                ns -> usage.getOrDefault(ns, NamespaceUsage.NONE));
+                ns -> usage.getOrDefault(ns, NamespaceUsage.NONE), id -> Optional.empty(), Plugins.none());
     }
 
     /** Serves the API, with the error mapping, on a free loopback port. */

@@ -16,7 +16,7 @@ class AsyncConfigTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"kafka,1048576,64,7200,1,async.queue", "h2,0,64,7200,1,async.max-payload",
+    @CsvSource({"Kafka!,1048576,64,7200,1,async.queue", "h2,0,64,7200,1,async.max-payload",
             "h2,1048576,0,7200,1,async.concurrency", "h2,1048576,64,30,1,async.lease-time",
             "h2,1048576,64,7200,0,async.poll"})
     void aBadValueNamesItsKey(String queue, long maxPayload, int concurrency, long leaseSeconds, long pollSeconds,

@@ -190,6 +190,44 @@ class DispatcherTest {
     }
 
     @Test
+    void anHttpDestinationOnTheAllowListGetsTheRecordAndOneOffItIsADeadLetter() throws Exception {
+        java.util.concurrent.BlockingQueue<String> posted = new java.util.concurrent.LinkedBlockingQueue<>();
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/hook", x -> {
+            posted.add(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            x.sendResponseHeaders(204, -1);
+            x.close();
+        });
+        server.start();
+        try {
+            dispatcher.close();
+            dispatcher = new Dispatcher(queue, invoker, f -> Optional.ofNullable(live.get(f)), new AsyncConfig("h2",
+                    1 << 20, 8, Duration.ofMinutes(30), Duration.ofSeconds(1), Duration.ofHours(24), Map.of(),
+                    new Destinations(List.of("127.0.0.1"))), clock, () -> 0.999);
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
+            deploy("a", 10, spec(0, 0, Optional.empty(), Optional.of(url)));
+            deploy("b", 10, spec(0, 0, Optional.empty(), Optional.of("http://localhost:" + server.getAddress().getPort()
+                    + "/hook")));
+            String toHook = enqueue("a");
+            String refused = enqueue("b");
+            dispatcher.tick();
+            invoker.open().get(0).outcome().complete(new Outcome.Answered(500, 1, "no".getBytes()));
+            invoker.open().get(0).outcome().complete(new Outcome.Answered(500, 1, "no".getBytes()));
+            JsonNode record = new ObjectMapper().readTree(posted.poll(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(toHook, record.get("invocationId").asText());
+            assertEquals("failure", record.get("condition").asText());
+            assertEquals(EventState.FAILED, state(toHook));
+            assertEquals(EventState.DEAD, state(refused), "localhost is not on the list (127.0.0.1 is)");
+            assertTrue(queue.status(refused).orElseThrow().lastError().contains("not on async.destinations.allow"),
+                    queue.status(refused).orElseThrow().lastError());
+            assertEquals(0, posted.size());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void theThreadDeliversWhatIsEnqueuedAndStopsOnClose() throws Exception {
         deploy("a", 10, AsyncSpec.DEFAULT);
         dispatcher.start();

@@ -218,7 +218,7 @@ class NestConfigTest {
     static Stream<Arguments> unknownKeys() {
         return Stream.of(
                 Arguments.of("prot: 8080\n", "prot",
-                        "async, cluster, data-dir, functions-dir, gateway, node, runtimes-dir, server, sidecar, store"),
+                        "async, cluster, data-dir, functions-dir, gateway, node, plugins-dir, runtimes-dir, server, sidecar, store"),
                 Arguments.of("server:\n  prot: 8080\n", "server.prot", "host, max-body, port, shutdown-grace"),
                 Arguments.of("node:\n  name: a\n", "node.name", "address, id, region, zone"),
                 Arguments.of("cluster:\n  zk: a\n", "cluster.zk",
@@ -277,9 +277,34 @@ class NestConfigTest {
     }
 
     @Test
+    void aPluginQueueGetsItsBlockAsSettingsAndPluginsDirIsResolved() throws IOException {
+        Path f = dir.resolve("plugin-queue.yaml");
+        Files.writeString(f, "plugins-dir: ./my-plugins\nasync:\n  queue: kafka\n  kafka:\n    bootstrap-servers: a:9092\n"
+                + "    partitions: 12\n");
+        NestConfig c = NestConfig.load(f);
+        assertEquals("kafka", c.async().queue());
+        assertEquals(java.util.Map.of("bootstrap-servers", "a:9092", "partitions", "12"), c.async().settings());
+        assertEquals(Path.of("my-plugins"), c.pluginsDir());
+        assertEquals(dev.nest.plugin.Plugins.defaultDir(), NestConfig.defaults().pluginsDir());
+    }
+
+    @Test
+    void httpDestinationsAreOffUntilHostsAreAllowed() throws IOException {
+        assertTrue(NestConfig.defaults().async().destinations().allow().isEmpty());
+        Path f = dir.resolve("destinations.yaml");
+        Files.writeString(f, "async:\n  destinations:\n    allow: [hooks.example.com, '*.acme.io']\n");
+        assertEquals(java.util.List.of("hooks.example.com", "*.acme.io"), NestConfig.load(f).async().destinations().allow());
+        String m = refused("async:\n  destinations:\n    allow: ['https://x.io']\n    deny: [a]\n").getMessage();
+        assertTrue(m.contains("key 'async.destinations.allow'") && m.contains("is not a host name"), m);
+        assertTrue(m.contains("key 'async.destinations.deny'"), m);
+    }
+
+    @Test
     void anUnknownAsyncQueueNamesKeyValueAndTheAllowedOnes() throws IOException {
-        String m = refused("async:\n  queue: kafka\n").getMessage();
-        assertTrue(m.contains("key 'async.queue': value 'kafka' is not valid; allowed: h2"), m);
+        String m = refused("async:\n  queue: Kafka!\n").getMessage();
+        assertTrue(m.contains("key 'async.queue': value 'Kafka!' is not valid; allowed: h2, or a queue plugin's name"), m);
+        String nested = refused("async:\n  queue: kafka\n  kafka:\n    topic: [a, b]\n").getMessage();
+        assertTrue(nested.contains("key 'async.kafka.topic': value '[\"a\",\"b\"]' is not valid; allowed: a single value"), nested);
         String bad = refused("async:\n  concurrency: 0\n  lease-time: 10s\n").getMessage();
         assertTrue(bad.contains("'async.concurrency'") && bad.contains("'async.lease-time'"), bad);
     }

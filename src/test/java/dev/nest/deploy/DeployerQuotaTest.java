@@ -47,7 +47,7 @@ class DeployerQuotaTest {
         deployer = new Deployer(registry, artifacts, RuntimeRegistry.load(tmp.resolve("runtimes")), audit -> { },
                 Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC),
                 new ArtifactReplicator(artifacts, ArtifactHolders.SINGLE_NODE, 1),
-                ns -> quotas.getOrDefault(ns, NamespaceQuota.NONE));
+                ns -> quotas.getOrDefault(ns, NamespaceQuota.NONE), Deployer.NO_HTTP_DESTINATIONS);
         Path code = Files.createDirectories(tmp.resolve("code"));
         Files.writeString(code.resolve("index.js"), "exports.handler = async () => 'hi';\n");
         digest = deployer.uploadDirectory(code, "fake").digest();

@@ -114,6 +114,20 @@ class DeployerTest {
     }
 
     @Test
+    void anHttpDestinationIsRefusedAtDeployUnlessItsHostIsAllowed() throws IOException {
+        String digest = digest();
+        FunctionSpec base = spec("fake", "", 128);
+        FunctionSpec withHook = new FunctionSpec(base.id(), base.runtime(), base.handler(), base.memoryMb(),
+                base.timeout(), base.concurrency(), base.env(), base.scaling(), base.queue(), base.auth(),
+                new dev.nest.function.AsyncSpec(2, java.time.Duration.ofHours(1), 0, Optional.empty(),
+                        Optional.of("https://hooks.example.com/nest")));
+        NestException e = assertThrows(NestException.class, () -> deployer.create(withHook, digest, "api", Deployer.API));
+        assertEquals(400, e.status());
+        assertTrue(e.detail().contains("https://hooks.example.com/nest") && e.detail().contains("async.destinations.allow"),
+                e.detail());
+    }
+
+    @Test
     void aCreateOfAnExistingFunctionIsRefusedAndADeployAddsAVersion() throws IOException {
         String digest = digest();
         deployer.create(spec("fake", "", 128), digest, "api", Deployer.API);

@@ -52,6 +52,12 @@ class AsyncParserTest {
         assertTrue(!SpecParser.write(parse(BASE)).has("async"), "a default block is not written");
     }
 
+    @Test
+    void anHttpDestinationIsKeptForTheDeployToCheckAgainstTheAllowList() {
+        AsyncSpec a = parse(BASE + "async:\n  on-failure: 'https://hooks.example.com/nest?x=1'\n").async();
+        assertEquals(java.util.Optional.of("https://hooks.example.com/nest?x=1"), a.onFailure());
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "retries: 11|async.retries|11|from 0 to 10",
@@ -59,8 +65,8 @@ class AsyncParserTest {
             "max-age: 59s|async.max-age|59s|",
             "max-age: 7h|async.max-age|7h|",
             "concurrency: -1|async.concurrency|-1|from 0 to",
-            "on-success: Not A Name|async.on-success|Not A Name|HTTP destinations are not supported yet",
-            "on-failure: 'https://example.com/hook'|async.on-failure|https://example.com/hook|same namespace",
+            "on-success: Not A Name|async.on-success|Not A Name|or an http:// or https:// URL",
+            "on-failure: https://user@hooks.example.com/x|async.on-failure|https://user@hooks.example.com/x|no user info",
             "retry: 3|async.retry||unknown key"})
     void refusesAMistakeNamingTheKey(String line, String key, String value, String allowed) {
         SpecException e = assertThrows(SpecException.class, () -> parse(BASE + "async:\n  " + line + "\n"));

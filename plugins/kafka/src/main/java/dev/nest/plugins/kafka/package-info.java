@@ -1,0 +1,2 @@
+/** The Kafka plugin: {@code async.queue: kafka}, async invocations on Kafka share groups (KIP-932). */
+package dev.nest.plugins.kafka;
