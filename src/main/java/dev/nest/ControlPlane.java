@@ -4,6 +4,7 @@ import dev.nest.cluster.Cluster;
 import dev.nest.function.FunctionId;
 import dev.nest.load.ClusterLoad;
 import dev.nest.load.LoadReporter;
+import dev.nest.load.VersionTraffic;
 import dev.nest.placement.ClusterNodes;
 import dev.nest.placement.ClusterPlacementStore;
 import dev.nest.placement.LeaderPlacements;
@@ -19,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -59,6 +61,13 @@ final class ControlPlane implements AutoCloseable {
      */
     static ControlPlane start(Cluster cluster, NodeAgent agent, Map<String, String> capacity, Duration probeEvery,
                               Clock clock, Supplier<Map<String, String>> peerHeaders) {
+        return start(cluster, agent, capacity, probeEvery, clock, peerHeaders, List::of);
+    }
+
+    /** @param traffic this node's requests per function version, sent with its load reports (canary releases) */
+    static ControlPlane start(Cluster cluster, NodeAgent agent, Map<String, String> capacity, Duration probeEvery,
+                              Clock clock, Supplier<Map<String, String>> peerHeaders,
+                              Supplier<List<VersionTraffic>> traffic) {
         Deque<AutoCloseable> closers = new ArrayDeque<>();
         try {
             String self = cluster.self().id();
@@ -86,9 +95,9 @@ final class ControlPlane implements AutoCloseable {
             cluster.placements().onChange(follower::changed);
 
             // load: the leader sums its own agent (read directly) and every other node's report (pushed each second)
-            ClusterLoad load = new ClusterLoad(self, agent::load, System::nanoTime);
+            ClusterLoad load = new ClusterLoad(self, agent::load, System::nanoTime, traffic);
             LoadReporter reporter = push(closers, new LoadReporter(self, agent::load, cluster.membership()::leaderUrl,
-                    LoadReporter.http(peerHeaders)));
+                    LoadReporter.http(peerHeaders), traffic));
             // the scaler's desired counts go to the scheduler, which places them across the nodes
             TargetSink toScheduler = TargetSink.of(scheduler::scale, scheduler::release);
             ScalerLoop scaler = push(closers, new ScalerLoop(cluster.functions(), load, toScheduler, Scaler.windowed(), clock));

@@ -28,6 +28,8 @@ import dev.nest.gateway.Gateway;
 import dev.nest.metrics.NodeMetrics;
 import dev.nest.placement.ClusterNodes;
 import dev.nest.placement.PlacedMinimumCatalog;
+import dev.nest.release.ReleaseController;
+import dev.nest.release.TrafficCounters;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.sidecar.NodeAgent;
 import dev.nest.spi.SandboxDriver;
@@ -167,8 +169,11 @@ public final class NestServer implements AutoCloseable {
             timer.mark("agent");
 
             // ---- control plane: decides while this node leads ----
+            TrafficCounters traffic = new TrafficCounters(); // per-version requests, for the leader's canary releases
             ControlPlane control = push(closers, ControlPlane.start(cluster, agent, capacity, config.cluster().nodeProbe(), clock,
-                    peerHeaders));
+                    peerHeaders, traffic::snapshot));
+            push(closers, new ReleaseController(cluster.functions(), control.load()::traffic, store::audit, clock,
+                    cluster.leadership()::isLeader)).start();
             timer.mark("scaler");
 
             // ---- data plane: the admin server, then the gateway in front of it ----
@@ -189,6 +194,7 @@ public final class NestServer implements AutoCloseable {
             Gateway gateway = push(closers, Startup.listen(new Gateway(agentCatalog, agent, r -> {
                 store.record(r);
                 metrics.record(r);
+                traffic.accept(r);
             }, config.server().maxBody(), clock, cluster.routes(),
                     (authorization, namespace) -> authorizer.authorize(authorization, Action.INVOKE, Optional.of(namespace)),
                     Optional.of(async.ingress()), config.gateway()), config.server(), web.port()));

@@ -12,6 +12,8 @@ import dev.nest.function.FunctionRegistry;
 import dev.nest.load.ClusterLoad;
 import dev.nest.metrics.NodeMetrics;
 import dev.nest.pool.PoolStatus;
+import dev.nest.release.Aliases;
+import dev.nest.release.Releases;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.scaler.ScalerLoop;
 import dev.nest.scaler.ScalingStatus;
@@ -66,6 +68,8 @@ public final class AdminApi {
                 new FunctionRoutes(registry, deployer, files, node, views),
                 new VersionRoutes(registry, deployer, views),
                 new ScalingRoutes(registry, scaling, cluster),
+                new AliasRoutes(new Aliases(registry, store::audit, clock)),
+                new ReleaseRoutes(new Releases(registry, store::audit, clock)),
                 new ArtifactRoutes(deployer),
                 new InvocationRoutes(store, async),
                 new AsyncRoutes(async),
