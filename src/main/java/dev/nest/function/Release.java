@@ -142,10 +142,9 @@ public record Release(int from, int to, List<Integer> steps, Settings settings, 
     /** The split of the alias {@code live} this release wants now (all to the stable version once rolled back). */
     public Alias wanted(java.util.Optional<Alias.Sticky> sticky) {
         return switch (state) {
-            case ROLLED_BACK -> Alias.single(from);
-            case PROMOTED -> Alias.single(to);
-            default -> percent() == 100 ? new Alias(new java.util.TreeMap<>(java.util.Map.of(to, 100)), sticky)
-                    : Alias.split(from, to, percent(), sticky);
+            case ROLLED_BACK -> Alias.single(from).withSticky(sticky);
+            case PROMOTED -> Alias.single(to).withSticky(sticky);
+            default -> percent() == 100 ? Alias.single(to).withSticky(sticky) : Alias.split(from, to, percent(), sticky);
         };
     }
 }
