@@ -274,7 +274,7 @@ public final class Gateway implements AutoCloseable {
                     + "or deploy it with 'nest fn deploy'", invocationId);
             return;
         }
-        if (ids.size() < MAX_CACHED_IDS) {
+        if (ids.size() < MAX_CACHED_IDS && prefix.indexOf('@') < 0) { // qualified prefixes would crowd the names out
             ids.putIfAbsent(prefix, id);
         }
         FunctionVersion version;
