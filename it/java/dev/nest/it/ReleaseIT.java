@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * fails one request in five and is rolled back automatically in its first step, version 3 is good and is promoted
  * through every step; a weighted alias splits 2,000 requests within 3 points of its weights; sticky keys never change
  * version within a step; the rollback after it all is still one write served warm. One node (it leads); two nodes
- * and a leader killed mid-release are not covered here.
+ * and a leader killed mid-release: {@code cluster.ReleaseClusterIT}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReleaseIT {
