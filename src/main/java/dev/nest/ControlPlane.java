@@ -4,6 +4,7 @@ import dev.nest.cluster.Cluster;
 import dev.nest.function.FunctionId;
 import dev.nest.load.ClusterLoad;
 import dev.nest.load.LoadReporter;
+import dev.nest.load.VersionTraffic;
 import dev.nest.namespace.Quotas;
 import dev.nest.placement.ClusterNodes;
 import dev.nest.placement.ClusterPlacementStore;
@@ -20,6 +21,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -58,9 +60,11 @@ final class ControlPlane implements AutoCloseable {
      * @param probeEvery how often nodes are probed; zero for never
      * @param peerHeaders the headers that authenticate this node's load reports at the leader
      * @param quotas the namespaces' quotas, which the scheduler and the scaler stay within
+     * @param traffic this node's requests per function version, sent with its load reports (canary releases)
      */
     static ControlPlane start(Cluster cluster, NodeAgent agent, Map<String, String> capacity, Duration probeEvery,
-                              Clock clock, Supplier<Map<String, String>> peerHeaders, Quotas quotas) {
+                              Clock clock, Supplier<Map<String, String>> peerHeaders, Quotas quotas,
+                              Supplier<List<VersionTraffic>> traffic) {
         Deque<AutoCloseable> closers = new ArrayDeque<>();
         try {
             String self = cluster.self().id();
@@ -88,9 +92,9 @@ final class ControlPlane implements AutoCloseable {
             cluster.placements().onChange(follower::changed);
 
             // load: the leader sums its own agent (read directly) and every other node's report (pushed each second)
-            ClusterLoad load = new ClusterLoad(self, agent::load, System::nanoTime);
+            ClusterLoad load = new ClusterLoad(self, agent::load, System::nanoTime, traffic);
             LoadReporter reporter = push(closers, new LoadReporter(self, agent::load, cluster.membership()::leaderUrl,
-                    LoadReporter.http(peerHeaders)));
+                    LoadReporter.http(peerHeaders), traffic));
             // the scaler's desired counts go to the scheduler, which places them across the nodes
             TargetSink toScheduler = TargetSink.of(scheduler::scale, scheduler::release);
             ScalerLoop scaler = push(closers, new ScalerLoop(cluster.functions(), load, toScheduler, Scaler.windowed(), clock,

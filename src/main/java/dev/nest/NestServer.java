@@ -38,6 +38,8 @@ import dev.nest.limits.NamespaceRates;
 import dev.nest.metrics.NodeMetrics;
 import dev.nest.placement.ClusterNodes;
 import dev.nest.placement.PlacedMinimumCatalog;
+import dev.nest.release.ReleaseController;
+import dev.nest.release.TrafficCounters;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.sidecar.NodeAgent;
 import dev.nest.spi.SandboxDriver;
@@ -184,8 +186,11 @@ public final class NestServer implements AutoCloseable {
             timer.mark("agent");
 
             // ---- control plane: decides while this node leads ----
+            TrafficCounters traffic = new TrafficCounters(); // per-version requests, for the leader's canary releases
             ControlPlane control = push(closers, ControlPlane.start(cluster, agent, capacity, config.cluster().nodeProbe(), clock,
-                    peerHeaders, namespaces));
+                    peerHeaders, namespaces, traffic::snapshot));
+            push(closers, new ReleaseController(cluster.functions(), control.load()::traffic, store::audit, clock,
+                    cluster.leadership()::isLeader)).start();
             timer.mark("scaler");
 
             // ---- data plane: the admin server, then the gateway in front of it ----
@@ -212,6 +217,7 @@ public final class NestServer implements AutoCloseable {
                 store.record(r);
                 metrics.record(r);
                 admission.record(r);
+                traffic.accept(r);
             }, config.server().maxBody(), clock, cluster.routes(),
                     InvokeAuth.identifying((authorization, namespace) -> {
                         Principal p = authorizer.authorize(authorization, Action.INVOKE, Optional.of(namespace));

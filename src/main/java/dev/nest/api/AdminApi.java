@@ -17,6 +17,8 @@ import dev.nest.namespace.NamespaceStore;
 import dev.nest.namespace.UsageSource;
 import dev.nest.plugin.Plugins;
 import dev.nest.pool.PoolStatus;
+import dev.nest.release.Aliases;
+import dev.nest.release.Releases;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.scaler.ScalerLoop;
 import dev.nest.scaler.ScalingStatus;
@@ -73,6 +75,8 @@ public final class AdminApi {
                 new VersionRoutes(registry, deployer, views),
                 new ScalingRoutes(registry, scaling, cluster),
                 new DegradeRoutes(registry, breakers, cluster),
+                new AliasRoutes(new Aliases(registry, store::audit, clock)),
+                new ReleaseRoutes(new Releases(registry, store::audit, clock)),
                 new ArtifactRoutes(deployer),
                 new InvocationRoutes(store, async),
                 new AsyncRoutes(async),

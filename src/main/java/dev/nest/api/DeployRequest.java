@@ -12,9 +12,10 @@ import java.util.Optional;
 
 /**
  * The body of a create, update or new version: {@code {"spec": {...}, "digest": "..."}}, or a bare spec with a
- * {@code digest} key. A spec error is a 400 that names the key.
+ * {@code digest} key; a new version may say {@code "promote": false} to leave the alias {@code live} where it is
+ * (for a release to start from it). A spec error is a 400 that names the key.
  */
-record DeployRequest(FunctionSpec spec, Optional<String> digest) {
+record DeployRequest(FunctionSpec spec, Optional<String> digest, boolean promote) {
     /**
      * Reads the request; {@code path} is the function the URL names (the spec's name must then match it or be
      * absent, and its namespace defaults to the URL's).
@@ -25,7 +26,12 @@ record DeployRequest(FunctionSpec spec, Optional<String> digest) {
             throw NestException.badRequest("the request body must be a JSON object with 'spec' and 'digest'");
         }
         Optional<String> digest = Optional.ofNullable(doc.get("digest")).map(JsonNode::asText);
-        JsonNode specNode = doc.has("spec") ? doc.get("spec") : ((ObjectNode) doc.deepCopy()).without("digest");
+        JsonNode promoteNode = doc.path("promote");
+        if (!promoteNode.isMissingNode() && !promoteNode.isBoolean()) {
+            throw NestException.badRequest("key 'promote': value '" + promoteNode + "' is not valid; allowed: true or false");
+        }
+        boolean promote = promoteNode.asBoolean(true);
+        JsonNode specNode = doc.has("spec") ? doc.get("spec") : ((ObjectNode) doc.deepCopy()).without(java.util.List.of("digest", "promote"));
         if (path.isPresent() && specNode.isObject()) {
             ObjectNode s = (ObjectNode) specNode;
             String given = s.path("name").asText(path.get().name());
@@ -39,7 +45,7 @@ record DeployRequest(FunctionSpec spec, Optional<String> digest) {
             }
         }
         FunctionSpec spec = SpecParser.parse(specNode, "request body 'spec'", "", SpecParser.Defaults.STANDARD).spec();
-        return new DeployRequest(spec, digest);
+        return new DeployRequest(spec, digest, promote);
     }
 
     /** The digest, which a create and a new version need. */

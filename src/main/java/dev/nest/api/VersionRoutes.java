@@ -17,7 +17,7 @@ import java.util.Optional;
 
 /**
  * {@code /api/v1/functions/{name}/versions} and {@code .../rollback}: list a function's versions, deploy a new
- * one and make it live (checking the namespace its spec names), and return to the previously live version (or a
+ * one and make it live unless the body says {@code "promote": false} (checking the namespace its spec names), and return to the previously live version (or a
  * given one).
  */
 record VersionRoutes(FunctionRegistry registry, Deployer deployer, FunctionViews views) implements ResourceRoutes {
@@ -43,7 +43,7 @@ record VersionRoutes(FunctionRegistry registry, Deployer deployer, FunctionViews
     private void deploy(ServerRequest req, ServerResponse res) {
         DeployRequest d = DeployRequest.read(req, Optional.of(Requests.function(req)));
         AuthFilter.check(req, Action.DEPLOY, d.spec().id().namespace());
-        Deployer.Deployed result = deployer.deploy(d.spec(), d.requireDigest(), Requests.source(req), Deployer.API);
+        Deployer.Deployed result = deployer.deploy(d.spec(), d.requireDigest(), Requests.source(req), Deployer.API, d.promote());
         Errors.json(res, 201, FunctionRoutes.deployedBody(views, result));
     }
 

@@ -43,6 +43,9 @@ final class DeployCommand extends FnCommand.Base {
     String handler;
     @Option(names = "--codec", description = "chunk compression: zstd or lz4 (default: lz4 below 1 MiB, else zstd)")
     String codec;
+    @Option(names = "--no-promote", description = "add the version without making it live (start a release from it:"
+            + " nest fn release NAME --to N)")
+    boolean noPromote;
 
     /** Packages showing at least this many compressed bytes to upload get a progress line. */
     static final long PROGRESS_ABOVE = 4L << 20;
@@ -117,10 +120,14 @@ final class DeployCommand extends FnCommand.Base {
         JsonNode a = uploadChunked(api, rt);
         int files = a.path("files").asInt();
         String ns = spec.path("namespace").asText(server.namespace);
-        JsonNode d = api.post("/api/v1/functions/" + fn + "/versions?namespace=" + ns,
-                Map.of("spec", spec, "digest", a.path("digest").asText()));
+        JsonNode d = api.post("/api/v1/functions/" + fn + "/versions?namespace=" + ns, noPromote
+                ? Map.of("spec", spec, "digest", a.path("digest").asText(), "promote", false)
+                : Map.of("spec", spec, "digest", a.path("digest").asText()));
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        if (d.path("changed").asBoolean(true)) {
+        if (noPromote) {
+            out().printf("Added %s/%s version %d (%d files, %s) in %d ms; live is still version %d%n", ns, fn,
+                    d.path("version").asInt(), files, a.path("digest").asText().substring(0, 19), ms, d.path("live").asInt());
+        } else if (d.path("changed").asBoolean(true)) {
             out().printf("Deployed %s/%s version %d (%d files, %s) in %d ms%n", ns, fn, d.path("version").asInt(), files,
                     a.path("digest").asText().substring(0, 19), ms);
         } else {

@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code nest fn ...}: manage and call functions on a Nest server. Each command is a class of its own
- * ({@link InitCommand}, {@link DeployCommand}, {@link InvokeCommand}, {@link DlqCommand}, and the small ones in
+ * ({@link InitCommand}, {@link DeployCommand}, {@link InvokeCommand}, {@link DlqCommand}, {@link AliasCommand},
+ * {@link ReleaseCommand}, and the small ones in
  * {@link FunctionCommands});
  * this class holds what they share: the server options and the base that turns a {@link CliException} into exit
  * code 1.
@@ -22,7 +23,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "fn", mixinStandardHelpOptions = true, description = "Manage and invoke functions.",
         subcommands = {InitCommand.class, DeployCommand.class, InvokeCommand.class, FunctionCommands.Ls.class,
                 FunctionCommands.Versions.class, FunctionCommands.Rollback.class, FunctionCommands.Logs.class,
-                FunctionCommands.Invocations.class, FunctionCommands.Delete.class, DlqCommand.class})
+                FunctionCommands.Invocations.class, FunctionCommands.Delete.class, DlqCommand.class, AliasCommand.class,
+                ReleaseCommand.class})
 public final class FnCommand implements Runnable {
     @Spec
     CommandLine.Model.CommandSpec spec;

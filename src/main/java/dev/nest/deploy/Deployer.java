@@ -151,7 +151,7 @@ public final class Deployer {
      * @throws NestException 409 when the function exists (also when another create of it won a race)
      */
     public Deployed create(FunctionSpec spec, String digest, String source, String origin) {
-        return deploy(spec, digest, source, origin, true);
+        return deploy(spec, digest, source, origin, true, true);
     }
 
     /**
@@ -162,10 +162,19 @@ public final class Deployer {
      * @throws NestException 409 when the function is defined by a file and {@code origin} is not that file
      */
     public Deployed deploy(FunctionSpec spec, String digest, String source, String origin) {
-        return deploy(spec, digest, source, origin, false);
+        return deploy(spec, digest, source, origin, false, true);
     }
 
-    private Deployed deploy(FunctionSpec spec, String digest, String source, String origin, boolean createOnly) {
+    /**
+     * A new version; with {@code promote} false it is added without moving the alias {@code live} (a release can
+     * then start from it), and one is added even when the live version has the same code and spec.
+     */
+    public Deployed deploy(FunctionSpec spec, String digest, String source, String origin, boolean promote) {
+        return deploy(spec, digest, source, origin, false, promote);
+    }
+
+    private Deployed deploy(FunctionSpec spec, String digest, String source, String origin, boolean createOnly,
+                            boolean promote) {
         try {
             specCheck.accept(spec);
         } catch (IllegalArgumentException e) {
@@ -200,21 +209,22 @@ public final class Deployer {
             Optional<FunctionVersion> live = current.liveVersion();
             // a file takes over a function the API created: from now on the file alone changes it
             boolean takeOver = !origin.equals(current.origin()) && (current.versions().isEmpty() || origin.startsWith(FILE));
-            if (live.isPresent() && live.get().digest().equals(digest) && live.get().spec().equals(spec)) {
+            if (promote && live.isPresent() && live.get().digest().equals(digest) && live.get().spec().equals(spec)) {
                 made[0] = null;
                 return takeOver ? current.withOrigin(origin) : current;
             }
-            FunctionRecord next = current.withNewVersion(digest, spec, source, clock.instant(), true);
+            FunctionRecord next = current.withNewVersion(digest, spec, source, clock.instant(), promote);
             if (takeOver) {
                 next = next.withOrigin(origin);
             }
-            made[0] = next.liveVersion().orElseThrow();
+            made[0] = next.version(next.latest()).orElseThrow();
             return next;
         });
         boolean changed = made[0] != null;
         FunctionVersion v = changed ? made[0] : r.liveVersion().orElseThrow();
         if (changed) {
-            audit.accept(new AuditEntry(clock.instant(), spec.id().toString(), "deploy", v.version(), source, digest));
+            audit.accept(new AuditEntry(clock.instant(), spec.id().toString(), promote ? "deploy" : "deploy-unpromoted",
+                    v.version(), source, digest));
             LOG.info("deployed " + spec.id() + " v" + v.version() + " (" + digest + "): package on " + copies + " node(s) in "
                     + (replicated - t0) / 1_000_000 + " ms, version written in " + (System.nanoTime() - replicated) / 1_000_000 + " ms");
         }

@@ -42,14 +42,18 @@ public final class FunctionCodec {
         n.put("origin", r.origin());
         n.put("createdAt", r.createdAt().toString());
         n.put("updatedAt", r.updatedAt().toString());
+        AliasCodec.writeAliases(n, r.aliases());
+        AliasCodec.writeRelease(n, r.release());
         return n;
     }
 
+    /** A head without {@code aliases} (written before they existed) has only the alias {@code live}. */
     public static FunctionRecord readHead(JsonNode n, Map<Integer, FunctionVersion> versions) {
         List<Integer> history = new ArrayList<>();
         n.path("liveHistory").forEach(x -> history.add(x.asInt()));
-        return new FunctionRecord(FunctionId.of(n.get("namespace").asText(), n.get("name").asText()),
-                n.path("live").asInt(0), history, new TreeMap<>(versions), n.path("origin").asText("api"),
-                Instant.parse(n.get("createdAt").asText()), Instant.parse(n.get("updatedAt").asText()));
+        FunctionId id = FunctionId.of(n.get("namespace").asText(), n.get("name").asText());
+        return new FunctionRecord(id, n.path("live").asInt(0), history, new TreeMap<>(versions), n.path("origin").asText("api"),
+                Instant.parse(n.get("createdAt").asText()), Instant.parse(n.get("updatedAt").asText()),
+                AliasCodec.readAliases(n, id.toString()), AliasCodec.readRelease(n, id.toString()));
     }
 }

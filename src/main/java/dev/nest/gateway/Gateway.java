@@ -44,8 +44,9 @@ import java.util.logging.Logger;
  * the node agent, starts instances on its own threads and completes the waiting request's future, which resumes
  * here).
  *
- * <p>The path of one invocation: parse {@code /fn/{name}{rest}}; resolve the live version from the in-memory
- * catalog; take a lease from {@link InstanceLeases} (at once when an instance is free; otherwise wait, up to the
+ * <p>The path of one invocation: parse {@code /fn/{name}{rest}}; resolve the version from the in-memory catalog
+ * ({@link VersionResolver}: the alias {@code live}, its weights, or the alias or version the request names with
+ * {@code X-Nest-Qualifier} or {@code /fn/{name}@{qualifier}}); take a lease from {@link InstanceLeases} (at once when an instance is free; otherwise wait, up to the
  * function's queue timeout and deadline); send {@code /invoke/{instance}{rest}?{query}} with the caller's
  * headers and body; copy the answer back with {@code x-nest-invocation-id}; release the lease; hand the
  * invocation record to the records consumer (on the loop thread: it must not block). The execution
@@ -96,6 +97,7 @@ public final class Gateway implements AutoCloseable {
     private static final int MAX_CACHED_IDS = 100_000;
 
     private final FunctionCatalog catalog;
+    private final VersionResolver versions = VersionResolver.random();
     private final InstanceLeases leases;
     private final Consumer<InvocationRecord> records;
     private final long maxBody;
@@ -294,16 +296,17 @@ public final class Gateway implements AutoCloseable {
                     + "or deploy it with 'nest fn deploy'", invocationId);
             return;
         }
-        if (ids.size() < MAX_CACHED_IDS) {
+        if (ids.size() < MAX_CACHED_IDS && prefix.indexOf('@') < 0) { // qualified prefixes would crowd the names out
             ids.putIfAbsent(prefix, id);
         }
-        Optional<FunctionVersion> live = record.get().liveVersion();
-        if (live.isEmpty()) {
-            c.respondError(404, "function not deployed", "function " + id + " has no live version yet; deploy code to it",
-                    invocationId);
-            return;
+        FunctionVersion version;
+        switch (versions.resolve(record.get(), path.qualifier(), c.request.headers)) {
+            case VersionResolver.Resolution.Resolved ok -> version = ok.version();
+            case VersionResolver.Resolution.Refused no -> {
+                c.respondError(no.status(), no.error(), no.detail(), invocationId);
+                return;
+            }
         }
-        FunctionVersion version = live.get();
         Optional<Caller> caller = Optional.empty();
         Optional<String> delivery = removeHeader(c.request.headers, AsyncIngress.DELIVERY)
                 .flatMap(v -> async.flatMap(a -> a.delivery(List.of(AsyncIngress.DELIVERY, v))));

@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /**
  * Where an invocation's request target splits: {@code /fn/{name}{rest}?{query}} for the default namespace, or
- * {@code /ns/{namespace}/fn/{name}{rest}?{query}}. Every other target belongs to the admin server. Pure; the
+ * {@code /ns/{namespace}/fn/{name}{rest}?{query}}, where {@code name} may end in {@code @{qualifier}} (an alias or
+ * a version, see {@link VersionResolver}). Every other target belongs to the admin server. Pure; the
  * parts are cut out only when asked for, so that the warm path cuts out only what it needs.
  *
  * @param path      the target without its query
@@ -65,8 +66,19 @@ record InvocationPath(String path, String query, int nameStart, int nameEnd) {
         return path.startsWith("/ns/") ? path.substring(4, path.indexOf('/', 4)) : FunctionId.DEFAULT_NAMESPACE;
     }
 
+    /** The function's name: the segment up to {@code @} when it names a qualifier. */
     String name() {
-        return path.substring(nameStart, nameEnd);
+        int at = path.indexOf('@', nameStart);
+        return path.substring(nameStart, at < 0 || at > nameEnd ? nameEnd : at);
+    }
+
+    /**
+     * What follows the first {@code @} in the name's segment ({@code /fn/{name}@{alias or version}/...}), possibly
+     * empty; none when the segment has no {@code @}. Taken literally: {@code %40} is not an {@code @}.
+     */
+    Optional<String> qualifier() {
+        int at = path.indexOf('@', nameStart);
+        return at < 0 || at > nameEnd ? Optional.empty() : Optional.of(path.substring(at + 1, nameEnd));
     }
 
     /** The path up to the end of the name: one function's key in the gateway's cache of ids. */

@@ -41,11 +41,15 @@ public final class ClusterLoad implements LoadSource {
     private final String self;
     private final Supplier<Map<FunctionId, FunctionLoad>> local;
     private final LongSupplier nanos;
+    private final Supplier<List<VersionTraffic>> localTraffic;
     private final Map<String, Received> reports = new HashMap<>();
     private final Map<NodeFunction, Reading> readings = new HashMap<>();
     private final Map<FunctionId, Served> served = new HashMap<>();
 
-    private record Received(String boot, Map<FunctionId, FunctionLoad> loads, long atNanos) {
+    private record Received(String boot, Map<FunctionId, FunctionLoad> loads, long atNanos, List<VersionTraffic> traffic) {
+        Received(String boot, Map<FunctionId, FunctionLoad> loads, long atNanos) {
+            this(boot, loads, atNanos, List.of());
+        }
     }
 
     private record NodeFunction(String node, FunctionId id) {
@@ -69,6 +73,13 @@ public final class ClusterLoad implements LoadSource {
      * @param nanos a monotonic clock ({@code System::nanoTime})
      */
     public ClusterLoad(String self, Supplier<Map<FunctionId, FunctionLoad>> local, LongSupplier nanos) {
+        this(self, local, nanos, List::of);
+    }
+
+    /** @param localTraffic this node's requests per function version since it started (for {@link #traffic}) */
+    public ClusterLoad(String self, Supplier<Map<FunctionId, FunctionLoad>> local, LongSupplier nanos,
+                       Supplier<List<VersionTraffic>> localTraffic) {
+        this.localTraffic = localTraffic;
         this.self = self;
         this.local = local;
         this.nanos = nanos;
@@ -92,7 +103,7 @@ public final class ClusterLoad implements LoadSource {
         }
         if (!report.node().equals(self)) {
             synchronized (this) {
-                reports.put(report.node(), new Received(report.boot(), loads, nanos.getAsLong()));
+                reports.put(report.node(), new Received(report.boot(), loads, nanos.getAsLong(), report.versions()));
             }
         }
         return starved;
@@ -147,6 +158,23 @@ public final class ClusterLoad implements LoadSource {
             double[] u = usage.get(id);
             out.put(id, new InstanceLoad(id, newest.get(id), (int) c[0], (int) c[1], (int) c[2], (int) c[3], (int) c[4],
                     served.get(id).total, u[0], u[1], (int) c[5]));
+        });
+        return out;
+    }
+
+    /**
+     * Every node's requests per function version since it started, as last reported within {@link #EXPIRY} (this
+     * node's read directly), keyed by {@code node/boot} so that a restarted node's counters are a new key. The
+     * caller sums the growth of each key between two readings.
+     */
+    public synchronized Map<String, List<VersionTraffic>> traffic() {
+        long now = nanos.getAsLong();
+        Map<String, List<VersionTraffic>> out = new TreeMap<>();
+        out.put(self + "/" + LOCAL_BOOT, localTraffic.get());
+        reports.forEach((node, r) -> {
+            if (now - r.atNanos() <= EXPIRY.toNanos() && !node.equals(self)) {
+                out.put(node + "/" + r.boot(), r.traffic());
+            }
         });
         return out;
     }

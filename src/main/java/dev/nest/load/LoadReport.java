@@ -14,8 +14,11 @@ import java.util.Map;
  * @param functions the live version of each function with instances or waiting requests on the node
  * @param starved   functions a request of which found no free instance since the previous report: the leader's
  *                  scaler decides at once instead of at its next second
+ * @param versions  each function version's requests since the node started, for canary releases (absent from a
+ *                  node that predates them)
  */
-public record LoadReport(String node, String boot, List<Entry> functions, List<String> starved) {
+public record LoadReport(String node, String boot, List<Entry> functions, List<String> starved,
+                         List<VersionTraffic> versions) {
     public LoadReport {
         if (node == null || node.isBlank()) {
             throw new IllegalArgumentException("a load report needs the sending node's id ('node')");
@@ -25,6 +28,12 @@ public record LoadReport(String node, String boot, List<Entry> functions, List<S
         }
         functions = functions == null ? List.of() : List.copyOf(functions);
         starved = starved == null ? List.of() : List.copyOf(starved);
+        versions = versions == null ? List.of() : List.copyOf(versions);
+    }
+
+    /** A report without version traffic. */
+    public LoadReport(String node, String boot, List<Entry> functions, List<String> starved) {
+        this(node, boot, functions, starved, List.of());
     }
 
     /** One function's load on the node; the fields of {@link FunctionLoad}, with the function as {@code ns/name}. */
@@ -51,8 +60,9 @@ public record LoadReport(String node, String boot, List<Entry> functions, List<S
     }
 
     /** The report of {@code loads}. */
-    static LoadReport of(String node, String boot, Map<FunctionId, FunctionLoad> loads, List<FunctionId> starved) {
+    static LoadReport of(String node, String boot, Map<FunctionId, FunctionLoad> loads, List<FunctionId> starved,
+                         List<VersionTraffic> versions) {
         return new LoadReport(node, boot, loads.values().stream().map(Entry::of).toList(),
-                starved.stream().map(FunctionId::toString).toList());
+                starved.stream().map(FunctionId::toString).toList(), versions);
     }
 }

@@ -53,6 +53,7 @@ public final class LoadReporter implements AutoCloseable {
     private final Supplier<Map<FunctionId, FunctionLoad>> local;
     private final Supplier<Optional<URI>> leader;
     private final Transport transport;
+    private final Supplier<List<VersionTraffic>> traffic;
     private final Set<FunctionId> starved = new LinkedHashSet<>();
     private final Ticker ticker = new Ticker("nest-load-report", INTERVAL, this::report,
             e -> LOG.log(Level.WARNING, "load report round failed", e));
@@ -67,6 +68,13 @@ public final class LoadReporter implements AutoCloseable {
      */
     public LoadReporter(String node, Supplier<Map<FunctionId, FunctionLoad>> local, Supplier<Optional<URI>> leader,
                         Transport transport) {
+        this(node, local, leader, transport, List::of);
+    }
+
+    /** @param traffic this node's requests per function version since it started, sent with each report */
+    public LoadReporter(String node, Supplier<Map<FunctionId, FunctionLoad>> local, Supplier<Optional<URI>> leader,
+                        Transport transport, Supplier<List<VersionTraffic>> traffic) {
+        this.traffic = traffic;
         this.node = node;
         this.local = local;
         this.leader = leader;
@@ -129,7 +137,7 @@ public final class LoadReporter implements AutoCloseable {
             return false;
         }
         try {
-            transport.send(to.get(), Json.bytes(LoadReport.of(node, boot, local.get(), names)));
+            transport.send(to.get(), Json.bytes(LoadReport.of(node, boot, local.get(), names, traffic.get())));
             if (failing) {
                 failing = false;
                 LOG.info("load reports reach the leader at " + to.get() + " again");

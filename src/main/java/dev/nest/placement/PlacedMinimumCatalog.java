@@ -62,6 +62,6 @@ public final class PlacedMinimumCatalog implements FunctionCatalog {
                     s.timeout(), s.concurrency(), s.env(), s.scaling().withMinMax(0, s.scaling().max()), s.queue());
             versions.put(n, zero == s ? v : new FunctionVersion(v.version(), v.digest(), zero, v.createdAt(), v.source()));
         });
-        return new FunctionRecord(r.id(), r.live(), r.liveHistory(), versions, r.origin(), r.createdAt(), r.updatedAt());
+        return r.withVersions(versions);
     }
 }

@@ -16,7 +16,8 @@ import java.util.logging.Logger;
 /**
  * Brings the node's instances in line with the catalog and the autoscaler's targets, every second and at once
  * after a change ({@link #wake}): keeps {@code scaling.min} (or {@code max(scaling.min, target)}) instances of each
- * live version, stops idle instances under the {@link KeepAliveRule}, stops everything of a deleted function or
+ * live version (and of every version an alias sends traffic to: a canary keeps instances like the live one), stops
+ * idle instances under the {@link KeepAliveRule}, stops everything of a deleted function or
  * version, and drops the sets nothing uses any more.
  *
  * <p>Failure: a pass that throws is logged and the next one runs a second later. Threads: passes run on the
@@ -126,6 +127,11 @@ final class Reconciler implements AutoCloseable {
                         sets.of(v);
                     }
                 });
+                if (r.aliases().size() > 1 || r.alias(dev.nest.function.Alias.LIVE).filter(a -> !a.isSingle()).isPresent()) {
+                    for (int n : r.routedVersions()) {
+                        r.version(n).filter(v -> v.spec().scaling().min() > 0).ifPresent(sets::of);
+                    }
+                }
             }
             for (InstanceSet set : sets.all()) {
                 reconcile(set, now);
@@ -138,11 +144,14 @@ final class Reconciler implements AutoCloseable {
     private void reconcile(InstanceSet set, long now) {
         FunctionVersion v = set.version();
         Optional<FunctionRecord> rec = catalog.get(v.spec().id());
-        boolean live = rec.isPresent() && rec.get().live() == v.version();
+        // a version an alias sends traffic to (a canary, a weighted split) is kept like the live one; the scaler's
+        // target applies to the live version only
+        boolean primary = rec.isPresent() && rec.get().live() == v.version();
+        boolean live = primary || rec.isPresent() && rec.get().routedVersions().contains(v.version());
         if (rec.isEmpty() || rec.get().version(v.version()).isEmpty()) {
             set.drainAll().forEach(i -> pods.stopLater(i, stopGrace));
         } else {
-            Optional<Integer> target = live ? target(v.spec().id()) : Optional.empty();
+            Optional<Integer> target = primary ? target(v.spec().id()) : Optional.empty();
             Long setAt = targetSetAt.get(v.spec().id());
             boolean unseen = target.isPresent() && target.get() == 0 && setAt != null && set.startedAfter(setAt);
             KeepAliveRule.Situation situation = new KeepAliveRule.Situation(live, set.liveChange(live, now),

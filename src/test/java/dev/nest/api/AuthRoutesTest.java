@@ -58,7 +58,7 @@ class AuthRoutesTest {
     /** A request path that the route's pattern matches. */
     static String concrete(Route r) {
         return r.path().replace("{name}", "hello").replace("{sha256}", HEX).replace("{digest}", "sha256:" + HEX)
-                .replace("{id}", "inv-1").replace("{runtime}", "fake").replace("*", "nothing-here");
+                .replace("{id}", "inv-1").replace("{runtime}", "fake").replace("{alias}", "beta").replace("*", "nothing-here");
     }
 
     /** The methods a request of the route is sent with. */

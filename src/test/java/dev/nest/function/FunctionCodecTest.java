@@ -91,7 +91,7 @@ class FunctionCodecTest {
     void headDoesNotCarryTheVersions() {
         FunctionRecord r = records().skip(1).findFirst().orElseThrow();
         ObjectNode head = FunctionCodec.writeHead(r);
-        assertEquals(List.of("namespace", "name", "live", "liveHistory", "origin", "createdAt", "updatedAt"),
+        assertEquals(List.of("namespace", "name", "live", "liveHistory", "origin", "createdAt", "updatedAt", "aliases"),
                 iterable(head.fieldNames()));
         assertEquals(Map.of(), FunctionCodec.readHead(head, Map.of()).versions());
     }

@@ -56,4 +56,24 @@ class InvocationPathTest {
         org.junit.jupiter.api.Assertions.assertEquals("/ns/a?b", InvocationPath.shown("/ns/a\u0001b?q=1"));
         org.junit.jupiter.api.Assertions.assertEquals(203, InvocationPath.shown("/" + "x".repeat(500)).length());
     }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', nullValues = "NONE", textBlock = """
+            # target                      | name      | qualifier | rest
+            /fn/hello@2/a?x=@y            | hello     | 2         | /a?x=@y
+            /fn/hello@beta                | hello     | beta      | /
+            /ns/team/fn/hello@live/x      | hello     | live      | /x
+            /fn/hello@                    | hello     | ''        | /
+            /fn/hello@a@b/c               | hello     | a@b       | /c
+            /fn/@2                        | ''        | 2         | /
+            /fn/hello%402/x               | hello%402 | NONE      | /x
+            /fn/hello/a@2                 | hello     | NONE      | /a@2
+            /fn/hello@../../admin         | hello     | ..        | /../admin
+            """)
+    void cutsTheQualifierOutOfTheNameSegmentOnly(String target, String name, String qualifier, String rest) {
+        InvocationPath p = InvocationPath.of(target).orElseThrow();
+        assertEquals(name, p.name());
+        assertEquals(java.util.Optional.ofNullable(qualifier), p.qualifier());
+        assertEquals(rest, p.rest());
+    }
 }

@@ -95,6 +95,23 @@ class ReconcilerTest extends AgentTestBase {
     }
 
     @Test
+    void aVersionAnAliasStillSendsTrafficToIsNotAPreviousVersion() {
+        agent = f.agent(0, 16, Duration.ofMinutes(3));
+        Instance old = idleOldVersion();
+        // a canary split: version 2 is live (90%), version 1 keeps 10%
+        dev.nest.function.FunctionRecord r = f.catalog.get(AgentFixture.FN).orElseThrow();
+        f.catalog.put(r.withAlias(dev.nest.function.Alias.LIVE, new dev.nest.function.Alias(
+                new java.util.TreeMap<>(java.util.Map.of(1, 10, 2, 90)), java.util.Optional.empty()), java.time.Instant.EPOCH));
+        agent.reconcile(); // routed again from now: idle time counts from here
+        f.nanos.advance(Duration.ofMinutes(5));
+        agent.reconcile();
+        assertEquals(InstanceState.READY, old.state(), "kept for scaling.keep-alive 10m, not the 3m of a previous version");
+        f.nanos.advance(Duration.ofMinutes(5));
+        agent.reconcile();
+        assertTrue(agent.instances().isEmpty(), "its own keep-alive has passed");
+    }
+
+    @Test
     void aDeletedFunctionLosesItsInstances() {
         FunctionVersion v = f.deployed(1);
         Lease lease = f.lease(v);

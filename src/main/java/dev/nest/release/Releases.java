@@ -1,0 +1,282 @@
+package dev.nest.release;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nest.common.Durations;
+import dev.nest.common.NestException;
+import dev.nest.function.Alias;
+import dev.nest.function.FunctionId;
+import dev.nest.function.FunctionRecord;
+import dev.nest.function.FunctionRegistry;
+import dev.nest.function.Release;
+import dev.nest.store.AuditEntry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The API's release operations: start a canary release, pause, resume, abort, and the view of the current one. Each
+ * is one optimistic write of the function's head (the release and the alias {@code live}'s split together) and an
+ * audit entry; the region's leader carries a running release on ({@link ReleaseController}).
+ *
+ * <p>A start body: {@code {"to": 3, "steps": [10, 25, 50, 100], "interval": "1m", "max-error-rate": "1%",
+ * "max-p99": "500ms", "max-p99-ratio": 1.25, "min-requests": 100}}, every key but {@code to} optional (these are the
+ * defaults). Refusals name the key and what is allowed (400); 404 for an unknown function or version; 409 for a
+ * release already under way, a live alias that already splits traffic, a canary that is live, a file-defined
+ * function, or a pause/resume/abort that does not fit the release's state. Thread-safe (no state of its own).
+ */
+public final class Releases {
+    /** The origin the API's writes carry (a function the API created). */
+    public static final String API_ORIGIN = "api";
+    public static final List<Integer> DEFAULT_STEPS = List.of(10, 25, 50, 100);
+    public static final Release.Settings DEFAULTS = new Release.Settings(Duration.ofMinutes(1), 0.01,
+            Duration.ofMillis(500), 1.25, 100);
+    private static final Set<String> KEYS = Set.of("to", "steps", "interval", "max-error-rate", "max-p99",
+            "max-p99-ratio", "min-requests");
+
+    private final FunctionRegistry registry;
+    private final Consumer<AuditEntry> audit;
+    private final Clock clock;
+
+    public Releases(FunctionRegistry registry, Consumer<AuditEntry> audit, Clock clock) {
+        this.registry = registry;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /** What a start request asks for. */
+    record Request(int to, List<Integer> steps, Release.Settings settings) {
+    }
+
+    /** Starts a release of {@code id} from its live version; returns the stored record. */
+    public FunctionRecord start(FunctionId id, JsonNode body, String source) {
+        Request req = parse(body);
+        Ownership.require(registry, id, "start releases");
+        Release[] made = new Release[1];
+        FunctionRecord r = registry.update(id, API_ORIGIN, current -> {
+            Ownership.check(current, "start releases");
+            Instant now = clock.instant();
+            made[0] = started(current, req, now, source);
+            return current.withRelease(made[0], now);
+        });
+        audit.accept(new AuditEntry(clock.instant(), id.toString(), "release-start", req.to(), source,
+                "from v" + made[0].from() + ", steps " + req.steps()));
+        return r;
+    }
+
+    /** The release {@code req} starts on {@code r}, or the refusal. */
+    static Release started(FunctionRecord r, Request req, Instant now, String source) {
+        if (r.releasing()) {
+            Release on = r.release().orElseThrow();
+            throw NestException.conflict("a release of function " + r.id() + " to version " + on.to() + " is "
+                    + on.state().label() + "; abort it first");
+        }
+        if (r.version(req.to()).isEmpty()) {
+            throw NestException.notFound("version", "function " + r.id() + " has no version " + req.to() + "; its versions are "
+                    + r.versions().keySet() + " (deploy one with \"promote\": false to release it)");
+        }
+        Alias live = r.alias(Alias.LIVE).orElseThrow(() -> NestException.conflict("function " + r.id()
+                + " has no live version to release from"));
+        if (!live.isSingle()) {
+            throw NestException.conflict("the alias live of function " + r.id() + " splits traffic " + live.weights()
+                    + "; point it at one version first");
+        }
+        if (r.live() == req.to()) {
+            throw NestException.conflict("version " + req.to() + " of function " + r.id() + " is already live");
+        }
+        return new Release(r.live(), req.to(), req.steps(), req.settings(), Release.State.RUNNING, 0, now, now, now,
+                "started by " + source + ": step 1 of " + req.steps().size() + " (" + req.steps().getFirst() + "%)", List.of());
+    }
+
+    /** Pauses the running release: its split stays as it is and nothing is judged until it resumes. */
+    public FunctionRecord pause(FunctionId id, String source) {
+        return change(id, source, "release-pause", Release.State.RUNNING, (rel, now) ->
+                rel.with(Release.State.PAUSED, "paused by " + source + " at step " + (rel.step() + 1), now));
+    }
+
+    /** Resumes a paused release; its step's window opens again. */
+    public FunctionRecord resume(FunctionId id, String source) {
+        return change(id, source, "release-resume", Release.State.PAUSED, (rel, now) ->
+                rel.windowFrom(now).with(Release.State.RUNNING, "resumed by " + source + " at step " + (rel.step() + 1), now));
+    }
+
+    /** Ends a running or paused release: all traffic back to the stable version at once. */
+    public FunctionRecord abort(FunctionId id, String source) {
+        return change(id, source, "release-abort", null, (rel, now) ->
+                rel.with(Release.State.ROLLED_BACK, "aborted by " + source + " at step " + (rel.step() + 1), now));
+    }
+
+    private FunctionRecord change(FunctionId id, String source, String action, Release.State from,
+                                  java.util.function.BiFunction<Release, Instant, Release> f) {
+        Ownership.require(registry, id, "change releases");
+        Release[] made = new Release[1];
+        FunctionRecord r = registry.update(id, API_ORIGIN, current -> {
+            Release rel = current.release().filter(x -> x.state().active()).orElseThrow(() -> NestException.conflict(
+                    "function " + current.id() + " has no release under way" + current.release().map(x -> " (the last one "
+                            + x.state().label() + ")").orElse("")));
+            if (from != null && rel.state() != from) {
+                throw NestException.conflict("the release of function " + current.id() + " is " + rel.state().label()
+                        + ", not " + from.label());
+            }
+            made[0] = f.apply(rel, clock.instant());
+            return current.withRelease(made[0], made[0].updatedAt());
+        });
+        audit.accept(new AuditEntry(clock.instant(), id.toString(), action, made[0].to(), source, made[0].reason()));
+        return r;
+    }
+
+    /** The current (or last) release of {@code id}; 404 when there has been none. */
+    public Map<String, Object> current(FunctionId id) {
+        FunctionRecord r = registry.get(id).orElseThrow(() -> NestException.notFound("function", "no function " + id));
+        return view(r).orElseThrow(() -> NestException.notFound("release", "function " + id + " has had no release;"
+                + " start one with POST /api/v1/functions/" + id.name() + "/releases"));
+    }
+
+    /** The JSON view of {@code r}'s release, with the live alias's split. */
+    public static Optional<Map<String, Object>> view(FunctionRecord r) {
+        return r.release().map(rel -> {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("function", r.id().toString());
+            out.put("state", rel.state().label());
+            out.put("from", rel.from());
+            out.put("to", rel.to());
+            out.put("steps", rel.steps());
+            out.put("step", rel.step() + 1);
+            out.put("percent", rel.state() == Release.State.ROLLED_BACK ? 0 : rel.state() == Release.State.PROMOTED ? 100
+                    : rel.percent());
+            Map<String, Object> settings = new LinkedHashMap<>();
+            settings.put("interval", Durations.format(rel.settings().interval()));
+            settings.put("max-error-rate", String.format(Locale.ROOT, "%s%%", trim(rel.settings().maxErrorRate() * 100)));
+            settings.put("max-p99", Durations.format(rel.settings().maxP99()));
+            settings.put("max-p99-ratio", rel.settings().maxP99Ratio());
+            settings.put("min-requests", rel.settings().minRequests());
+            out.put("settings", settings);
+            out.put("startedAt", rel.startedAt().toString());
+            out.put("stepStartedAt", rel.stepStartedAt().toString());
+            out.put("updatedAt", rel.updatedAt().toString());
+            out.put("reason", rel.reason());
+            List<Map<String, Object>> checks = new ArrayList<>();
+            for (Release.Check c : rel.checks()) {
+                Map<String, Object> cm = new LinkedHashMap<>();
+                cm.put("name", c.name());
+                cm.put("passed", c.passed());
+                cm.put("canary", c.canary());
+                cm.put("stable", c.stable());
+                cm.put("limit", c.limit());
+                checks.add(cm);
+            }
+            out.put("checks", checks);
+            r.alias(Alias.LIVE).ifPresent(a -> out.put("live", Aliases.view(Alias.LIVE, a)));
+            return out;
+        });
+    }
+
+    /**
+     * Reads a start request.
+     *
+     * @throws NestException 400 naming the key, the value and what is allowed
+     */
+    static Request parse(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw NestException.badRequest("the request body must be a JSON object such as {\"to\": 3}");
+        }
+        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!KEYS.contains(k)) {
+                throw NestException.badRequest("key '" + Aliases.shorten(k) + "' is not known; allowed: " + new java.util.TreeSet<>(KEYS));
+            }
+        }
+        JsonNode to = body.get("to");
+        if (to == null || !to.isIntegralNumber() || to.asLong() < 1 || to.asLong() > Integer.MAX_VALUE) {
+            throw NestException.badRequest("key 'to': value '" + (to == null ? "" : Aliases.shorten(to.toString()))
+                    + "' is not valid; allowed: the version to release (1, 2, ...)");
+        }
+        List<Integer> steps = DEFAULT_STEPS;
+        if (body.has("steps")) {
+            JsonNode s = body.get("steps");
+            List<Integer> given = new ArrayList<>();
+            boolean ok = s.isArray() && !s.isEmpty() && s.size() <= Release.MAX_STEPS;
+            for (int i = 0; ok && i < s.size(); i++) {
+                JsonNode n = s.get(i);
+                ok = n.isIntegralNumber() && n.asLong() >= 1 && n.asLong() <= 100
+                        && (given.isEmpty() || n.asInt() > given.getLast());
+                given.add(n.asInt());
+            }
+            if (!ok) {
+                throw NestException.badRequest("key 'steps': value '" + Aliases.shorten(s.toString()) + "' is not valid;"
+                        + " allowed: 1 to " + Release.MAX_STEPS + " percents, each 1 to 100, increasing (e.g. [10, 25, 50, 100])");
+            }
+            steps = given;
+        }
+        Release.Settings d = DEFAULTS;
+        Duration interval = body.has("interval") ? duration(body.get("interval"), "interval", Duration.ofSeconds(1),
+                Duration.ofDays(1)) : d.interval();
+        double errorRate = body.has("max-error-rate") ? percent(body.get("max-error-rate")) : d.maxErrorRate();
+        Duration p99 = body.has("max-p99") ? duration(body.get("max-p99"), "max-p99", Duration.ofMillis(1),
+                Duration.ofMinutes(10)) : d.maxP99();
+        double ratio = d.maxP99Ratio();
+        if (body.has("max-p99-ratio")) {
+            JsonNode n = body.get("max-p99-ratio");
+            if (!n.isNumber() || !(n.asDouble() >= 1) || n.asDouble() > 100) {
+                throw NestException.badRequest("key 'max-p99-ratio': value '" + Aliases.shorten(n.toString())
+                        + "' is not valid; allowed: a number from 1 to 100 (e.g. 1.25)");
+            }
+            ratio = n.asDouble();
+        }
+        int min = d.minRequests();
+        if (body.has("min-requests")) {
+            JsonNode n = body.get("min-requests");
+            if (!n.isIntegralNumber() || n.asLong() < 1 || n.asLong() > 1_000_000_000) {
+                throw NestException.badRequest("key 'min-requests': value '" + Aliases.shorten(n.toString())
+                        + "' is not valid; allowed: a whole number from 1 to 1000000000");
+            }
+            min = n.asInt();
+        }
+        return new Request(to.asInt(), steps, new Release.Settings(interval, errorRate, p99, ratio, min));
+    }
+
+    private static Duration duration(JsonNode n, String key, Duration least, Duration most) {
+        Duration d;
+        try {
+            d = n.isTextual() ? Durations.parse(n.asText()) : null;
+        } catch (RuntimeException e) {
+            d = null;
+        }
+        if (d == null || d.compareTo(least) < 0 || d.compareTo(most) > 0) {
+            throw NestException.badRequest("key '" + key + "': value '" + Aliases.shorten(n.toString()) + "' is not valid;"
+                    + " allowed: " + Durations.ALLOWED + ", from " + Durations.format(least) + " to " + Durations.format(most));
+        }
+        return d;
+    }
+
+    /** {@code "1%"}, {@code "0.5%"} or a number of percent. */
+    private static double percent(JsonNode n) {
+        String text = n.isNumber() ? n.asText() : n.isTextual() ? n.asText().trim() : "";
+        if (text.endsWith("%")) {
+            text = text.substring(0, text.length() - 1).trim();
+        }
+        double p;
+        try {
+            p = text.isEmpty() ? Double.NaN : Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            p = Double.NaN;
+        }
+        if (!(p >= 0 && p <= 100)) {
+            throw NestException.badRequest("key 'max-error-rate': value '" + Aliases.shorten(n.toString()) + "' is not valid;"
+                    + " allowed: a percent from 0 to 100, e.g. \"1%\" or \"0.5%\"");
+        }
+        return p / 100;
+    }
+
+    private static String trim(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+}
