@@ -8,6 +8,9 @@ import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRecord;
 import dev.nest.function.FunctionRegistry;
 import dev.nest.function.FunctionSpec;
+import dev.nest.function.SpecCheck;
+import dev.nest.function.SpecException;
+import dev.nest.function.SpecProblem;
 import dev.nest.function.FunctionVersion;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.store.AuditEntry;
@@ -52,6 +55,7 @@ public final class Deployer {
     private final Consumer<AuditEntry> audit;
     private final Clock clock;
     private final ArtifactReplicator replicator;
+    private final SpecCheck specCheck;
 
     /** The outcome of a deploy. */
     public record Deployed(FunctionRecord record, FunctionVersion version, boolean changed) {
@@ -65,6 +69,13 @@ public final class Deployer {
     /** A deployer whose deploys return only once {@code replicator} has the package on enough nodes. */
     public Deployer(FunctionRegistry registry, ArtifactStore artifacts, RuntimeRegistry runtimes,
                     Consumer<AuditEntry> audit, Clock clock, ArtifactReplicator replicator) {
+        this(registry, artifacts, runtimes, audit, clock, replicator, SpecCheck.NONE);
+    }
+
+    /** A deployer that also refuses a spec {@code specCheck} finds problems in (e.g. a trigger's settings). */
+    public Deployer(FunctionRegistry registry, ArtifactStore artifacts, RuntimeRegistry runtimes,
+                    Consumer<AuditEntry> audit, Clock clock, ArtifactReplicator replicator, SpecCheck specCheck) {
+        this.specCheck = specCheck;
         this.replicator = replicator;
         this.registry = registry;
         this.artifacts = artifacts;
@@ -135,6 +146,10 @@ public final class Deployer {
 
     private Deployed deploy(FunctionSpec spec, String digest, String source, String origin, boolean createOnly) {
         runtimes.require(spec.runtime());
+        List<SpecProblem> problems = specCheck.problems(spec);
+        if (!problems.isEmpty()) {
+            throw new SpecException("function " + spec.id(), problems);
+        }
         Artifact a = artifacts.find(digest).orElseThrow(() -> NestException.badRequest("no package with digest "
                 + digest + " is stored on this node; upload it first (POST /api/v1/artifacts)"));
         if (spec.runtime().equals("java") && hasJavaSources(a.codeDir()) && !Files.isDirectory(a.codeDir().resolve("classes"))) {

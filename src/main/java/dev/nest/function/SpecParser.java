@@ -31,7 +31,7 @@ public final class SpecParser {
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern RUNTIME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
     private static final Set<String> TOP_KEYS = Set.of("name", "namespace", "runtime", "code", "handler", "memory",
-            "timeout", "concurrency", "env", "scaling", "queue", "description", "auth", "async");
+            "timeout", "concurrency", "env", "scaling", "queue", "description", "auth", "async", "triggers", "http");
     private static final Set<String> QUEUE_KEYS = Set.of("size", "timeout");
 
     /** Defaults for keys a spec leaves out. */
@@ -111,11 +111,13 @@ public final class SpecParser {
             }
         }
         AsyncSpec async = AsyncParser.parse(tree.get("async"), problems);
+        List<TriggerSpec> triggers = TriggerParser.parse(tree.get("triggers"), problems);
+        boolean http = TriggerParser.http(tree.get("http"), problems);
         if (!problems.isEmpty()) {
             throw new SpecException(source, problems);
         }
         FunctionSpec spec = new FunctionSpec(new FunctionId(namespace, name), runtime, handler, memory, timeout,
-                concurrency, env, scaling, queue, auth, async);
+                concurrency, env, scaling, queue, auth, async, triggers, http);
         return new Parsed(spec, code, description);
     }
 
@@ -141,6 +143,10 @@ public final class SpecParser {
             n.put("auth", spec.auth().key()); // left out when public, so that documents written before it stay equal
         }
         AsyncParser.write(spec.async()).ifPresent(a -> n.set("async", a));
+        TriggerParser.write(spec.triggers()).ifPresent(t -> n.set("triggers", t));
+        if (!spec.http()) {
+            n.put("http", false); // left out when true, so that documents written before it stay equal
+        }
         return n;
     }
 
