@@ -24,6 +24,7 @@ import dev.nest.deploy.FunctionFiles;
 import dev.nest.deploy.ReferencedCode;
 import dev.nest.function.FunctionCatalog;
 import dev.nest.async.AsyncInvocations;
+import dev.nest.gateway.EventIngress;
 import dev.nest.gateway.Gateway;
 import dev.nest.metrics.NodeMetrics;
 import dev.nest.placement.ClusterNodes;
@@ -32,6 +33,10 @@ import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.sidecar.NodeAgent;
 import dev.nest.spi.SandboxDriver;
 import dev.nest.store.NodeStore;
+import dev.nest.trigger.QueueInvocationSink;
+import dev.nest.trigger.TriggerCalls;
+import dev.nest.trigger.TriggerManager;
+import dev.nest.trigger.TriggerTypes;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import java.io.IOException;
@@ -156,7 +161,10 @@ public final class NestServer implements AutoCloseable {
                     config.cluster().artifactReplicas(), peerHeaders);
             cluster.membership().onNodesChanged(replicator::prepare);
             replicator.prepare();
-            Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock, replicator);
+            // trigger types: Nest's own class loader (plugins' loaders join this list); deploys check trigger settings
+            TriggerTypes triggerTypes = TriggerTypes.load(List.of(NestServer.class.getClassLoader()));
+            Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock, replicator,
+                    triggerTypes);
             FunctionFiles files = push(closers, new FunctionFiles(config.functionsDir(), deployer, cluster.functions(), 2_000, List.of(data)));
             files.start();
             timer.mark("functions");
@@ -174,9 +182,13 @@ public final class NestServer implements AutoCloseable {
             // ---- data plane: the admin server, then the gateway in front of it ----
             String url = "http://" + config.node().address() + ":" + config.server().port();
             NodeMetrics metrics = new NodeMetrics(agent.pool()::status, agent::instances);
+            TriggerCalls triggerCalls = new TriggerCalls();
+            TriggerManager triggers = push(closers, new TriggerManager(cluster.functions(), triggerTypes,
+                    new QueueInvocationSink(cluster.functions(), async.ingress(), async.ledger(), gatewayPort::get,
+                            triggerCalls), cluster.triggerStates(), () -> cluster.leadership().epoch().isPresent(), clock));
             AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes,
                     control.scaler(), control.scheduler(), url, metrics, control.load(), control.wake(), tokens, clock,
-                    async.ledger());
+                    async.ledger(), triggers::describe);
             Startup.join(warmHelidon);
             boot.shutdown();
             HttpRouting.Builder routing = HttpRouting.builder();
@@ -191,9 +203,13 @@ public final class NestServer implements AutoCloseable {
                 metrics.record(r);
             }, config.server().maxBody(), clock, cluster.routes(),
                     (authorization, namespace) -> authorizer.authorize(authorization, Action.INVOKE, Optional.of(namespace)),
-                    Optional.of(async.ingress()), config.gateway()), config.server(), web.port()));
+                    Optional.of(async.ingress()), config.gateway()).events(new EventIngress(triggerCalls::marked,
+                    System::nanoTime)), config.server(), web.port()));
             gatewayPort.set(gateway.port());
             async.start();
+            // triggers fire once the gateway listens: leader-only sources start and stop with the leadership
+            cluster.leadership().onLeadership(triggers::leadershipChanged);
+            triggers.start();
             timer.mark("gateway");
             LOG.info("Nest node " + nodeId + " ready on " + url + " (driver " + driver.name() + ", ZooKeeper " + zk
                     + (config.cluster().embedded() ? " embedded" : "") + ", data " + data + "); start-up " + timer);

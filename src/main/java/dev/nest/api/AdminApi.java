@@ -52,20 +52,38 @@ public final class AdminApi {
                     Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
                     NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
                     AsyncLedger async) {
+        this(registry, deployer, files, agent, store, cluster, runtimes, scaler, scheduler, publicUrl, metrics, load,
+                wake, tokens, clock, async, TriggerView.NONE);
+    }
+
+    /** The admin API with the functions' triggers ({@code triggers}) too. */
+    public AdminApi(FunctionRegistry registry, Deployer deployer, FunctionFiles files, NodeAgent agent, NodeStore store,
+                    Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
+                    NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
+                    AsyncLedger async, TriggerView triggers) {
         this(registry, deployer, files::problems, node(agent), store, cluster(cluster), runtimes,
-                scaling(scaler, scheduler), publicUrl, metrics::render, load, wake, tokens, clock, async);
+                scaling(scaler, scheduler), publicUrl, metrics::render, load, wake, tokens, clock, async, triggers);
     }
 
     AdminApi(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, NodeStore store,
              ClusterView cluster, RuntimeRegistry runtimes, ScalingView scaling, String publicUrl,
              Supplier<String> metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
              AsyncLedger async) {
+        this(registry, deployer, files, node, store, cluster, runtimes, scaling, publicUrl, metrics, load, wake, tokens,
+                clock, async, TriggerView.NONE);
+    }
+
+    AdminApi(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, NodeStore store,
+             ClusterView cluster, RuntimeRegistry runtimes, ScalingView scaling, String publicUrl,
+             Supplier<String> metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
+             AsyncLedger async, TriggerView triggers) {
         FunctionViews views = new FunctionViews(publicUrl, node, files);
         this.resources = List.of(
                 new HealthRoutes(node, cluster, metrics),
                 new FunctionRoutes(registry, deployer, files, node, views),
                 new VersionRoutes(registry, deployer, views),
                 new ScalingRoutes(registry, scaling, cluster),
+                new TriggerRoutes(registry, triggers, cluster),
                 new ArtifactRoutes(deployer),
                 new InvocationRoutes(store, async),
                 new AsyncRoutes(async),

@@ -50,6 +50,7 @@ public final class AdminRoutes {
             write("POST", P + "/functions/{name}/versions", "versions", need(DEPLOY, QUERY_AND_BODY)),
             write("POST", P + "/functions/{name}/rollback", "versions", need(DEPLOY, QUERY)),
             read("GET", P + "/functions/{name}/scaling", "scaling", need(READ, QUERY)),
+            read("GET", P + "/functions/{name}/triggers", "triggers", need(READ, QUERY)),
             write("POST", P + "/artifacts", "artifacts", need(DEPLOY, NONE)),
             write("PUT", P + "/artifacts/chunks/{sha256}", "artifacts", need(DEPLOY, NONE).orPeer()),
             read("GET", P + "/artifacts/chunks/{sha256}", "artifacts", need(DEPLOY, NONE).orPeer()),

@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "fn", mixinStandardHelpOptions = true, description = "Manage and invoke functions.",
         subcommands = {InitCommand.class, DeployCommand.class, InvokeCommand.class, FunctionCommands.Ls.class,
                 FunctionCommands.Versions.class, FunctionCommands.Rollback.class, FunctionCommands.Logs.class,
-                FunctionCommands.Invocations.class, FunctionCommands.Delete.class, DlqCommand.class})
+                FunctionCommands.Invocations.class, FunctionCommands.Delete.class, DlqCommand.class,
+                TriggersCommand.class})
 public final class FnCommand implements Runnable {
     @Spec
     CommandLine.Model.CommandSpec spec;
