@@ -33,7 +33,7 @@ class CloudEventsIT {
     static void writeFunctions(Path functions) {
         Fixtures.nodeFunction(functions, "events", "", """
                 exports.handler = async (event) => ({
-                  mode: event.headers['x-nest-cloudevents-mode'] || 'none',
+                  mode: event.headers['x-cloudevents-mode'] || 'none',
                   type: event.headers['content-type'] || '',
                   events: JSON.parse(event.body) });
                 """);

@@ -67,8 +67,8 @@ final class ZooKeeperTriggerStates implements TriggerStateStore {
         }
         Optional<Integer> epoch = leadership.epoch();
         if (epoch.isEmpty() || connection.get() != Cluster.State.CONNECTED) {
-            throw new TriggerException(503, "not the leader", "this node does not lead its region (or ZooKeeper is "
-                    + connection.get() + "); only the leader writes trigger state", null);
+            throw new TriggerException(503, "not the leader", (epoch.isEmpty() ? "this node does not lead its region"
+                    : "ZooKeeper is " + connection.get()) + "; only the leader writes trigger state", null);
         }
         try {
             if (expectedVersion < 0) {

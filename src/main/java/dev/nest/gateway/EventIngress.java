@@ -21,7 +21,7 @@ import java.util.function.Predicate;
  * <li>A request carrying CloudEvents 1.0 (binary, structured or batched mode; see {@link CloudEvents}) is checked
  * (400 with the reason when malformed) and handed to the function as JSON-format events: one event as
  * {@code application/cloudevents+json}, a batch as an {@code application/cloudevents-batch+json} array, with header
- * {@code x-nest-cloudevents-mode} naming the mode it came in. Each event's attributes are top-level members
+ * {@code x-cloudevents-mode} naming the mode it came in. Each event's attributes are top-level members
  * ({@code id}, {@code source}, {@code type}, {@code time}, extensions ...); its data is {@code data} (JSON, or
  * text) or {@code data_base64} (anything else).</li>
  * <li>Duplicates: an event whose {@code source} and {@code id} this node saw for the same function within
@@ -41,7 +41,7 @@ public final class EventIngress {
     public static final Duration WINDOW = Duration.ofMinutes(10);
     /** How many keys are remembered at most. */
     public static final int CAPACITY = 50_000;
-    static final String MODE_HEADER = "x-nest-cloudevents-mode";
+    static final String MODE_HEADER = "x-cloudevents-mode";
     static final String DUPLICATE_HEADER = "x-nest-cloudevents-duplicate";
     private static final String TRIGGER_CALL_HEADER = "x-nest-trigger-call";
 
