@@ -16,12 +16,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One cron trigger on the leader. Each round (at each tick, and at start to catch up) it reads the trigger's stored
- * state, decides with {@link CronTicks} which tick is due and whether it fires, <em>claims</em> the tick with a
+ * One cron trigger on the leader. Each round (at each tick, and at start to catch up) it takes the trigger's stored
+ * state (read from ZooKeeper at start and after any failed write; otherwise the state it wrote last), decides with {@link CronTicks} which tick is due and whether it fires, <em>claims</em> the tick with a
  * compare-and-set write fenced by the leader epoch, and only then enqueues the event on the durable async path
  * (with an idempotency key of the tick, so a retried hand-over is harmless).
  *
@@ -49,6 +50,11 @@ final class CronTriggerSource implements TriggerSource {
     private volatile Optional<String> lastError = Optional.empty();
     private volatile Optional<Instant> nextRound = Optional.empty();
     private volatile boolean stopped;
+    /** The state this source last wrote and its version (it is the only writer while it leads); empty: read it. */
+    private final AtomicReference<Optional<Known>> known = new AtomicReference<>(Optional.empty());
+
+    private record Known(CronState state, int version) {
+    }
 
     CronTriggerSource(TriggerContext context, CronSettings settings) {
         this.context = context;
@@ -77,9 +83,11 @@ final class CronTriggerSource implements TriggerSource {
         try {
             Instant now = context.clock().instant();
             TriggerState state = context.state();
-            Optional<TriggerState.Stored> stored = state.read();
-            CronState current = stored.map(s -> CronState.read(s.data())).orElse(null);
-            int version = stored.map(TriggerState.Stored::version).orElse(-1);
+            Optional<Known> cached = known.get();
+            Optional<TriggerState.Stored> stored = cached.isPresent() ? Optional.empty() : state.read();
+            CronState current = cached.map(Known::state).orElseGet(() -> stored.map(s -> CronState.read(s.data()))
+                    .orElse(null));
+            int version = cached.map(Known::version).orElseGet(() -> stored.map(TriggerState.Stored::version).orElse(-1));
             if (current == null) { // a new trigger: nothing before now fires
                 current = CronState.startingAt(now);
                 if (!state.write(-1, current.write())) {
@@ -87,6 +95,7 @@ final class CronTriggerSource implements TriggerSource {
                     return;
                 }
                 version = 0;
+                known.set(Optional.of(new Known(current, version)));
             }
             Optional<CronTicks.Due> due = CronTicks.due(settings.schedule(), settings.timezone(), current.lastClaimed(),
                     now, settings.misfire(), settings.startingDeadline());
@@ -97,9 +106,11 @@ final class CronTriggerSource implements TriggerSource {
                 int missed = d.missed() + (d.fire() && !fire ? 1 : 0);
                 CronState next = current.claimed(d.claim(), fire, now, missed);
                 if (!state.write(version, next.write())) {
+                    known.set(Optional.empty());
                     schedule(Duration.ZERO); // another write came first: decide again on what it wrote
                     return;
                 }
+                known.set(Optional.of(new Known(next, version + 1)));
                 if (missed > 0) {
                     LOG.info("cron trigger " + context.name() + " of " + context.function() + ": " + missed
                             + " tick(s) not fired (misfire " + settings.misfire().label() + ", concurrency "
@@ -113,10 +124,12 @@ final class CronTriggerSource implements TriggerSource {
             nextRound = following;
             following.ifPresent(t -> schedule(Duration.between(context.clock().instant(), t)));
         } catch (TriggerException e) {
+            known.set(Optional.empty());
             stopped = true;
             lastError = Optional.of(e.detail());
             LOG.warning("cron trigger " + context.name() + " of " + context.function() + " stops: " + e.detail());
         } catch (RuntimeException e) {
+            known.set(Optional.empty());
             lastError = Optional.of(String.valueOf(e.getMessage()));
             LOG.log(Level.WARNING, "cron trigger " + context.name() + " of " + context.function()
                     + " failed a round; trying again in " + RETRY.toSeconds() + " s", e);
@@ -125,13 +138,10 @@ final class CronTriggerSource implements TriggerSource {
     }
 
     private void enqueue(Instant tick, int missed, CronState claimed, int version, int attempt) {
-        context.sink().enqueue(context.function(), event(tick, missed)).whenComplete((id, error) -> {
+        // completes on the queue's writer thread: the ZooKeeper write below goes to the scheduler
+        context.sink().enqueue(context.function(), event(tick, missed)).whenCompleteAsync((id, error) -> {
             if (error == null) {
-                try { // best effort: lets concurrency: forbid see this run; a newer round may have written first
-                    context.state().write(version, claimed.withInvocation(id).write());
-                } catch (RuntimeException e) {
-                    LOG.log(Level.FINE, "recording the invocation id of a cron tick", e);
-                }
+                recordInvocation(id, version);
                 return;
             }
             if (attempt < ENQUEUE_ATTEMPTS && !closed) {
@@ -142,7 +152,29 @@ final class CronTriggerSource implements TriggerSource {
             lastError = Optional.of("tick " + tick + " was claimed but could not be enqueued: " + error.getMessage());
             LOG.log(Level.SEVERE, "cron trigger " + context.name() + " of " + context.function() + ": "
                     + lastError.get(), error);
-        });
+        }, context.scheduler());
+    }
+
+    /**
+     * Best effort: stores the tick's invocation id so that {@code concurrency: forbid} can see the run; skipped when a
+     * newer round has written since (the version moved on).
+     */
+    private void recordInvocation(String id, int version) {
+        Optional<Known> now = known.get();
+        if (closed || now.isEmpty() || now.get().version() != version) {
+            return;
+        }
+        CronState withId = now.get().state().withInvocation(id);
+        try {
+            if (context.state().write(version, withId.write())) {
+                known.compareAndSet(now, Optional.of(new Known(withId, version + 1)));
+            } else {
+                known.set(Optional.empty());
+            }
+        } catch (RuntimeException e) {
+            known.set(Optional.empty());
+            LOG.log(Level.FINE, "recording the invocation id of a cron tick", e);
+        }
     }
 
     /** The event of one tick: a CloudEvent in structured mode whose data is the configured payload. */

@@ -34,7 +34,7 @@ class CronTriggerSourceTest {
     private final Recording scheduler = new Recording();
     private Instant now = Instant.parse("2024-03-04T10:00:00.300Z");
 
-    /** Records what is scheduled and runs nothing: the test calls the rounds. */
+    /** Records what is scheduled; runs at once only what has no delay (completions), the test calls the rounds. */
     static final class Recording extends ScheduledThreadPoolExecutor {
         final List<Long> delays = new ArrayList<>();
 
@@ -44,6 +44,10 @@ class CronTriggerSourceTest {
 
         @Override
         public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+            if (delay == 0) {
+                command.run();
+                return super.schedule(() -> { }, 1, TimeUnit.DAYS);
+            }
             delays.add(unit.toMillis(delay));
             return super.schedule(() -> { }, 1, TimeUnit.DAYS);
         }
@@ -160,6 +164,21 @@ class CronTriggerSourceTest {
         a.round();
         assertEquals(2, sink.enqueued.size());
         assertEquals(1, readState().path("missed").asLong());
+    }
+
+    @Test
+    void aStaleViewOfTheStateIsReadAgainAndClaimsNothingTwice() {
+        TriggerStateStore holder = store.holder();
+        CronTriggerSource a = source(holder, "schedule: '*/2 * * * * *'");
+        CronTriggerSource other = source(holder, "schedule: '*/2 * * * * *'"); // a second writer at the same epoch
+        a.round();
+        now = Instant.parse("2024-03-04T10:00:02.001Z");
+        a.round();
+        now = Instant.parse("2024-03-04T10:00:04.001Z");
+        other.round(); // claims 04 first
+        a.round(); // remembers the state before that: its write fails, it reads again and finds 04 claimed
+        assertEquals(List.of("2024-03-04T10:00:02Z", "2024-03-04T10:00:04Z"), firedTicks());
+        assertTrue(a.status().path("active").asBoolean());
     }
 
     private JsonNode readState() {
