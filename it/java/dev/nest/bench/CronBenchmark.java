@@ -99,8 +99,8 @@ public final class CronBenchmark {
                 | ticks fired twice / not fired | %d / %d |
 
                 Jitter is the function's `Date.now()` at its start minus the tick's scheduled time (the CloudEvent's \
-                `time`), both millisecond clocks on one machine: the scheduler's wake-up, reading and claiming the tick \
-                in ZooKeeper (a fenced compare-and-set), the durable enqueue (H2 group commit with fsync), the \
+                `time`), both millisecond clocks on one machine: the scheduler's wake-up, claiming the tick \
+                in ZooKeeper (a fenced compare-and-set; the state is read only at start), the durable enqueue (H2 group commit with fsync), the \
                 dispatcher, the loopback hop through the gateway and the host's dispatch.
                 """.formatted(date, Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
                 Runtime.version(), commit, load0, Machine.loadAverage(), command, seconds, fired.size(), expected,
