@@ -29,7 +29,11 @@ import dev.nest.function.FunctionCatalog;
 import dev.nest.async.AsyncInvocations;
 import dev.nest.async.EventQueueProvider;
 import dev.nest.plugin.Plugins;
+import dev.nest.gateway.EventIngress;
 import dev.nest.gateway.Gateway;
+import java.util.stream.Stream;
+import dev.nest.trigger.TriggerSourceProvider;
+import dev.nest.function.SpecCheck;
 import dev.nest.gateway.InvokeAuth;
 import dev.nest.limits.Admission;
 import dev.nest.limits.Caller;
@@ -44,6 +48,10 @@ import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.sidecar.NodeAgent;
 import dev.nest.spi.SandboxDriver;
 import dev.nest.store.NodeStore;
+import dev.nest.trigger.QueueInvocationSink;
+import dev.nest.trigger.TriggerCalls;
+import dev.nest.trigger.TriggerManager;
+import dev.nest.trigger.TriggerTypes;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import java.io.IOException;
@@ -173,8 +181,12 @@ public final class NestServer implements AutoCloseable {
                     config.cluster().artifactReplicas(), peerHeaders);
             cluster.membership().onNodesChanged(replicator::prepare);
             replicator.prepare();
+            // trigger types: Nest's own and the plugins'; deploys check trigger settings and HTTP destinations
+            TriggerTypes triggerTypes = TriggerTypes.of(plugins.services(TriggerSourceProvider.class));
+            SpecCheck specCheck = spec -> Stream.concat(triggerTypes.problems(spec).stream(),
+                    config.async().destinations().problems(spec.async()).stream()).toList();
             Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock, replicator,
-                    namespaces, spec -> config.async().destinations().check(spec.async())); // HTTP destinations: the allow-list
+                    namespaces, specCheck);
             FunctionFiles files = push(closers, new FunctionFiles(config.functionsDir(), deployer, cluster.functions(), 2_000, List.of(data)));
             files.start();
             timer.mark("functions");
@@ -200,10 +212,14 @@ public final class NestServer implements AutoCloseable {
                     () -> cluster.membership().nodes().size(), cluster.membership()::onNodesChanged), clock, System::nanoTime);
             NodeMetrics metrics = new NodeMetrics(agent.pool()::status, agent::instances, admission::rateLimited,
                     admission::breakers);
+            TriggerCalls triggerCalls = new TriggerCalls();
+            TriggerManager triggers = push(closers, new TriggerManager(cluster.functions(), triggerTypes,
+                    new QueueInvocationSink(cluster.functions(), async.ingress(), async.ledger(), gatewayPort::get,
+                            triggerCalls), cluster.triggerStates(), () -> cluster.leadership().epoch().isPresent(), clock));
             AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes,
                     control.scaler(), control.scheduler(), url, metrics, control.load(), control.wake(), tokens, clock,
                     async.ledger(), namespaces, NamespaceUsages.region(cluster, cluster.functions(),
-                    () -> ReadyCounts.of(agent.instances())), admission, plugins);
+                    () -> ReadyCounts.of(agent.instances())), admission, plugins, triggers::describe);
             Startup.join(warmHelidon);
             boot.shutdown();
             HttpRouting.Builder routing = HttpRouting.builder();
@@ -223,9 +239,13 @@ public final class NestServer implements AutoCloseable {
                         Principal p = authorizer.authorize(authorization, Action.INVOKE, Optional.of(namespace));
                         return new Caller(p.name(), p.rate());
                     }),
-                    Optional.of(async.ingress()), config.gateway(), admission), config.server(), web.port()));
+                    Optional.of(async.ingress()), config.gateway(), admission).events(new EventIngress(
+                    triggerCalls::marked, System::nanoTime)), config.server(), web.port()));
             gatewayPort.set(gateway.port());
             async.start();
+            // triggers fire once the gateway listens: leader-only sources start and stop with the leadership
+            cluster.leadership().onLeadership(triggers::leadershipChanged);
+            triggers.start();
             timer.mark("gateway");
             LOG.info("Nest node " + nodeId + " ready on " + url + " (driver " + driver.name() + ", ZooKeeper " + zk
                     + (config.cluster().embedded() ? " embedded" : "") + ", data " + data + "); start-up " + timer);

@@ -89,6 +89,24 @@ final class NestProcess implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
+    /**
+     * {@code kill -STOP} of the server (its pods run on): it freezes without closing a socket, so its peers notice
+     * only when its ZooKeeper session expires, as with a hung machine. {@link #kill} ends it.
+     */
+    void pause() {
+        try {
+            Process stop = new ProcessBuilder("kill", "-STOP", String.valueOf(process.pid())).inheritIO().start();
+            if (stop.waitFor() != 0) {
+                throw new IllegalStateException("kill -STOP " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** {@code kill -9} of the server and its pods: nothing is cleaned up, the session just stops. */
     void kill() {
         Fixtures.killTree(process);

@@ -57,17 +57,18 @@ public final class AdminApi {
                     Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
                     NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
                     AsyncLedger async, NamespaceStore namespaces, UsageSource usage, Admission admission,
-                    Plugins plugins) {
+                    Plugins plugins, TriggerView triggers) {
         this(registry, deployer, files::problems, node(agent), store, cluster(cluster), runtimes,
                 scaling(scaler, scheduler), publicUrl, metrics::render, load, wake, tokens, clock, async, namespaces,
-                usage, admission::degrade, plugins);
+                usage, admission::degrade, plugins, triggers);
     }
 
     AdminApi(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, NodeStore store,
              ClusterView cluster, RuntimeRegistry runtimes, ScalingView scaling, String publicUrl,
              Supplier<String> metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
              AsyncLedger async, NamespaceStore namespaces, UsageSource usage,
-             java.util.function.Function<FunctionId, Optional<DegradeStatus>> breakers, Plugins plugins) {
+             java.util.function.Function<FunctionId, Optional<DegradeStatus>> breakers, Plugins plugins,
+             TriggerView triggers) {
         FunctionViews views = new FunctionViews(publicUrl, node, files);
         this.resources = List.of(
                 new HealthRoutes(node, cluster, metrics, plugins),
@@ -77,6 +78,7 @@ public final class AdminApi {
                 new DegradeRoutes(registry, breakers, cluster),
                 new AliasRoutes(new Aliases(registry, store::audit, clock)),
                 new ReleaseRoutes(new Releases(registry, store::audit, clock)),
+                new TriggerRoutes(registry, triggers, cluster),
                 new ArtifactRoutes(deployer),
                 new InvocationRoutes(store, async),
                 new AsyncRoutes(async),

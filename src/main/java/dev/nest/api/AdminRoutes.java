@@ -60,6 +60,7 @@ public final class AdminRoutes {
             write("POST", P + "/functions/{name}/releases/current/pause", "releases", need(DEPLOY, QUERY)),
             write("POST", P + "/functions/{name}/releases/current/resume", "releases", need(DEPLOY, QUERY)),
             write("POST", P + "/functions/{name}/releases/current/abort", "releases", need(DEPLOY, QUERY)),
+            read("GET", P + "/functions/{name}/triggers", "triggers", need(READ, QUERY)),
             write("POST", P + "/artifacts", "artifacts", need(DEPLOY, NONE)),
             write("PUT", P + "/artifacts/chunks/{sha256}", "artifacts", need(DEPLOY, NONE).orPeer()),
             read("GET", P + "/artifacts/chunks/{sha256}", "artifacts", need(DEPLOY, NONE).orPeer()),

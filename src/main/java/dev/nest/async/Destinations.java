@@ -1,6 +1,7 @@
 package dev.nest.async;
 
 import dev.nest.function.AsyncSpec;
+import dev.nest.function.SpecProblem;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
@@ -52,11 +53,21 @@ public record Destinations(List<String> allow) {
                 + (allow.isEmpty() ? "(empty: HTTP destinations are off; add the host to nest.yaml)" : allow));
     }
 
-    /** Throws {@link IllegalArgumentException} naming the key when a destination of {@code spec} is not allowed. */
-    public void check(AsyncSpec spec) {
-        spec.onSuccess().filter(Destinations::isUrl).flatMap(this::refusal)
-                .ifPresent(r -> { throw new IllegalArgumentException("async.on-success: " + r); });
-        spec.onFailure().filter(Destinations::isUrl).flatMap(this::refusal)
-                .ifPresent(r -> { throw new IllegalArgumentException("async.on-failure: " + r); });
+    /**
+     * The problems of {@code spec}'s destinations (the deploy's check): each HTTP destination whose host is not
+     * allowed, with its key; empty when all are allowed.
+     */
+    public List<SpecProblem> problems(AsyncSpec spec) {
+        List<SpecProblem> out = new java.util.ArrayList<>();
+        spec.onSuccess().filter(Destinations::isUrl).ifPresent(url -> refusal(url).ifPresent(r ->
+                out.add(new SpecProblem("async.on-success", url, allowed(r)))));
+        spec.onFailure().filter(Destinations::isUrl).ifPresent(url -> refusal(url).ifPresent(r ->
+                out.add(new SpecProblem("async.on-failure", url, allowed(r)))));
+        return out;
+    }
+
+    private String allowed(String refusal) {
+        return "a function name, or an http(s) URL whose host is on async.destinations.allow in nest.yaml ("
+                + refusal + ")";
     }
 }

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         subcommands = {InitCommand.class, DeployCommand.class, InvokeCommand.class, FunctionCommands.Ls.class,
                 FunctionCommands.Versions.class, FunctionCommands.Rollback.class, FunctionCommands.Logs.class,
                 FunctionCommands.Invocations.class, FunctionCommands.Delete.class, DlqCommand.class, AliasCommand.class,
-                ReleaseCommand.class})
+                ReleaseCommand.class, TriggersCommand.class})
 public final class FnCommand implements Runnable {
     @Spec
     CommandLine.Model.CommandSpec spec;

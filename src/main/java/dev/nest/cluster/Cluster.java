@@ -54,6 +54,7 @@ public final class Cluster implements AutoCloseable {
     private final ReadyInstances ready;
     private final CachedPackages cached;
     private final ZooKeeperPlacements placements;
+    private final ZooKeeperTriggerStates triggerStates;
     private final Duration opTimeout;
     private final ClusterCredential credential;
     private volatile State state = State.DEGRADED;
@@ -71,6 +72,7 @@ public final class Cluster implements AutoCloseable {
         this.ready = new ReadyInstances(client, paths, self);
         this.cached = new CachedPackages(client, paths, self.id());
         this.placements = new ZooKeeperPlacements(this);
+        this.triggerStates = new ZooKeeperTriggerStates(client, paths, leadership, this::state);
     }
 
     /**
@@ -298,6 +300,11 @@ public final class Cluster implements AutoCloseable {
     /** The code packages node {@code nodeId} last published as unpacked there (from memory). */
     public Set<String> cachedPackages(String nodeId) {
         return cached.of(nodeId);
+    }
+
+    /** Triggers' stored state, written by the leader with fenced compare-and-set writes. */
+    public dev.nest.trigger.TriggerStateStore triggerStates() {
+        return triggerStates;
     }
 
     /** The region's placements: what the leader wants each node to run. */

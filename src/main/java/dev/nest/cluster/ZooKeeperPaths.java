@@ -80,4 +80,9 @@ record ZooKeeperPaths(String region) {
     static String placementRelative(String nodeId, FunctionId id) {
         return "placements/" + nodeId + "/" + id.namespace() + "." + id.name();
     }
+
+    /** A trigger's stored state (see {@code ZooKeeperTriggerStates}). */
+    String trigger(FunctionId id, String trigger) {
+        return root() + "/triggers/" + id.namespace() + "/" + id.name() + "/" + trigger;
+    }
 }

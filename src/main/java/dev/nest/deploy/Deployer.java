@@ -9,6 +9,9 @@ import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRecord;
 import dev.nest.function.FunctionRegistry;
 import dev.nest.function.FunctionSpec;
+import dev.nest.function.SpecCheck;
+import dev.nest.function.SpecException;
+import dev.nest.function.SpecProblem;
 import dev.nest.function.FunctionVersion;
 import dev.nest.namespace.NamespaceQuota;
 import dev.nest.namespace.NamespaceUsage;
@@ -59,16 +62,16 @@ public final class Deployer {
     private final Clock clock;
     private final ArtifactReplicator replicator;
     private final Quotas quotas;
-    private final Consumer<FunctionSpec> specCheck;
+    private final SpecCheck specCheck;
 
     /** Refuses HTTP destinations: the check of a deployer made without the node's {@code async.destinations.allow}. */
-    public static final Consumer<FunctionSpec> NO_HTTP_DESTINATIONS = spec -> {
-        for (Optional<String> d : List.of(spec.async().onSuccess(), spec.async().onFailure())) {
-            if (d.filter(AsyncSpec::isUrl).isPresent()) {
-                throw new IllegalArgumentException("async: the HTTP destination " + d.get() + " is not allowed: its "
-                        + "host must be on the node's async.destinations.allow (nest.yaml)");
-            }
-        }
+    public static final SpecCheck NO_HTTP_DESTINATIONS = spec -> {
+        List<SpecProblem> out = new java.util.ArrayList<>();
+        spec.async().onSuccess().filter(AsyncSpec::isUrl).ifPresent(url -> out.add(new SpecProblem("async.on-success",
+                url, "a function name (HTTP destinations need their host on async.destinations.allow in nest.yaml)")));
+        spec.async().onFailure().filter(AsyncSpec::isUrl).ifPresent(url -> out.add(new SpecProblem("async.on-failure",
+                url, "a function name (HTTP destinations need their host on async.destinations.allow in nest.yaml)")));
+        return out;
     };
 
     /** The outcome of a deploy. */
@@ -88,13 +91,13 @@ public final class Deployer {
 
     /**
      * As above; also refuses (409) a version whose {@code scaling.min} instances do not fit its namespace's quota
-     * next to the {@code scaling.min} of the namespace's other functions, and ({@code specCheck}) a spec the node's
-     * settings do not allow by throwing {@link IllegalArgumentException} (a 400 with its message), e.g. an HTTP
-     * destination whose host is not on {@code async.destinations.allow}.
+     * next to the {@code scaling.min} of the namespace's other functions, and (400) a spec in which
+     * {@code specCheck} finds problems: a trigger's settings, an HTTP destination whose host is not on
+     * {@code async.destinations.allow}.
      */
     public Deployer(FunctionRegistry registry, ArtifactStore artifacts, RuntimeRegistry runtimes,
                     Consumer<AuditEntry> audit, Clock clock, ArtifactReplicator replicator, Quotas quotas,
-                    Consumer<FunctionSpec> specCheck) {
+                    SpecCheck specCheck) {
         this.quotas = quotas;
         this.specCheck = specCheck;
         this.replicator = replicator;
@@ -175,12 +178,11 @@ public final class Deployer {
 
     private Deployed deploy(FunctionSpec spec, String digest, String source, String origin, boolean createOnly,
                             boolean promote) {
-        try {
-            specCheck.accept(spec);
-        } catch (IllegalArgumentException e) {
-            throw NestException.badRequest(e.getMessage());
-        }
         runtimes.require(spec.runtime());
+        List<SpecProblem> problems = specCheck.problems(spec);
+        if (!problems.isEmpty()) {
+            throw new SpecException("function " + spec.id(), problems);
+        }
         Artifact a = artifacts.find(digest).orElseThrow(() -> NestException.badRequest("no package with digest "
                 + digest + " is stored on this node; upload it first (POST /api/v1/artifacts)"));
         if (spec.runtime().equals("java") && hasJavaSources(a.codeDir()) && !Files.isDirectory(a.codeDir().resolve("classes"))) {

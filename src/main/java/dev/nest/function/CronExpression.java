@@ -1,136 +1,108 @@
 package dev.nest.function;
 
-import java.time.DayOfWeek;
+import com.cronutils.model.Cron;
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinition;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.model.time.ExecutionTime;
+import com.cronutils.parser.CronParser;
+import java.time.Instant;
 import java.time.LocalDateTime;
-import java.util.BitSet;
-import java.util.List;
-import java.util.Locale;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
 
 /**
- * A standard five-field cron expression, {@code minute hour day-of-month month day-of-week}, matched against a
- * local date-time (the caller picks the time zone). Each field takes {@code *}, a number, a range {@code a-b},
- * a step {@code * /n} or {@code a-b/n} (without the space), and comma-separated lists of those. Months may be
- * written {@code JAN}..{@code DEC}, days of week {@code SUN}..{@code SAT} or {@code 0}..{@code 7} (0 and 7 are
- * Sunday). As in Vixie cron, when both day-of-month and day-of-week are restricted a day matches if either
- * does. Seconds, years, {@code L}, {@code W}, {@code #} and {@code ?} are not supported.
+ * A cron expression, parsed and evaluated by cron-utils: five fields {@code minute hour day-of-month month
+ * day-of-week} (Unix cron), or six with seconds first ({@code second minute hour day-of-month month day-of-week}).
+ * Each field takes {@code *}, a number, a range {@code a-b}, a step {@code * /n} or {@code a-b/n} (without the space)
+ * and comma-separated lists of those; months may be written {@code JAN}..{@code DEC}, days of week
+ * {@code SUN}..{@code SAT} or {@code 0}..{@code 7} (0 and 7 are Sunday). As in Vixie cron, when both day-of-month and
+ * day-of-week are restricted a day matches if either does. Times are read in the zone the caller gives; across a
+ * daylight-saving change cron-utils skips local times that do not exist and fires once for a repeated hour.
+ *
+ * <p>A thin wrapper: Nest's callers (scaling schedules, the cron trigger) see only {@link #parse}, {@link #matches},
+ * {@link #next} and {@link #latest}. Immutable and thread-safe.
  */
 public final class CronExpression {
     /** What a valid expression looks like, for error messages. */
     public static final String ALLOWED = "five cron fields 'minute hour day-of-month month day-of-week', "
-            + "e.g. '0 8 * * MON-FRI' (values: *, n, a-b, */n, a-b/n and lists a,b; months JAN-DEC, days SUN-SAT or 0-7)";
-    private static final List<String> MONTHS = List.of("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP",
-            "OCT", "NOV", "DEC");
-    private static final List<String> DAYS = List.of("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT");
+            + "e.g. '0 8 * * MON-FRI', or six with seconds first, e.g. '*/2 * * * * *' "
+            + "(values: *, n, a-b, */n, a-b/n and lists a,b; months JAN-DEC, days SUN-SAT or 0-7)";
+    private static final CronParser FIVE = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+    private static final CronParser SIX = new CronParser(sixFields());
 
     private final String text;
-    private final BitSet minutes;
-    private final BitSet hours;
-    private final BitSet daysOfMonth;
-    private final BitSet months;
-    private final BitSet daysOfWeek;
-    private final boolean domRestricted;
-    private final boolean dowRestricted;
+    private final ExecutionTime execution;
+    private final boolean seconds;
 
-    private CronExpression(String text, BitSet minutes, BitSet hours, BitSet daysOfMonth, BitSet months,
-                           BitSet daysOfWeek, boolean domRestricted, boolean dowRestricted) {
+    private CronExpression(String text, ExecutionTime execution, boolean seconds) {
         this.text = text;
-        this.minutes = minutes;
-        this.hours = hours;
-        this.daysOfMonth = daysOfMonth;
-        this.months = months;
-        this.daysOfWeek = daysOfWeek;
-        this.domRestricted = domRestricted;
-        this.dowRestricted = dowRestricted;
+        this.execution = execution;
+        this.seconds = seconds;
+    }
+
+    /** Unix cron's fields with seconds in front; no L, W, # or ? (so day-of-month and day-of-week combine as in Unix). */
+    private static CronDefinition sixFields() {
+        return CronDefinitionBuilder.defineCron()
+                .withSeconds().withValidRange(0, 59).and()
+                .withMinutes().withValidRange(0, 59).and()
+                .withHours().withValidRange(0, 23).and()
+                .withDayOfMonth().withValidRange(1, 31).and()
+                .withMonth().withValidRange(1, 12).and()
+                .withDayOfWeek().withValidRange(0, 7).withMondayDoWValue(1).withIntMapping(7, 0).and()
+                .instance();
     }
 
     /**
-     * Parses an expression.
+     * Parses an expression of five or six fields.
      *
-     * @throws IllegalArgumentException naming the field that is wrong and what is allowed
+     * @throws IllegalArgumentException saying what is wrong and what is allowed
      */
     public static CronExpression parse(String text) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("empty cron expression; expected " + ALLOWED);
         }
-        String[] f = text.trim().toUpperCase(Locale.ROOT).split("\\s+");
-        if (f.length != 5) {
-            throw new IllegalArgumentException("'" + text + "' has " + f.length + " fields; expected " + ALLOWED);
+        String trimmed = text.trim();
+        int fields = trimmed.split("\\s+").length;
+        if (fields != 5 && fields != 6) {
+            throw new IllegalArgumentException("'" + trimmed + "' has " + fields + " fields; expected " + ALLOWED);
         }
-        BitSet dow = field(f[4], "day-of-week", 0, 7, DAYS);
-        if (dow.get(7)) {
-            dow.set(0);
-            dow.clear(7);
+        try {
+            Cron cron = (fields == 5 ? FIVE : SIX).parse(trimmed);
+            cron.validate();
+            return new CronExpression(trimmed, ExecutionTime.forCron(cron), fields == 6);
+        } catch (IllegalArgumentException e) {
+            String why = String.valueOf(e.getMessage()).replace("Failed to parse cron expression. ", "");
+            throw new IllegalArgumentException("'" + trimmed + "': " + why + "; expected " + ALLOWED, e);
         }
-        return new CronExpression(text.trim(), field(f[0], "minute", 0, 59, null), field(f[1], "hour", 0, 23, null),
-                field(f[2], "day-of-month", 1, 31, null), field(f[3], "month", 1, 12, MONTHS), dow,
-                !f[2].equals("*"), !f[4].equals("*"));
     }
 
-    private static BitSet field(String spec, String name, int lo, int hi, List<String> names) {
-        BitSet bits = new BitSet(hi + 1);
-        for (String part : spec.split(",", -1)) {
-            int step = 1;
-            String range = part;
-            int slash = part.indexOf('/');
-            if (slash >= 0) {
-                range = part.substring(0, slash);
-                step = number(part.substring(slash + 1), name, 1, hi - lo + 1, null, spec);
-            }
-            int from;
-            int to;
-            if (range.equals("*")) {
-                from = lo;
-                to = hi;
-            } else {
-                int dash = range.indexOf('-');
-                if (dash >= 0) {
-                    from = number(range.substring(0, dash), name, lo, hi, names, spec);
-                    to = number(range.substring(dash + 1), name, lo, hi, names, spec);
-                    if (to < from) {
-                        throw new IllegalArgumentException(name + " range '" + range + "' in '" + spec
-                                + "' runs backwards; write the smaller value first");
-                    }
-                } else {
-                    from = number(range, name, lo, hi, names, spec);
-                    to = slash >= 0 ? hi : from;
-                }
-            }
-            for (int v = from; v <= to; v += step) {
-                bits.set(v);
-            }
-        }
-        return bits;
+    /** Whether the expression has a seconds field (six fields). */
+    public boolean hasSeconds() {
+        return seconds;
     }
 
-    private static int number(String s, String name, int lo, int hi, List<String> names, String spec) {
-        if (names != null) {
-            int i = names.indexOf(s);
-            if (i >= 0) {
-                return names == MONTHS ? i + 1 : i;
-            }
-        }
-        if (!s.matches("\\d{1,2}")) {
-            throw new IllegalArgumentException(name + " field '" + spec + "': '" + s + "' is not a number from " + lo
-                    + " to " + hi + (names == null ? "" : " or a name " + names.getFirst() + ".." + names.getLast()));
-        }
-        int v = Integer.parseInt(s);
-        if (v < lo || v > hi) {
-            throw new IllegalArgumentException(name + " field '" + spec + "': " + v + " is outside " + lo + ".." + hi);
-        }
-        return v;
-    }
-
-    /** True when the expression fires at this local minute (seconds are ignored). */
+    /**
+     * True when the expression fires at this local time; a five-field expression is compared by the minute
+     * (seconds ignored), a six-field one by the second.
+     */
     public boolean matches(LocalDateTime t) {
-        if (!minutes.get(t.getMinute()) || !hours.get(t.getHour()) || !months.get(t.getMonthValue())) {
-            return false;
-        }
-        boolean dom = daysOfMonth.get(t.getDayOfMonth());
-        boolean dow = daysOfWeek.get(t.getDayOfWeek() == DayOfWeek.SUNDAY ? 0 : t.getDayOfWeek().getValue());
-        if (domRestricted && dowRestricted) {
-            return dom || dow;
-        }
-        return dom && dow;
+        LocalDateTime at = seconds ? t.truncatedTo(ChronoUnit.SECONDS) : t.truncatedTo(ChronoUnit.MINUTES);
+        return execution.isMatch(ZonedDateTime.of(at, ZoneOffset.UTC));
+    }
+
+    /** The first firing strictly after {@code t}, read in {@code zone}; empty when it never fires again. */
+    public Optional<Instant> next(Instant t, ZoneId zone) {
+        return execution.nextExecution(ZonedDateTime.ofInstant(t, zone)).map(ZonedDateTime::toInstant);
+    }
+
+    /** The latest firing at or before {@code t}, read in {@code zone}; empty when there is none. */
+    public Optional<Instant> latest(Instant t, ZoneId zone) {
+        ZonedDateTime after = ZonedDateTime.ofInstant(t, zone).truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+        return execution.lastExecution(after).map(ZonedDateTime::toInstant).filter(i -> !i.isAfter(t));
     }
 
     @Override

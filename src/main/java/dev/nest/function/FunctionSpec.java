@@ -1,7 +1,10 @@
 package dev.nest.function;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What a function is: everything a version freezes except the code.
@@ -20,25 +23,29 @@ import java.util.Map;
  * @param async       delivery of asynchronous invocations (the {@code async:} block)
  * @param limits      its rate limit (the {@code limits:} block; {@link LimitsSpec#NONE} when the spec has none)
  * @param degrade     its circuit breaker and fallback (the {@code degrade:} block), if any
+ * @param triggers    the event sources that invoke it (the {@code triggers:} list), in the order written
+ * @param http        whether its URL invokes it ({@code http:}, default true); false makes an event-only function
+ *                    whose URL answers 404
  */
 public record FunctionSpec(FunctionId id, String runtime, String handler, int memoryMb, Duration timeout,
                            int concurrency, Map<String, String> env, ScalingSpec scaling, QueueSpec queue,
-                           InvocationAuth auth, AsyncSpec async, LimitsSpec limits,
-                           java.util.Optional<DegradeSpec> degrade) {
+                           InvocationAuth auth, AsyncSpec async, LimitsSpec limits, Optional<DegradeSpec> degrade,
+                           List<TriggerSpec> triggers, boolean http) {
     public FunctionSpec {
         env = Map.copyOf(env);
-        java.util.Objects.requireNonNull(auth, "auth");
-        java.util.Objects.requireNonNull(async, "async");
-        java.util.Objects.requireNonNull(limits, "limits");
-        java.util.Objects.requireNonNull(degrade, "degrade");
+        Objects.requireNonNull(auth, "auth");
+        Objects.requireNonNull(async, "async");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(degrade, "degrade");
+        triggers = List.copyOf(triggers);
     }
 
-    /** A spec without a rate limit or circuit breaker. */
+    /** A spec without a rate limit, circuit breaker or triggers, invocable at its URL. */
     public FunctionSpec(FunctionId id, String runtime, String handler, int memoryMb, Duration timeout,
                         int concurrency, Map<String, String> env, ScalingSpec scaling, QueueSpec queue,
                         InvocationAuth auth, AsyncSpec async) {
         this(id, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, auth, async, LimitsSpec.NONE,
-                java.util.Optional.empty());
+                Optional.empty(), List.of(), true);
     }
 
     /** A spec of a {@link InvocationAuth#PUBLIC public} function with the default {@code async:} settings. */
@@ -56,18 +63,30 @@ public record FunctionSpec(FunctionId id, String runtime, String handler, int me
 
     public FunctionSpec withId(FunctionId newId) {
         return new FunctionSpec(newId, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, auth,
-                async, limits, degrade);
+                async, limits, degrade, triggers, http);
     }
 
     /** This spec with another {@code auth}. */
     public FunctionSpec withAuth(InvocationAuth newAuth) {
         return new FunctionSpec(id, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, newAuth,
-                async, limits, degrade);
+                async, limits, degrade, triggers, http);
     }
 
     /** This spec with another rate limit and circuit breaker. */
-    public FunctionSpec withProtection(LimitsSpec newLimits, java.util.Optional<DegradeSpec> newDegrade) {
+    public FunctionSpec withProtection(LimitsSpec newLimits, Optional<DegradeSpec> newDegrade) {
         return new FunctionSpec(id, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, auth,
-                async, newLimits, newDegrade);
+                async, newLimits, newDegrade, triggers, http);
+    }
+
+    /** This spec with another {@code scaling}. */
+    public FunctionSpec withScaling(ScalingSpec newScaling) {
+        return new FunctionSpec(id, runtime, handler, memoryMb, timeout, concurrency, env, newScaling, queue, auth,
+                async, limits, degrade, triggers, http);
+    }
+
+    /** This spec with other {@code triggers} and {@code http}. */
+    public FunctionSpec withTriggers(List<TriggerSpec> newTriggers, boolean newHttp) {
+        return new FunctionSpec(id, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, auth,
+                async, limits, degrade, newTriggers, newHttp);
     }
 }

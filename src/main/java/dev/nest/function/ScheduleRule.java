@@ -2,15 +2,12 @@ package dev.nest.function;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDateTime;
 import java.time.ZoneId;
-import java.time.ZonedDateTime;
-import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 
 /**
  * Scheduled scaling: from each time {@code cron} fires (in {@code timezone}) and for {@code duration}, the
- * function keeps at least {@code min} instances. Cron fires on whole minutes of local wall-clock time, so a
+ * function keeps at least {@code min} instances. Cron fires on local wall-clock time (see {@link CronExpression}), so a
  * rule for 08:00 follows daylight-saving changes; a local minute that does not exist (the spring gap) does not
  * fire.
  *
@@ -37,17 +34,9 @@ public record ScheduleRule(CronExpression cron, Duration duration, int min, Zone
 
     /**
      * The end of the window that contains {@code now}, if one does: the latest firing at or before {@code now}
-     * whose window has not closed yet. Scans back minute by minute over at most {@code duration}.
+     * whose window has not closed yet.
      */
     public Optional<Instant> activeUntil(Instant now) {
-        Instant minute = now.truncatedTo(ChronoUnit.MINUTES);
-        Instant earliest = now.minus(duration);
-        for (Instant t = minute; t.isAfter(earliest); t = t.minus(1, ChronoUnit.MINUTES)) {
-            LocalDateTime local = LocalDateTime.ofInstant(t, timezone);
-            if (cron.matches(local) && ZonedDateTime.of(local, timezone).toInstant().equals(t)) {
-                return Optional.of(t.plus(duration));
-            }
-        }
-        return Optional.empty();
+        return cron.latest(now, timezone).map(t -> t.plus(duration)).filter(end -> end.isAfter(now));
     }
 }

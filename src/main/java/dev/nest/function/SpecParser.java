@@ -32,7 +32,7 @@ public final class SpecParser {
     private static final Pattern RUNTIME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
     private static final Set<String> TOP_KEYS = Set.of("name", "namespace", "runtime", "code", "handler", "memory",
             "timeout", "concurrency", "env", "scaling", "queue", "description", "auth", "async",
-            "limits", "degrade");
+            "limits", "degrade", "triggers", "http");
     private static final Set<String> QUEUE_KEYS = Set.of("size", "timeout");
 
     /** Defaults for keys a spec leaves out. */
@@ -114,11 +114,13 @@ public final class SpecParser {
         AsyncSpec async = AsyncParser.parse(tree.get("async"), problems);
         LimitsSpec limits = LimitsParser.parse(tree.get("limits"), problems);
         Optional<DegradeSpec> degrade = DegradeParser.parse(tree.get("degrade"), name, problems);
+        List<TriggerSpec> triggers = TriggerParser.parse(tree.get("triggers"), problems);
+        boolean http = TriggerParser.http(tree.get("http"), problems);
         if (!problems.isEmpty()) {
             throw new SpecException(source, problems);
         }
         FunctionSpec spec = new FunctionSpec(new FunctionId(namespace, name), runtime, handler, memory, timeout,
-                concurrency, env, scaling, queue, auth, async, limits, degrade);
+                concurrency, env, scaling, queue, auth, async, limits, degrade, triggers, http);
         return new Parsed(spec, code, description);
     }
 
@@ -146,6 +148,10 @@ public final class SpecParser {
         AsyncParser.write(spec.async()).ifPresent(a -> n.set("async", a));
         LimitsParser.write(spec.limits()).ifPresent(l -> n.set("limits", l));
         DegradeParser.write(spec.degrade()).ifPresent(d -> n.set("degrade", d));
+        TriggerParser.write(spec.triggers()).ifPresent(t -> n.set("triggers", t));
+        if (!spec.http()) {
+            n.put("http", false); // left out when true, so that documents written before it stay equal
+        }
         return n;
     }
 

@@ -109,6 +109,7 @@ public final class Gateway implements AutoCloseable {
     private final NestConfig.Gateway limits;
     private final Admission admission;
     private final Fallbacks fallbacks;
+    private volatile EventIngress events = EventIngress.standard();
     private Acceptor acceptor;
     private final Map<String, FunctionId> ids = new ConcurrentHashMap<>();
     private final ClientConnection.Dispatcher dispatcher = this::dispatch;
@@ -180,6 +181,12 @@ public final class Gateway implements AutoCloseable {
         this.maxBody = maxBody;
         this.clock = clock;
         this.fallbacks = new Fallbacks(catalog, admission, leases, records, trustedProxies, this::authorized);
+    }
+
+    /** Uses {@code events} for event-only functions and CloudEvents (before {@link #start}; the default accepts no trigger calls). */
+    public Gateway events(EventIngress events) {
+        this.events = events;
+        return this;
     }
 
     /**
@@ -319,6 +326,9 @@ public final class Gateway implements AutoCloseable {
                     return;
                 }
             }
+            if (!admitEvent(c, id, version, invocationId)) { // event-only functions, CloudEvents
+                return;
+            }
             if (async.isPresent() && AsyncIngress.wantsAsync(c.request.headers)) {
                 if (admission.limit(version.spec(), caller.filter(w -> !w.token().isEmpty())) instanceof Decision.Refuse r) {
                     Call.respondRefusal(c, r.error());
@@ -341,12 +351,32 @@ public final class Gateway implements AutoCloseable {
         Call call = new Call(c, version, invocationId, started, t0, path.rest(), leases, records, trustedProxies);
         List<PeerRoutes.Peer> peers = routes.peersFor(id, version.version());
         // a token function's delivery stays here: a peer would ask for the token, which the event does not keep
-        if (!peers.isEmpty() && !forwarded(c.request)
+        // so does an event-only function's event: a peer would answer its URL with 404
+        if (!peers.isEmpty() && !forwarded(c.request) && version.spec().http()
                 && (delivery.isEmpty() || version.spec().auth() == InvocationAuth.PUBLIC)) {
             new PeerCall(call, peers, routes).next();
             return;
         }
         call.acquireAndForward();
+    }
+
+    /** {@link EventIngress}'s decision: false when it answered; may rewrite the request's headers and body. */
+    private boolean admitEvent(ClientConnection c, FunctionId id, FunctionVersion version, String invocationId) {
+        byte[][] body = {c.request.body};
+        switch (events.admit(id.toString(), version.spec(), false, c.request.headers, body)) {
+            case EventIngress.Outcome.Proceed p -> {
+                c.request.body = body[0];
+                return true;
+            }
+            case EventIngress.Outcome.Answer a when a.body() != null -> {
+                c.respond(a.status(), List.of(), "application/json", a.body(), a.headers().toArray(String[]::new));
+                return false;
+            }
+            case EventIngress.Outcome.Answer a -> {
+                c.respondError(a.status(), a.error(), a.detail(), invocationId);
+                return false;
+            }
+        }
     }
 
     /** Stores an async invocation off the loop; answers 202 (or the refusal) on the loop once it is durable. */

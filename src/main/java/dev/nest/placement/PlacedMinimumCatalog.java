@@ -58,8 +58,8 @@ public final class PlacedMinimumCatalog implements FunctionCatalog {
         TreeMap<Integer, FunctionVersion> versions = new TreeMap<>();
         r.versions().forEach((n, v) -> {
             FunctionSpec s = v.spec();
-            FunctionSpec zero = s.scaling().min() == 0 ? s : new FunctionSpec(s.id(), s.runtime(), s.handler(), s.memoryMb(),
-                    s.timeout(), s.concurrency(), s.env(), s.scaling().withMinMax(0, s.scaling().max()), s.queue());
+            FunctionSpec zero = s.scaling().min() == 0 ? s : s.withScaling(
+                    s.scaling().withMinMax(0, s.scaling().max())); // keeps auth, async, triggers and http
             versions.put(n, zero == s ? v : new FunctionVersion(v.version(), v.digest(), zero, v.createdAt(), v.source()));
         });
         return r.withVersions(versions);

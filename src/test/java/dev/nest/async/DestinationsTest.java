@@ -43,9 +43,13 @@ class DestinationsTest {
     void aSpecIsCheckedByItsKey() {
         AsyncSpec spec = new AsyncSpec(2, Duration.ofHours(1), 0, Optional.of("sink"),
                 Optional.of("https://other.example.com/x"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ALLOW.check(spec));
-        assertTrue(e.getMessage().startsWith("async.on-failure: the host 'other.example.com'"), e.getMessage());
-        ALLOW.check(new AsyncSpec(2, Duration.ofHours(1), 0, Optional.of("https://a.acme.io/ok"), Optional.of("f")));
+        var problems = ALLOW.problems(spec);
+        assertEquals(1, problems.size(), problems.toString());
+        assertEquals("async.on-failure", problems.get(0).key());
+        assertEquals("https://other.example.com/x", problems.get(0).value());
+        assertTrue(problems.get(0).allowed().contains("the host 'other.example.com'"), problems.toString());
+        assertTrue(ALLOW.problems(new AsyncSpec(2, Duration.ofHours(1), 0, Optional.of("https://a.acme.io/ok"),
+                Optional.of("f"))).isEmpty());
     }
 
     @Test

@@ -117,7 +117,7 @@ class ScalingSpecTest {
                 Arguments.of("max-scale-down-step: 150%", "key 'scaling.max-scale-down-step': value '150%' is not valid; allowed: an instance count from 1 to 10000"),
                 Arguments.of("scale-to-zero-after: 2d", "key 'scaling.scale-to-zero-after': value '2d' is not valid; allowed: a number followed by ms, s, m, h or d (e.g. 500ms, 30s, 5m), from 0ms to 1d"),
                 Arguments.of("keep-alive-policy: lru", "key 'scaling.keep-alive-policy': value 'lru' is not valid; allowed: fixed or histogram"),
-                Arguments.of("schedule: [{cron: '0 25 * * *', duration: 1h, min: 2}]", "key 'scaling.schedule[0].cron': value '0 25 * * *' is not valid; allowed: hour field '25': 25 is outside 0..23"),
+                Arguments.of("schedule: [{cron: '0 25 * * *', duration: 1h, min: 2}]", "key 'scaling.schedule[0].cron': value '0 25 * * *' is not valid; allowed: '0 25 * * *': Value 25 not in range [0, 23]"),
                 Arguments.of("schedule: [{cron: '0 8 * * *', min: 2}]", "key 'scaling.schedule[0].duration': required: a number followed by ms, s, m, h or d (e.g. 500ms, 30s, 5m), from 1m to 1d"),
                 Arguments.of("schedule: [{cron: '0 8 * * *', duration: 2d, min: 2}]", "key 'scaling.schedule[0].duration': value '2d' is not valid; allowed: a number followed by ms, s, m, h or d (e.g. 500ms, 30s, 5m), from 1m to 1d"),
                 Arguments.of("schedule: [{cron: '0 8 * * *', duration: 1h}]", "key 'scaling.schedule[0].min': required: an integer number of instances from 0 to scaling.max (10)"),

@@ -1,0 +1,164 @@
+package dev.nest.gateway;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nest.function.FunctionSpec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+
+/**
+ * What the gateway does with a function request before invoking: event-only functions and CloudEvents. Called from
+ * one place in {@link Gateway} (after the function's version is known, before async or sync invocation).
+ *
+ * <ul>
+ * <li>A function with {@code http: false} answers 404 to its URL; only its triggers invoke it (async deliveries, and
+ * synchronous trigger calls whose headers {@code triggerCall} recognises).</li>
+ * <li>A request carrying CloudEvents 1.0 (binary, structured or batched mode; see {@link CloudEvents}) is checked
+ * (400 with the reason when malformed) and handed to the function as JSON-format events: one event as
+ * {@code application/cloudevents+json}, a batch as an {@code application/cloudevents-batch+json} array, with header
+ * {@code x-cloudevents-mode} naming the mode it came in. Each event's attributes are top-level members
+ * ({@code id}, {@code source}, {@code type}, {@code time}, extensions ...); its data is {@code data} (JSON, or
+ * text) or {@code data_base64} (anything else).</li>
+ * <li>Duplicates: an event whose {@code source} and {@code id} this node saw for the same function within
+ * {@link #WINDOW} is dropped: a single event is answered {@code 200} with {@code {"duplicate":true}} and header
+ * {@code x-nest-cloudevents-duplicate: true} without invoking; a batch goes on without its duplicates (and is
+ * answered like a single duplicate when none is left). At most {@link #CAPACITY} keys are kept: beyond that the
+ * oldest are forgotten early, so memory stays bounded. An event is remembered when it is accepted, before it runs;
+ * a sender that retries after a failed synchronous call within the window is dropped too, so senders that need
+ * retries should ask for async invocation ({@code X-Nest-Invocation-Type: async}: Nest then retries).</li>
+ * </ul>
+ *
+ * <p>Deliveries of async events (already read when they were accepted) and trigger calls pass through untouched.
+ * Threads: any (the duplicate window is synchronized; each call is short).
+ */
+public final class EventIngress {
+    /** How long an event's source and id are remembered. */
+    public static final Duration WINDOW = Duration.ofMinutes(10);
+    /** How many keys are remembered at most. */
+    public static final int CAPACITY = 50_000;
+    static final String MODE_HEADER = "x-cloudevents-mode";
+    static final String DUPLICATE_HEADER = "x-nest-cloudevents-duplicate";
+    private static final String TRIGGER_CALL_HEADER = "x-nest-trigger-call";
+
+    private final Predicate<List<String>> triggerCall;
+    private final LongSupplier nanos;
+    private final Map<String, Long> seen = new LinkedHashMap<>();
+
+    /**
+     * @param triggerCall whether a request's headers mark it as a trigger's own call (it may invoke an event-only
+     *                    function)
+     * @param nanos       a monotonic clock in nanoseconds, for the duplicate window
+     */
+    public EventIngress(Predicate<List<String>> triggerCall, LongSupplier nanos) {
+        this.triggerCall = triggerCall;
+        this.nanos = nanos;
+    }
+
+    /** Accepts no trigger calls (event-only functions answer 404 to every request but async deliveries). */
+    static EventIngress standard() {
+        return new EventIngress(h -> false, System::nanoTime);
+    }
+
+    /** What to do with the request. */
+    sealed interface Outcome {
+        /** Go on (the request may have been rewritten). */
+        record Proceed() implements Outcome {
+        }
+
+        /** Answer now with this status and JSON body, with {@code headers} (name, value, ...). */
+        record Answer(int status, String error, String detail, byte[] body, List<String> headers) implements Outcome {
+        }
+    }
+
+    private static final Outcome PROCEED = new Outcome.Proceed();
+
+    /**
+     * Decides for one request; may rewrite {@code headers} (mutable, name, value, ...) and returns the body to use
+     * through {@code body[0]}.
+     *
+     * @param function the function's key for duplicates ({@code namespace/name})
+     * @param delivery whether the request is the async dispatcher's delivery
+     */
+    Outcome admit(String function, FunctionSpec spec, boolean delivery, List<String> headers, byte[][] body) {
+        boolean call = triggerCall.test(headers);
+        Gateway.removeHeader(headers, TRIGGER_CALL_HEADER);
+        if (!spec.http() && !delivery && !call) {
+            return new Outcome.Answer(404, "function not found", "function " + function + " is event-only "
+                    + "(http: false): only its triggers invoke it", null, List.of());
+        }
+        if (delivery || call) {
+            return PROCEED;
+        }
+        CloudEvents.Parsed parsed;
+        try {
+            var read = CloudEvents.read(headers, body[0] == null ? new byte[0] : body[0]);
+            if (read.isEmpty()) {
+                return PROCEED;
+            }
+            parsed = read.get();
+        } catch (CloudEvents.Invalid e) {
+            return new Outcome.Answer(400, "invalid CloudEvent", e.getMessage(), null, List.of());
+        }
+        List<ObjectNode> kept = new ArrayList<>();
+        for (ObjectNode e : parsed.events()) {
+            if (firstTime(function + "\n" + e.get("source").asText() + "\n" + e.get("id").asText())) {
+                kept.add(e);
+            }
+        }
+        if (kept.isEmpty()) {
+            ObjectNode first = parsed.events().isEmpty() ? null : parsed.events().getFirst();
+            String detail = first == null ? "empty batch" : "source " + first.get("source").asText() + ", id "
+                    + first.get("id").asText();
+            byte[] answer = ("{\"duplicate\":true,\"events\":" + parsed.events().size() + "}")
+                    .getBytes(StandardCharsets.UTF_8);
+            return new Outcome.Answer(200, "duplicate", detail, answer, List.of(DUPLICATE_HEADER, "true"));
+        }
+        for (int i = 0; i < headers.size(); ) { // the event is now in the body
+            String n = headers.get(i).toLowerCase();
+            if (n.startsWith("ce-") || n.equals("content-type") || n.equals(MODE_HEADER)) {
+                headers.remove(i + 1);
+                headers.remove(i);
+            } else {
+                i += 2;
+            }
+        }
+        headers.add("content-type");
+        headers.add(parsed.mode() == CloudEvents.Mode.BATCH ? CloudEvents.BATCH : CloudEvents.STRUCTURED);
+        headers.add(MODE_HEADER);
+        headers.add(parsed.mode().label());
+        body[0] = CloudEvents.body(parsed, kept);
+        return PROCEED;
+    }
+
+    /** Remembers {@code key}; false when it was seen within the window. */
+    private synchronized boolean firstTime(String key) {
+        long now = nanos.getAsLong();
+        long window = WINDOW.toNanos();
+        var it = seen.entrySet().iterator();
+        while (it.hasNext()) { // oldest first: stop at the first one still in the window
+            var e = it.next();
+            if (now - e.getValue() > window || seen.size() >= CAPACITY) {
+                it.remove();
+            } else {
+                break;
+            }
+        }
+        Long before = seen.get(key);
+        if (before != null && now - before <= window) {
+            return false;
+        }
+        seen.remove(key);
+        seen.put(key, now);
+        return true;
+    }
+
+    /** Keys remembered now (tests). */
+    synchronized int remembered() {
+        return seen.size();
+    }
+}

@@ -1,0 +1,39 @@
+package dev.nest.trigger;
+
+import dev.nest.function.FunctionId;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Records what is enqueued (completing at once with ids e1, e2, ...); run states are set by the test. */
+public final class FakeInvocationSink implements InvocationSink {
+    public final List<TriggerEvent> enqueued = new CopyOnWriteArrayList<>();
+    public final Map<String, RunState> states = new ConcurrentHashMap<>();
+    private final AtomicInteger ids = new AtomicInteger();
+    public volatile boolean refuse;
+
+    @Override
+    public CompletableFuture<String> enqueue(FunctionId function, TriggerEvent event) {
+        if (refuse) {
+            return CompletableFuture.failedFuture(new TriggerException(503, "queue unavailable", "test", null));
+        }
+        enqueued.add(event);
+        String id = "e" + ids.incrementAndGet();
+        states.put(id, RunState.WAITING);
+        return CompletableFuture.completedFuture(id);
+    }
+
+    @Override
+    public CompletableFuture<Response> invoke(FunctionId function, TriggerEvent event) {
+        enqueued.add(event);
+        return CompletableFuture.completedFuture(new Response(200, new byte[0]));
+    }
+
+    @Override
+    public RunState state(String invocationId) {
+        return states.getOrDefault(invocationId, RunState.UNKNOWN);
+    }
+}

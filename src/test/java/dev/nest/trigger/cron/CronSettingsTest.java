@@ -1,0 +1,56 @@
+package dev.nest.trigger.cron;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nest.common.Json;
+import dev.nest.function.SpecProblem;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class CronSettingsTest {
+    private static ObjectNode settings(String yaml) {
+        try {
+            return (ObjectNode) Json.yaml().readTree(yaml);
+        } catch (Exception e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    static Stream<Arguments> problems() {
+        return Stream.of(
+                Arguments.of("timezone: UTC", "key 'triggers[0].schedule': required"),
+                Arguments.of("schedule: '* * *'", "key 'triggers[0].schedule': value '* * *' is not valid; allowed: '* * *' has 3 fields"),
+                Arguments.of("schedule: '61 * * * * *'", "key 'triggers[0].schedule': value '61 * * * * *'"),
+                Arguments.of("schedule: '* * * * *'\ntimezone: Mars/Olympus", "key 'triggers[0].timezone': value 'Mars/Olympus' is not valid; allowed: a time-zone id"),
+                Arguments.of("schedule: '* * * * *'\nconcurrency: sometimes", "key 'triggers[0].concurrency': value 'sometimes' is not valid; allowed: allow"),
+                Arguments.of("schedule: '* * * * *'\nconcurrency: replace", "key 'triggers[0].concurrency': value 'replace' is not valid; allowed: allow or forbid"),
+                Arguments.of("schedule: '* * * * *'\nmisfire: later", "key 'triggers[0].misfire': value 'later' is not valid; allowed: fire-once"),
+                Arguments.of("schedule: '* * * * *'\nstarting-deadline: 0s", "key 'triggers[0].starting-deadline': value '0s' is not valid; allowed: a duration from 1s to 7d"),
+                Arguments.of("schedule: '* * * * *'\nevery: 5m", "key 'triggers[0].every': unknown key; a cron trigger takes concurrency, misfire, payload, schedule, starting-deadline, timezone"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("problems")
+    void problemsNameTheKeyTheValueAndWhatIsAllowed(String yaml, String message) {
+        List<SpecProblem> p = new CronTriggerProvider().validate("triggers[0]", settings(yaml));
+        assertEquals(1, p.size(), p.toString());
+        assertTrue(p.getFirst().toString().contains(message), p.getFirst().toString());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("valid")
+    void validSettings(String yaml) {
+        assertEquals(List.of(), new CronTriggerProvider().validate("triggers[0]", settings(yaml)));
+    }
+
+    static Stream<String> valid() {
+        return Stream.of("schedule: '0 3 * * *'",
+                "schedule: '*/2 * * * * *'\ntimezone: Asia/Shanghai\npayload: [1, 2]\nconcurrency: forbid\nmisfire: skip",
+                "schedule: '0 * * * MON-FRI'\nmisfire: fire-once\nstarting-deadline: 5m\nconcurrency: allow");
+    }
+}
