@@ -18,7 +18,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * (403); an admin sets {@code quota.instances: 1} on a namespace with two functions; the first function's cold start
  * takes the only slot and the second's is refused with a 429 that names the quota, its limit and usage, how to raise
  * it, and carries {@code Retry-After}; the namespace shows its usage; a deploy whose {@code scaling.min} exceeds the
- * quota is refused (409); once the quota is cleared the second function starts.
+ * quota is refused (409); once the quota is cleared the second function starts. Then the namespace's rate limit, in
+ * the form of every rate ({@code 6/m}, burst 2): its two functions share the burst and the third call gets a 429 with
+ * {@code Retry-After: 10}, from the gateway's admission reading the namespace store.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NamespaceQuotaIT {
@@ -106,5 +108,29 @@ class NamespaceQuotaIT {
         assertEquals(200, cleared.status(), cleared::toString);
         Http.Response second = admin.get("/ns/" + NS + "/fn/two");
         assertEquals(200, second.status(), second::toString);
+    }
+
+    @Test
+    @Order(6)
+    void overTheNamespacesRateItsFunctionsGetA429WithRetryAfter() {
+        Http.Response bad = put(admin, "/api/v1/namespaces/" + NS, "{\"limits\":{\"rate\":\"0.1/s\"}}");
+        assertEquals(400, bad.status(), bad::toString);
+        assertTrue(bad.json().path("detail").asText().contains("key 'limits.rate': value '0.1/s'"), bad::toString);
+        assertTrue(bad.json().path("detail").asText().contains("600/m or 1000/h"), bad::toString);
+        Http.Response set = put(admin, "/api/v1/namespaces/" + NS, "{\"limits\":{\"rate\":\"6/m\",\"burst\":2}}");
+        assertEquals(200, set.status(), set::toString);
+        assertEquals("6/m", set.json().at("/limits/rate").asText(), set::toString);
+
+        assertEquals(200, admin.get("/ns/" + NS + "/fn/one").status());
+        assertEquals(200, admin.get("/ns/" + NS + "/fn/two").status());
+        Http.Response limited = admin.get("/ns/" + NS + "/fn/one");
+        assertEquals(429, limited.status(), limited::toString);
+        assertEquals(java.util.Optional.of("10"), limited.header("retry-after"), limited::toString);
+        assertEquals("rate limited", limited.json().path("error").asText(), limited::toString);
+        assertTrue(limited.json().path("detail").asText().contains("namespace " + NS + " is limited to 6/m (burst 2"),
+                limited::toString);
+
+        assertEquals(200, admin.send(admin.request("/api/v1/namespaces/" + NS).DELETE()).status());
+        assertEquals(200, admin.get("/ns/" + NS + "/fn/one").status(), "a cleared limit applies at once");
     }
 }

@@ -38,7 +38,6 @@ import dev.nest.gateway.InvokeAuth;
 import dev.nest.limits.Admission;
 import dev.nest.limits.Caller;
 import dev.nest.limits.GatewayCount;
-import dev.nest.limits.NamespaceRates;
 import dev.nest.metrics.NodeMetrics;
 import dev.nest.placement.ClusterNodes;
 import dev.nest.placement.PlacedMinimumCatalog;
@@ -207,8 +206,9 @@ public final class NestServer implements AutoCloseable {
 
             // ---- data plane: the admin server, then the gateway in front of it ----
             String url = "http://" + config.node().address() + ":" + config.server().port();
-            // rate limits and circuit breakers; each gateway enforces its share of a limit (namespace limits: none yet)
-            Admission admission = new Admission(NamespaceRates.NONE, GatewayCount.cached(
+            // rate limits (functions', namespaces' from the store's in-memory mirror, tokens') and circuit breakers;
+            // each gateway enforces its share of a limit
+            Admission admission = new Admission(namespaces, GatewayCount.cached(
                     () -> cluster.membership().nodes().size(), cluster.membership()::onNodesChanged), clock, System::nanoTime);
             NodeMetrics metrics = new NodeMetrics(agent.pool()::status, agent::instances, admission::rateLimited,
                     admission::breakers);

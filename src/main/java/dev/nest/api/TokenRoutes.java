@@ -30,7 +30,7 @@ import java.util.Optional;
  *   <li>{@code POST /api/v1/tokens} {@code {"name", "role", "namespaces": [...], "expires": "30d"}} -> 201 with the
  *       token and its {@code secret}, shown this once ({@code namespaces} defaults to {@code ["*"]} for an admin
  *       token only; {@code expires} to never, see {@link Expiry}; an optional {@code "rate": "50/s"} (or
- *       {@code /m}) limits how fast the token may invoke functions, enforced by the gateways);</li>
+ *       {@code /m}, {@code /h}: {@link Rate}) limits how fast the token may invoke functions, enforced by the gateways);</li>
  *   <li>{@code GET /api/v1/tokens} -> {@code {"tokens": [...]}}, without secrets;</li>
  *   <li>{@code DELETE /api/v1/tokens/{name}} -> {@code {"revoked": name}}: every node refuses it within a second.</li>
  * </ul>

@@ -25,9 +25,9 @@ final class NsSetCommand extends FnCommand.Base {
     String maxInstances;
     @Option(names = "--max-memory", paramLabel = "SIZE", description = "most memory of its instances (e.g. 8Gi, 512Mi), or none")
     String maxMemory;
-    @Option(names = "--rate", paramLabel = "RATE", description = "invocations per second, minute or hour (e.g. 100/s), or none")
+    @Option(names = "--rate", paramLabel = "RATE", description = "invocations per second, minute or hour: a whole count like 100/s, 600/m or 1000/h, or none")
     String rate;
-    @Option(names = "--burst", paramLabel = "N", description = "invocations that may arrive at once (default: one second's rate)")
+    @Option(names = "--burst", paramLabel = "N", description = "invocations that may arrive at once (default: the rate's count, 600 for 600/m)")
     Integer burst;
     @Mixin
     Remote remote;

@@ -45,8 +45,8 @@ public final class TokenCommand implements Runnable {
         List<String> namespaces = new ArrayList<>();
         @Option(names = "--expires", description = "lifetime such as 30d, 12h, or never (default: never)")
         String expires;
-        @Option(names = "--rate", description = "how fast the token may invoke functions, such as 50/s or 600/m "
-                + "(default: no limit of its own)")
+        @Option(names = "--rate", description = "how fast the token may invoke functions, such as 50/s, 600/m or "
+                + "1000/h; bursts up to the count (default: no limit of its own)")
         String rate;
         @Mixin
         Remote remote;
@@ -94,13 +94,13 @@ public final class TokenCommand implements Runnable {
 
         @Override
         int execute() {
-            Table t = new Table(out(), " ", -20, -10, -20, -14, -20, -20, 0)
-                    .row("NAME", "ROLE", "NAMESPACES", "PREFIX", "CREATED", "EXPIRES", "LAST USED");
+            Table t = new Table(out(), " ", -20, -10, -20, -16, -10, -20, -20, 0)
+                    .row("NAME", "ROLE", "NAMESPACES", "PREFIX", "RATE", "CREATED", "EXPIRES", "LAST USED");
             for (JsonNode tok : remote.client().get("/api/v1/tokens").path("tokens")) {
                 List<String> ns = new ArrayList<>();
                 tok.path("namespaces").forEach(n -> ns.add(n.asText()));
                 t.row(tok.path("name").asText(), tok.path("role").asText(), String.join(",", ns),
-                        tok.path("prefix").asText() + "...", tok.path("createdAt").asText(),
+                        tok.path("prefix").asText() + "...", text(tok.path("rate"), "-"), tok.path("createdAt").asText(),
                         text(tok.path("expiresAt"), "never"), text(tok.path("lastUsedAt"), "never"));
             }
             return 0;

@@ -117,7 +117,8 @@ public final class ZooKeeperNamespaceStore implements NamespaceStore, AutoClosea
             return;
         }
         try {
-            NamespaceSettings s = NamespaceSettings.fromBytes(data.getData());
+            NamespaceSettings s = NamespaceSettings.fromBytes(data.getData(),
+                    w -> LOG.warning("namespace node " + data.getPath() + ": " + w));
             if (!s.namespace().equals(name.get())) {
                 throw new IllegalArgumentException("it holds namespace '" + s.namespace() + "'");
             }

@@ -10,10 +10,11 @@ import java.util.Optional;
  *
  * @param rate  the sustained rate ({@code limits.rate}, e.g. {@code 100/s}); empty for no limit
  * @param burst the requests that may arrive at once after a quiet spell ({@code limits.burst}), 1 to
- *              {@value #MAX_BURST}; by default the rate's count (100 for {@code 100/s}); 0 when there is no rate
+ *              {@value #MAX_BURST}; by default the rate's count ({@link Rate#defaultBurst()}: 100 for {@code 100/s}); 0 when
+ *              there is no rate
  */
 public record LimitsSpec(Optional<Rate> rate, int burst) {
-    public static final int MAX_BURST = 1_000_000;
+    public static final int MAX_BURST = Rate.MAX_BURST;
     /** No limit. */
     public static final LimitsSpec NONE = new LimitsSpec(Optional.empty(), 0);
 
@@ -33,6 +34,6 @@ public record LimitsSpec(Optional<Rate> rate, int burst) {
     }
 
     static int defaultBurst(Rate rate) {
-        return (int) Math.min(MAX_BURST, rate.count());
+        return rate.defaultBurst();
     }
 }

@@ -6,6 +6,8 @@ import dev.nest.function.DegradeSpec;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionSpec;
 import dev.nest.function.LimitsSpec;
+import dev.nest.namespace.NamespaceRate;
+import dev.nest.namespace.NamespaceRates;
 import dev.nest.store.InvocationRecord;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -22,7 +24,8 @@ import java.util.function.LongSupplier;
  * every invocation's outcome after ({@link #record}):
  * <ol>
  *   <li><b>Rate limits</b>: the function's ({@code limits.rate}/{@code limits.burst} in its spec), its namespace's
- *       ({@link NamespaceRates}) and the calling token's ({@link Caller#rate()}), each a token bucket of which this
+ *       ({@code limits.rate}/{@code limits.burst} in its settings, read through {@link NamespaceRates}) and the
+ *       calling token's ({@link Caller#rate()}, with the default burst, {@link Rate#defaultBurst()}), each a token bucket of which this
  *       gateway enforces {@code 1/n} for {@code n} live gateways ({@link GatewayCount}). Over any of them: 429 with
  *       {@code Retry-After} (and {@code retryAfterSeconds}) from when that bucket has a token again.</li>
  *   <li><b>Degradation</b>: the function's circuit breaker ({@code degrade:} in its spec, see {@link Breaker}). While
@@ -118,7 +121,7 @@ public final class Admission {
      * with this when it is accepted (its delivery later is not limited again, and meets the breaker then).
      */
     public Decision limit(FunctionSpec spec, Optional<Caller> caller) {
-        Optional<Rate> nsRate = namespaces.rate(spec.id().namespace());
+        Optional<NamespaceRate> nsRate = namespaces.rate(spec.id().namespace());
         if (spec.limits().rate().isEmpty() && nsRate.isEmpty()
                 && (caller.isEmpty() || caller.get().rate().isEmpty())) {
             return Decision.ADMIT;
@@ -129,21 +132,17 @@ public final class Admission {
         return no.isPresent() ? refuse(spec.id(), no.get(), live) : Decision.ADMIT;
     }
 
-    private static List<RateLimits.Limit> limits(FunctionSpec spec, Optional<Rate> nsRate, Optional<Caller> caller) {
+    private static List<RateLimits.Limit> limits(FunctionSpec spec, Optional<NamespaceRate> nsRate,
+            Optional<Caller> caller) {
         List<RateLimits.Limit> out = new ArrayList<>(3);
         LimitsSpec l = spec.limits();
         l.rate().ifPresent(r -> out.add(new RateLimits.Limit(RateLimits.Kind.FUNCTION, spec.id().toString(), r,
                 l.burst())));
-        nsRate.ifPresent(r -> out.add(new RateLimits.Limit(RateLimits.Kind.NAMESPACE, spec.id().namespace(), r,
-                oneSecond(r))));
+        nsRate.ifPresent(r -> out.add(new RateLimits.Limit(RateLimits.Kind.NAMESPACE, spec.id().namespace(), r.rate(),
+                r.burst())));
         caller.ifPresent(c -> c.rate().ifPresent(r -> out.add(new RateLimits.Limit(RateLimits.Kind.TOKEN, c.token(), r,
-                oneSecond(r)))));
+                r.defaultBurst()))));
         return out;
-    }
-
-    /** The burst of a namespace's or token's limit: one second's worth of it, at least 1. */
-    static int oneSecond(Rate r) {
-        return (int) Math.max(1, Math.min(LimitsSpec.MAX_BURST, Math.round(r.perSecond())));
     }
 
     private Decision refuse(FunctionId id, RateLimits.Refusal no, int live) {
@@ -152,8 +151,10 @@ public final class Admission {
         String whose = switch (l.kind()) {
             case FUNCTION -> "function " + l.name() + " is limited to " + l.rate() + " (burst " + l.burst() + ", "
                     + "limits: in its spec)";
-            case NAMESPACE -> "namespace " + l.name() + " is limited to " + l.rate() + " (its settings)";
-            case TOKEN -> "token " + l.name() + " is limited to " + l.rate() + " (set when it was created)";
+            case NAMESPACE -> "namespace " + l.name() + " is limited to " + l.rate() + " (burst " + l.burst()
+                    + ", its settings: GET /api/v1/namespaces/" + l.name() + ")";
+            case TOKEN -> "token " + l.name() + " is limited to " + l.rate() + " (burst " + l.burst()
+                    + ", set when it was created)";
         };
         int retry = seconds(no.waitNanos());
         String share = live > 1 ? "; each of the " + live + " gateways enforces 1/" + live + " of it" : "";

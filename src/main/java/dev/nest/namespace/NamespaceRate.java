@@ -1,70 +1,77 @@
 package dev.nest.namespace;
 
-import java.util.Locale;
+import dev.nest.common.Rate;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * How fast a namespace's functions may be invoked, as a token bucket: {@code perSecond} tokens a second, at most
- * {@code burst} saved up. Nest stores and validates it ({@code limits.rate}, {@code limits.burst}); the gateway's
- * rate limiter enforces it.
+ * How fast a namespace's functions may be invoked, as a token bucket: {@code rate} ({@code limits.rate}, the form of
+ * every rate in Nest, {@link Rate}: {@code 100/s}, {@code 600/m}, {@code 1000/h}) with at most {@code burst}
+ * ({@code limits.burst}) saved up. Nest stores and validates it; the gateway's admission enforces it.
  *
- * @param perSecond invocations per second on average, more than 0 and at most {@value #MAX_PER_SECOND}
- * @param burst     invocations that may arrive at once, 1 to {@value #MAX_BURST}
+ * @param rate  the sustained rate
+ * @param burst invocations that may arrive at once, 1 to {@value Rate#MAX_BURST}; by default the rate's count
+ *              ({@link Rate#defaultBurst()}), as in a function spec
  */
-public record NamespaceRate(double perSecond, int burst) {
-    public static final double MAX_PER_SECOND = 1_000_000;
-    public static final int MAX_BURST = 10_000_000;
-    /** The allowed form of {@code limits.rate}, for error messages. */
-    public static final String RATE_ALLOWED = "a count per second, minute or hour like \"100/s\", \"600/m\" or "
-            + "\"1000/h\" (at most " + (long) MAX_PER_SECOND + "/s)";
-    private static final Pattern FORM = Pattern.compile("\\s*(\\d+(?:\\.\\d+)?)\\s*/\\s*(s|sec|second|m|min|minute|h|hour)\\s*");
+public record NamespaceRate(Rate rate, int burst) {
+    /**
+     * The form an earlier release stored: requests per second in plain decimal digits ({@code "0.5/s"}). Read only
+     * from stored settings, never from a request.
+     */
+    private static final Pattern STORED_DECIMAL = Pattern.compile("(\\d{1,12})\\.(\\d{1,30})/s");
+    /** How near a stored decimal must come to a whole count per minute or hour (it was printed from a double). */
+    private static final BigDecimal TOLERANCE = new BigDecimal("1e-9");
 
     public NamespaceRate {
-        if (!(perSecond > 0 && perSecond <= MAX_PER_SECOND)) {
-            throw new IllegalArgumentException("key 'limits.rate': value " + perSecond + "/s is not valid; allowed: "
-                    + RATE_ALLOWED);
+        if (rate == null) {
+            throw new IllegalArgumentException("key 'limits.rate': a namespace's rate limit needs a rate; allowed: "
+                    + Rate.ALLOWED);
         }
-        if (burst < 1 || burst > MAX_BURST) {
-            throw new IllegalArgumentException("key 'limits.burst': value " + burst + " is not valid; allowed: a whole "
-                    + "number from 1 to " + MAX_BURST);
+        if (burst < 1 || burst > Rate.MAX_BURST) {
+            throw new IllegalArgumentException("key 'limits.burst': value " + burst + " is not valid; allowed: "
+                    + Rate.BURST_ALLOWED);
         }
+    }
+
+    /** {@code rate} with its default burst ({@link Rate#defaultBurst()}). */
+    public static NamespaceRate of(Rate rate) {
+        return new NamespaceRate(rate, rate.defaultBurst());
     }
 
     /**
-     * Parses {@code limits.rate} ({@link #RATE_ALLOWED}); a missing burst is the rate over one second, rounded up.
+     * Parses {@code limits.rate} ({@link Rate#ALLOWED}); a missing burst is the rate's default
+     * ({@link Rate#defaultBurst()}).
      *
      * @throws IllegalArgumentException naming the key, the value and the allowed form
      */
-    public static NamespaceRate parse(String rate, java.util.OptionalInt burst) {
-        double perSecond = perSecond(rate);
-        int b = burst.isPresent() ? burst.getAsInt() : (int) Math.max(1, Math.ceil(perSecond));
-        return new NamespaceRate(perSecond, b);
+    public static NamespaceRate parse(String rate, OptionalInt burst) {
+        Rate r = Rate.parse(NamespaceSettings.LIMITS_RATE, rate);
+        return new NamespaceRate(r, burst.isPresent() ? burst.getAsInt() : r.defaultBurst());
     }
 
-    /** The per-second value of a {@code limits.rate} text. */
-    static double perSecond(String rate) {
-        Matcher m = rate == null ? null : FORM.matcher(rate.toLowerCase(Locale.ROOT));
+    /**
+     * A rate an earlier release stored as decimal requests per second ({@code "0.5/s"}) as the whole count per
+     * minute or per hour it equals ({@code 30/m}); empty when {@code text} is not that form or equals no whole count
+     * per hour (such a rate cannot be written any more and has to be set again).
+     */
+    static Optional<Rate> fromStoredDecimal(String text) {
+        Matcher m = text == null ? null : STORED_DECIMAL.matcher(text.strip());
         if (m == null || !m.matches()) {
-            throw new IllegalArgumentException("key 'limits.rate': value '" + rate + "' is not valid; allowed: "
-                    + RATE_ALLOWED);
+            return Optional.empty();
         }
-        double n = Double.parseDouble(m.group(1));
-        double per = switch (m.group(2).charAt(0)) {
-            case 'm' -> n / 60;
-            case 'h' -> n / 3600;
-            default -> n;
-        };
-        if (!(per > 0 && per <= MAX_PER_SECOND)) {
-            throw new IllegalArgumentException("key 'limits.rate': value '" + rate + "' is not valid; allowed: "
-                    + RATE_ALLOWED);
+        BigDecimal perSecond = new BigDecimal(m.group(1) + "." + m.group(2));
+        for (Rate.Unit unit : new Rate.Unit[] {Rate.Unit.SECOND, Rate.Unit.MINUTE, Rate.Unit.HOUR}) {
+            BigDecimal count = perSecond.multiply(BigDecimal.valueOf(unit.nanos() / 1_000_000_000L));
+            BigDecimal whole = count.setScale(0, RoundingMode.HALF_UP);
+            if (whole.signum() > 0 && whole.compareTo(BigDecimal.valueOf(Rate.MAX_COUNT)) <= 0
+                    && count.subtract(whole).abs().compareTo(TOLERANCE.multiply(whole)) <= 0) {
+                return Optional.of(new Rate(whole.longValueExact(), unit));
+            }
         }
-        return per;
-    }
-
-    /** {@code limits.rate} as text: "100/s", or "0.5/s". */
-    public String rateText() {
-        // plain digits (never 2.7E-4), exact for the double, so that the stored text parses back to the same rate
-        return new java.math.BigDecimal(Double.toString(perSecond)).stripTrailingZeros().toPlainString() + "/s";
+        return Optional.empty();
     }
 }

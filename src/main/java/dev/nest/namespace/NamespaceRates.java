@@ -3,8 +3,9 @@ package dev.nest.namespace;
 import java.util.Optional;
 
 /**
- * The invocation rate a namespace is limited to, for the gateway's rate limiter. Implementations answer from memory,
- * without I/O, on any thread (the gateway may ask per request); a change reaches every node within a second.
+ * The invocation rate a namespace is limited to, with its burst, for the gateway's admission
+ * ({@code limits.Admission}), which asks on every invocation. Implementations answer from memory, without I/O or long
+ * locks, on any thread (gateway event loops); a change reaches every node within a second.
  */
 @FunctionalInterface
 public interface NamespaceRates {

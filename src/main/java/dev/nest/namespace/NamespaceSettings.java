@@ -3,6 +3,7 @@ package dev.nest.namespace;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nest.common.Json;
+import dev.nest.common.Rate;
 import dev.nest.function.FunctionId;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -13,10 +14,14 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * What an admin set for one namespace: its {@link NamespaceQuota} and its {@link NamespaceRate}, as JSON
  * <pre>{"quota": {"instances": 10, "memory": "8Gi"}, "limits": {"rate": "100/s", "burst": 200}}</pre>
+ * ({@code limits.rate} in the form of every rate in Nest, {@link Rate}: {@code 100/s}, {@code 600/m}, {@code 1000/h};
+ * {@code limits.burst} by default the rate's count, as in a function spec)
  * (every key optional; the API answers with {@code namespace}, {@code updatedAt} and {@code usage} too, and accepts
  * them back, ignored, so that an answer can be edited and sent again). The same form is stored, so what one node
  * wrote every node reads back alike.
@@ -38,6 +43,8 @@ public record NamespaceSettings(String namespace, NamespaceQuota quota, Optional
     private static final Set<String> TOP = Set.of("namespace", "quota", "limits", "updatedAt", "usage");
     private static final Set<String> QUOTA = Set.of("instances", "memory");
     private static final Set<String> LIMITS = Set.of("rate", "burst");
+    /** Decimal requests per second, the form an earlier release stored ({@code "0.5/s"}); read from storage only. */
+    private static final Pattern STORED_DECIMAL = Pattern.compile("\\s*\\d+\\.\\d+/s\\s*");
 
     public NamespaceSettings {
         requireName(namespace);
@@ -69,6 +76,16 @@ public record NamespaceSettings(String namespace, NamespaceQuota quota, Optional
      * @throws IllegalArgumentException listing every problem, each naming its key, the value and what is allowed
      */
     public static NamespaceSettings parse(String namespace, JsonNode body, Instant now) {
+        return parse(namespace, body, now, Optional.empty());
+    }
+
+    /**
+     * {@link #parse}, or with {@code stored} present the stored form: then a rate an earlier release wrote as decimal
+     * requests per second ({@code "0.5/s"}) reads as the whole count per minute or hour it equals ({@code 30/m}), and
+     * one that equals none is dropped (the rest of the settings kept) with a warning to {@code stored}.
+     */
+    private static NamespaceSettings parse(String namespace, JsonNode body, Instant now,
+            Optional<Consumer<String>> stored) {
         requireName(namespace);
         if (body == null || !body.isObject()) {
             throw new IllegalArgumentException("the settings must be a JSON object like {\"quota\": {\"instances\": 10, "
@@ -103,7 +120,7 @@ public record NamespaceSettings(String namespace, NamespaceQuota quota, Optional
         Optional<NamespaceRate> rate = Optional.empty();
         if (l != null) {
             unknown(l, "limits.", LIMITS, problems);
-            OptionalInt burst = integer(l.get("burst"), LIMITS_BURST, 1, NamespaceRate.MAX_BURST, problems);
+            OptionalInt burst = integer(l.get("burst"), LIMITS_BURST, 1, Rate.MAX_BURST, problems);
             JsonNode r = l.get("rate");
             if (r == null || r.isNull()) {
                 if (burst.isPresent()) {
@@ -111,12 +128,16 @@ public record NamespaceSettings(String namespace, NamespaceQuota quota, Optional
                             + "allowed: a burst together with a rate like \"100/s\"");
                 }
             } else if (!r.isTextual()) {
-                problems.add("key 'limits.rate': value " + r + " is not valid; allowed: " + NamespaceRate.RATE_ALLOWED);
+                problems.add("key 'limits.rate': value " + r + " is not valid; allowed: " + Rate.ALLOWED);
             } else {
                 try {
                     rate = Optional.of(NamespaceRate.parse(r.asText(), burst));
                 } catch (IllegalArgumentException e) {
-                    problems.add(e.getMessage());
+                    if (stored.isPresent() && STORED_DECIMAL.matcher(r.asText()).matches()) {
+                        rate = storedDecimal(namespace, r.asText(), burst, stored.get());
+                    } else {
+                        problems.add(e.getMessage());
+                    }
                 }
             }
         }
@@ -135,7 +156,7 @@ public record NamespaceSettings(String namespace, NamespaceQuota quota, Optional
         quota.memoryMb().ifPresent(mb -> q.put("memory", NamespaceQuota.formatMemory(mb)));
         ObjectNode l = out.putObject("limits");
         rate.ifPresent(r -> {
-            l.put("rate", r.rateText());
+            l.put("rate", r.rate().toString());
             l.put("burst", r.burst());
         });
         out.put("updatedAt", updatedAt.toString());
@@ -148,11 +169,14 @@ public record NamespaceSettings(String namespace, NamespaceQuota quota, Optional
     }
 
     /**
-     * Reads the stored form back.
+     * Reads the stored form back. A rate an earlier release stored as decimal requests per second reads as the whole
+     * count per minute or hour it equals ({@code "0.5/s"} as {@code 30/m}); one that equals none ({@code "0.0001/s"})
+     * is left out, the rest kept, with a message to {@code warnings}.
      *
+     * @param warnings told about what was stored but cannot be read any more (the caller logs it)
      * @throws IllegalArgumentException when it is not valid settings of a valid namespace
      */
-    public static NamespaceSettings fromBytes(byte[] data) {
+    public static NamespaceSettings fromBytes(byte[] data, Consumer<String> warnings) {
         JsonNode n = Json.tree(data, "namespace settings");
         String ns = n.path("namespace").asText("");
         Instant at;
@@ -161,7 +185,19 @@ public record NamespaceSettings(String namespace, NamespaceQuota quota, Optional
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("key 'updatedAt': value " + n.get("updatedAt") + " is not an instant");
         }
-        return parse(ns, n, at);
+        return parse(ns, n, at, Optional.of(warnings));
+    }
+
+    private static Optional<NamespaceRate> storedDecimal(String namespace, String text, OptionalInt burst,
+            Consumer<String> warnings) {
+        Optional<Rate> whole = NamespaceRate.fromStoredDecimal(text);
+        if (whole.isEmpty()) {
+            warnings.accept("namespace '" + namespace + "': key 'limits.rate': stored value '" + text + "' is no whole "
+                    + "count per second, minute or hour, so the namespace has no rate limit now (its other settings "
+                    + "hold); allowed: " + Rate.ALLOWED + "; set it again with PUT /api/v1/namespaces/" + namespace);
+            return Optional.empty();
+        }
+        return Optional.of(new NamespaceRate(whole.get(), burst.orElse(whole.get().defaultBurst())));
     }
 
     private static JsonNode object(JsonNode body, String key, List<String> problems) {

@@ -58,7 +58,7 @@ class NamespaceRoutesTest {
         assertEquals(200, put.statusCode(), put.body());
         assertEquals(10, json(put).at("/quota/instances").asInt());
         assertEquals("8Gi", json(put).at("/quota/memory").asText());
-        assertEquals(Optional.of(new NamespaceRate(100, 200)), api.namespaces.rate("shop"));
+        assertEquals(Optional.of(new NamespaceRate(dev.nest.common.Rate.parse("100/s"), 200)), api.namespaces.rate("shop"));
         assertEquals(8192, api.namespaces.quota("shop").memoryMb().getAsLong());
 
         api.usage.put("shop", new NamespaceUsage(3, 768));

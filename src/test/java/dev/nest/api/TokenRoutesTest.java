@@ -81,7 +81,7 @@ class TokenRoutesTest {
                 api.tokens.authenticate(TokenSecret.parse(secret)).orElseThrow().rate());
         HttpResponse<String> list = send("GET", "/api/v1/tokens", api.admin, "");
         assertTrue(list.body().contains("\"rate\":\"50/s\""), list.body());
-        for (String bad : List.of("\"50/h\"", "\"fast\"", "50")) {
+        for (String bad : List.of("\"50/d\"", "\"0.5/s\"", "\"fast\"", "50")) {
             HttpResponse<String> r = send("POST", "/api/v1/tokens", api.admin,
                     "{\"name\": \"ci2\", \"role\": \"invoker\", \"namespaces\": [\"shop\"], \"rate\": " + bad + "}");
             assertEquals(400, r.statusCode(), r.body());

@@ -176,11 +176,17 @@ class AuthCommandsTest {
         answers = s -> s.method().equals("GET")
                 ? Answer.json(200, "{\"tokens\": [{\"name\": \"ci\", \"role\": \"viewer\", \"namespaces\": [\"a\"], "
                         + "\"prefix\": \"nest_abcdefgh\", \"createdAt\": \"2026-01-01T00:00:00Z\", \"expiresAt\": null, "
-                        + "\"lastUsedAt\": null}]}")
+                        + "\"lastUsedAt\": null, \"rate\": null}, {\"name\": \"bot\", \"role\": \"invoker\", \"namespaces\": [\"a\"], "
+                        + "\"prefix\": \"nest_bbbbbbbb\", \"createdAt\": \"2026-01-01T00:00:00Z\", \"expiresAt\": null, "
+                        + "\"lastUsedAt\": null, \"rate\": \"600/m\"}]}")
                 : Answer.json(200, "{\"revoked\": \"ci\"}");
         Run ls = run(new TokenCommand(), "ls", "--server", url, "--token", TOKEN);
         assertEquals(0, ls.code(), ls.err());
         assertTrue(ls.out().contains("ci") && ls.out().contains("nest_abcdefgh...") && ls.out().contains("never"), ls.out());
+        List<String> lines = ls.out().lines().toList();
+        assertEquals("RATE", lines.get(0).split("\\s+")[4], ls.out());
+        assertEquals("-", lines.get(1).split("\\s+")[4], "a token without a rate: " + ls.out());
+        assertEquals("600/m", lines.get(2).split("\\s+")[4], ls.out());
         assertEquals("GET /api/v1/tokens", next().method() + " /api/v1/tokens");
         Run revoke = run(new TokenCommand(), "revoke", "ci", "--server", url, "--token", TOKEN);
         assertEquals(0, revoke.code(), revoke.err());

@@ -75,7 +75,7 @@ class ZooKeeperNamespaceStoreTest {
     }
 
     private static NamespaceSettings settings(String ns, int instances, long memoryMb) {
-        return new NamespaceSettings(ns, NamespaceQuota.of(instances, memoryMb), Optional.of(new NamespaceRate(100, 200)),
+        return new NamespaceSettings(ns, NamespaceQuota.of(instances, memoryMb), Optional.of(new NamespaceRate(dev.nest.common.Rate.parse("100/s"), 200)),
                 Instant.EPOCH);
     }
 
@@ -86,7 +86,7 @@ class ZooKeeperNamespaceStoreTest {
         assertEquals(Optional.of(stored), a.get("shop"), "the writer sees its write at once");
         await("the other node sees it", () -> b.get("shop").isPresent());
         assertEquals(NamespaceQuota.of(2, 1024), b.quota("shop"));
-        assertEquals(Optional.of(new NamespaceRate(100, 200)), b.rate("shop"));
+        assertEquals(Optional.of(new NamespaceRate(dev.nest.common.Rate.parse("100/s"), 200)), b.rate("shop"));
         assertEquals(NamespaceQuota.NONE, b.quota("billing"));
 
         b.put(settings("shop", 5, 2048));
@@ -111,5 +111,26 @@ class ZooKeeperNamespaceStoreTest {
         assertTrue(b.get("broken").isEmpty());
         assertTrue(b.get("other").isEmpty(), "a node whose content names another namespace is ignored");
         assertEquals(NamespaceQuota.NONE, b.quota("broken"));
+    }
+
+    /** Nodes written by the release that stored namespace rates as decimal requests per second. */
+    @Test
+    void nodesOfTheEarlierRateFormStillRead() throws Exception {
+        clientA.create().forPath(path + "/shop", earlierForm("shop", "0.5/s"));
+        clientA.create().forPath(path + "/slow", earlierForm("slow", "0.0002777777777777778/s"));
+        clientA.create().forPath(path + "/odd", earlierForm("odd", "0.0001/s"));
+        clientA.create().forPath(path + "/plain", earlierForm("plain", "100/s"));
+        await("all four read", () -> b.list().size() == 4);
+        assertEquals(Optional.of(new NamespaceRate(dev.nest.common.Rate.parse("30/m"), 20)), b.rate("shop"));
+        assertEquals(Optional.of(new NamespaceRate(dev.nest.common.Rate.parse("1/h"), 20)), b.rate("slow"));
+        assertEquals(Optional.of(new NamespaceRate(dev.nest.common.Rate.parse("100/s"), 20)), b.rate("plain"));
+        assertEquals(Optional.empty(), b.rate("odd"), "no whole count per hour: no rate limit (a warning is logged)");
+        assertEquals(NamespaceQuota.of(4, 512), b.quota("odd"), "its quota holds");
+    }
+
+    private static byte[] earlierForm(String ns, String rate) {
+        return ("{\"namespace\":\"" + ns + "\",\"quota\":{\"instances\":4,\"memory\":\"512Mi\"},\"limits\":"
+                + "{\"rate\":\"" + rate + "\",\"burst\":20},\"updatedAt\":\"2026-01-02T03:04:05Z\"}")
+                .getBytes(StandardCharsets.UTF_8);
     }
 }

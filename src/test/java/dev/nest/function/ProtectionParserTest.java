@@ -48,6 +48,7 @@ class ProtectionParserTest {
         "'{rate: 100/s, burst: 200}' | 100/s | 200",
         "'{rate: 100/s}'             | 100/s | 100",
         "'{rate: 600/m}'             | 600/m | 600",
+        "'{rate: 1000/h}'            | 1000/h | 1000",
         "'{rate: 5/s, burst: 1}'     | 5/s   | 1"})
     void readsALimit(String block, String rate, int burst) {
         FunctionSpec s = parse(BASE + "limits: " + block + "\n");
@@ -57,7 +58,8 @@ class ProtectionParserTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "'{rate: 100/h}'             | limits.rate  | 100/h | per second or per minute",
+        "'{rate: 100/d}'             | limits.rate  | 100/d | per second, minute or hour",
+        "'{rate: 2.5/s}'             | limits.rate  | 2.5/s | written like 100/s, 600/m or 1000/h",
         "'{rate: 100}'               | limits.rate  | 100   | written like 100/s",
         "'{rate: 0/s}'               | limits.rate  | 0/s   | from 1 to",
         "'{rate: [1]}'               | limits.rate  | [1]   | written like 100/s",

@@ -21,7 +21,8 @@ import dev.nest.limits.Admission;
 import dev.nest.limits.BreakerState;
 import dev.nest.limits.Caller;
 import dev.nest.limits.GatewayCount;
-import dev.nest.limits.NamespaceRates;
+import dev.nest.limits.RateLimited;
+import dev.nest.namespace.NamespaceRate;
 import dev.nest.store.InvocationRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +30,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -52,7 +54,13 @@ class GatewayAdmissionTest {
     private final FakeInstanceLeases leases = new FakeInstanceLeases();
     private final BlockingQueue<InvocationRecord> records = new LinkedBlockingQueue<>();
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
-    private final Admission admission = new Admission(NamespaceRates.NONE, GatewayCount.ONE,
+    private static final FunctionId METERED_A = FunctionId.of("metered", "a");
+    private static final FunctionId METERED_B = FunctionId.of("metered", "b");
+
+    /** The namespaces' settings as the gateway's admission reads them (the store's in-memory mirror in a server). */
+    private final Map<String, NamespaceRate> namespaceRates = new java.util.concurrent.ConcurrentHashMap<>(Map.of(
+            "metered", new NamespaceRate(Rate.parse("6/m"), 2)));
+    private final Admission admission = new Admission(ns -> Optional.ofNullable(namespaceRates.get(ns)), GatewayCount.ONE,
             Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), nanos::get);
     private FakeHost host;
     private Gateway gateway;
@@ -67,6 +75,8 @@ class GatewayAdmissionTest {
         deploy(GUARDED, InvocationAuth.PUBLIC, LimitsSpec.NONE, Optional.of(breaker(
                 new DegradeSpec.FunctionFallback("secret"))));
         deploy(SECRET, InvocationAuth.TOKEN, LimitsSpec.NONE, Optional.empty());
+        deploy(METERED_A, InvocationAuth.PUBLIC, LimitsSpec.NONE, Optional.empty());
+        deploy(METERED_B, InvocationAuth.PUBLIC, LimitsSpec.NONE, Optional.empty());
         leases.serveAtOnce("i-1", host.port());
         InvokeAuth auth = InvokeAuth.identifying((authorization, namespace) -> {
             if (authorization.equals(Optional.of("Bearer ci"))) {
@@ -126,6 +136,28 @@ class GatewayAdmissionTest {
         assertEquals(429, last.status(), "the refusal is recorded");
         nanos.addAndGet(500_000_000L);
         assertEquals(200, call("/ns/shop/fn/limited").status(), "a token came back");
+    }
+
+    @Test
+    void overItsNamespacesRateEveryFunctionOfItAnswers429WithRetryAfter() throws Exception {
+        assertEquals(200, call("/ns/metered/fn/a").status());
+        assertEquals(200, call("/ns/metered/fn/b").status(), "the namespace's burst is 2, shared by its functions");
+        RawClient.Response r = call("/ns/metered/fn/a");
+        assertEquals(429, r.status());
+        assertEquals(Optional.of("10"), r.header("retry-after"), "6/m: a token every 10 s");
+        JsonNode body = Json.tree(r.body(), "error");
+        assertEquals("rate limited", body.path("error").asText());
+        assertEquals(10, body.path("retryAfterSeconds").asInt());
+        assertTrue(body.path("detail").asText().contains("namespace metered is limited to 6/m (burst 2"),
+                body.path("detail").asText());
+        assertEquals(429, call("/ns/metered/fn/b").status());
+        assertEquals(200, call("/ns/shop/fn/spare").status(), "another namespace is not limited");
+        assertEquals(List.of(new RateLimited("metered/a", "namespace", 1), new RateLimited("metered/b", "namespace", 1)),
+                admission.rateLimited());
+        nanos.addAndGet(10_000_000_000L);
+        assertEquals(200, call("/ns/metered/fn/b").status(), "a token came back after 10 s");
+        namespaceRates.remove("metered");
+        assertEquals(200, call("/ns/metered/fn/b").status(), "a cleared limit applies at once");
     }
 
     @Test

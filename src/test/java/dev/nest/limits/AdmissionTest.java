@@ -12,6 +12,7 @@ import dev.nest.function.FunctionSpec;
 import dev.nest.function.LimitsSpec;
 import dev.nest.function.QueueSpec;
 import dev.nest.function.ScalingSpec;
+import dev.nest.namespace.NamespaceRate;
 import dev.nest.store.InvocationRecord;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,7 +36,7 @@ class AdmissionTest {
 
     private final AtomicLong nanos = new AtomicLong(5 * S);
     private final AtomicInteger gateways = new AtomicInteger(1);
-    private final Map<String, Rate> namespaceRates = new java.util.HashMap<>();
+    private final Map<String, NamespaceRate> namespaceRates = new java.util.HashMap<>();
     private final Admission admission = new Admission(ns -> Optional.ofNullable(namespaceRates.get(ns)), gateways::get,
             Clock.fixed(T0, ZoneOffset.UTC), nanos::get);
 
@@ -112,12 +113,12 @@ class AdmissionTest {
     void theNamespaceAndTheTokenHaveLimitsOfTheirOwn() {
         FunctionSpec s = spec(LimitsSpec.NONE, Optional.empty());
         FunctionSpec other = s.withId(FunctionId.of("shop", "other"));
-        namespaceRates.put("shop", Rate.parse("3/s"));
+        namespaceRates.put("shop", NamespaceRate.of(Rate.parse("3/s")));
         assertEquals(Decision.ADMIT, admission.admit(s, Optional.empty(), false));
         assertEquals(Decision.ADMIT, admission.admit(other, Optional.empty(), false));
         assertEquals(Decision.ADMIT, admission.admit(other, Optional.empty(), false));
         ErrorResponse e = refusal(admission.admit(s, Optional.empty(), false));
-        assertTrue(e.detail().contains("namespace shop is limited to 3/s"), e.detail());
+        assertTrue(e.detail().contains("namespace shop is limited to 3/s (burst 3"), e.detail());
         namespaceRates.clear();
         Caller ci = new Caller("ci", Optional.of(Rate.parse("1/s")));
         assertEquals(Decision.ADMIT, admission.admit(s, Optional.of(ci), false));
@@ -127,6 +128,49 @@ class AdmissionTest {
                 "a token without a rate is not limited");
         assertEquals(List.of(new RateLimited("shop/hello", "namespace", 1), new RateLimited("shop/other", "token", 1)),
                 admission.rateLimited());
+    }
+
+    /** A namespace's burst is its own ({@code limits.burst} in its settings), shared by all of its functions. */
+    @ParameterizedTest(name = "{0} burst {1}, {2} gateways: {3} at once")
+    @CsvSource({
+        "10/s,   5,  1, 5",
+        "10/s,   5,  2, 2",
+        "600/m,  1,  1, 1",
+        "600/m, 50,  1, 50",
+        "1/h,   20,  1, 20",
+        "1/h,   20,  4, 5"})
+    void aNamespaceLimitAdmitsItsBurstAtOnceThenRefillsAtItsRate(String rate, int burst, int live, int atOnce) {
+        gateways.set(live);
+        Rate r = Rate.parse(rate);
+        namespaceRates.put("shop", new NamespaceRate(r, burst));
+        FunctionSpec hello = spec(LimitsSpec.NONE, Optional.empty());
+        FunctionSpec other = hello.withId(FunctionId.of("shop", "other"));
+        for (int i = 0; i < atOnce; i++) {
+            assertEquals(Decision.ADMIT, admission.admit(i % 2 == 0 ? hello : other, Optional.empty(), false),
+                    "call " + (i + 1) + " of the burst");
+        }
+        ErrorResponse e = refusal(admission.admit(other, Optional.empty(), false));
+        assertEquals(429, e.status());
+        assertTrue(e.detail().contains("namespace shop is limited to " + rate + " (burst " + burst), e.detail());
+        long oneToken = (long) Math.ceil(r.nanosPerRequest() * live);
+        assertEquals(OptionalInt.of(Admission.seconds(oneToken)), e.retryAfterSeconds());
+        assertEquals(Decision.ADMIT, admission.admit(hello.withId(FunctionId.of("billing", "x")), Optional.empty(),
+                false), "another namespace is not limited");
+        nanos.addAndGet(oneToken);
+        assertEquals(Decision.ADMIT, admission.admit(hello, Optional.empty(), false), "a token came back");
+        assertInstanceOf(Decision.Refuse.class, admission.admit(hello, Optional.empty(), false));
+    }
+
+    @Test
+    void aTokensBurstIsTheRatesCountAsInASpec() {
+        FunctionSpec s = spec(LimitsSpec.NONE, Optional.empty());
+        Caller ci = new Caller("ci", Optional.of(Rate.parse("6/m")));
+        for (int i = 0; i < 6; i++) {
+            assertEquals(Decision.ADMIT, admission.admit(s, Optional.of(ci), false), "call " + (i + 1));
+        }
+        ErrorResponse e = refusal(admission.admit(s, Optional.of(ci), false));
+        assertTrue(e.detail().contains("token ci is limited to 6/m (burst 6"), e.detail());
+        assertEquals(OptionalInt.of(10), e.retryAfterSeconds());
     }
 
     @Test
