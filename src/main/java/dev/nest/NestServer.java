@@ -191,7 +191,7 @@ public final class NestServer implements AutoCloseable {
                 metrics.record(r);
             }, config.server().maxBody(), clock, cluster.routes(),
                     (authorization, namespace) -> authorizer.authorize(authorization, Action.INVOKE, Optional.of(namespace)),
-                    Optional.of(async.ingress()), config.gateway()), config.server(), web.port()));
+                    Optional.of(async.ingress()), config.gateway(), Optional.of(peer)), config.server(), web.port()));
             gatewayPort.set(gateway.port());
             async.start();
             timer.mark("gateway");

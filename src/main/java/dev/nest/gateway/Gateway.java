@@ -1,6 +1,7 @@
 package dev.nest.gateway;
 
 import dev.nest.async.Acceptance;
+import dev.nest.auth.PeerCredential;
 import dev.nest.async.AsyncIngress;
 import dev.nest.common.InvocationIds;
 import dev.nest.common.NestException;
@@ -97,6 +98,8 @@ public final class Gateway implements AutoCloseable {
     private final Optional<AsyncIngress> async;
     private final TrustedProxies trustedProxies;
     private final NestConfig.Gateway limits;
+    /** The cluster's credential: sent with forwarded invocations, required on those this node receives. */
+    private final Optional<PeerCredential> peerCredential;
     private Acceptor acceptor;
     private final Map<String, FunctionId> ids = new ConcurrentHashMap<>();
     private final ClientConnection.Dispatcher dispatcher = this::dispatch;
@@ -146,6 +149,21 @@ public final class Gateway implements AutoCloseable {
      */
     public Gateway(FunctionCatalog catalog, InstanceLeases leases, Consumer<InvocationRecord> records, long maxBody, Clock clock,
                    PeerRoutes routes, InvokeAuth auth, Optional<AsyncIngress> async, NestConfig.Gateway limits) {
+        this(catalog, leases, records, maxBody, clock, routes, auth, async, limits, Optional.empty());
+    }
+
+    /**
+     * A gateway of a cluster node: invocations it forwards to a peer carry {@code peerCredential}, and an invocation
+     * that arrives marked as forwarded ({@link PeerRoutes#FORWARDED_BY}) is served only when it carries it too (403
+     * otherwise). Without a credential (the other constructors) every forwarded invocation that arrives is refused.
+     * The credential's header never reaches a function.
+     *
+     * @throws IllegalArgumentException when a trusted proxy is not an address or CIDR block
+     */
+    public Gateway(FunctionCatalog catalog, InstanceLeases leases, Consumer<InvocationRecord> records, long maxBody, Clock clock,
+                   PeerRoutes routes, InvokeAuth auth, Optional<AsyncIngress> async, NestConfig.Gateway limits,
+                   Optional<PeerCredential> peerCredential) {
+        this.peerCredential = peerCredential;
         this.limits = limits;
         this.trustedProxies = new TrustedProxies(limits.trustedProxies());
         this.auth = auth;
@@ -256,6 +274,14 @@ public final class Gateway implements AutoCloseable {
         long t0 = System.nanoTime();
         Instant started = clock.instant();
         String invocationId = InvocationIds.next(started.toEpochMilli());
+        boolean forwarded = forwarded(c.request);
+        // the credential never reaches a function, whoever sent it (so no function can learn it and forge it)
+        Optional<String> presented = peerCredential.isPresent() || forwarded
+                ? removeHeader(c.request.headers, credentialHeader()) : Optional.empty();
+        if (forwarded && !PeerAuth.accepts(peerCredential, presented)) {
+            c.respondError(403, "peer credential required", PeerAuth.refusal(peerCredential, presented), invocationId);
+            return;
+        }
         String prefix = path.prefix();
         FunctionId id = ids.get(prefix);
         if (id == null) {
@@ -298,9 +324,9 @@ public final class Gateway implements AutoCloseable {
         Call call = new Call(c, version, invocationId, started, t0, path.rest(), leases, records, trustedProxies);
         List<PeerRoutes.Peer> peers = routes.peersFor(id, version.version());
         // a token function's delivery stays here: a peer would ask for the token, which the event does not keep
-        if (!peers.isEmpty() && !forwarded(c.request)
+        if (!peers.isEmpty() && !forwarded
                 && (delivery.isEmpty() || version.spec().auth() == InvocationAuth.PUBLIC)) {
-            new PeerCall(call, peers, routes).next();
+            new PeerCall(call, peers, routes, peerCredential).next();
             return;
         }
         call.acquireAndForward();
@@ -383,6 +409,10 @@ public final class Gateway implements AutoCloseable {
             }
         }
         return kept;
+    }
+
+    private String credentialHeader() {
+        return peerCredential.map(PeerCredential::headerName).orElse(PeerAuth.HEADER);
     }
 
     private static boolean forwarded(HttpRequestParser r) {

@@ -1,9 +1,11 @@
 package dev.nest.gateway;
 
+import dev.nest.auth.PeerCredential;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One invocation sent on to another node's gateway, which serves it locally (it carries
@@ -11,7 +13,8 @@ import java.util.List;
  * nothing: it is reported {@link PeerRoutes#unreachable} and the next peer is tried, then this node (a cold
  * start here). Failures after the request was sent are answered with 502 (504 when the peer did not answer in
  * the function's timeout), as for a local instance, because the function may have run; they are never sent again. The peer records the
- * invocation; this node does not record it a second time. Loop thread only.
+ * invocation; this node does not record it a second time. The request carries the cluster's {@link PeerCredential}
+ * (the receiving gateway refuses a forwarded invocation without it). Loop thread only.
  */
 final class PeerCall implements Upstream.Callback {
     /** The peer answers within the function's timeout; this much more covers the hop. */
@@ -20,11 +23,13 @@ final class PeerCall implements Upstream.Callback {
     private final Call call;
     private final List<PeerRoutes.Peer> peers;
     private final PeerRoutes routes;
+    private final Optional<PeerCredential> credential;
     private int index = -1;
     private PeerRoutes.Peer peer;
     private InetSocketAddress address;
 
-    PeerCall(Call call, List<PeerRoutes.Peer> peers, PeerRoutes routes) {
+    PeerCall(Call call, List<PeerRoutes.Peer> peers, PeerRoutes routes, Optional<PeerCredential> credential) {
+        this.credential = credential;
         this.call = call;
         this.peers = peers;
         this.routes = routes;
@@ -47,6 +52,11 @@ final class PeerCall implements Upstream.Callback {
         HttpRequestParser r = call.c.request;
         // the function on the peer sees the client's Host and address (the peer believes them if it trusts this node)
         List<String> headers = ForwardedHeaders.apply(r.headers, call.c.remoteAddress(), call.trusted);
+        if (credential.isPresent()) {
+            headers = new java.util.ArrayList<>(headers);
+            headers.add(credential.get().headerName());
+            headers.add(credential.get().headerValue());
+        }
         call.c.upstream.exchange(address, ProxiedRequest.encode(r, headers, null, PeerRoutes.FORWARDED_BY, routes.self()),
                 r.method.equals("HEAD"), call.peerDeadline() + HOP_NANOS, this);
     }
