@@ -150,7 +150,7 @@ final class Call implements Upstream.Callback {
 
     private void forward(Lease l) {
         lease = l;
-        HttpRequestParser r = c.request;
+        ClientRequest r = c.request;
         // a token function never sees its callers' Nest tokens
         List<String> headers = version.spec().auth() == InvocationAuth.TOKEN ? Gateway.withoutAuthorization(r.headers)
                 : r.headers;
@@ -165,21 +165,19 @@ final class Call implements Upstream.Callback {
     }
 
     @Override
-    public void done(HttpResponseParser resp) {
+    public void done(UpstreamResponse resp) {
         long tDone = System.nanoTime();
         lease.release();
-        String error = "";
-        for (int i = 0; i < resp.headers.size(); i += 2) {
-            if (resp.headers.get(i).equalsIgnoreCase("x-nest-error")) {
-                error = resp.headers.get(i + 1) + ": " + errorDetail(resp.body);
-            }
-        }
+        String nestError = resp.headers.get("x-nest-error");
+        String error = nestError == null ? "" : nestError + ": " + errorDetail(resp.bodyBytes());
         if (answerable()) {
             if (lease.cold()) {
-                c.respond(resp.status, resp.headers, null, resp.body, "x-nest-invocation-id", invocationId, "x-nest-cold", "true");
+                c.respond(resp.status, resp.headers, resp.body, "x-nest-invocation-id", invocationId, "x-nest-cold", "true");
             } else {
-                c.respond(resp.status, resp.headers, null, resp.body, "x-nest-invocation-id", invocationId);
+                c.respond(resp.status, resp.headers, resp.body, "x-nest-invocation-id", invocationId);
             }
+        } else {
+            resp.release();
         }
         record(resp.status, error, phases(tDone));
     }

@@ -13,13 +13,11 @@ import dev.nest.function.FunctionVersion;
 import dev.nest.function.InvocationAuth;
 import dev.nest.sidecar.InstanceLeases;
 import dev.nest.store.InvocationRecord;
+import io.netty.channel.Channel;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -100,14 +98,11 @@ public final class Gateway implements AutoCloseable {
     private final NestConfig.Gateway limits;
     /** The cluster's credential: sent with forwarded invocations, required on those this node receives. */
     private final Optional<PeerCredential> peerCredential;
-    private Acceptor acceptor;
     private final Map<String, FunctionId> ids = new ConcurrentHashMap<>();
     private final ClientConnection.Dispatcher dispatcher = this::dispatch;
-    private final List<EventLoop> loops = new ArrayList<>();
-    private final List<Upstream> upstreams = new ArrayList<>();
-    private ServerSocketChannel server;
+    private Transport transport;
+    private Channel server;
     private int adminPort;
-    private int next;
 
     public Gateway(FunctionCatalog catalog, InstanceLeases leases, Consumer<InvocationRecord> records, long maxBody, Clock clock) {
         this(catalog, leases, records, maxBody, clock, PeerRoutes.LOCAL_ONLY);
@@ -177,25 +172,23 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Binds {@code host:port} and starts one event loop per core.
+     * Binds {@code host:port} and starts {@code threads} event loops (Netty's, epoll where available).
      *
      * @param adminPort loopback port of the admin server that serves every non-invocation path
+     * @throws BindException when the port is taken
      */
     public void start(String host, int port, int adminPort, int threads) throws IOException {
         this.adminPort = adminPort;
-        for (int i = 0; i < threads; i++) {
-            EventLoop loop = new EventLoop("nest-gateway-" + i);
-            loops.add(loop);
-            upstreams.add(new Upstream(loop));
+        transport = new Transport(threads, Optional.empty());
+        Acceptor acceptor = new Acceptor(Acceptor.connectionLimit(limits.maxConnections()));
+        try {
+            server = transport.listen(host, port, acceptor, Optional.empty(),
+                    loop -> new ClientConnection(loop, dispatcher, maxBody, limits));
+        } catch (IOException | RuntimeException e) {
+            transport.close();
+            transport = null;
+            throw e;
         }
-        server = ServerSocketChannel.open();
-        server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-        server.bind(new InetSocketAddress(host, port), 1024);
-        server.configureBlocking(false);
-        EventLoop acceptLoop = loops.getFirst();
-        acceptor = new Acceptor(server, acceptLoop, Acceptor.connectionLimit(limits.maxConnections()), this::accept);
-        server.register(acceptLoop.selector, SelectionKey.OP_ACCEPT, acceptor);
-        loops.forEach(EventLoop::start);
     }
 
     /** The bound port (the one chosen by the system when {@link #start} was given 0). */
@@ -203,36 +196,7 @@ public final class Gateway implements AutoCloseable {
         if (server == null) {
             throw new IllegalStateException("the gateway is not started");
         }
-        return server.socket().getLocalPort();
-    }
-
-    /** Hands an accepted connection to the next loop; on failure it is closed and no longer counted. */
-    private void accept(SocketChannel c) {
-        Acceptor counted = acceptor;
-        try {
-            c.configureBlocking(false);
-            c.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        } catch (IOException e) {
-            Acceptor.close(c);
-            counted.closed();
-            return;
-        }
-        int i = next++ % loops.size();
-        EventLoop loop = loops.get(i);
-        Upstream up = upstreams.get(i);
-        Runnable register = () -> {
-            try {
-                new ClientConnection(loop, up, dispatcher, c, maxBody, limits, counted::closed);
-            } catch (IOException e) {
-                Acceptor.close(c);
-                counted.closed();
-            }
-        };
-        if (loop.inLoop()) {
-            register.run();
-        } else {
-            loop.execute(register);
-        }
+        return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
     // ---- dispatch (loop thread) ------------------------------------------------------------------------
@@ -250,14 +214,16 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void proxyToAdmin(ClientConnection c) {
-        HttpRequestParser r = c.request;
+        ClientRequest r = c.request;
         ByteBuffer[] req = ProxiedRequest.encode(r, "127.0.0.1", adminPort, null, null);
         long gen = c.generation;
         c.upstream.exchange(adminPort, req, r.method.equals("HEAD"), System.nanoTime() + ADMIN_TIMEOUT_NANOS, new Upstream.Callback() {
             @Override
-            public void done(HttpResponseParser resp) {
+            public void done(UpstreamResponse resp) {
                 if (c.generation == gen) {
-                    c.respond(resp.status, resp.headers, null, resp.body);
+                    c.respond(resp.status, resp.headers, resp.body);
+                } else {
+                    resp.release();
                 }
             }
 
@@ -334,7 +300,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Stores an async invocation off the loop; answers 202 (or the refusal) on the loop once it is durable. */
     private static void enqueue(ClientConnection c, AsyncIngress ingress, FunctionVersion version, InvocationPath path) {
-        HttpRequestParser r = c.request;
+        ClientRequest r = c.request;
         long gen = c.generation;
         String rest = path.rest();
         int q = rest.indexOf('?');
@@ -390,7 +356,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The first value of header {@code name} (lower case), if the request has it. */
-    static Optional<String> header(HttpRequestParser r, String name) {
+    static Optional<String> header(ClientRequest r, String name) {
         for (int i = 0; i < r.headers.size(); i += 2) {
             if (r.headers.get(i).equalsIgnoreCase(name)) {
                 return Optional.of(r.headers.get(i + 1));
@@ -415,7 +381,7 @@ public final class Gateway implements AutoCloseable {
         return peerCredential.map(PeerCredential::headerName).orElse(PeerAuth.HEADER);
     }
 
-    private static boolean forwarded(HttpRequestParser r) {
+    private static boolean forwarded(ClientRequest r) {
         for (int i = 0; i < r.headers.size(); i += 2) {
             if (r.headers.get(i).equalsIgnoreCase(PeerRoutes.FORWARDED_BY)) {
                 return true;
@@ -426,18 +392,11 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            if (server != null) {
-                server.close();
-            }
-        } catch (IOException ignored) {
-            // closing
+        if (server != null) {
+            server.close().awaitUninterruptibly();
         }
-        for (int i = 0; i < loops.size(); i++) {
-            Upstream up = upstreams.get(i);
-            EventLoop loop = loops.get(i);
-            loop.execute(up::closeAll);
-            loop.close();
+        if (transport != null) {
+            transport.close();
         }
     }
 }

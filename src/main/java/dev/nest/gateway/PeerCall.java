@@ -49,7 +49,7 @@ final class PeerCall implements Upstream.Callback {
             next();
             return;
         }
-        HttpRequestParser r = call.c.request;
+        ClientRequest r = call.c.request;
         // the function on the peer sees the client's Host and address (the peer believes them if it trusts this node)
         List<String> headers = ForwardedHeaders.apply(r.headers, call.c.remoteAddress(), call.trusted);
         if (credential.isPresent()) {
@@ -62,30 +62,22 @@ final class PeerCall implements Upstream.Callback {
     }
 
     @Override
-    public void done(HttpResponseParser resp) {
+    public void done(UpstreamResponse resp) {
         call.finishedElsewhere();
         if (call.answerable()) {
             // the peer's gateway recorded the invocation: its id (and whether it was a cold start) reach the client
-            String id = header(resp, "x-nest-invocation-id");
-            String cold = header(resp, "x-nest-cold");
+            String id = resp.headers.get("x-nest-invocation-id");
+            String cold = resp.headers.get("x-nest-cold");
             if (id == null) {
-                call.c.respond(resp.status, resp.headers, null, resp.body);
+                call.c.respond(resp.status, resp.headers, resp.body);
             } else if (cold == null) {
-                call.c.respond(resp.status, resp.headers, null, resp.body, "x-nest-invocation-id", id);
+                call.c.respond(resp.status, resp.headers, resp.body, "x-nest-invocation-id", id);
             } else {
-                call.c.respond(resp.status, resp.headers, null, resp.body, "x-nest-invocation-id", id, "x-nest-cold", cold);
+                call.c.respond(resp.status, resp.headers, resp.body, "x-nest-invocation-id", id, "x-nest-cold", cold);
             }
+        } else {
+            resp.release();
         }
-    }
-
-    /** The first value of header {@code name} in the peer's answer, or null. */
-    private static String header(HttpResponseParser resp, String name) {
-        for (int i = 0; i + 1 < resp.headers.size(); i += 2) {
-            if (resp.headers.get(i).equalsIgnoreCase(name)) {
-                return resp.headers.get(i + 1);
-            }
-        }
-        return null;
     }
 
     @Override
