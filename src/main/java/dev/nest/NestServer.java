@@ -25,6 +25,7 @@ import dev.nest.deploy.ReferencedCode;
 import dev.nest.function.FunctionCatalog;
 import dev.nest.async.AsyncInvocations;
 import dev.nest.gateway.Gateway;
+import dev.nest.gateway.Tls;
 import dev.nest.metrics.NodeMetrics;
 import dev.nest.placement.ClusterNodes;
 import dev.nest.placement.PlacedMinimumCatalog;
@@ -92,6 +93,7 @@ public final class NestServer implements AutoCloseable {
         Startup.Timer timer = new Startup.Timer();
         try {
             NestConfig config = Startup.withPort(requested);
+            Optional<Tls> tls = Tls.load(config.server().tls()); // fails fast, naming the key and file
             Path data = Files.createDirectories(config.dataDir().toAbsolutePath().normalize());
             closers.push(Startup.lock(data));
             timer.mark("lock");
@@ -172,7 +174,7 @@ public final class NestServer implements AutoCloseable {
             timer.mark("scaler");
 
             // ---- data plane: the admin server, then the gateway in front of it ----
-            String url = "http://" + config.node().address() + ":" + config.server().port();
+            String url = config.server().tls().scheme() + "://" + config.node().address() + ":" + config.server().port();
             NodeMetrics metrics = new NodeMetrics(agent.pool()::status, agent::instances);
             AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes,
                     control.scaler(), control.scheduler(), url, metrics, control.load(), control.wake(), tokens, clock,
@@ -191,7 +193,7 @@ public final class NestServer implements AutoCloseable {
                 metrics.record(r);
             }, config.server().maxBody(), clock, cluster.routes(),
                     (authorization, namespace) -> authorizer.authorize(authorization, Action.INVOKE, Optional.of(namespace)),
-                    Optional.of(async.ingress()), config.gateway(), Optional.of(peer)), config.server(), web.port()));
+                    Optional.of(async.ingress()), config.gateway(), Optional.of(peer)), config.server(), web.port(), tls));
             gatewayPort.set(gateway.port());
             async.start();
             timer.mark("gateway");

@@ -36,7 +36,10 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
     }
 
     /** HTTP listener shared by the gateway, the admin API and health. */
-    public record Server(String host, int port, long maxBody, Duration shutdownGrace) {
+    public record Server(String host, int port, long maxBody, Duration shutdownGrace, TlsConfig tls) {
+        public Server(String host, int port, long maxBody, Duration shutdownGrace) {
+            this(host, port, maxBody, shutdownGrace, TlsConfig.NONE);
+        }
     }
 
     /** This node's identity in the cluster. */
@@ -200,7 +203,8 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
     private static final Map<String, Set<String>> KEYS = Map.of(
             "", Set.of("data-dir", "functions-dir", "runtimes-dir", "server", "node", "cluster", "sidecar", "store",
                     "async", "gateway"),
-            "server", Set.of("host", "port", "max-body", "shutdown-grace"),
+            "server", Set.of("host", "port", "max-body", "shutdown-grace", "tls"),
+            "tls", Set.of("cert", "key", "ca"),
             "node", Set.of("id", "address", "zone", "region"),
             "cluster", Set.of("zookeeper", "embedded-port", "session-timeout", "connection-timeout", "operation-timeout",
                     "artifact-replicas", "node-probe", "secret", "secret-file"),
@@ -251,7 +255,9 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         JsonNode s = r.section(tree, "server");
         Server server = new Server(r.text(s, "server.host", "0.0.0.0"), r.integer(s, "server.port", 8080, 0, 65535),
                 r.size(s, "server.max-body", 6L * 1024 * 1024, 1024, 1L << 30),
-                r.duration(s, "server.shutdown-grace", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10)));
+                r.duration(s, "server.shutdown-grace", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10)),
+                TlsConfig.of(r.path(r.section(s, "tls"), "server.tls.cert", base), r.path(r.section(s, "tls"),
+                        "server.tls.key", base), r.path(r.section(s, "tls"), "server.tls.ca", base), r::problem));
 
         JsonNode n = r.section(tree, "node");
         String address = r.text(n, "node.address", "127.0.0.1");
@@ -380,7 +386,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
 
     public NestConfig withPort(int port) {
         return new NestConfig(dataDir, functionsDir, runtimesDir, new Server(server.host(), port, server.maxBody(),
-                server.shutdownGrace()), node, cluster, sidecar, store, async, gateway);
+                server.shutdownGrace(), server.tls()), node, cluster, sidecar, store, async, gateway);
     }
 
     public NestConfig withDataDir(Path dir) {
@@ -422,7 +428,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
 
         void throwIfAny() {
             if (!problems.isEmpty()) {
-                throw new ConfigException(source + ": " + String.join("; ", problems));
+                throw new ConfigException(source + ": " + String.join("; ", new java.util.LinkedHashSet<>(problems)));
             }
         }
 

@@ -172,17 +172,25 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Binds {@code host:port} and starts {@code threads} event loops (Netty's, epoll where available).
+     * Binds {@code host:port} (plain HTTP) and starts {@code threads} event loops (Netty's, epoll where available).
      *
      * @param adminPort loopback port of the admin server that serves every non-invocation path
      * @throws BindException when the port is taken
      */
     public void start(String host, int port, int adminPort, int threads) throws IOException {
+        start(host, port, adminPort, threads, Optional.empty());
+    }
+
+    /**
+     * {@link #start(String, int, int, int)}, serving TLS when {@code tls} is present; invocations forwarded to other
+     * nodes then go over TLS too (see {@link Tls}).
+     */
+    public void start(String host, int port, int adminPort, int threads, Optional<Tls> tls) throws IOException {
         this.adminPort = adminPort;
-        transport = new Transport(threads, Optional.empty());
+        transport = new Transport(threads, tls.map(t -> t.client));
         Acceptor acceptor = new Acceptor(Acceptor.connectionLimit(limits.maxConnections()));
         try {
-            server = transport.listen(host, port, acceptor, Optional.empty(),
+            server = transport.listen(host, port, acceptor, tls.map(t -> t.server),
                     loop -> new ClientConnection(loop, dispatcher, maxBody, limits));
         } catch (IOException | RuntimeException e) {
             transport.close();
