@@ -154,7 +154,7 @@ final class Call implements Upstream.Callback {
         // a token function never sees its callers' Nest tokens
         List<String> headers = version.spec().auth() == InvocationAuth.TOKEN ? Gateway.withoutAuthorization(r.headers)
                 : r.headers;
-        headers = ForwardedHeaders.apply(headers, c.remoteAddress(), trusted);
+        headers = ForwardedHeaders.apply(headers, c.origin(trusted));
         tForward = System.nanoTime();
         // the whole execution timeout is ahead of the request, however long it waited for the instance
         long timeoutNanos = version.spec().timeout().toNanos();

@@ -38,8 +38,8 @@ import java.util.Optional;
  * pipelined requests one after another), checks it ({@link RequestRules}), hands it to its {@link Dispatcher}, and
  * writes the response. Loop thread only.
  *
- * <p>States: reading a request, processing it (reads paused; what Netty already decoded of the next request waits in
- * order), writing the response; then back to reading, or closed when either side asked for it or the request was
+ * <p>States: reading a request, processing it (what Netty decodes of pipelined requests meanwhile waits in order;
+ * reading pauses when {@link #MAX_WAITING} parts wait), writing the response; then back to reading, or closed when either side asked for it or the request was
  * refused. A refused request is answered here (400, 408, 413, 431, 501, 505, in the shape of {@link ErrorResponse})
  * and the connection closes.
  *
@@ -61,6 +61,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private static final int HEAD = 2;
     private static final int BODY = 3;
     private static final int WRITE = 4;
+    /** Decoded parts of pipelined requests held while one is served; beyond, reading pauses. */
+    private static final int MAX_WAITING = 64;
 
     final EventLoop loop;
     final Upstream upstream;
@@ -71,6 +73,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private Channel ch;
     private InetAddress remote = InetAddress.getLoopbackAddress();
+    private final boolean tls;
+    private ForwardedHeaders.Origin origin;
     /** The request being read or served. */
     ClientRequest request;
     private CompositeByteBuf body;
@@ -80,6 +84,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean closeAfterWrite;
     private boolean closed;
     private EventLoop.Timer timer;
+    /** When the timer fires, and when the current phase ends ({@code System.nanoTime}). */
+    private long timerDue;
+    private long deadline;
     private int phase = NONE;
     /** Bytes read on this connection, and their count at the last body-rate check. */
     private long received;
@@ -90,6 +97,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     long generation;
 
     ClientConnection(EventLoop loop, Dispatcher dispatcher, long maxBody, NestConfig.Gateway limits) {
+        this(loop, dispatcher, maxBody, limits, false);
+    }
+
+    /** @param tls whether the connection came over TLS (the scheme the forwarding headers tell a function) */
+    ClientConnection(EventLoop loop, Dispatcher dispatcher, long maxBody, NestConfig.Gateway limits, boolean tls) {
+        this.tls = tls;
         this.loop = loop;
         this.upstream = loop.upstream;
         this.dispatcher = dispatcher;
@@ -132,22 +145,46 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Replaces the connection's timer with one for {@code p} after {@code after} ({@code NONE}: no timer). */
+    /**
+     * Sets the connection's deadline: phase {@code p} ends {@code after} from now ({@code NONE}: no deadline). One loop
+     * timer serves every deadline: it is moved only when the new deadline is earlier than the one it waits for, and
+     * when it fires early it sleeps on until the current deadline, so a keep-alive request costs no timer.
+     */
     private void arm(int p, Duration after) {
-        if (timer != null) {
+        phase = p;
+        if (p == NONE || closed) {
+            return;
+        }
+        long now = System.nanoTime();
+        deadline = now + after.toNanos();
+        if (timer != null && timerDue - deadline > 0) {
             timer.cancel();
             timer = null;
         }
-        phase = p;
-        if (p != NONE && !closed) {
-            timer = loop.schedule(after.toNanos(), () -> expired(p));
+        if (timer == null) {
+            schedule(deadline - now);
+        }
+    }
+
+    private void schedule(long delayNanos) {
+        timerDue = System.nanoTime() + delayNanos;
+        timer = loop.schedule(delayNanos, this::tick);
+    }
+
+    private void tick() {
+        timer = null;
+        if (closed || phase == NONE) {
+            return;
+        }
+        long left = deadline - System.nanoTime();
+        if (left > 0) {
+            schedule(left);
+        } else {
+            expired(phase);
         }
     }
 
     private void expired(int p) {
-        if (closed || phase != p) {
-            return;
-        }
         switch (p) {
             case HEAD -> refuse(new Refusal(408, "the request head did not arrive within " + limits.headerTimeout().toMillis()
                     + " ms (gateway.header-timeout)"));
@@ -182,6 +219,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         return closed;
     }
 
+    /** What the forwarding headers say of this connection's client (worked out at its first request). */
+    ForwardedHeaders.Origin origin(TrustedProxies trusted) {
+        if (origin == null) {
+            origin = new ForwardedHeaders.Origin(remote, trusted, tls ? "https" : "http");
+        }
+        return origin;
+    }
+
     /** The client's address (the loopback address when it cannot be read). */
     InetAddress remoteAddress() {
         return remote;
@@ -193,6 +238,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
         } else if (processing) {
             waiting.add(msg);
+            if (waiting.size() == MAX_WAITING) {
+                ch.config().setAutoRead(false); // a client that pipelines far ahead waits for its answers
+            }
         } else {
             read(msg);
         }
@@ -278,7 +326,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
         arm(NONE, null);
         processing = true;
-        ch.config().setAutoRead(false);
         generation++;
         dispatcher.dispatch(this);
     }
@@ -388,7 +435,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         while (!processing && !closed && !waiting.isEmpty()) {
             read(waiting.poll());
         }
-        if (!processing && !closed) {
+        if (!processing && !closed && !ch.config().isAutoRead()) {
             ch.config().setAutoRead(true);
         }
     }
@@ -446,7 +493,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
         closed = true;
         generation++;
-        arm(NONE, null);
+        phase = NONE;
+        if (timer != null) {
+            timer.cancel();
+            timer = null;
+        }
         if (body != null) {
             body.release();
             body = null;

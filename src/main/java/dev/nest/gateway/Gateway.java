@@ -191,7 +191,7 @@ public final class Gateway implements AutoCloseable {
         Acceptor acceptor = new Acceptor(Acceptor.connectionLimit(limits.maxConnections()));
         try {
             server = transport.listen(host, port, acceptor, tls.map(t -> t.server),
-                    loop -> new ClientConnection(loop, dispatcher, maxBody, limits));
+                    loop -> new ClientConnection(loop, dispatcher, maxBody, limits, tls.isPresent()));
         } catch (IOException | RuntimeException e) {
             transport.close();
             transport = null;

@@ -110,7 +110,10 @@ class GatewayTlsTest {
             RawClient.Response r = c.request("POST", "/fn/echo/x", "data").read();
             assertEquals(200, r.status());
             assertTrue(r.header("x-nest-invocation-id").isPresent());
-            assertEquals("data", host.take().bodyText());
+            FakeHost.Request sent = host.take();
+            assertEquals("data", sent.bodyText());
+            assertEquals("https", sent.headers().get("x-forwarded-proto"), "the function learns the client used TLS");
+            assertTrue(sent.headers().get("forwarded").contains("proto=https"), sent.headers().get("forwarded"));
             assertEquals(200, c.request("GET", "/api/v1/functions", "").read().status(), "the admin API is passed on");
             assertEquals("/api/v1/functions", admin.take().target());
         }
