@@ -93,7 +93,7 @@ public final class NestServer implements AutoCloseable {
         Startup.Timer timer = new Startup.Timer();
         try {
             NestConfig config = Startup.withPort(requested);
-            Optional<Tls> tls = Tls.load(config.server().tls()); // fails fast, naming the key and file
+            Optional<Tls> tls = Startup.tls(config); // fails fast, naming the key and file
             Path data = Files.createDirectories(config.dataDir().toAbsolutePath().normalize());
             closers.push(Startup.lock(data));
             timer.mark("lock");

@@ -256,8 +256,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         Server server = new Server(r.text(s, "server.host", "0.0.0.0"), r.integer(s, "server.port", 8080, 0, 65535),
                 r.size(s, "server.max-body", 6L * 1024 * 1024, 1024, 1L << 30),
                 r.duration(s, "server.shutdown-grace", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10)),
-                TlsConfig.of(r.path(r.section(s, "tls"), "server.tls.cert", base), r.path(r.section(s, "tls"),
-                        "server.tls.key", base), r.path(r.section(s, "tls"), "server.tls.ca", base), r::problem));
+                TlsConfig.of(key -> r.path(r.section(s, "tls"), key, base), r::problem));
 
         JsonNode n = r.section(tree, "node");
         String address = r.text(n, "node.address", "127.0.0.1");
@@ -553,6 +552,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         s.put("port", d.server.port);
         s.put("max-body", Sizes.format(d.server.maxBody));
         s.put("shutdown-grace", Durations.format(d.server.shutdownGrace));
+        s.putObject("tls").put("cert", d.server.tls.cert()).put("key", d.server.tls.key()).put("ca", d.server.tls.ca());
         ObjectNode n = root.putObject("node");
         n.put("id", d.node.id);
         n.put("address", d.node.address);

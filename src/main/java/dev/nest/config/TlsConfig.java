@@ -24,8 +24,14 @@ public record TlsConfig(String cert, String key, String ca) {
         return enabled() ? "https" : "http";
     }
 
-    /** {@code cert}, {@code key} and {@code ca} read from a config file; a key without its pair is reported to {@code problems}. */
-    static TlsConfig of(String cert, String key, String ca, Problems problems) {
+    /**
+     * The settings read from a config file through {@code path} (the resolved path a key names, empty when unset); a
+     * key without its pair is reported to {@code problems}.
+     */
+    static TlsConfig of(java.util.function.UnaryOperator<String> path, Problems problems) {
+        String cert = path.apply("server.tls.cert");
+        String key = path.apply("server.tls.key");
+        String ca = path.apply("server.tls.ca");
         if (cert.isEmpty() != key.isEmpty()) {
             problems.problem(cert.isEmpty() ? "server.tls.cert" : "server.tls.key", "",
                     "set together with " + (cert.isEmpty() ? "server.tls.key" : "server.tls.cert") + " (PEM files)");

@@ -222,7 +222,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     /** What the forwarding headers say of this connection's client (worked out at its first request). */
     ForwardedHeaders.Origin origin(TrustedProxies trusted) {
         if (origin == null) {
-            origin = new ForwardedHeaders.Origin(remote, trusted, tls ? "https" : "http");
+            boolean secure = tls && ch.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
+            origin = new ForwardedHeaders.Origin(remote, trusted, secure ? "https" : "http");
         }
         return origin;
     }

@@ -34,9 +34,9 @@ import java.util.logging.Logger;
  * {@code ANY /ns/{namespace}/fn/{name}[/...]} for others) are served here directly; every other path (the
  * admin API, {@code /health}) is passed to the admin server on its internal loopback port.
  *
- * <p>Why an event loop: the hop to the runtime host is on the path of every warm invocation. With one
- * selector thread per core, a request is read, forwarded over a pooled keep-alive connection and answered
- * without any thread hand-off or per-request thread; only cold starts leave the loop ({@link InstanceLeases},
+ * <p>Why event loops: the hop to the runtime host is on the path of every warm invocation. With one Netty event loop
+ * per core ({@code Transport}; the client's connection and the pooled keep-alive connections to hosts on the same
+ * loop), a request is read, forwarded and answered without any thread hand-off or per-request thread; only cold starts leave the loop ({@link InstanceLeases},
  * the node agent, starts instances on its own threads and completes the waiting request's future, which resumes
  * here).
  *
@@ -76,8 +76,10 @@ import java.util.logging.Logger;
  *
  * <p>Lifecycle: {@link #start} binds the port and starts the loops; {@link #close} stops accepting, closes every
  * connection and stops the loops. Limits: request bodies up to {@code maxBody} bytes (413 above), request heads
- * up to 64 KiB (431 above), HTTP/1.x only, framed strictly (RFC 9112: see {@code HttpRequestParser}); the timeouts
- * and connection cap of {@link NestConfig.Gateway} (see {@code ClientConnection} and {@code Acceptor}).
+ * up to 64 KiB (431 above), HTTP/1.x only, framed strictly (RFC 9112: see {@code RequestRules}); the timeouts
+ * and connection cap of {@link NestConfig.Gateway} (see {@code ClientConnection} and {@code Acceptor}); TLS when
+ * started with a {@link Tls}. A forwarded invocation ({@link PeerRoutes#FORWARDED_BY}) is served only with the
+ * cluster credential ({@code X-Nest-Cluster-Auth}; 403 otherwise), which never reaches a function.
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Gateway.class.getName());

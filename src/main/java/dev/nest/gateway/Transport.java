@@ -15,6 +15,7 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.ssl.OptionalSslHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
@@ -61,7 +62,8 @@ final class Transport implements AutoCloseable {
     }
 
     /**
-     * Binds {@code host:port} and serves each accepted connection with the pipeline [TLS,] byte counter, the strict
+     * Binds {@code host:port} and serves each accepted connection with the pipeline [TLS (optional for loopback
+     * clients: {@link #plainAllowed}),] byte counter, the strict
      * request decoder ({@link RequestRules.Decoder}), Netty's response encoder, and the {@link ClientConnection} that
      * {@code connections} makes for the connection's loop.
      *
@@ -78,7 +80,8 @@ final class Transport implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         ClientConnection c = connections.apply(loop(ch.eventLoop()));
-                        tls.ifPresent(t -> ch.pipeline().addLast(t.newHandler(ch.alloc())));
+                        tls.ifPresent(t -> ch.pipeline().addLast(plainAllowed(ch.remoteAddress())
+                                ? new OptionalSslHandler(t) : t.newHandler(ch.alloc())));
                         ch.pipeline().addLast(c.bytes(), new RequestRules.Decoder(), new HttpResponseEncoder(), c);
                     }
                 });
@@ -96,6 +99,14 @@ final class Transport implements AutoCloseable {
             throw be;
         }
         throw t instanceof IOException io ? io : new IOException("cannot listen on " + host + ":" + port + ": " + t, t);
+    }
+
+    /**
+     * Whether a client at {@code remote} may speak plain HTTP to a TLS port: only from a loopback address (this node's
+     * own async dispatcher, local tools); everyone else must use TLS. Pure.
+     */
+    static boolean plainAllowed(java.net.SocketAddress remote) {
+        return remote instanceof java.net.InetSocketAddress a && a.getAddress() != null && a.getAddress().isLoopbackAddress();
     }
 
     /** The gateway's view of Netty loop {@code l} (one of this transport's). */
