@@ -61,6 +61,15 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private static final int HEAD = 2;
     private static final int BODY = 3;
     private static final int WRITE = 4;
+    /** The status lines, made once. */
+    private static final HttpResponseStatus[] STATUSES = new HttpResponseStatus[600];
+
+    static {
+        for (int i = 100; i < STATUSES.length; i++) {
+            STATUSES[i] = HttpResponseStatus.valueOf(i, Reasons.of(i));
+        }
+    }
+
     /** Decoded parts of pipelined requests held while one is served; beyond, reading pauses. */
     private static final int MAX_WAITING = 64;
 
@@ -403,7 +412,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             h.set(HttpHeaderNames.CONTENT_LENGTH, noBody ? 0 : content.readableBytes());
         }
         HttpVersion version = http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
-        HttpResponseStatus s = HttpResponseStatus.valueOf(status, Reasons.of(status));
+        HttpResponseStatus s = status >= 100 && status < STATUSES.length ? STATUSES[status]
+                : HttpResponseStatus.valueOf(status, Reasons.of(status));
         Object response;
         if (noBody) {
             content.release();

@@ -168,7 +168,9 @@ final class Upstream {
         boolean informational;
         HttpHeaders headers;
         boolean keepAlive;
-        CompositeByteBuf body;
+        /** The answer's body: its first part as it came, a composite once a second part arrives. */
+        ByteBuf body;
+        IOException connectFailure;
 
         Conn(Object poolKey, InetSocketAddress peer) {
             this.poolKey = poolKey;
@@ -195,7 +197,12 @@ final class Upstream {
             f.addListener(done -> {
                 if (!done.isSuccess()) {
                     Throwable t = done.cause();
-                    fail(t instanceof IOException io ? io : new IOException(String.valueOf(t), t), false);
+                    IOException e = t instanceof IOException io ? io : new IOException(String.valueOf(t), t);
+                    if (busy) {
+                        fail(e, false);
+                    } else {
+                        connectFailure = e; // at once (a refused loopback port): reported when the exchange starts
+                    }
                 } else if (busy) {
                     write();
                 }
@@ -215,6 +222,10 @@ final class Upstream {
             this.headers = null;
             this.body = null;
             decoder.head = head;
+            if (connectFailure != null) {
+                fail(connectFailure, false);
+                return;
+            }
             long delay = deadlineNanos - System.nanoTime();
             if (delay <= 0) {
                 fail(new HostTimeout(), true);
@@ -275,14 +286,18 @@ final class Upstream {
                     status = code;
                     headers = r.headers();
                     keepAlive = HttpUtil.isKeepAlive(r);
-                    body = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
+                    body = Unpooled.EMPTY_BUFFER;
                 }
             }
             if (o instanceof HttpContent content) {
-                if (informational || body == null) {
+                if (informational || body == null || !content.content().isReadable()) {
                     content.release();
+                } else if (!body.isReadable()) {
+                    body = content.content(); // most answers come in one part: no copy, no composite
                 } else {
-                    body.addComponent(true, content.content());
+                    CompositeByteBuf all = body instanceof CompositeByteBuf c ? c : ctx.alloc().compositeBuffer(Integer.MAX_VALUE)
+                            .addComponent(true, body);
+                    body = all.addComponent(true, content.content());
                 }
                 if (o instanceof LastHttpContent) {
                     if (informational) {
