@@ -35,6 +35,7 @@ import java.util.stream.Stream;
 import dev.nest.trigger.TriggerSourceProvider;
 import dev.nest.function.SpecCheck;
 import dev.nest.gateway.InvokeAuth;
+import dev.nest.gateway.Tls;
 import dev.nest.limits.Admission;
 import dev.nest.limits.Caller;
 import dev.nest.limits.GatewayCount;
@@ -111,6 +112,7 @@ public final class NestServer implements AutoCloseable {
         Startup.Timer timer = new Startup.Timer();
         try {
             NestConfig config = Startup.withPort(requested);
+            Optional<Tls> tls = Startup.tls(config); // fails fast, naming the key and file
             Path data = Files.createDirectories(config.dataDir().toAbsolutePath().normalize());
             closers.push(Startup.lock(data));
             timer.mark("lock");
@@ -205,7 +207,7 @@ public final class NestServer implements AutoCloseable {
             timer.mark("scaler");
 
             // ---- data plane: the admin server, then the gateway in front of it ----
-            String url = "http://" + config.node().address() + ":" + config.server().port();
+            String url = config.server().tls().scheme() + "://" + config.node().address() + ":" + config.server().port();
             // rate limits (functions', namespaces' from the store's in-memory mirror, tokens') and circuit breakers;
             // each gateway enforces its share of a limit
             Admission admission = new Admission(namespaces, GatewayCount.cached(
@@ -239,8 +241,8 @@ public final class NestServer implements AutoCloseable {
                         Principal p = authorizer.authorize(authorization, Action.INVOKE, Optional.of(namespace));
                         return new Caller(p.name(), p.rate());
                     }),
-                    Optional.of(async.ingress()), config.gateway(), admission).events(new EventIngress(
-                    triggerCalls::marked, System::nanoTime)), config.server(), web.port()));
+                    Optional.of(async.ingress()), config.gateway(), admission, Optional.of(peer)).events(new EventIngress(
+                    triggerCalls::marked, System::nanoTime)), config.server(), web.port(), tls));
             gatewayPort.set(gateway.port());
             async.start();
             // triggers fire once the gateway listens: leader-only sources start and stop with the leadership

@@ -5,6 +5,7 @@ import dev.nest.common.NestException;
 import dev.nest.config.ConfigException;
 import dev.nest.config.NestConfig;
 import dev.nest.gateway.Gateway;
+import dev.nest.gateway.Tls;
 import dev.nest.spi.DriverContext;
 import dev.nest.spi.SandboxDriver;
 import dev.nest.spi.SandboxDriverProvider;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Deque;
+import java.util.Optional;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -136,9 +138,22 @@ final class Startup {
     }
 
     /** Starts {@code gateway} on {@code server.host}:{@code server.port}, in front of the admin server. */
-    static Gateway listen(Gateway gateway, NestConfig.Server server, int adminPort) throws IOException {
+    /**
+     * The public port's TLS ({@code server.tls}), read and checked now. Refused for a node of an external ensemble: the
+     * artifact and load calls between nodes do not use TLS yet (ADR 0014).
+     */
+    static Optional<Tls> tls(NestConfig config) {
+        if (config.server().tls().enabled() && !config.cluster().embedded()) {
+            throw new ConfigException("server.tls: TLS on the public port is supported for a single node (embedded"
+                    + " ZooKeeper) only: with cluster.zookeeper set, the nodes' artifact and load calls to each other do"
+                    + " not use TLS yet; remove server.tls or put a TLS proxy in front of each node");
+        }
+        return Tls.load(config.server().tls());
+    }
+
+    static Gateway listen(Gateway gateway, NestConfig.Server server, int adminPort, Optional<Tls> tls) throws IOException {
         try {
-            gateway.start(server.host(), server.port(), adminPort, Math.max(1, Runtime.getRuntime().availableProcessors()));
+            gateway.start(server.host(), server.port(), adminPort, Math.max(1, Runtime.getRuntime().availableProcessors()), tls);
             return gateway;
         } catch (java.net.BindException e) {
             gateway.close();

@@ -74,9 +74,16 @@ class ArchitectureTest {
     @Test
     void onlyTheContainerdDriverUsesGrpcAndContainerdsApi() {
         ArchRule rule = noClasses().that().resideOutsideOfPackage("dev.nest.driver.containerd..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.grpc..", "containerd..", "com.google.protobuf..",
-                        "io.netty..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.grpc..", "containerd..", "com.google.protobuf..")
                 .because("only a driver imports its engine's client (CONVENTIONS.md, habit 3)");
+        rule.check(nest);
+    }
+
+    @Test
+    void onlyTheContainerdDriverAndTheGatewayUseNetty() {
+        ArchRule rule = noClasses().that().resideOutsideOfPackages("dev.nest.driver.containerd..", "dev.nest.gateway..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.netty..")
+                .because("Netty is the containerd client's transport and the public port's HTTP stack (ADR 0014)");
         rule.check(nest);
     }
 

@@ -42,7 +42,10 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
     }
 
     /** HTTP listener shared by the gateway, the admin API and health. */
-    public record Server(String host, int port, long maxBody, Duration shutdownGrace) {
+    public record Server(String host, int port, long maxBody, Duration shutdownGrace, TlsConfig tls) {
+        public Server(String host, int port, long maxBody, Duration shutdownGrace) {
+            this(host, port, maxBody, shutdownGrace, TlsConfig.NONE);
+        }
     }
 
     /** This node's identity in the cluster. */
@@ -206,7 +209,8 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
     private static final Map<String, Set<String>> KEYS = Map.of(
             "", Set.of("data-dir", "functions-dir", "runtimes-dir", "server", "node", "cluster", "sidecar", "store",
                     "async", "gateway", "plugins-dir"),
-            "server", Set.of("host", "port", "max-body", "shutdown-grace"),
+            "server", Set.of("host", "port", "max-body", "shutdown-grace", "tls"),
+            "tls", Set.of("cert", "key", "ca"),
             "node", Set.of("id", "address", "zone", "region"),
             "cluster", Set.of("zookeeper", "embedded-port", "session-timeout", "connection-timeout", "operation-timeout",
                     "artifact-replicas", "node-probe", "secret", "secret-file"),
@@ -256,7 +260,8 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         JsonNode s = r.section(tree, "server");
         Server server = new Server(r.text(s, "server.host", "0.0.0.0"), r.integer(s, "server.port", 8080, 0, 65535),
                 r.size(s, "server.max-body", 6L * 1024 * 1024, 1024, 1L << 30),
-                r.duration(s, "server.shutdown-grace", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10)));
+                r.duration(s, "server.shutdown-grace", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10)),
+                TlsConfig.of(key -> r.path(r.section(s, "tls"), key, base), r::problem));
 
         JsonNode n = r.section(tree, "node");
         String address = r.text(n, "node.address", "127.0.0.1");
@@ -386,7 +391,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
 
     public NestConfig withPort(int port) {
         return new NestConfig(dataDir, functionsDir, runtimesDir, new Server(server.host(), port, server.maxBody(),
-                server.shutdownGrace()), node, cluster, sidecar, store, async, gateway, pluginsDir);
+                server.shutdownGrace(), server.tls()), node, cluster, sidecar, store, async, gateway, pluginsDir);
     }
 
     public NestConfig withDataDir(Path dir) {
@@ -428,7 +433,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
 
         void throwIfAny() {
             if (!problems.isEmpty()) {
-                throw new ConfigException(source + ": " + String.join("; ", problems));
+                throw new ConfigException(source + ": " + String.join("; ", new java.util.LinkedHashSet<>(problems)));
             }
         }
 
@@ -543,58 +548,6 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
 
     /** The documented defaults as a YAML-shaped tree (used by the test that keeps config/nest.yaml honest). */
     public static ObjectNode defaultsTree() {
-        NestConfig d = defaults();
-        ObjectNode root = JsonNodeFactory.instance.objectNode();
-        root.put("data-dir", "./data");
-        root.put("functions-dir", "./config/functions");
-        root.put("runtimes-dir", "./runtimes");
-        ObjectNode s = root.putObject("server");
-        s.put("host", d.server.host);
-        s.put("port", d.server.port);
-        s.put("max-body", Sizes.format(d.server.maxBody));
-        s.put("shutdown-grace", Durations.format(d.server.shutdownGrace));
-        ObjectNode n = root.putObject("node");
-        n.put("id", d.node.id);
-        n.put("address", d.node.address);
-        n.put("zone", d.node.zone);
-        n.put("region", d.node.region);
-        ObjectNode c = root.putObject("cluster");
-        c.put("zookeeper", d.cluster.zookeeper);
-        c.put("embedded-port", d.cluster.embeddedPort);
-        c.put("session-timeout", Durations.format(d.cluster.sessionTimeout));
-        c.put("connection-timeout", Durations.format(d.cluster.connectionTimeout));
-        c.put("operation-timeout", Durations.format(d.cluster.operationTimeout));
-        c.put("artifact-replicas", d.cluster.artifactReplicas);
-        c.put("node-probe", Durations.format(d.cluster.nodeProbe));
-        c.put("secret", d.cluster.secret);
-        c.put("secret-file", d.cluster.secretFile);
-        ObjectNode sc = root.putObject("sidecar");
-        sc.put("driver", d.sidecar.driver);
-        sc.put("port-range", d.sidecar.portFrom + "-" + d.sidecar.portTo);
-        sc.put("start-timeout", Durations.format(d.sidecar.startTimeout));
-        sc.put("max-pods", d.sidecar.maxPods);
-        sc.put("stop-grace", Durations.format(d.sidecar.stopGrace));
-        ObjectNode pool = sc.putObject("pool");
-        d.sidecar.pool.sizes().forEach(pool::put);
-        sc.put("pool-idle", Durations.format(d.sidecar.pool.idle()));
-        sc.put("previous-version-keep-alive", Durations.format(d.sidecar.previousVersionKeepAlive));
-        ObjectNode st = root.putObject("store");
-        st.put("retention", Durations.format(d.store.retention));
-        st.put("max-log-line", Sizes.format(d.store.maxLogLineBytes));
-        ObjectNode as = root.putObject("async");
-        as.put("queue", d.async.queue());
-        as.put("max-payload", Sizes.format(d.async.maxPayload()));
-        as.put("concurrency", d.async.concurrency());
-        as.put("lease-time", Durations.format(d.async.leaseTime()));
-        as.put("poll", Durations.format(d.async.poll()));
-        as.put("retention", Durations.format(d.async.retention()));
-        ObjectNode g = root.putObject("gateway");
-        g.put("header-timeout", Durations.format(d.gateway.headerTimeout()));
-        g.put("idle-timeout", Durations.format(d.gateway.idleTimeout()));
-        g.put("body-timeout", Durations.format(d.gateway.bodyTimeout()));
-        g.put("body-min-rate", Sizes.format(d.gateway.bodyMinRate()));
-        g.put("max-connections", d.gateway.maxConnections());
-        d.gateway.trustedProxies().forEach(g.putArray("trusted-proxies")::add);
-        return root;
+        return ConfigDefaults.tree(defaults());
     }
 }

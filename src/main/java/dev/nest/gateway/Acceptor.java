@@ -1,43 +1,39 @@
 package dev.nest.gateway;
 
 import com.sun.management.UnixOperatingSystemMXBean;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
-import java.util.logging.Level;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 /**
- * Accepts the gateway's client connections on one event loop and hands each to {@code register}.
+ * The handler of the gateway's listening channel (before Netty's own that registers accepted connections): caps the
+ * connections open at once and backs off when accepting fails.
  *
- * <p>Limits: at most {@code limit} connections open at once ({@link #open}, decremented by the connections as they
- * close); one beyond is accepted and closed at once, so the backlog never holds clients without bound. When
- * {@code accept} fails (out of file descriptors), accepting stops for a while ({@link AcceptBackoff}, the channel's
- * OP_ACCEPT interest removed), with one log line per pause. Loop thread only, but {@link #open} may be touched by
- * every loop.
+ * <p>Limits: at most {@code limit} connections open at once (each decrements {@link #open} as it closes); one beyond
+ * is accepted and closed at once, so the backlog never holds clients without bound. When {@code accept} fails (out of
+ * file descriptors, EMFILE), accepting stops for a while ({@link AcceptBackoff}: the listening channel's auto-read is
+ * turned off), with one log line per pause, never a stack trace. Runs on the listening channel's loop; {@link #open}
+ * is decremented on the connections' loops.
  */
-final class Acceptor implements EventLoop.IoHandler {
+@ChannelHandler.Sharable
+final class Acceptor extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(Acceptor.class.getName());
 
-    private final ServerSocketChannel server;
-    private final EventLoop loop;
     private final int limit;
-    private final Consumer<SocketChannel> register;
     private final AcceptBackoff backoff = new AcceptBackoff();
     final AtomicInteger open = new AtomicInteger();
-    private long refused;
+    private final AtomicLong refused = new AtomicLong();
 
-    Acceptor(ServerSocketChannel server, EventLoop loop, int limit, Consumer<SocketChannel> register) {
-        this.server = server;
-        this.loop = loop;
+    Acceptor(int limit) {
         this.limit = limit;
-        this.register = register;
     }
 
     /** The connection cap: {@code configured}, or when 0 derived from this process's open-file limit. */
@@ -64,58 +60,37 @@ final class Acceptor implements EventLoop.IoHandler {
     }
 
     @Override
-    public void ready(SelectionKey key) {
-        while (key.isValid()) {
-            SocketChannel c;
-            try {
-                c = server.accept();
-            } catch (IOException e) {
-                pause(key, e);
-                return;
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        Channel child = (Channel) msg;
+        backoff.reset();
+        if (open.get() >= limit) {
+            long n = refused.getAndIncrement();
+            if (n % 1000 == 0) {
+                LOG.warning("the gateway has " + limit + " connections open (gateway.max-connections); closing new"
+                        + " ones at once (" + (n + 1) + " so far)");
             }
-            if (c == null) {
-                return;
-            }
-            backoff.reset();
-            if (open.get() >= limit) {
-                if (refused++ % 1000 == 0) {
-                    LOG.warning("the gateway has " + limit + " connections open (gateway.max-connections); closing new"
-                            + " ones at once (" + refused + " so far)");
-                }
-                close(c);
-                continue;
-            }
-            open.incrementAndGet();
-            register.accept(c);
+            child.unsafe().closeForcibly();
+            return;
         }
-    }
-
-    private void pause(SelectionKey key, IOException e) {
-        long ms = backoff.next();
-        LOG.warning("the gateway cannot accept connections (" + e.getMessage() + "); pausing accept for " + ms + " ms");
-        key.interestOps(0);
-        loop.schedule(TimeUnit.MILLISECONDS.toNanos(ms), () -> {
-            if (key.isValid()) {
-                key.interestOps(SelectionKey.OP_ACCEPT);
-            }
-        });
-    }
-
-    /** A connection handed to {@code register} has closed (or could not be registered). Any thread. */
-    void closed() {
-        open.decrementAndGet();
-    }
-
-    static void close(SocketChannel c) {
-        try {
-            c.close();
-        } catch (IOException e) {
-            LOG.log(Level.FINE, "closing a refused connection", e);
-        }
+        open.incrementAndGet();
+        child.closeFuture().addListener(f -> open.decrementAndGet());
+        ctx.fireChannelRead(child);
     }
 
     @Override
-    public void failed(Throwable t) {
-        LOG.log(Level.WARNING, "accept failed", t);
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!(cause instanceof IOException)) {
+            ctx.fireExceptionCaught(cause);
+            return;
+        }
+        long ms = backoff.next();
+        LOG.warning("the gateway cannot accept connections (" + cause.getMessage() + "); pausing accept for " + ms + " ms");
+        Channel server = ctx.channel();
+        server.config().setAutoRead(false);
+        ctx.executor().schedule(() -> {
+            if (server.isOpen()) {
+                server.config().setAutoRead(true);
+            }
+        }, ms, TimeUnit.MILLISECONDS);
     }
 }

@@ -152,11 +152,11 @@ final class Call implements Upstream.Callback {
 
     private void forward(Lease l) {
         lease = l;
-        HttpRequestParser r = c.request;
+        ClientRequest r = c.request;
         // a token function never sees its callers' Nest tokens
         List<String> headers = version.spec().auth() == InvocationAuth.TOKEN ? Gateway.withoutAuthorization(r.headers)
                 : r.headers;
-        headers = ForwardedHeaders.apply(headers, c.remoteAddress(), trusted);
+        headers = ForwardedHeaders.apply(headers, c.origin(trusted));
         tForward = System.nanoTime();
         // the whole execution timeout is ahead of the request, however long it waited for the instance
         long timeoutNanos = version.spec().timeout().toNanos();
@@ -167,24 +167,20 @@ final class Call implements Upstream.Callback {
     }
 
     @Override
-    public void done(HttpResponseParser resp) {
+    public void done(UpstreamResponse resp) {
         long tDone = System.nanoTime();
-        String error = "";
-        String health = "";
-        for (int i = 0; i < resp.headers.size(); i += 2) {
-            if (resp.headers.get(i).equalsIgnoreCase("x-nest-error")) {
-                error = resp.headers.get(i + 1) + ": " + errorDetail(resp.body);
-            } else if (resp.headers.get(i).equalsIgnoreCase(Lease.INSTANCE_HEALTH_HEADER)) {
-                health = resp.headers.get(i + 1);
-            }
-        }
-        lease.answered(resp.status, health); // released, or retired when the host reports the instance unhealthy
+        String nestError = resp.headers.get("x-nest-error");
+        String error = nestError == null ? "" : nestError + ": " + errorDetail(resp.bodyBytes());
+        String health = resp.headers.get(Lease.INSTANCE_HEALTH_HEADER);
+        lease.answered(resp.status, health == null ? "" : health); // released, or retired when the host reports the instance unhealthy
         if (answerable()) {
             if (lease.cold()) {
-                c.respond(resp.status, resp.headers, null, resp.body, "x-nest-invocation-id", invocationId, "x-nest-cold", "true");
+                c.respond(resp.status, resp.headers, resp.body, "x-nest-invocation-id", invocationId, "x-nest-cold", "true");
             } else {
-                c.respond(resp.status, resp.headers, null, resp.body, "x-nest-invocation-id", invocationId);
+                c.respond(resp.status, resp.headers, resp.body, "x-nest-invocation-id", invocationId);
             }
+        } else {
+            resp.release();
         }
         record(resp.status, error, phases(tDone));
     }

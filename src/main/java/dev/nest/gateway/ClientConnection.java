@@ -2,29 +2,56 @@ package dev.nest.gateway;
 
 import dev.nest.common.ErrorResponse;
 import dev.nest.config.NestConfig;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
- * One client connection of the gateway: reads requests (keep-alive, pipelined requests one after another),
- * hands each complete request to its {@link Dispatcher}, and writes the response. Loop thread only.
+ * One client connection of the gateway, the last handler of its Netty pipeline ([TLS,] {@link #bytes()},
+ * {@link RequestRules.Decoder}, the response encoder, this): gathers each request Netty decoded (keep-alive,
+ * pipelined requests one after another), checks it ({@link RequestRules}), hands it to its {@link Dispatcher}, and
+ * writes the response. Loop thread only.
  *
- * <p>States: reading a request, processing it (reads paused), writing the response; then back to reading,
- * or closed when either side asked for it or the request could not be parsed. A request that cannot be parsed
- * is answered here (400, 413, 431, 501, 505, in the shape of {@link ErrorResponse}) and the connection closes.
+ * <p>States: reading a request, processing it (what Netty decodes of pipelined requests meanwhile waits in order;
+ * reading pauses when {@link #MAX_WAITING} parts wait), writing the response; then back to reading, or closed when either side asked for it or the request was
+ * refused. A refused request is answered here (400, 408, 413, 431, 501, 505, in the shape of {@link ErrorResponse})
+ * and the connection closes.
  *
  * <p>Timeouts ({@link NestConfig.Gateway}), one loop timer at a time: the head of a request must arrive within
  * {@code header-timeout} of the connection or of its first byte (a slowloris client gets 408 and is closed however
  * often it sends a byte); a body must keep arriving at {@code body-min-rate} per {@code body-timeout} window (408 and
  * close); a keep-alive connection between requests, or a response the client does not read, is closed after
- * {@code idle-timeout}. No timer runs while a request is processed (the function's own timeout applies).
+ * {@code idle-timeout} without progress. No timer runs while a request is processed (the function's own timeout
+ * applies). Limits: a body up to {@code maxBody} bytes (413 above), gathered whole before it is dispatched.
  */
-final class ClientConnection implements EventLoop.IoHandler {
-    /** Serves one complete request ({@link #request}); answers with {@link #respond} or {@link #respondError}, now or later on the loop thread. */
+final class ClientConnection extends ChannelInboundHandlerAdapter {
+    /** Serves one complete request ({@link #request}); answers with a {@code respond} method, now or later on the loop thread. */
     interface Dispatcher {
         void dispatch(ClientConnection c);
     }
@@ -34,77 +61,158 @@ final class ClientConnection implements EventLoop.IoHandler {
     private static final int HEAD = 2;
     private static final int BODY = 3;
     private static final int WRITE = 4;
-    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** The status lines, made once. */
+    private static final HttpResponseStatus[] STATUSES = new HttpResponseStatus[600];
+
+    static {
+        for (int i = 100; i < STATUSES.length; i++) {
+            STATUSES[i] = HttpResponseStatus.valueOf(i, Reasons.of(i));
+        }
+    }
+
+    /** Decoded parts of pipelined requests held while one is served; beyond, reading pauses. */
+    private static final int MAX_WAITING = 64;
 
     final EventLoop loop;
     final Upstream upstream;
     private final Dispatcher dispatcher;
-    private final SocketChannel ch;
-    private final SelectionKey key;
-    final HttpRequestParser request;
-    private byte[] buf = new byte[16 * 1024];
-    private int pos;
-    private int lim;
-    private ByteBuffer[] out;
-    private boolean processing;
-    private boolean closeAfterWrite;
-    private boolean sentContinue;
-    private boolean closed;
+    private final long maxBody;
     private final NestConfig.Gateway limits;
-    private final Runnable onClose;
+    private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private Channel ch;
+    private InetAddress remote = InetAddress.getLoopbackAddress();
+    private final boolean tls;
+    private ForwardedHeaders.Origin origin;
+    /** The request being read or served. */
+    ClientRequest request;
+    private CompositeByteBuf body;
+    private long bodyLength;
+    private boolean processing;
+    private boolean refused;
+    private boolean closeAfterWrite;
+    private boolean closed;
     private EventLoop.Timer timer;
+    /** When the timer fires, and when the current phase ends ({@code System.nanoTime}). */
+    private long timerDue;
+    private long deadline;
     private int phase = NONE;
     /** Bytes read on this connection, and their count at the last body-rate check. */
     private long received;
     private long receivedAtCheck;
+    /** Bytes of the response not yet written when the write timer was last armed. */
+    private long pendingAtCheck;
     /** Incremented per request, so that a late answer to an abandoned request is dropped. */
     long generation;
 
-    ClientConnection(EventLoop loop, Upstream upstream, Dispatcher dispatcher, SocketChannel ch, long maxBody) throws IOException {
-        this(loop, upstream, dispatcher, ch, maxBody, NestConfig.Gateway.DEFAULTS, () -> { });
+    ClientConnection(EventLoop loop, Dispatcher dispatcher, long maxBody, NestConfig.Gateway limits) {
+        this(loop, dispatcher, maxBody, limits, false);
     }
 
-    /** {@code onClose} runs once when the connection closes. Loop thread only. */
-    ClientConnection(EventLoop loop, Upstream upstream, Dispatcher dispatcher, SocketChannel ch, long maxBody,
-                     NestConfig.Gateway limits, Runnable onClose) throws IOException {
-        this.limits = limits;
-        this.onClose = onClose;
+    /** @param tls whether the connection came over TLS (the scheme the forwarding headers tell a function) */
+    ClientConnection(EventLoop loop, Dispatcher dispatcher, long maxBody, NestConfig.Gateway limits, boolean tls) {
+        this.tls = tls;
         this.loop = loop;
-        this.upstream = upstream;
+        this.upstream = loop.upstream;
         this.dispatcher = dispatcher;
-        this.ch = ch;
-        this.request = new HttpRequestParser(maxBody);
-        this.request.reset();
-        this.key = ch.register(loop.selector, SelectionKey.OP_READ, this);
-        arm(HEAD, limits.headerTimeout());
+        this.maxBody = maxBody;
+        this.limits = limits;
     }
 
-    /** Replaces the connection's timer with one for {@code p} after {@code after} ({@code NONE}: no timer). */
-    private void arm(int p, java.time.Duration after) {
-        if (timer != null) {
+    /** The handler before the decoder that counts the bytes the client sent (for the timeouts). */
+    ChannelInboundHandlerAdapter bytes() {
+        return new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext c, Object msg) {
+                if (msg instanceof ByteBuf b) {
+                    received(b.readableBytes());
+                }
+                c.fireChannelRead(msg);
+            }
+        };
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.ch = ctx.channel();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        if (ch.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
+            remote = a.getAddress();
+        }
+        arm(HEAD, limits.headerTimeout());
+        ctx.fireChannelActive();
+    }
+
+    private void received(int n) {
+        received += n;
+        if (phase == IDLE && n > 0) {
+            arm(HEAD, limits.headerTimeout());
+        }
+    }
+
+    /**
+     * Sets the connection's deadline: phase {@code p} ends {@code after} from now ({@code NONE}: no deadline). One loop
+     * timer serves every deadline: it is moved only when the new deadline is earlier than the one it waits for, and
+     * when it fires early it sleeps on until the current deadline, so a keep-alive request costs no timer.
+     */
+    private void arm(int p, Duration after) {
+        phase = p;
+        if (p == NONE || closed) {
+            return;
+        }
+        long now = System.nanoTime();
+        deadline = now + after.toNanos();
+        if (timer != null && timerDue - deadline > 0) {
             timer.cancel();
             timer = null;
         }
-        phase = p;
-        if (p != NONE) {
-            timer = loop.schedule(after.toNanos(), () -> expired(p));
+        if (timer == null) {
+            schedule(deadline - now);
+        }
+    }
+
+    private void schedule(long delayNanos) {
+        timerDue = System.nanoTime() + delayNanos;
+        timer = loop.schedule(delayNanos, this::tick);
+    }
+
+    private void tick() {
+        timer = null;
+        if (closed || phase == NONE) {
+            return;
+        }
+        long left = deadline - System.nanoTime();
+        if (left > 0) {
+            schedule(left);
+        } else {
+            expired(phase);
         }
     }
 
     private void expired(int p) {
-        if (closed || phase != p) {
-            return;
-        }
         switch (p) {
-            case HEAD -> timedOut("the request head did not arrive within " + limits.headerTimeout().toMillis()
-                    + " ms (gateway.header-timeout)");
+            case HEAD -> refuse(new Refusal(408, "the request head did not arrive within " + limits.headerTimeout().toMillis()
+                    + " ms (gateway.header-timeout)"));
             case BODY -> {
                 if (tooSlow(received - receivedAtCheck, limits.bodyTimeout(), limits.bodyMinRate())) {
-                    timedOut("the request body arrived slower than " + limits.bodyMinRate() + " bytes/s over "
-                            + limits.bodyTimeout().toMillis() + " ms (gateway.body-min-rate, gateway.body-timeout)");
+                    refuse(new Refusal(408, "the request body arrived slower than " + limits.bodyMinRate() + " bytes/s over "
+                            + limits.bodyTimeout().toMillis() + " ms (gateway.body-min-rate, gateway.body-timeout)"));
                 } else {
                     receivedAtCheck = received;
                     arm(BODY, limits.bodyTimeout());
+                }
+            }
+            case WRITE -> {
+                long pending = pendingBytes();
+                if (pending > 0 && pending < pendingAtCheck) { // the client reads, slowly
+                    pendingAtCheck = pending;
+                    arm(WRITE, limits.idleTimeout());
+                } else if (pending > 0) {
+                    close();
                 }
             }
             default -> close();
@@ -112,158 +220,240 @@ final class ClientConnection implements EventLoop.IoHandler {
     }
 
     /** Whether a body that grew by {@code bytes} over {@code window} arrived slower than {@code minRate} bytes/s. Pure. */
-    static boolean tooSlow(long bytes, java.time.Duration window, long minRate) {
+    static boolean tooSlow(long bytes, Duration window, long minRate) {
         return bytes <= 0 || bytes * 1000 < minRate * window.toMillis();
-    }
-
-    /** A request that did not arrive in time: 408, then close. */
-    private void timedOut(String detail) {
-        arm(NONE, null);
-        closeAfterWrite = true;
-        processing = true;
-        key.interestOps(0);
-        respondError(408, "request timeout", detail, null);
     }
 
     boolean closed() {
         return closed;
     }
 
-    @Override
-    public void ready(SelectionKey k) throws IOException {
-        if (k.isWritable()) {
-            flush();
+    /** What the forwarding headers say of this connection's client (worked out at its first request). */
+    ForwardedHeaders.Origin origin(TrustedProxies trusted) {
+        if (origin == null) {
+            boolean secure = tls && ch.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
+            origin = new ForwardedHeaders.Origin(remote, trusted, secure ? "https" : "http");
         }
-        if (k.isValid() && k.isReadable() && !processing) {
-            if (lim == buf.length) {
-                compact();
-            }
-            int n = ch.read(ByteBuffer.wrap(buf, lim, buf.length - lim));
-            if (n < 0) {
-                close();
-                return;
-            }
-            lim += n;
-            received += n;
-            parse();
-        }
-    }
-
-    private void compact() {
-        if (pos > 0) {
-            System.arraycopy(buf, pos, buf, 0, lim - pos);
-            lim -= pos;
-            pos = 0;
-        } else {
-            buf = java.util.Arrays.copyOf(buf, buf.length * 2);
-        }
-    }
-
-    private void parse() throws IOException {
-        while (!processing && !closed && (pos < lim || request.complete())) {
-            try {
-                pos = request.feed(buf, pos, lim);
-            } catch (HttpRequestParser.BadRequest e) {
-                arm(NONE, null);
-                closeAfterWrite = true;
-                processing = true;
-                key.interestOps(0);
-                reject(e.status, e.getMessage());
-                return;
-            }
-            if (pos == lim) {
-                pos = 0;
-                lim = 0;
-            }
-            if (request.headDone() && request.expectContinue && !sentContinue && !request.complete()) {
-                sentContinue = true;
-                ch.write(ByteBuffer.wrap(CONTINUE));
-            }
-            if (!request.complete()) {
-                if (request.headDone() && phase != BODY) {
-                    receivedAtCheck = received;
-                    arm(BODY, limits.bodyTimeout());
-                } else if (!request.headDone() && phase == IDLE && pos < lim) {
-                    arm(HEAD, limits.headerTimeout());
-                }
-                if (lim == buf.length && pos == 0 && !request.headDone() && buf.length >= 64 * 1024) {
-                    closeAfterWrite = true;
-                    processing = true;
-                    reject(431, "request head too large");
-                }
-                return;
-            }
-            arm(NONE, null);
-            processing = true;
-            key.interestOps(0);
-            generation++;
-            dispatcher.dispatch(this);
-        }
-    }
-
-    private void reject(int status, String detail) {
-        String error = switch (status) {
-            case 413 -> "request body too large";
-            case 431 -> "request header too large";
-            case 505 -> "HTTP version not supported";
-            case 501 -> "not implemented";
-            default -> "bad request";
-        };
-        respondError(status, error, detail, null);
+        return origin;
     }
 
     /** The client's address (the loopback address when it cannot be read). */
-    java.net.InetAddress remoteAddress() {
-        try {
-            return ch.getRemoteAddress() instanceof java.net.InetSocketAddress a ? a.getAddress()
-                    : java.net.InetAddress.getLoopbackAddress();
-        } catch (IOException e) {
-            return java.net.InetAddress.getLoopbackAddress();
+    InetAddress remoteAddress() {
+        return remote;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (refused || closed) {
+            ReferenceCountUtil.release(msg);
+        } else if (processing) {
+            waiting.add(msg);
+            if (waiting.size() == MAX_WAITING) {
+                ch.config().setAutoRead(false); // a client that pipelines far ahead waits for its answers
+            }
+        } else {
+            read(msg);
         }
     }
 
+    private void read(Object msg) {
+        if (msg instanceof HttpRequest r) {
+            head(r);
+            if (refused || request == null) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+        }
+        if (msg instanceof HttpContent c) {
+            if (request == null || c.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(msg);
+                if (request != null) {
+                    refuse(RequestRules.fromDecoder(c.decoderResult().cause()));
+                }
+                return;
+            }
+            ByteBuf data = c.content();
+            if (data.isReadable()) {
+                bodyLength += data.readableBytes();
+                if (bodyLength > maxBody) {
+                    c.release();
+                    refuse(new Refusal(413, "the body has more than " + maxBody + " bytes; the limit is " + maxBody
+                            + " bytes (server.max-body); send large data by reference"));
+                    return;
+                }
+                if (body == null) {
+                    body = ch.alloc().compositeBuffer(Integer.MAX_VALUE);
+                }
+                body.addComponent(true, data);
+            } else {
+                c.release();
+            }
+            if (msg instanceof LastHttpContent) {
+                complete();
+            }
+        }
+    }
+
+    private void head(HttpRequest r) {
+        Optional<Refusal> bad = RequestRules.check(r, maxBody);
+        if (bad.isPresent()) {
+            refuse(bad.get());
+            return;
+        }
+        HttpHeaders h = r.headers();
+        ArrayList<String> headers = new ArrayList<>(h.size() * 2);
+        boolean expectContinue = false;
+        for (Map.Entry<String, String> e : h) {
+            String name = e.getKey();
+            if (name.equalsIgnoreCase("content-length") || name.equalsIgnoreCase("transfer-encoding")) {
+                continue;
+            }
+            if (name.equalsIgnoreCase("expect") && e.getValue().equalsIgnoreCase("100-continue")) {
+                expectContinue = true;
+                continue;
+            }
+            headers.add(name);
+            headers.add(e.getValue());
+        }
+        boolean http10 = r.protocolVersion().minorVersion() == 0;
+        request = new ClientRequest(r.method().name(), r.uri(), http10, HttpUtil.isKeepAlive(r), headers);
+        bodyLength = 0;
+        if (!(r instanceof LastHttpContent) && (HttpUtil.isTransferEncodingChunked(r) || HttpUtil.getContentLength(r, 0L) > 0)) {
+            if (expectContinue) {
+                ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                        Unpooled.EMPTY_BUFFER));
+            }
+            receivedAtCheck = received;
+            arm(BODY, limits.bodyTimeout());
+        }
+    }
+
+    private void complete() {
+        if (body != null) {
+            request.body = ByteBufUtil.getBytes(body);
+            body.release();
+            body = null;
+        }
+        arm(NONE, null);
+        processing = true;
+        generation++;
+        dispatcher.dispatch(this);
+    }
+
+    /** Answers {@code r} and closes; nothing more is read. */
+    private void refuse(Refusal r) {
+        arm(NONE, null);
+        refused = true;
+        processing = true;
+        closeAfterWrite = true;
+        ch.config().setAutoRead(false);
+        if (body != null) {
+            body.release();
+            body = null;
+        }
+        respondError(r.status, r.error(), r.getMessage(), null);
+    }
+
+    /**
+     * Writes a response with an upstream's headers (its {@code x-nest-*} and framing headers dropped) and body (taken
+     * over: released here whatever happens), then {@code extra} headers, names and values alternating. Loop thread only.
+     */
+    void respond(int status, HttpHeaders upstreamHeaders, ByteBuf content, String... extra) {
+        HttpHeaders h = new DefaultHttpHeaders(false);
+        for (Map.Entry<CharSequence, CharSequence> e : (Iterable<Map.Entry<CharSequence, CharSequence>>) upstreamHeaders::iteratorCharSequence) {
+            CharSequence n = e.getKey();
+            if (!dropped(n)) {
+                h.add(n, e.getValue());
+            }
+        }
+        send(status, h, content, extra);
+    }
+
     /** Writes a response; {@code headers} alternates names and values. Loop thread only. */
-    void respond(int status, List<String> headers, String contentType, byte[] body, String... extra) {
+    void respond(int status, List<String> headers, String contentType, byte[] content, String... extra) {
+        HttpHeaders h = new DefaultHttpHeaders(false);
+        for (int i = 0; i + 1 < headers.size(); i += 2) {
+            if (!dropped(headers.get(i))) {
+                h.add(headers.get(i), headers.get(i + 1));
+            }
+        }
+        if (contentType != null) {
+            h.add(HttpHeaderNames.CONTENT_TYPE, contentType);
+        }
+        send(status, h, Unpooled.wrappedBuffer(content), extra);
+    }
+
+    private static boolean dropped(CharSequence n) {
+        return n.length() >= 7 && io.netty.util.AsciiString.regionMatches(n, true, 0, "x-nest-", 0, 7)
+                || io.netty.util.AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.CONNECTION)
+                || io.netty.util.AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.TRANSFER_ENCODING)
+                || io.netty.util.AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.CONTENT_LENGTH)
+                || io.netty.util.AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.KEEP_ALIVE);
+    }
+
+    private void send(int status, HttpHeaders h, ByteBuf content, String... extra) {
+        if (closed) {
+            content.release();
+            return;
+        }
+        for (int i = 0; i + 1 < extra.length; i += 2) {
+            h.add(extra[i], extra[i + 1]);
+        }
+        ClientRequest r = request;
+        boolean http10 = r != null && r.http10;
+        boolean keep = r != null && r.keepAlive && !closeAfterWrite;
+        if (!keep) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (http10) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        boolean noBody = r != null && r.method.equals("HEAD") || status == 204 || status == 304;
+        if (status != 204 && status != 304) {
+            h.set(HttpHeaderNames.CONTENT_LENGTH, noBody ? 0 : content.readableBytes());
+        }
+        HttpVersion version = http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
+        HttpResponseStatus s = status >= 100 && status < STATUSES.length ? STATUSES[status]
+                : HttpResponseStatus.valueOf(status, Reasons.of(status));
+        Object response;
+        if (noBody) {
+            content.release();
+            response = new DefaultFullHttpResponse(version, s, Unpooled.EMPTY_BUFFER, h, DefaultHttpHeaders.EMPTY_HEADERS);
+        } else {
+            response = new DefaultFullHttpResponse(version, s, content, h, DefaultHttpHeaders.EMPTY_HEADERS);
+        }
+        closeAfterWrite = !keep;
+        ChannelFuture f = ctx.writeAndFlush(response);
+        if (f.isDone()) {
+            written(f);
+        } else {
+            pendingAtCheck = pendingBytes();
+            arm(WRITE, limits.idleTimeout());
+            f.addListener(done -> written((ChannelFuture) done));
+        }
+    }
+
+    private void written(ChannelFuture f) {
         if (closed) {
             return;
         }
-        boolean keep = request.keepAlive && !closeAfterWrite;
-        StringBuilder sb = new StringBuilder(256);
-        sb.append(request.http10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(status).append(' ').append(Reasons.of(status)).append("\r\n");
-        for (int i = 0; i < headers.size(); i += 2) {
-            String n = headers.get(i);
-            if (n.regionMatches(true, 0, "x-nest-", 0, 7) || n.equalsIgnoreCase("connection")
-                    || n.equalsIgnoreCase("transfer-encoding") || n.equalsIgnoreCase("content-length")) {
-                continue;
-            }
-            sb.append(n).append(": ").append(headers.get(i + 1)).append("\r\n");
-        }
-        if (contentType != null) {
-            sb.append("content-type: ").append(contentType).append("\r\n");
-        }
-        for (int i = 0; i + 1 < extra.length; i += 2) {
-            sb.append(extra[i]).append(": ").append(extra[i + 1]).append("\r\n");
-        }
-        if (!keep) {
-            sb.append("connection: close\r\n");
-        } else if (request.http10) {
-            sb.append("connection: keep-alive\r\n");
-        }
-        boolean noBody = request.method != null && request.method.equals("HEAD") || status == 204 || status == 304;
-        if (status == 204 || status == 304) {
-            sb.append("\r\n");
-        } else {
-            sb.append("content-length: ").append(noBody ? 0 : body.length).append("\r\n\r\n");
-        }
-        byte[] head = sb.toString().getBytes(StandardCharsets.UTF_8);
-        out = noBody || body.length == 0 ? new ByteBuffer[] {ByteBuffer.wrap(head)}
-                : new ByteBuffer[] {ByteBuffer.wrap(head), ByteBuffer.wrap(body)};
-        closeAfterWrite = !keep;
-        try {
-            flush();
-        } catch (IOException e) {
+        if (!f.isSuccess() || closeAfterWrite) {
             close();
+            return;
         }
+        processing = false;
+        request = null;
+        arm(IDLE, limits.idleTimeout());
+        while (!processing && !closed && !waiting.isEmpty()) {
+            read(waiting.poll());
+        }
+        if (!processing && !closed && !ch.config().isAutoRead()) {
+            ch.config().setAutoRead(true);
+        }
+    }
+
+    private long pendingBytes() {
+        ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+        return out == null ? 0 : out.totalPendingWriteBytes();
     }
 
     /**
@@ -271,11 +461,11 @@ final class ClientConnection implements EventLoop.IoHandler {
      * node; with {@code x-nest-invocation-id} when {@code invocationId} is not null.
      */
     void respondError(int status, String error, String detail, String invocationId) {
-        byte[] body = new ErrorResponse(status, error, detail, invocationId).body();
+        byte[] content = new ErrorResponse(status, error, detail, invocationId).body();
         if (invocationId != null) {
-            respond(status, List.of(), "application/json", body, "x-nest-invocation-id", invocationId);
+            respond(status, List.of(), "application/json", content, "x-nest-invocation-id", invocationId);
         } else {
-            respond(status, List.of(), "application/json", body);
+            respond(status, List.of(), "application/json", content);
         }
     }
 
@@ -284,57 +474,48 @@ final class ClientConnection implements EventLoop.IoHandler {
      * values alternating; {@code invocationId} must not be null.
      */
     void respondError(int status, String error, String detail, String invocationId, String... headers) {
-        byte[] body = new ErrorResponse(status, error, detail, invocationId).body();
+        byte[] content = new ErrorResponse(status, error, detail, invocationId).body();
         String[] extra = new String[headers.length + 2];
         extra[0] = "x-nest-invocation-id";
         extra[1] = invocationId;
         System.arraycopy(headers, 0, extra, 2, headers.length);
-        respond(status, List.of(), "application/json", body, extra);
-    }
-
-    private void flush() throws IOException {
-        if (out == null) {
-            return;
-        }
-        long written = ch.write(out);
-        if (out[out.length - 1].hasRemaining()) {
-            if (phase != WRITE || written > 0) { // idle-timeout counts from the last progress of the write
-                arm(WRITE, limits.idleTimeout());
-            }
-            key.interestOps(SelectionKey.OP_WRITE);
-            return;
-        }
-        out = null;
-        if (closeAfterWrite) {
-            close();
-            return;
-        }
-        processing = false;
-        sentContinue = false;
-        request.reset();
-        key.interestOps(SelectionKey.OP_READ);
-        arm(IDLE, limits.idleTimeout());
-        parse();
+        respond(status, List.of(), "application/json", content, extra);
     }
 
     @Override
-    public void failed(Throwable t) {
-        close();
+    public void channelInactive(ChannelHandlerContext ctx) {
+        markClosed();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        close(); // a reset, a TLS handshake that failed: the client is gone
     }
 
     void close() {
+        ch.close();
+        markClosed();
+    }
+
+    private void markClosed() {
         if (closed) {
             return;
         }
         closed = true;
         generation++;
-        arm(NONE, null);
-        onClose.run();
-        key.cancel();
-        try {
-            ch.close();
-        } catch (IOException ignored) {
-            // closing
+        phase = NONE;
+        if (timer != null) {
+            timer.cancel();
+            timer = null;
+        }
+        if (body != null) {
+            body.release();
+            body = null;
+        }
+        Object o;
+        while ((o = waiting.poll()) != null) {
+            ReferenceCountUtil.release(o);
         }
     }
 }

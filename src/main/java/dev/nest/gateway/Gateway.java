@@ -1,6 +1,7 @@
 package dev.nest.gateway;
 
 import dev.nest.async.Acceptance;
+import dev.nest.auth.PeerCredential;
 import dev.nest.async.AsyncIngress;
 import dev.nest.common.InvocationIds;
 import dev.nest.common.NestException;
@@ -15,13 +16,11 @@ import dev.nest.limits.Caller;
 import dev.nest.limits.Decision;
 import dev.nest.sidecar.InstanceLeases;
 import dev.nest.store.InvocationRecord;
+import io.netty.channel.Channel;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,9 +37,9 @@ import java.util.logging.Logger;
  * {@code ANY /ns/{namespace}/fn/{name}[/...]} for others) are served here directly; every other path (the
  * admin API, {@code /health}) is passed to the admin server on its internal loopback port.
  *
- * <p>Why an event loop: the hop to the runtime host is on the path of every warm invocation. With one
- * selector thread per core, a request is read, forwarded over a pooled keep-alive connection and answered
- * without any thread hand-off or per-request thread; only cold starts leave the loop ({@link InstanceLeases},
+ * <p>Why event loops: the hop to the runtime host is on the path of every warm invocation. With one Netty event loop
+ * per core ({@code Transport}; the client's connection and the pooled keep-alive connections to hosts on the same
+ * loop), a request is read, forwarded and answered without any thread hand-off or per-request thread; only cold starts leave the loop ({@link InstanceLeases},
  * the node agent, starts instances on its own threads and completes the waiting request's future, which resumes
  * here).
  *
@@ -86,8 +85,10 @@ import java.util.logging.Logger;
  *
  * <p>Lifecycle: {@link #start} binds the port and starts the loops; {@link #close} stops accepting, closes every
  * connection and stops the loops. Limits: request bodies up to {@code maxBody} bytes (413 above), request heads
- * up to 64 KiB (431 above), HTTP/1.x only, framed strictly (RFC 9112: see {@code HttpRequestParser}); the timeouts
- * and connection cap of {@link NestConfig.Gateway} (see {@code ClientConnection} and {@code Acceptor}).
+ * up to 64 KiB (431 above), HTTP/1.x only, framed strictly (RFC 9112: see {@code RequestRules}); the timeouts
+ * and connection cap of {@link NestConfig.Gateway} (see {@code ClientConnection} and {@code Acceptor}); TLS when
+ * started with a {@link Tls}. A forwarded invocation ({@link PeerRoutes#FORWARDED_BY}) is served only with the
+ * cluster credential ({@code X-Nest-Cluster-Auth}; 403 otherwise), which never reaches a function.
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
@@ -110,14 +111,13 @@ public final class Gateway implements AutoCloseable {
     private final Admission admission;
     private final Fallbacks fallbacks;
     private volatile EventIngress events = EventIngress.standard();
-    private Acceptor acceptor;
+    /** The cluster's credential: sent with forwarded invocations, required on those this node receives. */
+    private final Optional<PeerCredential> peerCredential;
     private final Map<String, FunctionId> ids = new ConcurrentHashMap<>();
     private final ClientConnection.Dispatcher dispatcher = this::dispatch;
-    private final List<EventLoop> loops = new ArrayList<>();
-    private final List<Upstream> upstreams = new ArrayList<>();
-    private ServerSocketChannel server;
+    private Transport transport;
+    private Channel server;
     private int adminPort;
-    private int next;
 
     public Gateway(FunctionCatalog catalog, InstanceLeases leases, Consumer<InvocationRecord> records, long maxBody, Clock clock) {
         this(catalog, leases, records, maxBody, clock, PeerRoutes.LOCAL_ONLY);
@@ -159,17 +159,25 @@ public final class Gateway implements AutoCloseable {
      */
     public Gateway(FunctionCatalog catalog, InstanceLeases leases, Consumer<InvocationRecord> records, long maxBody, Clock clock,
                    PeerRoutes routes, InvokeAuth auth, Optional<AsyncIngress> async, NestConfig.Gateway limits) {
-        this(catalog, leases, records, maxBody, clock, routes, auth, async, limits, Admission.local(clock));
+        this(catalog, leases, records, maxBody, clock, routes, auth, async, limits, Admission.local(clock),
+                Optional.empty());
     }
 
     /**
-     * A gateway whose invocations pass {@code admission} (rate limits, circuit breakers) before an instance is leased;
-     * the other constructors use {@link Admission#local}. The records consumer should feed {@link Admission#record}.
+     * A gateway of a cluster node. Its invocations pass {@code admission} (rate limits, circuit breakers) before an
+     * instance is leased (the other constructors use {@link Admission#local}; the records consumer should feed
+     * {@link Admission#record}). Invocations it forwards to a peer carry {@code peerCredential}, and an invocation
+     * that arrives marked as forwarded ({@link PeerRoutes#FORWARDED_BY}) is served only when it carries it too (403
+     * otherwise). Without a credential every forwarded invocation that arrives is refused. The credential's header
+     * never reaches a function.
+     *
+     * @throws IllegalArgumentException when a trusted proxy is not an address or CIDR block
      */
     public Gateway(FunctionCatalog catalog, InstanceLeases leases, Consumer<InvocationRecord> records, long maxBody, Clock clock,
                    PeerRoutes routes, InvokeAuth auth, Optional<AsyncIngress> async, NestConfig.Gateway limits,
-                   Admission admission) {
+                   Admission admission, Optional<PeerCredential> peerCredential) {
         this.admission = admission;
+        this.peerCredential = peerCredential;
         this.limits = limits;
         this.trustedProxies = new TrustedProxies(limits.trustedProxies());
         this.auth = auth;
@@ -190,25 +198,31 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Binds {@code host:port} and starts one event loop per core.
+     * Binds {@code host:port} (plain HTTP) and starts {@code threads} event loops (Netty's, epoll where available).
      *
      * @param adminPort loopback port of the admin server that serves every non-invocation path
+     * @throws BindException when the port is taken
      */
     public void start(String host, int port, int adminPort, int threads) throws IOException {
+        start(host, port, adminPort, threads, Optional.empty());
+    }
+
+    /**
+     * {@link #start(String, int, int, int)}, serving TLS when {@code tls} is present; invocations forwarded to other
+     * nodes then go over TLS too (see {@link Tls}).
+     */
+    public void start(String host, int port, int adminPort, int threads, Optional<Tls> tls) throws IOException {
         this.adminPort = adminPort;
-        for (int i = 0; i < threads; i++) {
-            EventLoop loop = new EventLoop("nest-gateway-" + i);
-            loops.add(loop);
-            upstreams.add(new Upstream(loop));
+        transport = new Transport(threads, tls.map(t -> t.client));
+        Acceptor acceptor = new Acceptor(Acceptor.connectionLimit(limits.maxConnections()));
+        try {
+            server = transport.listen(host, port, acceptor, tls.map(t -> t.server),
+                    loop -> new ClientConnection(loop, dispatcher, maxBody, limits, tls.isPresent()));
+        } catch (IOException | RuntimeException e) {
+            transport.close();
+            transport = null;
+            throw e;
         }
-        server = ServerSocketChannel.open();
-        server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-        server.bind(new InetSocketAddress(host, port), 1024);
-        server.configureBlocking(false);
-        EventLoop acceptLoop = loops.getFirst();
-        acceptor = new Acceptor(server, acceptLoop, Acceptor.connectionLimit(limits.maxConnections()), this::accept);
-        server.register(acceptLoop.selector, SelectionKey.OP_ACCEPT, acceptor);
-        loops.forEach(EventLoop::start);
     }
 
     /** The bound port (the one chosen by the system when {@link #start} was given 0). */
@@ -216,36 +230,7 @@ public final class Gateway implements AutoCloseable {
         if (server == null) {
             throw new IllegalStateException("the gateway is not started");
         }
-        return server.socket().getLocalPort();
-    }
-
-    /** Hands an accepted connection to the next loop; on failure it is closed and no longer counted. */
-    private void accept(SocketChannel c) {
-        Acceptor counted = acceptor;
-        try {
-            c.configureBlocking(false);
-            c.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        } catch (IOException e) {
-            Acceptor.close(c);
-            counted.closed();
-            return;
-        }
-        int i = next++ % loops.size();
-        EventLoop loop = loops.get(i);
-        Upstream up = upstreams.get(i);
-        Runnable register = () -> {
-            try {
-                new ClientConnection(loop, up, dispatcher, c, maxBody, limits, counted::closed);
-            } catch (IOException e) {
-                Acceptor.close(c);
-                counted.closed();
-            }
-        };
-        if (loop.inLoop()) {
-            register.run();
-        } else {
-            loop.execute(register);
-        }
+        return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
     // ---- dispatch (loop thread) ------------------------------------------------------------------------
@@ -263,14 +248,16 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void proxyToAdmin(ClientConnection c) {
-        HttpRequestParser r = c.request;
+        ClientRequest r = c.request;
         ByteBuffer[] req = ProxiedRequest.encode(r, "127.0.0.1", adminPort, null, null);
         long gen = c.generation;
         c.upstream.exchange(adminPort, req, r.method.equals("HEAD"), System.nanoTime() + ADMIN_TIMEOUT_NANOS, new Upstream.Callback() {
             @Override
-            public void done(HttpResponseParser resp) {
+            public void done(UpstreamResponse resp) {
                 if (c.generation == gen) {
-                    c.respond(resp.status, resp.headers, null, resp.body);
+                    c.respond(resp.status, resp.headers, resp.body);
+                } else {
+                    resp.release();
                 }
             }
 
@@ -287,6 +274,14 @@ public final class Gateway implements AutoCloseable {
         long t0 = System.nanoTime();
         Instant started = clock.instant();
         String invocationId = InvocationIds.next(started.toEpochMilli());
+        boolean forwarded = forwarded(c.request);
+        // the credential never reaches a function, whoever sent it (so no function can learn it and forge it)
+        Optional<String> presented = peerCredential.isPresent() || forwarded
+                ? removeHeader(c.request.headers, credentialHeader()) : Optional.empty();
+        if (forwarded && !PeerAuth.accepts(peerCredential, presented)) {
+            c.respondError(403, "peer credential required", PeerAuth.refusal(peerCredential, presented), invocationId);
+            return;
+        }
         String prefix = path.prefix();
         FunctionId id = ids.get(prefix);
         if (id == null) {
@@ -351,10 +346,9 @@ public final class Gateway implements AutoCloseable {
         Call call = new Call(c, version, invocationId, started, t0, path.rest(), leases, records, trustedProxies);
         List<PeerRoutes.Peer> peers = routes.peersFor(id, version.version());
         // a token function's delivery stays here: a peer would ask for the token, which the event does not keep
-        // so does an event-only function's event: a peer would answer its URL with 404
-        if (!peers.isEmpty() && !forwarded(c.request) && version.spec().http()
+        if (!peers.isEmpty() && !forwarded && version.spec().http()
                 && (delivery.isEmpty() || version.spec().auth() == InvocationAuth.PUBLIC)) {
-            new PeerCall(call, peers, routes).next();
+            new PeerCall(call, peers, routes, peerCredential).next();
             return;
         }
         call.acquireAndForward();
@@ -381,7 +375,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Stores an async invocation off the loop; answers 202 (or the refusal) on the loop once it is durable. */
     private static void enqueue(ClientConnection c, AsyncIngress ingress, FunctionVersion version, InvocationPath path) {
-        HttpRequestParser r = c.request;
+        ClientRequest r = c.request;
         long gen = c.generation;
         String rest = path.rest();
         int q = rest.indexOf('?');
@@ -439,7 +433,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The first value of header {@code name} (lower case), if the request has it. */
-    static Optional<String> header(HttpRequestParser r, String name) {
+    static Optional<String> header(ClientRequest r, String name) {
         for (int i = 0; i < r.headers.size(); i += 2) {
             if (r.headers.get(i).equalsIgnoreCase(name)) {
                 return Optional.of(r.headers.get(i + 1));
@@ -460,7 +454,11 @@ public final class Gateway implements AutoCloseable {
         return kept;
     }
 
-    private static boolean forwarded(HttpRequestParser r) {
+    private String credentialHeader() {
+        return peerCredential.map(PeerCredential::headerName).orElse(PeerAuth.HEADER);
+    }
+
+    private static boolean forwarded(ClientRequest r) {
         for (int i = 0; i < r.headers.size(); i += 2) {
             if (r.headers.get(i).equalsIgnoreCase(PeerRoutes.FORWARDED_BY)) {
                 return true;
@@ -471,18 +469,11 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            if (server != null) {
-                server.close();
-            }
-        } catch (IOException ignored) {
-            // closing
+        if (server != null) {
+            server.close().awaitUninterruptibly();
         }
-        for (int i = 0; i < loops.size(); i++) {
-            Upstream up = upstreams.get(i);
-            EventLoop loop = loops.get(i);
-            loop.execute(up::closeAll);
-            loop.close();
+        if (transport != null) {
+            transport.close();
         }
     }
 }

@@ -1,9 +1,11 @@
 package dev.nest.gateway;
 
+import dev.nest.auth.PeerCredential;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One invocation sent on to another node's gateway, which serves it locally (it carries
@@ -11,7 +13,8 @@ import java.util.List;
  * nothing: it is reported {@link PeerRoutes#unreachable} and the next peer is tried, then this node (a cold
  * start here). Failures after the request was sent are answered with 502 (504 when the peer did not answer in
  * the function's timeout), as for a local instance, because the function may have run; they are never sent again. The peer records the
- * invocation; this node does not record it a second time. Loop thread only.
+ * invocation; this node does not record it a second time. The request carries the cluster's {@link PeerCredential}
+ * (the receiving gateway refuses a forwarded invocation without it). Loop thread only.
  */
 final class PeerCall implements Upstream.Callback {
     /** The peer answers within the function's timeout; this much more covers the hop. */
@@ -20,11 +23,13 @@ final class PeerCall implements Upstream.Callback {
     private final Call call;
     private final List<PeerRoutes.Peer> peers;
     private final PeerRoutes routes;
+    private final Optional<PeerCredential> credential;
     private int index = -1;
     private PeerRoutes.Peer peer;
     private InetSocketAddress address;
 
-    PeerCall(Call call, List<PeerRoutes.Peer> peers, PeerRoutes routes) {
+    PeerCall(Call call, List<PeerRoutes.Peer> peers, PeerRoutes routes, Optional<PeerCredential> credential) {
+        this.credential = credential;
         this.call = call;
         this.peers = peers;
         this.routes = routes;
@@ -44,38 +49,35 @@ final class PeerCall implements Upstream.Callback {
             next();
             return;
         }
-        HttpRequestParser r = call.c.request;
+        ClientRequest r = call.c.request;
         // the function on the peer sees the client's Host and address (the peer believes them if it trusts this node)
-        List<String> headers = ForwardedHeaders.apply(r.headers, call.c.remoteAddress(), call.trusted);
+        List<String> headers = ForwardedHeaders.apply(r.headers, call.c.origin(call.trusted));
+        if (credential.isPresent()) {
+            headers = new java.util.ArrayList<>(headers);
+            headers.add(credential.get().headerName());
+            headers.add(credential.get().headerValue());
+        }
         call.c.upstream.exchange(address, ProxiedRequest.encode(r, headers, null, PeerRoutes.FORWARDED_BY, routes.self()),
                 r.method.equals("HEAD"), call.peerDeadline() + HOP_NANOS, this);
     }
 
     @Override
-    public void done(HttpResponseParser resp) {
+    public void done(UpstreamResponse resp) {
         call.finishedElsewhere();
         if (call.answerable()) {
             // the peer's gateway recorded the invocation: its id (and whether it was a cold start) reach the client
-            String id = header(resp, "x-nest-invocation-id");
-            String cold = header(resp, "x-nest-cold");
+            String id = resp.headers.get("x-nest-invocation-id");
+            String cold = resp.headers.get("x-nest-cold");
             if (id == null) {
-                call.c.respond(resp.status, resp.headers, null, resp.body);
+                call.c.respond(resp.status, resp.headers, resp.body);
             } else if (cold == null) {
-                call.c.respond(resp.status, resp.headers, null, resp.body, "x-nest-invocation-id", id);
+                call.c.respond(resp.status, resp.headers, resp.body, "x-nest-invocation-id", id);
             } else {
-                call.c.respond(resp.status, resp.headers, null, resp.body, "x-nest-invocation-id", id, "x-nest-cold", cold);
+                call.c.respond(resp.status, resp.headers, resp.body, "x-nest-invocation-id", id, "x-nest-cold", cold);
             }
+        } else {
+            resp.release();
         }
-    }
-
-    /** The first value of header {@code name} in the peer's answer, or null. */
-    private static String header(HttpResponseParser resp, String name) {
-        for (int i = 0; i + 1 < resp.headers.size(); i += 2) {
-            if (resp.headers.get(i).equalsIgnoreCase(name)) {
-                return resp.headers.get(i + 1);
-            }
-        }
-        return null;
     }
 
     @Override

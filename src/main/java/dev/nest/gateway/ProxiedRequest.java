@@ -9,7 +9,7 @@ import java.util.List;
  * The bytes of a client's request passed on as it came to another HTTP server (the admin server, another node's
  * gateway): same method, target, headers and body, with this hop's {@code host} (or, to a peer gateway, the
  * client's, with the forwarding headers), the body framed by
- * {@code content-length} and the hop-by-hop headers (and an async delivery's marker) dropped. The parser has already taken out
+ * {@code content-length} and the hop-by-hop headers (and an async delivery's marker) dropped. The decoding has already taken out
  * {@code content-length}, {@code transfer-encoding} and {@code expect}.
  */
 final class ProxiedRequest {
@@ -20,7 +20,7 @@ final class ProxiedRequest {
      * @param extraName  a header to add, or null for none
      * @param extraValue its value
      */
-    static ByteBuffer[] encode(HttpRequestParser r, String host, int port, String extraName, String extraValue) {
+    static ByteBuffer[] encode(ClientRequest r, String host, int port, String extraName, String extraValue) {
         return encode(r, r.headers, host + ":" + port, extraName, extraValue);
     }
 
@@ -32,7 +32,7 @@ final class ProxiedRequest {
      * @param extraName  a header to add, or null for none
      * @param extraValue its value
      */
-    static ByteBuffer[] encode(HttpRequestParser r, List<String> headers, String host, String extraName, String extraValue) {
+    static ByteBuffer[] encode(ClientRequest r, List<String> headers, String host, String extraName, String extraValue) {
         StringBuilder sb = new StringBuilder(256);
         sb.append(r.method).append(' ').append(r.target).append(" HTTP/1.1\r\n");
         if (host != null) {

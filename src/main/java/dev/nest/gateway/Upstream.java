@@ -1,74 +1,99 @@
 package dev.nest.gateway;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelProgressiveFuture;
+import io.netty.channel.ChannelProgressiveFutureListener;
+import io.netty.channel.ChannelProgressivePromise;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseDecoder;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Keep-alive connections from one event loop to upstream servers (runtime hosts, the admin server, other
- * nodes' gateways), and the exchange of one request on one of them. Loop thread only.
+ * Keep-alive connections from one event loop to upstream servers (runtime hosts, the admin server, other nodes'
+ * gateways), and the exchange of one request on one of them: the request's bytes are written as they were encoded,
+ * the answer is read with Netty's HTTP/1.1 response decoder. Loop thread only.
  *
- * <p>No request is ever sent twice: a pooled connection is checked before it is used (a peer that closed it
- * while idle is seen as end-of-stream, and the connection is dropped for another or a new one), and a request
- * whose write fails before any byte left is sent on a new connection, once. Once a byte of the request was
- * written, every failure is reported to the caller, which alone knows whether the request may be repeated. A
- * failure before any byte of the request was written is reported as {@link NothingSent} (or the
- * {@link java.net.ConnectException} of a refused connection), so that the caller knows the peer saw nothing.
+ * <p>No request is ever sent twice: a pooled connection the peer closed while idle leaves the pool when the loop sees
+ * the close; a request whose write fails before any byte of it left (Netty reports the write's progress) on a pooled
+ * connection is sent on a new connection, once. Once a byte of the request was written, every failure is reported to
+ * the caller, which alone knows whether the request may be repeated. A failure before any byte of the request was
+ * written is reported as {@link NothingSent} (or the {@link java.net.ConnectException} of a refused connection), so
+ * that the caller knows the peer saw nothing. Over TLS (to peers, when the public port has it) a write that fails is
+ * "nothing sent" only while the handshake had not finished.
+ *
+ * <p>Limits: an answer's head up to 64 KiB; its body is gathered whole (no limit beyond memory: the upstreams are
+ * Nest's own hosts and nodes); a connection attempt gives up after {@link #CONNECT_TIMEOUT_MS}.
  */
 final class Upstream {
-    /** The outcome of one exchange. */
+    /** The outcome of one exchange; called on the loop thread. */
     interface Callback {
-        void done(HttpResponseParser response);
+        /** The answer; the callee owns its body. */
+        void done(UpstreamResponse response);
 
         void failed(IOException error, boolean timedOut);
     }
 
+    static final int CONNECT_TIMEOUT_MS = 3_000;
+    private static final int MAX_HEAD = 64 * 1024;
+
     private final EventLoop loop;
+    private final Transport transport;
     /** Idle connections by target: an {@code Integer} port on 127.0.0.1, or a peer's {@link InetSocketAddress}. */
     private final Map<Object, ArrayDeque<Conn>> idle = new HashMap<>();
 
-    Upstream(EventLoop loop) {
+    Upstream(EventLoop loop, Transport transport) {
         this.loop = loop;
+        this.transport = transport;
     }
 
-    /** Sends {@code request} to 127.0.0.1:{@code port}; calls back on the loop thread. */
+    /** Sends {@code request} to 127.0.0.1:{@code port} (plain HTTP); calls back on the loop thread. */
     void exchange(int port, ByteBuffer[] request, boolean head, long deadlineNanos, Callback cb) {
         exchange(port, null, request, head, deadlineNanos, cb);
     }
 
-    /** Sends {@code request} to another node's gateway at {@code peer}; calls back on the loop thread. */
+    /** Sends {@code request} to another node's gateway at {@code peer} (over TLS when the port has it). */
     void exchange(InetSocketAddress peer, ByteBuffer[] request, boolean head, long deadlineNanos, Callback cb) {
         exchange(peer, peer, request, head, deadlineNanos, cb);
     }
 
-    /** On an idle connection to {@code poolKey} if there is one, else on a new one to {@code address}. */
-    private void exchange(Object poolKey, InetSocketAddress address, ByteBuffer[] request, boolean head,
+    private void exchange(Object poolKey, InetSocketAddress peer, ByteBuffer[] request, boolean head,
                           long deadlineNanos, Callback cb) {
         Conn c = pooled(poolKey);
         if (c == null) {
-            exchangeFresh(poolKey, address, request, head, deadlineNanos, cb);
+            exchangeFresh(poolKey, peer, request, head, deadlineNanos, cb);
         } else {
             c.start(request, head, deadlineNanos, cb, true);
         }
     }
 
-    /** @param address where to connect, or null for 127.0.0.1 and the {@code Integer} port {@code poolKey} */
-    private void exchangeFresh(Object poolKey, InetSocketAddress address, ByteBuffer[] request, boolean head,
+    /** @param peer where to connect, or null for 127.0.0.1 and the {@code Integer} port {@code poolKey} */
+    private void exchangeFresh(Object poolKey, InetSocketAddress peer, ByteBuffer[] request, boolean head,
                                long deadlineNanos, Callback cb) {
-        Conn c;
-        try {
-            c = new Conn(poolKey, address != null ? address : new InetSocketAddress("127.0.0.1", (Integer) poolKey));
-        } catch (IOException e) {
-            cb.failed(e, false);
-            return;
-        }
+        Conn c = new Conn(poolKey, peer);
         c.start(request, head, deadlineNanos, cb, false);
     }
 
@@ -79,7 +104,7 @@ final class Upstream {
         }
         Conn c;
         while ((c = q.pollLast()) != null) {
-            if (c.ch.isOpen() && c.stillOpen()) {
+            if (c.ch.isActive()) {
                 return c;
             }
             c.close();
@@ -109,47 +134,79 @@ final class Upstream {
         idle.clear();
     }
 
-    private final class Conn implements EventLoop.IoHandler {
+    /** Netty's response decoder, told when the answer is to a HEAD request (it has no body then). */
+    private static final class ResponseDecoder extends HttpResponseDecoder {
+        boolean head;
+
+        ResponseDecoder() {
+            super(new HttpDecoderConfig().setMaxInitialLineLength(8192).setMaxHeaderSize(MAX_HEAD).setMaxChunkSize(64 * 1024));
+        }
+
+        @Override
+        protected boolean isContentAlwaysEmpty(HttpMessage msg) {
+            return head || super.isContentAlwaysEmpty(msg);
+        }
+    }
+
+    private final class Conn extends ChannelInboundHandlerAdapter implements ChannelProgressiveFutureListener {
         final Object poolKey;
-        final InetSocketAddress address;
-        final SocketChannel ch;
-        final SelectionKey key;
-        final HttpResponseParser parser = new HttpResponseParser();
-        final byte[] buf = new byte[16 * 1024];
-        final ByteBuffer in = ByteBuffer.wrap(buf);
-        ByteBuffer[] out;
+        final InetSocketAddress peer;
+        final Channel ch;
+        final ResponseDecoder decoder = new ResponseDecoder();
+        final boolean tls;
         Callback cb;
         EventLoop.Timer timer;
         boolean reused;
         boolean busy;
+        boolean handshaken;
         /** Bytes of the current request written so far. */
         long written;
-        ByteBuffer[] retryRequest;
-        boolean retryHead;
-        long retryDeadline;
+        ByteBuffer[] request;
+        boolean head;
+        long deadline;
+        int status;
+        boolean informational;
+        HttpHeaders headers;
+        boolean keepAlive;
+        /** The answer's body: its first part as it came, a composite once a second part arrives. */
+        ByteBuf body;
+        IOException connectFailure;
 
-        Conn(Object poolKey, InetSocketAddress address) throws IOException {
+        Conn(Object poolKey, InetSocketAddress peer) {
             this.poolKey = poolKey;
-            this.address = address;
-            ch = SocketChannel.open();
-            try {
-                ch.configureBlocking(false);
-                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                boolean connected = ch.connect(address);
-                key = ch.register(loop.selector, connected ? 0 : SelectionKey.OP_CONNECT, this);
-            } catch (IOException e) {
-                ch.close();
-                throw e;
-            }
-        }
-
-        /** An idle connection the peer has not closed: a non-blocking read sees neither end-of-stream nor data. */
-        boolean stillOpen() {
-            try {
-                return ch.read(ByteBuffer.allocate(1)) == 0;
-            } catch (IOException e) {
-                return false;
-            }
+            this.peer = peer;
+            this.tls = peer != null && transport.peerTls.isPresent();
+            InetSocketAddress address = peer != null ? peer : new InetSocketAddress("127.0.0.1", (Integer) poolKey);
+            ChannelFuture f = new Bootstrap().group(loop.netty).channel(transport.clientChannel)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MS)
+                    .handler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel c) {
+                            if (tls) {
+                                SslHandler ssl = transport.peerTls.orElseThrow().newHandler(c.alloc(),
+                                        address.getHostString(), address.getPort());
+                                ssl.handshakeFuture().addListener(h -> handshaken = h.isSuccess());
+                                c.pipeline().addLast(ssl);
+                            }
+                            c.pipeline().addLast(decoder, Conn.this);
+                        }
+                    })
+                    .connect(address);
+            ch = f.channel();
+            f.addListener(done -> {
+                if (!done.isSuccess()) {
+                    Throwable t = done.cause();
+                    IOException e = t instanceof IOException io ? io : new IOException(String.valueOf(t), t);
+                    if (busy) {
+                        fail(e, false);
+                    } else {
+                        connectFailure = e; // at once (a refused loopback port): reported when the exchange starts
+                    }
+                } else if (busy) {
+                    write();
+                }
+            });
         }
 
         void start(ByteBuffer[] request, boolean head, long deadlineNanos, Callback callback, boolean wasReused) {
@@ -157,15 +214,18 @@ final class Upstream {
             this.reused = wasReused;
             this.busy = true;
             this.written = 0;
-            this.out = request;
-            this.retryRequest = request;
-            this.retryHead = head;
-            this.retryDeadline = deadlineNanos;
-            for (ByteBuffer b : request) {
-                b.mark();
+            this.request = request;
+            this.head = head;
+            this.deadline = deadlineNanos;
+            this.status = 0;
+            this.informational = false;
+            this.headers = null;
+            this.body = null;
+            decoder.head = head;
+            if (connectFailure != null) {
+                fail(connectFailure, false);
+                return;
             }
-            parser.reset(head);
-            in.clear();
             long delay = deadlineNanos - System.nanoTime();
             if (delay <= 0) {
                 fail(new HostTimeout(), true);
@@ -175,151 +235,170 @@ final class Upstream {
                 timer = null;
                 fail(new HostTimeout(), true);
             });
-            if (ch.isConnected()) {
-                try {
-                    write();
-                } catch (IOException e) {
-                    if (reused && written == 0) {
-                        retry(); // the pooled connection broke before any byte of this request left
-                    } else {
-                        fail(e, false);
+            if (ch.isActive()) {
+                write();
+            }
+        }
+
+        private void write() {
+            ChannelProgressivePromise p = ch.newProgressivePromise();
+            p.addListener(this);
+            ch.writeAndFlush(Unpooled.wrappedBuffer(request), p);
+        }
+
+        @Override
+        public void operationProgressed(ChannelProgressiveFuture future, long progress, long total) {
+            written = Math.max(written, progress);
+        }
+
+        @Override
+        public void operationComplete(ChannelProgressiveFuture future) {
+            if (future.isSuccess() || !busy) {
+                return;
+            }
+            boolean nothing = nothingWritten();
+            if (nothing && reused) {
+                retry(); // the pooled connection broke before any byte of this request left
+            } else {
+                Throwable t = future.cause();
+                IOException e = t instanceof IOException io ? io : new IOException(String.valueOf(t), t);
+                fail(nothing ? new NothingSent(e) : e, false);
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!busy) {
+                ReferenceCountUtil.release(msg);
+                close(); // nothing is expected on an idle connection
+                return;
+            }
+            HttpObject o = (HttpObject) msg;
+            if (o.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(msg);
+                fail(new IOException("malformed answer: " + o.decoderResult().cause().getMessage()), false);
+                return;
+            }
+            if (o instanceof HttpResponse r) {
+                int code = r.status().code();
+                informational = code >= 100 && code < 200;
+                if (!informational) {
+                    status = code;
+                    headers = r.headers();
+                    keepAlive = HttpUtil.isKeepAlive(r);
+                    body = Unpooled.EMPTY_BUFFER;
+                }
+            }
+            if (o instanceof HttpContent content) {
+                if (informational || body == null || !content.content().isReadable()) {
+                    content.release();
+                } else if (!body.isReadable()) {
+                    body = content.content(); // most answers come in one part: no copy, no composite
+                } else {
+                    CompositeByteBuf all = body instanceof CompositeByteBuf c ? c : ctx.alloc().compositeBuffer(Integer.MAX_VALUE)
+                            .addComponent(true, body);
+                    body = all.addComponent(true, content.content());
+                }
+                if (o instanceof LastHttpContent) {
+                    if (informational) {
+                        informational = false;
+                    } else if (body != null) {
+                        finish();
                     }
                 }
             }
         }
 
         @Override
-        public void ready(SelectionKey k) throws IOException {
-            if (k.isConnectable()) {
-                ch.finishConnect();
-                k.interestOps(0);
-                write();
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (!busy) {
+                ArrayDeque<Conn> q = idle.get(poolKey);
+                if (q != null) {
+                    q.remove(this);
+                }
                 return;
             }
-            if (k.isWritable()) {
-                write();
+            if (reused && nothingWritten() && status == 0) {
+                retry();
+                return;
             }
-            if (k.isValid() && k.isReadable()) {
-                read();
-            }
+            fail(new EOFException("the upstream closed the connection before the response was complete"), false);
         }
 
-        private void write() throws IOException {
-            written += ch.write(out);
-            if (out[out.length - 1].hasRemaining()) {
-                key.interestOps(SelectionKey.OP_WRITE);
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (busy) {
+                fail(cause instanceof IOException io ? io : new IOException(String.valueOf(cause), cause), false);
             } else {
-                key.interestOps(SelectionKey.OP_READ);
-            }
-        }
-
-        private void read() throws IOException {
-            while (true) {
-                int n = ch.read(in);
-                if (n < 0) {
-                    if (!busy) {
-                        close();
-                        return;
-                    }
-                    if (written == 0 && reused) {
-                        retry();
-                        return;
-                    }
-                    if (parser.closed()) {
-                        finish();
-                        return;
-                    }
-                    throw new EOFException("the upstream closed the connection before the response was complete");
-                }
-                if (n == 0) {
-                    return;
-                }
-                if (!busy) {
-                    close();
-                    return;
-                }
-                int consumed;
-                try {
-                    consumed = parser.feed(buf, 0, in.position());
-                } catch (HttpResponseParser.Malformed e) {
-                    throw new IOException(e.getMessage());
-                }
-                if (consumed > 0) {
-                    System.arraycopy(buf, consumed, buf, 0, in.position() - consumed);
-                    in.position(in.position() - consumed);
-                }
-                if (parser.complete()) {
-                    finish();
-                    return;
-                }
-                if (!in.hasRemaining()) {
-                    throw new IOException("upstream response head too large");
-                }
+                close();
             }
         }
 
         private void retry() {
-            if (timer != null) {
-                timer.cancel();
-                timer = null;
-            }
+            cancelTimer();
             Callback c = cb;
-            ByteBuffer[] request = retryRequest;
             cb = null;
             busy = false;
-            retryRequest = null;
+            releaseBody();
             close();
-            for (ByteBuffer b : request) {
-                b.reset();
-            }
-            exchangeFresh(poolKey, address, request, retryHead, retryDeadline, c);
+            exchangeFresh(poolKey, peer, request, head, deadline, c);
         }
 
         private void finish() {
-            if (timer != null) {
-                timer.cancel();
-                timer = null;
-            }
+            cancelTimer();
             busy = false;
             Callback c = cb;
             cb = null;
-            out = null;
-            retryRequest = null;
-            if (parser.keepAlive && ch.isOpen()) {
+            request = null;
+            ByteBuf b = body;
+            body = null;
+            if (keepAlive && ch.isActive()) {
                 idle.computeIfAbsent(poolKey, p -> new ArrayDeque<>()).addLast(this);
             } else {
                 close();
             }
-            c.done(parser);
+            c.done(new UpstreamResponse(status, headers, b));
         }
 
         private void fail(IOException e, boolean timedOut) {
-            if (timer != null) {
-                timer.cancel();
-                timer = null;
-            }
+            cancelTimer();
+            boolean wasBusy = busy;
+            busy = false;
+            releaseBody();
             close();
             Callback c = cb;
             cb = null;
-            busy = false;
-            if (c != null) {
-                boolean nothingSent = written == 0 && !timedOut && !(e instanceof java.net.ConnectException);
+            if (c != null && wasBusy) {
+                boolean nothingSent = nothingWritten() && !timedOut && !(e instanceof java.net.ConnectException)
+                        && !(e instanceof NothingSent);
                 c.failed(nothingSent ? new NothingSent(e) : e, timedOut);
             }
         }
 
-        @Override
-        public void failed(Throwable t) {
-            fail(t instanceof IOException io ? io : new IOException(t.toString(), t), false);
+        /**
+         * Whether no byte of the current request can have reached the upstream: none was written (plain), or the TLS
+         * handshake had not finished (Netty reports no progress through TLS, so after it nothing is assumed).
+         */
+        private boolean nothingWritten() {
+            return tls ? !handshaken : written == 0;
+        }
+
+        private void cancelTimer() {
+            if (timer != null) {
+                timer.cancel();
+                timer = null;
+            }
+        }
+
+        private void releaseBody() {
+            if (body != null) {
+                body.release();
+                body = null;
+            }
         }
 
         void close() {
-            key.cancel();
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // closing
-            }
+            ch.close();
         }
     }
 

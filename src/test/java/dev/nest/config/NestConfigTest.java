@@ -436,4 +436,27 @@ class NestConfigTest {
             out.put(prefix, n.isNull() ? "" : n.asText());
         }
     }
+
+    @Test
+    void readsTheServersTlsFilesResolvedAgainstTheWorkingDirectory() throws IOException {
+        NestConfig c = load("server:\n  tls:\n    cert: certs/cert.pem\n    key: certs/key.pem\n    ca: certs/ca.pem\n");
+        assertEquals(new TlsConfig(Path.of("certs/cert.pem").toString(), Path.of("certs/key.pem").toString(),
+                Path.of("certs/ca.pem").toString()), c.server().tls());
+        assertTrue(c.server().tls().enabled());
+        assertEquals("https", c.server().tls().scheme());
+        assertEquals(TlsConfig.NONE, NestConfig.defaults().server().tls());
+        assertEquals(c.server().tls(), c.withPort(9999).server().tls(), "a chosen port keeps the TLS files");
+    }
+
+    @Test
+    void refusesHalfATlsSetting() throws IOException {
+        String m = refused("server:\n  tls:\n    cert: cert.pem\n").getMessage();
+        assertTrue(m.contains("server.tls.key") && m.contains("server.tls.cert"), m);
+        m = refused("server:\n  tls:\n    key: key.pem\n").getMessage();
+        assertTrue(m.contains("'server.tls.cert'"), m);
+        m = refused("server:\n  tls:\n    ca: ca.pem\n").getMessage();
+        assertTrue(m.contains("server.tls.ca") && m.contains("ca.pem"), m);
+        m = refused("server:\n  tls:\n    certificate: c.pem\n").getMessage();
+        assertTrue(m.contains("certificate") && m.contains("is unknown"), m);
+    }
 }

@@ -55,4 +55,36 @@ class AcceptorTest {
     void aBodyIsTooSlowBelowTheMinimumRate(long bytes, long windowMs, long rate, boolean slow) {
         assertEquals(slow, ClientConnection.tooSlow(bytes, Duration.ofMillis(windowMs), rate));
     }
+
+    @Test
+    void pausesAcceptingAfterAFailureAndResumesAfterTheBackOff() {
+        io.netty.channel.embedded.EmbeddedChannel server = new io.netty.channel.embedded.EmbeddedChannel(new Acceptor(10));
+        server.freezeTime();
+        server.pipeline().fireExceptionCaught(new java.io.IOException("accept(..) failed: Too many open files"));
+        assertEquals(false, server.config().isAutoRead(), "accepting paused");
+        server.advanceTimeBy(AcceptBackoff.FIRST_MS - 1, java.util.concurrent.TimeUnit.MILLISECONDS);
+        server.runScheduledPendingTasks();
+        assertEquals(false, server.config().isAutoRead(), "still paused before the back-off ends");
+        server.advanceTimeBy(1, java.util.concurrent.TimeUnit.MILLISECONDS);
+        server.runScheduledPendingTasks();
+        assertEquals(true, server.config().isAutoRead(), "accepting again");
+        server.checkException(); // the failure was handled, not passed on
+        server.finishAndReleaseAll();
+    }
+
+    @Test
+    void closesAConnectionBeyondTheCapAtOnceAndCountsTheOthersUntilTheyClose() {
+        Acceptor acceptor = new Acceptor(1);
+        io.netty.channel.embedded.EmbeddedChannel server = new io.netty.channel.embedded.EmbeddedChannel(acceptor);
+        io.netty.channel.embedded.EmbeddedChannel first = new io.netty.channel.embedded.EmbeddedChannel();
+        io.netty.channel.embedded.EmbeddedChannel second = new io.netty.channel.embedded.EmbeddedChannel();
+        server.writeInbound(first);
+        assertEquals(1, acceptor.open.get());
+        server.writeInbound(second);
+        assertEquals(false, second.isOpen(), "the connection beyond the cap is closed at once");
+        assertEquals(1, acceptor.open.get());
+        first.close();
+        assertEquals(0, acceptor.open.get(), "a closed connection frees its place");
+        server.finishAndReleaseAll();
+    }
 }

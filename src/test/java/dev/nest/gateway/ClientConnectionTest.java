@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nest.common.Json;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -37,24 +34,26 @@ class ClientConnectionTest {
 
     private final BlockingQueue<Seen> dispatched = new LinkedBlockingQueue<>();
     private volatile boolean hold;
+    private Transport transport;
     private EventLoop loop;
-    private ServerSocketChannel server;
+    private io.netty.channel.Channel server;
 
     @BeforeEach
     void setUp() throws IOException {
-        loop = new EventLoop("test-connection");
-        loop.start();
-        server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        transport = new Transport(1, Optional.empty());
+        loop = transport.loop(transport.group.next());
+        server = transport.listen("127.0.0.1", 0, new Acceptor(100), Optional.empty(),
+                l -> new ClientConnection(l, this::dispatch, MAX_BODY, dev.nest.config.NestConfig.Gateway.DEFAULTS));
     }
 
     @AfterEach
-    void tearDown() throws IOException {
-        loop.close();
-        server.close();
+    void tearDown() {
+        server.close().awaitUninterruptibly();
+        transport.close();
     }
 
     private void dispatch(ClientConnection c) {
-        HttpRequestParser r = c.request;
+        ClientRequest r = c.request;
         dispatched.add(new Seen(c, r.method, r.target, new String(r.body, StandardCharsets.ISO_8859_1)));
         if (!hold) {
             c.respond(200, List.of("x-echo", r.method + " " + r.target), "text/plain", r.body);
@@ -63,17 +62,7 @@ class ClientConnectionTest {
 
     /** A client whose connection the loop serves. */
     private RawClient connect() throws IOException {
-        RawClient client = new RawClient(((InetSocketAddress) server.getLocalAddress()).getPort());
-        SocketChannel ch = server.accept();
-        ch.configureBlocking(false);
-        loop.execute(() -> {
-            try {
-                new ClientConnection(loop, new Upstream(loop), this::dispatch, ch, MAX_BODY);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
-        return client;
+        return new RawClient(((InetSocketAddress) server.localAddress()).getPort());
     }
 
     private Seen next() throws InterruptedException {

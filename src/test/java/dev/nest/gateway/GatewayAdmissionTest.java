@@ -88,7 +88,7 @@ class GatewayAdmissionTest {
             records.add(r);
             admission.record(r);
         }, 1024, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), PeerRoutes.LOCAL_ONLY, auth, Optional.empty(),
-                NestConfig.Gateway.DEFAULTS, admission);
+                NestConfig.Gateway.DEFAULTS, admission, Optional.empty());
         gateway.start("127.0.0.1", 0, 1, 1);
     }
 

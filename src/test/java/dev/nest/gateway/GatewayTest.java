@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nest.auth.PeerCredential;
 import dev.nest.common.Json;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRecord;
@@ -45,6 +46,8 @@ class GatewayTest {
     private static final FunctionId ECHO = FunctionId.of("default", "echo");
     private static final Instant NOW = Instant.parse("2026-01-02T03:04:05Z");
     private static final long MAX_BODY = 1024;
+    private static final String SECRET = "cluster-secret-1";
+    private static final PeerCredential CREDENTIAL = PeerCredential.of("X-Nest-Cluster-Auth", SECRET, SECRET::equals);
 
     private final InMemoryCatalog catalog = new InMemoryCatalog();
     private final FakeInstanceLeases leases = new FakeInstanceLeases();
@@ -74,7 +77,8 @@ class GatewayTest {
     }
 
     private Gateway start(PeerRoutes routes, int adminPort) throws IOException {
-        Gateway g = new Gateway(catalog, leases, records::add, MAX_BODY, Clock.fixed(NOW, ZoneOffset.UTC), routes);
+        Gateway g = new Gateway(catalog, leases, records::add, MAX_BODY, Clock.fixed(NOW, ZoneOffset.UTC), routes,
+                InvokeAuth.UNAVAILABLE, Optional.empty(), NestConfig.Gateway.DEFAULTS, dev.nest.limits.Admission.local(Clock.systemUTC()), Optional.of(CREDENTIAL));
         g.start("127.0.0.1", 0, adminPort, 1);
         return g;
     }
@@ -452,7 +456,9 @@ class GatewayTest {
         }
         try (RawClient c = client()) {
             String chunk = Integer.toHexString((int) MAX_BODY + 1);
-            c.send("POST /fn/echo HTTP/1.1\r\nhost: g\r\ntransfer-encoding: chunked\r\n\r\n" + chunk + "\r\n");
+            // refused as soon as the data crosses the limit
+            c.send("POST /fn/echo HTTP/1.1\r\nhost: g\r\ntransfer-encoding: chunked\r\n\r\n" + chunk + "\r\n"
+                    + "a".repeat((int) MAX_BODY + 1));
             assertEquals(413, c.read().status());
         }
         assertTrue(host.requests.isEmpty());
@@ -555,6 +561,7 @@ class GatewayTest {
                 FakeHost.Request sent = peer.take();
                 assertEquals("/fn/echo/x?y=1", sent.target());
                 assertEquals("node-a", sent.headers().get(PeerRoutes.FORWARDED_BY));
+                assertEquals(SECRET, sent.headers().get("x-nest-cluster-auth"), "a forwarded invocation carries the credential");
                 assertEquals("data", sent.bodyText());
                 assertEquals("gateway", sent.headers().get("host"), "the client's Host goes on to the peer");
                 assertEquals("127.0.0.1", sent.headers().get("x-forwarded-for"));
@@ -583,10 +590,49 @@ class GatewayTest {
             gateway.close();
             gateway = start(new FakePeerRoutes(List.of(new PeerRoutes.Peer("node-b", "127.0.0.1", peer.port()))));
             try (RawClient c = client()) {
-                assertEquals(200, c.request("GET", "/fn/echo", "", PeerRoutes.FORWARDED_BY + ": node-c").read().status());
-                assertEquals("/invoke/echo-1/", host.take().target());
+                assertEquals(200, c.request("GET", "/fn/echo", "", PeerRoutes.FORWARDED_BY + ": node-c",
+                        "X-Nest-Cluster-Auth: " + SECRET).read().status());
+                FakeHost.Request sent = host.take();
+                assertEquals("/invoke/echo-1/", sent.target());
+                assertNull(sent.headers().get("x-nest-cluster-auth"), "the function never sees the credential");
             }
             assertEquals(0, peer.connections.get());
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"''", "X-Nest-Cluster-Auth: wrong", "X-Nest-Cluster-Auth: cluster-secret-", "X-Nest-Cluster-Auth:"})
+    void refusesAForwardedInvocationWithoutTheClusterCredential(String credentialHeader) throws Exception {
+        try (RawClient c = client()) {
+            RawClient.Response r = credentialHeader.isEmpty()
+                    ? c.request("POST", "/fn/echo", "x", PeerRoutes.FORWARDED_BY + ": node-c").read()
+                    : c.request("POST", "/fn/echo", "x", PeerRoutes.FORWARDED_BY + ": node-c", credentialHeader).read();
+            assertEquals(403, r.status());
+            assertEquals("peer credential required", error(r));
+            assertTrue(r.header("x-nest-invocation-id").isPresent());
+            assertFalse(r.bodyText().contains(SECRET), "the refusal never shows the credential");
+        }
+        assertEquals(0, leases.acquired.get(), "nothing ran");
+    }
+
+    @Test
+    void aGatewayWithoutACredentialRefusesEveryForwardedInvocation() throws Exception {
+        gateway.close();
+        gateway = new Gateway(catalog, leases, records::add, MAX_BODY, Clock.fixed(NOW, ZoneOffset.UTC), PeerRoutes.LOCAL_ONLY);
+        gateway.start("127.0.0.1", 0, admin.port(), 1);
+        try (RawClient c = client()) {
+            RawClient.Response r = c.request("GET", "/fn/echo", "", PeerRoutes.FORWARDED_BY + ": node-c",
+                    "X-Nest-Cluster-Auth: " + SECRET).read();
+            assertEquals(403, r.status());
+        }
+        assertEquals(0, leases.acquired.get());
+    }
+
+    @Test
+    void aClientsCredentialHeaderNeverReachesTheFunction() throws Exception {
+        try (RawClient c = client()) {
+            assertEquals(200, c.request("GET", "/fn/echo", "", "X-Nest-Cluster-Auth: " + SECRET).read().status());
+            assertNull(host.take().headers().get("x-nest-cluster-auth"));
         }
     }
 }

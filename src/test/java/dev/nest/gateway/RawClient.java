@@ -36,7 +36,12 @@ final class RawClient implements AutoCloseable {
     private final OutputStream out;
 
     RawClient(int port) throws IOException {
-        socket = new Socket(InetAddress.getLoopbackAddress(), port);
+        this(new Socket(InetAddress.getLoopbackAddress(), port));
+    }
+
+    /** A client on a connected socket (a TLS one, say). */
+    RawClient(Socket connected) throws IOException {
+        socket = connected;
         socket.setSoTimeout((int) (FakeHost.BOUND_S * 1000));
         in = new BufferedInputStream(socket.getInputStream());
         out = socket.getOutputStream();

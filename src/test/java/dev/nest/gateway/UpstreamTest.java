@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /** Exchanges on pooled keep-alive connections to a {@link FakeHost}, from a running {@link EventLoop}. */
 class UpstreamTest {
+    private Transport transport;
     private EventLoop loop;
     private Upstream upstream;
     private FakeHost host;
@@ -27,16 +28,15 @@ class UpstreamTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        loop = new EventLoop("test-upstream");
-        upstream = new Upstream(loop);
-        loop.start();
+        transport = new Transport(1, java.util.Optional.empty());
+        loop = transport.loop(transport.group.next());
+        upstream = loop.upstream;
         host = new FakeHost();
     }
 
     @AfterEach
     void tearDown() throws IOException {
-        loop.execute(upstream::closeAll);
-        loop.close();
+        transport.close();
         host.close();
     }
 
@@ -51,8 +51,9 @@ class UpstreamTest {
         loop.execute(() -> upstream.exchange(host.port(), get(target), false, System.nanoTime() + timeoutNanos,
                 new Upstream.Callback() {
                     @Override
-                    public void done(HttpResponseParser r) {
-                        f.complete(new Outcome(r.status, new String(r.body, StandardCharsets.UTF_8), null, false));
+                    public void done(UpstreamResponse r) {
+                        f.complete(new Outcome(r.status, new String(r.bodyBytes(), StandardCharsets.UTF_8), null, false));
+                        r.release();
                     }
 
                     @Override
