@@ -23,13 +23,15 @@ import java.util.Optional;
  *   {"topic": T, "partition": 0, "offset": 42, "timestamp": 1733000000000,
  *    "key": "k" | null, "keyBase64": true (only when the key is not UTF-8 text; then "key" is base64),
  *    "value": "text" | null, "valueBase64": true (likewise),
- *    "headers": [{"name": "h", "value": "v", "base64": true (likewise)}]}]}</pre>
+ *    "headers": [{"name": "h", "value": "v", "base64": true (likewise)}],
+ *    "cloudEvent": {...} (only for a record carrying a CloudEvent, see {@link #cloudEvent})}]}</pre>
  *
  * <p>It answers 2xx for success. To fail some records only, it answers 2xx with
  * {@code {"batchItemFailures": [{"partition": 0, "offset": 42}, ...]}} ({@code partition} may be left out, then
  * the offset names the records of every partition in the batch that have it; entries naming no record of the batch
- * are ignored). Any other status fails the whole batch; 429 and 503 (the platform is busy, not the records at fault)
- * are retried as they are, without counting.
+ * are ignored). Any other status fails the whole batch; 429 and 503 (the platform is busy, not the records at fault),
+ * 401 and 403 (the function refuses the trigger's calls: a setting to fix, not a poison record) are retried as they
+ * are, without counting.
  */
 final class TriggerBatches {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -77,12 +79,70 @@ final class TriggerBatches {
                 hn.put("name", h.name());
                 bytes(hn, "value", "base64", Optional.of(h.value()));
             }
+            cloudEvent(r).ifPresent(ce -> n.set("cloudEvent", ce));
         }
         try {
             return JSON.writeValueAsBytes(root);
         } catch (IOException e) {
             throw new IllegalStateException("a JSON tree always serialises", e);
         }
+    }
+
+    private static final List<String> REQUIRED = List.of("specversion", "id", "source", "type");
+
+    /**
+     * The record as a CloudEvent in the JSON format, by the Kafka protocol binding (1.0): binary mode ({@code ce_}
+     * headers, {@code content-type} the {@code datacontenttype}, the value the data: JSON when the content type is
+     * JSON and the value parses, else text, else {@code data_base64}) or structured mode ({@code content-type:
+     * application/cloudevents+json}, the value the event). Empty when the record is neither or lacks a required
+     * attribute ({@code specversion}, {@code id}, {@code source}, {@code type}).
+     */
+    static Optional<ObjectNode> cloudEvent(TriggerRecord r) {
+        Optional<String> contentType = Optional.empty();
+        ObjectNode ce = JSON.createObjectNode();
+        for (TriggerRecord.Header h : r.headers()) {
+            String name = h.name().toLowerCase(java.util.Locale.ROOT);
+            Optional<String> text = utf8(h.value());
+            if (name.equals("content-type")) {
+                contentType = text;
+            } else if (name.startsWith("ce_") && name.length() > 3 && text.isPresent()) {
+                ce.put(name.substring(3), text.get());
+            }
+        }
+        if (contentType.map(c -> c.startsWith("application/cloudevents+json")).orElse(false)) {
+            try {
+                JsonNode e = r.value().isEmpty() ? null : JSON.readTree(r.value().get());
+                return e instanceof ObjectNode o && REQUIRED.stream().allMatch(o::hasNonNull)
+                        ? Optional.of(o) : Optional.empty();
+            } catch (IOException e) {
+                return Optional.empty();
+            }
+        }
+        if (!REQUIRED.stream().allMatch(ce::hasNonNull)) {
+            return Optional.empty();
+        }
+        contentType.ifPresent(c -> ce.put("datacontenttype", c));
+        if (r.value().isPresent()) {
+            byte[] v = r.value().get();
+            boolean json = contentType.map(c -> c.contains("json")).orElse(false);
+            Optional<String> text = utf8(v);
+            JsonNode parsed = null;
+            if (json && text.isPresent()) {
+                try {
+                    parsed = JSON.readTree(text.get());
+                } catch (IOException e) {
+                    parsed = null;
+                }
+            }
+            if (parsed != null) {
+                ce.set("data", parsed);
+            } else if (text.isPresent()) {
+                ce.put("data", text.get());
+            } else {
+                ce.put("data_base64", Base64.getEncoder().encodeToString(v));
+            }
+        }
+        return Optional.of(ce);
     }
 
     private static void bytes(ObjectNode n, String field, String flag, Optional<byte[]> b) {
@@ -114,6 +174,10 @@ final class TriggerBatches {
         int s = r.status();
         if (s == 429 || s == 503) {
             return new Outcome.Transient("the function answered " + s + " (busy)");
+        }
+        if (s == 401 || s == 403) {
+            return new Outcome.Transient("the function answered " + s + ": it refuses the trigger's calls (a "
+                    + "trigger's synchronous call carries no token; use auth: none for it)");
         }
         if (s < 200 || s > 299) {
             return new Outcome.Failed("the function answered " + s + snippet(r.body()));

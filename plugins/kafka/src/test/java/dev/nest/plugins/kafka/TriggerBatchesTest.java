@@ -61,6 +61,9 @@ class TriggerBatchesTest {
             "504||Failed",
             "429||Transient",
             "503||Transient",
+            "401||Transient",
+            "403||Transient",
+            "400|bad|Failed",
     })
     void answersMapToOutcomes(int status, String body, String kind) {
         Outcome o = TriggerBatches.decode(new InvocationSink.Response(status,
@@ -77,5 +80,39 @@ class TriggerBatchesTest {
         Outcome one = TriggerBatches.decode(new InvocationSink.Response(200,
                 "{\"batchItemFailures\":[{\"partition\":1,\"offset\":\"6\"}]}".getBytes()), batch);
         assertEquals(List.of(batch.get(2)), assertInstanceOf(Outcome.ItemFailures.class, one).failed());
+    }
+
+    private static TriggerRecord withHeaders(byte[] value, String... headers) {
+        List<TriggerRecord.Header> hs = new java.util.ArrayList<>();
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            hs.add(new TriggerRecord.Header(headers[i], headers[i + 1].getBytes(StandardCharsets.UTF_8)));
+        }
+        return new TriggerRecord("orders", 0, 1, 5, Optional.empty(), Optional.of(value), hs);
+    }
+
+    @Test
+    void aRecordWithCloudEventsHeadersIsHandedOverAsACloudEvent() {
+        TriggerRecord binary = withHeaders("{\"n\":1}".getBytes(), "ce_specversion", "1.0", "ce_id", "e1",
+                "ce_source", "/shop", "ce_type", "order.created", "ce_subject", "o-9", "content-type", "application/json");
+        JsonNode ce = TriggerBatches.cloudEvent(binary).orElseThrow();
+        assertEquals("e1", ce.get("id").asText());
+        assertEquals("o-9", ce.get("subject").asText());
+        assertEquals("application/json", ce.get("datacontenttype").asText());
+        assertEquals(1, ce.get("data").get("n").asInt());
+        TriggerRecord raw = withHeaders(new byte[]{(byte) 0xff}, "ce_specversion", "1.0", "ce_id", "e2", "ce_source",
+                "/s", "ce_type", "t");
+        assertEquals("/w==", TriggerBatches.cloudEvent(raw).orElseThrow().get("data_base64").asText());
+        TriggerRecord structured = withHeaders(("{\"specversion\":\"1.0\",\"id\":\"e3\",\"source\":\"/s\","
+                + "\"type\":\"t\",\"data\":\"x\"}").getBytes(), "content-type", "application/cloudevents+json");
+        assertEquals("e3", TriggerBatches.cloudEvent(structured).orElseThrow().get("id").asText());
+    }
+
+    @Test
+    void aRecordLackingARequiredAttributeIsNoCloudEvent() {
+        assertTrue(TriggerBatches.cloudEvent(withHeaders("x".getBytes(), "ce_specversion", "1.0", "ce_id", "e1",
+                "ce_source", "/s")).isEmpty());
+        assertTrue(TriggerBatches.cloudEvent(withHeaders("{}".getBytes(), "content-type",
+                "application/cloudevents+json")).isEmpty());
+        assertTrue(TriggerBatches.cloudEvent(rec(0, 1, "plain")).isEmpty());
     }
 }
