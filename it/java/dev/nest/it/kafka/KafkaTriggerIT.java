@@ -47,7 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  * process (process driver) against the brokers of {@code distribution/kafka.sh}: a poison record is found in its
  * batch and lands in the dead-letter topic with headers naming the error and its origin while every other record
  * (a binary one too) is processed; a node killed while its function runs a batch has committed nothing, and after a
- * restart the same records are processed and then committed. Skips loudly without brokers (fails under
+ * restart the same records are processed and then committed; two nodes in one group share the partitions and the
+ * survivor takes them all when the other is killed. Skips loudly without brokers (fails under
  * {@code NEST_REQUIRE_ENGINES=1}).
  */
 class KafkaTriggerIT {
@@ -271,6 +272,79 @@ class KafkaTriggerIT {
                     got -> got.containsAll(expected));
             Poll.until("all 6 offsets committed", Duration.ofSeconds(60), () -> committedTotal(group), n -> n == 6);
         }
+    }
+
+    private static int partitionsOf(AsyncNodeProcess node, String function) {
+        JsonNode p = node.http().get("/api/v1/functions/" + function + "/triggers").json().findValue("partitions");
+        return p == null ? 0 : p.size();
+    }
+
+    @Test
+    void twoNodesShareThePartitionsAndTheSurvivorTakesOverWhenOneIsKilled() throws Exception {
+        Engines.requireNode();
+        KafkaBrokers.require(1);
+        String id = unique();
+        String topic = "nest-trigger-group-" + id;
+        String group = "nest-trigger-group-it-" + id;
+        createTopic(topic, 4);
+        Path processed = sharedFile(dir, "processed.log");
+        List<AsyncNodeProcess> nodes = new ArrayList<>();
+        try {
+            for (int i = 1; i <= 2; i++) {
+                AsyncNodeProcess node = AsyncNodeProcess.create(dir.resolve("node-" + i), "ktrigger-g" + i, pluginsYaml());
+                Fixtures.nodeFunction(node.functionsDir(), "share", triggerYaml(topic, group, ""), """
+                        const fs = require('fs');
+                        exports.handler = async (event) => {
+                          const batch = JSON.parse(event.body);
+                          fs.appendFileSync(%s, batch.records.map(r => r.value + ' node-%d\\n').join(''));
+                          return { ok: true };
+                        };
+                        """.formatted(js(processed), i));
+                nodes.add(node);
+                node.launch();
+            }
+            Poll.until("both nodes hold partitions", Duration.ofSeconds(90),
+                    () -> partitionsOf(nodes.get(0), "share") + "," + partitionsOf(nodes.get(1), "share"),
+                    s -> s.equals("2,2"));
+            produce(topic, "a", 20);
+            Poll.until("the first 20 records processed", Duration.ofSeconds(90), () -> values(processed),
+                    got -> got.containsAll(expected("a", 20)));
+            Set<String> nodesUsed = new HashSet<>();
+            lines(processed).forEach(l -> nodesUsed.add(l.substring(l.indexOf(' ') + 1)));
+            assertEquals(Set.of("node-1", "node-2"), nodesUsed, "records of both nodes' partitions");
+            nodes.get(1).kill();
+            produce(topic, "b", 20);
+            Poll.until("node 1 holds every partition", Duration.ofSeconds(90), () -> partitionsOf(nodes.get(0), "share"),
+                    n -> n == 4);
+            Poll.until("every record produced after the kill processed", Duration.ofSeconds(90), () -> values(processed),
+                    got -> got.containsAll(expected("b", 20)));
+            Poll.until("all 40 offsets committed", Duration.ofSeconds(60), () -> committedTotal(group), n -> n == 40);
+        } finally {
+            nodes.forEach(AsyncNodeProcess::close);
+        }
+    }
+
+    private static void produce(String topic, String prefix, int n) throws Exception {
+        try (KafkaProducer<byte[], byte[]> p = producer()) {
+            for (int i = 0; i < n; i++) {
+                p.send(new ProducerRecord<>(topic, (prefix + i).getBytes(StandardCharsets.UTF_8),
+                        (prefix + i).getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static Set<String> expected(String prefix, int n) {
+        Set<String> out = new HashSet<>();
+        for (int i = 0; i < n; i++) {
+            out.add(prefix + i);
+        }
+        return out;
+    }
+
+    private static Set<String> values(Path file) {
+        Set<String> out = new HashSet<>();
+        lines(file).forEach(l -> out.add(l.split(" ")[0]));
+        return out;
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> r, String name) {

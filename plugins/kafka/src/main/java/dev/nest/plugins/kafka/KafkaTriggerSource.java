@@ -214,6 +214,7 @@ final class KafkaTriggerSource implements TriggerSource {
             done.get(0, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException | java.util.concurrent.CancellationException e) {
             LOG.log(Level.WARNING, label + ": a batch ended without finishing; its records will be read again", e);
+            rewind(batch);
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -231,6 +232,22 @@ final class KafkaTriggerSource implements TriggerSource {
         }
         processed += batch.size();
         batches++;
+        consumer.resume(consumer.paused());
+    }
+
+    /** Reads {@code batch}'s records again: back to each owned partition's first offset in it, held ones dropped. */
+    private void rewind(List<TriggerRecord> batch) {
+        Map<TopicPartition, Long> first = new HashMap<>();
+        for (TriggerRecord r : batch) {
+            first.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
+        }
+        Set<TopicPartition> owned = consumer.assignment();
+        first.forEach((tp, offset) -> {
+            if (owned.contains(tp) && !revokedInFlight.contains(tp)) {
+                consumer.seek(tp, offset);
+                buffer.removeIf(r -> r.topic().equals(tp.topic()) && r.partition() == tp.partition());
+            }
+        });
         consumer.resume(consumer.paused());
     }
 
@@ -288,6 +305,8 @@ final class KafkaTriggerSource implements TriggerSource {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             return new Outcome.Transient("the function could not be reached: " + cause);
+        } catch (RuntimeException e) {
+            return new Outcome.Transient("the function could not be invoked: " + e);
         }
     }
 
