@@ -15,7 +15,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -51,17 +50,16 @@ public final class ZooKeeperNamespaceStore implements NamespaceStore, AutoClosea
     private final String path;
     private final Clock clock;
     private final Duration opTimeout;
-    private final LongSupplier nanoTime;
     private final CuratorCache cache;
     private final Map<String, NamespaceSettings> mirror = new ConcurrentHashMap<>();
-    private final Object changes = new Object();
+    private final MirrorChanges changes;
 
     ZooKeeperNamespaceStore(CuratorFramework client, String path, Clock clock, Duration opTimeout, LongSupplier nanoTime) {
         this.client = client;
         this.path = path;
         this.clock = clock;
         this.opTimeout = opTimeout;
-        this.nanoTime = nanoTime;
+        this.changes = new MirrorChanges(path, opTimeout, nanoTime);
         this.cache = CuratorCache.build(client, path);
     }
 
@@ -112,7 +110,7 @@ public final class ZooKeeperNamespaceStore implements NamespaceStore, AutoClosea
     }
 
     private void onData(ChildData data) {
-        Optional<String> name = childName(data.getPath());
+        Optional<String> name = changes.childName(data.getPath());
         if (name.isEmpty()) {
             return;
         }
@@ -127,45 +125,12 @@ public final class ZooKeeperNamespaceStore implements NamespaceStore, AutoClosea
             mirror.remove(name.get());
             LOG.log(Level.WARNING, "ignoring namespace node " + data.getPath() + ": " + e.getMessage());
         }
-        changed();
+        changes.changed();
     }
 
     private void onDelete(ChildData data) {
-        childName(data.getPath()).ifPresent(mirror::remove);
-        changed();
-    }
-
-    private Optional<String> childName(String p) {
-        if (p.length() <= path.length() + 1 || !p.startsWith(path + "/")) {
-            return Optional.empty();
-        }
-        String rest = p.substring(path.length() + 1);
-        return rest.contains("/") ? Optional.empty() : Optional.of(rest);
-    }
-
-    private void changed() {
-        synchronized (changes) {
-            changes.notifyAll();
-        }
-    }
-
-    private boolean awaitMirror(BooleanSupplier done) {
-        long deadline = nanoTime.getAsLong() + opTimeout.toNanos();
-        synchronized (changes) {
-            while (!done.getAsBoolean()) {
-                long left = deadline - nanoTime.getAsLong();
-                if (left <= 0) {
-                    return false;
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(changes, left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return done.getAsBoolean();
-                }
-            }
-            return true;
-        }
+        changes.childName(data.getPath()).ifPresent(mirror::remove);
+        changes.changed();
     }
 
     // ---- write side ------------------------------------------------------------------------------------
@@ -191,7 +156,7 @@ public final class ZooKeeperNamespaceStore implements NamespaceStore, AutoClosea
         } catch (Exception e) {
             throw failure("set namespace '" + stored.namespace() + "'", e);
         }
-        if (!awaitMirror(() -> get(stored.namespace()).filter(stored::equals).isPresent())) {
+        if (!changes.await(() -> get(stored.namespace()).filter(stored::equals).isPresent())) {
             LOG.warning("namespace '" + stored.namespace() + "' is stored but this node's mirror has not shown it within "
                     + opTimeout.toMillis() + " ms");
         }
@@ -211,7 +176,7 @@ public final class ZooKeeperNamespaceStore implements NamespaceStore, AutoClosea
         } catch (Exception e) {
             throw failure("clear namespace '" + namespace + "'", e);
         }
-        if (!awaitMirror(() -> get(namespace).isEmpty())) {
+        if (!changes.await(() -> get(namespace).isEmpty())) {
             LOG.warning("namespace '" + namespace + "' is cleared but this node's mirror has not shown it within "
                     + opTimeout.toMillis() + " ms");
         }

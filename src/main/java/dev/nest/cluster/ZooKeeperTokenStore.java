@@ -22,7 +22,6 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.curator.framework.CuratorFramework;
@@ -64,7 +63,7 @@ public final class ZooKeeperTokenStore implements TokenStore, AutoCloseable {
     private final LastUsedThrottle throttle;
     private final CuratorCache cache;
     private final TokenMirror mirror = new TokenMirror();
-    private final Object changes = new Object();
+    private final MirrorChanges changes;
     private final ExecutorService writer = Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().daemon().name("nest-token-last-used").unstarted(r));
 
@@ -77,6 +76,7 @@ public final class ZooKeeperTokenStore implements TokenStore, AutoCloseable {
         this.path = path;
         this.clock = clock;
         this.opTimeout = opTimeout;
+        this.changes = new MirrorChanges(path, opTimeout, System::nanoTime);
         this.throttle = throttle;
         this.cache = CuratorCache.build(client, path);
     }
@@ -141,7 +141,7 @@ public final class ZooKeeperTokenStore implements TokenStore, AutoCloseable {
     }
 
     private void onData(ChildData data) {
-        Optional<String> name = childName(data.getPath());
+        Optional<String> name = changes.childName(data.getPath());
         if (name.isEmpty()) {
             return;
         }
@@ -155,49 +155,15 @@ public final class ZooKeeperTokenStore implements TokenStore, AutoCloseable {
             mirror.remove(name.get());
             LOG.log(Level.WARNING, "refusing token node " + data.getPath() + ": " + e.getMessage());
         }
-        changed();
+        changes.changed();
     }
 
     private void onDelete(ChildData data) {
-        childName(data.getPath()).ifPresent(name -> {
+        changes.childName(data.getPath()).ifPresent(name -> {
             mirror.remove(name);
             throttle.forget(name);
         });
-        changed();
-    }
-
-    private Optional<String> childName(String p) {
-        if (p.length() <= path.length() + 1 || !p.startsWith(path + "/")) {
-            return Optional.empty();
-        }
-        String rest = p.substring(path.length() + 1);
-        return rest.contains("/") ? Optional.empty() : Optional.of(rest);
-    }
-
-    private void changed() {
-        synchronized (changes) {
-            changes.notifyAll();
-        }
-    }
-
-    /** Waits until {@code done} holds for this node's mirror, at most the operation timeout; whether it did. */
-    private boolean awaitMirror(BooleanSupplier done) {
-        long deadline = System.nanoTime() + opTimeout.toNanos();
-        synchronized (changes) {
-            while (!done.getAsBoolean()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(changes, left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return done.getAsBoolean();
-                }
-            }
-            return true;
-        }
+        changes.changed();
     }
 
     // ---- write side ------------------------------------------------------------------------------------
@@ -214,7 +180,7 @@ public final class ZooKeeperTokenStore implements TokenStore, AutoCloseable {
         } catch (Exception e) {
             throw failure("create token '" + token.name() + "'", e);
         }
-        if (!awaitMirror(() -> mirror.get(token.name()).filter(t -> t.sha256().equals(token.sha256())).isPresent())) {
+        if (!changes.await(() -> mirror.get(token.name()).filter(t -> t.sha256().equals(token.sha256())).isPresent())) {
             LOG.warning("token '" + token.name() + "' is stored but this node's mirror has not shown it within "
                     + opTimeout.toMillis() + " ms");
         }
@@ -233,7 +199,7 @@ public final class ZooKeeperTokenStore implements TokenStore, AutoCloseable {
         } catch (Exception e) {
             throw failure("revoke token '" + name + "'", e);
         }
-        if (!awaitMirror(() -> mirror.get(name).isEmpty())) {
+        if (!changes.await(() -> mirror.get(name).isEmpty())) {
             LOG.warning("token '" + name + "' is revoked but this node's mirror has not shown it within "
                     + opTimeout.toMillis() + " ms");
         }
