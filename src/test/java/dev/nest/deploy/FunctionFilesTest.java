@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.nest.artifact.ArtifactStore;
 import dev.nest.artifact.PackageLimits;
 import dev.nest.function.FunctionId;
+import dev.nest.release.Releases;
+import dev.nest.store.AuditEntry;
 import dev.nest.runtime.RuntimeRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,6 +35,8 @@ class FunctionFilesTest {
     private Path data;
     private InMemoryFunctionRegistry registry;
     private FunctionFiles files;
+    private final Clock clock = Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC);
+    private final List<AuditEntry> audits = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp() throws IOException {
@@ -42,9 +46,9 @@ class FunctionFilesTest {
         dir = Files.createDirectories(tmp.resolve("functions"));
         registry = new InMemoryFunctionRegistry();
         Deployer deployer = new Deployer(registry, new ArtifactStore(data.resolve("artifacts"), PackageLimits.DEFAULT),
-                RuntimeRegistry.load(tmp.resolve("runtimes")), audit -> { },
-                Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC));
-        files = new FunctionFiles(dir, deployer, registry, 60_000, List.of(data));
+                RuntimeRegistry.load(tmp.resolve("runtimes")), audit -> { }, clock);
+        files = new FunctionFiles(dir, deployer, registry, 60_000, List.of(data),
+                new Releases(registry, audits::add, clock)::startFromFile);
     }
 
     private void function(String name, String yaml) throws IOException {
