@@ -353,7 +353,7 @@ public final class Releases {
             }
             min = n.asInt();
         }
-        return new Request(fixedTo.orElseGet(to::asInt), steps, new Release.Settings(interval, errorRate, p99, ratio, min));
+        return new Request(fixedTo.isPresent() ? fixedTo.get() : to.asInt(), steps, new Release.Settings(interval, errorRate, p99, ratio, min));
     }
 
     private static Duration duration(JsonNode n, String key, Duration least, Duration most) {
