@@ -11,4 +11,4 @@ source "$root/distribution/classpath.sh"
 classpath=$(nest_snapshot_classpath bench-canary)
 snapshot=${classpath%%/test-classes:*}
 trap 'rm -rf "$snapshot"' EXIT
-"$JAVA_HOME/bin/java" -cp "$classpath" dev.nest.bench.CanaryRollbackBenchmark "$@"
+"$JAVA_HOME/bin/java" "$@" -cp "$classpath" dev.nest.bench.CanaryRollbackBenchmark
