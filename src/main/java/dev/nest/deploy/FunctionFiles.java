@@ -7,6 +7,7 @@ import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRecord;
 import dev.nest.function.FunctionRegistry;
 import dev.nest.function.FunctionVersion;
+import dev.nest.function.Release;
 import dev.nest.function.SpecParser;
 import dev.nest.function.SpecException;
 import dev.nest.function.SpecProblem;
@@ -57,7 +58,8 @@ import java.util.stream.Stream;
  * <p>Releases: a file with a {@code release:} block ({@link Releases#plan}: steps, interval, max-error-rate, max-p99,
  * max-p99-ratio, min-requests) does not switch its function at once when it changes: the new version is added
  * unpromoted and a canary release to it starts with those settings ({@link ReleaseStarter}); an edit during a release
- * supersedes it (the new release goes from the stable version). The first version of a function, and every change of
+ * supersedes it (the new release goes from the stable version), and an edit back to the stable version's code and
+ * spec rolls it back. The first version of a function, and every change of
  * a file without the block, is live at once. Reading an unchanged file again (a restart) neither adds a version nor
  * starts a release twice: the latest version with the file's code and spec is reused.
  *
@@ -271,8 +273,13 @@ public final class FunctionFiles implements AutoCloseable {
     private void release(Path file, FunctionRecord current, SpecParser.Parsed parsed, String digest, String origin,
                          Releases.Plan plan) {
         FunctionId id = parsed.spec().id();
-        FunctionVersion live = current.liveVersion().orElseThrow();
-        if (live.digest().equals(digest) && live.spec().equals(parsed.spec())) {
+        Optional<Release> active = current.release().filter(r -> r.state().active());
+        FunctionVersion stable = current.version(active.map(Release::from).orElse(current.live())).orElseThrow();
+        if (stable.digest().equals(digest) && stable.spec().equals(parsed.spec())) {
+            if (active.isPresent() && releases.start(id, stable.version(), plan, origin).isPresent()) {
+                LOG.info("applied " + file.getFileName() + ": the file returns to " + id + " version " + stable.version()
+                        + "; the release to version " + active.get().to() + " is rolled back");
+            }
             return;
         }
         Optional<FunctionVersion> latest = current.version(current.latest())

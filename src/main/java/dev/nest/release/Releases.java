@@ -90,8 +90,9 @@ public final class Releases {
     /**
      * Starts a release of a file-defined function to its version {@code to} (the file's edit added it unpromoted).
      * A release still under way is rolled back first (its canary is superseded by the newer one); the new release
-     * goes from the stable version. Skips (returns empty) when {@code to} is already live or a release to it was
-     * already started, so that reading the same file again (a restart) does not start it twice.
+     * goes from the stable version; when {@code to} is that release's stable version (the file went back to it), the
+     * release is rolled back and none starts. Skips (returns empty) when {@code to} is already live or a release to it
+     * was already started, so that reading the same file again (a restart) does not start it twice.
      *
      * @param origin {@code file:<path>}, the function's origin
      * @throws NestException 404 for an unknown function or version, 409 when the function is not defined by
@@ -109,10 +110,15 @@ public final class Releases {
             if (!current.origin().equals(origin)) {
                 throw NestException.conflict("function " + id + " is not defined by " + origin);
             }
+            Instant now = clock.instant();
+            if (current.releasing() && current.release().orElseThrow().from() == to) { // the file is back at the stable version
+                superseded[0] = current.release().orElseThrow().with(Release.State.ROLLED_BACK, "rolled back: " + origin
+                        + " returns to version " + to, now);
+                return current.withRelease(superseded[0], now);
+            }
             if (current.live() == to || current.release().filter(x -> x.to() == to).isPresent()) {
                 return current;
             }
-            Instant now = clock.instant();
             FunctionRecord base = current;
             if (current.releasing()) {
                 Release on = current.release().orElseThrow();
@@ -127,7 +133,7 @@ public final class Releases {
                     superseded[0].reason()));
         }
         if (made[0] == null) {
-            return Optional.empty();
+            return superseded[0] == null ? Optional.empty() : Optional.of(r);
         }
         audit.accept(new AuditEntry(clock.instant(), id.toString(), "release-start", to, origin,
                 "from v" + made[0].from() + ", steps " + req.steps()));

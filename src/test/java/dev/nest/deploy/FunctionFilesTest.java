@@ -96,6 +96,16 @@ class FunctionFilesTest {
         assertEquals(2, registry.get(id).orElseThrow().versions().size());
         assertEquals(1, audits.size());
         assertTrue(problems().isEmpty(), problems().toString());
+
+        // the edit taken back: the release is rolled back, no version is added
+        Files.writeString(dir.resolve("a/index.js"), "exports.handler = async () => 'a';\n");
+        Files.setLastModifiedTime(dir.resolve("a/index.js"), FileTime.from(Instant.parse("2026-01-01T00:00:00Z")));
+        files.scan();
+        r = registry.get(id).orElseThrow();
+        assertEquals(Release.State.ROLLED_BACK, r.release().orElseThrow().state());
+        assertEquals(Map.of(1, 100), r.alias(Alias.LIVE).orElseThrow().weights());
+        assertEquals(2, r.versions().size());
+        assertEquals(List.of("release-start", "release-abort"), audits.stream().map(AuditEntry::action).toList());
     }
 
     @Test

@@ -187,7 +187,7 @@ class ReleaseControllerTest {
     }
 
     @Test
-    void aFileEditDuringAReleaseSupersedesItAndTheSameVersionIsNotStartedTwice() {
+    void aFileEditDuringAReleaseSupersedesItAnEditBackRollsItBackAndNothingStartsTwice() {
         FunctionSpec spec = new FunctionSpec(ID, "nodejs", "", 128, Duration.ofSeconds(30), 1, Map.of(),
                 ScalingSpec.DEFAULT, QueueSpec.DEFAULT);
         String file = "file:/etc/nest/functions/hello.yaml";
@@ -201,6 +201,13 @@ class ReleaseControllerTest {
         assertEquals(Map.of(1, 80, 3, 20), live(), "the new release goes from the stable version");
         assertEquals(List.of("release-start", "release-abort", "release-start"), audit.stream().map(AuditEntry::action).toList());
         assertTrue(audit.get(1).detail().contains("superseded by version 3"), audit.get(1).detail());
+        assertTrue(releases.startFromFile(ID, 1, plan, file).isPresent(), "the file went back to the stable version");
+        assertEquals(Release.State.ROLLED_BACK, release().state());
+        assertEquals(Map.of(1, 100), live());
+        assertTrue(release().reason().contains("returns to version 1"), release().reason());
+        assertTrue(releases.startFromFile(ID, 1, plan, file).isEmpty());
+        registry.update(ID, file, r -> r.withNewVersion("sha256:" + "d".repeat(64), spec, file, clock.instant(), false));
+        assertTrue(releases.startFromFile(ID, 4, plan, file).isPresent());
         releases.abort(ID, "bob"); // an operation, allowed on a file-defined function
         assertEquals(Map.of(1, 100), live());
         NestException other = org.junit.jupiter.api.Assertions.assertThrows(NestException.class,
