@@ -1,118 +1,235 @@
 package dev.nest.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.nest.NestServer;
 import dev.nest.artifact.PackageWriter;
 import dev.nest.common.Json;
-import dev.nest.config.NestConfig;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.curator.test.TestingServer;
 
 /**
- * How fast a failing canary is rolled back: from the threshold crossing (the first failed canary request once the
- * step has its minimum of healthy ones: the error rate is then above the 1% limit) to the leader's decision (the
- * release's {@code updatedAt}), and from the decision to the rollback in force (the last canary answer seen). One
- * node in-process (it leads, and its own counters are read directly), Node.js on the process driver, both versions
- * warm; each round starts a release of version 2 at 50% and, once 20 canary requests succeeded, makes version 2 fail.
- * Writes its section of docs/BENCHMARKS.md. Limits: one node; the time for other nodes to see the write (their
- * catalog's ZooKeeper watch) is not in these figures.
+ * How fast a failing canary is rolled back on every node of a two-node cluster: two Nest processes (127.0.0.1 and
+ * .2, one region, the {@code process} driver, Node.js) on a ZooKeeper server in this JVM. Each round starts a release
+ * of version 2 at 50% (min-requests 20, max-error-rate 1%, interval 30 s); one client thread per node invokes the
+ * function through that node without pause; once 25 canary requests succeeded cluster-wide, every canary request
+ * fails. Figures: from the threshold crossing (the first failed canary request sent; the error rate is then above
+ * 1%) to the leader's decision (the release's {@code updatedAt}); and from the decision to the rollback in force on
+ * every node (per node, the reception of the last canary answer whose request was sent after the decision, 0 when
+ * none; the round's figure is the later node). The decision needs the other node's counts, which reach the leader
+ * with its load reports. Writes its section of docs/BENCHMARKS.md ({@code NEST_BENCH_DOCS=false}: print only).
+ * Limits: one machine (clocks shared); both nodes' counters are as current as their last report.
  */
 public final class CanaryRollbackBenchmark {
     static final String HEADING = "## Canary rollback takes effect";
+    private static final String FN = "cb";
+
+    private final ChildProcesses children = new ChildProcesses();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+    private final List<String> bases = new ArrayList<>();
 
     private CanaryRollbackBenchmark() {
     }
 
-    public static void main(String[] args) throws Exception {
-        int rounds = Integer.getInteger("nest.bench.rounds", 10);
-        Path tmp = Files.createTempDirectory("nest-canary-bench");
-        Path fns = Files.createDirectories(tmp.resolve("functions"));
-        NestConfig config = NestConfig.defaults().withPort(0).withDataDir(tmp.resolve("data")).withFunctionsDir(fns)
-                .withRuntimesDir(Path.of("runtimes").toAbsolutePath());
-        try (NestServer server = BenchAuth.started(NestServer.start(config))) {
-            String base = "http://127.0.0.1:" + server.port();
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            Path code = Files.createDirectories(tmp.resolve("code"));
-            Files.writeString(code.resolve("index.js"), "exports.handler = async (e, ctx) => {\n"
-                    + "  if (ctx.functionVersion == process.env.FAILING && e.headers && e.headers['x-fail']) throw new Error('bad');\n"
-                    + "  return { version: Number(ctx.functionVersion) };\n};\n");
-            ByteArrayOutputStream zip = new ByteArrayOutputStream();
-            PackageWriter.zip(code, zip);
-            String digest = send(http, BenchAuth.request(URI.create(base + "/api/v1/artifacts"))
-                    .header("Content-Type", "application/zip").POST(HttpRequest.BodyPublishers.ofByteArray(zip.toByteArray())))
-                    .path("digest").asText();
-            for (int v = 1; v <= 2; v++) {
-                post(http, base + "/api/v1/functions/cb/versions", Map.of("spec", Map.of("runtime", "nodejs", "concurrency", 8,
-                        "env", Map.of("FAILING", "2")), "digest", digest, "promote", v == 1));
-            }
-            List<Double> toDecision = new ArrayList<>();
-            List<Double> toInForce = new ArrayList<>();
-            for (int round = 0; round < rounds; round++) {
-                post(http, base + "/api/v1/functions/cb/releases", Map.of("to", 2, "steps", List.of(50, 100),
-                        "interval", "30s", "min-requests", 20, "max-error-rate", "1%"));
-                Thread.sleep(600); // the leader's first round opens the step's window
-                int healthy = 0;
-                while (healthy < 25) {
-                    if (invoke(http, base, false) == 2) {
-                        healthy++;
+    /** One client per node: its canary answers and failures, for one round at a time. */
+    private final class Client implements Runnable {
+        final String base;
+        final AtomicBoolean failing;
+        final AtomicInteger healthyCanary;
+        final AtomicLong firstFailureSent = new AtomicLong(Long.MAX_VALUE);
+        final AtomicLong decision = new AtomicLong(Long.MAX_VALUE);
+        final AtomicLong lastCanaryAfterDecision = new AtomicLong(0);
+        volatile boolean stop;
+        volatile Exception error;
+
+        Client(String base, AtomicBoolean failing, AtomicInteger healthyCanary) {
+            this.base = base;
+            this.failing = failing;
+            this.healthyCanary = healthyCanary;
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (!stop) {
+                    boolean fail = failing.get();
+                    long sent = System.currentTimeMillis();
+                    int v = invoke(base, fail);
+                    long received = System.currentTimeMillis();
+                    if (v == 2 && fail) {
+                        firstFailureSent.accumulateAndGet(sent, Math::min);
+                    } else if (v == 2) {
+                        healthyCanary.incrementAndGet();
+                    }
+                    if (v == 2 && sent >= decision.get()) {
+                        lastCanaryAfterDecision.set(received);
                     }
                 }
-                long crossing = 0;
-                long lastCanary = 0;
-                JsonNode rel = null;
-                for (int i = 0; ; i++) {
-                    long before = System.currentTimeMillis();
-                    int v = invoke(http, base, true);
-                    if (v == 2) {
-                        crossing = crossing == 0 ? before : crossing;
-                        lastCanary = System.currentTimeMillis();
-                    }
-                    if (i % 5 == 0) {
-                        rel = send(http, BenchAuth.request(URI.create(base + "/api/v1/functions/cb/releases/current")).GET());
-                        if (rel.path("state").asText().equals("rolled-back")) {
-                            break;
-                        }
-                    }
-                }
-                long decision = Instant.parse(rel.path("updatedAt").asText()).toEpochMilli();
-                for (int i = 0; i < 20; i++) {
-                    if (invoke(http, base, true) != 1) {
-                        throw new IllegalStateException("version 2 answered after the rollback was reported");
-                    }
-                }
-                toDecision.add((double) (decision - crossing));
-                toInForce.add((double) Math.max(0, lastCanary - decision));
-            }
-            Collections.sort(toDecision);
-            Collections.sort(toInForce);
-            String table = """
-                    | figure | p50 | max | target |
-                    |---|---:|---:|---|
-                    | threshold crossing -> the leader's decision (all traffic to the stable version) | %.0f ms | %.0f ms | interval + 1 s |
-                    | decision -> rollback in force on the node (last canary answer after the decision) | %.0f ms | %.0f ms | 500 ms |
-                    """.formatted(pct(toDecision, 50), toDecision.getLast(), pct(toInForce, 50), toInForce.getLast());
-            String body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors()
-                    + " cores, JDK " + System.getProperty("java.runtime.version") + ", one node in-process (it leads) with"
-                    + " the embedded defaults and the `process` driver.\n\nCommand: `distribution/bench-canary.sh` (" + rounds
-                    + " releases of a Node.js function at 50%, `min-requests` 20, `max-error-rate` 1%; after 25 healthy canary"
-                    + " requests every canary request fails; the crossing is the first failed one). The leader judges every"
-                    + " 500 ms, so the decision comes within a round of the crossing; the write applies to this node's catalog"
-                    + " before it returns. Other nodes follow through their ZooKeeper watch (not measured here).\n\n" + table;
-            System.out.println(HEADING + "\n\n" + body);
-            if (!"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
-                BenchmarksDoc.writeSection(Path.of("docs", "BENCHMARKS.md"), HEADING, body);
+            } catch (Exception e) {
+                error = e;
             }
         }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int rounds = Integer.getInteger("nest.bench.rounds", 10);
+        for (String name : List.of("org.apache.zookeeper", "org.apache.curator")) {
+            java.util.logging.Logger.getLogger(name).setLevel(java.util.logging.Level.SEVERE);
+        }
+        CanaryRollbackBenchmark b = new CanaryRollbackBenchmark();
+        Runtime.getRuntime().addShutdownHook(new Thread(b.children::close));
+        Path dir = Files.createTempDirectory("nest-canary-bench");
+        String body;
+        try (TestingServer zk = new TestingServer(true)) {
+            try {
+                b.startNodes(dir, zk.getConnectString());
+                body = b.measure(dir, rounds);
+            } finally {
+                b.children.close();
+            }
+        }
+        System.out.println(HEADING + "\n\n" + body);
+        if (!"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
+            BenchmarksDoc.writeSection(Path.of("docs", "BENCHMARKS.md"), HEADING, body);
+        }
+        System.exit(0);
+    }
+
+    private void startNodes(Path dir, String zookeeper) throws IOException {
+        String[][] layout = {{"n1", "127.0.0.1"}, {"n2", "127.0.0.2"}};
+        for (int i = 0; i < layout.length; i++) {
+            Path home = Files.createDirectories(dir.resolve(layout[i][0]));
+            int port = dev.nest.it.Fixtures.freePort(layout[i][1]);
+            int pods = 45_000 + i * 1_000;
+            dev.nest.it.Fixtures.writeNodeConfig(home, layout[i][0], layout[i][1], port, "zone-a", "bench-canary",
+                    zookeeper, Duration.ofSeconds(15), Duration.ofSeconds(5), pods + "-" + (pods + 999));
+            List<String> argv = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                    "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                    "dev.nest.Main", "server", "--config", home.resolve("nest.yaml").toString());
+            Process p = children.start("nest " + layout[i][0], argv, BenchAuth.childEnv(), home, home.resolve("server.log"));
+            String base = "http://" + layout[i][1] + ":" + port;
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (status(base + "/health") != 200) {
+                if (!p.isAlive() || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("node " + layout[i][0] + " did not start:\n"
+                            + ChildProcesses.tail(home.resolve("server.log"), 40));
+                }
+                BenchHttp.sleep(50);
+            }
+            bases.add(base);
+        }
+    }
+
+    private String measure(Path dir, int rounds) throws Exception {
+        String first = bases.getFirst();
+        Path code = Files.createDirectories(dir.resolve("code"));
+        Files.writeString(code.resolve("index.js"), "exports.handler = async (e, ctx) => {\n"
+                + "  if (ctx.functionVersion == process.env.FAILING && e.headers && e.headers['x-fail']) throw new Error('bad');\n"
+                + "  return { version: Number(ctx.functionVersion) };\n};\n");
+        ByteArrayOutputStream zip = new ByteArrayOutputStream();
+        PackageWriter.zip(code, zip);
+        String digest = send(BenchAuth.request(URI.create(first + "/api/v1/artifacts"))
+                .header("Content-Type", "application/zip").POST(HttpRequest.BodyPublishers.ofByteArray(zip.toByteArray())))
+                .path("digest").asText();
+        for (int v = 1; v <= 2; v++) {
+            post(first + "/api/v1/functions/" + FN + "/versions", Map.of("spec", Map.of("runtime", "nodejs", "concurrency", 8,
+                    "env", Map.of("FAILING", "2")), "digest", digest, "promote", v == 1));
+        }
+        for (String base : bases) { // both versions warm on both nodes
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            boolean one = false;
+            boolean two = false;
+            while (!(one && two)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("versions 1 and 2 are not both served through " + base);
+                }
+                one |= invoke(base + "/fn/" + FN + "@1", false) == 1;
+                two |= invoke(base + "/fn/" + FN + "@2", false) == 2;
+            }
+        }
+        List<Double> toDecision = new ArrayList<>();
+        List<Double> toInForce = new ArrayList<>();
+        List<Double> crossingToEveryNode = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            post(first + "/api/v1/functions/" + FN + "/releases", Map.of("to", 2, "steps", List.of(50, 100),
+                    "interval", "30s", "min-requests", 20, "max-error-rate", "1%"));
+            Thread.sleep(1_000); // every node's catalog has the split; the leader's first round opened the window
+            AtomicBoolean failing = new AtomicBoolean(false);
+            AtomicInteger healthy = new AtomicInteger();
+            List<Client> clients = new ArrayList<>();
+            List<Thread> threads = new ArrayList<>();
+            for (String base : bases) {
+                Client c = new Client(base + "/fn/" + FN, failing, healthy);
+                clients.add(c);
+                threads.add(Thread.ofPlatform().name("canary-client").start(c));
+            }
+            while (healthy.get() < 25) {
+                Thread.sleep(5);
+            }
+            failing.set(true);
+            JsonNode rel;
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            do {
+                Thread.sleep(20);
+                rel = send(BenchAuth.request(URI.create(first + "/api/v1/functions/" + FN + "/releases/current")).GET());
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("no rollback within 60 s: " + rel);
+                }
+            } while (!rel.path("state").asText().equals("rolled-back"));
+            long decision = Instant.parse(rel.path("updatedAt").asText()).toEpochMilli();
+            clients.forEach(c -> c.decision.set(decision));
+            Thread.sleep(1_500); // late canary answers, if any, arrive within this
+            clients.forEach(c -> c.stop = true);
+            for (Thread t : threads) {
+                t.join();
+            }
+            long crossing = Long.MAX_VALUE;
+            long inForce = 0;
+            for (Client c : clients) {
+                if (c.error != null) {
+                    throw c.error;
+                }
+                crossing = Math.min(crossing, c.firstFailureSent.get());
+                inForce = Math.max(inForce, Math.max(0, c.lastCanaryAfterDecision.get() - decision));
+            }
+            toDecision.add((double) (decision - crossing));
+            toInForce.add((double) inForce);
+            crossingToEveryNode.add((double) (decision + inForce - crossing));
+        }
+        Collections.sort(toDecision);
+        Collections.sort(toInForce);
+        Collections.sort(crossingToEveryNode);
+        String table = """
+                | figure | p50 | max | target |
+                |---|---:|---:|---|
+                | threshold crossing -> the leader's decision (all traffic to the stable version) | %.0f ms | %.0f ms | |
+                | decision -> rollback in force on every node (last canary answer to a request sent after the decision) | %.0f ms | %.0f ms | 500 ms |
+                | threshold crossing -> rollback in force on every node | %.0f ms | %.0f ms | interval (30 s) + 1 s |
+                """.formatted(pct(toDecision, 50), toDecision.getLast(), pct(toInForce, 50), toInForce.getLast(),
+                pct(crossingToEveryNode, 50), crossingToEveryNode.getLast());
+        return "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors()
+                + " cores, JDK " + System.getProperty("java.runtime.version") + ", two Nest processes (one region, the"
+                + " `process` driver) on one ZooKeeper server, both on this machine.\n\nCommand: `distribution/bench-canary.sh` ("
+                + rounds + " releases of a Node.js function at 50%, `min-requests` 20, `max-error-rate` 1%, `interval` 30 s;"
+                + " one client per node invokes through that node without pause; after 25 healthy canary requests every"
+                + " canary request fails; the crossing is the first failed one sent). The leader judges every 500 ms on"
+                + " the counts of both nodes (the other node's come with its load reports); its one write of the head"
+                + " reaches the other node through its catalog's ZooKeeper watch.\n\n" + table;
     }
 
     private static double pct(List<Double> sorted, int p) {
@@ -120,9 +237,9 @@ public final class CanaryRollbackBenchmark {
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
     }
 
-    /** One invocation; the version that answered (2 for a failure: only version 2 fails). */
-    private static int invoke(HttpClient http, String base, boolean fail) throws Exception {
-        HttpRequest.Builder b = BenchAuth.request(URI.create(base + "/fn/cb")).GET();
+    /** One invocation of {@code url}; the version that answered (2 for a failure: only version 2 fails). */
+    private int invoke(String url, boolean fail) throws Exception {
+        HttpRequest.Builder b = BenchAuth.request(URI.create(url)).timeout(Duration.ofSeconds(10)).GET();
         if (fail) {
             b.header("x-fail", "1");
         }
@@ -131,17 +248,29 @@ public final class CanaryRollbackBenchmark {
             return 2;
         }
         if (r.statusCode() != 200) {
-            throw new IllegalStateException("HTTP " + r.statusCode() + ": " + new String(r.body()));
+            throw new IllegalStateException(url + ": HTTP " + r.statusCode() + ": " + new String(r.body()));
         }
         return Json.tree(r.body(), "response").path("version").asInt();
     }
 
-    private static JsonNode post(HttpClient http, String url, Object body) throws Exception {
-        return send(http, BenchAuth.request(URI.create(url)).header("Content-Type", "application/json")
+    private int status(String url) {
+        try {
+            return http.send(BenchAuth.request(URI.create(url)).timeout(Duration.ofSeconds(2)).GET().build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private JsonNode post(String url, Object body) throws Exception {
+        return send(BenchAuth.request(URI.create(url)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body))));
     }
 
-    private static JsonNode send(HttpClient http, HttpRequest.Builder b) throws Exception {
+    private JsonNode send(HttpRequest.Builder b) throws Exception {
         HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() >= 300) {
             throw new IllegalStateException("HTTP " + r.statusCode() + ": " + new String(r.body()));

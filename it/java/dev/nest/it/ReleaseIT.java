@@ -213,4 +213,57 @@ class ReleaseIT {
         Http.Response none = http.postJson("/api/v1/functions/" + FN + "/releases/current/pause", "{}");
         assertEquals(409, none.status(), none::toString);
     }
+    /** Polls {@code path} until {@code done} holds (at most 60 s); the last answer. */
+    static JsonNode await(String path, java.util.function.Predicate<JsonNode> done, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Http.Response r = http.get(path);
+        while (!(r.status() == 200 && done.test(r.json())) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+            r = http.get(path);
+        }
+        assertEquals(200, r.status(), r::toString);
+        assertTrue(done.test(r.json()), what + ": " + r);
+        return r.json();
+    }
+
+    @Test
+    @Order(6)
+    void editingAFileWithAReleaseBlockStartsACanaryThatIsPromoted() throws Exception {
+        String fn = "filed";
+        String release = "release: {steps: [25, 100], interval: 2s, max-error-rate: 1%, max-p99: 10s, min-requests: 20}\n";
+        String code = "exports.handler = async (e, ctx) => ({ version: Number(ctx.functionVersion), edit: EDIT });\n";
+        Fixtures.nodeFunction(node.functions(), fn, release, code.replace("EDIT", "1"));
+        await("/api/v1/functions/" + fn, n -> n.path("live").asInt() == 1, "the file's first version goes live at once");
+        assertEquals(1, version(call("/fn/" + fn), false));
+
+        java.nio.file.Files.writeString(node.functions().resolve(fn + "/index.js"), code.replace("EDIT", "2"));
+        JsonNode shown = await("/api/v1/functions/" + fn, n -> n.path("release").path("to").asInt() == 2,
+                "the edit starts a release instead of switching");
+        assertEquals(1, shown.path("live").asInt(), shown::toString);
+        assertEquals("running", shown.path("release").path("state").asText(), shown::toString);
+        assertEquals("{\"1\":75,\"2\":25}", shown.path("aliases").path(0).path("versions").toString(), shown::toString);
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        JsonNode rel = http.get("/api/v1/functions/" + fn + "/releases/current").json();
+        while (!rel.path("state").asText().equals("promoted") && System.nanoTime() < deadline) {
+            assertEquals("running", rel.path("state").asText(), rel::toString);
+            for (int k = 0; k < 20; k++) {
+                version(call("/fn/" + fn), false);
+            }
+            rel = http.get("/api/v1/functions/" + fn + "/releases/current").json();
+        }
+        assertEquals("promoted", rel.path("state").asText(), rel::toString);
+        List<String> events = new java.util.ArrayList<>();
+        rel.path("history").forEach(e -> events.add(e.path("event").asText() + " " + e.path("percent").asInt()));
+        assertEquals(List.of("started 25", "step 100", "promoted 100"), events, rel::toString);
+        assertEquals(2, http.get("/api/v1/functions/" + fn).json().path("live").asInt());
+        assertEquals(2, version(call("/fn/" + fn), false));
+        Http.Response api = http.postJson("/api/v1/functions/" + fn + "/releases", Map.of("to", 1));
+        assertEquals(409, api.status(), "the file alone starts releases of its function: " + api);
+    }
 }

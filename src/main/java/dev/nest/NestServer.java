@@ -188,7 +188,8 @@ public final class NestServer implements AutoCloseable {
                     config.async().destinations().problems(spec.async()).stream()).toList();
             Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock, replicator,
                     namespaces, specCheck);
-            FunctionFiles files = push(closers, new FunctionFiles(config.functionsDir(), deployer, cluster.functions(), 2_000, List.of(data)));
+            FunctionFiles files = push(closers, new FunctionFiles(config.functionsDir(), deployer, cluster.functions(), 2_000, List.of(data),
+                    new dev.nest.release.Releases(cluster.functions(), store::audit, clock)::startFromFile));
             files.start();
             timer.mark("functions");
             agent.enforceQuotas(namespaces, NamespaceUsages.elsewhere(cluster, cluster.functions()));

@@ -8,9 +8,12 @@ import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRecord;
 import dev.nest.function.FunctionVersion;
 import dev.nest.function.SpecParser;
+import dev.nest.release.Aliases;
+import dev.nest.release.Releases;
 import dev.nest.sidecar.InstanceInfo;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -76,11 +79,19 @@ record FunctionViews(String publicUrl, LocalNode node, FileProblems files) {
     }
 
     /** {@code GET /functions/{name}}: the summary, the live spec, the rollback history and this node's instances. */
+    /**
+     * {@code GET /functions/{name}}: the summary, the live spec, the live history, the aliases (each as
+     * {@code GET .../aliases/{alias}} shows it), the current or last release in short (absent when there was none) and
+     * this node's instances.
+     */
     record Detail(@JsonUnwrapped Summary summary, @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode spec,
-                  List<Integer> liveHistory, List<InstanceInfo> instances) {
+                  List<Integer> liveHistory, List<Map<String, Object>> aliases,
+                  @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> release, List<InstanceInfo> instances) {
         static Detail of(Summary summary, FunctionRecord r, List<InstanceInfo> instances) {
+            List<Map<String, Object>> aliases = r.aliases().entrySet().stream()
+                    .map(e -> Aliases.view(e.getKey(), e.getValue())).toList();
             return new Detail(summary, r.liveVersion().map(v -> (JsonNode) SpecParser.write(v.spec())).orElse(null),
-                    r.liveHistory(), instances);
+                    r.liveHistory(), aliases, Releases.summary(r).orElse(null), instances);
         }
     }
 

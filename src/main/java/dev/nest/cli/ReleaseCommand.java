@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code nest fn release NAME --to 3 [--steps 10,25,50,100] [--interval 1m] [--max-error-rate 1%] [--max-p99 500ms]
  * [--min-requests 100]} starts a canary release; {@code --pause}, {@code --resume}, {@code --abort} act on the running
- * one; without any of these it shows the current (or last) release: state, step, each check's figures and the reason.
+ * one; without any of these it shows the current (or last) release: state, step, each check's figures, the reason and
+ * its history (every step, pause, resume and the end).
  */
 @Command(name = "release", mixinStandardHelpOptions = true,
         description = "Start a canary release (--to N), pause, resume or abort it, or show it.")
@@ -88,6 +89,14 @@ final class ReleaseCommand extends FnCommand.OfFunction {
             String name = c.path("name").asText();
             t.row(name, c.path("passed").asBoolean() ? "yes" : "no", figure(name, c.path("canary").asDouble()),
                     figure(name, c.path("stable").asDouble()), figure(name, c.path("limit").asDouble()));
+        }
+        if (!r.path("history").isEmpty()) {
+            out().println();
+            Table h = new Table(out(), " ", -24, -11, 4, 7, 0).row("AT", "EVENT", "STEP", "PERCENT", "REASON");
+            for (JsonNode e : r.path("history")) {
+                h.row(e.path("at").asText(), e.path("event").asText(), e.path("step").asInt(), e.path("percent").asInt() + "%",
+                        e.path("reason").asText());
+            }
         }
     }
 

@@ -1,13 +1,17 @@
 package dev.nest.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nest.common.NestException;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRecord;
 import dev.nest.function.FunctionRegistry;
+import dev.nest.function.FunctionVersion;
+import dev.nest.function.Release;
 import dev.nest.function.SpecParser;
 import dev.nest.function.SpecException;
 import dev.nest.function.SpecProblem;
+import dev.nest.release.Releases;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -51,6 +55,14 @@ import java.util.stream.Stream;
  * (relative, not a system directory, not Nest's data directory). A file that failed with a user's mistake (4xx) is
  * not retried until it or its code changes; any other failure is retried on the next scan.
  *
+ * <p>Releases: a file with a {@code release:} block ({@link Releases#plan}: steps, interval, max-error-rate, max-p99,
+ * max-p99-ratio, min-requests) does not switch its function at once when it changes: the new version is added
+ * unpromoted and a canary release to it starts with those settings ({@link ReleaseStarter}); an edit during a release
+ * supersedes it (the new release goes from the stable version), and an edit back to the stable version's code and
+ * spec rolls it back. The first version of a function, and every change of
+ * a file without the block, is live at once. Reading an unchanged file again (a restart) neither adds a version nor
+ * starts a release twice: the latest version with the file's code and spec is reused.
+ *
  * <p>Threads: one daemon thread applies changes; {@link #problems()} may be called from any thread.
  */
 public final class FunctionFiles implements AutoCloseable {
@@ -68,25 +80,31 @@ public final class FunctionFiles implements AutoCloseable {
     private final Map<Path, Read> reads = new HashMap<>();
     private final Map<Path, String> failed = new HashMap<>();
     private final List<Path> protectedDirs;
+    private final ReleaseStarter releases;
     private int parses;
     private volatile boolean closed;
     private Thread thread;
     private WatchService watch;
 
-    public FunctionFiles(Path dir, Deployer deployer, FunctionRegistry registry, long intervalMillis) {
-        this(dir, deployer, registry, intervalMillis, List.of());
+    /** Starts the canary release a file's {@code release:} block asks for ({@code Releases::startFromFile}). */
+    @FunctionalInterface
+    public interface ReleaseStarter {
+        /** Starts a release of {@code id} to its version {@code to}; empty when there was nothing to start. */
+        Optional<FunctionRecord> start(FunctionId id, int to, Releases.Plan plan, String origin);
     }
 
     /**
      * @param protectedDirs directories no function's code directory may be in or hold (Nest's data directory)
+     * @param releases      starts the releases of files with a {@code release:} block
      */
     public FunctionFiles(Path dir, Deployer deployer, FunctionRegistry registry, long intervalMillis,
-                         List<Path> protectedDirs) {
+                         List<Path> protectedDirs, ReleaseStarter releases) {
         this.dir = dir.toAbsolutePath().normalize();
         this.deployer = deployer;
         this.registry = registry;
         this.intervalMillis = intervalMillis;
         this.protectedDirs = List.copyOf(protectedDirs);
+        this.releases = releases;
     }
 
     /** Applies every file once (so that the node is ready with its functions), then watches. */
@@ -224,9 +242,14 @@ public final class FunctionFiles implements AutoCloseable {
                         + Path.of(existing.get().origin().substring(5)).getFileName() + "; give one of them another name");
             }
             var artifact = deployer.uploadDirectory(codeDir, parsed.spec().runtime());
-            var d = deployer.deploy(parsed.spec(), artifact.digest(), origin, origin);
-            if (d.changed()) {
-                LOG.info("applied " + file.getFileName() + ": " + id + " version " + d.version().version() + " is live");
+            Optional<FunctionRecord> released = existing.filter(x -> x.origin().equals(origin) && x.liveVersion().isPresent());
+            if (parse.release().isPresent() && released.isPresent()) {
+                release(file, released.get(), parsed, artifact.digest(), origin, parse.release().get());
+            } else {
+                var d = deployer.deploy(parsed.spec(), artifact.digest(), origin, origin);
+                if (d.changed()) {
+                    LOG.info("applied " + file.getFileName() + ": " + id + " version " + d.version().version() + " is live");
+                }
             }
             applied.put(file, fingerprint);
             owners.put(file, id);
@@ -240,6 +263,32 @@ public final class FunctionFiles implements AutoCloseable {
             if (e.status() >= 400 && e.status() < 500 && e.status() != 409) {
                 failed.put(file, fingerprint); // the same file and code would fail the same way: wait for a change
             }
+        }
+    }
+
+    /**
+     * A changed file with a {@code release:} block: its version added unpromoted (or the latest version with the
+     * same code and spec reused) and a release to it started, unless that version is live already.
+     */
+    private void release(Path file, FunctionRecord current, SpecParser.Parsed parsed, String digest, String origin,
+                         Releases.Plan plan) {
+        FunctionId id = parsed.spec().id();
+        Optional<Release> active = current.release().filter(r -> r.state().active());
+        FunctionVersion stable = current.version(active.map(Release::from).orElse(current.live())).orElseThrow();
+        if (stable.digest().equals(digest) && stable.spec().equals(parsed.spec())) {
+            if (active.isPresent() && releases.start(id, stable.version(), plan, origin).isPresent()) {
+                LOG.info("applied " + file.getFileName() + ": the file returns to " + id + " version " + stable.version()
+                        + "; the release to version " + active.get().to() + " is rolled back");
+            }
+            return;
+        }
+        Optional<FunctionVersion> latest = current.version(current.latest())
+                .filter(v -> v.digest().equals(digest) && v.spec().equals(parsed.spec()));
+        int to = latest.isPresent() ? latest.get().version()
+                : deployer.deploy(parsed.spec(), digest, origin, origin, false).version().version();
+        if (releases.start(id, to, plan, origin).isPresent()) {
+            LOG.info("applied " + file.getFileName() + ": " + id + " version " + to + " added; a canary release to it "
+                    + "started (steps " + plan.steps() + ")");
         }
     }
 
@@ -302,10 +351,13 @@ public final class FunctionFiles implements AutoCloseable {
      * @param readable whether the YAML could be read (only then is {@code code} checked too)
      */
     record Parse(Optional<SpecParser.Parsed> parsed, List<String> problems, String name, String namespace,
-                 Optional<String> code, String sha256, boolean readable) {
+                 Optional<String> code, String sha256, boolean readable, Optional<Releases.Plan> release) {
+        /** The key of a file's release block (read here, not by the spec parser: it is how a change rolls out). */
+        static final String RELEASE = "release";
+
         static Parse unreadable(String base, String problem) {
             return new Parse(Optional.empty(), List.of(problem), base, FunctionId.DEFAULT_NAMESPACE, Optional.empty(), "",
-                    false);
+                    false, Optional.empty());
         }
 
         static Parse of(byte[] text, String sha256, String base, String fileName) {
@@ -314,7 +366,19 @@ public final class FunctionFiles implements AutoCloseable {
                 tree = FunctionFileReader.read(text);
             } catch (FunctionFileReader.Unreadable e) {
                 return new Parse(Optional.empty(), e.problems(), base, FunctionId.DEFAULT_NAMESPACE, Optional.empty(),
-                        sha256, false);
+                        sha256, false, Optional.empty());
+            }
+            List<String> problems = new ArrayList<>();
+            Optional<Releases.Plan> release = Optional.empty();
+            if (tree instanceof ObjectNode o && o.has(RELEASE)) {
+                ObjectNode copy = o.deepCopy();
+                JsonNode block = copy.remove(RELEASE);
+                tree = copy;
+                try {
+                    release = Optional.of(Releases.plan(block, RELEASE));
+                } catch (NestException e) {
+                    problems.add(e.detail());
+                }
             }
             String defaultName = FunctionId.LABEL.matcher(base).matches() ? base : "";
             String name = label(tree, "name").orElse(base);
@@ -323,11 +387,14 @@ public final class FunctionFiles implements AutoCloseable {
                     ? Optional.of(tree.path("code").asText().trim()) : Optional.empty();
             try {
                 SpecParser.Parsed parsed = SpecParser.parse(tree, fileName, defaultName, SpecParser.Defaults.STANDARD);
-                return new Parse(Optional.of(parsed), List.of(), parsed.spec().id().name(),
-                        parsed.spec().id().namespace(), code, sha256, true);
+                return problems.isEmpty()
+                        ? new Parse(Optional.of(parsed), List.of(), parsed.spec().id().name(),
+                                parsed.spec().id().namespace(), code, sha256, true, release)
+                        : new Parse(Optional.empty(), problems, parsed.spec().id().name(), parsed.spec().id().namespace(),
+                                code, sha256, true, Optional.empty());
             } catch (SpecException e) {
-                return new Parse(Optional.empty(), e.problems().stream().map(SpecProblem::toString).toList(), name,
-                        namespace, code, sha256, true);
+                e.problems().stream().map(SpecProblem::toString).forEach(problems::add);
+                return new Parse(Optional.empty(), problems, name, namespace, code, sha256, true, Optional.empty());
             }
         }
 

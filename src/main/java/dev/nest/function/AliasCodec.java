@@ -91,6 +91,15 @@ final class AliasCodec {
                 cn.put("stable", c.stable());
                 cn.put("limit", c.limit());
             }
+            ArrayNode history = n.putArray("history");
+            for (Release.Event e : r.history()) {
+                ObjectNode en = history.addObject();
+                en.put("at", e.at().toString());
+                en.put("event", e.event());
+                en.put("step", e.step());
+                en.put("percent", e.percent());
+                en.put("reason", e.reason());
+            }
         });
     }
 
@@ -108,10 +117,13 @@ final class AliasCodec {
             Release.Settings settings = new Release.Settings(Duration.ofMillis(n.path("intervalMs").asLong()),
                     n.path("maxErrorRate").asDouble(), Duration.ofMillis(n.path("maxP99Ms").asLong()),
                     n.path("maxP99Ratio").asDouble(), n.path("minRequests").asInt());
+            List<Release.Event> history = new ArrayList<>(); // absent in heads written before history was kept
+            n.path("history").forEach(e -> history.add(new Release.Event(Instant.parse(e.path("at").asText()),
+                    e.path("event").asText(), e.path("step").asInt(), e.path("percent").asInt(), e.path("reason").asText(""))));
             return Optional.of(new Release(n.path("from").asInt(), n.path("to").asInt(), steps, settings,
                     Release.State.ofLabel(n.path("state").asText()), n.path("step").asInt(),
                     Instant.parse(n.path("startedAt").asText()), Instant.parse(n.path("stepStartedAt").asText()),
-                    Instant.parse(n.path("updatedAt").asText()), n.path("reason").asText(""), checks));
+                    Instant.parse(n.path("updatedAt").asText()), n.path("reason").asText(""), checks, history));
         } catch (RuntimeException e) {
             LOG.warning("function " + function + ": stored release left out: " + e.getMessage());
             return Optional.empty();

@@ -20,10 +20,43 @@ import java.util.List;
  * @param updatedAt    the last change
  * @param reason       why it stands where it does (the failed check, who paused it, ...)
  * @param checks       the figures of the last judgement of the current step
+ * @param history      every change of step or state, oldest first (at most {@link #MAX_HISTORY}: the first entry and
+ *                     the latest ones are kept), so that the head alone tells how the release went on any node
  */
 public record Release(int from, int to, List<Integer> steps, Settings settings, State state, int step,
-                      Instant startedAt, Instant stepStartedAt, Instant updatedAt, String reason, List<Check> checks) {
+                      Instant startedAt, Instant stepStartedAt, Instant updatedAt, String reason, List<Check> checks,
+                      List<Event> history) {
     public static final int MAX_STEPS = 20;
+    /** The most history entries a release keeps (steps, pauses, resumes and the end fit many times over). */
+    public static final int MAX_HISTORY = 64;
+
+    /**
+     * One change in a release's history.
+     *
+     * @param at      when it happened
+     * @param event   {@code started}, {@code step}, {@code paused}, {@code resumed}, {@code promoted} or
+     *                {@code rolled-back}
+     * @param step    the index of the step it happened at (or moved to)
+     * @param percent the canary's percent of traffic from then on
+     * @param reason  why (who started, paused or aborted it; the checks' verdict)
+     */
+    public record Event(Instant at, String event, int step, int percent, String reason) {
+        public Event {
+            reason = reason == null ? "" : reason;
+        }
+    }
+
+    /** A release without history yet (the constructor of stored releases written before history was kept). */
+    public Release(int from, int to, List<Integer> steps, Settings settings, State state, int step, Instant startedAt,
+                   Instant stepStartedAt, Instant updatedAt, String reason, List<Check> checks) {
+        this(from, to, steps, settings, state, step, startedAt, stepStartedAt, updatedAt, reason, checks, List.of());
+    }
+
+    /** A release that starts now at its first step, its history one {@code started} entry. */
+    public static Release start(int from, int to, List<Integer> steps, Settings settings, Instant now, String why) {
+        return new Release(from, to, steps, settings, State.RUNNING, 0, now, now, now, why, List.of(),
+                List.of(new Event(now, "started", 0, steps.getFirst(), why)));
+    }
 
     /** Where a release stands; {@code running} and {@code paused} are active, the other two are final. */
     public enum State {
@@ -92,6 +125,13 @@ public record Release(int from, int to, List<Integer> steps, Settings settings, 
     public Release {
         steps = List.copyOf(steps);
         checks = List.copyOf(checks);
+        history = List.copyOf(history);
+        if (history.size() > MAX_HISTORY) { // keep how it began and the latest changes
+            List<Event> kept = new java.util.ArrayList<>(MAX_HISTORY);
+            kept.add(history.getFirst());
+            kept.addAll(history.subList(history.size() - MAX_HISTORY + 1, history.size()));
+            history = List.copyOf(kept);
+        }
         if (from < 1 || to < 1 || from == to) {
             throw new IllegalArgumentException("a release goes from one version to another, not " + from + " -> " + to);
         }
@@ -120,23 +160,33 @@ public record Release(int from, int to, List<Integer> steps, Settings settings, 
         return step == steps.size() - 1;
     }
 
-    /** The same release in {@code s}, for {@code why}, at {@code now}. */
+    /** The same release in {@code s}, for {@code why}, at {@code now}; the change joins the history. */
     public Release with(State s, String why, Instant now) {
-        return new Release(from, to, steps, settings, s, step, startedAt, stepStartedAt, now, why, checks);
+        int pct = s == State.ROLLED_BACK ? 0 : s == State.PROMOTED ? 100 : percent();
+        return new Release(from, to, steps, settings, s, step, startedAt, stepStartedAt, now, why, checks,
+                append(new Event(now, s == State.RUNNING ? "resumed" : s.label(), step, pct, why)));
     }
 
-    /** The next step, its window opening at {@code now}. */
+    /** The next step, its window opening at {@code now}; the step joins the history. */
     public Release nextStep(String why, Instant now) {
-        return new Release(from, to, steps, settings, state, step + 1, startedAt, now, now, why, List.of());
+        return new Release(from, to, steps, settings, state, step + 1, startedAt, now, now, why, List.of(),
+                append(new Event(now, "step", step + 1, steps.get(step + 1), why)));
     }
 
     /** The current step's window opened again at {@code now} (a new leader, a resume). */
     public Release windowFrom(Instant now) {
-        return new Release(from, to, steps, settings, state, step, startedAt, now, now, reason, List.of());
+        return new Release(from, to, steps, settings, state, step, startedAt, now, now, reason, List.of(), history);
     }
 
+    /** The figures of a judgement that changes nothing else (not an entry of the history). */
     public Release withChecks(List<Check> c, String why, Instant now) {
-        return new Release(from, to, steps, settings, state, step, startedAt, stepStartedAt, now, why, c);
+        return new Release(from, to, steps, settings, state, step, startedAt, stepStartedAt, now, why, c, history);
+    }
+
+    private List<Event> append(Event e) {
+        List<Event> h = new java.util.ArrayList<>(history);
+        h.add(e);
+        return h;
     }
 
     /** The split of the alias {@code live} this release wants now (all to the stable version once rolled back). */

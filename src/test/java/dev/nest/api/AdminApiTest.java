@@ -139,7 +139,8 @@ class AdminApiTest {
         assertStatus(200, got);
         JsonNode n = json(got);
         assertEquals(List.of("name", "namespace", "runtime", "live", "latest", "versions", "origin", "updatedAt", "url",
-                "status", "spec", "liveHistory", "instances"), fields(n));
+                "status", "spec", "liveHistory", "aliases", "instances"), fields(n));
+        assertEquals("[{\"name\":\"live\",\"versions\":{\"1\":100}}]", n.get("aliases").toString());
         assertEquals("fake", n.at("/spec/runtime").asText());
         assertEquals("[]", n.get("liveHistory").toString());
         assertEquals("i-1", n.at("/instances/0/id").asText());
@@ -172,6 +173,31 @@ class AdminApiTest {
         assertStatus(404, gone);
         assertEquals(List.of("error", "detail"), fields(json(gone)));
         assertStatus(404, api.send("DELETE", P + "/functions/hello", ""));
+    }
+
+    @Test
+    void aFunctionShowsItsAliasesAndItsReleaseInShortAndTheReleaseItsHistory() {
+        String digest = upload();
+        assertStatus(201, api.send("POST", P + "/functions", "{\"spec\":{\"name\":\"hello\",\"runtime\":\"fake\"},"
+                + "\"digest\":\"" + digest + "\"}"));
+        assertStatus(201, api.send("POST", P + "/functions/hello/versions", "{\"spec\":{\"runtime\":\"fake\","
+                + "\"memory\":256},\"digest\":\"" + digest + "\",\"promote\":false}"));
+        assertFalse(json(api.get(P + "/functions/hello")).has("release"), "no release yet");
+        assertStatus(201, api.send("POST", P + "/functions/hello/releases", "{\"to\": 2, \"steps\": [20, 100]}"));
+        JsonNode n = json(api.get(P + "/functions/hello"));
+        assertEquals("[{\"name\":\"live\",\"versions\":{\"1\":80,\"2\":20}}]", n.get("aliases").toString());
+        assertEquals(List.of("state", "from", "to", "step", "steps", "percent", "reason", "updatedAt", "href"),
+                fields(n.get("release")));
+        assertEquals(List.of("running", "1", "2", "20"), List.of(n.at("/release/state").asText(), n.at("/release/from").asText(),
+                n.at("/release/to").asText(), n.at("/release/percent").asText()));
+        assertEquals("/api/v1/functions/hello/releases/current", n.at("/release/href").asText());
+        assertStatus(200, api.send("POST", P + "/functions/hello/releases/current/pause", ""));
+        JsonNode current = json(api.get(P + "/functions/hello/releases/current"));
+        assertEquals(List.of("started", "paused"), List.of(current.at("/history/0/event").asText(),
+                current.at("/history/1/event").asText()));
+        assertEquals(2, current.get("history").size());
+        assertEquals(List.of("at", "event", "step", "percent", "reason"), fields(current.at("/history/1")));
+        assertEquals("paused", json(api.get(P + "/functions/hello")).at("/release/state").asText());
     }
 
     @Test

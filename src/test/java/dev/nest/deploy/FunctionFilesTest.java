@@ -8,7 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nest.artifact.ArtifactStore;
 import dev.nest.artifact.PackageLimits;
+import dev.nest.function.Alias;
 import dev.nest.function.FunctionId;
+import dev.nest.function.FunctionRecord;
+import dev.nest.function.Release;
+import dev.nest.release.Releases;
+import dev.nest.store.AuditEntry;
 import dev.nest.runtime.RuntimeRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,6 +38,9 @@ class FunctionFilesTest {
     private Path data;
     private InMemoryFunctionRegistry registry;
     private FunctionFiles files;
+    private Deployer deployer;
+    private final Clock clock = Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC);
+    private final List<AuditEntry> audits = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp() throws IOException {
@@ -41,10 +49,10 @@ class FunctionFilesTest {
         data = Files.createDirectories(tmp.resolve("data"));
         dir = Files.createDirectories(tmp.resolve("functions"));
         registry = new InMemoryFunctionRegistry();
-        Deployer deployer = new Deployer(registry, new ArtifactStore(data.resolve("artifacts"), PackageLimits.DEFAULT),
-                RuntimeRegistry.load(tmp.resolve("runtimes")), audit -> { },
-                Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC));
-        files = new FunctionFiles(dir, deployer, registry, 60_000, List.of(data));
+        deployer = new Deployer(registry, new ArtifactStore(data.resolve("artifacts"), PackageLimits.DEFAULT),
+                RuntimeRegistry.load(tmp.resolve("runtimes")), audit -> { }, clock);
+        files = new FunctionFiles(dir, deployer, registry, 60_000, List.of(data),
+                new Releases(registry, audits::add, clock)::startFromFile);
     }
 
     private void function(String name, String yaml) throws IOException {
@@ -59,6 +67,68 @@ class FunctionFilesTest {
 
     private boolean deployed(String name) {
         return registry.get(FunctionId.of("default", name)).isPresent();
+    }
+
+    @Test
+    void anEditOfAFileWithAReleaseBlockStartsACanaryInsteadOfSwitching() throws IOException {
+        String release = "release: {steps: [10, 50, 100], interval: 2m, max-error-rate: 0.5%, max-p99: 300ms, min-requests: 50}\n";
+        function("a", "runtime: fake\ncode: a\n" + release);
+        files.scan();
+        FunctionId id = FunctionId.of("default", "a");
+        assertEquals(1, registry.get(id).orElseThrow().live(), "a function's first version is live at once");
+        assertTrue(registry.get(id).orElseThrow().release().isEmpty());
+        Files.writeString(dir.resolve("a/index.js"), "exports.handler = async () => 'the second version';\n");
+        files.scan();
+        FunctionRecord r = registry.get(id).orElseThrow();
+        assertEquals(1, r.live(), "the edit does not switch at once");
+        Release rel = r.release().orElseThrow();
+        assertEquals(List.of(1, 2, List.of(10, 50, 100)), List.of(rel.from(), rel.to(), rel.steps()));
+        assertEquals(new Release.Settings(Duration.ofMinutes(2), 0.005, Duration.ofMillis(300), 1.25, 50), rel.settings());
+        assertEquals(Map.of(1, 90, 2, 10), r.alias(Alias.LIVE).orElseThrow().weights());
+        assertEquals(List.of("release-start"), audits.stream().map(AuditEntry::action).toList());
+        assertEquals("file:" + dir.resolve("a.yaml").toAbsolutePath().normalize(), audits.getFirst().source());
+
+        // a restart reads the same file again: neither a third version nor a second release
+        try (FunctionFiles again = new FunctionFiles(dir, deployer, registry, 60_000, List.of(data),
+                new Releases(registry, audits::add, clock)::startFromFile)) {
+            again.scan();
+        }
+        assertEquals(2, registry.get(id).orElseThrow().versions().size());
+        assertEquals(1, audits.size());
+        assertTrue(problems().isEmpty(), problems().toString());
+
+        // the edit taken back: the release is rolled back, no version is added
+        Files.writeString(dir.resolve("a/index.js"), "exports.handler = async () => 'a';\n");
+        Files.setLastModifiedTime(dir.resolve("a/index.js"), FileTime.from(Instant.parse("2026-01-01T00:00:00Z")));
+        files.scan();
+        r = registry.get(id).orElseThrow();
+        assertEquals(Release.State.ROLLED_BACK, r.release().orElseThrow().state());
+        assertEquals(Map.of(1, 100), r.alias(Alias.LIVE).orElseThrow().weights());
+        assertEquals(2, r.versions().size());
+        assertEquals(List.of("release-start", "release-abort"), audits.stream().map(AuditEntry::action).toList());
+    }
+
+    @Test
+    void withoutAReleaseBlockAnEditSwitchesAtOnce() throws IOException {
+        function("a", "runtime: fake\ncode: a\n");
+        files.scan();
+        Files.writeString(dir.resolve("a/index.js"), "exports.handler = async () => 'the second version';\n");
+        files.scan();
+        FunctionRecord r = registry.get(FunctionId.of("default", "a")).orElseThrow();
+        assertEquals(2, r.live());
+        assertTrue(r.release().isEmpty());
+    }
+
+    @Test
+    void aBadReleaseBlockIsReportedWithTheKeyTheValueAndTheAllowedForm() throws IOException {
+        function("b", "runtime: fake\ncode: b\nrelease: {steps: [50, 10], interval: 1m}\n");
+        function("c", "runtime: fake\ncode: c\nrelease: {max-p99: soon, memory: 128}\n");
+        files.scan();
+        assertFalse(deployed("b") || deployed("c"));
+        assertEquals("b.yaml: key 'release.steps': value '[50,10]' is not valid; allowed: 1 to 20 percents, each 1 to 100,"
+                + " increasing (e.g. [10, 25, 50, 100])", problems().get("b"));
+        assertTrue(problems().get("c").startsWith("c.yaml: key 'release.memory' is not known; allowed: [interval, "
+                + "max-error-rate, max-p99, max-p99-ratio, min-requests, steps]"), problems().get("c"));
     }
 
     @Test

@@ -110,11 +110,25 @@ class FunctionRecordAliasTest {
     void theHeadKeepsAliasesAndReleaseThroughTheCodec() {
         FunctionRecord r = versions(3).withAlias("beta", split(2, 30, 3, 70).withSticky(
                 Optional.of(Alias.Sticky.parse("cookie:sid"))), T0);
-        Release rel = new Release(1, 3, List.of(10, 100), SETTINGS, Release.State.PAUSED, 1, T0, T0.plusSeconds(5),
-                T0.plusSeconds(9), "paused by alice", List.of(new Release.Check("error-rate", true, 0.005, 0.001, 0.01)));
+        Release rel = Release.start(1, 3, List.of(10, 100), SETTINGS, T0, "started by alice")
+                .withChecks(List.of(new Release.Check("error-rate", true, 0.005, 0.001, 0.01)), "passed", T0.plusSeconds(4))
+                .nextStep("step 2", T0.plusSeconds(5)).with(Release.State.PAUSED, "paused by alice", T0.plusSeconds(9));
+        assertEquals(List.of("started", "step", "paused"), rel.history().stream().map(Release.Event::event).toList());
         r = r.withRelease(rel, T0);
         FunctionRecord back = FunctionCodec.readHead(FunctionCodec.writeHead(r), r.versions());
         assertEquals(r, back);
+    }
+
+    @Test
+    void aLongHistoryKeepsItsStartAndTheLatestChanges() {
+        Release rel = Release.start(1, 2, List.of(10, 100), SETTINGS, T0, "started");
+        for (int i = 0; i < Release.MAX_HISTORY; i++) {
+            rel = rel.with(Release.State.PAUSED, "pause " + i, T0.plusSeconds(2L * i + 1))
+                    .with(Release.State.RUNNING, "resume " + i, T0.plusSeconds(2L * i + 2));
+        }
+        assertEquals(Release.MAX_HISTORY, rel.history().size());
+        assertEquals("started", rel.history().getFirst().event());
+        assertEquals("resume " + (Release.MAX_HISTORY - 1), rel.history().getLast().reason());
     }
 
     @Test

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nest.auth.FakeClock;
 import dev.nest.common.Json;
+import dev.nest.common.NestException;
+import dev.nest.common.NestException;
 import dev.nest.function.Alias;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRecord;
@@ -114,6 +116,12 @@ class ReleaseControllerTest {
         assertEquals(List.of("release-start", "release-step", "release-step", "release-promoted"),
                 audit.stream().map(AuditEntry::action).toList());
         assertTrue(release().reason().contains("promoted"), release().reason());
+        assertEquals(List.of("started 1 10", "step 2 50", "step 3 100", "promoted 3 100"), history(),
+                "the head keeps every step");
+    }
+
+    private List<String> history() {
+        return release().history().stream().map(e -> e.event() + " " + (e.step() + 1) + " " + e.percent()).toList();
     }
 
     @Test
@@ -171,6 +179,43 @@ class ReleaseControllerTest {
         serve("n1/local", 2, 100, 100);
         controller.round();
         assertEquals(Release.State.ROLLED_BACK, release().state());
+        assertEquals(List.of("started 1 10", "paused 1 10", "resumed 1 10", "rolled-back 1 0"), history());
+        assertTrue(release().history().getLast().reason().contains("error rate"), release().history().getLast().reason());
+        assertEquals(release().history(), Releases.view(record()).map(v -> v.get("history")).map(h -> release().history())
+                .orElseThrow());
+        assertEquals(4, ((List<?>) Releases.view(record()).orElseThrow().get("history")).size());
+    }
+
+    @Test
+    void aFileEditDuringAReleaseSupersedesItAnEditBackRollsItBackAndNothingStartsTwice() {
+        FunctionSpec spec = new FunctionSpec(ID, "nodejs", "", 128, Duration.ofSeconds(30), 1, Map.of(),
+                ScalingSpec.DEFAULT, QueueSpec.DEFAULT);
+        String file = "file:/etc/nest/functions/hello.yaml";
+        registry.update(ID, file, r -> r.withOrigin(file));
+        Releases.Plan plan = Releases.plan(body("{\"steps\": [20, 100], \"min-requests\": 10}"), "release");
+        assertTrue(releases.startFromFile(ID, 2, plan, file).isPresent());
+        assertEquals(Map.of(1, 80, 2, 20), live());
+        assertTrue(releases.startFromFile(ID, 2, plan, file).isEmpty(), "a file read again starts nothing");
+        registry.update(ID, file, r -> r.withNewVersion("sha256:" + "c".repeat(64), spec, file, clock.instant(), false));
+        assertTrue(releases.startFromFile(ID, 3, plan, file).isPresent());
+        assertEquals(Map.of(1, 80, 3, 20), live(), "the new release goes from the stable version");
+        assertEquals(List.of("release-start", "release-abort", "release-start"), audit.stream().map(AuditEntry::action).toList());
+        assertTrue(audit.get(1).detail().contains("superseded by version 3"), audit.get(1).detail());
+        assertTrue(releases.startFromFile(ID, 1, plan, file).isPresent(), "the file went back to the stable version");
+        assertEquals(Release.State.ROLLED_BACK, release().state());
+        assertEquals(Map.of(1, 100), live());
+        assertTrue(release().reason().contains("returns to version 1"), release().reason());
+        assertTrue(releases.startFromFile(ID, 1, plan, file).isEmpty());
+        registry.update(ID, file, r -> r.withNewVersion("sha256:" + "d".repeat(64), spec, file, clock.instant(), false));
+        assertTrue(releases.startFromFile(ID, 4, plan, file).isPresent());
+        releases.abort(ID, "bob"); // an operation, allowed on a file-defined function
+        assertEquals(Map.of(1, 100), live());
+        NestException other = org.junit.jupiter.api.Assertions.assertThrows(NestException.class,
+                () -> releases.startFromFile(ID, 3, plan, "file:/elsewhere.yaml"));
+        assertEquals(409, other.status());
+        NestException viaApi = org.junit.jupiter.api.Assertions.assertThrows(NestException.class,
+                () -> releases.start(ID, body("{\"to\": 3}"), "alice"));
+        assertEquals(409, viaApi.status(), "the file alone starts releases of its function");
     }
 
     @Test

@@ -58,6 +58,32 @@ class ReleasesTest {
         assertTrue(e.detail().contains(key), e.detail());
     }
 
+    @Test
+    void readsAFilesReleaseBlockWithTheRequestsRules() {
+        assertEquals(new Releases.Plan(List.of(10, 25, 50, 100), Releases.DEFAULTS), Releases.plan(Json.tree(
+                ("{\"steps\": [10, 25, 50, 100], \"interval\": \"1m\", \"max-error-rate\": \"1%\", \"max-p99\": \"500ms\","
+                        + " \"min-requests\": 100}").getBytes(), "t"), "release"));
+        assertEquals(new Releases.Plan(Releases.DEFAULT_STEPS, Releases.DEFAULTS), Releases.plan(Json.tree("{}".getBytes(),
+                "t"), "release"), "every key is optional");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            # block                                        | named
+            []                                             | key 'release': value '[]' is not valid; allowed: a map of
+            {"to": 3}                                      | key 'release.to' is not known
+            {"steps": [50, 10]}                            | key 'release.steps': value '[50,10]' is not valid; allowed: 1 to 20 percents
+            {"interval": "0s"}                             | key 'release.interval': value '"0s"' is not valid
+            {"max-error-rate": "2 percent"}                | key 'release.max-error-rate': value '"2 percent"' is not valid; allowed: a percent
+            {"max-p99": 500}                               | key 'release.max-p99': value '500' is not valid
+            {"min-requests": -1}                           | key 'release.min-requests': value '-1' is not valid
+            """)
+    void refusesAReleaseBlockNamingKeyValueAndTheAllowedForm(String block, String named) {
+        NestException e = assertThrows(NestException.class, () -> Releases.plan(Json.tree(block.getBytes(), "t"), "release"));
+        assertEquals(400, e.status());
+        assertTrue(e.detail().startsWith(named), e.detail());
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', textBlock = """
             # body                                          | weights
