@@ -352,7 +352,9 @@ final class Upstream {
             request = null;
             ByteBuf b = body;
             body = null;
-            if (keepAlive && ch.isActive()) {
+            // after a HEAD the connection is not reused: a server that wrongly sends the body anyway (an error page)
+            // would leave it in the connection, to be read as the start of the next answer
+            if (keepAlive && !head && ch.isActive()) {
                 idle.computeIfAbsent(poolKey, p -> new ArrayDeque<>()).addLast(this);
             } else {
                 close();

@@ -47,8 +47,12 @@ class UpstreamTest {
 
     /** One exchange started on the loop, waited for within the bound. */
     private Outcome exchange(String target, long timeoutNanos) throws Exception {
+        return exchange(get(target), false, timeoutNanos);
+    }
+
+    private Outcome exchange(ByteBuffer[] request, boolean head, long timeoutNanos) throws Exception {
         CompletableFuture<Outcome> f = new CompletableFuture<>();
-        loop.execute(() -> upstream.exchange(host.port(), get(target), false, System.nanoTime() + timeoutNanos,
+        loop.execute(() -> upstream.exchange(host.port(), request, head, System.nanoTime() + timeoutNanos,
                 new Upstream.Callback() {
                     @Override
                     public void done(UpstreamResponse r) {
@@ -76,6 +80,21 @@ class UpstreamTest {
         }
         assertEquals(1, host.connections.get());
         assertEquals(3, host.requests.size());
+    }
+
+    @Test
+    void aBodyWronglySentWithAnAnswerToHeadIsNeverReadAsTheNextAnswer() throws Exception {
+        // some servers (error pages) send the body of a HEAD answer anyway; it must not reach the next exchange
+        host.handler = (request, out) -> {
+            FakeHost.write(out, 404, request.target().equals("/head") ? "{\"error\":\"chunk not found\"}" : "next",
+                    false);
+            return true;
+        };
+        ByteBuffer[] head = {ByteBuffer.wrap("HEAD /head HTTP/1.1\r\nhost: h\r\ncontent-length: 0\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII))};
+        assertEquals(new Outcome(404, "", null, false), exchange(head, true, TimeUnit.SECONDS.toNanos(FakeHost.BOUND_S)));
+        assertEquals(new Outcome(404, "next", null, false), exchange("/after"));
+        assertEquals(2, host.connections.get(), "the connection of the HEAD was not reused");
     }
 
     @Test
