@@ -49,6 +49,12 @@ public final class Fixtures {
     public static final String CLUSTER_SECRET = "nest-integration-tests-cluster-secret";
 
     /**
+     * The value of {@code X-Nest-Cluster-Auth} that the nodes of a test cluster ({@link #CLUSTER_SECRET}) accept: a
+     * test that marks a request as forwarded by a node ({@code X-Nest-Forwarded-By}) must send it too.
+     */
+    public static final String PEER_AUTH = dev.nest.cluster.ClusterCredential.of(CLUSTER_SECRET).header();
+
+    /**
      * Writes {@code home/nest.yaml} for one node of a multi-process cluster on loopback (process driver, data and
      * functions under {@code home}) and creates its functions directory.
      *

@@ -112,7 +112,7 @@ class ClusterIT {
         Poll.until("the function in " + lacking + "'s catalog", () -> lacking.http.get("/api/v1/functions/fetched").status(),
                 s -> s == 200);
         // a forwarded request is served where it arrives: here a cold start on the node without the code
-        Http.Response r = lacking.http.send(lacking.http.request("/fn/fetched").header("X-Nest-Forwarded-By", "test").GET());
+        Http.Response r = lacking.http.send(lacking.http.request("/fn/fetched").header("X-Nest-Forwarded-By", "test").header("X-Nest-Cluster-Auth", Fixtures.PEER_AUTH).GET());
         assertEquals("fetched-v1", answer(r), "via " + lacking);
         assertEquals(200, lacking.http.get("/api/v1/artifacts/manifests/" + digest).status(),
                 lacking + " keeps the fetched package");
@@ -168,7 +168,7 @@ class ClusterIT {
         NestProcess holder = nodes.stream().filter(n -> readyPerNode("default/hello").containsKey(n.id)).findFirst()
                 .orElseGet(() -> {
                     NestProcess n = nodes.get(1);
-                    answer(n.http.send(n.http.request("/fn/hello").header("X-Nest-Forwarded-By", "test").GET()));
+                    answer(n.http.send(n.http.request("/fn/hello").header("X-Nest-Forwarded-By", "test").header("X-Nest-Cluster-Auth", Fixtures.PEER_AUTH).GET()));
                     return n;
                 });
         List<NestProcess> others = nodes.stream().filter(n -> n != holder).toList();
@@ -194,7 +194,7 @@ class ClusterIT {
     @Order(5)
     void losingZooKeepersQuorumDegradesAndRecovers() throws Exception {
         NestProcess n = nodes.get(0);
-        assertEquals("hello-v1", answer(n.http.send(n.http.request("/fn/hello").header("X-Nest-Forwarded-By", "test").GET())));
+        assertEquals("hello-v1", answer(n.http.send(n.http.request("/fn/hello").header("X-Nest-Forwarded-By", "test").header("X-Nest-Cluster-Auth", Fixtures.PEER_AUTH).GET())));
         List<InstanceSpec> stopped = new ArrayList<>(zookeeper.getInstances()).subList(0, 2);
         for (InstanceSpec s : stopped) {
             assertTrue(zookeeper.killServer(s), "stopping ZooKeeper server " + s);

@@ -82,7 +82,7 @@ class CodeFetchPhasesIT {
                 Fixtures.zip(scratch, files));
         Poll.until("the function on node f2", () -> lacking.get("/api/v1/functions/fetched-java").status(), s -> s == 200);
         // the package reached f2 as sources only (chunks carry what was uploaded); f2 compiles them as f1 did
-        Http.Response r = lacking.send(lacking.request("/fn/fetched-java").header("X-Nest-Forwarded-By", "test").GET());
+        Http.Response r = lacking.send(lacking.request("/fn/fetched-java").header("X-Nest-Forwarded-By", "test").header("X-Nest-Cluster-Auth", Fixtures.PEER_AUTH).GET());
         assertEquals(200, r.status(), r::toString);
         assertEquals("compiled here", r.json().path("v").asText());
     }
@@ -108,7 +108,7 @@ class CodeFetchPhasesIT {
         Poll.until("the function on node f2", () -> lacking.get("/api/v1/functions/fetched").status(), s -> s == 200);
 
         // a forwarded request is served where it arrives: a cold start on the node without the code
-        Http.Response r = lacking.send(lacking.request("/fn/fetched").header("X-Nest-Forwarded-By", "test").GET());
+        Http.Response r = lacking.send(lacking.request("/fn/fetched").header("X-Nest-Forwarded-By", "test").header("X-Nest-Cluster-Auth", Fixtures.PEER_AUTH).GET());
         assertEquals(200, r.status(), r::toString);
         assertEquals("fetched", r.json().path("v").asText());
         assertEquals(200, lacking.get("/api/v1/artifacts/manifests/" + digest).status(), "f2 keeps the fetched package");
@@ -129,7 +129,7 @@ class CodeFetchPhasesIT {
         }
 
         // the second request is warm and fetches nothing
-        Http.Response again = lacking.send(lacking.request("/fn/fetched").header("X-Nest-Forwarded-By", "test").GET());
+        Http.Response again = lacking.send(lacking.request("/fn/fetched").header("X-Nest-Forwarded-By", "test").header("X-Nest-Cluster-Auth", Fixtures.PEER_AUTH).GET());
         JsonNode warm = lacking.get("/api/v1/invocations/" + again.header("x-nest-invocation-id").orElseThrow()).json()
                 .path("invocation").path("phases");
         assertTrue(!warm.has("fetch") && !warm.has("unpack"), "a warm call has no fetch: " + warm);
