@@ -59,11 +59,13 @@ final class ControlPlane implements AutoCloseable {
      * @param capacity this node's capacity labels, assumed for nodes that advertise none
      * @param probeEvery how often nodes are probed; zero for never
      * @param peerHeaders the headers that authenticate this node's load reports at the leader
+     * @param peerTls the trust for the leader's {@code https} URL (the public port's TLS), empty when it is off
      * @param quotas the namespaces' quotas, which the scheduler and the scaler stay within
      * @param traffic this node's requests per function version, sent with its load reports (canary releases)
      */
     static ControlPlane start(Cluster cluster, NodeAgent agent, Map<String, String> capacity, Duration probeEvery,
-                              Clock clock, Supplier<Map<String, String>> peerHeaders, Quotas quotas,
+                              Clock clock, Supplier<Map<String, String>> peerHeaders,
+                              Optional<javax.net.ssl.SSLContext> peerTls, Quotas quotas,
                               Supplier<List<VersionTraffic>> traffic) {
         Deque<AutoCloseable> closers = new ArrayDeque<>();
         try {
@@ -94,7 +96,7 @@ final class ControlPlane implements AutoCloseable {
             // load: the leader sums its own agent (read directly) and every other node's report (pushed each second)
             ClusterLoad load = new ClusterLoad(self, agent::load, System::nanoTime, traffic);
             LoadReporter reporter = push(closers, new LoadReporter(self, agent::load, cluster.membership()::leaderUrl,
-                    LoadReporter.http(peerHeaders), traffic));
+                    LoadReporter.http(peerHeaders, peerTls), traffic));
             // the scaler's desired counts go to the scheduler, which places them across the nodes
             TargetSink toScheduler = TargetSink.of(scheduler::scale, scheduler::release);
             ScalerLoop scaler = push(closers, new ScalerLoop(cluster.functions(), load, toScheduler, Scaler.windowed(), clock,

@@ -131,6 +131,8 @@ public final class NestServer implements AutoCloseable {
             // the nodes' calls to each other carry the cluster's credential (the one line that chooses it)
             PeerCredential peer = PeerCredential.of(ClusterCredential.HEADER, credential.header(), credential::verify);
             Supplier<Map<String, String>> peerHeaders = () -> Map.of(peer.headerName(), peer.headerValue());
+            // with server.tls, the nodes call each other's public port over https, trusting what PeerCall trusts
+            Optional<javax.net.ssl.SSLContext> peerTls = tls.map(Tls::peerContext);
             Optional<EmbeddedZooKeeper> embedded = embeddedZk.map(Startup::join);
             embedded.ifPresent(closers::push);
             String zk = embedded.map(EmbeddedZooKeeper::connectString).orElse(config.cluster().zookeeper());
@@ -142,14 +144,16 @@ public final class NestServer implements AutoCloseable {
             RuntimeRegistry runtimes = Startup.join(runtimesF);
             ReferencedCode referenced = new ReferencedCode(); // pins everything until the catalog is known
             ArtifactStore artifacts = new ArtifactStore(data.resolve("artifacts"), PackageLimits.DEFAULT,
-                    ArtifactStore.DEFAULT_CACHE_BYTES, referenced, ArtifactStore.UNPACK_PARALLELISM, peerHeaders);
+                    ArtifactStore.DEFAULT_CACHE_BYTES, referenced, ArtifactStore.UNPACK_PARALLELISM, peerHeaders, peerTls);
             String nodeId = config.nodeId();
             SandboxDriver driver = Startup.driver(config, nodeId, data);
             timer.mark("runtimes+driver");
 
             Map<String, String> capacity = ClusterNodes.capacity(config.sidecar().maxPods());
+            Map<String, String> labels = new java.util.HashMap<>(capacity);
+            labels.put(NodeInfo.SCHEME, config.server().tls().scheme()); // peers call this node with it
             NodeInfo self = new NodeInfo(nodeId, config.node().address(), config.server().port(), config.node().zone(),
-                    config.node().region(), driver.name(), clock.instant(), capacity);
+                    config.node().region(), driver.name(), clock.instant(), Map.copyOf(labels));
             Cluster cluster = push(closers, Cluster.start(zk, config.cluster(), credential, self, clock));
             referenced.attach(cluster.functions());
             timer.mark("cluster");
@@ -179,7 +183,7 @@ public final class NestServer implements AutoCloseable {
                     data.resolve("artifacts").resolve("code"), driver, runtimes, code::codeDir, store::log, agentCatalog, clock));
             // deploys return once the package is on enough nodes
             ArtifactReplicator replicator = new ArtifactReplicator(artifacts, cluster.artifactHolders(),
-                    config.cluster().artifactReplicas(), peerHeaders);
+                    config.cluster().artifactReplicas(), peerHeaders, peerTls);
             cluster.membership().onNodesChanged(replicator::prepare);
             replicator.prepare();
             // trigger types: Nest's own and the plugins'; deploys check trigger settings and HTTP destinations
@@ -202,7 +206,7 @@ public final class NestServer implements AutoCloseable {
             // ---- control plane: decides while this node leads ----
             TrafficCounters traffic = new TrafficCounters(); // per-version requests, for the leader's canary releases
             ControlPlane control = push(closers, ControlPlane.start(cluster, agent, capacity, config.cluster().nodeProbe(), clock,
-                    peerHeaders, namespaces, traffic::snapshot));
+                    peerHeaders, peerTls, namespaces, traffic::snapshot));
             push(closers, new ReleaseController(cluster.functions(), control.load()::traffic, store::audit, clock,
                     cluster.leadership()::isLeader)).start();
             timer.mark("scaler");

@@ -139,15 +139,10 @@ final class Startup {
 
     /** Starts {@code gateway} on {@code server.host}:{@code server.port}, in front of the admin server. */
     /**
-     * The public port's TLS ({@code server.tls}), read and checked now. Refused for a node of an external ensemble: the
-     * artifact and load calls between nodes do not use TLS yet (ADR 0014).
+     * The public port's TLS ({@code server.tls}), read and checked now. With it on, every call between nodes uses
+     * https with its peer trust (ADR 0014).
      */
     static Optional<Tls> tls(NestConfig config) {
-        if (config.server().tls().enabled() && !config.cluster().embedded()) {
-            throw new ConfigException("server.tls: TLS on the public port is supported for a single node (embedded"
-                    + " ZooKeeper) only: with cluster.zookeeper set, the nodes' artifact and load calls to each other do"
-                    + " not use TLS yet; remove server.tls or put a TLS proxy in front of each node");
-        }
         return Tls.load(config.server().tls());
     }
 

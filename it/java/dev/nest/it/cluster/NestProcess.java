@@ -54,6 +54,16 @@ final class NestProcess implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Starts the server with the {@code dir/nest.yaml} the caller wrote (e.g. {@link Fixtures#writeNodeConfig} with
+     * more settings); returns once {@code /health} answers 200 over plain HTTP (the tests' loopback clients may).
+     */
+    static NestProcess startWritten(String id, String address, int port, String zone, Path dir) {
+        NestProcess p = new NestProcess(id, address, port, zone, dir);
+        p.launch();
+        return p;
+    }
+
     /** Starts (again) with the same config and data. */
     void launch() {
         List<String> argv = new ArrayList<>(List.of(Fixtures.javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",

@@ -23,12 +23,28 @@ public final class Errors {
     }
 
     public static void register(HttpRouting.Builder routing) {
-        routing.error(NestException.class, (req, res, e) -> send(res, withoutServerPaths(ErrorResponse.of(e))));
-        routing.error(IllegalArgumentException.class, (req, res, e) -> send(res, ErrorResponse.of(e)));
+        routing.error(NestException.class, (req, res, e) -> send(req, res, withoutServerPaths(ErrorResponse.of(e))));
+        routing.error(IllegalArgumentException.class, (req, res, e) -> send(req, res, ErrorResponse.of(e)));
         routing.error(Throwable.class, (req, res, e) -> {
             LOG.log(Level.WARNING, "unexpected error on " + req.prologue().method().text() + " " + req.path().rawPath(), e);
-            send(res, withoutServerPaths(ErrorResponse.of(e)));
+            send(req, res, withoutServerPaths(ErrorResponse.of(e)));
         });
+    }
+
+    /**
+     * {@link #send(ServerResponse, ErrorResponse)}, without the body for a HEAD request (its length only): a body
+     * after a HEAD answer would be read as the next answer on a kept-alive connection, e.g. the gateway's pooled one.
+     */
+    private static void send(io.helidon.webserver.http.ServerRequest req, ServerResponse res, ErrorResponse e) {
+        if (req.prologue().method() != io.helidon.http.Method.HEAD) {
+            send(res, e);
+            return;
+        }
+        res.status(Status.create(e.status()));
+        res.headers().set(HeaderNames.CONTENT_TYPE, "application/json");
+        e.retryAfterSeconds().ifPresent(s -> res.headers().set(HeaderNames.RETRY_AFTER, Integer.toString(s)));
+        res.header(HeaderNames.CONTENT_LENGTH, String.valueOf(e.body().length));
+        res.send();
     }
 
     /** A server error's detail without this server's file paths (they are in the log). */

@@ -91,7 +91,17 @@ public final class ArtifactStore {
      */
     public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned, int unpackParallelism,
                          Supplier<java.util.Map<String, String>> peerHeaders) {
-        this.peers = new PeerClient(peerHeaders);
+        this(root, limits, cacheBytes, pinned, unpackParallelism, peerHeaders, java.util.Optional.empty());
+    }
+
+    /**
+     * {@link #ArtifactStore(Path, PackageLimits, long, Supplier, int, Supplier)} verifying peers' {@code https} URLs
+     * with {@code peerTls} (the public port's TLS, {@code server.tls}).
+     */
+    public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned, int unpackParallelism,
+                         Supplier<java.util.Map<String, String>> peerHeaders,
+                         java.util.Optional<javax.net.ssl.SSLContext> peerTls) {
+        this.peers = new PeerClient(peerHeaders, peerTls);
         if (unpackParallelism < 1) {
             throw new ArtifactException(500, "unpack parallelism " + unpackParallelism + " is out of range; use 1 or more");
         }

@@ -8,8 +8,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 
 /**
  * Reads manifests and chunks from a peer's artifact API over HTTP/1.1, never more bytes than the caller allows.
@@ -18,24 +20,32 @@ import java.util.function.Supplier;
  * <p>Failure: a peer that does not answer 200, sends more or fewer bytes than announced or allowed, or cannot be
  * reached gives {@link ArtifactException} 502; an interrupt gives 500 and keeps the thread's interrupt status.
  * Every request carries the headers given at construction (the cluster's peer credential, which peers require).
- * Thread-safe.
+ * With a TLS context (when {@code server.tls} is on) {@code https} URLs are verified with it; the URL's scheme is the
+ * peer's advertised one. Thread-safe.
  */
 final class PeerClient {
     private final Supplier<Map<String, String>> headers;
+    private final Optional<SSLContext> tls;
     private volatile HttpClient http;
 
-    /** @param headers sent with every request, read each time */
-    PeerClient(Supplier<Map<String, String>> headers) {
+    /**
+     * @param headers sent with every request, read each time
+     * @param tls     the trust for peers' {@code https} URLs (the public port's TLS); empty: the JDK's default
+     */
+    PeerClient(Supplier<Map<String, String>> headers, Optional<SSLContext> tls) {
         this.headers = headers;
+        this.tls = tls;
     }
 
     private HttpClient http() {
         if (http == null) {
             synchronized (this) {
                 if (http == null) {
-                    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                             .connectTimeout(Duration.ofSeconds(5))
-                            .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+                            .executor(Executors.newVirtualThreadPerTaskExecutor());
+                    tls.ifPresent(b::sslContext);
+                    http = b.build();
                 }
             }
         }

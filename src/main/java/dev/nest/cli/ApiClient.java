@@ -22,8 +22,7 @@ final class ApiClient {
     private final String base;
     private final Optional<Credentials.Found> token;
     private final String searched;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-            .version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient http;
 
     /** A client that sends no token. */
     ApiClient(String base) {
@@ -35,6 +34,15 @@ final class ApiClient {
      * @param searched where the token was looked for (see {@link Credentials#searched}), for the hint of a 401
      */
     ApiClient(String base, Optional<Credentials.Found> token, String searched) {
+        this(base, token, searched, Optional.empty());
+    }
+
+    /** @param tls the trust for an {@code https} server ({@link CliTrust}); empty: the JDK's default trust store */
+    ApiClient(String base, Optional<Credentials.Found> token, String searched, Optional<javax.net.ssl.SSLContext> tls) {
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+                .version(HttpClient.Version.HTTP_1_1);
+        tls.ifPresent(b::sslContext);
+        this.http = b.build();
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         this.token = token;
         this.searched = searched;

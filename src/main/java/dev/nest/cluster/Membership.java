@@ -95,10 +95,10 @@ public final class Membership {
         return nodes().stream().filter(n -> n.id().equals(id)).findFirst();
     }
 
-    /** The leader's base URL ({@code http://address:port}), when a leader other than this node is registered. */
+    /** The leader's base URL ({@link NodeInfo#url}: {@code http(s)://address:port}), when a leader other than this node is registered. */
     public Optional<URI> leaderUrl() {
         return leadership.leaderId().filter(id -> !id.equals(self.id())).flatMap(this::node)
-                .map(n -> URI.create("http://" + n.address() + ":" + n.port()));
+                .map(n -> URI.create(n.url()));
     }
 
     /**

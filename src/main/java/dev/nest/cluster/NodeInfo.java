@@ -14,7 +14,7 @@ import java.util.Map;
  * @param driver  sandbox driver name
  * @param started when the node started
  * @param labels  free-form facts: the capacity the scheduler places against ({@link #MEMORY_MB}, {@link #CPU_MILLIS},
- *                {@link #MAX_PODS}), advertised at registration
+ *                {@link #MAX_PODS}) and the scheme of the public port ({@link #SCHEME}), advertised at registration
  */
 public record NodeInfo(String id, String address, int port, String zone, String region, String driver,
                        Instant started, Map<String, String> labels) {
@@ -24,4 +24,15 @@ public record NodeInfo(String id, String address, int port, String zone, String 
     public static final String CPU_MILLIS = "cpu-millis";
     /** Label: pods the node runs at once ({@code sidecar.max-pods}). */
     public static final String MAX_PODS = "max-pods";
+    /**
+     * Label: the scheme other nodes call this node's public port with, {@code https} when {@code server.tls} is on;
+     * {@code http} when absent (a node of an older version).
+     */
+    public static final String SCHEME = "scheme";
+
+    /** The base URL other nodes call this node's public port with: {@code <scheme>://<address>:<port>}. */
+    public String url() {
+        String scheme = labels == null ? "http" : labels.getOrDefault(SCHEME, "http");
+        return ("https".equals(scheme) ? "https" : "http") + "://" + address + ":" + port;
+    }
 }

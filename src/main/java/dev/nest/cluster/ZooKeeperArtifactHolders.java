@@ -54,7 +54,7 @@ final class ZooKeeperArtifactHolders implements ArtifactHolders {
         List<Node> out = new ArrayList<>();
         for (NodeInfo n : cluster.nodes()) {
             if (!n.id().equals(cluster.self().id())) {
-                out.add(new Node(n.id(), n.zone(), "http://" + n.address() + ":" + n.port()));
+                out.add(new Node(n.id(), n.zone(), n.url()));
             }
         }
         return out;

@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -23,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.net.ssl.SSLContext;
 
 /**
  * Makes a deployed package survive the loss of a node: before a deploy is acknowledged, the package is on at
@@ -43,6 +45,7 @@ public final class ArtifactReplicator {
     private final ArtifactHolders holders;
     private final int replicas;
     private final Supplier<Map<String, String>> peerHeaders;
+    private final Optional<SSLContext> peerTls;
     /** Made on the first push: a node alone never needs one (and its start-up does not pay for it). */
     private volatile HttpClient http;
 
@@ -57,7 +60,19 @@ public final class ArtifactReplicator {
      */
     public ArtifactReplicator(ArtifactStore artifacts, ArtifactHolders holders, int replicas,
                               Supplier<Map<String, String>> peerHeaders) {
+        this(artifacts, holders, replicas, peerHeaders, Optional.empty());
+    }
+
+    /**
+     * @param replicas    copies a deploy needs, this node's included ({@code cluster.artifact-replicas})
+     * @param peerHeaders sent with every push (the cluster's peer credential, which peers require)
+     * @param peerTls     verifies peers' {@code https} URLs (the public port's TLS, {@code server.tls}); empty: the
+     *                    JDK's default trust
+     */
+    public ArtifactReplicator(ArtifactStore artifacts, ArtifactHolders holders, int replicas,
+                              Supplier<Map<String, String>> peerHeaders, Optional<SSLContext> peerTls) {
         this.peerHeaders = peerHeaders;
+        this.peerTls = peerTls;
         if (replicas < 1) {
             throw new IllegalArgumentException("replicas must be at least 1, not " + replicas);
         }
@@ -233,7 +248,10 @@ public final class ArtifactReplicator {
         if (c == null) {
             synchronized (this) {
                 if (http == null) {
-                    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+                    HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                            .connectTimeout(Duration.ofSeconds(2));
+                    peerTls.ifPresent(b::sslContext);
+                    http = b.build();
                 }
                 c = http;
             }

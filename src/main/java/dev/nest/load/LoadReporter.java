@@ -62,7 +62,7 @@ public final class LoadReporter implements AutoCloseable {
     /**
      * @param node      this node's id
      * @param local     this node's agent's load
-     * @param leader    the leader's base URL ({@code http://address:port}); empty while this node leads or no leader
+     * @param leader    the leader's base URL ({@code http(s)://address:port}); empty while this node leads or no leader
      *                  is known
      * @param transport the sender ({@link #http()} in production)
      */
@@ -86,8 +86,18 @@ public final class LoadReporter implements AutoCloseable {
      * credential, which the leader requires), read for every send.
      */
     public static Transport http(Supplier<Map<String, String>> headers) {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(1)).build();
+        return http(headers, Optional.empty());
+    }
+
+    /**
+     * {@link #http(Supplier)} verifying an {@code https} leader URL (the leader's advertised scheme) with {@code tls}
+     * (the public port's TLS, {@code server.tls}); empty: the JDK's default trust.
+     */
+    public static Transport http(Supplier<Map<String, String>> headers, Optional<javax.net.ssl.SSLContext> tls) {
+        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(1));
+        tls.ifPresent(builder::sslContext);
+        HttpClient client = builder.build();
         return (leader, json) -> {
             HttpRequest.Builder b = HttpRequest.newBuilder(leader.resolve(PATH)).timeout(Duration.ofSeconds(2))
                     .header("content-type", "application/json");

@@ -26,7 +26,7 @@ class PeerClientTest {
         });
         s.start();
         try {
-            PeerClient client = new PeerClient(() -> Map.of("X-Nest-Peer", "v1"));
+            PeerClient client = new PeerClient(() -> Map.of("X-Nest-Peer", "v1"), java.util.Optional.empty());
             byte[] got = client.get("http://127.0.0.1:" + s.getAddress().getPort() + "/chunks/x", "chunk x", 10);
             assertArrayEquals(new byte[] {1, 2, 3}, got);
             assertEquals(List.of("v1"), seen);

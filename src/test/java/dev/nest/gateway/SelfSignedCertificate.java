@@ -18,10 +18,16 @@ import java.util.concurrent.TimeUnit;
  */
 record SelfSignedCertificate(Path cert, Path key) {
     static SelfSignedCertificate create(Path dir, String name) throws IOException, InterruptedException, GeneralSecurityException {
+        return create(dir, name, "dns:localhost,ip:127.0.0.1");
+    }
+
+    /** @param san the subject alternative names in keytool's form, e.g. {@code dns:localhost,ip:127.0.0.1} */
+    static SelfSignedCertificate create(Path dir, String name, String san)
+            throws IOException, InterruptedException, GeneralSecurityException {
         Path store = dir.resolve(name + ".p12");
         String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
         Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "nest", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2", "-keystore",
+                "-dname", "CN=localhost", "-ext", "SAN=" + san, "-validity", "2", "-keystore",
                 store.toString(), "-storetype", "PKCS12", "-storepass", "changeit", "-keypass", "changeit")
                 .redirectErrorStream(true).start();
         byte[] out = p.getInputStream().readAllBytes();
