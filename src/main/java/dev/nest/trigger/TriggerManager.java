@@ -58,6 +58,8 @@ public final class TriggerManager implements AutoCloseable {
             Thread.ofPlatform().daemon().name("nest-trigger-timer-", 0).factory());
     private final AtomicBoolean queued = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The leadership the last round applied (control thread writes, the timer reads). */
+    private volatile boolean appliedLeader;
     /** Running sources by key; written on the control thread only. */
     private final Map<Key, Running> running = new ConcurrentHashMap<>();
     /** Why a trigger does not run, by key; written on the control thread only. */
@@ -83,10 +85,19 @@ public final class TriggerManager implements AutoCloseable {
         this.clock = clock;
     }
 
-    /** Subscribes to the catalog and runs the first round. */
+    /**
+     * Subscribes to the catalog and runs the first round. Once a second it also compares the leadership with the one
+     * the last round applied and runs a round when they differ: a leadership callback that came before this node's
+     * epoch was claimed (so that round still saw a follower) is caught up within a second.
+     */
     public void start() {
         catalog.addListener((id, now) -> reconcileSoon());
         reconcileSoon();
+        timer.scheduleWithFixedDelay(() -> {
+            if (leads.getAsBoolean() != appliedLeader) {
+                reconcileSoon();
+            }
+        }, 1, 1, TimeUnit.SECONDS);
     }
 
     /** Called when this node wins or loses the leadership (any thread). */
@@ -115,6 +126,7 @@ public final class TriggerManager implements AutoCloseable {
             return;
         }
         boolean leader = leads.getAsBoolean();
+        appliedLeader = leader;
         Map<Key, TriggerSpec> wanted = new HashMap<>();
         Map<Key, String> why = new HashMap<>();
         for (FunctionRecord r : catalog.all()) {
