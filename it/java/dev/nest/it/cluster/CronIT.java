@@ -66,12 +66,23 @@ class CronIT {
         if (zookeeper != null) {
             zookeeper.close();
         }
+        if (ticks != null) { // the ticks' folder under the temporary folder: out/ticks.log, out, its home
+            Path out = ticks.getParent();
+            Files.deleteIfExists(ticks);
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(out.getParent());
+        }
     }
 
-    /** {@code scratch/out/ticks.log}, writable by any pod (the process driver may run pods as their own uids). */
+    /**
+     * {@code <tmp>/nest-it-cron-*\/out/ticks.log}, writable by any pod (the process driver may run pods as their own
+     * uids). It lives under the system's temporary folder, not under the checkout: a checkout in a folder only its
+     * owner may enter (a CI workspace made with mktemp -d) would keep the pods out.
+     */
     static Path tickFile() throws IOException {
-        Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx--x--x"));
-        Path out = Files.createDirectories(scratch.resolve("out"));
+        Path home = Files.createTempDirectory("nest-it-cron-");
+        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwx--x--x"));
+        Path out = Files.createDirectories(home.resolve("out"));
         Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path file = Files.createFile(out.resolve("ticks.log"));
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw-rw-"));
