@@ -9,12 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -53,12 +48,14 @@ public final class ZooKeeperNamespaceStore implements NamespaceStore, AutoClosea
     private final CuratorCache cache;
     private final Map<String, NamespaceSettings> mirror = new ConcurrentHashMap<>();
     private final MirrorChanges changes;
+    private final BoundedWrites writes;
 
     ZooKeeperNamespaceStore(CuratorFramework client, String path, Clock clock, Duration opTimeout, LongSupplier nanoTime) {
         this.client = client;
         this.path = path;
         this.clock = clock;
         this.opTimeout = opTimeout;
+        this.writes = new BoundedWrites(opTimeout, "nest-zk-namespace-write");
         this.changes = new MirrorChanges(path, opTimeout, nanoTime);
         this.cache = CuratorCache.build(client, path);
     }
@@ -142,7 +139,7 @@ public final class ZooKeeperNamespaceStore implements NamespaceStore, AutoClosea
         String node = path + "/" + stored.namespace();
         byte[] data = stored.toBytes();
         try {
-            within(() -> {
+            writes.within(() -> {
                 try {
                     return client.setData().forPath(node, data);
                 } catch (KeeperException.NoNodeException absent) {
@@ -154,7 +151,7 @@ public final class ZooKeeperNamespaceStore implements NamespaceStore, AutoClosea
                 }
             });
         } catch (Exception e) {
-            throw failure("set namespace '" + stored.namespace() + "'", e);
+            throw writes.failure("set namespace '" + stored.namespace() + "'", e);
         }
         if (!changes.await(() -> get(stored.namespace()).filter(stored::equals).isPresent())) {
             LOG.warning("namespace '" + stored.namespace() + "' is stored but this node's mirror has not shown it within "
@@ -169,43 +166,16 @@ public final class ZooKeeperNamespaceStore implements NamespaceStore, AutoClosea
             throw NestException.badRequest(NamespaceSettings.requireNameMessage(namespace));
         }
         try {
-            within(() -> client.delete().forPath(path + "/" + namespace));
+            writes.within(() -> client.delete().forPath(path + "/" + namespace));
         } catch (KeeperException.NoNodeException e) {
             throw NestException.notFound("namespace", "namespace '" + namespace + "' has no settings to clear; see "
                     + "GET /api/v1/namespaces");
         } catch (Exception e) {
-            throw failure("clear namespace '" + namespace + "'", e);
+            throw writes.failure("clear namespace '" + namespace + "'", e);
         }
         if (!changes.await(() -> get(namespace).isEmpty())) {
             LOG.warning("namespace '" + namespace + "' is cleared but this node's mirror has not shown it within "
                     + opTimeout.toMillis() + " ms");
-        }
-    }
-
-    private ClusterException failure(String what, Exception e) {
-        if (e instanceof KeeperException.OperationTimeoutException) {
-            return new ClusterException("cannot " + what + " within " + opTimeout.toMillis() + " ms: ZooKeeper is "
-                    + "unreachable (see GET /api/v1/cluster)", e);
-        }
-        return new ClusterException("cannot " + what + ": " + e.getMessage() + " (is ZooKeeper reachable? see GET "
-                + "/api/v1/cluster)", e);
-    }
-
-    /** Runs {@code op} on its own thread and waits for it at most the operation timeout. */
-    private <T> T within(Callable<T> op) throws Exception {
-        FutureTask<T> task = new FutureTask<>(op);
-        Thread.ofVirtual().name("nest-zk-namespace-write").start(task);
-        try {
-            return task.get(opTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            task.cancel(true);
-            throw KeeperException.create(KeeperException.Code.OPERATIONTIMEOUT);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception ex ? ex : e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            task.cancel(true);
-            throw e;
         }
     }
 }

@@ -14,14 +14,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.curator.framework.CuratorFramework;
@@ -64,6 +59,7 @@ public final class ZooKeeperTokenStore implements TokenStore, AutoCloseable {
     private final CuratorCache cache;
     private final TokenMirror mirror = new TokenMirror();
     private final MirrorChanges changes;
+    private final BoundedWrites writes;
     private final ExecutorService writer = Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().daemon().name("nest-token-last-used").unstarted(r));
 
@@ -76,6 +72,7 @@ public final class ZooKeeperTokenStore implements TokenStore, AutoCloseable {
         this.path = path;
         this.clock = clock;
         this.opTimeout = opTimeout;
+        this.writes = new BoundedWrites(opTimeout, "nest-zk-token-write");
         this.changes = new MirrorChanges(path, opTimeout, System::nanoTime);
         this.throttle = throttle;
         this.cache = CuratorCache.build(client, path);
@@ -173,12 +170,12 @@ public final class ZooKeeperTokenStore implements TokenStore, AutoCloseable {
         StoredToken token = StoredToken.issue(request, secret, clock.instant());
         String node = path + "/" + token.name();
         try {
-            within(() -> client.create().forPath(node, token.toJson()));
+            writes.within(() -> client.create().forPath(node, token.toJson()));
         } catch (KeeperException.NodeExistsException e) {
             throw NestException.conflict("a token named '" + token.name() + "' exists; choose another name, or revoke "
                     + "it first (DELETE /api/v1/tokens/" + token.name() + ")");
         } catch (Exception e) {
-            throw failure("create token '" + token.name() + "'", e);
+            throw writes.failure("create token '" + token.name() + "'", e);
         }
         if (!changes.await(() -> mirror.get(token.name()).filter(t -> t.sha256().equals(token.sha256())).isPresent())) {
             LOG.warning("token '" + token.name() + "' is stored but this node's mirror has not shown it within "
@@ -193,11 +190,11 @@ public final class ZooKeeperTokenStore implements TokenStore, AutoCloseable {
             throw NestException.notFound("token", "no token named '" + name + "'; see GET /api/v1/tokens");
         }
         try {
-            within(() -> client.delete().forPath(path + "/" + name));
+            writes.within(() -> client.delete().forPath(path + "/" + name));
         } catch (KeeperException.NoNodeException e) {
             throw NestException.notFound("token", "no token named '" + name + "'; see GET /api/v1/tokens");
         } catch (Exception e) {
-            throw failure("revoke token '" + name + "'", e);
+            throw writes.failure("revoke token '" + name + "'", e);
         }
         if (!changes.await(() -> mirror.get(name).isEmpty())) {
             LOG.warning("token '" + name + "' is revoked but this node's mirror has not shown it within "
@@ -220,36 +217,6 @@ public final class ZooKeeperTokenStore implements TokenStore, AutoCloseable {
             // revoked, or changed by another node meanwhile: nothing to record
         } catch (Exception e) {
             LOG.log(Level.FINE, "cannot record the use of token '" + used.name() + "': " + e.getMessage(), e);
-        }
-    }
-
-    private ClusterException failure(String what, Exception e) {
-        if (e instanceof KeeperException.OperationTimeoutException) {
-            return new ClusterException("cannot " + what + " within " + opTimeout.toMillis() + " ms: ZooKeeper is "
-                    + "unreachable (see GET /api/v1/cluster)", e);
-        }
-        return new ClusterException("cannot " + what + ": " + e.getMessage() + " (is ZooKeeper reachable? see GET "
-                + "/api/v1/cluster)", e);
-    }
-
-    /**
-     * Runs {@code op} on its own thread and waits for it at most the operation timeout: Curator's own retries of a
-     * lost connection would otherwise hold the caller far longer.
-     */
-    private <T> T within(Callable<T> op) throws Exception {
-        FutureTask<T> task = new FutureTask<>(op);
-        Thread.ofVirtual().name("nest-zk-token-write").start(task);
-        try {
-            return task.get(opTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            task.cancel(true);
-            throw KeeperException.create(KeeperException.Code.OPERATIONTIMEOUT);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception ex ? ex : e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            task.cancel(true);
-            throw e;
         }
     }
 }
