@@ -33,6 +33,12 @@ if ! node_ok; then
   node_ok || { echo "setup: Node.js >= 18 is required; install it and run setup again" >&2; exit 1; }
 fi
 
+# Prometheus (Debian's package) for PrometheusIT, which has a real Prometheus scrape a node's /metrics.
+if ! command -v prometheus >/dev/null; then
+  echo "setup: installing Prometheus"
+  apt_install --no-install-recommends prometheus || echo "setup: no prometheus package; PrometheusIT will skip" >&2
+fi
+
 build=1
 engines=0
 for arg in "$@"; do

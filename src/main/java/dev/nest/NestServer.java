@@ -219,6 +219,15 @@ public final class NestServer implements AutoCloseable {
                     () -> cluster.membership().nodes().size(), cluster.membership()::onNodesChanged), clock, System::nanoTime);
             NodeMetrics metrics = new NodeMetrics(agent.pool()::status, agent::instances, admission::rateLimited,
                     admission::breakers);
+            // the monitoring report: roll-ups of every record in this node's H2, gathered from every live node
+            dev.nest.report.ReportStore reportStore = push(closers, dev.nest.report.ReportStore.open(store.jdbcUrl(), clock,
+                    () -> agent.instances().stream().map(i -> new dev.nest.report.InstanceSample(i.function(),
+                            i.version(), i.inFlight())).toList()));
+            dev.nest.report.ClusterReports reports = new dev.nest.report.ClusterReports(reportStore::buckets,
+                    () -> cluster.membership().nodes().stream().filter(n -> !n.id().equals(nodeId)).map(n ->
+                            new dev.nest.report.ClusterReports.Peer(n.id(), java.net.URI.create(n.url()))).toList(),
+                    dev.nest.report.ClusterReports.http(peerHeaders, peerTls, java.time.Duration.ofSeconds(3)), clock,
+                    java.time.Duration.ofSeconds(4), scope -> Optional.empty());
             TriggerCalls triggerCalls = new TriggerCalls();
             TriggerManager triggers = push(closers, new TriggerManager(cluster.functions(), triggerTypes,
                     new QueueInvocationSink(cluster.functions(), async.ingress(), async.ledger(), gatewayPort::get,
@@ -227,6 +236,7 @@ public final class NestServer implements AutoCloseable {
                     control.scaler(), control.scheduler(), url, metrics, control.load(), control.wake(), tokens, clock,
                     async.ledger(), namespaces, NamespaceUsages.region(cluster, cluster.functions(),
                     () -> ReadyCounts.of(agent.instances())), admission, plugins, triggers::describe);
+            api = api.withReports(nodeId, reports, reportStore::buckets, cluster.functions());
             Startup.join(warmHelidon);
             boot.shutdown();
             HttpRouting.Builder routing = HttpRouting.builder();
@@ -241,6 +251,7 @@ public final class NestServer implements AutoCloseable {
                 metrics.record(r);
                 admission.record(r);
                 traffic.accept(r);
+                reportStore.accept(r);
             }, config.server().maxBody(), clock, cluster.routes(),
                     InvokeAuth.identifying((authorization, namespace) -> {
                         Principal p = authorizer.authorize(authorization, Action.INVOKE, Optional.of(namespace));

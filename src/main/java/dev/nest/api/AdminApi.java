@@ -92,6 +92,26 @@ public final class AdminApi {
                 new NotFoundRoutes());
     }
 
+    private AdminApi(List<ResourceRoutes> resources) {
+        this.resources = resources;
+    }
+
+    /** This API with {@code more} registered after the other resources and before the catch-all 404s. */
+    private AdminApi with(ResourceRoutes more) {
+        List<ResourceRoutes> out = new java.util.ArrayList<>(resources);
+        out.add(out.size() - 1, more);
+        return new AdminApi(List.copyOf(out));
+    }
+
+    /**
+     * This API with the monitoring report's routes: the region's reports of functions and namespaces, and the peer
+     * route that answers this node's buckets ({@code nodeId}'s {@code local} ones).
+     */
+    public AdminApi withReports(String nodeId, dev.nest.report.ClusterReports reports,
+                                dev.nest.report.ClusterReports.LocalBuckets local, dev.nest.function.FunctionCatalog catalog) {
+        return with(new ReportRoutes(nodeId, reports, local, catalog));
+    }
+
     /**
      * The filter that authenticates and authorizes every request by {@link AdminRoutes#table()}: add it to the
      * routing before the routes ({@code routing.addFilter(AdminApi.filter(...))}).

@@ -88,6 +88,9 @@ public final class AdminRoutes {
             read("GET", P + "/namespaces/{name}", "namespaces", need(READ, RECORD)),
             write("PUT", P + "/namespaces/{name}", "namespaces", need(ADMIN, RECORD)),
             write("DELETE", P + "/namespaces/{name}", "namespaces", need(ADMIN, RECORD)),
+            read("GET", P + "/functions/{name}/report", "reports", need(READ, QUERY)),
+            read("GET", P + "/namespaces/{name}/report", "reports", need(READ, RECORD)),
+            read("GET", P + "/report/buckets", "reports", need(ADMIN, NONE).orPeer()),
             read("ANY", P + "/*", "not-found", Requirement.anyToken()),
             read("ANY", "/*", "not-found", Requirement.anyToken()));
     private static final RouteAccess ACCESS = new RouteAccess(TABLE);

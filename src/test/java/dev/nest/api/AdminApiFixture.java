@@ -66,6 +66,11 @@ final class AdminApiFixture implements AutoCloseable {
     final List<FunctionId> woken = new ArrayList<>();
     /** The secret of an admin token. */
     final String admin = tokens.create("root", Role.ADMIN, List.of("*"), Optional.empty()).secret().reveal();
+    /** This node's report buckets as the report routes see them. */
+    final List<dev.nest.report.Bucket> reportBuckets = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final dev.nest.report.ClusterReports.LocalBuckets localBuckets = (scope, res, from, until) -> reportBuckets.stream()
+            .filter(b -> scope.covers(b.function()) && b.resolution() == res.seconds() && b.at() >= from && b.at() < until)
+            .toList();
     final AdminApi api;
     private final HttpClient http = HttpClient.newHttpClient();
     private WebServer server;
@@ -85,7 +90,9 @@ final class AdminApiFixture implements AutoCloseable {
         asyncQueue = H2EventQueue.open(store.jdbcUrl(), clock);
         api = new AdminApi(registry, deployer, () -> List.copyOf(problems), node, store, cluster, runtimes, scaling, URL,
                 () -> "nest_up 1\n", load, woken::add, tokens, clock, AsyncLedger.of(asyncQueue, () -> { }), namespaces,
-                ns -> usage.getOrDefault(ns, NamespaceUsage.NONE), id -> Optional.empty(), Plugins.none(), TriggerView.NONE);
+                ns -> usage.getOrDefault(ns, NamespaceUsage.NONE), id -> Optional.empty(), Plugins.none(), TriggerView.NONE)
+                .withReports("node-1", new dev.nest.report.ClusterReports(localBuckets, List::of, (b, s, r, f, u) -> List.of(),
+                        clock, Duration.ofSeconds(1), s -> Optional.empty()), localBuckets, registry);
     }
 
     /** Serves the API, with the error mapping, on a free loopback port. */

@@ -198,6 +198,7 @@ class AuthRoutesTest {
                 "POST " + P + "/functions/{name}/versions", "GET " + P + "/invocations/{id}",
                 "GET " + P + "/functions", "GET " + P + "/instances", "GET " + P + "/invocations",
                 "GET " + P + "/namespaces", "GET " + P + "/namespaces/{name}", "PUT " + P + "/namespaces/{name}",
+                "GET " + P + "/namespaces/{name}/report", // ReportRoutesTest.aReaderOfAnotherNamespaceIsRefused
                 "DELETE " + P + "/namespaces/{name}"), handler);
     }
 
@@ -301,7 +302,7 @@ class AuthRoutesTest {
         assertEquals(Set.of("PUT " + P + "/artifacts/chunks/{sha256}", "GET " + P + "/artifacts/chunks/{sha256}",
                         "HEAD " + P + "/artifacts/chunks/{sha256}", "POST " + P + "/artifacts/manifests",
                         "GET " + P + "/artifacts/manifests/{digest}", "GET " + P + "/cluster/load",
-                        "POST " + P + "/cluster/load"),
+                        "POST " + P + "/cluster/load", "GET " + P + "/report/buckets"),
                 AdminRoutes.table().stream().filter(r -> r.requirement().peer()).map(r -> r.method() + " " + r.path())
                         .collect(Collectors.toSet()));
     }
