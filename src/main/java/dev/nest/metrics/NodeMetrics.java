@@ -177,11 +177,15 @@ public final class NodeMetrics {
         out.append(name).append(labels).append(' ').append(number(value)).append('\n');
     }
 
-    private static String number(double v) {
+    /** A sample value or bucket bound in plain decimal ({@code 0.0005}, {@code 2.5}, {@code 30}), never {@code 5.0E-4}. */
+    static String number(double v) {
         if (v == Math.rint(v) && Math.abs(v) < 1e15) {
             return Long.toString((long) v);
         }
-        return Double.toString(v);
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            return Double.isNaN(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";
+        }
+        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
     }
 
     /** {@code {k="v",...}} with the values escaped as the format requires. */
@@ -232,11 +236,11 @@ public final class NodeMetrics {
             long cumulative = 0;
             for (int i = 0; i < counts.length; i++) {
                 cumulative += counts[i].sum();
-                String le = i < BUCKETS.length ? Double.toString(BUCKETS[i]) : "+Inf";
+                String le = i < BUCKETS.length ? number(BUCKETS[i]) : "+Inf";
                 out.append(name).append("_bucket{").append(inner).append(",le=\"").append(le).append("\"} ")
                         .append(cumulative).append('\n');
             }
-            out.append(name).append("_sum").append(labels).append(' ').append(sum.sum()).append('\n');
+            out.append(name).append("_sum").append(labels).append(' ').append(number(sum.sum())).append('\n');
             out.append(name).append("_count").append(labels).append(' ').append(cumulative).append('\n');
         }
     }

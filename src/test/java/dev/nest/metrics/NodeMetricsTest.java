@@ -39,6 +39,41 @@ class NodeMetricsTest {
         assertTrue(text.contains("# TYPE nest_degrade_state gauge\n"), text);
     }
 
+    /** The Prometheus conventions, over every line of a full scrape. */
+    @Test
+    void theExpositionFollowsPrometheusConventions() {
+        metrics.record(record("default/a", 200, 0.4, true, Map.of("pool", 1.0, "init", 0.05)));
+        metrics.record(record("default/a", 500, 12_345.678, false, Map.of()));
+        String text = metrics.render();
+        java.util.Map<String, String> types = new java.util.HashMap<>();
+        java.util.Set<String> helped = new java.util.HashSet<>();
+        for (String line : text.split("\n")) {
+            if (line.startsWith("# HELP ")) {
+                helped.add(line.split(" ")[2]);
+            } else if (line.startsWith("# TYPE ")) {
+                String[] f = line.split(" ");
+                types.put(f[2], f[3]);
+                assertTrue(helped.contains(f[2]), "HELP before TYPE: " + line);
+            } else {
+                assertTrue(line.matches("[a-zA-Z_:][a-zA-Z0-9_:]*(\\{.*\\})? \\S+"), line);
+                String name = line.replaceAll("[{ ].*", "");
+                String family = types.containsKey(name) ? name : name.replaceAll("_(bucket|sum|count)$", "");
+                assertTrue(types.containsKey(family), "no TYPE for " + line);
+                String value = line.substring(line.lastIndexOf(' ') + 1);
+                assertTrue(value.matches("-?\\d+(\\.\\d+)?|[+-]Inf|NaN"), "plain decimal value: " + line);
+                if (line.contains("le=\"")) {
+                    String le = line.replaceAll(".*le=\"([^\"]*)\".*", "$1");
+                    assertTrue(le.matches("\\d+(\\.\\d+)?|\\+Inf"), "plain bucket bound: " + line);
+                }
+            }
+        }
+        types.forEach((name, type) -> {
+            assertTrue(type.equals("counter") == name.endsWith("_total"), name + " is a " + type);
+            assertTrue(!name.contains("_ms") && !name.contains("millis"), name + ": base units (seconds, bytes)");
+        });
+        assertTrue(text.contains("le=\"0.0025\"") && text.contains("le=\"30\"") && text.contains("le=\"2.5\""), text);
+    }
+
     @Test
     void countsInvocationsByFunctionAndStatus() {
         metrics.record(record("default/a", 200, 0.4, false, Map.of("queue", 0.0, "exec", 0.3)));
@@ -47,7 +82,7 @@ class NodeMetricsTest {
         String text = metrics.render();
         assertTrue(text.contains("nest_invocations_total{function=\"default/a\",status=\"200\"} 2\n"), text);
         assertTrue(text.contains("nest_invocations_total{function=\"default/a\",status=\"504\"} 1\n"), text);
-        assertTrue(text.contains("nest_invocation_duration_seconds_bucket{function=\"default/a\",le=\"5.0E-4\"} 1\n"), text);
+        assertTrue(text.contains("nest_invocation_duration_seconds_bucket{function=\"default/a\",le=\"0.0005\"} 1\n"), text);
         assertTrue(text.contains("nest_invocation_duration_seconds_bucket{function=\"default/a\",le=\"0.001\"} 2\n"), text);
         assertTrue(text.contains("nest_invocation_duration_seconds_bucket{function=\"default/a\",le=\"+Inf\"} 3\n"), text);
         assertTrue(text.contains("nest_invocation_duration_seconds_count{function=\"default/a\"} 3\n"), text);
