@@ -237,6 +237,18 @@ public final class NestServer implements AutoCloseable {
                     async.ledger(), namespaces, NamespaceUsages.region(cluster, cluster.functions(),
                     () -> ReadyCounts.of(agent.instances())), admission, plugins, triggers::describe);
             api = api.withReports(nodeId, reports, reportStore::buckets, cluster.functions());
+            // alerts: rules in ZooKeeper, judged by the leader from the reports; webhooks only to allowed hosts
+            dev.nest.cluster.ZooKeeperAlertStore alertStore = push(closers, dev.nest.cluster.ZooKeeperAlertStore.start(cluster,
+                    config.cluster().operationTimeout()));
+            dev.nest.alert.Webhooks webhooks = push(closers, new dev.nest.alert.Webhooks(dev.nest.alert.Webhooks.http(),
+                    Thread::sleep, config.async().destinations()::refusal));
+            webhooks.start();
+            dev.nest.alert.AlertEvaluator alerts = push(closers, new dev.nest.alert.AlertEvaluator(alertStore, reports::report,
+                    (fn, since) -> async.ledger().deadLetters(fn, 1_000).stream().filter(e -> e.finishedAt()
+                            .filter(t -> !t.isBefore(since)).isPresent()).count(), triggers::describe, webhooks,
+                    cluster.leadership()::isLeader, clock));
+            alerts.start();
+            api = api.withAlerts(alertStore, alerts::status, config.async().destinations()::refusal, clock);
             Startup.join(warmHelidon);
             boot.shutdown();
             HttpRouting.Builder routing = HttpRouting.builder();

@@ -113,6 +113,16 @@ public final class AdminApi {
     }
 
     /**
+     * This API with the alerts' routes: rules in {@code store}, states from {@code status}, webhooks checked by
+     * {@code refusal} (the async destinations' allow-list).
+     */
+    public AdminApi withAlerts(dev.nest.alert.AlertStore store,
+                               java.util.function.Function<String, Optional<dev.nest.alert.AlertStatus>> status,
+                               java.util.function.Function<String, Optional<String>> refusal, Clock clock) {
+        return with(new AlertRoutes(store, status, refusal, clock));
+    }
+
+    /**
      * The filter that authenticates and authorizes every request by {@link AdminRoutes#table()}: add it to the
      * routing before the routes ({@code routing.addFilter(AdminApi.filter(...))}).
      */

@@ -91,6 +91,10 @@ public final class AdminRoutes {
             read("GET", P + "/functions/{name}/report", "reports", need(READ, QUERY)),
             read("GET", P + "/namespaces/{name}/report", "reports", need(READ, RECORD)),
             read("GET", P + "/report/buckets", "reports", need(ADMIN, NONE).orPeer()),
+            read("GET", P + "/alerts", "alerts", need(READ, FILTER)),
+            read("GET", P + "/alerts/{name}", "alerts", need(READ, RECORD)),
+            write("PUT", P + "/alerts/{name}", "alerts", need(DEPLOY, BODY)),
+            write("DELETE", P + "/alerts/{name}", "alerts", need(DEPLOY, RECORD)),
             read("ANY", P + "/*", "not-found", Requirement.anyToken()),
             read("ANY", "/*", "not-found", Requirement.anyToken()));
     private static final RouteAccess ACCESS = new RouteAccess(TABLE);

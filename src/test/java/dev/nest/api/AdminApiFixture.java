@@ -71,6 +71,8 @@ final class AdminApiFixture implements AutoCloseable {
     final dev.nest.report.ClusterReports.LocalBuckets localBuckets = (scope, res, from, until) -> reportBuckets.stream()
             .filter(b -> scope.covers(b.function()) && b.resolution() == res.seconds() && b.at() >= from && b.at() < until)
             .toList();
+    /** The alert rules the alert routes keep. */
+    final dev.nest.alert.InMemoryAlertStore alerts = new dev.nest.alert.InMemoryAlertStore();
     final AdminApi api;
     private final HttpClient http = HttpClient.newHttpClient();
     private WebServer server;
@@ -92,7 +94,9 @@ final class AdminApiFixture implements AutoCloseable {
                 () -> "nest_up 1\n", load, woken::add, tokens, clock, AsyncLedger.of(asyncQueue, () -> { }), namespaces,
                 ns -> usage.getOrDefault(ns, NamespaceUsage.NONE), id -> Optional.empty(), Plugins.none(), TriggerView.NONE)
                 .withReports("node-1", new dev.nest.report.ClusterReports(localBuckets, List::of, (b, s, r, f, u) -> List.of(),
-                        clock, Duration.ofSeconds(1), s -> Optional.empty()), localBuckets, registry);
+                        clock, Duration.ofSeconds(1), s -> Optional.empty()), localBuckets, registry)
+                .withAlerts(alerts, name -> Optional.ofNullable(alerts.states().get(name)),
+                        new dev.nest.async.Destinations(List.of("hooks.example.com"))::refusal, clock);
     }
 
     /** Serves the API, with the error mapping, on a free loopback port. */

@@ -199,6 +199,8 @@ class AuthRoutesTest {
                 "GET " + P + "/functions", "GET " + P + "/instances", "GET " + P + "/invocations",
                 "GET " + P + "/namespaces", "GET " + P + "/namespaces/{name}", "PUT " + P + "/namespaces/{name}",
                 "GET " + P + "/namespaces/{name}/report", // ReportRoutesTest.aReaderOfAnotherNamespaceIsRefused
+                "GET " + P + "/alerts", "GET " + P + "/alerts/{name}", "PUT " + P + "/alerts/{name}",
+                "DELETE " + P + "/alerts/{name}", // AlertRoutesTest.namespacesAreChecked
                 "DELETE " + P + "/namespaces/{name}"), handler);
     }
 
