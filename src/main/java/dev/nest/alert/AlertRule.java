@@ -48,9 +48,9 @@ public record AlertRule(String name, String namespace, Optional<String> function
     /** The rule's condition as it is written ({@code p99 > 500ms over 5m}). */
     public String when() {
         String t = switch (metric.unit()) {
-            case RATIO -> plain(threshold * 100) + "%";
+            case RATIO -> java.math.BigDecimal.valueOf(threshold).movePointRight(2).stripTrailingZeros().toPlainString() + "%";
             case COUNT -> plain(threshold);
-            case DURATION -> plain(threshold) + "ms";
+            case DURATION -> java.math.BigDecimal.valueOf(threshold).stripTrailingZeros().toPlainString() + "ms";
         };
         return metric.key() + " > " + t + (metric == Metric.CRON_STALLED ? "" : " over " + over.label());
     }
@@ -62,8 +62,7 @@ public record AlertRule(String name, String namespace, Optional<String> function
     }
 
     private static String plain(double v) {
-        return java.math.BigDecimal.valueOf(v).setScale(6, java.math.RoundingMode.HALF_UP).stripTrailingZeros()
-                .toPlainString();
+        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
     }
 
     /**
@@ -109,7 +108,7 @@ public record AlertRule(String name, String namespace, Optional<String> function
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("when: " + e.getMessage());
         }
-        double threshold = threshold(metric, Double.parseDouble(m.group(2)), Optional.ofNullable(m.group(3)), when);
+        double threshold = threshold(metric, new java.math.BigDecimal(m.group(2)), Optional.ofNullable(m.group(3)), when);
         ReportWindow over;
         try {
             over = ReportWindow.parse(Optional.ofNullable(m.group(4)).orElse("5m"));
@@ -131,11 +130,12 @@ public record AlertRule(String name, String namespace, Optional<String> function
         return new AlertRule(name, ns, fn, trigger, metric, threshold, over, webhook, now);
     }
 
-    private static double threshold(Metric metric, double n, Optional<String> unit, String when) {
+    private static double threshold(Metric metric, java.math.BigDecimal given, Optional<String> unit, String when) {
         String u = unit.orElse("");
+        double n = given.doubleValue();
         return switch (metric.unit()) {
             case RATIO -> {
-                double v = u.equals("%") ? n / 100 : n;
+                double v = u.equals("%") ? given.movePointLeft(2).doubleValue() : n; // decimal: 33.3% is 0.333
                 if (!(u.isEmpty() || u.equals("%")) || v < 0 || v >= 1) {
                     throw new IllegalArgumentException("when: '" + shown(when) + "': a " + metric.key()
                             + " threshold is a fraction from 0 to below 1 (0.05) or a percentage (5%)");
@@ -152,9 +152,9 @@ public record AlertRule(String name, String namespace, Optional<String> function
             case DURATION -> {
                 double ms = switch (u) {
                     case "ms" -> n;
-                    case "s" -> n * 1_000;
-                    case "m" -> n * 60_000;
-                    case "h" -> n * 3_600_000;
+                    case "s" -> given.movePointRight(3).doubleValue();
+                    case "m" -> given.multiply(java.math.BigDecimal.valueOf(60_000)).doubleValue();
+                    case "h" -> given.multiply(java.math.BigDecimal.valueOf(3_600_000)).doubleValue();
                     default -> throw new IllegalArgumentException("when: '" + shown(when) + "': a " + metric.key()
                             + " threshold is a duration with its unit: ms, s, m or h (e.g. 500ms)");
                 };

@@ -31,12 +31,17 @@ class AlertRuleTest {
             throttles > 10 over 5m      | THROTTLES    | 10       | 5m  | throttles > 10 over 5m
             dead-letters > 0 over 24h   | DEAD_LETTERS | 0        | 24h | dead-letters > 0 over 24h
             cron-stalled > 2m           | CRON_STALLED | 120000   | 5m  | cron-stalled > 120000ms
+            error-rate > 33.3%          | ERROR_RATE   | 0.333    | 5m  | error-rate > 33.3% over 5m
+            error-rate > 0.0001         | ERROR_RATE   | 0.0001   | 5m  | error-rate > 0.01% over 5m
+            p99 > 0.1234s               | P99          | 123.4    | 5m  | p99 > 123.4ms over 5m
+            p99 > 1.5m over 7d          | P99          | 90000    | 7d  | p99 > 90000ms over 7d
+            errors > 1000000            | ERRORS       | 1000000  | 5m  | errors > 1000000 over 5m
             """)
     void readsConditions(String when, Metric metric, double threshold, String over, String shown) {
         AlertRule r = parse("{\"namespace\":\"shop\",\"function\":\"cart\",\"when\":\"" + when
                 + "\",\"webhook\":\"https://hooks.example.com/T1\"}");
         assertEquals(metric, r.metric());
-        assertEquals(threshold, r.threshold(), 1e-9);
+        assertEquals(threshold, r.threshold());
         assertEquals(over, r.over().label());
         assertEquals(shown, r.when());
         assertEquals("shop/cart", r.scope().name());
