@@ -223,11 +223,19 @@ public final class NestServer implements AutoCloseable {
             dev.nest.report.ReportStore reportStore = push(closers, dev.nest.report.ReportStore.open(store.jdbcUrl(), clock,
                     () -> agent.instances().stream().map(i -> new dev.nest.report.InstanceSample(i.function(),
                             i.version(), i.inFlight())).toList()));
+            // the async backlog per function (the h2 queue's table; other back ends do not tell)
+            Optional<dev.nest.async.H2Backlog> h2Backlog = config.async().queue().equals("h2")
+                    ? dev.nest.async.H2Backlog.open(store.jdbcUrl()) : Optional.empty();
+            h2Backlog.ifPresent(closers::push);
+            java.util.function.Function<dev.nest.report.Scope, Optional<dev.nest.report.Backlog>> backlog = scope ->
+                    h2Backlog.flatMap(b -> b.of(scope.name(), !scope.function())).map(b -> new dev.nest.report.Backlog(
+                            b.depth(), b.oldest().map(t -> Math.max(0, java.time.Duration.between(t, clock.instant())
+                            .toMillis() / 1000.0)).orElse(0.0)));
             dev.nest.report.ClusterReports reports = new dev.nest.report.ClusterReports(reportStore::buckets,
                     () -> cluster.membership().nodes().stream().filter(n -> !n.id().equals(nodeId)).map(n ->
                             new dev.nest.report.ClusterReports.Peer(n.id(), java.net.URI.create(n.url()))).toList(),
                     dev.nest.report.ClusterReports.http(peerHeaders, peerTls, java.time.Duration.ofSeconds(3)), clock,
-                    java.time.Duration.ofSeconds(4), scope -> Optional.empty());
+                    java.time.Duration.ofSeconds(4), backlog);
             TriggerCalls triggerCalls = new TriggerCalls();
             TriggerManager triggers = push(closers, new TriggerManager(cluster.functions(), triggerTypes,
                     new QueueInvocationSink(cluster.functions(), async.ingress(), async.ledger(), gatewayPort::get,
@@ -236,7 +244,7 @@ public final class NestServer implements AutoCloseable {
                     control.scaler(), control.scheduler(), url, metrics, control.load(), control.wake(), tokens, clock,
                     async.ledger(), namespaces, NamespaceUsages.region(cluster, cluster.functions(),
                     () -> ReadyCounts.of(agent.instances())), admission, plugins, triggers::describe);
-            api = api.withReports(nodeId, reports, reportStore::buckets, cluster.functions());
+            api = api.withReports(nodeId, reports, reportStore::buckets, cluster.functions(), backlog);
             // alerts: rules in ZooKeeper, judged by the leader from the reports; webhooks only to allowed hosts
             dev.nest.cluster.ZooKeeperAlertStore alertStore = push(closers, dev.nest.cluster.ZooKeeperAlertStore.start(cluster,
                     config.cluster().operationTimeout()));

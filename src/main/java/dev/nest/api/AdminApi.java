@@ -105,11 +105,12 @@ public final class AdminApi {
 
     /**
      * This API with the monitoring report's routes: the region's reports of functions and namespaces, and the peer
-     * route that answers this node's buckets ({@code nodeId}'s {@code local} ones).
+     * route that answers this node's buckets ({@code nodeId}'s {@code local} ones) and async {@code backlog}.
      */
     public AdminApi withReports(String nodeId, dev.nest.report.ClusterReports reports,
-                                dev.nest.report.ClusterReports.LocalBuckets local, dev.nest.function.FunctionCatalog catalog) {
-        return with(new ReportRoutes(nodeId, reports, local, catalog));
+                                dev.nest.report.ClusterReports.LocalBuckets local, dev.nest.function.FunctionCatalog catalog,
+                                java.util.function.Function<dev.nest.report.Scope, Optional<dev.nest.report.Backlog>> backlog) {
+        return with(new ReportRoutes(nodeId, reports, local, catalog, backlog));
     }
 
     /**

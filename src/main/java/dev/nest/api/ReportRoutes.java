@@ -24,8 +24,10 @@ import java.util.List;
  * @param reports the region's reports
  * @param local   this node's buckets
  * @param catalog the functions, so that a report of an unknown function is a 404
+ * @param backlog this node's async backlog of a scope, when its queue tells
  */
-record ReportRoutes(String node, ClusterReports reports, ClusterReports.LocalBuckets local, FunctionCatalog catalog)
+record ReportRoutes(String node, ClusterReports reports, ClusterReports.LocalBuckets local, FunctionCatalog catalog,
+                    java.util.function.Function<Scope, java.util.Optional<dev.nest.report.Backlog>> backlog)
         implements ResourceRoutes {
     /** The longest range the peer route answers (the hour buckets' retention and a day). */
     static final long MAX_RANGE_SECONDS = 9L * 24 * 3600;
@@ -96,7 +98,7 @@ record ReportRoutes(String node, ClusterReports reports, ClusterReports.LocalBuc
                     + MAX_RANGE_SECONDS + " seconds");
         }
         List<Bucket> buckets = local.buckets(scope, resolution, from, until);
-        Errors.json(res, 200, ClusterReports.encode(node, buckets));
+        Errors.json(res, 200, ClusterReports.encode(node, buckets, backlog.apply(scope)));
     }
 
     private static ReportWindow window(ServerRequest req) {

@@ -47,10 +47,14 @@ public final class ClusterReports {
     public record Peer(String id, URI url) {
     }
 
+    /** A peer's answer: its buckets, and its async backlog when its queue tells. */
+    public record PeerAnswer(List<Bucket> buckets, Optional<Backlog> backlog) {
+    }
+
     /** Reads a peer's buckets; the seam tests replace. */
     @FunctionalInterface
     public interface PeerBuckets {
-        List<Bucket> fetch(URI base, Scope scope, Resolution res, long from, long until) throws IOException;
+        PeerAnswer fetch(URI base, Scope scope, Resolution res, long from, long until) throws IOException;
     }
 
     /** This node's buckets. */
@@ -88,18 +92,23 @@ public final class ClusterReports {
         long[] range = ReportBuilder.range(w, clock.instant());
         List<Bucket> all = new ArrayList<>(local.buckets(scope, w.resolution(), range[0], range[1]));
         List<String> unreachable = new ArrayList<>();
+        Optional<Backlog> queued = backlog.apply(scope);
         List<Peer> others = peers.get();
         if (!others.isEmpty()) {
             try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
-                List<Future<List<Bucket>>> futures = new ArrayList<>();
+                List<Future<PeerAnswer>> futures = new ArrayList<>();
                 for (Peer p : others) {
                     futures.add(ex.submit(() -> fetch.fetch(p.url(), scope, w.resolution(), range[0], range[1])));
                 }
                 long deadline = System.nanoTime() + timeout.toNanos();
                 for (int i = 0; i < others.size(); i++) {
-                    Future<List<Bucket>> f = futures.get(i);
+                    Future<PeerAnswer> f = futures.get(i);
                     try {
-                        all.addAll(f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+                        PeerAnswer a = f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                        all.addAll(a.buckets());
+                        if (a.backlog().isPresent()) {
+                            queued = Optional.of(queued.map(q -> q.plus(a.backlog().get())).orElse(a.backlog().get()));
+                        }
                     } catch (ExecutionException | TimeoutException e) {
                         f.cancel(true);
                         unreachable.add(others.get(i).id());
@@ -112,7 +121,7 @@ public final class ClusterReports {
                 ex.shutdownNow();
             }
         }
-        return ReportBuilder.build(scope, w, clock.instant(), all, unreachable, backlog.apply(scope));
+        return ReportBuilder.build(scope, w, clock.instant(), all, unreachable, queued);
     }
 
     /** The peer route's query for a scope and range. */
@@ -154,12 +163,16 @@ public final class ClusterReports {
         };
     }
 
-    /** The peer route's answer: {@code {"node": ..., "buckets": [...]}}. */
-    public static Map<String, Object> encode(String node, List<Bucket> buckets) {
-        return Map.of("node", node, "buckets", buckets);
+    /** The peer route's answer: {@code {"node": ..., "buckets": [...], "backlog": {"depth", "oldestAgeSeconds"}}}. */
+    public static Map<String, Object> encode(String node, List<Bucket> buckets, Optional<Backlog> backlog) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("node", node);
+        out.put("buckets", buckets);
+        backlog.ifPresent(b -> out.put("backlog", b));
+        return out;
     }
 
-    static List<Bucket> decode(byte[] body) throws IOException {
+    static PeerAnswer decode(byte[] body) throws IOException {
         try {
             JsonNode tree = Json.mapper().readTree(body);
             Bucket[] read = Json.mapper().treeToValue(tree.path("buckets"), Bucket[].class);
@@ -174,7 +187,17 @@ public final class ClusterReports {
                     out.add(b);
                 }
             }
-            return out;
+            Optional<Backlog> backlog = Optional.empty();
+            JsonNode b = tree.path("backlog");
+            if (b.isObject()) {
+                long depth = b.path("depth").asLong(-1);
+                double age = b.path("oldestAgeSeconds").asDouble(-1);
+                if (depth < 0 || age < 0) {
+                    throw new IllegalArgumentException("a backlog needs a depth and an age of at least 0");
+                }
+                backlog = Optional.of(new Backlog(depth, age));
+            }
+            return new PeerAnswer(out, backlog);
         } catch (IllegalArgumentException | com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IOException("a node's report buckets are not valid: " + e.getMessage(), e);
         }

@@ -93,8 +93,10 @@ final class AdminApiFixture implements AutoCloseable {
         api = new AdminApi(registry, deployer, () -> List.copyOf(problems), node, store, cluster, runtimes, scaling, URL,
                 () -> "nest_up 1\n", load, woken::add, tokens, clock, AsyncLedger.of(asyncQueue, () -> { }), namespaces,
                 ns -> usage.getOrDefault(ns, NamespaceUsage.NONE), id -> Optional.empty(), Plugins.none(), TriggerView.NONE)
-                .withReports("node-1", new dev.nest.report.ClusterReports(localBuckets, List::of, (b, s, r, f, u) -> List.of(),
-                        clock, Duration.ofSeconds(1), s -> Optional.empty()), localBuckets, registry)
+                .withReports("node-1", new dev.nest.report.ClusterReports(localBuckets, List::of, (b, s, r, f, u) -> {
+                    throw new java.io.IOException("no peers");
+                }, clock, Duration.ofSeconds(1), s -> Optional.of(new dev.nest.report.Backlog(2, 7.5))), localBuckets,
+                        registry, s -> Optional.of(new dev.nest.report.Backlog(2, 7.5)))
                 .withAlerts(alerts, name -> Optional.ofNullable(alerts.states().get(name)),
                         new dev.nest.async.Destinations(List.of("hooks.example.com"))::refusal, clock);
     }

@@ -67,6 +67,8 @@ class ReportRoutesTest {
             assertTrue(r.get("totals").has(k), k);
         }
         assertEquals(3, r.at("/totals/requests").asInt());
+        assertEquals(2, r.at("/totals/queueDepth").asInt());
+        assertEquals(7.5, r.at("/totals/queueAgeSeconds").asDouble());
         assertEquals(0.333333, r.at("/totals/errorRate").asDouble());
         assertTrue(r.at("/totals/p99").asDouble() > 390, r.toString());
         assertEquals(15, r.get("series").size());
@@ -121,6 +123,7 @@ class ReportRoutesTest {
         assertEquals(200, peer.statusCode(), peer.body());
         assertEquals("node-1", json(peer).get("node").asText());
         assertEquals(2, json(peer).get("buckets").size());
+        assertEquals(2, json(peer).at("/backlog/depth").asInt());
         String viewer = api.tokens.create("v", Role.VIEWER, List.of("*"), Optional.empty()).secret().reveal();
         assertEquals(403, api.sendAsIs(HttpRequest.newBuilder(api.uri(q)).header("Authorization", "Bearer " + viewer)
                 .GET().build()).statusCode());

@@ -33,7 +33,8 @@ class ClusterReportsTest {
     @Test
     void peersAreMergedAndASilentOneIsNamed() {
         CountDownLatch never = new CountDownLatch(1);
-        Map<String, List<Bucket>> answers = Map.of("http://b:1", List.of(bucket(3, 100)));
+        Map<String, ClusterReports.PeerAnswer> answers = Map.of("http://b:1", new ClusterReports.PeerAnswer(
+                List.of(bucket(3, 100)), Optional.of(new Backlog(5, 30))));
         ClusterReports.PeerBuckets fetch = (base, scope, res, from, until) -> {
             if (base.toString().equals("http://c:1")) {
                 try {
@@ -51,9 +52,11 @@ class ClusterReportsTest {
                 () -> List.of(new ClusterReports.Peer("b", URI.create("http://b:1")),
                         new ClusterReports.Peer("c", URI.create("http://c:1")),
                         new ClusterReports.Peer("d", URI.create("http://d:1"))),
-                fetch, new FakeClock(NOW), Duration.ofMillis(300), s -> Optional.empty());
+                fetch, new FakeClock(NOW), Duration.ofMillis(300), s -> Optional.of(new Backlog(1, 90)));
         Report r = reports.report(Scope.function("default/f"), ReportWindow.M5);
         assertEquals(4, r.totals().requests());
+        assertEquals(6, r.totals().queueDepth(), "the backlogs add up");
+        assertEquals(90, r.totals().queueAgeSeconds(), "the oldest wins");
         assertTrue(r.partial());
         assertEquals(List.of("c", "d"), r.unreachable());
         assertTrue(r.totals().p50() > 99, r.totals().toString());
@@ -72,13 +75,16 @@ class ClusterReportsTest {
 
     @Test
     void thePeerAnswerRoundTripsAndBadOnesAreRefused() throws IOException {
-        byte[] json = Json.bytes(ClusterReports.encode("n1", List.of(bucket(2, 10))));
-        List<Bucket> back = ClusterReports.decode(json);
+        byte[] json = Json.bytes(ClusterReports.encode("n1", List.of(bucket(2, 10)), Optional.of(new Backlog(3, 4.5))));
+        ClusterReports.PeerAnswer answer = ClusterReports.decode(json);
+        assertEquals(Optional.of(new Backlog(3, 4.5)), answer.backlog());
+        List<Bucket> back = answer.buckets();
         assertEquals(1, back.size());
         assertEquals(2, Latency.decode(back.getFirst().latency()).count());
         for (String bad : List.of("{\"buckets\":[{\"function\":\"default/f\",\"resolution\":61,\"latency\":\"\",\"init\":\"\"}]}",
                 "{\"buckets\":[{\"function\":\"default/f\",\"resolution\":60,\"latency\":\"AAAA\",\"init\":\"\"}]}",
-                "{\"buckets\":[{\"resolution\":60}]}", "{\"buckets\":[null]}", "[", "{\"buckets\":7}")) {
+                "{\"buckets\":[{\"resolution\":60}]}", "{\"buckets\":[null]}", "[", "{\"buckets\":7}",
+                "{\"buckets\":[],\"backlog\":{\"depth\":-1,\"oldestAgeSeconds\":0}}")) {
             assertThrows(IOException.class, () -> ClusterReports.decode(bad.getBytes(StandardCharsets.UTF_8)), bad);
         }
     }
