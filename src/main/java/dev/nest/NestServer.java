@@ -226,7 +226,8 @@ public final class NestServer implements AutoCloseable {
             AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes,
                     control.scaler(), control.scheduler(), url, metrics, control.load(), control.wake(), tokens, clock,
                     async.ledger(), namespaces, NamespaceUsages.region(cluster, cluster.functions(),
-                    () -> ReadyCounts.of(agent.instances())), admission, plugins, triggers::describe);
+                    () -> ReadyCounts.of(agent.instances())), admission, plugins, triggers::describe,
+                    code::ensureLocal);
             Startup.join(warmHelidon);
             boot.shutdown();
             HttpRouting.Builder routing = HttpRouting.builder();

@@ -66,6 +66,11 @@ final class AdminApiFixture implements AutoCloseable {
     final List<FunctionId> woken = new ArrayList<>();
     /** The secret of an admin token. */
     final String admin = tokens.create("root", Role.ADMIN, List.of("*"), Optional.empty()).secret().reveal();
+    /** Where versions' code is read: the deployer's artifact store. */
+    final VersionCode code;
+    /** The console's files (none unless a test puts some). */
+    final Map<String, byte[]> consoleFiles = new java.util.concurrent.ConcurrentHashMap<>();
+    final ConsoleFiles console = path -> Optional.ofNullable(consoleFiles.get(path));
     final AdminApi api;
     private final HttpClient http = HttpClient.newHttpClient();
     private WebServer server;
@@ -79,13 +84,14 @@ final class AdminApiFixture implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         runtimes = RuntimeRegistry.load(dir.resolve("runtimes"));
-        deployer = new Deployer(registry, new ArtifactStore(dir.resolve("artifacts"), PackageLimits.DEFAULT), runtimes,
-                audit -> { }, clock);
+        ArtifactStore artifacts = new ArtifactStore(dir.resolve("artifacts"), PackageLimits.DEFAULT);
+        deployer = new Deployer(registry, artifacts, runtimes, audit -> { }, clock);
+        code = (digest, runtime) -> artifacts.find(digest).map(dev.nest.artifact.Artifact::codeDir);
         store = NodeStore.open(dir.resolve("store"), clock, Duration.ofDays(1), 4096);
         asyncQueue = H2EventQueue.open(store.jdbcUrl(), clock);
         api = new AdminApi(registry, deployer, () -> List.copyOf(problems), node, store, cluster, runtimes, scaling, URL,
                 () -> "nest_up 1\n", load, woken::add, tokens, clock, AsyncLedger.of(asyncQueue, () -> { }), namespaces,
-                ns -> usage.getOrDefault(ns, NamespaceUsage.NONE), id -> Optional.empty(), Plugins.none(), TriggerView.NONE);
+                ns -> usage.getOrDefault(ns, NamespaceUsage.NONE), id -> Optional.empty(), Plugins.none(), TriggerView.NONE, code, console);
     }
 
     /** Serves the API, with the error mapping, on a free loopback port. */
