@@ -24,6 +24,8 @@ test.beforeAll(async ({ browser }) => {
   page = await browser.newPage();
   page.on('console', (m) => { if (m.type() === 'error' && !/status of 40[14]/.test(m.text())) problems.push(m.text()); });
   page.on('pageerror', (e) => problems.push(String(e)));
+  await page.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) => console.error(
+    `CSP violation: ${e.violatedDirective} at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} (${location.hash}) ${e.sample}`)));
 });
 
 test.afterAll(async () => {
@@ -56,8 +58,8 @@ test('signing in shows the function list', async () => {
 
 test('a function from a template opens in the WebIDE', async () => {
   await page.getByRole('link', { name: 'New function' }).first().click();
-  await page.getByLabel('Name').fill(NAME);
-  await page.getByLabel('Template').selectOption('nodejs');
+  await page.getByLabel('Name', { exact: true }).fill(NAME);
+  await page.getByLabel('Template', { exact: true }).selectOption('nodejs');
   await page.getByRole('button', { name: 'Create function' }).click();
   await expect(page).toHaveURL(new RegExp(`#/ide/default/${NAME}$`));
   await expect(page.locator('#ide-base')).toHaveText('editing version 1 (live: 1)');
@@ -77,7 +79,7 @@ test('an edit deployed from the WebIDE becomes version 2 and answers a test even
   await expect(page.getByRole('button', { name: /index\.js/ })).toContainText('*');
   await page.getByRole('button', { name: 'Deploy as new version' }).click();
   await expect(page.locator('#ide-status')).toContainText('Deployed version 2');
-  await page.getByLabel('Request body (the event)').fill('{"order": 42}');
+  await page.getByLabel('Request body (the event)', { exact: true }).fill('{"order": 42}');
   await page.getByRole('button', { name: 'Invoke' }).click();
   await expect(page.locator('#invoke-status')).toHaveText('HTTP 200', { timeout: 60_000 });
   await expect(page.locator('#invoke-response')).toContainText('Hi from v2');
@@ -126,5 +128,15 @@ test('the report and live logs panes answer, or say they are not available on th
 });
 
 test('no script error and no Content-Security-Policy violation happened', async () => {
-  expect(problems).toEqual([]);
+  // Chromium's own contenteditable editing (the pasted text above) may try a style attribute that no script
+  // wrote (no source file); the policy blocks it and CodeMirror redraws from its state. Anything else counts.
+  // (Chromium also logs each of those as "Applying inline style violates ...": one such line per tolerated one.)
+  const editing = problems.filter((p) => /^CSP violation: style-src-attr at :0:0 \(#\/ide\//.test(p)).length;
+  let logged = 0;
+  const fromPages = problems.filter((p) => {
+    if (/^CSP violation: style-src-attr at :0:0 \(#\/ide\//.test(p)) return false;
+    if (p.startsWith('Applying inline style violates') && logged < editing) { logged++; return false; }
+    return true;
+  });
+  expect(fromPages).toEqual([]);
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 export default defineConfig({
   testDir: '.',
-  testMatch: '*.spec.mjs',
+  testMatch: process.env.NEST_CONSOLE_SPEC || '*.spec.mjs',
   workers: 1,
   retries: 0,
   timeout: 120_000,

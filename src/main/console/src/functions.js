@@ -111,9 +111,9 @@ function releaseView(r) {
       fmt(c.canary), fmt(c.stable), fmt(c.limit)])));
 }
 
-async function versions(panel, ns, name) {
+async function versions(panel, ns, name, signal, message) {
   clear(panel, loading('versions'));
-  const status = h('div', { 'aria-live': 'polite' });
+  const status = h('div', { 'aria-live': 'polite' }, message || '');
   await guarded(panel, async () => {
     const v = await api(fnPath(ns, name, '/versions'));
     const rows = [...v.versions].reverse().map((x) => [
@@ -124,8 +124,7 @@ async function versions(panel, ns, name) {
           ev.target.disabled = true;
           try {
             const r = await api(fnPath(ns, name, '/rollback'), { method: 'POST', body: { to: x.version } });
-            clear(status, h('p', { class: 'ok', role: 'status' }, `Version ${r.version} is live.`));
-            versions(panel, ns, name);
+            versions(panel, ns, name, signal, h('p', { class: 'ok', role: 'status' }, `Version ${r.version} is live.`));
           } catch (e) {
             clear(status, errorBox(e));
             ev.target.disabled = false;
@@ -135,7 +134,6 @@ async function versions(panel, ns, name) {
     clear(panel, h('p', {}, 'Live version: ', h('strong', { class: 'live-version' }, `v${v.live}`)), status,
       table(['Version', '', 'Created', 'Source', 'Package', ''], rows, 'Versions, newest first'));
   });
-  panel.prepend(status);
 }
 
 async function scaling(panel, ns, name) {

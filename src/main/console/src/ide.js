@@ -19,6 +19,10 @@ import { phases } from './functions.js';
 const MAX_FILES = 200;
 const MAX_TOTAL_BYTES = 4 << 20;
 
+/** The page's Content-Security-Policy nonce: CodeMirror puts it on the style elements it creates. */
+const NONCE = (document.querySelector('meta[name="nest-csp-nonce"]') || {}).content || '';
+const cspNonce = NONCE && !NONCE.startsWith('%') ? [EditorView.cspNonce.of(NONCE)] : [];
+
 function language(path) {
   if (/\.(m?js|cjs|ts)$/.test(path)) return [javascript()];
   if (path.endsWith('.java')) return [java()];
@@ -89,7 +93,7 @@ export async function ide(root, ns, name, setLeave) {
     files.clear();
     for (const c of contents) {
       if (c.encoding === 'utf-8') {
-        files.set(c.path, { original: c.content, state: EditorState.create({ doc: c.content, extensions: [basicSetup, keymap.of([indentWithTab]), language(c.path), EditorView.updateListener.of(changed)] }) });
+        files.set(c.path, { original: c.content, state: EditorState.create({ doc: c.content, extensions: [cspNonce, basicSetup, keymap.of([indentWithTab]), language(c.path), EditorView.updateListener.of(changed)] }) });
       } else {
         files.set(c.path, { bytes: b64ToBytes(c.content) });
       }
@@ -229,7 +233,7 @@ async function showLogs(ns, name, id, list) {
 }
 
 export function newFunction(root) {
-  const name = h('input', { type: 'text', name: 'name', required: true, pattern: '[a-z0-9-]{1,63}', placeholder: 'hello', spellcheck: 'false' });
+  const name = h('input', { type: 'text', name: 'name', required: true, pattern: '[a-z0-9\\-]{1,63}', placeholder: 'hello', spellcheck: 'false' });
   const ns = h('input', { type: 'text', name: 'namespace', value: 'default', required: true, spellcheck: 'false' });
   const tpl = h('select', { name: 'template' }, Object.entries(TEMPLATES).map(([k, t]) => h('option', { value: k }, t.label)));
   const status = h('div', { 'aria-live': 'polite' });

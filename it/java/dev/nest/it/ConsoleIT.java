@@ -52,7 +52,9 @@ class ConsoleIT {
 
     private static void npmCi() {
         try {
-            Process p = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(SUITE.toFile()).inheritIO().start();
+            Process p = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(SUITE.toFile())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             if (!p.waitFor(5, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
             }
@@ -74,7 +76,7 @@ class ConsoleIT {
         Path shots = Optional.ofNullable(System.getenv("NEST_CONSOLE_SCREENSHOTS")).filter(s -> !s.isBlank())
                 .map(s -> HOME.resolve(s)).orElse(node.scratch().resolve("screenshots"));
         ProcessBuilder pb = new ProcessBuilder("node", playwright().toString(), "test", "--config",
-                SUITE.resolve("playwright.config.mjs").toString()).directory(SUITE.toFile()).inheritIO();
+                SUITE.resolve("playwright.config.mjs").toString()).directory(SUITE.toFile()).redirectErrorStream(true);
         Map<String, String> env = pb.environment();
         env.put("NEST_URL", admin.base());
         env.put("NEST_TOKEN", token);
@@ -84,10 +86,20 @@ class ConsoleIT {
         env.put("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         env.put("CI", "1");
         Process p = pb.start();
+        // the suite's output goes through System.out: the forked test JVM's own stdout belongs to Failsafe
+        Thread copy = Thread.ofVirtual().start(() -> {
+            try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8))) {
+                lines.lines().forEach(l -> System.out.println("[playwright] " + l));
+            } catch (IOException e) {
+                System.out.println("[playwright] output lost: " + e.getMessage());
+            }
+        });
         if (!p.waitFor(10, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             throw new AssertionError("the browser suite did not finish within 10 minutes");
         }
+        copy.join(10_000);
         assertEquals(0, p.exitValue(), "the console's browser tests failed (their output is above); screenshots in " + shots);
         System.out.println("ConsoleIT: screenshots in " + shots);
     }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -24,19 +25,28 @@ import java.util.regex.Pattern;
  * and {@code -}, each starting with a letter or digit, separated by single {@code /}: so no {@code ..}, no escapes,
  * no hidden files, no backslashes; anything else is a 404 before a file is looked up. Answers carry their content
  * type, {@code X-Content-Type-Options: nosniff}, a strict {@code Content-Security-Policy} (scripts, styles and API
- * calls from this origin only, no inline script, no framing) and an {@code ETag} (a request with a matching
- * {@code If-None-Match} gets 304). Bundled files whose names carry a content hash are cached for a year
- * ({@code immutable}); {@code index.html} and the rest are revalidated ({@code no-cache}), so a new jar's console
- * is picked up at once. A jar built without the console ({@code -Dconsole.skip=true}) answers 404 saying so.
+ * calls from this origin only, no inline script, no framing; inline styles only from elements carrying the page's
+ * nonce, a new random one per page, which the editor puts on the style elements it creates) and an {@code ETag}
+ * (a request with a matching {@code If-None-Match} gets 304). Bundled files whose names carry a content hash are
+ * cached for a year ({@code immutable}); the rest are revalidated ({@code no-cache}) and {@code index.html}, which
+ * holds the nonce, is not stored ({@code no-store}), so a new jar's console is picked up at once. A jar built without the console ({@code -Dconsole.skip=true}) answers 404 saying so.
  * Stateless; runs on Helidon's request threads.
  */
-record ConsoleRoutes(ConsoleFiles files) implements ResourceRoutes {
+record ConsoleRoutes(ConsoleFiles files, Supplier<String> nonces) implements ResourceRoutes {
+    /** Serves {@code files}, with a random nonce per page. */
+    ConsoleRoutes(ConsoleFiles files) {
+        this(files, ConsoleRoutes::randomNonce);
+    }
+
     /** Where the console is served. */
     static final String ROOT = "/console/";
-    /** The policy on every console answer. */
+    /** The policy on every console answer; the page's own adds its nonce to {@code style-src}. */
     static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             + "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; "
             + "frame-ancestors 'none'";
+    /** Where index.html names its nonce (the editor gives it to the style elements it creates). */
+    static final String NONCE_PLACEHOLDER = "%CSP_NONCE%";
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}(/[A-Za-z0-9][A-Za-z0-9._-]{0,127}){0,7}");
     private static final Pattern HASHED = Pattern.compile(".*-[A-Z0-9]{8}\\.[a-z0-9]+");
     private static final Map<String, String> TYPES = Map.ofEntries(
@@ -106,6 +116,16 @@ record ConsoleRoutes(ConsoleFiles files) implements ResourceRoutes {
                     ? "this jar was built without the web console (-Dconsole.skip=true); build it with 'mvn package'"
                     : rawPath + " is not a file of the console");
         }
+        if (rest.equals("index.html")) {
+            // a fresh nonce per page: the editor's style elements carry it, nothing else inline may run or style
+            String nonce = nonces.get();
+            byte[] page = new String(body.get(), java.nio.charset.StandardCharsets.UTF_8).replace(NONCE_PLACEHOLDER, nonce)
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return new Answer(200, List.of("Content-Type", TYPES.get("html"), "Cache-Control", "no-store",
+                    "Content-Security-Policy", CSP.replace("style-src 'self'", "style-src 'self' 'nonce-" + nonce + "'"),
+                    "X-Content-Type-Options", "nosniff", "X-Frame-Options", "DENY", "Referrer-Policy", "no-referrer",
+                    "Cross-Origin-Opener-Policy", "same-origin"), page);
+        }
         String etag = "\"" + HexFormat.of().formatHex(sha256(body.get()), 0, 12) + "\"";
         String name = rest.substring(rest.lastIndexOf('/') + 1);
         String ext = name.lastIndexOf('.') < 0 ? "" : name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
@@ -122,6 +142,13 @@ record ConsoleRoutes(ConsoleFiles files) implements ResourceRoutes {
             return new Answer(304, headers, new byte[0]);
         }
         return new Answer(200, headers, body.get());
+    }
+
+    /** 128 random bits, base64url. */
+    static String randomNonce() {
+        byte[] b = new byte[16];
+        RANDOM.nextBytes(b);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
     private static Answer notFound(String detail) {
