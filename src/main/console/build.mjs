@@ -1,6 +1,6 @@
 // Builds the web console into the folder given as the first argument (Maven passes target/classes/console, so the
 // jar carries it under console/). Installs the locked dependencies first when node_modules does not match
-// package-lock.json (npm ci), then bundles src/main.js and src/app.css with esbuild into assets/ with content
+// package-lock.json (npm ci), runs the console's unit tests (test/, node --test), then bundles src/main.js and src/app.css with esbuild into assets/ with content
 // hashes in their names, and writes index.html naming them. No network at run time: everything comes from npm.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -22,6 +22,9 @@ if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== lockHash()) {
   execFileSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: here, stdio: 'inherit' });
   writeFileSync(stamp, lockHash());
 }
+
+// the console's own unit tests (pure modules: the event-stream parser, the zip writer) gate the bundle
+execFileSync(process.execPath, ['--test', '--test-reporter=dot', 'test/'], { cwd: here, stdio: 'inherit' });
 
 const esbuild = await import('esbuild');
 rmSync(out, { recursive: true, force: true });
