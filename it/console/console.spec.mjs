@@ -127,6 +127,13 @@ test('the report and live logs panes answer, or say they are not available on th
   await expect(page.getByRole('heading', { name: "The scaler's decisions" })).toBeVisible();
 });
 
+test('the API page lists the operations of the OpenAPI document', async () => {
+  await page.getByRole('link', { name: 'API', exact: true }).click();
+  const ops = page.getByRole('table', { name: 'Operations' });
+  await expect(ops).toContainText('/api/v1/functions/{name}/rollback');
+  await expect(ops).toContainText('/api/v1/functions/{name}/versions/{version}/code');
+});
+
 test('no script error and no Content-Security-Policy violation happened', async () => {
   // Chromium's own contenteditable editing (the pasted text above) may try a style attribute that no script
   // wrote (no source file); the policy blocks it and CodeMirror redraws from its state. Anything else counts.

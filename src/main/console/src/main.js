@@ -4,6 +4,7 @@ import { h, clear, field } from './dom.js';
 import { functionList, functionPage } from './functions.js';
 import { ide, newFunction } from './ide.js';
 import { errorBox } from './ui.js';
+import { apiPage } from './apidoc.js';
 
 const app = document.getElementById('app');
 let leave = () => {};
@@ -47,7 +48,7 @@ function shell(content, crumbs) {
     h('a', { href: '#/', class: 'brand' }, 'Nest'),
     h('a', { href: '#/' }, 'Functions'),
     h('a', { href: '#/new' }, 'New function'),
-    h('a', { href: '/api/v1/openapi.json', class: 'muted', title: 'needs the token: open it with curl -H "Authorization: Bearer ..."' }, 'API'),
+    h('a', { href: '#/api' }, 'API'),
     h('span', { class: 'spacer' }),
     h('button', { type: 'button', class: 'link', onclick: () => { session.signOut(); signIn(); } }, 'Sign out'));
   clear(app, h('header', { class: 'top' }, nav), h('main', { id: 'main' }, crumbs ? h('div', { class: 'crumbs' }, crumbs) : null, content));
@@ -65,6 +66,7 @@ export function route() {
     if (parts[0] === 'fn' && parts[2]) functionPage(content, parts[1], parts[2], parts[3] || 'overview', setLeave);
     else if (parts[0] === 'ide' && parts[2]) ide(content, parts[1], parts[2], setLeave);
     else if (parts[0] === 'new') newFunction(content);
+    else if (parts[0] === 'api') apiPage(content);
     else functionList(content);
   } catch (e) {
     content.append(errorBox(e));
