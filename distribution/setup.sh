@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what Nest needs that Maven does not bring (a JDK >= 21, Maven, Node.js), then builds nest.jar.
+# Installs what Nest needs that Maven does not bring (a JDK >= 21, Maven, Node.js; Chromium and Playwright's npm
+# package for the console's browser tests), then builds nest.jar (which bundles the web console with npm + esbuild).
 # Idempotent: on a machine that has everything it only rebuilds the jar when sources changed.
 # Usage: distribution/setup.sh [--no-build] [--engines]
 #   --engines  also install and start the container engines (Docker) and build the runtime images
@@ -32,6 +33,20 @@ if ! node_ok; then
   apt_install nodejs
   node_ok || { echo "setup: Node.js >= 18 is required; install it and run setup again" >&2; exit 1; }
 fi
+# npm: the build bundles the web console from npm packages (Debian ships it apart from nodejs)
+command -v npm >/dev/null || { echo "setup: installing npm"; apt_install npm; }
+
+# Chromium for the web console's browser tests (it/console, run by ConsoleIT; Playwright drives this system browser)
+# and the tests' npm packages from their lock file. The console itself is built by Maven (npm ci + esbuild).
+if ! command -v chromium >/dev/null && [ ! -x /usr/bin/chromium ]; then
+  echo "setup: installing Chromium (for the console's browser tests)"
+  apt_install chromium || echo "setup: Chromium could not be installed; ConsoleIT will skip (or fail with NEST_REQUIRE_ENGINES=1)" >&2
+fi
+if [ ! -f "$root/it/console/node_modules/@playwright/test/cli.js" ]; then
+  echo "setup: npm ci in it/console (Playwright, for the console's browser tests)"
+  (cd "$root/it/console" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) \
+    || echo "setup: npm ci in it/console failed; ConsoleIT will skip (or fail with NEST_REQUIRE_ENGINES=1)" >&2
+fi
 
 # Prometheus (Debian's package) for PrometheusIT, which has a real Prometheus scrape a node's /metrics.
 if ! command -v prometheus >/dev/null; then
@@ -52,7 +67,7 @@ if [ $build = 1 ]; then
   jar="$root/target/nest.jar"
   # the build also makes the plugins' jars (plugins/*, into target/plugins)
   if [ ! -f "$jar" ] || [ ! -f "$root/target/plugins/kafka.jar" ] \
-      || [ -n "$(find "$root/src/main" "$root/runtimes/java/src" "$root/pom.xml" -newer "$jar" -type f -print -quit)" ] \
+      || [ -n "$(find "$root/src/main" "$root/runtimes/java/src" "$root/pom.xml" -path "$root/src/main/console/node_modules" -prune -o -newer "$jar" -type f -print -quit)" ] \
       || [ -n "$(find "$root/plugins" -path "$root/plugins/*/target" -prune -o -newer "$jar" -type f -print -quit)" ]; then
     echo "setup: building target/nest.jar"
     (cd "$root" && mvn -B -q -DskipTests package)

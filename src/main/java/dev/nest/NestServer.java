@@ -243,7 +243,8 @@ public final class NestServer implements AutoCloseable {
             AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes,
                     control.scaler(), control.scheduler(), url, metrics, control.load(), control.wake(), tokens, clock,
                     async.ledger(), namespaces, NamespaceUsages.region(cluster, cluster.functions(),
-                    () -> ReadyCounts.of(agent.instances())), admission, plugins, triggers::describe);
+                    () -> ReadyCounts.of(agent.instances())), admission, plugins, triggers::describe,
+                    code::ensureLocal);
             api = api.withReports(nodeId, reports, reportStore::buckets, cluster.functions(), backlog);
             // alerts: rules in ZooKeeper, judged by the leader from the reports; webhooks only to allowed hosts
             dev.nest.cluster.ZooKeeperAlertStore alertStore = push(closers, dev.nest.cluster.ZooKeeperAlertStore.start(cluster,

@@ -38,7 +38,9 @@ import java.util.function.Supplier;
  * The admin API, {@code /api/v1}: functions (list, get, create, update, delete), versions, rollback, code
  * packages, instances, invocations, logs, runtimes, warm pools, the cluster's load, the cluster and nodes, tokens,
  * namespaces (quotas and rate limits);
- * plus {@code GET /health}, {@code GET /health/ready} and {@code GET /metrics} (Prometheus text). One route class
+ * plus {@code GET /health}, {@code GET /health/ready} and {@code GET /metrics} (Prometheus text), the OpenAPI
+ * document ({@code /api/v1/openapi.json}), a version's code ({@code .../versions/{version}/code}) and the web
+ * console's files ({@code /console/}). One route class
  * per resource; this class only composes them, in the order of {@link AdminRoutes#table()}, and the catch-all
  * 404s come last. Every route but the health probes needs a token: install {@link #filter} on the same routing.
  * Functions are addressed by name with {@code ?namespace=} (default {@code default}).
@@ -51,16 +53,17 @@ public final class AdminApi {
     /**
      * The admin API of a node: async invocations' ledger and dead letters ({@code async}), the namespaces' settings
      * with the usage across the region that {@code /api/v1/namespaces} shows ({@code usage}), the circuit breakers of
-     * this node's gateway ({@code admission}) and the node's plugins, shown in {@code /health}.
+     * this node's gateway ({@code admission}), the node's plugins, shown in {@code /health}, and where versions' code
+     * is read ({@code code}).
      */
     public AdminApi(FunctionRegistry registry, Deployer deployer, FunctionFiles files, NodeAgent agent, NodeStore store,
                     Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
                     NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
                     AsyncLedger async, NamespaceStore namespaces, UsageSource usage, Admission admission,
-                    Plugins plugins, TriggerView triggers) {
+                    Plugins plugins, TriggerView triggers, VersionCode code) {
         this(registry, deployer, files::problems, node(agent), store, cluster(cluster), runtimes,
                 scaling(scaler, scheduler), publicUrl, metrics::render, load, wake, tokens, clock, async, namespaces,
-                usage, admission::degrade, plugins, triggers);
+                usage, admission::degrade, plugins, triggers, code, ConsoleFiles.classpath());
     }
 
     AdminApi(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, NodeStore store,
@@ -68,12 +71,13 @@ public final class AdminApi {
              Supplier<String> metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
              AsyncLedger async, NamespaceStore namespaces, UsageSource usage,
              java.util.function.Function<FunctionId, Optional<DegradeStatus>> breakers, Plugins plugins,
-             TriggerView triggers) {
+             TriggerView triggers, VersionCode code, ConsoleFiles console) {
         FunctionViews views = new FunctionViews(publicUrl, node, files);
         this.resources = List.of(
                 new HealthRoutes(node, cluster, metrics, plugins),
                 new FunctionRoutes(registry, deployer, files, node, views),
                 new VersionRoutes(registry, deployer, views),
+                new CodeRoutes(registry, code),
                 new ScalingRoutes(registry, scaling, cluster),
                 new DegradeRoutes(registry, breakers, cluster),
                 new AliasRoutes(new Aliases(registry, store::audit, clock)),
@@ -89,6 +93,8 @@ public final class AdminApi {
                 new ClusterRoutes(cluster),
                 new TokenRoutes(tokens, clock),
                 new NamespaceRoutes(namespaces, registry, usage, clock),
+                new OpenApiRoutes(AdminRoutes.table()),
+                new ConsoleRoutes(console),
                 new NotFoundRoutes());
     }
 

@@ -27,7 +27,9 @@ import java.util.List;
  * to another resource without changing it; another proves that every route but the open ones refuses a call
  * without a valid token. The {@link AuthFilter} reads it through {@link #access()}.
  *
- * <p>Open: {@code GET /health} and {@code GET /health/ready} only. The catch-alls need a valid token (any role),
+ * <p>Open: {@code GET /health}, {@code GET /health/ready} and the web console's static files ({@code GET /},
+ * {@code /console}, {@code /console/*}: they hold no data; the console asks for a token and sends it on each API
+ * call). The OpenAPI document ({@code GET /api/v1/openapi.json}) needs a viewer token, like every other read. The catch-alls need a valid token (any role),
  * so that nothing about the API is answered without one. Code packages are content-addressed and shared by
  * namespaces; they hold code, so reading one is a deployer's business (or a peer node's, with the cluster's
  * {@link dev.nest.auth.PeerCredential}, as for the load reports).
@@ -49,6 +51,7 @@ public final class AdminRoutes {
             read("GET", P + "/functions/{name}/versions", "versions", need(READ, QUERY)),
             write("POST", P + "/functions/{name}/versions", "versions", need(DEPLOY, QUERY_AND_BODY)),
             write("POST", P + "/functions/{name}/rollback", "versions", need(DEPLOY, QUERY)),
+            read("GET", P + "/functions/{name}/versions/{version}/code", "code", need(DEPLOY, QUERY)),
             read("GET", P + "/functions/{name}/scaling", "scaling", need(READ, QUERY)),
             read("GET", P + "/functions/{name}/degrade", "degrade", need(READ, QUERY)),
             read("GET", P + "/functions/{name}/aliases", "aliases", need(READ, QUERY)),
@@ -95,6 +98,10 @@ public final class AdminRoutes {
             read("GET", P + "/alerts/{name}", "alerts", need(READ, RECORD)),
             write("PUT", P + "/alerts/{name}", "alerts", need(DEPLOY, BODY)),
             write("DELETE", P + "/alerts/{name}", "alerts", need(DEPLOY, RECORD)),
+            read("GET", P + "/openapi.json", "openapi", need(READ, NONE)),
+            read("GET", "/", "console", Requirement.anyone()),
+            read("GET", "/console", "console", Requirement.anyone()),
+            read("GET", "/console/*", "console", Requirement.anyone()),
             read("ANY", P + "/*", "not-found", Requirement.anyToken()),
             read("ANY", "/*", "not-found", Requirement.anyToken()));
     private static final RouteAccess ACCESS = new RouteAccess(TABLE);

@@ -73,6 +73,11 @@ final class AdminApiFixture implements AutoCloseable {
             .toList();
     /** The alert rules the alert routes keep. */
     final dev.nest.alert.InMemoryAlertStore alerts = new dev.nest.alert.InMemoryAlertStore();
+    /** Where versions' code is read: the deployer's artifact store. */
+    final VersionCode code;
+    /** The console's files (none unless a test puts some). */
+    final Map<String, byte[]> consoleFiles = new java.util.concurrent.ConcurrentHashMap<>();
+    final ConsoleFiles console = path -> Optional.ofNullable(consoleFiles.get(path));
     final AdminApi api;
     private final HttpClient http = HttpClient.newHttpClient();
     private WebServer server;
@@ -86,13 +91,14 @@ final class AdminApiFixture implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         runtimes = RuntimeRegistry.load(dir.resolve("runtimes"));
-        deployer = new Deployer(registry, new ArtifactStore(dir.resolve("artifacts"), PackageLimits.DEFAULT), runtimes,
-                audit -> { }, clock);
+        ArtifactStore artifacts = new ArtifactStore(dir.resolve("artifacts"), PackageLimits.DEFAULT);
+        deployer = new Deployer(registry, artifacts, runtimes, audit -> { }, clock);
+        code = (digest, runtime) -> artifacts.find(digest).map(dev.nest.artifact.Artifact::codeDir);
         store = NodeStore.open(dir.resolve("store"), clock, Duration.ofDays(1), 4096);
         asyncQueue = H2EventQueue.open(store.jdbcUrl(), clock);
         api = new AdminApi(registry, deployer, () -> List.copyOf(problems), node, store, cluster, runtimes, scaling, URL,
                 () -> "nest_up 1\n", load, woken::add, tokens, clock, AsyncLedger.of(asyncQueue, () -> { }), namespaces,
-                ns -> usage.getOrDefault(ns, NamespaceUsage.NONE), id -> Optional.empty(), Plugins.none(), TriggerView.NONE)
+                ns -> usage.getOrDefault(ns, NamespaceUsage.NONE), id -> Optional.empty(), Plugins.none(), TriggerView.NONE, code, console)
                 .withReports("node-1", new dev.nest.report.ClusterReports(localBuckets, List::of, (b, s, r, f, u) -> {
                     throw new java.io.IOException("no peers");
                 }, clock, Duration.ofSeconds(1), s -> Optional.of(new dev.nest.report.Backlog(2, 7.5))), localBuckets,

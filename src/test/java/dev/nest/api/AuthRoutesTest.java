@@ -38,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AuthRoutesTest {
     private static final String P = "/api/v1";
-    private static final Set<String> OPEN = Set.of("GET /health", "GET /health/ready");
+    private static final Set<String> OPEN = Set.of("GET /health", "GET /health/ready", "GET /", "GET /console",
+            "GET /console/*");
     private static final String HEX = "a".repeat(64);
 
     @TempDir
@@ -58,7 +59,7 @@ class AuthRoutesTest {
     /** A request path that the route's pattern matches. */
     static String concrete(Route r) {
         return r.path().replace("{name}", "hello").replace("{sha256}", HEX).replace("{digest}", "sha256:" + HEX)
-                .replace("{id}", "inv-1").replace("{runtime}", "fake").replace("{alias}", "beta").replace("*", "nothing-here");
+                .replace("{id}", "inv-1").replace("{runtime}", "fake").replace("{alias}", "beta").replace("{version}", "1").replace("*", "nothing-here");
     }
 
     /** The methods a request of the route is sent with. */
@@ -102,8 +103,10 @@ class AuthRoutesTest {
             String row = r.method() + " " + r.path();
             assertEquals(OPEN.contains(row), r.requirement().open(), row);
             if (r.requirement().open()) {
-                HttpResponse<String> res = call(r.method(), r.path(), Optional.empty());
-                assertEquals(200, res.statusCode(), row);
+                HttpResponse<String> res = call(r.method(), concrete(r), Optional.empty());
+                // the health probes answer; the console's redirects and files (none in this fixture: 404) need no token
+                assertTrue(r.resource().equals("console") ? Set.of(302, 404).contains(res.statusCode())
+                        : res.statusCode() == 200, row + " -> " + res.statusCode());
             }
         }
     }

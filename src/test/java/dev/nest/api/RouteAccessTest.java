@@ -65,7 +65,14 @@ class RouteAccessTest {
             "GET    | /api/v1/secrets                   | -                      | TOKEN  | -       | NONE   | false",
             "PATCH  | /api/v1/functions/cart            | -                      | TOKEN  | -       | NONE   | false",
             "GET    | /api/v1                           | -                      | TOKEN  | -       | NONE   | false",
-            "GET    | /                                 | -                      | TOKEN  | -       | NONE   | false",
+            "GET    | /elsewhere                        | -                      | TOKEN  | -       | NONE   | false",
+            // the console's files are open; the OpenAPI document is a read; a version's code is a deployer's
+            "GET    | /                                 | -                      | OPEN   | -       | NONE   | false",
+            "GET    | /console                          | -                      | OPEN   | -       | NONE   | false",
+            "GET    | /console/assets/main-AB12CD34.js  | -                      | OPEN   | -       | NONE   | false",
+            "POST   | /console/index.html               | -                      | TOKEN  | -       | NONE   | false",
+            "GET    | /api/v1/openapi.json              | -                      | READ   | -       | NONE   | false",
+            "GET    | /api/v1/functions/cart/versions/2/code | namespace=shop    | DEPLOY | shop    | NONE   | false",
             "POST   | /health                           | -                      | TOKEN  | -       | NONE   | false",
             "GET    | /health/ready/more                | -                      | TOKEN  | -       | NONE   | false",
     })
