@@ -66,6 +66,8 @@ public final class TriggerManager implements AutoCloseable {
     private final Map<Key, String> problems = new ConcurrentHashMap<>();
     /** Triggers whose source failed to start or stopped by itself, with when to try again; control thread writes. */
     private final Map<Key, Failing> failing = new ConcurrentHashMap<>();
+    /** How long a restarted source must run without failing before its failures are forgotten. */
+    static final java.time.Duration HEALTHY_AFTER = java.time.Duration.ofSeconds(60);
     /** The longest wait between two start attempts of a failing trigger. */
     static final java.time.Duration MAX_RETRY = java.time.Duration.ofMinutes(5);
 
@@ -73,7 +75,7 @@ public final class TriggerManager implements AutoCloseable {
     record Key(FunctionId function, String name) {
     }
 
-    private record Running(TriggerSpec spec, TriggerSource source) {
+    private record Running(TriggerSpec spec, TriggerSource source, java.time.Instant started) {
     }
 
     /** {@code failures} in a row; the next start attempt not before {@code retryAt}. */
@@ -123,8 +125,15 @@ public final class TriggerManager implements AutoCloseable {
 
     private boolean retryDue() {
         java.time.Instant now = clock.instant();
-        return failing.entrySet().stream().anyMatch(e -> !running.containsKey(e.getKey())
-                && !e.getValue().retryAt().isAfter(now));
+        return failing.entrySet().stream().anyMatch(e -> {
+            Running r = running.get(e.getKey());
+            return r == null ? !e.getValue().retryAt().isAfter(now) : healthy(r, now);
+        });
+    }
+
+    /** Whether a running source has run long enough since its start to forget its earlier failures. */
+    private static boolean healthy(Running r, java.time.Instant now) {
+        return !r.started().plus(HEALTHY_AFTER).isAfter(now);
     }
 
     /** A source's own failure; a source whose check throws counts as failed. */
@@ -201,6 +210,8 @@ public final class TriggerManager implements AutoCloseable {
                         + failure.get());
                 stop(e.getKey(), e.getValue());
                 fail(e.getKey(), "stopped by itself: " + failure.get());
+            } else if (healthy(e.getValue(), clock.instant())) {
+                failing.remove(e.getKey());
             }
         }
         failing.keySet().retainAll(wanted.keySet());
@@ -218,8 +229,6 @@ public final class TriggerManager implements AutoCloseable {
             if (problem.isPresent()) {
                 Failing now2 = fail(e.getKey(), problem.get());
                 why.put(e.getKey(), describe(now2, clock.instant()));
-            } else {
-                failing.remove(e.getKey());
             }
         }
         why.forEach((k, v) -> {
@@ -250,7 +259,7 @@ public final class TriggerManager implements AutoCloseable {
             TriggerSource source = p.create(new TriggerContext(key.function(), key.name(), spec.settings(), sink,
                     states.of(key.function(), key.name()), clock, timer));
             source.start();
-            running.put(key, new Running(spec, source));
+            running.put(key, new Running(spec, source, clock.instant()));
             LOG.info("trigger " + key.name() + " (" + spec.type() + ") of " + key.function() + " started");
             return Optional.empty();
         } catch (RuntimeException e) {
@@ -314,6 +323,13 @@ public final class TriggerManager implements AutoCloseable {
         Map<Key, String> now = new java.util.TreeMap<>(java.util.Comparator.comparing((Key k) -> k.function().toString())
                 .thenComparing(Key::name));
         now.putAll(problems);
+        failing.forEach((k, f) -> {
+            if (running.containsKey(k) && !now.containsKey(k)) {
+                now.put(k, "started again after " + f.failures() + (f.failures() == 1 ? " failure" : " failures in a row")
+                        + " (the last: " + f.why() + "); forgotten once it runs " + HEALTHY_AFTER.toSeconds()
+                        + " s without failing");
+            }
+        });
         now.forEach((k, why) -> out.add(new TriggerProblem(Optional.of(k.function().toString()), Optional.of(k.name()),
                 typeOf(k), why, Optional.ofNullable(failing.get(k)).map(Failing::failures).orElse(0))));
         for (String p : types.problems()) {

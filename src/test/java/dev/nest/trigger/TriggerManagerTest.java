@@ -139,6 +139,12 @@ class TriggerManagerFailuresTest {
         clock.advance(java.time.Duration.ofSeconds(10));
         manager.reconcile();
         assertEquals(1, manager.runningCount());
+        // running again, but its failures stay shown until it has run a while
+        assertEquals(2, manager.problems().getFirst().failures());
+        assertTrue(manager.problems().getFirst().problem().startsWith("started again after 2 failures in a row"),
+                manager.problems().toString());
+        clock.advance(TriggerManager.HEALTHY_AFTER);
+        manager.reconcile();
         assertTrue(manager.problems().isEmpty(), manager.problems().toString());
     }
 
@@ -155,7 +161,12 @@ class TriggerManagerFailuresTest {
         clock.advance(java.time.Duration.ofSeconds(5));
         manager.reconcile();
         assertEquals(List.of("start default/a/f", "stop default/a/f", "start default/a/f"), feed.events);
-        assertTrue(manager.problems().isEmpty());
+        assertEquals(1, manager.problems().getFirst().failures());
+        // a second failure soon after the restart counts in a row and waits longer
+        feed.stopsBySelf = "again";
+        manager.reconcile();
+        assertEquals(2, manager.problems().getFirst().failures());
+        assertTrue(manager.problems().getFirst().problem().contains("next attempt in 10 s"), manager.problems().toString());
     }
 
     @Test
