@@ -250,7 +250,8 @@ public final class TriggerManager implements AutoCloseable {
     private static String describe(Failing f, java.time.Instant now) {
         long in = Math.max(0, java.time.Duration.between(now, f.retryAt()).toSeconds());
         return f.why() + " (" + f.failures() + (f.failures() == 1 ? " failure" : " failures in a row")
-                + "; next attempt in " + in + " s)";
+                + "; next attempt at " + f.retryAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ", in " + in
+                + " s)";
     }
 
     private Optional<String> start(Key key, TriggerSpec spec) {

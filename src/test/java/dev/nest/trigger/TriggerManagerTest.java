@@ -166,7 +166,7 @@ class TriggerManagerFailuresTest {
         feed.stopsBySelf = "again";
         manager.reconcile();
         assertEquals(2, manager.problems().getFirst().failures());
-        assertTrue(manager.problems().getFirst().problem().contains("next attempt in 10 s"), manager.problems().toString());
+        assertTrue(manager.problems().getFirst().problem().contains("in 10 s)"), manager.problems().toString());
     }
 
     @Test
