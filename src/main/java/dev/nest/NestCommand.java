@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 @Command(name = "nest", mixinStandardHelpOptions = true, version = "nest 0.1.0",
         description = "Nest, a self-hosted serverless platform. With no command, starts the server.",
         subcommands = {NestCommand.Server.class, FnCommand.class, LoginCommand.class, TokenCommand.class,
-                NsCommand.class})
+                NsCommand.class, dev.nest.cli.CompletionCommand.class})
 public final class NestCommand implements Callable<Integer> {
 
     /** Runs the command line; returns the exit code (the server command returns only when stopped). */

@@ -2,6 +2,7 @@ package dev.nest;
 
 import dev.nest.api.AdminApi;
 import dev.nest.api.Errors;
+import dev.nest.api.TriggerView;
 import dev.nest.artifact.ArtifactStore;
 import dev.nest.auth.Action;
 import dev.nest.auth.Authorizer;
@@ -243,7 +244,8 @@ public final class NestServer implements AutoCloseable {
             AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes,
                     control.scaler(), control.scheduler(), url, metrics, control.load(), control.wake(), tokens, clock,
                     async.ledger(), namespaces, NamespaceUsages.region(cluster, cluster.functions(),
-                    () -> ReadyCounts.of(agent.instances())), admission, plugins, triggers::describe,
+                    () -> ReadyCounts.of(agent.instances())), admission, plugins,
+                    TriggerView.of(triggers::describe, triggers::problems),
                     code::ensureLocal);
             api = api.withReports(nodeId, reports, reportStore::buckets, cluster.functions(), backlog);
             // alerts: rules in ZooKeeper, judged by the leader from the reports; webhooks only to allowed hosts
@@ -258,6 +260,7 @@ public final class NestServer implements AutoCloseable {
                     cluster.leadership()::isLeader, clock));
             alerts.start();
             api = api.withAlerts(alertStore, alerts::status, config.async().destinations()::refusal, clock);
+            metrics.addSamples(triggers::metrics); // what trigger sources publish: Kafka lag, records, failures
             Startup.join(warmHelidon);
             boot.shutdown();
             HttpRouting.Builder routing = HttpRouting.builder();

@@ -74,7 +74,7 @@ public final class AdminApi {
              TriggerView triggers, VersionCode code, ConsoleFiles console) {
         FunctionViews views = new FunctionViews(publicUrl, node, files);
         this.resources = List.of(
-                new HealthRoutes(node, cluster, metrics, plugins),
+                new HealthRoutes(node, cluster, metrics, plugins, triggers::problems),
                 new FunctionRoutes(registry, deployer, files, node, views),
                 new VersionRoutes(registry, deployer, views),
                 new CodeRoutes(registry, code),

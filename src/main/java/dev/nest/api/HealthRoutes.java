@@ -4,6 +4,7 @@ import dev.nest.cluster.Cluster;
 import dev.nest.plugin.PluginFailure;
 import dev.nest.plugin.Plugins;
 import dev.nest.spi.DriverHealth;
+import dev.nest.trigger.TriggerProblem;
 import io.helidon.http.HttpMediaType;
 import io.helidon.webserver.http.HttpRouting;
 import java.nio.charset.StandardCharsets;
@@ -19,14 +20,32 @@ import java.util.function.Supplier;
  * loaded (with the services it provides) or failed (with why); a failed plugin does not make the node degraded
  * (a feature it would provide, such as {@code async.queue: kafka}, fails the node's start instead).
  */
-record HealthRoutes(LocalNode node, ClusterView cluster, Supplier<String> metrics, Plugins plugins)
+record HealthRoutes(LocalNode node, ClusterView cluster, Supplier<String> metrics, Plugins plugins,
+                    Supplier<List<TriggerProblem>> triggerProblems)
         implements ResourceRoutes {
     HealthRoutes(LocalNode node, ClusterView cluster, Supplier<String> metrics) {
         this(node, cluster, metrics, Plugins.none());
     }
 
-    /** {@code GET /health}. */
-    record Health(String status, String node, Driver driver, String cluster, List<PluginState> plugins) {
+    HealthRoutes(LocalNode node, ClusterView cluster, Supplier<String> metrics, Plugins plugins) {
+        this(node, cluster, metrics, plugins, List::of);
+    }
+
+    /**
+     * {@code GET /health}; {@code triggers} lists the triggers that do not work on this node (unknown type, settings
+     * refused, a source failing to start or stopping by itself) and trigger types that failed to load. Like a failed
+     * plugin, they do not make the node degraded: the node serves everything else.
+     */
+    record Health(String status, String node, Driver driver, String cluster, List<PluginState> plugins,
+                  List<TriggerState> triggers) {
+    }
+
+    /** A trigger that does not work here: function and trigger empty for a type that failed to load. */
+    record TriggerState(String function, String trigger, String type, String problem, int failures) {
+        static TriggerState of(TriggerProblem p) {
+            return new TriggerState(p.function().orElse(""), p.trigger().orElse(""), p.type(), p.problem(),
+                    p.failures());
+        }
     }
 
     /** A plugin: {@code loaded} with its services, or {@code failed} with its error. */
@@ -62,6 +81,7 @@ record HealthRoutes(LocalNode node, ClusterView cluster, Supplier<String> metric
             ps.add(new PluginState(f.name(), f.source().toString(), "failed", List.of(), f.error()));
         }
         return new Health(ok ? "ready" : "degraded", cluster.nodeId(),
-                new Driver(node.driverName(), driver.healthy(), driver.detail()), state.name(), ps);
+                new Driver(node.driverName(), driver.healthy(), driver.detail()), state.name(), ps,
+                triggerProblems.get().stream().map(TriggerState::of).toList());
     }
 }

@@ -83,9 +83,15 @@ final class AliasCommand implements Runnable {
 
     @Command(name = "ls", mixinStandardHelpOptions = true, description = "List a function's aliases.")
     static final class Ls extends FnCommand.OfFunction {
+        @CommandLine.Mixin
+        Output output;
+
         @Override
         int execute() {
             JsonNode r = server.client().get(path(name, "") + "?" + server.ns());
+            if (output.printed(out(), r)) {
+                return 0;
+            }
             Table t = new Table(out(), " ", -24, -24, 0).row("ALIAS", "VERSIONS", "STICKY");
             for (JsonNode a : r.path("aliases")) {
                 t.row(a.path("name").asText(), weights(a.path("versions")), a.path("sticky").asText("-"));

@@ -3,6 +3,10 @@ package dev.nest.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nest.common.Json;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,10 +23,15 @@ import java.util.Optional;
  * token: it is replaced by {@code <token>} should the server or an exception repeat it.
  */
 final class ApiClient {
+    private static final String USER_AGENT = "nest-cli/0.1";
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration READ_TIMEOUT = Duration.ofMinutes(5);
     private final String base;
     private final Optional<Credentials.Found> token;
     private final String searched;
-    private final HttpClient http;
+    private final Optional<javax.net.ssl.SSLContext> tls;
+    /** Built on first use: only requests that need {@link HttpRequest}s pay for the JDK's HTTP client. */
+    private HttpClient http;
 
     /** A client that sends no token. */
     ApiClient(String base) {
@@ -39,10 +48,7 @@ final class ApiClient {
 
     /** @param tls the trust for an {@code https} server ({@link CliTrust}); empty: the JDK's default trust store */
     ApiClient(String base, Optional<Credentials.Found> token, String searched, Optional<javax.net.ssl.SSLContext> tls) {
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-                .version(HttpClient.Version.HTTP_1_1);
-        tls.ifPresent(b::sslContext);
-        this.http = b.build();
+        this.tls = tls;
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         this.token = token;
         this.searched = searched;
@@ -68,13 +74,31 @@ final class ApiClient {
         return exchange(b);
     }
 
+    private HttpClient http() {
+        if (http == null) {
+            HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
+                    .version(HttpClient.Version.HTTP_1_1);
+            if (tls.isPresent()) {
+                b.sslContext(tls.get());
+            } else if (plainHttp()) {
+                // spare the JDK's default TLS context, whose trust store is read when the client is built
+                b.sslContext(CliTrust.none());
+            }
+            http = b.build();
+        }
+        return http;
+    }
+
+    private boolean plainHttp() {
+        return base.regionMatches(true, 0, "http:", 0, 5);
+    }
+
     private HttpResponse<byte[]> exchange(HttpRequest.Builder b) {
         try {
-            return http.send(b.header("User-Agent", "nest-cli/0.1").timeout(Duration.ofMinutes(5)).build(),
+            return http().send(b.header("User-Agent", USER_AGENT).timeout(READ_TIMEOUT).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
         } catch (ConnectException e) {
-            throw new CliException("cannot reach the Nest server at " + base + "; start it (java -jar nest.jar) or "
-                    + "point --server / NEST_SERVER at it");
+            throw unreachable();
         } catch (IOException e) {
             throw new CliException(scrub("request to " + base + " failed: " + e));
         } catch (InterruptedException e) {
@@ -89,36 +113,99 @@ final class ApiClient {
 
     JsonNode json(HttpRequest.Builder b) {
         HttpResponse<byte[]> r = send(b);
+        return document(r.statusCode(), r.body());
+    }
+
+    /** The JSON answer of a call; an error status or a body that is not JSON is a {@link CliException}. */
+    private JsonNode document(int status, byte[] bytes) {
         JsonNode body;
         try {
-            body = Json.mapper().readTree(r.body());
+            body = CliJson.read(bytes);
         } catch (IOException e) {
-            throw new CliException("the server answered " + r.statusCode() + " with a body that is not JSON"
-                    + hint(r.statusCode()));
+            throw new CliException("the server answered " + status + " with a body that is not JSON" + hint(status));
         }
-        if (r.statusCode() >= 400) {
-            throw new CliException(scrub(body.path("error").asText("error " + r.statusCode()) + ": "
-                    + body.path("detail").asText("")) + hint(r.statusCode()));
+        if (status >= 400) {
+            throw new CliException(scrub(body.path("error").asText("error " + status) + ": "
+                    + body.path("detail").asText("")) + hint(status));
         }
         return body;
     }
 
     JsonNode get(String path) {
-        return json(request(path).GET());
+        return call("GET", path, Optional.empty());
     }
 
     JsonNode post(String path, Object body) {
-        return json(request(path).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body))));
+        return call("POST", path, Optional.of(bytes(body)));
     }
 
     JsonNode put(String path, Object body) {
-        return json(request(path).header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body))));
+        return call("PUT", path, Optional.of(bytes(body)));
+    }
+
+    /**
+     * One JSON call. To a plain-http server it goes through {@link HttpURLConnection}, which a short command starts
+     * in a fraction of the time the JDK's {@link HttpClient} takes (no selector thread, no TLS set-up); https goes
+     * through the {@link HttpClient} and its trust ({@link CliTrust}). Both send the same headers, use no proxy, and
+     * have the same time limits.
+     */
+    private JsonNode call(String method, String path, Optional<byte[]> body) {
+        if (!plainHttp()) {
+            HttpRequest.Builder b = request(path).method(method, body.map(HttpRequest.BodyPublishers::ofByteArray)
+                    .orElse(HttpRequest.BodyPublishers.noBody()));
+            body.ifPresent(x -> b.header("Content-Type", "application/json"));
+            return json(b);
+        }
+        HttpURLConnection c = null;
+        try {
+            c = (HttpURLConnection) URI.create(base + path).toURL().openConnection(Proxy.NO_PROXY);
+            c.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+            c.setReadTimeout((int) READ_TIMEOUT.toMillis());
+            c.setInstanceFollowRedirects(false);
+            c.setRequestMethod(method);
+            c.setRequestProperty("User-Agent", USER_AGENT);
+            c.setRequestProperty("Accept", "application/json");
+            HttpURLConnection conn = c;
+            token.ifPresent(t -> conn.setRequestProperty("Authorization", "Bearer " + t.token()));
+            if (body.isPresent()) {
+                c.setDoOutput(true);
+                c.setRequestProperty("Content-Type", "application/json");
+                c.setFixedLengthStreamingMode(body.get().length);
+                try (OutputStream out = c.getOutputStream()) {
+                    out.write(body.get());
+                }
+            }
+            int status = c.getResponseCode();
+            InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+            byte[] bytes = in == null ? new byte[0] : in.readAllBytes();
+            return document(status, bytes);
+        } catch (ConnectException e) {
+            throw unreachable();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CliException(scrub("request to " + base + " failed: " + e));
+        } finally {
+            if (c != null) {
+                c.disconnect();
+            }
+        }
+    }
+
+    private CliException unreachable() {
+        return new CliException("cannot reach the Nest server at " + base + "; start it (java -jar nest.jar) or "
+                + "point --server / NEST_SERVER at it");
+    }
+
+    /** A request body: maps, lists, scalars and trees through {@link CliJson}, anything else through the shared mapper. */
+    private static byte[] bytes(Object body) {
+        try {
+            return CliJson.bytes(body);
+        } catch (IllegalArgumentException e) {
+            return Json.bytes(body);
+        }
     }
 
     JsonNode delete(String path) {
-        return json(request(path).DELETE());
+        return call("DELETE", path, Optional.empty());
     }
 
     /** For a 401 or 403: a new line that says what was sent and what to do; nothing for other statuses. */

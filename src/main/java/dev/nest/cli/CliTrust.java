@@ -40,6 +40,21 @@ final class CliTrust {
         return Optional.of(trusting(Path.of(file.strip())));
     }
 
+    /**
+     * A context that trusts no certificate, for a plain {@code http://} server: the HTTP client wants a TLS context
+     * when it is built, and the JDK's default one reads its whole trust store (a tenth of a short command's start-up)
+     * for a connection that never uses TLS. Should anything try TLS with it, the handshake fails.
+     */
+    static SSLContext none() {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(new javax.net.ssl.KeyManager[0], new TrustManager[0], null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new CliException("cannot set up the HTTP client (" + e.getMessage() + ")");
+        }
+    }
+
     /** A client context trusting the JDK's default anchors and the certificates in PEM file {@code pem}. */
     static SSLContext trusting(Path pem) {
         Collection<? extends Certificate> extra;

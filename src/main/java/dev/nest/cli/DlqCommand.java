@@ -29,11 +29,17 @@ final class DlqCommand implements Runnable {
     static final class Ls extends FnCommand.OfFunction {
         @Option(names = "--limit", defaultValue = "100", description = "how many (default: 100)")
         int limit;
+        @picocli.CommandLine.Mixin
+        Output output;
 
         @Override
         int execute() {
-            JsonNode list = server.client().get("/api/v1/functions/" + name + "/dead-letters?" + server.ns()
-                    + "&limit=" + limit).path("deadLetters");
+            JsonNode doc = server.client().get("/api/v1/functions/" + name + "/dead-letters?" + server.ns()
+                    + "&limit=" + limit);
+            if (output.printed(out(), doc)) {
+                return 0;
+            }
+            JsonNode list = doc.path("deadLetters");
             Table t = new Table(out(), "  ", -36, 8, 6, -24, 0).row("ID", "ATTEMPTS", "STATUS", "FAILED", "ERROR");
             for (JsonNode d : list) {
                 t.row(d.path("id").asText(), d.path("attempt").asInt(), d.path("status").asText("-"),

@@ -20,10 +20,16 @@ final class FunctionCommands {
         FnCommand.Server server;
         @Option(names = {"-A", "--all-namespaces"}, description = "list every namespace")
         boolean all;
+        @Mixin
+        Output output;
 
         @Override
         int execute() {
-            JsonNode list = server.client().get("/api/v1/functions" + (all ? "" : "?" + server.ns())).path("functions");
+            JsonNode doc = server.client().get("/api/v1/functions" + (all ? "" : "?" + server.ns()));
+            if (output.printed(out(), doc)) {
+                return 0;
+            }
+            JsonNode list = doc.path("functions");
             Table t = new Table(out(), " ", -24, -12, -8, -6, -9, -8, 0)
                     .row("NAME", "NAMESPACE", "RUNTIME", "LIVE", "VERSIONS", "STATUS", "ERROR");
             for (JsonNode f : list) {
@@ -37,9 +43,15 @@ final class FunctionCommands {
 
     @Command(name = "versions", mixinStandardHelpOptions = true, description = "List a function's versions.")
     static final class Versions extends FnCommand.OfFunction {
+        @Mixin
+        Output output;
+
         @Override
         int execute() {
             JsonNode r = server.client().get("/api/v1/functions/" + name + "/versions?" + server.ns());
+            if (output.printed(out(), r)) {
+                return 0;
+            }
             Table t = new Table(out(), " ", -8, -5, -24, -19, 0).row("VERSION", "LIVE", "CREATED", "DIGEST", "SOURCE");
             for (JsonNode v : r.path("versions")) {
                 t.row(v.path("version").asInt(), v.path("live").asBoolean() ? "*" : "", v.path("createdAt").asText(),
@@ -70,13 +82,19 @@ final class FunctionCommands {
         int limit;
         @Option(names = "--invocation", description = "only lines of this invocation")
         String invocation;
+        @Mixin
+        Output output;
 
         @Override
         int execute() {
             String q = "/api/v1/functions/" + name + "/logs?" + server.ns() + "&limit=" + limit
                     + (invocation == null ? "" : "&invocation=" + URLEncoder.encode(invocation, StandardCharsets.UTF_8));
+            JsonNode doc = server.client().get(q);
+            if (output.printed(out(), doc)) {
+                return 0;
+            }
             Table t = new Table(out(), " ", 0, -5, 0, 0);
-            for (JsonNode l : server.client().get(q).path("logs")) {
+            for (JsonNode l : doc.path("logs")) {
                 t.row(l.path("at").asText(), l.path("level").asText().toUpperCase(),
                         l.path("invocationId").asText().isEmpty() ? "[" + l.path("instance").asText() + "]"
                                 : l.path("invocationId").asText(), l.path("text").asText());
@@ -90,11 +108,17 @@ final class FunctionCommands {
     static final class Invocations extends FnCommand.OfFunction {
         @Option(names = "--limit", defaultValue = "20", description = "how many (default: 20)")
         int limit;
+        @Mixin
+        Output output;
 
         @Override
         int execute() {
-            JsonNode list = server.client().get("/api/v1/invocations?function=" + URLEncoder.encode(name, StandardCharsets.UTF_8)
-                    + "&" + server.ns() + "&limit=" + limit).path("invocations");
+            JsonNode doc = server.client().get("/api/v1/invocations?function=" + URLEncoder.encode(name, StandardCharsets.UTF_8)
+                    + "&" + server.ns() + "&limit=" + limit);
+            if (output.printed(out(), doc)) {
+                return 0;
+            }
+            JsonNode list = doc.path("invocations");
             Table t = new Table(out(), "  ", -24, -36, 7, 6, -4, 10, 0)
                     .row("STARTED", "ID", "VERSION", "STATUS", "COLD", "TOTAL (ms)", "PHASES (ms)");
             for (JsonNode i : list) {

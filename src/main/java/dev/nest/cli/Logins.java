@@ -94,7 +94,7 @@ final class Logins {
     private ObjectNode read() {
         try {
             if (Files.isRegularFile(file())) {
-                JsonNode n = Json.mapper().readTree(Files.readAllBytes(file()));
+                JsonNode n = CliJson.read(Files.readAllBytes(file()));
                 if (n != null && n.isObject()) {
                     return (ObjectNode) n;
                 }
@@ -102,7 +102,7 @@ final class Logins {
         } catch (IOException e) {
             // unreadable or not JSON: as if empty
         }
-        return Json.mapper().createObjectNode();
+        return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
     }
 
     /**

@@ -15,10 +15,15 @@ final class NsGetCommand extends FnCommand.Base {
     String name;
     @Mixin
     Remote remote;
+    @Mixin
+    Output output;
 
     @Override
     int execute() {
         JsonNode ns = remote.client().get("/api/v1/namespaces/" + URLEncoder.encode(name, StandardCharsets.UTF_8));
+        if (output.printed(out(), ns)) {
+            return 0;
+        }
         Table t = new Table(out(), " ", -16, 0);
         t.row("namespace", ns.path("namespace").asText(name));
         t.row("instances", ns.at("/usage/instances").asText("0") + " of " + NsCommand.value(ns.at("/quota/instances")));

@@ -46,6 +46,8 @@ final class ReleaseCommand extends FnCommand.OfFunction {
     Double maxP99Ratio;
     @Option(names = "--min-requests", description = "canary requests a step needs before it is judged (default: 100)")
     Integer minRequests;
+    @picocli.CommandLine.Mixin
+    Output output;
 
     @Override
     int execute() {
@@ -68,7 +70,9 @@ final class ReleaseCommand extends FnCommand.OfFunction {
             String verb = action.pause ? "pause" : action.resume ? "resume" : "abort";
             r = server.client().post(base + "/current/" + verb + q, Map.of());
         }
-        print(r);
+        if (!output.printed(out(), r)) {
+            print(r);
+        }
         return 0;
     }
 

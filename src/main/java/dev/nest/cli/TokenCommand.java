@@ -91,12 +91,18 @@ public final class TokenCommand implements Runnable {
     static final class Ls extends FnCommand.Base {
         @Mixin
         Remote remote;
+        @Mixin
+        Output output;
 
         @Override
         int execute() {
+            JsonNode doc = remote.client().get("/api/v1/tokens");
+            if (output.printed(out(), doc)) {
+                return 0;
+            }
             Table t = new Table(out(), " ", -20, -10, -20, -16, -10, -20, -20, 0)
                     .row("NAME", "ROLE", "NAMESPACES", "PREFIX", "RATE", "CREATED", "EXPIRES", "LAST USED");
-            for (JsonNode tok : remote.client().get("/api/v1/tokens").path("tokens")) {
+            for (JsonNode tok : doc.path("tokens")) {
                 List<String> ns = new ArrayList<>();
                 tok.path("namespaces").forEach(n -> ns.add(n.asText()));
                 t.row(tok.path("name").asText(), tok.path("role").asText(), String.join(",", ns),

@@ -10,9 +10,15 @@ import picocli.CommandLine.Command;
 @Command(name = "triggers", mixinStandardHelpOptions = true,
         description = "A function's triggers: type, where they run, next and last fire times.")
 final class TriggersCommand extends FnCommand.OfFunction {
+    @picocli.CommandLine.Mixin
+    Output output;
+
     @Override
     int execute() {
         JsonNode r = server.client().get("/api/v1/functions/" + name + "/triggers?" + server.ns());
+        if (output.printed(out(), r)) {
+            return 0;
+        }
         if (!r.path("http").asBoolean(true)) {
             out().println(r.path("namespace").asText() + "/" + r.path("name").asText()
                     + " is event-only (http: false): its URL answers 404");

@@ -140,7 +140,34 @@ public final class NodeMetrics {
         measured.forEach(i -> sample(out, "nest_instance_memory_bytes", labels("function", i.function(), "instance", i.id()),
                 i.memoryBytes()));
         admission(out);
+        added(out);
         return out.toString();
+    }
+
+    /** Samples from other modules (e.g. trigger sources), read at each scrape; see {@link MetricSample}. */
+    private final List<Supplier<List<MetricSample>>> addedSamples = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * Adds samples another module publishes, read at each scrape on the scraping thread ({@code samples} must be
+     * quick and must not block); a supplier that throws is skipped for that scrape.
+     */
+    public void addSamples(Supplier<List<MetricSample>> samples) {
+        addedSamples.add(samples);
+    }
+
+    private void added(StringBuilder out) {
+        Map<String, List<MetricSample>> byName = new java.util.LinkedHashMap<>();
+        for (Supplier<List<MetricSample>> s : addedSamples) {
+            try {
+                s.get().forEach(m -> byName.computeIfAbsent(m.name(), k -> new java.util.ArrayList<>()).add(m));
+            } catch (RuntimeException e) {
+                java.util.logging.Logger.getLogger(NodeMetrics.class.getName()).fine("samples skipped: " + e);
+            }
+        }
+        byName.forEach((name, list) -> {
+            header(out, name, list.getFirst().type(), list.getFirst().help());
+            list.forEach(m -> sample(out, name, labels(m.labels().toArray(String[]::new)), m.value()));
+        });
     }
 
     private void admission(StringBuilder out) {

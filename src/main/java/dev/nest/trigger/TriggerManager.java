@@ -64,12 +64,34 @@ public final class TriggerManager implements AutoCloseable {
     private final Map<Key, Running> running = new ConcurrentHashMap<>();
     /** Why a trigger does not run, by key; written on the control thread only. */
     private final Map<Key, String> problems = new ConcurrentHashMap<>();
+    /** Triggers whose source failed to start or stopped by itself, with when to try again; control thread writes. */
+    private final Map<Key, Failing> failing = new ConcurrentHashMap<>();
+    /** How long a restarted source must run without failing before its failures are forgotten. */
+    static final java.time.Duration HEALTHY_AFTER = java.time.Duration.ofSeconds(60);
+    /** The longest wait between two start attempts of a failing trigger. */
+    static final java.time.Duration MAX_RETRY = java.time.Duration.ofMinutes(5);
 
     /** A function's trigger. */
     record Key(FunctionId function, String name) {
     }
 
-    private record Running(TriggerSpec spec, TriggerSource source) {
+    private record Running(TriggerSpec spec, TriggerSource source, java.time.Instant started) {
+    }
+
+    /** {@code failures} in a row; the next start attempt not before {@code retryAt}. */
+    private record Failing(int failures, java.time.Instant retryAt, String why) {
+    }
+
+    /**
+     * How long to wait before starting a trigger again after {@code failures} failures in a row: 5 s, doubling with
+     * each failure, at most {@link #MAX_RETRY}.
+     */
+    static java.time.Duration retryDelay(int failures) {
+        if (failures <= 0) {
+            return java.time.Duration.ZERO;
+        }
+        long seconds = 5L << Math.min(failures - 1, 16);
+        return seconds >= MAX_RETRY.toSeconds() ? MAX_RETRY : java.time.Duration.ofSeconds(seconds);
     }
 
     /**
@@ -94,10 +116,33 @@ public final class TriggerManager implements AutoCloseable {
         catalog.addListener((id, now) -> reconcileSoon());
         reconcileSoon();
         timer.scheduleWithFixedDelay(() -> {
-            if (leads.getAsBoolean() != appliedLeader) {
+            if (leads.getAsBoolean() != appliedLeader || retryDue() || running.values().stream()
+                    .anyMatch(r -> failed(r.source()).isPresent())) {
                 reconcileSoon();
             }
         }, 1, 1, TimeUnit.SECONDS);
+    }
+
+    private boolean retryDue() {
+        java.time.Instant now = clock.instant();
+        return failing.entrySet().stream().anyMatch(e -> {
+            Running r = running.get(e.getKey());
+            return r == null ? !e.getValue().retryAt().isAfter(now) : healthy(r, now);
+        });
+    }
+
+    /** Whether a running source has run long enough since its start to forget its earlier failures. */
+    private static boolean healthy(Running r, java.time.Instant now) {
+        return !r.started().plus(HEALTHY_AFTER).isAfter(now);
+    }
+
+    /** A source's own failure; a source whose check throws counts as failed. */
+    private static Optional<String> failed(TriggerSource source) {
+        try {
+            return source.failure();
+        } catch (RuntimeException e) {
+            return Optional.of("its failure check threw " + e);
+        }
     }
 
     /** Called when this node wins or loses the leadership (any thread). */
@@ -156,13 +201,34 @@ public final class TriggerManager implements AutoCloseable {
         }
         for (Map.Entry<Key, Running> e : new ArrayList<>(running.entrySet())) {
             TriggerSpec want = wanted.get(e.getKey());
+            Optional<String> failure = failed(e.getValue().source());
             if (want == null || !want.equals(e.getValue().spec())) {
                 stop(e.getKey(), e.getValue());
+                failing.remove(e.getKey());
+            } else if (failure.isPresent()) {
+                LOG.warning("trigger " + e.getKey().name() + " of " + e.getKey().function() + " stopped by itself: "
+                        + failure.get());
+                stop(e.getKey(), e.getValue());
+                fail(e.getKey(), "stopped by itself: " + failure.get());
+            } else if (healthy(e.getValue(), clock.instant())) {
+                failing.remove(e.getKey());
             }
         }
+        failing.keySet().retainAll(wanted.keySet());
+        java.time.Instant now = clock.instant();
         for (Map.Entry<Key, TriggerSpec> e : wanted.entrySet()) {
-            if (!running.containsKey(e.getKey())) {
-                start(e.getKey(), e.getValue()).ifPresent(problem -> why.put(e.getKey(), problem));
+            if (running.containsKey(e.getKey())) {
+                continue;
+            }
+            Failing f = failing.get(e.getKey());
+            if (f != null && f.retryAt().isAfter(now)) {
+                why.put(e.getKey(), describe(f, now));
+                continue;
+            }
+            Optional<String> problem = start(e.getKey(), e.getValue());
+            if (problem.isPresent()) {
+                Failing now2 = fail(e.getKey(), problem.get());
+                why.put(e.getKey(), describe(now2, clock.instant()));
             }
         }
         why.forEach((k, v) -> {
@@ -174,13 +240,27 @@ public final class TriggerManager implements AutoCloseable {
         problems.putAll(why);
     }
 
+    private Failing fail(Key key, String why) {
+        int n = Optional.ofNullable(failing.get(key)).map(Failing::failures).orElse(0) + 1;
+        Failing f = new Failing(n, clock.instant().plus(retryDelay(n)), why);
+        failing.put(key, f);
+        return f;
+    }
+
+    private static String describe(Failing f, java.time.Instant now) {
+        long in = Math.max(0, java.time.Duration.between(now, f.retryAt()).toSeconds());
+        return f.why() + " (" + f.failures() + (f.failures() == 1 ? " failure" : " failures in a row")
+                + "; next attempt at " + f.retryAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ", in " + in
+                + " s)";
+    }
+
     private Optional<String> start(Key key, TriggerSpec spec) {
         TriggerSourceProvider p = types.provider(spec.type()).orElseThrow();
         try {
             TriggerSource source = p.create(new TriggerContext(key.function(), key.name(), spec.settings(), sink,
                     states.of(key.function(), key.name()), clock, timer));
             source.start();
-            running.put(key, new Running(spec, source));
+            running.put(key, new Running(spec, source, clock.instant()));
             LOG.info("trigger " + key.name() + " (" + spec.type() + ") of " + key.function() + " started");
             return Optional.empty();
         } catch (RuntimeException e) {
@@ -230,6 +310,66 @@ public final class TriggerManager implements AutoCloseable {
             }
             out.add(new TriggerStatus(t.name(), t.type(), p.map(x -> x.placement().label()), r != null, problem,
                     details));
+        }
+        return out;
+    }
+
+    /**
+     * Every trigger that does not work on this node and why, then every trigger type that failed to load, for
+     * {@code /health}: an unknown type, settings refused, a source that failed to start or stopped by itself (with
+     * its failures in a row and the next attempt). A leader-only trigger on a follower is no problem. Any thread.
+     */
+    public List<TriggerProblem> problems() {
+        List<TriggerProblem> out = new ArrayList<>();
+        Map<Key, String> now = new java.util.TreeMap<>(java.util.Comparator.comparing((Key k) -> k.function().toString())
+                .thenComparing(Key::name));
+        now.putAll(problems);
+        failing.forEach((k, f) -> {
+            if (running.containsKey(k) && !now.containsKey(k)) {
+                now.put(k, "started again after " + f.failures() + (f.failures() == 1 ? " failure" : " failures in a row")
+                        + " (the last: " + f.why() + "); forgotten once it runs " + HEALTHY_AFTER.toSeconds()
+                        + " s without failing");
+            }
+        });
+        now.forEach((k, why) -> out.add(new TriggerProblem(Optional.of(k.function().toString()), Optional.of(k.name()),
+                typeOf(k), why, Optional.ofNullable(failing.get(k)).map(Failing::failures).orElse(0))));
+        for (String p : types.problems()) {
+            out.add(new TriggerProblem(Optional.empty(), Optional.empty(), "provider", p, 0));
+        }
+        return out;
+    }
+
+    private String typeOf(Key k) {
+        return catalog.get(k.function()).flatMap(FunctionRecord::liveVersion)
+                .flatMap(v -> v.spec().triggers().stream().filter(t -> t.name().equals(k.name())).findFirst())
+                .map(TriggerSpec::type).orElse("");
+    }
+
+    /**
+     * What the running sources publish ({@link TriggerSource#metrics}), named {@code nest_trigger_<name>} with the
+     * labels {@code function} and {@code trigger} first, sorted by function and trigger; a source whose metrics throw
+     * is skipped. Called on the scraping thread.
+     */
+    public List<dev.nest.metrics.MetricSample> metrics() {
+        List<dev.nest.metrics.MetricSample> out = new ArrayList<>();
+        List<Map.Entry<Key, Running>> sources = new ArrayList<>(running.entrySet());
+        sources.sort(Map.Entry.comparingByKey(java.util.Comparator.comparing((Key k) -> k.function().toString())
+                .thenComparing(Key::name)));
+        for (Map.Entry<Key, Running> e : sources) {
+            List<TriggerMetric> ms;
+            try {
+                ms = e.getValue().source().metrics();
+            } catch (RuntimeException ex) {
+                LOG.fine("metrics of trigger " + e.getKey().name() + " skipped: " + ex);
+                continue;
+            }
+            for (TriggerMetric m : ms) {
+                List<String> labels = new ArrayList<>(List.of("function", e.getKey().function().toString(), "trigger",
+                        e.getKey().name()));
+                labels.addAll(m.labels());
+                out.add(new dev.nest.metrics.MetricSample(m.metricName(), m.kind().label(), m.help(), labels,
+                        m.value()));
+            }
         }
         return out;
     }

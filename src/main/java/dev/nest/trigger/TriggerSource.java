@@ -17,6 +17,26 @@ public interface TriggerSource extends AutoCloseable {
     @Override
     void close();
 
+    /**
+     * What it publishes for {@code /metrics} now (e.g. a Kafka trigger's lag per partition, records and batches
+     * handled, failures, dead letters); the manager names each {@code nest_trigger_<name>} and adds the labels
+     * {@code function} and {@code trigger}. Called on the scraping thread: it must return values the source already
+     * has, without I/O or waiting. The default publishes nothing.
+     */
+    default java.util.List<TriggerMetric> metrics() {
+        return java.util.List.of();
+    }
+
+    /**
+     * Why it has stopped working by itself and should be started again (e.g. its consumer's thread ended on an
+     * error); empty while it works or is merely idle. The manager checks it once a second, closes a failed source and
+     * starts a new one after a back-off that grows with each failure in a row, and shows it in {@code /health}.
+     * Called from any thread; must not block.
+     */
+    default java.util.Optional<String> failure() {
+        return java.util.Optional.empty();
+    }
+
     /** What it is doing, for the API (merged into the provider's {@link TriggerSourceProvider#describe}). */
     default ObjectNode status() {
         return JsonNodeFactory.instance.objectNode();

@@ -102,7 +102,7 @@ class AdminApiTest {
     @Test
     void healthSaysReadyOrDegradedWithTheDriverAndTheClusterState() {
         assertEquals("{\"status\":\"ready\",\"node\":\"node-1\",\"driver\":{\"name\":\"fake\",\"healthy\":true,"
-                + "\"detail\":\"fake driver\"},\"cluster\":\"CONNECTED\",\"plugins\":[]}", api.get("/health").body());
+                + "\"detail\":\"fake driver\"},\"cluster\":\"CONNECTED\",\"plugins\":[],\"triggers\":[]}", api.get("/health").body());
         api.cluster.state = Cluster.State.DEGRADED;
         assertEquals("degraded", json(api.get("/health")).get("status").asText());
         api.cluster.state = Cluster.State.CONNECTED;

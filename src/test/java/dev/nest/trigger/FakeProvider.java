@@ -11,6 +11,10 @@ final class FakeProvider implements TriggerSourceProvider {
     private final String type;
     private final TriggerPlacement placement;
     final List<String> events = new CopyOnWriteArrayList<>();
+    /** When set, starting a source throws this message. */
+    volatile String startFails;
+    /** When set, running sources report that they stopped by themselves with this message. */
+    volatile String stopsBySelf;
 
     FakeProvider(String type, TriggerPlacement placement) {
         this.type = type;
@@ -42,7 +46,22 @@ final class FakeProvider implements TriggerSourceProvider {
         return new TriggerSource() {
             @Override
             public void start() {
+                if (startFails != null) {
+                    events.add("failed " + name);
+                    throw new IllegalStateException(startFails);
+                }
                 events.add("start " + name);
+            }
+
+            @Override
+            public java.util.Optional<String> failure() {
+                return java.util.Optional.ofNullable(stopsBySelf);
+            }
+
+            @Override
+            public List<TriggerMetric> metrics() {
+                return List.of(TriggerMetric.gauge("lag_records", "Records behind.", 7, "partition", "0"),
+                        TriggerMetric.counter("records_total", "Records handled.", 3));
             }
 
             @Override

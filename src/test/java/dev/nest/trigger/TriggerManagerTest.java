@@ -87,3 +87,120 @@ class TriggerManagerTest {
         assertTrue(manager.describe(FunctionId.of("default", "a")).isEmpty());
     }
 }
+
+/** Failing sources are restarted with a growing back-off and shown; what sources publish is labelled. */
+class TriggerManagerFailuresTest {
+    private final InMemoryFunctionRegistry registry = new InMemoryFunctionRegistry();
+    private final FakeProvider feed = new FakeProvider("feed", TriggerPlacement.EVERY_NODE);
+    private final dev.nest.auth.FakeClock clock = new dev.nest.auth.FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private final TriggerManager manager = new TriggerManager(registry, TriggerTypes.of(List.of(feed)),
+            new FakeInvocationSink(), new InMemoryTriggerStates().holder(), () -> true, clock);
+
+    @AfterEach
+    void close() {
+        manager.close();
+    }
+
+    private void deploy(String name, List<TriggerSpec> triggers) {
+        FunctionSpec spec = TriggerTypesTest.spec(triggers, true).withId(FunctionId.of("default", name));
+        registry.update(spec.id(), "api", r -> r.withNewVersion("sha256:00", spec, "test", Instant.EPOCH, true));
+    }
+
+    @Test
+    void retryDelayGrowsToItsCap() {
+        record Case(int failures, long seconds) {
+        }
+        for (Case c : List.of(new Case(0, 0), new Case(1, 5), new Case(2, 10), new Case(3, 20), new Case(6, 160),
+                new Case(7, 300), new Case(40, 300), new Case(Integer.MAX_VALUE, 300))) {
+            assertEquals(c.seconds(), TriggerManager.retryDelay(c.failures()).toSeconds(), "failures " + c.failures());
+        }
+    }
+
+    @Test
+    void aSourceThatFailsToStartIsTriedAgainAfterItsBackOffAndShown() {
+        feed.startFails = "broker unreachable";
+        deploy("a", List.of(TriggerTypesTest.trigger("f", "feed", null, null)));
+        manager.reconcile();
+        manager.reconcile(); // within the back-off: no new attempt
+        assertEquals(List.of("failed default/a/f"), feed.events);
+        List<TriggerProblem> p = manager.problems();
+        assertEquals(1, p.size(), p.toString());
+        assertEquals("default/a", p.getFirst().function().orElseThrow());
+        assertEquals("f", p.getFirst().trigger().orElseThrow());
+        assertEquals("feed", p.getFirst().type());
+        assertEquals(1, p.getFirst().failures());
+        assertTrue(p.getFirst().problem().contains("broker unreachable") && p.getFirst().problem().contains("5 s"),
+                p.getFirst().problem());
+        clock.advance(java.time.Duration.ofSeconds(5));
+        manager.reconcile();
+        assertEquals(2, manager.problems().getFirst().failures());
+        assertTrue(manager.problems().getFirst().problem().contains("10 s"), manager.problems().toString());
+        feed.startFails = null;
+        clock.advance(java.time.Duration.ofSeconds(10));
+        manager.reconcile();
+        assertEquals(1, manager.runningCount());
+        // running again, but its failures stay shown until it has run a while
+        assertEquals(2, manager.problems().getFirst().failures());
+        assertTrue(manager.problems().getFirst().problem().startsWith("started again after 2 failures in a row"),
+                manager.problems().toString());
+        clock.advance(TriggerManager.HEALTHY_AFTER);
+        manager.reconcile();
+        assertTrue(manager.problems().isEmpty(), manager.problems().toString());
+    }
+
+    @Test
+    void aSourceThatStopsBySelfIsClosedAndStartedAgain() {
+        deploy("a", List.of(TriggerTypesTest.trigger("f", "feed", null, null)));
+        manager.reconcile();
+        feed.stopsBySelf = "poll thread ended: boom";
+        manager.reconcile();
+        assertEquals(0, manager.runningCount());
+        assertTrue(manager.problems().getFirst().problem().contains("stopped by itself: poll thread ended: boom"),
+                manager.problems().toString());
+        feed.stopsBySelf = null;
+        clock.advance(java.time.Duration.ofSeconds(5));
+        manager.reconcile();
+        assertEquals(List.of("start default/a/f", "stop default/a/f", "start default/a/f"), feed.events);
+        assertEquals(1, manager.problems().getFirst().failures());
+        // a second failure soon after the restart counts in a row and waits longer
+        feed.stopsBySelf = "again";
+        manager.reconcile();
+        assertEquals(2, manager.problems().getFirst().failures());
+        assertTrue(manager.problems().getFirst().problem().contains("in 10 s)"), manager.problems().toString());
+    }
+
+    @Test
+    void unknownTypesAreProblemsWithoutFailures() {
+        deploy("a", List.of(TriggerTypesTest.trigger("k", "kafka", null, null)));
+        manager.reconcile();
+        TriggerProblem p = manager.problems().getFirst();
+        assertEquals(0, p.failures());
+        assertEquals("kafka", p.type());
+        assertTrue(p.problem().contains("not installed"), p.problem());
+    }
+
+    @Test
+    void metricsCarryTheFunctionAndTriggerFirst() {
+        deploy("b", List.of(TriggerTypesTest.trigger("f", "feed", null, null)));
+        deploy("a", List.of(TriggerTypesTest.trigger("f", "feed", null, null)));
+        manager.reconcile();
+        List<dev.nest.metrics.MetricSample> m = manager.metrics();
+        assertEquals(4, m.size());
+        assertEquals(new dev.nest.metrics.MetricSample("nest_trigger_lag_records", "gauge", "Records behind.",
+                List.of("function", "default/a", "trigger", "f", "partition", "0"), 7), m.get(0));
+        assertEquals(new dev.nest.metrics.MetricSample("nest_trigger_records_total", "counter", "Records handled.",
+                List.of("function", "default/a", "trigger", "f"), 3), m.get(1));
+        assertEquals("default/b", m.get(2).labels().get(1));
+    }
+
+    @Test
+    void metricNamesAndLabelsAreChecked() {
+        for (Runnable bad : List.<Runnable>of(
+                () -> TriggerMetric.gauge("Lag", "x", 1),
+                () -> TriggerMetric.counter("records", "x", 1),
+                () -> TriggerMetric.gauge("lag", "x", 1, "function", "f"),
+                () -> TriggerMetric.gauge("lag", "x", 1, "partition"))) {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, bad::run);
+        }
+    }
+}

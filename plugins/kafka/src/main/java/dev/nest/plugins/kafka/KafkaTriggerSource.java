@@ -56,15 +56,23 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * commits nothing and the group's next owner reads those records again. A partition revoked while its batch runs
  * is not committed by this node (its new owner runs those records again: at least once).
  *
- * <p>Limits: one batch in flight per trigger per node (partitions of one node are not run in parallel); lag is the
- * sum over this node's partitions of the end offset minus the position, plus the records held but not finished; it
- * is shown in {@link #status} ({@code GET /api/v1/functions/{name}/triggers}), since the trigger SPI has no metrics.
- * Threads: {@link #start} and {@link #close} from the trigger manager; {@link #status} from any thread.
+ * <p>Limits: one batch in flight per trigger per node (partitions of one node are not run in parallel). Two lags:
+ * {@code lag} in {@link #status} is the sum over this node's partitions of the end offset minus the position, plus the
+ * records held but not finished (known locally after every poll); the published one, {@link #metrics}
+ * ({@code nest_trigger_lag_records} and per partition {@code nest_trigger_partition_lag_records}), is each owned
+ * partition's end offset minus its committed offset, what a crash would read again: asked from the brokers at most
+ * once every {@value #LAG_EVERY_MS} ms on the poll thread, each call bounded by {@value #LAG_CALL_MS} ms; when they
+ * time out the last figures stay and {@code lagError} says why. A poll thread that ends on an error makes
+ * {@link #failure} say so (the manager starts a new source after a back-off).
+ * Threads: {@link #start} and {@link #close} from the trigger manager; {@link #status}, {@link #metrics} and
+ * {@link #failure} from any thread.
  */
 final class KafkaTriggerSource implements TriggerSource {
     private static final Logger LOG = Logger.getLogger(KafkaTriggerSource.class.getName());
     private static final Duration IDLE_POLL = Duration.ofMillis(500);
     private static final Duration BUSY_POLL = Duration.ofMillis(50);
+    static final long LAG_EVERY_MS = 5_000;
+    static final long LAG_CALL_MS = 2_000;
 
     private final TriggerContext context;
     private final KafkaTriggerSettings settings;
@@ -91,6 +99,10 @@ final class KafkaTriggerSource implements TriggerSource {
     private volatile long batches;
     private volatile String state = "starting";
     private volatile String lastCommitError = "";
+    /** Committed lag by partition (end offset minus committed offset), measured every {@link #LAG_EVERY_MS}. */
+    private volatile Map<Integer, Long> committedLag = Map.of();
+    private volatile String lagError = "";
+    private long lagMeasuredAt = Long.MIN_VALUE; // poll thread only
 
     KafkaTriggerSource(TriggerContext context, KafkaTriggerSettings settings) {
         this.context = context;
@@ -151,6 +163,7 @@ final class KafkaTriggerSource implements TriggerSource {
                 finishIfDone();
                 dispatchIfReady();
                 measure();
+                measureCommitted(c);
             }
         } catch (WakeupException e) {
             // closing
@@ -285,6 +298,91 @@ final class KafkaTriggerSource implements TriggerSource {
         parts.sort(null);
         partitions = List.copyOf(parts);
         lag = known ? sum + buffer.size() + inFlightBatch.size() : -1;
+    }
+
+    /** The committed lag of the owned partitions, from the brokers, at most every {@link #LAG_EVERY_MS} (poll thread). */
+    private void measureCommitted(KafkaConsumer<byte[], byte[]> c) {
+        long now = context.clock().millis();
+        if (lagMeasuredAt != Long.MIN_VALUE && now - lagMeasuredAt < LAG_EVERY_MS) {
+            return;
+        }
+        lagMeasuredAt = now;
+        Set<TopicPartition> owned = c.assignment();
+        if (owned.isEmpty()) {
+            committedLag = Map.of();
+            return;
+        }
+        try {
+            Map<TopicPartition, Long> end = c.endOffsets(owned, Duration.ofMillis(LAG_CALL_MS));
+            Map<TopicPartition, OffsetAndMetadata> committed = c.committed(owned, Duration.ofMillis(LAG_CALL_MS));
+            Map<TopicPartition, Long> local = new HashMap<>();
+            for (TopicPartition tp : owned) {
+                c.currentLag(tp).ifPresent(l -> local.put(tp, l));
+            }
+            committedLag = committedLag(owned, end, committed, local);
+            lagError = "";
+        } catch (WakeupException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            lagError = e.toString();
+        }
+    }
+
+    /**
+     * Each owned partition's lag: its end offset minus its committed offset; a partition with nothing committed yet
+     * counts what the consumer has not read ({@code uncommitted}, end minus position), and one with no end offset is
+     * left out. Never negative.
+     */
+    static Map<Integer, Long> committedLag(Set<TopicPartition> owned, Map<TopicPartition, Long> end,
+                                           Map<TopicPartition, OffsetAndMetadata> committed,
+                                           Map<TopicPartition, Long> uncommitted) {
+        Map<Integer, Long> out = new java.util.TreeMap<>();
+        for (TopicPartition tp : owned) {
+            Long e = end.get(tp);
+            if (e == null) {
+                continue;
+            }
+            OffsetAndMetadata c = committed.get(tp);
+            if (c != null) {
+                out.put(tp.partition(), Math.max(0, e - c.offset()));
+            } else if (uncommitted.containsKey(tp)) {
+                out.put(tp.partition(), Math.max(0, uncommitted.get(tp)));
+            }
+        }
+        return Map.copyOf(out);
+    }
+
+    @Override
+    public List<dev.nest.trigger.TriggerMetric> metrics() {
+        List<dev.nest.trigger.TriggerMetric> m = new ArrayList<>();
+        Map<Integer, Long> lagNow = committedLag;
+        m.add(dev.nest.trigger.TriggerMetric.gauge("lag_records", "Records of the partitions this node consumes "
+                + "that are not committed yet (end offset minus committed offset).",
+                lagNow.values().stream().mapToLong(Long::longValue).sum()));
+        new java.util.TreeMap<>(lagNow).forEach((p, l) -> m.add(dev.nest.trigger.TriggerMetric.gauge(
+                "partition_lag_records", "A partition's end offset minus its committed offset, on the node that "
+                        + "consumes it.", l, "topic", settings.topic(), "partition", String.valueOf(p))));
+        m.add(dev.nest.trigger.TriggerMetric.gauge("partitions", "Partitions this node consumes.",
+                partitions.size()));
+        m.add(dev.nest.trigger.TriggerMetric.counter("records_total", "Records whose batch ended (delivered, "
+                + "dead-lettered or skipped).", processed));
+        m.add(dev.nest.trigger.TriggerMetric.counter("batches_total", "Batches ended.", batches));
+        m.add(dev.nest.trigger.TriggerMetric.counter("deliveries_total", "Calls of the function (a split batch "
+                + "calls it again).", runner.deliveries.get()));
+        m.add(dev.nest.trigger.TriggerMetric.counter("failures_total", "Calls of the function that failed.",
+                runner.failures.get()));
+        m.add(dev.nest.trigger.TriggerMetric.counter("dead_letters_total", "Records sent to the dead-letter topic.",
+                runner.deadLettered.get()));
+        m.add(dev.nest.trigger.TriggerMetric.counter("skipped_total", "Records given up without a dead-letter "
+                + "topic.", runner.skipped.get()));
+        return m;
+    }
+
+    @Override
+    public Optional<String> failure() {
+        String s = state;
+        return s.startsWith("failed") ? Optional.of("its consumer stopped: " + s.substring("failed: ".length()))
+                : Optional.empty();
     }
 
     private static TriggerRecord of(ConsumerRecord<byte[], byte[]> r) {
@@ -437,6 +535,10 @@ final class KafkaTriggerSource implements TriggerSource {
         }
         if (!lastCommitError.isEmpty()) {
             n.put("lastCommitError", lastCommitError);
+        }
+        n.put("committedLag", committedLag.values().stream().mapToLong(Long::longValue).sum());
+        if (!lagError.isEmpty()) {
+            n.put("lagError", lagError);
         }
         return n;
     }
