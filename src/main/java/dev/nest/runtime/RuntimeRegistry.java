@@ -124,8 +124,25 @@ public final class RuntimeRegistry {
 
     /** The host command for a pod of {@code runtime} running a function with {@code memoryMb}. */
     public List<String> command(RuntimeDefinition runtime, int memoryMb) {
+        return fill(runtime.launch(), runtime, memoryMb);
+    }
+
+    /**
+     * The argv of {@code runtime}'s merged host ({@code merged-launch}) for a merged pod of {@code memoryMb}, with the
+     * same variables as {@link #command}.
+     *
+     * @throws IllegalArgumentException when the runtime has no merged host
+     */
+    public List<String> mergedCommand(RuntimeDefinition runtime, int memoryMb) {
+        if (runtime.mergedLaunch().isEmpty()) {
+            throw new IllegalArgumentException("runtime '" + runtime.name() + "' has no merged-launch in its runtime.yaml");
+        }
+        return fill(runtime.mergedLaunch(), runtime, memoryMb);
+    }
+
+    private List<String> fill(List<String> template, RuntimeDefinition runtime, int memoryMb) {
         List<String> out = new ArrayList<>();
-        for (String arg : runtime.launch()) {
+        for (String arg : template) {
             Matcher m = VAR.matcher(arg);
             StringBuilder sb = new StringBuilder();
             while (m.find()) {

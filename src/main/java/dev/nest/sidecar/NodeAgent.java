@@ -65,6 +65,8 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
     private final Reconciler reconciler;
     private final StarvedNotifier starved = new StarvedNotifier();
     private final UsageSampler usage;
+    private final MergedPods merged;
+    private final RecentTraffic traffic = new RecentTraffic();
     private final Duration stopGrace;
     private volatile State state = State.NEW;
 
@@ -108,7 +110,8 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
         this.usage = new UsageSampler(driver::usage, nanoTime);
         this.pool = new WarmPool<>(new PoolPodFactory(pods, () -> state == State.CLOSED), PoolPodFactory.pools(runtimes, config.pool()),
                 config.maxPods(), config.pool().idle(), nanoTime, poolStarts);
-        this.starts = new ColdStart(config, pods, pool, code, capture, nanoTime, quotaGate);
+        this.merged = new MergedPods(pods, config.merged(), config.startTimeout(), stopGrace, nanoTime);
+        this.starts = new ColdStart(config, pods, pool, code, capture, nanoTime, quotaGate, merged, traffic);
         this.reconciler = new Reconciler(catalog, sets, starts, pods, new KeepAliveRule(config.previousVersionKeepAlive()),
                 stopGrace, nanoTime);
     }
@@ -137,7 +140,7 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
             pool.start();
         }
         reconciler.start();
-        usage.start(sets::all);
+        usage.start(sets::all, merged::sample);
     }
 
     /**
@@ -285,6 +288,7 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
     public void release(Lease lease) {
         Instance i = lease.instance();
         afterColdStart(lease);
+        traffic.record(i.version().spec().id(), nanoTime.getAsLong());
         Optional<InstanceSet> set = sets.find(i.version());
         if (set.isEmpty()) {
             return;
@@ -390,6 +394,11 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
     /** Instances on this node, for the API. */
     public List<InstanceInfo> instances() {
         return sets.infos();
+    }
+
+    /** This node's merged pods and the instances each holds, by pod id. */
+    public Map<String, List<String>> mergedPods() {
+        return merged.members();
     }
 
     /** Instances of one function on this node. */
