@@ -5,8 +5,8 @@
 // "Merged pods" there (/status, X-Nest-Error: terminated).
 //
 // The main thread runs no function code, so it always answers: at an invocation's deadline it answers 504
-// itself and pings the worker; a worker that does not answer the ping within NEST_MERGED_KILL_GRACE_MS (its
-// event loop is blocked: a runaway) is terminated, its other in-flight invocations get 502, and the instance is
+// itself and pings the worker; a worker that does not answer the ping within NEST_MERGED_KILL_GRACE_MS (default
+// 500 ms; its event loop is blocked: a runaway) is terminated, its other in-flight invocations get 502, and the instance is
 // loaded again in a fresh worker on its next invocation. A worker that runs out of heap ends the same way.
 // Neighbours are untouched: they run on their own threads.
 //
@@ -26,7 +26,7 @@ const SECRET = SECRET_FROM_STDIN ? common.readSecretLine() : (process.env.NEST_H
 delete process.env.NEST_HOST_SECRET;
 delete process.env.NEST_HOST_SECRET_STDIN;
 const POD_ID = process.env.NEST_POD_ID || '';
-const KILL_GRACE_MS = positive(process.env.NEST_MERGED_KILL_GRACE_MS, 1000);
+const KILL_GRACE_MS = positive(process.env.NEST_MERGED_KILL_GRACE_MS, 500);
 const STACK_MB = 4;
 const DEFAULT_TIMEOUT_MS = 30000;
 const DEFAULT_MEMORY_MB = 128;
@@ -88,11 +88,24 @@ class Instance {
     this.cpuMsBefore = 0; // busy time of the workers that ended
     this.pingN = 0;
     this.pingTimer = null;
+    this.held = []; // invocations that arrived while the worker was suspect: sent once the verdict is in
+  }
+
+  /** Sends `send` to a live worker now, or once a suspect worker answered its ping or was replaced. */
+  dispatch(send) {
+    if (this.pingTimer !== null) { this.held.push(send); return; }
+    send();
+  }
+
+  release() {
+    const held = this.held;
+    this.held = [];
+    for (const send of held) send();
   }
 
   /** A live worker, starting one (a fresh module cache and heap) when there is none. */
   ensureWorker() {
-    if (this.worker !== null) return Promise.resolve(this.worker);
+    if (this.worker !== null) return Promise.resolve({ worker: this.worker });
     if (this.starting !== null) return this.starting;
     this.starting = new Promise((resolve, reject) => {
       const s = this.spec;
@@ -118,7 +131,11 @@ class Instance {
           const inv = this.pending.get(m.seq);
           if (inv !== undefined) inv.settle(m);
         } else if (m.type === 'pong') {
-          if (m.n === this.pingN && this.pingTimer !== null) { clearTimeout(this.pingTimer); this.pingTimer = null; }
+          if (m.n === this.pingN && this.pingTimer !== null) {
+            clearTimeout(this.pingTimer);
+            this.pingTimer = null;
+            this.release();
+          }
         } else if (m.type === 'heap') {
           this.heapUsed = m.used;
           this.heapLimit = m.limit;
@@ -152,10 +169,12 @@ class Instance {
     this.heapUsed = 0;
     if (this.pingTimer !== null) { clearTimeout(this.pingTimer); this.pingTimer = null; }
     for (const inv of [...this.pending.values()]) {
+      if (inv.held) continue; // not sent to the dead worker: it goes to the fresh one
       inv.error(502, 'terminated', 'instance terminated', `function ${this.spec.function} ${why}; its worker was ` +
         'terminated alone and the function is loaded again on its next invocation');
     }
     if (this.unloading) this.finishUnload();
+    this.release(); // held invocations go to a fresh worker
   }
 
   /** Ends the worker at once (a runaway): in-flight invocations fail, neighbours are untouched. */
@@ -214,6 +233,7 @@ class Invocation {
     this.invocationId = invocationId;
     this.timer = null;
     this.done = false;
+    this.held = false; // waiting for a suspect worker's verdict, not sent to it yet
   }
 
   finish() {
@@ -404,13 +424,18 @@ function invoke(req, res, url) {
       if (common.isTextual(ctype)) event.body = buf.toString('utf8');
       else { event.body = buf.toString('base64'); event.isBase64Encoded = true; }
     }
-    inst.ensureWorker().then(() => {
-      if (inv.done) return;
-      inst.worker.postMessage({ type: 'invoke', seq, event, invocationId, deadline });
-    }, (e) => {
-      inv.error(502, 'load-failed', 'load failed', `function ${inst.spec.function} could not be loaded again after ` +
-        `its worker ended: ${e.message}`);
-    });
+    const send = () => {
+      inv.held = false;
+      inst.ensureWorker().then((r) => {
+        if (inv.done) return;
+        r.worker.postMessage({ type: 'invoke', seq, event, invocationId, deadline });
+      }, (e) => {
+        inv.error(502, 'load-failed', 'load failed', `function ${inst.spec.function} could not be loaded again after ` +
+          `its worker ended: ${e.message}`);
+      });
+    };
+    inv.held = inst.pingTimer !== null;
+    inst.dispatch(send);
   });
 }
 

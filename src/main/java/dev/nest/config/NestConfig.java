@@ -141,7 +141,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
      *                             functions' memory (the host itself)
      */
     public record Merged(int mergeBelow, boolean acrossNamespaces, int hostMemoryMb) {
-        public static final Merged DEFAULT = new Merged(30, false, 64);
+        public static final Merged DEFAULT = new Merged(0, false, 64);
     }
 
     /**

@@ -124,7 +124,12 @@ class MergedPodsTest {
     }
 
     @Test
-    void dedicatedFunctionsKeepAPodOfTheirOwnAndAutoMergesWhileQuiet() {
+    void dedicatedFunctionsKeepAPodOfTheirOwnAndAutoMergesWhileQuiet() throws IOException {
+        Instance byDefault = serve(version("default", "x", DeployMode.AUTO, 128));
+        assertFalse(byDefault.merged(), "merge-below 0 by default: auto means dedicated");
+        agent.close();
+        driver.started.clear();
+        agent = agent(16, new NestConfig.Merged(30, false, 64));
         Instance d = serve(version("default", "d", DeployMode.DEDICATED, 128));
         Instance a = serve(version("default", "a", DeployMode.AUTO, 128));
         assertFalse(d.merged());
