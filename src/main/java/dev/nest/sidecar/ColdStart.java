@@ -145,7 +145,35 @@ final class ColdStart {
                 config.merged());
     }
 
-    private void start(InstanceSet set, long decidedNanos, boolean inMerged) {
+    /**
+     * Starts one instance of {@code set} in a merged pod ({@code toMerged}) or a pod of its own, and once it serves
+     * calls {@code thenReady}; a start that fails (or finds the node at capacity) leaves everything as it was.
+     */
+    void startPlaced(InstanceSet set, boolean toMerged, Runnable thenReady, Runnable failed) {
+        FunctionSpec spec = set.version().spec();
+        if (!toMerged) {
+            int over = pods.reserve();
+            if (over > 0) {
+                pods.unreserve();
+                LOG.info("not moving " + spec.id() + " to a pod of its own: node at capacity (sidecar.max-pods "
+                        + pods.maxPods() + ")");
+                failed.run();
+                return;
+            }
+        }
+        set.startOne();
+        long decided = nanoTime.getAsLong();
+        Thread.ofVirtual().name("move-" + spec.id().name()).start(() -> {
+            if (start(set, decided, toMerged)) {
+                thenReady.run();
+            } else {
+                failed.run();
+            }
+        });
+    }
+
+    /** One start; true once the instance serves. */
+    private boolean start(InstanceSet set, long decidedNanos, boolean inMerged) {
         FunctionVersion v = set.version();
         FunctionSpec spec = v.spec();
         long now = nanoTime.getAsLong();
@@ -200,6 +228,7 @@ final class ColdStart {
             for (InstanceSet.Handoff h : set.ready(inst, nanoTime.getAsLong())) {
                 h.waiter().future.complete(h);
             }
+            return true;
         } catch (RuntimeException | IOException e) {
             InvokeException ie = e instanceof InvokeException x ? x
                     : new InvokeException(502, "instance start failed", "cannot start an instance of " + spec.id() + ": "
@@ -210,6 +239,7 @@ final class ColdStart {
             for (InstanceSet.Waiter w : set.startFailed()) {
                 w.future.completeExceptionally(ie);
             }
+            return false;
         }
     }
 

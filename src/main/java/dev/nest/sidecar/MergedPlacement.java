@@ -52,6 +52,28 @@ final class MergedPlacement {
     }
 
     /**
+     * Whether a ready instance of a {@code deploy: auto} function should move: {@code false} (to a pod of its own)
+     * when it is merged and its traffic reached {@code sidecar.merge-below} per minute, {@code true} (back into a
+     * merged pod) when it is dedicated and its traffic fell under half of that (a band, so that traffic near the
+     * threshold does not move it back and forth); empty when it stays. Functions that are not {@code auto}, runtimes
+     * without a merged host, functions too large for a merged pod and {@code merge-below: 0} never move.
+     */
+    static Optional<Boolean> move(boolean merged, FunctionSpec spec, RuntimeDefinition runtime, double perMinute,
+                                  NestConfig.Merged config) {
+        if (spec.deploy() != DeployMode.AUTO || config.mergeBelow() == 0 || !runtime.canMerge()
+                || spec.memoryMb() > functionsMemoryMb(runtime)) {
+            return Optional.empty();
+        }
+        if (merged && perMinute >= config.mergeBelow()) {
+            return Optional.of(false);
+        }
+        if (!merged && perMinute < config.mergeBelow() / 2.0) {
+            return Optional.of(true);
+        }
+        return Optional.empty();
+    }
+
+    /**
      * The index in {@code pods} of the pod an instance of {@code memoryMb} in {@code namespace} joins, or empty when
      * none has room (a new merged pod is then started).
      */

@@ -113,7 +113,7 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
         this.merged = new MergedPods(pods, config.merged(), config.startTimeout(), stopGrace, nanoTime);
         this.starts = new ColdStart(config, pods, pool, code, capture, nanoTime, quotaGate, merged, traffic);
         this.reconciler = new Reconciler(catalog, sets, starts, pods, new KeepAliveRule(config.previousVersionKeepAlive()),
-                stopGrace, nanoTime);
+                stopGrace, nanoTime, new AutoMoves(config.merged(), pods, starts, traffic, stopGrace, nanoTime));
     }
 
     /** Removes pods left by an earlier run, starts reconciliation and the warm pools. */

@@ -83,4 +83,25 @@ class MergedPlacementTest {
                 Arguments.of("skips a full pod for one with room", List.of(pod("a", 4, 512), pod("a", 1, 128)), "a", 128,
                         false, Optional.of(1)));
     }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("moves")
+    void movesOfAutoFunctions(String why, DeployMode mode, boolean merged, double perMinute, NestConfig.Merged config,
+                              Optional<Boolean> to) {
+        assertEquals(to, MergedPlacement.move(merged, spec(mode, 128), NODE, perMinute, config), why);
+    }
+
+    static Stream<Arguments> moves() {
+        return Stream.of(
+                Arguments.of("merged and busy: to a pod of its own", DeployMode.AUTO, true, 30.0, CONFIG, Optional.of(false)),
+                Arguments.of("merged and quiet: stays", DeployMode.AUTO, true, 29.0, CONFIG, Optional.empty()),
+                Arguments.of("dedicated and quiet: back to a merged pod", DeployMode.AUTO, false, 14.9, CONFIG,
+                        Optional.of(true)),
+                Arguments.of("dedicated within the band: stays", DeployMode.AUTO, false, 15.0, CONFIG, Optional.empty()),
+                Arguments.of("dedicated and busy: stays", DeployMode.AUTO, false, 100.0, CONFIG, Optional.empty()),
+                Arguments.of("merged functions never move", DeployMode.MERGED, true, 1e6, CONFIG, Optional.empty()),
+                Arguments.of("dedicated functions never move", DeployMode.DEDICATED, false, 0.0, CONFIG, Optional.empty()),
+                Arguments.of("merge-below 0: no moves", DeployMode.AUTO, false, 0.0, new NestConfig.Merged(0, false, 64),
+                        Optional.empty()));
+    }
 }

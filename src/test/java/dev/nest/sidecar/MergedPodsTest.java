@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.nest.config.NestConfig;
 import dev.nest.function.DeployMode;
 import dev.nest.function.FunctionId;
+import dev.nest.function.FunctionRecord;
 import dev.nest.function.FunctionSpec;
 import dev.nest.function.FunctionVersion;
 import dev.nest.function.InMemoryCatalog;
@@ -39,6 +40,7 @@ class MergedPodsTest {
     Path dir;
     private final FakeSandboxDriver driver = new FakeSandboxDriver();
     private final FakeNanoClock nanos = new FakeNanoClock();
+    private final InMemoryCatalog catalog = new InMemoryCatalog();
     private NodeAgent agent;
 
     @BeforeEach
@@ -56,7 +58,7 @@ class MergedPodsTest {
                 maxPods, Duration.ZERO, Map.of(), new NestConfig.Pool(Map.of("fake", 0), Duration.ofMinutes(10)),
                 Duration.ZERO, merged);
         return new NodeAgent(config, "node-1", dir, code, driver, RuntimeRegistry.load(runtimes),
-                (digest, runtime) -> Optional.of(new CodeDir(code, Map.of())), line -> { }, new InMemoryCatalog(),
+                (digest, runtime) -> Optional.of(new CodeDir(code, Map.of())), line -> { }, catalog,
                 Clock.systemUTC(), nanos, new FreePorts(), Runnable::run);
     }
 
@@ -164,6 +166,34 @@ class MergedPodsTest {
         InvokeException e = org.junit.jupiter.api.Assertions.assertThrows(InvokeException.class,
                 () -> serve(version("default", "f4", DeployMode.MERGED, 128)));
         assertEquals(503, e.status());
+    }
+
+    @Test
+    void autoMovesToAPodOfItsOwnUnderTrafficAndBackWhenQuietServingThroughout() throws IOException {
+        agent.close();
+        driver.started.clear();
+        agent = agent(16, new NestConfig.Merged(3, false, 64));
+        FunctionSpec spec = version("default", "auto", DeployMode.AUTO, 128).spec();
+        FunctionRecord r = FunctionRecord.empty(spec.id(), "api", Instant.EPOCH)
+                .withNewVersion("sha256:" + "a".repeat(64), spec, "api", Instant.EPOCH, true);
+        catalog.put(r);
+        FunctionVersion v = r.liveVersion().orElseThrow();
+        Instance first = serve(v);
+        assertTrue(first.merged(), "quiet: merged");
+        serve(v);
+        serve(v); // 3 requests in the last minute: at sidecar.merge-below
+        agent.reconcile();
+        waitUntil(() -> first.state() == InstanceState.STOPPED);
+        Instance dedicated = serve(v);
+        assertFalse(dedicated.merged(), "busy: a pod of its own");
+        assertEquals(1, agent.instances().size(), "the merged instance left once the new one served");
+        assertEquals(0, agent.mergedPods().size(), "its merged pod stopped with it");
+        nanos.advance(Duration.ofMinutes(2)); // quiet again
+        agent.reconcile();
+        waitUntil(() -> dedicated.state() == InstanceState.STOPPED);
+        Instance again = serve(v);
+        assertTrue(again.merged(), "quiet again: merged");
+        assertTrue(driver.pods.get(1).stopped(), "the dedicated pod stopped");
     }
 
     private static void waitUntil(java.util.function.BooleanSupplier done) {
