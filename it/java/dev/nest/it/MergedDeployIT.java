@@ -27,7 +27,7 @@ class MergedDeployIT {
 
     @RegisterExtension
     static final NestServerExtension node = NestServerExtension.node().requires(Engines::requireNode)
-            .settings("sidecar:\n  max-pods: 64\n")
+            .settings("sidecar:\n  max-pods: 64\n  merge-below: 20\n")
             .functions(MergedDeployIT::writeFunctions);
     static final Http http = node.http();
 
@@ -44,6 +44,7 @@ class MergedDeployIT {
             Fixtures.nodeFunction(functions, name(k), "deploy: merged\nmemory: 64\n", js);
         }
         Fixtures.nodeFunction(functions, "spins", "deploy: merged\nmemory: 64\ntimeout: 2s\n", js);
+        Fixtures.nodeFunction(functions, "busy", "memory: 64\n", js); // deploy: auto
     }
 
     static String name(int k) {
@@ -123,6 +124,45 @@ class MergedDeployIT {
         assertEquals(1, next.json().path("calls").asInt(), "a fresh worker: " + next);
         assertEquals(before, instanceId("spins"), "the instance stays; only its worker was replaced");
         assertEquals(pod, hostPod("spins"));
+    }
+
+    @Test
+    void anAutoFunctionMovesToItsOwnPodUnderLoadAndBackWhenIdleWithoutAFailedRequest() throws Exception {
+        awaitDeployed("busy");
+        assertEquals(200, invoke("busy").status());
+        assertTrue(instance("busy").path("merged").asBoolean(), "quiet: merged");
+        java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger served = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean load = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread client = Thread.ofVirtual().start(() -> {
+            while (load.get()) {
+                Http.Response r = invoke("busy");
+                if (r.status() == 200) {
+                    served.incrementAndGet();
+                } else {
+                    failed.incrementAndGet();
+                    failures.add(r.toString());
+                }
+            }
+        });
+        try {
+            Poll.until("busy in a pod of its own", java.time.Duration.ofMinutes(1),
+                    () -> http.get("/api/v1/functions/busy/instances").json(),
+                    n -> n.size() == 1 && !n.get(0).path("merged").asBoolean()
+                            && n.get(0).path("state").asText().equals("READY"));
+            int before = served.get();
+            Poll.until("requests served by the dedicated instance", () -> served.get(), s -> s > before + 20);
+        } finally {
+            load.set(false);
+            client.join();
+        }
+        assertEquals(0, failed.get(), () -> "failed while moving: " + failures);
+        Poll.until("busy merged again when idle", java.time.Duration.ofMinutes(3),
+                () -> http.get("/api/v1/functions/busy/instances").json(),
+                n -> n.size() == 1 && n.get(0).path("merged").asBoolean()
+                        && n.get(0).path("state").asText().equals("READY"));
+        assertEquals(200, invoke("busy").status());
     }
 
     private static JsonNode instance(String fn) {
