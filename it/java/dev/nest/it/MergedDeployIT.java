@@ -45,6 +45,27 @@ class MergedDeployIT {
         }
         Fixtures.nodeFunction(functions, "spins", "deploy: merged\nmemory: 64\ntimeout: 2s\n", js);
         Fixtures.nodeFunction(functions, "busy", "memory: 64\n", js); // deploy: auto
+        javaFunction(functions, "jcalm", "calm");
+        javaFunction(functions, "jrunaway", "runaway");
+    }
+
+    /** A merged Java function in namespace {@code java} (so that its pod holds only these two). */
+    private static void javaFunction(Path functions, String name, String what) {
+        Fixtures.write(functions, name + "/Handler.java", """
+                import dev.nest.fn.Context;
+                import java.util.Map;
+
+                public class Handler {
+                    public Object handle(Map<String, Object> event, Context context) {
+                        if (((Map<?, ?>) event.get("query")).containsKey("spin")) {
+                            while (true) Thread.interrupted(); // ignores its interruption, forever
+                        }
+                        return Map.of("name", context.functionName());
+                    }
+                }
+                """);
+        Fixtures.write(functions, name + ".yaml", "name: " + name + "\nnamespace: java\nruntime: java\ncode: " + name
+                + "\nhandler: Handler\nmemory: 128\ntimeout: 800ms\ndeploy: merged\n");
     }
 
     static String name(int k) {
@@ -163,6 +184,50 @@ class MergedDeployIT {
                 n -> n.size() == 1 && n.get(0).path("merged").asBoolean()
                         && n.get(0).path("state").asText().equals("READY"));
         assertEquals(200, invoke("busy").status());
+    }
+
+    @Test
+    void aJavaRunawayMovesItsNeighboursToAFreshPodWithoutAFailedRequestThenTheOldPodGoes() throws Exception {
+        Poll.until("java functions deployed", java.time.Duration.ofMinutes(3),
+                () -> http.get("/api/v1/functions/jrunaway?namespace=java").status(), s -> s == 200);
+        assertEquals(200, http.get("/ns/java/fn/jcalm").status());
+        assertEquals(200, http.get("/ns/java/fn/jrunaway").status());
+        String pod = javaInstance("jcalm").path("hostPod").asText();
+        assertEquals(pod, javaInstance("jrunaway").path("hostPod").asText(), "one merged pod");
+        java.util.concurrent.atomic.AtomicBoolean load = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicInteger served = new java.util.concurrent.atomic.AtomicInteger();
+        Thread client = Thread.ofVirtual().start(() -> {
+            while (load.get()) {
+                Http.Response r = http.get("/ns/java/fn/jcalm");
+                if (r.status() == 200) {
+                    served.incrementAndGet();
+                } else {
+                    failures.add(r.toString());
+                }
+            }
+        });
+        try {
+            Http.Response r = http.get("/ns/java/fn/jrunaway?spin=1");
+            assertEquals(504, r.status(), r::toString);
+            Poll.until("jcalm in a fresh merged pod", () -> javaInstance("jcalm").path("hostPod").asText(),
+                    p -> !p.equals(pod));
+            Poll.until("the old merged pod gone", () -> http.get("/api/v1/instances").json(),
+                    all -> { for (JsonNode i : all) { if (i.path("hostPod").asText().equals(pod)) return false; } return true; });
+            int before = served.get();
+            Poll.until("jcalm serving from its new pod", served::get, n -> n > before + 10);
+        } finally {
+            load.set(false);
+            client.join();
+        }
+        assertEquals(List.of(), failures, "no neighbour request failed");
+        assertEquals(200, http.get("/ns/java/fn/jrunaway").status(), "the runaway's function starts again");
+    }
+
+    private static JsonNode javaInstance(String fn) {
+        return Poll.until("a ready instance of java/" + fn,
+                () -> http.get("/api/v1/functions/" + fn + "/instances?namespace=java").json(),
+                n -> n.size() == 1 && n.get(0).path("state").asText().equals("READY")).get(0);
     }
 
     private static JsonNode instance(String fn) {

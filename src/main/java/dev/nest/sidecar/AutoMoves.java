@@ -75,6 +75,19 @@ final class AutoMoves {
         }
     }
 
+    /**
+     * Moves {@code old} of {@code set} to another merged pod (its own is being evacuated, {@link MergedPods#evacuate}):
+     * the replacement serves first, then {@code old} is retired. A replacement that cannot start leaves {@code old}
+     * serving until its pod stops.
+     */
+    void evacuate(InstanceSet set, Instance old) {
+        if (old.state() != InstanceState.READY) {
+            return;
+        }
+        starts.startPlaced(set, true, () -> retire(set, old), () -> LOG.warning("could not move " + old
+                + " out of its merged pod; it serves there until the pod stops"));
+    }
+
     /** The replacement serves: {@code old} takes no new request and stops once its requests in flight end. */
     private void retire(InstanceSet set, Instance old) {
         int replacements = set.retire(old);

@@ -249,6 +249,23 @@ final class MergedPods {
         }
     }
 
+    /**
+     * {@code culprit}'s merged pod can no longer be trusted to end its work (a Java invocation ignored its
+     * interruption and keeps a thread running): the pod takes no new instance, and its other instances are returned
+     * so that the caller moves each to a fresh merged pod before the old pod drains and stops with its last instance.
+     */
+    List<Instance> evacuate(Instance culprit) {
+        Optional<Membership> m = culprit.membership();
+        if (m.isEmpty()) {
+            return List.of();
+        }
+        synchronized (this) {
+            SharedPod pod = m.get().pod;
+            pod.accepting = false;
+            return pod.members.stream().filter(i -> i != culprit).toList();
+        }
+    }
+
     /** Merged pods now, with their instances' ids: for the API. */
     synchronized Map<String, List<String>> members() {
         Map<String, List<String>> out = new HashMap<>();

@@ -67,6 +67,7 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
     private final UsageSampler usage;
     private final MergedPods merged;
     private final RecentTraffic traffic = new RecentTraffic();
+    private final AutoMoves moves;
     private final Duration stopGrace;
     private volatile State state = State.NEW;
 
@@ -112,8 +113,9 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
                 config.maxPods(), config.pool().idle(), nanoTime, poolStarts);
         this.merged = new MergedPods(pods, config.merged(), config.startTimeout(), stopGrace, nanoTime);
         this.starts = new ColdStart(config, pods, pool, code, capture, nanoTime, quotaGate, merged, traffic);
+        this.moves = new AutoMoves(config.merged(), pods, starts, traffic, stopGrace, nanoTime);
         this.reconciler = new Reconciler(catalog, sets, starts, pods, new KeepAliveRule(config.previousVersionKeepAlive()),
-                stopGrace, nanoTime, new AutoMoves(config.merged(), pods, starts, traffic, stopGrace, nanoTime));
+                stopGrace, nanoTime, moves);
     }
 
     /** Removes pods left by an earlier run, starts reconciliation and the warm pools. */
@@ -321,6 +323,13 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
         set.get().release(i, nanoTime.getAsLong());
         starts.launch(set.get(), replacements);
         LOG.warning("retiring instance " + i + ": " + reason + "; it stops when its requests in flight end");
+        if (i.merged()) {
+            // its work goes on in a pod it shares: the neighbours move to a fresh merged pod first, then the old
+            // pod drains and stops with its last instance, taking the runaway work with it
+            for (Instance n : merged.evacuate(i)) {
+                sets.find(n.version()).ifPresent(s -> moves.evacuate(s, n));
+            }
+        }
         if (set.get().retiredIdle(i)) {
             pods.stopLater(i, stopGrace);
         }

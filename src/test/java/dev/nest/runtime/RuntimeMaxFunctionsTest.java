@@ -24,12 +24,13 @@ class RuntimeMaxFunctionsTest {
     }
 
     @Test
-    void theShippedNodeRuntimeMergesAndTheJavaRuntimeDoesNot() {
+    void theShippedRuntimesMerge() {
         RuntimeRegistry shipped = RuntimeRegistry.load(Path.of("runtimes"));
         RuntimeDefinition node = shipped.find("nodejs").orElseThrow();
         assertTrue(node.canMerge());
         assertEquals(16, node.maxFunctions());
-        assertFalse(shipped.find("java").orElseThrow().canMerge());
+        assertTrue(shipped.find("java").orElseThrow().canMerge());
+        assertEquals(8, shipped.find("java").orElseThrow().maxFunctions());
     }
 
     @Test

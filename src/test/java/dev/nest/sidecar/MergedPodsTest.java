@@ -196,6 +196,22 @@ class MergedPodsTest {
         assertTrue(driver.pods.get(1).stopped(), "the dedicated pod stopped");
     }
 
+    @Test
+    void anUnhealthyMergedInstanceMovesItsNeighboursToAFreshPodThenTheOldPodStops() {
+        FunctionVersion culprit = version("default", "culprit", DeployMode.MERGED, 128);
+        Instance neighbour = serve(version("default", "neighbour", DeployMode.MERGED, 128));
+        Lease busy = agent.acquire(culprit, nanos.getAsLong() + Duration.ofSeconds(AgentFixture.BOUND_S).toNanos());
+        assertEquals(1, driver.pods.size());
+        agent.retire(busy, "its invocation ignored its interruption");
+        waitUntil(() -> neighbour.state() == InstanceState.STOPPED);
+        assertEquals(2, driver.pods.size(), "a fresh merged pod");
+        Instance moved = serve(version("default", "neighbour", DeployMode.MERGED, 128));
+        assertTrue(moved.merged());
+        assertEquals(driver.started.get(1).podId(), moved.membership().orElseThrow().podId());
+        waitUntil(() -> driver.pods.getFirst().stopped());
+        assertFalse(driver.pods.get(1).stopped());
+    }
+
     private static void waitUntil(java.util.function.BooleanSupplier done) {
         long end = System.nanoTime() + Duration.ofSeconds(AgentFixture.BOUND_S).toNanos();
         while (!done.getAsBoolean()) {
