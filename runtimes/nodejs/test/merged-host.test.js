@@ -196,6 +196,26 @@ describe('merged host', () => {
     assert.equal(typeof a.cpuMs, 'number');
   });
 
+  it('is what host.js runs when NEST_HOST_MODE is merged (the image entrypoint of container drivers)', async () => {
+    const p = await freePort();
+    const other = spawn(process.execPath, [path.join(__dirname, '..', 'host.js')], {
+      env: { ...process.env, NEST_HOST_PORT: String(p), NEST_HOST_SECRET: SECRET, NEST_HOST_MODE: 'merged' },
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
+    try {
+      const saved = port;
+      port = p;
+      let health;
+      for (let k = 0; k < 500 && health === undefined; k++) {
+        try { health = (await request('GET', '/health')).json; } catch { await new Promise((r) => setTimeout(r, 20)); }
+      }
+      port = saved;
+      assert.equal(health.merged, true);
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
+
   it('unloads a function; later invocations get 404', async () => {
     const r = await request('POST', '/unload', { body: { id: 'b' } });
     assert.equal(r.status, 200);

@@ -186,6 +186,9 @@ final class NodePods {
         env.put("NEST_HOST_SECRET", secret);
         env.put("NEST_POD_ID", podId);
         env.put("NEST_PRELOAD", String.join(",", runtime.preload()));
+        if (merged) {
+            env.put("NEST_HOST_MODE", "merged"); // container drivers run the image's entrypoint, not merged-launch
+        }
         List<String> command = merged ? runtimes.mergedCommand(runtime, memoryMb) : runtimes.command(runtime, memoryMb);
         return new PodSpec(podId, runtime.name(), runtime.image(), command, env, runtime.dir(),
                 codeRoot, LOOPBACK, port, memoryMb * 1024L * 1024L, 1.0, 256, labels,
