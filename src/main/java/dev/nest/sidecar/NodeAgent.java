@@ -68,6 +68,8 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
     private final MergedPods merged;
     private final RecentTraffic traffic = new RecentTraffic();
     private final AutoMoves moves;
+    /** Whether {@code deploy: auto} may merge here ({@code sidecar.merge-below} > 0): only then is traffic counted. */
+    private final boolean autoMerging;
     private final Duration stopGrace;
     private volatile State state = State.NEW;
 
@@ -113,6 +115,7 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
                 config.maxPods(), config.pool().idle(), nanoTime, poolStarts);
         this.merged = new MergedPods(pods, config.merged(), config.startTimeout(), stopGrace, nanoTime);
         this.starts = new ColdStart(config, pods, pool, code, capture, nanoTime, quotaGate, merged, traffic);
+        this.autoMerging = config.merged().mergeBelow() > 0;
         this.moves = new AutoMoves(config.merged(), pods, starts, traffic, stopGrace, nanoTime);
         this.reconciler = new Reconciler(catalog, sets, starts, pods, new KeepAliveRule(config.previousVersionKeepAlive()),
                 stopGrace, nanoTime, moves);
@@ -290,7 +293,9 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
     public void release(Lease lease) {
         Instance i = lease.instance();
         afterColdStart(lease);
-        traffic.record(i.version().spec().id(), nanoTime.getAsLong());
+        if (autoMerging) {
+            traffic.record(i.version().spec().id(), nanoTime.getAsLong());
+        }
         Optional<InstanceSet> set = sets.find(i.version());
         if (set.isEmpty()) {
             return;
