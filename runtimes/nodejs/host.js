@@ -1,4 +1,7 @@
 'use strict';
+// A merged pod started from the runtime image (docker, containerd: the image's entrypoint is this file) runs the
+// merged host instead (runtimes/CONTRACT.md, "Merged pods").
+if (process.env.NEST_HOST_MODE === 'merged') return void require('./merged-host.js');
 // Nest Node.js runtime host: speaks runtimes/CONTRACT.md (the host <-> node agent
 // contract). Standard library only. It runs inside a pod, loads function code
 // as "instances" (POST /load), runs invocations (ANY /invoke/{id}/...) and

@@ -46,6 +46,9 @@ final class ConfigDefaults {
         d.sidecar().pool().sizes().forEach(pool::put);
         sc.put("pool-idle", Durations.format(d.sidecar().pool().idle()));
         sc.put("previous-version-keep-alive", Durations.format(d.sidecar().previousVersionKeepAlive()));
+        sc.put("merge-below", d.sidecar().merged().mergeBelow());
+        sc.put("merge-across-namespaces", d.sidecar().merged().acrossNamespaces());
+        sc.put("merged-host-memory", d.sidecar().merged().hostMemoryMb());
         ObjectNode st = root.putObject("store");
         st.put("retention", Durations.format(d.store().retention()));
         st.put("max-log-line", Sizes.format(d.store().maxLogLineBytes()));

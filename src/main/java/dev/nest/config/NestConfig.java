@@ -108,7 +108,19 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
     /** The node agent: which driver places pods, ports, limits. */
     public record Sidecar(String driver, int portFrom, int portTo, Duration startTimeout, int maxPods,
                           Duration stopGrace, Map<String, Map<String, String>> drivers, Pool pool,
-                          Duration previousVersionKeepAlive) {
+                          Duration previousVersionKeepAlive, Merged merged) {
+        public Sidecar {
+            java.util.Objects.requireNonNull(merged, "merged");
+        }
+
+        /** Settings with the default merged placement. */
+        public Sidecar(String driver, int portFrom, int portTo, Duration startTimeout, int maxPods,
+                       Duration stopGrace, Map<String, Map<String, String>> drivers, Pool pool,
+                       Duration previousVersionKeepAlive) {
+            this(driver, portFrom, portTo, startTimeout, maxPods, stopGrace, drivers, pool, previousVersionKeepAlive,
+                    Merged.DEFAULT);
+        }
+
         /** Settings with the default warm pools and previous-version keep-alive. */
         public Sidecar(String driver, int portFrom, int portTo, Duration startTimeout, int maxPods, Duration stopGrace,
                        Map<String, Map<String, String>> drivers) {
@@ -116,6 +128,20 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         }
 
         public static final Duration DEFAULT_PREVIOUS_KEEP_ALIVE = Duration.ofMinutes(10);
+    }
+
+    /**
+     * Merged placement (ADR 0025): functions sharing one pod of their runtime.
+     *
+     * @param mergeBelow           {@code sidecar.merge-below}: a {@code deploy: auto} function whose recent traffic is
+     *                             under this many requests per minute is merged; at or above it, dedicated
+     * @param acrossNamespaces     {@code sidecar.merge-across-namespaces}: whether one merged pod may hold functions of
+     *                             several namespaces (false: never)
+     * @param hostMemoryMb         {@code sidecar.merged-host-memory}: MiB a merged pod gets on top of the sum of its
+     *                             functions' memory (the host itself)
+     */
+    public record Merged(int mergeBelow, boolean acrossNamespaces, int hostMemoryMb) {
+        public static final Merged DEFAULT = new Merged(0, false, 64);
     }
 
     /**
@@ -215,7 +241,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
             "cluster", Set.of("zookeeper", "embedded-port", "session-timeout", "connection-timeout", "operation-timeout",
                     "artifact-replicas", "node-probe", "secret", "secret-file"),
             "sidecar", Set.of("driver", "port-range", "start-timeout", "max-pods", "stop-grace", "drivers", "pool", "pool-idle",
-                    "previous-version-keep-alive"),
+                    "previous-version-keep-alive", "merge-below", "merge-across-namespaces", "merged-host-memory"),
             "store", Set.of("retention", "max-log-line"),
             "async", Set.of("queue", "max-payload", "concurrency", "lease-time", "poll", "retention", "h2", "kafka", "destinations"),
             "gateway", Set.of("header-timeout", "idle-timeout", "body-timeout", "body-min-rate", "max-connections",
@@ -339,7 +365,10 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
                 r.duration(sc, "sidecar.stop-grace", Duration.ofSeconds(5), Duration.ZERO, Duration.ofMinutes(5)),
                 Map.copyOf(drivers), pool,
                 r.duration(sc, "sidecar.previous-version-keep-alive", Sidecar.DEFAULT_PREVIOUS_KEEP_ALIVE, Duration.ZERO,
-                        Duration.ofDays(1)));
+                        Duration.ofDays(1)),
+                new Merged(r.integer(sc, "sidecar.merge-below", Merged.DEFAULT.mergeBelow(), 0, 1_000_000),
+                        r.bool(sc, "sidecar.merge-across-namespaces", Merged.DEFAULT.acrossNamespaces()),
+                        r.integer(sc, "sidecar.merged-host-memory", Merged.DEFAULT.hostMemoryMb(), 16, 65_536)));
 
         JsonNode st = r.section(tree, "store");
         Store store = new Store(r.duration(st, "store.retention", Duration.ofDays(7), Duration.ofMinutes(1), Duration.ofDays(3650)),
@@ -499,6 +528,19 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
                 return dflt;
             }
             return v;
+        }
+
+        boolean bool(JsonNode tree, String key, boolean dflt) {
+            Optional<JsonNode> v = leaf(tree, key);
+            if (v.isEmpty()) {
+                return dflt;
+            }
+            String t = v.get().asText();
+            if (!v.get().isValueNode() || !(t.equals("true") || t.equals("false"))) {
+                problem(key, v.get().isValueNode() ? t : v.get().toString(), "true or false");
+                return dflt;
+            }
+            return Boolean.parseBoolean(t);
         }
 
         int integer(JsonNode tree, String key, int dflt, int min, int max) {

@@ -26,18 +26,30 @@ import java.util.Optional;
  * @param triggers    the event sources that invoke it (the {@code triggers:} list), in the order written
  * @param http        whether its URL invokes it ({@code http:}, default true); false makes an event-only function
  *                    whose URL answers 404
+ * @param deploy      how its instances are placed into pods ({@code deploy}: dedicated, merged or auto; {@link
+ *                    DeployMode#AUTO} when the spec does not say)
  */
 public record FunctionSpec(FunctionId id, String runtime, String handler, int memoryMb, Duration timeout,
                            int concurrency, Map<String, String> env, ScalingSpec scaling, QueueSpec queue,
                            InvocationAuth auth, AsyncSpec async, LimitsSpec limits, Optional<DegradeSpec> degrade,
-                           List<TriggerSpec> triggers, boolean http) {
+                           List<TriggerSpec> triggers, boolean http, DeployMode deploy) {
     public FunctionSpec {
+        Objects.requireNonNull(deploy, "deploy");
         env = Map.copyOf(env);
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(async, "async");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(degrade, "degrade");
         triggers = List.copyOf(triggers);
+    }
+
+    /** A spec placed {@link DeployMode#AUTO automatically}. */
+    public FunctionSpec(FunctionId id, String runtime, String handler, int memoryMb, Duration timeout,
+                        int concurrency, Map<String, String> env, ScalingSpec scaling, QueueSpec queue,
+                        InvocationAuth auth, AsyncSpec async, LimitsSpec limits, Optional<DegradeSpec> degrade,
+                        List<TriggerSpec> triggers, boolean http) {
+        this(id, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, auth, async, limits, degrade,
+                triggers, http, DeployMode.AUTO);
     }
 
     /** A spec without a rate limit, circuit breaker or triggers, invocable at its URL. */
@@ -63,30 +75,36 @@ public record FunctionSpec(FunctionId id, String runtime, String handler, int me
 
     public FunctionSpec withId(FunctionId newId) {
         return new FunctionSpec(newId, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, auth,
-                async, limits, degrade, triggers, http);
+                async, limits, degrade, triggers, http, deploy);
     }
 
     /** This spec with another {@code auth}. */
     public FunctionSpec withAuth(InvocationAuth newAuth) {
         return new FunctionSpec(id, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, newAuth,
-                async, limits, degrade, triggers, http);
+                async, limits, degrade, triggers, http, deploy);
     }
 
     /** This spec with another rate limit and circuit breaker. */
     public FunctionSpec withProtection(LimitsSpec newLimits, Optional<DegradeSpec> newDegrade) {
         return new FunctionSpec(id, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, auth,
-                async, newLimits, newDegrade, triggers, http);
+                async, newLimits, newDegrade, triggers, http, deploy);
     }
 
     /** This spec with another {@code scaling}. */
     public FunctionSpec withScaling(ScalingSpec newScaling) {
         return new FunctionSpec(id, runtime, handler, memoryMb, timeout, concurrency, env, newScaling, queue, auth,
-                async, limits, degrade, triggers, http);
+                async, limits, degrade, triggers, http, deploy);
     }
 
     /** This spec with other {@code triggers} and {@code http}. */
     public FunctionSpec withTriggers(List<TriggerSpec> newTriggers, boolean newHttp) {
         return new FunctionSpec(id, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, auth,
-                async, limits, degrade, newTriggers, newHttp);
+                async, limits, degrade, newTriggers, newHttp, deploy);
+    }
+
+    /** This spec with another {@code deploy}. */
+    public FunctionSpec withDeploy(DeployMode newDeploy) {
+        return new FunctionSpec(id, runtime, handler, memoryMb, timeout, concurrency, env, scaling, queue, auth,
+                async, limits, degrade, triggers, http, newDeploy);
     }
 }

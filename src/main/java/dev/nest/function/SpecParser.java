@@ -32,7 +32,7 @@ public final class SpecParser {
     private static final Pattern RUNTIME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
     private static final Set<String> TOP_KEYS = Set.of("name", "namespace", "runtime", "code", "handler", "memory",
             "timeout", "concurrency", "env", "scaling", "queue", "description", "auth", "async",
-            "limits", "degrade", "triggers", "http");
+            "limits", "degrade", "triggers", "http", "deploy");
     private static final Set<String> QUEUE_KEYS = Set.of("size", "timeout");
 
     /** Defaults for keys a spec leaves out. */
@@ -116,11 +116,12 @@ public final class SpecParser {
         Optional<DegradeSpec> degrade = DegradeParser.parse(tree.get("degrade"), name, problems);
         List<TriggerSpec> triggers = TriggerParser.parse(tree.get("triggers"), problems);
         boolean http = TriggerParser.http(tree.get("http"), problems);
+        DeployMode deploy = deploy(tree, problems);
         if (!problems.isEmpty()) {
             throw new SpecException(source, problems);
         }
         FunctionSpec spec = new FunctionSpec(new FunctionId(namespace, name), runtime, handler, memory, timeout,
-                concurrency, env, scaling, queue, auth, async, limits, degrade, triggers, http);
+                concurrency, env, scaling, queue, auth, async, limits, degrade, triggers, http, deploy);
         return new Parsed(spec, code, description);
     }
 
@@ -151,6 +152,9 @@ public final class SpecParser {
         TriggerParser.write(spec.triggers()).ifPresent(t -> n.set("triggers", t));
         if (!spec.http()) {
             n.put("http", false); // left out when true, so that documents written before it stay equal
+        }
+        if (spec.deploy() != DeployMode.AUTO) {
+            n.put("deploy", spec.deploy().key()); // left out when auto, so that documents written before it stay equal
         }
         return n;
     }
@@ -201,6 +205,22 @@ public final class SpecParser {
             return InvocationAuth.PUBLIC;
         }
         return auth.get();
+    }
+
+    /** {@code deploy}: auto (the default, also for specs stored before the key existed), dedicated or merged. */
+    private static DeployMode deploy(JsonNode tree, List<SpecProblem> problems) {
+        JsonNode v = tree.get("deploy");
+        if (v == null || v.isNull()) {
+            return DeployMode.AUTO;
+        }
+        Optional<DeployMode> mode = v.isTextual() ? DeployMode.of(v.asText()) : Optional.empty();
+        if (mode.isEmpty()) {
+            problems.add(new SpecProblem("deploy", shown(v), DeployMode.ALLOWED
+                    + " (dedicated: a pod per instance; merged: a worker in a pod shared with other functions of its"
+                    + " runtime and namespace; auto: merged while its traffic is low)"));
+            return DeployMode.AUTO;
+        }
+        return mode.get();
     }
 
     private static Map<String, String> env(JsonNode tree, List<SpecProblem> problems) {

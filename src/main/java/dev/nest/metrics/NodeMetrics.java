@@ -139,6 +139,13 @@ public final class NodeMetrics {
         header(out, "nest_instance_memory_bytes", "gauge", "Memory each instance's pod uses (working set).");
         measured.forEach(i -> sample(out, "nest_instance_memory_bytes", labels("function", i.function(), "instance", i.id()),
                 i.memoryBytes()));
+        header(out, "nest_merged_instances", "gauge", "Instances in merged pods by function and the pod that hosts them"
+                + " (their CPU and memory above are their own: worker busy time and V8 heap).");
+        Map<StatusKey, Integer> merged = new TreeMap<>(java.util.Comparator.comparing(StatusKey::function)
+                .thenComparing(StatusKey::second));
+        instances.get().stream().filter(InstanceInfo::merged)
+                .forEach(i -> merged.merge(new StatusKey(i.function(), i.hostPod()), 1, Integer::sum));
+        merged.forEach((k, n) -> sample(out, "nest_merged_instances", labels("function", k.function(), "pod", k.second()), n));
         admission(out);
         added(out);
         return out.toString();

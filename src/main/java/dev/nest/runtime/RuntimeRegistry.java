@@ -80,9 +80,18 @@ public final class RuntimeRegistry {
         }
         List<String> preload = new ArrayList<>();
         n.path("preload").forEach(x -> preload.add(x.asText()));
+        List<String> mergedLaunch = new ArrayList<>();
+        n.path("merged-launch").forEach(x -> mergedLaunch.add(x.asText()));
+        JsonNode mf = n.path("max-functions");
+        int maxFunctions = mf.isMissingNode() || mf.isNull() ? 1 : mf.canConvertToInt() && mf.isIntegralNumber()
+                ? mf.asInt() : -1;
+        if (maxFunctions < 1 || maxFunctions > 10_000) {
+            throw new IllegalArgumentException("key 'max-functions': value '" + mf.asText(mf.toString())
+                    + "' is not valid; allowed: an integer from 1 to 10000 (functions one merged pod may host)");
+        }
         return new RuntimeDefinition(name, d.toAbsolutePath().normalize(), List.copyOf(launch),
                 n.path("default-handler").asText(""), n.path("image").asText(""), n.path("memory").asInt(128),
-                n.path("pool").asInt(0), n.path("max-functions").asInt(1), List.copyOf(preload));
+                n.path("pool").asInt(0), maxFunctions, List.copyOf(preload), mergedLaunch);
     }
 
     public Path dir() {
@@ -115,8 +124,25 @@ public final class RuntimeRegistry {
 
     /** The host command for a pod of {@code runtime} running a function with {@code memoryMb}. */
     public List<String> command(RuntimeDefinition runtime, int memoryMb) {
+        return fill(runtime.launch(), runtime, memoryMb);
+    }
+
+    /**
+     * The argv of {@code runtime}'s merged host ({@code merged-launch}) for a merged pod of {@code memoryMb}, with the
+     * same variables as {@link #command}.
+     *
+     * @throws IllegalArgumentException when the runtime has no merged host
+     */
+    public List<String> mergedCommand(RuntimeDefinition runtime, int memoryMb) {
+        if (runtime.mergedLaunch().isEmpty()) {
+            throw new IllegalArgumentException("runtime '" + runtime.name() + "' has no merged-launch in its runtime.yaml");
+        }
+        return fill(runtime.mergedLaunch(), runtime, memoryMb);
+    }
+
+    private List<String> fill(List<String> template, RuntimeDefinition runtime, int memoryMb) {
         List<String> out = new ArrayList<>();
-        for (String arg : runtime.launch()) {
+        for (String arg : template) {
             Matcher m = VAR.matcher(arg);
             StringBuilder sb = new StringBuilder();
             while (m.find()) {

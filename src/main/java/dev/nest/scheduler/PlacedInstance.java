@@ -14,14 +14,22 @@ import dev.nest.function.FunctionId;
  * @param cpuMillis  reserved CPU, thousandths of a core
  * @param inFlight   requests it has in flight now (for the removal order; 0 when unknown)
  * @param draining   whether it takes no new requests and is stopped when its last one ends
+ * @param merged     whether it runs in a shared merged pod (it then holds its memory but no pod slot of its own)
  */
 public record PlacedInstance(String instanceId, FunctionId id, int version, String nodeId, String zone, int memoryMb,
-                             int cpuMillis, int inFlight, boolean draining) {
+                             int cpuMillis, int inFlight, boolean draining, boolean merged) {
+    /** An instance in a pod of its own. */
+    public PlacedInstance(String instanceId, FunctionId id, int version, String nodeId, String zone, int memoryMb,
+                          int cpuMillis, int inFlight, boolean draining) {
+        this(instanceId, id, version, nodeId, zone, memoryMb, cpuMillis, inFlight, draining, false);
+    }
+
     public PlacedInstance withLoad(int newInFlight) {
-        return new PlacedInstance(instanceId, id, version, nodeId, zone, memoryMb, cpuMillis, newInFlight, draining);
+        return new PlacedInstance(instanceId, id, version, nodeId, zone, memoryMb, cpuMillis, newInFlight, draining,
+                merged);
     }
 
     public PlacedInstance drained() {
-        return new PlacedInstance(instanceId, id, version, nodeId, zone, memoryMb, cpuMillis, inFlight, true);
+        return new PlacedInstance(instanceId, id, version, nodeId, zone, memoryMb, cpuMillis, inFlight, true, merged);
     }
 }

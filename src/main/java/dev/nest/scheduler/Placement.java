@@ -11,7 +11,9 @@ import java.util.Optional;
  * The scheduler's pure decisions, table-tested and free of I/O.
  *
  * <p>Placing ({@link #decide}): only nodes with the request's memory and CPU free and a pod slot left qualify
- * (usage is the sum of the instances placed there, draining ones included, as they still hold their memory).
+ * (usage is the sum of the instances placed there, draining ones included, as they still hold their memory). An
+ * instance of a {@code deploy: merged} function counts by its own memory and needs no pod slot: it shares a merged
+ * pod, which the node agent packs (never mixing namespaces unless the node allows it).
  * Among them: the zone with the fewest instances of the function first, then the node with the fewest, then a node
  * that already has a ready instance of the function (the placement adopts it: nothing starts), then one with a warm
  * pool pod of the runtime, then one with the package cached, then the most free memory, then the
@@ -56,7 +58,7 @@ public final class Placement {
             long freeCpu = n.cpuMillis() - u.cpuMillis;
             bestMemory = Math.max(bestMemory, freeMemory);
             bestCpu = Math.max(bestCpu, freeCpu);
-            if (freeMemory >= request.memoryMb() && freeCpu >= request.cpuMillis() && u.pods < n.maxPods()) {
+            if (freeMemory >= request.memoryMb() && freeCpu >= request.cpuMillis() && (request.merged() || u.pods < n.maxPods())) {
                 fit.add(n);
             }
         }
@@ -181,7 +183,9 @@ public final class Placement {
         void add(PlacedInstance s) {
             memoryMb += s.memoryMb();
             cpuMillis += s.cpuMillis();
-            pods++;
+            if (!s.merged()) {
+                pods++; // a merged instance shares a merged pod: its memory counts, not a pod slot (ADR 0025)
+            }
         }
     }
 }

@@ -157,12 +157,13 @@ public final class Scheduler {
         }
         if (mine.size() < desired) {
             List<NodeState> all = nodes.nodes();
-            PlacementRequest request = new PlacementRequest(id, v.version(), v.spec().runtime(), v.digest(), v.spec().memoryMb(), cpuMillis);
+            PlacementRequest request = new PlacementRequest(id, v.version(), v.spec().runtime(), v.digest(), v.spec().memoryMb(), cpuMillis,
+                    v.spec().deploy() == dev.nest.function.DeployMode.MERGED);
             for (int i = mine.size(); i < desired; i++) {
                 PlacementDecision d = Placement.decide(request, all, placed);
                 if (d instanceof PlacementDecision.Placed p) {
                     PlacedInstance s = new PlacedInstance(id.name() + "-" + (++nextId), id, v.version(), p.node().id(), p.node().zone(),
-                            request.memoryMb(), request.cpuMillis(), 0, false);
+                            request.memoryMb(), request.cpuMillis(), 0, false, request.merged());
                     placed.add(s);
                     event(now, id, "placed", p.node().id(), p.reason());
                     reason = p.reason();
@@ -256,7 +257,8 @@ public final class Scheduler {
                 continue;
             }
             FunctionVersion v = live.get();
-            PlacementRequest request = new PlacementRequest(id, v.version(), v.spec().runtime(), v.digest(), v.spec().memoryMb(), cpuMillis);
+            PlacementRequest request = new PlacementRequest(id, v.version(), v.spec().runtime(), v.digest(), v.spec().memoryMb(), cpuMillis,
+                    v.spec().deploy() == dev.nest.function.DeployMode.MERGED);
             Optional<Placement.Move> move = Placement.rebalance(request, all, placed.stream()
                     .filter(x -> !x.id().equals(id) || x.version() == v.version()).toList());
             if (move.isEmpty()) {
@@ -264,7 +266,7 @@ public final class Scheduler {
             }
             Placement.Move mv = move.get();
             placed.add(new PlacedInstance(id.name() + "-" + (++nextId), id, v.version(), mv.to().id(), mv.to().zone(),
-                    request.memoryMb(), request.cpuMillis(), 0, false));
+                    request.memoryMb(), request.cpuMillis(), 0, false, request.merged()));
             applier.apply(mv.to().id(), id, perNode(id).get(mv.to().id()));
             moving.put(id, new Moving(mv.from(), mv.to().id(), now));
             lastMove.put(id, now);
@@ -316,7 +318,7 @@ public final class Scheduler {
         placed.removeIf(s -> s.id().equals(id) && s.nodeId().equals(nodeId));
         for (int i = 0; i < instances; i++) {
             placed.add(new PlacedInstance(id.name() + "-" + (++nextId), id, v.version(), nodeId, node.get().zone(),
-                    v.spec().memoryMb(), cpuMillis, 0, false));
+                    v.spec().memoryMb(), cpuMillis, 0, false, v.spec().deploy() == dev.nest.function.DeployMode.MERGED));
         }
         return true;
     }

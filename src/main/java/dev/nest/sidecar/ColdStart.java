@@ -53,12 +53,16 @@ final class ColdStart {
     private final LogCapture capture;
     private final LongSupplier nanoTime;
     private final QuotaGate quotas;
+    private final MergedPods merged;
+    private final RecentTraffic traffic;
     private final Map<FunctionId, String> lastError = new ConcurrentHashMap<>();
     private final AtomicLong coldStarts = new AtomicLong();
 
     ColdStart(NestConfig.Sidecar config, NodePods pods, WarmPool<PoolPodFactory.PoolPod> pool, CodeSource code,
-              LogCapture capture, LongSupplier nanoTime, QuotaGate quotas) {
+              LogCapture capture, LongSupplier nanoTime, QuotaGate quotas, MergedPods merged, RecentTraffic traffic) {
         this.quotas = quotas;
+        this.merged = merged;
+        this.traffic = traffic;
         this.config = config;
         this.pods = pods;
         this.pool = pool;
@@ -105,7 +109,14 @@ final class ColdStart {
             }
             n = admission.allowed();
         }
+        boolean inMerged = mergedPlacement(spec);
         for (int k = 0; k < n; k++) {
+            long decided = nanoTime.getAsLong();
+            if (inMerged) {
+                // a merged start takes no pod place of its own: MergedPods reserves one when it starts a merged pod
+                Thread.ofVirtual().name("start-" + spec.id().name()).start(() -> start(set, decided, true));
+                continue;
+            }
             int over = pods.reserve();
             // pool pods count towards sidecar.max-pods; a start that will take one gives its reservation back, so
             // at capacity a start may still go ahead while the function's pool has a ready pod for it
@@ -117,13 +128,52 @@ final class ColdStart {
                 lastError.put(spec.id(), why);
                 return admission.refusal();
             }
-            long decided = nanoTime.getAsLong();
-            Thread.ofVirtual().name("start-" + spec.id().name()).start(() -> start(set, decided));
+            Thread.ofVirtual().name("start-" + spec.id().name()).start(() -> start(set, decided, false));
         }
         return admission.refusal();
     }
 
-    private void start(InstanceSet set, long decidedNanos) {
+    /** Whether the next instance of {@code spec} goes to a merged pod ({@link MergedPlacement#merged}). */
+    boolean mergedPlacement(FunctionSpec spec) {
+        Optional<RuntimeDefinition> runtime;
+        try {
+            runtime = Optional.of(pods.runtime(spec.runtime()));
+        } catch (RuntimeException unknown) {
+            return false; // the start fails on its own with the runtime's error
+        }
+        return MergedPlacement.merged(spec, runtime.get(), traffic.perMinute(spec.id(), nanoTime.getAsLong()),
+                config.merged());
+    }
+
+    /**
+     * Starts one instance of {@code set} in a merged pod ({@code toMerged}) or a pod of its own, and once it serves
+     * calls {@code thenReady}; a start that fails (or finds the node at capacity) leaves everything as it was.
+     */
+    void startPlaced(InstanceSet set, boolean toMerged, Runnable thenReady, Runnable failed) {
+        FunctionSpec spec = set.version().spec();
+        if (!toMerged) {
+            int over = pods.reserve();
+            if (over > 0) {
+                pods.unreserve();
+                LOG.info("not moving " + spec.id() + " to a pod of its own: node at capacity (sidecar.max-pods "
+                        + pods.maxPods() + ")");
+                failed.run();
+                return;
+            }
+        }
+        set.startOne();
+        long decided = nanoTime.getAsLong();
+        Thread.ofVirtual().name("move-" + spec.id().name()).start(() -> {
+            if (start(set, decided, toMerged)) {
+                thenReady.run();
+            } else {
+                failed.run();
+            }
+        });
+    }
+
+    /** One start; true once the instance serves. */
+    private boolean start(InstanceSet set, long decidedNanos, boolean inMerged) {
         FunctionVersion v = set.version();
         FunctionSpec spec = v.spec();
         long now = nanoTime.getAsLong();
@@ -133,9 +183,15 @@ final class ColdStart {
         try {
             RuntimeDefinition runtime = pods.runtime(spec.runtime());
             long t0 = nanoTime.getAsLong();
-            Optional<PoolPodFactory.PoolPod> pooled = pool.take(runtime.name(), spec.memoryMb());
+            Optional<PoolPodFactory.PoolPod> pooled = inMerged ? Optional.empty()
+                    : pool.take(runtime.name(), spec.memoryMb());
             NodePods.Started pod;
-            if (pooled.isPresent()) {
+            if (inMerged) {
+                capture.attributeInstance(inst);
+                pod = merged.join(inst, spec, runtime);
+                inst.attach(pod.pod(), pod.client(), pod.port());
+                inst.startPhases.put("pod", millisSince(t0));
+            } else if (pooled.isPresent()) {
                 // a pool hit: the pod already counts towards sidecar.max-pods, so this start's reservation is returned
                 pods.unreserve();
                 pod = pooled.get().started();
@@ -172,6 +228,7 @@ final class ColdStart {
             for (InstanceSet.Handoff h : set.ready(inst, nanoTime.getAsLong())) {
                 h.waiter().future.complete(h);
             }
+            return true;
         } catch (RuntimeException | IOException e) {
             InvokeException ie = e instanceof InvokeException x ? x
                     : new InvokeException(502, "instance start failed", "cannot start an instance of " + spec.id() + ": "
@@ -182,6 +239,7 @@ final class ColdStart {
             for (InstanceSet.Waiter w : set.startFailed()) {
                 w.future.completeExceptionally(ie);
             }
+            return false;
         }
     }
 

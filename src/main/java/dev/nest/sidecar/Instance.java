@@ -32,6 +32,8 @@ public final class Instance {
     private volatile long memoryBytes = -1;
     private long lastCpuNanos = -1;
     private long lastSampleNanos;
+    /** Its place in a merged pod; null while it is not merged (a pod of its own). */
+    private volatile MergedPods.Membership membership;
 
     Instance(String id, FunctionVersion version, long nowNanos) {
         this.id = id;
@@ -102,6 +104,20 @@ public final class Instance {
         lastCpuNanos = cpu;
         lastSampleNanos = nowNanos;
         memoryBytes = usage.get().memoryBytes();
+    }
+
+    /** Its place in a merged pod, when it has one. */
+    java.util.Optional<MergedPods.Membership> membership() {
+        return java.util.Optional.ofNullable(membership);
+    }
+
+    /** Whether it runs in a merged pod shared with other instances. */
+    boolean merged() {
+        return membership != null;
+    }
+
+    void joined(MergedPods.Membership m) {
+        this.membership = m;
     }
 
     void attach(Pod pod, HostClient client, int port) {

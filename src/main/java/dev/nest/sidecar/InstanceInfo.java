@@ -5,10 +5,18 @@ package dev.nest.sidecar;
  *
  * @param cpuCores    CPU cores its pod used over the last second; -1 when not measured (starting, or a driver
  *                    that cannot tell)
- * @param memoryBytes memory its pod uses (working set); -1 when not measured
+ * @param memoryBytes memory its pod uses (working set); -1 when not measured; in a merged pod, its own V8 heap
+ * @param hostPod     the id of the pod that hosts it (shared with other instances when {@code merged})
+ * @param merged      whether it runs in a merged pod (ADR 0025); its CPU is then its worker's busy time
  */
 public record InstanceInfo(String id, String function, int version, String state, int inFlight, long served,
-                           int port, String pod, double cpuCores, long memoryBytes) {
+                           int port, String pod, double cpuCores, long memoryBytes, String hostPod, boolean merged) {
+    /** An instance in a pod of its own. */
+    public InstanceInfo(String id, String function, int version, String state, int inFlight, long served, int port,
+                        String pod, double cpuCores, long memoryBytes) {
+        this(id, function, version, state, inFlight, served, port, pod, cpuCores, memoryBytes, "", false);
+    }
+
     /** An instance without usage readings. */
     public InstanceInfo(String id, String function, int version, String state, int inFlight, long served, int port,
                         String pod) {

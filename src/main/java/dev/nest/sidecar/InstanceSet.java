@@ -126,6 +126,11 @@ final class InstanceSet {
         starting += n;
     }
 
+    /** One more instance is starting besides what requests asked for (a move to another placement). */
+    synchronized void startOne() {
+        starting++;
+    }
+
     /** Starts that were asked for but could not be made (node at capacity). */
     synchronized void startsAborted(int n) {
         starting -= n;

@@ -25,6 +25,8 @@ final class LogCapture {
     private final Consumer<LogLine> logs;
     private final Clock clock;
     private final Map<String, Instance> byPod = new ConcurrentHashMap<>();
+    /** Instances of merged pods, by instance id: a merged pod's framed lines name the instance they belong to. */
+    private final Map<String, Instance> byInstance = new ConcurrentHashMap<>();
 
     /**
      * @param logs  receives every line
@@ -48,14 +50,20 @@ final class LogCapture {
         byPod.put(podId, instance);
     }
 
+    /** Framed lines that name {@code instance} belong to it from now on (an instance in a merged pod). */
+    void attributeInstance(Instance instance) {
+        byInstance.put(instance.id(), instance);
+    }
+
     /** {@code instance} stopped: forget its pods (the one it ran in, and any whose start was repeated on another port). */
     void forget(Instance instance) {
         byPod.values().removeIf(i -> i == instance);
+        byInstance.remove(instance.id(), instance);
     }
 
     /** Every instance attributed now (starting, ready or stopping), once each. */
     Collection<Instance> instances() {
-        return byPod.values().stream().distinct().toList();
+        return java.util.stream.Stream.concat(byPod.values().stream(), byInstance.values().stream()).distinct().toList();
     }
 
     /** Records, in the function's log, that a ready instance's pod exited by itself. */
@@ -69,6 +77,13 @@ final class LogCapture {
         String fn = inst == null ? "" : inst.version().spec().id().toString();
         int version = inst == null ? 0 : inst.version().version();
         Optional<LogFraming.Framed> f = LogFraming.parse(line);
+        if (f.isPresent() && inst == null) {
+            Instance named = byInstance.get(f.get().instanceId());
+            if (named != null) {
+                fn = named.version().spec().id().toString();
+                version = named.version().version();
+            }
+        }
         if (f.isPresent()) {
             logs.accept(new LogLine(clock.instant(), fn, version, f.get().invocationId(), f.get().instanceId(),
                     f.get().level(), f.get().text()));

@@ -65,6 +65,11 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
     private final Reconciler reconciler;
     private final StarvedNotifier starved = new StarvedNotifier();
     private final UsageSampler usage;
+    private final MergedPods merged;
+    private final RecentTraffic traffic = new RecentTraffic();
+    private final AutoMoves moves;
+    /** Whether {@code deploy: auto} may merge here ({@code sidecar.merge-below} > 0): only then is traffic counted. */
+    private final boolean autoMerging;
     private final Duration stopGrace;
     private volatile State state = State.NEW;
 
@@ -108,9 +113,12 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
         this.usage = new UsageSampler(driver::usage, nanoTime);
         this.pool = new WarmPool<>(new PoolPodFactory(pods, () -> state == State.CLOSED), PoolPodFactory.pools(runtimes, config.pool()),
                 config.maxPods(), config.pool().idle(), nanoTime, poolStarts);
-        this.starts = new ColdStart(config, pods, pool, code, capture, nanoTime, quotaGate);
+        this.merged = new MergedPods(pods, config.merged(), config.startTimeout(), stopGrace, nanoTime);
+        this.starts = new ColdStart(config, pods, pool, code, capture, nanoTime, quotaGate, merged, traffic);
+        this.autoMerging = config.merged().mergeBelow() > 0;
+        this.moves = new AutoMoves(config.merged(), pods, starts, traffic, stopGrace, nanoTime);
         this.reconciler = new Reconciler(catalog, sets, starts, pods, new KeepAliveRule(config.previousVersionKeepAlive()),
-                stopGrace, nanoTime);
+                stopGrace, nanoTime, moves);
     }
 
     /** Removes pods left by an earlier run, starts reconciliation and the warm pools. */
@@ -137,7 +145,7 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
             pool.start();
         }
         reconciler.start();
-        usage.start(sets::all);
+        usage.start(sets::all, merged::sample);
     }
 
     /**
@@ -285,6 +293,9 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
     public void release(Lease lease) {
         Instance i = lease.instance();
         afterColdStart(lease);
+        if (autoMerging) {
+            traffic.record(i.version().spec().id(), nanoTime.getAsLong());
+        }
         Optional<InstanceSet> set = sets.find(i.version());
         if (set.isEmpty()) {
             return;
@@ -317,6 +328,13 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
         set.get().release(i, nanoTime.getAsLong());
         starts.launch(set.get(), replacements);
         LOG.warning("retiring instance " + i + ": " + reason + "; it stops when its requests in flight end");
+        if (i.merged()) {
+            // its work goes on in a pod it shares: the neighbours move to a fresh merged pod first, then the old
+            // pod drains and stops with its last instance, taking the runaway work with it
+            for (Instance n : merged.evacuate(i)) {
+                sets.find(n.version()).ifPresent(s -> moves.evacuate(s, n));
+            }
+        }
         if (set.get().retiredIdle(i)) {
             pods.stopLater(i, stopGrace);
         }
@@ -390,6 +408,11 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
     /** Instances on this node, for the API. */
     public List<InstanceInfo> instances() {
         return sets.infos();
+    }
+
+    /** This node's merged pods and the instances each holds, by pod id. */
+    public Map<String, List<String>> mergedPods() {
+        return merged.members();
     }
 
     /** Instances of one function on this node. */

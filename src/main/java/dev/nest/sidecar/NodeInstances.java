@@ -76,7 +76,9 @@ final class NodeInstances {
                     boolean measured = !Double.isNaN(cpu) && memory >= 0;
                     out.add(new InstanceInfo(i.id(), i.version().spec().id().toString(), i.version().version(),
                             i.state().name(), i.inFlight, i.served, i.port(), i.pod() == null ? "" : i.pod().describe(),
-                            measured ? Math.round(cpu * 1000) / 1000.0 : -1, measured ? memory : -1));
+                            measured ? Math.round(cpu * 1000) / 1000.0 : -1, measured ? memory : -1,
+                            i.membership().map(MergedPods.Membership::podId).orElse(i.pod() == null ? "" : i.pod().id()),
+                            i.merged()));
                 }
             }
         }

@@ -15,6 +15,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -116,10 +117,16 @@ final class NodePods {
      * @throws RuntimeException when no port is free or the driver fails; the port is given back
      */
     Started start(String podId, RuntimeDefinition runtime, int memoryMb, Map<String, String> labels, RecentOutput recent) {
+        return start(podId, runtime, memoryMb, labels, recent, false);
+    }
+
+    /** {@link #start}, of the runtime's merged host ({@code merged-launch}) when {@code merged}. */
+    Started start(String podId, RuntimeDefinition runtime, int memoryMb, Map<String, String> labels, RecentOutput recent,
+                  boolean merged) {
         int port = ports.allocate();
         try {
             String secret = HexFormat.of().formatHex(RANDOM.generateSeed(16));
-            PodSpec spec = spec(podId, runtime, memoryMb, port, secret, labels);
+            PodSpec spec = spec(podId, runtime, memoryMb, port, secret, labels, merged);
             HostClient client = new HostClient(LOOPBACK, port, secret);
             return new Started(driver.start(spec, capture.listener(recent)), spec, client, port);
         } catch (RuntimeException e) {
@@ -140,11 +147,18 @@ final class NodePods {
      */
     Started startHealthy(String of, String podId, RuntimeDefinition runtime, int memoryMb, Map<String, String> labels,
                          RecentOutput recent, java.util.function.Consumer<String> beforeStart) throws IOException {
+        return startHealthy(of, podId, runtime, memoryMb, labels, recent, beforeStart, false);
+    }
+
+    /** {@link #startHealthy}, of the runtime's merged host when {@code merged}. */
+    Started startHealthy(String of, String podId, RuntimeDefinition runtime, int memoryMb, Map<String, String> labels,
+                         RecentOutput recent, java.util.function.Consumer<String> beforeStart, boolean merged)
+            throws IOException {
         for (int attempt = 1; ; attempt++) {
             String id = attempt == 1 ? podId : podId + "-" + attempt;
             beforeStart.accept(id);
             long mark = recent.count();
-            Started s = start(id, runtime, memoryMb, labels, recent);
+            Started s = start(id, runtime, memoryMb, labels, recent, merged);
             try {
                 awaitHealthy(of, s, recent);
                 return s;
@@ -165,14 +179,18 @@ final class NodePods {
     }
 
     private PodSpec spec(String podId, RuntimeDefinition runtime, int memoryMb, int port, String secret,
-                         Map<String, String> labels) {
+                         Map<String, String> labels, boolean merged) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("NEST_HOST_PORT", String.valueOf(port));
         env.put("NEST_HOST_ADDRESS", LOOPBACK);
         env.put("NEST_HOST_SECRET", secret);
         env.put("NEST_POD_ID", podId);
         env.put("NEST_PRELOAD", String.join(",", runtime.preload()));
-        return new PodSpec(podId, runtime.name(), runtime.image(), runtimes.command(runtime, memoryMb), env, runtime.dir(),
+        if (merged) {
+            env.put("NEST_HOST_MODE", "merged"); // container drivers run the image's entrypoint, not merged-launch
+        }
+        List<String> command = merged ? runtimes.mergedCommand(runtime, memoryMb) : runtimes.command(runtime, memoryMb);
+        return new PodSpec(podId, runtime.name(), runtime.image(), command, env, runtime.dir(),
                 codeRoot, LOOPBACK, port, memoryMb * 1024L * 1024L, 1.0, 256, labels,
                 dataDir.resolve("pods").resolve(podId).resolve("work"));
     }
@@ -250,6 +268,12 @@ final class NodePods {
         if (!instance.moveTo(InstanceState.DRAINING) && instance.state() == InstanceState.STOPPED) {
             return;
         }
+        if (instance.merged()) {
+            // a merged pod is shared: the instance is unloaded (its requests in flight end first), not its pod
+            instance.membership().ifPresent(m -> m.leave(true));
+            release(instance);
+            return;
+        }
         Pod pod = instance.pod();
         try {
             if (pod != null) {
@@ -263,6 +287,12 @@ final class NodePods {
 
     /** Stops {@code instance}'s pod at once (a failed start, a dead pod); failures are logged at FINE. */
     void stopQuietly(Instance instance) {
+        if (instance.merged()) {
+            instance.moveTo(InstanceState.DRAINING);
+            instance.membership().ifPresent(m -> m.leave(true));
+            release(instance);
+            return;
+        }
         Pod pod = instance.pod();
         if (pod != null) {
             instance.moveTo(InstanceState.DRAINING);
@@ -277,6 +307,9 @@ final class NodePods {
             return;
         }
         capture.forget(instance);
+        if (instance.merged()) {
+            return; // the merged pod's client, port and place are its own (MergedPods)
+        }
         if (instance.client() != null) {
             instance.client().close();
         }

@@ -34,6 +34,7 @@ final class Reconciler implements AutoCloseable {
     private final KeepAliveRule rule;
     private final Duration stopGrace;
     private final LongSupplier nanoTime;
+    private final AutoMoves moves;
     private final Map<FunctionId, Integer> targets = new ConcurrentHashMap<>();
     /** When each target was last set, in {@code nanoTime}'s terms: instances started later are unseen by it. */
     private final Map<FunctionId, Long> targetSetAt = new ConcurrentHashMap<>();
@@ -42,7 +43,8 @@ final class Reconciler implements AutoCloseable {
     private volatile boolean closed;
 
     Reconciler(FunctionCatalog catalog, NodeInstances sets, ColdStart starts, NodePods pods, KeepAliveRule rule,
-               Duration stopGrace, LongSupplier nanoTime) {
+               Duration stopGrace, LongSupplier nanoTime, AutoMoves moves) {
+        this.moves = moves;
         this.catalog = catalog;
         this.sets = sets;
         this.starts = starts;
@@ -160,6 +162,9 @@ final class Reconciler implements AutoCloseable {
             set.expire(now, policy).forEach(i -> pods.stopLater(i, stopGrace));
             if (live) {
                 starts.launch(set, set.deficit(policy.keep()));
+            }
+            if (primary) {
+                moves.check(set); // deploy: auto between merged and dedicated pods as traffic changes
             }
         }
         if (set.isEmpty() && !live) {

@@ -42,6 +42,9 @@ final class UsageSampler implements AutoCloseable {
     /** Reads every instance in {@code ready}. */
     void sample(Collection<Instance> ready) {
         for (Instance i : ready) {
+            if (i.merged()) {
+                continue; // its pod's usage is its neighbours' too: MergedPods reads its own share from the host
+            }
             Pod pod = i.pod();
             Optional<PodUsage> u;
             try {
@@ -55,11 +58,17 @@ final class UsageSampler implements AutoCloseable {
 
     /** Samples the ready instances of every set {@code sets} gives, every second from a second from now. */
     void start(Supplier<? extends Collection<InstanceSet>> sets) {
+        start(sets, () -> { });
+    }
+
+    /** {@link #start}, also running {@code alsoEachRound} (the merged pods' own readings) every round. */
+    void start(Supplier<? extends Collection<InstanceSet>> sets, Runnable alsoEachRound) {
         ticker.scheduleAtFixedRate(() -> {
             try {
                 for (InstanceSet set : sets.get()) {
                     sample(set.instances());
                 }
+                alsoEachRound.run();
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "usage sampling failed; trying again next second", e);
             }

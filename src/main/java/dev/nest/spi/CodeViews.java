@@ -64,6 +64,13 @@ public final class CodeViews {
         } catch (FileAlreadyExistsException | DirectoryNotEmptyException raced) {
             // another request for the same view finished first; its view is the same
             deleteTree(building);
+        } catch (java.nio.file.FileSystemException raced) {
+            // an atomic rename onto a directory that another request completed meanwhile fails with ENOTEMPTY, which
+            // the JDK reports as a plain FileSystemException ("Directory not empty"): the same race as above
+            if (!Files.isDirectory(view, LinkOption.NOFOLLOW_LINKS)) {
+                throw raced;
+            }
+            deleteTree(building);
         }
         return view;
     }

@@ -225,8 +225,20 @@ class NestConfigTest {
                         "artifact-replicas, connection-timeout, embedded-port, node-probe, operation-timeout, secret, secret-file, "
                                 + "session-timeout, zookeeper"),
                 Arguments.of("sidecar:\n  ports: 1-2\n", "sidecar.ports",
-                        "driver, drivers, max-pods, pool, pool-idle, port-range, previous-version-keep-alive, start-timeout, stop-grace"),
+                        "driver, drivers, max-pods, merge-across-namespaces, merge-below, merged-host-memory, pool, pool-idle, port-range,"
+                                + " previous-version-keep-alive, start-timeout, stop-grace"),
                 Arguments.of("store:\n  retain: 1d\n", "store.retain", "max-log-line, retention"));
+    }
+
+    @Test
+    void readsTheMergedPlacementSettingsAndNamesAWrongValue() throws IOException {
+        assertEquals(NestConfig.Merged.DEFAULT, NestConfig.defaults().sidecar().merged());
+        assertEquals(new NestConfig.Merged(120, true, 48), load("sidecar:\n  merge-below: 120\n"
+                + "  merge-across-namespaces: true\n  merged-host-memory: 48\n").sidecar().merged());
+        String m = refused("sidecar:\n  merge-across-namespaces: sometimes\n").getMessage();
+        assertTrue(m.contains("key 'sidecar.merge-across-namespaces': value 'sometimes' is not valid; allowed: true or false"), m);
+        m = refused("sidecar:\n  merge-below: -1\n").getMessage();
+        assertTrue(m.contains("key 'sidecar.merge-below': value '-1' is not valid; allowed: an integer from 0 to 1000000"), m);
     }
 
     @ParameterizedTest(name = "{1}")

@@ -1,0 +1,188 @@
+'use strict';
+// Pieces of the Node.js host contract (runtimes/CONTRACT.md) that do not depend on how functions are run:
+// the secret, JSON answers, the event's query and body rules, and turning a handler's result into an HTTP
+// answer. Used by the merged host (merged-host.js, its main thread) and its workers (merged-worker.js);
+// standard library only. Nothing here has side effects when required.
+
+const fs = require('fs');
+const crypto = require('crypto');
+const querystring = require('querystring');
+
+/**
+ * Reads stdin up to the first newline, byte by byte so that nothing after it is consumed; '' at end of input.
+ * Blocks: it runs once, before the host listens.
+ */
+function readSecretLine() {
+  const one = Buffer.alloc(1);
+  const bytes = [];
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (bytes.length <= 4096) {
+    let n;
+    try {
+      n = fs.readSync(0, one, 0, 1, null);
+    } catch (e) {
+      if (e.code === 'EAGAIN') { Atomics.wait(pause, 0, 0, 5); continue; }
+      if (e.code === 'EOF') break;
+      throw e;
+    }
+    if (n === 0) break;
+    if (one[0] === 0x0a) return Buffer.from(bytes).toString('utf8').replace(/\r$/, '');
+    bytes.push(one[0]);
+  }
+  return '';
+}
+
+/** A constant-time check of a request's X-Nest-Secret against `secret`. */
+function secretChecker(secret) {
+  const expected = crypto.createHash('sha256').update(String(secret)).digest();
+  return (value) => {
+    if (typeof value !== 'string' || secret === '') return false;
+    const got = crypto.createHash('sha256').update(value).digest();
+    return crypto.timingSafeEqual(got, expected);
+  };
+}
+
+function sendJson(res, status, obj, extraHeaders) {
+  const body = JSON.stringify(obj);
+  const h = ['Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(body))];
+  if (extraHeaders !== undefined) for (let i = 0; i < extraHeaders.length; i++) h.push(extraHeaders[i]);
+  res.writeHead(status, h);
+  res.end(body);
+}
+
+/** A host's own error answer: JSON {error, detail, ...extra} with X-Nest-Error: kind. */
+function sendError(res, status, kind, error, detail, extra) {
+  sendJson(res, status, Object.assign({ error, detail }, extra || {}), ['X-Nest-Error', kind]);
+}
+
+/** Whether a body of this Content-Type reaches the function as a UTF-8 string (else base64). */
+function isTextual(ct) {
+  if (ct === undefined) return true;
+  const semi = ct.indexOf(';');
+  const t = (semi === -1 ? ct : ct.slice(0, semi)).trim().toLowerCase();
+  if (t === '') return true;
+  return t.startsWith('text/') || t === 'application/json' || t.endsWith('+json') ||
+    t === 'application/xml' || t.endsWith('+xml') || t === 'application/javascript' ||
+    t === 'application/x-www-form-urlencoded';
+}
+
+function decodeComponent(s) {
+  if (s.indexOf('%') === -1 && s.indexOf('+') === -1) return s;
+  s = s.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return querystring.unescape(s); // lenient on malformed escapes
+  }
+}
+
+/** A raw query string as [last-value map, all-values map], or null when it has no parameter. */
+function parseQuery(qs) {
+  const single = {};
+  const multi = {};
+  let n = 0;
+  for (const part of qs.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const k = decodeComponent(eq === -1 ? part : part.slice(0, eq));
+    if (k === '__proto__') continue;
+    const v = decodeComponent(eq === -1 ? '' : part.slice(eq + 1));
+    single[k] = v;
+    if (Array.isArray(multi[k])) multi[k].push(v); else multi[k] = [v];
+    n++;
+  }
+  return n === 0 ? null : [single, multi];
+}
+
+function skipHeader(lk) {
+  return lk === 'content-length' || lk === 'transfer-encoding' || lk === 'connection' || lk === 'keep-alive';
+}
+
+function pushValues(out, k, v) {
+  if (Array.isArray(v)) {
+    for (const x of v) if (x !== undefined && x !== null) out.push(k, String(x));
+  } else {
+    out.push(k, String(v));
+  }
+}
+
+/**
+ * A handler's result as an HTTP answer {status, headers (flat name/value list), body (string, Uint8Array or
+ * null)}, by the contract's rules: an object with a numeric statusCode is a response (headers,
+ * multiValueHeaders, body, isBase64Encoded), anything else 200 JSON. Throws when the result cannot be sent (an
+ * invalid statusCode, a cycle), which the caller answers as 502 response-error.
+ */
+function encodeResult(r) {
+  if (r === null || typeof r !== 'object' || typeof r.statusCode !== 'number') {
+    let body = JSON.stringify(r);
+    if (body === undefined) body = 'null';
+    return { status: 200, headers: ['Content-Type', 'application/json'], body };
+  }
+  const sc = r.statusCode;
+  if (!Number.isInteger(sc) || sc < 200 || sc > 599) {
+    throw new Error(`invalid statusCode ${sc} (must be an integer from 200 to 599)`);
+  }
+  let payload = null;
+  let defaultCt;
+  const body = r.body;
+  if (body === undefined || body === null) {
+    payload = null;
+  } else if (typeof body === 'string') {
+    if (r.isBase64Encoded === true) { payload = Buffer.from(body, 'base64'); defaultCt = 'application/octet-stream'; }
+    else { payload = body; defaultCt = 'text/plain; charset=utf-8'; }
+  } else if (body instanceof Uint8Array) {
+    payload = body;
+    defaultCt = 'application/octet-stream';
+  } else {
+    payload = JSON.stringify(body);
+    if (payload === undefined) payload = 'null';
+    defaultCt = 'application/json';
+  }
+  const out = [];
+  let hasCt = false;
+  const mvKeys = new Set();
+  const mvh = r.multiValueHeaders;
+  if (mvh !== null && typeof mvh === 'object') {
+    for (const k of Object.keys(mvh)) {
+      const v = mvh[k];
+      const lk = k.toLowerCase();
+      if (v === undefined || v === null || skipHeader(lk)) continue;
+      if (lk === 'content-type') hasCt = true;
+      mvKeys.add(lk);
+      pushValues(out, k, v);
+    }
+  }
+  const h = r.headers;
+  if (h !== null && typeof h === 'object') {
+    for (const k of Object.keys(h)) {
+      const v = h[k];
+      const lk = k.toLowerCase();
+      if (v === undefined || v === null || skipHeader(lk) || mvKeys.has(lk)) continue; // multiValueHeaders win
+      if (lk === 'content-type') hasCt = true;
+      pushValues(out, k, v);
+    }
+  }
+  if (sc === 204 || sc === 304) return { status: sc, headers: out, body: null, noLength: true };
+  if (payload !== null && !hasCt) out.push('Content-Type', defaultCt);
+  return { status: sc, headers: out, body: payload };
+}
+
+/** Writes an answer from {@link encodeResult} (every answer carries Content-Length, never chunked). */
+function writeEncoded(res, enc) {
+  const h = enc.headers.slice();
+  if (enc.noLength) {
+    res.writeHead(enc.status, h);
+    res.end();
+    return;
+  }
+  const body = enc.body === null || enc.body === undefined ? null : enc.body;
+  const len = body === null ? 0 : (typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+  h.push('Content-Length', String(len));
+  res.writeHead(enc.status, h);
+  if (body === null) res.end();
+  else res.end(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+}
+
+module.exports = {
+  readSecretLine, secretChecker, sendJson, sendError, isTextual, parseQuery, encodeResult, writeEncoded,
+};

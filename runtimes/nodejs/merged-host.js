@@ -1,0 +1,501 @@
+'use strict';
+// Nest's merged Node.js host: one process that hosts many function instances, each in a worker thread of its
+// own (merged-worker.js) with V8 heap limits from the function's memory, its own module cache and its own
+// process.env. It speaks runtimes/CONTRACT.md like host.js (/health, /load, /unload, /invoke/{id}/...) plus
+// "Merged pods" there (/status, X-Nest-Error: terminated).
+//
+// The main thread runs no function code, so it always answers: at an invocation's deadline it answers 504
+// itself and pings the worker; a worker that does not answer the ping within NEST_MERGED_KILL_GRACE_MS (default
+// 500 ms; its event loop is blocked: a runaway) is terminated, its other in-flight invocations get 502, and the instance is
+// loaded again in a fresh worker on its next invocation. A worker that runs out of heap ends the same way.
+// Neighbours are untouched: they run on their own threads.
+//
+// Limits: workers share the process, its uid, its file descriptors and libuv's thread pool; heap limits bound
+// V8's heap, not native memory (Buffers, addons). See docs/SECURITY.md.
+
+const http = require('http');
+const path = require('path');
+const crypto = require('crypto');
+const { Worker } = require('worker_threads');
+const common = require('./host-common');
+
+const PORT = process.env.NEST_HOST_PORT;
+const ADDRESS = process.env.NEST_HOST_ADDRESS || '127.0.0.1';
+const SECRET_FROM_STDIN = process.env.NEST_HOST_SECRET_STDIN === '1';
+const SECRET = SECRET_FROM_STDIN ? common.readSecretLine() : (process.env.NEST_HOST_SECRET || '');
+delete process.env.NEST_HOST_SECRET;
+delete process.env.NEST_HOST_SECRET_STDIN;
+const POD_ID = process.env.NEST_POD_ID || '';
+const KILL_GRACE_MS = positive(process.env.NEST_MERGED_KILL_GRACE_MS, 500);
+const STACK_MB = 4;
+const DEFAULT_TIMEOUT_MS = 30000;
+const DEFAULT_MEMORY_MB = 128;
+const ID_RE = /^[A-Za-z0-9._~-]{1,128}$/;
+const WORKER = path.join(__dirname, 'merged-worker.js');
+const EXIT_PORT_IN_USE = 98;
+const MAX_TIMER_MS = 2147483647;
+
+function positive(v, dflt) {
+  const n = Number(v);
+  return Number.isFinite(n) && n > 0 ? n : dflt;
+}
+
+function podLog(level, text) {
+  const line = `nest-merged-host${POD_ID ? ' pod=' + POD_ID : ''} ${level}: ${text}\n`;
+  (level === 'warn' || level === 'error' ? process.stderr : process.stdout).write(line);
+}
+
+if (SECRET === '') {
+  podLog('error', 'no secret: set NEST_HOST_SECRET or NEST_HOST_SECRET_STDIN=1 with the secret on stdin');
+  process.exit(2);
+}
+const secretOk = common.secretChecker(SECRET);
+if (SECRET_FROM_STDIN) {
+  process.stdin.on('data', () => {});
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.on('error', () => process.exit(0));
+}
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
+
+/**
+ * The V8 limits of a function of `memoryMb`: three quarters for the old generation, a sixteenth (1 to 16 MiB) for
+ * the young one, and a fixed stack.
+ */
+function resourceLimits(memoryMb) {
+  return {
+    maxOldGenerationSizeMb: Math.max(8, Math.floor(memoryMb * 0.75)),
+    maxYoungGenerationSizeMb: Math.min(16, Math.max(1, Math.floor(memoryMb / 16))),
+    stackSizeMb: STACK_MB,
+  };
+}
+
+/** One loaded function version: its spec, and the worker that runs it while one is live. */
+class Instance {
+  constructor(spec) {
+    this.spec = spec;
+    this.worker = null;
+    this.starting = null; // a promise while a worker loads
+    this.pending = new Map(); // seq -> Invocation
+    this.seq = 0;
+    this.unloading = false;
+    this.unloadWaiters = [];
+    this.starts = 0;
+    this.terminations = 0;
+    this.lastTermination = null;
+    this.heapUsed = 0;
+    this.heapLimit = 0;
+    this.cpuMsBefore = 0; // busy time of the workers that ended
+    this.pingN = 0;
+    this.pingTimer = null;
+    this.held = []; // invocations that arrived while the worker was suspect: sent once the verdict is in
+  }
+
+  /** Sends `send` to a live worker now, or once a suspect worker answered its ping or was replaced. */
+  dispatch(send) {
+    if (this.pingTimer !== null) { this.held.push(send); return; }
+    send();
+  }
+
+  release() {
+    const held = this.held;
+    this.held = [];
+    for (const send of held) send();
+  }
+
+  /** A live worker, starting one (a fresh module cache and heap) when there is none. */
+  ensureWorker() {
+    if (this.worker !== null) return Promise.resolve({ worker: this.worker });
+    if (this.starting !== null) return this.starting;
+    this.starting = new Promise((resolve, reject) => {
+      const s = this.spec;
+      const w = new Worker(WORKER, {
+        workerData: s,
+        env: Object.assign({}, process.env, s.env),
+        resourceLimits: resourceLimits(s.memoryMb),
+        name: 'fn-' + s.id,
+      });
+      let loaded = false;
+      this.starts++;
+      w.on('message', (m) => {
+        if (m.type === 'loaded') {
+          loaded = true;
+          this.worker = w;
+          this.starting = null;
+          resolve({ worker: w, loadMs: m.loadMs, initMs: m.initMs });
+        } else if (m.type === 'load-failed') {
+          this.starting = null;
+          w.terminate();
+          reject(new Error(m.detail));
+        } else if (m.type === 'answer' || m.type === 'failed') {
+          const inv = this.pending.get(m.seq);
+          if (inv !== undefined) inv.settle(m);
+        } else if (m.type === 'pong') {
+          if (m.n === this.pingN && this.pingTimer !== null) {
+            clearTimeout(this.pingTimer);
+            this.pingTimer = null;
+            this.release();
+          }
+        } else if (m.type === 'heap') {
+          this.heapUsed = m.used;
+          this.heapLimit = m.limit;
+        }
+      });
+      w.on('error', (e) => {
+        const oom = e && e.code === 'ERR_WORKER_OUT_OF_MEMORY';
+        const why = oom ? `ran out of its heap (memory ${s.memoryMb} MiB)` : 'its worker failed: ' + (e && e.message || e);
+        if (!loaded) {
+          this.starting = null;
+          reject(new Error(why));
+        }
+        this.ended(w, why);
+      });
+      w.on('exit', () => {
+        if (!loaded) {
+          this.starting = null;
+          reject(new Error('its worker exited while loading'));
+        }
+        this.ended(w, 'its worker exited');
+      });
+    });
+    return this.starting;
+  }
+
+  /** The worker `w` is gone: its in-flight invocations fail with 502, the next one starts a fresh worker. */
+  ended(w, why) {
+    if (this.worker !== w) return;
+    try { this.cpuMsBefore += w.performance.eventLoopUtilization().active; } catch { /* gone */ }
+    this.worker = null;
+    this.heapUsed = 0;
+    if (this.pingTimer !== null) { clearTimeout(this.pingTimer); this.pingTimer = null; }
+    for (const inv of [...this.pending.values()]) {
+      if (inv.held) continue; // not sent to the dead worker: it goes to the fresh one
+      inv.error(502, 'terminated', 'instance terminated', `function ${this.spec.function} ${why}; its worker was ` +
+        'terminated alone and the function is loaded again on its next invocation');
+    }
+    if (this.unloading) this.finishUnload();
+    this.release(); // held invocations go to a fresh worker
+  }
+
+  /** Ends the worker at once (a runaway): in-flight invocations fail, neighbours are untouched. */
+  terminate(why) {
+    const w = this.worker;
+    if (w === null) return;
+    this.terminations++;
+    this.lastTermination = { reason: why, at: new Date().toISOString() };
+    podLog('warn', `terminating the worker of ${this.spec.id} (${this.spec.function}): ${why}`);
+    this.ended(w, why);
+    w.terminate();
+  }
+
+  /** An invocation passed its deadline: a worker whose event loop does not answer a ping in time is a runaway. */
+  checkAlive() {
+    const w = this.worker;
+    if (w === null || this.pingTimer !== null) return;
+    const n = ++this.pingN;
+    this.pingTimer = setTimeout(() => {
+      this.pingTimer = null;
+      if (this.worker === w) {
+        this.terminate(`did not return to its event loop within ${KILL_GRACE_MS} ms after an invocation's ` +
+          `timeout of ${this.spec.timeoutMs} ms (a blocking loop or computation)`);
+      }
+    }, KILL_GRACE_MS);
+    w.postMessage({ type: 'ping', n });
+  }
+
+  cpuMs() {
+    let active = this.cpuMsBefore;
+    if (this.worker !== null) {
+      try { active += this.worker.performance.eventLoopUtilization().active; } catch { /* ending */ }
+    }
+    return active;
+  }
+
+  finishUnload() {
+    if (this.pending.size !== 0) return;
+    const w = this.worker;
+    this.worker = null;
+    if (w !== null) {
+      try { this.cpuMsBefore += w.performance.eventLoopUtilization().active; } catch { /* gone */ }
+      w.terminate();
+    }
+    for (const res of this.unloadWaiters) common.sendJson(res, 200, { id: this.spec.id });
+    this.unloadWaiters = [];
+  }
+}
+
+/** One request to an instance, answered once: by the worker, by the deadline or by the worker's end. */
+class Invocation {
+  constructor(inst, seq, res, invocationId) {
+    this.inst = inst;
+    this.seq = seq;
+    this.res = res;
+    this.invocationId = invocationId;
+    this.timer = null;
+    this.done = false;
+    this.held = false; // waiting for a suspect worker's verdict, not sent to it yet
+  }
+
+  finish() {
+    if (this.done) return false;
+    this.done = true;
+    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
+    this.inst.pending.delete(this.seq);
+    return true;
+  }
+
+  after() {
+    if (this.inst.unloading) this.inst.finishUnload();
+  }
+
+  settle(m) {
+    if (!this.finish()) return;
+    try {
+      if (m.type === 'answer') common.writeEncoded(this.res, m);
+      else {
+        const extra = { invocationId: this.invocationId };
+        if (m.errType !== undefined) extra.type = m.errType;
+        const error = m.kind === 'function-error' ? 'function error' : 'response error';
+        common.sendError(this.res, m.status, m.kind, error, m.detail, extra);
+      }
+    } catch (e) {
+      podLog('error', 'could not send an answer: ' + e.message);
+    }
+    this.after();
+  }
+
+  error(status, kind, error, detail) {
+    if (!this.finish()) return;
+    try {
+      common.sendError(this.res, status, kind, error, detail, { invocationId: this.invocationId });
+    } catch (e) {
+      podLog('error', 'could not send an error: ' + e.message);
+    }
+    this.after();
+  }
+
+  timeout() {
+    const limit = this.inst.spec.timeoutMs;
+    if (!this.finish()) return;
+    const detail = `function ${this.inst.spec.function} did not finish within its timeout of ${limit} ms; the host ` +
+      'ended the invocation and discards its late result. Make the function faster or raise its timeout';
+    try {
+      common.sendError(this.res, 504, 'timeout', 'function timed out', detail,
+        { timeoutMs: limit, invocationId: this.invocationId });
+    } catch (e) {
+      podLog('error', 'could not send a timeout: ' + e.message);
+    }
+    this.inst.checkAlive();
+    this.after();
+  }
+}
+
+const instances = new Map();
+const loading = new Set();
+
+function readBody(req, cb) {
+  const chunks = [];
+  let size = 0;
+  req.on('data', (c) => { chunks.push(c); size += c.length; });
+  req.on('end', () => cb(Buffer.concat(chunks, size)));
+  req.on('error', () => {});
+}
+
+function readJson(req, res, cb) {
+  readBody(req, (buf) => {
+    let v;
+    try { v = JSON.parse(buf.toString('utf8')); } catch {
+      return common.sendError(res, 400, 'bad-request', 'bad request', 'the body must be JSON');
+    }
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      return common.sendError(res, 400, 'bad-request', 'bad request', 'the body must be a JSON object');
+    }
+    cb(v);
+  });
+}
+
+function load(body, res) {
+  const id = body.id;
+  if (typeof id !== 'string' || !ID_RE.test(id)) {
+    return common.sendError(res, 400, 'bad-request', 'bad request', '"id" must match [A-Za-z0-9._~-]{1,128}');
+  }
+  if (typeof body.codeDir !== 'string' || body.codeDir === '') {
+    return common.sendError(res, 400, 'bad-request', 'bad request', '"codeDir" (the unpacked code folder) is required');
+  }
+  if (body.env != null && (typeof body.env !== 'object' || Array.isArray(body.env))) {
+    return common.sendError(res, 400, 'bad-request', 'bad request', '"env" must be an object of strings');
+  }
+  if (instances.has(id) || loading.has(id)) {
+    return common.sendError(res, 409, 'bad-request', 'already loaded', `instance ${id} is already loaded; unload it first`);
+  }
+  const limits = body.limits && typeof body.limits === 'object' ? body.limits : {};
+  const env = {};
+  if (body.env) for (const k of Object.keys(body.env)) if (body.env[k] != null) env[k] = String(body.env[k]);
+  const inst = new Instance({
+    id,
+    function: body.function == null ? '' : String(body.function),
+    version: body.version == null ? '' : String(body.version),
+    codeDir: body.codeDir,
+    handler: typeof body.handler === 'string' && body.handler !== '' ? body.handler : 'index.handler',
+    env,
+    memoryMb: positive(limits.memoryMb, DEFAULT_MEMORY_MB),
+    timeoutMs: positive(limits.timeoutMs, DEFAULT_TIMEOUT_MS),
+  });
+  loading.add(id);
+  inst.ensureWorker().then((r) => {
+    loading.delete(id);
+    instances.set(id, inst);
+    common.sendJson(res, 200, { id, timings: { loadMs: round3(r.loadMs), initMs: round3(r.initMs) } });
+  }, (e) => {
+    loading.delete(id);
+    podLog('warn', `load of ${id} (${inst.spec.function}@${inst.spec.version}) failed: ${e.message}`);
+    common.sendError(res, 422, 'load-failed', 'load failed', e.message);
+  });
+}
+
+function round3(ms) { return Math.round(ms * 1000) / 1000; }
+
+function unload(body, res) {
+  const inst = instances.get(body.id);
+  if (inst === undefined) {
+    return common.sendError(res, 404, 'not-loaded', 'not loaded', `no instance ${body.id} is loaded in this host`);
+  }
+  instances.delete(body.id);
+  inst.unloading = true;
+  inst.unloadWaiters.push(res);
+  inst.finishUnload();
+}
+
+function invoke(req, res, url) {
+  const q = url.indexOf('?', 8);
+  const pathEnd = q === -1 ? url.length : q;
+  let slash = url.indexOf('/', 8);
+  if (slash === -1 || slash > pathEnd) slash = pathEnd;
+  const id = url.slice(8, slash);
+  const rest = slash === pathEnd ? '/' : url.slice(slash, pathEnd);
+  const headers = {};
+  const mvHeaders = {};
+  let invocationId;
+  let deadlineH;
+  let ctype;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    const value = raw[i + 1];
+    if (name.startsWith('x-nest-')) {
+      if (name === 'x-nest-invocation-id') invocationId = value;
+      else if (name === 'x-nest-deadline') deadlineH = value;
+      continue;
+    }
+    if (name === '__proto__') continue;
+    if (name === 'content-type') ctype = value;
+    headers[name] = value;
+    if (Array.isArray(mvHeaders[name])) mvHeaders[name].push(value); else mvHeaders[name] = [value];
+  }
+  const inst = instances.get(id);
+  if (inst === undefined) {
+    return common.sendError(res, 404, 'not-loaded', 'not loaded',
+      `no instance ${JSON.stringify(id)} is loaded in this host; /load it first`);
+  }
+  if (!invocationId) invocationId = crypto.randomUUID();
+  let deadline = Number(deadlineH);
+  if (!(deadline > 0)) deadline = Date.now() + inst.spec.timeoutMs;
+  let qsp = null;
+  let mvq = null;
+  if (q !== -1 && q < url.length - 1) {
+    const parsed = common.parseQuery(url.slice(q + 1));
+    if (parsed !== null) { qsp = parsed[0]; mvq = parsed[1]; }
+  }
+  const method = req.method;
+  const event = {
+    method, httpMethod: method, path: rest, query: qsp === null ? {} : qsp, queryStringParameters: qsp,
+    multiValueQueryStringParameters: mvq, headers, multiValueHeaders: mvHeaders, body: null, isBase64Encoded: false,
+    requestContext: { requestId: invocationId, httpMethod: method, path: rest },
+  };
+  const seq = ++inst.seq;
+  const inv = new Invocation(inst, seq, res, invocationId);
+  inst.pending.set(seq, inv);
+  const left = deadline - Date.now();
+  if (left <= 0) return inv.timeout();
+  if (left <= MAX_TIMER_MS) inv.timer = setTimeout(() => inv.timeout(), left);
+  readBody(req, (buf) => {
+    if (inv.done) return;
+    if (buf.length !== 0) {
+      if (common.isTextual(ctype)) event.body = buf.toString('utf8');
+      else { event.body = buf.toString('base64'); event.isBase64Encoded = true; }
+    }
+    const send = () => {
+      inv.held = false;
+      inst.ensureWorker().then((r) => {
+        if (inv.done) return;
+        r.worker.postMessage({ type: 'invoke', seq, event, invocationId, deadline });
+      }, (e) => {
+        inv.error(502, 'load-failed', 'load failed', `function ${inst.spec.function} could not be loaded again after ` +
+          `its worker ended: ${e.message}`);
+      });
+    };
+    inv.held = inst.pingTimer !== null;
+    inst.dispatch(send);
+  });
+}
+
+function describeInstance(inst) {
+  return {
+    id: inst.spec.id, function: inst.spec.function, version: inst.spec.version, inFlight: inst.pending.size,
+    healthy: true, memoryMb: inst.spec.memoryMb, running: inst.worker !== null, starts: inst.starts,
+    terminations: inst.terminations, cpuMs: round3(inst.cpuMs()), heapUsedBytes: inst.heapUsed,
+    heapLimitBytes: inst.heapLimit, lastTermination: inst.lastTermination,
+  };
+}
+
+function health(res) {
+  const mem = process.memoryUsage();
+  let inFlight = 0;
+  for (const i of instances.values()) inFlight += i.pending.size;
+  common.sendJson(res, 200, {
+    ready: true, runtime: 'nodejs', merged: true, pid: process.pid, inFlight, preloaded: [],
+    memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
+    instances: [...instances.values()].map(describeInstance),
+  });
+}
+
+function status(res) {
+  const mem = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  common.sendJson(res, 200, {
+    merged: true, pid: process.pid, rssBytes: mem.rss, cpuMs: round3((cpu.user + cpu.system) / 1000),
+    instances: [...instances.values()].map(describeInstance),
+  });
+}
+
+const server = http.createServer({ keepAlive: true }, (req, res) => {
+  const url = req.url;
+  if (!secretOk(req.headers['x-nest-secret'])) {
+    return common.sendError(res, 401, 'unauthorized', 'unauthorized', 'missing or wrong X-Nest-Secret');
+  }
+  if (url.startsWith('/invoke/')) return invoke(req, res, url);
+  const p = url.split('?')[0];
+  if (p === '/health' && req.method === 'GET') return health(res);
+  if (p === '/status' && req.method === 'GET') return status(res);
+  if (p === '/load' && req.method === 'POST') return readJson(req, res, (b) => load(b, res));
+  if (p === '/unload' && req.method === 'POST') return readJson(req, res, (b) => unload(b, res));
+  common.sendError(res, 404, 'bad-request', 'not found', `no route ${req.method} ${p} in the merged host`);
+});
+server.keepAliveTimeout = 65000;
+server.on('error', (e) => {
+  podLog('error', `cannot listen on ${ADDRESS}:${PORT}: ${e.message}`);
+  process.exit(e.code === 'EADDRINUSE' ? EXIT_PORT_IN_USE : 1);
+});
+if (!PORT) {
+  podLog('error', 'NEST_HOST_PORT is required');
+  process.exit(2);
+}
+server.listen(Number(PORT), ADDRESS, () => podLog('info', `listening on ${ADDRESS}:${PORT}`));
+
+for (const sig of ['SIGTERM', 'SIGINT']) {
+  process.on(sig, () => {
+    server.close();
+    for (const i of instances.values()) if (i.worker !== null) i.worker.terminate();
+    setTimeout(() => process.exit(0), 50).unref();
+  });
+}

@@ -1,0 +1,1 @@
+exports.notAHandler = 1;

@@ -1,0 +1,101 @@
+package dev.nest.sidecar;
+
+import dev.nest.config.NestConfig;
+import dev.nest.function.DeployMode;
+import dev.nest.function.FunctionSpec;
+import dev.nest.runtime.RuntimeDefinition;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import java.util.logging.Logger;
+
+/**
+ * Moves the instances of {@code deploy: auto} functions between merged pods and pods of their own as their traffic
+ * changes (ADR 0025), decided by {@link MergedPlacement#move}: a merged instance whose function reached
+ * {@code sidecar.merge-below} requests per minute gets a replacement in a pod of its own, and a dedicated one whose
+ * function fell under half of it gets one in a merged pod. The replacement serves first: only once it is ready is
+ * the old instance retired (no new request; its requests in flight end where they are, then it stops), so a move
+ * fails or repeats no request. A replacement that cannot start (node at capacity, a failed start) leaves the old
+ * instance serving; the next reconciliation tries again.
+ *
+ * <p>Threads: {@link #check} on the reconcile thread; a move's start on its own virtual thread. At most one move per
+ * function version is under way.
+ */
+final class AutoMoves {
+    private static final Logger LOG = Logger.getLogger(AutoMoves.class.getName());
+
+    private final NestConfig.Merged config;
+    private final NodePods pods;
+    private final ColdStart starts;
+    private final RecentTraffic traffic;
+    private final Duration stopGrace;
+    private final LongSupplier nanoTime;
+    private final Set<InstanceSet> moving = ConcurrentHashMap.newKeySet();
+
+    AutoMoves(NestConfig.Merged config, NodePods pods, ColdStart starts, RecentTraffic traffic, Duration stopGrace,
+              LongSupplier nanoTime) {
+        this.config = config;
+        this.pods = pods;
+        this.starts = starts;
+        this.traffic = traffic;
+        this.stopGrace = stopGrace;
+        this.nanoTime = nanoTime;
+    }
+
+    /** Starts the move of one instance of {@code set}'s live version when its traffic says so. */
+    void check(InstanceSet set) {
+        FunctionSpec spec = set.version().spec();
+        if (spec.deploy() != DeployMode.AUTO || config.mergeBelow() == 0 || moving.contains(set)) {
+            return;
+        }
+        RuntimeDefinition runtime;
+        try {
+            runtime = pods.runtime(spec.runtime());
+        } catch (RuntimeException unknown) {
+            return;
+        }
+        double perMinute = traffic.perMinute(spec.id(), nanoTime.getAsLong());
+        for (Instance old : set.instances()) {
+            if (old.state() != InstanceState.READY) {
+                continue;
+            }
+            Optional<Boolean> to = MergedPlacement.move(old.merged(), spec, runtime, perMinute, config);
+            if (to.isPresent() && moving.add(set)) {
+                LOG.info("moving " + old + " to " + (to.get() ? "a merged pod" : "a pod of its own") + ": "
+                        + Math.round(perMinute) + " requests in the last minute, sidecar.merge-below "
+                        + config.mergeBelow());
+                starts.startPlaced(set, to.get(), () -> {
+                    retire(set, old);
+                    moving.remove(set);
+                }, () -> moving.remove(set));
+                return;
+            }
+        }
+    }
+
+    /**
+     * Moves {@code old} of {@code set} to another merged pod (its own is being evacuated, {@link MergedPods#evacuate}):
+     * the replacement serves first, then {@code old} is retired. A replacement that cannot start leaves {@code old}
+     * serving until its pod stops.
+     */
+    void evacuate(InstanceSet set, Instance old) {
+        if (old.state() != InstanceState.READY) {
+            return;
+        }
+        starts.startPlaced(set, true, () -> retire(set, old), () -> LOG.warning("could not move " + old
+                + " out of its merged pod; it serves there until the pod stops"));
+    }
+
+    /** The replacement serves: {@code old} takes no new request and stops once its requests in flight end. */
+    private void retire(InstanceSet set, Instance old) {
+        int replacements = set.retire(old);
+        if (replacements > 0) {
+            starts.launch(set, replacements);
+        }
+        if (set.retiredIdle(old)) {
+            pods.stopLater(old, stopGrace);
+        }
+    }
+}

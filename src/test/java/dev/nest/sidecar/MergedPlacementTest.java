@@ -1,0 +1,107 @@
+package dev.nest.sidecar;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.nest.config.NestConfig;
+import dev.nest.function.DeployMode;
+import dev.nest.function.FunctionId;
+import dev.nest.function.FunctionSpec;
+import dev.nest.function.QueueSpec;
+import dev.nest.function.ScalingSpec;
+import dev.nest.runtime.RuntimeDefinition;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The decision tables of merged placement: merged or dedicated, and which pod packs an instance. */
+class MergedPlacementTest {
+    /** A runtime of 4 functions of 128 MiB per merged pod: 512 MiB of room. */
+    private static final RuntimeDefinition NODE = new RuntimeDefinition("nodejs", Path.of("."), List.of("node"),
+            "index.handler", "", 128, 0, 4, List.of(), List.of("node", "merged-host.js"));
+    private static final RuntimeDefinition NO_MERGED_HOST = new RuntimeDefinition("java", Path.of("."),
+            List.of("java"), "Handler", "", 256, 0, 16, List.of());
+    private static final NestConfig.Merged CONFIG = new NestConfig.Merged(30, false, 64);
+
+    private static FunctionSpec spec(DeployMode mode, int memoryMb) {
+        return new FunctionSpec(new FunctionId("default", "f"), "nodejs", "", memoryMb, Duration.ofSeconds(3), 1,
+                Map.of(), ScalingSpec.DEFAULT, QueueSpec.DEFAULT).withDeploy(mode);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("modes")
+    void mergedOrDedicated(String why, DeployMode mode, int memoryMb, RuntimeDefinition runtime, double perMinute,
+                           NestConfig.Merged config, boolean merged) {
+        assertEquals(merged, MergedPlacement.merged(spec(mode, memoryMb), runtime, perMinute, config), why);
+    }
+
+    static Stream<Arguments> modes() {
+        return Stream.of(
+                Arguments.of("dedicated stays dedicated", DeployMode.DEDICATED, 128, NODE, 0.0, CONFIG, false),
+                Arguments.of("merged is merged whatever its traffic", DeployMode.MERGED, 128, NODE, 1e6, CONFIG, true),
+                Arguments.of("auto under the threshold is merged", DeployMode.AUTO, 128, NODE, 29.9, CONFIG, true),
+                Arguments.of("auto at the threshold is dedicated", DeployMode.AUTO, 128, NODE, 30.0, CONFIG, false),
+                Arguments.of("merge-below 0 turns auto merging off", DeployMode.AUTO, 128, NODE, 0.0,
+                        new NestConfig.Merged(0, false, 64), false),
+                Arguments.of("a runtime without a merged host", DeployMode.MERGED, 128, NO_MERGED_HOST, 0.0, CONFIG, false),
+                Arguments.of("a function larger than a pod's room", DeployMode.MERGED, 513, NODE, 0.0, CONFIG, false),
+                Arguments.of("a function as large as a pod's room", DeployMode.MERGED, 512, NODE, 0.0, CONFIG, true));
+    }
+
+    private static MergedPlacement.PodRoom pod(String ns, int functions, int memoryMb) {
+        return new MergedPlacement.PodRoom(ns, functions, memoryMb, true);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("packing")
+    void whichPodTakesAnInstance(String why, List<MergedPlacement.PodRoom> pods, String namespace, int memoryMb,
+                                 boolean across, Optional<Integer> chosen) {
+        assertEquals(chosen, MergedPlacement.choose(pods, namespace, memoryMb, NODE, across), why);
+    }
+
+    static Stream<Arguments> packing() {
+        return Stream.of(
+                Arguments.of("no pod: start one", List.of(), "a", 128, false, Optional.empty()),
+                Arguments.of("a pod with room", List.of(pod("a", 1, 128)), "a", 128, false, Optional.of(0)),
+                Arguments.of("the fullest pod that fits (best fit)",
+                        List.of(pod("a", 1, 128), pod("a", 2, 256), pod("a", 1, 64)), "a", 128, false, Optional.of(1)),
+                Arguments.of("ties go to the earliest pod", List.of(pod("a", 1, 128), pod("a", 1, 128)), "a", 128, false,
+                        Optional.of(0)),
+                Arguments.of("max-functions reached", List.of(pod("a", 4, 256)), "a", 16, false, Optional.empty()),
+                Arguments.of("memory full", List.of(pod("a", 3, 448)), "a", 128, false, Optional.empty()),
+                Arguments.of("memory exactly full after it", List.of(pod("a", 3, 384)), "a", 128, false, Optional.of(0)),
+                Arguments.of("another namespace is never mixed in", List.of(pod("b", 1, 128)), "a", 128, false,
+                        Optional.empty()),
+                Arguments.of("unless merge-across-namespaces", List.of(pod("b", 1, 128)), "a", 128, true, Optional.of(0)),
+                Arguments.of("a pod that stopped accepting", List.of(new MergedPlacement.PodRoom("a", 1, 128, false)),
+                        "a", 128, false, Optional.empty()),
+                Arguments.of("skips a full pod for one with room", List.of(pod("a", 4, 512), pod("a", 1, 128)), "a", 128,
+                        false, Optional.of(1)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("moves")
+    void movesOfAutoFunctions(String why, DeployMode mode, boolean merged, double perMinute, NestConfig.Merged config,
+                              Optional<Boolean> to) {
+        assertEquals(to, MergedPlacement.move(merged, spec(mode, 128), NODE, perMinute, config), why);
+    }
+
+    static Stream<Arguments> moves() {
+        return Stream.of(
+                Arguments.of("merged and busy: to a pod of its own", DeployMode.AUTO, true, 30.0, CONFIG, Optional.of(false)),
+                Arguments.of("merged and quiet: stays", DeployMode.AUTO, true, 29.0, CONFIG, Optional.empty()),
+                Arguments.of("dedicated and quiet: back to a merged pod", DeployMode.AUTO, false, 14.9, CONFIG,
+                        Optional.of(true)),
+                Arguments.of("dedicated within the band: stays", DeployMode.AUTO, false, 15.0, CONFIG, Optional.empty()),
+                Arguments.of("dedicated and busy: stays", DeployMode.AUTO, false, 100.0, CONFIG, Optional.empty()),
+                Arguments.of("merged functions never move", DeployMode.MERGED, true, 1e6, CONFIG, Optional.empty()),
+                Arguments.of("dedicated functions never move", DeployMode.DEDICATED, false, 0.0, CONFIG, Optional.empty()),
+                Arguments.of("merge-below 0: no moves", DeployMode.AUTO, false, 0.0, new NestConfig.Merged(0, false, 64),
+                        Optional.empty()));
+    }
+}
