@@ -125,7 +125,7 @@ public final class NestServer implements AutoCloseable {
                     () -> EmbeddedZooKeeper.start(data.resolve("zookeeper"), config.cluster().embeddedPort())))
                     : Optional.empty();
             Future<NodeStore> storeF = boot.submit(() -> NodeStore.open(data, clock, config.store().retention(),
-                    config.store().maxLogLineBytes()));
+                    config.store().maxLogLineBytes(), config.store().maxBytes()));
             Future<Plugins> pluginsF = boot.submit(() -> Plugins.load(config.pluginsDir()));
             Future<RuntimeRegistry> runtimesF = boot.submit(() -> RuntimeRegistry.load(config.runtimesDir().toAbsolutePath().normalize()));
             // the nodes' calls to each other carry the cluster's credential (the one line that chooses it)

@@ -226,7 +226,7 @@ class NestConfigTest {
                                 + "session-timeout, zookeeper"),
                 Arguments.of("sidecar:\n  ports: 1-2\n", "sidecar.ports",
                         "driver, drivers, max-pods, pool, pool-idle, port-range, previous-version-keep-alive, start-timeout, stop-grace"),
-                Arguments.of("store:\n  retain: 1d\n", "store.retain", "max-log-line, retention"));
+                Arguments.of("store:\n  retain: 1d\n", "store.retain", "max-log-line, max-size, retention"));
     }
 
     @ParameterizedTest(name = "{1}")
