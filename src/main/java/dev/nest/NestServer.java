@@ -146,6 +146,7 @@ public final class NestServer implements AutoCloseable {
             ArtifactStore artifacts = new ArtifactStore(data.resolve("artifacts"), PackageLimits.DEFAULT,
                     ArtifactStore.DEFAULT_CACHE_BYTES, referenced, ArtifactStore.UNPACK_PARALLELISM, peerHeaders, peerTls);
             String nodeId = config.nodeId();
+            dev.nest.common.InvocationIds.useNode(nodeId); // invocation ids name the node that made them
             SandboxDriver driver = Startup.driver(config, nodeId, data);
             timer.mark("runtimes+driver");
 
@@ -226,7 +227,12 @@ public final class NestServer implements AutoCloseable {
             AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes,
                     control.scaler(), control.scheduler(), url, metrics, control.load(), control.wake(), tokens, clock,
                     async.ledger(), namespaces, NamespaceUsages.region(cluster, cluster.functions(),
-                    () -> ReadyCounts.of(agent.instances())), admission, plugins, triggers::describe);
+                    () -> ReadyCounts.of(agent.instances())), admission, plugins, triggers::describe,
+                    push(closers, new dev.nest.history.RegionHistory(nodeId, dev.nest.history.LocalHistory.of(store),
+                            () -> cluster.membership().nodes().stream().filter(n -> !n.id().equals(nodeId))
+                                    .map(n -> new dev.nest.history.Peer(n.id(), java.net.URI.create(n.url()))).toList(),
+                            dev.nest.history.PeerReader.http(peerHeaders, peerTls, HISTORY_PEER_TIMEOUT),
+                            HISTORY_PEER_TIMEOUT)));
             Startup.join(warmHelidon);
             boot.shutdown();
             HttpRouting.Builder routing = HttpRouting.builder();
@@ -266,6 +272,9 @@ public final class NestServer implements AutoCloseable {
             throw new NestException(500, "cannot start", e.getMessage(), e);
         }
     }
+
+    /** How long a node answering for the region waits for each other node's records or lines. */
+    private static final java.time.Duration HISTORY_PEER_TIMEOUT = java.time.Duration.ofSeconds(3);
 
     private static <T extends AutoCloseable> T push(Deque<AutoCloseable> closers, T c) {
         closers.push(c);
