@@ -70,11 +70,23 @@ final class FunctionCommands {
         int limit;
         @Option(names = "--invocation", description = "only lines of this invocation")
         String invocation;
+        @Option(names = {"-f", "--follow"}, description = "keep printing new lines as they come, from every node "
+                + "(reconnects where it stopped); Ctrl-C ends it")
+        boolean follow;
+        @Option(names = "--since", paramLabel = "WHEN", description = "only lines from then on: a duration back from "
+                + "now (30s, 10m, 2h, 7d) or an RFC 3339 time")
+        String since;
 
         @Override
         int execute() {
-            String q = "/api/v1/functions/" + name + "/logs?" + server.ns() + "&limit=" + limit
-                    + (invocation == null ? "" : "&invocation=" + URLEncoder.encode(invocation, StandardCharsets.UTF_8));
+            String filters = (invocation == null ? "" : "&invocation=" + URLEncoder.encode(invocation, StandardCharsets.UTF_8))
+                    + (since == null ? "" : "&since=" + URLEncoder.encode(since, StandardCharsets.UTF_8));
+            if (follow) {
+                new LogFollower(server.client(), out()).run("/api/v1/logs?function=" + URLEncoder.encode(name,
+                        StandardCharsets.UTF_8) + "&" + server.ns() + "&follow=true" + filters);
+                return 0;
+            }
+            String q = "/api/v1/functions/" + name + "/logs?" + server.ns() + "&limit=" + limit + filters;
             Table t = new Table(out(), " ", 0, -5, 0, 0);
             for (JsonNode l : server.client().get(q).path("logs")) {
                 t.row(l.path("at").asText(), l.path("level").asText().toUpperCase(),
