@@ -116,6 +116,40 @@ class GatewayTest {
     }
 
     @Test
+    void aValidTraceparentIsContinuedToTheHostAndRecorded() throws Exception {
+        host.handler = FakeHost.answer(200, "ok");
+        try (RawClient c = client()) {
+            c.request("GET", "/fn/echo", "", "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+                    "tracestate: v=1").read();
+            FakeHost.Request sent = host.take();
+            String tp = sent.headers().get("traceparent");
+            assertTrue(tp.matches("00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01"), tp);
+            assertFalse(tp.contains("b7ad6b7169203331"), "the host's parent is the gateway's span");
+            assertEquals("v=1", sent.headers().get("tracestate"));
+            assertEquals("0af7651916cd43dd8448eb211c80319c", record().traceId());
+        }
+    }
+
+    @Test
+    void aMissingOrMalformedTraceparentStartsANewTraceAndIsNeverPassedOn() throws Exception {
+        host.handler = FakeHost.answer(200, "ok");
+        for (String[] extra : List.of(new String[0],
+                new String[] {"traceparent: 00-00000000000000000000000000000000-b7ad6b7169203331-01", "tracestate: v=1"},
+                new String[] {"traceparent: 00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01"})) {
+            try (RawClient c = client()) {
+                c.request("GET", "/fn/echo", "", extra).read();
+                FakeHost.Request sent = host.take();
+                String tp = sent.headers().get("traceparent");
+                assertTrue(dev.nest.common.TraceContext.parse(tp).isPresent(), tp);
+                assertEquals(null, sent.headers().get("tracestate"), "a broken trace's state is dropped");
+                String trace = record().traceId();
+                assertEquals(tp.substring(3, 35), trace);
+                assertFalse(trace.equals("0".repeat(32)) || trace.equals("0af7651916cd43dd8448eb211c80319c"), trace);
+            }
+        }
+    }
+
+    @Test
     void forwardsAWarmInvocationAndCopiesTheAnswerBack() throws Exception {
         host.handler = FakeHost.answer(201, "hello", "x-custom", "a", "x-nest-internal", "dropped");
         try (RawClient c = client()) {
