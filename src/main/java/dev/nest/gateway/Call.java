@@ -171,8 +171,8 @@ final class Call implements Upstream.Callback {
         List<String> headers = version.spec().auth() == InvocationAuth.TOKEN ? Gateway.withoutAuthorization(r.headers)
                 : r.headers;
         headers = ForwardedHeaders.apply(headers, c.origin(trusted));
-        headers = dev.nest.common.TraceContext.withTrace(headers, trace()); // the host and the function see it
         tForward = System.nanoTime();
+        headers = dev.nest.common.TraceContext.withTrace(headers, trace()); // the host and the function see it
         // the whole execution timeout is ahead of the request, however long it waited for the instance
         long timeoutNanos = version.spec().timeout().toNanos();
         long deadlineEpoch = executionDeadlineEpochMillis(started, t0, tForward, version.spec().timeout());

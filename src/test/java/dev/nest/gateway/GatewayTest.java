@@ -544,6 +544,50 @@ class GatewayTest {
     }
 
     @Test
+    void anEventStreamFromTheAdminServerReachesTheClientAsItComes() throws Exception {
+        java.util.concurrent.CountDownLatch firstSeen = new java.util.concurrent.CountDownLatch(1);
+        admin.handler = (request, out) -> {
+            out.write(("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\n"
+                    + "transfer-encoding: chunked\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            String first = "id: 1\ndata: {\"line\":\"one\"}\n\n";
+            out.write((Integer.toHexString(first.length()) + "\r\n" + first + "\r\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            try {
+                if (!firstSeen.await(FakeHost.BOUND_S, java.util.concurrent.TimeUnit.SECONDS)) {
+                    return false; // the client never saw the first event: the stream ends short and the test fails
+                }
+            } catch (InterruptedException e) {
+                return false;
+            }
+            String second = ": keep-alive\n\n";
+            out.write((Integer.toHexString(second.length()) + "\r\n" + second + "\r\n0\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return false;
+        };
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
+            s.setSoTimeout((int) FakeHost.BOUND_S * 1000);
+            s.getOutputStream().write(("GET /api/v1/logs?function=f&follow=true HTTP/1.1\r\nhost: x\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                    StandardCharsets.UTF_8));
+            StringBuilder seen = new StringBuilder();
+            for (String line; (line = in.readLine()) != null; ) {
+                seen.append(line).append('\n');
+                if (line.equals("data: {\"line\":\"one\"}")) {
+                    firstSeen.countDown(); // while the upstream still holds the rest back
+                }
+            }
+            String text = seen.toString();
+            assertTrue(text.startsWith("HTTP/1.1 200"), text);
+            assertTrue(text.toLowerCase().contains("content-type: text/event-stream"), text);
+            assertTrue(text.toLowerCase().contains("transfer-encoding: chunked"), text);
+            assertEquals(0, firstSeen.getCount(), "the first event arrived before the stream ended: " + text);
+            assertTrue(text.contains(": keep-alive"), text);
+        }
+    }
+
+    @Test
     void passesOtherPathsToTheAdminServer() throws Exception {
         admin.handler = FakeHost.answer(202, "{\"ok\":true}", "content-type", "application/json");
         try (RawClient c = client()) {
