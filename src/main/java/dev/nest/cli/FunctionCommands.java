@@ -98,7 +98,7 @@ final class FunctionCommands {
     }
 
     @Command(name = "invocations", mixinStandardHelpOptions = true,
-            description = "List a function's recent invocations on this node, newest first, with their phase timings.")
+            description = "List a function's recent invocations on every node, newest first, with their phase timings.")
     static final class Invocations extends FnCommand.OfFunction {
         @Option(names = "--limit", defaultValue = "20", description = "how many (default: 20)")
         int limit;
