@@ -158,5 +158,45 @@ class ClusterLogsIT {
         assertFalse(data.contains("said first"), "lines from before the follower started are not followed");
         stream.body().close();
         reader.interrupt();
+
+        // the CLI follows through l1 too: nest fn logs talker -f
+        Path home = Files.createDirectories(scratch.resolve("cli-home"));
+        ProcessBuilder pb = new ProcessBuilder(Fixtures.javaBinary(), "-jar", Fixtures.nestJar().toString(), "fn", "logs",
+                "talker", "-f", "--server", l1.base()).directory(home.toFile()).redirectErrorStream(true);
+        List.of("NEST_SERVER", "NEST_TOKEN", "NEST_DATA").forEach(pb.environment()::remove);
+        pb.environment().put("NEST_TOKEN", l1.token().orElseThrow());
+        pb.environment().put("HOME", home.toString());
+        pb.environment().put("XDG_CONFIG_HOME", home.toString());
+        Process cli = pb.start();
+        try {
+            BlockingQueue<String> printed = new LinkedBlockingQueue<>();
+            Thread.ofVirtual().start(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(cli.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = r.readLine()) != null; ) {
+                        printed.add(line);
+                    }
+                } catch (Exception e) {
+                    printed.add("closed: " + e);
+                }
+            });
+            // the follower starts "from now": invoke until a line said after it started is printed
+            String said = null;
+            List<String> all = new ArrayList<>();
+            for (int i = 0; i < 30 && said == null; i++) {
+                assertEquals(200, invokeOnL2(l2, "cli" + i).status());
+                for (String line; (line = printed.poll(2, TimeUnit.SECONDS)) != null; ) {
+                    all.add(line);
+                    if (line.contains("said cli")) {
+                        said = line;
+                        break;
+                    }
+                }
+            }
+            assertNotNull(said, "nest fn logs -f printed a new line; it printed: " + all);
+            assertTrue(said.contains(" l2 "), "the line names its node: " + said);
+            assertFalse(all.stream().anyMatch(l -> l.contains("said first")), "older lines are not followed: " + all);
+        } finally {
+            Fixtures.killTree(cli);
+        }
     }
 }
