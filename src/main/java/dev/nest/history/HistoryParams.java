@@ -19,10 +19,11 @@ import java.util.function.Function;
  * @param invocation {@code ?invocation=}: log lines of this invocation only
  * @param cursor     {@code ?cursor=}: the {@code next} of a previous page
  * @param limit      {@code ?limit=}, at most the route's cap (a larger one is lowered to it)
+ * @param trace      {@code ?trace=}: invocations of this W3C trace id (32 lowercase hex digits)
  */
 public record HistoryParams(Optional<String> function, Optional<Integer> version, Optional<String> status,
                             Optional<Boolean> cold, Optional<Instant> since, Optional<Instant> until,
-                            Optional<String> invocation, Optional<String> cursor, int limit) {
+                            Optional<String> invocation, Optional<String> cursor, int limit, Optional<String> trace) {
     /**
      * Reads and checks the query parameters.
      *
@@ -71,12 +72,18 @@ public record HistoryParams(Optional<String> function, Optional<Integer> version
             }
             return c;
         });
+        Optional<String> trace = query.apply("trace").map(t -> {
+            if (!t.matches("[0-9a-f]{32}")) {
+                throw bad("trace", t, "a W3C trace id: 32 lowercase hex digits");
+            }
+            return t;
+        });
         String l = query.apply("limit").orElse(String.valueOf(dflt));
         if (!l.matches("\\d{1,9}") || Integer.parseInt(l) < 1) {
             throw bad("limit", l, "1 to " + cap + " (a larger number is lowered to " + cap + ")");
         }
         return new HistoryParams(function, version, status, cold, since, until, invocation, cursor,
-                Math.min(Integer.parseInt(l), cap));
+                Math.min(Integer.parseInt(l), cap), trace);
     }
 
     /** The parameters a peer is asked with: the same filters, with absolute times. */
@@ -91,13 +98,14 @@ public record HistoryParams(Optional<String> function, Optional<Integer> version
         invocation.ifPresent(i -> q.put("invocation", i));
         cursor.ifPresent(c -> q.put("cursor", c));
         q.put("limit", String.valueOf(limit));
+        trace.ifPresent(t -> q.put("trace", t));
         return q;
     }
 
     /** The records' query on one node. */
     public InvocationQuery invocations() {
         return new InvocationQuery(function, version, status, cold, since, until,
-                cursor.map(Cursors::invocation), limit);
+                cursor.map(Cursors::invocation), limit, trace);
     }
 
     static HistoryException bad(String name, String value, String allowed) {

@@ -16,10 +16,11 @@ import java.util.Optional;
  * @param until    started before
  * @param before   only records that sort after this position (the last record of the previous page)
  * @param limit    at most this many
+ * @param trace    only records of this trace id
  */
 public record InvocationQuery(Optional<String> function, Optional<Integer> version, Optional<String> status,
                               Optional<Boolean> cold, Optional<Instant> since, Optional<Instant> until,
-                              Optional<Position> before, int limit) {
+                              Optional<Position> before, int limit, Optional<String> trace) {
     /** Newest first: by start time, then id, both descending. */
     public static final Comparator<InvocationRecord> NEWEST_FIRST = Comparator
             .comparing(InvocationRecord::startedAt).thenComparing(InvocationRecord::id).reversed();
@@ -49,6 +50,13 @@ public record InvocationQuery(Optional<String> function, Optional<Integer> versi
         }
     }
 
+    /** Without a trace filter. */
+    public InvocationQuery(Optional<String> function, Optional<Integer> version, Optional<String> status,
+                           Optional<Boolean> cold, Optional<Instant> since, Optional<Instant> until,
+                           Optional<Position> before, int limit) {
+        this(function, version, status, cold, since, until, before, limit, Optional.empty());
+    }
+
     /** Every record, the newest {@code limit}. */
     public static InvocationQuery latest(Optional<String> function, int limit) {
         return new InvocationQuery(function, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
@@ -63,7 +71,8 @@ public record InvocationQuery(Optional<String> function, Optional<Integer> versi
                 && cold.map(c -> c == r.cold()).orElse(true)
                 && since.map(s -> !r.startedAt().isBefore(s)).orElse(true)
                 && until.map(u -> r.startedAt().isBefore(u)).orElse(true)
-                && before.map(p -> p.isAfter(r)).orElse(true);
+                && before.map(p -> p.isAfter(r)).orElse(true)
+                && trace.map(r.traceId()::equals).orElse(true);
     }
 
     /**

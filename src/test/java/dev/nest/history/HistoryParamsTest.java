@@ -25,7 +25,8 @@ class HistoryParamsTest {
                 new Row("limit", "99999999999"), new Row("version", "0"), new Row("version", "v2"),
                 new Row("status", "600"), new Row("status", "ok;drop"), new Row("cold", "yes"),
                 new Row("since", "yesterday"), new Row("since", "10x"), new Row("since", "99999999m"),
-                new Row("until", "2025-13-01T00:00:00Z"), new Row("invocation", "a/b"),
+                new Row("until", "2025-13-01T00:00:00Z"), new Row("invocation", "a/b"), new Row("trace", "0AF7651916CD43DD8448EB211C80319C"),
+                new Row("trace", "0af7"),
                 new Row("invocation", "x".repeat(65)), new Row("cursor", "not base64!"),
                 new Row("since", "\u0000\n" + "a".repeat(100)))) {
             HistoryException e = assertThrows(HistoryException.class, () -> parse(Map.of(r.param(), r.value())),

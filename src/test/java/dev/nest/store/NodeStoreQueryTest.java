@@ -67,6 +67,9 @@ class NodeStoreQueryTest {
                     new Row("since/until", q(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                             Optional.of(T0.plusSeconds(3)), Optional.of(T0.plusSeconds(6)), Optional.empty(), 100),
                             List.of(5, 4, 3)),
+                    new Row("trace", new InvocationQuery(Optional.empty(), Optional.empty(), Optional.empty(),
+                            Optional.empty(), none, none, Optional.empty(), 3, Optional.of("0af7651916cd43dd8448eb211c80319c")),
+                            List.of(10, 8, 6)),
                     new Row("page after 8", q(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), none,
                             none, Optional.of(InvocationQuery.Position.of(all.get(8))), 3), List.of(7, 6, 5)));
             for (Row row : table) {
