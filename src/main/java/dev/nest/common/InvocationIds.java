@@ -20,7 +20,10 @@ public final class InvocationIds {
     private InvocationIds() {
     }
 
-    /** Makes the ids name node {@code nodeId} from now on (the composition root calls it once, at start). */
+    /**
+     * Makes the ids name node {@code nodeId} from now on (the composition root calls it once, at start). Process-wide:
+     * with several nodes in one JVM (tests), the last one started names them all, which only costs lookups a round.
+     */
     public static void useNode(String nodeId) {
         node = Integer.parseInt(tag(nodeId), 16);
     }
