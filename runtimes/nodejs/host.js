@@ -732,6 +732,10 @@ function invoke(req, res, url) {
     requestContext: { requestId: invocationId, httpMethod: method, path: rest },
   };
   const ctx = new Context(sb, invocationId, deadline);
+  // the W3C trace the gateway runs this invocation in (its span as parent), for calls the function makes
+  const tp = headers.traceparent;
+  ctx.traceparent = typeof tp === 'string' && /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(tp) ? tp : '';
+  ctx.traceId = ctx.traceparent === '' ? '' : ctx.traceparent.slice(3, 35);
 
   // counted from here: an /unload now waits for this invocation
   sb.inFlight++;

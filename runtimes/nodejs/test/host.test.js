@@ -230,7 +230,8 @@ describe('load and invoke', () => {
     const deadline = Date.now() + 5000;
     const r = await invoke('s-async', '/users/1%2F2?a=1&a=2&b=x%20y&c=a+b&empty=&flag', {
       deadline,
-      headers: { 'X-Custom': 'v1', 'Accept': 'text/plain', 'X-Nest-Extra': 'hidden' },
+      headers: { 'X-Custom': 'v1', 'Accept': 'text/plain', 'X-Nest-Extra': 'hidden',
+        'traceparent': '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
     });
     assert.equal(r.status, 200, r.text);
     assertFramedByLength(r);
@@ -262,6 +263,8 @@ describe('load and invoke', () => {
     assert.ok(context.remaining > 3000 && context.remaining <= 5000, String(context.remaining));
     assert.deepEqual(context.env, { GREETING: 'hi' });
     assert.equal(context.processEnv, 'hi', 'env merged into process.env');
+    assert.equal(context.traceparent, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+    assert.equal(context.traceId, '0af7651916cd43dd8448eb211c80319c');
   });
 
   it('handles no query, root path and duplicate headers', async () => {
@@ -291,6 +294,8 @@ describe('load and invoke', () => {
     assert.equal(r3.event.headers['x-multi'], 'two');
     assert.equal(typeof r3.context.invocationId, 'string', 'an invocation id is made up when the header is missing');
     assert.ok(r3.context.invocationId.length > 0);
+    assert.equal(r3.context.traceparent, '', 'no traceparent header: none in the context');
+    assert.equal(r3.context.traceId, '');
   });
 
   it('passes textual bodies as strings and others as base64', async () => {

@@ -22,6 +22,8 @@ exports.handler = async (event, context) => {
       remaining: context.getRemainingTimeInMillis(),
       env: context.env,
       processEnv: process.env.GREETING,
+      traceparent: context.traceparent,
+      traceId: context.traceId,
     },
   };
 };

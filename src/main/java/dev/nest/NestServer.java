@@ -126,7 +126,7 @@ public final class NestServer implements AutoCloseable {
                     () -> EmbeddedZooKeeper.start(data.resolve("zookeeper"), config.cluster().embeddedPort())))
                     : Optional.empty();
             Future<NodeStore> storeF = boot.submit(() -> NodeStore.open(data, clock, config.store().retention(),
-                    config.store().maxLogLineBytes()));
+                    config.store().maxLogLineBytes(), config.store().maxBytes()));
             Future<Plugins> pluginsF = boot.submit(() -> Plugins.load(config.pluginsDir()));
             Future<RuntimeRegistry> runtimesF = boot.submit(() -> RuntimeRegistry.load(config.runtimesDir().toAbsolutePath().normalize()));
             // the nodes' calls to each other carry the cluster's credential (the one line that chooses it)
@@ -147,6 +147,7 @@ public final class NestServer implements AutoCloseable {
             ArtifactStore artifacts = new ArtifactStore(data.resolve("artifacts"), PackageLimits.DEFAULT,
                     ArtifactStore.DEFAULT_CACHE_BYTES, referenced, ArtifactStore.UNPACK_PARALLELISM, peerHeaders, peerTls);
             String nodeId = config.nodeId();
+            dev.nest.common.InvocationIds.useNode(nodeId); // invocation ids name the node that made them
             SandboxDriver driver = Startup.driver(config, nodeId, data);
             timer.mark("runtimes+driver");
 
@@ -246,7 +247,12 @@ public final class NestServer implements AutoCloseable {
                     async.ledger(), namespaces, NamespaceUsages.region(cluster, cluster.functions(),
                     () -> ReadyCounts.of(agent.instances())), admission, plugins,
                     TriggerView.of(triggers::describe, triggers::problems),
-                    code::ensureLocal);
+                    code::ensureLocal,
+                    push(closers, new dev.nest.history.RegionHistory(nodeId, dev.nest.history.LocalHistory.of(store),
+                            () -> cluster.membership().nodes().stream().filter(n -> !n.id().equals(nodeId))
+                                    .map(n -> new dev.nest.history.Peer(n.id(), java.net.URI.create(n.url()))).toList(),
+                            dev.nest.history.PeerReader.http(peerHeaders, peerTls, HISTORY_PEER_TIMEOUT),
+                            HISTORY_PEER_TIMEOUT)));
             api = api.withReports(nodeId, reports, reportStore::buckets, cluster.functions(), backlog);
             // alerts: rules in ZooKeeper, judged by the leader from the reports; webhooks only to allowed hosts
             dev.nest.cluster.ZooKeeperAlertStore alertStore = push(closers, dev.nest.cluster.ZooKeeperAlertStore.start(cluster,
@@ -301,6 +307,9 @@ public final class NestServer implements AutoCloseable {
             throw new NestException(500, "cannot start", e.getMessage(), e);
         }
     }
+
+    /** How long a node answering for the region waits for each other node's records or lines. */
+    private static final java.time.Duration HISTORY_PEER_TIMEOUT = java.time.Duration.ofSeconds(3);
 
     private static <T extends AutoCloseable> T push(Deque<AutoCloseable> closers, T c) {
         closers.push(c);

@@ -9,6 +9,9 @@ import dev.nest.deploy.Deployer;
 import dev.nest.deploy.FunctionFiles;
 import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionRegistry;
+import dev.nest.history.LocalHistory;
+import dev.nest.history.LogStream;
+import dev.nest.history.RegionHistory;
 import dev.nest.limits.Admission;
 import dev.nest.limits.DegradeStatus;
 import dev.nest.load.ClusterLoad;
@@ -48,6 +51,8 @@ import java.util.function.Supplier;
  * Handlers run on Helidon's request threads; the components they call are thread-safe.
  */
 public final class AdminApi {
+    /** Log followers ({@code /api/v1/logs?follow=true}) a node streams to at once. */
+    public static final int MAX_FOLLOWERS = 64;
     private final List<ResourceRoutes> resources;
 
     /**
@@ -60,10 +65,10 @@ public final class AdminApi {
                     Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
                     NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
                     AsyncLedger async, NamespaceStore namespaces, UsageSource usage, Admission admission,
-                    Plugins plugins, TriggerView triggers, VersionCode code) {
+                    Plugins plugins, TriggerView triggers, VersionCode code, RegionHistory history) {
         this(registry, deployer, files::problems, node(agent), store, cluster(cluster), runtimes,
                 scaling(scaler, scheduler), publicUrl, metrics::render, load, wake, tokens, clock, async, namespaces,
-                usage, admission::degrade, plugins, triggers, code, ConsoleFiles.classpath());
+                usage, admission::degrade, plugins, triggers, code, ConsoleFiles.classpath(), history);
     }
 
     AdminApi(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, NodeStore store,
@@ -72,6 +77,17 @@ public final class AdminApi {
              AsyncLedger async, NamespaceStore namespaces, UsageSource usage,
              java.util.function.Function<FunctionId, Optional<DegradeStatus>> breakers, Plugins plugins,
              TriggerView triggers, VersionCode code, ConsoleFiles console) {
+        this(registry, deployer, files, node, store, cluster, runtimes, scaling, publicUrl, metrics, load, wake, tokens,
+                clock, async, namespaces, usage, breakers, plugins, triggers, code, console,
+                RegionHistory.single(cluster.nodeId(), LocalHistory.of(store)));
+    }
+
+    AdminApi(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, NodeStore store,
+             ClusterView cluster, RuntimeRegistry runtimes, ScalingView scaling, String publicUrl,
+             Supplier<String> metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
+             AsyncLedger async, NamespaceStore namespaces, UsageSource usage,
+             java.util.function.Function<FunctionId, Optional<DegradeStatus>> breakers, Plugins plugins,
+             TriggerView triggers, VersionCode code, ConsoleFiles console, RegionHistory history) {
         FunctionViews views = new FunctionViews(publicUrl, node, files);
         this.resources = List.of(
                 new HealthRoutes(node, cluster, metrics, plugins, triggers::problems),
@@ -84,7 +100,8 @@ public final class AdminApi {
                 new ReleaseRoutes(new Releases(registry, store::audit, clock)),
                 new TriggerRoutes(registry, triggers, cluster),
                 new ArtifactRoutes(deployer),
-                new InvocationRoutes(store, async),
+                new InvocationRoutes(store, async, () -> history, clock, new LogStream(MAX_FOLLOWERS,
+                        java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(15), d -> Thread.sleep(d))),
                 new AsyncRoutes(async),
                 new InstanceRoutes(node),
                 new RuntimeRoutes(runtimes),

@@ -123,6 +123,11 @@ public final class AuthFilter implements Filter {
         Authorizer.check(principal(req), action, Optional.of(namespace));
     }
 
+    /** Whether another node of the cluster made the request (with the peer credential, on a peer route). */
+    static boolean peer(ServerRequest req) {
+        return req.context().get(Peer.class, Peer.class).isPresent();
+    }
+
     /** Whether the caller's token covers {@code namespace} (lists that span namespaces show only those). */
     static boolean covers(ServerRequest req, String namespace) {
         return principal(req).covers(namespace);

@@ -122,6 +122,8 @@ public final class AsyncIngress {
             return CompletableFuture.completedFuture(new Acceptance.Rejected(400, "bad idempotency key",
                     "Idempotency-Key must be 1 to 256 characters; it has " + key.get().length()));
         }
+        // every attempt of the invocation runs in one trace: the caller's, or one started now
+        kept = new ArrayList<>(dev.nest.common.TraceContext.ensured(kept, java.util.concurrent.ThreadLocalRandom.current()));
         Instant now = clock.instant();
         NewEvent e = new NewEvent(InvocationIds.next(now.toEpochMilli()), version.spec().id().toString(), method,
                 path.isEmpty() ? "/" : path, query, kept, body, key, now);

@@ -107,6 +107,36 @@ final class ApiClient {
         }
     }
 
+    /**
+     * A streaming GET (Server-Sent Events) with the token, no answer timeout, and {@code Last-Event-ID} when given.
+     * An error status becomes a {@link CliException} with the server's detail.
+     */
+    java.io.InputStream stream(String path, Optional<String> lastEventId) throws IOException {
+        HttpRequest.Builder b = request(path).header("Accept", "text/event-stream").header("User-Agent", "nest-cli/0.1");
+        lastEventId.ifPresent(id -> b.header("Last-Event-ID", id));
+        token.ifPresent(t -> b.setHeader("Authorization", "Bearer " + t.token()));
+        HttpResponse<java.io.InputStream> r;
+        try {
+            r = http.send(b.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (ConnectException e) {
+            throw new CliException("cannot reach the Nest server at " + base + "; start it (java -jar nest.jar) or "
+                    + "point --server / NEST_SERVER at it");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted");
+        }
+        if (r.statusCode() >= 400) {
+            byte[] body;
+            try (java.io.InputStream in = r.body()) {
+                body = in.readNBytes(64 * 1024);
+            }
+            JsonNode j = Json.mapper().readTree(body.length == 0 ? "{}".getBytes() : body);
+            throw new CliException(scrub(j.path("error").asText("error " + r.statusCode()) + ": "
+                    + j.path("detail").asText("")) + hint(r.statusCode()));
+        }
+        return r.body();
+    }
+
     HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(URI.create(base + path));
     }

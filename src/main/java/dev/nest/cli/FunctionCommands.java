@@ -82,13 +82,25 @@ final class FunctionCommands {
         int limit;
         @Option(names = "--invocation", description = "only lines of this invocation")
         String invocation;
+        @Option(names = {"-f", "--follow"}, description = "keep printing new lines as they come, from every node "
+                + "(reconnects where it stopped); Ctrl-C ends it")
+        boolean follow;
+        @Option(names = "--since", paramLabel = "WHEN", description = "only lines from then on: a duration back from "
+                + "now (30s, 10m, 2h, 7d) or an RFC 3339 time")
+        String since;
         @Mixin
         Output output;
 
         @Override
         int execute() {
-            String q = "/api/v1/functions/" + name + "/logs?" + server.ns() + "&limit=" + limit
-                    + (invocation == null ? "" : "&invocation=" + URLEncoder.encode(invocation, StandardCharsets.UTF_8));
+            String filters = (invocation == null ? "" : "&invocation=" + URLEncoder.encode(invocation, StandardCharsets.UTF_8))
+                    + (since == null ? "" : "&since=" + URLEncoder.encode(since, StandardCharsets.UTF_8));
+            if (follow) {
+                new LogFollower(server.client(), out()).run("/api/v1/logs?function=" + URLEncoder.encode(name,
+                        StandardCharsets.UTF_8) + "&" + server.ns() + "&follow=true" + filters);
+                return 0;
+            }
+            String q = "/api/v1/functions/" + name + "/logs?" + server.ns() + "&limit=" + limit + filters;
             JsonNode doc = server.client().get(q);
             if (output.printed(out(), doc)) {
                 return 0;
@@ -104,7 +116,7 @@ final class FunctionCommands {
     }
 
     @Command(name = "invocations", mixinStandardHelpOptions = true,
-            description = "List a function's recent invocations on this node, newest first, with their phase timings.")
+            description = "List a function's recent invocations on every node, newest first, with their phase timings.")
     static final class Invocations extends FnCommand.OfFunction {
         @Option(names = "--limit", defaultValue = "20", description = "how many (default: 20)")
         int limit;

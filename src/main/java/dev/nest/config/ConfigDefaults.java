@@ -52,6 +52,7 @@ final class ConfigDefaults {
         ObjectNode st = root.putObject("store");
         st.put("retention", Durations.format(d.store().retention()));
         st.put("max-log-line", Sizes.format(d.store().maxLogLineBytes()));
+        st.put("max-size", Sizes.format(d.store().maxBytes()));
         ObjectNode as = root.putObject("async");
         as.put("queue", d.async().queue());
         as.put("max-payload", Sizes.format(d.async().maxPayload()));

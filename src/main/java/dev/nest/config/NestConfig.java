@@ -203,8 +203,18 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         }
     }
 
-    /** H2 node store: retention of invocation records and logs. */
-    public record Store(Duration retention, int maxLogLineBytes) {
+    /**
+     * H2 node store: retention of invocation records and logs, by age ({@code retention}) and by size
+     * ({@code max-size}, the oldest go first).
+     */
+    public record Store(Duration retention, int maxLogLineBytes, long maxBytes) {
+        /** The default of {@code store.max-size}. */
+        public static final long DEFAULT_MAX_BYTES = 1L << 30;
+
+        /** With the default size bound. */
+        public Store(Duration retention, int maxLogLineBytes) {
+            this(retention, maxLogLineBytes, DEFAULT_MAX_BYTES);
+        }
     }
 
     /**
@@ -242,7 +252,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
                     "artifact-replicas", "node-probe", "secret", "secret-file"),
             "sidecar", Set.of("driver", "port-range", "start-timeout", "max-pods", "stop-grace", "drivers", "pool", "pool-idle",
                     "previous-version-keep-alive", "merge-below", "merge-across-namespaces", "merged-host-memory"),
-            "store", Set.of("retention", "max-log-line"),
+            "store", Set.of("retention", "max-log-line", "max-size"),
             "async", Set.of("queue", "max-payload", "concurrency", "lease-time", "poll", "retention", "h2", "kafka", "destinations"),
             "gateway", Set.of("header-timeout", "idle-timeout", "body-timeout", "body-min-rate", "max-connections",
                     "trusted-proxies"));
@@ -372,7 +382,8 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
 
         JsonNode st = r.section(tree, "store");
         Store store = new Store(r.duration(st, "store.retention", Duration.ofDays(7), Duration.ofMinutes(1), Duration.ofDays(3650)),
-                (int) r.size(st, "store.max-log-line", 16 * 1024, 256, 1024 * 1024));
+                (int) r.size(st, "store.max-log-line", 16 * 1024, 256, 1024 * 1024),
+                r.size(st, "store.max-size", Store.DEFAULT_MAX_BYTES, 1024 * 1024, 1L << 50));
         AsyncConfig async = async(r, r.section(tree, "async"));
         JsonNode g = r.section(tree, "gateway");
         Gateway gd = Gateway.DEFAULTS;

@@ -99,6 +99,20 @@ final class Call implements Upstream.Callback {
         this.records = records;
     }
 
+    private dev.nest.common.TraceContext trace;
+
+    /**
+     * This gateway's span in the request's trace: a child of the client's valid {@code traceparent}, else a new
+     * trace (a malformed one is never passed on). Made on first use; loop thread only.
+     */
+    dev.nest.common.TraceContext trace() {
+        if (trace == null) {
+            trace = dev.nest.common.TraceContext.continueOrStart(c.request == null ? List.of() : c.request.headers,
+                    java.util.concurrent.ThreadLocalRandom.current());
+        }
+        return trace;
+    }
+
     /** The latest a peer gateway may answer: the whole wait and the whole execution timeout, from dispatch. */
     long peerDeadline() {
         return waitDeadline + version.spec().timeout().toNanos() + GRACE_NANOS;
@@ -158,6 +172,7 @@ final class Call implements Upstream.Callback {
                 : r.headers;
         headers = ForwardedHeaders.apply(headers, c.origin(trusted));
         tForward = System.nanoTime();
+        headers = dev.nest.common.TraceContext.withTrace(headers, trace()); // the host and the function see it
         // the whole execution timeout is ahead of the request, however long it waited for the instance
         long timeoutNanos = version.spec().timeout().toNanos();
         long deadlineEpoch = executionDeadlineEpochMillis(started, t0, tForward, version.spec().timeout());
@@ -305,7 +320,7 @@ final class Call implements Upstream.Callback {
         finished = true;
         records.accept(new InvocationRecord(invocationId, version.spec().id().toString(), version.version(), started,
                 (System.nanoTime() - t0) / 1e6, status, lease != null && lease.cold(),
-                lease == null ? "" : lease.instance().id(), error, phases));
+                lease == null ? "" : lease.instance().id(), error, phases, trace().traceId()));
     }
 
     private static String errorDetail(byte[] body) {

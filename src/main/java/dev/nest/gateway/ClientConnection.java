@@ -383,6 +383,57 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         send(status, h, Unpooled.wrappedBuffer(content), extra);
     }
 
+    /**
+     * Starts a streamed answer (an event stream passed on from the admin server): writes the head with the upstream's
+     * headers (framing dropped, chunked for HTTP/1.1), then {@link #streamPart} writes each part as it comes and
+     * {@link #streamEnd} the end; the connection closes after it, and no timeout applies while it streams (the stream
+     * sends its own keep-alives). Loop thread only.
+     */
+    void streamHead(int status, HttpHeaders upstreamHeaders) {
+        if (closed) {
+            return;
+        }
+        HttpHeaders h = new DefaultHttpHeaders(false);
+        for (Map.Entry<CharSequence, CharSequence> e : (Iterable<Map.Entry<CharSequence, CharSequence>>) upstreamHeaders::iteratorCharSequence) {
+            if (!dropped(e.getKey())) {
+                h.add(e.getKey(), e.getValue());
+            }
+        }
+        boolean http10 = request != null && request.http10;
+        h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        if (!http10) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        closeAfterWrite = true;
+        arm(NONE, null);
+        HttpResponseStatus s = status >= 100 && status < STATUSES.length ? STATUSES[status]
+                : HttpResponseStatus.valueOf(status, Reasons.of(status));
+        ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpResponse(http10 ? HttpVersion.HTTP_1_0
+                : HttpVersion.HTTP_1_1, s, h));
+    }
+
+    /** Writes one part of a streamed answer (taken over); false when the client is gone. */
+    boolean streamPart(ByteBuf part) {
+        if (closed || !ch.isActive()) {
+            part.release();
+            return false;
+        }
+        ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(part)).addListener(f -> {
+            if (!f.isSuccess()) {
+                close();
+            }
+        });
+        return true;
+    }
+
+    /** Ends a streamed answer and closes the connection. */
+    void streamEnd() {
+        if (closed) {
+            return;
+        }
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> close());
+    }
+
     private static boolean dropped(CharSequence n) {
         return n.length() >= 7 && io.netty.util.AsciiString.regionMatches(n, true, 0, "x-nest-", 0, 7)
                 || io.netty.util.AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.CONNECTION)

@@ -127,6 +127,16 @@ public final class EventIngress {
                 i += 2;
             }
         }
+        // CloudEvents' distributed tracing extension: one event's valid traceparent attribute continues its trace
+        // when the request itself carries none (the gateway validates it again; a malformed one is ignored)
+        if (kept.size() == 1 && dev.nest.common.TraceContext.incoming(headers).isEmpty()) {
+            dev.nest.common.TraceContext.parse(kept.getFirst().path("traceparent").asText(null)).ifPresent(t -> {
+                Gateway.removeHeader(headers, dev.nest.common.TraceContext.HEADER);
+                Gateway.removeHeader(headers, dev.nest.common.TraceContext.STATE_HEADER);
+                headers.add(dev.nest.common.TraceContext.HEADER);
+                headers.add(t.header());
+            });
+        }
         headers.add("content-type");
         headers.add(parsed.mode() == CloudEvents.Mode.BATCH ? CloudEvents.BATCH : CloudEvents.STRUCTURED);
         headers.add(MODE_HEADER);

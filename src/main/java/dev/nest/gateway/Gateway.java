@@ -252,9 +252,36 @@ public final class Gateway implements AutoCloseable {
         ByteBuffer[] req = ProxiedRequest.encode(r, "127.0.0.1", adminPort, null, null);
         long gen = c.generation;
         c.upstream.exchange(adminPort, req, r.method.equals("HEAD"), System.nanoTime() + ADMIN_TIMEOUT_NANOS, new Upstream.Callback() {
+            boolean streaming;
+
+            @Override
+            public boolean streams(int status, io.netty.handler.codec.http.HttpHeaders headers) {
+                // an event stream (GET /api/v1/logs?follow=true) goes on to the client as it comes
+                String type = headers.get(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_TYPE);
+                streaming = c.generation == gen && status == 200 && type != null && type.startsWith("text/event-stream");
+                if (streaming) {
+                    c.streamHead(status, headers);
+                }
+                return streaming;
+            }
+
+            @Override
+            public boolean part(io.netty.buffer.ByteBuf content) {
+                if (c.generation != gen) {
+                    content.release();
+                    return false;
+                }
+                return c.streamPart(content);
+            }
+
             @Override
             public void done(UpstreamResponse resp) {
-                if (c.generation == gen) {
+                if (streaming) {
+                    resp.release();
+                    if (c.generation == gen) {
+                        c.streamEnd();
+                    }
+                } else if (c.generation == gen) {
                     c.respond(resp.status, resp.headers, resp.body);
                 } else {
                     resp.release();
@@ -263,7 +290,11 @@ public final class Gateway implements AutoCloseable {
 
             @Override
             public void failed(IOException error, boolean timedOut) {
-                if (c.generation == gen) {
+                if (streaming) {
+                    if (c.generation == gen) {
+                        c.close(); // the head went out already: the stream just ends
+                    }
+                } else if (c.generation == gen) {
                     c.respondError(502, "admin server unavailable", "the admin API did not answer: " + error.getMessage(), null);
                 }
             }

@@ -55,6 +55,20 @@ final class Upstream {
         void done(UpstreamResponse response);
 
         void failed(IOException error, boolean timedOut);
+
+        /**
+         * Called with the answer's head: true to receive its body as it comes ({@link #part}), without a deadline,
+         * then {@link #done} with an empty body at its end (an event stream). Default: gathered whole.
+         */
+        default boolean streams(int status, HttpHeaders headers) {
+            return false;
+        }
+
+        /** One part of a streamed body (the callee owns it); false stops the exchange and closes its connection. */
+        default boolean part(ByteBuf content) {
+            content.release();
+            return false;
+        }
     }
 
     static final int CONNECT_TIMEOUT_MS = 3_000;
@@ -170,6 +184,8 @@ final class Upstream {
         boolean keepAlive;
         /** The answer's body: its first part as it came, a composite once a second part arrives. */
         ByteBuf body;
+        /** Whether the body goes to the callback part by part ({@link Callback#streams}). */
+        boolean streaming;
         IOException connectFailure;
 
         Conn(Object poolKey, InetSocketAddress peer) {
@@ -287,7 +303,20 @@ final class Upstream {
                     headers = r.headers();
                     keepAlive = HttpUtil.isKeepAlive(r);
                     body = Unpooled.EMPTY_BUFFER;
+                    streaming = cb != null && cb.streams(code, headers);
+                    if (streaming) {
+                        cancelTimer(); // a stream lasts as long as its client stays
+                    }
                 }
+            }
+            if (streaming && o instanceof HttpContent content) {
+                boolean more = !content.content().isReadable() ? cbPartEmpty(content) : cb.part(content.content());
+                if (!more) {
+                    stopStream();
+                } else if (o instanceof LastHttpContent) {
+                    endStream();
+                }
+                return;
             }
             if (o instanceof HttpContent content) {
                 if (informational || body == null || !content.content().isReadable()) {
@@ -342,6 +371,34 @@ final class Upstream {
             releaseBody();
             close();
             exchangeFresh(poolKey, peer, request, head, deadline, c);
+        }
+
+        private boolean cbPartEmpty(HttpContent content) {
+            content.release();
+            return true;
+        }
+
+        /** The client went: drop the callback and close (the upstream sees the connection end). */
+        private void stopStream() {
+            cb = null;
+            busy = false;
+            streaming = false;
+            body = null;
+            close();
+        }
+
+        /** The streamed answer ended: never pooled (its connection carried an open-ended body). */
+        private void endStream() {
+            Callback c = cb;
+            cb = null;
+            busy = false;
+            streaming = false;
+            body = null;
+            request = null;
+            close();
+            if (c != null) {
+                c.done(new UpstreamResponse(status, headers, Unpooled.EMPTY_BUFFER));
+            }
         }
 
         private void finish() {

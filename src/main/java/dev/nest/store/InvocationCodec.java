@@ -15,6 +15,9 @@ import java.util.zip.Inflater;
  * The stored form of a batch of invocation records: one tab-separated line per record, deflated. Writing a
  * batch of thousands of invocations costs one database row instead of thousands, which keeps recording off
  * the invocation path's CPU budget. Text fields escape backslash, tab and newline.
+ *
+ * <p>Versions: the eleventh field (the trace id) came later; a line with ten fields (a database written before it)
+ * decodes with an empty trace id, so old databases stay readable without rewriting their rows.
  */
 final class InvocationCodec {
     private static final int FIELDS = 10;
@@ -42,6 +45,8 @@ final class InvocationCodec {
                 first = false;
                 text(sb, e.getKey()).append('=').append(e.getValue());
             }
+            sb.append('\t');
+            text(sb, r.traceId());
             sb.append('\n');
         }
         byte[] raw = sb.toString().getBytes(StandardCharsets.UTF_8);
@@ -101,7 +106,7 @@ final class InvocationCodec {
             }
             out.add(new InvocationRecord(untext(f[0]), untext(f[1]), Integer.parseInt(f[2]),
                     Instant.ofEpochMilli(Long.parseLong(f[3])), Double.parseDouble(f[4]), Integer.parseInt(f[5]),
-                    f[6].equals("1"), untext(f[7]), untext(f[8]), phases));
+                    f[6].equals("1"), untext(f[7]), untext(f[8]), phases, f.length > FIELDS ? untext(f[FIELDS]) : ""));
         }
         return out;
     }

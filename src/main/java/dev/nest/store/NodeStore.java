@@ -30,7 +30,8 @@ import java.util.logging.Logger;
  * that one writer thread drains in batches. When the queue is full (the disk cannot keep up) rows are
  * dropped and counted in {@link #dropped()} rather than slowing invocations. {@link #flush} waits until
  * everything queued before it is written (the API calls it before reading). Rows older than
- * {@code store.retention} are deleted hourly.
+ * {@code store.retention} are deleted hourly; when the rows' estimated size is above {@code store.max-size}, the oldest
+ * are deleted until it is not (checked every ten minutes and on {@link #purge()}; {@link SizeRetention}).
  *
  * <p>Thread-safety: every public method may be called from any thread.
  */
@@ -45,6 +46,8 @@ public final class NodeStore implements AutoCloseable {
     private final Clock clock;
     private final Duration retention;
     private final int maxLine;
+    private final long maxBytes;
+    private Instant lastSizeCheck = Instant.EPOCH;
     private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(QUEUE);
     private final AtomicLong dropped = new AtomicLong();
     private final Thread thread;
@@ -54,9 +57,16 @@ public final class NodeStore implements AutoCloseable {
     private record Flush(CompletableFuture<Void> done) {
     }
 
+    private record Purge(CompletableFuture<Void> done) {
+    }
+
+    /** The default of {@code store.max-size}: 1 GiB. */
+    public static final long DEFAULT_MAX_BYTES = 1L << 30;
+
     private static final Object STOP = new Object();
 
-    private NodeStore(Connection writer, String url, Clock clock, Duration retention, int maxLine) {
+    private NodeStore(Connection writer, String url, Clock clock, Duration retention, int maxLine, long maxBytes) {
+        this.maxBytes = maxBytes;
         this.writer = writer;
         this.url = url;
         this.clock = clock;
@@ -67,6 +77,11 @@ public final class NodeStore implements AutoCloseable {
 
     /** Opens (creating if needed) the database under {@code dataDir}. */
     public static NodeStore open(Path dataDir, Clock clock, Duration retention, int maxLineBytes) {
+        return open(dataDir, clock, retention, maxLineBytes, DEFAULT_MAX_BYTES);
+    }
+
+    /** Opens (creating if needed) the database under {@code dataDir}, keeping its rows under {@code maxBytes}. */
+    public static NodeStore open(Path dataDir, Clock clock, Duration retention, int maxLineBytes, long maxBytes) {
         String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("nest") + ";DB_CLOSE_ON_EXIT=FALSE";
         try {
             Connection c = DriverManager.getConnection(url, "nest", "");
@@ -84,6 +99,7 @@ public final class NodeStore implements AutoCloseable {
                           instance VARCHAR(128) NOT NULL, level VARCHAR(8) NOT NULL, text VARCHAR(1048576) NOT NULL)""");
                 s.execute("CREATE INDEX IF NOT EXISTS logs_fn ON logs(function, seq)");
                 s.execute("CREATE INDEX IF NOT EXISTS logs_inv ON logs(invocation_id)");
+                s.execute("CREATE INDEX IF NOT EXISTS logs_at ON logs(at, seq)"); // added later: time-ordered reads
                 s.execute("""
                         CREATE TABLE IF NOT EXISTS audit (
                           seq BIGINT AUTO_INCREMENT PRIMARY KEY, at TIMESTAMP(3) WITH TIME ZONE NOT NULL,
@@ -91,7 +107,7 @@ public final class NodeStore implements AutoCloseable {
                           source VARCHAR(256) NOT NULL, detail VARCHAR(2000) NOT NULL)""");
             }
             c.setAutoCommit(false);
-            return new NodeStore(c, url, clock, retention, maxLineBytes);
+            return new NodeStore(c, url, clock, retention, maxLineBytes, maxBytes);
         } catch (SQLException e) {
             throw new NestException(500, "store unavailable", "cannot open the node database " + url + ": "
                     + e.getMessage() + " (is another Nest process using data dir " + dataDir + "? use --data)", e);
@@ -152,13 +168,21 @@ public final class NodeStore implements AutoCloseable {
                 Object first = queue.poll(500, TimeUnit.MILLISECONDS);
                 if (first != null) {
                     batch.add(first);
-                    if (!(first instanceof Flush) && first != STOP) {
+                    if (!(first instanceof Flush) && !(first instanceof Purge) && first != STOP) {
                         // gather for a moment: fewer, larger batches, and producers do not wake this thread per row
                         Thread.sleep(GATHER_MILLIS);
                     }
                     queue.drainTo(batch, BATCH - 1);
                     boolean stop = batch.remove(STOP);
+                    List<Purge> purges = batch.stream().filter(Purge.class::isInstance).map(Purge.class::cast).toList();
+                    batch.removeAll(purges);
                     write(batch);
+                    if (!purges.isEmpty()) {
+                        lastPurge = Instant.EPOCH;
+                        lastSizeCheck = Instant.EPOCH;
+                        purgeIfDue();
+                        purges.forEach(p -> p.done().complete(null));
+                    }
                     batch.clear();
                     if (stop) {
                         return;
@@ -286,7 +310,45 @@ public final class NodeStore implements AutoCloseable {
         return s.length() <= max ? s : s.substring(0, max - 1) + "…";
     }
 
+    /** Applies the retention (age, then size) now and waits until it is done. */
+    public void purge() {
+        if (closed) {
+            return;
+        }
+        Purge p = new Purge(new CompletableFuture<>());
+        try {
+            queue.put(p);
+            p.done().get(5, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            throw new NestException(500, "store unavailable", "the node database did not purge: " + e.getMessage(), e);
+        }
+    }
+
     private void purgeIfDue() {
+        purgeByAge();
+        Instant now = clock.instant();
+        if (Duration.between(lastSizeCheck, now).toMinutes() < 10) {
+            return;
+        }
+        lastSizeCheck = now;
+        try {
+            int n = SizeRetention.enforce(writer, maxBytes);
+            writer.commit();
+            if (n > 0) {
+                LOG.info("purged the " + n + " oldest rows to keep the node database under store.max-size (" + maxBytes
+                        + " bytes)");
+            }
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "purge by size failed", e);
+            try {
+                writer.rollback();
+            } catch (SQLException ignored) {
+                // reported above
+            }
+        }
+    }
+
+    private void purgeByAge() {
         Instant now = clock.instant();
         if (Duration.between(lastPurge, now).toMinutes() < 60) {
             return;
@@ -311,6 +373,24 @@ public final class NodeStore implements AutoCloseable {
     }
 
     // ---- reads (each on its own connection; H2 serves them concurrently with the writer) -----------------
+
+    /** Invocation records by {@code query}, newest first (start time, then id, descending). */
+    public List<InvocationRecord> invocations(InvocationQuery query) {
+        return StoreReads.invocations(url, query);
+    }
+
+    /**
+     * Log lines by {@code query}: the newest first when paging ({@code after} empty), the oldest first when
+     * following ({@code after} given).
+     */
+    public List<StoredLine> lines(LogQuery query) {
+        return StoreReads.logs(url, query);
+    }
+
+    /** The sequence number of the newest line, 0 when there is none: where a follower that starts now begins. */
+    public long lastLineSeq() {
+        return StoreReads.lastSeq(url);
+    }
 
     /** Recent invocations, newest first by start time; {@code function} empty means all. */
     public List<InvocationRecord> invocations(Optional<String> function, int limit) {

@@ -348,7 +348,7 @@ class AdminApiTest {
         api.store.log(new LogLine(AdminApiFixture.T0, "default/hello", 1, "inv-1", "i-1", "info", "hi"));
 
         JsonNode one = json(api.get(P + "/invocations/inv-1"));
-        assertEquals(List.of("invocation", "logs"), fields(one));
+        assertEquals(List.of("invocation", "logs", "node"), fields(one));
         assertEquals("inv-1", one.at("/invocation/id").asText());
         assertEquals("hi", one.at("/logs/0/text").asText());
         assertEquals(1, json(api.get(P + "/invocations?function=hello")).get("invocations").size());

@@ -199,7 +199,7 @@ class AuthRoutesTest {
                 .map(r -> r.method() + " " + r.path()).collect(Collectors.toSet());
         assertEquals(Set.of("POST " + P + "/functions", "PUT " + P + "/functions/{name}",
                 "POST " + P + "/functions/{name}/versions", "GET " + P + "/invocations/{id}",
-                "GET " + P + "/functions", "GET " + P + "/instances", "GET " + P + "/invocations",
+                "GET " + P + "/functions", "GET " + P + "/instances", "GET " + P + "/invocations", "GET " + P + "/logs",
                 "GET " + P + "/namespaces", "GET " + P + "/namespaces/{name}", "PUT " + P + "/namespaces/{name}",
                 "GET " + P + "/namespaces/{name}/report", // ReportRoutesTest.aReaderOfAnotherNamespaceIsRefused
                 "GET " + P + "/alerts", "GET " + P + "/alerts/{name}", "PUT " + P + "/alerts/{name}",
@@ -268,6 +268,25 @@ class AuthRoutesTest {
     }
 
     @Test
+    void regionLogsShowOnlyCoveredNamespacesAndAPeerGetsThisNodesWholePart() {
+        api.store.log(new dev.nest.store.LogLine(AdminApiFixture.T0, "billing/pay", 1, "inv-1", "i-1", "info", "paid"));
+        api.store.log(new dev.nest.store.LogLine(AdminApiFixture.T0, "shop/cart", 1, "inv-2", "i-2", "info", "carted"));
+        api.store.log(new dev.nest.store.LogLine(AdminApiFixture.T0, "", 0, "", "pod-1", "info", "pod line"));
+        String shop = token("shop-logs", Role.DEVELOPER, "shop");
+        JsonNode mine = Json.tree(call("GET", P + "/logs", Optional.of(shop)).body().getBytes(StandardCharsets.UTF_8), "logs");
+        assertEquals(List.of("carted"), mine.get("logs").findValuesAsText("text"));
+        assertRefused(403, "GET", call("GET", P + "/logs?function=billing/pay", Optional.of(shop)), "another namespace");
+        Map<String, String> peer = Map.of(api.peer.headerName(), api.peer.headerValue());
+        HttpResponse<String> fromPeer = call("GET", P + "/logs?scope=node", Optional.empty(), peer);
+        assertEquals(200, fromPeer.statusCode(), fromPeer.body());
+        assertEquals(List.of("paid", "carted", "pod line"), Json.tree(fromPeer.body().getBytes(StandardCharsets.UTF_8),
+                "logs").get("logs").findValuesAsText("text"));
+        HttpResponse<String> bad = call("GET", P + "/logs?since=yesterday", Optional.of(shop));
+        assertEquals(400, bad.statusCode());
+        assertTrue(bad.body().contains("query parameter 'since'"), bad.body());
+    }
+
+    @Test
     void listsSpanningNamespacesShowOnlyTheCoveredOnes() {
         String digest = upload();
         for (String ns : List.of("shop", "billing")) {
@@ -307,7 +326,8 @@ class AuthRoutesTest {
         assertEquals(Set.of("PUT " + P + "/artifacts/chunks/{sha256}", "GET " + P + "/artifacts/chunks/{sha256}",
                         "HEAD " + P + "/artifacts/chunks/{sha256}", "POST " + P + "/artifacts/manifests",
                         "GET " + P + "/artifacts/manifests/{digest}", "GET " + P + "/cluster/load",
-                        "POST " + P + "/cluster/load", "GET " + P + "/report/buckets"),
+                        "POST " + P + "/cluster/load", "GET " + P + "/report/buckets",
+                        "GET " + P + "/invocations", "GET " + P + "/invocations/{id}", "GET " + P + "/logs"),
                 AdminRoutes.table().stream().filter(r -> r.requirement().peer()).map(r -> r.method() + " " + r.path())
                         .collect(Collectors.toSet()));
     }

@@ -58,15 +58,28 @@ class AsyncIngressTest {
         assertFalse(AsyncIngress.wantsAsync(List.of()));
     }
 
+    private static final String TRACE = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+    @Test
+    void anEventWithoutAValidTraceIsStoredWithANewOneSoThatEveryAttemptSharesIt() {
+        for (List<String> headers : List.of(List.of("Content-Type", "text/plain"),
+                List.of("traceparent", "00-a-b-01", "tracestate", "v=1", "Content-Type", "text/plain"))) {
+            Acceptance.Accepted a = assertInstanceOf(Acceptance.Accepted.class, accept(headers, 10));
+            List<String> stored = queue.request(a.id()).orElseThrow().headers();
+            assertEquals(List.of("Content-Type", "text/plain", "traceparent"), stored.subList(0, 3));
+            assertTrue(dev.nest.common.TraceContext.parse(stored.get(3)).isPresent(), stored.toString());
+        }
+    }
+
     @Test
     void acceptedEventIsStoredWithoutCredentialsOrControlHeaders() {
         Acceptance.Accepted a = assertInstanceOf(Acceptance.Accepted.class, accept(List.of("Host", "x",
-                "X-Nest-Invocation-Type", "async", "Authorization", "Bearer t", "traceparent", "00-a-b-01",
+                "X-Nest-Invocation-Type", "async", "Authorization", "Bearer t", "traceparent", TRACE,
                 "Content-Type", "text/plain"), 10));
         assertEquals("/api/v1/invocations/" + a.id(), a.location());
         assertEquals("{\"invocationId\":\"" + a.id() + "\"}", new String(a.body(), StandardCharsets.UTF_8));
         NewEvent e = queue.request(a.id()).orElseThrow();
-        assertEquals(List.of("traceparent", "00-a-b-01", "Content-Type", "text/plain"), e.headers());
+        assertEquals(List.of("traceparent", TRACE, "Content-Type", "text/plain"), e.headers());
         assertEquals("default/f", e.function());
         assertEquals("/items/1", e.path());
         assertEquals(1, wakes.get());

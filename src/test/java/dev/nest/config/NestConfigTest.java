@@ -227,7 +227,7 @@ class NestConfigTest {
                 Arguments.of("sidecar:\n  ports: 1-2\n", "sidecar.ports",
                         "driver, drivers, max-pods, merge-across-namespaces, merge-below, merged-host-memory, pool, pool-idle, port-range,"
                                 + " previous-version-keep-alive, start-timeout, stop-grace"),
-                Arguments.of("store:\n  retain: 1d\n", "store.retain", "max-log-line, retention"));
+                Arguments.of("store:\n  retain: 1d\n", "store.retain", "max-log-line, max-size, retention"));
     }
 
     @Test

@@ -68,6 +68,22 @@ class EventIngressTest {
     }
 
     @Test
+    void aCloudEventsValidTraceparentContinuesItsTraceUnlessTheRequestHasOne() {
+        String tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        Result binary = admit(SPEC, false, "", "ce-specversion", "1.0", "ce-id", "t-1", "ce-source", "/s", "ce-type", "t",
+                "ce-traceparent", tp);
+        assertEquals(tp, binary.header("traceparent"));
+        Result structured = admit(SPEC, false, "{\"specversion\":\"1.0\",\"id\":\"t-2\",\"source\":\"/s\","
+                + "\"type\":\"t\",\"traceparent\":\"" + tp + "\"}", "content-type", "application/cloudevents+json");
+        assertEquals(tp, structured.header("traceparent"));
+        String own = "00-1af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        assertEquals(own, admit(SPEC, false, "", "ce-specversion", "1.0", "ce-id", "t-3", "ce-source", "/s",
+                "ce-type", "t", "ce-traceparent", tp, "traceparent", own).header("traceparent"), "the request's own wins");
+        assertEquals("", admit(SPEC, false, "", "ce-specversion", "1.0", "ce-id", "t-4", "ce-source", "/s",
+                "ce-type", "t", "ce-traceparent", "00-zz-bad-01").header("traceparent"), "a malformed one is ignored");
+    }
+
+    @Test
     void binaryDataThatIsNotTextTravelsInBase64() {
         Result r = admit(SPEC, false, "\u0001\u0002", "ce-specversion", "1.0", "ce-id", "b", "ce-source", "/s",
                 "ce-type", "t", "content-type", "application/octet-stream");

@@ -116,6 +116,40 @@ class GatewayTest {
     }
 
     @Test
+    void aValidTraceparentIsContinuedToTheHostAndRecorded() throws Exception {
+        host.handler = FakeHost.answer(200, "ok");
+        try (RawClient c = client()) {
+            c.request("GET", "/fn/echo", "", "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+                    "tracestate: v=1").read();
+            FakeHost.Request sent = host.take();
+            String tp = sent.headers().get("traceparent");
+            assertTrue(tp.matches("00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01"), tp);
+            assertFalse(tp.contains("b7ad6b7169203331"), "the host's parent is the gateway's span");
+            assertEquals("v=1", sent.headers().get("tracestate"));
+            assertEquals("0af7651916cd43dd8448eb211c80319c", record().traceId());
+        }
+    }
+
+    @Test
+    void aMissingOrMalformedTraceparentStartsANewTraceAndIsNeverPassedOn() throws Exception {
+        host.handler = FakeHost.answer(200, "ok");
+        for (String[] extra : List.of(new String[0],
+                new String[] {"traceparent: 00-00000000000000000000000000000000-b7ad6b7169203331-01", "tracestate: v=1"},
+                new String[] {"traceparent: 00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01"})) {
+            try (RawClient c = client()) {
+                c.request("GET", "/fn/echo", "", extra).read();
+                FakeHost.Request sent = host.take();
+                String tp = sent.headers().get("traceparent");
+                assertTrue(dev.nest.common.TraceContext.parse(tp).isPresent(), tp);
+                assertEquals(null, sent.headers().get("tracestate"), "a broken trace's state is dropped");
+                String trace = record().traceId();
+                assertEquals(tp.substring(3, 35), trace);
+                assertFalse(trace.equals("0".repeat(32)) || trace.equals("0af7651916cd43dd8448eb211c80319c"), trace);
+            }
+        }
+    }
+
+    @Test
     void forwardsAWarmInvocationAndCopiesTheAnswerBack() throws Exception {
         host.handler = FakeHost.answer(201, "hello", "x-custom", "a", "x-nest-internal", "dropped");
         try (RawClient c = client()) {
@@ -506,6 +540,50 @@ class GatewayTest {
             // the connection is still in step: the next answer is read whole
             RawClient.Response next = c.request("GET", "/fn/echo", "").read();
             assertEquals("12345", next.bodyText());
+        }
+    }
+
+    @Test
+    void anEventStreamFromTheAdminServerReachesTheClientAsItComes() throws Exception {
+        java.util.concurrent.CountDownLatch firstSeen = new java.util.concurrent.CountDownLatch(1);
+        admin.handler = (request, out) -> {
+            out.write(("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\n"
+                    + "transfer-encoding: chunked\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            String first = "id: 1\ndata: {\"line\":\"one\"}\n\n";
+            out.write((Integer.toHexString(first.length()) + "\r\n" + first + "\r\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            try {
+                if (!firstSeen.await(FakeHost.BOUND_S, java.util.concurrent.TimeUnit.SECONDS)) {
+                    return false; // the client never saw the first event: the stream ends short and the test fails
+                }
+            } catch (InterruptedException e) {
+                return false;
+            }
+            String second = ": keep-alive\n\n";
+            out.write((Integer.toHexString(second.length()) + "\r\n" + second + "\r\n0\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return false;
+        };
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
+            s.setSoTimeout((int) FakeHost.BOUND_S * 1000);
+            s.getOutputStream().write(("GET /api/v1/logs?function=f&follow=true HTTP/1.1\r\nhost: x\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                    StandardCharsets.UTF_8));
+            StringBuilder seen = new StringBuilder();
+            for (String line; (line = in.readLine()) != null; ) {
+                seen.append(line).append('\n');
+                if (line.equals("data: {\"line\":\"one\"}")) {
+                    firstSeen.countDown(); // while the upstream still holds the rest back
+                }
+            }
+            String text = seen.toString();
+            assertTrue(text.startsWith("HTTP/1.1 200"), text);
+            assertTrue(text.toLowerCase().contains("content-type: text/event-stream"), text);
+            assertTrue(text.toLowerCase().contains("transfer-encoding: chunked"), text);
+            assertEquals(0, firstSeen.getCount(), "the first event arrived before the stream ended: " + text);
+            assertTrue(text.contains(": keep-alive"), text);
         }
     }
 

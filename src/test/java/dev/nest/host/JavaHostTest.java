@@ -71,6 +71,8 @@ class JavaHostTest {
                         out.put("functionName", ctx.functionName());
                         out.put("functionVersion", ctx.functionVersion());
                         out.put("invocationId", ctx.invocationId());
+                        out.put("traceparent", ctx.traceparent());
+                        out.put("traceId", ctx.traceId());
                         out.put("remaining", ctx.remainingTimeMillis());
                         out.put("memory", ctx.memoryLimitMb());
                         out.put("env", ctx.env());
@@ -465,10 +467,13 @@ class JavaHostTest {
         HttpResponse<byte[]> r = call("POST", "/invoke/s-map/users/1?a=1&a=2&b=x%20y&flag",
                 "{\"x\":1}".getBytes(StandardCharsets.UTF_8),
                 "Content-Type", "application/json", "X-Thing", "t", "X-Nest-Invocation-Id", "inv-1",
-                "X-Nest-Deadline", Long.toString(deadline), "X-Nest-Extra", "dropped");
+                "X-Nest-Deadline", Long.toString(deadline), "X-Nest-Extra", "dropped",
+                "traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
         assertEquals(200, r.statusCode(), () -> text(r));
         assertEquals(Optional.of("application/json"), r.headers().firstValue("content-type"));
         Map<String, Object> m = json(r);
+        assertEquals("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", m.get("traceparent"));
+        assertEquals("0af7651916cd43dd8448eb211c80319c", m.get("traceId"));
         Map<?, ?> event = (Map<?, ?>) m.get("event");
         assertEquals("POST", event.get("method"));
         assertEquals("POST", event.get("httpMethod"));
@@ -502,6 +507,9 @@ class JavaHostTest {
     @Test
     void noQueryAndNoBodyAndBinaryBodies() throws Exception {
         loadOk("s-map2", fns, "MapHandler");
+        Map<String, Object> plainAnswer = json(call("GET", "/invoke/s-map2", null, "traceparent", "00-bad"));
+        assertEquals("", plainAnswer.get("traceparent"), "a malformed traceparent is not in the context");
+        assertEquals("", plainAnswer.get("traceId"));
         Map<?, ?> plain = (Map<?, ?>) json(call("GET", "/invoke/s-map2", null)).get("event");
         assertEquals("/", plain.get("path"));
         assertEquals(Map.of(), plain.get("query"));

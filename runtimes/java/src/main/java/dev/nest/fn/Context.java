@@ -25,4 +25,18 @@ public interface Context {
 
     /** The function's environment (read-only; {@code System.getenv()} is not modified). */
     Map<String, String> env();
+
+    /**
+     * The W3C {@code traceparent} this invocation runs in (the gateway's span as parent), to pass on to calls the
+     * function makes; empty when the host got none.
+     */
+    default String traceparent() {
+        return "";
+    }
+
+    /** The trace id of {@link #traceparent()} (32 hex digits), empty when there is none. */
+    default String traceId() {
+        String t = traceparent();
+        return t.length() == 55 ? t.substring(3, 35) : "";
+    }
 }

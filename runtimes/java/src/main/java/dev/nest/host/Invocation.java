@@ -40,6 +40,20 @@ final class Invocation implements Context, Logger {
         this.err = err;
     }
 
+    private String traceparent = "";
+
+    /** Sets the request's {@code traceparent} when it is a valid version-00 value (the gateway always sends one). */
+    void traceparent(String value) {
+        if (value != null && value.matches("00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")) {
+            traceparent = value;
+        }
+    }
+
+    @Override
+    public String traceparent() {
+        return traceparent;
+    }
+
     // ------------------------------------------------------------------ Context
 
     @Override

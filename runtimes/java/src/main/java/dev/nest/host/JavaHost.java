@@ -630,6 +630,7 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         }
 
         Invocation inv = new Invocation(sb, invocationId, deadline, out, err);
+        inv.traceparent(rh.getFirst("traceparent"));
         InvocationWork work = new InvocationWork(sb, inv, event, httpEvent, rawBody);
         DeadlineRun<InvocationWork> run = DeadlineRun.run(work, deadline, System.currentTimeMillis(),
                 DeadlineRun.INTERRUPT_GRACE_MILLIS, "nest-invoke-" + invocationId);
