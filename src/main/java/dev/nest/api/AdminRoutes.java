@@ -92,6 +92,10 @@ public final class AdminRoutes {
             read("GET", P + "/namespaces/{name}", "namespaces", need(READ, RECORD)),
             write("PUT", P + "/namespaces/{name}", "namespaces", need(ADMIN, RECORD)),
             write("DELETE", P + "/namespaces/{name}", "namespaces", need(ADMIN, RECORD)),
+            read("GET", P + "/openapi.json", "openapi", need(READ, NONE)),
+            read("GET", "/", "console", Requirement.anyone()),
+            read("GET", "/console", "console", Requirement.anyone()),
+            read("GET", "/console/*", "console", Requirement.anyone()),
             read("GET", P + "/functions/{name}/report", "reports", need(READ, QUERY)),
             read("GET", P + "/namespaces/{name}/report", "reports", need(READ, RECORD)),
             read("GET", P + "/report/buckets", "reports", need(ADMIN, NONE).orPeer()),
@@ -99,10 +103,6 @@ public final class AdminRoutes {
             read("GET", P + "/alerts/{name}", "alerts", need(READ, RECORD)),
             write("PUT", P + "/alerts/{name}", "alerts", need(DEPLOY, BODY)),
             write("DELETE", P + "/alerts/{name}", "alerts", need(DEPLOY, RECORD)),
-            read("GET", P + "/openapi.json", "openapi", need(READ, NONE)),
-            read("GET", "/", "console", Requirement.anyone()),
-            read("GET", "/console", "console", Requirement.anyone()),
-            read("GET", "/console/*", "console", Requirement.anyone()),
             read("ANY", P + "/*", "not-found", Requirement.anyToken()),
             read("ANY", "/*", "not-found", Requirement.anyToken()));
     private static final RouteAccess ACCESS = new RouteAccess(TABLE);
