@@ -30,7 +30,7 @@ record Machine(int cores, String cpu, String kernel, String date, String jdk, St
         wrk = wrk.startsWith("wrk ") ? wrk.split("\\s+")[1] : wrk;
         String commit = output(List.of("git", "-C", s.root().toString(), "rev-parse", "--short", "HEAD"));
         String dirty = output(List.of("git", "-C", s.root().toString(), "status", "--porcelain", "--untracked-files=no"));
-        if (!dirty.isEmpty() && !dirty.equals("unknown")) {
+        if (!dirty.isEmpty() && !dirty.equals("unknown") && !dirty.startsWith("fatal")) {
             commit += " + uncommitted changes";
         }
         return new Machine(Runtime.getRuntime().availableProcessors(), cpu, kernel,
