@@ -54,8 +54,9 @@ public final class BenchmarksDoc {
 
     /**
      * {@code body} with what the doc recorded before kept: the floors of the ratios it recorded (a floor moves only by
-     * a deliberate edit of the doc, never because a slower run was written), and the whole recorded block when the
-     * body has none (a benchmark that does not write its block yet).
+     * a deliberate edit of the doc, never because a slower run was written), the recorded rows whose number the body's
+     * block lacks (rows a benchmark does not write yet; a row is removed by editing the doc), and the whole recorded
+     * block when the body has none.
      */
     static String keepRecorded(String body, BenchBlock recorded) {
         if (recorded == null) {
@@ -67,8 +68,13 @@ public final class BenchmarksDoc {
         }
         java.util.Map<String, BenchBlock.Ratio> old = new java.util.HashMap<>();
         recorded.ratios().forEach(r -> old.put(r.id(), r));
+        java.util.Set<Integer> freshRows = new java.util.HashSet<>();
+        fresh.get().rows().forEach(r -> freshRows.add(r.order()));
+        List<BenchBlock.Row> rows = new ArrayList<>(fresh.get().rows());
+        recorded.rows().stream().filter(r -> !freshRows.contains(r.order())).forEach(rows::add);
+        rows.sort(java.util.Comparator.comparingInt(BenchBlock.Row::order));
         BenchBlock kept = new BenchBlock(fresh.get().ratios().stream()
-                .map(r -> old.containsKey(r.id()) ? r.withFloorOf(old.get(r.id())) : r).toList(), fresh.get().rows());
+                .map(r -> old.containsKey(r.id()) ? r.withFloorOf(old.get(r.id())) : r).toList(), List.copyOf(rows));
         return body.replace(fresh.get().render(), kept.render());
     }
 

@@ -89,7 +89,7 @@ class SpecTableTest {
     @Test
     void writingASectionKeepsTheRecordedFloorsAndAHandMadeBlock() {
         BenchBlock recorded = new BenchBlock(List.of(new BenchBlock.Ratio("r", 0.7, 0.65, 0.02, true)),
-                List.of(new BenchBlock.Row(1, "p", "t", "m", "c")));
+                List.of(new BenchBlock.Row(1, "p", "t", "m", "c"), new BenchBlock.Row(2, "other", "", "x", "c")));
         BenchBlock fresh = new BenchBlock(List.of(new BenchBlock.Ratio("r", 0.5, 0.5, 0.03, true),
                 new BenchBlock.Ratio("s", 2, 2, 0, false)), List.of(new BenchBlock.Row(1, "p", "t", "m2", "c")));
         String kept = BenchmarksDoc.keepRecorded("body\n\n" + fresh.render(), recorded);
@@ -98,6 +98,8 @@ class SpecTableTest {
         assertEquals(0.5, after.ratios().get(0).value());
         assertEquals(2, after.ratios().get(1).floor(), "a new ratio's floor is its value");
         assertEquals("m2", after.rows().getFirst().measured());
+        assertEquals(List.of(1, 2), after.rows().stream().map(BenchBlock.Row::order).toList(),
+                "a row the run does not write is kept");
 
         String noBlock = BenchmarksDoc.keepRecorded("body only", recorded);
         assertEquals(recorded, BenchBlock.parseSection(noBlock).orElseThrow());
