@@ -40,6 +40,7 @@ public final class RollbackBenchmark {
         Path fns = Files.createDirectories(tmp.resolve("functions"));
         NestConfig config = NestConfig.defaults().withPort(0).withDataDir(tmp.resolve("data")).withFunctionsDir(fns)
                 .withRuntimesDir(Path.of("runtimes").toAbsolutePath());
+        String loadBefore = Machine.loadAverage();
         try (NestServer server = BenchAuth.started(NestServer.start(config))) {
             String base = "http://127.0.0.1:" + server.port();
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -109,7 +110,8 @@ public final class RollbackBenchmark {
                     rounds, pct(rollback, 50), pct(rollback, 99), pct(visible, 50), pct(visible, 99));
             String body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors()
                     + " cores, JDK " + System.getProperty("java.runtime.version") + ", the node in-process with the embedded"
-                    + " defaults and the `process` driver.\n\nCommand: `distribution/bench-rollback.sh` (" + rounds
+                    + " defaults and the `process` driver. Load average before / after: " + loadBefore + " / "
+                    + Machine.loadAverage() + " (other work shares the cores).\n\nCommand: `distribution/bench-rollback.sh` (" + rounds
                     + " rollbacks alternating between two warm versions of a Node.js function; each is followed at once by"
                     + " an invocation that must return the rolled-back version's answer, checked; then " + deploys
                     + " deploys of a new version, each followed by its first invocation, checked; options"
