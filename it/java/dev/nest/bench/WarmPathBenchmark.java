@@ -91,6 +91,10 @@ public final class WarmPathBenchmark {
     private List<String> serverArgv = List.of();
     private final List<Double> startupMs = new ArrayList<>();
     private final List<Double> startupLoggedMs = new ArrayList<>();
+    /** The same start-ups with the JDK's AOT cache (empty when not measured), and resident memory at ready. */
+    private final List<Double> startupAotMs = new ArrayList<>();
+    private final List<Double> rssStartMiB = new ArrayList<>();
+    private final List<Double> rssStartAotMiB = new ArrayList<>();
     private long[] rssReady;
     private long[] rssWarm;
     private long[] rssCold;
@@ -242,20 +246,44 @@ public final class WarmPathBenchmark {
 
     // ---- startup -------------------------------------------------------------------------------------------
 
+    /**
+     * Start-ups of the plain {@code java -jar nest.jar}, and, on a JDK with the AOT cache (25+), alternating with
+     * {@code java -XX:AOTCache=nest.aot -jar nest.jar}, the cache made first by one training start
+     * ({@code -XX:AOTCacheOutput}, written when that server stops), as {@code NEST_AOT=1 distribution/nest} does.
+     */
     private void startup() {
         http.probe("http://127.0.0.1:" + dev.nest.it.Fixtures.freePort() + "/health", Map.of()); // warms up this client
-        say("\nStartup: launch to /health 200, fresh data directory each");
+        Path cache = work.resolve("nest.aot");
+        boolean aot = Runtime.version().feature() >= 25 && !"0".equals(System.getenv("NEST_BENCH_AOT"));
+        if (aot) {
+            List<String> train = new ArrayList<>(s.serverJvmOptions());
+            train.add("-XX:AOTCacheOutput=" + cache);
+            NestNode.start(children, http, s.java(), train, jar, runtimesDir(), work.resolve("aot-train")).close();
+            aot = Files.isRegularFile(cache);
+            say("\nAOT cache %s", aot ? "made by a training start: " + cache : "NOT made (see " + work.resolve("aot-train") + ")");
+        }
+        say("\nStartup: launch to /health 200, fresh data directory each%s", aot ? "; plain and AOT cache alternating" : "");
         for (int i = 1; i <= s.startupRuns(); i++) {
             NestNode node = NestNode.start(children, http, s.java(), s.serverJvmOptions(), jar, runtimesDir(),
                     work.resolve("startup-" + i));
             serverArgv = node.argv();
             double ms = node.readyMillis();
+            rssStartMiB.add(node.residentKb()[0] / 1024.0);
             node.close();
             OptionalLong logged = node.loggedStartMillis();
             startupMs.add(ms);
             logged.ifPresent(l -> startupLoggedMs.add((double) l));
-            say("  run %d: %.0f ms (server log: started in %s)", i, ms,
-                    logged.isPresent() ? logged.getAsLong() + " ms" : "?");
+            say("  run %d: %.0f ms (server log: started in %s), VmRSS %.0f MiB", i, ms,
+                    logged.isPresent() ? logged.getAsLong() + " ms" : "?", rssStartMiB.getLast());
+            if (aot) {
+                List<String> opts = new ArrayList<>(s.serverJvmOptions());
+                opts.add("-XX:AOTCache=" + cache);
+                NestNode n2 = NestNode.start(children, http, s.java(), opts, jar, runtimesDir(), work.resolve("startup-aot-" + i));
+                startupAotMs.add(n2.readyMillis());
+                rssStartAotMiB.add(n2.residentKb()[0] / 1024.0);
+                n2.close();
+                say("  run %d with the AOT cache: %.0f ms, VmRSS %.0f MiB", i, startupAotMs.getLast(), rssStartAotMiB.getLast());
+            }
         }
     }
 
@@ -492,9 +520,21 @@ public final class WarmPathBenchmark {
         String cmd = "`distribution/bench.sh`";
         if (!startupMs.isEmpty()) {
             rows.add(new BenchBlock.Row(10, "node start to `/health` 200, `" + serverCommandShort() + "` (embedded ZooKeeper, "
-                    + "H2, fresh data dir), median of " + startupMs.size(), "<= 1.5 s", String.format(Locale.ROOT,
-                    "%.2f s (min %.2f, max %.2f)", Stats.median(startupMs) / 1000, Stats.min(startupMs) / 1000,
-                    Stats.max(startupMs) / 1000), cmd));
+                    + "H2, fresh data dir), median of " + startupMs.size() + "; resident memory at ready", "<= 1.5 s; <= 150 MiB",
+                    String.format(Locale.ROOT, "%.2f s (min %.2f, max %.2f); %.0f MiB", Stats.median(startupMs) / 1000,
+                            Stats.min(startupMs) / 1000, Stats.max(startupMs) / 1000, Stats.median(rssStartMiB)), cmd));
+        }
+        if (!startupAotMs.isEmpty()) {
+            List<Double> r = new ArrayList<>();
+            for (int i = 0; i < startupAotMs.size(); i++) {
+                r.add(startupAotMs.get(i) / startupMs.get(i));
+            }
+            ratios.add(guard("startup.aot-over-plain", r, false));
+            rows.add(new BenchBlock.Row(15, "same with the JDK 25 AOT cache, `java -XX:AOTCache=nest.aot -jar nest.jar` "
+                    + "(`NEST_AOT=1 distribution/nest`; the cache made by one training start), alternating with the plain "
+                    + "start, median of " + startupAotMs.size(), "<= 1.5 s; <= 150 MiB", String.format(Locale.ROOT,
+                    "%.2f s = %s the plain start in the same run; %.0f MiB", Stats.median(startupAotMs) / 1000,
+                    spread(r, "x"), Stats.median(rssStartAotMiB)), cmd));
         }
         for (String rt : List.of("nodejs", "java")) {
             List<Double> t = throughputRatios(rt, "nest");
@@ -705,6 +745,14 @@ public final class WarmPathBenchmark {
     private void serverReport(StringBuilder b) {
         b.append("\n### Server\n\n| figure | value |\n|---|---:|\n");
         if (!startupMs.isEmpty()) {
+            if (!startupAotMs.isEmpty()) {
+                b.append("| startup with the AOT cache (`-XX:AOTCache`), launch to `/health` 200, median of ")
+                        .append(startupAotMs.size()).append(" | ").append(String.format(Locale.ROOT,
+                                "%.0f ms (min %.0f, max %.0f)", Stats.median(startupAotMs), Stats.min(startupAotMs),
+                                Stats.max(startupAotMs))).append(" |\n");
+                b.append("| VmRSS at ready, plain / AOT cache, median | ").append(String.format(Locale.ROOT,
+                        "%.0f / %.0f MiB", Stats.median(rssStartMiB), Stats.median(rssStartAotMiB))).append(" |\n");
+            }
             b.append("| startup: launch to `/health` 200, median of ").append(startupMs.size())
                     .append(" (fresh data dir each) | ").append(String.format(Locale.ROOT, "%.0f ms (min %.0f, max %.0f)",
                             Stats.median(startupMs), Stats.min(startupMs), Stats.max(startupMs))).append(" |\n");
