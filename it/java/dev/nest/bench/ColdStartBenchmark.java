@@ -151,7 +151,9 @@ public final class ColdStartBenchmark {
                     ctr.ifPresent(r -> row(table, runtime, mib, "`ctr run` of the image, code mounted", r, false));
                     verdicts.add(String.format(Locale.ROOT, "%s %d MiB: pool hit %.1fx faster than a new pod at p50%s%s",
                             runtime, mib, miss.p(50) / hit.p(50),
-                            run.map(r -> String.format(Locale.ROOT, ", %.1fx faster than docker run", r.p(50) / hit.p(50)))
+                            run.map(r -> String.format(Locale.ROOT, ", %.1fx faster than docker run%s", r.p(50) / hit.p(50),
+                                    driver.equals("process") ? " (not like for like: the process driver starts no "
+                                            + "container; the docker and containerd sections compare containers)" : ""))
                                     .orElse(""),
                             ctr.map(r -> String.format(Locale.ROOT, ", %.1fx faster than ctr run", r.p(50) / hit.p(50)))
                                     .orElse("")));
