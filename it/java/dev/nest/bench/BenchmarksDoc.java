@@ -16,7 +16,7 @@ import java.util.List;
  *
  * <p>Every section names the commit it measured: a body that does not mention the repository's {@code HEAD} (short
  * hash) gets a line {@code Commit: <hash>.} after its first paragraph. A checkout with uncommitted changes to tracked
- * files is refused (the figures would belong to no commit) unless {@code NEST_BENCH_ALLOW_DIRTY=1}
+ * files (other than the benchmarks' output, docs/BENCHMARKS.md and README.md) is refused (the figures would belong to no commit) unless {@code NEST_BENCH_ALLOW_DIRTY=1}
  * ({@code -Dnest.bench.allow-dirty=true}), and then the line says {@code + uncommitted changes}. Without git (a
  * source tarball) the line says {@code unknown}.
  */
@@ -102,8 +102,7 @@ public final class BenchmarksDoc {
         if (head.isEmpty() || head.equals("unknown") || head.startsWith("fatal")) {
             return "unknown";
         }
-        String dirty = Machine.output(List.of("git", "-C", repo.toString(), "status", "--porcelain",
-                "--untracked-files=no"));
+        String dirty = Machine.output(dirtyCheck(repo));
         if (dirty.isEmpty()) {
             return head;
         }
@@ -113,6 +112,15 @@ public final class BenchmarksDoc {
                     + "to write them marked '+ uncommitted changes'");
         }
         return head + " + uncommitted changes";
+    }
+
+    /**
+     * {@code git status} of the tracked files that make the figures: everything but the benchmarks' own output
+     * (docs/BENCHMARKS.md and README.md, which a run of several benchmarks changes between them).
+     */
+    public static List<String> dirtyCheck(Path repo) {
+        return List.of("git", "-C", repo.toString(), "status", "--porcelain", "--untracked-files=no", "--", ".",
+                ":(exclude)docs/BENCHMARKS.md", ":(exclude)README.md");
     }
 
     static String replace(List<String> lines, String heading, String body) {

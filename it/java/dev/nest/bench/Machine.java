@@ -29,7 +29,7 @@ record Machine(int cores, String cpu, String kernel, String date, String jdk, St
         String wrk = output(List.of(s.wrk(), "-v"));
         wrk = wrk.startsWith("wrk ") ? wrk.split("\\s+")[1] : wrk;
         String commit = output(List.of("git", "-C", s.root().toString(), "rev-parse", "--short", "HEAD"));
-        String dirty = output(List.of("git", "-C", s.root().toString(), "status", "--porcelain", "--untracked-files=no"));
+        String dirty = output(BenchmarksDoc.dirtyCheck(s.root()));
         if (!dirty.isEmpty() && !dirty.equals("unknown") && !dirty.startsWith("fatal")) {
             commit += " + uncommitted changes";
         }

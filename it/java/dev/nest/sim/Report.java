@@ -227,7 +227,7 @@ record Report(Trace trace, Map<Policy, Totals> results, Map<String, AppLevelSim.
 
     private static String commit(Path home) {
         String c = run(List.of("git", "-C", home.toString(), "rev-parse", "--short", "HEAD"));
-        String dirty = run(List.of("git", "-C", home.toString(), "status", "--porcelain", "--untracked-files=no"));
+        String dirty = run(dev.nest.bench.BenchmarksDoc.dirtyCheck(home));
         return dirty.isEmpty() ? c : c + " + uncommitted changes";
     }
 
