@@ -24,13 +24,17 @@ import javax.tools.ToolProvider;
 /**
  * Issue #2's first benchmark, for a trivial Node.js and a trivial Java function on the {@code process} driver:
  * <ol>
- *   <li>cold start: client-side p50/p99 over N cold starts (each the first request to a newly deployed version),
- *       and the server's phase split ({@code GET /api/v1/invocations/{id}});</li>
- *   <li>warm path: wrk against the runtime host's {@code /invoke} directly, through nginx (Node.js only) and
- *       through Nest's {@code /fn/{name}}, in the same run;</li>
+ *   <li>first requests: client-side p50/p99 over N functions each created for one sample (as the pool-hit
+ *       benchmark does), every sample kept and the cold ones counted, and the server's phase split
+ *       ({@code GET /api/v1/invocations/{id}}) of the cold ones;</li>
+ *   <li>warm path, in rounds: wrk (saturated, closed loop: throughput only) and {@link OpenLoop} (a fixed rate,
+ *       latency from each request's due time: p50/p99/p99.9) against the runtime host's {@code /invoke} directly,
+ *       through nginx (Node.js only) and through Nest's {@code /fn/{name}}; ratios per round, median and spread;</li>
  *   <li>the Nest server's resident memory at ready, after the warm runs and after the cold starts;</li>
- *   <li>startup: launch to {@code /health} 200, median over fresh data directories.</li>
+ *   <li>startup: launch to {@code /health} 200 of plain {@code java -jar nest.jar}, alternating with the JDK 25 AOT
+ *       cache when the JDK has it, median over fresh data directories, with resident memory at ready.</li>
  * </ol>
+ * The report ends with the section's {@link BenchBlock} (guarded ratios, README rows).
  * The direct and nginx baselines of both runtimes run first, then both runtimes through Nest, then the cold
  * starts, so the server is never left idle for long with instances running. (When this was written, a 2-core
  * server left idle for about 30 s with a live instance stopped running virtual threads: the process driver's
