@@ -785,12 +785,26 @@ public final class WarmPathBenchmark {
         if (s.seconds() != BenchSettings.FULL_SECONDS) {
             c.append("NEST_BENCH_SECONDS=").append(s.seconds()).append(' ');
         }
+        // the knobs that differ from a full run's defaults, so that the command reruns what was measured
+        if (s.warmupSeconds() != 5) {
+            c.append("NEST_BENCH_WARMUP=").append(s.warmupSeconds()).append(' ');
+        }
+        if (s.rounds() != 3) {
+            c.append("NEST_BENCH_ROUNDS=").append(s.rounds()).append(' ');
+        }
+        if (s.startupRuns() != 5) {
+            c.append("NEST_BENCH_STARTS=").append(s.startupRuns()).append(' ');
+        }
+        if (s.rate() != 1000) {
+            c.append("NEST_BENCH_RATE=").append(s.rate()).append(' ');
+        }
         return c.append("distribution/bench.sh").toString();
     }
 
     private String settingsText() {
-        return String.format(Locale.ROOT, "%d s per wrk run after a %d s warm-up, %d connections, %d cold starts per "
-                + "runtime, %d startup(s)", s.seconds(), s.warmupSeconds(), s.connections(), s.coldStarts(), s.startupRuns());
+        return String.format(Locale.ROOT, "%d round(s) of a %d s wrk run after a %d s warm-up and a %d s open-loop run at "
+                + "%d req/s per path, %d connections, %d first requests per runtime, %d startup(s)", s.rounds(), s.seconds(),
+                s.warmupSeconds(), s.seconds(), s.rate(), s.connections(), s.coldStarts(), s.startupRuns());
     }
 
     private String serverCommand() {
