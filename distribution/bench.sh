@@ -4,12 +4,19 @@
 # section "Warm path and cold start (process driver)" of docs/BENCHMARKS.md.
 #
 #   distribution/bench.sh                          # full run: 20 s per wrk run, 20 cold starts (about 3 minutes)
-#   NEST_BENCH_SECONDS=3 distribution/bench.sh     # quick smoke run (under a minute)
+#   NEST_BENCH_SECONDS=3 distribution/bench.sh     # quick smoke run (a few minutes)
+#   distribution/bench.sh --check                  # run, write nothing, compare each guarded ratio with the floor
+#                                                  # recorded in docs/BENCHMARKS.md; exit 1 on a regression beyond
+#                                                  # the noise (the ```nest-bench blocks, see dev.nest.bench.BenchBlock)
+#   distribution/bench.sh --readme                 # regenerate README.md's Specification table from those blocks
+#   distribution/bench.sh --readme --check         # exit 1 when README.md's table is not the generated one
 #
 # Knobs (environment, or -Dnest.bench.<key>=...): NEST_BENCH_SECONDS (20), NEST_BENCH_WARMUP (5; 1 when quick),
 # NEST_BENCH_CONNECTIONS (16), NEST_BENCH_COLD (20; 5 when quick), NEST_BENCH_STARTS (5; 1 when quick),
 # NEST_BENCH_COLD_PAUSE_MS (250), NEST_BENCH_PARTS (startup,warm,cold), NEST_BENCH_DOCS (1 for full runs),
-# NEST_BENCH_SERVER_OPTS (-XX:+UseSerialGC), NEST_BENCH_KEEP (0: keep the temp dir), NEST_BENCH_JAR,
+# NEST_BENCH_SERVER_OPTS (none: the row measures plain `java -jar nest.jar`), NEST_BENCH_RATE (1000: the open-loop
+# rate of the added-latency runs), NEST_BENCH_ROUNDS (3; 2 when quick), NEST_BENCH_RESULTS (a file to write the section
+# to), NEST_BENCH_ALLOW_DIRTY (0: refuse to write docs from a checkout with uncommitted changes), NEST_BENCH_KEEP (0: keep the temp dir), NEST_BENCH_JAR,
 # NEST_BENCH_BUILD (auto: build when the jar or the benchmark classes are missing or older than the sources;
 # always; never).
 set -euo pipefail
@@ -18,14 +25,23 @@ root=$(cd "$here/.." && pwd)
 source "$here/jdk.sh"
 cd "$root"
 
-for tool in wrk nginx; do
+mode=run
+case "${1:-}" in
+  --check) mode=check; shift; [ "${1:-}" = "" ] || { echo "bench: --check takes no argument" >&2; exit 2; } ;;
+  --readme) mode=readme; shift ;;
+  "") ;;
+  *) echo "bench: unknown argument '$1'; allowed: --check, --readme [--check]" >&2; exit 2 ;;
+esac
+
+[ "$mode" = readme ] && tools="" || tools="wrk nginx"
+for tool in $tools; do
   if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ]; then
     echo "bench: installing $tool" >&2
     sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq "$tool" >/dev/null
   fi
 done
-command -v node >/dev/null 2>&1 || { echo "bench: Node.js is not on PATH; run distribution/setup.sh" >&2; exit 1; }
+[ "$mode" = readme ] || command -v node >/dev/null 2>&1 || { echo "bench: Node.js is not on PATH; run distribution/setup.sh" >&2; exit 1; }
 
 jar="${NEST_BENCH_JAR:-$root/target/nest.jar}"
 bench_class="$root/target/test-classes/dev/nest/bench/WarmPathBenchmark.class"
@@ -53,5 +69,16 @@ classpath=$(nest_snapshot_classpath bench)
 snapshot=${classpath%%/test-classes:*}
 trap 'rm -rf "$snapshot"' EXIT
 
+if [ "$mode" = readme ]; then
+  "$JAVA_HOME/bin/java" -Dnest.home="$root" -cp "$classpath" dev.nest.bench.SpecTable readme "$@"
+  exit $?
+fi
+if [ "$mode" = check ]; then
+  results="$snapshot/results.md"
+  NEST_BENCH_DOCS=0 NEST_BENCH_RESULTS="$results" "$JAVA_HOME/bin/java" -XX:+UseSerialGC -Dnest.home="$root" \
+    -Dnest.bench.jar="$jar" -cp "$classpath" dev.nest.bench.WarmPathBenchmark
+  "$JAVA_HOME/bin/java" -Dnest.home="$root" -cp "$classpath" dev.nest.bench.SpecTable check "$results"
+  exit $?
+fi
 "$JAVA_HOME/bin/java" -XX:+UseSerialGC -Dnest.home="$root" -Dnest.bench.jar="$jar" \
   -cp "$classpath" dev.nest.bench.WarmPathBenchmark "$@"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Replays a day of the Azure Functions 2019 trace (500 functions, ../shared/data/azure2019/) in virtual time
+# Replays a day of the Azure Functions 2019 trace (500 functions, shipped in distribution/data/azure2019/ with its
+# attribution and licences) in virtual time
 # against Nest's scaler and keep-alive policies, a fixed 10-minute keep-alive and a Knative-style KPA
 # (dev.nest.sim.TraceSimulator), prints the tables and writes the section
 # "Autoscaling on the Azure Functions 2019 trace (simulation)" of docs/BENCHMARKS.md.
@@ -8,7 +9,7 @@
 #   NEST_REPLAY_VARIANTS=0 distribution/replay.sh   # only the policies compared (about a minute)
 #   NEST_REPLAY_DOCS=0 distribution/replay.sh       # print only, leave docs/BENCHMARKS.md alone
 #
-# Knobs (environment): NEST_REPLAY_DATA (trace directory, default ../shared/data/azure2019 beside the repo),
+# Knobs (environment): NEST_REPLAY_DATA (trace directory, default distribution/data/azure2019),
 # NEST_REPLAY_SEED (1), NEST_REPLAY_COLD_MS (250: the modelled cold start), NEST_REPLAY_FUNCTIONS (all),
 # NEST_REPLAY_THREADS (cores), NEST_REPLAY_BUILD (auto: build the test classes when missing or older than the
 # sources; always; never). Extra arguments go to the simulator.
@@ -18,11 +19,13 @@ root=$(cd "$here/.." && pwd)
 source "$here/jdk.sh"
 cd "$root"
 
-data="${NEST_REPLAY_DATA:-$root/../shared/data/azure2019}"
-if [ ! -f "$data/500_inv.csv" ]; then
-  echo "replay: no trace at $data (500_inv.csv, 500_run.csv, 500_mem.csv); set NEST_REPLAY_DATA" >&2
-  exit 1
-fi
+data="${NEST_REPLAY_DATA:-$root/distribution/data/azure2019}"
+for f in 500_inv 500_run 500_mem; do
+  if [ ! -f "$data/$f.csv" ] && [ ! -f "$data/$f.csv.gz" ]; then
+    echo "replay: no trace at $data ($f.csv or $f.csv.gz); set NEST_REPLAY_DATA" >&2
+    exit 1
+  fi
+done
 
 sim_class="$root/target/test-classes/dev/nest/sim/TraceSimulator.class"
 build="${NEST_REPLAY_BUILD:-auto}"

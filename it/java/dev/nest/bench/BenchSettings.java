@@ -33,10 +33,13 @@ import java.util.Set;
  * @param keepTemp          keep the temporary directory (logs, data) after the run
  * @param wrk               the wrk binary
  * @param nginx             the nginx binary
+ * @param rate              the open-loop request rate (requests per second) at which added latency is measured
+ * @param rounds            how many times each warm measurement is repeated (ratios: the median; noise: the spread)
  */
 public record BenchSettings(Path root, Path jar, Path java, int seconds, int warmupSeconds, int connections,
                             int coldStarts, int coldPauseMillis, int startupRuns, List<String> serverJvmOptions,
-                            Set<String> parts, boolean writeDocs, boolean keepTemp, String wrk, String nginx) {
+                            Set<String> parts, boolean writeDocs, boolean keepTemp, String wrk, String nginx,
+                            int rate, int rounds) {
 
     /** Measured runs at least this long are full runs. */
     public static final int FULL_SECONDS = 20;
@@ -64,7 +67,7 @@ public record BenchSettings(Path root, Path jar, Path java, int seconds, int war
         int pause = integer("cold-pause-ms", "NEST_BENCH_COLD_PAUSE_MS", 250, 0, 60_000);
         int starts = integer("starts", "NEST_BENCH_STARTS", full ? 5 : 1, 1, 100);
         List<String> jvm = Arrays.stream(text("server-jvm-options", "NEST_BENCH_SERVER_OPTS")
-                .orElse("-XX:+UseSerialGC").trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
+                .orElse("").trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
         String partsText = text("parts", "NEST_BENCH_PARTS").orElse("startup,warm,cold");
         Set<String> parts = new LinkedHashSet<>();
         for (String p : partsText.split(",")) {
@@ -80,8 +83,10 @@ public record BenchSettings(Path root, Path jar, Path java, int seconds, int war
         String wrk = text("wrk", "NEST_BENCH_WRK").orElse("wrk");
         String nginx = text("nginx", "NEST_BENCH_NGINX").orElse(Files.isExecutable(Path.of("/usr/sbin/nginx"))
                 ? "/usr/sbin/nginx" : "nginx");
+        int rate = integer("rate", "NEST_BENCH_RATE", 1000, 1, 1_000_000);
+        int rounds = integer("rounds", "NEST_BENCH_ROUNDS", full ? 3 : 2, 1, 20);
         return new BenchSettings(root, jar, java, seconds, warmup, connections, cold, pause, starts, jvm,
-                Set.copyOf(parts), docs, keep, wrk, nginx);
+                Set.copyOf(parts), docs, keep, wrk, nginx, rate, rounds);
     }
 
     /** True when every measurement has its full length (the figures may go into the docs). */

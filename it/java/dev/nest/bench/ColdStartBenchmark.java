@@ -104,6 +104,9 @@ public final class ColdStartBenchmark {
         List<Integer> sizes = Stream.of(System.getProperty("nest.bench.sizes-mib", "1,50").split(","))
                 .map(String::trim).map(Integer::parseInt).toList();
         boolean baseline = Boolean.parseBoolean(System.getProperty("nest.bench.baseline", "true")) && dockerAnswers();
+        // like for like: the containerd driver is also compared with containerd's own CLI
+        boolean ctrBaseline = Boolean.parseBoolean(System.getProperty("nest.bench.baseline", "true"))
+                && driver.equals("containerd") && ctrAnswers();
         String fetched = System.getProperty("nest.bench.fetched", "true");
         boolean fetchedCases = fetched.equals("true") || fetched.equals("only");
         boolean others = !fetched.equals("only");
@@ -140,12 +143,19 @@ public final class ColdStartBenchmark {
                     b.resize(runtime, 0);
                     Samples miss = b.coldStarts(runtime, digest, starts, false, "miss");
                     Optional<Samples> run = baseline ? Optional.of(b.dockerRuns(runtime, digest, starts)) : Optional.empty();
+                    Optional<Samples> ctr = ctrBaseline ? Optional.of(b.engineRuns("ctr", runtime, digest, starts))
+                            : Optional.empty();
                     row(table, runtime, mib, "pool pod (pool hit)", hit, true);
                     row(table, runtime, mib, "new pod (" + driver + ", pool size 0)", miss, true);
                     run.ifPresent(r -> row(table, runtime, mib, "`docker run` of the image, code mounted", r, false));
-                    verdicts.add(String.format(Locale.ROOT, "%s %d MiB: pool hit %.1fx faster than a new pod at p50%s",
+                    ctr.ifPresent(r -> row(table, runtime, mib, "`ctr run` of the image, code mounted", r, false));
+                    verdicts.add(String.format(Locale.ROOT, "%s %d MiB: pool hit %.1fx faster than a new pod at p50%s%s",
                             runtime, mib, miss.p(50) / hit.p(50),
-                            run.map(r -> String.format(Locale.ROOT, ", %.1fx faster than docker run", r.p(50) / hit.p(50)))
+                            run.map(r -> String.format(Locale.ROOT, ", %.1fx faster than docker run%s", r.p(50) / hit.p(50),
+                                    driver.equals("process") ? " (not like for like: the process driver starts no "
+                                            + "container; the docker and containerd sections compare containers)" : ""))
+                                    .orElse(""),
+                            ctr.map(r -> String.format(Locale.ROOT, ", %.1fx faster than ctr run", r.p(50) / hit.p(50)))
                                     .orElse("")));
                     System.out.println(table);
                 }
@@ -171,7 +181,9 @@ public final class ColdStartBenchmark {
                 + " three run pipelined chunk by chunk, so they overlap). Node.js only: a fetched Java package lacks the"
                 + " classes its uploading node compiled, so it cannot be loaded yet. The `docker run`"
                 + " baseline starts the runtime image with the same unpacked code mounted read-only, waits for its"
-                + " `/health`, loads the function and sends the first invocation, all from the client.\n\n"
+                + " `/health`, loads the function and sends the first invocation, all from the client; with the `containerd` driver"
+                + " the same is measured with `ctr run` against the containerd (socket and namespace) the driver uses"
+                + " (host network, the code bind-mounted read-only, the memory limit).\n\n"
                 + table + "\n" + String.join("; ", verdicts) + ".\n\n" + WHERE_THE_TIME_GOES;
         System.out.println(heading(driver) + "\n\n" + body);
         if (!others) {
@@ -436,9 +448,36 @@ public final class ColdStartBenchmark {
         }
     }
 
+    /** containerd's socket and namespace for the {@code ctr run} baseline (those Nest's containerd driver uses). */
+    static final String CTR_ADDRESS = System.getProperty("nest.bench.ctr-address", "/run/nest/containerd/containerd.sock");
+    static final String CTR_NAMESPACE = System.getProperty("nest.bench.ctr-namespace", "nest");
+
+    private static boolean ctrAnswers() {
+        try {
+            Process p = new ProcessBuilder("ctr", "-a", CTR_ADDRESS, "-n", CTR_NAMESPACE, "images", "ls", "-q")
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            return p.waitFor() == 0 && out.contains("nest/runtime-");
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     private Samples dockerRuns(String runtime, String digest, int n) throws Exception {
+        return engineRuns("docker", runtime, digest, n);
+    }
+
+    /**
+     * The baseline of one engine's own CLI: {@code docker run}, or {@code ctr run} against the containerd (socket and
+     * namespace) that Nest's containerd driver uses, with the same image, code mount, host network and memory limit;
+     * to the first response of the function.
+     */
+    private Samples engineRuns(String engine, String runtime, String digest, int n) throws Exception {
         Path codeDir = unpackedDir(digest);
-        String image = "nest/runtime-" + runtime + ":latest";
+        String image = (engine.equals("ctr") ? "docker.io/" : "") + "nest/runtime-" + runtime + ":latest";
         int memory = runtime.equals("java") ? 256 : 128;
         Samples out = new Samples();
         for (int i = 0; i < n; i++) {
@@ -448,16 +487,24 @@ public final class ColdStartBenchmark {
             String secret = HexFormat.of().formatHex(key);
             String name = "nest-bench-coldstart-" + port;
             long t0 = System.nanoTime();
-            Process run = new ProcessBuilder("docker", "run", "-d", "--rm", "--name", name, "--network", "host",
+            List<String> argv = engine.equals("ctr")
+                    ? List.of("ctr", "-a", CTR_ADDRESS, "-n", CTR_NAMESPACE, "run", "-d", "--net-host",
+                    "--memory-limit", String.valueOf(memory * 1024L * 1024L), "--label", "dev.nest.bench=coldstart",
+                    "--mount", "type=bind,src=" + codeDir + ",dst=/nest/code,options=rbind:ro",
+                    "--mount", "type=tmpfs,src=tmpfs,dst=/tmp,options=rw:nosuid:nodev:size=64m",
+                    "--env", "NEST_HOST_PORT=" + port, "--env", "NEST_HOST_ADDRESS=127.0.0.1",
+                    "--env", "NEST_HOST_SECRET=" + secret, "--env", "NEST_POD_ID=" + name, image, name)
+                    : List.of("docker", "run", "-d", "--rm", "--name", name, "--network", "host",
                     "--read-only", "--tmpfs", "/tmp:rw,nosuid,nodev,size=64m", "--cap-drop", "ALL",
                     "--security-opt", "no-new-privileges", "--memory", memory + "m", "--init",
                     "--label", "dev.nest.bench=coldstart",
                     "-v", codeDir + ":/nest/code:ro", "-e", "NEST_HOST_PORT=" + port, "-e", "NEST_HOST_ADDRESS=127.0.0.1",
-                    "-e", "NEST_HOST_SECRET=" + secret, "-e", "NEST_POD_ID=" + name, image)
-                    .redirectErrorStream(true).start();
+                    "-e", "NEST_HOST_SECRET=" + secret, "-e", "NEST_POD_ID=" + name, image);
+            Process run = new ProcessBuilder(argv).redirectErrorStream(true).start();
             String runOut = new String(run.getInputStream().readAllBytes());
             if (run.waitFor() != 0) {
-                throw new IllegalStateException("docker run " + image + " failed: " + runOut);
+                removeContainer(engine, name);
+                throw new IllegalStateException(engine + " run " + image + " failed: " + runOut);
             }
             try {
                 String host = "http://127.0.0.1:" + port;
@@ -496,10 +543,29 @@ public final class ColdStartBenchmark {
                 out.totalMs().add(ms);
                 out.phases().add(Map.of());
             } finally {
-                new ProcessBuilder("docker", "rm", "-f", name).redirectErrorStream(true).start().waitFor();
+                removeContainer(engine, name);
             }
         }
         return out;
+    }
+
+    /** Stops and removes the baseline's container (not timed). */
+    private static void removeContainer(String engine, String name) throws Exception {
+        if (engine.equals("ctr")) {
+            for (List<String> step : List.of(List.of("task", "kill", "-s", "SIGKILL", name), List.of("task", "rm", "-f", name),
+                    List.of("container", "rm", name))) {
+                List<String> argv = new ArrayList<>(List.of("ctr", "-a", CTR_ADDRESS, "-n", CTR_NAMESPACE));
+                argv.addAll(step);
+                Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                p.waitFor();
+                if (step.get(1).equals("kill")) {
+                    Thread.sleep(100); // the task exits before it can be removed
+                }
+            }
+        } else {
+            new ProcessBuilder("docker", "rm", "-f", name).redirectErrorStream(true).start().waitFor();
+        }
     }
 
     /** The node's unpacked directory of {@code digest} (Java packages hold the compiled classes there). */

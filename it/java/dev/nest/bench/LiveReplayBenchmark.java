@@ -24,7 +24,7 @@ import java.util.SplittableRandom;
  * over all instance samples), p99 wait (latency minus the work), scale events (the scaler's decisions); writes
  * its section of docs/BENCHMARKS.md.
  *
- * <p>Knobs (system properties): {@code nest.bench.replay.data} (../shared/data/azure2019 beside the repo),
+ * <p>Knobs (system properties): {@code nest.bench.replay.data} (distribution/data/azure2019, shipped with its attribution),
  * {@code .functions} (50), {@code .from-minute} (600), {@code .minutes} (30), {@code .compression} (10: a trace
  * minute lasts 6 s), {@code .max-rps} (25: the total peak rate), {@code .seed} (1). The keep-alive is compressed with
  * the trace ({@code 10m / compression}); the scaler's own windows (6 s / 60 s, scale-down delay) run in real time.
@@ -43,7 +43,7 @@ public final class LiveReplayBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path home = Path.of(System.getProperty("nest.home", "."));
-        Path data = Path.of(System.getProperty("nest.bench.replay.data", home.resolve("../shared/data/azure2019").toString()));
+        Path data = Path.of(System.getProperty("nest.bench.replay.data", home.resolve("distribution/data/azure2019").toString()));
         int count = Integer.getInteger("nest.bench.replay.functions", 50);
         int from = Integer.getInteger("nest.bench.replay.from-minute", 600);
         int minutes = Integer.getInteger("nest.bench.replay.minutes", 30);

@@ -29,8 +29,8 @@ record Machine(int cores, String cpu, String kernel, String date, String jdk, St
         String wrk = output(List.of(s.wrk(), "-v"));
         wrk = wrk.startsWith("wrk ") ? wrk.split("\\s+")[1] : wrk;
         String commit = output(List.of("git", "-C", s.root().toString(), "rev-parse", "--short", "HEAD"));
-        String dirty = output(List.of("git", "-C", s.root().toString(), "status", "--porcelain", "--untracked-files=no"));
-        if (!dirty.isEmpty() && !dirty.equals("unknown")) {
+        String dirty = output(BenchmarksDoc.dirtyCheck(s.root()));
+        if (!dirty.isEmpty() && !dirty.equals("unknown") && !dirty.startsWith("fatal")) {
             commit += " + uncommitted changes";
         }
         return new Machine(Runtime.getRuntime().availableProcessors(), cpu, kernel,

@@ -149,6 +149,12 @@ final class NestNode implements AutoCloseable {
         return r;
     }
 
+    /** DELETE /api/v1/functions/{name}: the function and its instances go. */
+    void delete(String name) {
+        BenchHttp.expect(http.send("DELETE", base() + "/api/v1/functions/" + name, Map.of(), null,
+                Duration.ofSeconds(30)), 200, "deleting function " + name);
+    }
+
     BenchHttp.Response invoke(String path) {
         return http.get(base() + path);
     }

@@ -31,10 +31,16 @@ public final class RollbackBenchmark {
 
     public static void main(String[] args) throws Exception {
         int rounds = Integer.getInteger("nest.bench.rounds", 50);
+        int deploys = Integer.getInteger("nest.bench.deploys", 20);
+        if (deploys < 1 || rounds < 1) {
+            throw new IllegalArgumentException("nest.bench.deploys and nest.bench.rounds: at least 1, got " + deploys
+                    + " and " + rounds);
+        }
         Path tmp = Files.createTempDirectory("nest-rollback-bench");
         Path fns = Files.createDirectories(tmp.resolve("functions"));
         NestConfig config = NestConfig.defaults().withPort(0).withDataDir(tmp.resolve("data")).withFunctionsDir(fns)
                 .withRuntimesDir(Path.of("runtimes").toAbsolutePath());
+        String loadBefore = Machine.loadAverage();
         try (NestServer server = BenchAuth.started(NestServer.start(config))) {
             String base = "http://127.0.0.1:" + server.port();
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -66,6 +72,22 @@ public final class RollbackBenchmark {
                 expect(http, base, String.valueOf(to));
                 visible.add((System.nanoTime() - t0) / 1e6);
             }
+            // deploy to invocable: each sample a new version (changed env) and its first request, a cold start; the
+            // first deploy of the function (above) is reported apart. A short keep-alive lets the versions left behind
+            // go, so that the samples do not accumulate idle hosts.
+            List<Double> deployCall = new ArrayList<>();
+            List<Double> deployServed = new ArrayList<>();
+            for (int d = 1; d <= deploys; d++) {
+                String v = "d" + d;
+                long t0 = System.nanoTime();
+                post(http, base + "/api/v1/functions/rb/versions", Map.of("spec", Map.of("runtime", "nodejs", "concurrency", 8,
+                        "env", Map.of("V", v), "scaling", Map.of("keep-alive", "2s")), "digest", digest));
+                deployCall.add((System.nanoTime() - t0) / 1e6);
+                expect(http, base, v);
+                deployServed.add((System.nanoTime() - t0) / 1e6);
+            }
+            Collections.sort(deployCall);
+            Collections.sort(deployServed);
             Collections.sort(rollback);
             Collections.sort(visible);
             String table = """
@@ -73,15 +95,27 @@ public final class RollbackBenchmark {
                     |---|---:|---:|---:|
                     | rollback: `POST /api/v1/functions/{name}/rollback` answered | %.1f ms | %.1f ms | %.1f ms |
                     | rollback answered + first invocation served by the rolled-back version | %.1f ms | %.1f ms | %.1f ms |
-                    | deploy of a new version (`POST .../versions`, first deploy and second) | %.1f ms, %.1f ms | | |
-                    | deploy + first invocation of the new version (a cold start) | %.1f ms, %.1f ms | | |
+                    | deploy of a new version (`POST .../versions`) answered, %d deploys | %.1f ms | %.1f ms | %.1f ms |
+                    | deploy answered + first invocation served by the new version (a cold start) | %.1f ms | %.1f ms | %.1f ms |
+                    | the function's first deploy and its first invocation (not in the rows above) | %.1f ms, %.1f ms | | |
+
+                    ```nest-bench
+                    row 160 | deploy to invocable on the node: `POST .../versions` answered / answered and the first request served by the new version, p50 (p99) of %d deploys | < 1 s | %.0f ms (%.0f ms) / %.0f ms (%.0f ms) | `distribution/bench-rollback.sh`
+                    row 170 | rollback answered / answered and the next request served by the old version, p50 (p99) of %d rollbacks | well under 1 s | %.0f ms (%.0f ms) / %.0f ms (%.0f ms) | `distribution/bench-rollback.sh`
+                    ```
                     """.formatted(pct(rollback, 50), pct(rollback, 99), rollback.getLast(), pct(visible, 50), pct(visible, 99),
-                    visible.getLast(), deploy.get(0), deploy.get(1), deployVisible.get(0), deployVisible.get(1));
+                    visible.getLast(), deploys, pct(deployCall, 50), pct(deployCall, 99), deployCall.getLast(),
+                    pct(deployServed, 50), pct(deployServed, 99), deployServed.getLast(), deploy.get(0), deployVisible.get(0),
+                    deploys, pct(deployCall, 50), pct(deployCall, 99), pct(deployServed, 50), pct(deployServed, 99),
+                    rounds, pct(rollback, 50), pct(rollback, 99), pct(visible, 50), pct(visible, 99));
             String body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors()
                     + " cores, JDK " + System.getProperty("java.runtime.version") + ", the node in-process with the embedded"
-                    + " defaults and the `process` driver.\n\nCommand: `distribution/bench-rollback.sh` (" + rounds
+                    + " defaults and the `process` driver. Load average before / after: " + loadBefore + " / "
+                    + Machine.loadAverage() + " (other work shares the cores).\n\nCommand: `distribution/bench-rollback.sh` (" + rounds
                     + " rollbacks alternating between two warm versions of a Node.js function; each is followed at once by"
-                    + " an invocation that must return the rolled-back version's answer, checked).\n\n" + table;
+                    + " an invocation that must return the rolled-back version's answer, checked; then " + deploys
+                    + " deploys of a new version, each followed by its first invocation, checked; options"
+                    + " `-Dnest.bench.rounds=N -Dnest.bench.deploys=N`).\n\n" + table;
             System.out.println(HEADING + "\n\n" + body);
             if (!"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
                 BenchmarksDoc.writeSection(Path.of("docs", "BENCHMARKS.md"), HEADING, body);

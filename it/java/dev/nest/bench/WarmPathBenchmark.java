@@ -24,13 +24,17 @@ import javax.tools.ToolProvider;
 /**
  * Issue #2's first benchmark, for a trivial Node.js and a trivial Java function on the {@code process} driver:
  * <ol>
- *   <li>cold start: client-side p50/p99 over N cold starts (each the first request to a newly deployed version),
- *       and the server's phase split ({@code GET /api/v1/invocations/{id}});</li>
- *   <li>warm path: wrk against the runtime host's {@code /invoke} directly, through nginx (Node.js only) and
- *       through Nest's {@code /fn/{name}}, in the same run;</li>
+ *   <li>first requests: client-side p50/p99 over N functions each created for one sample (as the pool-hit
+ *       benchmark does), every sample kept and the cold ones counted, and the server's phase split
+ *       ({@code GET /api/v1/invocations/{id}}) of the cold ones;</li>
+ *   <li>warm path, in rounds: wrk (saturated, closed loop: throughput only) and {@link OpenLoop} (a fixed rate,
+ *       latency from each request's due time: p50/p99/p99.9) against the runtime host's {@code /invoke} directly,
+ *       through nginx (Node.js only) and through Nest's {@code /fn/{name}}; ratios per round, median and spread;</li>
  *   <li>the Nest server's resident memory at ready, after the warm runs and after the cold starts;</li>
- *   <li>startup: launch to {@code /health} 200, median over fresh data directories.</li>
+ *   <li>startup: launch to {@code /health} 200 of plain {@code java -jar nest.jar}, alternating with the JDK 25 AOT
+ *       cache when the JDK has it, median over fresh data directories, with resident memory at ready.</li>
  * </ol>
+ * The report ends with the section's {@link BenchBlock} (guarded ratios, README rows).
  * The direct and nginx baselines of both runtimes run first, then both runtimes through Nest, then the cold
  * starts, so the server is never left idle for long with instances running. (When this was written, a 2-core
  * server left idle for about 30 s with a live instance stopped running virtual threads: the process driver's
@@ -66,9 +70,15 @@ public final class WarmPathBenchmark {
                 int warmAnswers) {
     }
 
-    /** One wrk measurement: the runtime, the path ({@code direct}, {@code nginx}, {@code nest}) and what it is. */
-    record Warm(String runtime, String path, String description, Wrk.Result result) {
+    /**
+     * One warm measurement of a path in one round: the runtime, the path ({@code direct}, {@code nginx}, {@code nest}),
+     * what it is, the saturated closed-loop run (wrk: throughput) and the open-loop run at a fixed rate (latency).
+     */
+    record Warm(String runtime, String path, String description, int round, Wrk.Result result, OpenLoop.Result open) {
     }
+
+    /** Open-loop connections: enough that none is busy when its next request falls due at the benchmark's rates. */
+    static final int OPEN_LOOP_CONNECTIONS = 8;
 
     private final BenchSettings s;
     private final ChildProcesses children;
@@ -76,6 +86,8 @@ public final class WarmPathBenchmark {
     private final Path jar;
     private final BenchHttp http = new BenchHttp();
     private final Wrk wrk;
+    private final OpenLoop openLoop = new OpenLoop(System::nanoTime);
+    private int round = 1;
 
     private Machine machine;
     private String loadStart = "";
@@ -83,6 +95,10 @@ public final class WarmPathBenchmark {
     private List<String> serverArgv = List.of();
     private final List<Double> startupMs = new ArrayList<>();
     private final List<Double> startupLoggedMs = new ArrayList<>();
+    /** The same start-ups with the JDK's AOT cache (empty when not measured), and resident memory at ready. */
+    private final List<Double> startupAotMs = new ArrayList<>();
+    private final List<Double> rssStartMiB = new ArrayList<>();
+    private final List<Double> rssStartAotMiB = new ArrayList<>();
     private long[] rssReady;
     private long[] rssWarm;
     private long[] rssCold;
@@ -149,6 +165,9 @@ public final class WarmPathBenchmark {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot copy " + s.jar(), e);
         }
+        if (s.writeDocs()) {
+            BenchmarksDoc.commitLine(s.root(), BenchmarksDoc.allowDirty()); // refuse before measuring, not after
+        }
         machine = Machine.describe(s);
         loadStart = Machine.loadAverage();
         say("Nest benchmark: warm path and cold start (process driver)");
@@ -178,6 +197,14 @@ public final class WarmPathBenchmark {
         loadEnd = Machine.loadAverage();
         String report = report();
         say("\n%s\n\n%s", SECTION, report);
+        String results = System.getenv("NEST_BENCH_RESULTS");
+        if (results != null && !results.isBlank()) {
+            try {
+                Files.writeString(Path.of(results), SECTION + "\n\n" + report);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write NEST_BENCH_RESULTS " + results, e);
+            }
+        }
         if (s.writeDocs()) {
             Path doc = s.root().resolve("docs/BENCHMARKS.md");
             BenchmarksDoc.writeSection(doc, SECTION, report);
@@ -201,11 +228,15 @@ public final class WarmPathBenchmark {
                     nodeDigest);
             node.create(spec("warm-java", "java", "Handler", 256, s.connections(), Optional.empty(), "0"),
                     javaDigest);
-            // the baselines first, then everything through Nest back to back (see the class comment)
-            baseline("nodejs", "Node.js", nodeCode, "index.handler", 128, true);
-            baseline("java", "Java", compileDirect(javaSource, code.resolve("java-direct")), "Handler", 256, false);
-            throughNest(node, "nodejs", "Node.js", "warm-node");
-            throughNest(node, "java", "Java", "warm-java");
+            Path javaDirect = compileDirect(javaSource, code.resolve("java-direct"));
+            // each round: the baselines first, then everything through Nest back to back (see the class comment)
+            for (round = 1; round <= s.rounds(); round++) {
+                say("\n== round %d of %d", round, s.rounds());
+                baseline("nodejs", "Node.js", nodeCode, "index.handler", 128, true);
+                baseline("java", "Java", javaDirect, "Handler", 256, false);
+                throughNest(node, "nodejs", "Node.js", "warm-node");
+                throughNest(node, "java", "Java", "warm-java");
+            }
             rssWarm = node.residentKb();
             say("Nest server VmRSS after the warm runs: %s", mib(rssWarm[0]));
         }
@@ -219,20 +250,44 @@ public final class WarmPathBenchmark {
 
     // ---- startup -------------------------------------------------------------------------------------------
 
+    /**
+     * Start-ups of the plain {@code java -jar nest.jar}, and, on a JDK with the AOT cache (25+), alternating with
+     * {@code java -XX:AOTCache=nest.aot -jar nest.jar}, the cache made first by one training start
+     * ({@code -XX:AOTCacheOutput}, written when that server stops), as {@code NEST_AOT=1 distribution/nest} does.
+     */
     private void startup() {
         http.probe("http://127.0.0.1:" + dev.nest.it.Fixtures.freePort() + "/health", Map.of()); // warms up this client
-        say("\nStartup: launch to /health 200, fresh data directory each");
+        Path cache = work.resolve("nest.aot");
+        boolean aot = Runtime.version().feature() >= 25 && !"0".equals(System.getenv("NEST_BENCH_AOT"));
+        if (aot) {
+            List<String> train = new ArrayList<>(s.serverJvmOptions());
+            train.add("-XX:AOTCacheOutput=" + cache);
+            NestNode.start(children, http, s.java(), train, jar, runtimesDir(), work.resolve("aot-train")).close();
+            aot = Files.isRegularFile(cache);
+            say("\nAOT cache %s", aot ? "made by a training start: " + cache : "NOT made (see " + work.resolve("aot-train") + ")");
+        }
+        say("\nStartup: launch to /health 200, fresh data directory each%s", aot ? "; plain and AOT cache alternating" : "");
         for (int i = 1; i <= s.startupRuns(); i++) {
             NestNode node = NestNode.start(children, http, s.java(), s.serverJvmOptions(), jar, runtimesDir(),
                     work.resolve("startup-" + i));
             serverArgv = node.argv();
             double ms = node.readyMillis();
+            rssStartMiB.add(node.residentKb()[0] / 1024.0);
             node.close();
             OptionalLong logged = node.loggedStartMillis();
             startupMs.add(ms);
             logged.ifPresent(l -> startupLoggedMs.add((double) l));
-            say("  run %d: %.0f ms (server log: started in %s)", i, ms,
-                    logged.isPresent() ? logged.getAsLong() + " ms" : "?");
+            say("  run %d: %.0f ms (server log: started in %s), VmRSS %.0f MiB", i, ms,
+                    logged.isPresent() ? logged.getAsLong() + " ms" : "?", rssStartMiB.getLast());
+            if (aot) {
+                List<String> opts = new ArrayList<>(s.serverJvmOptions());
+                opts.add("-XX:AOTCache=" + cache);
+                NestNode n2 = NestNode.start(children, http, s.java(), opts, jar, runtimesDir(), work.resolve("startup-aot-" + i));
+                startupAotMs.add(n2.readyMillis());
+                rssStartAotMiB.add(n2.residentKb()[0] / 1024.0);
+                n2.close();
+                say("  run %d with the AOT cache: %.0f ms, VmRSS %.0f MiB", i, startupAotMs.getLast(), rssStartAotMiB.getLast());
+            }
         }
     }
 
@@ -246,12 +301,12 @@ public final class WarmPathBenchmark {
             String url = host.invokeUrl("s-1");
             Map<String, String> secret = Map.of("X-Nest-Secret", host.secret());
             checkHello(http.send("GET", url, secret, null, java.time.Duration.ofSeconds(30)), "GET " + url);
-            warm.add(new Warm(runtime, "direct", "host `/invoke` directly", measure(label + " host directly", url, secret)));
+            warm.add(measure(runtime, "direct", "host `/invoke` directly", label + " host directly", url, secret));
             if (withNginx) {
                 try (NginxProxy proxy = NginxProxy.start(children, s.nginx(), work.resolve("nginx"), host.port(),
                         host.secret(), "/invoke/s-1/")) {
-                    warm.add(new Warm(runtime, "nginx", "nginx -> host", measure(label + " through nginx",
-                            proxy.base() + "/invoke/s-1/", Map.of())));
+                    warm.add(measure(runtime, "nginx", "nginx -> host", label + " through nginx",
+                            proxy.base() + "/invoke/s-1/", Map.of()));
                 }
             }
         }
@@ -261,11 +316,13 @@ public final class WarmPathBenchmark {
     private void throughNest(NestNode node, String runtime, String label, String function) {
         say("\nWarm path, %s through Nest", label);
         checkHello(node.invoke("/fn/" + function), "GET /fn/" + function);
-        warm.add(new Warm(runtime, "nest", "Nest `/fn/" + function + "` -> host",
-                measure(label + " through Nest", node.base() + "/fn/" + function, Map.of())));
+        warm.add(measure(runtime, "nest", "Nest `/fn/" + function + "` -> host", label + " through Nest",
+                node.base() + "/fn/" + function, Map.of()));
     }
 
-    private Wrk.Result measure(String what, String url, Map<String, String> headers) {
+    /** The saturated wrk run (throughput), then the open-loop run at the fixed rate (latency), on one path. */
+    private Warm measure(String runtime, String path, String description, String what, String url,
+                         Map<String, String> headers) {
         if (s.warmupSeconds() > 0) {
             wrk.run(url, headers, s.connections(), s.warmupSeconds());
         }
@@ -273,7 +330,9 @@ public final class WarmPathBenchmark {
         say("  %-28s %9s req/s  p50 %8s  p99 %8s%s", what, String.format(Locale.ROOT, "%,.0f", r.requestsPerSecond()),
                 ms(r.p50Ms()), ms(r.p99Ms()), r.errors() > 0 ? "  ERRORS: " + r.non2xx() + " non-2xx, "
                         + r.socketErrors() + " socket" : "");
-        return r;
+        OpenLoop.Result o = openLoop.run(url, headers, s.rate(), s.seconds(), OPEN_LOOP_CONNECTIONS);
+        say("  %-28s open loop %s", what, o.summary());
+        return new Warm(runtime, path, description, round, r, o);
     }
 
     private static void checkHello(BenchHttp.Response r, String what) {
@@ -305,40 +364,41 @@ public final class WarmPathBenchmark {
 
     // ---- cold start ----------------------------------------------------------------------------------------
 
-    /** N cold starts: each deploys a new version (changed env) and sends it its first request. */
+    /**
+     * N first requests, each to a function created for it (as the pool-hit benchmark does): create, invoke once,
+     * delete. Every sample is kept; those not answered {@code x-nest-cold: true} are counted and reported, never
+     * dropped silently.
+     */
     private Cold coldStarts(NestNode node, String name, String runtime, String handler, int memoryMb, String digest) {
-        say("\nCold starts, %s (%s): new version, then its first request", runtime, name);
-        node.create(spec(name, runtime, handler, memoryMb, 1, Optional.of("1s"), "0"), digest);
+        say("\nCold starts, %s (%s-N): a new function each, then its first request", runtime, name);
         List<Double> client = new ArrayList<>();
         List<Double> deploy = new ArrayList<>();
         List<String> ids = new ArrayList<>();
         int warmAnswers = 0;
-        boolean primed = false;
-        int attempt = 0;
         StringBuilder line = new StringBuilder("  ms:");
-        while (ids.size() < s.coldStarts()) {
-            if (++attempt > 2 * s.coldStarts() + 5) {
-                throw new IllegalStateException(name + ": " + warmAnswers + " of " + (attempt - 1) + " first requests to "
-                        + "a new version were not cold (no x-nest-cold: true); a new version should start a new instance");
-            }
-            BenchHttp.Response d = node.update(name, spec(name, runtime, handler, memoryMb, 1, Optional.of("1s"),
-                    String.valueOf(attempt)));
-            BenchHttp.Response r = node.invoke("/fn/" + name);
-            checkHello(r, "cold request " + attempt + " to /fn/" + name);
-            if (!r.header("x-nest-cold").orElse("").equals("true")) {
-                warmAnswers++;
-                continue;
-            }
-            if (!primed) {
-                primed = true; // the first cold start also warms the server's own code paths: not recorded
-                line.append(String.format(Locale.ROOT, " (%.0f)", r.nanos() / 1e6));
+        for (int attempt = 0; attempt <= s.coldStarts(); attempt++) {
+            String fn = name + "-" + attempt;
+            long t0 = System.nanoTime();
+            node.create(spec(fn, runtime, handler, memoryMb, 1, Optional.of("1s"), String.valueOf(attempt)), digest);
+            double createMs = (System.nanoTime() - t0) / 1e6;
+            BenchHttp.Response r = node.invoke("/fn/" + fn);
+            checkHello(r, "first request to /fn/" + fn);
+            boolean isCold = r.header("x-nest-cold").orElse("").equals("true");
+            if (attempt == 0) {
+                line.append(String.format(Locale.ROOT, " (%.0f%s)", r.nanos() / 1e6, isCold ? "" : " warm"));
             } else {
+                // the first one also warms the server's own code paths: not recorded
                 client.add(r.nanos() / 1e6);
-                deploy.add(d.nanos() / 1e6);
-                ids.add(r.header("x-nest-invocation-id").orElseThrow(() ->
-                        new IllegalStateException("no x-nest-invocation-id on " + r)));
-                line.append(String.format(Locale.ROOT, " %.0f", r.nanos() / 1e6));
+                deploy.add(createMs);
+                if (isCold) {
+                    ids.add(r.header("x-nest-invocation-id").orElseThrow(() ->
+                            new IllegalStateException("no x-nest-invocation-id on " + r)));
+                } else {
+                    warmAnswers++;
+                }
+                line.append(String.format(Locale.ROOT, " %.0f%s", r.nanos() / 1e6, isCold ? "" : "(warm)"));
             }
+            node.delete(fn);
             if (s.coldPauseMillis() > 0) {
                 BenchHttp.sleep(s.coldPauseMillis());
             }
@@ -449,64 +509,220 @@ public final class WarmPathBenchmark {
             coldReport(b);
         }
         serverReport(b);
+        BenchBlock block = block();
+        if (!block.ratios().isEmpty() || !block.rows().isEmpty()) {
+            b.append("\nFor `distribution/bench.sh --check` and the README's Specification table (floors are kept from ")
+                    .append("the doc when a run is written; noise: the spread of the rounds):\n\n").append(block.render());
+        }
         return b.toString();
     }
 
+    /** The section's guarded ratios and its rows of the README's table. */
+    BenchBlock block() {
+        List<BenchBlock.Ratio> ratios = new ArrayList<>();
+        List<BenchBlock.Row> rows = new ArrayList<>();
+        String cmd = "`distribution/bench.sh`";
+        if (!startupMs.isEmpty()) {
+            rows.add(new BenchBlock.Row(10, "node start to `/health` 200, `" + serverCommandShort() + "` (embedded ZooKeeper, "
+                    + "H2, fresh data dir), median of " + startupMs.size() + "; resident memory at ready", "<= 1.5 s; <= 150 MiB",
+                    String.format(Locale.ROOT, "%.2f s (min %.2f, max %.2f); %.0f MiB", Stats.median(startupMs) / 1000,
+                            Stats.min(startupMs) / 1000, Stats.max(startupMs) / 1000, Stats.median(rssStartMiB)), cmd));
+        }
+        if (!startupAotMs.isEmpty()) {
+            List<Double> r = new ArrayList<>();
+            for (int i = 0; i < startupAotMs.size(); i++) {
+                r.add(startupAotMs.get(i) / startupMs.get(i));
+            }
+            ratios.add(guard("startup.aot-over-plain", r, false));
+            rows.add(new BenchBlock.Row(15, "same with the JDK 25 AOT cache, `java -XX:AOTCache=nest.aot -jar nest.jar` "
+                    + "(`NEST_AOT=1 distribution/nest`; the cache made by one training start), alternating with the plain "
+                    + "start, median of " + startupAotMs.size(), "<= 1.5 s; <= 150 MiB", String.format(Locale.ROOT,
+                    "%.2f s = %s the plain start in the same run; %.0f MiB", Stats.median(startupAotMs) / 1000,
+                    spread(r, "x"), Stats.median(rssStartAotMiB)), cmd));
+        }
+        for (String rt : List.of("nodejs", "java")) {
+            List<Double> t = throughputRatios(rt, "nest");
+            if (t.isEmpty()) {
+                continue;
+            }
+            ratios.add(guard("warm." + rt + ".nest-over-direct-throughput", t, true));
+            List<Double> p50 = added(rt, "nest", "p50");
+            ratios.add(guard("warm." + rt + ".nest-added-p50-ms", p50, false));
+            String nginx = rt.equals("nodejs") && !throughputRatios(rt, "nginx").isEmpty()
+                    ? "; nginx in front of the same host: " + spread(throughputRatios(rt, "nginx"), "x") : "";
+            rows.add(new BenchBlock.Row(rt.equals("nodejs") ? 20 : 30, "warm throughput through Nest / calling the "
+                    + label(rt) + " host directly (wrk, " + s.connections() + " connections, saturated; median of "
+                    + t.size() + " rounds)", ">= 0.5x", spread(t, "x") + " (" + kilo(median(rt, "nest")) + " vs "
+                    + kilo(median(rt, "direct")) + " req/s" + nginx + ")", cmd));
+        }
+        if (!added("nodejs", "nest", "p50").isEmpty()) {
+            StringBuilder m = new StringBuilder();
+            for (String rt : List.of("nodejs", "java")) {
+                m.append(m.isEmpty() ? "" : "; ").append(label(rt)).append(' ');
+                m.append(String.join(" / ", List.of("p50", "p99", "p99.9").stream()
+                        .map(q -> String.format(Locale.ROOT, "%+.2f", Stats.median(added(rt, "nest", q)))).toList()))
+                        .append(" ms");
+            }
+            m.append(" (nginx: ").append(String.join(" / ", List.of("p50", "p99", "p99.9").stream()
+                    .map(q -> String.format(Locale.ROOT, "%+.2f", Stats.median(added("nodejs", "nginx", q)))).toList()))
+                    .append(" ms)");
+            rows.add(new BenchBlock.Row(40, "latency Nest adds to a warm invocation, open loop at " + s.rate()
+                    + " req/s, p50 / p99 / p99.9 (median of rounds)", "<= 0.5 ms p50", m.toString(), cmd));
+        }
+        cold.forEach((rt, c) -> rows.add(new BenchBlock.Row(rt.equals("Node.js") ? 60 : 70, "first request to a newly "
+                + "created function, `process` driver, default warm pool, end to end p50 / p99 (" + rt + ")", "",
+                ms(Stats.median(c.clientMs())) + " / " + ms(Stats.percentile(c.clientMs(), 99)) + " (" + (c.clientMs().size()
+                        - c.warmAnswers()) + " of " + c.clientMs().size() + " cold)", cmd)));
+        if (rssReady != null) {
+            rows.add(new BenchBlock.Row(250, "server resident memory at ready, `" + serverCommandShort() + "`",
+                    "<= 150 MiB", mib(rssReady[0]), cmd));
+        }
+        return new BenchBlock(ratios, rows);
+    }
+
+    private static BenchBlock.Ratio guard(String id, List<Double> rounds, boolean higher) {
+        double med = Stats.median(rounds);
+        return new BenchBlock.Ratio(id, med, med, Stats.max(rounds) - Stats.min(rounds), higher);
+    }
+
+    private double median(String runtime, String path) {
+        return Stats.median(all(runtime, path).stream().map(w -> w.result().requestsPerSecond()).toList());
+    }
+
+    private static String kilo(double v) {
+        return String.format(Locale.ROOT, "%.1fk", v / 1000);
+    }
+
+    /** The server's command as the row names it: {@code java [options] -jar nest.jar}. */
+    private String serverCommandShort() {
+        List<String> out = new ArrayList<>(List.of("java"));
+        out.addAll(s.serverJvmOptions());
+        out.addAll(List.of("-jar", "nest.jar"));
+        return String.join(" ", out);
+    }
+
     private void warmReport(StringBuilder b) {
-        b.append("\n### Warm path\n\n");
+        b.append("\n### Warm path: throughput (saturated, closed loop)\n\n");
         b.append("A trivial function (answers `hello`) with one instance serving all ").append(s.connections())
                 .append(" connections (`concurrency: ").append(s.connections()).append("`, `scaling.max: 1`); `wrk -t1 -c")
                 .append(s.connections()).append(" -d").append(s.seconds()).append("s --latency` after a ")
-                .append(s.warmupSeconds()).append(" s warm-up run. Order: the direct and nginx baselines of both ")
-                .append("runtimes, then both runtimes through Nest, then the cold starts.\n\n");
-        b.append("| runtime | path | req/s | p50 | p90 | p99 | errors |\n|---|---|---:|---:|---:|---:|---:|\n");
-        List<String> order = List.of("direct", "nginx", "nest");
-        List<Warm> rows = warm.stream().sorted(Comparator.comparing((Warm w) -> !w.runtime().equals("nodejs"))
-                .thenComparing(w -> order.indexOf(w.path()))).toList();
-        for (Warm w : rows) {
-            Wrk.Result r = w.result();
-            b.append("| ").append(label(w.runtime())).append(" | ").append(w.description()).append(" | ")
-                    .append(String.format(Locale.ROOT, "%,.0f", r.requestsPerSecond())).append(" | ").append(ms(r.p50Ms()))
-                    .append(" | ").append(ms(r.p90Ms())).append(" | ").append(ms(r.p99Ms())).append(" | ")
-                    .append(r.errors()).append(" |\n");
+                .append(s.warmupSeconds()).append(" s warm-up run. ").append(s.rounds()).append(" round(s); each round: ")
+                .append("the direct and nginx baselines of both runtimes, then both runtimes through Nest. These runs ")
+                .append("saturate the cores, so they give throughput only; their latencies are those of a queue.\n\n");
+        b.append("| runtime | path | req/s per round | errors |\n|---|---|---|---:|\n");
+        for (Warm first : firstOfEachPath()) {
+            List<Warm> all = all(first.runtime(), first.path());
+            b.append("| ").append(label(first.runtime())).append(" | ").append(first.description()).append(" | ")
+                    .append(String.join(", ", all.stream().map(w -> String.format(Locale.ROOT, "%,.0f",
+                            w.result().requestsPerSecond())).toList())).append(" | ")
+                    .append(all.stream().mapToLong(w -> w.result().errors()).sum()).append(" |\n");
         }
-        b.append("\n| ratio | Node.js | Java | target (issue #2) |\n|---|---:|---:|---|\n");
-        b.append("| throughput through Nest / direct | ").append(ratio("nodejs", "nest")).append(" | ")
-                .append(ratio("java", "nest")).append(" | >= 0.5 |\n");
-        b.append("| throughput through nginx / direct | ").append(ratio("nodejs", "nginx")).append(" | - | reference |\n");
-        b.append("| added p50 latency through Nest | ").append(added("nodejs", "nest")).append(" | ")
-                .append(added("java", "nest")).append(" | <= 0.5 ms |\n");
-        b.append("| added p50 latency through nginx | ").append(added("nodejs", "nginx")).append(" | - | reference |\n");
+        b.append("\n### Warm path: added latency (open loop at ").append(s.rate()).append(" req/s)\n\n");
+        b.append("`OpenLoop` (in the benchmark code): ").append(s.rate()).append(" GETs per second for ").append(s.seconds())
+                .append(" s on ").append(OPEN_LOOP_CONNECTIONS).append(" kept-alive connections, each request's latency ")
+                .append("measured from when it was due, not when it was sent (no coordinated omission), right after ")
+                .append("the path's wrk run. Percentiles over all rounds' requests; *added* is the path's percentile ")
+                .append("minus the direct path's, per round, median over rounds.\n\n");
+        b.append("| runtime | path | p50 | p99 | p99.9 | max | errors |\n|---|---|---:|---:|---:|---:|---:|\n");
+        for (Warm first : firstOfEachPath()) {
+            List<Warm> all = all(first.runtime(), first.path());
+            b.append("| ").append(label(first.runtime())).append(" | ").append(first.description()).append(" | ")
+                    .append(ms(median(all, o -> o.p50Ms()))).append(" | ").append(ms(median(all, o -> o.p99Ms())))
+                    .append(" | ").append(ms(median(all, o -> o.p999Ms()))).append(" | ")
+                    .append(ms(all.stream().mapToDouble(w -> w.open().maxMs()).max().orElse(Double.NaN))).append(" | ")
+                    .append(all.stream().mapToLong(w -> w.open().errors()).sum()).append(" |\n");
+        }
+        b.append("\n| ratio / difference (median over rounds; spread min..max) | Node.js | Java | target |\n")
+                .append("|---|---|---|---|\n");
+        b.append("| throughput through Nest / direct | ").append(spread(throughputRatios("nodejs", "nest"), "x"))
+                .append(" | ").append(spread(throughputRatios("java", "nest"), "x")).append(" | >= 0.5 |\n");
+        b.append("| throughput through nginx / direct | ").append(spread(throughputRatios("nodejs", "nginx"), "x"))
+                .append(" | - | reference |\n");
+        for (String q : List.of("p50", "p99", "p99.9")) {
+            b.append("| added ").append(q).append(" latency through Nest (open loop) | ")
+                    .append(spread(added("nodejs", "nest", q), " ms")).append(" | ")
+                    .append(spread(added("java", "nest", q), " ms")).append(" | ").append(q.equals("p50") ? "<= 0.5 ms" : "")
+                    .append(" |\n");
+            b.append("| added ").append(q).append(" latency through nginx (open loop) | ")
+                    .append(spread(added("nodejs", "nginx", q), " ms")).append(" | - | reference |\n");
+        }
     }
 
-    private Optional<Wrk.Result> find(String runtime, String path) {
-        return warm.stream().filter(w -> w.runtime().equals(runtime) && w.path().equals(path)).map(Warm::result).findFirst();
+    private List<Warm> firstOfEachPath() {
+        List<String> order = List.of("direct", "nginx", "nest");
+        return warm.stream().filter(w -> w.round() == 1).sorted(Comparator.comparing((Warm w) -> !w.runtime().equals("nodejs"))
+                .thenComparing(w -> order.indexOf(w.path()))).toList();
     }
 
-    private String ratio(String runtime, String path) {
-        var direct = find(runtime, "direct");
-        var other = find(runtime, path);
-        return direct.isPresent() && other.isPresent()
-                ? String.format(Locale.ROOT, "%.2fx", other.get().requestsPerSecond() / direct.get().requestsPerSecond()) : "-";
+    private List<Warm> all(String runtime, String path) {
+        return warm.stream().filter(w -> w.runtime().equals(runtime) && w.path().equals(path)).toList();
     }
 
-    private String added(String runtime, String path) {
-        var direct = find(runtime, "direct");
-        var other = find(runtime, path);
-        return direct.isPresent() && other.isPresent()
-                ? String.format(Locale.ROOT, "%+.2f ms", other.get().p50Ms() - direct.get().p50Ms()) : "-";
+    private static double median(List<Warm> ws, java.util.function.ToDoubleFunction<OpenLoop.Result> f) {
+        return Stats.median(ws.stream().map(w -> f.applyAsDouble(w.open())).toList());
+    }
+
+    /** Per round, the path's throughput over the direct path's. */
+    List<Double> throughputRatios(String runtime, String path) {
+        List<Double> out = new ArrayList<>();
+        for (int r = 1; r <= s.rounds(); r++) {
+            Optional<Warm> d = find(runtime, "direct", r);
+            Optional<Warm> o = find(runtime, path, r);
+            if (d.isPresent() && o.isPresent()) {
+                out.add(o.get().result().requestsPerSecond() / d.get().result().requestsPerSecond());
+            }
+        }
+        return out;
+    }
+
+    /** Per round, the path's open-loop percentile minus the direct path's, in ms. */
+    List<Double> added(String runtime, String path, String q) {
+        List<Double> out = new ArrayList<>();
+        for (int r = 1; r <= s.rounds(); r++) {
+            Optional<Warm> d = find(runtime, "direct", r);
+            Optional<Warm> o = find(runtime, path, r);
+            if (d.isPresent() && o.isPresent()) {
+                out.add(pick(o.get().open(), q) - pick(d.get().open(), q));
+            }
+        }
+        return out;
+    }
+
+    private static double pick(OpenLoop.Result r, String q) {
+        return switch (q) {
+            case "p50" -> r.p50Ms();
+            case "p99" -> r.p99Ms();
+            default -> r.p999Ms();
+        };
+    }
+
+    private Optional<Warm> find(String runtime, String path, int r) {
+        return warm.stream().filter(w -> w.runtime().equals(runtime) && w.path().equals(path) && w.round() == r).findFirst();
+    }
+
+    private static String spread(List<Double> v, String unit) {
+        if (v.isEmpty()) {
+            return "-";
+        }
+        String f = unit.equals("x") ? "%.2fx" : "%+.2f" + unit;
+        String med = String.format(Locale.ROOT, f, Stats.median(v));
+        return v.size() == 1 ? med : med + " (" + String.format(Locale.ROOT, f, Stats.min(v)) + ".."
+                + String.format(Locale.ROOT, f, Stats.max(v)) + ")";
     }
 
     private void coldReport(StringBuilder b) {
         int n = cold.values().iterator().next().clientMs().size();
         b.append("\n### Cold start\n\n");
-        b.append(n).append(" cold starts per runtime, each the first request to a newly deployed version ")
-                .append("(`PUT /api/v1/functions/{name}` with a changed `env` value), each answered with `x-nest-cold: true`; ")
-                .append("one unrecorded cold start before them. Client time: from sending the request to the whole ")
-                .append("response, on a kept-alive connection to the server. Nearest-rank percentiles (with 20 samples, ")
-                .append("p99 is the slowest). Server: the invocation record's duration (gateway arrival to response).\n\n");
-        b.append("| runtime | p50 | p99 | min | server p50 | deploy (PUT) p50 |\n|---|---:|---:|---:|---:|---:|\n");
-        cold.forEach((rt, c) -> b.append("| ").append(rt).append(" | ").append(ms(Stats.median(c.clientMs()))).append(" | ")
+        b.append(n).append(" first requests per runtime, each to a function created for it (`POST /api/v1/functions`, ")
+                .append("then one `GET /fn/{name}`, then `DELETE`), with the node's default warm pool; one unrecorded ")
+                .append("sample before them. Every sample counts: the table says how many were answered ")
+                .append("`x-nest-cold: true`. Client time: from sending the request to the whole response, on a kept-alive ")
+                .append("connection to the server. Nearest-rank percentiles (with 20 samples, p99 is the slowest). Server ")
+                .append("and phases: the invocation records of the cold samples (gateway arrival to response).\n\n");
+        b.append("| runtime | cold / samples | p50 | p99 | min | server p50 | create (POST) p50 |\n")
+                .append("|---|---:|---:|---:|---:|---:|---:|\n");
+        cold.forEach((rt, c) -> b.append("| ").append(rt).append(" | ").append(c.clientMs().size() - c.warmAnswers())
+                .append(" / ").append(c.clientMs().size()).append(" | ").append(ms(Stats.median(c.clientMs()))).append(" | ")
                 .append(ms(Stats.percentile(c.clientMs(), 99))).append(" | ").append(ms(Stats.min(c.clientMs())))
                 .append(" | ").append(ms(Stats.median(c.serverMs()))).append(" | ").append(ms(Stats.median(c.deployMs())))
                 .append(" |\n"));
@@ -525,13 +741,22 @@ public final class WarmPathBenchmark {
         });
         int notCold = cold.values().stream().mapToInt(Cold::warmAnswers).sum();
         if (notCold > 0) {
-            b.append("\n").append(notCold).append(" first requests to a new version were not cold and were not counted.\n");
+            b.append("\n").append(notCold).append(" first requests to a new function were answered warm; they are in the ")
+                    .append("client figures above and not in the server ones.\n");
         }
     }
 
     private void serverReport(StringBuilder b) {
         b.append("\n### Server\n\n| figure | value |\n|---|---:|\n");
         if (!startupMs.isEmpty()) {
+            if (!startupAotMs.isEmpty()) {
+                b.append("| startup with the AOT cache (`-XX:AOTCache`), launch to `/health` 200, median of ")
+                        .append(startupAotMs.size()).append(" | ").append(String.format(Locale.ROOT,
+                                "%.0f ms (min %.0f, max %.0f)", Stats.median(startupAotMs), Stats.min(startupAotMs),
+                                Stats.max(startupAotMs))).append(" |\n");
+                b.append("| VmRSS at ready, plain / AOT cache, median | ").append(String.format(Locale.ROOT,
+                        "%.0f / %.0f MiB", Stats.median(rssStartMiB), Stats.median(rssStartAotMiB))).append(" |\n");
+            }
             b.append("| startup: launch to `/health` 200, median of ").append(startupMs.size())
                     .append(" (fresh data dir each) | ").append(String.format(Locale.ROOT, "%.0f ms (min %.0f, max %.0f)",
                             Stats.median(startupMs), Stats.min(startupMs), Stats.max(startupMs))).append(" |\n");
@@ -560,12 +785,26 @@ public final class WarmPathBenchmark {
         if (s.seconds() != BenchSettings.FULL_SECONDS) {
             c.append("NEST_BENCH_SECONDS=").append(s.seconds()).append(' ');
         }
+        // the knobs that differ from a full run's defaults, so that the command reruns what was measured
+        if (s.warmupSeconds() != 5) {
+            c.append("NEST_BENCH_WARMUP=").append(s.warmupSeconds()).append(' ');
+        }
+        if (s.rounds() != 3) {
+            c.append("NEST_BENCH_ROUNDS=").append(s.rounds()).append(' ');
+        }
+        if (s.startupRuns() != 5) {
+            c.append("NEST_BENCH_STARTS=").append(s.startupRuns()).append(' ');
+        }
+        if (s.rate() != 1000) {
+            c.append("NEST_BENCH_RATE=").append(s.rate()).append(' ');
+        }
         return c.append("distribution/bench.sh").toString();
     }
 
     private String settingsText() {
-        return String.format(Locale.ROOT, "%d s per wrk run after a %d s warm-up, %d connections, %d cold starts per "
-                + "runtime, %d startup(s)", s.seconds(), s.warmupSeconds(), s.connections(), s.coldStarts(), s.startupRuns());
+        return String.format(Locale.ROOT, "%d round(s) of a %d s wrk run after a %d s warm-up and a %d s open-loop run at "
+                + "%d req/s per path, %d connections, %d first requests per runtime, %d startup(s)", s.rounds(), s.seconds(),
+                s.warmupSeconds(), s.seconds(), s.rate(), s.connections(), s.coldStarts(), s.startupRuns());
     }
 
     private String serverCommand() {

@@ -105,7 +105,7 @@ record Report(Trace trace, Map<Policy, Totals> results, Map<String, AppLevelSim.
         b.append("Command: `").append(command).append("` (").append(String.format(Locale.ROOT, "%.0f s", seconds))
                 .append(" of wall time on ").append(threads).append(" threads).\n\n");
         b.append(String.format(Locale.ROOT, "Trace: %d functions x %d minutes, %,d invocations (day 1 of the sample in "
-                + "`../shared/data/azure2019/`). Seed %d.%n%n", trace.functions().size(), trace.minutes(),
+                + "`distribution/data/azure2019/`, shipped with its attribution). Seed %d.%n%n", trace.functions().size(), trace.minutes(),
                 trace.invocations(), seed));
         b.append(table()).append('\n');
         for (Map.Entry<Policy, Totals> e : results.entrySet()) {
@@ -227,7 +227,7 @@ record Report(Trace trace, Map<Policy, Totals> results, Map<String, AppLevelSim.
 
     private static String commit(Path home) {
         String c = run(List.of("git", "-C", home.toString(), "rev-parse", "--short", "HEAD"));
-        String dirty = run(List.of("git", "-C", home.toString(), "status", "--porcelain", "--untracked-files=no"));
+        String dirty = run(dev.nest.bench.BenchmarksDoc.dirtyCheck(home));
         return dirty.isEmpty() ? c : c + " + uncommitted changes";
     }
 

@@ -2,6 +2,7 @@ package dev.nest.sim;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,11 +10,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.GZIPInputStream;
 
 /**
  * The 500-function sample of the Azure Functions 2019 trace (Shahrad et al., USENIX ATC 2020; CC-BY 4.0):
  * per-minute invocation counts ({@code 500_inv.csv}), average durations ({@code 500_run.csv}) and average
  * allocated memory ({@code 500_mem.csv}), joined on the function hash (the sampler repeats it as the app hash).
+ * Each file may be gzip-compressed ({@code .csv.gz}); the repository ships the sample so under
+ * {@code distribution/data/azure2019/}.
  */
 public record Trace(List<Function> functions, int minutes) {
 
@@ -23,7 +27,7 @@ public record Trace(List<Function> functions, int minutes) {
 
     public static Trace load(Path dir) throws IOException {
         Map<String, Long> durations = new HashMap<>();
-        try (BufferedReader r = Files.newBufferedReader(dir.resolve("500_run.csv"), StandardCharsets.UTF_8)) {
+        try (BufferedReader r = open(dir, "500_run.csv")) {
             int avg = columns(r.readLine()).indexOf("Average");
             for (String line; (line = r.readLine()) != null; ) {
                 String[] f = line.split(",");
@@ -31,7 +35,7 @@ public record Trace(List<Function> functions, int minutes) {
             }
         }
         Map<String, Integer> memory = new HashMap<>();
-        try (BufferedReader r = Files.newBufferedReader(dir.resolve("500_mem.csv"), StandardCharsets.UTF_8)) {
+        try (BufferedReader r = open(dir, "500_mem.csv")) {
             int avg = columns(r.readLine()).indexOf("AverageAllocatedMb");
             for (String line; (line = r.readLine()) != null; ) {
                 String[] f = line.split(",");
@@ -40,7 +44,7 @@ public record Trace(List<Function> functions, int minutes) {
         }
         List<Function> out = new ArrayList<>();
         int minutes;
-        try (BufferedReader r = Files.newBufferedReader(dir.resolve("500_inv.csv"), StandardCharsets.UTF_8)) {
+        try (BufferedReader r = open(dir, "500_inv.csv")) {
             List<String> header = columns(r.readLine());
             int first = header.indexOf("minute_1");
             minutes = header.size() - first;
@@ -61,6 +65,20 @@ public record Trace(List<Function> functions, int minutes) {
             }
         }
         return new Trace(List.copyOf(out), minutes);
+    }
+
+    /** {@code name} in {@code dir}, or its gzip-compressed form {@code name.gz} (as the repository ships it). */
+    static BufferedReader open(Path dir, String name) throws IOException {
+        Path plain = dir.resolve(name);
+        if (Files.isRegularFile(plain)) {
+            return Files.newBufferedReader(plain, StandardCharsets.UTF_8);
+        }
+        Path gz = dir.resolve(name + ".gz");
+        if (Files.isRegularFile(gz)) {
+            return new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(gz), 1 << 16),
+                    StandardCharsets.UTF_8));
+        }
+        throw new IOException("no " + plain + " nor " + gz);
     }
 
     private static List<String> columns(String header) throws IOException {

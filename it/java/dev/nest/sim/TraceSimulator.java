@@ -42,7 +42,7 @@ public final class TraceSimulator {
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = options(args);
         Path home = Path.of(System.getProperty("nest.home", "."));
-        Path data = Path.of(opt.getOrDefault("data", home.resolve("../shared/data/azure2019").toString()));
+        Path data = Path.of(opt.getOrDefault("data", home.resolve("distribution/data/azure2019").toString()));
         long seed = Long.parseLong(opt.getOrDefault("seed", "1"));
         long coldMs = Long.parseLong(opt.getOrDefault("cold-ms", String.valueOf(DEFAULT_COLD_MS)));
         int threads = Integer.parseInt(opt.getOrDefault("threads", String.valueOf(Runtime.getRuntime().availableProcessors())));

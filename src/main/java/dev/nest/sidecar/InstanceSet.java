@@ -19,6 +19,10 @@ import java.util.concurrent.CompletableFuture;
  *       {@code scaling.max}.</li>
  *   <li>An instance that becomes ready, or finishes a request, is handed to the oldest waiters at once, so
  *       no waiter waits for a whole burst to start.</li>
+ *   <li>A handoff is <em>cold</em> only for a waiter that asked for a start itself (its arrival, or the loss of an
+ *       instance while it waited, asked for one) and is handed a newly ready instance. A request that joins a start
+ *       already under way (the scaler's, a placement's, or another request's) waits but is not a cold start, and
+ *       neither is one handed an instance that finished a request.</li>
  *   <li>Idle instances above the minimum leave under the {@link KeepAliveRule}'s policy.</li>
  * </ul>
  * All methods are synchronized; callers complete the returned handoffs after the call, outside the lock.
@@ -53,13 +57,15 @@ final class InstanceSet {
     static final class Waiter {
         final long sinceNanos;
         final CompletableFuture<Handoff> future = new CompletableFuture<>();
+        /** Whether a start was asked for this waiter (guarded by the set's lock). */
+        private boolean startAsked;
 
         Waiter(long sinceNanos) {
             this.sinceNanos = sinceNanos;
         }
     }
 
-    /** An instance given to a waiter; {@code cold} when the instance was started for it. */
+    /** An instance given to a waiter; {@code cold} when the waiter asked for a start and a new instance served it. */
     record Handoff(Waiter waiter, Instance instance, boolean cold) {
     }
 
@@ -92,6 +98,7 @@ final class InstanceSet {
         waiters.add(w);
         int starts = startsNeeded();
         startsAsked(starts, nowNanos);
+        w.startAsked = starts > 0;
         return new Grant(null, w, starts, false);
     }
 
@@ -155,7 +162,8 @@ final class InstanceSet {
         List<Handoff> out = new ArrayList<>();
         while (instance.inFlight < concurrency && !waiters.isEmpty()) {
             instance.inFlight++;
-            out.add(new Handoff(waiters.poll(), instance, true));
+            Waiter w = waiters.poll();
+            out.add(new Handoff(w, instance, w.startAsked));
         }
         return out;
     }
@@ -200,6 +208,16 @@ final class InstanceSet {
         }
         int starts = startsNeeded();
         starting += starts;
+        int owners = starts;
+        for (Waiter w : waiters) {
+            if (owners == 0) {
+                break;
+            }
+            if (!w.startAsked) {
+                w.startAsked = true;
+                owners--;
+            }
+        }
         return starts;
     }
 

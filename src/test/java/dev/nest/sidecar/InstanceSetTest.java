@@ -191,12 +191,55 @@ class InstanceSetTest {
         List<InstanceSet.Handoff> out = set.ready(i, 50);
         assertEquals(grants.subList(0, handed).stream().map(InstanceSet.Grant::waiter).toList(),
                 out.stream().map(InstanceSet.Handoff::waiter).toList(), "FIFO");
-        assertTrue(out.stream().allMatch(h -> h.cold() && h.instance() == i));
+        assertTrue(out.stream().allMatch(h -> h.instance() == i));
+        assertEquals(List.of(true), out.stream().limit(1).map(InstanceSet.Handoff::cold).toList(),
+                "the first waiter asked for the start");
+        assertTrue(out.stream().skip(1).noneMatch(InstanceSet.Handoff::cold), "the others joined its start");
         assertEquals(handed, i.inFlight);
         assertEquals(waiters - handed, set.waiting());
         assertEquals(0, set.starting());
         assertEquals(List.of(i), set.instances());
         assertEquals(50, i.lastUsedNanos);
+    }
+
+    /**
+     * Which handoffs are cold: only a waiter that asked for a start itself and is handed a newly ready instance.
+     * Columns: concurrency, max, instances the scaler asked for before the requests ({@code deficit}), requests,
+     * the expected cold flag of each handoff when one instance becomes ready.
+     */
+    @ParameterizedTest(name = "concurrency {0}, max {1}, scaler started {2}, {3} requests -> {4}")
+    @CsvSource({
+            "1, 1, 0, 1, true",
+            "1, 1, 1, 1, false",
+            "4, 1, 1, 3, false;false;false",
+            "4, 2, 0, 4, true;false;false;false",
+            "4, 2, 0, 5, true;false;false;false",
+            "1, 3, 1, 2, false",
+            "2, 3, 1, 3, false;false",
+    })
+    void onlyAWaiterWhoseArrivalAskedForAStartIsCold(int concurrency, int max, int scalerStarts, int requests,
+                                                     String expected) {
+        InstanceSet set = set(concurrency, max, 100);
+        assertEquals(scalerStarts, set.deficit(scalerStarts));
+        acquire(set, requests, 0);
+        List<InstanceSet.Handoff> out = set.ready(readyInstance(set, "i0", 0), 10);
+        assertEquals(Stream.of(expected.split(";")).map(Boolean::parseBoolean).toList(),
+                out.stream().map(InstanceSet.Handoff::cold).toList());
+    }
+
+    @Test
+    void aWaiterForWhichALostInstanceIsReplacedIsCold() {
+        InstanceSet set = set(1, 1, 100);
+        assertEquals(1, set.deficit(1));
+        Instance first = readyInstance(set, "i0", 0);
+        set.ready(first, 0);
+        assertNotNull(set.acquire(1).instance());
+        InstanceSet.Grant queued = set.acquire(2);
+        assertEquals(0, queued.starts(), "max 1: it waits for the busy instance");
+        assertEquals(1, set.remove(first), "the instance died: a start for the waiter");
+        List<InstanceSet.Handoff> out = set.ready(readyInstance(set, "i1", 3), 4);
+        assertSame(queued.waiter(), out.getFirst().waiter());
+        assertTrue(out.getFirst().cold());
     }
 
     @Test

@@ -1,0 +1,113 @@
+package dev.nest.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SpecTableTest {
+
+    @Test
+    void theReadmesSpecificationTableIsTheOneGeneratedFromTheBenchmarksDoc() throws IOException {
+        String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+        String doc = Files.readString(Path.of("docs/BENCHMARKS.md"), StandardCharsets.UTF_8);
+        assertEquals(SpecTable.rewrite(readme, SpecTable.table(BenchBlock.parseAll(doc))), readme,
+                "README.md was edited by hand or docs/BENCHMARKS.md changed: run distribution/bench.sh --readme");
+    }
+
+    @ParameterizedTest(name = "{0}: recorded floor {1}, noise {2}, fresh {3} (noise {4}) -> regressed {5}")
+    @CsvSource({
+            "higher, 0.60, 0.05, 0.60, 0.00, false",
+            "higher, 0.60, 0.05, 0.56, 0.00, false",
+            "higher, 0.60, 0.05, 0.54, 0.00, true",
+            "higher, 0.60, 0.05, 0.54, 0.10, false",
+            "higher, 0.60, 0.00, 0.70, 0.00, false",
+            "lower, 0.30, 0.10, 0.39, 0.00, false",
+            "lower, 0.30, 0.10, 0.41, 0.00, true",
+            "lower, 0.30, 0.10, 0.10, 0.00, false",
+    })
+    void aRatioRegressesOnlyBeyondTheLargerNoise(String direction, double floor, double noise, double fresh,
+                                                 double freshNoise, boolean regressed) {
+        boolean higher = direction.equals("higher");
+        var recorded = Map.of("x", new BenchBlock.Ratio("x", floor, floor, noise, higher));
+        var now = Map.of("x", new BenchBlock.Ratio("x", fresh, fresh, freshNoise, higher));
+        List<SpecTable.Verdict> v = SpecTable.verdicts(recorded, now);
+        assertEquals(1, v.size());
+        assertEquals(regressed, v.getFirst().regressed(), v.getFirst().text());
+    }
+
+    @Test
+    void ratiosMissingOnEitherSideAreReportedNotFailed() {
+        var recorded = Map.of("old", new BenchBlock.Ratio("old", 1, 1, 0, true));
+        var fresh = Map.of("new", new BenchBlock.Ratio("new", 1, 1, 0, true));
+        List<SpecTable.Verdict> v = SpecTable.verdicts(recorded, fresh);
+        assertEquals(2, v.size());
+        assertTrue(v.stream().noneMatch(SpecTable.Verdict::regressed));
+    }
+
+    @Test
+    void aBlockRoundTripsAndTheTableIsOrderedByRowNumber() {
+        BenchBlock b = new BenchBlock(List.of(new BenchBlock.Ratio("warm.nodejs.t", 0.62, 0.6, 0.05, true)),
+                List.of(new BenchBlock.Row(20, "second", ">= 1", "2", "`b`"), new BenchBlock.Row(10, "first", "", "1", "`a`")));
+        String doc = "# B\n\n## One\n\ntext\n\n" + b.render() + "\n## Two\n\nnothing\n";
+        Map<String, BenchBlock> all = BenchBlock.parseAll(doc);
+        assertEquals(Map.of("## One", b), all);
+        assertEquals(SpecTable.HEADER + "| first |  | 1 | `a` |\n| second | >= 1 | 2 | `b` |\n", SpecTable.table(all));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', value = {
+            "ratio x 0.5 floor 0.4 noise 0.1",
+            "ratio x 0.5 floor 0.4 noise 0.1 sideways",
+            "ratio x 0.5 limit 0.4 noise 0.1 higher",
+            "ratio x 0.5 floor 0.4 noise -1 higher",
+            "ratio X! 0.5 floor 0.4 noise 0.1 higher",
+            "row 10 | a | b | c",
+            "row ten | a | b | c | d",
+            "something else",
+    })
+    void aMalformedLineFailsNamingTheSectionAndTheLine(String line) {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> BenchBlock.parseAll("## S\n\n```nest-bench\n" + line + "\n```\n"));
+        assertTrue(e.getMessage().contains("## S") && e.getMessage().contains(line.strip()), e.getMessage());
+    }
+
+    @Test
+    void anUnclosedBlockFails() {
+        assertThrows(IllegalArgumentException.class, () -> BenchBlock.parseAll("## S\n```nest-bench\nrow 1 | a | b | c | d\n"));
+    }
+
+    @Test
+    void writingASectionKeepsTheRecordedFloorsAndAHandMadeBlock() {
+        BenchBlock recorded = new BenchBlock(List.of(new BenchBlock.Ratio("r", 0.7, 0.65, 0.02, true)),
+                List.of(new BenchBlock.Row(1, "p", "t", "m", "c"), new BenchBlock.Row(2, "other", "", "x", "c")));
+        BenchBlock fresh = new BenchBlock(List.of(new BenchBlock.Ratio("r", 0.5, 0.5, 0.03, true),
+                new BenchBlock.Ratio("s", 2, 2, 0, false)), List.of(new BenchBlock.Row(1, "p", "t", "m2", "c")));
+        String kept = BenchmarksDoc.keepRecorded("body\n\n" + fresh.render(), recorded);
+        BenchBlock after = BenchBlock.parseSection(kept).orElseThrow();
+        assertEquals(0.65, after.ratios().get(0).floor(), "a slower run does not lower the floor");
+        assertEquals(0.5, after.ratios().get(0).value());
+        assertEquals(2, after.ratios().get(1).floor(), "a new ratio's floor is its value");
+        assertEquals("m2", after.rows().getFirst().measured());
+        assertEquals(List.of(1, 2), after.rows().stream().map(BenchBlock.Row::order).toList(),
+                "a row the run does not write is kept");
+
+        String noBlock = BenchmarksDoc.keepRecorded("body only", recorded);
+        assertEquals(recorded, BenchBlock.parseSection(noBlock).orElseThrow());
+    }
+
+    @Test
+    void aSectionNamesItsCommitAfterItsFirstParagraph() {
+        assertEquals("Measured now.\n\nCommit: abc1234.\n\n| t |", BenchmarksDoc.withCommit("Measured now.\n\n| t |", "abc1234"));
+        assertEquals("One line\n\nCommit: abc1234.\n", BenchmarksDoc.withCommit("One line", "abc1234"));
+    }
+}
