@@ -3,7 +3,7 @@
 #
 #   nest/debian-base:<suite>     a minimal Debian root filesystem (debootstrap --variant=minbase) from the
 #                                Debian mirror apt is configured with, imported with `docker import`
-#   nest/runtime-nodejs:latest   runtimes/nodejs/Dockerfile: Debian's nodejs and the host (host.js)
+#   nest/runtime-nodejs:latest   runtimes/nodejs/Dockerfile: Debian's nodejs and the hosts (host.js, merged-host.js)
 #   nest/runtime-java:latest     runtimes/java/Dockerfile: a jlink'ed Java runtime made from this machine's
 #                                JDK and the host classes (dev.nest.host, dev.nest.fn) as nest-host.jar
 #
@@ -134,7 +134,7 @@ build_image() {   # name context
 nodejs_image() {
   local ctx="$work/ctx-nodejs"
   mkdir -p "$ctx"
-  cp "$root/runtimes/nodejs/Dockerfile" "$root/runtimes/nodejs/host.js" "$ctx/"
+  cp "$root/runtimes/nodejs/Dockerfile" "$root"/runtimes/nodejs/*.js "$ctx/"
   build_image nodejs "$ctx"
 }
 
