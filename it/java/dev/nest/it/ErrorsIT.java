@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -290,7 +291,10 @@ class ErrorsIT {
     @Test
     @Order(15)
     void unknownPathIs404Json() {
-        for (String path : new String[] {"/", "/nosuch", "/fn", "/ns/team-a"}) {
+        Http.Response root = http.get("/");
+        assertEquals(302, root.status(), "the root leads to the console: " + root);
+        assertEquals(Optional.of("/console/"), root.header("location"), root::toString);
+        for (String path : new String[] {"/nosuch", "/fn", "/ns/team-a"}) {
             Http.Response r = http.get(path);
             assertEquals(404, r.status(), r::toString);
             assertErrorBody(r, path);

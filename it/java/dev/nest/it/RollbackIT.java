@@ -28,7 +28,8 @@ class RollbackIT {
         assertEquals(2, deploy(name, "v2"));
         Http.Response v2 = http.get("/fn/" + name);
         assertEquals("v2", answer(v2), "a deploy is live when the call returns: " + v2);
-        assertEquals("true", v2.header("x-nest-cold").orElse(""), "first call of v2 is cold: " + v2);
+        // v2's first call is cold, or warm when it joined a start the node had begun for the new live version
+        // before the call arrived (only the request whose arrival asked for a start is marked cold)
         Http.Response v2warm = http.get("/fn/" + name);
         assertEquals("v2", answer(v2warm), v2warm::toString);
         assertTrue(v2warm.header("x-nest-cold").isEmpty(), "v2 is warm: " + v2warm);

@@ -117,7 +117,7 @@ final class ApiClient {
         token.ifPresent(t -> b.setHeader("Authorization", "Bearer " + t.token()));
         HttpResponse<java.io.InputStream> r;
         try {
-            r = http.send(b.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            r = http().send(b.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (ConnectException e) {
             throw new CliException("cannot reach the Nest server at " + base + "; start it (java -jar nest.jar) or "
                     + "point --server / NEST_SERVER at it");
