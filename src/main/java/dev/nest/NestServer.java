@@ -275,6 +275,7 @@ public final class NestServer implements AutoCloseable {
             api.routing(routing);
             WebServer web = Startup.adminServer(routing, config.server().shutdownGrace());
             closers.push(web::stop);
+            closers.push(api::endStreams); // runs before web::stop: the server waits for open streams
             timer.mark("admin");
             Gateway gateway = push(closers, Startup.listen(new Gateway(agentCatalog, agent, r -> {
                 store.record(r);

@@ -141,10 +141,11 @@ class ClusterLogsIT {
         assertEquals(200, invokeOnL2(l2, "second").status());
         String data = null;
         String eventId = null;
+        // the talker's own line; a host's lines (a pod stopping, say) may come first and are passed over
         for (String line; data == null && (line = lines.poll(60, TimeUnit.SECONDS)) != null; ) {
             if (line.startsWith("id: ")) {
                 eventId = line.substring(4);
-            } else if (line.startsWith("data: ")) {
+            } else if (line.startsWith("data: ") && line.contains("said ")) {
                 data = line.substring(6);
             }
         }

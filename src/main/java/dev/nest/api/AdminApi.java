@@ -154,7 +154,14 @@ public final class AdminApi {
         return new AuthFilter(authorizer, AdminRoutes.access(), peers);
     }
 
+    /** Ends the open log-following streams (within a poll, 1 s) so that the admin server can stop. */
+    public void endStreams() {
+        resources.stream().filter(InvocationRoutes.class::isInstance).map(InvocationRoutes.class::cast)
+                .forEach(InvocationRoutes::endStreams);
+    }
+
     /** Registers every route of the admin API, the catch-all 404s last. */
+
     public void routing(HttpRouting.Builder r) {
         resources.forEach(resource -> resource.routing(r));
     }

@@ -188,6 +188,9 @@ record InvocationRoutes(NodeStore store, AsyncLedger async, Supplier<RegionHisto
         } catch (HistoryException e) {
             throw NestException.badRequest(e.getMessage());
         }
+        if (followers.closed()) {
+            throw new NestException(503, "stopping", "this node is stopping; follow the logs through another node");
+        }
         if (!followers.tryStart()) {
             throw new NestException(429, "too many followers", "this node already streams logs to " + followers.max()
                     + " followers; stop one, or follow through another node");
@@ -272,5 +275,10 @@ record InvocationRoutes(NodeStore store, AsyncLedger async, Supplier<RegionHisto
         if (!AuthFilter.peer(req)) {
             AuthFilter.check(req, Action.LOGS, Requests.namespaceOf(function));
         }
+    }
+
+    /** Ends the log followers' streams and refuses new ones (the node is stopping). */
+    void endStreams() {
+        followers.close();
     }
 }

@@ -15,7 +15,8 @@ import java.util.function.Function;
  * ({@code : keep-alive}) every {@code heartbeat}; nodes that did not answer a poll are named in a comment
  * ({@code : unreachable node-b}) when that changes.
  *
- * <p>Ends when writing fails (the client went) or the thread is interrupted. At most {@code maxFollowers} streams
+ * <p>Ends when writing fails (the client went), the thread is interrupted, or {@link #close} was called (the node
+ * stops: its admin server waits for open streams, so they must end first). At most {@code maxFollowers} streams
  * run at once on a node ({@link #tryStart}), each on its own request thread, which it holds while it runs.
  */
 public final class LogStream {
@@ -37,6 +38,7 @@ public final class LogStream {
     private final Duration poll;
     private final Duration heartbeat;
     private final Sleeper sleeper;
+    private volatile boolean closed;
 
     public LogStream(int maxFollowers, Duration poll, Duration heartbeat, Sleeper sleeper) {
         this.followers = new Semaphore(maxFollowers);
@@ -48,7 +50,7 @@ public final class LogStream {
 
     /** Takes a follower's place; false when {@link #max()} follow already. Pair with {@link #done()}. */
     public boolean tryStart() {
-        return followers.tryAcquire();
+        return !closed && followers.tryAcquire();
     }
 
     public void done() {
@@ -57,6 +59,15 @@ public final class LogStream {
 
     public int max() {
         return max;
+    }
+
+    /** Ends every running stream at its next poll and refuses new ones; the node calls it before its server stops. */
+    public void close() {
+        closed = true;
+    }
+
+    public boolean closed() {
+        return closed;
     }
 
     /**
@@ -70,7 +81,7 @@ public final class LogStream {
         try {
             sink.write(": following\n\n");
             sink.flush();
-            while (!Thread.currentThread().isInterrupted()) {
+            while (!closed && !Thread.currentThread().isInterrupted()) {
                 RegionHistory.Poll p = poller.apply(at);
                 FollowPositions running = p.start();
                 for (NodeLine line : p.lines()) {

@@ -86,6 +86,31 @@ class LogStreamTest {
     }
 
     @Test
+    void closingEndsARunningStreamAtItsNextPollAndRefusesNewOnes() {
+        LogStream stream = new LogStream(2, Duration.ofSeconds(1), Duration.ofSeconds(15), d -> { });
+        assertTrue(stream.tryStart());
+        int[] polls = {0};
+        stream.run(FollowPositions.none(), at -> {
+            if (++polls[0] == 3) {
+                stream.close(); // the node stops while the client is still there
+            }
+            return new RegionHistory.Poll(at, List.of(), at, List.of());
+        }, new LogStream.Sink() {
+            @Override
+            public void write(String text) {
+            }
+
+            @Override
+            public void flush() {
+            }
+        });
+        assertEquals(3, polls[0], "the stream ended after the poll during which the node began to stop");
+        assertTrue(stream.closed());
+        stream.done();
+        assertFalse(stream.tryStart(), "a stopping node takes no new follower");
+    }
+
+    @Test
     void aClientThatGoesWhileWritingEndsTheStream() {
         LogStream stream = new LogStream(1, Duration.ofSeconds(1), Duration.ofSeconds(15), d -> { });
         int[] polls = {0};
