@@ -198,6 +198,7 @@ public final class Gateway implements AutoCloseable {
      */
     public Gateway spans(Consumer<InvocationSpan> spans) {
         this.spans = spans;
+        fallbacks.spans = spans;
         return this;
     }
 
