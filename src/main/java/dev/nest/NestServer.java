@@ -277,6 +277,14 @@ public final class NestServer implements AutoCloseable {
             closers.push(web::stop);
             closers.push(api::endStreams); // runs before web::stop: the server waits for open streams
             timer.mark("admin");
+            // optional OTLP export of the gateway's invocation spans; closed after the gateway, flushing its queue
+            java.util.function.Consumer<dev.nest.gateway.InvocationSpan> spans = s -> { };
+            if (config.tracing().enabled()) {
+                dev.nest.tracing.SpanExport export = push(closers, dev.nest.tracing.SpanExport.otlp(config.tracing(),
+                        nodeId, clock));
+                metrics.addSamples(export::samples);
+                spans = export;
+            }
             Gateway gateway = push(closers, Startup.listen(new Gateway(agentCatalog, agent, r -> {
                 store.record(r);
                 metrics.record(r);
@@ -289,7 +297,7 @@ public final class NestServer implements AutoCloseable {
                         return new Caller(p.name(), p.rate());
                     }),
                     Optional.of(async.ingress()), config.gateway(), admission, Optional.of(peer)).events(new EventIngress(
-                    triggerCalls::marked, System::nanoTime)), config.server(), web.port(), tls));
+                    triggerCalls::marked, System::nanoTime)).spans(spans), config.server(), web.port(), tls));
             gatewayPort.set(gateway.port());
             async.start();
             // triggers fire once the gateway listens: leader-only sources start and stop with the leadership

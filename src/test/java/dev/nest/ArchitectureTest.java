@@ -56,6 +56,14 @@ class ArchitectureTest {
     }
 
     @Test
+    void onlyTheTracingModuleUsesOpenTelemetry() {
+        ArchRule rule = noClasses().that().resideOutsideOfPackage("dev.nest.tracing..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.opentelemetry..")
+                .because("span export is one optional module; the gateway hands it plain InvocationSpan values");
+        rule.check(nest);
+    }
+
+    @Test
     void onlyTheClusterModuleUsesCuratorAndZooKeeper() {
         ArchRule rule = noClasses().that().resideOutsideOfPackage("dev.nest.cluster..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.apache.curator..", "org.apache.zookeeper..")

@@ -67,6 +67,8 @@ final class ConfigDefaults {
         g.put("body-min-rate", Sizes.format(d.gateway().bodyMinRate()));
         g.put("max-connections", d.gateway().maxConnections());
         d.gateway().trustedProxies().forEach(g.putArray("trusted-proxies")::add);
+        root.putObject("tracing").put("otlp-endpoint", d.tracing().otlpEndpoint()).put("sample-ratio", d.tracing().sampleRatio())
+                .put("service-name", d.tracing().serviceName()).put("queue-size", d.tracing().queueSize());
         return root;
     }
 }

@@ -28,7 +28,15 @@ import java.util.function.Function;
  * documented in {@code config/nest.yaml}) and validated with messages naming the key, value and range.
  */
 public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Server server, Node node,
-                         Cluster cluster, Sidecar sidecar, Store store, AsyncConfig async, Gateway gateway, Path pluginsDir) {
+                         Cluster cluster, Sidecar sidecar, Store store, AsyncConfig async, Gateway gateway, Path pluginsDir,
+                         TracingConfig tracing) {
+
+    /** Settings with tracing export off ({@link TracingConfig#DEFAULTS}). */
+    public NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Server server, Node node, Cluster cluster,
+                      Sidecar sidecar, Store store, AsyncConfig async, Gateway gateway, Path pluginsDir) {
+        this(dataDir, functionsDir, runtimesDir, server, node, cluster, sidecar, store, async, gateway, pluginsDir,
+                TracingConfig.DEFAULTS);
+    }
 
     /** Settings with the default {@code plugins-dir} ({@link Plugins#defaultDir()}). */
     public NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Server server, Node node, Cluster cluster,
@@ -221,7 +229,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
      * {@code gateway.trusted-proxies}: addresses or CIDR blocks whose {@code X-Forwarded-*} headers the gateway
      * believes; each must be a literal IPv4 or IPv6 address, optionally with a prefix length.
      */
-    private static List<String> trustedProxies(Reader r, JsonNode g) {
+    private static List<String> trustedProxies(ConfigReader r, JsonNode g) {
         JsonNode list = g == null ? null : g.get("trusted-proxies");
         if (list == null || list.isNull()) {
             return List.of();
@@ -242,9 +250,10 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         return out;
     }
 
-    private static final Map<String, Set<String>> KEYS = Map.of(
+    static final Map<String, Set<String>> KEYS = Map.of(
             "", Set.of("data-dir", "functions-dir", "runtimes-dir", "server", "node", "cluster", "sidecar", "store",
-                    "async", "gateway", "plugins-dir"),
+                    "async", "gateway", "plugins-dir", "tracing"),
+            "tracing", Set.of("otlp-endpoint", "sample-ratio", "service-name", "queue-size"),
             "server", Set.of("host", "port", "max-body", "shutdown-grace", "tls"),
             "tls", Set.of("cert", "key", "ca"),
             "node", Set.of("id", "address", "zone", "region"),
@@ -283,7 +292,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
     }
 
     static NestConfig parse(JsonNode tree, String source, Path base) {
-        Reader r = new Reader(source);
+        ConfigReader r = new ConfigReader(source);
         if (!tree.isObject()) {
             throw new ConfigException(source + ": the document must be a mapping of keys (see config/nest.yaml)");
         }
@@ -394,12 +403,14 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
                 r.size(g, "gateway.body-min-rate", gd.bodyMinRate(), 0, 1L << 30),
                 r.integer(g, "gateway.max-connections", gd.maxConnections(), 0, 10_000_000),
                 trustedProxies(r, g));
+        TracingConfig tracing = TracingConfig.read(r, r.section(tree, "tracing"));
         r.throwIfAny();
-        return new NestConfig(data, functions, runtimes, server, node, cluster, sidecar, store, async, gateway, plugins);
+        return new NestConfig(data, functions, runtimes, server, node, cluster, sidecar, store, async, gateway, plugins,
+                tracing);
     }
 
     /** The {@code async:} block; defaults from {@link AsyncConfig#DEFAULTS}. */
-    private static AsyncConfig async(Reader r, JsonNode as) {
+    private static AsyncConfig async(ConfigReader r, JsonNode as) {
         AsyncConfig d = AsyncConfig.DEFAULTS;
         String queue = r.text(as, "async.queue", d.queue());
         if (!queue.matches("[a-z][a-z0-9-]{0,39}")) {
@@ -431,172 +442,31 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
 
     public NestConfig withPort(int port) {
         return new NestConfig(dataDir, functionsDir, runtimesDir, new Server(server.host(), port, server.maxBody(),
-                server.shutdownGrace(), server.tls()), node, cluster, sidecar, store, async, gateway, pluginsDir);
+                server.shutdownGrace(), server.tls()), node, cluster, sidecar, store, async, gateway, pluginsDir, tracing);
     }
 
     public NestConfig withDataDir(Path dir) {
-        return new NestConfig(dir, functionsDir, runtimesDir, server, node, cluster, sidecar, store, async, gateway, pluginsDir);
+        return new NestConfig(dir, functionsDir, runtimesDir, server, node, cluster, sidecar, store, async, gateway, pluginsDir, tracing);
     }
 
     public NestConfig withFunctionsDir(Path dir) {
-        return new NestConfig(dataDir, dir, runtimesDir, server, node, cluster, sidecar, store, async, gateway, pluginsDir);
+        return new NestConfig(dataDir, dir, runtimesDir, server, node, cluster, sidecar, store, async, gateway, pluginsDir, tracing);
     }
 
     public NestConfig withRuntimesDir(Path dir) {
-        return new NestConfig(dataDir, functionsDir, dir, server, node, cluster, sidecar, store, async, gateway, pluginsDir);
+        return new NestConfig(dataDir, functionsDir, dir, server, node, cluster, sidecar, store, async, gateway, pluginsDir, tracing);
     }
 
     public NestConfig withCluster(Cluster c) {
-        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, c, sidecar, store, async, gateway, pluginsDir);
+        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, c, sidecar, store, async, gateway, pluginsDir, tracing);
     }
 
     public NestConfig withNode(Node n) {
-        return new NestConfig(dataDir, functionsDir, runtimesDir, server, n, cluster, sidecar, store, async, gateway, pluginsDir);
+        return new NestConfig(dataDir, functionsDir, runtimesDir, server, n, cluster, sidecar, store, async, gateway, pluginsDir, tracing);
     }
 
     public NestConfig withSidecar(Sidecar s) {
-        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, cluster, s, store, async, gateway, pluginsDir);
-    }
-
-    /** Collects problems while reading, so that every mistake in a file is reported at once. */
-    private static final class Reader {
-        private final String source;
-        private final List<String> problems = new ArrayList<>();
-
-        Reader(String source) {
-            this.source = source;
-        }
-
-        void problem(String key, String value, String allowed) {
-            problems.add("key '" + key + "': value '" + value + "' is not valid; allowed: " + allowed);
-        }
-
-        void throwIfAny() {
-            if (!problems.isEmpty()) {
-                throw new ConfigException(source + ": " + String.join("; ", new java.util.LinkedHashSet<>(problems)));
-            }
-        }
-
-        void unknown(JsonNode node, String section) {
-            Set<String> allowed = KEYS.get(section);
-            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-                String k = it.next();
-                if (!allowed.contains(k)) {
-                    problems.add("key '" + (section.isEmpty() ? "" : section + ".") + k + "' is unknown; allowed keys here are "
-                            + String.join(", ", new TreeSet<>(allowed)));
-                }
-            }
-        }
-
-        JsonNode section(JsonNode tree, String key) {
-            JsonNode s = tree.get(key);
-            if (s == null || s.isNull()) {
-                return JsonNodeFactory.instance.objectNode();
-            }
-            if (!s.isObject()) {
-                problem(key, s.asText(), "a mapping of keys");
-                return JsonNodeFactory.instance.objectNode();
-            }
-            unknown(s, key);
-            return s;
-        }
-
-        private static Optional<JsonNode> leaf(JsonNode tree, String key) {
-            String last = key.substring(key.lastIndexOf('.') + 1);
-            JsonNode v = tree.get(last);
-            return v == null || v.isNull() ? Optional.empty() : Optional.of(v);
-        }
-
-        String text(JsonNode tree, String key, String dflt) {
-            Optional<JsonNode> v = leaf(tree, key);
-            if (v.isPresent() && v.get().isContainerNode()) {
-                problem(key, v.get().toString(), "a single value, not a list or mapping");
-                return dflt;
-            }
-            return v.map(JsonNode::asText).orElse(dflt);
-        }
-
-        /** A secret: empty, or at least {@link Cluster#MIN_SECRET_LENGTH} characters; the message never shows it. */
-        String secret(JsonNode tree, String key) {
-            String v = text(tree, key, "");
-            if (!v.isEmpty() && v.strip().length() < Cluster.MIN_SECRET_LENGTH) {
-                problem(key, "(" + v.strip().length() + " characters, hidden)", "at least " + Cluster.MIN_SECRET_LENGTH
-                        + " characters, e.g. the output of `openssl rand -base64 32`");
-            }
-            return v.strip();
-        }
-
-        /** A file name: empty, or resolved against {@code base}. */
-        String path(JsonNode tree, String key, Path base) {
-            String v = text(tree, key, "");
-            return v.isBlank() ? "" : base.resolve(v).normalize().toString();
-        }
-
-        String label(JsonNode tree, String key, String dflt) {
-            String v = text(tree, key, dflt);
-            if (!v.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")) {
-                problem(key, v, "lower-case letters, digits and '-'");
-                return dflt;
-            }
-            return v;
-        }
-
-        boolean bool(JsonNode tree, String key, boolean dflt) {
-            Optional<JsonNode> v = leaf(tree, key);
-            if (v.isEmpty()) {
-                return dflt;
-            }
-            String t = v.get().asText();
-            if (!v.get().isValueNode() || !(t.equals("true") || t.equals("false"))) {
-                problem(key, v.get().isValueNode() ? t : v.get().toString(), "true or false");
-                return dflt;
-            }
-            return Boolean.parseBoolean(t);
-        }
-
-        int integer(JsonNode tree, String key, int dflt, int min, int max) {
-            Optional<JsonNode> v = leaf(tree, key);
-            if (v.isEmpty()) {
-                return dflt;
-            }
-            String t = v.get().asText();
-            if (!t.matches("-?\\d{1,10}") || Long.parseLong(t) < min || Long.parseLong(t) > max) {
-                problem(key, t, "an integer from " + min + " to " + max);
-                return dflt;
-            }
-            return Integer.parseInt(t);
-        }
-
-        long size(JsonNode tree, String key, long dflt, long min, long max) {
-            return bounded(tree, key, dflt, min, max, Sizes::parse, Sizes::format, Sizes.ALLOWED);
-        }
-
-        Duration duration(JsonNode tree, String key, Duration dflt, Duration min, Duration max) {
-            return bounded(tree, key, dflt, min, max, Durations::parse, Durations::format, Durations.ALLOWED);
-        }
-
-        /**
-         * The value of {@code key} read by {@code parse} (which throws {@link IllegalArgumentException} on bad text),
-         * {@code dflt} when absent; out of {@code [min, max]} or unreadable adds a problem that shows the range with
-         * {@code format}.
-         */
-        private <T extends Comparable<T>> T bounded(JsonNode tree, String key, T dflt, T min, T max,
-                                                    Function<String, T> parse, Function<T, String> format, String allowed) {
-            Optional<JsonNode> v = leaf(tree, key);
-            if (v.isEmpty()) {
-                return dflt;
-            }
-            try {
-                T n = parse.apply(v.get().asText());
-                if (n.compareTo(min) >= 0 && n.compareTo(max) <= 0) {
-                    return n;
-                }
-            } catch (IllegalArgumentException e) {
-                // reported below
-            }
-            problem(key, v.get().asText(), allowed + ", from " + format.apply(min) + " to " + format.apply(max));
-            return dflt;
-        }
+        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, cluster, s, store, async, gateway, pluginsDir, tracing);
     }
 
     /** The documented defaults as a YAML-shaped tree (used by the test that keeps config/nest.yaml honest). */

@@ -100,6 +100,10 @@ final class Call implements Upstream.Callback {
     }
 
     private dev.nest.common.TraceContext trace;
+    private Optional<String> callerSpan = Optional.empty();
+    private String trigger = "http";
+    /** Where the span of each recorded invocation goes ({@link Gateway#spans}); loop thread, must not block. */
+    Consumer<InvocationSpan> spans = s -> { };
 
     /**
      * This gateway's span in the request's trace: a child of the client's valid {@code traceparent}, else a new
@@ -107,8 +111,10 @@ final class Call implements Upstream.Callback {
      */
     dev.nest.common.TraceContext trace() {
         if (trace == null) {
-            trace = dev.nest.common.TraceContext.continueOrStart(c.request == null ? List.of() : c.request.headers,
-                    java.util.concurrent.ThreadLocalRandom.current());
+            List<String> h = c.request == null ? List.of() : c.request.headers;
+            callerSpan = dev.nest.common.TraceContext.incoming(h).map(dev.nest.common.TraceContext::parentId);
+            trigger = InvocationSpan.trigger(h);
+            trace = dev.nest.common.TraceContext.continueOrStart(h, java.util.concurrent.ThreadLocalRandom.current());
         }
         return trace;
     }
@@ -318,9 +324,15 @@ final class Call implements Upstream.Callback {
 
     private void record(int status, String error, Map<String, Double> phases) {
         finished = true;
-        records.accept(new InvocationRecord(invocationId, version.spec().id().toString(), version.version(), started,
-                (System.nanoTime() - t0) / 1e6, status, lease != null && lease.cold(),
-                lease == null ? "" : lease.instance().id(), error, phases, trace().traceId()));
+        InvocationRecord rec = new InvocationRecord(invocationId, version.spec().id().toString(), version.version(),
+                started, (System.nanoTime() - t0) / 1e6, status, lease != null && lease.cold(),
+                lease == null ? "" : lease.instance().id(), error, phases, trace().traceId());
+        records.accept(rec);
+        try {
+            spans.accept(new InvocationSpan(rec, trace(), callerSpan, trigger));
+        } catch (RuntimeException e) {
+            // tracing never fails an invocation; the exporter logs its own failures
+        }
     }
 
     private static String errorDetail(byte[] body) {

@@ -107,8 +107,13 @@ final class Fallbacks {
         }
     }
 
+    /** Where the spans of the refusals this answers go ({@link Gateway#spans}). */
+    volatile java.util.function.Consumer<InvocationSpan> spans = s -> { };
+
     private Call call(ClientConnection c, FunctionVersion v, String invocationId, Instant started, long t0, String rest) {
-        return new Call(c, v, invocationId, started, t0, rest, leases, records, trusted);
+        Call call = new Call(c, v, invocationId, started, t0, rest, leases, records, trusted);
+        call.spans = spans;
+        return call;
     }
 
     private static ErrorResponse unavailable(FunctionVersion v, Decision.Degrade d, String why) {

@@ -111,6 +111,7 @@ public final class Gateway implements AutoCloseable {
     private final Admission admission;
     private final Fallbacks fallbacks;
     private volatile EventIngress events = EventIngress.standard();
+    private volatile Consumer<InvocationSpan> spans = s -> { };
     /** The cluster's credential: sent with forwarded invocations, required on those this node receives. */
     private final Optional<PeerCredential> peerCredential;
     private final Map<String, FunctionId> ids = new ConcurrentHashMap<>();
@@ -189,6 +190,16 @@ public final class Gateway implements AutoCloseable {
         this.maxBody = maxBody;
         this.clock = clock;
         this.fallbacks = new Fallbacks(catalog, admission, leases, records, trustedProxies, this::authorized);
+    }
+
+    /**
+     * Hands each invocation this gateway serves (and records) to {@code spans} as a span of its trace (before
+     * {@link #start}; the default drops them). Called on the loop thread: it must not block.
+     */
+    public Gateway spans(Consumer<InvocationSpan> spans) {
+        this.spans = spans;
+        fallbacks.spans = spans;
+        return this;
     }
 
     /** Uses {@code events} for event-only functions and CloudEvents (before {@link #start}; the default accepts no trigger calls). */
@@ -375,6 +386,7 @@ public final class Gateway implements AutoCloseable {
             id = version.spec().id();
         }
         Call call = new Call(c, version, invocationId, started, t0, path.rest(), leases, records, trustedProxies);
+        call.spans = spans;
         List<PeerRoutes.Peer> peers = routes.peersFor(id, version.version());
         // a token function's delivery stays here: a peer would ask for the token, which the event does not keep
         if (!peers.isEmpty() && !forwarded && version.spec().http()

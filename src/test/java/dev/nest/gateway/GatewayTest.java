@@ -131,6 +131,27 @@ class GatewayTest {
     }
 
     @Test
+    void eachServedInvocationIsASpanWhoseIdIsTheParentTheHostSaw() throws Exception {
+        host.handler = FakeHost.answer(200, "ok");
+        java.util.concurrent.BlockingQueue<InvocationSpan> spans = new java.util.concurrent.LinkedBlockingQueue<>();
+        gateway.spans(spans::add);
+        try (RawClient c = client()) {
+            c.request("GET", "/fn/echo", "", "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01").read();
+            String tp = host.take().headers().get("traceparent");
+            InvocationSpan s = take(spans, "no span");
+            assertEquals(tp, s.trace().header(), "the span is the host's parent");
+            assertEquals(Optional.of("b7ad6b7169203331"), s.parentSpanId());
+            assertEquals("http", s.trigger());
+            assertEquals(record().id(), s.record().id());
+            c.request("GET", "/fn/echo", "").read();
+            String started = host.take().headers().get("traceparent");
+            InvocationSpan root = take(spans, "no span");
+            assertEquals(started, root.trace().header());
+            assertEquals(Optional.empty(), root.parentSpanId(), "a trace the gateway started has no parent span");
+        }
+    }
+
+    @Test
     void aMissingOrMalformedTraceparentStartsANewTraceAndIsNeverPassedOn() throws Exception {
         host.handler = FakeHost.answer(200, "ok");
         for (String[] extra : List.of(new String[0],

@@ -1,0 +1,23 @@
+package dev.nest.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class InvocationSpanTest {
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "accept|*/*|http",
+            "content-type|application/json|http",
+            "x-nest-async-delivery|inv-1 token|pubsub",
+            "ce-specversion|1.0|pubsub",
+            "content-type|application/cloudevents+json|pubsub",
+            "ce-type|dev.nest.cron.tick|timer",
+            "CE-Type|com.example.Timer|timer",
+            "ce-type|com.example.order.created|http"})
+    void theTriggerComesFromTheRequestsHeaders(String name, String value, String trigger) {
+        assertEquals(trigger, InvocationSpan.trigger(List.of(name, value)));
+    }
+}
