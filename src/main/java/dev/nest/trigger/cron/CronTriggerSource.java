@@ -49,6 +49,8 @@ final class CronTriggerSource implements TriggerSource {
     private static final Logger LOG = Logger.getLogger(CronTriggerSource.class.getName());
     private static final Duration RETRY = Duration.ofSeconds(1);
     private static final int ENQUEUE_ATTEMPTS = 3;
+    /** How long {@code replace} waits for the previous run's cancel before deciding without it. */
+    private static final Duration CANCEL_WAIT = Duration.ofSeconds(30);
 
     private final TriggerContext context;
     private final CronSettings settings;
@@ -186,6 +188,8 @@ final class CronTriggerSource implements TriggerSource {
         } catch (RuntimeException e) {
             cancelled = CompletableFuture.failedFuture(e);
         }
+        // bounded: a cancel that never answers must not stall the trigger (the tick is then skipped, not doubled)
+        cancelled = cancelled.copy().completeOnTimeout(false, CANCEL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         cancelled.whenCompleteAsync((ok, error) -> {
             if (error != null) {
                 LOG.log(Level.WARNING, "cron trigger " + context.name() + " of " + context.function()
