@@ -299,6 +299,7 @@ public final class NestServer implements AutoCloseable {
                     Optional.of(async.ingress()), config.gateway(), admission, Optional.of(peer)).events(new EventIngress(
                     triggerCalls::marked, System::nanoTime)).spans(spans), config.server(), web.port(), tls));
             gatewayPort.set(gateway.port());
+            async.stopsWith(gateway::stop); // a cancelled event's run is stopped at its instance
             async.start();
             // triggers fire once the gateway listens: leader-only sources start and stop with the leadership
             cluster.leadership().onLeadership(triggers::leadershipChanged);

@@ -80,6 +80,11 @@ public final class AsyncInvocations implements AutoCloseable {
         dispatcher.start();
     }
 
+    /** What stops a delivery under way when its event is cancelled (the gateway's {@code stop}). */
+    public void stopsWith(Dispatcher.Stopper stopper) {
+        dispatcher.stopsWith(stopper);
+    }
+
     /** Where the gateway hands async invocation requests. */
     public AsyncIngress ingress() {
         return ingress;
@@ -87,7 +92,7 @@ public final class AsyncInvocations implements AutoCloseable {
 
     /** What the admin API shows and redrives. */
     public AsyncLedger ledger() {
-        return AsyncLedger.of(queue, this::wake);
+        return AsyncLedger.of(queue, this::wake, (id, reason) -> dispatcher.cancel(id, reason));
     }
 
     @Override

@@ -2,6 +2,8 @@ package dev.nest.async;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
 
 /** What the admin API reads and changes of async invocations: the ledger, dead letters and redrive. Thread-safe. */
 public interface AsyncLedger {
@@ -32,9 +34,28 @@ public interface AsyncLedger {
     /** Sends a function's dead letters again (one by id, or all); the number redriven. */
     int redrive(String function, Optional<String> id);
 
+    /**
+     * Cancels an async invocation of this node (see {@link Dispatcher#cancel}): completes with true once it is stored
+     * as {@link EventState#CANCELLED}, false when it could not be cancelled. Default: nothing is cancelled.
+     */
+    default CompletableFuture<Boolean> cancel(String id, String reason) {
+        return CompletableFuture.completedFuture(false);
+    }
+
     /** The ledger of {@code queue}; {@code wake} is called after a redrive (the dispatcher's {@link Dispatcher#wake}). */
     static AsyncLedger of(EventQueue queue, Runnable wake) {
+        return of(queue, wake, (id, reason) -> CompletableFuture.completedFuture(false));
+    }
+
+    /** The ledger of {@code queue} whose {@link #cancel} is {@code cancel} (the dispatcher's). */
+    static AsyncLedger of(EventQueue queue, Runnable wake,
+                          BiFunction<String, String, CompletableFuture<Boolean>> cancel) {
         return new AsyncLedger() {
+            @Override
+            public CompletableFuture<Boolean> cancel(String id, String reason) {
+                return cancel.apply(id, reason);
+            }
+
             @Override
             public Optional<EventStatus> status(String id) {
                 return queue.status(id);

@@ -61,6 +61,21 @@ public final class Dispatcher implements AutoCloseable {
         Optional<FunctionVersion> live(String function);
     }
 
+    /**
+     * Stops an invocation an instance of this node serves now (the gateway's {@code stop}): completes with whether
+     * it did, and then the delivery's answer is the stop's.
+     */
+    public interface Stopper {
+        /** Stops nothing. */
+        Stopper NONE = (id, reason) -> CompletableFuture.completedFuture(false);
+
+        CompletableFuture<Boolean> stop(String invocationId, String reason);
+    }
+
+    /** A stop under way: whether the gateway stopped the run, and whether the event ended cancelled. */
+    private record Stop(CompletableFuture<Boolean> stopped, CompletableFuture<Boolean> ended) {
+    }
+
     private final EventQueue queue;
     private final Invoker invoker;
     private final Versions versions;
@@ -72,6 +87,10 @@ public final class Dispatcher implements AutoCloseable {
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final AtomicInteger total = new AtomicInteger();
     private final Semaphore signal = new Semaphore(0);
+    /** Events whose delivery is under way here, by id. */
+    private final Map<String, Event> delivering = new ConcurrentHashMap<>();
+    private final Map<String, Stop> stopping = new ConcurrentHashMap<>();
+    private volatile Stopper stopper = Stopper.NONE;
     private volatile boolean running;
     private Thread thread;
     private Instant lastPurge = Instant.EPOCH;
@@ -93,6 +112,55 @@ public final class Dispatcher implements AutoCloseable {
         }
         running = true;
         thread = Thread.ofPlatform().name("nest-async-dispatcher").daemon().start(this::run);
+    }
+
+    /** Sets what stops a delivery under way ({@link #cancel}); {@link Stopper#NONE} until set. */
+    public void stopsWith(Stopper stopper) {
+        this.stopper = stopper;
+    }
+
+    /**
+     * Cancels event {@code id} of this node's queue: one waiting for its delivery is withdrawn; one being delivered
+     * is stopped at its instance when an instance of this node serves it (the {@link Stopper}), and its answer is
+     * then recorded as {@link EventState#CANCELLED} instead of going through the retry policy. Completes with true
+     * once the event is stored as cancelled; false when it could not be: unknown here, finished, a delivery still
+     * waiting for an instance or forwarded to another node (it goes on), or a queue that does not
+     * {@link EventQueue#cancels cancel}. Any thread.
+     */
+    public CompletableFuture<Boolean> cancel(String id, String reason) {
+        if (!queue.cancels()) {
+            return CompletableFuture.completedFuture(false);
+        }
+        if (!delivering.containsKey(id)) {
+            try {
+                return CompletableFuture.completedFuture(queue.cancel(id, "cancelled: " + reason));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        Stop s = new Stop(new CompletableFuture<>(), new CompletableFuture<>());
+        Stop before = stopping.putIfAbsent(id, s);
+        if (before != null) {
+            return before.ended();
+        }
+        CompletableFuture<Boolean> asked;
+        try {
+            asked = stopper.stop(id, reason);
+        } catch (RuntimeException e) {
+            asked = CompletableFuture.failedFuture(e);
+        }
+        asked.whenComplete((ok, x) -> {
+            boolean stopped = x == null && ok;
+            s.stopped().complete(stopped);
+            if (!stopped && stopping.remove(id, s)) {
+                s.ended().complete(false);
+            }
+            // the delivery may have ended before the stop was asked for: nothing will complete it then
+            if (stopped && !delivering.containsKey(id) && stopping.remove(id, s)) {
+                s.ended().complete(false);
+            }
+        });
+        return s.ended();
     }
 
     /** Makes the thread look for due events now (after an enqueue, or when a delivery ended). */
@@ -169,6 +237,7 @@ public final class Dispatcher implements AutoCloseable {
         }
         inFlight.computeIfAbsent(e.function(), f -> new AtomicInteger()).incrementAndGet();
         total.incrementAndGet();
+        delivering.put(e.id(), e);
         CompletableFuture<Outcome> f;
         try {
             f = invoker.deliver(e, v);
@@ -180,7 +249,18 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private void finished(Event e, AsyncSpec spec, Outcome o) {
+        Stop stop = stopping.remove(e.id());
+        boolean cancelled = false;
         try {
+            if (stop != null && stopped(stop)) {
+                queue.cancelled(e.id(), e.attempt() + 1, switch (o) {
+                    case Outcome.Answered a -> new Result(a.status(), a.durationMs(), new byte[0], "cancelled");
+                    case Outcome.Refused r -> Result.error(r.status(), 0, "cancelled");
+                    case Outcome.Unreachable u -> Result.error(0, u.durationMs(), "cancelled");
+                });
+                cancelled = true;
+                return;
+            }
             Decision d = RetryPolicy.decide(spec, e, o, clock.instant(), random);
             switch (d) {
                 case Succeed s -> {
@@ -195,9 +275,25 @@ public final class Dispatcher implements AutoCloseable {
             LOG.log(Level.WARNING, "could not record the outcome of async invocation " + e.id()
                     + "; it is delivered again when its lease ends", x);
         } finally {
+            delivering.remove(e.id());
+            if (stop != null) {
+                stop.ended().complete(cancelled);
+            }
             inFlight.get(e.function()).decrementAndGet();
             total.decrementAndGet();
             wake();
+        }
+    }
+
+    /**
+     * Whether the gateway stopped this delivery (then its answer is the stop's). It completes on the gateway's loop
+     * right after the stop's answer was sent, so this waits microseconds; a loop that never answers counts as no stop.
+     */
+    private static boolean stopped(Stop stop) {
+        try {
+            return stop.stopped().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return false;
         }
     }
 

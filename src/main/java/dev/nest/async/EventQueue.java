@@ -50,6 +50,28 @@ public interface EventQueue extends AutoCloseable {
     /** The event failed for good: a dead letter, with its last error. */
     void dead(String id, int attempt, Result last);
 
+    /** Whether this back end can {@link #cancel} waiting events and record {@link #cancelled} ones. */
+    default boolean cancels() {
+        return false;
+    }
+
+    /**
+     * Withdraws a waiting event (queued or waiting for a retry, not leased now): it ends {@link EventState#CANCELLED}
+     * with {@code reason} as its last error. False when it does not wait here (unknown, leased, or finished), and
+     * always on a back end that does not {@link #cancels cancel}.
+     */
+    default boolean cancel(String id, String reason) {
+        return false;
+    }
+
+    /**
+     * A leased event's attempt was stopped on purpose: it ends {@link EventState#CANCELLED} (not retried, no
+     * destination). Only called when {@link #cancels} is true.
+     */
+    default void cancelled(String id, int attempt, Result last) {
+        throw new UnsupportedOperationException("this async queue does not cancel events");
+    }
+
     /** Sends dead letters of {@code function} again (one by id, or all when empty); the number redriven. */
     int redrive(String function, Optional<String> id);
 

@@ -278,6 +278,22 @@ public final class H2EventQueue implements EventQueue {
     }
 
     @Override
+    public boolean cancels() {
+        return true;
+    }
+
+    @Override
+    public synchronized boolean cancel(String id, String reason) {
+        return update("UPDATE async_events SET state = 'CANCELLED', finished_at = ?, last_error = ? WHERE id = ? AND "
+                + "state IN ('QUEUED', 'RETRYING')", clock.millis(), cut(reason), id) == 1;
+    }
+
+    @Override
+    public void cancelled(String id, int attempt, Result last) {
+        end(id, EventState.CANCELLED, attempt, last, null);
+    }
+
+    @Override
     public synchronized void retry(String id, int attempt, int rejections, Instant at, Result last) {
         update("UPDATE async_events SET state = 'RETRYING', attempt = ?, rejections = ?, visible_at = ?, status = ?, "
                 + "duration_ms = ?, last_error = ? WHERE id = ?", attempt, rejections, at.toEpochMilli(), last.status(),
@@ -325,7 +341,7 @@ public final class H2EventQueue implements EventQueue {
     public synchronized int purge(Instant finishedBefore) {
         long keyWindow = clock.millis() - IDEMPOTENCY_WINDOW.toMillis();
         long dead = Math.min(finishedBefore.toEpochMilli(), clock.millis() - DEAD_LETTER_RETENTION.toMillis());
-        return update("DELETE FROM async_events WHERE (state IN ('SUCCEEDED', 'FAILED') AND finished_at < ? "
+        return update("DELETE FROM async_events WHERE (state IN ('SUCCEEDED', 'FAILED', 'CANCELLED') AND finished_at < ? "
                 + "OR state = 'DEAD' AND finished_at < ?) AND (idem_key IS NULL OR enqueued_at < ?)",
                 finishedBefore.toEpochMilli(), dead, keyWindow);
     }

@@ -74,6 +74,10 @@ final class Call implements Upstream.Callback {
     private long tForward;
     private boolean finished;
     private boolean retried;
+    /** Stopped by {@link #stop}: its lease was recycled and it was answered; late upstream callbacks are dropped. */
+    private boolean stopped;
+    /** Where this call shows while an instance of this node serves it (see {@link Gateway#stop}); null: nowhere. */
+    private Map<String, Call> running;
 
     /**
      * @param t0   {@code System.nanoTime} when the request was dispatched
@@ -170,8 +174,16 @@ final class Call implements Upstream.Callback {
         }));
     }
 
+    /** Makes this call findable by its invocation id in {@code running} while an instance serves it. */
+    void trackIn(Map<String, Call> running) {
+        this.running = running;
+    }
+
     private void forward(Lease l) {
         lease = l;
+        if (running != null) {
+            running.put(invocationId, this);
+        }
         ClientRequest r = c.request;
         // a token function never sees its callers' Nest tokens
         List<String> headers = version.spec().auth() == InvocationAuth.TOKEN ? Gateway.withoutAuthorization(r.headers)
@@ -187,8 +199,35 @@ final class Call implements Upstream.Callback {
         c.upstream.exchange(l.instance().port(), req, r.method.equals("HEAD"), tForward + timeoutNanos + GRACE_NANOS, this);
     }
 
+    /**
+     * Stops the invocation while its instance serves it: the instance is recycled (its pod stopped at once, so the
+     * function's code really ends; a fresh instance serves the next request), the client gets 409
+     * {@code invocation stopped}, and the invocation is recorded so. Whatever the instance still sends is dropped.
+     * Does nothing (false) when the call is not at its instance (waiting for one, forwarded, or finished).
+     * Loop thread only.
+     */
+    boolean stop(String reason) {
+        if (finished || stopped || lease == null) {
+            return false;
+        }
+        stopped = true;
+        long tDone = System.nanoTime();
+        lease.recycle("invocation " + invocationId + " was stopped: " + reason);
+        c.upstream.forget(lease.instance().port());
+        String detail = "invocation " + invocationId + " of " + version.spec().id() + " was stopped (" + reason
+                + "); its instance was stopped with it";
+        respondError(409, "invocation stopped", detail);
+        record(409, "stopped: " + detail, phases(tDone));
+        return true;
+    }
+
     @Override
     public void done(UpstreamResponse resp) {
+        if (stopped) { // the instance answered after all: its lease is gone, the client was answered
+            resp.release();
+            c.upstream.forget(lease.instance().port());
+            return;
+        }
         long tDone = System.nanoTime();
         String nestError = resp.headers.get("x-nest-error");
         String error = nestError == null ? "" : nestError + ": " + errorDetail(resp.bodyBytes());
@@ -208,6 +247,9 @@ final class Call implements Upstream.Callback {
 
     @Override
     public void failed(IOException e, boolean timedOut) {
+        if (stopped) { // its connection broke as the pod stopped
+            return;
+        }
         long tDone = System.nanoTime();
         c.upstream.forget(lease.instance().port());
         if (!timedOut && !retried && answerable() && mayRetry(e, c.request.method)) {
@@ -324,6 +366,9 @@ final class Call implements Upstream.Callback {
 
     private void record(int status, String error, Map<String, Double> phases) {
         finished = true;
+        if (running != null) {
+            running.remove(invocationId, this);
+        }
         InvocationRecord rec = new InvocationRecord(invocationId, version.spec().id().toString(), version.version(),
                 started, (System.nanoTime() - t0) / 1e6, status, lease != null && lease.cold(),
                 lease == null ? "" : lease.instance().id(), error, phases, trace().traceId());

@@ -27,7 +27,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -115,6 +117,8 @@ public final class Gateway implements AutoCloseable {
     /** The cluster's credential: sent with forwarded invocations, required on those this node receives. */
     private final Optional<PeerCredential> peerCredential;
     private final Map<String, FunctionId> ids = new ConcurrentHashMap<>();
+    /** Invocations an instance of this node serves now, by invocation id (see {@link #stop}). */
+    private final Map<String, Call> running = new ConcurrentHashMap<>();
     private final ClientConnection.Dispatcher dispatcher = this::dispatch;
     private Transport transport;
     private Channel server;
@@ -387,6 +391,7 @@ public final class Gateway implements AutoCloseable {
         }
         Call call = new Call(c, version, invocationId, started, t0, path.rest(), leases, records, trustedProxies);
         call.spans = spans;
+        call.trackIn(running);
         List<PeerRoutes.Peer> peers = routes.peersFor(id, version.version());
         // a token function's delivery stays here: a peer would ask for the token, which the event does not keep
         if (!peers.isEmpty() && !forwarded && version.spec().http()
@@ -395,6 +400,27 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         call.acquireAndForward();
+    }
+
+    /**
+     * Stops invocation {@code invocationId} if an instance of this node serves it now: its instance is recycled (the
+     * pod is stopped, so the function's code ends), its caller gets 409 {@code invocation stopped} and it is recorded
+     * with {@code reason}. Completes with whether it was stopped: false when no instance of this node serves it (it
+     * waits for an instance, was forwarded to a peer, which serves it under an id of its own, or has finished). Any
+     * thread; the stop runs on the call's loop.
+     */
+    public CompletableFuture<Boolean> stop(String invocationId, String reason) {
+        Call call = running.get(invocationId);
+        if (call == null) {
+            return CompletableFuture.completedFuture(false);
+        }
+        CompletableFuture<Boolean> stopped = new CompletableFuture<>();
+        try {
+            call.c.loop.execute(() -> stopped.complete(call.stop(reason)));
+        } catch (RejectedExecutionException closing) { // the gateway is closing: its calls end with it
+            stopped.complete(false);
+        }
+        return stopped;
     }
 
     /** {@link EventIngress}'s decision: false when it answered; may rewrite the request's headers and body. */

@@ -18,6 +18,16 @@ public interface InvocationSink {
     /** Invokes synchronously; completes with the function's answer, exceptionally when it could not be reached. */
     CompletableFuture<Response> invoke(FunctionId function, TriggerEvent event);
 
+    /**
+     * Cancels an async invocation this node enqueued: withdrawn while it waits, stopped (its instance recycled) while
+     * an instance of this node runs it. Completes with true once it is stored as cancelled; false when it could not
+     * be (unknown here, finished, waiting for an instance or run by another node, or a queue that cannot cancel).
+     * Default: nothing is cancelled.
+     */
+    default CompletableFuture<Boolean> cancel(String invocationId, String reason) {
+        return CompletableFuture.completedFuture(false);
+    }
+
     /** Where an async invocation this node enqueued is; {@link RunState#UNKNOWN} when this node has no record of it. */
     RunState state(String invocationId);
 

@@ -92,6 +92,11 @@ public final class QueueInvocationSink implements InvocationSink {
     }
 
     @Override
+    public CompletableFuture<Boolean> cancel(String invocationId, String reason) {
+        return ledger.cancel(invocationId, reason);
+    }
+
+    @Override
     public RunState state(String invocationId) {
         return ledger.status(invocationId).map(s -> stateOf(s.state())).orElse(RunState.UNKNOWN);
     }
@@ -100,7 +105,7 @@ public final class QueueInvocationSink implements InvocationSink {
         return switch (s) {
             case QUEUED, RETRYING -> RunState.WAITING;
             case RUNNING -> RunState.RUNNING;
-            case SUCCEEDED, FAILED, DEAD -> RunState.FINISHED;
+            case SUCCEEDED, FAILED, DEAD, CANCELLED -> RunState.FINISHED;
         };
     }
 }

@@ -1,6 +1,7 @@
 package dev.nest.async;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,10 +16,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -68,6 +71,94 @@ class DispatcherTest {
 
     private EventState state(String id) {
         return queue.status(id).orElseThrow().state();
+    }
+
+    @Test
+    void cancelWithdrawsAWaitingEventForGood() {
+        deploy("a", 10, AsyncSpec.DEFAULT);
+        String id = enqueue("a");
+        assertTrue(dispatcher.cancel(id, "replaced by tick 2").join());
+        assertEquals(EventState.CANCELLED, state(id));
+        assertEquals("cancelled: replaced by tick 2", queue.status(id).orElseThrow().lastError());
+        clock.advance(Duration.ofHours(1));
+        dispatcher.tick();
+        assertTrue(invoker.deliveries.isEmpty(), "a cancelled event is never delivered");
+        assertFalse(dispatcher.cancel(id, "again").join(), "finished: nothing to cancel");
+        assertFalse(dispatcher.cancel("no-such-event", "x").join());
+    }
+
+    @Test
+    void cancelStopsADeliveryUnderWayAndRecordsItsAnswerAsCancelledNotAsAFailure() throws Exception {
+        deploy("a", 10, spec(3, 2, Optional.empty(), Optional.empty()));
+        String id = enqueue("a");
+        dispatcher.tick();
+        FakeInvoker.Delivery d = invoker.next(Duration.ofSeconds(5));
+        List<String> asked = new ArrayList<>();
+        dispatcher.stopsWith((invocation, reason) -> {
+            asked.add(invocation + ": " + reason);
+            return CompletableFuture.completedFuture(true);
+        });
+        CompletableFuture<Boolean> cancelled = dispatcher.cancel(id, "replaced");
+        assertFalse(cancelled.isDone(), "done once the stop's answer is stored");
+        d.outcome().complete(stoppedAnswer());
+        assertTrue(cancelled.join());
+        assertEquals(List.of(id + ": replaced"), asked);
+        assertEquals(EventState.CANCELLED, state(id), "not retried, not dead");
+        assertEquals(0, dispatcher.inFlight());
+        clock.advance(Duration.ofHours(1));
+        dispatcher.tick();
+        assertEquals(1, invoker.deliveries.size(), "never delivered again");
+    }
+
+    @Test
+    void theStopsAnswerMayArriveBeforeTheStopCompletes() throws Exception {
+        deploy("a", 10, spec(3, 2, Optional.empty(), Optional.empty()));
+        String id = enqueue("a");
+        dispatcher.tick();
+        FakeInvoker.Delivery d = invoker.next(Duration.ofSeconds(5));
+        CompletableFuture<Boolean> stop = new CompletableFuture<>();
+        dispatcher.stopsWith((invocation, reason) -> stop);
+        CompletableFuture<Boolean> cancelled = dispatcher.cancel(id, "replaced");
+        Thread answer = Thread.ofPlatform().start(() -> d.outcome().complete(stoppedAnswer())); // the HTTP client's thread
+        stop.complete(true); // the gateway's loop, right after it answered
+        answer.join();
+        assertTrue(cancelled.join());
+        assertEquals(EventState.CANCELLED, state(id));
+    }
+
+    private static Outcome stoppedAnswer() {
+        return new Outcome.Answered(409, 3, "{\"error\": \"invocation stopped\"}".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aDeliveryTheGatewayCannotStopGoesOnAndEndsAsItAnswers() throws Exception {
+        deploy("a", 10, AsyncSpec.DEFAULT);
+        String id = enqueue("a");
+        dispatcher.tick();
+        FakeInvoker.Delivery d = invoker.next(Duration.ofSeconds(5));
+        // waiting for an instance, or forwarded to another node: not stopped here
+        dispatcher.stopsWith((invocation, reason) -> CompletableFuture.completedFuture(false));
+        assertFalse(dispatcher.cancel(id, "replaced").join());
+        assertEquals(EventState.RUNNING, state(id));
+        d.outcome().complete(new Outcome.Answered(200, 1, "done".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(EventState.SUCCEEDED, state(id));
+    }
+
+    @Test
+    void aStopThatLostTheRaceToTheAnswerLeavesTheAnswerAsItIs() throws Exception {
+        deploy("a", 10, AsyncSpec.DEFAULT);
+        String id = enqueue("a");
+        dispatcher.tick();
+        FakeInvoker.Delivery d = invoker.next(Duration.ofSeconds(5));
+        CompletableFuture<Boolean> stop = new CompletableFuture<>();
+        dispatcher.stopsWith((invocation, reason) -> stop);
+        CompletableFuture<Boolean> cancelled = dispatcher.cancel(id, "replaced");
+        Thread answer = Thread.ofPlatform().start(() -> d.outcome().complete(new Outcome.Answered(200, 1,
+                "done".getBytes(StandardCharsets.UTF_8))));
+        stop.complete(false); // the call had ended on the gateway's loop first
+        answer.join();
+        assertFalse(cancelled.join());
+        assertEquals(EventState.SUCCEEDED, state(id));
     }
 
     @Test

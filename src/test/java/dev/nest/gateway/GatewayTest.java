@@ -469,6 +469,33 @@ class GatewayTest {
     }
 
     @Test
+    void stopEndsAnInvocationAtItsInstanceRecyclesTheInstanceAndAnswers409() throws Exception {
+        host.handler = host.hang();
+        try (RawClient c = client()) {
+            c.request("POST", "/fn/echo", "work");
+            String id = host.take().headers().get("x-nest-invocation-id");
+            assertFalse(gateway.stop("no-such-invocation", "test").get(5, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(gateway.stop(id, "replaced by a newer cron tick").get(5, java.util.concurrent.TimeUnit.SECONDS));
+            RawClient.Response r = c.read();
+            assertEquals(409, r.status());
+            assertEquals("invocation stopped", error(r));
+            assertEquals(id, r.header("x-nest-invocation-id").orElseThrow());
+            dev.nest.sidecar.Lease recycled = take(leases.recycled, "the instance was not recycled");
+            assertEquals("echo-1", recycled.instance().id());
+            assertTrue(leases.released.isEmpty(), "a stopped invocation's lease is recycled, not released");
+            InvocationRecord rec = record();
+            assertEquals(409, rec.status());
+            assertEquals(id, rec.id());
+            assertTrue(rec.error().contains("replaced by a newer cron tick"), rec.error());
+            // stopped once: a second stop finds nothing, and the client's connection serves the next request
+            assertFalse(gateway.stop(id, "again").get(5, java.util.concurrent.TimeUnit.SECONDS));
+            host.handler = FakeHost.answer(200, "next");
+            assertEquals("next", c.request("GET", "/fn/echo", "").read().bodyText());
+            assertTrue(leases.recycled.isEmpty(), "recycled once");
+        }
+    }
+
+    @Test
     void answers502AndRecyclesTheInstanceWhenTheHostClosesMidResponse() throws Exception {
         host.handler = (request, out) -> {
             out.write("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly a part".getBytes(StandardCharsets.US_ASCII));

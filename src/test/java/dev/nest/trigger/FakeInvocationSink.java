@@ -14,6 +14,10 @@ public final class FakeInvocationSink implements InvocationSink {
     public final Map<String, RunState> states = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     public volatile boolean refuse;
+    /** The runs asked to be cancelled, in order. */
+    public final List<String> cancelled = new CopyOnWriteArrayList<>();
+    /** Whether a cancel ends an unfinished run (it becomes FINISHED); false: it cannot be stopped. */
+    public volatile boolean cancelStops = true;
 
     @Override
     public CompletableFuture<String> enqueue(FunctionId function, TriggerEvent event) {
@@ -30,6 +34,17 @@ public final class FakeInvocationSink implements InvocationSink {
     public CompletableFuture<Response> invoke(FunctionId function, TriggerEvent event) {
         enqueued.add(event);
         return CompletableFuture.completedFuture(new Response(200, new byte[0]));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> cancel(String invocationId, String reason) {
+        cancelled.add(invocationId);
+        RunState s = state(invocationId);
+        if (cancelStops && (s == RunState.WAITING || s == RunState.RUNNING)) {
+            states.put(invocationId, RunState.FINISHED);
+            return CompletableFuture.completedFuture(true);
+        }
+        return CompletableFuture.completedFuture(false);
     }
 
     @Override

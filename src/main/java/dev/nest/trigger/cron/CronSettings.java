@@ -21,7 +21,7 @@ import java.util.TreeSet;
  * @param schedule         when it fires ({@code schedule}: five fields, or six with seconds first)
  * @param timezone         the zone the schedule is read in ({@code timezone}, default UTC)
  * @param payload          the event's data ({@code payload}, any YAML/JSON value; empty: none)
- * @param concurrency      {@code allow} (default) or {@code forbid}
+ * @param concurrency      {@code allow} (default), {@code forbid} or {@code replace}
  * @param misfire          what a tick missed (no leader, node down) becomes: {@code fire-once} (default) or {@code skip}
  * @param startingDeadline with {@code fire-once}: a missed tick older than this is skipped ({@code starting-deadline};
  *                         empty: no limit)
@@ -112,10 +112,8 @@ record CronSettings(CronExpression schedule, ZoneId timezone, Optional<JsonNode>
             Optional<Concurrency> read = c.isTextual() ? Concurrency.of(c.asText()) : Optional.empty();
             if (read.isEmpty()) {
                 problems.add(new SpecProblem(key + ".concurrency", c.asText(), "allow (every tick fires), forbid "
-                        + "(a tick is skipped while the previous run waits or runs) or replace"));
-            } else if (read.get() == Concurrency.REPLACE) {
-                problems.add(new SpecProblem(key + ".concurrency", "replace", "allow or forbid: replace is not "
-                        + "supported yet, because Nest cannot stop an invocation that has started"));
+                        + "(a tick is skipped while the previous run waits or runs) or replace (the previous run is "
+                        + "cancelled, stopped if it runs, and the tick fires)"));
             } else {
                 concurrency = read.get();
             }

@@ -55,11 +55,33 @@ final class CronTicks {
         return Optional.of(new Due(tick, fire, earlier + (fire ? 0 : 1)));
     }
 
-    /** Whether a tick that is due fires, given the policy and the previous run's state. */
-    static boolean admits(CronSettings.Concurrency policy, RunState previous) {
+    /** What a due tick does about the previous run. */
+    enum Admission {
+        /** It fires. */
+        FIRE,
+        /** It does not fire (counted as missed). */
+        SKIP,
+        /** The previous run is cancelled first (stopped where it runs); the tick is decided again after that. */
+        REPLACE
+    }
+
+    /**
+     * What a tick that is due does, given the policy and the previous run's state: an unfinished previous run (waiting
+     * or running) lets it fire under {@code allow}, skips it under {@code forbid}, and is cancelled under
+     * {@code replace}, unless that was tried already for this run and it is still unfinished (it could not be
+     * stopped here: then the tick is skipped, so two runs never overlap). A previous run this node does not know
+     * ({@link RunState#UNKNOWN}) does not hold a tick back.
+     *
+     * @param stopTried whether cancelling this previous run was tried already
+     */
+    static Admission admit(CronSettings.Concurrency policy, RunState previous, boolean stopTried) {
+        if (previous != RunState.WAITING && previous != RunState.RUNNING) {
+            return Admission.FIRE;
+        }
         return switch (policy) {
-            case ALLOW, REPLACE -> true;
-            case FORBID -> previous != RunState.WAITING && previous != RunState.RUNNING;
+            case ALLOW -> Admission.FIRE;
+            case FORBID -> Admission.SKIP;
+            case REPLACE -> stopTried ? Admission.SKIP : Admission.REPLACE;
         };
     }
 

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -33,6 +34,13 @@ import java.util.logging.Logger;
  * durable loses that tick (it is counted neither as fired nor missed); the claim-then-enqueue order makes that the
  * only way a tick is lost and rules out a tick firing twice.
  *
+ * <p>Concurrency ({@link CronTicks#admit}): the previous tick's invocation id is stored with the state, and its run
+ * state read from this node's ledger. Under {@code replace} an unfinished previous run is cancelled through the
+ * sink before the tick is claimed (a waiting one is withdrawn; a running one is stopped at its instance, which is
+ * recycled), and the tick is decided again once the cancel completed; a run that could not be stopped (waiting for
+ * an instance, forwarded to another node) makes the tick skip, so two runs never overlap. A run this node does not
+ * know (enqueued before a failover, on another node) holds no tick back, under any policy.
+ *
  * <p>Failure: a fenced or refused claim (this node no longer leads) stops the source until the manager starts it
  * again; an enqueue that fails three times is logged and shown as the last error. Threads: rounds run on the
  * context's scheduler, one at a time; {@link #status} from any thread.
@@ -41,6 +49,8 @@ final class CronTriggerSource implements TriggerSource {
     private static final Logger LOG = Logger.getLogger(CronTriggerSource.class.getName());
     private static final Duration RETRY = Duration.ofSeconds(1);
     private static final int ENQUEUE_ATTEMPTS = 3;
+    /** How long {@code replace} waits for the previous run's cancel before deciding without it. */
+    private static final Duration CANCEL_WAIT = Duration.ofSeconds(30);
 
     private final TriggerContext context;
     private final CronSettings settings;
@@ -50,6 +60,11 @@ final class CronTriggerSource implements TriggerSource {
     private volatile Optional<String> lastError = Optional.empty();
     private volatile Optional<Instant> nextRound = Optional.empty();
     private volatile boolean stopped;
+    /** The previous run whose cancel ({@code concurrency: replace}) was tried last, and for which tick; rounds only. */
+    private Optional<Tried> stopTried = Optional.empty();
+
+    private record Tried(String run, Instant tick) {
+    }
     /** The state this source last wrote and its version (it is the only writer while it leads); empty: read it. */
     private final AtomicReference<Optional<Known>> known = new AtomicReference<>(Optional.empty());
 
@@ -77,11 +92,19 @@ final class CronTriggerSource implements TriggerSource {
 
     /** One round: decide, claim, enqueue; then wait for the next tick. */
     void round() {
+        decide(Optional.empty());
+    }
+
+    /**
+     * A round deciding as at {@code at} (the round after a {@code replace} cancel decides as the round that asked for
+     * it, so that the time the cancel took does not make its tick late); empty: now.
+     */
+    private void decide(Optional<Instant> at) {
         if (closed) {
             return;
         }
         try {
-            Instant now = context.clock().instant();
+            Instant now = at.orElseGet(() -> context.clock().instant());
             TriggerState state = context.state();
             Optional<Known> cached = known.get();
             Optional<TriggerState.Stored> stored = cached.isPresent() ? Optional.empty() : state.read();
@@ -101,8 +124,22 @@ final class CronTriggerSource implements TriggerSource {
                     now, settings.misfire(), settings.startingDeadline());
             if (due.isPresent()) {
                 CronTicks.Due d = due.get();
-                RunState previous = current.invocation().map(context.sink()::state).orElse(RunState.FINISHED);
-                boolean fire = d.fire() && CronTicks.admits(settings.concurrency(), previous);
+                Optional<String> previousRun = current.invocation();
+                RunState previous = previousRun.map(context.sink()::state).orElse(RunState.FINISHED);
+                boolean tried = previousRun.isPresent()
+                        && stopTried.equals(Optional.of(new Tried(previousRun.get(), d.claim())));
+                CronTicks.Admission admission = d.fire() ? CronTicks.admit(settings.concurrency(), previous, tried)
+                        : CronTicks.Admission.SKIP;
+                if (admission == CronTicks.Admission.REPLACE) {
+                    replace(previousRun.get(), d.claim(), now);
+                    return; // the round after the cancel decides (and schedules the next one)
+                }
+                if (d.fire() && admission == CronTicks.Admission.SKIP && tried) {
+                    LOG.warning("cron trigger " + context.name() + " of " + context.function() + ": the previous run "
+                            + previousRun.get() + " could not be stopped (it waits for an instance, or another node "
+                            + "runs it); tick " + d.claim() + " is skipped so that two runs do not overlap");
+                }
+                boolean fire = d.fire() && admission == CronTicks.Admission.FIRE;
                 int missed = d.missed() + (d.fire() && !fire ? 1 : 0);
                 CronState next = current.claimed(d.claim(), fire, now, missed);
                 if (!state.write(version, next.write())) {
@@ -135,6 +172,34 @@ final class CronTriggerSource implements TriggerSource {
                     + " failed a round; trying again in " + RETRY.toSeconds() + " s", e);
             schedule(RETRY);
         }
+    }
+
+    /**
+     * {@code concurrency: replace}: cancels the previous run (withdrawn if it waits, stopped at its instance if it
+     * runs), then decides the tick again as at {@code now}: it fires once the previous run is finished (cancelled or
+     * ended by itself), and is skipped when the run could not be stopped.
+     */
+    private void replace(String previousRun, Instant tick, Instant now) {
+        stopTried = Optional.of(new Tried(previousRun, tick));
+        CompletableFuture<Boolean> cancelled;
+        try {
+            cancelled = context.sink().cancel(previousRun, "replaced by the cron tick of " + tick + " (trigger "
+                    + context.name() + ", concurrency: replace)");
+        } catch (RuntimeException e) {
+            cancelled = CompletableFuture.failedFuture(e);
+        }
+        // bounded: a cancel that never answers must not stall the trigger (the tick is then skipped, not doubled)
+        cancelled = cancelled.copy().completeOnTimeout(false, CANCEL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        cancelled.whenCompleteAsync((ok, error) -> {
+            if (error != null) {
+                LOG.log(Level.WARNING, "cron trigger " + context.name() + " of " + context.function()
+                        + ": cancelling the previous run " + previousRun + " failed", error);
+            } else if (ok) {
+                LOG.info("cron trigger " + context.name() + " of " + context.function() + ": the previous run "
+                        + previousRun + " was cancelled for tick " + tick);
+            }
+            decide(Optional.of(now));
+        }, context.scheduler());
     }
 
     private void enqueue(Instant tick, int missed, CronState claimed, int version, int attempt) {

@@ -28,7 +28,6 @@ class CronSettingsTest {
                 Arguments.of("schedule: '61 * * * * *'", "key 'triggers[0].schedule': value '61 * * * * *'"),
                 Arguments.of("schedule: '* * * * *'\ntimezone: Mars/Olympus", "key 'triggers[0].timezone': value 'Mars/Olympus' is not valid; allowed: a time-zone id"),
                 Arguments.of("schedule: '* * * * *'\nconcurrency: sometimes", "key 'triggers[0].concurrency': value 'sometimes' is not valid; allowed: allow"),
-                Arguments.of("schedule: '* * * * *'\nconcurrency: replace", "key 'triggers[0].concurrency': value 'replace' is not valid; allowed: allow or forbid"),
                 Arguments.of("schedule: '* * * * *'\nmisfire: later", "key 'triggers[0].misfire': value 'later' is not valid; allowed: fire-once"),
                 Arguments.of("schedule: '* * * * *'\nstarting-deadline: 0s", "key 'triggers[0].starting-deadline': value '0s' is not valid; allowed: a duration from 1s to 7d"),
                 Arguments.of("schedule: '* * * * *'\nevery: 5m", "key 'triggers[0].every': unknown key; a cron trigger takes concurrency, misfire, payload, schedule, starting-deadline, timezone"));
@@ -51,6 +50,7 @@ class CronSettingsTest {
     static Stream<String> valid() {
         return Stream.of("schedule: '0 3 * * *'",
                 "schedule: '*/2 * * * * *'\ntimezone: Asia/Shanghai\npayload: [1, 2]\nconcurrency: forbid\nmisfire: skip",
-                "schedule: '0 * * * MON-FRI'\nmisfire: fire-once\nstarting-deadline: 5m\nconcurrency: allow");
+                "schedule: '0 * * * MON-FRI'\nmisfire: fire-once\nstarting-deadline: 5m\nconcurrency: allow",
+                "schedule: '*/5 * * * *'\nconcurrency: replace");
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.nest.function.CronExpression;
 import dev.nest.trigger.InvocationSink.RunState;
 import dev.nest.trigger.cron.CronSettings.Concurrency;
+import dev.nest.trigger.cron.CronTicks.Admission;
 import dev.nest.trigger.cron.CronSettings.Misfire;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,18 +54,26 @@ class CronTicksTest {
 
     static Stream<Arguments> concurrency() {
         return Stream.of(
-                Arguments.of(Concurrency.ALLOW, RunState.RUNNING, true),
-                Arguments.of(Concurrency.ALLOW, RunState.WAITING, true),
-                Arguments.of(Concurrency.FORBID, RunState.RUNNING, false),
-                Arguments.of(Concurrency.FORBID, RunState.WAITING, false),
-                Arguments.of(Concurrency.FORBID, RunState.FINISHED, true),
-                Arguments.of(Concurrency.FORBID, RunState.UNKNOWN, true));
+                Arguments.of(Concurrency.ALLOW, RunState.RUNNING, false, Admission.FIRE),
+                Arguments.of(Concurrency.ALLOW, RunState.WAITING, false, Admission.FIRE),
+                Arguments.of(Concurrency.ALLOW, RunState.FINISHED, false, Admission.FIRE),
+                Arguments.of(Concurrency.FORBID, RunState.RUNNING, false, Admission.SKIP),
+                Arguments.of(Concurrency.FORBID, RunState.WAITING, false, Admission.SKIP),
+                Arguments.of(Concurrency.FORBID, RunState.FINISHED, false, Admission.FIRE),
+                Arguments.of(Concurrency.FORBID, RunState.UNKNOWN, false, Admission.FIRE),
+                Arguments.of(Concurrency.REPLACE, RunState.RUNNING, false, Admission.REPLACE),
+                Arguments.of(Concurrency.REPLACE, RunState.WAITING, false, Admission.REPLACE),
+                Arguments.of(Concurrency.REPLACE, RunState.RUNNING, true, Admission.SKIP),
+                Arguments.of(Concurrency.REPLACE, RunState.WAITING, true, Admission.SKIP),
+                Arguments.of(Concurrency.REPLACE, RunState.FINISHED, false, Admission.FIRE),
+                Arguments.of(Concurrency.REPLACE, RunState.FINISHED, true, Admission.FIRE),
+                Arguments.of(Concurrency.REPLACE, RunState.UNKNOWN, false, Admission.FIRE));
     }
 
-    @ParameterizedTest(name = "{0} with the previous run {1}: {2}")
+    @ParameterizedTest(name = "{0} with the previous run {1} (cancel tried: {2}): {3}")
     @MethodSource("concurrency")
-    void concurrencyPolicy(Concurrency policy, RunState previous, boolean fires) {
-        assertEquals(fires, CronTicks.admits(policy, previous));
+    void concurrencyPolicy(Concurrency policy, RunState previous, boolean stopTried, Admission admission) {
+        assertEquals(admission, CronTicks.admit(policy, previous, stopTried));
     }
 
     static Instant at(String time) {

@@ -167,6 +167,49 @@ class CronTriggerSourceTest {
     }
 
     @Test
+    void replaceCancelsTheUnfinishedPreviousRunThenFires() {
+        CronTriggerSource a = source(store.holder(), "schedule: '*/2 * * * * *'\nconcurrency: replace");
+        a.round();
+        now = Instant.parse("2024-03-04T10:00:02.001Z");
+        a.round();
+        int scheduled = scheduler.delays.size();
+        sink.states.put("e1", RunState.RUNNING);
+        now = Instant.parse("2024-03-04T10:00:04.001Z");
+        a.round();
+        assertEquals(List.of("e1"), sink.cancelled);
+        assertEquals(List.of("2024-03-04T10:00:02Z", "2024-03-04T10:00:04Z"), firedTicks());
+        assertEquals("e2", readState().path("invocation").asText());
+        assertEquals(0, readState().path("missed").asLong());
+        assertEquals(scheduled + 1, scheduler.delays.size(), "one next round, scheduled by the round after the cancel");
+        // a finished previous run is left alone
+        sink.states.put("e2", RunState.FINISHED);
+        now = Instant.parse("2024-03-04T10:00:06.001Z");
+        a.round();
+        assertEquals(List.of("e1"), sink.cancelled);
+        assertEquals(3, sink.enqueued.size());
+    }
+
+    @Test
+    void replaceSkipsATickWhenThePreviousRunCannotBeStoppedAndTriesAgainNextTick() {
+        CronTriggerSource a = source(store.holder(), "schedule: '*/2 * * * * *'\nconcurrency: replace");
+        a.round();
+        now = Instant.parse("2024-03-04T10:00:02.001Z");
+        a.round();
+        sink.states.put("e1", RunState.RUNNING);
+        sink.cancelStops = false; // e.g. forwarded to another node
+        now = Instant.parse("2024-03-04T10:00:04.001Z");
+        a.round();
+        assertEquals(List.of("e1"), sink.cancelled);
+        assertEquals(1, sink.enqueued.size(), "no overlap: the tick is skipped");
+        assertEquals(1, readState().path("missed").asLong());
+        sink.cancelStops = true;
+        now = Instant.parse("2024-03-04T10:00:06.001Z");
+        a.round();
+        assertEquals(List.of("e1", "e1"), sink.cancelled);
+        assertEquals(List.of("2024-03-04T10:00:02Z", "2024-03-04T10:00:06Z"), firedTicks());
+    }
+
+    @Test
     void aStaleViewOfTheStateIsReadAgainAndClaimsNothingTwice() {
         TriggerStateStore holder = store.holder();
         CronTriggerSource a = source(holder, "schedule: '*/2 * * * * *'");
