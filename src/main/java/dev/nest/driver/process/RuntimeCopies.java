@@ -27,7 +27,9 @@ import java.util.stream.Stream;
  * Gives hosts that run as another user a readable copy of the files their launch command names when those files
  * are not readable by others (Nest installed or checked out under {@code /root} or a private temporary directory):
  * {@link #readable} rewrites the command so that each such file (the host script, a class path element: a jar or a
- * directory of classes) names {@code <root>/<sha-256 of its content>/<its file name>} instead.
+ * directory of classes) names {@code <root>/<sha-256 of its content>/<its file name>} instead. A JavaScript host
+ * ({@code .js}, {@code .mjs}, {@code .cjs}) loads modules from its own directory, so its whole directory is copied
+ * and the command names the script inside that copy (a change of a sibling alone is seen at the next driver start).
  *
  * <p>The copies: {@code <root>} (default {@link #DEFAULT_ROOT}) and each {@code <sha>} directory are created by
  * Nest's user with mode 0755 and checked before use to be real directories owned by Nest's user and writable by
@@ -125,9 +127,20 @@ final class RuntimeCopies {
         if (fresh(s, part, modified, size)) {
             return s.path();
         }
-        String path = PodFiles.unreadableByOthers(List.of("", "-cp", part)).isPresent() ? copy(p.toRealPath()).toString() : part;
+        String path = part;
+        if (PodFiles.unreadableByOthers(List.of("", "-cp", part)).isPresent()) {
+            Path real = p.toRealPath();
+            // a JavaScript host loads modules that sit beside it (require('./host-common')): its directory comes along
+            path = (module(real) ? copy(real.getParent()).resolve(real.getFileName().toString()) : copy(real)).toString();
+        }
         seen.put(part, new Seen(modified, size, path));
         return path;
+    }
+
+    /** Whether {@code p} is a JavaScript module, which may load the files beside it. */
+    static boolean module(Path p) {
+        String name = p.getFileName().toString();
+        return Files.isRegularFile(p) && (name.endsWith(".js") || name.endsWith(".mjs") || name.endsWith(".cjs"));
     }
 
     /** The verified copy of {@code source} (a regular file or a directory tree), made if missing or wrong. */

@@ -59,6 +59,20 @@ class RuntimeCopiesTest {
     }
 
     @Test
+    void aJavaScriptHostIsCopiedWithTheModulesBesideIt() throws Exception {
+        Path runtime = Files.createDirectory(hidden.resolve("nodejs"));
+        Path host = Files.writeString(runtime.resolve("merged-host.js"), "require('./host-common')");
+        Files.writeString(runtime.resolve("host-common.js"), "module.exports = {}");
+        List<String> given = new RuntimeCopies(root).readable(List.of("/usr/bin/node", host.toString()));
+
+        Path copied = Path.of(given.get(1));
+        assertEquals(root.resolve(RuntimeCopies.hash(runtime)).resolve("nodejs").resolve("merged-host.js"), copied);
+        assertEquals("require('./host-common')", Files.readString(copied));
+        assertEquals("module.exports = {}", Files.readString(copied.resolveSibling("host-common.js")),
+                "the module the host requires is beside its copy");
+    }
+
+    @Test
     void aCommandWhoseFilesAreReadableIsLeftAlone() throws Exception {
         Path open = Files.writeString(tmp.resolve("host.js"), "");
         Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
