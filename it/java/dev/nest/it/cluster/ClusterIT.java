@@ -97,7 +97,8 @@ class ClusterIT {
                 assertEquals("hello-v1", answer(n.http.get("/fn/hello")), "via " + n);
             }
             // served by n1's warm instance: the gateway forwarded instead of starting one here
-            assertEquals(0, n.http.get("/api/v1/instances").json().size(), "instances on " + n);
+            JsonNode here = n.http.get("/api/v1/instances").json();
+            assertEquals(0, here.size(), "instances on " + n + ": " + here + "; log: " + n.logTail());
         }
     }
 
