@@ -71,7 +71,10 @@ final class ControlPlane implements AutoCloseable {
         try {
             String self = cluster.self().id();
             Targets targets = targets(agent);
-            ClusterNodes nodes = ClusterNodes.of(cluster, capacity);
+            // load: the leader sums its own agent (read directly) and every other node's report (pushed each second)
+            ClusterLoad load = new ClusterLoad(self, agent::load, System::nanoTime, traffic);
+            // a node that is starting an instance on demand counts as serving it, so the scheduler does not start another
+            ClusterNodes nodes = ClusterNodes.of(cluster, capacity, load::active);
             ClusterPlacementStore store = new ClusterPlacementStore(cluster.placements(), cluster.functions());
             AtomicReference<NodeProbe> probe = new AtomicReference<>();
             AtomicReference<LeaderPlacements> placements = new AtomicReference<>();
@@ -93,8 +96,6 @@ final class ControlPlane implements AutoCloseable {
                     cluster.leadership()::isLeader));
             cluster.placements().onChange(follower::changed);
 
-            // load: the leader sums its own agent (read directly) and every other node's report (pushed each second)
-            ClusterLoad load = new ClusterLoad(self, agent::load, System::nanoTime, traffic);
             LoadReporter reporter = push(closers, new LoadReporter(self, agent::load, cluster.membership()::leaderUrl,
                     LoadReporter.http(peerHeaders, peerTls), traffic));
             // the scaler's desired counts go to the scheduler, which places them across the nodes

@@ -179,6 +179,32 @@ public final class ClusterLoad implements LoadSource {
         return out;
     }
 
+    /**
+     * The functions that have an instance ready or starting on {@code node}, by its latest load (this node's read
+     * directly, another's from a report within {@link #EXPIRY}); empty for a node not heard from. Fresher than the
+     * ready-instance documents, which list an instance only once it is ready and are published at most every 200 ms:
+     * the scaler, woken by the request that starts an instance, sees that instance here before it is ready.
+     */
+    public synchronized Set<FunctionId> active(String node) {
+        Map<FunctionId, FunctionLoad> loads;
+        if (node.equals(self)) {
+            loads = local.get();
+        } else {
+            Received r = reports.get(node);
+            if (r == null || nanos.getAsLong() - r.atNanos() > EXPIRY.toNanos()) {
+                return Set.of();
+            }
+            loads = r.loads();
+        }
+        Set<FunctionId> out = new HashSet<>();
+        loads.forEach((id, l) -> {
+            if (l.ready() + l.starting() > 0) {
+                out.add(id);
+            }
+        });
+        return out;
+    }
+
     /** The nodes whose load counts now (this one and those that reported within {@link #EXPIRY}), for the API. */
     public synchronized Map<String, NodeLoad> nodes() {
         long now = nanos.getAsLong();

@@ -46,6 +46,17 @@ public final class ClusterNodes {
      *            and {@link NodeInfo#MAX_PODS}, each a number
      */
     public static ClusterNodes of(Cluster cluster, Map<String, String> own) {
+        return of(cluster, own, node -> Set.of());
+    }
+
+    /**
+     * The nodes of {@code cluster}, where a node serves the functions its ready-instance document lists and also
+     * those {@code active} names for it (instances starting or ready by its latest load report), so that the
+     * scheduler places a function where an instance of it is already being started on demand instead of starting a
+     * second one elsewhere.
+     */
+    public static ClusterNodes of(Cluster cluster, Map<String, String> own,
+                                  java.util.function.Function<String, Set<FunctionId>> active) {
         return new ClusterNodes(cluster::nodes, new Published() {
             @Override
             public Map<String, Integer> warmPods(String node) {
@@ -59,7 +70,13 @@ public final class ClusterNodes {
 
             @Override
             public Set<FunctionId> serving(String node) {
-                return cluster.serving(node);
+                Set<FunctionId> starting = active.apply(node);
+                if (starting.isEmpty()) {
+                    return cluster.serving(node);
+                }
+                Set<FunctionId> both = new java.util.HashSet<>(cluster.serving(node));
+                both.addAll(starting);
+                return both;
             }
         }, own);
     }

@@ -78,6 +78,19 @@ class ClusterLoadTest {
     }
 
     @Test
+    void activeNamesTheFunctionsWithAnInstanceReadyOrStartingOnANodeWhileItsReportIsFresh() {
+        local.put(F, new FunctionLoad(F, 1, 0, 0, 0, 1, 1, 0)); // starting for the request that woke the scaler
+        local.put(G, new FunctionLoad(G, 1, 0, 0, 0, 0, 0, 0)); // nothing here any more
+        report("n2", "b2", fl(G, 1, 1, 0, 0, 5, 0, 0, 0));
+        assertEquals(java.util.Set.of(F), cluster.active("n1"), "this node, read directly");
+        assertEquals(java.util.Set.of(G), cluster.active("n2"));
+        assertEquals(java.util.Set.of(), cluster.active("n3"), "a node not heard from");
+        now += ClusterLoad.EXPIRY.toNanos() + 1;
+        assertEquals(java.util.Set.of(), cluster.active("n2"), "an expired report");
+        assertEquals(java.util.Set.of(F), cluster.active("n1"));
+    }
+
+    @Test
     void aNodeThatStopsReportingLeavesTheSumAfterTheExpiry() {
         local.put(F, fl(F, 1, 1, 1, 0, 0, 0, 0, 0));
         report("n2", "b2", fl(F, 1, 4, 4, 2, 100, 2, 400, 4));
