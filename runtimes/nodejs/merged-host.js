@@ -41,6 +41,7 @@ const ID_RE = /^[A-Za-z0-9._~-]{1,128}$/;
 const WORKER = path.join(__dirname, 'merged-worker.js');
 const EXIT_PORT_IN_USE = 98;
 const MAX_TIMER_MS = 2147483647;
+const REFILL_DELAY_MS = 20;
 const OPTIONS = options(process.argv.slice(2), {
   'warm-workers': { env: 'NEST_MERGED_WARM_WORKERS', dflt: 1, min: 0, max: 64 },
   'idle-unload-ms': { env: 'NEST_MERGED_IDLE_UNLOAD_MS', dflt: 60000, min: 0, max: 86400000 },
@@ -181,12 +182,13 @@ const pool = {
     for (const w of this.idle.filter((x) => x.nestMemoryMb !== mb)) this.drop(w);
     if (this.idle.length >= WARM_WORKERS) return;
     this.refilling = true;
-    setImmediate(() => {
+    // a short delay: the request that took a worker loads and runs first, then a thread starts for the pool
+    setTimeout(() => {
       this.refilling = false;
       if (stopping || this.idle.length >= WARM_WORKERS) return;
       this.idle.push(spawnWorker(this.memoryMb()));
-      if (this.idle.length < WARM_WORKERS) setTimeout(() => this.refill(), 50).unref();
-    });
+      if (this.idle.length < WARM_WORKERS) this.refill();
+    }, REFILL_DELAY_MS).unref();
   },
 
   drop(w) {
