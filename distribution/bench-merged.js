@@ -36,6 +36,7 @@ const IDLE_MS = int('NEST_BENCH_IDLE_MS', 3000);
 const UNLOAD_MS = int('NEST_BENCH_UNLOAD_MS', 2000);
 const GAP_MS = int('NEST_BENCH_GAP_MS', 20);
 const DOCS = process.env.NEST_BENCH_DOCS === '1';
+const VM_HEAP_MB = 1024;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 const children = [];
 let nextPort = 31000 + Math.floor(Math.random() * 2000);
@@ -204,12 +205,14 @@ async function merged(dir, n, args, nodeFlags, warm) {
     misses += s.warmWorkers.misses;
   }
   for (const h of hosts) h.child.kill('SIGKILL');
+  console.error(`  ${n} functions in ${pods} pods: PSS ${mib(idle.pss / n)} MiB per function (empty hosts ${mib(base.pss / pods)} MiB ` +
+    `each); first ${ms(stats(first))} ms` + (afterPark ? `; after parked ${ms(stats(afterPark))} ms, ${parked} parked` : ''));
   return { n, pods, base, idle, first: stats(first), afterPark: afterPark && stats(afterPark),
     warmAgain: warmAgain && stats(warmAgain), idleAgain, parked, misses };
 }
 
 /**
- * The vm-context prototype: one worker thread (64 MiB heap) holding `n` functions, each a vm context of its own
+ * The vm-context prototype: one worker thread (a VM_HEAP_MB heap: every context lives in it) holding `n` functions, each a vm context of its own
  * (microtaskMode 'afterEvaluate') with the handler compiled in it; its first request creates the context, compiles
  * the code and runs the handler under a synchronous timeout. Then one context loops (the timeout must stop it, the
  * others must answer) and one blows the heap (the worker, with every context in it, is lost).
@@ -228,10 +231,10 @@ function vmPrototype(dir, n) {
       ctx.__h = module.exports.handler;
       return ctx;
     }
-    function invoke(ctx) {
+    function invoke(ctx, timeout = 1000) {
       ctx.__ev = { path: '/' };
       ctx.__out = undefined;
-      vm.runInContext('__h(__ev, { functionName: "f" }).then((v) => { __out = v; })', ctx, { timeout: 1000 });
+      vm.runInContext('__h(__ev, { functionName: "f" }).then((v) => { __out = v; })', ctx, { timeout });
       return ctx.__out;
     }
     parentPort.on('message', (m) => {
@@ -249,7 +252,7 @@ function vmPrototype(dir, n) {
         parentPort.postMessage({ type: 'done', stopped, neighbourOk: neighbour && neighbour.ok === true });
       } else if (m.type === 'blow') {
         const ctx = create(-2, 'exports.handler = async () => { const a = []; for (;;) a.push(new Array(1e5).fill(1)); };');
-        try { invoke(ctx); } catch (e) { parentPort.postMessage({ type: 'done', caught: e.message }); }
+        try { invoke(ctx, 120000); } catch (e) { parentPort.postMessage({ type: 'done', caught: e.message }); }
       }
     });
     parentPort.postMessage({ type: 'ready' });`;
@@ -257,7 +260,7 @@ function vmPrototype(dir, n) {
   return new Promise((resolve, reject) => {
     const pss = () => Number(/Pss:\s+(\d+)/.exec(fs.readFileSync('/proc/self/smaps_rollup', 'utf8'))[1]) * 1024;
     const w = new Worker(code, { eval: true, workerData: { file: path.join(dir, 'index.js') },
-      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4, stackSizeMb: 4 } });
+      resourceLimits: { maxOldGenerationSizeMb: VM_HEAP_MB, maxYoungGenerationSizeMb: 4, stackSizeMb: 4 } });
     const ask = (m) => new Promise((res) => { w.once('message', res); w.postMessage(m); });
     let result = null;
     w.on('error', (e) => { if (result !== null) { result.blowKilledWorker = e.code || e.message; resolve(result); } else reject(e); });
@@ -311,6 +314,7 @@ function commit() {
     runs.push([`(c) shipped: one pre-started worker per pod, workers parked after ${UNLOAD_MS} ms idle`, shipped]);
     step(`vm contexts, ${N} functions`);
     const v = await vmPrototype(dir, N);
+    console.error(`  vm contexts: ${JSON.stringify(v)}`);
 
     const lines = [];
     lines.push('| design | functions (pods) | PSS per idle function (MiB) | RSS per idle function (MiB) | PSS total (MiB) | first request, pod running: /load + /invoke p50 / p99 (ms) | first request after idle (parked) p50 / p99 (ms) |');
