@@ -102,6 +102,7 @@ async function healthy(h) {
 function codeDir() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nest-bench-merged-'));
   fs.writeFileSync(path.join(dir, 'index.js'), 'exports.handler = async (event, context) => ({ ok: true, fn: context.functionName });\n');
+  fs.chmodSync(dir, 0o755); // containers run the host as an unprivileged user
   return dir;
 }
 
@@ -285,6 +286,85 @@ function vmPrototype(dir, n) {
   });
 }
 
+const CTR_ADDRESS = process.env.NEST_CONTAINERD_ADDRESS || '/run/nest/containerd/containerd.sock';
+const CTR_IMAGE = process.env.NEST_BENCH_IMAGE || 'docker.io/nest/runtime-nodejs:latest';
+
+function ctr(args, quiet = true) {
+  return execSync(['ctr', '-a', CTR_ADDRESS, '-n', 'nest', ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' '),
+    { stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit', timeout: 60000 }).toString();
+}
+
+/** Whether containerd answers here and this user may use it (root: the memory cgroups are read as well). */
+function containerdHere() {
+  if (process.env.NEST_BENCH_CONTAINERD === '0') return false;
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return false;
+  try { ctr(['version']); ctr(['images', 'check', `name==${CTR_IMAGE}`]); } catch { return false; }
+  return ctr(['images', 'ls', '-q']).split('\n').includes(CTR_IMAGE);
+}
+
+/** A container's memory as its cgroup (v1) is charged: usage less inactive page cache (what docker stats shows). */
+function cgroupMemory(id) {
+  const cg = `/sys/fs/cgroup/memory/nest/${id}`;
+  const usage = Number(fs.readFileSync(`${cg}/memory.usage_in_bytes`, 'utf8').trim());
+  const stat = fs.readFileSync(`${cg}/memory.stat`, 'utf8');
+  const field = (name) => Number((new RegExp(`^${name} (\\d+)$`, 'm').exec(stat) || [0, 0])[1]);
+  return { ws: usage - field('total_inactive_file'), anon: field('total_rss') };
+}
+
+/**
+ * The shipped design on containerd: merged pods as containers of the runtime image (its entrypoint, host.js with
+ * NEST_HOST_MODE=merged, as the containerd driver starts them), this checkout's runtimes/nodejs mounted over the
+ * image's so the host measured is this one, host network, the code folder mounted read-only. Memory: the sum of
+ * the containers' cgroups.
+ */
+async function mergedContainerd(dir, n) {
+  const pods = Math.ceil(n / PER_POD);
+  const run = Date.now().toString(36);
+  const hosts = [];
+  try {
+    for (let p = 0; p < pods; p++) {
+      const port = nextPort++;
+      const secret = 'bench-' + Math.random().toString(36).slice(2);
+      const id = `bench-merged-${run}-${p}`;
+      ctr(['run', '-d', '--net-host', '--memory-limit', String((PER_POD * 128 + 64) * 1048576),
+        '--mount', `type=bind,src=${path.join(ROOT, 'runtimes/nodejs')},dst=/nest/runtime,options=rbind:ro`,
+        '--mount', `type=bind,src=${dir},dst=${dir},options=rbind:ro`,
+        '--env', 'NEST_HOST_MODE=merged', '--env', `NEST_HOST_PORT=${port}`, '--env', `NEST_HOST_SECRET=${secret}`,
+        '--env', `NEST_POD_ID=${id}`, '--env', `NEST_MERGED_IDLE_UNLOAD_MS=${UNLOAD_MS}`, '--env', 'NEST_MERGED_WARM_WORKERS=1',
+        CTR_IMAGE, id]);
+      hosts.push({ id, port, secret });
+    }
+    for (const h of hosts) await healthy(h);
+    await poolsReady(hosts, 1);
+    await sleep(500);
+    const sum = () => hosts.map((h) => cgroupMemory(h.id)).reduce((a, m) => ({ ws: a.ws + m.ws, anon: a.anon + m.anon }), { ws: 0, anon: 0 });
+    const base = sum();
+    const first = [];
+    for (const i of shuffled(n)) {
+      const h = hosts[Math.floor(i / PER_POD)];
+      first.push(await timed(async () => { await load(h, i, dir); await call(h, 'GET', `/invoke/i${i}/`); }));
+      if (GAP_MS > 0) await sleep(GAP_MS);
+    }
+    await sleep(IDLE_MS);
+    const idle = sum();
+    let parked = 0;
+    for (const h of hosts) parked += JSON.parse(await call(h, 'GET', '/status')).instances.filter((x) => !x.running).length;
+    console.error(`  containerd: ${n} functions in ${pods} containers: ${mib(idle.ws / n)} MiB per function (cgroups; ` +
+      `anonymous ${mib(idle.anon / n)}), empty ${mib(base.ws / pods)} MiB each; first ${ms(stats(first))} ms; ${parked} parked`);
+    const nodeVersion = JSON.parse(await call(hosts[0], 'GET', '/status')).node;
+    return { n, pods, base, idle, first: stats(first), parked, nodeVersion };
+  } finally {
+    for (const h of hosts) {
+      try { ctr(['task', 'kill', '-s', 'SIGKILL', h.id]); } catch { /* gone */ }
+    }
+    await sleep(1000);
+    for (const h of hosts) {
+      try { ctr(['task', 'delete', '-f', h.id]); } catch { /* gone */ }
+      try { ctr(['container', 'delete', h.id]); } catch { /* gone */ }
+    }
+  }
+}
+
 function commit() {
   try {
     const c = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
@@ -296,6 +376,11 @@ function commit() {
 (async () => {
   const dir = codeDir();
   try {
+    if (process.env.NEST_BENCH_CONTAINERD_ONLY === '1') {
+      if (!containerdHere()) throw new Error(`containerd at ${CTR_ADDRESS} with ${CTR_IMAGE} is not usable here (root needed)`);
+      console.log(JSON.stringify(await mergedContainerd(dir, N)));
+      return;
+    }
     const unload = `--idle-unload-ms=${UNLOAD_MS}`;
     const runs = [];
     const step = (name) => console.error(`bench-merged: ${name} (${new Date().toISOString()})`);
@@ -315,6 +400,13 @@ function commit() {
     step(`vm contexts, ${N} functions`);
     const v = await vmPrototype(dir, N);
     console.error(`  vm contexts: ${JSON.stringify(v)}`);
+    let c = null;
+    if (containerdHere()) {
+      step(`parked (shipped) on containerd, ${N} functions`);
+      c = await mergedContainerd(dir, N);
+    } else {
+      step(`containerd: not usable here (${CTR_ADDRESS}, ${CTR_IMAGE}, root needed); skipped`);
+    }
 
     const lines = [];
     lines.push('| design | functions (pods) | PSS per idle function (MiB) | RSS per idle function (MiB) | PSS total (MiB) | first request, pod running: /load + /invoke p50 / p99 (ms) | first request after idle (parked) p50 / p99 (ms) |');
@@ -325,6 +417,9 @@ function commit() {
         `${ms(r.first)} | ${r.afterPark ? ms(r.afterPark) : ''} |`);
     }
     lines.push(`| (b) prototype: a vm context per function, all in one worker | ${v.n} (1 worker) | ${mib(v.perContext)} (the contexts only) | | | ${ms(v.first)} (create, compile, run) | |`);
+    if (c !== null) {
+      lines.push(`| shipped, on containerd: a container of the runtime image per merged pod (its Node.js ${c.nodeVersion}), memory as its cgroup is charged | ${c.n} (${c.pods}) | ${mib(c.idle.ws / c.n)} (cgroup; ${mib(c.idle.anon / c.n)} anonymous) | | ${mib(c.idle.ws)} | ${ms(c.first)} | |`);
+    }
     const text = lines.join('\n');
     console.log(text);
     const perWorker = (r) => (r.idle.pss - r.base.pss) / r.n;
@@ -350,10 +445,11 @@ ${text}
 - Why: a worker thread is a V8 isolate with its own Node.js environment: ${facts.perWorker} MiB PSS each here (${facts.perWorkerFlags} MiB with the process-wide V8 flags; Node 20 refuses V8 flags in a worker's \`execArgv\`, and \`resourceLimits\` only caps heaps), so no design that keeps a worker per idle function reaches 4 MiB. The shipped host terminates a worker after \`--idle-unload-ms\` without an invocation (the instance stays loaded, "parked"); ${facts.parked} of ${N} instances were parked when memory was read, and after a second round of requests and idleness the figure was ${facts.idleAgain} MiB per function. An empty merged host holds ${facts.basePerPod} MiB, ${facts.basePerPodPool} MiB with its pre-started worker.
 - First request: starting a worker is what the first design paid; with a pre-started worker per pod the request only loads the function's code. The pool is refilled after each take; a request that finds it empty starts its own worker (${facts.misses} of ${2 * N} here). Requests were made one at a time in a random order across pods, ${GAP_MS} ms apart; a burst of first requests into one pod exceeds the pool (\`--warm-workers\` sizes it). Warm requests right after: ${facts.warmAgain} ms p50 / p99.
 - (b) vm contexts: ${mib(v.perContext)} MiB per context and ${v.first.p50.toFixed(1)} / ${v.first.p99.toFixed(1)} ms for a first request, but one V8 heap for all: a context that loops is stopped by the synchronous timeout (${v.loopStopped ? 'it was' : 'it was NOT'}; a neighbour answered afterwards: ${v.neighbourAfterLoop ? 'yes' : 'no'}), a context that blows the heap ends the worker with every context in it (${v.blowKilledWorker ? 'it did: ' + v.blowKilledWorker : 'not observed'}), and \`timeout\` covers only a synchronous entry with its microtasks: a loop in a callback the event loop runs later (a timer or I/O the context was given) runs outside it (the documented behaviour of \`vm\`, not measured here). Not shipped: parking gives idle functions less memory than a context and keeps a worker's isolation for every request (ADR 0025).
+- containerd: ${c === null ? `not run (containerd at ${CTR_ADDRESS} with ${CTR_IMAGE} not usable by this user).` : `the shipped design in containers of \`${CTR_IMAGE}\` (its entrypoint with \`NEST_HOST_MODE=merged\`, as the containerd driver starts a merged pod; this checkout's \`runtimes/nodejs\` mounted over the image's; host network; a limit of ${PER_POD} x 128 + 64 MiB): ${mib(c.idle.ws / c.n)} MiB per idle function as the pods' cgroups are charged (usage less inactive page cache), ${mib(c.idle.anon / c.n)} MiB of it anonymous memory; an empty container ${mib(c.base.ws / c.pods)} MiB. A container's cgroup is charged for its host's whole heap, so the memory a terminated worker leaves in the allocator stays on the pod; ${c.parked} of ${c.n} functions were parked. First request ${ms(c.first)} ms p50 / p99.`}
 - What was run: the hosts alone, started as the \`process\` driver starts them (secret on standard input) but without its per-pod uid; every function loaded and invoked once, then ${IDLE_MS} ms idle (parking after ${UNLOAD_MS} ms: a short \`--idle-unload-ms\` so the run is short; the default is 60 s) before reading memory. Memory: the sum over the host processes of \`Pss\` (\`/proc/PID/smaps_rollup\`) and of \`VmRSS\` (shared pages counted in every process), divided by the functions. On the \`process\` driver dedicated hosts share the \`node\` binary's pages, which PSS splits between them; container drivers charge each pod's cgroup on its own (about 16 MiB per idle Node.js pod, *Pod start* above), not measured here. No agent or gateway in the path (each adds well under a millisecond on the warm path; see *Warm path and cold start*).
 
 \`\`\`nest-bench
-row 385 | idle Node.js functions in merged pods (\`deploy: merged\`, ${PER_POD} per pod, ${N} functions, host level, \`process\` driver): memory per idle function (PSS); first request into a running merged pod, p99 | <= 4 MiB; <= 50 ms | **${mib(perFn)} MiB** (a worker per function: ${mib(w0.idle.pss / w0.n)} MiB, dedicated ${mib(d.m.pss / d.n)} MiB); **${shipped.first.p99.toFixed(1)} ms** p99, ${shipped.first.p50.toFixed(1)} ms p50 (after idle ${ms(shipped.afterPark)} ms p50 / p99; a worker started per function: ${ms(w0.first)} ms; warm requests in the same run ${facts.warmAgain} ms, the noise of the machine): ${memOk && latOk ? 'both met' : (memOk ? 'memory met, latency missed' : (latOk ? 'latency met, memory missed' : 'both missed'))} | \`distribution/bench-merged.sh\`
+row 385 | idle Node.js functions in merged pods (\`deploy: merged\`, ${PER_POD} per pod, ${N} functions, host level, \`process\` driver): memory per idle function (PSS); first request into a running merged pod, p99 | <= 4 MiB; <= 50 ms | **${mib(perFn)} MiB** (a worker per function: ${mib(w0.idle.pss / w0.n)} MiB, dedicated ${mib(d.m.pss / d.n)} MiB${c === null ? '' : `; containerd, cgroups, the image's Node.js ${c.nodeVersion}: ${mib(c.idle.ws / c.n)} MiB`}); **${shipped.first.p99.toFixed(1)} ms** p99, ${shipped.first.p50.toFixed(1)} ms p50 (after idle ${ms(shipped.afterPark)} ms p50 / p99; a worker started per function: ${ms(w0.first)} ms; warm requests in the same run ${facts.warmAgain} ms, the noise of the machine): ${memOk && latOk ? 'both met' : (memOk ? 'memory met, latency missed' : (latOk ? 'latency met, memory missed' : 'both missed'))} | \`distribution/bench-merged.sh\`
 \`\`\`
 `;
       const doc = path.join(ROOT, 'docs/BENCHMARKS.md');

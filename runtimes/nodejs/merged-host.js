@@ -637,7 +637,7 @@ function status(res) {
   const mem = process.memoryUsage();
   const cpu = process.cpuUsage();
   common.sendJson(res, 200, {
-    merged: true, pid: process.pid, rssBytes: mem.rss, cpuMs: round3((cpu.user + cpu.system) / 1000),
+    merged: true, pid: process.pid, node: process.version, rssBytes: mem.rss, cpuMs: round3((cpu.user + cpu.system) / 1000),
     warmWorkers: { target: WARM_WORKERS, ready: pool.idle.length, takes: pool.takes, misses: pool.misses },
     idleUnloadMs: IDLE_UNLOAD_MS,
     instances: [...instances.values()].map(describeInstance),
