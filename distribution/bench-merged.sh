@@ -3,11 +3,13 @@
 # function (PSS and RSS of the host processes) and the first request of a function whose merged pod is running
 # (/load + first /invoke), p50/p99. See distribution/bench-merged.js for what is measured.
 #
-#   distribution/bench-merged.sh                                # 200 functions, writes docs/BENCHMARKS.md
-#   NEST_BENCH_FUNCTIONS=1000 distribution/bench-merged.sh      # the issue's 1,000 (about 6 GiB of RSS for the dedicated side)
+#   distribution/bench-merged.sh                                # 1,000 functions, writes docs/BENCHMARKS.md
+#   NEST_BENCH_FUNCTIONS=200 NEST_BENCH_SAMPLE=50 distribution/bench-merged.sh   # a quicker run
 #   NEST_BENCH_DOCS=0 distribution/bench-merged.sh              # print only
 #
-# Knobs: NEST_BENCH_FUNCTIONS (200), NEST_BENCH_IDLE_MS (3000, idle time before memory is read), NEST_BENCH_DOCS (1).
+# Knobs: NEST_BENCH_FUNCTIONS (1000), NEST_BENCH_SAMPLE (200: the designs that keep a worker per function),
+# NEST_BENCH_PER_POD (16), NEST_BENCH_IDLE_MS (3000), NEST_BENCH_UNLOAD_MS (2000, the host's --idle-unload-ms),
+# NEST_BENCH_GAP_MS (20, between first requests), NEST_BENCH_DOCS (1).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 command -v node >/dev/null 2>&1 || { echo "bench-merged: Node.js is not on PATH; run distribution/setup.sh" >&2; exit 1; }

@@ -10,6 +10,13 @@
 // loaded again in a fresh worker on its next invocation. A worker that runs out of heap ends the same way.
 // Neighbours are untouched: they run on their own threads.
 //
+// Idle memory: a worker thread is a V8 isolate of about 6 MiB, too much for a thousand idle functions. So an
+// instance's worker is terminated once it has had no invocation for --idle-unload-ms (the instance stays loaded:
+// "parked", a few KiB), and the host keeps --warm-workers empty workers started (merged-worker.js without a
+// function); an instance without a worker (its first /load, or parked) takes one of them and only loads its code
+// into it, and the pool is refilled in the background. Only when the pool is empty (a burst, or a function whose
+// memory differs from the pool's) does a request wait for a worker to start. ADR 0025 has the figures.
+//
 // Limits: workers share the process, its uid, its file descriptors and libuv's thread pool; heap limits bound
 // V8's heap, not native memory (Buffers, addons). See docs/SECURITY.md.
 
@@ -34,10 +41,47 @@ const ID_RE = /^[A-Za-z0-9._~-]{1,128}$/;
 const WORKER = path.join(__dirname, 'merged-worker.js');
 const EXIT_PORT_IN_USE = 98;
 const MAX_TIMER_MS = 2147483647;
+const REFILL_DELAY_MS = 20;
+const OPTIONS = options(process.argv.slice(2), {
+  'warm-workers': { env: 'NEST_MERGED_WARM_WORKERS', dflt: 1, min: 0, max: 64 },
+  'idle-unload-ms': { env: 'NEST_MERGED_IDLE_UNLOAD_MS', dflt: 60000, min: 0, max: 86400000 },
+});
+const WARM_WORKERS = OPTIONS['warm-workers'];
+const IDLE_UNLOAD_MS = OPTIONS['idle-unload-ms'];
 
 function positive(v, dflt) {
   const n = Number(v);
   return Number.isFinite(n) && n > 0 ? n : dflt;
+}
+
+/**
+ * The host's options: `--name=value` arguments (merged-launch in runtime.yaml), else the environment variable, else
+ * the default. A value that is not an integer in range stops the host with a message naming it.
+ */
+function options(argv, known) {
+  const out = {};
+  const given = {};
+  for (const a of argv) {
+    const m = /^--([a-z-]+)=(.*)$/.exec(a);
+    if (m === null || known[m[1]] === undefined) {
+      process.stderr.write(`nest-merged-host error: unknown argument ${JSON.stringify(a)}; known: ` +
+        Object.keys(known).map((k) => `--${k}=N`).join(', ') + '\n');
+      process.exit(2);
+    }
+    given[m[1]] = m[2];
+  }
+  for (const [name, o] of Object.entries(known)) {
+    const raw = given[name] !== undefined ? given[name] : process.env[o.env];
+    if (raw === undefined || raw === '') { out[name] = o.dflt; continue; }
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < o.min || n > o.max) {
+      process.stderr.write(`nest-merged-host error: ${name} (--${name} or ${o.env}) is ${JSON.stringify(raw)}; ` +
+        `it must be an integer from ${o.min} to ${o.max}\n`);
+      process.exit(2);
+    }
+    out[name] = n;
+  }
+  return out;
 }
 
 function podLog(level, text) {
@@ -70,6 +114,107 @@ function resourceLimits(memoryMb) {
   };
 }
 
+/**
+ * Starts a worker: with `spec` it loads that function at once; without, it is an empty one for the warm pool. Its
+ * events go to its owner (`nestOwner`: the instance it loads or runs for) or, while it has none, to the pool.
+ */
+function spawnWorker(memoryMb, spec) {
+  const w = new Worker(WORKER, {
+    workerData: spec === undefined ? null : spec,
+    env: spec === undefined ? Object.assign({}, process.env) : Object.assign({}, process.env, spec.env),
+    resourceLimits: resourceLimits(memoryMb),
+    name: spec === undefined ? 'warm' : 'fn-' + spec.id,
+  });
+  w.nestOwner = null;
+  w.nestMemoryMb = memoryMb;
+  w.on('message', (m) => { if (w.nestOwner !== null) w.nestOwner.onMessage(w, m); });
+  w.on('error', (e) => {
+    const oom = e && e.code === 'ERR_WORKER_OUT_OF_MEMORY';
+    const why = oom ? `ran out of its heap (memory ${memoryMb} MiB)` : 'its worker failed: ' + (e && e.message || e);
+    if (w.nestOwner !== null) w.nestOwner.onEnd(w, why); else pool.lost(w, why);
+  });
+  w.on('exit', () => {
+    if (w.nestOwner !== null) w.nestOwner.onEnd(w, 'its worker exited'); else pool.lost(w, 'it exited');
+  });
+  return w;
+}
+
+/**
+ * The warm pool: up to WARM_WORKERS empty workers with the heap limits of the memory most instances here have, so a
+ * function's first request (or its first after being parked) only loads its code. Refilled one worker at a time
+ * after each take, so refilling never competes with itself; a worker that dies empty is replaced, unless workers
+ * keep dying (then the pool stays empty until the next take and requests start their own worker).
+ */
+const pool = {
+  idle: [],
+  refilling: false,
+  takes: 0,
+  misses: 0,
+  failures: 0,
+
+  /** An empty worker whose limits fit `memoryMb`, or null. */
+  take(memoryMb) {
+    const i = this.idle.findIndex((w) => w.nestMemoryMb === memoryMb);
+    if (i === -1) {
+      this.misses++;
+      this.refill();
+      return null;
+    }
+    const w = this.idle.splice(i, 1)[0];
+    this.takes++;
+    this.refill();
+    return w;
+  },
+
+  /** The memory of the pool's workers: the most common among the loaded instances (the default when none). */
+  memoryMb() {
+    const count = new Map();
+    for (const i of instances.values()) count.set(i.spec.memoryMb, (count.get(i.spec.memoryMb) || 0) + 1);
+    let best = DEFAULT_MEMORY_MB;
+    let n = 0;
+    for (const [mb, c] of count) if (c > n) { best = mb; n = c; }
+    return best;
+  },
+
+  refill() {
+    if (this.refilling || stopping) return;
+    const mb = this.memoryMb();
+    for (const w of this.idle.filter((x) => x.nestMemoryMb !== mb)) this.drop(w);
+    if (this.idle.length >= WARM_WORKERS) return;
+    this.refilling = true;
+    // a short delay: the request that took a worker loads and runs first, then a thread starts for the pool
+    setTimeout(() => {
+      this.refilling = false;
+      if (stopping || this.idle.length >= WARM_WORKERS) return;
+      this.idle.push(spawnWorker(this.memoryMb()));
+      if (this.idle.length < WARM_WORKERS) this.refill();
+    }, REFILL_DELAY_MS).unref();
+  },
+
+  drop(w) {
+    const i = this.idle.indexOf(w);
+    if (i !== -1) this.idle.splice(i, 1);
+    w.terminate();
+  },
+
+  lost(w, why) {
+    const i = this.idle.indexOf(w);
+    if (i === -1) return; // dropped on purpose
+    this.idle.splice(i, 1);
+    this.failures++;
+    podLog('warn', `an empty worker of the warm pool ended: ${why}`);
+    if (this.failures < 10) this.refill();
+  },
+};
+
+/** Parks the workers that had no invocation for IDLE_UNLOAD_MS (0: never). */
+function parkIdle() {
+  const now = Date.now();
+  for (const inst of instances.values()) {
+    if (inst.worker !== null && inst.pending.size === 0 && now - inst.lastActive >= IDLE_UNLOAD_MS) inst.park();
+  }
+}
+
 /** One loaded function version: its spec, and the worker that runs it while one is live. */
 class Instance {
   constructor(spec) {
@@ -89,6 +234,11 @@ class Instance {
     this.pingN = 0;
     this.pingTimer = null;
     this.held = []; // invocations that arrived while the worker was suspect: sent once the verdict is in
+    this.candidate = null; // the worker loading for this instance
+    this.loadDone = null; // {resolve, reject} of `starting`
+    this.lastActive = Date.now(); // last invocation's start or end, for --idle-unload-ms
+    this.poolStarts = 0; // starts that took a pre-started worker
+    this.parks = 0; // idle workers terminated
   }
 
   /** Sends `send` to a live worker now, or once a suspect worker answered its ping or was replaced. */
@@ -103,62 +253,82 @@ class Instance {
     for (const send of held) send();
   }
 
-  /** A live worker, starting one (a fresh module cache and heap) when there is none. */
+  /**
+   * A live worker, when there is none taking one from the warm pool (it only loads the code) or starting one; each
+   * is a fresh module cache and heap.
+   */
   ensureWorker() {
     if (this.worker !== null) return Promise.resolve({ worker: this.worker });
     if (this.starting !== null) return this.starting;
     this.starting = new Promise((resolve, reject) => {
       const s = this.spec;
-      const w = new Worker(WORKER, {
-        workerData: s,
-        env: Object.assign({}, process.env, s.env),
-        resourceLimits: resourceLimits(s.memoryMb),
-        name: 'fn-' + s.id,
-      });
-      let loaded = false;
+      let w = pool.take(s.memoryMb);
+      const pooled = w !== null;
+      if (!pooled) w = spawnWorker(s.memoryMb, s);
       this.starts++;
-      w.on('message', (m) => {
-        if (m.type === 'loaded') {
-          loaded = true;
-          this.worker = w;
-          this.starting = null;
-          resolve({ worker: w, loadMs: m.loadMs, initMs: m.initMs });
-        } else if (m.type === 'load-failed') {
-          this.starting = null;
-          w.terminate();
-          reject(new Error(m.detail));
-        } else if (m.type === 'answer' || m.type === 'failed') {
-          const inv = this.pending.get(m.seq);
-          if (inv !== undefined) inv.settle(m);
-        } else if (m.type === 'pong') {
-          if (m.n === this.pingN && this.pingTimer !== null) {
-            clearTimeout(this.pingTimer);
-            this.pingTimer = null;
-            this.release();
-          }
-        } else if (m.type === 'heap') {
-          this.heapUsed = m.used;
-          this.heapLimit = m.limit;
-        }
-      });
-      w.on('error', (e) => {
-        const oom = e && e.code === 'ERR_WORKER_OUT_OF_MEMORY';
-        const why = oom ? `ran out of its heap (memory ${s.memoryMb} MiB)` : 'its worker failed: ' + (e && e.message || e);
-        if (!loaded) {
-          this.starting = null;
-          reject(new Error(why));
-        }
-        this.ended(w, why);
-      });
-      w.on('exit', () => {
-        if (!loaded) {
-          this.starting = null;
-          reject(new Error('its worker exited while loading'));
-        }
-        this.ended(w, 'its worker exited');
-      });
+      if (pooled) this.poolStarts++;
+      this.candidate = w;
+      this.loadDone = { resolve, reject };
+      w.nestOwner = this;
+      if (pooled) w.postMessage({ type: 'load', spec: s });
     });
     return this.starting;
+  }
+
+  /** A message from `w`, this instance's worker or the one loading for it. */
+  onMessage(w, m) {
+    if (m.type === 'loaded') {
+      if (w !== this.candidate) return;
+      this.candidate = null;
+      this.worker = w;
+      this.starting = null;
+      this.lastActive = Date.now();
+      this.loadDone.resolve({ worker: w, loadMs: m.loadMs, initMs: m.initMs });
+    } else if (m.type === 'load-failed') {
+      if (w !== this.candidate) return;
+      this.candidate = null;
+      this.starting = null;
+      w.nestOwner = null;
+      w.terminate();
+      this.loadDone.reject(new Error(m.detail));
+    } else if (w !== this.worker) {
+      // a late message of a worker that was replaced
+    } else if (m.type === 'answer' || m.type === 'failed') {
+      const inv = this.pending.get(m.seq);
+      if (inv !== undefined) inv.settle(m);
+    } else if (m.type === 'pong') {
+      if (m.n === this.pingN && this.pingTimer !== null) {
+        clearTimeout(this.pingTimer);
+        this.pingTimer = null;
+        this.release();
+      }
+    } else if (m.type === 'heap') {
+      this.heapUsed = m.used;
+      this.heapLimit = m.limit;
+    }
+  }
+
+  /** `w` failed (out of heap, or an uncaught error at the worker's level) or exited. */
+  onEnd(w, why) {
+    if (w === this.candidate) {
+      this.candidate = null;
+      this.starting = null;
+      this.loadDone.reject(new Error(why));
+      return;
+    }
+    this.ended(w, why);
+  }
+
+  /** Terminates an idle worker to free its memory; the instance stays loaded and takes a worker on its next use. */
+  park() {
+    const w = this.worker;
+    if (w === null || this.pending.size !== 0 || this.pingTimer !== null) return;
+    try { this.cpuMsBefore += w.performance.eventLoopUtilization().active; } catch { /* gone */ }
+    this.worker = null;
+    this.heapUsed = 0;
+    this.parks++;
+    w.nestOwner = null;
+    w.terminate();
   }
 
   /** The worker `w` is gone: its in-flight invocations fail with 502, the next one starts a fresh worker. */
@@ -239,6 +409,7 @@ class Invocation {
   finish() {
     if (this.done) return false;
     this.done = true;
+    this.inst.lastActive = Date.now();
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
     this.inst.pending.delete(this.seq);
     return true;
@@ -292,6 +463,7 @@ class Invocation {
 
 const instances = new Map();
 const loading = new Set();
+let stopping = false;
 
 function readBody(req, cb) {
   const chunks = [];
@@ -413,6 +585,7 @@ function invoke(req, res, url) {
     requestContext: { requestId: invocationId, httpMethod: method, path: rest },
   };
   const seq = ++inst.seq;
+  inst.lastActive = Date.now();
   const inv = new Invocation(inst, seq, res, invocationId);
   inst.pending.set(seq, inv);
   const left = deadline - Date.now();
@@ -443,6 +616,7 @@ function describeInstance(inst) {
   return {
     id: inst.spec.id, function: inst.spec.function, version: inst.spec.version, inFlight: inst.pending.size,
     healthy: true, memoryMb: inst.spec.memoryMb, running: inst.worker !== null, starts: inst.starts,
+    warmStarts: inst.poolStarts, parks: inst.parks,
     terminations: inst.terminations, cpuMs: round3(inst.cpuMs()), heapUsedBytes: inst.heapUsed,
     heapLimitBytes: inst.heapLimit, lastTermination: inst.lastTermination,
   };
@@ -463,7 +637,9 @@ function status(res) {
   const mem = process.memoryUsage();
   const cpu = process.cpuUsage();
   common.sendJson(res, 200, {
-    merged: true, pid: process.pid, rssBytes: mem.rss, cpuMs: round3((cpu.user + cpu.system) / 1000),
+    merged: true, pid: process.pid, node: process.version, rssBytes: mem.rss, cpuMs: round3((cpu.user + cpu.system) / 1000),
+    warmWorkers: { target: WARM_WORKERS, ready: pool.idle.length, takes: pool.takes, misses: pool.misses },
+    idleUnloadMs: IDLE_UNLOAD_MS,
     instances: [...instances.values()].map(describeInstance),
   });
 }
@@ -490,11 +666,17 @@ if (!PORT) {
   podLog('error', 'NEST_HOST_PORT is required');
   process.exit(2);
 }
-server.listen(Number(PORT), ADDRESS, () => podLog('info', `listening on ${ADDRESS}:${PORT}`));
+server.listen(Number(PORT), ADDRESS, () => {
+  podLog('info', `listening on ${ADDRESS}:${PORT} (warm workers ${WARM_WORKERS}, idle unload ${IDLE_UNLOAD_MS} ms)`);
+  pool.refill();
+});
+if (IDLE_UNLOAD_MS > 0) setInterval(parkIdle, Math.max(100, Math.min(1000, IDLE_UNLOAD_MS / 4))).unref();
 
 for (const sig of ['SIGTERM', 'SIGINT']) {
   process.on(sig, () => {
     server.close();
+    stopping = true;
+    for (const w of pool.idle.splice(0)) w.terminate();
     for (const i of instances.values()) if (i.worker !== null) i.worker.terminate();
     setTimeout(() => process.exit(0), 50).unref();
   });

@@ -5,7 +5,14 @@
 // and posts back each answer already encoded (status, headers, body), so nothing the function returns has to
 // cross the thread boundary as itself.
 //
-// Messages in:  {type: 'invoke', seq, event, invocationId, deadline} | {type: 'ping', n}
+// A worker starts either with its function (workerData is the spec) or empty (workerData is null): an empty worker
+// is a pre-started one the host keeps in its warm pool; it sets up its Node.js environment and waits for a
+// {type: 'load', spec}, then takes the function's env into its own process.env and loads the handler, so the
+// function's first request pays for loading its code, not for starting a thread. An empty worker loads at most
+// one function in its life (the host terminates it with the function): a module cache is never shared.
+//
+// Messages in:  {type: 'load', spec} (empty workers only) | {type: 'invoke', seq, event, invocationId, deadline}
+//               | {type: 'ping', n}
 // Messages out: {type: 'loaded', loadMs, initMs} | {type: 'load-failed', detail}
 //               {type: 'answer', seq, status, headers, body, noLength} | {type: 'failed', seq, status, kind, detail, errType}
 //               {type: 'pong', n} | {type: 'heap', used, limit}
@@ -20,7 +27,7 @@ const util = require('util');
 const v8 = require('v8');
 const { encodeResult } = require('./host-common');
 
-const spec = workerData;
+let spec = workerData; // null in an empty (pre-started) worker until its 'load'
 const als = new AsyncLocalStorage();
 const stdoutWrite = process.stdout.write.bind(process.stdout);
 const stderrWrite = process.stderr.write.bind(process.stderr);
@@ -203,12 +210,12 @@ function invoke(m) {
 process.on('uncaughtException', (err) => {
   const text = 'uncaught exception: ' + describeError(err).stack;
   const ctx = als.getStore();
-  if (ctx !== undefined) writeFramed(ctx, 'error', text); else stderrWrite(`nest-merged ${spec.id} error: ${text}\n`);
+  if (ctx !== undefined) writeFramed(ctx, 'error', text); else stderrWrite(`nest-merged ${spec === null ? '(empty)' : spec.id} error: ${text}\n`);
 });
 process.on('unhandledRejection', (reason) => {
   const text = 'unhandled rejection: ' + describeError(reason).stack;
   const ctx = als.getStore();
-  if (ctx !== undefined) writeFramed(ctx, 'error', text); else stderrWrite(`nest-merged ${spec.id} error: ${text}\n`);
+  if (ctx !== undefined) writeFramed(ctx, 'error', text); else stderrWrite(`nest-merged ${spec === null ? '(empty)' : spec.id} error: ${text}\n`);
 });
 
 function reportHeap() {
@@ -216,15 +223,24 @@ function reportHeap() {
   parentPort.postMessage({ type: 'heap', used: h.used_heap_size, limit: h.heap_size_limit });
 }
 
+function start() {
+  load().then((t) => {
+    parentPort.postMessage(Object.assign({ type: 'loaded' }, t));
+    reportHeap();
+    setInterval(reportHeap, 1000).unref();
+  }, (e) => {
+    parentPort.postMessage({ type: 'load-failed', detail: e.message });
+  });
+}
+
 parentPort.on('message', (m) => {
   if (m.type === 'invoke') invoke(m);
   else if (m.type === 'ping') parentPort.postMessage({ type: 'pong', n: m.n });
+  else if (m.type === 'load' && spec === null) {
+    spec = m.spec;
+    for (const k of Object.keys(spec.env)) process.env[k] = spec.env[k];
+    start();
+  }
 });
 
-load().then((t) => {
-  parentPort.postMessage(Object.assign({ type: 'loaded' }, t));
-  reportHeap();
-  setInterval(reportHeap, 1000).unref();
-}, (e) => {
-  parentPort.postMessage({ type: 'load-failed', detail: e.message });
-});
+if (spec !== null) start();
