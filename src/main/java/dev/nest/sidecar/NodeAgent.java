@@ -304,7 +304,7 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
         if (next != null) {
             next.waiter().future.complete(next);
         } else if (set.get().retiredIdle(i)) {
-            pods.stopLater(i, stopGrace);
+            pods.stopLater(i, graceOf(i));
         } else {
             reconciler.afterRelease(set.get(), i);
         }
@@ -321,7 +321,7 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
         afterColdStart(lease);
         Optional<InstanceSet> set = sets.find(i.version());
         if (set.isEmpty()) {
-            pods.stopLater(i, stopGrace);
+            pods.stopLater(i, graceOf(i));
             return;
         }
         int replacements = set.get().retire(i);
@@ -336,8 +336,23 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
             }
         }
         if (set.get().retiredIdle(i)) {
-            pods.stopLater(i, stopGrace);
+            pods.stopLater(i, graceOf(i));
         }
+    }
+
+    /**
+     * One of the instance's invocations was stopped on purpose ({@link Lease#stop}): it is retired (no new request,
+     * replacements for the waiting ones, a merged pod's neighbours moved out) and its pod stops without grace once
+     * its other requests in flight ended; at once when there are none. Its neighbours are never failed for it.
+     */
+    @Override
+    public void stop(Lease lease, String reason) {
+        lease.instance().stopWhenIdle = true;
+        retire(lease, "one of its invocations was stopped (" + reason + ")");
+    }
+
+    private Duration graceOf(Instance i) {
+        return i.stopWhenIdle ? Duration.ZERO : stopGrace;
     }
 
     @Override
