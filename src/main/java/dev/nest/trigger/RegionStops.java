@@ -13,7 +13,9 @@ import java.util.function.Supplier;
  * its id names (the last four hex digits are a hash of the node that made it, {@link InvocationIds#tag}), which holds
  * it in its queue or gateway and, if it forwarded it, stops it at the peer serving it; when no live node has that
  * tag (the node is gone, or the tag is not one of the region's), every live node is asked, because a run that node
- * forwarded goes on where it was forwarded to. This is how a new leader stops the run its predecessor fired.
+ * forwarded goes on where it was forwarded to. This is how a new leader stops the run its predecessor fired. A run
+ * this node knows but could not stop (a shared queue such as Kafka's lets any node deliver it) is asked of every
+ * other live node, and stopped by the one delivering it.
  *
  * <p>Failure: a node that cannot be asked makes the result {@link StopResult.Outcome#UNREACHABLE} unless another
  * stopped it (see {@link StopResult#combine}); a caller then takes the run as still running. Limits: a 16-bit tag
@@ -51,23 +53,29 @@ public final class RegionStops {
         }
         return here.exceptionally(e -> StopResult.of(StopResult.Outcome.NOT_STOPPED,
                         "stopping " + id + " on this node failed: " + e.getMessage()))
-                .thenCompose(r -> r.outcome() != StopResult.Outcome.UNKNOWN ? CompletableFuture.completedFuture(r)
-                        : elsewhere(id, reason));
+                .thenCompose(r -> switch (r.outcome()) {
+                    case UNKNOWN -> ask(whomToAsk(InvocationIds.tagOf(id), InvocationIds.tag(self), peers.get()), id,
+                            reason, Optional.empty());
+                    // known here and running, but not delivered here: a shared queue (Kafka) lets any node deliver
+                    // it, so the node that does is found by asking them all
+                    case NOT_STOPPED -> ask(peers.get(), id, reason, Optional.of(r));
+                    default -> CompletableFuture.completedFuture(r);
+                });
     }
 
-    private CompletableFuture<StopResult> elsewhere(String id, String reason) {
-        List<Node> ask = whomToAsk(InvocationIds.tagOf(id), InvocationIds.tag(self), peers.get());
+    private CompletableFuture<StopResult> ask(List<Node> ask, String id, String reason, Optional<StopResult> here) {
         if (ask.isEmpty()) {
-            return CompletableFuture.completedFuture(StopResult.of(StopResult.Outcome.UNKNOWN,
-                    "no node of the region holds invocation " + id));
+            return CompletableFuture.completedFuture(here.orElse(StopResult.of(StopResult.Outcome.UNKNOWN,
+                    "no node of the region holds invocation " + id)));
         }
         List<CompletableFuture<StopResult>> asked = new ArrayList<>();
+        here.ifPresent(r -> asked.add(CompletableFuture.completedFuture(r)));
         for (Node n : ask) {
             asked.add(remote.stop(n.url(), id, reason).exceptionally(e -> StopResult.of(
                     StopResult.Outcome.UNREACHABLE, "node " + n.id() + " did not answer: " + e.getMessage()))
                     .thenApply(r -> r.outcome() == StopResult.Outcome.UNREACHABLE
-                            ? StopResult.of(r.outcome(), "node " + n.id() + " (" + n.url() + "), which holds "
-                            + id + ", could not be asked: " + r.detail()) : r));
+                            ? StopResult.of(r.outcome(), "node " + n.id() + " (" + n.url() + ") could not be asked "
+                            + "about " + id + ": " + r.detail()) : r));
         }
         return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new))
                 .thenApply(v -> StopResult.combine(asked.stream().map(CompletableFuture::join).toList()));
