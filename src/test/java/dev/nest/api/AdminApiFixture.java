@@ -109,7 +109,9 @@ final class AdminApiFixture implements AutoCloseable {
                         registry, s -> Optional.of(new dev.nest.report.Backlog(2, 7.5)))
                 .withAlerts(alerts, name -> Optional.ofNullable(alerts.states().get(name)),
                         new dev.nest.async.Destinations(List.of("hooks.example.com"))::refusal, clock)
-                .withStops(new dev.nest.trigger.LocalStops(AsyncLedger.of(asyncQueue, () -> { }), gatewayStops));
+                .withStops(new dev.nest.trigger.LocalStops(AsyncLedger.of(asyncQueue, () -> { }, (id, reason) ->
+                        java.util.concurrent.CompletableFuture.completedFuture(asyncQueue.cancel(id, reason))),
+                        gatewayStops));
     }
 
     /** Serves the API, with the error mapping, on a free loopback port. */
