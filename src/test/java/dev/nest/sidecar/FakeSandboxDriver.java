@@ -26,8 +26,6 @@ final class FakeSandboxDriver implements SandboxDriver {
     final java.util.Queue<Integer> exitAtStart = new java.util.concurrent.ConcurrentLinkedQueue<>();
     final List<FakePod> pods = new CopyOnWriteArrayList<>();
     final List<PodListener> listeners = new CopyOnWriteArrayList<>();
-    /** The grace of each pod stop, in order. */
-    final List<Duration> stopGraces = new CopyOnWriteArrayList<>();
 
     /** A pod whose host is an in-process HTTP server. */
     record FakePod(HttpServer server, CompletableFuture<Integer> exited) {
@@ -91,7 +89,6 @@ final class FakeSandboxDriver implements SandboxDriver {
 
             @Override
             public void stop(Duration grace) {
-                stopGraces.add(grace);
                 server.stop(0);
                 exited.complete(0);
             }
