@@ -352,7 +352,15 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
     }
 
     private Duration graceOf(Instance i) {
-        return i.stopWhenIdle ? Duration.ZERO : stopGrace;
+        return stopGrace(i.stopWhenIdle, stopGrace);
+    }
+
+    /**
+     * The grace a retired instance's pod stops with: none when it was retired because an invocation was stopped (its
+     * code must end now, its neighbours ended already), else {@code sidecar.stop-grace}.
+     */
+    static Duration stopGrace(boolean invocationStopped, Duration configured) {
+        return invocationStopped ? Duration.ZERO : configured;
     }
 
     @Override

@@ -106,6 +106,12 @@ class NodeAgentTest extends AgentTestBase {
     }
 
     @Test
+    void aStoppedInvocationsPodStopsWithoutGraceAndAnUnhealthyOnesWithTheConfiguredGrace() {
+        assertEquals(Duration.ZERO, NodeAgent.stopGrace(true, Duration.ofSeconds(10)));
+        assertEquals(Duration.ofSeconds(10), NodeAgent.stopGrace(false, Duration.ofSeconds(10)));
+    }
+
+    @Test
     void aStoppedInvocationAloneOnItsInstanceStopsItAtOnce() throws Exception {
         FunctionVersion v = AgentFixture.version();
         Lease lease = f.lease(v);
