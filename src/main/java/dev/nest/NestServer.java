@@ -239,9 +239,20 @@ public final class NestServer implements AutoCloseable {
                     dev.nest.report.ClusterReports.http(peerHeaders, peerTls, java.time.Duration.ofSeconds(3)), clock,
                     java.time.Duration.ofSeconds(4), backlog);
             TriggerCalls triggerCalls = new TriggerCalls();
+            // stopping an invocation by id (cron concurrency: replace): here, or on the node its id names
+            java.util.concurrent.atomic.AtomicReference<Gateway> gatewayRef = new java.util.concurrent.atomic.AtomicReference<>();
+            dev.nest.trigger.LocalStops localStops = new dev.nest.trigger.LocalStops(async.ledger(), (id, why) ->
+                    gatewayRef.get() == null ? java.util.concurrent.CompletableFuture.completedFuture(false)
+                            : gatewayRef.get().stop(id, why));
+            dev.nest.trigger.PeerStops peerStops = dev.nest.trigger.PeerStops.http(peerHeaders, peerTls,
+                    java.time.Duration.ofSeconds(25));
+            Supplier<List<dev.nest.trigger.RegionStops.Node>> stopPeers = () -> cluster.membership().nodes().stream()
+                    .filter(n -> !n.id().equals(nodeId))
+                    .map(n -> new dev.nest.trigger.RegionStops.Node(n.id(), java.net.URI.create(n.url()))).toList();
             TriggerManager triggers = push(closers, new TriggerManager(cluster.functions(), triggerTypes,
                     new QueueInvocationSink(cluster.functions(), async.ingress(), async.ledger(), gatewayPort::get,
-                            triggerCalls), cluster.triggerStates(), () -> cluster.leadership().epoch().isPresent(), clock));
+                            triggerCalls, new dev.nest.trigger.RegionStops(nodeId, localStops, stopPeers, peerStops)),
+                    cluster.triggerStates(), () -> cluster.leadership().epoch().isPresent(), clock));
             AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes,
                     control.scaler(), control.scheduler(), url, metrics, control.load(), control.wake(), tokens, clock,
                     async.ledger(), namespaces, NamespaceUsages.region(cluster, cluster.functions(),
@@ -254,6 +265,7 @@ public final class NestServer implements AutoCloseable {
                             dev.nest.history.PeerReader.http(peerHeaders, peerTls, HISTORY_PEER_TIMEOUT),
                             HISTORY_PEER_TIMEOUT)));
             api = api.withReports(nodeId, reports, reportStore::buckets, cluster.functions(), backlog);
+            api = api.withStops(localStops); // the peer stop route
             // alerts: rules in ZooKeeper, judged by the leader from the reports; webhooks only to allowed hosts
             dev.nest.cluster.ZooKeeperAlertStore alertStore = push(closers, dev.nest.cluster.ZooKeeperAlertStore.start(cluster,
                     config.cluster().operationTimeout()));
@@ -299,6 +311,12 @@ public final class NestServer implements AutoCloseable {
                     Optional.of(async.ingress()), config.gateway(), admission, Optional.of(peer)).events(new EventIngress(
                     triggerCalls::marked, System::nanoTime)).spans(spans), config.server(), web.port(), tls));
             gatewayPort.set(gateway.port());
+            gatewayRef.set(gateway);
+            // a forwarded invocation is stopped on the peer serving it, through its peer stop route
+            gateway.stopsForwardedWith((p, id, why) -> peerStops.stop(stopPeers.get().stream()
+                    .filter(n -> n.id().equals(p.node())).findFirst().map(dev.nest.trigger.RegionStops.Node::url)
+                    .orElse(java.net.URI.create(config.server().tls().scheme() + "://" + p.host() + ":" + p.port())),
+                    id, why).thenApply(r -> r.outcome() == dev.nest.trigger.StopResult.Outcome.STOPPED));
             async.stopsWith(gateway::stop); // a cancelled event's run is stopped at its instance
             async.start();
             // triggers fire once the gateway listens: leader-only sources start and stop with the leadership

@@ -147,6 +147,14 @@ public final class AdminApi {
     }
 
     /**
+     * This API with the peer stop route ({@code POST /api/v1/invocations/{id}/stop}, admins and peers): stops an
+     * invocation this node holds through {@code stops}.
+     */
+    public AdminApi withStops(dev.nest.trigger.LocalStops stops) {
+        return with(new StopRoutes(stops));
+    }
+
+    /**
      * The filter that authenticates and authorizes every request by {@link AdminRoutes#table()}: add it to the
      * routing before the routes ({@code routing.addFilter(AdminApi.filter(...))}).
      */

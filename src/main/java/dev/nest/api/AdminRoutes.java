@@ -103,6 +103,7 @@ public final class AdminRoutes {
             read("GET", P + "/alerts/{name}", "alerts", need(READ, RECORD)),
             write("PUT", P + "/alerts/{name}", "alerts", need(DEPLOY, BODY)),
             write("DELETE", P + "/alerts/{name}", "alerts", need(DEPLOY, RECORD)),
+            write("POST", P + "/invocations/{id}/stop", "stops", need(ADMIN, NONE).orPeer()),
             read("ANY", P + "/*", "not-found", Requirement.anyToken()),
             read("ANY", "/*", "not-found", Requirement.anyToken()));
     private static final RouteAccess ACCESS = new RouteAccess(TABLE);

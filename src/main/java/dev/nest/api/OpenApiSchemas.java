@@ -36,6 +36,8 @@ final class OpenApiSchemas {
             Map.entry("POST " + P + "/artifacts", "upload a code package (a zip); answers its digest"),
             Map.entry("GET " + P + "/invocations", "this node's invocation records, newest first"),
             Map.entry("GET " + P + "/invocations/{id}", "one invocation record with its phases"),
+            Map.entry("POST " + P + "/invocations/{id}/stop", "stops an invocation this node holds (admins and peers): "
+                    + "withdrawn while it waits, answered 409 while it runs; 404 when not held here"),
             Map.entry("GET " + P + "/functions/{name}/logs", "a function's log lines"),
             Map.entry("GET " + P + "/tokens", "list tokens (never their secrets)"),
             Map.entry("POST " + P + "/tokens", "create a token; the answer shows its secret once"),

@@ -121,11 +121,12 @@ public final class Dispatcher implements AutoCloseable {
 
     /**
      * Cancels event {@code id} of this node's queue: one waiting for its delivery is withdrawn; one being delivered
-     * is stopped at its instance when an instance of this node serves it (the {@link Stopper}), and its answer is
-     * then recorded as {@link EventState#CANCELLED} instead of going through the retry policy. Completes with true
-     * once the event is stored as cancelled; false when it could not be: unknown here, finished, a delivery still
-     * waiting for an instance or forwarded to another node (it goes on), or a queue that does not
-     * {@link EventQueue#cancels cancel}. Any thread.
+     * is stopped through the {@link Stopper} (the gateway's stop: withdrawn while it waits for an instance, stopped
+     * at its instance here, or at the peer it was forwarded to), and its answer is then recorded as
+     * {@link EventState#CANCELLED} instead of going through the retry policy. Completes with true once the event is
+     * stored as cancelled; false when it could not be: unknown here, finished, delivered by another node (a shared
+     * queue), a stop that failed (it goes on), or a queue that does not {@link EventQueue#cancels cancel}. Any
+     * thread.
      */
     public CompletableFuture<Boolean> cancel(String id, String reason) {
         if (!queue.cancels()) {

@@ -76,8 +76,10 @@ final class Call implements Upstream.Callback {
     private boolean retried;
     /** Stopped by {@link #stop}: its lease was recycled and it was answered; late upstream callbacks are dropped. */
     private boolean stopped;
-    /** Where this call shows while an instance of this node serves it (see {@link Gateway#stop}); null: nowhere. */
+    /** Where this call shows while it waits, runs here or is forwarded (see {@link Gateway#stop}); null: nowhere. */
     private Map<String, Call> running;
+    /** The peer serving this call while it is forwarded (see {@link PeerCall}); null otherwise. */
+    private PeerRoutes.Peer forwardedTo;
 
     /**
      * @param t0   {@code System.nanoTime} when the request was dispatched
@@ -136,6 +138,10 @@ final class Call implements Upstream.Callback {
     /** The answer came from elsewhere (a peer); nothing more is to be done. */
     void finishedElsewhere() {
         finished = true;
+        forwardedTo = null;
+        if (running != null) {
+            running.remove(invocationId, this);
+        }
     }
 
     /** Takes an instance (waiting on the loop, not blocking it) and forwards to it. */
@@ -154,6 +160,9 @@ final class Call implements Upstream.Callback {
             return;
         }
         EventLoop.Timer timer = c.loop.schedule(pending.waitUntilNanos() - System.nanoTime(), () -> {
+            if (stopped) {
+                return;
+            }
             Optional<InvokeException> err = leases.cancel(pending);
             err.ifPresent(this::fail);
         });
@@ -166,24 +175,25 @@ final class Call implements Upstream.Callback {
                 } else {
                     fail(502, "instance start failed", String.valueOf(cause.getMessage()));
                 }
-            } else if (c.closed() || !answerable()) {
+            } else if (stopped || c.closed() || !answerable()) {
                 l.release();
+                if (running != null) {
+                    running.remove(invocationId, this);
+                }
             } else {
                 forward(l);
             }
         }));
     }
 
-    /** Makes this call findable by its invocation id in {@code running} while an instance serves it. */
+    /** Makes this call findable by its invocation id in {@code running} until it ends (here or at a peer). */
     void trackIn(Map<String, Call> running) {
         this.running = running;
+        running.put(invocationId, this);
     }
 
     private void forward(Lease l) {
         lease = l;
-        if (running != null) {
-            running.put(invocationId, this);
-        }
         ClientRequest r = c.request;
         // a token function never sees its callers' Nest tokens
         List<String> headers = version.spec().auth() == InvocationAuth.TOKEN ? Gateway.withoutAuthorization(r.headers)
@@ -200,25 +210,74 @@ final class Call implements Upstream.Callback {
     }
 
     /**
-     * Stops the invocation while its instance serves it: the instance is recycled (its pod stopped at once, so the
-     * function's code really ends; a fresh instance serves the next request), the client gets 409
-     * {@code invocation stopped}, and the invocation is recorded so. Whatever the instance still sends is dropped.
-     * Does nothing (false) when the call is not at its instance (waiting for one, forwarded, or finished).
-     * Loop thread only.
+     * Stops the invocation (see {@link Gateway#stop}); loop thread only. What happens depends on where it is
+     * ({@link #stopAction}): waiting for an instance, it is withdrawn from the wait (nothing is killed); at its
+     * instance, the instance is {@link Lease#stop stopped draining} (no new request, its neighbours finish, then its
+     * pod stops, so the function's code ends); forwarded to a peer, nothing happens here ({@link StopAction#PEER}:
+     * the gateway asks that peer, whose answer, 409, reaches the client through the forwarding). In the first two
+     * cases the client gets 409 {@code invocation stopped} at once and the invocation is recorded so; whatever the
+     * instance still sends is dropped.
      */
-    boolean stop(String reason) {
-        if (finished || stopped || lease == null) {
-            return false;
+    StopAction stop(String reason) {
+        StopAction action = stopAction(finished || stopped, forwardedTo != null, lease != null, pending != null);
+        switch (action) {
+            case WITHDRAW -> {
+                stopped = true;
+                leases.cancel(pending); // an instance handed over at this moment is given back (see acquireAndForward)
+                String detail = "invocation " + invocationId + " of " + version.spec().id() + " was stopped ("
+                        + reason + ") while it waited for an instance; nothing of it ran";
+                respondError(409, "invocation stopped", detail);
+                record(409, "stopped: " + detail, Map.of("queue", (System.nanoTime() - t0) / 1e6));
+            }
+            case DRAIN -> {
+                stopped = true;
+                long tDone = System.nanoTime();
+                lease.stop("invocation " + invocationId + " was stopped: " + reason);
+                String detail = "invocation " + invocationId + " of " + version.spec().id() + " was stopped (" + reason
+                        + "); its instance takes no new request and stops once its other requests ended";
+                respondError(409, "invocation stopped", detail);
+                record(409, "stopped: " + detail, phases(tDone));
+            }
+            case PEER, NONE -> {
+            }
         }
-        stopped = true;
-        long tDone = System.nanoTime();
-        lease.recycle("invocation " + invocationId + " was stopped: " + reason);
-        c.upstream.forget(lease.instance().port());
-        String detail = "invocation " + invocationId + " of " + version.spec().id() + " was stopped (" + reason
-                + "); its instance was stopped with it";
-        respondError(409, "invocation stopped", detail);
-        record(409, "stopped: " + detail, phases(tDone));
-        return true;
+        return action;
+    }
+
+    /** What {@link #stop} does. */
+    enum StopAction {
+        /** Finished, stopped already, or not yet waiting: nothing. */
+        NONE,
+        /** Waiting for an instance: withdrawn from the wait. */
+        WITHDRAW,
+        /** At its instance: answered 409 now, the instance drains and stops. */
+        DRAIN,
+        /** Served by another node: the stop is that node's. */
+        PEER
+    }
+
+    /** The decision of {@link #stop}, a pure function of where the call is (table-tested). */
+    static StopAction stopAction(boolean ended, boolean forwarded, boolean leased, boolean waiting) {
+        if (ended) {
+            return StopAction.NONE;
+        }
+        if (forwarded) {
+            return StopAction.PEER;
+        }
+        if (leased) {
+            return StopAction.DRAIN;
+        }
+        return waiting ? StopAction.WITHDRAW : StopAction.NONE;
+    }
+
+    /** The peer this call was forwarded to, while it is; empty when it is served here or ended. */
+    Optional<PeerRoutes.Peer> forwardedTo() {
+        return Optional.ofNullable(finished ? null : forwardedTo);
+    }
+
+    /** {@link PeerCall} sent the call to {@code peer} (null: it comes back to be served here). */
+    void forwardingTo(PeerRoutes.Peer peer) {
+        forwardedTo = peer;
     }
 
     @Override

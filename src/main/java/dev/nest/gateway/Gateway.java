@@ -119,6 +119,7 @@ public final class Gateway implements AutoCloseable {
     private final Map<String, FunctionId> ids = new ConcurrentHashMap<>();
     /** Invocations an instance of this node serves now, by invocation id (see {@link #stop}). */
     private final Map<String, Call> running = new ConcurrentHashMap<>();
+    private volatile PeerRoutes.RemoteStop remoteStop = PeerRoutes.RemoteStop.NONE;
     private final ClientConnection.Dispatcher dispatcher = this::dispatch;
     private Transport transport;
     private Channel server;
@@ -328,6 +329,10 @@ public final class Gateway implements AutoCloseable {
             c.respondError(403, "peer credential required", PeerAuth.refusal(peerCredential, presented), invocationId);
             return;
         }
+        if (forwarded) { // served under the forwarding node's id, so that its stop finds it here (see #stop)
+            invocationId = removeHeader(c.request.headers, PeerRoutes.FORWARDED_ID)
+                    .filter(v -> InvocationIds.tagOf(v).isPresent()).orElse(invocationId);
+        }
         String prefix = path.prefix();
         FunctionId id = ids.get(prefix);
         if (id == null) {
@@ -403,11 +408,13 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Stops invocation {@code invocationId} if an instance of this node serves it now: its instance is recycled (the
-     * pod is stopped, so the function's code ends), its caller gets 409 {@code invocation stopped} and it is recorded
-     * with {@code reason}. Completes with whether it was stopped: false when no instance of this node serves it (it
-     * waits for an instance, was forwarded to a peer, which serves it under an id of its own, or has finished). Any
-     * thread; the stop runs on the call's loop.
+     * Stops invocation {@code invocationId} if this node's gateway serves it now (see {@link Call#stop}): one waiting
+     * for an instance is withdrawn (nothing is killed); one at its instance is answered at once and its instance stops
+     * draining (no new request; its other requests finish, then its pod stops, so the function's code ends); one
+     * forwarded to a peer is stopped there through {@link PeerRoutes.RemoteStop} (the forwarded request carries its
+     * id). The stopped invocation's caller gets 409 {@code invocation stopped} and it is recorded with
+     * {@code reason}. Completes with whether it was stopped: false when this node does not serve it (finished, or
+     * never here) or the peer serving it did not stop it. Any thread; the stop runs on the call's loop.
      */
     public CompletableFuture<Boolean> stop(String invocationId, String reason) {
         Call call = running.get(invocationId);
@@ -416,11 +423,36 @@ public final class Gateway implements AutoCloseable {
         }
         CompletableFuture<Boolean> stopped = new CompletableFuture<>();
         try {
-            call.c.loop.execute(() -> stopped.complete(call.stop(reason)));
+            call.c.loop.execute(() -> {
+                switch (call.stop(reason)) {
+                    case WITHDRAW, DRAIN -> stopped.complete(true);
+                    case NONE -> stopped.complete(false);
+                    case PEER -> call.forwardedTo().ifPresentOrElse(peer -> {
+                        CompletableFuture<Boolean> there;
+                        try {
+                            there = remoteStop.stop(peer, invocationId, reason);
+                        } catch (RuntimeException e) {
+                            there = CompletableFuture.failedFuture(e);
+                        }
+                        there.whenComplete((ok, x) -> stopped.complete(x == null && Boolean.TRUE.equals(ok)));
+                    }, () -> stopped.complete(false));
+                }
+            });
         } catch (RejectedExecutionException closing) { // the gateway is closing: its calls end with it
             stopped.complete(false);
         }
         return stopped;
+    }
+
+    /** The ids of the invocations {@link #stop} finds now (waiting, at an instance here, or forwarded); for tests. */
+    java.util.Set<String> stoppable() {
+        return java.util.Set.copyOf(running.keySet());
+    }
+
+    /** Sets how {@link #stop} reaches a peer that serves a forwarded invocation; {@link PeerRoutes.RemoteStop#NONE} until set. */
+    public Gateway stopsForwardedWith(PeerRoutes.RemoteStop remote) {
+        this.remoteStop = java.util.Objects.requireNonNull(remote);
+        return this;
     }
 
     /** {@link EventIngress}'s decision: false when it answered; may rewrite the request's headers and body. */

@@ -39,6 +39,7 @@ final class PeerCall implements Upstream.Callback {
     void next() {
         index++;
         if (index >= peers.size() || System.nanoTime() >= call.waitDeadline) {
+            call.forwardingTo(null);
             call.acquireAndForward();
             return;
         }
@@ -57,7 +58,11 @@ final class PeerCall implements Upstream.Callback {
             headers = new java.util.ArrayList<>(headers);
             headers.add(credential.get().headerName());
             headers.add(credential.get().headerValue());
+            // the peer serves it under this id, so that a stop of this id reaches it there (see Gateway#stop)
+            headers.add(PeerRoutes.FORWARDED_ID);
+            headers.add(call.invocationId);
         }
+        call.forwardingTo(peer);
         call.c.upstream.exchange(address, ProxiedRequest.encode(r, headers, null, PeerRoutes.FORWARDED_BY, routes.self()),
                 r.method.equals("HEAD"), call.peerDeadline() + HOP_NANOS, this);
     }

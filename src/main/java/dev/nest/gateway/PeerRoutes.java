@@ -17,6 +17,26 @@ public interface PeerRoutes {
     String FORWARDED_BY = "x-nest-forwarded-by";
 
     /**
+     * Header with which a forwarding gateway names the invocation's id; the receiving gateway serves it under that id
+     * (only with the cluster credential, and only an id of {@code dev.nest.common.InvocationIds}' form), so that a
+     * stop of the id ({@link RemoteStop}) finds it on the node that runs it.
+     */
+    String FORWARDED_ID = "x-nest-forwarded-invocation";
+
+    /**
+     * Stops an invocation that another node's gateway serves (the cluster's peer stop route, authenticated with the
+     * peer credential): completes with whether that node stopped it; false when it did not run it (any more) or could
+     * not be reached. Must not block the calling thread (an event loop).
+     */
+    @FunctionalInterface
+    interface RemoteStop {
+        /** Stops nothing. */
+        RemoteStop NONE = (peer, id, reason) -> java.util.concurrent.CompletableFuture.completedFuture(false);
+
+        java.util.concurrent.CompletableFuture<Boolean> stop(Peer peer, String invocationId, String reason);
+    }
+
+    /**
      * Another node's gateway.
      *
      * @param node    node id

@@ -24,6 +24,11 @@ public final class Instance {
     boolean retired;
     /** Whether the stop of a retired instance was claimed (so that it is stopped once). */
     boolean retiredStopClaimed;
+    /**
+     * Retired because one of its invocations was stopped ({@link Lease#stop}): once its other requests in flight
+     * ended, its pod stops without the stop grace, so the stopped invocation's code ends then.
+     */
+    volatile boolean stopWhenIdle;
     long lastUsedNanos;
     long served;
     /** CPU cores in use over the last sampling interval; NaN until two readings exist or while not measured. */

@@ -26,6 +26,11 @@ public record Lease(Instance instance, boolean cold, double queueMillis, Map<Str
         default void retire(Lease lease, String reason) {
             recycle(lease, reason);
         }
+
+        /** See {@link Lease#stop}; a lessor that cannot drain an instance stops it at once. */
+        default void stop(Lease lease, String reason) {
+            recycle(lease, reason);
+        }
     }
 
     /** The response header in which a runtime host says an instance must be replaced (runtimes/CONTRACT.md). */
@@ -61,5 +66,15 @@ public record Lease(Instance instance, boolean cold, double queueMillis, Map<Str
      */
     public void retire(String reason) {
         lessor.retire(this, reason);
+    }
+
+    /**
+     * The invocation was stopped on purpose (its caller was answered already): the instance takes no new request and
+     * its pod stops as soon as its other requests in flight (neighbours under {@code concurrency > 1}, or other
+     * instances of a merged pod, which move out first) ended by themselves, bounded by their own timeouts; at once
+     * when it has none. The stopped invocation's code runs until then: a host cannot end one invocation alone.
+     */
+    public void stop(String reason) {
+        lessor.stop(this, reason);
     }
 }

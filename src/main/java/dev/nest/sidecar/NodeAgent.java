@@ -304,7 +304,7 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
         if (next != null) {
             next.waiter().future.complete(next);
         } else if (set.get().retiredIdle(i)) {
-            pods.stopLater(i, stopGrace);
+            pods.stopLater(i, graceOf(i));
         } else {
             reconciler.afterRelease(set.get(), i);
         }
@@ -321,7 +321,7 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
         afterColdStart(lease);
         Optional<InstanceSet> set = sets.find(i.version());
         if (set.isEmpty()) {
-            pods.stopLater(i, stopGrace);
+            pods.stopLater(i, graceOf(i));
             return;
         }
         int replacements = set.get().retire(i);
@@ -336,8 +336,31 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
             }
         }
         if (set.get().retiredIdle(i)) {
-            pods.stopLater(i, stopGrace);
+            pods.stopLater(i, graceOf(i));
         }
+    }
+
+    /**
+     * One of the instance's invocations was stopped on purpose ({@link Lease#stop}): it is retired (no new request,
+     * replacements for the waiting ones, a merged pod's neighbours moved out) and its pod stops without grace once
+     * its other requests in flight ended; at once when there are none. Its neighbours are never failed for it.
+     */
+    @Override
+    public void stop(Lease lease, String reason) {
+        lease.instance().stopWhenIdle = true;
+        retire(lease, "one of its invocations was stopped (" + reason + ")");
+    }
+
+    private Duration graceOf(Instance i) {
+        return stopGrace(i.stopWhenIdle, stopGrace);
+    }
+
+    /**
+     * The grace a retired instance's pod stops with: none when it was retired because an invocation was stopped (its
+     * code must end now, its neighbours ended already), else {@code sidecar.stop-grace}.
+     */
+    static Duration stopGrace(boolean invocationStopped, Duration configured) {
+        return invocationStopped ? Duration.ZERO : configured;
     }
 
     @Override

@@ -19,13 +19,14 @@ public interface InvocationSink {
     CompletableFuture<Response> invoke(FunctionId function, TriggerEvent event);
 
     /**
-     * Cancels an async invocation this node enqueued: withdrawn while it waits, stopped (its instance recycled) while
-     * an instance of this node runs it. Completes with true once it is stored as cancelled; false when it could not
-     * be (unknown here, finished, waiting for an instance or run by another node, or a queue that cannot cancel).
-     * Default: nothing is cancelled.
+     * Stops an async invocation fired earlier, wherever in the region it is (see {@link RegionStops}): withdrawn while
+     * it waits (in the queue, or for an instance), its caller answered 409 and its instance drained and stopped while
+     * it runs, here or on the node it was forwarded to; asked of the node its id names when this node does not hold
+     * it. Completes with what happened, never exceptionally. Default: nothing is stopped ({@code NOT_STOPPED}).
      */
-    default CompletableFuture<Boolean> cancel(String invocationId, String reason) {
-        return CompletableFuture.completedFuture(false);
+    default CompletableFuture<StopResult> stop(String invocationId, String reason) {
+        return CompletableFuture.completedFuture(StopResult.of(StopResult.Outcome.NOT_STOPPED,
+                "this invocation path cannot stop invocations"));
     }
 
     /** Where an async invocation this node enqueued is; {@link RunState#UNKNOWN} when this node has no record of it. */

@@ -36,10 +36,20 @@ public final class QueueInvocationSink implements InvocationSink {
     private final AsyncLedger ledger;
     private final IntSupplier gatewayPort;
     private final TriggerCalls calls;
+    private final RegionStops stops;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public QueueInvocationSink(FunctionCatalog catalog, AsyncIngress ingress, AsyncLedger ledger,
                                IntSupplier gatewayPort, TriggerCalls calls) {
+        this(catalog, ingress, ledger, gatewayPort, calls, new RegionStops("", new LocalStops(ledger,
+                (id, reason) -> CompletableFuture.completedFuture(false)), List::of,
+                (base, id, reason) -> CompletableFuture.completedFuture(StopResult.of(StopResult.Outcome.UNKNOWN, ""))));
+    }
+
+    /** A sink whose {@link #stop} goes through {@code stops} (the node's {@link RegionStops}). */
+    public QueueInvocationSink(FunctionCatalog catalog, AsyncIngress ingress, AsyncLedger ledger,
+                               IntSupplier gatewayPort, TriggerCalls calls, RegionStops stops) {
+        this.stops = stops;
         this.catalog = catalog;
         this.ingress = ingress;
         this.ledger = ledger;
@@ -92,8 +102,8 @@ public final class QueueInvocationSink implements InvocationSink {
     }
 
     @Override
-    public CompletableFuture<Boolean> cancel(String invocationId, String reason) {
-        return ledger.cancel(invocationId, reason);
+    public CompletableFuture<StopResult> stop(String invocationId, String reason) {
+        return stops.stop(invocationId, reason);
     }
 
     @Override

@@ -58,6 +58,9 @@ final class AdminApiFixture implements AutoCloseable {
     final Deployer deployer;
     final NodeStore store;
     final H2EventQueue asyncQueue;
+    /** Invocation ids the fake gateway stop finds running (stopped once: removed). */
+    final java.util.Set<String> stoppable = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    final java.util.function.BiFunction<String, String, java.util.concurrent.CompletableFuture<Boolean>> gatewayStops;
     final InMemoryTokenStore tokens = new InMemoryTokenStore(clock);
     final InMemoryNamespaceStore namespaces = new InMemoryNamespaceStore(clock);
     final Map<String, NamespaceUsage> usage = new java.util.concurrent.ConcurrentHashMap<>();
@@ -96,6 +99,7 @@ final class AdminApiFixture implements AutoCloseable {
         code = (digest, runtime) -> artifacts.find(digest).map(dev.nest.artifact.Artifact::codeDir);
         store = NodeStore.open(dir.resolve("store"), clock, Duration.ofDays(1), 4096);
         asyncQueue = H2EventQueue.open(store.jdbcUrl(), clock);
+        gatewayStops = (id, reason) -> java.util.concurrent.CompletableFuture.completedFuture(stoppable.remove(id));
         api = new AdminApi(registry, deployer, () -> List.copyOf(problems), node, store, cluster, runtimes, scaling, URL,
                 () -> "nest_up 1\n", load, woken::add, tokens, clock, AsyncLedger.of(asyncQueue, () -> { }), namespaces,
                 ns -> usage.getOrDefault(ns, NamespaceUsage.NONE), id -> Optional.empty(), Plugins.none(), TriggerView.NONE, code, console)
@@ -104,7 +108,10 @@ final class AdminApiFixture implements AutoCloseable {
                 }, clock, Duration.ofSeconds(1), s -> Optional.of(new dev.nest.report.Backlog(2, 7.5))), localBuckets,
                         registry, s -> Optional.of(new dev.nest.report.Backlog(2, 7.5)))
                 .withAlerts(alerts, name -> Optional.ofNullable(alerts.states().get(name)),
-                        new dev.nest.async.Destinations(List.of("hooks.example.com"))::refusal, clock);
+                        new dev.nest.async.Destinations(List.of("hooks.example.com"))::refusal, clock)
+                .withStops(new dev.nest.trigger.LocalStops(AsyncLedger.of(asyncQueue, () -> { }, (id, reason) ->
+                        java.util.concurrent.CompletableFuture.completedFuture(asyncQueue.cancel(id, reason))),
+                        gatewayStops));
     }
 
     /** Serves the API, with the error mapping, on a free loopback port. */

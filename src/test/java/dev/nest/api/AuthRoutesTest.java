@@ -327,7 +327,8 @@ class AuthRoutesTest {
                         "HEAD " + P + "/artifacts/chunks/{sha256}", "POST " + P + "/artifacts/manifests",
                         "GET " + P + "/artifacts/manifests/{digest}", "GET " + P + "/cluster/load",
                         "POST " + P + "/cluster/load", "GET " + P + "/report/buckets",
-                        "GET " + P + "/invocations", "GET " + P + "/invocations/{id}", "GET " + P + "/logs"),
+                        "GET " + P + "/invocations", "GET " + P + "/invocations/{id}", "GET " + P + "/logs",
+                        "POST " + P + "/invocations/{id}/stop"),
                 AdminRoutes.table().stream().filter(r -> r.requirement().peer()).map(r -> r.method() + " " + r.path())
                         .collect(Collectors.toSet()));
     }

@@ -51,4 +51,18 @@ class CallTest {
         assertEquals(started.toEpochMilli() + expected, Call.executionDeadlineEpochMillis(started, t0,
                 t0 + waitedMillis * 1_000_000, Duration.ofMillis(timeoutMillis)));
     }
+
+    @ParameterizedTest(name = "ended {0}, forwarded {1}, leased {2}, waiting {3}: {4}")
+    @CsvSource({
+            "true, false, true, false, NONE",
+            "true, true, false, false, NONE",
+            "false, true, false, false, PEER",
+            "false, false, true, false, DRAIN",
+            "false, false, true, true, DRAIN",
+            "false, false, false, true, WITHDRAW",
+            "false, false, false, false, NONE"})
+    void whatAStopDoesDependsOnWhereTheCallIs(boolean ended, boolean forwarded, boolean leased, boolean waiting,
+                                              Call.StopAction action) {
+        assertEquals(action, Call.stopAction(ended, forwarded, leased, waiting));
+    }
 }

@@ -25,6 +25,7 @@ final class FakeInstanceLeases implements InstanceLeases, Lease.Lessor {
     final BlockingQueue<Lease> released = new LinkedBlockingQueue<>();
     final BlockingQueue<Lease> recycled = new LinkedBlockingQueue<>();
     final BlockingQueue<Lease> retired = new LinkedBlockingQueue<>();
+    final BlockingQueue<Lease> stopped = new LinkedBlockingQueue<>();
     final BlockingQueue<CompletableFuture<Lease>> waiting = new LinkedBlockingQueue<>();
     final BlockingQueue<Pending> cancelled = new LinkedBlockingQueue<>();
     final AtomicInteger acquired = new AtomicInteger();
@@ -102,5 +103,10 @@ final class FakeInstanceLeases implements InstanceLeases, Lease.Lessor {
     @Override
     public void retire(Lease lease, String reason) {
         retired.add(lease);
+    }
+
+    @Override
+    public void stop(Lease lease, String reason) {
+        stopped.add(lease);
     }
 }

@@ -469,7 +469,7 @@ class GatewayTest {
     }
 
     @Test
-    void stopEndsAnInvocationAtItsInstanceRecyclesTheInstanceAndAnswers409() throws Exception {
+    void stopAnswers409AtOnceAndStopsTheInstanceDrainingNotRecycled() throws Exception {
         host.handler = host.hang();
         try (RawClient c = client()) {
             c.request("POST", "/fn/echo", "work");
@@ -480,9 +480,10 @@ class GatewayTest {
             assertEquals(409, r.status());
             assertEquals("invocation stopped", error(r));
             assertEquals(id, r.header("x-nest-invocation-id").orElseThrow());
-            dev.nest.sidecar.Lease recycled = take(leases.recycled, "the instance was not recycled");
-            assertEquals("echo-1", recycled.instance().id());
-            assertTrue(leases.released.isEmpty(), "a stopped invocation's lease is recycled, not released");
+            dev.nest.sidecar.Lease stopped = take(leases.stopped, "the instance was not stopped");
+            assertEquals("echo-1", stopped.instance().id());
+            assertTrue(leases.recycled.isEmpty(), "the instance drains (Lease#stop), it is not killed under its neighbours");
+            assertTrue(leases.released.isEmpty(), "a stopped invocation's lease is stopped, not released");
             InvocationRecord rec = record();
             assertEquals(409, rec.status());
             assertEquals(id, rec.id());
@@ -491,7 +492,66 @@ class GatewayTest {
             assertFalse(gateway.stop(id, "again").get(5, java.util.concurrent.TimeUnit.SECONDS));
             host.handler = FakeHost.answer(200, "next");
             assertEquals("next", c.request("GET", "/fn/echo", "").read().bodyText());
-            assertTrue(leases.recycled.isEmpty(), "recycled once");
+            assertTrue(leases.stopped.isEmpty(), "stopped once");
+        }
+    }
+
+    @Test
+    void aNeighbourOfAStoppedInvocationOnTheSameInstanceGetsIts200() throws Exception {
+        java.util.concurrent.CountDownLatch neighbourMayAnswer = new java.util.concurrent.CountDownLatch(1);
+        FakeHost.Handler hang = host.hang();
+        host.handler = (request, out) -> {
+            if (new String(request.body(), java.nio.charset.StandardCharsets.UTF_8).equals("neighbour")) {
+                try {
+                    neighbourMayAnswer.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                FakeHost.write(out, 200, "neighbour done", false);
+                return true;
+            }
+            return hang.handle(request, out);
+        };
+        try (RawClient stoppedClient = client(); RawClient neighbour = client()) {
+            stoppedClient.request("POST", "/fn/echo", "stop me");
+            String id = host.take().headers().get("x-nest-invocation-id");
+            neighbour.request("POST", "/fn/echo", "neighbour");
+            host.take(); // both are at the instance (concurrency 2 in effect: the fake leases share echo-1)
+            assertTrue(gateway.stop(id, "replaced").get(5, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(409, stoppedClient.read().status());
+            take(leases.stopped, "the instance was not stopped");
+            neighbourMayAnswer.countDown();
+            RawClient.Response r = neighbour.read();
+            assertEquals(200, r.status());
+            assertEquals("neighbour done", r.bodyText());
+            assertEquals("echo-1", take(leases.released, "the neighbour's lease was not released").instance().id());
+            assertTrue(leases.recycled.isEmpty(), "nothing was killed");
+        }
+    }
+
+    @Test
+    void stopWithdrawsAnInvocationThatWaitsForAnInstanceWithoutKillingAnything() throws Exception {
+        leases.makeWait(java.util.concurrent.TimeUnit.SECONDS.toNanos(30));
+        try (RawClient c = client()) {
+            c.request("POST", "/fn/echo", "work");
+            java.util.concurrent.CompletableFuture<dev.nest.sidecar.Lease> waiting = leases.nextWaiting();
+            InvocationRecord none = records.poll();
+            assertEquals(null, none, "nothing recorded while it waits");
+            String id = gateway.stoppable().iterator().next();
+            assertEquals(1, gateway.stoppable().size());
+            assertTrue(gateway.stop(id, "replaced").get(5, java.util.concurrent.TimeUnit.SECONDS));
+            RawClient.Response r = c.read();
+            assertEquals(409, r.status());
+            assertEquals("invocation stopped", error(r));
+            take(leases.cancelled, "its wait was not cancelled");
+            assertEquals(409, record().status());
+            // an instance handed over at that moment goes back unused
+            dev.nest.sidecar.Lease late = leases.lease(catalog.get(ECHO).orElseThrow().liveVersion().orElseThrow(),
+                    "echo-2", host.port(), false, Map.of());
+            waiting.complete(late);
+            assertEquals("echo-2", take(leases.released, "the late lease was not given back").instance().id());
+            assertTrue(leases.recycled.isEmpty() && leases.stopped.isEmpty(), "nothing was killed");
+            assertFalse(gateway.stop(id, "again").get(5, java.util.concurrent.TimeUnit.SECONDS), "idempotent");
         }
     }
 

@@ -86,6 +86,43 @@ class NodeAgentTest extends AgentTestBase {
     }
 
     @Test
+    void aStoppedInvocationsInstanceDrainsForItsNeighbourThenStopsWithoutGrace() throws Exception {
+        FunctionVersion v = AgentFixture.version(new dev.nest.function.FunctionSpec(AgentFixture.FN, "fake", "", 128,
+                Duration.ofSeconds(30), 2, java.util.Map.of(), new dev.nest.function.ScalingSpec(0, 1, Duration.ofMinutes(10)),
+                new dev.nest.function.QueueSpec(10, Duration.ofSeconds(BOUND_S))));
+        Lease stopped = f.lease(v);
+        Lease neighbour = f.lease(v);
+        assertSame(stopped.instance(), neighbour.instance(), "concurrency 2: both on one instance");
+        FakeSandboxDriver.FakePod pod = f.driver.pods.get(0);
+
+        stopped.stop("replaced by a newer cron tick");
+        assertFalse(pod.stopped(), "the neighbour in flight is not failed for it");
+        Lease next = f.lease(v);
+        assertNotSame(stopped.instance(), next.instance(), "the instance takes no new request");
+
+        neighbour.release();
+        assertEquals(0, pod.exited().get(BOUND_S, TimeUnit.SECONDS), "stopped once the neighbour ended");
+        next.release();
+    }
+
+    @Test
+    void aStoppedInvocationsPodStopsWithoutGraceAndAnUnhealthyOnesWithTheConfiguredGrace() {
+        assertEquals(Duration.ZERO, NodeAgent.stopGrace(true, Duration.ofSeconds(10)));
+        assertEquals(Duration.ofSeconds(10), NodeAgent.stopGrace(false, Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void aStoppedInvocationAloneOnItsInstanceStopsItAtOnce() throws Exception {
+        FunctionVersion v = AgentFixture.version();
+        Lease lease = f.lease(v);
+        lease.stop("replaced");
+        assertEquals(0, f.driver.pods.get(0).exited().get(BOUND_S, TimeUnit.SECONDS));
+        Lease next = f.lease(v);
+        assertNotSame(lease.instance(), next.instance());
+        next.release();
+    }
+
+    @Test
     void aRetiredInstanceWithNothingElseInFlightStopsAtOnce() throws Exception {
         FunctionVersion v = AgentFixture.version();
         Lease lease = f.lease(v);

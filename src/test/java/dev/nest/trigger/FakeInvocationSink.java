@@ -36,15 +36,26 @@ public final class FakeInvocationSink implements InvocationSink {
         return CompletableFuture.completedFuture(new Response(200, new byte[0]));
     }
 
+    /** What a stop that cannot stop a run answers (NOT_STOPPED or UNREACHABLE). */
+    public volatile StopResult.Outcome failure = StopResult.Outcome.NOT_STOPPED;
+    /** What the region answers about a run this node does not know (after a failover). */
+    public volatile StopResult.Outcome elsewhere = StopResult.Outcome.UNKNOWN;
+
     @Override
-    public CompletableFuture<Boolean> cancel(String invocationId, String reason) {
+    public CompletableFuture<StopResult> stop(String invocationId, String reason) {
         cancelled.add(invocationId);
         RunState s = state(invocationId);
-        if (cancelStops && (s == RunState.WAITING || s == RunState.RUNNING)) {
-            states.put(invocationId, RunState.FINISHED);
-            return CompletableFuture.completedFuture(true);
+        if (s == RunState.UNKNOWN) {
+            return CompletableFuture.completedFuture(StopResult.of(elsewhere, "fake region"));
         }
-        return CompletableFuture.completedFuture(false);
+        if (s == RunState.FINISHED) {
+            return CompletableFuture.completedFuture(StopResult.of(StopResult.Outcome.FINISHED, "fake"));
+        }
+        if (cancelStops) {
+            states.put(invocationId, RunState.FINISHED);
+            return CompletableFuture.completedFuture(StopResult.of(StopResult.Outcome.STOPPED, "fake"));
+        }
+        return CompletableFuture.completedFuture(StopResult.of(failure, "fake: cannot stop"));
     }
 
     @Override

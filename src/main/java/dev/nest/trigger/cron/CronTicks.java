@@ -2,6 +2,7 @@ package dev.nest.trigger.cron;
 
 import dev.nest.function.CronExpression;
 import dev.nest.trigger.InvocationSink.RunState;
+import dev.nest.trigger.StopResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -66,22 +67,27 @@ final class CronTicks {
     }
 
     /**
-     * What a tick that is due does, given the policy and the previous run's state: an unfinished previous run (waiting
-     * or running) lets it fire under {@code allow}, skips it under {@code forbid}, and is cancelled under
-     * {@code replace}, unless that was tried already for this run and it is still unfinished (it could not be
-     * stopped here: then the tick is skipped, so two runs never overlap). A previous run this node does not know
-     * ({@link RunState#UNKNOWN}) does not hold a tick back.
-     *
-     * @param stopTried whether cancelling this previous run was tried already
+     * What a tick that is due does, given the policy, the previous run's state on this node and, under
+     * {@code replace}, what stopping it came to ({@code stop}: empty until it was tried for this run and tick).
+     * <ul>
+     * <li>a previous run that ended here ({@link RunState#FINISHED}) never holds a tick back;</li>
+     * <li>{@code allow} fires; {@code forbid} skips while the run waits or runs here, and fires when this node does not
+     *     know it ({@link RunState#UNKNOWN}: enqueued on another node before a failover);</li>
+     * <li>{@code replace} stops the previous run first, also one this node does not know (the node its id names is
+     *     asked, see {@code RegionStops}); after the stop it fires when the run is over (stopped, had ended, or no node
+     *     knows it) and skips when it could not be stopped or its node could not be asked, so that two runs never
+     *     overlap.</li>
+     * </ul>
      */
-    static Admission admit(CronSettings.Concurrency policy, RunState previous, boolean stopTried) {
-        if (previous != RunState.WAITING && previous != RunState.RUNNING) {
+    static Admission admit(CronSettings.Concurrency policy, RunState previous, Optional<StopResult.Outcome> stop) {
+        if (previous == RunState.FINISHED) {
             return Admission.FIRE;
         }
         return switch (policy) {
             case ALLOW -> Admission.FIRE;
-            case FORBID -> Admission.SKIP;
-            case REPLACE -> stopTried ? Admission.SKIP : Admission.REPLACE;
+            case FORBID -> previous == RunState.UNKNOWN ? Admission.FIRE : Admission.SKIP;
+            case REPLACE -> stop.isEmpty() ? Admission.REPLACE
+                    : stop.get().over() ? Admission.FIRE : Admission.SKIP;
         };
     }
 

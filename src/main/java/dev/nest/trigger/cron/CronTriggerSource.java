@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nest.trigger.InvocationSink;
 import dev.nest.trigger.InvocationSink.RunState;
+import dev.nest.trigger.StopResult;
 import dev.nest.trigger.TriggerContext;
 import dev.nest.trigger.TriggerEvent;
 import dev.nest.trigger.TriggerException;
@@ -34,12 +35,15 @@ import java.util.logging.Logger;
  * durable loses that tick (it is counted neither as fired nor missed); the claim-then-enqueue order makes that the
  * only way a tick is lost and rules out a tick firing twice.
  *
- * <p>Concurrency ({@link CronTicks#admit}): the previous tick's invocation id is stored with the state, and its run
- * state read from this node's ledger. Under {@code replace} an unfinished previous run is cancelled through the
- * sink before the tick is claimed (a waiting one is withdrawn; a running one is stopped at its instance, which is
- * recycled), and the tick is decided again once the cancel completed; a run that could not be stopped (waiting for
- * an instance, forwarded to another node) makes the tick skip, so two runs never overlap. A run this node does not
- * know (enqueued before a failover, on another node) holds no tick back, under any policy.
+ * <p>Concurrency ({@link CronTicks#admit}): the previous tick's invocation id is stored with the state in ZooKeeper
+ * (so a new leader has it), and its run state read from this node's ledger. Under {@code replace} an unfinished
+ * previous run, or one this node does not know, is stopped through the sink before the tick is claimed, wherever in
+ * the region it is ({@code RegionStops}: withdrawn while it waits in the queue or for an instance; answered 409 and
+ * its instance drained and stopped while it runs, here or on the node it was forwarded to, or on the node its id
+ * names after a failover), and the tick is decided again once the stop answered: it fires when the run is over and is
+ * skipped, as under {@code forbid}, when it could not be stopped or its node could not be asked, so two runs never
+ * overlap; the reason shows as {@code lastSkip} in the trigger's status and in the log. Under {@code forbid} a run
+ * this node does not know holds no tick back.
  *
  * <p>Failure: a fenced or refused claim (this node no longer leads) stops the source until the manager starts it
  * again; an enqueue that fails three times is logged and shown as the last error. Threads: rounds run on the
@@ -62,8 +66,11 @@ final class CronTriggerSource implements TriggerSource {
     private volatile boolean stopped;
     /** The previous run whose cancel ({@code concurrency: replace}) was tried last, and for which tick; rounds only. */
     private Optional<Tried> stopTried = Optional.empty();
+    /** Why the last tick skipped under {@code replace} was skipped; shown in the status. */
+    private volatile Optional<String> lastSkip = Optional.empty();
 
-    private record Tried(String run, Instant tick) {
+    /** A stop of {@code run} for {@code tick}, and what it came to (empty while it was not answered). */
+    private record Tried(String run, Instant tick, Optional<StopResult> result) {
     }
     /** The state this source last wrote and its version (it is the only writer while it leads); empty: read it. */
     private final AtomicReference<Optional<Known>> known = new AtomicReference<>(Optional.empty());
@@ -126,18 +133,21 @@ final class CronTriggerSource implements TriggerSource {
                 CronTicks.Due d = due.get();
                 Optional<String> previousRun = current.invocation();
                 RunState previous = previousRun.map(context.sink()::state).orElse(RunState.FINISHED);
-                boolean tried = previousRun.isPresent()
-                        && stopTried.equals(Optional.of(new Tried(previousRun.get(), d.claim())));
-                CronTicks.Admission admission = d.fire() ? CronTicks.admit(settings.concurrency(), previous, tried)
-                        : CronTicks.Admission.SKIP;
+                Optional<StopResult> tried = previousRun.isPresent() ? stopTried.filter(t -> t.run()
+                        .equals(previousRun.get()) && t.tick().equals(d.claim())).flatMap(Tried::result)
+                        : Optional.empty();
+                CronTicks.Admission admission = d.fire() ? CronTicks.admit(settings.concurrency(), previous,
+                        tried.map(StopResult::outcome)) : CronTicks.Admission.SKIP;
                 if (admission == CronTicks.Admission.REPLACE) {
                     replace(previousRun.get(), d.claim(), now);
                     return; // the round after the cancel decides (and schedules the next one)
                 }
-                if (d.fire() && admission == CronTicks.Admission.SKIP && tried) {
-                    LOG.warning("cron trigger " + context.name() + " of " + context.function() + ": the previous run "
-                            + previousRun.get() + " could not be stopped (it waits for an instance, or another node "
-                            + "runs it); tick " + d.claim() + " is skipped so that two runs do not overlap");
+                if (d.fire() && admission == CronTicks.Admission.SKIP && tried.isPresent()) {
+                    String why = "tick " + d.claim() + " skipped: the previous run " + previousRun.get()
+                            + " could not be stopped (" + tried.get().outcome().name().toLowerCase().replace('_', ' ')
+                            + ": " + tried.get().detail() + "), so it may still run and the tick does not overlap it";
+                    lastSkip = Optional.of(why);
+                    LOG.warning("cron trigger " + context.name() + " of " + context.function() + ": " + why);
                 }
                 boolean fire = d.fire() && admission == CronTicks.Admission.FIRE;
                 int missed = d.missed() + (d.fire() && !fire ? 1 : 0);
@@ -180,23 +190,24 @@ final class CronTriggerSource implements TriggerSource {
      * ended by itself), and is skipped when the run could not be stopped.
      */
     private void replace(String previousRun, Instant tick, Instant now) {
-        stopTried = Optional.of(new Tried(previousRun, tick));
-        CompletableFuture<Boolean> cancelled;
+        stopTried = Optional.of(new Tried(previousRun, tick, Optional.empty()));
+        CompletableFuture<StopResult> stop;
         try {
-            cancelled = context.sink().cancel(previousRun, "replaced by the cron tick of " + tick + " (trigger "
+            stop = context.sink().stop(previousRun, "replaced by the cron tick of " + tick + " (trigger "
                     + context.name() + ", concurrency: replace)");
         } catch (RuntimeException e) {
-            cancelled = CompletableFuture.failedFuture(e);
+            stop = CompletableFuture.failedFuture(e);
         }
-        // bounded: a cancel that never answers must not stall the trigger (the tick is then skipped, not doubled)
-        cancelled = cancelled.copy().completeOnTimeout(false, CANCEL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        cancelled.whenCompleteAsync((ok, error) -> {
-            if (error != null) {
-                LOG.log(Level.WARNING, "cron trigger " + context.name() + " of " + context.function()
-                        + ": cancelling the previous run " + previousRun + " failed", error);
-            } else if (ok) {
+        // bounded: a stop that never answers must not stall the trigger (the tick is then skipped, not doubled)
+        stop = stop.copy().completeOnTimeout(StopResult.of(StopResult.Outcome.UNREACHABLE, "no answer within "
+                + CANCEL_WAIT.toSeconds() + " s"), CANCEL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        stop.whenCompleteAsync((result, error) -> {
+            StopResult r = error != null ? StopResult.of(StopResult.Outcome.NOT_STOPPED, "stopping failed: "
+                    + error.getMessage()) : result;
+            stopTried = Optional.of(new Tried(previousRun, tick, Optional.of(r)));
+            if (r.outcome() == StopResult.Outcome.STOPPED) {
                 LOG.info("cron trigger " + context.name() + " of " + context.function() + ": the previous run "
-                        + previousRun + " was cancelled for tick " + tick);
+                        + previousRun + " was stopped for tick " + tick + " (" + r.detail() + ")");
             }
             decide(Optional.of(now));
         }, context.scheduler());
@@ -265,6 +276,7 @@ final class CronTriggerSource implements TriggerSource {
         n.put("active", !stopped && !closed);
         nextRound.ifPresent(t -> n.put("nextRound", t.toString()));
         lastError.ifPresent(e -> n.put("lastError", e));
+        lastSkip.ifPresent(e -> n.put("lastSkip", e));
         return n;
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.nest.function.CronExpression;
 import dev.nest.trigger.InvocationSink.RunState;
+import dev.nest.trigger.StopResult.Outcome;
 import dev.nest.trigger.cron.CronSettings.Concurrency;
 import dev.nest.trigger.cron.CronTicks.Admission;
 import dev.nest.trigger.cron.CronSettings.Misfire;
@@ -53,27 +54,38 @@ class CronTicksTest {
     }
 
     static Stream<Arguments> concurrency() {
+        Optional<Outcome> none = Optional.empty();
         return Stream.of(
-                Arguments.of(Concurrency.ALLOW, RunState.RUNNING, false, Admission.FIRE),
-                Arguments.of(Concurrency.ALLOW, RunState.WAITING, false, Admission.FIRE),
-                Arguments.of(Concurrency.ALLOW, RunState.FINISHED, false, Admission.FIRE),
-                Arguments.of(Concurrency.FORBID, RunState.RUNNING, false, Admission.SKIP),
-                Arguments.of(Concurrency.FORBID, RunState.WAITING, false, Admission.SKIP),
-                Arguments.of(Concurrency.FORBID, RunState.FINISHED, false, Admission.FIRE),
-                Arguments.of(Concurrency.FORBID, RunState.UNKNOWN, false, Admission.FIRE),
-                Arguments.of(Concurrency.REPLACE, RunState.RUNNING, false, Admission.REPLACE),
-                Arguments.of(Concurrency.REPLACE, RunState.WAITING, false, Admission.REPLACE),
-                Arguments.of(Concurrency.REPLACE, RunState.RUNNING, true, Admission.SKIP),
-                Arguments.of(Concurrency.REPLACE, RunState.WAITING, true, Admission.SKIP),
-                Arguments.of(Concurrency.REPLACE, RunState.FINISHED, false, Admission.FIRE),
-                Arguments.of(Concurrency.REPLACE, RunState.FINISHED, true, Admission.FIRE),
-                Arguments.of(Concurrency.REPLACE, RunState.UNKNOWN, false, Admission.FIRE));
+                Arguments.of(Concurrency.ALLOW, RunState.RUNNING, none, Admission.FIRE),
+                Arguments.of(Concurrency.ALLOW, RunState.WAITING, none, Admission.FIRE),
+                Arguments.of(Concurrency.ALLOW, RunState.FINISHED, none, Admission.FIRE),
+                Arguments.of(Concurrency.ALLOW, RunState.UNKNOWN, none, Admission.FIRE),
+                Arguments.of(Concurrency.FORBID, RunState.RUNNING, none, Admission.SKIP),
+                Arguments.of(Concurrency.FORBID, RunState.WAITING, none, Admission.SKIP),
+                Arguments.of(Concurrency.FORBID, RunState.FINISHED, none, Admission.FIRE),
+                Arguments.of(Concurrency.FORBID, RunState.UNKNOWN, none, Admission.FIRE),
+                Arguments.of(Concurrency.REPLACE, RunState.RUNNING, none, Admission.REPLACE),
+                Arguments.of(Concurrency.REPLACE, RunState.WAITING, none, Admission.REPLACE),
+                // after a failover the previous run is not in this node's ledger: its node is asked
+                Arguments.of(Concurrency.REPLACE, RunState.UNKNOWN, none, Admission.REPLACE),
+                Arguments.of(Concurrency.REPLACE, RunState.FINISHED, none, Admission.FIRE),
+                Arguments.of(Concurrency.REPLACE, RunState.FINISHED, Optional.of(Outcome.NOT_STOPPED), Admission.FIRE),
+                Arguments.of(Concurrency.REPLACE, RunState.RUNNING, Optional.of(Outcome.STOPPED), Admission.FIRE),
+                Arguments.of(Concurrency.REPLACE, RunState.WAITING, Optional.of(Outcome.FINISHED), Admission.FIRE),
+                Arguments.of(Concurrency.REPLACE, RunState.UNKNOWN, Optional.of(Outcome.STOPPED), Admission.FIRE),
+                Arguments.of(Concurrency.REPLACE, RunState.UNKNOWN, Optional.of(Outcome.FINISHED), Admission.FIRE),
+                Arguments.of(Concurrency.REPLACE, RunState.UNKNOWN, Optional.of(Outcome.UNKNOWN), Admission.FIRE),
+                Arguments.of(Concurrency.REPLACE, RunState.RUNNING, Optional.of(Outcome.NOT_STOPPED), Admission.SKIP),
+                Arguments.of(Concurrency.REPLACE, RunState.WAITING, Optional.of(Outcome.NOT_STOPPED), Admission.SKIP),
+                Arguments.of(Concurrency.REPLACE, RunState.RUNNING, Optional.of(Outcome.UNREACHABLE), Admission.SKIP),
+                Arguments.of(Concurrency.REPLACE, RunState.UNKNOWN, Optional.of(Outcome.UNREACHABLE), Admission.SKIP),
+                Arguments.of(Concurrency.REPLACE, RunState.UNKNOWN, Optional.of(Outcome.NOT_STOPPED), Admission.SKIP));
     }
 
-    @ParameterizedTest(name = "{0} with the previous run {1} (cancel tried: {2}): {3}")
+    @ParameterizedTest(name = "{0} with the previous run {1} (stop: {2}): {3}")
     @MethodSource("concurrency")
-    void concurrencyPolicy(Concurrency policy, RunState previous, boolean stopTried, Admission admission) {
-        assertEquals(admission, CronTicks.admit(policy, previous, stopTried));
+    void concurrencyPolicy(Concurrency policy, RunState previous, Optional<Outcome> stop, Admission admission) {
+        assertEquals(admission, CronTicks.admit(policy, previous, stop));
     }
 
     static Instant at(String time) {

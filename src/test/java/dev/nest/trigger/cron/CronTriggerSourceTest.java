@@ -210,6 +210,46 @@ class CronTriggerSourceTest {
     }
 
     @Test
+    void afterAFailoverReplaceStopsThePredecessorsRunThroughTheRegionThenFires() {
+        TriggerStateStore holder = store.holder();
+        CronTriggerSource old = source(holder, "schedule: '*/2 * * * * *'\nconcurrency: replace");
+        old.round();
+        now = Instant.parse("2024-03-04T10:00:02.001Z");
+        old.round();
+        old.close();
+        // a new leader: the previous run (e1) is not in its ledger, only its id in the stored state
+        sink.states.remove("e1");
+        sink.elsewhere = dev.nest.trigger.StopResult.Outcome.STOPPED;
+        CronTriggerSource next = source(store.holder(), "schedule: '*/2 * * * * *'\nconcurrency: replace");
+        now = Instant.parse("2024-03-04T10:00:04.001Z");
+        next.round();
+        assertEquals(List.of("e1"), sink.cancelled, "the node holding e1 was asked to stop it");
+        assertEquals(List.of("2024-03-04T10:00:02Z", "2024-03-04T10:00:04Z"), firedTicks());
+        assertTrue(next.status().path("lastSkip").isMissingNode());
+    }
+
+    @Test
+    void replaceSkipsATickWhenTheNodeRunningThePreviousRunCannotBeAskedAndSaysSo() {
+        CronTriggerSource a = source(store.holder(), "schedule: '*/2 * * * * *'\nconcurrency: replace");
+        a.round();
+        now = Instant.parse("2024-03-04T10:00:02.001Z");
+        a.round();
+        sink.states.remove("e1"); // as after a failover: another node holds it
+        sink.elsewhere = dev.nest.trigger.StopResult.Outcome.UNREACHABLE;
+        now = Instant.parse("2024-03-04T10:00:04.001Z");
+        a.round();
+        assertEquals(1, sink.enqueued.size(), "no overlap with a run that may go on");
+        assertEquals(1, readState().path("missed").asLong());
+        String skip = a.status().path("lastSkip").asText();
+        assertTrue(skip.contains("e1") && skip.contains("unreachable"), skip);
+        // a previous run no node knows any more does not hold the next tick back
+        sink.elsewhere = dev.nest.trigger.StopResult.Outcome.UNKNOWN;
+        now = Instant.parse("2024-03-04T10:00:06.001Z");
+        a.round();
+        assertEquals(2, sink.enqueued.size());
+    }
+
+    @Test
     void aStaleViewOfTheStateIsReadAgainAndClaimsNothingTwice() {
         TriggerStateStore holder = store.holder();
         CronTriggerSource a = source(holder, "schedule: '*/2 * * * * *'");

@@ -196,6 +196,13 @@ final class KafkaEventQueue implements EventQueue {
                 it.remove();
                 continue;
             }
+            if (dropOnLease(ledger.get(h.id()).map(LedgerEntry::state))) { // cancelled while it waited: never runs
+                if (h.move(Held.State.READY, Held.State.DONE)) {
+                    h.worker.acknowledge(h, AcknowledgeType.ACCEPT);
+                }
+                it.remove();
+                continue;
+            }
             String f = h.envelope.event().function();
             int t = taken.getOrDefault(f, 0);
             if (t >= room.applyAsInt(f) || !h.move(Held.State.READY, Held.State.LEASED)) {
@@ -280,6 +287,54 @@ final class KafkaEventQueue implements EventQueue {
         settle(h, AcknowledgeType.REJECT);
     }
 
+    // ---- cancel (cron concurrency: replace) -----------------------------------------------------------------------
+
+    @Override
+    public boolean cancels() {
+        return true;
+    }
+
+    /**
+     * Withdraws an event that waits (its ledger entry {@code QUEUED} or {@code RETRYING}, not leased on this node): a
+     * {@code CANCELLED} entry is written to the ledger topic (awaited), and whichever node's share consumer acquires
+     * the record later drops it unrun ({@link #lease}). Kafka cannot take a record back out of a topic, so the record
+     * stays until then. Limit: a node that leases the record before the cancelled entry reached it (the ledger is
+     * read asynchronously on every node, normally within milliseconds) runs it; its outcome then replaces the
+     * cancelled entry. A running event is not withdrawn here: the dispatcher that delivers it stops it
+     * ({@code Dispatcher#cancel}, reached on each node through the peer stop route) and records {@link #cancelled}.
+     */
+    @Override
+    public boolean cancel(String id, String reason) {
+        Optional<LedgerEntry> e = ledger.get(id);
+        if (!withdrawable(e.map(LedgerEntry::state), leased.containsKey(id))) {
+            return false;
+        }
+        LedgerEntry w = e.get();
+        await(ledger.write(new LedgerEntry(w.id(), w.function(), EventState.CANCELLED, w.attempt(), w.enqueuedAt(), 0,
+                w.status(), w.durationMs(), cut(reason), Optional.empty(), clock.millis(), w.idemKey(), Optional.empty(),
+                clock.millis())), "the cancel of " + id + " was not stored");
+        return true;
+    }
+
+    /** A leased event's attempt was stopped on purpose: {@code CANCELLED} in the ledger, acknowledged (not retried). */
+    @Override
+    public void cancelled(String id, int attempt, Result last) {
+        Held h = take(id);
+        await(ledger.write(entry(h.envelope.event(), EventState.CANCELLED, attempt, 0, last, Optional.empty(),
+                clock.millis(), Optional.empty())), "the cancel of " + id + " was not stored");
+        settle(h, AcknowledgeType.ACCEPT);
+    }
+
+    /** Whether {@link #cancel} withdraws an event in this ledger state (table-tested). */
+    static boolean withdrawable(Optional<EventState> state, boolean leasedHere) {
+        return !leasedHere && state.filter(s -> s == EventState.QUEUED || s == EventState.RETRYING).isPresent();
+    }
+
+    /** Whether an acquired record is dropped instead of leased: its event was cancelled (table-tested). */
+    static boolean dropOnLease(Optional<EventState> state) {
+        return state.filter(s -> s == EventState.CANCELLED).isPresent();
+    }
+
     @Override
     public int redrive(String function, Optional<String> id) {
         int n = 0;
@@ -325,7 +380,7 @@ final class KafkaEventQueue implements EventQueue {
         int n = 0;
         for (LedgerEntry e : ledger.all()) {
             boolean old = switch (e.state()) {
-                case SUCCEEDED, FAILED -> e.finishedAt() > 0 && e.finishedAt() < finishedBefore.toEpochMilli();
+                case SUCCEEDED, FAILED, CANCELLED -> e.finishedAt() > 0 && e.finishedAt() < finishedBefore.toEpochMilli();
                 case DEAD -> e.finishedAt() > 0 && e.finishedAt() < deadBefore;
                 default -> false;
             };
