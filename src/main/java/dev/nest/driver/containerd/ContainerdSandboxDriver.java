@@ -110,7 +110,8 @@ final class ContainerdSandboxDriver implements SandboxDriver {
         if (settings.prepared() > 0) {
             PreparedContainers<Prepared> p = new PreparedContainers<>(settings.prepared(), settings.preparedMaxAge(),
                     REFILL_DELAY, Clock.systemUTC(), new ContainerdPreparer(nodeId, settings, stateDir, engine, images,
-                    codeDirs, init, shimGroup), preparing);
+                    codeDirs, init, shimGroup), (work, delay) -> preparing.schedule(work, delay.toMillis(),
+                    TimeUnit.MILLISECONDS));
             long sweep = Math.max(1000, Math.min(settings.preparedMaxAge().toMillis() / 2, 60_000));
             preparing.scheduleWithFixedDelay(p::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
             this.prepared = Optional.of(p);

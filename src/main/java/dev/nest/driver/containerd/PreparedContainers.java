@@ -13,8 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -63,6 +61,16 @@ final class PreparedContainers<P> implements AutoCloseable {
         void discard(P p);
     }
 
+    /** Runs work later on the preparing thread ({@link java.util.concurrent.ScheduledExecutorService#schedule} in the driver). */
+    interface Later {
+        /**
+         * Runs {@code work} after {@code delay}.
+         *
+         * @throws java.util.concurrent.RejectedExecutionException when shut down
+         */
+        void run(Runnable work, Duration delay);
+    }
+
     /** What a prepared container is good for at a take. */
     enum Verdict {
         /** Start it. */
@@ -81,13 +89,13 @@ final class PreparedContainers<P> implements AutoCloseable {
     private final Duration refillDelay;
     private final Clock clock;
     private final Maker<P> maker;
-    private final ScheduledExecutorService background;
+    private final Later background;
     private final Map<Shape, Deque<Entry<P>>> ready = new HashMap<>();
     private final Map<Shape, Integer> making = new HashMap<>();
     private boolean closed;
 
     PreparedContainers(int perShape, Duration maxAge, Duration refillDelay, Clock clock, Maker<P> maker,
-                       ScheduledExecutorService background) {
+                       Later background) {
         if (perShape < 1) {
             throw new IllegalArgumentException("perShape must be at least 1: " + perShape);
         }
@@ -184,7 +192,7 @@ final class PreparedContainers<P> implements AutoCloseable {
             making.merge(shape, 1, Integer::sum);
         }
         try {
-            background.schedule(() -> makeOne(shape), delay.toMillis(), TimeUnit.MILLISECONDS);
+            background.run(() -> makeOne(shape), delay);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             synchronized (this) {
                 making.merge(shape, -1, Integer::sum);
