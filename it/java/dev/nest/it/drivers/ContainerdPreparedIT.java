@@ -121,7 +121,8 @@ class ContainerdPreparedIT {
         Started first = start(d, "first");
         assertTrue(first.pod().describe().contains("lease"), "the first start of a shape makes its container: "
                 + first.pod().describe());
-        await("a prepared container after the first start", () -> prepared().size() == 1);
+        // ready in the driver (its task made), not only listed in containerd (its record is made before the task)
+        await("a prepared container after the first start", () -> d.health().detail().contains(", 1 prepared"));
         String preparedId = prepared().getFirst().getId();
 
         Started second = start(d, "second");
@@ -142,7 +143,7 @@ class ContainerdPreparedIT {
         first.pod().stop(Duration.ofSeconds(2));
         await("the used prepared container is removed with its pod", () -> ContainerdClient.get().containersOfNode(node)
                 .stream().noneMatch(c -> c.getId().equals(preparedId)));
-        await("a new prepared container", () -> prepared().size() == 1);
+        await("a new prepared container", () -> d.health().detail().contains(", 1 prepared"));
 
         drivers.remove(d);
         d.close();
@@ -155,7 +156,7 @@ class ContainerdPreparedIT {
     void aRestartedNodeRemovesThePreparedContainersOfItsPreviousRun() throws Exception {
         SandboxDriver crashed = driver("data");
         start(crashed, "before-crash").pod().stop(Duration.ofSeconds(2));
-        await("a prepared container", () -> prepared().size() == 1);
+        await("a prepared container", () -> crashed.health().detail().contains(", 1 prepared"));
 
         SandboxDriver restarted = driver("data");
         restarted.removeOrphans(node);
