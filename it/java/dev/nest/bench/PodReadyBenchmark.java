@@ -577,8 +577,9 @@ public final class PodReadyBenchmark {
         String javaFig = "";
         for (PodReadyResult r : results) {
             double ratio = Stats.median(r.containerdPrepared) / Stats.median(r.baseline);
-            String fig = String.format(Locale.ROOT, "%s vs %s; without prepared containers %.2fx", ms(Stats.median(r.containerdPrepared)),
-                    ms(Stats.median(r.baseline)), Stats.median(r.containerd) / Stats.median(r.baseline));
+            String fig = String.format(Locale.ROOT, "%s %s vs %s, %.2fx without prepared containers", display(r.runtime),
+                    ms(Stats.median(r.containerdPrepared)), ms(Stats.median(r.baseline)),
+                    Stats.median(r.containerd) / Stats.median(r.baseline));
             if (r.runtime.equals("nodejs")) {
                 nodePrepared = ratio;
                 nodeFig = fig;
@@ -598,7 +599,7 @@ public final class PodReadyBenchmark {
         }
         if (!Double.isNaN(nodePrepared) && !Double.isNaN(javaPrepared)) {
             sb.append(String.format(Locale.ROOT, "row 270 | pod ready, `containerd` driver with `prepared: 1` / `docker run` of "
-                    + "the same image, p50 (Node.js / Java) | <= 0.7x | %.2fx / %.2fx (%s / %s; same run) | `%s`%n",
+                    + "the same image, p50 (Node.js / Java) | <= 0.7x | %.2fx / %.2fx (%s; %s; same run) | `%s`%n",
                     nodePrepared, javaPrepared, nodeFig, javaFig, command));
         }
         for (PodReadyResult r : results) {
