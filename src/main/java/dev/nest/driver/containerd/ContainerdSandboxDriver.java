@@ -61,6 +61,11 @@ import java.util.logging.Logger;
  * container carries the pod's labels plus {@code dev.nest.owner=nest},
  * {@code dev.nest.node=<node>} and {@code dev.nest.pod=<pod>}; the lease and the snapshot carry the first two.
  *
+ * <p>With {@code prepared: N} ({@link PreparedContainers}, ADR 0031) a start first resolves the image and takes a
+ * prepared container of its image and limits (made up to the task by {@link ContainerdPreparer}); it then writes the
+ * pod's environment file ({@link Prepared}), starts the exit watch and starts the task. A prepared container that
+ * fails to start is removed and the start makes its own container as above.
+ *
  * <p>Failures: a missing image, a containerd that is down or a wrong socket make {@link #start} throw a
  * {@link SandboxException} naming the image or socket and what to do (after removing what the start had
  * made), and {@link #health()} report down. Every call but the exit watch has the deadline
