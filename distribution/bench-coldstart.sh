@@ -6,6 +6,11 @@
 # section.
 # Usage: distribution/bench-coldstart.sh [DRIVER] [-Dnest.bench.starts=30 -Dnest.bench.runtimes=nodejs,java ...]
 #   DRIVER: process (default), docker, or any installed sandbox driver.
+# Options: -Dnest.bench.starts=N (30) -Dnest.bench.runtimes=nodejs,java -Dnest.bench.sizes-mib=1,50
+#   -Dnest.bench.baseline=false (no docker run / ctr run rows) -Dnest.bench.fetched=false|only
+#   -Dnest.bench.prepared=N (containerd: N prepared containers per image for the new-pod starts; ADR 0031).
+# Non-interactive; NEST_BENCH_DOCS=false prints only. Duration on 2 cores: about 3 minutes per runtime and package
+# size with 20 starts (hit, new pod, docker run, and ctr run with containerd), plus the fetched cases.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)

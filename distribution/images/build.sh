@@ -21,6 +21,8 @@
 #   NEST_JAVA_MODULES    modules of the Java runtime (java.base,java.logging,java.net.http,jdk.httpserver,
 #                        jdk.unsupported)
 #   NEST_IMAGES          which runtime images to build (nodejs java)
+#   NEST_JAVA_AOT        1 (default): the Java image carries the host's AOT cache, made by a training run at build
+#                        time (JDK 25); 0: without it
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -120,10 +122,11 @@ base_image() {
 }
 
 # ---- runtime images ------------------------------------------------------------------------------------
-build_image() {   # name context
+build_image() {   # name context [--build-arg K=V ...]
   local name=$1 ctx=$2 t0 log="$work/build-$1.log"
+  shift 2
   t0=$(date +%s)
-  if ! DOCKER_BUILDKIT=0 docker build --network host --build-arg "BASE=$base" -t "nest/runtime-$name:latest" \
+  if ! DOCKER_BUILDKIT=0 docker build --network host --build-arg "BASE=$base" "$@" -t "nest/runtime-$name:latest" \
       -f "$ctx/Dockerfile" "$ctx" >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     die "docker build of nest/runtime-$name:latest failed (output above)"
@@ -179,7 +182,15 @@ java_image() {
   [ -f "$classes/dev/nest/host/JavaHost.class" ] || die "dev.nest.host.JavaHost not found in $classes; build Nest first: distribution/setup.sh"
   "$JAVA_HOME/bin/jar" --create --file "$ctx/nest-host.jar" --date=2000-01-01T00:00:02Z \
     -C "$classes" dev/nest/host -C "$classes" dev/nest/fn
-  build_image java "$ctx"
+  # The host's AOT cache (runtimes/java/Dockerfile) needs JDK 25's -XX:AOTCacheOutput; an older JDK builds
+  # the image without it.
+  local aot=${NEST_JAVA_AOT:-1} feature
+  feature=$(printf '%s' "${version:-0}" | sed 's/[^0-9].*//')
+  if [ "$aot" = 1 ] && [ "${feature:-0}" -lt 25 ]; then
+    say "JDK ${version:-unknown} has no -XX:AOTCacheOutput (JDK 25 does): the Java host image is built without its AOT cache"
+    aot=0
+  fi
+  build_image java "$ctx" --build-arg "AOT=$aot"
 }
 
 t_all=$(date +%s)

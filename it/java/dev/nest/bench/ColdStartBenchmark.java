@@ -115,13 +115,22 @@ public final class ColdStartBenchmark {
         Path fns = Files.createDirectories(tmp.resolve("functions"));
         NestConfig d = NestConfig.defaults();
         NestConfig.Sidecar s = d.sidecar();
+        // containerd only: prepared containers (ADR 0031) for the new-pod starts
+        int prepared = Integer.getInteger("nest.bench.prepared", 0);
+        Map<String, Map<String, String>> drivers = new LinkedHashMap<>(d.sidecar().drivers());
+        if (prepared > 0 && driver.equals("containerd")) {
+            Map<String, String> o = new LinkedHashMap<>(drivers.getOrDefault("containerd", Map.of()));
+            o.put("prepared", String.valueOf(prepared));
+            drivers.put("containerd", o);
+        }
+        String preparedNote = prepared > 0 && driver.equals("containerd") ? ", prepared: " + prepared : "";
         Map<String, Integer> pool = new LinkedHashMap<>();
         runtimes.forEach(r -> pool.put(r, 0));
         // the 50 MiB packages go through POST /api/v1/artifacts as one zip
         d = new NestConfig(d.dataDir(), d.functionsDir(), d.runtimesDir(), new NestConfig.Server(d.server().host(),
                 d.server().port(), 256L << 20, d.server().shutdownGrace()), d.node(), d.cluster(), d.sidecar(), d.store(), d.async());
         NestConfig config = d.withSidecar(new NestConfig.Sidecar(driver, s.portFrom(), s.portTo(), s.startTimeout(),
-                        s.maxPods(), Duration.ZERO, s.drivers(), new NestConfig.Pool(pool, s.pool().idle()), Duration.ZERO))
+                        s.maxPods(), Duration.ZERO, drivers, new NestConfig.Pool(pool, s.pool().idle()), Duration.ZERO))
                 .withPort(0).withDataDir(tmp.resolve("data")).withFunctionsDir(fns)
                 .withRuntimesDir(Path.of("runtimes").toAbsolutePath());
         StringBuilder table = new StringBuilder("""
@@ -146,7 +155,7 @@ public final class ColdStartBenchmark {
                     Optional<Samples> ctr = ctrBaseline ? Optional.of(b.engineRuns("ctr", runtime, digest, starts))
                             : Optional.empty();
                     row(table, runtime, mib, "pool pod (pool hit)", hit, true);
-                    row(table, runtime, mib, "new pod (" + driver + ", pool size 0)", miss, true);
+                    row(table, runtime, mib, "new pod (" + driver + preparedNote + ", pool size 0)", miss, true);
                     run.ifPresent(r -> row(table, runtime, mib, "`docker run` of the image, code mounted", r, false));
                     ctr.ifPresent(r -> row(table, runtime, mib, "`ctr run` of the image, code mounted", r, false));
                     verdicts.add(String.format(Locale.ROOT, "%s %d MiB: pool hit %.1fx faster than a new pod at p50%s%s",
@@ -168,7 +177,9 @@ public final class ColdStartBenchmark {
         String body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors() + " cores, JDK "
                 + System.getProperty("java.runtime.version") + ", the node in-process with the `" + driver + "` driver.\n\n"
                 + "Command: `distribution/bench-coldstart.sh` (options: `-Dnest.bench.driver=docker`, "
-                + "`-Dnest.bench.starts=N`, `-Dnest.bench.fetched=false`). Each start is a new function created, invoked"
+                + "`-Dnest.bench.starts=N`, `-Dnest.bench.fetched=false`, `-Dnest.bench.sizes-mib=1,50`, "
+                + "`-Dnest.bench.runtimes=nodejs,java`, containerd: `-Dnest.bench.prepared=N` for prepared containers; "
+                + "about 3 minutes per runtime and size with 20 starts on 2 cores). Each start is a new function created, invoked"
                 + " once from a client on the same machine and deleted; end to end is the client's send to the response; phases are the invocation"
                 + " record's (`pool`: taking a pool pod; `pod`: creating a pod until its host is healthy; `load`: `/load`"
                 + " of the unpacked code; `init`: the function's own initialisation; `queue`: the rest of the wait). In the"

@@ -11,6 +11,13 @@ final class PodReadyResult {
     final List<Double> docker = new ArrayList<>();
     final List<Double> containerd = new ArrayList<>();
     final List<Double> baseline = new ArrayList<>();
+    /** containerd driver with {@code prepared: 1}: the start takes a prepared container (created task) and starts it. */
+    final List<Double> containerdPrepared = new ArrayList<>();
+    final List<Double> containerdPreparedStop = new ArrayList<>();
+    /** containerd driver, Java only: the host with its AOT cache turned off ({@code JDK_JAVA_OPTIONS=-XX:AOTMode=off}). */
+    final List<Double> containerdNoAot = new ArrayList<>();
+    final List<Double> containerdNoAotStop = new ArrayList<>();
+    final java.util.Map<String, List<Double>> preparedPhases = new java.util.LinkedHashMap<>();
     final List<Double> processStop = new ArrayList<>();
     final List<Double> dockerStop = new ArrayList<>();
     final List<Double> containerdStop = new ArrayList<>();

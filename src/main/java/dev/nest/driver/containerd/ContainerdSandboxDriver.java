@@ -30,6 +30,7 @@ import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -40,6 +41,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -58,6 +61,11 @@ import java.util.logging.Logger;
  * container carries the pod's labels plus {@code dev.nest.owner=nest},
  * {@code dev.nest.node=<node>} and {@code dev.nest.pod=<pod>}; the lease and the snapshot carry the first two.
  *
+ * <p>With {@code prepared: N} ({@link PreparedContainers}, ADR 0031) a start first resolves the image and takes a
+ * prepared container of its image and limits (made up to the task by {@link ContainerdPreparer}); it then writes the
+ * pod's environment file ({@link Prepared}), starts the exit watch and starts the task. A prepared container that
+ * fails to start is removed and the start makes its own container as above.
+ *
  * <p>Failures: a missing image, a containerd that is down or a wrong socket make {@link #start} throw a
  * {@link SandboxException} naming the image or socket and what to do (after removing what the start had
  * made), and {@link #health()} report down. Every call but the exit watch has the deadline
@@ -70,6 +78,11 @@ import java.util.logging.Logger;
 final class ContainerdSandboxDriver implements SandboxDriver {
     private static final Logger LOG = Logger.getLogger(ContainerdSandboxDriver.class.getName());
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(3);
+    /**
+     * How long after a start takes a prepared container its replacement is begun: making one (shim, {@code runc create})
+     * costs CPU the started host needs for its own start (100 ms made Node.js pods slower to ready on 2 cores).
+     */
+    static final Duration REFILL_DELAY = Duration.ofSeconds(1);
 
     private final String nodeId;
     private final ContainerdSettings settings;
@@ -85,6 +98,12 @@ final class ContainerdSandboxDriver implements SandboxDriver {
     /** Runs the start's side work (making the output FIFOs) next to its calls. */
     private final ExecutorService helpers = Executors.newCachedThreadPool(
             r -> Thread.ofPlatform().daemon().name("containerd-start-helper").unstarted(r));
+    /** Prepares containers ahead of starts and sweeps the expired ones (one thread: one make at a time). */
+    private final ScheduledExecutorService preparing = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("containerd-prepare").unstarted(r));
+    /** Pod id to container id, for pods in prepared containers (named otherwise than {@link #containerId}). */
+    private final Map<String, String> containerOfPod = new ConcurrentHashMap<>();
+    private final Optional<PreparedContainers<Prepared>> prepared;
     private volatile boolean closed;
 
     ContainerdSandboxDriver(String nodeId, ContainerdSettings settings, Path stateDir) {
@@ -96,6 +115,17 @@ final class ContainerdSandboxDriver implements SandboxDriver {
         this.codeDirs = new PodCodeDirs("containerd", stateDir.resolve("pods"), OciSpec.CODE_MOUNT);
         this.init = settings.init().filter(Files::isExecutable);
         this.shimGroup = settings.sharedShim() ? Optional.of(containerId("shim-" + nodeId)) : Optional.empty();
+        if (settings.prepared() > 0) {
+            PreparedContainers<Prepared> p = new PreparedContainers<>(settings.prepared(), settings.preparedMaxAge(),
+                    REFILL_DELAY, Clock.systemUTC(), new ContainerdPreparer(nodeId, settings, stateDir, engine, images,
+                    codeDirs, init, shimGroup), (work, delay) -> preparing.schedule(work, delay.toMillis(),
+                    TimeUnit.MILLISECONDS));
+            long sweep = Math.max(1000, Math.min(settings.preparedMaxAge().toMillis() / 2, 60_000));
+            preparing.scheduleWithFixedDelay(p::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
+            this.prepared = Optional.of(p);
+        } else {
+            this.prepared = Optional.empty();
+        }
         if (settings.init().isPresent() && init.isEmpty()) {
             LOG.warning("init binary " + settings.init().get() + " is not on this machine; containerd pods run their host "
                     + "as PID 1 (install docker-init/tini, or set " + ContainerdSettings.PREFIX + "init: none)");
@@ -122,6 +152,22 @@ final class ContainerdSandboxDriver implements SandboxDriver {
         Resources res = new Resources(id, settings.snapshotter());
         Map<String, String> ours = Map.of(PodLabels.OWNER, "nest", PodLabels.NODE, nodeId);
         Timings t = new Timings();
+        if (prepared.isPresent()) {
+            ImageStore.Resolved img = resolve(image, spec);
+            t.lap("image");
+            PreparedContainers.Shape shape = new PreparedContainers.Shape(image, spec.memoryBytes(), spec.cpus(), spec.pids());
+            Optional<Prepared> p = prepared.get().take(shape, img.chainId());
+            t.lap("take");
+            if (p.isPresent()) {
+                try {
+                    return claim(p.get(), spec, image, listener, t);
+                } catch (RuntimeException e) {
+                    LOG.warning("prepared container " + p.get().containerId() + " could not start pod " + spec.podId()
+                            + " (" + (e instanceof StatusRuntimeException s ? ContainerdEngine.reason(s) : e.getMessage())
+                            + "); making a container for it instead");
+                }
+            }
+        }
         // mkfifo is a child process: made on another thread while the calls below run
         CompletableFuture<PodOutput> fifos = CompletableFuture.supplyAsync(
                 () -> PodOutput.create(spec.podId(), stateDir.resolve(id), listener), helpers);
@@ -133,16 +179,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
                     .build()));
             leased = true;
             t.lap("lease");
-            ImageStore.Resolved img;
-            try {
-                img = images.resolve(image, spec.runtime());
-                missingImages.remove(image);
-            } catch (SandboxException e) {
-                if (e.getMessage().startsWith("image " + image + " (runtime")) {
-                    missingImages.put(image, e.getMessage());
-                }
-                throw e;
-            }
+            ImageStore.Resolved img = resolve(image, spec);
             t.lap("image");
             List<Mount> mounts = snapshot(id, img, ours, spec);
             t.lap("snapshot");
@@ -219,6 +256,63 @@ final class ContainerdSandboxDriver implements SandboxDriver {
         }
     }
 
+    private ImageStore.Resolved resolve(String image, PodSpec spec) {
+        try {
+            ImageStore.Resolved img = images.resolve(image, spec.runtime());
+            missingImages.remove(image);
+            return img;
+        } catch (SandboxException e) {
+            if (e.getMessage().startsWith("image " + image + " (runtime")) {
+                missingImages.put(image, e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Starts pod {@code spec} in a prepared container: its environment written where the container's process reads
+     * it, the exit watch, then only the task's start. The container keeps the labels it was prepared with (the
+     * node's, and {@value Prepared#LABEL}); {@link Pod#describe()} names it. A failure removes the prepared container and throws (the caller then makes a container).
+     */
+    private Pod claim(Prepared p, PodSpec spec, String image, PodListener listener, Timings t) {
+        String id = p.containerId();
+        ContainerdPod pod = new ContainerdPod(spec.podId(), p.resources(), image, spec.memoryBytes(), t, engine, p.output());
+        boolean watching = false;
+        try {
+            p.writeEnv(spec.env());
+            p.listener().attach(spec.podId(), listener);
+            t.lap("env");
+            pod.watch(listener);
+            watching = true;
+            engine.call("start task " + id, () -> engine.tasks().start(StartRequest.newBuilder().setContainerId(id).build()));
+            t.lap("start");
+        } catch (RuntimeException e) {
+            if (watching) {
+                pod.stop(Duration.ZERO);
+            } else {
+                try {
+                    p.resources().remove(engine);
+                } catch (SandboxException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+                p.output().close();
+            }
+            codeDirs.remove(id);
+            deleteState(id);
+            throw e;
+        }
+        pod.started(p.pid());
+        pods.put(spec.podId(), pod);
+        containerOfPod.put(spec.podId(), id);
+        pod.exited().whenComplete((exit, error) -> {
+            pods.remove(spec.podId(), pod);
+            containerOfPod.remove(spec.podId(), id);
+            codeDirs.remove(id);
+        });
+        LOG.fine(() -> "pod " + spec.podId() + ": " + pod.describe());
+        return pod;
+    }
+
     private static PodOutput join(CompletableFuture<PodOutput> f) {
         try {
             return f.join();
@@ -276,7 +370,8 @@ final class ContainerdSandboxDriver implements SandboxDriver {
             }
         }
         return DriverHealth.ok("containerd " + v.getVersion() + " at " + settings.address() + ", namespace "
-                + settings.namespace() + ", " + pods.size() + " containers of this node");
+                + settings.namespace() + ", " + pods.size() + " containers of this node"
+                + prepared.map(p -> ", " + p.size() + " prepared").orElse(""));
     }
 
     /** Removes this node's containers, leases and snapshots that no running pod owns, and the code directories of gone pods. */
@@ -298,12 +393,11 @@ final class ContainerdSandboxDriver implements SandboxDriver {
         }
         Set<String> running = ConcurrentHashMap.newKeySet();
         pods.values().forEach(p -> running.add(p.containerId()));
+        prepared.ifPresent(p -> running.addAll(p.ids()));
         int removed = 0;
         Set<String> done = new java.util.HashSet<>();
-        for (Container c : found) {
-            if (running.contains(c.getId()) || !PodLabels.ownedBy(c.getLabelsMap(), nodeId)) {
-                continue;
-            }
+        for (String orphan : orphans(found, running, nodeId)) {
+            Container c = found.stream().filter(x -> x.getId().equals(orphan)).findFirst().orElseThrow();
             done.add(c.getId());
             try {
                 new Resources(c.getId(), c.getSnapshotter().isEmpty() ? settings.snapshotter() : c.getSnapshotter()).remove(engine);
@@ -328,6 +422,16 @@ final class ContainerdSandboxDriver implements SandboxDriver {
         return removed;
     }
 
+    /**
+     * The containers of {@code found} that node {@code nodeId} owns and that no live pod or prepared container of
+     * this driver ({@code live}) uses: those of pods of a previous run of the node, and its prepared containers,
+     * never used. Pure.
+     */
+    static List<String> orphans(List<Container> found, Set<String> live, String nodeId) {
+        return found.stream().filter(c -> !live.contains(c.getId()) && PodLabels.ownedBy(c.getLabelsMap(), nodeId))
+                .map(Container::getId).toList();
+    }
+
     /** A filter value in containerd's filter syntax: quoted unless it is a plain word. */
     static String quoted(String value) {
         if (value.matches("[A-Za-z0-9_]+")) {
@@ -346,12 +450,14 @@ final class ContainerdSandboxDriver implements SandboxDriver {
 
     @Override
     public String pathInPod(PodSpec spec, Path hostPath) {
-        return codeDirs.pathInPod(spec, containerId(spec.podId()), hostPath);
+        return codeDirs.pathInPod(spec, containerOfPod.getOrDefault(spec.podId(), containerId(spec.podId())), hostPath);
     }
 
     @Override
     public void close() {
         closed = true;
+        preparing.shutdownNow();
+        prepared.ifPresent(PreparedContainers::close);
         PodStop.all(pods.values(), Duration.ofSeconds(2), () -> {
             helpers.shutdownNow();
             engine.close();

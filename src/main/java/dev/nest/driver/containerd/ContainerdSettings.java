@@ -24,6 +24,8 @@ import java.util.regex.Pattern;
  * tmpfs-size: 64m                                 # size of the writable /tmp of each pod
  * init: /usr/bin/docker-init                      # a tiny init (tini) as PID 1, bind-mounted from the host; none: no init
  * image.nodejs: docker.io/nest/runtime-nodejs:latest  # default: the runtime.yaml image, as docker.io/...
+ * prepared: 0                                     # created, unstarted containers kept per image and limits (0..8)
+ * prepared-max-age: 10m                           # a prepared container unused this long is replaced (1s..10m)
  * </pre>
  *
  * @param address     the socket path
@@ -35,14 +37,18 @@ import java.util.regex.Pattern;
  * @param tmpfsBytes  size of {@code /tmp}
  * @param init        the init binary on the host, if any
  * @param images      runtime name to image, overriding runtime.yaml
+ * @param prepared    prepared containers ({@link PreparedContainers}) kept per image and limits; 0: none
+ * @param preparedMaxAge how long a prepared container may wait for a pod before it is replaced
  */
 record ContainerdSettings(Path address, String namespace, String snapshotter, String runtime, Duration timeout,
-                          boolean sharedShim, long tmpfsBytes, Optional<Path> init, Map<String, String> images) {
+                          boolean sharedShim, long tmpfsBytes, Optional<Path> init, Map<String, String> images,
+                          int prepared, Duration preparedMaxAge) {
     static final String PREFIX = "sidecar.drivers.containerd.";
     static final String DEFAULT_ADDRESS = "/run/nest/containerd/containerd.sock";
     static final String DEFAULT_INIT = "/usr/bin/docker-init";
     private static final Set<String> KEYS = Set.of("address", "namespace", "snapshotter", "runtime", "timeout", "shim",
-            "tmpfs-size", "init");
+            "tmpfs-size", "init", "prepared", "prepared-max-age");
+    static final int MAX_PREPARED = 8;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,75}");
     private static final Pattern RUNTIME = Pattern.compile("[a-z0-9]+(\\.[a-z0-9]+){2,}");
 
@@ -107,11 +113,21 @@ record ContainerdSettings(Path address, String namespace, String snapshotter, St
             problems.add(problem("init", init, "the absolute path of an init binary on this machine (e.g. "
                     + DEFAULT_INIT + ") or none"));
         }
+        String preparedText = options.getOrDefault("prepared", "0").trim();
+        int prepared = 0;
+        if (preparedText.matches("[0-9]{1,2}") && Integer.parseInt(preparedText) <= MAX_PREPARED) {
+            prepared = Integer.parseInt(preparedText);
+        } else {
+            problems.add(problem("prepared", preparedText, "a whole number from 0 (none) to " + MAX_PREPARED
+                    + ": created, unstarted containers kept per image and limits"));
+        }
+        Duration maxAge = DriverOptions.timeout(PREFIX, "prepared-max-age", options.getOrDefault("prepared-max-age", "10m"),
+                problems);
         if (!problems.isEmpty()) {
             throw new SandboxException("invalid containerd driver options: " + String.join("; ", problems));
         }
         return new ContainerdSettings(Path.of(addr), namespace, snapshotter, runtime, timeout, shim.equals("shared"), tmpfs,
-                initPath, images);
+                initPath, images, prepared, maxAge);
     }
 
     private static String name(String key, String value, List<String> problems) {

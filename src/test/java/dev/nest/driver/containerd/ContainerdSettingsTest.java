@@ -24,6 +24,22 @@ class ContainerdSettingsTest {
         assertFalse(s.sharedShim());
         assertEquals(64L << 20, s.tmpfsBytes());
         assertEquals(Optional.of(Path.of("/usr/bin/docker-init")), s.init());
+        assertEquals(0, s.prepared());
+        assertEquals(Duration.ofMinutes(10), s.preparedMaxAge());
+    }
+
+    @Test
+    void preparedContainers() {
+        ContainerdSettings s = ContainerdSettings.parse(Map.of("prepared", "2", "prepared-max-age", "90s"));
+        assertEquals(2, s.prepared());
+        assertEquals(Duration.ofSeconds(90), s.preparedMaxAge());
+        for (String bad : new String[] {"-1", "9", "x", "1.5", "100"}) {
+            SandboxException e = assertThrows(SandboxException.class, () -> ContainerdSettings.parse(Map.of("prepared", bad)));
+            assertTrue(e.getMessage().contains("sidecar.drivers.containerd.prepared") && e.getMessage().contains("0 (none) to 8")
+                    && e.getMessage().contains("'" + bad + "'"), e.getMessage());
+        }
+        SandboxException e = assertThrows(SandboxException.class, () -> ContainerdSettings.parse(Map.of("prepared-max-age", "0s")));
+        assertTrue(e.getMessage().contains("sidecar.drivers.containerd.prepared-max-age"), e.getMessage());
     }
 
     @Test
