@@ -107,7 +107,10 @@ public final class CodePathBenchmark {
         try {
             run(root, tmp, mib, reps, docs, loadStart);
         } finally {
-            deleteTree(tmp);
+            // rm -rf: several hundred thousand files, faster than a walk from Java
+            if (new ProcessBuilder("rm", "-rf", tmp.toString()).inheritIO().start().waitFor() != 0) {
+                deleteTree(tmp);
+            }
         }
     }
 
@@ -229,7 +232,7 @@ public final class CodePathBenchmark {
                             Optional<String> trusted = method.equals("zstd-full") ? Optional.empty() : peer.manifestSha256(pr.digest());
                             try (ArtifactStore s = new ArtifactStore(node.resolve("store"), limits, Long.MAX_VALUE, java.util.Set::of, tuning)) {
                                 t0 = System.nanoTime();
-                                ArtifactStore.Fetched f = s.fetch(pr.digest(), base + "/" + pr.id() + "-" + codec, trusted, none);
+                                ArtifactStore.Fetched f = s.fetch(pr.digest(), base + "/" + pr.id() + "-" + codec, trusted);
                                 sec = (System.nanoTime() - t0) / 1e9;
                                 got = f.artifact().digest();
                                 if (f.trusted() == method.equals("zstd-full")) {

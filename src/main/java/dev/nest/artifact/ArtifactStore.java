@@ -393,6 +393,11 @@ public final class ArtifactStore implements AutoCloseable {
         return fetch(digest, peerBaseUrl, Optional.empty(), prepare);
     }
 
+    /** {@link #fetch(String, String, Optional, Consumer)} with no preparation step (the files are already read-only). */
+    public Fetched fetch(String digest, String peerBaseUrl, Optional<String> trustedManifestSha256) {
+        return fetch(digest, peerBaseUrl, trustedManifestSha256, NO_PREPARE);
+    }
+
     /**
      * {@link #fetch(String, String, Consumer)} given the manifest sha256 the cluster recorded for the package (empty
      * when none is): when the peer's manifest hashes to it, each chunk's sha256 is checked against the manifest and no
