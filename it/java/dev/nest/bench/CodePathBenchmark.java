@@ -46,18 +46,21 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * The code path alone (issue 4): a package of 200 MiB of realistic content (a node_modules-like tree of many
- * small JavaScript files plus larger binary-ish files, generated deterministically) is served by a peer on
- * loopback (a JDK HttpServer serving the chunk files and manifests of a real {@link ArtifactStore}), then
- * fetched, decompressed, verified and unpacked by a fresh node-side store with {@link ArtifactStore#fetch}:
- * zstd chunks and lz4 chunks (parallel), against the baseline of one gzip stream of the same content (the JDK's
- * {@link GZIPInputStream} over a tar-like stream fetched over HTTP, unpacked as it arrives, every file hashed
- * for the same content-digest check). Methods are interleaved in each repetition; medians are reported.
+ * The code path alone (issues 4 and 19): a package of 200 MiB of realistic content (a node_modules-like tree of many
+ * small JavaScript files plus larger binary-ish files, or a Java function's fat jars and assets, generated
+ * deterministically) is served by a peer on loopback (a JDK HttpServer serving the chunk files and manifests of a
+ * real {@link ArtifactStore}), then fetched, decompressed, verified and unpacked by a fresh node-side store with
+ * {@link ArtifactStore#fetch}, in several variants (trusted manifest or every file hashed, chunk cache after or before
+ * the commit, platform or virtual writer threads, zstd or lz4), against two baselines in the same run: the floor,
+ * {@code tar -xf} of an uncompressed local tar of the same content (file creation alone), and one gzip stream (the
+ * JDK's {@link GZIPInputStream} over a tar-like stream fetched over HTTP, unpacked as it arrives, every file hashed
+ * for the content digest). Methods are interleaved in each repetition; medians are reported, and the ratios are the
+ * medians of each repetition's ratio, written as a {@link BenchBlock}.
  *
  * <p>Knobs (system properties or environment): {@code nest.bench.codepath.mib} / NEST_BENCH_CODEPATH_MIB (200),
- * {@code nest.bench.codepath.reps} / NEST_BENCH_CODEPATH_REPS (5), {@code nest.bench.codepath.chunk-mib} /
- * NEST_BENCH_CODEPATH_CHUNK_MIB (4), NEST_BENCH_DOCS (1: write the section of
- * docs/BENCHMARKS.md when the run is full-size, at least 3 repetitions).
+ * {@code nest.bench.codepath.reps} / NEST_BENCH_CODEPATH_REPS (3), {@code nest.bench.codepath.chunk-mib} /
+ * NEST_BENCH_CODEPATH_CHUNK_MIB (4), NEST_BENCH_DOCS (1: write the section of docs/BENCHMARKS.md when the run is
+ * full-size, at least 3 repetitions).
  */
 public final class CodePathBenchmark {
     static final String HEADING = "## Code path: fetch, decompress, verify, unpack";
@@ -70,21 +73,19 @@ public final class CodePathBenchmark {
     static final String DESIGNS = """
             ### Designs tried
 
-            On the same 2-vCPU VM (2026-11-24), with other builds running (load average 2.4 to 16); figures move by 20% or more between runs, and by 2x under the heaviest load. Designs 1 to 5 used the many-small-files content only.
+            Earlier rounds (2026-11-24, same 2-vCPU VM, the gzip ratio only): a chunk unpacked inside its decompression slot (1.03x to 1.26x gzip); writing decoupled from decompression, files created read-only, known directories cached, chunk bodies read into one array (1.37x, overstated); 1 MiB chunks (no gain); tmpfs (0.82x); each chunk's sha256 checked once; 2, 8 or 32 writers (no count wins consistently; the spread between repetitions was larger than the differences). The profile then: file opens and writes first, the HttpClient's stream, SHA-256 of chunks and files and the chunk-cache writes next, zstd last; every file's sha256 could not be dropped without a manifest the node can trust.
 
-            1. First cut: each chunk unpacked inside its decompression slot (at most 2 chunks written at once), chunk bodies read with the HttpClient's byte-array handler, every file made read-only in a second pass, a directory check per file: zstd/gzip 1.03x to 1.26x (20 and 40 MiB runs).
-            2. Writing decoupled from decompression (up to 8 chunks written at once, because creating files waits on the file system: here 4000 files of 8 KB take 324 us per file from one thread and 72 us from 8), files created read-only with their final mode, known directories cached, chunk bodies streamed into one array of the declared size: 1.37x at 200 MiB. That run deleted the previous run's 16 000 files just before each timed run, which slowed every method (gzip took 6.1 s then, 1.8 s now), so it overstated the gain.
-            3. 1 MiB chunks instead of 4 MiB: no gain (1.00x).
-            4. On tmpfs (`-Djava.io.tmpdir=/dev/shm`): 0.82x (gzip 1.66 s, zstd 2.01 s).
-            5. Design 2, with `sync` before each run and no deletion between runs: 0.91x.
-            6. Each chunk's sha256 checked once on a fetch (it was checked when downloaded and again before decompression), and chunk bodies read into one array of the announced `Content-Length`: in every chunked row of the tables above, not measured apart.
-            7. 2, 8 and 32 chunks written at once, interleaved in one run (the run of the tables above; load average 17 at its start, 5 at its end): many small files 1.87 / 2.11 / 1.96 s median (fastest 1.86 / 1.61 / 1.35 s), large files 2.25 / 2.05 / 2.17 s. No writer count wins consistently; the spread between repetitions of one method (up to 2x) is larger than the differences.
-            8. CPU time per run (the tables' CPU column, the whole process: the peer's serving threads too): large files, the zstd path 2.1 to 3.4 s against gzip's 1.4 to 2.3 s; many small files 2.3 to 4.0 s against 2.6 to 3.4 s. On 2 cores wall time cannot go below half the CPU time, so even perfectly parallel the zstd path cannot beat gzip by more than about 1.3x (large files) to 2x (many small files) here: the 5x target needs less work per byte, not more overlap.
-            9. Profile (JFR execution and native-method samples over a whole run, other builds running): the threads of the chunked path were seldom on a core; among their samples, file opens and writes (unpacking), the HttpClient's response stream, SHA-256 of the chunks and the chunk-cache writes came first, zstd decompression last (under 5%). SHA-256 in this JVM ran at 450 to 600 MB/s (200 MiB hashed in a loop, same machine), so hashing the files is about 0.4 s of CPU and hashing the chunks another 0.15 to 0.3 s.
-            10. Is every file's sha256 redundant once the chunks are checked? Not with the current trust: the chunk digests come from the manifest, which comes from the peer; the node trusts only the content digest the version names, and only the files' hashes tie the bytes to it. Dropping them needs a manifest the node can trust (its sha256 recorded with the version in ZooKeeper by the node that verified the upload); then the chunk check alone covers every byte and saves the ~0.4 s of CPU of hashing 200 MiB of files. Not built: it changes what the cluster records.
-            11. Does the baseline do the same work? The same verification of the content (every file's sha256, the content digest), but no check of the compressed bytes beyond gzip's CRC-32, no chunk cache (the chunked path writes the 82 or 156 MiB of chunks to disk beside the files) and no staging directory: the comparison favours gzip.
+            This round (issue 19, target 3), on the same VM shared with six other builds (load average 13 to 35 during the runs; wall figures move by 2x between repetitions, so read the ratios of each repetition and the CPU column):
 
-            The target is missed on both profiles, on this 2-vCPU VM shared with other builds. Not tried yet: trusting an authenticated manifest instead of hashing every file (10), writing the chunk cache after the commit or in the background, hashing split files as their parts arrive instead of after the last one, and more cores. Rerun on the real nodes before quoting any of these figures.
+            1. Profile first (JFR `settings=profile`, `NEST_BENCH_CODEPATH_MIB=100 NEST_BENCH_CODEPATH_REPS=2 NEST_BENCH_JAVA_OPTS='-Xmx2g -XX:StartFlightRecording=...'`, samples of the fetch's threads only): CPU samples: the JDK HttpClient (selector and socket tube) 31%, SHA-256 21% (the untrusted variant's file hashes and every variant's chunk checks), chunk-cache writes 8%, file writes 5%; native samples (time in system calls): file writes 32%, file opens 22%, chunk-cache writes 17%, the HttpClient 6.5%, zstd 5.6%, mkdir 4%. File creation is most of the wall time, as the issue says; on this machine the HttpClient is the largest CPU cost of the fetch.
+            2. A trusted manifest (ADR 0027): the manifest's sha256 recorded in ZooKeeper by the node that verified the package; a matching manifest means chunks are checked and no file is hashed. Row zstd against zstd-full in the tables above; in the 100 MiB profiled run, 4.01 / 6.06 s against 5.18 / 6.54 s (many small files), 4.15 / 3.51 s against 3.26 / 2.69 s (large files): a gain on many small files, none visible under that load on large files.
+            3. The chunk cache written after the commit on a background thread, bounded (256 MiB held at most, beyond that written by the fetching thread): row zstd against zstd-sync; 100 MiB run: 4.01 / 6.06 s against 5.93 / 7.17 s (many small files), 4.15 / 3.51 s against 4.42 / 5.20 s (large files). Its write then takes 0.3 to 3.6 s after the fetch returns (printed per run), which the fetch no longer waits for.
+            4. Files written on platform threads instead of the fetch's virtual threads (file I/O pins the carrier and the scheduler compensates): row zstd against zstd-vthreads; 100 MiB run: 4.01 / 6.06 s against 6.82 / 6.34 s, and 4.15 / 3.51 s against 2.89 / 5.57 s: not separable from the noise here; kept as the default because it removes a cost per system call that the profile of a quiet machine should confirm.
+            5. Hashing split files as their parts arrive (lever c): not built; with a trusted manifest no file is hashed at all, and the untrusted path is now the fallback only.
+            6. One sync of the directory before the rename: not built; the durability contract (ADR 0027) is that unpacked code is a cache of what `cluster.artifact-replicas` nodes hold as chunks, committed by an atomic rename without fsync.
+            7. Not tried yet: a leaner HTTP reader than the JDK HttpClient for chunks (the largest CPU cost in the profile), and fewer, larger chunks for the large-files profile.
+
+            The targets are missed on this machine: with two cores shared by seven builds, the chunked path's threads wait for a core while the single-threaded baselines (tar, gzip) do not, so ratios here are not the ratios of a quiet node. The lead re-measures on a quiet machine.
             """;
 
     private CodePathBenchmark() {
@@ -97,7 +98,7 @@ public final class CodePathBenchmark {
 
     public static void main(String[] args) throws Exception {
         int mib = Integer.parseInt(knob("nest.bench.codepath.mib", "NEST_BENCH_CODEPATH_MIB", "200"));
-        int reps = Integer.parseInt(knob("nest.bench.codepath.reps", "NEST_BENCH_CODEPATH_REPS", "5"));
+        int reps = Integer.parseInt(knob("nest.bench.codepath.reps", "NEST_BENCH_CODEPATH_REPS", "3"));
         boolean docs = knob("nest.bench.docs", "NEST_BENCH_DOCS", "1").equals("1");
         chunkBytes = (int) (Double.parseDouble(knob("nest.bench.codepath.chunk-mib", "NEST_BENCH_CODEPATH_CHUNK_MIB", "4")) * MIB);
         Path root = Path.of(knob("nest.home", "NEST_HOME", ".")).toAbsolutePath().normalize();
