@@ -192,7 +192,7 @@ public final class CodePathBenchmark {
 
         // zstd: the default (trusted manifest, chunk cache written after the commit, files written on platform threads);
         // each zstd-<variant> changes one of these; floor: `tar -xf` of an uncompressed local tar (file creation alone)
-        List<String> methods = List.of("floor", "zstd", "zstd-full", "zstd-sync", "zstd-vthreads", "lz4", "gzip");
+        List<String> methods = List.of("floor", "zstd", "zstd-full", "zstd-sync", "zstd-vthreads", "zstd-urlconn", "lz4", "gzip");
         Map<String, List<Double>> seconds = new LinkedHashMap<>();
         Map<String, List<FetchStages>> stages = new LinkedHashMap<>();
         Map<String, List<Double>> cpuSeconds = new LinkedHashMap<>();
@@ -225,8 +225,11 @@ public final class CodePathBenchmark {
                             String codec = method.contains("-") ? method.substring(0, method.indexOf('-')) : method;
                             ArtifactTuning d = ArtifactTuning.DEFAULT;
                             ArtifactTuning tuning = switch (method) {
-                                case "zstd-sync" -> new ArtifactTuning(d.unpackParallelism(), 0, d.platformWriters());
-                                case "zstd-vthreads" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(), false);
+                                case "zstd-sync" -> new ArtifactTuning(d.unpackParallelism(), 0, d.platformWriters(), d.blockingHttp());
+                                case "zstd-vthreads" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(), false,
+                                        d.blockingHttp());
+                                case "zstd-urlconn" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
+                                        d.platformWriters(), !d.blockingHttp());
                                 default -> d;
                             };
                             ArtifactStore peer = peers.get(pr.id() + "-" + codec);
@@ -336,6 +339,7 @@ public final class CodePathBenchmark {
                     - **zstd-full**: the same without a trusted manifest (no record, or a different one): every file hashed and the content digest recomputed, as a fetch did before.
                     - **zstd-sync**: the chunk cache written by the fetching threads before the commit, as before.
                     - **zstd-vthreads**: files written on the fetch's virtual threads (8 at a time), as before.
+                    - **zstd-urlconn**: chunks read with the other HTTP client (`ArtifactTuning.blockingHttp`: the default reads with %s, this row with %s).
                     - **lz4**: the default path with lz4 chunks.
                     - **gzip**: one `tar.gz`-like stream (the same record framing, `GZIPOutputStream` default level) fetched over HTTP and read through the JDK's `GZIPInputStream` as it arrives, each file written and hashed in turn, the content digest computed (a single stream has no trusted per-chunk digests, so it verifies by hashing the files).
                     - **CPU**: the process's CPU time during the run (the peer's serving threads included).
@@ -347,7 +351,9 @@ public final class CodePathBenchmark {
                     Runtime.getRuntime().availableProcessors(), cpu, Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim(),
                     System.getProperty("java.vm.name"), Runtime.version(), loadStart, Machine.loadAverage(),
                     mib, reps, Math.round((System.nanoTime() - started) / 1e9), ArtifactStore.FETCH_PARALLELISM,
-                    ArtifactTuning.DEFAULT.unpackParallelism(), report, DESIGNS, block.render());
+                    ArtifactTuning.DEFAULT.unpackParallelism(),
+                    ArtifactTuning.DEFAULT.blockingHttp() ? "`HttpURLConnection`" : "the JDK `HttpClient`",
+                    ArtifactTuning.DEFAULT.blockingHttp() ? "the JDK `HttpClient`" : "`HttpURLConnection`", report, DESIGNS, block.render());
             Path doc = root.resolve("docs/BENCHMARKS.md");
             BenchmarksDoc.writeSection(doc, HEADING, body);
             System.out.println("wrote " + HEADING + " in " + doc);
@@ -389,6 +395,8 @@ public final class CodePathBenchmark {
             case "zstd-full" -> "zstd, every file hashed (no trusted manifest)";
             case "zstd-sync" -> "zstd, chunk cache written before the commit";
             case "zstd-vthreads" -> "zstd, files written on virtual threads";
+            case "zstd-urlconn" -> ArtifactTuning.DEFAULT.blockingHttp() ? "zstd, chunks read with the JDK HttpClient"
+                    : "zstd, chunks read with HttpURLConnection";
             case "lz4" -> "lz4 chunks, trusted manifest";
             default -> "gzip, one stream (baseline)";
         };

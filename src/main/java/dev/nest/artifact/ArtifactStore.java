@@ -126,7 +126,7 @@ public final class ArtifactStore implements AutoCloseable {
     public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned, ArtifactTuning tuning,
                          Supplier<java.util.Map<String, String>> peerHeaders,
                          java.util.Optional<javax.net.ssl.SSLContext> peerTls) {
-        this.peers = new PeerClient(peerHeaders, peerTls);
+        this.peers = new PeerClient(peerHeaders, peerTls, tuning.blockingHttp());
         if (tuning.unpackParallelism() < 1) {
             throw new ArtifactException(500, "unpack parallelism " + tuning.unpackParallelism() + " is out of range; use 1 or more");
         }
