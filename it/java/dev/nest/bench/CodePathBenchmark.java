@@ -83,7 +83,9 @@ public final class CodePathBenchmark {
             4. Files written on platform threads instead of the fetch's virtual threads (file I/O pins the carrier and the scheduler compensates): row zstd against zstd-vthreads; 100 MiB run: 4.01 / 6.06 s against 6.82 / 6.34 s, and 4.15 / 3.51 s against 2.89 / 5.57 s: not separable from the noise here; kept as the default because it removes a cost per system call that the profile of a quiet machine should confirm.
             5. Hashing split files as their parts arrive (lever c): not built; with a trusted manifest no file is hashed at all, and the untrusted path is now the fallback only.
             6. One sync of the directory before the rename: not built; the durability contract (ADR 0027) is that unpacked code is a cache of what `cluster.artifact-replicas` nodes hold as chunks, committed by an atomic rename without fsync.
-            7. Not tried yet: a leaner HTTP reader than the JDK HttpClient for chunks (the largest CPU cost in the profile), and fewer, larger chunks for the large-files profile.
+            7. Chunks read with `HttpURLConnection` (blocking reads straight into the body's array, the JDK's keep-alive cache) instead of the asynchronous HttpClient, the largest CPU cost in the profile: row zstd-urlconn (`ArtifactTuning.blockingHttp`); figures in 8. The HttpClient stays the default.
+            8. The 200 MiB run of the tables above (load average 37 at its start, 21 at its end), medians of 3: trusted 4.12 s against every file hashed 4.81 s (many small files) and 3.89 s against 3.72 s (large files); chunk cache after the commit 4.12 s against before it 4.76 s and 3.89 s against 2.88 s; platform writers 4.12 s against virtual-thread writers 5.06 s and 3.89 s against 1.86 s; HttpClient 4.12 s against HttpURLConnection 5.09 s and 3.89 s against 2.69 s (HttpURLConnection took the least CPU on large files, 1.02 s against 2.07 s). A quick run (`NEST_BENCH_CODEPATH_MIB=60 NEST_BENCH_CODEPATH_REPS=2 NEST_BENCH_DOCS=0`, load average about 19): many small files floor 0.41 / 0.35 s, default 0.67 / 0.71 s, gzip 0.41 / 0.44 s; large files floor 0.13 / 0.14 s, default 0.47 / 0.42 s, every file hashed 0.61 / 0.63 s, gzip 0.38 / 0.42 s. Each variant wins some repetitions and loses others: over the six comparisons (two profiles, three runs) the background chunk cache is faster in five, the trusted manifest in three, platform writers in three, and none brings the chunked path near gzip here: gzip and tar run one thread each, which this shared VM schedules better than the chunked path's dozen.
+            9. Not tried yet: fewer, larger chunks for the large-files profile, and a profile on a quiet machine to choose between the writer threads and the HTTP clients.
 
             The targets are missed on this machine: with two cores shared by seven builds, the chunked path's threads wait for a core while the single-threaded baselines (tar, gzip) do not, so ratios here are not the ratios of a quiet node. The lead re-measures on a quiet machine.
             """;
@@ -311,7 +313,7 @@ public final class CodePathBenchmark {
                     (Stats.max(overFloor) - Stats.min(overFloor)) / 2, false));
             ratios.add(new BenchBlock.Ratio("codepath." + pr.id() + ".gzip-over-zstd", gzipRatio, gzipRatio,
                     (Stats.max(overGzip) - Stats.min(overGzip)) / 2, true));
-            measured.add(String.format(Locale.ROOT, "%s: **%.2fx** the floor, **%.2fx** faster than gzip", pr.id().equals("many-small")
+            measured.add(String.format(Locale.ROOT, "%s: **%.2fx** the floor, gzip time / this **%.2fx**", pr.id().equals("many-small")
                     ? "many small files" : "large files", floorRatio, gzipRatio));
             report.append(String.format(Locale.ROOT, "### %s%n%n%d files, %.1f MiB: %s.%n%n%s%n**%s.**%n%n", pr.title(),
                     pr.g().files(), pr.g().bytes() / (double) MIB, pr.g().description(), table, verdict));
@@ -342,7 +344,7 @@ public final class CodePathBenchmark {
                     - **zstd-urlconn**: chunks read with the other HTTP client (`ArtifactTuning.blockingHttp`: the default reads with %s, this row with %s).
                     - **lz4**: the default path with lz4 chunks.
                     - **gzip**: one `tar.gz`-like stream (the same record framing, `GZIPOutputStream` default level) fetched over HTTP and read through the JDK's `GZIPInputStream` as it arrives, each file written and hashed in turn, the content digest computed (a single stream has no trusted per-chunk digests, so it verifies by hashing the files).
-                    - **CPU**: the process's CPU time during the run (the peer's serving threads included).
+                    - **CPU**: the process's CPU time during the run (the peer's serving threads included; for the chunked rows also the background chunk-cache write, which the wall time does not wait for).
                     - **stages**: the fetch's own measurement (`FetchStages`): each stage is the wall time during which at least one chunk was in it, so they overlap.
 
                     %s%s
