@@ -35,7 +35,10 @@ import java.util.function.Supplier;
  *
  * <p>This class is the store's API; the work is done by package-private parts: {@link ZipUnpacker} (a zip upload
  * and its limits, judged first by {@link ZipDirectory}), {@link ChunkStore} (chunks and manifests on disk), {@link ChunkUnpacker} (the parallel unpacking
- * of chunks), {@link PeerClient} (the peer fetch over HTTP) and {@link CodeCache} (the LRU bound on disk).
+ * of chunks), {@link PeerClient} (the peer fetch over HTTP), {@link ManifestTrust} (whether a fetched manifest is
+ * the one the cluster recorded, so that only chunks are checked), {@link ChunkCacheWriter} (fetched chunks written
+ * to the chunk cache after the commit, in the background) and {@link CodeCache} (the LRU bound on disk). Closing the
+ * store waits for the chunk-cache writes already handed to the background.
  */
 public final class ArtifactStore implements AutoCloseable {
     /** The default size of the node's package cache (unpacked code plus chunks). */
@@ -379,7 +382,8 @@ public final class ArtifactStore implements AutoCloseable {
      * Fetches package {@code digest} from the peer at {@code peerBaseUrl} (its API root, e.g.
      * {@code http://10.0.0.2:8080}) unless this node has it: the manifest, then the chunks this node lacks,
      * {@link #FETCH_PARALLELISM} at a time, each verified, decompressed and unpacked as soon as it arrives.
-     * The chunks are kept, so this node can serve the package in turn. Measures the stages (see
+     * The chunks are kept (written after the commit, see {@link Fetched#cached()}), so this node can serve the
+     * package in turn. Measures the stages (see
      * {@link FetchStages}).
      *
      * @throws ArtifactException 502 when the peer cannot serve it, 400 when what it serves does not verify
