@@ -8,11 +8,12 @@
 # report (wall and CPU time, the fetch's stages); a full run (200 MiB, >= 3 repetitions, 4 MiB chunks) also writes
 # the section "Code path: fetch, decompress, verify, unpack" of docs/BENCHMARKS.md with its nest-bench block (it
 # refuses a tree with uncommitted changes unless NEST_BENCH_ALLOW_DIRTY=1). Non-interactive.
-# Duration on a quiet 2-core VM: about 4 minutes for a full run, about 1 minute for the quick run; on a loaded one
-# (load average 20) about twice that.
+# Duration, measured on a 2-core VM shared with other builds (load average 20 to 37): 14 minutes for a full run
+# (7.5 of them timed runs, the rest generating, packing and deleting the content), 5 minutes for the quick run below
+# at 60 MiB and 2 repetitions; a quiet machine should need well under half of that (not measured yet).
 #
 #   distribution/bench-codepath.sh                                                          # full run, writes the doc
-#   NEST_BENCH_CODEPATH_MIB=40 NEST_BENCH_CODEPATH_REPS=1 NEST_BENCH_DOCS=0 distribution/bench-codepath.sh   # quick
+#   NEST_BENCH_CODEPATH_MIB=60 NEST_BENCH_CODEPATH_REPS=2 NEST_BENCH_DOCS=0 distribution/bench-codepath.sh   # quick
 #
 # Knobs (environment): NEST_BENCH_CODEPATH_MIB (200), NEST_BENCH_CODEPATH_REPS (3), NEST_BENCH_CODEPATH_CHUNK_MIB (4),
 # NEST_BENCH_DOCS (1; only full runs with 4 MiB chunks write the doc), NEST_BENCH_ALLOW_DIRTY (0),
