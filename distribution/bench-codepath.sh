@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # Runs dev.nest.bench.CodePathBenchmark: 200 MiB of package content fetched from a peer on loopback, decompressed,
-# verified and unpacked with zstd chunks (8, 2 and 32 chunks written at once), lz4 chunks (all parallel) and one
-# gzip stream (the JDK's), in the same run, for two content profiles: many small files (node_modules-like) and
-# large files (a Java function's fat jars and assets). Prints a report with wall and CPU time and the fetch's
-# stages; a full run (200 MiB, >= 3 repetitions) also writes the section
-# "Code path: fetch, decompress, verify, unpack" of docs/BENCHMARKS.md. About five minutes on 2 cores.
+# verified and unpacked by ArtifactStore.fetch, against the floor (`tar -xf` of an uncompressed local tar: file
+# creation alone) and one gzip stream (the JDK's), all in the same run, for two content profiles: many small files
+# (node_modules-like) and large files (a Java function's fat jars and assets). Variants of the fetch: the default
+# (trusted manifest, chunk cache written after the commit, platform writer threads), every file hashed (no trusted
+# manifest), the chunk cache written before the commit, files written on virtual threads, and lz4 chunks. Prints a
+# report (wall and CPU time, the fetch's stages); a full run (200 MiB, >= 3 repetitions, 4 MiB chunks) also writes
+# the section "Code path: fetch, decompress, verify, unpack" of docs/BENCHMARKS.md with its nest-bench block (it
+# refuses a tree with uncommitted changes unless NEST_BENCH_ALLOW_DIRTY=1). Non-interactive.
+# Duration, measured on a 2-core VM shared with other builds (load average 20 to 37): 14 minutes for a full run
+# (7.5 of them timed runs, the rest generating, packing and deleting the content), 5 minutes for the quick run below
+# at 60 MiB and 2 repetitions; a quiet machine should need well under half of that (not measured yet).
 #
-#   distribution/bench-codepath.sh                                       # full run
-#   NEST_BENCH_CODEPATH_MIB=20 NEST_BENCH_CODEPATH_REPS=1 distribution/bench-codepath.sh   # smoke run
+#   distribution/bench-codepath.sh                                                          # full run, writes the doc
+#   NEST_BENCH_CODEPATH_MIB=60 NEST_BENCH_CODEPATH_REPS=2 NEST_BENCH_DOCS=0 distribution/bench-codepath.sh   # quick
 #
-# Knobs (environment): NEST_BENCH_CODEPATH_MIB (200), NEST_BENCH_CODEPATH_REPS (5), NEST_BENCH_CODEPATH_CHUNK_MIB (4),
-# NEST_BENCH_DOCS (1; only full runs with 4 MiB chunks write the doc),
+# Knobs (environment): NEST_BENCH_CODEPATH_MIB (200), NEST_BENCH_CODEPATH_REPS (3), NEST_BENCH_CODEPATH_CHUNK_MIB (4),
+# NEST_BENCH_DOCS (1; only full runs with 4 MiB chunks write the doc), NEST_BENCH_ALLOW_DIRTY (0),
 # NEST_BENCH_BUILD (auto: build the classes when missing or older than the sources; always; never),
-# NEST_BENCH_JAVA_OPTS (-Xmx2g).
+# NEST_BENCH_JAVA_OPTS (-Xmx2g; add -XX:StartFlightRecording=filename=codepath.jfr,settings=profile to profile).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)

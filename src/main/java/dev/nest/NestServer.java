@@ -144,8 +144,8 @@ public final class NestServer implements AutoCloseable {
             timer.mark("store");
             RuntimeRegistry runtimes = Startup.join(runtimesF);
             ReferencedCode referenced = new ReferencedCode(); // pins everything until the catalog is known
-            ArtifactStore artifacts = new ArtifactStore(data.resolve("artifacts"), PackageLimits.DEFAULT,
-                    ArtifactStore.DEFAULT_CACHE_BYTES, referenced, ArtifactStore.UNPACK_PARALLELISM, peerHeaders, peerTls);
+            ArtifactStore artifacts = push(closers, new ArtifactStore(data.resolve("artifacts"), PackageLimits.DEFAULT,
+                    ArtifactStore.DEFAULT_CACHE_BYTES, referenced, ArtifactStore.UNPACK_PARALLELISM, peerHeaders, peerTls));
             String nodeId = config.nodeId();
             dev.nest.common.InvocationIds.useNode(nodeId); // invocation ids name the node that made them
             SandboxDriver driver = Startup.driver(config, nodeId, data);

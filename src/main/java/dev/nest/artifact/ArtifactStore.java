@@ -35,9 +35,12 @@ import java.util.function.Supplier;
  *
  * <p>This class is the store's API; the work is done by package-private parts: {@link ZipUnpacker} (a zip upload
  * and its limits, judged first by {@link ZipDirectory}), {@link ChunkStore} (chunks and manifests on disk), {@link ChunkUnpacker} (the parallel unpacking
- * of chunks), {@link PeerClient} (the peer fetch over HTTP) and {@link CodeCache} (the LRU bound on disk).
+ * of chunks), {@link PeerClient} (the peer fetch over HTTP), {@link ManifestTrust} (whether a fetched manifest is
+ * the one the cluster recorded, so that only chunks are checked), {@link ChunkCacheWriter} (fetched chunks written
+ * to the chunk cache after the commit, in the background) and {@link CodeCache} (the LRU bound on disk). Closing the
+ * store waits for the chunk-cache writes already handed to the background.
  */
-public final class ArtifactStore {
+public final class ArtifactStore implements AutoCloseable {
     /** The default size of the node's package cache (unpacked code plus chunks). */
     public static final long DEFAULT_CACHE_BYTES = 10L << 30;
     /** A pin set that pins every package (while what is in use is not known yet, nothing may be evicted). */
@@ -49,8 +52,12 @@ public final class ArtifactStore {
      * core, so more writers than cores pay off.
      */
     public static final int UNPACK_PARALLELISM = 8;
+    /** The most bytes of fetched chunks held in memory for the background chunk-cache writer, by default. */
+    public static final long CHUNK_CACHE_PENDING_BYTES = 256L << 20;
+
     /** The preparation step that does nothing (a peer fetch): the unpacked files are already read-only. */
     private static final Consumer<Path> NO_PREPARE = p -> { };
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ArtifactStore.class.getName());
 
     private final Path code;
     private final Path staging;
@@ -59,6 +66,8 @@ public final class ArtifactStore {
     private final CodeCache cache;
     private final ChunkUnpacker unpacker;
     private final PeerClient peers;
+    private final ChunkCacheWriter cacheWriter;
+    private final java.util.concurrent.ExecutorService cacheExecutor;
     private final int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
 
     public ArtifactStore(Path root, PackageLimits limits) {
@@ -82,7 +91,7 @@ public final class ArtifactStore {
      * @throws ArtifactException 500 when {@code unpackParallelism} is below 1
      */
     public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned, int unpackParallelism) {
-        this(root, limits, cacheBytes, pinned, unpackParallelism, java.util.Map::of);
+        this(root, limits, cacheBytes, pinned, ArtifactTuning.withWriters(unpackParallelism), java.util.Map::of, Optional.empty());
     }
 
     /**
@@ -91,7 +100,15 @@ public final class ArtifactStore {
      */
     public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned, int unpackParallelism,
                          Supplier<java.util.Map<String, String>> peerHeaders) {
-        this(root, limits, cacheBytes, pinned, unpackParallelism, peerHeaders, java.util.Optional.empty());
+        this(root, limits, cacheBytes, pinned, ArtifactTuning.withWriters(unpackParallelism), peerHeaders, java.util.Optional.empty());
+    }
+
+    /**
+     * {@link #ArtifactStore(Path, PackageLimits, long, Supplier, int, Supplier, Optional)} with every write setting of
+     * {@code tuning}.
+     */
+    public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned, ArtifactTuning tuning) {
+        this(root, limits, cacheBytes, pinned, tuning, java.util.Map::of, Optional.empty());
     }
 
     /**
@@ -101,9 +118,24 @@ public final class ArtifactStore {
     public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned, int unpackParallelism,
                          Supplier<java.util.Map<String, String>> peerHeaders,
                          java.util.Optional<javax.net.ssl.SSLContext> peerTls) {
-        this.peers = new PeerClient(peerHeaders, peerTls);
-        if (unpackParallelism < 1) {
-            throw new ArtifactException(500, "unpack parallelism " + unpackParallelism + " is out of range; use 1 or more");
+        this(root, limits, cacheBytes, pinned, ArtifactTuning.withWriters(unpackParallelism), peerHeaders, peerTls);
+    }
+
+    /**
+     * The full constructor: {@code tuning} sets how fetched packages are written.
+     *
+     * @throws ArtifactException 500 when a setting of {@code tuning} is out of range
+     */
+    public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned, ArtifactTuning tuning,
+                         Supplier<java.util.Map<String, String>> peerHeaders,
+                         java.util.Optional<javax.net.ssl.SSLContext> peerTls) {
+        this.peers = new PeerClient(peerHeaders, peerTls, tuning.blockingHttp());
+        if (tuning.unpackParallelism() < 1) {
+            throw new ArtifactException(500, "unpack parallelism " + tuning.unpackParallelism() + " is out of range; use 1 or more");
+        }
+        if (tuning.chunkCachePendingBytes() < 0) {
+            throw new ArtifactException(500, "chunk cache pending bytes " + tuning.chunkCachePendingBytes()
+                    + " is out of range; use 0 (write chunks at once) or more");
         }
         this.code = root.resolve("code");
         this.staging = root.resolve("staging");
@@ -113,7 +145,10 @@ public final class ArtifactStore {
             Files.createDirectories(staging);
             this.chunks = new ChunkStore(root.resolve("chunks"), root.resolve("manifests"), staging);
             this.cache = new CodeCache(code, staging, chunks, cacheBytes, pinned);
-            this.unpacker = new ChunkUnpacker(chunks, unpackParallelism);
+            this.unpacker = new ChunkUnpacker(tuning.unpackParallelism(), tuning.platformWriters());
+            this.cacheExecutor = java.util.concurrent.Executors.newSingleThreadExecutor(
+                    Thread.ofPlatform().daemon().name("nest-chunk-cache").factory());
+            this.cacheWriter = new ChunkCacheWriter(chunks, cacheExecutor, tuning.chunkCachePendingBytes());
             cleanStaging();
             cache.load();
         } catch (IOException e) {
@@ -228,7 +263,7 @@ public final class ArtifactStore {
             cache.touch(hex(digest));
             return new Artifact(digest, files, bytes, target);
         }
-        if (!Files.exists(chunks.manifestFile(hex(digest)))) {
+        if (!chunked && !Files.exists(chunks.manifestFile(hex(digest)))) {
             // zip and directory ingests are stored as chunks too, so that peers can fetch them
             chunks.writeChunks(stage, codec, ChunkManifest.DEFAULT_CHUNK_BYTES);
         }
@@ -276,6 +311,15 @@ public final class ArtifactStore {
     }
 
     /**
+     * The sha256 (hex) of the manifest of package {@code digest} as this node stores it: what the node that verified
+     * an upload records in the cluster, so that fetching nodes can trust that manifest (see {@link #fetch(String,
+     * String, Optional, Consumer)}).
+     */
+    public Optional<String> manifestSha256(String digest) {
+        return chunks.manifest(digest).map(ManifestTrust::sha256);
+    }
+
+    /**
      * Stores one uploaded compressed chunk after checking that its bytes hash to {@code sha256}.
      *
      * @throws ArtifactException 400 when the body is larger than a chunk may be or does not match its digest
@@ -316,36 +360,60 @@ public final class ArtifactStore {
                     + String.join(", ", missing.subList(0, Math.min(10, missing.size())))
                     + (missing.size() > 10 ? ", ..." : "") + "; PUT them to /api/v1/artifacts/chunks/{sha256} first");
         }
-        return materialize(m, json, i -> chunks.read(m.chunks().get(i).sha256()), false, cpus, prepare,
-                new StageClock(System::nanoTime));
+        return materialize(m, json, i -> chunks.read(m.chunks().get(i).sha256()), Optional.empty(), false, cpus, prepare,
+                new StageClock(System::nanoTime)).artifact();
     }
 
     /**
-     * A package fetch's result: the stored package, and how long each stage took when it had to be fetched (empty
-     * when this node held it already).
+     * A package fetch's result: the stored package, how long each stage took when it had to be fetched (empty when
+     * this node held it already), whether the manifest was trusted (each chunk checked, no file hashed), and
+     * {@code cached}: completes once the fetched chunks and the manifest are in this node's chunk cache (then the node
+     * can serve the package to peers) with {@code true}, or with {@code false} when they could not be written (logged).
      */
-    public record Fetched(Artifact artifact, Optional<FetchStages> stages) {
+    public record Fetched(Artifact artifact, Optional<FetchStages> stages, boolean trusted,
+                          java.util.concurrent.CompletableFuture<Boolean> cached) {
+    }
+
+    /** The package, fetched or not, and its chunk-cache completion (internal to the store). */
+    private record Materialized(Artifact artifact, java.util.concurrent.CompletableFuture<Boolean> cached) {
     }
 
     /**
      * Fetches package {@code digest} from the peer at {@code peerBaseUrl} (its API root, e.g.
      * {@code http://10.0.0.2:8080}) unless this node has it: the manifest, then the chunks this node lacks,
      * {@link #FETCH_PARALLELISM} at a time, each verified, decompressed and unpacked as soon as it arrives.
-     * The chunks are kept, so this node can serve the package in turn. Measures the stages (see
+     * The chunks are kept (written after the commit, see {@link Fetched#cached()}), so this node can serve the
+     * package in turn. Measures the stages (see
      * {@link FetchStages}).
      *
      * @throws ArtifactException 502 when the peer cannot serve it, 400 when what it serves does not verify
      */
     public Fetched fetch(String digest, String peerBaseUrl) {
-        return fetch(digest, peerBaseUrl, NO_PREPARE);
+        return fetch(digest, peerBaseUrl, Optional.empty(), NO_PREPARE);
     }
 
     /** {@link #fetch(String, String)}, then {@code prepare} on the unpacked directory before it is committed. */
     public Fetched fetch(String digest, String peerBaseUrl, Consumer<Path> prepare) {
+        return fetch(digest, peerBaseUrl, Optional.empty(), prepare);
+    }
+
+    /** {@link #fetch(String, String, Optional, Consumer)} with no preparation step (the files are already read-only). */
+    public Fetched fetch(String digest, String peerBaseUrl, Optional<String> trustedManifestSha256) {
+        return fetch(digest, peerBaseUrl, trustedManifestSha256, NO_PREPARE);
+    }
+
+    /**
+     * {@link #fetch(String, String, Consumer)} given the manifest sha256 the cluster recorded for the package (empty
+     * when none is): when the peer's manifest hashes to it, each chunk's sha256 is checked against the manifest and no
+     * file is hashed; otherwise every file is hashed and the content digest recomputed ({@link ManifestTrust}). Either
+     * way a chunk whose bytes differ from its digest fails the fetch (400), as does content that does not match.
+     */
+    public Fetched fetch(String digest, String peerBaseUrl, Optional<String> trustedManifestSha256, Consumer<Path> prepare) {
         String h = hex(digest);
         Optional<Artifact> existing = find(digest);
         if (existing.isPresent()) {
-            return new Fetched(existing.get(), Optional.empty());
+            return new Fetched(existing.get(), Optional.empty(), false,
+                    java.util.concurrent.CompletableFuture.completedFuture(true));
         }
         StageClock clock = new StageClock(System::nanoTime);
         String base = peerBaseUrl.replaceAll("/+$", "") + "/api/v1/artifacts";
@@ -356,8 +424,12 @@ public final class ArtifactStore {
         if (!m.digest().equals("sha256:" + h)) {
             throw new ArtifactException(502, "peer " + peerBaseUrl + " answered with the manifest of " + m.digest() + ", not " + digest);
         }
+        ManifestTrust.Decision trust = ManifestTrust.decide(trustedManifestSha256, json);
+        if (trustedManifestSha256.isPresent() && trust.mode() != ManifestTrust.Mode.CHUNKS_ONLY) {
+            LOG.warning("package " + digest + " from " + peerBaseUrl + ": " + trust.reason() + "; hashing every file");
+        }
         Semaphore net = new Semaphore(FETCH_PARALLELISM);
-        Artifact a = materialize(m, json, i -> {
+        Materialized a = materialize(m, json, i -> {
             String sha = m.chunks().get(i).sha256();
             Path local = chunks.chunkFile(sha);
             if (Files.exists(local)) {
@@ -369,25 +441,30 @@ public final class ArtifactStore {
             } finally {
                 net.release();
             }
-        }, true, cpus, prepare, clock);
-        return new Fetched(a, Optional.of(clock.times()));
+        }, Optional.of(cacheWriter.open(m.digest())), trust.mode() == ManifestTrust.Mode.CHUNKS_ONLY, cpus, prepare, clock);
+        return new Fetched(a.artifact(), Optional.of(clock.times()), trust.mode() == ManifestTrust.Mode.CHUNKS_ONLY,
+                a.cached());
     }
 
     /**
      * Unpacks every chunk into a new stage ({@link ChunkUnpacker}: in parallel, at most {@code cpu} chunks
-     * decompressing at once; {@code keep}: store each chunk, it came from a peer), then checks the content digest,
-     * writes the manifest and commits. Records each chunk's stages on {@code clock}.
+     * decompressing at once; {@code keep}: the batch that keeps each chunk, it came from a peer), then checks the
+     * content digest (unless {@code trusted}: the manifest is the one the cluster recorded, and every chunk was checked
+     * against it), writes the manifest (after the commit, in the background, when {@code keep} is given) and commits.
+     * Records each chunk's stages on {@code clock}.
      */
-    private Artifact materialize(ChunkManifest m, byte[] json, ChunkUnpacker.ChunkSource source, boolean keep, int cpu,
-                                 Consumer<Path> prepare, StageClock clock) {
+    private Materialized materialize(ChunkManifest m, byte[] json, ChunkUnpacker.ChunkSource source,
+                                     Optional<ChunkCacheWriter.Batch> keep, boolean trusted, int cpu,
+                                     Consumer<Path> prepare, StageClock clock) {
         ChunkUnpacker.checkDeclared(m, limits);
         Path stage = staging.resolve(UUID.randomUUID().toString());
+        boolean committed = false;
         try {
             Files.createDirectories(stage);
-            PackageArchive.Unpacked u = unpacker.unpack(m, stage, limits, source, keep, cpu, clock);
+            PackageArchive.Unpacked u = unpacker.unpack(m, stage, limits, source, keep, !trusted, cpu, clock);
             long t4 = clock.now();
             TreeMap<String, String> hashes = u.finish();
-            String actual = Digests.digestOf(hashes);
+            String actual = trusted ? m.digest() : Digests.digestOf(hashes);
             if (!actual.equals(m.digest())) {
                 throw new ArtifactException(400, "the chunks of package " + m.digest() + " unpack to content with digest "
                         + actual + "; the manifest or a chunk does not belong to this package");
@@ -396,14 +473,46 @@ public final class ArtifactStore {
                 throw new ArtifactException(400, "the manifest of " + m.digest() + " declares " + m.files()
                         + " files but its chunks hold " + hashes.size());
             }
-            chunks.writeManifest(m.digest(), json);
+            if (keep.isEmpty()) {
+                chunks.writeManifest(m.digest(), json);
+            }
             Artifact a = commit(stage, m.digest(), hashes.size(), u.bytes.get(), Optional.of(m.codec()), prepare, true);
+            committed = true;
             clock.record(StageClock.Stage.UNPACK, t4, clock.now());
-            return a;
+            if (keep.isEmpty()) {
+                return new Materialized(a, java.util.concurrent.CompletableFuture.completedFuture(true));
+            }
+            String h = hex(m.digest());
+            long codeBytes = prepare == NO_PREPARE ? a.bytes() : -1;
+            return new Materialized(a, keep.get().commit(json, () -> {
+                // the manifest exists now: account the package's chunks too
+                cache.account(h, codeBytes);
+                cache.evict(h);
+            }));
         } catch (IOException e) {
             throw new ArtifactException(500, "cannot store package " + m.digest() + ": " + withoutPaths(e), e);
         } finally {
+            if (!committed) {
+                keep.ifPresent(ChunkCacheWriter.Batch::abandon);
+            }
             quietDelete(stage);
+        }
+    }
+
+    /**
+     * Finishes the chunk-cache writes already handed to the background (waits up to 60 s) and stops its thread; later
+     * fetches write their chunks on the fetching thread. Idempotent.
+     */
+    @Override
+    public void close() {
+        cacheExecutor.shutdown();
+        try {
+            if (!cacheExecutor.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                LOG.warning("the chunk cache writes did not finish within 60 s; the packages are unpacked, their chunks "
+                        + "are written again when fetched again");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

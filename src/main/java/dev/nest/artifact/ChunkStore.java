@@ -20,7 +20,7 @@ import java.util.UUID;
  * {@link ArtifactException} 400; I/O errors surface as {@link IOException} to the caller, which maps them.
  * Thread-safe: concurrent writers of the same chunk converge on equal bytes.
  */
-final class ChunkStore {
+final class ChunkStore implements ChunkCacheWriter.Files {
     /** The largest compressed chunk accepted: the largest raw chunk plus what compression may add. */
     static final int MAX_COMPRESSED_CHUNK = ChunkManifest.MAX_CHUNK_BYTES + (ChunkManifest.MAX_CHUNK_BYTES >> 4);
 
@@ -57,14 +57,16 @@ final class ChunkStore {
         return m;
     }
 
-    void writeChunk(String sha, byte[] bytes) throws IOException {
+    @Override
+    public void writeChunk(String sha, byte[] bytes) throws IOException {
         Path f = chunkFile(sha);
         if (!Files.exists(f)) {
             writeAtomically(f, bytes);
         }
     }
 
-    void writeManifest(String digest, byte[] json) throws IOException {
+    @Override
+    public void writeManifest(String digest, byte[] json) throws IOException {
         writeAtomically(manifestFile(Digests.hex(digest)), json);
     }
 
@@ -86,7 +88,8 @@ final class ChunkStore {
         return sha256;
     }
 
-    boolean has(String sha256) {
+    @Override
+    public boolean has(String sha256) {
         return Files.exists(chunkFile(chunkHex(sha256)));
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -15,7 +16,10 @@ import java.util.concurrent.Semaphore;
  * (from this node's chunks or a peer), its sha256 checked once before anything else uses its bytes, decompressed
  * (at most {@code cpu} at once), optionally kept in the node's chunk store, and unpacked (at most
  * {@code unpackParallelism} at once) as soon as it is read. At most {@link ArtifactStore#FETCH_PARALLELISM}
- * {@code + unpackParallelism + cpu} chunks are held in memory at once, whatever the package's size.
+ * {@code + unpackParallelism + cpu} chunks are held in memory at once, whatever the package's size (plus what the
+ * {@link ChunkCacheWriter} holds, which it bounds). With {@code platformWriters} the files are written by a pool of
+ * {@code unpackParallelism} platform threads made for the fetch: file I/O on a virtual thread blocks its carrier and
+ * makes the scheduler compensate, which costs on every write.
  *
  * <p>Failure: the first chunk that fails stops the others and its {@link ArtifactException} (or
  * {@link IOException}) is thrown; what was unpacked stays in the stage, which the caller deletes. Limits: those of
@@ -27,12 +31,12 @@ final class ChunkUnpacker {
         byte[] read(int index) throws IOException, InterruptedException;
     }
 
-    private final ChunkStore store;
     private final int unpackParallelism;
+    private final boolean platformWriters;
 
-    ChunkUnpacker(ChunkStore store, int unpackParallelism) {
-        this.store = store;
+    ChunkUnpacker(int unpackParallelism, boolean platformWriters) {
         this.unpackParallelism = unpackParallelism;
+        this.platformWriters = platformWriters;
     }
 
     /**
@@ -55,16 +59,21 @@ final class ChunkUnpacker {
     }
 
     /**
-     * Unpacks every chunk of {@code m} from {@code source} into {@code stage}; {@code keep}: store each chunk (it came
-     * from a peer). Records each chunk's stages on {@code clock}. Returns what was unpacked, not yet finished.
+     * Unpacks every chunk of {@code m} from {@code source} into {@code stage}; {@code keep}: hand each chunk to the
+     * chunk cache (it came from a peer); {@code hashFiles}: hash every file for the content digest (false only for a
+     * trusted manifest, see {@link ManifestTrust}). Records each chunk's stages on {@code clock}. Returns what was
+     * unpacked, not yet finished.
      */
-    PackageArchive.Unpacked unpack(ChunkManifest m, Path stage, PackageLimits limits, ChunkSource source, boolean keep,
-                                   int cpu, StageClock clock) throws IOException {
+    PackageArchive.Unpacked unpack(ChunkManifest m, Path stage, PackageLimits limits, ChunkSource source,
+                                   Optional<ChunkCacheWriter.Batch> keep, boolean hashFiles, int cpu, StageClock clock)
+            throws IOException {
         checkDeclared(m, limits);
-        PackageArchive.Unpacked u = new PackageArchive.Unpacked(stage, limits, m.bytes());
+        PackageArchive.Unpacked u = new PackageArchive.Unpacked(stage, limits, m.bytes(), hashFiles);
         Semaphore decompress = new Semaphore(cpu);
         Semaphore unpack = new Semaphore(unpackParallelism);
         Semaphore inFlight = new Semaphore(ArtifactStore.FETCH_PARALLELISM + unpackParallelism + cpu);
+        ExecutorService writers = platformWriters ? Executors.newFixedThreadPool(unpackParallelism,
+                Thread.ofPlatform().daemon().name("nest-unpack-", 0).factory()) : null;
         try (ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> tasks = new ArrayList<>();
             for (int i = 0; i < m.chunks().size(); i++) {
@@ -87,19 +96,32 @@ final class ChunkUnpacker {
                         } finally {
                             decompress.release();
                         }
-                        if (keep) {
+                        if (keep.isPresent()) {
                             long t2 = clock.now();
-                            store.writeChunk(c.sha256(), compressed);
+                            keep.get().add(c.sha256(), compressed);
                             clock.record(StageClock.Stage.FETCH, t2, clock.now());
                         }
                         // writing files is mostly waiting on the file system: more writers than cores pay off
-                        unpack.acquire();
-                        try {
-                            long t3 = clock.now();
-                            PackageArchive.unpack(raw, what, u);
-                            clock.record(StageClock.Stage.UNPACK, t3, clock.now());
-                        } finally {
-                            unpack.release();
+                        if (writers != null) {
+                            try {
+                                writers.submit(() -> {
+                                    long t3 = clock.now();
+                                    PackageArchive.unpack(raw, what, u);
+                                    clock.record(StageClock.Stage.UNPACK, t3, clock.now());
+                                    return null;
+                                }).get();
+                            } catch (ExecutionException ee) {
+                                throw ee.getCause() instanceof Exception cause ? cause : ee;
+                            }
+                        } else {
+                            unpack.acquire();
+                            try {
+                                long t3 = clock.now();
+                                PackageArchive.unpack(raw, what, u);
+                                clock.record(StageClock.Stage.UNPACK, t3, clock.now());
+                            } finally {
+                                unpack.release();
+                            }
                         }
                     } finally {
                         inFlight.release();
@@ -112,7 +134,7 @@ final class ChunkUnpacker {
                     t.get();
                 } catch (ExecutionException e) {
                     exec.shutdownNow();
-                    Throwable cause = e.getCause();
+                    Throwable cause = e.getCause() instanceof ExecutionException inner ? inner.getCause() : e.getCause();
                     if (cause instanceof ArtifactException ae) {
                         throw ae;
                     }
@@ -126,6 +148,16 @@ final class ChunkUnpacker {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ArtifactException(500, "interrupted while unpacking " + m.digest(), e);
+        } finally {
+            if (writers != null) {
+                writers.shutdownNow();
+                try {
+                    // the caller deletes the stage next: no writer may still be in it
+                    writers.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
         return u;
     }

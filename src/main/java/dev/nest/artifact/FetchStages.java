@@ -10,9 +10,11 @@ import java.util.Map;
  *
  * @param totalMs      wall time of the whole fetch, manifest to committed directory
  * @param fetchMs      downloading the manifest and the chunks (or reading chunks already in the node's chunk cache)
- *                     and keeping the chunks in that cache
+ *                     and handing them to that cache (written after the commit unless the writer's memory
+ *                     bound is reached)
  * @param decompressMs checking each compressed chunk's sha256 and decompressing it
- * @param unpackMs     writing the files, hashing each for the content digest, checking that digest and committing
+ * @param unpackMs     writing the files, hashing each for the content digest (not when the manifest is trusted),
+ *                     checking that digest and committing
  */
 public record FetchStages(double totalMs, double fetchMs, double decompressMs, double unpackMs) {
     /** The stages as the invocation record's phases: {@code fetch}, {@code decompress}, {@code unpack}, in order. */

@@ -247,11 +247,18 @@ final class PackageArchive {
         final AtomicLong declared = new AtomicLong();
         /** What the manifest declares the files add up to: no chunk may write beyond it. */
         final long manifestBytes;
+        /** Whether each file is hashed (false: the manifest is trusted, each file's hash is recorded as ""). */
+        final boolean hashFiles;
 
         Unpacked(Path stage, PackageLimits limits, long manifestBytes) {
+            this(stage, limits, manifestBytes, true);
+        }
+
+        Unpacked(Path stage, PackageLimits limits, long manifestBytes, boolean hashFiles) {
             this.stage = stage;
             this.limits = limits;
             this.manifestBytes = manifestBytes;
+            this.hashFiles = hashFiles;
             dirs.add(stage);
         }
 
@@ -268,8 +275,8 @@ final class PackageArchive {
         }
 
         /**
-         * Hashes the split files (in parallel, on virtual threads), makes them read-only like the others, and
-         * returns every file's hash, sorted by path.
+         * Hashes the split files (in parallel, on virtual threads; not when {@link #hashFiles} is false), makes them
+         * read-only like the others, and returns every file's hash ("" when not hashed), sorted by path.
          */
         TreeMap<String, String> finish() throws IOException {
             TreeMap<String, String> all = new TreeMap<>(hashes);
@@ -286,7 +293,7 @@ final class PackageArchive {
                     Path f = stage.resolve(e.getKey());
                     boolean exe = (e.getValue()[2] & 0100) != 0;
                     pending.put(e.getKey(), exec.submit(() -> {
-                        String h = Digests.hashFile(f);
+                        String h = hashFiles ? Digests.hashFile(f) : "";
                         setPermissions(f, exe);
                         return h;
                     }));
@@ -362,8 +369,10 @@ final class PackageArchive {
             b.position(b.position() + part);
             mkdirs(target.getParent(), u, name);
             if (whole) {
-                MessageDigest md = Digests.sha256();
-                md.update(data.duplicate());
+                MessageDigest md = u.hashFiles ? Digests.sha256() : null;
+                if (md != null) {
+                    md.update(data.duplicate());
+                }
                 // created read-only (the fd still writes): no second pass over every file to protect it
                 try (FileChannel ch = FileChannel.open(target, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                         LinkOption.NOFOLLOW_LINKS), POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
@@ -375,7 +384,7 @@ final class PackageArchive {
                     throw new ArtifactException(400, "package entry '" + rel + "' appears twice, or also as a directory; "
                             + "keep one of them");
                 }
-                if (u.hashes.put(rel, HexFormat.of().formatHex(md.digest())) != null || u.split.containsKey(rel)) {
+                if (u.hashes.put(rel, md == null ? "" : HexFormat.of().formatHex(md.digest())) != null || u.split.containsKey(rel)) {
                     throw new ArtifactException(400, "package entry '" + rel + "' appears twice");
                 }
             } else {

@@ -12,7 +12,8 @@ import org.apache.zookeeper.KeeperException;
  * entry outlives its node's session on purpose (the package stays on that node's disk); readers intersect it
  * with the live {@code nodes/} registrations. Every call first waits for ZooKeeper up to
  * {@code cluster.operation-timeout} and then fails with a {@link ClusterException} that says so; the live nodes
- * come from the in-memory mirror of {@code nodes/}.
+ * come from the in-memory mirror of {@code nodes/}. The package's node {@code artifacts/<sha256>} holds the sha256 of
+ * the manifest the uploading node verified (ASCII hex; empty when not recorded), which fetching nodes trust (ADR 0027).
  */
 final class ZooKeeperArtifactHolders implements ArtifactHolders {
     private final Cluster cluster;
@@ -35,6 +36,29 @@ final class ZooKeeperArtifactHolders implements ArtifactHolders {
     public void record(String digest, String node) {
         cluster.bounded("record node " + node + " as a holder of package " + digest, () -> cluster.client().create()
                 .orSetData().creatingParentContainersIfNeeded().forPath(cluster.paths().holder(digest, node), new byte[0]));
+    }
+
+    @Override
+    public void recordManifest(String digest, String manifestSha256) {
+        if (!manifestSha256.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("manifest sha256 '" + manifestSha256 + "' is not 64 lowercase hex digits");
+        }
+        cluster.bounded("record the manifest of package " + digest, () -> cluster.client().create().orSetData()
+                .creatingParentContainersIfNeeded().forPath(cluster.paths().artifact(digest),
+                        manifestSha256.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    }
+
+    @Override
+    public java.util.Optional<String> trustedManifest(String digest) {
+        byte[] data = cluster.bounded("read the manifest digest of package " + digest, () -> {
+            try {
+                return cluster.client().getData().forPath(cluster.paths().artifact(digest));
+            } catch (KeeperException.NoNodeException e) {
+                return new byte[0];
+            }
+        });
+        String sha = data == null ? "" : new String(data, java.nio.charset.StandardCharsets.US_ASCII);
+        return sha.matches("[0-9a-f]{64}") ? java.util.Optional.of(sha) : java.util.Optional.empty();
     }
 
     @Override

@@ -32,6 +32,21 @@ public interface ArtifactHolders {
     /** The live nodes other than this one. */
     List<Node> peers();
 
+    /**
+     * Records the sha256 (hex) of the manifest of package {@code digest}, by the node that verified the upload, so that
+     * fetching nodes can trust that manifest and check chunks only (ADR 0027). The last record wins; waits for the
+     * cluster up to its operation timeout. A node alone records nothing.
+     */
+    default void recordManifest(String digest, String manifestSha256) {
+    }
+
+    /**
+     * The manifest sha256 recorded for package {@code digest}; empty when none is (then a fetch hashes every file).
+     */
+    default java.util.Optional<String> trustedManifest(String digest) {
+        return java.util.Optional.empty();
+    }
+
     /** A node alone: nothing to record, nobody to ask. */
     ArtifactHolders SINGLE_NODE = new ArtifactHolders() {
         @Override

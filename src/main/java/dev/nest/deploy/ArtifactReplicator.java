@@ -82,12 +82,14 @@ public final class ArtifactReplicator {
     }
 
     /**
-     * Records this node as a holder of {@code digest} and pushes it to peers until {@code replicas} live nodes
-     * hold it. Returns the number of live holders.
+     * Records this node as a holder of {@code digest} (and the sha256 of its manifest, which this node verified, so
+     * that fetching nodes trust it: ADR 0027) and pushes it to peers until {@code replicas} live nodes hold it. Returns
+     * the number of live holders.
      *
      * @throws NestException 503 when fewer nodes than needed could take a copy
      */
     public int replicate(String digest, String runtime) {
+        recordManifest(digest);
         List<ArtifactHolders.Node> peers = holders.peers();
         if (replicas == 1 || peers.isEmpty()) {
             // nobody needs this node's copy now: record it without holding the deploy up
@@ -156,6 +158,25 @@ public final class ArtifactReplicator {
         if (http == null && replicas > 1 && !holders.peers().isEmpty()) {
             Thread.ofVirtual().name("nest-replicator-client").start(this::client);
         }
+    }
+
+    /**
+     * Records the sha256 of this node's manifest of {@code digest} in the cluster, on a virtual thread of its own; a
+     * failure is only logged (fetching nodes then hash every file, as without the record).
+     */
+    private void recordManifest(String digest) {
+        Optional<String> sha = artifacts.manifestSha256(digest);
+        if (sha.isEmpty()) {
+            return;
+        }
+        Thread.ofVirtual().name("nest-record-manifest").start(() -> {
+            try {
+                holders.recordManifest(digest, sha.get());
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "cannot record the manifest digest of " + digest + " (fetching nodes will hash every "
+                        + "file): " + e.getMessage());
+            }
+        });
     }
 
     /** Records {@code node} as a holder of {@code digest} on a virtual thread of its own. */

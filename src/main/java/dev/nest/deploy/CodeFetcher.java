@@ -20,8 +20,10 @@ import java.util.logging.Logger;
  * The code of a package on this node, fetched from a holder on first use: the node agent asks for the unpacked
  * directory of a digest before it starts an instance, and a node that was not among the deploy's replicas gets
  * it here from a live holder the cluster names (same zone first), through {@link ArtifactStore#fetch}, which
- * fetches the chunks in parallel and decompresses and unpacks each as it arrives. Once fetched, this node is
- * recorded as a holder too.
+ * fetches the chunks in parallel and decompresses and unpacks each as it arrives. The manifest sha256 the cluster
+ * recorded for the package (by the node that verified the upload) is passed along, so that a matching manifest is
+ * trusted and only its chunks are checked (ADR 0027). Once the fetched chunks are in this node's chunk cache (written
+ * in the background after the commit), this node is recorded as a holder too.
  *
  * <p>Concurrent calls for one digest fetch it once. A holder that fails is skipped for the next; when none can
  * serve it the answer is empty and the node agent reports that the code is missing.
@@ -109,10 +111,18 @@ public final class CodeFetcher {
             return Optional.empty();
         }
         from.sort(Comparator.comparing((ArtifactHolders.Node n) -> !n.zone().equals(holders.zone())).thenComparing(n -> n.node()));
+        Optional<String> trusted = Optional.empty();
+        if (!from.isEmpty()) {
+            try {
+                trusted = holders.trustedManifest(digest);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "cannot read the manifest digest of " + digest + " (every file is hashed): " + e.getMessage());
+            }
+        }
         for (ArtifactHolders.Node h : from) {
             long t0 = System.nanoTime();
             try {
-                ArtifactStore.Fetched fetched = artifacts.fetch(digest, h.baseUrl(), dir -> prepare.accept(runtime, dir));
+                ArtifactStore.Fetched fetched = artifacts.fetch(digest, h.baseUrl(), trusted, dir -> prepare.accept(runtime, dir));
                 Artifact a = fetched.artifact();
                 double millis = (System.nanoTime() - t0) / 1e6;
                 Fetch f = new Fetch(digest, h.node(), millis, a.files(),
@@ -120,12 +130,19 @@ public final class CodeFetcher {
                 fetches.put(digest, f);
                 LOG.info("fetched package " + digest + " from node " + h.node() + " in " + Math.round(f.millis()) + " ms (fetch "
                         + Math.round(f.stages().fetchMs()) + " ms, decompress " + Math.round(f.stages().decompressMs())
-                        + " ms, unpack " + Math.round(f.stages().unpackMs()) + " ms, overlapping)");
-                try {
-                    holders.record(digest, holders.self());
-                } catch (NestException e) {
-                    LOG.log(Level.WARNING, "cannot record this node as a holder of " + digest + ": " + e.getMessage());
-                }
+                        + " ms, unpack " + Math.round(f.stages().unpackMs()) + " ms, overlapping; "
+                        + (fetched.trusted() ? "manifest trusted, chunks checked" : "every file hashed") + ")");
+                // a holder serves chunks: record this node once they are in its chunk cache (written in the background)
+                fetched.cached().thenAccept(servable -> {
+                    if (!servable) {
+                        return;
+                    }
+                    try {
+                        holders.record(digest, holders.self());
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.WARNING, "cannot record this node as a holder of " + digest + ": " + e.getMessage());
+                    }
+                });
                 return Optional.of(a.codeDir());
             } catch (NestException e) {
                 LOG.log(Level.WARNING, "cannot fetch package " + digest + " from node " + h.node() + ": " + e.getMessage());

@@ -310,6 +310,7 @@ class ChunkedPackageTest {
             int chunks = ChunkManifest.parse(peer.manifest(a.digest()).orElseThrow()).chunks().size();
             assertEquals(chunks, chunkGets.get(), "every chunk fetched once");
             assertArrayEquals(Files.readAllBytes(src.resolve("big.bin")), Files.readAllBytes(got.codeDir().resolve("big.bin")));
+            assertTrue(fetched.cached().join(), "the chunk cache is written after the commit");
             assertTrue(node.manifest(a.digest()).isPresent(), "the node can serve it in turn");
             ArtifactStore.Fetched again = node.fetch(a.digest(), url);
             assertEquals(got.codeDir(), again.artifact().codeDir(), "cached: no second fetch");

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -48,6 +49,11 @@ class ArtifactReplicatorTest {
         final java.util.concurrent.CountDownLatch recordedOnce = new java.util.concurrent.CountDownLatch(1);
         /** Nodes whose holder record fails, as when ZooKeeper refuses the write. */
         final Set<String> refused = ConcurrentHashMap.newKeySet();
+        /** The manifest digests recorded, by package. */
+        final Map<String, String> manifests = new ConcurrentHashMap<>();
+        final java.util.concurrent.CountDownLatch manifestRecorded = new java.util.concurrent.CountDownLatch(1);
+        /** The packages whose manifest digest was asked for. */
+        final List<String> trustedAsked = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         FakeArtifactHolders(List<Node> peers) {
             this.peers = peers;
@@ -70,6 +76,18 @@ class ArtifactReplicatorTest {
             }
             recorded.computeIfAbsent(digest, d -> ConcurrentHashMap.newKeySet()).add(node);
             recordedOnce.countDown();
+        }
+
+        @Override
+        public void recordManifest(String digest, String manifestSha256) {
+            manifests.put(digest, manifestSha256);
+            manifestRecorded.countDown();
+        }
+
+        @Override
+        public Optional<String> trustedManifest(String digest) {
+            trustedAsked.add(digest);
+            return Optional.ofNullable(manifests.get(digest));
         }
 
         @Override
@@ -108,6 +126,16 @@ class ArtifactReplicatorTest {
         assertEquals(1, new ArtifactReplicator(store, holders, 2).replicate(artifact.digest(), "nodejs"));
         assertTrue(holders.recordedOnce.await(5, java.util.concurrent.TimeUnit.SECONDS), "recorded in the background");
         assertEquals(Set.of("me"), holders.recorded.get(artifact.digest()));
+    }
+
+    @Test
+    void theVerifyingNodeRecordsTheSha256OfItsManifest() throws Exception {
+        FakeArtifactHolders holders = new FakeArtifactHolders(List.of());
+        new ArtifactReplicator(store, holders, 1).replicate(artifact.digest(), "nodejs");
+        assertTrue(holders.manifestRecorded.await(5, java.util.concurrent.TimeUnit.SECONDS), "recorded in the background");
+        String expected = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(store.manifest(artifact.digest()).orElseThrow()));
+        assertEquals(expected, holders.manifests.get(artifact.digest()));
     }
 
     @Test

@@ -70,8 +70,35 @@ class CodeFetcherTest {
             assertEquals("h", f.from());
             assertEquals(java.util.List.of("fetch", "decompress", "unpack"), java.util.List.copyOf(f.stages().phases().keySet()));
             assertTrue(f.stages().fetchMs() > 0 && f.stages().unpackMs() > 0, "measured stages: " + f.stages());
+            here.close(); // the chunk cache is written after the commit; this node is recorded once it is
             assertEquals(Set.of("h", "me"), holders.recorded.get(a.digest()));
+            assertTrue(here.manifest(a.digest()).isPresent(), "and it can serve the package in turn");
             assertEquals(dir, fetcher.ensureLocal(a.digest(), "nodejs"), "the second call finds it on disk");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void theManifestDigestTheClusterRecordedMakesTheFetchTrustIt() throws IOException {
+        ArtifactStore holderStore = new ArtifactStore(tmp.resolve("holder"), PackageLimits.DEFAULT);
+        Path code = Files.createDirectories(tmp.resolve("code"));
+        Files.writeString(code.resolve("index.js"), "exports.handler = async () => 2;\n");
+        Artifact a = holderStore.ingestDirectory(code, p -> { });
+        HttpServer server = serve(holderStore);
+        try {
+            ArtifactReplicatorTest.FakeArtifactHolders holders = new ArtifactReplicatorTest.FakeArtifactHolders(List.of(
+                    new ArtifactHolders.Node("h", "zone-b", "http://127.0.0.1:" + server.getAddress().getPort())));
+            holders.record(a.digest(), "h");
+            holders.recordManifest(a.digest(), holderStore.manifestSha256(a.digest()).orElseThrow());
+            ArtifactStore here = new ArtifactStore(tmp.resolve("here"), PackageLimits.DEFAULT);
+            CodeFetcher fetcher = new CodeFetcher(here, holders, (runtime, dir) -> { });
+            Optional<Path> dir = fetcher.ensureLocal(a.digest(), "nodejs");
+            assertEquals("exports.handler = async () => 2;\n", Files.readString(dir.orElseThrow().resolve("index.js")));
+            assertEquals(List.of(a.digest()), holders.trustedAsked, "the fetch asked the cluster for the manifest digest");
+            here.close();
+            assertEquals(holderStore.manifestSha256(a.digest()), here.manifestSha256(a.digest()),
+                    "the node keeps the trusted manifest, so nodes fetching from it trust it too");
         } finally {
             server.stop(0);
         }
