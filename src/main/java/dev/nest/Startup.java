@@ -89,10 +89,14 @@ final class Startup {
      * free-ratio options G1 shrinks by are {@code manageable} (settable while running): they are lowered for this one
      * collection and then put back, so that the heap grows and shrinks as usual afterwards.
      *
-     * <p>Failure: on a JVM without these options (not HotSpot) or when they cannot be set, nothing is collected and
-     * the start goes on; the reason is logged at FINE.
+     * <p>Once per process: the first node a JVM starts pays for it (a JVM running several nodes, as tests do, has
+     * no start-up garbage of its own to drop the second time). Failure: on a JVM without these options (not
+     * HotSpot) or when they cannot be set, nothing is collected and the start goes on; the reason is logged at FINE.
      */
     static void compactHeap() {
+        if (!HEAP_COMPACTED.compareAndSet(false, true)) {
+            return;
+        }
         try {
             com.sun.management.HotSpotDiagnosticMXBean vm = java.lang.management.ManagementFactory
                     .getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
@@ -114,6 +118,7 @@ final class Startup {
         }
     }
 
+    private static final java.util.concurrent.atomic.AtomicBoolean HEAP_COMPACTED = new java.util.concurrent.atomic.AtomicBoolean();
     private static final String MIN_FREE = "MinHeapFreeRatio";
     private static final String MAX_FREE = "MaxHeapFreeRatio";
 
