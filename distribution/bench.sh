@@ -7,7 +7,9 @@
 #   NEST_BENCH_SECONDS=3 distribution/bench.sh     # quick smoke run (a few minutes)
 #   distribution/bench.sh --check                  # run, write nothing, compare each guarded ratio with the floor
 #                                                  # recorded in docs/BENCHMARKS.md; exit 1 on a regression beyond
-#                                                  # the noise (the ```nest-bench blocks, see dev.nest.bench.BenchBlock)
+#                                                  # the noise (the ```nest-bench blocks, see dev.nest.bench.BenchBlock);
+#                                                  # then lists the rows it does not guard and why (their
+#                                                  # 'unguarded' lines; exit 2 when a row has neither, ADR 0026)
 #   distribution/bench.sh --readme                 # regenerate README.md's Specification table from those blocks
 #   distribution/bench.sh --readme --check         # exit 1 when README.md's table is not the generated one
 #
