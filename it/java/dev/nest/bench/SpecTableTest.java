@@ -141,6 +141,19 @@ class SpecTableTest {
     }
 
     @Test
+    void aFreshBlockOfRatiosOnlyKeepsTheDocsRowsAndCoverage() {
+        BenchBlock recorded = new BenchBlock(List.of(new BenchBlock.Ratio("auth.t", 0.999, 0.999, 0.1, true)),
+                List.of(new BenchBlock.Row(50, "p", "t", "m", "c")),
+                List.of(new BenchBlock.Coverage(List.of(50), List.of("auth.t"), "")));
+        BenchBlock fresh = new BenchBlock(List.of(new BenchBlock.Ratio("auth.t", 0.95, 0.95, 0.04, true)), List.of());
+        BenchBlock after = BenchBlock.parseSection(BenchmarksDoc.keepRecorded("body\n\n" + fresh.render(), recorded))
+                .orElseThrow();
+        assertEquals(new BenchBlock(List.of(new BenchBlock.Ratio("auth.t", 0.95, 0.999, 0.04, true)), recorded.rows(),
+                recorded.coverage()), after);
+        assertEquals(List.of(), after.problems());
+    }
+
+    @Test
     void anUnclosedBlockFails() {
         assertThrows(IllegalArgumentException.class, () -> BenchBlock.parseAll("## S\n```nest-bench\nrow 1 | a | b | c | d\n"));
     }
