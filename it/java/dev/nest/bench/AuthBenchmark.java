@@ -16,7 +16,9 @@ import java.util.Optional;
  * ...) so that drift of a busy machine falls on both alike. The figure is the median over the rounds of each round's
  * {@code 1 - tok/pub} throughput; the promise (issue 12) is at most {@value #BUDGET_PERCENT}%. Prints a report; a
  * full run also writes the section {@value #SECTION} of docs/BENCHMARKS.md with the commit, and exits 1 when the
- * figure is over the promise.
+ * figure is over the promise. The section's block records the guarded ratio {@value #RATIO} (median over the rounds of
+ * each round's {@code tok/pub} throughput, noise the spread of the rounds), which {@code distribution/bench.sh --check}
+ * compares (ADR 0026); {@code NEST_BENCH_RESULTS} names a file to write the section to as well.
  *
  * <p>Knobs (environment): {@code NEST_BENCH_SECONDS} (20 per run), {@code NEST_BENCH_ROUNDS} (6),
  * {@code NEST_BENCH_WARMUP} (5 s per function before the first round), {@code NEST_BENCH_CONNECTIONS} (16),
@@ -25,6 +27,8 @@ import java.util.Optional;
 public final class AuthBenchmark {
     static final String SECTION = "## Token checks on the warm path";
     static final double BUDGET_PERCENT = 2.0;
+    /** The guarded ratio: {@code auth: token} throughput over {@code auth: public}, same run, higher is better. */
+    static final String RATIO = "auth.token-over-public-throughput";
     private static final String HANDLER = "exports.handler = async () => ({ statusCode: 200, body: 'ok' });\n";
 
     private record Run(String function, int round, Wrk.Result result) {
@@ -116,8 +120,12 @@ public final class AuthBenchmark {
                             isPub ? "public" : "token ", res.requestsPerSecond(), res.p50Ms(), res.p99Ms());
                 }
             }
-            String report = report(s, rounds, machine, loadStart, runs);
+            String report = report(s, rounds, machine, loadStart, runs) + "\n" + block(runs, rounds).render();
             System.out.println(SECTION + "\n\n" + report);
+            String results = System.getenv("NEST_BENCH_RESULTS");
+            if (results != null && !results.isBlank()) {
+                Files.writeString(Path.of(results), SECTION + "\n\n" + report);
+            }
             double overhead = Stats.median(overheads(runs, rounds));
             boolean docs = Optional.ofNullable(System.getenv("NEST_BENCH_DOCS")).map("1"::equals).orElse(s.full());
             if (docs) {
@@ -128,6 +136,17 @@ public final class AuthBenchmark {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The section's block as this run writes it: the guarded ratio only (its row and coverage lines are kept from the
+     * doc when the section is written, see {@link BenchmarksDoc#keepRecorded}).
+     */
+    private static BenchBlock block(List<Run> runs, int rounds) {
+        List<Double> overheads = overheads(runs, rounds);
+        double ratio = 1 - Stats.median(overheads) / 100; // the same median as the section's figure
+        double noise = (Stats.max(overheads) - Stats.min(overheads)) / 100;
+        return new BenchBlock(List.of(new BenchBlock.Ratio(RATIO, ratio, ratio, noise, true)), List.of());
     }
 
     /** Each round's {@code 1 - tok/pub} throughput in percent, sorted. */

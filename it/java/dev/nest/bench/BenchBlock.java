@@ -14,16 +14,90 @@ import java.util.Optional;
  * <pre>
  * ratio warm.nodejs.throughput 0.62 floor 0.60 noise 0.05 higher
  * row 20 | promise | target | measured | `command`
+ * guard 20 | warm.nodejs.throughput
+ * unguarded 60,70 | why --check cannot rerun these rows
  * </pre>
  * A ratio is {@code higher} (or {@code lower}) is better; its {@code floor} is the level a later run must not fall
  * below by more than its {@code noise} (the spread of the rounds of the run that recorded it); for a {@code lower}
  * ratio the floor is a ceiling. A row's number orders the README table; its cells are Markdown, without {@code |}.
+ * Every row is covered by exactly one {@code guard} line (the ratios of the block that {@code --check} compares for it)
+ * or {@code unguarded} line (why {@code --check} does not rerun it: no same-run baseline, a cluster, an engine, a long
+ * trace); {@link #problems} lists the rows that are not. Benchmarks write ratios and rows; the coverage lines are
+ * written by hand and kept when a benchmark rewrites its section.
  *
  * <p>Parsing is strict: a malformed line fails with the line and what is allowed, so a hand edit cannot silently drop
  * a row or a guard.
  */
-record BenchBlock(List<Ratio> ratios, List<Row> rows) {
+record BenchBlock(List<Ratio> ratios, List<Row> rows, List<Coverage> coverage) {
     static final String FENCE = "nest-bench";
+
+    /** A block without coverage lines (what a benchmark writes). */
+    BenchBlock(List<Ratio> ratios, List<Row> rows) {
+        this(ratios, rows, List.of());
+    }
+
+    /**
+     * Which rows {@code --check} guards and by which ratios ({@code guard}), or why it does not ({@code unguarded}:
+     * {@code ratioIds} empty, {@code reason} set).
+     */
+    record Coverage(List<Integer> rowOrders, List<String> ratioIds, String reason) {
+        Coverage {
+            rowOrders = List.copyOf(rowOrders);
+            ratioIds = List.copyOf(ratioIds);
+            if (rowOrders.isEmpty()) {
+                throw new IllegalArgumentException("a guard or unguarded line names at least one row number");
+            }
+            if (ratioIds.isEmpty() == reason.isBlank()) {
+                throw new IllegalArgumentException("a guard line names ratio ids, an unguarded line a reason");
+            }
+            if (reason.contains("|") || reason.contains("\n")) {
+                throw new IllegalArgumentException("a reason may not contain '|' or a line break");
+            }
+        }
+
+        boolean guarded() {
+            return !ratioIds.isEmpty();
+        }
+
+        String line() {
+            String rows = String.join(",", rowOrders.stream().map(String::valueOf).toList());
+            return guarded() ? "guard " + rows + " | " + String.join(" ", ratioIds) : "unguarded " + rows + " | " + reason;
+        }
+    }
+
+    /**
+     * What is wrong with this block's coverage, empty when every row is covered exactly once, every covered row
+     * exists and every ratio a {@code guard} line names is in the block. A pure function (the doc's test calls it).
+     */
+    List<String> problems() {
+        List<String> out = new ArrayList<>();
+        java.util.Set<Integer> orders = new java.util.TreeSet<>();
+        rows.forEach(r -> orders.add(r.order()));
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        ratios.forEach(r -> ids.add(r.id()));
+        Map<Integer, Integer> covered = new java.util.TreeMap<>();
+        for (Coverage c : coverage) {
+            c.rowOrders().forEach(o -> covered.merge(o, 1, Integer::sum));
+            c.rowOrders().stream().filter(o -> !orders.contains(o))
+                    .forEach(o -> out.add("'" + c.line() + "' names row " + o + ", which the block does not have"));
+            c.ratioIds().stream().filter(id -> !ids.contains(id))
+                    .forEach(id -> out.add("'" + c.line() + "' names ratio " + id + ", which the block does not record"));
+        }
+        orders.stream().filter(o -> !covered.containsKey(o))
+                .forEach(o -> out.add("row " + o + " is neither guarded nor says why not (add 'guard " + o
+                        + " | RATIO-ID' or 'unguarded " + o + " | REASON')"));
+        covered.forEach((o, n) -> {
+            if (n > 1) {
+                out.add("row " + o + " is covered by " + n + " guard/unguarded lines; one is allowed");
+            }
+        });
+        return out;
+    }
+
+    /** This block with {@code recorded}'s coverage lines when it has none of its own (a benchmark's fresh block). */
+    BenchBlock withCoverageOf(BenchBlock recorded) {
+        return coverage.isEmpty() ? new BenchBlock(ratios, rows, recorded.coverage()) : this;
+    }
 
     /** One guarded ratio. */
     record Ratio(String id, double value, double floor, double noise, boolean higherIsBetter) {
@@ -73,6 +147,7 @@ record BenchBlock(List<Ratio> ratios, List<Row> rows) {
         StringBuilder b = new StringBuilder("```").append(FENCE).append('\n');
         ratios.forEach(r -> b.append(r.line()).append('\n'));
         rows.forEach(r -> b.append(r.line()).append('\n'));
+        coverage.forEach(c -> b.append(c.line()).append('\n'));
         return b.append("```\n").toString();
     }
 
@@ -88,9 +163,10 @@ record BenchBlock(List<Ratio> ratios, List<Row> rows) {
             } else if (l.strip().equals("```" + FENCE)) {
                 List<Ratio> ratios = new ArrayList<>();
                 List<Row> rows = new ArrayList<>();
+                List<Coverage> coverage = new ArrayList<>();
                 int j = i + 1;
                 for (; j < lines.size() && !lines.get(j).strip().equals("```"); j++) {
-                    parseLine(lines.get(j), heading, ratios, rows);
+                    parseLine(lines.get(j), heading, ratios, rows, coverage);
                 }
                 if (j == lines.size()) {
                     throw new IllegalArgumentException(heading + ": a ```" + FENCE + " block is not closed");
@@ -98,7 +174,7 @@ record BenchBlock(List<Ratio> ratios, List<Row> rows) {
                 if (out.containsKey(heading)) {
                     throw new IllegalArgumentException(heading + ": more than one ```" + FENCE + " block");
                 }
-                out.put(heading, new BenchBlock(List.copyOf(ratios), List.copyOf(rows)));
+                out.put(heading, new BenchBlock(List.copyOf(ratios), List.copyOf(rows), List.copyOf(coverage)));
                 i = j;
             }
         }
@@ -111,7 +187,8 @@ record BenchBlock(List<Ratio> ratios, List<Row> rows) {
         return all.values().stream().findFirst();
     }
 
-    private static void parseLine(String raw, String heading, List<Ratio> ratios, List<Row> rows) {
+    private static void parseLine(String raw, String heading, List<Ratio> ratios, List<Row> rows,
+                                  List<Coverage> coverage) {
         String l = raw.strip();
         if (l.isEmpty() || l.startsWith("#")) {
             return;
@@ -135,8 +212,21 @@ record BenchBlock(List<Ratio> ratios, List<Row> rows) {
                     throw new IllegalArgumentException("expected 'row ORDER | promise | target | measured | command'");
                 }
                 rows.add(new Row(Integer.parseInt(t[0].strip()), t[1].strip(), t[2].strip(), t[3].strip(), t[4].strip()));
+            } else if (l.startsWith("guard ") || l.startsWith("unguarded ")) {
+                boolean guard = l.startsWith("guard ");
+                String[] t = l.substring(guard ? 6 : 10).split("\\|", -1);
+                if (t.length != 2 || t[1].isBlank()) {
+                    throw new IllegalArgumentException(guard ? "expected 'guard ROW[,ROW...] | RATIO-ID[ RATIO-ID...]'"
+                            : "expected 'unguarded ROW[,ROW...] | REASON'");
+                }
+                List<Integer> orders = new ArrayList<>();
+                for (String o : t[0].strip().split(",")) {
+                    orders.add(Integer.parseInt(o.strip()));
+                }
+                coverage.add(guard ? new Coverage(orders, List.of(t[1].strip().split("\\s+")), "")
+                        : new Coverage(orders, List.of(), t[1].strip()));
             } else {
-                throw new IllegalArgumentException("a line starts with 'ratio ', 'row ' or '#'");
+                throw new IllegalArgumentException("a line starts with 'ratio ', 'row ', 'guard ', 'unguarded ' or '#'");
             }
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("docs/BENCHMARKS.md, " + heading + ", ```" + FENCE + " line '" + l

@@ -55,8 +55,8 @@ public final class BenchmarksDoc {
     /**
      * {@code body} with what the doc recorded before kept: the floors of the ratios it recorded (a floor moves only by
      * a deliberate edit of the doc, never because a slower run was written), the recorded rows whose number the body's
-     * block lacks (rows a benchmark does not write yet; a row is removed by editing the doc), and the whole recorded
-     * block when the body has none.
+     * block lacks (rows a benchmark does not write yet; a row is removed by editing the doc), the recorded
+     * {@code guard}/{@code unguarded} lines when the body has none, and the whole recorded block when the body has none.
      */
     static String keepRecorded(String body, BenchBlock recorded) {
         if (recorded == null) {
@@ -74,7 +74,8 @@ public final class BenchmarksDoc {
         recorded.rows().stream().filter(r -> !freshRows.contains(r.order())).forEach(rows::add);
         rows.sort(java.util.Comparator.comparingInt(BenchBlock.Row::order));
         BenchBlock kept = new BenchBlock(fresh.get().ratios().stream()
-                .map(r -> old.containsKey(r.id()) ? r.withFloorOf(old.get(r.id())) : r).toList(), List.copyOf(rows));
+                .map(r -> old.containsKey(r.id()) ? r.withFloorOf(old.get(r.id())) : r).toList(), List.copyOf(rows),
+                fresh.get().coverage()).withCoverageOf(recorded); // coverage lines are the doc's, kept like floors
         return body.replace(fresh.get().render(), kept.render());
     }
 

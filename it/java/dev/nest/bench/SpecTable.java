@@ -64,10 +64,17 @@ public final class SpecTable {
                 return 0;
             }
             if (args.length == 2 && args[0].equals("check")) {
-                Map<String, BenchBlock.Ratio> recorded = ratios(BenchBlock.parseAll(read(root.resolve("docs/BENCHMARKS.md"))));
+                Map<String, BenchBlock> doc = BenchBlock.parseAll(read(root.resolve("docs/BENCHMARKS.md")));
+                List<String> problems = coverageProblems(doc);
+                if (!problems.isEmpty()) {
+                    problems.forEach(p -> System.err.println("bench: docs/BENCHMARKS.md, " + p));
+                    return 2;
+                }
+                Map<String, BenchBlock.Ratio> recorded = ratios(doc);
                 Map<String, BenchBlock.Ratio> fresh = ratios(BenchBlock.parseAll(read(Path.of(args[1]))));
                 List<Verdict> verdicts = verdicts(recorded, fresh);
                 verdicts.forEach(v -> System.out.println((v.regressed() ? "REGRESSION " : "ok         ") + v.text()));
+                unguarded(doc).forEach(u -> System.out.println("unguarded  " + u));
                 long bad = verdicts.stream().filter(Verdict::regressed).count();
                 System.out.println(bad == 0 ? "bench --check: no regression beyond the noise"
                         : "bench --check: " + bad + " regression(s) beyond the noise");
@@ -126,6 +133,22 @@ public final class SpecTable {
         });
         recorded.keySet().stream().filter(id -> !fresh.containsKey(id))
                 .forEach(id -> out.add(new Verdict(id, false, id + ": not measured in this run")));
+        return out;
+    }
+
+    /** Every block's coverage problems ({@link BenchBlock#problems}), each prefixed with its section's heading. */
+    static List<String> coverageProblems(Map<String, BenchBlock> blocks) {
+        List<String> out = new ArrayList<>();
+        blocks.forEach((heading, b) -> b.problems().forEach(p -> out.add(heading + ": " + p)));
+        return out;
+    }
+
+    /** The rows {@code --check} does not rerun, with why: one line per {@code unguarded} line of the doc. */
+    static List<String> unguarded(Map<String, BenchBlock> blocks) {
+        List<String> out = new ArrayList<>();
+        blocks.forEach((heading, b) -> b.coverage().stream().filter(c -> !c.guarded()).forEach(c -> out.add(
+                "row(s) " + String.join(",", c.rowOrders().stream().map(String::valueOf).toList()) + " ("
+                        + heading.substring(3) + "): " + c.reason())));
         return out;
     }
 

@@ -73,12 +73,84 @@ class SpecTableTest {
             "ratio X! 0.5 floor 0.4 noise 0.1 higher",
             "row 10 | a | b | c",
             "row ten | a | b | c | d",
+            "guard 10",
+            "guard 10 |",
+            "guard ten | x",
+            "guard | x",
+            "unguarded 10 | a | b",
             "something else",
     })
     void aMalformedLineFailsNamingTheSectionAndTheLine(String line) {
         var e = assertThrows(IllegalArgumentException.class,
                 () -> BenchBlock.parseAll("## S\n\n```nest-bench\n" + line + "\n```\n"));
         assertTrue(e.getMessage().contains("## S") && e.getMessage().contains(line.strip()), e.getMessage());
+    }
+
+    @Test
+    void everyRowOfTheDocIsGuardedOrSaysWhyNot() throws IOException {
+        String doc = Files.readString(Path.of("docs/BENCHMARKS.md"), StandardCharsets.UTF_8);
+        assertEquals(List.of(), SpecTable.coverageProblems(BenchBlock.parseAll(doc)));
+    }
+
+    @Test
+    void coverageLinesParseAndRoundTrip() {
+        String text = """
+                ```nest-bench
+                ratio a.b 0.5000 floor 0.5000 noise 0.1000 higher
+                row 10 | p | t | m | c
+                row 20 | p2 | t | m | c
+                guard 10 | a.b
+                unguarded 20 | needs a cluster of three nodes
+                ```
+                """;
+        BenchBlock b = BenchBlock.parseSection(text).orElseThrow();
+        assertEquals(List.of(new BenchBlock.Coverage(List.of(10), List.of("a.b"), ""),
+                new BenchBlock.Coverage(List.of(20), List.of(), "needs a cluster of three nodes")), b.coverage());
+        assertEquals(List.of(), b.problems());
+        assertEquals(b, BenchBlock.parseSection(b.render()).orElseThrow());
+        assertEquals(List.of("row(s) 20 (x): needs a cluster of three nodes"),
+                SpecTable.unguarded(BenchBlock.parseAll("## x\n" + text)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = ';', value = {
+            "a row nobody covers; row 10 | p | t | m | c; ; row 10 is neither guarded",
+            "a row covered twice; row 10 | p | t | m | c; guard 10 | a.b\\nunguarded 10 | why; covered by 2",
+            "a guard naming a ratio the block lacks; row 10 | p | t | m | c; guard 10 | c.d; names ratio c.d",
+            "a line naming a row the block lacks; row 10 | p | t | m | c; guard 10 | a.b\\nunguarded 99 | why; names row 99",
+    })
+    void coverageProblemsAreNamed(String name, String row, String coverage, String expected) {
+        String text = "```nest-bench\nratio a.b 0.5 floor 0.5 noise 0.1 higher\n" + row + "\n"
+                + (coverage == null ? "" : coverage.replace("\\n", "\n") + "\n") + "```\n";
+        List<String> problems = BenchBlock.parseSection(text).orElseThrow().problems();
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.getFirst().contains(expected), problems.getFirst());
+    }
+
+    @Test
+    void aBenchmarksFreshBlockKeepsTheDocsCoverageLines() {
+        BenchBlock recorded = new BenchBlock(List.of(new BenchBlock.Ratio("r", 0.7, 0.65, 0.02, true)),
+                List.of(new BenchBlock.Row(1, "p", "t", "m", "c")),
+                List.of(new BenchBlock.Coverage(List.of(1), List.of("r"), "")));
+        BenchBlock fresh = new BenchBlock(List.of(new BenchBlock.Ratio("r", 0.5, 0.5, 0.03, true)),
+                List.of(new BenchBlock.Row(1, "p", "t", "m2", "c")));
+        BenchBlock after = BenchBlock.parseSection(BenchmarksDoc.keepRecorded("body\n\n" + fresh.render(), recorded))
+                .orElseThrow();
+        assertEquals(recorded.coverage(), after.coverage());
+        assertEquals(List.of(), after.problems());
+    }
+
+    @Test
+    void aFreshBlockOfRatiosOnlyKeepsTheDocsRowsAndCoverage() {
+        BenchBlock recorded = new BenchBlock(List.of(new BenchBlock.Ratio("auth.t", 0.999, 0.999, 0.1, true)),
+                List.of(new BenchBlock.Row(50, "p", "t", "m", "c")),
+                List.of(new BenchBlock.Coverage(List.of(50), List.of("auth.t"), "")));
+        BenchBlock fresh = new BenchBlock(List.of(new BenchBlock.Ratio("auth.t", 0.95, 0.95, 0.04, true)), List.of());
+        BenchBlock after = BenchBlock.parseSection(BenchmarksDoc.keepRecorded("body\n\n" + fresh.render(), recorded))
+                .orElseThrow();
+        assertEquals(new BenchBlock(List.of(new BenchBlock.Ratio("auth.t", 0.95, 0.999, 0.04, true)), recorded.rows(),
+                recorded.coverage()), after);
+        assertEquals(List.of(), after.problems());
     }
 
     @Test

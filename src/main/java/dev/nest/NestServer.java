@@ -181,6 +181,7 @@ public final class NestServer implements AutoCloseable {
             AsyncInvocations async = push(closers, AsyncInvocations.open(config.async(),
                     plugins.services(EventQueueProvider.class), nodeId, store.jdbcUrl(), agentCatalog,
                     config.server().host(), gatewayPort::get, clock));
+            timer.mark("async");
             NodeAgent agent = push(closers, new NodeAgent(config.sidecar(), nodeId, data,
                     data.resolve("artifacts").resolve("code"), driver, runtimes, code::codeDir, store::log, agentCatalog, clock));
             // deploys return once the package is on enough nodes
@@ -233,6 +234,7 @@ public final class NestServer implements AutoCloseable {
                     h2Backlog.flatMap(b -> b.of(scope.name(), !scope.function())).map(b -> new dev.nest.report.Backlog(
                             b.depth(), b.oldest().map(t -> Math.max(0, java.time.Duration.between(t, clock.instant())
                             .toMillis() / 1000.0)).orElse(0.0)));
+            timer.mark("report");
             dev.nest.report.ClusterReports reports = new dev.nest.report.ClusterReports(reportStore::buckets,
                     () -> cluster.membership().nodes().stream().filter(n -> !n.id().equals(nodeId)).map(n ->
                             new dev.nest.report.ClusterReports.Peer(n.id(), java.net.URI.create(n.url()))).toList(),
@@ -278,9 +280,11 @@ public final class NestServer implements AutoCloseable {
                     cluster.leadership()::isLeader, clock));
             alerts.start();
             api = api.withAlerts(alertStore, alerts::status, config.async().destinations()::refusal, clock);
+            timer.mark("api+alerts");
             metrics.addSamples(triggers::metrics); // what trigger sources publish: Kafka lag, records, failures
             Startup.join(warmHelidon);
             boot.shutdown();
+            timer.mark("helidon-warm");
             HttpRouting.Builder routing = HttpRouting.builder();
             Errors.register(routing);
             routing.addFilter(AdminApi.filter(authorizer, peer)); // every request, before routing
@@ -297,6 +301,8 @@ public final class NestServer implements AutoCloseable {
                 metrics.addSamples(export::samples);
                 spans = export;
             }
+            Startup.compactHeap(); // the garbage of start-up is not kept as resident memory (ADR 0030)
+            timer.mark("heap");
             Gateway gateway = push(closers, Startup.listen(new Gateway(agentCatalog, agent, r -> {
                 store.record(r);
                 metrics.record(r);

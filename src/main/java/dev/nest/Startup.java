@@ -81,6 +81,47 @@ final class Startup {
         Json.mapper().createObjectNode();
     }
 
+    /**
+     * Compacts the heap once, just before the node says it is ready, so that a node starts with the heap it needs
+     * rather than the one its start-up garbage made (ADR 0030): about 40 MiB less resident memory for a full
+     * collection of some 20 MiB of live objects (tens of milliseconds). The JVM's ergonomics size a large first heap
+     * (a 64th of the machine's memory) and keep what start-up touched; a jar cannot pass JVM options, but the two
+     * free-ratio options G1 shrinks by are {@code manageable} (settable while running): they are lowered for this one
+     * collection and then put back, so that the heap grows and shrinks as usual afterwards.
+     *
+     * <p>Once per process: the first node a JVM starts pays for it (a JVM running several nodes, as tests do, has
+     * no start-up garbage of its own to drop the second time). Failure: on a JVM without these options (not
+     * HotSpot) or when they cannot be set, nothing is collected and the start goes on; the reason is logged at FINE.
+     */
+    static void compactHeap() {
+        if (!HEAP_COMPACTED.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            com.sun.management.HotSpotDiagnosticMXBean vm = java.lang.management.ManagementFactory
+                    .getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            String min = vm.getVMOption(MIN_FREE).getValue();
+            String max = vm.getVMOption(MAX_FREE).getValue();
+            vm.setVMOption(MIN_FREE, "10"); // lower first: Min may not exceed Max
+            try {
+                vm.setVMOption(MAX_FREE, "20");
+                try {
+                    System.gc();
+                } finally {
+                    vm.setVMOption(MAX_FREE, max); // raised before Min, for the same reason
+                }
+            } finally {
+                vm.setVMOption(MIN_FREE, min);
+            }
+        } catch (RuntimeException | LinkageError e) {
+            LOG.log(Level.FINE, "the heap is not compacted before ready", e);
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean HEAP_COMPACTED = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final String MIN_FREE = "MinHeapFreeRatio";
+    private static final String MAX_FREE = "MaxHeapFreeRatio";
+
     /** {@code config} with a free port when it asks for port 0. */
     static NestConfig withPort(NestConfig config) throws IOException {
         if (config.server().port() != 0) {

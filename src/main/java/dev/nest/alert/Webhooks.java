@@ -61,14 +61,16 @@ public final class Webhooks implements AutoCloseable {
 
     /** HTTP/1.1 POSTs of JSON, 2 s to connect, 5 s for the answer; any 2xx is taken. */
     public static Transport http() {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(2)).followRedirects(HttpClient.Redirect.NEVER).build();
+        // built on the first webhook: most nodes never send one
+        dev.nest.common.Lazy<HttpClient> client = dev.nest.common.Lazy.of(() -> HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2))
+                .followRedirects(HttpClient.Redirect.NEVER).build());
         return (url, json) -> {
             HttpRequest req = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5))
                     .header("content-type", "application/json").header("user-agent", "nest-alerts")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(json)).build();
             try {
-                HttpResponse<Void> r = client.send(req, HttpResponse.BodyHandlers.discarding());
+                HttpResponse<Void> r = client.get().send(req, HttpResponse.BodyHandlers.discarding());
                 if (r.statusCode() / 100 != 2) {
                     throw new IOException("webhook answered " + r.statusCode());
                 }

@@ -82,8 +82,9 @@ public final class Dispatcher implements AutoCloseable {
     private final AsyncConfig config;
     private final Clock clock;
     private final DoubleSupplier random;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-            .followRedirects(HttpClient.Redirect.NEVER).build();
+    /** Built on the first HTTP destination call (its selector thread too). */
+    private final dev.nest.common.Lazy<HttpClient> http = dev.nest.common.Lazy.of(() -> HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER).build());
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final AtomicInteger total = new AtomicInteger();
     private final Semaphore signal = new Semaphore(0);
@@ -326,7 +327,7 @@ public final class Dispatcher implements AutoCloseable {
         HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
                 .header("content-type", "application/json").header("x-nest-async-source", id)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(record)).build();
-        return http.sendAsync(req, HttpResponse.BodyHandlers.discarding()).thenApply(r -> {
+        return http.get().sendAsync(req, HttpResponse.BodyHandlers.discarding()).thenApply(r -> {
             if (r.statusCode() / 100 != 2) {
                 throw new IllegalStateException(url + " answered " + r.statusCode());
             }

@@ -38,7 +38,7 @@ public final class LoopbackInvoker implements Invoker {
     private static final Pattern ERROR = Pattern.compile("^\\s*\\{\\s*\"error\"\\s*:\\s*\"([^\"]*)\"");
     private static final Duration SLACK = Duration.ofSeconds(30);
 
-    private final HttpClient client;
+    private final dev.nest.common.Lazy<HttpClient> client; // built on the first delivery
     private final String host;
     private final IntSupplier port;
     private final AsyncIngress ingress;
@@ -49,8 +49,8 @@ public final class LoopbackInvoker implements Invoker {
      * @param port the gateway's port on this node (read at each delivery: it may be bound after this is made)
      */
     public LoopbackInvoker(String host, IntSupplier port, AsyncIngress ingress, Clock clock) {
-        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        this.client = dev.nest.common.Lazy.of(() -> HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build());
         this.host = host.isEmpty() || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")
                 ? "127.0.0.1" : host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
         this.port = port;
@@ -78,7 +78,7 @@ public final class LoopbackInvoker implements Invoker {
         }
         b.header(AsyncIngress.DELIVERY, ingress.deliveryHeader(r.id()));
         try {
-            return client.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray())
+            return client.get().sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray())
                     .handle((resp, x) -> x != null
                             ? new Outcome.Unreachable(clock.millis() - t0, "no answer from the gateway: " + x.getMessage())
                             : outcome(resp.statusCode(), resp.headers().firstValue(ADMISSION).isPresent(), resp.body(),

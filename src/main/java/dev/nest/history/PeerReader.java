@@ -35,12 +35,13 @@ public interface PeerReader {
         HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofMillis(Math.min(1_000, timeout.toMillis())));
         tls.ifPresent(builder::sslContext);
-        HttpClient client = builder.build();
+        // built on the first read: a node that is never asked for the region's history makes no client
+        dev.nest.common.Lazy<HttpClient> client = dev.nest.common.Lazy.of(builder::build);
         return url -> {
             HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(timeout).header("accept", "application/json");
             headers.get().forEach(b::header);
             try {
-                HttpResponse<byte[]> res = client.send(b.GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                HttpResponse<byte[]> res = client.get().send(b.GET().build(), HttpResponse.BodyHandlers.ofByteArray());
                 return new Reply(res.statusCode(), res.body());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -97,14 +97,15 @@ public final class LoadReporter implements AutoCloseable {
         HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(1));
         tls.ifPresent(builder::sslContext);
-        HttpClient client = builder.build();
+        // built on the first report: a node that leads (or runs alone) never sends one
+        dev.nest.common.Lazy<HttpClient> client = dev.nest.common.Lazy.of(builder::build);
         return (leader, json) -> {
             HttpRequest.Builder b = HttpRequest.newBuilder(leader.resolve(PATH)).timeout(Duration.ofSeconds(2))
                     .header("content-type", "application/json");
             headers.get().forEach(b::header);
             HttpRequest req = b.POST(HttpRequest.BodyPublishers.ofByteArray(json)).build();
             try {
-                HttpResponse<String> res = client.send(req, HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> res = client.get().send(req, HttpResponse.BodyHandlers.ofString());
                 if (res.statusCode() / 100 != 2) {
                     throw new IOException("leader " + leader + " answered " + res.statusCode() + ": " + res.body());
                 }

@@ -139,13 +139,14 @@ public final class ClusterReports {
         HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(1));
         tls.ifPresent(builder::sslContext);
-        HttpClient client = builder.build();
+        // built on the first read: a node that is never asked for the region's report makes no client
+        dev.nest.common.Lazy<HttpClient> client = dev.nest.common.Lazy.of(builder::build);
         return (base, scope, res, from, until) -> {
             HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(PATH + "?" + query(scope, res, from, until)))
                     .timeout(timeout).GET();
             headers.get().forEach(b::header);
             try {
-                HttpResponse<InputStream> r = client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+                HttpResponse<InputStream> r = client.get().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
                 try (InputStream in = r.body()) {
                     byte[] body = in.readNBytes(MAX_ANSWER + 1);
                     if (r.statusCode() != 200) {

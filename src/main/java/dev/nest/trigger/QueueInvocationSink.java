@@ -37,7 +37,9 @@ public final class QueueInvocationSink implements InvocationSink {
     private final IntSupplier gatewayPort;
     private final TriggerCalls calls;
     private final RegionStops stops;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** Built on the first HTTP destination call (its selector thread too). */
+    private final dev.nest.common.Lazy<HttpClient> http = dev.nest.common.Lazy.of(() -> HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5)).build());
 
     public QueueInvocationSink(FunctionCatalog catalog, AsyncIngress ingress, AsyncLedger ledger,
                                IntSupplier gatewayPort, TriggerCalls calls) {
@@ -97,7 +99,7 @@ public final class QueueInvocationSink implements InvocationSink {
         for (int i = 0; i + 1 < event.headers().size(); i += 2) {
             b.header(event.headers().get(i), event.headers().get(i + 1));
         }
-        return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray())
+        return http.get().sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray())
                 .thenApply(r -> new Response(r.statusCode(), r.body()));
     }
 
