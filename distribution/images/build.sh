@@ -19,7 +19,8 @@
 #                        else http://deb.debian.org/debian)
 #   NEST_IMAGE_CACHE     cache directory (/var/cache/nest/images)
 #   NEST_JAVA_MODULES    modules of the Java runtime (java.base,java.logging,java.net.http,jdk.httpserver,
-#                        jdk.unsupported)
+#                        jdk.unsupported,java.management,jdk.management: the merged host's per-function
+#                        CPU and allocation counters)
 #   NEST_IMAGES          which runtime images to build (nodejs java)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,7 +28,7 @@ root=$(cd "$here/../.." && pwd)
 
 suite=${NEST_DEBIAN_SUITE:-bookworm}
 cache=${NEST_IMAGE_CACHE:-/var/cache/nest/images}
-modules=${NEST_JAVA_MODULES:-java.base,java.logging,java.net.http,jdk.httpserver,jdk.unsupported}
+modules=${NEST_JAVA_MODULES:-java.base,java.logging,java.net.http,jdk.httpserver,jdk.unsupported,java.management,jdk.management}
 images=${NEST_IMAGES:-nodejs java}
 base="nest/debian-base:$suite"
 force=0
