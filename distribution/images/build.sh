@@ -19,7 +19,8 @@
 #                        else http://deb.debian.org/debian)
 #   NEST_IMAGE_CACHE     cache directory (/var/cache/nest/images)
 #   NEST_JAVA_MODULES    modules of the Java runtime (java.base,java.logging,java.net.http,jdk.httpserver,
-#                        jdk.unsupported)
+#                        jdk.unsupported,java.management,jdk.management: the merged host's per-function
+#                        CPU and allocation counters)
 #   NEST_IMAGES          which runtime images to build (nodejs java)
 #   NEST_JAVA_AOT        1 (default): the Java image carries the host's AOT cache, made by a training run at build
 #                        time (JDK 25); 0: without it
@@ -29,7 +30,7 @@ root=$(cd "$here/../.." && pwd)
 
 suite=${NEST_DEBIAN_SUITE:-bookworm}
 cache=${NEST_IMAGE_CACHE:-/var/cache/nest/images}
-modules=${NEST_JAVA_MODULES:-java.base,java.logging,java.net.http,jdk.httpserver,jdk.unsupported}
+modules=${NEST_JAVA_MODULES:-java.base,java.logging,java.net.http,jdk.httpserver,jdk.unsupported,java.management,jdk.management}
 images=${NEST_IMAGES:-nodejs java}
 base="nest/debian-base:$suite"
 force=0

@@ -70,7 +70,7 @@ public final class AsyncBenchmark {
         Path home = Files.createDirectories(tmp.resolve("queue"));
         try (AsyncNodeProcess node = AsyncNodeProcess.create(home.resolve("node"))) {
             Path file = AsyncDurabilityRun.writeAppendingFunction(home, node.functionsDir(), "probe");
-            Fixtures.nodeFunction(node.functionsDir(), "noop", "", "exports.handler = async () => ({ ok: true });\n");
+            Fixtures.nodeFunction(node.functionsDir(), "noop", "deploy: dedicated\n", "exports.handler = async () => ({ ok: true });\n");
             node.launch();
             HttpClient client = AsyncDurabilityRun.client();
             AsyncDurabilityRun.warmUp(client, node.base(), "probe", Duration.ofSeconds(60));

@@ -206,6 +206,7 @@ public final class AuthBenchmark {
         ObjectNode n = BenchHttp.JSON.createObjectNode();
         n.put("name", name);
         n.put("runtime", "nodejs");
+        n.put("deploy", "dedicated");
         n.put("memory", 128);
         n.put("concurrency", concurrency);
         n.put("auth", auth);

@@ -147,7 +147,7 @@ public final class CanaryRollbackBenchmark {
                 .header("Content-Type", "application/zip").POST(HttpRequest.BodyPublishers.ofByteArray(zip.toByteArray())))
                 .path("digest").asText();
         for (int v = 1; v <= 2; v++) {
-            post(first + "/api/v1/functions/" + FN + "/versions", Map.of("spec", Map.of("runtime", "nodejs", "concurrency", 8,
+            post(first + "/api/v1/functions/" + FN + "/versions", Map.of("spec", Map.of("runtime", "nodejs", "deploy", "dedicated", "concurrency", 8,
                     "env", Map.of("FAILING", "2")), "digest", digest, "promote", v == 1));
         }
         for (String base : bases) { // both versions warm on both nodes

@@ -191,7 +191,7 @@ public final class ClusterBenchmark {
             String tag = "d" + r;
             String digest = upload(first, "exports.handler = async () => ({ v: '" + tag + "' });\n");
             long t0 = System.nanoTime();
-            post(first.base() + "/api/v1/functions/vis/versions", Map.of("spec", Map.of("runtime", "nodejs",
+            post(first.base() + "/api/v1/functions/vis/versions", Map.of("spec", Map.of("runtime", "nodejs", "deploy", "dedicated",
                     "timeout", "10s"), "digest", digest), 201);
             double callMs = (System.nanoTime() - t0) / 1e6;
             // every node's catalog shows the new live version (what any gateway routes by)
@@ -291,7 +291,7 @@ public final class ClusterBenchmark {
         Node first = nodes.getFirst();
         String digest = upload(first, "exports.handler = async () => ({ v: 'warm' });\n");
         // scaling.min 3: the leader places one instance on each of the three nodes
-        post(first.base() + "/api/v1/functions/warm/versions", Map.of("spec", Map.of("runtime", "nodejs", "timeout", "10s",
+        post(first.base() + "/api/v1/functions/warm/versions", Map.of("spec", Map.of("runtime", "nodejs", "deploy", "dedicated", "timeout", "10s",
                 "concurrency", 16, "scaling", Map.of("min", 3)), "digest", digest), 201);
         for (Node n : nodes) {
             until(System.nanoTime(), () -> "warm".equals(answer(n.base() + "/fn/warm")));
@@ -435,7 +435,7 @@ public final class ClusterBenchmark {
         Node holder = nodes.get(2);
         Node via = nodes.get(0);
         String digest = upload(via, "exports.handler = async () => ({ v: 'only' });\n");
-        post(via.base() + "/api/v1/functions/only/versions", Map.of("spec", Map.of("runtime", "nodejs", "timeout", "10s"),
+        post(via.base() + "/api/v1/functions/only/versions", Map.of("spec", Map.of("runtime", "nodejs", "deploy", "dedicated", "timeout", "10s"),
                 "digest", digest), 201);
         // the holder's catalog mirror may be a moment behind the deploy's answer from another node
         until(System.nanoTime(), () -> json(holder.base() + "/api/v1/functions/only").path("live").asInt() == 1);
@@ -474,7 +474,7 @@ public final class ClusterBenchmark {
         Node first = nodes.getFirst();
         String digest = upload(first, "exports.handler = async () => ({ v: 'placed' });\n");
         // scaling.min 2: the leader places one instance in each zone (n3 is zone b's only node)
-        post(first.base() + "/api/v1/functions/placed/versions", Map.of("spec", Map.of("runtime", "nodejs", "timeout", "10s",
+        post(first.base() + "/api/v1/functions/placed/versions", Map.of("spec", Map.of("runtime", "nodejs", "deploy", "dedicated", "timeout", "10s",
                 "scaling", Map.of("min", 2)), "digest", digest), 201);
         until(System.nanoTime(), () -> readyTotal(nodes, "default/placed") == 2);
         List<Double> gone = new ArrayList<>();

@@ -362,7 +362,7 @@ public final class ColdStartBenchmark {
             String name = "cs-" + runtime + "-" + tag + "-" + i + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
             send(BenchAuth.request(URI.create(via.base + "/api/v1/functions")).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(Map.of("digest", digest, "spec",
-                            Map.of("name", name, "runtime", runtime, "timeout", "30s"))))), 201);
+                            Map.of("name", name, "runtime", runtime, "deploy", "dedicated", "timeout", "30s"))))), 201);
             if (fetched) {
                 waitForFunction(name);
             }

@@ -46,6 +46,7 @@ public final class CronBenchmark {
         List<String> lines;
         try (AsyncNodeProcess node = AsyncNodeProcess.create(tmp.resolve("node"))) {
             Fixtures.nodeFunction(node.functionsDir(), "ticker", """
+                    deploy: dedicated
                     http: false
                     triggers:
                       - type: cron

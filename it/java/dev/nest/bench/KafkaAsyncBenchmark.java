@@ -44,7 +44,7 @@ public final class KafkaAsyncBenchmark {
         AsyncBenchmark.Throughput load;
         try (AsyncNodeProcess node = AsyncNodeProcess.create(tmp.resolve("node"), "kafka-bench",
                 KafkaBrokers.nestYaml("nest-bench-" + Long.toHexString(System.nanoTime())))) {
-            Fixtures.nodeFunction(node.functionsDir(), "noop", "", "exports.handler = async () => ({ ok: true });\n");
+            Fixtures.nodeFunction(node.functionsDir(), "noop", "deploy: dedicated\n", "exports.handler = async () => ({ ok: true });\n");
             node.launch();
             HttpClient client = AsyncDurabilityRun.client();
             AsyncDurabilityRun.warmUp(client, node.base(), "noop", Duration.ofSeconds(60));

@@ -82,6 +82,7 @@ public final class KafkaTriggerBenchmark {
         try (AsyncNodeProcess node = AsyncNodeProcess.create(tmp.resolve("node"), "ktrigger-bench",
                 "plugins-dir: " + KafkaBrokers.pluginsDir() + "\n")) {
             Fixtures.nodeFunction(node.functionsDir(), "consume", """
+                    deploy: dedicated
                     http: false
                     timeout: 60s
                     triggers:

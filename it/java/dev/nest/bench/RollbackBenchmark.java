@@ -55,7 +55,7 @@ public final class RollbackBenchmark {
             List<Double> deployVisible = new ArrayList<>();
             for (int v = 1; v <= 2; v++) {
                 long t0 = System.nanoTime();
-                post(http, base + "/api/v1/functions/rb/versions", Map.of("spec", Map.of("runtime", "nodejs", "concurrency", 8,
+                post(http, base + "/api/v1/functions/rb/versions", Map.of("spec", Map.of("runtime", "nodejs", "deploy", "dedicated", "concurrency", 8,
                         "env", Map.of("V", String.valueOf(v))), "digest", digest));
                 double call = (System.nanoTime() - t0) / 1e6;
                 expect(http, base, String.valueOf(v));
@@ -80,7 +80,7 @@ public final class RollbackBenchmark {
             for (int d = 1; d <= deploys; d++) {
                 String v = "d" + d;
                 long t0 = System.nanoTime();
-                post(http, base + "/api/v1/functions/rb/versions", Map.of("spec", Map.of("runtime", "nodejs", "concurrency", 8,
+                post(http, base + "/api/v1/functions/rb/versions", Map.of("spec", Map.of("runtime", "nodejs", "deploy", "dedicated", "concurrency", 8,
                         "env", Map.of("V", v), "scaling", Map.of("keep-alive", "2s")), "digest", digest));
                 deployCall.add((System.nanoTime() - t0) / 1e6);
                 expect(http, base, v);

@@ -72,7 +72,7 @@ final class ScalingNode implements AutoCloseable {
 
     /** Deploys {@code name} waiting {@code workMs} per request, one request per instance, with {@code scaling}. */
     void deploy(String name, int workMs, int memoryMb, Map<String, Object> scaling) throws Exception {
-        Map<String, Object> spec = Map.of("runtime", "nodejs", "concurrency", 1, "memory", memoryMb,
+        Map<String, Object> spec = Map.of("runtime", "nodejs", "deploy", "dedicated", "concurrency", 1, "memory", memoryMb,
                 "env", Map.of("WORK_MS", String.valueOf(workMs)), "scaling", scaling, "queue", Map.of("size", 10000, "timeout", "60s"));
         post(base + "/api/v1/functions/" + name + "/versions", Map.of("spec", spec, "digest", digest));
     }

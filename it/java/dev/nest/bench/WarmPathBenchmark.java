@@ -450,6 +450,7 @@ public final class WarmPathBenchmark {
         ObjectNode n = BenchHttp.JSON.createObjectNode();
         n.put("name", name);
         n.put("runtime", runtime);
+        n.put("deploy", "dedicated"); // a pod of its own: what this benchmark measures
         n.put("handler", handler);
         n.put("memory", memoryMb);
         n.put("timeout", "30s");

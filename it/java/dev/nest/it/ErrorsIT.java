@@ -38,27 +38,27 @@ class ErrorsIT {
     static final Http http = node.http();
 
     static void writeFunctions(Path functions) {
-        Fixtures.nodeFunction(functions, "thrower", "", """
+        Fixtures.nodeFunction(functions, "thrower", "deploy: dedicated\n", """
                 exports.handler = async (event) => {
                   if (event.query.fail) throw new TypeError('boom-' + event.query.fail);
                   return { ok: true, pid: process.pid };
                 };
                 """);
         // a warm instance is kept (min 1), so that the 500 ms budget is never spent on a cold start
-        Fixtures.nodeFunction(functions, "sleeper", "timeout: 500ms\nscaling:\n  min: 1\n", """
+        Fixtures.nodeFunction(functions, "sleeper", "deploy: dedicated\ntimeout: 500ms\nscaling:\n  min: 1\n", """
                 exports.handler = async (event) => {
                   if (event.query.hang) return new Promise(() => {});
                   return { ok: true, pid: process.pid };
                 };
                 """);
-        Fixtures.nodeFunction(functions, "dier", "", """
+        Fixtures.nodeFunction(functions, "dier", "deploy: dedicated\n", """
                 exports.handler = async (event) => {
                   if (event.query.die) process.exit(1);
                   return { ok: true, pid: process.pid };
                 };
                 """);
         // one instance, one request at a time: a second request must wait for it
-        Fixtures.nodeFunction(functions, "solo", "concurrency: 1\nscaling:\n  max: 1\n", """
+        Fixtures.nodeFunction(functions, "solo", "deploy: dedicated\nconcurrency: 1\nscaling:\n  max: 1\n", """
                 exports.handler = async (event) => {
                   if (event.query.die) {
                     setTimeout(() => process.exit(1), 1500);
@@ -68,7 +68,7 @@ class ErrorsIT {
                 };
                 """);
         // one instance, one request at a time, one request may wait: a third is refused
-        Fixtures.nodeFunction(functions, "narrow", "concurrency: 1\nscaling:\n  max: 1\nqueue:\n  size: 1\n", """
+        Fixtures.nodeFunction(functions, "narrow", "deploy: dedicated\nconcurrency: 1\nscaling:\n  max: 1\nqueue:\n  size: 1\n", """
                 exports.handler = async (event) => {
                   if (event.query.slow) await new Promise((resolve) => setTimeout(resolve, 2000));
                   return { ok: true };

@@ -25,13 +25,13 @@ class HostDeadlineIT {
 
     static void writeFunctions(Path functions) {
         String one = "scaling:\n  min: 1\n  max: 1\n";
-        Fixtures.nodeFunction(functions, "awaits", "timeout: 800ms\n" + one, """
+        Fixtures.nodeFunction(functions, "awaits", "deploy: dedicated\ntimeout: 800ms\n" + one, """
                 exports.handler = async (event) => {
                   if (event.query.forever) await new Promise(() => {});
                   return { ok: true };
                 };
                 """);
-        Fixtures.nodeFunction(functions, "spins", "timeout: 500ms\n" + one, """
+        Fixtures.nodeFunction(functions, "spins", "deploy: dedicated\ntimeout: 500ms\n" + one, """
                 exports.handler = async (event) => {
                   if (event.query.spin) for (;;) {}
                   return { ok: true };
@@ -67,7 +67,7 @@ class HostDeadlineIT {
     private static void javaFunction(Path functions, String name, String source) {
         Fixtures.write(functions, name + "/Handler.java", source);
         Fixtures.write(functions, name + ".yaml", "name: " + name + "\nruntime: java\ncode: " + name
-                + "\nhandler: Handler\nmemory: 256\ntimeout: 800ms\nscaling:\n  min: 1\n  max: 1\n");
+                + "\nhandler: Handler\ndeploy: dedicated\nmemory: 256\ntimeout: 800ms\nscaling:\n  min: 1\n  max: 1\n");
     }
 
     @Test

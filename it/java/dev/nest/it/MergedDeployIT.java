@@ -20,7 +20,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Merged deployment on the process driver (ADR 0025): 200 Node.js functions with {@code deploy: merged} share a few
  * merged pods (16 functions each, the runtime's {@code max-functions}) and every one answers with its own name; a
  * function looping forever in a merged pod is terminated alone: it gets its host's 504, its neighbours in the same
- * pod answer throughout, and the same instance answers afterwards from a fresh worker.
+ * pod answer throughout, and the same instance answers afterwards from a fresh worker. Java: a runaway's neighbours
+ * move to a fresh merged pod, and a function allocating over {@code sidecar.merged-allocation-budget} moves to a pod
+ * of its own, each with no failed request; a merged Java instance's own CPU and allocation show in the instance list.
  */
 class MergedDeployIT {
     static final int FUNCTIONS = 200;
@@ -47,6 +49,30 @@ class MergedDeployIT {
         Fixtures.nodeFunction(functions, "busy", "memory: 64\n", js); // deploy: auto
         javaFunction(functions, "jcalm", "calm");
         javaFunction(functions, "jrunaway", "runaway");
+        // allocates about 250 MiB/s for 20 s on ?churn (one request: its traffic stays low); namespace javab: a pod
+        // of its own until it moves
+        Fixtures.write(functions, "jhungry/Handler.java", """
+                import dev.nest.fn.Context;
+                import java.util.Map;
+
+                public class Handler {
+                    static volatile int sink;
+
+                    public Object handle(Map<String, Object> event, Context context) throws InterruptedException {
+                        if (((Map<?, ?>) event.get("query")).containsKey("churn")) {
+                            long end = System.nanoTime() + 20_000_000_000L;
+                            while (System.nanoTime() < end) {
+                                byte[] b = new byte[1 << 20];
+                                sink += b.length;
+                                Thread.sleep(4);
+                            }
+                        }
+                        return Map.of("name", context.functionName());
+                    }
+                }
+                """);
+        Fixtures.write(functions, "jhungry.yaml", "name: jhungry\nnamespace: javab\nruntime: java\ncode: jhungry"
+                + "\nhandler: Handler\nmemory: 128\ntimeout: 40s\ndeploy: merged\n");
     }
 
     /** A merged Java function in namespace {@code java} (so that its pod holds only these two). */
@@ -223,6 +249,71 @@ class MergedDeployIT {
         }
         assertEquals(List.of(), failures, "no neighbour request failed");
         assertEquals(200, http.get("/ns/java/fn/jrunaway").status(), "the runaway's function starts again");
+    }
+
+    @Test
+    void aJavaFunctionOverItsAllocationBudgetMovesToAPodOfItsOwnWithoutAFailedRequest() throws Exception {
+        Poll.until("jhungry deployed", java.time.Duration.ofMinutes(3),
+                () -> http.get("/api/v1/functions/jhungry?namespace=javab").status(), s -> s == 200);
+        assertEquals(200, http.get("/ns/javab/fn/jhungry").status());
+        JsonNode first = instanceIn("javab", "jhungry");
+        assertTrue(first.path("merged").asBoolean(), first::toString);
+        String pod = first.path("hostPod").asText();
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicBoolean load = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger served = new java.util.concurrent.atomic.AtomicInteger();
+        // a few requests a minute besides the churn: under merge-below, so only the allocation moves it
+        Thread client = Thread.ofVirtual().start(() -> {
+            while (load.get()) {
+                Http.Response r = http.get("/ns/javab/fn/jhungry");
+                if (r.status() == 200) {
+                    served.incrementAndGet();
+                } else {
+                    failures.add(r.toString());
+                }
+                try {
+                    Thread.sleep(4_000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        CompletableFuture<Http.Response> churn = http.sendAsync(http.request("/ns/javab/fn/jhungry?churn=1"));
+        try {
+            // its own CPU and allocation show in the instance list and /metrics while it is merged
+            JsonNode measured = Poll.until("jhungry's allocation measured in its merged pod",
+                    java.time.Duration.ofSeconds(30), () -> http.get("/api/v1/functions/jhungry/instances?namespace=javab").json(),
+                    n -> java.util.stream.StreamSupport.stream(n.spliterator(), false).anyMatch(i ->
+                            i.path("merged").asBoolean() && i.path("allocationBytesPerSecond").asDouble() > 64.0 * (1 << 20)));
+            JsonNode inPod = java.util.stream.StreamSupport.stream(measured.spliterator(), false)
+                    .filter(i -> i.path("merged").asBoolean()).findFirst().orElseThrow();
+            assertTrue(inPod.path("cpuCores").asDouble() >= 0, "its own CPU: " + inPod);
+            assertEquals(-1, inPod.path("memoryBytes").asLong(), "no heap of its own in a shared JVM: " + inPod);
+            // every instance in a pod of its own (the scaler may have started a second one while the churn held the
+            // first; it moves out as well)
+            Poll.until("jhungry in a pod of its own", java.time.Duration.ofMinutes(1),
+                    () -> http.get("/api/v1/functions/jhungry/instances?namespace=javab").json(),
+                    n -> n.size() >= 1 && java.util.stream.StreamSupport.stream(n.spliterator(), false).allMatch(i ->
+                            !i.path("merged").asBoolean() && i.path("state").asText().equals("READY")));
+            Http.Response churned = churn.get();
+            assertEquals(200, churned.status(), "the request in flight ends where it ran: " + churned);
+            int before = served.get();
+            Poll.until("jhungry serving from its own pod", served::get, n -> n > before);
+        } finally {
+            load.set(false);
+            client.interrupt();
+            client.join();
+        }
+        assertEquals(List.of(), failures, "no request failed while it moved");
+        Poll.until("its merged pod gone with it", () -> http.get("/api/v1/instances").json(),
+                all -> { for (JsonNode i : all) { if (i.path("hostPod").asText().equals(pod)) return false; } return true; });
+        assertTrue(http.get("/metrics").text().contains("nest_instance_allocation_bytes_per_second"));
+    }
+
+    private static JsonNode instanceIn(String namespace, String fn) {
+        return Poll.until("a ready instance of " + namespace + "/" + fn,
+                () -> http.get("/api/v1/functions/" + fn + "/instances?namespace=" + namespace).json(),
+                n -> n.size() == 1 && n.get(0).path("state").asText().equals("READY")).get(0);
     }
 
     private static JsonNode javaInstance(String fn) {

@@ -30,7 +30,7 @@ public final class OverloadRun {
      * instances kept warm, at most 2 requests waiting for at most 1 s (so that an admitted request waits at most about
      * one execution).
      */
-    public static final String SLOW_SPEC = "concurrency: 1\nscaling:\n  min: 2\n  max: 2\nqueue:\n  size: 2\n  timeout: 1s\n";
+    public static final String SLOW_SPEC = "deploy: dedicated\nconcurrency: 1\nscaling:\n  min: 2\n  max: 2\nqueue:\n  size: 2\n  timeout: 1s\n";
     public static final String SLOW_CODE = """
             exports.handler = async () => {
               await new Promise((resolve) => setTimeout(resolve, 100));

@@ -105,7 +105,7 @@ class PoolIT {
     static void deploy(String name, String tag, String keepAlive) {
         byte[] zip = Fixtures.zip(node.scratch(), Map.of("index.js",
                 "exports.handler = async () => ({ v: '" + tag + "' });\n"));
-        http.deploy(name, Map.of("runtime", "nodejs", "handler", "index.handler", "timeout", "10s",
+        http.deploy(name, Map.of("runtime", "nodejs", "deploy", "dedicated", "handler", "index.handler", "timeout", "10s",
                 "scaling", Map.of("keep-alive", keepAlive)), zip);
     }
 

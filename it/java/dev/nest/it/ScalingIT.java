@@ -25,6 +25,7 @@ class ScalingIT {
 
     static void writeFunctions(Path functions) {
         Fixtures.nodeFunction(functions, "reserved", """
+                deploy: dedicated
                 scaling:
                   min: 2
                   max: 5
@@ -34,7 +35,9 @@ class ScalingIT {
                 """.formatted(CRON), "exports.handler = async () => 'ok';\n");
         Fixtures.nodeFunction(functions, "called", "", "exports.handler = async () => 'called';\n");
         // burns about a third of a core per instance, from its first load, with no request needed
+        // its pod's own CPU and memory are measured: a pod of its own (a merged one would report its worker's)
         Fixtures.nodeFunction(functions, "burner", """
+                deploy: dedicated
                 scaling:
                   min: 1
                   max: 2

@@ -229,7 +229,7 @@ class ServerIT {
 
     @Test
     void coldThenWarm() {
-        Fixtures.nodeFunction(node.functions(), "coldwarm", "", "exports.handler = async () => 'cw';\n");
+        Fixtures.nodeFunction(node.functions(), "coldwarm", "deploy: dedicated\n", "exports.handler = async () => 'cw';\n");
         node.server().rescanFunctions();
         Http.Response first = Poll.until("/fn/coldwarm deployed", () -> http.get("/fn/coldwarm"), x -> x.status() != 404);
         assertEquals(200, first.status(), first::toString);

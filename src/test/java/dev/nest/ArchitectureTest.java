@@ -98,12 +98,15 @@ class ArchitectureTest {
     /**
      * The function API and the Java runtime host run inside pods with nothing but a JDK on the class path.
      * {@code com.sun.net.httpserver} is allowed: it is the JDK's own exported HTTP server (module jdk.httpserver).
+     * {@code com.sun.management} too: the JDK's exported per-thread counters (module jdk.management), which the
+     * merged host reads for each function's CPU and allocation.
      */
     @Test
     void theFunctionApiAndJavaHostDependOnlyOnTheJdk() {
         ArchRule rule = classes().that().resideInAnyPackage("dev.nest.fn..", "dev.nest.host..")
                 .should().onlyDependOnClassesThat()
-                .resideInAnyPackage("java..", "com.sun.net.httpserver..", "dev.nest.fn..", "dev.nest.host..")
+                .resideInAnyPackage("java..", "com.sun.net.httpserver..", "com.sun.management..", "dev.nest.fn..",
+                        "dev.nest.host..")
                 .because("they run inside pods, where only the JDK and the function's code are on the class path");
         rule.check(nest);
     }

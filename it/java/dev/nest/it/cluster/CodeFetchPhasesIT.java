@@ -78,7 +78,7 @@ class CodeFetchPhasesIT {
                     }
                 }
                 """);
-        holder.deploy("fetched-java", Map.of("runtime", "java", "handler", "Handler", "timeout", "30s"),
+        holder.deploy("fetched-java", Map.of("runtime", "java", "deploy", "dedicated", "handler", "Handler", "timeout", "30s"),
                 Fixtures.zip(scratch, files));
         Poll.until("the function on node f2", () -> lacking.get("/api/v1/functions/fetched-java").status(), s -> s == 200);
         // the package reached f2 as sources only (chunks carry what was uploaded); f2 compiles them as f1 did
@@ -102,7 +102,7 @@ class CodeFetchPhasesIT {
             files.put("lib/module-" + i + ".js", filler + "module.exports = " + i + ";\n");
         }
         String digest = holder.upload("nodejs", Fixtures.zip(scratch, files));
-        holder.deploy("fetched", Map.of("runtime", "nodejs", "handler", "index.handler", "timeout", "30s"), digest);
+        holder.deploy("fetched", Map.of("runtime", "nodejs", "deploy", "dedicated", "handler", "index.handler", "timeout", "30s"), digest);
         assertEquals(404, lacking.get("/api/v1/artifacts/manifests/" + digest).status(),
                 "cluster.artifact-replicas 1: only the node that took the upload holds the package");
         Poll.until("the function on node f2", () -> lacking.get("/api/v1/functions/fetched").status(), s -> s == 200);

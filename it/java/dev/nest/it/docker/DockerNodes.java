@@ -62,7 +62,7 @@ final class DockerNodes {
     /** Uploads {@code files} and deploys them as the next version of {@code name}. */
     static void deploy(Http http, Path scratch, String name, String runtime, String handler, int memoryMb,
                        Map<String, String> files) {
-        http.deploy(name, Map.of("runtime", runtime, "handler", handler, "memory", memoryMb, "timeout", "20s"),
+        http.deploy(name, Map.of("runtime", runtime, "deploy", "dedicated", "handler", handler, "memory", memoryMb, "timeout", "20s"),
                 Fixtures.zip(scratch, files));
     }
 }

@@ -83,7 +83,7 @@ class ContainerdNodeIT {
         assertEquals("containerd", h.path("driver").path("name").asText(), h::toString);
         assertTrue(h.path("driver").path("healthy").asBoolean(), h::toString);
 
-        http.deploy("cn", Map.of("runtime", "nodejs", "handler", "index.handler", "memory", 128, "timeout", "20s"),
+        http.deploy("cn", Map.of("runtime", "nodejs", "deploy", "dedicated", "handler", "index.handler", "memory", 128, "timeout", "20s"),
                 Fixtures.zip(scratch, Map.of("index.js", NODE_FN)));
 
         Http.Response r = http.get("/fn/cn/hello");
@@ -104,7 +104,7 @@ class ContainerdNodeIT {
                 .path("linux").path("resources").path("memory").path("limit").asLong(), "the function's memory is the limit");
 
         // another function, with other code: its pod has it, cn's must not
-        http.deploy("co", Map.of("runtime", "nodejs", "handler", "index.handler", "memory", 128, "timeout", "20s"),
+        http.deploy("co", Map.of("runtime", "nodejs", "deploy", "dedicated", "handler", "index.handler", "memory", 128, "timeout", "20s"),
                 Fixtures.zip(scratch, Map.of("index.js", "// co\n" + NODE_FN)));
         Http.Response o = http.get("/fn/co/x");
         assertEquals(200, o.status(), o::toString);

@@ -45,9 +45,9 @@ final class ContainerAttack implements AutoCloseable {
             // the pods run as nobody: the node's code directory must be readable by others
             Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
             Path functions = Files.createDirectories(scratch.resolve("functions"));
-            Fixtures.nodeFunction(functions, "victim", "timeout: 20s\n",
+            Fixtures.nodeFunction(functions, "victim", "deploy: dedicated\ntimeout: 20s\n",
                     "// " + marker + "\nexports.handler = async () => 'victim';\n");
-            Fixtures.nodeFunction(functions, "hostile", "timeout: 60s\n", HostileFunction.JS);
+            Fixtures.nodeFunction(functions, "hostile", "deploy: dedicated\ntimeout: 60s\n", HostileFunction.JS);
             Path file = Fixtures.write(scratch, nodeId + ".yaml", """
                     node:
                       id: %s

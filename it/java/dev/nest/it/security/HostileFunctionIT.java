@@ -53,8 +53,8 @@ class HostileFunctionIT {
     static void start() throws IOException {
         Engines.requireNode();
         assumeTrue(rootUid() == 0, "the process driver isolates functions only when Nest runs as root");
-        Fixtures.nodeFunction(functions, "victim", "", "// " + MARKER + "\nexports.handler = async () => 'victim';\n");
-        Fixtures.nodeFunction(functions, "hostile", "", HOSTILE_JS);
+        Fixtures.nodeFunction(functions, "victim", "deploy: dedicated\n", "// " + MARKER + "\nexports.handler = async () => 'victim';\n");
+        Fixtures.nodeFunction(functions, "hostile", "deploy: dedicated\n", HOSTILE_JS);
         server = Fixtures.startNode(data, functions);
         http = Http.local(server.port());
     }

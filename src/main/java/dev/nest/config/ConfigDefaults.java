@@ -49,6 +49,7 @@ final class ConfigDefaults {
         sc.put("merge-below", d.sidecar().merged().mergeBelow());
         sc.put("merge-across-namespaces", d.sidecar().merged().acrossNamespaces());
         sc.put("merged-host-memory", d.sidecar().merged().hostMemoryMb());
+        sc.put("merged-allocation-budget", d.sidecar().merged().allocationBudgetMb());
         ObjectNode st = root.putObject("store");
         st.put("retention", Durations.format(d.store().retention()));
         st.put("max-log-line", Sizes.format(d.store().maxLogLineBytes()));

@@ -147,9 +147,17 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
      *                             several namespaces (false: never)
      * @param hostMemoryMb         {@code sidecar.merged-host-memory}: MiB a merged pod gets on top of the sum of its
      *                             functions' memory (the host itself)
+     * @param allocationBudgetMb   {@code sidecar.merged-allocation-budget}: MiB per second a function in a merged Java
+     *                             pod may allocate, sustained over 10 s; over it, it moves to a pod of its own (0: no
+     *                             budget)
      */
-    public record Merged(int mergeBelow, boolean acrossNamespaces, int hostMemoryMb) {
-        public static final Merged DEFAULT = new Merged(0, false, 64);
+    public record Merged(int mergeBelow, boolean acrossNamespaces, int hostMemoryMb, int allocationBudgetMb) {
+        public static final Merged DEFAULT = new Merged(6, false, 64, 64);
+
+        /** Settings with the default allocation budget. */
+        public Merged(int mergeBelow, boolean acrossNamespaces, int hostMemoryMb) {
+            this(mergeBelow, acrossNamespaces, hostMemoryMb, 64);
+        }
     }
 
     /**
@@ -260,7 +268,8 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
             "cluster", Set.of("zookeeper", "embedded-port", "session-timeout", "connection-timeout", "operation-timeout",
                     "artifact-replicas", "node-probe", "secret", "secret-file"),
             "sidecar", Set.of("driver", "port-range", "start-timeout", "max-pods", "stop-grace", "drivers", "pool", "pool-idle",
-                    "previous-version-keep-alive", "merge-below", "merge-across-namespaces", "merged-host-memory"),
+                    "previous-version-keep-alive", "merge-below", "merge-across-namespaces", "merged-host-memory",
+                    "merged-allocation-budget"),
             "store", Set.of("retention", "max-log-line", "max-size"),
             "async", Set.of("queue", "max-payload", "concurrency", "lease-time", "poll", "retention", "h2", "kafka", "destinations"),
             "gateway", Set.of("header-timeout", "idle-timeout", "body-timeout", "body-min-rate", "max-connections",
@@ -387,7 +396,9 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
                         Duration.ofDays(1)),
                 new Merged(r.integer(sc, "sidecar.merge-below", Merged.DEFAULT.mergeBelow(), 0, 1_000_000),
                         r.bool(sc, "sidecar.merge-across-namespaces", Merged.DEFAULT.acrossNamespaces()),
-                        r.integer(sc, "sidecar.merged-host-memory", Merged.DEFAULT.hostMemoryMb(), 16, 65_536)));
+                        r.integer(sc, "sidecar.merged-host-memory", Merged.DEFAULT.hostMemoryMb(), 16, 65_536),
+                        r.integer(sc, "sidecar.merged-allocation-budget", Merged.DEFAULT.allocationBudgetMb(), 0,
+                                1_000_000)));
 
         JsonNode st = r.section(tree, "store");
         Store store = new Store(r.duration(st, "store.retention", Duration.ofDays(7), Duration.ofMinutes(1), Duration.ofDays(3650)),

@@ -131,14 +131,20 @@ public final class NodeMetrics {
         }
         counts.forEach((k, n) -> sample(out, "nest_instances", labels("function", k.function(), "state", k.second()), n));
 
-        List<InstanceInfo> measured = instances.get().stream().filter(i -> i.cpuCores() >= 0 && i.memoryBytes() >= 0)
+        List<InstanceInfo> measured = instances.get().stream().filter(i -> i.cpuCores() >= 0 || i.memoryBytes() >= 0)
                 .sorted(java.util.Comparator.comparing(InstanceInfo::function).thenComparing(InstanceInfo::id)).toList();
         header(out, "nest_instance_cpu_cores", "gauge", "CPU cores each instance's pod used over the last second.");
-        measured.forEach(i -> sample(out, "nest_instance_cpu_cores", labels("function", i.function(), "instance", i.id()),
-                i.cpuCores()));
+        measured.stream().filter(i -> i.cpuCores() >= 0).forEach(i -> sample(out, "nest_instance_cpu_cores",
+                labels("function", i.function(), "instance", i.id()), i.cpuCores()));
         header(out, "nest_instance_memory_bytes", "gauge", "Memory each instance's pod uses (working set).");
-        measured.forEach(i -> sample(out, "nest_instance_memory_bytes", labels("function", i.function(), "instance", i.id()),
-                i.memoryBytes()));
+        measured.stream().filter(i -> i.memoryBytes() >= 0).forEach(i -> sample(out, "nest_instance_memory_bytes",
+                labels("function", i.function(), "instance", i.id()), i.memoryBytes()));
+        header(out, "nest_instance_allocation_bytes_per_second", "gauge", "Bytes per second an instance in a merged"
+                + " Java pod allocated over the last 10 s (limited by sidecar.merged-allocation-budget).");
+        instances.get().stream().filter(i -> i.allocationBytesPerSecond() >= 0)
+                .sorted(java.util.Comparator.comparing(InstanceInfo::function).thenComparing(InstanceInfo::id))
+                .forEach(i -> sample(out, "nest_instance_allocation_bytes_per_second",
+                        labels("function", i.function(), "instance", i.id()), i.allocationBytesPerSecond()));
         header(out, "nest_merged_instances", "gauge", "Instances in merged pods by function and the pod that hosts them"
                 + " (their CPU and memory above are their own: worker busy time and V8 heap).");
         Map<StatusKey, Integer> merged = new TreeMap<>(java.util.Comparator.comparing(StatusKey::function)

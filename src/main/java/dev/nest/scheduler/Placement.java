@@ -1,5 +1,6 @@
 package dev.nest.scheduler;
 
+import dev.nest.function.DeployMode;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -12,9 +13,11 @@ import java.util.Optional;
  *
  * <p>Placing ({@link #decide}): only nodes with the request's memory and CPU free and a pod slot left qualify
  * (usage is the sum of the instances placed there, draining ones included, as they still hold their memory). An
- * instance of a {@code deploy: merged} function counts by its own memory and needs no pod slot: it shares a merged
- * pod, which the node agent packs (never mixing namespaces unless the node allows it).
- * Among them: the zone with the fewest instances of the function first, then the node with the fewest, then a node
+ * instance bound for a merged pod ({@link #mergeable}) counts by its own memory, and needs a pod slot only when the
+ * node's merged pods of its runtime, packed as the request's {@link MergedShape} says ({@link #mergedPods}: at most
+ * {@code max-functions} per pod, by memory, never mixing namespaces unless allowed), need one more for it.
+ * Among them: the zone with the fewest instances of the function first, then the node with the fewest, then (for a
+ * merged instance) a node where it joins a merged pod rather than opening one, then a node
  * that already has a ready instance of the function (the placement adopts it: nothing starts), then one with a warm
  * pool pod of the runtime, then one with the package cached, then the most free memory, then the
  * node id (so equal inputs give equal answers). No qualifying node gives {@link PlacementDecision.NoCapacity}
@@ -29,6 +32,70 @@ import java.util.Optional;
  */
 public final class Placement {
     private Placement() {
+    }
+
+    /**
+     * Whether an instance of a function goes to a merged pod: never for {@code deploy: dedicated} or a runtime
+     * without a merged host; always for {@code merged}; for {@code auto} while its requests over the last minute are
+     * under {@code mergeBelow} (0: auto is dedicated).
+     */
+    public static boolean mergeable(DeployMode deploy, boolean runtimeCanMerge, double perMinute, int mergeBelow) {
+        if (deploy == DeployMode.DEDICATED || !runtimeCanMerge) {
+            return false;
+        }
+        return deploy == DeployMode.MERGED || perMinute < mergeBelow;
+    }
+
+    /**
+     * How many merged pods {@code instances} (all of one runtime, on one node) need when packed as {@code shape}
+     * says: per namespace (one group when {@link MergedShape#acrossNamespaces}), largest first, each into the first
+     * pod with a function slot and the memory left, else into a new pod; an instance larger than a pod's room gets one
+     * of its own.
+     */
+    public static int mergedPods(List<PlacedInstance> instances, MergedShape shape) {
+        Map<String, List<Integer>> groups = new HashMap<>();
+        for (PlacedInstance i : instances) {
+            groups.computeIfAbsent(shape.acrossNamespaces() ? "" : i.id().namespace(), k -> new ArrayList<>())
+                    .add(i.memoryMb());
+        }
+        int pods = 0;
+        for (List<Integer> memories : groups.values()) {
+            memories.sort(Comparator.reverseOrder());
+            List<int[]> bins = new ArrayList<>(); // {functions, memory}
+            for (int m : memories) {
+                int[] bin = bins.stream().filter(b -> b[0] < shape.maxFunctions() && (long) b[1] + m <= shape.roomMb())
+                        .findFirst().orElse(null);
+                if (bin == null) {
+                    bins.add(new int[] {1, m});
+                } else {
+                    bin[0]++;
+                    bin[1] += m;
+                }
+            }
+            pods += bins.size();
+        }
+        return pods;
+    }
+
+    /**
+     * The merged pods of {@code request}'s runtime on {@code node} now and with the request added, or empty when the
+     * request is not merged or its shape is not known (it then needs no pod slot, as before shapes were known).
+     */
+    private static java.util.Optional<int[]> mergedPodsBeforeAfter(PlacementRequest request, String nodeId,
+                                                                    List<PlacedInstance> existing) {
+        if (!request.merged() || request.shape().equals(MergedShape.UNBOUNDED)) {
+            return java.util.Optional.empty();
+        }
+        List<PlacedInstance> same = new ArrayList<>();
+        for (PlacedInstance s : existing) {
+            if (s.merged() && s.nodeId().equals(nodeId) && s.runtime().equals(request.runtime())) {
+                same.add(s);
+            }
+        }
+        int before = mergedPods(same, request.shape());
+        same.add(new PlacedInstance("", request.id(), request.version(), nodeId, "", request.memoryMb(),
+                request.cpuMillis(), 0, false, true, request.runtime()));
+        return java.util.Optional.of(new int[] {before, mergedPods(same, request.shape())});
     }
 
     /**
@@ -58,7 +125,10 @@ public final class Placement {
             long freeCpu = n.cpuMillis() - u.cpuMillis;
             bestMemory = Math.max(bestMemory, freeMemory);
             bestCpu = Math.max(bestCpu, freeCpu);
-            if (freeMemory >= request.memoryMb() && freeCpu >= request.cpuMillis() && (request.merged() || u.pods < n.maxPods())) {
+            java.util.Optional<int[]> merged = mergedPodsBeforeAfter(request, n.id(), existing);
+            boolean slot = merged.isPresent() ? u.pods + merged.get()[1] <= n.maxPods()
+                    : request.merged() || u.pods < n.maxPods();
+            if (freeMemory >= request.memoryMb() && freeCpu >= request.cpuMillis() && slot) {
                 fit.add(n);
             }
         }
@@ -72,6 +142,7 @@ public final class Placement {
         Comparator<NodeState> order = Comparator
                 .<NodeState>comparingInt(n -> perZone.getOrDefault(n.zone(), 0))
                 .thenComparingInt(n -> perNode.getOrDefault(n.id(), 0))
+                .thenComparing(n -> opensMergedPod(request, n.id(), existing))
                 .thenComparing(n -> !n.serving().contains(request.id()))
                 .thenComparing(n -> !n.warm(request.runtime()))
                 .thenComparing(n -> !n.cached().contains(request.digest()))
@@ -84,6 +155,9 @@ public final class Placement {
                 .append(perNode.getOrDefault(best.id(), 0)).append(" on the node");
         if (best.serving().contains(request.id())) {
             why.append(", a ready instance already there");
+        }
+        if (mergedPodsBeforeAfter(request, best.id(), existing).isPresent()) {
+            why.append(opensMergedPod(request, best.id(), existing) ? ", opens a merged pod" : ", joins a merged pod");
         }
         if (best.warm(request.runtime())) {
             why.append(", warm ").append(request.runtime()).append(" pod");
@@ -140,6 +214,10 @@ public final class Placement {
         return Optional.of(new Move(from, to, "from node " + from.nodeId() + " (" + perNode.get(from.nodeId()) + " on it, "
                 + perZone.get(from.zone()) + " in zone " + from.zone() + ") to node " + to.id() + " ("
                 + perNode.getOrDefault(to.id(), 0) + " on it, " + perZone.getOrDefault(to.zone(), 0) + " in zone " + to.zone() + ")"));
+    }
+
+    private static boolean opensMergedPod(PlacementRequest request, String nodeId, List<PlacedInstance> existing) {
+        return mergedPodsBeforeAfter(request, nodeId, existing).map(p -> p[1] > p[0]).orElse(false);
     }
 
     /** The instance of {@code instances} (one function's) to remove next, if any is not draining yet. */

@@ -115,6 +115,61 @@ public final class Scheduler {
      * function's next {@link #scale}.
      */
     public Scheduler(FunctionCatalog catalog, NodeSource nodes, Applier applier, int cpuMillis, Clock clock, Quotas quotas) {
+        this(catalog, nodes, applier, cpuMillis, clock, quotas, Merging.DEPLOY_MERGED_ONLY);
+    }
+
+    /**
+     * Whether a function version's next instance goes to a merged pod and how its runtime's merged pods are packed
+     * (ADR 0025), as the scheduler counts them ({@link Placement#decide}).
+     */
+    public interface Merging {
+        /** Whether the next instance of {@code v} goes to a merged pod. */
+        boolean merged(FunctionVersion v);
+
+        /** How merged pods of {@code runtime} are packed ({@link MergedShape#UNBOUNDED} when not known). */
+        MergedShape shape(String runtime);
+
+        /** Only {@code deploy: merged} functions, their pods' packing left to the node agents. */
+        Merging DEPLOY_MERGED_ONLY = new Merging() {
+            @Override
+            public boolean merged(FunctionVersion v) {
+                return v.spec().deploy() == dev.nest.function.DeployMode.MERGED;
+            }
+
+            @Override
+            public MergedShape shape(String runtime) {
+                return MergedShape.UNBOUNDED;
+            }
+        };
+
+        /**
+         * {@code deploy: merged}, and {@code auto} while {@code perMinute} of the function is under {@code mergeBelow}
+         * ({@link Placement#mergeable}); {@code shapes} gives a runtime's packing, empty for a runtime without a
+         * merged host (never merged).
+         */
+        static Merging byTraffic(int mergeBelow, java.util.function.ToDoubleFunction<FunctionId> perMinute,
+                                 java.util.function.Function<String, Optional<MergedShape>> shapes) {
+            return new Merging() {
+                @Override
+                public boolean merged(FunctionVersion v) {
+                    return Placement.mergeable(v.spec().deploy(), shapes.apply(v.spec().runtime()).isPresent(),
+                            perMinute.applyAsDouble(v.spec().id()), mergeBelow);
+                }
+
+                @Override
+                public MergedShape shape(String runtime) {
+                    return shapes.apply(runtime).orElse(MergedShape.UNBOUNDED);
+                }
+            };
+        }
+    }
+
+    private final Merging merging;
+
+    /** A scheduler that places merged instances as {@code merging} says (ADR 0025). */
+    public Scheduler(FunctionCatalog catalog, NodeSource nodes, Applier applier, int cpuMillis, Clock clock, Quotas quotas,
+                     Merging merging) {
+        this.merging = java.util.Objects.requireNonNull(merging, "merging");
         this.quotas = quotas;
         this.catalog = catalog;
         this.nodes = nodes;
@@ -158,12 +213,12 @@ public final class Scheduler {
         if (mine.size() < desired) {
             List<NodeState> all = nodes.nodes();
             PlacementRequest request = new PlacementRequest(id, v.version(), v.spec().runtime(), v.digest(), v.spec().memoryMb(), cpuMillis,
-                    v.spec().deploy() == dev.nest.function.DeployMode.MERGED);
+                    merging.merged(v), merging.shape(v.spec().runtime()));
             for (int i = mine.size(); i < desired; i++) {
                 PlacementDecision d = Placement.decide(request, all, placed);
                 if (d instanceof PlacementDecision.Placed p) {
                     PlacedInstance s = new PlacedInstance(id.name() + "-" + (++nextId), id, v.version(), p.node().id(), p.node().zone(),
-                            request.memoryMb(), request.cpuMillis(), 0, false, request.merged());
+                            request.memoryMb(), request.cpuMillis(), 0, false, request.merged(), request.runtime());
                     placed.add(s);
                     event(now, id, "placed", p.node().id(), p.reason());
                     reason = p.reason();
@@ -258,7 +313,7 @@ public final class Scheduler {
             }
             FunctionVersion v = live.get();
             PlacementRequest request = new PlacementRequest(id, v.version(), v.spec().runtime(), v.digest(), v.spec().memoryMb(), cpuMillis,
-                    v.spec().deploy() == dev.nest.function.DeployMode.MERGED);
+                    merging.merged(v), merging.shape(v.spec().runtime()));
             Optional<Placement.Move> move = Placement.rebalance(request, all, placed.stream()
                     .filter(x -> !x.id().equals(id) || x.version() == v.version()).toList());
             if (move.isEmpty()) {
@@ -266,7 +321,7 @@ public final class Scheduler {
             }
             Placement.Move mv = move.get();
             placed.add(new PlacedInstance(id.name() + "-" + (++nextId), id, v.version(), mv.to().id(), mv.to().zone(),
-                    request.memoryMb(), request.cpuMillis(), 0, false, request.merged()));
+                    request.memoryMb(), request.cpuMillis(), 0, false, request.merged(), request.runtime()));
             applier.apply(mv.to().id(), id, perNode(id).get(mv.to().id()));
             moving.put(id, new Moving(mv.from(), mv.to().id(), now));
             lastMove.put(id, now);
@@ -318,7 +373,7 @@ public final class Scheduler {
         placed.removeIf(s -> s.id().equals(id) && s.nodeId().equals(nodeId));
         for (int i = 0; i < instances; i++) {
             placed.add(new PlacedInstance(id.name() + "-" + (++nextId), id, v.version(), nodeId, node.get().zone(),
-                    v.spec().memoryMb(), cpuMillis, 0, false, v.spec().deploy() == dev.nest.function.DeployMode.MERGED));
+                    v.spec().memoryMb(), cpuMillis, 0, false, merging.merged(v), v.spec().runtime()));
         }
         return true;
     }

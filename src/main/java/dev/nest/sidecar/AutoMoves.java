@@ -13,7 +13,8 @@ import java.util.logging.Logger;
 
 /**
  * Moves the instances of {@code deploy: auto} functions between merged pods and pods of their own as their traffic
- * changes (ADR 0025), decided by {@link MergedPlacement#move}: a merged instance whose function reached
+ * changes (ADR 0025), and a function of any {@code deploy} that allocates over {@code sidecar.merged-allocation-budget}
+ * in a merged (Java) pod to a pod of its own, decided by {@link MergedPlacement#move}: a merged instance whose function reached
  * {@code sidecar.merge-below} requests per minute gets a replacement in a pod of its own, and a dedicated one whose
  * function fell under half of it gets one in a merged pod. The replacement serves first: only once it is ready is
  * the old instance retired (no new request; its requests in flight end where they are, then it stops), so a move
@@ -44,10 +45,14 @@ final class AutoMoves {
         this.nanoTime = nanoTime;
     }
 
-    /** Starts the move of one instance of {@code set}'s live version when its traffic says so. */
+    /**
+     * Starts the move of one instance of {@code set}'s live version when its traffic says so, or when a merged
+     * instance allocates over {@code sidecar.merged-allocation-budget} (the function is then held out of merged
+     * pods on this node for {@link MergedPlacement#OVER_BUDGET_HOLD}).
+     */
     void check(InstanceSet set) {
         FunctionSpec spec = set.version().spec();
-        if (spec.deploy() != DeployMode.AUTO || config.mergeBelow() == 0 || moving.contains(set)) {
+        if (spec.deploy() == DeployMode.DEDICATED || moving.contains(set)) {
             return;
         }
         RuntimeDefinition runtime;
@@ -56,16 +61,28 @@ final class AutoMoves {
         } catch (RuntimeException unknown) {
             return;
         }
-        double perMinute = traffic.perMinute(spec.id(), nanoTime.getAsLong());
+        long now = nanoTime.getAsLong();
+        double perMinute = traffic.perMinute(spec.id(), now);
         for (Instance old : set.instances()) {
             if (old.state() != InstanceState.READY) {
                 continue;
             }
-            Optional<Boolean> to = MergedPlacement.move(old.merged(), spec, runtime, perMinute, config);
+            double allocating = old.allocationBytesPerSecond();
+            if (old.merged() && MergedPlacement.overAllocationBudget(allocating, config)
+                    && !traffic.heldOut(spec.id(), now)) {
+                traffic.holdOut(spec.id(), now + MergedPlacement.OVER_BUDGET_HOLD.toNanos());
+                LOG.warning(old + " allocates " + Math.round(allocating / (1 << 20)) + " MiB/s in merged pod "
+                        + old.membership().map(MergedPods.Membership::podId).orElse("?")
+                        + ", over sidecar.merged-allocation-budget " + config.allocationBudgetMb() + " MiB/s: "
+                        + spec.id() + " moves to a pod of its own and stays out of merged pods for "
+                        + MergedPlacement.OVER_BUDGET_HOLD.toMinutes() + " minutes");
+            }
+            boolean heldOut = traffic.heldOut(spec.id(), now);
+            Optional<Boolean> to = MergedPlacement.move(old.merged(), spec, runtime, perMinute, heldOut, config);
             if (to.isPresent() && moving.add(set)) {
                 LOG.info("moving " + old + " to " + (to.get() ? "a merged pod" : "a pod of its own") + ": "
-                        + Math.round(perMinute) + " requests in the last minute, sidecar.merge-below "
-                        + config.mergeBelow());
+                        + (heldOut ? "over its allocation budget" : Math.round(perMinute)
+                        + " requests in the last minute, sidecar.merge-below " + config.mergeBelow()));
                 starts.startPlaced(set, to.get(), () -> {
                     retire(set, old);
                     moving.remove(set);

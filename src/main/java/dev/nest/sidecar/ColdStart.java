@@ -141,8 +141,9 @@ final class ColdStart {
         } catch (RuntimeException unknown) {
             return false; // the start fails on its own with the runtime's error
         }
-        return MergedPlacement.merged(spec, runtime.get(), traffic.perMinute(spec.id(), nanoTime.getAsLong()),
-                config.merged());
+        long now = nanoTime.getAsLong();
+        return MergedPlacement.merged(spec, runtime.get(), traffic.perMinute(spec.id(), now),
+                traffic.heldOut(spec.id(), now), config.merged());
     }
 
     /**

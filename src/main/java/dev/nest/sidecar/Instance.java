@@ -37,6 +37,8 @@ public final class Instance {
     private volatile long memoryBytes = -1;
     private long lastCpuNanos = -1;
     private long lastSampleNanos;
+    /** How fast it allocates in a merged Java pod ({@link MergedPods#sample}); -1 elsewhere. */
+    final AllocationRate allocation = new AllocationRate();
     /** Its place in a merged pod; null while it is not merged (a pod of its own). */
     private volatile MergedPods.Membership membership;
 
@@ -109,6 +111,23 @@ public final class Instance {
         lastCpuNanos = cpu;
         lastSampleNanos = nowNanos;
         memoryBytes = usage.get().memoryBytes();
+    }
+
+    /**
+     * One reading of its own share of a merged pod: CPU time so far, and memory when the host can tell it apart
+     * ({@code memoryBytes} -1: a Java function's heap is the pod's, so only its CPU and allocation are its own).
+     */
+    void observeOwnUsage(long cpuNanos, long memoryBytes, long nowNanos) {
+        observeUsage(java.util.Optional.of(new dev.nest.spi.PodUsage(Math.max(0, cpuNanos), Math.max(0, memoryBytes))),
+                nowNanos);
+        if (memoryBytes < 0) {
+            this.memoryBytes = -1;
+        }
+    }
+
+    /** Bytes per second it allocated over the last 10 s in a merged Java pod; -1 when not measured. */
+    double allocationBytesPerSecond() {
+        return allocation.bytesPerSecond();
     }
 
     /** Its place in a merged pod, when it has one. */

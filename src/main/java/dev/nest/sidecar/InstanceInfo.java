@@ -7,10 +7,21 @@ package dev.nest.sidecar;
  *                    that cannot tell)
  * @param memoryBytes memory its pod uses (working set); -1 when not measured; in a merged pod, its own V8 heap
  * @param hostPod     the id of the pod that hosts it (shared with other instances when {@code merged})
- * @param merged      whether it runs in a merged pod (ADR 0025); its CPU is then its worker's busy time
+ * @param merged      whether it runs in a merged pod (ADR 0025); its CPU is then its worker's busy time (Node.js) or
+ *                    its own threads' CPU time (Java), and a Java instance's memory is not measured (-1: it has no
+ *                    heap of its own)
+ * @param allocationBytesPerSecond in a merged Java pod, the bytes per second its threads allocated over the last
+ *                    10 s (what {@code sidecar.merged-allocation-budget} limits); -1 elsewhere or not measured yet
  */
 public record InstanceInfo(String id, String function, int version, String state, int inFlight, long served,
-                           int port, String pod, double cpuCores, long memoryBytes, String hostPod, boolean merged) {
+                           int port, String pod, double cpuCores, long memoryBytes, String hostPod, boolean merged,
+                           double allocationBytesPerSecond) {
+    /** An instance without an allocation reading. */
+    public InstanceInfo(String id, String function, int version, String state, int inFlight, long served, int port,
+                        String pod, double cpuCores, long memoryBytes, String hostPod, boolean merged) {
+        this(id, function, version, state, inFlight, served, port, pod, cpuCores, memoryBytes, hostPod, merged, -1);
+    }
+
     /** An instance in a pod of its own. */
     public InstanceInfo(String id, String function, int version, String state, int inFlight, long served, int port,
                         String pod, double cpuCores, long memoryBytes) {

@@ -4,6 +4,7 @@ import dev.nest.config.NestConfig;
 import dev.nest.function.DeployMode;
 import dev.nest.function.FunctionSpec;
 import dev.nest.runtime.RuntimeDefinition;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -20,6 +21,9 @@ import java.util.Optional;
 final class MergedPlacement {
     private MergedPlacement() {
     }
+
+    /** How long a function over its allocation budget stays out of merged pods on a node. */
+    static final Duration OVER_BUDGET_HOLD = Duration.ofMinutes(10);
 
     /** What a merged pod holds now, as packing sees it. */
     record PodRoom(String namespace, int functions, int memoryMb, boolean accepting) {
@@ -44,11 +48,28 @@ final class MergedPlacement {
      * @param perMinute the function's requests over the last minute on this node
      */
     static boolean merged(FunctionSpec spec, RuntimeDefinition runtime, double perMinute, NestConfig.Merged config) {
-        if (spec.deploy() == DeployMode.DEDICATED || !runtime.canMerge()
+        return merged(spec, runtime, perMinute, false, config);
+    }
+
+    /**
+     * {@link #merged(FunctionSpec, RuntimeDefinition, double, NestConfig.Merged)}, and never while the function is
+     * {@code heldOut} (it went over {@code sidecar.merged-allocation-budget} lately, whatever its {@code deploy}).
+     */
+    static boolean merged(FunctionSpec spec, RuntimeDefinition runtime, double perMinute, boolean heldOut,
+                          NestConfig.Merged config) {
+        if (spec.deploy() == DeployMode.DEDICATED || heldOut || !runtime.canMerge()
                 || spec.memoryMb() > functionsMemoryMb(runtime)) {
             return false;
         }
         return spec.deploy() == DeployMode.MERGED || perMinute < config.mergeBelow();
+    }
+
+    /**
+     * Whether an instance in a merged pod that allocates {@code bytesPerSecond} (sustained, {@link AllocationRate};
+     * negative: not measured) is over {@code sidecar.merged-allocation-budget} MiB/s (0: no budget).
+     */
+    static boolean overAllocationBudget(double bytesPerSecond, NestConfig.Merged config) {
+        return config.allocationBudgetMb() > 0 && bytesPerSecond > config.allocationBudgetMb() * (double) (1 << 20);
     }
 
     /**
@@ -60,8 +81,29 @@ final class MergedPlacement {
      */
     static Optional<Boolean> move(boolean merged, FunctionSpec spec, RuntimeDefinition runtime, double perMinute,
                                   NestConfig.Merged config) {
-        if (spec.deploy() != DeployMode.AUTO || config.mergeBelow() == 0 || !runtime.canMerge()
+        return move(merged, spec, runtime, perMinute, false, config);
+    }
+
+    /**
+     * {@link #move(boolean, FunctionSpec, RuntimeDefinition, double, NestConfig.Merged)} with the allocation budget:
+     * a merged instance of a function {@code heldOut} (over its budget lately) moves to a pod of its own whatever its
+     * {@code deploy} (other than {@code dedicated}, which is never merged), and a dedicated one stays while held out;
+     * once the hold ends, a {@code deploy: merged} function's dedicated instance moves back into a merged pod and an
+     * {@code auto} one follows its traffic.
+     */
+    static Optional<Boolean> move(boolean merged, FunctionSpec spec, RuntimeDefinition runtime, double perMinute,
+                                  boolean heldOut, NestConfig.Merged config) {
+        if (spec.deploy() == DeployMode.DEDICATED || !runtime.canMerge()
                 || spec.memoryMb() > functionsMemoryMb(runtime)) {
+            return Optional.empty();
+        }
+        if (heldOut) {
+            return merged ? Optional.of(false) : Optional.empty();
+        }
+        if (spec.deploy() == DeployMode.MERGED) {
+            return merged ? Optional.empty() : Optional.of(true);
+        }
+        if (config.mergeBelow() == 0) {
             return Optional.empty();
         }
         if (merged && perMinute >= config.mergeBelow()) {

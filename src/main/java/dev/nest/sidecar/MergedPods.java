@@ -6,7 +6,6 @@ import dev.nest.config.NestConfig;
 import dev.nest.function.FunctionSpec;
 import dev.nest.runtime.RuntimeDefinition;
 import dev.nest.spi.PodLabels;
-import dev.nest.spi.PodUsage;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -282,8 +281,9 @@ final class MergedPods {
 
     /**
      * Reads each started merged pod's {@code /status} and gives its instances their own usage: CPU as the time
-     * their worker was busy, memory as their heap in use. A pod that does not answer leaves its instances
-     * unmeasured for this round.
+     * their worker was busy (Node.js) or their own threads' CPU time (Java), memory as their heap in use (Node.js;
+     * a Java instance has no heap of its own and reports none), and a Java instance's allocated bytes
+     * ({@link Instance#allocation}). A pod that does not answer leaves its instances unmeasured for this round.
      */
     void sample() {
         List<SharedPod> snapshot;
@@ -307,10 +307,15 @@ final class MergedPods {
                 long now = nanoTime.getAsLong();
                 for (JsonNode i : status.path("instances")) {
                     Instance inst = byId.get(i.path("id").asText());
-                    if (inst != null) {
+                    if (inst != null && i.has("cpuMs")) {
                         long cpuNanos = Math.max(0, Math.round(i.path("cpuMs").asDouble(0) * 1e6));
-                        long heap = Math.max(0, i.path("heapUsedBytes").asLong(0));
-                        inst.observeUsage(Optional.of(new PodUsage(cpuNanos, heap)), now);
+                        long heap = i.has("heapUsedBytes") ? Math.max(0, i.path("heapUsedBytes").asLong(0)) : -1;
+                        inst.observeOwnUsage(cpuNanos, heap, now);
+                    } else if (inst != null) {
+                        inst.observeUsage(Optional.empty(), now);
+                    }
+                    if (inst != null && i.has("allocatedBytes")) {
+                        inst.allocation.observe(Math.max(0, i.path("allocatedBytes").asLong(0)), now);
                     }
                 }
             } catch (IOException | RuntimeException e) {

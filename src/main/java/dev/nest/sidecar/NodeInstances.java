@@ -73,12 +73,15 @@ final class NodeInstances {
                 for (Instance i : set.instances()) {
                     double cpu = i.cpuCores();
                     long memory = i.memoryBytes();
+                    // a merged Java instance has its own CPU but no memory of its own (its heap is the pod's)
+                    boolean cpuMeasured = !Double.isNaN(cpu) && (memory >= 0 || i.merged());
                     boolean measured = !Double.isNaN(cpu) && memory >= 0;
+                    double allocating = i.allocationBytesPerSecond();
                     out.add(new InstanceInfo(i.id(), i.version().spec().id().toString(), i.version().version(),
                             i.state().name(), i.inFlight, i.served, i.port(), i.pod() == null ? "" : i.pod().describe(),
-                            measured ? Math.round(cpu * 1000) / 1000.0 : -1, measured ? memory : -1,
+                            cpuMeasured ? Math.round(cpu * 1000) / 1000.0 : -1, measured ? memory : -1,
                             i.membership().map(MergedPods.Membership::podId).orElse(i.pod() == null ? "" : i.pod().id()),
-                            i.merged()));
+                            i.merged(), i.merged() && allocating >= 0 ? Math.round(allocating) : -1));
                 }
             }
         }

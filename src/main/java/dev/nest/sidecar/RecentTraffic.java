@@ -55,5 +55,20 @@ final class RecentTraffic {
     /** Forgets {@code id} (deleted). */
     void forget(FunctionId id) {
         byFunction.remove(id);
+        heldOut.remove(id);
+    }
+
+    /** Functions kept out of merged pods on this node until the time given (agent nanos): over their allocation. */
+    private final Map<FunctionId, Long> heldOut = new ConcurrentHashMap<>();
+
+    /** Keeps {@code id} out of merged pods until {@code untilNanos} ({@code sidecar.merged-allocation-budget}). */
+    void holdOut(FunctionId id, long untilNanos) {
+        heldOut.merge(id, untilNanos, Math::max);
+    }
+
+    /** Whether {@code id} is kept out of merged pods at {@code nowNanos}. */
+    boolean heldOut(FunctionId id, long nowNanos) {
+        Long until = heldOut.get(id);
+        return until != null && nowNanos - until < 0;
     }
 }

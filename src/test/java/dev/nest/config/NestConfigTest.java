@@ -225,7 +225,8 @@ class NestConfigTest {
                         "artifact-replicas, connection-timeout, embedded-port, node-probe, operation-timeout, secret, secret-file, "
                                 + "session-timeout, zookeeper"),
                 Arguments.of("sidecar:\n  ports: 1-2\n", "sidecar.ports",
-                        "driver, drivers, max-pods, merge-across-namespaces, merge-below, merged-host-memory, pool, pool-idle, port-range,"
+                        "driver, drivers, max-pods, merge-across-namespaces, merge-below, merged-allocation-budget, merged-host-memory, pool,"
+                                + " pool-idle, port-range,"
                                 + " previous-version-keep-alive, start-timeout, stop-grace"),
                 Arguments.of("store:\n  retain: 1d\n", "store.retain", "max-log-line, max-size, retention"));
     }
@@ -233,8 +234,13 @@ class NestConfigTest {
     @Test
     void readsTheMergedPlacementSettingsAndNamesAWrongValue() throws IOException {
         assertEquals(NestConfig.Merged.DEFAULT, NestConfig.defaults().sidecar().merged());
-        assertEquals(new NestConfig.Merged(120, true, 48), load("sidecar:\n  merge-below: 120\n"
+        assertEquals(new NestConfig.Merged(120, true, 48, 64), load("sidecar:\n  merge-below: 120\n"
                 + "  merge-across-namespaces: true\n  merged-host-memory: 48\n").sidecar().merged());
+        assertEquals(new NestConfig.Merged(0, false, 64, 0), load("sidecar:\n  merge-below: 0\n"
+                + "  merged-allocation-budget: 0\n").sidecar().merged());
+        assertEquals(6, NestConfig.Merged.DEFAULT.mergeBelow(), "auto merges the quiet long tail by default (ADR 0025)");
+        String b = refused("sidecar:\n  merged-allocation-budget: lots\n").getMessage();
+        assertTrue(b.contains("key 'sidecar.merged-allocation-budget'"), b);
         String m = refused("sidecar:\n  merge-across-namespaces: sometimes\n").getMessage();
         assertTrue(m.contains("key 'sidecar.merge-across-namespaces': value 'sometimes' is not valid; allowed: true or false"), m);
         m = refused("sidecar:\n  merge-below: -1\n").getMessage();

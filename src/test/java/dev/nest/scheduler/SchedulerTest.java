@@ -145,4 +145,31 @@ class SchedulerTest {
         assertEquals(List.of("a:released", "b:released"), applied);
         assertTrue(scheduler.instances().isEmpty());
     }
+
+    @Test
+    void anAutoFunctionUnderTheThresholdIsPlacedMergedAndPackedWithinThePodSlots() {
+        // one pod slot per node: merged instances of one function's namespace share a pod of at most 4 functions
+        // and 1024 MiB of room, spread over the two zones first
+        List<NodeState> small = List.of(new NodeState("a", "z1", 4096, 4000, 1, Map.of(), Set.of()),
+                new NodeState("b", "z2", 4096, 4000, 1, Map.of(), Set.of()));
+        double[] perMinute = {0};
+        Scheduler.Merging merging = Scheduler.Merging.byTraffic(6, id -> perMinute[0],
+                runtime -> runtime.equals("nodejs") ? Optional.of(new MergedShape(4, 1024, false)) : Optional.empty());
+        Scheduler merged = new Scheduler(catalog, () -> small, applier, 0, Clock.fixed(T0, ZoneOffset.UTC),
+                dev.nest.namespace.Quotas.NONE, merging);
+        Scheduler.Status s = merged.scale(F, 8);
+        assertEquals(Map.of("a", 4, "b", 4), s.perNode(), "four merged instances in each node's one merged pod");
+        assertEquals(0, s.shortfall());
+        s = merged.scale(F, 9);
+        assertEquals(1, s.shortfall(), "a fifth on either node would need a second pod: " + s.reason());
+
+        // busy: at merge-below it is placed dedicated, one pod each
+        perMinute[0] = 6;
+        Scheduler busy = new Scheduler(catalog, () -> small, applier, 0, Clock.fixed(T0, ZoneOffset.UTC),
+                dev.nest.namespace.Quotas.NONE, merging);
+        s = busy.scale(F, 4);
+        assertEquals(Map.of("a", 1, "b", 1), s.perNode());
+        assertEquals(2, s.shortfall());
+    }
 }
+

@@ -99,9 +99,63 @@ class MergedPlacementTest {
                         Optional.of(true)),
                 Arguments.of("dedicated within the band: stays", DeployMode.AUTO, false, 15.0, CONFIG, Optional.empty()),
                 Arguments.of("dedicated and busy: stays", DeployMode.AUTO, false, 100.0, CONFIG, Optional.empty()),
-                Arguments.of("merged functions never move", DeployMode.MERGED, true, 1e6, CONFIG, Optional.empty()),
+                Arguments.of("merged functions stay merged", DeployMode.MERGED, true, 1e6, CONFIG, Optional.empty()),
                 Arguments.of("dedicated functions never move", DeployMode.DEDICATED, false, 0.0, CONFIG, Optional.empty()),
                 Arguments.of("merge-below 0: no moves", DeployMode.AUTO, false, 0.0, new NestConfig.Merged(0, false, 64),
                         Optional.empty()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("heldOutMoves")
+    void movesOfFunctionsOverTheirAllocationBudget(String why, DeployMode mode, boolean merged, double perMinute,
+                                                  boolean heldOut, Optional<Boolean> to) {
+        assertEquals(to, MergedPlacement.move(merged, spec(mode, 128), NODE, perMinute, heldOut, CONFIG), why);
+    }
+
+    static Stream<Arguments> heldOutMoves() {
+        return Stream.of(
+                Arguments.of("auto, quiet, merged, over budget: to a pod of its own", DeployMode.AUTO, true, 0.0, true,
+                        Optional.of(false)),
+                Arguments.of("merged, over budget: to a pod of its own too", DeployMode.MERGED, true, 0.0, true,
+                        Optional.of(false)),
+                Arguments.of("auto, quiet, dedicated while held out: stays", DeployMode.AUTO, false, 0.0, true,
+                        Optional.empty()),
+                Arguments.of("merged, dedicated while held out: stays", DeployMode.MERGED, false, 0.0, true,
+                        Optional.empty()),
+                Arguments.of("merged, dedicated after the hold: back to a merged pod", DeployMode.MERGED, false, 1e6,
+                        false, Optional.of(true)),
+                Arguments.of("auto, quiet, dedicated after the hold: back by its traffic", DeployMode.AUTO, false, 0.0,
+                        false, Optional.of(true)),
+                Arguments.of("dedicated functions never move", DeployMode.DEDICATED, false, 0.0, true, Optional.empty()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("heldOutStarts")
+    void aFunctionHeldOutStartsDedicated(String why, DeployMode mode, boolean heldOut, boolean merged) {
+        assertEquals(merged, MergedPlacement.merged(spec(mode, 128), NODE, 0.0, heldOut, CONFIG), why);
+    }
+
+    static Stream<Arguments> heldOutStarts() {
+        return Stream.of(
+                Arguments.of("auto, quiet, not held out: merged", DeployMode.AUTO, false, true),
+                Arguments.of("auto, quiet, held out: dedicated", DeployMode.AUTO, true, false),
+                Arguments.of("merged, held out: dedicated", DeployMode.MERGED, true, false));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("budgets")
+    void theAllocationBudget(String why, double bytesPerSecond, int budgetMb, boolean over) {
+        assertEquals(over, MergedPlacement.overAllocationBudget(bytesPerSecond,
+                new NestConfig.Merged(30, false, 64, budgetMb)), why);
+    }
+
+    static Stream<Arguments> budgets() {
+        double mib = 1 << 20;
+        return Stream.of(
+                Arguments.of("not measured yet", -1.0, 64, false),
+                Arguments.of("under", 10 * mib, 64, false),
+                Arguments.of("exactly at it", 64 * mib, 64, false),
+                Arguments.of("over it", 64 * mib + 1, 64, true),
+                Arguments.of("budget 0: none", 1e12, 0, false));
     }
 }

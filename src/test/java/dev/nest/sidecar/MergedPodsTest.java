@@ -128,7 +128,11 @@ class MergedPodsTest {
     @Test
     void dedicatedFunctionsKeepAPodOfTheirOwnAndAutoMergesWhileQuiet() throws IOException {
         Instance byDefault = serve(version("default", "x", DeployMode.AUTO, 128));
-        assertFalse(byDefault.merged(), "merge-below 0 by default: auto means dedicated");
+        assertTrue(byDefault.merged(), "merge-below 6 by default: a quiet auto function is merged");
+        agent.close();
+        driver.started.clear();
+        agent = agent(16, new NestConfig.Merged(0, false, 64));
+        assertFalse(serve(version("default", "y", DeployMode.AUTO, 128)).merged(), "merge-below 0: auto is dedicated");
         agent.close();
         driver.started.clear();
         agent = agent(16, new NestConfig.Merged(30, false, 64));
@@ -194,6 +198,46 @@ class MergedPodsTest {
         Instance again = serve(v);
         assertTrue(again.merged(), "quiet again: merged");
         assertTrue(driver.pods.get(1).stopped(), "the dedicated pod stopped");
+    }
+
+    @Test
+    void aFunctionOverItsAllocationBudgetMovesToAPodOfItsOwnAndBackAfterTheHold() throws IOException {
+        agent.close();
+        driver.started.clear();
+        agent = agent(16, new NestConfig.Merged(30, false, 64, 64));
+        FunctionSpec spec = version("default", "hungry", DeployMode.AUTO, 128).spec();
+        FunctionRecord r = FunctionRecord.empty(spec.id(), "api", Instant.EPOCH)
+                .withNewVersion("sha256:" + "a".repeat(64), spec, "api", Instant.EPOCH, true);
+        catalog.put(r);
+        FunctionVersion v = r.liveVersion().orElseThrow();
+        Instance first = serve(v);
+        assertTrue(first.merged(), "quiet: merged");
+        agent.reconcile();
+        assertEquals(InstanceState.READY, first.state(), "not measured yet: stays");
+        // its host reports 640 MiB allocated over 10 s: 64 MiB/s is the budget, not over it
+        first.allocation.observe(0, nanos.getAsLong());
+        nanos.advance(Duration.ofSeconds(10));
+        first.allocation.observe(640L << 20, nanos.getAsLong());
+        agent.reconcile();
+        assertEquals(InstanceState.READY, first.state(), "at the budget: stays");
+        nanos.advance(Duration.ofSeconds(10));
+        first.allocation.observe(2000L << 20, nanos.getAsLong());
+        agent.reconcile();
+        waitUntil(() -> first.state() == InstanceState.STOPPED);
+        Instance dedicated = serve(v);
+        assertFalse(dedicated.merged(), "over its budget: a pod of its own");
+        assertEquals(1, agent.instances().size(), "the merged instance left once the new one served");
+        assertEquals(0, agent.mergedPods().size(), "its merged pod stopped with it");
+        assertEquals(-1.0, agent.instances().getFirst().allocationBytesPerSecond(), "measured only in merged pods");
+
+        nanos.advance(Duration.ofMinutes(2)); // quiet, but held out of merged pods
+        agent.reconcile();
+        assertEquals(InstanceState.READY, dedicated.state());
+        assertFalse(serve(v).merged());
+        nanos.advance(MergedPlacement.OVER_BUDGET_HOLD.minus(Duration.ofMinutes(2)).plusSeconds(1));
+        agent.reconcile();
+        waitUntil(() -> dedicated.state() == InstanceState.STOPPED);
+        assertTrue(serve(v).merged(), "after the hold, quiet again: merged");
     }
 
     @Test

@@ -93,6 +93,62 @@ final class DeadlineRun<T> {
         }
     }
 
+    /**
+     * Runs {@code work} on {@code threads} (an instance's own threads in a merged pod) until {@code deadlineMillis}, as
+     * {@link #run} does on a virtual thread; without a deadline the caller waits for the work however long it takes.
+     * A work still waiting for a thread at the deadline never runs ({@link Outcome#TIMED_OUT}); a started one is
+     * interrupted and gets {@code graceMillis} to end, else it is {@link Outcome#STUCK} and keeps its thread.
+     */
+    static <T> DeadlineRun<T> runOn(FunctionThreads threads, Callable<T> work, long deadlineMillis, long nowMillis,
+            long graceMillis) {
+        if (deadlineMillis <= nowMillis) {
+            return new DeadlineRun<>(Outcome.TIMED_OUT, null, null);
+        }
+        java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+        FutureTask<T> task = new FutureTask<>(() -> {
+            started.set(true);
+            try {
+                return work.call();
+            } finally {
+                ended.countDown();
+            }
+        });
+        try {
+            threads.submit(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return new DeadlineRun<>(Outcome.INTERRUPTED, null, null); // the instance is being unloaded
+        }
+        try {
+            T value = deadlineMillis == Long.MAX_VALUE ? task.get()
+                    : task.get(Math.max(0, deadlineMillis - nowMillis), TimeUnit.MILLISECONDS);
+            return new DeadlineRun<>(Outcome.DONE, value, null);
+        } catch (ExecutionException e) {
+            return new DeadlineRun<>(Outcome.DONE, null, e.getCause() != null ? e.getCause() : e);
+        } catch (java.util.concurrent.CancellationException e) {
+            return new DeadlineRun<>(Outcome.INTERRUPTED, null, null);
+        } catch (TimeoutException e) {
+            task.cancel(true);
+            if (!started.get()) {
+                return new DeadlineRun<>(Outcome.TIMED_OUT, null, null);
+            }
+            return new DeadlineRun<>(awaitEnd(ended, graceMillis) ? Outcome.TIMED_OUT : Outcome.STUCK, null, null);
+        } catch (InterruptedException e) {
+            task.cancel(true);
+            Thread.currentThread().interrupt();
+            return new DeadlineRun<>(Outcome.INTERRUPTED, null, null);
+        }
+    }
+
+    private static boolean awaitEnd(java.util.concurrent.CountDownLatch ended, long graceMillis) {
+        try {
+            return ended.await(graceMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ended.getCount() == 0;
+        }
+    }
+
     private static boolean ended(Thread thread, long graceMillis) {
         try {
             return thread.join(Duration.ofMillis(graceMillis));

@@ -72,6 +72,8 @@ final class Instance {
     private final Method method;
     double loadMs;
     double initMs;
+    /** Its own threads in a merged pod ({@link FunctionThreads}); null in a dedicated pod (virtual threads). */
+    volatile FunctionThreads threads;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();
@@ -352,6 +354,8 @@ final class Instance {
         } finally {
             lock.unlock();
         }
+        FunctionThreads t = threads;
+        if (t != null) t.close();
         closeQuietly(loader);
     }
 

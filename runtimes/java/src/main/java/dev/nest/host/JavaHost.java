@@ -62,8 +62,13 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
     private volatile List<String> preloaded = List.of();
     private volatile boolean stopping;
     private long pid = -1;
+    /** A merged pod's host (NEST_HOST_MODE=merged): each instance runs on its own measured threads. */
+    private final boolean merged;
+    private final ThreadMeter meter;
 
-    private JavaHost(HostSettings settings, HttpServer server, ExecutorService executor) {
+    private JavaHost(HostSettings settings, HttpServer server, ExecutorService executor, boolean merged) {
+        this.merged = merged;
+        this.meter = merged ? ThreadMeter.jvm() : ThreadMeter.NONE;
         this.settings = settings;
         this.secret = settings.secret().getBytes(StandardCharsets.UTF_8);
         this.out = settings.out() != null ? settings.out() : LogRouter.rawOut();
@@ -89,7 +94,7 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         }
         JavaHost host;
         try {
-            host = start(settings);
+            host = start(settings, "merged".equals(System.getenv("NEST_HOST_MODE")));
         } catch (IOException | RuntimeException e) {
             boolean inUse = e instanceof java.net.BindException;
             System.err.println("nest java host: cannot listen on " + settings.address() + ":" + settings.port()
@@ -135,6 +140,14 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
      * @throws IOException if the address cannot be bound
      */
     public static JavaHost start(HostSettings settings) throws IOException {
+        return start(settings, false);
+    }
+
+    /**
+     * {@link #start(HostSettings)}, as a merged pod's host when {@code merged}: each loaded instance then gets its own
+     * threads ({@link FunctionThreads}), its CPU time and allocation are reported, and {@code GET /status} answers.
+     */
+    public static JavaHost start(HostSettings settings, boolean merged) throws IOException {
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
             System.setProperty("sun.net.httpserver.nodelay", "true");
         }
@@ -146,7 +159,7 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         HttpServer server = HttpServer.create(new InetSocketAddress(settings.address(), settings.port()), 1024);
         ExecutorService executor = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("nest-host-", 0).factory());
-        JavaHost host = new JavaHost(settings, server, executor);
+        JavaHost host = new JavaHost(settings, server, executor, merged);
         server.createContext("/", host);
         server.setExecutor(executor);
         server.start();
@@ -266,6 +279,9 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
                 } else {
                     reply(ex, 200, JSON, Json.writeBytes(health()));
                 }
+            } else if (path.equals("/status") && merged) {
+                if (!method.equals("GET")) methodNotAllowed(ex, "GET");
+                else reply(ex, 200, JSON, Json.writeBytes(MergedStatus.status(pid(), rss(0), instances.values())));
             } else if (path.equals("/load")) {
                 if (!method.equals("POST")) methodNotAllowed(ex, "POST");
                 else load(ex);
@@ -347,6 +363,11 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         mem.put("rssBytes", rss(rt.totalMemory()));
         mem.put("heapUsedBytes", heapUsed);
         m.put("memory", mem);
+        if (merged) {
+            m.put("merged", true);
+            m.put("instances", MergedStatus.instances(instances.values()));
+            return m;
+        }
         List<Object> list = new ArrayList<>(instances.size());
         for (Instance s : instances.values()) {
             Map<String, Object> sm = new LinkedHashMap<>(6);
@@ -477,7 +498,9 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         }
         int memoryMb = (int) (Runtime.getRuntime().maxMemory() >> 20);
         long timeoutMs = 0;
+        int concurrency = 1;
         if (req.get("limits") instanceof Map<?, ?> limits) {
+            if (limits.get("concurrency") instanceof Number n) concurrency = n.intValue();
             if (limits.get("memoryMb") instanceof Number n) memoryMb = n.intValue();
             if (limits.get("timeoutMs") instanceof Number n) timeoutMs = n.longValue();
         }
@@ -500,6 +523,7 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
                 error(ex, 422, "load-failed", "load failed", e.getMessage());
                 return;
             }
+            if (merged) s.threads = new FunctionThreads(id, concurrency, meter);
             instances.put(id, s);
             Map<String, Object> timings = new LinkedHashMap<>(4);
             timings.put("loadMs", s.loadMs);
@@ -632,8 +656,11 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         Invocation inv = new Invocation(sb, invocationId, deadline, out, err);
         inv.traceparent(rh.getFirst("traceparent"));
         InvocationWork work = new InvocationWork(sb, inv, event, httpEvent, rawBody);
-        DeadlineRun<InvocationWork> run = DeadlineRun.run(work, deadline, System.currentTimeMillis(),
-                DeadlineRun.INTERRUPT_GRACE_MILLIS, "nest-invoke-" + invocationId);
+        FunctionThreads own = sb.threads;
+        DeadlineRun<InvocationWork> run = own != null
+                ? DeadlineRun.runOn(own, work, deadline, System.currentTimeMillis(), DeadlineRun.INTERRUPT_GRACE_MILLIS)
+                : DeadlineRun.run(work, deadline, System.currentTimeMillis(), DeadlineRun.INTERRUPT_GRACE_MILLIS,
+                        "nest-invoke-" + invocationId);
         Headers responseHeaders = ex.getResponseHeaders();
         if (run.outcome() == DeadlineRun.Outcome.STUCK) {
             sb.markUnhealthy("invocation " + invocationId + " ignored its interruption at the deadline for "
