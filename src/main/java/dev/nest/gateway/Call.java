@@ -372,18 +372,12 @@ final class Call implements Upstream.Callback {
         InvocationRecord rec = new InvocationRecord(invocationId, version.spec().id().toString(), version.version(),
                 started, (System.nanoTime() - t0) / 1e6, status, lease != null && lease.cold(),
                 lease == null ? "" : lease.instance().id(), error, phases, trace().traceId());
-        InvocationSpan span = new InvocationSpan(rec, trace(), callerSpan, trigger);
-        Consumer<InvocationRecord> to = records;
-        Consumer<InvocationSpan> spanTo = spans;
-        // after the loop's current turn, with the other answers of that turn: one wake-up of the writers per burst
-        c.loop.batched(() -> {
-            to.accept(rec);
-            try {
-                spanTo.accept(span);
-            } catch (RuntimeException e) {
-                // tracing never fails an invocation; the exporter logs its own failures
-            }
-        });
+        records.accept(rec);
+        try {
+            spans.accept(new InvocationSpan(rec, trace(), callerSpan, trigger));
+        } catch (RuntimeException e) {
+            // tracing never fails an invocation; the exporter logs its own failures
+        }
     }
 
     private static String errorDetail(byte[] body) {
