@@ -650,10 +650,7 @@ function invoke(req, res, url) {
   // agent then gives up after its grace and replaces the pod)
   const left = deadline - Date.now();
   if (left <= 0) return inv.timeout(); // no time left: the handler does not run at all
-  if (left <= MAX_TIMER_MS) {
-    inv.deadline = deadline;
-    (sb.deadlines || (sb.deadlines = new Deadlines())).add(inv);
-  }
+  if (left <= MAX_TIMER_MS) inv.timer = setTimeout(invocationTimeout, left, inv);
 
   if (!hasBody) {
     als.run(ctx, runHandler, inv);
@@ -674,58 +671,6 @@ function invoke(req, res, url) {
   });
 }
 
-/**
- * The pending invocations of one instance ordered by deadline, with one timer for the earliest: a per-invocation
- * setTimeout costs a timer object and, as every invocation's time left differs by a few ms, a new timer list in
- * Node's timer queue per request. Deadlines of one instance mostly come in order (same timeout, later arrival), so
- * add() walks back from the tail a step or none; remove() unlinks in O(1). The timer may fire before the head's
- * deadline (the head ended and a later one took its place): it then only re-arms. Event-loop thread only.
- */
-class Deadlines {
-  constructor() {
-    this.head = null;
-    this.tail = null;
-    this.timer = null;
-    this.armedFor = Infinity;
-  }
-
-  add(inv) {
-    let p = this.tail;
-    while (p !== null && p.deadline > inv.deadline) p = p.prevD;
-    inv.prevD = p;
-    inv.nextD = p === null ? this.head : p.nextD;
-    if (inv.nextD !== null) inv.nextD.prevD = inv; else this.tail = inv;
-    if (p !== null) p.nextD = inv; else this.head = inv;
-    inv.listed = true;
-    if (inv.deadline < this.armedFor) this.arm(inv.deadline);
-  }
-
-  remove(inv) {
-    if (inv.prevD !== null) inv.prevD.nextD = inv.nextD; else this.head = inv.nextD;
-    if (inv.nextD !== null) inv.nextD.prevD = inv.prevD; else this.tail = inv.prevD;
-    inv.prevD = null;
-    inv.nextD = null;
-    inv.listed = false;
-    if (this.head === null && this.timer !== null) { clearTimeout(this.timer); this.timer = null; this.armedFor = Infinity; }
-  }
-
-  arm(deadline) {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.armedFor = deadline;
-    this.timer = setTimeout(deadlinesDue, Math.max(0, deadline - Date.now()), this);
-  }
-
-  due() {
-    this.timer = null;
-    this.armedFor = Infinity;
-    const now = Date.now();
-    while (this.head !== null && this.head.deadline <= now) this.head.timeout(); // timeout() -> finish() -> remove()
-    if (this.head !== null) this.arm(this.head.deadline);
-  }
-}
-
-function deadlinesDue(d) { d.due(); }
-
 class Invocation {
   constructor(sb, ctx, event, res) {
     this.sb = sb;
@@ -733,17 +678,14 @@ class Invocation {
     this.event = event;
     this.res = res;
     this.done = false;
-    this.deadline = 0;
-    this.listed = false; // in its instance's Deadlines
-    this.prevD = null;
-    this.nextD = null;
+    this.timer = null;
   }
 
   /** Marks the invocation answered; false when it was already (a late result after the timeout is dropped). */
   finish() {
     if (this.done) return false;
     this.done = true;
-    if (this.listed) this.sb.deadlines.remove(this);
+    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
     return true;
   }
 
@@ -820,6 +762,7 @@ function endInvocation(sb) {
 }
 
 function invocationOk(v) { this.ok(v); }
+function invocationTimeout(inv) { inv.timeout(); }
 function invocationFail(e) { this.fail(e); }
 
 /** Runs inside als.run(ctx, ...). */
