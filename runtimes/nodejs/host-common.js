@@ -1,8 +1,10 @@
 'use strict';
 // Pieces of the Node.js host contract (runtimes/CONTRACT.md) that do not depend on how functions are run:
 // the secret, JSON answers, the event's query and body rules, and turning a handler's result into an HTTP
-// answer. Used by the merged host (merged-host.js, its main thread) and its workers (merged-worker.js);
-// standard library only. Nothing here has side effects when required.
+// answer. Used by the single-function host (host.js), the merged host (merged-host.js, its main thread) and its
+// workers (merged-worker.js); standard library only. Nothing here has side effects when required. The /invoke
+// path of host.js calls secretChecker's check, parseQuery, isTextual, encodeResult and writeEncoded on every
+// request: keep them free of per-request closures and copies.
 
 const fs = require('fs');
 const crypto = require('crypto');
@@ -32,12 +34,19 @@ function readSecretLine() {
   return '';
 }
 
-/** A constant-time check of a request's X-Nest-Secret against `secret`. */
+/**
+ * A check of a request's X-Nest-Secret against `secret`: constant time in the value's content; a value of another
+ * length costs the same comparison and fails. Always false when `secret` is empty.
+ */
 function secretChecker(secret) {
-  const expected = crypto.createHash('sha256').update(String(secret)).digest();
+  const expected = Buffer.from(String(secret === undefined || secret === null ? '' : secret), 'utf8');
   return (value) => {
-    if (typeof value !== 'string' || secret === '') return false;
-    const got = crypto.createHash('sha256').update(value).digest();
+    if (typeof value !== 'string' || expected.length === 0) return false;
+    const got = Buffer.from(value, 'utf8');
+    if (got.length !== expected.length) {
+      crypto.timingSafeEqual(expected, expected); // same work, constant answer
+      return false;
+    }
     return crypto.timingSafeEqual(got, expected);
   };
 }
@@ -50,9 +59,15 @@ function sendJson(res, status, obj, extraHeaders) {
   res.end(body);
 }
 
-/** A host's own error answer: JSON {error, detail, ...extra} with X-Nest-Error: kind. */
+/**
+ * A host's own error answer: JSON {error, detail, ...extra} with X-Nest-Error: kind. When the answer's head is
+ * already out, the response is only ended (the peer sees a short body).
+ */
 function sendError(res, status, kind, error, detail, extra) {
-  sendJson(res, status, Object.assign({ error, detail }, extra || {}), ['X-Nest-Error', kind]);
+  if (res.headersSent) { res.end(); return; }
+  const obj = { error, detail };
+  if (extra !== undefined && extra !== null) Object.assign(obj, extra);
+  sendJson(res, status, obj, ['X-Nest-Error', kind]);
 }
 
 /** Whether a body of this Content-Type reaches the function as a UTF-8 string (else base64). */
@@ -76,20 +91,31 @@ function decodeComponent(s) {
   }
 }
 
-/** A raw query string as [last-value map, all-values map], or null when it has no parameter. */
+/** A raw query string as [last-value map, all-values map], or null when it has no parameter. One pass, no split. */
 function parseQuery(qs) {
   const single = {};
   const multi = {};
   let n = 0;
-  for (const part of qs.split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const k = decodeComponent(eq === -1 ? part : part.slice(0, eq));
-    if (k === '__proto__') continue;
-    const v = decodeComponent(eq === -1 ? '' : part.slice(eq + 1));
-    single[k] = v;
-    if (Array.isArray(multi[k])) multi[k].push(v); else multi[k] = [v];
-    n++;
+  const len = qs.length;
+  let start = 0;
+  while (start < len) {
+    let amp = qs.indexOf('&', start);
+    if (amp === -1) amp = len;
+    if (amp > start) {
+      const eq = qs.indexOf('=', start);
+      let k, v;
+      if (eq === -1 || eq > amp) { k = qs.slice(start, amp); v = ''; }
+      else { k = qs.slice(start, eq); v = qs.slice(eq + 1, amp); }
+      k = decodeComponent(k);
+      if (k !== '__proto__') {
+        v = decodeComponent(v);
+        single[k] = v;
+        const a = multi[k];
+        if (Array.isArray(a)) a.push(v); else multi[k] = [v];
+        n++;
+      }
+    }
+    start = amp + 1;
   }
   return n === 0 ? null : [single, multi];
 }
@@ -100,7 +126,7 @@ function skipHeader(lk) {
 
 function pushValues(out, k, v) {
   if (Array.isArray(v)) {
-    for (const x of v) if (x !== undefined && x !== null) out.push(k, String(x));
+    for (let j = 0; j < v.length; j++) if (v[j] !== undefined && v[j] !== null) out.push(k, String(v[j]));
   } else {
     out.push(k, String(v));
   }
@@ -140,7 +166,7 @@ function encodeResult(r) {
   }
   const out = [];
   let hasCt = false;
-  const mvKeys = new Set();
+  let mvKeys = null; // made only when there are multiValueHeaders
   const mvh = r.multiValueHeaders;
   if (mvh !== null && typeof mvh === 'object') {
     for (const k of Object.keys(mvh)) {
@@ -148,7 +174,7 @@ function encodeResult(r) {
       const lk = k.toLowerCase();
       if (v === undefined || v === null || skipHeader(lk)) continue;
       if (lk === 'content-type') hasCt = true;
-      mvKeys.add(lk);
+      (mvKeys || (mvKeys = new Set())).add(lk);
       pushValues(out, k, v);
     }
   }
@@ -157,7 +183,7 @@ function encodeResult(r) {
     for (const k of Object.keys(h)) {
       const v = h[k];
       const lk = k.toLowerCase();
-      if (v === undefined || v === null || skipHeader(lk) || mvKeys.has(lk)) continue; // multiValueHeaders win
+      if (v === undefined || v === null || skipHeader(lk) || (mvKeys !== null && mvKeys.has(lk))) continue; // multiValueHeaders win
       if (lk === 'content-type') hasCt = true;
       pushValues(out, k, v);
     }
@@ -167,9 +193,12 @@ function encodeResult(r) {
   return { status: sc, headers: out, body: payload };
 }
 
-/** Writes an answer from {@link encodeResult} (every answer carries Content-Length, never chunked). */
+/**
+ * Writes an answer from {@link encodeResult} (every answer carries Content-Length, never chunked). Takes `enc`
+ * over: its header list gets the Content-Length appended (encodings are made for one answer).
+ */
 function writeEncoded(res, enc) {
-  const h = enc.headers.slice();
+  const h = enc.headers;
   if (enc.noLength) {
     res.writeHead(enc.status, h);
     res.end();
@@ -180,7 +209,8 @@ function writeEncoded(res, enc) {
   h.push('Content-Length', String(len));
   res.writeHead(enc.status, h);
   if (body === null) res.end();
-  else res.end(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+  else if (typeof body === 'string' || Buffer.isBuffer(body)) res.end(body);
+  else res.end(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
 }
 
 module.exports = {

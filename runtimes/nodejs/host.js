@@ -15,10 +15,14 @@ const fs = require('fs');
 const util = require('util');
 const crypto = require('crypto');
 const Module = require('module');
-const querystring = require('querystring');
 const { AsyncLocalStorage } = require('async_hooks');
 const { performance } = require('perf_hooks');
 const { pathToFileURL } = require('url');
+// The contract's pieces shared with the merged host (secret, JSON answers, query and body rules, results as HTTP
+// answers). The process driver copies this file's directory with it; the runtime image copies both files.
+const {
+  readSecretLine, secretChecker, sendJson, sendError, isTextual, parseQuery, encodeResult, writeEncoded,
+} = require('./host-common');
 
 // ---------------------------------------------------------------------------
 // Configuration
@@ -34,30 +38,6 @@ delete process.env.NEST_HOST_SECRET; // functions share process.env: they need n
 delete process.env.NEST_HOST_SECRET_STDIN;
 const POD_ID = process.env.NEST_POD_ID || '';
 const PRELOAD = process.env.NEST_PRELOAD || '';
-
-/**
- * Reads stdin up to the first newline, byte by byte so that nothing after it is consumed; '' at end of input.
- * Blocks: it runs once, before the host listens.
- */
-function readSecretLine() {
-  const one = Buffer.alloc(1);
-  const bytes = [];
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  while (bytes.length <= 4096) {
-    let n;
-    try {
-      n = fs.readSync(0, one, 0, 1, null);
-    } catch (e) {
-      if (e.code === 'EAGAIN') { Atomics.wait(pause, 0, 0, 5); continue; }
-      if (e.code === 'EOF') break;
-      throw e;
-    }
-    if (n === 0) break;
-    if (one[0] === 0x0a) return Buffer.from(bytes).toString('utf8').replace(/\r$/, '');
-    bytes.push(one[0]);
-  }
-  return '';
-}
 
 const DEFAULT_HANDLER = 'index.handler';
 const DEFAULT_TIMEOUT_MS = 30000; // only used when neither X-Nest-Deadline nor limits.timeoutMs is given
@@ -246,33 +226,7 @@ class Context {
 // ---------------------------------------------------------------------------
 // Small HTTP helpers (every answer carries Content-Length; never chunked)
 
-function sendJson(res, status, obj, extraHeaders) {
-  const body = JSON.stringify(obj);
-  const h = ['Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(body))];
-  if (extraHeaders !== undefined) for (let i = 0; i < extraHeaders.length; i++) h.push(extraHeaders[i]);
-  res.writeHead(status, h);
-  res.end(body);
-}
-
-/** A non-2xx answer produced by the host itself. */
-function sendError(res, status, kind, error, detail, extra) {
-  if (res.headersSent) { res.end(); return; }
-  const obj = { error, detail };
-  if (extra !== undefined) Object.assign(obj, extra);
-  sendJson(res, status, obj, ['X-Nest-Error', kind]);
-}
-
-const secretBuf = Buffer.from(SECRET || '', 'utf8');
-
-function secretOk(value) {
-  if (typeof value !== 'string') return false;
-  const got = Buffer.from(value, 'utf8');
-  if (got.length !== secretBuf.length) {
-    crypto.timingSafeEqual(secretBuf, secretBuf); // same work, constant answer
-    return false;
-  }
-  return crypto.timingSafeEqual(got, secretBuf);
-}
+const secretOk = secretChecker(SECRET || '');
 
 function unauthorized(res) {
   sendError(res, 401, 'unauthorized', 'unauthorized',
@@ -618,55 +572,6 @@ function finishUnload(sb, res) {
 // ---------------------------------------------------------------------------
 // ANY /invoke/{id}/{rest...}?{query}
 
-function isTextual(ct) {
-  if (ct === undefined) return true;
-  let semi = ct.indexOf(';');
-  let t = (semi === -1 ? ct : ct.slice(0, semi)).trim().toLowerCase();
-  if (t === '') return true;
-  return t.startsWith('text/') || t === 'application/json' || t.endsWith('+json') ||
-    t === 'application/xml' || t.endsWith('+xml') || t === 'application/javascript' ||
-    t === 'application/x-www-form-urlencoded';
-}
-
-function decodeComponent(s) {
-  if (s.indexOf('%') === -1 && s.indexOf('+') === -1) return s;
-  s = s.replace(/\+/g, ' ');
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return querystring.unescape(s); // lenient on malformed escapes
-  }
-}
-
-/** Parses a raw query string into [last-value map, all-values map], or null when it has no parameter. */
-function parseQuery(qs) {
-  const single = {};
-  const multi = {};
-  let n = 0;
-  const len = qs.length;
-  let start = 0;
-  while (start < len) {
-    let amp = qs.indexOf('&', start);
-    if (amp === -1) amp = len;
-    if (amp > start) {
-      const eq = qs.indexOf('=', start);
-      let k, v;
-      if (eq === -1 || eq > amp) { k = qs.slice(start, amp); v = ''; }
-      else { k = qs.slice(start, eq); v = qs.slice(eq + 1, amp); }
-      k = decodeComponent(k);
-      if (k !== '__proto__') {
-        v = decodeComponent(v);
-        single[k] = v;
-        const a = multi[k];
-        if (Array.isArray(a)) a.push(v); else multi[k] = [v];
-        n++;
-      }
-    }
-    start = amp + 1;
-  }
-  return n === 0 ? null : [single, multi];
-}
-
 function invoke(req, res, url) {
   // /invoke/{id}{rest}?{query}
   const q = url.indexOf('?', 8);
@@ -812,7 +717,7 @@ class Invocation {
   ok(result) {
     if (!this.finish()) return;
     try {
-      sendResult(this.res, result);
+      writeEncoded(this.res, encodeResult(result));
     } catch (e) {
       const detail = 'the function\'s result cannot be sent as an HTTP response: ' + (e && e.message || e);
       try { writeFramed(this.ctx, 'error', detail); } catch { /* ignore */ }
@@ -886,103 +791,6 @@ function runCallbackStyle(inv) {
   if (r !== null && r !== undefined && (typeof r === 'object' || typeof r === 'function') && typeof r.then === 'function') {
     r.then(invocationOk.bind(inv), (e) => inv.fail(e === undefined || e === null ? new Error('handler promise rejected') : e));
   }
-}
-
-// ---------------------------------------------------------------------------
-// Result -> HTTP response
-
-const CT = 'Content-Type';
-const CL = 'Content-Length';
-
-function sendResult(res, r) {
-  if (r !== null && typeof r === 'object' && typeof r.statusCode === 'number') return sendHttpResult(res, r);
-  let body = JSON.stringify(r);
-  if (body === undefined) body = 'null'; // undefined, functions, symbols
-  res.writeHead(200, [CT, 'application/json', CL, String(Buffer.byteLength(body))]);
-  res.end(body);
-}
-
-function skipHeader(lk) {
-  return lk === 'content-length' || lk === 'transfer-encoding' || lk === 'connection' || lk === 'keep-alive';
-}
-
-function pushValues(out, k, v) {
-  if (Array.isArray(v)) {
-    for (let j = 0; j < v.length; j++) if (v[j] !== undefined && v[j] !== null) out.push(k, String(v[j]));
-  } else {
-    out.push(k, String(v));
-  }
-}
-
-function sendHttpResult(res, r) {
-  const sc = r.statusCode;
-  if (!Number.isInteger(sc) || sc < 200 || sc > 599) {
-    throw new Error(`invalid statusCode ${sc} (must be an integer from 200 to 599)`);
-  }
-  const body = r.body;
-  let payload = null;
-  let defaultCt;
-  if (body === undefined || body === null) {
-    payload = null;
-  } else if (typeof body === 'string') {
-    if (r.isBase64Encoded === true) {
-      payload = Buffer.from(body, 'base64');
-      defaultCt = 'application/octet-stream';
-    } else {
-      payload = body;
-      defaultCt = 'text/plain; charset=utf-8';
-    }
-  } else if (body instanceof Uint8Array) {
-    payload = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    defaultCt = 'application/octet-stream';
-  } else {
-    payload = JSON.stringify(body);
-    if (payload === undefined) payload = 'null';
-    defaultCt = 'application/json';
-  }
-
-  const out = [];
-  let hasCt = false;
-  let mvKeys = null;
-  const mvh = r.multiValueHeaders;
-  if (mvh !== null && typeof mvh === 'object') {
-    for (const k in mvh) {
-      const v = mvh[k];
-      if (v === undefined || v === null) continue;
-      const lk = k.toLowerCase();
-      if (skipHeader(lk)) continue;
-      if (lk === 'content-type') hasCt = true;
-      (mvKeys || (mvKeys = new Set())).add(lk);
-      pushValues(out, k, v);
-    }
-  }
-  const h = r.headers;
-  if (h !== null && typeof h === 'object') {
-    for (const k in h) {
-      const v = h[k];
-      if (v === undefined || v === null) continue;
-      const lk = k.toLowerCase();
-      if (skipHeader(lk) || (mvKeys !== null && mvKeys.has(lk))) continue; // multiValueHeaders win, as on API Gateway
-      if (lk === 'content-type') hasCt = true;
-      pushValues(out, k, v);
-    }
-  }
-
-  if (sc === 204 || sc === 304) { // no body, no Content-Length
-    res.writeHead(sc, out);
-    res.end();
-    return;
-  }
-  if (payload === null) {
-    out.push(CL, '0');
-    res.writeHead(sc, out);
-    res.end();
-    return;
-  }
-  if (!hasCt) out.push(CT, defaultCt);
-  out.push(CL, String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length));
-  res.writeHead(sc, out);
-  res.end(payload);
 }
 
 // ---------------------------------------------------------------------------

@@ -100,6 +100,15 @@ public final class AsyncNodeProcess implements AutoCloseable {
         }
     }
 
+    /** The server's process id (once launched). */
+    public long pid() {
+        return process.pid();
+    }
+
+    public Path log() {
+        return home.resolve("server.log");
+    }
+
     /** {@code kill -9} of the server and of its pods; returns once the server process is gone. */
     public void kill() {
         Fixtures.killTree(process);

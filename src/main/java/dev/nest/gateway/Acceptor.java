@@ -11,6 +11,7 @@ import java.lang.management.OperatingSystemMXBean;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
@@ -20,8 +21,9 @@ import java.util.logging.Logger;
  * <p>Limits: at most {@code limit} connections open at once (each decrements {@link #open} as it closes); one beyond
  * is accepted and closed at once, so the backlog never holds clients without bound. When {@code accept} fails (out of
  * file descriptors, EMFILE), accepting stops for a while ({@link AcceptBackoff}: the listening channel's auto-read is
- * turned off), with one log line per pause, never a stack trace. Runs on the listening channel's loop; {@link #open}
- * is decremented on the connections' loops.
+ * turned off), never a stack trace, and at most one log line per ten seconds however often it fails (the line
+ * counts the failures since the previous one: {@link AcceptBackoff}). Runs on the listening channel's loop;
+ * {@link #open} is decremented on the connections' loops.
  */
 @ChannelHandler.Sharable
 final class Acceptor extends ChannelInboundHandlerAdapter {
@@ -29,11 +31,14 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
 
     private final int limit;
     private final AcceptBackoff backoff = new AcceptBackoff();
+    private final LongSupplier nanos;
     final AtomicInteger open = new AtomicInteger();
     private final AtomicLong refused = new AtomicLong();
 
-    Acceptor(int limit) {
+    /** @param nanos a monotonic clock in nanoseconds ({@code System::nanoTime}), for the log's rate */
+    Acceptor(int limit, LongSupplier nanos) {
         this.limit = limit;
+        this.nanos = nanos;
     }
 
     /** The connection cap: {@code configured}, or when 0 derived from this process's open-file limit. */
@@ -84,7 +89,13 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
             return;
         }
         long ms = backoff.next();
-        LOG.warning("the gateway cannot accept connections (" + cause.getMessage() + "); pausing accept for " + ms + " ms");
+        long failures = backoff.failed(nanos.getAsLong());
+        if (failures > 0) {
+            LOG.warning("the gateway cannot accept connections (" + cause.getMessage() + "); pausing accept for " + ms
+                    + " ms, doubling up to " + AcceptBackoff.MAX_MS + " ms while it fails (" + failures
+                    + " failure(s) since the last such line, " + backoff.total() + " in all; at most one line per "
+                    + AcceptBackoff.LOG_EVERY_NANOS / 1_000_000_000L + " s)");
+        }
         Channel server = ctx.channel();
         server.config().setAutoRead(false);
         ctx.executor().schedule(() -> {

@@ -230,7 +230,7 @@ public final class Gateway implements AutoCloseable {
     public void start(String host, int port, int adminPort, int threads, Optional<Tls> tls) throws IOException {
         this.adminPort = adminPort;
         transport = new Transport(threads, tls.map(t -> t.client));
-        Acceptor acceptor = new Acceptor(Acceptor.connectionLimit(limits.maxConnections()));
+        Acceptor acceptor = new Acceptor(Acceptor.connectionLimit(limits.maxConnections()), System::nanoTime);
         try {
             server = transport.listen(host, port, acceptor, tls.map(t -> t.server),
                     loop -> new ClientConnection(loop, dispatcher, maxBody, limits, tls.isPresent()));

@@ -44,6 +44,30 @@ class AcceptorTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', textBlock = """
+            # failures at these seconds                | lines report these counts
+            0                                          | 1
+            0, 0.01, 0.03, 0.07                        | 1
+            0, 5, 9.99, 10                             | 1, 3
+            0, 10, 20, 20.5                            | 1, 1, 1
+            0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 25   | 1, 10, 2
+            """)
+    void logsTheFirstFailureThenAtMostOneLinePerTenSecondsCountingTheRest(String at, String expected) {
+        AcceptBackoff b = new AcceptBackoff();
+        List<Long> lines = new ArrayList<>();
+        for (String s : at.split(",")) {
+            b.next();
+            long n = b.failed((long) (Double.parseDouble(s.trim()) * 1e9));
+            if (n > 0) {
+                lines.add(n);
+            }
+            b.reset(); // an accept in between starts the back-off over, not the log's rate
+        }
+        assertEquals(expected, String.join(", ", lines.stream().map(String::valueOf).toList()));
+        assertEquals(at.split(",").length, b.total());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
             # bytes in window | window ms | min rate (B/s) | too slow
             0                 | 10000     | 0              | true
             1                 | 10000     | 0              | false
@@ -58,7 +82,7 @@ class AcceptorTest {
 
     @Test
     void pausesAcceptingAfterAFailureAndResumesAfterTheBackOff() {
-        io.netty.channel.embedded.EmbeddedChannel server = new io.netty.channel.embedded.EmbeddedChannel(new Acceptor(10));
+        io.netty.channel.embedded.EmbeddedChannel server = new io.netty.channel.embedded.EmbeddedChannel(new Acceptor(10, () -> 0L));
         server.freezeTime();
         server.pipeline().fireExceptionCaught(new java.io.IOException("accept(..) failed: Too many open files"));
         assertEquals(false, server.config().isAutoRead(), "accepting paused");
@@ -74,7 +98,7 @@ class AcceptorTest {
 
     @Test
     void closesAConnectionBeyondTheCapAtOnceAndCountsTheOthersUntilTheyClose() {
-        Acceptor acceptor = new Acceptor(1);
+        Acceptor acceptor = new Acceptor(1, () -> 0L);
         io.netty.channel.embedded.EmbeddedChannel server = new io.netty.channel.embedded.EmbeddedChannel(acceptor);
         io.netty.channel.embedded.EmbeddedChannel first = new io.netty.channel.embedded.EmbeddedChannel();
         io.netty.channel.embedded.EmbeddedChannel second = new io.netty.channel.embedded.EmbeddedChannel();

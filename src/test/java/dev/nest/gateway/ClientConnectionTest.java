@@ -42,7 +42,7 @@ class ClientConnectionTest {
     void setUp() throws IOException {
         transport = new Transport(1, Optional.empty());
         loop = transport.loop(transport.group.next());
-        server = transport.listen("127.0.0.1", 0, new Acceptor(100), Optional.empty(),
+        server = transport.listen("127.0.0.1", 0, new Acceptor(100, System::nanoTime), Optional.empty(),
                 l -> new ClientConnection(l, this::dispatch, MAX_BODY, dev.nest.config.NestConfig.Gateway.DEFAULTS));
     }
 
