@@ -188,6 +188,10 @@ function fail(seq, err, ctx) {
 
 function invoke(m) {
   const ctx = new Context(m.invocationId, m.deadline);
+  // the W3C trace the gateway runs this invocation in, as a dedicated host gives it (host.js)
+  const tp = m.event && m.event.headers ? m.event.headers.traceparent : undefined;
+  ctx.traceparent = typeof tp === 'string' && /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(tp) ? tp : '';
+  ctx.traceId = ctx.traceparent === '' ? '' : ctx.traceparent.slice(3, 35);
   let settled = false;
   const ok = (v) => { if (!settled) { settled = true; answer(m.seq, v, ctx); } };
   const ko = (e) => { if (!settled) { settled = true; fail(m.seq, e, ctx); } };

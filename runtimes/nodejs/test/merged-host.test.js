@@ -126,6 +126,19 @@ describe('merged host', () => {
     assert.match(stdout, /\u001eNEST\t[^\t]+\tc\tinfo\thello from c/);
   });
 
+  it('gives the function the gateway\'s W3C trace, as a dedicated host does', async () => {
+    const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const r = await request('GET', '/invoke/c/trace', { headers: { 'X-Nest-Invocation-Id': 'inv-trace',
+      'X-Nest-Deadline': String(Date.now() + 5000), traceparent: tp } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.traceparent, tp);
+    assert.equal(r.json.traceId, '0af7651916cd43dd8448eb211c80319c');
+    const none = await request('GET', '/invoke/c/trace', { headers: { 'X-Nest-Invocation-Id': 'inv-trace-2',
+      'X-Nest-Deadline': String(Date.now() + 5000), traceparent: 'not-a-trace' } });
+    assert.equal(none.json.traceparent, '', 'a malformed traceparent is not passed on');
+    assert.equal(none.json.traceId, '');
+  });
+
   it('reports a load failure as 422 and leaves no instance', async () => {
     const r = await load('bad', { handler: 'bad.notAHandler' });
     assert.equal(r.status, 422);

@@ -17,6 +17,7 @@ exports.handler = async (event, context) => {
   }
   if (event.path === '/log') console.log('hello from', process.env.NAME);
   if (event.path === '/throw') throw new TypeError('bad input');
+  if (event.path === '/trace') return { traceparent: context.traceparent, traceId: context.traceId };
   if (event.path === '/http') return { statusCode: 201, headers: { 'x-fn': process.env.NAME }, body: 'made' };
   return { name: process.env.NAME, calls, probe: globalThis.nestSharedProbe, fn: context.functionName,
     secret: process.env.NEST_HOST_SECRET === undefined ? 'hidden' : 'visible' };

@@ -19,7 +19,8 @@ import java.util.logging.Logger;
  * function fell under half of it gets one in a merged pod. The replacement serves first: only once it is ready is
  * the old instance retired (no new request; its requests in flight end where they are, then it stops), so a move
  * fails or repeats no request. A replacement that cannot start (node at capacity, a failed start) leaves the old
- * instance serving; the next reconciliation tries again.
+ * instance serving; the next reconciliation tries again. A function whose instances are at its {@code scaling.max}
+ * is not moved (the replacement would exceed the cap while both run); it stays where it is until it has room.
  *
  * <p>Threads: {@link #check} on the reconcile thread; a move's start on its own virtual thread. At most one move per
  * function version is under way.
@@ -59,6 +60,11 @@ final class AutoMoves {
         try {
             runtime = pods.runtime(spec.runtime());
         } catch (RuntimeException unknown) {
+            return;
+        }
+        if (set.instances().size() + set.starting() >= spec.scaling().max()) {
+            // a move runs the replacement beside the old instance for a moment: a function at its scaling.max (one
+            // that allows one run at a time, say) would run more than its cap, so it stays where it is
             return;
         }
         long now = nanoTime.getAsLong();

@@ -177,7 +177,7 @@ class MergedPodsTest {
         agent.close();
         driver.started.clear();
         agent = agent(16, new NestConfig.Merged(3, false, 64));
-        FunctionSpec spec = version("default", "auto", DeployMode.AUTO, 128).spec();
+        FunctionSpec spec = version("default", "auto", DeployMode.AUTO, 128).spec().withScaling(new ScalingSpec(0, 2, Duration.ofMinutes(10)));
         FunctionRecord r = FunctionRecord.empty(spec.id(), "api", Instant.EPOCH)
                 .withNewVersion("sha256:" + "a".repeat(64), spec, "api", Instant.EPOCH, true);
         catalog.put(r);
@@ -201,11 +201,31 @@ class MergedPodsTest {
     }
 
     @Test
+    void aFunctionAtItsScalingMaxIsNotMovedSoItNeverRunsMoreInstancesThanItsCap() throws IOException {
+        agent.close();
+        driver.started.clear();
+        agent = agent(16, new NestConfig.Merged(3, false, 64));
+        FunctionSpec spec = version("default", "single", DeployMode.AUTO, 128).spec(); // scaling.max 1
+        FunctionRecord r = FunctionRecord.empty(spec.id(), "api", Instant.EPOCH)
+                .withNewVersion("sha256:" + "a".repeat(64), spec, "api", Instant.EPOCH, true);
+        catalog.put(r);
+        FunctionVersion v = r.liveVersion().orElseThrow();
+        Instance first = serve(v);
+        assertTrue(first.merged(), "quiet: merged");
+        serve(v);
+        serve(v); // at sidecar.merge-below, but a replacement would be a second instance beside the first
+        agent.reconcile();
+        assertEquals(InstanceState.READY, first.state(), "stays where it is");
+        assertEquals(1, agent.instances().size(), "never more than scaling.max");
+        assertTrue(serve(v).merged());
+    }
+
+    @Test
     void aFunctionOverItsAllocationBudgetMovesToAPodOfItsOwnAndBackAfterTheHold() throws IOException {
         agent.close();
         driver.started.clear();
         agent = agent(16, new NestConfig.Merged(30, false, 64, 64));
-        FunctionSpec spec = version("default", "hungry", DeployMode.AUTO, 128).spec();
+        FunctionSpec spec = version("default", "hungry", DeployMode.AUTO, 128).spec().withScaling(new ScalingSpec(0, 2, Duration.ofMinutes(10)));
         FunctionRecord r = FunctionRecord.empty(spec.id(), "api", Instant.EPOCH)
                 .withNewVersion("sha256:" + "a".repeat(64), spec, "api", Instant.EPOCH, true);
         catalog.put(r);
