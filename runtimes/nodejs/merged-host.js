@@ -532,9 +532,14 @@ function unload(body, res) {
   if (inst === undefined) {
     return common.sendError(res, 404, 'not-loaded', 'not loaded', `no instance ${body.id} is loaded in this host`);
   }
+  if (body.force !== undefined && typeof body.force !== 'boolean') {
+    return common.sendError(res, 400, 'bad-request', 'bad force', 'force must be true or false');
+  }
   instances.delete(body.id);
   inst.unloading = true;
   inst.unloadWaiters.push(res);
+  // force: one of its invocations was stopped on purpose; its worker ends now, not when that invocation returns
+  if (body.force === true && inst.pending.size !== 0) inst.terminate('unloaded with force (an invocation was stopped)');
   inst.finishUnload();
 }
 

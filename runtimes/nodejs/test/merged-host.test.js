@@ -139,6 +139,18 @@ describe('merged host', () => {
     assert.equal(none.json.traceId, '');
   });
 
+  it('unloads with force: the instance\'s work ends at once, its neighbours answer', async () => {
+    assert.equal((await load('forced')).status, 200);
+    const slow = invoke('forced', '/late?ms=4000', 10000);
+    await new Promise((r) => setTimeout(r, 100));
+    const bad = await request('POST', '/unload', { body: { id: 'forced', force: 'yes' } });
+    assert.equal(bad.status, 400, 'force must be a boolean');
+    const u = await request('POST', '/unload', { body: { id: 'forced', force: true } });
+    assert.equal(u.status, 200, u.text);
+    assert.equal((await slow).status, 502, 'its in-flight invocation ended with the worker, not with its answer');
+    assert.equal((await invoke('a', '/')).status, 200, 'a neighbour answers');
+  });
+
   it('reports a load failure as 422 and leaves no instance', async () => {
     const r = await load('bad', { handler: 'bad.notAHandler' });
     assert.equal(r.status, 422);

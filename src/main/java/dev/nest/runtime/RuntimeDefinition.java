@@ -17,18 +17,42 @@ import java.util.List;
  * @param preload        modules or classes loaded before specialization
  * @param mergedLaunch   argv of the host that serves merged pods ({@code merged-launch}); empty when the runtime has
  *                       none, and then its functions are always dedicated
+ * @param mergedIsolation {@code merged-isolation}: {@link #WORKER} when the merged host ends one function's work on
+ *                       its own when that function is unloaded (Node.js: its worker thread is terminated), so a
+ *                       stopped or unhealthy instance leaves alone; {@link #SHARED} (the default) when it cannot
+ *                       (Java threads cannot be stopped), so its neighbours move to a fresh pod and the pod goes
  */
 public record RuntimeDefinition(String name, Path dir, List<String> launch, String defaultHandler, String image,
                                 int memoryMb, int pool, int maxFunctions, List<String> preload,
-                                List<String> mergedLaunch) {
+                                List<String> mergedLaunch, String mergedIsolation) {
+    /** {@code merged-isolation: worker}: unloading a function ends its work, the pod's other functions stay. */
+    public static final String WORKER = "worker";
+    /** {@code merged-isolation: shared}: a function's work ends only with its pod. */
+    public static final String SHARED = "shared";
+
     public RuntimeDefinition {
         mergedLaunch = List.copyOf(mergedLaunch);
+        if (!mergedIsolation.equals(WORKER) && !mergedIsolation.equals(SHARED)) {
+            throw new IllegalArgumentException("key 'merged-isolation': value '" + mergedIsolation
+                    + "' is not valid; allowed: worker (unloading a function ends its work alone), shared");
+        }
+    }
+
+    /** A runtime whose merged host cannot end one function's work alone ({@link #SHARED}). */
+    public RuntimeDefinition(String name, Path dir, List<String> launch, String defaultHandler, String image,
+                             int memoryMb, int pool, int maxFunctions, List<String> preload, List<String> mergedLaunch) {
+        this(name, dir, launch, defaultHandler, image, memoryMb, pool, maxFunctions, preload, mergedLaunch, SHARED);
     }
 
     /** A runtime without a merged host. */
     public RuntimeDefinition(String name, Path dir, List<String> launch, String defaultHandler, String image,
                              int memoryMb, int pool, int maxFunctions, List<String> preload) {
         this(name, dir, launch, defaultHandler, image, memoryMb, pool, maxFunctions, preload, List.of());
+    }
+
+    /** Whether unloading one function from a merged pod ends its work without touching its neighbours. */
+    public boolean unloadEndsWorkAlone() {
+        return mergedIsolation.equals(WORKER);
     }
 
     /** Whether this runtime can host several functions in one pod. */

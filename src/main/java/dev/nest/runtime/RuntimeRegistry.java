@@ -91,7 +91,8 @@ public final class RuntimeRegistry {
         }
         return new RuntimeDefinition(name, d.toAbsolutePath().normalize(), List.copyOf(launch),
                 n.path("default-handler").asText(""), n.path("image").asText(""), n.path("memory").asInt(128),
-                n.path("pool").asInt(0), maxFunctions, List.copyOf(preload), mergedLaunch);
+                n.path("pool").asInt(0), maxFunctions, List.copyOf(preload), mergedLaunch,
+                n.path("merged-isolation").asText(RuntimeDefinition.SHARED));
     }
 
     public Path dir() {

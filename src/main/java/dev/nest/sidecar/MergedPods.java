@@ -220,8 +220,10 @@ final class MergedPods {
         }
         if (unload && !last && !s.get().pod().exited().isDone()) {
             try {
-                HostClient.Response r = s.get().client().call("POST", "/unload",
-                        Json.bytes(Map.of("id", m.instance.id())), stopGrace.toMillis() + 30_000);
+                // an instance one of whose invocations was stopped ends that work now (merged-isolation: worker)
+                HostClient.Response r = s.get().client().call("POST", "/unload", Json.bytes(m.instance.stopWhenIdle
+                        ? Map.of("id", m.instance.id(), "force", true) : Map.of("id", m.instance.id())),
+                        stopGrace.toMillis() + 30_000);
                 if (r.status() != 200 && r.status() != 404) {
                     LOG.warning("unloading " + m.instance + " from merged pod " + pod.id + ": " + r.status() + " "
                             + r.bodyText());

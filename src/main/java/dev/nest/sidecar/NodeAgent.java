@@ -328,9 +328,10 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
         set.get().release(i, nanoTime.getAsLong());
         starts.launch(set.get(), replacements);
         LOG.warning("retiring instance " + i + ": " + reason + "; it stops when its requests in flight end");
-        if (i.merged()) {
+        if (i.merged() && !endsAlone(i)) {
             // its work goes on in a pod it shares: the neighbours move to a fresh merged pod first, then the old
-            // pod drains and stops with its last instance, taking the runaway work with it
+            // pod drains and stops with its last instance, taking the runaway work with it (a runtime whose merged
+            // host ends one function's work on unload, merged-isolation: worker, needs none of this)
             for (Instance n : merged.evacuate(i)) {
                 sets.find(n.version()).ifPresent(s -> moves.evacuate(s, n));
             }
@@ -349,6 +350,15 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
     public void stop(Lease lease, String reason) {
         lease.instance().stopWhenIdle = true;
         retire(lease, "one of its invocations was stopped (" + reason + ")");
+    }
+
+    /** Whether unloading {@code i} from its merged pod ends its work there ({@code merged-isolation: worker}). */
+    private boolean endsAlone(Instance i) {
+        try {
+            return pods.runtime(i.version().spec().runtime()).unloadEndsWorkAlone();
+        } catch (RuntimeException unknown) {
+            return false;
+        }
     }
 
     private Duration graceOf(Instance i) {

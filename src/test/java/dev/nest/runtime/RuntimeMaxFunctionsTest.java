@@ -49,4 +49,17 @@ class RuntimeMaxFunctionsTest {
         String p = r.problems().get("rt");
         assertTrue(p.contains("key 'max-functions': value '") && p.contains("an integer from 1 to 10000"), p);
     }
+
+    @Test
+    void mergedIsolationIsWorkerForNodeJsSharedForJavaAndByDefault() throws IOException {
+        RuntimeRegistry shipped = RuntimeRegistry.load(Path.of("runtimes"));
+        assertTrue(shipped.find("nodejs").orElseThrow().unloadEndsWorkAlone());
+        assertFalse(shipped.find("java").orElseThrow().unloadEndsWorkAlone());
+        assertFalse(with("").find("rt").orElseThrow().unloadEndsWorkAlone());
+        assertTrue(with("merged-isolation: worker\n").find("rt").orElseThrow().unloadEndsWorkAlone());
+        RuntimeRegistry bad = with("merged-isolation: threads\n");
+        assertTrue(bad.find("rt").isEmpty());
+        String p = bad.problems().get("rt");
+        assertTrue(p.contains("key 'merged-isolation': value 'threads'") && p.contains("allowed: worker"), p);
+    }
 }
