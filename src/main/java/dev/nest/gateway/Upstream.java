@@ -126,6 +126,12 @@ final class Upstream {
         return null;
     }
 
+    /** How many idle connections to {@code port} are pooled (loop thread only; for tests). */
+    int idleTo(int port) {
+        ArrayDeque<Conn> q = idle.get(port);
+        return q == null ? 0 : q.size();
+    }
+
     /** Closes idle connections to {@code port} (its instance went away). */
     void forget(int port) {
         forget((Object) port);
