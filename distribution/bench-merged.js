@@ -39,7 +39,8 @@ const DOCS = process.env.NEST_BENCH_DOCS === '1';
 const VM_HEAP_MB = 1024;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 const children = [];
-let nextPort = 31000 + Math.floor(Math.random() * 2000);
+// below the ephemeral range (32768+), where the benchmark's own connections take their local ports
+let nextPort = 24000 + Math.floor(Math.random() * 4000);
 let seed = 17;
 
 function int(name, dflt) {
