@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.FutureTask;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -50,18 +50,18 @@ class FunctionThreadsTest {
     void finishedAndRunningInvocationsAreCountedFromTheirStartReadings() throws Exception {
         FakeThreadMeter meter = new FakeThreadMeter();
         try (FunctionThreads threads = new FunctionThreads("a", 2, meter)) {
-            FutureTask<Void> first = new FutureTask<>(() -> {
+            java.util.concurrent.Callable<Void> first = () -> {
                 long id = Thread.currentThread().threadId();
                 meter.set(id, 1_000_000, 100);
                 return null;
-            });
+            };
             threads.submit(first).get(5, TimeUnit.SECONDS);
             assertEquals(new FunctionThreads.Usage(1_000_000, 100), threads.usage());
 
             CountDownLatch inside = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             long[] runner = new long[1];
-            FutureTask<Void> second = new FutureTask<>(() -> {
+            Future<Void> second = threads.submit(() -> {
                 runner[0] = Thread.currentThread().threadId();
                 meter.set(runner[0], meter.currentCpuNanos() + 5_000_000, meter.currentAllocatedBytes() + 4096);
                 inside.countDown();
@@ -69,7 +69,6 @@ class FunctionThreadsTest {
                 meter.set(runner[0], meter.currentCpuNanos() + 2_000_000, meter.currentAllocatedBytes() + 1024);
                 return null;
             });
-            threads.submit(second);
             assertTrue(inside.await(5, TimeUnit.SECONDS));
             FunctionThreads.Usage live = threads.usage();
             assertEquals(1, threads.busy());
@@ -88,14 +87,13 @@ class FunctionThreadsTest {
         try (FunctionThreads threads = new FunctionThreads("b", 1, meter)) {
             CountDownLatch inside = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
-            FutureTask<Void> task = new FutureTask<>(() -> {
+            Future<Void> task = threads.submit(() -> {
                 long id = Thread.currentThread().threadId();
                 meter.set(id, meter.currentCpuNanos() + 3_000_000, meter.currentAllocatedBytes() + 10);
                 inside.countDown();
                 release.await();
                 return null;
             });
-            threads.submit(task);
             assertTrue(inside.await(5, TimeUnit.SECONDS));
             FunctionThreads.Usage before = threads.usage();
             meter.byThread.clear(); // the counters read 0 now: less than at the start
@@ -110,15 +108,12 @@ class FunctionThreadsTest {
         try (FunctionThreads busy = new FunctionThreads("busy", 1, ThreadMeter.NONE);
              FunctionThreads other = new FunctionThreads("other", 1, ThreadMeter.NONE)) {
             CountDownLatch release = new CountDownLatch(1);
-            FutureTask<Void> hog = new FutureTask<>(() -> {
+            busy.submit(() -> {
                 release.await();
                 return null;
             });
-            busy.submit(hog);
-            FutureTask<String> queued = new FutureTask<>(() -> "late");
-            busy.submit(queued);
-            FutureTask<String> answer = new FutureTask<>(() -> Thread.currentThread().getName());
-            assertTrue(other.submit(answer).get(5, TimeUnit.SECONDS).startsWith("nest-fn-other-"));
+            Future<String> queued = busy.submit(() -> "late");
+            assertTrue(other.submit(() -> Thread.currentThread().getName()).get(5, TimeUnit.SECONDS).startsWith("nest-fn-other-"));
             assertFalse(queued.isDone(), "the busy instance's own queue waits for its own thread");
             release.countDown();
             assertEquals("late", queued.get(5, TimeUnit.SECONDS));
@@ -174,7 +169,7 @@ class FunctionThreadsTest {
     void aClosedInstanceTakesNoWork() {
         FunctionThreads threads = new FunctionThreads("c", 1, ThreadMeter.NONE);
         threads.close();
-        assertThrows(RejectedExecutionException.class, () -> threads.submit(new FutureTask<>(() -> "x")));
+        assertThrows(RejectedExecutionException.class, () -> threads.submit(() -> "x"));
         assertEquals(DeadlineRun.Outcome.INTERRUPTED,
                 DeadlineRun.runOn(threads, () -> "x", Long.MAX_VALUE, 0, 100).outcome());
     }

@@ -3,6 +3,7 @@ package dev.nest.host;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -106,16 +107,16 @@ final class DeadlineRun<T> {
         }
         java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
-        FutureTask<T> task = new FutureTask<>(() -> {
-            started.set(true);
-            try {
-                return work.call();
-            } finally {
-                ended.countDown();
-            }
-        });
+        Future<T> task;
         try {
-            threads.submit(task);
+            task = threads.submit(() -> {
+                started.set(true);
+                try {
+                    return work.call();
+                } finally {
+                    ended.countDown();
+                }
+            });
         } catch (java.util.concurrent.RejectedExecutionException e) {
             return new DeadlineRun<>(Outcome.INTERRUPTED, null, null); // the instance is being unloaded
         }

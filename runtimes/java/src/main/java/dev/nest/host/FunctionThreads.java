@@ -1,6 +1,7 @@
 package dev.nest.host;
 
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
@@ -55,26 +56,57 @@ final class FunctionThreads implements AutoCloseable {
         pool.allowCoreThreadTimeOut(true);
     }
 
-    /** Runs {@code task} on one of the instance's threads, measured; the future cancels with interruption. */
-    <T> Future<T> submit(FutureTask<T> task) {
-        pool.execute(() -> measured(task));
+    /**
+     * Runs {@code work} on one of the instance's threads, measured; the future cancels with interruption. The
+     * invocation's readings are added before the future completes, so a caller that saw it done also sees it counted
+     * and no longer {@link #busy}.
+     */
+    <T> Future<T> submit(Callable<T> work) {
+        Measured<T> task = new Measured<>(work);
+        pool.execute(task);
         return task;
     }
 
-    private void measured(Runnable task) {
-        Thread t = Thread.currentThread();
-        running.put(t, new long[] {meter.currentCpuNanos(), meter.currentAllocatedBytes()});
-        try {
-            task.run();
-        } finally {
-            long cpu = meter.currentCpuNanos();
-            long allocated = meter.currentAllocatedBytes();
-            synchronized (this) {
-                long[] start = running.remove(t);
-                cpuDone += Math.max(0, cpu - start[0]);
-                allocatedDone += Math.max(0, allocated - start[1]);
+    /** Adds the readings of the invocation {@code t} runs; once per invocation (a second call finds nothing). */
+    private void account(Thread t) {
+        long cpu = meter.currentCpuNanos();
+        long allocated = meter.currentAllocatedBytes();
+        synchronized (this) {
+            long[] start = running.remove(t);
+            if (start == null) return;
+            cpuDone += Math.max(0, cpu - start[0]);
+            allocatedDone += Math.max(0, allocated - start[1]);
+        }
+    }
+
+    /** A task that counts itself when its result is set, before its waiters are released. */
+    private final class Measured<T> extends FutureTask<T> {
+        Measured(Callable<T> work) {
+            super(work);
+        }
+
+        @Override
+        public void run() {
+            Thread t = Thread.currentThread();
+            running.put(t, new long[] {meter.currentCpuNanos(), meter.currentAllocatedBytes()});
+            try {
+                super.run();
+            } finally {
+                account(t); // cancelled: no result was set
+                Thread.interrupted(); // an interruption meant for this invocation does not reach the next one
             }
-            Thread.interrupted(); // an interruption meant for this invocation does not reach the next one
+        }
+
+        @Override
+        protected void set(T value) {
+            account(Thread.currentThread());
+            super.set(value);
+        }
+
+        @Override
+        protected void setException(Throwable failure) {
+            account(Thread.currentThread());
+            super.setException(failure);
         }
     }
 
