@@ -237,7 +237,7 @@ public final class NestServer implements AutoCloseable {
             timer.mark("report");
             dev.nest.report.ClusterReports reports = new dev.nest.report.ClusterReports(reportStore::buckets,
                     () -> cluster.membership().nodes().stream().filter(n -> !n.id().equals(nodeId)).map(n ->
-                            new dev.nest.report.ClusterReports.Peer(n.id(), java.net.URI.create(n.url()))).toList(),
+                            new dev.nest.common.Peer(n.id(), java.net.URI.create(n.url()))).toList(),
                     dev.nest.report.ClusterReports.http(peerHeaders, peerTls, java.time.Duration.ofSeconds(3)), clock,
                     java.time.Duration.ofSeconds(4), backlog);
             TriggerCalls triggerCalls = new TriggerCalls();
@@ -263,7 +263,7 @@ public final class NestServer implements AutoCloseable {
                     code::ensureLocal,
                     push(closers, new dev.nest.history.RegionHistory(nodeId, dev.nest.history.LocalHistory.of(store),
                             () -> cluster.membership().nodes().stream().filter(n -> !n.id().equals(nodeId))
-                                    .map(n -> new dev.nest.history.Peer(n.id(), java.net.URI.create(n.url()))).toList(),
+                                    .map(n -> new dev.nest.common.Peer(n.id(), java.net.URI.create(n.url()))).toList(),
                             dev.nest.history.PeerReader.http(peerHeaders, peerTls, HISTORY_PEER_TIMEOUT),
                             HISTORY_PEER_TIMEOUT)));
             api = api.withReports(nodeId, reports, reportStore::buckets, cluster.functions(), backlog);

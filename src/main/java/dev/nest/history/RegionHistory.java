@@ -1,5 +1,6 @@
 package dev.nest.history;
 
+import dev.nest.common.Peer;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nest.common.InvocationIds;
 import dev.nest.common.Json;

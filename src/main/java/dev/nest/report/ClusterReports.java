@@ -2,6 +2,7 @@ package dev.nest.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nest.common.Json;
+import dev.nest.common.Peer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -42,10 +43,6 @@ public final class ClusterReports {
     public static final String PATH = "/api/v1/report/buckets";
     /** The most bytes one node's answer may have. */
     static final int MAX_ANSWER = 64 * 1024 * 1024;
-
-    /** Another live node. */
-    public record Peer(String id, URI url) {
-    }
 
     /** A peer's answer: its buckets, and its async backlog when its queue tells. */
     public record PeerAnswer(List<Bucket> buckets, Optional<Backlog> backlog) {

@@ -1,5 +1,6 @@
 package dev.nest.history;
 
+import dev.nest.common.Peer;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nest.common.Json;
 import java.io.IOException;

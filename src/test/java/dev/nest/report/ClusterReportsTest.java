@@ -1,5 +1,6 @@
 package dev.nest.report;
 
+import dev.nest.common.Peer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -49,9 +50,9 @@ class ClusterReportsTest {
             return answers.get(base.toString());
         };
         ClusterReports reports = new ClusterReports((scope, res, from, until) -> List.of(bucket(1, 10)),
-                () -> List.of(new ClusterReports.Peer("b", URI.create("http://b:1")),
-                        new ClusterReports.Peer("c", URI.create("http://c:1")),
-                        new ClusterReports.Peer("d", URI.create("http://d:1"))),
+                () -> List.of(new Peer("b", URI.create("http://b:1")),
+                        new Peer("c", URI.create("http://c:1")),
+                        new Peer("d", URI.create("http://d:1"))),
                 fetch, new FakeClock(NOW), Duration.ofMillis(300), s -> Optional.of(new Backlog(1, 90)));
         Report r = reports.report(Scope.function("default/f"), ReportWindow.M5);
         assertEquals(4, r.totals().requests());

@@ -1,9 +1,9 @@
-package dev.nest.history;
+package dev.nest.common;
 
 import java.net.URI;
 
 /**
- * Another live node of the region.
+ * Another live node of the region, as the region-wide readers (history, reports) reach it.
  *
  * @param id  its node id
  * @param url its public base URL ({@code http(s)://address:port})
