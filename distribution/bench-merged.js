@@ -35,6 +35,12 @@ const PER_POD = int('NEST_BENCH_PER_POD', 16); // runtimes/nodejs/runtime.yaml m
 const IDLE_MS = int('NEST_BENCH_IDLE_MS', 3000);
 const UNLOAD_MS = int('NEST_BENCH_UNLOAD_MS', 2000);
 const GAP_MS = int('NEST_BENCH_GAP_MS', 20);
+// the CPU quota of a merged container, in hundredths of a CPU (the driver's: PodSpec cpus of a merged pod); 0: none
+const CPU_CENTIS = int('NEST_BENCH_CPU_CENTIS', 100);
+// cpu.shares of the merged containers' parent cgroup: the containerd driver gives its /nest the node's cores
+// (PodsCgroup: 1024 each); the benchmark makes a parent of its own with the same weight, and one with the default
+// weight (1024: all pods together weigh one process, as before) to compare in the same run
+const PARENT_SHARES = int('NEST_BENCH_PARENT_SHARES', 1024 * os.cpus().length);
 const DOCS = process.env.NEST_BENCH_DOCS === '1';
 const VM_HEAP_MB = 1024;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
@@ -304,8 +310,8 @@ function containerdHere() {
 }
 
 /** A container's memory as its cgroup (v1) is charged: usage less inactive page cache (what docker stats shows). */
-function cgroupMemory(id) {
-  const cg = `/sys/fs/cgroup/memory/nest/${id}`;
+function cgroupMemory(id, parent = 'nest') {
+  const cg = `/sys/fs/cgroup/memory/${parent}/${id}`;
   const usage = Number(fs.readFileSync(`${cg}/memory.usage_in_bytes`, 'utf8').trim());
   const stat = fs.readFileSync(`${cg}/memory.stat`, 'utf8');
   const field = (name) => Number((new RegExp(`^${name} (\\d+)$`, 'm').exec(stat) || [0, 0])[1]);
@@ -318,16 +324,20 @@ function cgroupMemory(id) {
  * image's so the host measured is this one, host network, the code folder mounted read-only. Memory: the sum of
  * the containers' cgroups.
  */
-async function mergedContainerd(dir, n) {
+async function mergedContainerd(dir, n, shares = PARENT_SHARES) {
   const pods = Math.ceil(n / PER_POD);
   const run = Date.now().toString(36);
   const hosts = [];
+  const parent = `nest-bench-${run}`;
+  fs.mkdirSync(`/sys/fs/cgroup/cpu/${parent}`, { recursive: true });
+  fs.writeFileSync(`/sys/fs/cgroup/cpu/${parent}/cpu.shares`, String(shares));
   try {
     for (let p = 0; p < pods; p++) {
       const port = nextPort++;
       const secret = 'bench-' + Math.random().toString(36).slice(2);
       const id = `bench-merged-${run}-${p}`;
-      ctr(['run', '-d', '--net-host', '--memory-limit', String((PER_POD * 128 + 64) * 1048576),
+      const cpu = CPU_CENTIS > 0 ? ['--cpu-quota', String(CPU_CENTIS * 1000), '--cpu-period', '100000'] : [];
+      ctr(['run', '-d', '--net-host', '--cgroup', `/${parent}/${id}`, ...cpu, '--memory-limit', String((PER_POD * 128 + 64) * 1048576),
         '--mount', `type=bind,src=${path.join(ROOT, 'runtimes/nodejs')},dst=/nest/runtime,options=rbind:ro`,
         '--mount', `type=bind,src=${dir},dst=${dir},options=rbind:ro`,
         '--env', 'NEST_HOST_MODE=merged', '--env', `NEST_HOST_PORT=${port}`, '--env', `NEST_HOST_SECRET=${secret}`,
@@ -338,14 +348,30 @@ async function mergedContainerd(dir, n) {
     for (const h of hosts) await healthy(h);
     await poolsReady(hosts, 1);
     await sleep(500);
-    const sum = () => hosts.map((h) => cgroupMemory(h.id)).reduce((a, m) => ({ ws: a.ws + m.ws, anon: a.anon + m.anon }), { ws: 0, anon: 0 });
+    const sum = () => hosts.map((h) => cgroupMemory(h.id, parent)).reduce((a, m) => ({ ws: a.ws + m.ws, anon: a.anon + m.anon }), { ws: 0, anon: 0 });
     const base = sum();
+    const throttled = () => hosts.map((h) => {
+      try {
+        const st = fs.readFileSync(`/sys/fs/cgroup/cpu/${parent}/${h.id}/cpu.stat`, 'utf8');
+        return { n: Number(/nr_throttled (\d+)/.exec(st)[1]), ns: Number(/throttled_time (\d+)/.exec(st)[1]) };
+      } catch { return { n: 0, ns: 0 }; }
+    }).reduce((a, t) => ({ n: a.n + t.n, ns: a.ns + t.ns }), { n: 0, ns: 0 });
+    const throttledBefore = throttled();
     const first = [];
+    const phases = { load: [], worker: [], invoke: [] };
     for (const i of shuffled(n)) {
       const h = hosts[Math.floor(i / PER_POD)];
-      first.push(await timed(async () => { await load(h, i, dir); await call(h, 'GET', `/invoke/i${i}/`); }));
+      first.push(await timed(async () => {
+        let answer = null;
+        phases.load.push(await timed(async () => { answer = JSON.parse(await load(h, i, dir)); }));
+        phases.worker.push((answer.timings.loadMs || 0) + (answer.timings.initMs || 0));
+        phases.invoke.push(await timed(() => call(h, 'GET', `/invoke/i${i}/`)));
+      }));
       if (GAP_MS > 0) await sleep(GAP_MS);
     }
+    console.error(`  containerd phases p50 / p99: /load ${ms(stats(phases.load))} ms (in the worker ${ms(stats(phases.worker))} ms), ` +
+      `first /invoke ${ms(stats(phases.invoke))} ms; CPU quota throttling: ${throttled().n - throttledBefore.n} periods, ` +
+      `${((throttled().ns - throttledBefore.ns) / 1e6).toFixed(1)} ms (parent cgroup ${parent}, cpu.shares ${shares})`);
     await sleep(IDLE_MS);
     const idle = sum();
     let parked = 0;
@@ -353,7 +379,8 @@ async function mergedContainerd(dir, n) {
     console.error(`  containerd: ${n} functions in ${pods} containers: ${mib(idle.ws / n)} MiB per function (cgroups; ` +
       `anonymous ${mib(idle.anon / n)}), empty ${mib(base.ws / pods)} MiB each; first ${ms(stats(first))} ms; ${parked} parked`);
     const nodeVersion = JSON.parse(await call(hosts[0], 'GET', '/status')).node;
-    return { n, pods, base, idle, first: stats(first), parked, nodeVersion };
+    return { n, pods, base, idle, first: stats(first), parked, nodeVersion, shares,
+      phases: { load: stats(phases.load), worker: stats(phases.worker), invoke: stats(phases.invoke) } };
   } finally {
     for (const h of hosts) {
       try { ctr(['task', 'kill', '-s', 'SIGKILL', h.id]); } catch { /* gone */ }
@@ -362,6 +389,9 @@ async function mergedContainerd(dir, n) {
     for (const h of hosts) {
       try { ctr(['task', 'delete', '-f', h.id]); } catch { /* gone */ }
       try { ctr(['container', 'delete', h.id]); } catch { /* gone */ }
+    }
+    for (const c of fs.readdirSync('/sys/fs/cgroup')) {
+      try { fs.rmdirSync(`/sys/fs/cgroup/${c}/${parent}`); } catch { /* not made in this hierarchy */ }
     }
   }
 }
