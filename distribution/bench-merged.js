@@ -45,6 +45,8 @@ const DOCS = process.env.NEST_BENCH_DOCS === '1';
 // a file to write the section's guarded ratios to (distribution/bench.sh --check): runs only what they need
 const RESULTS = process.env.NEST_BENCH_RESULTS || '';
 const HEADING = '## Merged pods (Node.js, host level)';
+// the Node.js hosts mounted into the containerd pods (another checkout's, to compare two versions of the host)
+const NODEJS_DIR = process.env.NEST_BENCH_NODEJS_DIR || path.join(ROOT, 'runtimes/nodejs');
 const VM_HEAP_MB = 1024;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 const children = [];
@@ -341,7 +343,7 @@ async function mergedContainerd(dir, n, shares = PARENT_SHARES) {
       const id = `bench-merged-${run}-${p}`;
       const cpu = CPU_CENTIS > 0 ? ['--cpu-quota', String(CPU_CENTIS * 1000), '--cpu-period', '100000'] : [];
       ctr(['run', '-d', '--net-host', '--cgroup', `/${parent}/${id}`, ...cpu, '--memory-limit', String((PER_POD * 128 + 64) * 1048576),
-        '--mount', `type=bind,src=${path.join(ROOT, 'runtimes/nodejs')},dst=/nest/runtime,options=rbind:ro`,
+        '--mount', `type=bind,src=${NODEJS_DIR},dst=/nest/runtime,options=rbind:ro`,
         '--mount', `type=bind,src=${dir},dst=${dir},options=rbind:ro`,
         '--env', 'NEST_HOST_MODE=merged', '--env', `NEST_HOST_PORT=${port}`, '--env', `NEST_HOST_SECRET=${secret}`,
         '--env', `NEST_POD_ID=${id}`, '--env', `NEST_MERGED_IDLE_UNLOAD_MS=${UNLOAD_MS}`, '--env', 'NEST_MERGED_WARM_WORKERS=1',
@@ -471,7 +473,8 @@ function commit() {
   try {
     if (process.env.NEST_BENCH_CONTAINERD_ONLY === '1') {
       if (!containerdHere()) throw new Error(`containerd at ${CTR_ADDRESS} with ${CTR_IMAGE} is not usable here (root needed)`);
-      const before = await mergedContainerd(dir, N, 1024);
+      // NEST_BENCH_CONTAINERD_WEIGHTS=node: only the driver's weight
+      const before = process.env.NEST_BENCH_CONTAINERD_WEIGHTS === 'node' ? null : await mergedContainerd(dir, N, 1024);
       const after = await mergedContainerd(dir, N);
       console.log(JSON.stringify({ before, after }));
       return;
