@@ -38,6 +38,7 @@ final class MergedPodsCheck {
                     import java.nio.file.Files;
                     import java.nio.file.Path;
                     import java.util.List;
+                    import java.util.Map;
                     
                     public class Handler {
                         static final String ME = "%s";
