@@ -403,11 +403,9 @@ async function mergedContainerd(dir, n, shares = PARENT_SHARES) {
 }
 
 /**
- * The section's guarded ratios (ADR 0026), each against a baseline measured in the same run: the idle memory per
- * function of the shipped design over a dedicated host's (noise: the spread between the two idle readings of the
- * shipped run), and the first request's p99 with a pre-started worker over the first design's, which starts a
- * worker per first request (noise: the spread between the two halves of the requests). `recorded` maps a ratio id to
- * the floor the doc holds: a floor only moves by hand.
+ * The section's guarded ratio (ADR 0026), against a baseline measured in the same run: the idle memory per function
+ * of the shipped design over a dedicated host's (noise: the spread between the two idle readings of the shipped run).
+ * `recorded` maps a ratio id to the floor the doc holds: a floor only moves by hand.
  */
 function ratioLines(d, w0, shipped, recorded) {
   const dedicatedPerFn = d.m.pss / d.n;
@@ -422,11 +420,13 @@ function ratioLines(d, w0, shipped, recorded) {
     out.push(`ratio ${id} ${value.toFixed(4)} floor ${floor.toFixed(4)} noise ${Math.max(noise, 0.01).toFixed(4)} lower`);
   };
   line('merged.nodejs.idle-pss-over-dedicated', mem, Math.abs(mem - memAgain));
-  line('merged.nodejs.first-p99-over-worker-start-p99', lat, Math.abs(halves[0] - halves[1]));
+  // not a ratio line: the first request's p99 over the first design's measures the machine more than the design
+  // (0.46 on a quiet machine, 1.10 and 1.46 at load averages of 22 and 26; ADR 0025, addendum)
+  console.error(`  first-request p99 over a worker start's: ${lat.toFixed(2)} (halves ${halves.map((h) => h.toFixed(2)).join(', ')})`);
   return out;
 }
 
-const GUARD_LINE = 'guard 385 | merged.nodejs.idle-pss-over-dedicated merged.nodejs.first-p99-over-worker-start-p99';
+const GUARD_LINE = 'guard 385 | merged.nodejs.idle-pss-over-dedicated';
 
 /** The floors of the ratios the doc's section records (id -> floor). */
 function recordedFloors() {
