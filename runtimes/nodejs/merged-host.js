@@ -14,7 +14,7 @@
 // instance's worker is terminated once it has had no invocation for --idle-unload-ms (the instance stays loaded:
 // "parked", a few KiB), and the host keeps --warm-workers empty workers started (merged-worker.js without a
 // function); an instance without a worker (its first /load, or parked) takes one of them and only loads its code
-// into it, and the pool is refilled in the background. Only when the pool is empty (a burst, or a function whose
+// into it, and the pool is refilled in the background once the pod is quiet (no load or invocation in flight). Only when the pool is empty (a burst, or a function whose
 // memory differs from the pool's) does a request wait for a worker to start. ADR 0025 has the figures.
 //
 // Limits: workers share the process, its uid, its file descriptors and libuv's thread pool; heap limits bound
@@ -144,7 +144,8 @@ function spawnWorker(memoryMb, spec) {
 /**
  * The warm pool: up to WARM_WORKERS empty workers with the heap limits of the memory most instances here have, so a
  * function's first request (or its first after being parked) only loads its code. Refilled one worker at a time
- * after each take, so refilling never competes with itself; a worker that dies empty is replaced, unless workers
+ * after each take, once the pod is quiet (at most REFILL_MAX_WAIT_MS later), so refilling never competes with itself
+ * nor with the invocation that follows the take; a worker that dies empty is replaced, unless workers
  * keep dying (then the pool stays empty until the next take and requests start their own worker).
  */
 const pool = {
