@@ -35,7 +35,18 @@ const PER_POD = int('NEST_BENCH_PER_POD', 16); // runtimes/nodejs/runtime.yaml m
 const IDLE_MS = int('NEST_BENCH_IDLE_MS', 3000);
 const UNLOAD_MS = int('NEST_BENCH_UNLOAD_MS', 2000);
 const GAP_MS = int('NEST_BENCH_GAP_MS', 20);
+// the CPU quota of a merged container, in hundredths of a CPU (the driver's: PodSpec cpus of a merged pod); 0: none
+const CPU_CENTIS = int('NEST_BENCH_CPU_CENTIS', 100);
+// cpu.shares of the merged containers' parent cgroup: the containerd driver gives its /nest the node's cores
+// (PodsCgroup: 1024 each); the benchmark makes a parent of its own with the same weight, and one with the default
+// weight (1024: all pods together weigh one process, as before) to compare in the same run
+const PARENT_SHARES = int('NEST_BENCH_PARENT_SHARES', 1024 * os.cpus().length);
 const DOCS = process.env.NEST_BENCH_DOCS === '1';
+// a file to write the section's guarded ratios to (distribution/bench.sh --check): runs only what they need
+const RESULTS = process.env.NEST_BENCH_RESULTS || '';
+const HEADING = '## Merged pods (Node.js, host level)';
+// the Node.js hosts mounted into the containerd pods (another checkout's, to compare two versions of the host)
+const NODEJS_DIR = process.env.NEST_BENCH_NODEJS_DIR || path.join(ROOT, 'runtimes/nodejs');
 const VM_HEAP_MB = 1024;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 const children = [];
@@ -209,7 +220,7 @@ async function merged(dir, n, args, nodeFlags, warm) {
   for (const h of hosts) h.child.kill('SIGKILL');
   console.error(`  ${n} functions in ${pods} pods: PSS ${mib(idle.pss / n)} MiB per function (empty hosts ${mib(base.pss / pods)} MiB ` +
     `each); first ${ms(stats(first))} ms` + (afterPark ? `; after parked ${ms(stats(afterPark))} ms, ${parked} parked` : ''));
-  return { n, pods, base, idle, first: stats(first), afterPark: afterPark && stats(afterPark),
+  return { n, pods, base, idle, first: stats(first), firstRaw: first, afterPark: afterPark && stats(afterPark),
     warmAgain: warmAgain && stats(warmAgain), idleAgain, parked, misses };
 }
 
@@ -304,8 +315,8 @@ function containerdHere() {
 }
 
 /** A container's memory as its cgroup (v1) is charged: usage less inactive page cache (what docker stats shows). */
-function cgroupMemory(id) {
-  const cg = `/sys/fs/cgroup/memory/nest/${id}`;
+function cgroupMemory(id, parent = 'nest') {
+  const cg = `/sys/fs/cgroup/memory/${parent}/${id}`;
   const usage = Number(fs.readFileSync(`${cg}/memory.usage_in_bytes`, 'utf8').trim());
   const stat = fs.readFileSync(`${cg}/memory.stat`, 'utf8');
   const field = (name) => Number((new RegExp(`^${name} (\\d+)$`, 'm').exec(stat) || [0, 0])[1]);
@@ -318,17 +329,21 @@ function cgroupMemory(id) {
  * image's so the host measured is this one, host network, the code folder mounted read-only. Memory: the sum of
  * the containers' cgroups.
  */
-async function mergedContainerd(dir, n) {
+async function mergedContainerd(dir, n, shares = PARENT_SHARES) {
   const pods = Math.ceil(n / PER_POD);
   const run = Date.now().toString(36);
   const hosts = [];
+  const parent = `nest-bench-${run}`;
+  fs.mkdirSync(`/sys/fs/cgroup/cpu/${parent}`, { recursive: true });
+  fs.writeFileSync(`/sys/fs/cgroup/cpu/${parent}/cpu.shares`, String(shares));
   try {
     for (let p = 0; p < pods; p++) {
       const port = nextPort++;
       const secret = 'bench-' + Math.random().toString(36).slice(2);
       const id = `bench-merged-${run}-${p}`;
-      ctr(['run', '-d', '--net-host', '--memory-limit', String((PER_POD * 128 + 64) * 1048576),
-        '--mount', `type=bind,src=${path.join(ROOT, 'runtimes/nodejs')},dst=/nest/runtime,options=rbind:ro`,
+      const cpu = CPU_CENTIS > 0 ? ['--cpu-quota', String(CPU_CENTIS * 1000), '--cpu-period', '100000'] : [];
+      ctr(['run', '-d', '--net-host', '--cgroup', `/${parent}/${id}`, ...cpu, '--memory-limit', String((PER_POD * 128 + 64) * 1048576),
+        '--mount', `type=bind,src=${NODEJS_DIR},dst=/nest/runtime,options=rbind:ro`,
         '--mount', `type=bind,src=${dir},dst=${dir},options=rbind:ro`,
         '--env', 'NEST_HOST_MODE=merged', '--env', `NEST_HOST_PORT=${port}`, '--env', `NEST_HOST_SECRET=${secret}`,
         '--env', `NEST_POD_ID=${id}`, '--env', `NEST_MERGED_IDLE_UNLOAD_MS=${UNLOAD_MS}`, '--env', 'NEST_MERGED_WARM_WORKERS=1',
@@ -338,14 +353,31 @@ async function mergedContainerd(dir, n) {
     for (const h of hosts) await healthy(h);
     await poolsReady(hosts, 1);
     await sleep(500);
-    const sum = () => hosts.map((h) => cgroupMemory(h.id)).reduce((a, m) => ({ ws: a.ws + m.ws, anon: a.anon + m.anon }), { ws: 0, anon: 0 });
+    const sum = () => hosts.map((h) => cgroupMemory(h.id, parent)).reduce((a, m) => ({ ws: a.ws + m.ws, anon: a.anon + m.anon }), { ws: 0, anon: 0 });
     const base = sum();
+    const throttled = () => hosts.map((h) => {
+      try {
+        const st = fs.readFileSync(`/sys/fs/cgroup/cpu/${parent}/${h.id}/cpu.stat`, 'utf8');
+        return { n: Number(/nr_throttled (\d+)/.exec(st)[1]), ns: Number(/throttled_time (\d+)/.exec(st)[1]) };
+      } catch { return { n: 0, ns: 0 }; }
+    }).reduce((a, t) => ({ n: a.n + t.n, ns: a.ns + t.ns }), { n: 0, ns: 0 });
+    const throttledBefore = throttled();
     const first = [];
+    const phases = { load: [], worker: [], invoke: [] };
     for (const i of shuffled(n)) {
       const h = hosts[Math.floor(i / PER_POD)];
-      first.push(await timed(async () => { await load(h, i, dir); await call(h, 'GET', `/invoke/i${i}/`); }));
+      first.push(await timed(async () => {
+        let answer = null;
+        phases.load.push(await timed(async () => { answer = JSON.parse(await load(h, i, dir)); }));
+        phases.worker.push((answer.timings.loadMs || 0) + (answer.timings.initMs || 0));
+        phases.invoke.push(await timed(() => call(h, 'GET', `/invoke/i${i}/`)));
+      }));
       if (GAP_MS > 0) await sleep(GAP_MS);
     }
+    const throttledRun = { n: throttled().n - throttledBefore.n, ms: (throttled().ns - throttledBefore.ns) / 1e6 };
+    console.error(`  containerd phases p50 / p99: /load ${ms(stats(phases.load))} ms (in the worker ${ms(stats(phases.worker))} ms), ` +
+      `first /invoke ${ms(stats(phases.invoke))} ms; CPU quota throttling: ${throttled().n - throttledBefore.n} periods, ` +
+      `${((throttled().ns - throttledBefore.ns) / 1e6).toFixed(1)} ms (parent cgroup ${parent}, cpu.shares ${shares})`);
     await sleep(IDLE_MS);
     const idle = sum();
     let parked = 0;
@@ -353,7 +385,8 @@ async function mergedContainerd(dir, n) {
     console.error(`  containerd: ${n} functions in ${pods} containers: ${mib(idle.ws / n)} MiB per function (cgroups; ` +
       `anonymous ${mib(idle.anon / n)}), empty ${mib(base.ws / pods)} MiB each; first ${ms(stats(first))} ms; ${parked} parked`);
     const nodeVersion = JSON.parse(await call(hosts[0], 'GET', '/status')).node;
-    return { n, pods, base, idle, first: stats(first), parked, nodeVersion };
+    return { n, pods, base, idle, first: stats(first), parked, nodeVersion, shares,
+      phases: { load: stats(phases.load), worker: stats(phases.worker), invoke: stats(phases.invoke) }, throttled: throttledRun };
   } finally {
     for (const h of hosts) {
       try { ctr(['task', 'kill', '-s', 'SIGKILL', h.id]); } catch { /* gone */ }
@@ -363,7 +396,68 @@ async function mergedContainerd(dir, n) {
       try { ctr(['task', 'delete', '-f', h.id]); } catch { /* gone */ }
       try { ctr(['container', 'delete', h.id]); } catch { /* gone */ }
     }
+    for (const c of fs.readdirSync('/sys/fs/cgroup')) {
+      try { fs.rmdirSync(`/sys/fs/cgroup/${c}/${parent}`); } catch { /* not made in this hierarchy */ }
+    }
   }
+}
+
+/**
+ * The section's guarded ratio (ADR 0026), against a baseline measured in the same run: the idle memory per function
+ * of the shipped design over a dedicated host's (noise: the spread between the two idle readings of the shipped run).
+ * `recorded` maps a ratio id to the floor the doc holds: a floor only moves by hand.
+ */
+function ratioLines(d, w0, shipped, recorded) {
+  const dedicatedPerFn = d.m.pss / d.n;
+  const mem = (shipped.idle.pss / shipped.n) / dedicatedPerFn;
+  const memAgain = shipped.idleAgain === null ? mem : (shipped.idleAgain.pss / shipped.n) / dedicatedPerFn;
+  const half = (xs, k) => stats(k === 0 ? xs.slice(0, Math.floor(xs.length / 2)) : xs.slice(Math.floor(xs.length / 2))).p99;
+  const lat = shipped.first.p99 / w0.first.p99;
+  const halves = [0, 1].map((k) => half(shipped.firstRaw, k) / half(w0.firstRaw, k));
+  const out = [];
+  const line = (id, value, noise) => {
+    const floor = recorded.has(id) ? recorded.get(id) : value;
+    out.push(`ratio ${id} ${value.toFixed(4)} floor ${floor.toFixed(4)} noise ${Math.max(noise, 0.01).toFixed(4)} lower`);
+  };
+  line('merged.nodejs.idle-pss-over-dedicated', mem, Math.abs(mem - memAgain));
+  // not a ratio line: the first request's p99 over the first design's measures the machine more than the design
+  // (0.46 on a quiet machine, 1.10 and 1.46 at load averages of 22 and 26; ADR 0025, addendum)
+  console.error(`  first-request p99 over a worker start's: ${lat.toFixed(2)} (halves ${halves.map((h) => h.toFixed(2)).join(', ')})`);
+  return out;
+}
+
+const GUARD_LINE = 'guard 385 | merged.nodejs.idle-pss-over-dedicated';
+
+/** The floors of the ratios the doc's section records (id -> floor). */
+function recordedFloors() {
+  const floors = new Map();
+  try {
+    const doc = fs.readFileSync(path.join(ROOT, 'docs/BENCHMARKS.md'), 'utf8');
+    const at = doc.indexOf(HEADING);
+    if (at < 0) return floors;
+    const next = doc.indexOf('\n## ', at + 10);
+    const section = doc.slice(at, next < 0 ? doc.length : next);
+    for (const m of section.matchAll(/^ratio (\S+) \S+ floor (\S+) noise \S+ (?:higher|lower)$/gm)) floors.set(m[1], Number(m[2]));
+  } catch { /* no doc: the floors are the values */ }
+  return floors;
+}
+
+/**
+ * distribution/bench.sh --check: the dedicated hosts and the first design on NEST_BENCH_SAMPLE functions, the shipped
+ * design on NEST_BENCH_FUNCTIONS; writes the section's ratio lines to NEST_BENCH_RESULTS (a few minutes).
+ */
+async function check(dir) {
+  const step = (name) => console.error(`bench-merged --check: ${name} (${new Date().toISOString()})`);
+  step(`dedicated, ${SAMPLE} functions`);
+  const d = await dedicated(dir, SAMPLE);
+  step(`worker per function, ${SAMPLE} functions`);
+  const w0 = await merged(dir, SAMPLE, ['--warm-workers=0', '--idle-unload-ms=0'], [], 0);
+  step(`parked (shipped), ${N} functions`);
+  const shipped = await merged(dir, N, ['--warm-workers=1', `--idle-unload-ms=${UNLOAD_MS}`], [], 1);
+  const text = `${HEADING}\n\nMeasured by \`distribution/bench.sh --check\` (${N} functions, ${SAMPLE} for the baselines).\n\n` +
+    '```nest-bench\n' + ratioLines(d, w0, shipped, recordedFloors()).join('\n') + '\n```\n';
+  fs.writeFileSync(RESULTS, text);
+  console.log(text);
 }
 
 function commit() {
@@ -379,9 +473,13 @@ function commit() {
   try {
     if (process.env.NEST_BENCH_CONTAINERD_ONLY === '1') {
       if (!containerdHere()) throw new Error(`containerd at ${CTR_ADDRESS} with ${CTR_IMAGE} is not usable here (root needed)`);
-      console.log(JSON.stringify(await mergedContainerd(dir, N)));
+      // NEST_BENCH_CONTAINERD_WEIGHTS=node: only the driver's weight
+      const before = process.env.NEST_BENCH_CONTAINERD_WEIGHTS === 'node' ? null : await mergedContainerd(dir, N, 1024);
+      const after = await mergedContainerd(dir, N);
+      console.log(JSON.stringify({ before, after }));
       return;
     }
+    if (RESULTS !== '') return await check(dir);
     const unload = `--idle-unload-ms=${UNLOAD_MS}`;
     const runs = [];
     const step = (name) => console.error(`bench-merged: ${name} (${new Date().toISOString()})`);
@@ -402,8 +500,11 @@ function commit() {
     const v = await vmPrototype(dir, N);
     console.error(`  vm contexts: ${JSON.stringify(v)}`);
     let c = null;
+    let c0 = null;
     if (containerdHere()) {
-      step(`parked (shipped) on containerd, ${N} functions`);
+      step(`parked (shipped) on containerd, the pods' parent cgroup at the default weight (1024), ${N} functions`);
+      c0 = await mergedContainerd(dir, N, 1024);
+      step(`parked (shipped) on containerd, the pods' parent cgroup with the node's cores (${PARENT_SHARES}), ${N} functions`);
       c = await mergedContainerd(dir, N);
     } else {
       step(`containerd: not usable here (${CTR_ADDRESS}, ${CTR_IMAGE}, root needed); skipped`);
@@ -418,6 +519,9 @@ function commit() {
         `${ms(r.first)} | ${r.afterPark ? ms(r.afterPark) : ''} |`);
     }
     lines.push(`| (b) prototype: a vm context per function, all in one worker | ${v.n} (1 worker) | ${mib(v.perContext)} (the contexts only) | | | ${ms(v.first)} (create, compile, run) | |`);
+    if (c0 !== null) {
+      lines.push(`| the same on containerd, the pods' parent cgroup at the default CPU weight (cpu.shares 1024: all pods weigh one process) | ${c0.n} (${c0.pods}) | ${mib(c0.idle.ws / c0.n)} (cgroup) | | ${mib(c0.idle.ws)} | ${ms(c0.first)} | |`);
+    }
     if (c !== null) {
       lines.push(`| shipped, on containerd: a container of the runtime image per merged pod (its Node.js ${c.nodeVersion}), memory as its cgroup is charged | ${c.n} (${c.pods}) | ${mib(c.idle.ws / c.n)} (cgroup; ${mib(c.idle.anon / c.n)} anonymous) | | ${mib(c.idle.ws)} | ${ms(c.first)} | |`);
     }
@@ -446,17 +550,18 @@ ${text}
 - Why: a worker thread is a V8 isolate with its own Node.js environment: ${facts.perWorker} MiB PSS each here (${facts.perWorkerFlags} MiB with the process-wide V8 flags; Node 20 refuses V8 flags in a worker's \`execArgv\`, and \`resourceLimits\` only caps heaps), so no design that keeps a worker per idle function reaches 4 MiB. The shipped host terminates a worker after \`--idle-unload-ms\` without an invocation (the instance stays loaded, "parked"); ${facts.parked} of ${N} instances were parked when memory was read, and after a second round of requests and idleness the figure was ${facts.idleAgain} MiB per function. An empty merged host holds ${facts.basePerPod} MiB, ${facts.basePerPodPool} MiB with its pre-started worker.
 - First request: starting a worker is what the first design paid; with a pre-started worker per pod the request only loads the function's code. The pool is refilled after each take; a request that finds it empty starts its own worker (${facts.misses} of ${2 * N} here). Requests were made one at a time in a random order across pods, ${GAP_MS} ms apart; a burst of first requests into one pod exceeds the pool (\`--warm-workers\` sizes it). Warm requests right after: ${facts.warmAgain} ms p50 / p99.
 - (b) vm contexts: ${mib(v.perContext)} MiB per context and ${v.first.p50.toFixed(1)} / ${v.first.p99.toFixed(1)} ms for a first request, but one V8 heap for all: a context that loops is stopped by the synchronous timeout (${v.loopStopped ? 'it was' : 'it was NOT'}; a neighbour answered afterwards: ${v.neighbourAfterLoop ? 'yes' : 'no'}), a context that blows the heap ends the worker with every context in it (${v.blowKilledWorker ? 'it did: ' + v.blowKilledWorker : 'not observed'}), and \`timeout\` covers only a synchronous entry with its microtasks: a loop in a callback the event loop runs later (a timer or I/O the context was given) runs outside it (the documented behaviour of \`vm\`, not measured here). Not shipped: parking gives idle functions less memory than a context and keeps a worker's isolation for every request (ADR 0025).
-- containerd: ${c === null ? `not run (containerd at ${CTR_ADDRESS} with ${CTR_IMAGE} not usable by this user).` : `the shipped design in containers of \`${CTR_IMAGE}\` (its entrypoint with \`NEST_HOST_MODE=merged\`, as the containerd driver starts a merged pod; this checkout's \`runtimes/nodejs\` mounted over the image's; host network; a limit of ${PER_POD} x 128 + 64 MiB): ${mib(c.idle.ws / c.n)} MiB per idle function as the pods' cgroups are charged (usage less inactive page cache), ${mib(c.idle.anon / c.n)} MiB of it anonymous memory; an empty container ${mib(c.base.ws / c.pods)} MiB. A container's cgroup is charged for its host's whole heap, so the memory a terminated worker leaves in the allocator stays on the pod; ${c.parked} of ${c.n} functions were parked. First request ${ms(c.first)} ms p50 / p99.`}
+- containerd: ${c === null ? `not run (containerd at ${CTR_ADDRESS} with ${CTR_IMAGE} not usable by this user).` : `the shipped design in containers of \`${CTR_IMAGE}\` (its entrypoint with \`NEST_HOST_MODE=merged\`, as the containerd driver starts a merged pod; this checkout's \`runtimes/nodejs\` mounted over the image's; host network; a limit of ${PER_POD} x 128 + 64 MiB): ${mib(c.idle.ws / c.n)} MiB per idle function as the pods' cgroups are charged (usage less inactive page cache), ${mib(c.idle.anon / c.n)} MiB of it anonymous memory; an empty container ${mib(c.base.ws / c.pods)} MiB. A container's cgroup is charged for its host's whole heap, so the memory a terminated worker leaves in the allocator stays on the pod; ${c.parked} of ${c.n} functions were parked. First request ${ms(c.first)} ms p50 / p99 (its phases: \`/load\` ${ms(c.phases.load)} ms, of which ${ms(c.phases.worker)} ms in the worker loading the code; the first \`/invoke\` ${ms(c.phases.invoke)} ms), each container with the driver's CPU quota of ${CPU_CENTIS / 100} CPU (throttled ${c.throttled.n} periods, ${c.throttled.ms.toFixed(1)} ms in all) under a parent cgroup with \`cpu.shares\` ${c.shares}, as the containerd driver gives its \`/nest\` (the node's cores; ADR 0025, addendum). ${c0 === null ? '' : `With that parent at the default weight (1024: all pods together weigh one process outside them), the same run measured ${ms(c0.first)} ms (\`/load\` ${ms(c0.phases.load)} ms, first \`/invoke\` ${ms(c0.phases.invoke)} ms).`}`}
 - What was run: the hosts alone, started as the \`process\` driver starts them (secret on standard input) but without its per-pod uid; every function loaded and invoked once, then ${IDLE_MS} ms idle (parking after ${UNLOAD_MS} ms: a short \`--idle-unload-ms\` so the run is short; the default is 60 s) before reading memory. Memory: the sum over the host processes of \`Pss\` (\`/proc/PID/smaps_rollup\`) and of \`VmRSS\` (shared pages counted in every process), divided by the functions. On the \`process\` driver dedicated hosts share the \`node\` binary's pages, which PSS splits between them; container drivers charge each pod's cgroup on its own (about 16 MiB per idle dedicated Node.js pod, *Pod start* above; the containerd row above for merged pods). No agent or gateway in the path (each adds well under a millisecond on the warm path; see *Warm path and cold start*).
 
 \`\`\`nest-bench
-row 385 | idle Node.js functions in merged pods (\`deploy: merged\`, ${PER_POD} per pod, ${N} functions, host level, \`process\` driver): memory per idle function (PSS); first request into a running merged pod, p99 | <= 4 MiB; <= 50 ms | **${mib(perFn)} MiB** (a worker per function: ${mib(w0.idle.pss / w0.n)} MiB, dedicated ${mib(d.m.pss / d.n)} MiB${c === null ? '' : `; containerd, cgroups, the image's Node.js ${c.nodeVersion}: ${mib(c.idle.ws / c.n)} MiB`}); **${shipped.first.p99.toFixed(1)} ms** p99, ${shipped.first.p50.toFixed(1)} ms p50 (after idle ${ms(shipped.afterPark)} ms p50 / p99; a worker started per function: ${ms(w0.first)} ms; warm requests in the same run ${facts.warmAgain} ms, the noise of the machine): ${memOk && latOk ? 'both met' : (memOk ? 'memory met, latency missed' : (latOk ? 'latency met, memory missed' : 'both missed'))} | \`distribution/bench-merged.sh\`
-unguarded 385 | absolute memory per function and latencies; \`distribution/bench-merged.sh\` (1,000 functions) writes no ratio line yet
+row 385 | idle Node.js functions in merged pods (\`deploy: merged\`, ${PER_POD} per pod, ${N} functions, host level, \`process\` driver): memory per idle function (PSS); first request into a running merged pod, p99 | <= 4 MiB; <= 50 ms | **${mib(perFn)} MiB** (a worker per function: ${mib(w0.idle.pss / w0.n)} MiB, dedicated ${mib(d.m.pss / d.n)} MiB${c === null ? '' : `; containerd, cgroups, the image's Node.js ${c.nodeVersion}: ${mib(c.idle.ws / c.n)} MiB, first request ${ms(c.first)} ms p50 / p99`}); **${shipped.first.p99.toFixed(1)} ms** p99, ${shipped.first.p50.toFixed(1)} ms p50 (after idle ${ms(shipped.afterPark)} ms p50 / p99; a worker started per function: ${ms(w0.first)} ms; warm requests in the same run ${facts.warmAgain} ms, the noise of the machine): ${memOk && latOk ? 'both met' : (memOk ? 'memory met, latency missed' : (latOk ? 'latency met, memory missed' : 'both missed'))} | \`distribution/bench-merged.sh\`
+${ratioLines(d, w0, shipped, recordedFloors()).join('\n')}
+${GUARD_LINE}
 \`\`\`
 `;
       const doc = path.join(ROOT, 'docs/BENCHMARKS.md');
       let s = fs.readFileSync(doc, 'utf8');
-      const at = s.indexOf('## Merged pods (Node.js, host level)');
+      const at = s.indexOf(HEADING);
       if (at >= 0) {
         const next = s.indexOf('\n## ', at + 10);
         s = s.slice(0, at) + section + (next >= 0 ? s.slice(next) : '');

@@ -14,7 +14,7 @@
 // instance's worker is terminated once it has had no invocation for --idle-unload-ms (the instance stays loaded:
 // "parked", a few KiB), and the host keeps --warm-workers empty workers started (merged-worker.js without a
 // function); an instance without a worker (its first /load, or parked) takes one of them and only loads its code
-// into it, and the pool is refilled in the background. Only when the pool is empty (a burst, or a function whose
+// into it, and the pool is refilled in the background once the pod is quiet (no load or invocation in flight). Only when the pool is empty (a burst, or a function whose
 // memory differs from the pool's) does a request wait for a worker to start. ADR 0025 has the figures.
 //
 // Limits: workers share the process, its uid, its file descriptors and libuv's thread pool; heap limits bound
@@ -42,6 +42,8 @@ const WORKER = path.join(__dirname, 'merged-worker.js');
 const EXIT_PORT_IN_USE = 98;
 const MAX_TIMER_MS = 2147483647;
 const REFILL_DELAY_MS = 20;
+// the pool refills once no request arrived or ran for REFILL_DELAY_MS, or after this long whatever the traffic
+const REFILL_MAX_WAIT_MS = 1000;
 const OPTIONS = options(process.argv.slice(2), {
   'warm-workers': { env: 'NEST_MERGED_WARM_WORKERS', dflt: 1, min: 0, max: 64 },
   'idle-unload-ms': { env: 'NEST_MERGED_IDLE_UNLOAD_MS', dflt: 60000, min: 0, max: 86400000 },
@@ -142,7 +144,8 @@ function spawnWorker(memoryMb, spec) {
 /**
  * The warm pool: up to WARM_WORKERS empty workers with the heap limits of the memory most instances here have, so a
  * function's first request (or its first after being parked) only loads its code. Refilled one worker at a time
- * after each take, so refilling never competes with itself; a worker that dies empty is replaced, unless workers
+ * after each take, once the pod is quiet (at most REFILL_MAX_WAIT_MS later), so refilling never competes with itself
+ * nor with the invocation that follows the take; a worker that dies empty is replaced, unless workers
  * keep dying (then the pool stays empty until the next take and requests start their own worker).
  */
 const pool = {
@@ -182,13 +185,18 @@ const pool = {
     for (const w of this.idle.filter((x) => x.nestMemoryMb !== mb)) this.drop(w);
     if (this.idle.length >= WARM_WORKERS) return;
     this.refilling = true;
-    // a short delay: the request that took a worker loads and runs first, then a thread starts for the pool
-    setTimeout(() => {
+    // once the pod is quiet: the request that took a worker loads its code and the first invocation that follows
+    // (the agent's /invoke right after /load) runs without a worker start competing for the pod's CPU
+    const since = Date.now();
+    const attempt = () => {
+      if (stopping) { this.refilling = false; return; }
+      if (!quiet() && Date.now() - since < REFILL_MAX_WAIT_MS) { setTimeout(attempt, REFILL_DELAY_MS).unref(); return; }
       this.refilling = false;
-      if (stopping || this.idle.length >= WARM_WORKERS) return;
+      if (this.idle.length >= WARM_WORKERS) return;
       this.idle.push(spawnWorker(this.memoryMb()));
       if (this.idle.length < WARM_WORKERS) this.refill();
-    }, REFILL_DELAY_MS).unref();
+    };
+    setTimeout(attempt, REFILL_DELAY_MS).unref();
   },
 
   drop(w) {
@@ -206,6 +214,15 @@ const pool = {
     if (this.failures < 10) this.refill();
   },
 };
+
+let lastRequestAt = 0;
+
+/** No load or invocation in flight and none arrived within REFILL_DELAY_MS: a worker start slows no request. */
+function quiet() {
+  if (loading.size !== 0 || Date.now() - lastRequestAt < REFILL_DELAY_MS) return false;
+  for (const inst of instances.values()) if (inst.pending.size !== 0 || inst.starting !== null) return false;
+  return true;
+}
 
 /** Parks the workers that had no invocation for IDLE_UNLOAD_MS (0: never). */
 function parkIdle() {
@@ -654,6 +671,7 @@ const server = http.createServer({ keepAlive: true }, (req, res) => {
   if (!secretOk(req.headers['x-nest-secret'])) {
     return common.sendError(res, 401, 'unauthorized', 'unauthorized', 'missing or wrong X-Nest-Secret');
   }
+  lastRequestAt = Date.now();
   if (url.startsWith('/invoke/')) return invoke(req, res, url);
   const p = url.split('?')[0];
   if (p === '/health' && req.method === 'GET') return health(res);

@@ -130,6 +130,8 @@ final class ContainerdSandboxDriver implements SandboxDriver {
             LOG.warning("init binary " + settings.init().get() + " is not on this machine; containerd pods run their host "
                     + "as PID 1 (install docker-init/tini, or set " + ContainerdSettings.PREFIX + "init: none)");
         }
+        // the pods as a group weigh what the node's cores do, not one process (ADR 0025, addendum)
+        PodsCgroup.weigh(Path.of("/sys/fs/cgroup"), OciSpec.PODS_CGROUP, Runtime.getRuntime().availableProcessors());
     }
 
     @Override

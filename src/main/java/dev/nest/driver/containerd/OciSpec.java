@@ -37,6 +37,8 @@ final class OciSpec {
     /** The annotation by which the runc v2 shim serves several containers from one process. */
     static final String SHIM_GROUP = "io.containerd.runc.v2.group";
     static final long CPU_PERIOD = 100_000;
+    /** The cgroup under which every pod's cgroup is made ({@link PodsCgroup} gives it the node's CPU weight). */
+    static final String PODS_CGROUP = "nest";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -117,7 +119,7 @@ final class OciSpec {
         if (spec.pids() > 0) {
             resources.putObject("pids").put("limit", spec.pids());
         }
-        linux.put("cgroupsPath", "/nest/" + containerId);
+        linux.put("cgroupsPath", "/" + PODS_CGROUP + "/" + containerId);
         ArrayNode namespaces = linux.putArray("namespaces");
         for (String ns : List.of("pid", "ipc", "mount")) {
             namespaces.addObject().put("type", ns);
