@@ -59,7 +59,7 @@ public final class NestCommand implements Callable<Integer> {
      * each given once as {@code --option value} with a plain value (ADR 0030): picocli's model, converters and parser
      * are a few hundred classes and a tenth of a second or more of a node's start. Anything else (help, version,
      * {@code --option=value}, an {@code @file}, a repeated or unknown option, a value that is empty, starts with
-     * {@code -} or {@code @}, a port that is not a plain decimal number) is empty, for picocli to parse, validate and
+     * {@code -} or {@code @} or is no path, a port that is not a plain decimal number) is empty, for picocli to parse, validate and
      * report exactly as before; so is every other command. Pure.
      */
     static java.util.Optional<Server> plainServer(String[] args) {
@@ -73,6 +73,9 @@ public final class NestCommand implements Callable<Integer> {
             String value = args[i + 1];
             if (!seen.add(name) || value.isEmpty() || value.startsWith("-") || value.startsWith("@")) {
                 return java.util.Optional.empty();
+            }
+            if (!name.equals("--port") && !validPath(value)) {
+                return java.util.Optional.empty(); // picocli names the option and the value
             }
             switch (name) {
                 case "--config" -> s.config = Path.of(value);
@@ -91,6 +94,15 @@ public final class NestCommand implements Callable<Integer> {
             }
         }
         return java.util.Optional.of(s);
+    }
+
+    private static boolean validPath(String value) {
+        try {
+            Path.of(value);
+            return true;
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
     }
 
     /** {@code nest server}: starts a node and runs until stopped (SIGTERM, Ctrl-C). */

@@ -81,6 +81,7 @@ class NestCommandTest {
                 List.of("server", "--data", "--port"),
                 List.of("server", "@args.txt"),
                 List.of("server", "--data", "@d"),
+                List.of("server", "--data", "a\0b"),             // no path: picocli's error
                 List.of("server", "--nope", "x"),
                 List.of("server", "x", "y"),
                 List.of("fn", "--port", "1"))) {
