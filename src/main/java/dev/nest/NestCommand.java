@@ -32,19 +32,77 @@ public final class NestCommand implements Callable<Integer> {
 
     /** Runs the command line; returns the exit code (the server command returns only when stopped). */
     public static int run(String[] args) {
-        CommandLine cl = new CommandLine(new NestCommand());
+        return new CommandLine(new NestCommand()).execute(withDefaultCommand(args));
+    }
+
+    /**
+     * {@code args} with {@code server} in front when they name no command: none at all, or an option of the server
+     * command first ({@code nest --port 9090}); {@code --help} and {@code --version} stay the root command's.
+     */
+    static String[] withDefaultCommand(String[] args) {
         if (args.length == 0 || args[0].startsWith("--") && !args[0].equals("--help") && !args[0].equals("--version")) {
             String[] withServer = new String[args.length + 1];
             withServer[0] = "server";
             System.arraycopy(args, 0, withServer, 1, args.length);
-            args = withServer;
+            return withServer;
         }
-        return cl.execute(args);
+        return args;
     }
 
     @Override
     public Integer call() {
         return new Server().call();
+    }
+
+    /**
+     * The server command for {@code args} without picocli, when they are {@code server} and nothing but its options,
+     * each given once as {@code --option value} with a plain value (ADR 0030): picocli's model, converters and parser
+     * are a few hundred classes and a tenth of a second or more of a node's start. Anything else (help, version,
+     * {@code --option=value}, an {@code @file}, a repeated or unknown option, a value that is empty, starts with
+     * {@code -} or {@code @} or is no path, a port that is not a plain decimal number) is empty, for picocli to parse, validate and
+     * report exactly as before; so is every other command. Pure.
+     */
+    static java.util.Optional<Server> plainServer(String[] args) {
+        if (args.length == 0 || !args[0].equals("server") || args.length % 2 == 0) {
+            return java.util.Optional.empty();
+        }
+        Server s = new Server();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 1; i < args.length; i += 2) {
+            String name = args[i];
+            String value = args[i + 1];
+            if (!seen.add(name) || value.isEmpty() || value.startsWith("-") || value.startsWith("@")) {
+                return java.util.Optional.empty();
+            }
+            if (!name.equals("--port") && !validPath(value)) {
+                return java.util.Optional.empty(); // picocli names the option and the value
+            }
+            switch (name) {
+                case "--config" -> s.config = Path.of(value);
+                case "--data" -> s.data = Path.of(value);
+                case "--functions" -> s.functions = Path.of(value);
+                case "--runtimes" -> s.runtimes = Path.of(value);
+                case "--port" -> {
+                    if (!value.matches("0|[1-9][0-9]{0,8}")) {
+                        return java.util.Optional.empty(); // picocli reads 0x.., 010 and overflows its own way
+                    }
+                    s.port = Integer.valueOf(value);
+                }
+                default -> {
+                    return java.util.Optional.empty();
+                }
+            }
+        }
+        return java.util.Optional.of(s);
+    }
+
+    private static boolean validPath(String value) {
+        try {
+            Path.of(value);
+            return true;
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
     }
 
     /** {@code nest server}: starts a node and runs until stopped (SIGTERM, Ctrl-C). */
