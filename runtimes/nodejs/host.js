@@ -46,6 +46,11 @@ const SHUTDOWN_GRACE_MS = 5000;
 // the node agent starts such a pod again on another port (runtimes/CONTRACT.md, "Start-up").
 const EXIT_PORT_IN_USE = 98;
 const MAX_TIMER_MS = 2147483647; // setTimeout's limit; a deadline further away gets no timer
+// Deadlines further away than NEAR_MS get no timer of their own: they wait in a set that one interval timer sweeps
+// every SWEEP_MS, which gives an invocation its own timer once its deadline is within NEAR_MS. Most invocations end
+// long before their deadline, and a Set add/delete costs far less than a setTimeout/clearTimeout pair (ADR 0028).
+const NEAR_MS = 1000;
+const SWEEP_MS = 250;
 const SANDBOX_ID_RE = /^[A-Za-z0-9._~-]{1,128}$/;
 
 // ---------------------------------------------------------------------------
@@ -650,7 +655,8 @@ function invoke(req, res, url) {
   // agent then gives up after its grace and replaces the pod)
   const left = deadline - Date.now();
   if (left <= 0) return inv.timeout(); // no time left: the handler does not run at all
-  if (left <= MAX_TIMER_MS) inv.timer = setTimeout(invocationTimeout, left, inv);
+  if (left <= NEAR_MS) inv.timer = setTimeout(invocationTimeout, left, inv);
+  else if (left <= MAX_TIMER_MS) watchFar(inv);
 
   if (!hasBody) {
     als.run(ctx, runHandler, inv);
@@ -678,7 +684,8 @@ class Invocation {
     this.event = event;
     this.res = res;
     this.done = false;
-    this.timer = null;
+    this.timer = null; // its own deadline timer, once the deadline is near
+    this.far = false; // waiting in farDeadlines
   }
 
   /** Marks the invocation answered; false when it was already (a late result after the timeout is dropped). */
@@ -686,6 +693,7 @@ class Invocation {
     if (this.done) return false;
     this.done = true;
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
+    else if (this.far) { this.far = false; farDeadlines.delete(this); }
     return true;
   }
 
@@ -749,6 +757,29 @@ class Invocation {
     }
     endInvocation(this.sb);
   }
+}
+
+/** Invocations whose deadline was more than NEAR_MS away when they started, swept by one interval timer. */
+const farDeadlines = new Set();
+let sweepTimer = null;
+
+function watchFar(inv) {
+  inv.far = true;
+  farDeadlines.add(inv);
+  if (sweepTimer === null) sweepTimer = setInterval(sweepFar, SWEEP_MS);
+}
+
+/** Gives each invocation whose deadline is now within NEAR_MS its own timer; stops when none is left to watch. */
+function sweepFar() {
+  const now = Date.now();
+  for (const inv of farDeadlines) {
+    const left = inv.ctx[kDeadline] - now;
+    if (left > NEAR_MS) continue;
+    farDeadlines.delete(inv);
+    inv.far = false;
+    inv.timer = setTimeout(invocationTimeout, left > 0 ? left : 0, inv);
+  }
+  if (farDeadlines.size === 0) { clearInterval(sweepTimer); sweepTimer = null; }
 }
 
 function safeString(v) {

@@ -535,6 +535,20 @@ describe('deadlines', () => {
     assert.equal(exitInfo, null);
   });
 
+  it('keeps a deadline further away than its own timer is set for (swept, then timed), never early', async () => {
+    // more than the host's NEAR_MS away: the invocation waits in the swept set before it gets its own timer
+    const deadline = Date.now() + 1600;
+    const [slow, quick] = await Promise.all([
+      invoke('s-hang', '/?hang=1', { deadline }),
+      invoke('s-hang', '/?late=10', { deadline: Date.now() + 60000 }), // a far one that ends on its own
+    ]);
+    assertHostError(slow, 504, 'timeout');
+    assert.ok(Date.now() >= deadline, 'not answered before its deadline');
+    assert.equal(quick.status, 200, quick.text);
+    const h = await request('GET', '/health');
+    assert.equal(h.json.instances.find((i) => i.id === 's-hang').inFlight, 0, 'neither is in flight any more');
+  });
+
   it('answers at once when the deadline has passed', async () => {
     assertHostError(await invoke('s-hang', '/?hang=1', { deadline: Date.now() - 1000 }), 504, 'timeout');
   });
