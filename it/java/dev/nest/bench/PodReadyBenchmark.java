@@ -601,6 +601,8 @@ public final class PodReadyBenchmark {
                         r.baseline, false).line()).append('\n');
                 sb.append(SameRunRatio.of("pods." + rt + ".containerd-over-docker-run", r.containerd, r.baseline, false)
                         .line()).append('\n');
+                sb.append(SameRunRatio.of("pods." + rt + ".docker-over-docker-run", r.docker, r.baseline, false)
+                        .line()).append('\n');
             }
             if (!r.containerdNoAot.isEmpty()) {
                 sb.append(SameRunRatio.of("pods." + rt + ".aot-on-over-off", r.containerd, r.containerdNoAot, false).line())
