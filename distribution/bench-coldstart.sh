@@ -9,6 +9,7 @@
 # Options: -Dnest.bench.starts=N (30) -Dnest.bench.runtimes=nodejs,java -Dnest.bench.sizes-mib=1,50
 #   -Dnest.bench.baseline=false (no docker run / ctr run rows) -Dnest.bench.fetched=false|only
 #   -Dnest.bench.prepared=N (containerd: N prepared containers per image for the new-pod starts; ADR 0031).
+# NEST_BENCH_RESULTS=FILE also writes the section (with its ratio lines, ADR 0026) to FILE, for bench.sh --check.
 # Non-interactive; NEST_BENCH_DOCS=false prints only. Duration on 2 cores: about 3 minutes per runtime and package
 # size with 20 starts (hit, new pod, docker run, and ctr run with containerd), plus the fetched cases.
 set -euo pipefail

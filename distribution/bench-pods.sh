@@ -7,6 +7,7 @@
 #   distribution/bench-pods.sh                        # full run: 20 pods per driver and runtime
 #   NEST_BENCH_PODS=5 distribution/bench-pods.sh      # quick run (does not write docs/BENCHMARKS.md)
 #
+# NEST_BENCH_RESULTS=FILE also writes the section (with its ratio lines, ADR 0026) to FILE, for bench.sh --check.
 # Knobs: NEST_BENCH_PODS (20), NEST_BENCH_IDLE (5), NEST_BENCH_RUNTIMES (nodejs,java), NEST_BENCH_DOCS (1 when
 # NEST_BENCH_PODS >= 20, else 0), NEST_BENCH_BUILD (auto: build when classes are missing or older than the
 # sources; always; never), NEST_CONTAINERD_ADDRESS (/run/nest/containerd/containerd.sock). Needs a running

@@ -10,7 +10,9 @@
 #                                                  # the noise (the ```nest-bench blocks, see dev.nest.bench.BenchBlock);
 #                                                  # then lists the rows it does not guard and why (their
 #                                                  # 'unguarded' lines; exit 2 when a row has neither, ADR 0026);
-#                                                  # NEST_BENCH_CHECK (warm,auth,merged) picks the benchmarks it runs
+#                                                  # NEST_BENCH_CHECK (warm,auth,merged,pods,coldstart) picks the
+#                                                  # benchmarks it runs; pods and coldstart need Docker and containerd
+#                                                  # (skipped, saying so, without them; about 3 minutes each)
 #   distribution/bench.sh --readme                 # regenerate README.md's Specification table from those blocks
 #   distribution/bench.sh --readme --check         # exit 1 when README.md's table is not the generated one
 #
@@ -79,8 +81,9 @@ fi
 if [ "$mode" = check ]; then
   results="$snapshot/results.md"
   : > "$results"
-  # NEST_BENCH_CHECK (warm,auth,merged): the benchmarks --check runs; each writes its section, the guard compares them all
-  checks=",${NEST_BENCH_CHECK:-warm,auth,merged},"
+  # NEST_BENCH_CHECK (warm,auth,merged,pods,coldstart): the benchmarks --check runs; each writes its section, the
+  # guard compares them all
+  checks=",${NEST_BENCH_CHECK:-warm,auth,merged,pods,coldstart},"
   if [[ "$checks" == *,warm,* ]]; then
     NEST_BENCH_DOCS=0 NEST_BENCH_RESULTS="$snapshot/results-warm.md" "$JAVA_HOME/bin/java" -XX:+UseSerialGC \
       -Dnest.home="$root" -Dnest.bench.jar="$jar" -cp "$classpath" dev.nest.bench.WarmPathBenchmark
@@ -95,6 +98,26 @@ if [ "$mode" = check ]; then
   if [[ "$checks" == *,merged,* ]]; then   # merged against dedicated Node.js hosts (bench-merged.js, a few minutes)
     NEST_BENCH_DOCS=0 NEST_BENCH_RESULTS="$snapshot/results-merged.md" node "$root/distribution/bench-merged.js"
     printf '\n' >> "$results"; cat "$snapshot/results-merged.md" >> "$results"
+  fi
+  engines() { docker info >/dev/null 2>&1 && ctr -a "${NEST_CONTAINERD_ADDRESS:-/run/nest/containerd/containerd.sock}" version >/dev/null 2>&1; }
+  if [[ "$checks" == *,pods,* ]]; then   # pod start against docker run, 6 interleaved pods per mode (ADR 0031)
+    if engines; then
+      NEST_BENCH_PODS=${NEST_BENCH_CHECK_PODS:-6} NEST_BENCH_IDLE=1 NEST_BENCH_DOCS=0 NEST_BENCH_BUILD=never \
+        NEST_BENCH_RESULTS="$snapshot/results-pods.md" "$here/bench-pods.sh" >/dev/null
+      printf '\n' >> "$results"; cat "$snapshot/results-pods.md" >> "$results"
+    else
+      echo "bench --check: pods skipped: Docker or containerd does not answer (distribution/setup-engines.sh)" >&2
+    fi
+  fi
+  if [[ "$checks" == *,coldstart,* ]]; then   # containerd cold starts: pool hit, new pod, docker run (1 MiB)
+    if engines; then
+      NEST_BENCH_DOCS=false NEST_BENCH_RESULTS="$snapshot/results-coldstart.md" "$here/bench-coldstart.sh" containerd \
+        -Dnest.bench.prepared=2 -Dnest.bench.fetched=false -Dnest.bench.sizes-mib=1 \
+        -Dnest.bench.starts="${NEST_BENCH_CHECK_STARTS:-10}" >/dev/null
+      printf '\n' >> "$results"; cat "$snapshot/results-coldstart.md" >> "$results"
+    else
+      echo "bench --check: coldstart skipped: Docker or containerd does not answer (distribution/setup-engines.sh)" >&2
+    fi
   fi
   "$JAVA_HOME/bin/java" -Dnest.home="$root" -cp "$classpath" dev.nest.bench.SpecTable check "$results"
   exit $?

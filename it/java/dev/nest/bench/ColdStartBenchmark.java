@@ -138,6 +138,7 @@ public final class ColdStartBenchmark {
                 |---|---:|---|---:|---:|---:|---:|---|
                 """);
         List<String> verdicts = new ArrayList<>();
+        List<BenchBlock.Ratio> ratios = new ArrayList<>();
         try (NestServer server = others ? BenchAuth.started(NestServer.start(config)) : null) {
             ColdStartBenchmark b = server == null ? null
                     : new ColdStartBenchmark("http://127.0.0.1:" + server.port(), tmp.resolve("data"));
@@ -166,6 +167,11 @@ public final class ColdStartBenchmark {
                                     .orElse(""),
                             ctr.map(r -> String.format(Locale.ROOT, ", %.1fx faster than ctr run", r.p(50) / hit.p(50)))
                                     .orElse("")));
+                    // the guarded ratios (ADR 0026), same run: the pool hit over a new pod, a new pod over docker run
+                    String id = "coldstart." + driver + "." + runtime + "." + mib + "mib.";
+                    ratios.add(SameRunRatio.of(id + "hit-over-new-pod", hit.totalMs(), miss.totalMs(), false));
+                    run.ifPresent(r -> ratios.add(SameRunRatio.of(id + "new-pod-over-docker-run", miss.totalMs(),
+                            r.totalMs(), false)));
                     System.out.println(table);
                 }
             }
@@ -195,8 +201,13 @@ public final class ColdStartBenchmark {
                 + " `/health`, loads the function and sends the first invocation, all from the client; with the `containerd` driver"
                 + " the same is measured with `ctr run` against the containerd (socket and namespace) the driver uses"
                 + " (host network, the code bind-mounted read-only, the memory limit).\n\n"
-                + table + "\n" + String.join("; ", verdicts) + ".\n\n" + WHERE_THE_TIME_GOES;
+                + table + "\n" + String.join("; ", verdicts) + ".\n\n" + WHERE_THE_TIME_GOES
+                + (ratios.isEmpty() ? "" : "\n" + new BenchBlock(ratios, List.of()).render());
         System.out.println(heading(driver) + "\n\n" + body);
+        String results = System.getenv("NEST_BENCH_RESULTS");
+        if (others && results != null && !results.isBlank()) {
+            Files.writeString(Path.of(results), heading(driver) + "\n\n" + body);
+        }
         if (!others) {
             // the fetched starts alone: their own section, so the full run's figures stay as they were measured
             body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors() + " cores, JDK "

@@ -95,6 +95,10 @@ public final class PodReadyBenchmark {
         }
         String report = report(results, pods, idle, date, command, load0, Machine.loadAverage(), root, b.leftovers());
         System.out.println(report);
+        String resultsFile = System.getenv("NEST_BENCH_RESULTS");
+        if (resultsFile != null && !resultsFile.isBlank()) {
+            Files.writeString(Path.of(resultsFile), HEADING + "\n\n" + report);
+        }
         if (docs) {
             BenchmarksDoc.writeSection(root.resolve("docs/BENCHMARKS.md"), HEADING, report);
             System.err.println("bench-pods: wrote section '" + HEADING + "' of docs/BENCHMARKS.md");
@@ -589,6 +593,22 @@ public final class PodReadyBenchmark {
             }
         }
         sb.append("\n```nest-bench\n");
+        for (PodReadyResult r : results) {
+            // the guarded ratios (ADR 0026): same run, the modes interleaved pod by pod
+            String rt = r.runtime;
+            if (!r.containerdPrepared.isEmpty() && !r.baseline.isEmpty()) {
+                sb.append(SameRunRatio.of("pods." + rt + ".containerd-prepared-over-docker-run", r.containerdPrepared,
+                        r.baseline, false).line()).append('\n');
+                sb.append(SameRunRatio.of("pods." + rt + ".containerd-over-docker-run", r.containerd, r.baseline, false)
+                        .line()).append('\n');
+                sb.append(SameRunRatio.of("pods." + rt + ".docker-over-docker-run", r.docker, r.baseline, false)
+                        .line()).append('\n');
+            }
+            if (!r.containerdNoAot.isEmpty()) {
+                sb.append(SameRunRatio.of("pods." + rt + ".aot-on-over-off", r.containerd, r.containerdNoAot, false).line())
+                        .append('\n');
+            }
+        }
         for (PodReadyResult r : results) {
             if (r.runtime.equals("nodejs")) {
                 sb.append(String.format(Locale.ROOT, "row 260 | pod ready, `docker` driver / `docker run` of the same image, p50 "

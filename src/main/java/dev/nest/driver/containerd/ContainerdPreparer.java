@@ -1,13 +1,6 @@
 package dev.nest.driver.containerd;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.protobuf.Any;
-import com.google.protobuf.ByteString;
-import containerd.services.containers.v1.Container;
-import containerd.services.containers.v1.CreateContainerRequest;
-import containerd.services.leases.v1.CreateRequest;
-import containerd.services.snapshots.v1.PrepareSnapshotRequest;
-import containerd.services.tasks.v1.CreateTaskRequest;
 import containerd.types.Mount;
 import dev.nest.spi.CodeViews;
 import dev.nest.spi.PodCodeDirs;
@@ -71,33 +64,25 @@ final class ContainerdPreparer implements PreparedContainers.Maker<Prepared> {
         PodOutput output = null;
         boolean leased = false;
         try {
-            engine.call("create lease " + id, () -> engine.leases().create(CreateRequest.newBuilder().setId(id)
-                    .putAllLabels(ours).build()));
+            ContainerSteps.lease(engine, id, ours);
             leased = true;
             ImageStore.Resolved img = images.resolve(shape.image(), "?");
-            List<Mount> mounts = engine.call("prepare snapshot " + id, () -> ContainerdEngine.leased(engine.snapshots(), id)
-                    .prepare(PrepareSnapshotRequest.newBuilder().setSnapshotter(settings.snapshotter()).setKey(id)
-                            .setParent(img.chainId()).putAllLabels(ours).build())).getMountsList();
+            List<Mount> mounts = ContainerSteps.snapshot(engine, settings, id, img.chainId(), ours);
             Path code = codeDirs.create(id);
             Prepared.Forwarding listener = new Prepared.Forwarding();
             output = PodOutput.create(id, stateDir.resolve(id), listener);
             Path envDir = Files.createDirectories(stateDir.resolve(id).resolve("env"));
+            EnvAccess access = EnvAccess.of((Integer) Files.getAttribute(envDir, "unix:uid"),
+                    (Integer) Files.getAttribute(envDir, "unix:gid"));
             PodSpec spec = new PodSpec(id, "", shape.image(), List.of(), Map.of(), envDir, envDir, "127.0.0.1", 0,
                     shape.memoryBytes(), shape.cpus(), shape.pids(), Map.of(), envDir);
             ObjectNode oci = OciSpec.build(id, spec, code, img.config(), settings.tmpfsBytes(), init, shimGroup);
-            Prepared.lateEnvironment(oci, envDir, init.isPresent());
-            Container container = Container.newBuilder().setId(id).putAllLabels(labels).setImage(shape.image())
-                    .setRuntime(Container.Runtime.newBuilder().setName(settings.runtime()))
-                    .setSpec(Any.newBuilder().setTypeUrl(OciSpec.TYPE_URL).setValue(ByteString.copyFrom(OciSpec.bytes(oci))))
-                    .setSnapshotter(settings.snapshotter()).setSnapshotKey(res.snapshotKey()).build();
-            engine.call("create container " + id, () -> ContainerdEngine.leased(engine.containers(), id)
-                    .create(CreateContainerRequest.newBuilder().setContainer(container).build()));
+            Prepared.lateEnvironment(oci, envDir, init.isPresent(), access);
+            ContainerSteps.container(engine, settings, res, shape.image(), labels, OciSpec.bytes(oci));
             PodOutput out = output;
             out.open();
-            var created = engine.call("create task " + id, () -> engine.tasks().create(CreateTaskRequest.newBuilder()
-                    .setContainerId(id).addAllRootfs(mounts).setStdout(out.stdout().toString())
-                    .setStderr(out.stderr().toString()).build()));
-            return new Prepared(res, img.chainId(), out, listener, envDir, created.getPid());
+            var created = ContainerSteps.task(engine, id, mounts, out);
+            return new Prepared(res, img.chainId(), out, listener, envDir, access, created.getPid());
         } catch (IOException | RuntimeException e) {
             if (output != null) {
                 output.close();

@@ -1,16 +1,10 @@
 package dev.nest.driver.containerd;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
 import containerd.services.containers.v1.Container;
-import containerd.services.containers.v1.CreateContainerRequest;
 import containerd.services.containers.v1.ListContainersRequest;
-import containerd.services.leases.v1.CreateRequest;
 import containerd.services.leases.v1.Lease;
 import containerd.services.leases.v1.ListRequest;
-import containerd.services.snapshots.v1.PrepareSnapshotRequest;
-import containerd.services.tasks.v1.CreateTaskRequest;
 import containerd.services.tasks.v1.StartRequest;
 import containerd.services.version.v1.VersionResponse;
 import containerd.types.Mount;
@@ -177,8 +171,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
         boolean leased = false;
         boolean codeDir = false;
         try {
-            engine.call("create lease " + id, () -> engine.leases().create(CreateRequest.newBuilder().setId(id).putAllLabels(ours)
-                    .build()));
+            ContainerSteps.lease(engine, id, ours);
             leased = true;
             t.lap("lease");
             ImageStore.Resolved img = resolve(image, spec);
@@ -190,13 +183,8 @@ final class ContainerdSandboxDriver implements SandboxDriver {
             Path code = codeDirs.create(id);
             codeDir = true;
             byte[] oci = OciSpec.bytes(OciSpec.build(id, spec, code, img.config(), settings.tmpfsBytes(), init, shimGroup));
-            Container container = Container.newBuilder().setId(id).putAllLabels(labels).setImage(image)
-                    .setRuntime(Container.Runtime.newBuilder().setName(settings.runtime()))
-                    .setSpec(Any.newBuilder().setTypeUrl(OciSpec.TYPE_URL).setValue(ByteString.copyFrom(oci)))
-                    .setSnapshotter(settings.snapshotter()).setSnapshotKey(res.snapshotKey()).build();
             try {
-                engine.call("create container " + id, () -> ContainerdEngine.leased(engine.containers(), id)
-                        .create(CreateContainerRequest.newBuilder().setContainer(container).build()));
+                ContainerSteps.container(engine, settings, res, image, labels, oci);
             } catch (StatusRuntimeException e) {
                 if (e.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
                     throw new SandboxException("a container " + id + " already exists in " + engine.where() + "; remove it "
@@ -211,9 +199,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
             output = out;
             out.open();
             t.lap("fifos");
-            var created = engine.call("create task " + id, () -> engine.tasks().create(CreateTaskRequest.newBuilder()
-                    .setContainerId(id).addAllRootfs(mounts).setStdout(out.stdout().toString())
-                    .setStderr(out.stderr().toString()).build()));
+            var created = ContainerSteps.task(engine, id, mounts, out);
             t.lap("task");
             ContainerdPod pod = new ContainerdPod(spec.podId(), res, image, spec.memoryBytes(), t, engine, out);
             pod.watch(listener);
@@ -332,9 +318,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
      */
     private List<Mount> snapshot(String id, ImageStore.Resolved img, Map<String, String> labels, PodSpec spec) {
         try {
-            return engine.call("prepare snapshot " + id, () -> ContainerdEngine.leased(engine.snapshots(), id).prepare(
-                    PrepareSnapshotRequest.newBuilder().setSnapshotter(settings.snapshotter()).setKey(id)
-                            .setParent(img.chainId()).putAllLabels(labels).build())).getMountsList();
+            return ContainerSteps.snapshot(engine, settings, id, img.chainId(), labels);
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
                 throw new SandboxException("a snapshot " + id + " for pod " + spec.podId() + " already exists in "

@@ -22,8 +22,9 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>the pod's environment ({@code NEST_HOST_PORT}, the secret, ...): the container's process is
  *       {@code /bin/sh -c '. /nest/env/env && exec "$@"' <the image's entrypoint>}, and {@link #writeEnv} writes the
- *       file (owned by the pod's user, mode 0400) into the directory mounted read-only at {@value #ENV_MOUNT} just
- *       before the task starts. The image must have a POSIX {@code /bin/sh} (Nest's runtime images do);</li>
+ *       file into the directory mounted read-only at {@value #ENV_MOUNT} just before the task starts, readable by
+ *       the pod's user and never by every user of the host ({@link EnvAccess}). The image must have a POSIX
+ *       {@code /bin/sh} (Nest's runtime images do);</li>
  *   <li>the pod's output: the FIFOs are read from the start, into {@link #listener()}, which passes lines on once a
  *       pod is attached;</li>
  * </ul>
@@ -35,9 +36,11 @@ import java.util.regex.Pattern;
  * @param output       its output FIFOs, open
  * @param listener     where its output goes once attached
  * @param envDir       the host directory mounted at {@value #ENV_MOUNT}
+ * @param access       who may read the environment file written there
  * @param pid          the pid of the created task's process
  */
-record Prepared(Resources resources, String imageContent, PodOutput output, Forwarding listener, Path envDir, int pid) {
+record Prepared(Resources resources, String imageContent, PodOutput output, Forwarding listener, Path envDir, EnvAccess access,
+                int pid) {
     static final String ENV_MOUNT = "/nest/env";
     static final String LABEL = "dev.nest.prepared";
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -50,9 +53,9 @@ record Prepared(Resources resources, String imageContent, PodOutput output, Forw
     /**
      * Rewrites a built OCI spec for a prepared container: its process reads the pod's environment from
      * {@value #ENV_MOUNT}/env before it execs the image's entrypoint (behind the init, when there is one), and
-     * {@code envDir} is mounted there read-only.
+     * {@code envDir} is mounted there read-only; the process gets {@code access}'s reader group, if any.
      */
-    static void lateEnvironment(ObjectNode spec, Path envDir, boolean init) {
+    static void lateEnvironment(ObjectNode spec, Path envDir, boolean init, EnvAccess access) {
         ArrayNode args = (ArrayNode) spec.path("process").path("args");
         List<String> all = new ArrayList<>();
         args.forEach(a -> all.add(a.asText()));
@@ -68,6 +71,12 @@ record Prepared(Resources resources, String imageContent, PodOutput output, Forw
         m.put("type", "bind");
         m.put("source", envDir.toString());
         m.putArray("options").add("rbind").add("ro").add("nosuid").add("nodev").add("noexec");
+        access.readerGid().ifPresent(gid -> {
+            ObjectNode process = (ObjectNode) spec.path("process");
+            ObjectNode user = process.has("user") ? (ObjectNode) process.get("user") : process.putObject("user");
+            ArrayNode gids = user.has("additionalGids") ? (ArrayNode) user.get("additionalGids") : user.putArray("additionalGids");
+            gids.add(gid);
+        });
     }
 
     /** The pod's environment as a POSIX shell script of {@code export 'NAME'='value'} lines. */
@@ -90,23 +99,29 @@ record Prepared(Resources resources, String imageContent, PodOutput output, Forw
         return "'" + value.replace("'", "'\\''") + "'";
     }
 
-    /** Writes the pod's environment where the container's process reads it (written whole, then renamed). */
+    /**
+     * Writes the pod's environment where the container's process reads it (written whole, then renamed), with the
+     * owner and mode of {@link #access()}: readable by the pod's user, never by all.
+     */
     void writeEnv(Map<String, String> env) {
+        write(envDir, access, script(env), containerId());
+    }
+
+    static void write(Path envDir, EnvAccess access, String script, String containerId) {
         Path tmp = envDir.resolve("env.part");
         Path file = envDir.resolve("env");
         try {
-            Files.writeString(tmp, script(env), StandardCharsets.UTF_8);
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r--------"));
-            try {
-                Files.setAttribute(tmp, "unix:uid", OciSpec.UID);
-                Files.setAttribute(tmp, "unix:gid", OciSpec.UID);
-            } catch (IOException | UnsupportedOperationException | SecurityException e) {
-                // not root: the pod's user cannot read a 0400 file of ours; readable by all instead
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r--r--r--"));
+            Files.deleteIfExists(tmp);
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(tmp, script, StandardCharsets.UTF_8);
+            if (access.chownTo().isPresent()) {
+                Files.setAttribute(tmp, "unix:uid", access.chownTo().get());
+                Files.setAttribute(tmp, "unix:gid", access.chownTo().get());
             }
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(access.mode()));
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new SandboxException("cannot write the environment of prepared container " + containerId() + " to "
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            throw new SandboxException("cannot write the environment of prepared container " + containerId + " to "
                     + file + ": " + e.getMessage(), e);
         }
     }

@@ -10,6 +10,8 @@ import dev.nest.spi.SandboxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +42,7 @@ class PreparedTest {
     @Test
     void theImageEntrypointRunsBehindTheInitAndTheEnvironmentScript() {
         ObjectNode s = spec("/nest/init", "--", "node", "/nest/runtime/host.js");
-        Prepared.lateEnvironment(s, Path.of("/data/prep-1/env"), true);
+        Prepared.lateEnvironment(s, Path.of("/data/prep-1/env"), true, EnvAccess.of(0, 0));
         assertEquals(List.of("/nest/init", "--", "/bin/sh", "-c", ". /nest/env/env && exec \"$@\"", "nest-host", "node",
                 "/nest/runtime/host.js"), args(s));
         var m = s.path("mounts").get(0);
@@ -52,7 +54,7 @@ class PreparedTest {
     @Test
     void withoutAnInitTheShellIsTheFirstProcess() {
         ObjectNode s = spec("java", "-cp", "x", "Main");
-        Prepared.lateEnvironment(s, Path.of("/e"), false);
+        Prepared.lateEnvironment(s, Path.of("/e"), false, EnvAccess.of(0, 0));
         assertEquals(List.of("/bin/sh", "-c", ". /nest/env/env && exec \"$@\"", "nest-host", "java", "-cp", "x", "Main"), args(s));
     }
 
@@ -82,5 +84,52 @@ class PreparedTest {
             assertEquals(0, p.waitFor());
             assertEquals(e.getValue(), out, e.getKey());
         }
+    }
+
+    /** Who may read the environment file, by the user and group Nest runs as: never every user of the host. */
+    @Test
+    void theEnvironmentFileIsNeverWorldReadable() {
+        record Row(int uid, int gid, Optional<Integer> chownTo, String mode, Optional<Integer> readerGid) {
+        }
+        for (Row r : List.of(
+                new Row(0, 0, Optional.of(OciSpec.UID), "r--------", Optional.empty()),      // root: given to the pod's user
+                new Row(0, 50, Optional.of(OciSpec.UID), "r--------", Optional.empty()),
+                new Row(OciSpec.UID, OciSpec.UID, Optional.empty(), "r--------", Optional.empty()), // runs as the pod's user
+                new Row(1000, 1000, Optional.empty(), "r--r-----", Optional.of(1000)),      // another user: its group
+                new Row(1000, 65534, Optional.empty(), "r--r-----", Optional.of(65534)))) {
+            EnvAccess a = EnvAccess.of(r.uid(), r.gid());
+            assertEquals(new EnvAccess(r.chownTo(), r.mode(), r.readerGid()), a, r.toString());
+            assertEquals("---", a.mode().substring(6), r.toString());
+        }
+        SandboxException e = assertThrows(SandboxException.class, () -> EnvAccess.of(1000, 0));
+        assertTrue(e.getMessage().contains("gid 0") && e.getMessage().contains("prepared: 0"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new EnvAccess(Optional.empty(), "r--r--r--", Optional.empty()));
+    }
+
+    @Test
+    void aNonRootNestGivesThePodItsGroupAsASupplementaryGroup() {
+        ObjectNode s = spec("node", "host.js");
+        ((ObjectNode) s.path("process")).putObject("user").put("uid", OciSpec.UID).putArray("additionalGids").add(OciSpec.UID);
+        Prepared.lateEnvironment(s, Path.of("/e"), false, EnvAccess.of(1000, 1234));
+        assertEquals("[65534,1234]", s.path("process").path("user").path("additionalGids").toString());
+        ObjectNode root = spec("node", "host.js");
+        ((ObjectNode) root.path("process")).putObject("user").put("uid", OciSpec.UID).putArray("additionalGids").add(OciSpec.UID);
+        Prepared.lateEnvironment(root, Path.of("/e"), false, EnvAccess.of(0, 0));
+        assertEquals("[65534]", root.path("process").path("user").path("additionalGids").toString());
+    }
+
+    /** The file is written with the access's mode (group-readable at most), replacing the previous one whole. */
+    @Test
+    void theFileIsWrittenPrivate(@TempDir Path dir) throws Exception {
+        EnvAccess group = new EnvAccess(Optional.empty(), "r--r-----", Optional.of(1234));
+        Prepared.write(dir, group, "export A='1'\n", "c1");
+        Prepared.write(dir, group, "export A='2'\n", "c1");
+        Path file = dir.resolve("env");
+        assertEquals("r--r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        assertEquals("export A='2'\n", Files.readString(file));
+        assertTrue(Files.notExists(dir.resolve("env.part")));
+        EnvAccess own = new EnvAccess(Optional.empty(), "r--------", Optional.empty());
+        Prepared.write(dir, own, "export A='3'\n", "c1");
+        assertEquals("r--------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
     }
 }
