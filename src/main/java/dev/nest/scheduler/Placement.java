@@ -47,6 +47,33 @@ public final class Placement {
     }
 
     /**
+     * Whether a placed instance of a function should change placement, with the node agent's band
+     * ({@code sidecar.AutoMoves}): {@code false} (to a pod of its own) when it is merged and its requests over the last
+     * minute reached {@code mergeBelow}; {@code true} (into a merged pod) when it is dedicated and they fell under half
+     * of it; empty when it stays. {@code deploy: dedicated}, runtimes without a merged host and {@code mergeBelow} 0
+     * never move an instance; a {@code deploy: merged} instance outside a merged pod moves into one. The band keeps traffic near the threshold from moving an instance back and forth.
+     */
+    public static Optional<Boolean> remerge(boolean merged, DeployMode deploy, boolean runtimeCanMerge, double perMinute,
+                                            int mergeBelow) {
+        if (deploy == DeployMode.DEDICATED || !runtimeCanMerge) {
+            return Optional.empty();
+        }
+        if (deploy == DeployMode.MERGED) {
+            return merged ? Optional.empty() : Optional.of(true);
+        }
+        if (mergeBelow <= 0) {
+            return Optional.empty();
+        }
+        if (merged && perMinute >= mergeBelow) {
+            return Optional.of(false);
+        }
+        if (!merged && perMinute < mergeBelow / 2.0) {
+            return Optional.of(true);
+        }
+        return Optional.empty();
+    }
+
+    /**
      * How many merged pods {@code instances} (all of one runtime, on one node) need when packed as {@code shape}
      * says: per namespace (one group when {@link MergedShape#acrossNamespaces}), largest first, each into the first
      * pod with a function slot and the memory left, else into a new pod; an instance larger than a pod's room gets one
