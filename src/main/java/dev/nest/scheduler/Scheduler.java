@@ -143,6 +143,40 @@ public final class Scheduler {
         };
 
         /**
+         * {@link #byTraffic} with the node agent's band ({@link Placement#remerge}): once a function's instances are
+         * counted as merged they stay so until its traffic reaches {@code mergeBelow}, and once dedicated until it
+         * falls under half of it, so that traffic near the threshold does not flip the count at every placement.
+         * Remembers the last answer per function (thread-safe); {@code deploy: dedicated} and a runtime without a
+         * merged host are never merged, {@code deploy: merged} always.
+         */
+        static Merging byTrafficWithBand(int mergeBelow, java.util.function.ToDoubleFunction<FunctionId> perMinute,
+                                         java.util.function.Function<String, Optional<MergedShape>> shapes) {
+            Map<FunctionId, Boolean> last = new java.util.concurrent.ConcurrentHashMap<>();
+            return new Merging() {
+                @Override
+                public boolean merged(FunctionVersion v) {
+                    dev.nest.function.DeployMode deploy = v.spec().deploy();
+                    boolean canMerge = shapes.apply(v.spec().runtime()).isPresent();
+                    double rate = perMinute.applyAsDouble(v.spec().id());
+                    return last.compute(v.spec().id(), (id, before) -> {
+                        if (deploy == dev.nest.function.DeployMode.DEDICATED || !canMerge) {
+                            return false;
+                        }
+                        if (before == null) {
+                            return Placement.mergeable(deploy, true, rate, mergeBelow);
+                        }
+                        return Placement.remerge(before, deploy, true, rate, mergeBelow).orElse(before);
+                    });
+                }
+
+                @Override
+                public MergedShape shape(String runtime) {
+                    return shapes.apply(runtime).orElse(MergedShape.UNBOUNDED);
+                }
+            };
+        }
+
+        /**
          * {@code deploy: merged}, and {@code auto} while {@code perMinute} of the function is under {@code mergeBelow}
          * ({@link Placement#mergeable}); {@code shapes} gives a runtime's packing, empty for a runtime without a
          * merged host (never merged).
