@@ -155,13 +155,15 @@ final class ControlPlane implements AutoCloseable {
 
     /**
      * How the scheduler counts each runtime's merged pods (ADR 0025): at most its {@code max-functions} instances and
-     * {@code max-functions} times its memory per pod, namespaces apart unless {@code acrossNamespaces}; empty for a
+     * {@code max-functions} times its memory per pod, namespaces apart unless {@code acrossNamespaces}, each pod holding
+     * {@code hostMemoryMb} ({@code sidecar.merged-host-memory}) beyond its instances, as the node agent sizes it; empty for a
      * runtime that is not known or has no merged host (its instances are never counted as merged).
      */
-    static Function<String, Optional<MergedShape>> mergedShapes(RuntimeRegistry runtimes, boolean acrossNamespaces) {
+    static Function<String, Optional<MergedShape>> mergedShapes(RuntimeRegistry runtimes, boolean acrossNamespaces,
+                                                                int hostMemoryMb) {
         return name -> runtimes.find(name).filter(RuntimeDefinition::canMerge)
                 .map(r -> new MergedShape(r.maxFunctions(), (int) Math.min(Integer.MAX_VALUE, (long) r.maxFunctions() * r.memoryMb()),
-                        acrossNamespaces));
+                        acrossNamespaces, hostMemoryMb));
     }
 
     /** Non-leaders probe the leader and evict it when it refuses connections, so that the next one takes over. */

@@ -249,7 +249,7 @@ public final class Scheduler {
             PlacementRequest request = new PlacementRequest(id, v.version(), v.spec().runtime(), v.digest(), v.spec().memoryMb(), cpuMillis,
                     merging.merged(v), merging.shape(v.spec().runtime()));
             for (int i = mine.size(); i < desired; i++) {
-                PlacementDecision d = Placement.decide(request, all, placed);
+                PlacementDecision d = Placement.decide(request, all, placed, merging::shape);
                 if (d instanceof PlacementDecision.Placed p) {
                     PlacedInstance s = new PlacedInstance(id.name() + "-" + (++nextId), id, v.version(), p.node().id(), p.node().zone(),
                             request.memoryMb(), request.cpuMillis(), 0, false, request.merged(), request.runtime());
