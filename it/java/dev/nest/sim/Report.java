@@ -195,11 +195,15 @@ record Report(Trace trace, Map<Policy, Totals> results, Map<String, AppLevelSim.
                         + "- pod cold starts <= fixed 10m: %,d vs %,d -> %s; besides them %,d requests waited for a worker "
                         + "in a running merged pod (%,d of them after parking), %d ms each (measured p50), where fixed 10m "
                         + "has no such wait: counted with the pod cold starts, %,d requests waited for a start against %,d%n"
+                        + "- time requests waited for starts (a pod start %d ms, a worker start %d ms): %.2fx that of fixed 10m%n"
                         + "- utilization: %.1f%% of instance time busy (the scaler's figure), %.1f%% of memory%n",
                 m.getKey().name(), ratio, t.idleFootprintGbSeconds() / f.idleFootprintGbSeconds(),
                 ratio <= 0.5 && t.coldStarts <= f.coldStarts ? "met" : "MISSED", t.coldStarts, f.coldStarts,
                 t.coldStarts <= f.coldStarts ? "met" : "MISSED", t.workerStarts, t.unparks,
-                MergedModel.NODEJS.workerStartMs(), t.coldStarts + t.workerStarts, f.coldStarts, 100 * t.utilization(),
+                MergedModel.NODEJS.workerStartMs(), t.coldStarts + t.workerStarts, f.coldStarts, coldMs,
+                MergedModel.NODEJS.workerStartMs(),
+                (t.coldStarts * (double) coldMs + t.workerStarts * (double) MergedModel.NODEJS.workerStartMs())
+                        / (f.coldStarts * (double) coldMs), 100 * t.utilization(),
                 100 * t.memoryUtilization());
     }
 

@@ -157,6 +157,7 @@ public final class TraceSimulator {
     /** Design alternatives tried while choosing the defaults (run with --variants): the designs and other keep-alives. */
     static List<Policy> variants() {
         List<Policy> out = new ArrayList<>(designs());
+        out.addAll(mergedVariants());
         FixedKeepAlive tenMinutes = new FixedKeepAlive(Duration.ofMinutes(10));
         ScalingConfig base = ScalingConfig.defaults(1).withMinMax(0, MAX_INSTANCES);
         out.add(new Policy.Ours("variant: average only (no peak hold)", Scaler.averageOnly(), base, "variant"));
