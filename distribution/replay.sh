@@ -7,7 +7,7 @@
 # "Autoscaling on the Azure Functions 2019 trace (simulation)" of docs/BENCHMARKS.md, with its nest-bench block
 # (rows 290 and 380, and the ratio lines that distribution/bench.sh --check compares).
 #
-#   distribution/replay.sh                       # the policies compared plus the designs tried (2-3 minutes on 2 cores)
+#   distribution/replay.sh                       # the policies compared plus the designs tried (5-10 minutes on 2 cores)
 #   NEST_REPLAY_VARIANTS=0 distribution/replay.sh   # only the policies compared (about a minute)
 #   NEST_REPLAY_DOCS=0 distribution/replay.sh       # print only, leave docs/BENCHMARKS.md alone
 #   NEST_REPLAY_DOCS=0 distribution/replay.sh --merged-only   # only merged placement against its baselines (about
