@@ -232,6 +232,12 @@ public final class Placement {
      * never go back and forth.
      */
     public static Optional<Move> rebalance(PlacementRequest request, List<NodeState> nodes, List<PlacedInstance> existing) {
+        return rebalance(request, nodes, existing, ownShapeOnly(request));
+    }
+
+    /** {@link #rebalance(PlacementRequest, List, List)} counting every runtime's merged pods as {@code shapes} say. */
+    public static Optional<Move> rebalance(PlacementRequest request, List<NodeState> nodes, List<PlacedInstance> existing,
+                                           java.util.function.Function<String, MergedShape> shapes) {
         List<PlacedInstance> mine = existing.stream().filter(x -> x.id().equals(request.id()) && !x.draining()).toList();
         Optional<PlacedInstance> source = nextToRemove(mine);
         if (source.isEmpty()) {
@@ -246,7 +252,7 @@ public final class Placement {
         }
         List<PlacedInstance> without = new ArrayList<>(existing);
         without.remove(from);
-        if (!(decide(request, nodes, without) instanceof PlacementDecision.Placed placed) || placed.node().id().equals(from.nodeId())) {
+        if (!(decide(request, nodes, without, shapes) instanceof PlacementDecision.Placed placed) || placed.node().id().equals(from.nodeId())) {
             return Optional.empty();
         }
         NodeState to = placed.node();

@@ -349,7 +349,7 @@ public final class Scheduler {
             PlacementRequest request = new PlacementRequest(id, v.version(), v.spec().runtime(), v.digest(), v.spec().memoryMb(), cpuMillis,
                     merging.merged(v), merging.shape(v.spec().runtime()));
             Optional<Placement.Move> move = Placement.rebalance(request, all, placed.stream()
-                    .filter(x -> !x.id().equals(id) || x.version() == v.version()).toList());
+                    .filter(x -> !x.id().equals(id) || x.version() == v.version()).toList(), merging::shape);
             if (move.isEmpty()) {
                 continue;
             }

@@ -56,6 +56,21 @@ class PlacementAccountingTest {
         assertEquals(placed, d instanceof PlacementDecision.Placed, why + ": " + d);
     }
 
+    @org.junit.jupiter.api.Test
+    void aMoveDoesNotGoToANodeWhoseMergedPodsOfAnotherRuntimeFillIt() {
+        NodeState a = new NodeState("a", "z1", 8192, 4000, 3, Map.of(), Set.of());
+        NodeState b = new NodeState("b", "z2", 8192, 4000, 1, Map.of(), Set.of());
+        List<PlacedInstance> mine = List.of(new PlacedInstance("f-1", F, 1, "a", "z1", 128, 0, 0, false),
+                new PlacedInstance("f-2", F, 1, "a", "z1", 128, 0, 0, false));
+        List<PlacedInstance> javaOnB = List.of(new PlacedInstance("j-1", FunctionId.of("default", "j"), 1, "b", "z2", 128, 0, 0,
+                false, true, "java"));
+        PlacementRequest req = new PlacementRequest(F, 1, "nodejs", DIGEST, 128, 0, false, SHAPES.apply("nodejs"));
+        assertEquals("b", Placement.rebalance(req, List.of(a, b), mine, SHAPES).map(m -> m.to().id()).orElse("none"),
+                "an empty node in the other zone takes the move");
+        assertEquals("none", Placement.rebalance(req, List.of(a, b), all(mine, javaOnB), SHAPES).map(m -> m.to().id())
+                .orElse("none"), "b's one pod is a Java merged pod");
+    }
+
     static Stream<Arguments> table() {
         return Stream.of(
                 Arguments.of("a dedicated instance beside a Java merged pod and a dedicated one, 2 pods at most: full",
