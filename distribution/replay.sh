@@ -2,12 +2,16 @@
 # Replays a day of the Azure Functions 2019 trace (500 functions, shipped in distribution/data/azure2019/ with its
 # attribution and licences) in virtual time
 # against Nest's scaler and keep-alive policies, a fixed 10-minute keep-alive and a Knative-style KPA
-# (dev.nest.sim.TraceSimulator), prints the tables and writes the section
-# "Autoscaling on the Azure Functions 2019 trace (simulation)" of docs/BENCHMARKS.md.
+# (dev.nest.sim.TraceSimulator), with merged placement for the long tail (ADR 0025) over the default policy and over
+# the fixed keep-alive, prints the tables and writes the section
+# "Autoscaling on the Azure Functions 2019 trace (simulation)" of docs/BENCHMARKS.md, with its nest-bench block
+# (rows 290 and 380, and the ratio lines that distribution/bench.sh --check compares).
 #
-#   distribution/replay.sh                       # the policies compared plus the designs tried (2-3 minutes on 2 cores)
+#   distribution/replay.sh                       # the policies compared plus the designs tried (5-10 minutes on 2 cores)
 #   NEST_REPLAY_VARIANTS=0 distribution/replay.sh   # only the policies compared (about a minute)
 #   NEST_REPLAY_DOCS=0 distribution/replay.sh       # print only, leave docs/BENCHMARKS.md alone
+#   NEST_REPLAY_DOCS=0 distribution/replay.sh --merged-only   # only merged placement against its baselines (about
+#                                                   # a minute): what `distribution/bench.sh --check` runs for row 380
 #
 # Knobs (environment): NEST_REPLAY_DATA (trace directory, default distribution/data/azure2019),
 # NEST_REPLAY_SEED (1), NEST_REPLAY_COLD_MS (250: the modelled cold start), NEST_REPLAY_FUNCTIONS (all),

@@ -24,12 +24,27 @@ import java.util.SplittableRandom;
  * <p>A request counts as a cold start when it was served by an instance that finished starting while it
  * waited; its wait is the time from arrival to the start of execution. Figures are accounted up to the end of
  * the trace's last minute.
+ *
+ * <p>Under a {@link Policy.Merged} policy the function is, at any time, either merged or dedicated: it starts
+ * merged when its first minute's traffic is under {@code merge-below} and changes at each minute's end as
+ * {@link MergedModel#move} says for the minute that ended (all its instances move; a move costs the new
+ * placement's start with both held, and no request waits for it). While merged, a start is a worker start
+ * ({@link MergedModel#workerStartMs}, counted apart from pod cold starts), an idle instance is parked after
+ * {@code idle-unload-ms}, and a request that takes a parked instance waits for a worker. Memory follows
+ * {@link MergedModel}. Limits: the node agent places each new instance by the traffic of the last minute at its
+ * start and moves ready ones on its own clock; here a function's instances move together, once a minute, and an
+ * idle instance moved into a merged pod is parked by its idle time, not by the time of its move.
  */
 final class FunctionSim {
     private static final long NONE = Long.MAX_VALUE;
 
     private final Trace.Function fn;
     private final Policy policy;
+    /** Merged placement's inputs, or null for a policy without it. */
+    private final MergedModel model;
+    private boolean merged;
+    private long nextMinute = NONE;
+    private final LongRing workerStarting = new LongRing();
     private final long seed;
     private final long coldMs;
     private final long endMs;
@@ -70,19 +85,27 @@ final class FunctionSim {
 
     FunctionSim(Trace.Function fn, int minutes, Policy policy, long seed, long coldMs, int max, Totals totals) {
         this.fn = fn;
-        this.policy = policy;
+        if (policy instanceof Policy.Merged m) {
+            this.policy = m.base();
+            this.model = m.model();
+            this.merged = model.startsMerged(fn.memoryMb(), fn.perMinute().length == 0 ? 0 : fn.perMinute()[0]);
+            this.nextMinute = 60_000L * minutes > 60_000L ? 60_000L : NONE;
+        } else {
+            this.policy = policy;
+            this.model = null;
+        }
         this.seed = seed;
         this.coldMs = coldMs;
         this.endMs = minutes * 60_000L;
         this.max = max;
         this.t = totals;
         this.random = new SplittableRandom(seed * 1_000_003L + fn.index());
-        boolean metrics = !(policy instanceof Policy.FixedOnly);
+        boolean metrics = !(this.policy instanceof Policy.FixedOnly);
         int seconds = minutes * 60 + 2;
         this.secSum = metrics ? new double[seconds] : null;
         this.secMax = metrics ? new int[seconds] : null;
         this.cum = metrics ? new double[seconds + 1] : null;
-        if (policy instanceof Policy.Kpa k) {
+        if (this.policy instanceof Policy.Kpa k) {
             kpa = new KnativeKpa(k.settings());
         }
     }
@@ -92,29 +115,64 @@ final class FunctionSim {
         while (true) {
             long tA = peekArrival();
             long tB = busy.isEmpty() ? NONE : busy.peekFirst();
-            long tS = starting.isEmpty() ? NONE : starting.peekFirst();
+            long tP = starting.isEmpty() ? NONE : starting.peekFirst();
+            long tW = workerStarting.isEmpty() ? NONE : workerStarting.peekFirst();
+            long tS = Math.min(tP, tW);
             long tE = keepAliveMs != NONE && !idle.isEmpty() ? idle.peekFirst() + keepAliveMs : NONE;
-            long tT = nextTick;
+            long tT = Math.min(nextTick, nextMinute);
             long now = Math.min(Math.min(tA, tB), Math.min(tS, Math.min(tE, tT)));
-            if (now == NONE || now > endMs && busy.isEmpty() && waiting.isEmpty() && starting.isEmpty()) {
+            if (now == NONE || now > endMs && busy.isEmpty() && waiting.isEmpty() && startingCount() == 0) {
                 break;
             }
             account(now);
             if (now == tB) {
                 complete(now);
             } else if (now == tS) {
-                ready(now);
+                ready(now, now == tP);
             } else if (now == tE) {
                 idle.pollFirst();
                 change(now, -1);
             } else if (now == tA) {
                 nextArrival++;
                 arrive(now);
+            } else if (now == nextMinute) {
+                minuteEnded(now);
             } else {
                 tick(now, false);
             }
         }
         account(endMs);
+    }
+
+    private int startingCount() {
+        return starting.size() + workerStarting.size();
+    }
+
+    /** Starts one instance where the function is placed now: a pod, or a worker in a running merged pod. */
+    private void startOne(long now) {
+        if (merged) {
+            workerStarting.addLast(now + model.workerStartMs());
+        } else {
+            starting.addLast(now + coldMs);
+        }
+    }
+
+    /** The placement decision for the minute that ended at {@code now} (the node agent's band). */
+    private void minuteEnded(long now) {
+        int m = (int) (now / 60_000L) - 1;
+        nextMinute = now + 60_000L < endMs ? now + 60_000L : NONE;
+        boolean to = model.move(merged, fn.memoryMb(), fn.perMinute()[m]).orElse(merged);
+        if (to == merged) {
+            return;
+        }
+        // the new placement serves before the old is retired: both are held while the new one starts
+        double old = merged ? model.workerMb(fn.memoryMb()) : fn.memoryMb();
+        double oldFoot = merged ? model.workerMb() : model.podMb();
+        long overlap = to ? model.workerStartMs() : coldMs;
+        t.moves += instances;
+        t.memMbMs += (double) instances * overlap * old;
+        t.footMbMs += (double) instances * overlap * oldFoot;
+        merged = to;
     }
 
     // ---- arrivals ----------------------------------------------------------------------------------------
@@ -146,7 +204,14 @@ final class FunctionSim {
         }
         called = true;
         if (!idle.isEmpty()) {
-            idle.pollLast();
+            long since = idle.pollLast();
+            if (parked(since, now)) {
+                // its worker was terminated: the request waits for one (the instance stays loaded)
+                t.unparks++;
+                waiting.addLast(now);
+                workerStarting.addLast(now + model.workerStartMs());
+                return;
+            }
             busy.addLast(now + fn.durationMs());
             t.waited(0);
             return;
@@ -161,10 +226,10 @@ final class FunctionSim {
                 tick(now, true); // the activator wakes the autoscaler
             }
         } else {
-            int need = waiting.size() - starting.size();
+            int need = waiting.size() - startingCount();
             int room = max - instances;
             for (int i = 0; i < Math.min(need, room); i++) {
-                starting.addLast(now + coldMs);
+                startOne(now);
                 change(now, +1);
             }
         }
@@ -180,7 +245,7 @@ final class FunctionSim {
     private void complete(long now) {
         busy.pollFirst();
         if (!waiting.isEmpty()) {
-            serve(now, false);
+            serve(now, 0);
         } else if (pendingStops > 0) {
             pendingStops--;
             change(now, -1);
@@ -192,10 +257,10 @@ final class FunctionSim {
         }
     }
 
-    private void ready(long now) {
-        starting.pollFirst();
+    private void ready(long now, boolean pod) {
+        (pod ? starting : workerStarting).pollFirst();
         if (!waiting.isEmpty()) {
-            serve(now, true);
+            serve(now, pod ? 1 : 2);
         } else if (pendingStops > 0) {
             pendingStops--;
             change(now, -1);
@@ -204,13 +269,14 @@ final class FunctionSim {
         }
     }
 
-    private void serve(long now, boolean cold) {
+    /** {@code kind}: 0 an instance that became free, 1 a pod that finished starting, 2 a worker that did. */
+    private void serve(long now, int kind) {
         long arrived = waiting.pollFirst();
         t.waited(now - arrived);
-        if (cold) {
-            t.coldStarts++;
-        } else {
-            t.queued++;
+        switch (kind) {
+            case 1 -> t.coldStarts++;
+            case 2 -> t.workerStarts++;
+            default -> t.queued++;
         }
         busy.addLast(now + fn.durationMs());
     }
@@ -228,6 +294,11 @@ final class FunctionSim {
         }
     }
 
+    /** Whether an idle instance, idle since {@code since}, is parked at {@code now} (only in a merged pod). */
+    private boolean parked(long since, long now) {
+        return merged && model.idleUnloadMs() > 0 && now - since >= model.idleUnloadMs();
+    }
+
     // ---- accounting --------------------------------------------------------------------------------------
 
     private void account(long now) {
@@ -238,10 +309,36 @@ final class FunctionSim {
         long dt = to - accountedTo;
         t.instanceMs += (double) instances * dt;
         t.busyMs += (double) busy.size() * dt;
-        t.memMbMs += (double) instances * dt * fn.memoryMb();
-        t.busyMemMbMs += (double) busy.size() * dt * fn.memoryMb();
+        double mem;
+        double foot;
+        double per;
+        double perFoot;
+        if (!merged) {
+            per = fn.memoryMb();
+            perFoot = MergedModel.NODEJS.podMb();
+            mem = (double) instances * dt * per;
+            foot = (double) instances * dt * perFoot;
+        } else {
+            per = model.workerMb(fn.memoryMb());
+            perFoot = model.workerMb();
+            double held = (double) (instances - idle.size()) * dt; // busy and starting: a worker each
+            double parkedMs = 0;
+            for (int i = 0; i < idle.size(); i++) {
+                long since = idle.get(i);
+                long workerUntil = model.idleUnloadMs() == 0 ? to : Math.min(to, since + model.idleUnloadMs());
+                long withWorker = Math.max(0, workerUntil - Math.max(accountedTo, since));
+                held += withWorker;
+                parkedMs += dt - withWorker;
+            }
+            mem = held * per + parkedMs * model.parkedMb();
+            foot = held * perFoot + parkedMs * model.parkedMb();
+        }
+        t.memMbMs += mem;
+        t.busyMemMbMs += (double) busy.size() * dt * per;
+        t.footMbMs += foot;
+        t.busyFootMbMs += (double) busy.size() * dt * perFoot;
         if (busy.isEmpty() && waiting.isEmpty()) {
-            t.tailMemMbMs += (double) instances * dt * fn.memoryMb();
+            t.tailMemMbMs += mem;
         }
         int level = busy.size() + waiting.size();
         if (secSum != null && level > 0) {
@@ -308,7 +405,7 @@ final class FunctionSim {
             if (poke) {
                 panic = Math.max(panic, waiting.size()); // the activator reports its queue at once
             }
-            desired = kpa.decide(now, stable, panic, instances - starting.size(), instances, waiting.size(), poke);
+            desired = kpa.decide(now, stable, panic, instances - startingCount(), instances, waiting.size(), poke);
             if (!poke) {
                 nextTick = quiet && instances == 0 && desired == 0 ? NONE : now + s.tickMs();
             } else if (nextTick == NONE) {
@@ -322,7 +419,7 @@ final class FunctionSim {
         if (desired > instances) {
             int n = desired - instances;
             for (int i = 0; i < n; i++) {
-                starting.addLast(now + coldMs);
+                startOne(now);
             }
             change(now, n);
             pendingStops = 0;

@@ -29,6 +29,11 @@ final class LongRing {
         size++;
     }
 
+    /** The {@code i}-th value from the first (0 <= i < size). */
+    long get(int i) {
+        return a[(head + i) & (a.length - 1)];
+    }
+
     long peekFirst() {
         return a[head];
     }

@@ -26,4 +26,18 @@ sealed interface Policy {
     /** Knative's KPA with its published defaults ({@link KnativeKpa}). */
     record Kpa(String name, KnativeKpa.Settings settings, String description) implements Policy {
     }
+
+    /**
+     * {@code base}'s scaling and keep-alive with merged placement ({@link MergedModel}): the function's instances go
+     * to merged pods while its traffic is under {@code merge-below} per minute (the product's
+     * {@link dev.nest.scheduler.Placement#mergeable} and {@link dev.nest.scheduler.Placement#remerge}), where an idle
+     * one is parked after {@code idle-unload-ms}.
+     */
+    record Merged(String name, Policy base, MergedModel model, String description) implements Policy {
+        public Merged {
+            if (base instanceof Merged) {
+                throw new IllegalArgumentException("a merged policy wraps a policy that is not merged");
+            }
+        }
+    }
 }

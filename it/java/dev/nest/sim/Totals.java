@@ -19,6 +19,15 @@ final class Totals {
     /** Memory provisioned while nothing of the function was in flight (the keep-alive tail). */
     double tailMemMbMs;
     long maxWaitMs;
+    /** Requests that waited for a worker in a merged pod (a load into a running merged pod, or an unpark). */
+    long workerStarts;
+    /** Of those, requests that found their function parked. */
+    long unparks;
+    /** Instances that changed placement (merged to dedicated or back). */
+    long moves;
+    /** The platform's part of memory only (the footprint model of {@link MergedModel}), MiB-ms, and its busy part. */
+    double footMbMs;
+    double busyFootMbMs;
     final long[] waits = new long[WAIT_BINS];
 
     void waited(long ms) {
@@ -41,6 +50,11 @@ final class Totals {
         memMbMs += o.memMbMs;
         busyMemMbMs += o.busyMemMbMs;
         maxWaitMs = Math.max(maxWaitMs, o.maxWaitMs);
+        workerStarts += o.workerStarts;
+        unparks += o.unparks;
+        moves += o.moves;
+        footMbMs += o.footMbMs;
+        busyFootMbMs += o.busyFootMbMs;
         for (int i = 0; i < WAIT_BINS; i++) {
             waits[i] += o.waits[i];
         }
@@ -77,6 +91,15 @@ final class Totals {
 
     double idleGbSeconds() {
         return (memMbMs - busyMemMbMs) / 1024.0 / 1000.0;
+    }
+
+    /** Busy memory over provisioned memory. */
+    double memoryUtilization() {
+        return memMbMs == 0 ? 0 : busyMemMbMs / memMbMs;
+    }
+
+    double idleFootprintGbSeconds() {
+        return (footMbMs - busyFootMbMs) / 1024.0 / 1000.0;
     }
 
     double tailGbSeconds() {

@@ -26,7 +26,8 @@ import java.util.concurrent.Future;
  *
  * <pre>
  * java -cp ... dev.nest.sim.TraceSimulator [--data DIR] [--seed N] [--cold-ms 250] [--functions N]
- *      [--threads N] [--variants] [--doc docs/BENCHMARKS.md] [--command "..."]
+ *      [--threads N] [--variants | --designs | --merged-only] [--doc docs/BENCHMARKS.md] [--results FILE]
+ *      [--command "..."]
  * </pre>
  * No I/O besides reading the CSVs (and writing the doc when asked).
  */
@@ -51,11 +52,18 @@ public final class TraceSimulator {
             int n = Integer.parseInt(opt.get("functions"));
             trace = new Trace(trace.functions().subList(0, Math.min(n, trace.functions().size())), trace.minutes());
         }
-        List<Policy> policies = opt.containsKey("app-only") ? List.of() : opt.containsKey("variants") ? variants()
-                : opt.containsKey("designs") ? designs() : standard();
+        boolean mergedOnly = opt.containsKey("merged-only");
+        if (mergedOnly && opt.containsKey("designs")) {
+            throw new IllegalArgumentException("--merged-only runs the merged policies (with --variants, their variants); "
+                    + "--designs runs the scaler's designs: give one of them");
+        }
+        List<Policy> policies = opt.containsKey("app-only") ? List.of() : mergedOnly && opt.containsKey("variants")
+                ? java.util.stream.Stream.concat(mergedOnly().stream(), mergedVariants().stream()).toList()
+                : mergedOnly ? mergedOnly()
+                : opt.containsKey("variants") ? variants() : opt.containsKey("designs") ? designs() : standard();
         long started = System.nanoTime();
         Map<Policy, Totals> results = run(trace, policies, seed, coldMs, threads);
-        Map<String, AppLevelSim.AppTotals> appLevel = runAppLevel(trace,
+        Map<String, AppLevelSim.AppTotals> appLevel = mergedOnly ? Map.of() : runAppLevel(trace,
                 opt.containsKey("variants") ? appLevelVariants() : appLevelPolicies(), seed, threads);
         double seconds = (System.nanoTime() - started) / 1e9;
         Report report = new Report(trace, results, appLevel, seed, coldMs, seconds, threads);
@@ -66,9 +74,20 @@ public final class TraceSimulator {
         }
         System.out.println(report.verdict());
         System.out.println(report.defaultAndWhy());
-        System.out.println(report.appTable());
+        System.out.println(report.mergedTable());
+        System.out.println(report.mergedVerdict());
+        if (!appLevel.isEmpty()) {
+            System.out.println(report.appTable());
+        }
         System.out.printf(Locale.ROOT, "%n%d functions, %d invocations, %d minutes; %.1f s on %d threads%n",
                 trace.functions().size(), trace.invocations(), trace.minutes(), seconds, threads);
+        if (opt.containsKey("results")) {
+            // the section as --check reads it (distribution/bench.sh): heading, prose and its nest-bench block
+            Path out = Path.of(opt.get("results"));
+            Files.writeString(out, Report.HEADING + "\n\n" + report.section(opt.getOrDefault("command",
+                    "distribution/replay.sh"), home));
+            System.out.println("wrote the results to " + out);
+        }
         if (opt.containsKey("doc")) {
             Path doc = Path.of(opt.get("doc"));
             dev.nest.bench.BenchmarksDoc.writeSection(doc, Report.HEADING, report.section(opt.getOrDefault("command",
@@ -95,12 +114,50 @@ public final class TraceSimulator {
         out.add(new Policy.Kpa("Knative KPA (defaults)", KnativeKpa.Settings.DEFAULTS,
                 "Knative's KPA: 60 s stable / 6 s panic window, panic at 200%, target 70% of container concurrency 1, "
                         + "2 s tick, scale-to-zero grace 30 s"));
+        out.addAll(merged(out.get(0), out.get(2)));
+        return out;
+    }
+
+    /** Merged placement for the long tail (ADR 0025), over each of the two lifecycles it is compared with. */
+    static List<Policy> merged(Policy nestDefault, Policy fixedTenMinutes) {
+        MergedModel m = MergedModel.NODEJS;
+        String how = "`deploy: auto` with `sidecar.merge-below: " + m.mergeBelow() + "` (the product's default): a function "
+                + "under " + m.mergeBelow() + " requests in the last minute runs in a merged Node.js pod, where it is parked "
+                + "after `idle-unload-ms` " + m.idleUnloadMs() / 1000 + " s idle; busier ones run in pods of their own";
+        return List.of(
+                new Policy.Merged(nestDefault.name() + " + merged placement", nestDefault, m,
+                        "the default scaler and keep-alive with " + how),
+                new Policy.Merged(fixedTenMinutes.name() + " + merged placement", fixedTenMinutes, m,
+                        "the fixed 10-minute keep-alive with " + how));
+    }
+
+    /** What --check needs (--merged-only): the two baselines and merged placement over each, no app-level model. */
+    static List<Policy> mergedOnly() {
+        List<Policy> std = standard();
+        List<Policy> out = new ArrayList<>(List.of(std.get(0), std.get(2)));
+        out.addAll(merged(std.get(0), std.get(2)));
+        return out;
+    }
+
+    /** Other settings of merged placement over the default lifecycle (run with --merged-only --variants). */
+    static List<Policy> mergedVariants() {
+        Policy nest = standard().get(0);
+        MergedModel m = MergedModel.NODEJS;
+        List<Policy> out = new ArrayList<>();
+        for (int below : new int[] {30, 120}) {
+            out.add(new Policy.Merged("variant: merged placement, merge-below " + below, nest, m.withMergeBelow(below), "variant"));
+        }
+        out.add(new Policy.Merged("variant: every function merged (deploy: merged)", nest, m.withMergeBelow(Integer.MAX_VALUE),
+                "variant"));
+        out.add(new Policy.Merged("variant: merged placement, idle-unload-ms 10 s", nest, m.withIdleUnloadMs(10_000), "variant"));
+        out.add(new Policy.Merged("variant: merged placement, never parked", nest, m.withIdleUnloadMs(0), "variant"));
         return out;
     }
 
     /** Design alternatives tried while choosing the defaults (run with --variants): the designs and other keep-alives. */
     static List<Policy> variants() {
         List<Policy> out = new ArrayList<>(designs());
+        out.addAll(mergedVariants());
         FixedKeepAlive tenMinutes = new FixedKeepAlive(Duration.ofMinutes(10));
         ScalingConfig base = ScalingConfig.defaults(1).withMinMax(0, MAX_INSTANCES);
         out.add(new Policy.Ours("variant: average only (no peak hold)", Scaler.averageOnly(), base, "variant"));
@@ -254,10 +311,11 @@ public final class TraceSimulator {
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--")) {
                 throw new IllegalArgumentException("unexpected argument '" + args[i] + "'; options are --data DIR, "
-                        + "--seed N, --cold-ms MS, --functions N, --threads N, --variants, --doc FILE, --command TEXT");
+                        + "--seed N, --cold-ms MS, --functions N, --threads N, --variants, --designs, --merged-only, --doc FILE, "
+                        + "--results FILE, --command TEXT");
             }
             String k = args[i].substring(2);
-            if (k.equals("variants") || k.equals("app-only") || k.equals("designs")) {
+            if (k.equals("variants") || k.equals("app-only") || k.equals("designs") || k.equals("merged-only")) {
                 out.put(k, "true");
             } else if (i + 1 < args.length) {
                 out.put(k, args[++i]);

@@ -15,6 +15,12 @@ import dev.nest.placement.Targets;
 import dev.nest.scaler.Scaler;
 import dev.nest.scaler.ScalerLoop;
 import dev.nest.scaler.TargetSink;
+import dev.nest.runtime.RuntimeDefinition;
+import dev.nest.runtime.RuntimeRegistry;
+import dev.nest.scaler.InstanceLoad;
+import dev.nest.scaler.LoadSource;
+import dev.nest.scheduler.MergedShape;
+import dev.nest.scheduler.RecentRates;
 import dev.nest.scheduler.Scheduler;
 import dev.nest.sidecar.NodeAgent;
 import java.time.Clock;
@@ -25,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -62,11 +69,17 @@ final class ControlPlane implements AutoCloseable {
      * @param peerTls the trust for the leader's {@code https} URL (the public port's TLS), empty when it is off
      * @param quotas the namespaces' quotas, which the scheduler and the scaler stay within
      * @param traffic this node's requests per function version, sent with its load reports (canary releases)
+     * @param mergeBelow {@code sidecar.merge-below}: the scheduler counts a {@code deploy: auto} function's instances as
+     *                   merged while its requests in the cluster over the last minute are under it (with the node
+     *                   agent's band, {@link Scheduler.Merging#byTrafficWithBand})
+     * @param shapes how each runtime's merged pods are packed, empty for a runtime without a merged host
+     *               ({@link #mergedShapes})
      */
     static ControlPlane start(Cluster cluster, NodeAgent agent, Map<String, String> capacity, Duration probeEvery,
                               Clock clock, Supplier<Map<String, String>> peerHeaders,
                               Optional<javax.net.ssl.SSLContext> peerTls, Quotas quotas,
-                              Supplier<List<VersionTraffic>> traffic) {
+                              Supplier<List<VersionTraffic>> traffic, int mergeBelow,
+                              Function<String, Optional<MergedShape>> shapes) {
         Deque<AutoCloseable> closers = new ArrayDeque<>();
         try {
             String self = cluster.self().id();
@@ -90,7 +103,18 @@ final class ControlPlane implements AutoCloseable {
                     () -> nodes.states(id -> probe.get() != null && probe.get().down(id)), store, targets,
                     () -> cluster.leadership().epoch().isPresent())));
             LeaderPlacements leader = placements.get();
-            Scheduler scheduler = new Scheduler(cluster.functions(), leader, leader, 0, clock, quotas);
+            // deploy: auto in the cluster: the leader counts a function as merged by its requests over the last minute,
+            // read from the served counters of the load it sums each scaler tick
+            RecentRates rates = new RecentRates();
+            LoadSource counted = () -> {
+                Map<FunctionId, InstanceLoad> now = load.load();
+                Map<FunctionId, Long> served = new java.util.HashMap<>();
+                now.forEach((id, l) -> served.put(id, l.served()));
+                rates.record(served, System.nanoTime());
+                return now;
+            };
+            Scheduler scheduler = new Scheduler(cluster.functions(), leader, leader, 0, clock, quotas,
+                    Scheduler.Merging.byTrafficWithBand(mergeBelow, id -> rates.perMinute(id, System.nanoTime()), shapes));
             leader.attach(scheduler);
             PlacementFollower follower = push(closers, new PlacementFollower(() -> store.of(self), targets,
                     cluster.leadership()::isLeader));
@@ -100,7 +124,7 @@ final class ControlPlane implements AutoCloseable {
                     LoadReporter.http(peerHeaders, peerTls), traffic));
             // the scaler's desired counts go to the scheduler, which places them across the nodes
             TargetSink toScheduler = TargetSink.of(scheduler::scale, scheduler::release);
-            ScalerLoop scaler = push(closers, new ScalerLoop(cluster.functions(), load, toScheduler, Scaler.windowed(), clock,
+            ScalerLoop scaler = push(closers, new ScalerLoop(cluster.functions(), counted, toScheduler, Scaler.windowed(), clock,
                     quotas));
             agent.onStarved(scaler::wake);
             agent.onStarved(reporter::starved); // sent only while another node leads
@@ -127,6 +151,19 @@ final class ControlPlane implements AutoCloseable {
             Startup.closeAll(closers);
             throw e;
         }
+    }
+
+    /**
+     * How the scheduler counts each runtime's merged pods (ADR 0025): at most its {@code max-functions} instances and
+     * {@code max-functions} times its memory per pod, namespaces apart unless {@code acrossNamespaces}, each pod holding
+     * {@code hostMemoryMb} ({@code sidecar.merged-host-memory}) beyond its instances, as the node agent sizes it; empty for a
+     * runtime that is not known or has no merged host (its instances are never counted as merged).
+     */
+    static Function<String, Optional<MergedShape>> mergedShapes(RuntimeRegistry runtimes, boolean acrossNamespaces,
+                                                                int hostMemoryMb) {
+        return name -> runtimes.find(name).filter(RuntimeDefinition::canMerge)
+                .map(r -> new MergedShape(r.maxFunctions(), (int) Math.min(Integer.MAX_VALUE, (long) r.maxFunctions() * r.memoryMb()),
+                        acrossNamespaces, hostMemoryMb));
     }
 
     /** Non-leaders probe the leader and evict it when it refuses connections, so that the next one takes over. */

@@ -209,7 +209,9 @@ public final class NestServer implements AutoCloseable {
             // ---- control plane: decides while this node leads ----
             TrafficCounters traffic = new TrafficCounters(); // per-version requests, for the leader's canary releases
             ControlPlane control = push(closers, ControlPlane.start(cluster, agent, capacity, config.cluster().nodeProbe(), clock,
-                    peerHeaders, peerTls, namespaces, traffic::snapshot));
+                    peerHeaders, peerTls, namespaces, traffic::snapshot, config.sidecar().merged().mergeBelow(),
+                    ControlPlane.mergedShapes(runtimes, config.sidecar().merged().acrossNamespaces(),
+                            config.sidecar().merged().hostMemoryMb())));
             push(closers, new ReleaseController(cluster.functions(), control.load()::traffic, store::audit, clock,
                     cluster.leadership()::isLeader)).start();
             timer.mark("scaler");

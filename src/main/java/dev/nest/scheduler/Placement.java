@@ -47,6 +47,33 @@ public final class Placement {
     }
 
     /**
+     * Whether a placed instance of a function should change placement, with the node agent's band
+     * ({@code sidecar.AutoMoves}): {@code false} (to a pod of its own) when it is merged and its requests over the last
+     * minute reached {@code mergeBelow}; {@code true} (into a merged pod) when it is dedicated and they fell under half
+     * of it; empty when it stays. {@code deploy: dedicated}, runtimes without a merged host and {@code mergeBelow} 0
+     * never move an instance; a {@code deploy: merged} instance outside a merged pod moves into one. The band keeps traffic near the threshold from moving an instance back and forth.
+     */
+    public static Optional<Boolean> remerge(boolean merged, DeployMode deploy, boolean runtimeCanMerge, double perMinute,
+                                            int mergeBelow) {
+        if (deploy == DeployMode.DEDICATED || !runtimeCanMerge) {
+            return Optional.empty();
+        }
+        if (deploy == DeployMode.MERGED) {
+            return merged ? Optional.empty() : Optional.of(true);
+        }
+        if (mergeBelow <= 0) {
+            return Optional.empty();
+        }
+        if (merged && perMinute >= mergeBelow) {
+            return Optional.of(false);
+        }
+        if (!merged && perMinute < mergeBelow / 2.0) {
+            return Optional.of(true);
+        }
+        return Optional.empty();
+    }
+
+    /**
      * How many merged pods {@code instances} (all of one runtime, on one node) need when packed as {@code shape}
      * says: per namespace (one group when {@link MergedShape#acrossNamespaces}), largest first, each into the first
      * pod with a function slot and the memory left, else into a new pod; an instance larger than a pod's room gets one
@@ -106,6 +133,21 @@ public final class Placement {
      * @param existing every placed instance on those nodes (of all functions)
      */
     public static PlacementDecision decide(PlacementRequest request, List<NodeState> nodes, List<PlacedInstance> existing) {
+        return decide(request, nodes, existing, ownShapeOnly(request));
+    }
+
+    private static java.util.function.Function<String, MergedShape> ownShapeOnly(PlacementRequest request) {
+        return runtime -> runtime.equals(request.runtime()) ? request.shape() : MergedShape.UNBOUNDED;
+    }
+
+    /**
+     * {@link #decide(PlacementRequest, List, List)} with every runtime's merged-pod shape: the merged pods of every
+     * runtime whose shape is known count against a node's pods (a dedicated instance needs a slot beside them), and
+     * each merged pod holds its {@link MergedShape#baseMb} on top of its instances' memory (an instance that opens a
+     * merged pod needs that base free too). Runtimes of unknown shape ({@link MergedShape#UNBOUNDED}) count no merged pod.
+     */
+    public static PlacementDecision decide(PlacementRequest request, List<NodeState> nodes, List<PlacedInstance> existing,
+                                           java.util.function.Function<String, MergedShape> shapes) {
         Map<String, Usage> usage = new HashMap<>();
         Map<String, Integer> perZone = new HashMap<>();
         Map<String, Integer> perNode = new HashMap<>();
@@ -121,14 +163,17 @@ public final class Placement {
         long bestCpu = -1;
         for (NodeState n : nodes) {
             Usage u = usage.getOrDefault(n.id(), new Usage());
-            long freeMemory = n.memoryMb() - u.memoryMb;
+            MergedPods pods = mergedPods(n.id(), existing, shapes);
+            long freeMemory = n.memoryMb() - u.memoryMb - pods.baseMb();
             long freeCpu = n.cpuMillis() - u.cpuMillis;
             bestMemory = Math.max(bestMemory, freeMemory);
             bestCpu = Math.max(bestCpu, freeCpu);
             java.util.Optional<int[]> merged = mergedPodsBeforeAfter(request, n.id(), existing);
-            boolean slot = merged.isPresent() ? u.pods + merged.get()[1] <= n.maxPods()
-                    : request.merged() || u.pods < n.maxPods();
-            if (freeMemory >= request.memoryMb() && freeCpu >= request.cpuMillis() && slot) {
+            int ownBefore = pods.perRuntime().getOrDefault(request.runtime(), 0);
+            boolean slot = merged.isPresent() ? u.pods + pods.total() - ownBefore + merged.get()[1] <= n.maxPods()
+                    : request.merged() || u.pods + pods.total() < n.maxPods();
+            long opens = merged.isPresent() && merged.get()[1] > merged.get()[0] ? request.shape().baseMb() : 0;
+            if (freeMemory >= request.memoryMb() + opens && freeCpu >= request.cpuMillis() && slot) {
                 fit.add(n);
             }
         }
@@ -187,6 +232,12 @@ public final class Placement {
      * never go back and forth.
      */
     public static Optional<Move> rebalance(PlacementRequest request, List<NodeState> nodes, List<PlacedInstance> existing) {
+        return rebalance(request, nodes, existing, ownShapeOnly(request));
+    }
+
+    /** {@link #rebalance(PlacementRequest, List, List)} counting every runtime's merged pods as {@code shapes} say. */
+    public static Optional<Move> rebalance(PlacementRequest request, List<NodeState> nodes, List<PlacedInstance> existing,
+                                           java.util.function.Function<String, MergedShape> shapes) {
         List<PlacedInstance> mine = existing.stream().filter(x -> x.id().equals(request.id()) && !x.draining()).toList();
         Optional<PlacedInstance> source = nextToRemove(mine);
         if (source.isEmpty()) {
@@ -201,7 +252,7 @@ public final class Placement {
         }
         List<PlacedInstance> without = new ArrayList<>(existing);
         without.remove(from);
-        if (!(decide(request, nodes, without) instanceof PlacementDecision.Placed placed) || placed.node().id().equals(from.nodeId())) {
+        if (!(decide(request, nodes, without, shapes) instanceof PlacementDecision.Placed placed) || placed.node().id().equals(from.nodeId())) {
             return Optional.empty();
         }
         NodeState to = placed.node();
@@ -214,6 +265,41 @@ public final class Placement {
         return Optional.of(new Move(from, to, "from node " + from.nodeId() + " (" + perNode.get(from.nodeId()) + " on it, "
                 + perZone.get(from.zone()) + " in zone " + from.zone() + ") to node " + to.id() + " ("
                 + perNode.getOrDefault(to.id(), 0) + " on it, " + perZone.getOrDefault(to.zone(), 0) + " in zone " + to.zone() + ")"));
+    }
+
+    /**
+     * The merged pods on a node, per runtime of known shape, and the memory their bases hold.
+     *
+     * @param perRuntime merged pods per runtime name (runtimes of unknown shape are left out)
+     * @param baseMb     the sum of their {@link MergedShape#baseMb}
+     */
+    record MergedPods(Map<String, Integer> perRuntime, long baseMb) {
+        int total() {
+            return perRuntime.values().stream().mapToInt(Integer::intValue).sum();
+        }
+    }
+
+    /** The merged pods {@code existing}'s merged instances on {@code nodeId} need, packed as {@code shapes} say. */
+    static MergedPods mergedPods(String nodeId, List<PlacedInstance> existing,
+                                 java.util.function.Function<String, MergedShape> shapes) {
+        Map<String, List<PlacedInstance>> byRuntime = new HashMap<>();
+        for (PlacedInstance s : existing) {
+            if (s.merged() && s.nodeId().equals(nodeId)) {
+                byRuntime.computeIfAbsent(s.runtime(), k -> new ArrayList<>()).add(s);
+            }
+        }
+        Map<String, Integer> out = new HashMap<>();
+        long base = 0;
+        for (Map.Entry<String, List<PlacedInstance>> e : byRuntime.entrySet()) {
+            MergedShape shape = shapes.apply(e.getKey());
+            if (shape == null || shape.equals(MergedShape.UNBOUNDED)) {
+                continue;
+            }
+            int pods = mergedPods(e.getValue(), shape);
+            out.put(e.getKey(), pods);
+            base += (long) pods * shape.baseMb();
+        }
+        return new MergedPods(Map.copyOf(out), base);
     }
 
     private static boolean opensMergedPod(PlacementRequest request, String nodeId, List<PlacedInstance> existing) {

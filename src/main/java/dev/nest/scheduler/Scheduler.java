@@ -143,6 +143,40 @@ public final class Scheduler {
         };
 
         /**
+         * {@link #byTraffic} with the node agent's band ({@link Placement#remerge}): once a function's instances are
+         * counted as merged they stay so until its traffic reaches {@code mergeBelow}, and once dedicated until it
+         * falls under half of it, so that traffic near the threshold does not flip the count at every placement.
+         * Remembers the last answer per function (thread-safe); {@code deploy: dedicated} and a runtime without a
+         * merged host are never merged, {@code deploy: merged} always.
+         */
+        static Merging byTrafficWithBand(int mergeBelow, java.util.function.ToDoubleFunction<FunctionId> perMinute,
+                                         java.util.function.Function<String, Optional<MergedShape>> shapes) {
+            Map<FunctionId, Boolean> last = new java.util.concurrent.ConcurrentHashMap<>();
+            return new Merging() {
+                @Override
+                public boolean merged(FunctionVersion v) {
+                    dev.nest.function.DeployMode deploy = v.spec().deploy();
+                    boolean canMerge = shapes.apply(v.spec().runtime()).isPresent();
+                    double rate = perMinute.applyAsDouble(v.spec().id());
+                    return last.compute(v.spec().id(), (id, before) -> {
+                        if (deploy == dev.nest.function.DeployMode.DEDICATED || !canMerge) {
+                            return false;
+                        }
+                        if (before == null) {
+                            return Placement.mergeable(deploy, true, rate, mergeBelow);
+                        }
+                        return Placement.remerge(before, deploy, true, rate, mergeBelow).orElse(before);
+                    });
+                }
+
+                @Override
+                public MergedShape shape(String runtime) {
+                    return shapes.apply(runtime).orElse(MergedShape.UNBOUNDED);
+                }
+            };
+        }
+
+        /**
          * {@code deploy: merged}, and {@code auto} while {@code perMinute} of the function is under {@code mergeBelow}
          * ({@link Placement#mergeable}); {@code shapes} gives a runtime's packing, empty for a runtime without a
          * merged host (never merged).
@@ -215,7 +249,7 @@ public final class Scheduler {
             PlacementRequest request = new PlacementRequest(id, v.version(), v.spec().runtime(), v.digest(), v.spec().memoryMb(), cpuMillis,
                     merging.merged(v), merging.shape(v.spec().runtime()));
             for (int i = mine.size(); i < desired; i++) {
-                PlacementDecision d = Placement.decide(request, all, placed);
+                PlacementDecision d = Placement.decide(request, all, placed, merging::shape);
                 if (d instanceof PlacementDecision.Placed p) {
                     PlacedInstance s = new PlacedInstance(id.name() + "-" + (++nextId), id, v.version(), p.node().id(), p.node().zone(),
                             request.memoryMb(), request.cpuMillis(), 0, false, request.merged(), request.runtime());
@@ -315,7 +349,7 @@ public final class Scheduler {
             PlacementRequest request = new PlacementRequest(id, v.version(), v.spec().runtime(), v.digest(), v.spec().memoryMb(), cpuMillis,
                     merging.merged(v), merging.shape(v.spec().runtime()));
             Optional<Placement.Move> move = Placement.rebalance(request, all, placed.stream()
-                    .filter(x -> !x.id().equals(id) || x.version() == v.version()).toList());
+                    .filter(x -> !x.id().equals(id) || x.version() == v.version()).toList(), merging::shape);
             if (move.isEmpty()) {
                 continue;
             }

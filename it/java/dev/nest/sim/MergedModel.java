@@ -1,0 +1,70 @@
+package dev.nest.sim;
+
+import dev.nest.function.DeployMode;
+import dev.nest.scheduler.Placement;
+import java.util.Optional;
+
+/**
+ * The inputs of merged placement in the simulation (ADR 0025, addendum *The simulated day*). The memory figures are
+ * measured, not chosen: {@code distribution/bench-merged.sh} (docs/BENCHMARKS.md, *Merged pods (Node.js, host
+ * level)*, 1,000 Node.js functions, 16 per pod): a worker thread holds 6.6 MiB PSS, a parked function 1.2 to 1.3 MiB
+ * with its share of the host and the pod's warm worker, a dedicated Node.js pod about 16 MiB (cgroup, *Pod start*);
+ * a first request into a running merged pod, or after parking, waits for a worker: 4.9 to 5.2 ms p50 in the same
+ * run.
+ *
+ * <p>How a function's memory is split: the trace gives each function's average allocated memory {@code M}, which
+ * an instance in a pod of its own holds (as in every other policy of the simulator). Of that, {@code podMb} is the
+ * pod's own overhead and the rest, {@code max(0, M - podMb)}, the function's; in a merged pod the function holds its
+ * own memory plus {@code workerMb} while it has a worker, and only {@code parkedMb} once parked (its worker and heap
+ * are gone; its spec stays loaded). The <em>footprint</em> model counts only the platform's part (an idle
+ * hello-world function): {@code podMb}, {@code workerMb}, {@code parkedMb}.
+ *
+ * @param mergeBelow    {@code sidecar.merge-below}: requests per minute under which an {@code auto} function merges
+ * @param idleUnloadMs  the merged host's {@code --idle-unload-ms}: a worker idle this long is parked
+ * @param podMb         a dedicated pod's idle memory, MiB
+ * @param workerMb      a merged function's memory while it holds a worker, MiB (beyond its own)
+ * @param parkedMb      a parked function's memory with its share of the merged pod, MiB
+ * @param workerStartMs the wait of a request for a worker (a load into a running merged pod, or an unpark)
+ * @param maxFunctions  functions per merged pod ({@code max-functions}, Node.js: 16)
+ * @param roomMb        a merged pod's instance memory ({@code max-functions} x the runtime's memory, Node.js: 16 x 128)
+ */
+record MergedModel(int mergeBelow, long idleUnloadMs, double podMb, double workerMb, double parkedMb, long workerStartMs,
+                   int maxFunctions, int roomMb) {
+    /** Node.js with the product's defaults and the figures measured by distribution/bench-merged.sh. */
+    static final MergedModel NODEJS = new MergedModel(6, 60_000, 16.0, 6.6, 1.2, 5, 16, 16 * 128);
+
+    MergedModel {
+        if (mergeBelow < 0 || idleUnloadMs < 0 || podMb <= 0 || workerMb <= 0 || parkedMb < 0 || workerStartMs < 0
+                || maxFunctions < 1 || roomMb < 1) {
+            throw new IllegalArgumentException("a merged model needs non-negative figures, got " + this);
+        }
+    }
+
+    MergedModel withMergeBelow(int below) {
+        return new MergedModel(below, idleUnloadMs, podMb, workerMb, parkedMb, workerStartMs, maxFunctions, roomMb);
+    }
+
+    MergedModel withIdleUnloadMs(long ms) {
+        return new MergedModel(mergeBelow, ms, podMb, workerMb, parkedMb, workerStartMs, maxFunctions, roomMb);
+    }
+
+    /** Whether a function of {@code memoryMb} may be merged at all (it fits a merged pod's room). */
+    boolean fits(int memoryMb) {
+        return memoryMb <= roomMb;
+    }
+
+    /** Whether a function of {@code memoryMb} with no instance yet starts merged at {@code perMinute}. */
+    boolean startsMerged(int memoryMb, double perMinute) {
+        return Placement.mergeable(DeployMode.AUTO, fits(memoryMb), perMinute, mergeBelow);
+    }
+
+    /** Whether a function's instances change placement at {@code perMinute} (the node agent's band). */
+    Optional<Boolean> move(boolean merged, int memoryMb, double perMinute) {
+        return Placement.remerge(merged, DeployMode.AUTO, fits(memoryMb), perMinute, mergeBelow);
+    }
+
+    /** A merged instance's memory while it holds a worker. */
+    double workerMb(int memoryMb) {
+        return Math.max(0, memoryMb - podMb) + workerMb;
+    }
+}

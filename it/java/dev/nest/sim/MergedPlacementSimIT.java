@@ -1,0 +1,75 @@
+package dev.nest.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.nest.scaler.FixedKeepAlive;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Merged placement in the simulator on hand-made traces whose figures follow from the model
+ * ({@link MergedModel}): which requests wait for a pod or a worker, and the memory held while busy, idle with a
+ * worker and parked. Runs with the integration tests because the simulator lives beside them (no engine needed).
+ */
+class MergedPlacementSimIT {
+    private static final long COLD_MS = 250;
+    private static final Policy FIXED = new Policy.FixedOnly("fixed 10m", new FixedKeepAlive(Duration.ofMinutes(10)), "");
+    private static final Policy MERGED = new Policy.Merged("fixed 10m + merged", FIXED, MergedModel.NODEJS, "");
+
+    private static Totals run(Policy policy, int[] perMinute) {
+        long n = 0;
+        for (int c : perMinute) {
+            n += c;
+        }
+        Trace.Function fn = new Trace.Function(0, "f", perMinute, 100, 128, n);
+        Totals t = new Totals();
+        new FunctionSim(fn, perMinute.length, policy, 1, COLD_MS, 100, t).run();
+        return t;
+    }
+
+    private static int[] minutes(int length, int... calls) {
+        int[] out = new int[length];
+        for (int i = 0; i < calls.length; i += 2) {
+            out[calls[i]] = calls[i + 1];
+        }
+        return out;
+    }
+
+    @Test
+    void aQuietFunctionWaitsForAWorkerNotAPodAndIsParkedAfterAMinute() {
+        int[] trace = minutes(20, 0, 1);
+        Totals dedicated = run(FIXED, trace);
+        assertEquals(1, dedicated.coldStarts);
+        assertEquals(128.0 * (COLD_MS + 100 + 600_000), dedicated.memMbMs, 1e-6);
+
+        Totals merged = run(MERGED, trace);
+        assertEquals(0, merged.coldStarts, "a merged start is a worker start");
+        assertEquals(1, merged.workerStarts);
+        assertEquals(0, merged.unparks);
+        double worker = 128 - 16 + 6.6; // the function's memory beyond a pod's, plus a worker
+        // a worker from the start through the request and 60 s idle, then parked until the keep-alive ends
+        assertEquals(worker * (5 + 100 + 60_000) + 1.2 * (600_000 - 60_000), merged.memMbMs, 1e-6);
+        assertEquals(6.6 * (5 + 100 + 60_000) + 1.2 * (600_000 - 60_000), merged.footMbMs, 1e-6);
+        assertEquals(worker * 100, merged.busyMemMbMs, 1e-6);
+    }
+
+    @Test
+    void aRequestThatFindsItsFunctionParkedWaitsForAWorker() {
+        Totals merged = run(MERGED, minutes(20, 0, 1, 5, 1));
+        assertEquals(0, merged.coldStarts);
+        assertEquals(2, merged.workerStarts, "the first load and the unpark");
+        assertEquals(1, merged.unparks);
+        assertEquals(1, run(FIXED, minutes(20, 0, 1, 5, 1)).coldStarts, "the fixed keep-alive still holds its instance");
+    }
+
+    @Test
+    void aBusyFunctionRunsInPodsOfItsOwnAndMovesWhenItQuietensDown() {
+        // 10 a minute for 3 minutes: dedicated from the start; then quiet: under half of merge-below, it moves
+        Totals merged = run(MERGED, minutes(20, 0, 10, 1, 10, 2, 10));
+        assertEquals(0, merged.workerStarts);
+        assertEquals(run(FIXED, minutes(20, 0, 10, 1, 10, 2, 10)).coldStarts, merged.coldStarts);
+        assertEquals(true, merged.moves > 0, "moved into a merged pod once quiet");
+        assertEquals(true, merged.memMbMs < run(FIXED, minutes(20, 0, 10, 1, 10, 2, 10)).memMbMs,
+                "parked after the move instead of held at full memory");
+    }
+}
