@@ -70,6 +70,10 @@ record HostLaunch(List<String> argv, int hostStart, Map<String, String> env, Opt
         env.put("HOME", workDir.toString());
         env.put("TMPDIR", workDir.toString());
         env.putAll(spec.env());
+        String socket = env.get("NEST_HOST_SOCKET");
+        if (socket != null && !Path.of(socket).startsWith(workDir)) {
+            env.remove("NEST_HOST_SOCKET"); // the scratch dir moved (isolated pods): the host is called over TCP only
+        }
         Optional<String> secret = Optional.ofNullable(env.remove(SECRET_VARIABLE)).filter(s -> !s.isEmpty());
         if (secret.isPresent()) {
             if (secret.get().contains("\n") || secret.get().contains("\r")) {

@@ -37,7 +37,8 @@ record ProcessDriverSettings(Isolation isolation, int uidBase, int uidCount, Str
     static final int DEFAULT_UID_COUNT = 1000;
     static final String DEFAULT_USER = "nobody";
     static final Path DEFAULT_UID_LOCKS = Path.of("/run/nest/pod-uids");
-    private static final Set<String> KEYS = Set.of("uid-base", "uid-count", "user", "uid-locks");
+    private static final Set<String> KEYS = Set.of("uid-base", "uid-count", "user", "uid-locks",
+            "host-socket");
 
     /** How the hosts of a node are separated from Nest and from each other. */
     enum Isolation {
@@ -72,6 +73,11 @@ record ProcessDriverSettings(Isolation isolation, int uidBase, int uidCount, Str
         String user = options.getOrDefault("user", DEFAULT_USER).trim();
         if (user.isEmpty() || user.equals("root") || user.equals("0")) {
             problems.add(DriverOptions.problem(PREFIX, "user", user, "an unprivileged account name or uid, e.g. nobody"));
+        }
+        String socket = options.getOrDefault("host-socket", "true").trim();
+        if (!socket.equalsIgnoreCase("true") && !socket.equalsIgnoreCase("false")) {
+            problems.add(DriverOptions.problem(PREFIX, "host-socket", socket,
+                    "true (hosts also listen on a Unix domain socket the gateway uses) or false (TCP only)"));
         }
         String locks = options.getOrDefault("uid-locks", DEFAULT_UID_LOCKS.toString()).trim();
         if (!locks.startsWith("/")) {
