@@ -12,9 +12,9 @@ import java.util.Optional;
  * The Unix domain socket a runtime host listens on besides its TCP port (ADR 0032), as the gateway may use it: its
  * path and the uid that must be at the other end of a connection to it.
  *
- * <p>The node agent asks a pod of the process driver to listen on {@code <its scratch dir>/}{@link #FILE} (the
- * {@code NEST_HOST_SOCKET} variable) when the path fits in {@code sun_path} ({@link #MAX_PATH_BYTES}). Once the host is
- * healthy, the agent looks at the path without following links ({@link #observe}): only a socket file there is used,
+ * <p>A driver that gives its hosts a socket ({@link dev.nest.spi.Pod#hostSocket}: the process driver, in the pod's
+ * private scratch directory) says where; once the host is healthy, the node agent looks at that path without
+ * following links ({@link #observe}): only a socket file there is used,
  * and its owner (the uid that bound it) becomes {@link #uid}; the gateway refuses a connection whose peer credentials
  * name another uid before it writes a byte, so a function that swaps its socket for a link to another socket of the
  * machine (a neighbour's, an engine's) reaches nothing it could not reach before. Immutable.
@@ -27,10 +27,6 @@ public record HostSocket(Path path, int uid) {
     public static final String FILE = "nest-host.sock";
     /** {@code sun_path} holds 108 bytes, one of them the terminating NUL. */
     public static final int MAX_PATH_BYTES = 107;
-    /** The variable that tells a host where to listen. */
-    public static final String VARIABLE = "NEST_HOST_SOCKET";
-    /** The process driver's option that turns the sockets off ({@code sidecar.drivers.process.host-socket}). */
-    public static final String OPTION = "host-socket";
 
     public HostSocket {
         String problem = problem(path);
@@ -64,25 +60,6 @@ public record HostSocket(Path path, int uid) {
             return "the path is " + bytes + " bytes long; a Unix socket path holds at most " + MAX_PATH_BYTES;
         }
         return "";
-    }
-
-    /** The socket path for a pod whose scratch directory is {@code workDir}, when it fits. Pure. */
-    static Optional<Path> pathFor(Path workDir) {
-        Path p = workDir.toAbsolutePath().normalize().resolve(FILE);
-        return problem(p).isEmpty() ? Optional.of(p) : Optional.empty();
-    }
-
-    /**
-     * Whether hosts of the driver named {@code driver} are asked to listen on a socket: only the process driver's
-     * (a container's scratch directory is not the node's), unless {@code sidecar.drivers.process.host-socket} is
-     * {@code false}. Pure; the driver itself refuses a value other than true or false at start.
-     */
-    static boolean offered(String driver, Map<String, Map<String, String>> driverOptions) {
-        if (!"process".equals(driver)) {
-            return false;
-        }
-        String v = driverOptions.getOrDefault("process", Map.of()).getOrDefault(OPTION, "true").trim();
-        return !v.equalsIgnoreCase("false");
     }
 
     /**

@@ -45,29 +45,6 @@ class HostSocketTest {
     }
 
     @Test
-    void aPathThatDoesNotFitGivesNoSocket() {
-        assertEquals(Optional.of(Path.of("/d/pods/p/work/" + HostSocket.FILE)), HostSocket.pathFor(Path.of("/d/pods/p/work")));
-        assertEquals(Optional.empty(), HostSocket.pathFor(Path.of("/" + "d".repeat(100) + "/work")));
-    }
-
-    @Test
-    void offeredOnlyToProcessPodsUnlessTurnedOff() {
-        record Row(String driver, Map<String, Map<String, String>> options, boolean offered) {
-        }
-        for (Row r : new Row[] {
-                new Row("process", Map.of(), true),
-                new Row("process", Map.of("process", Map.of("host-socket", "true")), true),
-                new Row("process", Map.of("process", Map.of("host-socket", "false")), false),
-                new Row("process", Map.of("process", Map.of("host-socket", " FALSE ")), false),
-                new Row("process", Map.of("docker", Map.of("host-socket", "false")), true),
-                new Row("docker", Map.of(), false),
-                new Row("containerd", Map.of("process", Map.of("host-socket", "true")), false),
-        }) {
-            assertEquals(r.offered(), HostSocket.offered(r.driver(), r.options()), r.toString());
-        }
-    }
-
-    @Test
     void onlyASocketFileIsObservedWithItsOwner() throws IOException {
         Path sock = tmp.resolve(HostSocket.FILE);
         try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {

@@ -30,8 +30,11 @@ import java.util.TreeSet;
  * @param uidCount  how many uids the range holds (at most this many pods at once)
  * @param user      the account of {@link Isolation#SHARED_USER} (a name or a number)
  * @param uidLocks  where the uid slot lock files live (machine-wide, writable only by root)
+ * @param hostSocket {@code host-socket}: whether each host also listens on a Unix domain socket in its scratch
+ *                  directory, which the gateway then uses (ADR 0032; default true)
  */
-record ProcessDriverSettings(Isolation isolation, int uidBase, int uidCount, String user, Path uidLocks) {
+record ProcessDriverSettings(Isolation isolation, int uidBase, int uidCount, String user, Path uidLocks,
+                             boolean hostSocket) {
     static final String PREFIX = "sidecar.drivers.process.";
     static final int DEFAULT_UID_BASE = 1_900_000_000;
     static final int DEFAULT_UID_COUNT = 1000;
@@ -87,7 +90,8 @@ record ProcessDriverSettings(Isolation isolation, int uidBase, int uidCount, Str
             throw new SandboxException("invalid process driver options: " + String.join("; ", problems));
         }
         Isolation isolation = !root ? Isolation.NONE : base == 0 ? Isolation.SHARED_USER : Isolation.POD_UIDS;
-        return new ProcessDriverSettings(isolation, (int) base, (int) count, user, Path.of(locks));
+        return new ProcessDriverSettings(isolation, (int) base, (int) count, user, Path.of(locks),
+                socket.equalsIgnoreCase("true"));
     }
 
     private static long number(String key, String value, long min, long max, long fallback, List<String> problems) {
