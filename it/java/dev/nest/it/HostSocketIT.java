@@ -77,7 +77,8 @@ class HostSocketIT {
         Path socket = dir.resolve("nest-host.sock");
         assertTrue(Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the host listens on " + socket);
         // the gateway keeps its connection to the host in its pool after the answer, so it is still in the table
-        assertTrue(connections(socket) >= 1, "a connection to " + socket + " in /proc/net/unix:\n" + unixTable(socket));
+        assertTrue(connections(socket) >= 1, "a connection to " + socket + " in /proc/net/unix:\n"
+                + unixTable(socket).stream().map(cols -> String.join(" ", cols)).toList());
     }
 
     /** Connected Unix sockets bound to {@code socket}: the host's ends of the connections it accepted there. */
