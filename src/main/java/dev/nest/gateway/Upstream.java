@@ -48,6 +48,10 @@ import java.util.Map;
  * that the caller knows the peer saw nothing. Over TLS (to peers, when the public port has it) a write that fails is
  * "nothing sent" only while the handshake had not finished.
  *
+ * <p>A runtime host that listens on a Unix domain socket ({@link HostSocket}, ADR 0032) is called over it when the
+ * transport is epoll; a new connection to it carries nothing until the peer's credentials show the socket owner's uid
+ * (else it fails as a refused connection). A missing or refused socket is "nothing sent", like a refused port.
+ *
  * <p>Limits: an answer's head up to 64 KiB; its body is gathered whole (no limit beyond memory: the upstreams are
  * Nest's own hosts and nodes); a connection attempt gives up after {@link #CONNECT_TIMEOUT_MS}.
  */
