@@ -854,13 +854,16 @@ function shutdown(signal) {
   ready = false;
   podLog('info', `${signal}: closing; waiting for ${inFlight} in-flight invocation(s)`);
   server.close();
+  if (socketServer) socketServer.close();
   if (typeof server.closeIdleConnections === 'function') server.closeIdleConnections();
+  if (socketServer && typeof socketServer.closeIdleConnections === 'function') socketServer.closeIdleConnections();
   const deadline = Date.now() + SHUTDOWN_GRACE_MS;
   const tick = setInterval(() => {
     if (inFlight === 0 || Date.now() >= deadline) {
       clearInterval(tick);
       if (inFlight !== 0) podLog('warn', `exiting with ${inFlight} invocation(s) still in flight`);
       if (typeof server.closeAllConnections === 'function') server.closeAllConnections();
+      if (socketServer && typeof socketServer.closeAllConnections === 'function') socketServer.closeAllConnections();
       process.exit(0);
     }
   }, 20);
@@ -898,35 +901,63 @@ if (SECRET_FROM_STDIN) {
   process.stdin.on('error', () => process.exit(0));
 }
 
-const server = http.createServer({
-  keepAlive: true,
-  noDelay: true,
-  requestTimeout: 0, // each invocation's deadline has its own timer (X-Nest-Deadline)
-  headersTimeout: 66000,
-  maxHeaderSize: 256 * 1024,
-  requireHostHeader: false, // loopback peer; do not insist on Host
-}, onRequest);
-server.keepAliveTimeout = 65000;
-server.timeout = 0;
-server.on('clientError', (err, socket) => {
-  if (socket.writable && !socket.destroyed) {
-    const body = JSON.stringify({ error: 'bad request', detail: 'malformed HTTP request: ' + (err.code || err.message) });
-    socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nX-Nest-Error: bad-request\r\n' +
-      'Connection: close\r\nContent-Length: ' + Buffer.byteLength(body) + '\r\n\r\n' + body);
-  } else {
-    socket.destroy();
-  }
-});
+// The gateway calls over a Unix domain socket when the node agent gives one (NEST_HOST_SOCKET, ADR 0032), besides
+// the TCP port (health checks and other callers); both serve the same requests.
+const SOCKET = process.env.NEST_HOST_SOCKET || '';
+function newServer() {
+  const srv = http.createServer({
+    keepAlive: true,
+    noDelay: true,
+    requestTimeout: 0, // each invocation's deadline has its own timer (X-Nest-Deadline)
+    headersTimeout: 66000,
+    maxHeaderSize: 256 * 1024,
+    requireHostHeader: false, // loopback peer; do not insist on Host
+  }, onRequest);
+  srv.keepAliveTimeout = 65000;
+  srv.timeout = 0;
+  srv.on('clientError', (err, socket) => {
+    if (socket.writable && !socket.destroyed) {
+      const body = JSON.stringify({ error: 'bad request', detail: 'malformed HTTP request: ' + (err.code || err.message) });
+      socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nX-Nest-Error: bad-request\r\n' +
+        'Connection: close\r\nContent-Length: ' + Buffer.byteLength(body) + '\r\n\r\n' + body);
+    } else {
+      socket.destroy();
+    }
+  });
+  return srv;
+}
+const server = newServer();
+const socketServer = SOCKET ? newServer() : null;
 server.on('error', (e) => {
   // e.message names the code (EADDRINUSE), which the node agent also looks for in the output
   podLog('error', `cannot listen on ${ADDRESS}:${PORT}: ${e.message}`);
   process.exit(e.code === 'EADDRINUSE' ? EXIT_PORT_IN_USE : 1);
 });
-server.listen(Number(PORT), ADDRESS, () => {
+// the socket first, then the port: once /health answers on the port, the socket is there too
+listenSocket(socketServer, SOCKET, () => server.listen(Number(PORT), ADDRESS, () => {
   preload();
   ready = true;
-  podLog('info', `listening on ${ADDRESS}:${server.address().port} (node ${process.version}, pid ${process.pid})`);
-});
+  podLog('info', `listening on ${ADDRESS}:${server.address().port}${socketServer && socketServer.listening ? ' and ' + SOCKET : ''}`
+    + ` (node ${process.version}, pid ${process.pid})`);
+}));
+
+/** Listens on the Unix socket `file` (a stale socket file there is removed first); a failure leaves TCP alone. */
+function listenSocket(srv, file, then) {
+  if (!srv) return then();
+  try {
+    if (fs.lstatSync(file).isSocket()) fs.unlinkSync(file);
+  } catch (e) { /* nothing there */ }
+  const failed = (e) => {
+    podLog('warn', `cannot listen on ${file}: ${e.message}; serving on the TCP port only`);
+    then();
+  };
+  srv.once('error', failed);
+  srv.listen(file, () => {
+    srv.removeListener('error', failed);
+    srv.on('error', (e) => podLog('warn', `socket ${file}: ${e.message}`));
+    then();
+  });
+}
 
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));

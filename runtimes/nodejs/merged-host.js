@@ -666,7 +666,7 @@ function status(res) {
   });
 }
 
-const server = http.createServer({ keepAlive: true }, (req, res) => {
+function onRequest(req, res) {
   const url = req.url;
   if (!secretOk(req.headers['x-nest-secret'])) {
     return common.sendError(res, 401, 'unauthorized', 'unauthorized', 'missing or wrong X-Nest-Secret');
@@ -679,7 +679,12 @@ const server = http.createServer({ keepAlive: true }, (req, res) => {
   if (p === '/load' && req.method === 'POST') return readJson(req, res, (b) => load(b, res));
   if (p === '/unload' && req.method === 'POST') return readJson(req, res, (b) => unload(b, res));
   common.sendError(res, 404, 'bad-request', 'not found', `no route ${req.method} ${p} in the merged host`);
-});
+}
+const server = http.createServer({ keepAlive: true }, onRequest);
+// The gateway calls over a Unix domain socket when the node agent gives one (NEST_HOST_SOCKET, ADR 0032).
+const SOCKET = process.env.NEST_HOST_SOCKET || '';
+const socketServer = SOCKET ? http.createServer({ keepAlive: true }, onRequest) : null;
+if (socketServer) socketServer.keepAliveTimeout = 65000;
 server.keepAliveTimeout = 65000;
 server.on('error', (e) => {
   podLog('error', `cannot listen on ${ADDRESS}:${PORT}: ${e.message}`);
@@ -689,15 +694,36 @@ if (!PORT) {
   podLog('error', 'NEST_HOST_PORT is required');
   process.exit(2);
 }
-server.listen(Number(PORT), ADDRESS, () => {
-  podLog('info', `listening on ${ADDRESS}:${PORT} (warm workers ${WARM_WORKERS}, idle unload ${IDLE_UNLOAD_MS} ms)`);
+// the socket first, then the port: once /health answers on the port, the socket is there too
+listenSocket(socketServer, SOCKET, () => server.listen(Number(PORT), ADDRESS, () => {
+  podLog('info', `listening on ${ADDRESS}:${PORT}${socketServer && socketServer.listening ? ' and ' + SOCKET : ''}`
+    + ` (warm workers ${WARM_WORKERS}, idle unload ${IDLE_UNLOAD_MS} ms)`);
   pool.refill();
-});
+}));
+
+/** Listens on the Unix socket `file` (a stale socket file there is removed first); a failure leaves TCP alone. */
+function listenSocket(srv, file, then) {
+  if (!srv) return then();
+  try {
+    if (require('fs').lstatSync(file).isSocket()) require('fs').unlinkSync(file);
+  } catch (e) { /* nothing there */ }
+  const failed = (e) => {
+    podLog('warn', `cannot listen on ${file}: ${e.message}; serving on the TCP port only`);
+    then();
+  };
+  srv.once('error', failed);
+  srv.listen(file, () => {
+    srv.removeListener('error', failed);
+    srv.on('error', (e) => podLog('warn', `socket ${file}: ${e.message}`));
+    then();
+  });
+}
 if (IDLE_UNLOAD_MS > 0) setInterval(parkIdle, Math.max(100, Math.min(1000, IDLE_UNLOAD_MS / 4))).unref();
 
 for (const sig of ['SIGTERM', 'SIGINT']) {
   process.on(sig, () => {
     server.close();
+    if (socketServer) socketServer.close();
     stopping = true;
     for (const w of pool.idle.splice(0)) w.terminate();
     for (const i of instances.values()) if (i.worker !== null) i.worker.terminate();

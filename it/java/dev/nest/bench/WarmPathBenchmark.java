@@ -183,6 +183,7 @@ public final class WarmPathBenchmark {
             Path code = work.resolve("code");
             Path nodeCode = write(code.resolve("node"), "index.js", NODE_FUNCTION);
             Path javaSource = write(code.resolve("java-src"), "Handler.java", JAVA_FUNCTION);
+            hostSocketConfig(work.resolve("node"));
             try (NestNode node = NestNode.start(children, http, s.java(), s.serverJvmOptions(), jar, runtimesDir(),
                     work.resolve("node"))) {
                 try {
@@ -811,6 +812,23 @@ public final class WarmPathBenchmark {
         return String.format(Locale.ROOT, "%d round(s) of a %d s wrk run after a %d s warm-up and a %d s open-loop run at "
                 + "%d req/s per path, %d connections, %d first requests per runtime, %d startup(s)", s.rounds(), s.seconds(),
                 s.warmupSeconds(), s.seconds(), s.rate(), s.connections(), s.coldStarts(), s.startupRuns());
+    }
+
+    /**
+     * {@code NEST_BENCH_HOST_SOCKET=true|false}: the server's {@code sidecar.drivers.process.host-socket} (ADR 0032), in
+     * {@code config/nest.yaml} of its working directory, so one jar measures the hop over the hosts' Unix sockets and
+     * over TCP; unset: the server's default (true).
+     */
+    private static void hostSocketConfig(Path nodeDir) {
+        String v = System.getenv("NEST_BENCH_HOST_SOCKET");
+        if (v == null || v.isBlank()) {
+            return;
+        }
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException("NEST_BENCH_HOST_SOCKET: '" + v + "' is not true or false");
+        }
+        say("server: sidecar.drivers.process.host-socket: %s", v);
+        write(nodeDir.resolve("config"), "nest.yaml", "sidecar:\n  drivers:\n    process:\n      host-socket: " + v + "\n");
     }
 
     private String serverCommand() {

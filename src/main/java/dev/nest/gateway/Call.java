@@ -206,7 +206,7 @@ final class Call implements Upstream.Callback {
         long deadlineEpoch = executionDeadlineEpochMillis(started, t0, tForward, version.spec().timeout());
         ByteBuffer[] req = l.instance().client().encodeInvocation(r.method, "/invoke/" + l.instance().id() + rest,
                 headers, invocationId, deadlineEpoch, r.body);
-        c.upstream.exchange(l.instance().port(), req, r.method.equals("HEAD"), tForward + timeoutNanos + GRACE_NANOS, this);
+        c.upstream.exchange(l.instance().client(), req, r.method.equals("HEAD"), tForward + timeoutNanos + GRACE_NANOS, this);
     }
 
     /**
@@ -284,7 +284,7 @@ final class Call implements Upstream.Callback {
     public void done(UpstreamResponse resp) {
         if (stopped) { // the instance answered after all: its lease is gone, the client was answered
             resp.release();
-            c.upstream.forget(lease.instance().port());
+            c.upstream.forget(lease.instance().client());
             return;
         }
         long tDone = System.nanoTime();
@@ -310,7 +310,7 @@ final class Call implements Upstream.Callback {
             return;
         }
         long tDone = System.nanoTime();
-        c.upstream.forget(lease.instance().port());
+        c.upstream.forget(lease.instance().client());
         if (!timedOut && !retried && answerable() && mayRetry(e, c.request.method)) {
             // nothing reached the instance (it died before its exit was noticed), or the request may be repeated
             retried = true;

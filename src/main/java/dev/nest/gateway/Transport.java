@@ -41,6 +41,8 @@ final class Transport implements AutoCloseable {
     final Class<? extends ServerChannel> serverChannel;
     final Class<? extends Channel> clientChannel;
     final Optional<SslContext> peerTls;
+    /** The channel of a Unix domain socket to a host (ADR 0032); empty without epoll (then hosts are called over TCP). */
+    final Optional<Class<? extends Channel>> domainChannel;
     private final Map<io.netty.channel.EventLoop, EventLoop> loops = new IdentityHashMap<>();
 
     Transport(int threads, Optional<SslContext> peerTls) {
@@ -50,10 +52,12 @@ final class Transport implements AutoCloseable {
             group = new EpollEventLoopGroup(threads, names);
             serverChannel = EpollServerSocketChannel.class;
             clientChannel = EpollSocketChannel.class;
+            domainChannel = Optional.of(io.netty.channel.epoll.EpollDomainSocketChannel.class);
         } else {
             group = new NioEventLoopGroup(threads, names);
             serverChannel = NioServerSocketChannel.class;
             clientChannel = NioSocketChannel.class;
+            domainChannel = Optional.empty();
         }
         for (EventExecutor e : group) {
             io.netty.channel.EventLoop l = (io.netty.channel.EventLoop) e;

@@ -24,6 +24,9 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.channel.unix.DomainSocketAddress;
+import dev.nest.sidecar.HostClient;
+import dev.nest.sidecar.HostSocket;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -44,6 +47,10 @@ import java.util.Map;
  * written is reported as {@link NothingSent} (or the {@link java.net.ConnectException} of a refused connection), so
  * that the caller knows the peer saw nothing. Over TLS (to peers, when the public port has it) a write that fails is
  * "nothing sent" only while the handshake had not finished.
+ *
+ * <p>A runtime host that listens on a Unix domain socket ({@link HostSocket}, ADR 0032) is called over it when the
+ * transport is epoll; a new connection to it carries nothing until the peer's credentials show the socket owner's uid
+ * (else it fails as a refused connection). A missing or refused socket is "nothing sent", like a refused port.
  *
  * <p>Limits: an answer's head up to 64 KiB; its body is gathered whole (no limit beyond memory: the upstreams are
  * Nest's own hosts and nodes); a connection attempt gives up after {@link #CONNECT_TIMEOUT_MS}.
@@ -76,7 +83,10 @@ final class Upstream {
 
     private final EventLoop loop;
     private final Transport transport;
-    /** Idle connections by target: an {@code Integer} port on 127.0.0.1, or a peer's {@link InetSocketAddress}. */
+    /**
+     * Idle connections by target: an {@code Integer} port on 127.0.0.1, a host's {@link HostSocket}, or a peer's
+     * {@link InetSocketAddress}.
+     */
     private final Map<Object, ArrayDeque<Conn>> idle = new HashMap<>();
 
     Upstream(EventLoop loop, Transport transport) {
@@ -87,6 +97,32 @@ final class Upstream {
     /** Sends {@code request} to 127.0.0.1:{@code port} (plain HTTP); calls back on the loop thread. */
     void exchange(int port, ByteBuffer[] request, boolean head, long deadlineNanos, Callback cb) {
         exchange(port, null, request, head, deadlineNanos, cb);
+    }
+
+    /**
+     * Sends {@code request} to the runtime host behind {@code host}: over its Unix domain socket when it listens on
+     * one and this transport has the channel for it (epoll), else to 127.0.0.1 and its TCP port (ADR 0032).
+     */
+    void exchange(HostClient host, ByteBuffer[] request, boolean head, long deadlineNanos, Callback cb) {
+        Object key = hostKey(host);
+        exchange(key, null, request, head, deadlineNanos, cb);
+    }
+
+    /** Closes idle connections to the host behind {@code host}, by socket and by port (its instance went away). */
+    void forget(HostClient host) {
+        host.socket().ifPresent(this::forget);
+        forget(host.port());
+    }
+
+    /** Where a call to {@code host} goes: its {@link HostSocket} when usable here, else its {@code Integer} port. */
+    Object hostKey(HostClient host) {
+        if (transport.domainChannel.isPresent()) {
+            java.util.Optional<HostSocket> s = host.socket();
+            if (s.isPresent()) {
+                return s.get();
+            }
+        }
+        return host.port();
     }
 
     /** Sends {@code request} to another node's gateway at {@code peer} (over TLS when the port has it). */
@@ -135,6 +171,11 @@ final class Upstream {
     /** Closes idle connections to {@code port} (its instance went away). */
     void forget(int port) {
         forget((Object) port);
+    }
+
+    /** Closes idle connections to a host's socket {@code s}. */
+    void forget(HostSocket s) {
+        forget((Object) s);
     }
 
     /** Closes idle connections to {@code peer} (it went away). */
@@ -198,28 +239,37 @@ final class Upstream {
             this.poolKey = poolKey;
             this.peer = peer;
             this.tls = peer != null && transport.peerTls.isPresent();
-            InetSocketAddress address = peer != null ? peer : new InetSocketAddress("127.0.0.1", (Integer) poolKey);
-            ChannelFuture f = new Bootstrap().group(loop.netty).channel(transport.clientChannel)
-                    .option(ChannelOption.TCP_NODELAY, true)
+            HostSocket socket = poolKey instanceof HostSocket h ? h : null;
+            java.net.SocketAddress address = socket != null ? new DomainSocketAddress(socket.path().toString())
+                    : peer != null ? peer : new InetSocketAddress("127.0.0.1", (Integer) poolKey);
+            Bootstrap b = new Bootstrap().group(loop.netty)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MS)
                     .handler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel c) {
                             if (tls) {
                                 SslHandler ssl = transport.peerTls.orElseThrow().newHandler(c.alloc(),
-                                        address.getHostString(), address.getPort());
+                                        peer.getHostString(), peer.getPort());
                                 ssl.handshakeFuture().addListener(h -> handshaken = h.isSuccess());
                                 c.pipeline().addLast(ssl);
                             }
                             c.pipeline().addLast(decoder, Conn.this);
                         }
-                    })
-                    .connect(address);
+                    });
+            if (socket != null) {
+                b.channel(transport.domainChannel.orElseThrow());
+            } else {
+                b.channel(transport.clientChannel).option(ChannelOption.TCP_NODELAY, true);
+            }
+            ChannelFuture f = b.connect(address);
             ch = f.channel();
             f.addListener(done -> {
-                if (!done.isSuccess()) {
-                    Throwable t = done.cause();
+                Throwable t = done.isSuccess() ? peerMismatch(socket) : done.cause();
+                if (t != null) {
                     IOException e = t instanceof IOException io ? io : new IOException(String.valueOf(t), t);
+                    if (done.isSuccess()) {
+                        ch.close();
+                    }
                     if (busy) {
                         fail(e, false);
                     } else {
@@ -229,6 +279,24 @@ final class Upstream {
                     write();
                 }
             });
+        }
+
+        /**
+         * Null when the connection may carry the request: not a socket, or the process at the socket's other end runs as
+         * the uid that owns the socket; else the refusal, before any byte is written (so nothing was sent).
+         */
+        private IOException peerMismatch(HostSocket socket) {
+            if (socket == null) {
+                return null;
+            }
+            try {
+                int uid = ((io.netty.channel.epoll.EpollDomainSocketChannel) ch).peerCredentials().uid();
+                return socket.admits(uid) ? null : new java.net.ConnectException("the process at "
+                        + socket.path() + " runs as uid " + uid + ", not the socket's owner " + socket.uid());
+            } catch (IOException e) {
+                return new java.net.ConnectException("cannot read the peer credentials of " + socket.path() + ": "
+                        + e.getMessage());
+            }
         }
 
         void start(ByteBuffer[] request, boolean head, long deadlineNanos, Callback callback, boolean wasReused) {

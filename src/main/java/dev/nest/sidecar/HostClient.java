@@ -33,6 +33,8 @@ public final class HostClient implements AutoCloseable {
     private final byte[] secretHeader;
     private final ConcurrentLinkedDeque<Conn> idle = new ConcurrentLinkedDeque<>();
     private volatile boolean closed;
+    /** The host's Unix domain socket, once the agent saw it listening (the gateway's hop may use it). */
+    private volatile HostSocket socket;
 
     /** Receives headers to forward. */
     public interface HeaderSink {
@@ -75,6 +77,19 @@ public final class HostClient implements AutoCloseable {
 
     public int port() {
         return address.getPort();
+    }
+
+    /**
+     * The host's Unix domain socket (ADR 0032), when it listens on one: the gateway forwards invocations over it;
+     * this client's own calls always use the TCP port.
+     */
+    public java.util.Optional<HostSocket> socket() {
+        return java.util.Optional.ofNullable(socket);
+    }
+
+    /** Records that the host listens on {@code s} (the node agent, once the host is healthy). */
+    public void useSocket(HostSocket s) {
+        this.socket = java.util.Objects.requireNonNull(s, "socket");
     }
 
     /** A control call ({@code /health}, {@code /load}, {@code /unload}) with a JSON or empty body. */

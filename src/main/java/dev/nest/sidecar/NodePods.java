@@ -161,6 +161,7 @@ final class NodePods {
             Started s = start(id, runtime, memoryMb, labels, recent, merged);
             try {
                 awaitHealthy(of, s, recent);
+                s.pod().hostSocket().flatMap(HostSocket::observe).ifPresent(s.client()::useSocket);
                 return s;
             } catch (IOException | RuntimeException e) {
                 java.util.concurrent.CompletableFuture<Integer> exited = s.pod().exited();
@@ -186,13 +187,13 @@ final class NodePods {
         env.put("NEST_HOST_SECRET", secret);
         env.put("NEST_POD_ID", podId);
         env.put("NEST_PRELOAD", String.join(",", runtime.preload()));
+        Path workDir = dataDir.resolve("pods").resolve(podId).resolve("work");
         if (merged) {
             env.put("NEST_HOST_MODE", "merged"); // container drivers run the image's entrypoint, not merged-launch
         }
         List<String> command = merged ? runtimes.mergedCommand(runtime, memoryMb) : runtimes.command(runtime, memoryMb);
         return new PodSpec(podId, runtime.name(), runtime.image(), command, env, runtime.dir(),
-                codeRoot, LOOPBACK, port, memoryMb * 1024L * 1024L, 1.0, 256, labels,
-                dataDir.resolve("pods").resolve(podId).resolve("work"));
+                codeRoot, LOOPBACK, port, memoryMb * 1024L * 1024L, 1.0, 256, labels, workDir);
     }
 
     /** Where the pod of {@code spec} sees {@code hostPath}. */

@@ -15,4 +15,12 @@ public interface Pod {
 
     /** Engine-specific facts for diagnostics (pid, container id). */
     String describe();
+
+    /**
+     * The Unix domain socket its runtime host was asked to listen on besides its port, as the node sees the path
+     * (ADR 0032); empty when the driver gives none (the host is called over TCP only). The host may not have bound it.
+     */
+    default java.util.Optional<java.nio.file.Path> hostSocket() {
+        return java.util.Optional.empty();
+    }
 }

@@ -79,4 +79,21 @@ record HostLaunch(List<String> argv, int hostStart, Map<String, String> env, Opt
         }
         return new HostLaunch(argv, hostStart, env, secret);
     }
+
+    /** The variable that tells a host where to listen on a Unix domain socket (ADR 0032). */
+    static final String SOCKET_VARIABLE = "NEST_HOST_SOCKET";
+    /** The socket's file name in the pod's scratch directory. */
+    static final String SOCKET_FILE = "nest-host.sock";
+    /** {@code sun_path} holds 108 bytes with the terminating NUL. */
+    static final int MAX_SOCKET_PATH_BYTES = 107;
+
+    /**
+     * The socket a host whose scratch directory is {@code workDir} listens on, when its path fits in {@code sun_path};
+     * empty otherwise (that host is called over TCP only). Pure.
+     */
+    static Optional<Path> socketIn(Path workDir) {
+        Path p = workDir.toAbsolutePath().normalize().resolve(SOCKET_FILE);
+        return p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH_BYTES
+                ? Optional.of(p) : Optional.empty();
+    }
 }

@@ -30,14 +30,18 @@ import java.util.TreeSet;
  * @param uidCount  how many uids the range holds (at most this many pods at once)
  * @param user      the account of {@link Isolation#SHARED_USER} (a name or a number)
  * @param uidLocks  where the uid slot lock files live (machine-wide, writable only by root)
+ * @param hostSocket {@code host-socket}: whether each host also listens on a Unix domain socket in its scratch
+ *                  directory, which the gateway then uses (ADR 0032; default true)
  */
-record ProcessDriverSettings(Isolation isolation, int uidBase, int uidCount, String user, Path uidLocks) {
+record ProcessDriverSettings(Isolation isolation, int uidBase, int uidCount, String user, Path uidLocks,
+                             boolean hostSocket) {
     static final String PREFIX = "sidecar.drivers.process.";
     static final int DEFAULT_UID_BASE = 1_900_000_000;
     static final int DEFAULT_UID_COUNT = 1000;
     static final String DEFAULT_USER = "nobody";
     static final Path DEFAULT_UID_LOCKS = Path.of("/run/nest/pod-uids");
-    private static final Set<String> KEYS = Set.of("uid-base", "uid-count", "user", "uid-locks");
+    private static final Set<String> KEYS = Set.of("uid-base", "uid-count", "user", "uid-locks",
+            "host-socket");
 
     /** How the hosts of a node are separated from Nest and from each other. */
     enum Isolation {
@@ -73,6 +77,11 @@ record ProcessDriverSettings(Isolation isolation, int uidBase, int uidCount, Str
         if (user.isEmpty() || user.equals("root") || user.equals("0")) {
             problems.add(DriverOptions.problem(PREFIX, "user", user, "an unprivileged account name or uid, e.g. nobody"));
         }
+        String socket = options.getOrDefault("host-socket", "true").trim();
+        if (!socket.equalsIgnoreCase("true") && !socket.equalsIgnoreCase("false")) {
+            problems.add(DriverOptions.problem(PREFIX, "host-socket", socket,
+                    "true (hosts also listen on a Unix domain socket the gateway uses) or false (TCP only)"));
+        }
         String locks = options.getOrDefault("uid-locks", DEFAULT_UID_LOCKS.toString()).trim();
         if (!locks.startsWith("/")) {
             problems.add(DriverOptions.problem(PREFIX, "uid-locks", locks, "an absolute directory path, e.g. /run/nest/pod-uids"));
@@ -81,7 +90,8 @@ record ProcessDriverSettings(Isolation isolation, int uidBase, int uidCount, Str
             throw new SandboxException("invalid process driver options: " + String.join("; ", problems));
         }
         Isolation isolation = !root ? Isolation.NONE : base == 0 ? Isolation.SHARED_USER : Isolation.POD_UIDS;
-        return new ProcessDriverSettings(isolation, (int) base, (int) count, user, Path.of(locks));
+        return new ProcessDriverSettings(isolation, (int) base, (int) count, user, Path.of(locks),
+                socket.equalsIgnoreCase("true"));
     }
 
     private static long number(String key, String value, long min, long max, long fallback, List<String> problems) {

@@ -136,6 +136,8 @@ final class ProcessSandboxDriver implements SandboxDriver {
         Optional<HostLaunch.PodUser> user = slot.map(s -> new HostLaunch.PodUser(s.uid(), s.uid())).or(() -> sharedUser);
         // an isolated pod's scratch dir is always inside its own pod directory, which it can reach
         Path workDir = user.isPresent() ? files.podDir(spec.podId()).resolve("work") : spec.workDir();
+        // the scratch dir is the pod's alone (0700, its uid), so its socket is too (ADR 0032)
+        Optional<Path> socket = settings.hostSocket() ? HostLaunch.socketIn(workDir) : Optional.empty();
         HostLaunch launch;
         Process p;
         try {
@@ -149,6 +151,9 @@ final class ProcessSandboxDriver implements SandboxDriver {
             ProcessBuilder pb = new ProcessBuilder(launch.argv());
             pb.environment().clear();
             pb.environment().putAll(launch.env());
+            if (socket.isPresent()) {
+                pb.environment().put(HostLaunch.SOCKET_VARIABLE, socket.get().toString());
+            }
             pb.directory(workDir.toFile());
             p = pb.start();
         } catch (IOException | RuntimeException e) {
@@ -167,7 +172,7 @@ final class ProcessSandboxDriver implements SandboxDriver {
         } catch (IOException e) {
             LOG.warning("cannot record pid of pod " + spec.podId() + ": " + e.getMessage());
         }
-        ProcessPod pod = new ProcessPod(spec.podId(), p, files.podDir(spec.podId()));
+        ProcessPod pod = new ProcessPod(spec.podId(), p, files.podDir(spec.podId()), socket);
         pods.put(spec.podId(), pod);
         pump(spec.podId(), p.getInputStream(), false, listener);
         pump(spec.podId(), p.getErrorStream(), true, listener);
@@ -349,12 +354,19 @@ final class ProcessSandboxDriver implements SandboxDriver {
         private final String id;
         private final Process process;
         private final Path dir;
+        private final Optional<Path> socket;
         final CompletableFuture<Integer> exited = new CompletableFuture<>();
 
-        ProcessPod(String id, Process process, Path dir) {
+        ProcessPod(String id, Process process, Path dir, Optional<Path> socket) {
             this.id = id;
             this.process = process;
             this.dir = dir;
+            this.socket = socket;
+        }
+
+        @Override
+        public Optional<Path> hostSocket() {
+            return socket;
         }
 
         @Override

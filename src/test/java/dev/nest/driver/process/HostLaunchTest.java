@@ -80,4 +80,13 @@ class HostLaunchTest {
         assertThrows(IllegalArgumentException.class, () -> HostLaunch.of(spec(ENV), WORK, Optional.of(new PodUser(5000, 5000)),
                 SETSID, Optional.empty(), Map.of()));
     }
+
+    @Test
+    void theSocketSitsInTheScratchDirWhenItsPathFitsInSunPath() {
+        assertEquals(Optional.of(Path.of("/var/lib/nest/pods/p-1/work/nest-host.sock")),
+                HostLaunch.socketIn(Path.of("/var/lib/nest/pods/p-1/work")));
+        Path longest = Path.of("/" + "w".repeat(HostLaunch.MAX_SOCKET_PATH_BYTES - 1 - 1 - HostLaunch.SOCKET_FILE.length()));
+        assertEquals(HostLaunch.MAX_SOCKET_PATH_BYTES, HostLaunch.socketIn(longest).orElseThrow().toString().length());
+        assertEquals(Optional.empty(), HostLaunch.socketIn(Path.of(longest + "w")), "108 bytes do not fit");
+    }
 }

@@ -34,6 +34,9 @@ class ProcessDriverSettingsTest {
         assertEquals(1000, s.uidCount());
         assertEquals("nobody", s.user());
         assertEquals(Path.of("/run/nest/pod-uids"), s.uidLocks());
+        assertTrue(s.hostSocket());
+        assertTrue(!ProcessDriverSettings.from(Map.of("host-socket", "false"), true).hostSocket());
+        assertTrue(ProcessDriverSettings.from(Map.of("host-socket", " TRUE"), false).hostSocket());
     }
 
     @Test
@@ -45,6 +48,7 @@ class ProcessDriverSettingsTest {
                 Map.of("uid-base", "2100000000"), "sidecar.drivers.process.uid-base",
                 Map.of("user", "root"), "sidecar.drivers.process.user",
                 Map.of("uid-locks", "relative/dir"), "sidecar.drivers.process.uid-locks",
+                Map.of("host-socket", "yes"), "sidecar.drivers.process.host-socket': value 'yes",
                 Map.of("uid", "5"), "unknown key 'sidecar.drivers.process.uid'");
         bad.forEach((options, key) -> {
             SandboxException e = assertThrows(SandboxException.class, () -> ProcessDriverSettings.from(options, true));
