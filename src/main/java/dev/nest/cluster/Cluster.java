@@ -143,7 +143,7 @@ public final class Cluster implements AutoCloseable {
                     () -> cluster.membership.load(timeout),
                     () -> cluster.leadership.load(timeout),
                     () -> primed(cluster.placements.cache(), "placements", timeout)));
-            cluster.membership.register();
+            cluster.membership.register(timeout);
             cluster.leadership.start();
         } catch (Exception e) {
             cluster.close();

@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.curator.framework.CuratorFramework;
@@ -63,9 +64,17 @@ public final class Membership {
         Cluster.primed(nodeCache, "nodes", timeout);
     }
 
-    /** Registers this node. */
-    void register() {
+    /**
+     * Registers this node and waits at most {@code timeout} for the registration to be written, so that a node that
+     * has started is one its peers can see. Past the timeout Curator goes on writing it in the background (a warning
+     * says so): the node still starts, as it would when its session is re-established later.
+     */
+    void register(Duration timeout) throws InterruptedException {
         registration.start();
+        if (!registration.waitForInitialCreate(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            LOG.warning("the registration of node " + self.id() + " was not written within " + timeout.toMillis()
+                    + " ms; it is written once ZooKeeper answers");
+        }
     }
 
     public NodeInfo self() {
