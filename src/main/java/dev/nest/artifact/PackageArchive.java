@@ -322,6 +322,17 @@ final class PackageArchive {
         }
     }
 
+    /** Makes every file under {@code dir} read-only for everyone. */
+    static void makeReadOnly(Path dir) throws IOException {
+        Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+                f.toFile().setWritable(false, false);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
     /** Unpacks one chunk's uncompressed records into {@code u.stage}; {@code what} names the chunk in errors. */
     static void unpack(byte[] raw, String what, Unpacked u) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(raw);
