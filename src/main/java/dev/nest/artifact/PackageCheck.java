@@ -3,7 +3,6 @@ package dev.nest.artifact;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -89,15 +88,19 @@ final class PackageCheck {
     static Result check(Path dir, String hex, Optional<String> sealText, Optional<ChunkManifest> manifest, Depth depth)
             throws IOException {
         TreeMap<String, Path> files = new TreeMap<>();
-        long bytes = 0;
-        try (var s = Files.walk(dir)) {
-            for (Path f : (Iterable<Path>) s::iterator) {
-                if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+        long[] total = {0};
+        // one stat per file: the walk's attributes give the kind and the size
+        Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a) {
+                if (a.isRegularFile()) {
                     files.put(PackageSeal.relative(dir, f), f);
-                    bytes += Files.size(f);
+                    total[0] += a.size();
                 }
+                return java.nio.file.FileVisitResult.CONTINUE;
             }
-        }
+        });
+        long bytes = total[0];
         String digest = "sha256:" + hex;
         Optional<PackageSeal> seal = sealText.flatMap(PackageSeal::parse);
         if (sealText.isPresent() && seal.isEmpty()) {
