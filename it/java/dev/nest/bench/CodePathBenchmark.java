@@ -92,6 +92,7 @@ public final class CodePathBenchmark {
             7. Chunks read with `HttpURLConnection` (blocking reads straight into the body's array, the JDK's keep-alive cache) instead of the asynchronous HttpClient, the largest CPU cost in the profile: row zstd-urlconn (`ArtifactTuning.blockingHttp`); figures in 8. The HttpClient stays the default.
             8. The 200 MiB run of the tables above (load average 37 at its start, 21 at its end), medians of 3: trusted 4.12 s against every file hashed 4.81 s (many small files) and 3.89 s against 3.72 s (large files); chunk cache after the commit 4.12 s against before it 4.76 s and 3.89 s against 2.88 s; platform writers 4.12 s against virtual-thread writers 5.06 s and 3.89 s against 1.86 s; HttpClient 4.12 s against HttpURLConnection 5.09 s and 3.89 s against 2.69 s (HttpURLConnection took the least CPU on large files, 1.02 s against 2.07 s). A quick run (`NEST_BENCH_CODEPATH_MIB=60 NEST_BENCH_CODEPATH_REPS=2 NEST_BENCH_DOCS=0`, load average about 19): many small files floor 0.41 / 0.35 s, default 0.67 / 0.71 s, gzip 0.41 / 0.44 s; large files floor 0.13 / 0.14 s, default 0.47 / 0.42 s, every file hashed 0.61 / 0.63 s, gzip 0.38 / 0.42 s. Each variant wins some repetitions and loses others: over the six comparisons (two profiles, three runs) the background chunk cache is faster in five, the trusted manifest in three, platform writers in three, and none brings the chunked path near gzip here: gzip and tar run one thread each, which this shared VM schedules better than the chunked path's dozen.
             9. Not tried yet: fewer, larger chunks for the large-files profile, and a profile on a quiet machine to choose between the writer threads and the HTTP clients.
+            10. Writers by chunk shape (2026-12-06, ADR 0027 addendum): a chunk of at most `ArtifactTuning.directMaxFiles` (4) records, a large file's part, is written by its fetching thread; a chunk of many files goes to the platform writers (row zstd-platform: every chunk to them, the previous default). At 40 MiB, 3 repetitions, load average 24 to 31: many small files 0.59 / 0.88 / 2.19 s against 1.05 / 0.72 / 0.95 s (platform) and 2.01 / 0.75 / 1.40 s (virtual threads); large files 1.34 / 1.21 / 0.86 s against 1.47 / 0.76 / 0.93 s and 0.75 / 1.36 / 0.89 s: not separable at that load. Not built: pooled direct buffers for the decompressed chunk (saves one copy into the JDK's temporary direct buffer per write), `fallocate` (no Java API), `transferFrom` (the bytes are already in memory).
 
             The targets are missed on this machine: with two cores shared by seven builds, the chunked path's threads wait for a core while the single-threaded baselines (tar, gzip) do not, so ratios here are not the ratios of a quiet node. The lead re-measures on a quiet machine.
             """;
@@ -344,6 +345,11 @@ public final class CodePathBenchmark {
                 table.append(String.format(Locale.ROOT, "| %s | %.1f MiB (%.2fx) | %.3f s | %.0f | %.3f s | %.3f s | %.2f s | %s |%n",
                         label(m), wire(pr, m) / (double) MIB, pr.g().bytes() / (double) wire(pr, m), med, mbps.get(m),
                         Stats.min(sec), Stats.max(sec), Stats.median(cpuSeconds.get(pr.id() + "/" + m)), stageText));
+            }
+            if (!methods.containsAll(QUICK_METHODS)) {
+                // a subset without both baselines and the default: its table only, no ratio
+                report.append(String.format(Locale.ROOT, "### %s%n%n%s%n", pr.title(), table));
+                continue;
             }
             // per repetition (the methods of one repetition ran back to back), then the median and the spread
             List<Double> overFloor = new ArrayList<>();
