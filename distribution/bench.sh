@@ -10,9 +10,9 @@
 #                                                  # the noise (the ```nest-bench blocks, see dev.nest.bench.BenchBlock);
 #                                                  # then lists the rows it does not guard and why (their
 #                                                  # 'unguarded' lines; exit 2 when a row has neither, ADR 0026);
-#                                                  # NEST_BENCH_CHECK (warm,auth,merged,pods,coldstart,replay) picks the
-#                                                  # benchmarks it runs; pods and coldstart need Docker and containerd
-#                                                  # (skipped, saying so, without them; about 3 minutes each)
+#                                                  # NEST_BENCH_CHECK (warm,auth,merged,pods,coldstart,replay,codepath)
+#                                                  # picks the benchmarks it runs; pods and coldstart need Docker and
+#                                                  # containerd (skipped, saying so, without them; about 3 minutes each)
 #   distribution/bench.sh --readme                 # regenerate README.md's Specification table from those blocks
 #   distribution/bench.sh --readme --check         # exit 1 when README.md's table is not the generated one
 #
@@ -81,9 +81,9 @@ fi
 if [ "$mode" = check ]; then
   results="$snapshot/results.md"
   : > "$results"
-  # NEST_BENCH_CHECK (warm,auth,merged,pods,coldstart,replay): the benchmarks --check runs; each writes its section, the
-  # guard compares them all
-  checks=",${NEST_BENCH_CHECK:-warm,auth,merged,pods,coldstart,replay},"
+  # NEST_BENCH_CHECK (warm,auth,merged,pods,coldstart,replay,codepath): the benchmarks --check runs; each writes its
+  # section, the guard compares them all
+  checks=",${NEST_BENCH_CHECK:-warm,auth,merged,pods,coldstart,replay,codepath},"
   if [[ "$checks" == *,warm,* ]]; then
     NEST_BENCH_DOCS=0 NEST_BENCH_RESULTS="$snapshot/results-warm.md" "$JAVA_HOME/bin/java" -XX:+UseSerialGC \
       -Dnest.home="$root" -Dnest.bench.jar="$jar" -cp "$classpath" dev.nest.bench.WarmPathBenchmark
@@ -123,6 +123,11 @@ if [ "$mode" = check ]; then
     "$JAVA_HOME/bin/java" -Xmx2g -Dnest.home="$root" -cp "$classpath" dev.nest.sim.TraceSimulator --merged-only \
       --data "$root/distribution/data/azure2019" --results "$snapshot/results-replay.md"
     printf '\n' >> "$results"; cat "$snapshot/results-replay.md" >> "$results"
+  fi
+  if [[ "$checks" == *,codepath,* ]]; then   # the code path's quick run: 40 MiB per profile, 5 rounds (ADR 0027)
+    NEST_BENCH_RESULTS="$snapshot/results-codepath.md" "$JAVA_HOME/bin/java" -Xmx2g \
+      -Dnest.home="$root" -cp "$classpath" dev.nest.bench.CodePathBenchmark --quick
+    printf '\n' >> "$results"; cat "$snapshot/results-codepath.md" >> "$results"
   fi
   "$JAVA_HOME/bin/java" -Dnest.home="$root" -cp "$classpath" dev.nest.bench.SpecTable check "$results"
   exit $?

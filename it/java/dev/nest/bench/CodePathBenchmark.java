@@ -68,6 +68,12 @@ public final class CodePathBenchmark {
 
     private static int chunkBytes = ChunkManifest.DEFAULT_CHUNK_BYTES;
     private static long started;
+    /** The size per profile of the quick run ({@code --quick}, what {@code distribution/bench.sh --check} runs). */
+    static final int QUICK_MIB = 40;
+    /** The methods of the quick run: the default path and its two baselines. */
+    static final List<String> QUICK_METHODS = List.of("floor", "zstd", "gzip");
+    static final List<String> ALL_METHODS = List.of("floor", "zstd", "zstd-full", "zstd-sync", "zstd-vthreads", "zstd-platform",
+            "zstd-urlconn", "lz4", "gzip");
 
     /** The designs tried so far, with their figures: the section's closing list. */
     static final String DESIGNS = """
@@ -86,6 +92,8 @@ public final class CodePathBenchmark {
             7. Chunks read with `HttpURLConnection` (blocking reads straight into the body's array, the JDK's keep-alive cache) instead of the asynchronous HttpClient, the largest CPU cost in the profile: row zstd-urlconn (`ArtifactTuning.blockingHttp`); figures in 8. The HttpClient stays the default.
             8. The 200 MiB run of the tables above (load average 37 at its start, 21 at its end), medians of 3: trusted 4.12 s against every file hashed 4.81 s (many small files) and 3.89 s against 3.72 s (large files); chunk cache after the commit 4.12 s against before it 4.76 s and 3.89 s against 2.88 s; platform writers 4.12 s against virtual-thread writers 5.06 s and 3.89 s against 1.86 s; HttpClient 4.12 s against HttpURLConnection 5.09 s and 3.89 s against 2.69 s (HttpURLConnection took the least CPU on large files, 1.02 s against 2.07 s). A quick run (`NEST_BENCH_CODEPATH_MIB=60 NEST_BENCH_CODEPATH_REPS=2 NEST_BENCH_DOCS=0`, load average about 19): many small files floor 0.41 / 0.35 s, default 0.67 / 0.71 s, gzip 0.41 / 0.44 s; large files floor 0.13 / 0.14 s, default 0.47 / 0.42 s, every file hashed 0.61 / 0.63 s, gzip 0.38 / 0.42 s. Each variant wins some repetitions and loses others: over the six comparisons (two profiles, three runs) the background chunk cache is faster in five, the trusted manifest in three, platform writers in three, and none brings the chunked path near gzip here: gzip and tar run one thread each, which this shared VM schedules better than the chunked path's dozen.
             9. Not tried yet: fewer, larger chunks for the large-files profile, and a profile on a quiet machine to choose between the writer threads and the HTTP clients.
+            10. Writers by chunk shape (2026-12-06, ADR 0027 addendum): a chunk of at most `ArtifactTuning.directMaxFiles` (4) records, a large file's part, is written by its fetching thread; a chunk of many files goes to the platform writers (row zstd-platform: every chunk to them, the previous default). At 40 MiB, 3 repetitions, load average 24 to 31: many small files 0.59 / 0.88 / 2.19 s against 1.05 / 0.72 / 0.95 s (platform) and 2.01 / 0.75 / 1.40 s (virtual threads); large files 1.34 / 1.21 / 0.86 s against 1.47 / 0.76 / 0.93 s and 0.75 / 1.36 / 0.89 s: not separable at that load. Not built: pooled direct buffers for the decompressed chunk (saves one copy into the JDK's temporary direct buffer per write), `fallocate` (no Java API), `transferFrom` (the bytes are already in memory).
+            11. The 200 MiB run of 2026-12-06T23:54Z (load average 4 to 10): large files default 1.65 s, platform writers 1.05 s, virtual threads 1.16 s, HttpURLConnection 0.84 s (faster than gzip's 1.01 s in every repetition, at half the default's CPU); many small files default 2.03 s, HttpURLConnection 2.16 s. The HTTP client is the lever that separates on large files; reading chunks with HttpURLConnection by default (or for packages of large files) is the next step (ADR 0027 addendum).
 
             The targets are missed on this machine: with two cores shared by seven builds, the chunked path's threads wait for a core while the single-threaded baselines (tar, gzip) do not, so ratios here are not the ratios of a quiet node. The lead re-measures on a quiet machine.
             """;
@@ -98,17 +106,55 @@ public final class CodePathBenchmark {
                 .filter(s -> !s.isBlank()).orElse(dflt);
     }
 
+    /** What one invocation runs: the size, repetitions, methods and profiles, and whether it is the quick run. */
+    record Plan(int mib, int reps, List<String> methods, List<String> profiles, boolean quick) {
+        String ratioPrefix() {
+            return quick ? "codepath.quick." : "codepath.";
+        }
+    }
+
     public static void main(String[] args) throws Exception {
-        int mib = Integer.parseInt(knob("nest.bench.codepath.mib", "NEST_BENCH_CODEPATH_MIB", "200"));
-        int reps = Integer.parseInt(knob("nest.bench.codepath.reps", "NEST_BENCH_CODEPATH_REPS", "3"));
-        boolean docs = knob("nest.bench.docs", "NEST_BENCH_DOCS", "1").equals("1");
+        boolean quick = List.of(args).contains("--quick");
+        if (args.length > (quick ? 1 : 0)) {
+            System.err.println("usage: CodePathBenchmark [--quick]");
+            System.exit(2);
+        }
+        Plan plan = quick ? quickPlan() : new Plan(Integer.parseInt(knob("nest.bench.codepath.mib", "NEST_BENCH_CODEPATH_MIB", "200")),
+                Integer.parseInt(knob("nest.bench.codepath.reps", "NEST_BENCH_CODEPATH_REPS", "3")),
+                List.of(knob("nest.bench.codepath.methods", "NEST_BENCH_CODEPATH_METHODS", String.join(",", ALL_METHODS)).split(",")),
+                List.of(knob("nest.bench.codepath.profiles", "NEST_BENCH_CODEPATH_PROFILES", "many-small,large-files").split(",")),
+                false);
+        for (String m : plan.methods()) {
+            if (!ALL_METHODS.contains(m)) {
+                throw new IllegalArgumentException("NEST_BENCH_CODEPATH_METHODS: '" + m + "' is not a method; allowed: " + ALL_METHODS);
+            }
+        }
+        boolean docs = !quick && knob("nest.bench.docs", "NEST_BENCH_DOCS", "1").equals("1");
         chunkBytes = (int) (Double.parseDouble(knob("nest.bench.codepath.chunk-mib", "NEST_BENCH_CODEPATH_CHUNK_MIB", "4")) * MIB);
         Path root = Path.of(knob("nest.home", "NEST_HOME", ".")).toAbsolutePath().normalize();
-        Path tmp = Files.createTempDirectory("nest-codepath-");
         String loadStart = Machine.loadAverage();
         started = System.nanoTime();
+        boolean full = plan.mib() == 200 && plan.reps() >= 3 && chunkBytes == ChunkManifest.DEFAULT_CHUNK_BYTES
+                && plan.methods().equals(ALL_METHODS) && plan.profiles().size() == 2;
+        List<BenchBlock.Ratio> quickRatios = new ArrayList<>();
+        if (docs && full) {
+            // the section records the quick run's ratios too: they are the floors `bench.sh --check` compares with
+            quickRatios.addAll(inTemp(root, quickPlan(), false, loadStart, List.of()));
+        }
+        inTemp(root, plan, docs && full, loadStart, quickRatios);
+    }
+
+    private static Plan quickPlan() {
+        return new Plan(Integer.parseInt(knob("nest.bench.codepath.quick-mib", "NEST_BENCH_CODEPATH_QUICK_MIB", String.valueOf(QUICK_MIB))),
+                Integer.parseInt(knob("nest.bench.codepath.reps", "NEST_BENCH_CODEPATH_REPS", "5")), QUICK_METHODS,
+                List.of("many-small", "large-files"), true);
+    }
+
+    private static List<BenchBlock.Ratio> inTemp(Path root, Plan plan, boolean docs, String loadStart,
+                                                 List<BenchBlock.Ratio> quickRatios) throws Exception {
+        Path tmp = Files.createTempDirectory("nest-codepath-");
         try {
-            run(root, tmp, mib, reps, docs, loadStart);
+            return run(root, tmp, plan, docs, loadStart, quickRatios);
         } finally {
             // rm -rf: several hundred thousand files, faster than a walk from Java
             if (new ProcessBuilder("rm", "-rf", tmp.toString()).inheritIO().start().waitFor() != 0) {
@@ -121,14 +167,17 @@ public final class CodePathBenchmark {
     record Profile(String id, String title, Generated g, String digest, Map<String, Long> wire) {
     }
 
-    private static void run(Path root, Path tmp, int mib, int reps, boolean docs, String loadStart) throws Exception {
+    private static List<BenchBlock.Ratio> run(Path root, Path tmp, Plan plan, boolean docs, String loadStart,
+                                              List<BenchBlock.Ratio> quickRatios) throws Exception {
+        int mib = plan.mib();
+        int reps = plan.reps();
         PackageLimits limits = new PackageLimits(4L << 30, 1_000_000);
         Consumer<Path> none = p -> { };
         Map<String, ArtifactStore> peers = new LinkedHashMap<>();
         Map<String, Path> tarballs = new LinkedHashMap<>();
         Map<String, Path> tars = new LinkedHashMap<>();
         List<Profile> profiles = new ArrayList<>();
-        for (String id : List.of("many-small", "large-files")) {
+        for (String id : plan.profiles()) {
             Path content = tmp.resolve("content-" + id);
             long t = System.nanoTime();
             Generated g = id.equals("many-small") ? generate(content, (long) mib * MIB) : generateLargeFiles(content, (long) mib * MIB);
@@ -137,6 +186,9 @@ public final class CodePathBenchmark {
             Map<String, Long> wire = new LinkedHashMap<>();
             String digest = null;
             for (Codec c : Codec.values()) {
+                if (plan.methods().stream().noneMatch(m -> m.startsWith(c.id()))) {
+                    continue;
+                }
                 t = System.nanoTime();
                 ArtifactStore s = new ArtifactStore(tmp.resolve("peer-" + id + "-" + c.id()), limits, Long.MAX_VALUE, java.util.Set::of);
                 Artifact a = s.ingestChunked(content, c, chunkBytes, none);
@@ -194,7 +246,7 @@ public final class CodePathBenchmark {
 
         // zstd: the default (trusted manifest, chunk cache written after the commit, files written on platform threads);
         // each zstd-<variant> changes one of these; floor: `tar -xf` of an uncompressed local tar (file creation alone)
-        List<String> methods = List.of("floor", "zstd", "zstd-full", "zstd-sync", "zstd-vthreads", "zstd-urlconn", "lz4", "gzip");
+        List<String> methods = plan.methods();
         Map<String, List<Double>> seconds = new LinkedHashMap<>();
         Map<String, List<FetchStages>> stages = new LinkedHashMap<>();
         Map<String, List<Double>> cpuSeconds = new LinkedHashMap<>();
@@ -230,6 +282,8 @@ public final class CodePathBenchmark {
                                 case "zstd-sync" -> new ArtifactTuning(d.unpackParallelism(), 0, d.platformWriters(), d.blockingHttp());
                                 case "zstd-vthreads" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(), false,
                                         d.blockingHttp());
+                                case "zstd-platform" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(), true,
+                                        d.blockingHttp(), 0);
                                 case "zstd-urlconn" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
                                         d.platformWriters(), !d.blockingHttp());
                                 default -> d;
@@ -293,6 +347,11 @@ public final class CodePathBenchmark {
                         label(m), wire(pr, m) / (double) MIB, pr.g().bytes() / (double) wire(pr, m), med, mbps.get(m),
                         Stats.min(sec), Stats.max(sec), Stats.median(cpuSeconds.get(pr.id() + "/" + m)), stageText));
             }
+            if (!methods.containsAll(QUICK_METHODS)) {
+                // a subset without both baselines and the default: its table only, no ratio
+                report.append(String.format(Locale.ROOT, "### %s%n%n%s%n", pr.title(), table));
+                continue;
+            }
             // per repetition (the methods of one repetition ran back to back), then the median and the spread
             List<Double> overFloor = new ArrayList<>();
             List<Double> overGzip = new ArrayList<>();
@@ -304,14 +363,19 @@ public final class CodePathBenchmark {
             double floorRatio = Stats.median(overFloor);
             double gzipRatio = Stats.median(overGzip);
             boolean met = floorRatio <= 1.3 && gzipRatio >= 2;
+            StringBuilder others = new StringBuilder();
+            for (String m : List.of("zstd-full", "zstd-vthreads", "lz4")) {
+                if (methods.contains(m)) {
+                    others.append(String.format(Locale.ROOT, "; %s %.2fx the floor", m.equals("zstd-full") ? "untrusted (every file hashed)"
+                            : m, Stats.median(seconds.get(pr.id() + "/" + m)) / Stats.median(seconds.get(pr.id() + "/floor"))));
+                }
+            }
             String verdict = String.format(Locale.ROOT, "%s: zstd fetch / floor = %.2fx (target <= 1.3x), gzip / zstd fetch = %.2fx "
-                    + "(target >= 2x): %s; untrusted (every file hashed) %.2fx the floor, lz4 %.2fx", pr.title(), floorRatio,
-                    gzipRatio, met ? "met" : "missed", Stats.median(seconds.get(pr.id() + "/zstd-full")) / Stats.median(seconds.get(pr.id() + "/floor")),
-                    Stats.median(seconds.get(pr.id() + "/lz4")) / Stats.median(seconds.get(pr.id() + "/floor")));
+                    + "(target >= 2x): %s%s", pr.title(), floorRatio, gzipRatio, met ? "met" : "missed", others);
             verdicts.add(verdict);
-            ratios.add(new BenchBlock.Ratio("codepath." + pr.id() + ".zstd-over-floor", floorRatio, floorRatio,
+            ratios.add(new BenchBlock.Ratio(plan.ratioPrefix() + pr.id() + ".zstd-over-floor", floorRatio, floorRatio,
                     (Stats.max(overFloor) - Stats.min(overFloor)) / 2, false));
-            ratios.add(new BenchBlock.Ratio("codepath." + pr.id() + ".gzip-over-zstd", gzipRatio, gzipRatio,
+            ratios.add(new BenchBlock.Ratio(plan.ratioPrefix() + pr.id() + ".gzip-over-zstd", gzipRatio, gzipRatio,
                     (Stats.max(overGzip) - Stats.min(overGzip)) / 2, true));
             measured.add(String.format(Locale.ROOT, "%s: **%.2fx** the floor, gzip time / this **%.2fx**", pr.id().equals("many-small")
                     ? "many small files" : "large files", floorRatio, gzipRatio));
@@ -320,8 +384,13 @@ public final class CodePathBenchmark {
         }
         System.out.println();
         System.out.print(report);
-
-        if (docs && mib == 200 && reps >= 3 && chunkBytes == ChunkManifest.DEFAULT_CHUNK_BYTES) {
+        String results = System.getenv("NEST_BENCH_RESULTS");
+        if (results != null && !results.isBlank()) {
+            // for `distribution/bench.sh --check`: the section's heading and a block of this run's ratios
+            Files.writeString(Path.of(results), HEADING + "\n\n" + new BenchBlock(ratios, List.of()).render());
+        }
+        if (docs) {
+            ratios.addAll(quickRatios);
             String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
                     .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown");
             BenchBlock block = new BenchBlock(ratios, List.of(new BenchBlock.Row(280, "code path, 200 MiB: fetch from a peer, "
@@ -341,6 +410,7 @@ public final class CodePathBenchmark {
                     - **zstd-full**: the same without a trusted manifest (no record, or a different one): every file hashed and the content digest recomputed, as a fetch did before.
                     - **zstd-sync**: the chunk cache written by the fetching threads before the commit, as before.
                     - **zstd-vthreads**: files written on the fetch's virtual threads (8 at a time), as before.
+                    - **zstd-platform**: every chunk handed to the platform writer threads, also a chunk of a few large parts, which the default writes on its fetching thread (`ArtifactTuning.directMaxFiles` 0 against %d).
                     - **zstd-urlconn**: chunks read with the other HTTP client (`ArtifactTuning.blockingHttp`: the default reads with %s, this row with %s).
                     - **lz4**: the default path with lz4 chunks.
                     - **gzip**: one `tar.gz`-like stream (the same record framing, `GZIPOutputStream` default level) fetched over HTTP and read through the JDK's `GZIPInputStream` as it arrives, each file written and hashed in turn, the content digest computed (a single stream has no trusted per-chunk digests, so it verifies by hashing the files).
@@ -353,13 +423,14 @@ public final class CodePathBenchmark {
                     Runtime.getRuntime().availableProcessors(), cpu, Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim(),
                     System.getProperty("java.vm.name"), Runtime.version(), loadStart, Machine.loadAverage(),
                     mib, reps, Math.round((System.nanoTime() - started) / 1e9), ArtifactStore.FETCH_PARALLELISM,
-                    ArtifactTuning.DEFAULT.unpackParallelism(),
+                    ArtifactTuning.DEFAULT.unpackParallelism(), ArtifactTuning.DEFAULT.directMaxFiles(),
                     ArtifactTuning.DEFAULT.blockingHttp() ? "`HttpURLConnection`" : "the JDK `HttpClient`",
                     ArtifactTuning.DEFAULT.blockingHttp() ? "the JDK `HttpClient`" : "`HttpURLConnection`", report, DESIGNS, block.render());
             Path doc = root.resolve("docs/BENCHMARKS.md");
             BenchmarksDoc.writeSection(doc, HEADING, body);
             System.out.println("wrote " + HEADING + " in " + doc);
         }
+        return ratios;
     }
 
     /**
@@ -397,6 +468,7 @@ public final class CodePathBenchmark {
             case "zstd-full" -> "zstd, every file hashed (no trusted manifest)";
             case "zstd-sync" -> "zstd, chunk cache written before the commit";
             case "zstd-vthreads" -> "zstd, files written on virtual threads";
+            case "zstd-platform" -> "zstd, every chunk's files written by the platform writers";
             case "zstd-urlconn" -> ArtifactTuning.DEFAULT.blockingHttp() ? "zstd, chunks read with the JDK HttpClient"
                     : "zstd, chunks read with HttpURLConnection";
             case "lz4" -> "lz4 chunks, trusted manifest";

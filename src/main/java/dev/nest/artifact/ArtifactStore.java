@@ -59,6 +59,7 @@ public final class ArtifactStore implements AutoCloseable {
     private static final Consumer<Path> NO_PREPARE = p -> { };
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ArtifactStore.class.getName());
 
+    private final Path root;
     private final Path code;
     private final Path staging;
     private final PackageLimits limits;
@@ -144,13 +145,14 @@ public final class ArtifactStore implements AutoCloseable {
             Files.createDirectories(code);
             Files.createDirectories(staging);
             this.chunks = new ChunkStore(root.resolve("chunks"), root.resolve("manifests"), staging);
-            this.cache = new CodeCache(code, staging, chunks, cacheBytes, pinned);
-            this.unpacker = new ChunkUnpacker(tuning.unpackParallelism(), tuning.platformWriters());
+            this.cache = new CodeCache(code, staging, root.resolve("seals"), chunks, cacheBytes, pinned);
+            this.unpacker = new ChunkUnpacker(tuning.unpackParallelism(), tuning.platformWriters(), tuning.directMaxFiles());
             this.cacheExecutor = java.util.concurrent.Executors.newSingleThreadExecutor(
                     Thread.ofPlatform().daemon().name("nest-chunk-cache").factory());
             this.cacheWriter = new ChunkCacheWriter(chunks, cacheExecutor, tuning.chunkCachePendingBytes());
             cleanStaging();
-            cache.load();
+            this.root = root;
+            cache.load(PackageCheck.begin(root));
         } catch (IOException e) {
             throw new ArtifactException(500, "cannot create the artifact store in " + root + ": " + e.getMessage(), e);
         }
@@ -190,7 +192,7 @@ public final class ArtifactStore implements AutoCloseable {
         try {
             Files.createDirectories(stage);
             ZipUnpacker.Unzipped u = ZipUnpacker.unpack(zip, stage, spooled, limits);
-            return commit(stage, Digests.digestOf(u.hashes()), u.hashes().size(), u.bytes(), codec, prepare);
+            return commit(stage, Digests.digestOf(u.hashes()), u.hashes().keySet(), u.bytes(), codec, prepare);
         } catch (IOException e) {
             throw new ArtifactException(500, "cannot store the package: " + withoutPaths(e), e);
         } finally {
@@ -241,7 +243,7 @@ public final class ArtifactStore implements AutoCloseable {
                         Files.copy(in, t);
                     }
                 }
-                return commit(stage, digest, hashes.size(), total[0], Optional.empty(), prepare);
+                return commit(stage, digest, hashes.keySet(), total[0], Optional.empty(), prepare);
             } finally {
                 quietDelete(stage);
             }
@@ -250,14 +252,18 @@ public final class ArtifactStore implements AutoCloseable {
         }
     }
 
-    private Artifact commit(Path stage, String digest, int files, long bytes, Optional<Codec> codec, Consumer<Path> prepare)
+    private Artifact commit(Path stage, String digest, Set<String> own, long bytes, Optional<Codec> codec, Consumer<Path> prepare)
             throws IOException {
-        return commit(stage, digest, files, bytes, codec, prepare, false);
+        return commit(stage, digest, own, bytes, codec, prepare, false);
     }
 
-    /** {@code chunked}: unpacked from chunks, so every file is read-only already. */
-    private Artifact commit(Path stage, String digest, int files, long bytes, Optional<Codec> codec, Consumer<Path> prepare,
+    /**
+     * Commits the stage holding the package files {@code own}; {@code chunked}: unpacked from chunks, so every file is
+     * read-only already. A committed package gets its seal ({@link PackageSeal}) for the next start's check.
+     */
+    private Artifact commit(Path stage, String digest, Set<String> own, long bytes, Optional<Codec> codec, Consumer<Path> prepare,
                             boolean chunked) throws IOException {
+        int files = own.size();
         Path target = code.resolve(hex(digest));
         if (Files.isDirectory(target)) {
             cache.touch(hex(digest));
@@ -269,10 +275,12 @@ public final class ArtifactStore implements AutoCloseable {
         }
         prepare.accept(stage);
         if (prepare != NO_PREPARE || !chunked) {
-            makeReadOnly(stage);
+            PackageArchive.makeReadOnly(stage);
         }
         try {
             Files.move(stage, target, StandardCopyOption.ATOMIC_MOVE);
+            cache.seal(hex(digest), prepare == NO_PREPARE ? () -> PackageSeal.unprepared(digest, files, bytes)
+                    : () -> PackageSeal.of(digest, target, own), cacheExecutor);
         } catch (FileAlreadyExistsException | DirectoryNotEmptyException raced) {
             // another ingest of the same content won; its directory is equal
         } catch (AtomicMoveNotSupportedException e) {
@@ -281,16 +289,6 @@ public final class ArtifactStore implements AutoCloseable {
         cache.account(hex(digest), prepare == NO_PREPARE ? bytes : -1);
         cache.evict(hex(digest));
         return new Artifact(digest, files, bytes, target);
-    }
-
-    private static void makeReadOnly(Path dir) throws IOException {
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
-                f.toFile().setWritable(false, false);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     // ---- chunked packages ------------------------------------------------------------------------------
@@ -431,9 +429,9 @@ public final class ArtifactStore implements AutoCloseable {
         Semaphore net = new Semaphore(FETCH_PARALLELISM);
         Materialized a = materialize(m, json, i -> {
             String sha = m.chunks().get(i).sha256();
-            Path local = chunks.chunkFile(sha);
-            if (Files.exists(local)) {
-                return Files.readAllBytes(local);
+            Optional<byte[]> local = chunks.readVerified(sha);
+            if (local.isPresent()) {
+                return local.get();
             }
             net.acquire();
             try {
@@ -476,7 +474,7 @@ public final class ArtifactStore implements AutoCloseable {
             if (keep.isEmpty()) {
                 chunks.writeManifest(m.digest(), json);
             }
-            Artifact a = commit(stage, m.digest(), hashes.size(), u.bytes.get(), Optional.of(m.codec()), prepare, true);
+            Artifact a = commit(stage, m.digest(), hashes.keySet(), u.bytes.get(), Optional.of(m.codec()), prepare, true);
             committed = true;
             clock.record(StageClock.Stage.UNPACK, t4, clock.now());
             if (keep.isEmpty()) {
@@ -510,7 +508,11 @@ public final class ArtifactStore implements AutoCloseable {
             if (!cacheExecutor.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)) {
                 LOG.warning("the chunk cache writes did not finish within 60 s; the packages are unpacked, their chunks "
                         + "are written again when fetched again");
+            } else {
+                PackageCheck.end(root);
             }
+        } catch (IOException e) {
+            LOG.warning("cannot record the clean shutdown; the next start hashes every package: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -9,15 +9,29 @@ package dev.nest.artifact;
  *                               the fetching thread (bounded, never dropped)
  * @param platformWriters        write files on platform threads (true) or on the fetch's virtual threads
  * @param blockingHttp           read chunks from peers with {@code HttpURLConnection} (true) or the JDK HttpClient
+ * @param directMaxFiles         with {@code platformWriters}, a chunk holding at most this many files (or parts of
+ *                               files: a large file's chunk holds one) is still written by its fetching thread, with
+ *                               no hand-over to the writer pool; 0 hands every chunk over
  */
 public record ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes, boolean platformWriters,
-                             boolean blockingHttp) {
-    /** The defaults: {@link ArtifactStore#UNPACK_PARALLELISM} writers on platform threads, {@link ArtifactStore#CHUNK_CACHE_PENDING_BYTES}. */
+                             boolean blockingHttp, int directMaxFiles) {
+    /** Chunks of at most this many files are written by their fetching thread by default. */
+    public static final int DIRECT_MAX_FILES = 4;
+
+    /**
+     * The defaults: {@link ArtifactStore#UNPACK_PARALLELISM} writers on platform threads for chunks of many files,
+     * {@link #DIRECT_MAX_FILES}, {@link ArtifactStore#CHUNK_CACHE_PENDING_BYTES}.
+     */
     public static final ArtifactTuning DEFAULT = new ArtifactTuning(ArtifactStore.UNPACK_PARALLELISM,
-            ArtifactStore.CHUNK_CACHE_PENDING_BYTES, true, false);
+            ArtifactStore.CHUNK_CACHE_PENDING_BYTES, true, false, DIRECT_MAX_FILES);
+
+    /** The four first settings, with {@link #DIRECT_MAX_FILES}. */
+    public ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes, boolean platformWriters, boolean blockingHttp) {
+        this(unpackParallelism, chunkCachePendingBytes, platformWriters, blockingHttp, DIRECT_MAX_FILES);
+    }
 
     /** The defaults with {@code n} writers. */
     public static ArtifactTuning withWriters(int n) {
-        return new ArtifactTuning(n, ArtifactStore.CHUNK_CACHE_PENDING_BYTES, true, false);
+        return new ArtifactTuning(n, ArtifactStore.CHUNK_CACHE_PENDING_BYTES, true, false, DIRECT_MAX_FILES);
     }
 }

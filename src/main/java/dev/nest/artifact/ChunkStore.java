@@ -98,6 +98,27 @@ final class ChunkStore implements ChunkCacheWriter.Files {
         return Files.exists(f) ? Optional.of(f) : Optional.empty();
     }
 
+    /**
+     * The stored chunk {@code sha256} when it is here and its bytes still hash to it; a damaged one (a host crash
+     * can leave one short or zeroed) is deleted and reported absent, so the caller fetches it again.
+     */
+    Optional<byte[]> readVerified(String sha256) throws IOException {
+        Path f = chunkFile(sha256);
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(f);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Optional.empty();
+        }
+        try {
+            verify(sha256, bytes);
+            return Optional.of(bytes);
+        } catch (ArtifactException damaged) {
+            Files.deleteIfExists(f);
+            return Optional.empty();
+        }
+    }
+
     byte[] read(String sha256) throws IOException {
         return Files.readAllBytes(chunkFile(sha256));
     }

@@ -19,7 +19,8 @@ import java.util.concurrent.Semaphore;
  * {@code + unpackParallelism + cpu} chunks are held in memory at once, whatever the package's size (plus what the
  * {@link ChunkCacheWriter} holds, which it bounds). With {@code platformWriters} the files are written by a pool of
  * {@code unpackParallelism} platform threads made for the fetch: file I/O on a virtual thread blocks its carrier and
- * makes the scheduler compensate, which costs on every write.
+ * makes the scheduler compensate, which costs on every write. A chunk of at most {@code directMaxFiles} records (a
+ * large file's part) is written by its fetching thread all the same: a few system calls cost less than the hand-over.
  *
  * <p>Failure: the first chunk that fails stops the others and its {@link ArtifactException} (or
  * {@link IOException}) is thrown; what was unpacked stays in the stage, which the caller deletes. Limits: those of
@@ -33,10 +34,12 @@ final class ChunkUnpacker {
 
     private final int unpackParallelism;
     private final boolean platformWriters;
+    private final int directMaxFiles;
 
-    ChunkUnpacker(int unpackParallelism, boolean platformWriters) {
+    ChunkUnpacker(int unpackParallelism, boolean platformWriters, int directMaxFiles) {
         this.unpackParallelism = unpackParallelism;
         this.platformWriters = platformWriters;
+        this.directMaxFiles = directMaxFiles;
     }
 
     /**
@@ -102,7 +105,8 @@ final class ChunkUnpacker {
                             clock.record(StageClock.Stage.FETCH, t2, clock.now());
                         }
                         // writing files is mostly waiting on the file system: more writers than cores pay off
-                        if (writers != null) {
+                        // a chunk of a few large parts costs a few system calls: the hand-over would cost more
+                        if (writers != null && PackageArchive.records(raw, directMaxFiles) > directMaxFiles) {
                             try {
                                 writers.submit(() -> {
                                     long t3 = clock.now();

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -15,6 +16,8 @@ import java.util.function.Supplier;
  * plus its chunks) in an {@link ArtifactCache}, and after each new package removes the least recently used ones
  * beyond the bound, except the pinned ones and the new one.
  *
+ * <p>At start every package is checked against its seal ({@link PackageCheck}); one that fails is removed.
+ *
  * <p>Failure: a package that cannot be measured counts as far as it could be read; one that cannot be removed is
  * left on disk and accounted for again at the next start. Thread-safe: the bookkeeping is synchronized, and a
  * removal first moves the package's directory away atomically.
@@ -22,26 +25,102 @@ import java.util.function.Supplier;
 final class CodeCache {
     private final Path code;
     private final Path staging;
+    private final Path seals;
     private final ChunkStore chunks;
     private final long cacheBytes;
     private final Supplier<Set<String>> pinned;
     private final ArtifactCache cache = new ArtifactCache();
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(CodeCache.class.getName());
 
-    CodeCache(Path code, Path staging, ChunkStore chunks, long cacheBytes, Supplier<Set<String>> pinned) {
+    CodeCache(Path code, Path staging, Path seals, ChunkStore chunks, long cacheBytes, Supplier<Set<String>> pinned)
+            throws IOException {
         this.code = code;
         this.staging = staging;
+        this.seals = Files.createDirectories(seals);
         this.chunks = chunks;
         this.cacheBytes = cacheBytes;
         this.pinned = pinned;
     }
 
-    /** Accounts for every package already under {@code code/} (at start). */
-    void load() throws IOException {
+    /**
+     * Checks ({@link PackageCheck}, at {@code depth}) and accounts for every package already under {@code code/} (at
+     * start); removes those whose files do not match what was committed, so they are fetched again. Returns how many
+     * were removed.
+     */
+    int load(PackageCheck.Depth depth) throws IOException {
+        int removed = 0;
         try (var s = Files.list(code)) {
             for (Path d : s.toList()) {
-                account(d.getFileName().toString(), -1);
+                String h = d.getFileName().toString();
+                Optional<String> damage;
+                long bytes;
+                try {
+                    Path seal = seals.resolve(h);
+                    Optional<String> sealText = Files.exists(seal) ? Optional.of(Files.readString(seal,
+                            java.nio.charset.StandardCharsets.ISO_8859_1)) : Optional.empty();
+                    Optional<ChunkManifest> m = Optional.empty();
+                    try {
+                        m = Optional.of(ChunkManifest.parse(Files.readAllBytes(chunks.manifestFile(h))));
+                    } catch (IOException | ArtifactException ignored) {
+                        // no manifest, or a damaged one: the package is checked by its seal alone
+                    }
+                    PackageCheck.Result r = PackageCheck.check(d, h, sealText, m, depth);
+                    damage = r.damage();
+                    bytes = r.bytes();
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    damage = Optional.of("it cannot be read (" + e.getMessage() + ")");
+                    bytes = 0;
+                }
+                if (damage.isPresent()) {
+                    LOG.warning("package sha256:" + h + " is removed at start, it is fetched again when needed: "
+                            + damage.get());
+                    remove(h);
+                    removed++;
+                } else {
+                    account(h, bytes);
+                }
             }
         }
+        return removed;
+    }
+
+    /** Computes a seal; may read the committed directory. */
+    interface SealSource {
+        PackageSeal get() throws IOException;
+    }
+
+    /**
+     * Records what package {@code hex} holds as committed (read by the next start's check): on {@code background} (a
+     * seal that walks the directory and hashes the files a preparation step added, off the commit's critical path),
+     * or at once when that executor is closed. A failure is logged; without a seal the next start checks the package
+     * against its manifest's totals, or after a host crash against its content digest.
+     */
+    void seal(String hex, SealSource seal, java.util.concurrent.Executor background) {
+        Runnable write = () -> {
+            Path tmp = staging.resolve(UUID.randomUUID() + ".seal");
+            try {
+                byte[] text = seal.get().bytesUtf8();
+                if (Files.isDirectory(code.resolve(hex))) {
+                    Files.write(tmp, text);
+                    Files.move(tmp, seals.resolve(hex), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warning("cannot write the seal of package sha256:" + hex + ": " + e.getMessage());
+                ArtifactStore.quietDelete(tmp);
+            }
+        };
+        try {
+            background.execute(write);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            write.run();
+        }
+    }
+
+    private void remove(String hex) throws IOException {
+        Path trash = staging.resolve("evict-" + UUID.randomUUID());
+        Files.move(code.resolve(hex), trash, StandardCopyOption.ATOMIC_MOVE);
+        Files.deleteIfExists(seals.resolve(hex));
+        ArtifactStore.quietDelete(trash);
     }
 
     /** Marks package {@code hex} used now. */
@@ -103,10 +182,7 @@ final class CodeCache {
         pins.add(keep);
         for (ArtifactCache.Victim v : cache.evict(cacheBytes, pins)) {
             try {
-                Path dir = code.resolve(v.hex());
-                Path trash = staging.resolve("evict-" + UUID.randomUUID());
-                Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
-                ArtifactStore.quietDelete(trash);
+                remove(v.hex());
                 chunks.remove(v.hex(), v.orphanChunks());
             } catch (IOException e) {
                 // left on disk; a later eviction or restart accounts for it again

@@ -322,6 +322,38 @@ final class PackageArchive {
         }
     }
 
+    /**
+     * How many records the uncompressed chunk {@code raw} holds, counting no further than {@code max + 1}; a malformed
+     * chunk counts as far as its headers can be followed ({@link #unpack} refuses it).
+     */
+    static int records(byte[] raw, int max) {
+        int n = 0;
+        long pos = 0;
+        while (pos + HEADER <= raw.length && n <= max) {
+            int pathLength = ((raw[(int) pos + 1] & 0xff) << 8) | (raw[(int) pos + 2] & 0xff);
+            long partAt = pos + 1 + 2 + pathLength + 2 + 8 + 8;
+            if (partAt + 4 > raw.length) {
+                return n + 1;
+            }
+            int i = (int) partAt;
+            long part = ((long) (raw[i] & 0xff) << 24) | ((raw[i + 1] & 0xff) << 16) | ((raw[i + 2] & 0xff) << 8) | (raw[i + 3] & 0xff);
+            n++;
+            pos = partAt + 4 + part;
+        }
+        return n;
+    }
+
+    /** Makes every file under {@code dir} read-only for everyone. */
+    static void makeReadOnly(Path dir) throws IOException {
+        Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+                f.toFile().setWritable(false, false);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
     /** Unpacks one chunk's uncompressed records into {@code u.stage}; {@code what} names the chunk in errors. */
     static void unpack(byte[] raw, String what, Unpacked u) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(raw);
