@@ -88,7 +88,8 @@ final class FunctionSim {
         if (policy instanceof Policy.Merged m) {
             this.policy = m.base();
             this.model = m.model();
-            this.merged = model.startsMerged(fn.memoryMb(), fn.perMinute().length == 0 ? 0 : fn.perMinute()[0]);
+            this.merged = model.startsMerged(fn.memoryMb(), fn.durationMs(),
+                    fn.perMinute().length == 0 ? 0 : fn.perMinute()[0]);
             this.nextMinute = 60_000L * minutes > 60_000L ? 60_000L : NONE;
         } else {
             this.policy = policy;
@@ -161,7 +162,12 @@ final class FunctionSim {
     private void minuteEnded(long now) {
         int m = (int) (now / 60_000L) - 1;
         nextMinute = now + 60_000L < endMs ? now + 60_000L : NONE;
-        boolean to = model.move(merged, fn.memoryMb(), fn.perMinute()[m]).orElse(merged);
+        int from = Math.max(0, m - model.windowMinutes() + 1);
+        double sum = 0;
+        for (int i = from; i <= m; i++) {
+            sum += fn.perMinute()[i];
+        }
+        boolean to = model.move(merged, fn.memoryMb(), fn.durationMs(), sum / (m - from + 1)).orElse(merged);
         if (to == merged) {
             return;
         }

@@ -29,23 +29,46 @@ import java.util.Optional;
  * @param roomMb        a merged pod's instance memory ({@code max-functions} x the runtime's memory, Node.js: 16 x 128)
  */
 record MergedModel(int mergeBelow, long idleUnloadMs, double podMb, double workerMb, double parkedMb, long workerStartMs,
-                   int maxFunctions, int roomMb) {
+                   int maxFunctions, int roomMb, int windowMinutes, double busyBelow) {
     /** Node.js with the product's defaults and the figures measured by distribution/bench-merged.sh. */
-    static final MergedModel NODEJS = new MergedModel(6, 60_000, 16.0, 6.6, 1.2, 5, 16, 16 * 128);
+    static final MergedModel NODEJS = new MergedModel(6, 60_000, 16.0, 6.6, 1.2, 5, 16, 16 * 128, 1, 0);
 
     MergedModel {
         if (mergeBelow < 0 || idleUnloadMs < 0 || podMb <= 0 || workerMb <= 0 || parkedMb < 0 || workerStartMs < 0
-                || maxFunctions < 1 || roomMb < 1) {
+                || maxFunctions < 1 || roomMb < 1 || windowMinutes < 1 || busyBelow < 0) {
             throw new IllegalArgumentException("a merged model needs non-negative figures, got " + this);
         }
     }
 
     MergedModel withMergeBelow(int below) {
-        return new MergedModel(below, idleUnloadMs, podMb, workerMb, parkedMb, workerStartMs, maxFunctions, roomMb);
+        return new MergedModel(below, idleUnloadMs, podMb, workerMb, parkedMb, workerStartMs, maxFunctions, roomMb,
+                windowMinutes, busyBelow);
     }
 
     MergedModel withIdleUnloadMs(long ms) {
-        return new MergedModel(mergeBelow, ms, podMb, workerMb, parkedMb, workerStartMs, maxFunctions, roomMb);
+        return new MergedModel(mergeBelow, ms, podMb, workerMb, parkedMb, workerStartMs, maxFunctions, roomMb,
+                windowMinutes, busyBelow);
+    }
+
+    MergedModel withWindowMinutes(int minutes) {
+        return new MergedModel(mergeBelow, idleUnloadMs, podMb, workerMb, parkedMb, workerStartMs, maxFunctions, roomMb,
+                minutes, busyBelow);
+    }
+
+    MergedModel withBusyBelow(double share) {
+        return new MergedModel(mergeBelow, idleUnloadMs, podMb, workerMb, parkedMb, workerStartMs, maxFunctions, roomMb,
+                windowMinutes, share);
+    }
+
+    /**
+     * The requests per minute at which a function of {@code durationMs} moves out: {@code mergeBelow}, or with
+     * {@code busyBelow} the rate at which it keeps that share of a core busy.
+     */
+    int threshold(long durationMs) {
+        if (busyBelow <= 0) {
+            return mergeBelow;
+        }
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, Math.ceil(busyBelow * 60_000.0 / Math.max(1, durationMs))));
     }
 
     /** Whether a function of {@code memoryMb} may be merged at all (it fits a merged pod's room). */
@@ -54,13 +77,13 @@ record MergedModel(int mergeBelow, long idleUnloadMs, double podMb, double worke
     }
 
     /** Whether a function of {@code memoryMb} with no instance yet starts merged at {@code perMinute}. */
-    boolean startsMerged(int memoryMb, double perMinute) {
-        return Placement.mergeable(DeployMode.AUTO, fits(memoryMb), perMinute, mergeBelow);
+    boolean startsMerged(int memoryMb, long durationMs, double perMinute) {
+        return Placement.mergeable(DeployMode.AUTO, fits(memoryMb), perMinute, threshold(durationMs));
     }
 
     /** Whether a function's instances change placement at {@code perMinute} (the node agent's band). */
-    Optional<Boolean> move(boolean merged, int memoryMb, double perMinute) {
-        return Placement.remerge(merged, DeployMode.AUTO, fits(memoryMb), perMinute, mergeBelow);
+    Optional<Boolean> move(boolean merged, int memoryMb, long durationMs, double perMinute) {
+        return Placement.remerge(merged, DeployMode.AUTO, fits(memoryMb), perMinute, threshold(durationMs));
     }
 
     /** A merged instance's memory while it holds a worker. */

@@ -149,6 +149,16 @@ public final class TraceSimulator {
         }
         out.add(new Policy.Merged("variant: every function merged (deploy: merged)", nest, m.withMergeBelow(Integer.MAX_VALUE),
                 "variant"));
+        for (int window : new int[] {10, 30}) {
+            out.add(new Policy.Merged("variant: merged placement, rate over " + window + " minutes", nest,
+                    m.withWindowMinutes(window), "variant"));
+            out.add(new Policy.Merged("variant: merged placement, merge-below 30, rate over " + window + " minutes", nest,
+                    m.withWindowMinutes(window).withMergeBelow(30), "variant"));
+        }
+        for (double share : new double[] {0.05, 0.1, 0.25}) {
+            out.add(new Policy.Merged("variant: merged placement, out at " + Math.round(share * 100) + "% of a core busy",
+                    nest, m.withBusyBelow(share), "variant"));
+        }
         out.add(new Policy.Merged("variant: merged placement, idle-unload-ms 10 s", nest, m.withIdleUnloadMs(10_000), "variant"));
         out.add(new Policy.Merged("variant: merged placement, never parked", nest, m.withIdleUnloadMs(0), "variant"));
         return out;
