@@ -303,6 +303,9 @@ public final class WarmPathBenchmark {
             Map<String, String> secret = Map.of("X-Nest-Secret", host.secret());
             checkHello(http.send("GET", url, secret, null, java.time.Duration.ofSeconds(30)), "GET " + url);
             warm.add(measure(runtime, "direct", "host `/invoke` directly", label + " host directly", url, secret));
+            if (runtime.equals("nodejs")) {
+                plainNode(label);
+            }
             if (withNginx) {
                 try (NginxProxy proxy = NginxProxy.start(children, s.nginx(), work.resolve("nginx"), host.port(),
                         host.secret(), "/invoke/s-1/")) {
@@ -310,6 +313,56 @@ public final class WarmPathBenchmark {
                             proxy.base() + "/invoke/s-1/", Map.of()));
                 }
             }
+        }
+    }
+
+    /** A plain Node.js {@code http} server that answers every request with the host's answer: issue 19's baseline. */
+    static final String PLAIN_NODE = """
+            const http = require('http');
+            const body = Buffer.from('hello');
+            http.createServer((req, res) => {
+              res.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.length });
+              res.end(body);
+            }).listen(Number(process.argv[2]), '127.0.0.1', () => console.log('ready'));
+            """;
+
+    /** wrk against a plain Node.js {@code http} server on a free loopback port, while no host runs beside it. */
+    private void plainNode(String label) {
+        try {
+            Path script = work.resolve("plain-http.js");
+            Files.writeString(script, PLAIN_NODE);
+            int port;
+            try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                port = probe.getLocalPort();
+            }
+            Process p = children.start("plain node http", List.of(RuntimeHost.nodeBinary(), script.toString(),
+                    String.valueOf(port)), Map.of(), work, work.resolve("plain-http.log"));
+            try {
+                String url = "http://127.0.0.1:" + port + "/";
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (true) {
+                    try {
+                        checkHello(http.send("GET", url, Map.of(), null, java.time.Duration.ofSeconds(5)), "GET " + url);
+                        break;
+                    } catch (UncheckedIOException e) {
+                        if (System.nanoTime() > deadline || !p.isAlive()) {
+                            throw new IllegalStateException("the plain Node.js server did not answer on " + url + ": "
+                                    + ChildProcesses.tail(work.resolve("plain-http.log"), 20), e);
+                        }
+                        Thread.sleep(50);
+                    }
+                }
+                warm.add(measure("nodejs", "plain", "plain Node `http` server", "plain Node.js http server", url,
+                        Map.of()));
+            } finally {
+                p.destroy();
+                p.waitFor();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the plain Node.js server for " + label, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 
@@ -562,6 +615,14 @@ public final class WarmPathBenchmark {
                     + t.size() + " rounds)", ">= 0.5x", spread(t, "x") + " (" + kilo(median(rt, "nest")) + " vs "
                     + kilo(median(rt, "direct")) + " req/s" + nginx + ")", cmd));
         }
+        List<Double> overPlain = throughputRatios("nodejs", "plain").stream().map(x -> 1 / x).toList();
+        if (!overPlain.isEmpty()) {
+            ratios.add(guard("warm.nodejs.host-over-plain-throughput", overPlain, true));
+            rows.add(new BenchBlock.Row(22, "the Node.js runtime host called directly / a plain Node `http` server "
+                    + "answering the same text (wrk, " + s.connections() + " connections, saturated; median of "
+                    + overPlain.size() + " rounds)", ">= 0.95x", spread(overPlain, "x") + " (" + kilo(median("nodejs",
+                    "direct")) + " vs " + kilo(median("nodejs", "plain")) + " req/s)", cmd));
+        }
         if (!added("nodejs", "nest", "p50").isEmpty()) {
             StringBuilder m = new StringBuilder();
             for (String rt : List.of("nodejs", "java")) {
@@ -645,6 +706,8 @@ public final class WarmPathBenchmark {
                 .append(" | ").append(spread(throughputRatios("java", "nest"), "x")).append(" | >= 0.5 |\n");
         b.append("| throughput through nginx / direct | ").append(spread(throughputRatios("nodejs", "nginx"), "x"))
                 .append(" | - | reference |\n");
+        b.append("| throughput of a plain Node `http` server / direct | ")
+                .append(spread(throughputRatios("nodejs", "plain"), "x")).append(" | - | reference (host target: direct / plain >= 0.95) |\n");
         for (String q : List.of("p50", "p99", "p99.9")) {
             b.append("| added ").append(q).append(" latency through Nest (open loop) | ")
                     .append(spread(added("nodejs", "nest", q), " ms")).append(" | ")
@@ -656,7 +719,7 @@ public final class WarmPathBenchmark {
     }
 
     private List<Warm> firstOfEachPath() {
-        List<String> order = List.of("direct", "nginx", "nest");
+        List<String> order = List.of("direct", "plain", "nginx", "nest");
         return warm.stream().filter(w -> w.round() == 1).sorted(Comparator.comparing((Warm w) -> !w.runtime().equals("nodejs"))
                 .thenComparing(w -> order.indexOf(w.path()))).toList();
     }
