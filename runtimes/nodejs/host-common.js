@@ -213,6 +213,28 @@ function writeEncoded(res, enc) {
   else res.end(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
 }
 
+/**
+ * Listens on the Unix socket `file` (a stale socket file there is removed first), then calls `then`; a failure to
+ * listen is logged through `log(level, text)` and leaves the host on its TCP port alone.
+ */
+function listenSocket(srv, file, log, then) {
+  if (!srv) return then();
+  try {
+    if (fs.lstatSync(file).isSocket()) fs.unlinkSync(file);
+  } catch (e) { /* nothing there */ }
+  const failed = (e) => {
+    log('warn', `cannot listen on ${file}: ${e.message}; serving on the TCP port only`);
+    then();
+  };
+  srv.once('error', failed);
+  srv.listen(file, () => {
+    srv.removeListener('error', failed);
+    srv.on('error', (e) => log('warn', `socket ${file}: ${e.message}`));
+    then();
+  });
+}
+
 module.exports = {
   readSecretLine, secretChecker, sendJson, sendError, isTextual, parseQuery, encodeResult, writeEncoded,
+  listenSocket,
 };

@@ -21,7 +21,7 @@ const { pathToFileURL } = require('url');
 // The contract's pieces shared with the merged host (secret, JSON answers, query and body rules, results as HTTP
 // answers). The process driver copies this file's directory with it; the runtime image copies both files.
 const {
-  readSecretLine, secretChecker, sendJson, sendError, isTextual, parseQuery, encodeResult, writeEncoded,
+  readSecretLine, secretChecker, sendJson, sendError, isTextual, parseQuery, encodeResult, writeEncoded, listenSocket,
 } = require('./host-common');
 
 // ---------------------------------------------------------------------------
@@ -934,30 +934,13 @@ server.on('error', (e) => {
   process.exit(e.code === 'EADDRINUSE' ? EXIT_PORT_IN_USE : 1);
 });
 // the socket first, then the port: once /health answers on the port, the socket is there too
-listenSocket(socketServer, SOCKET, () => server.listen(Number(PORT), ADDRESS, () => {
+listenSocket(socketServer, SOCKET, podLog, () => server.listen(Number(PORT), ADDRESS, () => {
   preload();
   ready = true;
   podLog('info', `listening on ${ADDRESS}:${server.address().port}${socketServer && socketServer.listening ? ' and ' + SOCKET : ''}`
     + ` (node ${process.version}, pid ${process.pid})`);
 }));
 
-/** Listens on the Unix socket `file` (a stale socket file there is removed first); a failure leaves TCP alone. */
-function listenSocket(srv, file, then) {
-  if (!srv) return then();
-  try {
-    if (fs.lstatSync(file).isSocket()) fs.unlinkSync(file);
-  } catch (e) { /* nothing there */ }
-  const failed = (e) => {
-    podLog('warn', `cannot listen on ${file}: ${e.message}; serving on the TCP port only`);
-    then();
-  };
-  srv.once('error', failed);
-  srv.listen(file, () => {
-    srv.removeListener('error', failed);
-    srv.on('error', (e) => podLog('warn', `socket ${file}: ${e.message}`));
-    then();
-  });
-}
 
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));

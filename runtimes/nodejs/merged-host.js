@@ -695,29 +695,12 @@ if (!PORT) {
   process.exit(2);
 }
 // the socket first, then the port: once /health answers on the port, the socket is there too
-listenSocket(socketServer, SOCKET, () => server.listen(Number(PORT), ADDRESS, () => {
+common.listenSocket(socketServer, SOCKET, podLog, () => server.listen(Number(PORT), ADDRESS, () => {
   podLog('info', `listening on ${ADDRESS}:${PORT}${socketServer && socketServer.listening ? ' and ' + SOCKET : ''}`
     + ` (warm workers ${WARM_WORKERS}, idle unload ${IDLE_UNLOAD_MS} ms)`);
   pool.refill();
 }));
 
-/** Listens on the Unix socket `file` (a stale socket file there is removed first); a failure leaves TCP alone. */
-function listenSocket(srv, file, then) {
-  if (!srv) return then();
-  try {
-    if (require('fs').lstatSync(file).isSocket()) require('fs').unlinkSync(file);
-  } catch (e) { /* nothing there */ }
-  const failed = (e) => {
-    podLog('warn', `cannot listen on ${file}: ${e.message}; serving on the TCP port only`);
-    then();
-  };
-  srv.once('error', failed);
-  srv.listen(file, () => {
-    srv.removeListener('error', failed);
-    srv.on('error', (e) => podLog('warn', `socket ${file}: ${e.message}`));
-    then();
-  });
-}
 if (IDLE_UNLOAD_MS > 0) setInterval(parkIdle, Math.max(100, Math.min(1000, IDLE_UNLOAD_MS / 4))).unref();
 
 for (const sig of ['SIGTERM', 'SIGINT']) {
