@@ -22,6 +22,11 @@ import java.util.regex.Pattern;
  * and batched mode ({@code application/cloudevents-batch+json}: a JSON array of such events). Every event is checked
  * ({@code specversion} 1.0, non-empty {@code id}, {@code source} and {@code type}, attribute names lower-case
  * letters and digits) and turned into its JSON-format form, which is what the function receives. Pure; thread-safe.
+ *
+ * <p>Limits: a batch holds at most {@value #MAX_BATCH} events (413 beyond: the batch is read one event at a time and
+ * refused at the first event past the limit, so an oversized batch costs no more than the limit); other event formats
+ * than JSON ({@code application/cloudevents+avro} ...) are refused with 415. The body itself is bounded by the
+ * gateway's {@code server.max-body}.
  */
 final class CloudEvents {
     static final String STRUCTURED = "application/cloudevents+json";
@@ -29,6 +34,8 @@ final class CloudEvents {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern NAME = Pattern.compile("[a-z0-9]{1,20}");
     private static final Set<String> REQUIRED = Set.of("id", "source", "specversion", "type");
+    /** The most events one batch may hold. */
+    static final int MAX_BATCH = 10_000;
 
     /** How the events came. */
     enum Mode {
@@ -45,8 +52,20 @@ final class CloudEvents {
 
     /** A request that claims to carry CloudEvents but breaks the spec; the message says what to change. */
     static final class Invalid extends RuntimeException {
+        private final int status;
+
         Invalid(String message) {
+            this(400, message);
+        }
+
+        Invalid(int status, String message) {
             super(message, null, false, false);
+            this.status = status;
+        }
+
+        /** The HTTP status to answer: 400 malformed, 413 too many events, 415 a format Nest does not read. */
+        int status() {
+            return status;
         }
     }
 
@@ -64,16 +83,11 @@ final class CloudEvents {
         String contentType = header(headers, "content-type").orElse("");
         String media = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
         if (media.equals(BATCH)) {
-            JsonNode tree = json(body, "a batch");
-            if (!tree.isArray()) {
-                throw new Invalid("a " + BATCH + " body must be a JSON array of events; it is a "
-                        + tree.getNodeType().toString().toLowerCase(Locale.ROOT));
-            }
-            List<ObjectNode> events = new ArrayList<>();
-            for (int i = 0; i < tree.size(); i++) {
-                events.add(checked(tree.get(i), "event [" + i + "] of the batch"));
-            }
-            return Optional.of(new Parsed(Mode.BATCH, events));
+            return Optional.of(new Parsed(Mode.BATCH, batch(body)));
+        }
+        if (media.startsWith("application/cloudevents") && !media.equals(STRUCTURED)) {
+            throw new Invalid(415, "content type " + media + " is a CloudEvents format Nest does not read; send "
+                    + STRUCTURED + ", " + BATCH + " or binary mode (ce-* headers)");
         }
         if (media.equals(STRUCTURED)) {
             return Optional.of(new Parsed(Mode.STRUCTURED, List.of(checked(json(body, "a structured event"), "the event"))));
@@ -104,6 +118,40 @@ final class CloudEvents {
             data(e, media, body);
         }
         return Optional.of(new Parsed(Mode.BINARY, List.of(checked(e, "the event's ce-* headers"))));
+    }
+
+    /** A batch's events, read one at a time so that a batch over {@link #MAX_BATCH} is refused early. */
+    private static List<ObjectNode> batch(byte[] body) {
+        List<ObjectNode> events = new ArrayList<>();
+        try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(body)) {
+            com.fasterxml.jackson.core.JsonToken first = p.nextToken();
+            if (first == null) {
+                throw new Invalid("the body must hold a batch in JSON; it is empty");
+            }
+            if (first != com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+                throw new Invalid("a " + BATCH + " body must be a JSON array of events; it is a "
+                        + ((JsonNode) JSON.readTree(p)).getNodeType().toString().toLowerCase(Locale.ROOT));
+            }
+            for (com.fasterxml.jackson.core.JsonToken t = p.nextToken();
+                 t != com.fasterxml.jackson.core.JsonToken.END_ARRAY; t = p.nextToken()) {
+                if (t == null) {
+                    throw new Invalid("the body must hold a batch in JSON: the array is not closed");
+                }
+                if (events.size() == MAX_BATCH) {
+                    throw new Invalid(413, "a batch holds at most " + MAX_BATCH + " events; this one has more: "
+                            + "send it as several batches");
+                }
+                JsonNode event = JSON.readTree(p);
+                events.add(checked(event, "event [" + events.size() + "] of the batch"));
+            }
+            if (p.nextToken() != null) {
+                throw new Invalid("the body must hold a batch in JSON: there is more after the array");
+            }
+            return events;
+        } catch (IOException e) {
+            throw new Invalid("the body must hold a batch in JSON: " + (e instanceof
+                    com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+        }
     }
 
     /** Binary-mode data in the JSON format: JSON as JSON, text as a string, anything else as {@code data_base64}. */

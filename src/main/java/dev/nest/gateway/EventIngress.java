@@ -27,8 +27,11 @@ import java.util.function.Predicate;
  * <li>Duplicates: an event whose {@code source} and {@code id} this node saw for the same function within
  * {@link #WINDOW} is dropped: a single event is answered {@code 200} with {@code {"duplicate":true}} and header
  * {@code x-nest-cloudevents-duplicate: true} without invoking; a batch goes on without its duplicates (and is
- * answered like a single duplicate when none is left). At most {@link #CAPACITY} keys are kept: beyond that the
- * oldest are forgotten early, so memory stays bounded. An event is remembered when it is accepted, before it runs;
+ * answered like a single duplicate when none is left; an empty batch is answered 200 {@code {"events":0}} without
+ * invoking). At most {@link #CAPACITY} keys are kept: beyond that the oldest are forgotten early, so memory stays
+ * bounded; a key is a SHA-256 digest of the function, source and id (each length-prefixed), so its size does not
+ * depend on the event's (an id of megabytes costs what any other costs) and two different events cannot be made to
+ * collide. An event is remembered when it is accepted, before it runs;
  * a sender that retries after a failed synchronous call within the window is dropped too, so senders that need
  * retries should ask for async invocation ({@code X-Nest-Invocation-Type: async}: Nest then retries).</li>
  * </ul>
@@ -102,18 +105,26 @@ public final class EventIngress {
             }
             parsed = read.get();
         } catch (CloudEvents.Invalid e) {
-            return new Outcome.Answer(400, "invalid CloudEvent", e.getMessage(), null, List.of());
+            return new Outcome.Answer(e.status(), switch (e.status()) {
+                case 413 -> "too many CloudEvents";
+                case 415 -> "unsupported CloudEvents format";
+                default -> "invalid CloudEvent";
+            }, e.getMessage(), null, List.of());
+        }
+        if (parsed.events().isEmpty()) {
+            return new Outcome.Answer(200, "empty batch", "the batch holds no events: nothing to invoke",
+                    "{\"events\":0}".getBytes(StandardCharsets.UTF_8), List.of());
         }
         List<ObjectNode> kept = new ArrayList<>();
         for (ObjectNode e : parsed.events()) {
-            if (firstTime(function + "\n" + e.get("source").asText() + "\n" + e.get("id").asText())) {
+            if (firstTime(key(function, e.get("source").asText(), e.get("id").asText()))) {
                 kept.add(e);
             }
         }
         if (kept.isEmpty()) {
-            ObjectNode first = parsed.events().isEmpty() ? null : parsed.events().getFirst();
-            String detail = first == null ? "empty batch" : "source " + first.get("source").asText() + ", id "
-                    + first.get("id").asText();
+            ObjectNode first = parsed.events().getFirst();
+            String detail = "source " + shortened(first.get("source").asText()) + ", id "
+                    + shortened(first.get("id").asText());
             byte[] answer = ("{\"duplicate\":true,\"events\":" + parsed.events().size() + "}")
                     .getBytes(StandardCharsets.UTF_8);
             return new Outcome.Answer(200, "duplicate", detail, answer, List.of(DUPLICATE_HEADER, "true"));
@@ -143,6 +154,25 @@ public final class EventIngress {
         headers.add(parsed.mode().label());
         body[0] = CloudEvents.body(parsed, kept);
         return PROCEED;
+    }
+
+    /** The duplicate key of an event: a digest of its function, source and id, each length-prefixed. */
+    static String key(String function, String source, String id) {
+        try {
+            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+            for (String part : List.of(function, source, id)) {
+                byte[] b = part.getBytes(StandardCharsets.UTF_8);
+                d.update(java.nio.ByteBuffer.allocate(4).putInt(b.length).array());
+                d.update(b);
+            }
+            return java.util.Base64.getEncoder().withoutPadding().encodeToString(d.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    private static String shortened(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "... (" + s.length() + " characters)";
     }
 
     /** Remembers {@code key}; false when it was seen within the window. */

@@ -34,7 +34,13 @@ import java.util.stream.Collectors;
  *
  * <p>Failure: a trigger whose type is unknown here (a plugin missing on this node), whose settings its provider
  * refuses (a spec written before a check existed) or whose source fails to start is not run; the reason is logged
- * once and shown by {@link #describe}. Nothing here stops the node.
+ * once and shown by {@link #describe}. A source (or a plugin's code) that throws, even a linkage error of a plugin
+ * missing a class, fails its own trigger only. Nothing here stops the node.
+ *
+ * <p>Limits: at most {@code maxSources} sources run on this node ({@value #MAX_SOURCES} by default): each costs
+ * threads, connections or ZooKeeper writes, so ten thousand triggers must not exhaust a node. Triggers beyond the
+ * limit do not run here, in the order of function and trigger name (those running keep running); {@code /health}
+ * and the triggers route name them and the limit.
  *
  * <p>Threads: reconciliation runs on one daemon thread, {@code nest-triggers}, so sources are created, started
  * and closed one at a time; callers only ask for a round. Sources get a shared scheduler
@@ -45,6 +51,8 @@ import java.util.stream.Collectors;
 public final class TriggerManager implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(TriggerManager.class.getName());
     static final int TIMER_THREADS = 4;
+    /** How many trigger sources one node runs at most, by default. */
+    public static final int MAX_SOURCES = 1_000;
 
     private final FunctionCatalog catalog;
     private final TriggerTypes types;
@@ -52,6 +60,7 @@ public final class TriggerManager implements AutoCloseable {
     private final TriggerStateStore states;
     private final BooleanSupplier leads;
     private final Clock clock;
+    private final int maxSources;
     private final ExecutorService control = Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().daemon().name("nest-triggers").unstarted(r));
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(TIMER_THREADS,
@@ -74,6 +83,10 @@ public final class TriggerManager implements AutoCloseable {
     /** A function's trigger. */
     record Key(FunctionId function, String name) {
     }
+
+    /** By function, then trigger name. */
+    private static final java.util.Comparator<Key> ORDER = java.util.Comparator
+            .comparing((Key k) -> k.function().toString()).thenComparing(Key::name);
 
     private record Running(TriggerSpec spec, TriggerSource source, java.time.Instant started) {
     }
@@ -99,6 +112,19 @@ public final class TriggerManager implements AutoCloseable {
      */
     public TriggerManager(FunctionCatalog catalog, TriggerTypes types, InvocationSink sink, TriggerStateStore states,
                           BooleanSupplier leads, Clock clock) {
+        this(catalog, types, sink, states, leads, clock, MAX_SOURCES);
+    }
+
+    /**
+     * @param leads      whether this node leads its region now (read at each round)
+     * @param maxSources how many sources this node runs at most (1 or more)
+     */
+    public TriggerManager(FunctionCatalog catalog, TriggerTypes types, InvocationSink sink, TriggerStateStore states,
+                          BooleanSupplier leads, Clock clock, int maxSources) {
+        if (maxSources < 1) {
+            throw new IllegalArgumentException("maxSources must be at least 1, not " + maxSources);
+        }
+        this.maxSources = maxSources;
         this.catalog = catalog;
         this.types = types;
         this.sink = sink;
@@ -140,7 +166,7 @@ public final class TriggerManager implements AutoCloseable {
     private static Optional<String> failed(TriggerSource source) {
         try {
             return source.failure();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             return Optional.of("its failure check threw " + e);
         }
     }
@@ -216,8 +242,15 @@ public final class TriggerManager implements AutoCloseable {
         }
         failing.keySet().retainAll(wanted.keySet());
         java.time.Instant now = clock.instant();
-        for (Map.Entry<Key, TriggerSpec> e : wanted.entrySet()) {
+        List<Map.Entry<Key, TriggerSpec>> toStart = new ArrayList<>(wanted.entrySet());
+        toStart.sort(Map.Entry.comparingByKey(ORDER));
+        for (Map.Entry<Key, TriggerSpec> e : toStart) {
             if (running.containsKey(e.getKey())) {
+                continue;
+            }
+            if (running.size() >= maxSources) {
+                why.put(e.getKey(), "not started: this node runs " + maxSources + " trigger sources, its limit ("
+                        + wanted.size() + " are wanted here); remove triggers, or spread the functions over regions");
                 continue;
             }
             Failing f = failing.get(e.getKey());
@@ -259,13 +292,22 @@ public final class TriggerManager implements AutoCloseable {
         try {
             TriggerSource source = p.create(new TriggerContext(key.function(), key.name(), spec.settings(), sink,
                     states.of(key.function(), key.name()), clock, timer));
-            source.start();
+            try {
+                source.start();
+            } catch (RuntimeException | LinkageError e) {
+                try { // what it started before it threw (threads, connections) must not linger
+                    source.close();
+                } catch (RuntimeException | LinkageError ignored) {
+                    LOG.log(Level.FINE, "closing a trigger source that failed to start", ignored);
+                }
+                throw e;
+            }
             running.put(key, new Running(spec, source, clock.instant()));
             LOG.info("trigger " + key.name() + " (" + spec.type() + ") of " + key.function() + " started");
             return Optional.empty();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             LOG.log(Level.WARNING, "trigger " + key.name() + " of " + key.function() + " failed to start", e);
-            return Optional.of("failed to start: " + e.getMessage());
+            return Optional.of("failed to start: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
         }
     }
 
@@ -274,7 +316,7 @@ public final class TriggerManager implements AutoCloseable {
         try {
             r.source().close();
             LOG.info("trigger " + key.name() + " of " + key.function() + " stopped");
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             LOG.log(Level.WARNING, "trigger " + key.name() + " of " + key.function() + " failed to stop", e);
         }
     }
@@ -306,7 +348,11 @@ public final class TriggerManager implements AutoCloseable {
             }
             Running r = running.get(key);
             if (r != null) {
-                details.setAll(r.source().status());
+                try {
+                    details.setAll(r.source().status());
+                } catch (RuntimeException | LinkageError e) {
+                    details.put("statusError", String.valueOf(e));
+                }
             }
             out.add(new TriggerStatus(t.name(), t.type(), p.map(x -> x.placement().label()), r != null, problem,
                     details));
@@ -359,7 +405,7 @@ public final class TriggerManager implements AutoCloseable {
             List<TriggerMetric> ms;
             try {
                 ms = e.getValue().source().metrics();
-            } catch (RuntimeException ex) {
+            } catch (RuntimeException | LinkageError ex) {
                 LOG.fine("metrics of trigger " + e.getKey().name() + " skipped: " + ex);
                 continue;
             }

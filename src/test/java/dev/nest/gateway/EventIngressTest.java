@@ -151,6 +151,60 @@ class EventIngressTest {
     }
 
     @Test
+    void aBatchOverTheLimitIs413AndOneAtTheLimitGoesOn() {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < CloudEvents.MAX_BATCH; i++) {
+            b.append(i == 0 ? "" : ",").append("{\"specversion\":\"1.0\",\"id\":\"").append(i)
+                    .append("\",\"source\":\"/s\",\"type\":\"t\"}");
+        }
+        Result atLimit = admit(SPEC, false, b + "]", "content-type", CloudEvents.BATCH);
+        assertInstanceOf(EventIngress.Outcome.Proceed.class, atLimit.outcome());
+        assertEquals(CloudEvents.MAX_BATCH, atLimit.json().size());
+        Result over = admit(SPEC, false, b + ",{\"specversion\":\"1.0\",\"id\":\"x\",\"source\":\"/s\",\"type\":\"t\"}]",
+                "content-type", CloudEvents.BATCH);
+        EventIngress.Outcome.Answer a = assertInstanceOf(EventIngress.Outcome.Answer.class, over.outcome());
+        assertEquals(413, a.status());
+        assertTrue(a.detail().contains("at most " + CloudEvents.MAX_BATCH + " events"), a.detail());
+    }
+
+    @Test
+    void anEmptyBatchInvokesNothingAndIsNoDuplicate() {
+        EventIngress.Outcome.Answer a = assertInstanceOf(EventIngress.Outcome.Answer.class,
+                admit(SPEC, false, "[]", "content-type", CloudEvents.BATCH).outcome());
+        assertEquals(200, a.status());
+        assertEquals("{\"events\":0}", new String(a.body(), StandardCharsets.UTF_8));
+        assertEquals(List.of(), a.headers());
+    }
+
+    @Test
+    void brokenBatchesAndOtherFormatsSayWhatIsWrong() {
+        for (String[] c : new String[][] {{"[{\"specversion\":\"1.0\"", "400", "in JSON"},
+                {"[] []", "400", "more after the array"}, {"", "400", "empty"}}) {
+            EventIngress.Outcome.Answer a = assertInstanceOf(EventIngress.Outcome.Answer.class,
+                    admit(SPEC, false, c[0], "content-type", CloudEvents.BATCH).outcome(), c[0]);
+            assertEquals(Integer.parseInt(c[1]), a.status(), c[0]);
+            assertTrue(a.detail().contains(c[2]), a.detail());
+        }
+        EventIngress.Outcome.Answer avro = assertInstanceOf(EventIngress.Outcome.Answer.class,
+                admit(SPEC, false, "xx", "content-type", "application/cloudevents+avro").outcome());
+        assertEquals(415, avro.status());
+        assertTrue(avro.detail().contains("does not read"), avro.detail());
+    }
+
+    @Test
+    void duplicateKeysHaveAFixedSizeAndDoNotCollideAcrossFields() {
+        String huge = "i".repeat(1 << 20);
+        assertEquals(EventIngress.key("default/f", "/s", "1").length(), EventIngress.key("default/f", "/s", huge).length());
+        assertFalse(EventIngress.key("default/f", "a\nb", "c").equals(EventIngress.key("default/f", "a", "b\nc")));
+        String body = "{\"specversion\":\"1.0\",\"id\":\"" + huge + "\",\"source\":\"/s\",\"type\":\"t\"}";
+        assertInstanceOf(EventIngress.Outcome.Proceed.class, admit(SPEC, false, body, "content-type",
+                CloudEvents.STRUCTURED).outcome());
+        EventIngress.Outcome.Answer dup = assertInstanceOf(EventIngress.Outcome.Answer.class, admit(SPEC, false, body,
+                "content-type", CloudEvents.STRUCTURED).outcome());
+        assertTrue(dup.detail().length() < 500, "the answer does not echo a megabyte id");
+    }
+
+    @Test
     void theWindowIsBounded() {
         for (int i = 0; i < EventIngress.CAPACITY + 10; i++) {
             admit(SPEC, false, "", "ce-specversion", "1.0", "ce-id", "id" + i, "ce-source", "/s", "ce-type", "t");

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A trigger type whose sources only record that they started and stopped; settings with "bad" are refused. */
-final class FakeProvider implements TriggerSourceProvider {
+class FakeProvider implements TriggerSourceProvider {
     private final String type;
     private final TriggerPlacement placement;
     final List<String> events = new CopyOnWriteArrayList<>();

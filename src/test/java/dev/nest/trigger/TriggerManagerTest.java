@@ -122,7 +122,7 @@ class TriggerManagerFailuresTest {
         deploy("a", List.of(TriggerTypesTest.trigger("f", "feed", null, null)));
         manager.reconcile();
         manager.reconcile(); // within the back-off: no new attempt
-        assertEquals(List.of("failed default/a/f"), feed.events);
+        assertEquals(List.of("failed default/a/f", "stop default/a/f"), feed.events, "closed after its start threw");
         List<TriggerProblem> p = manager.problems();
         assertEquals(1, p.size(), p.toString());
         assertEquals("default/a", p.getFirst().function().orElseThrow());
@@ -191,6 +191,115 @@ class TriggerManagerFailuresTest {
         assertEquals(new dev.nest.metrics.MetricSample("nest_trigger_records_total", "counter", "Records handled.",
                 List.of("function", "default/a", "trigger", "f"), 3), m.get(1));
         assertEquals("default/b", m.get(2).labels().get(1));
+    }
+
+    @Test
+    void aPluginMissingACodeFailsItsOwnTriggerOnlyAndWhatItStartedIsClosed() {
+        List<String> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        FakeProvider linkage = new FakeProvider("linked", TriggerPlacement.EVERY_NODE) {
+            @Override
+            public TriggerSource create(TriggerContext context) {
+                if (context.name().equals("missing")) {
+                    throw new NoClassDefFoundError("org/apache/kafka/clients/consumer/KafkaConsumer");
+                }
+                return new TriggerSource() {
+                    @Override
+                    public void start() {
+                        throw new ExceptionInInitializerError("static init of a plugin class failed");
+                    }
+
+                    @Override
+                    public void close() {
+                        closed.add(context.name());
+                    }
+
+                    @Override
+                    public com.fasterxml.jackson.databind.node.ObjectNode status() {
+                        throw new IllegalStateException("never asked: it does not run");
+                    }
+                };
+            }
+        };
+        TriggerManager m = new TriggerManager(registry, TriggerTypes.of(List.of(linkage, feed)),
+                new FakeInvocationSink(), new InMemoryTriggerStates().holder(), () -> true, clock);
+        try {
+            deploy("a", List.of(TriggerTypesTest.trigger("missing", "linked", null, null),
+                    TriggerTypesTest.trigger("throws", "linked", null, null),
+                    TriggerTypesTest.trigger("f", "feed", null, null)));
+            m.reconcile();
+            assertEquals(1, m.runningCount(), "the healthy trigger runs");
+            assertEquals(List.of("start default/a/f"), feed.events);
+            assertEquals(List.of("throws"), closed, "a source whose start threw is closed");
+            List<TriggerProblem> p = m.problems();
+            assertEquals(2, p.size(), p.toString());
+            assertTrue(p.get(0).problem().contains("missing code") && p.get(0).problem().contains("KafkaConsumer"),
+                    p.toString());
+            assertTrue(p.get(1).problem().contains("static init of a plugin class failed"), p.toString());
+        } finally {
+            m.close();
+        }
+    }
+
+    @Test
+    void aSourceWhoseStatusThrowsStillShowsItsTrigger() {
+        FakeProvider loud = new FakeProvider("loud", TriggerPlacement.EVERY_NODE) {
+            @Override
+            public TriggerSource create(TriggerContext context) {
+                return new TriggerSource() {
+                    @Override
+                    public void start() {
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+
+                    @Override
+                    public com.fasterxml.jackson.databind.node.ObjectNode status() {
+                        throw new IllegalStateException("status broke");
+                    }
+                };
+            }
+        };
+        TriggerManager m = new TriggerManager(registry, TriggerTypes.of(List.of(loud)), new FakeInvocationSink(),
+                new InMemoryTriggerStates().holder(), () -> true, clock);
+        try {
+            deploy("a", List.of(TriggerTypesTest.trigger("l", "loud", null, null)));
+            m.reconcile();
+            TriggerStatus s = m.describe(FunctionId.of("default", "a")).getFirst();
+            assertTrue(s.running());
+            assertTrue(s.details().path("statusError").asText().contains("status broke"), s.toString());
+        } finally {
+            m.close();
+        }
+    }
+
+    @Test
+    void sourcesBeyondTheNodesLimitDoNotStartAndSaySo() {
+        TriggerManager m = new TriggerManager(registry, TriggerTypes.of(List.of(feed)), new FakeInvocationSink(),
+                new InMemoryTriggerStates().holder(), () -> true, clock, 2);
+        try {
+            deploy("c", List.of(TriggerTypesTest.trigger("f", "feed", null, null)));
+            deploy("a", List.of(TriggerTypesTest.trigger("f", "feed", null, null),
+                    TriggerTypesTest.trigger("g", "feed", null, null)));
+            m.reconcile();
+            assertEquals(2, m.runningCount());
+            assertEquals(List.of("start default/a/f", "start default/a/g"), feed.events, "by function and name");
+            List<TriggerProblem> p = m.problems();
+            assertEquals(1, p.size(), p.toString());
+            assertEquals("default/c", p.getFirst().function().orElseThrow());
+            assertTrue(p.getFirst().problem().contains("runs 2 trigger sources, its limit (3 are wanted here)"),
+                    p.toString());
+            deploy("a", List.of(TriggerTypesTest.trigger("f", "feed", null, null)));
+            m.reconcile();
+            assertEquals(2, m.runningCount(), "room again: the third starts");
+            assertTrue(m.problems().isEmpty(), m.problems().toString());
+        } finally {
+            m.close();
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new TriggerManager(
+                registry, TriggerTypes.of(List.of(feed)), new FakeInvocationSink(),
+                new InMemoryTriggerStates().holder(), () -> true, clock, 0));
     }
 
     @Test

@@ -69,7 +69,60 @@ class TriggerTypesTest {
         TriggerSourceProvider a = new FakeProvider("x", TriggerPlacement.EVERY_NODE);
         TriggerSourceProvider b = new FakeProvider("x", TriggerPlacement.LEADER);
         TriggerTypes types = TriggerTypes.of(List.of(a, b));
-        assertEquals(a, types.provider("x").orElseThrow());
+        assertEquals(TriggerPlacement.EVERY_NODE, types.provider("x").orElseThrow().placement());
         assertEquals(1, types.problems().size());
+        assertTrue(types.problems().getFirst().contains("provides it already"), types.problems().toString());
+    }
+
+    /** A plugin's provider that answers {@code type()} and {@code placement()} as given, or throws them. */
+    private static TriggerSourceProvider hostile(java.util.function.Supplier<String> type,
+                                                 java.util.function.Supplier<TriggerPlacement> placement) {
+        return new FakeProvider("unused", TriggerPlacement.LEADER) {
+            @Override
+            public String type() {
+                return type.get();
+            }
+
+            @Override
+            public TriggerPlacement placement() {
+                return placement.get();
+            }
+        };
+    }
+
+    @Test
+    void providersWithUnusableAnswersAreReportedAndTheOthersLoad() {
+        List<TriggerSourceProvider> providers = List.of(
+                hostile(() -> null, () -> TriggerPlacement.LEADER),
+                hostile(() -> "Kafka Trigger", () -> TriggerPlacement.LEADER),
+                hostile(() -> { throw new IllegalStateException("boom"); }, () -> TriggerPlacement.LEADER),
+                hostile(() -> "linked", () -> { throw new NoClassDefFoundError("org/missing/Thing"); }),
+                hostile(() -> "nowhere", () -> null),
+                new FakeProvider("good", TriggerPlacement.EVERY_NODE));
+        TriggerTypes types = TriggerTypes.of(providers);
+        assertEquals(List.of("good"), types.types());
+        List<String> p = types.problems();
+        assertEquals(5, p.size(), p.toString());
+        assertTrue(p.get(0).contains("its type is missing"), p.get(0));
+        assertTrue(p.get(1).contains("'Kafka Trigger' is not a type name a spec can use"), p.get(1));
+        assertTrue(p.get(2).contains("threw java.lang.IllegalStateException: boom"), p.get(2));
+        assertTrue(p.get(3).contains("org/missing/Thing"), p.get(3));
+        assertTrue(p.get(4).contains("declares no placement"), p.get(4));
+    }
+
+    @Test
+    void aValidateThatThrowsRefusesItsTriggerWithAMessageNotADeployError() {
+        TriggerSourceProvider broken = new FakeProvider("broken", TriggerPlacement.EVERY_NODE) {
+            @Override
+            public List<SpecProblem> validate(String key, ObjectNode settings) {
+                throw new NoClassDefFoundError("org/apache/kafka/Missing");
+            }
+        };
+        TriggerTypes types = TriggerTypes.of(List.of(broken));
+        List<SpecProblem> p = types.problems(spec(List.of(trigger("b", "broken", null, null)), true));
+        assertEquals(1, p.size());
+        assertEquals("triggers[0]", p.getFirst().key());
+        assertTrue(p.getFirst().allowed().contains("could not check its settings")
+                && p.getFirst().allowed().contains("org/apache/kafka/Missing"), p.toString());
     }
 }

@@ -32,6 +32,38 @@ record CronSettings(CronExpression schedule, ZoneId timezone, Optional<JsonNode>
             "starting-deadline");
     static final int MAX_PAYLOAD = 64 * 1024;
     static final Duration MAX_DEADLINE = Duration.ofDays(7);
+    /** The longest schedule accepted (five or six fields with lists fit easily). */
+    static final int MAX_SCHEDULE = 256;
+
+    /** Whether schedules fire at all, by their text; bounded (cleared when full). */
+    private static final java.util.Map<String, Boolean> FIRES = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int FIRES_KEPT = 1024;
+    /** Where the "does it ever fire" search starts (any fixed time works: a schedule has no year field). */
+    private static final java.time.Instant SEARCH_FROM = java.time.Instant.parse("2000-01-01T00:00:00Z");
+
+    /**
+     * Whether {@code schedule} ever fires. A schedule of dates that do not exist (30 February) makes cron-utils search
+     * its whole horizon, which takes seconds: the answer is computed once per schedule text and remembered, so such a
+     * schedule costs that once (at deploy, where it is refused) and never again on a trigger round or in the API.
+     */
+    static boolean fires(CronExpression schedule) {
+        String text = schedule.toString();
+        Boolean known = FIRES.get(text);
+        if (known != null) {
+            return known;
+        }
+        boolean fires = schedule.next(SEARCH_FROM, ZoneId.of("UTC")).isPresent();
+        if (FIRES.size() >= FIRES_KEPT) {
+            FIRES.clear();
+        }
+        FIRES.put(text, fires);
+        return fires;
+    }
+
+    /** A value as a message shows it: at most 100 characters, then how long it was. */
+    static String shown(String v) {
+        return v.length() <= 100 ? v : v.substring(0, 100) + "... (" + v.length() + " characters)";
+    }
 
     /** What a tick does when the function's previous run from this trigger has not finished. */
     enum Concurrency {
@@ -81,9 +113,18 @@ record CronSettings(CronExpression schedule, ZoneId timezone, Optional<JsonNode>
             problems.add(new SpecProblem(key + ".schedule", null, "required: " + CronExpression.ALLOWED));
         } else if (!v.isTextual()) {
             problems.add(new SpecProblem(key + ".schedule", v.toString(), CronExpression.ALLOWED));
+        } else if (v.asText().length() > MAX_SCHEDULE) {
+            problems.add(new SpecProblem(key + ".schedule", shown(v.asText()), "at most " + MAX_SCHEDULE
+                    + " characters: " + CronExpression.ALLOWED));
         } else {
             try {
                 schedule = CronExpression.parse(v.asText());
+                if (!fires(schedule)) {
+                    problems.add(new SpecProblem(key + ".schedule", v.asText(), "a schedule that fires: this one "
+                            + "names only dates that do not exist (such as 30 February or 31 April), so it never "
+                            + "would; " + CronExpression.ALLOWED));
+                    schedule = null;
+                }
             } catch (IllegalArgumentException e) {
                 problems.add(new SpecProblem(key + ".schedule", v.asText(), e.getMessage()));
             }
@@ -97,7 +138,7 @@ record CronSettings(CronExpression schedule, ZoneId timezone, Optional<JsonNode>
                 }
                 zone = ZoneId.of(z.asText().trim());
             } catch (DateTimeException e) {
-                problems.add(new SpecProblem(key + ".timezone", z.asText(),
+                problems.add(new SpecProblem(key + ".timezone", shown(z.asText()),
                         "a time-zone id such as UTC, Europe/Berlin or Asia/Shanghai"));
             }
         }
@@ -111,7 +152,7 @@ record CronSettings(CronExpression schedule, ZoneId timezone, Optional<JsonNode>
         if (c != null && !c.isNull()) {
             Optional<Concurrency> read = c.isTextual() ? Concurrency.of(c.asText()) : Optional.empty();
             if (read.isEmpty()) {
-                problems.add(new SpecProblem(key + ".concurrency", c.asText(), "allow (every tick fires), forbid "
+                problems.add(new SpecProblem(key + ".concurrency", shown(c.asText()), "allow (every tick fires), forbid "
                         + "(a tick is skipped while the previous run waits or runs) or replace (the previous run is "
                         + "cancelled, stopped if it runs, and the tick fires)"));
             } else {
@@ -123,7 +164,7 @@ record CronSettings(CronExpression schedule, ZoneId timezone, Optional<JsonNode>
         if (m != null && !m.isNull()) {
             Optional<Misfire> read = m.isTextual() ? Misfire.of(m.asText()) : Optional.empty();
             if (read.isEmpty()) {
-                problems.add(new SpecProblem(key + ".misfire", m.asText(), "fire-once (ticks missed while no leader "
+                problems.add(new SpecProblem(key + ".misfire", shown(m.asText()), "fire-once (ticks missed while no leader "
                         + "fired them fire once when one takes over) or skip (they are dropped)"));
             } else {
                 misfire = read.get();
@@ -139,7 +180,7 @@ record CronSettings(CronExpression schedule, ZoneId timezone, Optional<JsonNode>
                 }
                 deadline = Optional.of(read);
             } catch (IllegalArgumentException e) {
-                problems.add(new SpecProblem(key + ".starting-deadline", d.asText(),
+                problems.add(new SpecProblem(key + ".starting-deadline", shown(d.asText()),
                         "a duration from 1s to 7d, e.g. 30s or 5m (a missed tick older than this is not fired)"));
             }
         }

@@ -30,6 +30,18 @@ class CronSettingsTest {
                 Arguments.of("schedule: '* * * * *'\nconcurrency: sometimes", "key 'triggers[0].concurrency': value 'sometimes' is not valid; allowed: allow"),
                 Arguments.of("schedule: '* * * * *'\nmisfire: later", "key 'triggers[0].misfire': value 'later' is not valid; allowed: fire-once"),
                 Arguments.of("schedule: '* * * * *'\nstarting-deadline: 0s", "key 'triggers[0].starting-deadline': value '0s' is not valid; allowed: a duration from 1s to 7d"),
+                Arguments.of("schedule: '0 0 30 2 *'", "key 'triggers[0].schedule': value '0 0 30 2 *' is not valid; allowed: a schedule that fires"),
+                Arguments.of("schedule: '0 0 0 31 4,6,9,11 *'", "names only dates that do not exist"),
+                Arguments.of("schedule: '*/0 * * * * *'", "Period 0 not in range"),
+                Arguments.of("schedule: [1, 2]", "key 'triggers[0].schedule': value '[1,2]' is not valid"),
+                Arguments.of("schedule: '" + "1,".repeat(200) + "1 * * * *'", "at most 256 characters"),
+                Arguments.of("schedule: '* * * * *'\ntimezone: ''", "key 'triggers[0].timezone': value '' is not valid; allowed: a time-zone id"),
+                Arguments.of("schedule: '* * * * *'\ntimezone: '" + "Europe/".repeat(100) + "'", "(700 characters)"),
+                Arguments.of("schedule: '* * * * *'\ntimezone: 5", "key 'triggers[0].timezone': value '5' is not valid"),
+                Arguments.of("schedule: '* * * * *'\nstarting-deadline: -5s", "key 'triggers[0].starting-deadline': value '-5s' is not valid; allowed: a duration from 1s to 7d"),
+                Arguments.of("schedule: '* * * * *'\nstarting-deadline: 8d", "value '8d' is not valid"),
+                Arguments.of("schedule: '* * * * *'\nconcurrency: [replace]", "key 'triggers[0].concurrency'"),
+                Arguments.of("schedule: '* * * * *'\npayload: '" + "x".repeat(70_000) + "'", "at most 65536 bytes"),
                 Arguments.of("schedule: '* * * * *'\nevery: 5m", "key 'triggers[0].every': unknown key; a cron trigger takes concurrency, misfire, payload, schedule, starting-deadline, timezone"));
     }
 

@@ -47,7 +47,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * A running {@code type: kafka} trigger on one node: a member of the trigger's consumer group (classic protocol,
  * eager range assignment), so the topic's partitions spread over the nodes and move when one leaves or dies.
  *
- * <p>The poll thread ({@code nest-kafka-trigger-...}) gathers up to {@code batch-size} records, waiting at most
+ * <p>The poll thread ({@code nest-kafka-trigger-...}) gathers up to {@code batch-size} records (and at most
+ * {@link TriggerBatches#MAX_BATCH_BYTES} of them, so large records make smaller batches), waiting at most
  * {@code batch-window} after the first, then pauses every assigned partition and hands the batch to the batch thread,
  * which invokes the function synchronously through the {@link InvocationSink} and runs the {@link BatchRunner} rule
  * (bisection, retries, dead letters). The poll thread keeps polling while paused (so the group never sees it past
@@ -196,12 +197,12 @@ final class KafkaTriggerSource implements TriggerSource {
         if (inFlight != null || buffer.isEmpty()) {
             return;
         }
-        boolean full = buffer.size() >= settings.batchSize();
+        boolean full = TriggerBatches.full(buffer, settings.batchSize(), TriggerBatches.MAX_BATCH_BYTES);
         boolean due = context.clock().millis() - bufferSince >= settings.batchWindow().toMillis();
         if (!full && !due) {
             return;
         }
-        int n = Math.min(buffer.size(), settings.batchSize());
+        int n = TriggerBatches.take(buffer, settings.batchSize(), TriggerBatches.MAX_BATCH_BYTES);
         List<TriggerRecord> batch = List.copyOf(buffer.subList(0, n));
         buffer.subList(0, n).clear();
         bufferSince = context.clock().millis();

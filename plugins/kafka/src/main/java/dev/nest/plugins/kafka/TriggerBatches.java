@@ -35,8 +35,57 @@ import java.util.Optional;
  */
 final class TriggerBatches {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The most bytes of keys, values and headers one batch carries (a single larger record goes alone): what the
+     * function receives stays under the gateway's default {@code server.max-body} of 6 MiB even in base64, and a
+     * trigger with {@code batch-size: 10000} of large records holds megabytes, not gigabytes. A batch still larger
+     * than the gateway takes is refused (413), split, and a record too large alone goes to the dead-letter topic.
+     */
+    static final long MAX_BATCH_BYTES = 4L * 1024 * 1024;
 
     private TriggerBatches() {
+    }
+
+    /** What {@code r} adds to a batch: its key, value, and headers' names and values, in bytes. */
+    static long size(TriggerRecord r) {
+        long n = r.key().map(k -> k.length).orElse(0) + r.value().map(v -> v.length).orElse(0);
+        for (TriggerRecord.Header h : r.headers()) {
+            n += h.name().length() + h.value().length;
+        }
+        return n;
+    }
+
+    /**
+     * How many of {@code held}'s first records the next batch takes: at most {@code batchSize}, and no more than
+     * {@code maxBytes} together (see {@link #size}), but at least one; 0 when none is held.
+     */
+    static int take(List<TriggerRecord> held, int batchSize, long maxBytes) {
+        int n = 0;
+        long bytes = 0;
+        for (TriggerRecord r : held) {
+            long size = size(r);
+            if (n == batchSize || (n > 0 && bytes + size > maxBytes)) {
+                break;
+            }
+            bytes += size;
+            n++;
+        }
+        return n;
+    }
+
+    /** Whether {@code held} fills a batch now: {@code batchSize} records, or {@code maxBytes} of them. */
+    static boolean full(List<TriggerRecord> held, int batchSize, long maxBytes) {
+        if (held.size() >= batchSize) {
+            return true;
+        }
+        long bytes = 0;
+        for (TriggerRecord r : held) {
+            bytes += size(r);
+            if (bytes >= maxBytes) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** What one delivery of a batch came to. */

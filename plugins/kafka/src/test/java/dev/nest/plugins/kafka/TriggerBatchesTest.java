@@ -115,4 +115,29 @@ class TriggerBatchesTest {
                 "application/cloudevents+json")).isEmpty());
         assertTrue(TriggerBatches.cloudEvent(rec(0, 1, "plain")).isEmpty());
     }
+
+    @Test
+    void batchesAreCutByCountAndByBytesButTakeAtLeastOneRecord() {
+        record Case(List<Integer> valueSizes, int batchSize, long maxBytes, int taken, boolean full) {
+        }
+        for (Case c : List.of(
+                new Case(List.of(), 100, 1000, 0, false),
+                new Case(List.of(10, 10, 10), 2, 1000, 2, true),
+                new Case(List.of(10, 10, 10), 100, 1000, 3, false),
+                new Case(List.of(400, 400, 400), 100, 1000, 2, true),
+                new Case(List.of(5000, 10), 100, 1000, 1, true),
+                new Case(List.of(10, 5000), 100, 1000, 1, true))) {
+            List<TriggerRecord> held = new java.util.ArrayList<>();
+            for (int i = 0; i < c.valueSizes().size(); i++) {
+                held.add(new TriggerRecord("t", 0, i, 0, Optional.empty(),
+                        Optional.of(new byte[c.valueSizes().get(i)]), List.of()));
+            }
+            assertEquals(c.taken(), TriggerBatches.take(held, c.batchSize(), c.maxBytes()), c.toString());
+            assertEquals(c.full(), TriggerBatches.full(held, c.batchSize(), c.maxBytes()), c.toString());
+        }
+        TriggerRecord withHeaders = new TriggerRecord("t", 0, 0, 0, Optional.of(new byte[3]), Optional.empty(),
+                List.of(new TriggerRecord.Header("ab", new byte[5])));
+        assertEquals(10, TriggerBatches.size(withHeaders));
+        assertTrue(TriggerBatches.MAX_BATCH_BYTES * 4 / 3 < 6L * 1024 * 1024, "base64 of a full batch fits 6 MiB");
+    }
 }
