@@ -24,7 +24,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code concurrency: replace} around other work on one in-process node with real Node.js functions: a run that
  * still waits for an instance is withdrawn (it never starts, ends {@code cancelled}) without disturbing the request
  * that holds the instance; a run stopped on an instance it shares ({@code concurrency: 2}) does not fail its
- * neighbour, which gets its 200, while the stopped run never reaches its end.
+ * neighbour, which gets its 200, while the stopped run never reaches its end; a run stopped in a merged Node.js pod
+ * ({@code deploy: merged}) ends alone (its worker is unloaded with force): another function's request in flight in
+ * the same pod gets its 200 and that function stays in its pod.
  */
 class CronReplaceNeighboursIT {
     private static final String P = "/api/v1";
@@ -89,6 +91,36 @@ class CronReplaceNeighboursIT {
                   await sleep(10000); // longer than the period: the next tick stops it
                   mark('pair-end', context.invocationId, tick);
                   return { ok: true };
+                };
+                """);
+        // two merged functions of one namespace share a merged pod: a tick's run and another function's request
+        Fixtures.nodeFunction(functions, "mrun", """
+                deploy: merged
+                memory: 64
+                timeout: 60s
+                triggers:
+                  - type: cron
+                    name: every-3s
+                    schedule: "*/3 * * * * *"
+                    concurrency: replace
+                """, mark + """
+                exports.handler = async (event, context) => {
+                  const tick = JSON.parse(event.body).time;
+                  mark('mrun-start', context.invocationId, tick);
+                  await sleep(10000); // longer than the period: the next tick stops it
+                  mark('mrun-end', context.invocationId, tick);
+                  return { ok: true };
+                };
+                """);
+        Fixtures.nodeFunction(functions, "mnear", """
+                deploy: merged
+                memory: 64
+                timeout: 60s
+                """, """
+                const sleep = ms => new Promise(r => setTimeout(r, ms));
+                exports.handler = async () => {
+                  await sleep(5000);
+                  return { statusCode: 200, body: 'neighbour ok' };
                 };
                 """);
     }
@@ -167,5 +199,35 @@ class CronReplaceNeighboursIT {
                 s -> s.path("state").asText().equals("cancelled"));
         assertTrue(a.path("lastError").asText().startsWith("cancelled"), a.toString());
         assertFalse(ids("pair-end").contains(run[1]), "the stopped run did not reach its end");
+    }
+
+    private static JsonNode readyInstance(String fn) {
+        return Poll.until("a ready instance of " + fn, Duration.ofMinutes(2),
+                () -> http.get(P + "/functions/" + fn + "/instances").json(),
+                n -> n.size() >= 1 && n.get(0).path("state").asText().equals("READY")).get(0);
+    }
+
+    @Test
+    void aRunStoppedInAMergedPodEndsAloneAndAnotherFunctionsRequestThereGetsIts200() throws Exception {
+        Http.Response warm = http.send(http.request("/fn/mnear").GET());
+        assertEquals(200, warm.status(), warm.toString());
+        Poll.until("a first mrun run", Duration.ofSeconds(60), () -> marks("mrun-start"), m -> !m.isEmpty());
+        String pod = readyInstance("mnear").path("hostPod").asText();
+        assertTrue(readyInstance("mnear").path("merged").asBoolean(), "mnear is merged");
+        assertEquals(pod, readyInstance("mrun").path("hostPod").asText(), "one merged pod holds both");
+        int before = marks("mrun-start").size();
+        String[] run = Poll.until("an mrun run after the warm-up", Duration.ofSeconds(30), () -> marks("mrun-start"),
+                m -> m.size() > before).getLast();
+        Http.Response neighbour = http.send(http.request("/fn/mnear").GET()); // 5 s; the next tick comes within 3 s
+        assertEquals(200, neighbour.status(), neighbour.toString());
+        assertEquals("neighbour ok", neighbour.text());
+        JsonNode a = Poll.until("run " + run[1] + " cancelled", Duration.ofSeconds(30),
+                () -> http.get(P + "/invocations/" + run[1]).json().path("async"),
+                s -> s.path("state").asText().equals("cancelled"));
+        assertTrue(a.path("lastError").asText().startsWith("cancelled"), a.toString());
+        Thread.sleep(11_000); // past the end the stopped run would have reached
+        assertFalse(ids("mrun-end").contains(run[1]), "the stopped run did not reach its end");
+        assertEquals(pod, readyInstance("mnear").path("hostPod").asText(),
+                "the neighbour stayed in its pod: the stopped run's worker ended alone");
     }
 }

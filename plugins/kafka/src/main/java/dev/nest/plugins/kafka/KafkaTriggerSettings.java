@@ -66,8 +66,14 @@ public record KafkaTriggerSettings(String bootstrap, String topic, Optional<Stri
         } else {
             for (String hp : bootstrap.split(",")) {
                 if (!hp.trim().matches("[A-Za-z0-9.\\-\\[\\]:]+:[0-9]{1,5}")) {
-                    problems.add(new SpecProblem(key + ".bootstrap", bootstrap, "host:port of one or more brokers, "
-                            + "comma-separated ('" + hp.trim() + "' is not host:port)"));
+                    problems.add(new SpecProblem(key + ".bootstrap", shown(bootstrap), "host:port of one or more "
+                            + "brokers, comma-separated ('" + shown(hp.trim()) + "' is not host:port)"));
+                    break;
+                }
+                int port = Integer.parseInt(hp.trim().substring(hp.trim().lastIndexOf(':') + 1));
+                if (port < 1 || port > 65535) {
+                    problems.add(new SpecProblem(key + ".bootstrap", shown(bootstrap), "host:port of one or more "
+                            + "brokers, comma-separated, each port from 1 to 65535 ('" + hp.trim() + "')"));
                     break;
                 }
             }
@@ -76,15 +82,15 @@ public record KafkaTriggerSettings(String bootstrap, String topic, Optional<Stri
         if (topic.isEmpty()) {
             problems.add(new SpecProblem(key + ".topic", null, "required: " + NAME));
         } else if (!validName(topic)) {
-            problems.add(new SpecProblem(key + ".topic", topic, NAME));
+            problems.add(new SpecProblem(key + ".topic", shown(topic), NAME));
         }
         Optional<String> group = text(s, "group");
         if (group.isPresent() && !validName(group.get())) {
-            problems.add(new SpecProblem(key + ".group", group.get(), NAME));
+            problems.add(new SpecProblem(key + ".group", shown(group.get()), NAME));
         }
         Optional<String> dlt = text(s, "dead-letter-topic");
         if (dlt.isPresent() && !validName(dlt.get())) {
-            problems.add(new SpecProblem(key + ".dead-letter-topic", dlt.get(), NAME));
+            problems.add(new SpecProblem(key + ".dead-letter-topic", shown(dlt.get()), NAME));
         } else if (dlt.isPresent() && dlt.get().equals(topic)) {
             problems.add(new SpecProblem(key + ".dead-letter-topic", dlt.get(), "a topic other than the trigger's "
                     + "topic (a dead letter would be consumed again)"));
@@ -100,7 +106,7 @@ public record KafkaTriggerSettings(String bootstrap, String topic, Optional<Stri
                     throw new IllegalArgumentException("out of range");
                 }
             } catch (IllegalArgumentException e) {
-                problems.add(new SpecProblem(key + ".batch-window", w.get(), "0ms to 5m, " + Durations.ALLOWED));
+                problems.add(new SpecProblem(key + ".batch-window", shown(w.get()), "0ms to 5m, " + Durations.ALLOWED));
             }
         }
         Start start = Start.LATEST;
@@ -109,7 +115,7 @@ public record KafkaTriggerSettings(String bootstrap, String topic, Optional<Stri
             if (st.get().equals("latest") || st.get().equals("earliest")) {
                 start = Start.valueOf(st.get().toUpperCase());
             } else {
-                problems.add(new SpecProblem(key + ".start", st.get(), "latest (only records produced after the "
+                problems.add(new SpecProblem(key + ".start", shown(st.get()), "latest (only records produced after the "
                         + "group first joined) or earliest (the topic's oldest records)"));
             }
         }
@@ -123,12 +129,18 @@ public record KafkaTriggerSettings(String bootstrap, String topic, Optional<Stri
         return v.matches("[A-Za-z0-9._\\-]{1,249}") && !v.equals(".") && !v.equals("..");
     }
 
+    /** A setting as text; a list or mapping as its JSON, so that it is refused showing what was written. */
     private static Optional<String> text(ObjectNode s, String k) {
         JsonNode v = s.get(k);
         if (v == null || v.isNull()) {
             return Optional.empty();
         }
-        return Optional.of(v.asText().trim());
+        return Optional.of(v.isValueNode() ? v.asText().trim() : v.toString());
+    }
+
+    /** A value as a message shows it: at most 100 characters, then how long it was. */
+    static String shown(String v) {
+        return v.length() <= 100 ? v : v.substring(0, 100) + "... (" + v.length() + " characters)";
     }
 
     private static int integer(String key, ObjectNode s, String k, int fallback, int min, int max,
@@ -148,7 +160,7 @@ public record KafkaTriggerSettings(String bootstrap, String topic, Optional<Stri
             }
             return n;
         } catch (NumberFormatException e) {
-            problems.add(new SpecProblem(key + "." + k, t, "a whole number from " + min + " to " + max));
+            problems.add(new SpecProblem(key + "." + k, shown(t), "a whole number from " + min + " to " + max));
             return fallback;
         }
     }

@@ -58,6 +58,16 @@ class KafkaTriggerSettingsTest {
             "{\"bootstrap\":\"k:1\",\"topic\":\"t\",\"start\":\"oldest\"}|t.start|latest",
             "{\"bootstrap\":\"k:1\",\"topic\":\"t\",\"dead-letter-topic\":\"t\"}|t.dead-letter-topic|other than",
             "{\"bootstrap\":\"k:1\",\"topic\":\"t\",\"topics\":\"t\"}|t.topics|unknown key",
+            "{\"bootstrap\":\"k:99999\",\"topic\":\"t\"}|t.bootstrap|each port from 1 to 65535",
+            "{\"bootstrap\":\"k:0\",\"topic\":\"t\"}|t.bootstrap|each port from 1 to 65535",
+            "{\"bootstrap\":\"k:1\",\"topic\":\"ördérs\"}|t.topic|letters, digits",
+            "{\"bootstrap\":\"k:1\",\"topic\":\"..\"}|t.topic|letters, digits",
+            "{\"bootstrap\":\"k:1\",\"topic\":\"a;rm -rf\"}|t.topic|letters, digits",
+            "{\"bootstrap\":\"k:1\",\"topic\":{\"a\":1}}|t.topic|value '{\"a\":1}' is not valid",
+            "{\"bootstrap\":\"k:1\",\"topic\":\"t\",\"batch-size\":99999999999}|t.batch-size|from 1 to 10000",
+            "{\"bootstrap\":\"k:1\",\"topic\":\"t\",\"batch-size\":\"1e9\"}|t.batch-size|whole number",
+            "{\"bootstrap\":\"k:1\",\"topic\":\"t\",\"batch-window\":\"-1s\"}|t.batch-window|0ms to 5m",
+            "{\"bootstrap\":\"k:1\",\"topic\":\"t\",\"retries\":[1]}|t.retries|whole number",
     })
     void mistakesNameTheKeyAndWhatIsAllowed(String json, String key, String allowed) throws Exception {
         List<SpecProblem> problems = new ArrayList<>();
@@ -73,5 +83,16 @@ class KafkaTriggerSettingsTest {
                 settings("{\"batch-size\":\"many\",\"start\":1}"));
         assertEquals(List.of("triggers[1].bootstrap", "triggers[1].topic", "triggers[1].batch-size",
                 "triggers[1].start"), problems.stream().map(SpecProblem::key).toList());
+    }
+
+    @Test
+    void aTooLongTopicIsRefusedWithoutEchoingItWhole() throws Exception {
+        List<SpecProblem> problems = new ArrayList<>();
+        String topic = "t".repeat(250);
+        KafkaTriggerSettings.parse("t", settings("{\"bootstrap\":\"k:1\",\"topic\":\"" + topic + "\"}"), problems);
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.getFirst().toString().contains("(250 characters)"), problems.toString());
+        assertTrue(KafkaTriggerSettings.parse("t", settings("{\"bootstrap\":\"k:1\",\"topic\":\"" + "t".repeat(249)
+                + "\"}"), new ArrayList<>()).isPresent(), "249 characters is Kafka's limit");
     }
 }
