@@ -37,7 +37,11 @@ class CronTicksTest {
                 Arguments.of("fire-once past the deadline", "0 * * * *", "09:00:00", "10:30:00", Misfire.FIRE_ONCE, 60,
                         "10:00:00", false, 1),
                 Arguments.of("five fields, an hour down, fire-once", "0 * * * *", "07:00:00", "10:30:00",
-                        Misfire.FIRE_ONCE, 0, "10:00:00", true, 2));
+                        Misfire.FIRE_ONCE, 0, "10:00:00", true, 2),
+                Arguments.of("per second, ten hours down: missed ticks counted up to the cap", "* * * * * *",
+                        "00:00:00", "10:00:00.200", Misfire.FIRE_ONCE, 0, "10:00:00", true, CronTicks.MAX_COUNTED),
+                Arguments.of("every 2 s, ten hours down, skip: the cap plus the late latest", "*/2 * * * * *",
+                        "00:00:00", "10:00:03.500", Misfire.SKIP, 0, "10:00:02", false, CronTicks.MAX_COUNTED + 1));
     }
 
     @ParameterizedTest(name = "{0}")
