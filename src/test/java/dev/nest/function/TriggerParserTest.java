@@ -80,7 +80,9 @@ class TriggerParserTest {
                 Arguments.of("triggers: [{type: cron, name: a}, {type: cron, name: a}]",
                         "key 'triggers[1].name': value 'a' is not valid; allowed: a name no other trigger"),
                 Arguments.of("triggers: [{type: cron, name: 'A B'}]", "key 'triggers[0].name': value 'A B'"),
-                Arguments.of("http: maybe", "key 'http': value 'maybe' is not valid; allowed: true"));
+                Arguments.of("http: maybe", "key 'http': value 'maybe' is not valid; allowed: true"),
+                Arguments.of("triggers: [" + "{type: cron},".repeat(9_999) + "{type: cron}]",
+                        "key 'triggers': value '10000 entries' is not valid; allowed: at most 32 triggers"));
     }
 
     @ParameterizedTest(name = "{0}")
