@@ -189,6 +189,10 @@ public final class NestServer implements AutoCloseable {
             timer.mark("async");
             NodeAgent agent = push(closers, new NodeAgent(config.sidecar(), nodeId, data,
                     data.resolve("artifacts").resolve("code"), driver, runtimes, code::codeDir, store::log, agentCatalog, clock));
+            // the monitoring report's tables open beside the steps up to the admin API, which wait for ZooKeeper
+            Future<dev.nest.report.ReportStore> reportStoreF = Startup.closing(closers, boot.submit(() ->
+                    dev.nest.report.ReportStore.open(store.jdbcUrl(), clock, () -> agent.instances().stream().map(i ->
+                            new dev.nest.report.InstanceSample(i.function(), i.version(), i.inFlight())).toList())));
             // deploys return once the package is on enough nodes
             ArtifactReplicator replicator = new ArtifactReplicator(artifacts, cluster.artifactHolders(),
                     config.cluster().artifactReplicas(), peerHeaders, peerTls);
@@ -230,9 +234,7 @@ public final class NestServer implements AutoCloseable {
             NodeMetrics metrics = new NodeMetrics(agent.pool()::status, agent::instances, admission::rateLimited,
                     admission::breakers);
             // the monitoring report: roll-ups of every record in this node's H2, gathered from every live node
-            dev.nest.report.ReportStore reportStore = push(closers, dev.nest.report.ReportStore.open(store.jdbcUrl(), clock,
-                    () -> agent.instances().stream().map(i -> new dev.nest.report.InstanceSample(i.function(),
-                            i.version(), i.inFlight())).toList()));
+            dev.nest.report.ReportStore reportStore = Startup.join(reportStoreF);
             // the async backlog per function (the h2 queue's table; other back ends do not tell)
             Optional<dev.nest.async.H2Backlog> h2Backlog = config.async().queue().equals("h2")
                     ? dev.nest.async.H2Backlog.open(store.jdbcUrl()) : Optional.empty();
