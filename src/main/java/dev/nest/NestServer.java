@@ -159,12 +159,17 @@ public final class NestServer implements AutoCloseable {
             Cluster cluster = push(closers, Cluster.start(zk, config.cluster(), credential, self, clock));
             referenced.attach(cluster.functions());
             timer.mark("cluster");
+            // the namespaces' and the alert rules' mirrors load while the tokens do: each waits for ZooKeeper's
+            // round trips (and its log's fsyncs), not for each other; a failure is still this start's, when joined
+            Future<ZooKeeperNamespaceStore> namespacesF = Startup.closing(closers, boot.submit(() ->
+                    ZooKeeperNamespaceStore.start(cluster, clock, config.cluster().operationTimeout())));
+            Future<dev.nest.cluster.ZooKeeperAlertStore> alertStoreF = Startup.closing(closers, boot.submit(() ->
+                    dev.nest.cluster.ZooKeeperAlertStore.start(cluster, config.cluster().operationTimeout())));
             ZooKeeperTokenStore tokens = push(closers, ZooKeeperTokenStore.start(cluster, clock,
                     config.cluster().operationTimeout()));
             new Bootstrap(tokens, data, name -> Optional.ofNullable(System.getenv(name))).run();
             Authorizer authorizer = new Authorizer(tokens);
-            ZooKeeperNamespaceStore namespaces = push(closers, ZooKeeperNamespaceStore.start(cluster, clock,
-                    config.cluster().operationTimeout()));
+            ZooKeeperNamespaceStore namespaces = Startup.join(namespacesF);
             timer.mark("tokens");
 
             // code this node lacks comes from a holder; a holder of the live version's code prefetches a new version's
@@ -184,6 +189,10 @@ public final class NestServer implements AutoCloseable {
             timer.mark("async");
             NodeAgent agent = push(closers, new NodeAgent(config.sidecar(), nodeId, data,
                     data.resolve("artifacts").resolve("code"), driver, runtimes, code::codeDir, store::log, agentCatalog, clock));
+            // the monitoring report's tables open beside the steps up to the admin API, which wait for ZooKeeper
+            Future<dev.nest.report.ReportStore> reportStoreF = Startup.closing(closers, boot.submit(() ->
+                    dev.nest.report.ReportStore.open(store.jdbcUrl(), clock, () -> agent.instances().stream().map(i ->
+                            new dev.nest.report.InstanceSample(i.function(), i.version(), i.inFlight())).toList())));
             // deploys return once the package is on enough nodes
             ArtifactReplicator replicator = new ArtifactReplicator(artifacts, cluster.artifactHolders(),
                     config.cluster().artifactReplicas(), peerHeaders, peerTls);
@@ -225,9 +234,7 @@ public final class NestServer implements AutoCloseable {
             NodeMetrics metrics = new NodeMetrics(agent.pool()::status, agent::instances, admission::rateLimited,
                     admission::breakers);
             // the monitoring report: roll-ups of every record in this node's H2, gathered from every live node
-            dev.nest.report.ReportStore reportStore = push(closers, dev.nest.report.ReportStore.open(store.jdbcUrl(), clock,
-                    () -> agent.instances().stream().map(i -> new dev.nest.report.InstanceSample(i.function(),
-                            i.version(), i.inFlight())).toList()));
+            dev.nest.report.ReportStore reportStore = Startup.join(reportStoreF);
             // the async backlog per function (the h2 queue's table; other back ends do not tell)
             Optional<dev.nest.async.H2Backlog> h2Backlog = config.async().queue().equals("h2")
                     ? dev.nest.async.H2Backlog.open(store.jdbcUrl()) : Optional.empty();
@@ -271,8 +278,7 @@ public final class NestServer implements AutoCloseable {
             api = api.withReports(nodeId, reports, reportStore::buckets, cluster.functions(), backlog);
             api = api.withStops(localStops); // the peer stop route
             // alerts: rules in ZooKeeper, judged by the leader from the reports; webhooks only to allowed hosts
-            dev.nest.cluster.ZooKeeperAlertStore alertStore = push(closers, dev.nest.cluster.ZooKeeperAlertStore.start(cluster,
-                    config.cluster().operationTimeout()));
+            dev.nest.cluster.ZooKeeperAlertStore alertStore = Startup.join(alertStoreF);
             dev.nest.alert.Webhooks webhooks = push(closers, new dev.nest.alert.Webhooks(dev.nest.alert.Webhooks.http(),
                     Thread::sleep, config.async().destinations()::refusal));
             webhooks.start();
@@ -303,8 +309,6 @@ public final class NestServer implements AutoCloseable {
                 metrics.addSamples(export::samples);
                 spans = export;
             }
-            Startup.compactHeap(); // the garbage of start-up is not kept as resident memory (ADR 0030)
-            timer.mark("heap");
             Gateway gateway = push(closers, Startup.listen(new Gateway(agentCatalog, agent, r -> {
                 store.record(r);
                 metrics.record(r);
@@ -331,6 +335,9 @@ public final class NestServer implements AutoCloseable {
             cluster.leadership().onLeadership(triggers::leadershipChanged);
             triggers.start();
             timer.mark("gateway");
+            // last, once the gateway's start has made its garbage too: the first requests wait for this one collection
+            Startup.compactHeap(); // the garbage of start-up is not kept as resident memory (ADR 0030)
+            timer.mark("heap");
             LOG.info("Nest node " + nodeId + " ready on " + url + " (driver " + driver.name() + ", ZooKeeper " + zk
                     + (config.cluster().embedded() ? " embedded" : "") + ", data " + data + "); start-up " + timer);
             agent.startPools();
