@@ -227,18 +227,10 @@ const pool = {
 
 let lastRequestAt = 0;
 
-/**
- * No load or invocation in flight, none arrived within REFILL_DELAY_MS, and no function that just took a worker on
- * its /load still waits for its first invocation (the node agent's next call; up to REFILL_MAX_WAIT_MS): a worker
- * start slows no request.
- */
+/** No load or invocation in flight and none arrived within REFILL_DELAY_MS: a worker start slows no request. */
 function quiet() {
-  const now = Date.now();
-  if (loading.size !== 0 || now - lastRequestAt < REFILL_DELAY_MS) return false;
-  for (const inst of instances.values()) {
-    if (inst.pending.size !== 0 || inst.starting !== null) return false;
-    if (inst.awaitingFirst !== 0 && now - inst.awaitingFirst < REFILL_MAX_WAIT_MS) return false;
-  }
+  if (loading.size !== 0 || Date.now() - lastRequestAt < REFILL_DELAY_MS) return false;
+  for (const inst of instances.values()) if (inst.pending.size !== 0 || inst.starting !== null) return false;
   return true;
 }
 
@@ -274,7 +266,6 @@ class Instance {
     this.lastActive = Date.now(); // last invocation's start or end, for --idle-unload-ms
     this.poolStarts = 0; // starts that took a pre-started worker
     this.startedFrom = 'new'; // where the last worker came from (the /load answer's timings.worker)
-    this.awaitingFirst = 0; // when /load gave it a worker and no invocation ended since (ms); 0: none awaited
     this.parks = 0; // idle workers terminated
   }
 
@@ -448,7 +439,6 @@ class Invocation {
     if (this.done) return false;
     this.done = true;
     this.inst.lastActive = Date.now();
-    this.inst.awaitingFirst = 0;
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
     this.inst.pending.delete(this.seq);
     return true;
@@ -556,7 +546,6 @@ function load(body, res) {
   inst.ensureWorker().then((r) => {
     loading.delete(id);
     instances.set(id, inst);
-    inst.awaitingFirst = Date.now();
     // worker: 'pool' (a started empty worker), 'pool-starting' (one still starting) or 'new' (started for it)
     common.sendJson(res, 200, { id, timings: { loadMs: round3(r.loadMs), initMs: round3(r.initMs), worker: r.worker_ } });
   }, (e) => {

@@ -91,15 +91,12 @@ after(() => {
 describe('merged host when idle', () => {
   it('keeps one empty worker started and gives it to the next load, then refills', async () => {
     await until('a ready warm worker', async () => (await status()).warmWorkers.ready === 1);
-    const loaded = await load('w1');
-    assert.equal(loaded.status, 200);
-    assert.equal(loaded.json.timings.worker, 'pool', 'a started empty worker (it said it was ready)');
+    assert.equal((await load('w1')).status, 200);
     const s = await status();
     assert.equal(s.warmWorkers.takes, 1);
-    assert.equal(s.warmWorkers.takesStarting, 0);
     assert.equal(s.instances.find((i) => i.id === 'w1').warmStarts, 1, 'loaded into the pre-started worker');
-    const r = await invoke('w1');
     await until('the pool refilled', async () => (await status()).warmWorkers.ready === 1);
+    const r = await invoke('w1');
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.name, 'w1', "the function's env, set in a worker started without it");
     assert.equal(r.json.probe, 'set-by-w1', 'its own globals');
