@@ -45,7 +45,11 @@ const REFILL_DELAY_MS = 20;
 // the pool refills once no request arrived or ran for REFILL_DELAY_MS, or after this long whatever the traffic
 const REFILL_MAX_WAIT_MS = 1000;
 const OPTIONS = options(process.argv.slice(2), {
-  'warm-workers': { env: 'NEST_MERGED_WARM_WORKERS', dflt: 1, min: 0, max: 64 },
+  // 2 by default: the container drivers run the host without arguments, and in a container with a CPU quota a worker
+  // takes long enough to start that a second first request into the pod soon after often found the only one still
+  // starting (ADR 0025, addendum "The first request on containerd, profiled"); runtime.yaml's merged-launch (the
+  // process driver) passes --warm-workers=1
+  'warm-workers': { env: 'NEST_MERGED_WARM_WORKERS', dflt: 2, min: 0, max: 64 },
   'idle-unload-ms': { env: 'NEST_MERGED_IDLE_UNLOAD_MS', dflt: 60000, min: 0, max: 86400000 },
 });
 const WARM_WORKERS = OPTIONS['warm-workers'];
