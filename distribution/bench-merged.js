@@ -300,6 +300,8 @@ function vmPrototype(dir, n) {
 
 const CTR_ADDRESS = process.env.NEST_CONTAINERD_ADDRESS || '/run/nest/containerd/containerd.sock';
 const CTR_IMAGE = process.env.NEST_BENCH_IMAGE || 'docker.io/nest/runtime-nodejs:latest';
+// the merged containers' --warm-workers (NEST_MERGED_WARM_WORKERS): the host's default, as the container drivers run it
+const CTR_WARM = int('NEST_BENCH_CTR_WARM_WORKERS', 2);
 
 function ctr(args, quiet = true) {
   return execSync(['ctr', '-a', CTR_ADDRESS, '-n', 'nest', ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' '),
@@ -329,7 +331,9 @@ function cgroupMemory(id, parent = 'nest') {
  * image's so the host measured is this one, host network, the code folder mounted read-only. Memory: the sum of
  * the containers' cgroups.
  */
-async function mergedContainerd(dir, n, shares = PARENT_SHARES) {
+async function mergedContainerd(dir, n, shares = PARENT_SHARES, variant = {}) {
+  const nodejsDir = variant.nodejsDir || NODEJS_DIR;
+  const warm = variant.warm === undefined ? CTR_WARM : variant.warm;
   const pods = Math.ceil(n / PER_POD);
   const run = Date.now().toString(36);
   const hosts = [];
@@ -343,15 +347,15 @@ async function mergedContainerd(dir, n, shares = PARENT_SHARES) {
       const id = `bench-merged-${run}-${p}`;
       const cpu = CPU_CENTIS > 0 ? ['--cpu-quota', String(CPU_CENTIS * 1000), '--cpu-period', '100000'] : [];
       ctr(['run', '-d', '--net-host', '--cgroup', `/${parent}/${id}`, ...cpu, '--memory-limit', String((PER_POD * 128 + 64) * 1048576),
-        '--mount', `type=bind,src=${NODEJS_DIR},dst=/nest/runtime,options=rbind:ro`,
+        '--mount', `type=bind,src=${nodejsDir},dst=/nest/runtime,options=rbind:ro`,
         '--mount', `type=bind,src=${dir},dst=${dir},options=rbind:ro`,
         '--env', 'NEST_HOST_MODE=merged', '--env', `NEST_HOST_PORT=${port}`, '--env', `NEST_HOST_SECRET=${secret}`,
-        '--env', `NEST_POD_ID=${id}`, '--env', `NEST_MERGED_IDLE_UNLOAD_MS=${UNLOAD_MS}`, '--env', 'NEST_MERGED_WARM_WORKERS=1',
+        '--env', `NEST_POD_ID=${id}`, '--env', `NEST_MERGED_IDLE_UNLOAD_MS=${UNLOAD_MS}`, '--env', `NEST_MERGED_WARM_WORKERS=${warm}`,
         CTR_IMAGE, id]);
       hosts.push({ id, port, secret });
     }
     for (const h of hosts) await healthy(h);
-    await poolsReady(hosts, 1);
+    await poolsReady(hosts, warm);
     await sleep(500);
     const sum = () => hosts.map((h) => cgroupMemory(h.id, parent)).reduce((a, m) => ({ ws: a.ws + m.ws, anon: a.anon + m.anon }), { ws: 0, anon: 0 });
     const base = sum();
@@ -364,17 +368,31 @@ async function mergedContainerd(dir, n, shares = PARENT_SHARES) {
     const throttledBefore = throttled();
     const first = [];
     const phases = { load: [], worker: [], invoke: [] };
+    const from = {}; // where each first request's worker came from (the /load answer's timings.worker) -> first request ms
+    const slowest = [];
     for (const i of shuffled(n)) {
       const h = hosts[Math.floor(i / PER_POD)];
+      let answer = null;
+      let loadMs = 0;
+      let invokeMs = 0;
       first.push(await timed(async () => {
-        let answer = null;
-        phases.load.push(await timed(async () => { answer = JSON.parse(await load(h, i, dir)); }));
+        loadMs = await timed(async () => { answer = JSON.parse(await load(h, i, dir)); });
+        phases.load.push(loadMs);
         phases.worker.push((answer.timings.loadMs || 0) + (answer.timings.initMs || 0));
-        phases.invoke.push(await timed(() => call(h, 'GET', `/invoke/i${i}/`)));
+        invokeMs = await timed(() => call(h, 'GET', `/invoke/i${i}/`));
+        phases.invoke.push(invokeMs);
       }));
+      const src = answer.timings.worker || 'unknown';
+      (from[src] = from[src] || []).push(first[first.length - 1]);
+      slowest.push({ ms: first[first.length - 1], load: loadMs, invoke: invokeMs, worker: src, pod: h.id.slice(-3) });
       if (GAP_MS > 0) await sleep(GAP_MS);
     }
     const throttledRun = { n: throttled().n - throttledBefore.n, ms: (throttled().ns - throttledBefore.ns) / 1e6 };
+    const bySource = Object.fromEntries(Object.entries(from).map(([k, v]) => [k, { n: v.length, ...stats(v) }]));
+    slowest.sort((a, b) => b.ms - a.ms);
+    console.error(`  containerd (${variant.name || 'this host'}, ${warm} warm): first request by where its worker came from: ` +
+      Object.entries(bySource).map(([k, v]) => `${k} ${v.n}x ${v.p50.toFixed(1)} / ${v.p99.toFixed(1)} ms`).join(', ') +
+      `; slowest: ${slowest.slice(0, 6).map((x) => `${x.ms.toFixed(0)} (load ${x.load.toFixed(0)}, invoke ${x.invoke.toFixed(0)}, ${x.worker})`).join(', ')}`);
     console.error(`  containerd phases p50 / p99: /load ${ms(stats(phases.load))} ms (in the worker ${ms(stats(phases.worker))} ms), ` +
       `first /invoke ${ms(stats(phases.invoke))} ms; CPU quota throttling: ${throttled().n - throttledBefore.n} periods, ` +
       `${((throttled().ns - throttledBefore.ns) / 1e6).toFixed(1)} ms (parent cgroup ${parent}, cpu.shares ${shares})`);
@@ -385,7 +403,7 @@ async function mergedContainerd(dir, n, shares = PARENT_SHARES) {
     console.error(`  containerd: ${n} functions in ${pods} containers: ${mib(idle.ws / n)} MiB per function (cgroups; ` +
       `anonymous ${mib(idle.anon / n)}), empty ${mib(base.ws / pods)} MiB each; first ${ms(stats(first))} ms; ${parked} parked`);
     const nodeVersion = JSON.parse(await call(hosts[0], 'GET', '/status')).node;
-    return { n, pods, base, idle, first: stats(first), parked, nodeVersion, shares,
+    return { n, pods, base, idle, first: stats(first), parked, nodeVersion, shares, warm, bySource, name: variant.name,
       phases: { load: stats(phases.load), worker: stats(phases.worker), invoke: stats(phases.invoke) }, throttled: throttledRun };
   } finally {
     for (const h of hosts) {
@@ -473,6 +491,26 @@ function commit() {
   try {
     if (process.env.NEST_BENCH_CONTAINERD_ONLY === '1') {
       if (!containerdHere()) throw new Error(`containerd at ${CTR_ADDRESS} with ${CTR_IMAGE} is not usable here (root needed)`);
+      // NEST_BENCH_CONTAINERD_VARIANTS="name=DIR,WARM;name=DIR,WARM": designs compared in one run, alternating, each
+      // NEST_BENCH_ROUNDS times (2), with the driver's weight
+      const variants = (process.env.NEST_BENCH_CONTAINERD_VARIANTS || '').split(';').filter((x) => x !== '').map((v) => {
+        const m = /^([^=]+)=([^,]+),(\d+)$/.exec(v);
+        if (m === null) throw new Error(`NEST_BENCH_CONTAINERD_VARIANTS: ${JSON.stringify(v)} is not name=DIR,WARM`);
+        return { name: m[1], nodejsDir: m[2], warm: Number(m[3]) };
+      });
+      if (variants.length !== 0) {
+        const results = [];
+        for (let r = 0; r < int('NEST_BENCH_ROUNDS', 2); r++) {
+          for (const v of variants) {
+            console.error(`bench-merged: containerd, ${v.name}, round ${r + 1} (${new Date().toISOString()}, load ${os.loadavg()[0].toFixed(1)})`);
+            const x = await mergedContainerd(dir, N, PARENT_SHARES, v);
+            results.push({ name: v.name, round: r + 1, first: x.first, load: x.phases.load, invoke: x.phases.invoke,
+              perFnMiB: Number(mib(x.idle.ws / x.n)), bySource: x.bySource, loadavg: os.loadavg()[0] });
+          }
+        }
+        console.log(JSON.stringify(results));
+        return;
+      }
       // NEST_BENCH_CONTAINERD_WEIGHTS=node: only the driver's weight
       const before = process.env.NEST_BENCH_CONTAINERD_WEIGHTS === 'node' ? null : await mergedContainerd(dir, N, 1024);
       const after = await mergedContainerd(dir, N);
@@ -550,7 +588,7 @@ ${text}
 - Why: a worker thread is a V8 isolate with its own Node.js environment: ${facts.perWorker} MiB PSS each here (${facts.perWorkerFlags} MiB with the process-wide V8 flags; Node 20 refuses V8 flags in a worker's \`execArgv\`, and \`resourceLimits\` only caps heaps), so no design that keeps a worker per idle function reaches 4 MiB. The shipped host terminates a worker after \`--idle-unload-ms\` without an invocation (the instance stays loaded, "parked"); ${facts.parked} of ${N} instances were parked when memory was read, and after a second round of requests and idleness the figure was ${facts.idleAgain} MiB per function. An empty merged host holds ${facts.basePerPod} MiB, ${facts.basePerPodPool} MiB with its pre-started worker.
 - First request: starting a worker is what the first design paid; with a pre-started worker per pod the request only loads the function's code. The pool is refilled after each take; a request that finds it empty starts its own worker (${facts.misses} of ${2 * N} here). Requests were made one at a time in a random order across pods, ${GAP_MS} ms apart; a burst of first requests into one pod exceeds the pool (\`--warm-workers\` sizes it). Warm requests right after: ${facts.warmAgain} ms p50 / p99.
 - (b) vm contexts: ${mib(v.perContext)} MiB per context and ${v.first.p50.toFixed(1)} / ${v.first.p99.toFixed(1)} ms for a first request, but one V8 heap for all: a context that loops is stopped by the synchronous timeout (${v.loopStopped ? 'it was' : 'it was NOT'}; a neighbour answered afterwards: ${v.neighbourAfterLoop ? 'yes' : 'no'}), a context that blows the heap ends the worker with every context in it (${v.blowKilledWorker ? 'it did: ' + v.blowKilledWorker : 'not observed'}), and \`timeout\` covers only a synchronous entry with its microtasks: a loop in a callback the event loop runs later (a timer or I/O the context was given) runs outside it (the documented behaviour of \`vm\`, not measured here). Not shipped: parking gives idle functions less memory than a context and keeps a worker's isolation for every request (ADR 0025).
-- containerd: ${c === null ? `not run (containerd at ${CTR_ADDRESS} with ${CTR_IMAGE} not usable by this user).` : `the shipped design in containers of \`${CTR_IMAGE}\` (its entrypoint with \`NEST_HOST_MODE=merged\`, as the containerd driver starts a merged pod; this checkout's \`runtimes/nodejs\` mounted over the image's; host network; a limit of ${PER_POD} x 128 + 64 MiB): ${mib(c.idle.ws / c.n)} MiB per idle function as the pods' cgroups are charged (usage less inactive page cache), ${mib(c.idle.anon / c.n)} MiB of it anonymous memory; an empty container ${mib(c.base.ws / c.pods)} MiB. A container's cgroup is charged for its host's whole heap, so the memory a terminated worker leaves in the allocator stays on the pod; ${c.parked} of ${c.n} functions were parked. First request ${ms(c.first)} ms p50 / p99 (its phases: \`/load\` ${ms(c.phases.load)} ms, of which ${ms(c.phases.worker)} ms in the worker loading the code; the first \`/invoke\` ${ms(c.phases.invoke)} ms), each container with the driver's CPU quota of ${CPU_CENTIS / 100} CPU (throttled ${c.throttled.n} periods, ${c.throttled.ms.toFixed(1)} ms in all) under a parent cgroup with \`cpu.shares\` ${c.shares}, as the containerd driver gives its \`/nest\` (the node's cores; ADR 0025, addendum). ${c0 === null ? '' : `With that parent at the default weight (1024: all pods together weigh one process outside them), the same run measured ${ms(c0.first)} ms (\`/load\` ${ms(c0.phases.load)} ms, first \`/invoke\` ${ms(c0.phases.invoke)} ms).`}`}
+- containerd: ${c === null ? `not run (containerd at ${CTR_ADDRESS} with ${CTR_IMAGE} not usable by this user).` : `the shipped design in containers of \`${CTR_IMAGE}\` (its entrypoint with \`NEST_HOST_MODE=merged\`, as the containerd driver starts a merged pod; this checkout's \`runtimes/nodejs\` mounted over the image's; host network; a limit of ${PER_POD} x 128 + 64 MiB): ${mib(c.idle.ws / c.n)} MiB per idle function as the pods' cgroups are charged (usage less inactive page cache), ${mib(c.idle.anon / c.n)} MiB of it anonymous memory; an empty container ${mib(c.base.ws / c.pods)} MiB. A container's cgroup is charged for its host's whole heap, so the memory a terminated worker leaves in the allocator stays on the pod; ${c.parked} of ${c.n} functions were parked. ${c.warm} pre-started workers per pod (the host's default where the driver gives no argument). First request ${ms(c.first)} ms p50 / p99 (by where its worker came from: ${Object.entries(c.bySource).map(([k, v]) => `${k === 'pool' ? 'a started pool worker' : k === 'pool-starting' ? 'a pool worker still starting' : 'started for it'} ${v.n}x, ${v.p50.toFixed(1)} / ${v.p99.toFixed(1)} ms`).join('; ')}; its phases: \`/load\` ${ms(c.phases.load)} ms, of which ${ms(c.phases.worker)} ms in the worker loading the code; the first \`/invoke\` ${ms(c.phases.invoke)} ms), each container with the driver's CPU quota of ${CPU_CENTIS / 100} CPU (throttled ${c.throttled.n} periods, ${c.throttled.ms.toFixed(1)} ms in all) under a parent cgroup with \`cpu.shares\` ${c.shares}, as the containerd driver gives its \`/nest\` (the node's cores; ADR 0025, addendum). ${c0 === null ? '' : `With that parent at the default weight (1024: all pods together weigh one process outside them), the same run measured ${ms(c0.first)} ms (\`/load\` ${ms(c0.phases.load)} ms, first \`/invoke\` ${ms(c0.phases.invoke)} ms).`}`}
 - What was run: the hosts alone, started as the \`process\` driver starts them (secret on standard input) but without its per-pod uid; every function loaded and invoked once, then ${IDLE_MS} ms idle (parking after ${UNLOAD_MS} ms: a short \`--idle-unload-ms\` so the run is short; the default is 60 s) before reading memory. Memory: the sum over the host processes of \`Pss\` (\`/proc/PID/smaps_rollup\`) and of \`VmRSS\` (shared pages counted in every process), divided by the functions. On the \`process\` driver dedicated hosts share the \`node\` binary's pages, which PSS splits between them; container drivers charge each pod's cgroup on its own (about 16 MiB per idle dedicated Node.js pod, *Pod start* above; the containerd row above for merged pods). No agent or gateway in the path (each adds well under a millisecond on the warm path; see *Warm path and cold start*).
 
 \`\`\`nest-bench

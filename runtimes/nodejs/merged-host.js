@@ -45,7 +45,11 @@ const REFILL_DELAY_MS = 20;
 // the pool refills once no request arrived or ran for REFILL_DELAY_MS, or after this long whatever the traffic
 const REFILL_MAX_WAIT_MS = 1000;
 const OPTIONS = options(process.argv.slice(2), {
-  'warm-workers': { env: 'NEST_MERGED_WARM_WORKERS', dflt: 1, min: 0, max: 64 },
+  // 2 by default: the container drivers run the host without arguments, and in a container with a CPU quota a worker
+  // takes long enough to start that a second first request into the pod soon after often found the only one still
+  // starting (ADR 0025, addendum "The first request on containerd, profiled"); runtime.yaml's merged-launch (the
+  // process driver) passes --warm-workers=1
+  'warm-workers': { env: 'NEST_MERGED_WARM_WORKERS', dflt: 2, min: 0, max: 64 },
   'idle-unload-ms': { env: 'NEST_MERGED_IDLE_UNLOAD_MS', dflt: 60000, min: 0, max: 86400000 },
 });
 const WARM_WORKERS = OPTIONS['warm-workers'];
@@ -129,7 +133,11 @@ function spawnWorker(memoryMb, spec) {
   });
   w.nestOwner = null;
   w.nestMemoryMb = memoryMb;
-  w.on('message', (m) => { if (w.nestOwner !== null) w.nestOwner.onMessage(w, m); });
+  w.nestReady = spec !== undefined; // an empty worker is ready once it says so (its Node.js environment is set up)
+  w.on('message', (m) => {
+    if (m.type === 'ready') { w.nestReady = true; return; }
+    if (w.nestOwner !== null) w.nestOwner.onMessage(w, m);
+  });
   w.on('error', (e) => {
     const oom = e && e.code === 'ERR_WORKER_OUT_OF_MEMORY';
     const why = oom ? `ran out of its heap (memory ${memoryMb} MiB)` : 'its worker failed: ' + (e && e.message || e);
@@ -152,12 +160,17 @@ const pool = {
   idle: [],
   refilling: false,
   takes: 0,
+  takesStarting: 0, // takes of a worker that had not finished starting
   misses: 0,
   failures: 0,
 
-  /** An empty worker whose limits fit `memoryMb`, or null. */
+  /**
+   * An empty worker whose limits fit `memoryMb`, or null: one that finished starting if there is one, else one still
+   * starting (the request then waits for the rest of its start, still less than a whole start).
+   */
   take(memoryMb) {
-    const i = this.idle.findIndex((w) => w.nestMemoryMb === memoryMb);
+    let i = this.idle.findIndex((w) => w.nestMemoryMb === memoryMb && w.nestReady);
+    if (i === -1) i = this.idle.findIndex((w) => w.nestMemoryMb === memoryMb);
     if (i === -1) {
       this.misses++;
       this.refill();
@@ -165,6 +178,7 @@ const pool = {
     }
     const w = this.idle.splice(i, 1)[0];
     this.takes++;
+    if (!w.nestReady) this.takesStarting++;
     this.refill();
     return w;
   },
@@ -255,6 +269,7 @@ class Instance {
     this.loadDone = null; // {resolve, reject} of `starting`
     this.lastActive = Date.now(); // last invocation's start or end, for --idle-unload-ms
     this.poolStarts = 0; // starts that took a pre-started worker
+    this.startedFrom = 'new'; // where the last worker came from (the /load answer's timings.worker)
     this.parks = 0; // idle workers terminated
   }
 
@@ -281,6 +296,7 @@ class Instance {
       const s = this.spec;
       let w = pool.take(s.memoryMb);
       const pooled = w !== null;
+      this.startedFrom = pooled ? (w.nestReady ? 'pool' : 'pool-starting') : 'new';
       if (!pooled) w = spawnWorker(s.memoryMb, s);
       this.starts++;
       if (pooled) this.poolStarts++;
@@ -300,7 +316,7 @@ class Instance {
       this.worker = w;
       this.starting = null;
       this.lastActive = Date.now();
-      this.loadDone.resolve({ worker: w, loadMs: m.loadMs, initMs: m.initMs });
+      this.loadDone.resolve({ worker: w, loadMs: m.loadMs, initMs: m.initMs, worker_: this.startedFrom });
     } else if (m.type === 'load-failed') {
       if (w !== this.candidate) return;
       this.candidate = null;
@@ -534,7 +550,8 @@ function load(body, res) {
   inst.ensureWorker().then((r) => {
     loading.delete(id);
     instances.set(id, inst);
-    common.sendJson(res, 200, { id, timings: { loadMs: round3(r.loadMs), initMs: round3(r.initMs) } });
+    // worker: 'pool' (a started empty worker), 'pool-starting' (one still starting) or 'new' (started for it)
+    common.sendJson(res, 200, { id, timings: { loadMs: round3(r.loadMs), initMs: round3(r.initMs), worker: r.worker_ } });
   }, (e) => {
     loading.delete(id);
     podLog('warn', `load of ${id} (${inst.spec.function}@${inst.spec.version}) failed: ${e.message}`);
@@ -660,7 +677,8 @@ function status(res) {
   const cpu = process.cpuUsage();
   common.sendJson(res, 200, {
     merged: true, pid: process.pid, node: process.version, rssBytes: mem.rss, cpuMs: round3((cpu.user + cpu.system) / 1000),
-    warmWorkers: { target: WARM_WORKERS, ready: pool.idle.length, takes: pool.takes, misses: pool.misses },
+    warmWorkers: { target: WARM_WORKERS, ready: pool.idle.filter((w) => w.nestReady).length, starting: pool.idle.filter((w) => !w.nestReady).length,
+      takes: pool.takes, takesStarting: pool.takesStarting, misses: pool.misses },
     idleUnloadMs: IDLE_UNLOAD_MS,
     instances: [...instances.values()].map(describeInstance),
   });

@@ -91,9 +91,12 @@ after(() => {
 describe('merged host when idle', () => {
   it('keeps one empty worker started and gives it to the next load, then refills', async () => {
     await until('a ready warm worker', async () => (await status()).warmWorkers.ready === 1);
-    assert.equal((await load('w1')).status, 200);
+    const loaded = await load('w1');
+    assert.equal(loaded.status, 200);
+    assert.equal(loaded.json.timings.worker, 'pool', 'a started empty worker (it said it was ready)');
     const s = await status();
     assert.equal(s.warmWorkers.takes, 1);
+    assert.equal(s.warmWorkers.takesStarting, 0);
     assert.equal(s.instances.find((i) => i.id === 'w1').warmStarts, 1, 'loaded into the pre-started worker');
     await until('the pool refilled', async () => (await status()).warmWorkers.ready === 1);
     const r = await invoke('w1');
@@ -104,8 +107,10 @@ describe('merged host when idle', () => {
 
   it('starts a worker of its own for a function whose memory differs from the pool\'s', async () => {
     const before = (await status()).warmWorkers.misses;
-    assert.equal((await load('big', 256)).status, 200);
+    const big = await load('big', 256);
+    assert.equal(big.status, 200);
     assert.equal((await status()).warmWorkers.misses, before + 1);
+    assert.equal(big.json.timings.worker, 'new', 'started for it');
     assert.equal((await instanceOf('big')).warmStarts, 0);
     assert.equal((await invoke('big')).status, 200);
   });

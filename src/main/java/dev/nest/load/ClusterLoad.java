@@ -42,13 +42,15 @@ public final class ClusterLoad implements LoadSource {
     private final Supplier<Map<FunctionId, FunctionLoad>> local;
     private final LongSupplier nanos;
     private final Supplier<List<VersionTraffic>> localTraffic;
+    private final Supplier<Map<FunctionId, Integer>> localParked;
     private final Map<String, Received> reports = new HashMap<>();
     private final Map<NodeFunction, Reading> readings = new HashMap<>();
     private final Map<FunctionId, Served> served = new HashMap<>();
 
-    private record Received(String boot, Map<FunctionId, FunctionLoad> loads, long atNanos, List<VersionTraffic> traffic) {
+    private record Received(String boot, Map<FunctionId, FunctionLoad> loads, long atNanos, List<VersionTraffic> traffic,
+                            Map<FunctionId, Integer> parked) {
         Received(String boot, Map<FunctionId, FunctionLoad> loads, long atNanos) {
-            this(boot, loads, atNanos, List.of());
+            this(boot, loads, atNanos, List.of(), Map.of());
         }
     }
 
@@ -79,6 +81,13 @@ public final class ClusterLoad implements LoadSource {
     /** @param localTraffic this node's requests per function version since it started (for {@link #traffic}) */
     public ClusterLoad(String self, Supplier<Map<FunctionId, FunctionLoad>> local, LongSupplier nanos,
                        Supplier<List<VersionTraffic>> localTraffic) {
+        this(self, local, nanos, localTraffic, Map::of);
+    }
+
+    /** @param localParked this node's instances parked in merged pods, per function (for {@link #parked}) */
+    public ClusterLoad(String self, Supplier<Map<FunctionId, FunctionLoad>> local, LongSupplier nanos,
+                       Supplier<List<VersionTraffic>> localTraffic, Supplier<Map<FunctionId, Integer>> localParked) {
+        this.localParked = localParked;
         this.localTraffic = localTraffic;
         this.self = self;
         this.local = local;
@@ -97,13 +106,14 @@ public final class ClusterLoad implements LoadSource {
             FunctionLoad l = e.toLoad();
             loads.put(l.id(), l);
         }
+        Map<FunctionId, Integer> parked = report.parkedByFunction();
         List<FunctionId> starved = new ArrayList<>();
         for (String s : report.starved()) {
             starved.add(FunctionId.parse(s));
         }
         if (!report.node().equals(self)) {
             synchronized (this) {
-                reports.put(report.node(), new Received(report.boot(), loads, nanos.getAsLong(), report.versions()));
+                reports.put(report.node(), new Received(report.boot(), loads, nanos.getAsLong(), report.versions(), Map.copyOf(parked)));
             }
         }
         return starved;
@@ -203,6 +213,22 @@ public final class ClusterLoad implements LoadSource {
             }
         });
         return out;
+    }
+
+    /**
+     * Per function, the instances {@code node} has parked in merged pods (their worker unloaded; ADR 0025), by its
+     * latest load (this node's read directly, another's from a report within {@link #EXPIRY}); empty for a node not
+     * heard from, so the scheduler then reserves every instance at its whole memory.
+     */
+    public synchronized Map<FunctionId, Integer> parked(String node) {
+        if (node.equals(self)) {
+            return Map.copyOf(localParked.get());
+        }
+        Received r = reports.get(node);
+        if (r == null || nanos.getAsLong() - r.atNanos() > EXPIRY.toNanos()) {
+            return Map.of();
+        }
+        return r.parked();
     }
 
     /** The nodes whose load counts now (this one and those that reported within {@link #EXPIRY}), for the API. */

@@ -16,9 +16,12 @@ import java.util.Map;
  *                  scaler decides at once instead of at its next second
  * @param versions  each function version's requests since the node started, for canary releases (absent from a
  *                  node that predates them)
+ * @param parked    per function ({@code ns/name}), how many of its ready instances sit parked in a merged pod (their
+ *                  worker unloaded for idleness; ADR 0025): the leader reserves those at what a parked function
+ *                  holds. Absent from a node that predates it (then none is taken as parked)
  */
 public record LoadReport(String node, String boot, List<Entry> functions, List<String> starved,
-                         List<VersionTraffic> versions) {
+                         List<VersionTraffic> versions, Map<String, Integer> parked) {
     public LoadReport {
         if (node == null || node.isBlank()) {
             throw new IllegalArgumentException("a load report needs the sending node's id ('node')");
@@ -29,6 +32,13 @@ public record LoadReport(String node, String boot, List<Entry> functions, List<S
         functions = functions == null ? List.of() : List.copyOf(functions);
         starved = starved == null ? List.of() : List.copyOf(starved);
         versions = versions == null ? List.of() : List.copyOf(versions);
+        parked = parked == null ? Map.of() : Map.copyOf(parked);
+    }
+
+    /** A report without parked instances. */
+    public LoadReport(String node, String boot, List<Entry> functions, List<String> starved,
+                      List<VersionTraffic> versions) {
+        this(node, boot, functions, starved, versions, Map.of());
     }
 
     /** A report without version traffic. */
@@ -62,7 +72,34 @@ public record LoadReport(String node, String boot, List<Entry> functions, List<S
     /** The report of {@code loads}. */
     static LoadReport of(String node, String boot, Map<FunctionId, FunctionLoad> loads, List<FunctionId> starved,
                          List<VersionTraffic> versions) {
+        return of(node, boot, loads, starved, versions, Map.of());
+    }
+
+    /** The report of {@code loads} with {@code parked} instances per function. */
+    static LoadReport of(String node, String boot, Map<FunctionId, FunctionLoad> loads, List<FunctionId> starved,
+                         List<VersionTraffic> versions, Map<FunctionId, Integer> parked) {
+        Map<String, Integer> byName = new java.util.TreeMap<>();
+        parked.forEach((id, n) -> byName.put(id.toString(), n));
         return new LoadReport(node, boot, loads.values().stream().map(Entry::of).toList(),
-                starved.stream().map(FunctionId::toString).toList(), versions);
+                starved.stream().map(FunctionId::toString).toList(), versions, byName);
+    }
+
+    /**
+     * {@link #parked} by function.
+     *
+     * @throws IllegalArgumentException when a function name is not valid or a count is negative (named in the message)
+     */
+    Map<FunctionId, Integer> parkedByFunction() {
+        Map<FunctionId, Integer> out = new java.util.LinkedHashMap<>();
+        parked.forEach((name, n) -> {
+            if (n == null || n < 0) {
+                throw new IllegalArgumentException("load report of node " + node + ": 'parked' of " + name + " is " + n
+                        + "; it must be a count >= 0");
+            }
+            if (n > 0) {
+                out.put(FunctionId.parse(name), n);
+            }
+        });
+        return out;
     }
 }

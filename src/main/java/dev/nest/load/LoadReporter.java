@@ -54,6 +54,7 @@ public final class LoadReporter implements AutoCloseable {
     private final Supplier<Optional<URI>> leader;
     private final Transport transport;
     private final Supplier<List<VersionTraffic>> traffic;
+    private final Supplier<Map<FunctionId, Integer>> parked;
     private final Set<FunctionId> starved = new LinkedHashSet<>();
     private final Ticker ticker = new Ticker("nest-load-report", INTERVAL, this::report,
             e -> LOG.log(Level.WARNING, "load report round failed", e));
@@ -74,6 +75,17 @@ public final class LoadReporter implements AutoCloseable {
     /** @param traffic this node's requests per function version since it started, sent with each report */
     public LoadReporter(String node, Supplier<Map<FunctionId, FunctionLoad>> local, Supplier<Optional<URI>> leader,
                         Transport transport, Supplier<List<VersionTraffic>> traffic) {
+        this(node, local, leader, transport, traffic, Map::of);
+    }
+
+    /**
+     * @param parked per function, its instances parked in a merged pod on this node (the node agent's
+     *               {@code parked()}), sent with each report
+     */
+    public LoadReporter(String node, Supplier<Map<FunctionId, FunctionLoad>> local, Supplier<Optional<URI>> leader,
+                        Transport transport, Supplier<List<VersionTraffic>> traffic,
+                        Supplier<Map<FunctionId, Integer>> parked) {
+        this.parked = parked;
         this.traffic = traffic;
         this.node = node;
         this.local = local;
@@ -148,7 +160,7 @@ public final class LoadReporter implements AutoCloseable {
             return false;
         }
         try {
-            transport.send(to.get(), Json.bytes(LoadReport.of(node, boot, local.get(), names, traffic.get())));
+            transport.send(to.get(), Json.bytes(LoadReport.of(node, boot, local.get(), names, traffic.get(), parked.get())));
             if (failing) {
                 failing = false;
                 LOG.info("load reports reach the leader at " + to.get() + " again");

@@ -27,6 +27,11 @@ public final class ClusterNodes {
         Set<String> cached(String node);
 
         Set<FunctionId> serving(String node);
+
+        /** Per function, its instances parked in merged pods on {@code node} (ADR 0025); none when not known. */
+        default Map<FunctionId, Integer> parked(String node) {
+            return Map.of();
+        }
     }
 
     private final Supplier<List<NodeInfo>> nodes;
@@ -57,7 +62,23 @@ public final class ClusterNodes {
      */
     public static ClusterNodes of(Cluster cluster, Map<String, String> own,
                                   java.util.function.Function<String, Set<FunctionId>> active) {
+        return of(cluster, own, active, node -> Map.of());
+    }
+
+    /**
+     * {@link #of(Cluster, Map, java.util.function.Function)} where {@code parked} names, per node, the instances of
+     * each function parked in its merged pods (by its latest load report), which the scheduler reserves at what a
+     * parked function holds.
+     */
+    public static ClusterNodes of(Cluster cluster, Map<String, String> own,
+                                  java.util.function.Function<String, Set<FunctionId>> active,
+                                  java.util.function.Function<String, Map<FunctionId, Integer>> parked) {
         return new ClusterNodes(cluster::nodes, new Published() {
+            @Override
+            public Map<FunctionId, Integer> parked(String node) {
+                return parked.apply(node);
+            }
+
             @Override
             public Map<String, Integer> warmPods(String node) {
                 return cluster.warmPods(node);
@@ -93,7 +114,8 @@ public final class ClusterNodes {
     /** The registered nodes that {@code down} does not name, as the scheduler sees them. */
     public List<NodeState> states(Predicate<String> down) {
         return nodes.get().stream().filter(n -> !down.test(n.id()))
-                .map(n -> state(n, own, published.warmPods(n.id()), published.cached(n.id()), published.serving(n.id())))
+                .map(n -> state(n, own, published.warmPods(n.id()), published.cached(n.id()), published.serving(n.id()),
+                        published.parked(n.id())))
                 .toList();
     }
 
@@ -106,9 +128,15 @@ public final class ClusterNodes {
     /** Node {@code n} as the scheduler sees it, its capacity read from its labels (else from {@code own}). */
     static NodeState state(NodeInfo n, Map<String, String> own, Map<String, Integer> warmPods, Set<String> cached,
                            Set<FunctionId> serving) {
+        return state(n, own, warmPods, cached, serving, Map.of());
+    }
+
+    /** {@link #state(NodeInfo, Map, Map, Set, Set)} with the node's parked merged instances per function. */
+    static NodeState state(NodeInfo n, Map<String, String> own, Map<String, Integer> warmPods, Set<String> cached,
+                           Set<FunctionId> serving, Map<FunctionId, Integer> parked) {
         Map<String, String> l = n.labels() == null ? Map.of() : n.labels();
         return new NodeState(n.id(), n.zone(), label(l, own, NodeInfo.MEMORY_MB), label(l, own, NodeInfo.CPU_MILLIS),
-                (int) label(l, own, NodeInfo.MAX_PODS), warmPods, cached, serving);
+                (int) label(l, own, NodeInfo.MAX_PODS), warmPods, cached, serving, parked);
     }
 
     private static long label(Map<String, String> labels, Map<String, String> own, String key) {

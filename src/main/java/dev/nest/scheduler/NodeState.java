@@ -17,16 +17,29 @@ import java.util.Set;
  * @param cached     code digests the node has unpacked
  * @param serving    functions the node has a ready instance of now (started by requests or earlier placements): a
  *                   placement there adopts a running instance instead of starting one
+ * @param parked     per function, its instances in merged pods here that are parked (worker unloaded for idleness,
+ *                   by the node's latest load report; ADR 0025): the scheduler reserves those at
+ *                   {@link MergedShape#parkedMb} instead of their whole memory
  */
 public record NodeState(String id, String zone, long memoryMb, long cpuMillis, int maxPods, Map<String, Integer> warmPods,
-                        Set<String> cached, Set<FunctionId> serving) {
+                        Set<String> cached, Set<FunctionId> serving, Map<FunctionId, Integer> parked) {
     public NodeState {
         warmPods = Map.copyOf(warmPods);
         cached = Set.copyOf(cached);
         serving = Set.copyOf(serving);
+        parked = Map.copyOf(parked);
+        if (parked.values().stream().anyMatch(n -> n < 0)) {
+            throw new IllegalArgumentException("node " + id + " has a negative count of parked instances: " + parked);
+        }
         if (memoryMb < 0 || cpuMillis < 0 || maxPods < 0) {
             throw new IllegalArgumentException("node " + id + " has a negative capacity");
         }
+    }
+
+    /** A node none of whose merged instances is known to be parked. */
+    public NodeState(String id, String zone, long memoryMb, long cpuMillis, int maxPods, Map<String, Integer> warmPods,
+                     Set<String> cached, Set<FunctionId> serving) {
+        this(id, zone, memoryMb, cpuMillis, maxPods, warmPods, cached, serving, Map.of());
     }
 
     /** A node that serves no function yet. */

@@ -148,11 +148,10 @@ public final class Placement {
      */
     public static PlacementDecision decide(PlacementRequest request, List<NodeState> nodes, List<PlacedInstance> existing,
                                            java.util.function.Function<String, MergedShape> shapes) {
-        Map<String, Usage> usage = new HashMap<>();
+        Map<String, Usage> usage = usage(nodes, existing, shapes);
         Map<String, Integer> perZone = new HashMap<>();
         Map<String, Integer> perNode = new HashMap<>();
         for (PlacedInstance s : existing) {
-            usage.computeIfAbsent(s.nodeId(), k -> new Usage()).add(s);
             if (s.id().equals(request.id()) && !s.draining()) {
                 perZone.merge(s.zone(), 1, Integer::sum);
                 perNode.merge(s.nodeId(), 1, Integer::sum);
@@ -339,13 +338,41 @@ public final class Placement {
         return out;
     }
 
-    private static final class Usage {
+    /**
+     * What {@code existing} holds on each node: memory, CPU and pod slots. A merged instance that its node reports
+     * parked ({@link NodeState#parked}: up to that many of the function's merged instances there) is reserved at its
+     * runtime's {@link MergedShape#reserved parked memory}, not its whole memory (a runtime of unknown shape: whole).
+     */
+    static Map<String, Usage> usage(List<NodeState> nodes, List<PlacedInstance> existing,
+                                    java.util.function.Function<String, MergedShape> shapes) {
+        Map<String, NodeState> byId = new HashMap<>();
+        nodes.forEach(n -> byId.put(n.id(), n));
+        Map<String, Map<dev.nest.function.FunctionId, Integer>> parkedLeft = new HashMap<>();
+        Map<String, Usage> usage = new HashMap<>();
+        for (PlacedInstance s : existing) {
+            long memory = s.memoryMb();
+            NodeState n = byId.get(s.nodeId());
+            if (s.merged() && n != null && !n.parked().isEmpty()) {
+                Map<dev.nest.function.FunctionId, Integer> left = parkedLeft.computeIfAbsent(n.id(), k -> new HashMap<>(n.parked()));
+                int count = left.getOrDefault(s.id(), 0);
+                MergedShape shape = shapes.apply(s.runtime());
+                if (count > 0 && shape != null) {
+                    left.put(s.id(), count - 1);
+                    memory = shape.reserved(s.memoryMb(), true);
+                }
+            }
+            usage.computeIfAbsent(s.nodeId(), k -> new Usage()).add(s, memory);
+        }
+        return usage;
+    }
+
+    static final class Usage {
         long memoryMb;
         long cpuMillis;
         int pods;
 
-        void add(PlacedInstance s) {
-            memoryMb += s.memoryMb();
+        void add(PlacedInstance s, long reservedMb) {
+            memoryMb += reservedMb;
             cpuMillis += s.cpuMillis();
             if (!s.merged()) {
                 pods++; // a merged instance shares a merged pod: its memory counts, not a pod slot (ADR 0025)

@@ -41,6 +41,8 @@ public final class Instance {
     final AllocationRate allocation = new AllocationRate();
     /** Its place in a merged pod; null while it is not merged (a pod of its own). */
     private volatile MergedPods.Membership membership;
+    /** In a merged pod whose host parks idle functions: its worker is unloaded (ADR 0025), as last sampled. */
+    private volatile boolean parked;
 
     Instance(String id, FunctionVersion version, long nowNanos) {
         this.id = id;
@@ -133,6 +135,18 @@ public final class Instance {
     /** Its place in a merged pod, when it has one. */
     java.util.Optional<MergedPods.Membership> membership() {
         return java.util.Optional.ofNullable(membership);
+    }
+
+    /**
+     * Whether its merged host unloaded its worker for idleness at the last reading ({@link MergedPods#sample}): it
+     * holds little more than its spec until its next request starts a worker again.
+     */
+    boolean parked() {
+        return parked && membership != null;
+    }
+
+    void parked(boolean now) {
+        this.parked = now;
     }
 
     /** Whether it runs in a merged pod shared with other instances. */

@@ -316,6 +316,10 @@ final class MergedPods {
                     } else if (inst != null) {
                         inst.observeUsage(Optional.empty(), now);
                     }
+                    if (inst != null) {
+                        // a host that parks idle functions says which ones have no worker now (Node.js: running)
+                        inst.parked(i.has("running") && !i.path("running").asBoolean(true));
+                    }
                     if (inst != null && i.has("allocatedBytes")) {
                         inst.allocation.observe(Math.max(0, i.path("allocatedBytes").asLong(0)), now);
                     }

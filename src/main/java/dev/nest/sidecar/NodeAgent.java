@@ -404,6 +404,15 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
     }
 
     /**
+     * Per function, how many of its live version's ready instances are parked in a merged pod (worker unloaded for
+     * idleness, as the merged host last said; ADR 0025); functions with none are left out. The leader reserves a
+     * parked instance at what it holds, not its whole memory.
+     */
+    public Map<FunctionId, Integer> parked() {
+        return sets.parked(reconciler::isLive);
+    }
+
+    /**
      * Desired instances of {@code id}'s live version on this node. Reconciliation (at once, and every second)
      * keeps {@code max(scaling.min, instances)} of them, capped by {@code scaling.max}: it starts the deficit and
      * stops idle instances above the target; busy ones above it are stopped when their last request ends.

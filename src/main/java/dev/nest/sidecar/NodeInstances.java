@@ -65,6 +65,23 @@ final class NodeInstances {
         return out;
     }
 
+    /**
+     * Per function, its ready instances of a {@code live} version that sit parked in a merged pod (their worker
+     * unloaded for idleness, as last sampled); functions with none are left out. For the load report (ADR 0025).
+     */
+    Map<FunctionId, Integer> parked(Predicate<FunctionVersion> live) {
+        Map<FunctionId, Integer> out = new LinkedHashMap<>();
+        for (InstanceSet set : sets.values()) {
+            if (live.test(set.version())) {
+                int n = (int) set.instances().stream().filter(Instance::parked).count();
+                if (n > 0) {
+                    out.merge(set.version().spec().id(), n, Integer::sum);
+                }
+            }
+        }
+        return out;
+    }
+
     /** A snapshot of the ready instances, for the API. */
     List<InstanceInfo> infos() {
         List<InstanceInfo> out = new ArrayList<>();

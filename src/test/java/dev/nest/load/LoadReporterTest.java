@@ -49,6 +49,41 @@ class LoadReporterTest {
     }
 
     @Test
+    void saysWhichMergedFunctionsAreParkedAndTheLeaderReadsThemPerNode() {
+        FunctionId g = FunctionId.of("team", "g");
+        LoadReporter withParked = new LoadReporter("n2", Map::of, () -> leader,
+                (to, json) -> sent.add(Json.read(json, LoadReport.class)), List::of, () -> Map.of(F, 3, g, 1));
+        assertTrue(withParked.report());
+        assertEquals(Map.of("default/f", 3, "team/g", 1), sent.getFirst().parked());
+        long[] now = {0};
+        ClusterLoad leaderSide = new ClusterLoad("n1", Map::of, () -> now[0], List::of, () -> Map.of(F, 1));
+        leaderSide.accept(sent.getFirst());
+        assertEquals(Map.of(F, 3, g, 1), leaderSide.parked("n2"));
+        assertEquals(Map.of(F, 1), leaderSide.parked("n1"), "its own agent, read directly");
+        assertEquals(Map.of(), leaderSide.parked("n3"), "a node not heard from: none parked");
+        now[0] += ClusterLoad.EXPIRY.toNanos() + 1;
+        assertEquals(Map.of(), leaderSide.parked("n2"), "an expired report: every instance counts whole again");
+        // a node that predates the field sends none: nothing parked
+        LoadReport old = Json.read("{\"node\":\"n4\",\"boot\":\"b\",\"functions\":[],\"starved\":[]}".getBytes(),
+                LoadReport.class);
+        assertEquals(Map.of(), old.parked());
+    }
+
+    @Test
+    void aNegativeParkedCountIsRefusedNamingTheFunction() {
+        ClusterLoad leaderSide = new ClusterLoad("n1", Map::of, () -> 0);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> leaderSide.accept(new LoadReport("n2", "b", List.of(), List.of(), List.of(), Map.of("default/f", -1))));
+        assertTrue(e.getMessage().contains("default/f") && e.getMessage().contains("-1"), e.getMessage());
+        assertThrows(() -> leaderSide.accept(new LoadReport("n2", "b", List.of(), List.of(), List.of(), Map.of("Bad Name", 1))));
+        assertEquals(Map.of(), leaderSide.parked("n2"), "nothing of a refused report counts");
+    }
+
+    private static void assertThrows(org.junit.jupiter.api.function.Executable e) {
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, e);
+    }
+
+    @Test
     void sendsNothingWhileThisNodeLeadsAndSurvivesALeaderThatIsDown() {
         leader = Optional.empty();
         assertFalse(reporter.report());

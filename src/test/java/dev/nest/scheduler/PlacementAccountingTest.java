@@ -56,6 +56,47 @@ class PlacementAccountingTest {
         assertEquals(placed, d instanceof PlacementDecision.Placed, why + ": " + d);
     }
 
+    /**
+     * Parked merged instances (worker unloaded; the node's load report names how many per function) are reserved at
+     * their runtime's parked memory ({@link MergedShape#PARKED_MB} here), not their whole memory.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("parkedTable")
+    void reservesAParkedFunctionAtWhatItHolds(String why, Map<FunctionId, Integer> parked, boolean merged, int memoryMb,
+                                              long nodeMemoryMb, List<PlacedInstance> existing, boolean placed) {
+        NodeState node = new NodeState("a", "z1", nodeMemoryMb, 4000, 100, Map.of(), Set.of(), Set.of(), parked);
+        PlacementRequest req = new PlacementRequest(F, 1, "nodejs", DIGEST, memoryMb, 0, merged, SHAPES.apply("nodejs"));
+        PlacementDecision d = Placement.decide(req, List.of(node), existing, SHAPES);
+        assertEquals(placed, d instanceof PlacementDecision.Placed, why + ": " + d);
+    }
+
+    static Stream<Arguments> parkedTable() {
+        FunctionId n0 = FunctionId.of("default", "nodejs0");
+        FunctionId n1 = FunctionId.of("default", "nodejs1");
+        FunctionId j0 = FunctionId.of("default", "java0");
+        // 4 Node.js functions of 128 MiB in one merged pod: 64 + 512 held when awake
+        return Stream.of(
+                Arguments.of("none parked: 64 + 4 x 128 = 576 held of 700, a dedicated 128 does not fit", Map.of(), false, 128,
+                        700, merged("nodejs", 4, 128), false),
+                Arguments.of("two parked: 64 + 2 x 128 + 2 x 2 = 324 held of 700, a dedicated 128 fits",
+                        Map.of(n0, 1, n1, 1), false, 128, 700, merged("nodejs", 4, 128), true),
+                Arguments.of("two parked, a dedicated 400 does not fit in the 376 left", Map.of(n0, 1, n1, 1), false, 400, 700,
+                        merged("nodejs", 4, 128), false),
+                Arguments.of("a count above the function's merged instances there reserves only those: 64 + 3 x 128 + 2 = 450"
+                        + " held of 577, a dedicated 128 does not fit", Map.of(n0, 5), false, 128, 577,
+                        merged("nodejs", 4, 128), false),
+                Arguments.of("the same node with 578 MiB: it fits", Map.of(n0, 5), false, 128, 578, merged("nodejs", 4, 128), true),
+                Arguments.of("a dedicated instance named parked is reserved whole: 128 + 128 held of 300, 128 more does not fit",
+                        Map.of(FunctionId.of("default", "d0"), 1), false, 128, 300, dedicated(2, 128), false),
+                Arguments.of("a parked instance of a runtime of unknown shape is reserved whole: 3 x 128 of 500, 128 does not fit",
+                        Map.of(FunctionId.of("default", "python0"), 1), false, 128, 500, merged("python", 3, 128), false),
+                Arguments.of("every Node.js function parked: 64 + 4 x 2 held of 264, a merged 128 opening a second pod"
+                        + " (64 more) fits", Map.of(n0, 1, n1, 1, FunctionId.of("default", "nodejs2"), 1,
+                        FunctionId.of("default", "nodejs3"), 1), true, 128, 264, merged("nodejs", 4, 128), true),
+                Arguments.of("Java parked counts too when its shape says so: 100 + 2 + 128 held of 400, a dedicated 170 fits",
+                        Map.of(j0, 1), false, 170, 400, merged("java", 2, 128), true));
+    }
+
     @org.junit.jupiter.api.Test
     void aMoveDoesNotGoToANodeWhoseMergedPodsOfAnotherRuntimeFillIt() {
         NodeState a = new NodeState("a", "z1", 8192, 4000, 3, Map.of(), Set.of());

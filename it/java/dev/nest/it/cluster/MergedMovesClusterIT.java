@@ -1,0 +1,202 @@
+package dev.nest.it.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nest.NestServer;
+import dev.nest.config.NestConfig;
+import dev.nest.it.Engines;
+import dev.nest.it.Fixtures;
+import dev.nest.it.Http;
+import dev.nest.it.Poll;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code deploy: auto} in a cluster (ADR 0025): two in-process nodes on one ZooKeeper server, the process driver. A
+ * Node.js function starts in a merged pod; a client sending requests through both nodes' gateways makes its traffic
+ * pass {@code sidecar.merge-below}, and it moves to a pod of its own; when the client stops it moves back into a
+ * merged pod. Every request is numbered and the function records each number it runs in a file of its own (a
+ * folder every pod may write), so the test counts both failed requests (any answer but 200) and duplicated ones (a
+ * number that ran twice, e.g. on the old and the new placement): both must be 0.
+ */
+class MergedMovesClusterIT {
+    /** Requests per minute at and above which an {@code auto} function leaves its merged pod (back under half). */
+    private static final int MERGE_BELOW = 10;
+
+    @TempDir
+    static Path scratch;
+
+    static TestingServer zookeeper;
+    static final List<NestServer> nodes = new ArrayList<>();
+    static final List<Http> gateways = new ArrayList<>();
+    /** Where the function writes one empty file per request it ran: {@code <number>-<random>}. */
+    static Path ran;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Engines.requireNode();
+        zookeeper = new TestingServer(true);
+        NestConfig d = NestConfig.defaults();
+        NestConfig.Cluster c = d.cluster();
+        for (int i = 0; i < 2; i++) {
+            String id = "m" + (i + 1);
+            NestConfig.Sidecar s = d.sidecar();
+            int from = 37_000 + i * 500;
+            NestConfig config = d.withNode(new NestConfig.Node(id, "127.0.0.1", "zone-" + (char) ('a' + i), "it-merged"))
+                    .withCluster(new NestConfig.Cluster(zookeeper.getConnectString(), 0, Duration.ofSeconds(10),
+                            c.connectionTimeout(), c.operationTimeout(), 2))
+                    .withSidecar(new NestConfig.Sidecar(s.driver(), from, from + 499, s.startTimeout(), s.maxPods(),
+                            s.stopGrace(), s.drivers(), new NestConfig.Pool(Map.of("nodejs", 0, "java", 0), s.pool().idle()),
+                            s.previousVersionKeepAlive(), new NestConfig.Merged(MERGE_BELOW, false,
+                            NestConfig.Merged.DEFAULT.hostMemoryMb(), NestConfig.Merged.DEFAULT.allocationBudgetMb())));
+            nodes.add(Fixtures.startNode(config, scratch.resolve(id + "/data"),
+                    Files.createDirectories(scratch.resolve(id + "/functions"))));
+        }
+        for (NestServer n : nodes) {
+            gateways.add(Http.of(n, nodes));
+        }
+        // the pods run under uids of their own (process driver as root): a folder anyone may write
+        ran = Files.createTempDirectory("nest-merged-moves-");
+        Files.setPosixFilePermissions(ran, PosixFilePermissions.fromString("rwxrwxrwx"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (NestServer n : nodes) {
+            n.close();
+        }
+        if (zookeeper != null) {
+            zookeeper.close();
+        }
+        if (ran != null) {
+            try (Stream<Path> files = Files.list(ran)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(ran);
+        }
+    }
+
+    /** The instances of {@code fn} on every node (each node lists its own). */
+    private static List<JsonNode> instances(String fn) {
+        List<JsonNode> out = new ArrayList<>();
+        for (Http g : gateways) {
+            JsonNode list = g.get("/api/v1/functions/" + fn + "/instances").json();
+            list.forEach(out::add);
+        }
+        return out;
+    }
+
+    private static boolean ready(JsonNode i) {
+        return i.path("state").asText().equals("READY");
+    }
+
+    /** How many times each request number ran, from the function's files. */
+    private static Map<Integer, Integer> runs() {
+        Map<Integer, Integer> out = new HashMap<>();
+        try (Stream<Path> files = Files.list(ran)) {
+            files.forEach(f -> {
+                String name = f.getFileName().toString();
+                out.merge(Integer.parseInt(name.substring(0, name.indexOf('-'))), 1, Integer::sum);
+            });
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    @Test
+    void anAutoFunctionMovesToADedicatedPodUnderLoadAndBackWithNoFailedOrDuplicatedRequest() throws Exception {
+        Http first = gateways.get(0);
+        first.deploy("mover", Map.of("runtime", "nodejs", "handler", "index.handler", "timeout", "30s", "memory", 64,
+                        "env", Map.of("RAN_DIR", ran.toString())),
+                Fixtures.zip(scratch, Map.of("index.js", """
+                        const fs = require('fs');
+                        const crypto = require('crypto');
+                        exports.handler = async (event) => {
+                          const n = String(Number(event.query.n));
+                          fs.writeFileSync(process.env.RAN_DIR + '/' + n + '-' + crypto.randomUUID(), '');
+                          return { n: Number(n) };
+                        };
+                        """)));
+        for (Http g : gateways) {
+            Poll.until("the function on every node", () -> g.get("/api/v1/functions/mover").status(), s -> s == 200);
+        }
+        AtomicInteger seq = new AtomicInteger();
+        Map<Integer, Integer> answered = Collections.synchronizedMap(new HashMap<>());
+        List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        java.util.function.IntConsumer call = n -> {
+            Http g = gateways.get(n % gateways.size());
+            Http.Response r = g.get("/fn/mover?n=" + n);
+            if (r.status() == 200 && r.json().path("n").asInt(-1) == n) {
+                answered.merge(n, 1, Integer::sum);
+            } else {
+                failures.add("request " + n + " via node m" + (n % gateways.size() + 1) + ": " + r);
+            }
+        };
+        call.accept(seq.incrementAndGet());
+        List<JsonNode> quiet = Poll.until("a ready instance of mover", Duration.ofMinutes(1), () -> instances("mover"),
+                l -> !l.isEmpty() && l.stream().allMatch(MergedMovesClusterIT::ready));
+        assertTrue(quiet.stream().allMatch(i -> i.path("merged").asBoolean()), "quiet: merged, " + quiet);
+
+        // traffic grows: two clients, through both nodes' gateways, far above MERGE_BELOW a minute
+        AtomicBoolean load = new AtomicBoolean(true);
+        List<Thread> clients = new ArrayList<>();
+        for (int k = 0; k < 2; k++) {
+            clients.add(Thread.ofVirtual().start(() -> {
+                while (load.get()) {
+                    call.accept(seq.incrementAndGet());
+                }
+            }));
+        }
+        try {
+            Poll.until("mover in a pod of its own on some node", Duration.ofMinutes(2), () -> instances("mover"),
+                    l -> l.stream().anyMatch(i -> !i.path("merged").asBoolean() && ready(i)));
+            int before = answered.size();
+            Poll.until("requests served after the move", () -> answered.size(), s -> s > before + 50);
+        } finally {
+            load.set(false);
+            for (Thread t : clients) {
+                t.join();
+            }
+        }
+        int promotedAt = seq.get();
+
+        // traffic falls to nothing: back into a merged pod (once the last minute holds under half of MERGE_BELOW)
+        List<JsonNode> again = Poll.until("mover merged again on every node that runs it", Duration.ofMinutes(4),
+                () -> instances("mover"), l -> !l.isEmpty() && l.stream().allMatch(i -> i.path("merged").asBoolean() && ready(i)));
+        for (int k = 0; k < 4; k++) {
+            call.accept(seq.incrementAndGet());
+        }
+
+        assertEquals(List.of(), failures, "failed requests (" + failures.size() + " of " + seq.get() + ")");
+        assertEquals(seq.get(), answered.size(), "every request answered once");
+        Map<Integer, Integer> runs = Poll.until("a run recorded for every request", MergedMovesClusterIT::runs,
+                r -> r.size() >= seq.get());
+        List<String> duplicated = runs.entrySet().stream().filter(e -> e.getValue() != 1)
+                .map(e -> "request " + e.getKey() + " ran " + e.getValue() + " times").toList();
+        assertEquals(List.of(), duplicated, "duplicated requests");
+        assertEquals(seq.get(), runs.size(), "runs recorded: " + runs.size() + " for " + seq.get() + " requests");
+        assertTrue(promotedAt > MERGE_BELOW, "the load sent " + promotedAt + " requests");
+        assertTrue(again.stream().allMatch(i -> i.path("merged").asBoolean()), again::toString);
+    }
+}
