@@ -327,12 +327,17 @@ final class PackageArchive {
      * chunk counts as far as its headers can be followed ({@link #unpack} refuses it).
      */
     static int records(byte[] raw, int max) {
+        return records(raw, raw.length, max);
+    }
+
+    /** {@link #records(byte[], int)} of the first {@code length} bytes of {@code raw}. */
+    static int records(byte[] raw, int length, int max) {
         int n = 0;
         long pos = 0;
-        while (pos + HEADER <= raw.length && n <= max) {
+        while (pos + HEADER <= length && n <= max) {
             int pathLength = ((raw[(int) pos + 1] & 0xff) << 8) | (raw[(int) pos + 2] & 0xff);
             long partAt = pos + 1 + 2 + pathLength + 2 + 8 + 8;
-            if (partAt + 4 > raw.length) {
+            if (partAt + 4 > length) {
                 return n + 1;
             }
             int i = (int) partAt;
@@ -356,7 +361,12 @@ final class PackageArchive {
 
     /** Unpacks one chunk's uncompressed records into {@code u.stage}; {@code what} names the chunk in errors. */
     static void unpack(byte[] raw, String what, Unpacked u) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(raw);
+        unpack(raw, raw.length, what, u);
+    }
+
+    /** {@link #unpack(byte[], String, Unpacked)} of the first {@code length} bytes of {@code raw} (a reused buffer). */
+    static void unpack(byte[] raw, int length, String what, Unpacked u) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(raw, 0, length).slice();
         while (b.hasRemaining()) {
             if (b.remaining() < HEADER || b.get() != FILE) {
                 throw new ArtifactException(400, what + " holds a record that is not a regular file (links, devices and "
