@@ -419,9 +419,7 @@ final class PackageArchive {
                 try (FileChannel ch = FileChannel.open(target, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                         LinkOption.NOFOLLOW_LINKS), POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
                                 (mode & 0100) != 0 ? READ_EXECUTE : READ_ONLY)} : new FileAttribute<?>[0])) {
-                    while (data.hasRemaining()) {
-                        ch.write(data);
-                    }
+                    writeAt(ch, data, 0);
                 } catch (FileAlreadyExistsException e) {
                     throw new ArtifactException(400, "package entry '" + rel + "' appears twice, or also as a directory; "
                             + "keep one of them");
@@ -436,10 +434,7 @@ final class PackageArchive {
                 }
                 try (FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                         LinkOption.NOFOLLOW_LINKS)) {
-                    long pos = offset;
-                    while (data.hasRemaining()) {
-                        pos += ch.write(data, pos);
-                    }
+                    writeAt(ch, data, offset);
                 } catch (FileSystemException e) {
                     throw new ArtifactException(400, "package entry '" + rel + "' is both a file and a directory; rename one");
                 }
@@ -450,6 +445,22 @@ final class PackageArchive {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * The most bytes one {@code write} call is given: a heap buffer is copied into the JDK's temporary direct buffer of
+     * the same size first (allocated afresh when the thread has none that large, as on a new carrier thread), and the
+     * kernel throttles a writer per call when dirty pages pile up; 1 MiB slices keep both small.
+     */
+    static final int WRITE_SLICE = 1 << 20;
+
+    /** Writes all of {@code data} at {@code pos} of {@code ch} (positional writes, in slices of {@link #WRITE_SLICE}). */
+    private static void writeAt(FileChannel ch, ByteBuffer data, long pos) throws IOException {
+        while (data.hasRemaining()) {
+            int n = ch.write(data.slice(data.position(), Math.min(WRITE_SLICE, data.remaining())), pos);
+            data.position(data.position() + n);
+            pos += n;
         }
     }
 
