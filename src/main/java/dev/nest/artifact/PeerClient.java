@@ -163,17 +163,22 @@ final class PeerClient {
                     + " it may send (" + url + ")");
         }
         boolean known = length >= 0;
-        // unknown length: room for one byte beyond the bound, so that an over-long body is seen
-        byte[] body = new byte[(int) (known ? length : Math.min(Integer.MAX_VALUE - 8, max + 1))];
+        // unknown length: grown as bytes arrive, up to one byte beyond the bound, so that an over-long body is seen
+        long limit = known ? length : Math.min(Integer.MAX_VALUE - 8, max + 1);
+        byte[] body = new byte[(int) (known ? length : Math.min(limit, SLICE))];
         int n = 0;
-        while (n < body.length) {
+        while (n < limit) {
+            if (n == body.length) {
+                body = java.util.Arrays.copyOf(body, (int) Math.min(limit, 2L * body.length));
+            }
             int r = in.read(body, n, Math.min(SLICE, body.length - n));
             if (r < 0) {
                 break;
             }
+            byte[] b = body;
             int from = n;
             n += r;
-            md.ifPresent(d -> d.update(body, from, r));
+            md.ifPresent(d -> d.update(b, from, r));
             checkDeadline(start, url, what, n);
         }
         if (known) {
