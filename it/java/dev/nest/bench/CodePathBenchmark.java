@@ -85,7 +85,7 @@ public final class CodePathBenchmark {
     /** The methods of the quick run: the default path and its two baselines. */
     static final List<String> QUICK_METHODS = List.of("floor", "zstd", "gzip");
     static final List<String> ALL_METHODS = List.of("floor", "zstd", "zstd-full", "zstd-sync", "zstd-vthreads", "zstd-platform",
-            "zstd-urlconn", "lz4", "gzip");
+            "zstd-httpclient", "lz4", "gzip");
 
     /** The designs tried so far, with their figures: the section's closing list. */
     static final String DESIGNS = """
@@ -101,7 +101,7 @@ public final class CodePathBenchmark {
             4. Files written on platform threads instead of the fetch's virtual threads (file I/O pins the carrier and the scheduler compensates): row zstd against zstd-vthreads; 100 MiB run: 4.01 / 6.06 s against 6.82 / 6.34 s, and 4.15 / 3.51 s against 2.89 / 5.57 s: not separable from the noise here; kept as the default because it removes a cost per system call that the profile of a quiet machine should confirm.
             5. Hashing split files as their parts arrive (lever c): not built; with a trusted manifest no file is hashed at all, and the untrusted path is now the fallback only.
             6. One sync of the directory before the rename: not built; the durability contract (ADR 0027) is that unpacked code is a cache of what `cluster.artifact-replicas` nodes hold as chunks, committed by an atomic rename without fsync.
-            7. Chunks read with `HttpURLConnection` (blocking reads straight into the body's array, the JDK's keep-alive cache) instead of the asynchronous HttpClient, the largest CPU cost in the profile: row zstd-urlconn (`ArtifactTuning.blockingHttp`); figures in 8. The HttpClient stays the default.
+            7. Chunks read with `HttpURLConnection` (blocking reads straight into the body's array, the JDK's keep-alive cache) instead of the asynchronous HttpClient, the largest CPU cost in the profile: row zstd-urlconn then, zstd-httpclient since `HttpURLConnection` became the default (`ArtifactTuning.blockingHttp`, item 12); figures in 8.
             8. The 200 MiB run of the tables above (load average 37 at its start, 21 at its end), medians of 3: trusted 4.12 s against every file hashed 4.81 s (many small files) and 3.89 s against 3.72 s (large files); chunk cache after the commit 4.12 s against before it 4.76 s and 3.89 s against 2.88 s; platform writers 4.12 s against virtual-thread writers 5.06 s and 3.89 s against 1.86 s; HttpClient 4.12 s against HttpURLConnection 5.09 s and 3.89 s against 2.69 s (HttpURLConnection took the least CPU on large files, 1.02 s against 2.07 s). A quick run (`NEST_BENCH_CODEPATH_MIB=60 NEST_BENCH_CODEPATH_REPS=2 NEST_BENCH_DOCS=0`, load average about 19): many small files floor 0.41 / 0.35 s, default 0.67 / 0.71 s, gzip 0.41 / 0.44 s; large files floor 0.13 / 0.14 s, default 0.47 / 0.42 s, every file hashed 0.61 / 0.63 s, gzip 0.38 / 0.42 s. Each variant wins some repetitions and loses others: over the six comparisons (two profiles, three runs) the background chunk cache is faster in five, the trusted manifest in three, platform writers in three, and none brings the chunked path near gzip here: gzip and tar run one thread each, which this shared VM schedules better than the chunked path's dozen.
             9. Not tried yet: fewer, larger chunks for the large-files profile, and a profile on a quiet machine to choose between the writer threads and the HTTP clients.
             10. Writers by chunk shape (2026-12-06, ADR 0027 addendum): a chunk of at most `ArtifactTuning.directMaxFiles` (4) records, a large file's part, is written by its fetching thread; a chunk of many files goes to the platform writers (row zstd-platform: every chunk to them, the previous default). At 40 MiB, 3 repetitions, load average 24 to 31: many small files 0.59 / 0.88 / 2.19 s against 1.05 / 0.72 / 0.95 s (platform) and 2.01 / 0.75 / 1.40 s (virtual threads); large files 1.34 / 1.21 / 0.86 s against 1.47 / 0.76 / 0.93 s and 0.75 / 1.36 / 0.89 s: not separable at that load. Not built: pooled direct buffers for the decompressed chunk (saves one copy into the JDK's temporary direct buffer per write), `fallocate` (no Java API), `transferFrom` (the bytes are already in memory).
@@ -296,8 +296,8 @@ public final class CodePathBenchmark {
                                         d.blockingHttp());
                                 case "zstd-platform" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(), true,
                                         d.blockingHttp(), 0);
-                                case "zstd-urlconn" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
-                                        d.platformWriters(), !d.blockingHttp());
+                                case "zstd-httpclient" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
+                                        d.platformWriters(), false);
                                 default -> d;
                             };
                             ArtifactStore peer = peers.get(pr.id() + "-" + codec);
@@ -423,7 +423,7 @@ public final class CodePathBenchmark {
                     - **zstd-sync**: the chunk cache written by the fetching threads before the commit, as before.
                     - **zstd-vthreads**: files written on the fetch's virtual threads (8 at a time), as before.
                     - **zstd-platform**: every chunk handed to the platform writer threads, also a chunk of a few large parts, which the default writes on its fetching thread (`ArtifactTuning.directMaxFiles` 0 against %d).
-                    - **zstd-urlconn**: chunks read with the other HTTP client (`ArtifactTuning.blockingHttp`: the default reads with %s, this row with %s).
+                    - **zstd-httpclient**: chunks read with the JDK `HttpClient` (`ArtifactTuning.blockingHttp` false) instead of %s%s.
                     - **lz4**: the default path with lz4 chunks.
                     - **gzip**: one `tar.gz`-like stream (the same record framing, `GZIPOutputStream` default level) fetched over HTTP and read through the JDK's `GZIPInputStream` as it arrives, each file written and hashed in turn, the content digest computed (a single stream has no trusted per-chunk digests, so it verifies by hashing the files).
                     - **CPU**: the process's CPU time during the run (the peer's serving threads included; for the chunked rows also the background chunk-cache write, which the wall time does not wait for).
@@ -436,8 +436,8 @@ public final class CodePathBenchmark {
                     System.getProperty("java.vm.name"), Runtime.version(), loadStart, Machine.loadAverage(),
                     mib, reps, Math.round((System.nanoTime() - started) / 1e9), ArtifactStore.FETCH_PARALLELISM,
                     ArtifactTuning.DEFAULT.unpackParallelism(), ArtifactTuning.DEFAULT.directMaxFiles(),
-                    ArtifactTuning.DEFAULT.blockingHttp() ? "`HttpURLConnection`" : "the JDK `HttpClient`",
-                    ArtifactTuning.DEFAULT.blockingHttp() ? "the JDK `HttpClient`" : "`HttpURLConnection`", report, DESIGNS, block.render());
+                    ArtifactTuning.DEFAULT.blockingHttp() ? "`HttpURLConnection`, the default" : "the JDK `HttpClient` (the default too)",
+                    ArtifactTuning.DEFAULT.blockingHttp() ? " (each chunk hashed as it arrives with either)" : "", report, DESIGNS, block.render());
             Path doc = root.resolve("docs/BENCHMARKS.md");
             BenchmarksDoc.writeSection(doc, HEADING, body);
             System.out.println("wrote " + HEADING + " in " + doc);
@@ -481,8 +481,7 @@ public final class CodePathBenchmark {
             case "zstd-sync" -> "zstd, chunk cache written before the commit";
             case "zstd-vthreads" -> "zstd, files written on virtual threads";
             case "zstd-platform" -> "zstd, every chunk's files written by the platform writers";
-            case "zstd-urlconn" -> ArtifactTuning.DEFAULT.blockingHttp() ? "zstd, chunks read with the JDK HttpClient"
-                    : "zstd, chunks read with HttpURLConnection";
+            case "zstd-httpclient" -> "zstd, chunks read with the JDK HttpClient";
             case "lz4" -> "lz4 chunks, trusted manifest";
             default -> "gzip, one stream (baseline)";
         };

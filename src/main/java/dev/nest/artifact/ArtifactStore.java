@@ -358,7 +358,7 @@ public final class ArtifactStore implements AutoCloseable {
                     + String.join(", ", missing.subList(0, Math.min(10, missing.size())))
                     + (missing.size() > 10 ? ", ..." : "") + "; PUT them to /api/v1/artifacts/chunks/{sha256} first");
         }
-        return materialize(m, json, i -> chunks.read(m.chunks().get(i).sha256()), Optional.empty(), false, cpus, prepare,
+        return materialize(m, json, i -> chunks.readChecked(m.chunks().get(i).sha256()), Optional.empty(), false, cpus, prepare,
                 new StageClock(System::nanoTime)).artifact();
     }
 
@@ -435,7 +435,7 @@ public final class ArtifactStore implements AutoCloseable {
             }
             net.acquire();
             try {
-                return peers.get(base + "/chunks/" + sha, "chunk " + sha, m.chunks().get(i).size());
+                return peers.getChunk(base + "/chunks/" + sha, "chunk " + sha, m.chunks().get(i).size(), sha);
             } finally {
                 net.release();
             }

@@ -8,7 +8,8 @@ package dev.nest.artifact;
  *                               the chunk cache in the background; beyond it (and with 0) a chunk is written by
  *                               the fetching thread (bounded, never dropped)
  * @param platformWriters        write files on platform threads (true) or on the fetch's virtual threads
- * @param blockingHttp           read chunks from peers with {@code HttpURLConnection} (true) or the JDK HttpClient
+ * @param blockingHttp           read chunks from peers with {@code HttpURLConnection} (true, the default: half the
+ *                               CPU and time of the HttpClient on large chunks, ADR 0027) or the JDK HttpClient
  * @param directMaxFiles         with {@code platformWriters}, a chunk holding at most this many files (or parts of
  *                               files: a large file's chunk holds one) is still written by its fetching thread, with
  *                               no hand-over to the writer pool; 0 hands every chunk over
@@ -20,10 +21,11 @@ public record ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes,
 
     /**
      * The defaults: {@link ArtifactStore#UNPACK_PARALLELISM} writers on platform threads for chunks of many files,
-     * {@link #DIRECT_MAX_FILES}, {@link ArtifactStore#CHUNK_CACHE_PENDING_BYTES}.
+     * {@link #DIRECT_MAX_FILES}, {@link ArtifactStore#CHUNK_CACHE_PENDING_BYTES}, chunks read with
+     * {@code HttpURLConnection}.
      */
     public static final ArtifactTuning DEFAULT = new ArtifactTuning(ArtifactStore.UNPACK_PARALLELISM,
-            ArtifactStore.CHUNK_CACHE_PENDING_BYTES, true, false, DIRECT_MAX_FILES);
+            ArtifactStore.CHUNK_CACHE_PENDING_BYTES, true, true, DIRECT_MAX_FILES);
 
     /** The four first settings, with {@link #DIRECT_MAX_FILES}. */
     public ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes, boolean platformWriters, boolean blockingHttp) {
@@ -32,6 +34,6 @@ public record ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes,
 
     /** The defaults with {@code n} writers. */
     public static ArtifactTuning withWriters(int n) {
-        return new ArtifactTuning(n, ArtifactStore.CHUNK_CACHE_PENDING_BYTES, true, false, DIRECT_MAX_FILES);
+        return new ArtifactTuning(n, ArtifactStore.CHUNK_CACHE_PENDING_BYTES, true, true, DIRECT_MAX_FILES);
     }
 }

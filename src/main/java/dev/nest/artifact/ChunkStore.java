@@ -123,6 +123,13 @@ final class ChunkStore implements ChunkCacheWriter.Files {
         return Files.readAllBytes(chunkFile(sha256));
     }
 
+    /** The stored chunk {@code sha256}, checked against its digest (400 "corrupt" when its bytes differ). */
+    byte[] readChecked(String sha256) throws IOException {
+        byte[] bytes = read(sha256);
+        verify(sha256, bytes);
+        return bytes;
+    }
+
     /** The chunks of {@code m} not stored here, each once, in the manifest's order. */
     List<String> missing(ChunkManifest m) {
         return m.chunks().stream().map(ChunkManifest.Chunk::sha256).distinct()

@@ -13,8 +13,8 @@ import java.util.concurrent.Semaphore;
 
 /**
  * Unpacks the chunks of one package into a staging directory, in parallel on virtual threads: each chunk is read
- * (from this node's chunks or a peer), its sha256 checked once before anything else uses its bytes, decompressed
- * (at most {@code cpu} at once), optionally kept in the node's chunk store, and unpacked (at most
+ * (from this node's chunks or a peer; the {@link ChunkSource} checks its sha256 before anything else uses its bytes),
+ * decompressed into a buffer reused across the package's chunks (at most {@code cpu} at once), optionally kept in the node's chunk store, and unpacked (at most
  * {@code unpackParallelism} at once) as soon as it is read. At most {@link ArtifactStore#FETCH_PARALLELISM}
  * {@code + unpackParallelism + cpu} chunks are held in memory at once, whatever the package's size (plus what the
  * {@link ChunkCacheWriter} holds, which it bounds). With {@code platformWriters} the files are written by a pool of
@@ -27,7 +27,10 @@ import java.util.concurrent.Semaphore;
  * {@link PackageLimits}, enforced across chunks by {@link PackageArchive.Unpacked}.
  */
 final class ChunkUnpacker {
-    /** Reads chunk {@code index} of a manifest from wherever it comes from. */
+    /**
+     * Reads chunk {@code index} of a manifest from wherever it comes from and returns its bytes only once they hash to
+     * the chunk's sha256 (throws {@link ArtifactException} 400 otherwise): the unpacker does not check them again.
+     */
     interface ChunkSource {
         byte[] read(int index) throws IOException, InterruptedException;
     }
@@ -74,7 +77,12 @@ final class ChunkUnpacker {
         PackageArchive.Unpacked u = new PackageArchive.Unpacked(stage, limits, m.bytes(), hashFiles);
         Semaphore decompress = new Semaphore(cpu);
         Semaphore unpack = new Semaphore(unpackParallelism);
-        Semaphore inFlight = new Semaphore(ArtifactStore.FETCH_PARALLELISM + unpackParallelism + cpu);
+        int held = ArtifactStore.FETCH_PARALLELISM + unpackParallelism + cpu;
+        Semaphore inFlight = new Semaphore(held);
+        // the decompressed chunks' buffers, reused: at most one per chunk in flight instead of one per chunk (each is
+        // a humongous allocation for the garbage collector at the default 4 MiB chunk size)
+        int rawMax = m.chunks().stream().mapToInt(ChunkManifest.Chunk::rawSize).max().orElse(0);
+        java.util.concurrent.BlockingQueue<byte[]> buffers = new java.util.concurrent.ArrayBlockingQueue<>(held);
         ExecutorService writers = platformWriters ? Executors.newFixedThreadPool(unpackParallelism,
                 Thread.ofPlatform().daemon().name("nest-unpack-", 0).factory()) : null;
         try (ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -87,14 +95,16 @@ final class ChunkUnpacker {
                     inFlight.acquire();
                     try {
                         long t0 = clock.now();
+                        // the source checked the bytes against the chunk's sha256 (a peer's as they arrived)
                         byte[] compressed = source.read(index);
                         clock.record(StageClock.Stage.FETCH, t0, clock.now());
+                        int rawSize = c.rawSize();
+                        byte[] pooled = buffers.poll();
                         byte[] raw;
                         decompress.acquire();
                         try {
                             long t1 = clock.now();
-                            ChunkStore.verify(c.sha256(), compressed);
-                            raw = m.codec().decompress(compressed, c.rawSize(), what);
+                            raw = m.codec().decompress(compressed, pooled == null ? new byte[rawMax] : pooled, rawSize, what);
                             clock.record(StageClock.Stage.DECOMPRESS, t1, clock.now());
                         } finally {
                             decompress.release();
@@ -106,11 +116,11 @@ final class ChunkUnpacker {
                         }
                         // writing files is mostly waiting on the file system: more writers than cores pay off
                         // a chunk of a few large parts costs a few system calls: the hand-over would cost more
-                        if (writers != null && PackageArchive.records(raw, directMaxFiles) > directMaxFiles) {
+                        if (writers != null && PackageArchive.records(raw, rawSize, directMaxFiles) > directMaxFiles) {
                             try {
                                 writers.submit(() -> {
                                     long t3 = clock.now();
-                                    PackageArchive.unpack(raw, what, u);
+                                    PackageArchive.unpack(raw, rawSize, what, u);
                                     clock.record(StageClock.Stage.UNPACK, t3, clock.now());
                                     return null;
                                 }).get();
@@ -121,12 +131,14 @@ final class ChunkUnpacker {
                             unpack.acquire();
                             try {
                                 long t3 = clock.now();
-                                PackageArchive.unpack(raw, what, u);
+                                PackageArchive.unpack(raw, rawSize, what, u);
                                 clock.record(StageClock.Stage.UNPACK, t3, clock.now());
                             } finally {
                                 unpack.release();
                             }
                         }
+                        // only after its files were written (a failed or interrupted chunk drops its buffer instead)
+                        buffers.offer(raw);
                     } finally {
                         inFlight.release();
                     }

@@ -58,7 +58,17 @@ public enum Codec {
 
     /** Decompresses {@code src} into exactly {@code rawSize} bytes; {@code what} names the chunk in errors. */
     byte[] decompress(byte[] src, int rawSize, String what) {
-        byte[] dst = new byte[rawSize];
+        return decompress(src, new byte[rawSize], rawSize, what);
+    }
+
+    /**
+     * Decompresses {@code src} into the first {@code rawSize} bytes of {@code dst} (a reused buffer, at least that
+     * long) and returns {@code dst}; a chunk that expands beyond {@code rawSize} fails, whatever room {@code dst} has.
+     */
+    byte[] decompress(byte[] src, byte[] dst, int rawSize, String what) {
+        if (dst.length < rawSize) {
+            throw new IllegalArgumentException("buffer of " + dst.length + " bytes for " + rawSize);
+        }
         try {
             long n = switch (this) {
                 case ZSTD -> Zstd.decompressByteArray(dst, 0, rawSize, src, 0, src.length);

@@ -327,12 +327,17 @@ final class PackageArchive {
      * chunk counts as far as its headers can be followed ({@link #unpack} refuses it).
      */
     static int records(byte[] raw, int max) {
+        return records(raw, raw.length, max);
+    }
+
+    /** {@link #records(byte[], int)} of the first {@code length} bytes of {@code raw}. */
+    static int records(byte[] raw, int length, int max) {
         int n = 0;
         long pos = 0;
-        while (pos + HEADER <= raw.length && n <= max) {
+        while (pos + HEADER <= length && n <= max) {
             int pathLength = ((raw[(int) pos + 1] & 0xff) << 8) | (raw[(int) pos + 2] & 0xff);
             long partAt = pos + 1 + 2 + pathLength + 2 + 8 + 8;
-            if (partAt + 4 > raw.length) {
+            if (partAt + 4 > length) {
                 return n + 1;
             }
             int i = (int) partAt;
@@ -356,7 +361,12 @@ final class PackageArchive {
 
     /** Unpacks one chunk's uncompressed records into {@code u.stage}; {@code what} names the chunk in errors. */
     static void unpack(byte[] raw, String what, Unpacked u) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(raw);
+        unpack(raw, raw.length, what, u);
+    }
+
+    /** {@link #unpack(byte[], String, Unpacked)} of the first {@code length} bytes of {@code raw} (a reused buffer). */
+    static void unpack(byte[] raw, int length, String what, Unpacked u) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(raw, 0, length).slice();
         while (b.hasRemaining()) {
             if (b.remaining() < HEADER || b.get() != FILE) {
                 throw new ArtifactException(400, what + " holds a record that is not a regular file (links, devices and "
@@ -409,9 +419,7 @@ final class PackageArchive {
                 try (FileChannel ch = FileChannel.open(target, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                         LinkOption.NOFOLLOW_LINKS), POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
                                 (mode & 0100) != 0 ? READ_EXECUTE : READ_ONLY)} : new FileAttribute<?>[0])) {
-                    while (data.hasRemaining()) {
-                        ch.write(data);
-                    }
+                    writeAt(ch, data, 0);
                 } catch (FileAlreadyExistsException e) {
                     throw new ArtifactException(400, "package entry '" + rel + "' appears twice, or also as a directory; "
                             + "keep one of them");
@@ -426,10 +434,7 @@ final class PackageArchive {
                 }
                 try (FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                         LinkOption.NOFOLLOW_LINKS)) {
-                    long pos = offset;
-                    while (data.hasRemaining()) {
-                        pos += ch.write(data, pos);
-                    }
+                    writeAt(ch, data, offset);
                 } catch (FileSystemException e) {
                     throw new ArtifactException(400, "package entry '" + rel + "' is both a file and a directory; rename one");
                 }
@@ -440,6 +445,22 @@ final class PackageArchive {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * The most bytes one {@code write} call is given: a heap buffer is copied into the JDK's temporary direct buffer of
+     * the same size first (allocated afresh when the thread has none that large, as on a new carrier thread), and the
+     * kernel throttles a writer per call when dirty pages pile up; 1 MiB slices keep both small.
+     */
+    static final int WRITE_SLICE = 1 << 20;
+
+    /** Writes all of {@code data} at {@code pos} of {@code ch} (positional writes, in slices of {@link #WRITE_SLICE}). */
+    private static void writeAt(FileChannel ch, ByteBuffer data, long pos) throws IOException {
+        while (data.hasRemaining()) {
+            int n = ch.write(data.slice(data.position(), Math.min(WRITE_SLICE, data.remaining())), pos);
+            data.position(data.position() + n);
+            pos += n;
         }
     }
 
