@@ -128,8 +128,9 @@ public final class TraceSimulator {
     /** Merged placement for the long tail (ADR 0025), over each of the two lifecycles it is compared with. */
     static List<Policy> merged(Policy nestDefault, Policy fixedTenMinutes) {
         MergedModel m = MergedModel.NODEJS;
-        String how = "`deploy: auto` with `sidecar.merge-below: " + m.mergeBelow() + "` (the product's default): a function "
-                + "under " + m.mergeBelow() + " requests in the last minute runs in a merged Node.js pod, where it is parked "
+        String how = "`deploy: auto` with `sidecar.merge-below: " + m.mergeBelow() + "` and `merge-below-in-flight: "
+                + m.inFlightBelow() + "` (the product's defaults): a function under " + m.mergeBelow() + " requests in the "
+                + "last minute, or under " + m.inFlightBelow() + " in flight on average, runs in a merged Node.js pod, where it is parked "
                 + "after `idle-unload-ms` " + m.idleUnloadMs() / 1000 + " s idle; busier ones run in pods of their own";
         return List.of(
                 new Policy.Merged(nestDefault.name() + " + merged placement", nestDefault, m,
@@ -149,8 +150,11 @@ public final class TraceSimulator {
     /** Other settings of merged placement over the default lifecycle (run with --merged-only --variants). */
     static List<Policy> mergedVariants() {
         Policy nest = standard().get(0);
-        MergedModel m = MergedModel.NODEJS;
+        // the variants weigh the rate alone (merge-below-in-flight 0), as before that key, unless they say otherwise
+        MergedModel m = MergedModel.NODEJS.withInFlightBelow(0);
         List<Policy> out = new ArrayList<>();
+        out.add(new Policy.Merged("variant: merged placement, merge-below 6, the rate alone (merge-below-in-flight 0)", nest, m,
+                "variant"));
         for (int below : new int[] {30, 120}) {
             out.add(new Policy.Merged("variant: merged placement, merge-below " + below, nest, m.withMergeBelow(below), "variant"));
         }
