@@ -324,6 +324,12 @@ final class FunctionSim {
             perFoot = MergedModel.NODEJS.podMb();
             mem = (double) instances * dt * per;
             foot = (double) instances * dt * perFoot;
+            double idleMem = (double) (instances - busy.size()) * dt * per;
+            if (busy.isEmpty() && waiting.isEmpty()) {
+                t.idleDedicatedTailMbMs += idleMem;
+            } else {
+                t.idleDedicatedExtraMbMs += idleMem;
+            }
         } else {
             per = model.workerMb(fn.memoryMb());
             perFoot = model.workerMb();
@@ -338,6 +344,8 @@ final class FunctionSim {
             }
             mem = held * per + parkedMs * model.parkedMb();
             foot = held * perFoot + parkedMs * model.parkedMb();
+            t.idleWorkerMbMs += (held - (double) busy.size() * dt) * per;
+            t.idleParkedMbMs += parkedMs * model.parkedMb();
         }
         t.memMbMs += mem;
         t.busyMemMbMs += (double) busy.size() * dt * per;

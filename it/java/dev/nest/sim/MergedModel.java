@@ -27,37 +27,49 @@ import java.util.Optional;
  * @param workerStartMs the wait of a request for a worker (a load into a running merged pod, or an unpark)
  * @param maxFunctions  functions per merged pod ({@code max-functions}, Node.js: 16)
  * @param roomMb        a merged pod's instance memory ({@code max-functions} x the runtime's memory, Node.js: 16 x 128)
+ * @param windowMinutes the minutes the rate is averaged over (the product: 1)
+ * @param busyBelow     a variant tried: out at this share of a core busy instead of a rate (0: the rate)
+ * @param inFlightBelow {@code sidecar.merge-below-in-flight}: a function out of merged pods only once it also keeps
+ *                      this many requests in flight on average (0: the rate alone)
  */
 record MergedModel(int mergeBelow, long idleUnloadMs, double podMb, double workerMb, double parkedMb, long workerStartMs,
-                   int maxFunctions, int roomMb, int windowMinutes, double busyBelow) {
+                   int maxFunctions, int roomMb, int windowMinutes, double busyBelow, double inFlightBelow) {
     /** Node.js with the product's defaults and the figures measured by distribution/bench-merged.sh. */
-    static final MergedModel NODEJS = new MergedModel(6, 60_000, 16.0, 6.6, 1.2, 5, 16, 16 * 128, 1, 0);
+    static final MergedModel NODEJS = new MergedModel(
+            dev.nest.config.NestConfig.Merged.DEFAULT.mergeBelow(), 60_000, 16.0, 6.6, 1.2, 5, 16, 16 * 128, 1, 0,
+            dev.nest.config.NestConfig.Merged.DEFAULT.inFlightBelow());
 
     MergedModel {
         if (mergeBelow < 0 || idleUnloadMs < 0 || podMb <= 0 || workerMb <= 0 || parkedMb < 0 || workerStartMs < 0
-                || maxFunctions < 1 || roomMb < 1 || windowMinutes < 1 || busyBelow < 0) {
+                || maxFunctions < 1 || roomMb < 1 || windowMinutes < 1 || busyBelow < 0 || inFlightBelow < 0) {
             throw new IllegalArgumentException("a merged model needs non-negative figures, got " + this);
         }
     }
 
     MergedModel withMergeBelow(int below) {
         return new MergedModel(below, idleUnloadMs, podMb, workerMb, parkedMb, workerStartMs, maxFunctions, roomMb,
-                windowMinutes, busyBelow);
+                windowMinutes, busyBelow, inFlightBelow);
     }
 
     MergedModel withIdleUnloadMs(long ms) {
         return new MergedModel(mergeBelow, ms, podMb, workerMb, parkedMb, workerStartMs, maxFunctions, roomMb,
-                windowMinutes, busyBelow);
+                windowMinutes, busyBelow, inFlightBelow);
     }
 
     MergedModel withWindowMinutes(int minutes) {
         return new MergedModel(mergeBelow, idleUnloadMs, podMb, workerMb, parkedMb, workerStartMs, maxFunctions, roomMb,
-                minutes, busyBelow);
+                minutes, busyBelow, inFlightBelow);
     }
 
     MergedModel withBusyBelow(double share) {
         return new MergedModel(mergeBelow, idleUnloadMs, podMb, workerMb, parkedMb, workerStartMs, maxFunctions, roomMb,
-                windowMinutes, share);
+                windowMinutes, share, inFlightBelow);
+    }
+
+    /** {@code sidecar.merge-below-in-flight}: requests in flight on average a function keeps before it may move out. */
+    MergedModel withInFlightBelow(double inFlight) {
+        return new MergedModel(mergeBelow, idleUnloadMs, podMb, workerMb, parkedMb, workerStartMs, maxFunctions, roomMb,
+                windowMinutes, busyBelow, inFlight);
     }
 
     /**
@@ -78,12 +90,19 @@ record MergedModel(int mergeBelow, long idleUnloadMs, double podMb, double worke
 
     /** Whether a function of {@code memoryMb} with no instance yet starts merged at {@code perMinute}. */
     boolean startsMerged(int memoryMb, long durationMs, double perMinute) {
-        return Placement.mergeable(DeployMode.AUTO, fits(memoryMb), perMinute, threshold(durationMs));
+        return Placement.mergeable(DeployMode.AUTO, fits(memoryMb), demand(durationMs, perMinute),
+                threshold(durationMs), inFlightBelow);
     }
 
     /** Whether a function's instances change placement at {@code perMinute} (the node agent's band). */
     Optional<Boolean> move(boolean merged, int memoryMb, long durationMs, double perMinute) {
-        return Placement.remerge(merged, DeployMode.AUTO, fits(memoryMb), perMinute, threshold(durationMs));
+        return Placement.remerge(merged, DeployMode.AUTO, fits(memoryMb), demand(durationMs, perMinute),
+                threshold(durationMs), inFlightBelow);
+    }
+
+    /** A minute's demand as the node agent measures it: its requests, and their summed duration over the minute. */
+    static Placement.MergeDemand demand(long durationMs, double perMinute) {
+        return new Placement.MergeDemand(perMinute, perMinute * durationMs / 60_000.0);
     }
 
     /** A merged instance's memory while it holds a worker. */

@@ -15,6 +15,9 @@ class MergedPlacementSimIT {
     private static final long COLD_MS = 250;
     private static final Policy FIXED = new Policy.FixedOnly("fixed 10m", new FixedKeepAlive(Duration.ofMinutes(10)), "");
     private static final Policy MERGED = new Policy.Merged("fixed 10m + merged", FIXED, MergedModel.NODEJS, "");
+    /** The rate rule alone (merge-below-in-flight 0). */
+    private static final Policy BY_RATE = new Policy.Merged("fixed 10m + merged by rate", FIXED,
+            MergedModel.NODEJS.withInFlightBelow(0), "");
 
     private static Totals run(Policy policy, int[] perMinute) {
         long n = 0;
@@ -65,11 +68,36 @@ class MergedPlacementSimIT {
     @Test
     void aBusyFunctionRunsInPodsOfItsOwnAndMovesWhenItQuietensDown() {
         // 10 a minute for 3 minutes: dedicated from the start; then quiet: under half of merge-below, it moves
-        Totals merged = run(MERGED, minutes(20, 0, 10, 1, 10, 2, 10));
+        Totals merged = run(BY_RATE, minutes(20, 0, 10, 1, 10, 2, 10));
         assertEquals(0, merged.workerStarts);
         assertEquals(run(FIXED, minutes(20, 0, 10, 1, 10, 2, 10)).coldStarts, merged.coldStarts);
         assertEquals(true, merged.moves > 0, "moved into a merged pod once quiet");
         assertEquals(true, merged.memMbMs < run(FIXED, minutes(20, 0, 10, 1, 10, 2, 10)).memMbMs,
                 "parked after the move instead of held at full memory");
+    }
+
+    @Test
+    void aBusyFunctionThatOneWorkerCarriesStaysMergedByDefault() {
+        // 10 a minute of 100 ms: 0.017 requests in flight on average, under merge-below-in-flight 1
+        int[] trace = minutes(20, 0, 10, 1, 10, 2, 10);
+        Totals merged = run(MERGED, trace);
+        assertEquals(0, merged.coldStarts, "never in a pod of its own");
+        assertEquals(0, merged.moves);
+        assertEquals(true, merged.workerStarts > 0);
+        // 600 a minute of 1 s: 10 in flight on average, over it: out at the first minute's end
+        Totals heavy = runLong(MERGED, minutes(5, 0, 600, 1, 600, 2, 600), 1_000);
+        assertEquals(true, heavy.moves > 0, "moved to pods of its own");
+        assertEquals(true, heavy.coldStarts > 0);
+    }
+
+    private static Totals runLong(Policy policy, int[] perMinute, long durationMs) {
+        long n = 0;
+        for (int c : perMinute) {
+            n += c;
+        }
+        Trace.Function fn = new Trace.Function(0, "f", perMinute, durationMs, 128, n);
+        Totals t = new Totals();
+        new FunctionSim(fn, perMinute.length, policy, 1, COLD_MS, 100, t).run();
+        return t;
     }
 }

@@ -176,6 +176,28 @@ record Report(Trace trace, Map<Policy, Totals> results, Map<String, AppLevelSim.
         return b.toString();
     }
 
+    /** Where each merged policy's idle memory is held, in idle GB-s of the trace model and shares of fixed 10m's. */
+    String idleBreakdown() {
+        Totals fixed = fixed();
+        if (fixed == null) {
+            return "";
+        }
+        double base = fixed.memMbMs - fixed.busyMemMbMs;
+        StringBuilder b = new StringBuilder("| policy | dedicated, keep-alive tail | dedicated, beyond demand | merged, idle worker "
+                + "| merged, parked | total vs fixed 10m |\n|---|---:|---:|---:|---:|---:|\n");
+        for (Map.Entry<Policy, Totals> e : results.entrySet()) {
+            Policy p = e.getKey();
+            if (!(p instanceof Policy.Merged || p == fixedPolicy() || (ours() != null && p == ours().getKey()))) {
+                continue;
+            }
+            Totals t = e.getValue();
+            b.append(String.format(Locale.ROOT, "| %s | %.3fx | %.3fx | %.3fx | %.3fx | %.2fx |%n", p.name(),
+                    t.idleDedicatedTailMbMs / base, t.idleDedicatedExtraMbMs / base, t.idleWorkerMbMs / base,
+                    t.idleParkedMbMs / base, (t.memMbMs - t.busyMemMbMs) / base));
+        }
+        return b.toString();
+    }
+
     private Policy fixedPolicy() {
         return results.keySet().stream().filter(p -> p instanceof Policy.FixedOnly && p.name().startsWith("fixed 10m"))
                 .findFirst().orElse(null);

@@ -28,6 +28,15 @@ final class Totals {
     /** The platform's part of memory only (the footprint model of {@link MergedModel}), MiB-ms, and its busy part. */
     double footMbMs;
     double busyFootMbMs;
+    /**
+     * Idle memory (trace model, MiB-ms) by where it is held: instances in pods of their own while nothing of the
+     * function is in flight (the keep-alive tail) and beside requests in flight (instances beyond the demand), merged
+     * instances idle with a worker, and parked ones.
+     */
+    double idleDedicatedTailMbMs;
+    double idleDedicatedExtraMbMs;
+    double idleWorkerMbMs;
+    double idleParkedMbMs;
     final long[] waits = new long[WAIT_BINS];
 
     void waited(long ms) {
@@ -55,6 +64,10 @@ final class Totals {
         moves += o.moves;
         footMbMs += o.footMbMs;
         busyFootMbMs += o.busyFootMbMs;
+        idleDedicatedTailMbMs += o.idleDedicatedTailMbMs;
+        idleDedicatedExtraMbMs += o.idleDedicatedExtraMbMs;
+        idleWorkerMbMs += o.idleWorkerMbMs;
+        idleParkedMbMs += o.idleParkedMbMs;
         for (int i = 0; i < WAIT_BINS; i++) {
             waits[i] += o.waits[i];
         }

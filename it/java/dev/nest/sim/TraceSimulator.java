@@ -61,6 +61,12 @@ public final class TraceSimulator {
                 ? java.util.stream.Stream.concat(mergedOnly().stream(), mergedVariants().stream()).toList()
                 : mergedOnly ? mergedOnly()
                 : opt.containsKey("variants") ? variants() : opt.containsKey("designs") ? designs() : standard();
+        if (opt.containsKey("only")) {
+            // the baselines stay, so that the ratios have their denominators
+            java.util.regex.Pattern only = java.util.regex.Pattern.compile(opt.get("only"));
+            policies = policies.stream().filter(p -> !(p instanceof Policy.Merged) || !p.name().startsWith("variant")
+                    || only.matcher(p.name()).find()).toList();
+        }
         long started = System.nanoTime();
         Map<Policy, Totals> results = run(trace, policies, seed, coldMs, threads);
         Map<String, AppLevelSim.AppTotals> appLevel = mergedOnly ? Map.of() : runAppLevel(trace,
@@ -76,6 +82,7 @@ public final class TraceSimulator {
         System.out.println(report.defaultAndWhy());
         System.out.println(report.mergedTable());
         System.out.println(report.mergedVerdict());
+        System.out.println(report.idleBreakdown());
         if (!appLevel.isEmpty()) {
             System.out.println(report.appTable());
         }
@@ -121,8 +128,9 @@ public final class TraceSimulator {
     /** Merged placement for the long tail (ADR 0025), over each of the two lifecycles it is compared with. */
     static List<Policy> merged(Policy nestDefault, Policy fixedTenMinutes) {
         MergedModel m = MergedModel.NODEJS;
-        String how = "`deploy: auto` with `sidecar.merge-below: " + m.mergeBelow() + "` (the product's default): a function "
-                + "under " + m.mergeBelow() + " requests in the last minute runs in a merged Node.js pod, where it is parked "
+        String how = "`deploy: auto` with `sidecar.merge-below: " + m.mergeBelow() + "` and `merge-below-in-flight: "
+                + m.inFlightBelow() + "` (the product's defaults): a function under " + m.mergeBelow() + " requests in the "
+                + "last minute, or under " + m.inFlightBelow() + " in flight on average, runs in a merged Node.js pod, where it is parked "
                 + "after `idle-unload-ms` " + m.idleUnloadMs() / 1000 + " s idle; busier ones run in pods of their own";
         return List.of(
                 new Policy.Merged(nestDefault.name() + " + merged placement", nestDefault, m,
@@ -142,8 +150,11 @@ public final class TraceSimulator {
     /** Other settings of merged placement over the default lifecycle (run with --merged-only --variants). */
     static List<Policy> mergedVariants() {
         Policy nest = standard().get(0);
-        MergedModel m = MergedModel.NODEJS;
+        // the variants weigh the rate alone (merge-below-in-flight 0), as before that key, unless they say otherwise
+        MergedModel m = MergedModel.NODEJS.withInFlightBelow(0);
         List<Policy> out = new ArrayList<>();
+        out.add(new Policy.Merged("variant: merged placement, merge-below 6, the rate alone (merge-below-in-flight 0)", nest, m,
+                "variant"));
         for (int below : new int[] {30, 120}) {
             out.add(new Policy.Merged("variant: merged placement, merge-below " + below, nest, m.withMergeBelow(below), "variant"));
         }
@@ -155,7 +166,16 @@ public final class TraceSimulator {
             out.add(new Policy.Merged("variant: merged placement, merge-below 30, rate over " + window + " minutes", nest,
                     m.withWindowMinutes(window).withMergeBelow(30), "variant"));
         }
-        for (double share : new double[] {0.05, 0.1, 0.25}) {
+        for (int below : new int[] {300, 1_000, 10_000}) {
+            out.add(new Policy.Merged("variant: merged placement, merge-below " + below, nest, m.withMergeBelow(below), "variant"));
+        }
+        for (double inFlight : new double[] {0.5, 1, 4}) {
+            out.add(new Policy.Merged("variant: merged placement, merge-below 6 and merge-below-in-flight " + inFlight, nest,
+                    m.withMergeBelow(6).withInFlightBelow(inFlight), "variant"));
+        }
+        out.add(new Policy.Merged("variant: merged placement, merge-below 1000, idle-unload-ms 300 s", nest,
+                m.withMergeBelow(1_000).withIdleUnloadMs(300_000), "variant"));
+        for (double share : new double[] {0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 16.0}) {
             out.add(new Policy.Merged("variant: merged placement, out at " + Math.round(share * 100) + "% of a core busy",
                     nest, m.withBusyBelow(share), "variant"));
         }
@@ -321,8 +341,8 @@ public final class TraceSimulator {
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--")) {
                 throw new IllegalArgumentException("unexpected argument '" + args[i] + "'; options are --data DIR, "
-                        + "--seed N, --cold-ms MS, --functions N, --threads N, --variants, --designs, --merged-only, --doc FILE, "
-                        + "--results FILE, --command TEXT");
+                        + "--seed N, --cold-ms MS, --functions N, --threads N, --variants, --designs, --merged-only, --only REGEX (variants "
+                        + "whose name matches), --doc FILE, --results FILE, --command TEXT");
             }
             String k = args[i].substring(2);
             if (k.equals("variants") || k.equals("app-only") || k.equals("designs") || k.equals("merged-only")) {

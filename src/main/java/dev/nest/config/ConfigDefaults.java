@@ -50,6 +50,12 @@ final class ConfigDefaults {
         sc.put("merge-across-namespaces", d.sidecar().merged().acrossNamespaces());
         sc.put("merged-host-memory", d.sidecar().merged().hostMemoryMb());
         sc.put("merged-allocation-budget", d.sidecar().merged().allocationBudgetMb());
+        double inFlight = d.sidecar().merged().inFlightBelow();
+        if (inFlight == Math.rint(inFlight)) {
+            sc.put("merge-below-in-flight", (long) inFlight);
+        } else {
+            sc.put("merge-below-in-flight", inFlight);
+        }
         ObjectNode st = root.putObject("store");
         st.put("retention", Durations.format(d.store().retention()));
         st.put("max-log-line", Sizes.format(d.store().maxLogLineBytes()));

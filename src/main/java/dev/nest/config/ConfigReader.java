@@ -123,6 +123,25 @@ final class ConfigReader {
         return Integer.parseInt(t);
     }
 
+    /** A decimal number from {@code min} to {@code max} (plain notation, such as 0.5 or 4), {@code dflt} when absent. */
+    double decimal(JsonNode tree, String key, double dflt, double min, double max) {
+        Optional<JsonNode> v = leaf(tree, key);
+        if (v.isEmpty()) {
+            return dflt;
+        }
+        String t = v.get().asText();
+        if (!v.get().isValueNode() || !t.matches("-?\\d{1,9}(\\.\\d{1,9})?") || Double.parseDouble(t) < min
+                || Double.parseDouble(t) > max) {
+            problem(key, v.get().isValueNode() ? t : v.get().toString(), "a number from " + fmt(min) + " to " + fmt(max));
+            return dflt;
+        }
+        return Double.parseDouble(t);
+    }
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+
     long size(JsonNode tree, String key, long dflt, long min, long max) {
         return bounded(tree, key, dflt, min, max, Sizes::parse, Sizes::format, Sizes.ALLOWED);
     }

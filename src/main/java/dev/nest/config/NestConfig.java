@@ -150,13 +150,22 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
      * @param allocationBudgetMb   {@code sidecar.merged-allocation-budget}: MiB per second a function in a merged Java
      *                             pod may allocate, sustained over 10 s; over it, it moves to a pod of its own (0: no
      *                             budget)
+     * @param inFlightBelow        {@code sidecar.merge-below-in-flight}: with a positive value, a merged auto function
+     *                             moves to pods of its own only once it also keeps this many requests in flight on
+     *                             average over the last minute (0: the rate alone decides)
      */
-    public record Merged(int mergeBelow, boolean acrossNamespaces, int hostMemoryMb, int allocationBudgetMb) {
-        public static final Merged DEFAULT = new Merged(6, false, 64, 64);
+    public record Merged(int mergeBelow, boolean acrossNamespaces, int hostMemoryMb, int allocationBudgetMb,
+                         double inFlightBelow) {
+        public static final Merged DEFAULT = new Merged(6, false, 64, 64, 1);
 
         /** Settings with the default allocation budget. */
         public Merged(int mergeBelow, boolean acrossNamespaces, int hostMemoryMb) {
             this(mergeBelow, acrossNamespaces, hostMemoryMb, 64);
+        }
+
+        /** Settings with the rate rule alone ({@code merge-below-in-flight} 0). */
+        public Merged(int mergeBelow, boolean acrossNamespaces, int hostMemoryMb, int allocationBudgetMb) {
+            this(mergeBelow, acrossNamespaces, hostMemoryMb, allocationBudgetMb, 0);
         }
     }
 
@@ -268,7 +277,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
             "cluster", Set.of("zookeeper", "embedded-port", "session-timeout", "connection-timeout", "operation-timeout",
                     "artifact-replicas", "node-probe", "secret", "secret-file"),
             "sidecar", Set.of("driver", "port-range", "start-timeout", "max-pods", "stop-grace", "drivers", "pool", "pool-idle",
-                    "previous-version-keep-alive", "merge-below", "merge-across-namespaces", "merged-host-memory",
+                    "previous-version-keep-alive", "merge-below", "merge-below-in-flight", "merge-across-namespaces", "merged-host-memory",
                     "merged-allocation-budget"),
             "store", Set.of("retention", "max-log-line", "max-size"),
             "async", Set.of("queue", "max-payload", "concurrency", "lease-time", "poll", "retention", "h2", "kafka", "destinations"),
@@ -398,7 +407,8 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
                         r.bool(sc, "sidecar.merge-across-namespaces", Merged.DEFAULT.acrossNamespaces()),
                         r.integer(sc, "sidecar.merged-host-memory", Merged.DEFAULT.hostMemoryMb(), 16, 65_536),
                         r.integer(sc, "sidecar.merged-allocation-budget", Merged.DEFAULT.allocationBudgetMb(), 0,
-                                1_000_000)));
+                                1_000_000),
+                        r.decimal(sc, "sidecar.merge-below-in-flight", Merged.DEFAULT.inFlightBelow(), 0, 100_000)));
 
         JsonNode st = r.section(tree, "store");
         Store store = new Store(r.duration(st, "store.retention", Duration.ofDays(7), Duration.ofMinutes(1), Duration.ofDays(3650)),

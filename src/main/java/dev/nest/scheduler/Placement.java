@@ -43,6 +43,7 @@ public final class Placement {
         if (deploy == DeployMode.DEDICATED || !runtimeCanMerge) {
             return false;
         }
+        // mergeBelow 0 with auto: perMinute < 0 is never true, so auto is dedicated
         return deploy == DeployMode.MERGED || perMinute < mergeBelow;
     }
 
@@ -55,6 +56,65 @@ public final class Placement {
      */
     public static Optional<Boolean> remerge(boolean merged, DeployMode deploy, boolean runtimeCanMerge, double perMinute,
                                             int mergeBelow) {
+        return remerge(merged, deploy, runtimeCanMerge, MergeDemand.rate(perMinute), mergeBelow, 0);
+    }
+
+    /**
+     * A function's recent demand, as {@code deploy: auto} weighs it: its requests over the last minute, and the requests
+     * it had in flight on average over that minute (their summed duration over the minute; negative when not known,
+     * as for the leader, which counts requests only).
+     */
+    public record MergeDemand(double perMinute, double inFlight) {
+        /** A demand of which only the rate is known. */
+        public static MergeDemand rate(double perMinute) {
+            return new MergeDemand(perMinute, -1);
+        }
+    }
+
+    /**
+     * Whether an auto function with {@code demand} needs pods of its own: its rate reached {@code mergeBelow} and,
+     * when {@code inFlightBelow} is positive and its in-flight average is known, that average reached
+     * {@code inFlightBelow} too (what one merged worker cannot carry). {@code mergeBelow} 0 is never busy here (the
+     * callers treat it as auto merging off).
+     */
+    static boolean needsOwnPods(MergeDemand demand, int mergeBelow, double inFlightBelow) {
+        if (mergeBelow <= 0 || demand.perMinute() < mergeBelow) {
+            return false;
+        }
+        return inFlightBelow <= 0 || demand.inFlight() < 0 || demand.inFlight() >= inFlightBelow;
+    }
+
+    /** The band's other edge: the rate under half of {@code mergeBelow}, or the known in-flight under half of its own. */
+    static boolean quietEnough(MergeDemand demand, int mergeBelow, double inFlightBelow) {
+        if (demand.perMinute() < mergeBelow / 2.0) {
+            return true;
+        }
+        return inFlightBelow > 0 && demand.inFlight() >= 0 && demand.inFlight() < inFlightBelow / 2.0;
+    }
+
+    /**
+     * {@link #mergeable(DeployMode, boolean, double, int)} weighing concurrency as well as rate: an {@code auto}
+     * function is merged unless {@link #needsOwnPods}: with {@code inFlightBelow} positive (sidecar.merge-below-in-flight)
+     * a function with many short requests stays merged until it keeps that many requests in flight on average; with 0,
+     * the rate alone decides.
+     */
+    public static boolean mergeable(DeployMode deploy, boolean runtimeCanMerge, MergeDemand demand, int mergeBelow,
+                                    double inFlightBelow) {
+        if (deploy == DeployMode.DEDICATED || !runtimeCanMerge) {
+            return false;
+        }
+        return deploy == DeployMode.MERGED || (mergeBelow > 0 && !needsOwnPods(demand, mergeBelow, inFlightBelow));
+    }
+
+    /**
+     * {@link #remerge(boolean, DeployMode, boolean, double, int)} weighing concurrency as well as rate: a merged
+     * {@code auto} instance moves to a pod of its own when {@link #needsOwnPods} (rate at {@code mergeBelow} and, with
+     * {@code inFlightBelow} positive and the in-flight average known, that average at {@code inFlightBelow}); a
+     * dedicated one moves back when its rate falls under half of {@code mergeBelow} or its in-flight average under
+     * half of {@code inFlightBelow}. The node agent and the leader's scheduler both decide with this function.
+     */
+    public static Optional<Boolean> remerge(boolean merged, DeployMode deploy, boolean runtimeCanMerge,
+                                            MergeDemand demand, int mergeBelow, double inFlightBelow) {
         if (deploy == DeployMode.DEDICATED || !runtimeCanMerge) {
             return Optional.empty();
         }
@@ -64,10 +124,10 @@ public final class Placement {
         if (mergeBelow <= 0) {
             return Optional.empty();
         }
-        if (merged && perMinute >= mergeBelow) {
+        if (merged && needsOwnPods(demand, mergeBelow, inFlightBelow)) {
             return Optional.of(false);
         }
-        if (!merged && perMinute < mergeBelow / 2.0) {
+        if (!merged && quietEnough(demand, mergeBelow, inFlightBelow)) {
             return Optional.of(true);
         }
         return Optional.empty();

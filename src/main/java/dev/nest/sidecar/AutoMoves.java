@@ -2,6 +2,7 @@ package dev.nest.sidecar;
 
 import dev.nest.config.NestConfig;
 import dev.nest.function.DeployMode;
+import dev.nest.scheduler.Placement;
 import dev.nest.function.FunctionSpec;
 import dev.nest.runtime.RuntimeDefinition;
 import java.time.Duration;
@@ -53,7 +54,13 @@ final class AutoMoves {
      */
     void check(InstanceSet set) {
         FunctionSpec spec = set.version().spec();
-        if (spec.deploy() == DeployMode.DEDICATED || moving.contains(set)) {
+        if (spec.deploy() == DeployMode.DEDICATED) {
+            return;
+        }
+        if (config.inFlightBelow() > 0) {
+            traffic.sampleInFlight(spec.id(), set.inFlight(), nanoTime.getAsLong());
+        }
+        if (moving.contains(set)) {
             return;
         }
         RuntimeDefinition runtime;
@@ -69,6 +76,7 @@ final class AutoMoves {
         }
         long now = nanoTime.getAsLong();
         double perMinute = traffic.perMinute(spec.id(), now);
+        double inFlight = traffic.inFlight(spec.id(), now);
         for (Instance old : set.instances()) {
             if (old.state() != InstanceState.READY) {
                 continue;
@@ -84,11 +92,14 @@ final class AutoMoves {
                         + MergedPlacement.OVER_BUDGET_HOLD.toMinutes() + " minutes");
             }
             boolean heldOut = traffic.heldOut(spec.id(), now);
-            Optional<Boolean> to = MergedPlacement.move(old.merged(), spec, runtime, perMinute, heldOut, config);
+            Optional<Boolean> to = MergedPlacement.move(old.merged(), spec, runtime,
+                    new Placement.MergeDemand(perMinute, inFlight), heldOut, config);
             if (to.isPresent() && moving.add(set)) {
                 LOG.info("moving " + old + " to " + (to.get() ? "a merged pod" : "a pod of its own") + ": "
                         + (heldOut ? "over its allocation budget" : Math.round(perMinute)
-                        + " requests in the last minute, sidecar.merge-below " + config.mergeBelow()));
+                        + " requests in the last minute, sidecar.merge-below " + config.mergeBelow()
+                        + (config.inFlightBelow() > 0 ? ", " + String.format(java.util.Locale.ROOT, "%.2f", inFlight)
+                        + " in flight on average, sidecar.merge-below-in-flight " + config.inFlightBelow() : "")));
                 starts.startPlaced(set, to.get(), () -> {
                     retire(set, old);
                     moving.remove(set);

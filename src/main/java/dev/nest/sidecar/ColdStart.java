@@ -9,6 +9,7 @@ import dev.nest.function.FunctionVersion;
 import dev.nest.namespace.QuotaExceeded;
 import dev.nest.pool.WarmPool;
 import dev.nest.runtime.RuntimeDefinition;
+import dev.nest.scheduler.Placement;
 import dev.nest.spi.PodLabels;
 import java.io.IOException;
 import java.util.Collections;
@@ -142,7 +143,8 @@ final class ColdStart {
             return false; // the start fails on its own with the runtime's error
         }
         long now = nanoTime.getAsLong();
-        return MergedPlacement.merged(spec, runtime.get(), traffic.perMinute(spec.id(), now),
+        return MergedPlacement.merged(spec, runtime.get(),
+                new Placement.MergeDemand(traffic.perMinute(spec.id(), now), traffic.inFlight(spec.id(), now)),
                 traffic.heldOut(spec.id(), now), config.merged());
     }
 

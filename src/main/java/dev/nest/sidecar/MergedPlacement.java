@@ -4,6 +4,7 @@ import dev.nest.config.NestConfig;
 import dev.nest.function.DeployMode;
 import dev.nest.function.FunctionSpec;
 import dev.nest.runtime.RuntimeDefinition;
+import dev.nest.scheduler.Placement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -57,11 +58,21 @@ final class MergedPlacement {
      */
     static boolean merged(FunctionSpec spec, RuntimeDefinition runtime, double perMinute, boolean heldOut,
                           NestConfig.Merged config) {
-        if (spec.deploy() == DeployMode.DEDICATED || heldOut || !runtime.canMerge()
-                || spec.memoryMb() > functionsMemoryMb(runtime)) {
+        return merged(spec, runtime, Placement.MergeDemand.rate(perMinute), heldOut, config);
+    }
+
+    /**
+     * {@link #merged(FunctionSpec, RuntimeDefinition, double, boolean, NestConfig.Merged)} with the function's
+     * requests in flight as well ({@code sidecar.merge-below-in-flight}): the rule is the scheduler's
+     * {@link Placement#mergeable(DeployMode, boolean, Placement.MergeDemand, int, double)}.
+     */
+    static boolean merged(FunctionSpec spec, RuntimeDefinition runtime, Placement.MergeDemand demand, boolean heldOut,
+                          NestConfig.Merged config) {
+        if (heldOut) {
             return false;
         }
-        return spec.deploy() == DeployMode.MERGED || perMinute < config.mergeBelow();
+        return Placement.mergeable(spec.deploy(), runtime.canMerge() && spec.memoryMb() <= functionsMemoryMb(runtime),
+                demand, config.mergeBelow(), config.inFlightBelow());
     }
 
     /**
@@ -93,6 +104,18 @@ final class MergedPlacement {
      */
     static Optional<Boolean> move(boolean merged, FunctionSpec spec, RuntimeDefinition runtime, double perMinute,
                                   boolean heldOut, NestConfig.Merged config) {
+        return move(merged, spec, runtime, Placement.MergeDemand.rate(perMinute), heldOut, config);
+    }
+
+    /**
+     * {@link #move(boolean, FunctionSpec, RuntimeDefinition, double, boolean, NestConfig.Merged)} with the function's
+     * requests in flight as well: apart from the allocation hold, the rule is the scheduler's
+     * {@link Placement#remerge(boolean, DeployMode, boolean, Placement.MergeDemand, int, double)} (out at
+     * {@code merge-below} requests a minute and, with {@code merge-below-in-flight} positive, that many in flight on
+     * average; back under half of either).
+     */
+    static Optional<Boolean> move(boolean merged, FunctionSpec spec, RuntimeDefinition runtime,
+                                  Placement.MergeDemand demand, boolean heldOut, NestConfig.Merged config) {
         if (spec.deploy() == DeployMode.DEDICATED || !runtime.canMerge()
                 || spec.memoryMb() > functionsMemoryMb(runtime)) {
             return Optional.empty();
@@ -100,19 +123,7 @@ final class MergedPlacement {
         if (heldOut) {
             return merged ? Optional.of(false) : Optional.empty();
         }
-        if (spec.deploy() == DeployMode.MERGED) {
-            return merged ? Optional.empty() : Optional.of(true);
-        }
-        if (config.mergeBelow() == 0) {
-            return Optional.empty();
-        }
-        if (merged && perMinute >= config.mergeBelow()) {
-            return Optional.of(false);
-        }
-        if (!merged && perMinute < config.mergeBelow() / 2.0) {
-            return Optional.of(true);
-        }
-        return Optional.empty();
+        return Placement.remerge(merged, spec.deploy(), true, demand, config.mergeBelow(), config.inFlightBelow());
     }
 
     /**

@@ -7,7 +7,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Each function's requests on this node over the last minute, in six buckets of ten seconds: what {@code deploy:
  * auto} compares with {@code sidecar.merge-below}. {@link #record} is called once per finished invocation;
- * {@link #perMinute} sums the buckets younger than a minute at the time given.
+ * {@link #perMinute} sums the buckets younger than a minute at the time given. Beside it, {@link #inFlight}: the
+ * mean of the readings of the function's requests in flight taken over the last minute ({@code
+ * sidecar.merge-below-in-flight}).
  *
  * <p>Threads: any; each function's buckets are guarded by their own lock. Times are the agent's monotonic nanos.
  */
@@ -52,9 +54,59 @@ final class RecentTraffic {
         return b == null ? 0 : b.sum(Math.floorDiv(nowNanos, BUCKET_NANOS));
     }
 
+    /** Each function's readings of its requests in flight on this node: sum and count per bucket. */
+    private final Map<FunctionId, Samples> inFlight = new ConcurrentHashMap<>();
+
+    private static final class Samples {
+        private final double[] sums = new double[BUCKETS];
+        private final long[] counts = new long[BUCKETS];
+        private final long[] epochs = new long[BUCKETS];
+
+        synchronized void add(long epoch, double value) {
+            int slot = (int) Math.floorMod(epoch, (long) BUCKETS);
+            if (epochs[slot] != epoch || counts[slot] == 0) {
+                epochs[slot] = epoch;
+                sums[slot] = 0;
+                counts[slot] = 0;
+            }
+            sums[slot] += value;
+            counts[slot]++;
+        }
+
+        synchronized double mean(long epoch) {
+            double sum = 0;
+            long n = 0;
+            for (int i = 0; i < BUCKETS; i++) {
+                if (counts[i] > 0 && epoch - epochs[i] < BUCKETS && epochs[i] <= epoch) {
+                    sum += sums[i];
+                    n += counts[i];
+                }
+            }
+            return n == 0 ? -1 : sum / n;
+        }
+    }
+
+    /**
+     * One reading of the requests of {@code id} in flight on this node at {@code nowNanos} (the agent's periodic
+     * check of each function), for {@link #inFlight}.
+     */
+    void sampleInFlight(FunctionId id, int requests, long nowNanos) {
+        inFlight.computeIfAbsent(id, k -> new Samples()).add(Math.floorDiv(nowNanos, BUCKET_NANOS), requests);
+    }
+
+    /**
+     * The requests of {@code id} in flight on average over the minute before {@code nowNanos} (the mean of its
+     * readings then), or -1 when there is no reading in that minute (not known: the rate rule alone applies).
+     */
+    double inFlight(FunctionId id, long nowNanos) {
+        Samples s = inFlight.get(id);
+        return s == null ? -1 : s.mean(Math.floorDiv(nowNanos, BUCKET_NANOS));
+    }
+
     /** Forgets {@code id} (deleted). */
     void forget(FunctionId id) {
         byFunction.remove(id);
+        inFlight.remove(id);
         heldOut.remove(id);
     }
 

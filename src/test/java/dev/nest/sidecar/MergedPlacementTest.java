@@ -158,4 +158,40 @@ class MergedPlacementTest {
                 Arguments.of("over it", 64 * mib + 1, 64, true),
                 Arguments.of("budget 0: none", 1e12, 0, false));
     }
+
+    @org.junit.jupiter.api.Test
+    void weighsRequestsInFlightWithMergeBelowInFlight() {
+        NestConfig.Merged inFlight = new NestConfig.Merged(6, false, 64, 64, 2);
+        var fewInFlight = new dev.nest.scheduler.Placement.MergeDemand(60, 1.5);
+        var manyInFlight = new dev.nest.scheduler.Placement.MergeDemand(60, 2);
+        assertEquals(true, MergedPlacement.merged(spec(DeployMode.AUTO, 128), NODE, fewInFlight, false, inFlight));
+        assertEquals(false, MergedPlacement.merged(spec(DeployMode.AUTO, 128), NODE, manyInFlight, false, inFlight));
+        assertEquals(false, MergedPlacement.merged(spec(DeployMode.AUTO, 128), NODE, fewInFlight, true, inFlight),
+                "held out over its allocation budget");
+        assertEquals(java.util.Optional.empty(), MergedPlacement.move(true, spec(DeployMode.AUTO, 128), NODE, fewInFlight,
+                false, inFlight));
+        assertEquals(java.util.Optional.of(false), MergedPlacement.move(true, spec(DeployMode.AUTO, 128), NODE,
+                manyInFlight, false, inFlight));
+        assertEquals(java.util.Optional.of(true), MergedPlacement.move(false, spec(DeployMode.AUTO, 128), NODE,
+                new dev.nest.scheduler.Placement.MergeDemand(60, 0.9), false, inFlight), "under half of 2 in flight");
+        assertEquals(java.util.Optional.of(false), MergedPlacement.move(true, spec(DeployMode.AUTO, 128), NODE,
+                new dev.nest.scheduler.Placement.MergeDemand(60, 0.1), false, new NestConfig.Merged(6, false, 64)),
+                "merge-below-in-flight 0: the rate alone");
+    }
+
+    @org.junit.jupiter.api.Test
+    void recentTrafficAveragesTheReadingsOfTheLastMinute() {
+        RecentTraffic t = new RecentTraffic();
+        dev.nest.function.FunctionId id = spec(DeployMode.AUTO, 128).id();
+        long s = 1_000_000_000L;
+        assertEquals(-1, t.inFlight(id, 0), "no reading: not known");
+        t.sampleInFlight(id, 0, 0);
+        t.sampleInFlight(id, 4, 5 * s);
+        t.sampleInFlight(id, 2, 30 * s);
+        assertEquals(2.0, t.inFlight(id, 30 * s), 1e-9);
+        assertEquals(2.0, t.inFlight(id, 75 * s), 1e-9, "the readings of 0 and 5 s aged out; 30 s is still in the minute");
+        assertEquals(-1, t.inFlight(id, 100 * s), "all aged out");
+        t.forget(id);
+        assertEquals(-1, t.inFlight(id, 30 * s));
+    }
 }
