@@ -362,7 +362,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
      * over: released here whatever happens), then {@code extra} headers, names and values alternating. Loop thread only.
      */
     void respond(int status, HttpHeaders upstreamHeaders, ByteBuf content, String... extra) {
-        send(status, strip(upstreamHeaders), content, extra);
+        send(status, AnswerHeaders.strip(upstreamHeaders), content, extra);
     }
 
     /**
@@ -370,51 +370,19 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
      * and, for a cold start, {@code x-nest-cold: true}, their names encoded once.
      */
     void respondInvocation(int status, HttpHeaders upstreamHeaders, ByteBuf content, String invocationId, boolean cold) {
-        HttpHeaders h = strip(upstreamHeaders);
-        h.add(INVOCATION_ID, invocationId);
+        HttpHeaders h = AnswerHeaders.strip(upstreamHeaders);
+        h.add(AnswerHeaders.INVOCATION_ID, invocationId);
         if (cold) {
-            h.add(COLD, TRUE);
+            h.add(AnswerHeaders.COLD, AnswerHeaders.TRUE);
         }
         send(status, h, content);
-    }
-
-    /** The header names of {@link #respondInvocation}, encoded once. */
-    static final AsciiString INVOCATION_ID = AsciiString.cached("x-nest-invocation-id");
-    static final AsciiString COLD = AsciiString.cached("x-nest-cold");
-    private static final AsciiString TRUE = AsciiString.cached("true");
-
-    /**
-     * {@code h} (an upstream answer's headers, owned by the caller and not used again) without the headers that
-     * {@link #dropped} names: changed in place rather than copied, so that an answer costs no second header table.
-     */
-    private static HttpHeaders strip(HttpHeaders h) {
-        h.remove(HttpHeaderNames.CONNECTION);
-        h.remove(HttpHeaderNames.TRANSFER_ENCODING);
-        h.remove(HttpHeaderNames.CONTENT_LENGTH);
-        h.remove(HttpHeaderNames.KEEP_ALIVE);
-        List<CharSequence> nest = null;
-        for (java.util.Iterator<Map.Entry<CharSequence, CharSequence>> i = h.iteratorCharSequence(); i.hasNext(); ) {
-            CharSequence n = i.next().getKey();
-            if (dropped(n)) {
-                if (nest == null) {
-                    nest = new ArrayList<>(2);
-                }
-                nest.add(n);
-            }
-        }
-        if (nest != null) {
-            for (CharSequence n : nest) {
-                h.remove(n);
-            }
-        }
-        return h;
     }
 
     /** Writes a response; {@code headers} alternates names and values. Loop thread only. */
     void respond(int status, List<String> headers, String contentType, byte[] content, String... extra) {
         HttpHeaders h = new DefaultHttpHeaders(false);
         for (int i = 0; i + 1 < headers.size(); i += 2) {
-            if (!dropped(headers.get(i))) {
+            if (!AnswerHeaders.dropped(headers.get(i))) {
                 h.add(headers.get(i), headers.get(i + 1));
             }
         }
@@ -434,7 +402,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         if (closed) {
             return;
         }
-        HttpHeaders h = strip(upstreamHeaders);
+        HttpHeaders h = AnswerHeaders.strip(upstreamHeaders);
         boolean http10 = request != null && request.http10;
         h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         if (!http10) {
@@ -468,14 +436,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> close());
-    }
-
-    private static boolean dropped(CharSequence n) {
-        return n.length() >= 7 && io.netty.util.AsciiString.regionMatches(n, true, 0, "x-nest-", 0, 7)
-                || io.netty.util.AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.CONNECTION)
-                || io.netty.util.AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.TRANSFER_ENCODING)
-                || io.netty.util.AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.CONTENT_LENGTH)
-                || io.netty.util.AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.KEEP_ALIVE);
     }
 
     private void send(int status, HttpHeaders h, ByteBuf content, String... extra) {
