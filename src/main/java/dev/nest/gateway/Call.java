@@ -293,11 +293,7 @@ final class Call implements Upstream.Callback {
         String health = resp.headers.get(Lease.INSTANCE_HEALTH_HEADER);
         lease.answered(resp.status, health == null ? "" : health); // released, or retired when the host reports the instance unhealthy
         if (answerable()) {
-            if (lease.cold()) {
-                c.respond(resp.status, resp.headers, resp.body, "x-nest-invocation-id", invocationId, "x-nest-cold", "true");
-            } else {
-                c.respond(resp.status, resp.headers, resp.body, "x-nest-invocation-id", invocationId);
-            }
+            c.respondInvocation(resp.status, resp.headers, resp.body, invocationId, lease.cold());
         } else {
             resp.release();
         }

@@ -7,7 +7,6 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
@@ -22,6 +21,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -301,19 +301,22 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         HttpHeaders h = r.headers();
-        ArrayList<String> headers = new ArrayList<>(h.size() * 2);
+        ArrayList<String> headers = new ArrayList<>(h.size() * 2 + 10); // room for what the gateway adds
         boolean expectContinue = false;
-        for (Map.Entry<String, String> e : h) {
-            String name = e.getKey();
-            if (name.equalsIgnoreCase("content-length") || name.equalsIgnoreCase("transfer-encoding")) {
+        for (java.util.Iterator<Map.Entry<CharSequence, CharSequence>> i = h.iteratorCharSequence(); i.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> e = i.next();
+            CharSequence name = e.getKey();
+            if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
+                    || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)) {
                 continue;
             }
-            if (name.equalsIgnoreCase("expect") && e.getValue().equalsIgnoreCase("100-continue")) {
+            if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.EXPECT)
+                    && AsciiString.contentEqualsIgnoreCase(e.getValue(), HttpHeaderValues.CONTINUE)) {
                 expectContinue = true;
                 continue;
             }
-            headers.add(name);
-            headers.add(e.getValue());
+            headers.add(name.toString());
+            headers.add(e.getValue().toString());
         }
         boolean http10 = r.protocolVersion().minorVersion() == 0;
         request = new ClientRequest(r.method().name(), r.uri(), http10, HttpUtil.isKeepAlive(r), headers);
@@ -359,21 +362,27 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
      * over: released here whatever happens), then {@code extra} headers, names and values alternating. Loop thread only.
      */
     void respond(int status, HttpHeaders upstreamHeaders, ByteBuf content, String... extra) {
-        HttpHeaders h = new DefaultHttpHeaders(false);
-        for (Map.Entry<CharSequence, CharSequence> e : (Iterable<Map.Entry<CharSequence, CharSequence>>) upstreamHeaders::iteratorCharSequence) {
-            CharSequence n = e.getKey();
-            if (!dropped(n)) {
-                h.add(n, e.getValue());
-            }
+        send(status, AnswerHeaders.strip(upstreamHeaders), content, extra);
+    }
+
+    /**
+     * The warm path's answer: {@link #respond(int, HttpHeaders, ByteBuf, String...)} with {@code x-nest-invocation-id}
+     * and, for a cold start, {@code x-nest-cold: true}, their names encoded once.
+     */
+    void respondInvocation(int status, HttpHeaders upstreamHeaders, ByteBuf content, String invocationId, boolean cold) {
+        HttpHeaders h = AnswerHeaders.strip(upstreamHeaders);
+        h.add(AnswerHeaders.INVOCATION_ID, invocationId);
+        if (cold) {
+            h.add(AnswerHeaders.COLD, AnswerHeaders.TRUE);
         }
-        send(status, h, content, extra);
+        send(status, h, content);
     }
 
     /** Writes a response; {@code headers} alternates names and values. Loop thread only. */
     void respond(int status, List<String> headers, String contentType, byte[] content, String... extra) {
         HttpHeaders h = new DefaultHttpHeaders(false);
         for (int i = 0; i + 1 < headers.size(); i += 2) {
-            if (!dropped(headers.get(i))) {
+            if (!AnswerHeaders.dropped(headers.get(i))) {
                 h.add(headers.get(i), headers.get(i + 1));
             }
         }
@@ -393,12 +402,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         if (closed) {
             return;
         }
-        HttpHeaders h = new DefaultHttpHeaders(false);
-        for (Map.Entry<CharSequence, CharSequence> e : (Iterable<Map.Entry<CharSequence, CharSequence>>) upstreamHeaders::iteratorCharSequence) {
-            if (!dropped(e.getKey())) {
-                h.add(e.getKey(), e.getValue());
-            }
-        }
+        HttpHeaders h = AnswerHeaders.strip(upstreamHeaders);
         boolean http10 = request != null && request.http10;
         h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         if (!http10) {
@@ -434,14 +438,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> close());
     }
 
-    private static boolean dropped(CharSequence n) {
-        return n.length() >= 7 && io.netty.util.AsciiString.regionMatches(n, true, 0, "x-nest-", 0, 7)
-                || io.netty.util.AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.CONNECTION)
-                || io.netty.util.AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.TRANSFER_ENCODING)
-                || io.netty.util.AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.CONTENT_LENGTH)
-                || io.netty.util.AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.KEEP_ALIVE);
-    }
-
     private void send(int status, HttpHeaders h, ByteBuf content, String... extra) {
         if (closed) {
             content.release();
@@ -473,21 +469,27 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             response = new DefaultFullHttpResponse(version, s, content, h, DefaultHttpHeaders.EMPTY_HEADERS);
         }
         closeAfterWrite = !keep;
-        ChannelFuture f = ctx.writeAndFlush(response);
-        if (f.isDone()) {
-            written(f);
-        } else {
-            pendingAtCheck = pendingBytes();
-            arm(WRITE, limits.idleTimeout());
-            f.addListener(done -> written((ChannelFuture) done));
-        }
-    }
-
-    private void written(ChannelFuture f) {
+        // no promise per answer: a write that fails reaches exceptionCaught (which closes); one that the socket took
+        // whole leaves nothing pending; only one that waits for the client gets a promise, on an empty write after it
+        ctx.writeAndFlush(response, ctx.voidPromise());
         if (closed) {
             return;
         }
-        if (!f.isSuccess() || closeAfterWrite) {
+        long pending = pendingBytes();
+        if (pending == 0) {
+            written(ch.isActive());
+        } else {
+            pendingAtCheck = pending;
+            arm(WRITE, limits.idleTimeout());
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(done -> written(done.isSuccess()));
+        }
+    }
+
+    private void written(boolean ok) {
+        if (closed) {
+            return;
+        }
+        if (!ok || closeAfterWrite) {
             close();
             return;
         }

@@ -216,7 +216,11 @@ final class Upstream {
         final ResponseDecoder decoder = new ResponseDecoder();
         final boolean tls;
         Callback cb;
+        /** The connection's one timer (see {@link #start}), when it fires ({@code System.nanoTime}), and whether the
+         * current exchange has a deadline. */
         EventLoop.Timer timer;
+        long timerDue;
+        boolean timed;
         boolean reused;
         boolean busy;
         boolean handshaken;
@@ -316,17 +320,44 @@ final class Upstream {
                 fail(connectFailure, false);
                 return;
             }
-            long delay = deadlineNanos - System.nanoTime();
+            long now = System.nanoTime();
+            long delay = deadlineNanos - now;
             if (delay <= 0) {
                 fail(new HostTimeout(), true);
                 return;
             }
-            timer = loop.schedule(delay, () -> {
+            timed = true;
+            // one timer per connection, moved only when this deadline is earlier than the one it waits for: a pooled
+            // connection's next exchange (same timeout, later deadline) costs no timer; it wakes early and sleeps on
+            if (timer != null && timerDue - deadlineNanos > 0) {
+                timer.cancel();
                 timer = null;
-                fail(new HostTimeout(), true);
-            });
+            }
+            if (timer == null) {
+                arm(now, delay);
+            }
             if (ch.isActive()) {
                 write();
+            }
+        }
+
+        private void arm(long now, long delay) {
+            timerDue = now + delay;
+            timer = loop.schedule(delay, this::tick);
+        }
+
+        /** The connection's timer: fails the exchange whose deadline passed, else sleeps on until it. */
+        private void tick() {
+            timer = null;
+            if (!busy || !timed) {
+                return; // idle, or a stream: the next exchange arms it again
+            }
+            long now = System.nanoTime();
+            long left = deadline - now;
+            if (left > 0) {
+                arm(now, left);
+            } else {
+                fail(new HostTimeout(), true);
             }
         }
 
@@ -379,7 +410,7 @@ final class Upstream {
                     body = Unpooled.EMPTY_BUFFER;
                     streaming = cb != null && cb.streams(code, headers);
                     if (streaming) {
-                        cancelTimer(); // a stream lasts as long as its client stays
+                        timed = false; // a stream lasts as long as its client stays
                     }
                 }
             }
@@ -415,6 +446,7 @@ final class Upstream {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             if (!busy) {
+                cancelTimer();
                 ArrayDeque<Conn> q = idle.get(poolKey);
                 if (q != null) {
                     q.remove(this);
@@ -476,7 +508,7 @@ final class Upstream {
         }
 
         private void finish() {
-            cancelTimer();
+            timed = false; // the timer stays armed for the connection's next exchange (see start)
             busy = false;
             Callback c = cb;
             cb = null;
@@ -517,6 +549,7 @@ final class Upstream {
         }
 
         private void cancelTimer() {
+            timed = false;
             if (timer != null) {
                 timer.cancel();
                 timer = null;
@@ -531,6 +564,7 @@ final class Upstream {
         }
 
         void close() {
+            cancelTimer();
             ch.close();
         }
     }

@@ -180,6 +180,49 @@ class UpstreamTest {
     }
 
     @Test
+    void aPooledConnectionTimesOutAtAnEarlierDeadlineThanItsTimerWaitsFor() throws Exception {
+        assertEquals(200, exchange("/a").status()); // its timer waits for a deadline BOUND_S away
+        host.handler = host.hang();
+        Outcome o = exchange("/b", TimeUnit.MILLISECONDS.toNanos(20));
+        assertInstanceOf(Upstream.HostTimeout.class, o.error());
+        assertTrue(o.timedOut());
+        assertEquals(1, host.connections.get(), "the second exchange ran on the pooled connection");
+    }
+
+    @Test
+    void aPooledConnectionsEarlierTimerDoesNotEndALaterExchange() throws Exception {
+        long firstDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1); // its timer fires then
+        assertEquals(200, exchange("/a", firstDeadline - System.nanoTime()).status());
+        java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+        host.handler = (request, out) -> {
+            try {
+                answer.await(FakeHost.BOUND_S, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            FakeHost.write(out, 200, "late", false);
+            return true;
+        };
+        CompletableFuture<Outcome> second = CompletableFuture.supplyAsync(() -> {
+            try {
+                return exchange("/b");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        host.take();
+        host.take(); // the second request reached the host; let the first exchange's deadline pass, then answer
+        while (System.nanoTime() - firstDeadline < TimeUnit.MILLISECONDS.toNanos(100)) {
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
+        answer.countDown();
+        Outcome o = second.get(FakeHost.BOUND_S, TimeUnit.SECONDS);
+        assertEquals(200, o.status(), String.valueOf(o.error()));
+        assertEquals("late", o.body());
+        assertEquals(1, host.connections.get());
+    }
+
+    @Test
     void opensANewConnectionAfterForget() throws Exception {
         assertEquals(200, exchange("/a").status());
         loop.execute(() -> upstream.forget(host.port()));
