@@ -21,8 +21,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * CloudEvents 1.0 over HTTP into a function's URL, sent with the CloudEvents Java SDK in binary, structured and
  * batched mode (the batch is the SDK's JSON format of each event in an array): the function receives the events in
- * the JSON format with their attributes and data, a repeated {@code source}+{@code id} is dropped, a malformed event
- * is refused with 400, and an async event carries the same shape.
+ * the JSON format with their attributes and data, a repeated {@code source}+{@code id} is dropped (but not the retry of
+ * one whose call failed), a malformed event is refused with 400, and an async event carries the same shape.
  */
 class CloudEventsIT {
     @RegisterExtension
@@ -37,6 +37,15 @@ class CloudEventsIT {
                   type: event.headers['content-type'] || '',
                   events: JSON.parse(event.body) });
                 """);
+        // fails the first delivery of each event, as a function whose dependency is briefly down
+        Fixtures.nodeFunction(functions, "flaky", "", """
+                const failed = new Set();
+                exports.handler = async (event) => {
+                  const id = JSON.parse(event.body).id;
+                  if (!failed.has(id)) { failed.add(id); return { statusCode: 503, body: 'try again' }; }
+                  return { ran: id };
+                };
+                """);
     }
 
     private static CloudEvent event(String id, String data) {
@@ -48,7 +57,11 @@ class CloudEventsIT {
 
     /** The request the SDK writes for {@code e}: binary mode, or structured in the JSON format. */
     private static HttpRequest.Builder sdk(CloudEvent e, boolean structured) {
-        HttpRequest.Builder b = http.request("/fn/events");
+        return sdk("/fn/events", e, structured);
+    }
+
+    private static HttpRequest.Builder sdk(String path, CloudEvent e, boolean structured) {
+        HttpRequest.Builder b = http.request(path);
         byte[][] body = new byte[1][];
         var writer = HttpMessageFactory.createWriter(b::header, bytes -> body[0] = bytes);
         if (structured) {
@@ -122,6 +135,17 @@ class CloudEventsIT {
         assertEquals(200, dup.status(), dup.toString());
         assertEquals("true", dup.header("x-nest-cloudevents-duplicate").orElse(""));
         assertTrue(dup.json().path("duplicate").asBoolean(), dup.toString());
+    }
+
+    @Test
+    void theRetryOfAnEventWhoseCallFailedIsTakenNotDropped() {
+        CloudEvent e = event(UUID.randomUUID().toString(), "{}");
+        Http.Response failed = http.send(sdk("/fn/flaky", e, false));
+        assertEquals(503, failed.status(), failed.toString());
+        JsonNode r = answer(http.send(sdk("/fn/flaky", e, false)));
+        assertEquals(e.getId(), r.path("ran").asText(), r.toString());
+        // taken once: a third copy is the duplicate
+        assertEquals("true", http.send(sdk("/fn/flaky", e, true)).header("x-nest-cloudevents-duplicate").orElse(""));
     }
 
     @Test

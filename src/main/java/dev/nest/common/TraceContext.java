@@ -67,25 +67,32 @@ public record TraceContext(String traceId, String parentId, String flags) {
 
     /** A new trace (sampled), with a new span as its parent. */
     public static TraceContext start(RandomGenerator random) {
-        return new TraceContext(hex(random, 32, ZERO_TRACE), hex(random, 16, ZERO_SPAN), "01");
+        return new TraceContext(hex(random, 32), hex(random, 16), "01");
     }
 
     /** The same trace with a new span (this hop's) as the next hop's parent. */
     public TraceContext child(RandomGenerator random) {
-        return new TraceContext(traceId, hex(random, 16, ZERO_SPAN), flags);
+        return new TraceContext(traceId, hex(random, 16), flags);
     }
 
-    private static String hex(RandomGenerator random, int digits, String zero) {
-        StringBuilder sb = new StringBuilder(digits);
+    private static final byte[] DIGITS = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+
+    /** {@code digits} (16 or 32) random lowercase hex digits, never all zero; one array, no intermediate strings. */
+    private static String hex(RandomGenerator random, int digits) {
+        byte[] out = new byte[digits];
+        long any;
         do {
-            sb.setLength(0);
+            any = 0;
             for (int i = 0; i < digits; i += 16) {
-                String h = Long.toHexString(random.nextLong());
-                sb.append("0".repeat(16 - h.length())).append(h);
+                long v = random.nextLong();
+                any |= v;
+                for (int j = 15; j >= 0; j--) {
+                    out[i + j] = DIGITS[(int) (v & 0xf)];
+                    v >>>= 4;
+                }
             }
-            sb.setLength(digits);
-        } while (sb.toString().equals(zero));
-        return sb.toString();
+        } while (any == 0);
+        return new String(out, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     /**

@@ -399,6 +399,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
      * sends its own keep-alives). Loop thread only.
      */
     void streamHead(int status, HttpHeaders upstreamHeaders) {
+        settle(status);
         if (closed) {
             return;
         }
@@ -438,7 +439,18 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> close());
     }
 
+    /** Runs the request's {@link ClientRequest#onRetryable} (once) when {@code status} asks its sender to retry. */
+    private void settle(int status) {
+        ClientRequest r = request;
+        if (r != null && r.onRetryable != null && EventIngress.retryable(status)) {
+            Runnable hook = r.onRetryable;
+            r.onRetryable = null;
+            hook.run();
+        }
+    }
+
     private void send(int status, HttpHeaders h, ByteBuf content, String... extra) {
+        settle(status);
         if (closed) {
             content.release();
             return;

@@ -15,6 +15,8 @@ final class ClientRequest {
     final boolean keepAlive;
     final List<String> headers;
     byte[] body;
+    /** Run once if this request is answered 429 or 5xx ({@link EventIngress#retryable}); null for none. */
+    Runnable onRetryable;
 
     ClientRequest(String method, String target, boolean http10, boolean keepAlive, ArrayList<String> headers) {
         this.method = method;

@@ -69,8 +69,12 @@ public final class EventIngress {
 
     /** What to do with the request. */
     sealed interface Outcome {
-        /** Go on (the request may have been rewritten). */
-        record Proceed() implements Outcome {
+        /**
+         * Go on (the request may have been rewritten). {@code remembered}: the duplicate keys of the events this
+         * request carries, remembered now; hand them to {@link #forget} when the request is refused or fails
+         * (429, 5xx), so that the sender's retry is taken, not dropped as a duplicate.
+         */
+        record Proceed(List<String> remembered) implements Outcome {
         }
 
         /** Answer now with this status and JSON body, with {@code headers} (name, value, ...). */
@@ -78,7 +82,7 @@ public final class EventIngress {
         }
     }
 
-    private static final Outcome PROCEED = new Outcome.Proceed();
+    private static final Outcome PROCEED = new Outcome.Proceed(List.of());
 
     /**
      * Decides for one request; may rewrite {@code headers} (mutable, name, value, ...) and returns the body to use
@@ -116,9 +120,12 @@ public final class EventIngress {
                     "{\"events\":0}".getBytes(StandardCharsets.UTF_8), List.of());
         }
         List<ObjectNode> kept = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
         for (ObjectNode e : parsed.events()) {
-            if (firstTime(key(function, e.get("source").asText(), e.get("id").asText()))) {
+            String key = key(function, e.get("source").asText(), e.get("id").asText());
+            if (firstTime(key)) {
                 kept.add(e);
+                keys.add(key);
             }
         }
         if (kept.isEmpty()) {
@@ -153,7 +160,7 @@ public final class EventIngress {
         headers.add(MODE_HEADER);
         headers.add(parsed.mode().label());
         body[0] = CloudEvents.body(parsed, kept);
-        return PROCEED;
+        return new Outcome.Proceed(List.copyOf(keys));
     }
 
     /** The duplicate key of an event: a digest of its function, source and id, each length-prefixed. */
@@ -195,6 +202,19 @@ public final class EventIngress {
         seen.remove(key);
         seen.put(key, now);
         return true;
+    }
+
+    /**
+     * Forgets events remembered by {@link #admit} whose request did not go through (refused, or failed with 429 or
+     * 5xx): a duplicate is an event that was taken, not one the sender must send again.
+     */
+    synchronized void forget(List<String> keys) {
+        keys.forEach(seen::remove);
+    }
+
+    /** Whether an answer with {@code status} tells the sender to try again, so its events are not taken. */
+    static boolean retryable(int status) {
+        return status == 429 || status >= 500;
     }
 
     /** Keys remembered now (tests). */

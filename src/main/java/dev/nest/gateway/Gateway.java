@@ -461,6 +461,10 @@ public final class Gateway implements AutoCloseable {
         switch (events.admit(id.toString(), version.spec(), false, c.request.headers, body)) {
             case EventIngress.Outcome.Proceed p -> {
                 c.request.body = body[0];
+                if (!p.remembered().isEmpty()) {
+                    EventIngress ingress = events;
+                    c.request.onRetryable = () -> ingress.forget(p.remembered());
+                }
                 return true;
             }
             case EventIngress.Outcome.Answer a when a.body() != null -> {

@@ -48,6 +48,8 @@ import java.util.logging.Logger;
 public final class ReportStore implements Consumer<InvocationRecord>, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ReportStore.class.getName());
     static final int QUEUE = 65_536;
+    /** How long the writer waits after the first record of a batch for more (a record counts at most this late). */
+    private static final long GATHER_MILLIS = 20;
     static final int MAX_OPEN = 50_000;
     static final Duration WRITE_EVERY = Duration.ofSeconds(5);
     private static final Duration SAMPLE_EVERY = Duration.ofSeconds(1);
@@ -198,6 +200,15 @@ public final class ReportStore implements Consumer<InvocationRecord>, AutoClosea
             batch.clear();
             if (first != null) {
                 batch.add(first);
+                if (first instanceof InvocationRecord) {
+                    // gather for a moment, as the node store does: under load, producers then find this thread
+                    // busy or asleep instead of waking it once per request (a futex call on the request's thread)
+                    try {
+                        Thread.sleep(GATHER_MILLIS);
+                    } catch (InterruptedException e) {
+                        batch.add(STOP);
+                    }
+                }
                 queue.drainTo(batch, 4_000);
             }
             Instant now = clock.instant();

@@ -68,4 +68,27 @@ class TraceContextTest {
         assertEquals(kept, TraceContext.ensured(kept, random));
         assertTrue(TraceContext.incoming(TraceContext.ensured(List.of("a", "b"), random)).isPresent());
     }
+
+    /** Random longs in a fixed order, for exact ids. */
+    private static java.util.random.RandomGenerator sequence(long... values) {
+        int[] next = {0};
+        return new java.util.random.RandomGenerator() {
+            @Override
+            public long nextLong() {
+                return values[next[0]++ % values.length];
+            }
+        };
+    }
+
+    @Test
+    void newIdsAreFixedLengthLowercaseHexWithLeadingZerosAndNeverAllZero() {
+        TraceContext t = TraceContext.start(sequence(0, 0, 0, 0xabcL, -1L));
+        // the all-zero trace id is drawn again; leading zeros are kept at full width
+        assertEquals("0000000000000000" + "0000000000000abc", t.traceId());
+        assertEquals("ffffffffffffffff", t.parentId());
+        assertEquals(t, TraceContext.parse(t.header()).orElseThrow());
+        TraceContext child = t.child(sequence(0, Long.MIN_VALUE));
+        assertEquals("8000000000000000", child.parentId());
+        assertEquals(t.traceId(), child.traceId());
+    }
 }

@@ -151,6 +151,33 @@ class EventIngressTest {
     }
 
     @Test
+    void eventsOfARequestThatFailedOrWasRefusedAreForgottenSoTheRetryIsTaken() {
+        String[] h = {"ce-specversion", "1.0", "ce-id", "9", "ce-source", "/s", "ce-type", "t"};
+        EventIngress.Outcome.Proceed first = assertInstanceOf(EventIngress.Outcome.Proceed.class,
+                admit(SPEC, false, "", h).outcome());
+        assertEquals(1, first.remembered().size());
+        // the call failed (429 or 5xx): the sender's retry is a new attempt, not a duplicate
+        ingress.forget(first.remembered());
+        EventIngress.Outcome.Proceed retry = assertInstanceOf(EventIngress.Outcome.Proceed.class,
+                admit(SPEC, false, "", h).outcome());
+        // it succeeded: the next copy is a duplicate
+        assertInstanceOf(EventIngress.Outcome.Answer.class, admit(SPEC, false, "", h).outcome());
+        assertEquals(first.remembered(), retry.remembered());
+        // a batch remembers only the events it takes; a request without events remembers nothing
+        Result b = admit(SPEC, false, "[{\"specversion\":\"1.0\",\"id\":\"9\",\"source\":\"/s\",\"type\":\"t\"},"
+                + "{\"specversion\":\"1.0\",\"id\":\"10\",\"source\":\"/s\",\"type\":\"t\"}]", "content-type", CloudEvents.BATCH);
+        assertEquals(1, assertInstanceOf(EventIngress.Outcome.Proceed.class, b.outcome()).remembered().size());
+        assertEquals(List.of(), assertInstanceOf(EventIngress.Outcome.Proceed.class,
+                admit(SPEC, false, "{}", "content-type", "application/json").outcome()).remembered());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {200, 202, 204, 301, 400, 404, 409, 413, 429, 500, 502, 503, 504})
+    void onlyRefusalsAndServerErrorsAskForARetry(int status) {
+        assertEquals(status == 429 || status >= 500, EventIngress.retryable(status));
+    }
+
+    @Test
     void aBatchOverTheLimitIs413AndOneAtTheLimitGoesOn() {
         StringBuilder b = new StringBuilder("[");
         for (int i = 0; i < CloudEvents.MAX_BATCH; i++) {
