@@ -853,11 +853,12 @@ const WARM_UP_ROUNDS = 16;
 const WARM_UP_ENV = 'NEST_WARMUP_PROBE';
 const WARM_UP_SOURCE = `'use strict';
 exports.handler = async (event, context) => {
+  const n = Number(event.query.n);
   const body = event.body === null ? {} : JSON.parse(event.body);
   console.log('warm-up', event.path, event.queryStringParameters);
   context.logger.info('warm-up', context.functionName, context.getRemainingTimeInMillis() > 0);
-  if (body.n % 2 === 0) return { n: body.n, path: event.path, probe: process.env.${WARM_UP_ENV} };
-  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(event.headers) };
+  if (n % 2 === 0) return { ok: true, n, path: event.path, probe: process.env.${WARM_UP_ENV} };
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 };
 `;
 
@@ -901,7 +902,9 @@ async function runWarmUp(id) {
       const viaSocket = socketServer !== null && socketServer.listening && i % 2 === 1;
       const headers = { 'x-nest-invocation-id': 'warmup-' + i, 'x-nest-deadline': String(Date.now() + 10000),
         'content-type': 'application/json', 'traceparent': '00-' + '1'.repeat(32) + '-' + '2'.repeat(16) + '-01' };
-      await selfCall(viaSocket, 'POST', `/invoke/${id}/warm/${i}?n=${i}&a=b&a=c`, JSON.stringify({ n: i }), headers);
+      // as the gateway sends them: a GET without a body, then a POST with a JSON body
+      if (i % 2 === 0) await selfCall(viaSocket, 'GET', `/invoke/${id}/?n=${i}`, '', headers);
+      else await selfCall(viaSocket, 'POST', `/invoke/${id}/warm/${i}?n=${i}&a=b&a=c`, JSON.stringify({ n: i }), headers);
       rounds++;
     }
     await selfCall(false, 'POST', '/unload', JSON.stringify({ id }), null);

@@ -115,10 +115,10 @@ final class PoolPodFactory implements PodFactory<PoolPodFactory.PoolPod> {
                     + (WarmUp.shouldTry(failures) ? "" : "; the runtime's pool pods are no longer warmed up after "
                     + failures + " failures in a row"));
         }
-        if (outcome == WarmUp.Outcome.NOT_DONE) {
-            String why = detail;
-            LOG.fine(() -> "the " + runtimeName + " host did not warm up: " + why);
-        }
+        String why = detail;
+        LOG.fine(() -> outcome == WarmUp.Outcome.WARMED
+                ? "warmed up a " + runtimeName + " pool pod: " + why
+                : "the " + runtimeName + " host did not warm up: " + why);
     }
 
     @Override

@@ -124,12 +124,15 @@ public final class HostTraining {
         }
     }
 
-    /** The training function: reads the event and answers with a response object, as user code does. */
+    /** The training function: reads the event and answers with a response object or a plain map, as user code does. */
     public static final class Function implements Handler {
         @Override
         public Object handle(Map<String, Object> event, Context context) {
             Object path = event.get("path");
             context.logger().info("training " + path);
+            if ("/".equals(path)) {
+                return Map.of("ok", true, "path", path); // the result as a plain object, as most functions answer
+            }
             return HttpResponse.json(200, "{\"path\":\"" + path + "\",\"env\":\"" + context.env().get("K") + "\"}");
         }
     }
