@@ -31,7 +31,7 @@ final class PoolWarmUpCheck implements AutoCloseable {
             exports.handler = async () => {
               console.log('probe-line node');
               return {
-                modules: Object.keys(require.cache).filter((k) => k.includes('warmup')),
+                modules: Object.keys(require.cache).filter((k) => k.includes('nest-warmup')),
                 env: Object.keys(process.env).filter((k) => k.includes('WARMUP')),
                 tmp: fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('nest-warmup')),
               };
