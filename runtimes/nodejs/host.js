@@ -14,6 +14,7 @@ const path = require('path');
 const fs = require('fs');
 const util = require('util');
 const crypto = require('crypto');
+const os = require('os');
 const Module = require('module');
 const { AsyncLocalStorage } = require('async_hooks');
 const { performance } = require('perf_hooks');
@@ -106,6 +107,7 @@ function writeFramed(ctx, level, text) {
       out += head + (l.indexOf('\r') === -1 ? l : l.replace(/\r/g, '')) + '\n';
     }
   }
+  if (ctx[kInstance].quiet) return; // the pool's warm-up function: built and framed, never written
   if (level === 'warn' || level === 'error') stderrWrite(out);
   else stdoutWrite(out);
 }
@@ -184,6 +186,7 @@ class Instance {
     this.inFlight = 0;
     this.unloading = false;
     this.unloadWaiters = null; // responses of /unload waiting for in-flight invocations
+    this.quiet = warmUp.running && spec.id === warmUp.id; // the warm-up's own instance: its lines are dropped
   }
 }
 
@@ -289,8 +292,12 @@ function onRequest(req, res) {
       if (m !== 'POST') return methodNotAllowed(res, m, p, 'POST');
       return readJsonBody(req, res, (spec) => unload(spec, res));
     }
+    if (p === '/warmup') {
+      if (m !== 'POST') return methodNotAllowed(res, m, p, 'POST');
+      return readBody(req, (err) => { if (!err) warmUpRoute(res); });
+    }
     sendError(res, 404, 'bad-request', 'not found',
-      `no route ${m} ${p}; the host answers GET /health, POST /load, POST /unload and ANY /invoke/{id}/{path}`);
+      `no route ${m} ${p}; the host answers GET /health, POST /load, POST /unload, POST /warmup and ANY /invoke/{id}/{path}`);
   } catch (e) {
     podLog('error', 'host error: ' + (e && e.stack || e));
     sendError(res, 500, 'response-error', 'host error', 'the runtime host failed: ' + (e && e.message || e));
@@ -408,6 +415,10 @@ function load(spec, res) {
   if (spec.env != null && (typeof spec.env !== 'object' || Array.isArray(spec.env))) {
     return sendError(res, 400, 'bad-request', 'bad request', '"env" must be an object of strings');
   }
+  if (warmUp.running && id !== warmUp.id) {
+    return sendError(res, 409, 'bad-request', 'warming up',
+      'the host is running its warm-up (POST /warmup); load after it has answered');
+  }
   if (instances.has(id) || loading.has(id)) {
     return sendError(res, 409, 'bad-request', 'already loaded',
       `instance ${id} is already loaded${loading.has(id) ? ' (loading)' : ''}; unload it first or use a new id`);
@@ -426,6 +437,7 @@ function load(spec, res) {
     timeoutMs: Number(limits.timeoutMs) > 0 ? Number(limits.timeoutMs) : DEFAULT_TIMEOUT_MS,
   };
 
+  if (!warmUp.running) warmUp.loaded = true;
   loading.add(id);
   doLoad(norm).then(({ sb, loadMs, initMs }) => {
     loading.delete(id);
@@ -822,6 +834,124 @@ function runCallbackStyle(inv) {
   if (r !== null && r !== undefined && (typeof r === 'object' || typeof r === 'function') && typeof r.then === 'function') {
     r.then(invocationOk.bind(inv), (e) => inv.fail(e === undefined || e === null ? new Error('handler promise rejected') : e));
   }
+}
+
+// ---------------------------------------------------------------------------
+// POST /warmup: the warm pool's warm-up (ADR 0031, addendum "Warm-up of pool pods")
+//
+// A generic pod of the warm pool waits for its first /load. The node agent asks it once, before the pod counts as
+// available, to run its own load and invocation path end to end on a tiny built-in function, so that V8 has compiled
+// the host's code (HTTP parsing, /load, require, the event, framing, results) before a real function needs it. The
+// warm-up calls this host over HTTP like the node agent does (the TCP port, and the socket when there is one), then
+// unloads its function and removes every trace a real function could see: its modules (require.cache, the path
+// cache), its environment variable, its code folder; its log lines are never written (its instance is quiet), and
+// nothing in the host counts invocations. It runs only before the first real /load, once per host; /load of any
+// other id waits for it to end (409). The route is a control route: the secret guards it as /load.
+
+const warmUp = { running: false, done: false, loaded: false, id: '' };
+const WARM_UP_ROUNDS = 16;
+const WARM_UP_ENV = 'NEST_WARMUP_PROBE';
+const WARM_UP_SOURCE = `'use strict';
+exports.handler = async (event, context) => {
+  const n = Number(event.query.n);
+  const body = event.body === null ? {} : JSON.parse(event.body);
+  console.log('warm-up', event.path, event.queryStringParameters);
+  context.logger.info('warm-up', context.functionName, context.getRemainingTimeInMillis() > 0);
+  if (n % 2 === 0) return { ok: true, n, path: event.path, probe: process.env.${WARM_UP_ENV} };
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+};
+`;
+
+function warmUpRoute(res) {
+  if (warmUp.running || warmUp.done) {
+    return sendError(res, 409, 'bad-request', 'already warmed up', 'this host has run its warm-up; it runs once');
+  }
+  if (warmUp.loaded || instances.size !== 0 || loading.size !== 0) {
+    return sendError(res, 409, 'bad-request', 'already loaded',
+      'this host has loaded a function; the warm-up runs only before the first /load');
+  }
+  warmUp.running = true;
+  warmUp.id = 'nest-warmup-' + crypto.randomBytes(8).toString('hex');
+  const t0 = performance.now();
+  runWarmUp(warmUp.id).then((rounds) => {
+    warmUp.running = false;
+    warmUp.done = true;
+    sendJson(res, 200, { warmedUp: true, invocations: rounds, ms: round3(performance.now() - t0) });
+  }, (e) => {
+    warmUp.running = false;
+    warmUp.done = true;
+    podLog('warn', 'warm-up failed: ' + (e && e.message || e));
+    sendError(res, 500, 'warm-up-failed', 'warm-up failed', 'the host\'s warm-up failed: ' + (e && e.message || e));
+  });
+}
+
+async function runWarmUp(id) {
+  const hadEnv = Object.prototype.hasOwnProperty.call(process.env, WARM_UP_ENV);
+  const oldEnv = process.env[WARM_UP_ENV];
+  let dir = '';
+  let rounds = 0;
+  try {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nest-warmup-'));
+    fs.writeFileSync(path.join(dir, 'index.js'), WARM_UP_SOURCE, { mode: 0o600 });
+    const load = JSON.stringify({
+      id, function: 'nest-warmup', version: '1', codeDir: dir, handler: 'index.handler',
+      env: { [WARM_UP_ENV]: '1' }, limits: { memoryMb: 64, timeoutMs: 10000 },
+    });
+    await selfCall(false, 'POST', '/load', load, null);
+    for (let i = 0; i < WARM_UP_ROUNDS; i++) {
+      const viaSocket = socketServer !== null && socketServer.listening && i % 2 === 1;
+      const headers = { 'x-nest-invocation-id': 'warmup-' + i, 'x-nest-deadline': String(Date.now() + 10000),
+        'content-type': 'application/json', 'traceparent': '00-' + '1'.repeat(32) + '-' + '2'.repeat(16) + '-01' };
+      // as the gateway sends them: a GET without a body, then a POST with a JSON body
+      if (i % 2 === 0) await selfCall(viaSocket, 'GET', `/invoke/${id}/?n=${i}`, '', headers);
+      else await selfCall(viaSocket, 'POST', `/invoke/${id}/warm/${i}?n=${i}&a=b&a=c`, JSON.stringify({ n: i }), headers);
+      rounds++;
+    }
+    await selfCall(false, 'POST', '/unload', JSON.stringify({ id }), null);
+  } finally {
+    // whatever happened above: nothing of the warm-up stays for the first real function
+    const sb = instances.get(id);
+    if (sb !== undefined) { instances.delete(id); sb.unloading = true; if (sb.inFlight === 0) finishUnload(sb, null); }
+    if (dir !== '') {
+      let real = dir;
+      try { real = fs.realpathSync(dir); } catch { /* already gone */ }
+      purgeModules(real + path.sep);
+      if (real !== dir) purgeModules(dir + path.sep);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    if (hadEnv) process.env[WARM_UP_ENV] = oldEnv; else delete process.env[WARM_UP_ENV];
+  }
+  return rounds;
+}
+
+/** One request to this host, as the node agent makes it; rejects unless it answers 200. */
+function selfCall(viaSocket, method, target, body, extra) {
+  return new Promise((resolve, reject) => {
+    const buf = Buffer.from(body, 'utf8');
+    const headers = Object.assign({ 'x-nest-secret': SECRET, 'content-length': String(buf.length) }, extra);
+    const opts = { method, path: target, headers, agent: false };
+    if (viaSocket) opts.socketPath = SOCKET;
+    else { opts.host = loopbackOf(ADDRESS); opts.port = server.address().port; }
+    const req = http.request(opts, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        if (res.statusCode === 200) return resolve();
+        reject(new Error(`${method} ${target.split('?')[0]} answered ${res.statusCode}: ` +
+          Buffer.concat(chunks).toString('utf8').slice(0, 300)));
+      });
+      res.on('error', reject);
+    });
+    req.setTimeout(10000, () => req.destroy(new Error(`${method} ${target.split('?')[0]} did not answer in 10 s`)));
+    req.on('error', reject);
+    req.end(buf);
+  });
+}
+
+function loopbackOf(address) {
+  if (address === '0.0.0.0' || address === '') return '127.0.0.1';
+  if (address === '::' || address === '[::]') return '::1';
+  return address;
 }
 
 // ---------------------------------------------------------------------------

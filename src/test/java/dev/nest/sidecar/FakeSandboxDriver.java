@@ -26,6 +26,10 @@ final class FakeSandboxDriver implements SandboxDriver {
     final java.util.Queue<Integer> exitAtStart = new java.util.concurrent.ConcurrentLinkedQueue<>();
     final List<FakePod> pods = new CopyOnWriteArrayList<>();
     final List<PodListener> listeners = new CopyOnWriteArrayList<>();
+    /** Pods whose host was asked to warm up (POST /warmup), by pod id. */
+    final List<String> warmedUp = new CopyOnWriteArrayList<>();
+    /** Statuses the next warm-ups answer (200 when empty). */
+    final java.util.Queue<Integer> warmUpStatus = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /** A pod whose host is an in-process HTTP server. */
     record FakePod(HttpServer server, CompletableFuture<Integer> exited) {
@@ -67,6 +71,15 @@ final class FakeSandboxDriver implements SandboxDriver {
         server.createContext("/", exchange -> {
             exchange.getRequestBody().readAllBytes();
             String path = exchange.getRequestURI().getPath();
+            if (path.equals("/warmup")) {
+                warmedUp.add(spec.podId());
+                Integer status = warmUpStatus.poll();
+                byte[] answer = "{\"warmedUp\":true}".getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(status == null ? 200 : status, answer.length);
+                exchange.getResponseBody().write(answer);
+                exchange.close();
+                return;
+            }
             byte[] body = (path.equals("/health") ? "{\"ready\":true}" : "{\"timings\":{}}")
                     .getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);

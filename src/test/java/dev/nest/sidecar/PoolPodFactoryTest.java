@@ -70,4 +70,35 @@ class PoolPodFactoryTest extends AgentTestBase {
         factory.stop(factory.start("fake", () -> { }));
         assertEquals(1, f.driver.started.size());
     }
+
+    @Test
+    void aPoolPodIsWarmedUpOnceBeforeThePoolCountsIt() {
+        agent.pool().maintain();
+        assertEquals(1, f.poolStatus().ready());
+        assertEquals(java.util.List.of(f.driver.started.getFirst().podId()), f.driver.warmedUp);
+    }
+
+    @Test
+    void aHostWithoutAWarmUpIsUsedAsItIs() {
+        f.driver.warmUpStatus.add(404);
+        PoolPodFactory factory = new PoolPodFactory(f.pods(1), () -> false);
+        PoolPodFactory.PoolPod pod = factory.start("fake", () -> { });
+        assertTrue(factory.alive(pod));
+        factory.stop(pod);
+    }
+
+    @Test
+    void aFailedWarmUpStopsThePodAndThreeInARowStopTheWarmUps() {
+        PoolPodFactory factory = new PoolPodFactory(f.pods(1), () -> false);
+        for (int i = 0; i < 3; i++) {
+            f.driver.warmUpStatus.add(500);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> factory.start("fake", () -> { }));
+            assertTrue(e.getMessage().contains("warm-up of a fake pool pod failed (status 500"), e.getMessage());
+            assertTrue(f.driver.pods.get(i).stopped(), "a pod that may hold the warm-up's state is stopped");
+        }
+        PoolPodFactory.PoolPod pod = factory.start("fake", () -> { });
+        assertEquals(3, f.driver.warmedUp.size(), "no warm-up asked after three failures in a row");
+        assertTrue(factory.alive(pod), "and the pod is used as it is");
+        factory.stop(pod);
+    }
 }

@@ -96,10 +96,17 @@ public final class HostTraining {
         }
     }
 
-    /** One HTTP/1.1 request on a fresh connection; returns the status. */
+    /** One HTTP/1.1 request on a fresh loopback connection; returns the status. */
     private static int request(int port, String secret, String method, String path, String body) throws IOException {
+        return request(InetAddress.getLoopbackAddress(), port, secret, method, path, body);
+    }
+
+    /** One HTTP/1.1 request on a fresh connection to {@code address}; returns the status. */
+    static int request(InetAddress address, int port, String secret, String method, String path, String body)
+            throws IOException {
         byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        try (Socket s = new Socket(address, port)) {
+            s.setSoTimeout(10_000);
             String head = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Nest-Secret: " + secret
                     + "\r\nX-Nest-Invocation-Id: training\r\nX-Nest-Deadline: " + (System.currentTimeMillis() + 10_000)
                     + "\r\nContent-Type: application/json\r\nContent-Length: " + b.length + "\r\nConnection: close\r\n\r\n";
@@ -117,12 +124,15 @@ public final class HostTraining {
         }
     }
 
-    /** The training function: reads the event and answers with a response object, as user code does. */
+    /** The training function: reads the event and answers with a response object or a plain map, as user code does. */
     public static final class Function implements Handler {
         @Override
         public Object handle(Map<String, Object> event, Context context) {
             Object path = event.get("path");
             context.logger().info("training " + path);
+            if ("/".equals(path)) {
+                return Map.of("ok", true, "path", path); // the result as a plain object, as most functions answer
+            }
             return HttpResponse.json(200, "{\"path\":\"" + path + "\",\"env\":\"" + context.env().get("K") + "\"}");
         }
     }

@@ -74,6 +74,8 @@ final class Instance {
     double initMs;
     /** Its own threads in a merged pod ({@link FunctionThreads}); null in a dedicated pod (virtual threads). */
     volatile FunctionThreads threads;
+    /** The pool's warm-up function (HostWarmUp): its log lines are dropped. Set once, before it is published. */
+    volatile boolean quiet;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();

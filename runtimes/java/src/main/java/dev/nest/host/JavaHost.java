@@ -8,6 +8,7 @@ import dev.nest.fn.HttpEvent;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -54,6 +55,10 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
     private final ConcurrentHashMap<String, Instance> instances = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Boolean> loading = new ConcurrentHashMap<>();
     private final AtomicLong localIds = new AtomicLong();
+    /** The pool's warm-up of this host (POST /warmup). */
+    private final HostWarmUp warmUp = new HostWarmUp();
+    private static final PrintStream DISCARD = new PrintStream(OutputStream.nullOutputStream(), true,
+            StandardCharsets.UTF_8);
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();
@@ -288,9 +293,12 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
             } else if (path.equals("/unload")) {
                 if (!method.equals("POST")) methodNotAllowed(ex, "POST");
                 else unload(ex);
+            } else if (path.equals("/warmup")) {
+                if (!method.equals("POST")) methodNotAllowed(ex, "POST");
+                else warmUp(ex);
             } else {
-                error(ex, 404, "bad-request", "not found",
-                        "no such endpoint " + path + "; the host serves /health, /load, /unload and /invoke/{id}/...");
+                error(ex, 404, "bad-request", "not found", "no such endpoint " + path
+                        + "; the host serves /health, /load, /unload, /warmup and /invoke/{id}/...");
             }
         } catch (Throwable t) {
             err.println("nest java host: failed to answer " + ex.getRequestMethod() + " " + ex.getRequestURI()
@@ -505,6 +513,12 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
             if (limits.get("timeoutMs") instanceof Number n) timeoutMs = n.longValue();
         }
 
+        if (warmUp.refuses(id)) {
+            error(ex, 409, "bad-request", "warming up",
+                    "the host is running its warm-up (POST /warmup); load after it has answered");
+            return;
+        }
+        warmUp.loading(id);
         if (instances.containsKey(id) || loading.putIfAbsent(id, Boolean.TRUE) != null) {
             error(ex, 409, "bad-request", "already loaded", "instance " + id + " is already loaded; unload it first");
             return;
@@ -524,6 +538,7 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
                 return;
             }
             if (merged) s.threads = new FunctionThreads(id, concurrency, meter);
+            s.quiet = warmUp.quiet(id);
             instances.put(id, s);
             Map<String, Object> timings = new LinkedHashMap<>(4);
             timings.put("loadMs", s.loadMs);
@@ -534,6 +549,38 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
             reply(ex, 200, JSON, Json.writeBytes(m));
         } finally {
             loading.remove(id);
+        }
+    }
+
+    /** POST /warmup: see {@link HostWarmUp}. 200 warmed, 409 refused, 503 not started, 500 failed. */
+    private void warmUp(HttpExchange ex) throws IOException {
+        ex.getRequestBody().readAllBytes();
+        String refused = warmUp.begin(instances.isEmpty() && loading.isEmpty());
+        if (!refused.isEmpty()) {
+            error(ex, 409, "bad-request", "warm-up refused", refused);
+            return;
+        }
+        long t0 = System.nanoTime();
+        try {
+            InetSocketAddress bound = server.getAddress();
+            InetAddress to = bound.getAddress() == null || bound.getAddress().isAnyLocalAddress()
+                    ? InetAddress.getLoopbackAddress() : bound.getAddress();
+            int invocations = warmUp.run(to, bound.getPort(), settings.secret(), id -> {
+                Instance s = instances.remove(id);
+                if (s != null) s.unload(0);
+            });
+            Map<String, Object> m = new LinkedHashMap<>(4);
+            m.put("warmedUp", true);
+            m.put("invocations", invocations);
+            m.put("ms", (System.nanoTime() - t0) / 1000 / 1000.0);
+            reply(ex, 200, JSON, Json.writeBytes(m));
+        } catch (HostWarmUp.NotStarted e) {
+            error(ex, 503, "warm-up-unavailable", "warm-up not started", e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            err.println("nest java host: warm-up failed: " + e);
+            error(ex, 500, "warm-up-failed", "warm-up failed", "the host's warm-up failed: " + e.getMessage());
+        } finally {
+            warmUp.end();
         }
     }
 
@@ -653,7 +700,8 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
             rawBody = raw.length == 0 ? null : base64 ? new String(raw, StandardCharsets.UTF_8) : body;
         }
 
-        Invocation inv = new Invocation(sb, invocationId, deadline, out, err);
+        Invocation inv = sb.quiet ? new Invocation(sb, invocationId, deadline, DISCARD, DISCARD)
+                : new Invocation(sb, invocationId, deadline, out, err);
         inv.traceparent(rh.getFirst("traceparent"));
         InvocationWork work = new InvocationWork(sb, inv, event, httpEvent, rawBody);
         FunctionThreads own = sb.threads;
