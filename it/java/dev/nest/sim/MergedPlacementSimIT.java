@@ -15,7 +15,10 @@ class MergedPlacementSimIT {
     private static final long COLD_MS = 250;
     private static final Policy FIXED = new Policy.FixedOnly("fixed 10m", new FixedKeepAlive(Duration.ofMinutes(10)), "");
     private static final Policy MERGED = new Policy.Merged("fixed 10m + merged", FIXED, MergedModel.NODEJS, "");
-    /** The rate rule alone (merge-below-in-flight 0). */
+    /** The rate gated by requests in flight (merge-below-in-flight 1). */
+    private static final Policy IN_FLIGHT = new Policy.Merged("fixed 10m + merged, in flight 1", FIXED,
+            MergedModel.NODEJS.withInFlightBelow(1), "");
+    /** The rate rule alone (merge-below-in-flight 0, the default). */
     private static final Policy BY_RATE = new Policy.Merged("fixed 10m + merged by rate", FIXED,
             MergedModel.NODEJS.withInFlightBelow(0), "");
 
@@ -77,15 +80,15 @@ class MergedPlacementSimIT {
     }
 
     @Test
-    void aBusyFunctionThatOneWorkerCarriesStaysMergedByDefault() {
+    void aBusyFunctionThatOneWorkerCarriesStaysMergedWithTheInFlightGate() {
         // 10 a minute of 100 ms: 0.017 requests in flight on average, under merge-below-in-flight 1
         int[] trace = minutes(20, 0, 10, 1, 10, 2, 10);
-        Totals merged = run(MERGED, trace);
+        Totals merged = run(IN_FLIGHT, trace);
         assertEquals(0, merged.coldStarts, "never in a pod of its own");
         assertEquals(0, merged.moves);
         assertEquals(true, merged.workerStarts > 0);
         // 600 a minute of 1 s: 10 in flight on average, over it: out at the first minute's end
-        Totals heavy = runLong(MERGED, minutes(5, 0, 600, 1, 600, 2, 600), 1_000);
+        Totals heavy = runLong(IN_FLIGHT, minutes(5, 0, 600, 1, 600, 2, 600), 1_000);
         assertEquals(true, heavy.moves > 0, "moved to pods of its own");
         assertEquals(true, heavy.coldStarts > 0);
     }

@@ -156,7 +156,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
      */
     public record Merged(int mergeBelow, boolean acrossNamespaces, int hostMemoryMb, int allocationBudgetMb,
                          double inFlightBelow) {
-        public static final Merged DEFAULT = new Merged(6, false, 64, 64, 1);
+        public static final Merged DEFAULT = new Merged(6, false, 64, 64, 0);
 
         /** Settings with the default allocation budget. */
         public Merged(int mergeBelow, boolean acrossNamespaces, int hostMemoryMb) {

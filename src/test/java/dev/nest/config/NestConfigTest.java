@@ -234,9 +234,9 @@ class NestConfigTest {
     @Test
     void readsTheMergedPlacementSettingsAndNamesAWrongValue() throws IOException {
         assertEquals(NestConfig.Merged.DEFAULT, NestConfig.defaults().sidecar().merged());
-        assertEquals(new NestConfig.Merged(120, true, 48, 64, 1), load("sidecar:\n  merge-below: 120\n"
+        assertEquals(new NestConfig.Merged(120, true, 48, 64, 0), load("sidecar:\n  merge-below: 120\n"
                 + "  merge-across-namespaces: true\n  merged-host-memory: 48\n").sidecar().merged());
-        assertEquals(new NestConfig.Merged(0, false, 64, 0, 1), load("sidecar:\n  merge-below: 0\n"
+        assertEquals(new NestConfig.Merged(0, false, 64, 0, 0), load("sidecar:\n  merge-below: 0\n"
                 + "  merged-allocation-budget: 0\n").sidecar().merged());
         assertEquals(6, NestConfig.Merged.DEFAULT.mergeBelow(), "auto merges the quiet long tail by default (ADR 0025)");
         String b = refused("sidecar:\n  merged-allocation-budget: lots\n").getMessage();
