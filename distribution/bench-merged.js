@@ -298,6 +298,26 @@ function vmPrototype(dir, n) {
   });
 }
 
+/**
+ * Where the slowest 5% of first requests spend their time, against the other 95%: the mean of each phase (client
+ * /load, of which the host's part and the worker's code load; the first /invoke), where the worker came from, and
+ * how long before the request its pod last served one (a pod that served just before may be refilling its pool).
+ */
+function tailBreakdown(rows, name) {
+  const sorted = [...rows].sort((a, b) => b.ms - a.ms);
+  const k = Math.max(1, Math.ceil(sorted.length * 0.05));
+  const mean = (xs, f) => xs.reduce((a, x) => a + f(x), 0) / Math.max(1, xs.length);
+  const part = (xs) => `first ${mean(xs, (x) => x.ms).toFixed(1)}: /load ${mean(xs, (x) => x.load).toFixed(1)} ` +
+    `(host ${mean(xs, (x) => x.host).toFixed(1)}, worker ${mean(xs, (x) => x.inWorker).toFixed(1)}), /invoke ` +
+    `${mean(xs, (x) => x.invoke).toFixed(1)}; pod served within 2 s before: ` +
+    `${xs.filter((x) => x.podGap >= 0 && x.podGap < 2000).length}/${xs.length}; not from a started pool worker: ` +
+    `${xs.filter((x) => x.worker !== 'pool').length}`;
+  console.error(`  tail (${name}): slowest ${k}, mean ms: ${part(sorted.slice(0, k))}`);
+  console.error(`  tail (${name}): the other ${sorted.length - k}, mean ms: ${part(sorted.slice(k))}`);
+  console.error(`  tail (${name}): slowest at ms into the run: ${sorted.slice(0, k).map((x) => `${x.at.toFixed(0)}:${x.ms.toFixed(0)}` +
+    `(l${x.load.toFixed(0)}/h${x.host.toFixed(0)}/w${x.inWorker.toFixed(0)}/i${x.invoke.toFixed(0)})`).join(' ')}`);
+}
+
 const CTR_ADDRESS = process.env.NEST_CONTAINERD_ADDRESS || '/run/nest/containerd/containerd.sock';
 const CTR_IMAGE = process.env.NEST_BENCH_IMAGE || 'docker.io/nest/runtime-nodejs:latest';
 // the merged containers' --warm-workers (NEST_MERGED_WARM_WORKERS): the host's default, as the container drivers run it
@@ -349,8 +369,10 @@ async function mergedContainerd(dir, n, shares = PARENT_SHARES, variant = {}) {
       ctr(['run', '-d', '--net-host', '--cgroup', `/${parent}/${id}`, ...cpu, '--memory-limit', String((PER_POD * 128 + 64) * 1048576),
         '--mount', `type=bind,src=${nodejsDir},dst=/nest/runtime,options=rbind:ro`,
         '--mount', `type=bind,src=${dir},dst=${dir},options=rbind:ro`,
+        // another Node.js binary over the image's (a self-contained build, such as the official one)
+        ...(variant.nodeBinary ? ['--mount', `type=bind,src=${variant.nodeBinary},dst=/usr/bin/node,options=rbind:ro`] : []),
         '--env', 'NEST_HOST_MODE=merged', '--env', `NEST_HOST_PORT=${port}`, '--env', `NEST_HOST_SECRET=${secret}`,
-        '--env', `NEST_POD_ID=${id}`, '--env', `NEST_MERGED_IDLE_UNLOAD_MS=${UNLOAD_MS}`, '--env', `NEST_MERGED_WARM_WORKERS=${warm}`,
+        '--env', `NEST_POD_ID=${id}`, '--env', `NEST_MERGED_IDLE_UNLOAD_MS=${variant.unloadMs === undefined ? UNLOAD_MS : variant.unloadMs}`, '--env', `NEST_MERGED_WARM_WORKERS=${warm}`,
         CTR_IMAGE, id]);
       hosts.push({ id, port, secret });
     }
@@ -370,11 +392,15 @@ async function mergedContainerd(dir, n, shares = PARENT_SHARES, variant = {}) {
     const phases = { load: [], worker: [], invoke: [] };
     const from = {}; // where each first request's worker came from (the /load answer's timings.worker) -> first request ms
     const slowest = [];
+    const t0run = process.hrtime.bigint();
+    const since = () => Number(process.hrtime.bigint() - t0run) / 1e6;
+    const lastEndInPod = new Map();
     for (const i of shuffled(n)) {
       const h = hosts[Math.floor(i / PER_POD)];
       let answer = null;
       let loadMs = 0;
       let invokeMs = 0;
+      const at = since();
       first.push(await timed(async () => {
         loadMs = await timed(async () => { answer = JSON.parse(await load(h, i, dir)); });
         phases.load.push(loadMs);
@@ -384,9 +410,13 @@ async function mergedContainerd(dir, n, shares = PARENT_SHARES, variant = {}) {
       }));
       const src = answer.timings.worker || 'unknown';
       (from[src] = from[src] || []).push(first[first.length - 1]);
-      slowest.push({ ms: first[first.length - 1], load: loadMs, invoke: invokeMs, worker: src, pod: h.id.slice(-3) });
+      slowest.push({ ms: first[first.length - 1], load: loadMs, invoke: invokeMs, worker: src, pod: h.id.slice(-3),
+        inWorker: (answer.timings.loadMs || 0) + (answer.timings.initMs || 0), host: answer.timings.hostMs || 0, at,
+        podGap: lastEndInPod.has(h.id) ? at - lastEndInPod.get(h.id) : -1 });
+      lastEndInPod.set(h.id, since());
       if (GAP_MS > 0) await sleep(GAP_MS);
     }
+    tailBreakdown(slowest, variant.name || 'this host');
     const throttledRun = { n: throttled().n - throttledBefore.n, ms: (throttled().ns - throttledBefore.ns) / 1e6 };
     const bySource = Object.fromEntries(Object.entries(from).map(([k, v]) => [k, { n: v.length, ...stats(v) }]));
     slowest.sort((a, b) => b.ms - a.ms);
@@ -494,9 +524,10 @@ function commit() {
       // NEST_BENCH_CONTAINERD_VARIANTS="name=DIR,WARM;name=DIR,WARM": designs compared in one run, alternating, each
       // NEST_BENCH_ROUNDS times (2), with the driver's weight
       const variants = (process.env.NEST_BENCH_CONTAINERD_VARIANTS || '').split(';').filter((x) => x !== '').map((v) => {
-        const m = /^([^=]+)=([^,]+),(\d+)$/.exec(v);
-        if (m === null) throw new Error(`NEST_BENCH_CONTAINERD_VARIANTS: ${JSON.stringify(v)} is not name=DIR,WARM`);
-        return { name: m[1], nodejsDir: m[2], warm: Number(m[3]) };
+        const m = /^([^=]+)=([^,]+),(\d+)(?:,(\d*))?(?:,([^,]+))?$/.exec(v);
+        if (m === null) throw new Error(`NEST_BENCH_CONTAINERD_VARIANTS: ${JSON.stringify(v)} is not name=DIR,WARM[,UNLOAD_MS[,NODE]]`);
+        return { name: m[1], nodejsDir: m[2], warm: Number(m[3]), unloadMs: m[4] === undefined || m[4] === '' ? UNLOAD_MS : Number(m[4]),
+          nodeBinary: m[5] };
       });
       if (variants.length !== 0) {
         const results = [];
