@@ -312,16 +312,20 @@ function tailBreakdown(rows, name) {
     `${mean(xs, (x) => x.invoke).toFixed(1)}; pod served within 2 s before: ` +
     `${xs.filter((x) => x.podGap >= 0 && x.podGap < 2000).length}/${xs.length}; not from a started pool worker: ` +
     `${xs.filter((x) => x.worker !== 'pool').length}`;
-  console.error(`  tail (${name}): slowest ${k}, mean ms: ${part(sorted.slice(0, k))}`);
-  console.error(`  tail (${name}): the other ${sorted.length - k}, mean ms: ${part(sorted.slice(k))}`);
+  const summary = `the slowest ${k} (5%), mean ms: ${part(sorted.slice(0, k))}; the other ${sorted.length - k}: ${part(sorted.slice(k))}`;
+  console.error(`  tail (${name}): ${summary}`);
   console.error(`  tail (${name}): slowest at ms into the run: ${sorted.slice(0, k).map((x) => `${x.at.toFixed(0)}:${x.ms.toFixed(0)}` +
     `(l${x.load.toFixed(0)}/h${x.host.toFixed(0)}/w${x.inWorker.toFixed(0)}/i${x.invoke.toFixed(0)})`).join(' ')}`);
+  return summary;
 }
 
 const CTR_ADDRESS = process.env.NEST_CONTAINERD_ADDRESS || '/run/nest/containerd/containerd.sock';
 const CTR_IMAGE = process.env.NEST_BENCH_IMAGE || 'docker.io/nest/runtime-nodejs:latest';
 // the merged containers' --warm-workers (NEST_MERGED_WARM_WORKERS): the host's default, as the container drivers run it
 const CTR_WARM = int('NEST_BENCH_CTR_WARM_WORKERS', 2);
+// a Node.js binary mounted over the image's /usr/bin/node (a self-contained build: the official one, or nodesource's),
+// to measure the host on another Node.js than the image's; empty: the image's
+const CTR_NODE = process.env.NEST_BENCH_CTR_NODE || '';
 
 function ctr(args, quiet = true) {
   return execSync(['ctr', '-a', CTR_ADDRESS, '-n', 'nest', ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' '),
@@ -354,6 +358,7 @@ function cgroupMemory(id, parent = 'nest') {
 async function mergedContainerd(dir, n, shares = PARENT_SHARES, variant = {}) {
   const nodejsDir = variant.nodejsDir || NODEJS_DIR;
   const warm = variant.warm === undefined ? CTR_WARM : variant.warm;
+  const nodeBinary = variant.nodeBinary || CTR_NODE;
   const pods = Math.ceil(n / PER_POD);
   const run = Date.now().toString(36);
   const hosts = [];
@@ -370,7 +375,7 @@ async function mergedContainerd(dir, n, shares = PARENT_SHARES, variant = {}) {
         '--mount', `type=bind,src=${nodejsDir},dst=/nest/runtime,options=rbind:ro`,
         '--mount', `type=bind,src=${dir},dst=${dir},options=rbind:ro`,
         // another Node.js binary over the image's (a self-contained build, such as the official one)
-        ...(variant.nodeBinary ? ['--mount', `type=bind,src=${variant.nodeBinary},dst=/usr/bin/node,options=rbind:ro`] : []),
+        ...(nodeBinary ? ['--mount', `type=bind,src=${nodeBinary},dst=/usr/bin/node,options=rbind:ro`] : []),
         '--env', 'NEST_HOST_MODE=merged', '--env', `NEST_HOST_PORT=${port}`, '--env', `NEST_HOST_SECRET=${secret}`,
         '--env', `NEST_POD_ID=${id}`, '--env', `NEST_MERGED_IDLE_UNLOAD_MS=${variant.unloadMs === undefined ? UNLOAD_MS : variant.unloadMs}`, '--env', `NEST_MERGED_WARM_WORKERS=${warm}`,
         CTR_IMAGE, id]);
@@ -416,7 +421,7 @@ async function mergedContainerd(dir, n, shares = PARENT_SHARES, variant = {}) {
       lastEndInPod.set(h.id, since());
       if (GAP_MS > 0) await sleep(GAP_MS);
     }
-    tailBreakdown(slowest, variant.name || 'this host');
+    const tail = tailBreakdown(slowest, variant.name || 'this host');
     const throttledRun = { n: throttled().n - throttledBefore.n, ms: (throttled().ns - throttledBefore.ns) / 1e6 };
     const bySource = Object.fromEntries(Object.entries(from).map(([k, v]) => [k, { n: v.length, ...stats(v) }]));
     slowest.sort((a, b) => b.ms - a.ms);
@@ -433,7 +438,7 @@ async function mergedContainerd(dir, n, shares = PARENT_SHARES, variant = {}) {
     console.error(`  containerd: ${n} functions in ${pods} containers: ${mib(idle.ws / n)} MiB per function (cgroups; ` +
       `anonymous ${mib(idle.anon / n)}), empty ${mib(base.ws / pods)} MiB each; first ${ms(stats(first))} ms; ${parked} parked`);
     const nodeVersion = JSON.parse(await call(hosts[0], 'GET', '/status')).node;
-    return { n, pods, base, idle, first: stats(first), parked, nodeVersion, shares, warm, bySource, name: variant.name,
+    return { n, pods, base, idle, first: stats(first), parked, nodeVersion, shares, warm, bySource, name: variant.name, tail,
       phases: { load: stats(phases.load), worker: stats(phases.worker), invoke: stats(phases.invoke) }, throttled: throttledRun };
   } finally {
     for (const h of hosts) {
@@ -619,7 +624,7 @@ ${text}
 - Why: a worker thread is a V8 isolate with its own Node.js environment: ${facts.perWorker} MiB PSS each here (${facts.perWorkerFlags} MiB with the process-wide V8 flags; Node 20 refuses V8 flags in a worker's \`execArgv\`, and \`resourceLimits\` only caps heaps), so no design that keeps a worker per idle function reaches 4 MiB. The shipped host terminates a worker after \`--idle-unload-ms\` without an invocation (the instance stays loaded, "parked"); ${facts.parked} of ${N} instances were parked when memory was read, and after a second round of requests and idleness the figure was ${facts.idleAgain} MiB per function. An empty merged host holds ${facts.basePerPod} MiB, ${facts.basePerPodPool} MiB with its pre-started worker.
 - First request: starting a worker is what the first design paid; with a pre-started worker per pod the request only loads the function's code. The pool is refilled after each take; a request that finds it empty starts its own worker (${facts.misses} of ${2 * N} here). Requests were made one at a time in a random order across pods, ${GAP_MS} ms apart; a burst of first requests into one pod exceeds the pool (\`--warm-workers\` sizes it). Warm requests right after: ${facts.warmAgain} ms p50 / p99.
 - (b) vm contexts: ${mib(v.perContext)} MiB per context and ${v.first.p50.toFixed(1)} / ${v.first.p99.toFixed(1)} ms for a first request, but one V8 heap for all: a context that loops is stopped by the synchronous timeout (${v.loopStopped ? 'it was' : 'it was NOT'}; a neighbour answered afterwards: ${v.neighbourAfterLoop ? 'yes' : 'no'}), a context that blows the heap ends the worker with every context in it (${v.blowKilledWorker ? 'it did: ' + v.blowKilledWorker : 'not observed'}), and \`timeout\` covers only a synchronous entry with its microtasks: a loop in a callback the event loop runs later (a timer or I/O the context was given) runs outside it (the documented behaviour of \`vm\`, not measured here). Not shipped: parking gives idle functions less memory than a context and keeps a worker's isolation for every request (ADR 0025).
-- containerd: ${c === null ? `not run (containerd at ${CTR_ADDRESS} with ${CTR_IMAGE} not usable by this user).` : `the shipped design in containers of \`${CTR_IMAGE}\` (its entrypoint with \`NEST_HOST_MODE=merged\`, as the containerd driver starts a merged pod; this checkout's \`runtimes/nodejs\` mounted over the image's; host network; a limit of ${PER_POD} x 128 + 64 MiB): ${mib(c.idle.ws / c.n)} MiB per idle function as the pods' cgroups are charged (usage less inactive page cache), ${mib(c.idle.anon / c.n)} MiB of it anonymous memory; an empty container ${mib(c.base.ws / c.pods)} MiB. A container's cgroup is charged for its host's whole heap, so the memory a terminated worker leaves in the allocator stays on the pod; ${c.parked} of ${c.n} functions were parked. ${c.warm} pre-started workers per pod (the host's default where the driver gives no argument). First request ${ms(c.first)} ms p50 / p99 (by where its worker came from: ${Object.entries(c.bySource).map(([k, v]) => `${k === 'pool' ? 'a started pool worker' : k === 'pool-starting' ? 'a pool worker still starting' : 'started for it'} ${v.n}x, ${v.p50.toFixed(1)} / ${v.p99.toFixed(1)} ms`).join('; ')}; its phases: \`/load\` ${ms(c.phases.load)} ms, of which ${ms(c.phases.worker)} ms in the worker loading the code; the first \`/invoke\` ${ms(c.phases.invoke)} ms), each container with the driver's CPU quota of ${CPU_CENTIS / 100} CPU (throttled ${c.throttled.n} periods, ${c.throttled.ms.toFixed(1)} ms in all) under a parent cgroup with \`cpu.shares\` ${c.shares}, as the containerd driver gives its \`/nest\` (the node's cores; ADR 0025, addendum). ${c0 === null ? '' : `With that parent at the default weight (1024: all pods together weigh one process outside them), the same run measured ${ms(c0.first)} ms (\`/load\` ${ms(c0.phases.load)} ms, first \`/invoke\` ${ms(c0.phases.invoke)} ms).`}`}
+- containerd: ${c === null ? `not run (containerd at ${CTR_ADDRESS} with ${CTR_IMAGE} not usable by this user).` : `the shipped design in containers of \`${CTR_IMAGE}\` (its entrypoint with \`NEST_HOST_MODE=merged\`, as the containerd driver starts a merged pod; this checkout's \`runtimes/nodejs\` mounted over the image's; host network; a limit of ${PER_POD} x 128 + 64 MiB): ${mib(c.idle.ws / c.n)} MiB per idle function as the pods' cgroups are charged (usage less inactive page cache), ${mib(c.idle.anon / c.n)} MiB of it anonymous memory; an empty container ${mib(c.base.ws / c.pods)} MiB. A container's cgroup is charged for its host's whole heap, so the memory a terminated worker leaves in the allocator stays on the pod; ${c.parked} of ${c.n} functions were parked. ${c.warm} pre-started workers per pod (the host's default where the driver gives no argument). First request ${ms(c.first)} ms p50 / p99 (by where its worker came from: ${Object.entries(c.bySource).map(([k, v]) => `${k === 'pool' ? 'a started pool worker' : k === 'pool-starting' ? 'a pool worker still starting' : 'started for it'} ${v.n}x, ${v.p50.toFixed(1)} / ${v.p99.toFixed(1)} ms`).join('; ')}; its phases: \`/load\` ${ms(c.phases.load)} ms, of which ${ms(c.phases.worker)} ms in the worker loading the code; the first \`/invoke\` ${ms(c.phases.invoke)} ms; ${c.tail}), each container with the driver's CPU quota of ${CPU_CENTIS / 100} CPU (throttled ${c.throttled.n} periods, ${c.throttled.ms.toFixed(1)} ms in all) under a parent cgroup with \`cpu.shares\` ${c.shares}, as the containerd driver gives its \`/nest\` (the node's cores; ADR 0025, addendum). ${c0 === null ? '' : `With that parent at the default weight (1024: all pods together weigh one process outside them), the same run measured ${ms(c0.first)} ms (\`/load\` ${ms(c0.phases.load)} ms, first \`/invoke\` ${ms(c0.phases.invoke)} ms).`}`}
 - What was run: the hosts alone, started as the \`process\` driver starts them (secret on standard input) but without its per-pod uid; every function loaded and invoked once, then ${IDLE_MS} ms idle (parking after ${UNLOAD_MS} ms: a short \`--idle-unload-ms\` so the run is short; the default is 60 s) before reading memory. Memory: the sum over the host processes of \`Pss\` (\`/proc/PID/smaps_rollup\`) and of \`VmRSS\` (shared pages counted in every process), divided by the functions. On the \`process\` driver dedicated hosts share the \`node\` binary's pages, which PSS splits between them; container drivers charge each pod's cgroup on its own (about 16 MiB per idle dedicated Node.js pod, *Pod start* above; the containerd row above for merged pods). No agent or gateway in the path (each adds well under a millisecond on the warm path; see *Warm path and cold start*).
 
 \`\`\`nest-bench
