@@ -298,10 +298,34 @@ function vmPrototype(dir, n) {
   });
 }
 
+/**
+ * Where the slowest 5% of first requests spend their time, against the other 95%: the mean of each phase (client
+ * /load, of which the host's part and the worker's code load; the first /invoke), where the worker came from, and
+ * how long before the request its pod last served one (a pod that served just before may be refilling its pool).
+ */
+function tailBreakdown(rows, name) {
+  const sorted = [...rows].sort((a, b) => b.ms - a.ms);
+  const k = Math.max(1, Math.ceil(sorted.length * 0.05));
+  const mean = (xs, f) => xs.reduce((a, x) => a + f(x), 0) / Math.max(1, xs.length);
+  const part = (xs) => `first ${mean(xs, (x) => x.ms).toFixed(1)}: /load ${mean(xs, (x) => x.load).toFixed(1)} ` +
+    `(host ${mean(xs, (x) => x.host).toFixed(1)}, worker ${mean(xs, (x) => x.inWorker).toFixed(1)}), /invoke ` +
+    `${mean(xs, (x) => x.invoke).toFixed(1)}; pod served within 2 s before: ` +
+    `${xs.filter((x) => x.podGap >= 0 && x.podGap < 2000).length}/${xs.length}; not from a started pool worker: ` +
+    `${xs.filter((x) => x.worker !== 'pool').length}`;
+  const summary = `the slowest ${k} (5%), mean ms: ${part(sorted.slice(0, k))}; the other ${sorted.length - k}: ${part(sorted.slice(k))}`;
+  console.error(`  tail (${name}): ${summary}`);
+  console.error(`  tail (${name}): slowest at ms into the run: ${sorted.slice(0, k).map((x) => `${x.at.toFixed(0)}:${x.ms.toFixed(0)}` +
+    `(l${x.load.toFixed(0)}/h${x.host.toFixed(0)}/w${x.inWorker.toFixed(0)}/i${x.invoke.toFixed(0)})`).join(' ')}`);
+  return summary;
+}
+
 const CTR_ADDRESS = process.env.NEST_CONTAINERD_ADDRESS || '/run/nest/containerd/containerd.sock';
 const CTR_IMAGE = process.env.NEST_BENCH_IMAGE || 'docker.io/nest/runtime-nodejs:latest';
 // the merged containers' --warm-workers (NEST_MERGED_WARM_WORKERS): the host's default, as the container drivers run it
 const CTR_WARM = int('NEST_BENCH_CTR_WARM_WORKERS', 2);
+// a Node.js binary mounted over the image's /usr/bin/node (a self-contained build: the official one, or nodesource's),
+// to measure the host on another Node.js than the image's; empty: the image's
+const CTR_NODE = process.env.NEST_BENCH_CTR_NODE || '';
 
 function ctr(args, quiet = true) {
   return execSync(['ctr', '-a', CTR_ADDRESS, '-n', 'nest', ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' '),
@@ -334,6 +358,7 @@ function cgroupMemory(id, parent = 'nest') {
 async function mergedContainerd(dir, n, shares = PARENT_SHARES, variant = {}) {
   const nodejsDir = variant.nodejsDir || NODEJS_DIR;
   const warm = variant.warm === undefined ? CTR_WARM : variant.warm;
+  const nodeBinary = variant.nodeBinary || CTR_NODE;
   const pods = Math.ceil(n / PER_POD);
   const run = Date.now().toString(36);
   const hosts = [];
@@ -349,8 +374,10 @@ async function mergedContainerd(dir, n, shares = PARENT_SHARES, variant = {}) {
       ctr(['run', '-d', '--net-host', '--cgroup', `/${parent}/${id}`, ...cpu, '--memory-limit', String((PER_POD * 128 + 64) * 1048576),
         '--mount', `type=bind,src=${nodejsDir},dst=/nest/runtime,options=rbind:ro`,
         '--mount', `type=bind,src=${dir},dst=${dir},options=rbind:ro`,
+        // another Node.js binary over the image's (a self-contained build, such as the official one)
+        ...(nodeBinary ? ['--mount', `type=bind,src=${nodeBinary},dst=/usr/bin/node,options=rbind:ro`] : []),
         '--env', 'NEST_HOST_MODE=merged', '--env', `NEST_HOST_PORT=${port}`, '--env', `NEST_HOST_SECRET=${secret}`,
-        '--env', `NEST_POD_ID=${id}`, '--env', `NEST_MERGED_IDLE_UNLOAD_MS=${UNLOAD_MS}`, '--env', `NEST_MERGED_WARM_WORKERS=${warm}`,
+        '--env', `NEST_POD_ID=${id}`, '--env', `NEST_MERGED_IDLE_UNLOAD_MS=${variant.unloadMs === undefined ? UNLOAD_MS : variant.unloadMs}`, '--env', `NEST_MERGED_WARM_WORKERS=${warm}`,
         CTR_IMAGE, id]);
       hosts.push({ id, port, secret });
     }
@@ -370,11 +397,15 @@ async function mergedContainerd(dir, n, shares = PARENT_SHARES, variant = {}) {
     const phases = { load: [], worker: [], invoke: [] };
     const from = {}; // where each first request's worker came from (the /load answer's timings.worker) -> first request ms
     const slowest = [];
+    const t0run = process.hrtime.bigint();
+    const since = () => Number(process.hrtime.bigint() - t0run) / 1e6;
+    const lastEndInPod = new Map();
     for (const i of shuffled(n)) {
       const h = hosts[Math.floor(i / PER_POD)];
       let answer = null;
       let loadMs = 0;
       let invokeMs = 0;
+      const at = since();
       first.push(await timed(async () => {
         loadMs = await timed(async () => { answer = JSON.parse(await load(h, i, dir)); });
         phases.load.push(loadMs);
@@ -384,9 +415,13 @@ async function mergedContainerd(dir, n, shares = PARENT_SHARES, variant = {}) {
       }));
       const src = answer.timings.worker || 'unknown';
       (from[src] = from[src] || []).push(first[first.length - 1]);
-      slowest.push({ ms: first[first.length - 1], load: loadMs, invoke: invokeMs, worker: src, pod: h.id.slice(-3) });
+      slowest.push({ ms: first[first.length - 1], load: loadMs, invoke: invokeMs, worker: src, pod: h.id.slice(-3),
+        inWorker: (answer.timings.loadMs || 0) + (answer.timings.initMs || 0), host: answer.timings.hostMs || 0, at,
+        podGap: lastEndInPod.has(h.id) ? at - lastEndInPod.get(h.id) : -1 });
+      lastEndInPod.set(h.id, since());
       if (GAP_MS > 0) await sleep(GAP_MS);
     }
+    const tail = tailBreakdown(slowest, variant.name || 'this host');
     const throttledRun = { n: throttled().n - throttledBefore.n, ms: (throttled().ns - throttledBefore.ns) / 1e6 };
     const bySource = Object.fromEntries(Object.entries(from).map(([k, v]) => [k, { n: v.length, ...stats(v) }]));
     slowest.sort((a, b) => b.ms - a.ms);
@@ -403,7 +438,7 @@ async function mergedContainerd(dir, n, shares = PARENT_SHARES, variant = {}) {
     console.error(`  containerd: ${n} functions in ${pods} containers: ${mib(idle.ws / n)} MiB per function (cgroups; ` +
       `anonymous ${mib(idle.anon / n)}), empty ${mib(base.ws / pods)} MiB each; first ${ms(stats(first))} ms; ${parked} parked`);
     const nodeVersion = JSON.parse(await call(hosts[0], 'GET', '/status')).node;
-    return { n, pods, base, idle, first: stats(first), parked, nodeVersion, shares, warm, bySource, name: variant.name,
+    return { n, pods, base, idle, first: stats(first), parked, nodeVersion, shares, warm, bySource, name: variant.name, tail,
       phases: { load: stats(phases.load), worker: stats(phases.worker), invoke: stats(phases.invoke) }, throttled: throttledRun };
   } finally {
     for (const h of hosts) {
@@ -494,9 +529,10 @@ function commit() {
       // NEST_BENCH_CONTAINERD_VARIANTS="name=DIR,WARM;name=DIR,WARM": designs compared in one run, alternating, each
       // NEST_BENCH_ROUNDS times (2), with the driver's weight
       const variants = (process.env.NEST_BENCH_CONTAINERD_VARIANTS || '').split(';').filter((x) => x !== '').map((v) => {
-        const m = /^([^=]+)=([^,]+),(\d+)$/.exec(v);
-        if (m === null) throw new Error(`NEST_BENCH_CONTAINERD_VARIANTS: ${JSON.stringify(v)} is not name=DIR,WARM`);
-        return { name: m[1], nodejsDir: m[2], warm: Number(m[3]) };
+        const m = /^([^=]+)=([^,]+),(\d+)(?:,(\d*))?(?:,([^,]+))?$/.exec(v);
+        if (m === null) throw new Error(`NEST_BENCH_CONTAINERD_VARIANTS: ${JSON.stringify(v)} is not name=DIR,WARM[,UNLOAD_MS[,NODE]]`);
+        return { name: m[1], nodejsDir: m[2], warm: Number(m[3]), unloadMs: m[4] === undefined || m[4] === '' ? UNLOAD_MS : Number(m[4]),
+          nodeBinary: m[5] };
       });
       if (variants.length !== 0) {
         const results = [];
@@ -539,11 +575,18 @@ function commit() {
     console.error(`  vm contexts: ${JSON.stringify(v)}`);
     let c = null;
     let c0 = null;
+    let cNode = null;
     if (containerdHere()) {
       step(`parked (shipped) on containerd, the pods' parent cgroup at the default weight (1024), ${N} functions`);
       c0 = await mergedContainerd(dir, N, 1024);
       step(`parked (shipped) on containerd, the pods' parent cgroup with the node's cores (${PARENT_SHARES}), ${N} functions`);
       c = await mergedContainerd(dir, N);
+      // the same host on this machine's Node.js, when it differs from the image's (ADR 0025: a worker start's CPU,
+      // which is what the first request's tail waits behind, depends on the Node.js version)
+      if (CTR_NODE === '' && process.env.NEST_BENCH_CTR_NODE_COMPARE !== '0' && c.nodeVersion !== process.version) {
+        step(`parked (shipped) on containerd with this machine's Node.js ${process.version} mounted over the image's, ${N} functions`);
+        cNode = await mergedContainerd(dir, N, PARENT_SHARES, { name: 'this machine\'s Node.js', nodeBinary: process.execPath });
+      }
     } else {
       step(`containerd: not usable here (${CTR_ADDRESS}, ${CTR_IMAGE}, root needed); skipped`);
     }
@@ -588,7 +631,7 @@ ${text}
 - Why: a worker thread is a V8 isolate with its own Node.js environment: ${facts.perWorker} MiB PSS each here (${facts.perWorkerFlags} MiB with the process-wide V8 flags; Node 20 refuses V8 flags in a worker's \`execArgv\`, and \`resourceLimits\` only caps heaps), so no design that keeps a worker per idle function reaches 4 MiB. The shipped host terminates a worker after \`--idle-unload-ms\` without an invocation (the instance stays loaded, "parked"); ${facts.parked} of ${N} instances were parked when memory was read, and after a second round of requests and idleness the figure was ${facts.idleAgain} MiB per function. An empty merged host holds ${facts.basePerPod} MiB, ${facts.basePerPodPool} MiB with its pre-started worker.
 - First request: starting a worker is what the first design paid; with a pre-started worker per pod the request only loads the function's code. The pool is refilled after each take; a request that finds it empty starts its own worker (${facts.misses} of ${2 * N} here). Requests were made one at a time in a random order across pods, ${GAP_MS} ms apart; a burst of first requests into one pod exceeds the pool (\`--warm-workers\` sizes it). Warm requests right after: ${facts.warmAgain} ms p50 / p99.
 - (b) vm contexts: ${mib(v.perContext)} MiB per context and ${v.first.p50.toFixed(1)} / ${v.first.p99.toFixed(1)} ms for a first request, but one V8 heap for all: a context that loops is stopped by the synchronous timeout (${v.loopStopped ? 'it was' : 'it was NOT'}; a neighbour answered afterwards: ${v.neighbourAfterLoop ? 'yes' : 'no'}), a context that blows the heap ends the worker with every context in it (${v.blowKilledWorker ? 'it did: ' + v.blowKilledWorker : 'not observed'}), and \`timeout\` covers only a synchronous entry with its microtasks: a loop in a callback the event loop runs later (a timer or I/O the context was given) runs outside it (the documented behaviour of \`vm\`, not measured here). Not shipped: parking gives idle functions less memory than a context and keeps a worker's isolation for every request (ADR 0025).
-- containerd: ${c === null ? `not run (containerd at ${CTR_ADDRESS} with ${CTR_IMAGE} not usable by this user).` : `the shipped design in containers of \`${CTR_IMAGE}\` (its entrypoint with \`NEST_HOST_MODE=merged\`, as the containerd driver starts a merged pod; this checkout's \`runtimes/nodejs\` mounted over the image's; host network; a limit of ${PER_POD} x 128 + 64 MiB): ${mib(c.idle.ws / c.n)} MiB per idle function as the pods' cgroups are charged (usage less inactive page cache), ${mib(c.idle.anon / c.n)} MiB of it anonymous memory; an empty container ${mib(c.base.ws / c.pods)} MiB. A container's cgroup is charged for its host's whole heap, so the memory a terminated worker leaves in the allocator stays on the pod; ${c.parked} of ${c.n} functions were parked. ${c.warm} pre-started workers per pod (the host's default where the driver gives no argument). First request ${ms(c.first)} ms p50 / p99 (by where its worker came from: ${Object.entries(c.bySource).map(([k, v]) => `${k === 'pool' ? 'a started pool worker' : k === 'pool-starting' ? 'a pool worker still starting' : 'started for it'} ${v.n}x, ${v.p50.toFixed(1)} / ${v.p99.toFixed(1)} ms`).join('; ')}; its phases: \`/load\` ${ms(c.phases.load)} ms, of which ${ms(c.phases.worker)} ms in the worker loading the code; the first \`/invoke\` ${ms(c.phases.invoke)} ms), each container with the driver's CPU quota of ${CPU_CENTIS / 100} CPU (throttled ${c.throttled.n} periods, ${c.throttled.ms.toFixed(1)} ms in all) under a parent cgroup with \`cpu.shares\` ${c.shares}, as the containerd driver gives its \`/nest\` (the node's cores; ADR 0025, addendum). ${c0 === null ? '' : `With that parent at the default weight (1024: all pods together weigh one process outside them), the same run measured ${ms(c0.first)} ms (\`/load\` ${ms(c0.phases.load)} ms, first \`/invoke\` ${ms(c0.phases.invoke)} ms).`}`}
+- containerd: ${c === null ? `not run (containerd at ${CTR_ADDRESS} with ${CTR_IMAGE} not usable by this user).` : `the shipped design in containers of \`${CTR_IMAGE}\` (its entrypoint with \`NEST_HOST_MODE=merged\`, as the containerd driver starts a merged pod; this checkout's \`runtimes/nodejs\` mounted over the image's; host network; a limit of ${PER_POD} x 128 + 64 MiB): ${mib(c.idle.ws / c.n)} MiB per idle function as the pods' cgroups are charged (usage less inactive page cache), ${mib(c.idle.anon / c.n)} MiB of it anonymous memory; an empty container ${mib(c.base.ws / c.pods)} MiB. A container's cgroup is charged for its host's whole heap, so the memory a terminated worker leaves in the allocator stays on the pod; ${c.parked} of ${c.n} functions were parked. ${c.warm} pre-started workers per pod (the host's default where the driver gives no argument). First request ${ms(c.first)} ms p50 / p99 (by where its worker came from: ${Object.entries(c.bySource).map(([k, v]) => `${k === 'pool' ? 'a started pool worker' : k === 'pool-starting' ? 'a pool worker still starting' : 'started for it'} ${v.n}x, ${v.p50.toFixed(1)} / ${v.p99.toFixed(1)} ms`).join('; ')}; its phases: \`/load\` ${ms(c.phases.load)} ms, of which ${ms(c.phases.worker)} ms in the worker loading the code; the first \`/invoke\` ${ms(c.phases.invoke)} ms; ${c.tail}), each container with the driver's CPU quota of ${CPU_CENTIS / 100} CPU (throttled ${c.throttled.n} periods, ${c.throttled.ms.toFixed(1)} ms in all) under a parent cgroup with \`cpu.shares\` ${c.shares}, as the containerd driver gives its \`/nest\` (the node's cores; ADR 0025, addendum). ${c0 === null ? '' : `With that parent at the default weight (1024: all pods together weigh one process outside them), the same run measured ${ms(c0.first)} ms (\`/load\` ${ms(c0.phases.load)} ms, first \`/invoke\` ${ms(c0.phases.invoke)} ms).`}${cNode === null ? '' : ` The same host on this machine's Node.js ${cNode.nodeVersion} (its binary mounted over the image's ${c.nodeVersion}; \`NEST_BENCH_CTR_NODE_COMPARE=0\` skips it): first request ${ms(cNode.first)} ms p50 / p99, ${mib(cNode.idle.ws / cNode.n)} MiB per idle function, an empty container ${mib(cNode.base.ws / cNode.pods)} MiB (${cNode.tail}).`}`}
 - What was run: the hosts alone, started as the \`process\` driver starts them (secret on standard input) but without its per-pod uid; every function loaded and invoked once, then ${IDLE_MS} ms idle (parking after ${UNLOAD_MS} ms: a short \`--idle-unload-ms\` so the run is short; the default is 60 s) before reading memory. Memory: the sum over the host processes of \`Pss\` (\`/proc/PID/smaps_rollup\`) and of \`VmRSS\` (shared pages counted in every process), divided by the functions. On the \`process\` driver dedicated hosts share the \`node\` binary's pages, which PSS splits between them; container drivers charge each pod's cgroup on its own (about 16 MiB per idle dedicated Node.js pod, *Pod start* above; the containerd row above for merged pods). No agent or gateway in the path (each adds well under a millisecond on the warm path; see *Warm path and cold start*).
 
 \`\`\`nest-bench

@@ -15,6 +15,11 @@
 # cpu.shares of the benchmark's parent cgroup, as the driver gives /nest; every run also measures 1024 to compare),
 # NEST_BENCH_CONTAINERD_ONLY=1 (only the containerd runs; NEST_BENCH_CONTAINERD_WEIGHTS=node: only the driver's
 # weight), NEST_BENCH_NODEJS_DIR (the runtimes/nodejs folder mounted into the containers: compare two hosts).
+# NEST_BENCH_CTR_NODE=PATH (a self-contained Node.js binary mounted over the image's, e.g. /usr/bin/node of a
+# nodesource or official build: the host on another Node.js; without it, a full run also measures the host on this
+# machine's Node.js when the image's differs, NEST_BENCH_CTR_NODE_COMPARE=0 skips that); NEST_BENCH_CONTAINERD_VARIANTS="name=DIR,WARM[,UNLOAD_MS[,NODE]];..."
+# with NEST_BENCH_CONTAINERD_ONLY=1: designs compared alternating in one run, NEST_BENCH_ROUNDS (2) times each.
+# Every containerd run prints where the slowest 5% of first requests spent their time ("tail").
 # NEST_BENCH_RESULTS=FILE: the --check mode of distribution/bench.sh (the guarded ratios only, written to FILE).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -24,6 +24,7 @@ const http = require('http');
 const path = require('path');
 const crypto = require('crypto');
 const { Worker } = require('worker_threads');
+const { performance } = require('perf_hooks');
 const common = require('./host-common');
 
 const PORT = process.env.NEST_HOST_PORT;
@@ -547,11 +548,14 @@ function load(body, res) {
     timeoutMs: positive(limits.timeoutMs, DEFAULT_TIMEOUT_MS),
   });
   loading.add(id);
+  const t0 = performance.now();
   inst.ensureWorker().then((r) => {
     loading.delete(id);
     instances.set(id, inst);
-    // worker: 'pool' (a started empty worker), 'pool-starting' (one still starting) or 'new' (started for it)
-    common.sendJson(res, 200, { id, timings: { loadMs: round3(r.loadMs), initMs: round3(r.initMs), worker: r.worker_ } });
+    // worker: 'pool' (a started empty worker), 'pool-starting' (one still starting) or 'new' (started for it);
+    // hostMs: from the parsed request to the worker's answer, in the host (the rest of /load is HTTP and scheduling)
+    common.sendJson(res, 200, { id, timings: { loadMs: round3(r.loadMs), initMs: round3(r.initMs), worker: r.worker_,
+      hostMs: round3(performance.now() - t0) } });
   }, (e) => {
     loading.delete(id);
     podLog('warn', `load of ${id} (${inst.spec.function}@${inst.spec.version}) failed: ${e.message}`);

@@ -94,6 +94,8 @@ describe('merged host when idle', () => {
     const loaded = await load('w1');
     assert.equal(loaded.status, 200);
     assert.equal(loaded.json.timings.worker, 'pool', 'a started empty worker (it said it was ready)');
+    const t = loaded.json.timings;
+    assert.ok(typeof t.hostMs === 'number' && t.hostMs >= t.loadMs, `the host's part of /load holds the worker's: ${JSON.stringify(t)}`);
     const s = await status();
     assert.equal(s.warmWorkers.takes, 1);
     assert.equal(s.warmWorkers.takesStarting, 0);
