@@ -469,7 +469,7 @@ async function doLoad(spec) {
   const fail = (msg, prefix) => { const e = new LoadError(msg); e.codePrefix = prefix; return e; };
   let codeDir;
   try {
-    codeDir = fs.realpathSync(spec.codeDir);
+    codeDir = fs.realpathSync.native(spec.codeDir); // one realpath(3) call; the JS walk lstats every component
     if (!fs.statSync(codeDir).isDirectory()) throw new Error('not a directory');
   } catch (e) {
     throw fail(`codeDir ${spec.codeDir} is not a readable directory (${e.code || e.message})`);
