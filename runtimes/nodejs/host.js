@@ -841,7 +841,7 @@ function runHandler(inv) {
     if (sb.callbackStyle) return runCallbackStyle(inv);
     r = sb.fn(inv.event, inv.ctx);
     if (r !== null && (typeof r === 'object' || typeof r === 'function') && typeof r.then === 'function') {
-      if (r instanceof Promise) r.then(settledOk, settledFail);
+      if (Object.getPrototypeOf(r) === Promise.prototype) r.then(settledOk, settledFail); // not a subclass's own then
       else r.then(invocationOk.bind(inv), invocationFail.bind(inv));
       return;
     }
