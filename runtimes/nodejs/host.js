@@ -679,19 +679,33 @@ function invoke(req, res, url) {
     als.run(ctx, runHandler, inv);
     return;
   }
-  const chunks = [];
-  let size = 0;
-  req.on('data', (c) => { chunks.push(c); size += c.length; });
-  req.on('error', () => inv.abort());
-  req.on('end', () => {
-    if (inv.done) return; // the deadline passed while the body arrived: answered already, the handler does not run
-    if (size !== 0) {
-      const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-      if (isTextual(ctype)) event.body = buf.toString('utf8');
-      else { event.body = buf.toString('base64'); event.isBase64Encoded = true; }
-    }
-    als.run(ctx, runHandler, inv);
-  });
+  inv.ctype = ctype;
+  req[kInvocation] = inv;
+  req.on('data', onBodyData);
+  req.on('error', onBodyError);
+  req.on('end', onBodyEnd);
+}
+
+// The request body's listeners, shared by all invocations (`this` is the request; its invocation keeps the chunks).
+function onBodyData(c) {
+  const inv = this[kInvocation];
+  if (inv.chunks === null) inv.chunks = [c]; else inv.chunks.push(c);
+  inv.size += c.length;
+}
+
+function onBodyError() { this[kInvocation].abort(); }
+
+function onBodyEnd() {
+  const inv = this[kInvocation];
+  if (inv.done) return; // the deadline passed while the body arrived: answered already, the handler does not run
+  if (inv.size !== 0) {
+    const chunks = inv.chunks;
+    const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, inv.size);
+    inv.chunks = null;
+    if (isTextual(inv.ctype)) inv.event.body = buf.toString('utf8');
+    else { inv.event.body = buf.toString('base64'); inv.event.isBase64Encoded = true; }
+  }
+  als.run(inv.ctx, runHandler, inv);
 }
 
 class Invocation {
@@ -703,6 +717,9 @@ class Invocation {
     this.done = false;
     this.timer = null; // its own deadline timer, once the deadline is near
     this.far = false; // waiting in farDeadlines
+    this.chunks = null; // the request body's chunks while they arrive
+    this.size = 0;
+    this.ctype = undefined; // the request's Content-Type
   }
 
   /** Marks the invocation answered; false when it was already (a late result after the timeout is dropped). */
