@@ -78,6 +78,8 @@ const kPrefix = Symbol('nest.prefix');
 const kDeadline = Symbol('nest.deadline');
 const kInstance = Symbol('nest.instance');
 const kLogger = Symbol('nest.logger');
+const kInvocation = Symbol('nest.invocation');
+const TRACEPARENT_RE = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 function framePrefix(ctx) {
   let p = ctx[kPrefix];
@@ -192,7 +194,7 @@ class Instance {
 
 /** The handler's second argument. Data fields are own properties (so spreading/logging works); internals are symbols. */
 class Context {
-  constructor(sb, invocationId, deadline) {
+  constructor(sb, invocationId, deadline, traceparent) {
     this.functionName = sb.function;
     this.functionVersion = sb.version;
     this.invocationId = invocationId;
@@ -204,6 +206,10 @@ class Context {
     this[kDeadline] = deadline;
     this[kPrefix] = null;
     this[kLogger] = null;
+    this[kInvocation] = null; // the Invocation it belongs to, for the shared promise callbacks
+    // the W3C trace the gateway runs this invocation in (its span as parent), for calls the function makes
+    this.traceparent = traceparent;
+    this.traceId = traceparent === '' ? '' : traceparent.slice(3, 35);
   }
 
   getRemainingTimeInMillis() {
@@ -463,7 +469,7 @@ async function doLoad(spec) {
   const fail = (msg, prefix) => { const e = new LoadError(msg); e.codePrefix = prefix; return e; };
   let codeDir;
   try {
-    codeDir = fs.realpathSync(spec.codeDir);
+    codeDir = fs.realpathSync.native(spec.codeDir); // one realpath(3) call; the JS walk lstats every component
     if (!fs.statSync(codeDir).isDirectory()) throw new Error('not a directory');
   } catch (e) {
     throw fail(`codeDir ${spec.codeDir} is not a readable directory (${e.code || e.message})`);
@@ -628,9 +634,10 @@ function invoke(req, res, url) {
       `no instance ${JSON.stringify(id)} is loaded in this host; /load it first`);
   }
 
-  if (invocationId === undefined || invocationId === '') invocationId = crypto.randomUUID();
+  if (invocationId === undefined || invocationId === '') invocationId = newInvocationId();
+  const now = Date.now();
   let deadline = deadlineH === undefined ? NaN : Number(deadlineH);
-  if (!(deadline > 0)) deadline = Date.now() + sb.timeoutMs;
+  if (!(deadline > 0)) deadline = now + sb.timeoutMs;
 
   const method = req.method;
   let query, qsp = null, mvq = null;
@@ -653,19 +660,17 @@ function invoke(req, res, url) {
     isBase64Encoded: false,
     requestContext: { requestId: invocationId, httpMethod: method, path: rest },
   };
-  const ctx = new Context(sb, invocationId, deadline);
-  // the W3C trace the gateway runs this invocation in (its span as parent), for calls the function makes
   const tp = headers.traceparent;
-  ctx.traceparent = typeof tp === 'string' && /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(tp) ? tp : '';
-  ctx.traceId = ctx.traceparent === '' ? '' : ctx.traceparent.slice(3, 35);
+  const ctx = new Context(sb, invocationId, deadline, typeof tp === 'string' && TRACEPARENT_RE.test(tp) ? tp : '');
 
   // counted from here: an /unload now waits for this invocation
   sb.inFlight++;
   inFlight++;
   const inv = new Invocation(sb, ctx, event, res);
+  ctx[kInvocation] = inv;
   // the deadline is the host's to keep: a timer answers 504 then, unless the event loop is blocked (the node
   // agent then gives up after its grace and replaces the pod)
-  const left = deadline - Date.now();
+  const left = deadline - now;
   if (left <= 0) return inv.timeout(); // no time left: the handler does not run at all
   if (left <= NEAR_MS) inv.timer = setTimeout(invocationTimeout, left, inv);
   else if (left <= MAX_TIMER_MS) watchFar(inv);
@@ -674,19 +679,33 @@ function invoke(req, res, url) {
     als.run(ctx, runHandler, inv);
     return;
   }
-  const chunks = [];
-  let size = 0;
-  req.on('data', (c) => { chunks.push(c); size += c.length; });
-  req.on('error', () => inv.abort());
-  req.on('end', () => {
-    if (inv.done) return; // the deadline passed while the body arrived: answered already, the handler does not run
-    if (size !== 0) {
-      const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-      if (isTextual(ctype)) event.body = buf.toString('utf8');
-      else { event.body = buf.toString('base64'); event.isBase64Encoded = true; }
-    }
-    als.run(ctx, runHandler, inv);
-  });
+  inv.ctype = ctype;
+  req[kInvocation] = inv;
+  req.on('data', onBodyData);
+  req.on('error', onBodyError);
+  req.on('end', onBodyEnd);
+}
+
+// The request body's listeners, shared by all invocations (`this` is the request; its invocation keeps the chunks).
+function onBodyData(c) {
+  const inv = this[kInvocation];
+  if (inv.chunks === null) inv.chunks = [c]; else inv.chunks.push(c);
+  inv.size += c.length;
+}
+
+function onBodyError() { this[kInvocation].abort(); }
+
+function onBodyEnd() {
+  const inv = this[kInvocation];
+  if (inv.done) return; // the deadline passed while the body arrived: answered already, the handler does not run
+  if (inv.size !== 0) {
+    const chunks = inv.chunks;
+    const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, inv.size);
+    inv.chunks = null;
+    if (isTextual(inv.ctype)) inv.event.body = buf.toString('utf8');
+    else { inv.event.body = buf.toString('base64'); inv.event.isBase64Encoded = true; }
+  }
+  als.run(inv.ctx, runHandler, inv);
 }
 
 class Invocation {
@@ -698,6 +717,9 @@ class Invocation {
     this.done = false;
     this.timer = null; // its own deadline timer, once the deadline is near
     this.far = false; // waiting in farDeadlines
+    this.chunks = null; // the request body's chunks while they arrive
+    this.size = 0;
+    this.ctype = undefined; // the request's Content-Type
   }
 
   /** Marks the invocation answered; false when it was already (a late result after the timeout is dropped). */
@@ -804,9 +826,29 @@ function endInvocation(sb) {
   if (sb.unloading && sb.inFlight === 0) finishUnload(sb, null);
 }
 
-function invocationOk(v) { this.ok(v); }
 function invocationTimeout(inv) { inv.timeout(); }
+// A native promise of a handler settles into these two shared functions (no bound function per invocation): its
+// reaction runs in the async context of its then(), made inside als.run, so the store is the invocation's Context.
+// Other thenables may call back from any context: they get functions bound to their invocation.
+function settledOk(v) { als.getStore()[kInvocation].ok(v); }
+function settledFail(e) { als.getStore()[kInvocation].fail(e); }
+function invocationOk(v) { this.ok(v); }
 function invocationFail(e) { this.fail(e); }
+
+/**
+ * Invocation ids the host makes up for a request without X-Nest-Invocation-Id (callers other than the gateway):
+ * UUID-shaped, a random part drawn once per host and a counter, so that making one costs no entropy.
+ */
+const ID_PREFIX = (() => {
+  const h = crypto.randomBytes(10).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(12, 15)}-${(8 | (parseInt(h[15], 16) & 3)).toString(16)}${h.slice(16, 19)}-`;
+})();
+let idCounter = 0;
+function newInvocationId() {
+  idCounter++;
+  const c = idCounter.toString(16);
+  return ID_PREFIX + (c.length >= 12 ? c.slice(-12) : '000000000000'.slice(c.length) + c);
+}
 
 /** Runs inside als.run(ctx, ...). */
 function runHandler(inv) {
@@ -816,7 +858,8 @@ function runHandler(inv) {
     if (sb.callbackStyle) return runCallbackStyle(inv);
     r = sb.fn(inv.event, inv.ctx);
     if (r !== null && (typeof r === 'object' || typeof r === 'function') && typeof r.then === 'function') {
-      r.then(invocationOk.bind(inv), invocationFail.bind(inv));
+      if (Object.getPrototypeOf(r) === Promise.prototype) r.then(settledOk, settledFail); // not a subclass's own then
+      else r.then(invocationOk.bind(inv), invocationFail.bind(inv));
       return;
     }
   } catch (e) {
@@ -849,6 +892,10 @@ function runCallbackStyle(inv) {
 // other id waits for it to end (409). The route is a control route: the secret guards it as /load.
 
 const warmUp = { running: false, done: false, loaded: false, id: '' };
+// Cycles of load, invocations and unload, and invocations per cycle. One cycle leaves the load path run once (still
+// interpreted on the real /load); more cycles let V8 compile the load and invoke paths (ADR 0031, addendum "Warm-up
+// rounds and a compile cache for Node.js").
+const WARM_UP_CYCLES = 4;
 const WARM_UP_ROUNDS = 16;
 const WARM_UP_ENV = 'NEST_WARMUP_PROBE';
 const WARM_UP_SOURCE = `'use strict';
@@ -871,9 +918,9 @@ function warmUpRoute(res) {
       'this host has loaded a function; the warm-up runs only before the first /load');
   }
   warmUp.running = true;
-  warmUp.id = 'nest-warmup-' + crypto.randomBytes(8).toString('hex');
+  const base = 'nest-warmup-' + crypto.randomBytes(8).toString('hex');
   const t0 = performance.now();
-  runWarmUp(warmUp.id).then((rounds) => {
+  runWarmUpCycles(base).then((rounds) => {
     warmUp.running = false;
     warmUp.done = true;
     sendJson(res, 200, { warmedUp: true, invocations: rounds, ms: round3(performance.now() - t0) });
@@ -885,7 +932,17 @@ function warmUpRoute(res) {
   });
 }
 
-async function runWarmUp(id) {
+/** WARM_UP_CYCLES rounds of load, invocations and unload, each under an id of its own (warmUp.id while it runs). */
+async function runWarmUpCycles(base) {
+  let rounds = 0;
+  for (let c = 0; c < WARM_UP_CYCLES; c++) {
+    warmUp.id = base + '-' + c;
+    rounds += await runWarmUp(warmUp.id, WARM_UP_ROUNDS);
+  }
+  return rounds;
+}
+
+async function runWarmUp(id, invocations) {
   const hadEnv = Object.prototype.hasOwnProperty.call(process.env, WARM_UP_ENV);
   const oldEnv = process.env[WARM_UP_ENV];
   let dir = '';
@@ -898,7 +955,7 @@ async function runWarmUp(id) {
       env: { [WARM_UP_ENV]: '1' }, limits: { memoryMb: 64, timeoutMs: 10000 },
     });
     await selfCall(false, 'POST', '/load', load, null);
-    for (let i = 0; i < WARM_UP_ROUNDS; i++) {
+    for (let i = 0; i < invocations; i++) {
       const viaSocket = socketServer !== null && socketServer.listening && i % 2 === 1;
       const headers = { 'x-nest-invocation-id': 'warmup-' + i, 'x-nest-deadline': String(Date.now() + 10000),
         'content-type': 'application/json', 'traceparent': '00-' + '1'.repeat(32) + '-' + '2'.repeat(16) + '-01' };

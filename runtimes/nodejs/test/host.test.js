@@ -293,9 +293,22 @@ describe('load and invoke', () => {
     assert.deepEqual(r3.event.multiValueHeaders['x-multi'], ['one', 'two']);
     assert.equal(r3.event.headers['x-multi'], 'two');
     assert.equal(typeof r3.context.invocationId, 'string', 'an invocation id is made up when the header is missing');
-    assert.ok(r3.context.invocationId.length > 0);
+    assert.match(r3.context.invocationId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      'a made-up invocation id has the form of a UUID');
+    assert.equal(r3.event.requestContext.requestId, r3.context.invocationId);
     assert.equal(r3.context.traceparent, '', 'no traceparent header: none in the context');
     assert.equal(r3.context.traceId, '');
+    const r4 = await new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/invoke/s-async/again', method: 'GET', agent,
+        headers: { 'X-Nest-Secret': SECRET } }, (res) => {
+        let b = '';
+        res.on('data', (c) => { b += c; });
+        res.on('end', () => resolve(JSON.parse(b)));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.notEqual(r4.context.invocationId, r3.context.invocationId, 'each made-up invocation id is new');
   });
 
   it('passes textual bodies as strings and others as base64', async () => {
@@ -596,6 +609,16 @@ describe('robustness', () => {
     assert.equal(h.status, 200);
     assert.equal(exitInfo, null);
     assert.equal((await invoke('s-uncaught', '/')).status, 200);
+  });
+
+  it('answers each invocation whose handler returns a thenable that settles outside it', async () => {
+    assert.equal((await load({ id: 's-thenable', function: 'default/t', version: '1', codeDir: fixture('thenable') })).status, 200);
+    const paths = ['/a', '/b', '/c', '/d'];
+    const rs = await Promise.all(paths.map((p) => invoke('s-thenable', p)));
+    rs.forEach((r, i) => { assert.equal(r.status, 200); assert.deepEqual(r.json, { path: paths[i] }); });
+    const f = await invoke('s-thenable', '/fail');
+    assert.equal(f.status, 500);
+    assert.equal(f.json.detail, 'thenable failed');
   });
 
   it('runs 50 concurrent invocations', async () => {
