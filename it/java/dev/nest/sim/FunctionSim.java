@@ -393,6 +393,49 @@ final class FunctionSim {
         return max;
     }
 
+    /**
+     * The {@code percentile}-th percentile (nearest rank) of the per-second peaks of requests in flight over the whole
+     * seconds in {@code [fromMs, nowSec)}; zero before the trace. A sliding histogram of the levels in the window
+     * (windows only move forward in a run; one that moves back is rebuilt), so a query costs the levels, not the
+     * window's seconds.
+     */
+    private double quantile(long nowSec, long fromMs, double percentile) {
+        int k = (int) Math.min(nowSec, secMax.length - 1);
+        int lo = (int) Math.min(k, Math.max(0, Math.floorDiv(fromMs, 1000)));
+        if (lo < qLo || k < qHi) {
+            java.util.Arrays.fill(qCounts, 0);
+            qLo = lo;
+            qHi = lo;
+        }
+        for (; qHi < k; qHi++) {
+            int v = secMax[qHi];
+            if (v >= qCounts.length) {
+                qCounts = Arrays.copyOf(qCounts, Math.max(v + 1, qCounts.length * 2));
+            }
+            qCounts[v]++;
+        }
+        for (; qLo < lo; qLo++) {
+            qCounts[secMax[qLo]]--;
+        }
+        int n = qHi - qLo;
+        if (n <= 0) {
+            return 0;
+        }
+        int rank = dev.nest.scaler.MetricSamples.nearestRank(percentile, n);
+        int seen = 0;
+        for (int level = 0; level < qCounts.length; level++) {
+            seen += qCounts[level];
+            if (seen >= rank) {
+                return level;
+            }
+        }
+        return 0;
+    }
+
+    private int[] qCounts = new int[64];
+    private int qLo;
+    private int qHi;
+
     // ---- decisions ---------------------------------------------------------------------------------------
 
     private void tick(long now, boolean poke) {
@@ -479,6 +522,14 @@ final class FunctionSim {
                 return OptionalDouble.empty();
             }
             return OptionalDouble.of(FunctionSim.this.peak(sec, from.toEpochMilli()));
+        }
+
+        @Override
+        public OptionalDouble quantile(MetricType type, Instant from, double percentile) {
+            if (type != MetricType.CONCURRENCY) {
+                return OptionalDouble.empty();
+            }
+            return OptionalDouble.of(FunctionSim.this.quantile(sec, from.toEpochMilli(), percentile));
         }
 
         @Override

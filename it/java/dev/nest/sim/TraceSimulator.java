@@ -179,6 +179,19 @@ public final class TraceSimulator {
             out.add(new Policy.Merged("variant: merged placement, out at " + Math.round(share * 100) + "% of a core busy",
                     nest, m.withBusyBelow(share), "variant"));
         }
+        // burst release (BurstRelease): instances above the steady need go after a short idle time
+        Policy.Ours ours = (Policy.Ours) nest;
+        for (long[] aq : new long[][] {{10, 95}, {30, 90}, {30, 95}, {30, 99}, {60, 95}}) {
+            long after = aq[0];
+            double q = aq[1];
+            {
+                Policy.Ours burst = new Policy.Ours("nest: scaler + burst release " + after + "s p" + (int) q, Scaler.windowed(
+                        new dev.nest.scaler.BurstRelease(Duration.ofSeconds(after), Duration.ofMinutes(10), q)), ours.config(),
+                        "variant");
+                out.add(new Policy.Merged("variant: burst release after " + after + " s, steady p" + (int) q
+                        + " over 10m, merged placement (merge-below 6)", burst, MergedModel.NODEJS, "variant"));
+            }
+        }
         out.add(new Policy.Merged("variant: merged placement, idle-unload-ms 10 s", nest, m.withIdleUnloadMs(10_000), "variant"));
         out.add(new Policy.Merged("variant: merged placement, never parked", nest, m.withIdleUnloadMs(0), "variant"));
         return out;

@@ -52,6 +52,22 @@ public interface Scaler {
     }
 
     /**
+     * The standard scaler with {@code burst}: instances above the function's steady need are released after
+     * {@link BurstRelease#after} instead of {@code scale-down-delay} ({@link BurstRelease#OFF}: the standard scaler).
+     */
+    static Scaler windowed(BurstRelease burst) {
+        return burst.enabled() ? new WindowedScaler(true, WindowedScaler.TOLERANCE_DOWN, true, burst) : windowed();
+    }
+
+    /**
+     * How much history of per-second samples the scaler reads beyond the stable window (the burst release's
+     * steady-need window); {@link Duration#ZERO}: the stable window is enough.
+     */
+    default java.time.Duration history() {
+        return java.time.Duration.ZERO;
+    }
+
+    /**
      * The same rules, but the stable window's need is the average alone (the peak concurrency does not hold
      * instances through the scale-down delay); kept for comparison in the trace simulator.
      */
