@@ -305,7 +305,7 @@ final class FunctionSim {
     }
 
     private boolean burstWorkers() {
-        return model != null && model.burstWorkers();
+        return model != null && model.burstWorkers() > 0;
     }
 
     /** Whether an idle instance, idle since {@code since}, is parked at {@code now} (only in a merged pod). */
@@ -485,7 +485,7 @@ final class FunctionSim {
         if (policy instanceof Policy.Ours o) {
             if (burstWorkers()) {
                 steady = (int) Math.ceil(quantile(sec, now - dev.nest.scaler.BurstRelease.DEFAULT_WINDOW.toMillis(),
-                        dev.nest.scaler.BurstRelease.DEFAULT_QUANTILE) - 1e-9);
+                        model.burstWorkers()) - 1e-9);
             }
             Decision d = o.scaler().decide(new View(sec, now), o.config(), Instant.ofEpochMilli(now), state);
             state = d.state();

@@ -184,9 +184,11 @@ public final class TraceSimulator {
         Policy.Ours burst30 = new Policy.Ours("nest: scaler + burst release 30s p95", Scaler.windowed(
                 dev.nest.scaler.BurstRelease.after(Duration.ofSeconds(30))), ours.config(), "variant");
         out.add(new Policy.Merged("variant: burst instances as merged workers (steady p95 over 10m), merged placement "
-                + "(merge-below 6)", nest, MergedModel.NODEJS.withBurstWorkers(), "variant"));
-        out.add(new Policy.Merged("variant: burst release after 30 s + burst instances as merged workers, merged placement "
-                + "(merge-below 6)", burst30, MergedModel.NODEJS.withBurstWorkers(), "variant"));
+                + "(merge-below 6)", nest, MergedModel.NODEJS.withBurstWorkers(95), "variant"));
+        for (int p : new int[] {95, 75, 50}) {
+            out.add(new Policy.Merged("variant: burst release after 30 s + burst instances (above p" + p + ") as merged "
+                    + "workers, merged placement (merge-below 6)", burst30, MergedModel.NODEJS.withBurstWorkers(p), "variant"));
+        }
         for (long[] aq : new long[][] {{10, 95}, {30, 90}, {30, 95}, {30, 99}, {60, 95}}) {
             long after = aq[0];
             double q = aq[1];

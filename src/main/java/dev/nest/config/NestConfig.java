@@ -74,9 +74,10 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         /**
          * {@code cluster.burst-release}: the leader's scaler releases a function's instances above its steady need
          * (the 95th percentile of its concurrency over 10 minutes) once the lower count has held this long, instead of
-         * waiting {@code scale-down-delay} (0s: off; at most {@link #MAX_BURST_RELEASE}).
+         * waiting {@code scale-down-delay} (0s, the default: off; at most {@link #MAX_BURST_RELEASE}). Off by default:
+         * on the replayed Azure day it trades more pod cold starts for less idle memory (ADR 0025, *Burst release*).
          */
-        public static final Duration DEFAULT_BURST_RELEASE = Duration.ofSeconds(30);
+        public static final Duration DEFAULT_BURST_RELEASE = Duration.ZERO;
         /** The longest {@code cluster.burst-release}. */
         public static final Duration MAX_BURST_RELEASE = Duration.ofMinutes(10);
 
