@@ -153,7 +153,7 @@ final class FunctionSim {
 
     /** Starts one instance where the function is placed now: a pod, or a worker in a running merged pod. */
     private void startOne(long now) {
-        if (merged || burstWorkers() && instances >= steady) {
+        if (merged || burstWorkers() && dev.nest.scaler.BurstRelease.beyondSteady(instances, steady, 1)) {
             workerStarting.addLast(now + model.workerStartMs());
         } else {
             starting.addLast(now + coldMs);
@@ -484,8 +484,8 @@ final class FunctionSim {
         boolean quiet = busy.isEmpty() && waiting.isEmpty() && now - idleSince > 61_000;
         if (policy instanceof Policy.Ours o) {
             if (burstWorkers()) {
-                steady = (int) Math.ceil(quantile(sec, now - dev.nest.scaler.BurstRelease.DEFAULT_WINDOW.toMillis(),
-                        model.burstWorkers()) - 1e-9);
+                steady = dev.nest.scaler.BurstRelease.steadyCount(quantile(sec,
+                        now - dev.nest.scaler.BurstRelease.DEFAULT_WINDOW.toMillis(), model.burstWorkers()), 1);
             }
             Decision d = o.scaler().decide(new View(sec, now), o.config(), Instant.ofEpochMilli(now), state);
             state = d.state();

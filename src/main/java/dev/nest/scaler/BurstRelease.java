@@ -79,9 +79,29 @@ public record BurstRelease(Duration after, Duration window, double quantile) {
         if (!(perInstance > 0)) {
             throw new IllegalArgumentException("requests per instance must be positive, got " + perInstance);
         }
-        double s = Double.isFinite(steady) ? Math.max(0, steady) : Double.MAX_VALUE;
-        long steadyCount = (long) Math.min(Integer.MAX_VALUE, Math.ceil(s / perInstance - 1e-9));
-        long keep = Math.max(Math.max(highest, steadyCount), demand);
+        long keep = Math.max(Math.max(highest, steadyCount(steady, perInstance)), demand);
         return (int) Math.max(0, Math.min(current, keep));
+    }
+
+    /**
+     * The instances a steady concurrency {@code steady} fills at {@code perInstance} requests each (rounded up; an
+     * unknown, infinite or NaN, steady need is {@link Integer#MAX_VALUE}: every instance is steady).
+     */
+    public static int steadyCount(double steady, double perInstance) {
+        if (!(perInstance > 0)) {
+            throw new IllegalArgumentException("requests per instance must be positive, got " + perInstance);
+        }
+        double s = Double.isFinite(steady) ? Math.max(0, steady) : Double.MAX_VALUE;
+        return (int) Math.min(Integer.MAX_VALUE, Math.ceil(s / perInstance - 1e-9));
+    }
+
+    /**
+     * Whether one more instance of a function that has {@code existing} is a burst instance: beyond what its steady
+     * need fills. Such an instance may be placed where it is cheap to start and to park (a worker in the function's
+     * merged pod, for a {@code deploy: auto} function) rather than in a pod of its own; the trace simulator measures
+     * that design (ADR 0025, *Burst release*), the node agent does not place by it yet.
+     */
+    public static boolean beyondSteady(int existing, double steady, double perInstance) {
+        return existing >= steadyCount(steady, perInstance);
     }
 }

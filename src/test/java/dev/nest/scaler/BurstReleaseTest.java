@@ -133,4 +133,17 @@ class BurstReleaseTest {
         f.run(Duration.ofSeconds(10), 2);
         assertEquals(2, f.instances);
     }
+
+    @Test
+    void anInstanceBeyondTheSteadyNeedIsABurstInstance() {
+        assertEquals(3, BurstRelease.steadyCount(2.5, 1));
+        assertEquals(1, BurstRelease.steadyCount(2.5, 4));
+        assertEquals(0, BurstRelease.steadyCount(0, 1));
+        assertEquals(Integer.MAX_VALUE, BurstRelease.steadyCount(Double.NaN, 1));
+        assertTrue(BurstRelease.beyondSteady(3, 2.5, 1));
+        assertTrue(!BurstRelease.beyondSteady(2, 2.5, 1));
+        assertTrue(BurstRelease.beyondSteady(0, 0, 1), "no steady need: even the first instance is a burst's");
+        assertTrue(!BurstRelease.beyondSteady(1000, Double.POSITIVE_INFINITY, 1));
+        assertThrows(IllegalArgumentException.class, () -> BurstRelease.steadyCount(1, 0));
+    }
 }
