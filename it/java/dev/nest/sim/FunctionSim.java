@@ -60,6 +60,8 @@ final class FunctionSim {
     private long idleSince;
     private boolean called;
     private IdleHistogram histogram = IdleHistogram.empty();
+    /** With {@link MergedModel#burstWorkers}: instances beyond this many (the steady need) run as merged workers. */
+    private int steady = Integer.MAX_VALUE;
 
     // per-second concurrency (busy + waiting) integrals, in request-ms, and their prefix sums
     private final double[] secSum;
@@ -151,7 +153,7 @@ final class FunctionSim {
 
     /** Starts one instance where the function is placed now: a pod, or a worker in a running merged pod. */
     private void startOne(long now) {
-        if (merged) {
+        if (merged || burstWorkers() && dev.nest.scaler.BurstRelease.beyondSteady(instances, steady, 1)) {
             workerStarting.addLast(now + model.workerStartMs());
         } else {
             starting.addLast(now + coldMs);
@@ -211,7 +213,9 @@ final class FunctionSim {
         called = true;
         if (!idle.isEmpty()) {
             long since = idle.pollLast();
-            if (parked(since, now)) {
+            boolean burstParked = burstWorkers() && !merged && steady - busy.size() <= 0
+                    && model.idleUnloadMs() > 0 && now - since >= model.idleUnloadMs();
+            if (parked(since, now) || burstParked) {
                 // its worker was terminated: the request waits for one (the instance stays loaded)
                 t.unparks++;
                 waiting.addLast(now);
@@ -300,6 +304,10 @@ final class FunctionSim {
         }
     }
 
+    private boolean burstWorkers() {
+        return model != null && model.burstWorkers() > 0;
+    }
+
     /** Whether an idle instance, idle since {@code since}, is parked at {@code now} (only in a merged pod). */
     private boolean parked(long since, long now) {
         return merged && model.idleUnloadMs() > 0 && now - since >= model.idleUnloadMs();
@@ -319,7 +327,35 @@ final class FunctionSim {
         double foot;
         double per;
         double perFoot;
-        if (!merged) {
+        if (!merged && burstWorkers() && steady != Integer.MAX_VALUE && !idle.isEmpty()
+                && idle.size() > Math.max(0, steady - busy.size())) {
+            // the idle instances beyond the steady need (the longest idle: requests take the most recent) are
+            // workers in the merged pod, parked after idle-unload-ms; the others are dedicated pods
+            per = fn.memoryMb();
+            perFoot = MergedModel.NODEJS.podMb();
+            int burst = idle.size() - Math.max(0, steady - busy.size());
+            double workerPer = model.workerMb(fn.memoryMb());
+            double held = 0;
+            double parkedMs = 0;
+            for (int i = 0; i < burst; i++) {
+                long since = idle.get(i);
+                long workerUntil = model.idleUnloadMs() == 0 ? to : Math.min(to, since + model.idleUnloadMs());
+                long withWorker = Math.max(0, workerUntil - Math.max(accountedTo, since));
+                held += withWorker;
+                parkedMs += dt - withWorker;
+            }
+            double dedicated = (double) (instances - burst) * dt;
+            mem = dedicated * per + held * workerPer + parkedMs * model.parkedMb();
+            foot = dedicated * perFoot + held * model.workerMb() + parkedMs * model.parkedMb();
+            double idleDedicated = (double) (instances - burst - busy.size()) * dt * per;
+            if (busy.isEmpty() && waiting.isEmpty()) {
+                t.idleDedicatedTailMbMs += idleDedicated;
+            } else {
+                t.idleDedicatedExtraMbMs += idleDedicated;
+            }
+            t.idleWorkerMbMs += held * workerPer;
+            t.idleParkedMbMs += parkedMs * model.parkedMb();
+        } else if (!merged) {
             per = fn.memoryMb();
             perFoot = MergedModel.NODEJS.podMb();
             mem = (double) instances * dt * per;
@@ -393,6 +429,49 @@ final class FunctionSim {
         return max;
     }
 
+    /**
+     * The {@code percentile}-th percentile (nearest rank) of the per-second peaks of requests in flight over the whole
+     * seconds in {@code [fromMs, nowSec)}; zero before the trace. A sliding histogram of the levels in the window
+     * (windows only move forward in a run; one that moves back is rebuilt), so a query costs the levels, not the
+     * window's seconds.
+     */
+    private double quantile(long nowSec, long fromMs, double percentile) {
+        int k = (int) Math.min(nowSec, secMax.length - 1);
+        int lo = (int) Math.min(k, Math.max(0, Math.floorDiv(fromMs, 1000)));
+        if (lo < qLo || k < qHi) {
+            java.util.Arrays.fill(qCounts, 0);
+            qLo = lo;
+            qHi = lo;
+        }
+        for (; qHi < k; qHi++) {
+            int v = secMax[qHi];
+            if (v >= qCounts.length) {
+                qCounts = Arrays.copyOf(qCounts, Math.max(v + 1, qCounts.length * 2));
+            }
+            qCounts[v]++;
+        }
+        for (; qLo < lo; qLo++) {
+            qCounts[secMax[qLo]]--;
+        }
+        int n = qHi - qLo;
+        if (n <= 0) {
+            return 0;
+        }
+        int rank = dev.nest.scaler.MetricSamples.nearestRank(percentile, n);
+        int seen = 0;
+        for (int level = 0; level < qCounts.length; level++) {
+            seen += qCounts[level];
+            if (seen >= rank) {
+                return level;
+            }
+        }
+        return 0;
+    }
+
+    private int[] qCounts = new int[64];
+    private int qLo;
+    private int qHi;
+
     // ---- decisions ---------------------------------------------------------------------------------------
 
     private void tick(long now, boolean poke) {
@@ -404,6 +483,10 @@ final class FunctionSim {
         int desired;
         boolean quiet = busy.isEmpty() && waiting.isEmpty() && now - idleSince > 61_000;
         if (policy instanceof Policy.Ours o) {
+            if (burstWorkers()) {
+                steady = dev.nest.scaler.BurstRelease.steadyCount(quantile(sec,
+                        now - dev.nest.scaler.BurstRelease.DEFAULT_WINDOW.toMillis(), model.burstWorkers()), 1);
+            }
             Decision d = o.scaler().decide(new View(sec, now), o.config(), Instant.ofEpochMilli(now), state);
             state = d.state();
             desired = d.desired();
@@ -479,6 +562,14 @@ final class FunctionSim {
                 return OptionalDouble.empty();
             }
             return OptionalDouble.of(FunctionSim.this.peak(sec, from.toEpochMilli()));
+        }
+
+        @Override
+        public OptionalDouble quantile(MetricType type, Instant from, double percentile) {
+            if (type != MetricType.CONCURRENCY) {
+                return OptionalDouble.empty();
+            }
+            return OptionalDouble.of(FunctionSim.this.quantile(sec, from.toEpochMilli(), percentile));
         }
 
         @Override

@@ -31,45 +31,56 @@ import java.util.Optional;
  * @param busyBelow     a variant tried: out at this share of a core busy instead of a rate (0: the rate)
  * @param inFlightBelow {@code sidecar.merge-below-in-flight}: a function out of merged pods only once it also keeps
  *                      this many requests in flight on average (0: the rate alone)
+ * @param burstWorkers  a design tried, not in the product (0: off): a dedicated function's instances above its steady
+ *                      need, this percentile of its per-second concurrency over 10 minutes, run as workers in its
+ *                      merged pod (started in {@code workerStartMs}, parked after {@code idleUnloadMs} idle)
  */
 record MergedModel(int mergeBelow, long idleUnloadMs, double podMb, double workerMb, double parkedMb, long workerStartMs,
-                   int maxFunctions, int roomMb, int windowMinutes, double busyBelow, double inFlightBelow) {
+                   int maxFunctions, int roomMb, int windowMinutes, double busyBelow, double inFlightBelow,
+                   double burstWorkers) {
     /** Node.js with the product's defaults and the figures measured by distribution/bench-merged.sh. */
     static final MergedModel NODEJS = new MergedModel(
             dev.nest.config.NestConfig.Merged.DEFAULT.mergeBelow(), 60_000, 16.0, 6.6, 1.2, 5, 16, 16 * 128, 1, 0,
-            dev.nest.config.NestConfig.Merged.DEFAULT.inFlightBelow());
+            dev.nest.config.NestConfig.Merged.DEFAULT.inFlightBelow(), 0);
 
     MergedModel {
         if (mergeBelow < 0 || idleUnloadMs < 0 || podMb <= 0 || workerMb <= 0 || parkedMb < 0 || workerStartMs < 0
-                || maxFunctions < 1 || roomMb < 1 || windowMinutes < 1 || busyBelow < 0 || inFlightBelow < 0) {
+                || maxFunctions < 1 || roomMb < 1 || windowMinutes < 1 || busyBelow < 0 || inFlightBelow < 0
+                || !(burstWorkers >= 0 && burstWorkers <= 100)) {
             throw new IllegalArgumentException("a merged model needs non-negative figures, got " + this);
         }
     }
 
     MergedModel withMergeBelow(int below) {
         return new MergedModel(below, idleUnloadMs, podMb, workerMb, parkedMb, workerStartMs, maxFunctions, roomMb,
-                windowMinutes, busyBelow, inFlightBelow);
+                windowMinutes, busyBelow, inFlightBelow, burstWorkers);
     }
 
     MergedModel withIdleUnloadMs(long ms) {
         return new MergedModel(mergeBelow, ms, podMb, workerMb, parkedMb, workerStartMs, maxFunctions, roomMb,
-                windowMinutes, busyBelow, inFlightBelow);
+                windowMinutes, busyBelow, inFlightBelow, burstWorkers);
     }
 
     MergedModel withWindowMinutes(int minutes) {
         return new MergedModel(mergeBelow, idleUnloadMs, podMb, workerMb, parkedMb, workerStartMs, maxFunctions, roomMb,
-                minutes, busyBelow, inFlightBelow);
+                minutes, busyBelow, inFlightBelow, burstWorkers);
     }
 
     MergedModel withBusyBelow(double share) {
         return new MergedModel(mergeBelow, idleUnloadMs, podMb, workerMb, parkedMb, workerStartMs, maxFunctions, roomMb,
-                windowMinutes, share, inFlightBelow);
+                windowMinutes, share, inFlightBelow, burstWorkers);
     }
 
     /** {@code sidecar.merge-below-in-flight}: requests in flight on average a function keeps before it may move out. */
     MergedModel withInFlightBelow(double inFlight) {
         return new MergedModel(mergeBelow, idleUnloadMs, podMb, workerMb, parkedMb, workerStartMs, maxFunctions, roomMb,
-                windowMinutes, busyBelow, inFlight);
+                windowMinutes, busyBelow, inFlight, burstWorkers);
+    }
+
+    /** The design tried: instances above a dedicated function's steady need run as workers in its merged pod. */
+    MergedModel withBurstWorkers(double percentile) {
+        return new MergedModel(mergeBelow, idleUnloadMs, podMb, workerMb, parkedMb, workerStartMs, maxFunctions, roomMb,
+                windowMinutes, busyBelow, inFlightBelow, percentile);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.nest.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nest.scaler.FixedKeepAlive;
 import java.time.Duration;
@@ -102,5 +103,25 @@ class MergedPlacementSimIT {
         Totals t = new Totals();
         new FunctionSim(fn, perMinute.length, policy, 1, COLD_MS, 100, t).run();
         return t;
+    }
+
+    @Test
+    void aBurstAboveTheSteadyNeedStartsWorkersAndTheSteadyInstancesStayPods() {
+        // 600 requests a minute of 100 ms (about one in flight: dedicated), with one minute of 6,000 (a burst)
+        int[] trace = new int[40];
+        java.util.Arrays.fill(trace, 600);
+        trace[20] = 6_000;
+        dev.nest.scaler.ScalingConfig config = dev.nest.scaler.ScalingConfig.defaults(1).withMinMax(0, 100);
+        Policy.Ours nest = new Policy.Ours("nest", dev.nest.scaler.Scaler.windowed(), config, "");
+        Policy.Ours burst = new Policy.Ours("nest + burst release", dev.nest.scaler.Scaler.windowed(
+                dev.nest.scaler.BurstRelease.after(Duration.ofSeconds(30))), config, "");
+        Totals plain = run(new Policy.Merged("merged", nest, MergedModel.NODEJS, ""), trace);
+        Totals workers = run(new Policy.Merged("burst workers", burst, MergedModel.NODEJS.withBurstWorkers(75), ""), trace);
+        assertEquals(plain.invocations, workers.invocations);
+        assertTrue(plain.coldStarts > 0, "the burst starts pods: " + plain.coldStarts);
+        assertTrue(workers.workerStarts > 0, "the burst starts workers");
+        assertTrue(workers.coldStarts < plain.coldStarts, workers.coldStarts + " pod starts against " + plain.coldStarts);
+        assertTrue(workers.idleWorkerMbMs + workers.idleParkedMbMs > 0, "idle burst instances are workers");
+        assertTrue(workers.memMbMs < plain.memMbMs, "the burst's spare instances are parked, not held as pods");
     }
 }

@@ -179,6 +179,27 @@ public final class TraceSimulator {
             out.add(new Policy.Merged("variant: merged placement, out at " + Math.round(share * 100) + "% of a core busy",
                     nest, m.withBusyBelow(share), "variant"));
         }
+        // burst release (BurstRelease): instances above the steady need go after a short idle time
+        Policy.Ours ours = (Policy.Ours) nest;
+        Policy.Ours burst30 = new Policy.Ours("nest: scaler + burst release 30s p95", Scaler.windowed(
+                dev.nest.scaler.BurstRelease.after(Duration.ofSeconds(30))), ours.config(), "variant");
+        out.add(new Policy.Merged("variant: burst instances as merged workers (steady p95 over 10m), merged placement "
+                + "(merge-below 6)", nest, MergedModel.NODEJS.withBurstWorkers(95), "variant"));
+        for (int p : new int[] {95, 75, 50}) {
+            out.add(new Policy.Merged("variant: burst release after 30 s + burst instances (above p" + p + ") as merged "
+                    + "workers, merged placement (merge-below 6)", burst30, MergedModel.NODEJS.withBurstWorkers(p), "variant"));
+        }
+        for (long[] aq : new long[][] {{10, 95}, {30, 90}, {30, 95}, {30, 99}, {60, 95}}) {
+            long after = aq[0];
+            double q = aq[1];
+            {
+                Policy.Ours burst = new Policy.Ours("nest: scaler + burst release " + after + "s p" + (int) q, Scaler.windowed(
+                        new dev.nest.scaler.BurstRelease(Duration.ofSeconds(after), Duration.ofMinutes(10), q)), ours.config(),
+                        "variant");
+                out.add(new Policy.Merged("variant: burst release after " + after + " s, steady p" + (int) q
+                        + " over 10m, merged placement (merge-below 6)", burst, MergedModel.NODEJS, "variant"));
+            }
+        }
         out.add(new Policy.Merged("variant: merged placement, idle-unload-ms 10 s", nest, m.withIdleUnloadMs(10_000), "variant"));
         out.add(new Policy.Merged("variant: merged placement, never parked", nest, m.withIdleUnloadMs(0), "variant"));
         return out;

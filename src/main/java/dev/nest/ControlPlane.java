@@ -74,12 +74,14 @@ final class ControlPlane implements AutoCloseable {
      *                   agent's band, {@link Scheduler.Merging#byTrafficWithBand})
      * @param shapes how each runtime's merged pods are packed, empty for a runtime without a merged host
      *               ({@link #mergedShapes})
+     * @param burstRelease {@code cluster.burst-release}: the scaler releases instances above a function's steady need
+     *                     after this (zero: off; {@link dev.nest.scaler.BurstRelease})
      */
     static ControlPlane start(Cluster cluster, NodeAgent agent, Map<String, String> capacity, Duration probeEvery,
                               Clock clock, Supplier<Map<String, String>> peerHeaders,
                               Optional<javax.net.ssl.SSLContext> peerTls, Quotas quotas,
                               Supplier<List<VersionTraffic>> traffic, int mergeBelow,
-                              Function<String, Optional<MergedShape>> shapes) {
+                              Function<String, Optional<MergedShape>> shapes, Duration burstRelease) {
         Deque<AutoCloseable> closers = new ArrayDeque<>();
         try {
             String self = cluster.self().id();
@@ -125,7 +127,8 @@ final class ControlPlane implements AutoCloseable {
                     LoadReporter.http(peerHeaders, peerTls), traffic, agent::parked));
             // the scaler's desired counts go to the scheduler, which places them across the nodes
             TargetSink toScheduler = TargetSink.of(scheduler::scale, scheduler::release);
-            ScalerLoop scaler = push(closers, new ScalerLoop(cluster.functions(), counted, toScheduler, Scaler.windowed(), clock,
+            ScalerLoop scaler = push(closers, new ScalerLoop(cluster.functions(), counted, toScheduler,
+                    Scaler.windowed(dev.nest.scaler.BurstRelease.after(burstRelease)), clock,
                     quotas));
             agent.onStarved(scaler::wake);
             agent.onStarved(reporter::starved); // sent only while another node leads

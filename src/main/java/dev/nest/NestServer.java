@@ -220,7 +220,7 @@ public final class NestServer implements AutoCloseable {
             ControlPlane control = push(closers, ControlPlane.start(cluster, agent, capacity, config.cluster().nodeProbe(), clock,
                     peerHeaders, peerTls, namespaces, traffic::snapshot, config.sidecar().merged().mergeBelow(),
                     ControlPlane.mergedShapes(runtimes, config.sidecar().merged().acrossNamespaces(),
-                            config.sidecar().merged().hostMemoryMb())));
+                            config.sidecar().merged().hostMemoryMb()), config.cluster().burstRelease()));
             push(closers, new ReleaseController(cluster.functions(), control.load()::traffic, store::audit, clock,
                     cluster.leadership()::isLeader)).start();
             timer.mark("scaler");

@@ -36,6 +36,7 @@ final class ConfigDefaults {
         c.put("node-probe", Durations.format(d.cluster().nodeProbe()));
         c.put("secret", d.cluster().secret());
         c.put("secret-file", d.cluster().secretFile());
+        c.put("burst-release", Durations.format(d.cluster().burstRelease()));
         ObjectNode sc = root.putObject("sidecar");
         sc.put("driver", d.sidecar().driver());
         sc.put("port-range", d.sidecar().portFrom() + "-" + d.sidecar().portTo());

@@ -67,9 +67,27 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
      */
     public record Cluster(String zookeeper, int embeddedPort, Duration sessionTimeout, Duration connectionTimeout,
                           Duration operationTimeout, int artifactReplicas, Duration nodeProbe, String secret,
-                          String secretFile) {
+                          String secretFile, Duration burstRelease) {
         /** The default node probe interval: a dead node's port is tried every second (0 turns the probe off). */
         public static final Duration DEFAULT_NODE_PROBE = Duration.ofSeconds(1);
+
+        /**
+         * {@code cluster.burst-release}: the leader's scaler releases a function's instances above its steady need
+         * (the 95th percentile of its concurrency over 10 minutes) once the lower count has held this long, instead of
+         * waiting {@code scale-down-delay} (0s, the default: off; at most {@link #MAX_BURST_RELEASE}). Off by default:
+         * on the replayed Azure day it trades more pod cold starts for less idle memory (ADR 0025, *Burst release*).
+         */
+        public static final Duration DEFAULT_BURST_RELEASE = Duration.ZERO;
+        /** The longest {@code cluster.burst-release}. */
+        public static final Duration MAX_BURST_RELEASE = Duration.ofMinutes(10);
+
+        /** Settings with the default {@code cluster.burst-release}. */
+        public Cluster(String zookeeper, int embeddedPort, Duration sessionTimeout, Duration connectionTimeout,
+                       Duration operationTimeout, int artifactReplicas, Duration nodeProbe, String secret,
+                       String secretFile) {
+            this(zookeeper, embeddedPort, sessionTimeout, connectionTimeout, operationTimeout, artifactReplicas,
+                    nodeProbe, secret, secretFile, DEFAULT_BURST_RELEASE);
+        }
 
         /** The shortest {@code cluster.secret} accepted. */
         public static final int MIN_SECRET_LENGTH = 16;
@@ -101,7 +119,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         /** These settings with {@code cluster.secret} set to {@code value} (and no {@code secret-file}). */
         public Cluster withSecret(String value) {
             return new Cluster(zookeeper, embeddedPort, sessionTimeout, connectionTimeout, operationTimeout,
-                    artifactReplicas, nodeProbe, value, "");
+                    artifactReplicas, nodeProbe, value, "", burstRelease);
         }
 
         @Override
@@ -109,7 +127,8 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
             return "Cluster[zookeeper=" + zookeeper + ", embeddedPort=" + embeddedPort + ", sessionTimeout="
                     + sessionTimeout + ", connectionTimeout=" + connectionTimeout + ", operationTimeout="
                     + operationTimeout + ", artifactReplicas=" + artifactReplicas + ", nodeProbe=" + nodeProbe
-                    + ", secret=" + (secret.isEmpty() ? "" : "(hidden)") + ", secretFile=" + secretFile + "]";
+                    + ", secret=" + (secret.isEmpty() ? "" : "(hidden)") + ", secretFile=" + secretFile
+                    + ", burstRelease=" + burstRelease + "]";
         }
     }
 
@@ -275,7 +294,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
             "tls", Set.of("cert", "key", "ca"),
             "node", Set.of("id", "address", "zone", "region"),
             "cluster", Set.of("zookeeper", "embedded-port", "session-timeout", "connection-timeout", "operation-timeout",
-                    "artifact-replicas", "node-probe", "secret", "secret-file"),
+                    "artifact-replicas", "node-probe", "secret", "secret-file", "burst-release"),
             "sidecar", Set.of("driver", "port-range", "start-timeout", "max-pods", "stop-grace", "drivers", "pool", "pool-idle",
                     "previous-version-keep-alive", "merge-below", "merge-below-in-flight", "merge-across-namespaces", "merged-host-memory",
                     "merged-allocation-budget"),
@@ -338,7 +357,8 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
                 r.duration(c, "cluster.operation-timeout", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(5)),
                 r.integer(c, "cluster.artifact-replicas", 2, 1, 16),
                 r.duration(c, "cluster.node-probe", Cluster.DEFAULT_NODE_PROBE, Duration.ZERO, Duration.ofMinutes(1)),
-                r.secret(c, "cluster.secret"), r.path(c, "cluster.secret-file", base));
+                r.secret(c, "cluster.secret"), r.path(c, "cluster.secret-file", base),
+                r.duration(c, "cluster.burst-release", Cluster.DEFAULT_BURST_RELEASE, Duration.ZERO, Cluster.MAX_BURST_RELEASE));
         if (!cluster.secret().isEmpty() && !cluster.secretFile().isEmpty()) {
             r.problem("cluster.secret-file", cluster.secretFile(), "empty when cluster.secret is set (give one of the two)");
         }

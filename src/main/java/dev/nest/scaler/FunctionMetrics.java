@@ -24,6 +24,16 @@ public interface FunctionMetrics {
      */
     OptionalDouble peak(MetricType type, Instant from);
 
+    /**
+     * The {@code percentile}-th percentile (nearest rank, 0 to 100) of the per-second values of {@code type} among
+     * the samples taken at or after {@code from}; empty when there is no sample in that window. The default is the
+     * {@link #peak}, which makes a percentile-based rule ({@link BurstRelease}) keep everything: a source that keeps
+     * no such history releases nothing early.
+     */
+    default OptionalDouble quantile(MetricType type, Instant from, double percentile) {
+        return peak(type, from);
+    }
+
     /** Instances that exist now: ready (busy or idle) and starting. */
     int instances();
 

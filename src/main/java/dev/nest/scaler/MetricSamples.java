@@ -46,4 +46,27 @@ public record MetricSamples(List<MetricSample> samples, int instances, int inFli
         }
         return max;
     }
+
+    @Override
+    public OptionalDouble quantile(MetricType type, Instant from, double percentile) {
+        double[] values = new double[samples.size()];
+        int n = 0;
+        for (int i = samples.size() - 1; i >= 0 && !samples.get(i).at().isBefore(from); i--) {
+            double v = samples.get(i).value(type);
+            if (!Double.isNaN(v)) {
+                values[n++] = v;
+            }
+        }
+        if (n == 0) {
+            return OptionalDouble.empty();
+        }
+        java.util.Arrays.sort(values, 0, n);
+        return OptionalDouble.of(values[nearestRank(percentile, n) - 1]);
+    }
+
+    /** The nearest rank (1 to {@code n}) of the {@code percentile}-th percentile of {@code n} sorted values. */
+    public static int nearestRank(double percentile, int n) {
+        double p = Math.max(0, Math.min(100, percentile));
+        return (int) Math.max(1, Math.min(n, Math.ceil(p / 100.0 * n - 1e-9)));
+    }
 }

@@ -23,7 +23,9 @@ import java.time.Instant;
  *       {@code scale-down-delay}, to the highest count asked for meanwhile (the next scale-up needs a rise of more
  *       than 10% over the stable window, so a noisy steady load does not flap), and by at most
  *       {@code max-scale-down-step} per decision. An increase of the instance count (a request that found no
- *       free instance made the node agent start one) restarts the delay.</li>
+ *       free instance made the node agent start one) restarts the delay. With a {@link BurstRelease}
+ *       ({@link #windowed(BurstRelease)}, {@code cluster.burst-release}), the instances above the function's steady
+ *       need go once the lower count has held for its shorter time.</li>
  *   <li>A metric without samples in the stable window (CPU or memory that the driver does not report) counts
  *       as no need; when none of the declared metrics has a sample and the function is not idle, the count holds
  *       (no scale-up to max, no scale-down to zero on a missing number; waiting requests still start
@@ -49,6 +51,22 @@ public interface Scaler {
     /** The standard scaler described above. */
     static Scaler windowed() {
         return WindowedScaler.INSTANCE;
+    }
+
+    /**
+     * The standard scaler with {@code burst}: instances above the function's steady need are released after
+     * {@link BurstRelease#after} instead of {@code scale-down-delay} ({@link BurstRelease#OFF}: the standard scaler).
+     */
+    static Scaler windowed(BurstRelease burst) {
+        return burst.enabled() ? new WindowedScaler(true, WindowedScaler.TOLERANCE_DOWN, true, burst) : windowed();
+    }
+
+    /**
+     * How much history of per-second samples the scaler reads beyond the stable window (the burst release's
+     * steady-need window); {@link Duration#ZERO}: the stable window is enough.
+     */
+    default java.time.Duration history() {
+        return java.time.Duration.ZERO;
     }
 
     /**

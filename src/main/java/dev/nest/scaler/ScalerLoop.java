@@ -157,7 +157,7 @@ public final class ScalerLoop implements AutoCloseable {
                 l = new InstanceLoad(id, live.get().version(), 0, 0, 0, 0, 0, 0, 0, 0, 0);
             }
             Tracked t = tracked.computeIfAbsent(id, k -> new Tracked());
-            t.observe(now, l, config.stableWindow());
+            t.observe(now, l, scaler.history().compareTo(config.stableWindow()) > 0 ? scaler.history() : config.stableWindow());
             FunctionMetrics m = t.metrics();
             Map<String, Double> values = values(m, config, now);
             if (active) {
@@ -317,6 +317,11 @@ public final class ScalerLoop implements AutoCloseable {
                 @Override
                 public OptionalDouble peak(MetricType type, Instant from) {
                     return all.peak(type, from);
+                }
+
+                @Override
+                public OptionalDouble quantile(MetricType type, Instant from, double percentile) {
+                    return all.quantile(type, from, percentile);
                 }
 
                 @Override

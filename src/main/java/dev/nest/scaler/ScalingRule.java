@@ -12,6 +12,8 @@ public enum ScalingRule {
     MAX("max"),
     /** A lower count has not held for {@code scale-down-delay} yet. */
     SCALE_DOWN_DELAY("scale-down-delay"),
+    /** Instances above the function's steady need went after a short idle time ({@link BurstRelease}). */
+    BURST_RELEASE("burst-release"),
     /** The scale-down was limited by {@code max-scale-down-step}. */
     STEP("step"),
     /** Requests wait and no instance exists: one starts at once. */

@@ -25,10 +25,23 @@ final class WindowedScaler implements Scaler {
     /** Whether a concurrency target x utilization is at least one whole request. */
     private final boolean wholeRequests;
 
+    /** The short scale-down of instances above the steady need ({@link BurstRelease#OFF}: none). */
+    private final BurstRelease burst;
+
     WindowedScaler(boolean holdPeak, double downHeadroom, boolean wholeRequests) {
+        this(holdPeak, downHeadroom, wholeRequests, BurstRelease.OFF);
+    }
+
+    WindowedScaler(boolean holdPeak, double downHeadroom, boolean wholeRequests, BurstRelease burst) {
         this.holdPeak = holdPeak;
         this.downHeadroom = downHeadroom;
         this.wholeRequests = wholeRequests;
+        this.burst = java.util.Objects.requireNonNull(burst, "burst");
+    }
+
+    @Override
+    public Duration history() {
+        return burst.enabled() ? burst.window() : Duration.ZERO;
     }
 
     @Override
@@ -179,6 +192,7 @@ final class WindowedScaler implements Scaler {
                 Instant since = rose || prev.lowSince().isEmpty() ? now : prev.lowSince().get();
                 int highest = rose || prev.lowSince().isEmpty() ? candidate : Math.max(prev.lowMax(), candidate);
                 Duration held = Duration.between(since, now);
+                int keep = held.compareTo(c.scaleDownDelay()) >= 0 ? current : burstKeep(m, c, now, current, highest, held);
                 if (held.compareTo(c.scaleDownDelay()) >= 0) {
                     int step = c.maxScaleDownStep().allowed(current);
                     metricDesired = Math.max(highest, current - step);
@@ -196,11 +210,28 @@ final class WindowedScaler implements Scaler {
                     if (metricDesired > highest) {
                         rule = ScalingRule.STEP;
                     }
+                } else if (keep < current) {
+                    // instances above the steady need (a burst's) go after the short release time
+                    int step = c.maxScaleDownStep().allowed(current);
+                    metricDesired = Math.max(keep, current - step);
+                    lowSince = Optional.of(since);
+                    lowMax = highest;
+                    rule = metricDesired > keep ? ScalingRule.STEP : ScalingRule.BURST_RELEASE;
+                    wakeAt = Optional.of(metricDesired > keep ? now : since.plus(c.scaleDownDelay()));
+                    why.append("down: ");
+                    metric(why, stableBy, stableValue, c.stableWindow(), byPeak);
+                    why.append(" has needed at most ").append(highest).append(" for ").append(Durations.format(held))
+                            .append("; steady need ").append(keep).append(" (concurrency p")
+                            .append(ScalingConfig.number(burst.quantile())).append(" over ")
+                            .append(Durations.format(burst.window())).append("): instances above it go after ")
+                            .append(Durations.format(burst.after())).append(" (burst release); step at most ")
+                            .append(step);
                 } else {
                     metricDesired = current;
                     lowSince = Optional.of(since);
                     lowMax = highest;
-                    wakeAt = Optional.of(since.plus(c.scaleDownDelay()));
+                    wakeAt = Optional.of(since.plus(burst.enabled() && held.compareTo(burst.after()) < 0
+                            ? burst.after() : c.scaleDownDelay()));
                     rule = ScalingRule.SCALE_DOWN_DELAY;
                     why.append("hold ").append(current).append(": ");
                     metric(why, stableBy, stableValue, c.stableWindow(), byPeak);
@@ -257,6 +288,23 @@ final class WindowedScaler implements Scaler {
         }
         ScalerState state = new ScalerState(desired, lowSince, lowMax, seen);
         return new Decision(desired, seen, why.toString(), rule, state, wakeAt);
+    }
+
+    /** What {@link BurstRelease#keep} keeps now (the current count while the rule is off or not yet due). */
+    private int burstKeep(FunctionMetrics m, ScalingConfig c, Instant now, int current, int highest, Duration held) {
+        if (!burst.enabled() || held.compareTo(burst.after()) < 0) {
+            return current;
+        }
+        double perInstance = 1;
+        for (MetricTarget t : c.metrics()) {
+            if (t.type() == MetricType.CONCURRENCY) {
+                perInstance = t.target();
+            }
+        }
+        // the steady need, as the peak, at the full target; unknown (no sample) keeps everything
+        OptionalDouble q = m.quantile(MetricType.CONCURRENCY, now.minus(burst.window()), burst.quantile());
+        double steady = q.isPresent() ? q.getAsDouble() : Double.POSITIVE_INFINITY;
+        return burst.keep(current, highest, steady, perInstance, demand(m, c), held);
     }
 
     private static double value(OptionalDouble d) {

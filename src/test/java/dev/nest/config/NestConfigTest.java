@@ -137,6 +137,8 @@ class NestConfigTest {
                 Arguments.of("cluster:\n  session-timeout: 10m\n", "cluster.session-timeout", "10m", "from 1s to 5m"),
                 Arguments.of("cluster:\n  connection-timeout: 50ms\n", "cluster.connection-timeout", "50ms", "from 100ms to 5m"),
                 Arguments.of("cluster:\n  operation-timeout: 1h\n", "cluster.operation-timeout", "1h", "from 100ms to 5m"),
+                Arguments.of("cluster:\n  burst-release: 11m\n", "cluster.burst-release", "11m", "from 0ms to 10m"),
+                Arguments.of("cluster:\n  burst-release: soon\n", "cluster.burst-release", "soon", Durations.ALLOWED),
                 Arguments.of("sidecar:\n  port-range: 30000-20000\n", "sidecar.port-range", "30000-20000", "1024 <= FROM <= TO <= 65535"),
                 Arguments.of("sidecar:\n  port-range: 80-90\n", "sidecar.port-range", "80-90", "1024 <= FROM <= TO <= 65535"),
                 Arguments.of("sidecar:\n  port-range: 20000-70000\n", "sidecar.port-range", "20000-70000", "1024 <= FROM <= TO <= 65535"),
@@ -222,7 +224,7 @@ class NestConfigTest {
                 Arguments.of("server:\n  prot: 8080\n", "server.prot", "host, max-body, port, shutdown-grace"),
                 Arguments.of("node:\n  name: a\n", "node.name", "address, id, region, zone"),
                 Arguments.of("cluster:\n  zk: a\n", "cluster.zk",
-                        "artifact-replicas, connection-timeout, embedded-port, node-probe, operation-timeout, secret, secret-file, "
+                        "artifact-replicas, burst-release, connection-timeout, embedded-port, node-probe, operation-timeout, secret, secret-file, "
                                 + "session-timeout, zookeeper"),
                 Arguments.of("sidecar:\n  ports: 1-2\n", "sidecar.ports",
                         "driver, drivers, max-pods, merge-across-namespaces, merge-below, merge-below-in-flight, merged-allocation-budget, merged-host-memory, pool,"
@@ -485,5 +487,12 @@ class NestConfigTest {
         assertTrue(m.contains("server.tls.ca") && m.contains("ca.pem"), m);
         m = refused("server:\n  tls:\n    certificate: c.pem\n").getMessage();
         assertTrue(m.contains("certificate") && m.contains("is unknown"), m);
+    }
+
+    @Test
+    void burstReleaseDefaultsAndTurnsOff() throws IOException {
+        assertEquals(NestConfig.Cluster.DEFAULT_BURST_RELEASE, load("node:\n  id: a\n").cluster().burstRelease());
+        assertEquals(Duration.ZERO, load("cluster:\n  burst-release: 0s\n").cluster().burstRelease());
+        assertEquals(Duration.ofMinutes(1), load("cluster:\n  burst-release: 1m\n").cluster().burstRelease());
     }
 }

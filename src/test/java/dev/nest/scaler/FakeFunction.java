@@ -12,7 +12,9 @@ import java.util.Optional;
  */
 final class FakeFunction {
     final ScalingConfig config;
-    final Scaler scaler = Scaler.windowed();
+    final Scaler scaler;
+    /** Samples kept: two minutes, or the scaler's history if longer. */
+    private final int kept;
     final List<MetricSample> samples = new ArrayList<>();
     final List<Decision> decisions = new ArrayList<>();
     final List<Instant> events = new ArrayList<>();
@@ -25,7 +27,14 @@ final class FakeFunction {
 
     /** A function deployed and idle for the two minutes before {@code start}: the collector reported zeros. */
     FakeFunction(ScalingConfig config, Instant start) {
+        this(config, start, Scaler.windowed());
+    }
+
+    /** The same with {@code scaler}. */
+    FakeFunction(ScalingConfig config, Instant start, Scaler scaler) {
         this.config = config;
+        this.scaler = scaler;
+        this.kept = (int) Math.max(120, scaler.history().toSeconds() + 1);
         this.now = start;
         for (int s = 119; s >= 0; s--) {
             samples.add(new MetricSample(start.minusSeconds(s), 0, 0, 0, 0));
@@ -37,7 +46,7 @@ final class FakeFunction {
     Decision second(double concurrency) {
         now = now.plusSeconds(1);
         samples.add(new MetricSample(now, concurrency, 0, 0, 0));
-        if (samples.size() > 120) {
+        if (samples.size() > kept) {
             samples.removeFirst();
         }
         inFlight = (int) Math.ceil(concurrency);

@@ -266,4 +266,33 @@ class ScalerLoopTest {
         assertFalse(status().metrics().containsKey("cpu.avg60s"));
         assertTrue(applied.stream().noneMatch(a -> a.equals("f=20") || a.equals("f=0")), applied.toString());
     }
+
+    @Test
+    void withBurstReleaseTheLoopKeepsTheSteadyWindowAndReleasesABurstEarly() {
+        ScalerLoop burst = new ScalerLoop(catalog, () -> Map.copyOf(load), sink,
+                Scaler.windowed(BurstRelease.after(Duration.ofSeconds(30))), clock);
+        deploy(ScalingSpec.DEFAULT.withMinMax(0, 100));
+        burst.setActive(true);
+        long served = 0;
+        for (int i = 0; i < 300; i++) { // five minutes at 2 in flight
+            load(2, 2, 0, 0, served += 2);
+            clock.advance(Duration.ofSeconds(1));
+            burst.tick();
+        }
+        for (int i = 0; i < 10; i++) { // a burst of 20 for 10 s
+            load(20, 20, 0, 0, served += 20);
+            clock.advance(Duration.ofSeconds(1));
+            burst.tick();
+        }
+        assertEquals("f=20", applied.getLast());
+        for (int i = 0; i < 100; i++) { // back to 2: the window's peak for 60 s, then 30 s low
+            int ready = Integer.parseInt(applied.getLast().substring(2));
+            load(ready, 2, 0, 0, served += 2);
+            clock.advance(Duration.ofSeconds(1));
+            burst.tick();
+        }
+        assertEquals("f=2", applied.getLast(), "released long before the 20-minute scale-down-delay: " + applied);
+        assertEquals(ScalingRule.BURST_RELEASE, burst.status(ID).orElseThrow().events().getLast().rule());
+        burst.close();
+    }
 }
