@@ -85,7 +85,7 @@ public final class CodePathBenchmark {
     /** The methods of the quick run: the default path and its two baselines. */
     static final List<String> QUICK_METHODS = List.of("floor", "zstd", "gzip");
     static final List<String> ALL_METHODS = List.of("floor", "zstd", "zstd-full", "zstd-sync", "zstd-vthreads", "zstd-platform",
-            "zstd-httpclient", "lz4", "gzip");
+            "zstd-httpclient", "zstd-pfetch", "lz4", "gzip");
 
     /** The designs tried so far, with their figures: the section's closing list. */
     static final String DESIGNS = """
@@ -303,6 +303,8 @@ public final class CodePathBenchmark {
                                         d.blockingHttp(), 0);
                                 case "zstd-httpclient" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
                                         d.platformWriters(), false);
+                                case "zstd-pfetch" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
+                                        d.platformWriters(), d.blockingHttp(), d.directMaxFiles(), !d.platformFetchers());
                                 default -> d;
                             };
                             ArtifactStore peer = peers.get(pr.id() + "-" + codec);
@@ -445,6 +447,7 @@ public final class CodePathBenchmark {
                     - **zstd-vthreads**: files written on the fetch's virtual threads (8 at a time), as before.
                     - **zstd-platform**: every chunk handed to the platform writer threads, also a chunk of a few large parts, which the default writes on its fetching thread (`ArtifactTuning.directMaxFiles` 0 against %d).
                     - **zstd-httpclient**: chunks read with the JDK `HttpClient` (`ArtifactTuning.blockingHttp` false) instead of %s%s.
+                    - **zstd-pfetch**: each chunk read, decompressed and written on %s (`ArtifactTuning.platformFetchers` %s).
                     - **lz4**: the default path with lz4 chunks.
                     - **gzip**: one `tar.gz`-like stream (the same record framing, `GZIPOutputStream` default level) fetched over HTTP and read through the JDK's `GZIPInputStream` as it arrives, each file written and hashed in turn, the content digest computed (a single stream has no trusted per-chunk digests, so it verifies by hashing the files).
                     - **CPU**: the process's CPU time during the run (the peer's serving threads included; for the chunked rows also the background chunk-cache write, which the wall time does not wait for; the line under each table gives the chunked rows' CPU until the fetch returned).
@@ -458,7 +461,10 @@ public final class CodePathBenchmark {
                     mib, reps, Math.round((System.nanoTime() - started) / 1e9), ArtifactStore.FETCH_PARALLELISM,
                     ArtifactTuning.DEFAULT.unpackParallelism(), ArtifactTuning.DEFAULT.directMaxFiles(),
                     ArtifactTuning.DEFAULT.blockingHttp() ? "`HttpURLConnection`, the default" : "the JDK `HttpClient` (the default too)",
-                    ArtifactTuning.DEFAULT.blockingHttp() ? " (each chunk hashed as it arrives with either)" : "", report, DESIGNS, block.render());
+                    ArtifactTuning.DEFAULT.blockingHttp() ? " (each chunk hashed as it arrives with either)" : "",
+                    ArtifactTuning.DEFAULT.platformFetchers() ? "a virtual thread per chunk instead of the default's pool of platform threads"
+                            : "a pool of platform threads made for the fetch instead of the default's virtual thread per chunk",
+                    !ArtifactTuning.DEFAULT.platformFetchers(), report, DESIGNS, block.render());
             Path doc = root.resolve("docs/BENCHMARKS.md");
             BenchmarksDoc.writeSection(doc, HEADING, body);
             System.out.println("wrote " + HEADING + " in " + doc);
@@ -511,6 +517,8 @@ public final class CodePathBenchmark {
             case "zstd-vthreads" -> "zstd, files written on virtual threads";
             case "zstd-platform" -> "zstd, every chunk's files written by the platform writers";
             case "zstd-httpclient" -> "zstd, chunks read with the JDK HttpClient";
+            case "zstd-pfetch" -> ArtifactTuning.DEFAULT.platformFetchers() ? "zstd, chunks fetched on virtual threads"
+                    : "zstd, chunks fetched on platform threads";
             case "lz4" -> "lz4 chunks, trusted manifest";
             default -> "gzip, one stream (baseline)";
         };

@@ -38,11 +38,17 @@ final class ChunkUnpacker {
     private final int unpackParallelism;
     private final boolean platformWriters;
     private final int directMaxFiles;
+    private final boolean platformFetchers;
 
     ChunkUnpacker(int unpackParallelism, boolean platformWriters, int directMaxFiles) {
+        this(unpackParallelism, platformWriters, directMaxFiles, ArtifactTuning.PLATFORM_FETCHERS);
+    }
+
+    ChunkUnpacker(int unpackParallelism, boolean platformWriters, int directMaxFiles, boolean platformFetchers) {
         this.unpackParallelism = unpackParallelism;
         this.platformWriters = platformWriters;
         this.directMaxFiles = directMaxFiles;
+        this.platformFetchers = platformFetchers;
     }
 
     /**
@@ -85,7 +91,9 @@ final class ChunkUnpacker {
         java.util.concurrent.BlockingQueue<byte[]> buffers = new java.util.concurrent.ArrayBlockingQueue<>(held);
         ExecutorService writers = platformWriters ? Executors.newFixedThreadPool(unpackParallelism,
                 Thread.ofPlatform().daemon().name("nest-unpack-", 0).factory()) : null;
-        try (ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor()) {
+        // a chunk task holds inFlight for all its work: more platform threads than chunks held would only wait
+        try (ExecutorService exec = platformFetchers ? Executors.newFixedThreadPool(Math.min(held, Math.max(1, m.chunks().size())),
+                Thread.ofPlatform().daemon().name("nest-fetch-", 0).factory()) : Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> tasks = new ArrayList<>();
             for (int i = 0; i < m.chunks().size(); i++) {
                 int index = i;
