@@ -21,6 +21,9 @@ import java.util.concurrent.Semaphore;
  * {@code unpackParallelism} platform threads made for the fetch: file I/O on a virtual thread blocks its carrier and
  * makes the scheduler compensate, which costs on every write. A chunk of at most {@code directMaxFiles} records (a
  * large file's part) is written by its fetching thread all the same: a few system calls cost less than the hand-over.
+ * With {@code platformFetchers} each chunk's read, decompression and direct write run on a pool of platform threads
+ * made for the fetch (at most as many as chunks held) instead of a virtual thread per chunk; the pool stops with the
+ * unpack, as the writers do.
  *
  * <p>Failure: the first chunk that fails stops the others and its {@link ArtifactException} (or
  * {@link IOException}) is thrown; what was unpacked stays in the stage, which the caller deletes. Limits: those of
