@@ -85,7 +85,7 @@ public final class CodePathBenchmark {
     /** The methods of the quick run: the default path and its two baselines. */
     static final List<String> QUICK_METHODS = List.of("floor", "zstd", "gzip");
     static final List<String> ALL_METHODS = List.of("floor", "zstd", "zstd-full", "zstd-sync", "zstd-vthreads", "zstd-platform",
-            "zstd-httpclient", "lz4", "gzip");
+            "zstd-httpclient", "zstd-pfetch", "lz4", "gzip");
 
     /** The designs tried so far, with their figures: the section's closing list. */
     static final String DESIGNS = """
@@ -106,6 +106,8 @@ public final class CodePathBenchmark {
             9. Not tried yet: fewer, larger chunks for the large-files profile, and a profile on a quiet machine to choose between the writer threads and the HTTP clients.
             10. Writers by chunk shape (2026-12-06, ADR 0027 addendum): a chunk of at most `ArtifactTuning.directMaxFiles` (4) records, a large file's part, is written by its fetching thread; a chunk of many files goes to the platform writers (row zstd-platform: every chunk to them, the previous default). At 40 MiB, 3 repetitions, load average 24 to 31: many small files 0.59 / 0.88 / 2.19 s against 1.05 / 0.72 / 0.95 s (platform) and 2.01 / 0.75 / 1.40 s (virtual threads); large files 1.34 / 1.21 / 0.86 s against 1.47 / 0.76 / 0.93 s and 0.75 / 1.36 / 0.89 s: not separable at that load. Not built: pooled direct buffers for the decompressed chunk (saves one copy into the JDK's temporary direct buffer per write), `fallocate` (no Java API), `transferFrom` (the bytes are already in memory).
             11. The 200 MiB run of 2026-12-06T23:54Z (load average 4 to 10): large files default 1.65 s, platform writers 1.05 s, virtual threads 1.16 s, HttpURLConnection 0.84 s (faster than gzip's 1.01 s in every repetition, at half the default's CPU); many small files default 2.03 s, HttpURLConnection 2.16 s. The HTTP client is the lever that separates on large files; reading chunks with HttpURLConnection by default (or for packages of large files) is the next step (ADR 0027 addendum).
+
+            12. Where the default's CPU went (2026-12-07, ADR 0027 addendum "where the default's extra CPU on large files went"): the 03:21Z run's large-files default median of 1.77 s of CPU against 0.89 s for the writer variants came from one repetition whose first slots were slow, in a fixed method order that always ran the default right after the floor; each repetition now starts at the next method. JFR `jdk.CPUTimeSample` of the default on large files: chunk-cache writes 16% (`Files.write` writes in 8 KiB pieces: 512 calls per 4 MiB chunk; now 1 MiB per call), zstd 13%, SHA-256 of the chunks 14%, socket reads 10%, the unpack's writes 9%, the in-process peer 12%, GC under 1%. Rotated runs (load 17 to 37): CPU until the fetch returned 0.80 / 0.82 / 0.86 s (default, virtual-thread writers, platform writers; large files) and 1.58 / 1.57 / 1.95 s (many small files); chunks fetched on platform threads (row zstd-pfetch): not separable on large files, slower on many small files.
 
             The targets are missed on this machine: with two cores shared by seven builds, the chunked path's threads wait for a core while the single-threaded baselines (tar, gzip) do not, so ratios here are not the ratios of a quiet node. The lead re-measures on a quiet machine.
             """;
@@ -262,6 +264,8 @@ public final class CodePathBenchmark {
         Map<String, List<Double>> seconds = new LinkedHashMap<>();
         Map<String, List<FetchStages>> stages = new LinkedHashMap<>();
         Map<String, List<Double>> cpuSeconds = new LinkedHashMap<>();
+        // the chunked rows' CPU until the fetch returned (without the background chunk-cache write)
+        Map<String, List<Double>> fetchCpuSeconds = new LinkedHashMap<>();
         var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         for (Profile pr : profiles) {
             methods.forEach(m -> cpuSeconds.put(pr.id() + "/" + m, new ArrayList<>()));
@@ -271,7 +275,9 @@ public final class CodePathBenchmark {
         try {
             for (int rep = -1; rep < reps; rep++) {
                 for (Profile pr : profiles) {
-                    for (String method : methods) {
+                    // each repetition starts the round at the next method, so that no method always runs right after
+                    // the same one (the floor's 200 MiB of writeback, or gzip's garbage): a fixed order biased rows
+                    for (String method : rotated(methods, rep)) {
                         String key = pr.id() + "/" + method;
                         Path node = tmp.resolve("node-" + pr.id() + "-" + method + "-" + (rep + 1));
                         Files.createDirectories(node);
@@ -281,6 +287,7 @@ public final class CodePathBenchmark {
                         String got;
                         String drained = "";
                         double sec;
+                        double fetchCpu = -1;
                         if (method.equals("gzip")) {
                             got = fetchGzip(http, base + "/" + pr.id() + "-gzip/package.tar.gz", node.resolve("code"));
                             sec = (System.nanoTime() - t0) / 1e9;
@@ -298,6 +305,8 @@ public final class CodePathBenchmark {
                                         d.blockingHttp(), 0);
                                 case "zstd-httpclient" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
                                         d.platformWriters(), false);
+                                case "zstd-pfetch" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
+                                        d.platformWriters(), d.blockingHttp(), d.directMaxFiles(), !d.platformFetchers());
                                 default -> d;
                             };
                             ArtifactStore peer = peers.get(pr.id() + "-" + codec);
@@ -306,6 +315,7 @@ public final class CodePathBenchmark {
                                 t0 = System.nanoTime();
                                 ArtifactStore.Fetched f = s.fetch(pr.digest(), base + "/" + pr.id() + "-" + codec, trusted);
                                 sec = (System.nanoTime() - t0) / 1e9;
+                                fetchCpu = (os.getProcessCpuTime() - cpu0) / 1e9;
                                 got = f.artifact().digest();
                                 if (f.trusted() == method.equals("zstd-full")) {
                                     throw new IllegalStateException(key + ": the manifest was " + (f.trusted() ? "" : "not ") + "trusted");
@@ -317,7 +327,8 @@ public final class CodePathBenchmark {
                                 if (!f.cached().get()) {
                                     throw new IllegalStateException(key + ": the chunk cache was not written");
                                 }
-                                drained = String.format(Locale.ROOT, "  chunk cache done %.3f s later", (System.nanoTime() - d0) / 1e9);
+                                drained = String.format(Locale.ROOT, "  chunk cache done %.3f s later; cpu until the fetch returned %.3f s",
+                                        (System.nanoTime() - d0) / 1e9, fetchCpu);
                             }
                         }
                         double cpuSec = (os.getProcessCpuTime() - cpu0) / 1e9;
@@ -327,6 +338,9 @@ public final class CodePathBenchmark {
                         if (rep >= 0) {
                             seconds.get(key).add(sec);
                             cpuSeconds.get(key).add(cpuSec);
+                            if (fetchCpu >= 0) {
+                                fetchCpuSeconds.computeIfAbsent(key, k -> new ArrayList<>()).add(fetchCpu);
+                            }
                         }
                         System.out.printf("%s %-11s %-13s %6.3f s  %7.1f MB/s  cpu %6.3f s%s%n", rep < 0 ? "warm-up" : "rep " + (rep + 1),
                                 pr.id(), method, sec, pr.g().bytes() / 1e6 / sec, cpuSec, drained);
@@ -358,6 +372,17 @@ public final class CodePathBenchmark {
                 table.append(String.format(Locale.ROOT, "| %s | %.1f MiB (%.2fx) | %.3f s | %.0f | %.3f s | %.3f s | %.2f s | %s |%n",
                         label(m), wire(pr, m) / (double) MIB, pr.g().bytes() / (double) wire(pr, m), med, mbps.get(m),
                         Stats.min(sec), Stats.max(sec), Stats.median(cpuSeconds.get(pr.id() + "/" + m)), stageText));
+            }
+            StringBuilder untilReturn = new StringBuilder();
+            for (String m : methods) {
+                List<Double> c = fetchCpuSeconds.get(pr.id() + "/" + m);
+                if (c != null) {
+                    untilReturn.append(untilReturn.isEmpty() ? "CPU until the fetch returned (no background chunk-cache write), median: " : "; ")
+                            .append(String.format(Locale.ROOT, "%s %.2f s", m, Stats.median(c)));
+                }
+            }
+            if (!untilReturn.isEmpty()) {
+                table.append('\n').append(untilReturn).append(".\n");
             }
             if (!methods.containsAll(QUICK_METHODS)) {
                 // a subset without both baselines and the default: its table only, no ratio
@@ -413,7 +438,7 @@ public final class CodePathBenchmark {
             String body = String.format(Locale.ROOT, """
                     Measured %s on %d cores (`nproc`), %s, Linux %s; %s %s. Load average (1/5/15 min) %s at the start, %s at the end.
 
-                    Command: `distribution/bench-codepath.sh` (%d MiB per profile, %d repetitions after a warm-up round, profiles and methods interleaved, `sync` before each run; medians; ratios are the medians of each repetition's ratio). It takes about %d s here.
+                    Command: `distribution/bench-codepath.sh` (%d MiB per profile, %d repetitions after a warm-up round, profiles and methods interleaved, each repetition starting its round at the next method, `sync` before each run; medians; ratios are the medians of each repetition's ratio). It takes about %d s here.
 
                     Each method starts from an empty node-side directory and ends with the content unpacked. The peer is a JDK HttpServer on loopback in the same process, serving files from disk (page cache). Two content profiles, generated deterministically, because the ratio depends on the file count.
 
@@ -424,9 +449,10 @@ public final class CodePathBenchmark {
                     - **zstd-vthreads**: files written on the fetch's virtual threads (8 at a time), as before.
                     - **zstd-platform**: every chunk handed to the platform writer threads, also a chunk of a few large parts, which the default writes on its fetching thread (`ArtifactTuning.directMaxFiles` 0 against %d).
                     - **zstd-httpclient**: chunks read with the JDK `HttpClient` (`ArtifactTuning.blockingHttp` false) instead of %s%s.
+                    - **zstd-pfetch**: each chunk read, decompressed and written on %s (`ArtifactTuning.platformFetchers` %s).
                     - **lz4**: the default path with lz4 chunks.
                     - **gzip**: one `tar.gz`-like stream (the same record framing, `GZIPOutputStream` default level) fetched over HTTP and read through the JDK's `GZIPInputStream` as it arrives, each file written and hashed in turn, the content digest computed (a single stream has no trusted per-chunk digests, so it verifies by hashing the files).
-                    - **CPU**: the process's CPU time during the run (the peer's serving threads included; for the chunked rows also the background chunk-cache write, which the wall time does not wait for).
+                    - **CPU**: the process's CPU time during the run (the peer's serving threads included; for the chunked rows also the background chunk-cache write, which the wall time does not wait for; the line under each table gives the chunked rows' CPU until the fetch returned).
                     - **stages**: the fetch's own measurement (`FetchStages`): each stage is the wall time during which at least one chunk was in it, so they overlap.
 
                     %s%s
@@ -437,12 +463,23 @@ public final class CodePathBenchmark {
                     mib, reps, Math.round((System.nanoTime() - started) / 1e9), ArtifactStore.FETCH_PARALLELISM,
                     ArtifactTuning.DEFAULT.unpackParallelism(), ArtifactTuning.DEFAULT.directMaxFiles(),
                     ArtifactTuning.DEFAULT.blockingHttp() ? "`HttpURLConnection`, the default" : "the JDK `HttpClient` (the default too)",
-                    ArtifactTuning.DEFAULT.blockingHttp() ? " (each chunk hashed as it arrives with either)" : "", report, DESIGNS, block.render());
+                    ArtifactTuning.DEFAULT.blockingHttp() ? " (each chunk hashed as it arrives with either)" : "",
+                    ArtifactTuning.DEFAULT.platformFetchers() ? "a virtual thread per chunk instead of the default's pool of platform threads"
+                            : "a pool of platform threads made for the fetch instead of the default's virtual thread per chunk",
+                    !ArtifactTuning.DEFAULT.platformFetchers(), report, DESIGNS, block.render());
             Path doc = root.resolve("docs/BENCHMARKS.md");
             BenchmarksDoc.writeSection(doc, HEADING, body);
             System.out.println("wrote " + HEADING + " in " + doc);
         }
         return ratios;
+    }
+
+    /** {@code methods} starting at index {@code rep} (mod its size): the order of repetition {@code rep} (-1: the warm-up). */
+    static List<String> rotated(List<String> methods, int rep) {
+        int k = Math.floorMod(rep + 1, methods.size());
+        List<String> order = new ArrayList<>(methods.subList(k, methods.size()));
+        order.addAll(methods.subList(0, k));
+        return order;
     }
 
     /**
@@ -482,6 +519,8 @@ public final class CodePathBenchmark {
             case "zstd-vthreads" -> "zstd, files written on virtual threads";
             case "zstd-platform" -> "zstd, every chunk's files written by the platform writers";
             case "zstd-httpclient" -> "zstd, chunks read with the JDK HttpClient";
+            case "zstd-pfetch" -> ArtifactTuning.DEFAULT.platformFetchers() ? "zstd, chunks fetched on virtual threads"
+                    : "zstd, chunks fetched on platform threads";
             case "lz4" -> "lz4 chunks, trusted manifest";
             default -> "gzip, one stream (baseline)";
         };

@@ -146,7 +146,8 @@ public final class ArtifactStore implements AutoCloseable {
             Files.createDirectories(staging);
             this.chunks = new ChunkStore(root.resolve("chunks"), root.resolve("manifests"), staging);
             this.cache = new CodeCache(code, staging, root.resolve("seals"), chunks, cacheBytes, pinned);
-            this.unpacker = new ChunkUnpacker(tuning.unpackParallelism(), tuning.platformWriters(), tuning.directMaxFiles());
+            this.unpacker = new ChunkUnpacker(tuning.unpackParallelism(), tuning.platformWriters(), tuning.directMaxFiles(),
+                    tuning.platformFetchers());
             this.cacheExecutor = java.util.concurrent.Executors.newSingleThreadExecutor(
                     Thread.ofPlatform().daemon().name("nest-chunk-cache").factory());
             this.cacheWriter = new ChunkCacheWriter(chunks, cacheExecutor, tuning.chunkCachePendingBytes());

@@ -13,11 +13,17 @@ package dev.nest.artifact;
  * @param directMaxFiles         with {@code platformWriters}, a chunk holding at most this many files (or parts of
  *                               files: a large file's chunk holds one) is still written by its fetching thread, with
  *                               no hand-over to the writer pool; 0 hands every chunk over
+ * @param platformFetchers       run each chunk's read, decompression and (direct) write on a pool of platform threads
+ *                               made for the fetch (as many as chunks it may hold at once) instead of one virtual
+ *                               thread per chunk: a blocked socket read or file write then wakes its own thread,
+ *                               with no poller and no carrier hand-off in between
  */
 public record ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes, boolean platformWriters,
-                             boolean blockingHttp, int directMaxFiles) {
+                             boolean blockingHttp, int directMaxFiles, boolean platformFetchers) {
     /** Chunks of at most this many files are written by their fetching thread by default. */
     public static final int DIRECT_MAX_FILES = 4;
+    /** Whether chunks are fetched on platform threads by default. */
+    public static final boolean PLATFORM_FETCHERS = false;
 
     /**
      * The defaults: {@link ArtifactStore#UNPACK_PARALLELISM} writers on platform threads for chunks of many files,
@@ -25,7 +31,13 @@ public record ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes,
      * {@code HttpURLConnection}.
      */
     public static final ArtifactTuning DEFAULT = new ArtifactTuning(ArtifactStore.UNPACK_PARALLELISM,
-            ArtifactStore.CHUNK_CACHE_PENDING_BYTES, true, true, DIRECT_MAX_FILES);
+            ArtifactStore.CHUNK_CACHE_PENDING_BYTES, true, true, DIRECT_MAX_FILES, PLATFORM_FETCHERS);
+
+    /** The five first settings, with the default {@code platformFetchers}. */
+    public ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes, boolean platformWriters, boolean blockingHttp,
+                          int directMaxFiles) {
+        this(unpackParallelism, chunkCachePendingBytes, platformWriters, blockingHttp, directMaxFiles, PLATFORM_FETCHERS);
+    }
 
     /** The four first settings, with {@link #DIRECT_MAX_FILES}. */
     public ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes, boolean platformWriters, boolean blockingHttp) {
@@ -34,6 +46,6 @@ public record ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes,
 
     /** The defaults with {@code n} writers. */
     public static ArtifactTuning withWriters(int n) {
-        return new ArtifactTuning(n, ArtifactStore.CHUNK_CACHE_PENDING_BYTES, true, true, DIRECT_MAX_FILES);
+        return new ArtifactTuning(n, ArtifactStore.CHUNK_CACHE_PENDING_BYTES, true, true, DIRECT_MAX_FILES, PLATFORM_FETCHERS);
     }
 }

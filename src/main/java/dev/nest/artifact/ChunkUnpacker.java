@@ -21,6 +21,9 @@ import java.util.concurrent.Semaphore;
  * {@code unpackParallelism} platform threads made for the fetch: file I/O on a virtual thread blocks its carrier and
  * makes the scheduler compensate, which costs on every write. A chunk of at most {@code directMaxFiles} records (a
  * large file's part) is written by its fetching thread all the same: a few system calls cost less than the hand-over.
+ * With {@code platformFetchers} each chunk's read, decompression and direct write run on a pool of platform threads
+ * made for the fetch (at most as many as chunks held) instead of a virtual thread per chunk; the pool stops with the
+ * unpack, as the writers do.
  *
  * <p>Failure: the first chunk that fails stops the others and its {@link ArtifactException} (or
  * {@link IOException}) is thrown; what was unpacked stays in the stage, which the caller deletes. Limits: those of
@@ -38,11 +41,17 @@ final class ChunkUnpacker {
     private final int unpackParallelism;
     private final boolean platformWriters;
     private final int directMaxFiles;
+    private final boolean platformFetchers;
 
     ChunkUnpacker(int unpackParallelism, boolean platformWriters, int directMaxFiles) {
+        this(unpackParallelism, platformWriters, directMaxFiles, ArtifactTuning.PLATFORM_FETCHERS);
+    }
+
+    ChunkUnpacker(int unpackParallelism, boolean platformWriters, int directMaxFiles, boolean platformFetchers) {
         this.unpackParallelism = unpackParallelism;
         this.platformWriters = platformWriters;
         this.directMaxFiles = directMaxFiles;
+        this.platformFetchers = platformFetchers;
     }
 
     /**
@@ -85,7 +94,9 @@ final class ChunkUnpacker {
         java.util.concurrent.BlockingQueue<byte[]> buffers = new java.util.concurrent.ArrayBlockingQueue<>(held);
         ExecutorService writers = platformWriters ? Executors.newFixedThreadPool(unpackParallelism,
                 Thread.ofPlatform().daemon().name("nest-unpack-", 0).factory()) : null;
-        try (ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor()) {
+        // a chunk task holds inFlight for all its work: more platform threads than chunks held would only wait
+        try (ExecutorService exec = platformFetchers ? Executors.newFixedThreadPool(Math.min(held, Math.max(1, m.chunks().size())),
+                Thread.ofPlatform().daemon().name("nest-fetch-", 0).factory()) : Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> tasks = new ArrayList<>();
             for (int i = 0; i < m.chunks().size(); i++) {
                 int index = i;

@@ -456,7 +456,7 @@ final class PackageArchive {
     static final int WRITE_SLICE = 1 << 20;
 
     /** Writes all of {@code data} at {@code pos} of {@code ch} (positional writes, in slices of {@link #WRITE_SLICE}). */
-    private static void writeAt(FileChannel ch, ByteBuffer data, long pos) throws IOException {
+    static void writeAt(FileChannel ch, ByteBuffer data, long pos) throws IOException {
         while (data.hasRemaining()) {
             int n = ch.write(data.slice(data.position(), Math.min(WRITE_SLICE, data.remaining())), pos);
             data.position(data.position() + n);

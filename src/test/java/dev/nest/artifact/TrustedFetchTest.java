@@ -51,8 +51,13 @@ class TrustedFetchTest {
         GENUINE, NONE, OTHER
     }
 
-    /** (record, peer) -> accepted, trusted. */
+    /** (record, peer) -> accepted, trusted; each with chunks fetched on virtual threads and on platform threads. */
     static Stream<Arguments> table() {
+        return Stream.of(false, true).flatMap(platform -> rows().map(a -> Arguments.of(a.get()[0], a.get()[1], a.get()[2],
+                a.get()[3], platform)));
+    }
+
+    private static Stream<Arguments> rows() {
         return Stream.of(
                 Arguments.of(Record.GENUINE, Peer.HONEST, true, true),
                 Arguments.of(Record.NONE, Peer.HONEST, true, false),
@@ -79,10 +84,10 @@ class TrustedFetchTest {
         return d;
     }
 
-    @ParameterizedTest(name = "record {0}, peer {1}: accepted {2}, trusted {3}")
+    @ParameterizedTest(name = "record {0}, peer {1}: accepted {2}, trusted {3}; platform fetchers {4}")
     @MethodSource("table")
     void aFetchTrustsOnlyTheRecordedManifestAndRejectsAlteredBytes(Record record, Peer peer, boolean accepted,
-                                                                   boolean trusted) throws IOException {
+                                                                   boolean trusted, boolean platformFetchers) throws IOException {
         Path src = tree("src", 1);
         ArtifactStore genuine = new ArtifactStore(tmp.resolve("genuine"), PackageLimits.DEFAULT);
         Artifact a = genuine.ingestChunked(src, Codec.ZSTD, CHUNK, NOTHING);
@@ -129,7 +134,11 @@ class TrustedFetchTest {
             ex.close();
         });
         server.start();
-        try (ArtifactStore node = new ArtifactStore(tmp.resolve("node"), PackageLimits.DEFAULT)) {
+        ArtifactTuning d = ArtifactTuning.DEFAULT;
+        ArtifactTuning tuning = new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(), d.platformWriters(),
+                d.blockingHttp(), d.directMaxFiles(), platformFetchers);
+        try (ArtifactStore node = new ArtifactStore(tmp.resolve("node"), PackageLimits.DEFAULT, Long.MAX_VALUE, java.util.Set::of,
+                tuning)) {
             String url = "http://127.0.0.1:" + server.getAddress().getPort();
             if (accepted) {
                 ArtifactStore.Fetched f = node.fetch(a.digest(), url, recorded, NOTHING);
