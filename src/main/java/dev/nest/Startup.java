@@ -141,6 +141,30 @@ final class Startup {
         } catch (RuntimeException | LinkageError e) {
             LOG.log(Level.FINE, "the heap is not compacted before ready", e);
         }
+        trimNativeHeap();
+    }
+
+    /**
+     * Gives back to the system the C heap that start-up's peak left free (the JIT compilers' arenas, mostly), as
+     * {@code jcmd <pid> System.trim_native_heap} does ({@code malloc_trim} on glibc; nothing elsewhere): the JVM's
+     * own diagnostic command, run in-process through {@code jdk.management}'s implementation, which the jar's
+     * manifest opens ({@code Add-Opens}) and which needs no platform MBean server. Called after the heap compaction,
+     * which has loaded the management library it uses. A few milliseconds; its answer (the resident size before
+     * and after) is logged at FINE. Failure: on another JVM, a JDK without the command or a class path start
+     * without the manifest's opening, nothing is trimmed and the start goes on; the reason is logged at FINE.
+     */
+    static void trimNativeHeap() {
+        try {
+            Class<?> impl = Class.forName("com.sun.management.internal.DiagnosticCommandImpl");
+            java.lang.reflect.Method bean = impl.getDeclaredMethod("getDiagnosticCommandMBean");
+            bean.setAccessible(true);
+            java.lang.reflect.Method run = impl.getDeclaredMethod("executeDiagnosticCommand", String.class);
+            run.setAccessible(true);
+            Object answer = run.invoke(bean.invoke(null), "System.trim_native_heap");
+            LOG.log(Level.FINE, () -> String.valueOf(answer).strip());
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            LOG.log(Level.FINE, "the native heap is not trimmed before ready", e);
+        }
     }
 
     private static final java.util.concurrent.atomic.AtomicBoolean HEAP_COMPACTED = new java.util.concurrent.atomic.AtomicBoolean();

@@ -3,6 +3,8 @@ package dev.nest.trigger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.nest.common.Json;
+import dev.nest.common.Lazy;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -62,27 +64,32 @@ public interface PeerStops {
     /**
      * HTTP/1.1 with the cluster's peer credential ({@code headers}, read for every call), a 1 s connect limit and
      * {@code timeout} for the answer; {@code tls} verifies {@code https} peers, empty: the JDK's default trust.
+     * The JDK client (its selector thread, its classes, the default TLS context) is built on the first stop, not
+     * here: a node that never stops a run on a peer never makes it (ADR 0030). A client that cannot be built makes
+     * that stop {@link StopResult.Outcome#UNREACHABLE}; the next stop tries again.
      */
     static PeerStops http(Supplier<Map<String, String>> headers, Optional<SSLContext> tls, Duration timeout) {
         HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofMillis(Math.min(1_000, timeout.toMillis())));
         tls.ifPresent(builder::sslContext);
-        HttpClient client = builder.build();
-        ObjectMapper json = new ObjectMapper();
+        Lazy<HttpClient> client = Lazy.of(builder::build);
+        ObjectMapper json = Json.mapper();
         return (base, id, reason) -> {
             byte[] body = JsonNodeFactory.instance.objectNode().put("reason", reason).toString()
                     .getBytes(StandardCharsets.UTF_8);
             HttpRequest.Builder b;
+            HttpClient http;
             try {
                 b = HttpRequest.newBuilder(base.resolve(path(id))).timeout(timeout)
                         .header("content-type", "application/json").header("accept", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofByteArray(body));
                 headers.get().forEach(b::header);
+                http = client.get();
             } catch (RuntimeException e) {
                 return CompletableFuture.completedFuture(StopResult.of(StopResult.Outcome.UNREACHABLE,
                         "node " + base + " cannot be asked: " + e.getMessage()));
             }
-            return client.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray()).handle((res, error) -> {
+            return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray()).handle((res, error) -> {
                 if (error != null) {
                     return StopResult.of(StopResult.Outcome.UNREACHABLE, "node " + base + " did not answer: "
                             + (error.getCause() == null ? error : error.getCause()));
