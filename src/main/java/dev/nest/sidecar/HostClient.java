@@ -365,16 +365,20 @@ public final class HostClient implements AutoCloseable {
             }
         }
 
+        /** {@code s} in UTF-8 without CR and LF; one pass for the usual ASCII text. */
         void utf8(String s) {
             int n = s.length();
+            ensure(n);
+            int start = len;
             for (int i = 0; i < n; i++) {
                 char ch = s.charAt(i);
                 if (ch >= 0x80 || ch == '\r' || ch == '\n') {
+                    len = start;
                     put(s.replace("\r", "").replace("\n", "").getBytes(StandardCharsets.UTF_8));
                     return;
                 }
+                buf[len++] = (byte) ch;
             }
-            ascii(s);
         }
     }
 
