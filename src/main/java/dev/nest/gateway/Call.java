@@ -412,9 +412,10 @@ final class Call implements Upstream.Callback {
     }
 
     private Map<String, Double> phases(long tDone) {
-        Map<String, Double> p = new LinkedHashMap<>();
+        Map<String, Double> start = lease.startPhases();
+        Map<String, Double> p = LinkedHashMap.newLinkedHashMap(2 + start.size());
         p.put("queue", lease.queueMillis());
-        p.putAll(lease.startPhases());
+        p.putAll(start);
         p.put("exec", (tDone - tForward) / 1e6);
         return p;
     }
