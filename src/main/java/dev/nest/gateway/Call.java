@@ -12,7 +12,7 @@ import dev.nest.sidecar.Pending;
 import dev.nest.store.InvocationRecord;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.nio.ByteBuffer;
+import io.netty.buffer.ByteBuf;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -204,7 +204,7 @@ final class Call implements Upstream.Callback {
         // the whole execution timeout is ahead of the request, however long it waited for the instance
         long timeoutNanos = version.spec().timeout().toNanos();
         long deadlineEpoch = executionDeadlineEpochMillis(started, t0, tForward, version.spec().timeout());
-        ByteBuffer[] req = l.instance().client().encodeInvocation(r.method, "/invoke/" + l.instance().id() + rest,
+        ByteBuf req = c.loop.hostRequests.encode(l.instance().client(), r.method, "/invoke/" + l.instance().id() + rest,
                 headers, invocationId, deadlineEpoch, r.body);
         c.upstream.exchange(l.instance().client(), req, r.method.equals("HEAD"), tForward + timeoutNanos + GRACE_NANOS, this);
     }
@@ -412,9 +412,10 @@ final class Call implements Upstream.Callback {
     }
 
     private Map<String, Double> phases(long tDone) {
-        Map<String, Double> p = new LinkedHashMap<>();
+        Map<String, Double> start = lease.startPhases();
+        Map<String, Double> p = LinkedHashMap.newLinkedHashMap(2 + start.size());
         p.put("queue", lease.queueMillis());
-        p.putAll(lease.startPhases());
+        p.putAll(start);
         p.put("exec", (tDone - tForward) / 1e6);
         return p;
     }

@@ -72,6 +72,15 @@ final class CloudEvents {
     private CloudEvents() {
     }
 
+    /** Whether {@code contentType}, past leading blanks, may name a CloudEvents media type (any case). */
+    static boolean cloudEventsMedia(String contentType) {
+        int from = 0;
+        while (from < contentType.length() && contentType.charAt(from) <= ' ') {
+            from++;
+        }
+        return contentType.regionMatches(true, from, "application/cloudevents", 0, 23);
+    }
+
     /**
      * The CloudEvents in a request, or empty when it carries none (no {@code ce-specversion} header and neither
      * CloudEvents content type).
@@ -81,6 +90,11 @@ final class CloudEvents {
      */
     static Optional<Parsed> read(List<String> headers, byte[] body) {
         String contentType = header(headers, "content-type").orElse("");
+        if (!cloudEventsMedia(contentType) && header(headers, "ce-specversion").isEmpty()) {
+            // the usual request, answered without the allocations below; exact, as every CloudEvents media type
+            // starts with application/cloudevents
+            return Optional.empty();
+        }
         String media = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
         if (media.equals(BATCH)) {
             return Optional.of(new Parsed(Mode.BATCH, batch(body)));

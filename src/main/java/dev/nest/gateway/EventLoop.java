@@ -26,6 +26,8 @@ final class EventLoop implements Executor {
     final io.netty.channel.EventLoop netty;
     /** The loop's pooled upstream connections. */
     final Upstream upstream;
+    /** Encodes this loop's requests to runtime hosts (loop thread only). */
+    final HostRequests hostRequests = new HostRequests(io.netty.buffer.ByteBufAllocator.DEFAULT);
 
     EventLoop(io.netty.channel.EventLoop netty, Transport transport) {
         this.netty = netty;

@@ -3,7 +3,6 @@ package dev.nest.gateway;
 import dev.nest.common.TraceContext;
 import dev.nest.store.InvocationRecord;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -23,18 +22,30 @@ public record InvocationSpan(InvocationRecord record, TraceContext trace, Option
      * {@code http}. A structured-mode CloudEvent's type is in its body and not read here: it counts as {@code pubsub}.
      */
     public static String trigger(List<String> headers) {
+        // compared in place, ignoring case: this runs for every request, and lower-cased copies of every header
+        // name and value were most of its cost
         String trigger = "http";
         for (int i = 0; i + 1 < headers.size(); i += 2) {
-            String n = headers.get(i).toLowerCase(Locale.ROOT);
-            String v = headers.get(i + 1).toLowerCase(Locale.ROOT);
-            if (n.equals("ce-type") && (v.contains("cron") || v.contains("timer"))) {
+            String n = headers.get(i);
+            String v = headers.get(i + 1);
+            if (n.equalsIgnoreCase("ce-type") && (containsIgnoringCase(v, "cron") || containsIgnoringCase(v, "timer"))) {
                 return "timer";
             }
-            if (n.equals("x-nest-async-delivery") || n.equals("ce-specversion")
-                    || n.equals("content-type") && v.startsWith("application/cloudevents")) {
+            if (n.equalsIgnoreCase("x-nest-async-delivery") || n.equalsIgnoreCase("ce-specversion")
+                    || n.equalsIgnoreCase("content-type") && v.regionMatches(true, 0, "application/cloudevents", 0, 23)) {
                 trigger = "pubsub";
             }
         }
         return trigger;
+    }
+
+    /** Whether {@code s} contains {@code lowerAscii} (lower-case ASCII letters) in any case. */
+    static boolean containsIgnoringCase(String s, String lowerAscii) {
+        for (int from = 0, last = s.length() - lowerAscii.length(); from <= last; from++) {
+            if (s.regionMatches(true, from, lowerAscii, 0, lowerAscii.length())) {
+                return true;
+            }
+        }
+        return false;
     }
 }

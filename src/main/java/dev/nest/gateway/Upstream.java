@@ -96,16 +96,16 @@ final class Upstream {
 
     /** Sends {@code request} to 127.0.0.1:{@code port} (plain HTTP); calls back on the loop thread. */
     void exchange(int port, ByteBuffer[] request, boolean head, long deadlineNanos, Callback cb) {
-        exchange(port, null, request, head, deadlineNanos, cb);
+        exchange(port, null, Unpooled.wrappedBuffer(request), head, deadlineNanos, cb);
     }
 
     /**
      * Sends {@code request} to the runtime host behind {@code host}: over its Unix domain socket when it listens on
-     * one and this transport has the channel for it (epoll), else to 127.0.0.1 and its TCP port (ADR 0032).
+     * one and this transport has the channel for it (epoll), else to 127.0.0.1 and its TCP port (ADR 0032). The
+     * exchange owns {@code request} (one reference) from here on and releases it when it ends.
      */
-    void exchange(HostClient host, ByteBuffer[] request, boolean head, long deadlineNanos, Callback cb) {
-        Object key = hostKey(host);
-        exchange(key, null, request, head, deadlineNanos, cb);
+    void exchange(HostClient host, ByteBuf request, boolean head, long deadlineNanos, Callback cb) {
+        exchange(hostKey(host), null, request, head, deadlineNanos, cb);
     }
 
     /** Closes idle connections to the host behind {@code host}, by socket and by port (its instance went away). */
@@ -127,10 +127,10 @@ final class Upstream {
 
     /** Sends {@code request} to another node's gateway at {@code peer} (over TLS when the port has it). */
     void exchange(InetSocketAddress peer, ByteBuffer[] request, boolean head, long deadlineNanos, Callback cb) {
-        exchange(peer, peer, request, head, deadlineNanos, cb);
+        exchange(peer, peer, Unpooled.wrappedBuffer(request), head, deadlineNanos, cb);
     }
 
-    private void exchange(Object poolKey, InetSocketAddress peer, ByteBuffer[] request, boolean head,
+    private void exchange(Object poolKey, InetSocketAddress peer, ByteBuf request, boolean head,
                           long deadlineNanos, Callback cb) {
         Conn c = pooled(poolKey);
         if (c == null) {
@@ -141,7 +141,7 @@ final class Upstream {
     }
 
     /** @param peer where to connect, or null for 127.0.0.1 and the {@code Integer} port {@code poolKey} */
-    private void exchangeFresh(Object poolKey, InetSocketAddress peer, ByteBuffer[] request, boolean head,
+    private void exchangeFresh(Object poolKey, InetSocketAddress peer, ByteBuf request, boolean head,
                                long deadlineNanos, Callback cb) {
         Conn c = new Conn(poolKey, peer);
         c.start(request, head, deadlineNanos, cb, false);
@@ -226,7 +226,8 @@ final class Upstream {
         boolean handshaken;
         /** Bytes of the current request written so far. */
         long written;
-        ByteBuffer[] request;
+        /** The current request (one reference, this exchange's; each write takes one more), read from index 0. */
+        ByteBuf request;
         boolean head;
         long deadline;
         int status;
@@ -303,7 +304,7 @@ final class Upstream {
             }
         }
 
-        void start(ByteBuffer[] request, boolean head, long deadlineNanos, Callback callback, boolean wasReused) {
+        void start(ByteBuf request, boolean head, long deadlineNanos, Callback callback, boolean wasReused) {
             this.cb = callback;
             this.reused = wasReused;
             this.busy = true;
@@ -364,7 +365,7 @@ final class Upstream {
         private void write() {
             ChannelProgressivePromise p = ch.newProgressivePromise();
             p.addListener(this);
-            ch.writeAndFlush(Unpooled.wrappedBuffer(request), p);
+            ch.writeAndFlush(request.retain(), p); // kept for a retry until the exchange ends
         }
 
         @Override
@@ -476,7 +477,9 @@ final class Upstream {
             busy = false;
             releaseBody();
             close();
-            exchangeFresh(poolKey, peer, request, head, deadline, c);
+            ByteBuf r = request;
+            request = null; // handed to the new connection
+            exchangeFresh(poolKey, peer, r, head, deadline, c);
         }
 
         private boolean cbPartEmpty(HttpContent content) {
@@ -490,6 +493,7 @@ final class Upstream {
             busy = false;
             streaming = false;
             body = null;
+            releaseRequest();
             close();
         }
 
@@ -500,7 +504,7 @@ final class Upstream {
             busy = false;
             streaming = false;
             body = null;
-            request = null;
+            releaseRequest();
             close();
             if (c != null) {
                 c.done(new UpstreamResponse(status, headers, Unpooled.EMPTY_BUFFER));
@@ -512,7 +516,7 @@ final class Upstream {
             busy = false;
             Callback c = cb;
             cb = null;
-            request = null;
+            releaseRequest();
             ByteBuf b = body;
             body = null;
             // after a HEAD the connection is not reused: a server that wrongly sends the body anyway (an error page)
@@ -530,6 +534,7 @@ final class Upstream {
             boolean wasBusy = busy;
             busy = false;
             releaseBody();
+            releaseRequest();
             close();
             Callback c = cb;
             cb = null;
@@ -553,6 +558,13 @@ final class Upstream {
             if (timer != null) {
                 timer.cancel();
                 timer = null;
+            }
+        }
+
+        private void releaseRequest() {
+            if (request != null) {
+                request.release();
+                request = null;
             }
         }
 

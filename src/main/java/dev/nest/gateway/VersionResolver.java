@@ -73,7 +73,7 @@ final class VersionResolver {
                     "version not found", "function " + record.id() + " has no version " + shown(qualifier)
                     + "; see GET /api/v1/functions/" + record.id().name() + "/versions"));
         }
-        if (!Alias.validName(qualifier)) {
+        if (named && !Alias.validName(qualifier)) { // the default, live, is valid
             return new Resolution.Refused(400, "invalid qualifier", "qualifier '" + shown(qualifier) + "' is not valid:"
                     + " name a version (1, 2, ...) or an alias (" + Alias.NAME_RULE + ")");
         }

@@ -181,30 +181,47 @@ public final class HostClient implements AutoCloseable {
     }
 
     /**
-     * The bytes of one invocation request (head and body) for a caller that does its own I/O, such as the
-     * gateway's event loop. {@code headers} alternates names and values; hop-by-hop and {@code X-Nest-*}
-     * headers are dropped, the secret, invocation id and deadline are added. A {@code Host} among {@code headers}
-     * (the client's) is passed on; without one, the host's own address is sent.
+     * The head of one invocation request, for a caller that does its own I/O, such as the gateway's event loop: it is
+     * encoded into {@code into} (whose bytes are then {@code into.bytes()[0, into.length())}), replacing what it held;
+     * the body of {@code bodyLength} bytes follows it. {@code headers} alternates names and values; hop-by-hop and
+     * {@code X-Nest-*} headers are dropped, the secret, invocation id and deadline are added. A {@code Host} among
+     * {@code headers} (the client's) is passed on; without one, the host's own address is sent. Allocates nothing
+     * once {@code into} has grown to the largest head seen.
      */
-    public java.nio.ByteBuffer[] encodeInvocation(String method, String target, List<String> headers,
-                                                  String invocationId, long deadlineEpochMillis, byte[] body) {
-        Encoder e = new Encoder();
+    public void encodeInvocation(Head into, String method, String target, List<String> headers,
+                                 String invocationId, long deadlineEpochMillis, int bodyLength) {
+        Encoder e = into.encoder;
+        e.reset();
         // the function sees the client's Host, not the pod's address
-        byte[] host = hostHeader;
+        String clientHost = null;
         for (int i = 0; i < headers.size(); i += 2) {
-            if (headers.get(i).equalsIgnoreCase("host")) {
-                host = ("Host: " + headers.get(i + 1) + "\r\n").getBytes(StandardCharsets.UTF_8);
+            String n = headers.get(i);
+            if (n.length() == 4 && n.equalsIgnoreCase("host")) {
+                clientHost = headers.get(i + 1);
                 break;
             }
         }
-        e.head(method, target, host, secretHeader, sink -> {
-            for (int i = 0; i < headers.size(); i += 2) {
-                sink.header(headers.get(i), headers.get(i + 1));
-            }
-        }, invocationId, deadlineEpochMillis, body == null ? 0 : body.length);
-        java.nio.ByteBuffer head = java.nio.ByteBuffer.wrap(e.buf, 0, e.len);
-        return body == null || body.length == 0 ? new java.nio.ByteBuffer[] {head}
-                : new java.nio.ByteBuffer[] {head, java.nio.ByteBuffer.wrap(body)};
+        e.head(method, target, clientHost, hostHeader, secretHeader, headers, invocationId, deadlineEpochMillis,
+                bodyLength);
+    }
+
+    /**
+     * A reusable buffer for the head of one host request ({@link #encodeInvocation}): it grows to the largest head
+     * encoded into it and is overwritten by the next. Not thread-safe: one per thread (the gateway keeps one per
+     * event loop), and its bytes are to be copied out before the next encoding.
+     */
+    public static final class Head {
+        private final Encoder encoder = new Encoder();
+
+        /** The buffer; the head is its first {@link #length()} bytes. */
+        public byte[] bytes() {
+            return encoder.buf;
+        }
+
+        /** How many bytes of {@link #bytes()} the last encoded head takes. */
+        public int length() {
+            return encoder.len;
+        }
     }
 
     /** Writes request heads into a growable buffer. */
@@ -218,34 +235,90 @@ public final class HostClient implements AutoCloseable {
 
         void head(String method, String target, byte[] hostHeader, byte[] secretHeader, HeaderSource headers,
                   String invocationId, long deadlineEpochMillis, int bodyLength) {
+            start(method, target, hostHeader, secretHeader, invocationId, deadlineEpochMillis);
+            if (headers != null) {
+                headers.forEach(this::header);
+            }
+            end(bodyLength);
+        }
+
+        /** The same with the headers as a list (names and values alternating) and the client's Host, if any. */
+        void head(String method, String target, String clientHost, byte[] hostHeader, byte[] secretHeader,
+                  List<String> headers, String invocationId, long deadlineEpochMillis, int bodyLength) {
+            if (clientHost == null) {
+                start(method, target, hostHeader, secretHeader, invocationId, deadlineEpochMillis);
+            } else {
+                requestLine(method, target);
+                ascii("Host: ");
+                utf8(clientHost);
+                put(CRLF);
+                nestHeaders(secretHeader, invocationId, deadlineEpochMillis);
+            }
+            for (int i = 0; i < headers.size(); i += 2) {
+                header(headers.get(i), headers.get(i + 1));
+            }
+            end(bodyLength);
+        }
+
+        private void start(String method, String target, byte[] hostHeader, byte[] secretHeader, String invocationId,
+                           long deadlineEpochMillis) {
+            requestLine(method, target);
+            put(hostHeader);
+            nestHeaders(secretHeader, invocationId, deadlineEpochMillis);
+        }
+
+        private void requestLine(String method, String target) {
             ascii(method);
             put((byte) ' ');
             utf8(target);
             ascii(" HTTP/1.1\r\n");
-            put(hostHeader);
+        }
+
+        private void nestHeaders(byte[] secretHeader, String invocationId, long deadlineEpochMillis) {
             put(secretHeader);
             if (invocationId != null) {
                 ascii("X-Nest-Invocation-Id: ");
                 ascii(invocationId);
                 put(CRLF);
                 ascii("X-Nest-Deadline: ");
-                ascii(Long.toString(deadlineEpochMillis));
+                decimal(deadlineEpochMillis);
                 put(CRLF);
             }
-            if (headers != null) {
-                headers.forEach((name, value) -> {
-                    if (!skipped(name)) {
-                        utf8(name);
-                        put((byte) ':');
-                        put((byte) ' ');
-                        utf8(value);
-                        put(CRLF);
-                    }
-                });
+        }
+
+        private void header(String name, String value) {
+            if (!skipped(name)) {
+                utf8(name);
+                put((byte) ':');
+                put((byte) ' ');
+                utf8(value);
+                put(CRLF);
             }
+        }
+
+        private void end(int bodyLength) {
             ascii("Content-Length: ");
-            ascii(Integer.toString(bodyLength));
+            decimal(bodyLength);
             ascii("\r\n\r\n");
+        }
+
+        /** {@code v} in decimal digits, without a String on the way. */
+        void decimal(long v) {
+            if (v < 0) {
+                ascii(Long.toString(v));
+                return;
+            }
+            int digits = 1;
+            for (long t = v; t >= 10; t /= 10) {
+                digits++;
+            }
+            ensure(digits);
+            int end = len + digits;
+            for (int i = end - 1; i >= len; i--) {
+                buf[i] = (byte) ('0' + v % 10);
+                v /= 10;
+            }
+            len = end;
         }
 
         static boolean skipped(String name) {
@@ -292,16 +365,20 @@ public final class HostClient implements AutoCloseable {
             }
         }
 
+        /** {@code s} in UTF-8 without CR and LF; one pass for the usual ASCII text. */
         void utf8(String s) {
             int n = s.length();
+            ensure(n);
+            int start = len;
             for (int i = 0; i < n; i++) {
                 char ch = s.charAt(i);
                 if (ch >= 0x80 || ch == '\r' || ch == '\n') {
+                    len = start;
                     put(s.replace("\r", "").replace("\n", "").getBytes(StandardCharsets.UTF_8));
                     return;
                 }
+                buf[len++] = (byte) ch;
             }
-            ascii(s);
         }
     }
 

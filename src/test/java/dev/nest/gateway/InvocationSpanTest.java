@@ -16,7 +16,12 @@ class InvocationSpanTest {
             "content-type|application/cloudevents+json|pubsub",
             "ce-type|dev.nest.cron.tick|timer",
             "CE-Type|com.example.Timer|timer",
-            "ce-type|com.example.order.created|http"})
+            "ce-type|com.example.order.created|http",
+            "Content-Type|Application/CloudEvents-Batch+json|pubsub",
+            "X-Nest-Async-Delivery|inv-2 token|pubsub",
+            "ce-type|CRON|timer",
+            "ce-type|cro|http",
+            "content-type|application/cloudevent|http"})
     void theTriggerComesFromTheRequestsHeaders(String name, String value, String trigger) {
         assertEquals(trigger, InvocationSpan.trigger(List.of(name, value)));
     }

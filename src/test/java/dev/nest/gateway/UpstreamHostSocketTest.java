@@ -128,7 +128,7 @@ class UpstreamHostSocketTest {
 
     private Outcome exchange(HostClient host) throws Exception {
         CompletableFuture<Outcome> f = new CompletableFuture<>();
-        loop.execute(() -> loop.upstream.exchange(host, post(), false,
+        loop.execute(() -> loop.upstream.exchange(host, io.netty.buffer.Unpooled.wrappedBuffer(post()), false,
                 System.nanoTime() + TimeUnit.SECONDS.toNanos(FakeHost.BOUND_S), new Upstream.Callback() {
                     @Override
                     public void done(UpstreamResponse r) {
