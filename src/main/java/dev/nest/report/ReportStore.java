@@ -242,17 +242,42 @@ public final class ReportStore implements Consumer<InvocationRecord>, AutoClosea
         }
     }
 
+    /**
+     * The buckets the last record counted into, by resolution: records come in runs of one function version in one
+     * minute, and those need no key or map lookup. Emptied when buckets are written (and may leave the map).
+     */
+    private static final Resolution[] RESOLUTIONS = Resolution.values();
+    private final Open[] lastOpen = new Open[RESOLUTIONS.length];
+    private final long[] lastAt = new long[RESOLUTIONS.length];
+    private String lastFunction = "";
+    private int lastVersion = Integer.MIN_VALUE;
+
     private void count(InvocationRecord r) {
         long second = r.startedAt().getEpochSecond();
-        for (Resolution res : Resolution.values()) {
-            Open o = openBucket(new Key(res, r.function(), r.version(), res.floor(second)));
+        boolean same = r.version() == lastVersion && r.function().equals(lastFunction);
+        for (int i = 0; i < RESOLUTIONS.length; i++) {
+            Resolution res = RESOLUTIONS[i];
+            long at = res.floor(second);
+            Open o = same && lastOpen[i] != null && lastAt[i] == at ? lastOpen[i]
+                    : openBucket(new Key(res, r.function(), r.version(), at));
             if (o == null) {
                 dropped.incrementAndGet();
+                forgetLast();
                 return;
             }
+            lastOpen[i] = o;
+            lastAt[i] = at;
             o.rollup.add(r);
             o.dirty = true;
         }
+        lastFunction = r.function();
+        lastVersion = r.version();
+    }
+
+    private void forgetLast() {
+        java.util.Arrays.fill(lastOpen, null);
+        lastFunction = "";
+        lastVersion = Integer.MIN_VALUE;
     }
 
     private Open openBucket(Key k) {
@@ -336,6 +361,7 @@ public final class ReportStore implements Consumer<InvocationRecord>, AutoClosea
             return;
         }
         // closed buckets leave memory once written
+        forgetLast();
         for (Iterator<Map.Entry<Key, Open>> it = open.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<Key, Open> e = it.next();
             if (!e.getValue().dirty && e.getKey().at() + e.getKey().res().seconds() + GRACE_SECONDS < second) {

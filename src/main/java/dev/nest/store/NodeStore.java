@@ -198,18 +198,25 @@ public final class NodeStore implements AutoCloseable {
         }
     }
 
+    /** The writer thread's statements, prepared once and kept while they work (dropped after a failure). */
+    private WriterStatements statements;
+    /** The writer thread's reusable batch encoder. */
+    private final InvocationCodec.Encoder encoder = new InvocationCodec.Encoder();
+
     private void write(List<Object> batch) {
         if (batch.isEmpty()) {
             return;
         }
         List<Flush> flushes = new ArrayList<>();
         List<InvocationRecord> invocations = new ArrayList<>();
-        try (PreparedStatement inv = writer.prepareStatement("INSERT INTO invocation_batches VALUES (?,?,?)");
-             PreparedStatement idx = writer.prepareStatement("INSERT INTO invocation_index VALUES (?,?)");
-             PreparedStatement log = writer.prepareStatement(
-                     "INSERT INTO logs(at, function, version, invocation_id, instance, level, text) VALUES (?,?,?,?,?,?,?)");
-             PreparedStatement aud = writer.prepareStatement(
-                     "INSERT INTO audit(at, function, action, version, source, detail) VALUES (?,?,?,?,?,?)")) {
+        try {
+            if (statements == null) {
+                statements = WriterStatements.prepare(writer);
+            }
+            PreparedStatement inv = statements.inv();
+            PreparedStatement idx = statements.idx();
+            PreparedStatement log = statements.log();
+            PreparedStatement aud = statements.aud();
             int nl = 0;
             int na = 0;
             for (Object o : batch) {
@@ -244,9 +251,9 @@ public final class NodeStore implements AutoCloseable {
                 long b = nextBatch();
                 inv.setLong(1, b);
                 inv.setInt(2, invocations.size());
-                inv.setBytes(3, InvocationCodec.encode(invocations));
+                inv.setBytes(3, encoder.encode(invocations));
                 inv.executeUpdate();
-                for (String fn : new java.util.TreeSet<>(invocations.stream().map(InvocationRecord::function).toList())) {
+                for (String fn : WriterStatements.functions(invocations)) {
                     idx.setString(1, truncate(fn, 160));
                     idx.setLong(2, b);
                     idx.addBatch();
@@ -260,7 +267,11 @@ public final class NodeStore implements AutoCloseable {
                 aud.executeBatch();
             }
             writer.commit();
-        } catch (SQLException e) {
+        } catch (SQLException | RuntimeException e) {
+            if (statements != null) {
+                statements.close(); // a failed batch may leave parameters behind: the retries prepare anew
+                statements = null;
+            }
             try {
                 writer.rollback();
             } catch (SQLException ignored) {
@@ -555,6 +566,12 @@ public final class NodeStore implements AutoCloseable {
             thread.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (!thread.isAlive()) {
+            if (statements != null) {
+                statements.close();
+            }
+            encoder.close();
         }
         try {
             writer.commit();
