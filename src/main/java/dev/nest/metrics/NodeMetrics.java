@@ -38,15 +38,16 @@ import java.util.function.Supplier;
  *       (or refused for want of one)</li>
  * </ul>
  * Counters are kept since the node started. {@link #record} is called once per invocation on gateway threads:
- * it does a few map lookups and adder increments, no locking. Written by hand rather than with a metrics library:
+ * one map lookup (its function) and adder increments, no allocation, a lock only when a function returns a status
+ * for the first time. Written by hand rather than with a metrics library:
  * the handful of series needs ~200 lines and no extra classes at start-up.
  */
 public final class NodeMetrics {
     /** Bucket upper bounds in seconds, from a warm call's fraction of a millisecond to a slow cold start. */
     static final double[] BUCKETS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 
-    private final Map<StatusKey, LongAdder> invocations = new ConcurrentHashMap<>();
-    private final Map<String, Histogram> durations = new ConcurrentHashMap<>();
+    /** Per function: invocations by status and the duration histogram (one lookup per record, no allocation). */
+    private final Map<String, FunctionSeries> functions = new ConcurrentHashMap<>();
     private final Map<StatusKey, LongAdder> coldStarts = new ConcurrentHashMap<>();
     private final Map<String, Histogram> coldDurations = new ConcurrentHashMap<>();
     private final Map<StatusKey, Histogram> phases = new ConcurrentHashMap<>();
@@ -80,9 +81,12 @@ public final class NodeMetrics {
 
     /** Counts one finished invocation. */
     public void record(InvocationRecord r) {
-        invocations.computeIfAbsent(new StatusKey(r.function(), Integer.toString(r.status())), k -> new LongAdder())
-                .increment();
-        durations.computeIfAbsent(r.function(), k -> new Histogram()).observe(r.durationMs() / 1000);
+        FunctionSeries f = functions.get(r.function());
+        if (f == null) {
+            f = functions.computeIfAbsent(r.function(), k -> new FunctionSeries());
+        }
+        f.count(r.status());
+        f.durations.observe(r.durationMs() / 1000);
         if (r.cold()) {
             String pod = r.phases().containsKey("pool") ? "pool" : "new";
             coldStarts.computeIfAbsent(new StatusKey(r.function(), pod), k -> new LongAdder()).increment();
@@ -98,10 +102,18 @@ public final class NodeMetrics {
     public String render() {
         StringBuilder out = new StringBuilder(4096);
         header(out, "nest_invocations_total", "counter", "Invocations by function and HTTP status.");
-        sorted(invocations).forEach((k, v) -> sample(out, "nest_invocations_total",
-                labels("function", k.function(), "status", k.second()), v.sum()));
+        Map<StatusKey, Long> invocations = new TreeMap<>(java.util.Comparator.comparing(StatusKey::function)
+                .thenComparing(StatusKey::second));
+        functions.forEach((fn, f) -> {
+            for (FunctionSeries.StatusCount c : f.statuses) {
+                invocations.put(new StatusKey(fn, Integer.toString(c.status())), c.count().sum());
+            }
+        });
+        invocations.forEach((k, v) -> sample(out, "nest_invocations_total",
+                labels("function", k.function(), "status", k.second()), v));
         header(out, "nest_invocation_duration_seconds", "histogram", "Gateway arrival to response written.");
-        new TreeMap<>(durations).forEach((fn, h) -> h.write(out, "nest_invocation_duration_seconds", labels("function", fn)));
+        new TreeMap<>(functions).forEach((fn, f) -> f.durations.write(out, "nest_invocation_duration_seconds",
+                labels("function", fn)));
         header(out, "nest_cold_starts_total", "counter", "Cold invocations by where the pod came from (pool or new).");
         sorted(coldStarts).forEach((k, v) -> sample(out, "nest_cold_starts_total",
                 labels("function", k.function(), "pod", k.second()), v.sum()));
@@ -249,6 +261,44 @@ public final class NodeMetrics {
             b.append('"');
         }
         return b.append('}').toString();
+    }
+
+    /**
+     * One function's invocation counts by status and its duration histogram. A function sees a handful of statuses:
+     * they are kept in a small array that is copied when a new status appears (rare, under the lock) and scanned
+     * without a lock otherwise.
+     */
+    static final class FunctionSeries {
+        record StatusCount(int status, LongAdder count) {
+        }
+
+        final Histogram durations = new Histogram();
+        private volatile StatusCount[] statuses = new StatusCount[0];
+
+        void count(int status) {
+            StatusCount[] all = statuses;
+            for (int i = 0; i < all.length; i++) {
+                StatusCount c = all[i];
+                if (c.status == status) {
+                    c.count.increment();
+                    return;
+                }
+            }
+            added(status).increment();
+        }
+
+        private synchronized LongAdder added(int status) {
+            for (StatusCount c : statuses) {
+                if (c.status == status) {
+                    return c.count;
+                }
+            }
+            StatusCount c = new StatusCount(status, new LongAdder());
+            StatusCount[] next = java.util.Arrays.copyOf(statuses, statuses.length + 1);
+            next[next.length - 1] = c;
+            statuses = next;
+            return c.count;
+        }
     }
 
     /** A cumulative histogram over {@link #BUCKETS}. */

@@ -48,8 +48,13 @@ import java.util.logging.Logger;
 public final class ReportStore implements Consumer<InvocationRecord>, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ReportStore.class.getName());
     static final int QUEUE = 65_536;
-    /** How long the writer waits after the first record of a batch for more (a record counts at most this late). */
-    private static final long GATHER_MILLIS = 20;
+    /**
+     * The most the writer waits after the first record of a batch for more, in {@link #GATHER_SLICE_MILLIS} slices; it
+     * stops early when a reader waits ({@link #flush}, {@link #close}), so a read counts every record before it.
+     */
+    private static final long GATHER_MILLIS = 100;
+    private static final long GATHER_SLICE_MILLIS = 10;
+    private volatile boolean urgent;
     static final int MAX_OPEN = 50_000;
     static final Duration WRITE_EVERY = Duration.ofSeconds(5);
     private static final Duration SAMPLE_EVERY = Duration.ofSeconds(1);
@@ -179,6 +184,7 @@ public final class ReportStore implements Consumer<InvocationRecord>, AutoClosea
         if (!queue.offer(f)) {
             return; // full: the reader sees what is written
         }
+        urgent = true;
         try {
             f.done().get(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -204,11 +210,15 @@ public final class ReportStore implements Consumer<InvocationRecord>, AutoClosea
                     // gather for a moment, as the node store does: under load, producers then find this thread
                     // busy or asleep instead of waking it once per request (a futex call on the request's thread)
                     try {
-                        Thread.sleep(GATHER_MILLIS);
+                        for (long slept = 0; slept < GATHER_MILLIS && !urgent && queue.size() < 4_000;
+                             slept += GATHER_SLICE_MILLIS) {
+                            Thread.sleep(GATHER_SLICE_MILLIS);
+                        }
                     } catch (InterruptedException e) {
                         batch.add(STOP);
                     }
                 }
+                urgent = false;
                 queue.drainTo(batch, 4_000);
             }
             Instant now = clock.instant();
@@ -242,17 +252,42 @@ public final class ReportStore implements Consumer<InvocationRecord>, AutoClosea
         }
     }
 
+    /**
+     * The buckets the last record counted into, by resolution: records come in runs of one function version in one
+     * minute, and those need no key or map lookup. Emptied when buckets are written (and may leave the map).
+     */
+    private static final Resolution[] RESOLUTIONS = Resolution.values();
+    private final Open[] lastOpen = new Open[RESOLUTIONS.length];
+    private final long[] lastAt = new long[RESOLUTIONS.length];
+    private String lastFunction = "";
+    private int lastVersion = Integer.MIN_VALUE;
+
     private void count(InvocationRecord r) {
         long second = r.startedAt().getEpochSecond();
-        for (Resolution res : Resolution.values()) {
-            Open o = openBucket(new Key(res, r.function(), r.version(), res.floor(second)));
+        boolean same = r.version() == lastVersion && r.function().equals(lastFunction);
+        for (int i = 0; i < RESOLUTIONS.length; i++) {
+            Resolution res = RESOLUTIONS[i];
+            long at = res.floor(second);
+            Open o = same && lastOpen[i] != null && lastAt[i] == at ? lastOpen[i]
+                    : openBucket(new Key(res, r.function(), r.version(), at));
             if (o == null) {
                 dropped.incrementAndGet();
+                forgetLast();
                 return;
             }
+            lastOpen[i] = o;
+            lastAt[i] = at;
             o.rollup.add(r);
             o.dirty = true;
         }
+        lastFunction = r.function();
+        lastVersion = r.version();
+    }
+
+    private void forgetLast() {
+        java.util.Arrays.fill(lastOpen, null);
+        lastFunction = "";
+        lastVersion = Integer.MIN_VALUE;
     }
 
     private Open openBucket(Key k) {
@@ -336,6 +371,7 @@ public final class ReportStore implements Consumer<InvocationRecord>, AutoClosea
             return;
         }
         // closed buckets leave memory once written
+        forgetLast();
         for (Iterator<Map.Entry<Key, Open>> it = open.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<Key, Open> e = it.next();
             if (!e.getValue().dirty && e.getKey().at() + e.getKey().res().seconds() + GRACE_SECONDS < second) {
@@ -384,6 +420,7 @@ public final class ReportStore implements Consumer<InvocationRecord>, AutoClosea
         while (!queue.offer(STOP)) {
             queue.poll(); // full: the newest records give way to the stop
         }
+        urgent = true;
         try {
             thread.join(5_000);
         } catch (InterruptedException e) {

@@ -26,43 +26,76 @@ final class InvocationCodec {
     }
 
     static byte[] encode(List<InvocationRecord> records) {
-        StringBuilder sb = new StringBuilder(records.size() * 160);
-        for (InvocationRecord r : records) {
-            text(sb, r.id()).append('\t');
-            text(sb, r.function()).append('\t');
-            sb.append(r.version()).append('\t');
-            sb.append(r.startedAt().toEpochMilli()).append('\t');
-            sb.append(r.durationMs()).append('\t');
-            sb.append(r.status()).append('\t');
-            sb.append(r.cold() ? '1' : '0').append('\t');
-            text(sb, r.instance()).append('\t');
-            text(sb, r.error().length() <= 2000 ? r.error() : r.error().substring(0, 1999) + "…").append('\t');
-            boolean first = true;
-            for (Map.Entry<String, Double> e : r.phases().entrySet()) {
-                if (!first) {
-                    sb.append(';');
+        try (Encoder e = new Encoder()) {
+            return e.encode(records);
+        }
+    }
+
+    /**
+     * Encodes batches reusing its text buffer, byte buffers and deflater (whose native state costs more to make than
+     * a small batch costs to compress). One thread at a time: the node store's writer owns one; {@link #close} frees
+     * the deflater.
+     */
+    static final class Encoder implements AutoCloseable {
+        /** Buffers larger than this after a batch are dropped rather than kept (a burst does not pin memory). */
+        private static final int KEEP = 1 << 20;
+        private final Deflater deflater = new Deflater(Deflater.BEST_SPEED);
+        private StringBuilder sb = new StringBuilder(16 * 1024);
+        private byte[] out = new byte[16 * 1024];
+
+        byte[] encode(List<InvocationRecord> records) {
+            sb.setLength(0);
+            for (InvocationRecord r : records) {
+                line(sb, r);
+            }
+            byte[] raw = sb.toString().getBytes(StandardCharsets.UTF_8);
+            deflater.reset();
+            deflater.setInput(raw);
+            deflater.finish();
+            int n = 0;
+            while (!deflater.finished()) {
+                if (n == out.length) {
+                    out = java.util.Arrays.copyOf(out, out.length * 2);
                 }
-                first = false;
-                text(sb, e.getKey()).append('=').append(e.getValue());
+                n += deflater.deflate(out, n, out.length - n);
             }
-            sb.append('\t');
-            text(sb, r.traceId());
-            sb.append('\n');
-        }
-        byte[] raw = sb.toString().getBytes(StandardCharsets.UTF_8);
-        Deflater d = new Deflater(Deflater.BEST_SPEED);
-        try {
-            d.setInput(raw);
-            d.finish();
-            ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length / 4 + 64);
-            byte[] buf = new byte[32 * 1024];
-            while (!d.finished()) {
-                out.write(buf, 0, d.deflate(buf));
+            byte[] result = java.util.Arrays.copyOf(out, n);
+            if (sb.capacity() > KEEP) {
+                sb = new StringBuilder(16 * 1024);
             }
-            return out.toByteArray();
-        } finally {
-            d.end();
+            if (out.length > KEEP) {
+                out = new byte[16 * 1024];
+            }
+            return result;
         }
+
+        @Override
+        public void close() {
+            deflater.end();
+        }
+    }
+
+    private static void line(StringBuilder sb, InvocationRecord r) {
+        text(sb, r.id()).append('\t');
+        text(sb, r.function()).append('\t');
+        sb.append(r.version()).append('\t');
+        sb.append(r.startedAt().toEpochMilli()).append('\t');
+        sb.append(r.durationMs()).append('\t');
+        sb.append(r.status()).append('\t');
+        sb.append(r.cold() ? '1' : '0').append('\t');
+        text(sb, r.instance()).append('\t');
+        text(sb, r.error().length() <= 2000 ? r.error() : r.error().substring(0, 1999) + "…").append('\t');
+        boolean first = true;
+        for (Map.Entry<String, Double> e : r.phases().entrySet()) {
+            if (!first) {
+                sb.append(';');
+            }
+            first = false;
+            text(sb, e.getKey()).append('=').append(e.getValue().doubleValue());
+        }
+        sb.append('\t');
+        text(sb, r.traceId());
+        sb.append('\n');
     }
 
     static List<InvocationRecord> decode(byte[] data) {
@@ -112,6 +145,9 @@ final class InvocationCodec {
     }
 
     private static StringBuilder text(StringBuilder sb, String s) {
+        if (plain(s)) {
+            return sb.append(s); // the common case (ids, names, trace ids): one copy, no per-character work
+        }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
@@ -125,6 +161,12 @@ final class InvocationCodec {
             }
         }
         return sb;
+    }
+
+    /** Whether {@code s} has no character that {@link #text} escapes (each search is a vectorized intrinsic). */
+    private static boolean plain(String s) {
+        return s.indexOf('\\') < 0 && s.indexOf('\t') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0
+                && s.indexOf(';') < 0 && s.indexOf('=') < 0;
     }
 
     private static String untext(String s) {

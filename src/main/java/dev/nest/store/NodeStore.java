@@ -39,7 +39,10 @@ public final class NodeStore implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NodeStore.class.getName());
     private static final int QUEUE = 65_536;
     private static final int BATCH = 4_000;
-    private static final long GATHER_MILLIS = 20;
+    /** The most the writer gathers after a batch's first row (a batch has a fixed cost in H2): see {@link #gather}. */
+    static final long GATHER_MILLIS = 100;
+    private static final long GATHER_SLICE_MILLIS = 10;
+    private volatile boolean urgent; // a caller waits for the writer (flush, purge, close): stop gathering
 
     private final Connection writer;
     private final String url;
@@ -155,6 +158,7 @@ public final class NodeStore implements AutoCloseable {
         Flush f = new Flush(new CompletableFuture<>());
         try {
             queue.put(f);
+            urgent = true;
             f.done().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new NestException(500, "store unavailable", "the node database did not flush: " + e.getMessage(), e);
@@ -170,8 +174,9 @@ public final class NodeStore implements AutoCloseable {
                     batch.add(first);
                     if (!(first instanceof Flush) && !(first instanceof Purge) && first != STOP) {
                         // gather for a moment: fewer, larger batches, and producers do not wake this thread per row
-                        Thread.sleep(GATHER_MILLIS);
+                        gather();
                     }
+                    urgent = false;
                     queue.drainTo(batch, BATCH - 1);
                     boolean stop = batch.remove(STOP);
                     List<Purge> purges = batch.stream().filter(Purge.class::isInstance).map(Purge.class::cast).toList();
@@ -198,18 +203,35 @@ public final class NodeStore implements AutoCloseable {
         }
     }
 
+    /** The writer thread's statements, prepared once and kept while they work (dropped after a failure). */
+    private WriterStatements statements;
+    /** The writer thread's reusable batch encoder. */
+    private final InvocationCodec.Encoder encoder = new InvocationCodec.Encoder();
+
+    /** Sleeps up to {@link #GATHER_MILLIS} in slices, until a full batch is queued or a caller waits (reads flush). */
+    private void gather() throws InterruptedException {
+        for (long slept = 0; slept < GATHER_MILLIS && !urgent; slept += GATHER_SLICE_MILLIS) {
+            Thread.sleep(GATHER_SLICE_MILLIS);
+            if (queue.size() >= BATCH - 1) {
+                return;
+            }
+        }
+    }
+
     private void write(List<Object> batch) {
         if (batch.isEmpty()) {
             return;
         }
         List<Flush> flushes = new ArrayList<>();
         List<InvocationRecord> invocations = new ArrayList<>();
-        try (PreparedStatement inv = writer.prepareStatement("INSERT INTO invocation_batches VALUES (?,?,?)");
-             PreparedStatement idx = writer.prepareStatement("INSERT INTO invocation_index VALUES (?,?)");
-             PreparedStatement log = writer.prepareStatement(
-                     "INSERT INTO logs(at, function, version, invocation_id, instance, level, text) VALUES (?,?,?,?,?,?,?)");
-             PreparedStatement aud = writer.prepareStatement(
-                     "INSERT INTO audit(at, function, action, version, source, detail) VALUES (?,?,?,?,?,?)")) {
+        try {
+            if (statements == null) {
+                statements = WriterStatements.prepare(writer);
+            }
+            PreparedStatement inv = statements.inv();
+            PreparedStatement idx = statements.idx();
+            PreparedStatement log = statements.log();
+            PreparedStatement aud = statements.aud();
             int nl = 0;
             int na = 0;
             for (Object o : batch) {
@@ -244,9 +266,9 @@ public final class NodeStore implements AutoCloseable {
                 long b = nextBatch();
                 inv.setLong(1, b);
                 inv.setInt(2, invocations.size());
-                inv.setBytes(3, InvocationCodec.encode(invocations));
+                inv.setBytes(3, encoder.encode(invocations));
                 inv.executeUpdate();
-                for (String fn : new java.util.TreeSet<>(invocations.stream().map(InvocationRecord::function).toList())) {
+                for (String fn : WriterStatements.functions(invocations)) {
                     idx.setString(1, truncate(fn, 160));
                     idx.setLong(2, b);
                     idx.addBatch();
@@ -260,7 +282,11 @@ public final class NodeStore implements AutoCloseable {
                 aud.executeBatch();
             }
             writer.commit();
-        } catch (SQLException e) {
+        } catch (SQLException | RuntimeException e) {
+            if (statements != null) {
+                statements.close(); // a failed batch may leave parameters behind: the retries prepare anew
+                statements = null;
+            }
             try {
                 writer.rollback();
             } catch (SQLException ignored) {
@@ -318,6 +344,7 @@ public final class NodeStore implements AutoCloseable {
         Purge p = new Purge(new CompletableFuture<>());
         try {
             queue.put(p);
+            urgent = true;
             p.done().get(5, TimeUnit.MINUTES);
         } catch (Exception e) {
             throw new NestException(500, "store unavailable", "the node database did not purge: " + e.getMessage(), e);
@@ -493,7 +520,7 @@ public final class NodeStore implements AutoCloseable {
         function.ifPresent(f -> sql.append(" AND function = ?"));
         invocationId.ifPresent(f -> sql.append(" AND invocation_id = ?"));
         sql.append(" ORDER BY seq DESC LIMIT ?) ORDER BY seq");
-        return query(sql.toString(), ps -> {
+        return StoreReads.query(url, sql.toString(), ps -> {
             int i = 1;
             if (function.isPresent()) {
                 ps.setString(i++, function.get());
@@ -509,7 +536,7 @@ public final class NodeStore implements AutoCloseable {
 
     public List<AuditEntry> audit(Optional<String> function, int limit) {
         String sql = "SELECT * FROM audit" + (function.isPresent() ? " WHERE function = ?" : "") + " ORDER BY seq DESC LIMIT ?";
-        return query(sql, ps -> {
+        return StoreReads.query(url, sql, ps -> {
             int i = 1;
             if (function.isPresent()) {
                 ps.setString(i++, function.get());
@@ -517,31 +544,6 @@ public final class NodeStore implements AutoCloseable {
             ps.setInt(i, limit);
         }, rs -> new AuditEntry(rs.getObject("at", java.time.OffsetDateTime.class).toInstant(), rs.getString("function"),
                 rs.getString("action"), rs.getInt("version"), rs.getString("source"), rs.getString("detail")));
-    }
-
-
-    private interface Binder {
-        void bind(PreparedStatement ps) throws SQLException;
-    }
-
-    private interface RowMapper<T> {
-        T map(ResultSet rs) throws SQLException;
-    }
-
-    private <T> List<T> query(String sql, Binder binder, RowMapper<T> mapper) {
-        try (Connection c = DriverManager.getConnection(url, "nest", "");
-             PreparedStatement ps = c.prepareStatement(sql)) {
-            binder.bind(ps);
-            List<T> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(mapper.map(rs));
-                }
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new NestException(500, "store unavailable", "node database query failed: " + e.getMessage(), e);
-        }
     }
 
     @Override
@@ -552,9 +554,16 @@ public final class NodeStore implements AutoCloseable {
         closed = true;
         try {
             queue.put(STOP);
+            urgent = true;
             thread.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (!thread.isAlive()) {
+            if (statements != null) {
+                statements.close();
+            }
+            encoder.close();
         }
         try {
             writer.commit();

@@ -131,4 +131,29 @@ final class StoreReads {
             throw new NestException(500, "store unavailable", "node database query failed: " + e.getMessage(), e);
         }
     }
+
+    interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    interface RowMapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    /** Runs {@code sql} on a connection of its own, bound by {@code binder}, mapping each row. */
+    static <T> List<T> query(String url, String sql, Binder binder, RowMapper<T> mapper) {
+        try (Connection c = DriverManager.getConnection(url, "nest", "");
+             PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
+            List<T> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(mapper.map(rs));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new NestException(500, "store unavailable", "node database query failed: " + e.getMessage(), e);
+        }
+    }
 }

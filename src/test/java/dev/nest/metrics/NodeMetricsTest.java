@@ -90,6 +90,34 @@ class NodeMetricsTest {
     }
 
     @Test
+    void countsFromManyThreadsAddUpAndSeriesAreSortedByFunctionThenStatus() throws InterruptedException {
+        int[] statuses = {503, 200, 404, 200, 500, 201};
+        List<Thread> threads = new java.util.ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int offset = t;
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 3_000; i++) {
+                    metrics.record(record(i % 2 == 0 ? "b/z" : "a/y", statuses[(i + offset) % statuses.length], 1, false,
+                            Map.of()));
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        String text = metrics.render();
+        List<String> lines = text.lines().filter(l -> l.startsWith("nest_invocations_total{")).toList();
+        // each thread records 3,000: per function 1,500, spread over the statuses as (i + offset) % 6 says
+        long total = lines.stream().mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        assertEquals(12_000, total, text);
+        assertEquals(List.of("a/y 200", "a/y 201", "a/y 404", "a/y 500", "a/y 503", "b/z 200", "b/z 201", "b/z 404",
+                "b/z 500", "b/z 503"), lines.stream().map(l -> l.replaceAll(
+                "nest_invocations_total\\{function=\"([^\"]+)\",status=\"(\\d+)\"\\} \\d+", "$1 $2")).toList());
+        assertTrue(text.contains("nest_invocation_duration_seconds_count{function=\"a/y\"} 6000\n"), text);
+        assertTrue(text.contains("nest_invocation_duration_seconds_count{function=\"b/z\"} 6000\n"), text);
+    }
+
+    @Test
     void coldInvocationsAreBrokenIntoPhasesAndPodSources() {
         Map<String, Double> phases = new LinkedHashMap<>();
         phases.put("queue", 0.1);

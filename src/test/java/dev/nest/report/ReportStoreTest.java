@@ -67,6 +67,39 @@ class ReportStoreTest {
     }
 
     @Test
+    void runsOfOneVersionAndSwitchesBetweenVersionsMinutesAndWritesAllCountWhereTheyBelong() {
+        ReportStore store = open();
+        // runs of one version (the writer reuses the last bucket), then switches of function, version, minute and hour
+        List<String> fns = List.of("default/f", "default/f", "default/g", "default/f", "default/f");
+        int n = 0;
+        for (int minute = 0; minute < 3; minute++) {
+            for (int i = 0; i < 50; i++) {
+                Instant at = T0.plusSeconds(minute * 60L + i % 60);
+                store.accept(Records.record(fns.get(i % fns.size()), i % 7 == 0 ? 2 : 1, at, 1, 200, false, "i-1", "",
+                        Map.of()));
+                n++;
+                if (i == 25) {
+                    store.flush(); // a write in the middle of a run: buckets may leave memory, counting goes on
+                }
+            }
+        }
+        store.accept(Records.ok("default/f", T0.plusSeconds(3600), 1)); // the next hour
+        List<Bucket> all = store.buckets(Scope.namespace("default"), Resolution.MINUTE, sec(T0), sec(T0) + 7200);
+        assertEquals(n + 1, all.stream().mapToLong(Bucket::requests).sum(), all.toString());
+        for (int minute = 0; minute < 3; minute++) {
+            long at = sec(T0) + minute * 60L;
+            long g = all.stream().filter(b -> b.at() == at && b.function().equals("default/g")).mapToLong(Bucket::requests).sum();
+            long v2 = all.stream().filter(b -> b.at() == at && b.version() == 2).mapToLong(Bucket::requests).sum();
+            assertEquals(10, g, "default/g in minute " + minute); // i % 5 == 2
+            assertEquals(8, v2, "version 2 in minute " + minute); // i % 7 == 0 for i < 50
+        }
+        List<Bucket> hours = store.buckets(Scope.namespace("default"), Resolution.HOUR, sec(T0), sec(T0) + 7200);
+        assertEquals(n, hours.stream().filter(b -> b.at() == sec(T0)).mapToLong(Bucket::requests).sum());
+        assertEquals(1, hours.stream().filter(b -> b.at() == sec(T0) + 3600).mapToLong(Bucket::requests).sum());
+        assertEquals(0, store.dropped());
+    }
+
+    @Test
     void instancesAndRequestsInFlightAreSampledAsPeaks() {
         instances.add(new InstanceSample("default/f", 1, 3));
         instances.add(new InstanceSample("default/f", 1, 2));
