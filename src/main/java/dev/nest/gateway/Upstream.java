@@ -365,7 +365,7 @@ final class Upstream {
         private void write() {
             ChannelProgressivePromise p = ch.newProgressivePromise();
             p.addListener(this);
-            ch.writeAndFlush(request.retain(), p); // kept for a retry until the exchange ends
+            ch.writeAndFlush(request.retainedDuplicate(), p); // own indices: the request stays whole for a retry
         }
 
         @Override
