@@ -30,6 +30,9 @@ final class FakeSandboxDriver implements SandboxDriver {
     final List<String> warmedUp = new CopyOnWriteArrayList<>();
     /** Statuses the next warm-ups answer (200 when empty). */
     final java.util.Queue<Integer> warmUpStatus = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** What every host answers to {@code GET /status} (a merged host's instance list). */
+    final java.util.concurrent.atomic.AtomicReference<String> status =
+            new java.util.concurrent.atomic.AtomicReference<>("{\"instances\":[]}");
 
     /** A pod whose host is an in-process HTTP server. */
     record FakePod(HttpServer server, CompletableFuture<Integer> exited) {
@@ -80,8 +83,8 @@ final class FakeSandboxDriver implements SandboxDriver {
                 exchange.close();
                 return;
             }
-            byte[] body = (path.equals("/health") ? "{\"ready\":true}" : "{\"timings\":{}}")
-                    .getBytes(StandardCharsets.UTF_8);
+            byte[] body = (path.equals("/health") ? "{\"ready\":true}"
+                    : path.equals("/status") ? status.get() : "{\"timings\":{}}").getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();

@@ -276,6 +276,33 @@ class MergedPodsTest {
         assertFalse(driver.pods.get(1).stopped());
     }
 
+    @Test
+    void aFunctionWhoseMergedHostReportsNoWorkerIsReportedParkedUntilItRunsAgain() {
+        FunctionVersion idle = live(version("default", "idle", DeployMode.MERGED, 128));
+        FunctionVersion busy = live(version("default", "busy", DeployMode.MERGED, 128));
+        Instance idleOne = serve(idle);
+        Instance busyOne = serve(busy);
+        assertEquals(1, agent.mergedPods().size(), "both in one merged pod");
+        assertEquals(Map.of(), agent.parked(), "nothing parked before the host says so");
+        agent.start(false); // its usage sampler reads each merged pod's /status every second
+
+        driver.status.set("{\"instances\":[{\"id\":\"" + idleOne.id() + "\",\"running\":false},"
+                + "{\"id\":\"" + busyOne.id() + "\",\"running\":true},{\"id\":\"unknown\",\"running\":false}]}");
+        waitUntil(() -> agent.parked().equals(Map.of(idle.spec().id(), 1)));
+
+        driver.status.set("{\"instances\":[{\"id\":\"" + idleOne.id() + "\",\"running\":true},"
+                + "{\"id\":\"" + busyOne.id() + "\"}]}");
+        waitUntil(() -> agent.parked().isEmpty());
+    }
+
+    /** {@code v} as its function's live version in the catalog, as the agent reports only live versions. */
+    private FunctionVersion live(FunctionVersion v) {
+        FunctionRecord r = FunctionRecord.empty(v.spec().id(), "api", Instant.EPOCH)
+                .withNewVersion(v.digest(), v.spec(), "api", Instant.EPOCH, true);
+        catalog.put(r);
+        return r.liveVersion().orElseThrow();
+    }
+
     private static void waitUntil(java.util.function.BooleanSupplier done) {
         long end = System.nanoTime() + Duration.ofSeconds(AgentFixture.BOUND_S).toNanos();
         while (!done.getAsBoolean()) {
