@@ -414,12 +414,21 @@ class CliIT {
     }
 
     static void awaitHealthy(Process p, Http h, Path log) {
-        Poll.until("GET /health of the nest.jar child process", STARTUP, () -> {
+        try {
+            Poll.until("GET /health of the nest.jar child process", STARTUP, () -> {
+                if (!p.isAlive()) {
+                    throw new AssertionError("nest.jar exited with " + p.exitValue() + ":\n" + read(log));
+                }
+                return h.healthy();
+            }, ok -> ok || !p.isAlive());
+        } catch (AssertionError e) {
             if (!p.isAlive()) {
-                throw new AssertionError("nest.jar exited with " + p.exitValue() + ":\n" + read(log));
+                throw e;
             }
-            return h.healthy();
-        }, ok -> ok || !p.isAlive());
+            // still running but not healthy: what it logged and where its threads are
+            throw new AssertionError(e.getMessage() + "\n--- its log ---\n" + read(log) + "\n--- its threads ---\n"
+                    + threads(p, log.resolveSibling("threads.txt")), e);
+        }
         if (!p.isAlive()) {
             throw new AssertionError("nest.jar exited with " + p.exitValue() + ":\n" + read(log));
         }
@@ -438,6 +447,25 @@ class CliIT {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             p.destroyForcibly();
+        }
+    }
+
+    /** A thread dump of {@code p} (jcmd beside the JDK running the tests), written to {@code out} and read back. */
+    static String threads(Process p, Path out) {
+        Path jcmd = Path.of(Fixtures.javaBinary()).resolveSibling("jcmd");
+        try {
+            Process j = new ProcessBuilder(jcmd.toString(), Long.toString(p.pid()), "Thread.print")
+                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            if (!j.waitFor(30, TimeUnit.SECONDS)) {
+                j.destroyForcibly();
+                return "(" + jcmd + " did not answer within 30 s)";
+            }
+            return read(out);
+        } catch (IOException e) {
+            return "(no thread dump: " + e + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(no thread dump: interrupted)";
         }
     }
 
