@@ -49,12 +49,11 @@ public final class ReportStore implements Consumer<InvocationRecord>, AutoClosea
     private static final Logger LOG = Logger.getLogger(ReportStore.class.getName());
     static final int QUEUE = 65_536;
     /**
-     * The most the writer waits after the first record of a batch for more, in {@link #GATHER_SLICE_MILLIS} slices; it
+     * The most the writer waits after the first record of a batch for more, in 10 ms slices ({@code common.BatchGather}); it
      * stops early when a reader waits ({@link #flush}, {@link #close}), so a read counts every record before it.
      */
     private static final long GATHER_MILLIS = 100;
-    private static final long GATHER_SLICE_MILLIS = 10;
-    private volatile boolean urgent;
+    private final dev.nest.common.BatchGather gather = new dev.nest.common.BatchGather(GATHER_MILLIS, 10, 4_000);
     static final int MAX_OPEN = 50_000;
     static final Duration WRITE_EVERY = Duration.ofSeconds(5);
     private static final Duration SAMPLE_EVERY = Duration.ofSeconds(1);
@@ -184,7 +183,7 @@ public final class ReportStore implements Consumer<InvocationRecord>, AutoClosea
         if (!queue.offer(f)) {
             return; // full: the reader sees what is written
         }
-        urgent = true;
+        gather.hurry();
         try {
             f.done().get(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -210,15 +209,12 @@ public final class ReportStore implements Consumer<InvocationRecord>, AutoClosea
                     // gather for a moment, as the node store does: under load, producers then find this thread
                     // busy or asleep instead of waking it once per request (a futex call on the request's thread)
                     try {
-                        for (long slept = 0; slept < GATHER_MILLIS && !urgent && queue.size() < 4_000;
-                             slept += GATHER_SLICE_MILLIS) {
-                            Thread.sleep(GATHER_SLICE_MILLIS);
-                        }
+                        gather.pause(queue);
                     } catch (InterruptedException e) {
                         batch.add(STOP);
                     }
                 }
-                urgent = false;
+                gather.reset();
                 queue.drainTo(batch, 4_000);
             }
             Instant now = clock.instant();
@@ -420,7 +416,7 @@ public final class ReportStore implements Consumer<InvocationRecord>, AutoClosea
         while (!queue.offer(STOP)) {
             queue.poll(); // full: the newest records give way to the stop
         }
-        urgent = true;
+        gather.hurry();
         try {
             thread.join(5_000);
         } catch (InterruptedException e) {

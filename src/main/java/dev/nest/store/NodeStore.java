@@ -41,8 +41,8 @@ public final class NodeStore implements AutoCloseable {
     private static final int BATCH = 4_000;
     /** The most the writer gathers after a batch's first row (a batch has a fixed cost in H2): see {@link #gather}. */
     static final long GATHER_MILLIS = 100;
-    private static final long GATHER_SLICE_MILLIS = 10;
-    private volatile boolean urgent; // a caller waits for the writer (flush, purge, close): stop gathering
+    /** The writer's pause after a batch's first row; callers that wait for the writer (flush, purge, close) hurry it. */
+    private final dev.nest.common.BatchGather gather = new dev.nest.common.BatchGather(GATHER_MILLIS, 10, BATCH - 1);
 
     private final Connection writer;
     private final String url;
@@ -158,7 +158,7 @@ public final class NodeStore implements AutoCloseable {
         Flush f = new Flush(new CompletableFuture<>());
         try {
             queue.put(f);
-            urgent = true;
+            gather.hurry();
             f.done().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new NestException(500, "store unavailable", "the node database did not flush: " + e.getMessage(), e);
@@ -174,9 +174,9 @@ public final class NodeStore implements AutoCloseable {
                     batch.add(first);
                     if (!(first instanceof Flush) && !(first instanceof Purge) && first != STOP) {
                         // gather for a moment: fewer, larger batches, and producers do not wake this thread per row
-                        gather();
+                        gather.pause(queue);
                     }
-                    urgent = false;
+                    gather.reset();
                     queue.drainTo(batch, BATCH - 1);
                     boolean stop = batch.remove(STOP);
                     List<Purge> purges = batch.stream().filter(Purge.class::isInstance).map(Purge.class::cast).toList();
@@ -207,16 +207,6 @@ public final class NodeStore implements AutoCloseable {
     private WriterStatements statements;
     /** The writer thread's reusable batch encoder. */
     private final InvocationCodec.Encoder encoder = new InvocationCodec.Encoder();
-
-    /** Sleeps up to {@link #GATHER_MILLIS} in slices, until a full batch is queued or a caller waits (reads flush). */
-    private void gather() throws InterruptedException {
-        for (long slept = 0; slept < GATHER_MILLIS && !urgent; slept += GATHER_SLICE_MILLIS) {
-            Thread.sleep(GATHER_SLICE_MILLIS);
-            if (queue.size() >= BATCH - 1) {
-                return;
-            }
-        }
-    }
 
     private void write(List<Object> batch) {
         if (batch.isEmpty()) {
@@ -344,7 +334,7 @@ public final class NodeStore implements AutoCloseable {
         Purge p = new Purge(new CompletableFuture<>());
         try {
             queue.put(p);
-            urgent = true;
+            gather.hurry();
             p.done().get(5, TimeUnit.MINUTES);
         } catch (Exception e) {
             throw new NestException(500, "store unavailable", "the node database did not purge: " + e.getMessage(), e);
@@ -554,7 +544,7 @@ public final class NodeStore implements AutoCloseable {
         closed = true;
         try {
             queue.put(STOP);
-            urgent = true;
+            gather.hurry();
             thread.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
