@@ -100,7 +100,13 @@ class ArtifactStoreTest {
 
     private void assertStoreEmpty() {
         assertEquals(List.of(), list(root.resolve("code")), "nothing in code/");
-        assertEquals(List.of(), list(root.resolve("staging")), "nothing in staging/");
+        assertEquals(List.of(), staging(), "nothing in staging/");
+    }
+
+    /** What staging/ holds once the background seal and chunk-cache writes handed off so far have finished. */
+    private List<String> staging() {
+        store.close();
+        return list(root.resolve("staging"));
     }
 
     private static List<String> list(Path dir) {
@@ -161,7 +167,7 @@ class ArtifactStoreTest {
         assertEquals(first, second);
         assertEquals(1, prepared.get());
         assertEquals(List.of(first.digest().substring(7)), list(root.resolve("code")));
-        assertEquals(List.of(), list(root.resolve("staging")));
+        assertEquals(List.of(), staging());
         assertEquals("one", Files.readString(first.codeDir().resolve("a.txt")));
         assertEquals("two", Files.readString(first.codeDir().resolve("b/c.txt")));
         assertEquals(Optional.of(first.codeDir()), store.find(first.digest()).map(Artifact::codeDir));
@@ -315,7 +321,7 @@ class ArtifactStoreTest {
     void aNewStoreCleansLeftoverStaging() throws IOException {
         write(root.resolve("staging/crashed-ingest/file.txt"), "left over");
         new ArtifactStore(root, SMALL);
-        assertEquals(List.of(), list(root.resolve("staging")));
+        assertEquals(List.of(), staging());
     }
 
     // ---- directories -----------------------------------------------------------------------------------
@@ -420,6 +426,6 @@ class ArtifactStoreTest {
         Artifact second = store.ingestDirectory(dir, p -> prepared.incrementAndGet());
         assertEquals(first, second);
         assertEquals(1, prepared.get());
-        assertEquals(List.of(), list(root.resolve("staging")));
+        assertEquals(List.of(), staging());
     }
 }
