@@ -109,6 +109,7 @@ public final class NestServer implements AutoCloseable {
      */
     public static NestServer start(NestConfig requested) {
         Clock clock = Clock.systemUTC();
+        Startup.nettyChunks(); // before the gateway loads Netty's allocator
         Deque<AutoCloseable> closers = new ArrayDeque<>();
         Startup.Timer timer = new Startup.Timer();
         try {

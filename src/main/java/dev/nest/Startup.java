@@ -171,6 +171,24 @@ final class Startup {
     private static final String MIN_FREE = "MinHeapFreeRatio";
     private static final String MAX_FREE = "MaxHeapFreeRatio";
 
+    /** Netty's pooled allocator's chunk size, as its {@code maxOrder} (page size 8 KiB shifted left by it). */
+    static final String NETTY_MAX_ORDER = "io.netty.allocator.maxOrder";
+
+    /**
+     * Netty's pooled allocator with 1 MiB chunks instead of its default 4 MiB ({@code maxOrder} 7 instead of 9),
+     * unless the JVM was given {@value #NETTY_MAX_ORDER}: the gateway's first request makes one chunk per arena it
+     * uses, and a chunk of direct memory is zeroed, so resident, when made: 3 MiB less at ready (NMT "Other"
+     * 4.5 -> 1.5 MiB, ADR 0030). Buffers up to 1 MiB stay pooled; a larger one (a request body above 1 MiB) is
+     * allocated and freed on its own, a cost small beside copying that many bytes. Netty reads the property once,
+     * when its allocator class loads (the gateway's start): set before it, as the first step of a start; in a JVM
+     * where Netty has already loaded it changes nothing.
+     */
+    static void nettyChunks() {
+        if (System.getProperty(NETTY_MAX_ORDER) == null) {
+            System.setProperty(NETTY_MAX_ORDER, "7");
+        }
+    }
+
     /** {@code config} with a free port when it asks for port 0. */
     static NestConfig withPort(NestConfig config) throws IOException {
         if (config.server().port() != 0) {
