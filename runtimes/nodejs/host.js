@@ -16,7 +16,7 @@ const util = require('util');
 const crypto = require('crypto');
 const os = require('os');
 const Module = require('module');
-const { AsyncLocalStorage } = require('async_hooks');
+const { AsyncLocalStorage, AsyncResource } = require('async_hooks');
 const { performance } = require('perf_hooks');
 const { pathToFileURL } = require('url');
 // The contract's pieces shared with the merged host (secret, JSON answers, query and body rules, results as HTTP
@@ -74,6 +74,20 @@ function podLog(level, text) {
 }
 
 const als = new AsyncLocalStorage();
+// Handlers run with their invocation's Context as the store of `als` (runInContext). Where AsyncLocalStorage runs on
+// async context frames (Node.js 24: the store lives in a frame each continuation keeps, no async hooks), als.run
+// makes two frames per call, one holding the store and one putting the previous store back; entering the store
+// inside the scope of one long-lived AsyncResource makes one, and leaving the scope restores the caller's frame
+// itself. On async hooks (Node.js 18 to 22) enterWith would stay on that resource, so als.run is kept there; a probe
+// at start-up tells the two apart by behaviour, not by version (--no-async-context-frame turns frames off on 24).
+const invocationScope = new AsyncResource('nest.invocation', { requireManualDestroy: true });
+const SCOPED_ENTER = (() => {
+  const probe = new AsyncLocalStorage();
+  invocationScope.runInAsyncScope(() => probe.enterWith(true));
+  const stuck = invocationScope.runInAsyncScope(() => probe.getStore());
+  probe.disable();
+  return stuck === undefined;
+})();
 const kPrefix = Symbol('nest.prefix');
 const kDeadline = Symbol('nest.deadline');
 const kInstance = Symbol('nest.instance');
@@ -676,7 +690,7 @@ function invoke(req, res, url) {
   else if (left <= MAX_TIMER_MS) watchFar(inv);
 
   if (!hasBody) {
-    als.run(ctx, runHandler, inv);
+    runInContext(ctx, inv);
     return;
   }
   inv.ctype = ctype;
@@ -705,7 +719,7 @@ function onBodyEnd() {
     if (isTextual(inv.ctype)) inv.event.body = buf.toString('utf8');
     else { inv.event.body = buf.toString('base64'); inv.event.isBase64Encoded = true; }
   }
-  als.run(inv.ctx, runHandler, inv);
+  runInContext(inv.ctx, inv);
 }
 
 class Invocation {
@@ -828,7 +842,7 @@ function endInvocation(sb) {
 
 function invocationTimeout(inv) { inv.timeout(); }
 // A native promise of a handler settles into these two shared functions (no bound function per invocation): its
-// reaction runs in the async context of its then(), made inside als.run, so the store is the invocation's Context.
+// reaction runs in the async context of its then(), made inside runInContext, so the store is the invocation's Context.
 // Other thenables may call back from any context: they get functions bound to their invocation.
 function settledOk(v) { als.getStore()[kInvocation].ok(v); }
 function settledFail(e) { als.getStore()[kInvocation].fail(e); }
@@ -850,7 +864,18 @@ function newInvocationId() {
   return ID_PREFIX + (c.length >= 12 ? c.slice(-12) : '000000000000'.slice(c.length) + c);
 }
 
-/** Runs inside als.run(ctx, ...). */
+/** Runs the handler of `inv` with `ctx` as the store of `als` (see SCOPED_ENTER); the caller's store after. */
+function runInContext(ctx, inv) {
+  if (SCOPED_ENTER) invocationScope.runInAsyncScope(enterAndRun, null, ctx, inv);
+  else als.run(ctx, runHandler, inv);
+}
+
+function enterAndRun(ctx, inv) {
+  als.enterWith(ctx);
+  runHandler(inv);
+}
+
+/** Runs with the invocation's Context as the store of `als` (runInContext). */
 function runHandler(inv) {
   const sb = inv.sb;
   let r;
