@@ -730,7 +730,9 @@ class Invocation {
     this.res = res;
     this.done = false;
     this.timer = null; // its own deadline timer, once the deadline is near
-    this.far = false; // waiting in farDeadlines
+    this.far = false; // waiting in the far list
+    this.farPrev = null; // its neighbours in the far list (see watchFar)
+    this.farNext = null;
     this.chunks = null; // the request body's chunks while they arrive
     this.size = 0;
     this.ctype = undefined; // the request's Content-Type
@@ -741,7 +743,7 @@ class Invocation {
     if (this.done) return false;
     this.done = true;
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
-    else if (this.far) { this.far = false; farDeadlines.delete(this); }
+    else if (this.far) unwatchFar(this);
     return true;
   }
 
@@ -807,27 +809,45 @@ class Invocation {
   }
 }
 
-/** Invocations whose deadline was more than NEAR_MS away when they started, swept by one interval timer. */
-const farDeadlines = new Set();
+/**
+ * Invocations whose deadline was more than NEAR_MS away when they started, swept by one interval timer: a doubly
+ * linked list through the invocations themselves (adding and removing one writes a few fields; a Set would hash
+ * every new invocation object on its way in and out).
+ */
+let farHead = null;
 let sweepTimer = null;
 
 function watchFar(inv) {
   inv.far = true;
-  farDeadlines.add(inv);
+  inv.farNext = farHead;
+  if (farHead !== null) farHead.farPrev = inv;
+  farHead = inv;
   if (sweepTimer === null) sweepTimer = setInterval(sweepFar, SWEEP_MS);
+}
+
+function unwatchFar(inv) {
+  inv.far = false;
+  const prev = inv.farPrev;
+  const next = inv.farNext;
+  if (prev === null) farHead = next; else prev.farNext = next;
+  if (next !== null) next.farPrev = prev;
+  inv.farPrev = null;
+  inv.farNext = null;
 }
 
 /** Gives each invocation whose deadline is now within NEAR_MS its own timer; stops when none is left to watch. */
 function sweepFar() {
   const now = Date.now();
-  for (const inv of farDeadlines) {
+  for (let inv = farHead; inv !== null;) {
+    const next = inv.farNext;
     const left = inv.ctx[kDeadline] - now;
-    if (left > NEAR_MS) continue;
-    farDeadlines.delete(inv);
-    inv.far = false;
-    inv.timer = setTimeout(invocationTimeout, left > 0 ? left : 0, inv);
+    if (left <= NEAR_MS) {
+      unwatchFar(inv);
+      inv.timer = setTimeout(invocationTimeout, left > 0 ? left : 0, inv);
+    }
+    inv = next;
   }
-  if (farDeadlines.size === 0) { clearInterval(sweepTimer); sweepTimer = null; }
+  if (farHead === null) { clearInterval(sweepTimer); sweepTimer = null; }
 }
 
 function safeString(v) {
@@ -857,11 +877,18 @@ const ID_PREFIX = (() => {
   const h = crypto.randomBytes(10).toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(12, 15)}-${(8 | (parseInt(h[15], 16) & 3)).toString(16)}${h.slice(16, 19)}-`;
 })();
+// the counter's last 12 hex digits: the upper 9 as a prefix string made anew every 4096 ids, the lower 3 from a table
+const ID_LOW = Array.from({ length: 4096 }, (_, i) => (0x1000 + i).toString(16).slice(1));
 let idCounter = 0;
+let idHigh = '';
 function newInvocationId() {
   idCounter++;
-  const c = idCounter.toString(16);
-  return ID_PREFIX + (c.length >= 12 ? c.slice(-12) : '000000000000'.slice(c.length) + c);
+  const low = idCounter & 0xfff;
+  if (low === 0 || idHigh === '') {
+    const hi = Math.floor(idCounter / 4096) % 0x1000000000; // 9 hex digits
+    idHigh = ID_PREFIX + (0x1000000000 + hi).toString(16).slice(1);
+  }
+  return idHigh + ID_LOW[low];
 }
 
 /** Runs the handler of `inv` with `ctx` as the store of `als` (see SCOPED_ENTER); the caller's store after. */

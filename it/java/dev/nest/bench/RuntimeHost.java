@@ -158,7 +158,16 @@ final class RuntimeHost implements AutoCloseable {
      * run on the same binary as the hosts behind Nest.
      */
     static String nodeBinary() {
-        return dev.nest.runtime.NodeBinary.fromEnvironment().verified("nodejs");
+        return node().verified("nodejs");
+    }
+
+    /** The benchmark's one {@link dev.nest.runtime.NodeBinary} (checked once). */
+    static dev.nest.runtime.NodeBinary node() {
+        return Node.BINARY;
+    }
+
+    private static final class Node {
+        static final dev.nest.runtime.NodeBinary BINARY = dev.nest.runtime.NodeBinary.fromEnvironment();
     }
 
     @Override

@@ -336,7 +336,7 @@ public final class WarmPathBenchmark {
                 port = probe.getLocalPort();
             }
             // the same binary as the host called directly and the hosts behind Nest (NEST_NODE, else PATH's)
-            dev.nest.runtime.NodeBinary node = dev.nest.runtime.NodeBinary.fromEnvironment();
+            dev.nest.runtime.NodeBinary node = RuntimeHost.node();
             String binary = node.verified("nodejs");
             say("  plain Node `http` server and the hosts on Node.js %s (%s)", node.version().orElse("?"), binary);
             Process p = children.start("plain node http", List.of(binary, script.toString(),
