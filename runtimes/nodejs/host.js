@@ -16,7 +16,7 @@ const util = require('util');
 const crypto = require('crypto');
 const os = require('os');
 const Module = require('module');
-const { AsyncLocalStorage } = require('async_hooks');
+const { AsyncLocalStorage, AsyncResource } = require('async_hooks');
 const { performance } = require('perf_hooks');
 const { pathToFileURL } = require('url');
 // The contract's pieces shared with the merged host (secret, JSON answers, query and body rules, results as HTTP
@@ -74,6 +74,20 @@ function podLog(level, text) {
 }
 
 const als = new AsyncLocalStorage();
+// Handlers run with their invocation's Context as the store of `als` (runInContext). Where AsyncLocalStorage runs on
+// async context frames (Node.js 24: the store lives in a frame each continuation keeps, no async hooks), als.run
+// makes two frames per call, one holding the store and one putting the previous store back; entering the store
+// inside the scope of one long-lived AsyncResource makes one, and leaving the scope restores the caller's frame
+// itself. On async hooks (Node.js 18 to 22) enterWith would stay on that resource, so als.run is kept there; a probe
+// at start-up tells the two apart by behaviour, not by version (--no-async-context-frame turns frames off on 24).
+const invocationScope = new AsyncResource('nest.invocation', { requireManualDestroy: true });
+const SCOPED_ENTER = (() => {
+  const probe = new AsyncLocalStorage();
+  invocationScope.runInAsyncScope(() => probe.enterWith(true));
+  const stuck = invocationScope.runInAsyncScope(() => probe.getStore());
+  probe.disable();
+  return stuck === undefined;
+})();
 const kPrefix = Symbol('nest.prefix');
 const kDeadline = Symbol('nest.deadline');
 const kInstance = Symbol('nest.instance');
@@ -676,7 +690,7 @@ function invoke(req, res, url) {
   else if (left <= MAX_TIMER_MS) watchFar(inv);
 
   if (!hasBody) {
-    als.run(ctx, runHandler, inv);
+    runInContext(ctx, inv);
     return;
   }
   inv.ctype = ctype;
@@ -705,7 +719,7 @@ function onBodyEnd() {
     if (isTextual(inv.ctype)) inv.event.body = buf.toString('utf8');
     else { inv.event.body = buf.toString('base64'); inv.event.isBase64Encoded = true; }
   }
-  als.run(inv.ctx, runHandler, inv);
+  runInContext(inv.ctx, inv);
 }
 
 class Invocation {
@@ -716,7 +730,9 @@ class Invocation {
     this.res = res;
     this.done = false;
     this.timer = null; // its own deadline timer, once the deadline is near
-    this.far = false; // waiting in farDeadlines
+    this.far = false; // waiting in the far list
+    this.farPrev = null; // its neighbours in the far list (see watchFar)
+    this.farNext = null;
     this.chunks = null; // the request body's chunks while they arrive
     this.size = 0;
     this.ctype = undefined; // the request's Content-Type
@@ -727,7 +743,7 @@ class Invocation {
     if (this.done) return false;
     this.done = true;
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
-    else if (this.far) { this.far = false; farDeadlines.delete(this); }
+    else if (this.far) unwatchFar(this);
     return true;
   }
 
@@ -793,27 +809,45 @@ class Invocation {
   }
 }
 
-/** Invocations whose deadline was more than NEAR_MS away when they started, swept by one interval timer. */
-const farDeadlines = new Set();
+/**
+ * Invocations whose deadline was more than NEAR_MS away when they started, swept by one interval timer: a doubly
+ * linked list through the invocations themselves (adding and removing one writes a few fields; a Set would hash
+ * every new invocation object on its way in and out).
+ */
+let farHead = null;
 let sweepTimer = null;
 
 function watchFar(inv) {
   inv.far = true;
-  farDeadlines.add(inv);
+  inv.farNext = farHead;
+  if (farHead !== null) farHead.farPrev = inv;
+  farHead = inv;
   if (sweepTimer === null) sweepTimer = setInterval(sweepFar, SWEEP_MS);
+}
+
+function unwatchFar(inv) {
+  inv.far = false;
+  const prev = inv.farPrev;
+  const next = inv.farNext;
+  if (prev === null) farHead = next; else prev.farNext = next;
+  if (next !== null) next.farPrev = prev;
+  inv.farPrev = null;
+  inv.farNext = null;
 }
 
 /** Gives each invocation whose deadline is now within NEAR_MS its own timer; stops when none is left to watch. */
 function sweepFar() {
   const now = Date.now();
-  for (const inv of farDeadlines) {
+  for (let inv = farHead; inv !== null;) {
+    const next = inv.farNext;
     const left = inv.ctx[kDeadline] - now;
-    if (left > NEAR_MS) continue;
-    farDeadlines.delete(inv);
-    inv.far = false;
-    inv.timer = setTimeout(invocationTimeout, left > 0 ? left : 0, inv);
+    if (left <= NEAR_MS) {
+      unwatchFar(inv);
+      inv.timer = setTimeout(invocationTimeout, left > 0 ? left : 0, inv);
+    }
+    inv = next;
   }
-  if (farDeadlines.size === 0) { clearInterval(sweepTimer); sweepTimer = null; }
+  if (farHead === null) { clearInterval(sweepTimer); sweepTimer = null; }
 }
 
 function safeString(v) {
@@ -828,7 +862,7 @@ function endInvocation(sb) {
 
 function invocationTimeout(inv) { inv.timeout(); }
 // A native promise of a handler settles into these two shared functions (no bound function per invocation): its
-// reaction runs in the async context of its then(), made inside als.run, so the store is the invocation's Context.
+// reaction runs in the async context of its then(), made inside runInContext, so the store is the invocation's Context.
 // Other thenables may call back from any context: they get functions bound to their invocation.
 function settledOk(v) { als.getStore()[kInvocation].ok(v); }
 function settledFail(e) { als.getStore()[kInvocation].fail(e); }
@@ -843,14 +877,32 @@ const ID_PREFIX = (() => {
   const h = crypto.randomBytes(10).toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(12, 15)}-${(8 | (parseInt(h[15], 16) & 3)).toString(16)}${h.slice(16, 19)}-`;
 })();
+// the counter's last 12 hex digits: the upper 9 as a prefix string made anew every 4096 ids, the lower 3 from a table
+const ID_LOW = Array.from({ length: 4096 }, (_, i) => (0x1000 + i).toString(16).slice(1));
 let idCounter = 0;
+let idHigh = '';
 function newInvocationId() {
   idCounter++;
-  const c = idCounter.toString(16);
-  return ID_PREFIX + (c.length >= 12 ? c.slice(-12) : '000000000000'.slice(c.length) + c);
+  const low = idCounter & 0xfff;
+  if (low === 0 || idHigh === '') {
+    const hi = Math.floor(idCounter / 4096) % 0x1000000000; // 9 hex digits
+    idHigh = ID_PREFIX + (0x1000000000 + hi).toString(16).slice(1);
+  }
+  return idHigh + ID_LOW[low];
 }
 
-/** Runs inside als.run(ctx, ...). */
+/** Runs the handler of `inv` with `ctx` as the store of `als` (see SCOPED_ENTER); the caller's store after. */
+function runInContext(ctx, inv) {
+  if (SCOPED_ENTER) invocationScope.runInAsyncScope(enterAndRun, null, ctx, inv);
+  else als.run(ctx, runHandler, inv);
+}
+
+function enterAndRun(ctx, inv) {
+  als.enterWith(ctx);
+  runHandler(inv);
+}
+
+/** Runs with the invocation's Context as the store of `als` (runInContext). */
 function runHandler(inv) {
   const sb = inv.sb;
   let r;

@@ -562,6 +562,24 @@ describe('deadlines', () => {
     assert.equal(h.json.instances.find((i) => i.id === 's-hang').inFlight, 0, 'neither is in flight any more');
   });
 
+  it('keeps every far deadline when others end first, from the head, the middle and the tail of the far list', async () => {
+    const deadline = Date.now() + 1600;
+    const calls = [];
+    // hanging and quick invocations interleaved: the quick ones leave the far list from every position
+    for (let i = 0; i < 7; i++) {
+      calls.push(i % 2 === 0 ? invoke('s-hang', `/?hang=${i}`, { deadline })
+        : invoke('s-hang', `/?late=${5 * i}`, { deadline: Date.now() + 60000 }));
+    }
+    const answers = await Promise.all(calls);
+    answers.forEach((r, i) => {
+      if (i % 2 === 0) assertHostError(r, 504, 'timeout');
+      else assert.equal(r.status, 200, r.text);
+    });
+    assert.ok(Date.now() >= deadline, 'not answered before their deadline');
+    const h = await request('GET', '/health');
+    assert.equal(h.json.instances.find((i) => i.id === 's-hang').inFlight, 0, 'none is in flight any more');
+  });
+
   it('answers at once when the deadline has passed', async () => {
     assertHostError(await invoke('s-hang', '/?hang=1', { deadline: Date.now() - 1000 }), 504, 'timeout');
   });

@@ -4,10 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.nest.it.Fixtures;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -154,18 +152,22 @@ final class RuntimeHost implements AutoCloseable {
         return argv;
     }
 
-    /** Node.js on PATH ({@code node}, else {@code nodejs}), as Nest finds it. */
+    /**
+     * The Node.js Nest's own hosts run on when started from this environment ({@code NEST_NODE}, else {@code node}
+     * on PATH: {@link dev.nest.runtime.NodeBinary}), checked to be Node.js 18+: the direct and the plain baselines
+     * run on the same binary as the hosts behind Nest.
+     */
     static String nodeBinary() {
-        String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
-        for (String name : List.of("node", "nodejs")) {
-            for (String p : path.split(File.pathSeparator)) {
-                Path c = Path.of(p, name);
-                if (Files.isExecutable(c)) {
-                    return c.toString();
-                }
-            }
-        }
-        throw new IllegalStateException("Node.js is not on PATH; install it (distribution/setup.sh does)");
+        return node().verified("nodejs");
+    }
+
+    /** The benchmark's one {@link dev.nest.runtime.NodeBinary} (checked once). */
+    static dev.nest.runtime.NodeBinary node() {
+        return Node.BINARY;
+    }
+
+    private static final class Node {
+        static final dev.nest.runtime.NodeBinary BINARY = dev.nest.runtime.NodeBinary.fromEnvironment();
     }
 
     @Override

@@ -335,7 +335,11 @@ public final class WarmPathBenchmark {
             try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
                 port = probe.getLocalPort();
             }
-            Process p = children.start("plain node http", List.of(RuntimeHost.nodeBinary(), script.toString(),
+            // the same binary as the host called directly and the hosts behind Nest (NEST_NODE, else PATH's)
+            dev.nest.runtime.NodeBinary node = RuntimeHost.node();
+            String binary = node.verified("nodejs");
+            say("  plain Node `http` server and the hosts on Node.js %s (%s)", node.version().orElse("?"), binary);
+            Process p = children.start("plain node http", List.of(binary, script.toString(),
                     String.valueOf(port)), Map.of(), work, work.resolve("plain-http.log"));
             try {
                 String url = "http://127.0.0.1:" + port + "/";

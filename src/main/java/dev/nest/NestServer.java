@@ -129,7 +129,9 @@ public final class NestServer implements AutoCloseable {
             Future<NodeStore> storeF = boot.submit(() -> NodeStore.open(data, clock, config.store().retention(),
                     config.store().maxLogLineBytes(), config.store().maxBytes()));
             Future<Plugins> pluginsF = boot.submit(() -> Plugins.load(config.pluginsDir()));
-            Future<RuntimeRegistry> runtimesF = boot.submit(() -> RuntimeRegistry.load(config.runtimesDir().toAbsolutePath().normalize()));
+            Future<RuntimeRegistry> runtimesF = boot.submit(() -> RuntimeRegistry.load(config.runtimesDir().toAbsolutePath().normalize(),
+                    dev.nest.runtime.NodeBinary.of(Optional.ofNullable(config.sidecar().drivers()
+                            .getOrDefault("process", Map.of()).get("node")), System.getenv())));
             // the nodes' calls to each other carry the cluster's credential (the one line that chooses it)
             PeerCredential peer = PeerCredential.of(ClusterCredential.HEADER, credential.header(), credential::verify);
             Supplier<Map<String, String>> peerHeaders = () -> Map.of(peer.headerName(), peer.headerValue());

@@ -22,7 +22,8 @@ import java.util.stream.Stream;
  * The runtimes installed on this node: every {@code <runtimes-dir>/<name>/runtime.yaml}. Adding a language
  * means adding a folder; nothing else changes.
  *
- * <p>Launch templates may use {@code ${runtimeDir}}, {@code ${node}} (Node.js found on {@code PATH}),
+ * <p>Launch templates may use {@code ${runtimeDir}}, {@code ${node}} (the node's Node.js, {@link NodeBinary}:
+ * {@code sidecar.drivers.process.node}, else {@code NEST_NODE}, else {@code node} on {@code PATH}),
  * {@code ${java}} (the JDK running Nest), {@code ${hostClasspath}} (where the Java host's classes are) and
  * {@code ${heapMb}} (about 75% of the function's memory).
  */
@@ -34,16 +35,30 @@ public final class RuntimeRegistry {
     private final Map<String, RuntimeDefinition> runtimes;
     private final Map<String, String> problems;
     private final JavaFunctionCompiler compiler;
+    private final NodeBinary node;
 
-    private RuntimeRegistry(Path dir, Map<String, RuntimeDefinition> runtimes, Map<String, String> problems) {
+    private RuntimeRegistry(Path dir, Map<String, RuntimeDefinition> runtimes, Map<String, String> problems,
+                            NodeBinary node) {
         this.dir = dir;
         this.runtimes = runtimes;
         this.problems = problems;
+        this.node = node;
         this.compiler = new JavaFunctionCompiler(hostClasspath());
     }
 
-    /** Reads every runtime under {@code dir}; a broken {@code runtime.yaml} is reported, not fatal. */
+    /**
+     * Reads every runtime under {@code dir}, with the Node.js of this process's environment ({@code NEST_NODE},
+     * else {@code PATH}); a broken {@code runtime.yaml} is reported, not fatal.
+     */
     public static RuntimeRegistry load(Path dir) {
+        return load(dir, NodeBinary.fromEnvironment());
+    }
+
+    /**
+     * Reads every runtime under {@code dir}; {@code ${node}} names {@code node}'s binary. A broken
+     * {@code runtime.yaml} is reported, not fatal.
+     */
+    public static RuntimeRegistry load(Path dir, NodeBinary node) {
         Map<String, RuntimeDefinition> found = new TreeMap<>();
         Map<String, String> problems = new TreeMap<>();
         if (Files.isDirectory(dir)) {
@@ -68,7 +83,7 @@ public final class RuntimeRegistry {
         } else {
             LOG.warning("runtimes directory " + dir + " does not exist; no function can run (set runtimes-dir)");
         }
-        return new RuntimeRegistry(dir, found, problems);
+        return new RuntimeRegistry(dir, found, problems, node);
     }
 
     private static RuntimeDefinition read(Path d, JsonNode n) {
@@ -161,9 +176,7 @@ public final class RuntimeRegistry {
             case "heapMb" -> String.valueOf(Math.max(8, memoryMb * 3 / 4));
             case "java" -> javaBinary();
             case "hostClasspath" -> hostClasspath().toString();
-            case "node" -> nodeBinary().orElseThrow(() -> new NestException(503, "runtime not installed",
-                    "runtime '" + runtime.name() + "' needs Node.js, which is not on this node's PATH; "
-                            + "install it (distribution/setup.sh does) and restart Nest"));
+            case "node" -> node.verified(runtime.name());
             default -> throw new NestException(500, "runtime misconfigured", "runtime '" + runtime.name()
                     + "': runtime.yaml: unknown variable ${" + name + "} in launch; known: runtimeDir, heapMb, java, hostClasspath, node");
         };
@@ -174,7 +187,12 @@ public final class RuntimeRegistry {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    /** Node.js on PATH ({@code node}, else {@code nodejs}). */
+    /** The Node.js binary {@code ${node}} names on this node (checked at its first use). */
+    public NodeBinary node() {
+        return node;
+    }
+
+    /** Node.js on PATH ({@code node}, else {@code nodejs}), whatever {@link #node()} chose. */
     public static Optional<String> nodeBinary() {
         String path = Optional.ofNullable(System.getenv("PATH")).orElse("/usr/local/bin:/usr/bin:/bin");
         for (String name : List.of("node", "nodejs")) {
@@ -202,7 +220,7 @@ public final class RuntimeRegistry {
      * as this node can tell without running it: for a runtime launched with {@code ${node}}, the handler's file
      * must parse ({@code node --check}, bounded in time and output, see {@link NodeSyntaxCheck}). Does nothing for
      * other runtimes, when the handler's file is not found (the host reports that when it loads the function) or
-     * when Node.js is not on this node's PATH.
+     * when this node has no usable Node.js ({@link #node()}).
      *
      * @param handler the spec's handler; empty for the runtime's default
      * @throws NestException 400 "syntax error" with {@code file:line: message}, the file relative to the code
@@ -214,11 +232,16 @@ public final class RuntimeRegistry {
         }
         String h = handler.isEmpty() ? r.defaultHandler() : handler;
         Optional<Path> file = NodeSyntaxCheck.handlerFile(codeDir, h);
-        Optional<String> node = nodeBinary();
-        if (file.isEmpty() || node.isEmpty()) {
+        if (file.isEmpty() || node.choice().isEmpty()) {
             return;
         }
-        new NodeSyntaxCheck(node.get(), NodeSyntaxCheck.TIMEOUT).check(codeDir, file.get()).ifPresent(error -> {
+        String binary;
+        try {
+            binary = node.verified(r.name());
+        } catch (NestException e) {
+            return; // logged by the check; the pod start reports it
+        }
+        new NodeSyntaxCheck(binary, NodeSyntaxCheck.TIMEOUT).check(codeDir, file.get()).ifPresent(error -> {
             throw new NestException(400, "syntax error", error + " (the handler '" + h + "' does not parse; fix it and"
                     + " deploy again)");
         });

@@ -40,8 +40,9 @@ record ProcessDriverSettings(Isolation isolation, int uidBase, int uidCount, Str
     static final int DEFAULT_UID_COUNT = 1000;
     static final String DEFAULT_USER = "nobody";
     static final Path DEFAULT_UID_LOCKS = Path.of("/run/nest/pod-uids");
+    // "node" (the Node.js binary of the hosts) is read and checked by runtime.NodeBinary, which fills ${node}
     private static final Set<String> KEYS = Set.of("uid-base", "uid-count", "user", "uid-locks",
-            "host-socket");
+            "host-socket", "node");
 
     /** How the hosts of a node are separated from Nest and from each other. */
     enum Isolation {

@@ -37,6 +37,8 @@ class ProcessDriverSettingsTest {
         assertTrue(s.hostSocket());
         assertTrue(!ProcessDriverSettings.from(Map.of("host-socket", "false"), true).hostSocket());
         assertTrue(ProcessDriverSettings.from(Map.of("host-socket", " TRUE"), false).hostSocket());
+        // the hosts' Node.js is read and checked by runtime.NodeBinary; the driver only knows the key
+        assertEquals(Isolation.POD_UIDS, ProcessDriverSettings.from(Map.of("node", "/opt/node/bin/node"), true).isolation());
     }
 
     @Test
