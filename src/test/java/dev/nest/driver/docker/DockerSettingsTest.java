@@ -23,6 +23,29 @@ class DockerSettingsTest {
         assertTrue(s.init());
         assertEquals("10m", s.logMaxSize());
         assertEquals(Optional.empty(), s.image("nodejs"));
+        assertTrue(s.hostSocket());
+    }
+
+    @Test
+    void hostSocketIsTrueOrFalse() {
+        assertFalse(DockerSettings.parse(Map.of("host-socket", "false")).hostSocket());
+        assertTrue(DockerSettings.parse(Map.of("host-socket", " TRUE ")).hostSocket());
+        SandboxException e = assertThrows(SandboxException.class, () -> DockerSettings.parse(Map.of("host-socket", "on")));
+        assertTrue(e.getMessage().contains("sidecar.drivers.docker.host-socket") && e.getMessage().contains("'on'"), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0} {1}: {2}")
+    @CsvSource(delimiter = '|', value = {
+        "name=seccomp,profile=default          | /var/lib/docker               | 65534",
+        "name=seccomp;name=userns              | /var/lib/docker/231072.231072 | 296606",
+        "name=userns                           | /var/lib/docker/100000.100000/ | 165534",
+        "name=userns                           | /var/lib/docker                | -1",
+        "name=userns                           | /srv/docker/x.y                | -1",
+        "''                                    | ''                             | 65534",
+    })
+    void theContainersUidOnTheNode(String options, String rootDir, int uid) {
+        java.util.List<String> list = options.isEmpty() ? java.util.List.of() : java.util.List.of(options.split(";"));
+        assertEquals(uid < 0 ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(uid), DockerSandboxDriver.nodeUid(list, rootDir));
     }
 
     @Test
