@@ -52,7 +52,10 @@ import java.util.logging.Logger;
  * calls before run) -> a {@code Wait} on the task ->
  * start. The pod's own code directory ({@link PodCodeDirs}: {@code <data>/containerd/pods/<container>/code}, empty
  * at the start) is its {@value OciSpec#CODE_MOUNT}; {@link #pathInPod} links a code version into it when the version
- * is loaded into the pod, so a container sees the code of the versions it hosts and no other function's. Every
+ * is loaded into the pod, so a container sees the code of the versions it hosts and no other function's. With
+ * {@code host-socket: true} the pod's host socket directory ({@link PodHostSockets}: {@code <pod dir>/host}, uid
+ * 65534's alone: no user namespace) is mounted at {@value PodHostSockets#MOUNT} ({@link OciSpec#hostSocket}; made
+ * when a prepared container is prepared, named in the environment written when it is claimed). Every
  * container carries the pod's labels plus {@code dev.nest.owner=nest},
  * {@code dev.nest.node=<node>} and {@code dev.nest.pod=<pod>}; the lease and the snapshot carry the first two.
  *

@@ -46,6 +46,10 @@ import java.util.logging.Logger;
  * host), configured by the contract's environment variables. {@link #pathInPod} links a code version into the
  * pod's code directory when the version is loaded into it, so a container sees the code of the versions it hosts
  * and no other function's.
+ * With {@code host-socket: true} each pod also gets its host socket directory ({@link PodHostSockets}:
+ * {@code <data>/docker/pods/<container>/host}, the container user's alone) bind-mounted read-write at
+ * {@value PodHostSockets#MOUNT}, {@code NEST_HOST_SOCKET} naming the socket in it and {@link Pod#hostSocket()} its
+ * node-side path; the container user's uid on the node comes from {@link #nodeUid(List, String)}.
  *
  * <p>Failures: a missing image, an engine that is down or a socket that is wrong make {@link #start} throw a
  * {@link SandboxException} naming the image or socket and what to do, and {@link #health()} report down;
