@@ -147,7 +147,7 @@ final class DockerSandboxDriver implements SandboxDriver {
         if (socket.isPresent()) {
             env.add(PodHostSockets.VARIABLE + "=" + PodHostSockets.IN_POD);
         }
-        HostConfig host = hostConfig(spec, codeDir, socket);
+        HostConfig host = hostConfig(settings, spec, codeDir, socket);
 
         String containerId;
         try {
@@ -196,7 +196,11 @@ final class DockerSandboxDriver implements SandboxDriver {
         };
     }
 
-    private HostConfig hostConfig(PodSpec spec, Path codeDir, Optional<Path> socket) {
+    /**
+     * The container's host config: the hardening, the limits, the code directory read-only at {@value #CODE_MOUNT}
+     * and, when the pod has a host socket, its directory read-write at {@value PodHostSockets#MOUNT}. Pure.
+     */
+    static HostConfig hostConfig(DockerSettings settings, PodSpec spec, Path codeDir, Optional<Path> socket) {
         List<Bind> binds = new ArrayList<>();
         binds.add(new Bind(codeDir.toString(), new Volume(CODE_MOUNT), AccessMode.ro));
         socket.ifPresent(s -> binds.add(new Bind(s.getParent().toString(), new Volume(PodHostSockets.MOUNT), AccessMode.rw)));

@@ -27,6 +27,23 @@ class DockerSettingsTest {
     }
 
     @Test
+    void aPodWithASocketMountsItsDirectoryReadWriteBesideItsReadOnlyCode() {
+        java.nio.file.Path code = java.nio.file.Path.of("/var/lib/nest/docker/pods/nest-p1/code");
+        dev.nest.spi.PodSpec spec = new dev.nest.spi.PodSpec("p1", "nodejs", "img", java.util.List.of(), Map.of(), code, code,
+                "127.0.0.1", 9000, 1 << 27, 0, 64, Map.of(), code);
+        DockerSettings s = DockerSettings.parse(Map.of());
+        var with = DockerSandboxDriver.hostConfig(s, spec, code,
+                Optional.of(java.nio.file.Path.of("/var/lib/nest/docker/pods/nest-p1/host/nest-host.sock")));
+        assertEquals(java.util.List.of("/var/lib/nest/docker/pods/nest-p1/code:/nest/code:ro",
+                "/var/lib/nest/docker/pods/nest-p1/host:/nest/host:rw"),
+                java.util.Arrays.stream(with.getBinds()).map(Object::toString).toList());
+        var without = DockerSandboxDriver.hostConfig(s, spec, code, Optional.empty());
+        assertEquals(java.util.List.of("/var/lib/nest/docker/pods/nest-p1/code:/nest/code:ro"),
+                java.util.Arrays.stream(without.getBinds()).map(Object::toString).toList());
+        assertEquals("host", with.getNetworkMode());
+    }
+
+    @Test
     void hostSocketIsTrueOrFalse() {
         assertFalse(DockerSettings.parse(Map.of("host-socket", "false")).hostSocket());
         assertTrue(DockerSettings.parse(Map.of("host-socket", " TRUE ")).hostSocket());
