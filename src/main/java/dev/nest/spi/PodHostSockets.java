@@ -26,9 +26,9 @@ import java.util.logging.Logger;
  * own user could not give it to; a directory open to all would let any local user plant a socket the gateway trusts),
  * when the container's uid on the node is known (a user namespace whose mapping is not known gives none), and when
  * the node-side path fits in {@code sun_path} ({@value #MAX_PATH_BYTES} bytes). Otherwise the pod is called over TCP
- * only, with one log line saying why ({@link #create} answers empty). The directory is checked after it is made
- * (a directory, not a link, of the expected owner and mode 0700, in a parent that is root's and writable by
- * root only); a check that fails gives TCP only, too.
+ * only, with a log line saying why (INFO the first time, FINE after; {@link #create} answers empty). The
+ * directory is checked after it is made (a directory, not a link, of the expected owner and mode 0700, in a parent
+ * that is root's and writable by root only); a check that fails gives TCP only, too (a WARNING each time).
  *
  * <p>Lifecycle: {@link #create} after the pod's directory is made and before the container starts; the directory
  * goes with the pod's directory ({@link PodCodeDirs#remove}). Thread-safe (no state but the log-once flags).
@@ -133,9 +133,12 @@ public final class PodHostSockets {
         Path socket = dir.resolve(FILE);
         String why = refusal(enabled, nestUid, nodeUid, socket);
         if (!why.isEmpty()) {
-            if (enabled && (!toldWhy || why.startsWith("the socket's path"))) {
+            if (enabled && !toldWhy) {
                 toldWhy = true;
-                LOG.info(driver + " pods are called over TCP only, without a host socket: " + why);
+                LOG.info(driver + " pods are called over TCP only, without a host socket: " + why
+                        + " (said once; later pods at FINE)");
+            } else if (enabled) {
+                LOG.fine(() -> driver + " pod without a host socket: " + why);
             }
             return Optional.empty();
         }
