@@ -1,7 +1,6 @@
 package dev.nest.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -15,8 +14,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The gateway calls runtime hosts of the process driver over their Unix domain socket (ADR 0032), through the public
  * port: a dedicated and a merged Node.js function each answer with their pod's scratch directory, where the socket
  * sits, and the kernel's table of Unix sockets ({@code /proc/net/unix}) must show connections to that socket (the
- * gateway is the only client that uses it; the node agent's health checks go to the TCP port). A Java function, whose
- * host listens on TCP only, is served over TCP: no socket in its scratch directory.
+ * gateway is the only client that uses it; the node agent's health checks go to the TCP port). A Java function is
+ * served over its host's socket the same way ({@code dev.nest.host.UnixSocketHttpServer}). Container pods:
+ * {@code ContainerHostSocketIT}.
  */
 class HostSocketIT {
     @RegisterExtension
@@ -53,16 +53,8 @@ class HostSocketIT {
     }
 
     @Test
-    void aJavaFunctionWhoseHostHasNoSocketIsServedOverTcp() throws IOException {
-        Path dir = null;
-        for (int i = 0; i < 3; i++) {
-            Http.Response r = http.get("/fn/java");
-            assertEquals(200, r.status(), r.text());
-            dir = Path.of(r.json().path("dir").asText());
-        }
-        Path socket = dir.resolve("nest-host.sock");
-        assertFalse(Files.exists(socket), "the Java host listens on TCP only: " + socket);
-        assertEquals(0, connections(socket));
+    void aJavaFunctionIsServedOverItsSocket() throws IOException {
+        assertServedOverTheSocket("java");
     }
 
     private static void assertServedOverTheSocket(String function) throws IOException {

@@ -13,11 +13,14 @@ import java.util.Optional;
  * path and the uid that must be at the other end of a connection to it.
  *
  * <p>A driver that gives its hosts a socket ({@link dev.nest.spi.Pod#hostSocket}: the process driver, in the pod's
- * private scratch directory) says where; once the host is healthy, the node agent looks at that path without
+ * private scratch directory; docker and containerd, in a node directory mounted into the container,
+ * {@link dev.nest.spi.PodHostSockets}) says where; once the host is healthy, the node agent looks at that path without
  * following links ({@link #observe}): only a socket file there is used,
  * and its owner (the uid that bound it) becomes {@link #uid}; the gateway refuses a connection whose peer credentials
  * name another uid before it writes a byte, so a function that swaps its socket for a link to another socket of the
- * machine (a neighbour's, an engine's) reaches nothing it could not reach before. Immutable.
+ * machine (a neighbour's, an engine's) reaches nothing it could not reach before. Uids are as the node sees them, on
+ * both sides (the socket file's owner, the peer's credentials), so a container's user namespace changes neither
+ * the path's owner nor the check. Immutable.
  *
  * @param path absolute, at most {@link #MAX_PATH_BYTES} bytes in UTF-8, no NUL
  * @param uid  the socket file's owner, at least 0

@@ -43,9 +43,13 @@ final class ContainerdPod extends AbstractPod {
     private volatile int pid;
     private volatile dev.nest.spi.UsageReader.Cgroup cgroup;
 
+    private final java.util.Optional<java.nio.file.Path> hostSocket;
+
+    /** @param hostSocket the node-side path of the socket mounted at {@code /nest/host}, if the pod has one */
     ContainerdPod(String id, Resources resources, String image, long memoryBytes, ContainerdSandboxDriver.Timings timings, ContainerdEngine engine,
-                  PodOutput output) {
+                  PodOutput output, java.util.Optional<java.nio.file.Path> hostSocket) {
         super(id, memoryBytes);
+        this.hostSocket = hostSocket;
         this.resources = resources;
         this.image = image;
         this.timings = timings;
@@ -183,6 +187,11 @@ final class ContainerdPod extends AbstractPod {
         } catch (SandboxException e) {
             LOG.log(Level.FINE, "signal " + signal + " to " + resources.containerId() + " failed", e);
         }
+    }
+
+    @Override
+    public java.util.Optional<java.nio.file.Path> hostSocket() {
+        return hostSocket;
     }
 
     @Override

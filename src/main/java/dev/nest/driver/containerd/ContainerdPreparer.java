@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import containerd.types.Mount;
 import dev.nest.spi.CodeViews;
 import dev.nest.spi.PodCodeDirs;
+import dev.nest.spi.PodHostSockets;
 import dev.nest.spi.PodLabels;
 import dev.nest.spi.PodSpec;
 import dev.nest.spi.SandboxException;
@@ -24,7 +25,8 @@ import java.util.logging.Logger;
  * the task's creation (lease, snapshot on the image, container record, output FIFOs, task), for a pod not known yet.
  * The container is named {@code nest-prep-<node>-<random>} and labelled with the node's owner labels and
  * {@value Prepared#LABEL}; its spec is the pod spec of its {@link PreparedContainers.Shape} (image, limits, the
- * driver's hardening) without the pod's environment, which {@link Prepared#writeEnv} gives at the start.
+ * driver's hardening) without the pod's environment, which {@link Prepared#writeEnv} gives at the start. Its host
+ * socket directory ({@link PodHostSockets}) is made and mounted here, so a pod started in it has one as any other.
  *
  * <p>A make that fails removes what it made (left for orphan removal if that fails too) and throws. Called on the
  * driver's preparing thread; {@link #discard} from any thread.
@@ -38,11 +40,13 @@ final class ContainerdPreparer implements PreparedContainers.Maker<Prepared> {
     private final ContainerdEngine engine;
     private final ImageStore images;
     private final PodCodeDirs codeDirs;
+    private final PodHostSockets sockets;
     private final Optional<Path> init;
     private final Optional<String> shimGroup;
 
     ContainerdPreparer(String nodeId, ContainerdSettings settings, Path stateDir, ContainerdEngine engine, ImageStore images,
-                       PodCodeDirs codeDirs, Optional<Path> init, Optional<String> shimGroup) {
+                       PodCodeDirs codeDirs, PodHostSockets sockets, Optional<Path> init, Optional<String> shimGroup) {
+        this.sockets = sockets;
         this.nodeId = nodeId;
         this.settings = settings;
         this.stateDir = stateDir;
@@ -69,6 +73,7 @@ final class ContainerdPreparer implements PreparedContainers.Maker<Prepared> {
             ImageStore.Resolved img = images.resolve(shape.image(), "?");
             List<Mount> mounts = ContainerSteps.snapshot(engine, settings, id, img.chainId(), ours);
             Path code = codeDirs.create(id);
+            Optional<Path> socket = sockets.create(code.getParent(), java.util.OptionalInt.of(OciSpec.UID));
             Prepared.Forwarding listener = new Prepared.Forwarding();
             output = PodOutput.create(id, stateDir.resolve(id), listener);
             Path envDir = Files.createDirectories(stateDir.resolve(id).resolve("env"));
@@ -78,11 +83,12 @@ final class ContainerdPreparer implements PreparedContainers.Maker<Prepared> {
                     shape.memoryBytes(), shape.cpus(), shape.pids(), Map.of(), envDir);
             ObjectNode oci = OciSpec.build(id, spec, code, img.config(), settings.tmpfsBytes(), init, shimGroup);
             Prepared.lateEnvironment(oci, envDir, init.isPresent(), access);
+            socket.ifPresent(s -> OciSpec.hostSocket(oci, s.getParent()));
             ContainerSteps.container(engine, settings, res, shape.image(), labels, OciSpec.bytes(oci));
             PodOutput out = output;
             out.open();
             var created = ContainerSteps.task(engine, id, mounts, out);
-            return new Prepared(res, img.chainId(), out, listener, envDir, access, created.getPid());
+            return new Prepared(res, img.chainId(), out, listener, envDir, access, created.getPid(), socket);
         } catch (IOException | RuntimeException e) {
             if (output != null) {
                 output.close();

@@ -13,6 +13,7 @@ import dev.nest.spi.Containers;
 import dev.nest.spi.DriverHealth;
 import dev.nest.spi.Pod;
 import dev.nest.spi.PodCodeDirs;
+import dev.nest.spi.PodHostSockets;
 import dev.nest.spi.PodLabels;
 import dev.nest.spi.PodListener;
 import dev.nest.spi.PodSpec;
@@ -51,7 +52,10 @@ import java.util.logging.Logger;
  * calls before run) -> a {@code Wait} on the task ->
  * start. The pod's own code directory ({@link PodCodeDirs}: {@code <data>/containerd/pods/<container>/code}, empty
  * at the start) is its {@value OciSpec#CODE_MOUNT}; {@link #pathInPod} links a code version into it when the version
- * is loaded into the pod, so a container sees the code of the versions it hosts and no other function's. Every
+ * is loaded into the pod, so a container sees the code of the versions it hosts and no other function's. With
+ * {@code host-socket: true} the pod's host socket directory ({@link PodHostSockets}: {@code <pod dir>/host}, uid
+ * 65534's alone: no user namespace) is mounted at {@value PodHostSockets#MOUNT} ({@link OciSpec#hostSocket}; made
+ * when a prepared container is prepared, named in the environment written when it is claimed). Every
  * container carries the pod's labels plus {@code dev.nest.owner=nest},
  * {@code dev.nest.node=<node>} and {@code dev.nest.pod=<pod>}; the lease and the snapshot carry the first two.
  *
@@ -84,6 +88,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
     private final ContainerdEngine engine;
     private final ImageStore images;
     private final PodCodeDirs codeDirs;
+    private final PodHostSockets sockets;
     private final Map<String, ContainerdPod> pods = new ConcurrentHashMap<>();
     /** Images a start found missing; {@link #health()} reports them until they appear. */
     private final Map<String, String> missingImages = new ConcurrentHashMap<>();
@@ -107,12 +112,14 @@ final class ContainerdSandboxDriver implements SandboxDriver {
         this.engine = new ContainerdEngine(settings);
         this.images = new ImageStore(engine);
         this.codeDirs = new PodCodeDirs("containerd", stateDir.resolve("pods"), OciSpec.CODE_MOUNT);
+        this.sockets = new PodHostSockets("containerd", settings.hostSocket(), PodHostSockets.processUid(),
+                PodHostSockets.Owner.SYSTEM);
         this.init = settings.init().filter(Files::isExecutable);
         this.shimGroup = settings.sharedShim() ? Optional.of(containerId("shim-" + nodeId)) : Optional.empty();
         if (settings.prepared() > 0) {
             PreparedContainers<Prepared> p = new PreparedContainers<>(settings.prepared(), settings.preparedMaxAge(),
                     REFILL_DELAY, Clock.systemUTC(), new ContainerdPreparer(nodeId, settings, stateDir, engine, images,
-                    codeDirs, init, shimGroup), (work, delay) -> preparing.schedule(work, delay.toMillis(),
+                    codeDirs, sockets, init, shimGroup), (work, delay) -> preparing.schedule(work, delay.toMillis(),
                     TimeUnit.MILLISECONDS));
             long sweep = Math.max(1000, Math.min(settings.preparedMaxAge().toMillis() / 2, 60_000));
             preparing.scheduleWithFixedDelay(p::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
@@ -182,7 +189,12 @@ final class ContainerdSandboxDriver implements SandboxDriver {
             Map<String, String> labels = PodLabels.of(spec, nodeId);
             Path code = codeDirs.create(id);
             codeDir = true;
-            byte[] oci = OciSpec.bytes(OciSpec.build(id, spec, code, img.config(), settings.tmpfsBytes(), init, shimGroup));
+            // no user namespace: the container's uid is the node's
+            Optional<Path> socket = sockets.create(code.getParent(), java.util.OptionalInt.of(OciSpec.UID));
+            var ociSpec = OciSpec.build(id, PodHostSockets.withSocket(spec, socket), code, img.config(),
+                    settings.tmpfsBytes(), init, shimGroup);
+            socket.ifPresent(s -> OciSpec.hostSocket(ociSpec, s.getParent()));
+            byte[] oci = OciSpec.bytes(ociSpec);
             try {
                 ContainerSteps.container(engine, settings, res, image, labels, oci);
             } catch (StatusRuntimeException e) {
@@ -201,7 +213,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
             t.lap("fifos");
             var created = ContainerSteps.task(engine, id, mounts, out);
             t.lap("task");
-            ContainerdPod pod = new ContainerdPod(spec.podId(), res, image, spec.memoryBytes(), t, engine, out);
+            ContainerdPod pod = new ContainerdPod(spec.podId(), res, image, spec.memoryBytes(), t, engine, out, socket);
             pod.watch(listener);
             engine.call("start task " + id, () -> engine.tasks().start(StartRequest.newBuilder().setContainerId(id).build()));
             t.lap("start");
@@ -264,10 +276,11 @@ final class ContainerdSandboxDriver implements SandboxDriver {
      */
     private Pod claim(Prepared p, PodSpec spec, String image, PodListener listener, Timings t) {
         String id = p.containerId();
-        ContainerdPod pod = new ContainerdPod(spec.podId(), p.resources(), image, spec.memoryBytes(), t, engine, p.output());
+        ContainerdPod pod = new ContainerdPod(spec.podId(), p.resources(), image, spec.memoryBytes(), t, engine, p.output(),
+                p.hostSocket());
         boolean watching = false;
         try {
-            p.writeEnv(spec.env());
+            p.writeEnv(PodHostSockets.env(spec.env(), p.hostSocket()));
             p.listener().attach(spec.podId(), listener);
             t.lap("env");
             pod.watch(listener);

@@ -39,15 +39,18 @@ import java.util.regex.Pattern;
  * @param images      runtime name to image, overriding runtime.yaml
  * @param prepared    prepared containers ({@link PreparedContainers}) kept per image and limits; 0: none
  * @param preparedMaxAge how long a prepared container may wait for a pod before it is replaced
+ * @param hostSocket  {@code host-socket}: whether each pod's host also listens on a Unix domain socket in a node
+ *                    directory mounted into the container, which the gateway then uses (ADR 0032; default true)
  */
 record ContainerdSettings(Path address, String namespace, String snapshotter, String runtime, Duration timeout,
                           boolean sharedShim, long tmpfsBytes, Optional<Path> init, Map<String, String> images,
-                          int prepared, Duration preparedMaxAge) {
+                          int prepared, Duration preparedMaxAge, boolean hostSocket) {
     static final String PREFIX = "sidecar.drivers.containerd.";
     static final String DEFAULT_ADDRESS = "/run/nest/containerd/containerd.sock";
     static final String DEFAULT_INIT = "/usr/bin/docker-init";
     private static final Set<String> KEYS = Set.of("address", "namespace", "snapshotter", "runtime", "timeout", "shim",
-            "tmpfs-size", "init", "prepared", "prepared-max-age");
+            "tmpfs-size", "init", "prepared", "prepared-max-age",
+            "host-socket");
     static final int MAX_PREPARED = 8;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,75}");
     private static final Pattern RUNTIME = Pattern.compile("[a-z0-9]+(\\.[a-z0-9]+){2,}");
@@ -123,11 +126,12 @@ record ContainerdSettings(Path address, String namespace, String snapshotter, St
         }
         Duration maxAge = DriverOptions.timeout(PREFIX, "prepared-max-age", options.getOrDefault("prepared-max-age", "10m"),
                 problems);
+        boolean hostSocket = dev.nest.spi.PodHostSockets.setting(PREFIX, options.getOrDefault("host-socket", "true"), problems);
         if (!problems.isEmpty()) {
             throw new SandboxException("invalid containerd driver options: " + String.join("; ", problems));
         }
         return new ContainerdSettings(Path.of(addr), namespace, snapshotter, runtime, timeout, shim.equals("shared"), tmpfs,
-                initPath, images, prepared, maxAge);
+                initPath, images, prepared, maxAge, hostSocket);
     }
 
     private static String name(String key, String value, List<String> problems) {

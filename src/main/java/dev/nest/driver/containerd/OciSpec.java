@@ -46,6 +46,16 @@ final class OciSpec {
     }
 
     /**
+     * Adds the pod's host socket directory to a built spec: {@code socketDir} (the node directory holding the socket,
+     * the container user's own) bind-mounted read-write at {@value dev.nest.spi.PodHostSockets#MOUNT}, without
+     * set-uid, device or exec rights.
+     */
+    static void hostSocket(ObjectNode spec, Path socketDir) {
+        mount((ArrayNode) spec.path("mounts"), dev.nest.spi.PodHostSockets.MOUNT, "bind", socketDir.toString(), "rbind",
+                "rw", "nosuid", "nodev", "noexec");
+    }
+
+    /**
      * The spec of one pod.
      *
      * @param containerId the container's id (names its cgroup {@code /nest/<id>})

@@ -38,9 +38,12 @@ import java.util.regex.Pattern;
  * @param envDir       the host directory mounted at {@value #ENV_MOUNT}
  * @param access       who may read the environment file written there
  * @param pid          the pid of the created task's process
+ * @param hostSocket   the node-side path of the socket in its socket directory (mounted at
+ *                     {@value dev.nest.spi.PodHostSockets#MOUNT}), if it has one: the pod's environment then names
+ *                     the socket ({@link dev.nest.spi.PodHostSockets#env})
  */
 record Prepared(Resources resources, String imageContent, PodOutput output, Forwarding listener, Path envDir, EnvAccess access,
-                int pid) {
+                int pid, java.util.Optional<Path> hostSocket) {
     static final String ENV_MOUNT = "/nest/env";
     static final String LABEL = "dev.nest.prepared";
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");

@@ -45,8 +45,12 @@ final class DockerPod extends AbstractPod {
     private volatile LogPump output;
     private volatile ExitWatch exitWatch;
 
-    DockerPod(String id, String containerId, String name, String image, long memoryBytes, DockerEngine engine) {
+    private final Optional<java.nio.file.Path> hostSocket;
+
+    DockerPod(String id, String containerId, String name, String image, long memoryBytes, DockerEngine engine,
+              Optional<java.nio.file.Path> hostSocket) {
         super(id, memoryBytes);
+        this.hostSocket = hostSocket;
         this.containerId = containerId;
         this.name = name;
         this.image = image;
@@ -66,6 +70,12 @@ final class DockerPod extends AbstractPod {
 
     String containerId() {
         return containerId;
+    }
+
+    /** The node-side path of the socket directory's {@code nest-host.sock} mounted at {@code /nest/host}, if any. */
+    @Override
+    public Optional<java.nio.file.Path> hostSocket() {
+        return hostSocket;
     }
 
     @Override

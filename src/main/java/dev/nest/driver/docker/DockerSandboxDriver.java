@@ -15,6 +15,7 @@ import dev.nest.spi.Containers;
 import dev.nest.spi.DriverHealth;
 import dev.nest.spi.Pod;
 import dev.nest.spi.PodCodeDirs;
+import dev.nest.spi.PodHostSockets;
 import dev.nest.spi.PodLabels;
 import dev.nest.spi.PodListener;
 import dev.nest.spi.PodSpec;
@@ -26,6 +27,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
@@ -43,6 +46,10 @@ import java.util.logging.Logger;
  * host), configured by the contract's environment variables. {@link #pathInPod} links a code version into the
  * pod's code directory when the version is loaded into it, so a container sees the code of the versions it hosts
  * and no other function's.
+ * With {@code host-socket: true} each pod also gets its host socket directory ({@link PodHostSockets}:
+ * {@code <data>/docker/pods/<container>/host}, the container user's alone) bind-mounted read-write at
+ * {@value PodHostSockets#MOUNT}, {@code NEST_HOST_SOCKET} naming the socket in it and {@link Pod#hostSocket()} its
+ * node-side path; the container user's uid on the node comes from {@link #nodeUid(List, String)}.
  *
  * <p>Failures: a missing image, an engine that is down or a socket that is wrong make {@link #start} throw a
  * {@link SandboxException} naming the image or socket and what to do, and {@link #health()} report down;
@@ -63,6 +70,9 @@ final class DockerSandboxDriver implements SandboxDriver {
     private final DockerSettings settings;
     private final DockerEngine engine;
     private final PodCodeDirs codeDirs;
+    private final PodHostSockets sockets;
+    /** The containers' uid as the node sees it, once the engine said whether it remaps users; null until then. */
+    private volatile OptionalInt nodeUid;
     private final Map<String, DockerPod> pods = new ConcurrentHashMap<>();
     /** Images a start found missing; {@link #health()} reports them until they appear. */
     private final Set<String> missingImages = ConcurrentHashMap.newKeySet();
@@ -74,6 +84,49 @@ final class DockerSandboxDriver implements SandboxDriver {
         this.settings = settings;
         this.engine = new DockerEngine(settings);
         this.codeDirs = new PodCodeDirs("docker", podsDir, CODE_MOUNT);
+        this.sockets = new PodHostSockets("docker", settings.hostSocket(), PodHostSockets.processUid(),
+                PodHostSockets.Owner.SYSTEM);
+    }
+
+    /**
+     * The uid the containers' processes ({@value #USER}) run as on the node: asked of the engine once (whether it
+     * remaps users into a user namespace, and where), not known while the engine cannot be asked.
+     */
+    private OptionalInt nodeUid() {
+        OptionalInt known = nodeUid;
+        if (known != null || !settings.hostSocket()) {
+            return known == null ? OptionalInt.empty() : known;
+        }
+        try {
+            var info = engine.call("info", HEALTH_TIMEOUT, c -> c.infoCmd().exec());
+            known = nodeUid(info.getSecurityOptions() == null ? List.of() : info.getSecurityOptions(),
+                    info.getDockerRootDir() == null ? "" : info.getDockerRootDir());
+            nodeUid = known;
+            return known;
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "cannot ask the Docker engine whether it remaps users", e);
+            return OptionalInt.empty();
+        }
+    }
+
+    /**
+     * The node-side uid of a container process running as uid 65534, from the engine's security options and root
+     * directory: 65534 without a user namespace; with {@code userns-remap} the engine's root directory ends in
+     * {@code <first uid>.<first gid>} of the remapped range and the uid is that plus 65534; empty when the remapped
+     * range cannot be read from it. Pure.
+     */
+    static OptionalInt nodeUid(List<String> securityOptions, String dockerRootDir) {
+        int uid = Integer.parseInt(USER.substring(0, USER.indexOf(':')));
+        boolean remapped = securityOptions.stream().anyMatch(o -> o.equals("userns") || o.contains("name=userns"));
+        if (!remapped) {
+            return OptionalInt.of(uid);
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("/([0-9]{1,10})\\.([0-9]{1,10})/?$").matcher(dockerRootDir);
+        if (!m.find()) {
+            return OptionalInt.empty();
+        }
+        long base = Long.parseLong(m.group(1));
+        return base + uid > Integer.MAX_VALUE ? OptionalInt.empty() : OptionalInt.of((int) (base + uid));
     }
 
     @Override
@@ -89,7 +142,12 @@ final class DockerSandboxDriver implements SandboxDriver {
         Map<String, String> labels = PodLabels.of(spec, nodeId);
         List<String> env = new ArrayList<>();
         spec.env().forEach((k, v) -> env.add(k + "=" + v));
-        HostConfig host = hostConfig(spec, codeDirs.create(name));
+        Path codeDir = codeDirs.create(name);
+        Optional<Path> socket = sockets.create(codeDir.getParent(), nodeUid());
+        if (socket.isPresent()) {
+            env.add(PodHostSockets.VARIABLE + "=" + PodHostSockets.IN_POD);
+        }
+        HostConfig host = hostConfig(settings, spec, codeDir, socket);
 
         String containerId;
         try {
@@ -102,7 +160,7 @@ final class DockerSandboxDriver implements SandboxDriver {
         }
         missingImages.remove(image);
 
-        DockerPod pod = new DockerPod(spec.podId(), containerId, name, image, spec.memoryBytes(), engine);
+        DockerPod pod = new DockerPod(spec.podId(), containerId, name, image, spec.memoryBytes(), engine, socket);
         try {
             engine.call("start container " + name, c -> c.startContainerCmd(containerId).exec());
         } catch (DockerException | SandboxException e) {
@@ -138,7 +196,14 @@ final class DockerSandboxDriver implements SandboxDriver {
         };
     }
 
-    private HostConfig hostConfig(PodSpec spec, Path codeDir) {
+    /**
+     * The container's host config: the hardening, the limits, the code directory read-only at {@value #CODE_MOUNT}
+     * and, when the pod has a host socket, its directory read-write at {@value PodHostSockets#MOUNT}. Pure.
+     */
+    static HostConfig hostConfig(DockerSettings settings, PodSpec spec, Path codeDir, Optional<Path> socket) {
+        List<Bind> binds = new ArrayList<>();
+        binds.add(new Bind(codeDir.toString(), new Volume(CODE_MOUNT), AccessMode.ro));
+        socket.ifPresent(s -> binds.add(new Bind(s.getParent().toString(), new Volume(PodHostSockets.MOUNT), AccessMode.rw)));
         HostConfig host = HostConfig.newHostConfig()
                 .withNetworkMode("host")
                 .withReadonlyRootfs(true)
@@ -148,7 +213,7 @@ final class DockerSandboxDriver implements SandboxDriver {
                 .withMemory(spec.memoryBytes())
                 .withMemorySwap(spec.memoryBytes())
                 .withPidsLimit((long) spec.pids())
-                .withBinds(new Bind(codeDir.toString(), new Volume(CODE_MOUNT), AccessMode.ro))
+                .withBinds(binds)
                 .withInit(settings.init())
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE,
                         Map.of("max-size", settings.logMaxSize(), "max-file", "1")));

@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
  * tmpfs-size: 64m                     # size of the writable /tmp of each pod
  * init: true                          # a tiny init (docker-init) as PID 1: reaps zombies, forwards signals
  * log-max-size: 10m                   # the engine keeps at most this much of a pod's output
+ * host-socket: true                   # each pod's host also listens on a Unix domain socket (ADR 0032)
  * </pre>
  *
  * @param host       the engine endpoint
@@ -30,12 +31,14 @@ import java.util.regex.Pattern;
  * @param tmpfsSize  Docker size syntax ({@code 64m})
  * @param init       whether pods get an init process
  * @param logMaxSize Docker size syntax ({@code 10m})
+ * @param hostSocket whether each pod gets a socket directory mounted at {@code /nest/host} and the gateway calls
+ *                   its host there ({@link dev.nest.spi.PodHostSockets})
  */
 record DockerSettings(URI host, Duration timeout, Map<String, String> images, String tmpfsSize, boolean init,
-                      String logMaxSize) {
+                      String logMaxSize, boolean hostSocket) {
     static final String PREFIX = "sidecar.drivers.docker.";
     static final String DEFAULT_HOST = "unix:///var/run/docker.sock";
-    private static final Set<String> KEYS = Set.of("host", "timeout", "tmpfs-size", "init", "log-max-size");
+    private static final Set<String> KEYS = Set.of("host", "timeout", "tmpfs-size", "init", "log-max-size", "host-socket");
     private static final Pattern SIZE = Pattern.compile("[1-9][0-9]{0,9}[kmg]?");
 
     DockerSettings {
@@ -63,10 +66,11 @@ record DockerSettings(URI host, Duration timeout, Map<String, String> images, St
         if (!init.equals("true") && !init.equals("false")) {
             problems.add(problem("init", init, "true or false"));
         }
+        boolean hostSocket = dev.nest.spi.PodHostSockets.setting(PREFIX, options.getOrDefault("host-socket", "true"), problems);
         if (!problems.isEmpty()) {
             throw new SandboxException("invalid docker driver options: " + String.join("; ", problems));
         }
-        return new DockerSettings(host, timeout, images, tmpfs, init.equals("true"), logMax);
+        return new DockerSettings(host, timeout, images, tmpfs, init.equals("true"), logMax, hostSocket);
     }
 
     private static URI host(String value, List<String> problems) {

@@ -29,6 +29,14 @@ class ContainerdSettingsTest {
     }
 
     @Test
+    void hostSocketIsOnByDefaultAndTrueOrFalse() {
+        org.junit.jupiter.api.Assertions.assertTrue(ContainerdSettings.parse(Map.of()).hostSocket());
+        org.junit.jupiter.api.Assertions.assertFalse(ContainerdSettings.parse(Map.of("host-socket", "false")).hostSocket());
+        SandboxException e = assertThrows(SandboxException.class, () -> ContainerdSettings.parse(Map.of("host-socket", "1")));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("sidecar.drivers.containerd.host-socket"), e.getMessage());
+    }
+
+    @Test
     void preparedContainers() {
         ContainerdSettings s = ContainerdSettings.parse(Map.of("prepared", "2", "prepared-max-age", "90s"));
         assertEquals(2, s.prepared());

@@ -89,6 +89,22 @@ class OciSpecTest {
     }
 
     @Test
+    void theHostSocketDirectoryIsMountedWritableWithoutExecOrDevices() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode spec = OciSpec.build("nest-p1",
+                dev.nest.spi.PodHostSockets.withSocket(pod(1, 1), Optional.of(Path.of("/var/lib/nest/containerd/pods/nest-p1/host/nest-host.sock"))),
+                Path.of("/var/lib/nest/containerd/pods/nest-p1/code"), IMAGE, 32L << 20, Optional.empty(), Optional.empty());
+        OciSpec.hostSocket(spec, Path.of("/var/lib/nest/containerd/pods/nest-p1/host"));
+        JsonNode s = new ObjectMapper().readTree(OciSpec.bytes(spec));
+        JsonNode host = mount(s, "/nest/host");
+        assertEquals("bind", host.path("type").asText());
+        assertEquals("/var/lib/nest/containerd/pods/nest-p1/host", host.path("source").asText());
+        assertEquals(List.of("rbind", "rw", "nosuid", "nodev", "noexec"), strings(host.path("options")));
+        assertTrue(strings(s.path("process").path("env")).contains("NEST_HOST_SOCKET=/nest/host/nest-host.sock"));
+        assertFalse(strings(build(pod(1, 1), Optional.empty(), Optional.empty()).path("process").path("env")).stream()
+                .anyMatch(e -> e.startsWith("NEST_HOST_SOCKET=")), "no socket, no variable");
+    }
+
+    @Test
     void theRootIsReadOnlyAndTheMountsAreThere() throws Exception {
         JsonNode s = build(pod(1, 1), Optional.empty(), Optional.empty());
         assertEquals("rootfs", s.path("root").path("path").asText());

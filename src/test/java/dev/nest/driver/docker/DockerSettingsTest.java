@@ -23,6 +23,46 @@ class DockerSettingsTest {
         assertTrue(s.init());
         assertEquals("10m", s.logMaxSize());
         assertEquals(Optional.empty(), s.image("nodejs"));
+        assertTrue(s.hostSocket());
+    }
+
+    @Test
+    void aPodWithASocketMountsItsDirectoryReadWriteBesideItsReadOnlyCode() {
+        java.nio.file.Path code = java.nio.file.Path.of("/var/lib/nest/docker/pods/nest-p1/code");
+        dev.nest.spi.PodSpec spec = new dev.nest.spi.PodSpec("p1", "nodejs", "img", java.util.List.of(), Map.of(), code, code,
+                "127.0.0.1", 9000, 1 << 27, 0, 64, Map.of(), code);
+        DockerSettings s = DockerSettings.parse(Map.of());
+        var with = DockerSandboxDriver.hostConfig(s, spec, code,
+                Optional.of(java.nio.file.Path.of("/var/lib/nest/docker/pods/nest-p1/host/nest-host.sock")));
+        assertEquals(java.util.List.of("/var/lib/nest/docker/pods/nest-p1/code:/nest/code:ro",
+                "/var/lib/nest/docker/pods/nest-p1/host:/nest/host:rw"),
+                java.util.Arrays.stream(with.getBinds()).map(Object::toString).toList());
+        var without = DockerSandboxDriver.hostConfig(s, spec, code, Optional.empty());
+        assertEquals(java.util.List.of("/var/lib/nest/docker/pods/nest-p1/code:/nest/code:ro"),
+                java.util.Arrays.stream(without.getBinds()).map(Object::toString).toList());
+        assertEquals("host", with.getNetworkMode());
+    }
+
+    @Test
+    void hostSocketIsTrueOrFalse() {
+        assertFalse(DockerSettings.parse(Map.of("host-socket", "false")).hostSocket());
+        assertTrue(DockerSettings.parse(Map.of("host-socket", " TRUE ")).hostSocket());
+        SandboxException e = assertThrows(SandboxException.class, () -> DockerSettings.parse(Map.of("host-socket", "on")));
+        assertTrue(e.getMessage().contains("sidecar.drivers.docker.host-socket") && e.getMessage().contains("'on'"), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0} {1}: {2}")
+    @CsvSource(delimiter = '|', value = {
+        "name=seccomp,profile=default          | /var/lib/docker               | 65534",
+        "name=seccomp;name=userns              | /var/lib/docker/231072.231072 | 296606",
+        "name=userns                           | /var/lib/docker/100000.100000/ | 165534",
+        "name=userns                           | /var/lib/docker                | -1",
+        "name=userns                           | /srv/docker/x.y                | -1",
+        "''                                    | ''                             | 65534",
+    })
+    void theContainersUidOnTheNode(String options, String rootDir, int uid) {
+        java.util.List<String> list = options.isEmpty() ? java.util.List.of() : java.util.List.of(options.split(";"));
+        assertEquals(uid < 0 ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(uid), DockerSandboxDriver.nodeUid(list, rootDir));
     }
 
     @Test

@@ -70,6 +70,8 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
     /** A merged pod's host (NEST_HOST_MODE=merged): each instance runs on its own measured threads. */
     private final boolean merged;
     private final ThreadMeter meter;
+    /** The listener on {@code NEST_HOST_SOCKET}, if bound; set once by {@link #start} before it serves. */
+    private volatile UnixSocketHttpServer unix;
 
     private JavaHost(HostSettings settings, HttpServer server, ExecutorService executor, boolean merged) {
         this.merged = merged;
@@ -99,7 +101,10 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         }
         JavaHost host;
         try {
-            host = start(settings, "merged".equals(System.getenv("NEST_HOST_MODE")));
+            String socket = System.getenv("NEST_HOST_SOCKET");
+            host = start(settings, "merged".equals(System.getenv("NEST_HOST_MODE")),
+                    socket == null || socket.isBlank() ? java.util.Optional.empty()
+                            : java.util.Optional.of(java.nio.file.Path.of(socket.trim())));
         } catch (IOException | RuntimeException e) {
             boolean inUse = e instanceof java.net.BindException;
             System.err.println("nest java host: cannot listen on " + settings.address() + ":" + settings.port()
@@ -116,6 +121,7 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         }
         StringBuilder line = new StringBuilder("nest java host listening on ").append(settings.address())
                 .append(':').append(host.port());
+        host.socket().ifPresent(p -> line.append(" and on ").append(p));
         if (!settings.podId().isEmpty()) line.append(" (pod ").append(settings.podId()).append(')');
         LogRouter.rawOut().println(line);
     }
@@ -153,6 +159,17 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
      * threads ({@link FunctionThreads}), its CPU time and allocation are reported, and {@code GET /status} answers.
      */
     public static JavaHost start(HostSettings settings, boolean merged) throws IOException {
+        return start(settings, merged, java.util.Optional.empty());
+    }
+
+    /**
+     * {@link #start(HostSettings, boolean)}, also listening on the Unix domain socket {@code socket} when given
+     * ({@code NEST_HOST_SOCKET}, ADR 0032): bound before the port, so that a {@code /health} answer on the port means
+     * the socket is there too; served by the same handler ({@link UnixSocketHttpServer}). A socket that cannot be
+     * bound is logged and the host serves on TCP only.
+     */
+    public static JavaHost start(HostSettings settings, boolean merged, java.util.Optional<java.nio.file.Path> socket)
+            throws IOException {
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
             System.setProperty("sun.net.httpserver.nodelay", "true");
         }
@@ -161,16 +178,39 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
         Thread warm = new Thread(new Task(Task.WARM_UP, null), "nest-host-warmup");
         warm.setDaemon(true);
         warm.start();
-        HttpServer server = HttpServer.create(new InetSocketAddress(settings.address(), settings.port()), 1024);
+        UnixSocketHttpServer unix = null;
+        if (socket.isPresent()) {
+            try {
+                unix = UnixSocketHttpServer.bind(socket.get(), LogRouter.rawErr());
+            } catch (IOException | RuntimeException e) {
+                LogRouter.rawErr().println("nest java host: cannot listen on the socket " + socket.get() + " (" + e
+                        + "); serving on TCP only");
+            }
+        }
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress(settings.address(), settings.port()), 1024);
+        } catch (IOException | RuntimeException e) {
+            if (unix != null) unix.close();
+            throw e;
+        }
         ExecutorService executor = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("nest-host-", 0).factory());
         JavaHost host = new JavaHost(settings, server, executor, merged);
+        host.unix = unix;
         server.createContext("/", host);
         server.setExecutor(executor);
         server.start();
+        if (unix != null) unix.start(host, executor);
         host.preload(settings.preload());
         host.ready = true;
         return host;
+    }
+
+    /** The Unix domain socket the host also listens on, if it bound one. */
+    public java.util.Optional<java.nio.file.Path> socket() {
+        UnixSocketHttpServer u = unix;
+        return u == null ? java.util.Optional.empty() : java.util.Optional.of(u.path());
     }
 
     /** The port the host listens on. */
@@ -201,6 +241,8 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
             lock.unlock();
         }
         server.stop(0);
+        UnixSocketHttpServer u = unix;
+        if (u != null) u.close();
         executor.shutdown();
         for (String id : new ArrayList<>(instances.keySet())) {
             Instance s = instances.remove(id);
