@@ -103,12 +103,16 @@ public final class TraceSimulator {
         }
     }
 
+    /** The product's scaler: its default {@code cluster.burst-release} (the steady need at p95 over 10 minutes). */
+    static final Scaler PRODUCT_SCALER = Scaler.windowed(dev.nest.scaler.BurstRelease.after(
+            dev.nest.config.NestConfig.Cluster.DEFAULT_BURST_RELEASE));
+
     /** Ours (the default), ours with the other keep-alive policy, fixed 10 minutes, Knative's KPA. */
     static List<Policy> standard() {
         ScalingConfig base = ScalingConfig.defaults(1).withMinMax(0, MAX_INSTANCES);
         FixedKeepAlive tenMinutes = new FixedKeepAlive(Duration.ofMinutes(10));
         List<Policy> out = new ArrayList<>();
-        out.add(new Policy.Ours("nest: scaler + histogram keep-alive", Scaler.windowed(), base.withKeepAlive(Duration.ofMinutes(10),
+        out.add(new Policy.Ours("nest: scaler + histogram keep-alive", PRODUCT_SCALER, base.withKeepAlive(Duration.ofMinutes(10),
                 HistogramKeepAlive.standard(tenMinutes), ScalingConfig.DEFAULT_SCALE_TO_ZERO_AFTER),
                 "Nest's scaler with its defaults (concurrency target 1 per instance, utilization 0.7 but at least one request "
                         + "per instance, 60 s stable / 6 s up window, peak hold, no scale-down headroom, scale-down-delay 20m, "
@@ -181,6 +185,20 @@ public final class TraceSimulator {
         }
         // burst release (BurstRelease): instances above the steady need go after a short idle time
         Policy.Ours ours = (Policy.Ours) nest;
+        // the defaults before burst release and burst workers were on: no burst release, every busy instance a pod
+        Policy.Ours noBurstRelease = new Policy.Ours("nest: scaler without burst release", Scaler.windowed(),
+                ours.config(), "variant");
+        out.add(new Policy.Merged("variant: previous default: no burst release, no burst workers (burst-release 0s, "
+                + "burst-workers 0), merged placement (merge-below 6)", noBurstRelease, MergedModel.NODEJS.withBurstWorkers(0),
+                "variant"));
+        out.add(new Policy.Merged("variant: burst workers (p" + (int) MergedModel.NODEJS.burstWorkers() + ") without burst "
+                + "release, merged placement (merge-below 6)", noBurstRelease, MergedModel.NODEJS, "variant"));
+        out.add(new Policy.Merged("variant: burst release 30 s without burst workers, merged placement (merge-below 6)",
+                nest, MergedModel.NODEJS.withBurstWorkers(0), "variant"));
+        for (int p : new int[] {90, 50}) {
+            out.add(new Policy.Merged("variant: default burst release + burst workers above p" + p + ", merged placement "
+                    + "(merge-below 6)", nest, MergedModel.NODEJS.withBurstWorkers(p), "variant"));
+        }
         Policy.Ours burst30 = new Policy.Ours("nest: scaler + burst release 30s p95", Scaler.windowed(
                 dev.nest.scaler.BurstRelease.after(Duration.ofSeconds(30))), ours.config(), "variant");
         out.add(new Policy.Merged("variant: burst instances as merged workers (steady p95 over 10m), merged placement "

@@ -77,7 +77,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
          * waiting {@code scale-down-delay} (0s, the default: off; at most {@link #MAX_BURST_RELEASE}). Off by default:
          * on the replayed Azure day it trades more pod cold starts for less idle memory (ADR 0025, *Burst release*).
          */
-        public static final Duration DEFAULT_BURST_RELEASE = Duration.ZERO;
+        public static final Duration DEFAULT_BURST_RELEASE = Duration.ofSeconds(30);
         /** The longest {@code cluster.burst-release}. */
         public static final Duration MAX_BURST_RELEASE = Duration.ofMinutes(10);
 

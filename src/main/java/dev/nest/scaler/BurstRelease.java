@@ -98,8 +98,9 @@ public record BurstRelease(Duration after, Duration window, double quantile) {
     /**
      * Whether one more instance of a function that has {@code existing} is a burst instance: beyond what its steady
      * need fills. Such an instance may be placed where it is cheap to start and to park (a worker in the function's
-     * merged pod, for a {@code deploy: auto} function) rather than in a pod of its own; the trace simulator measures
-     * that design (ADR 0025, *Burst release*), the node agent does not place by it yet.
+     * merged pod, for a {@code deploy: auto} function) rather than in a pod of its own. The node agent and the trace
+     * simulator place by {@code scheduler.Placement#startPlace}, which counts the same way on the steady count
+     * ({@link #steadyCount}).
      */
     public static boolean beyondSteady(int existing, double steady, double perInstance) {
         return existing >= steadyCount(steady, perInstance);

@@ -161,11 +161,20 @@ public final class Placement {
         if (mergeable(deploy, runtimeCanMerge, demand, mergeBelow, inFlightBelow)) {
             return StartPlace.MERGED;
         }
-        if (deploy == DeployMode.AUTO && runtimeCanMerge && mergeBelow > 0 && steadyCount >= 0
-                && existing >= steadyCount) {
-            return StartPlace.BURST_WORKER;
-        }
-        return StartPlace.DEDICATED;
+        return burstWorker(deploy, runtimeCanMerge, mergeBelow, existing, steadyCount)
+                ? StartPlace.BURST_WORKER : StartPlace.DEDICATED;
+    }
+
+    /**
+     * The second half of {@link #startPlace}, for a function that runs in pods of its own: whether one more instance
+     * is a burst worker (a {@code deploy: auto} function whose runtime can merge, with auto merging on, that has at
+     * least {@code steadyCount} instances on the node already). The trace simulator, which keeps a function's
+     * placement by the node agent's band, asks this directly.
+     */
+    public static boolean burstWorker(DeployMode deploy, boolean runtimeCanMerge, int mergeBelow, int existing,
+                                      int steadyCount) {
+        return deploy == DeployMode.AUTO && runtimeCanMerge && mergeBelow > 0 && steadyCount >= 0
+                && existing >= steadyCount;
     }
 
     /**
