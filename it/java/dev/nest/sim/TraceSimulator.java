@@ -207,7 +207,7 @@ public final class TraceSimulator {
             out.add(new Policy.Merged("variant: burst release after 30 s + burst instances (above p" + p + ") as merged "
                     + "workers, merged placement (merge-below 6)", burst30, MergedModel.NODEJS.withBurstWorkers(p), "variant"));
         }
-        for (long[] aq : new long[][] {{10, 95}, {30, 90}, {30, 95}, {30, 99}, {60, 95}}) {
+        for (long[] aq : new long[][] {{10, 95}, {30, 90}, {30, 95}, {30, 99}, {60, 95}, {120, 95}, {300, 95}}) {
             long after = aq[0];
             double q = aq[1];
             {
