@@ -53,6 +53,16 @@ public record BurstRelease(Duration after, Duration window, double quantile) {
         return new BurstRelease(after, DEFAULT_WINDOW, DEFAULT_QUANTILE);
     }
 
+    /**
+     * Whether the rule applies to a function of {@code deploy}: not to {@code deploy: dedicated}, whose instances above
+     * the steady need are pods of their own (releasing them early trades each for a cold start when the burst
+     * recurs: on the replayed Azure day 0.97x to 1.20x the pod cold starts of a fixed keep-alive), only to functions
+     * whose burst instances are merged workers that start in milliseconds ({@code auto}, ADR 0025) or merged ones.
+     */
+    public static boolean appliesTo(dev.nest.function.DeployMode deploy) {
+        return deploy != dev.nest.function.DeployMode.DEDICATED;
+    }
+
     /** Whether the rule is on. */
     public boolean enabled() {
         return !after.isZero();
