@@ -179,7 +179,7 @@ class BurstWorkersIT {
         assertEquals(List.of(), duplicated, "duplicated requests");
         assertEquals(seq.get(), runs.size(), "runs recorded: " + runs.size() + " for " + seq.get() + " requests");
         JsonNode scaling = http.get("/api/v1/functions/burst/scaling").json();
-        assertTrue(StreamSupport.stream(scaling.path("events").spliterator(), false)
+        assertTrue(StreamSupport.stream(scaling.path("decisions").spliterator(), false)
                 .anyMatch(e -> e.path("rule").asText().equals("burst-release")), scaling::toString);
     }
 }

@@ -112,9 +112,16 @@ final class ColdStart {
         }
         // the set counts these n as starting already: the k-th has the others before it
         int before = set.readyCount() + set.starting() - n;
+        int burstWorkers = 0;
         for (int k = 0; k < n; k++) {
             long decided = nanoTime.getAsLong();
             Placement.StartPlace place = placement(spec, before + k);
+            if (place == Placement.StartPlace.BURST_WORKER && burstWorkers++ == 0) {
+                LOG.info("starting instances of " + spec.id() + " beyond its steady need on this node ("
+                        + (before + k) + " ready or starting, sidecar.burst-workers p"
+                        + java.math.BigDecimal.valueOf(config.merged().burstPercentile()).stripTrailingZeros().toPlainString()
+                        + ") as burst workers in a merged pod");
+            }
             if (place != Placement.StartPlace.DEDICATED) {
                 // a merged start takes no pod place of its own: MergedPods reserves one when it starts a merged pod
                 Thread.ofVirtual().name("start-" + spec.id().name()).start(() -> start(set, decided, place));
