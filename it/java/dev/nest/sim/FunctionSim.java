@@ -153,7 +153,7 @@ final class FunctionSim {
 
     /** Starts one instance where the function is placed now: a pod, or a worker in a running merged pod. */
     private void startOne(long now) {
-        if (merged || burstWorkers() && dev.nest.scaler.BurstRelease.beyondSteady(instances, steady, 1)) {
+        if (merged || model != null && model.burstWorker(fn.memoryMb(), instances, steady)) {
             workerStarting.addLast(now + model.workerStartMs());
         } else {
             starting.addLast(now + coldMs);

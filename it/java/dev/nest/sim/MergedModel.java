@@ -31,9 +31,10 @@ import java.util.Optional;
  * @param busyBelow     a variant tried: out at this share of a core busy instead of a rate (0: the rate)
  * @param inFlightBelow {@code sidecar.merge-below-in-flight}: a function out of merged pods only once it also keeps
  *                      this many requests in flight on average (0: the rate alone)
- * @param burstWorkers  a design tried, not in the product (0: off): a dedicated function's instances above its steady
+ * @param burstWorkers  {@code sidecar.burst-workers} (0: off): a dedicated function's instances above its steady
  *                      need, this percentile of its per-second concurrency over 10 minutes, run as workers in its
- *                      merged pod (started in {@code workerStartMs}, parked after {@code idleUnloadMs} idle)
+ *                      merged pod (started in {@code workerStartMs}, parked after {@code idleUnloadMs} idle); where
+ *                      a start goes is the product's {@link Placement#burstWorker} ({@link #burstWorker})
  */
 record MergedModel(int mergeBelow, long idleUnloadMs, double podMb, double workerMb, double parkedMb, long workerStartMs,
                    int maxFunctions, int roomMb, int windowMinutes, double busyBelow, double inFlightBelow,
@@ -41,7 +42,8 @@ record MergedModel(int mergeBelow, long idleUnloadMs, double podMb, double worke
     /** Node.js with the product's defaults and the figures measured by distribution/bench-merged.sh. */
     static final MergedModel NODEJS = new MergedModel(
             dev.nest.config.NestConfig.Merged.DEFAULT.mergeBelow(), 60_000, 16.0, 6.6, 1.2, 5, 16, 16 * 128, 1, 0,
-            dev.nest.config.NestConfig.Merged.DEFAULT.inFlightBelow(), 0);
+            dev.nest.config.NestConfig.Merged.DEFAULT.inFlightBelow(),
+            dev.nest.config.NestConfig.Merged.DEFAULT.burstPercentile());
 
     MergedModel {
         if (mergeBelow < 0 || idleUnloadMs < 0 || podMb <= 0 || workerMb <= 0 || parkedMb < 0 || workerStartMs < 0
@@ -114,6 +116,16 @@ record MergedModel(int mergeBelow, long idleUnloadMs, double podMb, double worke
     /** A minute's demand as the node agent measures it: its requests, and their summed duration over the minute. */
     static Placement.MergeDemand demand(long durationMs, double perMinute) {
         return new Placement.MergeDemand(perMinute, perMinute * durationMs / 60_000.0);
+    }
+
+    /**
+     * Whether one more instance of a dedicated function of {@code memoryMb} that has {@code existing} instances starts
+     * as a burst worker, its steady need filling {@code steadyCount}: the node agent's rule
+     * ({@link Placement#burstWorker}; the merged pods' room is not modelled, see the class doc).
+     */
+    boolean burstWorker(int memoryMb, int existing, int steadyCount) {
+        return burstWorkers > 0 && Placement.burstWorker(DeployMode.AUTO, fits(memoryMb), mergeBelow, existing,
+                steadyCount);
     }
 
     /** A merged instance's memory while it holds a worker. */

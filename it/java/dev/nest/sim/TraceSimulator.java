@@ -103,12 +103,17 @@ public final class TraceSimulator {
         }
     }
 
+    /** The product's scaler: its default {@code cluster.burst-release} (the steady need at p95 over 10 minutes). */
+    static final Scaler PRODUCT_SCALER = Scaler.windowed(dev.nest.scaler.BurstRelease.after(
+            dev.nest.config.NestConfig.Cluster.DEFAULT_BURST_RELEASE));
+
     /** Ours (the default), ours with the other keep-alive policy, fixed 10 minutes, Knative's KPA. */
     static List<Policy> standard() {
         ScalingConfig base = ScalingConfig.defaults(1).withMinMax(0, MAX_INSTANCES);
         FixedKeepAlive tenMinutes = new FixedKeepAlive(Duration.ofMinutes(10));
         List<Policy> out = new ArrayList<>();
-        out.add(new Policy.Ours("nest: scaler + histogram keep-alive", Scaler.windowed(), base.withKeepAlive(Duration.ofMinutes(10),
+        // without merged placement every function is scaled as a deploy: dedicated one: no burst release
+        out.add(new Policy.Ours("nest: scaler + histogram keep-alive", PRODUCT_SCALER.withoutBurstRelease(), base.withKeepAlive(Duration.ofMinutes(10),
                 HistogramKeepAlive.standard(tenMinutes), ScalingConfig.DEFAULT_SCALE_TO_ZERO_AFTER),
                 "Nest's scaler with its defaults (concurrency target 1 per instance, utilization 0.7 but at least one request "
                         + "per instance, 60 s stable / 6 s up window, peak hold, no scale-down headroom, scale-down-delay 20m, "
@@ -131,9 +136,17 @@ public final class TraceSimulator {
         String how = "`deploy: auto` with `sidecar.merge-below: " + m.mergeBelow() + "` and `merge-below-in-flight: "
                 + m.inFlightBelow() + "` (the product's defaults): a function under " + m.mergeBelow() + " requests in the "
                 + "last minute, or under " + m.inFlightBelow() + " in flight on average, runs in a merged Node.js pod, where it is parked "
-                + "after `idle-unload-ms` " + m.idleUnloadMs() / 1000 + " s idle; busier ones run in pods of their own";
+                + "after `idle-unload-ms` " + m.idleUnloadMs() / 1000 + " s idle; busier ones run in pods of their own, "
+                + "their instances beyond the steady need (`sidecar.burst-workers: " + (int) m.burstWorkers() + "`: that "
+                + "percentile of their per-second requests in flight over 10 minutes) as burst workers in a merged pod, "
+                + "released by the scaler `cluster.burst-release` "
+                + dev.nest.common.Durations.format(dev.nest.config.NestConfig.Cluster.DEFAULT_BURST_RELEASE)
+                + " after it wants fewer";
+        // deploy: auto functions: the product's scaler with its burst release (BurstRelease.appliesTo)
+        Policy nestAuto = nestDefault instanceof Policy.Ours o
+                ? new Policy.Ours(o.name(), PRODUCT_SCALER, o.config(), o.description()) : nestDefault;
         return List.of(
-                new Policy.Merged(nestDefault.name() + " + merged placement", nestDefault, m,
+                new Policy.Merged(nestDefault.name() + " + merged placement", nestAuto, m,
                         "the default scaler and keep-alive with " + how),
                 new Policy.Merged(fixedTenMinutes.name() + " + merged placement", fixedTenMinutes, m,
                         "the fixed 10-minute keep-alive with " + how));
@@ -149,7 +162,10 @@ public final class TraceSimulator {
 
     /** Other settings of merged placement over the default lifecycle (run with --merged-only --variants). */
     static List<Policy> mergedVariants() {
-        Policy nest = standard().get(0);
+        // the default for deploy: auto functions: the product's scaler with its burst release
+        Policy.Ours dedicatedDefault = (Policy.Ours) standard().get(0);
+        Policy nest = new Policy.Ours(dedicatedDefault.name(), PRODUCT_SCALER, dedicatedDefault.config(),
+                dedicatedDefault.description());
         // the variants weigh the rate alone (merge-below-in-flight 0), as before that key, unless they say otherwise
         MergedModel m = MergedModel.NODEJS.withInFlightBelow(0);
         List<Policy> out = new ArrayList<>();
@@ -181,6 +197,20 @@ public final class TraceSimulator {
         }
         // burst release (BurstRelease): instances above the steady need go after a short idle time
         Policy.Ours ours = (Policy.Ours) nest;
+        // the defaults before burst release and burst workers were on: no burst release, every busy instance a pod
+        Policy.Ours noBurstRelease = new Policy.Ours("nest: scaler without burst release", Scaler.windowed(),
+                ours.config(), "variant");
+        out.add(new Policy.Merged("variant: previous default: no burst release, no burst workers (burst-release 0s, "
+                + "burst-workers 0), merged placement (merge-below 6)", noBurstRelease, MergedModel.NODEJS.withBurstWorkers(0),
+                "variant"));
+        out.add(new Policy.Merged("variant: burst workers (p" + (int) MergedModel.NODEJS.burstWorkers() + ") without burst "
+                + "release, merged placement (merge-below 6)", noBurstRelease, MergedModel.NODEJS, "variant"));
+        out.add(new Policy.Merged("variant: burst release 30 s without burst workers, merged placement (merge-below 6)",
+                nest, MergedModel.NODEJS.withBurstWorkers(0), "variant"));
+        for (int p : new int[] {90, 50}) {
+            out.add(new Policy.Merged("variant: default burst release + burst workers above p" + p + ", merged placement "
+                    + "(merge-below 6)", nest, MergedModel.NODEJS.withBurstWorkers(p), "variant"));
+        }
         Policy.Ours burst30 = new Policy.Ours("nest: scaler + burst release 30s p95", Scaler.windowed(
                 dev.nest.scaler.BurstRelease.after(Duration.ofSeconds(30))), ours.config(), "variant");
         out.add(new Policy.Merged("variant: burst instances as merged workers (steady p95 over 10m), merged placement "
@@ -189,7 +219,7 @@ public final class TraceSimulator {
             out.add(new Policy.Merged("variant: burst release after 30 s + burst instances (above p" + p + ") as merged "
                     + "workers, merged placement (merge-below 6)", burst30, MergedModel.NODEJS.withBurstWorkers(p), "variant"));
         }
-        for (long[] aq : new long[][] {{10, 95}, {30, 90}, {30, 95}, {30, 99}, {60, 95}}) {
+        for (long[] aq : new long[][] {{10, 95}, {30, 90}, {30, 95}, {30, 99}, {60, 95}, {120, 95}, {300, 95}}) {
             long after = aq[0];
             double q = aq[1];
             {

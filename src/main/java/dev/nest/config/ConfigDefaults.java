@@ -57,6 +57,12 @@ final class ConfigDefaults {
         } else {
             sc.put("merge-below-in-flight", inFlight);
         }
+        double burst = d.sidecar().merged().burstPercentile();
+        if (burst == Math.rint(burst)) {
+            sc.put("burst-workers", (long) burst);
+        } else {
+            sc.put("burst-workers", burst);
+        }
         ObjectNode st = root.putObject("store");
         st.put("retention", Durations.format(d.store().retention()));
         st.put("max-log-line", Sizes.format(d.store().maxLogLineBytes()));

@@ -77,7 +77,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
          * waiting {@code scale-down-delay} (0s, the default: off; at most {@link #MAX_BURST_RELEASE}). Off by default:
          * on the replayed Azure day it trades more pod cold starts for less idle memory (ADR 0025, *Burst release*).
          */
-        public static final Duration DEFAULT_BURST_RELEASE = Duration.ZERO;
+        public static final Duration DEFAULT_BURST_RELEASE = Duration.ofSeconds(30);
         /** The longest {@code cluster.burst-release}. */
         public static final Duration MAX_BURST_RELEASE = Duration.ofMinutes(10);
 
@@ -172,10 +172,25 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
      * @param inFlightBelow        {@code sidecar.merge-below-in-flight}: with a positive value, a merged auto function
      *                             moves to pods of its own only once it also keeps this many requests in flight on
      *                             average over the last minute (0: the rate alone decides)
+     * @param burstPercentile      {@code sidecar.burst-workers}: a {@code deploy: auto} function in pods of its own
+     *                             starts the instances beyond its steady need on this node (this percentile of its
+     *                             per-second requests in flight over 10 minutes) as workers in a merged pod of its
+     *                             namespace (0: off, every instance of a busy function gets a pod of its own)
      */
     public record Merged(int mergeBelow, boolean acrossNamespaces, int hostMemoryMb, int allocationBudgetMb,
-                         double inFlightBelow) {
-        public static final Merged DEFAULT = new Merged(6, false, 64, 64, 0);
+                         double inFlightBelow, double burstPercentile) {
+        public static final Merged DEFAULT = new Merged(6, false, 64, 64, 0, 75);
+
+        /** Settings without burst workers ({@code sidecar.burst-workers: 0}). */
+        public Merged(int mergeBelow, boolean acrossNamespaces, int hostMemoryMb, int allocationBudgetMb,
+                      double inFlightBelow) {
+            this(mergeBelow, acrossNamespaces, hostMemoryMb, allocationBudgetMb, inFlightBelow, 0);
+        }
+
+        /** Whether burst instances of busy {@code auto} functions start as merged workers. */
+        public boolean burstWorkers() {
+            return burstPercentile > 0 && mergeBelow > 0;
+        }
 
         /** Settings with the default allocation budget. */
         public Merged(int mergeBelow, boolean acrossNamespaces, int hostMemoryMb) {
@@ -296,7 +311,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
             "cluster", Set.of("zookeeper", "embedded-port", "session-timeout", "connection-timeout", "operation-timeout",
                     "artifact-replicas", "node-probe", "secret", "secret-file", "burst-release"),
             "sidecar", Set.of("driver", "port-range", "start-timeout", "max-pods", "stop-grace", "drivers", "pool", "pool-idle",
-                    "previous-version-keep-alive", "merge-below", "merge-below-in-flight", "merge-across-namespaces", "merged-host-memory",
+                    "previous-version-keep-alive", "merge-below", "merge-below-in-flight", "burst-workers", "merge-across-namespaces", "merged-host-memory",
                     "merged-allocation-budget"),
             "store", Set.of("retention", "max-log-line", "max-size"),
             "async", Set.of("queue", "max-payload", "concurrency", "lease-time", "poll", "retention", "h2", "kafka", "destinations"),
@@ -428,7 +443,8 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
                         r.integer(sc, "sidecar.merged-host-memory", Merged.DEFAULT.hostMemoryMb(), 16, 65_536),
                         r.integer(sc, "sidecar.merged-allocation-budget", Merged.DEFAULT.allocationBudgetMb(), 0,
                                 1_000_000),
-                        r.decimal(sc, "sidecar.merge-below-in-flight", Merged.DEFAULT.inFlightBelow(), 0, 100_000)));
+                        r.decimal(sc, "sidecar.merge-below-in-flight", Merged.DEFAULT.inFlightBelow(), 0, 100_000),
+                        r.decimal(sc, "sidecar.burst-workers", Merged.DEFAULT.burstPercentile(), 0, 100)));
 
         JsonNode st = r.section(tree, "store");
         Store store = new Store(r.duration(st, "store.retention", Duration.ofDays(7), Duration.ofMinutes(1), Duration.ofDays(3650)),

@@ -53,6 +53,16 @@ public record BurstRelease(Duration after, Duration window, double quantile) {
         return new BurstRelease(after, DEFAULT_WINDOW, DEFAULT_QUANTILE);
     }
 
+    /**
+     * Whether the rule applies to a function of {@code deploy}: not to {@code deploy: dedicated}, whose instances above
+     * the steady need are pods of their own (releasing them early trades each for a cold start when the burst
+     * recurs: on the replayed Azure day 0.97x to 1.20x the pod cold starts of a fixed keep-alive), only to functions
+     * whose burst instances are merged workers that start in milliseconds ({@code auto}, ADR 0025) or merged ones.
+     */
+    public static boolean appliesTo(dev.nest.function.DeployMode deploy) {
+        return deploy != dev.nest.function.DeployMode.DEDICATED;
+    }
+
     /** Whether the rule is on. */
     public boolean enabled() {
         return !after.isZero();
@@ -98,8 +108,9 @@ public record BurstRelease(Duration after, Duration window, double quantile) {
     /**
      * Whether one more instance of a function that has {@code existing} is a burst instance: beyond what its steady
      * need fills. Such an instance may be placed where it is cheap to start and to park (a worker in the function's
-     * merged pod, for a {@code deploy: auto} function) rather than in a pod of its own; the trace simulator measures
-     * that design (ADR 0025, *Burst release*), the node agent does not place by it yet.
+     * merged pod, for a {@code deploy: auto} function) rather than in a pod of its own. The node agent and the trace
+     * simulator place by {@code scheduler.Placement#startPlace}, which counts the same way on the steady count
+     * ({@link #steadyCount}).
      */
     public static boolean beyondSteady(int existing, double steady, double perInstance) {
         return existing >= steadyCount(steady, perInstance);

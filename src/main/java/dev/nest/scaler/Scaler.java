@@ -62,6 +62,14 @@ public interface Scaler {
     }
 
     /**
+     * The same scaler without its {@link BurstRelease} (itself when it has none): what a function the release does not
+     * apply to is scaled with ({@link BurstRelease#appliesTo}).
+     */
+    default Scaler withoutBurstRelease() {
+        return this;
+    }
+
+    /**
      * How much history of per-second samples the scaler reads beyond the stable window (the burst release's
      * steady-need window); {@link Duration#ZERO}: the stable window is enough.
      */

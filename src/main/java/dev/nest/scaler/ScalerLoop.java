@@ -161,7 +161,10 @@ public final class ScalerLoop implements AutoCloseable {
             FunctionMetrics m = t.metrics();
             Map<String, Double> values = values(m, config, now);
             if (active) {
-                Decision d = capToQuota(id, live.get().spec().memoryMb(), scaler.decide(m, config, now, t.state), load);
+                // burst release frees burst workers; a deploy: dedicated function has none (its released instances
+                // would be pods, started again at a cold start's cost when the burst recurs), so it keeps the delay
+                Scaler s = BurstRelease.appliesTo(live.get().spec().deploy()) ? scaler : scaler.withoutBurstRelease();
+                Decision d = capToQuota(id, live.get().spec().memoryMb(), s.decide(m, config, now, t.state), load);
                 t.state = d.state();
                 int from = Math.max(0, t.target);
                 if (d.desired() != t.target) {

@@ -40,6 +40,11 @@ final class WindowedScaler implements Scaler {
     }
 
     @Override
+    public Scaler withoutBurstRelease() {
+        return burst.enabled() ? new WindowedScaler(holdPeak, downHeadroom, wholeRequests, BurstRelease.OFF) : this;
+    }
+
+    @Override
     public Duration history() {
         return burst.enabled() ? burst.window() : Duration.ZERO;
     }

@@ -133,6 +133,50 @@ public final class Placement {
         return Optional.empty();
     }
 
+    /** Where one more instance of a function starts on a node ({@link #startPlace}). */
+    public enum StartPlace {
+        /** A pod of its own. */
+        DEDICATED,
+        /** A merged pod, because the function is merged ({@link #mergeable}). */
+        MERGED,
+        /** A worker in a merged pod of its namespace although the function runs in pods of its own: a burst instance. */
+        BURST_WORKER
+    }
+
+    /**
+     * Where one more instance of a function starts on a node, the rule the node agent and the trace simulator share
+     * (ADR 0025, *Burst instances as merged workers*): in a merged pod when {@link #mergeable} says so; else, for a
+     * {@code deploy: auto} function whose runtime can merge (and with auto merging on, {@code mergeBelow} positive),
+     * as a worker in a merged pod when the node already has at least {@code steadyCount} of its instances (ready or
+     * starting): the instances its steady need fills are pods of their own, the ones beyond it burst workers; else in
+     * a pod of its own. {@code deploy: dedicated} and {@code deploy: merged} never get burst workers.
+     *
+     * @param existing    the function's instances on the node now, ready or starting, not counting this one
+     * @param steadyCount the instances its steady need fills ({@code scaler.BurstRelease#steadyCount});
+     *                    {@link Integer#MAX_VALUE} when burst workers are off or the need is not known (every
+     *                    instance is then steady)
+     */
+    public static StartPlace startPlace(DeployMode deploy, boolean runtimeCanMerge, MergeDemand demand, int mergeBelow,
+                                        double inFlightBelow, int existing, int steadyCount) {
+        if (mergeable(deploy, runtimeCanMerge, demand, mergeBelow, inFlightBelow)) {
+            return StartPlace.MERGED;
+        }
+        return burstWorker(deploy, runtimeCanMerge, mergeBelow, existing, steadyCount)
+                ? StartPlace.BURST_WORKER : StartPlace.DEDICATED;
+    }
+
+    /**
+     * The second half of {@link #startPlace}, for a function that runs in pods of its own: whether one more instance
+     * is a burst worker (a {@code deploy: auto} function whose runtime can merge, with auto merging on, that has at
+     * least {@code steadyCount} instances on the node already). The trace simulator, which keeps a function's
+     * placement by the node agent's band, asks this directly.
+     */
+    public static boolean burstWorker(DeployMode deploy, boolean runtimeCanMerge, int mergeBelow, int existing,
+                                      int steadyCount) {
+        return deploy == DeployMode.AUTO && runtimeCanMerge && mergeBelow > 0 && steadyCount >= 0
+                && existing >= steadyCount;
+    }
+
     /**
      * How many merged pods {@code instances} (all of one runtime, on one node) need when packed as {@code shape}
      * says: per namespace (one group when {@link MergedShape#acrossNamespaces}), largest first, each into the first

@@ -60,6 +60,10 @@ final class AutoMoves {
         if (config.inFlightBelow() > 0) {
             traffic.sampleInFlight(spec.id(), set.inFlight(), nanoTime.getAsLong());
         }
+        if (config.burstWorkers() && spec.deploy() == DeployMode.AUTO) {
+            // the steady need on this node, read once a pass (a second): beyond it, new instances are burst workers
+            traffic.steady.sample(spec.id(), set.inFlight() + set.waiting(), nanoTime.getAsLong());
+        }
         if (moving.contains(set)) {
             return;
         }
@@ -78,8 +82,8 @@ final class AutoMoves {
         double perMinute = traffic.perMinute(spec.id(), now);
         double inFlight = traffic.inFlight(spec.id(), now);
         for (Instance old : set.instances()) {
-            if (old.state() != InstanceState.READY) {
-                continue;
+            if (old.state() != InstanceState.READY || old.burst) {
+                continue; // a burst worker is in a merged pod on purpose: the scale-down stops it, no move
             }
             double allocating = old.allocationBytesPerSecond();
             if (old.merged() && MergedPlacement.overAllocationBudget(allocating, config)

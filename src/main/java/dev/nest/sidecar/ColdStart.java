@@ -110,12 +110,21 @@ final class ColdStart {
             }
             n = admission.allowed();
         }
-        boolean inMerged = mergedPlacement(spec);
+        // the set counts these n as starting already: the k-th has the others before it
+        int before = set.readyCount() + set.starting() - n;
+        int burstWorkers = 0;
         for (int k = 0; k < n; k++) {
             long decided = nanoTime.getAsLong();
-            if (inMerged) {
+            Placement.StartPlace place = placement(spec, before + k);
+            if (place == Placement.StartPlace.BURST_WORKER && burstWorkers++ == 0) {
+                LOG.info("starting instances of " + spec.id() + " beyond its steady need on this node ("
+                        + (before + k) + " ready or starting, sidecar.burst-workers p"
+                        + java.math.BigDecimal.valueOf(config.merged().burstPercentile()).stripTrailingZeros().toPlainString()
+                        + ") as burst workers in a merged pod");
+            }
+            if (place != Placement.StartPlace.DEDICATED) {
                 // a merged start takes no pod place of its own: MergedPods reserves one when it starts a merged pod
-                Thread.ofVirtual().name("start-" + spec.id().name()).start(() -> start(set, decided, true));
+                Thread.ofVirtual().name("start-" + spec.id().name()).start(() -> start(set, decided, place));
                 continue;
             }
             int over = pods.reserve();
@@ -129,23 +138,45 @@ final class ColdStart {
                 lastError.put(spec.id(), why);
                 return admission.refusal();
             }
-            Thread.ofVirtual().name("start-" + spec.id().name()).start(() -> start(set, decided, false));
+            Thread.ofVirtual().name("start-" + spec.id().name()).start(() -> start(set, decided,
+                    Placement.StartPlace.DEDICATED));
         }
         return admission.refusal();
     }
 
-    /** Whether the next instance of {@code spec} goes to a merged pod ({@link MergedPlacement#merged}). */
-    boolean mergedPlacement(FunctionSpec spec) {
-        Optional<RuntimeDefinition> runtime;
+    /**
+     * Where the next instance of {@code spec} starts when the node has {@code existing} of its instances, ready or
+     * starting ({@link MergedPlacement#start}: merged, a burst worker, or a pod of its own).
+     */
+    Placement.StartPlace placement(FunctionSpec spec, int existing) {
+        RuntimeDefinition runtime;
         try {
-            runtime = Optional.of(pods.runtime(spec.runtime()));
+            runtime = pods.runtime(spec.runtime());
         } catch (RuntimeException unknown) {
-            return false; // the start fails on its own with the runtime's error
+            return Placement.StartPlace.DEDICATED; // the start fails on its own with the runtime's error
         }
         long now = nanoTime.getAsLong();
-        return MergedPlacement.merged(spec, runtime.get(),
+        NestConfig.Merged mc = config.merged();
+        int steady = mc.burstWorkers() && spec.deploy() == dev.nest.function.DeployMode.AUTO
+                ? traffic.steady.steadyCount(spec.id(), mc.burstPercentile(), perInstance(spec), now) : Integer.MAX_VALUE;
+        boolean room = steady != Integer.MAX_VALUE && existing >= steady
+                && merged.canTake(spec.id().namespace(), spec.memoryMb(), runtime);
+        return MergedPlacement.start(spec, runtime,
                 new Placement.MergeDemand(traffic.perMinute(spec.id(), now), traffic.inFlight(spec.id(), now)),
-                traffic.heldOut(spec.id(), now), config.merged());
+                traffic.heldOut(spec.id(), now), mc, existing, steady, room);
+    }
+
+    /**
+     * Requests one instance of {@code spec} carries at its scaling target: the concurrency metric's target (the
+     * scaler's steady count uses the same), else its {@code concurrency}.
+     */
+    static double perInstance(FunctionSpec spec) {
+        for (dev.nest.function.MetricTarget t : dev.nest.scaler.ScalingConfig.of(spec).metrics()) {
+            if (t.type() == dev.nest.function.MetricType.CONCURRENCY && t.target() > 0) {
+                return t.target();
+            }
+        }
+        return Math.max(1, spec.concurrency());
     }
 
     /**
@@ -166,8 +197,9 @@ final class ColdStart {
         }
         set.startOne();
         long decided = nanoTime.getAsLong();
+        Placement.StartPlace place = toMerged ? Placement.StartPlace.MERGED : Placement.StartPlace.DEDICATED;
         Thread.ofVirtual().name("move-" + spec.id().name()).start(() -> {
-            if (start(set, decided, toMerged)) {
+            if (start(set, decided, place)) {
                 thenReady.run();
             } else {
                 failed.run();
@@ -176,11 +208,13 @@ final class ColdStart {
     }
 
     /** One start; true once the instance serves. */
-    private boolean start(InstanceSet set, long decidedNanos, boolean inMerged) {
+    private boolean start(InstanceSet set, long decidedNanos, Placement.StartPlace place) {
         FunctionVersion v = set.version();
         FunctionSpec spec = v.spec();
         long now = nanoTime.getAsLong();
+        boolean inMerged = place != Placement.StartPlace.DEDICATED;
         Instance inst = new Instance(pods.newId(spec.id().name() + "-" + v.version()), v, now);
+        inst.burst = place == Placement.StartPlace.BURST_WORKER;
         inst.startPhases.put("placement", (now - decidedNanos) / 1e6);
         RecentOutput recent = new RecentOutput();
         try {

@@ -39,6 +39,13 @@ public final class Instance {
     private long lastSampleNanos;
     /** How fast it allocates in a merged Java pod ({@link MergedPods#sample}); -1 elsewhere. */
     final AllocationRate allocation = new AllocationRate();
+    /**
+     * Started as a burst worker: in a merged pod although its function runs in pods of its own, because the node had
+     * its steady count of the function already ({@link MergedPlacement#start}). Requests take it after the function's
+     * other free instances, and a scale-down stops it first ({@link InstanceSet}); a move by traffic leaves it alone.
+     * Set before the instance is ready, never changed after.
+     */
+    volatile boolean burst;
     /** Its place in a merged pod; null while it is not merged (a pod of its own). */
     private volatile MergedPods.Membership membership;
     /** In a merged pod whose host parks idle functions: its worker is unloaded (ADR 0025), as last sampled. */

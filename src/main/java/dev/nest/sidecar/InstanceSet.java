@@ -105,9 +105,12 @@ final class InstanceSet {
     private Instance leastLoaded() {
         Instance best = null;
         for (Instance i : ready) {
-            if (i.inFlight < concurrency && (best == null || i.inFlight < best.inFlight)) {
+            // among equally loaded instances a burst worker comes last, so that burst workers idle (and are parked
+            // by their merged host, and stopped first) while the function's own pods carry its steady load
+            if (i.inFlight < concurrency && (best == null || i.inFlight < best.inFlight
+                    || i.inFlight == best.inFlight && best.burst && !i.burst)) {
                 best = i;
-                if (i.inFlight == 0) {
+                if (i.inFlight == 0 && !i.burst) {
                     break;
                 }
             }
@@ -315,7 +318,8 @@ final class InstanceSet {
                 idle.add(i);
             }
         }
-        idle.sort(Comparator.comparingLong(i -> i.lastUsedNanos));
+        // burst workers first (a scale-down stops them before the function's own pods), then the longest idle
+        idle.sort(Comparator.comparing((Instance i) -> !i.burst).thenComparingLong(i -> i.lastUsedNanos));
         int removable = Math.max(0, ready.size() - policy.keep());
         List<Instance> out = new ArrayList<>(idle.subList(0, Math.min(removable, idle.size())));
         ready.removeAll(out);
@@ -386,6 +390,28 @@ final class InstanceSet {
             return ready.remove(instance);
         }
         return false;
+    }
+
+    /**
+     * {@link #removeIfIdleAbove} that stops an idle burst worker ({@link Instance#burst}) of the set in place of
+     * {@code instance} when {@code instance} is not one: a scale-down takes burst workers first. Returns the instance
+     * that left the set, if any.
+     */
+    synchronized java.util.Optional<Instance> removeIdleAbove(Instance instance, int keep) {
+        if (instance.inFlight != 0 || ready.size() <= keep || !waiters.isEmpty() || !ready.contains(instance)) {
+            return java.util.Optional.empty();
+        }
+        Instance out = instance;
+        if (!instance.burst) {
+            for (Instance i : ready) {
+                if (i.burst && i.inFlight == 0) {
+                    out = i;
+                    break;
+                }
+            }
+        }
+        ready.remove(out);
+        return java.util.Optional.of(out);
     }
 
     /** A snapshot for the autoscaler. */

@@ -76,6 +76,30 @@ final class MergedPlacement {
     }
 
     /**
+     * Where one more instance of {@code spec} starts on this node: the scheduler's
+     * {@link Placement#startPlace} (merged by its traffic; a burst worker in a merged pod of its namespace for a
+     * {@code deploy: auto} function already at its steady count here; else a pod of its own), with a function held out
+     * of merged pods ({@code heldOut}) always in a pod of its own, burst workers only while
+     * {@code sidecar.burst-workers} is on and only when a merged pod can take the instance ({@code mergedRoom}: a
+     * merged pod of its namespace has room, or the node may start one); otherwise a pod of its own, as before.
+     *
+     * @param existing    the function's instances on this node, ready or starting, before this one
+     * @param steadyCount the instances its steady need on this node fills ({@link SteadyNeed#steadyCount};
+     *                    {@link Integer#MAX_VALUE} when not known)
+     */
+    static Placement.StartPlace start(FunctionSpec spec, RuntimeDefinition runtime, Placement.MergeDemand demand,
+                                      boolean heldOut, NestConfig.Merged config, int existing, int steadyCount,
+                                      boolean mergedRoom) {
+        if (heldOut) {
+            return Placement.StartPlace.DEDICATED;
+        }
+        boolean canMerge = runtime.canMerge() && spec.memoryMb() <= functionsMemoryMb(runtime);
+        Placement.StartPlace place = Placement.startPlace(spec.deploy(), canMerge, demand, config.mergeBelow(),
+                config.inFlightBelow(), existing, config.burstWorkers() ? steadyCount : Integer.MAX_VALUE);
+        return place == Placement.StartPlace.BURST_WORKER && !mergedRoom ? Placement.StartPlace.DEDICATED : place;
+    }
+
+    /**
      * Whether an instance in a merged pod that allocates {@code bytesPerSecond} (sustained, {@link AllocationRate};
      * negative: not measured) is over {@code sidecar.merged-allocation-budget} MiB/s (0: no budget).
      */

@@ -168,6 +168,24 @@ final class MergedPods {
         }
     }
 
+    /**
+     * Whether an instance of {@code memoryMb} in {@code namespace} could join a merged pod of {@code runtime} now: one
+     * running or starting has room ({@link MergedPlacement#choose}), or the node is under {@code sidecar.max-pods} and
+     * may start one. A burst worker that finds neither starts in a pod of its own instead (which then finds the node at
+     * capacity as any start would, unless the warm pool has a pod for it).
+     */
+    boolean canTake(String namespace, int memoryMb, RuntimeDefinition runtime) {
+        synchronized (this) {
+            List<MergedPlacement.PodRoom> rooms = live.stream().filter(p -> p.runtime.name().equals(runtime.name()))
+                    .map(p -> new MergedPlacement.PodRoom(p.namespace, p.members.size(), p.memoryMb, p.accepting))
+                    .toList();
+            if (MergedPlacement.choose(rooms, namespace, memoryMb, runtime, config.acrossNamespaces()).isPresent()) {
+                return true;
+            }
+        }
+        return pods.belowCapacity();
+    }
+
     private void start(SharedPod pod) {
         Map<String, String> labels = Map.of(PodLabels.OWNER, "nest", PodLabels.NODE, pods.nodeId(),
                 PodLabels.FUNCTION, "merged." + pod.namespace, PodLabels.VERSION, "0");

@@ -102,6 +102,11 @@ final class NodePods {
         pods.decrementAndGet();
     }
 
+    /** Whether one more pod fits under {@code sidecar.max-pods} now (nothing is reserved). */
+    boolean belowCapacity() {
+        return pods.get() < config.maxPods();
+    }
+
     /** Whether more places are reserved than {@code sidecar.max-pods} allows. */
     boolean overCapacity() {
         return pods.get() > config.maxPods();

@@ -18,6 +18,8 @@ final class RecentTraffic {
     private static final int BUCKETS = 6;
 
     private final Map<FunctionId, Buckets> byFunction = new ConcurrentHashMap<>();
+    /** Each function's steady need on this node (the percentile of its per-second requests in flight). */
+    final SteadyNeed steady = new SteadyNeed();
 
     private static final class Buckets {
         private final long[] counts = new long[BUCKETS];
@@ -108,6 +110,7 @@ final class RecentTraffic {
         byFunction.remove(id);
         inFlight.remove(id);
         heldOut.remove(id);
+        steady.forget(id);
     }
 
     /** Functions kept out of merged pods on this node until the time given (agent nanos): over their allocation. */

@@ -105,9 +105,7 @@ final class Reconciler implements AutoCloseable {
         if (target == null || !isLive(v) || target == 0 && unseen(v.spec().id(), i.startedNanos)) {
             return;
         }
-        if (set.removeIfIdleAbove(i, Math.max(v.spec().scaling().min(), target))) {
-            pods.stopLater(i, stopGrace);
-        }
+        set.removeIdleAbove(i, Math.max(v.spec().scaling().min(), target)).ifPresent(out -> pods.stopLater(out, stopGrace));
     }
 
     /** Whether an instance that started at {@code startedNanos} started after {@code id}'s target was set. */

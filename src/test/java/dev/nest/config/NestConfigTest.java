@@ -227,7 +227,7 @@ class NestConfigTest {
                         "artifact-replicas, burst-release, connection-timeout, embedded-port, node-probe, operation-timeout, secret, secret-file, "
                                 + "session-timeout, zookeeper"),
                 Arguments.of("sidecar:\n  ports: 1-2\n", "sidecar.ports",
-                        "driver, drivers, max-pods, merge-across-namespaces, merge-below, merge-below-in-flight, merged-allocation-budget, merged-host-memory, pool,"
+                        "burst-workers, driver, drivers, max-pods, merge-across-namespaces, merge-below, merge-below-in-flight, merged-allocation-budget, merged-host-memory, pool,"
                                 + " pool-idle, port-range,"
                                 + " previous-version-keep-alive, start-timeout, stop-grace"),
                 Arguments.of("store:\n  retain: 1d\n", "store.retain", "max-log-line, max-size, retention"));
@@ -236,9 +236,9 @@ class NestConfigTest {
     @Test
     void readsTheMergedPlacementSettingsAndNamesAWrongValue() throws IOException {
         assertEquals(NestConfig.Merged.DEFAULT, NestConfig.defaults().sidecar().merged());
-        assertEquals(new NestConfig.Merged(120, true, 48, 64, 0), load("sidecar:\n  merge-below: 120\n"
+        assertEquals(new NestConfig.Merged(120, true, 48, 64, 0, 75), load("sidecar:\n  merge-below: 120\n"
                 + "  merge-across-namespaces: true\n  merged-host-memory: 48\n").sidecar().merged());
-        assertEquals(new NestConfig.Merged(0, false, 64, 0, 0), load("sidecar:\n  merge-below: 0\n"
+        assertEquals(new NestConfig.Merged(0, false, 64, 0, 0, 75), load("sidecar:\n  merge-below: 0\n"
                 + "  merged-allocation-budget: 0\n").sidecar().merged());
         assertEquals(6, NestConfig.Merged.DEFAULT.mergeBelow(), "auto merges the quiet long tail by default (ADR 0025)");
         String b = refused("sidecar:\n  merged-allocation-budget: lots\n").getMessage();
@@ -247,10 +247,19 @@ class NestConfigTest {
         assertTrue(m.contains("key 'sidecar.merge-across-namespaces': value 'sometimes' is not valid; allowed: true or false"), m);
         m = refused("sidecar:\n  merge-below: -1\n").getMessage();
         assertTrue(m.contains("key 'sidecar.merge-below': value '-1' is not valid; allowed: an integer from 0 to 1000000"), m);
-        assertEquals(new NestConfig.Merged(6, false, 64, 64, 1.5), load("sidecar:\n  merge-below-in-flight: 1.5\n")
+        assertEquals(new NestConfig.Merged(6, false, 64, 64, 1.5, 75), load("sidecar:\n  merge-below-in-flight: 1.5\n")
                 .sidecar().merged());
-        assertEquals(new NestConfig.Merged(6, false, 64, 64, 4), load("sidecar:\n  merge-below-in-flight: 4\n")
+        assertEquals(new NestConfig.Merged(6, false, 64, 64, 4, 75), load("sidecar:\n  merge-below-in-flight: 4\n")
                 .sidecar().merged());
+        assertEquals(new NestConfig.Merged(6, false, 64, 64, 0, 0), load("sidecar:\n  burst-workers: 0\n").sidecar().merged());
+        assertEquals(90, load("sidecar:\n  burst-workers: 90\n").sidecar().merged().burstPercentile());
+        assertTrue(NestConfig.Merged.DEFAULT.burstWorkers(), "burst workers are on by default (ADR 0025)");
+        assertTrue(!new NestConfig.Merged(0, false, 64, 64, 0, 75).burstWorkers(), "merge-below 0 turns them off too");
+        for (String bad : new String[] {"-1", "101", "most"}) {
+            m = refused("sidecar:\n  burst-workers: " + bad + "\n").getMessage();
+            assertTrue(m.contains("key 'sidecar.burst-workers': value '" + bad
+                    + "' is not valid; allowed: a number from 0 to 100"), m);
+        }
         for (String bad : new String[] {"-1", "many", "100001", "1/2"}) {
             m = refused("sidecar:\n  merge-below-in-flight: " + bad + "\n").getMessage();
             assertTrue(m.contains("key 'sidecar.merge-below-in-flight': value '" + bad

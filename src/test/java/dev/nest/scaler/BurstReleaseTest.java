@@ -87,6 +87,24 @@ class BurstReleaseTest {
         assertEquals(20, standard.instances, "the standard scaler waits scale-down-delay (20 minutes)");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource({"AUTO, true", "MERGED, true", "DEDICATED, false"})
+    void appliesToFunctionsWhoseBurstInstancesAreMergedWorkers(dev.nest.function.DeployMode deploy, boolean applies) {
+        assertEquals(applies, BurstRelease.appliesTo(deploy));
+    }
+
+    @Test
+    void withoutBurstReleaseAScalerWaitsTheDelay() {
+        Scaler s = Scaler.windowed(THIRTY).withoutBurstRelease();
+        assertEquals(Duration.ZERO, s.history(), "no steady-need history without the release");
+        FakeFunction f = new FakeFunction(config(), T0, s);
+        f.run(Duration.ofMinutes(5), 2);
+        f.run(Duration.ofSeconds(10), 20);
+        f.run(Duration.ofSeconds(60 + 35), 2);
+        assertEquals(20, f.instances, "scale-down-delay holds");
+        assertTrue(Scaler.windowed() == Scaler.windowed().withoutBurstRelease(), "a scaler without one is itself");
+    }
+
     @Test
     void aBurstThatRecursOftenIsSteadyAndStays() {
         // 20 in flight for 40 s of every 2 minutes: a third of the time, so the p95 is 20

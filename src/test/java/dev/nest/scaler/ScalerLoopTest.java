@@ -295,4 +295,32 @@ class ScalerLoopTest {
         assertEquals(ScalingRule.BURST_RELEASE, burst.status(ID).orElseThrow().events().getLast().rule());
         burst.close();
     }
+
+    @Test
+    void aDedicatedFunctionKeepsTheScaleDownDelayUnderBurstRelease() {
+        ScalerLoop burst = new ScalerLoop(catalog, () -> Map.copyOf(load), sink,
+                Scaler.windowed(BurstRelease.after(Duration.ofSeconds(30))), clock);
+        FunctionSpec spec = new FunctionSpec(ID, "nodejs", "", 128, Duration.ofSeconds(30), 1, Map.of(),
+                ScalingSpec.DEFAULT.withMinMax(0, 100), QueueSpec.DEFAULT).withDeploy(dev.nest.function.DeployMode.DEDICATED);
+        catalog.put(FunctionRecord.empty(ID, "api", T0).withNewVersion("sha256:" + "0".repeat(64), spec, "api", T0, true));
+        burst.setActive(true);
+        long served = 0;
+        for (int i = 0; i < 300; i++) {
+            load(2, 2, 0, 0, served += 2);
+            clock.advance(Duration.ofSeconds(1));
+            burst.tick();
+        }
+        for (int i = 0; i < 10; i++) {
+            load(20, 20, 0, 0, served += 20);
+            clock.advance(Duration.ofSeconds(1));
+            burst.tick();
+        }
+        for (int i = 0; i < 100; i++) {
+            load(20, 2, 0, 0, served += 2);
+            clock.advance(Duration.ofSeconds(1));
+            burst.tick();
+        }
+        assertEquals("f=20", applied.getLast(), "its burst instances are pods: held for scale-down-delay " + applied);
+        burst.close();
+    }
 }

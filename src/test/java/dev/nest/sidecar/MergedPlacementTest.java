@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The decision tables of merged placement: merged or dedicated, and which pod packs an instance. */
@@ -193,5 +194,23 @@ class MergedPlacementTest {
         assertEquals(-1, t.inFlight(id, 100 * s), "all aged out");
         t.forget(id);
         assertEquals(-1, t.inFlight(id, 30 * s));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            busy auto beyond its steady count: a burst worker          | AUTO      | 128 | 600 | 3 | 2 | true  | false | 75 | BURST_WORKER
+            busy auto within its steady count: its own pod             | AUTO      | 128 | 600 | 1 | 2 | true  | false | 75 | DEDICATED
+            no merged room (pods full, node at max-pods): its own pod  | AUTO      | 128 | 600 | 3 | 2 | false | false | 75 | DEDICATED
+            held out (allocation budget): its own pod                  | AUTO      | 128 | 600 | 3 | 2 | true  | true  | 75 | DEDICATED
+            sidecar.burst-workers 0: its own pod                       | AUTO      | 128 | 600 | 3 | 2 | true  | false | 0  | DEDICATED
+            too large for a merged pod: its own pod                    | AUTO      | 600 | 600 | 3 | 2 | true  | false | 75 | DEDICATED
+            dedicated: never a burst worker                            | DEDICATED | 128 | 600 | 3 | 2 | true  | false | 75 | DEDICATED
+            quiet auto: merged by its traffic                          | AUTO      | 128 | 3   | 3 | 2 | true  | false | 75 | MERGED
+            """)
+    void burstWorkers(String why, DeployMode mode, int memoryMb, double perMinute, int existing, int steady,
+                      boolean room, boolean heldOut, double percentile, dev.nest.scheduler.Placement.StartPlace expected) {
+        NestConfig.Merged config = new NestConfig.Merged(30, false, 64, 64, 0, percentile);
+        assertEquals(expected, MergedPlacement.start(spec(mode, memoryMb), NODE,
+                dev.nest.scheduler.Placement.MergeDemand.rate(perMinute), heldOut, config, existing, steady, room), why);
     }
 }
