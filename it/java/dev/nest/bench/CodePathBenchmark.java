@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.nest.artifact.Artifact;
 import dev.nest.artifact.ArtifactStore;
 import dev.nest.artifact.ArtifactTuning;
+import dev.nest.artifact.ChunkCodecs;
 import dev.nest.artifact.ChunkManifest;
 import dev.nest.artifact.Codec;
 import dev.nest.artifact.FetchStages;
@@ -85,7 +86,24 @@ public final class CodePathBenchmark {
     /** The methods of the quick run: the default path and its two baselines. */
     static final List<String> QUICK_METHODS = List.of("floor", "zstd", "gzip");
     static final List<String> ALL_METHODS = List.of("floor", "zstd", "zstd-full", "zstd-sync", "zstd-vthreads", "zstd-platform",
-            "zstd-httpclient", "zstd-pfetch", "lz4", "gzip");
+            "zstd-httpclient", "zstd-pfetch", "zstd-heap", "lz4", "stored", "auto", "gzip");
+
+    /**
+     * How each packing's peer packs the content (the part of a method's name before '-'): zstd and lz4 for every chunk;
+     * stored: zstd, incompressible chunks stored; auto: the per-chunk choice a deploy without a codec makes
+     * ({@link ChunkCodecs#DEFAULT}).
+     */
+    record Packing(Codec codec, ChunkCodecs.Policy policy) {
+    }
+
+    static final Map<String, Packing> PACKINGS = Map.of("zstd", new Packing(Codec.ZSTD, ChunkCodecs.Policy.UNIFORM),
+            "lz4", new Packing(Codec.LZ4, ChunkCodecs.Policy.UNIFORM),
+            "stored", new Packing(Codec.ZSTD, ChunkCodecs.Policy.STORE_INCOMPRESSIBLE),
+            "auto", new Packing(Codec.ZSTD, ChunkCodecs.DEFAULT));
+
+    private static String packingOf(String method) {
+        return method.contains("-") ? method.substring(0, method.indexOf('-')) : method;
+    }
 
     /** The designs tried so far, with their figures: the section's closing list. */
     static final String DESIGNS = """
@@ -199,19 +217,21 @@ public final class CodePathBenchmark {
                     g.description(), (System.nanoTime() - t) / 1e9);
             Map<String, Long> wire = new LinkedHashMap<>();
             String digest = null;
-            for (Codec c : Codec.values()) {
-                if (plan.methods().stream().noneMatch(m -> m.startsWith(c.id()))) {
+            for (var pk : PACKINGS.entrySet()) {
+                if (plan.methods().stream().noneMatch(m -> packingOf(m).equals(pk.getKey()))) {
                     continue;
                 }
                 t = System.nanoTime();
-                ArtifactStore s = new ArtifactStore(tmp.resolve("peer-" + id + "-" + c.id()), limits, Long.MAX_VALUE, java.util.Set::of);
-                Artifact a = s.ingestChunked(content, c, chunkBytes, none);
+                ArtifactStore s = new ArtifactStore(tmp.resolve("peer-" + id + "-" + pk.getKey()), limits, Long.MAX_VALUE, java.util.Set::of);
+                Artifact a = s.ingestChunked(content, pk.getValue().codec(), pk.getValue().policy(), chunkBytes, none);
                 ChunkManifest m = ChunkManifest.parse(s.manifest(a.digest()).orElseThrow());
-                peers.put(id + "-" + c.id(), s);
-                wire.put(c.id(), m.compressedBytes());
+                peers.put(id + "-" + pk.getKey(), s);
+                wire.put(pk.getKey(), m.compressedBytes());
                 digest = a.digest();
-                System.out.printf("%s: peer %s: %d chunks, %.1f MiB compressed (ratio %.2f), packed in %.1f s%n", id, c.id(),
-                        m.chunks().size(), m.compressedBytes() / (double) MIB, g.bytes() / (double) m.compressedBytes(),
+                Map<Codec, Long> byCodec = new TreeMap<>();
+                m.chunks().forEach(c -> byCodec.merge(m.codecOf(c), 1L, Long::sum));
+                System.out.printf("%s: peer %s: %d chunks %s, %.1f MiB compressed (ratio %.2f), packed in %.1f s%n", id, pk.getKey(),
+                        m.chunks().size(), byCodec, m.compressedBytes() / (double) MIB, g.bytes() / (double) m.compressedBytes(),
                         (System.nanoTime() - t) / 1e9);
             }
             Path gz = tmp.resolve(id + ".tar.gz");
@@ -295,7 +315,7 @@ public final class CodePathBenchmark {
                             got = untar(tars.get(pr.id()), node.resolve("code"), pr.digest());
                             sec = (System.nanoTime() - t0) / 1e9;
                         } else {
-                            String codec = method.contains("-") ? method.substring(0, method.indexOf('-')) : method;
+                            String codec = packingOf(method);
                             ArtifactTuning d = ArtifactTuning.DEFAULT;
                             ArtifactTuning tuning = switch (method) {
                                 case "zstd-sync" -> new ArtifactTuning(d.unpackParallelism(), 0, d.platformWriters(), d.blockingHttp());
@@ -307,6 +327,8 @@ public final class CodePathBenchmark {
                                         d.platformWriters(), false);
                                 case "zstd-pfetch" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
                                         d.platformWriters(), d.blockingHttp(), d.directMaxFiles(), !d.platformFetchers());
+                                case "zstd-heap" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
+                                        d.platformWriters(), d.blockingHttp(), d.directMaxFiles(), d.platformFetchers(), !d.directBuffers());
                                 default -> d;
                             };
                             ArtifactStore peer = peers.get(pr.id() + "-" + codec);
@@ -401,10 +423,18 @@ public final class CodePathBenchmark {
             double gzipRatio = Stats.median(overGzip);
             boolean met = floorRatio <= 1.3 && gzipRatio >= 2;
             StringBuilder others = new StringBuilder();
-            for (String m : List.of("zstd-full", "zstd-vthreads", "lz4")) {
+            for (String m : List.of("zstd-full", "zstd-vthreads", "zstd-heap", "lz4", "stored", "auto")) {
                 if (methods.contains(m)) {
-                    others.append(String.format(Locale.ROOT, "; %s %.2fx the floor", m.equals("zstd-full") ? "untrusted (every file hashed)"
-                            : m, Stats.median(seconds.get(pr.id() + "/" + m)) / Stats.median(seconds.get(pr.id() + "/floor"))));
+                    // per repetition, as the default's ratios
+                    List<Double> f = new ArrayList<>();
+                    List<Double> gz = new ArrayList<>();
+                    List<Double> ms = seconds.get(pr.id() + "/" + m);
+                    for (int i = 0; i < ms.size(); i++) {
+                        f.add(ms.get(i) / seconds.get(pr.id() + "/floor").get(i));
+                        gz.add(seconds.get(pr.id() + "/gzip").get(i) / ms.get(i));
+                    }
+                    others.append(String.format(Locale.ROOT, "; %s %.2fx the floor, gzip / it %.2fx", m.equals("zstd-full")
+                            ? "untrusted (every file hashed)" : m, Stats.median(f), Stats.median(gz)));
                 }
             }
             String verdict = String.format(Locale.ROOT, "%s: zstd fetch / floor = %.2fx (target <= 1.3x), gzip / zstd fetch = %.2fx "
@@ -507,7 +537,7 @@ public final class CodePathBenchmark {
 
     /** Bytes on the wire of method {@code m} (the zstd variants send the zstd chunks). */
     private static long wire(Profile pr, String m) {
-        return m.equals("floor") ? pr.g().bytes() : pr.wire().get(m.contains("-") ? m.substring(0, m.indexOf('-')) : m);
+        return m.equals("floor") ? pr.g().bytes() : pr.wire().get(packingOf(m));
     }
 
     private static String label(String m) {
@@ -521,7 +551,11 @@ public final class CodePathBenchmark {
             case "zstd-httpclient" -> "zstd, chunks read with the JDK HttpClient";
             case "zstd-pfetch" -> ArtifactTuning.DEFAULT.platformFetchers() ? "zstd, chunks fetched on virtual threads"
                     : "zstd, chunks fetched on platform threads";
+            case "zstd-heap" -> ArtifactTuning.DEFAULT.directBuffers() ? "zstd, chunks decompressed into heap arrays"
+                    : "zstd, chunks decompressed into direct buffers";
             case "lz4" -> "lz4 chunks, trusted manifest";
+            case "stored" -> "zstd chunks, incompressible ones stored";
+            case "auto" -> "per-chunk codecs (lz4 for large files' parts, zstd for many files, incompressible stored)";
             default -> "gzip, one stream (baseline)";
         };
     }
@@ -533,8 +567,12 @@ public final class CodePathBenchmark {
             return;
         }
         ex.sendResponseHeaders(200, Files.size(f.get()));
-        try (OutputStream out = ex.getResponseBody()) {
-            Files.copy(f.get(), out);
+        // 1 MiB per write: the peer stands for another node, its serving should take as little of these cores as it can
+        try (OutputStream out = ex.getResponseBody(); InputStream in = Files.newInputStream(f.get())) {
+            byte[] buf = new byte[1 << 20];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                out.write(buf, 0, n);
+            }
         }
         ex.close();
     }

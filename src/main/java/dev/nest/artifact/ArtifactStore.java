@@ -95,19 +95,13 @@ public final class ArtifactStore implements AutoCloseable {
         this(root, limits, cacheBytes, pinned, ArtifactTuning.withWriters(unpackParallelism), java.util.Map::of, Optional.empty());
     }
 
-    /**
-     * {@link #ArtifactStore(Path, PackageLimits, long, Supplier, int)} sending {@code peerHeaders} (the cluster's
-     * peer credential) with every fetch from a peer.
-     */
+    /** {@link #ArtifactStore(Path, PackageLimits, long, Supplier, int)} sending {@code peerHeaders} (the peer credential). */
     public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned, int unpackParallelism,
                          Supplier<java.util.Map<String, String>> peerHeaders) {
         this(root, limits, cacheBytes, pinned, ArtifactTuning.withWriters(unpackParallelism), peerHeaders, java.util.Optional.empty());
     }
 
-    /**
-     * {@link #ArtifactStore(Path, PackageLimits, long, Supplier, int, Supplier, Optional)} with every write setting of
-     * {@code tuning}.
-     */
+    /** The store with every setting of {@code tuning}, no peer credential and no peer TLS. */
     public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned, ArtifactTuning tuning) {
         this(root, limits, cacheBytes, pinned, tuning, java.util.Map::of, Optional.empty());
     }
@@ -147,7 +141,7 @@ public final class ArtifactStore implements AutoCloseable {
             this.chunks = new ChunkStore(root.resolve("chunks"), root.resolve("manifests"), staging);
             this.cache = new CodeCache(code, staging, root.resolve("seals"), chunks, cacheBytes, pinned);
             this.unpacker = new ChunkUnpacker(tuning.unpackParallelism(), tuning.platformWriters(), tuning.directMaxFiles(),
-                    tuning.platformFetchers());
+                    tuning.platformFetchers(), tuning.directBuffers());
             this.cacheExecutor = java.util.concurrent.Executors.newSingleThreadExecutor(
                     Thread.ofPlatform().daemon().name("nest-chunk-cache").factory());
             this.cacheWriter = new ChunkCacheWriter(chunks, cacheExecutor, tuning.chunkCachePendingBytes());
@@ -332,8 +326,13 @@ public final class ArtifactStore implements AutoCloseable {
      * and their manifest. For tests and benchmarks, and for local tools.
      */
     public Artifact ingestChunked(Path dir, Codec codec, int chunkSize, Consumer<Path> prepare) {
+        return ingestChunked(dir, codec, ChunkCodecs.Policy.UNIFORM, chunkSize, prepare);
+    }
+
+    /** {@link #ingestChunked(Path, Codec, int, Consumer)} choosing each chunk's codec with {@code policy}. */
+    public Artifact ingestChunked(Path dir, Codec codec, ChunkCodecs.Policy policy, int chunkSize, Consumer<Path> prepare) {
         try {
-            ChunkManifest m = ChunkedPackage.write(dir, p -> true, Optional.of(codec), chunkSize, chunks::writeChunk);
+            ChunkManifest m = ChunkedPackage.write(dir, p -> true, Optional.of(codec), policy, chunkSize, chunks::writeChunk);
             return ingestManifest(m.toJson(), prepare);
         } catch (IOException e) {
             throw new ArtifactException(500, "cannot pack " + dir + ": " + e.getMessage(), e);
