@@ -127,6 +127,8 @@ public final class CodePathBenchmark {
 
             12. Where the default's CPU went (2026-12-07, ADR 0027 addendum "where the default's extra CPU on large files went"): the 03:21Z run's large-files default median of 1.77 s of CPU against 0.89 s for the writer variants came from one repetition whose first slots were slow, in a fixed method order that always ran the default right after the floor; each repetition now starts at the next method. JFR `jdk.CPUTimeSample` of the default on large files: chunk-cache writes 16% (`Files.write` writes in 8 KiB pieces: 512 calls per 4 MiB chunk; now 1 MiB per call), zstd 13%, SHA-256 of the chunks 14%, socket reads 10%, the unpack's writes 9%, the in-process peer 12%, GC under 1%. Rotated runs (load 17 to 37): CPU until the fetch returned 0.80 / 0.82 / 0.86 s (default, virtual-thread writers, platform writers; large files) and 1.58 / 1.57 / 1.95 s (many small files); chunks fetched on platform threads (row zstd-pfetch): not separable on large files, slower on many small files.
 
+            13. A codec per chunk, direct buffers (2026-12-07, ADR 0027 addendum "a codec per chunk, direct buffers"): a manifest may name a codec per chunk (format nest-chunks/2; older manifests read as before); a deploy without a codec packs chunks of a large file's parts with lz4 and stores chunks zstd shrinks by less than 1/32 (rows auto, stored); chunks are decompressed into direct buffers reused within the fetch, so a write needs no copy into the JDK's temporary direct buffer (row zstd-heap: the previous heap arrays). Measured alone on this VM: SHA-256 1.4 to 1.6 GB/s of CPU (SHA-NI), zstd 0.45 to 0.8 GB/s and lz4 1.7 to 3 GB/s on the text assets, a stored or raw-block chunk at memory speed.
+
             The targets are missed on this machine: with two cores shared by seven builds, the chunked path's threads wait for a core while the single-threaded baselines (tar, gzip) do not, so ratios here are not the ratios of a quiet node. The lead re-measures on a quiet machine.
             """;
 
@@ -480,7 +482,10 @@ public final class CodePathBenchmark {
                     - **zstd-platform**: every chunk handed to the platform writer threads, also a chunk of a few large parts, which the default writes on its fetching thread (`ArtifactTuning.directMaxFiles` 0 against %d).
                     - **zstd-httpclient**: chunks read with the JDK `HttpClient` (`ArtifactTuning.blockingHttp` false) instead of %s%s.
                     - **zstd-pfetch**: each chunk read, decompressed and written on %s (`ArtifactTuning.platformFetchers` %s).
+                    - **zstd-heap**: each chunk decompressed into a heap array and written through the JDK's temporary direct buffer (`ArtifactTuning.directBuffers` false) instead of into a direct buffer reused within the fetch.
                     - **lz4**: the default path with lz4 chunks.
+                    - **stored**: zstd chunks, those that zstd shrinks by less than 1/32 stored uncompressed (`ChunkCodecs.Policy.STORE_INCOMPRESSIBLE`).
+                    - **auto**: the packing of a deploy that names no codec (`ChunkCodecs.DEFAULT`): as stored, and lz4 for chunks of at most 4 records (large files' parts); chunks of many files zstd.
                     - **gzip**: one `tar.gz`-like stream (the same record framing, `GZIPOutputStream` default level) fetched over HTTP and read through the JDK's `GZIPInputStream` as it arrives, each file written and hashed in turn, the content digest computed (a single stream has no trusted per-chunk digests, so it verifies by hashing the files).
                     - **CPU**: the process's CPU time during the run (the peer's serving threads included; for the chunked rows also the background chunk-cache write, which the wall time does not wait for; the line under each table gives the chunked rows' CPU until the fetch returned).
                     - **stages**: the fetch's own measurement (`FetchStages`): each stage is the wall time during which at least one chunk was in it, so they overlap.
@@ -543,7 +548,7 @@ public final class CodePathBenchmark {
     private static String label(String m) {
         return switch (m) {
             case "floor" -> "floor: `tar -xf` of a local uncompressed tar";
-            case "zstd" -> "**zstd chunks, trusted manifest** (default)";
+            case "zstd" -> "**zstd chunks, trusted manifest** (default path; every chunk zstd)";
             case "zstd-full" -> "zstd, every file hashed (no trusted manifest)";
             case "zstd-sync" -> "zstd, chunk cache written before the commit";
             case "zstd-vthreads" -> "zstd, files written on virtual threads";
@@ -555,7 +560,7 @@ public final class CodePathBenchmark {
                     : "zstd, chunks decompressed into direct buffers";
             case "lz4" -> "lz4 chunks, trusted manifest";
             case "stored" -> "zstd chunks, incompressible ones stored";
-            case "auto" -> "per-chunk codecs (lz4 for large files' parts, zstd for many files, incompressible stored)";
+            case "auto" -> "per-chunk codecs (lz4 for large files' parts, zstd for many files, incompressible stored; a deploy's default)";
             default -> "gzip, one stream (baseline)";
         };
     }
