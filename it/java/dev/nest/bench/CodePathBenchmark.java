@@ -86,7 +86,7 @@ public final class CodePathBenchmark {
     /** The methods of the quick run: the default path and its two baselines. */
     static final List<String> QUICK_METHODS = List.of("floor", "zstd", "gzip");
     static final List<String> ALL_METHODS = List.of("floor", "zstd", "zstd-full", "zstd-sync", "zstd-vthreads", "zstd-platform",
-            "zstd-httpclient", "zstd-pfetch", "zstd-heap", "lz4", "stored", "auto", "gzip");
+            "zstd-httpclient", "zstd-pfetch", "zstd-heap", "zstd-net8", "lz4", "stored", "auto", "gzip");
 
     /**
      * How each packing's peer packs the content (the part of a method's name before '-'): zstd and lz4 for every chunk;
@@ -331,6 +331,9 @@ public final class CodePathBenchmark {
                                         d.platformWriters(), d.blockingHttp(), d.directMaxFiles(), !d.platformFetchers());
                                 case "zstd-heap" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
                                         d.platformWriters(), d.blockingHttp(), d.directMaxFiles(), d.platformFetchers(), !d.directBuffers());
+                                case "zstd-net8" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
+                                        d.platformWriters(), d.blockingHttp(), d.directMaxFiles(), d.platformFetchers(), d.directBuffers(),
+                                        2 * d.fetchParallelism());
                                 default -> d;
                             };
                             ArtifactStore peer = peers.get(pr.id() + "-" + codec);
@@ -425,7 +428,7 @@ public final class CodePathBenchmark {
             double gzipRatio = Stats.median(overGzip);
             boolean met = floorRatio <= 1.3 && gzipRatio >= 2;
             StringBuilder others = new StringBuilder();
-            for (String m : List.of("zstd-full", "zstd-vthreads", "zstd-heap", "lz4", "stored", "auto")) {
+            for (String m : List.of("zstd-full", "zstd-vthreads", "zstd-heap", "zstd-net8", "lz4", "stored", "auto")) {
                 if (methods.contains(m)) {
                     // per repetition, as the default's ratios
                     List<Double> f = new ArrayList<>();
@@ -483,6 +486,7 @@ public final class CodePathBenchmark {
                     - **zstd-httpclient**: chunks read with the JDK `HttpClient` (`ArtifactTuning.blockingHttp` false) instead of %s%s.
                     - **zstd-pfetch**: each chunk read, decompressed and written on %s (`ArtifactTuning.platformFetchers` %s).
                     - **zstd-heap**: each chunk decompressed into a heap array and written through the JDK's temporary direct buffer (`ArtifactTuning.directBuffers` false) instead of into a direct buffer reused within the fetch.
+                    - **zstd-net8**: twice the default's chunk downloads at once (`ArtifactTuning.fetchParallelism`), to hide more of each request's round trip.
                     - **lz4**: the default path with lz4 chunks.
                     - **stored**: zstd chunks, those that zstd shrinks by less than 1/32 stored uncompressed (`ChunkCodecs.Policy.STORE_INCOMPRESSIBLE`).
                     - **auto**: the packing of a deploy that names no codec (`ChunkCodecs.DEFAULT`): as stored, and lz4 for chunks of at most 4 records (large files' parts); chunks of many files zstd.
@@ -558,6 +562,8 @@ public final class CodePathBenchmark {
                     : "zstd, chunks fetched on platform threads";
             case "zstd-heap" -> ArtifactTuning.DEFAULT.directBuffers() ? "zstd, chunks decompressed into heap arrays"
                     : "zstd, chunks decompressed into direct buffers";
+            case "zstd-net8" -> "zstd, " + 2 * ArtifactTuning.DEFAULT.fetchParallelism() + " chunk downloads at once instead of "
+                    + ArtifactTuning.DEFAULT.fetchParallelism();
             case "lz4" -> "lz4 chunks, trusted manifest";
             case "stored" -> "zstd chunks, incompressible ones stored";
             case "auto" -> "per-chunk codecs (lz4 for large files' parts, zstd for many files, incompressible stored; a deploy's default)";

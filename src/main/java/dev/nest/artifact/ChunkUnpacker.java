@@ -18,7 +18,7 @@ import java.util.concurrent.Semaphore;
  * decompressed with its own codec ({@link ChunkManifest#codecOf}) into a buffer reused across the package's chunks
  * (direct by default, see {@link #allocate}; a stored chunk is written from its received bytes; at most {@code cpu}
  * decompressing at once), optionally kept in the node's chunk store, and unpacked (at most
- * {@code unpackParallelism} at once) as soon as it is read. At most {@link ArtifactStore#FETCH_PARALLELISM}
+ * {@code unpackParallelism} at once) as soon as it is read. At most {@code fetchParallelism}
  * {@code + unpackParallelism + cpu} chunks are held in memory at once, whatever the package's size (plus what the
  * {@link ChunkCacheWriter} holds, which it bounds). With {@code platformWriters} the files are written by a pool of
  * {@code unpackParallelism} platform threads made for the fetch: file I/O on a virtual thread blocks its carrier and
@@ -46,13 +46,17 @@ final class ChunkUnpacker {
     private final int directMaxFiles;
     private final boolean platformFetchers;
     private final boolean directBuffers;
+    private final int fetchParallelism;
 
     ChunkUnpacker(int unpackParallelism, boolean platformWriters, int directMaxFiles) {
-        this(unpackParallelism, platformWriters, directMaxFiles, ArtifactTuning.PLATFORM_FETCHERS, ArtifactTuning.DIRECT_BUFFERS);
+        this(unpackParallelism, platformWriters, directMaxFiles, ArtifactTuning.PLATFORM_FETCHERS, ArtifactTuning.DIRECT_BUFFERS,
+                ArtifactStore.FETCH_PARALLELISM);
     }
 
+    /** @param fetchParallelism the chunks the source reads at once (they are held while read) */
     ChunkUnpacker(int unpackParallelism, boolean platformWriters, int directMaxFiles, boolean platformFetchers,
-                  boolean directBuffers) {
+                  boolean directBuffers, int fetchParallelism) {
+        this.fetchParallelism = fetchParallelism;
         this.unpackParallelism = unpackParallelism;
         this.platformWriters = platformWriters;
         this.directMaxFiles = directMaxFiles;
@@ -108,7 +112,7 @@ final class ChunkUnpacker {
         PackageArchive.Unpacked u = new PackageArchive.Unpacked(stage, limits, m.bytes(), hashFiles);
         Semaphore decompress = new Semaphore(cpu);
         Semaphore unpack = new Semaphore(unpackParallelism);
-        int held = ArtifactStore.FETCH_PARALLELISM + unpackParallelism + cpu;
+        int held = fetchParallelism + unpackParallelism + cpu;
         Semaphore inFlight = new Semaphore(held);
         // the decompressed chunks' buffers, reused: at most one per chunk in flight instead of one per chunk (each is
         // a humongous allocation for the garbage collector at the default 4 MiB chunk size)
