@@ -6,7 +6,7 @@
 # (trusted manifest, chunk cache written after the commit, platform writer threads), every file hashed (no trusted
 # manifest), the chunk cache written before the commit, files written on virtual threads, every chunk handed to the
 # platform writers, chunks decompressed into heap arrays instead of direct buffers, lz4 chunks, zstd chunks with the
-# incompressible ones stored, and per-chunk codecs (the packing of a deploy that names no codec). Prints a
+# incompressible ones stored, and per-chunk codecs (lz4 for large files' parts). Prints a
 # report (wall and CPU time, the fetch's stages); a full run (200 MiB, >= 3 repetitions, 4 MiB chunks) also writes
 # the section "Code path: fetch, decompress, verify, unpack" of docs/BENCHMARKS.md with its nest-bench block (it
 # refuses a tree with uncommitted changes unless NEST_BENCH_ALLOW_DIRTY=1). Non-interactive.

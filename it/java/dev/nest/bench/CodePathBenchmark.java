@@ -90,8 +90,7 @@ public final class CodePathBenchmark {
 
     /**
      * How each packing's peer packs the content (the part of a method's name before '-'): zstd and lz4 for every chunk;
-     * stored: zstd, incompressible chunks stored; auto: the per-chunk choice a deploy without a codec makes
-     * ({@link ChunkCodecs#DEFAULT}).
+     * stored: zstd, incompressible chunks stored; auto: per-chunk codecs ({@link ChunkCodecs.Policy#FAST_LARGE}).
      */
     record Packing(Codec codec, ChunkCodecs.Policy policy) {
     }
@@ -99,7 +98,7 @@ public final class CodePathBenchmark {
     static final Map<String, Packing> PACKINGS = Map.of("zstd", new Packing(Codec.ZSTD, ChunkCodecs.Policy.UNIFORM),
             "lz4", new Packing(Codec.LZ4, ChunkCodecs.Policy.UNIFORM),
             "stored", new Packing(Codec.ZSTD, ChunkCodecs.Policy.STORE_INCOMPRESSIBLE),
-            "auto", new Packing(Codec.ZSTD, ChunkCodecs.DEFAULT));
+            "auto", new Packing(Codec.ZSTD, ChunkCodecs.Policy.FAST_LARGE));
 
     private static String packingOf(String method) {
         return method.contains("-") ? method.substring(0, method.indexOf('-')) : method;
@@ -127,7 +126,7 @@ public final class CodePathBenchmark {
 
             12. Where the default's CPU went (2026-12-07, ADR 0027 addendum "where the default's extra CPU on large files went"): the 03:21Z run's large-files default median of 1.77 s of CPU against 0.89 s for the writer variants came from one repetition whose first slots were slow, in a fixed method order that always ran the default right after the floor; each repetition now starts at the next method. JFR `jdk.CPUTimeSample` of the default on large files: chunk-cache writes 16% (`Files.write` writes in 8 KiB pieces: 512 calls per 4 MiB chunk; now 1 MiB per call), zstd 13%, SHA-256 of the chunks 14%, socket reads 10%, the unpack's writes 9%, the in-process peer 12%, GC under 1%. Rotated runs (load 17 to 37): CPU until the fetch returned 0.80 / 0.82 / 0.86 s (default, virtual-thread writers, platform writers; large files) and 1.58 / 1.57 / 1.95 s (many small files); chunks fetched on platform threads (row zstd-pfetch): not separable on large files, slower on many small files.
 
-            13. A codec per chunk, direct buffers (2026-12-07, ADR 0027 addendum "a codec per chunk, direct buffers"): a manifest may name a codec per chunk (format nest-chunks/2; older manifests read as before); a deploy without a codec packs chunks of a large file's parts with lz4 and stores chunks zstd shrinks by less than 1/32 (rows auto, stored); chunks are decompressed into direct buffers reused within the fetch, so a write needs no copy into the JDK's temporary direct buffer (row zstd-heap: the previous heap arrays). Measured alone on this VM: SHA-256 1.4 to 1.6 GB/s of CPU (SHA-NI), zstd 0.45 to 0.8 GB/s and lz4 1.7 to 3 GB/s on the text assets, a stored or raw-block chunk at memory speed.
+            13. A codec per chunk, direct buffers (2026-12-07, ADR 0027 addendum "a codec per chunk, direct buffers"): a manifest may name a codec per chunk (format nest-chunks/2; older manifests read as before); per-chunk policies pack a large file's parts with lz4 and store chunks zstd shrinks by less than 1/32 (rows auto, stored; not the default: not separable from zstd on this VM); chunks are decompressed into direct buffers reused within the fetch, so a write needs no copy into the JDK's temporary direct buffer (row zstd-heap: the previous heap arrays). Measured alone on this VM: SHA-256 1.4 to 1.6 GB/s of CPU (SHA-NI), zstd 0.45 to 0.8 GB/s and lz4 1.7 to 3 GB/s on the text assets, a stored or raw-block chunk at memory speed.
 
             The targets are missed on this machine: with two cores shared by seven builds, the chunked path's threads wait for a core while the single-threaded baselines (tar, gzip) do not, so ratios here are not the ratios of a quiet node. The lead re-measures on a quiet machine.
             """;
@@ -489,7 +488,7 @@ public final class CodePathBenchmark {
                     - **zstd-net8**: twice the default's chunk downloads at once (`ArtifactTuning.fetchParallelism`), to hide more of each request's round trip.
                     - **lz4**: the default path with lz4 chunks.
                     - **stored**: zstd chunks, those that zstd shrinks by less than 1/32 stored uncompressed (`ChunkCodecs.Policy.STORE_INCOMPRESSIBLE`).
-                    - **auto**: the packing of a deploy that names no codec (`ChunkCodecs.DEFAULT`): as stored, and lz4 for chunks of at most 4 records (large files' parts); chunks of many files zstd.
+                    - **auto**: per-chunk codecs (`ChunkCodecs.Policy.FAST_LARGE`, not the default): as stored, and lz4 for chunks of at most 4 records (large files' parts); chunks of many files zstd.
                     - **gzip**: one `tar.gz`-like stream (the same record framing, `GZIPOutputStream` default level) fetched over HTTP and read through the JDK's `GZIPInputStream` as it arrives, each file written and hashed in turn, the content digest computed (a single stream has no trusted per-chunk digests, so it verifies by hashing the files).
                     - **CPU**: the process's CPU time during the run (the peer's serving threads included; for the chunked rows also the background chunk-cache write, which the wall time does not wait for; the line under each table gives the chunked rows' CPU until the fetch returned).
                     - **stages**: the fetch's own measurement (`FetchStages`): each stage is the wall time during which at least one chunk was in it, so they overlap.
@@ -566,7 +565,7 @@ public final class CodePathBenchmark {
                     + ArtifactTuning.DEFAULT.fetchParallelism();
             case "lz4" -> "lz4 chunks, trusted manifest";
             case "stored" -> "zstd chunks, incompressible ones stored";
-            case "auto" -> "per-chunk codecs (lz4 for large files' parts, zstd for many files, incompressible stored; a deploy's default)";
+            case "auto" -> "per-chunk codecs (lz4 for large files' parts, zstd for many files, incompressible stored)";
             default -> "gzip, one stream (baseline)";
         };
     }

@@ -49,7 +49,7 @@ final class ChunkStore implements ChunkCacheWriter.Files {
 
     /**
      * Packs {@code dir} into chunks stored here and writes its manifest; returns the manifest. {@code codec} empty:
-     * by size ({@link Codec#forSize}), then per chunk ({@link ChunkCodecs#DEFAULT}).
+     * by size ({@link Codec#forSize}) with {@link ChunkCodecs#DEFAULT}.
      */
     ChunkManifest writeChunks(Path dir, Optional<Codec> codec, int chunkSize) throws IOException {
         var files = PackageArchive.list(dir, p -> true);

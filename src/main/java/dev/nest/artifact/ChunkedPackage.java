@@ -22,7 +22,7 @@ public final class ChunkedPackage {
     /**
      * Packs the regular files of {@code dir} that {@code include} accepts (relative paths; {@code .git} is
      * skipped) into chunks of {@code chunkSize} uncompressed bytes; {@code codec} empty chooses by size
-     * ({@link Codec#forSize}) and then per chunk ({@link ChunkCodecs#DEFAULT}); a named codec is used for every chunk.
+     * ({@link Codec#forSize}) with {@link ChunkCodecs#DEFAULT}; a named codec is used for every chunk.
      * Returns the manifest to post after the chunks.
      */
     public static ChunkManifest write(Path dir, Predicate<String> include, Optional<Codec> codec, int chunkSize, Sink sink)

@@ -137,6 +137,15 @@ class ChunkCodecsTest {
     }
 
     @Test
+    void aDeployThatNamesNoCodecWritesTheFormatEveryNodeReads() throws IOException {
+        Map<String, byte[]> chunks = new LinkedHashMap<>();
+        ChunkManifest m = ChunkedPackage.write(mixed(), p -> true, Optional.empty(), CHUNK, chunks::put);
+        String json = new String(m.toJson(), StandardCharsets.UTF_8);
+        assertTrue(json.startsWith("{\"format\":\"" + ChunkManifest.FORMAT + "\""), json);
+        assertTrue(m.chunks().stream().allMatch(c -> c.codec().isEmpty()), "no chunk names its own codec");
+    }
+
+    @Test
     void aManifestStoredBeforePerChunkCodecsReadsAsItsPackageCodec() {
         String sha = "a".repeat(64);
         String old = "{\"format\":\"nest-chunks/1\",\"digest\":\"sha256:" + "1".repeat(64) + "\",\"files\":1,\"bytes\":10,"
