@@ -253,6 +253,7 @@ public final class CodePathBenchmark {
                     : "Large files (a Java function: fat jars and assets)", g, digest, wire));
         }
 
+        primitives();
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         for (var e : peers.entrySet()) {
@@ -510,6 +511,62 @@ public final class CodePathBenchmark {
             System.out.println("wrote " + HEADING + " in " + doc);
         }
         return ratios;
+    }
+
+    /**
+     * Prints what the fetch's primitives cost on this machine, in MB per second of this thread's CPU: SHA-256 (the chunk
+     * checks; the JDK uses SHA-NI where the CPU has it), and zstd and lz4 decompression of a 4 MiB chunk of the
+     * benchmark's JavaScript-like text and of random bytes, and the copy of 4 MiB from a heap array to a direct buffer.
+     */
+    static void primitives() throws Exception {
+        SplittableRandom r = new SplittableRandom(7);
+        String[] words = new String[3000];
+        for (int i = 0; i < words.length; i++) {
+            words[i] = Long.toString(r.nextLong(1L << 40), 36);
+        }
+        byte[] text = js(r, words, 4 * MIB);
+        byte[] random = new byte[4 * MIB];
+        r.nextBytes(random);
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        var lz4 = net.jpountz.lz4.LZ4Factory.fastestInstance();
+        StringBuilder out = new StringBuilder("primitives (MB/s of CPU, 4 MiB buffers):");
+        ByteBuffer direct = ByteBuffer.allocateDirect(4 * MIB);
+        for (var data : List.of(Map.entry("text", text), Map.entry("random", random))) {
+            byte[] z = com.github.luben.zstd.Zstd.compress(data.getValue(), 3);
+            byte[] l = lz4.fastCompressor().compress(data.getValue());
+            byte[] dst = new byte[4 * MIB];
+            Map<String, Runnable> ops = new LinkedHashMap<>();
+            ops.put("sha256", () -> Digests256.hash(data.getValue()));
+            ops.put("zstd", () -> com.github.luben.zstd.Zstd.decompressByteArray(dst, 0, dst.length, z, 0, z.length));
+            ops.put("lz4", () -> lz4.safeDecompressor().decompress(l, 0, l.length, dst, 0, dst.length));
+            ops.put("heap-to-direct copy", () -> direct.clear().put(data.getValue()));
+            for (var op : ops.entrySet()) {
+                for (int i = 0; i < 10; i++) {
+                    op.getValue().run(); // warm up the JIT
+                }
+                long c0 = threads.getCurrentThreadCpuTime();
+                int n = 40;
+                for (int i = 0; i < n; i++) {
+                    op.getValue().run();
+                }
+                double sec = (threads.getCurrentThreadCpuTime() - c0) / 1e9;
+                out.append(String.format(Locale.ROOT, " %s %s %.0f;", data.getKey(), op.getKey(), n * 4.0 * MIB / 1e6 / sec));
+            }
+            out.append(String.format(Locale.ROOT, " (%s: zstd ratio %.2f, lz4 ratio %.2f);", data.getKey(),
+                    data.getValue().length / (double) z.length, data.getValue().length / (double) l.length));
+        }
+        System.out.println(out);
+    }
+
+    /** SHA-256 of a whole array (the primitives' measurement). */
+    private static final class Digests256 {
+        static void hash(byte[] b) {
+            try {
+                MessageDigest.getInstance("SHA-256").digest(b);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     /** {@code methods} starting at index {@code rep} (mod its size): the order of repetition {@code rep} (-1: the warm-up). */
