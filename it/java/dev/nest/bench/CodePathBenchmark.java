@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.nest.artifact.Artifact;
 import dev.nest.artifact.ArtifactStore;
 import dev.nest.artifact.ArtifactTuning;
+import dev.nest.artifact.ChunkCodecs;
 import dev.nest.artifact.ChunkManifest;
 import dev.nest.artifact.Codec;
 import dev.nest.artifact.FetchStages;
@@ -85,7 +86,23 @@ public final class CodePathBenchmark {
     /** The methods of the quick run: the default path and its two baselines. */
     static final List<String> QUICK_METHODS = List.of("floor", "zstd", "gzip");
     static final List<String> ALL_METHODS = List.of("floor", "zstd", "zstd-full", "zstd-sync", "zstd-vthreads", "zstd-platform",
-            "zstd-httpclient", "zstd-pfetch", "lz4", "gzip");
+            "zstd-httpclient", "zstd-pfetch", "zstd-heap", "zstd-net8", "lz4", "stored", "auto", "gzip");
+
+    /**
+     * How each packing's peer packs the content (the part of a method's name before '-'): zstd and lz4 for every chunk;
+     * stored: zstd, incompressible chunks stored; auto: per-chunk codecs ({@link ChunkCodecs.Policy#FAST_LARGE}).
+     */
+    record Packing(Codec codec, ChunkCodecs.Policy policy) {
+    }
+
+    static final Map<String, Packing> PACKINGS = Map.of("zstd", new Packing(Codec.ZSTD, ChunkCodecs.Policy.UNIFORM),
+            "lz4", new Packing(Codec.LZ4, ChunkCodecs.Policy.UNIFORM),
+            "stored", new Packing(Codec.ZSTD, ChunkCodecs.Policy.STORE_INCOMPRESSIBLE),
+            "auto", new Packing(Codec.ZSTD, ChunkCodecs.Policy.FAST_LARGE));
+
+    private static String packingOf(String method) {
+        return method.contains("-") ? method.substring(0, method.indexOf('-')) : method;
+    }
 
     /** The designs tried so far, with their figures: the section's closing list. */
     static final String DESIGNS = """
@@ -108,6 +125,8 @@ public final class CodePathBenchmark {
             11. The 200 MiB run of 2026-12-06T23:54Z (load average 4 to 10): large files default 1.65 s, platform writers 1.05 s, virtual threads 1.16 s, HttpURLConnection 0.84 s (faster than gzip's 1.01 s in every repetition, at half the default's CPU); many small files default 2.03 s, HttpURLConnection 2.16 s. The HTTP client is the lever that separates on large files; reading chunks with HttpURLConnection by default (or for packages of large files) is the next step (ADR 0027 addendum).
 
             12. Where the default's CPU went (2026-12-07, ADR 0027 addendum "where the default's extra CPU on large files went"): the 03:21Z run's large-files default median of 1.77 s of CPU against 0.89 s for the writer variants came from one repetition whose first slots were slow, in a fixed method order that always ran the default right after the floor; each repetition now starts at the next method. JFR `jdk.CPUTimeSample` of the default on large files: chunk-cache writes 16% (`Files.write` writes in 8 KiB pieces: 512 calls per 4 MiB chunk; now 1 MiB per call), zstd 13%, SHA-256 of the chunks 14%, socket reads 10%, the unpack's writes 9%, the in-process peer 12%, GC under 1%. Rotated runs (load 17 to 37): CPU until the fetch returned 0.80 / 0.82 / 0.86 s (default, virtual-thread writers, platform writers; large files) and 1.58 / 1.57 / 1.95 s (many small files); chunks fetched on platform threads (row zstd-pfetch): not separable on large files, slower on many small files.
+
+            13. A codec per chunk, direct buffers (2026-12-07, ADR 0027 addendum "a codec per chunk, direct buffers"): a manifest may name a codec per chunk (format nest-chunks/2; older manifests read as before); per-chunk policies pack a large file's parts with lz4 and store chunks zstd shrinks by less than 1/32 (rows auto, stored; not the default: not separable from zstd on this VM); chunks are decompressed into direct buffers reused within the fetch, so a write needs no copy into the JDK's temporary direct buffer (row zstd-heap: the previous heap arrays). Measured alone on this VM: SHA-256 1.4 to 1.6 GB/s of CPU (SHA-NI), zstd 0.45 to 0.8 GB/s and lz4 1.7 to 3 GB/s on the text assets, a stored or raw-block chunk at memory speed.
 
             The targets are missed on this machine: with two cores shared by seven builds, the chunked path's threads wait for a core while the single-threaded baselines (tar, gzip) do not, so ratios here are not the ratios of a quiet node. The lead re-measures on a quiet machine.
             """;
@@ -199,19 +218,21 @@ public final class CodePathBenchmark {
                     g.description(), (System.nanoTime() - t) / 1e9);
             Map<String, Long> wire = new LinkedHashMap<>();
             String digest = null;
-            for (Codec c : Codec.values()) {
-                if (plan.methods().stream().noneMatch(m -> m.startsWith(c.id()))) {
+            for (var pk : PACKINGS.entrySet()) {
+                if (plan.methods().stream().noneMatch(m -> packingOf(m).equals(pk.getKey()))) {
                     continue;
                 }
                 t = System.nanoTime();
-                ArtifactStore s = new ArtifactStore(tmp.resolve("peer-" + id + "-" + c.id()), limits, Long.MAX_VALUE, java.util.Set::of);
-                Artifact a = s.ingestChunked(content, c, chunkBytes, none);
+                ArtifactStore s = new ArtifactStore(tmp.resolve("peer-" + id + "-" + pk.getKey()), limits, Long.MAX_VALUE, java.util.Set::of);
+                Artifact a = s.ingestChunked(content, pk.getValue().codec(), pk.getValue().policy(), chunkBytes, none);
                 ChunkManifest m = ChunkManifest.parse(s.manifest(a.digest()).orElseThrow());
-                peers.put(id + "-" + c.id(), s);
-                wire.put(c.id(), m.compressedBytes());
+                peers.put(id + "-" + pk.getKey(), s);
+                wire.put(pk.getKey(), m.compressedBytes());
                 digest = a.digest();
-                System.out.printf("%s: peer %s: %d chunks, %.1f MiB compressed (ratio %.2f), packed in %.1f s%n", id, c.id(),
-                        m.chunks().size(), m.compressedBytes() / (double) MIB, g.bytes() / (double) m.compressedBytes(),
+                Map<Codec, Long> byCodec = new TreeMap<>();
+                m.chunks().forEach(c -> byCodec.merge(m.codecOf(c), 1L, Long::sum));
+                System.out.printf("%s: peer %s: %d chunks %s, %.1f MiB compressed (ratio %.2f), packed in %.1f s%n", id, pk.getKey(),
+                        m.chunks().size(), byCodec, m.compressedBytes() / (double) MIB, g.bytes() / (double) m.compressedBytes(),
                         (System.nanoTime() - t) / 1e9);
             }
             Path gz = tmp.resolve(id + ".tar.gz");
@@ -232,6 +253,7 @@ public final class CodePathBenchmark {
                     : "Large files (a Java function: fat jars and assets)", g, digest, wire));
         }
 
+        primitives();
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         for (var e : peers.entrySet()) {
@@ -295,7 +317,7 @@ public final class CodePathBenchmark {
                             got = untar(tars.get(pr.id()), node.resolve("code"), pr.digest());
                             sec = (System.nanoTime() - t0) / 1e9;
                         } else {
-                            String codec = method.contains("-") ? method.substring(0, method.indexOf('-')) : method;
+                            String codec = packingOf(method);
                             ArtifactTuning d = ArtifactTuning.DEFAULT;
                             ArtifactTuning tuning = switch (method) {
                                 case "zstd-sync" -> new ArtifactTuning(d.unpackParallelism(), 0, d.platformWriters(), d.blockingHttp());
@@ -307,6 +329,11 @@ public final class CodePathBenchmark {
                                         d.platformWriters(), false);
                                 case "zstd-pfetch" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
                                         d.platformWriters(), d.blockingHttp(), d.directMaxFiles(), !d.platformFetchers());
+                                case "zstd-heap" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
+                                        d.platformWriters(), d.blockingHttp(), d.directMaxFiles(), d.platformFetchers(), !d.directBuffers());
+                                case "zstd-net8" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
+                                        d.platformWriters(), d.blockingHttp(), d.directMaxFiles(), d.platformFetchers(), d.directBuffers(),
+                                        2 * d.fetchParallelism());
                                 default -> d;
                             };
                             ArtifactStore peer = peers.get(pr.id() + "-" + codec);
@@ -401,10 +428,18 @@ public final class CodePathBenchmark {
             double gzipRatio = Stats.median(overGzip);
             boolean met = floorRatio <= 1.3 && gzipRatio >= 2;
             StringBuilder others = new StringBuilder();
-            for (String m : List.of("zstd-full", "zstd-vthreads", "lz4")) {
+            for (String m : List.of("zstd-full", "zstd-vthreads", "zstd-heap", "zstd-net8", "lz4", "stored", "auto")) {
                 if (methods.contains(m)) {
-                    others.append(String.format(Locale.ROOT, "; %s %.2fx the floor", m.equals("zstd-full") ? "untrusted (every file hashed)"
-                            : m, Stats.median(seconds.get(pr.id() + "/" + m)) / Stats.median(seconds.get(pr.id() + "/floor"))));
+                    // per repetition, as the default's ratios
+                    List<Double> f = new ArrayList<>();
+                    List<Double> gz = new ArrayList<>();
+                    List<Double> ms = seconds.get(pr.id() + "/" + m);
+                    for (int i = 0; i < ms.size(); i++) {
+                        f.add(ms.get(i) / seconds.get(pr.id() + "/floor").get(i));
+                        gz.add(seconds.get(pr.id() + "/gzip").get(i) / ms.get(i));
+                    }
+                    others.append(String.format(Locale.ROOT, "; %s %.2fx the floor, gzip / it %.2fx", m.equals("zstd-full")
+                            ? "untrusted (every file hashed)" : m, Stats.median(f), Stats.median(gz)));
                 }
             }
             String verdict = String.format(Locale.ROOT, "%s: zstd fetch / floor = %.2fx (target <= 1.3x), gzip / zstd fetch = %.2fx "
@@ -450,7 +485,11 @@ public final class CodePathBenchmark {
                     - **zstd-platform**: every chunk handed to the platform writer threads, also a chunk of a few large parts, which the default writes on its fetching thread (`ArtifactTuning.directMaxFiles` 0 against %d).
                     - **zstd-httpclient**: chunks read with the JDK `HttpClient` (`ArtifactTuning.blockingHttp` false) instead of %s%s.
                     - **zstd-pfetch**: each chunk read, decompressed and written on %s (`ArtifactTuning.platformFetchers` %s).
+                    - **zstd-heap**: each chunk decompressed into a heap array and written through the JDK's temporary direct buffer (`ArtifactTuning.directBuffers` false) instead of into a direct buffer reused within the fetch.
+                    - **zstd-net8**: twice the default's chunk downloads at once (`ArtifactTuning.fetchParallelism`), to hide more of each request's round trip.
                     - **lz4**: the default path with lz4 chunks.
+                    - **stored**: zstd chunks, those that zstd shrinks by less than 1/32 stored uncompressed (`ChunkCodecs.Policy.STORE_INCOMPRESSIBLE`).
+                    - **auto**: per-chunk codecs (`ChunkCodecs.Policy.FAST_LARGE`, not the default): as stored, and lz4 for chunks of at most 4 records (large files' parts); chunks of many files zstd.
                     - **gzip**: one `tar.gz`-like stream (the same record framing, `GZIPOutputStream` default level) fetched over HTTP and read through the JDK's `GZIPInputStream` as it arrives, each file written and hashed in turn, the content digest computed (a single stream has no trusted per-chunk digests, so it verifies by hashing the files).
                     - **CPU**: the process's CPU time during the run (the peer's serving threads included; for the chunked rows also the background chunk-cache write, which the wall time does not wait for; the line under each table gives the chunked rows' CPU until the fetch returned).
                     - **stages**: the fetch's own measurement (`FetchStages`): each stage is the wall time during which at least one chunk was in it, so they overlap.
@@ -472,6 +511,62 @@ public final class CodePathBenchmark {
             System.out.println("wrote " + HEADING + " in " + doc);
         }
         return ratios;
+    }
+
+    /**
+     * Prints what the fetch's primitives cost on this machine, in MB per second of this thread's CPU: SHA-256 (the chunk
+     * checks; the JDK uses SHA-NI where the CPU has it), and zstd and lz4 decompression of a 4 MiB chunk of the
+     * benchmark's JavaScript-like text and of random bytes, and the copy of 4 MiB from a heap array to a direct buffer.
+     */
+    static void primitives() throws Exception {
+        SplittableRandom r = new SplittableRandom(7);
+        String[] words = new String[3000];
+        for (int i = 0; i < words.length; i++) {
+            words[i] = Long.toString(r.nextLong(1L << 40), 36);
+        }
+        byte[] text = js(r, words, 4 * MIB);
+        byte[] random = new byte[4 * MIB];
+        r.nextBytes(random);
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        var lz4 = net.jpountz.lz4.LZ4Factory.fastestInstance();
+        StringBuilder out = new StringBuilder("primitives (MB/s of CPU, 4 MiB buffers):");
+        ByteBuffer direct = ByteBuffer.allocateDirect(4 * MIB);
+        for (var data : List.of(Map.entry("text", text), Map.entry("random", random))) {
+            byte[] z = com.github.luben.zstd.Zstd.compress(data.getValue(), 3);
+            byte[] l = lz4.fastCompressor().compress(data.getValue());
+            byte[] dst = new byte[4 * MIB];
+            Map<String, Runnable> ops = new LinkedHashMap<>();
+            ops.put("sha256", () -> Digests256.hash(data.getValue()));
+            ops.put("zstd", () -> com.github.luben.zstd.Zstd.decompressByteArray(dst, 0, dst.length, z, 0, z.length));
+            ops.put("lz4", () -> lz4.safeDecompressor().decompress(l, 0, l.length, dst, 0, dst.length));
+            ops.put("heap-to-direct copy", () -> direct.clear().put(data.getValue()));
+            for (var op : ops.entrySet()) {
+                for (int i = 0; i < 10; i++) {
+                    op.getValue().run(); // warm up the JIT
+                }
+                long c0 = threads.getCurrentThreadCpuTime();
+                int n = 40;
+                for (int i = 0; i < n; i++) {
+                    op.getValue().run();
+                }
+                double sec = (threads.getCurrentThreadCpuTime() - c0) / 1e9;
+                out.append(String.format(Locale.ROOT, " %s %s %.0f;", data.getKey(), op.getKey(), n * 4.0 * MIB / 1e6 / sec));
+            }
+            out.append(String.format(Locale.ROOT, " (%s: zstd ratio %.2f, lz4 ratio %.2f);", data.getKey(),
+                    data.getValue().length / (double) z.length, data.getValue().length / (double) l.length));
+        }
+        System.out.println(out);
+    }
+
+    /** SHA-256 of a whole array (the primitives' measurement). */
+    private static final class Digests256 {
+        static void hash(byte[] b) {
+            try {
+                MessageDigest.getInstance("SHA-256").digest(b);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     /** {@code methods} starting at index {@code rep} (mod its size): the order of repetition {@code rep} (-1: the warm-up). */
@@ -507,13 +602,13 @@ public final class CodePathBenchmark {
 
     /** Bytes on the wire of method {@code m} (the zstd variants send the zstd chunks). */
     private static long wire(Profile pr, String m) {
-        return m.equals("floor") ? pr.g().bytes() : pr.wire().get(m.contains("-") ? m.substring(0, m.indexOf('-')) : m);
+        return m.equals("floor") ? pr.g().bytes() : pr.wire().get(packingOf(m));
     }
 
     private static String label(String m) {
         return switch (m) {
             case "floor" -> "floor: `tar -xf` of a local uncompressed tar";
-            case "zstd" -> "**zstd chunks, trusted manifest** (default)";
+            case "zstd" -> "**zstd chunks, trusted manifest** (default path; every chunk zstd)";
             case "zstd-full" -> "zstd, every file hashed (no trusted manifest)";
             case "zstd-sync" -> "zstd, chunk cache written before the commit";
             case "zstd-vthreads" -> "zstd, files written on virtual threads";
@@ -521,7 +616,13 @@ public final class CodePathBenchmark {
             case "zstd-httpclient" -> "zstd, chunks read with the JDK HttpClient";
             case "zstd-pfetch" -> ArtifactTuning.DEFAULT.platformFetchers() ? "zstd, chunks fetched on virtual threads"
                     : "zstd, chunks fetched on platform threads";
+            case "zstd-heap" -> ArtifactTuning.DEFAULT.directBuffers() ? "zstd, chunks decompressed into heap arrays"
+                    : "zstd, chunks decompressed into direct buffers";
+            case "zstd-net8" -> "zstd, " + 2 * ArtifactTuning.DEFAULT.fetchParallelism() + " chunk downloads at once instead of "
+                    + ArtifactTuning.DEFAULT.fetchParallelism();
             case "lz4" -> "lz4 chunks, trusted manifest";
+            case "stored" -> "zstd chunks, incompressible ones stored";
+            case "auto" -> "per-chunk codecs (lz4 for large files' parts, zstd for many files, incompressible stored)";
             default -> "gzip, one stream (baseline)";
         };
     }
@@ -533,8 +634,12 @@ public final class CodePathBenchmark {
             return;
         }
         ex.sendResponseHeaders(200, Files.size(f.get()));
-        try (OutputStream out = ex.getResponseBody()) {
-            Files.copy(f.get(), out);
+        // 1 MiB per write: the peer stands for another node, its serving should take as little of these cores as it can
+        try (OutputStream out = ex.getResponseBody(); InputStream in = Files.newInputStream(f.get())) {
+            byte[] buf = new byte[1 << 20];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                out.write(buf, 0, n);
+            }
         }
         ex.close();
     }

@@ -45,7 +45,7 @@ public final class ArtifactStore implements AutoCloseable {
     public static final long DEFAULT_CACHE_BYTES = 10L << 30;
     /** A pin set that pins every package (while what is in use is not known yet, nothing may be evicted). */
     public static final Set<String> PIN_ALL = java.util.Collections.unmodifiableSet(new java.util.HashSet<>());
-    /** How many chunks one fetch downloads at a time from a peer. */
+    /** How many chunks one fetch downloads at a time from a peer, by default. */
     public static final int FETCH_PARALLELISM = 4;
     /**
      * How many chunks are written to disk at once by default: file creation waits on the file system more than on a
@@ -70,6 +70,7 @@ public final class ArtifactStore implements AutoCloseable {
     private final ChunkCacheWriter cacheWriter;
     private final java.util.concurrent.ExecutorService cacheExecutor;
     private final int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private final int fetchParallelism;
 
     public ArtifactStore(Path root, PackageLimits limits) {
         this(root, limits, DEFAULT_CACHE_BYTES, Set::of);
@@ -95,19 +96,13 @@ public final class ArtifactStore implements AutoCloseable {
         this(root, limits, cacheBytes, pinned, ArtifactTuning.withWriters(unpackParallelism), java.util.Map::of, Optional.empty());
     }
 
-    /**
-     * {@link #ArtifactStore(Path, PackageLimits, long, Supplier, int)} sending {@code peerHeaders} (the cluster's
-     * peer credential) with every fetch from a peer.
-     */
+    /** {@link #ArtifactStore(Path, PackageLimits, long, Supplier, int)} sending {@code peerHeaders} (the peer credential). */
     public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned, int unpackParallelism,
                          Supplier<java.util.Map<String, String>> peerHeaders) {
         this(root, limits, cacheBytes, pinned, ArtifactTuning.withWriters(unpackParallelism), peerHeaders, java.util.Optional.empty());
     }
 
-    /**
-     * {@link #ArtifactStore(Path, PackageLimits, long, Supplier, int, Supplier, Optional)} with every write setting of
-     * {@code tuning}.
-     */
+    /** The store with every setting of {@code tuning}, no peer credential and no peer TLS. */
     public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned, ArtifactTuning tuning) {
         this(root, limits, cacheBytes, pinned, tuning, java.util.Map::of, Optional.empty());
     }
@@ -131,6 +126,7 @@ public final class ArtifactStore implements AutoCloseable {
                          Supplier<java.util.Map<String, String>> peerHeaders,
                          java.util.Optional<javax.net.ssl.SSLContext> peerTls) {
         this.peers = new PeerClient(peerHeaders, peerTls, tuning.blockingHttp());
+        this.fetchParallelism = tuning.fetchParallelism();
         if (tuning.unpackParallelism() < 1) {
             throw new ArtifactException(500, "unpack parallelism " + tuning.unpackParallelism() + " is out of range; use 1 or more");
         }
@@ -147,7 +143,7 @@ public final class ArtifactStore implements AutoCloseable {
             this.chunks = new ChunkStore(root.resolve("chunks"), root.resolve("manifests"), staging);
             this.cache = new CodeCache(code, staging, root.resolve("seals"), chunks, cacheBytes, pinned);
             this.unpacker = new ChunkUnpacker(tuning.unpackParallelism(), tuning.platformWriters(), tuning.directMaxFiles(),
-                    tuning.platformFetchers());
+                    tuning.platformFetchers(), tuning.directBuffers(), tuning.fetchParallelism());
             this.cacheExecutor = java.util.concurrent.Executors.newSingleThreadExecutor(
                     Thread.ofPlatform().daemon().name("nest-chunk-cache").factory());
             this.cacheWriter = new ChunkCacheWriter(chunks, cacheExecutor, tuning.chunkCachePendingBytes());
@@ -327,13 +323,15 @@ public final class ArtifactStore implements AutoCloseable {
         chunks.put(sha256, body);
     }
 
-    /**
-     * Packs {@code dir} into chunks (see {@link ChunkedPackage}) and stores it like an upload of those chunks
-     * and their manifest. For tests and benchmarks, and for local tools.
-     */
+    /** Packs {@code dir} into {@code codec} chunks and stores it like an upload of them (tests, benchmarks, tools). */
     public Artifact ingestChunked(Path dir, Codec codec, int chunkSize, Consumer<Path> prepare) {
+        return ingestChunked(dir, codec, ChunkCodecs.Policy.UNIFORM, chunkSize, prepare);
+    }
+
+    /** {@link #ingestChunked(Path, Codec, int, Consumer)} choosing each chunk's codec with {@code policy}. */
+    public Artifact ingestChunked(Path dir, Codec codec, ChunkCodecs.Policy policy, int chunkSize, Consumer<Path> prepare) {
         try {
-            ChunkManifest m = ChunkedPackage.write(dir, p -> true, Optional.of(codec), chunkSize, chunks::writeChunk);
+            ChunkManifest m = ChunkedPackage.write(dir, p -> true, Optional.of(codec), policy, chunkSize, chunks::writeChunk);
             return ingestManifest(m.toJson(), prepare);
         } catch (IOException e) {
             throw new ArtifactException(500, "cannot pack " + dir + ": " + e.getMessage(), e);
@@ -380,7 +378,7 @@ public final class ArtifactStore implements AutoCloseable {
     /**
      * Fetches package {@code digest} from the peer at {@code peerBaseUrl} (its API root, e.g.
      * {@code http://10.0.0.2:8080}) unless this node has it: the manifest, then the chunks this node lacks,
-     * {@link #FETCH_PARALLELISM} at a time, each verified, decompressed and unpacked as soon as it arrives.
+     * {@link ArtifactTuning#fetchParallelism()} at a time, each verified, decompressed and unpacked as soon as it arrives.
      * The chunks are kept (written after the commit, see {@link Fetched#cached()}), so this node can serve the
      * package in turn. Measures the stages (see
      * {@link FetchStages}).
@@ -427,7 +425,7 @@ public final class ArtifactStore implements AutoCloseable {
         if (trustedManifestSha256.isPresent() && trust.mode() != ManifestTrust.Mode.CHUNKS_ONLY) {
             LOG.warning("package " + digest + " from " + peerBaseUrl + ": " + trust.reason() + "; hashing every file");
         }
-        Semaphore net = new Semaphore(FETCH_PARALLELISM);
+        Semaphore net = new Semaphore(fetchParallelism);
         Materialized a = materialize(m, json, i -> {
             String sha = m.chunks().get(i).sha256();
             Optional<byte[]> local = chunks.readVerified(sha);

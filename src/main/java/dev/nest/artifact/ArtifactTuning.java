@@ -17,13 +17,36 @@ package dev.nest.artifact;
  *                               made for the fetch (as many as chunks it may hold at once) instead of one virtual
  *                               thread per chunk: a blocked socket read or file write then wakes its own thread,
  *                               with no poller and no carrier hand-off in between
+ * @param directBuffers          decompress each chunk into a direct buffer reused within the fetch and write the files
+ *                               from it (true, the default): no copy of every byte into the JDK's temporary direct
+ *                               buffer on each write; false decompresses into heap arrays, as before
+ * @param fetchParallelism       chunks one fetch downloads from a peer at once (1 to 64; default
+ *                               {@link ArtifactStore#FETCH_PARALLELISM}): more hide more of each request's round trip,
+ *                               each holds one more chunk in memory
  */
 public record ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes, boolean platformWriters,
-                             boolean blockingHttp, int directMaxFiles, boolean platformFetchers) {
+                             boolean blockingHttp, int directMaxFiles, boolean platformFetchers, boolean directBuffers,
+                             int fetchParallelism) {
+    /** @throws ArtifactException 500 when {@code fetchParallelism} is out of range */
+    public ArtifactTuning {
+        if (fetchParallelism < 1 || fetchParallelism > 64) {
+            throw new ArtifactException(500, "fetch parallelism " + fetchParallelism + " is out of range; use 1 to 64");
+        }
+    }
+
+    /** The seven first settings, with {@link ArtifactStore#FETCH_PARALLELISM}. */
+    public ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes, boolean platformWriters, boolean blockingHttp,
+                          int directMaxFiles, boolean platformFetchers, boolean directBuffers) {
+        this(unpackParallelism, chunkCachePendingBytes, platformWriters, blockingHttp, directMaxFiles, platformFetchers,
+                directBuffers, ArtifactStore.FETCH_PARALLELISM);
+    }
+
     /** Chunks of at most this many files are written by their fetching thread by default. */
     public static final int DIRECT_MAX_FILES = 4;
     /** Whether chunks are fetched on platform threads by default. */
     public static final boolean PLATFORM_FETCHERS = false;
+    /** Whether chunks are decompressed into direct buffers by default. */
+    public static final boolean DIRECT_BUFFERS = true;
 
     /**
      * The defaults: {@link ArtifactStore#UNPACK_PARALLELISM} writers on platform threads for chunks of many files,
@@ -31,7 +54,14 @@ public record ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes,
      * {@code HttpURLConnection}.
      */
     public static final ArtifactTuning DEFAULT = new ArtifactTuning(ArtifactStore.UNPACK_PARALLELISM,
-            ArtifactStore.CHUNK_CACHE_PENDING_BYTES, true, true, DIRECT_MAX_FILES, PLATFORM_FETCHERS);
+            ArtifactStore.CHUNK_CACHE_PENDING_BYTES, true, true, DIRECT_MAX_FILES, PLATFORM_FETCHERS, DIRECT_BUFFERS,
+            ArtifactStore.FETCH_PARALLELISM);
+
+    /** The six first settings, with the default {@code directBuffers}. */
+    public ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes, boolean platformWriters, boolean blockingHttp,
+                          int directMaxFiles, boolean platformFetchers) {
+        this(unpackParallelism, chunkCachePendingBytes, platformWriters, blockingHttp, directMaxFiles, platformFetchers, DIRECT_BUFFERS);
+    }
 
     /** The five first settings, with the default {@code platformFetchers}. */
     public ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes, boolean platformWriters, boolean blockingHttp,
@@ -46,6 +76,7 @@ public record ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes,
 
     /** The defaults with {@code n} writers. */
     public static ArtifactTuning withWriters(int n) {
-        return new ArtifactTuning(n, ArtifactStore.CHUNK_CACHE_PENDING_BYTES, true, true, DIRECT_MAX_FILES, PLATFORM_FETCHERS);
+        return new ArtifactTuning(n, ArtifactStore.CHUNK_CACHE_PENDING_BYTES, true, true, DIRECT_MAX_FILES, PLATFORM_FETCHERS,
+                DIRECT_BUFFERS);
     }
 }

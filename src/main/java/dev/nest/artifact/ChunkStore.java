@@ -49,12 +49,13 @@ final class ChunkStore implements ChunkCacheWriter.Files {
 
     /**
      * Packs {@code dir} into chunks stored here and writes its manifest; returns the manifest. {@code codec} empty:
-     * by size ({@link Codec#forSize}).
+     * by size ({@link Codec#forSize}) with {@link ChunkCodecs#DEFAULT}.
      */
     ChunkManifest writeChunks(Path dir, Optional<Codec> codec, int chunkSize) throws IOException {
         var files = PackageArchive.list(dir, p -> true);
         long total = files.stream().mapToLong(PackageArchive.Source::size).sum();
-        ChunkManifest m = PackageArchive.pack(files, codec.orElse(Codec.forSize(total)), chunkSize,
+        ChunkManifest m = PackageArchive.pack(files, codec.orElse(Codec.forSize(total)),
+                codec.isPresent() ? ChunkCodecs.Policy.UNIFORM : ChunkCodecs.DEFAULT, chunkSize,
                 (chunk, bytes) -> writeChunk(chunk.sha256(), bytes));
         writeAtomically(manifestFile(Digests.hex(m.digest())), m.toJson());
         return m;

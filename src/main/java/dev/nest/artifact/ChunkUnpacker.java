@@ -1,6 +1,7 @@
 package dev.nest.artifact;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,8 +15,10 @@ import java.util.concurrent.Semaphore;
 /**
  * Unpacks the chunks of one package into a staging directory, in parallel on virtual threads: each chunk is read
  * (from this node's chunks or a peer; the {@link ChunkSource} checks its sha256 before anything else uses its bytes),
- * decompressed into a buffer reused across the package's chunks (at most {@code cpu} at once), optionally kept in the node's chunk store, and unpacked (at most
- * {@code unpackParallelism} at once) as soon as it is read. At most {@link ArtifactStore#FETCH_PARALLELISM}
+ * decompressed with its own codec ({@link ChunkManifest#codecOf}) into a buffer reused across the package's chunks
+ * (direct by default, see {@link #allocate}; a stored chunk is written from its received bytes; at most {@code cpu}
+ * decompressing at once), optionally kept in the node's chunk store, and unpacked (at most
+ * {@code unpackParallelism} at once) as soon as it is read. At most {@code fetchParallelism}
  * {@code + unpackParallelism + cpu} chunks are held in memory at once, whatever the package's size (plus what the
  * {@link ChunkCacheWriter} holds, which it bounds). With {@code platformWriters} the files are written by a pool of
  * {@code unpackParallelism} platform threads made for the fetch: file I/O on a virtual thread blocks its carrier and
@@ -42,16 +45,39 @@ final class ChunkUnpacker {
     private final boolean platformWriters;
     private final int directMaxFiles;
     private final boolean platformFetchers;
+    private final boolean directBuffers;
+    private final int fetchParallelism;
 
     ChunkUnpacker(int unpackParallelism, boolean platformWriters, int directMaxFiles) {
-        this(unpackParallelism, platformWriters, directMaxFiles, ArtifactTuning.PLATFORM_FETCHERS);
+        this(unpackParallelism, platformWriters, directMaxFiles, ArtifactTuning.PLATFORM_FETCHERS, ArtifactTuning.DIRECT_BUFFERS,
+                ArtifactStore.FETCH_PARALLELISM);
     }
 
-    ChunkUnpacker(int unpackParallelism, boolean platformWriters, int directMaxFiles, boolean platformFetchers) {
+    /** @param fetchParallelism the chunks the source reads at once (they are held while read) */
+    ChunkUnpacker(int unpackParallelism, boolean platformWriters, int directMaxFiles, boolean platformFetchers,
+                  boolean directBuffers, int fetchParallelism) {
+        this.fetchParallelism = fetchParallelism;
         this.unpackParallelism = unpackParallelism;
         this.platformWriters = platformWriters;
         this.directMaxFiles = directMaxFiles;
         this.platformFetchers = platformFetchers;
+        this.directBuffers = directBuffers;
+    }
+
+    /**
+     * A buffer of {@code bytes} for one decompressed chunk: direct (the writes then need no copy into the JDK's
+     * temporary direct buffer) unless {@code direct} is false or the JVM's direct memory is exhausted (then a heap one:
+     * slower, never a failure).
+     */
+    static ByteBuffer allocate(int bytes, boolean direct) {
+        if (direct) {
+            try {
+                return ByteBuffer.allocateDirect(bytes);
+            } catch (OutOfMemoryError directMemoryFull) {
+                // -XX:MaxDirectMemorySize reached: the heap path works the same, with one more copy per write
+            }
+        }
+        return ByteBuffer.allocate(bytes);
     }
 
     /**
@@ -86,12 +112,14 @@ final class ChunkUnpacker {
         PackageArchive.Unpacked u = new PackageArchive.Unpacked(stage, limits, m.bytes(), hashFiles);
         Semaphore decompress = new Semaphore(cpu);
         Semaphore unpack = new Semaphore(unpackParallelism);
-        int held = ArtifactStore.FETCH_PARALLELISM + unpackParallelism + cpu;
+        int held = fetchParallelism + unpackParallelism + cpu;
         Semaphore inFlight = new Semaphore(held);
         // the decompressed chunks' buffers, reused: at most one per chunk in flight instead of one per chunk (each is
         // a humongous allocation for the garbage collector at the default 4 MiB chunk size)
         int rawMax = m.chunks().stream().mapToInt(ChunkManifest.Chunk::rawSize).max().orElse(0);
-        java.util.concurrent.BlockingQueue<byte[]> buffers = new java.util.concurrent.ArrayBlockingQueue<>(held);
+        // direct ones by default, so that the writes need no copy into the JDK's temporary direct buffer; each is freed
+        // with its ByteBuffer object after the fetch (no more than the heap arrays they replace)
+        java.util.concurrent.BlockingQueue<ByteBuffer> buffers = new java.util.concurrent.ArrayBlockingQueue<>(held);
         ExecutorService writers = platformWriters ? Executors.newFixedThreadPool(unpackParallelism,
                 Thread.ofPlatform().daemon().name("nest-unpack-", 0).factory()) : null;
         // a chunk task holds inFlight for all its work: more platform threads than chunks held would only wait
@@ -110,12 +138,18 @@ final class ChunkUnpacker {
                         byte[] compressed = source.read(index);
                         clock.record(StageClock.Stage.FETCH, t0, clock.now());
                         int rawSize = c.rawSize();
-                        byte[] pooled = buffers.poll();
-                        byte[] raw;
+                        Codec codec = m.codecOf(c);
+                        // a stored chunk is written from its received bytes: no buffer, no copy
+                        ByteBuffer pooled = codec == Codec.STORED ? null : buffers.poll();
+                        if (pooled == null && codec != Codec.STORED) {
+                            pooled = allocate(rawMax, directBuffers);
+                        }
+                        ByteBuffer raw;
                         decompress.acquire();
                         try {
                             long t1 = clock.now();
-                            raw = m.codec().decompress(compressed, pooled == null ? new byte[rawMax] : pooled, rawSize, what);
+                            raw = pooled == null || pooled.isDirect() ? codec.decompress(compressed, pooled, rawSize, what)
+                                    : ByteBuffer.wrap(codec.decompress(compressed, pooled.array(), rawSize, what), 0, rawSize).slice();
                             clock.record(StageClock.Stage.DECOMPRESS, t1, clock.now());
                         } finally {
                             decompress.release();
@@ -127,11 +161,11 @@ final class ChunkUnpacker {
                         }
                         // writing files is mostly waiting on the file system: more writers than cores pay off
                         // a chunk of a few large parts costs a few system calls: the hand-over would cost more
-                        if (writers != null && PackageArchive.records(raw, rawSize, directMaxFiles) > directMaxFiles) {
+                        if (writers != null && PackageArchive.records(raw, directMaxFiles) > directMaxFiles) {
                             try {
                                 writers.submit(() -> {
                                     long t3 = clock.now();
-                                    PackageArchive.unpack(raw, rawSize, what, u);
+                                    PackageArchive.unpack(raw, what, u);
                                     clock.record(StageClock.Stage.UNPACK, t3, clock.now());
                                     return null;
                                 }).get();
@@ -142,14 +176,16 @@ final class ChunkUnpacker {
                             unpack.acquire();
                             try {
                                 long t3 = clock.now();
-                                PackageArchive.unpack(raw, rawSize, what, u);
+                                PackageArchive.unpack(raw, what, u);
                                 clock.record(StageClock.Stage.UNPACK, t3, clock.now());
                             } finally {
                                 unpack.release();
                             }
                         }
                         // only after its files were written (a failed or interrupted chunk drops its buffer instead)
-                        buffers.offer(raw);
+                        if (pooled != null) {
+                            buffers.offer(pooled);
+                        }
                     } finally {
                         inFlight.release();
                     }

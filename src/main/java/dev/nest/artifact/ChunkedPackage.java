@@ -22,13 +22,20 @@ public final class ChunkedPackage {
     /**
      * Packs the regular files of {@code dir} that {@code include} accepts (relative paths; {@code .git} is
      * skipped) into chunks of {@code chunkSize} uncompressed bytes; {@code codec} empty chooses by size
-     * ({@link Codec#forSize}). Returns the manifest to post after the chunks.
+     * ({@link Codec#forSize}) with {@link ChunkCodecs#DEFAULT}; a named codec is used for every chunk.
+     * Returns the manifest to post after the chunks.
      */
     public static ChunkManifest write(Path dir, Predicate<String> include, Optional<Codec> codec, int chunkSize, Sink sink)
             throws IOException {
+        return write(dir, include, codec, codec.isPresent() ? ChunkCodecs.Policy.UNIFORM : ChunkCodecs.DEFAULT, chunkSize, sink);
+    }
+
+    /** {@link #write(Path, Predicate, Optional, int, Sink)} choosing each chunk's codec with {@code policy}. */
+    public static ChunkManifest write(Path dir, Predicate<String> include, Optional<Codec> codec, ChunkCodecs.Policy policy,
+                                      int chunkSize, Sink sink) throws IOException {
         var files = PackageArchive.list(dir, include);
         long total = files.stream().mapToLong(PackageArchive.Source::size).sum();
-        return PackageArchive.pack(files, codec.orElse(Codec.forSize(total)), chunkSize,
+        return PackageArchive.pack(files, codec.orElse(Codec.forSize(total)), policy, chunkSize,
                 (chunk, bytes) -> sink.accept(chunk.sha256(), bytes));
     }
 }

@@ -1,20 +1,29 @@
 package dev.nest.artifact;
 
 import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
+import java.nio.ByteBuffer;
 import java.util.Locale;
 import net.jpountz.lz4.LZ4Exception;
 import net.jpountz.lz4.LZ4Factory;
 
 /**
- * How each chunk of a package is compressed. Decompression always writes into a buffer of exactly the size the
- * manifest declares (at most {@link ChunkManifest#MAX_CHUNK_BYTES}), so a chunk cannot expand beyond it.
+ * How a chunk of a package is compressed (a manifest names one for the package and, since "nest-chunks/2", may name
+ * another per chunk: see {@link ChunkManifest}). Decompression always writes into a buffer of exactly the size the
+ * manifest declares (at most {@link ChunkManifest#MAX_CHUNK_BYTES}), so a chunk cannot expand beyond it; a stored
+ * chunk must be exactly that size.
  */
 public enum Codec {
     /** zstd level 3 (zstd-jni): about 3x on code, decompresses at 1+ GB/s per core. */
     ZSTD,
     /** lz4 fast (lz4-java): a lower ratio, the cheapest to compress and decompress. */
-    LZ4;
+    LZ4,
+    /**
+     * Not compressed: the chunk's bytes are its records. For incompressible chunks (compressed media, jars of deflated
+     * classes), where compression saves nothing on the wire and decompression would be one more copy.
+     */
+    STORED;
 
     /** Packages below this size are stored with lz4 unless the uploader asks otherwise; larger ones with zstd. */
     public static final long LZ4_BELOW_BYTES = 1L << 20;
@@ -27,12 +36,18 @@ public enum Codec {
         return bytes < LZ4_BELOW_BYTES ? LZ4 : ZSTD;
     }
 
-    /** {@code zstd} or {@code lz4}; a 400 naming the allowed values otherwise. */
+    /** {@code zstd}, {@code lz4} or {@code stored}; a 400 naming the allowed values otherwise. */
     public static Codec parse(String name) {
+        return parse(name, "codec");
+    }
+
+    /** {@link #parse(String)}, naming {@code key} (a manifest's key, say) in the error. */
+    static Codec parse(String name, String key) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "zstd" -> ZSTD;
             case "lz4" -> LZ4;
-            default -> throw new ArtifactException(400, "codec '" + name + "' is not known; allowed: zstd, lz4");
+            case "stored" -> STORED;
+            default -> throw new ArtifactException(400, key + " '" + name + "' is not known; allowed: zstd, lz4, stored");
         };
     }
 
@@ -53,6 +68,7 @@ public enum Codec {
                 int n = c.compress(raw, 0, length, dst, 0, dst.length);
                 yield java.util.Arrays.copyOf(dst, n);
             }
+            case STORED -> java.util.Arrays.copyOf(raw, length);
         };
     }
 
@@ -73,6 +89,11 @@ public enum Codec {
             long n = switch (this) {
                 case ZSTD -> Zstd.decompressByteArray(dst, 0, rawSize, src, 0, src.length);
                 case LZ4 -> LZ4_FACTORY.safeDecompressor().decompress(src, 0, src.length, dst, 0, rawSize);
+                case STORED -> {
+                    checkStored(src, rawSize, what);
+                    System.arraycopy(src, 0, dst, 0, rawSize);
+                    yield rawSize;
+                }
             };
             if (n != rawSize) {
                 throw new ArtifactException(400, what + " decompresses to " + n + " bytes, not the " + rawSize
@@ -83,6 +104,50 @@ public enum Codec {
             // the output buffer is exactly the declared size: a chunk that expands beyond it stops here, at once
             throw new ArtifactException(400, what + " does not decompress to the " + rawSize + " bytes its manifest "
                     + "declares: it expands beyond them or is not valid " + id() + " data (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * Decompresses {@code src} into {@code dst} (a reused direct buffer of at least {@code rawSize} bytes, so that the
+     * file writes need no copy into the JDK's temporary direct buffer) and returns the {@code rawSize} bytes to write:
+     * a view of {@code dst}, or of {@code src} itself for a stored chunk (no copy at all). Fails as
+     * {@link #decompress(byte[], byte[], int, String)} does; a chunk never writes beyond {@code rawSize} bytes of
+     * {@code dst}. A stored chunk needs no {@code dst} (it may be null).
+     */
+    ByteBuffer decompress(byte[] src, ByteBuffer dst, int rawSize, String what) {
+        if (this == STORED) {
+            checkStored(src, rawSize, what);
+            return ByteBuffer.wrap(src, 0, rawSize).slice();
+        }
+        if (dst == null || dst.capacity() < rawSize || !dst.isDirect()) {
+            throw new IllegalArgumentException("a direct buffer of at least " + rawSize + " bytes is needed, not " + dst);
+        }
+        ByteBuffer out = dst.clear().limit(rawSize).slice();
+        try {
+            long n = switch (this) {
+                case ZSTD -> {
+                    try (ZstdDecompressCtx ctx = new ZstdDecompressCtx()) {
+                        yield ctx.decompressByteArrayToDirectByteBuffer(out, 0, rawSize, src, 0, src.length);
+                    }
+                }
+                case LZ4 -> LZ4_FACTORY.safeDecompressor().decompress(ByteBuffer.wrap(src), 0, src.length, out, 0, rawSize);
+                case STORED -> throw new IllegalStateException("unreachable");
+            };
+            if (n != rawSize) {
+                throw new ArtifactException(400, what + " decompresses to " + n + " bytes, not the " + rawSize
+                        + " its manifest declares");
+            }
+            return out;
+        } catch (ZstdException | LZ4Exception e) {
+            throw new ArtifactException(400, what + " does not decompress to the " + rawSize + " bytes its manifest "
+                    + "declares: it expands beyond them or is not valid " + id() + " data (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static void checkStored(byte[] src, int rawSize, String what) {
+        if (src.length != rawSize) {
+            throw new ArtifactException(400, what + " is stored uncompressed with " + src.length + " bytes, not the "
+                    + rawSize + " its manifest declares");
         }
     }
 }

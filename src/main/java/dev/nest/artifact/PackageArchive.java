@@ -135,10 +135,19 @@ final class PackageArchive {
      * handing each to {@code sink}; returns the manifest (whose digest is computed while reading the files).
      */
     static ChunkManifest pack(List<Source> files, Codec codec, int chunkSize, ChunkSink sink) throws IOException {
+        return pack(files, codec, ChunkCodecs.Policy.UNIFORM, chunkSize, sink);
+    }
+
+    /**
+     * {@link #pack(List, Codec, int, ChunkSink)} choosing each chunk's codec with {@code policy} ({@link ChunkCodecs});
+     * {@code codec} is the package's.
+     */
+    static ChunkManifest pack(List<Source> files, Codec codec, ChunkCodecs.Policy policy, int chunkSize, ChunkSink sink)
+            throws IOException {
         if (chunkSize < 1024 || chunkSize > ChunkManifest.MAX_CHUNK_BYTES) {
             throw new ArtifactException(400, "chunk size " + chunkSize + " is out of range 1024.." + ChunkManifest.MAX_CHUNK_BYTES);
         }
-        Packer p = new Packer(codec, chunkSize, sink);
+        Packer p = new Packer(codec, policy, chunkSize, sink);
         TreeMap<String, String> hashes = new TreeMap<>();
         long total = 0;
         byte[] buf = new byte[1 << 20];
@@ -187,13 +196,16 @@ final class PackageArchive {
 
     private static final class Packer {
         final Codec codec;
+        final ChunkCodecs.Policy policy;
         final byte[] raw;
         final ChunkSink sink;
         final List<ChunkManifest.Chunk> chunks = new ArrayList<>();
         int used;
+        int records;
 
-        Packer(Codec codec, int chunkSize, ChunkSink sink) {
+        Packer(Codec codec, ChunkCodecs.Policy policy, int chunkSize, ChunkSink sink) {
             this.codec = codec;
+            this.policy = policy;
             this.raw = new byte[chunkSize];
             this.sink = sink;
         }
@@ -206,6 +218,7 @@ final class PackageArchive {
             ByteBuffer b = ByteBuffer.wrap(raw, used, HEADER + path.length);
             b.put(FILE).putShort((short) path.length).put(path).putShort((short) mode).putLong(size).putLong(offset).putInt(part);
             used += HEADER + path.length;
+            records++;
         }
 
         void bytes(byte[] buf, int n) {
@@ -217,11 +230,18 @@ final class PackageArchive {
             if (used == 0) {
                 return;
             }
-            byte[] c = codec.compress(raw, used);
-            ChunkManifest.Chunk chunk = new ChunkManifest.Chunk(HexFormat.of().formatHex(Digests.sha256().digest(c)), c.length, used);
+            Codec tried = ChunkCodecs.first(policy, codec, records);
+            byte[] c = tried.compress(raw, used);
+            Codec kept = ChunkCodecs.keep(policy, tried, used, c.length);
+            if (kept != tried) {
+                c = kept.compress(raw, used);
+            }
+            ChunkManifest.Chunk chunk = new ChunkManifest.Chunk(HexFormat.of().formatHex(Digests.sha256().digest(c)), c.length, used,
+                    kept == codec ? java.util.Optional.empty() : java.util.Optional.of(kept));
             chunks.add(chunk);
             sink.accept(chunk, c);
             used = 0;
+            records = 0;
         }
     }
 
@@ -330,6 +350,25 @@ final class PackageArchive {
         return records(raw, raw.length, max);
     }
 
+    /** {@link #records(byte[], int)} of the bytes of {@code raw} from its position to its limit (not moved). */
+    static int records(ByteBuffer raw, int max) {
+        int n = 0;
+        int base = raw.position();
+        long length = raw.remaining();
+        long pos = 0;
+        while (pos + HEADER <= length && n <= max) {
+            int pathLength = Short.toUnsignedInt(raw.getShort(base + (int) pos + 1));
+            long partAt = pos + 1 + 2 + pathLength + 2 + 8 + 8;
+            if (partAt + 4 > length) {
+                return n + 1;
+            }
+            long part = Integer.toUnsignedLong(raw.getInt(base + (int) partAt));
+            n++;
+            pos = partAt + 4 + part;
+        }
+        return n;
+    }
+
     /** {@link #records(byte[], int)} of the first {@code length} bytes of {@code raw}. */
     static int records(byte[] raw, int length, int max) {
         int n = 0;
@@ -366,7 +405,15 @@ final class PackageArchive {
 
     /** {@link #unpack(byte[], String, Unpacked)} of the first {@code length} bytes of {@code raw} (a reused buffer). */
     static void unpack(byte[] raw, int length, String what, Unpacked u) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(raw, 0, length).slice();
+        unpack(ByteBuffer.wrap(raw, 0, length), what, u);
+    }
+
+    /**
+     * {@link #unpack(byte[], String, Unpacked)} of the bytes of {@code raw} from its position to its limit (not moved):
+     * a direct buffer is written to the files without the JDK's copy into a temporary direct buffer.
+     */
+    static void unpack(ByteBuffer raw, String what, Unpacked u) throws IOException {
+        ByteBuffer b = raw.slice();
         while (b.hasRemaining()) {
             if (b.remaining() < HEADER || b.get() != FILE) {
                 throw new ArtifactException(400, what + " holds a record that is not a regular file (links, devices and "

@@ -25,25 +25,37 @@ class PackageArchiveRecordsTest {
         return out.toByteArray();
     }
 
+    /**
+     * {@link PackageArchive#records(byte[], int)}, checked against the {@link ByteBuffer} variant on a direct buffer whose
+     * bytes start at an offset (as a fetch's reused buffer hands them over).
+     */
+    private static int count(byte[] raw, int max) {
+        int n = PackageArchive.records(raw, max);
+        ByteBuffer direct = ByteBuffer.allocateDirect(raw.length + 7).position(7).put(raw).position(7);
+        assertEquals(n, PackageArchive.records(direct, max), "the direct buffer counts as the array");
+        assertEquals(7, direct.position(), "counting does not move the buffer");
+        return n;
+    }
+
     @Test
     void countsRecordsUpToOneBeyondTheBound() {
-        assertEquals(0, PackageArchive.records(new byte[0], 4));
-        assertEquals(1, PackageArchive.records(chunk(1, 300_000), 4));
-        assertEquals(3, PackageArchive.records(chunk(3, 10), 4));
-        assertEquals(5, PackageArchive.records(chunk(300, 10), 4), "stops one past the bound");
-        assertEquals(1, PackageArchive.records(chunk(300, 10), 0));
+        assertEquals(0, count(new byte[0], 4));
+        assertEquals(1, count(chunk(1, 300_000), 4));
+        assertEquals(3, count(chunk(3, 10), 4));
+        assertEquals(5, count(chunk(300, 10), 4), "stops one past the bound");
+        assertEquals(1, count(chunk(300, 10), 0));
     }
 
     @Test
     void aMalformedChunkIsCountedAsFarAsItsHeadersGoWithoutFailing() {
         byte[] c = chunk(3, 1000);
-        assertEquals(0, PackageArchive.records(Arrays.copyOf(c, 20), 4), "shorter than one header");
-        assertEquals(2, PackageArchive.records(Arrays.copyOf(c, c.length / 3 + 30), 4));
+        assertEquals(0, count(Arrays.copyOf(c, 20), 4), "shorter than one header");
+        assertEquals(2, count(Arrays.copyOf(c, c.length / 3 + 30), 4));
         byte[] lying = chunk(1, 10);
         lying[lying.length - 10 - 4] = 0x7f; // a part length far beyond the chunk
-        assertEquals(1, PackageArchive.records(lying, 4));
+        assertEquals(1, count(lying, 4));
         byte[] noise = new byte[4096];
         new java.util.Random(3).nextBytes(noise);
-        PackageArchive.records(noise, 4);
+        count(noise, 4);
     }
 }

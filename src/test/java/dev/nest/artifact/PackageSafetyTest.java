@@ -321,7 +321,7 @@ class PackageSafetyTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Codec.class)
+    @EnumSource(value = Codec.class, names = "STORED", mode = EnumSource.Mode.EXCLUDE)
     void aChunkThatDecompressesBeyondItsDeclaredSizeIsRefusedAtOnce(Codec codec) {
         byte[] raw = record("zeros", new byte[1_000_000]);
         byte[] c = codec.compress(raw, raw.length);
