@@ -94,7 +94,8 @@ public final class AsyncNodeProcess implements AutoCloseable {
                 throw new IllegalStateException("the node exited with " + process.exitValue() + ":\n" + logTail());
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the node did not become healthy within 90 s:\n" + logTail());
+                throw new IllegalStateException("the node did not become healthy within 90 s:\n" + logTail()
+                        + "\n---- threads ----\n" + Fixtures.threadDump(process, home.resolve("threads.txt")));
             }
             sleep(50);
         }

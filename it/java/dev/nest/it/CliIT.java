@@ -427,7 +427,7 @@ class CliIT {
             }
             // still running but not healthy: what it logged and where its threads are
             throw new AssertionError(e.getMessage() + "\n--- its log ---\n" + read(log) + "\n--- its threads ---\n"
-                    + threads(p, log.resolveSibling("threads.txt")), e);
+                    + Fixtures.threadDump(p, log.resolveSibling("threads.txt")), e);
         }
         if (!p.isAlive()) {
             throw new AssertionError("nest.jar exited with " + p.exitValue() + ":\n" + read(log));
@@ -447,25 +447,6 @@ class CliIT {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             p.destroyForcibly();
-        }
-    }
-
-    /** A thread dump of {@code p} (jcmd beside the JDK running the tests), written to {@code out} and read back. */
-    static String threads(Process p, Path out) {
-        Path jcmd = Path.of(Fixtures.javaBinary()).resolveSibling("jcmd");
-        try {
-            Process j = new ProcessBuilder(jcmd.toString(), Long.toString(p.pid()), "Thread.print")
-                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
-            if (!j.waitFor(30, TimeUnit.SECONDS)) {
-                j.destroyForcibly();
-                return "(" + jcmd + " did not answer within 30 s)";
-            }
-            return read(out);
-        } catch (IOException e) {
-            return "(no thread dump: " + e + ")";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "(no thread dump: interrupted)";
         }
     }
 

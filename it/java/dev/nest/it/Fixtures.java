@@ -112,6 +112,38 @@ public final class Fixtures {
     }
 
     /** The java binary of the JDK running the tests. */
+    /**
+     * A thread dump of {@code p} for a failure report: {@code jcmd <pid> Thread.print -l} (platform threads with their
+     * locks) and {@code Thread.dump_to_file} (virtual threads too), written to {@code out} and read back; best effort,
+     * never throws. jcmd is the one beside the JDK running the tests.
+     */
+    public static String threadDump(Process p, Path out) {
+        Path jcmd = Path.of(javaBinary()).resolveSibling("jcmd");
+        String pid = Long.toString(p.pid());
+        Path all = out.resolveSibling(out.getFileName() + ".all.txt");
+        try {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(all);
+            for (List<String> argv : List.of(List.of(jcmd.toString(), pid, "Thread.print", "-l"),
+                    List.of(jcmd.toString(), pid, "Thread.dump_to_file", "-format=text", all.toString()))) {
+                Process j = new ProcessBuilder(argv).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile())).start();
+                if (!j.waitFor(30, TimeUnit.SECONDS)) {
+                    j.destroyForcibly();
+                    return "(" + jcmd + " did not answer within 30 s)";
+                }
+            }
+            String text = Files.readString(out);
+            return Files.exists(all) ? text + "\n---- all threads, virtual ones included ----\n" + Files.readString(all)
+                    : text;
+        } catch (IOException e) {
+            return "(no thread dump: " + e + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(no thread dump: interrupted)";
+        }
+    }
+
     public static String javaBinary() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }

@@ -115,7 +115,7 @@ class MergedPlacementSimIT {
         Policy.Ours nest = new Policy.Ours("nest", dev.nest.scaler.Scaler.windowed(), config, "");
         Policy.Ours burst = new Policy.Ours("nest + burst release", dev.nest.scaler.Scaler.windowed(
                 dev.nest.scaler.BurstRelease.after(Duration.ofSeconds(30))), config, "");
-        Totals plain = run(new Policy.Merged("merged", nest, MergedModel.NODEJS, ""), trace);
+        Totals plain = run(new Policy.Merged("merged", nest, MergedModel.NODEJS.withBurstWorkers(0), ""), trace);
         Totals workers = run(new Policy.Merged("burst workers", burst, MergedModel.NODEJS.withBurstWorkers(75), ""), trace);
         assertEquals(plain.invocations, workers.invocations);
         assertTrue(plain.coldStarts > 0, "the burst starts pods: " + plain.coldStarts);

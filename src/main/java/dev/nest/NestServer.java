@@ -45,6 +45,7 @@ import dev.nest.placement.ClusterNodes;
 import dev.nest.placement.PlacedMinimumCatalog;
 import dev.nest.release.ReleaseController;
 import dev.nest.release.TrafficCounters;
+import dev.nest.runtime.NodeBinary;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.sidecar.NodeAgent;
 import dev.nest.spi.SandboxDriver;
@@ -130,7 +131,7 @@ public final class NestServer implements AutoCloseable {
                     config.store().maxLogLineBytes(), config.store().maxBytes()));
             Future<Plugins> pluginsF = boot.submit(() -> Plugins.load(config.pluginsDir()));
             Future<RuntimeRegistry> runtimesF = boot.submit(() -> RuntimeRegistry.load(config.runtimesDir().toAbsolutePath().normalize(),
-                    dev.nest.runtime.NodeBinary.of(Optional.ofNullable(config.sidecar().drivers()
+                    NodeBinary.of(Optional.ofNullable(config.sidecar().drivers()
                             .getOrDefault("process", Map.of()).get("node")), System.getenv())));
             // the nodes' calls to each other carry the cluster's credential (the one line that chooses it)
             PeerCredential peer = PeerCredential.of(ClusterCredential.HEADER, credential.header(), credential::verify);

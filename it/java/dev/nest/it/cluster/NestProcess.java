@@ -84,7 +84,8 @@ final class NestProcess implements AutoCloseable {
                 throw new IllegalStateException("node " + id + " exited with " + process.exitValue() + ":\n" + logTail());
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("node " + id + " did not become healthy within 90 s:\n" + logTail());
+                throw new IllegalStateException("node " + id + " did not become healthy within 90 s:\n" + logTail()
+                        + "\n---- threads ----\n" + Fixtures.threadDump(process, dir.resolve("threads.txt")));
             }
             try {
                 Thread.sleep(50);
