@@ -29,6 +29,15 @@ class SecretHandOverTest {
     private static final Map<String, String> STDIN_ENV = Map.of("NEST_HOST_PORT", "0", "NEST_HOST_SECRET_STDIN", "1");
 
     @Test
+    void temporaryFilesGoToThePodsTmpdirWhenItIsAnAbsolutePath() {
+        assertEquals(java.util.Optional.of("/data/pods/p1/work"), HostSettings.tmpDir(Map.of("TMPDIR", "/data/pods/p1/work")));
+        assertEquals(java.util.Optional.empty(), HostSettings.tmpDir(Map.of()));
+        assertEquals(java.util.Optional.empty(), HostSettings.tmpDir(Map.of("TMPDIR", "")));
+        assertEquals(java.util.Optional.empty(), HostSettings.tmpDir(Map.of("TMPDIR", "relative/dir")));
+        assertEquals(java.util.Optional.empty(), HostSettings.tmpDir(Map.of("TMPDIR", "/a\0b")));
+    }
+
+    @Test
     void theSecretIsTheFirstLineOfStdinAndTheRestIsLeftUnread() throws IOException {
         InputStream in = new ByteArrayInputStream("s3cret\nmore".getBytes(StandardCharsets.UTF_8));
         HostSettings s = HostSettings.fromEnv(STDIN_ENV, in);

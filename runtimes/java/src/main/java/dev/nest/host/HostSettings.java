@@ -51,6 +51,17 @@ public record HostSettings(String address, int port, String secret, String podId
     /** The variable that says the secret comes on standard input (runtimes/CONTRACT.md). */
     public static final String SECRET_STDIN = "NEST_HOST_SECRET_STDIN";
 
+    /**
+     * The folder {@code java.io.tmpdir} should name: {@code TMPDIR} when it is an absolute path (the pod's own scratch
+     * folder on the process driver, runtimes/CONTRACT.md), else empty (the JVM's default stays). The JVM does not read
+     * {@code TMPDIR} itself, so without this the host's and its functions' temporary files would go to the machine's
+     * shared {@code /tmp}, where other pods' files are visible.
+     */
+    public static java.util.Optional<String> tmpDir(Map<String, String> env) {
+        String t = env.getOrDefault("TMPDIR", "");
+        return t.startsWith("/") && t.indexOf('\0') < 0 ? java.util.Optional.of(t) : java.util.Optional.empty();
+    }
+
     /** Whether {@code env} says the secret comes as the first line of standard input. */
     public static boolean secretOnStdin(Map<String, String> env) {
         return "1".equals(env.get(SECRET_STDIN));

@@ -90,6 +90,9 @@ public final class JavaHost implements HttpHandler, AutoCloseable {
      * start.
      */
     public static void main(String[] args) {
+        // before anything makes a temporary file (the JDK reads java.io.tmpdir once, on first use)
+        HostSettings.tmpDir(System.getenv()).filter(t -> java.nio.file.Files.isDirectory(java.nio.file.Path.of(t)))
+                .ifPresent(t -> System.setProperty("java.io.tmpdir", t));
         HostSettings settings;
         boolean stdinLink = HostSettings.secretOnStdin(System.getenv());
         try {
