@@ -1,5 +1,7 @@
 package dev.nest;
 
+import dev.nest.alert.AlertEvaluator;
+import dev.nest.alert.Webhooks;
 import dev.nest.api.AdminApi;
 import dev.nest.api.Errors;
 import dev.nest.api.TriggerView;
@@ -16,9 +18,12 @@ import dev.nest.cluster.EmbeddedZooKeeper;
 import dev.nest.cluster.NamespaceUsages;
 import dev.nest.cluster.NodeInfo;
 import dev.nest.cluster.ReadyCounts;
+import dev.nest.cluster.ZooKeeperAlertStore;
 import dev.nest.cluster.ZooKeeperNamespaceStore;
 import dev.nest.cluster.ZooKeeperTokenStore;
+import dev.nest.common.InvocationIds;
 import dev.nest.common.NestException;
+import dev.nest.common.Peer;
 import dev.nest.config.NestConfig;
 import dev.nest.deploy.ArtifactReplicator;
 import dev.nest.deploy.CodeFetcher;
@@ -29,14 +34,19 @@ import dev.nest.deploy.ReferencedCode;
 import dev.nest.function.FunctionCatalog;
 import dev.nest.async.AsyncInvocations;
 import dev.nest.async.EventQueueProvider;
+import dev.nest.async.H2Backlog;
 import dev.nest.plugin.Plugins;
 import dev.nest.gateway.EventIngress;
 import dev.nest.gateway.Gateway;
 import java.util.stream.Stream;
 import dev.nest.trigger.TriggerSourceProvider;
 import dev.nest.function.SpecCheck;
+import dev.nest.gateway.InvocationSpan;
 import dev.nest.gateway.InvokeAuth;
 import dev.nest.gateway.Tls;
+import dev.nest.history.LocalHistory;
+import dev.nest.history.PeerReader;
+import dev.nest.history.RegionHistory;
 import dev.nest.limits.Admission;
 import dev.nest.limits.Caller;
 import dev.nest.limits.GatewayCount;
@@ -44,33 +54,52 @@ import dev.nest.metrics.NodeMetrics;
 import dev.nest.placement.ClusterNodes;
 import dev.nest.placement.PlacedMinimumCatalog;
 import dev.nest.release.ReleaseController;
+import dev.nest.release.Releases;
 import dev.nest.release.TrafficCounters;
+import dev.nest.report.Backlog;
+import dev.nest.report.ClusterReports;
+import dev.nest.report.InstanceSample;
+import dev.nest.report.ReportStore;
+import dev.nest.report.Scope;
 import dev.nest.runtime.NodeBinary;
 import dev.nest.runtime.RuntimeRegistry;
 import dev.nest.sidecar.NodeAgent;
 import dev.nest.spi.SandboxDriver;
 import dev.nest.store.NodeStore;
+import dev.nest.tracing.SpanExport;
+import dev.nest.trigger.LocalStops;
+import dev.nest.trigger.PeerStops;
 import dev.nest.trigger.QueueInvocationSink;
+import dev.nest.trigger.RegionStops;
+import dev.nest.trigger.StopResult;
 import dev.nest.trigger.TriggerCalls;
 import dev.nest.trigger.TriggerManager;
 import dev.nest.trigger.TriggerTypes;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
+import javax.net.ssl.SSLContext;
 
 /**
  * One Nest node: the composition root. {@link #start} builds every module in dependency order and starts serving;
@@ -137,7 +166,7 @@ public final class NestServer implements AutoCloseable {
             PeerCredential peer = PeerCredential.of(ClusterCredential.HEADER, credential.header(), credential::verify);
             Supplier<Map<String, String>> peerHeaders = () -> Map.of(peer.headerName(), peer.headerValue());
             // with server.tls, the nodes call each other's public port over https, trusting what PeerCall trusts
-            Optional<javax.net.ssl.SSLContext> peerTls = tls.map(Tls::peerContext);
+            Optional<SSLContext> peerTls = tls.map(Tls::peerContext);
             Optional<EmbeddedZooKeeper> embedded = embeddedZk.map(Startup::join);
             embedded.ifPresent(closers::push);
             String zk = embedded.map(EmbeddedZooKeeper::connectString).orElse(config.cluster().zookeeper());
@@ -151,12 +180,12 @@ public final class NestServer implements AutoCloseable {
             ArtifactStore artifacts = push(closers, new ArtifactStore(data.resolve("artifacts"), PackageLimits.DEFAULT,
                     ArtifactStore.DEFAULT_CACHE_BYTES, referenced, ArtifactStore.UNPACK_PARALLELISM, peerHeaders, peerTls));
             String nodeId = config.nodeId();
-            dev.nest.common.InvocationIds.useNode(nodeId); // invocation ids name the node that made them
+            InvocationIds.useNode(nodeId); // invocation ids name the node that made them
             SandboxDriver driver = Startup.driver(config, nodeId, data);
             timer.mark("runtimes+driver");
 
             Map<String, String> capacity = ClusterNodes.capacity(config.sidecar().maxPods());
-            Map<String, String> labels = new java.util.HashMap<>(capacity);
+            Map<String, String> labels = new HashMap<>(capacity);
             labels.put(NodeInfo.SCHEME, config.server().tls().scheme()); // peers call this node with it
             NodeInfo self = new NodeInfo(nodeId, config.node().address(), config.server().port(), config.node().zone(),
                     config.node().region(), driver.name(), clock.instant(), Map.copyOf(labels));
@@ -167,8 +196,8 @@ public final class NestServer implements AutoCloseable {
             // round trips (and its log's fsyncs), not for each other; a failure is still this start's, when joined
             Future<ZooKeeperNamespaceStore> namespacesF = Startup.closing(closers, boot.submit(() ->
                     ZooKeeperNamespaceStore.start(cluster, clock, config.cluster().operationTimeout())));
-            Future<dev.nest.cluster.ZooKeeperAlertStore> alertStoreF = Startup.closing(closers, boot.submit(() ->
-                    dev.nest.cluster.ZooKeeperAlertStore.start(cluster, config.cluster().operationTimeout())));
+            Future<ZooKeeperAlertStore> alertStoreF = Startup.closing(closers, boot.submit(() ->
+                    ZooKeeperAlertStore.start(cluster, config.cluster().operationTimeout())));
             ZooKeeperTokenStore tokens = push(closers, ZooKeeperTokenStore.start(cluster, clock,
                     config.cluster().operationTimeout()));
             new Bootstrap(tokens, data, name -> Optional.ofNullable(System.getenv(name))).run();
@@ -194,9 +223,9 @@ public final class NestServer implements AutoCloseable {
             NodeAgent agent = push(closers, new NodeAgent(config.sidecar(), nodeId, data,
                     data.resolve("artifacts").resolve("code"), driver, runtimes, code::codeDir, store::log, agentCatalog, clock));
             // the monitoring report's tables open beside the steps up to the admin API, which wait for ZooKeeper
-            Future<dev.nest.report.ReportStore> reportStoreF = Startup.closing(closers, boot.submit(() ->
-                    dev.nest.report.ReportStore.open(store.jdbcUrl(), clock, () -> agent.instances().stream().map(i ->
-                            new dev.nest.report.InstanceSample(i.function(), i.version(), i.inFlight())).toList())));
+            Future<ReportStore> reportStoreF = Startup.closing(closers, boot.submit(() ->
+                    ReportStore.open(store.jdbcUrl(), clock, () -> agent.instances().stream().map(i ->
+                            new InstanceSample(i.function(), i.version(), i.inFlight())).toList())));
             // deploys return once the package is on enough nodes
             ArtifactReplicator replicator = new ArtifactReplicator(artifacts, cluster.artifactHolders(),
                     config.cluster().artifactReplicas(), peerHeaders, peerTls);
@@ -209,7 +238,7 @@ public final class NestServer implements AutoCloseable {
             Deployer deployer = new Deployer(cluster.functions(), artifacts, runtimes, store::audit, clock, replicator,
                     namespaces, specCheck);
             FunctionFiles files = push(closers, new FunctionFiles(config.functionsDir(), deployer, cluster.functions(), 2_000, List.of(data),
-                    new dev.nest.release.Releases(cluster.functions(), store::audit, clock)::startFromFile));
+                    new Releases(cluster.functions(), store::audit, clock)::startFromFile));
             files.start();
             timer.mark("functions");
             agent.enforceQuotas(namespaces, NamespaceUsages.elsewhere(cluster, cluster.functions()));
@@ -238,35 +267,35 @@ public final class NestServer implements AutoCloseable {
             NodeMetrics metrics = new NodeMetrics(agent.pool()::status, agent::instances, admission::rateLimited,
                     admission::breakers);
             // the monitoring report: roll-ups of every record in this node's H2, gathered from every live node
-            dev.nest.report.ReportStore reportStore = Startup.join(reportStoreF);
+            ReportStore reportStore = Startup.join(reportStoreF);
             // the async backlog per function (the h2 queue's table; other back ends do not tell)
-            Optional<dev.nest.async.H2Backlog> h2Backlog = config.async().queue().equals("h2")
-                    ? dev.nest.async.H2Backlog.open(store.jdbcUrl()) : Optional.empty();
+            Optional<H2Backlog> h2Backlog = config.async().queue().equals("h2")
+                    ? H2Backlog.open(store.jdbcUrl()) : Optional.empty();
             h2Backlog.ifPresent(closers::push);
-            java.util.function.Function<dev.nest.report.Scope, Optional<dev.nest.report.Backlog>> backlog = scope ->
-                    h2Backlog.flatMap(b -> b.of(scope.name(), !scope.function())).map(b -> new dev.nest.report.Backlog(
-                            b.depth(), b.oldest().map(t -> Math.max(0, java.time.Duration.between(t, clock.instant())
+            Function<Scope, Optional<Backlog>> backlog = scope ->
+                    h2Backlog.flatMap(b -> b.of(scope.name(), !scope.function())).map(b -> new Backlog(
+                            b.depth(), b.oldest().map(t -> Math.max(0, Duration.between(t, clock.instant())
                             .toMillis() / 1000.0)).orElse(0.0)));
             timer.mark("report");
-            dev.nest.report.ClusterReports reports = new dev.nest.report.ClusterReports(reportStore::buckets,
+            ClusterReports reports = new ClusterReports(reportStore::buckets,
                     () -> cluster.membership().nodes().stream().filter(n -> !n.id().equals(nodeId)).map(n ->
-                            new dev.nest.common.Peer(n.id(), java.net.URI.create(n.url()))).toList(),
-                    dev.nest.report.ClusterReports.http(peerHeaders, peerTls, java.time.Duration.ofSeconds(3)), clock,
-                    java.time.Duration.ofSeconds(4), backlog);
+                            new Peer(n.id(), URI.create(n.url()))).toList(),
+                    ClusterReports.http(peerHeaders, peerTls, Duration.ofSeconds(3)), clock,
+                    Duration.ofSeconds(4), backlog);
             TriggerCalls triggerCalls = new TriggerCalls();
             // stopping an invocation by id (cron concurrency: replace): here, or on the node its id names
-            java.util.concurrent.atomic.AtomicReference<Gateway> gatewayRef = new java.util.concurrent.atomic.AtomicReference<>();
-            dev.nest.trigger.LocalStops localStops = new dev.nest.trigger.LocalStops(async.ledger(), (id, why) ->
-                    gatewayRef.get() == null ? java.util.concurrent.CompletableFuture.completedFuture(false)
+            AtomicReference<Gateway> gatewayRef = new AtomicReference<>();
+            LocalStops localStops = new LocalStops(async.ledger(), (id, why) ->
+                    gatewayRef.get() == null ? CompletableFuture.completedFuture(false)
                             : gatewayRef.get().stop(id, why));
-            dev.nest.trigger.PeerStops peerStops = dev.nest.trigger.PeerStops.http(peerHeaders, peerTls,
-                    java.time.Duration.ofSeconds(25));
-            Supplier<List<dev.nest.trigger.RegionStops.Node>> stopPeers = () -> cluster.membership().nodes().stream()
+            PeerStops peerStops = PeerStops.http(peerHeaders, peerTls,
+                    Duration.ofSeconds(25));
+            Supplier<List<RegionStops.Node>> stopPeers = () -> cluster.membership().nodes().stream()
                     .filter(n -> !n.id().equals(nodeId))
-                    .map(n -> new dev.nest.trigger.RegionStops.Node(n.id(), java.net.URI.create(n.url()))).toList();
+                    .map(n -> new RegionStops.Node(n.id(), URI.create(n.url()))).toList();
             TriggerManager triggers = push(closers, new TriggerManager(cluster.functions(), triggerTypes,
                     new QueueInvocationSink(cluster.functions(), async.ingress(), async.ledger(), gatewayPort::get,
-                            triggerCalls, new dev.nest.trigger.RegionStops(nodeId, localStops, stopPeers, peerStops)),
+                            triggerCalls, new RegionStops(nodeId, localStops, stopPeers, peerStops)),
                     cluster.triggerStates(), () -> cluster.leadership().epoch().isPresent(), clock));
             AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes,
                     control.scaler(), control.scheduler(), url, metrics, control.load(), control.wake(), tokens, clock,
@@ -274,19 +303,19 @@ public final class NestServer implements AutoCloseable {
                     () -> ReadyCounts.of(agent.instances())), admission, plugins,
                     TriggerView.of(triggers::describe, triggers::problems),
                     code::ensureLocal,
-                    push(closers, new dev.nest.history.RegionHistory(nodeId, dev.nest.history.LocalHistory.of(store),
+                    push(closers, new RegionHistory(nodeId, LocalHistory.of(store),
                             () -> cluster.membership().nodes().stream().filter(n -> !n.id().equals(nodeId))
-                                    .map(n -> new dev.nest.common.Peer(n.id(), java.net.URI.create(n.url()))).toList(),
-                            dev.nest.history.PeerReader.http(peerHeaders, peerTls, HISTORY_PEER_TIMEOUT),
+                                    .map(n -> new Peer(n.id(), URI.create(n.url()))).toList(),
+                            PeerReader.http(peerHeaders, peerTls, HISTORY_PEER_TIMEOUT),
                             HISTORY_PEER_TIMEOUT)));
             api = api.withReports(nodeId, reports, reportStore::buckets, cluster.functions(), backlog);
             api = api.withStops(localStops); // the peer stop route
             // alerts: rules in ZooKeeper, judged by the leader from the reports; webhooks only to allowed hosts
-            dev.nest.cluster.ZooKeeperAlertStore alertStore = Startup.join(alertStoreF);
-            dev.nest.alert.Webhooks webhooks = push(closers, new dev.nest.alert.Webhooks(dev.nest.alert.Webhooks.http(),
+            ZooKeeperAlertStore alertStore = Startup.join(alertStoreF);
+            Webhooks webhooks = push(closers, new Webhooks(Webhooks.http(),
                     Thread::sleep, config.async().destinations()::refusal));
             webhooks.start();
-            dev.nest.alert.AlertEvaluator alerts = push(closers, new dev.nest.alert.AlertEvaluator(alertStore, reports::report,
+            AlertEvaluator alerts = push(closers, new AlertEvaluator(alertStore, reports::report,
                     (fn, since) -> async.ledger().deadLetters(fn, 1_000).stream().filter(e -> e.finishedAt()
                             .filter(t -> !t.isBefore(since)).isPresent()).count(), triggers::describe, webhooks,
                     cluster.leadership()::isLeader, clock));
@@ -306,9 +335,9 @@ public final class NestServer implements AutoCloseable {
             closers.push(api::endStreams); // runs before web::stop: the server waits for open streams
             timer.mark("admin");
             // optional OTLP export of the gateway's invocation spans; closed after the gateway, flushing its queue
-            java.util.function.Consumer<dev.nest.gateway.InvocationSpan> spans = s -> { };
+            Consumer<InvocationSpan> spans = s -> { };
             if (config.tracing().enabled()) {
-                dev.nest.tracing.SpanExport export = push(closers, dev.nest.tracing.SpanExport.otlp(config.tracing(),
+                SpanExport export = push(closers, SpanExport.otlp(config.tracing(),
                         nodeId, clock));
                 metrics.addSamples(export::samples);
                 spans = export;
@@ -330,9 +359,9 @@ public final class NestServer implements AutoCloseable {
             gatewayRef.set(gateway);
             // a forwarded invocation is stopped on the peer serving it, through its peer stop route
             gateway.stopsForwardedWith((p, id, why) -> peerStops.stop(stopPeers.get().stream()
-                    .filter(n -> n.id().equals(p.node())).findFirst().map(dev.nest.trigger.RegionStops.Node::url)
-                    .orElse(java.net.URI.create(config.server().tls().scheme() + "://" + p.host() + ":" + p.port())),
-                    id, why).thenApply(r -> r.outcome() == dev.nest.trigger.StopResult.Outcome.STOPPED));
+                    .filter(n -> n.id().equals(p.node())).findFirst().map(RegionStops.Node::url)
+                    .orElse(URI.create(config.server().tls().scheme() + "://" + p.host() + ":" + p.port())),
+                    id, why).thenApply(r -> r.outcome() == StopResult.Outcome.STOPPED));
             async.stopsWith(gateway::stop); // a cancelled event's run is stopped at its instance
             async.start();
             // triggers fire once the gateway listens: leader-only sources start and stop with the leadership
@@ -356,7 +385,7 @@ public final class NestServer implements AutoCloseable {
     }
 
     /** How long a node answering for the region waits for each other node's records or lines. */
-    private static final java.time.Duration HISTORY_PEER_TIMEOUT = java.time.Duration.ofSeconds(3);
+    private static final Duration HISTORY_PEER_TIMEOUT = Duration.ofSeconds(3);
 
     private static <T extends AutoCloseable> T push(Deque<AutoCloseable> closers, T c) {
         closers.push(c);
