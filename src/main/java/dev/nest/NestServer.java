@@ -297,17 +297,19 @@ public final class NestServer implements AutoCloseable {
                     new QueueInvocationSink(cluster.functions(), async.ingress(), async.ledger(), gatewayPort::get,
                             triggerCalls, new RegionStops(nodeId, localStops, stopPeers, peerStops)),
                     cluster.triggerStates(), () -> cluster.leadership().epoch().isPresent(), clock));
-            AdminApi api = new AdminApi(cluster.functions(), deployer, files, agent, store, cluster, runtimes,
-                    control.scaler(), control.scheduler(), url, metrics, control.load(), control.wake(), tokens, clock,
-                    async.ledger(), namespaces, NamespaceUsages.region(cluster, cluster.functions(),
-                    () -> ReadyCounts.of(agent.instances())), admission, plugins,
-                    TriggerView.of(triggers::describe, triggers::problems),
-                    code::ensureLocal,
-                    push(closers, new RegionHistory(nodeId, LocalHistory.of(store),
+            AdminApi api = AdminApi.builder().registry(cluster.functions()).deployer(deployer).files(files).node(agent)
+                    .store(store).cluster(cluster).runtimes(runtimes).scaling(control.scaler(), control.scheduler())
+                    .publicUrl(url).metrics(metrics).load(control.load(), control.wake()).tokens(tokens).clock(clock)
+                    .async(async.ledger()).namespaces(namespaces, NamespaceUsages.region(cluster, cluster.functions(),
+                    () -> ReadyCounts.of(agent.instances()))).breakers(admission).plugins(plugins)
+                    .triggers(TriggerView.of(triggers::describe, triggers::problems))
+                    .code(code::ensureLocal)
+                    .history(push(closers, new RegionHistory(nodeId, LocalHistory.of(store),
                             () -> cluster.membership().nodes().stream().filter(n -> !n.id().equals(nodeId))
                                     .map(n -> new Peer(n.id(), URI.create(n.url()))).toList(),
                             PeerReader.http(peerHeaders, peerTls, HISTORY_PEER_TIMEOUT),
-                            HISTORY_PEER_TIMEOUT)));
+                            HISTORY_PEER_TIMEOUT)))
+                    .build();
             api = api.withReports(nodeId, reports, reportStore::buckets, cluster.functions(), backlog);
             api = api.withStops(localStops); // the peer stop route
             // alerts: rules in ZooKeeper, judged by the leader from the reports; webhooks only to allowed hosts

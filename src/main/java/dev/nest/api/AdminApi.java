@@ -35,6 +35,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -55,64 +56,38 @@ public final class AdminApi {
     public static final int MAX_FOLLOWERS = 64;
     private final List<ResourceRoutes> resources;
 
-    /**
-     * The admin API of a node: async invocations' ledger and dead letters ({@code async}), the namespaces' settings
-     * with the usage across the region that {@code /api/v1/namespaces} shows ({@code usage}), the circuit breakers of
-     * this node's gateway ({@code admission}), the node's plugins, shown in {@code /health}, and where versions' code
-     * is read ({@code code}).
-     */
-    public AdminApi(FunctionRegistry registry, Deployer deployer, FunctionFiles files, NodeAgent agent, NodeStore store,
-                    Cluster cluster, RuntimeRegistry runtimes, ScalerLoop scaler, Scheduler scheduler, String publicUrl,
-                    NodeMetrics metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
-                    AsyncLedger async, NamespaceStore namespaces, UsageSource usage, Admission admission,
-                    Plugins plugins, TriggerView triggers, VersionCode code, RegionHistory history) {
-        this(registry, deployer, files::problems, node(agent), store, cluster(cluster), runtimes,
-                scaling(scaler, scheduler), publicUrl, metrics::render, load, wake, tokens, clock, async, namespaces,
-                usage, admission::degrade, plugins, triggers, code, ConsoleFiles.classpath(), history);
-    }
-
-    AdminApi(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, NodeStore store,
-             ClusterView cluster, RuntimeRegistry runtimes, ScalingView scaling, String publicUrl,
-             Supplier<String> metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
-             AsyncLedger async, NamespaceStore namespaces, UsageSource usage,
-             java.util.function.Function<FunctionId, Optional<DegradeStatus>> breakers, Plugins plugins,
-             TriggerView triggers, VersionCode code, ConsoleFiles console) {
-        this(registry, deployer, files, node, store, cluster, runtimes, scaling, publicUrl, metrics, load, wake, tokens,
-                clock, async, namespaces, usage, breakers, plugins, triggers, code, console,
-                RegionHistory.single(cluster.nodeId(), LocalHistory.of(store)));
-    }
-
-    AdminApi(FunctionRegistry registry, Deployer deployer, FileProblems files, LocalNode node, NodeStore store,
-             ClusterView cluster, RuntimeRegistry runtimes, ScalingView scaling, String publicUrl,
-             Supplier<String> metrics, ClusterLoad load, Consumer<FunctionId> wake, TokenStore tokens, Clock clock,
-             AsyncLedger async, NamespaceStore namespaces, UsageSource usage,
-             java.util.function.Function<FunctionId, Optional<DegradeStatus>> breakers, Plugins plugins,
-             TriggerView triggers, VersionCode code, ConsoleFiles console, RegionHistory history) {
-        FunctionViews views = new FunctionViews(publicUrl, node, files);
+    private AdminApi(Builder b) {
+        FunctionViews views = new FunctionViews(b.publicUrl, b.node, b.files);
+        RegionHistory history = b.history;
         this.resources = List.of(
-                new HealthRoutes(node, cluster, metrics, plugins, triggers::problems),
-                new FunctionRoutes(registry, deployer, files, node, views),
-                new VersionRoutes(registry, deployer, views),
-                new CodeRoutes(registry, code),
-                new ScalingRoutes(registry, scaling, cluster),
-                new DegradeRoutes(registry, breakers, cluster),
-                new AliasRoutes(new Aliases(registry, store::audit, clock)),
-                new ReleaseRoutes(new Releases(registry, store::audit, clock)),
-                new TriggerRoutes(registry, triggers, cluster),
-                new ArtifactRoutes(deployer),
-                new InvocationRoutes(store, async, () -> history, clock, new LogStream(MAX_FOLLOWERS,
+                new HealthRoutes(b.node, b.cluster, b.metrics, b.plugins, b.triggers::problems),
+                new FunctionRoutes(b.registry, b.deployer, b.files, b.node, views),
+                new VersionRoutes(b.registry, b.deployer, views),
+                new CodeRoutes(b.registry, b.code),
+                new ScalingRoutes(b.registry, b.scaling, b.cluster),
+                new DegradeRoutes(b.registry, b.breakers, b.cluster),
+                new AliasRoutes(new Aliases(b.registry, b.store::audit, b.clock)),
+                new ReleaseRoutes(new Releases(b.registry, b.store::audit, b.clock)),
+                new TriggerRoutes(b.registry, b.triggers, b.cluster),
+                new ArtifactRoutes(b.deployer),
+                new InvocationRoutes(b.store, b.async, () -> history, b.clock, new LogStream(MAX_FOLLOWERS,
                         java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(15), d -> Thread.sleep(d))),
-                new AsyncRoutes(async),
-                new InstanceRoutes(node),
-                new RuntimeRoutes(runtimes),
-                new PoolRoutes(node, runtimes),
-                new LoadRoutes(load, wake),
-                new ClusterRoutes(cluster),
-                new TokenRoutes(tokens, clock),
-                new NamespaceRoutes(namespaces, registry, usage, clock),
+                new AsyncRoutes(b.async),
+                new InstanceRoutes(b.node),
+                new RuntimeRoutes(b.runtimes),
+                new PoolRoutes(b.node, b.runtimes),
+                new LoadRoutes(b.load, b.wake),
+                new ClusterRoutes(b.cluster),
+                new TokenRoutes(b.tokens, b.clock),
+                new NamespaceRoutes(b.namespaces, b.registry, b.usage, b.clock),
                 new OpenApiRoutes(AdminRoutes.table()),
-                new ConsoleRoutes(console),
+                new ConsoleRoutes(b.console),
                 new NotFoundRoutes());
+    }
+
+    /** A builder of the admin API: every collaborator is required but the console's files and the history. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     private AdminApi(List<ResourceRoutes> resources) {
@@ -269,5 +244,200 @@ public final class AdminApi {
                 return scheduler.noCapacityEvents();
             }
         };
+    }
+
+    /**
+     * The collaborators of an {@link AdminApi}. The public setters take a node's components and adapt them to the
+     * narrow views the routes use; the package-private ones take those views (tests). {@link #build} fails with an
+     * {@link IllegalStateException} naming the first collaborator not set. Not thread-safe; build once.
+     */
+    public static final class Builder {
+        private FunctionRegistry registry;
+        private Deployer deployer;
+        private FileProblems files;
+        private LocalNode node;
+        private NodeStore store;
+        private ClusterView cluster;
+        private RuntimeRegistry runtimes;
+        private ScalingView scaling;
+        private String publicUrl;
+        private Supplier<String> metrics;
+        private ClusterLoad load;
+        private Consumer<FunctionId> wake;
+        private TokenStore tokens;
+        private Clock clock;
+        private AsyncLedger async;
+        private NamespaceStore namespaces;
+        private UsageSource usage;
+        private Function<FunctionId, Optional<DegradeStatus>> breakers;
+        private Plugins plugins;
+        private TriggerView triggers;
+        private VersionCode code;
+        private ConsoleFiles console;
+        private RegionHistory history;
+
+        private Builder() {
+        }
+
+        public Builder registry(FunctionRegistry registry) {
+            this.registry = registry;
+            return this;
+        }
+
+        public Builder deployer(Deployer deployer) {
+            this.deployer = deployer;
+            return this;
+        }
+
+        /** The functions directory, whose files' problems the function views show. */
+        public Builder files(FunctionFiles files) {
+            return files(files::problems);
+        }
+
+        Builder files(FileProblems files) {
+            this.files = files;
+            return this;
+        }
+
+        /** This node's agent: its instances, warm pools and driver. */
+        public Builder node(NodeAgent agent) {
+            return node(AdminApi.node(agent));
+        }
+
+        Builder node(LocalNode node) {
+            this.node = node;
+            return this;
+        }
+
+        public Builder store(NodeStore store) {
+            this.store = store;
+            return this;
+        }
+
+        public Builder cluster(Cluster cluster) {
+            return cluster(AdminApi.cluster(cluster));
+        }
+
+        Builder cluster(ClusterView cluster) {
+            this.cluster = cluster;
+            return this;
+        }
+
+        public Builder runtimes(RuntimeRegistry runtimes) {
+            this.runtimes = runtimes;
+            return this;
+        }
+
+        /** The leader's scaler and scheduler, whose decisions the scaling routes show. */
+        public Builder scaling(ScalerLoop scaler, Scheduler scheduler) {
+            return scaling(AdminApi.scaling(scaler, scheduler));
+        }
+
+        Builder scaling(ScalingView scaling) {
+            this.scaling = scaling;
+            return this;
+        }
+
+        /** The URL the function views' invoke URLs start with. */
+        public Builder publicUrl(String publicUrl) {
+            this.publicUrl = publicUrl;
+            return this;
+        }
+
+        /** {@code GET /metrics}. */
+        public Builder metrics(NodeMetrics metrics) {
+            return metrics(metrics::render);
+        }
+
+        Builder metrics(Supplier<String> metrics) {
+            this.metrics = metrics;
+            return this;
+        }
+
+        /** The cluster's load, and {@code wake}, which starts a function scaled to zero. */
+        public Builder load(ClusterLoad load, Consumer<FunctionId> wake) {
+            this.load = load;
+            this.wake = wake;
+            return this;
+        }
+
+        public Builder tokens(TokenStore tokens) {
+            this.tokens = tokens;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /** Async invocations' ledger and dead letters. */
+        public Builder async(AsyncLedger async) {
+            this.async = async;
+            return this;
+        }
+
+        /** The namespaces' settings, with the usage across the region that {@code /api/v1/namespaces} shows. */
+        public Builder namespaces(NamespaceStore namespaces, UsageSource usage) {
+            this.namespaces = namespaces;
+            this.usage = usage;
+            return this;
+        }
+
+        /** The circuit breakers of this node's gateway. */
+        public Builder breakers(Admission admission) {
+            return breakers(admission::degrade);
+        }
+
+        Builder breakers(Function<FunctionId, Optional<DegradeStatus>> breakers) {
+            this.breakers = breakers;
+            return this;
+        }
+
+        /** The node's plugins, shown in {@code /health}. */
+        public Builder plugins(Plugins plugins) {
+            this.plugins = plugins;
+            return this;
+        }
+
+        public Builder triggers(TriggerView triggers) {
+            this.triggers = triggers;
+            return this;
+        }
+
+        /** Where versions' code is read. */
+        public Builder code(VersionCode code) {
+            this.code = code;
+            return this;
+        }
+
+        /** The web console's files; by default those on the class path. */
+        Builder console(ConsoleFiles console) {
+            this.console = console;
+            return this;
+        }
+
+        /** Invocation records and log lines of the region; by default this node's only. */
+        public Builder history(RegionHistory history) {
+            this.history = history;
+            return this;
+        }
+
+        /** @throws IllegalStateException if a required collaborator is not set */
+        public AdminApi build() {
+            Object[][] required = {{"registry", registry}, {"deployer", deployer}, {"files", files}, {"node", node},
+                {"store", store}, {"cluster", cluster}, {"runtimes", runtimes}, {"scaling", scaling},
+                {"publicUrl", publicUrl}, {"metrics", metrics}, {"load", load}, {"wake", wake}, {"tokens", tokens},
+                {"clock", clock}, {"async", async}, {"namespaces", namespaces}, {"usage", usage},
+                {"breakers", breakers}, {"plugins", plugins}, {"triggers", triggers}, {"code", code}};
+            for (Object[] r : required) {
+                if (r[1] == null) {
+                    throw new IllegalStateException("AdminApi.Builder: " + r[0] + " is not set");
+                }
+            }
+            if (console == null) console = ConsoleFiles.classpath();
+            if (history == null) history = RegionHistory.single(cluster.nodeId(), LocalHistory.of(store));
+            return new AdminApi(this);
+        }
     }
 }

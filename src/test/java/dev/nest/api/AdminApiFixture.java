@@ -100,9 +100,13 @@ final class AdminApiFixture implements AutoCloseable {
         store = NodeStore.open(dir.resolve("store"), clock, Duration.ofDays(1), 4096);
         asyncQueue = H2EventQueue.open(store.jdbcUrl(), clock);
         gatewayStops = (id, reason) -> java.util.concurrent.CompletableFuture.completedFuture(stoppable.remove(id));
-        api = new AdminApi(registry, deployer, () -> List.copyOf(problems), node, store, cluster, runtimes, scaling, URL,
-                () -> "nest_up 1\n", load, woken::add, tokens, clock, AsyncLedger.of(asyncQueue, () -> { }), namespaces,
-                ns -> usage.getOrDefault(ns, NamespaceUsage.NONE), id -> Optional.empty(), Plugins.none(), TriggerView.NONE, code, console)
+        api = AdminApi.builder().registry(registry).deployer(deployer).files(() -> List.copyOf(problems)).node(node)
+                .store(store).cluster(cluster).runtimes(runtimes).scaling(scaling).publicUrl(URL)
+                .metrics(() -> "nest_up 1\n").load(load, woken::add).tokens(tokens).clock(clock)
+                .async(AsyncLedger.of(asyncQueue, () -> { }))
+                .namespaces(namespaces, ns -> usage.getOrDefault(ns, NamespaceUsage.NONE))
+                .breakers(id -> Optional.empty()).plugins(Plugins.none()).triggers(TriggerView.NONE).code(code)
+                .console(console).build()
                 .withReports("node-1", new dev.nest.report.ClusterReports(localBuckets, List::of, (b, s, r, f, u) -> {
                     throw new java.io.IOException("no peers");
                 }, clock, Duration.ofSeconds(1), s -> Optional.of(new dev.nest.report.Backlog(2, 7.5))), localBuckets,
