@@ -5,8 +5,9 @@
 # (node_modules-like) and large files (a Java function's fat jars and assets). Variants of the fetch: the default
 # (trusted manifest, chunk cache written after the commit, platform writer threads), every file hashed (no trusted
 # manifest), the chunk cache written before the commit, files written on virtual threads, every chunk handed to the
-# platform writers, chunks decompressed into heap arrays instead of direct buffers, lz4 chunks, zstd chunks with the
-# incompressible ones stored, and per-chunk codecs (lz4 for large files' parts). Prints a
+# platform writers, chunks decompressed into heap arrays instead of direct buffers, every chunk zstd (format 1, the
+# packing while an older node is live), lz4 chunks, zstd chunks with the incompressible ones stored. The default row
+# ("zstd") is packed as shipped: per-chunk codecs (lz4 for large files' parts), format 2. Prints a
 # report (wall and CPU time, the fetch's stages); a full run (200 MiB, >= 3 repetitions, 4 MiB chunks) also writes
 # the section "Code path: fetch, decompress, verify, unpack" of docs/BENCHMARKS.md with its nest-bench block (it
 # refuses a tree with uncommitted changes unless NEST_BENCH_ALLOW_DIRTY=1). Non-interactive.
@@ -24,7 +25,8 @@
 # A full run that writes the doc runs the quick run first and records its ratios in the block (the guard's floors).
 # Knobs (environment): NEST_BENCH_CODEPATH_MIB (200), NEST_BENCH_CODEPATH_REPS (3; 5 with --quick),
 # NEST_BENCH_CODEPATH_QUICK_MIB (40), NEST_BENCH_CODEPATH_METHODS (all: floor, zstd, zstd-full, zstd-sync, zstd-vthreads,
-# zstd-platform, zstd-httpclient, zstd-pfetch, zstd-heap, zstd-net8, lz4, stored, auto, gzip), NEST_BENCH_CODEPATH_PROFILES (many-small,large-files), NEST_BENCH_RESULTS,
+# zstd-platform, zstd-httpclient, zstd-pfetch, zstd-heap, zstd-net8, uniform, lz4, stored, gzip; auto on request;
+# zstd and its variants use the shipped default packing, uniform every chunk zstd as format 1), NEST_BENCH_CODEPATH_PROFILES (many-small,large-files), NEST_BENCH_RESULTS,
 # NEST_BENCH_CODEPATH_CHUNK_MIB (4),
 # NEST_BENCH_DOCS (1; only full runs with 4 MiB chunks write the doc), NEST_BENCH_ALLOW_DIRTY (0),
 # NEST_BENCH_BUILD (auto: build the classes when missing or older than the sources; always; never),

@@ -9,6 +9,7 @@ import dev.nest.artifact.ChunkCodecs;
 import dev.nest.artifact.ChunkManifest;
 import dev.nest.artifact.Codec;
 import dev.nest.artifact.FetchStages;
+import dev.nest.artifact.PackageFormats;
 import dev.nest.artifact.PackageLimits;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -86,16 +87,24 @@ public final class CodePathBenchmark {
     /** The methods of the quick run: the default path and its two baselines. */
     static final List<String> QUICK_METHODS = List.of("floor", "zstd", "gzip");
     static final List<String> ALL_METHODS = List.of("floor", "zstd", "zstd-full", "zstd-sync", "zstd-vthreads", "zstd-platform",
-            "zstd-httpclient", "zstd-pfetch", "zstd-heap", "zstd-net8", "lz4", "stored", "auto", "gzip");
+            "zstd-httpclient", "zstd-pfetch", "zstd-heap", "zstd-net8", "uniform", "lz4", "stored", "gzip");
 
     /**
-     * How each packing's peer packs the content (the part of a method's name before '-'): zstd and lz4 for every chunk;
-     * stored: zstd, incompressible chunks stored; auto: per-chunk codecs ({@link ChunkCodecs.Policy#FAST_LARGE}).
+     * How each packing's peer packs the content (the part of a method's name before '-'): zstd, the shipped default
+     * (what a node writes once every node of its cluster reads format 2: {@link #SHIPPED}); uniform: every chunk zstd
+     * (format 1, what a node writes while an older node is live, or with {@code artifacts.package-format: 1}); lz4 for
+     * every chunk; stored: zstd, incompressible chunks stored; auto: per-chunk codecs ({@link
+     * ChunkCodecs.Policy#FAST_LARGE}, named explicitly).
      */
     record Packing(Codec codec, ChunkCodecs.Policy policy) {
     }
 
-    static final Map<String, Packing> PACKINGS = Map.of("zstd", new Packing(Codec.ZSTD, ChunkCodecs.Policy.UNIFORM),
+    /** The policy the shipped default writes for a package of zstd size in a cluster whose nodes all read format 2. */
+    static final ChunkCodecs.Policy SHIPPED = PackageFormats.decide(PackageFormats.Setting.AUTO,
+            List.of(new PackageFormats.Node("self", PackageFormats.advertised(PackageFormats.READS))), false).policy();
+
+    static final Map<String, Packing> PACKINGS = Map.of("zstd", new Packing(Codec.ZSTD, SHIPPED),
+            "uniform", new Packing(Codec.ZSTD, ChunkCodecs.Policy.UNIFORM),
             "lz4", new Packing(Codec.LZ4, ChunkCodecs.Policy.UNIFORM),
             "stored", new Packing(Codec.ZSTD, ChunkCodecs.Policy.STORE_INCOMPRESSIBLE),
             "auto", new Packing(Codec.ZSTD, ChunkCodecs.Policy.FAST_LARGE));
@@ -428,7 +437,7 @@ public final class CodePathBenchmark {
             double gzipRatio = Stats.median(overGzip);
             boolean met = floorRatio <= 1.3 && gzipRatio >= 2;
             StringBuilder others = new StringBuilder();
-            for (String m : List.of("zstd-full", "zstd-vthreads", "zstd-heap", "zstd-net8", "lz4", "stored", "auto")) {
+            for (String m : List.of("zstd-full", "zstd-vthreads", "zstd-heap", "zstd-net8", "uniform", "lz4", "stored", "auto")) {
                 if (methods.contains(m)) {
                     // per repetition, as the default's ratios
                     List<Double> f = new ArrayList<>();
@@ -442,7 +451,7 @@ public final class CodePathBenchmark {
                             ? "untrusted (every file hashed)" : m, Stats.median(f), Stats.median(gz)));
                 }
             }
-            String verdict = String.format(Locale.ROOT, "%s: zstd fetch / floor = %.2fx (target <= 1.3x), gzip / zstd fetch = %.2fx "
+            String verdict = String.format(Locale.ROOT, "%s: default fetch / floor = %.2fx (target <= 1.3x), gzip / default fetch = %.2fx "
                     + "(target >= 2x): %s%s", pr.title(), floorRatio, gzipRatio, met ? "met" : "missed", others);
             verdicts.add(verdict);
             ratios.add(new BenchBlock.Ratio(plan.ratioPrefix() + pr.id() + ".zstd-over-floor", floorRatio, floorRatio,
@@ -466,7 +475,7 @@ public final class CodePathBenchmark {
             String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
                     .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown");
             BenchBlock block = new BenchBlock(ratios, List.of(new BenchBlock.Row(280, "code path, 200 MiB: fetch from a peer, "
-                    + "decompress, verify and unpack (zstd chunks, trusted manifest) vs the floor (`tar -xf` of an uncompressed local "
+                    + "decompress, verify and unpack (the default: " + SHIPPED + " chunks, trusted manifest) vs the floor (`tar -xf` of an uncompressed local "
                     + "tar) and vs single-stream gzip, same run", "<= 1.3x the floor; >= 2x gzip", String.join("; ", measured)
                     + (verdicts.stream().allMatch(v -> v.contains(": met;")) ? ": met" : ": missed where a figure is above 1.3x or "
                     + "below 2x (see docs/BENCHMARKS.md)"), "`distribution/bench-codepath.sh`")), coverage280(ratios));
@@ -478,7 +487,7 @@ public final class CodePathBenchmark {
                     Each method starts from an empty node-side directory and ends with the content unpacked. The peer is a JDK HttpServer on loopback in the same process, serving files from disk (page cache). Two content profiles, generated deterministically, because the ratio depends on the file count.
 
                     - **floor**: `tar -xf` of an uncompressed tar of the same content on local disk (GNU tar, one process): file creation alone, nothing fetched, decompressed or verified.
-                    - **zstd** (the default path): `ArtifactStore.fetch(digest, peer, trustedManifestSha256, ...)`: the manifest, whose sha256 equals the one the cluster recorded (ADR 0027), then 4 MiB chunks (%d downloads at a time) on virtual threads; each chunk's sha256 checked against the trusted manifest, decompressed (at most one chunk per core at a time) and its files written by %d platform threads as soon as it arrives (created read-only, one `open`/`write`/`close` each, no per-file fsync); no file is hashed; the directory is committed with an atomic rename; the chunks are kept in memory (bounded, 256 MiB) and written to the chunk cache after the commit, on a background thread (its time is printed by the run, not counted).
+                    - **zstd** (the default path; chunks packed as a node of an upgraded cluster packs them by default, `artifacts.package-format: auto` with every node reading format 2: `ChunkCodecs.Policy.FAST_LARGE`, lz4 for large files' parts, incompressible chunks stored, chunks of many files zstd): `ArtifactStore.fetch(digest, peer, trustedManifestSha256, ...)`: the manifest, whose sha256 equals the one the cluster recorded (ADR 0027), then 4 MiB chunks (%d downloads at a time) on virtual threads; each chunk's sha256 checked against the trusted manifest, decompressed (at most one chunk per core at a time) and its files written by %d platform threads as soon as it arrives (created read-only, one `open`/`write`/`close` each, no per-file fsync); no file is hashed; the directory is committed with an atomic rename; the chunks are kept in memory (bounded, 256 MiB) and written to the chunk cache after the commit, on a background thread (its time is printed by the run, not counted).
                     - **zstd-full**: the same without a trusted manifest (no record, or a different one): every file hashed and the content digest recomputed, as a fetch did before.
                     - **zstd-sync**: the chunk cache written by the fetching threads before the commit, as before.
                     - **zstd-vthreads**: files written on the fetch's virtual threads (8 at a time), as before.
@@ -487,9 +496,10 @@ public final class CodePathBenchmark {
                     - **zstd-pfetch**: each chunk read, decompressed and written on %s (`ArtifactTuning.platformFetchers` %s).
                     - **zstd-heap**: each chunk decompressed into a heap array and written through the JDK's temporary direct buffer (`ArtifactTuning.directBuffers` false) instead of into a direct buffer reused within the fetch.
                     - **zstd-net8**: twice the default's chunk downloads at once (`ArtifactTuning.fetchParallelism`), to hide more of each request's round trip.
+                    - **uniform**: every chunk zstd, manifest format 1: what a node writes while a node of an older release is live, or with `artifacts.package-format: 1` (the default before format 2 was gated by the cluster).
                     - **lz4**: the default path with lz4 chunks.
                     - **stored**: zstd chunks, those that zstd shrinks by less than 1/32 stored uncompressed (`ChunkCodecs.Policy.STORE_INCOMPRESSIBLE`).
-                    - **auto**: per-chunk codecs (`ChunkCodecs.Policy.FAST_LARGE`, not the default): as stored, and lz4 for chunks of at most 4 records (large files' parts); chunks of many files zstd.
+                    - **auto**: per-chunk codecs (`ChunkCodecs.Policy.FAST_LARGE`, named explicitly: the same packing as the default row): as stored, and lz4 for chunks of at most 4 records (large files' parts); chunks of many files zstd.
                     - **gzip**: one `tar.gz`-like stream (the same record framing, `GZIPOutputStream` default level) fetched over HTTP and read through the JDK's `GZIPInputStream` as it arrives, each file written and hashed in turn, the content digest computed (a single stream has no trusted per-chunk digests, so it verifies by hashing the files).
                     - **CPU**: the process's CPU time during the run (the peer's serving threads included; for the chunked rows also the background chunk-cache write, which the wall time does not wait for; the line under each table gives the chunked rows' CPU until the fetch returned).
                     - **stages**: the fetch's own measurement (`FetchStages`): each stage is the wall time during which at least one chunk was in it, so they overlap.
@@ -608,7 +618,8 @@ public final class CodePathBenchmark {
     private static String label(String m) {
         return switch (m) {
             case "floor" -> "floor: `tar -xf` of a local uncompressed tar";
-            case "zstd" -> "**zstd chunks, trusted manifest** (default path; every chunk zstd)";
+            case "zstd" -> "**the default path**: trusted manifest, chunks packed as shipped (" + SHIPPED + ")";
+            case "uniform" -> "every chunk zstd (format 1: a cluster with an older node, or package-format 1)";
             case "zstd-full" -> "zstd, every file hashed (no trusted manifest)";
             case "zstd-sync" -> "zstd, chunk cache written before the commit";
             case "zstd-vthreads" -> "zstd, files written on virtual threads";

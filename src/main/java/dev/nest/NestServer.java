@@ -187,10 +187,12 @@ public final class NestServer implements AutoCloseable {
             Map<String, String> capacity = ClusterNodes.capacity(config.sidecar().maxPods());
             Map<String, String> labels = new HashMap<>(capacity);
             labels.put(NodeInfo.SCHEME, config.server().tls().scheme()); // peers call this node with it
+            labels.put(NodeInfo.PACKAGE_FORMATS, dev.nest.artifact.PackageFormats.READS); // gates format-2 packages
             NodeInfo self = new NodeInfo(nodeId, config.node().address(), config.server().port(), config.node().zone(),
                     config.node().region(), driver.name(), clock.instant(), Map.copyOf(labels));
             Cluster cluster = push(closers, Cluster.start(zk, config.cluster(), credential, self, clock));
             referenced.attach(cluster.functions());
+            artifacts.useFormats(cluster.packageFormat(config.artifacts().packageFormat()));
             timer.mark("cluster");
             // the namespaces' and the alert rules' mirrors load while the tokens do: each waits for ZooKeeper's
             // round trips (and its log's fsyncs), not for each other; a failure is still this start's, when joined

@@ -21,6 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import static dev.nest.artifact.Digests.hex;
 
 /**
  * The node's package store under {@code <data>/artifacts}: {@code code/<hex>/} holds each package unpacked,
@@ -153,6 +154,11 @@ public final class ArtifactStore implements AutoCloseable {
         } catch (IOException e) {
             throw new ArtifactException(500, "cannot create the artifact store in " + root + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Decides the manifest format of the packages built or accepted from uploads here (default {@link PackageFormats#LOCAL}). */
+    public void useFormats(PackageFormats.Source formats) {
+        chunks.useFormats(formats);
     }
 
     private void cleanStaging() throws IOException {
@@ -346,7 +352,7 @@ public final class ArtifactStore implements AutoCloseable {
      * @throws ArtifactException 400 naming the missing chunks, a corrupt chunk, or the rule an entry broke
      */
     public Artifact ingestManifest(byte[] json, Consumer<Path> prepare) {
-        ChunkManifest m = ChunkManifest.parse(json);
+        ChunkManifest m = chunks.acceptable(json);
         Optional<Artifact> existing = find(m.digest());
         if (existing.isPresent()) {
             return new Artifact(m.digest(), m.files(), m.bytes(), existing.get().codeDir());
@@ -447,8 +453,8 @@ public final class ArtifactStore implements AutoCloseable {
      * Unpacks every chunk into a new stage ({@link ChunkUnpacker}: in parallel, at most {@code cpu} chunks
      * decompressing at once; {@code keep}: the batch that keeps each chunk, it came from a peer), then checks the
      * content digest (unless {@code trusted}: the manifest is the one the cluster recorded, and every chunk was checked
-     * against it), writes the manifest (after the commit, in the background, when {@code keep} is given) and commits.
-     * Records each chunk's stages on {@code clock}.
+     * against it), writes the manifest (after the commit, in the background, when {@code keep} is given) and commits;
+     * records each chunk's stages on {@code clock}.
      */
     private Materialized materialize(ChunkManifest m, byte[] json, ChunkUnpacker.ChunkSource source,
                                      Optional<ChunkCacheWriter.Batch> keep, boolean trusted, int cpu,
@@ -563,10 +569,6 @@ public final class ArtifactStore implements AutoCloseable {
         } catch (IOException e) {
             throw new ArtifactException(400, "code directory " + dir + " cannot be read: " + e.getMessage(), e);
         }
-    }
-
-    private static String hex(String digest) {
-        return Digests.hex(digest);
     }
 
     static void quietDelete(Path p) {

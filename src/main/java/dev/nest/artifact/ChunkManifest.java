@@ -58,9 +58,14 @@ public record ChunkManifest(String digest, Codec codec, int files, long bytes, L
         return chunks.stream().mapToLong(Chunk::rawSize).sum();
     }
 
+    /** Whether some chunk names a codec other than the manifest's: the manifest is {@value #FORMAT_PER_CHUNK}. */
+    public boolean perChunk() {
+        return chunks.stream().anyMatch(c -> c.codec().isPresent() && c.codec().get() != codec);
+    }
+
     public byte[] toJson() {
         ObjectNode n = Json.mapper().createObjectNode();
-        boolean perChunk = chunks.stream().anyMatch(c -> c.codec().isPresent() && c.codec().get() != codec);
+        boolean perChunk = perChunk();
         n.put("format", perChunk ? FORMAT_PER_CHUNK : FORMAT);
         n.put("digest", digest);
         n.put("codec", codec.id());

@@ -30,6 +30,8 @@ final class ChunkStore implements ChunkCacheWriter.Files {
     private final Path chunks;
     private final Path manifests;
     private final Path staging;
+    private volatile PackageFormats.Source formats = PackageFormats.LOCAL;
+    private volatile String lastReason = "";
 
     ChunkStore(Path chunks, Path manifests, Path staging) throws IOException {
         this.chunks = chunks;
@@ -47,15 +49,50 @@ final class ChunkStore implements ChunkCacheWriter.Files {
         return manifests.resolve(hex + ".json");
     }
 
+    void useFormats(PackageFormats.Source formats) {
+        this.formats = formats;
+    }
+
+    /** The current format decision, logged once whenever its reason changes. */
+    PackageFormats.Decision format() {
+        PackageFormats.Decision d = formats.current();
+        if (!d.reason().equals(lastReason)) {
+            lastReason = d.reason();
+            java.util.logging.Logger.getLogger(ArtifactStore.class.getName()).log(d.perChunk()
+                    ? java.util.logging.Level.INFO : java.util.logging.Level.WARNING, "packages built from uploads use "
+                    + (d.perChunk() ? ChunkManifest.FORMAT_PER_CHUNK : ChunkManifest.FORMAT) + ": " + d.reason());
+        }
+        return d;
+    }
+
+    /**
+     * The uploaded manifest {@code json}, parsed, when its format may be written now.
+     *
+     * @throws ArtifactException 400 when it does not parse; 409 for a {@value ChunkManifest#FORMAT_PER_CHUNK}
+     *                           manifest while the cluster writes {@value ChunkManifest#FORMAT} (a node would refuse
+     *                           it), with the reason
+     */
+    ChunkManifest acceptable(byte[] json) {
+        ChunkManifest m = ChunkManifest.parse(json);
+        boolean two = m.perChunk() || ChunkManifest.FORMAT_PER_CHUNK.equals(
+                dev.nest.common.Json.tree(json, "manifest").path("format").asText(""));
+        if (two && !format().perChunk()) {
+            throw new ArtifactException(409, "package format " + ChunkManifest.FORMAT_PER_CHUNK + " is not in use in this "
+                    + "cluster: " + lastReason + "; upload it as " + ChunkManifest.FORMAT + " (every chunk with the "
+                    + "package's codec)");
+        }
+        return m;
+    }
+
     /**
      * Packs {@code dir} into chunks stored here and writes its manifest; returns the manifest. {@code codec} empty:
-     * by size ({@link Codec#forSize}) with {@link ChunkCodecs#DEFAULT}.
+     * by size ({@link Codec#forSize}) with the policy of the current {@link PackageFormats} decision.
      */
     ChunkManifest writeChunks(Path dir, Optional<Codec> codec, int chunkSize) throws IOException {
         var files = PackageArchive.list(dir, p -> true);
         long total = files.stream().mapToLong(PackageArchive.Source::size).sum();
         ChunkManifest m = PackageArchive.pack(files, codec.orElse(Codec.forSize(total)),
-                codec.isPresent() ? ChunkCodecs.Policy.UNIFORM : ChunkCodecs.DEFAULT, chunkSize,
+                codec.isPresent() ? ChunkCodecs.Policy.UNIFORM : format().policy(), chunkSize,
                 (chunk, bytes) -> writeChunk(chunk.sha256(), bytes));
         writeAtomically(manifestFile(Digests.hex(m.digest())), m.toJson());
         return m;

@@ -2,6 +2,7 @@ package dev.nest.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nest.artifact.ChunkCodecs;
 import dev.nest.artifact.ChunkManifest;
 import dev.nest.artifact.ChunkedPackage;
 import dev.nest.artifact.Codec;
@@ -55,6 +56,21 @@ final class DeployCommand extends FnCommand.Base {
      * (HEAD first), then posts the manifest; returns the server's {digest, files, bytes}.
      */
     private JsonNode uploadChunked(ApiClient api, String rt) {
+        try {
+            return uploadChunked(api, rt, ChunkCodecs.DEFAULT);
+        } catch (CliException e) {
+            // a server that predates per-chunk codecs (400) or a cluster not all of whose nodes read them (409)
+            // names the format it refuses: pack every chunk with the package's codec and upload again
+            if (codec != null || e.getMessage() == null || !e.getMessage().contains(ChunkManifest.FORMAT_PER_CHUNK)) {
+                throw e;
+            }
+            spec.commandLine().getErr().println("The server does not take " + ChunkManifest.FORMAT_PER_CHUNK
+                    + " packages yet; uploading as " + ChunkManifest.FORMAT);
+            return uploadChunked(api, rt, ChunkCodecs.Policy.UNIFORM);
+        }
+    }
+
+    private JsonNode uploadChunked(ApiClient api, String rt, ChunkCodecs.Policy policy) {
         Map<String, byte[]> chunks = new LinkedHashMap<>();
         ChunkManifest m;
         try {
@@ -65,7 +81,7 @@ final class DeployCommand extends FnCommand.Base {
                         } catch (RuntimeException e) {
                             throw new CliException("--codec '" + c + "' is not known; use zstd or lz4");
                         }
-                    }), ChunkManifest.DEFAULT_CHUNK_BYTES, chunks::put);
+                    }), codec == null ? policy : ChunkCodecs.Policy.UNIFORM, ChunkManifest.DEFAULT_CHUNK_BYTES, chunks::put);
         } catch (IOException e) {
             throw new CliException("cannot package " + dir + ": " + e.getMessage());
         } catch (RuntimeException e) {

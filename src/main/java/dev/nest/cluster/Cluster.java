@@ -337,6 +337,11 @@ public final class Cluster implements AutoCloseable {
         return new ZooKeeperArtifactHolders(this);
     }
 
+    /** Which package format this node writes for uploads, under {@code artifacts.package-format} {@code setting}. */
+    public ClusterPackageFormat packageFormat(dev.nest.artifact.PackageFormats.Setting setting) {
+        return new ClusterPackageFormat(this, setting);
+    }
+
     ReadyInstances readyForTests() {
         return ready;
     }

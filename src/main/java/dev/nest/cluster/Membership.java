@@ -99,6 +99,18 @@ public final class Membership {
         return out;
     }
 
+    /**
+     * Every registration in the mirror by node id, as its raw bytes, readable or not (for decisions that must count
+     * a node whose registration they cannot read, such as {@link ClusterPackageFormat}).
+     */
+    java.util.Map<String, byte[]> registrations() {
+        java.util.Map<String, byte[]> out = new java.util.TreeMap<>();
+        String prefix = paths.nodes() + "/";
+        nodeCache.stream().filter(d -> d.getPath().startsWith(prefix) && d.getPath().indexOf('/', prefix.length()) < 0)
+                .forEach(d -> out.put(d.getPath().substring(prefix.length()), d.getData() == null ? new byte[0] : d.getData()));
+        return out;
+    }
+
     /** The registered node {@code id}, if it is registered. */
     public Optional<NodeInfo> node(String id) {
         return nodes().stream().filter(n -> n.id().equals(id)).findFirst();

@@ -29,6 +29,11 @@ public record NodeInfo(String id, String address, int port, String zone, String 
      * {@code http} when absent (a node of an older version).
      */
     public static final String SCHEME = "scheme";
+    /**
+     * Label: the package manifest formats the node reads, e.g. {@code 1,2} ({@code dev.nest.artifact.PackageFormats});
+     * absent (a node of an older release): format 1 only.
+     */
+    public static final String PACKAGE_FORMATS = "package-formats";
 
     /** The base URL other nodes call this node's public port with: {@code <scheme>://<address>:<port>}. */
     public String url() {

@@ -59,6 +59,11 @@ record ZooKeeperPaths(String region) {
         return cached() + "/" + nodeId;
     }
 
+    /** Persistent; {@code 2} once a node wrote a package of format 2 (the ratchet, {@link ClusterPackageFormat}). */
+    String packageFormat() {
+        return root() + "/package-format";
+    }
+
     String artifacts() {
         return root() + "/artifacts";
     }

@@ -83,6 +83,7 @@ final class ConfigDefaults {
         d.gateway().trustedProxies().forEach(g.putArray("trusted-proxies")::add);
         root.putObject("tracing").put("otlp-endpoint", d.tracing().otlpEndpoint()).put("sample-ratio", d.tracing().sampleRatio())
                 .put("service-name", d.tracing().serviceName()).put("queue-size", d.tracing().queueSize());
+        root.putObject("artifacts").put("package-format", d.artifacts().packageFormat().value());
         return root;
     }
 }

@@ -29,7 +29,15 @@ import java.util.function.Function;
  */
 public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Server server, Node node,
                          Cluster cluster, Sidecar sidecar, Store store, AsyncConfig async, Gateway gateway, Path pluginsDir,
-                         TracingConfig tracing) {
+                         TracingConfig tracing, ArtifactsConfig artifacts) {
+
+    /** Settings with the default {@code artifacts:} block ({@link ArtifactsConfig#DEFAULTS}). */
+    public NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Server server, Node node, Cluster cluster,
+                      Sidecar sidecar, Store store, AsyncConfig async, Gateway gateway, Path pluginsDir,
+                      TracingConfig tracing) {
+        this(dataDir, functionsDir, runtimesDir, server, node, cluster, sidecar, store, async, gateway, pluginsDir,
+                tracing, ArtifactsConfig.DEFAULTS);
+    }
 
     /** Settings with tracing export off ({@link TracingConfig#DEFAULTS}). */
     public NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Server server, Node node, Cluster cluster,
@@ -301,9 +309,9 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         return out;
     }
 
-    static final Map<String, Set<String>> KEYS = Map.of(
+    static final Map<String, Set<String>> KEYS = withSection("artifacts", Set.of("package-format"), Map.of(
             "", Set.of("data-dir", "functions-dir", "runtimes-dir", "server", "node", "cluster", "sidecar", "store",
-                    "async", "gateway", "plugins-dir", "tracing"),
+                    "async", "gateway", "plugins-dir", "tracing", "artifacts"),
             "tracing", Set.of("otlp-endpoint", "sample-ratio", "service-name", "queue-size"),
             "server", Set.of("host", "port", "max-body", "shutdown-grace", "tls"),
             "tls", Set.of("cert", "key", "ca"),
@@ -316,7 +324,14 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
             "store", Set.of("retention", "max-log-line", "max-size"),
             "async", Set.of("queue", "max-payload", "concurrency", "lease-time", "poll", "retention", "h2", "kafka", "destinations"),
             "gateway", Set.of("header-timeout", "idle-timeout", "body-timeout", "body-min-rate", "max-connections",
-                    "trusted-proxies"));
+                    "trusted-proxies")));
+
+    /** {@code keys} plus the section {@code name} (Map.of takes ten pairs at most). */
+    private static Map<String, Set<String>> withSection(String name, Set<String> section, Map<String, Set<String>> keys) {
+        Map<String, Set<String>> out = new java.util.HashMap<>(keys);
+        out.put(name, section);
+        return Map.copyOf(out);
+    }
 
     /** Defaults: what {@code java -jar nest.jar} uses with no config file. */
     public static NestConfig defaults() {
@@ -461,9 +476,10 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
                 r.integer(g, "gateway.max-connections", gd.maxConnections(), 0, 10_000_000),
                 trustedProxies(r, g));
         TracingConfig tracing = TracingConfig.read(r, r.section(tree, "tracing"));
+        ArtifactsConfig artifacts = ArtifactsConfig.read(r, r.section(tree, "artifacts"));
         r.throwIfAny();
         return new NestConfig(data, functions, runtimes, server, node, cluster, sidecar, store, async, gateway, plugins,
-                tracing);
+                tracing, artifacts);
     }
 
     /** The {@code async:} block; defaults from {@link AsyncConfig#DEFAULTS}. */
@@ -499,31 +515,31 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
 
     public NestConfig withPort(int port) {
         return new NestConfig(dataDir, functionsDir, runtimesDir, new Server(server.host(), port, server.maxBody(),
-                server.shutdownGrace(), server.tls()), node, cluster, sidecar, store, async, gateway, pluginsDir, tracing);
+                server.shutdownGrace(), server.tls()), node, cluster, sidecar, store, async, gateway, pluginsDir, tracing, artifacts);
     }
 
     public NestConfig withDataDir(Path dir) {
-        return new NestConfig(dir, functionsDir, runtimesDir, server, node, cluster, sidecar, store, async, gateway, pluginsDir, tracing);
+        return new NestConfig(dir, functionsDir, runtimesDir, server, node, cluster, sidecar, store, async, gateway, pluginsDir, tracing, artifacts);
     }
 
     public NestConfig withFunctionsDir(Path dir) {
-        return new NestConfig(dataDir, dir, runtimesDir, server, node, cluster, sidecar, store, async, gateway, pluginsDir, tracing);
+        return new NestConfig(dataDir, dir, runtimesDir, server, node, cluster, sidecar, store, async, gateway, pluginsDir, tracing, artifacts);
     }
 
     public NestConfig withRuntimesDir(Path dir) {
-        return new NestConfig(dataDir, functionsDir, dir, server, node, cluster, sidecar, store, async, gateway, pluginsDir, tracing);
+        return new NestConfig(dataDir, functionsDir, dir, server, node, cluster, sidecar, store, async, gateway, pluginsDir, tracing, artifacts);
     }
 
     public NestConfig withCluster(Cluster c) {
-        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, c, sidecar, store, async, gateway, pluginsDir, tracing);
+        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, c, sidecar, store, async, gateway, pluginsDir, tracing, artifacts);
     }
 
     public NestConfig withNode(Node n) {
-        return new NestConfig(dataDir, functionsDir, runtimesDir, server, n, cluster, sidecar, store, async, gateway, pluginsDir, tracing);
+        return new NestConfig(dataDir, functionsDir, runtimesDir, server, n, cluster, sidecar, store, async, gateway, pluginsDir, tracing, artifacts);
     }
 
     public NestConfig withSidecar(Sidecar s) {
-        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, cluster, s, store, async, gateway, pluginsDir, tracing);
+        return new NestConfig(dataDir, functionsDir, runtimesDir, server, node, cluster, s, store, async, gateway, pluginsDir, tracing, artifacts);
     }
 
     /** The documented defaults as a YAML-shaped tree (used by the test that keeps config/nest.yaml honest). */

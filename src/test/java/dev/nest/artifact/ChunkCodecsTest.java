@@ -137,12 +137,13 @@ class ChunkCodecsTest {
     }
 
     @Test
-    void aDeployThatNamesNoCodecWritesTheFormatEveryNodeReads() throws IOException {
+    void aDeployThatNamesNoCodecPacksWithTheDefaultPolicy() throws IOException {
+        assertEquals(ChunkCodecs.Policy.FAST_LARGE, ChunkCodecs.DEFAULT);
         Map<String, byte[]> chunks = new LinkedHashMap<>();
         ChunkManifest m = ChunkedPackage.write(mixed(), p -> true, Optional.empty(), CHUNK, chunks::put);
         String json = new String(m.toJson(), StandardCharsets.UTF_8);
-        assertTrue(json.startsWith("{\"format\":\"" + ChunkManifest.FORMAT + "\""), json);
-        assertTrue(m.chunks().stream().allMatch(c -> c.codec().isEmpty()), "no chunk names its own codec");
+        assertTrue(json.startsWith("{\"format\":\"" + ChunkManifest.FORMAT_PER_CHUNK + "\""), json);
+        assertTrue(m.perChunk(), "large text lz4, random stored");
     }
 
     @Test

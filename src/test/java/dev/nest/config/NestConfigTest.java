@@ -64,6 +64,16 @@ class NestConfigTest {
         assertEquals(Duration.ofSeconds(15), d.cluster().sessionTimeout());
         assertEquals(new NestConfig.Node("", "127.0.0.1", "zone-a", "default"), d.node());
         assertEquals(new NestConfig.Store(Duration.ofDays(7), 16 * 1024), d.store());
+        assertEquals(dev.nest.artifact.PackageFormats.Setting.AUTO, d.artifacts().packageFormat());
+    }
+
+    @Test
+    void readsThePackageFormat() throws IOException {
+        for (var s : dev.nest.artifact.PackageFormats.Setting.values()) {
+            Path f = dir.resolve("nest.yaml");
+            Files.writeString(f, "artifacts:\n  package-format: " + s.value() + "\n");
+            assertEquals(s, NestConfig.load(f).artifacts().packageFormat());
+        }
     }
 
     @Test
@@ -149,6 +159,8 @@ class NestConfigTest {
                 Arguments.of("store:\n  retention: 30s\n", "store.retention", "30s", "from 1m to 3650d"),
                 Arguments.of("store:\n  max-log-line: 10\n", "store.max-log-line", "10", "from 256B to 1MiB"),
                 Arguments.of("store:\n  max-log-line: 2MiB\n", "store.max-log-line", "2MiB", "from 256B to 1MiB"),
+                Arguments.of("artifacts:\n  package-format: 3\n", "artifacts.package-format", "3", "auto (format 2 once every node reads it), 1 or 2"),
+                Arguments.of("artifacts:\n  package-format: latest\n", "artifacts.package-format", "latest", "1 or 2"),
                 Arguments.of("server: 8080\n", "server", "8080", "a mapping of keys"));
     }
 
@@ -220,7 +232,7 @@ class NestConfigTest {
     static Stream<Arguments> unknownKeys() {
         return Stream.of(
                 Arguments.of("prot: 8080\n", "prot",
-                        "async, cluster, data-dir, functions-dir, gateway, node, plugins-dir, runtimes-dir, server, sidecar, store"),
+                        "artifacts, async, cluster, data-dir, functions-dir, gateway, node, plugins-dir, runtimes-dir, server, sidecar, store"),
                 Arguments.of("server:\n  prot: 8080\n", "server.prot", "host, max-body, port, shutdown-grace"),
                 Arguments.of("node:\n  name: a\n", "node.name", "address, id, region, zone"),
                 Arguments.of("cluster:\n  zk: a\n", "cluster.zk",
