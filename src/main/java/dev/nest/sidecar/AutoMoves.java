@@ -21,7 +21,9 @@ import java.util.logging.Logger;
  * the old instance retired (no new request; its requests in flight end where they are, then it stops), so a move
  * fails or repeats no request. A replacement that cannot start (node at capacity, a failed start) leaves the old
  * instance serving; the next reconciliation tries again. A function whose instances are at its {@code scaling.max}
- * is not moved (the replacement would exceed the cap while both run); it stays where it is until it has room.
+ * is not moved (the replacement would exceed the cap while both run); it stays where it is until it has room. A burst
+ * worker of an {@code auto} function moves to a pod of its own, the same way, once the node's steady need covers it
+ * ({@link MergedPlacement#burstToOwnPod}); a move by traffic leaves burst workers alone.
  *
  * <p>Threads: {@link #check} on the reconcile thread; a move's start on its own virtual thread. At most one move per
  * function version is under way.
