@@ -87,10 +87,12 @@ final class ControlPlane implements AutoCloseable {
             String self = cluster.self().id();
             Targets targets = targets(agent);
             // load: the leader sums its own agent (read directly) and every other node's report (pushed each second)
-            ClusterLoad load = new ClusterLoad(self, agent::load, System::nanoTime, traffic, agent::parked);
+            ClusterLoad load = new ClusterLoad(self, agent::load, System::nanoTime, traffic, agent::parked,
+                    agent::burst);
             // a node that is starting an instance on demand counts as serving it, so the scheduler does not start another;
             // instances a node reports parked in merged pods are reserved at what a parked function holds (ADR 0025)
-            ClusterNodes nodes = ClusterNodes.of(cluster, capacity, load::active, load::parked);
+            // and burst workers are accounted as the merged instances they are
+            ClusterNodes nodes = ClusterNodes.of(cluster, capacity, load::active, load::parked, load::burst);
             ClusterPlacementStore store = new ClusterPlacementStore(cluster.placements(), cluster.functions());
             AtomicReference<NodeProbe> probe = new AtomicReference<>();
             AtomicReference<LeaderPlacements> placements = new AtomicReference<>();
@@ -124,7 +126,7 @@ final class ControlPlane implements AutoCloseable {
             cluster.placements().onChange(follower::changed);
 
             LoadReporter reporter = push(closers, new LoadReporter(self, agent::load, cluster.membership()::leaderUrl,
-                    LoadReporter.http(peerHeaders, peerTls), traffic, agent::parked));
+                    LoadReporter.http(peerHeaders, peerTls), traffic, agent::parked, agent::burst));
             // the scaler's desired counts go to the scheduler, which places them across the nodes
             TargetSink toScheduler = TargetSink.of(scheduler::scale, scheduler::release);
             ScalerLoop scaler = push(closers, new ScalerLoop(cluster.functions(), counted, toScheduler,

@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "fn", mixinStandardHelpOptions = true, description = "Manage and invoke functions.",
         subcommands = {InitCommand.class, DeployCommand.class, InvokeCommand.class, FunctionCommands.Ls.class,
                 ReportCommand.class,
-                FunctionCommands.Versions.class, FunctionCommands.Rollback.class, FunctionCommands.Logs.class,
+                FunctionCommands.Versions.class, FunctionCommands.Instances.class, FunctionCommands.Rollback.class, FunctionCommands.Logs.class,
                 FunctionCommands.Invocations.class, FunctionCommands.Delete.class, DlqCommand.class, AliasCommand.class,
                 ReleaseCommand.class, TriggersCommand.class})
 public final class FnCommand implements Runnable {

@@ -61,6 +61,31 @@ final class FunctionCommands {
         }
     }
 
+    @Command(name = "instances", mixinStandardHelpOptions = true,
+            description = "List a function's instances on the node the server option names, with their placement:"
+                    + " dedicated (a pod of its own), merged, or burst (a burst worker in the merged pod POD).")
+    static final class Instances extends FnCommand.OfFunction {
+        @Mixin
+        Output output;
+
+        @Override
+        int execute() {
+            JsonNode r = server.client().get("/api/v1/functions/" + name + "/instances?" + server.ns());
+            if (output.printed(out(), r)) {
+                return 0;
+            }
+            Table t = new Table(out(), " ", -28, -8, -9, -10, -7, -10, 0)
+                    .row("ID", "VERSION", "STATE", "IN-FLIGHT", "SERVED", "PLACEMENT", "POD");
+            for (JsonNode i : r) {
+                t.row(i.path("id").asText(), i.path("version").asInt(), i.path("state").asText(),
+                        i.path("inFlight").asInt(), i.path("served").asLong(),
+                        i.path("placement").asText(i.path("merged").asBoolean() ? "merged" : "dedicated"),
+                        i.path("hostPod").asText("-"));
+            }
+            return 0;
+        }
+    }
+
     @Command(name = "rollback", mixinStandardHelpOptions = true,
             description = "Make an earlier version live again (default: the previously live one).")
     static final class Rollback extends FnCommand.OfFunction {

@@ -43,14 +43,15 @@ public final class ClusterLoad implements LoadSource {
     private final LongSupplier nanos;
     private final Supplier<List<VersionTraffic>> localTraffic;
     private final Supplier<Map<FunctionId, Integer>> localParked;
+    private final Supplier<Map<FunctionId, Integer>> localBurst;
     private final Map<String, Received> reports = new HashMap<>();
     private final Map<NodeFunction, Reading> readings = new HashMap<>();
     private final Map<FunctionId, Served> served = new HashMap<>();
 
     private record Received(String boot, Map<FunctionId, FunctionLoad> loads, long atNanos, List<VersionTraffic> traffic,
-                            Map<FunctionId, Integer> parked) {
+                            Map<FunctionId, Integer> parked, Map<FunctionId, Integer> burst) {
         Received(String boot, Map<FunctionId, FunctionLoad> loads, long atNanos) {
-            this(boot, loads, atNanos, List.of(), Map.of());
+            this(boot, loads, atNanos, List.of(), Map.of(), Map.of());
         }
     }
 
@@ -87,6 +88,14 @@ public final class ClusterLoad implements LoadSource {
     /** @param localParked this node's instances parked in merged pods, per function (for {@link #parked}) */
     public ClusterLoad(String self, Supplier<Map<FunctionId, FunctionLoad>> local, LongSupplier nanos,
                        Supplier<List<VersionTraffic>> localTraffic, Supplier<Map<FunctionId, Integer>> localParked) {
+        this(self, local, nanos, localTraffic, localParked, Map::of);
+    }
+
+    /** @param localBurst this node's burst workers in merged pods, per function (for {@link #burst}) */
+    public ClusterLoad(String self, Supplier<Map<FunctionId, FunctionLoad>> local, LongSupplier nanos,
+                       Supplier<List<VersionTraffic>> localTraffic, Supplier<Map<FunctionId, Integer>> localParked,
+                       Supplier<Map<FunctionId, Integer>> localBurst) {
+        this.localBurst = localBurst;
         this.localParked = localParked;
         this.localTraffic = localTraffic;
         this.self = self;
@@ -107,13 +116,15 @@ public final class ClusterLoad implements LoadSource {
             loads.put(l.id(), l);
         }
         Map<FunctionId, Integer> parked = report.parkedByFunction();
+        Map<FunctionId, Integer> burst = report.burstByFunction();
         List<FunctionId> starved = new ArrayList<>();
         for (String s : report.starved()) {
             starved.add(FunctionId.parse(s));
         }
         if (!report.node().equals(self)) {
             synchronized (this) {
-                reports.put(report.node(), new Received(report.boot(), loads, nanos.getAsLong(), report.versions(), Map.copyOf(parked)));
+                reports.put(report.node(), new Received(report.boot(), loads, nanos.getAsLong(), report.versions(), Map.copyOf(parked),
+                        Map.copyOf(burst)));
             }
         }
         return starved;
@@ -229,6 +240,21 @@ public final class ClusterLoad implements LoadSource {
             return Map.of();
         }
         return r.parked();
+    }
+
+    /**
+     * Per function, the instances {@code node} started as burst workers in merged pods (ADR 0025), by its latest load
+     * (as {@link #parked}); empty for a node not heard from, so the scheduler then reserves them as pods of their own.
+     */
+    public synchronized Map<FunctionId, Integer> burst(String node) {
+        if (node.equals(self)) {
+            return Map.copyOf(localBurst.get());
+        }
+        Received r = reports.get(node);
+        if (r == null || nanos.getAsLong() - r.atNanos() > EXPIRY.toNanos()) {
+            return Map.of();
+        }
+        return r.burst();
     }
 
     /** The nodes whose load counts now (this one and those that reported within {@link #EXPIRY}), for the API. */

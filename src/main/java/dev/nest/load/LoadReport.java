@@ -19,9 +19,12 @@ import java.util.Map;
  * @param parked    per function ({@code ns/name}), how many of its ready instances sit parked in a merged pod (their
  *                  worker unloaded for idleness; ADR 0025): the leader reserves those at what a parked function
  *                  holds. Absent from a node that predates it (then none is taken as parked)
+ * @param burst     per function ({@code ns/name}), how many of its ready or starting instances the node started as
+ *                  burst workers in a merged pod (ADR 0025): the leader accounts those as merged instances. Absent
+ *                  from a node that predates it (then none is taken as a burst worker)
  */
 public record LoadReport(String node, String boot, List<Entry> functions, List<String> starved,
-                         List<VersionTraffic> versions, Map<String, Integer> parked) {
+                         List<VersionTraffic> versions, Map<String, Integer> parked, Map<String, Integer> burst) {
     public LoadReport {
         if (node == null || node.isBlank()) {
             throw new IllegalArgumentException("a load report needs the sending node's id ('node')");
@@ -33,6 +36,13 @@ public record LoadReport(String node, String boot, List<Entry> functions, List<S
         starved = starved == null ? List.of() : List.copyOf(starved);
         versions = versions == null ? List.of() : List.copyOf(versions);
         parked = parked == null ? Map.of() : Map.copyOf(parked);
+        burst = burst == null ? Map.of() : Map.copyOf(burst);
+    }
+
+    /** A report without burst workers. */
+    public LoadReport(String node, String boot, List<Entry> functions, List<String> starved,
+                      List<VersionTraffic> versions, Map<String, Integer> parked) {
+        this(node, boot, functions, starved, versions, parked, Map.of());
     }
 
     /** A report without parked instances. */
@@ -78,10 +88,20 @@ public record LoadReport(String node, String boot, List<Entry> functions, List<S
     /** The report of {@code loads} with {@code parked} instances per function. */
     static LoadReport of(String node, String boot, Map<FunctionId, FunctionLoad> loads, List<FunctionId> starved,
                          List<VersionTraffic> versions, Map<FunctionId, Integer> parked) {
-        Map<String, Integer> byName = new java.util.TreeMap<>();
-        parked.forEach((id, n) -> byName.put(id.toString(), n));
+        return of(node, boot, loads, starved, versions, parked, Map.of());
+    }
+
+    /** The report of {@code loads} with {@code parked} instances and {@code burst} workers per function. */
+    static LoadReport of(String node, String boot, Map<FunctionId, FunctionLoad> loads, List<FunctionId> starved,
+                         List<VersionTraffic> versions, Map<FunctionId, Integer> parked, Map<FunctionId, Integer> burst) {
         return new LoadReport(node, boot, loads.values().stream().map(Entry::of).toList(),
-                starved.stream().map(FunctionId::toString).toList(), versions, byName);
+                starved.stream().map(FunctionId::toString).toList(), versions, byName(parked), byName(burst));
+    }
+
+    private static Map<String, Integer> byName(Map<FunctionId, Integer> counts) {
+        Map<String, Integer> byName = new java.util.TreeMap<>();
+        counts.forEach((id, n) -> byName.put(id.toString(), n));
+        return byName;
     }
 
     /**
@@ -90,11 +110,24 @@ public record LoadReport(String node, String boot, List<Entry> functions, List<S
      * @throws IllegalArgumentException when a function name is not valid or a count is negative (named in the message)
      */
     Map<FunctionId, Integer> parkedByFunction() {
+        return byFunction("parked", parked);
+    }
+
+    /**
+     * {@link #burst} by function.
+     *
+     * @throws IllegalArgumentException when a function name is not valid or a count is negative (named in the message)
+     */
+    Map<FunctionId, Integer> burstByFunction() {
+        return byFunction("burst", burst);
+    }
+
+    private Map<FunctionId, Integer> byFunction(String field, Map<String, Integer> counts) {
         Map<FunctionId, Integer> out = new java.util.LinkedHashMap<>();
-        parked.forEach((name, n) -> {
+        counts.forEach((name, n) -> {
             if (n == null || n < 0) {
-                throw new IllegalArgumentException("load report of node " + node + ": 'parked' of " + name + " is " + n
-                        + "; it must be a count >= 0");
+                throw new IllegalArgumentException("load report of node " + node + ": '" + field + "' of " + name
+                        + " is " + n + "; it must be a count >= 0");
             }
             if (n > 0) {
                 out.put(FunctionId.parse(name), n);

@@ -55,6 +55,7 @@ public final class LoadReporter implements AutoCloseable {
     private final Transport transport;
     private final Supplier<List<VersionTraffic>> traffic;
     private final Supplier<Map<FunctionId, Integer>> parked;
+    private final Supplier<Map<FunctionId, Integer>> burst;
     private final Set<FunctionId> starved = new LinkedHashSet<>();
     private final Ticker ticker = new Ticker("nest-load-report", INTERVAL, this::report,
             e -> LOG.log(Level.WARNING, "load report round failed", e));
@@ -85,6 +86,17 @@ public final class LoadReporter implements AutoCloseable {
     public LoadReporter(String node, Supplier<Map<FunctionId, FunctionLoad>> local, Supplier<Optional<URI>> leader,
                         Transport transport, Supplier<List<VersionTraffic>> traffic,
                         Supplier<Map<FunctionId, Integer>> parked) {
+        this(node, local, leader, transport, traffic, parked, Map::of);
+    }
+
+    /**
+     * @param burst per function, its instances this node started as burst workers in a merged pod (the node agent's
+     *              {@code burst()}), sent with each report
+     */
+    public LoadReporter(String node, Supplier<Map<FunctionId, FunctionLoad>> local, Supplier<Optional<URI>> leader,
+                        Transport transport, Supplier<List<VersionTraffic>> traffic,
+                        Supplier<Map<FunctionId, Integer>> parked, Supplier<Map<FunctionId, Integer>> burst) {
+        this.burst = burst;
         this.parked = parked;
         this.traffic = traffic;
         this.node = node;
@@ -160,7 +172,8 @@ public final class LoadReporter implements AutoCloseable {
             return false;
         }
         try {
-            transport.send(to.get(), Json.bytes(LoadReport.of(node, boot, local.get(), names, traffic.get(), parked.get())));
+            transport.send(to.get(), Json.bytes(LoadReport.of(node, boot, local.get(), names, traffic.get(), parked.get(),
+                    burst.get())));
             if (failing) {
                 failing = false;
                 LOG.info("load reports reach the leader at " + to.get() + " again");

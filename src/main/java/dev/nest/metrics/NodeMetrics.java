@@ -164,6 +164,14 @@ public final class NodeMetrics {
         instances.get().stream().filter(InstanceInfo::merged)
                 .forEach(i -> merged.merge(new StatusKey(i.function(), i.hostPod()), 1, Integer::sum));
         merged.forEach((k, n) -> sample(out, "nest_merged_instances", labels("function", k.function(), "pod", k.second()), n));
+        header(out, "nest_burst_workers", "gauge", "Burst workers by function and the merged pod that hosts them:"
+                + " instances of a function that runs in pods of its own, started beyond its steady need as workers in"
+                + " a merged pod (also counted in nest_merged_instances).");
+        Map<StatusKey, Integer> burst = new TreeMap<>(java.util.Comparator.comparing(StatusKey::function)
+                .thenComparing(StatusKey::second));
+        instances.get().stream().filter(i -> InstanceInfo.BURST.equals(i.placement()))
+                .forEach(i -> burst.merge(new StatusKey(i.function(), i.hostPod()), 1, Integer::sum));
+        burst.forEach((k, n) -> sample(out, "nest_burst_workers", labels("function", k.function(), "pod", k.second()), n));
         admission(out);
         added(out);
         return out.toString();

@@ -32,6 +32,11 @@ public final class ClusterNodes {
         default Map<FunctionId, Integer> parked(String node) {
             return Map.of();
         }
+
+        /** Per function, its burst workers on {@code node} (ADR 0025); none when not known. */
+        default Map<FunctionId, Integer> burst(String node) {
+            return Map.of();
+        }
     }
 
     private final Supplier<List<NodeInfo>> nodes;
@@ -73,10 +78,27 @@ public final class ClusterNodes {
     public static ClusterNodes of(Cluster cluster, Map<String, String> own,
                                   java.util.function.Function<String, Set<FunctionId>> active,
                                   java.util.function.Function<String, Map<FunctionId, Integer>> parked) {
+        return of(cluster, own, active, parked, node -> Map.of());
+    }
+
+    /**
+     * {@link #of(Cluster, Map, java.util.function.Function, java.util.function.Function)} where {@code burst} names,
+     * per node, each function's instances the node started as burst workers in merged pods (by its latest load
+     * report), which the scheduler accounts as merged instances ({@code Placement.asPlaced}).
+     */
+    public static ClusterNodes of(Cluster cluster, Map<String, String> own,
+                                  java.util.function.Function<String, Set<FunctionId>> active,
+                                  java.util.function.Function<String, Map<FunctionId, Integer>> parked,
+                                  java.util.function.Function<String, Map<FunctionId, Integer>> burst) {
         return new ClusterNodes(cluster::nodes, new Published() {
             @Override
             public Map<FunctionId, Integer> parked(String node) {
                 return parked.apply(node);
+            }
+
+            @Override
+            public Map<FunctionId, Integer> burst(String node) {
+                return burst.apply(node);
             }
 
             @Override
@@ -115,7 +137,7 @@ public final class ClusterNodes {
     public List<NodeState> states(Predicate<String> down) {
         return nodes.get().stream().filter(n -> !down.test(n.id()))
                 .map(n -> state(n, own, published.warmPods(n.id()), published.cached(n.id()), published.serving(n.id()),
-                        published.parked(n.id())))
+                        published.parked(n.id()), published.burst(n.id())))
                 .toList();
     }
 
@@ -134,9 +156,15 @@ public final class ClusterNodes {
     /** {@link #state(NodeInfo, Map, Map, Set, Set)} with the node's parked merged instances per function. */
     static NodeState state(NodeInfo n, Map<String, String> own, Map<String, Integer> warmPods, Set<String> cached,
                            Set<FunctionId> serving, Map<FunctionId, Integer> parked) {
+        return state(n, own, warmPods, cached, serving, parked, Map.of());
+    }
+
+    /** {@link #state(NodeInfo, Map, Map, Set, Set, Map)} with the node's burst workers per function. */
+    static NodeState state(NodeInfo n, Map<String, String> own, Map<String, Integer> warmPods, Set<String> cached,
+                           Set<FunctionId> serving, Map<FunctionId, Integer> parked, Map<FunctionId, Integer> burst) {
         Map<String, String> l = n.labels() == null ? Map.of() : n.labels();
         return new NodeState(n.id(), n.zone(), label(l, own, NodeInfo.MEMORY_MB), label(l, own, NodeInfo.CPU_MILLIS),
-                (int) label(l, own, NodeInfo.MAX_PODS), warmPods, cached, serving, parked);
+                (int) label(l, own, NodeInfo.MAX_PODS), warmPods, cached, serving, parked, burst);
     }
 
     private static long label(Map<String, String> labels, Map<String, String> own, String key) {

@@ -20,20 +20,34 @@ import java.util.Set;
  * @param parked     per function, its instances in merged pods here that are parked (worker unloaded for idleness,
  *                   by the node's latest load report; ADR 0025): the scheduler reserves those at
  *                   {@link MergedShape#parkedMb} instead of their whole memory
+ * @param burst      per function, its instances here that the node started as burst workers (workers in a merged pod
+ *                   of a function that otherwise runs in pods of its own, by the node's latest load report; ADR 0025):
+ *                   the scheduler accounts those as merged instances ({@link Placement#asPlaced})
  */
 public record NodeState(String id, String zone, long memoryMb, long cpuMillis, int maxPods, Map<String, Integer> warmPods,
-                        Set<String> cached, Set<FunctionId> serving, Map<FunctionId, Integer> parked) {
+                        Set<String> cached, Set<FunctionId> serving, Map<FunctionId, Integer> parked,
+                        Map<FunctionId, Integer> burst) {
     public NodeState {
         warmPods = Map.copyOf(warmPods);
         cached = Set.copyOf(cached);
         serving = Set.copyOf(serving);
         parked = Map.copyOf(parked);
+        burst = Map.copyOf(burst);
         if (parked.values().stream().anyMatch(n -> n < 0)) {
             throw new IllegalArgumentException("node " + id + " has a negative count of parked instances: " + parked);
+        }
+        if (burst.values().stream().anyMatch(n -> n < 0)) {
+            throw new IllegalArgumentException("node " + id + " has a negative count of burst workers: " + burst);
         }
         if (memoryMb < 0 || cpuMillis < 0 || maxPods < 0) {
             throw new IllegalArgumentException("node " + id + " has a negative capacity");
         }
+    }
+
+    /** A node none of whose instances is known to be a burst worker. */
+    public NodeState(String id, String zone, long memoryMb, long cpuMillis, int maxPods, Map<String, Integer> warmPods,
+                     Set<String> cached, Set<FunctionId> serving, Map<FunctionId, Integer> parked) {
+        this(id, zone, memoryMb, cpuMillis, maxPods, warmPods, cached, serving, parked, Map.of());
     }
 
     /** A node none of whose merged instances is known to be parked. */

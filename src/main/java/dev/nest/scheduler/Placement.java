@@ -250,8 +250,9 @@ public final class Placement {
      * each merged pod holds its {@link MergedShape#baseMb} on top of its instances' memory (an instance that opens a
      * merged pod needs that base free too). Runtimes of unknown shape ({@link MergedShape#UNBOUNDED}) count no merged pod.
      */
-    public static PlacementDecision decide(PlacementRequest request, List<NodeState> nodes, List<PlacedInstance> existing,
+    public static PlacementDecision decide(PlacementRequest request, List<NodeState> nodes, List<PlacedInstance> placed,
                                            java.util.function.Function<String, MergedShape> shapes) {
+        List<PlacedInstance> existing = asPlaced(nodes, placed);
         Map<String, Usage> usage = usage(nodes, existing, shapes);
         Map<String, Integer> perZone = new HashMap<>();
         Map<String, Integer> perNode = new HashMap<>();
@@ -468,6 +469,44 @@ public final class Placement {
             usage.computeIfAbsent(s.nodeId(), k -> new Usage()).add(s, memory);
         }
         return usage;
+    }
+
+    /**
+     * {@code existing} as the nodes run it: of each function's instances on a node that reports {@link NodeState#burst
+     * burst workers}, up to that many (not draining first, then the newest by id) count as merged instances of their
+     * runtime, as a burst worker is: a worker in a merged pod of its namespace, its memory inside that pod's room and
+     * no pod slot of its own; {@link #usage} and {@link #mergedPods} then pack and reserve them like every merged
+     * instance (a merged pod opened for them holds its base). Counts beyond the function's instances there are
+     * ignored (a report older than the placements); nodes that report none leave their instances as they are.
+     */
+    public static List<PlacedInstance> asPlaced(List<NodeState> nodes, List<PlacedInstance> existing) {
+        Map<String, Map<dev.nest.function.FunctionId, Integer>> left = new HashMap<>();
+        for (NodeState n : nodes) {
+            if (!n.burst().isEmpty()) {
+                left.put(n.id(), new HashMap<>(n.burst()));
+            }
+        }
+        if (left.isEmpty()) {
+            return existing;
+        }
+        List<Integer> order = new ArrayList<>();
+        for (int k = 0; k < existing.size(); k++) {
+            order.add(k);
+        }
+        order.sort(Comparator.<Integer, Boolean>comparing(k -> existing.get(k).draining())
+                .thenComparing(k -> existing.get(k).instanceId(), Comparator.reverseOrder()));
+        List<PlacedInstance> out = new ArrayList<>(existing);
+        for (int k : order) {
+            PlacedInstance s = existing.get(k);
+            Map<dev.nest.function.FunctionId, Integer> counts = left.get(s.nodeId());
+            if (s.merged() || counts == null || counts.getOrDefault(s.id(), 0) <= 0) {
+                continue;
+            }
+            counts.merge(s.id(), -1, Integer::sum);
+            out.set(k, new PlacedInstance(s.instanceId(), s.id(), s.version(), s.nodeId(), s.zone(), s.memoryMb(),
+                    s.cpuMillis(), s.inFlight(), s.draining(), true, s.runtime()));
+        }
+        return out;
     }
 
     static final class Usage {

@@ -21,7 +21,9 @@ import java.util.logging.Logger;
  * the old instance retired (no new request; its requests in flight end where they are, then it stops), so a move
  * fails or repeats no request. A replacement that cannot start (node at capacity, a failed start) leaves the old
  * instance serving; the next reconciliation tries again. A function whose instances are at its {@code scaling.max}
- * is not moved (the replacement would exceed the cap while both run); it stays where it is until it has room.
+ * is not moved (the replacement would exceed the cap while both run); it stays where it is until it has room. A burst
+ * worker of an {@code auto} function moves to a pod of its own, the same way, once the node's steady need covers it
+ * ({@link MergedPlacement#burstToOwnPod}); a move by traffic leaves burst workers alone.
  *
  * <p>Threads: {@link #check} on the reconcile thread; a move's start on its own virtual thread. At most one move per
  * function version is under way.
@@ -81,9 +83,12 @@ final class AutoMoves {
         long now = nanoTime.getAsLong();
         double perMinute = traffic.perMinute(spec.id(), now);
         double inFlight = traffic.inFlight(spec.id(), now);
+        if (moveCoveredBurstWorker(set, spec, runtime, new Placement.MergeDemand(perMinute, inFlight), now)) {
+            return;
+        }
         for (Instance old : set.instances()) {
             if (old.state() != InstanceState.READY || old.burst) {
-                continue; // a burst worker is in a merged pod on purpose: the scale-down stops it, no move
+                continue; // a burst worker is in a merged pod on purpose: the scale-down stops it, or the move above
             }
             double allocating = old.allocationBytesPerSecond();
             if (old.merged() && MergedPlacement.overAllocationBudget(allocating, config)
@@ -111,6 +116,65 @@ final class AutoMoves {
                 return;
             }
         }
+    }
+
+    /**
+     * Moves one ready burst worker of {@code set} to a pod of its own when the node's steady need now covers it
+     * ({@link MergedPlacement#burstToOwnPod}): the dedicated replacement starts first and serves; only then is the
+     * worker retired (no new request, its requests in flight end in the merged pod, then it leaves the pod). The
+     * busiest worker goes first (the one carrying what became steady load). A worker that stopped meanwhile (a
+     * scale-down, its merged pod died, the version was replaced or the function deleted) is left as it is, and the
+     * replacement is an ordinary instance the reconciler keeps or stops like any other. Returns whether a move began.
+     */
+    private boolean moveCoveredBurstWorker(InstanceSet set, FunctionSpec spec, RuntimeDefinition runtime,
+                                           Placement.MergeDemand demand, long now) {
+        if (!config.burstWorkers() || spec.deploy() != DeployMode.AUTO) {
+            return false;
+        }
+        int own = 0;
+        Instance busiest = null;
+        synchronized (set) { // in-flight counts and use times are guarded by the set's lock
+            for (Instance i : set.instances()) {
+                if (i.state() != InstanceState.READY || i.retired) {
+                    continue;
+                }
+                if (!i.merged()) {
+                    own++;
+                } else if (i.burst && (busiest == null || i.inFlight > busiest.inFlight
+                        || i.inFlight == busiest.inFlight && i.lastUsedNanos > busiest.lastUsedNanos)) {
+                    busiest = i;
+                }
+            }
+        }
+        int steady = traffic.steady.steadyCount(spec.id(), config.burstPercentile(), ColdStart.perInstance(spec), now);
+        boolean merged = MergedPlacement.merged(spec, runtime, demand, traffic.heldOut(spec.id(), now), config);
+        if (!MergedPlacement.burstToOwnPod(spec.deploy(), merged, own, set.starting(), busiest == null ? 0 : 1, steady)
+                || !moving.add(set)) {
+            return false;
+        }
+        Instance worker = busiest;
+        LOG.info("moving burst worker " + worker + " to a pod of its own: the steady need on this node now fills "
+                + steady + " instances (sidecar.burst-workers p" + java.math.BigDecimal.valueOf(config.burstPercentile())
+                .stripTrailingZeros().toPlainString() + "), " + own + " in pods of their own");
+        starts.startPlaced(set, false, () -> {
+            try {
+                int replacements = -1;
+                synchronized (set) { // still serving here: not stopped by a scale-down, its pod's exit or a drain
+                    if (worker.state() == InstanceState.READY && !worker.retired && set.instances().contains(worker)) {
+                        replacements = set.retire(worker);
+                    }
+                }
+                if (replacements > 0) {
+                    starts.launch(set, replacements);
+                }
+                if (replacements >= 0 && set.retiredIdle(worker)) {
+                    pods.stopLater(worker, stopGrace);
+                }
+            } finally {
+                moving.remove(set);
+            }
+        }, () -> moving.remove(set));
+        return true;
     }
 
     /**

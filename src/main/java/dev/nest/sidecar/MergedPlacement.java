@@ -100,6 +100,27 @@ final class MergedPlacement {
     }
 
     /**
+     * Whether one of a function's burst workers on this node moves to a pod of its own because the node's steady need
+     * now covers it (ADR 0025, *Burst workers that the steady need covers*): a {@code deploy: auto} function that is
+     * not merged by its traffic ({@code mergedByTraffic}: its instances are then all merged, none is a burst worker
+     * of a dedicated function), with a ready burst worker, whose pods of its own (ready, not retired) and instances
+     * starting together are fewer than its steady count. Starting instances count as covering the need whatever
+     * they become, so a move never races the starts the scaler asked for. An unknown steady need
+     * ({@link Integer#MAX_VALUE}) or burst workers off (the caller passes {@link Integer#MAX_VALUE}) moves nothing.
+     * The caller also leaves a function at its {@code scaling.max} alone (the move runs old and new side by side).
+     *
+     * @param ownPods      the function's ready instances in pods of their own on this node
+     * @param starting     its instances starting on this node
+     * @param burstWorkers its ready burst workers on this node
+     * @param steadyCount  the instances its steady need on this node fills ({@link SteadyNeed#steadyCount})
+     */
+    static boolean burstToOwnPod(DeployMode deploy, boolean mergedByTraffic, int ownPods, int starting,
+                                 int burstWorkers, int steadyCount) {
+        return deploy == DeployMode.AUTO && !mergedByTraffic && burstWorkers > 0 && steadyCount != Integer.MAX_VALUE
+                && (long) ownPods + starting < steadyCount;
+    }
+
+    /**
      * Whether an instance in a merged pod that allocates {@code bytesPerSecond} (sustained, {@link AllocationRate};
      * negative: not measured) is over {@code sidecar.merged-allocation-budget} MiB/s (0: no budget).
      */

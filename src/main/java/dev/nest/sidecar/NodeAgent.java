@@ -413,6 +413,14 @@ public final class NodeAgent implements InstanceLeases, Lease.Lessor, AutoClosea
     }
 
     /**
+     * Per function, how many of its live version's ready instances are burst workers in a merged pod
+     * (ADR 0025); functions with none are left out. The leader accounts those as merged instances, not pods.
+     */
+    public Map<FunctionId, Integer> burst() {
+        return sets.burst(reconciler::isLive);
+    }
+
+    /**
      * Desired instances of {@code id}'s live version on this node. Reconciliation (at once, and every second)
      * keeps {@code max(scaling.min, instances)} of them, capped by {@code scaling.max}: it starts the deficit and
      * stops idle instances above the target; busy ones above it are stopped when their last request ends.

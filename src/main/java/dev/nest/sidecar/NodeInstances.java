@@ -82,6 +82,20 @@ final class NodeInstances {
         return out;
     }
 
+    /** Per function, its live version's burst workers in merged pods ({@link NodeAgent#burst}). */
+    Map<FunctionId, Integer> burst(Predicate<FunctionVersion> live) {
+        Map<FunctionId, Integer> out = new LinkedHashMap<>();
+        for (InstanceSet set : sets.values()) {
+            if (live.test(set.version())) {
+                int n = (int) set.instances().stream().filter(i -> i.burst && i.merged()).count();
+                if (n > 0) {
+                    out.merge(set.version().spec().id(), n, Integer::sum);
+                }
+            }
+        }
+        return out;
+    }
+
     /** A snapshot of the ready instances, for the API. */
     List<InstanceInfo> infos() {
         List<InstanceInfo> out = new ArrayList<>();
@@ -98,7 +112,8 @@ final class NodeInstances {
                             i.state().name(), i.inFlight, i.served, i.port(), i.pod() == null ? "" : i.pod().describe(),
                             cpuMeasured ? Math.round(cpu * 1000) / 1000.0 : -1, measured ? memory : -1,
                             i.membership().map(MergedPods.Membership::podId).orElse(i.pod() == null ? "" : i.pod().id()),
-                            i.merged(), i.merged() && allocating >= 0 ? Math.round(allocating) : -1));
+                            i.merged(), i.merged() && allocating >= 0 ? Math.round(allocating) : -1,
+                            InstanceInfo.placement(i.merged(), i.burst)));
                 }
             }
         }

@@ -70,6 +70,34 @@ class LoadReporterTest {
     }
 
     @Test
+    void saysWhichInstancesAreBurstWorkersAndTheLeaderReadsThemPerNode() {
+        LoadReporter reporter = new LoadReporter("n2", Map::of, () -> leader,
+                (to, json) -> sent.add(Json.read(json, LoadReport.class)), List::of, () -> Map.of(F, 1),
+                () -> Map.of(F, 2));
+        assertTrue(reporter.report());
+        assertEquals(Map.of("default/f", 2), sent.getFirst().burst());
+        assertEquals(Map.of("default/f", 1), sent.getFirst().parked(), "parked and burst travel apart");
+        long[] now = {0};
+        ClusterLoad leaderSide = new ClusterLoad("n1", Map::of, () -> now[0], List::of, Map::of, () -> Map.of(F, 4));
+        leaderSide.accept(sent.getFirst());
+        assertEquals(Map.of(F, 2), leaderSide.burst("n2"));
+        assertEquals(Map.of(F, 4), leaderSide.burst("n1"), "its own agent, read directly");
+        assertEquals(Map.of(), leaderSide.burst("n3"), "a node not heard from: none");
+        now[0] += ClusterLoad.EXPIRY.toNanos() + 1;
+        assertEquals(Map.of(), leaderSide.burst("n2"), "an expired report: every instance counts as a pod again");
+        LoadReport old = Json.read("{\"node\":\"n4\",\"boot\":\"b\",\"functions\":[],\"starved\":[]}".getBytes(),
+                LoadReport.class);
+        assertEquals(Map.of(), old.burst(), "a node that predates the field: no burst workers");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> leaderSide.accept(new LoadReport("n2", "b", List.of(), List.of(), List.of(), Map.of(),
+                        Map.of("default/f", -2))));
+        assertTrue(e.getMessage().contains("'burst'") && e.getMessage().contains("-2"), e.getMessage());
+        assertThrows(() -> leaderSide.accept(new LoadReport("n2", "b", List.of(), List.of(), List.of(), Map.of(),
+                Map.of("Bad Name", 1))));
+        assertEquals(Map.of(), leaderSide.burst("n2"), "nothing of a refused report counts");
+    }
+
+    @Test
     void aNegativeParkedCountIsRefusedNamingTheFunction() {
         ClusterLoad leaderSide = new ClusterLoad("n1", Map::of, () -> 0);
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,

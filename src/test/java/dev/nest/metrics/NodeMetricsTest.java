@@ -24,6 +24,22 @@ class NodeMetricsTest {
     }
 
     @Test
+    void burstWorkersAreCountedPerFunctionAndMergedPod() {
+        NodeMetrics m = new NodeMetrics(List::of, () -> List.of(
+                new InstanceInfo("w1", "shop/busy", 1, "READY", 0, 1, 1, "p", -1, -1, "merged-1", true, -1, InstanceInfo.BURST),
+                new InstanceInfo("w2", "shop/busy", 1, "READY", 0, 1, 2, "p", -1, -1, "merged-1", true, -1, InstanceInfo.BURST),
+                new InstanceInfo("d1", "shop/busy", 1, "READY", 0, 1, 3, "p", -1, -1, "pod-d1", false, -1,
+                        InstanceInfo.DEDICATED),
+                new InstanceInfo("q1", "shop/quiet", 1, "READY", 0, 1, 4, "p", -1, -1, "merged-1", true, -1,
+                        InstanceInfo.MERGED)));
+        String text = m.render();
+        assertTrue(text.contains("nest_burst_workers{function=\"shop/busy\",pod=\"merged-1\"} 2\n"), text);
+        assertTrue(!text.contains("nest_burst_workers{function=\"shop/quiet\""), text);
+        assertTrue(text.contains("nest_merged_instances{function=\"shop/busy\",pod=\"merged-1\"} 2\n"), text);
+        assertTrue(text.contains("# TYPE nest_burst_workers gauge\n"), text);
+    }
+
+    @Test
     void rateLimitsAndBreakersAreScraped() {
         dev.nest.limits.DegradeStatus open = new dev.nest.limits.DegradeStatus("shop/a", dev.nest.limits.BreakerState.OPEN,
                 Instant.EPOCH, 0, 0, 0, 7, 2, List.of());

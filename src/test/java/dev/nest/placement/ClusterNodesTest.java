@@ -55,6 +55,10 @@ class ClusterNodesTest {
         assertEquals(Map.of("nodejs", 2), s.warmPods());
         assertEquals(Set.of("sha256:ab"), s.cached());
         assertEquals(Set.of(f), s.serving());
+        NodeState withBurst = ClusterNodes.state(node(Map.of()), OWN, Map.of(), Set.of(), Set.of(f), Map.of(f, 1),
+                Map.of(f, 2));
+        assertEquals(Map.of(f, 1), withBurst.parked());
+        assertEquals(Map.of(f, 2), withBurst.burst());
     }
 
     @Test

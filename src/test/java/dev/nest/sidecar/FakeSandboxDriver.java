@@ -33,6 +33,9 @@ final class FakeSandboxDriver implements SandboxDriver {
     /** What every host answers to {@code GET /status} (a merged host's instance list). */
     final java.util.concurrent.atomic.AtomicReference<String> status =
             new java.util.concurrent.atomic.AtomicReference<>("{\"instances\":[]}");
+    /** While set, a start of a pod other than a merged host waits for it (a slow start, to act during it). */
+    final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> dedicatedGate =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     /** A pod whose host is an in-process HTTP server. */
     record FakePod(HttpServer server, CompletableFuture<Integer> exited) {
@@ -54,6 +57,14 @@ final class FakeSandboxDriver implements SandboxDriver {
 
     @Override
     public Pod start(PodSpec spec, PodListener listener) {
+        java.util.concurrent.CountDownLatch gate = dedicatedGate.get();
+        if (gate != null && !spec.command().getFirst().endsWith("merged-host")) {
+            try {
+                gate.await(AgentFixture.BOUND_S, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         started.add(spec);
         listeners.add(listener);
         Integer exitCode = exitAtStart.poll();
