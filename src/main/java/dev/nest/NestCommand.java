@@ -161,6 +161,7 @@ public final class NestCommand implements Callable<Integer> {
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 server.close();
+                System.err.println("nest: stopped"); // not the logger: its own shutdown hook may have closed it
                 stopped.countDown();
             }, "nest-shutdown"));
             try {
