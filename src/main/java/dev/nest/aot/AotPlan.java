@@ -127,6 +127,18 @@ final class AotPlan {
         return out;
     }
 
+    /** The re-executed JVM's environment: this one's, plus the marker naming the cache (no second exec). */
+    static List<String> environment(Map<String, String> env, Path cache) {
+        List<String> out = new ArrayList<>(env.size() + 1);
+        env.forEach((k, v) -> {
+            if (!k.equals(EXEC_MARKER)) {
+                out.add(k + "=" + v);
+            }
+        });
+        out.add(EXEC_MARKER + "=" + cache);
+        return out;
+    }
+
     /**
      * The training JVM's command line: the same java and JVM options (the cache is valid for the options it was made
      * with), writing {@code output}, and the server on a scratch data and functions directory with the runtimes of

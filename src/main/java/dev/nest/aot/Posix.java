@@ -6,15 +6,14 @@ import java.lang.reflect.Method;
 import java.util.List;
 
 /**
- * The three C library calls the re-execution needs ({@code setenv}, {@code sigprocmask}, {@code execv}), bound
+ * The two C library calls the re-execution needs ({@code sigprocmask}, {@code execve}), bound
  * through the foreign function API (final since JDK 22). The build targets release 21, where that API is a preview,
  * so it is reached by reflection; the mechanism runs only on JDK 25 or later ({@link AotPlan#decide}). The jar's
  * manifest has {@code Enable-Native-Access: ALL-UNNAMED}, so binding prints no warning.
  *
  * <p>Failure: every method throws {@link IllegalStateException} with the cause when a call cannot be bound or
- * fails; {@link #execv} returns only when the exec failed. Not thread-safe in the sense that {@code setenv} and
- * the signal mask belong to the process and the calling thread: call it from the main thread before other threads
- * of the application start.
+ * fails; {@link #execve} returns only when the exec failed. The signal mask is the calling thread's: call both from
+ * the thread that execs (the main thread, before the application starts threads).
  */
 final class Posix {
     /** Linux's {@code SIG_SETMASK}. */
@@ -46,14 +45,6 @@ final class Posix {
         }
     }
 
-    /** {@code setenv(name, value, 1)}: the C environment, which {@code execv} passes on. */
-    void setenv(String name, String value) {
-        int rc = (int) call("setenv", 3, string(name), string(value), 1);
-        if (rc != 0) {
-            throw new IllegalStateException("setenv(" + name + ") returned " + rc);
-        }
-    }
-
     /** Unblocks every signal of the calling thread: an exec'd process inherits the mask of the thread that exec'd. */
     void clearSignalMask() {
         Object empty = allocate(SIGSET_BYTES); // zeroed: the empty set
@@ -63,20 +54,29 @@ final class Posix {
         }
     }
 
-    /** {@code execv(path, argv)}: returns only when the exec failed (then with its return value, -1). */
-    int execv(String path, List<String> argv) {
+    /**
+     * {@code execve(path, argv, envp)}, {@code envp} as {@code NAME=value} strings: returns only when the exec failed
+     * (then with its return value, -1).
+     */
+    int execve(String path, List<String> argv, List<String> envp) {
+        return (int) call("execve", 3, string(path), pointers(argv), pointers(envp));
+    }
+
+    /** A NULL-terminated array of C strings. */
+    private Object pointers(List<String> strings) {
         try {
-            long pointer = (long) Class.forName("java.lang.foreign.MemoryLayout").getMethod("byteSize").invoke(addressLayout);
-            Object array = allocate(pointer * (argv.size() + 1));
+            Class<?> memoryLayout = Class.forName("java.lang.foreign.MemoryLayout");
+            long pointer = (long) memoryLayout.getMethod("byteSize").invoke(addressLayout);
+            Object array = allocate(pointer * (strings.size() + 1));
             Method set = segment.getMethod("setAtIndex", Class.forName("java.lang.foreign.AddressLayout"), long.class,
                     segment);
-            for (int i = 0; i < argv.size(); i++) {
-                set.invoke(array, addressLayout, (long) i, string(argv.get(i)));
+            for (int i = 0; i < strings.size(); i++) {
+                set.invoke(array, addressLayout, (long) i, string(strings.get(i)));
             }
-            set.invoke(array, addressLayout, (long) argv.size(), nullSegment);
-            return (int) call("execv", 2, string(path), array);
+            set.invoke(array, addressLayout, (long) strings.size(), nullSegment);
+            return array;
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot build execv's arguments: " + e, e);
+            throw new IllegalStateException("cannot build a C string array: " + e, e);
         }
     }
 

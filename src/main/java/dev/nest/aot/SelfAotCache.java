@@ -15,7 +15,7 @@ import java.util.logging.Logger;
 /**
  * The server's self-applied JDK AOT cache (ADR 0033). {@code java -jar nest.jar} names no JVM option, so the jar
  * applies the cache itself: {@link #reexecIfCached()}, called first thing by the server command, replaces the process
- * (same pid, same argv, same environment, signal mask cleared) with {@code execv("/proc/self/exe")} of the same
+ * (same pid, same argv, same environment plus a marker, signal mask cleared) with {@code execve("/proc/self/exe")} of the same
  * command line plus {@code -XX:AOTCache=<file>} when a cache for exactly this jar and JVM exists in the cache
  * directory; {@link #afterReady} trains one in the background when none does.
  *
@@ -31,8 +31,6 @@ import java.util.logging.Logger;
  * Threading: {@link #reexecIfCached()} on the main thread before the application starts threads.
  */
 public final class SelfAotCache {
-    private static final Logger LOG = Logger.getLogger(SelfAotCache.class.getName());
-
     private SelfAotCache() {
     }
 
@@ -48,10 +46,10 @@ public final class SelfAotCache {
                 return;
             }
             Posix posix = new Posix();
-            posix.setenv(AotPlan.EXEC_MARKER, cache.toString());
-            posix.clearSignalMask();
-            int rc = posix.execv("/proc/self/exe", AotPlan.withCache(in.cmdline(), cache));
-            System.err.println("nest: AOT cache " + cache + " not applied: execv returned " + rc + "; starting without it");
+            posix.clearSignalMask(); // the JVM's threads block SIGQUIT; the new JVM must start with none blocked
+            int rc = posix.execve("/proc/self/exe", AotPlan.withCache(in.cmdline(), cache),
+                    AotPlan.environment(in.env(), cache));
+            System.err.println("nest: AOT cache " + cache + " not applied: execve returned " + rc + "; starting without it");
         } catch (IOException | RuntimeException e) {
             System.err.println("nest: AOT cache not applied (" + e.getMessage() + "); starting without it");
         }
@@ -69,7 +67,7 @@ public final class SelfAotCache {
         try {
             AotPlan.Inputs in = inputs();
             switch (AotPlan.decide(in)) {
-                case AotPlan.Decision.Applied a -> LOG.info("AOT cache in use: " + a.cache() + " (the JVM re-executed "
+                case AotPlan.Decision.Applied a -> log().info("AOT cache in use: " + a.cache() + " (the JVM re-executed "
                         + "itself with -XX:AOTCache, pid " + ProcessHandle.current().pid() + ")");
                 case AotPlan.Decision.Eligible e -> {
                     Path dir = cacheDir();
@@ -78,12 +76,17 @@ public final class SelfAotCache {
                         AotTrainer.start(dir, key, in.cmdline(), e.jar(), runtimes);
                     }
                 }
-                case AotPlan.Decision.Skip s -> LOG.fine("AOT cache not used: " + s.reason());
+                case AotPlan.Decision.Skip s -> log().fine("AOT cache not used: " + s.reason());
             }
         } catch (IOException | RuntimeException e) {
-            LOG.info("AOT cache: not trained (" + e.getMessage() + ")");
+            log().info("AOT cache: not trained (" + e.getMessage() + ")");
         }
         return false;
+    }
+
+    /** Not a static field: the re-execution happens before logging is configured, and without its classes. */
+    private static Logger log() {
+        return Logger.getLogger(SelfAotCache.class.getName());
     }
 
     private static AotPlan.Inputs inputs() throws IOException {

@@ -135,6 +135,13 @@ class AotPlanTest {
     }
 
     @Test
+    void theReexecutedEnvironmentIsThisOnePlusTheMarker() {
+        List<String> env = AotPlan.environment(new java.util.TreeMap<>(Map.of("HOME", "/h", "A", "x=y",
+                AotPlan.EXEC_MARKER, "/old.aot")), Path.of("/c/s.aot"));
+        assertEquals(List.of("A=x=y", "HOME=/h", AotPlan.EXEC_MARKER + "=/c/s.aot"), env);
+    }
+
+    @Test
     void theTrainingCommandLineKeepsTheJvmOptionsAndUsesAScratchNode() {
         assertEquals(List.of("/usr/lib/jvm/bin/java", "-Xmx512m", "-XX:AOTCacheOutput=/c/s.aot.7.tmp",
                         "-Dnest.aot.training=true", "-jar", "/opt/nest/lib/nest.jar", "server", "--port", "4711", "--data",
