@@ -47,7 +47,11 @@ final class NestNode implements AutoCloseable {
     /** Starts a node in {@code dir} (which gets data/, functions/ and server.log) and waits for /health 200. */
     static NestNode start(ChildProcesses children, BenchHttp probe, Path java, List<String> jvmOptions, Path jar,
                           Path runtimesDir, Path dir) {
-        return start(children, probe, java, jvmOptions, Map.of(), jar, runtimesDir, dir);
+        // the jar's self-applied AOT cache (ADR 0033) in the benchmark's own directory, beside dir: the benchmark's
+        // copy of the jar gets one cache per run (made by the startup part when it runs first), not one more file
+        // in the user's cache for every run's copy
+        return start(children, probe, java, jvmOptions, Map.of("NEST_AOT_DIR",
+                dir.toAbsolutePath().getParent().resolve("aot-cache").toString()), jar, runtimesDir, dir);
     }
 
     /** The same with {@code env} added to the child's environment. */

@@ -294,38 +294,52 @@ public final class WarmPathBenchmark {
         say("\nStartup: launch to /health 200, fresh data directory each%s", cache.isPresent()
                 ? "; the shipped start (self-applied cache), the cache off and the cache by hand alternating" : "");
         for (int i = 1; i <= s.startupRuns(); i++) {
-            NestNode node = NestNode.start(children, http, s.java(), s.serverJvmOptions(), env, jar, runtimesDir(),
-                    work.resolve("startup-" + i));
-            serverArgv = node.argv();
-            double ms = node.readyMillis();
-            rssStartMiB.add(node.residentKb()[0] / 1024.0);
-            boolean applied = node.selfAppliedAotCache();
-            node.close();
-            OptionalLong logged = node.loggedStartMillis();
-            startupMs.add(ms);
-            logged.ifPresent(l -> startupLoggedMs.add((double) l));
-            startsWithCache += applied ? 1 : 0;
-            say("  run %d: %.0f ms (server log: started in %s; %s), VmRSS %.0f MiB", i, ms,
-                    logged.isPresent() ? logged.getAsLong() + " ms" : "?", applied ? "with its AOT cache" : "no AOT cache",
-                    rssStartMiB.getLast());
-            if (cache.isPresent()) {
-                List<String> off = new ArrayList<>(s.serverJvmOptions());
-                off.add("-Dnest.aot=off");
-                NestNode n1 = NestNode.start(children, http, s.java(), off, env, jar, runtimesDir(), work.resolve("startup-off-" + i));
-                startupOffMs.add(n1.readyMillis());
-                rssStartOffMiB.add(n1.residentKb()[0] / 1024.0);
-                n1.close();
-                say("  run %d with the cache off (-Dnest.aot=off): %.0f ms, VmRSS %.0f MiB", i, startupOffMs.getLast(),
-                        rssStartOffMiB.getLast());
-                List<String> opts = new ArrayList<>(s.serverJvmOptions());
-                opts.add("-XX:AOTCache=" + cache.get());
-                NestNode n2 = NestNode.start(children, http, s.java(), opts, env, jar, runtimesDir(), work.resolve("startup-aot-" + i));
-                startupAotMs.add(n2.readyMillis());
-                rssStartAotMiB.add(n2.residentKb()[0] / 1024.0);
-                n2.close();
-                say("  run %d with -XX:AOTCache by hand: %.0f ms, VmRSS %.0f MiB", i, startupAotMs.getLast(),
-                        rssStartAotMiB.getLast());
+            int run = i;
+            Optional<Path> trained = cache;
+            List<Runnable> kinds = new ArrayList<>();
+            kinds.add(() -> {
+                NestNode node = NestNode.start(children, http, s.java(), s.serverJvmOptions(), env, jar, runtimesDir(),
+                        work.resolve("startup-" + run));
+                serverArgv = node.argv();
+                double ms = node.readyMillis();
+                rssStartMiB.add(node.residentKb()[0] / 1024.0);
+                boolean applied = node.selfAppliedAotCache();
+                node.close();
+                OptionalLong logged = node.loggedStartMillis();
+                startupMs.add(ms);
+                logged.ifPresent(l -> startupLoggedMs.add((double) l));
+                startsWithCache += applied ? 1 : 0;
+                say("  run %d: %.0f ms (server log: started in %s; %s), VmRSS %.0f MiB", run, ms,
+                        logged.isPresent() ? logged.getAsLong() + " ms" : "?", applied ? "with its AOT cache" : "no AOT cache",
+                        rssStartMiB.getLast());
+            });
+            if (trained.isPresent()) {
+                kinds.add(() -> {
+                    List<String> off = new ArrayList<>(s.serverJvmOptions());
+                    off.add("-Dnest.aot=off");
+                    NestNode n1 = NestNode.start(children, http, s.java(), off, env, jar, runtimesDir(),
+                            work.resolve("startup-off-" + run));
+                    startupOffMs.add(n1.readyMillis());
+                    rssStartOffMiB.add(n1.residentKb()[0] / 1024.0);
+                    n1.close();
+                    say("  run %d with the cache off (-Dnest.aot=off): %.0f ms, VmRSS %.0f MiB", run,
+                            startupOffMs.getLast(), rssStartOffMiB.getLast());
+                });
+                kinds.add(() -> {
+                    List<String> opts = new ArrayList<>(s.serverJvmOptions());
+                    opts.add("-XX:AOTCache=" + trained.get());
+                    NestNode n2 = NestNode.start(children, http, s.java(), opts, env, jar, runtimesDir(),
+                            work.resolve("startup-aot-" + run));
+                    startupAotMs.add(n2.readyMillis());
+                    rssStartAotMiB.add(n2.residentKb()[0] / 1024.0);
+                    n2.close();
+                    say("  run %d with -XX:AOTCache by hand: %.0f ms, VmRSS %.0f MiB", run, startupAotMs.getLast(),
+                            rssStartAotMiB.getLast());
+                });
             }
+            // the order rotates from round to round, so that no kind always follows the same one
+            java.util.Collections.rotate(kinds, -(i - 1));
+            kinds.forEach(Runnable::run);
         }
     }
 
