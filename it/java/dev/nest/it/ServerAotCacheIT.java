@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The self-applied AOT cache (ADR 0033) with the real jar on a JDK 25: the first {@code java -jar nest.jar} trains a
  * cache in the background once ready; the second start of the same jar re-executes itself with it, keeping its pid,
  * answers {@code /health}, prints a thread dump on SIGQUIT, stops on SIGTERM through its shutdown hook, and its data
- * directory opens again. Skipped (saying why) on another JDK or OS.
+ * directory opens again; a damaged cache is rejected by the JVM, the node starts without it and removes it. Skipped
+ * (saying why) on another JDK or OS.
  */
 class ServerAotCacheIT {
     @TempDir
@@ -62,9 +63,15 @@ class ServerAotCacheIT {
         assertEquals(143, p.exitValue(), log(second));
         assertTrue(log(second).contains("nest: stopped"), "the shutdown hook ran: " + log(second));
 
-        Process again = start("again", cache, second); // the same data directory: lock released, state intact
+        assertEquals(List.of(trained), aotFiles(cache), "one cache, no second training: " + read(cache));
+
+        // a damaged cache: the JVM rejects it and runs without it; the node removes it for the next start to retrain.
+        // The same data directory again: its lock was released and its state is intact.
+        Files.write(trained, new byte[4096]);
+        Process again = start("again", cache, second);
         stopAndWait(again);
-        assertEquals(1, aotFiles(cache).size(), "one cache, no second training: " + read(cache));
+        assertTrue(log(second).contains("AOT cache " + trained + " was rejected by the JVM"), log(second));
+        assertTrue(aotFiles(cache).isEmpty(), "the rejected cache is removed: " + read(cache));
     }
 
     private Process start(String name, Path cache, Path dir) throws IOException {

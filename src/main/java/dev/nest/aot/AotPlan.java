@@ -117,6 +117,14 @@ final class AotPlan {
         return new Decision.Eligible(in.jar().get());
     }
 
+    /**
+     * Whether the JVM mapped its class archive, from {@code java.vm.info} ("mixed mode, sharing"): a JVM given an
+     * AOT cache it rejects runs without any archive, and the word is missing.
+     */
+    static boolean mapped(String vmInfo) {
+        return java.util.Arrays.stream(vmInfo.split(",")).map(String::trim).anyMatch("sharing"::equals);
+    }
+
     /** The command line with the cache: the original one with the cache and quiet logs in front of its JVM options. */
     static List<String> withCache(List<String> cmdline, Path cache) {
         List<String> out = new ArrayList<>(cmdline.size() + 3);

@@ -67,8 +67,16 @@ public final class SelfAotCache {
         try {
             AotPlan.Inputs in = inputs();
             switch (AotPlan.decide(in)) {
-                case AotPlan.Decision.Applied a -> log().info("AOT cache in use: " + a.cache() + " (the JVM re-executed "
-                        + "itself with -XX:AOTCache, pid " + ProcessHandle.current().pid() + ")");
+                case AotPlan.Decision.Applied a -> {
+                    if (AotPlan.mapped(System.getProperty("java.vm.info", ""))) {
+                        log().info("AOT cache in use: " + a.cache() + " (the JVM re-executed itself with -XX:AOTCache, pid "
+                                + ProcessHandle.current().pid() + ")");
+                    } else {
+                        Files.deleteIfExists(Path.of(a.cache()));
+                        log().warning("AOT cache " + a.cache() + " was rejected by the JVM (damaged, or made by another "
+                                + "JVM build or with other JVM options): removed; the next start trains a new one");
+                    }
+                }
                 case AotPlan.Decision.Eligible e -> {
                     Path dir = cacheDir();
                     AotPlan.Key key = key(e.jar());

@@ -142,6 +142,15 @@ class AotPlanTest {
     }
 
     @Test
+    void aRejectedCacheShowsInTheVmInfo() {
+        assertTrue(AotPlan.mapped("mixed mode, sharing"));
+        assertTrue(AotPlan.mapped("interpreted mode, sharing"));
+        assertFalse(AotPlan.mapped("mixed mode"), "the JVM rejected the cache and runs without any archive");
+        assertFalse(AotPlan.mapped(""));
+        assertFalse(AotPlan.mapped("mixed mode, nosharing"));
+    }
+
+    @Test
     void theTrainingCommandLineKeepsTheJvmOptionsAndUsesAScratchNode() {
         assertEquals(List.of("/usr/lib/jvm/bin/java", "-Xmx512m", "-XX:AOTCacheOutput=/c/s.aot.7.tmp",
                         "-Dnest.aot.training=true", "-jar", "/opt/nest/lib/nest.jar", "server", "--port", "4711", "--data",
