@@ -47,6 +47,16 @@ final class NestNode implements AutoCloseable {
     /** Starts a node in {@code dir} (which gets data/, functions/ and server.log) and waits for /health 200. */
     static NestNode start(ChildProcesses children, BenchHttp probe, Path java, List<String> jvmOptions, Path jar,
                           Path runtimesDir, Path dir) {
+        // the jar's self-applied AOT cache (ADR 0033) in the benchmark's own directory, beside dir: the benchmark's
+        // copy of the jar gets one cache per run (made by the startup part when it runs first), not one more file
+        // in the user's cache for every run's copy
+        return start(children, probe, java, jvmOptions, Map.of("NEST_AOT_DIR",
+                dir.toAbsolutePath().getParent().resolve("aot-cache").toString()), jar, runtimesDir, dir);
+    }
+
+    /** The same with {@code env} added to the child's environment. */
+    static NestNode start(ChildProcesses children, BenchHttp probe, Path java, List<String> jvmOptions,
+                          Map<String, String> env, Path jar, Path runtimesDir, Path dir) {
         Path data = dir.resolve("data");
         Path functions = dir.resolve("functions");
         try {
@@ -64,7 +74,9 @@ final class NestNode implements AutoCloseable {
         Path log = dir.resolve("server.log");
         String health = "http://127.0.0.1:" + port + "/health";
         long t0 = System.nanoTime();
-        Process p = children.start("nest server", argv, BenchAuth.childEnv(), dir, log);
+        Map<String, String> childEnv = new java.util.HashMap<>(BenchAuth.childEnv());
+        childEnv.putAll(env);
+        Process p = children.start("nest server", argv, childEnv, dir, log);
         long deadline = t0 + Duration.ofSeconds(60).toNanos();
         while (true) {
             var r = probe.probe(health, Map.of());
@@ -87,6 +99,15 @@ final class NestNode implements AutoCloseable {
     /** Launch to the first {@code /health} 200, as seen from here. */
     double readyMillis() {
         return readyNanos / 1e6;
+    }
+
+    /** Whether the server's log says it runs with the AOT cache it applied itself (ADR 0033). */
+    boolean selfAppliedAotCache() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8).contains("AOT cache in use: ");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The server's own "started in N ms" log line, when it wrote one. */

@@ -15,6 +15,9 @@ public final class Main {
     public static void main(String[] args) {
         String[] line = NestCommand.withDefaultCommand(args); // no command is the server command, on the same fast way
         java.util.Optional<NestCommand.Server> server = NestCommand.plainServer(line);
+        if (server.isPresent()) {
+            dev.nest.aot.SelfAotCache.reexecIfCached(); // same process with the JDK's AOT cache, when one exists (ADR 0033)
+        }
         System.exit(server.isPresent() ? runServer(server.get())
                 : CommandPath.leaf(NestCommand.class, line).map(cl -> cl.execute(line)).orElseGet(() -> NestCommand.run(line)));
     }

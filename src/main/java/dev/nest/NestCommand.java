@@ -154,9 +154,14 @@ public final class NestCommand implements Callable<Integer> {
                 return 1;
             }
             Logger.getLogger("dev.nest").info("started in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            if (dev.nest.aot.SelfAotCache.afterReady(java.util.Optional.of(c.runtimesDir()))) {
+                server.close(); // the AOT cache's training start: its exit writes the cache (ADR 0033)
+                return 0;
+            }
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 server.close();
+                System.err.println("nest: stopped"); // not the logger: its own shutdown hook may have closed it
                 stopped.countDown();
             }, "nest-shutdown"));
             try {

@@ -1,0 +1,149 @@
+package dev.nest.aot;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The server's self-applied JDK AOT cache (ADR 0033). {@code java -jar nest.jar} names no JVM option, so the jar
+ * applies the cache itself: {@link #reexecIfCached()}, called first thing by the server command, replaces the process
+ * (same pid, same argv, same environment plus a marker, signal mask cleared) with {@code execve("/proc/self/exe")} of the same
+ * command line plus {@code -XX:AOTCache=<file>} when a cache for exactly this jar and JVM exists in the cache
+ * directory; {@link #afterReady} trains one in the background when none does.
+ *
+ * <p>The cache directory: {@code -Dnest.aot.dir}, else {@code NEST_AOT_DIR}, else {@code $XDG_CACHE_HOME/nest}, else
+ * {@code ~/.cache/nest} (where {@code distribution/nest} keeps its caches); one per user, so the nodes and the tests of
+ * one jar share one cache. Opt-out: {@code -Dnest.aot=off} or {@code NEST_AOT=0}.
+ *
+ * <p>Failure: nothing here stops a start. A cache that cannot be applied (no foreign function API, exec refused) is
+ * one line on stderr and the start goes on in this process; a JVM that cannot use the cache it was given runs
+ * without it ({@code AOTMode} stays {@code auto}); a training that fails leaves {@code <cache>.failed} with its log
+ * and is not retried for that jar and JVM. Limits: Linux only (/proc/self); the cache is valid for the JVM options it
+ * was trained with, and a start with other options (another collector, say) runs with it rejected, not faster.
+ * Threading: {@link #reexecIfCached()} on the main thread before the application starts threads.
+ */
+public final class SelfAotCache {
+    private SelfAotCache() {
+    }
+
+    /** Re-executes this JVM with the AOT cache when one exists for it; returns when it does not (or cannot). */
+    public static void reexecIfCached() {
+        try {
+            AotPlan.Inputs in = inputs();
+            if (!(AotPlan.decide(in) instanceof AotPlan.Decision.Eligible e)) {
+                return;
+            }
+            Path cache = cacheDir().resolve(key(e.jar()).fileName());
+            if (!Files.isRegularFile(cache) || Files.size(cache) == 0) {
+                return;
+            }
+            Posix posix = new Posix();
+            posix.clearSignalMask(); // the JVM's threads block SIGQUIT; the new JVM must start with none blocked
+            int rc = posix.execve("/proc/self/exe", AotPlan.withCache(in.cmdline(), cache),
+                    AotPlan.environment(in.env(), cache));
+            System.err.println("nest: AOT cache " + cache + " not applied: execve returned " + rc + "; starting without it");
+        } catch (IOException | RuntimeException e) {
+            System.err.println("nest: AOT cache not applied (" + e.getMessage() + "); starting without it");
+        }
+    }
+
+    /**
+     * Called once the server is ready. Returns true in the training JVM (the caller stops the server: its exit writes
+     * the cache). Otherwise logs that the cache is in use, or starts the training when this process is eligible and
+     * no cache exists yet, and returns false.
+     */
+    public static boolean afterReady(Optional<Path> runtimes) {
+        if (Boolean.getBoolean(AotPlan.TRAINING_PROPERTY)) {
+            return true;
+        }
+        try {
+            AotPlan.Inputs in = inputs();
+            switch (AotPlan.decide(in)) {
+                case AotPlan.Decision.Applied a -> {
+                    if (AotPlan.mapped(System.getProperty("java.vm.info", ""))) {
+                        log().info("AOT cache in use: " + a.cache() + " (the JVM re-executed itself with -XX:AOTCache, pid "
+                                + ProcessHandle.current().pid() + ")");
+                    } else {
+                        Files.deleteIfExists(Path.of(a.cache()));
+                        log().warning("AOT cache " + a.cache() + " was rejected by the JVM (damaged, or made by another "
+                                + "JVM build or with other JVM options): removed; the next start trains a new one");
+                    }
+                }
+                case AotPlan.Decision.Eligible e -> {
+                    Path dir = cacheDir();
+                    AotPlan.Key key = key(e.jar());
+                    if (!Files.isRegularFile(dir.resolve(key.fileName()))) {
+                        AotTrainer.start(dir, key, in.cmdline(), e.jar(), runtimes);
+                    }
+                }
+                case AotPlan.Decision.Skip s -> log().fine("AOT cache not used: " + s.reason());
+            }
+        } catch (IOException | RuntimeException e) {
+            log().info("AOT cache: not trained (" + e.getMessage() + ")");
+        }
+        return false;
+    }
+
+    /** Not a static field: the re-execution happens before logging is configured, and without its classes. */
+    private static Logger log() {
+        return Logger.getLogger(SelfAotCache.class.getName());
+    }
+
+    private static AotPlan.Inputs inputs() throws IOException {
+        return new AotPlan.Inputs(Runtime.version().feature(), System.getProperty("os.name", ""), System.getenv(),
+                Optional.ofNullable(System.getProperty(AotPlan.PROPERTY_SWITCH)), Boolean.getBoolean(AotPlan.TRAINING_PROPERTY),
+                cmdline(), jar());
+    }
+
+    /** This process's argv, from {@code /proc/self/cmdline} (empty where there is no such file). */
+    private static List<String> cmdline() throws IOException {
+        Path file = Path.of("/proc/self/cmdline");
+        if (!Files.isReadable(file)) {
+            return List.of();
+        }
+        String all = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+        return Arrays.asList((all.endsWith("\0") ? all.substring(0, all.length() - 1) : all).split("\0", -1));
+    }
+
+    /** The jar this class was loaded from, absolute and normalised. */
+    private static Optional<Path> jar() {
+        try {
+            var source = SelfAotCache.class.getProtectionDomain().getCodeSource();
+            if (source == null) {
+                return Optional.empty();
+            }
+            Path p = Path.of(source.getLocation().toURI()).toAbsolutePath().normalize();
+            return Files.isRegularFile(p) && p.toString().endsWith(".jar") ? Optional.of(p) : Optional.empty();
+        } catch (URISyntaxException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    static AotPlan.Key key(Path jar) throws IOException {
+        return new AotPlan.Key(jar.toString(), Files.size(jar), Files.getLastModifiedTime(jar).to(TimeUnit.SECONDS),
+                System.getProperty("java.vm.version", "unknown"));
+    }
+
+    /** {@code -Dnest.aot.dir}, {@code NEST_AOT_DIR}, {@code $XDG_CACHE_HOME/nest} or {@code ~/.cache/nest}. */
+    static Path cacheDir() {
+        return cacheDir(Optional.ofNullable(System.getProperty("nest.aot.dir")), System.getenv(),
+                System.getProperty("user.home", "."));
+    }
+
+    /** The cache directory's rule, pure. */
+    static Path cacheDir(Optional<String> property, Map<String, String> env, String home) {
+        return property.filter(s -> !s.isBlank()).map(Path::of)
+                .or(() -> Optional.ofNullable(env.get("NEST_AOT_DIR")).filter(s -> !s.isBlank()).map(Path::of))
+                .or(() -> Optional.ofNullable(env.get("XDG_CACHE_HOME")).filter(s -> !s.isBlank()).map(s -> Path.of(s, "nest")))
+                .orElseGet(() -> Path.of(home, ".cache", "nest"))
+                .toAbsolutePath();
+    }
+}
