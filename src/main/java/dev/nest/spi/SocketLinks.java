@@ -35,7 +35,8 @@ import java.util.logging.Logger;
  * ({@link Files#createTempDirectory}, which fails rather than reuse an existing name), and that is said once at
  * WARNING. Only Nest's uid can then add, replace or remove a link, and a link points where Nest said.
  *
- * <p>Bases, in order: {@code $XDG_RUNTIME_DIR}, {@code /run/user/<uid>}, {@code java.io.tmpdir}, {@code /tmp}; the
+ * <p>Bases, in order: {@code $XDG_RUNTIME_DIR}, {@code /run/user/<uid>}, {@code /run} (root only),
+ * {@code java.io.tmpdir}, {@code /tmp}; the
  * first that exists, passes its check and gives a path that fits is used. Nothing is made until the first long path
  * (a node whose data directory is short never makes the directory). When no base gives a path that fits,
  * {@link #reach} answers empty with the reason in {@link #lastRefusal}; the caller logs it and the pod is called over
@@ -67,7 +68,7 @@ public final class SocketLinks {
         this.bases = List.copyOf(bases);
     }
 
-    /** One per process: the bases from the environment ({@code XDG_RUNTIME_DIR}, {@code /run/user/<uid>}, the tmp dirs). */
+    /** One per process: the bases from the environment ({@code XDG_RUNTIME_DIR}, {@code /run/user/<uid>}, {@code /run}, the tmp dirs). */
     public static SocketLinks system() {
         return Holder.SYSTEM;
     }
@@ -81,7 +82,9 @@ public final class SocketLinks {
     /** The bases in order, without duplicates or relative paths. Pure. */
     static List<Path> defaultBases(String xdgRuntimeDir, int uid, String tmpDir) {
         LinkedHashSet<Path> out = new LinkedHashSet<>();
-        for (String s : new String[] {xdgRuntimeDir, uid >= 0 ? "/run/user/" + uid : null, tmpDir, "/tmp"}) {
+        // /run for root: not swept by age like /tmp (systemd-tmpfiles), and only root may make entries there
+        for (String s : new String[] {xdgRuntimeDir, uid >= 0 ? "/run/user/" + uid : null, uid == 0 ? "/run" : null,
+                tmpDir, "/tmp"}) {
             if (s != null && !s.isBlank() && s.indexOf('\0') < 0) {
                 Path p = Path.of(s.trim()).normalize();
                 if (p.isAbsolute()) {
@@ -132,10 +135,8 @@ public final class SocketLinks {
                 return p;
             }
         }
+        // from the first base again: the directory may have gone (a temporary-file cleaner) and is then made anew
         for (Path base : bases) {
-            if (base.equals(dir == null ? null : dir.getParent())) {
-                continue;
-            }
             // a path that could not fit even with the shortest directory name is not worth making a directory for
             if (bytes(base.resolve("nest-" + uid + "-s").resolve(name).resolve(file)) > MAX_PATH_BYTES) {
                 why.add(base + " is too long");

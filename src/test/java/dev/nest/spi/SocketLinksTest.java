@@ -72,6 +72,16 @@ class SocketLinksTest {
     }
 
     @Test
+    void aDirectoryThatWentIsMadeAgainInTheSameBase() throws IOException {
+        SocketLinks links = new SocketLinks(uid, List.of(base));
+        Path reach = links.reach(longDir.resolve("nest-host.sock")).orElseThrow();
+        Files.delete(reach.getParent());
+        Files.delete(reach.getParent().getParent());
+        assertEquals(Optional.of(reach), links.reach(longDir.resolve("nest-host.sock")));
+        assertEquals(longDir, Files.readSymbolicLink(reach.getParent()));
+    }
+
+    @Test
     void aLinkPointingElsewhereIsReplaced() throws IOException {
         SocketLinks links = new SocketLinks(uid, List.of(base));
         Path reach = links.reach(longDir.resolve("nest-host.sock")).orElseThrow();
@@ -139,9 +149,9 @@ class SocketLinksTest {
     void theDefaultBasesAreAbsoluteDistinctAndInOrder() {
         assertEquals(List.of(Path.of("/run/user/1000/x"), Path.of("/run/user/1000"), Path.of("/tmp")),
                 SocketLinks.defaultBases("/run/user/1000/x/", 1000, "/tmp"));
-        assertEquals(List.of(Path.of("/xdg"), Path.of("/run/user/0"), Path.of("/var/tmp"), Path.of("/tmp")),
+        assertEquals(List.of(Path.of("/xdg"), Path.of("/run/user/0"), Path.of("/run"), Path.of("/var/tmp"), Path.of("/tmp")),
                 SocketLinks.defaultBases("/xdg", 0, "/var/tmp"));
-        assertEquals(List.of(Path.of("/run/user/0"), Path.of("/tmp")), SocketLinks.defaultBases("relative", 0, ""));
+        assertEquals(List.of(Path.of("/run/user/0"), Path.of("/run"), Path.of("/tmp")), SocketLinks.defaultBases("relative", 0, ""));
         assertEquals(List.of(Path.of("/tmp")), SocketLinks.defaultBases(null, -1, null));
     }
 
