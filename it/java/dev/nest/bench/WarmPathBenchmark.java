@@ -377,7 +377,11 @@ public final class WarmPathBenchmark {
 
     // ---- warm path -----------------------------------------------------------------------------------------
 
-    /** The runtime host started directly: wrk against its {@code /invoke}, and through nginx if asked. */
+    /**
+     * The runtime host started directly: wrk against its {@code /invoke}, and through nginx if asked. For Node.js the
+     * plain {@code http} server is measured in the same round, like for like ({@link #PLAIN_NODE}): both processes run
+     * during both measurements, and which of the two goes first alternates by round (odd rounds: the host).
+     */
     private void baseline(String runtime, String label, Path code, String handler, int memoryMb, boolean withNginx) {
         say("\nWarm path, %s host without Nest", label);
         try (RuntimeHost host = RuntimeHost.start(children, runtimesDir(), runtime, memoryMb, s.java(), jar, work)) {
@@ -385,9 +389,24 @@ public final class WarmPathBenchmark {
             String url = host.invokeUrl("s-1");
             Map<String, String> secret = Map.of("X-Nest-Secret", host.secret());
             checkHello(http.send("GET", url, secret, null, java.time.Duration.ofSeconds(30)), "GET " + url);
-            warm.add(measure(runtime, "direct", "host `/invoke` directly", label + " host directly", url, secret));
             if (runtime.equals("nodejs")) {
-                plainNode(label);
+                try (PlainNode plain = PlainNode.start(this, host)) {
+                    // the same request bytes as the host gets (path, secret header): the plain server ignores them
+                    String plainUrl = "http://127.0.0.1:" + plain.port() + "/invoke/s-1/";
+                    Runnable direct = () -> warm.add(measure(runtime, "direct", "host `/invoke` directly",
+                            label + " host directly", url, secret));
+                    Runnable plainRun = () -> warm.add(measure("nodejs", "plain", "plain Node `http` server",
+                            "plain Node.js http server", plainUrl, secret));
+                    if (round % 2 == 1) {
+                        direct.run();
+                        plainRun.run();
+                    } else {
+                        plainRun.run();
+                        direct.run();
+                    }
+                }
+            } else {
+                warm.add(measure(runtime, "direct", "host `/invoke` directly", label + " host directly", url, secret));
             }
             if (withNginx) {
                 try (NginxProxy proxy = NginxProxy.start(children, s.nginx(), work.resolve("nginx"), host.port(),
@@ -399,57 +418,79 @@ public final class WarmPathBenchmark {
         }
     }
 
-    /** A plain Node.js {@code http} server that answers every request with the host's answer: issue 19's baseline. */
+    /**
+     * A plain Node.js {@code http} server that answers every request with the host's answer, byte for byte on the
+     * wire (the same status line and headers in the same order: the function's {@code content-type}, then
+     * {@code Content-Length}, {@code Date}, {@code Connection: keep-alive} and {@code Keep-Alive: timeout=65}, as the
+     * host's {@code keepAliveTimeout} of 65 s gives; the same body): issue 19's baseline.
+     */
     static final String PLAIN_NODE = """
             const http = require('http');
-            const body = Buffer.from('hello');
-            http.createServer((req, res) => {
-              res.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.length });
+            const body = 'hello';
+            const server = http.createServer((req, res) => {
+              res.writeHead(200, ['content-type', 'text/plain', 'Content-Length', String(Buffer.byteLength(body))]);
               res.end(body);
-            }).listen(Number(process.argv[2]), '127.0.0.1', () => console.log('ready'));
+            });
+            server.keepAliveTimeout = 65000;
+            server.listen(Number(process.argv[2]), '127.0.0.1', () => console.log('ready'));
             """;
 
-    /** wrk against a plain Node.js {@code http} server on a free loopback port, while no host runs beside it. */
-    private void plainNode(String label) {
-        try {
-            Path script = work.resolve("plain-http.js");
-            Files.writeString(script, PLAIN_NODE);
-            int port;
-            try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-                port = probe.getLocalPort();
-            }
-            // the same binary as the host called directly and the hosts behind Nest (NEST_NODE, else PATH's)
-            dev.nest.runtime.NodeBinary node = RuntimeHost.node();
-            String binary = node.verified("nodejs");
-            say("  plain Node `http` server and the hosts on Node.js %s (%s)", node.version().orElse("?"), binary);
-            Process p = children.start("plain node http", List.of(binary, script.toString(),
-                    String.valueOf(port)), Map.of(), work, work.resolve("plain-http.log"));
+    /** The plain Node.js server of one round, on a free loopback port. */
+    private record PlainNode(Process process, int port) implements AutoCloseable {
+        /**
+         * Starts {@link #PLAIN_NODE} with the host's Node.js binary and its V8 options (the launch line's
+         * {@code --max-old-space-size}: the same heap limit, so the same young generation), and waits for its answer.
+         */
+        static PlainNode start(WarmPathBenchmark b, RuntimeHost host) {
             try {
+                Path script = b.work.resolve("plain-http.js");
+                Files.writeString(script, PLAIN_NODE);
+                int port;
+                try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                    port = probe.getLocalPort();
+                }
+                // the same binary as the host called directly and the hosts behind Nest (NEST_NODE, else PATH's)
+                dev.nest.runtime.NodeBinary node = RuntimeHost.node();
+                String binary = node.verified("nodejs");
+                List<String> argv = new ArrayList<>();
+                argv.add(binary);
+                host.argv().stream().skip(1).filter(a -> a.startsWith("--")).forEach(argv::add);
+                argv.add(script.toString());
+                argv.add(String.valueOf(port));
+                say("  plain Node `http` server and the hosts on Node.js %s (%s); plain: %s", node.version().orElse("?"),
+                        binary, String.join(" ", argv.subList(1, argv.size() - 2)));
+                Process p = b.children.start("plain node http", argv, Map.of(), b.work, b.work.resolve("plain-http.log"));
                 String url = "http://127.0.0.1:" + port + "/";
                 long deadline = System.nanoTime() + 30_000_000_000L;
                 while (true) {
                     try {
-                        checkHello(http.send("GET", url, Map.of(), null, java.time.Duration.ofSeconds(5)), "GET " + url);
-                        break;
+                        checkHello(b.http.send("GET", url, Map.of(), null, java.time.Duration.ofSeconds(5)), "GET " + url);
+                        return new PlainNode(p, port);
                     } catch (UncheckedIOException e) {
                         if (System.nanoTime() > deadline || !p.isAlive()) {
+                            p.destroy();
                             throw new IllegalStateException("the plain Node.js server did not answer on " + url + ": "
-                                    + ChildProcesses.tail(work.resolve("plain-http.log"), 20), e);
+                                    + ChildProcesses.tail(b.work.resolve("plain-http.log"), 20), e);
                         }
                         Thread.sleep(50);
                     }
                 }
-                warm.add(measure("nodejs", "plain", "plain Node `http` server", "plain Node.js http server", url,
-                        Map.of()));
-            } finally {
-                p.destroy();
-                p.waitFor();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot start the plain Node.js server", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the plain Node.js server for " + label, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+        }
+
+        @Override
+        public void close() {
+            process.destroy();
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -719,7 +760,8 @@ public final class WarmPathBenchmark {
         if (!overPlain.isEmpty()) {
             ratios.add(guard("warm.nodejs.host-over-plain-throughput", overPlain, true));
             rows.add(new BenchBlock.Row(22, "the Node.js runtime host called directly / a plain Node `http` server "
-                    + "answering the same text (wrk, " + s.connections() + " connections, saturated; median of "
+                    + "answering the same bytes to the same requests (same Node.js and heap limit, order alternating "
+                    + "by round; wrk, " + s.connections() + " connections, saturated; median of "
                     + overPlain.size() + " rounds)", ">= 0.95x", spread(overPlain, "x") + " (" + kilo(median("nodejs",
                     "direct")) + " vs " + kilo(median("nodejs", "plain")) + " req/s)", cmd));
         }

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * kernel's table ({@code /proc/net/unix}, shared with the node: host networking): the connection the request came
  * in on. On the node, each pod's socket directory ({@code <data>/<driver>/pods/<pod>/host}) is the container user's
  * (uid 65534) alone, mode 0700, and holds the socket the host bound, owned by that uid (the owner the gateway's
- * {@code SO_PEERCRED} check admits); closing the node removes them.
+ * {@code SO_PEERCRED} check admits); closing the node removes them. Under a data directory too long for the node-side
+ * path to fit in {@code sun_path}, containerd pods are still called over their socket (through a short link).
  *
  * <p>The Java image must hold a host built from this tree ({@code distribution/images/build.sh});
  * {@code NEST_IT_JAVA_IMAGE} names another tag of it. Skips loudly without the engines or the images.
@@ -94,11 +95,30 @@ class ContainerHostSocketIT {
         run("containerd", "    containerd:\n      address: \"" + ContainerdClient.address() + "\"\n      image.java: " + java + "\n");
     }
 
+    @Test
+    void containerdPodsUnderALongDataDirectoryAreCalledOverTheirSocket() throws Exception {
+        String java = JAVA_IMAGE.contains("/") && !JAVA_IMAGE.startsWith("docker.io/") ? "docker.io/" + JAVA_IMAGE : JAVA_IMAGE;
+        ContainerdClient.requireContainerdAndImages("docker.io/nest/runtime-nodejs:latest", java);
+        run("containerd", "    containerd:\n      address: \"" + ContainerdClient.address() + "\"\n      image.java: " + java + "\n",
+                true);
+    }
+
     private static void run(String driver, String driverYaml) throws Exception {
+        run(driver, driverYaml, false);
+    }
+
+    /**
+     * @param longData a data directory so long that the pods' node-side socket paths exceed sun_path (the node then
+     *                 connects through short links, SocketLinks; the container's path is the same)
+     */
+    private static void run(String driver, String driverYaml, boolean longData) throws Exception {
         String nodeId = "it-sock-" + driver.charAt(0) + "-" + UUID.randomUUID().toString().substring(0, 6);
-        // a short data directory: the node-side socket path must fit in sun_path (107 bytes)
         Path root = Files.createTempDirectory(Path.of("/tmp"), "hs");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+        if (longData) {
+            root = Files.createDirectories(root.resolve("l".repeat(90)));
+            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
         Path functions = Files.createDirectories(root.resolve("f"));
         Fixtures.nodeFunction(functions, "sn", "deploy: dedicated\nmemory: 128\nscaling:\n  min: 0\n  max: 1\n", NODE_FN);
         Fixtures.write(functions, "sj/Handler.java", JAVA_FN);
@@ -131,6 +151,8 @@ class ContainerHostSocketIT {
                 assertEquals(65534, uid(socket.getParent()), () -> socket.getParent() + " is the container user's");
                 assertEquals(0700, mode(socket.getParent()) & 07777, () -> socket.getParent() + " is private");
                 assertEquals(0, uid(socket.getParent().getParent()), () -> "the pod directory is root's");
+                assertEquals(longData, socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107,
+                        () -> socket + ": long data directory " + longData);
             }
         } finally {
             server.close();
@@ -139,7 +161,7 @@ class ContainerHostSocketIT {
             }
         }
         dev.nest.it.Poll.until("closing the node removes its pods' socket directories", () -> sockets(pods), List::isEmpty);
-        deleteTree(root);
+        deleteTree(longData ? root.getParent() : root);
     }
 
     private static List<Path> sockets(Path pods) {

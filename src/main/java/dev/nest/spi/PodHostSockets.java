@@ -25,7 +25,8 @@ import java.util.logging.Logger;
  * <p>A socket is given only when Nest runs as root (the directory must belong to the container's uid, whom Nest's
  * own user could not give it to; a directory open to all would let any local user plant a socket the gateway trusts),
  * when the container's uid on the node is known (a user namespace whose mapping is not known gives none), and when
- * the node-side path fits in {@code sun_path} ({@value #MAX_PATH_BYTES} bytes). Otherwise the pod is called over TCP
+ * the node-side path fits in {@code sun_path} ({@value #MAX_PATH_BYTES} bytes) or a short link to its directory can
+ * be made ({@link SocketLinks}: the node then connects through it; the container's path does not change). Otherwise the pod is called over TCP
  * only, with a log line saying why (INFO the first time, FINE after; {@link #create} answers empty). The
  * directory is checked after it is made (a directory, not a link, of the expected owner and mode 0700, in a parent
  * that is root's and writable by root only); a check that fails gives TCP only, too (a WARNING each time).
@@ -64,6 +65,7 @@ public final class PodHostSockets {
     private final boolean enabled;
     private final int nestUid;
     private final Owner owner;
+    private final SocketLinks links;
     private volatile boolean toldWhy;
 
     /**
@@ -73,10 +75,24 @@ public final class PodHostSockets {
      * @param owner   how a directory is given to the container's uid
      */
     public PodHostSockets(String driver, boolean enabled, int nestUid, Owner owner) {
+        this(driver, enabled, nestUid, owner, SocketLinks.system());
+    }
+
+    /**
+     * @param links where a socket whose node-side path is too long for {@code sun_path} gets a short path
+     *              ({@link SocketLinks}; the process's own by default)
+     */
+    public PodHostSockets(String driver, boolean enabled, int nestUid, Owner owner, SocketLinks links) {
         this.driver = driver;
         this.enabled = enabled;
         this.nestUid = nestUid;
         this.owner = owner;
+        this.links = links;
+    }
+
+    /** The node-side socket directory of the pod whose directory is {@code podDir}: what is mounted at {@value #MOUNT}. */
+    public static Path directory(Path podDir) {
+        return podDir.resolve(DIR);
     }
 
     /** The uid this process runs as (the owner of a file it makes in the system's temporary directory). */
@@ -103,6 +119,20 @@ public final class PodHostSockets {
      * @param socket    the node-side path of the socket
      */
     public static String refusal(boolean enabled, int nestUid, OptionalInt nodeUid, Path socket) {
+        String why = refusal(enabled, nestUid, nodeUid);
+        if (!why.isEmpty()) {
+            return why;
+        }
+        int bytes = socket.toString().getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_PATH_BYTES) {
+            return "the socket's path " + socket + " is " + bytes + " bytes long, more than a Unix socket path holds ("
+                    + MAX_PATH_BYTES + "); a shorter data directory gives one";
+        }
+        return "";
+    }
+
+    /** Why a pod cannot have a host socket whatever its path, or {@code ""}: the setting, Nest's uid, the container's uid. Pure. */
+    public static String refusal(boolean enabled, int nestUid, OptionalInt nodeUid) {
         if (!enabled) {
             return "host-socket is false";
         }
@@ -113,33 +143,24 @@ public final class PodHostSockets {
         if (nodeUid.isEmpty()) {
             return "the container's uid on this node is not known (a user namespace whose mapping Nest cannot read)";
         }
-        int bytes = socket.toString().getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > MAX_PATH_BYTES) {
-            return "the socket's path " + socket + " is " + bytes + " bytes long, more than a Unix socket path holds ("
-                    + MAX_PATH_BYTES + "); a shorter data directory gives one";
-        }
         return "";
     }
 
     /**
-     * Makes the socket directory of the pod whose directory is {@code podDir} and answers the node-side path of its
-     * socket; empty (the pod uses TCP, logged) when it may not have one or the directory fails its checks.
+     * Makes the socket directory of the pod whose directory is {@code podDir} and answers the node-side path the node
+     * connects to: the socket in {@link #directory}, or, when that path is longer than {@code sun_path} holds, the
+     * same socket through a short link ({@link SocketLinks}; the container's path is the same either way). Empty (the
+     * pod uses TCP, logged) when it may not have one, no short path can be made or the directory fails its checks.
      *
      * @param podDir  the pod's directory (exists, Nest's)
      * @param nodeUid the container process's uid (and gid) as the node sees it; empty when not known
      */
     public Optional<Path> create(Path podDir, OptionalInt nodeUid) {
-        Path dir = podDir.resolve(DIR);
+        Path dir = directory(podDir);
         Path socket = dir.resolve(FILE);
-        String why = refusal(enabled, nestUid, nodeUid, socket);
+        String why = refusal(enabled, nestUid, nodeUid);
         if (!why.isEmpty()) {
-            if (enabled && !toldWhy) {
-                toldWhy = true;
-                LOG.info(driver + " pods are called over TCP only, without a host socket: " + why
-                        + " (said once; later pods at FINE)");
-            } else if (enabled) {
-                LOG.fine(() -> driver + " pod without a host socket: " + why);
-            }
+            tell(why);
             return Optional.empty();
         }
         int uid = nodeUid.getAsInt();
@@ -154,7 +175,13 @@ public final class PodHostSockets {
                 CodeViews.deleteTree(dir);
                 return Optional.empty();
             }
-            return Optional.of(socket);
+            // after the directory exists: a link to a directory not there yet would be swept as dangling
+            Optional<Path> reach = links.reach(socket);
+            if (reach.isEmpty()) {
+                tell(links.lastRefusal());
+                CodeViews.deleteTree(dir);
+            }
+            return reach;
         } catch (IOException | RuntimeException e) {
             LOG.warning("cannot make the host socket directory " + dir + " of a " + driver + " pod (" + e.getMessage()
                     + "); the pod is called over TCP only");
@@ -164,6 +191,17 @@ public final class PodHostSockets {
                 // goes with the pod's directory
             }
             return Optional.empty();
+        }
+    }
+
+    /** Says why a pod gets no socket: INFO the first time, FINE after; nothing when the setting is off. */
+    private void tell(String why) {
+        if (enabled && !toldWhy) {
+            toldWhy = true;
+            LOG.info(driver + " pods are called over TCP only, without a host socket: " + why
+                    + " (said once; later pods at FINE)");
+        } else if (enabled) {
+            LOG.fine(() -> driver + " pod without a host socket: " + why);
         }
     }
 

@@ -57,11 +57,29 @@ class PodHostSocketsTest {
     }
 
     @Test
-    void aLongPathGivesTcpOnly() throws IOException {
+    void aLongPathWithoutAShortLinkGivesTcpOnly() throws IOException {
         Path pod = Files.createDirectories(tmp.resolve("d".repeat(100)).resolve("nest-p1"));
-        PodHostSockets sockets = new PodHostSockets("containerd", true, 0, (p, u, g) -> { });
-        assertEquals(Optional.empty(), sockets.create(pod, OptionalInt.of(65534)));
-        assertFalse(Files.exists(pod.resolve(PodHostSockets.DIR)));
+        PodHostSockets sockets = new PodHostSockets("containerd", true, 0, (p, u, g) -> { }, new SocketLinks(0, List.of()));
+        assertEquals(Optional.empty(), sockets.create(pod, OptionalInt.of(uid(tmp))));
+        assertFalse(Files.exists(pod.resolve(PodHostSockets.DIR)), "the directory made for it is removed");
+    }
+
+    @Test
+    void aLongPathIsReachedThroughAShortLinkAndTheContainerSeesTheSamePath() throws IOException {
+        Assumptions.assumeTrue(uid(tmp) == 0, "giving a directory to another uid needs root");
+        Path pods = Files.createDirectories(tmp.resolve("d".repeat(100)).resolve("pods"));
+        Path pod = Files.createDirectory(pods.resolve("nest-p1"));
+        Files.setPosixFilePermissions(pod, PosixFilePermissions.fromString("rwx--x--x"));
+        Path base = Files.createDirectory(tmp.resolve("run"));
+        Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwx------"));
+        PodHostSockets sockets = new PodHostSockets("docker", true, 0, PodHostSockets.Owner.SYSTEM,
+                new SocketLinks(0, List.of(base)));
+        Path socket = sockets.create(pod, OptionalInt.of(65534)).orElseThrow();
+        assertTrue(socket.startsWith(base), socket.toString());
+        assertTrue(SocketLinks.fits(socket));
+        assertEquals(PodHostSockets.directory(pod), Files.readSymbolicLink(socket.getParent()));
+        assertEquals(65534, uid(PodHostSockets.directory(pod)));
+        assertEquals(Map.of("NEST_HOST_SOCKET", "/nest/host/nest-host.sock"), PodHostSockets.env(Map.of(), Optional.of(socket)));
     }
 
     @Test

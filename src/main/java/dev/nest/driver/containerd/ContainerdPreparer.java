@@ -83,7 +83,7 @@ final class ContainerdPreparer implements PreparedContainers.Maker<Prepared> {
                     shape.memoryBytes(), shape.cpus(), shape.pids(), Map.of(), envDir);
             ObjectNode oci = OciSpec.build(id, spec, code, img.config(), settings.tmpfsBytes(), init, shimGroup);
             Prepared.lateEnvironment(oci, envDir, init.isPresent(), access);
-            socket.ifPresent(s -> OciSpec.hostSocket(oci, s.getParent()));
+            socket.ifPresent(s -> OciSpec.hostSocket(oci, PodHostSockets.directory(code.getParent())));
             ContainerSteps.container(engine, settings, res, shape.image(), labels, OciSpec.bytes(oci));
             PodOutput out = output;
             out.open();

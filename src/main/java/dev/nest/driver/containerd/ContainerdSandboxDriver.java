@@ -193,7 +193,7 @@ final class ContainerdSandboxDriver implements SandboxDriver {
             Optional<Path> socket = sockets.create(code.getParent(), java.util.OptionalInt.of(OciSpec.UID));
             var ociSpec = OciSpec.build(id, PodHostSockets.withSocket(spec, socket), code, img.config(),
                     settings.tmpfsBytes(), init, shimGroup);
-            socket.ifPresent(s -> OciSpec.hostSocket(ociSpec, s.getParent()));
+            socket.ifPresent(s -> OciSpec.hostSocket(ociSpec, PodHostSockets.directory(code.getParent())));
             byte[] oci = OciSpec.bytes(ociSpec);
             try {
                 ContainerSteps.container(engine, settings, res, image, labels, oci);

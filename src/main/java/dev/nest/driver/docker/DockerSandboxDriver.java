@@ -203,7 +203,9 @@ final class DockerSandboxDriver implements SandboxDriver {
     static HostConfig hostConfig(DockerSettings settings, PodSpec spec, Path codeDir, Optional<Path> socket) {
         List<Bind> binds = new ArrayList<>();
         binds.add(new Bind(codeDir.toString(), new Volume(CODE_MOUNT), AccessMode.ro));
-        socket.ifPresent(s -> binds.add(new Bind(s.getParent().toString(), new Volume(PodHostSockets.MOUNT), AccessMode.rw)));
+        // the socket directory itself, not the short link the node may connect through (SocketLinks)
+        socket.ifPresent(s -> binds.add(new Bind(PodHostSockets.directory(codeDir.getParent()).toString(),
+                new Volume(PodHostSockets.MOUNT), AccessMode.rw)));
         HostConfig host = HostConfig.newHostConfig()
                 .withNetworkMode("host")
                 .withReadonlyRootfs(true)

@@ -88,12 +88,26 @@ record HostLaunch(List<String> argv, int hostStart, Map<String, String> env, Opt
     static final int MAX_SOCKET_PATH_BYTES = 107;
 
     /**
-     * The socket a host whose scratch directory is {@code workDir} listens on, when its path fits in {@code sun_path};
-     * empty otherwise (that host is called over TCP only). Pure.
+     * Where a host whose scratch directory is {@code workDir} binds its socket and where the node reaches it.
+     *
+     * @param bound   the value of {@code NEST_HOST_SOCKET}: the absolute path when it fits in {@code sun_path}, else
+     *                the file name alone, which the host binds in its working directory (the scratch directory)
+     * @param reached the absolute path the node agent and the gateway connect to: the socket's own path, or the same
+     *                socket through a short link ({@link dev.nest.spi.SocketLinks})
      */
-    static Optional<Path> socketIn(Path workDir) {
+    record Socket(String bound, Path reached) {
+    }
+
+    /**
+     * The socket of a host whose scratch directory (its working directory) is {@code workDir}: its own path when that
+     * fits in {@code sun_path}, else reached through {@code links}; empty when neither fits (that host is called over
+     * TCP only; {@link dev.nest.spi.SocketLinks#lastRefusal} says why). Call once {@code workDir} exists.
+     */
+    static Optional<Socket> socketIn(Path workDir, dev.nest.spi.SocketLinks links) {
         Path p = workDir.toAbsolutePath().normalize().resolve(SOCKET_FILE);
-        return p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH_BYTES
-                ? Optional.of(p) : Optional.empty();
+        if (p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH_BYTES) {
+            return Optional.of(new Socket(p.toString(), p));
+        }
+        return links.reach(p).map(r -> new Socket(SOCKET_FILE, r));
     }
 }

@@ -54,6 +54,9 @@ final class ProcessSandboxDriver implements SandboxDriver {
             + "the docker or containerd driver (docs/SECURITY.md)";
 
     private final Path podsDir;
+    /** Short paths to sockets whose own path is too long for sun_path (ADR 0032). */
+    private final dev.nest.spi.SocketLinks links = dev.nest.spi.SocketLinks.system();
+    private volatile boolean toldNoSocket;
     private final ProcessDriverSettings settings;
     private final ProcessTable procs;
     private final PodFiles files;
@@ -136,8 +139,7 @@ final class ProcessSandboxDriver implements SandboxDriver {
         Optional<HostLaunch.PodUser> user = slot.map(s -> new HostLaunch.PodUser(s.uid(), s.uid())).or(() -> sharedUser);
         // an isolated pod's scratch dir is always inside its own pod directory, which it can reach
         Path workDir = user.isPresent() ? files.podDir(spec.podId()).resolve("work") : spec.workDir();
-        // the scratch dir is the pod's alone (0700, its uid), so its socket is too (ADR 0032)
-        Optional<Path> socket = settings.hostSocket() ? HostLaunch.socketIn(workDir) : Optional.empty();
+        Optional<HostLaunch.Socket> socket = Optional.empty();
         HostLaunch launch;
         Process p;
         try {
@@ -147,12 +149,22 @@ final class ProcessSandboxDriver implements SandboxDriver {
             } else {
                 Files.createDirectories(workDir);
             }
+            // the scratch dir is the pod's alone (0700, its uid), so its socket is too (ADR 0032); a path too long
+            // for sun_path is bound relative to it and reached through a short link (SocketLinks)
+            if (settings.hostSocket()) {
+                socket = HostLaunch.socketIn(workDir, links);
+                if (socket.isEmpty() && !toldNoSocket) {
+                    toldNoSocket = true;
+                    LOG.info("process driver: pods are called over TCP only, without a host socket: "
+                            + links.lastRefusal() + " (said once)");
+                }
+            }
             launch = HostLaunch.of(spec, workDir, user, setsid, setpriv, inheritedEnv);
             ProcessBuilder pb = new ProcessBuilder(launch.argv());
             pb.environment().clear();
             pb.environment().putAll(launch.env());
             if (socket.isPresent()) {
-                pb.environment().put(HostLaunch.SOCKET_VARIABLE, socket.get().toString());
+                pb.environment().put(HostLaunch.SOCKET_VARIABLE, socket.get().bound());
             }
             pb.directory(workDir.toFile());
             p = pb.start();
@@ -172,7 +184,8 @@ final class ProcessSandboxDriver implements SandboxDriver {
         } catch (IOException e) {
             LOG.warning("cannot record pid of pod " + spec.podId() + ": " + e.getMessage());
         }
-        ProcessPod pod = new ProcessPod(spec.podId(), p, files.podDir(spec.podId()), socket);
+        ProcessPod pod = new ProcessPod(spec.podId(), p, files.podDir(spec.podId()),
+                socket.map(HostLaunch.Socket::reached));
         pods.put(spec.podId(), pod);
         pump(spec.podId(), p.getInputStream(), false, listener);
         pump(spec.podId(), p.getErrorStream(), true, listener);

@@ -37,6 +37,11 @@ class DockerSettingsTest {
         assertEquals(java.util.List.of("/var/lib/nest/docker/pods/nest-p1/code:/nest/code:ro",
                 "/var/lib/nest/docker/pods/nest-p1/host:/nest/host:rw"),
                 java.util.Arrays.stream(with.getBinds()).map(Object::toString).toList());
+        var linked = DockerSandboxDriver.hostConfig(s, spec, code,
+                Optional.of(java.nio.file.Path.of("/tmp/nest-0-s/0123456789ab/nest-host.sock")));
+        assertEquals(java.util.Arrays.stream(with.getBinds()).map(Object::toString).toList(),
+                java.util.Arrays.stream(linked.getBinds()).map(Object::toString).toList(),
+                "a socket reached through a short link mounts the pod's own directory");
         var without = DockerSandboxDriver.hostConfig(s, spec, code, Optional.empty());
         assertEquals(java.util.List.of("/var/lib/nest/docker/pods/nest-p1/code:/nest/code:ro"),
                 java.util.Arrays.stream(without.getBinds()).map(Object::toString).toList());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nest.driver.process.HostLaunch.PodUser;
 import dev.nest.spi.PodSpec;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -82,11 +83,30 @@ class HostLaunchTest {
     }
 
     @Test
-    void theSocketSitsInTheScratchDirWhenItsPathFitsInSunPath() {
-        assertEquals(Optional.of(Path.of("/var/lib/nest/pods/p-1/work/nest-host.sock")),
-                HostLaunch.socketIn(Path.of("/var/lib/nest/pods/p-1/work")));
+    void theSocketSitsInTheScratchDirWhenItsPathFitsInSunPath(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
+        dev.nest.spi.SocketLinks links = new dev.nest.spi.SocketLinks(0, List.of(tmp));
+        Path work = Path.of("/var/lib/nest/pods/p-1/work");
+        assertEquals(Optional.of(new HostLaunch.Socket("/var/lib/nest/pods/p-1/work/nest-host.sock",
+                work.resolve("nest-host.sock"))), HostLaunch.socketIn(work, links));
         Path longest = Path.of("/" + "w".repeat(HostLaunch.MAX_SOCKET_PATH_BYTES - 1 - 1 - HostLaunch.SOCKET_FILE.length()));
-        assertEquals(HostLaunch.MAX_SOCKET_PATH_BYTES, HostLaunch.socketIn(longest).orElseThrow().toString().length());
-        assertEquals(Optional.empty(), HostLaunch.socketIn(Path.of(longest + "w")), "108 bytes do not fit");
+        assertEquals(HostLaunch.MAX_SOCKET_PATH_BYTES, HostLaunch.socketIn(longest, links).orElseThrow().bound().length());
+        assertEquals(longest.resolve("nest-host.sock"), HostLaunch.socketIn(longest, new dev.nest.spi.SocketLinks(0,
+                List.of())).orElseThrow().reached(), "107 bytes need no link");
+    }
+
+    @Test
+    void aLongerPathIsBoundRelativeToTheScratchDirAndReachedThroughAShortLink(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws IOException {
+        Path work = java.nio.file.Files.createDirectories(tmp.resolve("d".repeat(60)).resolve("e".repeat(60)).resolve("work"));
+        int uid = (Integer) java.nio.file.Files.getAttribute(tmp, "unix:uid");
+        Path base = java.nio.file.Files.createDirectory(tmp.resolve("run"));
+        java.nio.file.Files.setPosixFilePermissions(base, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        HostLaunch.Socket s = HostLaunch.socketIn(work, new dev.nest.spi.SocketLinks(uid, List.of(base))).orElseThrow();
+        assertEquals("nest-host.sock", s.bound(), "bound in the host's working directory");
+        assertTrue(s.reached().startsWith(base), s.reached().toString());
+        assertTrue(s.reached().toString().length() <= HostLaunch.MAX_SOCKET_PATH_BYTES);
+        assertEquals(work.toRealPath(), s.reached().getParent().toRealPath(), "the link leads to the scratch dir");
+        assertEquals(Optional.empty(), HostLaunch.socketIn(work, new dev.nest.spi.SocketLinks(uid, List.of())),
+                "no base: TCP only");
     }
 }
