@@ -6,17 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,23 +36,17 @@ class BurstWorkerMovesIT {
             .functions(dir -> Fixtures.nodeFunction(dir, "keeper", "deploy: merged\nmemory: 64\n",
                     "exports.handler = async () => ({ ok: true });\n"));
     static final Http http = node.http();
-    static Path ran;
+    static RunLedger ledger;
 
     @BeforeAll
     static void folder() throws IOException {
-        ran = Files.createTempDirectory("nest-burst-moves-");
-        Files.setPosixFilePermissions(ran, PosixFilePermissions.fromString("rwxrwxrwx"));
+        ledger = RunLedger.create("nest-burst-moves-");
     }
 
     @AfterAll
     static void clean() throws IOException {
-        if (ran != null) {
-            try (Stream<Path> files = Files.list(ran)) {
-                for (Path f : files.toList()) {
-                    Files.deleteIfExists(f);
-                }
-            }
-            Files.deleteIfExists(ran);
+        if (ledger != null) {
+            ledger.close();
         }
     }
 
@@ -75,56 +64,19 @@ class BurstWorkerMovesIT {
         return i.path("placement").asText();
     }
 
-    private static Map<Integer, Integer> runs() {
-        Map<Integer, Integer> out = new HashMap<>();
-        try (Stream<Path> files = Files.list(ran)) {
-            files.forEach(f -> {
-                String name = f.getFileName().toString();
-                out.merge(Integer.parseInt(name.substring(0, name.indexOf('-'))), 1, Integer::sum);
-            });
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return out;
-    }
-
     @Test
     void burstWorkersTheSteadyNeedCoversMoveToPodsOfTheirOwnWithNoFailedOrDuplicatedRequest() throws Exception {
         http.deploy("grows", Map.of("runtime", "nodejs", "handler", "index.handler", "timeout", "30s", "memory", 64,
-                        "scaling", Map.of("max", 12), "env", Map.of("RAN_DIR", ran.toString())),
-                Fixtures.zip(Files.createDirectories(node.scratch()), Map.of("index.js", """
-                        const fs = require('fs');
-                        const crypto = require('crypto');
-                        exports.handler = async (event) => {
-                          const n = String(Number(event.query.n));
-                          await new Promise(r => setTimeout(r, 200));
-                          fs.writeFileSync(process.env.RAN_DIR + '/' + n + '-' + crypto.randomUUID(), '');
-                          return { n: Number(n) };
-                        };
-                        """)));
+                        "scaling", Map.of("max", 12), "env", Map.of("RAN_DIR", ledger.dir().toString())),
+                Fixtures.zip(Files.createDirectories(node.scratch()), Map.of("index.js", RunLedger.nodeHandler(200))));
         Poll.until("keeper deployed", Duration.ofMinutes(2), () -> http.get("/api/v1/functions/keeper").status(),
                 st -> st == 200);
         assertEquals(200, http.get("/fn/keeper").status(), "a merged pod runs");
         String keeperPod = http.get("/api/v1/functions/keeper/instances").json().get(0).path("hostPod").asText();
-        AtomicInteger seq = new AtomicInteger();
-        Map<Integer, Integer> answered = Collections.synchronizedMap(new HashMap<>());
-        List<String> failures = Collections.synchronizedList(new ArrayList<>());
-        Runnable call = () -> {
-            int n = seq.incrementAndGet();
-            Http.Response r = http.get("/fn/grows?n=" + n);
-            if (r.status() == 200 && r.json().path("n").asInt(-1) == n) {
-                answered.merge(n, 1, Integer::sum);
-            } else {
-                failures.add("request " + n + ": " + r);
-            }
-        };
+        IntFunction<Http.Response> send = n -> http.get("/fn/grows?n=" + n);
         AtomicBoolean running = new AtomicBoolean(true);
         List<Thread> clients = new ArrayList<>();
-        clients.add(Thread.ofVirtual().start(() -> {
-            while (running.get()) {
-                call.run();
-            }
-        }));
+        clients.add(ledger.client(running, send));
         List<JsonNode> burst;
         List<JsonNode> moved;
         try {
@@ -133,11 +85,7 @@ class BurstWorkerMovesIT {
             // 30 s of one request in flight: the node's steady need is one instance
             Thread.sleep(30_000);
             for (int k = 0; k < CLIENTS - 1; k++) {
-                clients.add(Thread.ofVirtual().start(() -> {
-                    while (running.get()) {
-                        call.run();
-                    }
-                }));
+                clients.add(ledger.client(running, send));
             }
             burst = Poll.until("burst workers beside the function's own pod", Duration.ofSeconds(30),
                     BurstWorkerMovesIT::instances, l -> l.stream().anyMatch(i -> ready(i) && placement(i).equals("burst")));
@@ -150,8 +98,8 @@ class BurstWorkerMovesIT {
                     BurstWorkerMovesIT::instances, l -> l.stream().filter(i -> ready(i)
                             && placement(i).equals("dedicated")).count() >= CLIENTS
                             && l.stream().noneMatch(i -> placement(i).equals("burst")));
-            int before = answered.size();
-            Poll.until("requests served after the moves", answered::size, s -> s > before + 20);
+            int before = ledger.answered();
+            Poll.until("requests served after the moves", ledger::answered, s -> s > before + 20);
         } finally {
             running.set(false);
             for (Thread t : clients) {
@@ -159,13 +107,6 @@ class BurstWorkerMovesIT {
             }
         }
         assertTrue(moved.stream().noneMatch(i -> i.path("merged").asBoolean()), moved::toString);
-        assertEquals(List.of(), failures, "failed requests (" + failures.size() + " of " + seq.get() + ")");
-        assertEquals(seq.get(), answered.size(), "every request answered once");
-        Map<Integer, Integer> runs = Poll.until("a run recorded for every request", BurstWorkerMovesIT::runs,
-                r -> r.size() >= seq.get());
-        List<String> duplicated = runs.entrySet().stream().filter(e -> e.getValue() != 1)
-                .map(e -> "request " + e.getKey() + " ran " + e.getValue() + " times").toList();
-        assertEquals(List.of(), duplicated, "duplicated requests");
-        assertEquals(seq.get(), runs.size(), "runs recorded: " + runs.size() + " for " + seq.get() + " requests");
+        ledger.assertEachRanOnce();
     }
 }

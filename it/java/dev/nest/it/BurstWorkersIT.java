@@ -6,18 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,24 +38,17 @@ class BurstWorkersIT {
             .functions(dir -> Fixtures.nodeFunction(dir, "keeper", "deploy: merged\nmemory: 64\n",
                     "exports.handler = async () => ({ ok: true });\n"));
     static final Http http = node.http();
-    static Path ran;
+    static RunLedger ledger;
 
     @BeforeAll
     static void folder() throws IOException {
-        // the pods may run under uids of their own (process driver as root): a folder anyone may write
-        ran = Files.createTempDirectory("nest-burst-workers-");
-        Files.setPosixFilePermissions(ran, PosixFilePermissions.fromString("rwxrwxrwx"));
+        ledger = RunLedger.create("nest-burst-workers-");
     }
 
     @AfterAll
     static void clean() throws IOException {
-        if (ran != null) {
-            try (Stream<Path> files = Files.list(ran)) {
-                for (Path f : files.toList()) {
-                    Files.deleteIfExists(f);
-                }
-            }
-            Files.deleteIfExists(ran);
+        if (ledger != null) {
+            ledger.close();
         }
     }
 
@@ -74,54 +62,17 @@ class BurstWorkersIT {
         return i.path("state").asText().equals("READY");
     }
 
-    private static Map<Integer, Integer> runs() {
-        Map<Integer, Integer> out = new HashMap<>();
-        try (Stream<Path> files = Files.list(ran)) {
-            files.forEach(f -> {
-                String name = f.getFileName().toString();
-                out.merge(Integer.parseInt(name.substring(0, name.indexOf('-'))), 1, Integer::sum);
-            });
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return out;
-    }
-
     @Test
     void aBurstGetsMergedWorkersThatGoFirstWhenTheLoadDropsWithNoFailedOrDuplicatedRequest() throws Exception {
         http.deploy("burst", Map.of("runtime", "nodejs", "handler", "index.handler", "timeout", "30s", "memory", 64,
-                        "scaling", Map.of("max", 12), "env", Map.of("RAN_DIR", ran.toString())),
-                Fixtures.zip(Files.createDirectories(node.scratch()), Map.of("index.js", """
-                        const fs = require('fs');
-                        const crypto = require('crypto');
-                        exports.handler = async (event) => {
-                          const n = String(Number(event.query.n));
-                          await new Promise(r => setTimeout(r, 200));
-                          fs.writeFileSync(process.env.RAN_DIR + '/' + n + '-' + crypto.randomUUID(), '');
-                          return { n: Number(n) };
-                        };
-                        """)));
+                        "scaling", Map.of("max", 12), "env", Map.of("RAN_DIR", ledger.dir().toString())),
+                Fixtures.zip(Files.createDirectories(node.scratch()), Map.of("index.js", RunLedger.nodeHandler(200))));
         Poll.until("keeper deployed", Duration.ofMinutes(2), () -> http.get("/api/v1/functions/keeper").status(),
                 st -> st == 200);
         assertEquals(200, http.get("/fn/keeper").status(), "a merged pod runs");
-        AtomicInteger seq = new AtomicInteger();
-        Map<Integer, Integer> answered = Collections.synchronizedMap(new HashMap<>());
-        List<String> failures = Collections.synchronizedList(new ArrayList<>());
-        Runnable call = () -> {
-            int n = seq.incrementAndGet();
-            Http.Response r = http.get("/fn/burst?n=" + n);
-            if (r.status() == 200 && r.json().path("n").asInt(-1) == n) {
-                answered.merge(n, 1, Integer::sum);
-            } else {
-                failures.add("request " + n + ": " + r);
-            }
-        };
+        IntFunction<Http.Response> send = n -> http.get("/fn/burst?n=" + n);
         AtomicBoolean steady = new AtomicBoolean(true);
-        Thread steadyClient = Thread.ofVirtual().start(() -> {
-            while (steady.get()) {
-                call.run();
-            }
-        });
+        Thread steadyClient = ledger.client(steady, send);
         try {
             // one request at a time, about 5 a second: far above merge-below, so the function runs in a pod of its own
             Poll.until("burst in a pod of its own", Duration.ofMinutes(2), BurstWorkersIT::instances,
@@ -134,11 +85,7 @@ class BurstWorkersIT {
             AtomicBoolean bursting = new AtomicBoolean(true);
             List<Thread> burst = new ArrayList<>();
             for (int k = 0; k < BURST - 1; k++) {
-                burst.add(Thread.ofVirtual().start(() -> {
-                    while (bursting.get()) {
-                        call.run();
-                    }
-                }));
+                burst.add(ledger.client(bursting, send));
             }
             List<JsonNode> during;
             try {
@@ -164,20 +111,13 @@ class BurstWorkersIT {
                     BurstWorkersIT::instances, l -> l.size() == 1 && ready(l.get(0)));
             assertTrue(!after.get(0).path("merged").asBoolean(), "the pod of its own stays, not a worker: " + after);
             assertEquals(pod, after.get(0).path("id").asText(), "the instance that carried the steady load stays");
-            int before = answered.size();
-            Poll.until("requests served after the burst workers went", answered::size, s -> s > before + 10);
+            int before = ledger.answered();
+            Poll.until("requests served after the burst workers went", ledger::answered, s -> s > before + 10);
         } finally {
             steady.set(false);
             steadyClient.join();
         }
-        assertEquals(List.of(), failures, "failed requests (" + failures.size() + " of " + seq.get() + ")");
-        assertEquals(seq.get(), answered.size(), "every request answered once");
-        Map<Integer, Integer> runs = Poll.until("a run recorded for every request", BurstWorkersIT::runs,
-                r -> r.size() >= seq.get());
-        List<String> duplicated = runs.entrySet().stream().filter(e -> e.getValue() != 1)
-                .map(e -> "request " + e.getKey() + " ran " + e.getValue() + " times").toList();
-        assertEquals(List.of(), duplicated, "duplicated requests");
-        assertEquals(seq.get(), runs.size(), "runs recorded: " + runs.size() + " for " + seq.get() + " requests");
+        ledger.assertEachRanOnce();
         JsonNode scaling = http.get("/api/v1/functions/burst/scaling").json();
         assertTrue(StreamSupport.stream(scaling.path("decisions").spliterator(), false)
                 .anyMatch(e -> e.path("rule").asText().equals("burst-release")), scaling::toString);

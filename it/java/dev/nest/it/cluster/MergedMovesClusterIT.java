@@ -1,6 +1,5 @@
 package dev.nest.it.cluster;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,19 +9,15 @@ import dev.nest.it.Engines;
 import dev.nest.it.Fixtures;
 import dev.nest.it.Http;
 import dev.nest.it.Poll;
-import java.io.IOException;
+import dev.nest.it.RunLedger;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
+import java.util.function.IntFunction;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,7 +43,7 @@ class MergedMovesClusterIT {
     static final List<NestServer> nodes = new ArrayList<>();
     static final List<Http> gateways = new ArrayList<>();
     /** Where the function writes one empty file per request it ran: {@code <number>-<random>}. */
-    static Path ran;
+    static RunLedger ledger;
 
     @BeforeAll
     static void start() throws Exception {
@@ -73,9 +68,7 @@ class MergedMovesClusterIT {
         for (NestServer n : nodes) {
             gateways.add(Http.of(n, nodes));
         }
-        // the pods run under uids of their own (process driver as root): a folder anyone may write
-        ran = Files.createTempDirectory("nest-merged-moves-");
-        Files.setPosixFilePermissions(ran, PosixFilePermissions.fromString("rwxrwxrwx"));
+        ledger = RunLedger.create("nest-merged-moves-");
     }
 
     @AfterAll
@@ -86,13 +79,8 @@ class MergedMovesClusterIT {
         if (zookeeper != null) {
             zookeeper.close();
         }
-        if (ran != null) {
-            try (Stream<Path> files = Files.list(ran)) {
-                for (Path f : files.toList()) {
-                    Files.deleteIfExists(f);
-                }
-            }
-            Files.deleteIfExists(ran);
+        if (ledger != null) {
+            ledger.close();
         }
     }
 
@@ -110,50 +98,18 @@ class MergedMovesClusterIT {
         return i.path("state").asText().equals("READY");
     }
 
-    /** How many times each request number ran, from the function's files. */
-    private static Map<Integer, Integer> runs() {
-        Map<Integer, Integer> out = new HashMap<>();
-        try (Stream<Path> files = Files.list(ran)) {
-            files.forEach(f -> {
-                String name = f.getFileName().toString();
-                out.merge(Integer.parseInt(name.substring(0, name.indexOf('-'))), 1, Integer::sum);
-            });
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return out;
-    }
-
     @Test
     void anAutoFunctionMovesToADedicatedPodUnderLoadAndBackWithNoFailedOrDuplicatedRequest() throws Exception {
         Http first = gateways.get(0);
         first.deploy("mover", Map.of("runtime", "nodejs", "handler", "index.handler", "timeout", "30s", "memory", 64,
-                        "env", Map.of("RAN_DIR", ran.toString())),
-                Fixtures.zip(scratch, Map.of("index.js", """
-                        const fs = require('fs');
-                        const crypto = require('crypto');
-                        exports.handler = async (event) => {
-                          const n = String(Number(event.query.n));
-                          fs.writeFileSync(process.env.RAN_DIR + '/' + n + '-' + crypto.randomUUID(), '');
-                          return { n: Number(n) };
-                        };
-                        """)));
+                        "env", Map.of("RAN_DIR", ledger.dir().toString())),
+                Fixtures.zip(scratch, Map.of("index.js", RunLedger.nodeHandler(0))));
         for (Http g : gateways) {
             Poll.until("the function on every node", () -> g.get("/api/v1/functions/mover").status(), s -> s == 200);
         }
-        AtomicInteger seq = new AtomicInteger();
-        Map<Integer, Integer> answered = Collections.synchronizedMap(new HashMap<>());
-        List<String> failures = Collections.synchronizedList(new ArrayList<>());
-        java.util.function.IntConsumer call = n -> {
-            Http g = gateways.get(n % gateways.size());
-            Http.Response r = g.get("/fn/mover?n=" + n);
-            if (r.status() == 200 && r.json().path("n").asInt(-1) == n) {
-                answered.merge(n, 1, Integer::sum);
-            } else {
-                failures.add("request " + n + " via node m" + (n % gateways.size() + 1) + ": " + r);
-            }
-        };
-        call.accept(seq.incrementAndGet());
+        // each request through the gateway of node n % 2, so both nodes' gateways carry the load
+        IntFunction<Http.Response> send = n -> gateways.get(n % gateways.size()).get("/fn/mover?n=" + n);
+        ledger.call(send);
         List<JsonNode> quiet = Poll.until("a ready instance of mover", Duration.ofMinutes(1), () -> instances("mover"),
                 l -> !l.isEmpty() && l.stream().allMatch(MergedMovesClusterIT::ready));
         assertTrue(quiet.stream().allMatch(i -> i.path("merged").asBoolean()), "quiet: merged, " + quiet);
@@ -162,40 +118,29 @@ class MergedMovesClusterIT {
         AtomicBoolean load = new AtomicBoolean(true);
         List<Thread> clients = new ArrayList<>();
         for (int k = 0; k < 2; k++) {
-            clients.add(Thread.ofVirtual().start(() -> {
-                while (load.get()) {
-                    call.accept(seq.incrementAndGet());
-                }
-            }));
+            clients.add(ledger.client(load, send));
         }
         try {
             Poll.until("mover in a pod of its own on some node", Duration.ofMinutes(2), () -> instances("mover"),
                     l -> l.stream().anyMatch(i -> !i.path("merged").asBoolean() && ready(i)));
-            int before = answered.size();
-            Poll.until("requests served after the move", () -> answered.size(), s -> s > before + 50);
+            int before = ledger.answered();
+            Poll.until("requests served after the move", ledger::answered, s -> s > before + 50);
         } finally {
             load.set(false);
             for (Thread t : clients) {
                 t.join();
             }
         }
-        int promotedAt = seq.get();
+        int promotedAt = ledger.sent();
 
         // traffic falls to nothing: back into a merged pod (once the last minute holds under half of MERGE_BELOW)
         List<JsonNode> again = Poll.until("mover merged again on every node that runs it", Duration.ofMinutes(4),
                 () -> instances("mover"), l -> !l.isEmpty() && l.stream().allMatch(i -> i.path("merged").asBoolean() && ready(i)));
         for (int k = 0; k < 4; k++) {
-            call.accept(seq.incrementAndGet());
+            ledger.call(send);
         }
 
-        assertEquals(List.of(), failures, "failed requests (" + failures.size() + " of " + seq.get() + ")");
-        assertEquals(seq.get(), answered.size(), "every request answered once");
-        Map<Integer, Integer> runs = Poll.until("a run recorded for every request", MergedMovesClusterIT::runs,
-                r -> r.size() >= seq.get());
-        List<String> duplicated = runs.entrySet().stream().filter(e -> e.getValue() != 1)
-                .map(e -> "request " + e.getKey() + " ran " + e.getValue() + " times").toList();
-        assertEquals(List.of(), duplicated, "duplicated requests");
-        assertEquals(seq.get(), runs.size(), "runs recorded: " + runs.size() + " for " + seq.get() + " requests");
+        ledger.assertEachRanOnce();
         assertTrue(promotedAt > MERGE_BELOW, "the load sent " + promotedAt + " requests");
         assertTrue(again.stream().allMatch(i -> i.path("merged").asBoolean()), again::toString);
     }
