@@ -45,6 +45,11 @@ public final class SelfAotCache {
             if (!Files.isRegularFile(cache) || Files.size(cache) == 0) {
                 return;
             }
+            Optional<String> untrusted = untrusted(cache);
+            if (untrusted.isPresent()) {
+                System.err.println("nest: AOT cache " + cache + " not applied: " + untrusted.get());
+                return;
+            }
             Posix posix = new Posix();
             posix.clearSignalMask(); // the JVM's threads block SIGQUIT; the new JVM must start with none blocked
             int rc = posix.execve("/proc/self/exe", AotPlan.withCache(in.cmdline(), cache),
@@ -136,6 +141,28 @@ public final class SelfAotCache {
     static Path cacheDir() {
         return cacheDir(Optional.ofNullable(System.getProperty("nest.aot.dir")), System.getenv(),
                 System.getProperty("user.home", "."));
+    }
+
+    /**
+     * Why a cache must not be loaded, if it must not: the JVM maps its classes into this process, so the file and its
+     * folder must belong to this process's user and be writable by no one else (a cache another user could replace
+     * would run their code as this node).
+     */
+    static Optional<String> untrusted(Path cache) throws IOException {
+        String me = System.getProperty("user.name", "");
+        for (Path p : List.of(cache, cache.toAbsolutePath().getParent())) {
+            String owner = Files.getOwner(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName();
+            if (!owner.equals(me)) {
+                return Optional.of(p + " belongs to " + owner + ", not to " + me + "; remove it or set NEST_AOT_DIR");
+            }
+            var perms = Files.getPosixFilePermissions(p, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+                    || perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+                return Optional.of(p + " is writable by other users (" + java.nio.file.attribute.PosixFilePermissions
+                        .toString(perms) + "); chmod go-w it");
+            }
+        }
+        return Optional.empty();
     }
 
     /** The cache directory's rule, pure. */
