@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nest.NestServer;
-import dev.nest.config.NestConfig;
 import dev.nest.it.Engines;
 import dev.nest.it.Fixtures;
 import dev.nest.it.Http;
@@ -22,14 +21,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,37 +43,20 @@ class ClusterLogsIT {
     @TempDir
     static Path scratch;
 
-    static TestingServer zookeeper;
-    static final List<NestServer> nodes = new ArrayList<>();
+    static InProcessCluster cluster;
+    static List<NestServer> nodes;
 
     @BeforeAll
     static void start() throws Exception {
         Engines.requireNode();
-        zookeeper = new TestingServer(true);
-        NestConfig d = NestConfig.defaults();
-        NestConfig.Cluster c = d.cluster();
-        for (int i = 0; i < 2; i++) {
-            String id = "l" + (i + 1);
-            NestConfig.Sidecar s = d.sidecar();
-            int from = 34_000 + i * 500;
-            NestConfig config = d.withNode(new NestConfig.Node(id, "127.0.0.1", "zone-a", "it-logs"))
-                    .withCluster(new NestConfig.Cluster(zookeeper.getConnectString(), 0, Duration.ofSeconds(10),
-                            c.connectionTimeout(), c.operationTimeout(), 2))
-                    .withSidecar(new NestConfig.Sidecar(s.driver(), from, from + 499, s.startTimeout(), s.maxPods(),
-                            s.stopGrace(), s.drivers(), new NestConfig.Pool(Map.of("nodejs", 0, "java", 0), s.pool().idle()),
-                            s.previousVersionKeepAlive()));
-            nodes.add(Fixtures.startNode(config, scratch.resolve(id + "/data"),
-                    Files.createDirectories(scratch.resolve(id + "/functions"))));
-        }
+        cluster = InProcessCluster.of("l", "it-logs", 34_000).start(scratch);
+        nodes = cluster.nodes();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (NestServer n : nodes) {
-            n.close();
-        }
-        if (zookeeper != null) {
-            zookeeper.close();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 

@@ -10,7 +10,6 @@ import dev.nest.it.Fixtures;
 import dev.nest.it.Http;
 import dev.nest.it.Poll;
 import dev.nest.it.RunLedger;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntFunction;
-import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,8 +37,8 @@ class MergedMovesClusterIT {
     @TempDir
     static Path scratch;
 
-    static TestingServer zookeeper;
-    static final List<NestServer> nodes = new ArrayList<>();
+    static InProcessCluster cluster;
+    static List<NestServer> nodes;
     static final List<Http> gateways = new ArrayList<>();
     /** Where the function writes one empty file per request it ran: {@code <number>-<random>}. */
     static RunLedger ledger;
@@ -48,23 +46,11 @@ class MergedMovesClusterIT {
     @BeforeAll
     static void start() throws Exception {
         Engines.requireNode();
-        zookeeper = new TestingServer(true);
-        NestConfig d = NestConfig.defaults();
-        NestConfig.Cluster c = d.cluster();
-        for (int i = 0; i < 2; i++) {
-            String id = "m" + (i + 1);
-            NestConfig.Sidecar s = d.sidecar();
-            int from = 37_000 + i * 500;
-            NestConfig config = d.withNode(new NestConfig.Node(id, "127.0.0.1", "zone-" + (char) ('a' + i), "it-merged"))
-                    .withCluster(new NestConfig.Cluster(zookeeper.getConnectString(), 0, Duration.ofSeconds(10),
-                            c.connectionTimeout(), c.operationTimeout(), 2))
-                    .withSidecar(new NestConfig.Sidecar(s.driver(), from, from + 499, s.startTimeout(), s.maxPods(),
-                            s.stopGrace(), s.drivers(), new NestConfig.Pool(Map.of("nodejs", 0, "java", 0), s.pool().idle()),
-                            s.previousVersionKeepAlive(), new NestConfig.Merged(MERGE_BELOW, false,
-                            NestConfig.Merged.DEFAULT.hostMemoryMb(), NestConfig.Merged.DEFAULT.allocationBudgetMb())));
-            nodes.add(Fixtures.startNode(config, scratch.resolve(id + "/data"),
-                    Files.createDirectories(scratch.resolve(id + "/functions"))));
-        }
+        cluster = InProcessCluster.of("m", "it-merged", 37_000).zonesApart()
+                .merged(new NestConfig.Merged(MERGE_BELOW, false, NestConfig.Merged.DEFAULT.hostMemoryMb(),
+                        NestConfig.Merged.DEFAULT.allocationBudgetMb()))
+                .start(scratch);
+        nodes = cluster.nodes();
         for (NestServer n : nodes) {
             gateways.add(Http.of(n, nodes));
         }
@@ -73,11 +59,8 @@ class MergedMovesClusterIT {
 
     @AfterAll
     static void stop() throws Exception {
-        for (NestServer n : nodes) {
-            n.close();
-        }
-        if (zookeeper != null) {
-            zookeeper.close();
+        if (cluster != null) {
+            cluster.close();
         }
         if (ledger != null) {
             ledger.close();

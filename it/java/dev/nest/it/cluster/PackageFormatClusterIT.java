@@ -6,22 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.nest.NestServer;
 import dev.nest.cluster.Cluster;
 import dev.nest.cluster.NodeInfo;
-import dev.nest.config.NestConfig;
 import dev.nest.it.Engines;
 import dev.nest.it.Fixtures;
 import dev.nest.it.Http;
 import dev.nest.it.Poll;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,39 +35,20 @@ class PackageFormatClusterIT {
     @TempDir
     static Path scratch;
 
-    static TestingServer zookeeper;
-    static final List<NestServer> nodes = new ArrayList<>();
-    static NestConfig.Cluster clusterConfig;
+    static InProcessCluster cluster;
+    static List<NestServer> nodes;
 
     @BeforeAll
     static void start() throws Exception {
         Engines.requireNode();
-        zookeeper = new TestingServer(true);
-        NestConfig d = NestConfig.defaults();
-        NestConfig.Cluster c = d.cluster();
-        clusterConfig = new NestConfig.Cluster(zookeeper.getConnectString(), 0, Duration.ofSeconds(10),
-                c.connectionTimeout(), c.operationTimeout(), 2).withSecret(Fixtures.CLUSTER_SECRET);
-        for (int i = 0; i < 2; i++) {
-            String id = "p" + (i + 1);
-            NestConfig.Sidecar s = d.sidecar();
-            int from = 34_000 + i * 500;
-            NestConfig config = d.withNode(new NestConfig.Node(id, "127.0.0.1", "zone-a", REGION))
-                    .withCluster(clusterConfig)
-                    .withSidecar(new NestConfig.Sidecar(s.driver(), from, from + 499, s.startTimeout(), s.maxPods(),
-                            s.stopGrace(), s.drivers(), new NestConfig.Pool(Map.of("nodejs", 0, "java", 0), s.pool().idle()),
-                            s.previousVersionKeepAlive()));
-            nodes.add(Fixtures.startNode(config, scratch.resolve(id + "/data"),
-                    Files.createDirectories(scratch.resolve(id + "/functions"))));
-        }
+        cluster = InProcessCluster.of("p", REGION, 34_000).secret(Fixtures.CLUSTER_SECRET).start(scratch);
+        nodes = cluster.nodes();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (NestServer n : nodes) {
-            n.close();
-        }
-        if (zookeeper != null) {
-            zookeeper.close();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
@@ -83,7 +59,7 @@ class PackageFormatClusterIT {
     private static Cluster olderNode(java.net.ServerSocket port) {
         NodeInfo self = new NodeInfo("older", "127.0.0.1", port.getLocalPort(), "zone-a", REGION, "process", Instant.now(),
                 Map.of(NodeInfo.SCHEME, "http"));
-        return Cluster.start(zookeeper.getConnectString(), clusterConfig, self, Clock.systemUTC());
+        return Cluster.start(cluster.connectString(), cluster.settings(), self, Clock.systemUTC());
     }
 
     /** A package of one large text file (lz4 under format 2) and small files (zstd); {@code salt} makes it new. */
