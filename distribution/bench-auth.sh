@@ -21,7 +21,7 @@ cd "$root"
 if ! command -v wrk >/dev/null 2>&1; then
   echo "bench-auth: installing wrk" >&2
   sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq wrk >/dev/null
+  $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 update -qq && $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 install -y -qq wrk >/dev/null
 fi
 command -v node >/dev/null 2>&1 || { echo "bench-auth: Node.js is not on PATH; run distribution/setup.sh" >&2; exit 1; }
 

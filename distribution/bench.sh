@@ -46,7 +46,7 @@ for tool in $tools; do
   if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ]; then
     echo "bench: installing $tool" >&2
     sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq "$tool" >/dev/null
+    $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 update -qq && $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 install -y -qq "$tool" >/dev/null
   fi
 done
 [ "$mode" = readme ] || command -v node >/dev/null 2>&1 || { echo "bench: Node.js is not on PATH; run distribution/setup.sh" >&2; exit 1; }
