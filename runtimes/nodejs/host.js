@@ -609,13 +609,17 @@ function finishUnload(sb, res) {
 // ---------------------------------------------------------------------------
 // ANY /invoke/{id}/{rest...}?{query}
 
+let lastId = '';
+
 function invoke(req, res, url) {
   // /invoke/{id}{rest}?{query}
   const q = url.indexOf('?', 8);
   const pathEnd = q === -1 ? url.length : q;
   let slash = url.indexOf('/', 8);
   if (slash === -1 || slash > pathEnd) slash = pathEnd;
-  const id = url.slice(8, slash);
+  // the id as a string: the last one's again when the URL names it (no new string per request to the same instance)
+  const idLen = slash - 8;
+  const id = idLen === lastId.length && url.startsWith(lastId, 8) ? lastId : (lastId = url.slice(8, slash));
   const rest = slash === pathEnd ? '/' : url.slice(slash, pathEnd);
 
   // one pass over the raw headers: event headers (lower-case, X-Nest-* removed) and control headers
@@ -775,7 +779,7 @@ class Invocation {
   ok(result) {
     if (!this.finish()) return;
     try {
-      writeEncoded(this.res, encodeResult(result));
+      writeEncoded(this.res, encodeResult(result, true));
     } catch (e) {
       const detail = 'the function\'s result cannot be sent as an HTTP response: ' + (e && e.message || e);
       try { writeFramed(this.ctx, 'error', detail); } catch { /* ignore */ }
