@@ -182,7 +182,9 @@ function encodeResult(r, reuse) {
       sc !== 204 && sc !== 304) {
     const k = keys[0];
     const v = h[k];
-    if (typeof v === 'string' && k.toLowerCase() === 'content-type') return commonEncoding(sc, k, v, payload);
+    if (typeof v === 'string' && (k === 'content-type' || k.toLowerCase() === 'content-type')) {
+      return commonEncoding(sc, k, v, payload);
+    }
     return encodeHeaders(sc, payload, defaultCt, null, h, keys, k, v);
   }
   return encodeHeaders(sc, payload, defaultCt, hasMv ? mvh : null, h, keys, undefined, undefined);

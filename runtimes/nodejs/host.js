@@ -611,6 +611,20 @@ function finishUnload(sb, res) {
 
 let lastId = '';
 
+// Header names in lower case by their position in the request: a caller sends the same names in the same order on
+// every request, and a name already seen at a position is not lower-cased (a new string) again. Only the first
+// NAMES_KEPT positions and names of up to NAME_KEPT_MAX characters are kept (a bound on what stays referenced).
+const NAMES_KEPT = 32;
+const NAME_KEPT_MAX = 64;
+const namesSeen = new Array(NAMES_KEPT).fill('');
+const namesLower = new Array(NAMES_KEPT).fill('');
+function lowerName(name, at) {
+  if (at >= NAMES_KEPT || name.length > NAME_KEPT_MAX) return name.toLowerCase();
+  if (name === namesSeen[at]) return namesLower[at];
+  namesSeen[at] = name;
+  return (namesLower[at] = name.toLowerCase());
+}
+
 function invoke(req, res, url) {
   // /invoke/{id}{rest}?{query}
   const q = url.indexOf('?', 8);
@@ -628,7 +642,7 @@ function invoke(req, res, url) {
   const mvHeaders = {};
   let secret, invocationId, deadlineH, ctype, hasBody = false;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toLowerCase();
+    const name = lowerName(raw[i], i >> 1);
     const value = raw[i + 1];
     if (name.length > 7 && name.charCodeAt(0) === 120 && name.startsWith('x-nest-')) {
       if (name === 'x-nest-secret') secret = value;
