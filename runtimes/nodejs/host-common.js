@@ -139,6 +139,9 @@ function pushValues(out, k, v) {
  * string. Shared by every answer of this host (writeHead reads the list and keeps nothing); see encodeResult's `reuse`.
  */
 let lastCommon = null;
+// bodies longer than this (in characters) are not kept as the last answer: the shared encoding keeps its body alive
+// until the next common answer, and a large one would hold on to the function's heap
+const COMMON_BODY_KEPT_MAX = 4096;
 
 /**
  * A handler's result as an HTTP answer {status, headers (flat name/value list), body (string, Uint8Array or
@@ -190,17 +193,22 @@ function encodeResult(r, reuse) {
   return encodeHeaders(sc, payload, defaultCt, hasMv ? mvh : null, h, keys, undefined, undefined);
 }
 
-/** The shared encoding of a common-shape answer ({@link lastCommon}): the last one when equal, else a new last one. */
+/**
+ * The encoding of a common-shape answer: the last one ({@link lastCommon}) when equal, else a new one, kept as the last
+ * when its body is short.
+ */
 function commonEncoding(sc, name, value, payload) {
   const last = lastCommon;
   if (last !== null && last.status === sc && last.headers[0] === name && last.headers[1] === value &&
       last.body === payload) {
     return last;
   }
-  return (lastCommon = {
+  const enc = {
     status: sc, headers: [name, value, 'Content-Length', String(Buffer.byteLength(payload))], body: payload,
     sized: true,
-  });
+  };
+  if (payload.length <= COMMON_BODY_KEPT_MAX) lastCommon = enc;
+  return enc;
 }
 
 /**

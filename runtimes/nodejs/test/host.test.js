@@ -682,6 +682,10 @@ describe('answers of the common shape (one shared encoding)', () => {
       ['/hello', plain('200 OK', 'text/plain', 'hello')],
       ['/created', plain('201 Created', 'text/plain', 'hello')],
       ['/hello', plain('200 OK', 'text/plain', 'hello')],
+      ['/large?n=1', plain('200 OK', 'text/plain', 'x'.repeat(5000) + '1')], // longer than the shared encoding keeps
+      ['/large?n=1', plain('200 OK', 'text/plain', 'x'.repeat(5000) + '1')],
+      ['/large?n=22', plain('200 OK', 'text/plain', 'x'.repeat(5000) + '22')],
+      ['/hello', plain('200 OK', 'text/plain', 'hello')],
     ];
     const got = await rawExchanges(expected.map(([p]) => rawGet('s-c', p)));
     got.forEach((g, i) => assert.deepEqual(g, expected[i][1], `answer ${i} (${expected[i][0]})`));

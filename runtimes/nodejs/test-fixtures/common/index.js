@@ -6,6 +6,7 @@ exports.handler = async (event, context) => {
   switch (event.path) {
     case '/hello': return { statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'hello' };
     case '/same-object': return { statusCode: 200, headers: TEXT, body: 'hello' };
+    case '/large': return { statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(5000) + event.query.n };
     case '/long': return { statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'hello, world' };
     case '/utf8': return { statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'h\u00e9llo' };
     case '/html': return { statusCode: 200, headers: { 'Content-Type': 'text/html' }, body: 'hello' };
