@@ -133,18 +133,31 @@ function pushValues(out, k, v) {
 }
 
 /**
+ * The last answer of the common shape (a string body and one header, its Content-Type, as
+ * `{statusCode, headers: {'content-type': ...}, body}`) as an encoding whose header list already ends in its
+ * Content-Length: an equal answer after it is written from the same encoding, without a new list, encoding or length
+ * string. Shared by every answer of this host (writeHead reads the list and keeps nothing); see encodeResult's `reuse`.
+ */
+let lastCommon = null;
+// bodies longer than this (in characters) are not kept as the last answer: the shared encoding keeps its body alive
+// until the next common answer, and a large one would hold on to the function's heap
+const COMMON_BODY_KEPT_MAX = 4096;
+
+/**
  * A handler's result as an HTTP answer {status, headers (flat name/value list), body (string, Uint8Array or
  * null)}, by the contract's rules: an object with a numeric statusCode is a response (headers,
  * multiValueHeaders, body, isBase64Encoded), anything else 200 JSON. Throws when the result cannot be sent (an
- * invalid statusCode, a cycle), which the caller answers as 502 response-error.
+ * invalid statusCode, a cycle), which the caller answers as 502 response-error. Reads each field of the result once.
+ * With `reuse` (an answer written at once by {@link writeEncoded}, never kept or sent elsewhere), an answer of the
+ * common shape may come back as the shared encoding of an equal earlier one ({@link lastCommon}).
  */
-function encodeResult(r) {
-  if (r === null || typeof r !== 'object' || typeof r.statusCode !== 'number') {
+function encodeResult(r, reuse) {
+  const sc = r !== null && typeof r === 'object' ? r.statusCode : undefined;
+  if (typeof sc !== 'number') {
     let body = JSON.stringify(r);
     if (body === undefined) body = 'null';
     return { status: 200, headers: ['Content-Type', 'application/json'], body };
   }
-  const sc = r.statusCode;
   if (!Number.isInteger(sc) || sc < 200 || sc > 599) {
     throw new Error(`invalid statusCode ${sc} (must be an integer from 200 to 599)`);
   }
@@ -164,11 +177,49 @@ function encodeResult(r) {
     if (payload === undefined) payload = 'null';
     defaultCt = 'application/json';
   }
+  const mvh = r.multiValueHeaders;
+  const hasMv = mvh !== null && typeof mvh === 'object';
+  const h = r.headers;
+  const keys = h !== null && typeof h === 'object' ? Object.keys(h) : null;
+  if (reuse === true && !hasMv && keys !== null && keys.length === 1 && typeof payload === 'string' &&
+      sc !== 204 && sc !== 304) {
+    const k = keys[0];
+    const v = h[k];
+    if (typeof v === 'string' && (k === 'content-type' || k.toLowerCase() === 'content-type')) {
+      return commonEncoding(sc, k, v, payload);
+    }
+    return encodeHeaders(sc, payload, defaultCt, null, h, keys, k, v);
+  }
+  return encodeHeaders(sc, payload, defaultCt, hasMv ? mvh : null, h, keys, undefined, undefined);
+}
+
+/**
+ * The encoding of a common-shape answer: the last one ({@link lastCommon}) when equal, else a new one, kept as the last
+ * when its body is short.
+ */
+function commonEncoding(sc, name, value, payload) {
+  const last = lastCommon;
+  if (last !== null && last.status === sc && last.headers[0] === name && last.headers[1] === value &&
+      last.body === payload) {
+    return last;
+  }
+  const enc = {
+    status: sc, headers: [name, value, 'Content-Length', String(Buffer.byteLength(payload))], body: payload,
+    sized: true,
+  };
+  if (payload.length <= COMMON_BODY_KEPT_MAX) lastCommon = enc;
+  return enc;
+}
+
+/**
+ * The rest of encodeResult: the header list from multiValueHeaders (`mvh`, or null) and headers (`h`, its `keys`,
+ * or null), the former winning, then the Content-Type by default. `k0`/`v0`: the first key's value, when read already.
+ */
+function encodeHeaders(sc, payload, defaultCt, mvh, h, keys, k0, v0) {
   const out = [];
   let hasCt = false;
   let mvKeys = null; // made only when there are multiValueHeaders
-  const mvh = r.multiValueHeaders;
-  if (mvh !== null && typeof mvh === 'object') {
+  if (mvh !== null) {
     for (const k of Object.keys(mvh)) {
       const v = mvh[k];
       const lk = k.toLowerCase();
@@ -178,10 +229,10 @@ function encodeResult(r) {
       pushValues(out, k, v);
     }
   }
-  const h = r.headers;
-  if (h !== null && typeof h === 'object') {
-    for (const k of Object.keys(h)) {
-      const v = h[k];
+  if (keys !== null) {
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      const v = i === 0 && k0 !== undefined ? v0 : h[k];
       const lk = k.toLowerCase();
       if (v === undefined || v === null || skipHeader(lk) || (mvKeys !== null && mvKeys.has(lk))) continue; // multiValueHeaders win
       if (lk === 'content-type') hasCt = true;
@@ -195,10 +246,16 @@ function encodeResult(r) {
 
 /**
  * Writes an answer from {@link encodeResult} (every answer carries Content-Length, never chunked). Takes `enc`
- * over: its header list gets the Content-Length appended (encodings are made for one answer).
+ * over: its header list gets the Content-Length appended (encodings are made for one answer), unless it has it
+ * already (`sized`: a shared common-shape encoding, left as it is).
  */
 function writeEncoded(res, enc) {
   const h = enc.headers;
+  if (enc.sized === true) {
+    res.writeHead(enc.status, h);
+    res.end(enc.body);
+    return;
+  }
   if (enc.noLength) {
     res.writeHead(enc.status, h);
     res.end();

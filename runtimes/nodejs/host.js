@@ -609,13 +609,31 @@ function finishUnload(sb, res) {
 // ---------------------------------------------------------------------------
 // ANY /invoke/{id}/{rest...}?{query}
 
+let lastId = '';
+
+// Header names in lower case by their position in the request: a caller sends the same names in the same order on
+// every request, and a name already seen at a position is not lower-cased (a new string) again. Only the first
+// NAMES_KEPT positions and names of up to NAME_KEPT_MAX characters are kept (a bound on what stays referenced).
+const NAMES_KEPT = 32;
+const NAME_KEPT_MAX = 64;
+const namesSeen = new Array(NAMES_KEPT).fill('');
+const namesLower = new Array(NAMES_KEPT).fill('');
+function lowerName(name, at) {
+  if (at >= NAMES_KEPT || name.length > NAME_KEPT_MAX) return name.toLowerCase();
+  if (name === namesSeen[at]) return namesLower[at];
+  namesSeen[at] = name;
+  return (namesLower[at] = name.toLowerCase());
+}
+
 function invoke(req, res, url) {
   // /invoke/{id}{rest}?{query}
   const q = url.indexOf('?', 8);
   const pathEnd = q === -1 ? url.length : q;
   let slash = url.indexOf('/', 8);
   if (slash === -1 || slash > pathEnd) slash = pathEnd;
-  const id = url.slice(8, slash);
+  // the id as a string: the last one's again when the URL names it (no new string per request to the same instance)
+  const idLen = slash - 8;
+  const id = idLen === lastId.length && url.startsWith(lastId, 8) ? lastId : (lastId = url.slice(8, slash));
   const rest = slash === pathEnd ? '/' : url.slice(slash, pathEnd);
 
   // one pass over the raw headers: event headers (lower-case, X-Nest-* removed) and control headers
@@ -624,7 +642,7 @@ function invoke(req, res, url) {
   const mvHeaders = {};
   let secret, invocationId, deadlineH, ctype, hasBody = false;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toLowerCase();
+    const name = lowerName(raw[i], i >> 1);
     const value = raw[i + 1];
     if (name.length > 7 && name.charCodeAt(0) === 120 && name.startsWith('x-nest-')) {
       if (name === 'x-nest-secret') secret = value;
@@ -775,7 +793,7 @@ class Invocation {
   ok(result) {
     if (!this.finish()) return;
     try {
-      writeEncoded(this.res, encodeResult(result));
+      writeEncoded(this.res, encodeResult(result, true));
     } catch (e) {
       const detail = 'the function\'s result cannot be sent as an HTTP response: ' + (e && e.message || e);
       try { writeFramed(this.ctx, 'error', detail); } catch { /* ignore */ }

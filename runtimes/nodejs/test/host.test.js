@@ -616,6 +616,194 @@ describe('unload', () => {
   });
 });
 
+/**
+ * Raw HTTP/1.1 exchanges on one keep-alive connection: each request's answer as {statusLine, headers (the header
+ * lines as sent, Date's value masked), body (Buffer)}. Requests are written one at a time, in order.
+ */
+async function rawExchanges(requests) {
+  const sock = net.connect(port, '127.0.0.1');
+  await new Promise((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
+  let buf = Buffer.alloc(0);
+  let wake = null;
+  sock.on('data', (d) => { buf = Buffer.concat([buf, d]); if (wake) wake(); });
+  const out = [];
+  try {
+    for (const req of requests) {
+      sock.write(req);
+      for (;;) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end !== -1) {
+          const lines = buf.subarray(0, end).toString('latin1').split('\r\n');
+          const cl = lines.find((l) => /^content-length:/i.test(l));
+          const len = cl === undefined ? 0 : Number(cl.slice(cl.indexOf(':') + 1));
+          if (buf.length >= end + 4 + len) {
+            out.push({ statusLine: lines[0], headers: lines.slice(1).map((l) => (/^Date: /.test(l) ? 'Date: *' : l)),
+              body: Buffer.from(buf.subarray(end + 4, end + 4 + len)) });
+            buf = buf.subarray(end + 4 + len);
+            break;
+          }
+        }
+        await new Promise((r) => { wake = r; });
+        wake = null;
+      }
+    }
+  } finally {
+    sock.destroy();
+  }
+  return out;
+}
+
+const rawGet = (id, p, extra = '') =>
+  `GET /invoke/${id}${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Nest-Secret: ${SECRET}\r\n${extra}\r\n`;
+
+describe('answers of the common shape (one shared encoding)', () => {
+  before(async () => {
+    for (const [id, fn] of [['s-c', 'default/c'], ['s-cc', 'default/cc'], ['s-c2', 'default/c2']]) {
+      const l = await load({ id, function: fn, version: '1', codeDir: fixture('common') });
+      assert.equal(l.status, 200, l.text);
+    }
+  });
+
+  it('writes each answer with its own status, header name, value and length, byte for byte as before', async () => {
+    const plain = (status, ct, body, ctName = 'content-type') => ({
+      statusLine: `HTTP/1.1 ${status}`,
+      headers: [`${ctName}: ${ct}`, `Content-Length: ${Buffer.byteLength(body)}`, 'Date: *', 'Connection: keep-alive',
+        'Keep-Alive: timeout=65'],
+      body: Buffer.from(body),
+    });
+    const expected = [
+      ['/hello', plain('200 OK', 'text/plain', 'hello')],
+      ['/hello', plain('200 OK', 'text/plain', 'hello')],
+      ['/same-object', plain('200 OK', 'text/plain', 'hello')],
+      ['/utf8', plain('200 OK', 'text/plain', 'h\u00e9llo')], // as many characters as 'hello', one byte more
+      ['/hello', plain('200 OK', 'text/plain', 'hello')],
+      ['/long', plain('200 OK', 'text/plain', 'hello, world')],
+      ['/html', plain('200 OK', 'text/html', 'hello', 'Content-Type')],
+      ['/hello', plain('200 OK', 'text/plain', 'hello')],
+      ['/created', plain('201 Created', 'text/plain', 'hello')],
+      ['/hello', plain('200 OK', 'text/plain', 'hello')],
+      ['/large?n=1', plain('200 OK', 'text/plain', 'x'.repeat(5000) + '1')], // longer than the shared encoding keeps
+      ['/large?n=1', plain('200 OK', 'text/plain', 'x'.repeat(5000) + '1')],
+      ['/large?n=22', plain('200 OK', 'text/plain', 'x'.repeat(5000) + '22')],
+      ['/hello', plain('200 OK', 'text/plain', 'hello')],
+    ];
+    const got = await rawExchanges(expected.map(([p]) => rawGet('s-c', p)));
+    got.forEach((g, i) => assert.deepEqual(g, expected[i][1], `answer ${i} (${expected[i][0]})`));
+  });
+
+  it('keeps the general encoding for every other shape, between answers of the common one', async () => {
+    const paths = ['/hello', '/other-header', '/hello', '/number-value', '/no-content', '/hello', '/base64', '/multi',
+      '/proto', '/proto-only', '/constructor', '/inherited', '/hello'];
+    const got = await rawExchanges(paths.map((p) => rawGet('s-c', p)));
+    const byPath = (p) => got[paths.indexOf(p)];
+    const tail = ['Date: *', 'Connection: keep-alive', 'Keep-Alive: timeout=65'];
+    assert.deepEqual(byPath('/other-header').headers,
+      ['x-a: b', 'Content-Type: text/plain; charset=utf-8', 'Content-Length: 5', ...tail]);
+    assert.deepEqual(byPath('/number-value').headers, ['content-type: 7', 'Content-Length: 5', ...tail]);
+    assert.equal(byPath('/no-content').statusLine, 'HTTP/1.1 204 No Content');
+    assert.deepEqual(byPath('/no-content').headers, ['content-type: text/plain', ...tail]);
+    assert.deepEqual(byPath('/base64').headers, ['content-type: text/plain', 'Content-Length: 2', ...tail]);
+    assert.equal(byPath('/base64').body.toString(), 'hi');
+    assert.deepEqual(byPath('/multi').headers, ['content-type: text/csv', 'Content-Length: 5', ...tail]);
+    assert.deepEqual(byPath('/proto').headers, ['__proto__: p', 'content-type: text/plain', 'Content-Length: 5', ...tail]);
+    assert.deepEqual(byPath('/proto-only').headers,
+      ['__proto__: p', 'Content-Type: text/plain; charset=utf-8', 'Content-Length: 5', ...tail]);
+    assert.deepEqual(byPath('/constructor').headers,
+      ['constructor: c', 'Content-Type: text/plain; charset=utf-8', 'Content-Length: 5', ...tail]);
+    assert.deepEqual(byPath('/inherited').headers,
+      ['Content-Type: text/plain; charset=utf-8', 'Content-Length: 5', ...tail], 'inherited headers are not sent');
+    for (const i of [0, 2, 5, 12]) {
+      assert.deepEqual(got[i].headers, ['content-type: text/plain', 'Content-Length: 5', ...tail], `answer ${i}`);
+      assert.equal(got[i].body.toString(), 'hello');
+    }
+  });
+
+  it('answers 502 for a header value that cannot be sent, each time, and keeps serving', async () => {
+    const got = await rawExchanges([rawGet('s-c', '/bad-value'), rawGet('s-c', '/bad-value'), rawGet('s-c', '/hello')]);
+    for (const g of got.slice(0, 2)) {
+      assert.match(g.statusLine, /^HTTP\/1\.1 502 /);
+      assert.ok(g.headers.includes('X-Nest-Error: response-error'), g.headers.join('|'));
+      assert.ok(!g.headers.some((h) => /x-injected/i.test(h)));
+    }
+    assert.equal(got[2].statusLine, 'HTTP/1.1 200 OK');
+    assert.equal(got[2].body.toString(), 'hello');
+  });
+
+  it('reads each field of a result once', async () => {
+    const r = await invoke('s-c', '/getters');
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.text, 'hello');
+    assert.equal(r.headers['content-type'], 'text/plain');
+    const reads = await invoke('s-c', '/reads');
+    assert.deepEqual(reads.json, { statusCode: 1, headers: 1, body: 1, multiValueHeaders: 1, isBase64Encoded: 1, 'content-type': 1 });
+  });
+
+  it('finds each instance by its id when ids share a prefix or alternate, and none after its unload', async () => {
+    const order = ['s-c', 's-cc', 's-c', 's-c2', 's-c2', 's-cc', 's-c'];
+    const got = await rawExchanges(order.map((id) => rawGet(id, '/event')));
+    got.forEach((g, i) => assert.equal(JSON.parse(g.body).function, `default/${order[i].slice(2)}`, `request ${i}`));
+    assert.equal((await invoke('s-c2', '/hello')).status, 200);
+    assert.equal((await unload('s-c2')).status, 200);
+    assertHostError(await invoke('s-c2', '/hello'), 404, 'not-loaded');
+    assert.equal((await invoke('s-cc', '/hello')).status, 200);
+    assertHostError(await invoke('s-', '/hello'), 404, 'not-loaded'); // a prefix of loaded ids
+  });
+
+  it('gives the function an event of own data properties: spread and JSON give every field', async () => {
+    const r = await invoke('s-c', '/event?a=1', { headers: { 'X-One': '1' } });
+    const e = r.json;
+    assert.deepEqual(e.keys, ['method', 'httpMethod', 'path', 'query', 'queryStringParameters',
+      'multiValueQueryStringParameters', 'headers', 'multiValueHeaders', 'body', 'isBase64Encoded', 'requestContext']);
+    assert.deepEqual(e.accessors, []);
+    assert.equal(e.proto, true);
+    assert.deepEqual(e.spread, e.json);
+    assert.deepEqual(e.json.multiValueHeaders['x-one'], ['1']);
+    assert.equal(e.json.headers['x-one'], '1');
+  });
+
+  it('lower-cases each request\'s own header names, whatever the names before it sent at the same positions', async () => {
+    const long = 'X-' + 'Long'.repeat(40);
+    const sent = [['X-Case: 1\r\nAccept: a\r\n', { 'x-case': '1', accept: 'a' }],
+      ['x-CASE: 2\r\nACCEPT: b\r\n', { 'x-case': '2', accept: 'b' }],
+      ['Other: 3\r\nX-Case: 4\r\n', { other: '3', 'x-case': '4' }],
+      [`${long}: 5\r\nX-Case: 6\r\n`, { [long.toLowerCase()]: '5', 'x-case': '6' }],
+      [`${long.toUpperCase()}: 7\r\n`, { [long.toLowerCase()]: '7' }]];
+    const got = await rawExchanges(sent.map(([h]) => `GET /invoke/s-c/event HTTP/1.1\r\n${h}X-Nest-Secret: ${SECRET}\r\n\r\n`));
+    got.forEach((g, i) => assert.deepEqual(JSON.parse(g.body).json.headers, sent[i][1], `request ${i}`));
+  });
+
+  it('takes hostile request header names, duplicates and hundreds of headers into the event as before; too many bytes: 400', async () => {
+    const lines = ['__proto__: p1', 'constructor: c1', 'Constructor: c2', 'hasOwnProperty: h', 'toString: t',
+      'X-Dup: a', 'x-dup: b', 'X-DUP: c', 'x-nest-secret-like: s'];
+    for (let i = 0; i < 300; i++) lines.push(`x-h-${i}: ${i}`);
+    for (let i = 0; i < 150; i++) lines.push(`x-many: ${i}`);
+    const [g] = await rawExchanges([rawGet('s-c', '/event', lines.map((l) => l + '\r\n').join(''))]);
+    assert.equal(g.statusLine, 'HTTP/1.1 200 OK', g.body.toString());
+    const e = JSON.parse(g.body);
+    assert.equal(e.headersProto, true, 'a __proto__ header does not change the headers object\'s prototype');
+    assert.equal(Object.hasOwn(e.json.headers, '__proto__'), false);
+    assert.ok(!e.headerKeys.includes('__proto__'));
+    assert.equal(e.json.headers.constructor, 'c2');
+    assert.deepEqual(e.json.multiValueHeaders.constructor, ['c1', 'c2']);
+    assert.equal(e.json.headers.hasownproperty, 'h');
+    assert.equal(e.json.headers.tostring, 't');
+    assert.equal(e.json.headers['x-dup'], 'c');
+    assert.deepEqual(e.json.multiValueHeaders['x-dup'], ['a', 'b', 'c']);
+    assert.equal(e.json.headers['x-h-299'], '299');
+    assert.equal(e.headerKeys.length, 306, 'each name once: host, constructor, hasownproperty, tostring, x-dup, x-many, 300 x-h-*; no __proto__');
+    assert.equal(e.json.multiValueHeaders['x-many'].length, 150);
+    assert.equal(e.json.headers['x-many'], '149');
+    assert.equal(e.json.headers['x-nest-secret-like'], undefined, 'x-nest-* headers are the host\'s, not the event\'s');
+    assert.deepEqual(e.spread, e.json);
+    // more header bytes than the host's maxHeaderSize (256 KiB): a clear 400, and the host keeps serving
+    const huge = `x-huge: ${'v'.repeat(300 * 1024)}\r\n`;
+    const [over] = await rawExchanges([rawGet('s-c', '/event', huge)]);
+    assert.equal(over.statusLine, 'HTTP/1.1 400 Bad Request');
+    assert.match(over.body.toString(), /malformed HTTP request: HPE_HEADER_OVERFLOW/);
+    assert.equal((await invoke('s-c', '/hello')).text, 'hello');
+  });
+});
+
 describe('robustness', () => {
   it('survives uncaught exceptions and unhandled rejections from user code', async () => {
     assert.equal((await load({ id: 's-uncaught', function: 'default/u', version: '1', codeDir: fixture('uncaught') })).status, 200);
