@@ -8,6 +8,7 @@
 
 const fs = require('fs');
 const querystring = require('querystring');
+const { STATUS_CODES } = require('http');
 
 /**
  * Reads stdin up to the first newline, byte by byte so that nothing after it is consumed; '' at end of input.
@@ -55,7 +56,8 @@ function sendJson(res, status, obj, extraHeaders) {
   const body = JSON.stringify(obj);
   const h = ['Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(body))];
   if (extraHeaders !== undefined) for (let i = 0; i < extraHeaders.length; i++) h.push(extraHeaders[i]);
-  res.writeHead(status, h);
+  // The reason phrase named: after a writeHead that threw (a function's bad header), Node kept the failed call's.
+  res.writeHead(status, STATUS_CODES[status], h);
   res.end(body);
 }
 
