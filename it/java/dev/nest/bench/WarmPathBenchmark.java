@@ -283,8 +283,11 @@ public final class WarmPathBenchmark {
      * background, and the benchmark keeps that node up until the cache is written, timing the training), then, in
      * rounds, the same command again (second and later starts: the jar re-executes itself with the cache), alternating
      * with the cache turned off ({@code -Dnest.aot=off}: what every start costs without it, the same-run baseline) and
-     * with the cache given by hand ({@code -XX:AOTCache}: the cost of the re-execution is the difference). The cache
-     * directory is fresh ({@code NEST_AOT_DIR}), so the run does not depend on caches of earlier runs.
+     * with the cache given by hand ({@code -XX:AOTCache}: the cost of the re-execution is the difference), with a first
+     * start of the jar (an empty cache directory of its own each round; its training is stopped) and with a start after
+     * the install-time training ({@code java -jar nest.jar aot-cache}, run once before the rounds, its own figure). The
+     * CPU time at the first 200 is reported for every kind. The cache directories are fresh ({@code NEST_AOT_DIR}), so
+     * the run does not depend on caches of earlier runs.
      */
     private void startup() {
         http.probe("http://127.0.0.1:" + dev.nest.it.Fixtures.freePort() + "/health", Map.of()); // warms up this client
