@@ -20,8 +20,10 @@
 # NEST_BENCH_CONNECTIONS (16), NEST_BENCH_COLD (20; 5 when quick), NEST_BENCH_STARTS (5; 1 when quick),
 # NEST_BENCH_COLD_PAUSE_MS (250), NEST_BENCH_PARTS (startup,warm,cold), NEST_BENCH_DOCS (1 for full runs),
 # NEST_BENCH_SERVER_OPTS (none: the row measures plain `java -jar nest.jar`), NEST_BENCH_AOT (1: on JDK 25+ the
-# startup part times the jar's first start, which trains its own AOT cache (ADR 0033), then alternates the shipped
-# start, which applies it, with the cache off and the cache given by hand; 0: every start with the cache off), NEST_BENCH_RATE (1000: the open-loop
+# startup part times the jar's first start, which trains its own AOT cache (ADR 0033), and the install-time training
+# (`java -jar nest.jar aot-cache`), then alternates the shipped start, which applies the first, with the cache off, the
+# cache given by hand, a first start (empty cache directory) and a start after the install-time training; 0: every
+# start with the cache off), NEST_BENCH_RATE (1000: the open-loop
 # rate of the added-latency runs), NEST_BENCH_ROUNDS (3; 2 when quick), NEST_BENCH_RESULTS (a file to write the section
 # to), NEST_BENCH_ALLOW_DIRTY (0: refuse to write docs from a checkout with uncommitted changes), NEST_BENCH_KEEP (0: keep the temp dir), NEST_BENCH_JAR,
 # NEST_BENCH_BUILD (auto: build when the jar or the benchmark classes are missing or older than the sources;

@@ -86,6 +86,12 @@ if [ $build = 1 ]; then
     echo "setup: building target/nest.jar"
     (cd "$root" && mvn -B -q -DskipTests package)
   fi
+  # the server's JDK AOT cache for this jar and JDK, trained now (ADR 0033), so that the first `distribution/nest`
+  # start already finds it; kept when it exists, and a failure leaves the first start to train one
+  if [ "$(nest_jdk_version "$JAVA_HOME")" -ge 25 ] 2>/dev/null; then
+    echo "setup: the server's AOT cache: $("$JAVA_HOME/bin/java" -jar "$jar" aot-cache --runtimes "$root/runtimes" \
+      || echo "not made; the first start trains it")"
+  fi
 fi
 if [ $engines = 1 ]; then
   "$here/setup-engines.sh"

@@ -33,15 +33,18 @@ final class NestNode implements AutoCloseable {
     private final Path log;
     private final List<String> argv;
     private final long readyNanos;
+    private final double cpuAtReady;
     private final BenchHttp http = new BenchHttp();
 
-    private NestNode(ChildProcesses children, Process process, int port, Path log, List<String> argv, long readyNanos) {
+    private NestNode(ChildProcesses children, Process process, int port, Path log, List<String> argv, long readyNanos,
+                     double cpuAtReady) {
         this.children = children;
         this.process = process;
         this.port = port;
         this.log = log;
         this.argv = argv;
         this.readyNanos = readyNanos;
+        this.cpuAtReady = cpuAtReady;
     }
 
     /** Starts a node in {@code dir} (which gets data/, functions/ and server.log) and waits for /health 200. */
@@ -81,7 +84,8 @@ final class NestNode implements AutoCloseable {
         while (true) {
             var r = probe.probe(health, Map.of());
             if (r.isPresent() && r.get().status() == 200) {
-                return new NestNode(children, p, port, log, argv, System.nanoTime() - t0);
+                long ready = System.nanoTime() - t0;
+                return new NestNode(children, p, port, log, argv, ready, cpuSeconds(p.pid()));
             }
             if (!p.isAlive()) {
                 throw new IllegalStateException("nest server exited with " + p.exitValue() + ":\n"
@@ -99,6 +103,24 @@ final class NestNode implements AutoCloseable {
     /** Launch to the first {@code /health} 200, as seen from here. */
     double readyMillis() {
         return readyNanos / 1e6;
+    }
+
+    /**
+     * The process's CPU time (user + system, all its threads, also before a re-execution: same process) when it first
+     * answered {@code /health} 200; steadier than wall time on a shared machine. -1 where there is no /proc.
+     */
+    double cpuAtReady() {
+        return cpuAtReady;
+    }
+
+    private static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in USER_HZ (100 on Linux)
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** Whether the server's log says it runs with the AOT cache it applied itself (ADR 0033). */

@@ -111,6 +111,20 @@ public final class WarmPathBenchmark {
     private double trainingSeconds = -1;
     /** How many of the shipped starts ran with the cache they applied themselves (from their log). */
     private int startsWithCache;
+    /**
+     * First starts of the jar in the rounds (each with a fresh, empty cache directory; the training each begins after
+     * ready is stopped before the next start), alternating with the other kinds; the start above is the one whose
+     * training is kept.
+     */
+    private final List<Double> firstMs = new ArrayList<>();
+    private final List<Double> firstRssMiB = new ArrayList<>();
+    /** Starts of the jar after the install-time training ({@code java -jar nest.jar aot-cache}), and that training's time. */
+    private final List<Double> installedMs = new ArrayList<>();
+    private final List<Double> installedRssMiB = new ArrayList<>();
+    private int installedWithCache;
+    private double installTrainingSeconds = -1;
+    /** CPU time (user + system) of the server process at its first /health 200, per kind of start. */
+    private final Map<String, List<Double>> cpuAtReady = new LinkedHashMap<>();
     private long[] rssReady;
     private long[] rssWarm;
     private long[] rssCold;
@@ -269,8 +283,11 @@ public final class WarmPathBenchmark {
      * background, and the benchmark keeps that node up until the cache is written, timing the training), then, in
      * rounds, the same command again (second and later starts: the jar re-executes itself with the cache), alternating
      * with the cache turned off ({@code -Dnest.aot=off}: what every start costs without it, the same-run baseline) and
-     * with the cache given by hand ({@code -XX:AOTCache}: the cost of the re-execution is the difference). The cache
-     * directory is fresh ({@code NEST_AOT_DIR}), so the run does not depend on caches of earlier runs.
+     * with the cache given by hand ({@code -XX:AOTCache}: the cost of the re-execution is the difference), with a first
+     * start of the jar (an empty cache directory of its own each round; its training is stopped) and with a start after
+     * the install-time training ({@code java -jar nest.jar aot-cache}, run once before the rounds, its own figure). The
+     * CPU time at the first 200 is reported for every kind. The cache directories are fresh ({@code NEST_AOT_DIR}), so
+     * the run does not depend on caches of earlier runs.
      */
     private void startup() {
         http.probe("http://127.0.0.1:" + dev.nest.it.Fixtures.freePort() + "/health", Map.of()); // warms up this client
@@ -294,8 +311,10 @@ public final class WarmPathBenchmark {
                             + "%.0f MiB)", trainingSeconds, size(c) / 1048576.0)).orElse("NOT made (see "
                             + work.resolve("startup-first") + " and " + cacheDir + ")"));
         }
+        Optional<Path> installed = cache.isPresent() ? trainAtInstall(work.resolve("aot-installed")) : Optional.empty();
         say("\nStartup: launch to /health 200, fresh data directory each%s", cache.isPresent()
-                ? "; the shipped start (self-applied cache), the cache off and the cache by hand alternating" : "");
+                ? "; the shipped start (self-applied cache), the cache off, the cache by hand, a first start (empty "
+                + "cache directory) and a start after the install-time training, alternating" : "");
         for (int i = 1; i <= s.startupRuns(); i++) {
             int run = i;
             Optional<Path> trained = cache;
@@ -306,15 +325,16 @@ public final class WarmPathBenchmark {
                 serverArgv = node.argv();
                 double ms = node.readyMillis();
                 rssStartMiB.add(node.residentKb()[0] / 1024.0);
+                cpu("shipped", node);
                 boolean applied = node.selfAppliedAotCache();
                 node.close();
                 OptionalLong logged = node.loggedStartMillis();
                 startupMs.add(ms);
                 logged.ifPresent(l -> startupLoggedMs.add((double) l));
                 startsWithCache += applied ? 1 : 0;
-                say("  run %d: %.0f ms (server log: started in %s; %s), VmRSS %.0f MiB", run, ms,
-                        logged.isPresent() ? logged.getAsLong() + " ms" : "?", applied ? "with its AOT cache" : "no AOT cache",
-                        rssStartMiB.getLast());
+                say("  run %d: %.0f ms, CPU %.2f s (server log: started in %s; %s), VmRSS %.0f MiB", run, ms,
+                        node.cpuAtReady(), logged.isPresent() ? logged.getAsLong() + " ms" : "?",
+                        applied ? "with its AOT cache" : "no AOT cache", rssStartMiB.getLast());
             });
             if (trained.isPresent()) {
                 kinds.add(() -> {
@@ -324,9 +344,10 @@ public final class WarmPathBenchmark {
                             work.resolve("startup-off-" + run));
                     startupOffMs.add(n1.readyMillis());
                     rssStartOffMiB.add(n1.residentKb()[0] / 1024.0);
+                    cpu("off", n1);
                     n1.close();
-                    say("  run %d with the cache off (-Dnest.aot=off): %.0f ms, VmRSS %.0f MiB", run,
-                            startupOffMs.getLast(), rssStartOffMiB.getLast());
+                    say("  run %d with the cache off (-Dnest.aot=off): %.0f ms, CPU %.2f s, VmRSS %.0f MiB", run,
+                            startupOffMs.getLast(), n1.cpuAtReady(), rssStartOffMiB.getLast());
                 });
                 kinds.add(() -> {
                     List<String> opts = new ArrayList<>(s.serverJvmOptions());
@@ -335,14 +356,117 @@ public final class WarmPathBenchmark {
                             work.resolve("startup-aot-" + run));
                     startupAotMs.add(n2.readyMillis());
                     rssStartAotMiB.add(n2.residentKb()[0] / 1024.0);
+                    cpu("by hand", n2);
                     n2.close();
-                    say("  run %d with -XX:AOTCache by hand: %.0f ms, VmRSS %.0f MiB", run, startupAotMs.getLast(),
-                            rssStartAotMiB.getLast());
+                    say("  run %d with -XX:AOTCache by hand: %.0f ms, CPU %.2f s, VmRSS %.0f MiB", run,
+                            startupAotMs.getLast(), n2.cpuAtReady(), rssStartAotMiB.getLast());
+                });
+                kinds.add(() -> firstStart(run, env));
+            }
+            if (installed.isPresent()) {
+                kinds.add(() -> {
+                    NestNode n3 = NestNode.start(children, http, s.java(), s.serverJvmOptions(),
+                            Map.of("NEST_AOT_DIR", installed.get().toString()), jar, runtimesDir(),
+                            work.resolve("startup-installed-" + run));
+                    installedMs.add(n3.readyMillis());
+                    installedRssMiB.add(n3.residentKb()[0] / 1024.0);
+                    cpu("installed", n3);
+                    installedWithCache += n3.selfAppliedAotCache() ? 1 : 0;
+                    n3.close();
+                    say("  run %d after the install-time training: %.0f ms, CPU %.2f s, VmRSS %.0f MiB", run,
+                            installedMs.getLast(), n3.cpuAtReady(), installedRssMiB.getLast());
                 });
             }
             // the order rotates from round to round, so that no kind always follows the same one
             java.util.Collections.rotate(kinds, -(i - 1));
             kinds.forEach(Runnable::run);
+        }
+        cpuAtReady.forEach((kind, v) -> say("  CPU at ready, %s: median %.2f s (%s)", kind, Stats.median(v),
+                v.stream().map(x -> String.format(Locale.ROOT, "%.2f", x)).toList()));
+    }
+
+    /** The first start's figure: the rounds' median when they ran, else the one start before them. */
+    private String firstStartFigure() {
+        return firstMs.isEmpty() ? String.format(Locale.ROOT, "%.2f s, %.0f MiB (one start)", firstStartMs / 1000,
+                firstStartRssMiB) : String.format(Locale.ROOT, "%.2f s (min %.2f, max %.2f), %.0f MiB, median of %d",
+                Stats.median(firstMs) / 1000, Stats.min(firstMs) / 1000, Stats.max(firstMs) / 1000,
+                Stats.median(firstRssMiB), firstMs.size());
+    }
+
+    private void cpu(String kind, NestNode node) {
+        cpuAtReady.computeIfAbsent(kind, k -> new ArrayList<>()).add(node.cpuAtReady());
+    }
+
+    /**
+     * A first start of the jar: an empty cache directory of its own, so it runs without a cache and, once ready,
+     * starts training one. That training is stopped (with the node) before the next start, so that it does not run
+     * beside the starts that follow; the figures are taken at the first 200, before it.
+     */
+    private void firstStart(int run, Map<String, String> env) {
+        Path dir = work.resolve("aot-first-" + run);
+        Map<String, String> fresh = new java.util.HashMap<>(env);
+        fresh.put("NEST_AOT_DIR", dir.toString());
+        NestNode n = NestNode.start(children, http, s.java(), s.serverJvmOptions(), fresh, jar, runtimesDir(),
+                work.resolve("startup-first-" + run));
+        firstMs.add(n.readyMillis());
+        firstRssMiB.add(n.residentKb()[0] / 1024.0);
+        cpu("first", n);
+        // the node starts the training right after its ready line; wait for it so that stopping it below is certain
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline && !logContains(n.log(), "AOT cache: training ")) {
+            BenchHttp.sleep(50);
+        }
+        n.close();
+        for (int i = 0; i < 50; i++) { // the training's wrapper and JVM name the directory on their command line
+            List<ProcessHandle> left = ProcessHandle.allProcesses().filter(ph -> ph.info().arguments()
+                    .map(a -> java.util.Arrays.stream(a).anyMatch(x -> x.contains(dir.toString()))).orElse(false)).toList();
+            if (left.isEmpty()) {
+                break;
+            }
+            left.forEach(ProcessHandle::destroyForcibly);
+            BenchHttp.sleep(100);
+        }
+        say("  run %d, first start of the jar (empty cache directory; its training stopped): %.0f ms, CPU %.2f s, "
+                + "VmRSS %.0f MiB", run, firstMs.getLast(), n.cpuAtReady(), firstRssMiB.getLast());
+    }
+
+    private static boolean logContains(Path log, String text) {
+        try {
+            return Files.readString(log, java.nio.charset.StandardCharsets.UTF_8).contains(text);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * What an installer does after building the jar ({@code java -jar nest.jar aot-cache}, in the foreground): trains
+     * the cache into {@code dir}; timed. Empty, saying why, when it made none.
+     */
+    private Optional<Path> trainAtInstall(Path dir) {
+        List<String> argv = new ArrayList<>();
+        argv.add(s.java().toString());
+        argv.addAll(s.serverJvmOptions());
+        argv.addAll(List.of("-jar", jar.toString(), "aot-cache", "--runtimes", runtimesDir().toString()));
+        long t0 = System.nanoTime();
+        try {
+            ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
+            pb.environment().put("NEST_AOT_DIR", dir.toString());
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            int rc = p.waitFor();
+            installTrainingSeconds = (System.nanoTime() - t0) / 1e9;
+            if (rc != 0) {
+                say("\nInstall-time training (java -jar nest.jar aot-cache) failed, exit %d: %s", rc, out);
+                return Optional.empty();
+            }
+            say("\nInstall-time training (java -jar nest.jar aot-cache): %.1f s, %s", installTrainingSeconds, out);
+            return Optional.of(dir);
+        } catch (IOException e) {
+            say("\nInstall-time training (java -jar nest.jar aot-cache) not run: %s", e);
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
         }
     }
 
@@ -732,14 +856,15 @@ public final class WarmPathBenchmark {
             ratios.add(guard("startup.plain-over-aot", byHand.stream().map(x -> 1 / x).toList(), false));
             // the shipped start (it re-executes itself with the cache) over the start without it
             ratios.add(guard("startup.shipped-over-off", r, false));
-            rows.add(new BenchBlock.Row(15, "the first start of a jar, before its AOT cache exists, and any start with "
-                    + "the cache off (`java -Dnest.aot=off -jar nest.jar`, alternating with the row above, median of "
-                    + startupOffMs.size() + "); the row above over it", "", String.format(Locale.ROOT, "first start %.2f s, "
-                    + "%.0f MiB (it trains the cache in the background after ready: %.0f s); cache off %.2f s, %.0f MiB; "
-                    + "row above = %s of the cache-off start; `-XX:AOTCache` given by hand %.2f s = %s of it, so the "
-                    + "re-execution adds %+.0f ms median", firstStartMs / 1000, firstStartRssMiB, trainingSeconds,
-                    Stats.median(startupOffMs) / 1000, Stats.median(rssStartOffMiB), spread(r, "x"),
-                    Stats.median(startupAotMs) / 1000, spread(byHand, "x"), Stats.median(overDirect)), cmd));
+            rows.add(new BenchBlock.Row(15, "the first start of a jar, before its AOT cache exists (an empty cache "
+                    + "directory each), and any start with the cache off (`java -Dnest.aot=off -jar nest.jar`), "
+                    + "alternating with the row above, median of " + startupOffMs.size() + " each; the row above over "
+                    + "it", "", String.format(Locale.ROOT, "first start %s (it trains the cache in the background "
+                    + "after ready: %.0f s); cache off %.2f s, %.0f MiB; row above = %s of the cache-off start; "
+                    + "`-XX:AOTCache` given by hand %.2f s = %s of it, so the re-execution adds %+.0f ms median",
+                    firstStartFigure(), trainingSeconds, Stats.median(startupOffMs) / 1000,
+                    Stats.median(rssStartOffMiB), spread(r, "x"), Stats.median(startupAotMs) / 1000,
+                    spread(byHand, "x"), Stats.median(overDirect)), cmd));
         }
         for (String rt : List.of("nodejs", "java")) {
             List<Double> t = throughputRatios(rt, "nest");
@@ -963,8 +1088,21 @@ public final class WarmPathBenchmark {
         if (!startupMs.isEmpty()) {
             if (firstStartMs >= 0) {
                 b.append("| first start of the jar (no AOT cache yet), launch to `/health` 200 | ").append(String.format(
-                        Locale.ROOT, "%.0f ms, %.0f MiB; the cache trained %.1f s after ready", firstStartMs,
-                        firstStartRssMiB, trainingSeconds)).append(" |\n");
+                        Locale.ROOT, "%s; the one before the rounds trained the cache %.1f s after ready",
+                        firstStartFigure(), trainingSeconds)).append(" |\n");
+            }
+            if (!installedMs.isEmpty()) {
+                b.append("| the first and later starts after the install-time training (`java -jar nest.jar aot-cache`, ")
+                        .append(String.format(Locale.ROOT, "%.1f s, as `distribution/setup.sh` runs it), %d of %d with "
+                                        + "that cache, median of %d | %.0f ms (min %.0f, max %.0f), %.0f MiB |\n",
+                                installTrainingSeconds, installedWithCache, installedMs.size(), installedMs.size(),
+                                Stats.median(installedMs), Stats.min(installedMs), Stats.max(installedMs),
+                                Stats.median(installedRssMiB)));
+            }
+            if (!cpuAtReady.isEmpty()) {
+                b.append("| CPU time (user + system) of the server at its first `/health` 200, median | ")
+                        .append(String.join(" / ", cpuAtReady.entrySet().stream().map(e -> String.format(Locale.ROOT,
+                                "%s %.2f s", e.getKey(), Stats.median(e.getValue()))).toList())).append(" |\n");
             }
             if (!startupOffMs.isEmpty()) {
                 b.append("| startup with the cache off (`-Dnest.aot=off`), median of ").append(startupOffMs.size())

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 @Command(name = "nest", mixinStandardHelpOptions = true, version = "nest 0.1.0",
         description = "Nest, a self-hosted serverless platform. With no command, starts the server.",
         subcommands = {NestCommand.Server.class, FnCommand.class, LoginCommand.class, TokenCommand.class,
-                NsCommand.class, dev.nest.cli.CompletionCommand.class})
+                NsCommand.class, dev.nest.cli.CompletionCommand.class, NestCommand.AotCache.class})
 public final class NestCommand implements Callable<Integer> {
 
     /** Runs the command line; returns the exit code (the server command returns only when stopped). */
@@ -173,7 +173,7 @@ public final class NestCommand implements Callable<Integer> {
         }
 
         /** {@code <install>/runtimes} when running from a distribution ({@code <install>/lib/nest.jar}). */
-        private static java.util.Optional<Path> besideJar(String name) {
+        static java.util.Optional<Path> besideJar(String name) {
             try {
                 Path jar = Path.of(NestCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
                 for (Path p = jar.getParent(); p != null; p = p.getParent()) {
@@ -185,6 +185,34 @@ public final class NestCommand implements Callable<Integer> {
                 // fall back to the configured directory
             }
             return java.util.Optional.empty();
+        }
+    }
+
+    /**
+     * {@code nest aot-cache}: trains the server's JDK AOT cache for this jar and JVM now and waits (ADR 0033), so that
+     * the first {@code java -jar nest.jar} start of an installed jar already finds it; {@code distribution/setup.sh}
+     * runs it after building the jar. Its JVM options are the ones the cache is for (none for {@code java -jar}).
+     */
+    @Command(name = "aot-cache", mixinStandardHelpOptions = true,
+            description = "Train the server's JDK AOT cache for this jar and JVM now (JDK 25+, Linux; a server start "
+                    + "of the same jar and JVM options then applies it).")
+    public static final class AotCache implements Callable<Integer> {
+        @Option(names = "--runtimes", description = "directory of runtimes the training server reads (default ./runtimes)")
+        Path runtimes;
+
+        @Override
+        public Integer call() {
+            Path dir = runtimes != null ? runtimes : Path.of("runtimes");
+            if (runtimes == null && !Files.isDirectory(dir)) {
+                dir = Server.besideJar("runtimes").orElse(dir);
+            }
+            try {
+                System.out.println(dev.nest.aot.SelfAotCache.trainNow(java.util.Optional.of(dir)));
+                return 0;
+            } catch (IllegalStateException e) {
+                System.err.println("nest: no AOT cache: " + e.getMessage());
+                return 1;
+            }
         }
     }
 

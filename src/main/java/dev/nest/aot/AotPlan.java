@@ -41,12 +41,18 @@ final class AotPlan {
     record Key(String jarPath, long size, long mtimeSeconds, String vmVersion) {
         /** {@code server-<path hash>-<vm version>-<size>-<mtime>.aot}. */
         String fileName() {
-            return prefix() + vmVersion.replaceAll("[^A-Za-z0-9._+-]", "_") + "-" + size + "-" + mtimeSeconds + ".aot";
+            StringBuilder b = new StringBuilder(prefix());
+            for (int i = 0; i < vmVersion.length(); i++) {
+                char c = vmVersion.charAt(i);
+                b.append(c < 128 && (Character.isLetterOrDigit(c) || ".+_-".indexOf(c) >= 0) ? c : '_');
+            }
+            return b.append('-').append(size).append('-').append(mtimeSeconds).append(".aot").toString();
         }
 
         /** What every cache of this jar path starts with, whatever its version. */
         String prefix() {
-            return "server-" + String.format(Locale.ROOT, "%08x", jarPath.hashCode()) + "-";
+            String hex = Integer.toHexString(jarPath.hashCode());
+            return new StringBuilder("server-").append("00000000", hex.length(), 8).append(hex).append('-').toString();
         }
 
         /** A file in the cache directory that belongs to this jar path but not to this key: to be removed. */
@@ -86,7 +92,7 @@ final class AotPlan {
         }
         String marker = in.env().getOrDefault(EXEC_MARKER, "");
         if (!marker.isEmpty()) {
-            return in.cmdline().contains("-XX:AOTCache=" + marker) ? new Decision.Applied(marker)
+            return in.cmdline().contains("-XX:AOTCache=".concat(marker)) ? new Decision.Applied(marker)
                     : new Decision.Skip(EXEC_MARKER + " is set but the JVM has no -XX:AOTCache=" + marker);
         }
         if (in.javaFeature() < 25) {
@@ -104,17 +110,29 @@ final class AotPlan {
             return new Decision.Skip("not started as java -jar " + in.jar().get());
         }
         for (String option : in.cmdline().subList(1, jarAt)) {
-            if (ARCHIVE_OPTIONS.stream().anyMatch(option::startsWith)) {
+            if (archiveOption(option, false)) {
                 return new Decision.Skip("the JVM has a class archive option of its own (" + option + ")");
             }
         }
         for (String variable : OPTION_VARIABLES) {
-            String value = in.env().getOrDefault(variable, "");
-            if (ARCHIVE_OPTIONS.stream().anyMatch(value::contains)) {
+            if (archiveOption(in.env().getOrDefault(variable, ""), true)) {
                 return new Decision.Skip("the JVM has a class archive option of its own (in " + variable + ")");
             }
         }
         return new Decision.Eligible(in.jar().get());
+    }
+
+    /**
+     * Whether {@code text} starts with (an option) or contains (a variable's options) a class archive option. Loops,
+     * not streams: this runs before the exec, where every lambda's class is spun for nothing (ADR 0033).
+     */
+    private static boolean archiveOption(String text, boolean anywhere) {
+        for (String option : ARCHIVE_OPTIONS) {
+            if (anywhere ? text.contains(option) : text.startsWith(option)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -129,7 +147,7 @@ final class AotPlan {
     static List<String> withCache(List<String> cmdline, Path cache) {
         List<String> out = new ArrayList<>(cmdline.size() + 3);
         out.add(cmdline.getFirst());
-        out.add("-XX:AOTCache=" + cache);
+        out.add("-XX:AOTCache=".concat(cache.toString()));
         out.addAll(QUIET);
         out.addAll(cmdline.subList(1, cmdline.size()));
         return out;
@@ -138,12 +156,12 @@ final class AotPlan {
     /** The re-executed JVM's environment: this one's, plus the marker naming the cache (no second exec). */
     static List<String> environment(Map<String, String> env, Path cache) {
         List<String> out = new ArrayList<>(env.size() + 1);
-        env.forEach((k, v) -> {
-            if (!k.equals(EXEC_MARKER)) {
-                out.add(k + "=" + v);
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            if (!e.getKey().equals(EXEC_MARKER)) {
+                out.add(e.getKey().concat("=").concat(e.getValue()));
             }
-        });
-        out.add(EXEC_MARKER + "=" + cache);
+        }
+        out.add(EXEC_MARKER.concat("=").concat(cache.toString()));
         return out;
     }
 

@@ -31,8 +31,8 @@ final class AotTrainer {
     private static final Logger LOG = Logger.getLogger(AotTrainer.class.getName());
     static final Duration CLAIM_EXPIRY = Duration.ofMinutes(10);
     private static final String WRAPPER = """
-            tmp=$1 final=$2 claim=$3 scratch=$4; shift 4
-            if command -v nice >/dev/null 2>&1; then nice -n 19 "$@"; else "$@"; fi > "$scratch/train.log" 2>&1 </dev/null
+            tmp=$1 final=$2 claim=$3 scratch=$4 niceness=$5; shift 5
+            if command -v nice >/dev/null 2>&1; then nice -n "$niceness" "$@"; else "$@"; fi > "$scratch/train.log" 2>&1 </dev/null
             if [ -s "$tmp" ]; then mv -f "$tmp" "$final" && rm -rf "$scratch"
             else cp "$scratch/train.log" "$final.failed" 2>/dev/null || echo "no log in $scratch" > "$final.failed"; fi
             rm -f "$claim" "$tmp" "$tmp.config"
@@ -43,7 +43,6 @@ final class AotTrainer {
 
     /** Starts the training unless another process claims it or an earlier one failed; returns at once. */
     static void start(Path dir, AotPlan.Key key, List<String> cmdline, Path jar, Optional<Path> runtimes) throws IOException {
-        Files.createDirectories(dir);
         Path target = dir.resolve(key.fileName());
         Path failed = dir.resolve(key.fileName() + ".failed");
         if (Files.exists(failed)) {
@@ -51,9 +50,48 @@ final class AotTrainer {
                     + "); delete that file to train again");
             return;
         }
+        Optional<Path> log = launch(dir, key, cmdline, jar, runtimes, true);
+        log.ifPresent(l -> LOG.info("AOT cache: training " + target + " in the background (nice 19; its log: " + l
+                + "); later starts of this jar use it"));
+    }
+
+    /**
+     * Trains the cache now, in the foreground, and waits (the {@code aot-cache} command, which an installer runs so
+     * that the first start of the installed jar finds it): an earlier failure is retried, a cache that exists is kept.
+     * Returns the cache; throws {@link IOException} saying why there is none (another process holds the claim, or the
+     * training failed: its log is {@code <cache>.failed}).
+     */
+    static Path trainNow(Path dir, AotPlan.Key key, List<String> cmdline, Path jar, Optional<Path> runtimes)
+            throws IOException {
+        Path target = dir.resolve(key.fileName());
+        if (Files.isRegularFile(target) && Files.size(target) > 0) {
+            return target;
+        }
+        Path failed = dir.resolve(key.fileName() + ".failed");
+        Files.deleteIfExists(failed); // asked for explicitly: try again
+        if (launch(dir, key, cmdline, jar, runtimes, false).isEmpty()) {
+            throw new IOException("another process is training " + target + " (its claim: " + target + ".training, "
+                    + "taken over after " + CLAIM_EXPIRY.toMinutes() + " minutes); run this again once it is done");
+        }
+        if (Files.isRegularFile(target) && Files.size(target) > 0) {
+            return target;
+        }
+        throw new IOException("the training of " + target + " failed; its log: " + failed);
+    }
+
+    /**
+     * Claims the key, removes this jar path's stale caches and runs the training JVM under the wrapper: in the
+     * background in its own session at nice 19 (returns at once), or in the foreground at the caller's priority
+     * (returns when the wrapper has moved the cache into place or written {@code .failed}). Empty when another process
+     * holds the claim; otherwise the training's log.
+     */
+    private static Optional<Path> launch(Path dir, AotPlan.Key key, List<String> cmdline, Path jar,
+                                         Optional<Path> runtimes, boolean background) throws IOException {
+        Files.createDirectories(dir);
+        Path target = dir.resolve(key.fileName());
         Path claim = dir.resolve(key.fileName() + ".training");
         if (!claim(claim, Instant.now())) {
-            return; // another start trains it
+            return Optional.empty(); // another start trains it
         }
         try (Stream<Path> files = Files.list(dir)) {
             for (Path p : files.toList()) {
@@ -66,25 +104,35 @@ final class AotTrainer {
         Path scratch = Files.createTempDirectory("nest-aot-train");
         Path tmp = dir.resolve(key.fileName() + "." + ProcessHandle.current().pid() + ".tmp");
         List<String> argv = new ArrayList<>();
-        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+        if (background && Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             argv.add("/usr/bin/setsid"); // its own session: a Ctrl-C meant for the node does not end the training
         }
         argv.addAll(List.of("/bin/sh", "-c", WRAPPER, "nest-aot-train", tmp.toString(),
-                target.toString(), claim.toString(), scratch.toString()));
+                target.toString(), claim.toString(), scratch.toString(), background ? "19" : "0"));
         argv.addAll(AotPlan.training(cmdline, Files.readSymbolicLink(Path.of("/proc/self/exe")).toString(), jar, tmp,
                 scratch, runtimes.filter(Files::isDirectory), freePort()));
         ProcessBuilder pb = new ProcessBuilder(argv).directory(scratch.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().remove(AotPlan.EXEC_MARKER);
+        Process wrapper;
         try {
-            pb.start();
+            wrapper = pb.start();
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(claim);
             throw e;
         }
-        LOG.info("AOT cache: training " + target + " in the background (nice 19; its log: " + scratch.resolve("train.log")
-                + "); later starts of this jar use it");
+        if (!background) {
+            try {
+                wrapper.waitFor();
+            } catch (InterruptedException e) {
+                wrapper.descendants().forEach(ProcessHandle::destroy);
+                wrapper.destroy();
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while training " + target, e);
+            }
+        }
+        return Optional.of(scratch.resolve("train.log"));
     }
 
     /** Creates the claim file, or takes over one older than {@link #CLAIM_EXPIRY}; false when another holds it. */

@@ -91,8 +91,12 @@ final class Posix {
             Class<?> descriptorClass = Class.forName("java.lang.foreign.FunctionDescriptor");
             Object descriptor = descriptorClass.getMethod("of", layoutClass, argLayouts.getClass())
                     .invoke(null, intLayout, argLayouts);
-            Object address = ((java.util.Optional<?>) Class.forName("java.lang.foreign.SymbolLookup").getMethod("find", String.class)
-                    .invoke(lookup, name)).orElseThrow(() -> new IllegalStateException("no C function " + name));
+            java.util.Optional<?> found = (java.util.Optional<?>) Class.forName("java.lang.foreign.SymbolLookup")
+                    .getMethod("find", String.class).invoke(lookup, name);
+            if (found.isEmpty()) {
+                throw new IllegalStateException("no C function " + name);
+            }
+            Object address = found.get();
             Class<?> optionClass = Class.forName("java.lang.foreign.Linker$Option");
             Method downcall = Class.forName("java.lang.foreign.Linker").getMethod("downcallHandle", segment,
                     descriptorClass, optionClass.arrayType());

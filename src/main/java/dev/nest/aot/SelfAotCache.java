@@ -97,6 +97,31 @@ public final class SelfAotCache {
         return false;
     }
 
+    /**
+     * Trains the server's cache for this jar and JVM now and waits ({@code nest aot-cache}, which an installer runs after
+     * building the jar, so that its first {@code java -jar nest.jar} start finds a cache): the training JVM gets this
+     * command's JVM options, the ones the cache is valid for. Returns the cache (kept when it exists already); throws
+     * {@link IllegalStateException} saying why there is none: this process could not use a cache (its reason), another
+     * process trains it, or the training failed (its log).
+     */
+    public static Path trainNow(Optional<Path> runtimes) {
+        try {
+            AotPlan.Inputs in = inputs();
+            if (!(AotPlan.decide(in) instanceof AotPlan.Decision.Eligible e)) {
+                throw new IllegalStateException("a start of this jar would not use an AOT cache: "
+                        + ((AotPlan.decide(in) instanceof AotPlan.Decision.Skip s) ? s.reason() : "it runs with one"));
+            }
+            Path cache = AotTrainer.trainNow(cacheDir(), key(e.jar()), in.cmdline(), e.jar(), runtimes);
+            Optional<String> untrusted = untrusted(cache);
+            if (untrusted.isPresent()) {
+                throw new IllegalStateException("trained " + cache + ", but a start will not apply it: " + untrusted.get());
+            }
+            return cache;
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
     /** Not a static field: the re-execution happens before logging is configured, and without its classes. */
     private static Logger log() {
         return Logger.getLogger(SelfAotCache.class.getName());
@@ -167,10 +192,13 @@ public final class SelfAotCache {
 
     /** The cache directory's rule, pure. */
     static Path cacheDir(Optional<String> property, Map<String, String> env, String home) {
-        return property.filter(s -> !s.isBlank()).map(Path::of)
-                .or(() -> Optional.ofNullable(env.get("NEST_AOT_DIR")).filter(s -> !s.isBlank()).map(Path::of))
-                .or(() -> Optional.ofNullable(env.get("XDG_CACHE_HOME")).filter(s -> !s.isBlank()).map(s -> Path.of(s, "nest")))
-                .orElseGet(() -> Path.of(home, ".cache", "nest"))
-                .toAbsolutePath();
+        // if/else, not Optional's lambdas: this runs before the exec, where each lambda's class is spun for nothing
+        String nestDir = env.getOrDefault("NEST_AOT_DIR", "");
+        String xdg = env.getOrDefault("XDG_CACHE_HOME", "");
+        Path dir = property.isPresent() && !property.get().isBlank() ? Path.of(property.get())
+                : !nestDir.isBlank() ? Path.of(nestDir)
+                : !xdg.isBlank() ? Path.of(xdg, "nest")
+                : Path.of(home, ".cache", "nest");
+        return dir.toAbsolutePath();
     }
 }

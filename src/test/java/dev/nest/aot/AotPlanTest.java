@@ -127,6 +127,33 @@ class AotPlanTest {
     }
 
     @Test
+    void theKeysFileNameIsTheSameWhateverThePathsHash() {
+        // the names caches already have on disk: eight hex digits of the path's hash, as %08x wrote them
+        for (String path : List.of("", "a", "/opt/nest/lib/nest.jar", "/work/target/nest.jar", "\u00e9/nest.jar")) {
+            assertEquals("server-" + String.format(java.util.Locale.ROOT, "%08x", path.hashCode()) + "-",
+                    new AotPlan.Key(path, 1, 2, "25").prefix(), path);
+        }
+        assertEquals("server-00000000-25_-1-2.aot", new AotPlan.Key("", 1, 2, "25\u00e9").fileName(),
+                "a character outside ASCII in the JVM's version is replaced too");
+    }
+
+    @Test
+    void anExplicitTrainingKeepsACacheThatExistsAndDoesNotRunBesideAnother(@TempDir Path dir) throws Exception {
+        AotPlan.Key key = new AotPlan.Key("/opt/nest/lib/nest.jar", 1, 2, "25");
+        Path jar = dir.resolve("nest.jar");
+        List<String> cmdline = List.of("java", "-jar", jar.toString(), "aot-cache");
+        Files.writeString(dir.resolve(key.fileName()), "cache");
+        assertEquals(dir.resolve(key.fileName()), AotTrainer.trainNow(dir, key, cmdline, jar, Optional.empty()));
+
+        Files.delete(dir.resolve(key.fileName()));
+        Files.createFile(dir.resolve(key.fileName() + ".training")); // another process trains it now
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> AotTrainer.trainNow(dir, key, cmdline, jar, Optional.empty()));
+        assertTrue(e.getMessage().contains(key.fileName() + ".training"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve(key.fileName())));
+    }
+
+    @Test
     void theCommandLineWithTheCacheKeepsTheOriginalAfterTheCacheOptions() {
         assertEquals(List.of("java", "-XX:AOTCache=/c/s.aot", "-Xlog:aot=off", "-Xlog:cds=off", "-Xmx512m", "-jar",
                 "/opt/nest/lib/nest.jar", "server", "--port", "8080"), AotPlan.withCache(CMD, Path.of("/c/s.aot")));
