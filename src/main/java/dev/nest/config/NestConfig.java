@@ -244,7 +244,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
     public record Gateway(Duration headerTimeout, Duration idleTimeout, Duration bodyTimeout, long bodyMinRate,
                           int maxConnections, List<String> trustedProxies, int eventLoops, int pipelineDepth) {
         /** The default of {@code gateway.pipeline-depth}. */
-        public static final int DEFAULT_PIPELINE_DEPTH = 2;
+        public static final int DEFAULT_PIPELINE_DEPTH = 4;
         /** The largest {@code gateway.pipeline-depth}. */
         public static final int MAX_PIPELINE_DEPTH = 16;
         /** The largest {@code gateway.event-loops}. */
