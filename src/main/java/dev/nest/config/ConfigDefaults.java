@@ -81,6 +81,8 @@ final class ConfigDefaults {
         g.put("body-min-rate", Sizes.format(d.gateway().bodyMinRate()));
         g.put("max-connections", d.gateway().maxConnections());
         d.gateway().trustedProxies().forEach(g.putArray("trusted-proxies")::add);
+        g.put("event-loops", d.gateway().eventLoops());
+        g.put("pipeline-depth", d.gateway().pipelineDepth());
         root.putObject("tracing").put("otlp-endpoint", d.tracing().otlpEndpoint()).put("sample-ratio", d.tracing().sampleRatio())
                 .put("service-name", d.tracing().serviceName()).put("queue-size", d.tracing().queueSize());
         root.putObject("artifacts").put("package-format", d.artifacts().packageFormat().value());

@@ -237,11 +237,27 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
      *                       window); slower: 408 and close
      * @param maxConnections client connections open at once (0: derived from the open-file limit); beyond it a new
      *                       connection is accepted and closed at once
+     * @param eventLoops     the gateway's event loops (0: one per available processor)
+     * @param pipelineDepth  requests in flight on one connection to a runtime host at most (1: no pipelining; ADR
+     *                       0028, addendum on upstream pipelining)
      */
     public record Gateway(Duration headerTimeout, Duration idleTimeout, Duration bodyTimeout, long bodyMinRate,
-                          int maxConnections, List<String> trustedProxies) {
+                          int maxConnections, List<String> trustedProxies, int eventLoops, int pipelineDepth) {
+        /** The default of {@code gateway.pipeline-depth}. */
+        public static final int DEFAULT_PIPELINE_DEPTH = 4;
+        /** The largest {@code gateway.pipeline-depth}. */
+        public static final int MAX_PIPELINE_DEPTH = 16;
+        /** The largest {@code gateway.event-loops}. */
+        public static final int MAX_EVENT_LOOPS = 256;
         public static final Gateway DEFAULTS = new Gateway(Duration.ofSeconds(10), Duration.ofMinutes(1),
                 Duration.ofSeconds(10), 1024, 0, List.of());
+
+        /** With the default event loops and pipeline depth. */
+        public Gateway(Duration headerTimeout, Duration idleTimeout, Duration bodyTimeout, long bodyMinRate,
+                       int maxConnections, List<String> trustedProxies) {
+            this(headerTimeout, idleTimeout, bodyTimeout, bodyMinRate, maxConnections, trustedProxies, 0,
+                    DEFAULT_PIPELINE_DEPTH);
+        }
 
         /** Limits that trust no proxy's forwarding headers. */
         public Gateway(Duration headerTimeout, Duration idleTimeout, Duration bodyTimeout, long bodyMinRate,
@@ -260,6 +276,14 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
             if (maxConnections < 0) {
                 throw new IllegalArgumentException("gateway.max-connections: " + maxConnections
                         + " is negative; 0 derives it from the open-file limit");
+            }
+            if (eventLoops < 0 || eventLoops > MAX_EVENT_LOOPS) {
+                throw new IllegalArgumentException("gateway.event-loops: " + eventLoops + " is not between 0 (one per "
+                        + "available processor) and " + MAX_EVENT_LOOPS);
+            }
+            if (pipelineDepth < 1 || pipelineDepth > MAX_PIPELINE_DEPTH) {
+                throw new IllegalArgumentException("gateway.pipeline-depth: " + pipelineDepth + " is not between 1 "
+                        + "(no pipelining) and " + MAX_PIPELINE_DEPTH);
             }
         }
 
@@ -324,7 +348,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
             "store", Set.of("retention", "max-log-line", "max-size"),
             "async", Set.of("queue", "max-payload", "concurrency", "lease-time", "poll", "retention", "h2", "kafka", "destinations"),
             "gateway", Set.of("header-timeout", "idle-timeout", "body-timeout", "body-min-rate", "max-connections",
-                    "trusted-proxies")));
+                    "trusted-proxies", "event-loops", "pipeline-depth")));
 
     /** {@code keys} plus the section {@code name} (Map.of takes ten pairs at most). */
     private static Map<String, Set<String>> withSection(String name, Set<String> section, Map<String, Set<String>> keys) {
@@ -474,7 +498,9 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
                 r.duration(g, "gateway.body-timeout", gd.bodyTimeout(), Duration.ofMillis(100), Duration.ofHours(1)),
                 r.size(g, "gateway.body-min-rate", gd.bodyMinRate(), 0, 1L << 30),
                 r.integer(g, "gateway.max-connections", gd.maxConnections(), 0, 10_000_000),
-                trustedProxies(r, g));
+                trustedProxies(r, g),
+                r.integer(g, "gateway.event-loops", gd.eventLoops(), 0, Gateway.MAX_EVENT_LOOPS),
+                r.integer(g, "gateway.pipeline-depth", gd.pipelineDepth(), 1, Gateway.MAX_PIPELINE_DEPTH));
         TracingConfig tracing = TracingConfig.read(r, r.section(tree, "tracing"));
         ArtifactsConfig artifacts = ArtifactsConfig.read(r, r.section(tree, "artifacts"));
         r.throwIfAny();

@@ -301,6 +301,11 @@ final class Call implements Upstream.Callback {
     }
 
     @Override
+    public boolean pipelines() {
+        return true; // an invocation's answer is gathered whole, never streamed
+    }
+
+    @Override
     public void failed(IOException e, boolean timedOut) {
         if (stopped) { // its connection broke as the pod stopped
             return;

@@ -214,7 +214,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Binds {@code host:port} (plain HTTP) and starts {@code threads} event loops (Netty's, epoll where available).
+     * Binds {@code host:port} (plain HTTP) and starts {@code threads} event loops (Netty's, epoll where available), or
+     * as many as {@code gateway.event-loops} says when it is set.
      *
      * @param adminPort loopback port of the admin server that serves every non-invocation path
      * @throws BindException when the port is taken
@@ -229,7 +230,8 @@ public final class Gateway implements AutoCloseable {
      */
     public void start(String host, int port, int adminPort, int threads, Optional<Tls> tls) throws IOException {
         this.adminPort = adminPort;
-        transport = new Transport(threads, tls.map(t -> t.client));
+        transport = new Transport(limits.eventLoops() > 0 ? limits.eventLoops() : threads, limits.pipelineDepth(),
+                tls.map(t -> t.client));
         Acceptor acceptor = new Acceptor(Acceptor.connectionLimit(limits.maxConnections()), System::nanoTime);
         try {
             server = transport.listen(host, port, acceptor, tls.map(t -> t.server),

@@ -44,8 +44,18 @@ final class Transport implements AutoCloseable {
     /** The channel of a Unix domain socket to a host (ADR 0032); empty without epoll (then hosts are called over TCP). */
     final Optional<Class<? extends Channel>> domainChannel;
     private final Map<io.netty.channel.EventLoop, EventLoop> loops = new IdentityHashMap<>();
+    /** Requests in flight on one connection to a runtime host at most (1: no pipelining; see {@link Upstream}). */
+    final int pipelineDepth;
 
     Transport(int threads, Optional<SslContext> peerTls) {
+        this(threads, 1, peerTls);
+    }
+
+    Transport(int threads, int pipelineDepth, Optional<SslContext> peerTls) {
+        if (pipelineDepth < 1) {
+            throw new IllegalArgumentException("the pipeline depth must be at least 1, not " + pipelineDepth);
+        }
+        this.pipelineDepth = pipelineDepth;
         this.peerTls = peerTls;
         DefaultThreadFactory names = new DefaultThreadFactory("nest-gateway", true);
         if (Epoll.isAvailable()) {

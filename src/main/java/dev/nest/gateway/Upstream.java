@@ -76,6 +76,16 @@ final class Upstream {
             content.release();
             return false;
         }
+
+        /**
+         * Whether this exchange may be pipelined on a host connection (written behind another request of the same
+         * turn, see {@link Upstream#exchange(HostClient, ByteBuf, boolean, long, Callback)}): only for a callee whose
+         * answers are never streamed ({@link #streams} false for every answer), as nothing can follow an open-ended
+         * body. Default: not pipelined.
+         */
+        default boolean pipelines() {
+            return false;
+        }
     }
 
     static final int CONNECT_TIMEOUT_MS = 3_000;
@@ -88,10 +98,20 @@ final class Upstream {
      * {@link InetSocketAddress}.
      */
     private final Map<Object, ArrayDeque<Conn>> idle = new HashMap<>();
+    /** Requests in flight on one host connection at most (1: no pipelining). */
+    private final int depth;
+    /**
+     * Host connections that took a request in this turn of the loop, by pool key, while they take more: a later
+     * request of the same turn to the same host is written behind it; all are flushed once at the end of the turn.
+     */
+    private final Map<Object, Conn> batching = new HashMap<>();
+    private final java.util.ArrayList<Conn> unflushed = new java.util.ArrayList<>();
+    private final Runnable flushTurn = this::flushTurn;
 
     Upstream(EventLoop loop, Transport transport) {
         this.loop = loop;
         this.transport = transport;
+        this.depth = transport.pipelineDepth;
     }
 
     /** Sends {@code request} to 127.0.0.1:{@code port} (plain HTTP); calls back on the loop thread. */
@@ -105,7 +125,50 @@ final class Upstream {
      * exchange owns {@code request} (one reference) from here on and releases it when it ends.
      */
     void exchange(HostClient host, ByteBuf request, boolean head, long deadlineNanos, Callback cb) {
-        exchange(hostKey(host), null, request, head, deadlineNanos, cb);
+        Object key = hostKey(host);
+        if (depth > 1 && !head && cb.pipelines()) {
+            pipelined(key, request, deadlineNanos, cb);
+        } else {
+            exchange(key, null, request, head, deadlineNanos, cb);
+        }
+    }
+
+    /**
+     * Pipelining (ADR 0028, addendum): the first such request of a turn to a host takes a pooled connection as usual
+     * but is written without a flush; a later one of the same turn to the same host is written behind it on that
+     * connection, up to {@link #depth} in flight; the connections are flushed once when the loop has handled the
+     * turn's I/O ({@link #flushTurn}), so one system call carries them all. The answers come back in order. A request
+     * written behind another counts, once any byte of it was written, as possibly started (never resent); one none of
+     * whose bytes left is "nothing sent", as on a connection of its own. A new connection (none idle) is not
+     * pipelined: it writes at once when it connects.
+     */
+    private void pipelined(Object key, ByteBuf request, long deadlineNanos, Callback cb) {
+        Conn c = batching.get(key);
+        if (c != null && c.takesMore()) {
+            c.follow(request, deadlineNanos, cb);
+            return;
+        }
+        c = pooled(key);
+        if (c == null) {
+            exchangeFresh(key, null, request, false, deadlineNanos, cb);
+            return;
+        }
+        if (unflushed.isEmpty()) {
+            loop.execute(flushTurn); // runs after the I/O of this turn
+        }
+        unflushed.add(c);
+        batching.put(key, c);
+        c.flushLater = true;
+        c.start(request, false, deadlineNanos, cb, true);
+        c.flushLater = false;
+    }
+
+    private void flushTurn() {
+        batching.clear();
+        for (int i = 0; i < unflushed.size(); i++) {
+            unflushed.get(i).ch.flush();
+        }
+        unflushed.clear();
     }
 
     /** Closes idle connections to the host behind {@code host}, by socket and by port (its instance went away). */
@@ -209,6 +272,35 @@ final class Upstream {
         }
     }
 
+    /** A request written behind the current one on a connection (pipelined), and how much of it was written. */
+    private static final class Behind implements ChannelProgressiveFutureListener {
+        final Conn conn;
+        final ByteBuf request;
+        final long deadline;
+        final Callback cb;
+        long written;
+
+        Behind(Conn conn, ByteBuf request, long deadline, Callback cb) {
+            this.conn = conn;
+            this.request = request;
+            this.deadline = deadline;
+            this.cb = cb;
+        }
+
+        @Override
+        public void operationProgressed(ChannelProgressiveFuture future, long progress, long total) {
+            written = Math.max(written, progress);
+            if (conn.tracking == this) {
+                conn.written = Math.max(conn.written, progress);
+            }
+        }
+
+        @Override
+        public void operationComplete(ChannelProgressiveFuture future) {
+            // a failed write closes the channel: channelInactive fails (or resends) what is in flight
+        }
+    }
+
     private final class Conn extends ChannelInboundHandlerAdapter implements ChannelProgressiveFutureListener {
         final Object poolKey;
         final InetSocketAddress peer;
@@ -239,6 +331,12 @@ final class Upstream {
         /** Whether the body goes to the callback part by part ({@link Callback#streams}). */
         boolean streaming;
         IOException connectFailure;
+        /** Requests written behind the current one (pipelined), oldest first; their answers follow its answer. */
+        final ArrayDeque<Behind> behind = new ArrayDeque<>(4);
+        /** The pipelined request that became the current one, whose write progress goes on counting in {@link #written}. */
+        Behind tracking;
+        /** Set while {@link #start} must write without a flush (the turn's flush follows). */
+        boolean flushLater;
 
         Conn(Object poolKey, InetSocketAddress peer) {
             this.poolKey = poolKey;
@@ -305,18 +403,9 @@ final class Upstream {
         }
 
         void start(ByteBuf request, boolean head, long deadlineNanos, Callback callback, boolean wasReused) {
-            this.cb = callback;
+            begin(request, head, deadlineNanos, callback, 0);
             this.reused = wasReused;
-            this.busy = true;
-            this.written = 0;
-            this.request = request;
-            this.head = head;
-            this.deadline = deadlineNanos;
-            this.status = 0;
-            this.informational = false;
-            this.headers = null;
-            this.body = null;
-            decoder.head = head;
+            this.tracking = null;
             if (connectFailure != null) {
                 fail(connectFailure, false);
                 return;
@@ -342,30 +431,97 @@ final class Upstream {
             }
         }
 
+        private void begin(ByteBuf request, boolean head, long deadlineNanos, Callback callback, long writtenSoFar) {
+            this.cb = callback;
+            this.busy = true;
+            this.written = writtenSoFar;
+            this.request = request;
+            this.head = head;
+            this.deadline = deadlineNanos;
+            this.status = 0;
+            this.informational = false;
+            this.headers = null;
+            this.body = null;
+            decoder.head = head;
+        }
+
+        /** Whether a request of this turn may be written behind the ones in flight here. */
+        boolean takesMore() {
+            return busy && timed && !head && !streaming && status == 0 && behind.size() + 1 < depth && ch.isActive();
+        }
+
+        /** Writes {@code request} behind the ones in flight (not flushed: the turn's flush sends them together). */
+        void follow(ByteBuf request, long deadlineNanos, Callback callback) {
+            long now = System.nanoTime();
+            long delay = deadlineNanos - now;
+            if (delay <= 0) {
+                request.release();
+                callback.failed(new HostTimeout(), true);
+                return;
+            }
+            Behind b = new Behind(this, request, deadlineNanos, callback);
+            behind.addLast(b);
+            if (timer != null && timerDue - deadlineNanos > 0) {
+                timer.cancel();
+                timer = null;
+            }
+            if (timer == null) {
+                arm(now, delay);
+            }
+            ChannelProgressivePromise p = ch.newProgressivePromise();
+            p.addListener(b);
+            ch.write(request.retainedDuplicate(), p);
+        }
+
+        /** The current exchange's answer is in: the next pipelined request becomes the current one. */
+        private void promote() {
+            Behind b = behind.pollFirst();
+            begin(b.request, false, b.deadline, b.cb, b.written);
+            reused = true;
+            tracking = b;
+            timed = true;
+        }
+
         private void arm(long now, long delay) {
             timerDue = now + delay;
             timer = loop.schedule(delay, this::tick);
         }
 
-        /** The connection's timer: fails the exchange whose deadline passed, else sleeps on until it. */
+        /**
+         * The connection's timer: fails the exchanges in flight when one's deadline passed (the connection closes, so
+         * the pipelined ones behind it or before it fail too, as possibly started), else sleeps on until the earliest.
+         */
         private void tick() {
             timer = null;
             if (!busy || !timed) {
                 return; // idle, or a stream: the next exchange arms it again
             }
             long now = System.nanoTime();
-            long left = deadline - now;
+            long earliest = deadline;
+            for (Behind b : behind) {
+                if (b.deadline - earliest < 0) {
+                    earliest = b.deadline;
+                }
+            }
+            long left = earliest - now;
             if (left > 0) {
                 arm(now, left);
-            } else {
+            } else if (deadline - now <= 0) {
                 fail(new HostTimeout(), true);
+            } else {
+                fail(new IOException("a request pipelined behind it on the connection to the host passed its "
+                        + "deadline, and the connection was closed"), false);
             }
         }
 
         private void write() {
             ChannelProgressivePromise p = ch.newProgressivePromise();
             p.addListener(this);
-            ch.writeAndFlush(request.retainedDuplicate(), p); // own indices: the request stays whole for a retry
+            if (flushLater) {
+                ch.write(request.retainedDuplicate(), p); // the turn's flush sends it (pipelined)
+            } else {
+                ch.writeAndFlush(request.retainedDuplicate(), p); // own indices: the request stays whole for a retry
+            }
         }
 
         @Override
@@ -409,7 +565,8 @@ final class Upstream {
                     headers = r.headers();
                     keepAlive = HttpUtil.isKeepAlive(r);
                     body = Unpooled.EMPTY_BUFFER;
-                    streaming = cb != null && cb.streams(code, headers);
+                    // nothing is pipelined behind an exchange that may stream (Callback.pipelines)
+                    streaming = cb != null && behind.isEmpty() && cb.streams(code, headers);
                     if (streaming) {
                         timed = false; // a stream lasts as long as its client stays
                     }
@@ -480,6 +637,17 @@ final class Upstream {
             ByteBuf r = request;
             request = null; // handed to the new connection
             exchangeFresh(poolKey, peer, r, head, deadline, c);
+            // written behind it, so none of their bytes left either: each goes on a new connection of its own
+            Behind b;
+            while ((b = behind.pollFirst()) != null) {
+                if (b.written == 0) {
+                    exchangeFresh(poolKey, peer, b.request, false, b.deadline, b.cb);
+                } else {
+                    b.request.release();
+                    b.cb.failed(new EOFException("the upstream closed the connection before the response was complete"),
+                            false);
+                }
+            }
         }
 
         private boolean cbPartEmpty(HttpContent content) {
@@ -519,6 +687,18 @@ final class Upstream {
             releaseRequest();
             ByteBuf b = body;
             body = null;
+            if (!behind.isEmpty()) {
+                UpstreamResponse answer = new UpstreamResponse(status, headers, b);
+                if (keepAlive && ch.isActive()) {
+                    promote();
+                } else {
+                    close(); // fails the pipelined ones, as possibly started
+                    failBehind(new EOFException("the upstream ended the connection after an earlier answer, before "
+                            + "the answer to this pipelined request"), System.nanoTime());
+                }
+                c.done(answer);
+                return;
+            }
             // after a HEAD the connection is not reused: a server that wrongly sends the body anyway (an error page)
             // would leave it in the connection, to be read as the start of the next answer
             if (keepAlive && !head && ch.isActive()) {
@@ -542,6 +722,26 @@ final class Upstream {
                 boolean nothingSent = nothingWritten() && !timedOut && !(e instanceof java.net.ConnectException)
                         && !(e instanceof NothingSent);
                 c.failed(nothingSent ? new NothingSent(e) : e, timedOut);
+            }
+            failBehind(e, System.nanoTime());
+        }
+
+        /**
+         * Fails the requests pipelined behind the current one (its connection closed): a timeout for those whose
+         * deadline passed, "nothing sent" for those none of whose bytes were written, else the failure (possibly
+         * started: the caller does not resend it unless it may be repeated).
+         */
+        private void failBehind(IOException e, long now) {
+            Behind b;
+            while ((b = behind.pollFirst()) != null) {
+                b.request.release();
+                if (b.deadline - now <= 0) {
+                    b.cb.failed(new HostTimeout(), true);
+                } else {
+                    IOException why = e instanceof HostTimeout ? new IOException("an earlier request pipelined on the "
+                            + "connection to the host passed its deadline, and the connection was closed") : e;
+                    b.cb.failed(b.written == 0 && !(why instanceof NothingSent) ? new NothingSent(why) : why, false);
+                }
             }
         }
 

@@ -319,11 +319,25 @@ class NestConfigTest {
 
     @Test
     void aBadGatewayValueNamesKeyValueAndRange() throws IOException {
-        String m = refused("gateway:\n  header-timeout: 0s\n  max-connections: -1\n  timeout: 1s\n").getMessage();
+        String m = refused("gateway:\n  header-timeout: 0s\n  max-connections: -1\n  timeout: 1s\n"
+                + "  event-loops: -1\n  pipeline-depth: 0\n").getMessage();
         assertTrue(m.contains("key 'gateway.header-timeout': value '0s' is not valid") && m.contains("from 100ms to 1h"), m);
         assertTrue(m.contains("key 'gateway.max-connections': value '-1' is not valid; allowed: an integer from 0 to 10000000"), m);
         assertTrue(m.contains("key 'gateway.timeout' is unknown; allowed keys here are body-min-rate, body-timeout,"
-                + " header-timeout, idle-timeout, max-connections"), m);
+                + " event-loops, header-timeout, idle-timeout, max-connections, pipeline-depth"), m);
+        assertTrue(m.contains("key 'gateway.event-loops': value '-1' is not valid; allowed: an integer from 0 to 256"), m);
+        assertTrue(m.contains("key 'gateway.pipeline-depth': value '0' is not valid; allowed: an integer from 1 to 16"), m);
+    }
+
+    @Test
+    void eventLoopsAndPipelineDepthAreRead() throws IOException {
+        Path f = dir.resolve("gateway-loops.yaml");
+        Files.writeString(f, "gateway:\n  event-loops: 1\n  pipeline-depth: 4\n");
+        NestConfig c = NestConfig.load(f);
+        assertEquals(1, c.gateway().eventLoops());
+        assertEquals(4, c.gateway().pipelineDepth());
+        assertEquals(0, NestConfig.defaults().gateway().eventLoops());
+        assertEquals(NestConfig.Gateway.DEFAULT_PIPELINE_DEPTH, NestConfig.defaults().gateway().pipelineDepth());
     }
 
     @Test
