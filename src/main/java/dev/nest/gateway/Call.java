@@ -300,9 +300,14 @@ final class Call implements Upstream.Callback {
         record(resp.status, error, phases(tDone));
     }
 
+    /**
+     * An invocation's answer is gathered whole, never streamed, so it may go behind another on one connection when its
+     * host runs pipelined requests at the same time (its runtime's {@code pipelining}; a host that serves them in a
+     * row, as the Java host does, would run this invocation only after the one before it ended).
+     */
     @Override
     public boolean pipelines() {
-        return true; // an invocation's answer is gathered whole, never streamed
+        return lease != null && lease.instance().client().pipelines();
     }
 
     @Override

@@ -21,10 +21,15 @@ import java.util.List;
  *                       its own when that function is unloaded (Node.js: its worker thread is terminated), so a
  *                       stopped or unhealthy instance leaves alone; {@link #SHARED} (the default) when it cannot
  *                       (Java threads cannot be stopped), so its neighbours move to a fresh pod and the pod goes
+ * @param pipelining     {@code pipelining}: whether the host runs requests that arrive pipelined on one connection at
+ *                       the same time and answers them in order (Node's {@code http} server does), so the gateway may
+ *                       write several invocations to it on one connection ({@code gateway.pipeline-depth}); false (the
+ *                       default) for a host that serves a connection's requests one after another, where pipelining
+ *                       would run concurrent invocations in a row
  */
 public record RuntimeDefinition(String name, Path dir, List<String> launch, String defaultHandler, String image,
                                 int memoryMb, int pool, int maxFunctions, List<String> preload,
-                                List<String> mergedLaunch, String mergedIsolation) {
+                                List<String> mergedLaunch, String mergedIsolation, boolean pipelining) {
     /** {@code merged-isolation: worker}: unloading a function ends its work, the pod's other functions stay. */
     public static final String WORKER = "worker";
     /** {@code merged-isolation: shared}: a function's work ends only with its pod. */
@@ -36,6 +41,14 @@ public record RuntimeDefinition(String name, Path dir, List<String> launch, Stri
             throw new IllegalArgumentException("key 'merged-isolation': value '" + mergedIsolation
                     + "' is not valid; allowed: worker (unloading a function ends its work alone), shared");
         }
+    }
+
+    /** A runtime whose host is not written to for pipelined requests. */
+    public RuntimeDefinition(String name, Path dir, List<String> launch, String defaultHandler, String image,
+                             int memoryMb, int pool, int maxFunctions, List<String> preload, List<String> mergedLaunch,
+                             String mergedIsolation) {
+        this(name, dir, launch, defaultHandler, image, memoryMb, pool, maxFunctions, preload, mergedLaunch,
+                mergedIsolation, false);
     }
 
     /** A runtime whose merged host cannot end one function's work alone ({@link #SHARED}). */

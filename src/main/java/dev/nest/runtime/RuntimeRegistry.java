@@ -104,10 +104,15 @@ public final class RuntimeRegistry {
             throw new IllegalArgumentException("key 'max-functions': value '" + mf.asText(mf.toString())
                     + "' is not valid; allowed: an integer from 1 to 10000 (functions one merged pod may host)");
         }
+        JsonNode pl = n.path("pipelining");
+        if (!pl.isMissingNode() && !pl.isNull() && !pl.isBoolean()) {
+            throw new IllegalArgumentException("key 'pipelining': value '" + pl.asText(pl.toString())
+                    + "' is not valid; allowed: true (the host runs pipelined requests at the same time), false");
+        }
         return new RuntimeDefinition(name, d.toAbsolutePath().normalize(), List.copyOf(launch),
                 n.path("default-handler").asText(""), n.path("image").asText(""), n.path("memory").asInt(128),
                 n.path("pool").asInt(0), maxFunctions, List.copyOf(preload), mergedLaunch,
-                n.path("merged-isolation").asText(RuntimeDefinition.SHARED));
+                n.path("merged-isolation").asText(RuntimeDefinition.SHARED), pl.asBoolean(false));
     }
 
     public Path dir() {

@@ -35,6 +35,7 @@ public final class HostClient implements AutoCloseable {
     private volatile boolean closed;
     /** The host's Unix domain socket, once the agent saw it listening (the gateway's hop may use it). */
     private volatile HostSocket socket;
+    private final boolean pipelines;
 
     /** Receives headers to forward. */
     public interface HeaderSink {
@@ -70,6 +71,15 @@ public final class HostClient implements AutoCloseable {
     }
 
     public HostClient(String host, int port, String secret) {
+        this(host, port, secret, false);
+    }
+
+    /**
+     * @param pipelines whether the host runs pipelined requests at the same time (its runtime's {@code pipelining}),
+     *                  so that the gateway may write several invocations to it on one connection
+     */
+    public HostClient(String host, int port, String secret, boolean pipelines) {
+        this.pipelines = pipelines;
         this.address = new InetSocketAddress(host, port);
         this.hostHeader = ("Host: " + host + ":" + port + "\r\n").getBytes(StandardCharsets.US_ASCII);
         this.secretHeader = ("X-Nest-Secret: " + secret + "\r\n").getBytes(StandardCharsets.US_ASCII);
@@ -77,6 +87,11 @@ public final class HostClient implements AutoCloseable {
 
     public int port() {
         return address.getPort();
+    }
+
+    /** Whether the gateway may pipeline invocations to this host (its runtime's {@code pipelining}). */
+    public boolean pipelines() {
+        return pipelines;
     }
 
     /**

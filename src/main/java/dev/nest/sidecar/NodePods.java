@@ -132,7 +132,7 @@ final class NodePods {
         try {
             String secret = HexFormat.of().formatHex(RANDOM.generateSeed(16));
             PodSpec spec = spec(podId, runtime, memoryMb, port, secret, labels, merged);
-            HostClient client = new HostClient(LOOPBACK, port, secret);
+            HostClient client = new HostClient(LOOPBACK, port, secret, runtime.pipelining());
             return new Started(driver.start(spec, capture.listener(recent)), spec, client, port);
         } catch (RuntimeException e) {
             ports.release(port);

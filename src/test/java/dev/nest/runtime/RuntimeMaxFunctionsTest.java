@@ -62,4 +62,22 @@ class RuntimeMaxFunctionsTest {
         String p = bad.problems().get("rt");
         assertTrue(p.contains("key 'merged-isolation': value 'threads'") && p.contains("allowed: worker"), p);
     }
+
+    @Test
+    void pipeliningIsOnForNodeJsOffForJavaAndByDefault() throws IOException {
+        RuntimeRegistry shipped = RuntimeRegistry.load(Path.of("runtimes"));
+        assertTrue(shipped.find("nodejs").orElseThrow().pipelining());
+        assertFalse(shipped.find("java").orElseThrow().pipelining());
+        assertFalse(with("").find("rt").orElseThrow().pipelining());
+        assertTrue(with("pipelining: true\n").find("rt").orElseThrow().pipelining());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sometimes", "1", "\"true\"", "[true]"})
+    void aPipeliningThatIsNotABooleanIsAProblemThatNamesKeyAndValues(String value) throws IOException {
+        RuntimeRegistry r = with("pipelining: " + value + "\n");
+        assertTrue(r.find("rt").isEmpty());
+        String p = r.problems().get("rt");
+        assertTrue(p.contains("key 'pipelining': value '") && p.contains("allowed: true"), p);
+    }
 }
