@@ -12,7 +12,7 @@ import java.util.function.Consumer;
 
 /**
  * This node's requests per function version since the process started: counts, server errors (5xx) and a latency
- * histogram ({@link VersionTraffic#LATENCY_BOUNDS_MS}), fed by the gateway's invocation records and sent to the
+ * histogram ({@link VersionTraffic#LATENCY_BOUNDS_MS}) of the warm requests, fed by the gateway's invocation records and sent to the
  * leader with each load report. Cumulative, so that the leader's windows are differences of two readings and a lost
  * report costs nothing.
  *
@@ -46,7 +46,12 @@ public final class TrafficCounters implements Consumer<InvocationRecord> {
         if (r.status() >= 500) {
             c.incrementAndGet(1);
         }
-        c.incrementAndGet(2 + VersionTraffic.bucket(r.durationMs()));
+        if (!r.cold()) {
+            // a request that waited for its instance's start is the start's latency, not the version's: a canary's
+            // first requests are its cold starts, which the warm stable version does not pay, and a p99 judged on
+            // them would roll back a good version whenever a start is slow
+            c.incrementAndGet(2 + VersionTraffic.bucket(r.durationMs()));
+        }
     }
 
     /** Every counted version's figures now. */

@@ -12,7 +12,11 @@ import org.junit.jupiter.api.Test;
 
 class TrafficCountersTest {
     private static InvocationRecord record(int version, int status, double ms) {
-        return new InvocationRecord("id", "default/f", version, Instant.EPOCH, ms, status, false, "i", "", Map.of());
+        return record(version, status, ms, false);
+    }
+
+    private static InvocationRecord record(int version, int status, double ms, boolean cold) {
+        return new InvocationRecord("id", "default/f", version, Instant.EPOCH, ms, status, cold, "i", "", Map.of());
     }
 
     @Test
@@ -30,5 +34,22 @@ class TrafficCountersTest {
         assertEquals(1L, s.get(0).latency().get(VersionTraffic.bucket(600)));
         assertEquals(List.of(1L, 1L), List.of(s.get(1).requests(), s.get(1).errors()));
         assertEquals(600.0, Window.of(s.get(0)).p99Ms(), "600 ms is a bucket bound");
+    }
+
+    @Test
+    void aColdRequestCountsAsARequestAndAnErrorButNotInTheLatency() {
+        TrafficCounters c = new TrafficCounters();
+        c.accept(record(3, 200, 800, true));
+        c.accept(record(3, 503, 900, true));
+        for (int i = 0; i < 20; i++) {
+            c.accept(record(3, 200, 40));
+        }
+        VersionTraffic t = c.snapshot().get(0);
+        assertEquals(List.of(22L, 1L), List.of(t.requests(), t.errors()));
+        assertEquals(0L, t.latency().get(VersionTraffic.bucket(800)));
+        assertEquals(0L, t.latency().get(VersionTraffic.bucket(900)));
+        assertEquals(20L, t.latency().stream().mapToLong(Long::longValue).sum());
+        assertEquals((double) VersionTraffic.LATENCY_BOUNDS_MS.get(VersionTraffic.bucket(40)), Window.of(t).p99Ms(),
+                "the p99 is the warm requests' bucket");
     }
 }
