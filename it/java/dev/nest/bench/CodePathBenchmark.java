@@ -11,6 +11,9 @@ import dev.nest.artifact.Codec;
 import dev.nest.artifact.FetchStages;
 import dev.nest.artifact.PackageFormats;
 import dev.nest.artifact.PackageLimits;
+import dev.nest.NestServer;
+import dev.nest.config.NestConfig;
+import dev.nest.it.Fixtures;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -44,14 +47,16 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
  * The code path alone (issues 4 and 19): a package of 200 MiB of realistic content (a node_modules-like tree of many
  * small JavaScript files plus larger binary-ish files, or a Java function's fat jars and assets, generated
- * deterministically) is served by a peer on loopback (a JDK HttpServer serving the chunk files and manifests of a
- * real {@link ArtifactStore}), then fetched, decompressed, verified and unpacked by a fresh node-side store with
+ * deterministically) is served by a peer on loopback (a real Nest server in this process, its gateway and artifact
+ * routes serving the chunk files and manifests of its {@link ArtifactStore}; row zstd-jdkpeer: a JDK HttpServer
+ * streaming the same files), then fetched, decompressed, verified and unpacked by a fresh node-side store with
  * {@link ArtifactStore#fetch}, in several variants (trusted manifest or every file hashed, chunk cache after or before
  * the commit, platform or virtual writer threads, zstd or lz4), against two baselines in the same run: the floor,
  * {@code tar -xf} of an uncompressed local tar of the same content (file creation alone), and one gzip stream (the
@@ -87,7 +92,7 @@ public final class CodePathBenchmark {
     /** The methods of the quick run: the default path and its two baselines. */
     static final List<String> QUICK_METHODS = List.of("floor", "zstd", "gzip");
     static final List<String> ALL_METHODS = List.of("floor", "zstd", "zstd-full", "zstd-sync", "zstd-vthreads", "zstd-platform",
-            "zstd-httpclient", "zstd-pfetch", "zstd-heap", "zstd-net8", "uniform", "lz4", "stored", "gzip");
+            "zstd-httpclient", "zstd-pfetch", "zstd-heap", "zstd-net8", "zstd-net2", "zstd-jdkpeer", "uniform", "lz4", "stored", "gzip");
 
     /**
      * How each packing's peer packs the content (the part of a method's name before '-'): zstd, the shipped default
@@ -136,6 +141,8 @@ public final class CodePathBenchmark {
             12. Where the default's CPU went (2026-12-07, ADR 0027 addendum "where the default's extra CPU on large files went"): the 03:21Z run's large-files default median of 1.77 s of CPU against 0.89 s for the writer variants came from one repetition whose first slots were slow, in a fixed method order that always ran the default right after the floor; each repetition now starts at the next method. JFR `jdk.CPUTimeSample` of the default on large files: chunk-cache writes 16% (`Files.write` writes in 8 KiB pieces: 512 calls per 4 MiB chunk; now 1 MiB per call), zstd 13%, SHA-256 of the chunks 14%, socket reads 10%, the unpack's writes 9%, the in-process peer 12%, GC under 1%. Rotated runs (load 17 to 37): CPU until the fetch returned 0.80 / 0.82 / 0.86 s (default, virtual-thread writers, platform writers; large files) and 1.58 / 1.57 / 1.95 s (many small files); chunks fetched on platform threads (row zstd-pfetch): not separable on large files, slower on many small files.
 
             13. A codec per chunk, direct buffers (2026-12-07, ADR 0027 addendum "a codec per chunk, direct buffers"): a manifest may name a codec per chunk (format nest-chunks/2; older manifests read as before); per-chunk policies pack a large file's parts with lz4 and store chunks zstd shrinks by less than 1/32 (rows auto, stored; not the default: not separable from zstd on this VM); chunks are decompressed into direct buffers reused within the fetch, so a write needs no copy into the JDK's temporary direct buffer (row zstd-heap: the previous heap arrays). Measured alone on this VM: SHA-256 1.4 to 1.6 GB/s of CPU (SHA-NI), zstd 0.45 to 0.8 GB/s and lz4 1.7 to 3 GB/s on the text assets, a stored or raw-block chunk at memory speed.
+
+            14. The peer is a real node (2026-12-07, ADR 0027 addendum "the benchmark's peer is a real node"): until then the chunked rows fetched from a JDK HttpServer streaming chunk files, while a real node's chunks pass through its gateway (which holds the admin server's whole answer before it answers) and its artifact route (which read each chunk into a new array, then Helidon copied it into its response buffer). With a real node (100 MiB, large files, load average 9 to 14) the fetch took 1.61x the CPU it took from the JDK peer (row zstd-jdkpeer, median of per-repetition ratios); JFR CPU samples: the gateway's hop as large as the fetching client's socket reads and chunk hashes together. The route now streams the chunk file in 256 KiB slices under its length: CPU until the fetch returned, median 0.89 s (nine repetitions) against 1.13 s (six; ratio to the control 1.30 against 1.46; in the quietest run a real node took the default from 3.23x to 5.06x the floor); many small files not slower (0.97 against 1.09). Two or eight chunk downloads at once (rows zstd-net2, zstd-net8): not separable; the default stays 4.
 
             The targets are missed on this machine: with two cores shared by seven builds, the chunked path's threads wait for a core while the single-threaded baselines (tar, gzip) do not, so ratios here are not the ratios of a quiet node. The lead re-measures on a quiet machine.
             """;
@@ -216,6 +223,7 @@ public final class CodePathBenchmark {
         PackageLimits limits = new PackageLimits(4L << 30, 1_000_000);
         Consumer<Path> none = p -> { };
         Map<String, ArtifactStore> peers = new LinkedHashMap<>();
+        Map<String, ArtifactStore> stores = new LinkedHashMap<>();
         Map<String, Path> tarballs = new LinkedHashMap<>();
         Map<String, Path> tars = new LinkedHashMap<>();
         List<Profile> profiles = new ArrayList<>();
@@ -232,7 +240,9 @@ public final class CodePathBenchmark {
                     continue;
                 }
                 t = System.nanoTime();
-                ArtifactStore s = new ArtifactStore(tmp.resolve("peer-" + id + "-" + pk.getKey()), limits, Long.MAX_VALUE, java.util.Set::of);
+                // one real node per packing holds both profiles' packages (a store holds one manifest per content)
+                ArtifactStore s = stores.computeIfAbsent(pk.getKey(), k -> new ArtifactStore(peerData(tmp, k).resolve("artifacts"),
+                        limits, Long.MAX_VALUE, java.util.Set::of));
                 Artifact a = s.ingestChunked(content, pk.getValue().codec(), pk.getValue().policy(), chunkBytes, none);
                 ChunkManifest m = ChunkManifest.parse(s.manifest(a.digest()).orElseThrow());
                 peers.put(id + "-" + pk.getKey(), s);
@@ -287,6 +297,25 @@ public final class CodePathBenchmark {
         tarballs.forEach((id, gz) -> server.createContext("/" + id + "-gzip/package.tar.gz", ex -> sendFile(ex, Optional.of(gz))));
         server.start();
         String base = "http://127.0.0.1:" + server.getAddress().getPort();
+        // the chunked rows fetch from a real node: an in-process Nest server (its gateway, which forwards /api to
+        // the admin server, and the artifact routes) whose data directory holds the packing's packages; the
+        // benchmark's JDK HttpServer serves the gzip stream and row zstd-jdkpeer (chunk files streamed from disk)
+        Map<String, NestServer> nodes = new LinkedHashMap<>();
+        Map<String, Supplier<Map<String, String>>> credentials = new LinkedHashMap<>();
+        for (String k : stores.keySet()) {
+            long t = System.nanoTime();
+            Path data = peerData(tmp, k);
+            NestConfig d = NestConfig.defaults();
+            NestConfig.Sidecar sc = d.sidecar();
+            NestServer n = Fixtures.startNode(d.withSidecar(new NestConfig.Sidecar(sc.driver(), sc.portFrom(), sc.portTo(),
+                            sc.startTimeout(), sc.maxPods(), sc.stopGrace(), sc.drivers(), new NestConfig.Pool(Map.of("nodejs", 0, "java", 0),
+                            sc.pool().idle()), sc.previousVersionKeepAlive())),
+                    data, Files.createDirectories(data.resolveSibling("functions")));
+            nodes.put(k, n);
+            String token = dev.nest.it.Http.adminToken(data).orElseThrow(() -> new IllegalStateException("no admin token in " + data));
+            credentials.put(k, () -> Map.of("Authorization", "Bearer " + token));
+            System.out.printf("peer node %s: started on port %d in %.1f s%n", k, n.port(), (System.nanoTime() - t) / 1e9);
+        }
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
         // zstd: the default (trusted manifest, chunk cache written after the commit, files written on platform threads);
@@ -343,13 +372,19 @@ public final class CodePathBenchmark {
                                 case "zstd-net8" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
                                         d.platformWriters(), d.blockingHttp(), d.directMaxFiles(), d.platformFetchers(), d.directBuffers(),
                                         2 * d.fetchParallelism());
+                                case "zstd-net2" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
+                                        d.platformWriters(), d.blockingHttp(), d.directMaxFiles(), d.platformFetchers(), d.directBuffers(),
+                                        Math.max(1, d.fetchParallelism() / 2));
                                 default -> d;
                             };
                             ArtifactStore peer = peers.get(pr.id() + "-" + codec);
                             Optional<String> trusted = method.equals("zstd-full") ? Optional.empty() : peer.manifestSha256(pr.digest());
-                            try (ArtifactStore s = new ArtifactStore(node.resolve("store"), limits, Long.MAX_VALUE, java.util.Set::of, tuning)) {
+                            boolean jdkPeer = method.equals("zstd-jdkpeer");
+                            String url = jdkPeer ? base + "/" + pr.id() + "-" + codec : "http://127.0.0.1:" + nodes.get(codec).port();
+                            try (ArtifactStore s = new ArtifactStore(node.resolve("store"), limits, Long.MAX_VALUE, java.util.Set::of, tuning,
+                                    jdkPeer ? Map::of : credentials.get(codec), Optional.empty())) {
                                 t0 = System.nanoTime();
-                                ArtifactStore.Fetched f = s.fetch(pr.digest(), base + "/" + pr.id() + "-" + codec, trusted);
+                                ArtifactStore.Fetched f = s.fetch(pr.digest(), url, trusted);
                                 sec = (System.nanoTime() - t0) / 1e9;
                                 fetchCpu = (os.getProcessCpuTime() - cpu0) / 1e9;
                                 got = f.artifact().digest();
@@ -385,6 +420,9 @@ public final class CodePathBenchmark {
             }
         } finally {
             server.stop(0);
+            for (NestServer n : nodes.values()) {
+                n.close();
+            }
         }
 
         StringBuilder report = new StringBuilder();
@@ -437,7 +475,7 @@ public final class CodePathBenchmark {
             double gzipRatio = Stats.median(overGzip);
             boolean met = floorRatio <= 1.3 && gzipRatio >= 2;
             StringBuilder others = new StringBuilder();
-            for (String m : List.of("zstd-full", "zstd-vthreads", "zstd-heap", "zstd-net8", "uniform", "lz4", "stored", "auto")) {
+            for (String m : List.of("zstd-full", "zstd-vthreads", "zstd-heap", "zstd-net8", "zstd-net2", "zstd-jdkpeer", "uniform", "lz4", "stored", "auto")) {
                 if (methods.contains(m)) {
                     // per repetition, as the default's ratios
                     List<Double> f = new ArrayList<>();
@@ -484,7 +522,7 @@ public final class CodePathBenchmark {
 
                     Command: `distribution/bench-codepath.sh` (%d MiB per profile, %d repetitions after a warm-up round, profiles and methods interleaved, each repetition starting its round at the next method, `sync` before each run; medians; ratios are the medians of each repetition's ratio). It takes about %d s here.
 
-                    Each method starts from an empty node-side directory and ends with the content unpacked. The peer is a JDK HttpServer on loopback in the same process, serving files from disk (page cache). Two content profiles, generated deterministically, because the ratio depends on the file count.
+                    Each method starts from an empty node-side directory and ends with the content unpacked. The chunked rows fetch from a real node on loopback in the same process (a Nest server started on a data directory holding the packages: its gateway forwards `/api` to the admin server, whose artifact routes serve the chunk files from disk, page cache), with an admin token; the gzip stream (and row zstd-jdkpeer) comes from a JDK HttpServer in the same process streaming files from disk. Two content profiles, generated deterministically, because the ratio depends on the file count.
 
                     - **floor**: `tar -xf` of an uncompressed tar of the same content on local disk (GNU tar, one process): file creation alone, nothing fetched, decompressed or verified.
                     - **zstd** (the default path; chunks packed as a node of an upgraded cluster packs them by default, `artifacts.package-format: auto` with every node reading format 2: `ChunkCodecs.Policy.FAST_LARGE`, lz4 for large files' parts, incompressible chunks stored, chunks of many files zstd): `ArtifactStore.fetch(digest, peer, trustedManifestSha256, ...)`: the manifest, whose sha256 equals the one the cluster recorded (ADR 0027), then 4 MiB chunks (%d downloads at a time) on virtual threads; each chunk's sha256 checked against the trusted manifest, decompressed (at most one chunk per core at a time) and its files written by %d platform threads as soon as it arrives (created read-only, one `open`/`write`/`close` each, no per-file fsync); no file is hashed; the directory is committed with an atomic rename; the chunks are kept in memory (bounded, 256 MiB) and written to the chunk cache after the commit, on a background thread (its time is printed by the run, not counted).
@@ -496,6 +534,8 @@ public final class CodePathBenchmark {
                     - **zstd-pfetch**: each chunk read, decompressed and written on %s (`ArtifactTuning.platformFetchers` %s).
                     - **zstd-heap**: each chunk decompressed into a heap array and written through the JDK's temporary direct buffer (`ArtifactTuning.directBuffers` false) instead of into a direct buffer reused within the fetch.
                     - **zstd-net8**: twice the default's chunk downloads at once (`ArtifactTuning.fetchParallelism`), to hide more of each request's round trip.
+                    - **zstd-net2**: half the default's chunk downloads at once: fewer threads competing for the cores while the peer forwards each chunk whole.
+                    - **zstd-jdkpeer**: the default path fetching from the benchmark's own JDK HttpServer, which streams each chunk file from disk in 1 MiB writes, instead of from a real node (what every other chunked row fetches from, and what this benchmark measured before: the difference is the real node's serving).
                     - **uniform**: every chunk zstd, manifest format 1: what a node writes while a node of an older release is live, or with `artifacts.package-format: 1` (the default before format 2 was gated by the cluster).
                     - **lz4**: the default path with lz4 chunks.
                     - **stored**: zstd chunks, those that zstd shrinks by less than 1/32 stored uncompressed (`ChunkCodecs.Policy.STORE_INCOMPRESSIBLE`).
@@ -631,11 +671,19 @@ public final class CodePathBenchmark {
                     : "zstd, chunks decompressed into direct buffers";
             case "zstd-net8" -> "zstd, " + 2 * ArtifactTuning.DEFAULT.fetchParallelism() + " chunk downloads at once instead of "
                     + ArtifactTuning.DEFAULT.fetchParallelism();
+            case "zstd-net2" -> "zstd, " + Math.max(1, ArtifactTuning.DEFAULT.fetchParallelism() / 2) + " chunk downloads at once instead of "
+                    + ArtifactTuning.DEFAULT.fetchParallelism();
+            case "zstd-jdkpeer" -> "zstd, chunks from the benchmark's JDK HttpServer (files streamed from disk) instead of a real node";
             case "lz4" -> "lz4 chunks, trusted manifest";
             case "stored" -> "zstd chunks, incompressible ones stored";
             case "auto" -> "per-chunk codecs (lz4 for large files' parts, zstd for many files, incompressible stored)";
             default -> "gzip, one stream (baseline)";
         };
+    }
+
+    /** The data directory of the real node that serves {@code packing}'s packages. */
+    private static Path peerData(Path tmp, String packing) {
+        return tmp.resolve("peer-" + packing).resolve("data");
     }
 
     private static void sendFile(HttpExchange ex, Optional<Path> f) throws IOException {

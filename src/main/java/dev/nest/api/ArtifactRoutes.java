@@ -13,8 +13,12 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 
 /**
@@ -22,6 +26,9 @@ import java.util.Optional;
  * fetch chunks and manifests from here. Every upload is verified by the deployer before it is stored.
  */
 record ArtifactRoutes(Deployer deployer) implements ResourceRoutes {
+    /** Bytes of a chunk file read and written per call when serving it (a 4 MiB chunk: 16 writes). */
+    static final int SLICE = 256 << 10;
+
     /** The answer to an upload: the package's content digest, its file count and size. */
     record Uploaded(String digest, int files, long bytes) {
         static Uploaded of(Artifact a) {
@@ -78,15 +85,44 @@ record ArtifactRoutes(Deployer deployer) implements ResourceRoutes {
         Path f = deployer.uploadedChunk(sha).orElseThrow(() -> NestException.notFound("chunk",
                 "no chunk " + sha + " is stored on this node"));
         res.header(HeaderNames.CONTENT_TYPE, "application/octet-stream");
-        try {
-            if (req.prologue().method() == Method.HEAD) {
+        if (req.prologue().method() == Method.HEAD) {
+            try {
                 res.header(HeaderNames.CONTENT_LENGTH, String.valueOf(Files.size(f)));
-                res.send();
-            } else {
-                res.send(Files.readAllBytes(f));
+            } catch (IOException e) {
+                throw new NestException(500, "artifact store error", "cannot read chunk " + sha + ": " + e.getMessage(), e);
             }
+            res.send();
+            return;
+        }
+        try (FileChannel in = FileChannel.open(f, StandardOpenOption.READ)) {
+            streamChunk(sha, in, res);
         } catch (IOException e) {
             throw new NestException(500, "artifact store error", "cannot read chunk " + sha + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes the chunk file straight from its channel to the response in slices of {@link #SLICE} bytes under its
+     * length, read once when the file is opened: no array of the whole chunk per request (a chunk is up to 4 MiB and
+     * more, a large allocation each time) and no second copy of it into the response's buffer. A file that ends before
+     * the length it had when opened (it never should: chunk files are written once, by rename) fails the response after
+     * its head, so the connection is closed and the peer sees a short body, never a complete wrong one.
+     */
+    private static void streamChunk(String sha, FileChannel in, ServerResponse res) throws IOException {
+        long size = in.size();
+        res.header(HeaderNames.CONTENT_LENGTH, String.valueOf(size));
+        byte[] slice = new byte[(int) Math.min(SLICE, Math.max(size, 1))];
+        ByteBuffer buf = ByteBuffer.wrap(slice);
+        try (OutputStream out = res.outputStream()) {
+            for (long sent = 0; sent < size; ) {
+                buf.clear().limit((int) Math.min(slice.length, size - sent));
+                int n = in.read(buf, sent);
+                if (n < 0) {
+                    throw new IOException("chunk " + sha + " ended after " + sent + " of " + size + " bytes");
+                }
+                out.write(slice, 0, n);
+                sent += n;
+            }
         }
     }
 
