@@ -515,8 +515,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     /**
      * Answers 200 with the first {@code length} bytes of {@code file} (taken over: closed here whatever happens) and
      * {@code h} (the content type), without copying them through the heap: a {@link DefaultFileRegion} (sendfile) on a
-     * plain connection, {@link FileSlices} read into pooled direct buffers under TLS (the {@link ChunkedWriteHandler}
-     * is added to this connection's pipeline at its first file). Keep-alive as for any answer; the body of a HEAD
+     * plain connection, {@link FileSlices} read into pooled direct buffers under TLS (a {@link ChunkedWriteHandler}
+     * is put in this connection's pipeline for the answer and taken out after it). Keep-alive as for any answer; the body of a HEAD
      * request is left out. A file that holds fewer than {@code length} bytes when they are sent fails the write, which
      * closes the connection: the client sees a short body, never wrong bytes. Loop thread only.
      */
@@ -547,7 +547,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(done -> {
             if (slices != null) {
                 slices = null;
-                ch.pipeline().remove(ChunkedWriteHandler.class); // the answers after this one need none
+                if (ch.pipeline().get(ChunkedWriteHandler.class) != null) { // not when the channel is torn down
+                    ch.pipeline().remove(ChunkedWriteHandler.class); // the answers after this one need none
+                }
             }
             written(done.isSuccess());
         });
