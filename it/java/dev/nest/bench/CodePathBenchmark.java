@@ -92,7 +92,7 @@ public final class CodePathBenchmark {
     /** The methods of the quick run: the default path and its two baselines. */
     static final List<String> QUICK_METHODS = List.of("floor", "zstd", "gzip");
     static final List<String> ALL_METHODS = List.of("floor", "zstd", "zstd-full", "zstd-sync", "zstd-vthreads", "zstd-platform",
-            "zstd-httpclient", "zstd-pfetch", "zstd-heap", "zstd-net8", "zstd-net2", "zstd-jdkpeer", "uniform", "lz4", "stored", "gzip");
+            "zstd-httpclient", "zstd-pfetch", "zstd-heap", "zstd-net8", "zstd-net2", "zstd-jdkpeer", "zstd-adminhop", "uniform", "lz4", "stored", "gzip");
 
     /**
      * How each packing's peer packs the content (the part of a method's name before '-'): zstd, the shipped default
@@ -143,6 +143,8 @@ public final class CodePathBenchmark {
             13. A codec per chunk, direct buffers (2026-12-07, ADR 0027 addendum "a codec per chunk, direct buffers"): a manifest may name a codec per chunk (format nest-chunks/2; older manifests read as before); per-chunk policies pack a large file's parts with lz4 and store chunks zstd shrinks by less than 1/32 (rows auto, stored; not the default: not separable from zstd on this VM); chunks are decompressed into direct buffers reused within the fetch, so a write needs no copy into the JDK's temporary direct buffer (row zstd-heap: the previous heap arrays). Measured alone on this VM: SHA-256 1.4 to 1.6 GB/s of CPU (SHA-NI), zstd 0.45 to 0.8 GB/s and lz4 1.7 to 3 GB/s on the text assets, a stored or raw-block chunk at memory speed.
 
             14. The peer is a real node (2026-12-07, ADR 0027 addendum "the benchmark's peer is a real node"): until then the chunked rows fetched from a JDK HttpServer streaming chunk files, while a real node's chunks pass through its gateway (which holds the admin server's whole answer before it answers) and its artifact route (which read each chunk into a new array, then Helidon copied it into its response buffer). With a real node (100 MiB, large files, load average 9 to 14) the fetch took 1.61x the CPU it took from the JDK peer (row zstd-jdkpeer, median of per-repetition ratios); JFR CPU samples: the gateway's hop as large as the fetching client's socket reads and chunk hashes together. The route now streams the chunk file in 256 KiB slices under its length: CPU until the fetch returned, median 0.89 s (nine repetitions) against 1.13 s (six; ratio to the control 1.30 against 1.46; in the quietest run a real node took the default from 3.23x to 5.06x the floor); many small files not slower (0.97 against 1.09). Two or eight chunk downloads at once (rows zstd-net2, zstd-net8): not separable; the default stays 4.
+
+            15. The gateway serves peers' chunk fetches from the chunk files (2026-12-07, ADR 0027 addendum "the gateway serves peers' chunk fetches from the chunk files"): a request with the cluster's peer credential, and only that, is answered on the gateway's loop with sendfile (direct-buffer slices under TLS) instead of passing through the admin server and being held whole; the benchmark's fetch sends the peer credential as a node does, and row zstd-adminhop keeps the previous serving (an admin token). Large files, 100 MiB, three runs of three repetitions: CPU until the fetch returned, median 0.40 s against 0.57 s from the JDK peer and 0.75 s through the hop (per-repetition ratio to the hop 0.46 to 0.74); wall over the floor median 2.28x against 4.53x through the hop. Many small files 0.67 s against 0.81 s.
 
             The targets are missed on this machine: with two cores shared by seven builds, the chunked path's threads wait for a core while the single-threaded baselines (tar, gzip) do not, so ratios here are not the ratios of a quiet node. The lead re-measures on a quiet machine.
             """;
@@ -297,11 +299,13 @@ public final class CodePathBenchmark {
         tarballs.forEach((id, gz) -> server.createContext("/" + id + "-gzip/package.tar.gz", ex -> sendFile(ex, Optional.of(gz))));
         server.start();
         String base = "http://127.0.0.1:" + server.getAddress().getPort();
-        // the chunked rows fetch from a real node: an in-process Nest server (its gateway, which forwards /api to
-        // the admin server, and the artifact routes) whose data directory holds the packing's packages; the
+        // the chunked rows fetch from a real node: an in-process Nest server (its gateway, which serves chunks to the
+        // peer credential from their files and forwards the rest of /api to the admin server) whose data directory
+        // holds the packing's packages; the
         // benchmark's JDK HttpServer serves the gzip stream and row zstd-jdkpeer (chunk files streamed from disk)
         Map<String, NestServer> nodes = new LinkedHashMap<>();
         Map<String, Supplier<Map<String, String>>> credentials = new LinkedHashMap<>();
+        Map<String, Supplier<Map<String, String>>> tokens = new LinkedHashMap<>(); // row zstd-adminhop
         for (String k : stores.keySet()) {
             long t = System.nanoTime();
             Path data = peerData(tmp, k);
@@ -312,8 +316,12 @@ public final class CodePathBenchmark {
                             sc.pool().idle()), sc.previousVersionKeepAlive())),
                     data, Files.createDirectories(data.resolveSibling("functions")));
             nodes.put(k, n);
+            // what a node sends when it fetches from a peer (NestServer's peer headers): the cluster credential
+            dev.nest.cluster.ClusterCredential peer = dev.nest.cluster.ClusterCredential.resolve(d.cluster().embedded()
+                    ? d.cluster() : d.cluster().withSecret(Fixtures.CLUSTER_SECRET), data);
+            credentials.put(k, () -> Map.of(dev.nest.cluster.ClusterCredential.HEADER, peer.header()));
             String token = dev.nest.it.Http.adminToken(data).orElseThrow(() -> new IllegalStateException("no admin token in " + data));
-            credentials.put(k, () -> Map.of("Authorization", "Bearer " + token));
+            tokens.put(k, () -> Map.of("Authorization", "Bearer " + token));
             System.out.printf("peer node %s: started on port %d in %.1f s%n", k, n.port(), (System.nanoTime() - t) / 1e9);
         }
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -382,7 +390,7 @@ public final class CodePathBenchmark {
                             boolean jdkPeer = method.equals("zstd-jdkpeer");
                             String url = jdkPeer ? base + "/" + pr.id() + "-" + codec : "http://127.0.0.1:" + nodes.get(codec).port();
                             try (ArtifactStore s = new ArtifactStore(node.resolve("store"), limits, Long.MAX_VALUE, java.util.Set::of, tuning,
-                                    jdkPeer ? Map::of : credentials.get(codec), Optional.empty())) {
+                                    jdkPeer ? Map::of : (method.equals("zstd-adminhop") ? tokens : credentials).get(codec), Optional.empty())) {
                                 t0 = System.nanoTime();
                                 ArtifactStore.Fetched f = s.fetch(pr.digest(), url, trusted);
                                 sec = (System.nanoTime() - t0) / 1e9;
@@ -475,7 +483,7 @@ public final class CodePathBenchmark {
             double gzipRatio = Stats.median(overGzip);
             boolean met = floorRatio <= 1.3 && gzipRatio >= 2;
             StringBuilder others = new StringBuilder();
-            for (String m : List.of("zstd-full", "zstd-vthreads", "zstd-heap", "zstd-net8", "zstd-net2", "zstd-jdkpeer", "uniform", "lz4", "stored", "auto")) {
+            for (String m : List.of("zstd-full", "zstd-vthreads", "zstd-heap", "zstd-net8", "zstd-net2", "zstd-jdkpeer", "zstd-adminhop", "uniform", "lz4", "stored", "auto")) {
                 if (methods.contains(m)) {
                     // per repetition, as the default's ratios
                     List<Double> f = new ArrayList<>();
@@ -522,7 +530,7 @@ public final class CodePathBenchmark {
 
                     Command: `distribution/bench-codepath.sh` (%d MiB per profile, %d repetitions after a warm-up round, profiles and methods interleaved, each repetition starting its round at the next method, `sync` before each run; medians; ratios are the medians of each repetition's ratio). It takes about %d s here.
 
-                    Each method starts from an empty node-side directory and ends with the content unpacked. The chunked rows fetch from a real node on loopback in the same process (a Nest server started on a data directory holding the packages: its gateway forwards `/api` to the admin server, whose artifact routes serve the chunk files from disk, page cache), with an admin token; the gzip stream (and row zstd-jdkpeer) comes from a JDK HttpServer in the same process streaming files from disk. Two content profiles, generated deterministically, because the ratio depends on the file count.
+                    Each method starts from an empty node-side directory and ends with the content unpacked. The chunked rows fetch from a real node on loopback in the same process (a Nest server started on a data directory holding the packages: its gateway serves each chunk from its file with sendfile, page cache, to a request carrying the cluster's peer credential, and forwards the manifest to the admin server), with the peer credential a node sends; the gzip stream (and row zstd-jdkpeer) comes from a JDK HttpServer in the same process streaming files from disk. Two content profiles, generated deterministically, because the ratio depends on the file count.
 
                     - **floor**: `tar -xf` of an uncompressed tar of the same content on local disk (GNU tar, one process): file creation alone, nothing fetched, decompressed or verified.
                     - **zstd** (the default path; chunks packed as a node of an upgraded cluster packs them by default, `artifacts.package-format: auto` with every node reading format 2: `ChunkCodecs.Policy.FAST_LARGE`, lz4 for large files' parts, incompressible chunks stored, chunks of many files zstd): `ArtifactStore.fetch(digest, peer, trustedManifestSha256, ...)`: the manifest, whose sha256 equals the one the cluster recorded (ADR 0027), then 4 MiB chunks (%d downloads at a time) on virtual threads; each chunk's sha256 checked against the trusted manifest, decompressed (at most one chunk per core at a time) and its files written by %d platform threads as soon as it arrives (created read-only, one `open`/`write`/`close` each, no per-file fsync); no file is hashed; the directory is committed with an atomic rename; the chunks are kept in memory (bounded, 256 MiB) and written to the chunk cache after the commit, on a background thread (its time is printed by the run, not counted).
@@ -536,6 +544,7 @@ public final class CodePathBenchmark {
                     - **zstd-net8**: twice the default's chunk downloads at once (`ArtifactTuning.fetchParallelism`), to hide more of each request's round trip.
                     - **zstd-net2**: half the default's chunk downloads at once: fewer threads competing for the cores while the peer forwards each chunk whole.
                     - **zstd-jdkpeer**: the default path fetching from the benchmark's own JDK HttpServer, which streams each chunk file from disk in 1 MiB writes, instead of from a real node (what every other chunked row fetches from, and what this benchmark measured before: the difference is the real node's serving).
+                    - **zstd-adminhop**: the default path fetching from the real node with an admin token instead of the cluster's peer credential: the node's gateway then passes each chunk request to its admin server, which reads the chunk file and answers through the gateway (holding the whole answer before it goes on), as every chunk was served before the gateway served peers' chunk fetches from the files itself.
                     - **uniform**: every chunk zstd, manifest format 1: what a node writes while a node of an older release is live, or with `artifacts.package-format: 1` (the default before format 2 was gated by the cluster).
                     - **lz4**: the default path with lz4 chunks.
                     - **stored**: zstd chunks, those that zstd shrinks by less than 1/32 stored uncompressed (`ChunkCodecs.Policy.STORE_INCOMPRESSIBLE`).
@@ -674,6 +683,7 @@ public final class CodePathBenchmark {
             case "zstd-net2" -> "zstd, " + Math.max(1, ArtifactTuning.DEFAULT.fetchParallelism() / 2) + " chunk downloads at once instead of "
                     + ArtifactTuning.DEFAULT.fetchParallelism();
             case "zstd-jdkpeer" -> "zstd, chunks from the benchmark's JDK HttpServer (files streamed from disk) instead of a real node";
+            case "zstd-adminhop" -> "zstd, chunks through the gateway's hop to the admin server (an admin token, not the peer credential)";
             case "lz4" -> "lz4 chunks, trusted manifest";
             case "stored" -> "zstd chunks, incompressible ones stored";
             case "auto" -> "per-chunk codecs (lz4 for large files' parts, zstd for many files, incompressible stored)";

@@ -36,6 +36,7 @@ import dev.nest.async.AsyncInvocations;
 import dev.nest.async.EventQueueProvider;
 import dev.nest.async.H2Backlog;
 import dev.nest.plugin.Plugins;
+import dev.nest.gateway.ChunkFiles;
 import dev.nest.gateway.EventIngress;
 import dev.nest.gateway.Gateway;
 import java.util.stream.Stream;
@@ -358,7 +359,10 @@ public final class NestServer implements AutoCloseable {
                         return new Caller(p.name(), p.rate());
                     }),
                     Optional.of(async.ingress()), config.gateway(), admission, Optional.of(peer)).events(new EventIngress(
-                    triggerCalls::marked, System::nanoTime)).spans(spans), config.server(), web.port(), tls));
+                    triggerCalls::marked, System::nanoTime)).spans(spans).chunkFiles(sha -> {
+                        Optional<java.nio.channels.FileChannel> f = artifacts.openChunk(sha);
+                        return f.isEmpty() ? Optional.empty() : Optional.of(ChunkFiles.Opened.of(f.get()));
+                    }), config.server(), web.port(), tls));
             gatewayPort.set(gateway.port());
             gatewayRef.set(gateway);
             // a forwarded invocation is stopped on the peer serving it, through its peer stop route

@@ -2,6 +2,7 @@ package dev.nest.artifact;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -304,6 +305,17 @@ public final class ArtifactStore implements AutoCloseable {
     /** The file of the compressed chunk {@code sha256} (hex), to serve to peers. */
     public Optional<Path> chunk(String sha256) {
         return chunks.chunk(sha256);
+    }
+
+    /**
+     * The file of the compressed chunk {@code sha256} (hex), open for reading, to serve it to peers without a path:
+     * empty when it is not stored here as a regular file (a symbolic link is not followed).
+     *
+     * @throws ArtifactException 400 when {@code sha256} is not 64 lowercase hex digits
+     * @throws IOException       when it is there but cannot be opened
+     */
+    public Optional<FileChannel> openChunk(String sha256) throws IOException {
+        return chunks.open(sha256);
     }
 
     /** The manifest JSON of package {@code digest}, to serve to peers. */

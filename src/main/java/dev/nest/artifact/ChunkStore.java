@@ -147,6 +147,24 @@ final class ChunkStore implements ChunkCacheWriter.Files {
     }
 
     /**
+     * The stored chunk {@code sha256}, open for reading, when its file is a regular file (checked without following a
+     * link, and opened with {@code O_NOFOLLOW}: a link in its place is not followed out of the chunk directory, and a
+     * FIFO is never opened, which would block the caller).
+     */
+    Optional<FileChannel> open(String sha256) throws IOException {
+        Path f = chunkFile(chunkHex(sha256));
+        try {
+            if (!Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).isRegularFile()) {
+                return Optional.empty();
+            }
+            return Optional.of(FileChannel.open(f, StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
      * The stored chunk {@code sha256} when it is here and its bytes still hash to it; a damaged one (a host crash
      * can leave one short or zeroed) is deleted and reported absent, so the caller fetches it again.
      */

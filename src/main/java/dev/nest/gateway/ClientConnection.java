@@ -10,6 +10,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
@@ -21,10 +22,12 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -102,6 +105,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private long receivedAtCheck;
     /** Bytes of the response not yet written when the write timer was last armed. */
     private long pendingAtCheck;
+    /** The file of the answer being written under TLS, until it is written (see {@link #respondFile}). */
+    private FileSlices slices;
     /** Incremented per request, so that a late answer to an abandoned request is dropped. */
     long generation;
 
@@ -207,7 +212,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                 }
             }
             case WRITE -> {
-                long pending = pendingBytes();
+                long pending = pendingBytes() + (slices == null ? 0 : slices.unread());
                 if (pending > 0 && pending < pendingAtCheck) { // the client reads, slowly
                     pendingAtCheck = pending;
                     arm(WRITE, limits.idleTimeout());
@@ -459,18 +464,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             h.add(extra[i], extra[i + 1]);
         }
         ClientRequest r = request;
-        boolean http10 = r != null && r.http10;
-        boolean keep = r != null && r.keepAlive && !closeAfterWrite;
-        if (!keep) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (http10) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
+        boolean keep = keepAlive(h);
         boolean noBody = r != null && r.method.equals("HEAD") || status == 204 || status == 304;
         if (status != 204 && status != 304) {
             h.set(HttpHeaderNames.CONTENT_LENGTH, noBody ? 0 : content.readableBytes());
         }
-        HttpVersion version = http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
+        HttpVersion version = version();
         HttpResponseStatus s = status >= 100 && status < STATUSES.length ? STATUSES[status]
                 : HttpResponseStatus.valueOf(status, Reasons.of(status));
         Object response;
@@ -494,6 +493,76 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             pendingAtCheck = pending;
             arm(WRITE, limits.idleTimeout());
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(done -> written(done.isSuccess()));
+        }
+    }
+
+    /** Whether the connection stays open after this answer; sets {@code Connection} in {@code h} to say so. */
+    private boolean keepAlive(HttpHeaders h) {
+        ClientRequest r = request;
+        boolean keep = r != null && r.keepAlive && !closeAfterWrite;
+        if (!keep) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (r.http10) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        return keep;
+    }
+
+    private HttpVersion version() {
+        return request != null && request.http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
+    }
+
+    /**
+     * Answers 200 with the first {@code length} bytes of {@code file} (taken over: closed here whatever happens) and
+     * {@code h} (the content type), without copying them through the heap: a {@link DefaultFileRegion} (sendfile) on a
+     * plain connection, {@link FileSlices} read into pooled direct buffers under TLS (a {@link ChunkedWriteHandler}
+     * is put in this connection's pipeline for the answer and taken out after it). Keep-alive as for any answer; the body of a HEAD
+     * request is left out. A file that holds fewer than {@code length} bytes when they are sent fails the write, which
+     * closes the connection: the client sees a short body, never wrong bytes. Loop thread only.
+     */
+    void respondFile(HttpHeaders h, FileChannel file, long length) {
+        if (closed) {
+            closeQuietly(file);
+            return;
+        }
+        boolean keep = keepAlive(h);
+        h.set(HttpHeaderNames.CONTENT_LENGTH, length);
+        closeAfterWrite = !keep;
+        ctx.write(new io.netty.handler.codec.http.DefaultHttpResponse(version(), HttpResponseStatus.OK, h),
+                ctx.voidPromise());
+        if (request.method.equals("HEAD")) {
+            closeQuietly(file);
+        } else if (ch.pipeline().get(io.netty.handler.ssl.SslHandler.class) == null) {
+            ctx.write(new DefaultFileRegion(file, 0, length), ctx.voidPromise());
+        } else {
+            ch.pipeline().addBefore(ctx.name(), null, new ChunkedWriteHandler());
+            slices = new FileSlices(file, length);
+            ctx.write(slices).addListener(f -> {
+                if (!f.isSuccess()) {
+                    close(); // the file ended early, or the client went
+                }
+            });
+        }
+        arm(WRITE, limits.idleTimeout());
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(done -> {
+            if (slices != null) {
+                slices = null;
+                if (ch.pipeline().get(ChunkedWriteHandler.class) != null) { // not when the channel is torn down
+                    ch.pipeline().remove(ChunkedWriteHandler.class); // the answers after this one need none
+                }
+            }
+            written(done.isSuccess());
+        });
+        if (phase == WRITE) {
+            pendingAtCheck = pendingBytes() + (slices == null ? 0 : slices.unread());
+        }
+    }
+
+    private static void closeQuietly(FileChannel file) {
+        try {
+            file.close();
+        } catch (java.io.IOException ignored) {
+            // nothing was read from it, or all of it: nothing is lost
         }
     }
 

@@ -121,6 +121,8 @@ public final class Gateway implements AutoCloseable {
     private final Map<String, Call> running = new ConcurrentHashMap<>();
     private volatile PeerRoutes.RemoteStop remoteStop = PeerRoutes.RemoteStop.NONE;
     private final ClientConnection.Dispatcher dispatcher = this::dispatch;
+    /** Serves other nodes' chunk fetches from the files (see {@link #chunkFiles}); null: the admin server does. */
+    private volatile ChunkServer chunks;
     private Transport transport;
     private Channel server;
     private int adminPort;
@@ -214,6 +216,20 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * Serves {@code GET|HEAD /api/v1/artifacts/chunks/{sha256}} from {@code files} here, on the loop and without copying
+     * the chunk (sendfile on a plain port), when the request carries the cluster's peer credential; every other request
+     * of that route, and every chunk {@code files} does not give, still goes to the admin server (see
+     * {@code ChunkServer}). Before {@link #start}; without it the admin server serves every chunk.
+     *
+     * @throws IllegalStateException when the gateway was made without the cluster's credential
+     */
+    public Gateway chunkFiles(ChunkFiles files) {
+        this.chunks = new ChunkServer(java.util.Objects.requireNonNull(files), peerCredential.orElseThrow(
+                () -> new IllegalStateException("serving chunks to peers needs the cluster's peer credential")));
+        return this;
+    }
+
+    /**
      * Binds {@code host:port} (plain HTTP) and starts {@code threads} event loops (Netty's, epoll where available), or
      * as many as {@code gateway.event-loops} says when it is set.
      *
@@ -260,7 +276,7 @@ public final class Gateway implements AutoCloseable {
         } else if (InvocationPath.underInvocations(c.request.target)) {
             c.respondError(404, "function not found", "no function at " + InvocationPath.shown(c.request.target)
                     + "; invoke one at /fn/{name}/... or /ns/{namespace}/fn/{name}/...", null);
-        } else {
+        } else if (chunks == null || !chunks.serve(c)) {
             proxyToAdmin(c);
         }
     }

@@ -428,4 +428,29 @@ class ArtifactStoreTest {
         assertEquals(1, prepared.get());
         assertEquals(List.of(), staging());
     }
+
+    // ---- chunk files served to peers -------------------------------------------------------------------
+
+    @Test
+    void opensAStoredChunkForServingAndNothingElse() throws IOException {
+        byte[] bytes = "chunk bytes".getBytes(StandardCharsets.UTF_8);
+        String sha = java.util.HexFormat.of().formatHex(Digests.sha256().digest(bytes));
+        store.putChunk(sha, new ByteArrayInputStream(bytes));
+        try (java.nio.channels.FileChannel ch = store.openChunk(sha).orElseThrow()) {
+            assertEquals(bytes.length, ch.size());
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(bytes.length);
+            ch.read(b, 0);
+            assertArrayEquals(bytes, b.array());
+        }
+        assertEquals(Optional.empty(), store.openChunk("0".repeat(64)), "not stored");
+        ArtifactException e = assertThrows(ArtifactException.class, () -> store.openChunk("../" + "0".repeat(61)));
+        assertEquals(400, e.status());
+        assertThrows(ArtifactException.class, () -> store.openChunk("A".repeat(64)));
+        // a link in a chunk's place is not followed out of the chunk directory; a directory is not a chunk
+        Path outside = Files.writeString(tmp.resolve("secret"), "not a chunk");
+        Files.createSymbolicLink(root.resolve("chunks").resolve("1".repeat(64)), outside);
+        assertEquals(Optional.empty(), store.openChunk("1".repeat(64)));
+        Files.createDirectory(root.resolve("chunks").resolve("2".repeat(64)));
+        assertEquals(Optional.empty(), store.openChunk("2".repeat(64)));
+    }
 }
