@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs dev.nest.bench.CodePathBenchmark: 200 MiB of package content fetched from a peer on loopback (a real Nest server
-# in the benchmark's process: its gateway and artifact routes; row zstd-jdkpeer: a JDK HttpServer streaming the chunk
+# in the benchmark's process: its gateway serving each chunk file to the peer credential; row zstd-adminhop: through
+# its admin routes with an admin token; row zstd-jdkpeer: a JDK HttpServer streaming the chunk
 # files, the peer this benchmark used before), decompressed,
 # verified and unpacked by ArtifactStore.fetch, against the floor (`tar -xf` of an uncompressed local tar: file
 # creation alone) and one gzip stream (the JDK's), all in the same run, for two content profiles: many small files
@@ -27,7 +28,7 @@
 # A full run that writes the doc runs the quick run first and records its ratios in the block (the guard's floors).
 # Knobs (environment): NEST_BENCH_CODEPATH_MIB (200), NEST_BENCH_CODEPATH_REPS (3; 5 with --quick),
 # NEST_BENCH_CODEPATH_QUICK_MIB (40), NEST_BENCH_CODEPATH_METHODS (all: floor, zstd, zstd-full, zstd-sync, zstd-vthreads,
-# zstd-platform, zstd-httpclient, zstd-pfetch, zstd-heap, zstd-net8, zstd-net2, zstd-jdkpeer, uniform, lz4, stored, gzip; auto on request;
+# zstd-platform, zstd-httpclient, zstd-pfetch, zstd-heap, zstd-net8, zstd-net2, zstd-jdkpeer, zstd-adminhop, uniform, lz4, stored, gzip; auto on request;
 # zstd and its variants use the shipped default packing, uniform every chunk zstd as format 1), NEST_BENCH_CODEPATH_PROFILES (many-small,large-files), NEST_BENCH_RESULTS,
 # NEST_BENCH_CODEPATH_CHUNK_MIB (4),
 # NEST_BENCH_DOCS (1; only full runs with 4 MiB chunks write the doc), NEST_BENCH_ALLOW_DIRTY (0),
