@@ -83,7 +83,16 @@ public final class OverloadBenchmark {
                     + " per request (`setTimeout`), `concurrency: 1`, `scaling: {min: 2, max: 2}` (both instances warm),"
                     + " `queue: {size: 2, timeout: 1s}`: capacity 20 req/s. The same setup is `it/OverloadIT`, which"
                     + " asserts the facts only (every refusal has `Retry-After`, no 5xx but 503, some successes).\n\n"
-                    + table;
+                    + table + """
+
+                    ```%s
+                    row 45 | overload: a 100 ms function (2 instances of concurrency 1: capacity 20 req/s) offered %.0fx \
+                    its capacity open-loop for %d s: goodput / capacity; admitted p99 / unloaded p99; 429s and 503s \
+                    without a matching `Retry-After` | >= 90%%; <= 2x; 0 | %.0f%%; %.2fx; %d of %d refused | \
+                    `distribution/bench-overload.sh`
+                    ```
+                    """.formatted(BenchBlock.FENCE, factor, seconds, share, ratio, r.refusalsWithoutHint().size(),
+                    r.count(429) + r.count(503));
             System.out.println(HEADING + "\n\n" + body);
             if (!"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
                 BenchmarksDoc.writeSection(Path.of("docs", "BENCHMARKS.md"), HEADING, body);
