@@ -29,7 +29,10 @@ import java.util.logging.Logger;
  * dead one is re-placed and removed from routing at once), the others' try the leader (a dead leader's place in the
  * election is removed, so that the next node leads without waiting for the session to expire).
  *
- * <p>Only a refusal counts. A timeout or an unreachable network says nothing certain (the node may be alive behind a
+ * <p>Only a refusal counts, and only from a registration that has accepted a connection before: a node registers
+ * before its port listens, and a node starting on a busy machine can take seconds between the two, so refusals
+ * before its first answer say it is still starting, not that it died (one that dies before it ever answers is left
+ * to its session). A timeout or an unreachable network says nothing certain (the node may be alive behind a
  * partition and still hold its session), so it is left to ZooKeeper's session. A node that answers again, or
  * registers anew (another start time), is up again. A node wrongly judged down is safe: its placements are deleted,
  * so its own agent stops their pods, and no function runs twice.
@@ -67,6 +70,8 @@ public final class NodeProbe implements AutoCloseable {
     private final BooleanSupplier active;
     private final Runnable changed;
     private final Map<Target, Integer> refusals = new HashMap<>();
+    /** The registrations that have accepted a connection at least once (only their refusals count). */
+    private final Set<Target> answered = new HashSet<>();
     private final Set<String> down = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("nest-node-probe").unstarted(r));
@@ -143,7 +148,7 @@ public final class NodeProbe implements AutoCloseable {
         for (Target t : targets) {
             present.add(t.id());
             Answer a = connector.connect(t.address(), t.port(), interval);
-            if (a == Answer.REFUSED) {
+            if (a == Answer.REFUSED && answered.contains(t)) {
                 int n = refusals.merge(t, 1, Integer::sum);
                 if (n >= failures && down.add(t.id())) {
                     LOG.warning("node " + t.id() + " refuses connections on " + t.address() + ":" + t.port() + " (" + n
@@ -151,6 +156,7 @@ public final class NodeProbe implements AutoCloseable {
                     change = true;
                 }
             } else if (a == Answer.ACCEPTED) {
+                answered.add(t);
                 refusals.remove(t);
                 if (down.remove(t.id())) {
                     LOG.info("node " + t.id() + " answers again on " + t.address() + ":" + t.port());
@@ -160,6 +166,7 @@ public final class NodeProbe implements AutoCloseable {
         }
         // forget nodes that are no longer registered, and the counts of earlier registrations of the same id
         refusals.keySet().removeIf(t -> !targets.contains(t));
+        answered.removeIf(t -> !targets.contains(t));
         if (down.removeIf(id -> !present.contains(id))) {
             change = true;
         }

@@ -46,7 +46,24 @@ class NodeProbeTest {
     }
 
     @Test
+    void aRegistrationThatNeverAnsweredIsNotJudged() {
+        answers.put("127.0.0.2", Answer.REFUSED); // registered, its port not listening yet (a slow start)
+        for (int i = 0; i < 5; i++) {
+            probe.probe();
+        }
+        assertFalse(probe.down("b"), "a node still starting is not dead; its session decides if it never answers");
+        assertEquals(0, changes.get());
+        answers.put("127.0.0.2", Answer.ACCEPTED);
+        probe.probe();
+        answers.put("127.0.0.2", Answer.REFUSED);
+        probe.probe();
+        probe.probe();
+        assertTrue(probe.down("b"), "once it answered, its refusals count");
+    }
+
+    @Test
     void anAnswerBetweenRefusalsStartsTheCountAgain() {
+        probe.probe();
         answers.put("127.0.0.2", Answer.REFUSED);
         probe.probe();
         answers.put("127.0.0.2", Answer.ACCEPTED);
@@ -58,6 +75,7 @@ class NodeProbeTest {
 
     @Test
     void timeoutsSayNothing() {
+        probe.probe();
         answers.put("127.0.0.2", Answer.UNKNOWN);
         for (int i = 0; i < 5; i++) {
             probe.probe();
@@ -72,6 +90,7 @@ class NodeProbeTest {
 
     @Test
     void aNodeThatAnswersAgainIsUp() {
+        probe.probe();
         answers.put("127.0.0.2", Answer.REFUSED);
         probe.probe();
         probe.probe();
@@ -84,19 +103,27 @@ class NodeProbeTest {
 
     @Test
     void aNewRegistrationOfTheSameIdStartsAfresh() {
+        probe.probe();
         answers.put("127.0.0.2", Answer.REFUSED);
         probe.probe();
         probe.probe();
         assertTrue(probe.down("b"));
         nodes.set(0, new Target("b", "127.0.0.2", 8080, T0.plusSeconds(30)));
         probe.probe();
-        assertFalse(probe.down("b"), "the restarted node gets its own count");
+        probe.probe();
+        assertFalse(probe.down("b"), "the restarted node gets its own count, from its first answer");
+        answers.put("127.0.0.2", Answer.ACCEPTED);
+        probe.probe();
+        answers.put("127.0.0.2", Answer.REFUSED);
+        probe.probe();
+        assertFalse(probe.down("b"));
         probe.probe();
         assertTrue(probe.down("b"));
     }
 
     @Test
     void aNodeThatLeftIsForgotten() {
+        probe.probe();
         answers.put("127.0.0.2", Answer.REFUSED);
         probe.probe();
         probe.probe();
@@ -109,6 +136,7 @@ class NodeProbeTest {
 
     @Test
     void nothingIsProbedUnlessLeading() {
+        probe.probe(); // it answered once, while this node led
         leading.set(false);
         answers.put("127.0.0.2", Answer.REFUSED);
         probe.probe();
