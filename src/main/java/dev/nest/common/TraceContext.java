@@ -101,7 +101,12 @@ public record TraceContext(String traceId, String parentId, String flags) {
      * @param headers name, value, name, value, ...
      */
     public static TraceContext continueOrStart(List<String> headers, RandomGenerator random) {
-        return incoming(headers).map(t -> t.child(random)).orElseGet(() -> start(random));
+        return continueOrStart(incoming(headers), random);
+    }
+
+    /** {@link #continueOrStart(List, RandomGenerator)} for a request whose {@link #incoming} trace is known. */
+    public static TraceContext continueOrStart(Optional<TraceContext> incoming, RandomGenerator random) {
+        return incoming.isPresent() ? incoming.get().child(random) : start(random);
     }
 
     /** The request's {@code traceparent}, when there is exactly one and it is valid. */
@@ -128,17 +133,32 @@ public record TraceContext(String traceId, String parentId, String flags) {
     public static List<String> withTrace(List<String> headers, TraceContext trace) {
         boolean keepState = incoming(headers).map(t -> t.traceId().equals(trace.traceId())).orElse(false);
         List<String> out = new ArrayList<>(headers.size() + 2);
+        out.addAll(headers);
+        setTrace(out, trace, keepState);
+        return out;
+    }
+
+    /**
+     * {@link #withTrace} in place, on a list of the caller's that can change (names and values alternating):
+     * {@code traceparent} set to {@code trace}, every other one removed, {@code tracestate} kept only when
+     * {@code keepState} (the caller knows whether {@code trace} continues the request's valid {@code traceparent}).
+     */
+    public static void setTrace(List<String> headers, TraceContext trace, boolean keepState) {
+        int kept = 0;
         for (int i = 0; i + 1 < headers.size(); i += 2) {
             String n = headers.get(i);
             if (n.equalsIgnoreCase(HEADER) || !keepState && n.equalsIgnoreCase(STATE_HEADER)) {
                 continue;
             }
-            out.add(n);
-            out.add(headers.get(i + 1));
+            if (kept != i) {
+                headers.set(kept, n);
+                headers.set(kept + 1, headers.get(i + 1));
+            }
+            kept += 2;
         }
-        out.add(HEADER);
-        out.add(trace.header());
-        return out;
+        headers.subList(kept, headers.size()).clear();
+        headers.add(HEADER);
+        headers.add(trace.header());
     }
 
     /**

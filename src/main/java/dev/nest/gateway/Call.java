@@ -118,11 +118,22 @@ final class Call implements Upstream.Callback {
     dev.nest.common.TraceContext trace() {
         if (trace == null) {
             List<String> h = c.request == null ? List.of() : c.request.headers;
-            callerSpan = dev.nest.common.TraceContext.incoming(h).map(dev.nest.common.TraceContext::parentId);
+            Optional<dev.nest.common.TraceContext> incoming = dev.nest.common.TraceContext.incoming(h);
+            callerSpan = incoming.map(dev.nest.common.TraceContext::parentId);
             trigger = InvocationSpan.trigger(h);
-            trace = dev.nest.common.TraceContext.continueOrStart(h, java.util.concurrent.ThreadLocalRandom.current());
+            trace = dev.nest.common.TraceContext.continueOrStart(incoming, java.util.concurrent.ThreadLocalRandom.current());
         }
         return trace;
+    }
+
+    /**
+     * Sets this call's {@code traceparent} in {@code headers} (a list of the caller's, made by
+     * {@link ForwardedHeaders#apply}, from the request's headers): the caller's {@code tracestate} stays only when
+     * {@link #trace} continues the caller's trace, as {@link dev.nest.common.TraceContext#withTrace} decides.
+     */
+    void setTrace(List<String> headers) {
+        dev.nest.common.TraceContext t = trace();
+        dev.nest.common.TraceContext.setTrace(headers, t, callerSpan.isPresent());
     }
 
     /** The latest a peer gateway may answer: the whole wait and the whole execution timeout, from dispatch. */
@@ -200,7 +211,7 @@ final class Call implements Upstream.Callback {
                 : r.headers;
         headers = ForwardedHeaders.apply(headers, c.origin(trusted));
         tForward = System.nanoTime();
-        headers = dev.nest.common.TraceContext.withTrace(headers, trace()); // the host and the function see it
+        setTrace(headers); // the host and the function see it
         // the whole execution timeout is ahead of the request, however long it waited for the instance
         long timeoutNanos = version.spec().timeout().toNanos();
         long deadlineEpoch = executionDeadlineEpochMillis(started, t0, tForward, version.spec().timeout());

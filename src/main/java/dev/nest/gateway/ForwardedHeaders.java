@@ -53,7 +53,10 @@ final class ForwardedHeaders {
         return apply(headers, new Origin(client, trusted, "http"));
     }
 
-    /** {@code headers} (names and values alternating) with the forwarding headers set for a request from {@code origin}. */
+    /**
+     * {@code headers} (names and values alternating) with the forwarding headers set for a request from {@code origin}:
+     * a new list, the caller's to change, with room for a {@code traceparent} more.
+     */
     static List<String> apply(List<String> headers, Origin origin) {
         boolean trust = origin.trusted;
         String host = "";
@@ -61,7 +64,7 @@ final class ForwardedHeaders {
         String proto = null;
         String xfHost = null;
         String forwarded = null;
-        List<String> out = new ArrayList<>(headers.size() + 8);
+        List<String> out = new ArrayList<>(headers.size() + 10);
         for (int i = 0; i < headers.size(); i += 2) {
             String n = headers.get(i);
             String v = headers.get(i + 1);

@@ -53,9 +53,8 @@ final class PeerCall implements Upstream.Callback {
         ClientRequest r = call.c.request;
         // the function on the peer sees the client's Host and address (the peer believes them if it trusts this node)
         List<String> headers = ForwardedHeaders.apply(r.headers, call.c.origin(call.trusted));
-        headers = dev.nest.common.TraceContext.withTrace(headers, call.trace()); // the peer continues this trace
+        call.setTrace(headers); // the peer continues this trace
         if (credential.isPresent()) {
-            headers = new java.util.ArrayList<>(headers);
             headers.add(credential.get().headerName());
             headers.add(credential.get().headerValue());
             // the peer serves it under this id, so that a stop of this id reaches it there (see Gateway#stop)

@@ -69,6 +69,25 @@ class TraceContextTest {
         assertTrue(TraceContext.incoming(TraceContext.ensured(List.of("a", "b"), random)).isPresent());
     }
 
+    @Test
+    void setTraceChangesTheListInPlaceAsWithTraceWould() {
+        SplittableRandom random = new SplittableRandom(11);
+        TraceContext t = TraceContext.start(random);
+        List<String> headers = List.of("a", "1", "TraceParent", VALID, "tracestate", "v=1", "b", "2",
+                "traceparent", VALID, "c");
+        for (boolean keepState : new boolean[] {true, false}) {
+            java.util.ArrayList<String> inPlace = new java.util.ArrayList<>(headers);
+            TraceContext.setTrace(inPlace, t, keepState);
+            List<String> expected = keepState
+                    ? List.of("a", "1", "tracestate", "v=1", "b", "2", "traceparent", t.header())
+                    : List.of("a", "1", "b", "2", "traceparent", t.header());
+            assertEquals(expected, inPlace, "keepState " + keepState);
+        }
+        java.util.ArrayList<String> none = new java.util.ArrayList<>(List.of("x", "y"));
+        TraceContext.setTrace(none, t, false);
+        assertEquals(TraceContext.withTrace(List.of("x", "y"), t), none);
+    }
+
     /** Random longs in a fixed order, for exact ids. */
     private static java.util.random.RandomGenerator sequence(long... values) {
         int[] next = {0};
