@@ -254,9 +254,19 @@ final class Startup {
         return Tls.load(config.server().tls());
     }
 
+    /**
+     * The gateway's event loops when {@code gateway.event-loops} is 0: one per two processors, at least one. The
+     * runtime hosts the gateway forwards to run on the same processors; with pipelining, fewer loops each gather more
+     * requests per wake-up (ADR 0028, addendum on one event loop with pipelining).
+     */
+    static int defaultEventLoops(int processors) {
+        return Math.max(1, processors / 2);
+    }
+
     static Gateway listen(Gateway gateway, NestConfig.Server server, int adminPort, Optional<Tls> tls) throws IOException {
         try {
-            gateway.start(server.host(), server.port(), adminPort, Math.max(1, Runtime.getRuntime().availableProcessors()), tls);
+            gateway.start(server.host(), server.port(), adminPort, defaultEventLoops(Runtime.getRuntime().availableProcessors()),
+                    tls);
             return gateway;
         } catch (java.net.BindException e) {
             gateway.close();

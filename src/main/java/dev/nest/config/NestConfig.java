@@ -237,7 +237,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
      *                       window); slower: 408 and close
      * @param maxConnections client connections open at once (0: derived from the open-file limit); beyond it a new
      *                       connection is accepted and closed at once
-     * @param eventLoops     the gateway's event loops (0: one per available processor)
+     * @param eventLoops     the gateway's event loops (0: one per two available processors, at least one)
      * @param pipelineDepth  requests in flight on one connection to a runtime host at most (1: no pipelining; ADR
      *                       0028, addendum on upstream pipelining)
      */
@@ -279,7 +279,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
             }
             if (eventLoops < 0 || eventLoops > MAX_EVENT_LOOPS) {
                 throw new IllegalArgumentException("gateway.event-loops: " + eventLoops + " is not between 0 (one per "
-                        + "available processor) and " + MAX_EVENT_LOOPS);
+                        + "two available processors) and " + MAX_EVENT_LOOPS);
             }
             if (pipelineDepth < 1 || pipelineDepth > MAX_PIPELINE_DEPTH) {
                 throw new IllegalArgumentException("gateway.pipeline-depth: " + pipelineDepth + " is not between 1 "
