@@ -151,8 +151,12 @@ public final class NestServer implements AutoCloseable {
             timer.mark("lock");
             ClusterCredential credential = ClusterCredential.resolve(config.cluster(), data);
 
-            // Independent steps start in parallel: most of their time is class loading and file I/O.
-            ExecutorService boot = Executors.newVirtualThreadPerTaskExecutor();
+            // Independent steps start in parallel: most of their time is class loading and file I/O. On platform
+            // threads: a virtual thread that loads a class the JVM resolves is pinned to its carrier, and one blocked
+            // on a jar's lock held by an unmounted virtual thread keeps its carrier; with as many such threads as
+            // carriers (two on a two-core machine) the start hung for good.
+            ExecutorService boot = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().name("nest-start-", 0)
+                    .daemon(true).factory());
             Future<?> warmHelidon = boot.submit(Startup::warmUpHelidon);
             Optional<Future<EmbeddedZooKeeper>> embeddedZk = config.cluster().embedded() ? Optional.of(boot.submit(
                     () -> EmbeddedZooKeeper.start(data.resolve("zookeeper"), config.cluster().embeddedPort())))
