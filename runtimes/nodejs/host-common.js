@@ -182,34 +182,17 @@ function encodeResult(r, reuse) {
   const mvh = r.multiValueHeaders;
   const hasMv = mvh !== null && typeof mvh === 'object';
   const h = r.headers;
-  const isObj = h !== null && typeof h === 'object';
-  if (reuse === true && !hasMv && isObj && typeof payload === 'string' && sc !== 204 && sc !== 304) {
-    const k = onlyOwnKey(h);
-    if (k !== undefined) {
-      const v = h[k];
-      if (typeof v === 'string' && (k === 'content-type' || k.toLowerCase() === 'content-type')) {
-        return commonEncoding(sc, k, v, payload);
-      }
-      return encodeHeaders(sc, payload, defaultCt, null, h, [k], k, v);
+  const keys = h !== null && typeof h === 'object' ? Object.keys(h) : null;
+  if (reuse === true && !hasMv && keys !== null && keys.length === 1 && typeof payload === 'string' &&
+      sc !== 204 && sc !== 304) {
+    const k = keys[0];
+    const v = h[k];
+    if (typeof v === 'string' && (k === 'content-type' || k.toLowerCase() === 'content-type')) {
+      return commonEncoding(sc, k, v, payload);
     }
+    return encodeHeaders(sc, payload, defaultCt, null, h, keys, k, v);
   }
-  return encodeHeaders(sc, payload, defaultCt, hasMv ? mvh : null, h, isObj ? Object.keys(h) : null, undefined, undefined);
-}
-
-const hasOwn = Object.prototype.hasOwnProperty;
-
-/**
- * The one enumerable key of `h` when it has exactly one and it is its own (what Object.keys(h) would hold alone),
- * else undefined; walks the keys without making an array of them.
- */
-function onlyOwnKey(h) {
-  let first;
-  let n = 0;
-  for (const k in h) {
-    if (n++ !== 0) return undefined;
-    first = k;
-  }
-  return n === 1 && hasOwn.call(h, first) ? first : undefined;
+  return encodeHeaders(sc, payload, defaultCt, hasMv ? mvh : null, h, keys, undefined, undefined);
 }
 
 /**
