@@ -693,7 +693,7 @@ describe('answers of the common shape (one shared encoding)', () => {
 
   it('keeps the general encoding for every other shape, between answers of the common one', async () => {
     const paths = ['/hello', '/other-header', '/hello', '/number-value', '/no-content', '/hello', '/base64', '/multi',
-      '/proto', '/proto-only', '/constructor', '/inherited', '/hello'];
+      '/proto', '/proto-only', '/constructor', '/inherited', '/hello', '/own-and-inherited', '/own-and-hidden', '/hello'];
     const got = await rawExchanges(paths.map((p) => rawGet('s-c', p)));
     const byPath = (p) => got[paths.indexOf(p)];
     const tail = ['Date: *', 'Connection: keep-alive', 'Keep-Alive: timeout=65'];
@@ -712,7 +712,11 @@ describe('answers of the common shape (one shared encoding)', () => {
       ['constructor: c', 'Content-Type: text/plain; charset=utf-8', 'Content-Length: 5', ...tail]);
     assert.deepEqual(byPath('/inherited').headers,
       ['Content-Type: text/plain; charset=utf-8', 'Content-Length: 5', ...tail], 'inherited headers are not sent');
-    for (const i of [0, 2, 5, 12]) {
+    assert.deepEqual(byPath('/own-and-inherited').headers, ['content-type: text/plain', 'Content-Length: 5', ...tail],
+      'only the own header is sent');
+    assert.deepEqual(byPath('/own-and-hidden').headers, ['content-type: text/plain', 'Content-Length: 5', ...tail],
+      'a header that is not enumerable is not sent');
+    for (const i of [0, 2, 5, 12, 13, 14, 15]) {
       assert.deepEqual(got[i].headers, ['content-type: text/plain', 'Content-Length: 5', ...tail], `answer ${i}`);
       assert.equal(got[i].body.toString(), 'hello');
     }

@@ -21,6 +21,15 @@ exports.handler = async (event, context) => {
     case '/proto-only': return { statusCode: 200, headers: JSON.parse('{"__proto__": "p"}'), body: 'hello' };
     case '/constructor': return { statusCode: 200, headers: { constructor: 'c' }, body: 'hello' };
     case '/inherited': return { statusCode: 200, headers: Object.create({ 'content-type': 'text/html' }), body: 'hello' };
+    case '/own-and-inherited': {
+      // one own header, one inherited enumerable one (not sent)
+      return { statusCode: 200, headers: Object.assign(Object.create({ 'x-inherited': 'i' }), { 'content-type': 'text/plain' }), body: 'hello' };
+    }
+    case '/own-and-hidden': {
+      // one enumerable header, one not enumerable (not sent)
+      const headers = Object.defineProperty({ 'content-type': 'text/plain' }, 'x-hidden', { value: 'h', enumerable: false });
+      return { statusCode: 200, headers, body: 'hello' };
+    }
     case '/getters': {
       // each field of the result is read once, whatever the shape
       const reads = {};
