@@ -28,7 +28,7 @@
 # A full run that writes the doc runs the quick run first and records its ratios in the block (the guard's floors).
 # Knobs (environment): NEST_BENCH_CODEPATH_MIB (200), NEST_BENCH_CODEPATH_REPS (3; 5 with --quick),
 # NEST_BENCH_CODEPATH_QUICK_MIB (40), NEST_BENCH_CODEPATH_METHODS (all: floor, zstd, zstd-full, zstd-sync, zstd-vthreads,
-# zstd-platform, zstd-httpclient, zstd-pfetch, zstd-heap, zstd-net8, zstd-net2, zstd-jdkpeer, zstd-adminhop, uniform, lz4, stored, gzip; auto on request;
+# zstd-platform, zstd-httpclient, zstd-pfetch, zstd-heap, zstd-net8, zstd-net2, zstd-fresh, zstd-jdkpeer, zstd-adminhop, uniform, lz4, stored, gzip; auto on request;
 # zstd and its variants use the shipped default packing, uniform every chunk zstd as format 1), NEST_BENCH_CODEPATH_PROFILES (many-small,large-files), NEST_BENCH_RESULTS,
 # NEST_BENCH_CODEPATH_CHUNK_MIB (4),
 # NEST_BENCH_DOCS (1; only full runs with 4 MiB chunks write the doc), NEST_BENCH_ALLOW_DIRTY (0),

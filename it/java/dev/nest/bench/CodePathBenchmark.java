@@ -92,7 +92,7 @@ public final class CodePathBenchmark {
     /** The methods of the quick run: the default path and its two baselines. */
     static final List<String> QUICK_METHODS = List.of("floor", "zstd", "gzip");
     static final List<String> ALL_METHODS = List.of("floor", "zstd", "zstd-full", "zstd-sync", "zstd-vthreads", "zstd-platform",
-            "zstd-httpclient", "zstd-pfetch", "zstd-heap", "zstd-net8", "zstd-net2", "zstd-jdkpeer", "zstd-adminhop", "uniform", "lz4", "stored", "gzip");
+            "zstd-httpclient", "zstd-pfetch", "zstd-heap", "zstd-net8", "zstd-net2", "zstd-fresh", "zstd-jdkpeer", "zstd-adminhop", "uniform", "lz4", "stored", "gzip");
 
     /**
      * How each packing's peer packs the content (the part of a method's name before '-'): zstd, the shipped default
@@ -383,6 +383,9 @@ public final class CodePathBenchmark {
                                 case "zstd-net2" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
                                         d.platformWriters(), d.blockingHttp(), d.directMaxFiles(), d.platformFetchers(), d.directBuffers(),
                                         Math.max(1, d.fetchParallelism() / 2));
+                                case "zstd-fresh" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
+                                        d.platformWriters(), d.blockingHttp(), d.directMaxFiles(), d.platformFetchers(), d.directBuffers(),
+                                        d.fetchParallelism(), !d.reuseBodies());
                                 default -> d;
                             };
                             ArtifactStore peer = peers.get(pr.id() + "-" + codec);
@@ -483,7 +486,7 @@ public final class CodePathBenchmark {
             double gzipRatio = Stats.median(overGzip);
             boolean met = floorRatio <= 1.3 && gzipRatio >= 2;
             StringBuilder others = new StringBuilder();
-            for (String m : List.of("zstd-full", "zstd-vthreads", "zstd-heap", "zstd-net8", "zstd-net2", "zstd-jdkpeer", "zstd-adminhop", "uniform", "lz4", "stored", "auto")) {
+            for (String m : List.of("zstd-full", "zstd-vthreads", "zstd-heap", "zstd-net8", "zstd-net2", "zstd-fresh", "zstd-jdkpeer", "zstd-adminhop", "uniform", "lz4", "stored", "auto")) {
                 if (methods.contains(m)) {
                     // per repetition, as the default's ratios
                     List<Double> f = new ArrayList<>();
@@ -543,6 +546,7 @@ public final class CodePathBenchmark {
                     - **zstd-heap**: each chunk decompressed into a heap array and written through the JDK's temporary direct buffer (`ArtifactTuning.directBuffers` false) instead of into a direct buffer reused within the fetch.
                     - **zstd-net8**: twice the default's chunk downloads at once (`ArtifactTuning.fetchParallelism`), to hide more of each request's round trip.
                     - **zstd-net2**: half the default's chunk downloads at once: fewer threads competing for the cores while the peer forwards each chunk whole.
+                    - **zstd-fresh**: every received chunk body in a new array (`ArtifactTuning.reuseBodies` false) instead of one kept from an earlier fetch once the chunk cache wrote it (`ChunkBodies`): the heap the bodies take is faulted in and zeroed anew by every fetch.
                     - **zstd-jdkpeer**: the default path fetching from the benchmark's own JDK HttpServer, which streams each chunk file from disk in 1 MiB writes, instead of from a real node (what every other chunked row fetches from, and what this benchmark measured before: the difference is the real node's serving).
                     - **zstd-adminhop**: the default path fetching from the real node with an admin token instead of the cluster's peer credential: the node's gateway then passes each chunk request to its admin server, which reads the chunk file and answers through the gateway (holding the whole answer before it goes on), as every chunk was served before the gateway served peers' chunk fetches from the files itself.
                     - **uniform**: every chunk zstd, manifest format 1: what a node writes while a node of an older release is live, or with `artifacts.package-format: 1` (the default before format 2 was gated by the cluster).
@@ -682,6 +686,7 @@ public final class CodePathBenchmark {
                     + ArtifactTuning.DEFAULT.fetchParallelism();
             case "zstd-net2" -> "zstd, " + Math.max(1, ArtifactTuning.DEFAULT.fetchParallelism() / 2) + " chunk downloads at once instead of "
                     + ArtifactTuning.DEFAULT.fetchParallelism();
+            case "zstd-fresh" -> "zstd, every chunk body received into a new array instead of a reused one";
             case "zstd-jdkpeer" -> "zstd, chunks from the benchmark's JDK HttpServer (files streamed from disk) instead of a real node";
             case "zstd-adminhop" -> "zstd, chunks through the gateway's hop to the admin server (an admin token, not the peer credential)";
             case "lz4" -> "lz4 chunks, trusted manifest";
