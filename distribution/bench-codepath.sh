@@ -8,7 +8,8 @@
 # (node_modules-like) and large files (a Java function's fat jars and assets). Variants of the fetch: the default
 # (trusted manifest, chunk cache written after the commit, platform writer threads), every file hashed (no trusted
 # manifest), the chunk cache written before the commit, files written on virtual threads, every chunk handed to the
-# platform writers, chunks decompressed into heap arrays instead of direct buffers, every chunk zstd (format 1, the
+# platform writers, chunks decompressed into heap arrays instead of direct buffers, every received chunk body in a
+# new array instead of one kept from an earlier fetch (zstd-fresh), every chunk zstd (format 1, the
 # packing while an older node is live), lz4 chunks, zstd chunks with the incompressible ones stored. The default row
 # ("zstd") is packed as shipped: per-chunk codecs (lz4 for large files' parts), format 2. Prints a
 # report (wall and CPU time, the fetch's stages); a full run (200 MiB, >= 3 repetitions, 4 MiB chunks) also writes
