@@ -8,7 +8,8 @@
 # (node_modules-like) and large files (a Java function's fat jars and assets). Variants of the fetch: the default
 # (trusted manifest, chunk cache written after the commit, platform writer threads), every file hashed (no trusted
 # manifest), the chunk cache written before the commit, files written on virtual threads, every chunk handed to the
-# platform writers, chunks decompressed into heap arrays instead of direct buffers, every chunk zstd (format 1, the
+# platform writers, chunks decompressed into heap arrays instead of direct buffers, every received chunk body in a
+# new array instead of one kept from an earlier fetch (zstd-fresh), every chunk zstd (format 1, the
 # packing while an older node is live), lz4 chunks, zstd chunks with the incompressible ones stored. The default row
 # ("zstd") is packed as shipped: per-chunk codecs (lz4 for large files' parts), format 2. Prints a
 # report (wall and CPU time, the fetch's stages); a full run (200 MiB, >= 3 repetitions, 4 MiB chunks) also writes
@@ -28,7 +29,7 @@
 # A full run that writes the doc runs the quick run first and records its ratios in the block (the guard's floors).
 # Knobs (environment): NEST_BENCH_CODEPATH_MIB (200), NEST_BENCH_CODEPATH_REPS (3; 5 with --quick),
 # NEST_BENCH_CODEPATH_QUICK_MIB (40), NEST_BENCH_CODEPATH_METHODS (all: floor, zstd, zstd-full, zstd-sync, zstd-vthreads,
-# zstd-platform, zstd-httpclient, zstd-pfetch, zstd-heap, zstd-net8, zstd-net2, zstd-jdkpeer, zstd-adminhop, uniform, lz4, stored, gzip; auto on request;
+# zstd-platform, zstd-httpclient, zstd-pfetch, zstd-heap, zstd-net8, zstd-net2, zstd-fresh, zstd-jdkpeer, zstd-adminhop, uniform, lz4, stored, gzip; auto on request;
 # zstd and its variants use the shipped default packing, uniform every chunk zstd as format 1), NEST_BENCH_CODEPATH_PROFILES (many-small,large-files), NEST_BENCH_RESULTS,
 # NEST_BENCH_CODEPATH_CHUNK_MIB (4),
 # NEST_BENCH_DOCS (1; only full runs with 4 MiB chunks write the doc), NEST_BENCH_ALLOW_DIRTY (0),

@@ -92,7 +92,7 @@ public final class CodePathBenchmark {
     /** The methods of the quick run: the default path and its two baselines. */
     static final List<String> QUICK_METHODS = List.of("floor", "zstd", "gzip");
     static final List<String> ALL_METHODS = List.of("floor", "zstd", "zstd-full", "zstd-sync", "zstd-vthreads", "zstd-platform",
-            "zstd-httpclient", "zstd-pfetch", "zstd-heap", "zstd-net8", "zstd-net2", "zstd-jdkpeer", "zstd-adminhop", "uniform", "lz4", "stored", "gzip");
+            "zstd-httpclient", "zstd-pfetch", "zstd-heap", "zstd-net8", "zstd-net2", "zstd-fresh", "zstd-jdkpeer", "zstd-adminhop", "uniform", "lz4", "stored", "gzip");
 
     /**
      * How each packing's peer packs the content (the part of a method's name before '-'): zstd, the shipped default
@@ -145,6 +145,8 @@ public final class CodePathBenchmark {
             14. The peer is a real node (2026-12-07, ADR 0027 addendum "the benchmark's peer is a real node"): until then the chunked rows fetched from a JDK HttpServer streaming chunk files, while a real node's chunks pass through its gateway (which holds the admin server's whole answer before it answers) and its artifact route (which read each chunk into a new array, then Helidon copied it into its response buffer). With a real node (100 MiB, large files, load average 9 to 14) the fetch took 1.61x the CPU it took from the JDK peer (row zstd-jdkpeer, median of per-repetition ratios); JFR CPU samples: the gateway's hop as large as the fetching client's socket reads and chunk hashes together. The route now streams the chunk file in 256 KiB slices under its length: CPU until the fetch returned, median 0.89 s (nine repetitions) against 1.13 s (six; ratio to the control 1.30 against 1.46; in the quietest run a real node took the default from 3.23x to 5.06x the floor); many small files not slower (0.97 against 1.09). Two or eight chunk downloads at once (rows zstd-net2, zstd-net8): not separable; the default stays 4.
 
             15. The gateway serves peers' chunk fetches from the chunk files (2026-12-07, ADR 0027 addendum "the gateway serves peers' chunk fetches from the chunk files"): a request with the cluster's peer credential, and only that, is answered on the gateway's loop with sendfile (direct-buffer slices under TLS) instead of passing through the admin server and being held whole; the benchmark's fetch sends the peer credential as a node does, and row zstd-adminhop keeps the previous serving (an admin token). Large files, 100 MiB, three runs of three repetitions: CPU until the fetch returned, median 0.40 s against 0.57 s from the JDK peer and 0.75 s through the hop (per-repetition ratio to the hop 0.46 to 0.74); wall over the floor median 2.28x against 4.53x through the hop. Many small files 0.67 s against 0.81 s.
+
+            16. Chunk bodies received into the arrays of earlier fetches (ADR 0027 addendum "received chunk bodies reuse the heap of earlier fetches"): a perf profile of the large-files fetch put 30% of the samples in allocating the received bodies (a fetch holds its whole compressed package until the chunk cache writes it; G1 had given the regions back since the last fetch, so every page was faulted in and zeroed again); `-Xms2g` alone halved the fetch's CPU (median 0.615 s against 1.12 s). `ChunkBodies` keeps the arrays once the chunk cache wrote them (soft references, at most 256 MiB) and the next fetch receives bodies of the same length into them: large files, 200 MiB, three alternated rounds at load average 9 to 12, CPU until the fetch returned median 0.575 s against 1.205 s (row zstd-fresh: every body new), wall over the floor 1.68x against 3.58x. Keeping the decompression buffers as well: not cheaper (0.63 s against 0.56 s), reverted.
 
             The targets are missed on this machine: with two cores shared by seven builds, the chunked path's threads wait for a core while the single-threaded baselines (tar, gzip) do not, so ratios here are not the ratios of a quiet node. The lead re-measures on a quiet machine.
             """;
@@ -383,6 +385,9 @@ public final class CodePathBenchmark {
                                 case "zstd-net2" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
                                         d.platformWriters(), d.blockingHttp(), d.directMaxFiles(), d.platformFetchers(), d.directBuffers(),
                                         Math.max(1, d.fetchParallelism() / 2));
+                                case "zstd-fresh" -> new ArtifactTuning(d.unpackParallelism(), d.chunkCachePendingBytes(),
+                                        d.platformWriters(), d.blockingHttp(), d.directMaxFiles(), d.platformFetchers(), d.directBuffers(),
+                                        d.fetchParallelism(), !d.reuseBodies());
                                 default -> d;
                             };
                             ArtifactStore peer = peers.get(pr.id() + "-" + codec);
@@ -483,7 +488,7 @@ public final class CodePathBenchmark {
             double gzipRatio = Stats.median(overGzip);
             boolean met = floorRatio <= 1.3 && gzipRatio >= 2;
             StringBuilder others = new StringBuilder();
-            for (String m : List.of("zstd-full", "zstd-vthreads", "zstd-heap", "zstd-net8", "zstd-net2", "zstd-jdkpeer", "zstd-adminhop", "uniform", "lz4", "stored", "auto")) {
+            for (String m : List.of("zstd-full", "zstd-vthreads", "zstd-heap", "zstd-net8", "zstd-net2", "zstd-fresh", "zstd-jdkpeer", "zstd-adminhop", "uniform", "lz4", "stored", "auto")) {
                 if (methods.contains(m)) {
                     // per repetition, as the default's ratios
                     List<Double> f = new ArrayList<>();
@@ -543,6 +548,7 @@ public final class CodePathBenchmark {
                     - **zstd-heap**: each chunk decompressed into a heap array and written through the JDK's temporary direct buffer (`ArtifactTuning.directBuffers` false) instead of into a direct buffer reused within the fetch.
                     - **zstd-net8**: twice the default's chunk downloads at once (`ArtifactTuning.fetchParallelism`), to hide more of each request's round trip.
                     - **zstd-net2**: half the default's chunk downloads at once: fewer threads competing for the cores while the peer forwards each chunk whole.
+                    - **zstd-fresh**: every received chunk body in a new array (`ArtifactTuning.reuseBodies` false) instead of one kept from an earlier fetch once the chunk cache wrote it (`ChunkBodies`): the heap the bodies take is faulted in and zeroed anew by every fetch.
                     - **zstd-jdkpeer**: the default path fetching from the benchmark's own JDK HttpServer, which streams each chunk file from disk in 1 MiB writes, instead of from a real node (what every other chunked row fetches from, and what this benchmark measured before: the difference is the real node's serving).
                     - **zstd-adminhop**: the default path fetching from the real node with an admin token instead of the cluster's peer credential: the node's gateway then passes each chunk request to its admin server, which reads the chunk file and answers through the gateway (holding the whole answer before it goes on), as every chunk was served before the gateway served peers' chunk fetches from the files itself.
                     - **uniform**: every chunk zstd, manifest format 1: what a node writes while a node of an older release is live, or with `artifacts.package-format: 1` (the default before format 2 was gated by the cluster).
@@ -682,6 +688,7 @@ public final class CodePathBenchmark {
                     + ArtifactTuning.DEFAULT.fetchParallelism();
             case "zstd-net2" -> "zstd, " + Math.max(1, ArtifactTuning.DEFAULT.fetchParallelism() / 2) + " chunk downloads at once instead of "
                     + ArtifactTuning.DEFAULT.fetchParallelism();
+            case "zstd-fresh" -> "zstd, every chunk body received into a new array instead of a reused one";
             case "zstd-jdkpeer" -> "zstd, chunks from the benchmark's JDK HttpServer (files streamed from disk) instead of a real node";
             case "zstd-adminhop" -> "zstd, chunks through the gateway's hop to the admin server (an admin token, not the peer credential)";
             case "lz4" -> "lz4 chunks, trusted manifest";

@@ -73,6 +73,7 @@ public final class ArtifactStore implements AutoCloseable {
     private final java.util.concurrent.ExecutorService cacheExecutor;
     private final int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
     private final int fetchParallelism;
+    private final ChunkBodies bodies;
 
     public ArtifactStore(Path root, PackageLimits limits) {
         this(root, limits, DEFAULT_CACHE_BYTES, Set::of);
@@ -127,7 +128,9 @@ public final class ArtifactStore implements AutoCloseable {
     public ArtifactStore(Path root, PackageLimits limits, long cacheBytes, Supplier<Set<String>> pinned, ArtifactTuning tuning,
                          Supplier<java.util.Map<String, String>> peerHeaders,
                          java.util.Optional<javax.net.ssl.SSLContext> peerTls) {
-        this.peers = new PeerClient(peerHeaders, peerTls, tuning.blockingHttp());
+        // received chunk bodies are reused across fetches, and across the stores of this process (one heap)
+        this.bodies = tuning.reuseBodies() ? ChunkBodies.SHARED : new ChunkBodies(0);
+        this.peers = new PeerClient(peerHeaders, peerTls, tuning.blockingHttp(), bodies::take);
         this.fetchParallelism = tuning.fetchParallelism();
         if (tuning.unpackParallelism() < 1) {
             throw new ArtifactException(500, "unpack parallelism " + tuning.unpackParallelism() + " is out of range; use 1 or more");
@@ -148,7 +151,7 @@ public final class ArtifactStore implements AutoCloseable {
                     tuning.platformFetchers(), tuning.directBuffers(), tuning.fetchParallelism());
             this.cacheExecutor = java.util.concurrent.Executors.newSingleThreadExecutor(
                     Thread.ofPlatform().daemon().name("nest-chunk-cache").factory());
-            this.cacheWriter = new ChunkCacheWriter(chunks, cacheExecutor, tuning.chunkCachePendingBytes());
+            this.cacheWriter = new ChunkCacheWriter(chunks, cacheExecutor, tuning.chunkCachePendingBytes(), bodies::give);
             cleanStaging();
             this.root = root;
             cache.load(PackageCheck.begin(root));

@@ -23,15 +23,26 @@ package dev.nest.artifact;
  * @param fetchParallelism       chunks one fetch downloads from a peer at once (1 to 64; default
  *                               {@link ArtifactStore#FETCH_PARALLELISM}): more hide more of each request's round trip,
  *                               each holds one more chunk in memory
+ * @param reuseBodies            receive chunk bodies into arrays kept from earlier fetches once the chunk cache has
+ *                               written them (true, the default; {@link ChunkBodies}, at most
+ *                               {@code chunkCachePendingBytes} kept): no fresh heap to fault in and zero for every
+ *                               body; false allocates every body anew, as before
  */
 public record ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes, boolean platformWriters,
                              boolean blockingHttp, int directMaxFiles, boolean platformFetchers, boolean directBuffers,
-                             int fetchParallelism) {
+                             int fetchParallelism, boolean reuseBodies) {
     /** @throws ArtifactException 500 when {@code fetchParallelism} is out of range */
     public ArtifactTuning {
         if (fetchParallelism < 1 || fetchParallelism > 64) {
             throw new ArtifactException(500, "fetch parallelism " + fetchParallelism + " is out of range; use 1 to 64");
         }
+    }
+
+    /** The eight first settings, with {@link #REUSE_BODIES}. */
+    public ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes, boolean platformWriters, boolean blockingHttp,
+                          int directMaxFiles, boolean platformFetchers, boolean directBuffers, int fetchParallelism) {
+        this(unpackParallelism, chunkCachePendingBytes, platformWriters, blockingHttp, directMaxFiles, platformFetchers,
+                directBuffers, fetchParallelism, REUSE_BODIES);
     }
 
     /** The seven first settings, with {@link ArtifactStore#FETCH_PARALLELISM}. */
@@ -47,6 +58,8 @@ public record ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes,
     public static final boolean PLATFORM_FETCHERS = false;
     /** Whether chunks are decompressed into direct buffers by default. */
     public static final boolean DIRECT_BUFFERS = true;
+    /** Whether the arrays of received chunk bodies are reused across fetches by default ({@link ChunkBodies}). */
+    public static final boolean REUSE_BODIES = true;
 
     /**
      * The defaults: {@link ArtifactStore#UNPACK_PARALLELISM} writers on platform threads for chunks of many files,
@@ -55,7 +68,7 @@ public record ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes,
      */
     public static final ArtifactTuning DEFAULT = new ArtifactTuning(ArtifactStore.UNPACK_PARALLELISM,
             ArtifactStore.CHUNK_CACHE_PENDING_BYTES, true, true, DIRECT_MAX_FILES, PLATFORM_FETCHERS, DIRECT_BUFFERS,
-            ArtifactStore.FETCH_PARALLELISM);
+            ArtifactStore.FETCH_PARALLELISM, REUSE_BODIES);
 
     /** The six first settings, with the default {@code directBuffers}. */
     public ArtifactTuning(int unpackParallelism, long chunkCachePendingBytes, boolean platformWriters, boolean blockingHttp,

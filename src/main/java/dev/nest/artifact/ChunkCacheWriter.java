@@ -38,12 +38,23 @@ final class ChunkCacheWriter {
     private final Executor executor;
     private final long maxPendingBytes;
     private final AtomicLong pending = new AtomicLong();
+    private final java.util.function.Consumer<byte[]> written;
 
     /**
      * @param executor        runs the writes of committed batches (one task per batch)
      * @param maxPendingBytes the most chunk bytes held in memory at once, across fetches; 0: write every chunk at once
      */
     ChunkCacheWriter(Files files, Executor executor, long maxPendingBytes) {
+        this(files, executor, maxPendingBytes, bytes -> { });
+    }
+
+    /**
+     * @param written receives each held chunk's array once the background write is done with it (written, or found
+     *                written already), when nothing else refers to it any more: the batch was committed, so its
+     *                fetch's unpack is over ({@link ChunkBodies#give})
+     */
+    ChunkCacheWriter(Files files, Executor executor, long maxPendingBytes, java.util.function.Consumer<byte[]> written) {
+        this.written = written;
         if (maxPendingBytes < 0) {
             throw new ArtifactException(500, "chunk cache pending bytes " + maxPendingBytes + " is out of range; use 0 or more");
         }
@@ -121,6 +132,7 @@ final class ChunkCacheWriter {
                         if (!files.has(h.sha256())) {
                             files.writeChunk(h.sha256(), h.bytes());
                         }
+                        written.accept(h.bytes());
                     }
                     files.writeManifest(digest, manifestJson);
                     ok = true;

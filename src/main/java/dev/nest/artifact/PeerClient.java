@@ -53,6 +53,7 @@ final class PeerClient {
     private final LongSupplier nanos;
     private final Duration readTimeout;
     private final Duration deadline;
+    private final java.util.function.IntFunction<byte[]> bodies;
     private volatile HttpClient http;
 
     /**
@@ -65,7 +66,16 @@ final class PeerClient {
 
     /** @param blocking use {@link HttpURLConnection} (true, the default) or {@link HttpClient} */
     PeerClient(Supplier<Map<String, String>> headers, Optional<SSLContext> tls, boolean blocking) {
-        this(headers, tls, blocking, System::nanoTime, READ_TIMEOUT, BODY_DEADLINE);
+        this(headers, tls, blocking, byte[]::new);
+    }
+
+    /**
+     * @param bodies the array a chunk body of the given announced length is received into ({@link ChunkBodies#take}:
+     *               reused across fetches); it must be of exactly that length, and is overwritten whole or dropped
+     */
+    PeerClient(Supplier<Map<String, String>> headers, Optional<SSLContext> tls, boolean blocking,
+               java.util.function.IntFunction<byte[]> bodies) {
+        this(headers, tls, blocking, System::nanoTime, READ_TIMEOUT, BODY_DEADLINE, bodies);
     }
 
     /**
@@ -77,6 +87,12 @@ final class PeerClient {
      */
     PeerClient(Supplier<Map<String, String>> headers, Optional<SSLContext> tls, boolean blocking, LongSupplier nanos,
                Duration readTimeout, Duration deadline) {
+        this(headers, tls, blocking, nanos, readTimeout, deadline, byte[]::new);
+    }
+
+    private PeerClient(Supplier<Map<String, String>> headers, Optional<SSLContext> tls, boolean blocking, LongSupplier nanos,
+                       Duration readTimeout, Duration deadline, java.util.function.IntFunction<byte[]> bodies) {
+        this.bodies = bodies;
         this.headers = headers;
         this.tls = tls;
         this.blocking = blocking;
@@ -165,7 +181,8 @@ final class PeerClient {
         boolean known = length >= 0;
         // unknown length: grown as bytes arrive, up to one byte beyond the bound, so that an over-long body is seen
         long limit = known ? length : Math.min(Integer.MAX_VALUE - 8, max + 1);
-        byte[] body = new byte[(int) (known ? length : Math.min(limit, SLICE))];
+        // a chunk's body of announced length goes into a reused array when there is one (overwritten whole below)
+        byte[] body = known && md.isPresent() ? bodies.apply((int) length) : new byte[(int) (known ? length : Math.min(limit, SLICE))];
         int n = 0;
         while (n < limit) {
             if (n == body.length) {

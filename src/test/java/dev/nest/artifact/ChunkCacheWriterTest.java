@@ -165,4 +165,38 @@ class ChunkCacheWriterTest {
     void aNegativeBoundIsRefused() {
         assertThrows(ArtifactException.class, () -> new ChunkCacheWriter(files, executor, -1));
     }
+
+    @Test
+    void heldArraysAreHandedBackOnlyOnceTheBackgroundWroteThem() throws IOException {
+        List<byte[]> handed = new ArrayList<>();
+        ChunkCacheWriter w = new ChunkCacheWriter(files, executor, 25, handed::add);
+        byte[] a = new byte[10];
+        byte[] known = new byte[5];
+        byte[] big = new byte[20];
+        files.chunks.put("k", new byte[5]);
+        ChunkCacheWriter.Batch b = w.open(DIGEST);
+        b.add("a", a);
+        b.add("k", known);
+        b.add("big", big); // beyond the bound: written at once by the fetching thread, which may still use it
+        assertTrue(handed.isEmpty());
+        b.commit(new byte[] {'{', '}'}, () -> { });
+        assertTrue(handed.isEmpty(), "nothing before the background write");
+        executor.runAll();
+        assertEquals(2, handed.size());
+        assertTrue(handed.get(0) == a && handed.get(1) == known, "the written chunk and the one found written");
+
+        handed.clear();
+        ChunkCacheWriter.Batch dropped = w.open(DIGEST);
+        dropped.add("c", new byte[10]);
+        dropped.abandon();
+        executor.runAll();
+        assertTrue(handed.isEmpty(), "an abandoned fetch's arrays may still be in use by its unpack");
+
+        files.failChunks = true;
+        ChunkCacheWriter.Batch failing = w.open(DIGEST);
+        failing.add("d", new byte[10]);
+        failing.commit(new byte[] {'{', '}'}, () -> { });
+        executor.runAll();
+        assertTrue(handed.isEmpty(), "a chunk whose write failed is not handed back");
+    }
 }

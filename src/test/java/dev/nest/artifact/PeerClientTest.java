@@ -214,4 +214,39 @@ class PeerClientTest {
             s.stop(0);
         }
     }
+
+    @Test
+    void aChunkIsReceivedIntoTheArrayGivenForItsLengthAndOverwrittenWhole() throws IOException {
+        byte[] body = new byte[300_000];
+        new java.util.Random(11).nextBytes(body);
+        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        s.createContext("/", ex -> {
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        s.start();
+        try {
+            String sha = java.util.HexFormat.of().formatHex(Digests.sha256().digest(body));
+            byte[] stale = new byte[body.length];
+            java.util.Arrays.fill(stale, (byte) 0x5a);
+            List<Integer> asked = new CopyOnWriteArrayList<>();
+            for (boolean blocking : new boolean[] {true, false}) {
+                PeerClient client = new PeerClient(Map::of, java.util.Optional.empty(), blocking, n -> {
+                    asked.add(n);
+                    return stale;
+                });
+                String url = "http://127.0.0.1:" + s.getAddress().getPort() + "/chunks/x";
+                java.util.Arrays.fill(stale, (byte) 0x5a);
+                byte[] got = client.getChunk(url, "chunk x", body.length, sha);
+                org.junit.jupiter.api.Assertions.assertSame(stale, got);
+                assertArrayEquals(body, got);
+                // a manifest never goes into a kept array
+                assertArrayEquals(body, client.get(url, "the manifest", body.length));
+            }
+            assertEquals(List.of(body.length, body.length), asked);
+        } finally {
+            s.stop(0);
+        }
+    }
 }

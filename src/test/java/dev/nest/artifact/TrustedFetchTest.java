@@ -160,4 +160,52 @@ class TrustedFetchTest {
             server.stop(0);
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void aFetchReceivingIntoAnEarlierFetchsArraysUnpacksItsOwnBytes() throws IOException {
+        ArtifactStore genuine = new ArtifactStore(tmp.resolve("genuine"), PackageLimits.DEFAULT);
+        Map<String, byte[]> served = new HashMap<>();
+        java.util.List<Artifact> packages = new java.util.ArrayList<>();
+        for (int seed : new int[] {3, 4}) {
+            // random files: their chunks are raw zstd blocks, so both packages have chunks of the same lengths
+            Artifact a = genuine.ingestChunked(tree("src" + seed, seed), Codec.ZSTD, CHUNK, NOTHING);
+            packages.add(a);
+            byte[] manifest = genuine.manifest(a.digest()).orElseThrow();
+            served.put(a.digest(), manifest);
+            for (ChunkManifest.Chunk c : ChunkManifest.parse(manifest).chunks()) {
+                served.put(c.sha256(), Files.readAllBytes(genuine.chunk(c.sha256()).orElseThrow()));
+            }
+        }
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/api/v1/artifacts/", ex -> {
+            String p = ex.getRequestURI().getPath();
+            byte[] body = served.get(p.substring(p.lastIndexOf('/') + 1));
+            ex.sendResponseHeaders(body == null ? 404 : 200, body == null ? -1 : body.length);
+            if (body != null) {
+                ex.getResponseBody().write(body);
+            }
+            ex.close();
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort();
+            for (int i = 0; i < 2; i++) {
+                Artifact a = packages.get(i);
+                try (ArtifactStore node = new ArtifactStore(tmp.resolve("node" + i), PackageLimits.DEFAULT)) {
+                    ArtifactStore.Fetched f = node.fetch(a.digest(), url, genuine.manifestSha256(a.digest()), NOTHING);
+                    assertTrue(f.trusted());
+                    assertTrue(f.cached().join());
+                    assertArrayEquals(Files.readAllBytes(tmp.resolve("src" + (i + 3)).resolve("big.bin")),
+                            Files.readAllBytes(f.artifact().codeDir().resolve("big.bin")));
+                    for (ChunkManifest.Chunk c : ChunkManifest.parse(served.get(a.digest())).chunks()) {
+                        assertArrayEquals(served.get(c.sha256()), Files.readAllBytes(node.chunk(c.sha256()).orElseThrow()),
+                                "the chunk cache holds the chunk's own bytes");
+                    }
+                }
+                assertTrue(ChunkBodies.SHARED.keptBytes() > 0, "the fetch's arrays were kept for the next one");
+            }
+        } finally {
+            server.stop(0);
+        }
+    }
 }
