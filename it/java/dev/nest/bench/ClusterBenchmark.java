@@ -312,8 +312,16 @@ public final class ClusterBenchmark {
             // one on demand (kept for the keep-alive)
             for (Node n : survivors) {
                 if (ready(n, "default/warm") == 0) {
-                    http.send(BenchAuth.request(URI.create(n.base() + "/fn/warm")).header("X-Nest-Forwarded-By", "bench")
-                            .GET().build(), HttpResponse.BodyHandlers.discarding());
+                    // marked as forwarded, so that the node serves it itself (a cold start there); a forwarded
+                    // invocation carries the cluster's credential, as a peer's does
+                    HttpResponse<String> r = http.send(BenchAuth.request(URI.create(n.base() + "/fn/warm"))
+                            .header("X-Nest-Forwarded-By", "bench").header(ClusterCredential.HEADER, ClusterCredential
+                                    .of(dev.nest.it.Fixtures.CLUSTER_SECRET).header()).GET().build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() != 200) {
+                        System.out.printf("kill %d: starting an instance of warm on %s answered %d: %s%n", k + 1, n.id,
+                                r.statusCode(), r.body());
+                    }
                 }
                 until(System.nanoTime(), () -> ready(n, "default/warm") > 0);
             }

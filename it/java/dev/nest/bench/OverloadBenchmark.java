@@ -88,7 +88,7 @@ public final class OverloadBenchmark {
                     ```%s
                     row 45 | overload: a 100 ms function (2 instances of concurrency 1: capacity 20 req/s) offered %.0fx \
                     its capacity open-loop for %d s: goodput / capacity; admitted p99 / unloaded p99; 429s and 503s \
-                    without a matching `Retry-After` | >= 90%%; <= 2x; 0 | %.0f%%; %.2fx; %d of %d refused | \
+                    without a matching `Retry-After` | >= 90%%; <= 2x; 0 | %.0f%%; %.2fx; %d (of %d refusals) | \
                     `distribution/bench-overload.sh`
                     ```
                     """.formatted(BenchBlock.FENCE, factor, seconds, share, ratio, r.refusalsWithoutHint().size(),
