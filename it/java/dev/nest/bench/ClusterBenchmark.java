@@ -30,6 +30,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -155,7 +156,9 @@ public final class ClusterBenchmark {
                 + " the end: " + Machine.loadAverage() + ").\n\nCommand: "
                 + "`distribution/bench-cluster.sh` (options: `-Dnest.bench.kills=10 -Dnest.bench.replacements=5 -Dnest.bench.session=15000 "
                 + "-Dnest.bench.deploys=10 -Dnest.bench.functions=10000 -Dnest.bench.nodes=1000`; "
-                + "`-Dnest.bench.parts=deploy,failover,death,replacement,scale` runs a subset and only prints it).\n\n" + out;
+                + "`-Dnest.bench.parts=deploy,failover,death,replacement,scale` runs a subset and only prints it).\n\n" + out
+                + "```" + BenchBlock.FENCE + "\n" + ROWS.stream().sorted().map(r -> "row " + r + "\n")
+                .collect(java.util.stream.Collectors.joining()) + "```\n";
         System.out.println(HEADING + "\n\n" + body);
         if (all && !"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
             BenchmarksDoc.writeSection(Path.of("docs", "BENCHMARKS.md"), HEADING, body);
@@ -247,7 +250,11 @@ public final class ClusterBenchmark {
                 time): call %.0f ms, every catalog %.0f ms, every node answering %.0f ms.
 
                 """.formatted(rounds, Stats.median(call), Stats.max(call), Stats.median(catalog), Stats.max(catalog),
-                Stats.median(invocable), Stats.max(invocable), firstDeploy[0], firstDeploy[1], firstDeploy[2]);
+                Stats.median(invocable), Stats.max(invocable), firstDeploy[0], firstDeploy[1], firstDeploy[2])
+                + rows(String.format(Locale.ROOT, "230 | deploy on one node to the new version in every node's catalog"
+                + " (3 nodes), p50 / max of %d deploys (the first deploy after the nodes start, measured apart: %.0f ms) |"
+                + " <= 1 s | %.0f ms / %.0f ms" + COMMAND, rounds, firstDeploy[1], Stats.median(catalog),
+                Stats.max(catalog)));
     }
 
     // ---- leader failover under warm load ---------------------------------------------------------------
@@ -387,13 +394,15 @@ public final class ClusterBenchmark {
                 the new leader places on a survivor (fenced by that epoch) once the dead node has left its node list. The
                 benchmark reads both from ZooKeeper every 10 ms.
 
-                ```nest-bench
-                row 190 | leader failover: `kill -9` of the leader until the new leader has claimed its epoch and made its first placement write, p50 / max of %d kills (3 nodes, the default `cluster.session-timeout: 15s`; a new leader named: %.2f s p50) | <= 5 s | %.2f s / %.2f s | `distribution/bench-cluster.sh`
-                ```
-
                 """.formatted(kills, Stats.median(times), Stats.max(times), Stats.median(epochs), Stats.max(epochs),
                 Stats.median(placed), Stats.max(placed), sent, failed,
-                reasons.isEmpty() ? "" : " (" + reasons + ")");
+                reasons.isEmpty() ? "" : " (" + reasons + ")") + rows(String.format(Locale.ROOT, "190 | leader failover:"
+                + " `kill -9` of the leader until the new leader has claimed its epoch and made its first placement write,"
+                + " p50 / max of %d kills (3 nodes, the default `cluster.session-timeout: 15s`; a new leader named: %.2f s"
+                + " p50) | <= 5 s | %.2f s / %.2f s" + COMMAND, kills, Stats.median(times) / 1000, Stats.median(placed)
+                / 1000, Stats.max(placed) / 1000), String.format(Locale.ROOT, "200 | warm invocations failed during"
+                + " those %d failovers (200 req/s through the surviving nodes) | 0 | %d of %,d" + COMMAND, kills, failed,
+                sent));
     }
 
     /** A fixed-rate stream of GETs spread round robin over some nodes, counting non-200 answers and errors. */
@@ -473,7 +482,9 @@ public final class ClusterBenchmark {
                 leaves the routing tables when the leader's probe finds its port refusing twice (or its session expires). This function has no placement (no `scaling.min`),
                 so nothing is placed again; see the next table for a function whose instances are placed.
 
-                """.formatted(servedAgain, dropped);
+                """.formatted(servedAgain, dropped) + rows(String.format(Locale.ROOT, "210 | node death: next request"
+                + " through a survivor served / dead node out of every routing table | <= 10 s | %.2f s (a cold start on"
+                + " the survivor) / %.2f s (the leader's probe)" + COMMAND, servedAgain / 1000, dropped / 1000));
     }
 
     // ---- re-placement of a dead node's instances --------------------------------------------------------
@@ -529,7 +540,16 @@ public final class ClusterBenchmark {
                 that node's agent cold-starts it. Expect two probe intervals plus a cold start. Killed -> instances per survivor: %s.
 
                 """.formatted(kills, Stats.median(gone), Stats.max(gone), Stats.median(serving), Stats.max(serving),
-                String.join("; ", rounds));
+                String.join("; ", rounds)) + rows(String.format(Locale.ROOT, "220 | node death: `kill -9` of a node"
+                + " holding a placed instance until the survivors' ready instances are back at the placed count, p50 / max"
+                + " of %d kills (3 nodes, default 15 s session; two 1 s probes plus a cold start) | <= 10 s | %.2f s /"
+                + " %.2f s" + COMMAND, kills, Stats.median(serving) / 1000, Stats.max(serving) / 1000));
+    }
+
+    /** Keeps {@code rows} for the section's block; returns nothing to add to the text. */
+    private static String rows(String... rows) {
+        ROWS.addAll(List.of(rows));
+        return "";
     }
 
     /** Ready instances of {@code function} on {@code n}, from its own instance list (0 when it does not answer). */
@@ -550,6 +570,9 @@ public final class ClusterBenchmark {
     // ---- control plane at scale ------------------------------------------------------------------------
 
     private static final String SECRET = "nest-benchmark-cluster-secret";
+    /** The section's rows of the README's Specification table, as each part measures them (one block at the end). */
+    private static final List<String> ROWS = new ArrayList<>();
+    private static final String COMMAND = " | `distribution/bench-cluster.sh`";
 
     private static String scale(int functions, int simulatedNodes) throws Exception {
         System.setProperty("zookeeper.4lw.commands.whitelist", "mntr,srvr,ruok");
@@ -629,7 +652,12 @@ public final class ClusterBenchmark {
                     Each simulated node holds a registration and a ready-instance document listing 10 function versions.
 
                     """.formatted(functions, simulatedNodes, functions, writeSeconds, nodesSeen, Stats.median(reads), mirrored,
-                    mntr.getOrDefault("zk_znode_count", "?"), mntr.getOrDefault("zk_approximate_data_size", "?"));
+                    mntr.getOrDefault("zk_znode_count", "?"), mntr.getOrDefault("zk_approximate_data_size", "?"))
+                    + rows(String.format(Locale.ROOT, "240 | control plane: a joining node mirrors %,d functions and %,d"
+                    + " node registrations; ZooKeeper data size |  | %.1f s; %.1f MB in %.0fk znodes" + COMMAND, functions,
+                    simulatedNodes, Stats.median(reads) / 1000, Double.parseDouble(mntr.getOrDefault(
+                    "zk_approximate_data_size", "0")) / 1e6, Double.parseDouble(mntr.getOrDefault("zk_znode_count", "0"))
+                    / 1000));
         }
     }
 
