@@ -65,4 +65,13 @@ final class BenchAuth {
         }
         return b;
     }
+
+    /**
+     * Marks {@code b} as an invocation another node forwarded, so that the node serves it itself (a cold start there);
+     * such a request carries the cluster's credential, as a peer's does, or the node refuses it with 403.
+     */
+    static HttpRequest.Builder forwarded(HttpRequest.Builder b, String clusterSecret) {
+        return b.header("X-Nest-Forwarded-By", "bench").header(dev.nest.cluster.ClusterCredential.HEADER,
+                dev.nest.cluster.ClusterCredential.of(clusterSecret).header());
+    }
 }

@@ -321,9 +321,8 @@ public final class ClusterBenchmark {
                 if (ready(n, "default/warm") == 0) {
                     // marked as forwarded, so that the node serves it itself (a cold start there); a forwarded
                     // invocation carries the cluster's credential, as a peer's does
-                    HttpResponse<String> r = http.send(BenchAuth.request(URI.create(n.base() + "/fn/warm"))
-                            .header("X-Nest-Forwarded-By", "bench").header(ClusterCredential.HEADER, ClusterCredential
-                                    .of(dev.nest.it.Fixtures.CLUSTER_SECRET).header()).GET().build(),
+                    HttpResponse<String> r = http.send(BenchAuth.forwarded(BenchAuth.request(URI.create(n.base()
+                            + "/fn/warm")), dev.nest.it.Fixtures.CLUSTER_SECRET).GET().build(),
                             HttpResponse.BodyHandlers.ofString());
                     if (r.statusCode() != 200) {
                         System.out.printf("kill %d: starting an instance of warm on %s answered %d: %s%n", k + 1, n.id,
@@ -456,8 +455,8 @@ public final class ClusterBenchmark {
                 "digest", digest), 201);
         // the holder's catalog mirror may be a moment behind the deploy's answer from another node
         until(System.nanoTime(), () -> json(holder.base() + "/api/v1/functions/only").path("live").asInt() == 1);
-        HttpResponse<String> local = http.send(BenchAuth.request(URI.create(holder.base() + "/fn/only"))
-                .header("X-Nest-Forwarded-By", "bench").GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> local = http.send(BenchAuth.forwarded(BenchAuth.request(URI.create(holder.base()
+                + "/fn/only")), dev.nest.it.Fixtures.CLUSTER_SECRET).GET().build(), HttpResponse.BodyHandlers.ofString());
         if (local.statusCode() != 200) {
             throw new IllegalStateException("cannot start the instance on " + holder.id + ": " + local.body());
         }

@@ -43,6 +43,7 @@ import java.util.stream.Stream;
  * docs/BENCHMARKS.md unless {@code NEST_BENCH_DOCS=false}.
  */
 public final class ColdStartBenchmark {
+    private static final String CLUSTER_SECRET = "nest-benchmark-cluster-secret";
     static final String HEADING = "## Cold start: warm pool vs. new pod vs. docker run";
 
     /** One section per driver, so that runs on different drivers keep each other's figures. */
@@ -251,7 +252,7 @@ public final class ColdStartBenchmark {
                     int from = id.equals("peer") ? 35_000 : 36_000;
                     servers.add(NestServer.start(single.withNode(new NestConfig.Node(id, "127.0.0.1", "zone-a", "bench-fetch"))
                             .withCluster(new NestConfig.Cluster(zk.getConnectString(), 0, Duration.ofSeconds(10),
-                                    c.connectionTimeout(), c.operationTimeout(), 1).withSecret("nest-benchmark-cluster-secret"))
+                                    c.connectionTimeout(), c.operationTimeout(), 1).withSecret(CLUSTER_SECRET))
                             .withSidecar(new NestConfig.Sidecar(s.driver(), from, from + 999, s.startTimeout(), s.maxPods(),
                                     s.stopGrace(), s.drivers(), s.pool(), s.previousVersionKeepAlive()))
                             .withDataDir(tmp.resolve(id + "-data"))));
@@ -383,7 +384,7 @@ public final class ColdStartBenchmark {
             Thread.sleep(20); // let the node settle after the deploy (its catalog watch and reconcile pass)
             HttpRequest.Builder first = BenchAuth.request(URI.create(base + "/fn/" + name)).GET();
             if (fetched) {
-                first.header("X-Nest-Forwarded-By", "bench");
+                BenchAuth.forwarded(first, CLUSTER_SECRET);
             }
             long t0 = System.nanoTime();
             HttpResponse<byte[]> r = http.send(first.build(), HttpResponse.BodyHandlers.ofByteArray());
