@@ -174,8 +174,10 @@ class GatewayTest {
     void forwardsAWarmInvocationAndCopiesTheAnswerBack() throws Exception {
         host.handler = FakeHost.answer(201, "hello", "x-custom", "a", "x-nest-internal", "dropped");
         try (RawClient c = client()) {
+            long t0 = System.nanoTime();
             RawClient.Response r = c.request("POST", "/fn/echo/a/b?x=1", "ping", "x-caller: me").read();
             FakeHost.Request sent = host.take();
+            long waitedAtMostMs = (System.nanoTime() - t0) / 1_000_000 + 1;
 
             assertEquals(201, r.status());
             assertEquals("hello", r.bodyText());
@@ -189,7 +191,10 @@ class GatewayTest {
             assertEquals("/invoke/echo-1/a/b?x=1", sent.target());
             assertEquals("me", sent.headers().get("x-caller"));
             assertEquals("s3cret", sent.headers().get("x-nest-secret"));
-            assertEquals(String.valueOf(NOW.toEpochMilli() + 5000), sent.headers().get("x-nest-deadline"));
+            // the whole 5 s timeout from when the request left: the fixed clock plus the (real) time it waited here
+            long deadline = Long.parseLong(sent.headers().get("x-nest-deadline"));
+            assertTrue(deadline >= NOW.toEpochMilli() + 5000 && deadline <= NOW.toEpochMilli() + 5000 + waitedAtMostMs,
+                    deadline + " is not within " + waitedAtMostMs + " ms after " + (NOW.toEpochMilli() + 5000));
             assertEquals("ping", sent.bodyText());
 
             assertEquals("echo-1", take(leases.released, "the lease was not released").instance().id());
