@@ -87,6 +87,7 @@ public final class CanaryRollbackBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        String load0 = Machine.loadAverage();
         int rounds = Integer.getInteger("nest.bench.rounds", 10);
         for (String name : List.of("org.apache.zookeeper", "org.apache.curator")) {
             java.util.logging.Logger.getLogger(name).setLevel(java.util.logging.Level.SEVERE);
@@ -98,7 +99,7 @@ public final class CanaryRollbackBenchmark {
         try (TestingServer zk = new TestingServer(true)) {
             try {
                 b.startNodes(dir, zk.getConnectString());
-                body = b.measure(dir, rounds);
+                body = b.measure(dir, rounds, load0);
             } finally {
                 b.children.close();
             }
@@ -135,7 +136,7 @@ public final class CanaryRollbackBenchmark {
         }
     }
 
-    private String measure(Path dir, int rounds) throws Exception {
+    private String measure(Path dir, int rounds, String load0) throws Exception {
         String first = bases.getFirst();
         Path code = Files.createDirectories(dir.resolve("code"));
         Files.writeString(code.resolve("index.js"), "exports.handler = async (e, ctx) => {\n"
@@ -224,7 +225,8 @@ public final class CanaryRollbackBenchmark {
                 pct(crossingToEveryNode, 50), crossingToEveryNode.getLast());
         return "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors()
                 + " cores, JDK " + System.getProperty("java.runtime.version") + ", two Nest processes (one region, the"
-                + " `process` driver) on one ZooKeeper server, both on this machine.\n\nCommand: `distribution/bench-canary.sh` ("
+                + " `process` driver) on one ZooKeeper server, both on this machine." + Machine.loadSentence(load0)
+                + "\n\nCommand: `distribution/bench-canary.sh` ("
                 + rounds + " releases of a Node.js function at 50%, `min-requests` 20, `max-error-rate` 1%, `interval` 30 s;"
                 + " one client per node invokes through that node without pause; after 25 healthy canary requests every"
                 + " canary request fails; the crossing is the first failed one sent). The leader judges every 500 ms on"

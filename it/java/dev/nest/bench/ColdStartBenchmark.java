@@ -99,6 +99,7 @@ public final class ColdStartBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        String load0 = Machine.loadAverage();
         String driver = System.getProperty("nest.bench.driver", "process");
         int starts = Integer.getInteger("nest.bench.starts", 30);
         List<String> runtimes = List.of(System.getProperty("nest.bench.runtimes", "nodejs,java").split(","));
@@ -182,7 +183,8 @@ public final class ColdStartBenchmark {
             System.out.println(table);
         }
         String body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors() + " cores, JDK "
-                + System.getProperty("java.runtime.version") + ", the node in-process with the `" + driver + "` driver.\n\n"
+                + System.getProperty("java.runtime.version") + ", the node in-process with the `" + driver + "` driver."
+                + Machine.loadSentence(load0) + "\n\n"
                 + "Command: `distribution/bench-coldstart.sh` (options: `-Dnest.bench.driver=docker`, "
                 + "`-Dnest.bench.starts=N`, `-Dnest.bench.fetched=false`, `-Dnest.bench.sizes-mib=1,50`, "
                 + "`-Dnest.bench.runtimes=nodejs,java`, containerd: `-Dnest.bench.prepared=N` for prepared containers; "
@@ -212,7 +214,8 @@ public final class ColdStartBenchmark {
         if (!others) {
             // the fetched starts alone: their own section, so the full run's figures stay as they were measured
             body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors() + " cores, JDK "
-                    + System.getProperty("java.runtime.version") + ", two nodes in-process with the `" + driver + "` driver.\n\n"
+                    + System.getProperty("java.runtime.version") + ", two nodes in-process with the `" + driver + "` driver."
+                    + Machine.loadSentence(load0) + "\n\n"
                     + "Command: `distribution/bench-coldstart.sh -Dnest.bench.fetched=only` (a full run puts these rows in"
                     + " the section of its driver instead). Each start is a new function whose code is not on the measured"
                     + " node: a second node in the same process (its own data directory, both on one ZooKeeper server,"

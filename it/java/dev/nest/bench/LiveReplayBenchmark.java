@@ -42,6 +42,7 @@ public final class LiveReplayBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        String load0 = Machine.loadAverage();
         Path home = Path.of(System.getProperty("nest.home", "."));
         Path data = Path.of(System.getProperty("nest.bench.replay.data", home.resolve("distribution/data/azure2019").toString()));
         int count = Integer.getInteger("nest.bench.replay.functions", 50);
@@ -216,7 +217,7 @@ public final class LiveReplayBenchmark {
                     + " `process` driver; every function a Node.js function on Nest's default scaling (histogram keep-alive"
                     + " with its fallback compressed to " + keepAlive + ", utilization 0.7 but at least one request per instance,"
                     + " scale-down-delay 20m in real time, so a function that has had two instances keeps them for the whole"
-                    + " run; the last instance of an idle one follows the keep-alive).\n\n"
+                    + " run; the last instance of an idle one follows the keep-alive)." + Machine.loadSentence(load0) + "\n\n"
                     + "Command: `distribution/bench-scaling.sh replay` (" + fns.size() + " functions picked evenly over the"
                     + " activity ranks of trace minutes " + from + ".." + (from + minutes) + ", time compressed " + compression
                     + "x (a trace minute lasts " + minuteS + " s), request durations divided by " + compression

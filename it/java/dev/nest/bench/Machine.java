@@ -40,6 +40,14 @@ record Machine(int cores, String cpu, String kernel, String date, String jdk, St
     }
 
     /** The 1, 5 and 15 minute load averages. */
+    /**
+     * The sentence a section's first paragraph ends with: the load average when the run began ({@code before}, from
+     * {@link #loadAverage()}) and now, so a reader sees whether other work shared the cores.
+     */
+    static String loadSentence(String before) {
+        return " Load average (1/5/15 min) before / after: " + before + " / " + loadAverage() + ".";
+    }
+
     static String loadAverage() {
         String l = read("/proc/loadavg");
         String[] f = l.split("\\s+");

@@ -35,6 +35,7 @@ public final class ScalingStepBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        String load0 = Machine.loadAverage();
         int baseRps = Integer.getInteger("nest.bench.step.base-rps", 5);
         int workMs = Integer.getInteger("nest.bench.step.work-ms", 100);
         int phaseS = Integer.getInteger("nest.bench.step.phase-s", 40);
@@ -196,7 +197,8 @@ public final class ScalingStepBenchmark {
             String body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors() + " cores, JDK "
                     + System.getProperty("java.runtime.version") + ", one node in-process with the embedded defaults and the"
                     + " `process` driver, a warm pool of " + poolSize
-                    + " Node.js pods (`-Dnest.bench.step.pool`; 0: every new instance starts a new host).\n\n"
+                    + " Node.js pods (`-Dnest.bench.step.pool`; 0: every new instance starts a new host)."
+                    + Machine.loadSentence(load0) + "\n\n"
                     + "Command: `distribution/bench-scaling.sh step` (phases of " + phaseS + " s: base, 10x step, base; then "
                     + steadyS + " s of steady load with +/-30% noise; the scaling API polled every 50 ms).\n\n" + table;
             System.out.println(HEADING + "\n\n" + body);
