@@ -76,7 +76,28 @@ public final class BenchmarksDoc {
         BenchBlock kept = new BenchBlock(fresh.get().ratios().stream()
                 .map(r -> old.containsKey(r.id()) ? r.withFloorOf(old.get(r.id())) : r).toList(), List.copyOf(rows),
                 fresh.get().coverage()).withCoverageOf(recorded); // coverage lines are the doc's, kept like floors
-        return body.replace(fresh.get().render(), kept.render());
+        return replaceBlock(body, kept.render());
+    }
+
+    /**
+     * {@code body} with its fenced block (from the {@code ```nest-bench} line to the closing fence) replaced by
+     * {@code rendered}, found by its fences so that a block written by hand or without a final line break is replaced too.
+     */
+    static String replaceBlock(String body, String rendered) {
+        String open = "```" + BenchBlock.FENCE;
+        int start = body.startsWith(open) ? 0 : body.indexOf("\n" + open) + 1;
+        if (start < 0 || !body.startsWith(open, start)) {
+            throw new IllegalArgumentException("no ```" + BenchBlock.FENCE + " block in the section");
+        }
+        int close = body.indexOf("\n```", start + open.length());
+        if (close < 0) {
+            throw new IllegalArgumentException("the ```" + BenchBlock.FENCE + " block is not closed");
+        }
+        int end = close + 4;
+        if (end < body.length() && body.charAt(end) == '\n') {
+            end++;
+        }
+        return body.substring(0, start) + rendered + body.substring(end);
     }
 
     /** {@code body} with the line {@code Commit: <commit>.} after its first paragraph. */
@@ -84,7 +105,9 @@ public final class BenchmarksDoc {
         String b = body.strip();
         int end = b.indexOf("\n\n");
         String line = "Commit: " + commit + ".";
-        return end < 0 ? b + "\n\n" + line + "\n" : b.substring(0, end) + "\n\n" + line + b.substring(end);
+        // a body ending with a line break keeps it: a block that closes the section must still match its rendering
+        String tail = body.endsWith("\n") ? "\n" : "";
+        return end < 0 ? b + "\n\n" + line + "\n" : b.substring(0, end) + "\n\n" + line + b.substring(end) + tail;
     }
 
     static boolean allowDirty() {

@@ -159,6 +159,16 @@ class SpecTableTest {
     }
 
     @Test
+    void aBlockClosingTheSectionWithoutALineBreakStillKeepsTheRecordedCoverageLine() {
+        BenchBlock recorded = BenchBlock.parseSection("```nest-bench\nrow 1 | p | t | m | c\n"
+                + "unguarded 1 | an absolute time\n```\n").orElseThrow();
+        String body = "Measured now.\n\nCommit: abc1234.\n\n```nest-bench\nrow 1 | p | t | m2 | c\n```";
+        BenchBlock after = BenchBlock.parseSection(BenchmarksDoc.keepRecorded(body, recorded)).orElseThrow();
+        assertEquals("m2", after.rows().getFirst().measured());
+        assertEquals(recorded.coverage(), after.coverage(), "the doc's coverage line survives the rewrite");
+    }
+
+    @Test
     void writingASectionKeepsTheRecordedFloorsAndAHandMadeBlock() {
         BenchBlock recorded = new BenchBlock(List.of(new BenchBlock.Ratio("r", 0.7, 0.65, 0.02, true)),
                 List.of(new BenchBlock.Row(1, "p", "t", "m", "c"), new BenchBlock.Row(2, "other", "", "x", "c")));
@@ -181,5 +191,7 @@ class SpecTableTest {
     void aSectionNamesItsCommitAfterItsFirstParagraph() {
         assertEquals("Measured now.\n\nCommit: abc1234.\n\n| t |", BenchmarksDoc.withCommit("Measured now.\n\n| t |", "abc1234"));
         assertEquals("One line\n\nCommit: abc1234.\n", BenchmarksDoc.withCommit("One line", "abc1234"));
+        assertEquals("Measured now.\n\nCommit: abc1234.\n\n```nest-bench\n```\n",
+                BenchmarksDoc.withCommit("Measured now.\n\n```nest-bench\n```\n", "abc1234"));
     }
 }
