@@ -215,7 +215,7 @@ final class Call implements Upstream.Callback {
         // the whole execution timeout is ahead of the request, however long it waited for the instance
         long timeoutNanos = version.spec().timeout().toNanos();
         long deadlineEpoch = executionDeadlineEpochMillis(started, t0, tForward, version.spec().timeout());
-        ByteBuf req = c.loop.hostRequests.encode(l.instance().client(), r.method, "/invoke/" + l.instance().id() + rest,
+        ByteBuf req = c.loop.hostRequests.encode(l.instance().client(), r.method, l.instance().id(), rest,
                 headers, invocationId, deadlineEpoch, r.body);
         c.upstream.exchange(l.instance().client(), req, r.method.equals("HEAD"), tForward + timeoutNanos + GRACE_NANOS, this);
     }

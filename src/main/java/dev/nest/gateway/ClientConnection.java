@@ -308,11 +308,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         HttpHeaders h = r.headers();
         ArrayList<String> headers = new ArrayList<>(h.size() * 2 + 10); // room for what the gateway adds
         boolean expectContinue = false;
+        boolean chunked = false; // RequestRules let a Transfer-Encoding through only as one "chunked"
+        boolean connection = false;
         for (java.util.Iterator<Map.Entry<CharSequence, CharSequence>> i = h.iteratorCharSequence(); i.hasNext(); ) {
             Map.Entry<CharSequence, CharSequence> e = i.next();
             CharSequence name = e.getKey();
-            if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
-                    || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)) {
+            if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)) {
+                continue;
+            }
+            if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)) {
+                chunked = true;
                 continue;
             }
             if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.EXPECT)
@@ -320,13 +325,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                 expectContinue = true;
                 continue;
             }
+            connection |= AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONNECTION);
             headers.add(name.toString());
             headers.add(e.getValue().toString());
         }
         boolean http10 = r.protocolVersion().minorVersion() == 0;
-        request = new ClientRequest(r.method().name(), r.uri(), http10, HttpUtil.isKeepAlive(r), headers);
+        // without a Connection header, HttpUtil.isKeepAlive is the version's default: no second lookup for it
+        boolean keepAlive = connection ? HttpUtil.isKeepAlive(r) : r.protocolVersion().isKeepAliveDefault();
+        request = new ClientRequest(r.method().name(), r.uri(), http10, keepAlive, headers);
         bodyLength = 0;
-        if (!(r instanceof LastHttpContent) && (HttpUtil.isTransferEncodingChunked(r) || HttpUtil.getContentLength(r, 0L) > 0)) {
+        if (!(r instanceof LastHttpContent) && (chunked || HttpUtil.getContentLength(r, 0L) > 0)) {
             if (expectContinue) {
                 ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                         Unpooled.EMPTY_BUFFER));

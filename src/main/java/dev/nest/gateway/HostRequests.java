@@ -22,11 +22,14 @@ final class HostRequests {
         this.alloc = alloc;
     }
 
-    /** The request for one invocation on {@code host}, one reference owned by the caller. */
-    ByteBuf encode(HostClient host, String method, String target, List<String> headers, String invocationId,
-                   long deadlineEpochMillis, byte[] body) {
+    /**
+     * The request for one invocation on {@code host}, to {@code /invoke/<instanceId><rest>}; one reference owned by
+     * the caller.
+     */
+    ByteBuf encode(HostClient host, String method, String instanceId, String rest, List<String> headers,
+                   String invocationId, long deadlineEpochMillis, byte[] body) {
         int bodyLength = body == null ? 0 : body.length;
-        host.encodeInvocation(head, method, target, headers, invocationId, deadlineEpochMillis, bodyLength);
+        host.encodeInvocation(head, method, instanceId, rest, headers, invocationId, deadlineEpochMillis, bodyLength);
         int n = head.length();
         ByteBuf out = alloc.directBuffer(n + bodyLength);
         out.writeBytes(head.bytes(), 0, n);

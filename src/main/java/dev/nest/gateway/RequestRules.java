@@ -4,10 +4,13 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
-import java.util.List;
+import io.netty.util.AsciiString;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -47,17 +50,46 @@ final class RequestRules {
         }
     }
 
-    /** Why {@code r} (a request head as Netty decoded it) must be refused, if it must; {@code maxBody}: server.max-body. */
+    /**
+     * Why {@code r} (a request head as Netty decoded it) must be refused, if it must; {@code maxBody}: server.max-body.
+     * One walk over the header table gathers what the rules look at (no lists of values on the way); the rules then
+     * apply in the order below.
+     */
     static Optional<Refusal> check(HttpRequest r, long maxBody) {
+        HttpHeaders h = r.headers();
+        int codings = 0;
+        String firstCoding = null;
+        int lengths = 0;
+        String firstLength = null;
+        String badLength = null;
+        int hosts = 0;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> i = h.iteratorCharSequence(); i.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> e = i.next();
+            CharSequence name = e.getKey();
+            if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
+                hosts++;
+            } else if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)) {
+                String v = e.getValue().toString();
+                if (lengths++ == 0) {
+                    firstLength = v;
+                }
+                if (badLength == null && !digits(v)) {
+                    badLength = v;
+                }
+            } else if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)
+                    && codings++ == 0) {
+                firstCoding = e.getValue().toString();
+            }
+        }
         // the transfer codings first: Netty refuses bad ones too, but as a 400 that does not say which (501 here)
         boolean http10 = r.protocolVersion().majorVersion() == 1 && r.protocolVersion().minorVersion() == 0;
-        List<String> codings = r.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
-        if (!codings.isEmpty()) {
+        if (codings > 0) {
             if (http10) {
                 return Optional.of(new Refusal(400, "Transfer-Encoding in an HTTP/1.0 request"));
             }
-            if (codings.size() > 1 || !codings.getFirst().trim().equalsIgnoreCase("chunked")) {
-                return Optional.of(new Refusal(501, "Transfer-Encoding '" + String.join(", ", codings)
+            if (codings > 1 || !firstCoding.trim().equalsIgnoreCase("chunked")) {
+                return Optional.of(new Refusal(501, "Transfer-Encoding '"
+                        + String.join(", ", h.getAll(HttpHeaderNames.TRANSFER_ENCODING))
                         + "' is not supported; only a single 'chunked' is"));
             }
         }
@@ -74,20 +106,16 @@ final class RequestRules {
         if (!visible(r.uri())) {
             return Optional.of(new Refusal(400, "malformed request line: control characters in the target"));
         }
-        List<String> lengths = r.headers().getAll(HttpHeaderNames.CONTENT_LENGTH);
-        for (String v : lengths) {
-            if (!digits(v)) {
-                return Optional.of(new Refusal(400, "invalid Content-Length '" + v + "': digits only"));
-            }
+        if (badLength != null) {
+            return Optional.of(new Refusal(400, "invalid Content-Length '" + badLength + "': digits only"));
         }
-        if (lengths.size() > 1) {
+        if (lengths > 1) {
             return Optional.of(new Refusal(400, "more than one Content-Length"));
         }
-        if (!lengths.isEmpty() && Long.parseLong(lengths.getFirst()) > maxBody) {
-            return Optional.of(new Refusal(413, "the body has " + lengths.getFirst() + " bytes; the limit is " + maxBody
+        if (lengths == 1 && Long.parseLong(firstLength) > maxBody) {
+            return Optional.of(new Refusal(413, "the body has " + firstLength + " bytes; the limit is " + maxBody
                     + " bytes (server.max-body); send large data by reference"));
         }
-        int hosts = r.headers().getAll(HttpHeaderNames.HOST).size();
         if (hosts > 1) {
             return Optional.of(new Refusal(400, "more than one Host header"));
         }

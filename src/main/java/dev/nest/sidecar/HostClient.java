@@ -198,12 +198,13 @@ public final class HostClient implements AutoCloseable {
     /**
      * The head of one invocation request, for a caller that does its own I/O, such as the gateway's event loop: it is
      * encoded into {@code into} (whose bytes are then {@code into.bytes()[0, into.length())}), replacing what it held;
-     * the body of {@code bodyLength} bytes follows it. {@code headers} alternates names and values; hop-by-hop and
+     * the body of {@code bodyLength} bytes follows it. The target is {@code /invoke/<instanceId><rest>}, written in its
+     * pieces (no joined string per request). {@code headers} alternates names and values; hop-by-hop and
      * {@code X-Nest-*} headers are dropped, the secret, invocation id and deadline are added. A {@code Host} among
      * {@code headers} (the client's) is passed on; without one, the host's own address is sent. Allocates nothing
      * once {@code into} has grown to the largest head seen.
      */
-    public void encodeInvocation(Head into, String method, String target, List<String> headers,
+    public void encodeInvocation(Head into, String method, String instanceId, String rest, List<String> headers,
                                  String invocationId, long deadlineEpochMillis, int bodyLength) {
         Encoder e = into.encoder;
         e.reset();
@@ -216,8 +217,8 @@ public final class HostClient implements AutoCloseable {
                 break;
             }
         }
-        e.head(method, target, clientHost, hostHeader, secretHeader, headers, invocationId, deadlineEpochMillis,
-                bodyLength);
+        e.head(method, instanceId, rest, clientHost, hostHeader, secretHeader, headers, invocationId,
+                deadlineEpochMillis, bodyLength);
     }
 
     /**
@@ -257,18 +258,26 @@ public final class HostClient implements AutoCloseable {
             end(bodyLength);
         }
 
-        /** The same with the headers as a list (names and values alternating) and the client's Host, if any. */
-        void head(String method, String target, String clientHost, byte[] hostHeader, byte[] secretHeader,
-                  List<String> headers, String invocationId, long deadlineEpochMillis, int bodyLength) {
+        /**
+         * An invocation's head with the headers as a list (names and values alternating), the target
+         * {@code /invoke/<instanceId><rest>} and the client's Host, if any.
+         */
+        void head(String method, String instanceId, String rest, String clientHost, byte[] hostHeader,
+                  byte[] secretHeader, List<String> headers, String invocationId, long deadlineEpochMillis,
+                  int bodyLength) {
+            ascii(method);
+            ascii(" /invoke/");
+            utf8(instanceId);
+            utf8(rest);
+            ascii(" HTTP/1.1\r\n");
             if (clientHost == null) {
-                start(method, target, hostHeader, secretHeader, invocationId, deadlineEpochMillis);
+                put(hostHeader);
             } else {
-                requestLine(method, target);
                 ascii("Host: ");
                 utf8(clientHost);
                 put(CRLF);
-                nestHeaders(secretHeader, invocationId, deadlineEpochMillis);
             }
+            nestHeaders(secretHeader, invocationId, deadlineEpochMillis);
             for (int i = 0; i < headers.size(); i += 2) {
                 header(headers.get(i), headers.get(i + 1));
             }

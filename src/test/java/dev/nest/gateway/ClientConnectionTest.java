@@ -158,6 +158,18 @@ class ClientConnectionTest {
     }
 
     @Test
+    void keepsAnHttp11ConnectionUnlessTheClientSaysClose() throws Exception {
+        try (RawClient c = connect()) {
+            assertEquals(200, c.send("GET /a HTTP/1.1\r\nhost: h\r\nConnection: Keep-Alive, Close\r\n\r\n").read().status());
+            assertTrue(c.closedByServer(), "close among the Connection tokens, in any case, ends the connection");
+        }
+        try (RawClient c = connect()) {
+            assertEquals(200, c.send("GET /a HTTP/1.1\r\nhost: h\r\nconnection: upgrade\r\n\r\n").read().status());
+            assertEquals(200, c.send("GET /b HTTP/1.1\r\nhost: h\r\n\r\n").read().status());
+        }
+    }
+
+    @Test
     void writesNoLengthOrBodyWith204() throws Exception {
         hold = true;
         try (RawClient c = connect()) {

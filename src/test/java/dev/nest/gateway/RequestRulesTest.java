@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -49,8 +50,28 @@ class RequestRulesTest {
             GET /fn/a HTTP/2.0|Host: g||                                               ; 505
             GET /fn/a HTTP/1.1|Bad Name: x|Host: g||                                   ; 400
             GET /fn/a HTTP/1.1|Content-Length : 0|Host: g||                            ; 400
+            POST /fn/a HTTP/1.1|hOST: g|transfer-ENCODING:  Chunked ||3|abc|0||        ; 0
+            POST /fn/a HTTP/1.1|host: g|CONTENT-LENGTH: 101||                          ; 413
+            POST /fn/a HTTP/1.1|host: g|content-length: 3|content-length: 3||abc       ; 400
+            POST /fn/a HTTP/1.1|Host: g|Transfer-Encoding: chunked|transfer-encoding: chunked|| ; 501
+            GET /fn/a HTTP/1.1|HOST: a|host: b||                                       ; 400
             """)
     void refusesWhatRfc9112Refuses(String raw, int status) {
         assertEquals(status, status(raw.strip()), raw);
+    }
+
+    @Test
+    void namesEveryTransferCodingItRefuses() {
+        EmbeddedChannel ch = new EmbeddedChannel(new RequestRules.Decoder());
+        try {
+            ch.writeInbound(Unpooled.copiedBuffer("POST /fn/a HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: gzip\r\n"
+                    + "transfer-encoding: chunked\r\n\r\n", StandardCharsets.ISO_8859_1));
+            HttpRequest r = ch.readInbound();
+            assertEquals("Transfer-Encoding 'gzip, chunked' is not supported; only a single 'chunked' is",
+                    RequestRules.check(r, 100).orElseThrow().getMessage());
+            ReferenceCountUtil.release(r);
+        } finally {
+            ch.finishAndReleaseAll();
+        }
     }
 }

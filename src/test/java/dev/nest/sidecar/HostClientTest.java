@@ -489,14 +489,14 @@ class HostClientTest {
     void encodesAnInvocationHeadIntoAReusedBuffer() {
         HostClient c = new HostClient("127.0.0.1", 4321, SECRET);
         HostClient.Head head = new HostClient.Head();
-        c.encodeInvocation(head, "POST", "/invoke/i-1/a?b=c", List.of("Host", "example.org", "Connection", "close",
+        c.encodeInvocation(head, "POST", "i-1", "/a?b=c", List.of("Host", "example.org", "Connection", "close",
                 "Content-Length", "99", "X-Nest-Secret", "forged", "Accept", "*/*", "X-Long", "v".repeat(3000)),
                 "inv-7", 1_700_000_000_123L, 12);
         assertEquals("POST /invoke/i-1/a?b=c HTTP/1.1\r\nHost: example.org\r\nX-Nest-Secret: s3cret\r\n"
                 + "X-Nest-Invocation-Id: inv-7\r\nX-Nest-Deadline: 1700000000123\r\nAccept: */*\r\n"
                 + "X-Long: " + "v".repeat(3000) + "\r\nContent-Length: 12\r\n\r\n", text(head));
         // a shorter request in the same buffer: nothing of the first one is left, the pod's address is the Host
-        c.encodeInvocation(head, "GET", "/invoke/i-1/", List.of("accept", "text/plain"), "inv-8", 0, 0);
+        c.encodeInvocation(head, "GET", "i-1", "/", List.of("accept", "text/plain"), "inv-8", 0, 0);
         assertEquals("GET /invoke/i-1/ HTTP/1.1\r\nHost: 127.0.0.1:4321\r\nX-Nest-Secret: s3cret\r\n"
                 + "X-Nest-Invocation-Id: inv-8\r\nX-Nest-Deadline: 0\r\naccept: text/plain\r\n"
                 + "Content-Length: 0\r\n\r\n", text(head));
@@ -506,7 +506,7 @@ class HostClientTest {
     void theClientsHostIsSentAsUtf8WithoutLineBreaks() {
         HostClient c = new HostClient("127.0.0.1", 4321, SECRET);
         HostClient.Head head = new HostClient.Head();
-        c.encodeInvocation(head, "GET", "/invoke/i/", List.of("HOST", "b\u00fccher.example\r\nX-Evil: 1"), "i", 5, 0);
+        c.encodeInvocation(head, "GET", "i", "/", List.of("HOST", "b\u00fccher.example\r\nX-Evil: 1"), "i", 5, 0);
         assertEquals("GET /invoke/i/ HTTP/1.1\r\nHost: b\u00fccher.exampleX-Evil: 1\r\nX-Nest-Secret: s3cret\r\n"
                 + "X-Nest-Invocation-Id: i\r\nX-Nest-Deadline: 5\r\nContent-Length: 0\r\n\r\n", text(head));
     }
