@@ -36,8 +36,8 @@ import java.util.logging.Logger;
  * starting, not that it died. After the grace a registration that never answered is judged like any other, so a
  * node killed during its own start is found without waiting for its session. The grace runs from the round in which
  * this probe first saw the registration, on this process's monotonic clock: neither another node's clock nor
- * ZooKeeper's is compared with this one. A timeout or an unreachable network says nothing certain (the node may be alive behind a
- * partition and still hold its session), so it is left to ZooKeeper's session. A node that answers again, or
+ * ZooKeeper's is compared with this one. A timeout or an unreachable network says nothing certain (the node may be
+ * alive behind a partition and still hold its session), so it is left to ZooKeeper's session. A node that answers again, or
  * registers anew (another start time), is up again. A node wrongly judged down is safe: its placements are deleted,
  * so its own agent stops their pods, and no function runs twice.
  *
