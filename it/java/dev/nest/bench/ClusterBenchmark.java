@@ -124,6 +124,11 @@ public final class ClusterBenchmark {
         // a subset of the parts (e.g. -Dnest.bench.parts=deploy) prints its figures without touching the docs
         List<String> parts = List.of(System.getProperty("nest.bench.parts", "deploy,failover,death,replacement,scale").split(","));
         boolean all = parts.containsAll(List.of("deploy", "failover", "death", "replacement", "scale"));
+        boolean write = all && !"false".equals(System.getenv("NEST_BENCH_DOCS"));
+        Path doc = Path.of("docs", "BENCHMARKS.md");
+        // the commit measured, refused before measuring when the checkout has uncommitted changes
+        String commit = write ? BenchmarksDoc.commitLine(doc.toAbsolutePath().getParent().getParent(),
+                BenchmarksDoc.allowDirty()) : "unknown";
         Path dir = Files.createTempDirectory("nest-cluster-bench");
         ClusterBenchmark b = new ClusterBenchmark(session, dir);
         Runtime.getRuntime().addShutdownHook(new Thread(b.children::close));
@@ -149,19 +154,18 @@ public final class ClusterBenchmark {
         if (parts.contains("scale")) {
             out.append(scale(functions, simulated));
         }
-        String body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors() + " cores, JDK "
+        String text = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors() + " cores, JDK "
                 + System.getProperty("java.runtime.version") + ": three Nest processes (`process` driver, Node.js"
                 + " functions) on 127.0.0.1-3 in zones a, a, b, a three-server ZooKeeper ensemble in the benchmark's JVM,"
                 + " `cluster.session-timeout: " + session.toMillis() + "ms`, everything on this one machine (load average at"
                 + " the end: " + Machine.loadAverage() + ").\n\nCommand: "
                 + "`distribution/bench-cluster.sh` (options: `-Dnest.bench.kills=10 -Dnest.bench.replacements=5 -Dnest.bench.session=15000 "
                 + "-Dnest.bench.deploys=10 -Dnest.bench.functions=10000 -Dnest.bench.nodes=1000`; "
-                + "`-Dnest.bench.parts=deploy,failover,death,replacement,scale` runs a subset and only prints it).\n\n" + out
-                + "```" + BenchBlock.FENCE + "\n" + ROWS.stream().sorted().map(r -> "row " + r + "\n")
-                .collect(java.util.stream.Collectors.joining()) + "```\n";
+                + "`-Dnest.bench.parts=deploy,failover,death,replacement,scale` runs a subset and only prints it).\n\n" + out;
+        String body = sectionBody(text, commit, ROWS);
         System.out.println(HEADING + "\n\n" + body);
-        if (all && !"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
-            BenchmarksDoc.writeSection(Path.of("docs", "BENCHMARKS.md"), HEADING, body);
+        if (write) {
+            BenchmarksDoc.writeSection(doc, HEADING, body);
         }
         System.exit(0);
     }
@@ -543,6 +547,33 @@ public final class ClusterBenchmark {
                 + " holding a placed instance until the survivors' ready instances are back at the placed count, p50 / max"
                 + " of %d kills (3 nodes, default 15 s session; two 1 s probes plus a cold start) | <= 10 s | %.2f s /"
                 + " %.2f s" + COMMAND, kills, Stats.median(serving) / 1000, Stats.max(serving) / 1000));
+    }
+
+    /**
+     * The section as written: {@code text} (the figures), with the line naming {@code commit} after its first paragraph
+     * (none when {@code unknown}), then {@link #block} of {@code rows}, ending in a line break. The commit line is the
+     * body's own, so the writer adds none: adding one strips the body, and a block at its end then no longer ends in
+     * the line break its rendering has, so that the doc's coverage line would not be carried over.
+     */
+    static String sectionBody(String text, String commit, List<String> rows) {
+        String named = commit.equals("unknown") ? text.strip() : BenchmarksDoc.withCommit(text, commit).strip();
+        return named + "\n\n" + block(rows).render();
+    }
+
+    /**
+     * The section's block: {@code rows} ({@code "ORDER | promise | target | measured | command"}, as the parts write
+     * them) read by {@link BenchBlock}'s own parser and rendered by it, in row order, so that the block in the body is
+     * exactly what {@link BenchmarksDoc#keepRecorded} looks for when it carries over what the doc's block holds
+     * beyond this run's rows (its coverage line).
+     *
+     * @throws IllegalArgumentException naming the line when a row is malformed
+     */
+    static BenchBlock block(List<String> rows) {
+        String lines = rows.stream().map(r -> "row " + r + "\n").collect(java.util.stream.Collectors.joining());
+        List<BenchBlock.Row> parsed = new ArrayList<>(BenchBlock.parseSection("```" + BenchBlock.FENCE + "\n" + lines
+                + "```\n").orElseThrow().rows());
+        parsed.sort(java.util.Comparator.comparingInt(BenchBlock.Row::order));
+        return new BenchBlock(List.of(), List.copyOf(parsed));
     }
 
     /** Keeps {@code rows} for the section's block; returns nothing to add to the text. */

@@ -655,10 +655,19 @@ public final class PodReadyBenchmark {
         return out.isBlank() ? "unknown" : out.trim();
     }
 
-    private static void row(StringBuilder sb, String runtime, String mode, List<Double> v, List<Double> stop, double[] mem) {
-        sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %.1f MiB |%n", display(runtime), mode,
+    /**
+     * One row of the pod start table; {@code mem} is {docker stats, VmRSS} in MiB, either NaN where it was not measured
+     * (processes have no docker stats; prepared containers and the AOT-off runs measure no idle memory): shown as "-".
+     */
+    static void row(StringBuilder sb, String runtime, String mode, List<Double> v, List<Double> stop, double[] mem) {
+        sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", display(runtime), mode,
                 ms(Stats.median(v)), ms(Stats.percentile(v, 99)), ms(Stats.min(v)), ms(Stats.max(v)), ms(Stats.median(stop)),
-                Double.isNaN(mem[0]) ? "-" : String.format(Locale.ROOT, "%.1f MiB", mem[0]), mem[1]));
+                mib(mem[0]), mib(mem[1])));
+    }
+
+    /** {@code mb} as "12.3 MiB", or "-" when it was not measured (NaN). */
+    static String mib(double mb) {
+        return Double.isNaN(mb) ? "-" : String.format(Locale.ROOT, "%.1f MiB", mb);
     }
 
     private static String display(String runtime) {

@@ -78,7 +78,7 @@ final class ControlPlane implements AutoCloseable {
      *                     after this (zero: off; {@link dev.nest.scaler.BurstRelease})
      */
     static ControlPlane start(Cluster cluster, NodeAgent agent, Map<String, String> capacity, Duration probeEvery,
-                              Clock clock, Supplier<Map<String, String>> peerHeaders,
+                              Duration probeStartGrace, Clock clock, Supplier<Map<String, String>> peerHeaders,
                               Optional<javax.net.ssl.SSLContext> peerTls, Quotas quotas,
                               Supplier<List<VersionTraffic>> traffic, int mergeBelow,
                               Function<String, Optional<MergedShape>> shapes, Duration burstRelease) {
@@ -101,8 +101,8 @@ final class ControlPlane implements AutoCloseable {
                         NodeProbe.tcp(), cluster.leadership()::isLeader, () -> {
                             probe.get().downNodes().forEach(cluster.membership()::evict);
                             placements.get().nodesChanged();
-                        })));
-                startLeaderProbe(closers, cluster, nodes, probeEvery);
+                        }, probeStartGrace, System::nanoTime)));
+                startLeaderProbe(closers, cluster, nodes, probeEvery, probeStartGrace);
             }
             placements.set(push(closers, new LeaderPlacements(self,
                     () -> nodes.states(id -> probe.get() != null && probe.get().down(id)), store, targets,
@@ -174,13 +174,13 @@ final class ControlPlane implements AutoCloseable {
 
     /** Non-leaders probe the leader and evict it when it refuses connections, so that the next one takes over. */
     private static void startLeaderProbe(Deque<AutoCloseable> closers, Cluster cluster, ClusterNodes nodes,
-                                         Duration probeEvery) {
+                                         Duration probeEvery, Duration probeStartGrace) {
         String self = cluster.self().id();
         AtomicReference<NodeProbe> probe = new AtomicReference<>();
         probe.set(push(closers, new NodeProbe(() -> nodes.targets(
                 n -> !n.id().equals(self) && cluster.leaderId().filter(n.id()::equals).isPresent()),
                 probeEvery, 2, NodeProbe.tcp(), () -> !cluster.leadership().isLeader(),
-                () -> probe.get().downNodes().forEach(cluster.membership()::evict))));
+                () -> probe.get().downNodes().forEach(cluster.membership()::evict), probeStartGrace, System::nanoTime)));
         probe.get().start();
     }
 

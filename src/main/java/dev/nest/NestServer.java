@@ -257,7 +257,8 @@ public final class NestServer implements AutoCloseable {
 
             // ---- control plane: decides while this node leads ----
             TrafficCounters traffic = new TrafficCounters(); // per-version requests, for the leader's canary releases
-            ControlPlane control = push(closers, ControlPlane.start(cluster, agent, capacity, config.cluster().nodeProbe(), clock,
+            ControlPlane control = push(closers, ControlPlane.start(cluster, agent, capacity, config.cluster().nodeProbe(),
+                    config.cluster().nodeProbeStartGrace(), clock,
                     peerHeaders, peerTls, namespaces, traffic::snapshot, config.sidecar().merged().mergeBelow(),
                     ControlPlane.mergedShapes(runtimes, config.sidecar().merged().acrossNamespaces(),
                             config.sidecar().merged().hostMemoryMb()), config.cluster().burstRelease()));

@@ -34,6 +34,7 @@ final class ConfigDefaults {
         c.put("operation-timeout", Durations.format(d.cluster().operationTimeout()));
         c.put("artifact-replicas", d.cluster().artifactReplicas());
         c.put("node-probe", Durations.format(d.cluster().nodeProbe()));
+        c.put("node-probe-start-grace", Durations.format(d.cluster().nodeProbeStartGrace()));
         c.put("secret", d.cluster().secret());
         c.put("secret-file", d.cluster().secretFile());
         c.put("burst-release", Durations.format(d.cluster().burstRelease()));

@@ -75,9 +75,25 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
      */
     public record Cluster(String zookeeper, int embeddedPort, Duration sessionTimeout, Duration connectionTimeout,
                           Duration operationTimeout, int artifactReplicas, Duration nodeProbe, String secret,
-                          String secretFile, Duration burstRelease) {
+                          String secretFile, Duration burstRelease, Duration nodeProbeStartGrace) {
         /** The default node probe interval: a dead node's port is tried every second (0 turns the probe off). */
         public static final Duration DEFAULT_NODE_PROBE = Duration.ofSeconds(1);
+        /**
+         * {@code cluster.node-probe-start-grace}: how long after the probe first saw a node's registration that node's
+         * refusals count even if its port never answered (a node still starting refuses; one killed during its start
+         * refuses for good). At most {@link #MAX_NODE_PROBE_START_GRACE}.
+         */
+        public static final Duration DEFAULT_NODE_PROBE_START_GRACE = Duration.ofSeconds(10);
+        /** The longest {@code cluster.node-probe-start-grace}. */
+        public static final Duration MAX_NODE_PROBE_START_GRACE = Duration.ofMinutes(5);
+
+        /** Settings with the default {@code cluster.node-probe-start-grace}. */
+        public Cluster(String zookeeper, int embeddedPort, Duration sessionTimeout, Duration connectionTimeout,
+                       Duration operationTimeout, int artifactReplicas, Duration nodeProbe, String secret,
+                       String secretFile, Duration burstRelease) {
+            this(zookeeper, embeddedPort, sessionTimeout, connectionTimeout, operationTimeout, artifactReplicas,
+                    nodeProbe, secret, secretFile, burstRelease, DEFAULT_NODE_PROBE_START_GRACE);
+        }
 
         /**
          * {@code cluster.burst-release}: the leader's scaler releases a function's instances above its steady need
@@ -127,7 +143,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
         /** These settings with {@code cluster.secret} set to {@code value} (and no {@code secret-file}). */
         public Cluster withSecret(String value) {
             return new Cluster(zookeeper, embeddedPort, sessionTimeout, connectionTimeout, operationTimeout,
-                    artifactReplicas, nodeProbe, value, "", burstRelease);
+                    artifactReplicas, nodeProbe, value, "", burstRelease, nodeProbeStartGrace);
         }
 
         @Override
@@ -136,7 +152,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
                     + sessionTimeout + ", connectionTimeout=" + connectionTimeout + ", operationTimeout="
                     + operationTimeout + ", artifactReplicas=" + artifactReplicas + ", nodeProbe=" + nodeProbe
                     + ", secret=" + (secret.isEmpty() ? "" : "(hidden)") + ", secretFile=" + secretFile
-                    + ", burstRelease=" + burstRelease + "]";
+                    + ", burstRelease=" + burstRelease + ", nodeProbeStartGrace=" + nodeProbeStartGrace + "]";
         }
     }
 
@@ -341,7 +357,7 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
             "tls", Set.of("cert", "key", "ca"),
             "node", Set.of("id", "address", "zone", "region"),
             "cluster", Set.of("zookeeper", "embedded-port", "session-timeout", "connection-timeout", "operation-timeout",
-                    "artifact-replicas", "node-probe", "secret", "secret-file", "burst-release"),
+                    "artifact-replicas", "node-probe", "node-probe-start-grace", "secret", "secret-file", "burst-release"),
             "sidecar", Set.of("driver", "port-range", "start-timeout", "max-pods", "stop-grace", "drivers", "pool", "pool-idle",
                     "previous-version-keep-alive", "merge-below", "merge-below-in-flight", "burst-workers", "merge-across-namespaces", "merged-host-memory",
                     "merged-allocation-budget"),
@@ -412,7 +428,9 @@ public record NestConfig(Path dataDir, Path functionsDir, Path runtimesDir, Serv
                 r.integer(c, "cluster.artifact-replicas", 2, 1, 16),
                 r.duration(c, "cluster.node-probe", Cluster.DEFAULT_NODE_PROBE, Duration.ZERO, Duration.ofMinutes(1)),
                 r.secret(c, "cluster.secret"), r.path(c, "cluster.secret-file", base),
-                r.duration(c, "cluster.burst-release", Cluster.DEFAULT_BURST_RELEASE, Duration.ZERO, Cluster.MAX_BURST_RELEASE));
+                r.duration(c, "cluster.burst-release", Cluster.DEFAULT_BURST_RELEASE, Duration.ZERO, Cluster.MAX_BURST_RELEASE),
+                r.duration(c, "cluster.node-probe-start-grace", Cluster.DEFAULT_NODE_PROBE_START_GRACE, Duration.ZERO,
+                        Cluster.MAX_NODE_PROBE_START_GRACE));
         if (!cluster.secret().isEmpty() && !cluster.secretFile().isEmpty()) {
             r.problem("cluster.secret-file", cluster.secretFile(), "empty when cluster.secret is set (give one of the two)");
         }

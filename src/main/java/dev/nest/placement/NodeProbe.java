@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -29,11 +30,14 @@ import java.util.logging.Logger;
  * dead one is re-placed and removed from routing at once), the others' try the leader (a dead leader's place in the
  * election is removed, so that the next node leads without waiting for the session to expire).
  *
- * <p>Only a refusal counts, and only from a registration that has accepted a connection before: a node registers
- * before its port listens, and a node starting on a busy machine can take seconds between the two, so refusals
- * before its first answer say it is still starting, not that it died (one that dies before it ever answers is left
- * to its session). A timeout or an unreachable network says nothing certain (the node may be alive behind a
- * partition and still hold its session), so it is left to ZooKeeper's session. A node that answers again, or
+ * <p>Only a refusal counts, and only from a registration that has accepted a connection before or that this probe
+ * has seen for longer than the start grace: a node registers before its port listens, and a node starting on a busy
+ * machine can take seconds between the two, so refusals before its first answer, within the grace, say it is still
+ * starting, not that it died. After the grace a registration that never answered is judged like any other, so a
+ * node killed during its own start is found without waiting for its session. The grace runs from the round in which
+ * this probe first saw the registration, on this process's monotonic clock: neither another node's clock nor
+ * ZooKeeper's is compared with this one. A timeout or an unreachable network says nothing certain (the node may be
+ * alive behind a partition and still hold its session), so it is left to ZooKeeper's session. A node that answers again, or
  * registers anew (another start time), is up again. A node wrongly judged down is safe: its placements are deleted,
  * so its own agent stops their pods, and no function runs twice.
  *
@@ -69,9 +73,13 @@ public final class NodeProbe implements AutoCloseable {
     private final Connector connector;
     private final BooleanSupplier active;
     private final Runnable changed;
+    private final long graceNanos;
+    private final LongSupplier nanoTime;
     private final Map<Target, Integer> refusals = new HashMap<>();
-    /** The registrations that have accepted a connection at least once (only their refusals count). */
+    /** The registrations that have accepted a connection at least once (their refusals count). */
     private final Set<Target> answered = new HashSet<>();
+    /** When (on {@link #nanoTime}) each registration was first seen (its refusals count once the grace has passed). */
+    private final Map<Target, Long> firstSeen = new HashMap<>();
     private final Set<String> down = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("nest-node-probe").unstarted(r));
@@ -83,12 +91,20 @@ public final class NodeProbe implements AutoCloseable {
      * @param connector how a connection is tried ({@link #tcp()} outside tests)
      * @param active    whether to probe now (nothing is probed otherwise, and what was found is forgotten)
      * @param changed   called on the probe thread when a node went down or came back up
+     * @param grace     how long after this probe first saw a registration its refusals count even if it never
+     *                  answered (zero or more)
+     * @param nanoTime  the monotonic clock the grace is measured on ({@code System::nanoTime} outside tests)
      */
     public NodeProbe(Supplier<List<Target>> nodes, Duration interval, int failures, Connector connector,
-                     BooleanSupplier active, Runnable changed) {
+                     BooleanSupplier active, Runnable changed, Duration grace, LongSupplier nanoTime) {
         if (interval.isZero() || interval.isNegative() || failures < 1) {
             throw new IllegalArgumentException("a node probe needs a positive interval and at least one failure");
         }
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("a node probe's start grace cannot be negative: " + grace);
+        }
+        this.graceNanos = grace.toNanos();
+        this.nanoTime = nanoTime;
         this.nodes = nodes;
         this.interval = interval;
         this.failures = failures;
@@ -147,12 +163,14 @@ public final class NodeProbe implements AutoCloseable {
         Set<String> present = new HashSet<>();
         for (Target t : targets) {
             present.add(t.id());
+            long seen = firstSeen.computeIfAbsent(t, k -> nanoTime.getAsLong());
             Answer a = connector.connect(t.address(), t.port(), interval);
-            if (a == Answer.REFUSED && answered.contains(t)) {
+            if (a == Answer.REFUSED && (answered.contains(t) || nanoTime.getAsLong() - seen >= graceNanos)) {
                 int n = refusals.merge(t, 1, Integer::sum);
                 if (n >= failures && down.add(t.id())) {
                     LOG.warning("node " + t.id() + " refuses connections on " + t.address() + ":" + t.port() + " (" + n
-                            + " times in a row): treated as dead before its ZooKeeper session expires");
+                            + " times in a row" + (answered.contains(t) ? "" : ", and never answered within its start grace")
+                            + "): treated as dead before its ZooKeeper session expires");
                     change = true;
                 }
             } else if (a == Answer.ACCEPTED) {
@@ -167,6 +185,7 @@ public final class NodeProbe implements AutoCloseable {
         // forget nodes that are no longer registered, and the counts of earlier registrations of the same id
         refusals.keySet().removeIf(t -> !targets.contains(t));
         answered.removeIf(t -> !targets.contains(t));
+        firstSeen.keySet().removeIf(t -> !targets.contains(t));
         if (down.removeIf(id -> !present.contains(id))) {
             change = true;
         }

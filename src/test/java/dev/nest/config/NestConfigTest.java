@@ -149,6 +149,9 @@ class NestConfigTest {
                 Arguments.of("cluster:\n  operation-timeout: 1h\n", "cluster.operation-timeout", "1h", "from 100ms to 5m"),
                 Arguments.of("cluster:\n  burst-release: 11m\n", "cluster.burst-release", "11m", "from 0ms to 10m"),
                 Arguments.of("cluster:\n  burst-release: soon\n", "cluster.burst-release", "soon", Durations.ALLOWED),
+                Arguments.of("cluster:\n  node-probe-start-grace: 6m\n", "cluster.node-probe-start-grace", "6m", "from 0ms to 5m"),
+                Arguments.of("cluster:\n  node-probe-start-grace: -1s\n", "cluster.node-probe-start-grace", "-1s", "from 0ms to 5m"),
+                Arguments.of("cluster:\n  node-probe-start-grace: ten\n", "cluster.node-probe-start-grace", "ten", Durations.ALLOWED),
                 Arguments.of("sidecar:\n  port-range: 30000-20000\n", "sidecar.port-range", "30000-20000", "1024 <= FROM <= TO <= 65535"),
                 Arguments.of("sidecar:\n  port-range: 80-90\n", "sidecar.port-range", "80-90", "1024 <= FROM <= TO <= 65535"),
                 Arguments.of("sidecar:\n  port-range: 20000-70000\n", "sidecar.port-range", "20000-70000", "1024 <= FROM <= TO <= 65535"),
@@ -236,7 +239,7 @@ class NestConfigTest {
                 Arguments.of("server:\n  prot: 8080\n", "server.prot", "host, max-body, port, shutdown-grace"),
                 Arguments.of("node:\n  name: a\n", "node.name", "address, id, region, zone"),
                 Arguments.of("cluster:\n  zk: a\n", "cluster.zk",
-                        "artifact-replicas, burst-release, connection-timeout, embedded-port, node-probe, operation-timeout, secret, secret-file, "
+                        "artifact-replicas, burst-release, connection-timeout, embedded-port, node-probe, node-probe-start-grace, operation-timeout, secret, secret-file, "
                                 + "session-timeout, zookeeper"),
                 Arguments.of("sidecar:\n  ports: 1-2\n", "sidecar.ports",
                         "burst-workers, driver, drivers, max-pods, merge-across-namespaces, merge-below, merge-below-in-flight, merged-allocation-budget, merged-host-memory, pool,"
@@ -529,5 +532,12 @@ class NestConfigTest {
         assertEquals(NestConfig.Cluster.DEFAULT_BURST_RELEASE, load("node:\n  id: a\n").cluster().burstRelease());
         assertEquals(Duration.ZERO, load("cluster:\n  burst-release: 0s\n").cluster().burstRelease());
         assertEquals(Duration.ofMinutes(1), load("cluster:\n  burst-release: 1m\n").cluster().burstRelease());
+    }
+
+    @Test
+    void nodeProbeStartGraceDefaultsAndIsRead() throws IOException {
+        assertEquals(Duration.ofSeconds(10), load("node:\n  id: a\n").cluster().nodeProbeStartGrace());
+        assertEquals(Duration.ZERO, load("cluster:\n  node-probe-start-grace: 0s\n").cluster().nodeProbeStartGrace());
+        assertEquals(Duration.ofSeconds(30), load("cluster:\n  node-probe-start-grace: 30s\n").cluster().nodeProbeStartGrace());
     }
 }
