@@ -50,9 +50,8 @@ public final class SelfAotCache {
                 System.err.println("nest: AOT cache " + cache + " not applied: " + untrusted.get());
                 return;
             }
-            Posix posix = new Posix();
-            posix.clearSignalMask(); // the JVM's threads block SIGQUIT; the new JVM must start with none blocked
-            int rc = posix.execve("/proc/self/exe", AotPlan.withCache(in.cmdline(), cache),
+            // the JVM's threads block SIGQUIT; the new JVM starts with no signal blocked
+            int rc = Exec.posix().replaceImage("/proc/self/exe", AotPlan.withCache(in.cmdline(), cache),
                     AotPlan.environment(in.env(), cache));
             System.err.println("nest: AOT cache " + cache + " not applied: execve returned " + rc + "; starting without it");
         } catch (IOException | RuntimeException e) {
