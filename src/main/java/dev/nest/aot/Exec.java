@@ -20,6 +20,17 @@ interface Exec {
      */
     int replaceImage(String path, List<String> argv, List<String> envp);
 
+    /**
+     * Whether this build has the implementation: a JDK before 22 cannot compile it (pom.xml), and its jar then never
+     * re-executes itself. Looks for the class file without loading it.
+     */
+    static boolean built() {
+        return Exec.class.getResource("Posix.class") != null;
+    }
+
+    /** Why a start of this build cannot apply a cache, when {@link #built()} is false. */
+    String NOT_BUILT = "this jar was built by a JDK before 22, without the re-execution; build it with JDK 25 or later";
+
     /** The implementation, loaded by name: a class of a later release than its callers are compiled for. */
     static Exec posix() {
         try {

@@ -85,6 +85,7 @@ public final class SelfAotCache {
                                 + "JVM build or with other JVM options): removed; the next start trains a new one");
                     }
                 }
+                case AotPlan.Decision.Eligible e when !Exec.built() -> log().info("AOT cache not trained: " + Exec.NOT_BUILT);
                 case AotPlan.Decision.Eligible e -> {
                     Path dir = cacheDir();
                     AotPlan.Key key = key(e.jar());
@@ -113,6 +114,9 @@ public final class SelfAotCache {
             if (!(AotPlan.decide(in) instanceof AotPlan.Decision.Eligible e)) {
                 throw new IllegalStateException("a start of this jar would not use an AOT cache: "
                         + ((AotPlan.decide(in) instanceof AotPlan.Decision.Skip s) ? s.reason() : "it runs with one"));
+            }
+            if (!Exec.built()) {
+                throw new IllegalStateException("a start of this jar would not use an AOT cache: " + Exec.NOT_BUILT);
             }
             Path cache = AotTrainer.trainNow(cacheDir(), key(e.jar()), in.cmdline(), e.jar(), runtimes);
             Optional<String> untrusted = untrusted(cache);
