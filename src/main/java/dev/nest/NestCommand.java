@@ -154,7 +154,7 @@ public final class NestCommand implements Callable<Integer> {
                 return 1;
             }
             Logger.getLogger("dev.nest").info("started in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
-            if (dev.nest.aot.SelfAotCache.afterReady(java.util.Optional.of(c.runtimesDir()))) {
+            if (dev.nest.aot.SelfAotCache.afterReady(java.util.Optional.of(c.runtimesDir()), server.port())) {
                 server.close(); // the AOT cache's training start: its exit writes the cache (ADR 0033)
                 return 0;
             }

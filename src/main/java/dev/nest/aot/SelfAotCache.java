@@ -1,6 +1,8 @@
 package dev.nest.aot;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,9 +52,8 @@ public final class SelfAotCache {
                 System.err.println("nest: AOT cache " + cache + " not applied: " + untrusted.get());
                 return;
             }
-            Posix posix = new Posix();
-            posix.clearSignalMask(); // the JVM's threads block SIGQUIT; the new JVM must start with none blocked
-            int rc = posix.execve("/proc/self/exe", AotPlan.withCache(in.cmdline(), cache),
+            // the JVM's threads block SIGQUIT; the new JVM starts with no signal blocked
+            int rc = Exec.posix().replaceImage("/proc/self/exe", AotPlan.withCache(in.cmdline(), cache),
                     AotPlan.environment(in.env(), cache));
             System.err.println("nest: AOT cache " + cache + " not applied: execve returned " + rc + "; starting without it");
         } catch (IOException | RuntimeException e) {
@@ -61,12 +62,14 @@ public final class SelfAotCache {
     }
 
     /**
-     * Called once the server is ready. Returns true in the training JVM (the caller stops the server: its exit writes
-     * the cache). Otherwise logs that the cache is in use, or starts the training when this process is eligible and
+     * Called once the server is ready, with its public port. Returns true in the training JVM, after that JVM has
+     * served its first requests ({@link #firstRequests}; the caller then stops the server: its exit writes the
+     * cache). Otherwise logs that the cache is in use, or starts the training when this process is eligible and
      * no cache exists yet, and returns false.
      */
-    public static boolean afterReady(Optional<Path> runtimes) {
+    public static boolean afterReady(Optional<Path> runtimes, int port) {
         if (Boolean.getBoolean(AotPlan.TRAINING_PROPERTY)) {
+            firstRequests(port);
             return true;
         }
         try {
@@ -82,6 +85,7 @@ public final class SelfAotCache {
                                 + "JVM build or with other JVM options): removed; the next start trains a new one");
                     }
                 }
+                case AotPlan.Decision.Eligible e when !Exec.built() -> log().info("AOT cache not trained: " + Exec.NOT_BUILT);
                 case AotPlan.Decision.Eligible e -> {
                     Path dir = cacheDir();
                     AotPlan.Key key = key(e.jar());
@@ -111,6 +115,9 @@ public final class SelfAotCache {
                 throw new IllegalStateException("a start of this jar would not use an AOT cache: "
                         + ((AotPlan.decide(in) instanceof AotPlan.Decision.Skip s) ? s.reason() : "it runs with one"));
             }
+            if (!Exec.built()) {
+                throw new IllegalStateException("a start of this jar would not use an AOT cache: " + Exec.NOT_BUILT);
+            }
             Path cache = AotTrainer.trainNow(cacheDir(), key(e.jar()), in.cmdline(), e.jar(), runtimes);
             Optional<String> untrusted = untrusted(cache);
             if (untrusted.isPresent()) {
@@ -120,6 +127,73 @@ public final class SelfAotCache {
         } catch (IOException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
+    }
+
+    /** How many {@code GET /health} the training JVM serves before it stops (each on a connection of its own). */
+    static final int TRAINING_REQUESTS = 3;
+
+    /**
+     * The training JVM's requests before it stops: what a start's first client does, {@code GET /health} on the public
+     * port, a new connection each. The cache then holds the classes (and the method profiles) of that path: the
+     * gateway's HTTP codec, its forward to the admin server, Helidon's routing and the health answer. Without them the
+     * first request of every start loads about 380 classes from the jar and spins their lambdas while it waits
+     * (ADR 0033). A plain socket: an HTTP client's classes in the cache would be loaded by every start for nothing.
+     * Failure: a request that fails or is not answered 200 ends the requests with one line in the log; the cache is
+     * still written (without that path's classes).
+     */
+    static void firstRequests(int port) {
+        for (int i = 0; i < TRAINING_REQUESTS; i++) {
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                s.setSoTimeout(30_000);
+                s.getOutputStream().write(("GET /health HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAccept: */*\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                int status = answerStatus(s.getInputStream());
+                if (status != 200) {
+                    log().info("AOT cache training: GET /health answered " + status + "; the cache is written without "
+                            + "the request path");
+                    return;
+                }
+            } catch (IOException | RuntimeException e) {
+                log().info("AOT cache training: GET /health failed (" + e.getMessage() + "); the cache is written "
+                        + "without the request path");
+                return;
+            }
+        }
+    }
+
+    /**
+     * Reads one HTTP/1.1 answer with a {@code Content-Length} body (or none) from {@code in} and returns its status;
+     * throws {@link IOException} on anything else (a cut answer, a chunked one, headers over 64 KiB).
+     */
+    static int answerStatus(java.io.InputStream in) throws IOException {
+        byte[] head = new byte[65_536];
+        int n = 0;
+        while (n < 4 || head[n - 4] != '\r' || head[n - 3] != '\n' || head[n - 2] != '\r' || head[n - 1] != '\n') {
+            if (n == head.length) {
+                throw new IOException("answer headers over " + head.length + " bytes");
+            }
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("answer cut after " + n + " bytes");
+            }
+            head[n++] = (byte) b;
+        }
+        String[] lines = new String(head, 0, n - 4, StandardCharsets.ISO_8859_1).split("\r\n");
+        String[] statusLine = lines[0].split(" ", 3);
+        if (statusLine.length < 2 || !statusLine[0].startsWith("HTTP/1.")) {
+            throw new IOException("not an HTTP/1 answer: " + lines[0]);
+        }
+        long length = 0;
+        for (int i = 1; i < lines.length; i++) {
+            int colon = lines[i].indexOf(':');
+            if (colon > 0 && lines[i].substring(0, colon).trim().equalsIgnoreCase("content-length")) {
+                length = Long.parseLong(lines[i].substring(colon + 1).trim());
+            } else if (colon > 0 && lines[i].substring(0, colon).trim().equalsIgnoreCase("transfer-encoding")) {
+                throw new IOException("a " + lines[i].substring(colon + 1).trim() + " answer");
+            }
+        }
+        in.skipNBytes(length); // EOFException when the body is cut
+        return Integer.parseInt(statusLine[1]);
     }
 
     /** Not a static field: the re-execution happens before logging is configured, and without its classes. */
