@@ -756,10 +756,18 @@ class Invocation {
     this.ctype = undefined; // the request's Content-Type
   }
 
-  /** Marks the invocation answered; false when it was already (a late result after the timeout is dropped). */
+  /**
+   * Marks the invocation answered; false when it was already (a late result after the timeout is dropped). Its
+   * Context lets go of it: Node keeps the async context frame current while an answer is written (made inside the
+   * invocation's frame, the answer's next ticks and the connection's keep-alive Timeout, one per connection and
+   * re-armed after every answer, hold it), and through the frame the Context, until that connection's next request or
+   * for up to keepAliveTimeout on an idle one. Without the link that is the Context alone, not the event (with its
+   * body), the request and the response (ADR 0028, addendum "what an answered invocation leaves behind").
+   */
   finish() {
     if (this.done) return false;
     this.done = true;
+    this.ctx[kInvocation] = null;
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
     else if (this.far) unwatchFar(this);
     return true;
@@ -790,17 +798,7 @@ class Invocation {
     endInvocation(this.sb);
   }
 
-  /** The handler's result; answered outside the invocation's async context ({@link answerOutside}). */
   ok(result) {
-    if (!this.done) answerOutside(this, Invocation.prototype.writeOk, result);
-  }
-
-  /** The handler's error; answered outside the invocation's async context ({@link answerOutside}). */
-  fail(err) {
-    if (!this.done) answerOutside(this, Invocation.prototype.writeFail, err);
-  }
-
-  writeOk(result) {
     if (!this.finish()) return;
     try {
       writeEncoded(this.res, encodeResult(result, true));
@@ -812,7 +810,7 @@ class Invocation {
     endInvocation(this.sb);
   }
 
-  writeFail(err) {
+  fail(err) {
     if (!this.finish()) return;
     let type, detail, stack;
     if (err !== null && typeof err === 'object') {
@@ -889,24 +887,11 @@ function endInvocation(sb) {
 }
 
 function invocationTimeout(inv) { inv.timeout(); }
-
-// An answer is written outside the invocation's async context, in the scope of `invocationScope` (made at start-up,
-// no store). Whatever Node's HTTP code makes while it writes an answer keeps the async context frame that is current
-// then: the next ticks of the write and of the response's end, and the connection's keep-alive timeout (one Timeout
-// per connection, re-armed after every answer). Made inside the invocation's frame, they keep its Context, and through
-// it the event, the request and the response, alive until that connection's next request: every scavenge then copies
-// the last invocation of each connection (about 50 KB a scavenge with 16 connections, against 1 KB answered outside),
-// and V8 grows the young generation after what survives (ADR 0028, addendum "the Node.js host's answers outside the
-// invocation's async context"). The handler's own continuations (its timers, promises, logs) keep the frame they were
-// made in, so its late log lines are framed as before.
-function answerOutside(inv, write, v) {
-  invocationScope.runInAsyncScope(write, inv, v);
-}
 // A native promise of a handler settles into these two shared functions (no bound function per invocation): its
 // reaction runs in the async context of its then(), made inside runInContext, so the store is the invocation's Context.
 // Other thenables may call back from any context: they get functions bound to their invocation.
-function settledOk(v) { als.getStore()[kInvocation].ok(v); }
-function settledFail(e) { als.getStore()[kInvocation].fail(e); }
+function settledOk(v) { const inv = als.getStore()[kInvocation]; if (inv !== null) inv.ok(v); } // null: answered already
+function settledFail(e) { const inv = als.getStore()[kInvocation]; if (inv !== null) inv.fail(e); }
 function invocationOk(v) { this.ok(v); }
 function invocationFail(e) { this.fail(e); }
 

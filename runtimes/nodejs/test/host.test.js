@@ -810,7 +810,7 @@ describe('answers of the common shape (one shared encoding)', () => {
 });
 
 describe('answers and what they keep', () => {
-  it('keeps no invocation alive on an idle keep-alive connection after answering it, whatever way it ended', async () => {
+  it('keeps no event of an answered invocation alive on an idle keep-alive connection, whatever way it ended', async () => {
     assert.equal((await load({ id: 's-retain', function: 'default/r', version: '1', codeDir: fixture('retain') })).status, 200);
     const paths = ['/promise', '/rejected', '/value', '/throws', '/thenable'];
     const open = [];
