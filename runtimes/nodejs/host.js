@@ -756,10 +756,18 @@ class Invocation {
     this.ctype = undefined; // the request's Content-Type
   }
 
-  /** Marks the invocation answered; false when it was already (a late result after the timeout is dropped). */
+  /**
+   * Marks the invocation answered; false when it was already (a late result after the timeout is dropped). Its
+   * Context lets go of it: Node keeps the async context frame current while an answer is written (made inside the
+   * invocation's frame, the answer's next ticks and the connection's keep-alive Timeout, one per connection and
+   * re-armed after every answer, hold it), and through the frame the Context, until that connection's next request or
+   * for up to keepAliveTimeout on an idle one. Without the link that is the Context alone, not the event (with its
+   * body), the request and the response (ADR 0028, addendum "what an answered invocation leaves behind").
+   */
   finish() {
     if (this.done) return false;
     this.done = true;
+    this.ctx[kInvocation] = null;
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
     else if (this.far) unwatchFar(this);
     return true;
@@ -882,8 +890,8 @@ function invocationTimeout(inv) { inv.timeout(); }
 // A native promise of a handler settles into these two shared functions (no bound function per invocation): its
 // reaction runs in the async context of its then(), made inside runInContext, so the store is the invocation's Context.
 // Other thenables may call back from any context: they get functions bound to their invocation.
-function settledOk(v) { als.getStore()[kInvocation].ok(v); }
-function settledFail(e) { als.getStore()[kInvocation].fail(e); }
+function settledOk(v) { const inv = als.getStore()[kInvocation]; if (inv !== null) inv.ok(v); } // null: answered already
+function settledFail(e) { const inv = als.getStore()[kInvocation]; if (inv !== null) inv.fail(e); }
 function invocationOk(v) { this.ok(v); }
 function invocationFail(e) { this.fail(e); }
 

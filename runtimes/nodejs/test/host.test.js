@@ -618,9 +618,10 @@ describe('unload', () => {
 
 /**
  * Raw HTTP/1.1 exchanges on one keep-alive connection: each request's answer as {statusLine, headers (the header
- * lines as sent, Date's value masked), body (Buffer)}. Requests are written one at a time, in order.
+ * lines as sent, Date's value masked), body (Buffer)}. Requests are written one at a time, in order. With `open`
+ * (an array), the connection is left open and pushed there, for the caller to destroy.
  */
-async function rawExchanges(requests) {
+async function rawExchanges(requests, open = null) {
   const sock = net.connect(port, '127.0.0.1');
   await new Promise((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
   let buf = Buffer.alloc(0);
@@ -648,7 +649,7 @@ async function rawExchanges(requests) {
       }
     }
   } finally {
-    sock.destroy();
+    if (open === null) sock.destroy(); else open.push(sock);
   }
   return out;
 }
@@ -805,6 +806,28 @@ describe('answers of the common shape (one shared encoding)', () => {
     assert.equal(over.statusLine, 'HTTP/1.1 400 Bad Request');
     assert.match(over.body.toString(), /malformed HTTP request: HPE_HEADER_OVERFLOW/);
     assert.equal((await invoke('s-c', '/hello')).text, 'hello');
+  });
+});
+
+describe('answers and what they keep', () => {
+  it('keeps no event of an answered invocation alive on an idle keep-alive connection, whatever way it ended', async () => {
+    assert.equal((await load({ id: 's-retain', function: 'default/r', version: '1', codeDir: fixture('retain') })).status, 200);
+    const paths = ['/promise', '/rejected', '/value', '/throws', '/thenable'];
+    const open = [];
+    try {
+      // each on a connection of its own, left open and idle (its keep-alive timeout armed) while /count runs
+      for (const p of paths) {
+        const [a] = await rawExchanges([rawGet('s-retain', p)], open);
+        const failed = p === '/rejected' || p === '/throws';
+        assert.equal(a.statusLine, failed ? 'HTTP/1.1 500 Internal Server Error' : 'HTTP/1.1 200 OK', p);
+        if (!failed) assert.equal(a.body.toString(), 'kept ' + p);
+      }
+      const c = await invoke('s-retain', '/count');
+      assert.equal(c.status, 200, c.text);
+      assert.deepEqual(c.json, { alive: 0, kept: paths.length });
+    } finally {
+      for (const sock of open) sock.destroy();
+    }
   });
 });
 
