@@ -136,9 +136,9 @@ public final class ClusterBenchmark {
         boolean all = parts.containsAll(List.of("deploy", "failover", "death", "replacement", "scale"));
         boolean write = all && !"false".equals(System.getenv("NEST_BENCH_DOCS"));
         Path doc = Path.of("docs", "BENCHMARKS.md");
-        // the commit measured, refused before measuring when the checkout has uncommitted changes
-        String commit = write ? BenchmarksDoc.commitLine(doc.toAbsolutePath().getParent().getParent(),
-                BenchmarksDoc.allowDirty()) : "unknown";
+        if (write) { // a checkout with uncommitted changes is refused before measuring, not after (writeSection names the commit)
+            BenchmarksDoc.commitLine(doc.toAbsolutePath().getParent().getParent(), BenchmarksDoc.allowDirty());
+        }
         Path dir = Files.createTempDirectory("nest-cluster-bench");
         ClusterBenchmark b = new ClusterBenchmark(session, dir);
         Runtime.getRuntime().addShutdownHook(new Thread(b.children::close));
@@ -172,7 +172,7 @@ public final class ClusterBenchmark {
                 + "`distribution/bench-cluster.sh` (options: `-Dnest.bench.kills=10 -Dnest.bench.replacements=5 -Dnest.bench.session=15000 "
                 + "-Dnest.bench.deploys=10 -Dnest.bench.functions=10000 -Dnest.bench.nodes=1000`; "
                 + "`-Dnest.bench.parts=deploy,failover,death,replacement,scale` runs a subset and only prints it).\n\n" + out;
-        String body = sectionBody(text, commit, ROWS);
+        String body = sectionBody(text, ROWS);
         System.out.println(HEADING + "\n\n" + body);
         if (write) {
             BenchmarksDoc.writeSection(doc, HEADING, body);
@@ -575,9 +575,8 @@ public final class ClusterBenchmark {
      * body's own, so the writer adds none: adding one strips the body, and a block at its end then no longer ends in
      * the line break its rendering has, so that the doc's coverage line would not be carried over.
      */
-    static String sectionBody(String text, String commit, List<String> rows) {
-        String named = commit.equals("unknown") ? text.strip() : BenchmarksDoc.withCommit(text, commit).strip();
-        return named + "\n\n" + block(rows).render();
+    static String sectionBody(String text, List<String> rows) {
+        return text.strip() + "\n\n" + block(rows).render();
     }
 
     /**

@@ -41,7 +41,7 @@ class ClusterBenchmarkTest {
         String commit = BenchmarksDoc.commitLine(dir, false);
         assertTrue(commit.matches("[0-9a-f]{7,}"), "a git checkout names its commit: " + commit);
         String body = ClusterBenchmark.sectionBody("Measured now.\n\n### A table\n\n| figure | p50 |\n|---|---:|\n"
-                + "| x | 1 ms |\n\n", commit, rows);
+                + "| x | 1 ms |\n\n", rows);
 
         BenchmarksDoc.writeSection(copy, ClusterBenchmark.HEADING, body);
 
