@@ -142,6 +142,34 @@ record BenchBlock(List<Ratio> ratios, List<Row> rows, List<Coverage> coverage) {
         }
     }
 
+    /**
+     * One README row of a run: {@code measured} is {@code measuredFormat} formatted (in {@link Locale#ROOT}) with
+     * {@code figures}, the values this run measured, so that the row can only say what the run's tables say.
+     */
+    static Row row(int order, String promise, String target, String command, String measuredFormat,
+                   Object... figures) {
+        return new Row(order, promise, target, String.format(Locale.ROOT, measuredFormat, figures), command);
+    }
+
+    /**
+     * The end of a benchmark's section: a blank line and the block of the run's ratios and rows (in row order), or
+     * nothing when the run measured neither. The rows a run leaves out (a case it did not measure) are kept as
+     * recorded when the section is written ({@link BenchmarksDoc#keepRecorded}).
+     */
+    static String tail(List<Ratio> ratios, List<Row> rows) {
+        if (ratios.isEmpty() && rows.isEmpty()) {
+            return "";
+        }
+        List<Row> sorted = rows.stream().sorted(java.util.Comparator.comparingInt(Row::order)).toList();
+        for (int i = 1; i < sorted.size(); i++) {
+            if (sorted.get(i).order() == sorted.get(i - 1).order()) {
+                throw new IllegalArgumentException("row " + sorted.get(i).order() + " is written twice by one run: '"
+                        + sorted.get(i - 1).line() + "' and '" + sorted.get(i).line() + "'");
+            }
+        }
+        return "\n" + new BenchBlock(List.copyOf(ratios), sorted).render();
+    }
+
     /** The block as Markdown (the fence included). */
     String render() {
         StringBuilder b = new StringBuilder("```").append(FENCE).append('\n');

@@ -40,7 +40,8 @@ import java.util.stream.Stream;
  * (1,50), {@code nest.bench.baseline} (true: measure {@code docker run} when Docker answers), {@code nest.bench.fetched}
  * (true: also cold starts whose code a peer node in this process holds, fetched during the start; only: those
  * alone, written to their own section). Writes its section of
- * docs/BENCHMARKS.md unless {@code NEST_BENCH_DOCS=false}.
+ * docs/BENCHMARKS.md unless {@code NEST_BENCH_DOCS=false}, with the README rows the run measured ({@link #rows},
+ * {@link #fetchedRows}).
  */
 public final class ColdStartBenchmark {
     private static final String CLUSTER_SECRET = "nest-benchmark-cluster-secret";
@@ -85,17 +86,110 @@ public final class ColdStartBenchmark {
             return Stats.percentile(totalMs, pct);
         }
 
+        /** The median of phase {@code name} over the starts that had it; NaN when fewer than half had it. */
+        double phaseMedian(String name) {
+            List<Double> v = phases.stream().filter(m -> m.containsKey(name)).map(m -> m.get(name)).toList();
+            return !v.isEmpty() && v.size() * 2 >= phases.size() ? Stats.median(v) : Double.NaN;
+        }
+
         String phaseMedians() {
             StringBuilder b = new StringBuilder();
             for (String name : PHASES) {
-                List<Double> v = phases.stream().filter(m -> m.containsKey(name)).map(m -> m.get(name)).toList();
-                if (!v.isEmpty() && v.size() * 2 >= phases.size()) {
+                double m = phaseMedian(name);
+                if (!Double.isNaN(m)) {
                     b.append(b.isEmpty() ? "" : ", ").append(name).append(' ')
-                            .append(String.format(Locale.ROOT, "%.2f", Stats.median(v)));
+                            .append(String.format(Locale.ROOT, "%.2f", m));
                 }
             }
             return b.toString();
         }
+    }
+
+    /**
+     * What the README rows quote of one runtime and package size: the pool hit's p50 and p99, a new pod's p50 and,
+     * when measured, {@code docker run}'s p50 (NaN when not), all end to end in ms.
+     */
+    record CaseFigures(double hitP50, double hitP99, double newPodP50, double dockerRunP50) {
+        static CaseFigures of(Samples hit, Samples newPod, Optional<Samples> dockerRun) {
+            return new CaseFigures(hit.p(50), hit.p(99), newPod.p(50), dockerRun.map(r -> r.p(50)).orElse(Double.NaN));
+        }
+
+        boolean hasDockerRun() {
+            return !Double.isNaN(dockerRunP50);
+        }
+    }
+
+    /** What row 140 quotes of one package fetched from a peer: the end-to-end p50 and its phases' medians, ms. */
+    record FetchedFigures(double p50, double fetch, double decompress, double unpack) {
+        static FetchedFigures of(Samples s) {
+            return new FetchedFigures(s.p(50), s.phaseMedian("fetch"), s.phaseMedian("decompress"), s.phaseMedian("unpack"));
+        }
+    }
+
+    /** The key of a case in the maps {@link #rows} reads. */
+    static String key(String runtime, int mib) {
+        return runtime + " " + mib + " MiB";
+    }
+
+    /**
+     * The README rows a run on {@code driver} measured, from its {@code cases} (by {@link #key}): rows 80, 90, 120 and
+     * 130 for the {@code process} driver, row 100 for {@code docker}, none for other drivers. A row is written only
+     * when the run measured every case it quotes (a run with fewer runtimes, sizes or no {@code docker run} baseline
+     * leaves it out, and the recorded row is kept), so that the figures of one row always come from one run.
+     */
+    static List<BenchBlock.Row> rows(String driver, Map<String, CaseFigures> cases) {
+        CaseFigures n1 = cases.get(key("nodejs", 1));
+        CaseFigures n50 = cases.get(key("nodejs", 50));
+        CaseFigures j1 = cases.get(key("java", 1));
+        CaseFigures j50 = cases.get(key("java", 50));
+        List<BenchBlock.Row> rows = new ArrayList<>();
+        if (driver.equals("process")) {
+            String cmd = "`distribution/bench-coldstart.sh`";
+            if (n1 != null && n50 != null) {
+                rows.add(BenchBlock.row(80, "cold start from a warm-pool pod, end to end p50 / p99 (Node.js, 1 MiB "
+                        + "package, `process` driver)", "<= 30 ms / <= 80 ms", cmd,
+                        "%.1f ms / %.1f ms (50 MiB: %.1f ms / %.1f ms)", n1.hitP50(), n1.hitP99(), n50.hitP50(), n50.hitP99()));
+            }
+            if (j1 != null && j50 != null) {
+                rows.add(BenchBlock.row(90, "same for Java (1 MiB / 50 MiB), p50", "", cmd, "%.1f ms / %.1f ms",
+                        j1.hitP50(), j50.hitP50()));
+            }
+            if (n1 != null && j1 != null && n1.hasDockerRun() && j1.hasDockerRun()) {
+                rows.add(BenchBlock.row(120, "pool-hit cold start (`process` driver, no container) vs. `docker run` of "
+                        + "the same image with the code mounted, p50 (Node.js 1 MiB): not like for like, see the `docker` "
+                        + "and `containerd` rows for that", "", cmd, "%.0fx (%.1f ms vs %.0f ms; Java %.0fx)",
+                        n1.dockerRunP50() / n1.hitP50(), n1.hitP50(), n1.dockerRunP50(), j1.dockerRunP50() / j1.hitP50()));
+            }
+            if (n1 != null && j1 != null) {
+                rows.add(BenchBlock.row(130, "pool-hit cold start vs. a new pod with the pool off, p50 (Node.js / Java, "
+                        + "1 MiB)", "", cmd, "%.0fx / %.0fx faster", n1.newPodP50() / n1.hitP50(),
+                        j1.newPodP50() / j1.hitP50()));
+            }
+        } else if (driver.equals("docker") && n1 != null && n50 != null && j1 != null && n1.hasDockerRun()) {
+            rows.add(BenchBlock.row(100, "same, `docker` driver, p50 / p99 (Node.js 1 MiB; 50 MiB; Java 1 MiB); vs. "
+                    + "`docker run`", "<= 30 ms / <= 80 ms; >= 10x", "`distribution/bench-coldstart.sh docker`",
+                    "%.1f ms / %.1f ms; %.1f ms / %.1f ms; %.1f ms / %.1f ms; %.0fx (%.0f ms)", n1.hitP50(), n1.hitP99(),
+                    n50.hitP50(), n50.hitP99(), j1.hitP50(), j1.hitP99(), n1.dockerRunP50() / n1.hitP50(),
+                    n1.dockerRunP50()));
+        }
+        return rows;
+    }
+
+    /**
+     * Row 140, from a {@code -Dnest.bench.fetched=only} run on the {@code process} driver that fetched both the 1 MiB
+     * and the 50 MiB Node.js package ({@code fetched} by size); otherwise none (the recorded row is kept).
+     */
+    static List<BenchBlock.Row> fetchedRows(String driver, Map<Integer, FetchedFigures> fetched) {
+        FetchedFigures f1 = fetched.get(1);
+        FetchedFigures f50 = fetched.get(50);
+        if (!driver.equals("process") || f1 == null || f50 == null) {
+            return List.of();
+        }
+        return List.of(BenchBlock.row(140, "pool-hit cold start whose code a peer holds (process driver, Node.js 1 MiB "
+                + "/ 50 MiB), p50, and its fetch / decompress / unpack medians", "",
+                "`distribution/bench-coldstart.sh -Dnest.bench.fetched=only`",
+                "%.1f ms (%.1f / %.2f / %.1f ms) / %.1f ms (%.1f / %.2f / %.1f ms)", f1.p50(), f1.fetch(), f1.decompress(),
+                f1.unpack(), f50.p50(), f50.fetch(), f50.decompress(), f50.unpack()));
     }
 
     public static void main(String[] args) throws Exception {
@@ -141,6 +235,8 @@ public final class ColdStartBenchmark {
                 """);
         List<String> verdicts = new ArrayList<>();
         List<BenchBlock.Ratio> ratios = new ArrayList<>();
+        Map<String, CaseFigures> cases = new LinkedHashMap<>();
+        Map<Integer, FetchedFigures> fetchedFigures = new LinkedHashMap<>();
         try (NestServer server = others ? BenchAuth.started(NestServer.start(config)) : null) {
             ColdStartBenchmark b = server == null ? null
                     : new ColdStartBenchmark("http://127.0.0.1:" + server.port(), tmp.resolve("data"));
@@ -157,6 +253,7 @@ public final class ColdStartBenchmark {
                     Optional<Samples> run = baseline ? Optional.of(b.dockerRuns(runtime, digest, starts)) : Optional.empty();
                     Optional<Samples> ctr = ctrBaseline ? Optional.of(b.engineRuns("ctr", runtime, digest, starts))
                             : Optional.empty();
+                    cases.put(key(runtime, mib), CaseFigures.of(hit, miss, run));
                     row(table, runtime, mib, "pool pod (pool hit)", hit, true);
                     row(table, runtime, mib, "new pod (" + driver + preparedNote + ", pool size 0)", miss, true);
                     run.ifPresent(r -> row(table, runtime, mib, "`docker run` of the image, code mounted", r, false));
@@ -179,7 +276,7 @@ public final class ColdStartBenchmark {
             }
         }
         if (fetchedCases) {
-            fetchedFromAPeer(config, tmp, runtimes, sizes, starts, table, verdicts);
+            fetchedFromAPeer(config, tmp, runtimes, sizes, starts, table, verdicts, fetchedFigures);
             System.out.println(table);
         }
         String body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors() + " cores, JDK "
@@ -205,7 +302,7 @@ public final class ColdStartBenchmark {
                 + " the same is measured with `ctr run` against the containerd (socket and namespace) the driver uses"
                 + " (host network, the code bind-mounted read-only, the memory limit).\n\n"
                 + table + "\n" + String.join("; ", verdicts) + ".\n\n" + WHERE_THE_TIME_GOES
-                + (ratios.isEmpty() ? "" : "\n" + new BenchBlock(ratios, List.of()).render());
+                + BenchBlock.tail(ratios, rows(driver, cases));
         System.out.println(heading(driver) + "\n\n" + body);
         String results = System.getenv("NEST_BENCH_RESULTS");
         if (others && results != null && !results.isBlank()) {
@@ -227,7 +324,8 @@ public final class ColdStartBenchmark {
                     + " chunk, each is the time during which at least one chunk was in it, so they overlap. The 50 MiB"
                     + " package is one incompressible file (split across 13 chunks), the 1 MiB one fits in one chunk."
                     + " Node.js only: a fetched Java package lacks the classes its uploading node compiled, so it cannot"
-                    + " be loaded yet.\n\n" + table + "\n" + String.join("; ", verdicts) + ".\n";
+                    + " be loaded yet.\n\n" + table + "\n" + String.join("; ", verdicts) + ".\n"
+                    + BenchBlock.tail(List.of(), fetchedRows(driver, fetchedFigures));
             System.out.println(fetchedHeading(driver) + "\n\n" + body);
         }
         if (!"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
@@ -245,7 +343,8 @@ public final class ColdStartBenchmark {
      * node fetches each package during its cold start (a pool pod, so that the fetch is the larger part).
      */
     private static void fetchedFromAPeer(NestConfig single, Path tmp, List<String> runtimes, List<Integer> sizes, int starts,
-                                         StringBuilder table, List<String> verdicts) throws Exception {
+                                         StringBuilder table, List<String> verdicts,
+                                         Map<Integer, FetchedFigures> figures) throws Exception {
         try (org.apache.curator.test.TestingServer zk = new org.apache.curator.test.TestingServer(true)) {
             NestConfig.Cluster c = single.cluster();
             NestConfig.Sidecar s = single.sidecar();
@@ -280,6 +379,7 @@ public final class ColdStartBenchmark {
                         node.coldStarts(runtime, fresh, peer, 1, true, "fetch-warm-up");
                         Samples got = node.coldStarts(runtime, fresh, peer, starts, true, "fetched");
                         row(table, runtime, mib, "pool pod, code fetched from a peer", got, true);
+                        figures.put(mib, FetchedFigures.of(got));
                         verdicts.add(String.format(Locale.ROOT, "%s %d MiB fetched from a peer: p50 %.1f ms end to end", runtime,
                                 mib, got.p(50)));
                     }
