@@ -223,6 +223,7 @@ public final class CanaryRollbackBenchmark {
                 | threshold crossing -> rollback in force on every node | %.0f ms | %.0f ms | interval (30 s) + 1 s |
                 """.formatted(pct(toDecision, 50), toDecision.getLast(), pct(toInForce, 50), toInForce.getLast(),
                 pct(crossingToEveryNode, 50), crossingToEveryNode.getLast());
+        List<BenchBlock.Row> rows = rows(rounds, crossingToEveryNode, toInForce);
         return "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors()
                 + " cores, JDK " + System.getProperty("java.runtime.version") + ", two Nest processes (one region, the"
                 + " `process` driver) on one ZooKeeper server, both on this machine." + Machine.loadSentence(load0)
@@ -231,7 +232,25 @@ public final class CanaryRollbackBenchmark {
                 + " one client per node invokes through that node without pause; after 25 healthy canary requests every"
                 + " canary request fails; the crossing is the first failed one sent). The leader judges every 500 ms on"
                 + " the counts of both nodes (the other node's come with its load reports); its one write of the head"
-                + " reaches the other node through its catalog's ZooKeeper watch.\n\n" + table;
+                + " reaches the other node through its catalog's ZooKeeper watch.\n\n" + table
+                + BenchBlock.tail(List.of(), rows);
+    }
+
+    /**
+     * Row 180 from the rounds' figures (ms): threshold crossing to rollback in force on every node, and decision to
+     * rollback in force on every node, each p50 (max), as the section's table gives them.
+     */
+    static List<BenchBlock.Row> rows(int rounds, List<Double> crossingToEveryNode, List<Double> decisionToEveryNode) {
+        if (crossingToEveryNode.isEmpty() || decisionToEveryNode.isEmpty()) {
+            return List.of();
+        }
+        crossingToEveryNode = crossingToEveryNode.stream().sorted().toList();
+        decisionToEveryNode = decisionToEveryNode.stream().sorted().toList();
+        return List.of(BenchBlock.row(180, "failing canary, two nodes: threshold crossing to rollback in force on every "
+                        + "node / decision to rollback in force on every node, p50 (max) of " + rounds + " rounds",
+                "interval + 1 s / 500 ms", "`distribution/bench-canary.sh`", "%.0f ms (%.0f ms) / %.0f ms (%.0f ms)",
+                pct(crossingToEveryNode, 50), crossingToEveryNode.getLast(), pct(decisionToEveryNode, 50),
+                decisionToEveryNode.getLast()));
     }
 
     private static double pct(List<Double> sorted, int p) {

@@ -81,18 +81,42 @@ public final class UsageBenchmark {
                 | driver | first read p50 / max | steady read p50 / p99 | sampling 100 pods each second | memory per idle pod (p50) | empty reads |
                 |---|---|---|---|---|---|
                 """);
+        Map<String, Double> coreShare = new LinkedHashMap<>();
         for (Result r : results) {
             double p50 = Stats.median(r.readUs());
+            coreShare.put(r.driver(), sharePercent(p50));
             sb.append(String.format(Locale.ROOT, "| %s | %.2f / %.2f ms | %.1f / %.1f µs | %.3f%% of a core | %.1f MiB | %d of %d |%n",
                     r.driver(), Stats.median(r.firstMs()), Stats.max(r.firstMs()), p50, Stats.percentile(r.readUs(), 99),
-                    p50 * 100 / 1e6 * 100, Stats.median(r.memoryMb()), r.empty(), r.readUs().size() + r.firstMs().size()));
+                    coreShare.get(r.driver()), Stats.median(r.memoryMb()), r.empty(), r.readUs().size() + r.firstMs().size()));
         }
+        sb.append(BenchBlock.tail(List.of(), rows(coreShare, command)));
         String report = sb.toString();
         System.out.println(report);
         if (docs) {
             BenchmarksDoc.writeSection(root.resolve("docs/BENCHMARKS.md"), HEADING, report);
             System.err.println("bench-usage: wrote section '" + HEADING + "' of docs/BENCHMARKS.md");
         }
+    }
+
+    /** Sampling 100 pods each second, as a percentage of one core, from the steady read's p50 in µs. */
+    static double sharePercent(double steadyReadP50Us) {
+        return steadyReadP50Us * 100 / 1e6 * 100;
+    }
+
+    /** The drivers row 150 quotes, in its order. */
+    static final List<String> ROW_DRIVERS = List.of("process", "docker", "containerd");
+
+    /**
+     * Row 150 from the run's share of a core per driver ({@link #sharePercent}), written only when the run measured
+     * every driver the row quotes (a run of fewer drivers leaves it out, and the recorded row is kept).
+     */
+    static List<BenchBlock.Row> rows(Map<String, Double> coreShare, String command) {
+        if (!coreShare.keySet().containsAll(ROW_DRIVERS)) {
+            return List.of();
+        }
+        return List.of(BenchBlock.row(150, "CPU and memory sampling of 100 pods each second (" + String.join(" / ",
+                ROW_DRIVERS) + ")", "", "`" + command + "`", "%.1f%% / %.1f%% / %.1f%% of a core",
+                ROW_DRIVERS.stream().map(coreShare::get).toArray()));
     }
 
     private static SandboxDriver driver(String name, Path tmp) {
