@@ -120,7 +120,7 @@ public final class AuthBenchmark {
                             isPub ? "public" : "token ", res.requestsPerSecond(), res.p50Ms(), res.p99Ms());
                 }
             }
-            String report = report(s, rounds, machine, loadStart, runs) + "\n" + block(runs, rounds).render();
+            String report = report(s, rounds, machine, loadStart, runs) + "\n" + block(runs, rounds, s.connections()).render();
             System.out.println(SECTION + "\n\n" + report);
             String results = System.getenv("NEST_BENCH_RESULTS");
             if (results != null && !results.isBlank()) {
@@ -139,14 +139,29 @@ public final class AuthBenchmark {
     }
 
     /**
-     * The section's block as this run writes it: the guarded ratio only (its row and coverage lines are kept from the
-     * doc when the section is written, see {@link BenchmarksDoc#keepRecorded}).
+     * The section's block as this run writes it: the guarded ratio and row 50 (its coverage line is kept from the doc
+     * when the section is written, see {@link BenchmarksDoc#keepRecorded}).
      */
-    private static BenchBlock block(List<Run> runs, int rounds) {
+    private static BenchBlock block(List<Run> runs, int rounds, int connections) {
         List<Double> overheads = overheads(runs, rounds);
         double ratio = 1 - Stats.median(overheads) / 100; // the same median as the section's figure
         double noise = (Stats.max(overheads) - Stats.min(overheads)) / 100;
-        return new BenchBlock(List.of(new BenchBlock.Ratio(RATIO, ratio, ratio, noise, true)), List.of());
+        return new BenchBlock(List.of(new BenchBlock.Ratio(RATIO, ratio, ratio, noise, true)), List.of(row(overheads,
+                Stats.median(values(runs, "tok", Wrk.Result::requestsPerSecond)),
+                Stats.median(values(runs, "pub", Wrk.Result::requestsPerSecond)), connections)));
+    }
+
+    /**
+     * Row 50 from the rounds' throughput lost in percent ({@link #overheads}) and the medians of the two functions'
+     * req/s, as the section's table and sentence give them.
+     */
+    static BenchBlock.Row row(List<Double> overheads, double tokRps, double pubRps, int connections) {
+        return BenchBlock.row(50, "warm throughput lost to token checks: an `auth: token` function vs. the same handler "
+                        + "`auth: public`, alternating runs", "<= " + String.format(java.util.Locale.ROOT, "%.0f", BUDGET_PERCENT)
+                        + "%", "`distribution/bench-auth.sh`",
+                "%.1f%% (median of %d alternating rounds; rounds spread %+.0f%% to %+.0f%%; %.1fk vs %.1fk req/s, Node.js, "
+                        + "%d connections)", Stats.median(overheads), overheads.size(), Stats.min(overheads),
+                Stats.max(overheads), tokRps / 1000, pubRps / 1000, connections);
     }
 
     /** Each round's {@code 1 - tok/pub} throughput in percent, sorted. */

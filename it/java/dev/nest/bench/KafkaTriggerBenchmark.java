@@ -186,7 +186,7 @@ public final class KafkaTriggerBenchmark {
                 Runtime.version(), commit, load0, Machine.loadAverage(), command, rate, seconds, brokers,
                 Math.min(3, brokers), acked, sendErrors, Stats.percentile(lag, 50), Stats.percentile(lag, 99),
                 Stats.max(lag), lost, duplicates, metricLag.stream().mapToLong(Long::longValue).max().orElse(-1),
-                lastMetric);
+                lastMetric) + BenchBlock.tail(List.of(), rows(rate, brokers, seconds, lag, lost, acked, command));
         System.out.println(HEADING + "\n\n" + body);
         if (docs) {
             BenchmarksDoc.writeSection(root.resolve("docs/BENCHMARKS.md"), HEADING, body);
@@ -195,6 +195,21 @@ public final class KafkaTriggerBenchmark {
             System.err.println("kafka trigger bench: " + lost + " acknowledged records never reached the function");
             System.exit(1);
         }
+    }
+
+    /**
+     * Row 305 from the run's settings, its lag samples (ms) and its lost and acknowledged record counts; none when no
+     * record was measured.
+     */
+    static List<BenchBlock.Row> rows(int rate, int brokers, int seconds, List<Double> lag, long lost, long acked,
+                                     String command) {
+        if (lag.isEmpty()) {
+            return List.of();
+        }
+        return List.of(BenchBlock.row(305, String.format(java.util.Locale.ROOT, "Kafka trigger at %,d records/s: produce "
+                        + "to the function's start, p50 / p99; records lost (%s, %d s)", rate,
+                brokers == 1 ? "one broker" : brokers + " brokers", seconds), "", "`" + command + "`",
+                "%.0f ms / %.0f ms; %,d of %,d", Stats.percentile(lag, 50), Stats.percentile(lag, 99), lost, acked));
     }
 
     /** The lines of measured records ({@code m<seq> <timestamp> <start>}), not the warm-up's. */
