@@ -51,6 +51,33 @@ public final class AsyncBenchmark {
         }
     }
 
+    /**
+     * Rows 310 (enqueue-to-start and the 202 at idle, ms) and 330 (the durability run) of this run. Row 320 quotes this
+     * run's throughput beside the Kafka queue's, measured by {@link KafkaAsyncBenchmark} in another process, so neither
+     * writes it.
+     */
+    static List<BenchBlock.Row> rows(List<Double> idleStartMillis, List<Double> idleAcceptMillis,
+                                     AsyncDurabilityRun.Result durable, String command) {
+        String cmd = "`" + command + "`";
+        List<BenchBlock.Row> rows = new ArrayList<>();
+        if (!idleStartMillis.isEmpty() && !idleAcceptMillis.isEmpty()) {
+            rows.add(BenchBlock.row(310, "async invocation (`h2` queue) at idle: request sent to the function's start, "
+                    + "p50 / p99; the 202 p50", "<= 20 ms p50", cmd, "%.0f ms / %.0f ms; %.1f ms",
+                    Stats.percentile(idleStartMillis, 50), Stats.percentile(idleStartMillis, 99),
+                    Stats.percentile(idleAcceptMillis, 50)));
+        }
+        String kills = switch (durable.kills()) {
+            case 1 -> "once";
+            case 2 -> "twice";
+            case 3 -> "three times";
+            default -> durable.kills() + " times";
+        };
+        rows.add(BenchBlock.row(330, String.format(java.util.Locale.ROOT, "async durability, `h2`: %,d acknowledged "
+                        + "invocations, node `kill -9`ed %s: executed / duplicates / lost", durable.acknowledged(), kills),
+                "lost 0", cmd, "%,d / %,d / **%,d**", durable.executed(), durable.duplicates(), durable.lost()));
+        return rows;
+    }
+
     public static void main(String[] args) throws Exception {
         Path root = Fixtures.projectRoot();
         int seconds = Integer.getInteger("nest.bench.seconds", 20);
@@ -118,7 +145,8 @@ public final class AsyncBenchmark {
                 Stats.percentile(idle.acceptMillis(), 99), Stats.percentile(idle.startMillis(), 50),
                 Stats.percentile(idle.startMillis(), 99), Stats.max(idle.startMillis()), durable.acknowledged(),
                 durable.executed(), durable.duplicates(), durable.lost(), durable.kills(), durable.retriedRequests(),
-                durable.unacknowledgedRuns(), durable.sendSeconds(), durable.drainSeconds());
+                durable.unacknowledgedRuns(), durable.sendSeconds(), durable.drainSeconds())
+                + BenchBlock.tail(List.of(), rows(idle.startMillis(), idle.acceptMillis(), durable, command));
         System.out.println(HEADING + "\n\n" + body);
         if (docs) {
             BenchmarksDoc.writeSection(root.resolve("docs/BENCHMARKS.md"), HEADING, body);
