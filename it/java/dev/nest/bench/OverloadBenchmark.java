@@ -32,6 +32,19 @@ public final class OverloadBenchmark {
     private OverloadBenchmark() {
     }
 
+    /**
+     * Row 45 from the run's offered load ({@code factor} times the capacity for {@code seconds}), goodput in percent of
+     * the capacity, admitted p99 over unloaded p99, and the refusals without a matching hint out of all refusals.
+     */
+    static BenchBlock.Row row(double factor, int seconds, double goodputPercent, double p99Ratio, int withoutHint,
+                              int refusals) {
+        return BenchBlock.row(45, String.format(java.util.Locale.ROOT, "overload: a 100 ms function (2 instances of "
+                        + "concurrency 1: capacity 20 req/s) offered %.0fx its capacity open-loop for %d s: goodput / "
+                        + "capacity; admitted p99 / unloaded p99; 429s and 503s without a matching `Retry-After`", factor,
+                seconds), ">= 90%; <= 2x; 0", "`distribution/bench-overload.sh`", "%.0f%%; %.2fx; %d (of %d refusals)",
+                goodputPercent, p99Ratio, withoutHint, refusals);
+    }
+
     public static void main(String[] args) throws Exception {
         int seconds = Integer.getInteger("nest.bench.seconds", 15);
         double factor = Double.parseDouble(System.getProperty("nest.bench.factor", "10"));
@@ -83,16 +96,8 @@ public final class OverloadBenchmark {
                     + " per request (`setTimeout`), `concurrency: 1`, `scaling: {min: 2, max: 2}` (both instances warm),"
                     + " `queue: {size: 2, timeout: 1s}`: capacity 20 req/s. The same setup is `it/OverloadIT`, which"
                     + " asserts the facts only (every refusal has `Retry-After`, no 5xx but 503, some successes).\n\n"
-                    + table + """
-
-                    ```%s
-                    row 45 | overload: a 100 ms function (2 instances of concurrency 1: capacity 20 req/s) offered %.0fx \
-                    its capacity open-loop for %d s: goodput / capacity; admitted p99 / unloaded p99; 429s and 503s \
-                    without a matching `Retry-After` | >= 90%%; <= 2x; 0 | %.0f%%; %.2fx; %d (of %d refusals) | \
-                    `distribution/bench-overload.sh`
-                    ```
-                    """.formatted(BenchBlock.FENCE, factor, seconds, share, ratio, r.refusalsWithoutHint().size(),
-                    r.count(429) + r.count(503));
+                    + table + BenchBlock.tail(List.of(), List.of(row(factor, seconds, share, ratio,
+                    r.refusalsWithoutHint().size(), r.count(429) + r.count(503))));
             System.out.println(HEADING + "\n\n" + body);
             if (!"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
                 BenchmarksDoc.writeSection(Path.of("docs", "BENCHMARKS.md"), HEADING, body);

@@ -98,16 +98,10 @@ public final class RollbackBenchmark {
                     | deploy of a new version (`POST .../versions`) answered, %d deploys | %.1f ms | %.1f ms | %.1f ms |
                     | deploy answered + first invocation served by the new version (a cold start) | %.1f ms | %.1f ms | %.1f ms |
                     | the function's first deploy and its first invocation (not in the rows above) | %.1f ms, %.1f ms | | |
-
-                    ```nest-bench
-                    row 160 | deploy to invocable on the node: `POST .../versions` answered / answered and the first request served by the new version, p50 (p99) of %d deploys | < 1 s | %.0f ms (%.0f ms) / %.0f ms (%.0f ms) | `distribution/bench-rollback.sh`
-                    row 170 | rollback answered / answered and the next request served by the old version, p50 (p99) of %d rollbacks | well under 1 s | %.0f ms (%.0f ms) / %.0f ms (%.0f ms) | `distribution/bench-rollback.sh`
-                    ```
                     """.formatted(pct(rollback, 50), pct(rollback, 99), rollback.getLast(), pct(visible, 50), pct(visible, 99),
                     visible.getLast(), deploys, pct(deployCall, 50), pct(deployCall, 99), deployCall.getLast(),
-                    pct(deployServed, 50), pct(deployServed, 99), deployServed.getLast(), deploy.get(0), deployVisible.get(0),
-                    deploys, pct(deployCall, 50), pct(deployCall, 99), pct(deployServed, 50), pct(deployServed, 99),
-                    rounds, pct(rollback, 50), pct(rollback, 99), pct(visible, 50), pct(visible, 99));
+                    pct(deployServed, 50), pct(deployServed, 99), deployServed.getLast(), deploy.get(0), deployVisible.get(0))
+                    + BenchBlock.tail(List.of(), rows(deployCall, deployServed, rollback, visible));
             String body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors()
                     + " cores, JDK " + System.getProperty("java.runtime.version") + ", the node in-process with the embedded"
                     + " defaults and the `process` driver. Load average before / after: " + loadBefore + " / "
@@ -121,6 +115,23 @@ public final class RollbackBenchmark {
                 BenchmarksDoc.writeSection(Path.of("docs", "BENCHMARKS.md"), HEADING, body);
             }
         }
+    }
+
+    /**
+     * Rows 160 (deploy answered / first request served by the new version) and 170 (rollback answered / next request
+     * served by the old version) from the run's samples in ms, sorted, p50 (p99) as the section's table gives them.
+     */
+    static List<BenchBlock.Row> rows(List<Double> deployCall, List<Double> deployServed, List<Double> rollback,
+                                     List<Double> visible) {
+        String cmd = "`distribution/bench-rollback.sh`";
+        return List.of(BenchBlock.row(160, "deploy to invocable on the node: `POST .../versions` answered / answered and "
+                        + "the first request served by the new version, p50 (p99) of " + deployCall.size() + " deploys",
+                        "< 1 s", cmd, "%.0f ms (%.0f ms) / %.0f ms (%.0f ms)", pct(deployCall, 50), pct(deployCall, 99),
+                        pct(deployServed, 50), pct(deployServed, 99)),
+                BenchBlock.row(170, "rollback answered / answered and the next request served by the old version, p50 "
+                        + "(p99) of " + rollback.size() + " rollbacks", "well under 1 s", cmd,
+                        "%.0f ms (%.0f ms) / %.0f ms (%.0f ms)", pct(rollback, 50), pct(rollback, 99), pct(visible, 50),
+                        pct(visible, 99)));
     }
 
     private static double pct(List<Double> sorted, int p) {
