@@ -277,7 +277,7 @@ public final class FloodBenchmark {
         return -1;
     }
 
-    private static String report(List<Phase> phases) {
+    static String report(List<Phase> phases) {
         Phase base = phases.getFirst();
         StringBuilder b = new StringBuilder();
         b.append("Measured ").append(Instant.now()).append(" on ").append(Runtime.getRuntime().availableProcessors())
@@ -314,16 +314,15 @@ public final class FloodBenchmark {
             logBytes += p.logBytes();
         }
         Phase cap = phases.getLast();
-        b.append("\n```").append(BenchBlock.FENCE).append('\n');
-        b.append(String.format(Locale.ROOT, "row 46 | connection flood on the public port (%d idle, %d slowloris, %d "
-                        + "half-sent bodies, %d at once beyond `max-connections: %d`; each held %d s): a normal client's "
-                        + "requests answered 200, its worst p99 against no flood; server RSS; log growth | every request "
-                        + "served; flood closed at the timeouts | %d of %d; p99 %.2f ms against %.2f ms; of the %d at once "
-                        + "%d refused at once (the normal client's connection counts against the cap too); RSS %d MiB "
-                        + "peak (%d MiB without flood); log +%,d bytes | `distribution/bench-flood.sh`%n", IDLE, SLOW,
-                BODIES, BEYOND, CAP, HOLD_S, ok, sent, worstP99, base.p99(), BEYOND, cap.refusedAtOnce(), peak / 1024,
-                base.peakRssKb() / 1024, logBytes));
-        b.append("```\n");
+        b.append(BenchBlock.tail(List.of(), List.of(BenchBlock.row(46, String.format(Locale.ROOT, "connection flood on "
+                        + "the public port (%d idle, %d slowloris, %d half-sent bodies, %d at once beyond "
+                        + "`max-connections: %d`; each held %d s): a normal client's requests answered 200, its worst p99 "
+                        + "against no flood; server RSS; log growth", IDLE, SLOW, BODIES, BEYOND, CAP, HOLD_S),
+                "every request served; flood closed at the timeouts", "`distribution/bench-flood.sh`",
+                "%d of %d; p99 %.2f ms against %.2f ms; of the %d at once %d refused at once (the normal client's "
+                        + "connection counts against the cap too); RSS %d MiB peak (%d MiB without flood); log +%,d bytes",
+                ok, sent, worstP99, base.p99(), BEYOND, cap.refusedAtOnce(), peak / 1024, base.peakRssKb() / 1024,
+                logBytes))));
         return b.toString();
     }
 }
