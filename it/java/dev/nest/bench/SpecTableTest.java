@@ -64,6 +64,20 @@ class SpecTableTest {
         assertEquals(SpecTable.HEADER + "| first |  | 1 | `a` |\n| second | >= 1 | 2 | `b` |\n", SpecTable.table(all));
     }
 
+    @Test
+    void aRunsTailIsItsBlockInRowOrderAndARowWrittenTwiceIsRefused() {
+        BenchBlock.Row b = BenchBlock.row(20, "second", ">= 1", "`b`", "%.1f ms (%,d)", 2.25, 12345);
+        BenchBlock.Row a = BenchBlock.row(10, "first", "", "`a`", "%.0fx", 40.5);
+        assertEquals("2.3 ms (12,345)", b.measured());
+        assertEquals("41x", a.measured());
+        assertEquals("", BenchBlock.tail(List.of(), List.of()));
+        String tail = BenchBlock.tail(List.of(), List.of(b, a));
+        assertEquals("\n" + new BenchBlock(List.of(), List.of(a, b)).render(), tail);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BenchBlock.tail(List.of(), List.of(a, b, BenchBlock.row(10, "again", "", "`a`", "1"))));
+        assertTrue(e.getMessage().contains("row 10 is written twice"), e.getMessage());
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = ';', value = {
             "ratio x 0.5 floor 0.4 noise 0.1",
