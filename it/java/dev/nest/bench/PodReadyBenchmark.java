@@ -575,62 +575,7 @@ public final class PodReadyBenchmark {
                 + "the default. The Java image carries the host's AOT cache (JDK 25, made at image build by a training "
                 + "run); the row with it turned off (`JDK_JAVA_OPTIONS=-XX:AOTMode=off`, same image) shows what it saves. "
                 + "The `docker run` baseline runs the same image, so it gains from the cache as well.").append("\n");
-        double nodePrepared = Double.NaN;
-        double javaPrepared = Double.NaN;
-        String nodeFig = "";
-        String javaFig = "";
-        for (PodReadyResult r : results) {
-            double ratio = Stats.median(r.containerdPrepared) / Stats.median(r.baseline);
-            String fig = String.format(Locale.ROOT, "%s %s vs %s, %.2fx without prepared containers", display(r.runtime),
-                    ms(Stats.median(r.containerdPrepared)), ms(Stats.median(r.baseline)),
-                    Stats.median(r.containerd) / Stats.median(r.baseline));
-            if (r.runtime.equals("nodejs")) {
-                nodePrepared = ratio;
-                nodeFig = fig;
-            } else if (r.runtime.equals("java")) {
-                javaPrepared = ratio;
-                javaFig = fig;
-            }
-        }
-        sb.append("\n```nest-bench\n");
-        for (PodReadyResult r : results) {
-            // the guarded ratios (ADR 0026): same run, the modes interleaved pod by pod
-            String rt = r.runtime;
-            if (!r.containerdPrepared.isEmpty() && !r.baseline.isEmpty()) {
-                sb.append(SameRunRatio.of("pods." + rt + ".containerd-prepared-over-docker-run", r.containerdPrepared,
-                        r.baseline, false).line()).append('\n');
-                sb.append(SameRunRatio.of("pods." + rt + ".containerd-over-docker-run", r.containerd, r.baseline, false)
-                        .line()).append('\n');
-                sb.append(SameRunRatio.of("pods." + rt + ".docker-over-docker-run", r.docker, r.baseline, false)
-                        .line()).append('\n');
-            }
-            if (!r.containerdNoAot.isEmpty()) {
-                sb.append(SameRunRatio.of("pods." + rt + ".aot-on-over-off", r.containerd, r.containerdNoAot, false).line())
-                        .append('\n');
-            }
-        }
-        for (PodReadyResult r : results) {
-            if (r.runtime.equals("nodejs")) {
-                sb.append(String.format(Locale.ROOT, "row 260 | pod ready, `docker` driver / `docker run` of the same image, p50 "
-                        + "(Node.js) |  | %.2fx (%s vs %s; `process` driver %s) | `%s`%n", Stats.median(r.docker)
-                        / Stats.median(r.baseline), ms(Stats.median(r.docker)), ms(Stats.median(r.baseline)),
-                        ms(Stats.median(r.process)), command));
-            }
-        }
-        if (!Double.isNaN(nodePrepared) && !Double.isNaN(javaPrepared)) {
-            sb.append(String.format(Locale.ROOT, "row 270 | pod ready, `containerd` driver with `prepared: 1` / `docker run` of "
-                    + "the same image, p50 (Node.js / Java) | <= 0.7x | %.2fx / %.2fx (%s; %s; same run) | `%s`%n",
-                    nodePrepared, javaPrepared, nodeFig, javaFig, command));
-        }
-        for (PodReadyResult r : results) {
-            if (!r.containerdNoAot.isEmpty()) {
-                sb.append(String.format(Locale.ROOT, "row 275 | Java pod ready, host AOT cache on / off (`containerd` driver, "
-                        + "same image, p50) |  | %.2fx (%s vs %s) | `%s`%n", Stats.median(r.containerd)
-                        / Stats.median(r.containerdNoAot), ms(Stats.median(r.containerd)), ms(Stats.median(r.containerdNoAot)),
-                        command));
-            }
-        }
-        sb.append("```\n");
+        sb.append(block(results, command));
         sb.append("""
 
                 The target (pod ready p50 <= 0.7x the `docker run` baseline) is the `containerd` driver's, with \
@@ -676,6 +621,66 @@ public final class PodReadyBenchmark {
             case "java" -> "Java";
             default -> runtime;
         };
+    }
+
+    /**
+     * The section's block: the guarded ratios (ADR 0026: same run, the modes interleaved pod by pod) and rows 260 (the
+     * {@code docker} driver, Node.js), 270 (containerd with {@code prepared: 1}, Node.js and Java) and 275 (Java, AOT
+     * cache on / off), each written when the run measured what it quotes.
+     */
+    static String block(List<PodReadyResult> results, String command) {
+        String cmd = "`" + command + "`";
+        double nodePrepared = Double.NaN;
+        double javaPrepared = Double.NaN;
+        String nodeFig = "";
+        String javaFig = "";
+        for (PodReadyResult r : results) {
+            double ratio = Stats.median(r.containerdPrepared) / Stats.median(r.baseline);
+            String fig = String.format(Locale.ROOT, "%s %s vs %s, %.2fx without prepared containers", display(r.runtime),
+                    ms(Stats.median(r.containerdPrepared)), ms(Stats.median(r.baseline)),
+                    Stats.median(r.containerd) / Stats.median(r.baseline));
+            if (r.runtime.equals("nodejs")) {
+                nodePrepared = ratio;
+                nodeFig = fig;
+            } else if (r.runtime.equals("java")) {
+                javaPrepared = ratio;
+                javaFig = fig;
+            }
+        }
+        List<BenchBlock.Ratio> ratios = new ArrayList<>();
+        for (PodReadyResult r : results) {
+            String rt = r.runtime;
+            if (!r.containerdPrepared.isEmpty() && !r.baseline.isEmpty()) {
+                ratios.add(SameRunRatio.of("pods." + rt + ".containerd-prepared-over-docker-run", r.containerdPrepared,
+                        r.baseline, false));
+                ratios.add(SameRunRatio.of("pods." + rt + ".containerd-over-docker-run", r.containerd, r.baseline, false));
+                ratios.add(SameRunRatio.of("pods." + rt + ".docker-over-docker-run", r.docker, r.baseline, false));
+            }
+            if (!r.containerdNoAot.isEmpty()) {
+                ratios.add(SameRunRatio.of("pods." + rt + ".aot-on-over-off", r.containerd, r.containerdNoAot, false));
+            }
+        }
+        List<BenchBlock.Row> rows = new ArrayList<>();
+        for (PodReadyResult r : results) {
+            if (r.runtime.equals("nodejs")) {
+                rows.add(BenchBlock.row(260, "pod ready, `docker` driver / `docker run` of the same image, p50 (Node.js)",
+                        "", cmd, "%.2fx (%s vs %s; `process` driver %s)", Stats.median(r.docker) / Stats.median(r.baseline),
+                        ms(Stats.median(r.docker)), ms(Stats.median(r.baseline)), ms(Stats.median(r.process))));
+            }
+        }
+        if (!Double.isNaN(nodePrepared) && !Double.isNaN(javaPrepared)) {
+            rows.add(BenchBlock.row(270, "pod ready, `containerd` driver with `prepared: 1` / `docker run` of the same "
+                    + "image, p50 (Node.js / Java)", "<= 0.7x", cmd, "%.2fx / %.2fx (%s; %s; same run)", nodePrepared,
+                    javaPrepared, nodeFig, javaFig));
+        }
+        for (PodReadyResult r : results) {
+            if (!r.containerdNoAot.isEmpty()) {
+                rows.add(BenchBlock.row(275, "Java pod ready, host AOT cache on / off (`containerd` driver, same image, "
+                        + "p50)", "", cmd, "%.2fx (%s vs %s)", Stats.median(r.containerd) / Stats.median(r.containerdNoAot),
+                        ms(Stats.median(r.containerd)), ms(Stats.median(r.containerdNoAot))));
+            }
+        }
+        return BenchBlock.tail(ratios, rows);
     }
 
     private static String ms(double v) {
