@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.stream.DoubleStream;
 import java.util.stream.Stream;
 
 /**
@@ -124,6 +125,11 @@ public final class ColdStartBenchmark {
         static FetchedFigures of(Samples s) {
             return new FetchedFigures(s.p(50), s.phaseMedian("fetch"), s.phaseMedian("decompress"), s.phaseMedian("unpack"));
         }
+
+        /** A phase most starts did not record (NaN): the row would say "NaN", so it is not written. */
+        boolean incomplete() {
+            return DoubleStream.of(p50, fetch, decompress, unpack).anyMatch(Double::isNaN);
+        }
     }
 
     /** The key of a case in the maps {@link #rows} reads. */
@@ -182,7 +188,7 @@ public final class ColdStartBenchmark {
     static List<BenchBlock.Row> fetchedRows(String driver, Map<Integer, FetchedFigures> fetched) {
         FetchedFigures f1 = fetched.get(1);
         FetchedFigures f50 = fetched.get(50);
-        if (!driver.equals("process") || f1 == null || f50 == null) {
+        if (!driver.equals("process") || f1 == null || f50 == null || Stream.of(f1, f50).anyMatch(FetchedFigures::incomplete)) {
             return List.of();
         }
         return List.of(BenchBlock.row(140, "pool-hit cold start whose code a peer holds (process driver, Node.js 1 MiB "

@@ -72,6 +72,8 @@ class ColdStartBenchmarkTest {
                 lines(ColdStartBenchmark.fetchedRows("process", f)));
         assertEquals(List.of(), ColdStartBenchmark.fetchedRows("docker", f), "row 140 is the process driver's");
         assertEquals(List.of(), ColdStartBenchmark.fetchedRows("process", Map.of(1, f.get(1))), "both sizes or none");
+        assertEquals(List.of(), ColdStartBenchmark.fetchedRows("process", Map.of(1, f.get(1), 50,
+                new ColdStartBenchmark.FetchedFigures(70.0, 40.0, NAN, 15.0))), "a phase not recorded, no row");
     }
 
     @Test
