@@ -116,6 +116,8 @@ public final class Gateway implements AutoCloseable {
     private volatile Consumer<InvocationSpan> spans = s -> { };
     /** The cluster's credential: sent with forwarded invocations, required on those this node receives. */
     private final Optional<PeerCredential> peerCredential;
+    /** The header that carries {@link #peerCredential} (its own name, or the default when there is none). */
+    private final String credentialHeader;
     private final Map<String, Known> ids = new ConcurrentHashMap<>();
     /** Invocations an instance of this node serves now, by invocation id (see {@link #stop}). */
     private final Map<String, Call> running = new ConcurrentHashMap<>();
@@ -186,6 +188,7 @@ public final class Gateway implements AutoCloseable {
                    Admission admission, Optional<PeerCredential> peerCredential) {
         this.admission = admission;
         this.peerCredential = peerCredential;
+        this.credentialHeader = peerCredential.map(PeerCredential::headerName).orElse(PeerAuth.HEADER);
         this.limits = limits;
         this.trustedProxies = new TrustedProxies(limits.trustedProxies());
         this.auth = auth;
@@ -342,7 +345,7 @@ public final class Gateway implements AutoCloseable {
         boolean forwarded = forwarded(c.request);
         // the credential never reaches a function, whoever sent it (so no function can learn it and forge it)
         Optional<String> presented = peerCredential.isPresent() || forwarded
-                ? removeHeader(c.request.headers, credentialHeader()) : Optional.empty();
+                ? removeHeader(c.request.headers, credentialHeader) : Optional.empty();
         if (forwarded && !PeerAuth.accepts(peerCredential, presented)) {
             c.respondError(403, "peer credential required", PeerAuth.refusal(peerCredential, presented), invocationId);
             return;
@@ -386,8 +389,9 @@ public final class Gateway implements AutoCloseable {
             }
         }
         Optional<Caller> caller = Optional.empty();
-        Optional<String> delivery = removeHeader(c.request.headers, AsyncIngress.DELIVERY)
-                .flatMap(v -> async.flatMap(a -> a.delivery(List.of(AsyncIngress.DELIVERY, v))));
+        Optional<String> deliveryHeader = removeHeader(c.request.headers, AsyncIngress.DELIVERY);
+        Optional<String> delivery = deliveryHeader.isEmpty() || async.isEmpty() ? Optional.empty()
+                : async.get().delivery(List.of(AsyncIngress.DELIVERY, deliveryHeader.get()));
         if (delivery.isPresent()) {
             invocationId = delivery.get(); // authorized when it was accepted
         } else {
@@ -588,10 +592,6 @@ public final class Gateway implements AutoCloseable {
 
     /** A function id the gateway keeps by path prefix, with its {@code namespace/name} for the records. */
     private record Known(FunctionId id, String text) {
-    }
-
-    private String credentialHeader() {
-        return peerCredential.map(PeerCredential::headerName).orElse(PeerAuth.HEADER);
     }
 
     private static boolean forwarded(ClientRequest r) {
