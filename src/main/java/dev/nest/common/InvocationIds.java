@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * async events ({@code async}) never share an id. Thread-safe.
  */
 public final class InvocationIds {
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
     private static final AtomicLong SEQ = new AtomicLong();
     private static volatile int node = ThreadLocalRandom.current().nextInt(1 << 16);
 
@@ -48,7 +48,7 @@ public final class InvocationIds {
     /** The next id, for an invocation that started at {@code epochMillis}. */
     public static String next(long epochMillis) {
         long k = epochMillis << 20 | (SEQ.getAndIncrement() & 0xfffff);
-        char[] c = new char[20];
+        byte[] c = new byte[20]; // Latin-1, as the string keeps it: no char array to compress
         for (int i = 15; i >= 0; i--) {
             c[i] = HEX[(int) (k & 0xf)];
             k >>>= 4;
@@ -58,6 +58,6 @@ public final class InvocationIds {
             c[i] = HEX[n & 0xf];
             n >>>= 4;
         }
-        return new String(c);
+        return new String(c, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 }

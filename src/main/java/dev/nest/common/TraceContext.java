@@ -67,7 +67,11 @@ public record TraceContext(String traceId, String parentId, String flags) {
 
     /** A new trace (sampled), with a new span as its parent. */
     public static TraceContext start(RandomGenerator random) {
-        return new TraceContext(hex(random, 32), hex(random, 16), "01");
+        byte[] ids = new byte[48]; // both ids' digits in one array, cut into the two strings
+        fill(random, ids, 0, 32);
+        fill(random, ids, 32, 16);
+        return new TraceContext(new String(ids, 0, 32, java.nio.charset.StandardCharsets.ISO_8859_1),
+                new String(ids, 32, 16, java.nio.charset.StandardCharsets.ISO_8859_1), "01");
     }
 
     /** The same trace with a new span (this hop's) as the next hop's parent. */
@@ -80,10 +84,16 @@ public record TraceContext(String traceId, String parentId, String flags) {
     /** {@code digits} (16 or 32) random lowercase hex digits, never all zero; one array, no intermediate strings. */
     private static String hex(RandomGenerator random, int digits) {
         byte[] out = new byte[digits];
+        fill(random, out, 0, digits);
+        return new String(out, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    /** Writes {@code digits} (16 or 32) random lowercase hex digits, never all zero, into {@code out} at {@code from}. */
+    private static void fill(RandomGenerator random, byte[] out, int from, int digits) {
         long any;
         do {
             any = 0;
-            for (int i = 0; i < digits; i += 16) {
+            for (int i = from; i < from + digits; i += 16) {
                 long v = random.nextLong();
                 any |= v;
                 for (int j = 15; j >= 0; j--) {
@@ -92,7 +102,6 @@ public record TraceContext(String traceId, String parentId, String flags) {
                 }
             }
         } while (any == 0);
-        return new String(out, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     /**

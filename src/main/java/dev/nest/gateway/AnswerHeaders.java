@@ -18,6 +18,11 @@ final class AnswerHeaders {
     static final AsciiString INVOCATION_ID = AsciiString.cached("x-nest-invocation-id");
     static final AsciiString COLD = AsciiString.cached("x-nest-cold");
     static final AsciiString TRUE = AsciiString.cached("true");
+    /** No headers to add. */
+    static final String[] NONE = {};
+    /** The host's error kind and its report on the instance's health, read from every answer before it is stripped. */
+    static final AsciiString ERROR = AsciiString.cached("x-nest-error");
+    static final AsciiString HEALTH = AsciiString.cached(dev.nest.sidecar.Lease.INSTANCE_HEALTH_HEADER);
 
     private AnswerHeaders() {
     }

@@ -65,6 +65,7 @@ final class Call implements Upstream.Callback {
     static final int ASYNC_RETRY_AFTER = 5;
     private final InstanceLeases leases;
     final TrustedProxies trusted;
+    private final String function;
     private final Consumer<InvocationRecord> records;
     private final Instant started;
     private final long t0;
@@ -84,15 +85,12 @@ final class Call implements Upstream.Callback {
     /**
      * @param t0   {@code System.nanoTime} when the request was dispatched
      * @param rest the path after the function's name, with the query
+     * @param function {@code version}'s function id as text ({@code namespace/name}), as the record names it
      */
-    Call(ClientConnection c, FunctionVersion version, String invocationId, Instant started, long t0, String rest,
-         InstanceLeases leases, Consumer<InvocationRecord> records) {
-        this(c, version, invocationId, started, t0, rest, leases, records, TrustedProxies.NONE);
-    }
-
-    Call(ClientConnection c, FunctionVersion version, String invocationId, Instant started, long t0, String rest,
-         InstanceLeases leases, Consumer<InvocationRecord> records, TrustedProxies trusted) {
+    Call(ClientConnection c, FunctionVersion version, String function, String invocationId, Instant started, long t0,
+         String rest, InstanceLeases leases, Consumer<InvocationRecord> records, TrustedProxies trusted) {
         this.trusted = trusted;
+        this.function = function;
         this.c = c;
         this.generation = c.generation;
         this.version = version;
@@ -299,9 +297,9 @@ final class Call implements Upstream.Callback {
             return;
         }
         long tDone = System.nanoTime();
-        String nestError = resp.headers.get("x-nest-error");
+        String nestError = resp.headers.get(AnswerHeaders.ERROR);
         String error = nestError == null ? "" : nestError + ": " + errorDetail(resp.bodyBytes());
-        String health = resp.headers.get(Lease.INSTANCE_HEALTH_HEADER);
+        String health = resp.headers.get(AnswerHeaders.HEALTH);
         lease.answered(resp.status, health == null ? "" : health); // released, or retired when the host reports the instance unhealthy
         if (answerable()) {
             c.respondInvocation(resp.status, resp.headers, resp.body, invocationId, lease.cold());
@@ -434,6 +432,9 @@ final class Call implements Upstream.Callback {
 
     private Map<String, Double> phases(long tDone) {
         Map<String, Double> start = lease.startPhases();
+        if (start.isEmpty()) {
+            return new WarmPhases(lease.queueMillis(), (tDone - tForward) / 1e6);
+        }
         Map<String, Double> p = LinkedHashMap.newLinkedHashMap(2 + start.size());
         p.put("queue", lease.queueMillis());
         p.putAll(start);
@@ -446,7 +447,7 @@ final class Call implements Upstream.Callback {
         if (running != null) {
             running.remove(invocationId, this);
         }
-        InvocationRecord rec = new InvocationRecord(invocationId, version.spec().id().toString(), version.version(),
+        InvocationRecord rec = new InvocationRecord(invocationId, function, version.version(),
                 started, (System.nanoTime() - t0) / 1e6, status, lease != null && lease.cold(),
                 lease == null ? "" : lease.instance().id(), error, phases, trace().traceId());
         records.accept(rec);

@@ -388,7 +388,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         if (cold) {
             h.add(AnswerHeaders.COLD, AnswerHeaders.TRUE);
         }
-        send(status, h, content);
+        send(status, h, content, AnswerHeaders.NONE); // not an empty varargs array per answer
     }
 
     /** Writes a response; {@code headers} alternates names and values. Loop thread only. */

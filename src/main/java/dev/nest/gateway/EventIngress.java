@@ -1,6 +1,7 @@
 package dev.nest.gateway;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nest.function.FunctionId;
 import dev.nest.function.FunctionSpec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -83,15 +84,17 @@ public final class EventIngress {
     }
 
     private static final Outcome PROCEED = new Outcome.Proceed(List.of());
+    private static final byte[] NO_BODY = new byte[0];
 
     /**
      * Decides for one request; may rewrite {@code headers} (mutable, name, value, ...) and returns the body to use
      * through {@code body[0]}.
      *
-     * @param function the function's key for duplicates ({@code namespace/name})
+     * @param function the function (its {@code namespace/name} is the duplicates' key and named in refusals; printed
+     *                 only when one of them needs it)
      * @param delivery whether the request is the async dispatcher's delivery
      */
-    Outcome admit(String function, FunctionSpec spec, boolean delivery, List<String> headers, byte[][] body) {
+    Outcome admit(FunctionId function, FunctionSpec spec, boolean delivery, List<String> headers, byte[][] body) {
         boolean call = triggerCall.test(headers);
         Gateway.removeHeader(headers, TRIGGER_CALL_HEADER);
         if (!spec.http() && !delivery && !call) {
@@ -103,7 +106,7 @@ public final class EventIngress {
         }
         CloudEvents.Parsed parsed;
         try {
-            var read = CloudEvents.read(headers, body[0] == null ? new byte[0] : body[0]);
+            var read = CloudEvents.read(headers, body[0] == null ? NO_BODY : body[0]);
             if (read.isEmpty()) {
                 return PROCEED;
             }
@@ -121,8 +124,9 @@ public final class EventIngress {
         }
         List<ObjectNode> kept = new ArrayList<>();
         List<String> keys = new ArrayList<>();
+        String functionKey = function.toString();
         for (ObjectNode e : parsed.events()) {
-            String key = key(function, e.get("source").asText(), e.get("id").asText());
+            String key = key(functionKey, e.get("source").asText(), e.get("id").asText());
             if (firstTime(key)) {
                 kept.add(e);
                 keys.add(key);

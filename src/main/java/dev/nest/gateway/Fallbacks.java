@@ -111,7 +111,7 @@ final class Fallbacks {
     volatile java.util.function.Consumer<InvocationSpan> spans = s -> { };
 
     private Call call(ClientConnection c, FunctionVersion v, String invocationId, Instant started, long t0, String rest) {
-        Call call = new Call(c, v, invocationId, started, t0, rest, leases, records, trusted);
+        Call call = new Call(c, v, v.spec().id().toString(), invocationId, started, t0, rest, leases, records, trusted);
         call.spans = spans;
         return call;
     }

@@ -116,7 +116,9 @@ public final class Gateway implements AutoCloseable {
     private volatile Consumer<InvocationSpan> spans = s -> { };
     /** The cluster's credential: sent with forwarded invocations, required on those this node receives. */
     private final Optional<PeerCredential> peerCredential;
-    private final Map<String, FunctionId> ids = new ConcurrentHashMap<>();
+    /** The header that carries {@link #peerCredential} (its own name, or the default when there is none). */
+    private final String credentialHeader;
+    private final Map<String, Known> ids = new ConcurrentHashMap<>();
     /** Invocations an instance of this node serves now, by invocation id (see {@link #stop}). */
     private final Map<String, Call> running = new ConcurrentHashMap<>();
     private volatile PeerRoutes.RemoteStop remoteStop = PeerRoutes.RemoteStop.NONE;
@@ -186,6 +188,7 @@ public final class Gateway implements AutoCloseable {
                    Admission admission, Optional<PeerCredential> peerCredential) {
         this.admission = admission;
         this.peerCredential = peerCredential;
+        this.credentialHeader = peerCredential.map(PeerCredential::headerName).orElse(PeerAuth.HEADER);
         this.limits = limits;
         this.trustedProxies = new TrustedProxies(limits.trustedProxies());
         this.auth = auth;
@@ -342,7 +345,7 @@ public final class Gateway implements AutoCloseable {
         boolean forwarded = forwarded(c.request);
         // the credential never reaches a function, whoever sent it (so no function can learn it and forge it)
         Optional<String> presented = peerCredential.isPresent() || forwarded
-                ? removeHeader(c.request.headers, credentialHeader()) : Optional.empty();
+                ? removeHeader(c.request.headers, credentialHeader) : Optional.empty();
         if (forwarded && !PeerAuth.accepts(peerCredential, presented)) {
             c.respondError(403, "peer credential required", PeerAuth.refusal(peerCredential, presented), invocationId);
             return;
@@ -352,8 +355,11 @@ public final class Gateway implements AutoCloseable {
                     .filter(v -> InvocationIds.tagOf(v).isPresent()).orElse(invocationId);
         }
         String prefix = path.prefix();
-        FunctionId id = ids.get(prefix);
-        if (id == null) {
+        Known known = ids.get(prefix);
+        FunctionId id;
+        if (known != null) {
+            id = known.id();
+        } else {
             try {
                 id = FunctionId.of(path.namespace(), path.name());
             } catch (IllegalArgumentException e) {
@@ -367,9 +373,13 @@ public final class Gateway implements AutoCloseable {
                     + "or deploy it with 'nest fn deploy'", invocationId);
             return;
         }
-        if (ids.size() < MAX_CACHED_IDS && prefix.indexOf('@') < 0) { // qualified prefixes would crowd the names out
-            ids.putIfAbsent(prefix, id);
+        if (known == null) {
+            known = new Known(id, id.toString());
+            if (ids.size() < MAX_CACHED_IDS && prefix.indexOf('@') < 0) { // qualified prefixes would crowd the names out
+                ids.putIfAbsent(prefix, known);
+            }
         }
+        String function = known.text();
         FunctionVersion version;
         switch (versions.resolve(record.get(), path.qualifier(), c.request.headers)) {
             case VersionResolver.Resolution.Resolved ok -> version = ok.version();
@@ -379,8 +389,9 @@ public final class Gateway implements AutoCloseable {
             }
         }
         Optional<Caller> caller = Optional.empty();
-        Optional<String> delivery = removeHeader(c.request.headers, AsyncIngress.DELIVERY)
-                .flatMap(v -> async.flatMap(a -> a.delivery(List.of(AsyncIngress.DELIVERY, v))));
+        Optional<String> deliveryHeader = removeHeader(c.request.headers, AsyncIngress.DELIVERY);
+        Optional<String> delivery = deliveryHeader.isEmpty() || async.isEmpty() ? Optional.empty()
+                : async.get().delivery(List.of(AsyncIngress.DELIVERY, deliveryHeader.get()));
         if (delivery.isPresent()) {
             invocationId = delivery.get(); // authorized when it was accepted
         } else {
@@ -411,8 +422,10 @@ public final class Gateway implements AutoCloseable {
             }
             version = fallback.get();
             id = version.spec().id();
+            function = id.toString();
         }
-        Call call = new Call(c, version, invocationId, started, t0, path.rest(), leases, records, trustedProxies);
+        Call call = new Call(c, version, function, invocationId, started, t0, path.rest(), leases, records,
+                trustedProxies);
         call.spans = spans;
         call.trackIn(running);
         List<PeerRoutes.Peer> peers = routes.peersFor(id, version.version());
@@ -476,7 +489,7 @@ public final class Gateway implements AutoCloseable {
     /** {@link EventIngress}'s decision: false when it answered; may rewrite the request's headers and body. */
     private boolean admitEvent(ClientConnection c, FunctionId id, FunctionVersion version, String invocationId) {
         byte[][] body = {c.request.body};
-        switch (events.admit(id.toString(), version.spec(), false, c.request.headers, body)) {
+        switch (events.admit(id, version.spec(), false, c.request.headers, body)) {
             case EventIngress.Outcome.Proceed p -> {
                 c.request.body = body[0];
                 if (!p.remembered().isEmpty()) {
@@ -577,8 +590,8 @@ public final class Gateway implements AutoCloseable {
         return kept;
     }
 
-    private String credentialHeader() {
-        return peerCredential.map(PeerCredential::headerName).orElse(PeerAuth.HEADER);
+    /** A function id the gateway keeps by path prefix, with its {@code namespace/name} for the records. */
+    private record Known(FunctionId id, String text) {
     }
 
     private static boolean forwarded(ClientRequest r) {

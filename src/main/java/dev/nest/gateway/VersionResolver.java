@@ -20,12 +20,16 @@ import java.util.function.IntSupplier;
  * version, and the function sees which version serves it.
  *
  * <p>Failure: an unknown version or alias is a 404, a malformed qualifier a 400, each with a detail that names it.
- * Pure apart from the random source; thread-safe; no I/O, no allocation beyond the header it sets.
+ * Pure apart from the random source; thread-safe; no I/O, no allocation beyond the outcome (the header's value is
+ * kept per version number).
  */
 final class VersionResolver {
     /** The request header that names a version or alias (lower case: the gateway compares without case). */
     static final String HEADER = "x-nest-qualifier";
 
+    /** The header values of versions below this are made once and kept ({@link #number}). */
+    private static final int KEPT_NUMBERS = 4096;
+    private static final String[] NUMBERS = new String[KEPT_NUMBERS];
     private final IntSupplier random;
 
     /** @param random a point in {@code [0, 100)} per call */
@@ -60,7 +64,7 @@ final class VersionResolver {
         Resolution r = resolve(record, qualifier.orElse(Alias.LIVE), qualifier.isPresent(), headers);
         if (r instanceof Resolution.Resolved ok) {
             headers.add(HEADER);
-            headers.add(Integer.toString(ok.version().version()));
+            headers.add(number(ok.version().version()));
         }
         return r;
     }
@@ -96,6 +100,22 @@ final class VersionResolver {
     private int point(FunctionRecord record, Alias a, List<String> headers) {
         Optional<String> key = a.sticky().flatMap(s -> s.key(headers));
         return key.isPresent() ? Alias.point(record.id(), key.get()) : random.getAsInt();
+    }
+
+    /**
+     * {@code n} in decimal: a version's number is set on every request that reaches a version, so the small ones are
+     * made once. Any thread: a race makes the same string twice, which is harmless.
+     */
+    static String number(int n) {
+        if (n < 0 || n >= KEPT_NUMBERS) {
+            return Integer.toString(n);
+        }
+        String s = NUMBERS[n];
+        if (s == null) {
+            s = Integer.toString(n);
+            NUMBERS[n] = s;
+        }
+        return s;
     }
 
     private static boolean isVersion(String q) {

@@ -47,7 +47,7 @@ class EventIngressTest {
     private Result admit(FunctionSpec spec, boolean delivery, String body, String... headers) {
         List<String> h = new ArrayList<>(Arrays.asList(headers));
         byte[][] b = {body.getBytes(StandardCharsets.UTF_8)};
-        EventIngress.Outcome o = ingress.admit("default/f", spec, delivery, h, b);
+        EventIngress.Outcome o = ingress.admit(FunctionId.of("default", "f"), spec, delivery, h, b);
         return new Result(o, h, b[0]);
     }
 

@@ -85,6 +85,13 @@ class VersionResolverTest {
         assertEquals(outcome, header.equals("-") ? resolve(point, pathQualifier) : resolve(point, pathQualifier, header));
     }
 
+    @ParameterizedTest
+    @CsvSource({"0", "1", "7", "10", "4095", "4096", "65536", "2147483647", "-1"})
+    void numbersAreDecimalWhetherKeptOrNot(int n) {
+        assertEquals(Integer.toString(n), VersionResolver.number(n));
+        assertEquals(Integer.toString(n), VersionResolver.number(n)); // the second time from the kept ones
+    }
+
     @Test
     void aStickyKeyAlwaysReachesTheSameVersionWhateverTheRandomPoint() {
         for (int key = 0; key < 200; key++) {
