@@ -355,29 +355,36 @@ public final class ClusterBenchmark {
             int oldEpoch = epochVersion(zk);
             long t0 = System.nanoTime();
             dead.kill();
-            double took = until(t0, () -> {
-                String now = json(survivors.getFirst().base() + "/api/v1/cluster").path("leader").asText();
-                return !now.isEmpty() && !now.equals(leader);
-            });
-            times.add(took);
-            // the failover ends when the new leader can act: it has claimed a newer epoch and made its first
-            // placement write at that epoch (it places the dead node's instance of `warm` on a survivor)
-            double claimed = until(t0, () -> {
-                try {
-                    return epochVersion(zk) > oldEpoch;
-                } catch (Exception e) {
-                    return false;
+            // the three ends are watched at once, each in its own loop: a survivor that answers its API slowly (it
+            // starts pods while the load flows through the same port) delays only its own row, not the epoch claim and
+            // the placement write, which ZooKeeper shows (see ClusterBenchmarkEnds)
+            Map<String, ClusterBenchmarkEnds.Check> checks = new java.util.LinkedHashMap<>();
+            for (Node n : survivors) {
+                checks.put("named by " + n.id, () -> {
+                    String now = control(n.base() + "/api/v1/cluster").path("leader").asText();
+                    return !now.isEmpty() && !now.equals(leader);
+                });
+            }
+            checks.put("epoch", () -> epochVersion(zk) > oldEpoch);
+            if (heldPlacement) {
+                checks.put("placement", () -> placementWrittenAt(zk, "default.warm", oldEpoch + 1));
+            }
+            Map<String, Double> namedBy = new java.util.TreeMap<>();
+            double took;
+            double claimed;
+            double wrote;
+            try (ClusterBenchmarkEnds ends = ClusterBenchmarkEnds.watch(t0, System::nanoTime, () -> BenchHttp.sleep(10),
+                    Duration.ofSeconds(120), checks)) {
+                for (Node n : survivors) {
+                    namedBy.put(n.id, ends.await("named by " + n.id));
                 }
-            });
+                took = java.util.Collections.min(namedBy.values());
+                claimed = ends.await("epoch");
+                wrote = heldPlacement ? ends.await("placement") : claimed;
+            }
             int newEpoch = epochVersion(zk);
+            times.add(took);
             epochs.add(claimed);
-            double wrote = !heldPlacement ? claimed : until(t0, () -> {
-                try {
-                    return placementWrittenAt(zk, "default.warm", newEpoch);
-                } catch (Exception e) {
-                    return false;
-                }
-            });
             if (!heldPlacement) {
                 unplaced++;
             }
@@ -387,8 +394,8 @@ public final class ClusterBenchmark {
             sent += load.sent.get();
             failed += load.failed.get();
             load.reasons.forEach((why, n) -> reasons.merge(why, n.get(), Long::sum));
-            System.out.printf("kill %d: leader %s, new leader named after %.0f ms, epoch %d claimed after %.0f ms, first "
-                    + "placement write at it after %.0f ms%s, %d requests, %d failed %s%n", k + 1, leader, took, newEpoch,
+            System.out.printf("kill %d: leader %s, new leader named after %.0f ms %s, epoch %d claimed after %.0f ms, first "
+                    + "placement write at it after %.0f ms%s, %d requests, %d failed %s%n", k + 1, leader, took, namedBy, newEpoch,
                     claimed, wrote, heldPlacement ? "" : " (it held no instance: nothing to place, the epoch claim ends it)",
                     load.sent.get(), load.failed.get(), load.reasons);
             dead.launch();
@@ -415,7 +422,9 @@ public final class ClusterBenchmark {
                 the new leader places on a survivor (fenced by that epoch) once the dead node has left its node list. A
                 leader that came back after an earlier kill may hold no instance (its placement moved while it was dead):
                 its death moves nothing, and that failover ends at the epoch claim (%d of the %d kills). The benchmark
-                reads both from ZooKeeper every 10 ms.
+                reads both from ZooKeeper every 10 ms, and each survivor's leader from its API (1 s timeout, its own
+                client), each of the four in its own loop from the kill on: a survivor that answers slowly (its gateway
+                busy with the load and new pods) delays only its own row.
 
                 """.formatted(kills, Stats.median(times), Stats.max(times), Stats.median(epochs), Stats.max(epochs),
                 Stats.median(placed), Stats.max(placed), sent, failed,
@@ -762,6 +771,23 @@ public final class ClusterBenchmark {
             Thread.currentThread().interrupt();
             return -1;
         }
+    }
+
+    /**
+     * The benchmark's own reads of a node's state while its load flows: a client apart from the load's (whose
+     * connections to the same port pile up when answers slow down), a short timeout, and a new try at once.
+     */
+    private final HttpClient controlHttp = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(1)).build();
+
+    /** {@code url}'s JSON through {@link #controlHttp}; throws when it does not answer 200 within 1 s. */
+    private JsonNode control(String url) throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = controlHttp.send(BenchAuth.request(URI.create(url)).timeout(Duration.ofSeconds(1)).GET()
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() != 200) {
+            throw new IOException(url + " answered " + r.statusCode());
+        }
+        return Json.tree(r.body(), url);
     }
 
     private JsonNode json(String url) {
