@@ -273,6 +273,19 @@ public final class ClusterBenchmark {
 
     // ---- leader failover under warm load ---------------------------------------------------------------
 
+    /**
+     * The leader {@code n} names, asked until it names one of the benchmark's nodes: a read that timed out on a busy
+     * node answers nothing.
+     */
+    private String leader(Node n) {
+        String[] known = new String[1];
+        until(System.nanoTime(), () -> {
+            known[0] = json(n.base() + "/api/v1/cluster").path("leader").asText();
+            return nodes.stream().anyMatch(m -> m.id.equals(known[0]));
+        });
+        return known[0];
+    }
+
     /** The region's epoch znode: its version is the epoch, its data the node that claimed it. */
     private static final String EPOCH = "/nest/bench/epoch";
     private static final String PLACEMENTS = "/nest/bench/placements";
@@ -317,6 +330,14 @@ public final class ClusterBenchmark {
         for (Node n : nodes) {
             until(System.nanoTime(), () -> "warm".equals(answer(n.base() + "/fn/warm")));
         }
+        // the function's first burst of load is an event of its own: the scaler sizes the function for it (cold starts on
+        // every node) and the load's client opens its connections. It runs before the first kill, not during it, so
+        // that every kill meets the same warm load (not counted in the figures)
+        Load warmup = new Load(nodes, "/fn/warm", 200);
+        warmup.start();
+        BenchHttp.sleep(5_000);
+        warmup.stop();
+        System.out.printf("warm-up: %d requests, %d failed %s%n", warmup.sent.get(), warmup.failed.get(), warmup.reasons);
         List<Double> times = new ArrayList<>();
         List<Double> epochs = new ArrayList<>();
         List<Double> placed = new ArrayList<>();
@@ -325,9 +346,8 @@ public final class ClusterBenchmark {
         Map<String, Long> reasons = new java.util.TreeMap<>();
         int unplaced = 0;
         for (int k = 0; k < kills; k++) {
-            String leader = json(first.base() + "/api/v1/cluster").path("leader").asText();
-            Node dead = nodes.stream().filter(n -> n.id.equals(leader)).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no leader known: " + json(first.base() + "/api/v1/cluster")));
+            String leader = leader(first);
+            Node dead = nodes.stream().filter(n -> n.id.equals(leader)).findFirst().orElseThrow();
             List<Node> survivors = nodes.stream().filter(n -> n != dead).toList();
             // warm: every survivor has its own ready instance, so nothing is forwarded to the leader; a node that came
             // back after an earlier kill has no placement any more (its instance was placed elsewhere), so it starts
@@ -355,29 +375,36 @@ public final class ClusterBenchmark {
             int oldEpoch = epochVersion(zk);
             long t0 = System.nanoTime();
             dead.kill();
-            double took = until(t0, () -> {
-                String now = json(survivors.getFirst().base() + "/api/v1/cluster").path("leader").asText();
-                return !now.isEmpty() && !now.equals(leader);
-            });
-            times.add(took);
-            // the failover ends when the new leader can act: it has claimed a newer epoch and made its first
-            // placement write at that epoch (it places the dead node's instance of `warm` on a survivor)
-            double claimed = until(t0, () -> {
-                try {
-                    return epochVersion(zk) > oldEpoch;
-                } catch (Exception e) {
-                    return false;
+            // the three ends are watched at once, each in its own loop: a survivor that answers its API slowly (it
+            // starts pods while the load flows through the same port) delays only its own row, not the epoch claim and
+            // the placement write, which ZooKeeper shows (see ClusterBenchmarkEnds)
+            Map<String, ClusterBenchmarkEnds.Check> checks = new java.util.LinkedHashMap<>();
+            for (Node n : survivors) {
+                checks.put("named by " + n.id, () -> {
+                    String now = control(n.base() + "/api/v1/cluster").path("leader").asText();
+                    return !now.isEmpty() && !now.equals(leader);
+                });
+            }
+            checks.put("epoch", () -> epochVersion(zk) > oldEpoch);
+            if (heldPlacement) {
+                checks.put("placement", () -> placementWrittenAt(zk, "default.warm", oldEpoch + 1));
+            }
+            Map<String, Double> namedBy = new java.util.TreeMap<>();
+            double took;
+            double claimed;
+            double wrote;
+            try (ClusterBenchmarkEnds ends = ClusterBenchmarkEnds.watch(t0, System::nanoTime, () -> BenchHttp.sleep(10),
+                    Duration.ofSeconds(120), checks)) {
+                for (Node n : survivors) {
+                    namedBy.put(n.id, ends.await("named by " + n.id));
                 }
-            });
+                took = java.util.Collections.min(namedBy.values());
+                claimed = ends.await("epoch");
+                wrote = heldPlacement ? ends.await("placement") : claimed;
+            }
             int newEpoch = epochVersion(zk);
+            times.add(took);
             epochs.add(claimed);
-            double wrote = !heldPlacement ? claimed : until(t0, () -> {
-                try {
-                    return placementWrittenAt(zk, "default.warm", newEpoch);
-                } catch (Exception e) {
-                    return false;
-                }
-            });
             if (!heldPlacement) {
                 unplaced++;
             }
@@ -387,8 +414,8 @@ public final class ClusterBenchmark {
             sent += load.sent.get();
             failed += load.failed.get();
             load.reasons.forEach((why, n) -> reasons.merge(why, n.get(), Long::sum));
-            System.out.printf("kill %d: leader %s, new leader named after %.0f ms, epoch %d claimed after %.0f ms, first "
-                    + "placement write at it after %.0f ms%s, %d requests, %d failed %s%n", k + 1, leader, took, newEpoch,
+            System.out.printf("kill %d: leader %s, new leader named after %.0f ms %s, epoch %d claimed after %.0f ms, first "
+                    + "placement write at it after %.0f ms%s, %d requests, %d failed %s%n", k + 1, leader, took, namedBy, newEpoch,
                     claimed, wrote, heldPlacement ? "" : " (it held no instance: nothing to place, the epoch claim ends it)",
                     load.sent.get(), load.failed.get(), load.reasons);
             dead.launch();
@@ -402,7 +429,9 @@ public final class ClusterBenchmark {
                 | kill -9 of the leader -> the new leader has claimed its epoch | %.0f ms | %.0f ms |
                 | kill -9 of the leader -> the new leader's first placement write at its epoch (**failover done**) | %.0f ms | %.0f ms |
 
-                The function's `scaling.min: 3` places one instance on every node (`concurrency: 16`); before each kill
+                The function's `scaling.min: 3` places one instance on every node (`concurrency: 16`); 5 s of the same load
+                through all three nodes before the first kill let the scaler size the function and the client open its
+                connections (not counted), so that the first kill meets the same warm load as the others; before each kill
                 the benchmark waits until both survivors have one ready (a node that came back after an earlier kill
                 starts one on demand: its placement moved while it was dead). Warm invocations during the kills (from 0.5 s
                 before each kill to 0.5 s after the new leader's first placement write): %d sent, **%d failed**%s. No invocation passes through the leader, so the data plane does not notice the change; the
@@ -415,7 +444,9 @@ public final class ClusterBenchmark {
                 the new leader places on a survivor (fenced by that epoch) once the dead node has left its node list. A
                 leader that came back after an earlier kill may hold no instance (its placement moved while it was dead):
                 its death moves nothing, and that failover ends at the epoch claim (%d of the %d kills). The benchmark
-                reads both from ZooKeeper every 10 ms.
+                reads both from ZooKeeper every 10 ms, and each survivor's leader from its API (1 s timeout, its own
+                client), each of the four in its own loop from the kill on: a survivor that answers slowly (its gateway
+                busy with the load and new pods) delays only its own row.
 
                 """.formatted(kills, Stats.median(times), Stats.max(times), Stats.median(epochs), Stats.max(epochs),
                 Stats.median(placed), Stats.max(placed), sent, failed,
@@ -524,7 +555,7 @@ public final class ClusterBenchmark {
         List<String> rounds = new ArrayList<>();
         for (int k = 0; k < kills; k++) {
             until(System.nanoTime(), () -> readyTotal(nodes, "default/placed") == 2);
-            String leader = json(first.base() + "/api/v1/cluster").path("leader").asText();
+            String leader = leader(first);
             // a holder that does not lead: this measures re-placement, not a leader change (measured above)
             Node dead = nodes.stream().filter(n -> !n.id.equals(leader) && ready(n, "default/placed") > 0).findFirst()
                     .orElseThrow(() -> new IllegalStateException("no holder of placed other than the leader " + leader));
@@ -762,6 +793,23 @@ public final class ClusterBenchmark {
             Thread.currentThread().interrupt();
             return -1;
         }
+    }
+
+    /**
+     * The benchmark's own reads of a node's state while its load flows: a client apart from the load's (whose
+     * connections to the same port pile up when answers slow down), a short timeout, and a new try at once.
+     */
+    private final HttpClient controlHttp = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(1)).build();
+
+    /** {@code url}'s JSON through {@link #controlHttp}; throws when it does not answer 200 within 1 s. */
+    private JsonNode control(String url) throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = controlHttp.send(BenchAuth.request(URI.create(url)).timeout(Duration.ofSeconds(1)).GET()
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() != 200) {
+            throw new IOException(url + " answered " + r.statusCode());
+        }
+        return Json.tree(r.body(), url);
     }
 
     private JsonNode json(String url) {
