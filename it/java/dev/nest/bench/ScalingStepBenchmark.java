@@ -116,12 +116,14 @@ public final class ScalingStepBenchmark {
             // that many instances are ready (the highest count itself depends on when the load's random peaks come)
             double lagMax = 0;
             List<Double> lags = new ArrayList<>();
+            StringBuilder increases = new StringBuilder();
             int asked = before;
             for (Point p : ps) {
                 if (p.t() < stepAt || p.t() >= stepAt + 10 || p.desired() <= asked) {
                     continue;
                 }
                 asked = p.desired();
+                increases.append(String.format(Locale.ROOT, "%s%d at %.2f s", increases.isEmpty() ? "" : ", ", asked, p.t() - stepAt));
                 int want = asked;
                 double from = p.t();
                 double lag = ps.stream().filter(q -> q.t() >= from && q.ready() >= want).mapToDouble(q -> q.t() - from)
@@ -202,6 +204,7 @@ public final class ScalingStepBenchmark {
                     + "Command: `distribution/bench-scaling.sh step` (phases of " + phaseS + " s: base, 10x step, base; then "
                     + steadyS + " s of steady load with +/-30% noise; the scaling API polled every 50 ms).\n\n" + table;
             System.out.println(HEADING + "\n\n" + body);
+            System.out.println("the scaler's increases in the step's first 10 s: " + increases);
             if (!"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
                 BenchmarksDoc.writeSection(Path.of("docs", "BENCHMARKS.md"), HEADING, body);
             }
