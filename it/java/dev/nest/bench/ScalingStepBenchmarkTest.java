@@ -63,6 +63,26 @@ class ScalingStepBenchmarkTest {
         assertEquals("2 (5 scale events, desired 14..17)", rows.get(2).measured());
     }
 
+    @Test
+    void theLiveReplayRowIsRenderedFromItsRunAndKeepsItsCoverageLine() throws IOException {
+        String doc = Files.readString(Path.of("docs/BENCHMARKS.md"), StandardCharsets.UTF_8);
+        BenchBlock recorded = BenchBlock.parseAll(doc).get(LiveReplayBenchmark.HEADING);
+        Path copy = Files.createDirectories(dir.resolve("docs")).resolve("BENCHMARKS.md");
+        Files.writeString(copy, doc, StandardCharsets.UTF_8);
+        git("init", "-q");
+        git("add", ".");
+        git("-c", "user.name=bench", "-c", "user.email=bench@127.0.0.1", "commit", "-q", "-m", "copy");
+        BenchBlock.Row row = LiveReplayBenchmark.row(50, 10, 2.345, 8.04, 180);
+        BenchmarksDoc.writeSection(copy, LiveReplayBenchmark.HEADING,
+                ScalingStepBenchmark.sectionBody("Measured now.\n\n| figure | value |\n|---|---:|\n| x | 1 |\n", List.of(row)));
+        BenchBlock written = BenchBlock.parseAll(Files.readString(copy, StandardCharsets.UTF_8)).get(LiveReplayBenchmark.HEADING);
+        assertEquals(recorded.coverage(), written.coverage());
+        assertEquals(List.of(), written.problems());
+        assertEquals(recorded.rows().getFirst().promise(), written.rows().getFirst().promise());
+        assertEquals("2.3%, 8.0% (3-minute run: the real-time 20-minute scale-down delay keeps what a burst started)",
+                written.rows().getFirst().measured());
+    }
+
     private void git(String... args) throws IOException {
         List<String> argv = new ArrayList<>(List.of("git", "-C", dir.toString()));
         argv.addAll(List.of(args));
