@@ -224,11 +224,31 @@ public final class LiveReplayBenchmark {
                     + " and clamped to 5..500 ms, all rates scaled so that the busiest minute is at most " + maxRps
                     + " req/s; the scaler's windows and delays run in real time, so they are " + compression
                     + "x longer in trace time than in the simulation).\n\n" + table;
+            body = ScalingStepBenchmark.sectionBody(body, List.of(row(fns.size(), compression,
+                    100.0 * cold / Math.max(1, samples.size()), 100.0 * busyS / Math.max(1e-9, instanceS),
+                    minutes * minuteS)));
             System.out.println(HEADING + "\n\n" + body);
             if (!"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
                 BenchmarksDoc.writeSection(Path.of("docs", "BENCHMARKS.md"), HEADING, body);
             }
         }
+    }
+
+    /**
+     * The section's row of the README's Specification table (370), from this run's figures.
+     *
+     * @param functions   trace functions replayed
+     * @param compression the time compression
+     * @param coldPct     cold-start rate, percent of the requests sent
+     * @param utilPct     utilization, percent of the instance samples that were busy
+     * @param runS        the run's length in seconds
+     */
+    static BenchBlock.Row row(int functions, int compression, double coldPct, double utilPct, double runS) {
+        String run = runS % 60 == 0 ? (long) (runS / 60) + "-minute" : String.format(Locale.ROOT, "%.0f s", runS);
+        return new BenchBlock.Row(370, "live replay, " + functions + " trace functions time-compressed " + compression
+                + "x on one node: cold-start rate, utilization", "", String.format(Locale.ROOT,
+                "%.1f%%, %.1f%% (%s run: the real-time 20-minute scale-down delay keeps what a burst started)", coldPct,
+                utilPct, run), "`distribution/bench-scaling.sh replay`");
     }
 
     private static long sum(Trace.Function f, int from, int minutes) {

@@ -34,6 +34,56 @@ public final class ScalingStepBenchmark {
     record Point(double t, int desired, int ready, int starting) {
     }
 
+    /**
+     * The section's body: {@code text} and the block of {@code rows}, rendered by {@link BenchBlock}, which
+     * {@link BenchmarksDoc#writeSection} completes with the recorded block's coverage line.
+     */
+    static String sectionBody(String text, List<BenchBlock.Row> rows) {
+        return text.strip() + "\n\n" + new BenchBlock(List.of(), rows).render();
+    }
+
+    /**
+     * The section's rows of the README's Specification table, from this run's figures: 340 the scaler's first
+     * decision for more after the step, 350 the most it asked for in the step's first 10 s ready (bold when over
+     * 3 s), 360 the oscillations under the steady noisy load.
+     *
+     * @param firstUp       seconds from the step to the first decision for more instances
+     * @param capacity      seconds from the step until the most asked for in its first 10 s were ready
+     * @param target        that count
+     * @param targetAskedAt seconds from the step to the decision that asked for it
+     * @param lagP50        median seconds from each increase to that many instances ready
+     * @param lagMax        the most of those
+     * @param firstReady    seconds from the step to the first new instance ready
+     * @param p99First5     p99 latency of the requests sent in the step's first 5 s, ms
+     * @param pool          warm pool size (0: none)
+     * @param steadyS       seconds of the steady phase
+     * @param reversals     direction reversals of the desired count in the steady phase
+     * @param events        scale events in the steady phase
+     * @param steadyMin     the lowest desired count in the steady phase
+     * @param steadyMax     the highest
+     */
+    static List<BenchBlock.Row> rows(double firstUp, double capacity, int target, double targetAskedAt, double lagP50,
+                                     double lagMax, double firstReady, double p99First5, int pool, int steadyS,
+                                     int reversals, int events, int steadyMin, int steadyMax) {
+        String command = "`distribution/bench-scaling.sh step`";
+        String ready = String.format(Locale.ROOT, "%.2f s", capacity);
+        String measured350 = String.format(Locale.ROOT,
+                "%s: the increase to %d was asked for %.1f s into the step (each increase ready %.2f s / %.2f s median"
+                        + " / max after it was asked; first %.2f s; p99 latency in the step's first 5 s %.0f ms; %s)",
+                capacity <= 3 ? ready : "**" + ready + "**", target, targetAskedAt, lagP50, lagMax, firstReady, p99First5,
+                pool > 0 ? "warm pool of " + pool + " Node.js pods" : "no warm pool");
+        String minutes = steadyS % 60 == 0 ? steadyS / 60 + " minutes" : steadyS + " s";
+        return List.of(
+                new BenchBlock.Row(340, "scale-up starts after a 10x step (scaler's first decision for more instances,"
+                        + " one node, process driver)", "<= 1 s", String.format(Locale.ROOT, "%.2f s", firstUp), command),
+                new BenchBlock.Row(350, "10x step: the most instances the scaler asked for in the step's first 10 s ready"
+                        + " (each increase asked for ready, median / max; first new instance ready)",
+                        "<= 3 s with a warm pool", measured350, command),
+                new BenchBlock.Row(360, "oscillations under steady load with +/-30% noise (" + minutes
+                        + ", compressed from 10)", "0", String.format(Locale.ROOT, "%d (%d scale events%s, desired %d..%d)",
+                        reversals, events, reversals == 0 ? " in one direction" : "", steadyMin, steadyMax), command));
+    }
+
     public static void main(String[] args) throws Exception {
         String load0 = Machine.loadAverage();
         int baseRps = Integer.getInteger("nest.bench.step.base-rps", 5);
@@ -116,12 +166,18 @@ public final class ScalingStepBenchmark {
             // that many instances are ready (the highest count itself depends on when the load's random peaks come)
             double lagMax = 0;
             List<Double> lags = new ArrayList<>();
+            StringBuilder increases = new StringBuilder();
+            double targetAskedAt = Double.NaN;
             int asked = before;
             for (Point p : ps) {
                 if (p.t() < stepAt || p.t() >= stepAt + 10 || p.desired() <= asked) {
                     continue;
                 }
                 asked = p.desired();
+                if (asked == target) {
+                    targetAskedAt = p.t() - stepAt;
+                }
+                increases.append(String.format(Locale.ROOT, "%s%d at %.2f s", increases.isEmpty() ? "" : ", ", asked, p.t() - stepAt));
                 int want = asked;
                 double from = p.t();
                 double lag = ps.stream().filter(q -> q.t() >= from && q.ready() >= want).mapToDouble(q -> q.t() - from)
@@ -194,14 +250,18 @@ public final class ScalingStepBenchmark {
                     ScalingNode.percentile(stepLat, 99), ScalingNode.percentile(stepFirst5, 99), ScalingNode.percentile(stepLat, 50),
                     steadyS, stepRps, steadyS, changes.size(), steadyMin, steadyMax, reversals,
                     ScalingNode.percentile(steadyLat, 99), node.samples.size(), errors, cold);
-            String body = "Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors() + " cores, JDK "
+            String body = sectionBody("Measured " + Instant.now() + " on " + Runtime.getRuntime().availableProcessors() + " cores, JDK "
                     + System.getProperty("java.runtime.version") + ", one node in-process with the embedded defaults and the"
                     + " `process` driver, a warm pool of " + poolSize
                     + " Node.js pods (`-Dnest.bench.step.pool`; 0: every new instance starts a new host)."
                     + Machine.loadSentence(load0) + "\n\n"
                     + "Command: `distribution/bench-scaling.sh step` (phases of " + phaseS + " s: base, 10x step, base; then "
-                    + steadyS + " s of steady load with +/-30% noise; the scaling API polled every 50 ms).\n\n" + table;
+                    + steadyS + " s of steady load with +/-30% noise; the scaling API polled every 50 ms).\n\n" + table,
+                    rows(firstUp, capacity, target, targetAskedAt, lagP50, lagMax, firstReady,
+                            ScalingNode.percentile(stepFirst5, 99), poolSize, steadyS, reversals, changes.size(), steadyMin,
+                            steadyMax));
             System.out.println(HEADING + "\n\n" + body);
+            System.out.println("the scaler's increases in the step's first 10 s: " + increases);
             if (!"false".equals(System.getenv("NEST_BENCH_DOCS"))) {
                 BenchmarksDoc.writeSection(Path.of("docs", "BENCHMARKS.md"), HEADING, body);
             }

@@ -18,7 +18,13 @@ import java.time.Instant;
  *   <li>Up at once: when the short window ({@code upWindow}, 6 s) shows the instances carrying more than their
  *       full target (the utilization headroom is used up), to the count that carries it at full target (or
  *       the stable window's need if higher); and whenever the stable window ({@code stableWindow}, 60 s) needs
- *       more than 10% above the current count, which brings the utilization headroom.</li>
+ *       more than 10% above the current count, which brings the utilization headroom. When such a scale-up at once
+ *       reads a step of the concurrency (the requests in flight now, or the short window's average, at least 3 times
+ *       the stable window's average) on a function that has instances, it sizes for the arrival noise of the new
+ *       load at once (square-root staffing): R + 2 x sqrt(R) requests for R seen, so the count asked for in the
+ *       step's first second covers the random peaks of the next ones instead of following each as it comes; a
+ *       peak of a steady load gets no such headroom (the burst release would take it back and the next peak ask
+ *       for it again), nor do requests waiting on a function with no instance.</li>
  *   <li>Down only when the stable window has asked for fewer instances continuously for
  *       {@code scale-down-delay}, to the highest count asked for meanwhile (the next scale-up needs a rise of more
  *       than 10% over the stable window, so a noisy steady load does not flap), and by at most
@@ -94,9 +100,19 @@ public interface Scaler {
      *                      request in flight
      */
     static Scaler variant(double downHeadroom, boolean wholeRequests) {
+        return variant(downHeadroom, wholeRequests, WindowedScaler.ARRIVAL_HEADROOM);
+    }
+
+    /**
+     * {@link #variant(double, boolean)} with the arrival headroom of a scale-up at once open as well.
+     *
+     * @param arrivalHeadroom beta of the square-root headroom, 0..10 (0: a scale-up at once sizes for the requests it
+     *                        sees, no more; the standard is 2)
+     */
+    static Scaler variant(double downHeadroom, boolean wholeRequests, double arrivalHeadroom) {
         if (!(downHeadroom >= 0 && downHeadroom <= 1)) {
             throw new IllegalArgumentException("down headroom " + downHeadroom + " is outside 0..1");
         }
-        return new WindowedScaler(true, downHeadroom, wholeRequests);
+        return new WindowedScaler(true, downHeadroom, wholeRequests, BurstRelease.OFF, arrivalHeadroom);
     }
 }

@@ -15,6 +15,17 @@ final class WindowedScaler implements Scaler {
     static final double TOLERANCE = 0.10;
     /** Headroom a scale-down keeps above the stable window's need (none: the 10% band of scale-up is enough). */
     static final double TOLERANCE_DOWN = 0;
+    /**
+     * Standard deviations of the arrival noise a scale-up at once adds on top of the requests it sees (square-root
+     * staffing: R + beta x sqrt(R) requests for an offered load of R in flight).
+     */
+    static final double ARRIVAL_HEADROOM = 2;
+    /**
+     * How many times the stable window's average the load a scale-up at once reads (requests in flight now, or the
+     * short window's average) must be for it to be a step of the load, which gets the arrival headroom, rather than
+     * a peak of a steady load, which gets none: a Poisson load of 5 in flight shows 15 at once in 1 of 5,000 seconds.
+     */
+    static final double STEP = 3;
     private static final double EPS = 1e-9;
     static final WindowedScaler INSTANCE = new WindowedScaler(true, TOLERANCE_DOWN, true);
     static final WindowedScaler AVERAGE_ONLY = new WindowedScaler(false, TOLERANCE_DOWN, true);
@@ -27,21 +38,33 @@ final class WindowedScaler implements Scaler {
 
     /** The short scale-down of instances above the steady need ({@link BurstRelease#OFF}: none). */
     private final BurstRelease burst;
+    /** Beta of the square-root headroom a concurrency scale-up at once adds (0: none). */
+    private final double arrivalHeadroom;
 
     WindowedScaler(boolean holdPeak, double downHeadroom, boolean wholeRequests) {
         this(holdPeak, downHeadroom, wholeRequests, BurstRelease.OFF);
     }
 
     WindowedScaler(boolean holdPeak, double downHeadroom, boolean wholeRequests, BurstRelease burst) {
+        this(holdPeak, downHeadroom, wholeRequests, burst, ARRIVAL_HEADROOM);
+    }
+
+    WindowedScaler(boolean holdPeak, double downHeadroom, boolean wholeRequests, BurstRelease burst,
+                   double arrivalHeadroom) {
+        if (!(arrivalHeadroom >= 0 && arrivalHeadroom <= 10)) {
+            throw new IllegalArgumentException("arrival headroom " + arrivalHeadroom + " is outside 0..10");
+        }
         this.holdPeak = holdPeak;
         this.downHeadroom = downHeadroom;
         this.wholeRequests = wholeRequests;
         this.burst = java.util.Objects.requireNonNull(burst, "burst");
+        this.arrivalHeadroom = arrivalHeadroom;
     }
 
     @Override
     public Scaler withoutBurstRelease() {
-        return burst.enabled() ? new WindowedScaler(holdPeak, downHeadroom, wholeRequests, BurstRelease.OFF) : this;
+        return burst.enabled()
+                ? new WindowedScaler(holdPeak, downHeadroom, wholeRequests, BurstRelease.OFF, arrivalHeadroom) : this;
     }
 
     @Override
@@ -72,6 +95,7 @@ final class WindowedScaler implements Scaler {
         double upValue = 0;
         boolean byPeak = false;
         boolean upNow = false;
+        boolean upStep = false;
         boolean measured = false;
         for (MetricTarget t : c.metrics()) {
             measured |= m.average(t.type(), stableFrom).isPresent();
@@ -85,6 +109,7 @@ final class WindowedScaler implements Scaler {
                 u = m.inFlight();
                 instantaneous = true;
             }
+            boolean step = u > STEP * s + EPS;
             double tu = t.target() * c.utilization();
             if (wholeRequests && t.type() == MetricType.CONCURRENCY) {
                 tu = Math.max(Math.min(1, t.target()), tu); // an instance cannot carry 0.7 of a request
@@ -109,6 +134,7 @@ final class WindowedScaler implements Scaler {
                 upBy = t;
                 upValue = u;
                 upNow = instantaneous;
+                upStep = step;
             }
         }
         int stableCount = ceil(stableNeed);
@@ -152,8 +178,20 @@ final class WindowedScaler implements Scaler {
             why.append(" over ").append(Durations.format(c.stableWindow()))
                     .append(" (no instance measured yet, or the driver does not report it)");
         } else if (upFull > current + EPS && !dormant) {
-            // capacity now; the stable window adds the utilization headroom as its average catches up
-            metricDesired = Math.max(ceil(upFull), stableCount);
+            // capacity now, sized for the arrival noise of the load seen: a step's requests in flight keep rising
+            // over the next seconds as random peaks come, and a count that only follows the peaks seen is late for
+            // each of them; the stable window adds the utilization headroom as its average catches up
+            int sized = ceil(upFull);
+            double noise = 0;
+            if (upBy.type() == MetricType.CONCURRENCY && arrivalHeadroom > 0 && current > 0 && upStep) {
+                // only on a step (the load read at least STEP times the stable window's average): the peak of a
+                // steady load is not a new rate, and headroom on it would be released and asked for again; and not
+                // from zero: requests waiting on a function with no instance are not yet a rate, they start one
+                // instance each and the keep-alive policy decides on the first
+                noise = arrivalHeadroom * Math.sqrt(upValue);
+                sized = ceil((upValue + noise) / upBy.target());
+            }
+            metricDesired = Math.max(sized, stableCount);
             why.append("up at once: ");
             if (upNow) {
                 why.append(upBy.type().key()).append(' ').append(round(upValue)).append(" now (in flight and waiting)");
@@ -161,8 +199,13 @@ final class WindowedScaler implements Scaler {
                 metric(why, upBy, upValue, c.upWindow());
             }
             why.append(" is more than ").append(current).append(" instance(s) carry at target ")
-                    .append(ScalingConfig.number(upBy.target())).append("; needs ").append(ceil(upFull))
-                    .append(" now, ").append(stableCount).append(" over ").append(Durations.format(c.stableWindow()));
+                    .append(ScalingConfig.number(upBy.target())).append("; needs ").append(sized);
+            if (noise > 0) {
+                why.append(" with arrival headroom ").append(round(noise)).append(" (")
+                        .append(ScalingConfig.number(arrivalHeadroom)).append(" x sqrt of ").append(round(upValue))
+                        .append(')');
+            }
+            why.append(" now, ").append(stableCount).append(" over ").append(Durations.format(c.stableWindow()));
         } else if (stableCount > current && stableNeed > current * (1 + TOLERANCE) && !dormant) {
             metricDesired = stableCount;
             why.append("up: ");

@@ -64,6 +64,9 @@ class BurstReleaseTest {
         assertTrue(m.quantile(dev.nest.function.MetricType.CONCURRENCY, T0.plusSeconds(500), 95).isEmpty());
     }
 
+    /** The count a burst of 20 in flight on 2 instances scales to at once: 20 + 2 x sqrt 20 (arrival headroom). */
+    private static final int BURST = 29;
+
     private static ScalingConfig config() {
         return ScalingConfig.defaults(1).withMinMax(0, 1000);
     }
@@ -73,8 +76,10 @@ class BurstReleaseTest {
         FakeFunction f = new FakeFunction(config(), T0, Scaler.windowed(THIRTY));
         f.run(Duration.ofMinutes(5), 2);
         f.run(Duration.ofSeconds(10), 20); // a burst of 10 s in 5 minutes: above the p95 of the last 10 minutes
-        assertEquals(20, f.instances);
+        assertEquals(BURST, f.instances);
         f.run(Duration.ofSeconds(60 + 29), 2);
+        // the arrival headroom above the peak went 30 s after it was asked for (above the stable window's need,
+        // burst instances); the peak holds 60 s, then the lower count must hold 30 s
         assertEquals(20, f.instances, "the peak holds 60 s, then the lower count must hold 30 s");
         Decision d = f.run(Duration.ofSeconds(5), 2);
         assertEquals(2, f.instances, "down to the steady 2: " + d.reason());
@@ -84,7 +89,7 @@ class BurstReleaseTest {
         standard.run(Duration.ofMinutes(5), 2);
         standard.run(Duration.ofSeconds(10), 20);
         standard.run(Duration.ofSeconds(60 + 35), 2);
-        assertEquals(20, standard.instances, "the standard scaler waits scale-down-delay (20 minutes)");
+        assertEquals(BURST, standard.instances, "the standard scaler waits scale-down-delay (20 minutes)");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -101,8 +106,54 @@ class BurstReleaseTest {
         f.run(Duration.ofMinutes(5), 2);
         f.run(Duration.ofSeconds(10), 20);
         f.run(Duration.ofSeconds(60 + 35), 2);
-        assertEquals(20, f.instances, "scale-down-delay holds");
+        assertEquals(BURST, f.instances, "scale-down-delay holds");
         assertTrue(Scaler.windowed() == Scaler.windowed().withoutBurstRelease(), "a scaler without one is itself");
+    }
+
+    @Test
+    void theArrivalHeadroomAddsNoReversalsUnderNoisyPoissonLoad() {
+        // 15 minutes of Poisson arrivals at 5 in flight +/-30% per second, 20 seeds: the scale-ups at once on the
+        // noise's peaks are not steps (a third of the stable window's average), so they get no headroom that the
+        // release would take back, with the burst release and without it
+        for (Scaler without : List.of(new WindowedScaler(true, 0, true, THIRTY, 0), new WindowedScaler(true, 0, true, BurstRelease.OFF, 0))) {
+            Scaler with = without.history().isZero() ? Scaler.windowed() : Scaler.windowed(THIRTY);
+            int reversalsWith = 0;
+            int reversalsWithout = 0;
+            for (long seed = 1; seed <= 20; seed++) {
+                reversalsWith += reversals(with, seed);
+                reversalsWithout += reversals(without, seed);
+            }
+            assertTrue(reversalsWith <= reversalsWithout, reversalsWith + " reversals with the headroom, "
+                    + reversalsWithout + " without (" + without.history() + " of steady-need history)");
+        }
+    }
+
+    /** Direction reversals of the count after the first 5 minutes of noisy Poisson load. */
+    private static int reversals(Scaler scaler, long seed) {
+        FakeFunction f = new FakeFunction(config(), T0, scaler);
+        java.util.Random r = new java.util.Random(seed);
+        for (int s = 0; s < 900; s++) {
+            double l = Math.exp(-5 * (0.7 + 0.6 * r.nextDouble()));
+            double p = r.nextDouble();
+            int k = 0;
+            while (p > l) {
+                p *= r.nextDouble();
+                k++;
+            }
+            f.second(k);
+        }
+        int reversals = 0;
+        int dir = 0;
+        int prev = f.decisions.get(299).desired();
+        for (Decision d : f.decisions.subList(300, f.decisions.size())) {
+            int step = Integer.signum(d.desired() - prev);
+            if (step != 0 && dir != 0 && step != dir) {
+                reversals++;
+            }
+            dir = step != 0 ? step : dir;
+            prev = d.desired();
+        }
+        return reversals;
     }
 
     @Test

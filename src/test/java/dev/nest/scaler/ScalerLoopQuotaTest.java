@@ -42,7 +42,8 @@ class ScalerLoopQuotaTest {
             targets.remove(id);
         }
     };
-    private final ScalerLoop loop = new ScalerLoop(catalog, () -> Map.copyOf(load), sink, Scaler.windowed(),
+    // the standard rules without the arrival headroom of a scale-up at once: the need is the requests in flight
+    private final ScalerLoop loop = new ScalerLoop(catalog, () -> Map.copyOf(load), sink, Scaler.variant(0, true, 0),
             java.time.Clock.fixed(T0, java.time.ZoneOffset.UTC), ns -> quotas.getOrDefault(ns, NamespaceQuota.NONE));
 
     private void deploy(FunctionId id, int memoryMb) {
