@@ -33,11 +33,7 @@ class ClusterBenchmarkTest {
             rows.add(r.order() + " | " + r.promise() + " | " + r.target() + " | " + measured + " | " + r.command());
         }
         rows.addFirst(rows.removeLast()); // 240 (the scale part) first: the block is in row order anyway
-        Path copy = Files.createDirectories(dir.resolve("docs")).resolve("BENCHMARKS.md");
-        Files.writeString(copy, doc, StandardCharsets.UTF_8);
-        git("init", "-q");
-        git("add", ".");
-        git("-c", "user.name=bench", "-c", "user.email=bench@127.0.0.1", "commit", "-q", "-m", "copy");
+        Path copy = ScratchDoc.in(dir).doc;
         String commit = BenchmarksDoc.commitLine(dir, false);
         assertTrue(commit.matches("[0-9a-f]{7,}"), "a git checkout names its commit: " + commit);
         String body = ClusterBenchmark.sectionBody("Measured now.\n\n### A table\n\n| figure | p50 |\n|---|---:|\n"
@@ -61,19 +57,6 @@ class ClusterBenchmarkTest {
         String section = Files.readString(copy, StandardCharsets.UTF_8).split(ClusterBenchmark.HEADING, 2)[1];
         assertEquals(1, section.split("Commit: " + commit + "\\.", -1).length - 1, "the commit is named once");
         assertNotEquals(doc, Files.readString(copy, StandardCharsets.UTF_8));
-    }
-
-    private void git(String... args) throws IOException {
-        List<String> argv = new ArrayList<>(List.of("git", "-C", dir.toString()));
-        argv.addAll(List.of(args));
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            assertEquals(0, p.waitFor(), String.join(" ", argv) + ": " + out);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
     }
 
     @Test

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -24,7 +23,7 @@ class ScalingStepBenchmarkTest {
         Map<String, BenchBlock> before = BenchBlock.parseAll(doc);
         BenchBlock recorded = before.get(ScalingStepBenchmark.HEADING);
         assertTrue(recorded != null && !recorded.coverage().isEmpty(), "the doc's step block has its coverage line");
-        Path copy = scratchCopy(doc);
+        Path copy = ScratchDoc.in(dir).doc;
         List<BenchBlock.Row> rows = ScalingStepBenchmark.rows(0.42, 1.87, 11, 0.6, 0.05, 0.4, 0.42, 230, 12, 180, 0, 2,
                 15, 17);
         String body = ScalingStepBenchmark.sectionBody("Measured now.\n\n| figure | value | target |\n|---|---:|---|\n"
@@ -63,7 +62,7 @@ class ScalingStepBenchmarkTest {
     void theLiveReplayRowIsRenderedFromItsRunAndKeepsItsCoverageLine() throws IOException {
         String doc = Files.readString(Path.of("docs/BENCHMARKS.md"), StandardCharsets.UTF_8);
         BenchBlock recorded = BenchBlock.parseAll(doc).get(LiveReplayBenchmark.HEADING);
-        Path copy = scratchCopy(doc);
+        Path copy = ScratchDoc.in(dir).doc;
         BenchBlock.Row row = LiveReplayBenchmark.row(50, 10, 2.345, 8.04, 180);
         BenchmarksDoc.writeSection(copy, LiveReplayBenchmark.HEADING,
                 ScalingStepBenchmark.sectionBody("Measured now.\n\n| figure | value |\n|---|---:|\n| x | 1 |\n", List.of(row)));
@@ -73,30 +72,5 @@ class ScalingStepBenchmarkTest {
         assertEquals(recorded.rows().getFirst().promise(), written.rows().getFirst().promise());
         assertEquals("2.3%, 8.0% (3-minute run: the real-time 20-minute scale-down delay keeps what a burst started)",
                 written.rows().getFirst().measured());
-    }
-
-    /** {@code doc} as docs/BENCHMARKS.md, committed in a scratch git repository (the writer names the commit). */
-    private Path scratchCopy(String doc) throws IOException {
-        Path copy = Files.createDirectories(dir.resolve("docs")).resolve("BENCHMARKS.md");
-        Files.writeString(copy, doc, StandardCharsets.UTF_8);
-        git("init", "-q");
-        git("add", ".");
-        git("-c", "user.name=bench", "-c", "user.email=bench@127.0.0.1", "commit", "-q", "-m", "copy");
-        return copy;
-    }
-
-    private void git(String... args) throws IOException {
-        List<String> argv = new ArrayList<>(List.of("git", "-C", dir.toString()));
-        argv.addAll(List.of(args));
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (p.waitFor() != 0) {
-                throw new IOException("git " + String.join(" ", args) + ": " + out);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
     }
 }
