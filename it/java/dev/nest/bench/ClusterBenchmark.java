@@ -387,7 +387,11 @@ public final class ClusterBenchmark {
             }
             checks.put("epoch", () -> epochVersion(zk) > oldEpoch);
             if (heldPlacement) {
-                checks.put("placement", () -> placementWrittenAt(zk, "default.warm", oldEpoch + 1));
+                // the new leader's first placement action: it writes a placement at its epoch when the dead node's
+                // instances need a new node, or only deletes the dead node's placement when the survivors already
+                // carry the function's count
+                checks.put("placement", () -> placementWrittenAt(zk, "default.warm", oldEpoch + 1)
+                        || zk.checkExists().forPath(PLACEMENTS + "/" + dead.id + "/default.warm") == null);
             }
             Map<String, Double> namedBy = new java.util.TreeMap<>();
             double took;
@@ -415,7 +419,7 @@ public final class ClusterBenchmark {
             failed += load.failed.get();
             load.reasons.forEach((why, n) -> reasons.merge(why, n.get(), Long::sum));
             System.out.printf("kill %d: leader %s, new leader named after %.0f ms %s, epoch %d claimed after %.0f ms, first "
-                    + "placement write at it after %.0f ms%s, %d requests, %d failed %s%n", k + 1, leader, took, namedBy, newEpoch,
+                    + "placement write or delete at it after %.0f ms%s, %d requests, %d failed %s%n", k + 1, leader, took, namedBy, newEpoch,
                     claimed, wrote, heldPlacement ? "" : " (it held no instance: nothing to place, the epoch claim ends it)",
                     load.sent.get(), load.failed.get(), load.reasons);
             dead.launch();
@@ -427,7 +431,7 @@ public final class ClusterBenchmark {
                 |---|---:|---:|
                 | kill -9 of the leader -> a survivor names a new leader | %.0f ms | %.0f ms |
                 | kill -9 of the leader -> the new leader has claimed its epoch | %.0f ms | %.0f ms |
-                | kill -9 of the leader -> the new leader's first placement write at its epoch (**failover done**) | %.0f ms | %.0f ms |
+                | kill -9 of the leader -> the new leader's first placement act at its epoch: a write, or the dead node's placement deleted (**failover done**) | %.0f ms | %.0f ms |
 
                 The function's `scaling.min: 3` places one instance on every node (`concurrency: 16`); 5 s of the same load
                 through all three nodes before the first kill let the scaler size the function and the client open its
@@ -441,7 +445,9 @@ public final class ClusterBenchmark {
 
                 The failover ends at the last row: the epoch is the version of the region's `epoch` znode, which the new
                 leader bumps before any leader-only write; the placement is the dead node's instance of the function, which
-                the new leader places on a survivor (fenced by that epoch) once the dead node has left its node list. A
+                the new leader places on a survivor (fenced by that epoch) once the dead node has left its node list, or,
+                when the survivors already carry the function's count (a scale-up before the kill put a second instance on
+                one of them), deletes from the dead node (fenced the same way) without a write. A
                 leader that came back after an earlier kill may hold no instance (its placement moved while it was dead):
                 its death moves nothing, and that failover ends at the epoch claim (%d of the %d kills). The benchmark
                 reads both from ZooKeeper every 10 ms, and each survivor's leader from its API (1 s timeout, its own
@@ -451,7 +457,7 @@ public final class ClusterBenchmark {
                 """.formatted(kills, Stats.median(times), Stats.max(times), Stats.median(epochs), Stats.max(epochs),
                 Stats.median(placed), Stats.max(placed), sent, failed,
                 reasons.isEmpty() ? "" : " (" + reasons + ")", unplaced, kills) + rows(String.format(Locale.ROOT, "190 | leader failover:"
-                + " `kill -9` of the leader until the new leader has claimed its epoch and made its first placement write,"
+                + " `kill -9` of the leader until the new leader has claimed its epoch and made its first placement write (or delete),"
                 + " p50 / max of %d kills (3 nodes, the default `cluster.session-timeout: 15s`; a new leader named: %.2f s"
                 + " p50) | <= 5 s | %.2f s / %.2f s" + COMMAND, kills, Stats.median(times) / 1000, Stats.median(placed)
                 / 1000, Stats.max(placed) / 1000), String.format(Locale.ROOT, "200 | warm invocations failed during"
