@@ -6,6 +6,9 @@
 # acknowledged invocation was lost. Then the kafka back end (dev.nest.bench.KafkaAsyncBenchmark): the same load's
 # enqueue throughput and 202 p50/p99 on three local brokers (distribution/kafka.sh, stopped at the end; or the
 # ones NEST_KAFKA_BOOTSTRAP names), section "Async invocations (Kafka queue)". NEST_BENCH_KAFKA=0 skips it.
+# Last, dev.nest.bench.AsyncEnqueueRow writes README row 320 (both queues' enqueue rates) into the H2 section from
+# the figures both processes left in this run's own folder, only when both finished in this run: a run that skips
+# or fails the Kafka part keeps the recorded row 320.
 #
 #   distribution/bench-async.sh                          # full run: 20 s of load, 200 idle samples, 10,000 invocations (about 3 min)
 #   NEST_BENCH_SECONDS=5 NEST_BENCH_SAMPLES=50 NEST_BENCH_INVOCATIONS=2000 distribution/bench-async.sh   # quick run
@@ -46,6 +49,10 @@ source "$root/distribution/classpath.sh"
 classpath=$(nest_snapshot_classpath bench-async)
 snapshot=${classpath%%/test-classes:*}
 trap 'rm -rf "$snapshot"' EXIT
+# this run's id and its own folder (inside the snapshot, removed with it) for the figures row 320 pairs
+run_id="$(date -u +%Y%m%dT%H%M%SZ)-$$"
+run_dir="$snapshot/run"
+mkdir "$run_dir"
 
 cmd="distribution/bench-async.sh"
 [ "$seconds" != 20 ] && cmd="NEST_BENCH_SECONDS=$seconds $cmd"
@@ -53,7 +60,8 @@ cmd="distribution/bench-async.sh"
 [ "$invocations" != 10000 ] && cmd="NEST_BENCH_INVOCATIONS=$invocations $cmd"
 "$JAVA_HOME/bin/java" -XX:+UseSerialGC -Dnest.home="$root" -Dnest.bench.seconds="$seconds" -Dnest.bench.samples="$samples" \
   -Dnest.bench.invocations="$invocations" -Dnest.bench.docs="$([ "$docs" = 1 ] && echo true || echo false)" \
-  -Dnest.bench.command="$cmd" -cp "$classpath" dev.nest.bench.AsyncBenchmark "$@"
+  -Dnest.bench.command="$cmd" -Dnest.bench.run="$run_id" -Dnest.bench.run-dir="$run_dir" \
+  -cp "$classpath" dev.nest.bench.AsyncBenchmark "$@"
 
 if [ "$kafka" != 0 ]; then
   if [ -z "${NEST_KAFKA_BOOTSTRAP:-}" ]; then
@@ -64,5 +72,9 @@ if [ "$kafka" != 0 ]; then
   fi
   "$JAVA_HOME/bin/java" -XX:+UseSerialGC -Dnest.home="$root" -Dnest.bench.seconds="$seconds" \
     -Dnest.bench.docs="$([ "$docs" = 1 ] && echo true || echo false)" -Dnest.bench.command="$cmd" \
-    -cp "$classpath" dev.nest.bench.KafkaAsyncBenchmark
+    -Dnest.bench.run="$run_id" -Dnest.bench.run-dir="$run_dir" -cp "$classpath" dev.nest.bench.KafkaAsyncBenchmark
 fi
+
+"$JAVA_HOME/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dnest.home="$root" \
+  -Dnest.bench.docs="$([ "$docs" = 1 ] && echo true || echo false)" -Dnest.bench.command="$cmd" \
+  -Dnest.bench.run="$run_id" -Dnest.bench.run-dir="$run_dir" -cp "$classpath" dev.nest.bench.AsyncEnqueueRow

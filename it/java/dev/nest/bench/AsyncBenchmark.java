@@ -53,8 +53,8 @@ public final class AsyncBenchmark {
 
     /**
      * Rows 310 (enqueue-to-start and the 202 at idle, ms) and 330 (the durability run) of this run. Row 320 quotes this
-     * run's throughput beside the Kafka queue's, measured by {@link KafkaAsyncBenchmark} in another process, so neither
-     * writes it.
+     * run's throughput beside the Kafka queue's, measured by {@link KafkaAsyncBenchmark} in another process: each writes
+     * its figures for the run's last step, {@link AsyncEnqueueRow}, which writes row 320 into this section.
      */
     static List<BenchBlock.Row> rows(List<Double> idleStartMillis, List<Double> idleAcceptMillis,
                                      AsyncDurabilityRun.Result durable, String command) {
@@ -88,6 +88,7 @@ public final class AsyncBenchmark {
         String date = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         String load0 = Machine.loadAverage();
         String commit = Machine.output(List.of("git", "-C", root.toString(), "rev-parse", "--short", "HEAD"));
+        String run = AsyncEnqueueRow.runId();
         // pods run as their own uids: they must be able to pass through to the files their function appends to
         Path tmp = Files.createTempDirectory("nest-asyncbench-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
@@ -117,7 +118,7 @@ public final class AsyncBenchmark {
                 Measured %s on %d cores, %s %s, commit %s. Load average before / after: %s / %s (other work shares the cores).
 
                 Command: `%s` (%d idle samples, %d s of load with %d clients, %d invocations in the durability run). One node \
-                in its own process: embedded ZooKeeper, the `process` driver, `async.queue: h2`, Node.js functions.
+                in its own process: embedded ZooKeeper, the `process` driver, `async.queue: h2`, Node.js functions. %s
 
                 | figure | value |
                 |---|---|
@@ -139,7 +140,7 @@ public final class AsyncBenchmark {
                 runs without a 202 are events stored while the node died before answering, plus the warm-up call.
                 """.formatted(date, Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
                 Runtime.version(), commit, load0, Machine.loadAverage(), command, samples, seconds, CLIENTS, invocations,
-                CLIENTS, load.perSecond(), load.accepted(), load.other(), load.seconds(),
+                AsyncEnqueueRow.runSentence(run), CLIENTS, load.perSecond(), load.accepted(), load.other(), load.seconds(),
                 Stats.percentile(load.acceptMillis(), 50), Stats.percentile(load.acceptMillis(), 99),
                 Stats.max(load.acceptMillis()), Stats.percentile(idle.acceptMillis(), 50),
                 Stats.percentile(idle.acceptMillis(), 99), Stats.percentile(idle.startMillis(), 50),
@@ -151,6 +152,9 @@ public final class AsyncBenchmark {
         if (docs) {
             BenchmarksDoc.writeSection(root.resolve("docs/BENCHMARKS.md"), HEADING, body);
         }
+        AsyncEnqueueRow.runFile(AsyncEnqueueRow.H2_FILE).ifPresent(f -> new AsyncEnqueueRow.Figures(run, commit, "h2",
+                Runtime.getRuntime().availableProcessors(), 0, load.perSecond(),
+                Stats.percentile(load.acceptMillis(), 50)).write(f));
         if (durable.lost() > 0) {
             System.err.println("async bench: " + durable.lost() + " acknowledged invocations were lost: " + durable.lostSample());
             System.exit(1);

@@ -17,7 +17,8 @@ import java.util.List;
  * {@code async.queue: kafka} on the brokers of {@code distribution/kafka.sh} ({@code NEST_KAFKA_BOOTSTRAP} or its
  * work folder), the same load as {@link AsyncBenchmark} (16 clients back to back on a no-op function for
  * {@code nest.bench.seconds}). Writes the section "Async invocations (Kafka queue)" of docs/BENCHMARKS.md when
- * {@code nest.bench.docs} is true. Run by {@code distribution/bench-async.sh}.
+ * {@code nest.bench.docs} is true, then its figures for row 320 ({@link AsyncEnqueueRow}) when the script gives a run
+ * folder. Run by {@code distribution/bench-async.sh}.
  */
 public final class KafkaAsyncBenchmark {
     static final String HEADING = "## Async invocations (Kafka queue)";
@@ -39,6 +40,7 @@ public final class KafkaAsyncBenchmark {
         String date = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         String load0 = Machine.loadAverage();
         String commit = Machine.output(List.of("git", "-C", root.toString(), "rev-parse", "--short", "HEAD"));
+        String run = AsyncEnqueueRow.runId();
         Path tmp = Files.createTempDirectory("nest-kafkabench-");
         int brokers = servers.split(",").length;
         AsyncBenchmark.Throughput load;
@@ -59,7 +61,7 @@ public final class KafkaAsyncBenchmark {
 
                 Command: `%s` (%d s of load with 16 clients). One node in its own process with `async.queue: kafka` \
                 (the Kafka plugin), %d local KRaft broker(s) from `distribution/kafka.sh` on the same machine, \
-                replication %d, a Node.js no-op function delivered meanwhile.
+                replication %d, a Node.js no-op function delivered meanwhile. %s
 
                 | figure | value |
                 |---|---|
@@ -70,10 +72,13 @@ public final class KafkaAsyncBenchmark {
                 producer, `acks=all`, `min.insync.replicas` 2 when replicated).
                 """.formatted(date, Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
                 Runtime.version(), commit, load0, Machine.loadAverage(), command, seconds, brokers, Math.min(3, brokers),
+                AsyncEnqueueRow.runSentence(run),
                 load.perSecond(), load.accepted(), load.other(), load.seconds(), p50, p99, Stats.max(load.acceptMillis()));
         System.out.println(HEADING + "\n\n" + body);
         if (docs) {
             BenchmarksDoc.writeSection(root.resolve("docs/BENCHMARKS.md"), HEADING, body);
         }
+        AsyncEnqueueRow.runFile(AsyncEnqueueRow.KAFKA_FILE).ifPresent(f -> new AsyncEnqueueRow.Figures(run, commit,
+                "kafka", Runtime.getRuntime().availableProcessors(), brokers, load.perSecond(), p50).write(f));
     }
 }
