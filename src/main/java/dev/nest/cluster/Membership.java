@@ -23,8 +23,10 @@ import org.apache.zookeeper.KeeperException;
  * The nodes of the region: this node's registration ({@code nodes/<id>}, ephemeral, written again by Curator under a
  * new session after an expiry), an in-memory mirror of everyone's, and the eviction of a node known to be dead.
  *
- * <p>Lifecycle: built and started by {@link Cluster#start} (the mirror loads, then this node registers) and closed by
- * {@link Cluster#close} (the registration is removed).
+ * <p>Lifecycle: built and started by {@link Cluster#start} (the mirror loads, then this node registers, without
+ * {@link NodeInfo#LISTENING}; once its own public port accepts a connection, {@link ListenWatch} has the registration
+ * rewritten with it, so that peers' probes judge its refusals without a start grace) and closed by {@link Cluster#close}
+ * (the registration is removed).
  *
  * <p>Threads: {@link #nodes} and {@link #leaderUrl} read the mirror from any thread and never wait for ZooKeeper
  * (while it is unreachable they answer with the last known registrations). {@link #onNodesChanged} listeners run on
@@ -32,6 +34,9 @@ import org.apache.zookeeper.KeeperException;
  */
 public final class Membership {
     private static final Logger LOG = Logger.getLogger(Membership.class.getName());
+    /** How often and how long this node tries its own port after registering ({@link ListenWatch}). */
+    static final Duration LISTEN_CHECK = Duration.ofMillis(20);
+    static final Duration LISTEN_GIVE_UP = Duration.ofMinutes(2);
 
     private final CuratorFramework client;
     private final ZooKeeperPaths paths;
@@ -41,9 +46,6 @@ public final class Membership {
     private final CuratorCache nodeCache;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private final ListenWatch listenWatch;
-    /** How often and how long this node tries its own port after registering ({@link ListenWatch}). */
-    static final Duration LISTEN_CHECK = Duration.ofMillis(20);
-    static final Duration LISTEN_GIVE_UP = Duration.ofMinutes(2);
 
     Membership(CuratorFramework client, ZooKeeperPaths paths, NodeInfo self, Leadership leadership) {
         this.client = client;
