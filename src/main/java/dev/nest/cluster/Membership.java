@@ -23,8 +23,10 @@ import org.apache.zookeeper.KeeperException;
  * The nodes of the region: this node's registration ({@code nodes/<id>}, ephemeral, written again by Curator under a
  * new session after an expiry), an in-memory mirror of everyone's, and the eviction of a node known to be dead.
  *
- * <p>Lifecycle: built and started by {@link Cluster#start} (the mirror loads, then this node registers) and closed by
- * {@link Cluster#close} (the registration is removed).
+ * <p>Lifecycle: built and started by {@link Cluster#start} (the mirror loads, then this node registers, without
+ * {@link NodeInfo#LISTENING}; once its own public port accepts a connection, {@link ListenWatch} has the registration
+ * rewritten with it, so that peers' probes judge its refusals without a start grace) and closed by {@link Cluster#close}
+ * (the registration is removed).
  *
  * <p>Threads: {@link #nodes} and {@link #leaderUrl} read the mirror from any thread and never wait for ZooKeeper
  * (while it is unreachable they answer with the last known registrations). {@link #onNodesChanged} listeners run on
@@ -32,6 +34,9 @@ import org.apache.zookeeper.KeeperException;
  */
 public final class Membership {
     private static final Logger LOG = Logger.getLogger(Membership.class.getName());
+    /** How often and how long this node tries its own port after registering ({@link ListenWatch}). */
+    static final Duration LISTEN_CHECK = Duration.ofMillis(20);
+    static final Duration LISTEN_GIVE_UP = Duration.ofMinutes(2);
 
     private final CuratorFramework client;
     private final ZooKeeperPaths paths;
@@ -40,13 +45,19 @@ public final class Membership {
     private final PersistentNode registration;
     private final CuratorCache nodeCache;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final ListenWatch listenWatch;
 
     Membership(CuratorFramework client, ZooKeeperPaths paths, NodeInfo self, Leadership leadership) {
         this.client = client;
         this.paths = paths;
         this.self = self;
         this.leadership = leadership;
-        this.registration = new PersistentNode(client, CreateMode.EPHEMERAL, false, paths.node(self.id()), Json.bytes(self));
+        // registered as not listening yet, whatever the caller's labels say: only the listen watch says it does
+        this.registration = new PersistentNode(client, CreateMode.EPHEMERAL, false, paths.node(self.id()),
+                Json.bytes(self.withListening(false)));
+        this.listenWatch = new ListenWatch(self.address() + ":" + self.port(),
+                () -> PortAnswer.tcp(self.address(), self.port(), LISTEN_CHECK.multipliedBy(5)) == PortAnswer.ACCEPTED,
+                this::announceListening, LISTEN_CHECK, LISTEN_GIVE_UP, System::nanoTime);
         this.nodeCache = CuratorCache.build(client, paths.nodes());
         this.nodeCache.listenable().addListener(CuratorCacheListener.builder().forAll((type, before, after) -> {
             for (Runnable l : listeners) {
@@ -75,6 +86,30 @@ public final class Membership {
             LOG.warning("the registration of node " + self.id() + " was not written within " + timeout.toMillis()
                     + " ms; it is written once ZooKeeper answers");
         }
+        listenWatch.start();
+    }
+
+    /**
+     * Rewrites this node's registration with {@link NodeInfo#LISTENING} once its port has accepted a connection (on
+     * the listen watch's thread; waits for the first write of the registration if ZooKeeper has not answered yet).
+     * Curator keeps the new content and writes it again after a session expiry.
+     */
+    private void announceListening() {
+        try {
+            while (!registration.waitForInitialCreate(1, TimeUnit.SECONDS)) {
+                if (Thread.currentThread().isInterrupted()) {
+                    return;
+                }
+            }
+            registration.setData(Json.bytes(self.withListening(true)));
+            LOG.info("node " + self.id() + " listens on " + self.address() + ":" + self.port()
+                    + ": its registration says so");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "cannot write that node " + self.id() + " listens (its peers keep the start grace): "
+                    + e, e);
+        }
     }
 
     public NodeInfo self() {
@@ -91,7 +126,13 @@ public final class Membership {
         nodeCache.stream().filter(d -> d.getPath().startsWith(prefix) && d.getPath().indexOf('/', prefix.length()) < 0)
                 .sorted(Comparator.comparing(ChildData::getPath)).forEach(d -> {
                     try {
-                        out.add(Json.read(d.getData(), NodeInfo.class));
+                        NodeInfo n = Json.read(d.getData(), NodeInfo.class);
+                        String id = d.getPath().substring(prefix.length());
+                        if (n.id() == null || !n.id().equals(id)) {
+                            LOG.log(Level.FINE, "ignoring registration " + d.getPath() + " that names node " + n.id());
+                            return;
+                        }
+                        out.add(n);
                     } catch (RuntimeException e) {
                         LOG.log(Level.FINE, "ignoring unreadable registration " + d.getPath(), e);
                     }
@@ -170,6 +211,7 @@ public final class Membership {
 
     /** Stops the mirror and removes this node's registration. */
     void close() {
+        listenWatch.close();
         nodeCache.close();
         try {
             registration.close();

@@ -34,6 +34,30 @@ public record NodeInfo(String id, String address, int port, String zone, String 
      * absent (a node of an older release): format 1 only.
      */
     public static final String PACKAGE_FORMATS = "package-formats";
+    /**
+     * Label: {@code true} once the node's public port has accepted a connection from the node itself, written into
+     * its registration after it first listens (a node registers before its port listens). Its peers' probes count
+     * the refusals of a registration that carries it at once, without a start grace; absent (still starting, or a
+     * node of an older release): the grace applies. A registration is written by one process only, so the label
+     * speaks for the start that wrote it ({@link #started}) and never outlives it.
+     */
+    public static final String LISTENING = "listening";
+
+    /** Whether the registration says that the node's port listens ({@link #LISTENING} is {@code true}). */
+    public boolean listening() {
+        return labels != null && "true".equals(labels.get(LISTENING));
+    }
+
+    /** This registration with {@link #LISTENING} set to {@code listening} (absent when false). */
+    public NodeInfo withListening(boolean listening) {
+        java.util.Map<String, String> l = new java.util.TreeMap<>(labels == null ? Map.of() : labels);
+        if (listening) {
+            l.put(LISTENING, "true");
+        } else {
+            l.remove(LISTENING);
+        }
+        return new NodeInfo(id, address, port, zone, region, driver, started, Map.copyOf(l));
+    }
 
     /** The base URL other nodes call this node's public port with: {@code <scheme>://<address>:<port>}. */
     public String url() {

@@ -144,7 +144,7 @@ public final class ClusterNodes {
     /** The registered nodes that {@code which} selects, as a node probe's targets. */
     public List<NodeProbe.Target> targets(Predicate<NodeInfo> which) {
         return nodes.get().stream().filter(which)
-                .map(n -> new NodeProbe.Target(n.id(), n.address(), n.port(), n.started())).toList();
+                .map(n -> new NodeProbe.Target(n.id(), n.address(), n.port(), n.started(), n.listening())).toList();
     }
 
     /** Node {@code n} as the scheduler sees it, its capacity read from its labels (else from {@code own}). */

@@ -1,9 +1,6 @@
 package dev.nest.placement;
 
-import java.io.IOException;
-import java.net.ConnectException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
+import dev.nest.cluster.PortAnswer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -30,10 +27,13 @@ import java.util.logging.Logger;
  * dead one is re-placed and removed from routing at once), the others' try the leader (a dead leader's place in the
  * election is removed, so that the next node leads without waiting for the session to expire).
  *
- * <p>Only a refusal counts, and only from a registration that has accepted a connection before or that this probe
- * has seen for longer than the start grace: a node registers before its port listens, and a node starting on a busy
- * machine can take seconds between the two, so refusals before its first answer, within the grace, say it is still
- * starting, not that it died. After the grace a registration that never answered is judged like any other, so a
+ * <p>Only a refusal counts, and only from a registration that has accepted a connection before, whose registration
+ * says that its port listens ({@link Target#listening}: the node writes it once its own port accepted a connection),
+ * or that this probe has seen for longer than the start grace: a node registers before its port listens, and a node
+ * starting on a busy machine can take seconds between the two, so refusals of a registration that has neither
+ * answered nor said that it listens, within the grace, say it is still starting, not that it died. A node killed at
+ * any moment after its registration said that it listens is so found as fast as any other dead node, even when this
+ * probe never saw it answer. After the grace a registration that never answered is judged like any other, so a
  * node killed during its own start is found without waiting for its session. The grace runs from the round in which
  * this probe first saw the registration, on this process's monotonic clock: neither another node's clock nor
  * ZooKeeper's is compared with this one. A timeout or an unreachable network says nothing certain (the node may be
@@ -47,24 +47,25 @@ import java.util.logging.Logger;
 public final class NodeProbe implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NodeProbe.class.getName());
 
-    /** A node to probe: its id, where it listens, and when it registered (a new registration starts afresh). */
-    public record Target(String id, String address, int port, Instant started) {
+    /**
+     * A node to probe: its id, where it listens, when it registered (a new registration starts afresh), and whether
+     * its registration says that its port listens ({@link dev.nest.cluster.NodeInfo#LISTENING}).
+     */
+    public record Target(String id, String address, int port, Instant started, boolean listening) {
+        /** The registration probed: the same start of the same node, whether or not it has said it listens. */
+        Registration registration() {
+            return new Registration(id, address, port, started);
+        }
     }
 
-    /** What a connection attempt found. */
-    public enum Answer {
-        /** the port accepted the connection */
-        ACCEPTED,
-        /** the host answered that nothing listens on the port */
-        REFUSED,
-        /** no answer in time, or no route: nothing certain */
-        UNKNOWN
+    /** What the probe's counts are kept by: a node's start, not what its registration says later. */
+    private record Registration(String id, String address, int port, Instant started) {
     }
 
     /** Opens (and closes) a connection to a node's port. */
     @FunctionalInterface
     public interface Connector {
-        Answer connect(String address, int port, Duration timeout);
+        PortAnswer connect(String address, int port, Duration timeout);
     }
 
     private final Supplier<List<Target>> nodes;
@@ -75,11 +76,11 @@ public final class NodeProbe implements AutoCloseable {
     private final Runnable changed;
     private final long graceNanos;
     private final LongSupplier nanoTime;
-    private final Map<Target, Integer> refusals = new HashMap<>();
+    private final Map<Registration, Integer> refusals = new HashMap<>();
     /** The registrations that have accepted a connection at least once (their refusals count). */
-    private final Set<Target> answered = new HashSet<>();
+    private final Set<Registration> answered = new HashSet<>();
     /** When (on {@link #nanoTime}) each registration was first seen (its refusals count once the grace has passed). */
-    private final Map<Target, Long> firstSeen = new HashMap<>();
+    private final Map<Registration, Long> firstSeen = new HashMap<>();
     private final Set<String> down = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("nest-node-probe").unstarted(r));
@@ -113,18 +114,9 @@ public final class NodeProbe implements AutoCloseable {
         this.changed = changed;
     }
 
-    /** TCP connections with a timeout of at most the interval; only {@link ConnectException} is a refusal. */
+    /** TCP connections with a timeout of at most the interval ({@link PortAnswer#tcp}). */
     public static Connector tcp() {
-        return (address, port, timeout) -> {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(address, port), (int) Math.max(1, timeout.toMillis()));
-                return Answer.ACCEPTED;
-            } catch (ConnectException e) {
-                return Answer.REFUSED;
-            } catch (IOException | RuntimeException e) {
-                return Answer.UNKNOWN;
-            }
-        };
+        return PortAnswer::tcp;
     }
 
     /** Probes every interval, from now on. */
@@ -161,21 +153,23 @@ public final class NodeProbe implements AutoCloseable {
         List<Target> targets = nodes.get();
         boolean change = false;
         Set<String> present = new HashSet<>();
+        Set<Registration> registered = new HashSet<>();
         for (Target t : targets) {
             present.add(t.id());
-            long seen = firstSeen.computeIfAbsent(t, k -> nanoTime.getAsLong());
-            Answer a = connector.connect(t.address(), t.port(), interval);
-            if (a == Answer.REFUSED && (answered.contains(t) || nanoTime.getAsLong() - seen >= graceNanos)) {
-                int n = refusals.merge(t, 1, Integer::sum);
+            Registration r = t.registration();
+            registered.add(r);
+            long seen = firstSeen.computeIfAbsent(r, k -> nanoTime.getAsLong());
+            PortAnswer a = connector.connect(t.address(), t.port(), interval);
+            if (a == PortAnswer.REFUSED && counts(t, seen)) {
+                int n = refusals.merge(r, 1, Integer::sum);
                 if (n >= failures && down.add(t.id())) {
                     LOG.warning("node " + t.id() + " refuses connections on " + t.address() + ":" + t.port() + " (" + n
-                            + " times in a row" + (answered.contains(t) ? "" : ", and never answered within its start grace")
-                            + "): treated as dead before its ZooKeeper session expires");
+                            + " times in a row, " + why(t) + "): treated as dead before its ZooKeeper session expires");
                     change = true;
                 }
-            } else if (a == Answer.ACCEPTED) {
-                answered.add(t);
-                refusals.remove(t);
+            } else if (a == PortAnswer.ACCEPTED) {
+                answered.add(r);
+                refusals.remove(r);
                 if (down.remove(t.id())) {
                     LOG.info("node " + t.id() + " answers again on " + t.address() + ":" + t.port());
                     change = true;
@@ -183,9 +177,9 @@ public final class NodeProbe implements AutoCloseable {
             }
         }
         // forget nodes that are no longer registered, and the counts of earlier registrations of the same id
-        refusals.keySet().removeIf(t -> !targets.contains(t));
-        answered.removeIf(t -> !targets.contains(t));
-        firstSeen.keySet().removeIf(t -> !targets.contains(t));
+        refusals.keySet().retainAll(registered);
+        answered.retainAll(registered);
+        firstSeen.keySet().retainAll(registered);
         if (down.removeIf(id -> !present.contains(id))) {
             change = true;
         }
@@ -199,6 +193,23 @@ public final class NodeProbe implements AutoCloseable {
         if (change) {
             changed.run();
         }
+    }
+
+    /**
+     * Whether a refusal of {@code t} counts: once it has answered this probe, once its registration says that its
+     * port listens, or once the start grace has passed since this probe first saw it ({@code seen}).
+     */
+    private boolean counts(Target t, long seen) {
+        return answered.contains(t.registration()) || t.listening() || nanoTime.getAsLong() - seen >= graceNanos;
+    }
+
+    /** Why {@code t}'s refusals counted, for the log. */
+    private String why(Target t) {
+        if (answered.contains(t.registration())) {
+            return "after it had answered";
+        }
+        return t.listening() ? "after its registration said that its port listens"
+                : "and never answered within its start grace";
     }
 
     @Override

@@ -92,7 +92,7 @@ class ClusterNodesTest {
         List<NodeState> live = nodes.states("a"::equals);
         assertEquals(List.of("b"), live.stream().map(NodeState::id).toList());
         assertEquals(Map.of("nodejs", 2), live.getFirst().warmPods());
-        assertEquals(List.of(new NodeProbe.Target("a", "10.0.0.1", 8081, Instant.EPOCH)),
+        assertEquals(List.of(new NodeProbe.Target("a", "10.0.0.1", 8081, Instant.EPOCH, false)),
                 nodes.targets(n -> !n.id().equals("b")));
     }
 }

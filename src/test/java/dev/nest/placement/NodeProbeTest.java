@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.nest.placement.NodeProbe.Answer;
+import dev.nest.cluster.PortAnswer;
 import dev.nest.placement.NodeProbe.Target;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -23,9 +23,9 @@ import org.junit.jupiter.api.Test;
 class NodeProbeTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
-    private final List<Target> nodes = new ArrayList<>(List.of(new Target("b", "127.0.0.2", 8080, T0),
-            new Target("c", "127.0.0.3", 8080, T0)));
-    private final Map<String, Answer> answers = new HashMap<>(Map.of("127.0.0.2", Answer.ACCEPTED, "127.0.0.3", Answer.ACCEPTED));
+    private final List<Target> nodes = new ArrayList<>(List.of(new Target("b", "127.0.0.2", 8080, T0, false),
+            new Target("c", "127.0.0.3", 8080, T0, false)));
+    private final Map<String, PortAnswer> answers = new HashMap<>(Map.of("127.0.0.2", PortAnswer.ACCEPTED, "127.0.0.3", PortAnswer.ACCEPTED));
     private final AtomicBoolean leading = new AtomicBoolean(true);
     private final AtomicInteger changes = new AtomicInteger();
     /** The probe's monotonic clock, in nanoseconds: each round below moves it on by one interval. */
@@ -43,7 +43,7 @@ class NodeProbeTest {
     @Test
     void aNodeThatRefusesTwiceInARowIsDown() {
         probe.probe();
-        answers.put("127.0.0.2", Answer.REFUSED);
+        answers.put("127.0.0.2", PortAnswer.REFUSED);
         probe.probe();
         assertFalse(probe.down("b"), "one refusal is not enough");
         assertEquals(0, changes.get());
@@ -57,15 +57,15 @@ class NodeProbeTest {
 
     @Test
     void aRegistrationThatNeverAnsweredIsNotJudged() {
-        answers.put("127.0.0.2", Answer.REFUSED); // registered, its port not listening yet (a slow start)
+        answers.put("127.0.0.2", PortAnswer.REFUSED); // registered, its port not listening yet (a slow start)
         for (int i = 0; i < 5; i++) {
             probe.probe();
         }
         assertFalse(probe.down("b"), "a node still starting, within its start grace, is not dead");
         assertEquals(0, changes.get());
-        answers.put("127.0.0.2", Answer.ACCEPTED);
+        answers.put("127.0.0.2", PortAnswer.ACCEPTED);
         probe.probe();
-        answers.put("127.0.0.2", Answer.REFUSED);
+        answers.put("127.0.0.2", PortAnswer.REFUSED);
         probe.probe();
         probe.probe();
         assertTrue(probe.down("b"), "once it answered, its refusals count");
@@ -73,7 +73,7 @@ class NodeProbeTest {
 
     @Test
     void aRegistrationThatNeverAnswersIsDownOnceTheGraceHasPassed() {
-        answers.put("127.0.0.2", Answer.REFUSED); // killed during its own start: its port never listens
+        answers.put("127.0.0.2", PortAnswer.REFUSED); // killed during its own start: its port never listens
         for (int i = 0; i < 10; i++) { // rounds at 0 s .. 9 s after it was first seen: within the grace
             round();
             assertFalse(probe.down("b"), "refusals within the start grace say nothing (round " + i + ")");
@@ -89,14 +89,14 @@ class NodeProbeTest {
 
     @Test
     void aNodeThatAnswersWithinTheGraceIsNeverCountedBeforeIt() {
-        answers.put("127.0.0.2", Answer.REFUSED); // a slow start
+        answers.put("127.0.0.2", PortAnswer.REFUSED); // a slow start
         for (int i = 0; i < 9; i++) {
             round();
         }
-        answers.put("127.0.0.2", Answer.ACCEPTED); // it listens at 9 s
+        answers.put("127.0.0.2", PortAnswer.ACCEPTED); // it listens at 9 s
         round();
         assertFalse(probe.down("b"));
-        answers.put("127.0.0.2", Answer.REFUSED); // then dies: counted like any node that answered
+        answers.put("127.0.0.2", PortAnswer.REFUSED); // then dies: counted like any node that answered
         round();
         assertFalse(probe.down("b"), "the refusals before its answer were never counted");
         round();
@@ -108,9 +108,9 @@ class NodeProbeTest {
     void theGraceRunsFromWhenThisProbeFirstSawTheRegistration() {
         now.addAndGet(Duration.ofHours(1).toNanos()); // the probe ran long before the node registered
         round();
-        Target late = new Target("d", "127.0.0.4", 8080, T0.minus(Duration.ofDays(1))); // its own clock lags a day
+        Target late = new Target("d", "127.0.0.4", 8080, T0.minus(Duration.ofDays(1)), false); // its own clock lags a day
         nodes.add(late);
-        answers.put("127.0.0.4", Answer.REFUSED);
+        answers.put("127.0.0.4", PortAnswer.REFUSED);
         for (int i = 0; i < 10; i++) {
             round();
         }
@@ -122,12 +122,12 @@ class NodeProbeTest {
 
     @Test
     void aNewRegistrationGetsItsOwnGrace() {
-        answers.put("127.0.0.2", Answer.REFUSED);
+        answers.put("127.0.0.2", PortAnswer.REFUSED);
         for (int i = 0; i < 12; i++) {
             round();
         }
         assertTrue(probe.down("b"));
-        nodes.set(0, new Target("b", "127.0.0.2", 8080, T0.plusSeconds(30))); // started again
+        nodes.set(0, new Target("b", "127.0.0.2", 8080, T0.plusSeconds(30), false)); // started again
         for (int i = 0; i < 10; i++) {
             round();
         }
@@ -139,13 +139,69 @@ class NodeProbeTest {
     }
 
     @Test
+    void aNodeKilledRightAfterItSaidItListensIsDownWithoutTheGrace() {
+        answers.put("127.0.0.2", PortAnswer.REFUSED); // registered, starting: refusals within the grace say nothing
+        round();
+        round();
+        assertFalse(probe.down("b"));
+        // its port listens and its registration says so; it is killed before this probe ever saw it answer
+        nodes.set(0, new Target("b", "127.0.0.2", 8080, T0, true));
+        round();
+        assertFalse(probe.down("b"), "one refusal is not enough");
+        round();
+        assertTrue(probe.down("b"), "found at once, 4 s after it was first seen, not after the 10 s grace");
+        assertEquals(1, changes.get());
+    }
+
+    @Test
+    void sayingThatItListensKeepsTheRefusalsCountedSoFar() {
+        round(); // it answered once
+        answers.put("127.0.0.2", PortAnswer.REFUSED);
+        round();
+        nodes.set(0, new Target("b", "127.0.0.2", 8080, T0, true)); // the same start, its registration rewritten
+        round();
+        assertTrue(probe.down("b"), "the same registration: the count goes on");
+    }
+
+    @Test
+    void aPreviousStartsClaimDoesNotShortenANewStartsGrace() {
+        nodes.set(0, new Target("b", "127.0.0.2", 8080, T0, true)); // the first start listened
+        round();
+        // it restarts: the new start's registration does not say it listens (only the start that wrote it can)
+        nodes.set(0, new Target("b", "127.0.0.2", 8080, T0.plusSeconds(30), false));
+        answers.put("127.0.0.2", PortAnswer.REFUSED);
+        for (int i = 0; i < 10; i++) {
+            round();
+            assertFalse(probe.down("b"), "a starting node is not judged dead by its previous start's word (round " + i + ")");
+        }
+        round();
+        round();
+        assertTrue(probe.down("b"), "the grace still ends");
+    }
+
+    @Test
+    void aRegistrationThatSaysItListensIsJudgedLikeAnyOtherOnceItAnswers() {
+        nodes.set(0, new Target("b", "127.0.0.2", 8080, T0, true));
+        round();
+        answers.put("127.0.0.2", PortAnswer.UNKNOWN);
+        for (int i = 0; i < 5; i++) {
+            round();
+        }
+        assertFalse(probe.down("b"), "a timeout still says nothing, whatever the registration says");
+        answers.put("127.0.0.2", PortAnswer.ACCEPTED);
+        round();
+        assertFalse(probe.down("b"));
+        assertEquals(0, changes.get());
+    }
+
+    @Test
     void anAnswerBetweenRefusalsStartsTheCountAgain() {
         probe.probe();
-        answers.put("127.0.0.2", Answer.REFUSED);
+        answers.put("127.0.0.2", PortAnswer.REFUSED);
         probe.probe();
-        answers.put("127.0.0.2", Answer.ACCEPTED);
+        answers.put("127.0.0.2", PortAnswer.ACCEPTED);
         probe.probe();
-        answers.put("127.0.0.2", Answer.REFUSED);
+        answers.put("127.0.0.2", PortAnswer.REFUSED);
         probe.probe();
         assertFalse(probe.down("b"));
     }
@@ -153,12 +209,12 @@ class NodeProbeTest {
     @Test
     void timeoutsSayNothing() {
         probe.probe();
-        answers.put("127.0.0.2", Answer.UNKNOWN);
+        answers.put("127.0.0.2", PortAnswer.UNKNOWN);
         for (int i = 0; i < 5; i++) {
             probe.probe();
         }
         assertFalse(probe.down("b"), "a partitioned node keeps its session; ZooKeeper decides");
-        answers.put("127.0.0.2", Answer.REFUSED);
+        answers.put("127.0.0.2", PortAnswer.REFUSED);
         probe.probe();
         assertFalse(probe.down("b"), "a timeout is not a refusal, but it does not reset the count either");
         probe.probe();
@@ -168,11 +224,11 @@ class NodeProbeTest {
     @Test
     void aNodeThatAnswersAgainIsUp() {
         probe.probe();
-        answers.put("127.0.0.2", Answer.REFUSED);
+        answers.put("127.0.0.2", PortAnswer.REFUSED);
         probe.probe();
         probe.probe();
         assertTrue(probe.down("b"));
-        answers.put("127.0.0.2", Answer.ACCEPTED);
+        answers.put("127.0.0.2", PortAnswer.ACCEPTED);
         probe.probe();
         assertFalse(probe.down("b"));
         assertEquals(2, changes.get());
@@ -181,17 +237,17 @@ class NodeProbeTest {
     @Test
     void aNewRegistrationOfTheSameIdStartsAfresh() {
         probe.probe();
-        answers.put("127.0.0.2", Answer.REFUSED);
+        answers.put("127.0.0.2", PortAnswer.REFUSED);
         probe.probe();
         probe.probe();
         assertTrue(probe.down("b"));
-        nodes.set(0, new Target("b", "127.0.0.2", 8080, T0.plusSeconds(30)));
+        nodes.set(0, new Target("b", "127.0.0.2", 8080, T0.plusSeconds(30), false));
         probe.probe();
         probe.probe();
         assertFalse(probe.down("b"), "the restarted node gets its own count, from its first answer");
-        answers.put("127.0.0.2", Answer.ACCEPTED);
+        answers.put("127.0.0.2", PortAnswer.ACCEPTED);
         probe.probe();
-        answers.put("127.0.0.2", Answer.REFUSED);
+        answers.put("127.0.0.2", PortAnswer.REFUSED);
         probe.probe();
         assertFalse(probe.down("b"));
         probe.probe();
@@ -201,7 +257,7 @@ class NodeProbeTest {
     @Test
     void aNodeThatLeftIsForgotten() {
         probe.probe();
-        answers.put("127.0.0.2", Answer.REFUSED);
+        answers.put("127.0.0.2", PortAnswer.REFUSED);
         probe.probe();
         probe.probe();
         assertEquals(1, changes.get());
@@ -215,7 +271,7 @@ class NodeProbeTest {
     void nothingIsProbedUnlessLeading() {
         probe.probe(); // it answered once, while this node led
         leading.set(false);
-        answers.put("127.0.0.2", Answer.REFUSED);
+        answers.put("127.0.0.2", PortAnswer.REFUSED);
         probe.probe();
         probe.probe();
         assertFalse(probe.down("b"));
@@ -231,20 +287,20 @@ class NodeProbeTest {
     @Test
     void badSettingsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> new NodeProbe(List::of, Duration.ZERO, 2,
-                (a, p, t) -> Answer.ACCEPTED, () -> true, () -> { }, GRACE, now::get));
+                (a, p, t) -> PortAnswer.ACCEPTED, () -> true, () -> { }, GRACE, now::get));
         assertThrows(IllegalArgumentException.class, () -> new NodeProbe(List::of, Duration.ofSeconds(1), 0,
-                (a, p, t) -> Answer.ACCEPTED, () -> true, () -> { }, GRACE, now::get));
+                (a, p, t) -> PortAnswer.ACCEPTED, () -> true, () -> { }, GRACE, now::get));
         assertThrows(IllegalArgumentException.class, () -> new NodeProbe(List::of, Duration.ofSeconds(1), 2,
-                (a, p, t) -> Answer.ACCEPTED, () -> true, () -> { }, Duration.ofSeconds(-1), now::get));
+                (a, p, t) -> PortAnswer.ACCEPTED, () -> true, () -> { }, Duration.ofSeconds(-1), now::get));
     }
 
     @Test
     void tcpTellsAListeningPortFromAClosedOne() throws IOException {
         int closed;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            assertEquals(Answer.ACCEPTED, NodeProbe.tcp().connect("127.0.0.1", s.getLocalPort(), Duration.ofSeconds(1)));
+            assertEquals(PortAnswer.ACCEPTED, NodeProbe.tcp().connect("127.0.0.1", s.getLocalPort(), Duration.ofSeconds(1)));
             closed = s.getLocalPort();
         }
-        assertEquals(Answer.REFUSED, NodeProbe.tcp().connect("127.0.0.1", closed, Duration.ofSeconds(1)));
+        assertEquals(PortAnswer.REFUSED, NodeProbe.tcp().connect("127.0.0.1", closed, Duration.ofSeconds(1)));
     }
 }
