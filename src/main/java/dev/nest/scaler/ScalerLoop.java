@@ -33,7 +33,8 @@ import java.util.logging.Logger;
  * The live scaler: every second, and at once when {@link #wake woken} (a request found no free instance), it
  * reads the load of every function ({@link LoadSource}), turns it into per-second samples (concurrency = in
  * flight + queued; requests/s from the growth of the served counter; idle periods into the function's idle-time
- * histogram), asks the pure {@link Scaler} for the desired count and hands changes to a {@link TargetSink}. Every
+ * histogram; the offered load from the arrivals and the requests executing, {@link ArrivalHistory}), asks the pure
+ * {@link Scaler} for the desired count and hands changes to a {@link TargetSink}. Every
  * change is logged with its rule and reason and kept in a bounded per-function log ({@link #status}).
  *
  * <p>Lifecycle: {@link #start()} starts one platform thread, {@code nest-scaler}; {@link #close()} stops it.
