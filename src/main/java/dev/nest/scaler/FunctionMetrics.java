@@ -48,4 +48,13 @@ public interface FunctionMetrics {
 
     /** The function's idle times so far (for the histogram keep-alive policy). */
     IdleHistogram idleTimes();
+
+    /**
+     * The load the function's recent arrivals offer (their rate times the recent execution time), which the scaler
+     * reads on a step of the load; empty when the source does not count arrivals or has too few to tell (the
+     * default: the scaler then reads the requests in flight alone).
+     */
+    default java.util.Optional<OfferedLoad> offered() {
+        return java.util.Optional.empty();
+    }
 }

@@ -24,7 +24,11 @@ import java.time.Instant;
  *       load at once (square-root staffing): R + 2 x sqrt(R) requests for R seen, so the count asked for in the
  *       step's first second covers the random peaks of the next ones instead of following each as it comes; a
  *       peak of a steady load gets no such headroom (the burst release would take it back and the next peak ask
- *       for it again), nor do requests waiting on a function with no instance.</li>
+ *       for it again), nor do requests waiting on a function with no instance. Where the metrics have an
+ *       {@link FunctionMetrics#offered() offered load} (the arrival rate times the execution time, Little's law),
+ *       R is the larger of it and the requests in flight: a step of it that fills the instances (R at least 3
+ *       times the stable window's average and at least the current count) asks for R + 2 x sqrt(R) at the first
+ *       decision, also when the instances are ones the node started for waiting requests and the count adopted.</li>
  *   <li>Down only when the stable window has asked for fewer instances continuously for
  *       {@code scale-down-delay}, to the highest count asked for meanwhile (the next scale-up needs a rise of more
  *       than 10% over the stable window, so a noisy steady load does not flap), and by at most

@@ -33,7 +33,8 @@ import java.util.logging.Logger;
  * The live scaler: every second, and at once when {@link #wake woken} (a request found no free instance), it
  * reads the load of every function ({@link LoadSource}), turns it into per-second samples (concurrency = in
  * flight + queued; requests/s from the growth of the served counter; idle periods into the function's idle-time
- * histogram), asks the pure {@link Scaler} for the desired count and hands changes to a {@link TargetSink}. Every
+ * histogram; the offered load from the arrivals and the requests executing, {@link ArrivalHistory}), asks the pure
+ * {@link Scaler} for the desired count and hands changes to a {@link TargetSink}. Every
  * change is logged with its rule and reason and kept in a bounded per-function log ({@link #status}).
  *
  * <p>Lifecycle: {@link #start()} starts one platform thread, {@code nest-scaler}; {@link #close()} stops it.
@@ -270,11 +271,14 @@ public final class ScalerLoop implements AutoCloseable {
         IdleHistogram idleTimes = IdleHistogram.empty();
         int instances;
         int inFlight;
+        final ArrivalHistory arrivals = new ArrivalHistory();
 
         void observe(Instant now, InstanceLoad l, Duration keep) {
             long grown = 0;
             if (l.version() == version && l.served() >= served) {
                 grown = l.served() - served;
+            } else {
+                arrivals.clear();
             }
             double seconds = sampledAt == null ? 0 : Duration.between(sampledAt, now).toNanos() / 1e9;
             double rps = seconds > 0 ? grown / Math.max(seconds, 1.0) : 0;
@@ -293,6 +297,7 @@ public final class ScalerLoop implements AutoCloseable {
                 memory = l.memoryMb() * scale;
             }
             samples.addLast(new MetricSample(now, inFlight, rps, cpu, memory));
+            arrivals.observe(now, l.served(), l.inFlight(), inFlight, keep);
             Instant oldest = now.minus(keep);
             for (Iterator<MetricSample> it = samples.iterator(); it.hasNext() && it.next().at().isBefore(oldest); ) {
                 it.remove();
@@ -311,7 +316,13 @@ public final class ScalerLoop implements AutoCloseable {
 
         FunctionMetrics metrics() {
             MetricSamples all = new MetricSamples(List.copyOf(samples), instances, inFlight, idleSince, idleTimes);
+            Optional<OfferedLoad> offered = arrivals.estimate();
             return new FunctionMetrics() {
+                @Override
+                public Optional<OfferedLoad> offered() {
+                    return offered;
+                }
+
                 @Override
                 public OptionalDouble average(MetricType type, Instant from) {
                     return all.average(type, from);

@@ -96,6 +96,8 @@ final class WindowedScaler implements Scaler {
         boolean byPeak = false;
         boolean upNow = false;
         boolean upStep = false;
+        OfferedLoad upOffered = null;
+        Optional<OfferedLoad> offered = m.offered();
         boolean measured = false;
         for (MetricTarget t : c.metrics()) {
             measured |= m.average(t.type(), stableFrom).isPresent();
@@ -108,6 +110,24 @@ final class WindowedScaler implements Scaler {
                 // a whole window before it shows in an average (the band keeps noise around a full count calm)
                 u = m.inFlight();
                 instantaneous = true;
+            }
+            OfferedLoad by = null;
+            if (t.type() == MetricType.CONCURRENCY && current > 0 && offered.isPresent()) {
+                // the offered load (arrival rate x execution time) reads a step as soon as the arrivals change,
+                // while the requests in flight lag it (requests wait for instances, and a node starts one per
+                // waiting request, which the count adopts one by one); read only on a step over more than the
+                // instances carry, so that a steady load's noise in the rate does not move the count
+                // instances sized from the larger of the offered load and the requests in flight, with the arrival
+                // headroom, once they fill the instances: most of a step's first increases are instances the node
+                // started for waiting requests, adopted, so the requests in flight equal the count and only the
+                // headroom asks for more
+                double o = Math.max(offered.get().requests(), m.inFlight());
+                if (o > STEP * s + EPS && o / t.target() > current - EPS
+                        && (o + arrivalHeadroom * Math.sqrt(o)) / t.target() > current * (1 + TOLERANCE) + EPS) {
+                    u = o;
+                    instantaneous = false;
+                    by = offered.get();
+                }
             }
             boolean step = u > STEP * s + EPS;
             double tu = t.target() * c.utilization();
@@ -135,6 +155,7 @@ final class WindowedScaler implements Scaler {
                 upValue = u;
                 upNow = instantaneous;
                 upStep = step;
+                upOffered = by;
             }
         }
         int stableCount = ceil(stableNeed);
@@ -177,13 +198,13 @@ final class WindowedScaler implements Scaler {
             why.append(String.join(", ", c.metrics().stream().map(t -> t.type().key()).toList()));
             why.append(" over ").append(Durations.format(c.stableWindow()))
                     .append(" (no instance measured yet, or the driver does not report it)");
-        } else if (upFull > current + EPS && !dormant) {
+        } else if ((upFull > current + EPS || upOffered != null) && !dormant) {
             // capacity now, sized for the arrival noise of the load seen: a step's requests in flight keep rising
             // over the next seconds as random peaks come, and a count that only follows the peaks seen is late for
             // each of them; the stable window adds the utilization headroom as its average catches up
             int sized = ceil(upFull);
             double noise = 0;
-            if (upBy.type() == MetricType.CONCURRENCY && arrivalHeadroom > 0 && current > 0 && upStep) {
+            if (upBy.type() == MetricType.CONCURRENCY && arrivalHeadroom > 0 && current > 0 && (upStep || upOffered != null)) {
                 // only on a step (the load read at least STEP times the stable window's average): the peak of a
                 // steady load is not a new rate, and headroom on it would be released and asked for again; and not
                 // from zero: requests waiting on a function with no instance are not yet a rate, they start one
@@ -193,7 +214,12 @@ final class WindowedScaler implements Scaler {
             }
             metricDesired = Math.max(sized, stableCount);
             why.append("up at once: ");
-            if (upNow) {
+            if (upOffered != null) {
+                why.append("offered load ").append(round(upOffered.requests())).append(" (")
+                        .append(round(upOffered.arrivalsPerSecond())).append(" arrivals/s x ")
+                        .append(round(upOffered.executionSeconds())).append(" s execution), ").append(m.inFlight())
+                        .append(" in flight and waiting");
+            } else if (upNow) {
                 why.append(upBy.type().key()).append(' ').append(round(upValue)).append(" now (in flight and waiting)");
             } else {
                 metric(why, upBy, upValue, c.upWindow());

@@ -189,6 +189,92 @@ class ScalerLoopTest {
         assertEquals(ScalerLoop.EVENTS_KEPT, status().events().size());
     }
 
+    /** A minute of 5 requests/s of 100 ms on 4 warm instances (one in flight every other second). */
+    private long quietMinute() {
+        long served = 0;
+        for (int i = 0; i < 60; i++) {
+            served += 5;
+            load(4, i % 2, 0, 0, served);
+            run(1);
+        }
+        return served;
+    }
+
+    @Test
+    void aStepOfTheArrivalsIsSizedForItsOfferedLoadAtTheFirstDecision() {
+        deploy(ScalingSpec.DEFAULT.withMinMax(0, 100));
+        loop.setActive(true);
+        long served = quietMinute();
+        assertEquals(4, status().desired());
+        // 10x the arrivals: in the step's first second 50 arrive, the 4 instances and one the node started for a
+        // waiting request (adopted) serve 45 and hold 5; the requests in flight (5) alone would just adopt it
+        served += 45;
+        load(5, 5, 0, 0, served);
+        run(1);
+        ScalingEvent e = status().events().getLast();
+        // offered 49/s x 0.095 s = 4.7, 5 in flight; with the arrival headroom 5 + 2 x sqrt(5) = 9.5: 10 at once
+        assertEquals(10, e.to(), e.reason());
+        assertTrue(e.reason().contains("offered load 4.68 (49.0 arrivals/s"), e.reason());
+        assertTrue(e.reason().contains("arrival headroom"), e.reason());
+        // the same load for the next seconds asks for nothing more
+        for (int i = 0; i < 9; i++) {
+            served += 50;
+            load(status().desired(), 5, 0, 0, served);
+            run(1);
+        }
+        assertEquals(10, status().desired());
+    }
+
+    @Test
+    void aSteadyNoisyLoadNeverReadsAStepOfTheOfferedLoad() {
+        deploy(ScalingSpec.DEFAULT.withMinMax(0, 100));
+        loop.setActive(true);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        long served = 0;
+        for (int i = 0; i < 600; i++) {
+            // 50 requests/s of 100 ms, +/-30% a second, and the requests in flight sampled around their mean
+            int rate = (int) Math.round(50 * (0.7 + 0.6 * random.nextDouble()));
+            int inFlight = Math.max(0, (int) Math.round(rate * 0.1 + 2 * (random.nextDouble() - 0.5) * Math.sqrt(rate * 0.1)));
+            served += rate;
+            load(i == 0 ? 5 : status().desired(), inFlight, 0, 0, served);
+            run(1);
+        }
+        assertTrue(status().events().stream().noneMatch(x -> x.reason().contains("offered load")),
+                status().events().toString());
+    }
+
+    @Test
+    void aFloodOfFailingRequestsDoesNotScaleOnItsRate() {
+        deploy(ScalingSpec.DEFAULT.withMinMax(0, 100));
+        loop.setActive(true);
+        long served = quietMinute();
+        // 2,000 requests/s that fail in a millisecond: the instances hold about 2 at once
+        for (int i = 0; i < 30; i++) {
+            served += 2_000;
+            load(status().desired(), 2, 0, 0, served);
+            run(1);
+        }
+        assertTrue(status().events().stream().noneMatch(x -> x.reason().contains("offered load")),
+                status().events().toString());
+        assertEquals(4, status().desired());
+    }
+
+    @Test
+    void requestsThatHangAreOfferedAtMostTheHorizonAndCappedAtMax() {
+        deploy(ScalingSpec.DEFAULT.withMinMax(0, 40));
+        loop.setActive(true);
+        long served = quietMinute();
+        // 100/s that hang until a timeout: none is served in the first seconds, all wait on the instances
+        int present = 0;
+        for (int i = 0; i < 3; i++) {
+            present += 100;
+            load(status().desired(), Math.min(present, status().desired()), 0, present - Math.min(present, status().desired()), served);
+            run(1);
+        }
+        assertTrue(status().desired() <= 40, status().events().toString());
+        assertEquals(ScalingRule.MAX, status().events().getLast().rule());
+    }
+
     static final class FakeClock extends Clock {
         private Instant now;
 
@@ -284,7 +370,8 @@ class ScalerLoopTest {
             clock.advance(Duration.ofSeconds(1));
             burst.tick();
         }
-        assertEquals("f=20", applied.getLast());
+        // a step of the arrivals (38 in the burst's first second: 20 served, 18 more in flight) at 1 s each
+        assertEquals("f=50", applied.getLast());
         for (int i = 0; i < 100; i++) { // back to 2: the window's peak for 60 s, then 30 s low
             int ready = Integer.parseInt(applied.getLast().substring(2));
             load(ready, 2, 0, 0, served += 2);
@@ -316,11 +403,12 @@ class ScalerLoopTest {
             burst.tick();
         }
         for (int i = 0; i < 100; i++) {
-            load(20, 2, 0, 0, served += 2);
+            load(50, 2, 0, 0, served += 2);
             clock.advance(Duration.ofSeconds(1));
             burst.tick();
         }
-        assertEquals("f=20", applied.getLast(), "its burst instances are pods: held for scale-down-delay " + applied);
+        // the burst's step asked for 50 (38 arrivals in its first second at 1 s each, with the arrival headroom)
+        assertEquals("f=50", applied.getLast(), "its burst instances are pods: held for scale-down-delay " + applied);
         burst.close();
     }
 }
