@@ -32,8 +32,8 @@ import java.util.stream.Stream;
  * the same JDK's {@code java} with the CLI's JVM flags ({@link #FLOOR_FLAGS}) printing {@code -version}: a JVM start
  * and exit, which every Java command pays, and no request. ({@code nest --version} is no floor: it builds picocli's
  * whole command tree, which {@code fn ls} does not, and costs more than {@code fn ls}.) Wall time is from starting
- * the process to its exit, as seen from here; CPU time is what the process and its children (the launcher script's
- * {@code sed}, {@code cksum}, {@code stat}) used, from this JVM's {@code cutime + cstime} in {@code /proc/self/stat}
+ * the process to its exit, as seen from here; CPU time is what the process and its children (the launcher script and
+ * the one {@code stat} it runs) used, from this JVM's {@code cutime + cstime} in {@code /proc/self/stat}
  * around each run (10 ms ticks). The ratio {@code cli.fn-ls-over-jvm-version} is the CLI's median wall time over the
  * floor's of the same run.
  *
@@ -218,7 +218,7 @@ public final class CliBenchmark {
                 run alternates with a run of the floor, `java %s -version` (the same JDK and the CLI's JVM flags: a JVM \
                 start and exit, which every Java command pays, without the request; `nest --version` is no floor, it \
                 builds picocli's whole command tree, which `fn ls` does not). Wall time is from starting the process to \
-                its exit; CPU time is the process's and its children's (the launcher's `sed`, `cksum`, `stat`), \
+                its exit; CPU time is the process's and its children's (the launcher script and the one `stat` it runs), \
                 `cutime + cstime` of the benchmark's JVM around each run, in 10 ms ticks.
 
                 | command | wall mean | p50 | min | max | CPU user + sys, mean |
