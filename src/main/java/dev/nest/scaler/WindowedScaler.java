@@ -26,6 +26,13 @@ final class WindowedScaler implements Scaler {
      * a peak of a steady load, which gets none: a Poisson load of 5 in flight shows 15 at once in 1 of 5,000 seconds.
      */
     static final double STEP = 3;
+    /**
+     * The fewest requests (the larger of the offered load and those in flight) for which a step that only fills the
+     * instances, without needing more of them, gets the arrival headroom: below it the headroom is larger than the
+     * load itself (2 sqrt(R) > R), and a caller that sends its next request when the last answered (one sequential
+     * client) never has more in flight than it has instances, so instances asked for its noise would only idle.
+     */
+    static final double OFFERED_STEP_MIN = 4;
     private static final double EPS = 1e-9;
     static final WindowedScaler INSTANCE = new WindowedScaler(true, TOLERANCE_DOWN, true);
     static final WindowedScaler AVERAGE_ONLY = new WindowedScaler(false, TOLERANCE_DOWN, true);
@@ -122,7 +129,7 @@ final class WindowedScaler implements Scaler {
                 // started for waiting requests, adopted, so the requests in flight equal the count and only the
                 // headroom asks for more
                 double o = Math.max(offered.get().requests(), m.inFlight());
-                if (o > STEP * s + EPS && o / t.target() > current - EPS
+                if (o > STEP * s + EPS && o > OFFERED_STEP_MIN - EPS && o / t.target() > current - EPS
                         && (o + arrivalHeadroom * Math.sqrt(o)) / t.target() > current * (1 + TOLERANCE) + EPS) {
                     u = o;
                     instantaneous = false;

@@ -226,6 +226,27 @@ class ScalerLoopTest {
     }
 
     @Test
+    void oneSequentialCallerAfterAQuietSpellGetsNoInstancesForItsNoise() {
+        deploy(ScalingSpec.DEFAULT.withMinMax(0, 100));
+        loop.setActive(true);
+        long served = 0;
+        for (int i = 0; i < 60; i++) {
+            served += i % 10 == 0 ? 1 : 0; // a request every 10 s on the one instance
+            load(1, i % 10 == 0 ? 1 : 0, 0, 0, served);
+            run(1);
+        }
+        assertEquals(1, status().desired());
+        // then a client in a loop: its next request as soon as the last answered, 2,000 a second of 0.4 ms, one in
+        // flight at a time: a step of 10x the minute's average, but one instance carries it all
+        for (int i = 0; i < 30; i++) {
+            served += 2_000;
+            load(1, 1, 0, 0, served);
+            run(1);
+        }
+        assertEquals(1, status().desired(), status().events().toString());
+    }
+
+    @Test
     void aSteadyNoisyLoadNeverReadsAStepOfTheOfferedLoad() {
         deploy(ScalingSpec.DEFAULT.withMinMax(0, 100));
         loop.setActive(true);
