@@ -65,6 +65,7 @@ cmd="distribution/bench-async.sh"
 
 if [ "$kafka" != 0 ]; then
   if [ -z "${NEST_KAFKA_BOOTSTRAP:-}" ]; then
+    # a fresh, unused folder name for the brokers (mktemp's pattern), left for kafka.sh to create and own
     export NEST_KAFKA_DIR; NEST_KAFKA_DIR=$(mktemp -d "${TMPDIR:-/tmp}/nest-bench-kafka.XXXXXX"); rmdir "$NEST_KAFKA_DIR"
     trap 'rm -rf "$snapshot"; "$here/kafka.sh" stop --dir "$NEST_KAFKA_DIR"' EXIT
     NEST_KAFKA_BOOTSTRAP=$("$here/kafka.sh" start --brokers 3 --dir "$NEST_KAFKA_DIR")
